@@ -1,0 +1,48 @@
+// The one interface both engines implement: callers never know which one runs.
+import type { Architecture } from '../model/architecture.js';
+import type { Dataset } from '../data/dataset.js';
+
+export type Backend = 'gpu' | 'cpu';
+
+/** Default norm barrier: R = (weightnorm − maxnorm)³/3 above it (science.md). */
+export const DEFAULT_MAXNORM = 1e3;
+
+export interface EvaluationRequest {
+  arch: Architecture;
+  data: Dataset;
+  /** B networks' flat parameters back to back (B × P) */
+  params: Float64Array | Float32Array;
+  /** Hessian-vector product directions, B × P; omitted: no HVP */
+  directions?: Float64Array | Float32Array;
+  /** what to compute; the loss is always computed */
+  gradient?: boolean;
+  /** norm barrier threshold; Infinity disables the barrier */
+  maxnorm?: number;
+}
+
+export interface Evaluation {
+  /** B mean-squared errors (no ½) */
+  loss: Float64Array;
+  /** B barrier terms R(θ) */
+  barrier: Float64Array;
+  /** B × P gradients of loss + barrier, when requested */
+  gradient?: Float64Array;
+  /** B × P Hessian-vector products of loss + barrier, when directions were given */
+  hvp?: Float64Array;
+}
+
+export interface Engine {
+  readonly backend: Backend;
+  /** one line: what runs the computation */
+  readonly description: string;
+  evaluate(request: EvaluationRequest): Promise<Evaluation>;
+  dispose(): void;
+}
+
+/** Barrier value and its first two derivative factors for weight norm `wn` over P parameters. */
+export function barrierTerms(wn: number, maxnorm: number): { value: number; slope: number; curvature: number } {
+  if (!(wn > maxnorm)) return { value: 0, slope: 0, curvature: 0 };
+  const excess = wn - maxnorm;
+  // R = excess³/3, dR/dwn = excess², d²R/dwn² = 2·excess
+  return { value: (excess * excess * excess) / 3, slope: excess * excess, curvature: 2 * excess };
+}

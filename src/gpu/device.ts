@@ -1,0 +1,138 @@
+// One way to get a GPUDevice, in Node (Dawn via the `webgpu` package) and in the browser.
+import { enableSoftwareVulkan, hasSystemVulkanLoader, type SoftwareVulkan } from './swiftshader.js';
+
+export const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'timestamp-query', 'shader-f16'];
+
+/** Limits we raise to the adapter's maximum when it offers more than the default. */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapterInfo: { vendor: string; architecture: string; device: string; description: string };
+  features: string[];
+  limits: Record<(typeof RAISED_LIMITS)[number], number>;
+  /** true when the adapter is a software rasteriser (SwiftShader) */
+  software: boolean;
+  /** how the driver was found: 'browser', 'system', or the software Vulkan's source */
+  driverSource: string;
+  hasSubgroups: boolean;
+  hasTimestamps: boolean;
+  dispose(): void;
+}
+
+export interface AcquireOptions {
+  powerPreference?: GPUPowerPreference;
+  /** skip optional features (to test fallbacks) */
+  disableFeatures?: GPUFeatureName[];
+}
+
+interface GpuEntry {
+  gpu: GPU;
+  release(): void;
+  driverSource: string;
+}
+
+function isBrowser(): boolean {
+  return typeof navigator !== 'undefined' && 'gpu' in navigator && typeof process === 'undefined';
+}
+
+async function nodeGpu(software: SoftwareVulkan | null): Promise<GpuEntry> {
+  const webgpu = await import('webgpu');
+  let gpu: GPU | null = webgpu.create([]) as GPU;
+  return {
+    get gpu() {
+      if (!gpu) throw new Error('GPU instance already released');
+      return gpu;
+    },
+    // The `webgpu` instance keeps Node alive while referenced: drop it when done.
+    release() {
+      gpu = null;
+    },
+    driverSource: software ? software.source : 'system',
+  };
+}
+
+async function requestAdapter(entry: GpuEntry, options: AcquireOptions): Promise<GPUAdapter | null> {
+  try {
+    return await entry.gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Returns a GPU context, or null when no adapter exists (then callers fall back to the CPU engine).
+ * In Node without a usable Vulkan driver it turns to SwiftShader by itself.
+ */
+export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuContext | null> {
+  let entry: GpuEntry;
+  let adapter: GPUAdapter | null = null;
+  if (isBrowser()) {
+    entry = { gpu: navigator.gpu, release() {}, driverSource: 'browser' };
+    adapter = await requestAdapter(entry, options);
+  } else {
+    const driverConfigured = Boolean(process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES);
+    entry = await nodeGpu(null);
+    if (driverConfigured || hasSystemVulkanLoader()) adapter = await requestAdapter(entry, options);
+    if (!adapter) {
+      entry.release();
+      const software = await enableSoftwareVulkan();
+      if (!software) return null;
+      entry = await nodeGpu(software);
+      adapter = await requestAdapter(entry, options);
+    }
+  }
+  if (!adapter) {
+    entry.release();
+    return null;
+  }
+
+  const disabled = new Set(options.disableFeatures ?? []);
+  const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f) && !disabled.has(f));
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+  const info = adapter.info;
+  const adapterInfo = {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+  };
+  const software = /swiftshader|llvmpipe|lavapipe|software/i.test(
+    `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`,
+  );
+  const limits = {} as GpuContext['limits'];
+  for (const name of RAISED_LIMITS) limits[name] = device.limits[name];
+  let disposed = false;
+  return {
+    device,
+    adapterInfo,
+    features: [...device.features].sort(),
+    limits,
+    software,
+    driverSource: entry.driverSource,
+    hasSubgroups: device.features.has('subgroups'),
+    hasTimestamps: device.features.has('timestamp-query'),
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      device.destroy();
+      entry.release();
+    },
+  };
+}
+
+export function describeGpu(ctx: GpuContext): string {
+  const { vendor, architecture, description } = ctx.adapterInfo;
+  const name = [vendor, architecture, description].filter(Boolean).join(' ');
+  return `WebGPU on ${name || 'unknown adapter'}${ctx.software ? ' (software)' : ''}`;
+}
