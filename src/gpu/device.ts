@@ -46,6 +46,10 @@ function isBrowser(): boolean {
 
 async function nodeGpu(software: SoftwareVulkan | null): Promise<GpuEntry> {
   const webgpu = await import('webgpu');
+  // GPUBufferUsage, GPUMapMode, … as in a browser
+  for (const [name, value] of Object.entries(webgpu.globals)) {
+    if (!(name in globalThis)) Object.assign(globalThis, { [name]: value });
+  }
   let gpu: GPU | null = webgpu.create([]) as GPU;
   return {
     get gpu() {

@@ -1,0 +1,21 @@
+// Picks the engine: the GPU where an adapter exists, else the float64 CPU reference.
+import { acquireGpu, type AcquireOptions } from '../gpu/device.js';
+import { CpuEngine } from './cpu/cpu-engine.js';
+import type { Engine } from './engine.js';
+import { GpuEngine } from './gpu/gpu-engine.js';
+
+export type BackendChoice = 'auto' | 'gpu' | 'cpu';
+
+export interface CreatedEngine {
+  engine: Engine;
+  /** one line for the user when the requested or preferred backend was not available */
+  notice?: string;
+}
+
+export async function createEngine(choice: BackendChoice = 'auto', options: AcquireOptions = {}): Promise<CreatedEngine> {
+  if (choice === 'cpu') return { engine: new CpuEngine() };
+  const gpu = await acquireGpu(options);
+  if (gpu) return { engine: new GpuEngine(gpu) };
+  if (choice === 'gpu') throw new Error('no WebGPU adapter found (no GPU, and no software Vulkan driver could be set up)');
+  return { engine: new CpuEngine(), notice: 'No WebGPU adapter found: using the float64 CPU engine (slow for large ensembles).' };
+}

@@ -1,0 +1,100 @@
+// The program object for shaders/mlp_evaluate.wgsl: shapes, workgroup-memory row layout and tile size.
+import type { KernelProgram } from '../../gpu/kernel.js';
+import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
+
+export interface EvaluateKernelPlan {
+  program: KernelProgram;
+  /** samples per tile = threads per workgroup */
+  tile: number;
+  parameterCount: number;
+  /** workgroup memory the kernel uses, bytes */
+  workgroupBytes: number;
+}
+
+const ACTIVATION_FLAGS: Record<Activation, string> = {
+  softplus: 'ACT_SOFTPLUS',
+  g: 'ACT_G',
+  erf: 'ACT_ERF',
+  sigmoid: 'ACT_SIGMOID',
+  tanh: 'ACT_TANH',
+  relu: 'ACT_RELU',
+  gelu: 'ACT_GELU',
+};
+
+/** Offsets of each per-sample quantity inside one sample's row of workgroup memory. */
+function rowLayout(widths: number[], hvp: boolean) {
+  const layers = widths.length - 1; // NL
+  const pad = () => new Array<number>(5).fill(0);
+  const rowA = pad(), rowDelta = pad(), rowRa = pad(), rowRdelta = pad(), rowRz = pad();
+  let offset = 0;
+  const take = (n: number) => {
+    const at = offset;
+    offset += n;
+    return at;
+  };
+  rowA[0] = take(widths[0]);
+  for (let l = 1; l < layers; l++) {
+    rowA[l] = take(widths[l]);
+    rowDelta[l] = take(widths[l]);
+    if (hvp) {
+      rowRa[l] = take(widths[l]);
+      rowRdelta[l] = take(widths[l]);
+      rowRz[l] = take(widths[l]);
+    }
+  }
+  rowDelta[layers] = take(1);
+  if (hvp) rowRdelta[layers] = take(1);
+  return { floatsPerSample: offset, rowA, rowDelta, rowRa, rowRdelta, rowRz };
+}
+
+const list = (values: number[]) => values.map((v) => `${v}u`).join(', ');
+
+export function planEvaluateKernel(
+  arch: Architecture,
+  hvp: boolean,
+  limits: { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number },
+  maxTile = 64,
+): EvaluateKernelPlan {
+  const layout = parameterLayout(arch);
+  const widths = [arch.inputDim, ...arch.hidden, 1];
+  const rows = rowLayout(widths, hvp);
+  const P = layout.count;
+  const fixedBytes = 4 * P * (hvp ? 2 : 1);
+  let tile = 1;
+  while (tile * 2 <= Math.min(maxTile, limits.maxComputeInvocationsPerWorkgroup)) tile *= 2;
+  const bytesFor = (t: number) => fixedBytes + 4 * t * (rows.floatsPerSample + 1);
+  while (tile > 1 && bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) tile /= 2;
+  if (bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) {
+    throw new RangeError(`network too large for this device's workgroup memory (${bytesFor(tile)} bytes needed)`);
+  }
+  const pad = (values: number[]) => [...values, ...new Array(5 - values.length).fill(0)];
+  const weightOffsets = pad([0, ...layout.layers.map((l) => l.weightOffset)]);
+  const biasOffsets = pad([0, ...layout.layers.map((l) => Math.max(l.biasOffset, 0))]);
+  const definitions = {
+    TILE: tile,
+    NL: widths.length - 1,
+    P,
+    D: arch.inputDim,
+    OWN: Math.ceil(P / tile),
+    FPS: rows.floatsPerSample,
+    ROWS_SIZE: tile * rows.floatsPerSample,
+    WIDTHS: list(pad(widths)),
+    WEIGHT_OFFSETS: list(weightOffsets),
+    BIAS_OFFSETS: list(biasOffsets),
+    ROW_A: list(rows.rowA),
+    ROW_DELTA: list(rows.rowDelta),
+    ROW_RA: list(rows.rowRa),
+    ROW_RDELTA: list(rows.rowRdelta),
+    ROW_RZ: list(rows.rowRz),
+    HVP: hvp,
+    BIASES: arch.biases,
+    ...Object.fromEntries(Object.values(ACTIVATION_FLAGS).map((flag) => [flag, flag === ACTIVATION_FLAGS[arch.activation]])),
+  };
+  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|t${tile}`;
+  return {
+    program: { name: 'mlp_evaluate', key, files: ['activations.wgsl', 'mlp_evaluate.wgsl'], definitions },
+    tile,
+    parameterCount: P,
+    workgroupBytes: bytesFor(tile),
+  };
+}
