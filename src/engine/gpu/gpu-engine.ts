@@ -8,6 +8,18 @@ import { planEvaluateKernel } from './evaluate-kernel.js';
 
 const CONFIG_BYTES = 32;
 
+/**
+ * An evaluation whose inputs already sit on the GPU: dispatch it as often as needed (benchmarks,
+ * power iterations), then read the outputs back once.
+ */
+export interface ResidentEvaluation {
+  readonly networks: number;
+  /** encodes `repeats` dispatches in one submit and waits for the GPU to finish */
+  run(repeats?: number): Promise<void>;
+  read(): Promise<Evaluation>;
+  destroy(): void;
+}
+
 export class GpuEngine implements Engine {
   readonly backend = 'gpu' as const;
   readonly description: string;
@@ -19,6 +31,17 @@ export class GpuEngine implements Engine {
   }
 
   async evaluate(request: EvaluationRequest): Promise<Evaluation> {
+    const resident = await this.prepare(request);
+    try {
+      await resident.run(1);
+      return await resident.read();
+    } finally {
+      resident.destroy();
+    }
+  }
+
+  /** Uploads parameters, data and directions and compiles (or reuses) the kernel. */
+  async prepare(request: EvaluationRequest): Promise<ResidentEvaluation> {
     const { arch, data } = request;
     validateArchitecture(arch);
     validateDataset(data);
@@ -28,94 +51,113 @@ export class GpuEngine implements Engine {
     const hvp = request.directions !== undefined;
     const plan = planEvaluateKernel(arch, hvp, this.gpu.limits);
     const device = this.gpu.device;
+    const created: GPUBuffer[] = [];
+    const destroy = () => created.splice(0).forEach((buffer) => buffer.destroy());
 
-    return withErrorScopes(device, 'GPU evaluation', async () => {
-      const pipeline = await this.pipelines.get(plan.program);
-      const config = new ArrayBuffer(CONFIG_BYTES);
-      const configU32 = new Uint32Array(config);
-      const configF32 = new Float32Array(config);
-      configU32[0] = B;
-      configU32[1] = data.samples;
-      configU32[2] = data.count === 1 ? 0 : data.samples;
-      configF32[4] = request.maxnorm ?? DEFAULT_MAXNORM;
-      configF32[5] = 1 / data.samples;
+    try {
+      return await withErrorScopes(device, 'GPU evaluation setup', async () => {
+        const pipeline = await this.pipelines.get(plan.program);
+        const config = new ArrayBuffer(CONFIG_BYTES);
+        const configU32 = new Uint32Array(config);
+        const configF32 = new Float32Array(config);
+        configU32[0] = B;
+        configU32[1] = data.samples;
+        configU32[2] = data.count === 1 ? 0 : data.samples;
+        configF32[4] = request.maxnorm ?? DEFAULT_MAXNORM;
+        configF32[5] = 1 / data.samples;
 
-      const created: GPUBuffer[] = [];
-      const storage = (contents: Float32Array | ArrayBuffer, usage = GPUBufferUsage.STORAGE) => {
-        const bytes = contents instanceof ArrayBuffer ? contents : contents.buffer;
-        const buffer = device.createBuffer({ size: Math.max(16, bytes.byteLength), usage: usage | GPUBufferUsage.COPY_DST });
-        device.queue.writeBuffer(buffer, 0, bytes);
-        created.push(buffer);
-        return buffer;
-      };
-      const output = (floats: number) => {
-        const buffer = device.createBuffer({ size: Math.max(16, 4 * floats), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-        created.push(buffer);
-        return buffer;
-      };
-      try {
-        const entries: GPUBindGroupEntry[] = [
-          { binding: 0, resource: { buffer: storage(config, GPUBufferUsage.UNIFORM) } },
-          { binding: 1, resource: { buffer: storage(Float32Array.from(request.params)) } },
-          { binding: 2, resource: { buffer: storage(Float32Array.from(data.x)) } },
-          { binding: 3, resource: { buffer: storage(Float32Array.from(data.y)) } },
-        ];
+        const input = (contents: ArrayBuffer, usage = GPUBufferUsage.STORAGE) => {
+          const buffer = device.createBuffer({ size: Math.max(16, contents.byteLength), usage: usage | GPUBufferUsage.COPY_DST });
+          device.queue.writeBuffer(buffer, 0, contents);
+          created.push(buffer);
+          return buffer;
+        };
+        const floats = (values: ArrayLike<number>) => Float32Array.from(values).buffer;
+        const output = (count: number) => {
+          const buffer = device.createBuffer({ size: Math.max(16, 4 * count), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+          created.push(buffer);
+          return buffer;
+        };
         const lossBuffer = output(2 * B);
         const gradBuffer = output(B * P);
-        entries.push({ binding: 4, resource: { buffer: lossBuffer } }, { binding: 5, resource: { buffer: gradBuffer } });
-        let hvpBuffer: GPUBuffer | null = null;
-        if (hvp) {
-          hvpBuffer = output(B * P);
-          entries.push(
-            { binding: 6, resource: { buffer: storage(Float32Array.from(request.directions!)) } },
-            { binding: 7, resource: { buffer: hvpBuffer } },
-          );
+        const hvpBuffer = hvp ? output(B * P) : null;
+        const entries: GPUBindGroupEntry[] = [
+          { binding: 0, resource: { buffer: input(config, GPUBufferUsage.UNIFORM) } },
+          { binding: 1, resource: { buffer: input(floats(request.params)) } },
+          { binding: 2, resource: { buffer: input(floats(data.x)) } },
+          { binding: 3, resource: { buffer: input(floats(data.y)) } },
+          { binding: 4, resource: { buffer: lossBuffer } },
+          { binding: 5, resource: { buffer: gradBuffer } },
+        ];
+        if (hvpBuffer) {
+          entries.push({ binding: 6, resource: { buffer: input(floats(request.directions!)) } }, { binding: 7, resource: { buffer: hvpBuffer } });
         }
         const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-
+        const [groupsX, groupsY] = dispatchGrid(B, this.gpu.limits.maxComputeWorkgroupsPerDimension);
         const outputs = [lossBuffer, ...(request.gradient ? [gradBuffer] : []), ...(hvpBuffer ? [hvpBuffer] : [])];
-        const readbackBytes = outputs.reduce((sum, b) => sum + b.size, 0);
-        const readback = device.createBuffer({ size: readbackBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        const readback = device.createBuffer({
+          size: outputs.reduce((sum, b) => sum + b.size, 0),
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        });
         created.push(readback);
 
-        const encoder = device.createCommandEncoder({ label: 'mlp_evaluate' });
-        const pass = encoder.beginComputePass();
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        const [x, y] = dispatchGrid(B, this.gpu.limits.maxComputeWorkgroupsPerDimension);
-        pass.dispatchWorkgroups(x, y);
-        pass.end();
-        let offset = 0;
-        for (const buffer of outputs) {
-          encoder.copyBufferToBuffer(buffer, 0, readback, offset, buffer.size);
-          offset += buffer.size;
-        }
-        device.queue.submit([encoder.finish()]);
-        await readback.mapAsync(GPUMapMode.READ);
-        const mapped = readback.getMappedRange();
-        const lossPairs = new Float32Array(mapped, 0, 2 * B);
-        const result: Evaluation = { loss: new Float64Array(B), barrier: new Float64Array(B) };
-        for (let n = 0; n < B; n++) {
-          result.loss[n] = lossPairs[2 * n];
-          result.barrier[n] = lossPairs[2 * n + 1];
-        }
-        offset = lossBuffer.size;
-        if (request.gradient) {
-          result.gradient = Float64Array.from(new Float32Array(mapped, offset, B * P));
-          offset += gradBuffer.size;
-        }
-        if (hvpBuffer) result.hvp = Float64Array.from(new Float32Array(mapped, offset, B * P));
-        readback.unmap();
-        return result;
-      } finally {
-        for (const buffer of created) buffer.destroy();
-      }
-    });
+        return {
+          networks: B,
+          run: (repeats = 1) =>
+            withErrorScopes(device, 'GPU evaluation', async () => {
+              const encoder = device.createCommandEncoder({ label: 'mlp_evaluate' });
+              const pass = encoder.beginComputePass();
+              pass.setPipeline(pipeline);
+              pass.setBindGroup(0, bindGroup);
+              for (let r = 0; r < repeats; r++) pass.dispatchWorkgroups(groupsX, groupsY);
+              pass.end();
+              device.queue.submit([encoder.finish()]);
+              await device.queue.onSubmittedWorkDone();
+            }),
+          read: () =>
+            withErrorScopes(device, 'GPU readback', async () => {
+              const encoder = device.createCommandEncoder({ label: 'mlp_evaluate readback' });
+              let offset = 0;
+              for (const buffer of outputs) {
+                encoder.copyBufferToBuffer(buffer, 0, readback, offset, buffer.size);
+                offset += buffer.size;
+              }
+              device.queue.submit([encoder.finish()]);
+              await readback.mapAsync(GPUMapMode.READ);
+              try {
+                return unpackOutputs(readback.getMappedRange(), B, P, Boolean(request.gradient), hvp, lossBuffer.size, gradBuffer.size);
+              } finally {
+                readback.unmap();
+              }
+            }),
+          destroy,
+        };
+      });
+    } catch (error) {
+      destroy();
+      throw error;
+    }
   }
 
   dispose(): void {
     this.gpu.dispose();
   }
+}
+
+function unpackOutputs(mapped: ArrayBuffer, B: number, P: number, gradient: boolean, hvp: boolean, lossBytes: number, gradBytes: number): Evaluation {
+  const lossPairs = new Float32Array(mapped, 0, 2 * B);
+  const result: Evaluation = { loss: new Float64Array(B), barrier: new Float64Array(B) };
+  for (let n = 0; n < B; n++) {
+    result.loss[n] = lossPairs[2 * n];
+    result.barrier[n] = lossPairs[2 * n + 1];
+  }
+  let offset = lossBytes;
+  if (gradient) {
+    result.gradient = Float64Array.from(new Float32Array(mapped, offset, B * P));
+    offset += gradBytes;
+  }
+  if (hvp) result.hvp = Float64Array.from(new Float32Array(mapped, offset, B * P));
+  return result;
 }
 
 function checkRequest(request: EvaluationRequest, P: number, B: number): void {

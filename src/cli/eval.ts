@@ -1,0 +1,58 @@
+// `channelscope eval`: loss, gradient and Hessian-vector product of one network given as files.
+import { parseDatasetCsv } from '../data/csv.js';
+import type { Engine } from '../engine/engine.js';
+import { describeArchitecture } from '../model/architecture.js';
+import { InputError } from '../model/input-error.js';
+import { formatParameterFile, parseParameterFile } from '../model/params-file.js';
+
+export interface EvalInputs {
+  paramsText: string;
+  dataText: string;
+  directionText?: string;
+  maxnorm: number;
+}
+
+export async function evaluateFiles(engine: Engine, inputs: EvalInputs, json: boolean): Promise<void> {
+  const { arch, theta } = parseParameterFile(inputs.paramsText, 'parameters');
+  const data = parseDatasetCsv(inputs.dataText, 'data');
+  if (data.inputDim !== arch.inputDim) {
+    throw new InputError(`data has ${data.inputDim} input columns but the network's first layer takes ${arch.inputDim} inputs`);
+  }
+  let direction: Float64Array | undefined;
+  if (inputs.directionText !== undefined) {
+    const parsed = parseParameterFile(inputs.directionText, 'direction');
+    if (describeShape(parsed.arch) !== describeShape(arch)) {
+      throw new InputError(`direction has shape ${describeShape(parsed.arch)}, the parameters have ${describeShape(arch)}`);
+    }
+    direction = parsed.theta;
+  }
+  const result = await engine.evaluate({ arch, data, params: theta, directions: direction, gradient: true, maxnorm: inputs.maxnorm });
+  const report = {
+    backend: engine.backend,
+    device: engine.description,
+    network: describeArchitecture(arch),
+    samples: data.samples,
+    loss: result.loss[0],
+    barrier: result.barrier[0],
+    objective: result.loss[0] + result.barrier[0],
+    gradient: formatParameterFile(arch, result.gradient!),
+    ...(result.hvp ? { hvp: formatParameterFile(arch, result.hvp) } : {}),
+  };
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `backend    ${report.backend} (${report.device})`,
+    `network    ${report.network}, ${report.samples} samples`,
+    `loss       ${report.loss}`,
+    `barrier    ${report.barrier}`,
+    `gradient   ${JSON.stringify(report.gradient.layers)}`,
+  ];
+  if (report.hvp) lines.push(`hvp        ${JSON.stringify(report.hvp.layers)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function describeShape(arch: { inputDim: number; hidden: number[]; biases: boolean }): string {
+  return `d=${arch.inputDim} hidden=[${arch.hidden.join(',')}]${arch.biases ? ' with biases' : ' without biases'}`;
+}

@@ -1,0 +1,110 @@
+// The `channelscope` command line.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { InputError } from '../model/input-error.js';
+import { createEngine, type BackendChoice } from '../engine/create.js';
+import type { Engine } from '../engine/engine.js';
+import { doctor } from './doctor.js';
+import { evaluateFiles } from './eval.js';
+import { verify } from './verify.js';
+import { demo } from './demo.js';
+
+const backendOption = () =>
+  new Option('--backend <backend>', 'compute backend').choices(['auto', 'gpu', 'cpu']).default('auto');
+
+/** Opens an engine for one command and always releases the device, so Node can exit. */
+async function withEngine<T>(choice: BackendChoice, json: boolean, work: (engine: Engine) => Promise<T>): Promise<T> {
+  const { engine, notice } = await createEngine(choice);
+  if (notice) (json ? process.stderr : process.stdout).write(`${notice}\n`);
+  try {
+    return await work(engine);
+  } finally {
+    engine.dispose();
+  }
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`${what}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('channelscope')
+    .description('WebGPU ensembles of small MLPs: how many training runs end in channels to infinity')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('doctor')
+    .description('show the backend in use, the adapter, its features and key limits')
+    .option('--json', 'machine-readable output')
+    .addOption(backendOption())
+    .action(async (options: { json?: boolean; backend: BackendChoice }) => {
+      await doctor(options.backend, Boolean(options.json));
+    });
+
+  program
+    .command('eval')
+    .description('loss, gradient and (with --direction) Hessian-vector product of one network')
+    .requiredOption('--params <file>', 'parameter file (JSON, layered format)')
+    .requiredOption('--data <file>', 'dataset CSV with header x1,…,xd,y')
+    .option('--direction <file>', 'direction for the Hessian-vector product, same layered format')
+    .option('--maxnorm <value>', 'norm barrier threshold (Infinity disables)', '1000')
+    .option('--json', 'machine-readable output')
+    .addOption(backendOption())
+    .action(async (options: { params: string; data: string; direction?: string; maxnorm: string; json?: boolean; backend: BackendChoice }) => {
+      const maxnorm = Number(options.maxnorm);
+      if (Number.isNaN(maxnorm) || maxnorm < 0) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
+      const inputs = {
+        paramsText: readText(options.params, 'parameters'),
+        dataText: readText(options.data, 'data'),
+        directionText: options.direction ? readText(options.direction, 'direction') : undefined,
+        maxnorm,
+      };
+      await withEngine(options.backend, Boolean(options.json), (engine) => evaluateFiles(engine, inputs, Boolean(options.json)));
+    });
+
+  program
+    .command('verify')
+    .description('check the backend against the float64 CPU engine and finite differences on random cases of every variant')
+    .option('--json', 'machine-readable output')
+    .option('--seed <n>', 'seed of the random cases', '1')
+    .addOption(backendOption())
+    .action(async (options: { json?: boolean; seed: string; backend: BackendChoice }) => {
+      const seed = Number(options.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got "${options.seed}"`);
+      const pass = await withEngine(options.backend, Boolean(options.json), (engine) => verify(engine, seed, Boolean(options.json)));
+      if (!pass) process.exitCode = 1;
+    });
+
+  program
+    .command('demo', { isDefault: true })
+    .description('a small demonstration on whatever backend exists (what `npm start` runs)')
+    .addOption(backendOption())
+    .action(async (options: { backend: BackendChoice }) => {
+      await withEngine(options.backend, false, (engine) => demo(engine));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit 0; usage errors (unknown option, missing argument) are bad input
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof InputError || error instanceof RangeError) {
+      process.stderr.write(`channelscope: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`channelscope: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,25 @@
+// Teacher functions (science.md, "Data").
+
+/** Modified Rosenbrock r(x) = log10(Σᵢ [b(xᵢ₊₁ + c − xᵢ²)² + (a − xᵢ)²] + 0.1), a=1, b=3, c=1 (c=0: unshifted). */
+export function rosenbrock(x: ArrayLike<number>, offset: number, d: number, c = 1, a = 1, b = 3): number {
+  let sum = 0;
+  for (let i = 0; i + 1 < d; i++) {
+    const xi = x[offset + i];
+    const next = x[offset + i + 1];
+    sum += b * (next + c - xi * xi) ** 2 + (a - xi) ** 2;
+  }
+  return Math.log10(sum + 0.1);
+}
+
+/** Shifts and scales values in place to zero mean and unit standard deviation. */
+export function standardize(values: Float64Array): Float64Array {
+  const n = values.length;
+  let mean = 0;
+  for (const v of values) mean += v;
+  mean /= n;
+  let variance = 0;
+  for (const v of values) variance += (v - mean) ** 2;
+  const sd = Math.sqrt(variance / n) || 1;
+  for (let k = 0; k < n; k++) values[k] = (values[k] - mean) / sd;
+  return values;
+}

@@ -1,0 +1,71 @@
+// Every GPU kernel variant (activation × biases × depth) against the float64 CPU engine, on random
+// cases that include a channel-regime network (two nearly identical neurons with output weights
+// ±150) and a network beyond the norm barrier. Tolerances (relative to the largest magnitude of the
+// quantity in the case): loss 1e-4, gradient 1e-3, HVP 1e-2 — ENGINE_TOLERANCE in src/engine/verify.ts.
+import { describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import { allVariants, compare, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
+import { ACTIVATIONS, parameterCount } from '../../src/model/architecture.js';
+import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
+
+const engine = await gpuEngineForSuite();
+const cpu = new CpuEngine();
+
+describe.each(ACTIVATIONS)('GPU engine, activation %s', (activation) => {
+  for (const arch of allVariants().filter((a) => a.activation === activation)) {
+    it(`${variantName(arch)} matches the CPU engine`, async () => {
+      const c = makeVariantCase(arch, 11);
+      const request = { arch, data: c.data, params: c.params, directions: c.directions, gradient: true, maxnorm: c.maxnorm };
+      const gpu = await expectNoGpuErrors(engine.gpu.device, () => engine.evaluate(request));
+      const ref = await cpu.evaluate(request);
+      expect(ref.barrier[2]).toBeGreaterThan(0); // the barrier case is really beyond the barrier
+      const objective = (e: typeof gpu) => e.loss.map((l, n) => l + e.barrier[n]);
+      const loss = compare(objective(gpu), objective(ref), ENGINE_TOLERANCE.loss);
+      const gradient = compare(gpu.gradient!, ref.gradient!, ENGINE_TOLERANCE.gradient);
+      const hvp = compare(gpu.hvp!, ref.hvp!, ENGINE_TOLERANCE.hvp);
+      expect(loss.maxRel, 'loss').toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
+      expect(gradient.maxRel, 'gradient').toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
+      expect(hvp.maxRel, 'hvp').toBeLessThanOrEqual(ENGINE_TOLERANCE.hvp);
+    });
+  }
+});
+
+describe('GPU engine layouts', () => {
+  it('handles one dataset per network', async () => {
+    const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
+    const B = 3;
+    const c = makeVariantCase(arch, 5, 20, B);
+    // give each network its own (shifted) copy of the data
+    const x = new Float64Array(B * c.data.x.length);
+    const y = new Float64Array(B * c.data.y.length);
+    for (let n = 0; n < B; n++) {
+      x.set(c.data.x.map((v) => v + 0.1 * n), n * c.data.x.length);
+      y.set(c.data.y.map((v) => v - 0.2 * n), n * c.data.y.length);
+    }
+    const data = { ...c.data, count: B, x, y };
+    const request = { arch, data, params: c.params, directions: c.directions, gradient: true, maxnorm: c.maxnorm };
+    const gpu = await expectNoGpuErrors(engine.gpu.device, () => engine.evaluate(request));
+    const ref = await cpu.evaluate(request);
+    expect(compare(gpu.loss, ref.loss, ENGINE_TOLERANCE.loss).pass).toBe(true);
+    expect(compare(gpu.gradient!, ref.gradient!, ENGINE_TOLERANCE.gradient).pass).toBe(true);
+    expect(compare(gpu.hvp!, ref.hvp!, ENGINE_TOLERANCE.hvp).pass).toBe(true);
+  });
+
+  it('folds more than 65,535 networks into a 2-D dispatch', async () => {
+    const arch = { inputDim: 1, hidden: [2], activation: 'tanh' as const, biases: false };
+    const P = parameterCount(arch);
+    const B = 65_536 + 7;
+    const c = makeVariantCase(arch, 3, 4, 1);
+    const params = new Float64Array(B * P);
+    for (let n = 0; n < B; n++) for (let k = 0; k < P; k++) params[n * P + k] = c.params[k] * (1 + (n % 97) / 97);
+    const request = { arch, data: c.data, params, gradient: true };
+    const gpu = await expectNoGpuErrors(engine.gpu.device, () => engine.evaluate(request));
+    // check a spread of networks, the last ones included, against the CPU engine
+    const picks = [0, 1, 65_534, 65_535, 65_536, B - 1];
+    const subset = new Float64Array(picks.length * P);
+    picks.forEach((n, i) => subset.set(params.subarray(n * P, (n + 1) * P), i * P));
+    const ref = await cpu.evaluate({ ...request, params: subset });
+    const picked = Float64Array.from(picks, (n) => gpu.loss[n]);
+    expect(compare(picked, ref.loss, ENGINE_TOLERANCE.loss).pass).toBe(true);
+  });
+});
