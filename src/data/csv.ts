@@ -1,0 +1,101 @@
+// Datasets as CSV: a header `x1,…,xd,y` (d ≥ 1), then one sample per line.
+//
+// The format is purely numeric, so this is a small hand parser rather than a CSV library: fields
+// are split on commas and trimmed, lines may end in \n or \r\n, a leading byte-order mark and
+// trailing empty lines are ignored. Quoted fields are refused with a clear message (no numeric
+// field needs them). Values are decimal numbers (`-1.5`, `.5`, `2e-3`); anything else, including
+// NaN, Infinity, hexadecimal and empty fields, is an InputError naming the line and column.
+import { InputError } from '../model/input-error.js';
+import type { Dataset } from './dataset.js';
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NON_FINITE_WORD = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/** Reads one dataset (count 1). Every problem is an InputError starting with `source`. */
+export function parseDatasetCsv(text: string, source = 'data'): Dataset {
+  const fail = (message: string): never => {
+    throw new InputError(`${source}: ${message}`);
+  };
+
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+  if (lines.length === 0) fail('the file is empty (expected a header x1,…,xd,y and at least one sample)');
+
+  // Header, line 1.
+  const header = lines[0].split(',').map((cell) => cell.trim());
+  if (header.some((cell) => cell.startsWith('"') || cell.startsWith("'"))) {
+    fail(`line 1 (header): quoted fields are not supported; write the header as x1,…,xd,y without quotes`);
+  }
+  if (header.length < 2) {
+    fail(`line 1 (header) is "${lines[0].trim()}", expected x1,…,xd,y with at least one input column`);
+  }
+  const inputDim = header.length - 1;
+  for (let c = 0; c < header.length; c++) {
+    const expected = c < inputDim ? `x${c + 1}` : 'y';
+    if (header[c] !== expected) {
+      fail(`line 1 (header), column ${c + 1} is "${header[c]}", expected "${expected}" (the header must be ${headerFor(inputDim)})`);
+    }
+  }
+
+  const samples = lines.length - 1;
+  if (samples === 0) fail('no samples (the file has only a header)');
+
+  const x = new Float64Array(samples * inputDim);
+  const y = new Float64Array(samples);
+  for (let n = 0; n < samples; n++) {
+    const lineNumber = n + 2;
+    const line = lines[n + 1];
+    if (line.trim() === '') fail(`line ${lineNumber} is empty (empty lines are allowed only at the end)`);
+    const cells = line.split(',');
+    if (cells.length !== header.length) {
+      fail(`line ${lineNumber} has ${cells.length} column${cells.length === 1 ? '' : 's'}, expected ${header.length}`);
+    }
+    for (let c = 0; c < cells.length; c++) {
+      const cell = cells[c].trim();
+      const where = `line ${lineNumber}, column ${header[c]}`;
+      if (cell === '') fail(`${where} is empty`);
+      if (cell.startsWith('"') || cell.startsWith("'")) fail(`${where}: ${cell} is quoted; quoted fields are not supported`);
+      if (NON_FINITE_WORD.test(cell)) fail(`${where}: "${cell}" is not a finite number`);
+      if (!DECIMAL.test(cell)) fail(`${where}: "${cell}" is not a number`);
+      const value = Number(cell);
+      if (!Number.isFinite(value)) fail(`${where}: "${cell}" is not a finite number (out of range for a double)`);
+      if (c < inputDim) x[n * inputDim + c] = value;
+      else y[n] = value;
+    }
+  }
+  return { inputDim, samples, count: 1, x, y };
+}
+
+/**
+ * Writes dataset `index` (0 unless the dataset holds one per network) as CSV with a header and a
+ * trailing newline. Numbers are written in their shortest round-trip form, so parsing the text
+ * gives back the same doubles (−0 included).
+ */
+export function formatDatasetCsv(data: Dataset, index = 0): string {
+  if (!Number.isInteger(index) || index < 0 || index >= data.count) {
+    throw new RangeError(`dataset index ${index} out of range: the dataset holds ${data.count}`);
+  }
+  const d = data.inputDim;
+  const header = [...Array.from({ length: d }, (_, i) => `x${i + 1}`), 'y'].join(',');
+  const out = [header];
+  const xBase = index * data.samples * d;
+  const yBase = index * data.samples;
+  for (let n = 0; n < data.samples; n++) {
+    const row: string[] = [];
+    for (let i = 0; i < d; i++) row.push(formatNumber(data.x[xBase + n * d + i], n, `x${i + 1}`));
+    row.push(formatNumber(data.y[yBase + n], n, 'y'));
+    out.push(row.join(','));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `x1,y`, `x1,x2,y`, `x1,x2,x3,y`, `x1,x2,…,x7,y`. */
+function headerFor(inputDim: number): string {
+  if (inputDim <= 3) return [...Array.from({ length: inputDim }, (_, i) => `x${i + 1}`), 'y'].join(',');
+  return `x1,x2,…,x${inputDim},y`;
+}
+
+function formatNumber(value: number, sample: number, column: string): string {
+  if (!Number.isFinite(value)) throw new RangeError(`sample ${sample}, column ${column} is ${value}; CSV datasets hold finite numbers only`);
+  return Object.is(value, -0) ? '-0' : String(value);
+}
