@@ -5,13 +5,21 @@ import { glorotNormal } from '../model/init.js';
 import type { Dataset } from '../data/dataset.js';
 import { RandomStream, STREAMS } from '../data/rng.js';
 import { rosenbrock, standardize } from '../data/teachers.js';
-import { CpuEngine } from './cpu/cpu-engine.js';
+import { CpuEngine, evaluateNetwork, hiddenPreActivations } from './cpu/cpu-engine.js';
 import type { Engine, Evaluation } from './engine.js';
 
-/** Largest error allowed, relative to the largest magnitude of the quantity in the case. */
+/**
+ * Largest error allowed, relative to the largest magnitude of the quantity in the case, where a case
+ * is one network (stricter than one batch: a large network cannot hide a small one's errors).
+ */
 export const ENGINE_TOLERANCE = { loss: 1e-4, gradient: 1e-3, hvp: 1e-2 } as const;
-/** CPU derivatives against central differences (step 1e-5 relative), relative as above. */
+/** CPU derivatives against fourth-order central differences (step 1e-5 relative), relative as above. */
 export const FINITE_DIFFERENCE_TOLERANCE = { gradient: 1e-6, hvp: 1e-5 } as const;
+/**
+ * Finite differences of a derivative that is exactly zero (a dead relu network) are rounding noise
+ * of ~1e-12 (losses are of order 1): errors are taken relative to at least this magnitude.
+ */
+export const FINITE_DIFFERENCE_NOISE_FLOOR = 1e-4;
 
 export type Quantity = 'loss' | 'gradient' | 'hvp';
 
@@ -22,7 +30,13 @@ export interface VariantCase {
   /** B × P parameters: random Glorot networks, a channel-regime network, one above the barrier */
   params: Float64Array;
   directions: Float64Array;
-  maxnorm: number;
+  /** a norm barrier threshold below network 2's weight norm (its barrier is active) */
+  barrierMaxnorm: number;
+}
+
+/** Every case is evaluated without the barrier and with it active. */
+export function barrierSettings(c: VariantCase): number[] {
+  return [Infinity, c.barrierMaxnorm];
 }
 
 export interface ErrorSummary {
@@ -78,8 +92,8 @@ export function makeVariantCase(arch: Architecture, seed: number, samples = 24, 
   // network 2's weight norm lies above maxnorm, so the barrier and its derivatives are exercised
   let norm2 = 0;
   for (let k = 0; k < P; k++) norm2 += params[2 * P + k] ** 2;
-  const maxnorm = networks > 2 ? (0.8 * norm2) / (2 * P) : 1e3;
-  return { name: variantName(arch), arch, data, params, directions, maxnorm };
+  const barrierMaxnorm = networks > 2 ? (0.8 * norm2) / (2 * P) : 1e3;
+  return { name: variantName(arch), arch, data, params, directions, barrierMaxnorm };
 }
 
 /** Neurons 0 and 1 of the last hidden layer: input vectors 1e-3 apart, output weights +150 and −150. */
@@ -104,7 +118,26 @@ function randomDataset(inputDim: number, samples: number, seed: number): Dataset
   return { inputDim, samples, count: 1, x, y: standardize(y) };
 }
 
-export function compare(actual: ArrayLike<number>, reference: ArrayLike<number>, tolerance: number): ErrorSummary {
+/** Worst error over networks, each relative to that network's largest reference magnitude. */
+export function compareNetworks(actual: ArrayLike<number>, reference: ArrayLike<number>, networks: number, tolerance: number, scaleFloor = 0): ErrorSummary {
+  const size = reference.length / networks;
+  const parts = Array.from({ length: networks }, (_, n) =>
+    compare(Array.prototype.slice.call(actual, n * size, (n + 1) * size), Array.prototype.slice.call(reference, n * size, (n + 1) * size), tolerance, scaleFloor),
+  );
+  return worst(parts);
+}
+
+export function worst(summaries: ErrorSummary[]): ErrorSummary {
+  return summaries.reduce((a, b) => ({
+    maxAbs: Math.max(a.maxAbs, b.maxAbs),
+    maxRel: Math.max(a.maxRel, b.maxRel),
+    tolerance: Math.min(a.tolerance, b.tolerance),
+    pass: a.pass && b.pass,
+  }));
+}
+
+/** Max absolute error, and that error relative to the reference's largest magnitude (at least scaleFloor). */
+export function compare(actual: ArrayLike<number>, reference: ArrayLike<number>, tolerance: number, scaleFloor = 0): ErrorSummary {
   let maxAbs = 0;
   let scale = 0;
   let finite = true;
@@ -113,60 +146,106 @@ export function compare(actual: ArrayLike<number>, reference: ArrayLike<number>,
     maxAbs = Math.max(maxAbs, Math.abs(actual[k] - reference[k]));
     scale = Math.max(scale, Math.abs(reference[k]));
   }
+  scale = Math.max(scale, scaleFloor);
   const maxRel = scale > 0 ? maxAbs / scale : maxAbs;
   return { maxAbs, maxRel, tolerance, pass: finite && maxRel <= tolerance };
 }
 
-/** Central differences of the CPU objective (loss + barrier) and of the CPU gradient. */
-export async function finiteDifferenceReport(cpu: CpuEngine, c: VariantCase, reference: Evaluation) {
+/** f′(0) ≈ (f(−2h) − 8f(−h) + 8f(h) − f(2h)) / 12h, error O(h⁴) */
+function centralDifference(f: (step: number) => number, h: number): number {
+  return (f(-2 * h) - 8 * f(-h) + 8 * f(h) - f(2 * h)) / (12 * h);
+}
+
+/** Sign pattern of every hidden pre-activation on every sample (relu's kinks sit where it changes). */
+function kinkPattern(c: VariantCase, theta: Float64Array): string {
+  let signs = '';
+  for (let n = 0; n < c.data.samples; n++) {
+    const x = c.data.x.subarray(n * c.data.inputDim, (n + 1) * c.data.inputDim);
+    for (const z of hiddenPreActivations(c.arch, theta, x)) for (const v of z) signs += v > 0 ? '+' : '-';
+  }
+  return signs;
+}
+
+/**
+ * Central differences of the CPU objective (loss + barrier) and of the CPU gradient, per network.
+ * Steps are 1e-5 relative; for relu a step is halved until θ ± 2·step crosses no kink, so both sides
+ * see the same smooth piece as the analytic derivatives.
+ */
+export function finiteDifferenceReport(c: VariantCase, maxnorm: number, reference: Evaluation) {
   const P = parameterLayout(c.arch).count;
   const B = c.params.length / P;
   const fdGradient = new Float64Array(B * P);
   const fdHvp = new Float64Array(B * P);
-  const shifted = (delta: (k: number) => number) => {
-    const params = Float64Array.from(c.params, (v, k) => v + delta(k));
-    return cpu.evaluate({ arch: c.arch, data: c.data, params, gradient: true, maxnorm: c.maxnorm });
-  };
-  for (let p = 0; p < P; p++) {
-    // one parameter index at a time, perturbed in every network at once (networks are independent)
-    const steps = new Float64Array(B);
-    for (let n = 0; n < B; n++) steps[n] = 1e-5 * Math.max(1, Math.abs(c.params[n * P + p]));
-    const plus = await shifted((k) => (k % P === p ? steps[Math.floor(k / P)] : 0));
-    const minus = await shifted((k) => (k % P === p ? -steps[Math.floor(k / P)] : 0));
-    for (let n = 0; n < B; n++) {
-      fdGradient[n * P + p] = (plus.loss[n] + plus.barrier[n] - minus.loss[n] - minus.barrier[n]) / (2 * steps[n]);
-    }
-  }
-  // H v ≈ (∇L(θ + hv) − ∇L(θ − hv)) / 2h, h scaled per network
-  const hOf = new Float64Array(B);
+  const options = { gradient: true, maxnorm };
   for (let n = 0; n < B; n++) {
+    const theta = c.params.slice(n * P, (n + 1) * P);
+    const v = c.directions.subarray(n * P, (n + 1) * P);
+    const pattern = c.arch.activation === 'relu' ? kinkPattern(c, theta) : '';
+    const at = (direction: (k: number) => number, step: number) => theta.map((t, k) => t + step * direction(k));
+    const smoothStep = (direction: (k: number) => number, step: number) => {
+      if (!pattern) return step;
+      for (let halvings = 0; halvings < 30; halvings++, step /= 2) {
+        if (kinkPattern(c, at(direction, 2 * step)) === pattern && kinkPattern(c, at(direction, -2 * step)) === pattern) return step;
+      }
+      throw new Error(`${c.name}: a relu kink lies at the evaluation point of network ${n}`);
+    };
+    const objective = (point: Float64Array) => {
+      const r = evaluateNetwork(c.arch, c.data, 0, point, { maxnorm });
+      return r.loss + r.barrier;
+    };
+    for (let p = 0; p < P; p++) {
+      const unit = (k: number) => (k === p ? 1 : 0);
+      const h = smoothStep(unit, 1e-5 * Math.max(1, Math.abs(theta[p])));
+      fdGradient[n * P + p] = centralDifference((step) => objective(at(unit, step)), h);
+    }
+    // H v ≈ (∇L(θ + hv) − ∇L(θ − hv)) / 2h
     let thetaNorm = 0, vNorm = 0;
     for (let k = 0; k < P; k++) {
-      thetaNorm += c.params[n * P + k] ** 2;
-      vNorm += c.directions[n * P + k] ** 2;
+      thetaNorm += theta[k] ** 2;
+      vNorm += v[k] ** 2;
     }
-    hOf[n] = (1e-5 * Math.max(1, Math.sqrt(thetaNorm))) / Math.sqrt(vNorm);
+    const along = (k: number) => v[k];
+    const h = smoothStep(along, (1e-5 * Math.max(1, Math.sqrt(thetaNorm))) / Math.sqrt(vNorm));
+    const gradients = new Map([-2, -1, 1, 2].map((m) => [m, evaluateNetwork(c.arch, c.data, 0, at(along, m * h), options).gradient!]));
+    for (let k = 0; k < P; k++) fdHvp[n * P + k] = centralDifference((step) => gradients.get(Math.round(step / h))![k], h);
   }
-  const plus = await shifted((k) => hOf[Math.floor(k / P)] * c.directions[k]);
-  const minus = await shifted((k) => -hOf[Math.floor(k / P)] * c.directions[k]);
-  for (let k = 0; k < B * P; k++) fdHvp[k] = (plus.gradient![k] - minus.gradient![k]) / (2 * hOf[Math.floor(k / P)]);
   return {
-    gradient: compare(reference.gradient!, fdGradient, FINITE_DIFFERENCE_TOLERANCE.gradient),
-    hvp: compare(reference.hvp!, fdHvp, FINITE_DIFFERENCE_TOLERANCE.hvp),
+    gradient: compareNetworks(reference.gradient!, fdGradient, B, FINITE_DIFFERENCE_TOLERANCE.gradient, FINITE_DIFFERENCE_NOISE_FLOOR),
+    hvp: compareNetworks(reference.hvp!, fdHvp, B, FINITE_DIFFERENCE_TOLERANCE.hvp, FINITE_DIFFERENCE_NOISE_FLOOR),
+  };
+}
+
+/** The engine against the CPU engine, per network, for one barrier setting. */
+export async function compareWithCpu(engine: Engine, cpu: CpuEngine, c: VariantCase, maxnorm: number) {
+  const request = { arch: c.arch, data: c.data, params: c.params, directions: c.directions, gradient: true, maxnorm };
+  const reference = await cpu.evaluate(request);
+  const actual = engine === cpu ? reference : await engine.evaluate(request);
+  const B = reference.loss.length;
+  const objective = (e: Evaluation) => e.loss.map((l, n) => l + e.barrier[n]);
+  return {
+    reference,
+    errors: {
+      loss: compareNetworks(objective(actual), objective(reference), B, ENGINE_TOLERANCE.loss),
+      gradient: compareNetworks(actual.gradient!, reference.gradient!, B, ENGINE_TOLERANCE.gradient),
+      hvp: compareNetworks(actual.hvp!, reference.hvp!, B, ENGINE_TOLERANCE.hvp),
+    },
   };
 }
 
 export async function verifyVariant(engine: Engine, cpu: CpuEngine, c: VariantCase): Promise<VariantReport> {
-  const request = { arch: c.arch, data: c.data, params: c.params, directions: c.directions, gradient: true, maxnorm: c.maxnorm };
-  const reference = await cpu.evaluate(request);
-  const actual = engine === cpu ? reference : await engine.evaluate(request);
-  const objective = (e: Evaluation) => e.loss.map((l, n) => l + e.barrier[n]);
+  const cpuParts: Record<Quantity, ErrorSummary>[] = [];
+  const fdParts: Record<'gradient' | 'hvp', ErrorSummary>[] = [];
+  for (const maxnorm of barrierSettings(c)) {
+    const { reference, errors } = await compareWithCpu(engine, cpu, c, maxnorm);
+    cpuParts.push(errors);
+    fdParts.push(finiteDifferenceReport(c, maxnorm, reference));
+  }
   const againstCpu = {
-    loss: compare(objective(actual), objective(reference), ENGINE_TOLERANCE.loss),
-    gradient: compare(actual.gradient!, reference.gradient!, ENGINE_TOLERANCE.gradient),
-    hvp: compare(actual.hvp!, reference.hvp!, ENGINE_TOLERANCE.hvp),
+    loss: worst(cpuParts.map((p) => p.loss)),
+    gradient: worst(cpuParts.map((p) => p.gradient)),
+    hvp: worst(cpuParts.map((p) => p.hvp)),
   };
-  const finiteDifferences = await finiteDifferenceReport(cpu, c, reference);
+  const finiteDifferences = { gradient: worst(fdParts.map((p) => p.gradient)), hvp: worst(fdParts.map((p) => p.hvp)) };
   const pass = Object.values(againstCpu).every((s) => s.pass) && Object.values(finiteDifferences).every((s) => s.pass);
   return { variant: c.name, againstCpu, finiteDifferences, pass };
 }

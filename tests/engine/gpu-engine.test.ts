@@ -1,10 +1,11 @@
 // Every GPU kernel variant (activation × biases × depth) against the float64 CPU engine, on random
 // cases that include a channel-regime network (two nearly identical neurons with output weights
-// ±150) and a network beyond the norm barrier. Tolerances (relative to the largest magnitude of the
-// quantity in the case): loss 1e-4, gradient 1e-3, HVP 1e-2 — ENGINE_TOLERANCE in src/engine/verify.ts.
+// ±150), evaluated once without the barrier and once with network 2 beyond it. Tolerances, relative
+// to the largest magnitude of the quantity in each network: loss 1e-4, gradient 1e-3, HVP 1e-2
+// (ENGINE_TOLERANCE in src/engine/verify.ts).
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
-import { allVariants, compare, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
+import { allVariants, barrierSettings, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
 import { ACTIVATIONS, parameterCount } from '../../src/model/architecture.js';
 import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 
@@ -13,19 +14,16 @@ const cpu = new CpuEngine();
 
 describe.each(ACTIVATIONS)('GPU engine, activation %s', (activation) => {
   for (const arch of allVariants().filter((a) => a.activation === activation)) {
-    it(`${variantName(arch)} matches the CPU engine`, async () => {
+    it(`${variantName(arch)} matches the CPU engine, without and with the barrier`, async () => {
       const c = makeVariantCase(arch, 11);
-      const request = { arch, data: c.data, params: c.params, directions: c.directions, gradient: true, maxnorm: c.maxnorm };
-      const gpu = await expectNoGpuErrors(engine.gpu.device, () => engine.evaluate(request));
-      const ref = await cpu.evaluate(request);
-      expect(ref.barrier[2]).toBeGreaterThan(0); // the barrier case is really beyond the barrier
-      const objective = (e: typeof gpu) => e.loss.map((l, n) => l + e.barrier[n]);
-      const loss = compare(objective(gpu), objective(ref), ENGINE_TOLERANCE.loss);
-      const gradient = compare(gpu.gradient!, ref.gradient!, ENGINE_TOLERANCE.gradient);
-      const hvp = compare(gpu.hvp!, ref.hvp!, ENGINE_TOLERANCE.hvp);
-      expect(loss.maxRel, 'loss').toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
-      expect(gradient.maxRel, 'gradient').toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
-      expect(hvp.maxRel, 'hvp').toBeLessThanOrEqual(ENGINE_TOLERANCE.hvp);
+      for (const maxnorm of barrierSettings(c)) {
+        const { reference, errors } = await expectNoGpuErrors(engine.gpu.device, () => compareWithCpu(engine, cpu, c, maxnorm));
+        if (Number.isFinite(maxnorm)) expect(reference.barrier[2], 'network 2 lies beyond the barrier').toBeGreaterThan(0);
+        else expect(reference.barrier.every((r) => r === 0)).toBe(true);
+        expect(errors.loss.maxRel, `loss, maxnorm ${maxnorm}`).toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
+        expect(errors.gradient.maxRel, `gradient, maxnorm ${maxnorm}`).toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
+        expect(errors.hvp.maxRel, `hvp, maxnorm ${maxnorm}`).toBeLessThanOrEqual(ENGINE_TOLERANCE.hvp);
+      }
     });
   }
 });
@@ -43,7 +41,7 @@ describe('GPU engine layouts', () => {
       y.set(c.data.y.map((v) => v - 0.2 * n), n * c.data.y.length);
     }
     const data = { ...c.data, count: B, x, y };
-    const request = { arch, data, params: c.params, directions: c.directions, gradient: true, maxnorm: c.maxnorm };
+    const request = { arch, data, params: c.params, directions: c.directions, gradient: true, maxnorm: c.barrierMaxnorm };
     const gpu = await expectNoGpuErrors(engine.gpu.device, () => engine.evaluate(request));
     const ref = await cpu.evaluate(request);
     expect(compare(gpu.loss, ref.loss, ENGINE_TOLERANCE.loss).pass).toBe(true);

@@ -1,0 +1,319 @@
+// The float64 CPU reference engine: loss, gradient (backprop) and the exact Hessian-vector product
+// (Pearlmutter's R-operator: a forward and a backward R-pass) of L + R for every network, with
+// compensated sums over samples. It is the yardstick the float32 GPU engine is checked against.
+//
+// Notation (layers l = 1..L+1, the last one the identity output neuron, a₀ = x, Ra₀ = 0):
+//   z_l = W_l a_{l−1} + b_l, a_l = σ(z_l);  Rz_l = VW_l a_{l−1} + W_l Ra_{l−1} + Vb_l, Ra_l = σ′(z_l) Rz_l
+//   δ_{L+1} = f − y, Rδ_{L+1} = Rf;  u_l = W_{l+1}ᵀδ_{l+1}, Ru_l = VW_{l+1}ᵀδ_{l+1} + W_{l+1}ᵀRδ_{l+1}
+//   δ_l = u_l⊙σ′(z_l), Rδ_l = Ru_l⊙σ′(z_l) + u_l⊙σ″(z_l)⊙Rz_l
+//   ∇_{W_l} ∝ Σₙ δ_l a_{l−1}ᵀ, (Hv)_{W_l} ∝ Σₙ (Rδ_l a_{l−1}ᵀ + δ_l Ra_{l−1}ᵀ), both times 2/N at the end.
+import { parameterLayout, validateArchitecture, type Architecture, type ParameterLayout } from '../../model/architecture.js';
+import { activationFunctions, type ActivationFunctions } from '../../model/activations.js';
+import { datasetIndexFor, validateDataset, type Dataset } from '../../data/dataset.js';
+import { barrierTerms, DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
+import { CompensatedSum, CompensatedSums } from './compensated-sum.js';
+
+export interface NetworkEvaluationOptions {
+  /** also return the gradient of loss + barrier */
+  gradient?: boolean;
+  /** direction v (length P) for the Hessian-vector product; omitted: no HVP */
+  direction?: Float64Array;
+  /** norm barrier threshold (default DEFAULT_MAXNORM); Infinity disables the barrier */
+  maxnorm?: number;
+}
+
+export interface NetworkEvaluation {
+  /** mean squared error (no ½) */
+  loss: number;
+  /** barrier term R(θ) */
+  barrier: number;
+  /** ∇(L + R), when requested */
+  gradient?: Float64Array;
+  /** ∇²(L + R)·v, when a direction was given */
+  hvp?: Float64Array;
+}
+
+/**
+ * Scratch buffers for one architecture, reused across samples and networks. Level 0 is the input,
+ * levels 1..L the hidden layers, level L+1 the output neuron (identity: σ′ = 1, σ″ = 0).
+ */
+class Workspace {
+  readonly layout: ParameterLayout;
+  readonly widths: number[];
+  readonly activation: ActivationFunctions;
+  readonly z: Float64Array[];
+  readonly a: Float64Array[];
+  readonly slope: Float64Array[];
+  readonly curvature: Float64Array[];
+  readonly rz: Float64Array[];
+  readonly ra: Float64Array[];
+  readonly delta: Float64Array[];
+  readonly rdelta: Float64Array[];
+  readonly derivatives = new Float64Array(4);
+
+  constructor(readonly arch: Architecture) {
+    this.layout = parameterLayout(arch);
+    this.widths = [arch.inputDim, ...arch.hidden, 1];
+    this.activation = activationFunctions(arch.activation);
+    const perLevel = () => this.widths.map((width) => new Float64Array(width));
+    this.z = perLevel();
+    this.a = perLevel();
+    this.slope = perLevel();
+    this.curvature = perLevel();
+    this.rz = perLevel();
+    this.ra = perLevel(); // ra[0] stays 0: the inputs do not depend on θ
+    this.delta = perLevel();
+    this.rdelta = perLevel();
+  }
+}
+
+/** Loss, barrier and (optionally) gradient and HVP of ONE network on dataset `datasetIndex`. */
+export function evaluateNetwork(
+  arch: Architecture,
+  data: Dataset,
+  datasetIndex: number,
+  theta: Float64Array,
+  options: NetworkEvaluationOptions = {},
+): NetworkEvaluation {
+  validateArchitecture(arch);
+  validateDataset(data);
+  checkDataset(arch, data);
+  const P = parameterLayout(arch).count;
+  if (theta.length !== P) throw new RangeError(`parameters hold ${theta.length} values, the architecture has ${P}`);
+  if (options.direction && options.direction.length !== P) {
+    throw new RangeError(`direction holds ${options.direction.length} values, expected ${P}`);
+  }
+  if (!Number.isInteger(datasetIndex) || datasetIndex < 0 || datasetIndex >= data.count) {
+    throw new RangeError(`dataset index ${datasetIndex} out of range: the dataset holds ${data.count}`);
+  }
+  const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
+  checkMaxnorm(maxnorm);
+  return evaluateUnchecked(new Workspace(arch), data, datasetIndex, theta, options.gradient ?? false, options.direction, maxnorm);
+}
+
+function evaluateUnchecked(
+  ws: Workspace,
+  data: Dataset,
+  datasetIndex: number,
+  theta: Float64Array,
+  wantGradient: boolean,
+  direction: Float64Array | undefined,
+  maxnorm: number,
+): NetworkEvaluation {
+  const { layout, widths, activation, z, a, slope, curvature, rz, ra, delta, rdelta, derivatives } = ws;
+  const P = layout.count;
+  const levels = widths.length - 1; // L + 1 layers with parameters
+  const wantHvp = direction !== undefined;
+  const v = direction ?? theta; // never read without a direction; avoids a nullable in the inner loops
+  const N = data.samples;
+  const d = data.inputDim;
+
+  const lossSum = new CompensatedSum();
+  const gradientSums = wantGradient ? new CompensatedSums(P) : undefined;
+  const hvpSums = wantHvp ? new CompensatedSums(P) : undefined;
+
+  for (let n = 0; n < N; n++) {
+    const sample = datasetIndex * N + n;
+    for (let i = 0; i < d; i++) a[0][i] = data.x[sample * d + i];
+
+    // forward pass and forward R-pass
+    for (let level = 1; level <= levels; level++) {
+      const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
+      const aPrev = a[level - 1];
+      const raPrev = ra[level - 1];
+      const hidden = level < levels;
+      for (let j = 0; j < fanOut; j++) {
+        const row = weightOffset + j * fanIn;
+        let zj = biasOffset >= 0 ? theta[biasOffset + j] : 0;
+        for (let i = 0; i < fanIn; i++) zj += theta[row + i] * aPrev[i];
+        z[level][j] = zj;
+        if (hidden) {
+          activation.evaluate(zj, derivatives);
+          a[level][j] = derivatives[0];
+          slope[level][j] = derivatives[1];
+          curvature[level][j] = derivatives[2];
+        } else {
+          a[level][j] = zj;
+          slope[level][j] = 1;
+          curvature[level][j] = 0;
+        }
+        if (wantHvp) {
+          let rzj = biasOffset >= 0 ? v[biasOffset + j] : 0;
+          for (let i = 0; i < fanIn; i++) rzj += v[row + i] * aPrev[i] + theta[row + i] * raPrev[i];
+          rz[level][j] = rzj;
+          ra[level][j] = slope[level][j] * rzj;
+        }
+      }
+    }
+
+    const residual = z[levels][0] - data.y[sample];
+    lossSum.add(residual * residual);
+    if (!gradientSums && !hvpSums) continue;
+
+    // backward pass and backward R-pass; the factor 2/N is applied once at the end
+    delta[levels][0] = residual;
+    rdelta[levels][0] = wantHvp ? rz[levels][0] : 0;
+    for (let level = levels; level >= 1; level--) {
+      const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
+      const aPrev = a[level - 1];
+      const raPrev = ra[level - 1];
+      const dl = delta[level];
+      const rdl = rdelta[level];
+      for (let j = 0; j < fanOut; j++) {
+        const row = weightOffset + j * fanIn;
+        if (gradientSums) {
+          for (let i = 0; i < fanIn; i++) gradientSums.add(row + i, dl[j] * aPrev[i]);
+          if (biasOffset >= 0) gradientSums.add(biasOffset + j, dl[j]);
+        }
+        if (hvpSums) {
+          for (let i = 0; i < fanIn; i++) hvpSums.add(row + i, rdl[j] * aPrev[i] + dl[j] * raPrev[i]);
+          if (biasOffset >= 0) hvpSums.add(biasOffset + j, rdl[j]);
+        }
+      }
+      if (level === 1) break;
+      // propagate to the layer below: u = Wᵀδ, Ru = VWᵀδ + WᵀRδ
+      const below = level - 1;
+      for (let i = 0; i < fanIn; i++) {
+        let u = 0;
+        let ru = 0;
+        for (let j = 0; j < fanOut; j++) {
+          const w = weightOffset + j * fanIn + i;
+          u += theta[w] * dl[j];
+          if (wantHvp) ru += v[w] * dl[j] + theta[w] * rdl[j];
+        }
+        delta[below][i] = u * slope[below][i];
+        if (wantHvp) rdelta[below][i] = ru * slope[below][i] + u * curvature[below][i] * rz[below][i];
+      }
+    }
+  }
+
+  // barrier R = (wn − maxnorm)³/3 with wn = Σθ²/(2P): ∇R = R′θ/P, ∇²R·v = R″(θ·v)/P²·θ + R′v/P
+  const squares = new CompensatedSum();
+  const thetaDotV = new CompensatedSum();
+  for (let k = 0; k < P; k++) {
+    squares.add(theta[k] * theta[k]);
+    if (wantHvp) thetaDotV.add(theta[k] * v[k]);
+  }
+  const barrier = barrierTerms(squares.value / (2 * P), maxnorm);
+  const result: NetworkEvaluation = { loss: lossSum.value / N, barrier: barrier.value };
+  if (gradientSums) {
+    const gradient = gradientSums.totals(2 / N);
+    if (barrier.slope !== 0) for (let k = 0; k < P; k++) gradient[k] += (barrier.slope / P) * theta[k];
+    result.gradient = gradient;
+  }
+  if (hvpSums) {
+    const hvp = hvpSums.totals(2 / N);
+    if (barrier.slope !== 0 || barrier.curvature !== 0) {
+      const alongTheta = (barrier.curvature * thetaDotV.value) / (P * P);
+      for (let k = 0; k < P; k++) hvp[k] += alongTheta * theta[k] + (barrier.slope / P) * v[k];
+    }
+    result.hvp = hvp;
+  }
+  return result;
+}
+
+/** The network's output f(x) for one input x (length inputDim). */
+export function forward(arch: Architecture, theta: Float64Array, x: Float64Array): number {
+  return forwardLayers(arch, theta, x);
+}
+
+/** Every hidden layer's pre-activations z_l for one input (e.g. to find relu kinks). */
+export function hiddenPreActivations(arch: Architecture, theta: Float64Array, x: Float64Array): Float64Array[] {
+  const layers: Float64Array[] = [];
+  forwardLayers(arch, theta, x, (z) => layers.push(z));
+  return layers;
+}
+
+function forwardLayers(arch: Architecture, theta: Float64Array, x: Float64Array, onHiddenPreActivation?: (z: Float64Array) => void): number {
+  validateArchitecture(arch);
+  const layout = parameterLayout(arch);
+  if (theta.length !== layout.count) throw new RangeError(`parameters hold ${theta.length} values, the architecture has ${layout.count}`);
+  if (x.length !== arch.inputDim) throw new RangeError(`input has ${x.length} values, the network expects ${arch.inputDim}`);
+  const sigma = activationFunctions(arch.activation).value;
+  let previous: Float64Array = x;
+  const levels = layout.layers.length;
+  for (let level = 1; level <= levels; level++) {
+    const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
+    const z = new Float64Array(fanOut);
+    for (let j = 0; j < fanOut; j++) {
+      const row = weightOffset + j * fanIn;
+      let zj = biasOffset >= 0 ? theta[biasOffset + j] : 0;
+      for (let i = 0; i < fanIn; i++) zj += theta[row + i] * previous[i];
+      z[j] = zj;
+    }
+    if (level === levels) return z[0];
+    onHiddenPreActivation?.(z);
+    previous = z.map(sigma);
+  }
+  throw new Error('unreachable: a network has an output layer');
+}
+
+function checkDataset(arch: Architecture, data: Dataset): void {
+  if (data.inputDim !== arch.inputDim) {
+    throw new RangeError(`dataset has ${data.inputDim} inputs, the network expects ${arch.inputDim}`);
+  }
+}
+
+function checkMaxnorm(maxnorm: number): void {
+  if (typeof maxnorm !== 'number' || Number.isNaN(maxnorm) || maxnorm < 0) {
+    throw new RangeError(`maxnorm must be a non-negative number or Infinity, got ${maxnorm}`);
+  }
+}
+
+function asFloat64(values: Float64Array | Float32Array): Float64Array {
+  return values instanceof Float64Array ? values : Float64Array.from(values);
+}
+
+export class CpuEngine implements Engine {
+  readonly backend = 'cpu' as const;
+  readonly description = 'CPU, float64, compensated sums over samples (reference engine)';
+
+  async evaluate(request: EvaluationRequest): Promise<Evaluation> {
+    return this.evaluateSync(request);
+  }
+
+  /** The same as evaluate(), without the Promise. */
+  evaluateSync(request: EvaluationRequest): Evaluation {
+    const { arch, data, params, directions } = request;
+    validateArchitecture(arch);
+    validateDataset(data);
+    checkDataset(arch, data);
+    const P = parameterLayout(arch).count;
+    const B = params.length / P;
+    if (!Number.isInteger(B) || B < 1) {
+      throw new RangeError(`parameters hold ${params.length} values, not a whole number of networks of ${P} parameters`);
+    }
+    if (directions && directions.length !== params.length) {
+      throw new RangeError(`directions hold ${directions.length} values, expected ${params.length} (${B} networks × ${P})`);
+    }
+    if (data.count !== 1 && data.count !== B) {
+      throw new RangeError(`dataset count must be 1 (shared) or ${B} (one per network), got ${data.count}`);
+    }
+    const maxnorm = request.maxnorm ?? DEFAULT_MAXNORM;
+    checkMaxnorm(maxnorm);
+    const wantGradient = request.gradient ?? false;
+
+    const workspace = new Workspace(arch);
+    const loss = new Float64Array(B);
+    const barrier = new Float64Array(B);
+    const gradient = wantGradient ? new Float64Array(B * P) : undefined;
+    const hvp = directions ? new Float64Array(B * P) : undefined;
+    for (let net = 0; net < B; net++) {
+      const theta = asFloat64(params.subarray(net * P, (net + 1) * P));
+      const direction = directions ? asFloat64(directions.subarray(net * P, (net + 1) * P)) : undefined;
+      const result = evaluateUnchecked(workspace, data, datasetIndexFor(data, net), theta, wantGradient, direction, maxnorm);
+      loss[net] = result.loss;
+      barrier[net] = result.barrier;
+      if (gradient && result.gradient) gradient.set(result.gradient, net * P);
+      if (hvp && result.hvp) hvp.set(result.hvp, net * P);
+    }
+    const evaluation: Evaluation = { loss, barrier };
+    if (gradient) evaluation.gradient = gradient;
+    if (hvp) evaluation.hvp = hvp;
+    return evaluation;
+  }
+
+  dispose(): void {
+    // nothing to release
+  }
+}

@@ -1,0 +1,89 @@
+// The command line as a user meets it: exit codes, messages, JSON shapes.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/channelscope.js');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-cli-'));
+
+async function channelscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { timeout: 300_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function file(name: string, contents: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, contents);
+  return p;
+}
+
+const params = {
+  activation: 'softplus',
+  biases: true,
+  layers: [
+    { weights: [[0.5, -0.3], [0.2, 0.8], [-0.7, 0.1]], bias: [0.1, 0, -0.2] },
+    { weights: [[1.2, -0.4, 0.9]], bias: [0.05] },
+  ],
+};
+const csv = 'x1,x2,y\n0.1,0.2,0.3\n-1,0.5,1.5\n0.7,-0.3,-0.2\n2,1,0\n';
+
+describe('channelscope eval', () => {
+  it('prints loss, gradient and HVP in the layered shape on the CPU and the GPU, which agree', async () => {
+    const p = file('p.json', JSON.stringify(params));
+    const d = file('d.csv', csv);
+    const results = [];
+    for (const backend of ['cpu', 'gpu']) {
+      const { code, stdout } = await channelscope('eval', '--params', p, '--data', d, '--direction', p, '--backend', backend, '--json');
+      expect(code).toBe(0);
+      results.push(JSON.parse(stdout));
+    }
+    const [cpu, gpu] = results;
+    expect(cpu.backend).toBe('cpu');
+    expect(gpu.backend).toBe('gpu');
+    expect(cpu.gradient.layers[0].weights).toHaveLength(3);
+    expect(cpu.gradient.layers[1].bias).toHaveLength(1);
+    expect(cpu.hvp.layers[0].weights[0]).toHaveLength(2);
+    expect(Math.abs(gpu.loss - cpu.loss) / cpu.loss).toBeLessThan(1e-4);
+    // the gradient can be fed back as a direction
+    const g = file('g.json', JSON.stringify(cpu.gradient));
+    expect((await channelscope('eval', '--params', p, '--data', d, '--direction', g, '--backend', 'cpu', '--json')).code).toBe(0);
+  });
+
+  const bad: [string, () => string[], RegExp][] = [
+    ['unknown activation', () => ['--params', file('a.json', JSON.stringify({ ...params, activation: 'swish' })), '--data', file('d.csv', csv)], /unknown activation "swish"/],
+    ['wrong layer shapes', () => ['--params', file('s.json', JSON.stringify({ ...params, layers: [params.layers[0], { weights: [[1, 2]], bias: [0] }] })), '--data', file('d.csv', csv)], /layers\[1\]\.weights row 0 has 2 columns, expected 3/],
+    ['CSV with the wrong column count', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('c.csv', 'x1,x2,y\n1,2,3\n1,2\n')], /line 3 has 2 columns, expected 3/],
+    ['non-numeric CSV values', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('n.csv', 'x1,x2,y\n1,abc,3\n')], /column x2: "abc" is not a number/],
+    ['empty data', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('e.csv', 'x1,x2,y\n')], /no samples/],
+    ['NaN in parameters', () => ['--params', file('nan.json', JSON.stringify({ ...params, layers: [{ ...params.layers[0], weights: [[NaN, 1], [0, 1], [1, 1]] }, params.layers[1]] })), '--data', file('d.csv', csv)], /non-finite or missing value \(null\) at layers\[0\]\.weights\[0\]\[0\]/],
+    ['data of the wrong dimension', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('d3.csv', 'x1,x2,x3,y\n1,2,3,4\n')], /3 input columns but the network's first layer takes 2/],
+    ['a missing file', () => ['--params', path.join(dir, 'nope.json'), '--data', file('d.csv', csv)], /cannot read .*nope\.json: ENOENT/],
+    ['an unknown option', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('d.csv', csv), '--frobnicate'], /unknown option '--frobnicate'/],
+  ];
+  it.each(bad)('refuses %s with exit code 2 and a clear message', async (_name, args, message) => {
+    const { code, stderr } = await channelscope('eval', ...args(), '--backend', 'cpu');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
+
+describe('channelscope doctor', () => {
+  it('reports the adapter, features and limits as JSON', async () => {
+    const { code, stdout } = await channelscope('doctor', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.backend).toBe('gpu');
+    expect(report.adapter.vendor).toBeTruthy();
+    expect(report.features).toContain('subgroups');
+    expect(report.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
+  });
+});
