@@ -210,12 +210,16 @@ def time_calls(call: Callable[[], Any], sync: Callable[[Any], None], seconds: fl
     if one >= seconds:
         return {'calls': 1, 'seconds': one, 'warmupSeconds': warm}
     calls = max(1, math.ceil(seconds / max(one, 1e-7)))
-    t0 = time.perf_counter()
-    out = None
-    for _ in range(calls):
-        out = call()
-    sync(out)
-    elapsed = time.perf_counter() - t0
+    for attempt in range(4):
+        t0 = time.perf_counter()
+        out = None
+        for _ in range(calls):
+            out = call()
+        sync(out)
+        elapsed = time.perf_counter() - t0
+        if elapsed >= 0.9 * seconds or attempt == 3:
+            break
+        calls = max(calls + 1, math.ceil(calls * 1.1 * seconds / max(elapsed, 1e-7)))
     return {'calls': calls, 'seconds': elapsed, 'warmupSeconds': warm}
 
 
@@ -290,10 +294,8 @@ def emit(doc: Dict[str, Any], args: argparse.Namespace) -> None:
         json.dump(doc, sys.stdout, indent=2, default=str)
         sys.stdout.write('\n')
     else:
-        line = f"{doc['framework']} {doc.get('version') or ''} on {doc.get('device') or '?'}"
         if doc.get('error'):
-            line += f"  ERROR: {doc['error']}"
-        print(line)
+            print(f"{doc['framework']}: ERROR: {doc['error']}")
     sys.stdout.flush()
 
 

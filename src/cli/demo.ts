@@ -1,5 +1,6 @@
 // `npm start`: a small demonstration of the engine on whatever backend exists.
 import type { Engine } from '../engine/engine.js';
+import { GpuEngine } from '../engine/gpu/gpu-engine.js';
 import { CpuEngine } from '../engine/cpu/cpu-engine.js';
 import { compare } from '../engine/verify.js';
 import { describeArchitecture, parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
@@ -7,11 +8,12 @@ import { glorotNormal } from '../model/init.js';
 import { rosenbrockDataset } from '../data/inputs.js';
 import { RandomStream, STREAMS } from '../data/rng.js';
 
-const NETWORKS = 1024;
-const SAMPLES = 1024;
-const POWER_ITERATIONS = 30;
-
 export async function demo(engine: Engine, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<void> {
+  // software rasterisers and the CPU engine are ~10⁴× slower than a GPU: keep the demo to seconds
+  const fast = engine instanceof GpuEngine && !engine.gpu.software;
+  const NETWORKS = fast ? 4096 : 256;
+  const SAMPLES = fast ? 1024 : 512;
+  const POWER_ITERATIONS = fast ? 50 : 10;
   const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
   const P = parameterCount(arch);
   const data = rosenbrockDataset(SAMPLES, arch.inputDim, 1);
