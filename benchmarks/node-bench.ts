@@ -105,7 +105,7 @@ async function main() {
         if (scale > 1) result.scaledDown = `B and N divided by ${scale} (software adapter)`;
         results.push(result);
         if (!values.json) {
-          process.stdout.write(`${w.name.padEnd(10)} ${op.padEnd(5)} ${(result.networkStepsPerSecond / 1e6).toFixed(3).padStart(9)} M network-steps/s  (B=${w.networks} N=${w.samples} d=${w.inputDim} r=${w.hidden})\n`);
+          process.stdout.write(`${w.name.padEnd(10)} ${op.padEnd(5)} ${result.networkStepsPerSecond.toPrecision(4).padStart(10)} network-steps/s  (B=${w.networks} N=${w.samples} d=${w.inputDim} r=${w.hidden})\n`);
         }
       }
     }

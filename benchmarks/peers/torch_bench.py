@@ -29,6 +29,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Tuple
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import workloads as wl  # noqa: E402
 
