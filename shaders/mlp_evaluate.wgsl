@@ -1,34 +1,6 @@
 // Loss, gradient and (with HVP) the exact Hessian-vector product of L + R for B scalar-output
-// MLPs at once. One workgroup per network; samples stream through in tiles of TILE (one sample
-// per thread): each thread runs its sample's forward and backward pass (and the R-operator passes
-// for the HVP) into workgroup memory, then every thread sums the tile's outer products for the
-// parameters it owns. Per-parameter sums over tiles and the loss sum are compensated (Kahan), the
-// final loss sum is a pairwise tree.
-//
-// Layers l = 1..NL: hidden layers 1..NL−1 use activate() (activations.wgsl), layer NL is the
-// identity output with one neuron. Shapes are fixed at pipeline creation (the host fills the
-// ${…} constants); B, N and maxnorm are runtime uniforms.
-
-const TILE: u32 = ${TILE}u;
-const NL: u32 = ${NL}u;                  // layers with weights, output included
-const P: u32 = ${P}u;                    // parameters per network
-const D: u32 = ${D}u;                    // input dimension
-const OWN: u32 = ${OWN}u;                // parameters owned per thread: ceil(P / TILE)
-const FPS: u32 = ${FPS}u;                // workgroup floats per sample row
-const BIAS_INPUT: u32 = 0xffffffffu;     // "input index" of a bias parameter
-
-// per layer l = 0..NL (index 0: the inputs)
-const WIDTH = array<u32, 5>(${WIDTHS});
-const WEIGHT_OFFSET = array<u32, 5>(${WEIGHT_OFFSETS});
-const BIAS_OFFSET = array<u32, 5>(${BIAS_OFFSETS});
-// offsets inside a sample's row of workgroup memory
-const ROW_A = array<u32, 5>(${ROW_A});           // a_l (l < NL)
-const ROW_DELTA = array<u32, 5>(${ROW_DELTA});   // σ'(z_l), overwritten by δ_l
-#if ${HVP}
-const ROW_RA = array<u32, 5>(${ROW_RA});         // R a_l
-const ROW_RDELTA = array<u32, 5>(${ROW_RDELTA}); // σ''(z_l), overwritten by R δ_l
-const ROW_RZ = array<u32, 5>(${ROW_RZ});         // R z_l
-#endif
+// MLPs at once, one workgroup per network (the machinery is in mlp_core.wgsl). B, N and maxnorm
+// are runtime uniforms.
 
 struct Config {
   networks: u32,
@@ -51,127 +23,10 @@ struct Config {
 @group(0) @binding(7) var<storage, read_write> hvp_out: array<f32>;
 #endif
 
-var<workgroup> th: array<f32, P>;
-#if ${HVP}
-var<workgroup> vv: array<f32, P>;
-#endif
-var<workgroup> rows: array<f32, ${ROWS_SIZE}>;
-var<workgroup> partial: array<f32, TILE>;
+var<private> data_base: u32;
 
-fn weight(l: u32, j: u32, i: u32) -> f32 {
-  return th[WEIGHT_OFFSET[l] + j * WIDTH[l - 1u] + i];
-}
-
-fn bias(l: u32, j: u32) -> f32 {
-#if ${BIASES}
-  return th[BIAS_OFFSET[l] + j];
-#else
-  return 0.0;
-#endif
-}
-
-#if ${HVP}
-fn dir_weight(l: u32, j: u32, i: u32) -> f32 {
-  return vv[WEIGHT_OFFSET[l] + j * WIDTH[l - 1u] + i];
-}
-
-fn dir_bias(l: u32, j: u32) -> f32 {
-#if ${BIASES}
-  return vv[BIAS_OFFSET[l] + j];
-#else
-  return 0.0;
-#endif
-}
-#endif
-
-// Pairwise tree sum of one value per thread; every thread gets the total.
-fn workgroup_sum(tid: u32, value: f32) -> f32 {
-  partial[tid] = value;
-  workgroupBarrier();
-  for (var stride = TILE / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) {
-      partial[tid] += partial[tid + stride];
-    }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
-
-// Forward (and R-forward) pass of this thread's sample; returns (f, R f).
-fn forward(row: u32, x_base: u32, valid: bool) -> vec2<f32> {
-  for (var i = 0u; i < D; i++) {
-    rows[row + ROW_A[0] + i] = select(0.0, xs[x_base + i], valid);
-  }
-  for (var l = 1u; l < NL; l++) {
-    let fan_in = WIDTH[l - 1u];
-    for (var j = 0u; j < WIDTH[l]; j++) {
-      var z = bias(l, j);
-#if ${HVP}
-      var rz = dir_bias(l, j);
-#endif
-      for (var i = 0u; i < fan_in; i++) {
-        let a_in = rows[row + ROW_A[l - 1u] + i];
-        z += weight(l, j, i) * a_in;
-#if ${HVP}
-        rz += dir_weight(l, j, i) * a_in;
-        if (l > 1u) {
-          rz += weight(l, j, i) * rows[row + ROW_RA[l - 1u] + i];
-        }
-#endif
-      }
-      let s = activate(z);
-      rows[row + ROW_A[l] + j] = s.x;
-      rows[row + ROW_DELTA[l] + j] = s.y;
-#if ${HVP}
-      rows[row + ROW_RDELTA[l] + j] = s.z;
-      rows[row + ROW_RZ[l] + j] = rz;
-      rows[row + ROW_RA[l] + j] = s.y * rz;
-#endif
-    }
-  }
-  let last = NL - 1u;
-  var f = bias(NL, 0u);
-  var rf = 0.0;
-#if ${HVP}
-  rf = dir_bias(NL, 0u);
-#endif
-  for (var i = 0u; i < WIDTH[last]; i++) {
-    let a_in = rows[row + ROW_A[last] + i];
-    f += weight(NL, 0u, i) * a_in;
-#if ${HVP}
-    rf += dir_weight(NL, 0u, i) * a_in + weight(NL, 0u, i) * rows[row + ROW_RA[last] + i];
-#endif
-  }
-  return vec2<f32>(f, rf);
-}
-
-// Backward (and R-backward) pass from the output's δ = 2e/N, R δ = 2 R f / N.
-fn backward(row: u32, g: f32, rg: f32) {
-  rows[row + ROW_DELTA[NL]] = g;
-#if ${HVP}
-  rows[row + ROW_RDELTA[NL]] = rg;
-#endif
-  for (var l = NL - 1u; l >= 1u; l--) {
-    for (var j = 0u; j < WIDTH[l]; j++) {
-      var u = 0.0;
-      var ru = 0.0;
-      for (var k = 0u; k < WIDTH[l + 1u]; k++) {
-        let delta_next = rows[row + ROW_DELTA[l + 1u] + k];
-        u += weight(l + 1u, k, j) * delta_next;
-#if ${HVP}
-        ru += dir_weight(l + 1u, k, j) * delta_next + weight(l + 1u, k, j) * rows[row + ROW_RDELTA[l + 1u] + k];
-#endif
-      }
-      let d1 = rows[row + ROW_DELTA[l] + j];
-      rows[row + ROW_DELTA[l] + j] = u * d1;
-#if ${HVP}
-      let d2 = rows[row + ROW_RDELTA[l] + j];
-      rows[row + ROW_RDELTA[l] + j] = ru * d1 + u * d2 * rows[row + ROW_RZ[l] + j];
-#endif
-    }
-  }
+fn sample_row(n: u32) -> u32 {
+  return data_base + n;
 }
 
 @compute @workgroup_size(TILE)
@@ -192,120 +47,24 @@ fn main(
 #endif
   }
   workgroupBarrier();
+  decode_ownership(tid);
+  data_base = net * cfg.data_stride;
+  let loss = gradient_pass(tid, cfg.samples);
 
-  // which parameters this thread owns: layer, neuron and input (or BIAS_INPUT)
-  var own_layer: array<u32, OWN>;
-  var own_neuron: array<u32, OWN>;
-  var own_input: array<u32, OWN>;
-  for (var k = 0u; k < OWN; k++) {
-    let p = tid + k * TILE;
-    own_layer[k] = 0u;
-    for (var l = 1u; l <= NL; l++) {
-      if (p >= WEIGHT_OFFSET[l]) {
-        own_layer[k] = l;
-      }
-    }
-    let l = own_layer[k];
-    let local = p - WEIGHT_OFFSET[l];
-    let weights = WIDTH[l] * WIDTH[l - 1u];
-    if (local < weights) {
-      own_neuron[k] = local / WIDTH[l - 1u];
-      own_input[k] = local % WIDTH[l - 1u];
-    } else {
-      own_neuron[k] = local - weights;
-      own_input[k] = BIAS_INPUT;
-    }
-  }
-  var grad_sum: array<f32, OWN>;
-  var grad_carry: array<f32, OWN>;
+  let barrier = barrier_state(tid, cfg.maxnorm);
+  let excess = barrier.y;
 #if ${HVP}
-  var hvp_sum: array<f32, OWN>;
-  var hvp_carry: array<f32, OWN>;
-#endif
-  var loss_sum = 0.0;
-  var loss_carry = 0.0;
-
-  let row = tid * FPS;
-  let data_base = net * cfg.data_stride;
-  for (var start = 0u; start < cfg.samples; start += TILE) {
-    let n = start + tid;
-    let valid = n < cfg.samples;
-    let sample = data_base + min(n, cfg.samples - 1u);
-    let out = forward(row, sample * D, valid);
-    let e = select(0.0, out.x - ys[sample], valid);
-    let rf = select(0.0, out.y, valid);
-    // Kahan: the loss sum over up to 10⁴ samples per thread stays exact to float32 rounding
-    let y_k = e * e - loss_carry;
-    let t_k = loss_sum + y_k;
-    loss_carry = (t_k - loss_sum) - y_k;
-    loss_sum = t_k;
-    backward(row, 2.0 * e * cfg.inv_samples, 2.0 * rf * cfg.inv_samples);
-    workgroupBarrier();
-
-    for (var k = 0u; k < OWN; k++) {
-      let p = tid + k * TILE;
-      if (p < P) {
-        let l = own_layer[k];
-        let j = own_neuron[k];
-        let i = own_input[k];
-        let is_bias = i == BIAS_INPUT;
-        var g = 0.0;
-#if ${HVP}
-        var h = 0.0;
-#endif
-        for (var s = 0u; s < TILE; s++) {
-          let r = s * FPS;
-          let delta = rows[r + ROW_DELTA[l] + j];
-          var a_in = 1.0;
-          if (!is_bias) {
-            a_in = rows[r + ROW_A[l - 1u] + i];
-          }
-          g += delta * a_in;
-#if ${HVP}
-          var ra_in = 0.0;
-          if (!is_bias && l > 1u) {
-            ra_in = rows[r + ROW_RA[l - 1u] + i];
-          }
-          h += rows[r + ROW_RDELTA[l] + j] * a_in + delta * ra_in;
-#endif
-        }
-        let yg = g - grad_carry[k];
-        let tg = grad_sum[k] + yg;
-        grad_carry[k] = (tg - grad_sum[k]) - yg;
-        grad_sum[k] = tg;
-#if ${HVP}
-        let yh = h - hvp_carry[k];
-        let thv = hvp_sum[k] + yh;
-        hvp_carry[k] = (thv - hvp_sum[k]) - yh;
-        hvp_sum[k] = thv;
-#endif
-      }
-    }
-    workgroupBarrier();
-  }
-
-  // the norm barrier R = (wn − maxnorm)³/3 with wn = Σθ²/(2P)
-  var square_part = 0.0;
   var dot_part = 0.0;
   for (var p = tid; p < P; p += TILE) {
-    square_part += th[p] * th[p];
-#if ${HVP}
     dot_part += th[p] * vv[p];
-#endif
   }
-  let loss = workgroup_sum(tid, loss_sum - loss_carry) * cfg.inv_samples;
-  let norm = workgroup_sum(tid, square_part) / f32(2u * P);
-#if ${HVP}
   let theta_dot_v = workgroup_sum(tid, dot_part);
 #endif
-  var excess = 0.0;
-  if (norm > cfg.maxnorm) {
-    excess = norm - cfg.maxnorm;
-  }
   if (tid == 0u) {
     loss_out[2u * net] = loss;
     loss_out[2u * net + 1u] = excess * excess * excess / 3.0;
   }
+  // ∇R = excess²·θ/P, ∇²R v = 2·excess·(θ·v)/P²·θ + excess²·v/P
   let slope = excess * excess / f32(P);
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;

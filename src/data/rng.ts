@@ -82,3 +82,39 @@ export class RandomStream {
     return out;
   }
 }
+
+/** The Philox key of a seed: its low and high 32 bits (as RandomStream uses them). */
+export function seedKey(seed: number): [number, number] {
+  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
+}
+
+/**
+ * u32 → uniform index in 0..n−1 (n ≥ 1): floor(toUniform(u)·n) clamped to n − 1, with the product
+ * rounded to float32 as random_index in shaders/philox.wgsl does (bit for bit the same result).
+ */
+export function randomIndex(u: number, n: number): number {
+  // both factors are exact float32 and their exact product fits a double: fround rounds it once, as f32 does
+  return Math.min(Math.floor(Math.fround(toUniform(u) * Math.fround(n))), n - 1);
+}
+
+/**
+ * Index (in 0..samples−1) of sample b of the minibatch of SGD step `step` of run `run`: with
+ * g = step·batch + b, word (g mod 4) of philox4x32(⌊g/4⌋, run, STREAMS.minibatch, 0, seedLo, seedHi)
+ * through randomIndex, i.e. draw g of RandomStream(seed, run, STREAMS.minibatch). minibatch_index in
+ * shaders/philox.wgsl draws the same, so CPU and GPU train on identical minibatches. Needs g < 2³⁴.
+ */
+export function minibatchIndex(seed: number, run: number, step: number, batch: number, b: number, samples: number): number {
+  if (!Number.isInteger(step) || step < 0 || !Number.isInteger(batch) || batch < 1 || !Number.isInteger(b) || b < 0 || b >= batch) {
+    throw new RangeError(`minibatchIndex: need integers step ≥ 0, batch ≥ 1 and 0 ≤ b < batch (got ${step}, ${batch}, ${b})`);
+  }
+  if (!Number.isInteger(samples) || samples < 1 || samples > 0xffffffff) {
+    throw new RangeError(`minibatchIndex: samples must be an integer in 1..2³²−1 (got ${samples})`);
+  }
+  const draw = step * batch + b;
+  const block = Math.floor(draw / 4);
+  if (!Number.isSafeInteger(draw) || block > 0xffffffff) {
+    throw new RangeError(`minibatchIndex: draw ${draw} is past the 2³⁴ draws of one minibatch stream`);
+  }
+  const [seedLo, seedHi] = seedKey(seed);
+  return randomIndex(philox4x32(block, run, STREAMS.minibatch, 0, seedLo, seedHi)[draw % 4], samples);
+}

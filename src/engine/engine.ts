@@ -1,6 +1,7 @@
 // The one interface both engines implement: callers never know which one runs.
 import type { Architecture } from '../model/architecture.js';
 import type { Dataset } from '../data/dataset.js';
+import type { EnsembleOptions, TrainingEnsemble } from './training.js';
 
 export type Backend = 'gpu' | 'cpu';
 
@@ -36,6 +37,8 @@ export interface Engine {
   /** one line: what runs the computation */
   readonly description: string;
   evaluate(request: EvaluationRequest): Promise<Evaluation>;
+  /** a training ensemble of `options.slots` slots resident on this engine */
+  createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble>;
   dispose(): void;
 }
 

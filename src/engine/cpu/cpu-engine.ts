@@ -12,6 +12,8 @@ import { activationFunctions, type ActivationFunctions } from '../../model/activ
 import { datasetIndexFor, validateDataset, type Dataset } from '../../data/dataset.js';
 import { barrierTerms, DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
 import { CompensatedSum, CompensatedSums } from './compensated-sum.js';
+import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
+import { CpuEnsemble } from './cpu-ensemble.js';
 
 export interface NetworkEvaluationOptions {
   /** also return the gradient of loss + barrier */
@@ -270,6 +272,10 @@ export class CpuEngine implements Engine {
 
   async evaluate(request: EvaluationRequest): Promise<Evaluation> {
     return this.evaluateSync(request);
+  }
+
+  async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
+    return new CpuEnsemble(options);
   }
 
   /** The same as evaluate(), without the Promise. */

@@ -4,7 +4,9 @@ import { dispatchGrid, PipelineCache, withErrorScopes } from '../../gpu/kernel.j
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
-import { planEvaluateKernel } from './evaluate-kernel.js';
+import { planEvaluateKernel } from './mlp-kernels.js';
+import { GpuEnsemble } from './gpu-ensemble.js';
+import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 
 const CONFIG_BYTES = 32;
 
@@ -137,6 +139,10 @@ export class GpuEngine implements Engine {
       destroy();
       throw error;
     }
+  }
+
+  createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
+    return GpuEnsemble.create(this.gpu, this.pipelines, options);
   }
 
   dispose(): void {

@@ -1,8 +1,10 @@
-// The program object for shaders/mlp_evaluate.wgsl: shapes, workgroup-memory row layout and tile size.
+// Program objects for the MLP kernels (shaders/mlp_core.wgsl and the kernels built on it): shapes,
+// workgroup-memory row layout, tile size, and each kernel's own compile-time switches.
 import type { KernelProgram } from '../../gpu/kernel.js';
 import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
+import { stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 
-export interface EvaluateKernelPlan {
+export interface MlpKernelPlan {
   program: KernelProgram;
   /** samples per tile = threads per workgroup */
   tile: number;
@@ -49,12 +51,10 @@ function rowLayout(widths: number[], hvp: boolean) {
 
 const list = (values: number[]) => values.map((v) => `${v}u`).join(', ');
 
-export function planEvaluateKernel(
-  arch: Architecture,
-  hvp: boolean,
-  limits: { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number },
-  maxTile = 64,
-): EvaluateKernelPlan {
+type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number };
+
+/** The shared core: shapes, row layout and the largest tile that fits the device's workgroup memory. */
+function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, maxTile = 64) {
   const layout = parameterLayout(arch);
   const widths = [arch.inputDim, ...arch.hidden, 1];
   const rows = rowLayout(widths, hvp);
@@ -91,10 +91,36 @@ export function planEvaluateKernel(
     ...Object.fromEntries(Object.values(ACTIVATION_FLAGS).map((flag) => [flag, flag === ACTIVATION_FLAGS[arch.activation]])),
   };
   const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|t${tile}`;
+  return { definitions, key, tile, parameterCount: P, workgroupBytes: bytesFor(tile) };
+}
+
+const CORE_FILES = ['activations.wgsl', 'mlp_core.wgsl'];
+
+/** Loss, gradient and (with hvp) Hessian-vector products: shaders/mlp_evaluate.wgsl. */
+export function planEvaluateKernel(arch: Architecture, hvp: boolean, limits: KernelLimits): MlpKernelPlan {
+  const { definitions, key, ...plan } = planMlpCore(arch, hvp, limits);
+  return { program: { name: 'mlp_evaluate', key, files: [...CORE_FILES, 'mlp_evaluate.wgsl'], definitions }, ...plan };
+}
+
+/** Discrete optimiser steps (GD, SGD, momentum, Adam): shaders/mlp_train.wgsl. */
+export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer, limits: KernelLimits): MlpKernelPlan {
+  const { definitions, key, ...plan } = planMlpCore(arch, false, limits);
+  const vectors = stateVectors(optimizer);
+  const switches = {
+    OPT_PLAIN: optimizer.kind === 'gd' || optimizer.kind === 'sgd',
+    OPT_SGD: optimizer.kind === 'sgd',
+    OPT_MOMENTUM: optimizer.kind === 'momentum',
+    OPT_ADAM: optimizer.kind === 'adam',
+    STATE_VECTORS: vectors,
+    HAS_STATE: vectors > 0,
+  };
   return {
-    program: { name: 'mlp_evaluate', key, files: ['activations.wgsl', 'mlp_evaluate.wgsl'], definitions },
-    tile,
-    parameterCount: P,
-    workgroupBytes: bytesFor(tile),
+    program: {
+      name: 'mlp_train',
+      key: `${key}|${optimizer.kind}`,
+      files: [...CORE_FILES, 'philox.wgsl', 'mlp_train.wgsl'],
+      definitions: { ...definitions, ...switches },
+    },
+    ...plan,
   };
 }

@@ -1,0 +1,298 @@
+// The shared machinery of the MLP kernels: shapes, workgroup memory, one sample's forward and
+// backward pass (and the R-operator passes for Hessian-vector products), and a full gradient pass
+// over a dataset in tiles of TILE samples (one sample per thread).
+//
+// Layers l = 1..NL: hidden layers 1..NL−1 use activate() (activations.wgsl), layer NL is the
+// identity output with one neuron. Shapes are fixed at pipeline creation (the host fills the
+// ${…} constants). The including kernel declares the bindings `xs` and `ys` and defines
+// `fn sample_row(n: u32) -> u32`: the dataset row of the pass's n-th sample.
+//
+// Each thread owns parameters p = tid + k·TILE and accumulates their gradient (and HVP) over all
+// samples: per tile a plain sum, across tiles Kahan-compensated. The loss sum is Kahan per thread
+// and a pairwise tree across threads.
+
+const TILE: u32 = ${TILE}u;
+const NL: u32 = ${NL}u;                  // layers with weights, output included
+const P: u32 = ${P}u;                    // parameters per network
+const D: u32 = ${D}u;                    // input dimension
+const OWN: u32 = ${OWN}u;                // parameters owned per thread: ceil(P / TILE)
+const FPS: u32 = ${FPS}u;                // workgroup floats per sample row
+const BIAS_INPUT: u32 = 0xffffffffu;     // "input index" of a bias parameter
+
+// per layer l = 0..NL (index 0: the inputs)
+const WIDTH = array<u32, 5>(${WIDTHS});
+const WEIGHT_OFFSET = array<u32, 5>(${WEIGHT_OFFSETS});
+const BIAS_OFFSET = array<u32, 5>(${BIAS_OFFSETS});
+// offsets inside a sample's row of workgroup memory
+const ROW_A = array<u32, 5>(${ROW_A});           // a_l (l < NL)
+const ROW_DELTA = array<u32, 5>(${ROW_DELTA});   // σ'(z_l), overwritten by δ_l
+#if ${HVP}
+const ROW_RA = array<u32, 5>(${ROW_RA});         // R a_l
+const ROW_RDELTA = array<u32, 5>(${ROW_RDELTA}); // σ''(z_l), overwritten by R δ_l
+const ROW_RZ = array<u32, 5>(${ROW_RZ});         // R z_l
+#endif
+
+
+var<workgroup> th: array<f32, P>;
+#if ${HVP}
+var<workgroup> vv: array<f32, P>;
+#endif
+var<workgroup> rows: array<f32, ${ROWS_SIZE}>;
+var<workgroup> partial: array<f32, TILE>;
+
+fn weight(l: u32, j: u32, i: u32) -> f32 {
+  return th[WEIGHT_OFFSET[l] + j * WIDTH[l - 1u] + i];
+}
+
+fn bias(l: u32, j: u32) -> f32 {
+#if ${BIASES}
+  return th[BIAS_OFFSET[l] + j];
+#else
+  return 0.0;
+#endif
+}
+
+#if ${HVP}
+fn dir_weight(l: u32, j: u32, i: u32) -> f32 {
+  return vv[WEIGHT_OFFSET[l] + j * WIDTH[l - 1u] + i];
+}
+
+fn dir_bias(l: u32, j: u32) -> f32 {
+#if ${BIASES}
+  return vv[BIAS_OFFSET[l] + j];
+#else
+  return 0.0;
+#endif
+}
+#endif
+
+// Pairwise tree sum of one value per thread; every thread gets the total.
+fn workgroup_sum(tid: u32, value: f32) -> f32 {
+  partial[tid] = value;
+  workgroupBarrier();
+  for (var stride = TILE / 2u; stride > 0u; stride >>= 1u) {
+    if (tid < stride) {
+      partial[tid] += partial[tid + stride];
+    }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+// Largest value over the workgroup (threads pass 0 when they have nothing); every thread gets it.
+fn workgroup_max(tid: u32, value: f32) -> f32 {
+  partial[tid] = value;
+  workgroupBarrier();
+  for (var stride = TILE / 2u; stride > 0u; stride >>= 1u) {
+    if (tid < stride) {
+      partial[tid] = max(partial[tid], partial[tid + stride]);
+    }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+// Forward (and R-forward) pass of this thread's sample; returns (f, R f).
+fn forward(row: u32, x_base: u32, valid: bool) -> vec2<f32> {
+  for (var i = 0u; i < D; i++) {
+    rows[row + ROW_A[0] + i] = select(0.0, xs[x_base + i], valid);
+  }
+  for (var l = 1u; l < NL; l++) {
+    let fan_in = WIDTH[l - 1u];
+    for (var j = 0u; j < WIDTH[l]; j++) {
+      var z = bias(l, j);
+#if ${HVP}
+      var rz = dir_bias(l, j);
+#endif
+      for (var i = 0u; i < fan_in; i++) {
+        let a_in = rows[row + ROW_A[l - 1u] + i];
+        z += weight(l, j, i) * a_in;
+#if ${HVP}
+        rz += dir_weight(l, j, i) * a_in;
+        if (l > 1u) {
+          rz += weight(l, j, i) * rows[row + ROW_RA[l - 1u] + i];
+        }
+#endif
+      }
+      let s = activate(z);
+      rows[row + ROW_A[l] + j] = s.x;
+      rows[row + ROW_DELTA[l] + j] = s.y;
+#if ${HVP}
+      rows[row + ROW_RDELTA[l] + j] = s.z;
+      rows[row + ROW_RZ[l] + j] = rz;
+      rows[row + ROW_RA[l] + j] = s.y * rz;
+#endif
+    }
+  }
+  let last = NL - 1u;
+  var f = bias(NL, 0u);
+  var rf = 0.0;
+#if ${HVP}
+  rf = dir_bias(NL, 0u);
+#endif
+  for (var i = 0u; i < WIDTH[last]; i++) {
+    let a_in = rows[row + ROW_A[last] + i];
+    f += weight(NL, 0u, i) * a_in;
+#if ${HVP}
+    rf += dir_weight(NL, 0u, i) * a_in + weight(NL, 0u, i) * rows[row + ROW_RA[last] + i];
+#endif
+  }
+  return vec2<f32>(f, rf);
+}
+
+// Backward (and R-backward) pass from the output's δ = 2e/N, R δ = 2 R f / N.
+fn backward(row: u32, g: f32, rg: f32) {
+  rows[row + ROW_DELTA[NL]] = g;
+#if ${HVP}
+  rows[row + ROW_RDELTA[NL]] = rg;
+#endif
+  for (var l = NL - 1u; l >= 1u; l--) {
+    for (var j = 0u; j < WIDTH[l]; j++) {
+      var u = 0.0;
+      var ru = 0.0;
+      for (var k = 0u; k < WIDTH[l + 1u]; k++) {
+        let delta_next = rows[row + ROW_DELTA[l + 1u] + k];
+        u += weight(l + 1u, k, j) * delta_next;
+#if ${HVP}
+        ru += dir_weight(l + 1u, k, j) * delta_next + weight(l + 1u, k, j) * rows[row + ROW_RDELTA[l + 1u] + k];
+#endif
+      }
+      let d1 = rows[row + ROW_DELTA[l] + j];
+      rows[row + ROW_DELTA[l] + j] = u * d1;
+#if ${HVP}
+      let d2 = rows[row + ROW_RDELTA[l] + j];
+      rows[row + ROW_RDELTA[l] + j] = ru * d1 + u * d2 * rows[row + ROW_RZ[l] + j];
+#endif
+    }
+  }
+}
+
+
+fn is_finite(x: f32) -> bool {
+  // WGSL has no isnan/isinf, and x != x may be folded away: test the exponent bits
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+// which parameters this thread owns: layer, neuron and input (or BIAS_INPUT)
+var<private> own_layer: array<u32, OWN>;
+var<private> own_neuron: array<u32, OWN>;
+var<private> own_input: array<u32, OWN>;
+var<private> grad_sum: array<f32, OWN>;
+var<private> grad_carry: array<f32, OWN>;
+#if ${HVP}
+var<private> hvp_sum: array<f32, OWN>;
+var<private> hvp_carry: array<f32, OWN>;
+#endif
+
+fn decode_ownership(tid: u32) {
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    own_layer[k] = 0u;
+    for (var l = 1u; l <= NL; l++) {
+      if (p >= WEIGHT_OFFSET[l]) {
+        own_layer[k] = l;
+      }
+    }
+    let l = own_layer[k];
+    let local = p - WEIGHT_OFFSET[l];
+    let weights = WIDTH[l] * WIDTH[l - 1u];
+    if (local < weights) {
+      own_neuron[k] = local / WIDTH[l - 1u];
+      own_input[k] = local % WIDTH[l - 1u];
+    } else {
+      own_neuron[k] = local - weights;
+      own_input[k] = BIAS_INPUT;
+    }
+  }
+}
+
+// Adds the tile's outer products δ_l a_{l−1}ᵀ (and R δ_l a_{l−1}ᵀ + δ_l R a_{l−1}ᵀ) to the owned sums.
+fn accumulate_tile(tid: u32) {
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      let l = own_layer[k];
+      let j = own_neuron[k];
+      let i = own_input[k];
+      let is_bias = i == BIAS_INPUT;
+      var g = 0.0;
+#if ${HVP}
+      var h = 0.0;
+#endif
+      for (var s = 0u; s < TILE; s++) {
+        let r = s * FPS;
+        let delta = rows[r + ROW_DELTA[l] + j];
+        var a_in = 1.0;
+        if (!is_bias) {
+          a_in = rows[r + ROW_A[l - 1u] + i];
+        }
+        g += delta * a_in;
+#if ${HVP}
+        var ra_in = 0.0;
+        if (!is_bias && l > 1u) {
+          ra_in = rows[r + ROW_RA[l - 1u] + i];
+        }
+        h += rows[r + ROW_RDELTA[l] + j] * a_in + delta * ra_in;
+#endif
+      }
+      let yg = g - grad_carry[k];
+      let tg = grad_sum[k] + yg;
+      grad_carry[k] = (tg - grad_sum[k]) - yg;
+      grad_sum[k] = tg;
+#if ${HVP}
+      let yh = h - hvp_carry[k];
+      let thv = hvp_sum[k] + yh;
+      hvp_carry[k] = (thv - hvp_sum[k]) - yh;
+      hvp_sum[k] = thv;
+#endif
+    }
+  }
+}
+
+// The data loss (1/count)·Σ(f − y)² of the parameters in th over `count` samples, returned to every
+// thread, with its gradient (and HVP along vv) left in the owned sums. `count` must be uniform.
+fn gradient_pass(tid: u32, count: u32) -> f32 {
+  for (var k = 0u; k < OWN; k++) {
+    grad_sum[k] = 0.0;
+    grad_carry[k] = 0.0;
+#if ${HVP}
+    hvp_sum[k] = 0.0;
+    hvp_carry[k] = 0.0;
+#endif
+  }
+  let inv_count = 1.0 / f32(count);
+  var loss_sum = 0.0;
+  var loss_carry = 0.0;
+  let row = tid * FPS;
+  for (var start = 0u; start < count; start += TILE) {
+    let n = start + tid;
+    let valid = n < count;
+    let sample = sample_row(min(n, count - 1u));
+    let out = forward(row, sample * D, valid);
+    let e = select(0.0, out.x - ys[sample], valid);
+    let rf = select(0.0, out.y, valid);
+    let y_k = e * e - loss_carry;
+    let t_k = loss_sum + y_k;
+    loss_carry = (t_k - loss_sum) - y_k;
+    loss_sum = t_k;
+    backward(row, 2.0 * e * inv_count, 2.0 * rf * inv_count);
+    workgroupBarrier();
+    accumulate_tile(tid);
+    workgroupBarrier();
+  }
+  return workgroup_sum(tid, loss_sum - loss_carry) * inv_count;
+}
+
+// The norm barrier R = (wn − maxnorm)³/3, wn = Σθ²/(2P): returns (wn, excess = max(wn − maxnorm, 0)).
+fn barrier_state(tid: u32, maxnorm: f32) -> vec2<f32> {
+  var square_part = 0.0;
+  for (var p = tid; p < P; p += TILE) {
+    square_part += th[p] * th[p];
+  }
+  let norm = workgroup_sum(tid, square_part) / f32(2u * P);
+  return vec2<f32>(norm, max(norm - maxnorm, 0.0));
+}

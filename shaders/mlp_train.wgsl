@@ -1,0 +1,202 @@
+// Training steps for an ensemble of slots, one workgroup per slot, many steps per dispatch, the
+// optimiser state resident on the GPU: full-batch gradient descent, SGD on minibatches drawn with
+// Philox (philox.wgsl; the CPU draws the same), heavy-ball momentum, Adam. Exactly one OPT_* flag
+// is true. The gradient machinery is mlp_core.wgsl; the float64 reference is src/optim/optimizers.ts.
+//
+// A step is committed only when the new parameters and state are all finite; otherwise the slot is
+// marked non-finite and frozen at its last finite point, and the other slots go on.
+
+struct Config {
+  slots: u32,
+  samples: u32,
+  steps: u32,          // optimiser steps in this dispatch
+  batch: u32,          // SGD minibatch size
+  lr: f32,
+  beta1: f32,          // momentum β, Adam β₁
+  beta2: f32,
+  eps: f32,
+  maxnorm: f32,
+  only_slot: u32,      // 0xffffffff: every slot; else the one slot this dispatch serves
+  _pad1: f32,
+  _pad2: f32,
+}
+
+// Per-slot bookkeeping, 16 words (mirrored by SLOT_WORDS in src/engine/gpu/gpu-ensemble.ts)
+struct Slot {
+  in_use: u32,
+  finite: u32,
+  steps: u32,
+  evaluations: u32,
+  seed_lo: u32,
+  seed_hi: u32,
+  run: u32,
+  rejected: u32,
+  time: f32,
+  step_size: f32,
+  loss: f32,
+  barrier: f32,
+  grad_inf: f32,
+  weight_norm: f32,
+  _pad0: f32,
+  _pad1: f32,
+}
+
+const STATE_VECTORS: u32 = ${STATE_VECTORS}u;   // 0 (GD, SGD), 1 (momentum), 2 (Adam)
+
+@group(0) @binding(0) var<uniform> cfg: Config;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+@group(0) @binding(2) var<storage, read> xs: array<f32>;
+@group(0) @binding(3) var<storage, read> ys: array<f32>;
+@group(0) @binding(4) var<storage, read_write> slots: array<Slot>;
+#if ${HAS_STATE}
+@group(0) @binding(5) var<storage, read_write> opt_state: array<f32>;
+#endif
+
+var<private> data_base: u32;
+var<private> minibatch_step: u32;
+var<private> minibatch_key: vec2<u32>;
+var<private> minibatch_run: u32;
+var<private> use_minibatch: bool;
+var<workgroup> shared_flag: u32;
+
+fn sample_row(n: u32) -> u32 {
+  if (use_minibatch) {
+    return data_base + minibatch_index(minibatch_key, minibatch_run, minibatch_step, cfg.batch, n, cfg.samples);
+  }
+  return data_base + n;
+}
+
+// true on every thread when any thread passes true (uniform: safe to branch on around barriers)
+fn workgroup_any(tid: u32, value: bool) -> bool {
+  let count = workgroup_sum(tid, select(0.0, 1.0, value));
+  if (tid == 0u) {
+    shared_flag = select(0u, 1u, count > 0.0);
+  }
+  return workgroupUniformLoad(&shared_flag) != 0u;
+}
+
+@compute @workgroup_size(TILE)
+fn main(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let slot = select(group.x + group.y * groups.x, cfg.only_slot, cfg.only_slot != 0xffffffffu);
+  if (slot >= cfg.slots) {
+    return;
+  }
+  if (tid == 0u) {
+    shared_flag = slots[slot].in_use * slots[slot].finite;
+  }
+  if (workgroupUniformLoad(&shared_flag) == 0u) {
+    return;
+  }
+  let info = slots[slot];
+  for (var p = tid; p < P; p += TILE) {
+    th[p] = params[slot * P + p];
+  }
+  decode_ownership(tid);
+  data_base = slot * cfg.samples;
+  minibatch_key = vec2<u32>(info.seed_lo, info.seed_hi);
+  minibatch_run = info.run;
+  var state: array<f32, OWN * 2u>;   // owned optimiser state: [vector][k]
+#if ${HAS_STATE}
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      for (var s = 0u; s < STATE_VECTORS; s++) {
+        state[s * OWN + k] = opt_state[(slot * STATE_VECTORS + s) * P + p];
+      }
+    }
+  }
+#endif
+  workgroupBarrier();
+
+#if ${OPT_SGD}
+  let pass_count = cfg.batch;
+  use_minibatch = true;
+#else
+  let pass_count = cfg.samples;
+#endif
+  var steps = info.steps;
+  var finite = true;
+  for (var step = 0u; step < cfg.steps; step++) {
+    minibatch_step = steps;
+    gradient_pass(tid, pass_count);
+    let excess = barrier_state(tid, cfg.maxnorm).y;
+    let slope = excess * excess / f32(P);
+    let t = f32(steps + 1u);
+    var proposed: array<f32, OWN>;
+    var proposed_state: array<f32, OWN * 2u>;
+    var bad = false;
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        let g = grad_sum[k] + slope * th[p];
+#if ${OPT_PLAIN}
+        // gradient descent, full batch or minibatch
+        proposed[k] = th[p] - cfg.lr * g;
+#elif ${OPT_MOMENTUM}
+        // heavy ball: v ← βv + g, θ ← θ − ηv
+        let velocity = cfg.beta1 * state[k] + g;
+        proposed_state[k] = velocity;
+        proposed[k] = th[p] - cfg.lr * velocity;
+#elif ${OPT_ADAM}
+        let m = cfg.beta1 * state[k] + (1.0 - cfg.beta1) * g;
+        let v = cfg.beta2 * state[OWN + k] + (1.0 - cfg.beta2) * g * g;
+        proposed_state[k] = m;
+        proposed_state[OWN + k] = v;
+        let m_hat = m / (1.0 - pow(cfg.beta1, t));
+        let v_hat = v / (1.0 - pow(cfg.beta2, t));
+        proposed[k] = th[p] - cfg.lr * m_hat / (sqrt(v_hat) + cfg.eps);
+#endif
+        bad = bad || !is_finite(proposed[k]) || !is_finite(g);
+      }
+    }
+    if (workgroup_any(tid, bad)) {
+      finite = false;
+      break;
+    }
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        th[p] = proposed[k];
+        for (var s = 0u; s < STATE_VECTORS; s++) {
+          state[s * OWN + k] = proposed_state[s * OWN + k];
+        }
+      }
+    }
+    steps += 1u;
+    workgroupBarrier();
+  }
+
+  // status of the current parameters: full-batch loss, gradient ∞-norm, weight norm
+  // (over the whole dataset, also for SGD)
+  use_minibatch = false;
+  let status_loss = gradient_pass(tid, cfg.samples);
+  let barrier = barrier_state(tid, cfg.maxnorm);
+  let slope = barrier.y * barrier.y / f32(P);
+  var grad_inf_part = 0.0;
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      grad_inf_part = max(grad_inf_part, abs(grad_sum[k] + slope * th[p]));
+      params[slot * P + p] = th[p];
+#if ${HAS_STATE}
+      for (var s = 0u; s < STATE_VECTORS; s++) {
+        opt_state[(slot * STATE_VECTORS + s) * P + p] = state[s * OWN + k];
+      }
+#endif
+    }
+  }
+  let grad_inf = workgroup_max(tid, grad_inf_part);
+  if (tid == 0u) {
+    slots[slot].steps = steps;
+    slots[slot].evaluations = info.evaluations + (steps - info.steps) + select(1u, 0u, finite);
+    slots[slot].finite = select(0u, 1u, finite && is_finite(status_loss) && is_finite(grad_inf));
+    slots[slot].loss = status_loss;
+    slots[slot].barrier = barrier.y * barrier.y * barrier.y / 3.0;
+    slots[slot].grad_inf = grad_inf;
+    slots[slot].weight_norm = barrier.x;
+  }
+}

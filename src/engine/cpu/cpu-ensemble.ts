@@ -1,0 +1,194 @@
+// The float64 reference of a training ensemble: the same optimisers and integrators as the GPU
+// kernels, one slot at a time.
+import { parameterCount, weightNorm } from '../../model/architecture.js';
+import type { Dataset } from '../../data/dataset.js';
+import { minibatchIndex } from '../../data/rng.js';
+import { applyUpdate, stateVectors } from '../../optim/optimizers.js';
+import { dopri5Step, initialStepSize, nextStepSize, DOPRI5 } from '../../optim/integrators.js';
+import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
+import { evaluateNetwork } from './cpu-engine.js';
+
+interface Slot {
+  run: SlotRun;
+  theta: Float64Array;
+  state: Float64Array;
+  status: SlotStatus;
+  /** gradient flow: f(θ) at the current point (first same as last) */
+  derivative?: Float64Array;
+  rejectedLast: boolean;
+}
+
+export class CpuEnsemble implements TrainingEnsemble {
+  private readonly slotList: (Slot | null)[];
+  private readonly P: number;
+
+  constructor(readonly options: EnsembleOptions) {
+    this.P = parameterCount(options.arch);
+    this.slotList = new Array(options.slots).fill(null);
+  }
+
+  get slots(): number {
+    return this.options.slots;
+  }
+
+  async load(slot: number, run: SlotRun): Promise<void> {
+    this.checkSlot(slot);
+    if (run.params.length !== this.P) throw new RangeError(`run has ${run.params.length} parameters, the ensemble's networks have ${this.P}`);
+    if (run.data.samples !== this.options.samples || run.data.inputDim !== this.options.arch.inputDim) {
+      throw new RangeError(`run dataset is ${run.data.samples}×${run.data.inputDim}, the ensemble expects ${this.options.samples}×${this.options.arch.inputDim}`);
+    }
+    const theta = Float64Array.from(run.params);
+    const slotState: Slot = {
+      run,
+      theta,
+      state: new Float64Array(stateVectors(this.options.optimizer) * this.P),
+      status: { active: true, steps: 0, evaluations: 0, time: 0, loss: NaN, barrier: NaN, gradInf: NaN, weightNorm: NaN, finite: true, stepSize: 0 },
+      rejectedLast: false,
+    };
+    this.refreshStatus(slotState);
+    const optimizer = this.options.optimizer;
+    if (optimizer.kind === 'flow') {
+      slotState.derivative = this.flowField(slotState)(theta);
+      slotState.status.stepSize = initialStepSize(theta, slotState.derivative, optimizer, optimizer.maxStepSize);
+    }
+    this.slotList[slot] = slotState;
+  }
+
+  release(slot: number): void {
+    this.checkSlot(slot);
+    this.slotList[slot] = null;
+  }
+
+  async advance(steps: number, untilTime = Infinity): Promise<void> {
+    for (const slot of this.slotList) {
+      if (!slot || !slot.status.finite) continue;
+      if (this.options.optimizer.kind === 'flow') this.advanceFlow(slot, steps, untilTime);
+      else this.advanceDiscrete(slot, steps);
+      this.refreshStatus(slot);
+    }
+  }
+
+  async status(): Promise<SlotStatus[]> {
+    return this.slotList.map((slot) => (slot ? { ...slot.status } : inactiveStatus()));
+  }
+
+  async parameters(slot: number): Promise<Float64Array> {
+    this.checkSlot(slot);
+    const s = this.slotList[slot];
+    if (!s) throw new RangeError(`slot ${slot} is empty`);
+    return s.theta.slice();
+  }
+
+  dispose(): void {
+    this.slotList.fill(null);
+  }
+
+  private gradient(theta: Float64Array, data: Dataset): { loss: number; barrier: number; gradient: Float64Array } {
+    const r = evaluateNetwork(this.options.arch, data, 0, theta, { gradient: true, maxnorm: this.options.maxnorm });
+    return { loss: r.loss, barrier: r.barrier, gradient: r.gradient! };
+  }
+
+  private advanceDiscrete(slot: Slot, steps: number): void {
+    const optimizer = this.options.optimizer;
+    if (optimizer.kind === 'flow') return;
+    const minibatch = optimizer.kind === 'sgd' ? emptyMinibatch(slot.run.data, optimizer.batch) : null;
+    for (let s = 0; s < steps; s++) {
+      const data = minibatch ? fillMinibatch(minibatch, slot.run, slot.status.steps) : slot.run.data;
+      const { gradient } = this.gradient(slot.theta, data);
+      slot.status.evaluations++;
+      if (!allFinite(gradient)) {
+        slot.status.finite = false;
+        return;
+      }
+      // commit the step only when everything stays finite: a diverging run freezes at its last finite point
+      const theta = slot.theta.slice();
+      const state = slot.state.slice();
+      applyUpdate(optimizer, theta, gradient, state, slot.status.steps + 1);
+      if (!allFinite(theta) || !allFinite(state)) {
+        slot.status.finite = false;
+        return;
+      }
+      slot.theta = theta;
+      slot.state = state;
+      slot.status.steps++;
+    }
+  }
+
+  private flowField(slot: Slot): (theta: Float64Array) => Float64Array {
+    return (theta) => {
+      const g = this.gradient(theta, slot.run.data).gradient;
+      for (let k = 0; k < g.length; k++) g[k] = -g[k];
+      return g;
+    };
+  }
+
+  private advanceFlow(slot: Slot, steps: number, untilTime: number): void {
+    const optimizer = this.options.optimizer;
+    if (optimizer.kind !== 'flow') return;
+    const field = this.flowField(slot);
+    const f = (theta: Float64Array, out: Float64Array) => out.set(field(theta));
+    let accepted = 0;
+    while (accepted < steps && slot.status.time < untilTime) {
+      const h = Math.min(slot.status.stepSize, untilTime - slot.status.time);
+      const step = dopri5Step(f, slot.theta, slot.derivative!, h, optimizer);
+      slot.status.evaluations += step.evaluations;
+      if (!Number.isFinite(step.error) || !allFinite(step.theta)) {
+        // a non-finite trial point: shrink hard and retry, unless h is already negligible
+        slot.status.stepSize = h * STEP_SHRINK_ON_NONFINITE;
+        if (slot.status.stepSize < 1e-300) {
+          slot.status.finite = false;
+          return;
+        }
+        continue;
+      }
+      const ok = step.error <= 1;
+      if (ok) {
+        slot.theta = step.theta;
+        slot.derivative = step.derivative;
+        slot.status.time += h;
+        slot.status.steps++;
+        accepted++;
+      }
+      slot.status.stepSize = nextStepSize(h, step.error, DOPRI5.order, ok && !slot.rejectedLast, optimizer.maxStepSize);
+      slot.rejectedLast = !ok;
+    }
+  }
+
+  private refreshStatus(slot: Slot): void {
+    const { loss, barrier, gradient } = this.gradient(slot.theta, slot.run.data);
+    let gradInf = 0;
+    for (const g of gradient) gradInf = Math.max(gradInf, Math.abs(g));
+    Object.assign(slot.status, { loss, barrier, gradInf, weightNorm: weightNorm(slot.theta) });
+    if (!Number.isFinite(loss + gradInf)) slot.status.finite = false;
+  }
+
+  private checkSlot(slot: number): void {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.options.slots) throw new RangeError(`slot ${slot} out of range 0..${this.options.slots - 1}`);
+  }
+}
+
+const STEP_SHRINK_ON_NONFINITE = 0.25;
+
+function inactiveStatus(): SlotStatus {
+  return { active: false, steps: 0, evaluations: 0, time: 0, loss: NaN, barrier: NaN, gradInf: NaN, weightNorm: NaN, finite: true, stepSize: 0 };
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (const v of values) if (!Number.isFinite(v)) return false;
+  return true;
+}
+
+function emptyMinibatch(data: Dataset, batch: number): Dataset {
+  return { inputDim: data.inputDim, samples: batch, count: 1, x: new Float64Array(batch * data.inputDim), y: new Float64Array(batch) };
+}
+
+/** The minibatch of optimiser step `step` (0-based), drawn exactly as the GPU kernel draws it. */
+function fillMinibatch(batch: Dataset, run: SlotRun, step: number): Dataset {
+  const d = batch.inputDim;
+  for (let b = 0; b < batch.samples; b++) {
+    const n = minibatchIndex(run.seed, run.runIndex, step, batch.samples, b, run.data.samples);
+    batch.x.set(run.data.x.subarray(n * d, (n + 1) * d), b * d);
+    batch.y[b] = run.data.y[n];
+  }
+  return batch;
+}

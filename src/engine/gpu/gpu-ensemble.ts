@@ -1,0 +1,209 @@
+// A training ensemble resident on the GPU: parameters, datasets, optimiser state and per-slot
+// bookkeeping live in storage buffers; advance() encodes many steps per dispatch and reads nothing.
+import type { GpuContext } from '../../gpu/device.js';
+import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
+import { parameterCount, validateArchitecture } from '../../model/architecture.js';
+import { seedKey } from '../../data/rng.js';
+import { stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
+import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
+import { planTrainKernel } from './mlp-kernels.js';
+
+/** words per slot in the `slots` buffer: struct Slot in shaders/mlp_train.wgsl */
+const SLOT_WORDS = 16;
+const CONFIG_BYTES = 48;
+/** optimiser steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
+export const STEPS_PER_DISPATCH = 64;
+
+export class GpuEnsemble implements TrainingEnsemble {
+  private readonly P: number;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly params: GPUBuffer;
+  private readonly xs: GPUBuffer;
+  private readonly ys: GPUBuffer;
+  private readonly slotInfo: GPUBuffer;
+  private readonly state: GPUBuffer | null;
+  private readonly vectors: number;
+
+  private constructor(
+    private readonly gpu: GpuContext,
+    private readonly pipeline: GPUComputePipeline,
+    readonly options: EnsembleOptions & { optimizer: DiscreteOptimizer },
+  ) {
+    const device = gpu.device;
+    this.P = parameterCount(options.arch);
+    this.vectors = stateVectors(options.optimizer);
+    const storage = (floats: number, extra = 0) => {
+      const buffer = device.createBuffer({ size: Math.max(16, 4 * floats), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extra });
+      this.buffers.push(buffer);
+      return buffer;
+    };
+    const S = options.slots;
+    this.params = storage(S * this.P);
+    this.xs = storage(S * options.samples * options.arch.inputDim);
+    this.ys = storage(S * options.samples);
+    this.slotInfo = storage(S * SLOT_WORDS);
+    this.state = this.vectors > 0 ? storage(S * this.vectors * this.P) : null;
+  }
+
+  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions): Promise<GpuEnsemble> {
+    validateArchitecture(options.arch);
+    if (options.optimizer.kind === 'flow') {
+      throw new RangeError('gradient flow is not yet implemented on the GPU engine: use --backend cpu for flow runs');
+    }
+    if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
+    const plan = planTrainKernel(options.arch, options.optimizer, gpu.limits);
+    const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
+    return new GpuEnsemble(gpu, pipeline, { ...options, optimizer: options.optimizer });
+  }
+
+  get slots(): number {
+    return this.options.slots;
+  }
+
+  async load(slot: number, run: SlotRun): Promise<void> {
+    this.checkSlot(slot);
+    const { samples, arch } = this.options;
+    if (run.params.length !== this.P) throw new RangeError(`run has ${run.params.length} parameters, the ensemble's networks have ${this.P}`);
+    if (run.data.samples !== samples || run.data.inputDim !== arch.inputDim) {
+      throw new RangeError(`run dataset is ${run.data.samples}×${run.data.inputDim}, the ensemble expects ${samples}×${arch.inputDim}`);
+    }
+    const queue = this.gpu.device.queue;
+    queue.writeBuffer(this.params, 4 * slot * this.P, Float32Array.from(run.params));
+    queue.writeBuffer(this.xs, 4 * slot * samples * arch.inputDim, Float32Array.from(run.data.x.subarray(0, samples * arch.inputDim)));
+    queue.writeBuffer(this.ys, 4 * slot * samples, Float32Array.from(run.data.y.subarray(0, samples)));
+    if (this.state) queue.writeBuffer(this.state, 4 * slot * this.vectors * this.P, new Float32Array(this.vectors * this.P));
+    const info = new ArrayBuffer(4 * SLOT_WORDS);
+    const words = new Uint32Array(info);
+    const [seedLo, seedHi] = seedKey(run.seed);
+    words.set([1, 1, 0, 0, seedLo, seedHi, run.runIndex, 0]);
+    new Float32Array(info).fill(NaN, 10, 14); // loss, barrier, gradient and norm are unknown until the first advance
+    queue.writeBuffer(this.slotInfo, 4 * slot * SLOT_WORDS, info);
+    // status() reports loss and gradient of the current parameters: compute them now (a 0-step advance)
+    await this.dispatch(0, slot);
+  }
+
+  release(slot: number): void {
+    this.checkSlot(slot);
+    this.gpu.device.queue.writeBuffer(this.slotInfo, 4 * slot * SLOT_WORDS, new Uint32Array([0]));
+  }
+
+  async advance(steps: number): Promise<void> {
+    if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
+    if (steps > 0) await this.dispatch(steps);
+  }
+
+  /** Runs `steps` steps on every active slot (or only on `onlySlot`), in dispatches of STEPS_PER_DISPATCH. */
+  private dispatch(steps: number, onlySlot?: number): Promise<void> {
+    const device = this.gpu.device;
+    return withErrorScopes(device, 'training step', async () => {
+      const chunks: number[] = [];
+      for (let left = steps; left > 0; left -= STEPS_PER_DISPATCH) chunks.push(Math.min(left, STEPS_PER_DISPATCH));
+      if (chunks.length === 0) chunks.push(0);
+      const encoder = device.createCommandEncoder({ label: 'mlp_train' });
+      const temporary: GPUBuffer[] = [];
+      const bindGroups = new Map<number, GPUBindGroup>();
+      const bindGroupFor = (stepCount: number) => {
+        let group = bindGroups.get(stepCount);
+        if (!group) {
+          const config = this.configBuffer(stepCount, onlySlot);
+          temporary.push(config);
+          const entries: GPUBindGroupEntry[] = [
+            { binding: 0, resource: { buffer: config } },
+            { binding: 1, resource: { buffer: this.params } },
+            { binding: 2, resource: { buffer: this.xs } },
+            { binding: 3, resource: { buffer: this.ys } },
+            { binding: 4, resource: { buffer: this.slotInfo } },
+          ];
+          if (this.state) entries.push({ binding: 5, resource: { buffer: this.state } });
+          group = device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries });
+          bindGroups.set(stepCount, group);
+        }
+        return group;
+      };
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(this.pipeline);
+      const groups = onlySlot === undefined ? this.options.slots : 1;
+      const [x, y] = dispatchGrid(groups, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+      for (const chunk of chunks) {
+        pass.setBindGroup(0, bindGroupFor(chunk));
+        pass.dispatchWorkgroups(x, y);
+      }
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      for (const buffer of temporary) buffer.destroy();
+    });
+  }
+
+  private configBuffer(steps: number, onlySlot?: number): GPUBuffer {
+    const { optimizer, samples, maxnorm } = this.options;
+    const config = new ArrayBuffer(CONFIG_BYTES);
+    const u32 = new Uint32Array(config);
+    const f32 = new Float32Array(config);
+    u32[0] = this.options.slots;
+    u32[1] = samples;
+    u32[2] = steps;
+    u32[3] = optimizer.kind === 'sgd' ? optimizer.batch : 0;
+    f32[4] = optimizer.lr;
+    f32[5] = optimizer.kind === 'momentum' ? optimizer.beta : optimizer.kind === 'adam' ? optimizer.beta1 : 0;
+    f32[6] = optimizer.kind === 'adam' ? optimizer.beta2 : 0;
+    f32[7] = optimizer.kind === 'adam' ? optimizer.eps : 0;
+    f32[8] = maxnorm;
+    u32[9] = onlySlot === undefined ? 0xffffffff : onlySlot;
+    const buffer = this.gpu.device.createBuffer({ size: CONFIG_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.gpu.device.queue.writeBuffer(buffer, 0, config);
+    return buffer;
+  }
+
+  async status(): Promise<SlotStatus[]> {
+    const bytes = await this.read(this.slotInfo, 0, 4 * this.options.slots * SLOT_WORDS);
+    const u32 = new Uint32Array(bytes);
+    const f32 = new Float32Array(bytes);
+    const result: SlotStatus[] = [];
+    for (let s = 0; s < this.options.slots; s++) {
+      const o = s * SLOT_WORDS;
+      result.push({
+        active: u32[o] === 1,
+        finite: u32[o + 1] === 1,
+        steps: u32[o + 2],
+        evaluations: u32[o + 3],
+        time: f32[o + 8],
+        stepSize: f32[o + 9],
+        loss: f32[o + 10],
+        barrier: f32[o + 11],
+        gradInf: f32[o + 12],
+        weightNorm: f32[o + 13],
+      });
+    }
+    return result;
+  }
+
+  async parameters(slot: number): Promise<Float64Array> {
+    this.checkSlot(slot);
+    return Float64Array.from(new Float32Array(await this.read(this.params, 4 * slot * this.P, 4 * this.P)));
+  }
+
+  private read(buffer: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
+    const device = this.gpu.device;
+    return withErrorScopes(device, 'ensemble readback', async () => {
+      const staging = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      try {
+        const encoder = device.createCommandEncoder();
+        encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
+        device.queue.submit([encoder.finish()]);
+        await staging.mapAsync(GPUMapMode.READ);
+        return staging.getMappedRange().slice(0);
+      } finally {
+        staging.destroy();
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const buffer of this.buffers.splice(0)) buffer.destroy();
+  }
+
+  private checkSlot(slot: number): void {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.options.slots) throw new RangeError(`slot ${slot} out of range 0..${this.options.slots - 1}`);
+  }
+}

@@ -1,0 +1,61 @@
+// Training ensembles: a fixed number of slots resident on the engine; the scheduler loads a run
+// into a free slot, advances every active slot, reads a few numbers per slot, and retires runs.
+import type { Architecture } from '../model/architecture.js';
+import type { Dataset } from '../data/dataset.js';
+import type { OptimizerConfig } from '../optim/optimizers.js';
+
+export interface SlotRun {
+  /** flat initial parameters (length P) */
+  params: Float64Array;
+  /** the run's dataset (count 1, `samples` as the ensemble's) */
+  data: Dataset;
+  /** minibatch randomness: Philox key and run index (see minibatchIndex in data/rng.ts) */
+  seed: number;
+  runIndex: number;
+}
+
+/** Where a slot stands after the last advance; loss and gradient are those of the current parameters. */
+export interface SlotStatus {
+  active: boolean;
+  /** optimiser steps taken (gradient flow: accepted steps) */
+  steps: number;
+  /** gradient evaluations (gradient flow: right-hand-side evaluations, rejected steps included) */
+  evaluations: number;
+  /** simulated time of gradient flow (Σ accepted h); 0 for the discrete optimisers */
+  time: number;
+  loss: number;
+  barrier: number;
+  gradInf: number;
+  weightNorm: number;
+  /** false once a non-finite value appeared; the slot is then frozen */
+  finite: boolean;
+  /** gradient flow: the next step size */
+  stepSize: number;
+}
+
+export interface EnsembleOptions {
+  arch: Architecture;
+  optimizer: OptimizerConfig;
+  /** samples per run's dataset */
+  samples: number;
+  slots: number;
+  /** norm barrier threshold; Infinity disables it */
+  maxnorm: number;
+}
+
+export interface TrainingEnsemble {
+  readonly slots: number;
+  readonly options: EnsembleOptions;
+  /** puts a run into a slot, resetting the optimiser state */
+  load(slot: number, run: SlotRun): Promise<void>;
+  /** marks a slot empty: it is skipped by advance */
+  release(slot: number): void;
+  /**
+   * Advances every active slot by up to `steps` steps (gradient flow: accepted steps, and never past
+   * `untilTime` when given). A slot whose values turn non-finite stops there and is marked.
+   */
+  advance(steps: number, untilTime?: number): Promise<void>;
+  status(): Promise<SlotStatus[]>;
+  parameters(slot: number): Promise<Float64Array>;
+  dispose(): void;
+}

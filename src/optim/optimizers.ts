@@ -1,0 +1,54 @@
+// Optimisers as (state, update) pairs over one network's flat parameters (float64, the reference the
+// GPU kernels are tested against). Gradient flow's integrators live in integrators.ts.
+
+export type OptimizerConfig =
+  | { kind: 'gd'; lr: number }
+  | { kind: 'momentum'; lr: number; beta: number }
+  | { kind: 'adam'; lr: number; beta1: number; beta2: number; eps: number }
+  | { kind: 'sgd'; lr: number; batch: number }
+  | { kind: 'flow'; solver: 'dopri5'; rtol: number; atol: number; maxStepSize?: number };
+
+export type DiscreteOptimizer = Exclude<OptimizerConfig, { kind: 'flow' }>;
+
+/** Per-parameter state vectors an optimiser keeps (momentum: velocity; Adam: two moments). */
+export function stateVectors(config: OptimizerConfig): number {
+  switch (config.kind) {
+    case 'momentum':
+      return 1;
+    case 'adam':
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * One step in place: θ ← update(θ, g). `state` holds stateVectors(config) × P values; `step` counts
+ * from 1 (Adam's bias correction).
+ */
+export function applyUpdate(config: DiscreteOptimizer, theta: Float64Array, gradient: Float64Array, state: Float64Array, step: number): void {
+  const P = theta.length;
+  switch (config.kind) {
+    case 'gd':
+    case 'sgd':
+      for (let k = 0; k < P; k++) theta[k] -= config.lr * gradient[k];
+      return;
+    case 'momentum':
+      // heavy ball: v ← βv + g, θ ← θ − ηv
+      for (let k = 0; k < P; k++) {
+        state[k] = config.beta * state[k] + gradient[k];
+        theta[k] -= config.lr * state[k];
+      }
+      return;
+    case 'adam': {
+      const correction1 = 1 - config.beta1 ** step;
+      const correction2 = 1 - config.beta2 ** step;
+      for (let k = 0; k < P; k++) {
+        const m = (state[k] = config.beta1 * state[k] + (1 - config.beta1) * gradient[k]);
+        const v = (state[P + k] = config.beta2 * state[P + k] + (1 - config.beta2) * gradient[k] * gradient[k]);
+        theta[k] -= (config.lr * (m / correction1)) / (Math.sqrt(v / correction2) + config.eps);
+      }
+      return;
+    }
+  }
+}

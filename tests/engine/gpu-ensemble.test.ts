@@ -1,0 +1,122 @@
+// GPU training steps against the float64 CPU ensemble, step by step for the first 100 steps.
+// Tolerances (float32 vs float64 after up to 100 steps): parameters within 1e-4 relative to the
+// largest |θ| of the network, loss within 1e-4 relative.
+import { describe, expect, it } from 'vitest';
+import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
+import type { SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
+import { parameterCount, type Architecture } from '../../src/model/architecture.js';
+import { glorotNormal } from '../../src/model/init.js';
+import { rosenbrockDataset } from '../../src/data/inputs.js';
+import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import type { DiscreteOptimizer } from '../../src/optim/optimizers.js';
+import { compare } from '../../src/engine/verify.js';
+import { gpuEngineForSuite } from '../helpers/gpu.js';
+
+const engine = await gpuEngineForSuite();
+const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
+const P = parameterCount(arch);
+const SAMPLES = 40;
+const SLOTS = 3;
+const TOLERANCE = { params: 1e-4, loss: 1e-4 };
+
+function runs(): SlotRun[] {
+  return Array.from({ length: SLOTS }, (_, n) => ({
+    params: glorotNormal(arch, new RandomStream(5, n, STREAMS.init), 1.5),
+    data: rosenbrockDataset(SAMPLES, 2, 10 + n),
+    seed: 5,
+    runIndex: n,
+  }));
+}
+
+async function both(optimizer: DiscreteOptimizer, maxnorm = 1e3): Promise<[TrainingEnsemble, CpuEnsemble]> {
+  const options = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm };
+  const gpu = await engine.createEnsemble(options);
+  const cpu = new CpuEnsemble(options);
+  const list = runs();
+  for (let s = 0; s < SLOTS; s++) {
+    await gpu.load(s, list[s]);
+    await cpu.load(s, list[s]);
+  }
+  return [gpu, cpu];
+}
+
+const optimizers: DiscreteOptimizer[] = [
+  { kind: 'gd', lr: 0.05 },
+  { kind: 'momentum', lr: 0.02, beta: 0.9 },
+  { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+  { kind: 'sgd', lr: 0.05, batch: 8 },
+];
+
+describe.each(optimizers)('GPU ensemble, $kind', (optimizer) => {
+  it('follows the CPU trajectory step by step for 100 steps', async () => {
+    const [gpu, cpu] = await both(optimizer);
+    try {
+      for (let step = 1; step <= 100; step++) {
+        await gpu.advance(1);
+        await cpu.advance(1);
+        if (step % 10 !== 0 && step > 3) continue;
+        const [gs, cs] = [await gpu.status(), await cpu.status()];
+        for (let s = 0; s < SLOTS; s++) {
+          expect(gs[s].steps).toBe(step);
+          expect(gs[s].finite).toBe(true);
+          const params = compare(await gpu.parameters(s), await cpu.parameters(s), TOLERANCE.params);
+          expect(params.maxRel, `slot ${s} parameters at step ${step}`).toBeLessThanOrEqual(TOLERANCE.params);
+          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss, `slot ${s} loss at step ${step}`).toBeLessThanOrEqual(TOLERANCE.loss);
+          expect(Math.abs(gs[s].weightNorm - cs[s].weightNorm) / cs[s].weightNorm).toBeLessThanOrEqual(TOLERANCE.loss);
+        }
+      }
+      // many steps per dispatch give the same result as single steps
+      await gpu.advance(150);
+      await cpu.advance(150);
+      const params = compare(await gpu.parameters(1), await cpu.parameters(1), 1e-3);
+      expect(params.maxRel).toBeLessThanOrEqual(1e-3);
+      expect((await gpu.status())[1].steps).toBe(250);
+    } finally {
+      gpu.dispose();
+    }
+  });
+});
+
+describe('GPU ensemble bookkeeping', () => {
+  it('records a diverging run as non-finite while the others go on', async () => {
+    const options = { arch, optimizer: { kind: 'gd' as const, lr: 0.05 }, samples: SAMPLES, slots: SLOTS, maxnorm: Infinity };
+    const gpu = await engine.createEnsemble(options);
+    try {
+      const list = runs();
+      // slot 1: output weights so large that the loss overflows float32 within a few steps
+      list[1] = { ...list[1], params: list[1].params.map((v, k) => (k >= P - 5 ? 3e18 : v)) };
+      for (let s = 0; s < SLOTS; s++) await gpu.load(s, list[s]);
+      await gpu.advance(20);
+      const status = await gpu.status();
+      expect(status[1].finite).toBe(false);
+      expect(status[1].steps).toBeLessThan(20);
+      for (const s of [0, 2]) {
+        expect(status[s].finite).toBe(true);
+        expect(status[s].steps).toBe(20);
+      }
+      // the diverged slot kept finite parameters (its last finite point)
+      expect((await gpu.parameters(1)).every(Number.isFinite)).toBe(true);
+    } finally {
+      gpu.dispose();
+    }
+  });
+
+  it('skips released slots and reloads them fresh', async () => {
+    const [gpu] = await both({ kind: 'gd', lr: 0.05 });
+    try {
+      gpu.release(0);
+      await gpu.advance(5);
+      let status = await gpu.status();
+      expect(status[0].active).toBe(false);
+      expect(status[1].steps).toBe(5);
+      await gpu.load(0, runs()[2]);
+      await gpu.advance(3);
+      status = await gpu.status();
+      expect(status[0].steps).toBe(3);
+      expect(status[2].steps).toBe(8);
+      // slot 0 now holds run 2's start: after 3 steps it is where slot 2 was at step 3
+    } finally {
+      gpu.dispose();
+    }
+  });
+});
