@@ -90,3 +90,13 @@ export function initialStepSize(theta: Float64Array, f0: Float64Array, tol: Tole
   const h = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;
   return Math.min(h, maxStepSize);
 }
+
+/**
+ * Work per chunk: the GPU integrates in dispatches of FLOW_CHUNK accepted steps, each allowed at
+ * most FLOW_ATTEMPT_FACTOR·FLOW_CHUNK + 16 attempts; the CPU reference chunks the same way.
+ */
+export const FLOW_CHUNK = 16;
+export const FLOW_ATTEMPT_FACTOR = 4;
+export function flowAttemptBudget(chunkSteps: number): number {
+  return FLOW_ATTEMPT_FACTOR * chunkSteps + 16;
+}

@@ -120,3 +120,47 @@ describe('GPU ensemble bookkeeping', () => {
     }
   });
 });
+
+describe('GPU gradient flow (Dormand–Prince 5(4))', () => {
+  // Endpoints at the same simulated time: float32 and float64 take slightly different step
+  // sequences, so θ(T) agrees to the integration tolerance (rtol 1e-5), checked at 1e-3 relative.
+  it('reaches the same point as the CPU integrator at a fixed simulated time', async () => {
+    const optimizer = { kind: 'flow' as const, solver: 'dopri5' as const, rtol: 1e-5, atol: 1e-7 };
+    const options = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
+    const gpu = await engine.createEnsemble(options);
+    const cpu = new CpuEnsemble(options);
+    try {
+      const list = runs();
+      for (let s = 0; s < SLOTS; s++) {
+        await gpu.load(s, list[s]);
+        await cpu.load(s, list[s]);
+      }
+      const initial = await gpu.status();
+      const initialCpu = await cpu.status();
+      for (let s = 0; s < SLOTS; s++) {
+        expect(initial[s].stepSize / initialCpu[s].stepSize).toBeCloseTo(1, 4); // same first step size
+      }
+      for (const T of [0.5, 5]) {
+        await gpu.advance(10_000, T);
+        await cpu.advance(10_000, T);
+        const [gs, cs] = [await gpu.status(), await cpu.status()];
+        for (let s = 0; s < SLOTS; s++) {
+          expect(gs[s].time).toBeCloseTo(T, 5);
+          expect(cs[s].time).toBeCloseTo(T, 10);
+          expect(gs[s].finite).toBe(true);
+          const params = compare(await gpu.parameters(s), await cpu.parameters(s), 1e-3);
+          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(1e-3);
+          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(1e-3);
+          // a similar number of accepted steps (the controllers see nearly the same errors)
+          expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * cs[s].steps));
+          expect(gs[s].evaluations).toBeGreaterThanOrEqual(6 * gs[s].steps);
+        }
+      }
+      // the loss decreases along the flow
+      const end = await cpu.status();
+      for (let s = 0; s < SLOTS; s++) expect(end[s].loss).toBeLessThan(initialCpu[s].loss);
+    } finally {
+      gpu.dispose();
+    }
+  });
+});

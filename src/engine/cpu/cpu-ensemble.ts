@@ -4,7 +4,7 @@ import { parameterCount, weightNorm } from '../../model/architecture.js';
 import type { Dataset } from '../../data/dataset.js';
 import { minibatchIndex } from '../../data/rng.js';
 import { applyUpdate, stateVectors } from '../../optim/optimizers.js';
-import { dopri5Step, initialStepSize, nextStepSize, DOPRI5 } from '../../optim/integrators.js';
+import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
 
@@ -62,7 +62,9 @@ export class CpuEnsemble implements TrainingEnsemble {
   async advance(steps: number, untilTime = Infinity): Promise<void> {
     for (const slot of this.slotList) {
       if (!slot || !slot.status.finite) continue;
-      if (this.options.optimizer.kind === 'flow') this.advanceFlow(slot, steps, untilTime);
+      if (this.options.optimizer.kind === 'flow') {
+        for (let left = steps; left > 0 && slot.status.finite; left -= FLOW_CHUNK) this.advanceFlow(slot, Math.min(left, FLOW_CHUNK), untilTime);
+      }
       else this.advanceDiscrete(slot, steps);
       this.refreshStatus(slot);
     }
@@ -128,14 +130,16 @@ export class CpuEnsemble implements TrainingEnsemble {
     const field = this.flowField(slot);
     const f = (theta: Float64Array, out: Float64Array) => out.set(field(theta));
     let accepted = 0;
-    while (accepted < steps && slot.status.time < untilTime) {
+    // the same attempt budget per chunk as the GPU kernel (mlp_flow.wgsl)
+    const maxAttempts = flowAttemptBudget(steps);
+    for (let attempts = 0; accepted < steps && attempts < maxAttempts && slot.status.time < untilTime; attempts++) {
       const h = Math.min(slot.status.stepSize, untilTime - slot.status.time);
       const step = dopri5Step(f, slot.theta, slot.derivative!, h, optimizer);
       slot.status.evaluations += step.evaluations;
       if (!Number.isFinite(step.error) || !allFinite(step.theta)) {
         // a non-finite trial point: shrink hard and retry, unless h is already negligible
         slot.status.stepSize = h * STEP_SHRINK_ON_NONFINITE;
-        if (slot.status.stepSize < 1e-300) {
+        if (slot.status.stepSize < STEP_FLOOR) {
           slot.status.finite = false;
           return;
         }
@@ -168,6 +172,8 @@ export class CpuEnsemble implements TrainingEnsemble {
 }
 
 const STEP_SHRINK_ON_NONFINITE = 0.25;
+/** below this step size a run that keeps producing non-finite trial points is given up (float32-safe) */
+const STEP_FLOOR = 1e-30;
 
 function inactiveStatus(): SlotStatus {
   return { active: false, steps: 0, evaluations: 0, time: 0, loss: NaN, barrier: NaN, gradInf: NaN, weightNorm: NaN, finite: true, stepSize: 0 };

@@ -4,15 +4,16 @@ import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { seedKey } from '../../data/rng.js';
-import { stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
+import { stateVectors } from '../../optim/optimizers.js';
+import { FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
-import { planTrainKernel } from './mlp-kernels.js';
+import { planFlowKernel, planTrainKernel } from './mlp-kernels.js';
 
 /** words per slot in the `slots` buffer: struct Slot in shaders/mlp_train.wgsl */
 const SLOT_WORDS = 16;
 const CONFIG_BYTES = 48;
-/** optimiser steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
-export const STEPS_PER_DISPATCH = 64;
+/** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
+export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
 
 export class GpuEnsemble implements TrainingEnsemble {
   private readonly P: number;
@@ -21,17 +22,20 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly xs: GPUBuffer;
   private readonly ys: GPUBuffer;
   private readonly slotInfo: GPUBuffer;
+  /** optimiser state (momentum, Adam) or, for gradient flow, f(θ): the next step's first stage */
   private readonly state: GPUBuffer | null;
   private readonly vectors: number;
+  private readonly flow: boolean;
 
   private constructor(
     private readonly gpu: GpuContext,
     private readonly pipeline: GPUComputePipeline,
-    readonly options: EnsembleOptions & { optimizer: DiscreteOptimizer },
+    readonly options: EnsembleOptions,
   ) {
     const device = gpu.device;
     this.P = parameterCount(options.arch);
-    this.vectors = stateVectors(options.optimizer);
+    this.flow = options.optimizer.kind === 'flow';
+    this.vectors = this.flow ? 1 : stateVectors(options.optimizer);
     const storage = (floats: number, extra = 0) => {
       const buffer = device.createBuffer({ size: Math.max(16, 4 * floats), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extra });
       this.buffers.push(buffer);
@@ -47,13 +51,11 @@ export class GpuEnsemble implements TrainingEnsemble {
 
   static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions): Promise<GpuEnsemble> {
     validateArchitecture(options.arch);
-    if (options.optimizer.kind === 'flow') {
-      throw new RangeError('gradient flow is not yet implemented on the GPU engine: use --backend cpu for flow runs');
-    }
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
-    const plan = planTrainKernel(options.arch, options.optimizer, gpu.limits);
+    const optimizer = options.optimizer;
+    const plan = optimizer.kind === 'flow' ? planFlowKernel(options.arch, gpu.limits) : planTrainKernel(options.arch, optimizer, gpu.limits);
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    return new GpuEnsemble(gpu, pipeline, { ...options, optimizer: options.optimizer });
+    return new GpuEnsemble(gpu, pipeline, options);
   }
 
   get slots(): number {
@@ -72,6 +74,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     queue.writeBuffer(this.xs, 4 * slot * samples * arch.inputDim, Float32Array.from(run.data.x.subarray(0, samples * arch.inputDim)));
     queue.writeBuffer(this.ys, 4 * slot * samples, Float32Array.from(run.data.y.subarray(0, samples)));
     if (this.state) queue.writeBuffer(this.state, 4 * slot * this.vectors * this.P, new Float32Array(this.vectors * this.P));
+    // (gradient flow: step_size 0 makes the kernel compute f(θ) and a first step size)
     const info = new ArrayBuffer(4 * SLOT_WORDS);
     const words = new Uint32Array(info);
     const [seedLo, seedHi] = seedKey(run.seed);
@@ -87,17 +90,18 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.gpu.device.queue.writeBuffer(this.slotInfo, 4 * slot * SLOT_WORDS, new Uint32Array([0]));
   }
 
-  async advance(steps: number): Promise<void> {
+  async advance(steps: number, untilTime = Infinity): Promise<void> {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
-    if (steps > 0) await this.dispatch(steps);
+    if (steps > 0) await this.dispatch(steps, undefined, untilTime);
   }
 
   /** Runs `steps` steps on every active slot (or only on `onlySlot`), in dispatches of STEPS_PER_DISPATCH. */
-  private dispatch(steps: number, onlySlot?: number): Promise<void> {
+  private dispatch(steps: number, onlySlot?: number, untilTime = Infinity): Promise<void> {
     const device = this.gpu.device;
+    const perDispatch = this.flow ? STEPS_PER_DISPATCH.flow : STEPS_PER_DISPATCH.discrete;
     return withErrorScopes(device, 'training step', async () => {
       const chunks: number[] = [];
-      for (let left = steps; left > 0; left -= STEPS_PER_DISPATCH) chunks.push(Math.min(left, STEPS_PER_DISPATCH));
+      for (let left = steps; left > 0; left -= perDispatch) chunks.push(Math.min(left, perDispatch));
       if (chunks.length === 0) chunks.push(0);
       const encoder = device.createCommandEncoder({ label: 'mlp_train' });
       const temporary: GPUBuffer[] = [];
@@ -105,7 +109,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       const bindGroupFor = (stepCount: number) => {
         let group = bindGroups.get(stepCount);
         if (!group) {
-          const config = this.configBuffer(stepCount, onlySlot);
+          const config = this.configBuffer(stepCount, onlySlot, untilTime);
           temporary.push(config);
           const entries: GPUBindGroupEntry[] = [
             { binding: 0, resource: { buffer: config } },
@@ -135,21 +139,31 @@ export class GpuEnsemble implements TrainingEnsemble {
     });
   }
 
-  private configBuffer(steps: number, onlySlot?: number): GPUBuffer {
+  /** struct Config of mlp_train.wgsl or mlp_flow.wgsl */
+  private configBuffer(steps: number, onlySlot: number | undefined, untilTime: number): GPUBuffer {
     const { optimizer, samples, maxnorm } = this.options;
     const config = new ArrayBuffer(CONFIG_BYTES);
     const u32 = new Uint32Array(config);
     const f32 = new Float32Array(config);
+    const everySlot = 0xffffffff;
     u32[0] = this.options.slots;
     u32[1] = samples;
     u32[2] = steps;
-    u32[3] = optimizer.kind === 'sgd' ? optimizer.batch : 0;
-    f32[4] = optimizer.lr;
-    f32[5] = optimizer.kind === 'momentum' ? optimizer.beta : optimizer.kind === 'adam' ? optimizer.beta1 : 0;
-    f32[6] = optimizer.kind === 'adam' ? optimizer.beta2 : 0;
-    f32[7] = optimizer.kind === 'adam' ? optimizer.eps : 0;
     f32[8] = maxnorm;
-    u32[9] = onlySlot === undefined ? 0xffffffff : onlySlot;
+    if (optimizer.kind === 'flow') {
+      u32[3] = onlySlot ?? everySlot;
+      f32[4] = optimizer.rtol;
+      f32[5] = optimizer.atol;
+      f32[6] = optimizer.maxStepSize ?? Infinity;
+      f32[7] = untilTime;
+    } else {
+      u32[3] = optimizer.kind === 'sgd' ? optimizer.batch : 0;
+      f32[4] = optimizer.lr;
+      f32[5] = optimizer.kind === 'momentum' ? optimizer.beta : optimizer.kind === 'adam' ? optimizer.beta1 : 0;
+      f32[6] = optimizer.kind === 'adam' ? optimizer.beta2 : 0;
+      f32[7] = optimizer.kind === 'adam' ? optimizer.eps : 0;
+      u32[9] = onlySlot ?? everySlot;
+    }
     const buffer = this.gpu.device.createBuffer({ size: CONFIG_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.gpu.device.queue.writeBuffer(buffer, 0, config);
     return buffer;

@@ -124,3 +124,9 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
     ...plan,
   };
 }
+
+/** Gradient flow by Dormand–Prince 5(4) with per-slot step sizes: shaders/mlp_flow.wgsl. */
+export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKernelPlan {
+  const { definitions, key, ...plan } = planMlpCore(arch, false, limits);
+  return { program: { name: 'mlp_flow', key: `${key}|dopri5`, files: [...CORE_FILES, 'mlp_flow.wgsl'], definitions }, ...plan };
+}
