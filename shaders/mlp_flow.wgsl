@@ -11,13 +11,14 @@ struct Config {
   slots: u32,
   samples: u32,
   steps: u32,
-  only_slot: u32,      // 0xffffffff: every slot; else the one slot this dispatch serves
+  _pad0: u32,
   rtol: f32,
   atol: f32,
   max_step: f32,
   until_time: f32,
   maxnorm: f32,
-  _pad0: f32,
+  // samples between consecutive slots' datasets: 0 when all share one, N when each has its own
+  data_stride: u32,
   _pad1: f32,
   _pad2: f32,
 }
@@ -122,7 +123,7 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) tid: u32,
 ) {
-  let slot = select(group.x + group.y * groups.x, cfg.only_slot, cfg.only_slot != 0xffffffffu);
+  let slot = group.x + group.y * groups.x;
   if (slot >= cfg.slots) {
     return;
   }
@@ -137,7 +138,7 @@ fn main(
     th[p] = params[slot * P + p];
   }
   decode_ownership(tid);
-  data_base = slot * cfg.samples;
+  data_base = slot * cfg.data_stride;
   workgroupBarrier();
 
   var h = info.step_size;

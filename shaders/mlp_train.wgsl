@@ -16,7 +16,8 @@ struct Config {
   beta2: f32,
   eps: f32,
   maxnorm: f32,
-  only_slot: u32,      // 0xffffffff: every slot; else the one slot this dispatch serves
+  // samples between consecutive slots' datasets: 0 when all share one, N when each has its own
+  data_stride: u32,
   _pad1: f32,
   _pad2: f32,
 }
@@ -81,7 +82,7 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) tid: u32,
 ) {
-  let slot = select(group.x + group.y * groups.x, cfg.only_slot, cfg.only_slot != 0xffffffffu);
+  let slot = group.x + group.y * groups.x;
   if (slot >= cfg.slots) {
     return;
   }
@@ -96,7 +97,7 @@ fn main(
     th[p] = params[slot * P + p];
   }
   decode_ownership(tid);
-  data_base = slot * cfg.samples;
+  data_base = slot * cfg.data_stride;
   minibatch_key = vec2<u32>(info.seed_lo, info.seed_hi);
   minibatch_run = info.run;
   var state: array<f32, OWN * 2u>;   // owned optimiser state: [vector][k]

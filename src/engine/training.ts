@@ -41,6 +41,8 @@ export interface EnsembleOptions {
   slots: number;
   /** norm barrier threshold; Infinity disables it */
   maxnorm: number;
+  /** one dataset for every slot (stored once); runs loaded then carry this same dataset */
+  sharedData?: Dataset;
 }
 
 export interface TrainingEnsemble {

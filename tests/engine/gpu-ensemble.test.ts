@@ -164,3 +164,27 @@ describe('GPU gradient flow (Dormand–Prince 5(4))', () => {
     }
   });
 });
+
+describe('GPU ensemble with one shared dataset', () => {
+  it('trains exactly as with per-slot copies of that dataset', async () => {
+    const data = rosenbrockDataset(SAMPLES, 2, 99);
+    const list = runs().map((r) => ({ ...r, data }));
+    for (const optimizer of [{ kind: 'adam' as const, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, { kind: 'flow' as const, solver: 'dopri5' as const, rtol: 1e-4, atol: 1e-6 }]) {
+      const base = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
+      const shared = await engine.createEnsemble({ ...base, sharedData: data });
+      const copies = await engine.createEnsemble(base);
+      try {
+        for (let s = 0; s < SLOTS; s++) {
+          await shared.load(s, list[s]);
+          await copies.load(s, list[s]);
+        }
+        await shared.advance(40);
+        await copies.advance(40);
+        for (let s = 0; s < SLOTS; s++) expect(await shared.parameters(s)).toEqual(await copies.parameters(s));
+      } finally {
+        shared.dispose();
+        copies.dispose();
+      }
+    }
+  });
+});

@@ -26,6 +26,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly state: GPUBuffer | null;
   private readonly vectors: number;
   private readonly flow: boolean;
+  /** slots were loaded since the last dispatch: their status is not computed yet */
+  private fresh = false;
 
   private constructor(
     private readonly gpu: GpuContext,
@@ -43,8 +45,14 @@ export class GpuEnsemble implements TrainingEnsemble {
     };
     const S = options.slots;
     this.params = storage(S * this.P);
-    this.xs = storage(S * options.samples * options.arch.inputDim);
-    this.ys = storage(S * options.samples);
+    const datasets = options.sharedData ? 1 : S;
+    this.xs = storage(datasets * options.samples * options.arch.inputDim);
+    this.ys = storage(datasets * options.samples);
+    if (options.sharedData) {
+      const { x, y } = options.sharedData;
+      device.queue.writeBuffer(this.xs, 0, Float32Array.from(x.subarray(0, options.samples * options.arch.inputDim)));
+      device.queue.writeBuffer(this.ys, 0, Float32Array.from(y.subarray(0, options.samples)));
+    }
     this.slotInfo = storage(S * SLOT_WORDS);
     this.state = this.vectors > 0 ? storage(S * this.vectors * this.P) : null;
   }
@@ -71,8 +79,12 @@ export class GpuEnsemble implements TrainingEnsemble {
     }
     const queue = this.gpu.device.queue;
     queue.writeBuffer(this.params, 4 * slot * this.P, Float32Array.from(run.params));
-    queue.writeBuffer(this.xs, 4 * slot * samples * arch.inputDim, Float32Array.from(run.data.x.subarray(0, samples * arch.inputDim)));
-    queue.writeBuffer(this.ys, 4 * slot * samples, Float32Array.from(run.data.y.subarray(0, samples)));
+    if (this.options.sharedData) {
+      if (run.data !== this.options.sharedData) throw new RangeError('this ensemble shares one dataset: a run must carry that dataset');
+    } else {
+      queue.writeBuffer(this.xs, 4 * slot * samples * arch.inputDim, Float32Array.from(run.data.x.subarray(0, samples * arch.inputDim)));
+      queue.writeBuffer(this.ys, 4 * slot * samples, Float32Array.from(run.data.y.subarray(0, samples)));
+    }
     if (this.state) queue.writeBuffer(this.state, 4 * slot * this.vectors * this.P, new Float32Array(this.vectors * this.P));
     // (gradient flow: step_size 0 makes the kernel compute f(θ) and a first step size)
     const info = new ArrayBuffer(4 * SLOT_WORDS);
@@ -81,8 +93,9 @@ export class GpuEnsemble implements TrainingEnsemble {
     words.set([1, 1, 0, 0, seedLo, seedHi, run.runIndex, 0]);
     new Float32Array(info).fill(NaN, 10, 14); // loss, barrier, gradient and norm are unknown until the first advance
     queue.writeBuffer(this.slotInfo, 4 * slot * SLOT_WORDS, info);
-    // status() reports loss and gradient of the current parameters: compute them now (a 0-step advance)
-    await this.dispatch(0, slot);
+    // status() reports loss and gradient of the current parameters: the next dispatch computes them
+    // for every freshly loaded slot at once (loading thousands of slots stays one dispatch)
+    this.fresh = true;
   }
 
   release(slot: number): void {
@@ -92,11 +105,11 @@ export class GpuEnsemble implements TrainingEnsemble {
 
   async advance(steps: number, untilTime = Infinity): Promise<void> {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
-    if (steps > 0) await this.dispatch(steps, undefined, untilTime);
+    if (steps > 0 || this.fresh) await this.dispatch(steps, untilTime);
   }
 
-  /** Runs `steps` steps on every active slot (or only on `onlySlot`), in dispatches of STEPS_PER_DISPATCH. */
-  private dispatch(steps: number, onlySlot?: number, untilTime = Infinity): Promise<void> {
+  /** Runs `steps` steps on every active slot, in dispatches of STEPS_PER_DISPATCH, never past untilTime. */
+  private dispatch(steps: number, untilTime = Infinity): Promise<void> {
     const device = this.gpu.device;
     const perDispatch = this.flow ? STEPS_PER_DISPATCH.flow : STEPS_PER_DISPATCH.discrete;
     return withErrorScopes(device, 'training step', async () => {
@@ -109,7 +122,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       const bindGroupFor = (stepCount: number) => {
         let group = bindGroups.get(stepCount);
         if (!group) {
-          const config = this.configBuffer(stepCount, onlySlot, untilTime);
+          const config = this.configBuffer(stepCount, untilTime);
           temporary.push(config);
           const entries: GPUBindGroupEntry[] = [
             { binding: 0, resource: { buffer: config } },
@@ -126,8 +139,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       };
       const pass = encoder.beginComputePass();
       pass.setPipeline(this.pipeline);
-      const groups = onlySlot === undefined ? this.options.slots : 1;
-      const [x, y] = dispatchGrid(groups, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+      const [x, y] = dispatchGrid(this.options.slots, this.gpu.limits.maxComputeWorkgroupsPerDimension);
       for (const chunk of chunks) {
         pass.setBindGroup(0, bindGroupFor(chunk));
         pass.dispatchWorkgroups(x, y);
@@ -135,23 +147,23 @@ export class GpuEnsemble implements TrainingEnsemble {
       pass.end();
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
+      this.fresh = false;
       for (const buffer of temporary) buffer.destroy();
     });
   }
 
   /** struct Config of mlp_train.wgsl or mlp_flow.wgsl */
-  private configBuffer(steps: number, onlySlot: number | undefined, untilTime: number): GPUBuffer {
+  private configBuffer(steps: number, untilTime: number): GPUBuffer {
     const { optimizer, samples, maxnorm } = this.options;
     const config = new ArrayBuffer(CONFIG_BYTES);
     const u32 = new Uint32Array(config);
     const f32 = new Float32Array(config);
-    const everySlot = 0xffffffff;
     u32[0] = this.options.slots;
     u32[1] = samples;
     u32[2] = steps;
     f32[8] = maxnorm;
+    u32[9] = this.options.sharedData ? 0 : samples;
     if (optimizer.kind === 'flow') {
-      u32[3] = onlySlot ?? everySlot;
       f32[4] = optimizer.rtol;
       f32[5] = optimizer.atol;
       f32[6] = optimizer.maxStepSize ?? Infinity;
@@ -162,7 +174,6 @@ export class GpuEnsemble implements TrainingEnsemble {
       f32[5] = optimizer.kind === 'momentum' ? optimizer.beta : optimizer.kind === 'adam' ? optimizer.beta1 : 0;
       f32[6] = optimizer.kind === 'adam' ? optimizer.beta2 : 0;
       f32[7] = optimizer.kind === 'adam' ? optimizer.eps : 0;
-      u32[9] = onlySlot ?? everySlot;
     }
     const buffer = this.gpu.device.createBuffer({ size: CONFIG_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.gpu.device.queue.writeBuffer(buffer, 0, config);
@@ -170,6 +181,7 @@ export class GpuEnsemble implements TrainingEnsemble {
   }
 
   async status(): Promise<SlotStatus[]> {
+    if (this.fresh) await this.dispatch(0);
     const bytes = await this.read(this.slotInfo, 0, 4 * this.options.slots * SLOT_WORDS);
     const u32 = new Uint32Array(bytes);
     const f32 = new Float32Array(bytes);
