@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One command for the GPU machine: channelscope's Node benchmark and the JAX and PyTorch peers on the
+# same workloads, then one combined table with ratios. Needs `npm run build` (dist/) beforehand.
+#   bash .gpu/run.sh bash benchmarks/run-all.sh OUTDIR [extra bench flags]
+set -uo pipefail
+out=${1:?usage: run-all.sh OUTDIR}
+shift
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+node dist/src/cli/bin.js doctor --json > "$out/doctor.json" 2>&1
+node dist/benchmarks/node-bench.js --json "$@" > "$out/channelscope.json" 2> "$out/channelscope.log"
+python3 benchmarks/peers/jax_bench.py --json > "$out/jax.json" 2> "$out/jax.log"
+python3 benchmarks/peers/torch_bench.py --json > "$out/torch.json" 2> "$out/torch.log"
+node dist/benchmarks/combine.js "$out/channelscope.json" "$out/jax.json" "$out/torch.json" > "$out/combined.json"
+cat "$out/combined.json"
