@@ -1,7 +1,7 @@
 // Training steps for an ensemble of slots, one workgroup per slot, many steps per dispatch, the
-// optimiser state resident on the GPU: full-batch gradient descent, SGD on minibatches drawn with
-// Philox (philox.wgsl; the CPU draws the same), heavy-ball momentum, Adam. Exactly one OPT_* flag
-// is true. The gradient machinery is mlp_core.wgsl; the float64 reference is src/optim/optimizers.ts.
+// optimiser state resident on the GPU: gradient descent (full batch, or SGD), heavy-ball momentum,
+// Adam. Exactly one OPT_* flag is true; MINIBATCH draws every step's samples with Philox
+// (philox.wgsl; the CPU draws the same). The gradient machinery is mlp_core.wgsl; the float64 reference is src/optim/optimizers.ts.
 //
 // A step is committed only when the new parameters and state are all finite; otherwise the slot is
 // marked non-finite and frozen at its last finite point, and the other slots go on.
@@ -10,7 +10,7 @@ struct Config {
   slots: u32,
   samples: u32,
   steps: u32,          // optimiser steps in this dispatch
-  batch: u32,          // SGD minibatch size
+  batch: u32,          // minibatch size (MINIBATCH)
   lr: f32,
   beta1: f32,          // momentum β, Adam β₁
   beta2: f32,
@@ -113,7 +113,7 @@ fn main(
 #endif
   workgroupBarrier();
 
-#if ${OPT_SGD}
+#if ${MINIBATCH}
   let pass_count = cfg.batch;
   use_minibatch = true;
 #else

@@ -1,14 +1,21 @@
 // Optimisers as (state, update) pairs over one network's flat parameters (float64, the reference the
 // GPU kernels are tested against). Gradient flow's integrators live in integrators.ts.
 
+// `batch` draws a fresh minibatch of that many samples every step (Philox, identical on CPU and
+// GPU: minibatchIndex in data/rng.ts); without it the step uses the whole dataset.
 export type OptimizerConfig =
   | { kind: 'gd'; lr: number }
-  | { kind: 'momentum'; lr: number; beta: number }
-  | { kind: 'adam'; lr: number; beta1: number; beta2: number; eps: number }
+  | { kind: 'momentum'; lr: number; beta: number; batch?: number }
+  | { kind: 'adam'; lr: number; beta1: number; beta2: number; eps: number; batch?: number }
   | { kind: 'sgd'; lr: number; batch: number }
   | { kind: 'flow'; solver: 'dopri5'; rtol: number; atol: number; maxStepSize?: number };
 
 export type DiscreteOptimizer = Exclude<OptimizerConfig, { kind: 'flow' }>;
+
+/** minibatch size of a step, or null for full-batch steps */
+export function minibatchSize(config: OptimizerConfig): number | null {
+  return 'batch' in config && config.batch !== undefined ? config.batch : null;
+}
 
 /** Per-parameter state vectors an optimiser keeps (momentum: velocity; Adam: two moments). */
 export function stateVectors(config: OptimizerConfig): number {

@@ -45,9 +45,10 @@ const optimizers: DiscreteOptimizer[] = [
   { kind: 'momentum', lr: 0.02, beta: 0.9 },
   { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
   { kind: 'sgd', lr: 0.05, batch: 8 },
+  { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, batch: 8 },
 ];
 
-describe.each(optimizers)('GPU ensemble, $kind', (optimizer) => {
+describe.each(optimizers)('GPU ensemble, $kind (batch $batch)', (optimizer) => {
   it('follows the CPU trajectory step by step for 100 steps', async () => {
     const [gpu, cpu] = await both(optimizer);
     try {

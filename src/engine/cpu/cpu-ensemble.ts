@@ -3,7 +3,7 @@
 import { parameterCount, weightNorm } from '../../model/architecture.js';
 import type { Dataset } from '../../data/dataset.js';
 import { minibatchIndex } from '../../data/rng.js';
-import { applyUpdate, stateVectors } from '../../optim/optimizers.js';
+import { applyUpdate, minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
@@ -93,7 +93,8 @@ export class CpuEnsemble implements TrainingEnsemble {
   private advanceDiscrete(slot: Slot, steps: number): void {
     const optimizer = this.options.optimizer;
     if (optimizer.kind === 'flow') return;
-    const minibatch = optimizer.kind === 'sgd' ? emptyMinibatch(slot.run.data, optimizer.batch) : null;
+    const batch = minibatchSize(optimizer);
+    const minibatch = batch !== null ? emptyMinibatch(slot.run.data, batch) : null;
     for (let s = 0; s < steps; s++) {
       const data = minibatch ? fillMinibatch(minibatch, slot.run, slot.status.steps) : slot.run.data;
       const { gradient } = this.gradient(slot.theta, data);

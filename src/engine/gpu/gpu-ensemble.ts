@@ -4,7 +4,7 @@ import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { seedKey } from '../../data/rng.js';
-import { stateVectors } from '../../optim/optimizers.js';
+import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { planFlowKernel, planTrainKernel } from './mlp-kernels.js';
@@ -169,7 +169,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       f32[6] = optimizer.maxStepSize ?? Infinity;
       f32[7] = untilTime;
     } else {
-      u32[3] = optimizer.kind === 'sgd' ? optimizer.batch : 0;
+      u32[3] = minibatchSize(optimizer) ?? 0;
       f32[4] = optimizer.lr;
       f32[5] = optimizer.kind === 'momentum' ? optimizer.beta : optimizer.kind === 'adam' ? optimizer.beta1 : 0;
       f32[6] = optimizer.kind === 'adam' ? optimizer.beta2 : 0;

@@ -2,7 +2,7 @@
 // workgroup-memory row layout, tile size, and each kernel's own compile-time switches.
 import type { KernelProgram } from '../../gpu/kernel.js';
 import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
-import { stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
+import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 
 export interface MlpKernelPlan {
   program: KernelProgram;
@@ -106,9 +106,10 @@ export function planEvaluateKernel(arch: Architecture, hvp: boolean, limits: Ker
 export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer, limits: KernelLimits): MlpKernelPlan {
   const { definitions, key, ...plan } = planMlpCore(arch, false, limits);
   const vectors = stateVectors(optimizer);
+  const batch = minibatchSize(optimizer);
   const switches = {
     OPT_PLAIN: optimizer.kind === 'gd' || optimizer.kind === 'sgd',
-    OPT_SGD: optimizer.kind === 'sgd',
+    MINIBATCH: minibatchSize(optimizer) !== null,
     OPT_MOMENTUM: optimizer.kind === 'momentum',
     OPT_ADAM: optimizer.kind === 'adam',
     STATE_VECTORS: vectors,
@@ -117,7 +118,7 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
   return {
     program: {
       name: 'mlp_train',
-      key: `${key}|${optimizer.kind}`,
+      key: `${key}|${optimizer.kind}${batch !== null ? '|minibatch' : ''}`,
       files: [...CORE_FILES, 'philox.wgsl', 'mlp_train.wgsl'],
       definitions: { ...definitions, ...switches },
     },

@@ -1,0 +1,303 @@
+// Where two neurons have drifted together: closest pairs, groups of mutually close neurons and
+// whether the last updates of a run point along the channel (science.md, "Classifying where a run
+// ended"). Pure float64 functions of one network's flat parameter vector θ.
+//
+// Input vectors include the bias entry when biases are on (the paper's convention); see network.ts
+// for the layer numbering and the input/outgoing vector conventions.
+import type { Architecture } from '../model/architecture.js';
+import { checkLayer, checkNeuron, checkTheta, dot, inputCoordinates, layerInputVectors, layerOutgoingVectors, norm, outgoingCoordinates } from './network.js';
+
+/**
+ * Cosine distance 1 − u·v/(‖u‖‖v‖), computed as ‖û − v̂‖²/2 with û = u/‖u‖, v̂ = v/‖v‖. The two are
+ * equal in exact arithmetic; the naive form subtracts two numbers close to 1 and keeps only
+ * ~1e-16/distance relative accuracy (1e-4 at a distance of 1e-12), this form keeps full relative
+ * accuracy near 0. A zero vector has no direction: two zero vectors are at distance 0, a zero
+ * vector and a non-zero one at distance 1.
+ */
+export function cosineDistance(u: ArrayLike<number>, v: ArrayLike<number>): number {
+  if (u.length !== v.length) throw new RangeError(`vectors of different lengths ${u.length} and ${v.length}`);
+  const nu = norm(u);
+  const nv = norm(v);
+  if (nu === 0 || nv === 0) return nu === nv ? 0 : 1;
+  let sum = 0;
+  for (let k = 0; k < u.length; k++) {
+    const diff = u[k] / nu - v[k] / nv;
+    sum += diff * diff;
+  }
+  return sum / 2;
+}
+
+/** Euclidean distance ‖u − v‖. */
+export function l2Distance(u: ArrayLike<number>, v: ArrayLike<number>): number {
+  if (u.length !== v.length) throw new RangeError(`vectors of different lengths ${u.length} and ${v.length}`);
+  let sum = 0;
+  for (let k = 0; k < u.length; k++) sum += (u[k] - v[k]) ** 2;
+  return Math.sqrt(sum);
+}
+
+/** ‖u − v‖/max(‖u‖, ‖v‖): 0 for identical vectors, ≤ 2 always (0 when both are zero). */
+export function relativeL2Distance(u: ArrayLike<number>, v: ArrayLike<number>): number {
+  const scale = Math.max(norm(u), norm(v));
+  return scale === 0 ? 0 : l2Distance(u, v) / scale;
+}
+
+export interface PairDistance {
+  i: number;
+  j: number;
+  distance: number;
+}
+
+export interface LayerClosestPairs {
+  /** hidden layer, 0-based */
+  layer: number;
+  /** pair with the smallest cosine distance of input vectors (bias included); null for a 1-neuron layer */
+  cosine: PairDistance | null;
+  /** pair with the smallest L2 distance ‖ũ_i − ũ_j‖ of input vectors (bias included) */
+  l2: PairDistance | null;
+  /** pair with the smallest relative L2 distance ‖ũ_i − ũ_j‖/max(‖ũ_i‖, ‖ũ_j‖) */
+  relativeL2: PairDistance | null;
+}
+
+/**
+ * For every hidden layer the closest pair of neurons by cosine distance, by L2 distance and by
+ * relative L2 distance of their input vectors (bias included). The L2 distances are needed because
+ * in d = 1 without biases every pair of same-sign neurons is at cosine distance exactly 0. Ties go
+ * to the first pair in (i, j) order, i < j.
+ */
+export function closestPairs(arch: Architecture, theta: ArrayLike<number>): LayerClosestPairs[] {
+  checkTheta(arch, theta);
+  const result: LayerClosestPairs[] = [];
+  for (let layer = 0; layer < arch.hidden.length; layer++) {
+    const vectors = layerInputVectors(arch, theta, layer);
+    let cosine: PairDistance | null = null;
+    let l2: PairDistance | null = null;
+    let relativeL2: PairDistance | null = null;
+    for (let i = 0; i < vectors.length; i++) {
+      for (let j = i + 1; j < vectors.length; j++) {
+        const c = cosineDistance(vectors[i], vectors[j]);
+        const e = l2Distance(vectors[i], vectors[j]);
+        const r = relativeL2Distance(vectors[i], vectors[j]);
+        if (!cosine || c < cosine.distance) cosine = { i, j, distance: c };
+        if (!l2 || e < l2.distance) l2 = { i, j, distance: e };
+        if (!relativeL2 || r < relativeL2.distance) relativeL2 = { i, j, distance: r };
+      }
+    }
+    result.push({ layer, cosine, l2, relativeL2 });
+  }
+  return result;
+}
+
+/** The smallest cosine distance over all hidden layers, with its layer and pair; null when no layer has two neurons. */
+export function minCosineDistance(arch: Architecture, theta: ArrayLike<number>): (PairDistance & { layer: number }) | null {
+  let best: (PairDistance & { layer: number }) | null = null;
+  for (const entry of closestPairs(arch, theta)) {
+    if (entry.cosine && (!best || entry.cosine.distance < best.distance)) best = { layer: entry.layer, ...entry.cosine };
+  }
+  return best;
+}
+
+/**
+ * A group of mutually close neurons in one hidden layer.
+ *
+ * Outgoing weights: for the last hidden layer a neuron's outgoing vector is its output weight a_j
+ * (one number). For an earlier layer it is column j of the next layer's weight matrix; its scalar
+ * summary is the SIGNED NORM s_j = sign(o_j·r)·‖o_j‖, where r is the outgoing vector of the member
+ * with the largest ‖o‖ (so that member has s > 0, and a member whose outgoing vector points against
+ * it has s < 0). For the last hidden layer s_j = a_j exactly (sign taken as is, no reference).
+ */
+export interface NeuronGroup {
+  /** hidden layer, 0-based */
+  layer: number;
+  /** neuron indices in the layer, ascending */
+  members: number[];
+  /** each member's outgoing vector (length 1 for the last hidden layer) */
+  outgoingVectors: Float64Array[];
+  /** each member's scalar outgoing weight s_j (a_j for the last hidden layer; signed norm otherwise) */
+  outgoing: number[];
+  /** sign of each s_j: −1, 0 or +1 */
+  signs: number[];
+  /** Σ|s_j| (Σ|a_j| for the last hidden layer) */
+  sumAbsOutgoing: number;
+  /** ‖Σ_j o_j‖: the net outgoing weight (|c| = |a_i + a_j| for a pair in the last hidden layer) */
+  netOutgoing: number;
+  /** some member has s > 0 and another s < 0: the channel signature */
+  mixedSigns: boolean;
+  /** smallest and largest cosine distance between two members (the largest can exceed the threshold: transitive closure) */
+  minCosine: number;
+  maxCosine: number;
+  /** mean of the members' input vectors (bias included) */
+  meanInput: Float64Array;
+}
+
+/**
+ * Groups of mutually close neurons in every hidden layer: the connected components (size ≥ 2) of
+ * the graph whose edges join neurons at cosine distance < `threshold` (input vectors with bias), so
+ * closeness is transitive. Singletons are not returned. Groups are ordered by layer, then by their
+ * smallest member.
+ *
+ * `options.relativeL2`: additionally require relative L2 distance < this value for an edge (for
+ * d = 1 without biases, where every same-sign pair is at cosine distance 0).
+ */
+export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, threshold: number, options: { relativeL2?: number } = {}): NeuronGroup[] {
+  checkTheta(arch, theta);
+  const groups: NeuronGroup[] = [];
+  const lastHidden = arch.hidden.length - 1;
+  for (let layer = 0; layer <= lastHidden; layer++) {
+    const inputs = layerInputVectors(arch, theta, layer);
+    const outgoing = layerOutgoingVectors(arch, theta, layer);
+    const width = inputs.length;
+    const parent = Array.from({ length: width }, (_, n) => n);
+    const find = (n: number): number => {
+      while (parent[n] !== n) {
+        parent[n] = parent[parent[n]];
+        n = parent[n];
+      }
+      return n;
+    };
+    const cosines = new Map<string, number>();
+    for (let i = 0; i < width; i++) {
+      for (let j = i + 1; j < width; j++) {
+        const c = cosineDistance(inputs[i], inputs[j]);
+        cosines.set(`${i},${j}`, c);
+        const close = c < threshold && (options.relativeL2 === undefined || relativeL2Distance(inputs[i], inputs[j]) < options.relativeL2);
+        if (close) {
+          const ri = find(i);
+          const rj = find(j);
+          if (ri !== rj) parent[Math.max(ri, rj)] = Math.min(ri, rj);
+        }
+      }
+    }
+    const components = new Map<number, number[]>();
+    for (let n = 0; n < width; n++) {
+      const root = find(n);
+      const list = components.get(root) ?? [];
+      list.push(n);
+      components.set(root, list);
+    }
+    const roots = [...components.keys()].sort((p, q) => p - q);
+    for (const root of roots) {
+      const members = components.get(root)!;
+      if (members.length < 2) continue;
+      const vectors = members.map((n) => outgoing[n]);
+      let summary: number[];
+      if (layer === lastHidden) {
+        summary = vectors.map((o) => o[0]);
+      } else {
+        let reference = vectors[0];
+        for (const o of vectors) if (norm(o) > norm(reference)) reference = o;
+        summary = vectors.map((o) => Math.sign(dot(o, reference)) * norm(o));
+      }
+      const signs = summary.map((s) => Math.sign(s));
+      const net = new Float64Array(vectors[0].length);
+      for (const o of vectors) for (let k = 0; k < net.length; k++) net[k] += o[k];
+      let minCosine = Infinity;
+      let maxCosine = 0;
+      for (let p = 0; p < members.length; p++) {
+        for (let q = p + 1; q < members.length; q++) {
+          const c = cosines.get(`${members[p]},${members[q]}`)!;
+          minCosine = Math.min(minCosine, c);
+          maxCosine = Math.max(maxCosine, c);
+        }
+      }
+      const meanInput = new Float64Array(inputs[0].length);
+      for (const n of members) for (let k = 0; k < meanInput.length; k++) meanInput[k] += inputs[n][k] / members.length;
+      groups.push({
+        layer,
+        members,
+        outgoingVectors: vectors,
+        outgoing: summary,
+        signs,
+        sumAbsOutgoing: summary.reduce((sum, s) => sum + Math.abs(s), 0),
+        netOutgoing: norm(net),
+        mixedSigns: signs.includes(1) && signs.includes(-1),
+        minCosine,
+        maxCosine,
+        meanInput,
+      });
+    }
+  }
+  return groups;
+}
+
+export interface SubspaceOptions {
+  /**
+   * 'net' (default): Δθ = θ_last − θ_first, fraction ‖PΔθ‖/‖Δθ‖.
+   * 'steps': every consecutive update Δθ_t = θ_{t+1} − θ_t, fraction √(Σ‖PΔθ_t‖²/Σ‖Δθ_t‖²).
+   */
+  mode?: 'net' | 'steps';
+  /** use only the last `window` entries of the history (default: all of it) */
+  window?: number;
+}
+
+/**
+ * Orthonormal basis of the CHANNEL SUBSPACE of a group of neurons {j} in hidden layer l, at θ:
+ *   - for every member j, the unit vector on each coordinate of its outgoing vector (the output
+ *     weight a_j for the last hidden layer; every entry of column j of the next weight matrix for an
+ *     earlier layer);
+ *   - for every member j, the vector that is ŵ = w̄/‖w̄‖ on the coordinates of j's input vector
+ *     (weights and bias) and 0 elsewhere, where w̄ is the mean of the members' input vectors at θ.
+ * The vectors have disjoint supports, so they are orthonormal and ‖PΔθ‖² = Σ_out Δθ_k² +
+ * Σ_j (Δθ_{row j}·ŵ)². (The direction Δ = (w_i − w_j)/‖w_i − w_j‖ along which ε shrinks is not
+ * included: moving along a channel from ε₁ to ε₂ changes the output weights by ~a(1/ε₂ − 1/ε₁)/2
+ * but the input vectors only by ε₁ − ε₂, a factor 2ε₁ε₂/a smaller.)
+ * Returned as index lists (output coordinates) and (row coordinates, ŵ) per member.
+ */
+export function channelSubspace(arch: Architecture, theta: ArrayLike<number>, group: { layer: number; members: number[] }): { outputCoordinates: number[]; rows: number[][]; direction: Float64Array } {
+  const layout = checkTheta(arch, theta);
+  checkLayer(arch, group.layer);
+  if (group.members.length < 1) throw new RangeError('a channel group needs at least one neuron');
+  for (const n of group.members) checkNeuron(arch, group.layer, n);
+  const rows = group.members.map((n) => inputCoordinates(layout, group.layer, n));
+  const direction = new Float64Array(rows[0].length);
+  for (const row of rows) for (let k = 0; k < row.length; k++) direction[k] += theta[row[k]];
+  const length = norm(direction);
+  if (length > 0) for (let k = 0; k < direction.length; k++) direction[k] /= length;
+  const outputCoordinates = group.members.flatMap((n) => outgoingCoordinates(layout, group.layer, n));
+  return { outputCoordinates, rows, direction };
+}
+
+/**
+ * Fraction of the recent parameter change that lies in the group's channel subspace (see
+ * channelSubspace; the subspace is taken at the LAST θ of the history): ‖PΔθ‖/‖Δθ‖, NOT squared
+ * (science.md: "more than 90% of ‖Δθ‖"), in [0, 1]. Null when the history has fewer than two
+ * entries or θ did not change.
+ */
+export function channelSubspaceFraction(
+  arch: Architecture,
+  thetaHistory: ArrayLike<number>[],
+  group: { layer: number; members: number[] },
+  options: SubspaceOptions = {},
+): number | null {
+  const window = options.window ?? thetaHistory.length;
+  const history = thetaHistory.slice(Math.max(0, thetaHistory.length - window));
+  if (history.length < 2) return null;
+  const last = history[history.length - 1];
+  for (const theta of history) checkTheta(arch, theta);
+  const { outputCoordinates, rows, direction } = channelSubspace(arch, last, group);
+  const P = last.length;
+  const projectedSquared = (from: ArrayLike<number>, to: ArrayLike<number>): [number, number] => {
+    let total = 0;
+    for (let k = 0; k < P; k++) total += (to[k] - from[k]) ** 2;
+    let inside = 0;
+    for (const k of outputCoordinates) inside += (to[k] - from[k]) ** 2;
+    for (const row of rows) {
+      let along = 0;
+      for (let k = 0; k < row.length; k++) along += (to[row[k]] - from[row[k]]) * direction[k];
+      inside += along * along;
+    }
+    return [inside, total];
+  };
+  let inside = 0;
+  let total = 0;
+  if ((options.mode ?? 'net') === 'net') {
+    [inside, total] = projectedSquared(history[0], last);
+  } else {
+    for (let t = 0; t + 1 < history.length; t++) {
+      const [a, b] = projectedSquared(history[t], history[t + 1]);
+      inside += a;
+      total += b;
+    }
+  }
+  if (!(total > 0)) return null;
+  return Math.min(1, Math.sqrt(inside / total));
+}

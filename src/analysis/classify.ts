@@ -1,0 +1,276 @@
+// Where a run ended (science.md, "Classifying where a run ended"): a verdict from a few numbers,
+// with the numbers it was decided on and a readable reason. classifyRun is a pure function of the
+// evidence; evidenceFromNetwork computes the evidence from a network's parameters.
+//
+// The rules, checked in this order (thresholds in ClassificationThresholds):
+//   diverged        finite = false, stoppedBy = 'diverged', or a non-finite loss, norm or gradient.
+//   channel         weightNorm > maxnorm (at the norm barrier) AND minCosine < cosine (1e-2) AND
+//                   the close group's outgoing weights have opposite signs AND the last updates lie
+//                   in the channel subspace: channelFraction > subspace (0.9; a null fraction — no
+//                   parameter history — leaves this criterion unchecked, said so in the reason).
+//                   Never for relu (σ″ = 0: two relu neurons with equal input vectors are exactly
+//                   one neuron, there is no GLU limit). channelStrict: also minCosine < strictCosine.
+//   global-minimum  loss ≤ globalLossTol (targets are standardised, so this is relative to their
+//                   variance) unless realisable = false. Checked after channel: a channel whose loss
+//                   reaches 0 is reported as a channel (its minimum lies at infinity).
+//   not-converged   weightNorm > maxnorm without the channel signature (the reason names what is
+//                   missing; relu: "relu has no channels"), or the gradient criterion fails.
+//   (converged)     stoppedBy = 'converged' or gradInf ≤ gradTol·max(1, thetaInf), thetaInf
+//                   defaulting to √(2·weightNorm), the RMS of θ (a scaled criterion: float32
+//                   rounding alone leaves ‖∇‖∞ ~ 1e-3 where the weights are ±150).
+//   plateau-saddle  converged at finite norm with two neurons of one layer whose input vectors are
+//                   numerically identical: the pair with the smallest relative L2 distance
+//                   ‖ũ_i − ũ_j‖/max(‖ũ_i‖, ‖ũ_j‖) has it below duplicateL2 (1e-2) AND its cosine
+//                   distance below strictCosine (1e-3). Any split of the outgoing weight (same signs,
+//                   γ ∈ [0, 1], or opposite signs, γ outside) and any Hessian spectrum: every point of
+//                   a Fukumizu–Amari saddle line is a critical point, the stable segments have
+//                   λ_min ≈ 0, and the line is a saddle of the network as a whole either way.
+//   not-converged   converged, no duplicate pair, but the Hessian (when known) has negative
+//                   curvature: λ_min < −negativeCurvatureTol·max(1, λ_max). A strict saddle, which a
+//                   longer run would leave; the reason says "saddle".
+//   finite-minimum  otherwise: finite norm, small gradient, no negative curvature beyond tolerance
+//                   (unchecked when the spectrum is not known, said so in the reason).
+import { weightNorm as weightNormOf, type Activation, type Architecture } from '../model/architecture.js';
+import { channelSubspaceFraction, closestPairs, cosineDistance, neuronGroups, type NeuronGroup, type SubspaceOptions } from './channels.js';
+import { checkTheta, layerInputVectors } from './network.js';
+
+export const OUTCOMES = ['channel', 'finite-minimum', 'plateau-saddle', 'global-minimum', 'not-converged', 'diverged'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface RunEvidence {
+  /** Σθ²/(2P) */
+  weightNorm: number;
+  /** ‖∇(L + R)‖∞ */
+  gradInf: number;
+  /** ‖θ‖∞, scale of the gradient criterion; default √(2·weightNorm) */
+  thetaInf?: number;
+  /** final MSE (no ½, no barrier) */
+  loss: number;
+  /** every parameter, the loss and the gradient are finite */
+  finite: boolean;
+  /** smallest cosine distance of input vectors (bias included) over all hidden layers; Infinity when no layer has two neurons */
+  minCosine: number;
+  /** the close group (cosine < threshold) carrying the channel has outgoing weights of both signs */
+  pairSignsOpposite: boolean;
+  /** fraction ‖PΔθ‖/‖Δθ‖ of the last updates in the channel subspace; null without a parameter history */
+  channelFraction: number | null;
+  /** the run's stop reason ('converged', 'patience', 'max-steps', 'diverged', …) */
+  stoppedBy: string;
+  hessianMinEigenvalue?: number;
+  hessianMaxEigenvalue?: number;
+  activation: Activation;
+  /** whether the teacher can be fitted exactly by this architecture; false disables global-minimum */
+  realisable?: boolean;
+  /** the pair with the smallest relative L2 distance of input vectors (any layer): that distance… (Infinity when no layer has two neurons) */
+  duplicateL2: number;
+  /** …and that pair's cosine distance */
+  duplicateCosine: number;
+}
+
+export interface ClassificationThresholds {
+  /** the norm barrier: weightNorm above it counts as "at the barrier" */
+  maxnorm: number;
+  /** closeness of a channel pair (cosine distance) */
+  cosine: number;
+  /** the stricter channel criterion, also the plateau-saddle cosine criterion */
+  strictCosine: number;
+  /** minimal channelFraction */
+  subspace: number;
+  /** converged when gradInf ≤ gradTol·max(1, thetaInf) */
+  gradTol: number;
+  /** negative curvature when λ_min < −negativeCurvatureTol·max(1, λ_max) */
+  negativeCurvatureTol: number;
+  /** global minimum when loss ≤ globalLossTol */
+  globalLossTol: number;
+  /** plateau saddle: relative L2 distance of the duplicate pair below this */
+  duplicateL2: number;
+}
+
+export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.freeze({
+  maxnorm: 1e3,
+  cosine: 1e-2,
+  strictCosine: 1e-3,
+  subspace: 0.9,
+  gradTol: 1e-5,
+  negativeCurvatureTol: 1e-6,
+  globalLossTol: 1e-8,
+  duplicateL2: 1e-2,
+});
+
+export interface Classification {
+  outcome: Outcome;
+  /** a channel that also meets the strict cosine criterion (minCosine < strictCosine) */
+  channelStrict: boolean;
+  reason: string;
+  /** the evidence as given, plus what the verdict derived from it */
+  evidence: RunEvidence & {
+    thresholds: ClassificationThresholds;
+    /** gradTol·max(1, thetaInf) */
+    gradientTolerance: number;
+    converged: boolean;
+    atBarrier: boolean;
+    duplicatePair: boolean;
+    /** null when the spectrum is not known */
+    negativeCurvature: boolean | null;
+  };
+}
+
+const fmt = (value: number): string => (Number.isFinite(value) ? value.toPrecision(3) : String(value));
+
+export function classifyRun(evidence: RunEvidence, thresholds: Partial<ClassificationThresholds> = {}): Classification {
+  const t: ClassificationThresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  const scale = Math.max(1, evidence.thetaInf ?? Math.sqrt(2 * Math.max(0, evidence.weightNorm)));
+  const gradientTolerance = t.gradTol * scale;
+  const converged = evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance;
+  const atBarrier = evidence.weightNorm > t.maxnorm;
+  const duplicatePair = evidence.duplicateCosine < t.strictCosine && evidence.duplicateL2 < t.duplicateL2;
+  const lambdaMin = evidence.hessianMinEigenvalue;
+  const negativeCurvature = lambdaMin === undefined ? null : lambdaMin < -t.negativeCurvatureTol * Math.max(1, Math.abs(evidence.hessianMaxEigenvalue ?? 1));
+  const derived = { ...evidence, thresholds: t, gradientTolerance, converged, atBarrier, duplicatePair, negativeCurvature };
+  const verdict = (outcome: Outcome, reason: string, channelStrict = false): Classification => ({ outcome, channelStrict, reason, evidence: derived });
+  const norm = `weightnorm ${fmt(evidence.weightNorm)}`;
+
+  if (!evidence.finite || evidence.stoppedBy === 'diverged' || ![evidence.loss, evidence.weightNorm, evidence.gradInf].every(Number.isFinite)) {
+    return verdict('diverged', `non-finite values (loss ${fmt(evidence.loss)}, ${norm}, ‖∇‖∞ ${fmt(evidence.gradInf)}; stopped by ${evidence.stoppedBy})`);
+  }
+
+  const closePair = evidence.minCosine < t.cosine;
+  const inSubspace = evidence.channelFraction === null || evidence.channelFraction > t.subspace;
+  if (atBarrier && evidence.activation !== 'relu' && closePair && evidence.pairSignsOpposite && inSubspace) {
+    const strict = evidence.minCosine < t.strictCosine;
+    const subspace =
+      evidence.channelFraction === null ? 'subspace criterion unchecked (no parameter history)' : `${fmt(100 * evidence.channelFraction)}% of ‖Δθ‖ along the channel`;
+    return verdict(
+      'channel',
+      `${norm} > ${fmt(t.maxnorm)}, closest pair at cosine distance ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +
+        `${strict ? ` (also < ${fmt(t.strictCosine)})` : ` (not < ${fmt(t.strictCosine)})`}, output weights of opposite signs, ${subspace}`,
+      strict,
+    );
+  }
+
+  if (evidence.loss <= t.globalLossTol && evidence.realisable !== false) {
+    return verdict('global-minimum', `loss ${fmt(evidence.loss)} ≤ ${fmt(t.globalLossTol)}${atBarrier ? ` (at ${norm})` : ''}`);
+  }
+
+  if (atBarrier) {
+    if (evidence.activation === 'relu') {
+      return verdict('not-converged', `relu has no channels: large norm (${norm} > ${fmt(t.maxnorm)}) without a finite limit`);
+    }
+    const missing: string[] = [];
+    if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
+    else if (!evidence.pairSignsOpposite) missing.push('the close neurons\' output weights have the same sign');
+    if (!inSubspace) missing.push(`only ${fmt(100 * (evidence.channelFraction ?? 0))}% of ‖Δθ‖ along the channel (≤ ${fmt(100 * t.subspace)}%)`);
+    return verdict('not-converged', `${norm} > ${fmt(t.maxnorm)} without the channel signature: ${missing.join('; ')}`);
+  }
+
+  const entrance =
+    closePair && evidence.pairSignsOpposite && evidence.activation !== 'relu'
+      ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
+      : '';
+  if (!converged) {
+    return verdict(
+      'not-converged',
+      `‖∇‖∞ ${fmt(evidence.gradInf)} > ${fmt(gradientTolerance)} (gradTol·max(1, ‖θ‖∞)), stopped by ${evidence.stoppedBy}, ${norm}${entrance}`,
+    );
+  }
+  if (duplicatePair) {
+    return verdict(
+      'plateau-saddle',
+      `two neurons with identical input vectors (relative L2 ${fmt(evidence.duplicateL2)} < ${fmt(t.duplicateL2)}, cosine ${fmt(evidence.duplicateCosine)} < ${fmt(t.strictCosine)}) at finite ${norm}, converged`,
+    );
+  }
+  if (negativeCurvature) {
+    return verdict(
+      'not-converged',
+      `saddle: gradient ≈ 0 but λ_min ${fmt(lambdaMin!)} < −${fmt(t.negativeCurvatureTol)}·max(1, λ_max ${fmt(evidence.hessianMaxEigenvalue ?? NaN)}); not on a saddle line (no duplicate pair)`,
+    );
+  }
+  const spectrum = negativeCurvature === null ? 'Hessian spectrum unknown' : `λ_min ${fmt(lambdaMin!)} ≥ −tolerance`;
+  return verdict('finite-minimum', `${norm} ≤ ${fmt(t.maxnorm)}, ‖∇‖∞ ${fmt(evidence.gradInf)} ≤ ${fmt(gradientTolerance)}, ${spectrum}${entrance}`);
+}
+
+export interface RunFacts {
+  loss: number;
+  gradInf: number;
+  stoppedBy: string;
+  /** default: every θ entry, the loss and gradInf are finite */
+  finite?: boolean;
+  /** recent parameter vectors (oldest first) for the subspace criterion */
+  thetaHistory?: ArrayLike<number>[];
+  subspaceOptions?: SubspaceOptions;
+  hessianMinEigenvalue?: number;
+  hessianMaxEigenvalue?: number;
+  realisable?: boolean;
+}
+
+/**
+ * The evidence for classifyRun from a network's final parameters and its run facts.
+ *   minCosine: smallest cosine distance over all hidden layers (closestPairs).
+ *   channel group: among neuronGroups(θ, thresholds.cosine) (all layers), the group with outgoing
+ *     weights of both signs and the largest Σ|s_j|; if no group has mixed signs, the one with the
+ *     largest Σ|s_j| (pairSignsOpposite = false). channelFraction is computed for that group.
+ *   duplicate pair: over all layers, the pair with the smallest relative L2 distance.
+ */
+export function evidenceFromNetwork(
+  arch: Architecture,
+  theta: ArrayLike<number>,
+  facts: RunFacts,
+  thresholds: Partial<ClassificationThresholds> = {},
+): RunEvidence & { channelGroup: NeuronGroup | null } {
+  checkTheta(arch, theta);
+  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  let thetaInf = 0;
+  let thetaFinite = true;
+  for (let k = 0; k < theta.length; k++) {
+    if (!Number.isFinite(theta[k])) thetaFinite = false;
+    thetaInf = Math.max(thetaInf, Math.abs(theta[k]));
+  }
+  const finite = facts.finite ?? (thetaFinite && Number.isFinite(facts.loss) && Number.isFinite(facts.gradInf));
+  const base = {
+    weightNorm: weightNormOf(theta),
+    gradInf: facts.gradInf,
+    thetaInf,
+    loss: facts.loss,
+    finite,
+    stoppedBy: facts.stoppedBy,
+    activation: arch.activation,
+    ...(facts.hessianMinEigenvalue !== undefined ? { hessianMinEigenvalue: facts.hessianMinEigenvalue } : {}),
+    ...(facts.hessianMaxEigenvalue !== undefined ? { hessianMaxEigenvalue: facts.hessianMaxEigenvalue } : {}),
+    ...(facts.realisable !== undefined ? { realisable: facts.realisable } : {}),
+  };
+  if (!thetaFinite) {
+    return { ...base, minCosine: NaN, pairSignsOpposite: false, channelFraction: null, duplicateL2: NaN, duplicateCosine: NaN, channelGroup: null };
+  }
+  let minCosine = Infinity;
+  let duplicateL2 = Infinity;
+  let duplicateCosine = Infinity;
+  for (const entry of closestPairs(arch, theta)) {
+    if (entry.cosine) minCosine = Math.min(minCosine, entry.cosine.distance);
+    if (entry.relativeL2 && entry.relativeL2.distance < duplicateL2) {
+      duplicateL2 = entry.relativeL2.distance;
+      const vectors = layerInputVectors(arch, theta, entry.layer);
+      duplicateCosine = cosineDistance(vectors[entry.relativeL2.i], vectors[entry.relativeL2.j]);
+    }
+  }
+  let channelGroup: NeuronGroup | null = null;
+  for (const group of neuronGroups(arch, theta, t.cosine)) {
+    const better =
+      !channelGroup ||
+      (group.mixedSigns && !channelGroup.mixedSigns) ||
+      (group.mixedSigns === channelGroup.mixedSigns && group.sumAbsOutgoing > channelGroup.sumAbsOutgoing);
+    if (better) channelGroup = group;
+  }
+  const channelFraction =
+    channelGroup && facts.thetaHistory && facts.thetaHistory.length >= 2
+      ? channelSubspaceFraction(arch, facts.thetaHistory, channelGroup, facts.subspaceOptions)
+      : null;
+  return {
+    ...base,
+    minCosine,
+    pairSignsOpposite: channelGroup?.mixedSigns ?? false,
+    channelFraction,
+    duplicateL2,
+    duplicateCosine,
+    channelGroup,
+  };
+}

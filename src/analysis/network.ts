@@ -1,0 +1,183 @@
+// Reading one network's flat parameter vector neuron by neuron, and a float64 forward pass that can
+// replace a pair of neurons by their gated-linear-unit limit. Shared by channels.ts and glu.ts.
+//
+// Conventions of src/analysis:
+//   - hidden layers are numbered from 0: hidden layer `layer` has arch.hidden[layer] neurons; its
+//     incoming weights are parameterLayout(arch).layers[layer] and its outgoing weights (the next
+//     layer's weight matrix; for the last hidden layer the output weights a_j) are layers[layer + 1];
+//   - a neuron's INPUT VECTOR is its row of incoming weights followed, when biases are on, by its
+//     bias: ũ = (w, b), so that w·x + b = ũ·x̃ with x̃ = (x, 1) (the paper's convention);
+//   - a neuron's OUTGOING VECTOR is column j of the next layer's weight matrix (length = width of
+//     the next layer; length 1, the output weight a_j, for the last hidden layer).
+import { parameterLayout, validateArchitecture, type Architecture, type ParameterLayout } from '../model/architecture.js';
+import { activationFunctions } from '../model/activations.js';
+
+/** Two neurons of one hidden layer. */
+export interface NeuronPair {
+  /** hidden layer (0-based); default: the last hidden layer */
+  layer?: number;
+  i: number;
+  j: number;
+}
+
+export function checkTheta(arch: Architecture, theta: ArrayLike<number>): ParameterLayout {
+  validateArchitecture(arch);
+  const layout = parameterLayout(arch);
+  if (theta.length !== layout.count) throw new RangeError(`parameters hold ${theta.length} values, the architecture has ${layout.count}`);
+  return layout;
+}
+
+export function checkLayer(arch: Architecture, layer: number): void {
+  if (!Number.isInteger(layer) || layer < 0 || layer >= arch.hidden.length) {
+    throw new RangeError(`hidden layer ${layer} out of range: the network has ${arch.hidden.length} hidden layer(s), numbered from 0`);
+  }
+}
+
+export function checkNeuron(arch: Architecture, layer: number, neuron: number): void {
+  if (!Number.isInteger(neuron) || neuron < 0 || neuron >= arch.hidden[layer]) {
+    throw new RangeError(`neuron ${neuron} out of range: hidden layer ${layer} has ${arch.hidden[layer]} neurons`);
+  }
+}
+
+/** The pair's layer (the last hidden layer when not given), validated, with i ≠ j. */
+export function resolvePair(arch: Architecture, pair: NeuronPair): { layer: number; i: number; j: number } {
+  const layer = pair.layer ?? arch.hidden.length - 1;
+  checkLayer(arch, layer);
+  checkNeuron(arch, layer, pair.i);
+  checkNeuron(arch, layer, pair.j);
+  if (pair.i === pair.j) throw new RangeError(`a pair needs two different neurons, got ${pair.i} twice`);
+  return { layer, i: pair.i, j: pair.j };
+}
+
+/** Indices into θ of neuron `neuron`'s input vector: its weight row, then its bias (when on). */
+export function inputCoordinates(layout: ParameterLayout, layer: number, neuron: number): number[] {
+  const { fanIn, weightOffset, biasOffset } = layout.layers[layer];
+  const indices: number[] = [];
+  for (let i = 0; i < fanIn; i++) indices.push(weightOffset + neuron * fanIn + i);
+  if (biasOffset >= 0) indices.push(biasOffset + neuron);
+  return indices;
+}
+
+/** Indices into θ of neuron `neuron`'s outgoing vector (column `neuron` of the next weight matrix). */
+export function outgoingCoordinates(layout: ParameterLayout, layer: number, neuron: number): number[] {
+  const next = layout.layers[layer + 1];
+  const indices: number[] = [];
+  for (let k = 0; k < next.fanOut; k++) indices.push(next.weightOffset + k * next.fanIn + neuron);
+  return indices;
+}
+
+function gather(theta: ArrayLike<number>, indices: number[]): Float64Array {
+  const out = new Float64Array(indices.length);
+  for (let k = 0; k < indices.length; k++) out[k] = theta[indices[k]];
+  return out;
+}
+
+/** Input vector ũ = (w, b) of one neuron (bias entry only when biases are on). */
+export function inputVector(arch: Architecture, theta: ArrayLike<number>, layer: number, neuron: number): Float64Array {
+  const layout = checkTheta(arch, theta);
+  checkLayer(arch, layer);
+  checkNeuron(arch, layer, neuron);
+  return gather(theta, inputCoordinates(layout, layer, neuron));
+}
+
+/** Every neuron's input vector in hidden layer `layer`. */
+export function layerInputVectors(arch: Architecture, theta: ArrayLike<number>, layer: number): Float64Array[] {
+  const layout = checkTheta(arch, theta);
+  checkLayer(arch, layer);
+  return Array.from({ length: arch.hidden[layer] }, (_, n) => gather(theta, inputCoordinates(layout, layer, n)));
+}
+
+/** Every neuron's outgoing vector in hidden layer `layer` (length 1 = a_j for the last hidden layer). */
+export function layerOutgoingVectors(arch: Architecture, theta: ArrayLike<number>, layer: number): Float64Array[] {
+  const layout = checkTheta(arch, theta);
+  checkLayer(arch, layer);
+  return Array.from({ length: arch.hidden[layer] }, (_, n) => gather(theta, outgoingCoordinates(layout, layer, n)));
+}
+
+export function dot(u: ArrayLike<number>, v: ArrayLike<number>): number {
+  let sum = 0;
+  for (let k = 0; k < u.length; k++) sum += u[k] * v[k];
+  return sum;
+}
+
+export function norm(u: ArrayLike<number>): number {
+  return Math.sqrt(dot(u, u));
+}
+
+/** ũ·x̃ = Σ u_k x_k (+ u_last when the vector carries a bias entry beyond x's length). */
+export function affine(u: ArrayLike<number>, x: ArrayLike<number>): number {
+  let z = u.length > x.length ? u[x.length] : 0;
+  for (let k = 0; k < x.length; k++) z += u[k] * x[k];
+  return z;
+}
+
+/**
+ * The gated-linear-unit replacement of a pair in a forward pass: in hidden layer `layer`, neurons i
+ * and j are removed and, for every neuron k of the next layer, the term
+ * c_k·σ(w·x̃) + a_k·(Δ·x̃)·σ′(w·x̃) is added to its pre-activation (x̃ = the layer's input with a 1
+ * appended when biases are on).
+ */
+export interface PairReplacement {
+  layer: number;
+  i: number;
+  j: number;
+  w: Float64Array;
+  delta: Float64Array;
+  c: Float64Array;
+  a: Float64Array;
+}
+
+/** Per-level values of one forward pass: input[l] is hidden layer l's input (x for l = 0). */
+export interface ForwardTrace {
+  output: number;
+  /** input[l]: the input of hidden layer l (without the appended 1) */
+  inputs: Float64Array[];
+  /** activations of each hidden layer (for a replaced pair, entries i and j are 0 and unused) */
+  activations: Float64Array[];
+}
+
+/** Float64 forward pass of one network, optionally with a pair replaced by its GLU limit. */
+export function forwardTrace(arch: Architecture, theta: ArrayLike<number>, x: ArrayLike<number>, replacement?: PairReplacement): ForwardTrace {
+  const layout = checkTheta(arch, theta);
+  if (x.length !== arch.inputDim) throw new RangeError(`input has ${x.length} values, the network expects ${arch.inputDim}`);
+  const act = activationFunctions(arch.activation);
+  const derivatives = new Float64Array(4);
+  const inputs: Float64Array[] = [];
+  const activations: Float64Array[] = [];
+  let previous = Float64Array.from(x);
+  /** extra pre-activation terms for the next level, from a replaced pair */
+  let extra: Float64Array | null = null;
+  const levels = layout.layers.length;
+  for (let level = 0; level < levels; level++) {
+    const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level];
+    const hidden = level < levels - 1;
+    const skip = replacement && replacement.layer === level - 1 ? replacement : null;
+    const z = new Float64Array(fanOut);
+    for (let j = 0; j < fanOut; j++) {
+      const row = weightOffset + j * fanIn;
+      let zj = biasOffset >= 0 ? theta[biasOffset + j] : 0;
+      for (let i = 0; i < fanIn; i++) {
+        if (skip && (i === skip.i || i === skip.j)) continue;
+        zj += theta[row + i] * previous[i];
+      }
+      if (extra) zj += extra[j];
+      z[j] = zj;
+    }
+    if (!hidden) return { output: z[0], inputs, activations };
+    inputs.push(previous);
+    const h = z.map((value) => act.value(value));
+    extra = null;
+    if (replacement && replacement.layer === level) {
+      h[replacement.i] = 0;
+      h[replacement.j] = 0;
+      const zw = affine(replacement.w, previous);
+      const gate = affine(replacement.delta, previous);
+      act.evaluate(zw, derivatives);
+      extra = new Float64Array(replacement.c.length);
+      for (let k = 0; k < extra.length; k++) extra[k] = replacement.c[k] * derivatives[0] + replacement.a[k] * gate * derivatives[1];
+    }
+    activations.push(h);
+    previous = h;
+  }
+  throw new Error('unreachable: a network has an output layer');
+}

@@ -1,0 +1,161 @@
+// Fractions with Wilson score intervals, counts of outcomes per group, and clustering of converged
+// losses into discrete levels (science.md: "Statistics are fractions with 95% Wilson intervals";
+// "converged losses cluster at discrete values (relative tolerance 1e-3)").
+import { normalCdf, normalDensity } from '../model/activations.js';
+
+/** z_{0.975}: the two-sided 95% normal quantile. */
+export const Z_95 = 1.959963984540054;
+
+/** Standard normal quantile Φ⁻¹(p), 0 < p < 1: Halley iterations on the accurate Φ from a rational guess, ~1e-15 relative. */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`normal quantile needs 0 < p < 1, got ${p}`);
+  if (p === 0.5) return 0;
+  // work in the lower tail (Φ is accurate there), then reflect
+  const lower = Math.min(p, 1 - p);
+  // initial guess: the tail approximation t − (2.515517 + 0.802853t + 0.010328t²)/(1 + 1.432788t + 0.189269t² + 0.001308t³)
+  const t = Math.sqrt(-2 * Math.log(lower));
+  let x = -(t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t));
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const density = normalDensity(x);
+    if (density === 0) break;
+    // Halley's step on Φ(x) − p
+    const error = (normalCdf(x) - lower) / density;
+    const step = error / (1 + (x * error) / 2);
+    x -= step;
+    if (Math.abs(step) <= 1e-15 * Math.max(1, Math.abs(x))) break;
+  }
+  return p < 0.5 ? x : -x;
+}
+
+export interface Fraction {
+  successes: number;
+  n: number;
+  /** successes/n (NaN for n = 0) */
+  fraction: number;
+  /** Wilson score interval at the requested confidence (0, 1 for n = 0) */
+  low: number;
+  high: number;
+}
+
+/**
+ * Wilson score interval for a binomial fraction: with p̂ = s/n and z the two-sided normal quantile,
+ *   centre = (p̂ + z²/2n)/(1 + z²/n), half-width = z/(1 + z²/n)·√(p̂(1 − p̂)/n + z²/4n²).
+ * low = 0 exactly for s = 0 and high = 1 exactly for s = n. n = 0 gives [0, 1] and fraction NaN.
+ */
+export function wilsonInterval(successes: number, n: number, confidence = 0.95): Fraction {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(successes) || successes < 0 || successes > n) throw new RangeError(`successes must be an integer in [0, ${n}], got ${successes}`);
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
+  if (n === 0) return { successes, n, fraction: NaN, low: 0, high: 1 };
+  const z = confidence === 0.95 ? Z_95 : normalQuantile(0.5 + confidence / 2);
+  const p = successes / n;
+  const z2n = (z * z) / n;
+  const denominator = 1 + z2n;
+  const centre = (p + z2n / 2) / denominator;
+  const half = (z / denominator) * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n));
+  const low = successes === 0 ? 0 : Math.max(0, centre - half);
+  const high = successes === n ? 1 : Math.min(1, centre + half);
+  return { successes, n, fraction: p, low, high };
+}
+
+export interface GroupCounts<O extends string = string> {
+  key: string;
+  /** records in the group */
+  n: number;
+  /** for every outcome (all outcomes seen anywhere, or options.outcomes): count and Wilson interval */
+  outcomes: Record<O, Fraction>;
+}
+
+/**
+ * Counts of outcomes per group, each with its Wilson interval. Groups appear in the order their
+ * first record appears. Every group lists the same outcomes (zeros included): options.outcomes
+ * when given (an outcome outside that list throws), else every outcome seen, in order of first
+ * appearance.
+ */
+export function groupCounts<R, O extends string = string>(
+  records: Iterable<R>,
+  keyOf: (record: R) => string,
+  outcomeOf: (record: R) => O,
+  options: { outcomes?: readonly O[]; confidence?: number } = {},
+): GroupCounts<O>[] {
+  const outcomes: O[] = options.outcomes ? [...options.outcomes] : [];
+  const fixed = options.outcomes !== undefined;
+  const groups = new Map<string, Map<O, number>>();
+  for (const record of records) {
+    const key = keyOf(record);
+    const outcome = outcomeOf(record);
+    if (!outcomes.includes(outcome)) {
+      if (fixed) throw new RangeError(`outcome "${outcome}" is not one of ${outcomes.join(', ')}`);
+      outcomes.push(outcome);
+    }
+    let counts = groups.get(key);
+    if (!counts) {
+      counts = new Map();
+      groups.set(key, counts);
+    }
+    counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  }
+  const result: GroupCounts<O>[] = [];
+  for (const [key, counts] of groups) {
+    let n = 0;
+    for (const count of counts.values()) n += count;
+    const table = {} as Record<O, Fraction>;
+    for (const outcome of outcomes) table[outcome] = wilsonInterval(counts.get(outcome) ?? 0, n, options.confidence);
+    result.push({ key, n, outcomes: table });
+  }
+  return result;
+}
+
+export interface LossLevel {
+  /** the level's first (smallest) loss */
+  loss: number;
+  /** largest loss in the level */
+  max: number;
+  mean: number;
+  count: number;
+  /** indices into the input array of the losses in this level, ascending by loss */
+  indices: number[];
+}
+
+export interface LossLevels {
+  /** levels in ascending order of loss */
+  levels: LossLevel[];
+  /** indices of NaN/±Infinity losses (not clustered) */
+  nonFinite: number[];
+}
+
+/**
+ * Clusters losses into discrete levels: sorted ascending, a loss starts a new level when it
+ * exceeds the current level's FIRST (smallest) value ℓ by more than max(relTol·|ℓ|, absTol). The
+ * reference is the first value, not the previous one, so a slow drift cannot chain into one level.
+ * absTol (default 0) is for losses near 0, where a relative tolerance separates every value.
+ */
+export function lossLevels(losses: ArrayLike<number>, relTol = 1e-3, absTol = 0): LossLevels {
+  if (!(relTol >= 0)) throw new RangeError(`relTol must be non-negative, got ${relTol}`);
+  if (!(absTol >= 0)) throw new RangeError(`absTol must be non-negative, got ${absTol}`);
+  const nonFinite: number[] = [];
+  const order: number[] = [];
+  for (let k = 0; k < losses.length; k++) (Number.isFinite(losses[k]) ? order : nonFinite).push(k);
+  order.sort((p, q) => losses[p] - losses[q] || p - q);
+  const levels: LossLevel[] = [];
+  let current: LossLevel | null = null;
+  let sum = 0;
+  const close = () => {
+    if (current) current.mean = sum / current.count;
+  };
+  for (const k of order) {
+    const value = losses[k];
+    if (!current || value - current.loss > Math.max(relTol * Math.abs(current.loss), absTol)) {
+      close();
+      current = { loss: value, max: value, mean: value, count: 0, indices: [] };
+      levels.push(current);
+      sum = 0;
+    }
+    current.max = value;
+    current.count++;
+    current.indices.push(k);
+    sum += value;
+  }
+  close();
+  return { levels, nonFinite };
+}

@@ -1,0 +1,172 @@
+// Verdicts on constructed networks and evidence: a planted channel at the barrier, finite minima,
+// plateau saddles (a duplicated neuron with any split of its output weight), divergence, relu.
+import { describe, expect, it } from 'vitest';
+import { parameterLayout, weightNorm, type Architecture } from '../../src/model/architecture.js';
+import { classifyRun, evidenceFromNetwork, OUTCOMES, type RunEvidence } from '../../src/analysis/classify.js';
+import { outgoingCoordinates } from '../../src/analysis/network.js';
+import { plantChannel, randomTheta, setNeuron, unit } from './helpers.js';
+
+const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
+
+/** Neurons 0 and 2 on a channel: w ± εΔ, output weights c/2 ± a/(2ε); at ε = 4e-3 the weight norm is ~1450. */
+function channelAt(epsilon: number, architecture: Architecture = arch): Float64Array {
+  return plantChannel(architecture, randomTheta(architecture, 31), {
+    layer: 0,
+    i: 0,
+    j: 2,
+    w: Float64Array.from([0.8, -0.5, 0.2]),
+    delta: unit([0.3, 0.4, -0.5]),
+    epsilon,
+    c: Float64Array.of(0.7),
+    a: Float64Array.of(1.1),
+  });
+}
+
+const atBarrier = { loss: 0.05, gradInf: 2e-3, stoppedBy: 'patience' };
+const converged = { loss: 0.05, gradInf: 1e-9, stoppedBy: 'converged' };
+
+/** Evidence of an ordinary converged finite network (no close pair), to be overridden. */
+const base: RunEvidence = {
+  weightNorm: 2,
+  gradInf: 1e-9,
+  loss: 0.05,
+  finite: true,
+  minCosine: 0.3,
+  pairSignsOpposite: false,
+  channelFraction: null,
+  stoppedBy: 'converged',
+  activation: 'softplus',
+  duplicateL2: 0.8,
+  duplicateCosine: 0.3,
+};
+
+describe('classifyRun on networks (evidenceFromNetwork)', () => {
+  it('a planted channel at the barrier moving along itself is a channel (strict)', () => {
+    const history = [6e-3, 5e-3, 4.5e-3, 4e-3].map((epsilon) => channelAt(epsilon));
+    const theta = history[history.length - 1];
+    expect(weightNorm(theta)).toBeGreaterThan(1e3);
+    const evidence = evidenceFromNetwork(arch, theta, { ...atBarrier, thetaHistory: history });
+    expect(evidence.channelGroup!.members).toEqual([0, 2]);
+    expect(evidence.pairSignsOpposite).toBe(true);
+    expect(evidence.minCosine).toBeLessThan(1e-4);
+    expect(evidence.channelFraction!).toBeGreaterThan(0.99);
+    const verdict = classifyRun(evidence);
+    expect(verdict.outcome).toBe('channel');
+    expect(verdict.channelStrict).toBe(true);
+    expect(verdict.reason).toMatch(/opposite signs/);
+    expect(verdict.evidence.atBarrier).toBe(true);
+    expect(verdict.evidence.minCosine).toBe(evidence.minCosine);
+    // without a history the subspace criterion is unchecked, and the reason says so
+    const unchecked = classifyRun(evidenceFromNetwork(arch, theta, atBarrier));
+    expect(unchecked.outcome).toBe('channel');
+    expect(unchecked.reason).toMatch(/unchecked/);
+  });
+
+  it('is not a channel when the last updates leave the channel subspace', () => {
+    const theta = channelAt(4e-3);
+    const moved = Float64Array.from(theta);
+    moved[outgoingCoordinates(parameterLayout(arch), 0, 1)[0]] += 5; // the third neuron's output weight
+    const verdict = classifyRun(evidenceFromNetwork(arch, moved, { ...atBarrier, thetaHistory: [theta, moved] }));
+    expect(verdict.evidence.channelFraction!).toBeLessThan(0.1);
+    expect(verdict.outcome).toBe('not-converged');
+    expect(verdict.reason).toMatch(/without the channel signature/);
+  });
+
+  it('relu is never a channel', () => {
+    const relu: Architecture = { ...arch, activation: 'relu' };
+    const history = [6e-3, 4e-3].map((epsilon) => channelAt(epsilon, relu));
+    const verdict = classifyRun(evidenceFromNetwork(relu, history[1], { ...atBarrier, thetaHistory: history }));
+    expect(verdict.outcome).not.toBe('channel');
+    expect(verdict.channelStrict).toBe(false);
+    expect(verdict.reason).toMatch(/relu has no channels/);
+  });
+
+  it('a duplicated neuron (saddle line) at finite norm is a plateau saddle, for any split γ', () => {
+    const noBias: Architecture = { inputDim: 2, hidden: [3], activation: 'g', biases: false };
+    for (const gamma of [0.3, 1.7, -0.5]) {
+      const theta = randomTheta(noBias, 32);
+      setNeuron(noBias, theta, 0, 0, [0.9, -0.2], [gamma * 1.4]);
+      setNeuron(noBias, theta, 0, 2, [0.9, -0.2], [(1 - gamma) * 1.4]);
+      const evidence = evidenceFromNetwork(noBias, theta, converged);
+      expect(evidence.duplicateL2).toBe(0);
+      const verdict = classifyRun(evidence);
+      expect(verdict.outcome, `γ = ${gamma}`).toBe('plateau-saddle');
+      expect(verdict.reason).toMatch(/identical input vectors/);
+    }
+  });
+
+  it('d = 1 without biases: cosine is 0 for every pair, the L2 distance decides', () => {
+    const line: Architecture = { inputDim: 1, hidden: [3], activation: 'erf', biases: false };
+    const theta = randomTheta(line, 33);
+    [1.3, 0.4, 1.3].forEach((w, n) => setNeuron(line, theta, 0, n, [w], [0.5 + n]));
+    expect(classifyRun(evidenceFromNetwork(line, theta, converged)).outcome).toBe('plateau-saddle');
+    [1.3, 0.4, 2.6].forEach((w, n) => setNeuron(line, theta, 0, n, [w]));
+    const verdict = classifyRun(evidenceFromNetwork(line, theta, converged));
+    expect(verdict.evidence.minCosine).toBe(0);
+    expect(verdict.outcome).toBe('finite-minimum');
+  });
+
+  it('a generic converged network is a finite minimum; with negative curvature, a saddle', () => {
+    const theta = randomTheta(arch, 34);
+    const minimum = classifyRun(evidenceFromNetwork(arch, theta, { ...converged, hessianMinEigenvalue: 1e-4, hessianMaxEigenvalue: 12 }));
+    expect(minimum.outcome).toBe('finite-minimum');
+    expect(minimum.evidence.negativeCurvature).toBe(false);
+    const saddle = classifyRun(evidenceFromNetwork(arch, theta, { ...converged, hessianMinEigenvalue: -0.05, hessianMaxEigenvalue: 12 }));
+    expect(saddle.outcome).toBe('not-converged');
+    expect(saddle.reason).toMatch(/saddle/);
+    const unknown = classifyRun(evidenceFromNetwork(arch, theta, converged));
+    expect(unknown.outcome).toBe('finite-minimum');
+    expect(unknown.reason).toMatch(/spectrum unknown/);
+  });
+
+  it('non-finite parameters are diverged', () => {
+    const theta = randomTheta(arch, 35);
+    theta[3] = NaN;
+    const evidence = evidenceFromNetwork(arch, theta, { loss: NaN, gradInf: NaN, stoppedBy: 'diverged' });
+    expect(evidence.finite).toBe(false);
+    expect(classifyRun(evidence).outcome).toBe('diverged');
+  });
+});
+
+describe('classifyRun on evidence', () => {
+  it('diverged whenever finite is false, whatever else holds', () => {
+    expect(classifyRun({ ...base, finite: false }).outcome).toBe('diverged');
+    expect(classifyRun({ ...base, weightNorm: Infinity }).outcome).toBe('diverged');
+  });
+
+  it('channel criteria: norm, cosine (strict or not), opposite signs, subspace', () => {
+    const channel: RunEvidence = { ...base, weightNorm: 1001, minCosine: 5e-4, pairSignsOpposite: true, channelFraction: 0.95, gradInf: 1e-3, stoppedBy: 'patience' };
+    expect(classifyRun(channel)).toMatchObject({ outcome: 'channel', channelStrict: true });
+    expect(classifyRun({ ...channel, minCosine: 5e-3 })).toMatchObject({ outcome: 'channel', channelStrict: false });
+    expect(classifyRun({ ...channel, minCosine: 2e-2 }).outcome).toBe('not-converged');
+    expect(classifyRun({ ...channel, pairSignsOpposite: false }).reason).toMatch(/same sign/);
+    expect(classifyRun({ ...channel, channelFraction: 0.5 }).outcome).toBe('not-converged');
+    expect(classifyRun({ ...channel, weightNorm: 900 }).outcome).not.toBe('channel');
+    expect(classifyRun({ ...channel, weightNorm: 900 }, { maxnorm: 500 }).outcome).toBe('channel');
+    expect(classifyRun({ ...channel, activation: 'relu' }).outcome).toBe('not-converged');
+  });
+
+  it('a stalled channel entrance at finite norm is not a channel, and the reason says so', () => {
+    const entrance = { ...base, weightNorm: 40, minCosine: 2e-3, pairSignsOpposite: true, gradInf: 1e-2, stoppedBy: 'max-steps' };
+    const verdict = classifyRun(entrance);
+    expect(verdict.outcome).toBe('not-converged');
+    expect(verdict.reason).toMatch(/channel entrance/);
+  });
+
+  it('global minimum by loss, unless the teacher is not realisable', () => {
+    expect(classifyRun({ ...base, loss: 1e-12 }).outcome).toBe('global-minimum');
+    expect(classifyRun({ ...base, loss: 1e-12, realisable: false }).outcome).toBe('finite-minimum');
+    expect(classifyRun({ ...base, loss: 1e-12, duplicateL2: 0, duplicateCosine: 0 }).outcome).toBe('global-minimum');
+  });
+
+  it('the gradient criterion is scaled by max(1, ‖θ‖∞)', () => {
+    const run = { ...base, gradInf: 5e-4, stoppedBy: 'patience' };
+    expect(classifyRun({ ...run, thetaInf: 10 }).outcome).toBe('not-converged');
+    expect(classifyRun({ ...run, thetaInf: 100 }).outcome).toBe('finite-minimum');
+    expect(classifyRun({ ...run, thetaInf: 100 }).evidence.gradientTolerance).toBeCloseTo(1e-3, 15);
+  });
+
+  it('OUTCOMES lists every verdict', () => {
+    expect([...OUTCOMES].sort()).toEqual(['channel', 'diverged', 'finite-minimum', 'global-minimum', 'not-converged', 'plateau-saddle']);
+  });
+});

@@ -1,0 +1,101 @@
+// Wilson intervals against published values, the normal quantile, outcome tables and loss levels.
+import { describe, expect, it } from 'vitest';
+import { normalCdf } from '../../src/model/activations.js';
+import { groupCounts, lossLevels, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
+
+describe('wilsonInterval', () => {
+  it('matches known 95% intervals', () => {
+    const cases: [number, number, number, number][] = [
+      [5, 10, 0.2366, 0.7634],
+      [0, 20, 0, 0.1611],
+      [1, 10, 0.0179, 0.4042],
+      [10, 10, 0.7225, 1],
+      [50, 100, 0.4038, 0.5962],
+    ];
+    for (const [s, n, low, high] of cases) {
+      const interval = wilsonInterval(s, n);
+      expect(interval.fraction).toBe(s / n);
+      expect(interval.low).toBeCloseTo(low, 4);
+      expect(interval.high).toBeCloseTo(high, 4);
+    }
+    expect(wilsonInterval(0, 20).low).toBe(0);
+    expect(wilsonInterval(20, 20).high).toBe(1);
+  });
+
+  it('other confidence levels, n = 0, invalid input', () => {
+    // 90%: z = 1.6448536269514722; 5/10 → 0.5 ± z/(1 + z²/10)·√(0.025 + z²/400)
+    const z = 1.6448536269514722;
+    const half = (z / (1 + (z * z) / 10)) * Math.sqrt(0.025 + (z * z) / 400);
+    const interval = wilsonInterval(5, 10, 0.9);
+    expect(interval.low).toBeCloseTo(0.5 - half, 13);
+    expect(interval.high).toBeCloseTo(0.5 + half, 13);
+    const empty = wilsonInterval(0, 0);
+    expect([empty.low, empty.high]).toEqual([0, 1]);
+    expect(Number.isNaN(empty.fraction)).toBe(true);
+    expect(() => wilsonInterval(3, 2)).toThrow(RangeError);
+    expect(() => wilsonInterval(1.5, 2)).toThrow(RangeError);
+    expect(() => wilsonInterval(1, 2, 1)).toThrow(RangeError);
+  });
+
+  it('normalQuantile inverts Φ', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(Z_95, 14);
+    expect(normalQuantile(0.95)).toBeCloseTo(1.6448536269514722, 14);
+    expect(normalQuantile(0.5)).toBe(0);
+    for (const p of [1e-300, 1e-10, 0.001, 0.3, 0.7, 0.999]) {
+      expect(Math.abs(normalCdf(normalQuantile(p)) - p) / p).toBeLessThan(1e-13);
+    }
+  });
+});
+
+describe('groupCounts', () => {
+  const records = [
+    { r: 2, outcome: 'channel' },
+    { r: 2, outcome: 'finite-minimum' },
+    { r: 4, outcome: 'channel' },
+    { r: 2, outcome: 'channel' },
+    { r: 4, outcome: 'diverged' },
+  ];
+
+  it('counts outcomes per group with Wilson intervals, zeros included', () => {
+    const table = groupCounts(records, (x) => `r=${x.r}`, (x) => x.outcome);
+    expect(table.map((g) => [g.key, g.n])).toEqual([
+      ['r=2', 3],
+      ['r=4', 2],
+    ]);
+    expect(Object.keys(table[0].outcomes)).toEqual(['channel', 'finite-minimum', 'diverged']);
+    expect(table[0].outcomes.channel.successes).toBe(2);
+    expect(table[0].outcomes.channel).toEqual(wilsonInterval(2, 3));
+    expect(table[0].outcomes.diverged.successes).toBe(0);
+    expect(table[1].outcomes['finite-minimum']).toEqual(wilsonInterval(0, 2));
+  });
+
+  it('a fixed outcome list orders the columns and rejects strays', () => {
+    const outcomes = ['diverged', 'channel', 'finite-minimum', 'plateau-saddle'] as const;
+    const table = groupCounts(records, () => 'all', (x) => x.outcome as (typeof outcomes)[number], { outcomes });
+    expect(Object.keys(table[0].outcomes)).toEqual([...outcomes]);
+    expect(table[0].outcomes['plateau-saddle'].successes).toBe(0);
+    expect(() => groupCounts(records, () => 'all', (x) => x.outcome, { outcomes: ['channel'] })).toThrow(RangeError);
+  });
+});
+
+describe('lossLevels', () => {
+  it('clusters sorted losses by relative distance to the level’s first value', () => {
+    const losses = [0.2001, 0.1, 0.10005, NaN, 0.2, 0.10009, 0.3, 0.1002, Infinity];
+    const { levels, nonFinite } = lossLevels(losses);
+    expect(nonFinite).toEqual([3, 8]);
+    expect(levels.map((l) => l.count)).toEqual([3, 1, 2, 1]);
+    expect(levels[0]).toMatchObject({ loss: 0.1, max: 0.10009, indices: [1, 2, 5] });
+    expect(levels[0].mean).toBeCloseTo((0.1 + 0.10005 + 0.10009) / 3, 15);
+    expect(levels[1]).toMatchObject({ loss: 0.1002, indices: [7] });
+    expect(levels[2]).toMatchObject({ loss: 0.2, max: 0.2001, indices: [4, 0] });
+    expect(levels[3].loss).toBe(0.3);
+  });
+
+  it('does not chain a slow drift into one level; absTol merges values near 0', () => {
+    const drift = Array.from({ length: 30 }, (_, k) => 1 + k * 2e-4);
+    expect(lossLevels(drift).levels.length).toBeGreaterThanOrEqual(5); // spans 5.8e-3: ≥ 5 levels of width 1e-3, not one
+    expect(lossLevels([1e-14, 3e-13, 2e-12]).levels).toHaveLength(3);
+    expect(lossLevels([1e-14, 3e-13, 2e-12], 1e-3, 1e-10).levels).toHaveLength(1);
+    expect(lossLevels([]).levels).toEqual([]);
+  });
+});
