@@ -1,0 +1,238 @@
+// A stiff solver for gradient flow θ̇ = f(θ) = −∇(L + R): the linearly implicit Rosenbrock 2(3)
+// pair of Shampine & Reichelt (MATLAB's ode23s; SIAM J. Sci. Comput. 18, 1997), with the exact
+// Jacobian J = ∂f/∂θ = −H, H the Hessian of L + R (science.md, "Why gradient flow needs a stiff
+// integrator"). It plugs into the same controller as the explicit Dormand–Prince solver
+// (integrators.ts: scaledErrorNorm, nextStepSize), diffrax style: solver, controller and vector
+// field stay apart.
+//
+// Why this method: along a channel λ_max(H) grows like 1/ε² while the motion along the channel
+// slows, so an explicit solver is held to h ≲ 3/λ_max by stability. ode23s is L-stable (its
+// stability function tends to 0 as hλ → −∞), so h is limited by the accuracy of the slow motion
+// only. At the paper's tolerances (rtol 1e-3, atol 1e-6) a low order is the efficient choice; each
+// step costs one Hessian (P HVPs, which dominates for every P > 2), one Cholesky and three solves,
+// and two new gradients (the third stage's f is the next step's F0, first same as last), so a
+// higher-order Rosenbrock method (Rodas4: 6 stages, 6 solves, 4–5 new gradients) would save steps
+// only at tighter tolerances. The pair is also a W-method of order 2: the solution stays second order
+// with an inexact or stale Jacobian, which leaves room to reuse a Hessian across steps later.
+//
+// Scheme (autonomous, d = 1/(2+√2), e32 = 6+√2, W = I − h·d·J = I + h·d·H):
+//   k1 = W⁻¹F0;  F1 = f(θ + h/2·k1);  k2 = W⁻¹(F1 − k1) + k1;  θ₁ = θ + h·k2;  F2 = f(θ₁)
+//   k3 = W⁻¹(F2 − e32·(k2 − F1) − 2·(k1 − F0));  err = h/6·(k1 − 2k2 + k3)
+// θ₁ is second order (local error O(h³)); err estimates that local error, so the controller's
+// exponent is −1/3 (ROSENBROCK23.order = 3, as DOPRI5.order = 5 for its O(h⁵) estimate).
+//
+// W is symmetric, and positive definite whenever every eigenvalue of H exceeds −1/(h·d): always for
+// convex regions, and for small enough h near saddles. When H has a large negative eigenvalue and h
+// is large, W is indefinite and its Cholesky factorisation fails; the step then reports
+// `factorizationFailed` with an infinite error and the caller must shrink h (a failed pivot only
+// proves λ_min(H) ≤ −1/(h·d), i.e. that the admissible h is below the one tried, so
+// integrateRosenbrock multiplies h by FACTORIZATION_SHRINK and retries with the same Hessian).
+// Deliberately no indefinite fallback (linalg.ts has LU for callers that want one): for an unstable
+// direction of a saddle (J-eigenvalue μ = −λ_H > 0, z = hμ) the growth factor R(z) = 1 + 2z/w −
+// z/w² + z²/(2w²), w = 1 − d·z, has a pole at z = 1/d and falls back to R(∞) = 0 (L-stability
+// cuts both ways), so steps past h·d·|λ_min| = 1 would damp a saddle escape instead of following
+// it; a smaller step is the right answer.
+import { cholesky, choleskySolve } from './linalg.js';
+import { initialStepSize, nextStepSize, scaledErrorNorm, type SolverStep, type Tolerances, type VectorField } from './integrators.js';
+
+/** A gradient-flow vector field with its exact (negative) Jacobian. */
+export interface StiffVectorField {
+  /** f(θ) = −∇(L + R), written into out */
+  f: VectorField;
+  /** the Hessian H = ∇²(L + R) at θ, symmetric, row-major P×P, written into out; J = ∂f/∂θ = −H */
+  hessian: (theta: Float64Array, out: Float64Array) => void;
+  /**
+   * gradient-evaluation equivalents one hessian() call costs, for the evaluation count: P by
+   * default (P Hessian-vector products, each counted as one gradient evaluation)
+   */
+  hessianCost?: number;
+}
+
+export interface RosenbrockStep extends SolverStep {
+  /** W = I + h·d·H was not positive definite: nothing was computed beyond H; shrink h and retry */
+  factorizationFailed?: boolean;
+  /** the Hessian at the step's start (reuse it for a retry from the same θ: pass it back as `hessian`) */
+  hessian: Float64Array;
+}
+
+/** The ode23s coefficients and the order the step-size controller uses. */
+export const ROSENBROCK23 = {
+  d: 1 / (2 + Math.SQRT2),
+  e32: 6 + Math.SQRT2,
+  /** exponent −1/order in nextStepSize: the error estimate is O(h³) */
+  order: 3,
+  /** stages that need new f evaluations (F1, F2); F0 comes from the previous step */
+  evaluationsPerStep: 2,
+} as const;
+
+/** When W cannot be factorised and no better bound is known, h is multiplied by this. */
+export const FACTORIZATION_SHRINK = 0.25;
+
+/**
+ * One ode23s step from θ with step h. f0 = f(θ) (first same as last: the previous step's
+ * `derivative`). `hessian`, when given, is H(θ) and is used instead of calling field.hessian (a
+ * retry after a rejection or a failed factorisation: θ is unchanged, so is H). One Cholesky of W per
+ * step; the three solves reuse it. `evaluations` counts f calls plus field.hessianCost (default P)
+ * when the Hessian was computed here.
+ */
+export function rosenbrockStep(
+  field: StiffVectorField,
+  theta: Float64Array,
+  f0: Float64Array,
+  h: number,
+  tol: Tolerances,
+  hessian?: Float64Array,
+): RosenbrockStep {
+  const P = theta.length;
+  if (f0.length !== P) throw new RangeError(`f0 holds ${f0.length} values, θ has ${P}`);
+  let evaluations = 0;
+  let H = hessian;
+  if (!H) {
+    H = new Float64Array(P * P);
+    field.hessian(theta, H);
+    evaluations += field.hessianCost ?? P;
+  } else if (H.length !== P * P) throw new RangeError(`hessian holds ${H.length} values, expected ${P}×${P}`);
+
+  const { d, e32 } = ROSENBROCK23;
+  const hd = h * d;
+  const W = new Float64Array(P * P);
+  for (let k = 0; k < P * P; k++) W[k] = hd * H[k];
+  for (let i = 0; i < P; i++) W[i * P + i] += 1;
+  const factorization = cholesky(W, P);
+  if (!factorization.ok) {
+    // W is indefinite (or H non-finite): λ_min(H) ≤ −1/(h·d); the caller shrinks h
+    return { theta, derivative: f0, error: Infinity, evaluations, factorizationFailed: true, hessian: H };
+  }
+  const L = factorization.factor;
+
+  const k1 = choleskySolve(L, P, f0);
+  const point = new Float64Array(P);
+  for (let k = 0; k < P; k++) point[k] = theta[k] + 0.5 * h * k1[k];
+  const f1 = new Float64Array(P);
+  field.f(point, f1);
+  evaluations++;
+
+  const rhs = new Float64Array(P);
+  for (let k = 0; k < P; k++) rhs[k] = f1[k] - k1[k];
+  const k2 = choleskySolve(L, P, rhs);
+  for (let k = 0; k < P; k++) k2[k] += k1[k];
+
+  const next = new Float64Array(P);
+  for (let k = 0; k < P; k++) next[k] = theta[k] + h * k2[k];
+  const f2 = new Float64Array(P);
+  field.f(next, f2);
+  evaluations++;
+
+  for (let k = 0; k < P; k++) rhs[k] = f2[k] - e32 * (k2[k] - f1[k]) - 2 * (k1[k] - f0[k]);
+  const k3 = choleskySolve(L, P, rhs);
+
+  const error = new Float64Array(P);
+  for (let k = 0; k < P; k++) error[k] = (h / 6) * (k1[k] - 2 * k2[k] + k3[k]);
+  return { theta: next, derivative: f2, error: scaledErrorNorm(error, theta, next, tol), evaluations, hessian: H };
+}
+
+export interface RosenbrockOptions extends Tolerances {
+  /** integrate to this time (default Infinity: until a budget ends) */
+  tEnd?: number;
+  /** first step size (default: Hairer's guess, initialStepSize of integrators.ts) */
+  initialStep?: number;
+  /** largest allowed step */
+  maxStepSize?: number;
+  /** stop after this many accepted steps */
+  maxSteps?: number;
+  /** stop once this many gradient-evaluation equivalents were spent (f calls + Hessian costs) */
+  maxEvaluations?: number;
+  /** stop when an accepted state satisfies this (e.g. a distance along a channel) */
+  stop?: (theta: Float64Array, t: number) => boolean;
+  /** called after every accepted step */
+  onStep?: (theta: Float64Array, t: number, h: number) => void;
+}
+
+export interface RosenbrockRun {
+  theta: Float64Array;
+  /** f at the final θ */
+  derivative: Float64Array;
+  t: number;
+  steps: number;
+  rejected: number;
+  factorizationFailures: number;
+  /** gradient-evaluation equivalents: f calls + one per HVP (P per Hessian) */
+  evaluations: number;
+  /** the step size the controller proposes next */
+  stepSize: number;
+  reason: 'time' | 'steps' | 'evaluations' | 'stop' | 'step-underflow' | 'non-finite';
+}
+
+/** Below this step size the integration gives up (the flow is not resolvable). */
+const MIN_STEP = 1e-300;
+
+/**
+ * Adaptive ode23s integration of θ̇ = f(θ) with the shared controller (nextStepSize, order 3; no
+ * growth right after a rejection, as in the explicit loop of cpu-ensemble.ts). A failed
+ * factorisation shrinks h and retries with the same Hessian. A reference driver for tests and the
+ * toy problem; the ensemble drives rosenbrockStep itself, chunk by chunk.
+ */
+export function integrateRosenbrock(field: StiffVectorField, theta0: Float64Array, options: RosenbrockOptions): RosenbrockRun {
+  const P = theta0.length;
+  const tEnd = options.tEnd ?? Infinity;
+  const maxSteps = options.maxSteps ?? Infinity;
+  const maxEvaluations = options.maxEvaluations ?? Infinity;
+  const maxStepSize = options.maxStepSize ?? Infinity;
+  let theta: Float64Array = theta0.slice();
+  let derivative: Float64Array = new Float64Array(P);
+  field.f(theta, derivative);
+  let evaluations = 1;
+  let t = 0;
+  let steps = 0;
+  let rejected = 0;
+  let factorizationFailures = 0;
+  let h = Math.min(options.initialStep ?? initialStepSize(theta, derivative, options, maxStepSize), maxStepSize);
+  let rejectedLast = false;
+  let hessian: Float64Array | undefined;
+  const finish = (reason: RosenbrockRun['reason']): RosenbrockRun => ({
+    theta, derivative, t, steps, rejected, factorizationFailures, evaluations, stepSize: h, reason,
+  });
+  for (;;) {
+    if (t >= tEnd) return finish('time');
+    if (steps >= maxSteps) return finish('steps');
+    if (evaluations >= maxEvaluations) return finish('evaluations');
+    if (h < MIN_STEP) return finish('step-underflow');
+    const stepH = Math.min(h, tEnd - t);
+    const step = rosenbrockStep(field, theta, derivative, stepH, options, hessian);
+    evaluations += step.evaluations;
+    hessian = step.hessian;
+    if (step.factorizationFailed) {
+      factorizationFailures++;
+      h = stepH * FACTORIZATION_SHRINK;
+      rejectedLast = true;
+      continue;
+    }
+    if (!Number.isFinite(step.error) || !allFinite(step.theta)) {
+      rejected++;
+      h = stepH * FACTORIZATION_SHRINK;
+      rejectedLast = true;
+      continue;
+    }
+    const accepted = step.error <= 1;
+    if (accepted) {
+      theta = step.theta;
+      derivative = step.derivative;
+      t += stepH;
+      steps++;
+      hessian = undefined; // a new point: a new Hessian
+      options.onStep?.(theta, t, stepH);
+      if (!allFinite(derivative)) return finish('non-finite');
+      if (options.stop?.(theta, t)) {
+        h = nextStepSize(stepH, step.error, ROSENBROCK23.order, !rejectedLast, maxStepSize);
+        return finish('stop');
+      }
+    } else rejected++;
+    h = nextStepSize(stepH, step.error, ROSENBROCK23.order, accepted && !rejectedLast, maxStepSize);
+    rejectedLast = !accepted;
+  }
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (const v of values) if (!Number.isFinite(v)) return false;
+  return true;
+}
