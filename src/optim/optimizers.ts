@@ -8,7 +8,15 @@ export type OptimizerConfig =
   | { kind: 'momentum'; lr: number; beta: number; batch?: number }
   | { kind: 'adam'; lr: number; beta1: number; beta2: number; eps: number; batch?: number }
   | { kind: 'sgd'; lr: number; batch: number }
-  | { kind: 'flow'; solver: 'dopri5'; rtol: number; atol: number; maxStepSize?: number };
+  | { kind: 'flow'; solver: FlowSolver; rtol: number; atol: number; maxStepSize?: number };
+
+/**
+ * Gradient-flow integrators: 'dopri5' explicit Dormand–Prince 5(4) (stalls at channel entrances:
+ * its steps are bounded by 1/λ_max); 'rosenbrock23' linearly implicit, L-stable (ode23s) with the
+ * exact Hessian, which follows channels out to the norm barrier.
+ */
+export const FLOW_SOLVERS = ['dopri5', 'rosenbrock23'] as const;
+export type FlowSolver = (typeof FLOW_SOLVERS)[number];
 
 export type DiscreteOptimizer = Exclude<OptimizerConfig, { kind: 'flow' }>;
 

@@ -2,19 +2,13 @@
 // stiff integrator"): two erf neurons without biases, f(x) = a₁·erf(w₁x/√2) + a₂·erf(w₂x/√2), fitted
 // to the teacher y = erf((5x−2.5)/√2) + erf((5x+2.5)/√2) on x ~ N(0, 1). Gradient flow from near the
 // channel entrance drives w₁ − w₂ → 0 with a₁ → +∞, a₂ → −∞ (or the reverse), out to the barrier;
-// an explicit integrator stalls near the entrance. Also the float64 CPU adapters that turn a network
-// and a dataset into the vector field of the stiff solver and the objective of Newton–CG.
+// an explicit integrator stalls near the entrance.
 //
 // Parameter layout (parameterLayout of TOY_ARCHITECTURE): θ = [w₁, w₂, a₁, a₂].
-import { evaluateNetwork } from '../engine/cpu/cpu-engine.js';
-import { DEFAULT_MAXNORM } from '../engine/engine.js';
 import type { Dataset } from '../data/dataset.js';
 import { RandomStream, STREAMS } from '../data/rng.js';
 import { erf } from '../model/activations.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
-import { hessianMatrix } from './linalg.js';
-import type { NewtonObjective } from './newton-cg.js';
-import type { StiffVectorField } from './rosenbrock.js';
 
 export const TOY_ARCHITECTURE: Architecture = { inputDim: 1, hidden: [2], activation: 'erf', biases: false };
 export const TOY_SAMPLES = 4096;
@@ -81,64 +75,4 @@ export function channelCoordinates(theta: ArrayLike<number>): ChannelCoordinates
   const epsilon = Math.abs(w1 - w2) / 2;
   const delta = w1 >= w2 ? 1 : -1;
   return { w: (w1 + w2) / 2, epsilon, inverseEpsilon: 1 / epsilon, delta, c: a1 + a2, a: epsilon * (a1 - a2) };
-}
-
-/** Counts gradient-evaluation equivalents: every gradient and every HVP counts one. */
-export interface EvaluationCounter {
-  gradients: number;
-  hvps: number;
-}
-
-/**
- * The gradient-flow field f = −∇(L + R) of one network on one dataset with its exact Hessian
- * (P HVPs: hessianCost = P), float64 CPU engine. `counter`, when given, tallies the calls.
- */
-export function networkFlowField(
-  arch: Architecture,
-  data: Dataset,
-  options: { maxnorm?: number; datasetIndex?: number; counter?: EvaluationCounter } = {},
-): StiffVectorField {
-  const P = parameterCount(arch);
-  const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
-  const index = options.datasetIndex ?? 0;
-  const counter = options.counter;
-  return {
-    f(theta, out) {
-      const g = evaluateNetwork(arch, data, index, theta, { gradient: true, maxnorm }).gradient!;
-      for (let k = 0; k < P; k++) out[k] = -g[k];
-      if (counter) counter.gradients++;
-    },
-    hessian(theta, out) {
-      hessianMatrix((v, hv) => {
-        hv.set(evaluateNetwork(arch, data, index, theta, { direction: v, maxnorm }).hvp!);
-        if (counter) counter.hvps++;
-      }, P, out);
-    },
-    hessianCost: P,
-  };
-}
-
-/** L + R, its gradient and HVPs of one network on one dataset (float64 CPU engine), for Newton–CG. */
-export function networkObjective(
-  arch: Architecture,
-  data: Dataset,
-  options: { maxnorm?: number; datasetIndex?: number; counter?: EvaluationCounter } = {},
-): NewtonObjective {
-  const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
-  const index = options.datasetIndex ?? 0;
-  const counter = options.counter;
-  return {
-    value(theta) {
-      const r = evaluateNetwork(arch, data, index, theta, { maxnorm });
-      return r.loss + r.barrier;
-    },
-    gradient(theta) {
-      if (counter) counter.gradients++;
-      return evaluateNetwork(arch, data, index, theta, { gradient: true, maxnorm }).gradient!;
-    },
-    hvp(theta, v) {
-      if (counter) counter.hvps++;
-      return evaluateNetwork(arch, data, index, theta, { direction: v, maxnorm }).hvp!;
-    },
-  };
 }

@@ -7,6 +7,8 @@ import { applyUpdate, minibatchSize, stateVectors } from '../../optim/optimizers
 import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
+import { networkFlowField } from './flow-field.js';
+import { FACTORIZATION_SHRINK, ROSENBROCK23, rosenbrockStep } from '../../optim/rosenbrock.js';
 
 interface Slot {
   run: SlotRun;
@@ -15,6 +17,8 @@ interface Slot {
   status: SlotStatus;
   /** gradient flow: f(θ) at the current point (first same as last) */
   derivative?: Float64Array;
+  /** stiff gradient flow: H(θ) kept after a rejected step, for the retry from the same θ */
+  hessian?: Float64Array;
   rejectedLast: boolean;
 }
 
@@ -130,13 +134,26 @@ export class CpuEnsemble implements TrainingEnsemble {
     if (optimizer.kind !== 'flow') return;
     const field = this.flowField(slot);
     const f = (theta: Float64Array, out: Float64Array) => out.set(field(theta));
+    const stiff = optimizer.solver === 'rosenbrock23' ? networkFlowField(this.options.arch, slot.run.data, { maxnorm: this.options.maxnorm }) : null;
+    const order = stiff ? ROSENBROCK23.order : DOPRI5.order;
     let accepted = 0;
     // the same attempt budget per chunk as the GPU kernel (mlp_flow.wgsl)
     const maxAttempts = flowAttemptBudget(steps);
     for (let attempts = 0; accepted < steps && attempts < maxAttempts && slot.status.time < untilTime; attempts++) {
       const h = Math.min(slot.status.stepSize, untilTime - slot.status.time);
-      const step = dopri5Step(f, slot.theta, slot.derivative!, h, optimizer);
+      const stiffStep = stiff ? rosenbrockStep(stiff, slot.theta, slot.derivative!, h, optimizer, slot.hessian) : null;
+      const step = stiffStep ?? dopri5Step(f, slot.theta, slot.derivative!, h, optimizer);
       slot.status.evaluations += step.evaluations;
+      if (stiffStep) slot.hessian = stiffStep.hessian;
+      if (stiffStep?.factorizationFailed) {
+        // I + h·d·H is indefinite (negative curvature and a large h): retry smaller, same Hessian
+        slot.status.stepSize = h * FACTORIZATION_SHRINK;
+        if (slot.status.stepSize < STEP_FLOOR) {
+          slot.status.finite = false;
+          return;
+        }
+        continue;
+      }
       if (!Number.isFinite(step.error) || !allFinite(step.theta)) {
         // a non-finite trial point: shrink hard and retry, unless h is already negligible
         slot.status.stepSize = h * STEP_SHRINK_ON_NONFINITE;
@@ -150,11 +167,12 @@ export class CpuEnsemble implements TrainingEnsemble {
       if (ok) {
         slot.theta = step.theta;
         slot.derivative = step.derivative;
+        slot.hessian = undefined;
         slot.status.time += h;
         slot.status.steps++;
         accepted++;
       }
-      slot.status.stepSize = nextStepSize(h, step.error, DOPRI5.order, ok && !slot.rejectedLast, optimizer.maxStepSize);
+      slot.status.stepSize = nextStepSize(h, step.error, order, ok && !slot.rejectedLast, optimizer.maxStepSize);
       slot.rejectedLast = !ok;
     }
   }

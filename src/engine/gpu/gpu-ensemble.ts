@@ -61,6 +61,9 @@ export class GpuEnsemble implements TrainingEnsemble {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     const optimizer = options.optimizer;
+    if (optimizer.kind === 'flow' && optimizer.solver !== 'dopri5') {
+      throw new RangeError(`the ${optimizer.solver} gradient-flow solver runs on the CPU engine only so far (use --backend cpu); the GPU integrates with dopri5`);
+    }
     const plan = optimizer.kind === 'flow' ? planFlowKernel(options.arch, gpu.limits) : planTrainKernel(options.arch, optimizer, gpu.limits);
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
     return new GpuEnsemble(gpu, pipeline, options);

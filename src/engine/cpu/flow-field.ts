@@ -1,0 +1,69 @@
+// Float64 CPU adapters that turn a network and a dataset into the vector field of the stiff solver
+// (with its exact Hessian) and the objective of Newton–CG.
+import type { Dataset } from '../../data/dataset.js';
+import { parameterCount, type Architecture } from '../../model/architecture.js';
+import { hessianMatrix } from '../../optim/linalg.js';
+import type { NewtonObjective } from '../../optim/newton-cg.js';
+import type { StiffVectorField } from '../../optim/rosenbrock.js';
+import { DEFAULT_MAXNORM } from '../engine.js';
+import { evaluateNetwork } from './cpu-engine.js';
+
+/** Counts gradient-evaluation equivalents: every gradient and every HVP counts one. */
+export interface EvaluationCounter {
+  gradients: number;
+  hvps: number;
+}
+
+/**
+ * The gradient-flow field f = −∇(L + R) of one network on one dataset with its exact Hessian
+ * (P HVPs: hessianCost = P), float64 CPU engine. `counter`, when given, tallies the calls.
+ */
+export function networkFlowField(
+  arch: Architecture,
+  data: Dataset,
+  options: { maxnorm?: number; datasetIndex?: number; counter?: EvaluationCounter } = {},
+): StiffVectorField {
+  const P = parameterCount(arch);
+  const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
+  const index = options.datasetIndex ?? 0;
+  const counter = options.counter;
+  return {
+    f(theta, out) {
+      const g = evaluateNetwork(arch, data, index, theta, { gradient: true, maxnorm }).gradient!;
+      for (let k = 0; k < P; k++) out[k] = -g[k];
+      if (counter) counter.gradients++;
+    },
+    hessian(theta, out) {
+      hessianMatrix((v, hv) => {
+        hv.set(evaluateNetwork(arch, data, index, theta, { direction: v, maxnorm }).hvp!);
+        if (counter) counter.hvps++;
+      }, P, out);
+    },
+    hessianCost: P,
+  };
+}
+
+/** L + R, its gradient and HVPs of one network on one dataset (float64 CPU engine), for Newton–CG. */
+export function networkObjective(
+  arch: Architecture,
+  data: Dataset,
+  options: { maxnorm?: number; datasetIndex?: number; counter?: EvaluationCounter } = {},
+): NewtonObjective {
+  const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
+  const index = options.datasetIndex ?? 0;
+  const counter = options.counter;
+  return {
+    value(theta) {
+      const r = evaluateNetwork(arch, data, index, theta, { maxnorm });
+      return r.loss + r.barrier;
+    },
+    gradient(theta) {
+      if (counter) counter.gradients++;
+      return evaluateNetwork(arch, data, index, theta, { gradient: true, maxnorm }).gradient!;
+    },
+    hvp(theta, v) {
+      if (counter) counter.hvps++;
+      return evaluateNetwork(arch, data, index, theta, { direction: v, maxnorm }).hvp!;
+    },
+  };
+}
