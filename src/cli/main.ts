@@ -8,6 +8,8 @@ import { doctor } from './doctor.js';
 import { evaluateFiles } from './eval.js';
 import { verify } from './verify.js';
 import { demo } from './demo.js';
+import { runCommand } from './run.js';
+import { mergeCommand } from './merge.js';
 
 const backendOption = () =>
   new Option('--backend <backend>', 'compute backend').choices(['auto', 'gpu', 'cpu']).default('auto');
@@ -78,6 +80,29 @@ export function buildProgram(): Command {
       if (!Number.isInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got "${options.seed}"`);
       const pass = await withEngine(options.backend, Boolean(options.json), (engine) => verify(engine, seed, Boolean(options.json)));
       if (!pass) process.exitCode = 1;
+    });
+
+  program
+    .command('run')
+    .description('run a sweep: every configuration × seed of SPEC, results (one JSON record per run) in a folder')
+    .argument('<spec>', 'experiment spec (JSON)')
+    .option('--out <dir>', 'results folder (default: runs/<spec name>-<timestamp>)')
+    .option('--shard <k/n>', 'run shard k of n (1-based; default: from SLURM_ARRAY_TASK_ID, or JOB_COMPLETION_INDEX with CHANNELSCOPE_SHARD_COUNT)')
+    .option('--resume', 'continue the sweep stored in --out: skip the runs recorded there, run the rest')
+    .option('--slots <n>', 'networks trained at once per ensemble (default: 4096 on the GPU, 64 on the CPU)')
+    .addOption(backendOption())
+    .action(async (spec: string, options: { out?: string; shard?: string; resume?: boolean; slots?: string; backend: BackendChoice }) => {
+      await runCommand(spec, options);
+    });
+
+  program
+    .command('merge')
+    .description('join the results folders of a sharded sweep, checking every run is present exactly once')
+    .argument('<dirs...>', 'results folders written by `channelscope run`')
+    .requiredOption('--out <dir>', 'merged results folder (new or empty)')
+    .action(async (dirs: string[], options: { out: string }) => {
+      const code = await mergeCommand(dirs, options);
+      if (code !== 0) process.exitCode = code;
     });
 
   program

@@ -1,4 +1,6 @@
-// Teacher functions (science.md, "Data").
+// Teacher functions (science.md, "Data"). The Gaussian-process teachers live in gp-teacher.ts.
+// Teacher networks (random or from a parameter file) are in teacher-network.ts.
+import { erf } from '../model/activations.js';
 
 /** Modified Rosenbrock r(x) = log10(Σᵢ [b(xᵢ₊₁ + c − xᵢ²)² + (a − xᵢ)²] + 0.1), a=1, b=3, c=1 (c=0: unshifted). */
 export function rosenbrock(x: ArrayLike<number>, offset: number, d: number, c = 1, a = 1, b = 3): number {
@@ -22,4 +24,9 @@ export function standardize(values: Float64Array): Float64Array {
   const sd = Math.sqrt(variance / n) || 1;
   for (let k = 0; k < n; k++) values[k] = (values[k] - mean) / sd;
   return values;
+}
+
+/** The 1-D toy teacher y = erf((5x − 2.5)/√2) + erf((5x + 2.5)/√2): two steep erf neurons. */
+export function toy1d(x: number): number {
+  return erf((5 * x - 2.5) * Math.SQRT1_2) + erf((5 * x + 2.5) * Math.SQRT1_2);
 }

@@ -1,0 +1,159 @@
+// `channelscope merge DIR… --out OUT`: joins the folders of a sharded sweep into one.
+//
+// Checks that every folder holds the same spec (as a sweep: the resolved configurations and seeds)
+// and that every run id the spec expands to is present exactly once across the folders. Missing,
+// duplicated or foreign ids are listed and nothing is written (exit 1); bad input (a folder without
+// spec.json, different specs, a non-empty OUT) is exit 2. The merged runs.jsonl holds the records
+// byte for byte as the shards wrote them, in the spec's run order. Files are streamed, never held
+// whole. A partial last line in a shard (a killed, unfinished shard) is ignored with a warning; its
+// run is then reported missing.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../model/input-error.js';
+import { expandSpec } from '../experiment/grid.js';
+import { CHECKPOINT_FILE, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, type Checkpoint, type RecordSummary } from '../experiment/results.js';
+import { parseSpec } from '../experiment/spec.js';
+import { formatSummary, specDifferences } from './run.js';
+
+export interface MergeOptions {
+  out: string;
+}
+
+interface Location {
+  folder: number;
+  offset: number;
+  bytes: number;
+}
+
+/** Shows at most `limit` items of a list, then how many more. */
+function listSome(items: string[], limit = 20): string {
+  const shown = items.slice(0, limit).map((item) => `  ${item}`);
+  if (items.length > limit) shown.push(`  … and ${items.length - limit} more`);
+  return shown.join('\n');
+}
+
+/** Merges; returns the exit code (0 merged, 1 missing or duplicated runs). */
+export async function mergeCommand(dirs: string[], options: MergeOptions): Promise<number> {
+  if (dirs.length === 0) throw new InputError('merge: name at least one results folder');
+  const out = options.out;
+  const resolvedOut = path.resolve(out);
+  if (dirs.some((dir) => path.resolve(dir) === resolvedOut)) throw new InputError(`merge: --out ${out} is one of the folders to merge; choose a new folder`);
+  if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
+    throw new InputError(`merge: ${out} already exists and is not empty; choose a new --out`);
+  }
+
+  // The same spec everywhere.
+  const specTexts = dirs.map((dir) => {
+    const file = path.join(dir, SPEC_FILE);
+    if (!existsSync(file)) throw new InputError(`merge: ${dir} has no ${SPEC_FILE}, so it is not the output of \`channelscope run\``);
+    return readFileSync(file, 'utf8');
+  });
+  const spec = parseSpec(specTexts[0], path.join(dirs[0], SPEC_FILE));
+  for (let k = 1; k < dirs.length; k++) {
+    const differences = specDifferences(specTexts[k], path.join(dirs[k], SPEC_FILE), spec);
+    if (differences.length > 0) {
+      throw new InputError(`merge: the spec in ${dirs[k]} differs from the one in ${dirs[0]} (at: ${differences.join(', ')}); these are not shards of one sweep`);
+    }
+  }
+  const expected = expandSpec(spec);
+  const expectedIds = new Set(expected.map((run) => run.id));
+
+  // Where every record is.
+  const locations = new Map<string, Location[]>();
+  const summaries = new Map<string, RecordSummary>();
+  const unexpected: string[] = [];
+  for (let folder = 0; folder < dirs.length; folder++) {
+    const file = path.join(dirs[folder], RUNS_FILE);
+    if (!existsSync(file)) {
+      process.stderr.write(`merge: ${dirs[folder]} has no ${RUNS_FILE} (no run finished there)\n`);
+      continue;
+    }
+    const scan = await scanLines(file, ({ text, line, offset, bytes }) => {
+      const record = parseRecordLine<RecordSummary>(text, line, file);
+      if (!expectedIds.has(record.id)) {
+        unexpected.push(`${record.id} (${file} line ${line})`);
+        return;
+      }
+      let list = locations.get(record.id);
+      if (!list) locations.set(record.id, (list = []));
+      list.push({ folder, offset, bytes });
+      summaries.set(record.id, { id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
+    });
+    if (scan.truncatedTail) process.stderr.write(`merge: ${file} ends in a partial line (a write cut short by a kill); ignored\n`);
+  }
+
+  const missing = expected.filter((run) => !locations.has(run.id)).map((run) => run.id);
+  const duplicated = [...locations.entries()]
+    .filter(([, list]) => list.length > 1)
+    .map(([id, list]) => `${id} (${list.length}×: ${list.map((l) => dirs[l.folder]).join(', ')})`);
+  if (missing.length > 0 || duplicated.length > 0 || unexpected.length > 0) {
+    const err = (text: string) => process.stderr.write(`${text}\n`);
+    err(`merge: ${locations.size - duplicated.length} of ${expected.length} runs present exactly once; nothing written`);
+    if (missing.length > 0) err(`missing runs (${missing.length}):\n${listSome(missing)}`);
+    if (duplicated.length > 0) err(`duplicated runs (${duplicated.length}):\n${listSome(duplicated)}`);
+    if (unexpected.length > 0) err(`runs not in the spec (${unexpected.length}):\n${listSome(unexpected)}`);
+    return 1;
+  }
+
+  // Write OUT: the spec as the first folder stored it, the records in the spec's run order.
+  mkdirSync(out, { recursive: true });
+  const fds = dirs.map((dir) => (existsSync(path.join(dir, RUNS_FILE)) ? openSync(path.join(dir, RUNS_FILE), 'r') : -1));
+  const target = openSync(path.join(out, RUNS_FILE), 'w');
+  try {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      const buffer = Buffer.concat(pending);
+      let offset = 0;
+      while (offset < buffer.length) offset += writeSync(target, buffer, offset, buffer.length - offset);
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (const run of expected) {
+      const { folder, offset, bytes } = locations.get(run.id)![0];
+      const line = Buffer.alloc(bytes + 1);
+      let read = 0;
+      while (read < bytes) read += readSync(fds[folder], line, read, bytes - read, offset + read);
+      line[bytes] = 0x0a;
+      pending.push(line);
+      pendingBytes += line.length;
+      if (pendingBytes > 1 << 20) flush();
+    }
+    flush();
+    fsyncSync(target);
+  } finally {
+    closeSync(target);
+    for (const fd of fds) if (fd >= 0) closeSync(fd);
+  }
+  writeSmall(path.join(out, SPEC_FILE), specTexts[0]);
+  const byReason: Record<string, number> = {};
+  for (const { stopReason } of summaries.values()) byReason[stopReason] = (byReason[stopReason] ?? 0) + 1;
+  const checkpoint: Checkpoint & { mergedFrom: string[] } = {
+    format: 1,
+    shard: null,
+    runs: expected.length,
+    completed: expected.length,
+    byReason,
+    finished: true,
+    updatedAt: new Date().toISOString(),
+    mergedFrom: dirs,
+  };
+  writeSmall(path.join(out, CHECKPOINT_FILE), `${JSON.stringify(checkpoint, null, 2)}\n`);
+
+  process.stdout.write(`merged ${expected.length} runs from ${dirs.length} folder${dirs.length === 1 ? '' : 's'}\n\n`);
+  process.stdout.write(formatSummary(spec, summaries.values(), expected.length));
+  process.stdout.write(`\nresults: ${path.join(out, RUNS_FILE)}\n`);
+  return 0;
+}
+
+function writeSmall(file: string, text: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    const buffer = Buffer.from(text);
+    let offset = 0;
+    while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

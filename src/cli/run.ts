@@ -1,0 +1,261 @@
+// `channelscope run SPEC.json`: a sweep from a spec to a results folder (see experiment/results.ts for
+// the folder, experiment/shard.ts for shards, experiment/scheduler.ts for how runs are trained).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createEngine, type BackendChoice } from '../engine/create.js';
+import { InputError } from '../model/input-error.js';
+import type { OptimizerConfig } from '../optim/optimizers.js';
+import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../experiment/grid.js';
+import { Progress } from '../experiment/progress.js';
+import { differingPaths, ResultStore, STOP_REASONS, type RecordSummary } from '../experiment/results.js';
+import { runSweep } from '../experiment/scheduler.js';
+import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
+import { canonicalJson, parseSpec, type ExperimentSpec, type OptimizerSpec } from '../experiment/spec.js';
+import { inputSampleCount } from '../data/inputs.js';
+
+export interface RunCommandOptions {
+  out?: string;
+  backend: BackendChoice;
+  shard?: string;
+  resume?: boolean;
+  slots?: string;
+  /** seconds between progress lines when stderr is not a terminal */
+  progressInterval?: number;
+}
+
+/** Seconds between fsync + checkpoint.json while a sweep runs. */
+const CHECKPOINT_SECONDS = 5;
+
+export function readSpecFile(file: string): { spec: ExperimentSpec; text: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`spec: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return { spec: parseSpec(text, file), text };
+}
+
+/** What makes two specs the same sweep: the resolved configurations (cosmetic fields left out) and the seeds. */
+function specIdentity(spec: ExperimentSpec): string {
+  return canonicalJson({ seeds: spec.seeds, configurations: spec.configurations.map((c) => c.canonical) });
+}
+
+/**
+ * Where a stored spec.json differs from `spec` as a sweep (empty: the same sweep). A stored spec
+ * that no longer parses is an InputError.
+ */
+export function specDifferences(storedText: string, source: string, spec: ExperimentSpec): string[] {
+  const stored = parseSpec(storedText, source);
+  if (specIdentity(stored) === specIdentity(spec)) return [];
+  const paths = differingPaths(stored.input, spec.input);
+  return paths.length > 0 ? paths : ['the resolved configurations (defaults filled in differ)'];
+}
+
+/** The engines' optimiser for a spec's optimiser; InputError for what the engines cannot do. */
+export function engineOptimizer(optimizer: OptimizerSpec): OptimizerConfig {
+  switch (optimizer.kind) {
+    case 'gd':
+      return { kind: 'gd', lr: optimizer.lr };
+    case 'momentum':
+      return { kind: 'momentum', lr: optimizer.lr, beta: optimizer.beta };
+    case 'adam':
+      if (optimizer.batch !== undefined) {
+        throw new InputError('optimizer.batch: minibatch Adam is not supported by the training engines yet (omit "batch" for full-batch Adam, or use "sgd")');
+      }
+      return { kind: 'adam', lr: optimizer.lr, beta1: optimizer.beta1, beta2: optimizer.beta2, eps: optimizer.eps };
+    case 'sgd':
+      return { kind: 'sgd', lr: optimizer.lr, batch: optimizer.batch };
+    case 'flow':
+      return {
+        kind: 'flow',
+        solver: optimizer.solver,
+        rtol: optimizer.rtol,
+        atol: optimizer.atol,
+        ...(optimizer.maxStepSize !== undefined ? { maxStepSize: optimizer.maxStepSize } : {}),
+      };
+  }
+}
+
+function parseSlots(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const slots = Number(text);
+  if (!Number.isSafeInteger(slots) || slots < 1) throw new InputError(`--slots must be a positive integer, got "${text}"`);
+  return slots;
+}
+
+function timestamp(date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+/** runs/<spec name>-<timestamp>, with a suffix if that exists already. */
+export function defaultOutDir(spec: ExperimentSpec, specFile: string): string {
+  const name = (spec.name ?? path.basename(specFile).replace(/\.json$/i, '')).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'sweep';
+  const base = path.join('runs', `${name}-${timestamp()}`);
+  let dir = base;
+  for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;
+  return dir;
+}
+
+/** Label of a configuration for the summary: its grid values, or its name, or its index. */
+export function configLabel(spec: ExperimentSpec, configIndex: number): string {
+  const configuration = spec.configurations[configIndex];
+  if (!configuration) return `#${configIndex}`;
+  const values = Object.entries(configuration.gridValues);
+  if (values.length > 0) return values.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ');
+  return configuration.config.name ?? `#${configIndex}`;
+}
+
+function countBy(summaries: Iterable<RecordSummary>): { byReason: Record<string, number>; byConfig: Map<number, Record<string, number>> } {
+  const byReason: Record<string, number> = {};
+  const byConfig = new Map<number, Record<string, number>>();
+  for (const { configIndex, stopReason } of summaries) {
+    byReason[stopReason] = (byReason[stopReason] ?? 0) + 1;
+    let row = byConfig.get(configIndex);
+    if (!row) byConfig.set(configIndex, (row = {}));
+    row[stopReason] = (row[stopReason] ?? 0) + 1;
+  }
+  return { byReason, byConfig };
+}
+
+/** Stop reasons in the fixed order first, then any others (records from other versions). */
+function orderedReasons(byReason: Record<string, number>): string[] {
+  const known = STOP_REASONS.filter((r) => byReason[r]);
+  const other = Object.keys(byReason).filter((r) => !(STOP_REASONS as readonly string[]).includes(r)).sort();
+  return [...known, ...other];
+}
+
+/** The end-of-sweep tables: runs by stop reason, and by configuration. */
+export function formatSummary(spec: ExperimentSpec, summaries: Iterable<RecordSummary>, expected: number): string {
+  const { byReason, byConfig } = countBy(summaries);
+  const reasons = orderedReasons(byReason);
+  const done = Object.values(byReason).reduce((a, b) => a + b, 0);
+  const lines: string[] = [];
+  const width = Math.max(11, ...reasons.map((r) => r.length));
+  lines.push(`${'stop reason'.padEnd(width)}  ${'runs'.padStart(7)}  share`);
+  for (const reason of reasons) {
+    const n = byReason[reason];
+    lines.push(`${reason.padEnd(width)}  ${String(n).padStart(7)}  ${((100 * n) / Math.max(done, 1)).toFixed(1).padStart(5)}%`);
+  }
+  lines.push(`${'total'.padEnd(width)}  ${String(done).padStart(7)}${done < expected ? `  (of ${expected})` : ''}`);
+  if (byConfig.size > 0) {
+    const indices = [...byConfig.keys()].sort((a, b) => a - b);
+    const labels = indices.map((i) => configLabel(spec, i));
+    const labelWidth = Math.min(Math.max(13, ...labels.map((l) => l.length)), 60);
+    const columns = reasons.map((r) => Math.max(r.length, 4));
+    lines.push('');
+    lines.push(`${'config'.padStart(6)}  ${'label'.padEnd(labelWidth)}  ${'runs'.padStart(5)}  ${reasons.map((r, k) => r.padStart(columns[k])).join('  ')}`);
+    indices.forEach((index, row) => {
+      const counts = byConfig.get(index)!;
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      const label = labels[row].length > labelWidth ? `${labels[row].slice(0, labelWidth - 1)}…` : labels[row];
+      lines.push(`${String(index).padStart(6)}  ${label.padEnd(labelWidth)}  ${String(total).padStart(5)}  ${reasons.map((r, k) => String(counts[r] ?? 0).padStart(columns[k])).join('  ')}`);
+    });
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runCommand(specFile: string, options: RunCommandOptions): Promise<void> {
+  // Everything that can be refused is checked before the folder is touched or an engine opened.
+  const { spec } = readSpecFile(specFile);
+  const slots = parseSlots(options.slots);
+  const shard = resolveShard(options.shard);
+  const allRuns = expandSpec(spec);
+  const optimizers = new Map<number, OptimizerConfig>();
+  for (const configuration of spec.configurations) optimizers.set(configuration.index, engineOptimizer(configuration.config.optimizer));
+  const selected = selectShard(allRuns, shard);
+  const dir = options.out ?? defaultOutDir(spec, specFile);
+
+  const store = await ResultStore.open({
+    dir,
+    spec: spec.input,
+    resume: Boolean(options.resume),
+    shard,
+    runs: selected.length,
+    compareSpec: (text, source) => specDifferences(text, source, spec),
+  });
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  const selectedIds = new Set(selected.map((r) => r.id));
+  const doneHere = () => [...store.completed.values()].filter((s) => selectedIds.has(s.id));
+  const todo = selected.filter((run) => !store.completed.has(run.id));
+
+  const shardNote = shard ? ` (${formatShard(shard)} from ${shard.source}, of ${allRuns.length})` : '';
+  err(`channelscope run: ${selected.length} runs${shardNote} → ${dir}`);
+  for (const note of store.notes) err(note);
+
+  let engine: Awaited<ReturnType<typeof createEngine>>['engine'] | undefined;
+  const stopSignals: [NodeJS.Signals, number][] = [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ];
+  const onSignal = (signal: NodeJS.Signals) => {
+    // records already appended stay; make them durable and say where to resume
+    try {
+      store.checkpoint(false, engine);
+      store.close();
+    } finally {
+      err(`\n${signal}: stopped; ${store.completed.size} runs are stored in ${dir}. Continue with --resume --out ${dir}`);
+      process.exit(stopSignals.find(([s]) => s === signal)?.[1] ?? 1);
+    }
+  };
+  for (const [signal] of stopSignals) process.on(signal, onSignal);
+
+  try {
+    const created = await createEngine(options.backend);
+    engine = created.engine;
+    if (created.notice) err(created.notice);
+    err(`engine: ${engine.description}`);
+
+    const progress = new Progress({ initialDone: selected.length - todo.length, interval: options.progressInterval });
+    let sweepDone = 0;
+    let lastCheckpoint = performance.now();
+    const maybeCheckpoint = () => {
+      if ((performance.now() - lastCheckpoint) / 1000 < CHECKPOINT_SECONDS) return;
+      store.checkpoint(false, engine);
+      lastCheckpoint = performance.now();
+    };
+    let reasonCounts = countBy(doneHere()).byReason;
+    const progressCounts = () => ({ done: selected.length - todo.length + sweepDone, total: selected.length, byReason: reasonCounts });
+    if (todo.length > 0) progress.update(progressCounts(), true);
+
+    const dataOptions = { baseDir: path.dirname(specFile) };
+    const datasets = new DatasetCache(dataOptions, 16);
+    const samplesOf = (run: ResolvedRun): number => {
+      const { inputs, samples } = run.config.data;
+      if (inputs.kind !== 'file' && samples !== undefined) return inputSampleCount(inputs.kind, samples);
+      return datasets.get(run.config, run.seed).samples;
+    };
+    await runSweep(todo, {
+      engine,
+      slots,
+      samples: samplesOf,
+      optimizer: (run) => optimizers.get(run.configIndex)!,
+      prepare: (run) => ({ params: initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),
+      dataKey: (run) => datasetKey(run.config, run.seed, dataOptions),
+      onRecord: (record) => {
+        store.append(record);
+        sweepDone++;
+        reasonCounts = { ...reasonCounts, [record.stopReason]: (reasonCounts[record.stopReason] ?? 0) + 1 };
+        progress.update(progressCounts());
+        maybeCheckpoint();
+      },
+      onTick: () => {
+        progress.update(progressCounts());
+        maybeCheckpoint();
+      },
+    });
+    store.checkpoint(true, engine);
+    store.close();
+    progress.finish(progressCounts());
+
+    const out = process.stdout;
+    out.write(`${selected.length} runs${shardNote} on ${engine.backend} (${engine.description})\n\n`);
+    out.write(formatSummary(spec, doneHere(), selected.length));
+    out.write(`\nresults: ${path.join(dir, 'runs.jsonl')}\n`);
+  } finally {
+    for (const [signal] of stopSignals) process.off(signal, onSignal);
+    store.close();
+    engine?.dispose();
+  }
+}

@@ -1,0 +1,253 @@
+// From a parsed spec to runs: the cartesian product of configurations × seeds, and for each run
+// its dataset and initial parameters.
+//
+// Run identity. A run's id is `${configHash}-s${seed}`, where configHash is the first 12 hex digits
+// of a 64-bit hash of the configuration's canonical JSON (sorted keys, every default filled in,
+// name and description left out). It depends only on what the run computes, so it is the same in
+// every process, shard and resume, and it does not move when grid values are added, removed or
+// reordered (an index-based id would silently re-label finished runs after such an edit). The
+// flip side: a channelscope version that adds a defaulted field changes every hash.
+//
+// Randomness (Philox streams, data/rng.ts):
+//   - dataset: key data.seed, run index 0 (shared by every run of a configuration), or the run
+//     seed with data.perRun: inputs from STREAMS.inputs, the teacher (GP draw, random network)
+//     from STREAMS.teacher. Sobol and grid inputs have no randomness.
+//   - initial parameters: key = run seed, run index 0, STREAMS.init. They depend only on the seed,
+//     the architecture and init.scale, so configurations that differ in the optimiser or the data
+//     start from the same parameters for the same seed (common random numbers).
+import { parseDatasetCsv } from '../data/csv.js';
+import type { Dataset } from '../data/dataset.js';
+import { gpTeacherValues } from '../data/gp-teacher.js';
+import { generateInputs } from '../data/inputs.js';
+import { RandomStream, STREAMS } from '../data/rng.js';
+import { randomTeacherNetwork, teacherNetworkValues, type TeacherNetwork } from '../data/teacher-network.js';
+import { rosenbrock, standardize, toy1d } from '../data/teachers.js';
+import { describeArchitecture, type Architecture } from '../model/architecture.js';
+import { glorotNormal } from '../model/init.js';
+import { InputError } from '../model/input-error.js';
+import { parseParameterFile } from '../model/params-file.js';
+import { canonicalJson, hashString, type ExperimentSpec, type RunConfig } from './spec.js';
+
+/** Hex digits of the configuration hash in a run id (48 bits). */
+export const CONFIG_HASH_LENGTH = 12;
+
+export interface ResolvedRun {
+  /** `${configHash}-s${seed}`: stable across processes, shards, resumes and grid edits */
+  id: string;
+  /** position of the configuration in the spec's cartesian product (first grid key slowest) */
+  configIndex: number;
+  /** 12 hex digits identifying the configuration (see the file comment) */
+  configHash: string;
+  seed: number;
+  /** this configuration's grid values by path (empty without a grid) */
+  gridValues: Record<string, unknown>;
+  /** the single resolved configuration: no grid, no seeds, defaults filled in */
+  config: RunConfig;
+}
+
+export function runId(configHash: string, seed: number): string {
+  return `${configHash}-s${seed}`;
+}
+
+/** The configuration hash from a configuration's canonical JSON (SpecConfiguration.canonical). */
+export function configHashOf(canonical: string): string {
+  return hashString(canonical).slice(0, CONFIG_HASH_LENGTH);
+}
+
+/**
+ * Every run of the spec, configurations in the spec's order (first grid key slowest) and, within
+ * a configuration, seeds in the order written. Deterministic.
+ */
+export function expandSpec(spec: ExperimentSpec): ResolvedRun[] {
+  const runs: ResolvedRun[] = [];
+  const owners = new Map<string, number>();
+  for (const configuration of spec.configurations) {
+    const configHash = configHashOf(configuration.canonical);
+    const owner = owners.get(configHash);
+    if (owner !== undefined) {
+      // parseSpec refuses identical configurations, so this is a 48-bit hash collision
+      throw new Error(`configurations ${owner} and ${configuration.index} have the same hash ${configHash}; ids would collide`);
+    }
+    owners.set(configHash, configuration.index);
+    for (const seed of spec.seeds) {
+      runs.push({
+        id: runId(configHash, seed),
+        configIndex: configuration.index,
+        configHash,
+        seed,
+        gridValues: configuration.gridValues,
+        config: configuration.config,
+      });
+    }
+  }
+  return runs;
+}
+
+/** The student architecture of a configuration. */
+export function architectureOf(config: RunConfig): Architecture {
+  const { inputDim, hidden, activation, biases } = config.architecture;
+  return { inputDim, hidden: [...hidden], activation, biases };
+}
+
+/** The barrier threshold for the engines: maxnorm, or Infinity where the spec says null (no barrier). */
+export function barrierThreshold(config: RunConfig): number {
+  return config.maxnorm ?? Infinity;
+}
+
+/** Initial parameters of a run: Glorot normal × init.scale from (seed, 0, STREAMS.init), biases 0. */
+export function initialParameters(config: RunConfig, seed: number): Float64Array {
+  return glorotNormal(architectureOf(config), new RandomStream(seed, 0, STREAMS.init), config.init.scale);
+}
+
+// ---- datasets ---------------------------------------------------------------------------------
+
+export interface DataSourceOptions {
+  /** directory that relative file paths in the spec are resolved against (the CLI: the spec's folder); default: the working directory */
+  baseDir?: string;
+  /** reads a text file; default: node:fs (Node ≥ 20.16). A browser passes its own. */
+  readTextFile?: (path: string) => string;
+}
+
+/** Philox key and run index of a run's dataset: (data.seed, 0), or (data.seed, seed) with data.perRun. */
+export function datasetSeed(config: RunConfig, seed: number): { key: number; run: number } {
+  return { key: config.data.seed, run: config.data.perRun ? seed : 0 };
+}
+
+/**
+ * A string that is equal for two (config, seed) pairs exactly when datasetFor builds the same
+ * dataset for them: the input dimension, the data section without the per-run switch, and the
+ * effective Philox (key, run). Use it to share datasets between runs and configurations.
+ */
+export function datasetKey(config: RunConfig, seed: number, options: DataSourceOptions = {}): string {
+  const { perRun: _perRun, seed: _seed, ...data } = config.data;
+  const usesFiles = data.inputs.kind === 'file' || data.teacher.kind === 'network';
+  return canonicalJson({
+    inputDim: config.architecture.inputDim,
+    data,
+    ...datasetSeed(config, seed),
+    ...(usesFiles ? { baseDir: options.baseDir ?? '' } : {}),
+  });
+}
+
+/**
+ * The dataset of a run (count 1): inputs, then the teacher's targets on them. For the grid inputs
+ * `samples` is ⌈√N⌉² ≥ N; for file inputs it is data.samples (the file's first rows) or every row.
+ * File problems (missing file, bad CSV or parameter file, wrong dimension) are InputErrors.
+ */
+export function datasetFor(config: RunConfig, seed: number, options: DataSourceOptions = {}): Dataset {
+  const inputDim = config.architecture.inputDim;
+  const { inputs, teacher } = config.data;
+  const { key, run } = datasetSeed(config, seed);
+
+  let x: Float64Array;
+  let fileTargets: Float64Array | undefined;
+  if (inputs.kind === 'file') {
+    const file = readDatasetFile(inputs.path, inputDim, config.data.samples, options);
+    x = file.x;
+    fileTargets = file.y;
+  } else {
+    const samples = config.data.samples;
+    if (samples === undefined) throw new Error('unreachable: the spec fills data.samples for generated inputs');
+    x = generateInputs(inputs.kind, samples, inputDim, key, run, inputs.kind === 'sphere' ? { radius: inputs.radius } : {});
+  }
+  const samples = x.length / inputDim;
+
+  let y: Float64Array;
+  let standardizeTargets = false;
+  switch (teacher.kind) {
+    case 'rosenbrock':
+      y = new Float64Array(samples);
+      for (let n = 0; n < samples; n++) y[n] = rosenbrock(x, n * inputDim, inputDim, teacher.c, teacher.a, teacher.b);
+      standardizeTargets = teacher.standardize;
+      break;
+    case 'gp':
+      y = gpTeacherValues(x, inputDim, teacher.s, key, { run, frequencies: teacher.frequencies });
+      standardizeTargets = teacher.standardize;
+      break;
+    case 'network':
+      y = teacherNetworkValues(readTeacherNetwork(teacher.params, inputDim, options), x);
+      standardizeTargets = teacher.standardize;
+      break;
+    case 'random-network': {
+      const arch: Architecture = { inputDim, hidden: [...teacher.hidden], activation: teacher.activation, biases: teacher.biases };
+      y = teacherNetworkValues(randomTeacherNetwork(arch, key, teacher.scale, run), x);
+      standardizeTargets = teacher.standardize;
+      break;
+    }
+    case 'toy-1d':
+      y = new Float64Array(samples);
+      for (let n = 0; n < samples; n++) y[n] = toy1d(x[n]);
+      break;
+    case 'file':
+      if (!fileTargets) throw new InputError('data.teacher.kind "file" needs data.inputs.kind "file"');
+      y = fileTargets;
+      break;
+  }
+  if (standardizeTargets) standardize(y);
+  return { inputDim, samples, count: 1, x, y };
+}
+
+/** A bounded memo of datasets by datasetKey (first in, first out). */
+export class DatasetCache {
+  private readonly entries = new Map<string, Dataset>();
+
+  constructor(
+    private readonly options: DataSourceOptions = {},
+    private readonly capacity = 64,
+  ) {}
+
+  get(config: RunConfig, seed: number): Dataset {
+    const key = datasetKey(config, seed, this.options);
+    let dataset = this.entries.get(key);
+    if (!dataset) {
+      dataset = datasetFor(config, seed, this.options);
+      if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, dataset);
+    }
+    return dataset;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+// ---- files ------------------------------------------------------------------------------------
+
+/** `path` against `baseDir` unless it is absolute (POSIX, or a Windows drive / UNC path). */
+export function resolveSpecPath(path: string, baseDir?: string): string {
+  if (baseDir === undefined || baseDir === '' || /^([/\\]|[A-Za-z]:[/\\])/.test(path)) return path;
+  return `${baseDir.replace(/[/\\]+$/, '')}/${path}`;
+}
+
+function readText(path: string, options: DataSourceOptions): string {
+  const resolved = resolveSpecPath(path, options.baseDir);
+  if (options.readTextFile) return options.readTextFile(resolved);
+  const fs = typeof process !== 'undefined' ? process.getBuiltinModule?.('node:fs') : undefined;
+  if (!fs) throw new InputError(`cannot read ${resolved}: no file system here (pass readTextFile)`);
+  try {
+    return fs.readFileSync(resolved, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read ${resolved}: ${(error as Error).message}`);
+  }
+}
+
+function readDatasetFile(path: string, inputDim: number, samples: number | undefined, options: DataSourceOptions): { x: Float64Array; y: Float64Array } {
+  const source = resolveSpecPath(path, options.baseDir);
+  const data = parseDatasetCsv(readText(path, options), source);
+  if (data.inputDim !== inputDim) {
+    throw new InputError(`${source}: the file has ${data.inputDim} input columns, but architecture.inputDim is ${inputDim}`);
+  }
+  if (samples === undefined) return { x: data.x, y: data.y };
+  if (samples > data.samples) throw new InputError(`${source}: data.samples is ${samples}, but the file holds only ${data.samples} samples`);
+  return { x: data.x.slice(0, samples * inputDim), y: data.y.slice(0, samples) };
+}
+
+function readTeacherNetwork(path: string, inputDim: number, options: DataSourceOptions): TeacherNetwork {
+  const source = resolveSpecPath(path, options.baseDir);
+  const { arch, theta } = parseParameterFile(readText(path, options), source);
+  if (arch.inputDim !== inputDim) {
+    throw new InputError(`${source}: the teacher network (${describeArchitecture(arch)}) takes ${arch.inputDim} inputs, but architecture.inputDim is ${inputDim}`);
+  }
+  return { arch, theta };
+}

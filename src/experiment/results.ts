@@ -1,0 +1,422 @@
+// The result store of a sweep: one folder, written so that a killed process (kill -9, a pre-empted
+// node) loses at most the runs that were in flight.
+//
+//   DIR/spec.json        the validated spec (defaults filled in), written once; --resume refuses a
+//                        different spec
+//   DIR/runs.jsonl       one JSON record per finished run, in the order runs finished; appended with
+//                        one write per record and fsync'd at every checkpoint; complete records are
+//                        never rewritten
+//   DIR/checkpoint.json  progress (runs done, counts by stop reason, shard), replaced atomically
+//                        (temp file, fsync, rename) after runs.jsonl was fsync'd
+//
+// Resume semantics: runs are independent and deterministic (same run spec ⇒ same result on the same
+// backend), so runs.jsonl alone is the truth. Resuming skips every run whose id has a complete record
+// and runs the rest from scratch; runs that were in flight at the kill start over. A truncated last
+// line (a kill in the middle of a write) is cut off before appending; a damaged line anywhere else
+// stops the resume with an error instead of guessing. checkpoint.json is informative (and pins the
+// shard a folder belongs to); it is not needed to resume.
+//
+// JSON has no NaN or Infinity: non-finite numbers in a record (a diverged run's loss or parameters)
+// are written as null.
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import type { ParameterFile } from '../model/params-file.js';
+import { InputError } from '../model/input-error.js';
+import type { Shard } from './shard.js';
+
+export const STOP_REASONS = ['converged', 'patience', 'max-steps', 'max-time', 'max-seconds', 'diverged', 'step-size-collapse'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
+export interface TrajectoryPoint {
+  step: number;
+  /** simulated time (gradient flow); 0 for the discrete optimisers */
+  time: number;
+  loss: number;
+  gradInf: number;
+  weightNorm: number;
+}
+
+export interface RunRecord {
+  id: string;
+  configIndex: number;
+  seed: number;
+  /** the run's fully resolved configuration */
+  config: unknown;
+  backend: string;
+  device: string;
+  params0: ParameterFile;
+  params: ParameterFile;
+  /** final mean-squared error (no barrier) */
+  loss: number;
+  barrier: number;
+  gradInf: number;
+  weightNorm: number;
+  steps: number;
+  evaluations: number;
+  /** simulated time (gradient flow); 0 otherwise */
+  time: number;
+  wallSeconds: number;
+  stopReason: StopReason;
+  trajectory: TrajectoryPoint[];
+}
+
+/** What a resumed session and merge need of a record without keeping it whole. */
+export interface RecordSummary {
+  id: string;
+  configIndex: number;
+  stopReason: string;
+}
+
+export const SPEC_FILE = 'spec.json';
+export const RUNS_FILE = 'runs.jsonl';
+export const CHECKPOINT_FILE = 'checkpoint.json';
+
+export interface Checkpoint {
+  format: 1;
+  shard: { index: number; count: number } | null;
+  /** runs in this folder's share of the sweep */
+  runs: number;
+  completed: number;
+  byReason: Record<string, number>;
+  backend?: string;
+  device?: string;
+  finished: boolean;
+  updatedAt: string;
+}
+
+// ---- reading runs.jsonl -------------------------------------------------------------------------
+
+export interface ScannedLine {
+  /** the line without its newline, exactly as stored */
+  text: string;
+  /** 1-based line number */
+  line: number;
+  /** byte offset of the line in the file, and its length in bytes (newline excluded) */
+  offset: number;
+  bytes: number;
+}
+
+export interface ScanResult {
+  /** bytes of complete lines (the file is cut here when a partial last line is dropped) */
+  completeBytes: number;
+  /** a partial last line (no newline) was found and dropped */
+  truncatedTail: boolean;
+}
+
+/**
+ * Streams the complete lines of a JSONL file (no size limit: it is never held whole). Anything
+ * after the last newline is a partial write and is not passed on. Blank lines are skipped.
+ */
+export async function scanLines(file: string, onLine: (line: ScannedLine) => void | Promise<void>): Promise<ScanResult> {
+  if (!existsSync(file)) return { completeBytes: 0, truncatedTail: false };
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let offset = 0; // of the first pending byte
+  let lineNumber = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let k = chunk.indexOf(0x0a); k !== -1; k = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, k);
+      const buffer = pendingBytes > 0 ? Buffer.concat([...pending, piece]) : piece;
+      lineNumber++;
+      const text = buffer.toString('utf8');
+      if (text.trim() !== '') await onLine({ text, line: lineNumber, offset, bytes: buffer.length });
+      offset += buffer.length + 1;
+      pending = [];
+      pendingBytes = 0;
+      start = k + 1;
+    }
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+    }
+  }
+  return { completeBytes: offset, truncatedTail: pendingBytes > 0 };
+}
+
+/** A line of runs.jsonl as a record; an InputError naming the line when it is not one. */
+export function parseRecordLine<T = RunRecord>(text: string, line: number, source: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${source}: line ${line} is damaged (${(error as Error).message}); refusing to guess, fix or remove that line`);
+  }
+  if (value === null || typeof value !== 'object' || typeof (value as { id?: unknown }).id !== 'string') {
+    throw new InputError(`${source}: line ${line} is not a run record (no string "id")`);
+  }
+  return value as T;
+}
+
+/** Every complete record of a runs.jsonl file (for tests and small files; merge and resume stream). */
+export async function readRecords<T = RunRecord>(file: string): Promise<{ records: T[] } & ScanResult> {
+  const records: T[] = [];
+  const result = await scanLines(file, ({ text, line }) => {
+    records.push(parseRecordLine<T>(text, line, file));
+  });
+  return { records, ...result };
+}
+
+// ---- spec comparison ----------------------------------------------------------------------------
+
+/** JSON with object keys sorted, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Up to `limit` paths where two JSON values differ, e.g. ["optimizer.lr", "seeds"]. */
+export function differingPaths(a: unknown, b: unknown, limit = 5, prefix = ''): string[] {
+  const out: string[] = [];
+  const visit = (x: unknown, y: unknown, where: string) => {
+    if (out.length >= limit) return;
+    if (canonicalJson(x) === canonicalJson(y)) return;
+    const bothObjects = x !== null && y !== null && typeof x === 'object' && typeof y === 'object' && Array.isArray(x) === Array.isArray(y);
+    if (!bothObjects) {
+      out.push(where || '(top level)');
+      return;
+    }
+    if (Array.isArray(x) && Array.isArray(y) && x.length !== y.length) {
+      out.push(where || '(top level)');
+      return;
+    }
+    const keys = new Set([...Object.keys(x as object), ...Object.keys(y as object)]);
+    for (const key of [...keys].sort()) {
+      const sub = Array.isArray(x) ? `${where}[${key}]` : where ? `${where}.${key}` : key;
+      visit((x as Record<string, unknown>)[key], (y as Record<string, unknown>)[key], sub);
+    }
+  };
+  visit(a, b, prefix);
+  return out;
+}
+
+// ---- the store ----------------------------------------------------------------------------------
+
+export interface OpenOptions {
+  dir: string;
+  /** the spec; written to spec.json, compared on resume */
+  spec: unknown;
+  resume: boolean;
+  shard: Shard | null;
+  /** runs in this folder's share of the sweep */
+  runs: number;
+  /**
+   * Where a stored spec.json differs from `spec` (empty: the same sweep). Default: the JSON values
+   * compared with keys sorted. May throw an InputError for a stored spec that is not valid.
+   */
+  compareSpec?: (storedText: string, source: string) => string[];
+}
+
+/** Folder state: missing, empty, or holding files. */
+function folderState(dir: string): 'missing' | 'empty' | 'used' {
+  if (!existsSync(dir)) return 'missing';
+  if (!statSync(dir).isDirectory()) throw new InputError(`${dir} exists and is not a folder`);
+  return readdirSync(dir).length === 0 ? 'empty' : 'used';
+}
+
+function writeFileAtomic(file: string, text: string): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeAll(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+  syncFolder(path.dirname(file));
+}
+
+function syncFolder(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // some platforms cannot fsync a folder; the rename is still atomic
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buffer = Buffer.from(text);
+  let offset = 0;
+  while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+}
+
+export class ResultStore {
+  /** ids with a complete record (earlier sessions included) */
+  readonly completed = new Map<string, RecordSummary>();
+  /** what opening found, for one line to the user */
+  readonly notes: string[] = [];
+  private fd: number;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly shard: Shard | null,
+    private readonly runs: number,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  get runsFile(): string {
+    return path.join(this.dir, RUNS_FILE);
+  }
+
+  /**
+   * Opens DIR for a sweep. A missing or empty folder starts fresh (also with --resume); a folder with
+   * files needs --resume, and then the same spec (and shard) as before. Every refusal is an
+   * InputError and leaves the folder untouched.
+   */
+  static async open(options: OpenOptions): Promise<ResultStore> {
+    const { dir, spec, resume, shard } = options;
+    const state = folderState(dir);
+    if (state === 'used' && !resume) {
+      throw new InputError(`${dir} already exists and is not empty: pass --resume to continue the sweep stored there, or choose another --out`);
+    }
+    if (state === 'used') return await ResultStore.reopen(options);
+
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, SPEC_FILE), `${JSON.stringify(spec, null, 2)}\n`);
+    const fd = openSync(path.join(dir, RUNS_FILE), 'a');
+    fsyncSync(fd);
+    syncFolder(dir);
+    const store = new ResultStore(dir, shard, options.runs, fd);
+    if (resume) store.notes.push(`nothing to resume in ${dir}: starting the sweep there`);
+    store.checkpoint(false);
+    return store;
+  }
+
+  private static async reopen(options: OpenOptions): Promise<ResultStore> {
+    const { dir, spec, shard } = options;
+    const specFile = path.join(dir, SPEC_FILE);
+    if (!existsSync(specFile)) {
+      throw new InputError(`cannot resume in ${dir}: it has no ${SPEC_FILE}, so it is not the output of \`channelscope run\``);
+    }
+    const storedText = readFileSync(specFile, 'utf8');
+    const compare = options.compareSpec ?? ((text: string, source: string) => defaultCompare(text, source, spec));
+    let differences: string[];
+    try {
+      differences = compare(storedText, specFile);
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`cannot resume in ${dir}: ${error.message}`);
+      throw error;
+    }
+    if (differences.length > 0) {
+      throw new InputError(
+        `cannot resume in ${dir}: the spec differs from the one the sweep was started with (${SPEC_FILE}; differences at: ${differences.join(', ')}). ` +
+          'Use a new --out for a changed spec.',
+      );
+    }
+    const checkpointFile = path.join(dir, CHECKPOINT_FILE);
+    if (existsSync(checkpointFile)) {
+      let previous: Partial<Checkpoint> | undefined;
+      try {
+        previous = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Partial<Checkpoint>;
+      } catch {
+        previous = undefined; // informative only: a damaged checkpoint does not block a resume
+      }
+      const before = previous?.shard ?? null;
+      if (previous && !sameShard(before, shard)) {
+        const show = (s: { index: number; count: number } | null) => (s ? `shard ${s.index}/${s.count}` : 'all runs (no shard)');
+        throw new InputError(`cannot resume in ${dir}: it holds ${show(before)}, this session asks for ${show(shard)}`);
+      }
+    }
+
+    // Validate everything before the first change to the folder.
+    const runsFile = path.join(dir, RUNS_FILE);
+    const summaries: RecordSummary[] = [];
+    const read = await scanLines(runsFile, ({ text, line }) => {
+      const record = parseRecordLine<RecordSummary>(text, line, runsFile);
+      summaries.push({ id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
+    });
+    const fd = openSync(runsFile, 'a');
+    const store = new ResultStore(dir, shard, options.runs, fd);
+    if (read.truncatedTail) {
+      // a kill in the middle of a write: cut the partial line only; complete lines stay as they are
+      ftruncateSync(fd, read.completeBytes);
+      fsyncSync(fd);
+      store.notes.push(`dropped a partial last line of ${RUNS_FILE} (a write interrupted by the kill)`);
+    }
+    for (const summary of summaries) store.completed.set(summary.id, summary);
+    store.notes.push(`resuming in ${dir}: ${store.completed.size} runs already done`);
+    return store;
+  }
+
+  /** Appends one record: one write of one line. Durable at the next checkpoint. */
+  append(record: RunRecord): void {
+    if (this.closed) throw new Error('result store is closed');
+    writeAll(this.fd, `${JSON.stringify(record)}\n`);
+    this.completed.set(record.id, { id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
+  }
+
+  /** Makes the records so far durable and records progress in checkpoint.json. */
+  checkpoint(finished: boolean, engine?: { backend: string; description: string }): void {
+    if (this.closed) return;
+    fsyncSync(this.fd);
+    const byReason: Record<string, number> = {};
+    for (const { stopReason } of this.completed.values()) byReason[stopReason] = (byReason[stopReason] ?? 0) + 1;
+    const checkpoint: Checkpoint = {
+      format: 1,
+      shard: this.shard ? { index: this.shard.index, count: this.shard.count } : null,
+      runs: this.runs,
+      completed: this.completed.size,
+      byReason,
+      ...(engine ? { backend: engine.backend, device: engine.description } : {}),
+      finished,
+      updatedAt: new Date().toISOString(),
+    };
+    writeFileAtomic(path.join(this.dir, CHECKPOINT_FILE), `${JSON.stringify(checkpoint, null, 2)}\n`);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.closed = true;
+  }
+}
+
+function defaultCompare(storedText: string, source: string, spec: unknown): string[] {
+  let stored: unknown;
+  try {
+    stored = JSON.parse(storedText);
+  } catch (error) {
+    throw new InputError(`${source} is not valid JSON (${(error as Error).message})`);
+  }
+  return differingPaths(stored, spec);
+}
+
+function sameShard(a: { index: number; count: number } | null, b: { index: number; count: number } | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.index === b.index && a.count === b.count;
+}

@@ -1,0 +1,368 @@
+// The scheduler: streams a sweep's runs through training ensembles, keeping every slot busy.
+//
+// Runs that can share one ensemble (same architecture, activation, biases, optimiser, sample count,
+// norm barrier, and for gradient flow the same time budget) form a group; groups run one after the
+// other, each on one ensemble of min(slots, runs in the group) slots. A run is loaded into a free
+// slot; all active slots advance together; when a stop rule fires the run is retired, its record
+// emitted, and the slot refilled at once with the group's next run, so a sweep never waits for its
+// slowest run.
+//
+// Determinism: a run's result must not depend on which runs share its ensemble, on the slot count,
+// on shards or on resumes. So every run has its own event steps — its log-spaced trajectory points,
+// the multiples of checkEvery, and maxSteps — and its stop rules are evaluated (and its trajectory
+// recorded) only when its step count is at one of them. The ensemble advances by the distance to
+// the nearest event of any active slot, so no slot ever passes one of its own events; splitting an
+// advance into smaller chunks does not change a run. (Runs loaded at different times are out of
+// phase, so a refill costs a few short advances while the new run's early trajectory points pass.)
+// The one exception is max-seconds, a wall-clock budget.
+//
+// Stop rules, checked at a run's events in this order:
+//   diverged            a non-finite value appeared (checked at every status read: the slot is frozen)
+//   converged           ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞) (spec.ts; gradTol 0 disables it). The status
+//                       carries the weight norm wn = Σθ²/(2P), which bounds ‖θ‖∞ between √(2wn) and
+//                       √(2P·wn); only between the two bounds are the slot's parameters read back
+//   step-size-collapse  gradient flow: next step size < 1e-12·max(1, time)
+//   max-time            gradient flow: simulated time reached stop.maxTime (every read: the slot stops there)
+//   max-steps           steps reached stop.maxSteps
+//   patience            the objective (loss + barrier, what the optimiser minimises) has not improved
+//                       by a relative stop.minImprovement (default 1e-7) for stop.patience steps,
+//                       compared at the run's events
+//   max-seconds         wall time since the run was loaded ≥ stop.maxSeconds
+import { parameterCount, type Architecture } from '../model/architecture.js';
+import { formatParameterFile } from '../model/params-file.js';
+import type { Dataset } from '../data/dataset.js';
+import type { Engine } from '../engine/engine.js';
+import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
+import type { OptimizerConfig } from '../optim/optimizers.js';
+import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
+
+export interface StopRules {
+  maxSteps: number;
+  /** gradient flow: simulated-time budget */
+  maxTime?: number | null;
+  /** wall-clock budget per run */
+  maxSeconds?: number | null;
+  /** converged when gradInf ≤ gradTol·max(1, ‖θ‖∞); 0 disables */
+  gradTol: number;
+  patience?: number | null;
+  /** relative improvement that resets the patience counter; default 1e-7 */
+  minImprovement?: number;
+  /** steps between stop-rule checks */
+  checkEvery: number;
+}
+
+/** The parts of a resolved configuration the scheduler reads (grid.ts's ResolvedRun config has more). */
+export interface SchedulableConfig {
+  architecture: Architecture;
+  /** the optimiser as the spec writes it; SchedulerOptions.optimizer turns it into the engines' form */
+  optimizer: { kind: string };
+  /** norm barrier threshold; null: no barrier */
+  maxnorm: number | null;
+  stop: StopRules;
+  trajectory: { points: number };
+}
+
+export interface SchedulableRun<C extends SchedulableConfig = SchedulableConfig> {
+  id: string;
+  configIndex: number;
+  seed: number;
+  config: C;
+}
+
+export interface PreparedRun {
+  params: Float64Array;
+  data: Dataset;
+}
+
+export interface SchedulerOptions<R extends SchedulableRun> {
+  engine: Engine;
+  /** slots per ensemble (capped by the group's run count); default 4096 on the GPU, 64 on the CPU */
+  slots?: number;
+  /** samples in a run's dataset (runs with different counts cannot share an ensemble) */
+  samples: (run: R) => number;
+  /** the engines' optimiser of a run; default: run.config.optimizer as it is */
+  optimizer?: (run: R) => OptimizerConfig;
+  /** a run's initial parameters and dataset, built when the run is loaded */
+  prepare: (run: R) => PreparedRun | Promise<PreparedRun>;
+  /**
+   * Equal for runs whose datasets are equal (grid.ts's datasetKey). When every run of a group has
+   * the same key the ensemble stores that one dataset once (EnsembleOptions.sharedData) instead of
+   * one per slot. Default: no sharing.
+   */
+  dataKey?: (run: R) => string;
+  /** called once per finished run, in the order runs finish */
+  onRecord: (record: RunRecord, run: R) => void | Promise<void>;
+  /** called after every status read (progress, checkpoints) */
+  onTick?: () => void | Promise<void>;
+  /** wall clock in seconds (tests) */
+  now?: () => number;
+}
+
+export const DEFAULT_SLOTS = { gpu: 4096, cpu: 64 } as const;
+
+/** relative improvement of the objective that resets the patience counter, unless the stop rules say */
+export const DEFAULT_MIN_IMPROVEMENT = 1e-7;
+/** gradient flow gives up when the step size falls below this times max(1, time) */
+export const STEP_SIZE_COLLAPSE = 1e-12;
+
+export interface SweepSummary {
+  runs: number;
+  byReason: Record<string, number>;
+  groups: number;
+}
+
+// ---- trajectory points and events -----------------------------------------------------------------
+
+/** `points` log-spaced step counts from 1 to maxSteps, rounded and de-duplicated. */
+export function trajectorySteps(points: number, maxSteps: number): number[] {
+  if (!(points >= 1) || !(maxSteps >= 1)) return [];
+  if (points === 1) return [Math.round(maxSteps)];
+  const out: number[] = [];
+  const top = Math.log(maxSteps);
+  for (let i = 0; i < points; i++) {
+    const step = Math.min(Math.max(Math.round(Math.exp((top * i) / (points - 1))), 1), maxSteps);
+    if (out.length === 0 || step > out[out.length - 1]) out.push(step);
+  }
+  out[out.length - 1] = maxSteps;
+  return out;
+}
+
+// ---- grouping ---------------------------------------------------------------------------------------
+
+export function ensembleKey(config: SchedulableConfig, optimizer: OptimizerConfig, samples: number): string {
+  const { architecture: a, maxnorm } = config;
+  const key: Record<string, unknown> = {
+    inputDim: a.inputDim,
+    hidden: a.hidden,
+    activation: a.activation,
+    biases: a.biases,
+    optimizer: sortedObject(optimizer as unknown as Record<string, unknown>),
+    samples,
+    maxnorm: maxnorm ?? null,
+  };
+  // advance(steps, untilTime) takes one time limit for the whole ensemble
+  if (optimizer.kind === 'flow') key.maxTime = config.stop.maxTime ?? null;
+  return JSON.stringify(key);
+}
+
+function sortedObject(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) if (value[k] !== undefined) out[k] = value[k];
+  return out;
+}
+
+const asOptimizer = (run: SchedulableRun) => run.config.optimizer as OptimizerConfig;
+
+/** Runs grouped by ensemble key, groups in order of their first run, runs in their given order. */
+export function groupRuns<R extends SchedulableRun>(runs: readonly R[], samples: (run: R) => number, optimizer: (run: R) => OptimizerConfig = asOptimizer): R[][] {
+  const groups = new Map<string, R[]>();
+  for (const run of runs) {
+    const key = ensembleKey(run.config, optimizer(run), samples(run));
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(run);
+  }
+  return [...groups.values()];
+}
+
+// ---- the sweep --------------------------------------------------------------------------------------
+
+interface Active<R> {
+  run: R;
+  params0: Float64Array;
+  loadedAt: number;
+  /** trajectory step counts and the index of the next one */
+  points: number[];
+  nextPoint: number;
+  trajectory: TrajectoryPoint[];
+  steps: number;
+  bestObjective: number;
+  stepAtBest: number;
+}
+
+function nextEvent(slot: Active<SchedulableRun>): number {
+  const { maxSteps, checkEvery } = slot.run.config.stop;
+  const every = Math.max(1, Math.floor(checkEvery));
+  let next = Math.min(maxSteps, (Math.floor(slot.steps / every) + 1) * every);
+  if (slot.nextPoint < slot.points.length) next = Math.min(next, slot.points[slot.nextPoint]);
+  return next;
+}
+
+function point(status: SlotStatus): TrajectoryPoint {
+  return { step: status.steps, time: status.time, loss: status.loss, gradInf: status.gradInf, weightNorm: status.weightNorm };
+}
+
+/** Trains every run and emits one record per run. */
+export async function runSweep<R extends SchedulableRun>(runs: readonly R[], options: SchedulerOptions<R>): Promise<SweepSummary> {
+  const summary: SweepSummary = { runs: 0, byReason: {}, groups: 0 };
+  const groups = groupRuns(runs, options.samples, options.optimizer ?? asOptimizer);
+  for (const group of groups) {
+    summary.groups++;
+    await runGroup(group, options, summary);
+  }
+  return summary;
+}
+
+async function runGroup<R extends SchedulableRun>(group: R[], options: SchedulerOptions<R>, summary: SweepSummary): Promise<void> {
+  const { engine } = options;
+  const now = options.now ?? (() => performance.now() / 1000);
+  const first = group[0].config;
+  const requested = options.slots ?? DEFAULT_SLOTS[engine.backend];
+  if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`slots must be a positive integer, got ${requested}`);
+  const slots = Math.min(requested, group.length);
+  const optimizer = (options.optimizer ?? asOptimizer)(group[0]);
+  const isFlow = optimizer.kind === 'flow';
+  const maxTime = isFlow ? (first.stop.maxTime ?? Infinity) : Infinity;
+  const P = parameterCount(first.architecture);
+
+  let sharedData: Dataset | undefined;
+  if (options.dataKey) {
+    const key = options.dataKey(group[0]);
+    if (group.every((run) => options.dataKey!(run) === key)) sharedData = (await options.prepare(group[0])).data;
+  }
+  const ensemble: TrainingEnsemble = await engine.createEnsemble({
+    arch: first.architecture,
+    optimizer,
+    samples: options.samples(group[0]),
+    slots,
+    maxnorm: first.maxnorm ?? Infinity,
+    ...(sharedData ? { sharedData } : {}),
+  });
+  try {
+    const active: (Active<R> | null)[] = new Array(slots).fill(null);
+    let next = 0;
+    let running = 0;
+
+    const fill = async () => {
+      for (let i = 0; i < slots && next < group.length; i++) {
+        if (active[i]) continue;
+        const run = group[next++];
+        const prepared = await options.prepare(run);
+        // runIndex 0: the minibatch stream depends on the seed alone, so a run draws the same
+        // minibatches whatever slot, shard or position it gets
+        await ensemble.load(i, { params: prepared.params, data: sharedData ?? prepared.data, seed: run.seed, runIndex: 0 });
+        active[i] = {
+          run,
+          params0: Float64Array.from(prepared.params),
+          loadedAt: now(),
+          points: trajectorySteps(run.config.trajectory.points, run.config.stop.maxSteps),
+          nextPoint: 0,
+          trajectory: [],
+          steps: 0,
+          bestObjective: Infinity,
+          stepAtBest: 0,
+        };
+        running++;
+      }
+    };
+
+    const retire = async (i: number, status: SlotStatus, reason: StopReason) => {
+      const slot = active[i]!;
+      const params = await ensemble.parameters(i);
+      ensemble.release(i);
+      active[i] = null;
+      running--;
+      const trajectory = slot.trajectory;
+      if (trajectory.length === 0 || trajectory[trajectory.length - 1].step !== status.steps) trajectory.push(point(status));
+      const arch = slot.run.config.architecture;
+      const record: RunRecord = {
+        id: slot.run.id,
+        configIndex: slot.run.configIndex,
+        seed: slot.run.seed,
+        config: slot.run.config,
+        backend: engine.backend,
+        device: engine.description,
+        params0: formatParameterFile(arch, slot.params0),
+        params: formatParameterFile(arch, params),
+        loss: status.loss,
+        barrier: status.barrier,
+        gradInf: status.gradInf,
+        weightNorm: status.weightNorm,
+        steps: status.steps,
+        evaluations: status.evaluations,
+        time: status.time,
+        wallSeconds: now() - slot.loadedAt,
+        stopReason: reason,
+        trajectory,
+      };
+      summary.runs++;
+      summary.byReason[reason] = (summary.byReason[reason] ?? 0) + 1;
+      await options.onRecord(record, slot.run);
+    };
+
+    /** gradInf ≤ gradTol·max(1, ‖θ‖∞), reading the parameters only when the weight norm cannot decide */
+    const converged = async (i: number, status: SlotStatus, tol: number): Promise<boolean> => {
+      if (!(tol > 0)) return false;
+      const wn = Math.max(status.weightNorm, 0);
+      if (status.gradInf <= tol * Math.max(1, Math.sqrt(2 * wn) * (1 - 1e-6))) return true; // ‖θ‖∞ ≥ √(Σθ²/P)
+      if (status.gradInf > tol * Math.max(1, Math.sqrt(2 * P * wn) * (1 + 1e-6))) return false; // ‖θ‖∞ ≤ ‖θ‖₂
+      let thetaInf = 0;
+      for (const value of await ensemble.parameters(i)) thetaInf = Math.max(thetaInf, Math.abs(value));
+      return status.gradInf <= tol * Math.max(1, thetaInf);
+    };
+
+    /** The stop reason of a slot after a status read, or null to go on. */
+    const decide = async (i: number, slot: Active<R>, status: SlotStatus, event: number, chunk: number): Promise<StopReason | null> => {
+      const stop = slot.run.config.stop;
+      const advanced = status.steps - slot.steps;
+      slot.steps = status.steps;
+      if (!status.finite) return 'diverged';
+      if (status.steps > event) throw new Error(`engine advanced slot past its event (${status.steps} > ${event})`);
+      const atEvent = status.steps === event;
+      const timeUp = isFlow && status.time >= maxTime;
+      if (atEvent && slot.nextPoint < slot.points.length && slot.points[slot.nextPoint] === status.steps) {
+        slot.trajectory.push(point(status));
+        slot.nextPoint++;
+      }
+      if (!atEvent) {
+        if (timeUp) return 'max-time';
+        if (advanced < chunk && advanced === 0) {
+          if (isFlow) return 'step-size-collapse';
+          throw new Error(`the ${engine.backend} engine made no progress on a run (${slot.run.id}) without marking it non-finite`);
+        }
+        return null;
+      }
+      if (await converged(i, status, stop.gradTol)) return 'converged';
+      if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return 'step-size-collapse';
+      if (timeUp) return 'max-time';
+      if (status.steps >= stop.maxSteps) return 'max-steps';
+      const objective = status.loss + status.barrier;
+      const minImprovement = stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT;
+      if (objective < slot.bestObjective - minImprovement * Math.abs(slot.bestObjective) || slot.bestObjective === Infinity) {
+        slot.bestObjective = objective;
+        slot.stepAtBest = status.steps;
+      } else if (stop.patience != null && status.steps - slot.stepAtBest >= stop.patience) {
+        return 'patience';
+      }
+      if (stop.maxSeconds != null && now() - slot.loadedAt >= stop.maxSeconds) return 'max-seconds';
+      return null;
+    };
+
+    await fill();
+    while (running > 0) {
+      // the distance to the nearest event of any active slot
+      let chunk = Infinity;
+      const events: number[] = new Array(slots).fill(-1);
+      for (let i = 0; i < slots; i++) {
+        const slot = active[i];
+        if (!slot) continue;
+        events[i] = nextEvent(slot);
+        chunk = Math.min(chunk, events[i] - slot.steps);
+      }
+      chunk = Math.max(1, chunk);
+      await ensemble.advance(chunk, isFlow && Number.isFinite(maxTime) ? maxTime : undefined);
+      const statuses = await ensemble.status();
+      for (let i = 0; i < slots; i++) {
+        const slot = active[i];
+        if (!slot) continue;
+        const status = statuses[i];
+        const reason = await decide(i, slot, status, events[i], chunk);
+        if (reason) await retire(i, status, reason);
+      }
+      await fill();
+      await options.onTick?.();
+    }
+  } finally {
+    ensemble.dispose();
+  }
+}

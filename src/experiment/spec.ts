@@ -1,0 +1,769 @@
+// The experiment spec: what a person writes to describe a sweep, validated once at the edge.
+//
+// A spec is a JSON object. Every object in it is STRICT: an unknown key is an error naming the key
+// and the allowed ones, so a typo never falls back silently to a default. Defaults are filled in;
+// the parsed result lists every configuration of the grid fully resolved (RunConfig), so nothing
+// downstream needs to know a default.
+//
+//   {
+//     "name": "…", "description": "…",                          optional, cosmetic
+//     "architecture": { "inputDim": 2, "hidden": 4 | [4, 4], "activation": "softplus", "biases": true },
+//     "data": {
+//       "inputs":  { "kind": "normal" | "uniform" | "sobol" | "grid" | "sphere" (+ "radius") | "file" (+ "path") },
+//       "teacher": { "kind": "rosenbrock", "c": 1, "standardize": true }
+//                | { "kind": "gp", "s": 2 } | { "kind": "network", "params": "teacher.json" }
+//                | { "kind": "random-network", "hidden": 4, "activation": "erf" } | { "kind": "toy-1d" } | { "kind": "file" },
+//       "samples": 10000, "seed": 0, "perRun": false },
+//     "init": { "kind": "glorot-normal", "scale": 1, "biases": "zero" },
+//     "optimizer": { "kind": "gd" | "momentum" | "adam" | "sgd" | "flow", … },
+//     "maxnorm": 1000 | null,
+//     "stop": { "maxSteps": 100000, "maxTime": …, "maxSeconds": …, "gradTol": 1e-5, "patience": …,
+//               "minImprovement": 1e-7, "checkEvery": 1000 },
+//     "trajectory": { "points": 30 },
+//     "seeds": 24 | [0, 5, 7] | { "from": 100, "count": 24 },
+//     "grid": { "architecture.hidden": [4, 8], "optimizer.lr": [0.01, 0.1] }
+//   }
+//
+// The experiment is the cartesian product of the grid's values × seeds. Each grid key is a dotted
+// path into the spec; its values replace the spec's value there (shallower paths are applied
+// first, so "optimizer.lr" overrides the lr of every "optimizer" value). Each resulting
+// configuration is validated by the same schema, and an error names the grid path and the value.
+// Seeds, grid, name and description cannot be gridded, and two grid values that resolve to the
+// same configuration (4 and [4]) are refused.
+//
+// Relative file paths (inputs.path, teacher.params) are kept as written; datasetFor (grid.ts)
+// resolves them against a base directory its caller gives (the CLI: the spec file's folder).
+import { z } from 'zod';
+import { ACTIVATIONS, MAX_HIDDEN_LAYERS } from '../model/architecture.js';
+import { InputError } from '../model/input-error.js';
+import { DEFAULT_GP_FREQUENCIES } from '../data/gp-teacher.js';
+import { inputSampleCount } from '../data/inputs.js';
+import { MAX_SOBOL_DIMENSION } from '../data/sobol.js';
+
+// ---- limits and defaults ---------------------------------------------------------------------
+
+/** Samples per dataset when `data.samples` is omitted (generated inputs; a file gives all its rows). */
+export const DEFAULT_SAMPLES = 10_000;
+/** Seeds are Philox keys and, with `data.perRun`, Philox run indices: 32-bit. */
+export const MAX_SEED = 2 ** 32 - 1;
+/** More configurations than this is almost certainly a mistake (and slow to validate). */
+export const MAX_CONFIGURATIONS = 100_000;
+/** Runs (configurations × seeds) one spec may describe. */
+export const MAX_RUNS = 1_000_000;
+/** Gradient-flow solvers. Adding one (e.g. a stiff implicit solver) is adding its name here. */
+import { FLOW_SOLVERS } from '../optim/optimizers.js';
+export { FLOW_SOLVERS };
+/** Top-level fields that describe the sweep rather than one configuration, and cannot be gridded. */
+const SWEEP_FIELDS = ['seeds', 'grid'] as const;
+/** Cosmetic fields: they are not part of a configuration's identity, so gridding them is refused. */
+const COSMETIC_FIELDS = ['name', 'description'] as const;
+
+// ---- leaf schemas: each carries the requirement its error message states ------------------------
+
+const must = (text: string) => ({ error: text });
+
+function positiveInt(text = 'must be a positive integer') {
+  return z.number(must(text)).int(must(text)).min(1, must(text));
+}
+function positiveNumber(text = 'must be a positive number') {
+  return z.number(must(text)).positive(must(text));
+}
+function nonNegativeNumber(text = 'must be a number ≥ 0') {
+  return z.number(must(text)).min(0, must(text));
+}
+function finiteNumber(text = 'must be a finite number') {
+  return z.number(must(text));
+}
+function unitInterval(text = 'must be a number in [0, 1)') {
+  return z.number(must(text)).min(0, must(text)).lt(1, must(text));
+}
+const seedValue = (text = `must be an integer from 0 to ${MAX_SEED}`) => z.number(must(text)).int(must(text)).min(0, must(text)).max(MAX_SEED, must(text));
+const flag = () => z.boolean(must('must be true or false'));
+const filePath = () => z.string(must('must be a file path (a non-empty string)')).min(1, must('must be a file path (a non-empty string)'));
+const text = () => z.string(must('must be a string'));
+const object = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.strictObject(shape, must('must be a JSON object'));
+const KIND_REQUIREMENT = must('must be a JSON object with a "kind" field');
+
+const HIDDEN_REQUIREMENT = `must be a positive integer or an array of 1 to ${MAX_HIDDEN_LAYERS} positive integers`;
+/** Hidden widths: 4 means [4]. Resolved to an array. */
+const hiddenSchema = z
+  .union(
+    [positiveInt(), z.array(positiveInt(), must(HIDDEN_REQUIREMENT)).min(1, must(HIDDEN_REQUIREMENT)).max(MAX_HIDDEN_LAYERS, must(HIDDEN_REQUIREMENT))],
+    must(HIDDEN_REQUIREMENT),
+  )
+  .transform((hidden): number[] => (typeof hidden === 'number' ? [hidden] : hidden));
+
+// ---- the configuration ------------------------------------------------------------------------
+
+const architectureSchema = object({
+  inputDim: positiveInt(),
+  hidden: hiddenSchema,
+  activation: z.enum(ACTIVATIONS),
+  /** hidden and output biases together (science.md, "Model") */
+  biases: flag().default(true),
+});
+
+const inputsSchema = z.discriminatedUnion(
+  'kind',
+  [
+    object({ kind: z.literal('normal') }),
+    /** uniform on [−√3, √3]^d */
+    object({ kind: z.literal('uniform') }),
+    /** Sobol points on [−√3, √3]^d, unscrambled: the same points for every seed */
+    object({ kind: z.literal('sobol') }),
+    /** the regular grid on [−√3, √3]² with ⌈√N⌉² points (d = 2) */
+    object({ kind: z.literal('grid') }),
+    /** uniform on the sphere of this radius; default √d (the scale of the normal inputs) */
+    object({ kind: z.literal('sphere'), radius: positiveNumber().optional() }),
+    /** a CSV with header x1,…,xd,y; its y column is the target only with teacher kind "file" */
+    object({ kind: z.literal('file'), path: filePath() }),
+  ],
+  KIND_REQUIREMENT,
+);
+
+const teacherSchema = z.discriminatedUnion(
+  'kind',
+  [
+    /** modified Rosenbrock log10(Σ b(xᵢ₊₁ + c − xᵢ²)² + (a − xᵢ)² + 0.1), standardised over the inputs */
+    object({
+      kind: z.literal('rosenbrock'),
+      c: finiteNumber().default(1),
+      a: finiteNumber().default(1),
+      b: finiteNumber().default(3),
+      standardize: flag().default(true),
+    }),
+    /**
+     * a draw from the zero-mean Matérn-3/2 GP, k(r) = (1 + √3·s·r)e^{−√3·s·r}; `s` as in the paper
+     * (0.1 smooth … 10 rough). Approximated by `frequencies` random Fourier features (gp-teacher.ts).
+     */
+    object({
+      kind: z.literal('gp'),
+      s: positiveNumber('must be a positive number (the roughness s; the paper uses 0.1, 0.5, 2, 10)'),
+      frequencies: positiveInt().default(DEFAULT_GP_FREQUENCIES),
+      standardize: flag().default(false),
+    }),
+    /** a teacher MLP from a parameter file (its input dimension must be architecture.inputDim) */
+    object({ kind: z.literal('network'), params: filePath(), standardize: flag().default(false) }),
+    /** a random teacher MLP: Glorot-normal weights × scale, biases with the same sd (teacher-network.ts) */
+    object({
+      kind: z.literal('random-network'),
+      hidden: hiddenSchema,
+      activation: z.enum(ACTIVATIONS),
+      biases: flag().default(true),
+      scale: positiveNumber().default(1),
+      standardize: flag().default(false),
+    }),
+    /** y = erf((5x − 2.5)/√2) + erf((5x + 2.5)/√2), d = 1 */
+    object({ kind: z.literal('toy-1d') }),
+    /** the y column of the inputs file */
+    object({ kind: z.literal('file') }),
+  ],
+  KIND_REQUIREMENT,
+);
+
+const dataSchema = object({
+  inputs: inputsSchema.prefault({ kind: 'normal' }),
+  teacher: teacherSchema.prefault({ kind: 'rosenbrock' }),
+  /** N; default DEFAULT_SAMPLES, or every row of an inputs file (a smaller N takes its first rows) */
+  samples: positiveInt().optional(),
+  /** dataset seed (Philox key of the inputs and the teacher); every run of a configuration shares it */
+  seed: seedValue().default(0),
+  /** true: each run seed gets its own dataset (Philox run index = the run seed) */
+  perRun: flag().default(false),
+}).transform((data) => (data.samples === undefined && data.inputs.kind !== 'file' ? { ...data, samples: DEFAULT_SAMPLES } : data));
+
+const initSchema = object({
+  /** Glorot normal: W ~ N(0, scale²·2/(fan_in + fan_out)) */
+  kind: z.enum(['glorot-normal']).default('glorot-normal'),
+  scale: positiveNumber().default(1),
+  biases: z.enum(['zero']).default('zero'),
+});
+
+const learningRate = () => positiveNumber('must be a positive number (the learning rate)');
+const batchSize = () => positiveInt('must be a positive integer (the minibatch size)');
+
+const optimizerSchema = z.discriminatedUnion(
+  'kind',
+  [
+    /** full-batch gradient descent θ ← θ − lr·∇L */
+    object({ kind: z.literal('gd'), lr: learningRate() }),
+    /** heavy-ball momentum, full batch */
+    object({ kind: z.literal('momentum'), lr: learningRate(), beta: unitInterval().default(0.9) }),
+    /** Adam; full batch unless `batch` is given (the paper's toy example: lr 1e-3, batch 16) */
+    object({
+      kind: z.literal('adam'),
+      lr: learningRate().default(1e-3),
+      beta1: unitInterval().default(0.9),
+      beta2: unitInterval().default(0.999),
+      eps: positiveNumber().default(1e-8),
+      batch: batchSize().optional(),
+    }),
+    /** minibatch SGD */
+    object({ kind: z.literal('sgd'), lr: learningRate(), batch: batchSize().default(16) }),
+    /** gradient flow θ̇ = −∇(L + R) with an adaptive ODE solver */
+    object({
+      kind: z.literal('flow'),
+      solver: z.enum(FLOW_SOLVERS).default('dopri5'),
+      rtol: positiveNumber().default(1e-3),
+      atol: positiveNumber().default(1e-6),
+      maxStepSize: positiveNumber().optional(),
+    }),
+  ],
+  KIND_REQUIREMENT,
+);
+
+const stopSchema = object({
+  /** optimiser steps (gradient flow: accepted solver steps) */
+  maxSteps: positiveInt().default(100_000),
+  /** simulated time of gradient flow; the discrete optimisers count steps and ignore it */
+  maxTime: positiveNumber().optional(),
+  /** wall-clock seconds per run */
+  maxSeconds: positiveNumber().optional(),
+  /**
+   * Converged when ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞). The scaling matters in float32: near a
+   * channel the output weights are ±150 or more and merely rounding θ leaves ‖∇‖∞ ≈ 1e-3, so an
+   * absolute 1e-5 could never be met there (such runs end by patience or budget). 0 disables it.
+   */
+  gradTol: nonNegativeNumber().default(1e-5),
+  /** stop after this many steps without a relative loss improvement of minImprovement (checked every checkEvery steps) */
+  patience: positiveInt().optional(),
+  minImprovement: nonNegativeNumber().default(1e-7),
+  /** steps between status checks (stopping rules, trajectory samples are read then) */
+  checkEvery: positiveInt().default(1000),
+});
+
+const trajectorySchema = object({
+  /** log-spaced trajectory samples per run */
+  points: positiveInt().default(30),
+});
+
+const configObject = object({
+  name: text().optional(),
+  description: text().optional(),
+  architecture: architectureSchema,
+  data: dataSchema.prefault({}),
+  init: initSchema.prefault({}),
+  optimizer: optimizerSchema,
+  /** norm barrier threshold on Σθ²/(2P); null: no barrier (JSON has no Infinity) */
+  maxnorm: z.union([positiveNumber('must be a positive number or null (no barrier)'), z.null()], must('must be a positive number or null (no barrier)')).default(1000),
+  stop: stopSchema.prefault({}),
+  trajectory: trajectorySchema.prefault({}),
+});
+
+/** One fully determined configuration (no grid, no seeds). */
+export const configSchema = configObject.superRefine(checkConsistency);
+
+/** Cross-field rules. Zod runs them even when a field failed a range check, so they read defensively. */
+function checkConsistency(config: z.output<typeof configObject>, ctx: z.RefinementCtx): void {
+  const d = config.architecture.inputDim;
+  const { inputs, teacher } = config.data;
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (inputs.kind === 'grid' && d !== 2) {
+    issue(['data', 'inputs', 'kind'], `"grid" is a 2-D grid and needs architecture.inputDim = 2 (got ${d})`);
+  }
+  if (inputs.kind === 'sobol' && d > MAX_SOBOL_DIMENSION) {
+    issue(['data', 'inputs', 'kind'], `"sobol" points are available up to architecture.inputDim = ${MAX_SOBOL_DIMENSION} (got ${d})`);
+  }
+  if (teacher.kind === 'toy-1d' && d !== 1) {
+    issue(['data', 'teacher', 'kind'], `"toy-1d" is a function of one input and needs architecture.inputDim = 1 (got ${d})`);
+  }
+  if (teacher.kind === 'rosenbrock' && d < 2) {
+    issue(['data', 'teacher', 'kind'], `"rosenbrock" sums over consecutive input pairs and needs architecture.inputDim ≥ 2 (got ${d}; with d = 1 it is constant)`);
+  }
+  if (teacher.kind === 'file' && inputs.kind !== 'file') {
+    issue(['data', 'teacher', 'kind'], `"file" takes y from the inputs file, so data.inputs.kind must be "file" (got "${inputs.kind}")`);
+  }
+  const { optimizer } = config;
+  const batch = optimizer.kind === 'sgd' || optimizer.kind === 'adam' ? optimizer.batch : undefined;
+  const samples = config.data.samples;
+  if (batch !== undefined && samples !== undefined && inputs.kind !== 'file') {
+    const available = inputSampleCount(inputs.kind, samples);
+    if (batch > available) issue(['optimizer', 'batch'], `${batch} exceeds the ${available} samples of the dataset (data.samples)`);
+  }
+}
+
+/** A fully resolved configuration: every default filled in, hidden widths as arrays. */
+export type RunConfig = z.output<typeof configSchema>;
+/** A configuration as a person may write it. */
+export type RunConfigInput = z.input<typeof configSchema>;
+export type ArchitectureConfig = RunConfig['architecture'];
+export type DataConfig = RunConfig['data'];
+export type InputsConfig = DataConfig['inputs'];
+export type TeacherConfig = DataConfig['teacher'];
+export type InitConfig = RunConfig['init'];
+export type OptimizerSpec = RunConfig['optimizer'];
+export type StopConfig = RunConfig['stop'];
+export type TrajectoryConfig = RunConfig['trajectory'];
+
+/** The kinds each union accepts, read off the schemas (for menus and help texts). */
+export const INPUT_KINDS: readonly InputsConfig['kind'][] = inputsSchema.options.map((option) => option.shape.kind.value);
+export const TEACHER_KINDS: readonly TeacherConfig['kind'][] = teacherSchema.options.map((option) => option.shape.kind.value);
+export const OPTIMIZER_KINDS: readonly OptimizerSpec['kind'][] = optimizerSchema.options.map((option) => option.shape.kind.value);
+
+// ---- seeds and grid ---------------------------------------------------------------------------
+
+const SEEDS_REQUIREMENT = 'must be a positive integer (n: seeds 0…n−1), an array of distinct seeds, or {"from": s, "count": n}';
+const MAX_SEED_COUNT = MAX_RUNS;
+
+const seedsSchema = z
+  .union(
+    [
+      positiveInt(SEEDS_REQUIREMENT).max(MAX_SEED_COUNT, must(`must be at most ${MAX_SEED_COUNT} seeds`)),
+      z
+        .array(seedValue(), must(SEEDS_REQUIREMENT))
+        .min(1, must(SEEDS_REQUIREMENT))
+        .max(MAX_SEED_COUNT, must(`must be at most ${MAX_SEED_COUNT} seeds`))
+        .superRefine((seeds, ctx) => {
+          const seen = new Map<number, number>();
+          seeds.forEach((seed, index) => {
+            const first = seen.get(seed);
+            if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index], message: `${seed} repeats seeds[${first}] (seeds must be distinct)` });
+            else seen.set(seed, index);
+          });
+        }),
+      object({ from: seedValue(), count: positiveInt().max(MAX_SEED_COUNT, must(`must be at most ${MAX_SEED_COUNT} seeds`)) }).superRefine((range, ctx) => {
+        if (range.from + range.count - 1 > MAX_SEED) {
+          ctx.addIssue({ code: 'custom', path: ['count'], message: `${range.count} seeds from ${range.from} go past the largest seed ${MAX_SEED}` });
+        }
+      }),
+    ],
+    must(SEEDS_REQUIREMENT),
+  )
+  .transform((seeds): number[] => {
+    if (typeof seeds === 'number') return Array.from({ length: seeds }, (_, k) => k);
+    if (Array.isArray(seeds)) return seeds;
+    return Array.from({ length: seeds.count }, (_, k) => seeds.from + k);
+  });
+
+const GRID_VALUES_REQUIREMENT = 'must be a non-empty array of values';
+const gridSchema = z.record(z.string(), z.array(z.unknown(), must(GRID_VALUES_REQUIREMENT)).min(1, must(GRID_VALUES_REQUIREMENT)), must('must be a JSON object mapping dotted field paths to arrays of values'));
+
+/** The top level before expansion: seeds and grid checked, everything else handed to the configurations. */
+const envelopeSchema = z.looseObject(
+  {
+    seeds: seedsSchema.optional(),
+    grid: gridSchema.optional(),
+  },
+  must('must be a JSON object'),
+);
+
+/** One axis of the grid: a dotted path and the values it takes, as written. */
+export interface GridAxis {
+  path: string;
+  values: unknown[];
+}
+
+/** One configuration of the experiment. */
+export interface SpecConfiguration {
+  /** position in the cartesian product (first grid key slowest) */
+  index: number;
+  /** the grid values of this configuration, by path (empty without a grid) */
+  gridValues: Record<string, unknown>;
+  config: RunConfig;
+  /** canonical JSON of the configuration without its cosmetic fields (name, description) */
+  canonical: string;
+}
+
+export interface ExperimentSpecShape {
+  name?: string;
+  description?: string;
+  /** run seeds, in the order written */
+  seeds: number[];
+  /** grid axes in the order written; empty without a grid */
+  grid: GridAxis[];
+  /** every configuration, in cartesian-product order (first grid key slowest) */
+  configurations: SpecConfiguration[];
+  /** the spec as written (parsed JSON), for records and reproducibility */
+  input: Record<string, unknown>;
+}
+
+/**
+ * The whole spec: checks seeds and grid, then expands and validates every configuration. Its
+ * issues are complete messages (field path, value, what is allowed); see parseSpec.
+ */
+export const specSchema = z.unknown().transform((raw, ctx): ExperimentSpecShape => {
+  const result = resolveSpec(raw);
+  if (typeof result === 'string') {
+    ctx.addIssue({ code: 'custom', message: result, params: { preformatted: true } });
+    return z.NEVER;
+  }
+  return result;
+});
+
+function resolveSpec(raw: unknown): ExperimentSpecShape | string {
+  const envelope = envelopeSchema.safeParse(raw);
+  if (!envelope.success) {
+    const issues = envelope.error.issues;
+    return describeIssue(primaryIssue(issues), raw, envelopeSchema, false) + moreProblems(issues.length);
+  }
+  const { seeds = [0], grid = {}, ...base } = envelope.data;
+  const configurations = expandConfigurations(base, grid);
+  if (typeof configurations === 'string') return configurations;
+  const runs = configurations.length * seeds.length;
+  if (runs > MAX_RUNS) {
+    return `the spec describes ${runs} runs (${configurations.length} configurations × ${seeds.length} seeds); at most ${MAX_RUNS} are supported`;
+  }
+  const { name, description } = configurations[0].config;
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(description !== undefined ? { description } : {}),
+    seeds,
+    grid: Object.entries(grid).map(([path, values]) => ({ path, values })),
+    configurations,
+    input: raw as Record<string, unknown>,
+  };
+}
+
+export type ExperimentSpec = z.output<typeof specSchema>;
+
+// ---- parsing ----------------------------------------------------------------------------------
+
+/**
+ * Parses and validates a spec (JSON text). Every problem is an InputError starting with `source`
+ * that names the field by its full path, the value, and what is allowed.
+ */
+export function parseSpec(text: string, source = 'spec'): ExperimentSpec {
+  if (text.trim() === '') throw new InputError(`${source}: the file is empty (expected a JSON object with at least "architecture" and "optimizer")`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${source}: invalid JSON: ${(error as Error).message}`);
+  }
+  return validateSpec(raw, source);
+}
+
+/** validateSpec for an already parsed JSON value. */
+export function validateSpec(raw: unknown, source = 'spec'): ExperimentSpec {
+  const result = resolveSpec(raw);
+  if (typeof result === 'string') throw new InputError(`${source}: ${result}`);
+  return result;
+}
+
+/** Validates one configuration (no grid or seeds); the message format of parseSpec. */
+export function parseConfig(raw: unknown, source = 'config'): RunConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new InputError(`${source}: ${describeIssue(primaryIssue(parsed.error.issues), raw, configSchema, false)}${moreProblems(parsed.error.issues.length)}`);
+}
+
+/** The issue to report: an unknown key first (a misspelt field also shows up as a missing one), else the first. */
+function primaryIssue(issues: readonly Issue[]): Issue {
+  return issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
+}
+
+function moreProblems(count: number): string {
+  return count > 1 ? ` (and ${count - 1} more problem${count > 2 ? 's' : ''})` : '';
+}
+
+// ---- grid expansion ---------------------------------------------------------------------------
+
+interface Axis {
+  path: string;
+  segments: string[];
+  values: unknown[];
+}
+
+const PATH_SYNTAX = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
+
+/** Every configuration of base × grid, validated; or the message of the first problem. */
+function expandConfigurations(base: Record<string, unknown>, grid: Record<string, unknown[]>): SpecConfiguration[] | string {
+  const axes: Axis[] = Object.entries(grid).map(([path, values]) => ({ path, segments: path.split('.'), values }));
+  for (const axis of axes) {
+    if (!PATH_SYNTAX.test(axis.path)) {
+      return `grid["${axis.path}"]: not a dotted field path (e.g. "architecture.hidden", "optimizer.lr", "data.teacher.s")`;
+    }
+    const top = axis.segments[0];
+    if ((SWEEP_FIELDS as readonly string[]).includes(top)) return `grid["${axis.path}"]: "${top}" describes the sweep and cannot be varied by the grid`;
+    if ((COSMETIC_FIELDS as readonly string[]).includes(top)) return `grid["${axis.path}"]: "${top}" is cosmetic and cannot be varied by the grid (it is not part of a configuration's identity)`;
+  }
+  const count = axes.reduce((product, axis) => product * axis.values.length, 1);
+  if (count > MAX_CONFIGURATIONS) {
+    return `grid: ${axes.map((axis) => axis.values.length).join(' × ')} = ${count} configurations; at most ${MAX_CONFIGURATIONS} are supported`;
+  }
+  // Shallower paths first, so "optimizer.lr" refines every "optimizer" value; ties keep written order.
+  const applicationOrder = axes.map((_, k) => k).sort((a, b) => axes[a].segments.length - axes[b].segments.length || a - b);
+
+  // The configuration of one choice of grid values, and for each axis the path it "owns": its own
+  // path, or the shallowest object it had to create on the way there (which the spec left unset).
+  const build = (choice: number[]): { raw: Record<string, unknown>; owned: string[][] } | string => {
+    const raw = structuredClone(base);
+    const owned: string[][] = axes.map((axis) => axis.segments);
+    for (const k of applicationOrder) {
+      const set = setPath(raw, axes[k].segments, structuredClone(axes[k].values[choice[k]]));
+      if (typeof set === 'string') return `grid["${axes[k].path}"]: ${set}`;
+      if (set.createdDepth !== undefined) owned[k] = axes[k].segments.slice(0, set.createdDepth + 1);
+    }
+    return { raw, owned };
+  };
+
+  // 1. Each grid value alone (the other axes at their first value), so an error names one value.
+  const firstChoice = axes.map(() => 0);
+  const singleChoices: { choice: number[]; varied?: number }[] = [{ choice: firstChoice }];
+  axes.forEach((axis, k) =>
+    axis.values.forEach((_, index) => {
+      if (index > 0) singleChoices.push({ choice: firstChoice.map((v, j) => (j === k ? index : v)), varied: k });
+    }),
+  );
+  for (const { choice, varied } of singleChoices) {
+    const built = build(choice);
+    if (typeof built === 'string') return built;
+    const parsed = configSchema.safeParse(built.raw);
+    if (parsed.success) continue;
+    const issue = primaryIssue(parsed.error.issues);
+    const message = describeIssue(issue, built.raw, configSchema, true) + moreProblems(parsed.error.issues.length);
+    // the axis the issue lies under; else (a cross-field rule) the one value that differs from a valid configuration
+    const culprit = culpritAxis(issue, built.owned) ?? varied;
+    if (varied !== undefined && culprit !== varied) {
+      // the value varied here is valid alone but clashes with another axis's first value
+      return `grid combination (${describeCombination(gridValuesOf(axes, choice))}): ${message}`;
+    }
+    if (culprit === undefined) {
+      return axes.length === 0 ? message : `${message} (with the grid's first values: ${describeCombination(gridValuesOf(axes, choice))})`;
+    }
+    const created = built.owned[culprit].length < axes[culprit].segments.length && issue.code !== 'unrecognized_keys' ? ` (the spec sets no ${built.owned[culprit].join('.')}, so the grid value created one)` : '';
+    return `${gridValueLabel(axes[culprit], choice[culprit])}${created}: ${message}`;
+  }
+
+  // 2. Every combination.
+  const configurations: SpecConfiguration[] = [];
+  const seen = new Map<string, number>();
+  const choice = axes.map(() => 0);
+  for (let index = 0; index < count; index++) {
+    // mixed-radix counter, last axis fastest
+    let rest = index;
+    for (let k = axes.length - 1; k >= 0; k--) {
+      choice[k] = rest % axes[k].values.length;
+      rest = Math.floor(rest / axes[k].values.length);
+    }
+    const built = build(choice);
+    if (typeof built === 'string') return built;
+    const parsed = configSchema.safeParse(built.raw);
+    const gridValues = gridValuesOf(axes, choice);
+    if (!parsed.success) {
+      return `grid combination (${describeCombination(gridValues)}): ${describeIssue(primaryIssue(parsed.error.issues), built.raw, configSchema, true)}${moreProblems(parsed.error.issues.length)}`;
+    }
+    const canonical = canonicalConfigJson(parsed.data);
+    const twin = seen.get(canonical);
+    if (twin !== undefined) {
+      return (
+        `grid: configurations ${twin} (${describeCombination(configurations[twin].gridValues)}) and ${index} (${describeCombination(gridValues)}) ` +
+        'are identical once defaults are filled in; remove one of the values'
+      );
+    }
+    seen.set(canonical, index);
+    configurations.push({ index, gridValues, config: parsed.data, canonical });
+  }
+  return configurations;
+}
+
+function gridValuesOf(axes: Axis[], choice: number[]): Record<string, unknown> {
+  return Object.fromEntries(axes.map((axis, k) => [axis.path, axis.values[choice[k]]]));
+}
+
+/**
+ * Sets target[segments] = value, creating missing objects on the way (createdDepth: the segment
+ * index of the first one created); a message if a non-object blocks the way.
+ */
+function setPath(target: Record<string, unknown>, segments: string[], value: unknown): { createdDepth?: number } | string {
+  let node: Record<string, unknown> = target;
+  let createdDepth: number | undefined;
+  for (let k = 0; k < segments.length - 1; k++) {
+    const key = segments[k];
+    const next = node[key];
+    if (next === undefined) {
+      node[key] = {};
+      createdDepth ??= k;
+    } else if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      return `${segments.slice(0, k + 1).join('.')} is ${show(next)}, not an object, so "${segments.slice(k + 1).join('.')}" cannot be set in it`;
+    }
+    node = node[key] as Record<string, unknown>;
+  }
+  node[segments[segments.length - 1]] = value;
+  return { createdDepth };
+}
+
+/** The grid axis an issue is about: the deepest one whose (owned) path contains the issue or leads through it. */
+function culpritAxis(issue: Issue, ownedPaths: string[][]): number | undefined {
+  const issuePath = issue.path.map(String);
+  const candidates = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issuePath, key]) : [issuePath];
+  let best: number | undefined;
+  ownedPaths.forEach((owned, k) => {
+    const related = candidates.some((path) => isPrefix(owned, path) || isPrefix(path, owned));
+    if (related && (best === undefined || owned.length > ownedPaths[best].length)) best = k;
+  });
+  return best;
+}
+
+function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, k) => segment === path[k]);
+}
+
+function gridValueLabel(axis: Axis, index: number): string {
+  return `grid["${axis.path}"][${index}] = ${show(axis.values[index])}`;
+}
+
+function describeCombination(gridValues: Record<string, unknown>): string {
+  return Object.entries(gridValues)
+    .map(([path, value]) => `${path} = ${show(value)}`)
+    .join(', ');
+}
+
+// ---- canonical form and identity --------------------------------------------------------------
+
+/** JSON with object keys sorted at every level: equal configurations give equal strings. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** Canonical JSON of a configuration without its cosmetic fields: what identifies it. */
+export function canonicalConfigJson(config: RunConfig): string {
+  const { name: _name, description: _description, ...identity } = config;
+  return canonicalJson(identity);
+}
+
+/**
+ * A 64-bit non-cryptographic hash of a string as 16 hex digits (cyrb53's mixing widened to two
+ * full 32-bit lanes). Fixed arithmetic on UTF-16 code units: the same on every machine and run.
+ */
+export function hashString(value: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(16).padStart(8, '0') + (h1 >>> 0).toString(16).padStart(8, '0');
+}
+
+// ---- zod issues → messages naming field, value and what is allowed ----------------------------
+
+type Issue = z.core.$ZodIssue;
+type PathKey = PropertyKey;
+
+/** `["architecture", "hidden", 1]` → `architecture.hidden[1]`. */
+function formatPath(path: readonly PathKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(key))) out += `[${JSON.stringify(String(key))}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly PathKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** A value as it would appear in JSON, shortened. */
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 80 ? `${json.slice(0, 77)}…` : json;
+}
+
+function describeIssue(issue: Issue, root: unknown, rootSchema: z.core.$ZodType, topLevel: boolean): string {
+  const path = issue.path;
+  const where = path.length === 0 ? 'the top level' : formatPath(path);
+  const value = valueAt(root, path);
+
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeys(rootSchema, path, root);
+    if (path.length === 0 && topLevel) allowed.push(...SWEEP_FIELDS);
+    const keys = issue.keys.map((key) => `"${key}"`).join(', ');
+    const at = path.length === 0 ? 'at the top level' : `in ${where}`;
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at} (allowed: ${allowed.join(', ')})`;
+  }
+
+  const allowedValues =
+    issue.code === 'invalid_value'
+      ? issue.values.map(String)
+      : issue.code === 'invalid_union' && 'options' in issue && Array.isArray((issue as { options?: unknown }).options)
+        ? ((issue as { options: unknown[] }).options).map(String)
+        : undefined;
+  if (allowedValues) {
+    if (value === undefined) return `${where}: required field is missing (allowed: ${allowedValues.join(', ')})`;
+    return `${where}: ${show(value)} is not allowed (allowed: ${allowedValues.join(', ')})`;
+  }
+
+  // a plain union (hidden, seeds, maxnorm) whose value has the shape of exactly one option: that option's first problem
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const sameShape = issue.errors.filter((branch) => !branch.some((sub) => sub.code === 'invalid_type' && sub.path.length === 0));
+    if (sameShape.length === 1 && sameShape[0].length > 0) {
+      const sub = primaryIssue(sameShape[0]);
+      return describeIssue({ ...sub, path: [...path, ...sub.path] } as Issue, root, rootSchema, topLevel);
+    }
+  }
+
+  if (path.length === 0) return `the spec ${issue.message}, got ${show(value)}`;
+  if (value === undefined) {
+    const parent = valueAt(root, path.slice(0, -1)) as { kind?: unknown } | undefined;
+    const kind = parent && typeof parent.kind === 'string' ? ` (for ${formatPath(path.slice(0, -1))} kind "${parent.kind}")` : '';
+    return `${where}: required field is missing${kind}; it ${issue.message}`;
+  }
+  if (issue.code === 'custom') return `${where}: ${issue.message}`;
+  return `${where}: ${show(value)} ${issue.message}`;
+}
+
+// Navigating a schema by a path, to list an object's allowed keys. Wrappers (optional, default,
+// transform pipes) are looked through; a discriminated union picks the option of the value's kind.
+
+interface SchemaNode {
+  _zod: { def: SchemaDef };
+}
+interface SchemaDef {
+  type: string;
+  innerType?: SchemaNode;
+  in?: SchemaNode;
+  shape?: Record<string, SchemaNode>;
+  element?: SchemaNode;
+  options?: SchemaNode[];
+  discriminator?: string;
+  valueType?: SchemaNode;
+  values?: unknown[];
+}
+
+function unwrap(schema: SchemaNode, value: unknown): SchemaNode {
+  for (;;) {
+    const def = schema._zod.def;
+    if (def.innerType) schema = def.innerType;
+    else if (def.type === 'pipe' && def.in) schema = def.in;
+    else if (def.type === 'union' && def.options) {
+      const options = def.options.map((option) => unwrap(option, value));
+      const discriminator = def.discriminator;
+      const kind = discriminator && value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[discriminator] : undefined;
+      const match =
+        discriminator !== undefined
+          ? options.find((option) => option._zod.def.shape?.[discriminator]?._zod.def.values?.includes(kind))
+          : options.find((option) => (Array.isArray(value) ? option._zod.def.type === 'array' : option._zod.def.type === 'object'));
+      if (!match) return schema;
+      schema = match;
+    } else return schema;
+  }
+}
+
+function allowedKeys(rootSchema: z.core.$ZodType, path: readonly PathKey[], root: unknown): string[] {
+  let schema = unwrap(rootSchema as unknown as SchemaNode, root);
+  for (let k = 0; k < path.length; k++) {
+    const def = schema._zod.def;
+    const key = path[k];
+    const next = def.type === 'object' ? def.shape?.[String(key)] : def.type === 'array' ? def.element : def.type === 'record' ? def.valueType : undefined;
+    if (!next) return [];
+    schema = unwrap(next, valueAt(root, path.slice(0, k + 1)));
+  }
+  return Object.keys(schema._zod.def.shape ?? {});
+}

@@ -1,0 +1,163 @@
+// The result store: complete, well-formed records; a folder that survives a kill mid-write; refusals
+// that leave the folder as it was.
+import { execFile } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { expandSpec } from '../../src/experiment/grid.js';
+import { parseSpec } from '../../src/experiment/spec.js';
+import { parseParameterFile } from '../../src/model/params-file.js';
+import {
+  CHECKPOINT_FILE,
+  readRecords,
+  ResultStore,
+  RUNS_FILE,
+  SPEC_FILE,
+  STOP_REASONS,
+  type RunRecord,
+} from '../../src/experiment/results.js';
+import { InputError } from '../../src/model/input-error.js';
+
+const exec = promisify(execFile);
+const BIN = path.resolve('bin/channelscope.js');
+const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-results-'));
+
+async function channelscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', [BIN, ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Every file under a folder with its contents, to show a refusal changed nothing. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir)) out[name] = readFileSync(path.join(dir, name), 'utf8');
+  return out;
+}
+
+const spec = {
+  name: 'records',
+  architecture: { inputDim: 2, hidden: 3, activation: 'softplus' },
+  data: { samples: 24 },
+  optimizer: { kind: 'gd', lr: 0.05 },
+  stop: { maxSteps: 200, checkEvery: 25, gradTol: 1e-6 },
+  trajectory: { points: 6 },
+  seeds: 4,
+  grid: { 'optimizer.lr': [0.05, 1e6] },
+};
+
+function fakeRecord(id: string, configIndex = 0): RunRecord {
+  const params = { activation: 'softplus' as const, biases: false, layers: [{ weights: [[1]] }, { weights: [[1]] }] };
+  return {
+    id, configIndex, seed: 0, config: {}, backend: 'cpu', device: 'test', params0: params, params,
+    loss: 1, barrier: 0, gradInf: 1, weightNorm: 1, steps: 1, evaluations: 1, time: 0, wallSeconds: 0,
+    stopReason: 'max-steps', trajectory: [],
+  };
+}
+
+describe('channelscope run records', () => {
+  it('writes one complete, well-formed record per run, diverged runs included', async () => {
+    const specFile = path.join(root, 'records.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const out = path.join(root, 'records-out');
+    const result = await channelscope('run', specFile, '--out', out, '--backend', 'cpu', '--slots', '3');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/max-steps\s+4/);
+    expect(result.stdout).toMatch(/diverged\s+4/);
+    expect(readdirSync(out).sort()).toEqual([CHECKPOINT_FILE, RUNS_FILE, SPEC_FILE].sort());
+    expect(JSON.parse(readFileSync(path.join(out, SPEC_FILE), 'utf8'))).toEqual(spec);
+    const checkpoint = JSON.parse(readFileSync(path.join(out, CHECKPOINT_FILE), 'utf8'));
+    expect(checkpoint).toMatchObject({ finished: true, completed: 8, runs: 8, shard: null, byReason: { 'max-steps': 4, diverged: 4 } });
+
+    const text = readFileSync(path.join(out, RUNS_FILE), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const { records } = await readRecords(path.join(out, RUNS_FILE));
+    const runs = expandSpec(parseSpec(JSON.stringify(spec)));
+    expect(records.map((r) => r.id).sort()).toEqual(runs.map((r) => r.id).sort());
+    for (const record of records) {
+      const run = runs.find((r) => r.id === record.id)!;
+      expect(Object.keys(record).sort()).toEqual(
+        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory'].sort(),
+      );
+      expect(record.configIndex).toBe(run.configIndex);
+      expect(record.seed).toBe(run.seed);
+      expect(record.config).toEqual(JSON.parse(JSON.stringify(run.config)));
+      expect(record.backend).toBe('cpu');
+      expect(STOP_REASONS).toContain(record.stopReason);
+      expect(parseParameterFile(JSON.stringify(record.params0)).arch.hidden).toEqual([3]);
+      expect(record.wallSeconds).toBeGreaterThanOrEqual(0);
+      const steps = record.trajectory.map((p) => p.step);
+      for (let k = 1; k < steps.length; k++) expect(steps[k]).toBeGreaterThan(steps[k - 1]);
+      expect(steps[steps.length - 1]).toBe(record.steps);
+      if (record.stopReason === 'diverged') {
+        expect(run.config.optimizer).toMatchObject({ lr: 1e6 });
+        expect(record.loss === null || !Number.isFinite(record.loss)).toBe(true);
+      } else {
+        expect(record.stopReason).toBe('max-steps');
+        expect(record.steps).toBe(200);
+        expect(Number.isFinite(record.loss)).toBe(true);
+        expect(parseParameterFile(JSON.stringify(record.params)).theta.every(Number.isFinite)).toBe(true);
+        expect(steps).toEqual([1, 3, 8, 24, 69, 200]);
+      }
+    }
+  }, 120_000);
+});
+
+describe('ResultStore', () => {
+  it('starts fresh in a missing or empty folder and refuses a used one without --resume', async () => {
+    const dir = path.join(root, 'fresh');
+    const store = await ResultStore.open({ dir, spec: { a: 1 }, resume: false, shard: null, runs: 2 });
+    store.append(fakeRecord('x'));
+    store.checkpoint(false);
+    store.close();
+    const before = snapshot(dir);
+    await expect(ResultStore.open({ dir, spec: { a: 1 }, resume: false, shard: null, runs: 2 })).rejects.toThrow(/not empty: pass --resume/);
+    expect(snapshot(dir)).toEqual(before);
+    const empty = path.join(root, 'empty');
+    mkdirSync(empty);
+    (await ResultStore.open({ dir: empty, spec: { a: 1 }, resume: true, shard: null, runs: 2 })).close();
+    expect(existsSync(path.join(empty, SPEC_FILE))).toBe(true);
+  });
+
+  it('resumes past a partial last line, keeping every complete record byte for byte', async () => {
+    const dir = path.join(root, 'partial');
+    const store = await ResultStore.open({ dir, spec: { a: 1 }, resume: false, shard: null, runs: 3 });
+    store.append(fakeRecord('a'));
+    store.append(fakeRecord('b'));
+    store.close();
+    const complete = readFileSync(path.join(dir, RUNS_FILE), 'utf8');
+    appendFileSync(path.join(dir, RUNS_FILE), '{"id":"c","configIndex":0,"see'); // a kill mid-write
+    const resumed = await ResultStore.open({ dir, spec: { a: 1 }, resume: true, shard: null, runs: 3 });
+    expect([...resumed.completed.keys()]).toEqual(['a', 'b']);
+    expect(resumed.notes.join(' ')).toMatch(/partial last line/);
+    resumed.append(fakeRecord('c'));
+    resumed.close();
+    const after = readFileSync(path.join(dir, RUNS_FILE), 'utf8');
+    expect(after.startsWith(complete)).toBe(true);
+    expect((await readRecords(path.join(dir, RUNS_FILE))).records.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses to resume with a different spec, a different shard, or a damaged record, touching nothing', async () => {
+    const dir = path.join(root, 'refuse');
+    const store = await ResultStore.open({ dir, spec: { a: 1, b: { c: 2 } }, resume: false, shard: { index: 1, count: 2, source: '--shard' }, runs: 3 });
+    store.append(fakeRecord('a'));
+    store.close();
+    const before = snapshot(dir);
+    const open = (spec: unknown, shard: { index: number; count: number; source: string } | null) => ResultStore.open({ dir, spec, resume: true, shard, runs: 3 });
+    await expect(open({ a: 1, b: { c: 3 } }, { index: 1, count: 2, source: '--shard' })).rejects.toThrow(/spec differs.*b\.c/);
+    await expect(open({ a: 1, b: { c: 2 } }, { index: 2, count: 2, source: '--shard' })).rejects.toThrow(/shard 1\/2.*shard 2\/2/);
+    await expect(open({ a: 1, b: { c: 2 } }, null)).rejects.toBeInstanceOf(InputError);
+    expect(snapshot(dir)).toEqual(before);
+
+    writeFileSync(path.join(dir, RUNS_FILE), `not json\n${before[RUNS_FILE]}`);
+    const damaged = snapshot(dir);
+    await expect(open({ a: 1, b: { c: 2 } }, { index: 1, count: 2, source: '--shard' })).rejects.toThrow(/line 1 is damaged/);
+    expect(snapshot(dir)).toEqual(damaged);
+  });
+});

@@ -1,0 +1,151 @@
+// Resume after kill -9: a sweep killed mid-way and resumed holds every run exactly once, with the
+// records of an uninterrupted sweep (the CPU engine is deterministic). And the refusals of `run`:
+// bad spec, a used folder without --resume, a changed spec — exit 2, folder untouched.
+import { execFile, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { expandSpec } from '../../src/experiment/grid.js';
+import { readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
+import { parseSpec } from '../../src/experiment/spec.js';
+
+const exec = promisify(execFile);
+const BIN = path.resolve('bin/channelscope.js');
+const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-resume-'));
+
+async function channelscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', [BIN, ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir)) out[name] = readFileSync(path.join(dir, name), 'utf8');
+  return out;
+}
+
+function completeLines(file: string): number {
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, 'utf8').split('\n').length - 1;
+}
+
+const spec = {
+  name: 'resume',
+  architecture: { inputDim: 2, hidden: 4, activation: 'softplus' },
+  data: { samples: 64 },
+  optimizer: { kind: 'gd', lr: 0.05 },
+  stop: { maxSteps: 3000, checkEvery: 100, gradTol: 1e-6, patience: 2000 },
+  trajectory: { points: 10 },
+  seeds: 16,
+  grid: { 'optimizer.lr': [0.05, 0.1, 1e6] },
+};
+
+const strip = ({ wallSeconds: _w, ...rest }: RunRecord) => rest;
+
+describe('channelscope run --resume', () => {
+  it('after kill -9 mid-sweep, finishes with every run once and the records of an uninterrupted sweep', async () => {
+    const specFile = path.join(root, 'resume.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const runs = expandSpec(parseSpec(JSON.stringify(spec)));
+
+    const reference = path.join(root, 'reference');
+    const uninterrupted = channelscope('run', specFile, '--out', reference, '--backend', 'cpu', '--slots', '4');
+
+    // the sweep to kill
+    const dir = path.join(root, 'killed');
+    const child = spawn('node', [BIN, 'run', specFile, '--out', dir, '--backend', 'cpu', '--slots', '4'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const file = path.join(dir, RUNS_FILE);
+    const deadline = Date.now() + 60_000;
+    while (completeLines(file) < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const before = (await readRecords(file)).records;
+    expect(before.length).toBeGreaterThanOrEqual(5);
+    expect(before.length).toBeLessThan(runs.length); // killed mid-way, not after the end
+    // as if the kill had landed in the middle of a write
+    appendFileSync(file, JSON.stringify(before[0]).slice(0, 100));
+    const completeText = readFileSync(file, 'utf8').slice(0, readFileSync(file, 'utf8').lastIndexOf('\n') + 1);
+
+    const resumed = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--slots', '3', '--resume');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`resuming in .*: ${before.length} runs already done`));
+    expect(resumed.stderr).toMatch(/partial last line/);
+    expect(readFileSync(file, 'utf8').startsWith(completeText)).toBe(true); // complete records untouched
+
+    const after = (await readRecords(file)).records;
+    const ids = after.map((r) => r.id);
+    expect(ids).toHaveLength(runs.length);
+    expect(new Set(ids)).toEqual(new Set(runs.map((r) => r.id)));
+
+    const done = await uninterrupted;
+    expect(done.code, done.stderr).toBe(0);
+    const expected = new Map((await readRecords(path.join(reference, RUNS_FILE))).records.map((r) => [r.id, r]));
+    for (const record of after) {
+      const twin = expected.get(record.id)!;
+      expect(record.loss).toBe(twin.loss);
+      expect(record.params).toEqual(twin.params);
+      expect(strip(record)).toEqual(strip(twin));
+    }
+    expect(after.filter((r) => r.stopReason === 'diverged')).toHaveLength(16);
+
+    // resuming a finished sweep runs nothing and changes nothing
+    const finished = snapshot(dir);
+    const again = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--resume');
+    expect(again.code).toBe(0);
+    expect(snapshot(dir)[RUNS_FILE]).toBe(finished[RUNS_FILE]);
+  }, 180_000);
+
+  it('refuses a changed spec on --resume, a used folder without it, and a bad spec: exit 2, folder untouched', async () => {
+    const specFile = path.join(root, 'small.json');
+    const small = { ...spec, stop: { maxSteps: 20, checkEvery: 10 }, seeds: 2 };
+    writeFileSync(specFile, JSON.stringify(small));
+    const dir = path.join(root, 'used');
+    expect((await channelscope('run', specFile, '--out', dir, '--backend', 'cpu')).code).toBe(0);
+    const before = snapshot(dir);
+
+    const plain = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu');
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/already exists and is not empty: pass --resume/);
+    expect(snapshot(dir)).toEqual(before);
+
+    const changedFile = path.join(root, 'changed.json');
+    writeFileSync(changedFile, JSON.stringify({ ...small, data: { samples: 32 } }));
+    const changed = await channelscope('run', changedFile, '--out', dir, '--backend', 'cpu', '--resume');
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/spec differs.*data\.samples/);
+    expect(snapshot(dir)).toEqual(before);
+
+    // a different file with the same sweep resumes fine (cosmetic name change, defaults written out,
+    // a base lr that the grid overrides anyway)
+    const sameFile = path.join(root, 'same.json');
+    writeFileSync(sameFile, JSON.stringify({ ...small, name: 'renamed', init: { scale: 1 }, optimizer: { kind: 'gd', lr: 0.07 } }));
+    expect((await channelscope('run', sameFile, '--out', dir, '--backend', 'cpu', '--resume')).code).toBe(0);
+    expect(snapshot(dir)[RUNS_FILE]).toBe(before[RUNS_FILE]);
+
+    const badFile = path.join(root, 'bad.json');
+    writeFileSync(badFile, JSON.stringify({ ...small, optimizer: { kind: 'gd', lr: 0.1 }, grid: { 'optimizer.lr': [0.1, -1] } }));
+    const fresh = path.join(root, 'never');
+    const bad = await channelscope('run', badFile, '--out', fresh, '--backend', 'cpu');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/optimizer\.lr.*-1/);
+    expect(existsSync(fresh)).toBe(false);
+    const badResume = await channelscope('run', badFile, '--out', dir, '--backend', 'cpu', '--resume');
+    expect(badResume.code).toBe(2);
+    expect(snapshot(dir)[RUNS_FILE]).toBe(before[RUNS_FILE]);
+
+    const emptyDir = path.join(root, 'empty-out');
+    mkdirSync(emptyDir);
+    const slots = await channelscope('run', specFile, '--out', emptyDir, '--backend', 'cpu', '--slots', '0');
+    expect(slots.code).toBe(2);
+    expect(slots.stderr).toMatch(/--slots/);
+    expect(readdirSync(emptyDir)).toEqual([]);
+  }, 120_000);
+});

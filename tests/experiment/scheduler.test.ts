@@ -1,0 +1,207 @@
+// The scheduler on the float64 CPU engine: retire and refill, stop reasons, a planted diverging run,
+// and results that do not depend on slots, order or company.
+import { describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import type { Engine } from '../../src/engine/engine.js';
+import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
+import { rosenbrockDataset } from '../../src/data/inputs.js';
+import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import type { Architecture } from '../../src/model/architecture.js';
+import { glorotNormal } from '../../src/model/init.js';
+import type { OptimizerConfig } from '../../src/optim/optimizers.js';
+import type { RunRecord } from '../../src/experiment/results.js';
+import { groupRuns, runSweep, trajectorySteps, type SchedulableConfig, type SchedulableRun, type StopRules } from '../../src/experiment/scheduler.js';
+
+const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
+const SAMPLES = 16;
+
+interface TestRun extends SchedulableRun {
+  /** multiplies the initial parameters (a huge value plants a divergence) */
+  scale?: number;
+}
+
+function config(optimizer: OptimizerConfig, stop: Partial<StopRules> = {}, points = 6): SchedulableConfig {
+  return {
+    architecture: arch,
+    optimizer,
+    maxnorm: null,
+    stop: { maxSteps: 60, gradTol: 0, checkEvery: 10, ...stop },
+    trajectory: { points },
+  };
+}
+
+function runs(count: number, make: (k: number) => SchedulableConfig, extra: (k: number) => Partial<TestRun> = () => ({})): TestRun[] {
+  return Array.from({ length: count }, (_, k) => ({ id: `r${k}`, configIndex: 0, seed: k + 1, config: make(k), ...extra(k) }));
+}
+
+const prepare = (run: TestRun) => {
+  const params = glorotNormal(run.config.architecture, new RandomStream(run.seed, 0, STREAMS.init));
+  if (run.scale) for (let k = 0; k < params.length; k++) params[k] *= run.scale;
+  return { params, data: rosenbrockDataset(SAMPLES, 2, run.seed) };
+};
+
+/** A CPU engine that counts what the scheduler asks of its ensembles. */
+function countingEngine() {
+  const inner = new CpuEngine();
+  const stats = { ensembles: [] as EnsembleOptions[], loads: [] as number[], advances: [] as number[], maxActive: 0 };
+  const engine: Engine = {
+    backend: inner.backend,
+    description: inner.description,
+    evaluate: (request) => inner.evaluate(request),
+    dispose: () => inner.dispose(),
+    async createEnsemble(options) {
+      stats.ensembles.push(options);
+      const ensemble = await inner.createEnsemble(options);
+      const active = new Set<number>();
+      const wrapped: TrainingEnsemble = {
+        slots: ensemble.slots,
+        options: ensemble.options,
+        async load(slot: number, run: SlotRun) {
+          stats.loads.push(slot);
+          active.add(slot);
+          stats.maxActive = Math.max(stats.maxActive, active.size);
+          return ensemble.load(slot, run);
+        },
+        release(slot) {
+          active.delete(slot);
+          ensemble.release(slot);
+        },
+        advance(steps, untilTime) {
+          stats.advances.push(steps);
+          return ensemble.advance(steps, untilTime);
+        },
+        status: () => ensemble.status(),
+        parameters: (slot) => ensemble.parameters(slot),
+        dispose: () => ensemble.dispose(),
+      };
+      return wrapped;
+    },
+  };
+  return { engine, stats };
+}
+
+async function sweep(list: TestRun[], slots: number, engine: Engine = new CpuEngine(), dataKey?: (run: TestRun) => string): Promise<Map<string, RunRecord>> {
+  const records = new Map<string, RunRecord>();
+  await runSweep(list, {
+    engine,
+    slots,
+    samples: () => SAMPLES,
+    prepare,
+    dataKey,
+    onRecord: (record) => {
+      expect(records.has(record.id)).toBe(false);
+      records.set(record.id, record);
+    },
+  });
+  return records;
+}
+
+describe('trajectorySteps', () => {
+  it('log-spaces points from 1 to maxSteps, rounded and de-duplicated', () => {
+    expect(trajectorySteps(5, 10_000)).toEqual([1, 10, 100, 1000, 10_000]);
+    const steps = trajectorySteps(50, 1000);
+    expect(steps[0]).toBe(1);
+    expect(steps[steps.length - 1]).toBe(1000);
+    expect(new Set(steps).size).toBe(steps.length);
+    for (let k = 1; k < steps.length; k++) expect(steps[k]).toBeGreaterThan(steps[k - 1]);
+    expect(trajectorySteps(1, 77)).toEqual([77]);
+    expect(trajectorySteps(0, 77)).toEqual([]);
+  });
+});
+
+describe('scheduler', () => {
+  it('retires runs and refills their slots at once when there are more runs than slots', async () => {
+    // one long run and many short ones in the same group: the short ones stream through the other slots
+    const list = runs(9, (k) => config({ kind: 'gd', lr: 0.05 }, { maxSteps: k === 0 ? 400 : 30 }));
+    const { engine, stats } = countingEngine();
+    const records = await sweep(list, 3, engine);
+    expect(records.size).toBe(9);
+    expect(stats.ensembles).toHaveLength(1);
+    expect(stats.ensembles[0].slots).toBe(3);
+    expect(stats.loads).toHaveLength(9);
+    expect(stats.maxActive).toBe(3);
+    for (const record of records.values()) {
+      expect(record.stopReason).toBe('max-steps');
+      expect(record.steps).toBe(record.id === 'r0' ? 400 : 30);
+    }
+    // the short runs did not wait for the long one: everything took about as many steps as the long run
+    const total = stats.advances.reduce((a, b) => a + b, 0);
+    expect(total).toBe(400);
+  });
+
+  it('never makes an ensemble larger than its group', async () => {
+    const { engine, stats } = countingEngine();
+    await sweep(runs(2, () => config({ kind: 'gd', lr: 0.05 })), 64, engine);
+    expect(stats.ensembles[0].slots).toBe(2);
+  });
+
+  it('gives every run the same result whatever the slot count, order and company', async () => {
+    const list = runs(6, (k) => config({ kind: 'gd', lr: 0.02 * (1 + (k % 3)) }, { maxSteps: 40 + 17 * k, checkEvery: 7 }, 8));
+    const alone = await sweep(list, 1);
+    const packed = await sweep([...list].reverse(), 4);
+    for (const [id, record] of alone) {
+      const other = packed.get(id)!;
+      expect(other.params).toEqual(record.params);
+      expect(other.loss).toBe(record.loss);
+      expect(other.trajectory).toEqual(record.trajectory);
+      expect(other.steps).toBe(record.steps);
+    }
+  });
+
+  it('records a diverging run as diverged while the others finish normally', async () => {
+    // run r2 starts with parameters ×1e6 under a large step: its values overflow
+    const list = runs(5, (k) => config({ kind: 'gd', lr: k === 2 ? 10 : 0.05 }, { maxSteps: 50 }), (k) => (k === 2 ? { scale: 1e6 } : {}));
+    const { engine } = countingEngine();
+    const records = await sweep(list, 2, engine);
+    expect(records.size).toBe(5);
+    expect(records.get('r2')!.stopReason).toBe('diverged');
+    for (const id of ['r0', 'r1', 'r3', 'r4']) {
+      const record = records.get(id)!;
+      expect(record.stopReason).toBe('max-steps');
+      expect(Number.isFinite(record.loss)).toBe(true);
+      expect(record.steps).toBe(50);
+    }
+  });
+
+  it('stops on convergence, patience, and the flow time budget', async () => {
+    const converging = runs(2, () => config({ kind: 'gd', lr: 0.05 }, { maxSteps: 5000, gradTol: 1e-1 }));
+    for (const record of (await sweep(converging, 2)).values()) {
+      expect(record.stopReason).toBe('converged');
+      const thetaInf = Math.max(...record.params.layers.flatMap((l) => [...l.weights.flat(), ...(l.bias ?? [])]).map(Math.abs));
+      expect(record.gradInf).toBeLessThanOrEqual(1e-1 * Math.max(1, thetaInf));
+      expect(record.steps).toBeLessThan(5000);
+    }
+    const stuck = runs(2, () => config({ kind: 'gd', lr: 1e-14 }, { maxSteps: 5000, patience: 30 }));
+    for (const record of (await sweep(stuck, 2)).values()) {
+      expect(record.stopReason).toBe('patience');
+      expect(record.steps).toBeLessThan(100);
+    }
+    const flow = runs(2, () => config({ kind: 'flow', solver: 'dopri5', rtol: 1e-3, atol: 1e-6 }, { maxSteps: 100_000, maxTime: 3, checkEvery: 50 }, 10));
+    for (const record of (await sweep(flow, 2)).values()) {
+      expect(record.stopReason).toBe('max-time');
+      expect(record.time).toBeCloseTo(3, 12);
+      expect(record.trajectory.every((p, k) => k === 0 || (p.time >= record.trajectory[k - 1].time && p.step > record.trajectory[k - 1].step))).toBe(true);
+    }
+  });
+
+  it('stores one dataset per ensemble when every run of the group has the same one', async () => {
+    const shared = countingEngine();
+    const sharedRecords = await sweep(runs(3, () => config({ kind: 'gd', lr: 0.05 })), 2, shared.engine, () => 'same');
+    expect(shared.stats.ensembles[0].sharedData).toBeDefined();
+    const separate = countingEngine();
+    const separateRecords = await sweep(runs(3, () => config({ kind: 'gd', lr: 0.05 })), 2, separate.engine, (run) => String(run.seed));
+    expect(separate.stats.ensembles[0].sharedData).toBeUndefined();
+    // (here the "shared" dataset is run r0's, so r0 trains on the same data either way)
+    expect(sharedRecords.get('r0')!.params).toEqual(separateRecords.get('r0')!.params);
+  });
+
+  it('groups runs that can share an ensemble and separates the rest', () => {
+    const list = [
+      ...runs(2, () => config({ kind: 'gd', lr: 0.1 })),
+      ...runs(2, () => config({ kind: 'gd', lr: 0.2 })),
+      ...runs(2, () => config({ kind: 'gd', lr: 0.1 }, { maxSteps: 999, checkEvery: 3 })),
+    ];
+    const groups = groupRuns(list, () => SAMPLES);
+    expect(groups.map((g) => g.length)).toEqual([4, 2]);
+  });
+});

@@ -1,0 +1,148 @@
+// Shards: parsing, job-array environments, a partition of the runs; merge of shard folders, with
+// missing and duplicated runs detected.
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { expandSpec } from '../../src/experiment/grid.js';
+import { readRecords, RUNS_FILE } from '../../src/experiment/results.js';
+import { parseShard, resolveShard, selectShard, shardFromEnvironment } from '../../src/experiment/shard.js';
+import { parseSpec } from '../../src/experiment/spec.js';
+
+const exec = promisify(execFile);
+const BIN = path.resolve('bin/channelscope.js');
+const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-shard-'));
+
+async function channelscope(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', [BIN, ...args], { timeout: 120_000, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const spec = {
+  name: 'shards',
+  architecture: { inputDim: 2, hidden: 2, activation: 'tanh' },
+  data: { samples: 16 },
+  optimizer: { kind: 'gd', lr: 0.1 },
+  stop: { maxSteps: 60, checkEvery: 20 },
+  trajectory: { points: 4 },
+  seeds: 5,
+  grid: { 'optimizer.lr': [0.1, 0.2] },
+};
+
+describe('shard selection', () => {
+  it('parses k/n with 1-based k and refuses the rest with a clear message', () => {
+    expect(parseShard('2/8')).toMatchObject({ index: 2, count: 8 });
+    expect(parseShard(' 1 / 1 ')).toMatchObject({ index: 1, count: 1 });
+    expect(() => parseShard('0/4')).toThrow(/between 1 and 4.*numbered from 1/);
+    expect(() => parseShard('5/4')).toThrow(/between 1 and 4/);
+    expect(() => parseShard('1/0')).toThrow(/at least 1/);
+    expect(() => parseShard('half')).toThrow(/k\/n/);
+  });
+
+  it('reads Slurm job arrays and Kubernetes Indexed Jobs', () => {
+    expect(shardFromEnvironment({})).toBeNull();
+    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '0' })).toMatchObject({ index: 1, count: 4 });
+    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '10', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '10' })).toMatchObject({ index: 10, count: 10 });
+    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '18', SLURM_ARRAY_TASK_STEP: '2' })).toMatchObject({ index: 4, count: 10 });
+    expect(() => shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '3' })).toThrow(/SLURM_ARRAY_TASK_COUNT/);
+    expect(shardFromEnvironment({ JOB_COMPLETION_INDEX: '2', CHANNELSCOPE_SHARD_COUNT: '3' })).toMatchObject({ index: 3, count: 3 });
+    expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '2' })).toThrow(/CHANNELSCOPE_SHARD_COUNT/);
+    expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '3', CHANNELSCOPE_SHARD_COUNT: '3' })).toThrow(/not below/);
+    // --shard wins over the environment
+    expect(resolveShard('1/2', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' })).toMatchObject({ index: 1, count: 2, source: '--shard' });
+  });
+
+  it('partitions the runs: the union of k/n over k is every run, once', () => {
+    const runs = expandSpec(parseSpec(JSON.stringify({ ...spec, seeds: 23 })));
+    for (const n of [1, 2, 3, 7, 50]) {
+      const ids = Array.from({ length: n }, (_, k) => selectShard(runs, { index: k + 1, count: n, source: 'test' }).map((r) => r.id)).flat();
+      expect(ids).toHaveLength(runs.length);
+      expect(new Set(ids)).toEqual(new Set(runs.map((r) => r.id)));
+    }
+  });
+});
+
+describe('channelscope run --shard and merge', () => {
+  it('runs shards whose merge equals the unsharded sweep, and detects missing and duplicated runs', async () => {
+    const specFile = path.join(root, 'shards.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const full = path.join(root, 'full');
+    const shards = [1, 2, 3].map((k) => path.join(root, `shard-${k}`));
+    const results = await Promise.all([
+      channelscope(['run', specFile, '--out', full, '--backend', 'cpu']),
+      channelscope(['run', specFile, '--out', shards[0], '--backend', 'cpu', '--shard', '1/3']),
+      // the other two from job-array environments
+      channelscope(['run', specFile, '--out', shards[1], '--backend', 'cpu'], { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' }),
+      channelscope(['run', specFile, '--out', shards[2], '--backend', 'cpu'], { JOB_COMPLETION_INDEX: '2', CHANNELSCOPE_SHARD_COUNT: '3' }),
+    ]);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    expect(results[2].stderr).toMatch(/shard 2\/3 from SLURM_ARRAY_TASK_ID/);
+    expect(results[3].stderr).toMatch(/shard 3\/3 from JOB_COMPLETION_INDEX/);
+
+    const ids = (await Promise.all(shards.map((dir) => readRecords(path.join(dir, RUNS_FILE))))).flatMap((r) => r.records.map((x) => x.id));
+    expect(ids).toHaveLength(10);
+    expect(new Set(ids).size).toBe(10);
+
+    const merged = path.join(root, 'merged');
+    const merge = await channelscope(['merge', ...shards, '--out', merged]);
+    expect(merge.code, merge.stderr).toBe(0);
+    const mergedRecords = (await readRecords(path.join(merged, RUNS_FILE))).records;
+    const fullRecords = (await readRecords(path.join(full, RUNS_FILE))).records;
+    const expected = expandSpec(parseSpec(JSON.stringify(spec))).map((r) => r.id);
+    expect(mergedRecords.map((r) => r.id)).toEqual(expected); // in the spec's order
+    const strip = ({ wallSeconds: _w, ...rest }: { wallSeconds: number }) => rest;
+    const byId = new Map(fullRecords.map((r) => [r.id, strip(r)]));
+    for (const record of mergedRecords) expect(strip(record)).toEqual(byId.get(record.id));
+
+    // a missing shard
+    const missingOut = path.join(root, 'merged-missing');
+    const missing = await channelscope(['merge', shards[0], shards[1], '--out', missingOut]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/missing runs \(3\)/);
+    expect(existsSync(missingOut)).toBe(false);
+
+    // a shard that was run twice
+    const copy = path.join(root, 'shard-1-again');
+    cpSync(shards[0], copy, { recursive: true });
+    const dupOut = path.join(root, 'merged-dup');
+    const dup = await channelscope(['merge', ...shards, copy, '--out', dupOut]);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/duplicated runs \(4\)/);
+    expect(dup.stderr).toContain(ids[0]);
+    expect(existsSync(dupOut)).toBe(false);
+
+    // folders of different sweeps
+    const otherSpec = path.join(root, 'other.json');
+    writeFileSync(otherSpec, JSON.stringify({ ...spec, seeds: 6 }));
+    const other = path.join(root, 'other');
+    expect((await channelscope(['run', otherSpec, '--out', other, '--backend', 'cpu', '--shard', '2/3'])).code).toBe(0);
+    const mixed = await channelscope(['merge', shards[0], other, '--out', path.join(root, 'merged-mixed')]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/differs.*seeds/);
+  }, 180_000);
+
+  it('refuses a bad --shard with exit code 2 before touching the folder', async () => {
+    const specFile = path.join(root, 'shards.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    for (const shard of ['0/3', '4/3', 'x']) {
+      const out = path.join(root, `bad-shard-${shard.replace('/', '-')}`);
+      const result = await channelscope(['run', specFile, '--out', out, '--backend', 'cpu', '--shard', shard]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--shard/);
+      expect(existsSync(out)).toBe(false);
+    }
+    const out = path.join(root, 'bad-env');
+    const result = await channelscope(['run', specFile, '--out', out, '--backend', 'cpu'], { JOB_COMPLETION_INDEX: '0' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/CHANNELSCOPE_SHARD_COUNT/);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(specFile, 'utf8')).toBe(JSON.stringify(spec));
+  }, 60_000);
+});

@@ -1,0 +1,320 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/model/input-error.js';
+import {
+  canonicalJson,
+  DEFAULT_SAMPLES,
+  FLOW_SOLVERS,
+  INPUT_KINDS,
+  OPTIMIZER_KINDS,
+  parseConfig,
+  parseSpec,
+  specSchema,
+  TEACHER_KINDS,
+  validateSpec,
+} from '../../src/experiment/spec.js';
+
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+const BASE = {
+  architecture: { inputDim: 2, hidden: 4, activation: 'softplus' },
+  optimizer: { kind: 'flow' },
+};
+
+/** BASE with `patch` merged one level deep (patch values replace whole sections). */
+function spec(patch: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...BASE, ...patch };
+}
+
+function errorOf(value: unknown, source?: string): string {
+  try {
+    parseSpec(typeof value === 'string' ? value : JSON.stringify(value), source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as Error).message;
+  }
+  throw new Error('expected parseSpec to throw');
+}
+
+describe('good specs', () => {
+  it('fills every default of a minimal spec', () => {
+    const parsed = parseSpec(JSON.stringify(BASE));
+    expect(parsed.seeds).toEqual([0]);
+    expect(parsed.grid).toEqual([]);
+    expect(parsed.configurations).toHaveLength(1);
+    expect(parsed.configurations[0].config).toEqual({
+      architecture: { inputDim: 2, hidden: [4], activation: 'softplus', biases: true },
+      data: {
+        inputs: { kind: 'normal' },
+        teacher: { kind: 'rosenbrock', c: 1, a: 1, b: 3, standardize: true },
+        samples: DEFAULT_SAMPLES,
+        seed: 0,
+        perRun: false,
+      },
+      init: { kind: 'glorot-normal', scale: 1, biases: 'zero' },
+      optimizer: { kind: 'flow', solver: 'dopri5', rtol: 1e-3, atol: 1e-6 },
+      maxnorm: 1000,
+      stop: { maxSteps: 100000, gradTol: 1e-5, minImprovement: 1e-7, checkEvery: 1000 },
+      trajectory: { points: 30 },
+    });
+    expect(FLOW_SOLVERS).toContain('dopri5');
+    expect(OPTIMIZER_KINDS).toEqual(['gd', 'momentum', 'adam', 'sgd', 'flow']);
+    expect(INPUT_KINDS).toEqual(['normal', 'uniform', 'sobol', 'grid', 'sphere', 'file']);
+    expect(TEACHER_KINDS).toEqual(['rosenbrock', 'gp', 'network', 'random-network', 'toy-1d', 'file']);
+  });
+
+  it('fills the defaults of every optimiser', () => {
+    const optimizerOf = (optimizer: unknown) => parseSpec(JSON.stringify(spec({ optimizer }))).configurations[0].config.optimizer;
+    expect(optimizerOf({ kind: 'gd', lr: 0.1 })).toEqual({ kind: 'gd', lr: 0.1 });
+    expect(optimizerOf({ kind: 'momentum', lr: 0.1 })).toEqual({ kind: 'momentum', lr: 0.1, beta: 0.9 });
+    expect(optimizerOf({ kind: 'adam' })).toEqual({ kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    expect(optimizerOf({ kind: 'adam', batch: 16 })).toMatchObject({ batch: 16 });
+    expect(optimizerOf({ kind: 'sgd', lr: 0.1 })).toEqual({ kind: 'sgd', lr: 0.1, batch: 16 });
+    expect(optimizerOf({ kind: 'flow', rtol: 1e-4, maxStepSize: 10 })).toEqual({ kind: 'flow', solver: 'dopri5', rtol: 1e-4, atol: 1e-6, maxStepSize: 10 });
+  });
+
+  it('accepts every teacher and input kind, and hidden as a number or an array', () => {
+    const teachers = [
+      { kind: 'rosenbrock', c: 0 },
+      { kind: 'gp', s: 0.5 },
+      { kind: 'network', params: 'teacher.json' },
+      { kind: 'random-network', hidden: [3, 3], activation: 'erf', biases: false, scale: 2 },
+    ];
+    for (const teacher of teachers) expect(() => parseSpec(JSON.stringify(spec({ data: { teacher } })))).not.toThrow();
+    const inputs = [{ kind: 'uniform' }, { kind: 'sobol' }, { kind: 'grid' }, { kind: 'sphere', radius: 1 }];
+    for (const input of inputs) expect(() => parseSpec(JSON.stringify(spec({ data: { inputs: input } })))).not.toThrow();
+    const fromFile = parseSpec(JSON.stringify(spec({ data: { inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'file' } } })));
+    expect(fromFile.configurations[0].config.data.samples).toBeUndefined(); // every row of the file
+    const toy = parseSpec(JSON.stringify(spec({ architecture: { inputDim: 1, hidden: [2, 2, 2], activation: 'erf', biases: false }, data: { teacher: { kind: 'toy-1d' } } })));
+    expect(toy.configurations[0].config.architecture.hidden).toEqual([2, 2, 2]);
+  });
+
+  it('reads seeds as a count, a list or a range, and maxnorm null as no barrier', () => {
+    expect(parseSpec(JSON.stringify(spec({ seeds: 3 }))).seeds).toEqual([0, 1, 2]);
+    expect(parseSpec(JSON.stringify(spec({ seeds: [7, 2, 9] }))).seeds).toEqual([7, 2, 9]);
+    expect(parseSpec(JSON.stringify(spec({ seeds: { from: 100, count: 3 } }))).seeds).toEqual([100, 101, 102]);
+    expect(parseSpec(JSON.stringify(spec({ maxnorm: null }))).configurations[0].config.maxnorm).toBeNull();
+  });
+
+  it('keeps name, description and the input as written', () => {
+    const parsed = parseSpec(JSON.stringify(spec({ name: 'n', description: 'd' })));
+    expect(parsed.name).toBe('n');
+    expect(parsed.description).toBe('d');
+    expect(parsed.input).toEqual(spec({ name: 'n', description: 'd' }));
+  });
+
+  it('is the same through specSchema, validateSpec and parseSpec', () => {
+    const value = spec({ seeds: 2, grid: { 'architecture.hidden': [4, 8] } });
+    expect(specSchema.parse(value)).toEqual(parseSpec(JSON.stringify(value)));
+    expect(validateSpec(value)).toEqual(parseSpec(JSON.stringify(value)));
+  });
+
+  const exampleFiles = readdirSync(EXAMPLES).filter((file) => file.endsWith('.json'));
+  it('finds the example files', () => {
+    expect(exampleFiles).toEqual(expect.arrayContaining(['default.json', 'optimizers.json', 'gp-teachers.json', 'toy-1d.json']));
+  });
+  for (const file of exampleFiles) {
+    it(`parses examples/${file}`, () => {
+      const parsed = parseSpec(readFileSync(`${EXAMPLES}${file}`, 'utf8'), `examples/${file}`);
+      expect(parsed.configurations.length).toBeGreaterThan(0);
+      expect(parsed.description).toBeTruthy();
+    });
+  }
+
+  it('examples/default.json is the channel-prone default sweep', () => {
+    const parsed = parseSpec(readFileSync(`${EXAMPLES}default.json`, 'utf8'));
+    expect(parsed.configurations.map((c) => c.config.architecture.hidden)).toEqual([[4], [8]]);
+    const config = parsed.configurations[0].config;
+    expect(config.architecture.activation).toBe('softplus');
+    expect(config.data.teacher.kind).toBe('rosenbrock');
+    expect(config.optimizer).toEqual({ kind: 'flow', solver: 'dopri5', rtol: 1e-3, atol: 1e-6 });
+    expect(parsed.seeds).toHaveLength(24);
+  });
+});
+
+describe('bad specs: messages name the field, the value and what is allowed', () => {
+  it('refuses empty text and invalid JSON, naming the source', () => {
+    expect(errorOf('', 'my.json')).toMatch(/^my\.json: the file is empty/);
+    expect(errorOf('{"architecture": ', 'my.json')).toMatch(/^my\.json: invalid JSON/);
+    expect(errorOf([1, 2])).toBe('spec: the spec must be a JSON object, got [1,2]');
+  });
+
+  it('unknown field at the top level', () => {
+    expect(errorOf(spec({ optimiser: { kind: 'gd', lr: 1 } }))).toBe(
+      'spec: unknown field "optimiser" at the top level (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory, seeds, grid)',
+    );
+  });
+
+  it('unknown fields in nested objects, including inside a kind', () => {
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, bias: false } }))).toBe(
+      'spec: unknown field "bias" in architecture (allowed: inputDim, hidden, activation, biases)',
+    );
+    expect(errorOf(spec({ optimizer: { kind: 'gd', lr: 0.1, momentum: 0.9 } }))).toBe('spec: unknown field "momentum" in optimizer (allowed: kind, lr)');
+    expect(errorOf(spec({ data: { teacher: { kind: 'rosenbrock', s: 2 } } }))).toBe(
+      'spec: unknown field "s" in data.teacher (allowed: kind, c, a, b, standardize)',
+    );
+    expect(errorOf(spec({ stop: { maxStep: 10 } }))).toMatch(/^spec: unknown field "maxStep" in stop \(allowed: maxSteps, maxTime, maxSeconds, gradTol, patience, minImprovement, checkEvery\)$/);
+    expect(errorOf(spec({ seeds: { from: 3, cnt: 2 } }))).toBe('spec: unknown field "cnt" in seeds (allowed: from, count)');
+  });
+
+  it('wrong enum values list the allowed ones', () => {
+    expect(errorOf(spec({ optimizer: { kind: 'adamw' } }))).toBe('spec: optimizer.kind: "adamw" is not allowed (allowed: gd, momentum, adam, sgd, flow)');
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, activation: 'swish' } }))).toBe(
+      'spec: architecture.activation: "swish" is not allowed (allowed: softplus, g, erf, sigmoid, tanh, relu, gelu)',
+    );
+    expect(errorOf(spec({ data: { inputs: { kind: 'halton' } } }))).toBe(
+      'spec: data.inputs.kind: "halton" is not allowed (allowed: normal, uniform, sobol, grid, sphere, file)',
+    );
+    expect(errorOf(spec({ optimizer: { kind: 'flow', solver: 'rk4' } }))).toBe('spec: optimizer.solver: "rk4" is not allowed (allowed: dopri5)');
+    expect(errorOf(spec({ optimizer: { lr: 0.1 } }))).toBe('spec: optimizer.kind: required field is missing (allowed: gd, momentum, adam, sgd, flow)');
+  });
+
+  it('wrong types', () => {
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, inputDim: '2' } }))).toBe('spec: architecture.inputDim: "2" must be a positive integer');
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, biases: 'yes' } }))).toBe('spec: architecture.biases: "yes" must be true or false');
+    expect(errorOf(spec({ optimizer: 'gd' }))).toBe('spec: optimizer: "gd" must be a JSON object with a "kind" field');
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: '4' } }))).toBe(
+      'spec: architecture.hidden: "4" must be a positive integer or an array of 1 to 3 positive integers',
+    );
+    expect(errorOf(spec({ stop: 5 }))).toBe('spec: stop: 5 must be a JSON object');
+  });
+
+  it('out-of-range numbers', () => {
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: 0 } }))).toBe('spec: architecture.hidden: 0 must be a positive integer');
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: [4, 2.5] } }))).toBe('spec: architecture.hidden[1]: 2.5 must be a positive integer');
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: [4, 4, 4, 4] } }))).toBe(
+      'spec: architecture.hidden: [4,4,4,4] must be a positive integer or an array of 1 to 3 positive integers',
+    );
+    expect(errorOf(spec({ optimizer: { kind: 'gd', lr: -0.1 } }))).toBe('spec: optimizer.lr: -0.1 must be a positive number (the learning rate)');
+    expect(errorOf(spec({ optimizer: { kind: 'momentum', lr: 0.1, beta: 1 } }))).toBe('spec: optimizer.beta: 1 must be a number in [0, 1)');
+    expect(errorOf(spec({ maxnorm: 0 }))).toBe('spec: maxnorm: 0 must be a positive number or null (no barrier)');
+    expect(errorOf(spec({ data: { teacher: { kind: 'gp', s: 0 } } }))).toBe(
+      'spec: data.teacher.s: 0 must be a positive number (the roughness s; the paper uses 0.1, 0.5, 2, 10)',
+    );
+    expect(errorOf(spec({ seeds: 0 }))).toMatch(/^spec: seeds: 0 must be a positive integer \(n: seeds 0…n−1\), an array of distinct seeds, or/);
+    expect(errorOf(spec({ seeds: [1, -2] }))).toBe('spec: seeds[1]: -2 must be an integer from 0 to 4294967295');
+    expect(errorOf(spec({ seeds: [1, 2, 1] }))).toBe('spec: seeds[2]: 1 repeats seeds[0] (seeds must be distinct)');
+  });
+
+  it('missing required fields', () => {
+    expect(errorOf({ optimizer: { kind: 'flow' } })).toBe('spec: architecture: required field is missing; it must be a JSON object');
+    expect(errorOf(spec({ optimizer: { kind: 'gd' } }))).toBe(
+      'spec: optimizer.lr: required field is missing (for optimizer kind "gd"); it must be a positive number (the learning rate)',
+    );
+    expect(errorOf(spec({ data: { teacher: { kind: 'gp' } } }))).toMatch(/^spec: data\.teacher\.s: required field is missing \(for data\.teacher kind "gp"\)/);
+  });
+
+  it('inconsistent fields', () => {
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, inputDim: 3 }, data: { inputs: { kind: 'grid' } } }))).toBe(
+      'spec: data.inputs.kind: "grid" is a 2-D grid and needs architecture.inputDim = 2 (got 3)',
+    );
+    expect(errorOf(spec({ data: { teacher: { kind: 'toy-1d' } } }))).toMatch(/^spec: data\.teacher\.kind: "toy-1d" .* needs architecture\.inputDim = 1 \(got 2\)$/);
+    expect(errorOf(spec({ data: { teacher: { kind: 'file' } } }))).toMatch(/data\.inputs\.kind must be "file" \(got "normal"\)/);
+    expect(errorOf(spec({ optimizer: { kind: 'sgd', lr: 0.1, batch: 64 }, data: { samples: 32 } }))).toBe(
+      'spec: optimizer.batch: 64 exceeds the 32 samples of the dataset (data.samples)',
+    );
+  });
+});
+
+describe('grid', () => {
+  it('expands the cartesian product, first key slowest', () => {
+    const parsed = parseSpec(
+      JSON.stringify(spec({ grid: { 'architecture.hidden': [4, [8], [4, 4]], optimizer: [{ kind: 'gd', lr: 0.1 }, { kind: 'adam' }] } })),
+    );
+    expect(parsed.grid.map((axis) => axis.path)).toEqual(['architecture.hidden', 'optimizer']);
+    expect(parsed.configurations.map((c) => [c.config.architecture.hidden, c.config.optimizer.kind])).toEqual([
+      [[4], 'gd'],
+      [[4], 'adam'],
+      [[8], 'gd'],
+      [[8], 'adam'],
+      [[4, 4], 'gd'],
+      [[4, 4], 'adam'],
+    ]);
+    expect(parsed.configurations.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(parsed.configurations[3].gridValues).toEqual({ 'architecture.hidden': [8], optimizer: { kind: 'adam' } });
+  });
+
+  it('applies shallower paths first, so a sub-path refines every whole-object value', () => {
+    const parsed = parseSpec(
+      JSON.stringify(spec({ grid: { 'optimizer.lr': [0.01, 0.1], optimizer: [{ kind: 'gd', lr: 5 }, { kind: 'sgd', lr: 5 }] } })),
+    );
+    expect(parsed.configurations.map((c) => c.config.optimizer)).toEqual([
+      { kind: 'gd', lr: 0.01 },
+      { kind: 'sgd', lr: 0.01, batch: 16 },
+      { kind: 'gd', lr: 0.1 },
+      { kind: 'sgd', lr: 0.1, batch: 16 },
+    ]);
+  });
+
+  it('supplies fields the spec leaves out (a missing section is created)', () => {
+    const parsed = parseSpec(JSON.stringify(spec({ grid: { 'stop.maxSteps': [10, 20], 'data.teacher': [{ kind: 'gp', s: 2 }, { kind: 'rosenbrock' }] } })));
+    expect(parsed.configurations).toHaveLength(4);
+    expect(parsed.configurations[0].config.stop.maxSteps).toBe(10);
+    expect(parsed.configurations[0].config.data.teacher).toEqual({ kind: 'gp', s: 2, frequencies: 4096, standardize: false });
+    const { optimizer: _optimizer, ...withoutOptimizer } = BASE;
+    const gridded = parseSpec(JSON.stringify({ ...withoutOptimizer, grid: { optimizer: [{ kind: 'gd', lr: 1 }] } }));
+    expect(gridded.configurations[0].config.optimizer).toEqual({ kind: 'gd', lr: 1 });
+  });
+
+  it('bad grid path: names the path and the unknown field', () => {
+    expect(errorOf(spec({ grid: { 'architecture.hiden': [4, 8] } }))).toBe(
+      'spec: grid["architecture.hiden"][0] = 4: unknown field "hiden" in architecture (allowed: inputDim, hidden, activation, biases)',
+    );
+    expect(errorOf(spec({ grid: { 'optimiser.lr': [0.1] } }))).toMatch(/^spec: grid\["optimiser\.lr"\]\[0\] = 0\.1: unknown field "optimiser" at the top level \(allowed: /);
+    expect(errorOf(spec({ grid: { 'data.teacher.s': [2] } }))).toMatch(/^spec: grid\["data\.teacher\.s"\]\[0\] = 2 \(the spec sets no data, so the grid value created one\): data\.teacher\.kind: required field is missing/);
+    expect(errorOf(spec({ data: { teacher: { kind: 'rosenbrock' } }, grid: { 'data.teacher.s': [2] } }))).toBe(
+      'spec: grid["data.teacher.s"][0] = 2: unknown field "s" in data.teacher (allowed: kind, c, a, b, standardize)',
+    );
+    expect(errorOf(spec({ grid: { 'architecture.hidden.width': [4] } }))).toBe(
+      'spec: grid["architecture.hidden.width"]: architecture.hidden is 4, not an object, so "width" cannot be set in it',
+    );
+    expect(errorOf(spec({ grid: { 'architecture..hidden': [4] } }))).toMatch(/^spec: grid\["architecture\.\.hidden"\]: not a dotted field path/);
+    expect(errorOf(spec({ grid: { seeds: [[1]] } }))).toBe('spec: grid["seeds"]: "seeds" describes the sweep and cannot be varied by the grid');
+    expect(errorOf(spec({ grid: { name: ['a', 'b'] } }))).toMatch(/^spec: grid\["name"\]: "name" is cosmetic/);
+  });
+
+  it('bad grid value: names the path, the index and the value', () => {
+    expect(errorOf(spec({ data: { teacher: { kind: 'gp', s: 1 } }, grid: { 'data.teacher.s': [0.1, -2, 10] } }))).toBe(
+      'spec: grid["data.teacher.s"][1] = -2: data.teacher.s: -2 must be a positive number (the roughness s; the paper uses 0.1, 0.5, 2, 10)',
+    );
+    expect(errorOf(spec({ grid: { optimizer: [{ kind: 'gd', lr: 0.1 }, { kind: 'adamw' }] } }))).toBe(
+      'spec: grid["optimizer"][1] = {"kind":"adamw"}: optimizer.kind: "adamw" is not allowed (allowed: gd, momentum, adam, sgd, flow)',
+    );
+    expect(errorOf(spec({ grid: { 'architecture.activation': ['erf', 'swish'] } }))).toBe(
+      'spec: grid["architecture.activation"][1] = "swish": architecture.activation: "swish" is not allowed (allowed: softplus, g, erf, sigmoid, tanh, relu, gelu)',
+    );
+    // a cross-field rule broken by one grid value is blamed on that value
+    expect(errorOf(spec({ data: { inputs: { kind: 'grid' } }, grid: { 'architecture.inputDim': [2, 3] } }))).toBe(
+      'spec: grid["architecture.inputDim"][1] = 3: data.inputs.kind: "grid" is a 2-D grid and needs architecture.inputDim = 2 (got 3)',
+    );
+    expect(errorOf(spec({ grid: { 'architecture.hidden': [] } }))).toBe('spec: grid["architecture.hidden"]: [] must be a non-empty array of values');
+    expect(errorOf(spec({ grid: { 'architecture.hidden': 4 } }))).toBe('spec: grid["architecture.hidden"]: 4 must be a non-empty array of values');
+  });
+
+  it('bad combinations and duplicates', () => {
+    expect(errorOf(spec({ grid: { optimizer: [{ kind: 'momentum', lr: 0.1 }, { kind: 'gd', lr: 0.1 }], 'optimizer.beta': [0.5, 0.8] } }))).toBe(
+      'spec: grid combination (optimizer = {"kind":"gd","lr":0.1}, optimizer.beta = 0.5): unknown field "beta" in optimizer (allowed: kind, lr)',
+    );
+    expect(errorOf(spec({ grid: { 'architecture.hidden': [4, [4]] } }))).toBe(
+      'spec: grid: configurations 0 (architecture.hidden = 4) and 1 (architecture.hidden = [4]) are identical once defaults are filled in; remove one of the values',
+    );
+  });
+
+  it('refuses oversized sweeps', () => {
+    const values = Array.from({ length: 1000 }, (_, k) => k + 1);
+    expect(errorOf(spec({ grid: { 'architecture.hidden': values, 'data.samples': values } }))).toMatch(/1000 × 1000 = 1000000 configurations; at most 100000/);
+    expect(errorOf(spec({ seeds: 600000, grid: { 'architecture.hidden': [4, 8] } }))).toMatch(/1200000 runs .* at most 1000000/);
+  });
+});
+
+describe('parseConfig and canonicalJson', () => {
+  it('parseConfig validates one configuration with the same messages', () => {
+    expect(parseConfig(BASE).architecture.hidden).toEqual([4]);
+    expect(() => parseConfig({ ...BASE, seeds: 3 })).toThrow('config: unknown field "seeds" at the top level (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory)');
+  });
+
+  it('canonicalJson sorts keys at every level and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 0 }], c: undefined } })).toBe('{"a":{"d":[2,{"x":0,"y":1}]},"b":1}');
+  });
+});
