@@ -1,8 +1,6 @@
 // Teacher networks (science.md, "Data"): a random MLP or one read from a parameter file; the
-// targets are the network's outputs, y = f_teacher(x), computed by the float64 CPU engine's forward
-// pass (data sits below engine in the module order; the float64 forward pass is the one piece
-// borrowed from above, and nothing in engine/ imports this file).
-import { forward } from '../engine/cpu/cpu-engine.js';
+// targets are the network's outputs, y = f_teacher(x), by the float64 forward pass of model/.
+import { forward } from '../model/forward.js';
 import { parameterLayout, validateArchitecture, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
 import { RandomStream, STREAMS } from './rng.js';

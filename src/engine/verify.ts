@@ -5,7 +5,8 @@ import { glorotNormal } from '../model/init.js';
 import type { Dataset } from '../data/dataset.js';
 import { RandomStream, STREAMS } from '../data/rng.js';
 import { rosenbrock, standardize } from '../data/teachers.js';
-import { CpuEngine, evaluateNetwork, hiddenPreActivations } from './cpu/cpu-engine.js';
+import { CpuEngine, evaluateNetwork } from './cpu/cpu-engine.js';
+import { hiddenPreActivations } from '../model/forward.js';
 import type { Engine, Evaluation } from './engine.js';
 
 /**

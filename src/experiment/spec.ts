@@ -39,6 +39,7 @@ import { InputError } from '../model/input-error.js';
 import { DEFAULT_GP_FREQUENCIES } from '../data/gp-teacher.js';
 import { inputSampleCount } from '../data/inputs.js';
 import { MAX_SOBOL_DIMENSION } from '../data/sobol.js';
+import { FLOW_SOLVERS } from '../optim/optimizers.js';
 
 // ---- limits and defaults ---------------------------------------------------------------------
 
@@ -50,8 +51,7 @@ export const MAX_SEED = 2 ** 32 - 1;
 export const MAX_CONFIGURATIONS = 100_000;
 /** Runs (configurations × seeds) one spec may describe. */
 export const MAX_RUNS = 1_000_000;
-/** Gradient-flow solvers. Adding one (e.g. a stiff implicit solver) is adding its name here. */
-import { FLOW_SOLVERS } from '../optim/optimizers.js';
+/** Gradient-flow solvers (defined with the optimisers: adding one there adds it here). */
 export { FLOW_SOLVERS };
 /** Top-level fields that describe the sweep rather than one configuration, and cannot be gridded. */
 const SWEEP_FIELDS = ['seeds', 'grid'] as const;

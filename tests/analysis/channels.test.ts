@@ -1,7 +1,7 @@
 // Closest pairs, neuron groups and the channel-subspace fraction; the analysis forward pass against
 // the CPU engine's.
 import { describe, expect, it } from 'vitest';
-import { forward } from '../../src/engine/cpu/cpu-engine.js';
+import { forward } from '../../src/model/forward.js';
 import { ACTIVATIONS, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { channelSubspace, channelSubspaceFraction, closestPairs, cosineDistance, l2Distance, minCosineDistance, neuronGroups, relativeL2Distance } from '../../src/analysis/channels.js';
 import { forwardTrace, inputCoordinates, layerInputVectors, outgoingCoordinates } from '../../src/analysis/network.js';

@@ -2,7 +2,8 @@
 // Hessian-vector product against central differences of its own gradient, for every activation ×
 // biases on/off × 1, 2, 3 hidden layers; the barrier; per-network datasets; input validation.
 import { describe, expect, it } from 'vitest';
-import { CpuEngine, evaluateNetwork, forward } from '../../src/engine/cpu/cpu-engine.js';
+import { CpuEngine, evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
+import { forward } from '../../src/model/forward.js';
 import { CompensatedSum, CompensatedSums, compensatedDot, compensatedSum } from '../../src/engine/cpu/compensated-sum.js';
 import { DEFAULT_MAXNORM } from '../../src/engine/engine.js';
 import { activationFunctions } from '../../src/model/activations.js';

@@ -5,7 +5,7 @@ import { gridSide, normalInputs } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { randomTeacherNetwork, teacherNetworkValues } from '../../src/data/teacher-network.js';
 import { rosenbrock, toy1d } from '../../src/data/teachers.js';
-import { forward } from '../../src/engine/cpu/cpu-engine.js';
+import { forward } from '../../src/model/forward.js';
 import { parameterLayout } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { InputError } from '../../src/model/input-error.js';
