@@ -8,6 +8,8 @@ import { doctor } from './doctor.js';
 import { evaluateFiles } from './eval.js';
 import { verify } from './verify.js';
 import { demo } from './demo.js';
+import { reportCommand, REPORT_FORMATS } from './report.js';
+import { GROUP_ALIASES } from '../experiment/report.js';
 import { runCommand } from './run.js';
 import { mergeCommand } from './merge.js';
 
@@ -103,6 +105,16 @@ export function buildProgram(): Command {
     .action(async (dirs: string[], options: { out: string }) => {
       const code = await mergeCommand(dirs, options);
       if (code !== 0) process.exitCode = code;
+    });
+
+  program
+    .command('report')
+    .description('classify every run of a results folder (channel, finite minimum, …) and tabulate fractions with 95% Wilson intervals')
+    .argument('<dir>', 'results folder written by `channelscope run`')
+    .option('--by <fields>', `group by these fields, comma-separated (${Object.keys(GROUP_ALIASES).join(', ')} or dotted spec paths)`)
+    .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
+    .action(async (dir: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number] }) => {
+      await reportCommand(dir, options);
     });
 
   program

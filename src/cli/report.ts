@@ -1,0 +1,16 @@
+// `channelscope report DIR`: how many runs ended in channels, finite minima, …, by group.
+import { buildReport, formatReport, GROUP_ALIASES } from '../experiment/report.js';
+import { InputError } from '../model/input-error.js';
+
+export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
+
+export async function reportCommand(folder: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number] }): Promise<void> {
+  const by = options.by ? options.by.split(',').map((f) => f.trim()).filter(Boolean) : [];
+  for (const field of by) {
+    if (!/^[A-Za-z][\w.]*$/.test(field)) {
+      throw new InputError(`--by: "${field}" is not a field name (use ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path such as optimizer.lr)`);
+    }
+  }
+  const report = await buildReport(folder, by);
+  process.stdout.write(formatReport(report, options.format));
+}

@@ -1,0 +1,68 @@
+// channelscope report: every record classified, fractions with Wilson intervals, grouped by fields.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildReport, formatReport } from '../../src/experiment/report.js';
+import { formatParameterFile } from '../../src/model/params-file.js';
+import type { Architecture } from '../../src/model/architecture.js';
+
+const arch: Architecture = { inputDim: 2, hidden: [2], activation: 'softplus', biases: true };
+// θ = [W (2×2), b (2), a (2), c0]
+const channelTheta = [0.6, -0.4, 0.6000001, -0.4000001, 0.1, 0.1, 1400, -1400, 0.05];
+const finiteTheta = [0.6, -0.4, -0.3, 0.9, 0.1, -0.2, 1.1, 0.7, 0.05];
+
+function record(id: string, theta: number[], hidden: number[], stopReason = 'converged') {
+  return {
+    id,
+    configIndex: 0,
+    seed: 0,
+    config: { architecture: { ...arch, hidden }, maxnorm: 1000, stop: { gradTol: 1e-5 } },
+    backend: 'cpu',
+    device: 'test',
+    params0: formatParameterFile(arch, theta),
+    params: formatParameterFile(arch, theta),
+    loss: 0.05,
+    barrier: 0,
+    gradInf: 1e-9,
+    weightNorm: 0,
+    steps: 10,
+    evaluations: 60,
+    time: 1,
+    wallSeconds: 0.1,
+    stopReason,
+    trajectory: [],
+  };
+}
+
+describe('channelscope report', () => {
+  it('classifies records and counts outcomes per group with Wilson intervals', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-'));
+    mkdirSync(dir, { recursive: true });
+    const records = [
+      record('a', channelTheta, [2]),
+      record('b', finiteTheta, [2]),
+      record('c', finiteTheta, [2], 'diverged'),
+      record('d', channelTheta, [3]),
+    ];
+    writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const report = await buildReport(dir, ['r']);
+    expect(report.runs.map((r) => r.outcome)).toEqual(['channel', 'finite-minimum', 'diverged', 'channel']);
+    const [two, three] = report.groups;
+    expect(two.key).toBe('r=[2]');
+    expect(two.n).toBe(3);
+    expect(two.outcomes.channel.successes).toBe(1);
+    expect(two.outcomes.channel.low).toBeGreaterThan(0);
+    expect(two.outcomes.channel.high).toBeLessThan(1);
+    expect(three.outcomes.channel.fraction).toBe(1);
+    const md = formatReport(report, 'md');
+    expect(md).toContain('| r=[2] | 3 |');
+    expect(formatReport(report, 'csv').split('\n')[0]).toContain('channel_low95');
+    expect(JSON.parse(formatReport(report, 'json')).runs).toHaveLength(4);
+  });
+
+  it('refuses a folder without results', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-empty-'));
+    await expect(buildReport(dir, [])).rejects.toThrow(/holds no runs\.jsonl/);
+  });
+});
