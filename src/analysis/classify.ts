@@ -4,7 +4,7 @@
 //
 // The rules, checked in this order (thresholds in ClassificationThresholds):
 //   diverged        finite = false, stoppedBy = 'diverged', or a non-finite loss, norm or gradient.
-//   channel         weightNorm > maxnorm (at the norm barrier) AND minCosine < cosine (1e-2) AND
+//   channel         weightNorm > maxnorm·(1 − barrierTolerance) (at the norm barrier) AND minCosine < cosine (1e-2) AND
 //                   the close group's outgoing weights have opposite signs AND the last updates lie
 //                   in the channel subspace: channelFraction > subspace (0.9; a null fraction — no
 //                   parameter history — leaves this criterion unchecked, said so in the reason).
@@ -68,8 +68,14 @@ export interface RunEvidence {
 }
 
 export interface ClassificationThresholds {
-  /** the norm barrier: weightNorm above it counts as "at the barrier" */
+  /** the norm barrier: weightNorm above maxnorm·(1 − barrierTolerance) counts as "at the barrier" */
   maxnorm: number;
+  /**
+   * A flow stopped by a (scaled) gradient tolerance comes to rest a hair below the barrier: the
+   * gradient along a channel is ~ε³ and vanishes before the barrier term engages (runs end at
+   * weight norms 999.4–1000.0 for maxnorm 1000). Relative slack of the barrier criterion.
+   */
+  barrierTolerance: number;
   /** closeness of a channel pair (cosine distance) */
   cosine: number;
   /** the stricter channel criterion, also the plateau-saddle cosine criterion */
@@ -88,6 +94,7 @@ export interface ClassificationThresholds {
 
 export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.freeze({
   maxnorm: 1e3,
+  barrierTolerance: 1e-2,
   cosine: 1e-2,
   strictCosine: 1e-3,
   subspace: 0.9,
@@ -122,7 +129,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const scale = Math.max(1, evidence.thetaInf ?? Math.sqrt(2 * Math.max(0, evidence.weightNorm)));
   const gradientTolerance = t.gradTol * scale;
   const converged = evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance;
-  const atBarrier = evidence.weightNorm > t.maxnorm;
+  const atBarrier = evidence.weightNorm > t.maxnorm * (1 - t.barrierTolerance);
   const duplicatePair = evidence.duplicateCosine < t.strictCosine && evidence.duplicateL2 < t.duplicateL2;
   const lambdaMin = evidence.hessianMinEigenvalue;
   const negativeCurvature = lambdaMin === undefined ? null : lambdaMin < -t.negativeCurvatureTol * Math.max(1, Math.abs(evidence.hessianMaxEigenvalue ?? 1));
@@ -142,7 +149,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       evidence.channelFraction === null ? 'subspace criterion unchecked (no parameter history)' : `${fmt(100 * evidence.channelFraction)}% of ‖Δθ‖ along the channel`;
     return verdict(
       'channel',
-      `${norm} > ${fmt(t.maxnorm)}, closest pair at cosine distance ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +
+      `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))}), closest pair at cosine distance ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +
         `${strict ? ` (also < ${fmt(t.strictCosine)})` : ` (not < ${fmt(t.strictCosine)})`}, output weights of opposite signs, ${subspace}`,
       strict,
     );
@@ -154,13 +161,13 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
 
   if (atBarrier) {
     if (evidence.activation === 'relu') {
-      return verdict('not-converged', `relu has no channels: large norm (${norm} > ${fmt(t.maxnorm)}) without a finite limit`);
+      return verdict('not-converged', `relu has no channels: large norm (${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})) without a finite limit`);
     }
     const missing: string[] = [];
     if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
     else if (!evidence.pairSignsOpposite) missing.push('the close neurons\' output weights have the same sign');
     if (!inSubspace) missing.push(`only ${fmt(100 * (evidence.channelFraction ?? 0))}% of ‖Δθ‖ along the channel (≤ ${fmt(100 * t.subspace)}%)`);
-    return verdict('not-converged', `${norm} > ${fmt(t.maxnorm)} without the channel signature: ${missing.join('; ')}`);
+    return verdict('not-converged', `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))}) without the channel signature: ${missing.join('; ')}`);
   }
 
   const entrance =

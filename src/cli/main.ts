@@ -1,5 +1,7 @@
 // The `channelscope` command line.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../model/input-error.js';
 import { createEngine, type BackendChoice } from '../engine/create.js';
@@ -12,6 +14,11 @@ import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/report.js';
 import { runCommand } from './run.js';
 import { mergeCommand } from './merge.js';
+
+/** the default sweep, next to the package (found from src/cli or dist/src/cli) */
+const DEFAULT_SPEC = [2, 3]
+  .map((up) => path.join(path.dirname(fileURLToPath(import.meta.url)), ...new Array(up).fill('..'), 'examples', 'default.json'))
+  .find((candidate) => existsSync(candidate)) ?? 'examples/default.json';
 
 const backendOption = () =>
   new Option('--backend <backend>', 'compute backend').choices(['auto', 'gpu', 'cpu']).default('auto');
@@ -118,8 +125,18 @@ export function buildProgram(): Command {
     });
 
   program
-    .command('demo', { isDefault: true })
-    .description('a small demonstration on whatever backend exists (what `npm start` runs)')
+    .command('quickstart', { isDefault: true })
+    .description('what `npm start` runs: the default sweep (examples/default.json) on whatever backend exists, then its report')
+    .addOption(backendOption())
+    .action(async (options: { backend: BackendChoice }) => {
+      const out = await runCommand(DEFAULT_SPEC, { backend: options.backend });
+      process.stdout.write(`\nwhere the runs ended (channelscope report ${out} --by r):\n`);
+      await reportCommand(out, { by: 'r', format: 'md' });
+    });
+
+  program
+    .command('demo')
+    .description('a small demonstration of the engine: loss, gradients and Hessian spectra of an ensemble')
     .addOption(backendOption())
     .action(async (options: { backend: BackendChoice }) => {
       await withEngine(options.backend, false, (engine) => demo(engine));

@@ -156,7 +156,8 @@ export function formatSummary(spec: ExperimentSpec, summaries: Iterable<RecordSu
   return `${lines.join('\n')}\n`;
 }
 
-export async function runCommand(specFile: string, options: RunCommandOptions): Promise<void> {
+/** Runs the sweep; returns the results folder. */
+export async function runCommand(specFile: string, options: RunCommandOptions): Promise<string> {
   // Everything that can be refused is checked before the folder is touched or an engine opened.
   const { spec } = readSpecFile(specFile);
   const slots = parseSlots(options.slots);
@@ -253,6 +254,7 @@ export async function runCommand(specFile: string, options: RunCommandOptions): 
     out.write(`${selected.length} runs${shardNote} on ${engine.backend} (${engine.description})\n\n`);
     out.write(formatSummary(spec, doneHere(), selected.length));
     out.write(`\nresults: ${path.join(dir, 'runs.jsonl')}\n`);
+    return dir;
   } finally {
     for (const [signal] of stopSignals) process.off(signal, onSignal);
     store.close();

@@ -3,6 +3,7 @@
 import type { Architecture } from '../model/architecture.js';
 import type { Dataset } from '../data/dataset.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
+import type { Backend } from './engine.js';
 
 export interface SlotRun {
   /** flat initial parameters (length P) */
@@ -46,6 +47,9 @@ export interface EnsembleOptions {
 }
 
 export interface TrainingEnsemble {
+  /** what trains the runs (an engine may hand a solver it lacks to another backend) */
+  readonly backend: Backend;
+  readonly description: string;
   readonly slots: number;
   readonly options: EnsembleOptions;
   /** puts a run into a slot, resetting the optimiser state */

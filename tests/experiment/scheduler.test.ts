@@ -54,6 +54,8 @@ function countingEngine() {
       const ensemble = await inner.createEnsemble(options);
       const active = new Set<number>();
       const wrapped: TrainingEnsemble = {
+        backend: ensemble.backend,
+        description: ensemble.description,
         slots: ensemble.slots,
         options: ensemble.options,
         async load(slot: number, run: SlotRun) {

@@ -239,7 +239,7 @@ export class CpuEngine implements Engine {
   }
 
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
-    return new CpuEnsemble(options);
+    return new CpuEnsemble(options, this.description);
   }
 
   /** The same as evaluate(), without the Promise. */

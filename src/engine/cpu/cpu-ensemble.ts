@@ -23,10 +23,16 @@ interface Slot {
 }
 
 export class CpuEnsemble implements TrainingEnsemble {
+  readonly backend = 'cpu' as const;
+  readonly description: string;
   private readonly slotList: (Slot | null)[];
   private readonly P: number;
 
-  constructor(readonly options: EnsembleOptions) {
+  constructor(
+    readonly options: EnsembleOptions,
+    description = 'CPU, float64',
+  ) {
+    this.description = description;
     this.P = parameterCount(options.arch);
     this.slotList = new Array(options.slots).fill(null);
   }

@@ -16,6 +16,7 @@ const CONFIG_BYTES = 48;
 export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
 
 export class GpuEnsemble implements TrainingEnsemble {
+  readonly backend = 'gpu' as const;
   private readonly P: number;
   private readonly buffers: GPUBuffer[] = [];
   private readonly params: GPUBuffer;
@@ -30,6 +31,7 @@ export class GpuEnsemble implements TrainingEnsemble {
   private fresh = false;
 
   private constructor(
+    readonly description: string,
     private readonly gpu: GpuContext,
     private readonly pipeline: GPUComputePipeline,
     readonly options: EnsembleOptions,
@@ -57,16 +59,13 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.state = this.vectors > 0 ? storage(S * this.vectors * this.P) : null;
   }
 
-  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions): Promise<GpuEnsemble> {
+  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string): Promise<GpuEnsemble> {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     const optimizer = options.optimizer;
-    if (optimizer.kind === 'flow' && optimizer.solver !== 'dopri5') {
-      throw new RangeError(`the ${optimizer.solver} gradient-flow solver runs on the CPU engine only so far (use --backend cpu); the GPU integrates with dopri5`);
-    }
     const plan = optimizer.kind === 'flow' ? planFlowKernel(options.arch, gpu.limits) : planTrainKernel(options.arch, optimizer, gpu.limits);
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    return new GpuEnsemble(gpu, pipeline, options);
+    return new GpuEnsemble(description, gpu, pipeline, options);
   }
 
   get slots(): number {
