@@ -4,7 +4,7 @@
 // take the same decisions in the same order.
 //
 // Per slot: params θ, the derivative f(θ) (the next step's first stage), and bookkeeping (struct
-// Slot, shared with mlp_train.wgsl). A dispatch takes up to `steps` accepted steps, never past
+// Slot in mlp_slots.wgsl). A dispatch takes up to `steps` accepted steps, never past
 // `until_time`, and at most ATTEMPT_FACTOR·steps + 16 attempts.
 
 struct Config {
@@ -21,25 +21,6 @@ struct Config {
   data_stride: u32,
   _pad1: f32,
   _pad2: f32,
-}
-
-struct Slot {
-  in_use: u32,
-  finite: u32,
-  steps: u32,
-  evaluations: u32,
-  seed_lo: u32,
-  seed_hi: u32,
-  run: u32,
-  rejected: u32,
-  time: f32,
-  step_size: f32,      // 0 on a fresh slot: the kernel then computes f(θ) and a first step size
-  loss: f32,
-  barrier: f32,
-  grad_inf: f32,
-  weight_norm: f32,
-  _pad0: f32,
-  _pad1: f32,
 }
 
 const ATTEMPT_FACTOR: u32 = 4u;   // FLOW_ATTEMPT_FACTOR in src/optim/integrators.ts
@@ -69,7 +50,6 @@ const ERROR_WEIGHTS = array<f32, 7>(0.0012326388888888888, 0.0, -0.0042527702905
 var<private> data_base: u32;
 var<private> theta0: array<f32, OWN>;
 var<private> stage: array<f32, 7u * OWN>;   // [s][k]: f at stage s for owned parameter k
-var<workgroup> shared_flag: u32;
 
 fn sample_row(n: u32) -> u32 {
   return data_base + n;
@@ -84,15 +64,6 @@ fn a_coefficient(s: u32, j: u32) -> f32 {
     case 5u: { return A5[j]; }
     default: { return A6[j]; }
   }
-}
-
-// the same boolean on every thread, and provably uniform (safe to branch on around barriers)
-fn uniform_bool(tid: u32, value: bool) -> bool {
-  workgroupBarrier();
-  if (tid == 0u) {
-    shared_flag = select(0u, 1u, value);
-  }
-  return workgroupUniformLoad(&shared_flag) != 0u;
 }
 
 // f(θ) = −∇(L + R) at th into stage s; returns (loss, any non-finite as 1.0)
@@ -127,17 +98,11 @@ fn main(
   if (slot >= cfg.slots) {
     return;
   }
-  if (tid == 0u) {
-    shared_flag = slots[slot].in_use * slots[slot].finite;
-  }
-  if (workgroupUniformLoad(&shared_flag) == 0u) {
+  if (!slot_is_live(tid, slot)) {
     return;
   }
   let info = slots[slot];
-  for (var p = tid; p < P; p += TILE) {
-    th[p] = params[slot * P + p];
-  }
-  decode_ownership(tid);
+  load_slot_parameters(tid, slot);
   data_base = slot * cfg.data_stride;
   workgroupBarrier();
 

@@ -22,26 +22,6 @@ struct Config {
   _pad2: f32,
 }
 
-// Per-slot bookkeeping, 16 words (mirrored by SLOT_WORDS in src/engine/gpu/gpu-ensemble.ts)
-struct Slot {
-  in_use: u32,
-  finite: u32,
-  steps: u32,
-  evaluations: u32,
-  seed_lo: u32,
-  seed_hi: u32,
-  run: u32,
-  rejected: u32,
-  time: f32,
-  step_size: f32,
-  loss: f32,
-  barrier: f32,
-  grad_inf: f32,
-  weight_norm: f32,
-  _pad0: f32,
-  _pad1: f32,
-}
-
 const STATE_VECTORS: u32 = ${STATE_VECTORS}u;   // 0 (GD, SGD), 1 (momentum), 2 (Adam)
 
 @group(0) @binding(0) var<uniform> cfg: Config;
@@ -58,7 +38,6 @@ var<private> minibatch_step: u32;
 var<private> minibatch_key: vec2<u32>;
 var<private> minibatch_run: u32;
 var<private> use_minibatch: bool;
-var<workgroup> shared_flag: u32;
 
 fn sample_row(n: u32) -> u32 {
   if (use_minibatch) {
@@ -86,17 +65,11 @@ fn main(
   if (slot >= cfg.slots) {
     return;
   }
-  if (tid == 0u) {
-    shared_flag = slots[slot].in_use * slots[slot].finite;
-  }
-  if (workgroupUniformLoad(&shared_flag) == 0u) {
+  if (!slot_is_live(tid, slot)) {
     return;
   }
   let info = slots[slot];
-  for (var p = tid; p < P; p += TILE) {
-    th[p] = params[slot * P + p];
-  }
-  decode_ownership(tid);
+  load_slot_parameters(tid, slot);
   data_base = slot * cfg.data_stride;
   minibatch_key = vec2<u32>(info.seed_lo, info.seed_hi);
   minibatch_run = info.run;

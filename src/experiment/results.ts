@@ -36,6 +36,7 @@ import path from 'node:path';
 import type { ParameterFile } from '../model/params-file.js';
 import { InputError } from '../model/input-error.js';
 import type { Shard } from './shard.js';
+import { canonicalJson } from './spec.js';
 
 export const STOP_REASONS = ['converged', 'patience', 'max-steps', 'max-time', 'max-seconds', 'diverged', 'step-size-collapse'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
@@ -171,24 +172,6 @@ export async function readRecords<T = RunRecord>(file: string): Promise<{ record
 }
 
 // ---- spec comparison ----------------------------------------------------------------------------
-
-/** JSON with object keys sorted, so equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
 
 /** Up to `limit` paths where two JSON values differ, e.g. ["optimizer.lr", "seeds"]. */
 export function differingPaths(a: unknown, b: unknown, limit = 5, prefix = ''): string[] {

@@ -128,8 +128,8 @@ describe('good specs', () => {
     const config = parsed.configurations[0].config;
     expect(config.architecture.activation).toBe('softplus');
     expect(config.data.teacher.kind).toBe('rosenbrock');
-    expect(config.optimizer).toEqual({ kind: 'flow', solver: 'dopri5', rtol: 1e-3, atol: 1e-6 });
-    expect(parsed.seeds).toHaveLength(24);
+    expect(config.optimizer).toEqual({ kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 });
+    expect(parsed.seeds).toHaveLength(12);
   });
 });
 

@@ -9,7 +9,7 @@ import { FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { planFlowKernel, planTrainKernel } from './mlp-kernels.js';
 
-/** words per slot in the `slots` buffer: struct Slot in shaders/mlp_train.wgsl */
+/** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl */
 const SLOT_WORDS = 16;
 const CONFIG_BYTES = 48;
 /** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */

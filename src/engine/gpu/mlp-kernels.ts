@@ -119,7 +119,7 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
     program: {
       name: 'mlp_train',
       key: `${key}|${optimizer.kind}${batch !== null ? '|minibatch' : ''}`,
-      files: [...CORE_FILES, 'philox.wgsl', 'mlp_train.wgsl'],
+      files: [...CORE_FILES, 'philox.wgsl', 'mlp_slots.wgsl', 'mlp_train.wgsl'],
       definitions: { ...definitions, ...switches },
     },
     ...plan,
@@ -129,5 +129,5 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
 /** Gradient flow by Dormand–Prince 5(4) with per-slot step sizes: shaders/mlp_flow.wgsl. */
 export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKernelPlan {
   const { definitions, key, ...plan } = planMlpCore(arch, false, limits);
-  return { program: { name: 'mlp_flow', key: `${key}|dopri5`, files: [...CORE_FILES, 'mlp_flow.wgsl'], definitions }, ...plan };
+  return { program: { name: 'mlp_flow', key: `${key}|dopri5`, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow.wgsl'], definitions }, ...plan };
 }

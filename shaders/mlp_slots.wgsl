@@ -1,0 +1,49 @@
+// Training ensembles' per-slot state, shared by mlp_train.wgsl and mlp_flow.wgsl (which declare
+// the bindings `slots` and `params`). struct Slot is 16 words, mirrored by SLOT_WORDS in
+// src/engine/gpu/gpu-ensemble.ts.
+
+struct Slot {
+  in_use: u32,
+  finite: u32,
+  steps: u32,
+  evaluations: u32,
+  seed_lo: u32,
+  seed_hi: u32,
+  run: u32,
+  rejected: u32,        // gradient flow: the last step was rejected
+  time: f32,            // gradient flow: simulated time
+  step_size: f32,       // gradient flow: next step size; 0 on a fresh slot
+  loss: f32,
+  barrier: f32,
+  grad_inf: f32,
+  weight_norm: f32,
+  _pad0: f32,
+  _pad1: f32,
+}
+
+var<workgroup> shared_flag: u32;
+
+// the same boolean on every thread, and provably uniform (safe to branch on around barriers)
+fn uniform_bool(tid: u32, value: bool) -> bool {
+  workgroupBarrier();
+  if (tid == 0u) {
+    shared_flag = select(0u, 1u, value);
+  }
+  return workgroupUniformLoad(&shared_flag) != 0u;
+}
+
+// true on every thread when the slot holds a run that is still finite
+fn slot_is_live(tid: u32, slot: u32) -> bool {
+  if (tid == 0u) {
+    shared_flag = slots[slot].in_use * slots[slot].finite;
+  }
+  return workgroupUniformLoad(&shared_flag) != 0u;
+}
+
+// the slot's parameters into workgroup memory, and this thread's parameter ownership
+fn load_slot_parameters(tid: u32, slot: u32) {
+  for (var p = tid; p < P; p += TILE) {
+    th[p] = params[slot * P + p];
+  }
+  decode_ownership(tid);
+}
