@@ -1,24 +1,13 @@
 // The command line as a user meets it: exit codes, messages, JSON shapes.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const BIN = path.resolve('bin/channelscope.js');
+const channelscope = (...args: string[]) => runCli(args);
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-cli-'));
-
-async function channelscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { timeout: 300_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 function file(name: string, contents: string): string {
   const p = path.join(dir, name);

@@ -1,10 +1,8 @@
 // The result store: complete, well-formed records; a folder that survives a kill mid-write; refusals
 // that leave the folder as it was.
-import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
 import { parseSpec } from '../../src/experiment/spec.js';
@@ -19,27 +17,11 @@ import {
   type RunRecord,
 } from '../../src/experiment/results.js';
 import { InputError } from '../../src/model/input-error.js';
+import { runCli, snapshot } from '../helpers/cli.js';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/channelscope.js');
+const channelscope = (...args: string[]) => runCli(args);
+
 const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-results-'));
-
-async function channelscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', [BIN, ...args], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Every file under a folder with its contents, to show a refusal changed nothing. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir)) out[name] = readFileSync(path.join(dir, name), 'utf8');
-  return out;
-}
 
 const spec = {
   name: 'records',

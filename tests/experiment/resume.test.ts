@@ -1,35 +1,19 @@
 // Resume after kill -9: a sweep killed mid-way and resumed holds every run exactly once, with the
 // records of an uninterrupted sweep (the CPU engine is deterministic). And the refusals of `run`:
 // bad spec, a used folder without --resume, a changed spec — exit 2, folder untouched.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
 import { readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
 import { parseSpec } from '../../src/experiment/spec.js';
+import { BIN, runCli, snapshot } from '../helpers/cli.js';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/channelscope.js');
+const channelscope = (...args: string[]) => runCli(args);
+
 const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-resume-'));
-
-async function channelscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', [BIN, ...args], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir)) out[name] = readFileSync(path.join(dir, name), 'utf8');
-  return out;
-}
 
 function completeLines(file: string): number {
   if (!existsSync(file)) return 0;

@@ -1,29 +1,18 @@
 // Shards: parsing, job-array environments, a partition of the runs; merge of shard folders, with
 // missing and duplicated runs detected.
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
 import { readRecords, RUNS_FILE } from '../../src/experiment/results.js';
 import { parseShard, resolveShard, selectShard, shardFromEnvironment } from '../../src/experiment/shard.js';
 import { parseSpec } from '../../src/experiment/spec.js';
+import { runCli } from '../helpers/cli.js';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/channelscope.js');
+const channelscope = runCli;
+
 const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-shard-'));
-
-async function channelscope(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', [BIN, ...args], { timeout: 120_000, env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const spec = {
   name: 'shards',
