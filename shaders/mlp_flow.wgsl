@@ -7,29 +7,7 @@
 // Slot in mlp_slots.wgsl). A dispatch takes up to `steps` accepted steps, never past
 // `until_time`, and at most ATTEMPT_FACTOR·steps + 16 attempts.
 
-struct Config {
-  slots: u32,
-  samples: u32,
-  steps: u32,
-  _pad0: u32,
-  rtol: f32,
-  atol: f32,
-  max_step: f32,
-  until_time: f32,
-  maxnorm: f32,
-  // samples between consecutive slots' datasets: 0 when all share one, N when each has its own
-  data_stride: u32,
-  _pad1: f32,
-  _pad2: f32,
-}
-
-const ATTEMPT_FACTOR: u32 = 4u;   // FLOW_ATTEMPT_FACTOR in src/optim/integrators.ts
-// control of the step size (STEP_CONTROL in src/optim/integrators.ts)
-const SAFETY: f32 = 0.9;
-const MIN_FACTOR: f32 = 0.2;
-const MAX_FACTOR: f32 = 10.0;
-const SHRINK_ON_NONFINITE: f32 = 0.25;
-const STEP_FLOOR: f32 = 1e-30;
+// struct Config, the step-size controller and the status: mlp_flow_common.wgsl
 
 // Dormand–Prince 5(4): rows of a (stage s uses a[s][0..s−1]) and the error weights b − b̂
 const A1 = array<f32, 1>(0.2);
@@ -83,11 +61,6 @@ fn evaluate_stage(tid: u32, s: u32) -> vec2<f32> {
   return vec2<f32>(loss, select(0.0, 1.0, bad));
 }
 
-// Hairer's RMS norm of v/(atol + rtol·max(|a|,|b|)) over all parameters (the caller passes per-owned values)
-fn scaled_norm(tid: u32, part: f32) -> f32 {
-  return sqrt(workgroup_sum(tid, part) / f32(P));
-}
-
 @compute @workgroup_size(TILE)
 fn main(
   @builtin(workgroup_id) group: vec3<u32>,
@@ -127,10 +100,7 @@ fn main(
         f_part += (stage[k] / scale) * (stage[k] / scale);
       }
     }
-    let d0 = scaled_norm(tid, theta_part);
-    let d1 = scaled_norm(tid, f_part);
-    h = select(0.01 * d0 / d1, 1e-6, d0 < 1e-5 || d1 < 1e-5);
-    h = min(h, cfg.max_step);
+    h = initial_step_size(tid, theta_part, f_part);
     finite = !uniform_bool(tid, first.y > 0.0);
   } else {
     for (var k = 0u; k < OWN; k++) {
@@ -143,9 +113,9 @@ fn main(
 
   var accepted = 0u;
   var attempts = 0u;
-  let max_attempts = ATTEMPT_FACTOR * cfg.steps + 16u;
+  let attempt_budget = max_attempts();
   loop {
-    if (!finite || accepted >= cfg.steps || attempts >= max_attempts) {
+    if (!finite || accepted >= cfg.steps || attempts >= attempt_budget) {
       break;
     }
     if (uniform_bool(tid, time >= cfg.until_time)) {
@@ -224,21 +194,12 @@ fn main(
         }
       }
     }
-    var factor = MAX_FACTOR;
-    if (error > 0.0) {
-      factor = SAFETY * pow(error, -0.2);
-    }
-    factor = clamp(factor, MIN_FACTOR, MAX_FACTOR);
-    if (!ok || rejected_last) {
-      factor = min(factor, 1.0);
-    }
-    h = min(step * factor, cfg.max_step);
+    h = next_step_size(step, error, -0.2, ok, rejected_last);
     rejected_last = !ok;
     workgroupBarrier();
   }
 
   // status of the current parameters: f(θ) is the first stage, so no extra pass is needed
-  let barrier = barrier_state(tid, cfg.maxnorm);
   var grad_inf_part = 0.0;
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
@@ -249,16 +210,5 @@ fn main(
     }
   }
   let grad_inf = workgroup_max(tid, grad_inf_part);
-  if (tid == 0u) {
-    slots[slot].steps = steps;
-    slots[slot].evaluations = evaluations;
-    slots[slot].time = time;
-    slots[slot].step_size = h;
-    slots[slot].rejected = select(0u, 1u, rejected_last);
-    slots[slot].finite = select(0u, 1u, finite && is_finite(loss) && is_finite(grad_inf));
-    slots[slot].loss = loss;
-    slots[slot].barrier = barrier.y * barrier.y * barrier.y / 3.0;
-    slots[slot].grad_inf = grad_inf;
-    slots[slot].weight_norm = barrier.x;
-  }
+  write_flow_status(tid, slot, grad_inf, steps, evaluations, time, h, rejected_last, finite, loss);
 }

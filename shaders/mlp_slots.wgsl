@@ -1,4 +1,4 @@
-// Training ensembles' per-slot state, shared by mlp_train.wgsl and mlp_flow.wgsl (which declare
+// Training ensembles' per-slot state, shared by mlp_train.wgsl, mlp_flow.wgsl and mlp_stiff.wgsl (which declare
 // the bindings `slots` and `params`). struct Slot is 16 words, mirrored by SLOT_WORDS in
 // src/engine/gpu/gpu-ensemble.ts.
 
@@ -17,7 +17,7 @@ struct Slot {
   barrier: f32,
   grad_inf: f32,
   weight_norm: f32,
-  _pad0: f32,
+  hessian_ready: u32,  // stiff gradient flow: the `hessian` buffer holds H(θ) of the current θ
   _pad1: f32,
 }
 

@@ -6,7 +6,6 @@ import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
 import { planEvaluateKernel } from './mlp-kernels.js';
 import { GpuEnsemble } from './gpu-ensemble.js';
-import { CpuEnsemble } from '../cpu/cpu-ensemble.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 
 const CONFIG_BYTES = 32;
@@ -143,10 +142,6 @@ export class GpuEngine implements Engine {
   }
 
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
-    if (options.optimizer.kind === 'flow' && options.optimizer.solver === 'rosenbrock23') {
-      // the stiff solver has no GPU kernel yet: its runs train on the float64 CPU reference
-      return new CpuEnsemble(options, 'CPU, float64 (the rosenbrock23 solver has no GPU kernel yet)');
-    }
     return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description);
   }
 

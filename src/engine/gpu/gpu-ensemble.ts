@@ -7,7 +7,7 @@ import { seedKey } from '../../data/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
-import { planFlowKernel, planTrainKernel } from './mlp-kernels.js';
+import { planFlowKernel, planStiffFlowKernel, planTrainKernel } from './mlp-kernels.js';
 
 /** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl */
 const SLOT_WORDS = 16;
@@ -27,6 +27,9 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly state: GPUBuffer | null;
   private readonly vectors: number;
   private readonly flow: boolean;
+  /** stiff gradient flow (rosenbrock23): per slot the Hessian H(θ) and the Cholesky factor of W, P×P each */
+  private readonly hessian: GPUBuffer | null;
+  private readonly factor: GPUBuffer | null;
   /** slots were loaded since the last dispatch: their status is not computed yet */
   private fresh = false;
 
@@ -57,13 +60,29 @@ export class GpuEnsemble implements TrainingEnsemble {
     }
     this.slotInfo = storage(S * SLOT_WORDS);
     this.state = this.vectors > 0 ? storage(S * this.vectors * this.P) : null;
+    const stiff = options.optimizer.kind === 'flow' && options.optimizer.solver === 'rosenbrock23';
+    this.hessian = stiff ? storage(S * this.P * this.P) : null;
+    this.factor = stiff ? storage(S * this.P * this.P) : null;
   }
 
   static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string): Promise<GpuEnsemble> {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     const optimizer = options.optimizer;
-    const plan = optimizer.kind === 'flow' ? planFlowKernel(options.arch, gpu.limits) : planTrainKernel(options.arch, optimizer, gpu.limits);
+    const plan =
+      optimizer.kind !== 'flow'
+        ? planTrainKernel(options.arch, optimizer, gpu.limits)
+        : optimizer.solver === 'rosenbrock23'
+          ? planStiffFlowKernel(options.arch, gpu.limits)
+          : planFlowKernel(options.arch, gpu.limits);
+    if (optimizer.kind === 'flow' && optimizer.solver === 'rosenbrock23') {
+      // the per-slot Hessian and Cholesky factor are P×P floats each, in one binding per ensemble
+      const P = parameterCount(options.arch);
+      const bytes = 4 * options.slots * P * P;
+      if (bytes > gpu.device.limits.maxStorageBufferBindingSize) {
+        throw new RangeError(`rosenbrock23: ${options.slots} slots × ${P}² Hessian entries need ${bytes} bytes, above this device's storage binding limit (${gpu.device.limits.maxStorageBufferBindingSize}); use fewer slots per ensemble`);
+      }
+    }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
     return new GpuEnsemble(description, gpu, pipeline, options);
   }
@@ -88,7 +107,8 @@ export class GpuEnsemble implements TrainingEnsemble {
       queue.writeBuffer(this.ys, 4 * slot * samples, Float32Array.from(run.data.y.subarray(0, samples)));
     }
     if (this.state) queue.writeBuffer(this.state, 4 * slot * this.vectors * this.P, new Float32Array(this.vectors * this.P));
-    // (gradient flow: step_size 0 makes the kernel compute f(θ) and a first step size)
+    // (gradient flow: step_size 0 makes the kernel compute f(θ) and a first step size; hessian_ready
+    // (word 14) is 0: the stiff kernel assembles H(θ) before its first step)
     const info = new ArrayBuffer(4 * SLOT_WORDS);
     const words = new Uint32Array(info);
     const [seedLo, seedHi] = seedKey(run.seed);
@@ -134,6 +154,9 @@ export class GpuEnsemble implements TrainingEnsemble {
             { binding: 4, resource: { buffer: this.slotInfo } },
           ];
           if (this.state) entries.push({ binding: 5, resource: { buffer: this.state } });
+          if (this.hessian && this.factor) {
+            entries.push({ binding: 6, resource: { buffer: this.hessian } }, { binding: 7, resource: { buffer: this.factor } });
+          }
           group = device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries });
           bindGroups.set(stepCount, group);
         }
@@ -154,7 +177,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     });
   }
 
-  /** struct Config of mlp_train.wgsl or mlp_flow.wgsl */
+  /** struct Config of mlp_train.wgsl or mlp_flow_common.wgsl */
   private configBuffer(steps: number, untilTime: number): GPUBuffer {
     const { optimizer, samples, maxnorm } = this.options;
     const config = new ArrayBuffer(CONFIG_BYTES);

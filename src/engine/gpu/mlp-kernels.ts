@@ -53,13 +53,16 @@ const list = (values: number[]) => values.map((v) => `${v}u`).join(', ');
 
 type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number };
 
-/** The shared core: shapes, row layout and the largest tile that fits the device's workgroup memory. */
-function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, maxTile = 64) {
+/**
+ * The shared core: shapes, row layout and the largest tile that fits the device's workgroup memory
+ * (with `extraVectors` more P-float vectors of the including kernel).
+ */
+function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, maxTile = 64, extraVectors = 0) {
   const layout = parameterLayout(arch);
   const widths = [arch.inputDim, ...arch.hidden, 1];
   const rows = rowLayout(widths, hvp);
   const P = layout.count;
-  const fixedBytes = 4 * P * (hvp ? 2 : 1);
+  const fixedBytes = 4 * P * ((hvp ? 2 : 1) + extraVectors);
   let tile = 1;
   while (tile * 2 <= Math.min(maxTile, limits.maxComputeInvocationsPerWorkgroup)) tile *= 2;
   const bytesFor = (t: number) => fixedBytes + 4 * t * (rows.floatsPerSample + 1);
@@ -129,5 +132,17 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
 /** Gradient flow by Dormand–Prince 5(4) with per-slot step sizes: shaders/mlp_flow.wgsl. */
 export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKernelPlan {
   const { definitions, key, ...plan } = planMlpCore(arch, false, limits);
-  return { program: { name: 'mlp_flow', key: `${key}|dopri5`, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow.wgsl'], definitions }, ...plan };
+  return { program: { name: 'mlp_flow', key: `${key}|dopri5`, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_flow.wgsl'], definitions }, ...plan };
+}
+
+/**
+ * Stiff gradient flow by Rosenbrock 2(3) (ode23s) with per-slot step sizes: shaders/mlp_stiff.wgsl.
+ * The core with HVPs (the Hessian, column by column) and one more P-vector of workgroup memory.
+ */
+export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits): MlpKernelPlan {
+  const { definitions, key, ...plan } = planMlpCore(arch, true, limits, 64, 1);
+  return {
+    program: { name: 'mlp_stiff', key: `${key}|rosenbrock23`, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'], definitions },
+    ...plan,
+  };
 }

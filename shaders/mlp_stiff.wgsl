@@ -1,0 +1,488 @@
+// Stiff gradient flow θ̇ = f(θ) = −∇(L + R) for an ensemble of slots, one workgroup per slot, each with
+// its own adaptive step size: the linearly implicit Rosenbrock 2(3) pair of Shampine & Reichelt
+// (ode23s) with the exact Jacobian −H. The float64 reference is src/optim/rosenbrock.ts
+// (rosenbrockStep) driven as in src/engine/cpu/cpu-ensemble.ts (advanceFlow); the two take the same
+// decisions in the same order. The controller, attempt budget, step floor, non-finite handling and
+// status are those of the explicit kernel (mlp_flow_common.wgsl).
+//
+//   W = I + h·d·H;  k1 = W⁻¹F0;  F1 = f(θ + h/2·k1);  k2 = W⁻¹(F1 − k1) + k1;  θ₁ = θ + h·k2;
+//   F2 = f(θ₁);  k3 = W⁻¹(F2 − e32·(k2 − F1) − 2·(k1 − F0));  err = h/6·(k1 − 2k2 + k3)
+//
+// Per slot: params θ, f(θ) (FSAL), the Hessian H(θ) (`hessian`, P×P row-major, assembled from P
+// Hessian-vector products of the core, e_j by e_j, plus the barrier's, then symmetrised; kept over a
+// rejection and over dispatch boundaries while Slot.hessian_ready) and the Cholesky factor of W
+// (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
+// h ← h/4 and retry with the same Hessian.
+//
+// Float32 conditioning: W's eigenvalues are 1 + h·d·λ; at the barrier λ_max ~ 1e4–1e5 and h is
+// large, so cond(W) reaches 1e6 and more. Every solve does REFINEMENTS = 2 steps of iterative
+// refinement, x += W⁻¹(b − W x), with the residual b − W x computed in about twice the working
+// precision from the assembled H (residual_entry: compensated dot products); a plain float32
+// residual does not improve the forward error at all. Measured on SwiftShader (tests/engine/
+// gpu-stiff.test.ts, 'solves ill-conditioned W x = b ...'; max-norm relative error of x = W⁻¹b
+// against a float64 solve of I + hd·H from the same float32 H, after 0 / 1 / 2 refinements):
+//   toy Hessian at the barrier (1/ε ≈ 63), the flow's own h = 2e4, cond(W) 1.9e7: 1.1e-4 / 2.0e-7 / 2.7e-8
+//   toy Hessian at the barrier, h = 1e3, cond(W) 9.4e5:                          3.0e-5 / 6.1e-8 / 5.1e-8
+//   random P = 25, spectrum [−0.005, 1e5], hd = 1,   cond(W) 1.0e5:              4.5e-4 / 1.5e-7 / 3.5e-8
+//   random P = 25, spectrum [−0.005, 1e5], hd = 100, cond(W) 2.0e7:              3.6e-2 / 2.0e-3 / 7.3e-5
+//   random P = 121 (2 rows per thread), hd = 10,    cond(W) 1.0e6:              4.7e-3 / 4.5e-5 / 4.1e-7
+
+const ROS_D: f32 = 0.29289321881345254;    // 1/(2+√2)
+const ROS_E32: f32 = 7.414213562373095;    // 6+√2
+const ROS_EXPONENT: f32 = -0.3333333333333333;   // −1/order, ROSENBROCK23.order = 3
+const FACTORIZATION_SHRINK: f32 = 0.25;
+// iterative-refinement steps per solve (each: a compensated residual and two triangular solves)
+const REFINEMENTS: u32 = 2u;
+
+@group(0) @binding(0) var<uniform> cfg: Config;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+@group(0) @binding(2) var<storage, read> xs: array<f32>;
+@group(0) @binding(3) var<storage, read> ys: array<f32>;
+@group(0) @binding(4) var<storage, read_write> slots: array<Slot>;
+@group(0) @binding(5) var<storage, read_write> derivative: array<f32>;
+@group(0) @binding(6) var<storage, read_write> hessian: array<f32>;
+@group(0) @binding(7) var<storage, read_write> factor: array<f32>;
+
+// the vector of a triangular solve (and of W·x for the residual)
+var<workgroup> lin_x: array<f32, P>;
+
+var<private> data_base: u32;
+var<private> mat_base: u32;     // slot·P·P
+var<private> theta0: array<f32, OWN>;
+var<private> f0: array<f32, OWN>;
+var<private> field: array<f32, OWN>;
+var<private> k1: array<f32, OWN>;
+var<private> k2: array<f32, OWN>;
+var<private> k3: array<f32, OWN>;
+var<private> rhs: array<f32, OWN>;
+var<private> sol: array<f32, OWN>;
+
+fn sample_row(n: u32) -> u32 {
+  return data_base + n;
+}
+
+// f(θ) = −∇(L + R) at th into `field`; returns (loss, any non-finite as 1.0)
+fn evaluate_field(tid: u32) -> vec2<f32> {
+  let loss = gradient_pass(tid, cfg.samples);
+  let excess = barrier_state(tid, cfg.maxnorm).y;
+  let slope = excess * excess / f32(P);
+  var bad = !is_finite(loss);
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      let f = -(grad_sum[k] + slope * th[p]);
+      field[k] = f;
+      bad = bad || !is_finite(f);
+    }
+  }
+  return vec2<f32>(loss, select(0.0, 1.0, bad));
+}
+
+// H(θ) at th into `hessian`: column j is the HVP along e_j (core) plus ∇²R e_j =
+// 2·excess·θ_j/P²·θ + excess²/P·e_j; then (H + Hᵀ)/2 as linalg.ts hessianMatrix does
+fn assemble_hessian(tid: u32) {
+  storageBarrier();   // the previous step's reads of `hessian` are done
+  let excess = barrier_state(tid, cfg.maxnorm).y;
+  let slope = excess * excess / f32(P);
+  for (var j = 0u; j < P; j++) {
+    for (var p = tid; p < P; p += TILE) {
+      vv[p] = select(0.0, 1.0, p == j);
+    }
+    workgroupBarrier();
+    gradient_pass(tid, cfg.samples);
+    let rank_one = 2.0 * excess * th[j] / f32(P * P);
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        hessian[mat_base + p * P + j] = hvp_sum[k] + rank_one * th[p] + select(0.0, slope, p == j);
+      }
+    }
+  }
+  storageBarrier();
+  for (var idx = tid; idx < P * P; idx += TILE) {
+    let i = idx / P;
+    let j = idx % P;
+    if (i < j) {
+      let mean = 0.5 * (hessian[mat_base + i * P + j] + hessian[mat_base + j * P + i]);
+      hessian[mat_base + i * P + j] = mean;
+      hessian[mat_base + j * P + i] = mean;
+    }
+  }
+  storageBarrier();
+}
+
+// Cholesky factor of W = I + hd·H into `factor` (lower triangle, right-looking, one column per
+// round). Returns true on every thread when a pivot was not positive and finite (uniform).
+fn factorize(tid: u32, hd: f32) -> bool {
+  storageBarrier();   // the previous attempt's reads of `factor` are done
+  for (var idx = tid; idx < P * P; idx += TILE) {
+    let i = idx / P;
+    let j = idx % P;
+    factor[mat_base + idx] = select(0.0, 1.0, i == j) + hd * hessian[mat_base + idx];
+  }
+  storageBarrier();
+  var failed = false;
+  for (var c = 0u; c < P; c++) {
+    let pivot = factor[mat_base + c * P + c];
+    let good = pivot > 0.0 && is_finite(pivot);
+    failed = failed || !good;
+    let diagonal = select(1.0, sqrt(pivot), good);
+    storageBarrier();
+    for (var i = c + tid; i < P; i += TILE) {
+      if (i == c) {
+        factor[mat_base + c * P + c] = diagonal;
+      } else {
+        factor[mat_base + i * P + c] /= diagonal;
+      }
+    }
+    storageBarrier();
+    let m = P - c - 1u;
+    for (var idx = tid; idx < m * m; idx += TILE) {
+      let i = c + 1u + idx / m;
+      let j = c + 1u + idx % m;
+      if (j <= i) {
+        factor[mat_base + i * P + j] -= factor[mat_base + i * P + c] * factor[mat_base + j * P + c];
+      }
+    }
+    storageBarrier();
+  }
+  return uniform_bool(tid, failed);
+}
+
+// lin_x ← (L Lᵀ)⁻¹ lin_x, column-oriented forward and back substitution: in round j every thread
+// reads the finished lin_x[j] and updates only entries on the far side of j
+fn triangular_solves(tid: u32) {
+  workgroupBarrier();
+  for (var j = 0u; j < P; j++) {
+    let y = lin_x[j] / factor[mat_base + j * P + j];
+    for (var i = j + 1u + tid; i < P; i += TILE) {
+      lin_x[i] -= factor[mat_base + i * P + j] * y;
+    }
+    workgroupBarrier();
+  }
+  for (var i = tid; i < P; i += TILE) {
+    lin_x[i] /= factor[mat_base + i * P + i];
+  }
+  workgroupBarrier();
+  for (var jj = 0u; jj < P; jj++) {
+    let j = P - 1u - jj;
+    let x = lin_x[j] / factor[mat_base + j * P + j];
+    for (var i = tid; i < j; i += TILE) {
+      lin_x[i] -= factor[mat_base + j * P + i] * x;
+    }
+    workgroupBarrier();
+  }
+  for (var i = tid; i < P; i += TILE) {
+    lin_x[i] /= factor[mat_base + i * P + i];
+  }
+  workgroupBarrier();
+}
+
+// Error-free transformations (Knuth's TwoSum, Dekker's TwoProduct with Veltkamp's split): a + b and
+// a·b as an unevaluated sum hi + lo of two floats. They rely on IEEE float32 without reassociation or
+// fused contraction, as the Kahan sums of mlp_core.wgsl do.
+fn two_sum(a: f32, b: f32) -> vec2<f32> {
+  let s = a + b;
+  let bb = s - a;
+  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
+}
+
+fn split(a: f32) -> vec2<f32> {
+  let c = 4097.0 * a;
+  let hi = c - (c - a);
+  return vec2<f32>(hi, a - hi);
+}
+
+fn two_product(a: f32, b: f32) -> vec2<f32> {
+  let p = a * b;
+  let x = split(a);
+  let y = split(b);
+  return vec2<f32>(p, ((x.x * y.x - p) + x.x * y.y + x.y * y.x) + x.y * y.y);
+}
+
+// (rhs − W·x)_p for W = I + hd·H with the assembled float32 H, evaluated in about twice the working
+// precision (Ogita–Rump–Oishi Dot2 for H·x): the residual of iterative refinement must be more
+// accurate than W x itself, else refinement cannot improve the forward error of a solve whose
+// condition number is large (fixed-precision refinement only improves the backward error)
+fn residual_entry(p: u32, b: f32, hd: f32) -> f32 {
+  var s = 0.0;
+  var c = 0.0;
+  for (var j = 0u; j < P; j++) {
+    let prod = two_product(hessian[mat_base + p * P + j], lin_x[j]);
+    let sum = two_sum(s, prod.x);
+    s = sum.x;
+    c += prod.y + sum.y;
+  }
+  let q = two_product(hd, s);
+  let q_lo = q.y + hd * c;
+  let t = two_sum(b, -lin_x[p]);
+  let u = two_sum(t.x, -q.x);
+  return u.x + ((t.y + u.y) - q_lo);
+}
+
+fn solve(tid: u32, hd: f32, refinements: u32) {
+  workgroupBarrier();
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      lin_x[p] = rhs[k];
+    }
+  }
+  triangular_solves(tid);
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      sol[k] = lin_x[p];
+    }
+  }
+  var residual: array<f32, OWN>;
+  for (var r = 0u; r < refinements; r++) {
+    // lin_x holds the current solution
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        residual[k] = residual_entry(p, rhs[k], hd);
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        lin_x[p] = residual[k];
+      }
+    }
+    triangular_solves(tid);
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        sol[k] += lin_x[p];
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        lin_x[p] = sol[k];
+      }
+    }
+    workgroupBarrier();
+  }
+}
+
+@compute @workgroup_size(TILE)
+fn main(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let slot = group.x + group.y * groups.x;
+  if (slot >= cfg.slots) {
+    return;
+  }
+  if (!slot_is_live(tid, slot)) {
+    return;
+  }
+  let info = slots[slot];
+  load_slot_parameters(tid, slot);
+  data_base = slot * cfg.data_stride;
+  mat_base = slot * P * P;
+  workgroupBarrier();
+
+  var h = info.step_size;
+  var time = info.time;
+  var steps = info.steps;
+  var evaluations = info.evaluations;
+  var rejected_last = info.rejected != 0u;
+  var hessian_ready = uniform_bool(tid, info.hessian_ready != 0u);
+  var loss = info.loss;
+  var finite = true;
+  if (uniform_bool(tid, h == 0.0)) {
+    // fresh slot: f(θ₀) and Hairer's first guess
+    let first = evaluate_field(tid);
+    loss = first.x;
+    var theta_part = 0.0;
+    var f_part = 0.0;
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        f0[k] = field[k];
+        let scale = cfg.atol + cfg.rtol * abs(th[p]);
+        theta_part += (th[p] / scale) * (th[p] / scale);
+        f_part += (field[k] / scale) * (field[k] / scale);
+      }
+    }
+    h = initial_step_size(tid, theta_part, f_part);
+    finite = !uniform_bool(tid, first.y > 0.0);
+    hessian_ready = false;
+  } else {
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        f0[k] = derivative[slot * P + p];
+      }
+    }
+  }
+
+  var accepted = 0u;
+  var attempts = 0u;
+  let attempt_budget = max_attempts();
+  loop {
+    if (!finite || accepted >= cfg.steps || attempts >= attempt_budget) {
+      break;
+    }
+    if (uniform_bool(tid, time >= cfg.until_time)) {
+      break;
+    }
+    attempts += 1u;
+    let step = min(h, cfg.until_time - time);
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        theta0[k] = th[p];
+      }
+    }
+    if (!hessian_ready) {
+      assemble_hessian(tid);
+      evaluations += P;
+      hessian_ready = true;
+    }
+    let hd = step * ROS_D;
+    if (factorize(tid, hd)) {
+      // W is indefinite (negative curvature and a large h): retry smaller with the same Hessian
+      h = step * FACTORIZATION_SHRINK;
+      if (uniform_bool(tid, h < STEP_FLOOR)) {
+        finite = false;
+      }
+      continue;
+    }
+    var stage_bad = 0.0;
+    // k1 = W⁻¹F0, F1 = f(θ + h/2·k1)
+    for (var k = 0u; k < OWN; k++) {
+      rhs[k] = f0[k];
+    }
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      k1[k] = sol[k];
+      if (p < P) {
+        th[p] = theta0[k] + 0.5 * step * k1[k];
+      }
+    }
+    workgroupBarrier();
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    // k2 = W⁻¹(F1 − k1) + k1, θ₁ = θ + h·k2, F2 = f(θ₁)
+    for (var k = 0u; k < OWN; k++) {
+      k3[k] = field[k];   // F1, kept in k3 until k3 is computed
+      rhs[k] = field[k] - k1[k];
+    }
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      k2[k] = sol[k] + k1[k];
+      if (p < P) {
+        th[p] = theta0[k] + step * k2[k];
+      }
+    }
+    workgroupBarrier();
+    let result = evaluate_field(tid);
+    stage_bad = max(stage_bad, result.y);
+    evaluations += 2u;
+    // k3 = W⁻¹(F2 − e32·(k2 − F1) − 2·(k1 − F0))
+    for (var k = 0u; k < OWN; k++) {
+      rhs[k] = field[k] - ROS_E32 * (k2[k] - k3[k]) - 2.0 * (k1[k] - f0[k]);
+    }
+    solve(tid, hd, REFINEMENTS);
+    var error_part = 0.0;
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        let e = (step / 6.0) * (k1[k] - 2.0 * k2[k] + sol[k]);
+        let scale = cfg.atol + cfg.rtol * max(abs(theta0[k]), abs(th[p]));
+        error_part += (e / scale) * (e / scale);
+        stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
+      }
+    }
+    let error = scaled_norm(tid, error_part);
+    if (uniform_bool(tid, stage_bad > 0.0 || !is_finite(error))) {
+      // a non-finite trial point: restore θ, shrink hard and retry (H(θ) stays valid)
+      for (var k = 0u; k < OWN; k++) {
+        let p = tid + k * TILE;
+        if (p < P) {
+          th[p] = theta0[k];
+        }
+      }
+      h = step * SHRINK_ON_NONFINITE;
+      if (uniform_bool(tid, h < STEP_FLOOR)) {
+        finite = false;
+      }
+      continue;
+    }
+    let ok = uniform_bool(tid, error <= 1.0);
+    if (ok) {
+      for (var k = 0u; k < OWN; k++) {
+        f0[k] = field[k];   // first same as last
+      }
+      time += step;
+      steps += 1u;
+      accepted += 1u;
+      loss = result.x;
+      hessian_ready = false;   // a new point: a new Hessian
+    } else {
+      for (var k = 0u; k < OWN; k++) {
+        let p = tid + k * TILE;
+        if (p < P) {
+          th[p] = theta0[k];
+        }
+      }
+    }
+    h = next_step_size(step, error, ROS_EXPONENT, ok, rejected_last);
+    rejected_last = !ok;
+    workgroupBarrier();
+  }
+
+  var grad_inf_part = 0.0;
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      grad_inf_part = max(grad_inf_part, abs(f0[k]));
+      params[slot * P + p] = th[p];
+      derivative[slot * P + p] = f0[k];
+    }
+  }
+  let grad_inf = workgroup_max(tid, grad_inf_part);
+  write_flow_status(tid, slot, grad_inf, steps, evaluations, time, h, rejected_last, finite, loss);
+  if (tid == 0u) {
+    slots[slot].hessian_ready = select(0u, 1u, hessian_ready);
+  }
+}
+
+// Test entry point (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, factorise W = I + hd·H with
+// hd = cfg.max_step and H from `hessian`, solve W x = b for b in `derivative` (with one refinement
+// steps: cfg.steps of them) and write x to `params` (NaN when the factorisation failed).
+@compute @workgroup_size(TILE)
+fn solve_check(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let slot = group.x;
+  if (slot >= cfg.slots) {
+    return;
+  }
+  mat_base = slot * P * P;
+  let hd = cfg.max_step;
+  let failed = factorize(tid, hd);
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      rhs[k] = derivative[slot * P + p];
+    }
+  }
+  solve(tid, hd, cfg.steps);
+  var nan_bits = 0x7fc00000u;
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      params[slot * P + p] = select(sol[k], bitcast<f32>(nan_bits), failed);
+    }
+  }
+}

@@ -1,0 +1,245 @@
+// The stiff gradient-flow kernel (shaders/mlp_stiff.wgsl, Rosenbrock 2(3)) against the float64 CPU
+// ensemble, and on the paper's 1-D toy problem against the explicit kernel (science.md, "Why
+// gradient flow needs a stiff integrator"). SwiftShader is slow: small networks and datasets.
+import { describe, expect, it } from 'vitest';
+import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
+import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
+import { type Architecture } from '../../src/model/architecture.js';
+import { glorotNormal } from '../../src/model/init.js';
+import { rosenbrockDataset } from '../../src/data/inputs.js';
+import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { compare } from '../../src/engine/verify.js';
+import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
+import { gpuEngineForSuite } from '../helpers/gpu.js';
+import { PipelineCache } from '../../src/gpu/kernel.js';
+import { planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
+import { parameterCount } from '../../src/model/architecture.js';
+import { cholesky, choleskySolve, symmetricEigen } from '../../src/optim/linalg.js';
+import { networkFlowField } from '../../src/engine/cpu/flow-field.js';
+import { integrateRosenbrock, ROSENBROCK23 } from '../../src/optim/rosenbrock.js';
+
+const engine = await gpuEngineForSuite();
+const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
+const SAMPLES = 40;
+const SLOTS = 3;
+
+function runs(): SlotRun[] {
+  return Array.from({ length: SLOTS }, (_, n) => ({
+    params: glorotNormal(arch, new RandomStream(7, n, STREAMS.init), 1.5),
+    data: rosenbrockDataset(SAMPLES, 2, 20 + n),
+    seed: 7,
+    runIndex: n,
+  }));
+}
+
+describe('GPU stiff gradient flow (Rosenbrock 2(3))', () => {
+  it('runs on the GPU and reaches the same point as the CPU integrator at a fixed simulated time', async () => {
+    const optimizer = { kind: 'flow' as const, solver: 'rosenbrock23' as const, rtol: 1e-5, atol: 1e-7 };
+    const options: EnsembleOptions = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
+    const gpu = await engine.createEnsemble(options);
+    expect(gpu.backend).toBe('gpu');
+    const cpu = new CpuEnsemble(options);
+    try {
+      const list = runs();
+      for (let s = 0; s < SLOTS; s++) {
+        await gpu.load(s, list[s]);
+        await cpu.load(s, list[s]);
+      }
+      const initial = await gpu.status();
+      const initialCpu = await cpu.status();
+      for (let s = 0; s < SLOTS; s++) expect(initial[s].stepSize / initialCpu[s].stepSize).toBeCloseTo(1, 4);
+      for (const T of [0.5, 5]) {
+        await gpu.advance(10_000, T);
+        await cpu.advance(10_000, T);
+        const [gs, cs] = [await gpu.status(), await cpu.status()];
+        for (let s = 0; s < SLOTS; s++) {
+          expect(gs[s].time).toBeCloseTo(T, 5);
+          expect(gs[s].finite).toBe(true);
+          const params = compare(await gpu.parameters(s), await cpu.parameters(s), 1e-3);
+          console.log(`T=${T} slot ${s}: steps GPU ${gs[s].steps} CPU ${cs[s].steps}, evaluations GPU ${gs[s].evaluations} CPU ${cs[s].evaluations}, θ maxRel ${params.maxRel.toExponential(2)}`);
+          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(1e-3);
+          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(1e-3);
+          expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * cs[s].steps));
+          expect(gs[s].evaluations).toBeGreaterThanOrEqual(2 * gs[s].steps);
+        }
+      }
+    } finally {
+      gpu.dispose();
+    }
+  });
+
+  it('follows the toy channel out to the barrier where the explicit kernel stalls', async () => {
+    const data = toyDataset(256);
+    const run: SlotRun = { params: toyStart(), data, seed: 1, runIndex: 0 };
+    const base = { arch: TOY_ARCHITECTURE, samples: data.samples, slots: 1, maxnorm: 1e3 };
+    const stiff = await engine.createEnsemble({ ...base, optimizer: { kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 } });
+    const explicit = await engine.createEnsemble({ ...base, optimizer: { kind: 'flow', solver: 'dopri5', rtol: 1e-3, atol: 1e-6 } });
+    try {
+      await stiff.load(0, run);
+      await stiff.advance(300);
+      const s = (await stiff.status())[0];
+      const reached = channelCoordinates(await stiff.parameters(0)).inverseEpsilon;
+      // the same budget of gradient evaluations for the explicit kernel (6 per accepted step at best)
+      await explicit.load(0, run);
+      await explicit.advance(Math.ceil(s.evaluations / 6));
+      const e = (await explicit.status())[0];
+      const stalled = channelCoordinates(await explicit.parameters(0)).inverseEpsilon;
+      console.log(`toy: rosenbrock23 ${s.steps} steps, ${s.evaluations} evaluations, t=${s.time.toExponential(3)}, 1/ε=${reached.toFixed(2)}, weight norm ${s.weightNorm.toFixed(1)}; dopri5 ${e.steps} steps, ${e.evaluations} evaluations, t=${e.time.toExponential(3)}, 1/ε=${stalled.toFixed(2)}`);
+      expect(s.finite).toBe(true);
+      expect(s.steps).toBeLessThanOrEqual(300);
+      expect(reached).toBeGreaterThan(30);
+      expect(e.evaluations).toBeGreaterThanOrEqual(s.evaluations - 6);
+      expect(stalled).toBeLessThan(5);
+    } finally {
+      stiff.dispose();
+      explicit.dispose();
+    }
+  });
+});
+
+/**
+ * The kernel's Cholesky + triangular solves (entry point solve_check of mlp_stiff.wgsl) on given
+ * float32 matrices: x = W⁻¹b for W = I + hd·H, with `refinements` steps of iterative refinement.
+ */
+async function gpuSolve(kernelArch: Architecture, matrices: Float32Array[], rhs: Float32Array[], hd: number, refinements: number): Promise<Float32Array[]> {
+  const gpu = engine.gpu;
+  const device = gpu.device;
+  const P = parameterCount(kernelArch);
+  const plan = planStiffFlowKernel(kernelArch, gpu.limits);
+  const pipeline = await new PipelineCache(device).get({ ...plan.program, entryPoint: 'solve_check' });
+  const B = matrices.length;
+  const buffer = (data: ArrayBuffer | null, bytes: number, usage: number) => {
+    const b = device.createBuffer({ size: Math.max(16, bytes), usage: usage | GPUBufferUsage.COPY_DST });
+    if (data) device.queue.writeBuffer(b, 0, data);
+    return b;
+  };
+  const config = new ArrayBuffer(48);
+  new Uint32Array(config).set([B, 0, refinements]);
+  new Float32Array(config)[6] = hd;
+  const hessian = new Float32Array(B * P * P);
+  const b = new Float32Array(B * P);
+  matrices.forEach((m, n) => hessian.set(m, n * P * P));
+  rhs.forEach((v, n) => b.set(v, n * P));
+  const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+  const buffers = [
+    buffer(config, 48, GPUBufferUsage.UNIFORM),
+    buffer(null, 4 * B * P, storage),
+    buffer(b.buffer, 4 * B * P, storage),
+    buffer(hessian.buffer, 4 * B * P * P, storage),
+    buffer(null, 4 * B * P * P, storage),
+  ];
+  const [cfg, out, bIn, hIn, work] = buffers;
+  try {
+    const group = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: cfg } },
+        { binding: 1, resource: { buffer: out } },
+        { binding: 5, resource: { buffer: bIn } },
+        { binding: 6, resource: { buffer: hIn } },
+        { binding: 7, resource: { buffer: work } },
+      ],
+    });
+    const staging = device.createBuffer({ size: 4 * B * P, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    buffers.push(staging);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(B);
+    pass.end();
+    encoder.copyBufferToBuffer(out, 0, staging, 0, 4 * B * P);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const x = new Float32Array(staging.getMappedRange().slice(0));
+    return matrices.map((_, n) => x.slice(n * P, (n + 1) * P));
+  } finally {
+    for (const buf of buffers) buf.destroy();
+  }
+}
+
+/** x = W⁻¹b in float64 for W = I + hd·H built from the float32 H and hd the kernel sees; and cond(W) */
+function referenceSolve(H: Float32Array, b: Float32Array, hd: number, P: number): { x: Float64Array; cond: number } {
+  const hd32 = Math.fround(hd);
+  const W = new Float64Array(P * P);
+  for (let k = 0; k < P * P; k++) W[k] = hd32 * H[k];
+  for (let i = 0; i < P; i++) W[i * P + i] += 1;
+  const eig = symmetricEigen(W, P).values;
+  const cond = Math.max(...eig) / Math.min(...eig);
+  const f = cholesky(W, P);
+  if (!f.ok) throw new Error('reference Cholesky failed');
+  return { x: choleskySolve(f.factor, P, Float64Array.from(b)), cond };
+}
+
+function relativeError(x: ArrayLike<number>, reference: ArrayLike<number>): number {
+  let diff = 0;
+  let norm = 0;
+  for (let k = 0; k < reference.length; k++) {
+    diff = Math.max(diff, Math.abs(x[k] - reference[k]));
+    norm = Math.max(norm, Math.abs(reference[k]));
+  }
+  return diff / norm;
+}
+
+describe('GPU stiff solves in float32', () => {
+  it('solves ill-conditioned W x = b accurately with iterative refinement', async () => {
+    // (1) the toy's Hessian at the norm barrier (float64, rounded to float32), with the step sizes the
+    // flow takes there; b = f(θ) as for k1
+    const data = toyDataset(256);
+    const field = networkFlowField(TOY_ARCHITECTURE, data, { maxnorm: 1e3 });
+    const run = integrateRosenbrock(field, toyStart(), { rtol: 1e-3, atol: 1e-6, maxSteps: 300 });
+    const P4 = 4;
+    const H4 = new Float64Array(P4 * P4);
+    field.hessian(run.theta, H4);
+    const f4 = new Float64Array(P4);
+    field.f(run.theta, f4);
+    // (2) random symmetric matrices of P = 25, one eigenvalue −0.005 (a saddle), the others log-spaced over [1e-3, 1e5]
+    const big: Architecture = { inputDim: 2, hidden: [6], activation: 'softplus', biases: true };
+    const P = parameterCount(big);
+    const wide: Architecture = { inputDim: 2, hidden: [30], activation: 'softplus', biases: true };
+    const random = new RandomStream(11, 0, STREAMS.verify);
+    const spectrumMatrix = (P: number) => {
+      const Q = random.fillNormal(new Float64Array(P * P));
+      for (let i = 0; i < P; i++) {
+        // Gram–Schmidt on the rows
+        for (let j = 0; j < i; j++) {
+          let dot = 0;
+          for (let k = 0; k < P; k++) dot += Q[i * P + k] * Q[j * P + k];
+          for (let k = 0; k < P; k++) Q[i * P + k] -= dot * Q[j * P + k];
+        }
+        let norm = 0;
+        for (let k = 0; k < P; k++) norm += Q[i * P + k] ** 2;
+        for (let k = 0; k < P; k++) Q[i * P + k] /= Math.sqrt(norm);
+      }
+      const lambda = Array.from({ length: P }, (_, i) => (i === 0 ? -0.005 : 10 ** (-3 + (8 * (i - 1)) / (P - 2))));
+      const H = new Float32Array(P * P);
+      for (let i = 0; i < P; i++) {
+        for (let j = 0; j <= i; j++) {
+          let sum = 0;
+          for (let k = 0; k < P; k++) sum += Q[k * P + i] * lambda[k] * Q[k * P + j];
+          H[i * P + j] = H[j * P + i] = sum;
+        }
+      }
+      return H;
+    };
+    const cases = [
+      { name: `toy at the barrier (1/ε ${channelCoordinates(run.theta).inverseEpsilon.toFixed(1)}), h = ${run.stepSize.toExponential(2)}`, arch: TOY_ARCHITECTURE, P: P4, H: Float32Array.from(H4), b: Float32Array.from(f4), hd: run.stepSize * ROSENBROCK23.d },
+      { name: 'toy at the barrier, h = 1e3', arch: TOY_ARCHITECTURE, P: P4, H: Float32Array.from(H4), b: Float32Array.from(f4), hd: 1e3 * ROSENBROCK23.d },
+      { name: 'P = 25, spectrum [−0.005, 1e5], hd = 1', arch: big, P, H: spectrumMatrix(P), b: Float32Array.from(random.fillNormal(new Float64Array(P))), hd: 1 },
+      { name: 'P = 25, spectrum [−0.005, 1e5], hd = 100', arch: big, P, H: spectrumMatrix(P), b: Float32Array.from(random.fillNormal(new Float64Array(P))), hd: 100 },
+      // more parameters than threads (each thread owns several rows)
+      { name: `P = ${parameterCount(wide)}, spectrum [−0.005, 1e5], hd = 10`, arch: wide, P: parameterCount(wide), H: spectrumMatrix(parameterCount(wide)), b: Float32Array.from(random.fillNormal(new Float64Array(parameterCount(wide)))), hd: 10 },
+    ];
+    for (const c of cases) {
+      const reference = referenceSolve(c.H, c.b, c.hd, c.P);
+      const errors: number[] = [];
+      for (const refinements of [0, 1, 2]) {
+        const [x] = await gpuSolve(c.arch, [c.H], [c.b], c.hd, refinements);
+        errors.push(relativeError(x, reference.x));
+      }
+      console.log(`${c.name}: cond(W) ${reference.cond.toExponential(2)}; max-norm relative error of x after 0, 1, 2 refinements: ${errors.map((e) => e.toExponential(2)).join(', ')}`);
+      // the kernel refines twice (REFINEMENTS in mlp_stiff.wgsl)
+      expect(errors[2], c.name).toBeLessThanOrEqual(Math.max(1e-5, 1e-2 * errors[0]));
+    }
+  });
+});
