@@ -5,9 +5,10 @@ import type { BackendChoice } from '../engine/create.js';
 const GPU_PRECISION = 'float32 kernels; Kahan-compensated sums over samples, pairwise across threads';
 const CPU_PRECISION = 'float64, Neumaier-compensated sums over samples';
 
-function gpuReport(gpu: GpuContext) {
+function gpuReport(gpu: GpuContext, choice: BackendChoice) {
   return {
-    backend: 'gpu',
+    // what `--backend auto` uses: a software adapter (SwiftShader) is slower than the CPU engine
+    backend: gpu.software && choice === 'auto' ? 'cpu' : 'gpu',
     description: describeGpu(gpu),
     adapter: gpu.adapterInfo,
     software: gpu.software,
@@ -32,14 +33,15 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
     else out(`backend      cpu\ndescription  ${report.description}\nprecision    ${report.precision}`);
     return;
   }
-  const report = gpuReport(gpu);
+  const report = gpuReport(gpu, choice);
   gpu.dispose();
   if (json) {
     out(JSON.stringify(report, null, 2));
     return;
   }
   const { vendor, architecture, device, description } = report.adapter;
-  out(`backend      gpu\ndescription  ${report.description}`);
+  out(`backend      ${report.backend}${report.backend === 'cpu' ? ' (the software adapter below is slower than the float64 CPU engine; --backend gpu forces it)' : ''}`);
+  out(`description  ${report.description}`);
   out(`adapter      vendor=${vendor} architecture=${architecture} device=${device} description=${description}`);
   out(`driver       ${report.driverSource}${report.software ? ' (software rasteriser: correct but slow)' : ''}`);
   out(`features     ${report.features.join(', ')}`);

@@ -1,5 +1,5 @@
 // Picks the engine: the GPU where an adapter exists, else the float64 CPU reference.
-import { acquireGpu, type AcquireOptions } from '../gpu/device.js';
+import { acquireGpu, describeGpu, type AcquireOptions } from '../gpu/device.js';
 import { CpuEngine } from './cpu/cpu-engine.js';
 import type { Engine } from './engine.js';
 import { GpuEngine } from './gpu/gpu-engine.js';
@@ -15,6 +15,12 @@ export interface CreatedEngine {
 export async function createEngine(choice: BackendChoice = 'auto', options: AcquireOptions = {}): Promise<CreatedEngine> {
   if (choice === 'cpu') return { engine: new CpuEngine() };
   const gpu = await acquireGpu(options);
+  if (gpu && gpu.software && choice === 'auto') {
+    // a software rasteriser is for correctness tests: the float64 CPU engine is faster than it here
+    const name = describeGpu(gpu);
+    gpu.dispose();
+    return { engine: new CpuEngine(), notice: `Only a software WebGPU adapter (${name}): using the float64 CPU engine, which is faster; --backend gpu forces WebGPU.` };
+  }
   if (gpu) return { engine: new GpuEngine(gpu) };
   if (choice === 'gpu') throw new Error('no WebGPU adapter found (no GPU, and no software Vulkan driver could be set up)');
   return { engine: new CpuEngine(), notice: 'No WebGPU adapter found: using the float64 CPU engine (slow for large ensembles).' };
