@@ -63,5 +63,7 @@ export interface TrainingEnsemble {
   advance(steps: number, untilTime?: number): Promise<void>;
   status(): Promise<SlotStatus[]>;
   parameters(slot: number): Promise<Float64Array>;
+  /** every slot's parameters at once (slots × P; empty slots hold stale values): one readback */
+  allParameters(): Promise<Float64Array>;
   dispose(): void;
 }

@@ -74,6 +74,7 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
       gradInf: record.gradInf ?? NaN,
       stoppedBy: record.stopReason,
       finite: true, // diverged records were classified above
+      ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((theta) => Float64Array.from(theta)) } : {}),
     },
     thresholds,
   );

@@ -72,6 +72,11 @@ export interface RunRecord {
   wallSeconds: number;
   stopReason: StopReason;
   trajectory: TrajectoryPoint[];
+  /**
+   * The parameters at the run's last few checks (oldest first, the final parameters last): the
+   * evidence for the channel criterion "the last updates point along the channel".
+   */
+  recentParams: number[][];
 }
 
 /** What a resumed session and merge need of a record without keeping it whole. */

@@ -175,10 +175,15 @@ interface Active<R> {
   points: number[];
   nextPoint: number;
   trajectory: TrajectoryPoint[];
+  /** parameters at the last RECENT_PARAMS checks, oldest first */
+  recent: Float64Array[];
   steps: number;
   bestObjective: number;
   stepAtBest: number;
 }
+
+/** checks whose parameters a record keeps (for the channel-subspace criterion) */
+export const RECENT_PARAMS = 3;
 
 function nextEvent(slot: Active<SchedulableRun>): number {
   const { maxSteps, checkEvery } = slot.run.config.stop;
@@ -248,6 +253,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
           points: trajectorySteps(run.config.trajectory.points, run.config.stop.maxSteps),
           nextPoint: 0,
           trajectory: [],
+          recent: [],
           steps: 0,
           bestObjective: Infinity,
           stepAtBest: 0,
@@ -264,6 +270,10 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       running--;
       const trajectory = slot.trajectory;
       if (trajectory.length === 0 || trajectory[trajectory.length - 1].step !== status.steps) trajectory.push(point(status));
+      const recent = slot.recent;
+      const last = recent[recent.length - 1];
+      if (!last || last.some((v, k) => v !== params[k])) recent.push(params);
+      while (recent.length > RECENT_PARAMS) recent.shift();
       const arch = slot.run.config.architecture;
       const record: RunRecord = {
         id: slot.run.id,
@@ -284,6 +294,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         wallSeconds: now() - slot.loadedAt,
         stopReason: reason,
         trajectory,
+        recentParams: recent.map((theta) => Array.from(theta)),
       };
       summary.runs++;
       summary.byReason[reason] = (summary.byReason[reason] ?? 0) + 1;
@@ -352,6 +363,15 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       chunk = Math.max(1, chunk);
       await ensemble.advance(chunk, isFlow && Number.isFinite(maxTime) ? maxTime : undefined);
       const statuses = await ensemble.status();
+      // every slot at one of its checks keeps its parameters (one readback for all of them)
+      if (active.some((slot, i) => slot && statuses[i].steps === events[i])) {
+        const all = await ensemble.allParameters();
+        active.forEach((slot, i) => {
+          if (!slot || statuses[i].steps !== events[i]) return;
+          slot.recent.push(all.slice(i * P, (i + 1) * P));
+          if (slot.recent.length > RECENT_PARAMS) slot.recent.shift();
+        });
+      }
       for (let i = 0; i < slots; i++) {
         const slot = active[i];
         if (!slot) continue;

@@ -39,7 +39,7 @@ function fakeRecord(id: string, configIndex = 0): RunRecord {
   return {
     id, configIndex, seed: 0, config: {}, backend: 'cpu', device: 'test', params0: params, params,
     loss: 1, barrier: 0, gradInf: 1, weightNorm: 1, steps: 1, evaluations: 1, time: 0, wallSeconds: 0,
-    stopReason: 'max-steps', trajectory: [],
+    stopReason: 'max-steps', trajectory: [], recentParams: [],
   };
 }
 
@@ -65,7 +65,7 @@ describe('channelscope run records', () => {
     for (const record of records) {
       const run = runs.find((r) => r.id === record.id)!;
       expect(Object.keys(record).sort()).toEqual(
-        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory'].sort(),
+        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams'].sort(),
       );
       expect(record.configIndex).toBe(run.configIndex);
       expect(record.seed).toBe(run.seed);

@@ -10,7 +10,7 @@ import type { Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
 import type { RunRecord } from '../../src/experiment/results.js';
-import { groupRuns, runSweep, trajectorySteps, type SchedulableConfig, type SchedulableRun, type StopRules } from '../../src/experiment/scheduler.js';
+import { groupRuns, RECENT_PARAMS, runSweep, trajectorySteps, type SchedulableConfig, type SchedulableRun, type StopRules } from '../../src/experiment/scheduler.js';
 
 const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
 const SAMPLES = 16;
@@ -74,6 +74,7 @@ function countingEngine() {
         },
         status: () => ensemble.status(),
         parameters: (slot) => ensemble.parameters(slot),
+        allParameters: () => ensemble.allParameters(),
         dispose: () => ensemble.dispose(),
       };
       return wrapped;
@@ -125,6 +126,12 @@ describe('scheduler', () => {
     for (const record of records.values()) {
       expect(record.stopReason).toBe('max-steps');
       expect(record.steps).toBe(record.id === 'r0' ? 400 : 30);
+      // the parameters of the last checks, the final ones last, for the channel-subspace criterion
+      expect(record.recentParams.length).toBeGreaterThanOrEqual(2);
+      expect(record.recentParams.length).toBeLessThanOrEqual(RECENT_PARAMS);
+      const finalParams = record.params.layers.flatMap((layer) => [...layer.weights.flat(), ...(layer.bias ?? [])]);
+      expect(record.recentParams[record.recentParams.length - 1]).toEqual(finalParams);
+      expect(record.recentParams[0]).not.toEqual(finalParams);
     }
     // the short runs did not wait for the long one: everything took about as many steps as the long run
     const total = stats.advances.reduce((a, b) => a + b, 0);

@@ -91,6 +91,12 @@ export class CpuEnsemble implements TrainingEnsemble {
     return s.theta.slice();
   }
 
+  async allParameters(): Promise<Float64Array> {
+    const all = new Float64Array(this.options.slots * this.P);
+    this.slotList.forEach((slot, i) => slot && all.set(slot.theta, i * this.P));
+    return all;
+  }
+
   dispose(): void {
     this.slotList.fill(null);
   }

@@ -234,6 +234,10 @@ export class GpuEnsemble implements TrainingEnsemble {
     return Float64Array.from(new Float32Array(await this.read(this.params, 4 * slot * this.P, 4 * this.P)));
   }
 
+  async allParameters(): Promise<Float64Array> {
+    return Float64Array.from(new Float32Array(await this.read(this.params, 0, 4 * this.options.slots * this.P)));
+  }
+
   private read(buffer: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
     const device = this.gpu.device;
     return withErrorScopes(device, 'ensemble readback', async () => {
