@@ -8,6 +8,7 @@ import { createEngine, type BackendChoice } from '../engine/create.js';
 import type { Engine } from '../engine/engine.js';
 import { doctor } from './doctor.js';
 import { evaluateFiles } from './eval.js';
+import { analyzeFiles } from './analyze.js';
 import { verify } from './verify.js';
 import { demo } from './demo.js';
 import { reportCommand, REPORT_FORMATS } from './report.js';
@@ -76,6 +77,19 @@ export function buildProgram(): Command {
         maxnorm,
       };
       await withEngine(options.backend, Boolean(options.json), (engine) => evaluateFiles(engine, inputs, Boolean(options.json)));
+    });
+
+  program
+    .command('analyze')
+    .description('where a given network stands: diagnostics, the verdict with its evidence, and for channels the GLU limit')
+    .requiredOption('--params <file>', 'parameter file (JSON, layered format)')
+    .requiredOption('--data <file>', 'dataset CSV with header x1,…,xd,y')
+    .option('--maxnorm <value>', 'norm barrier threshold (Infinity disables)', '1000')
+    .option('--json', 'machine-readable output')
+    .action((options: { params: string; data: string; maxnorm: string; json?: boolean }) => {
+      const maxnorm = Number(options.maxnorm);
+      if (Number.isNaN(maxnorm) || maxnorm < 0) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
+      analyzeFiles(readText(options.params, 'parameters'), readText(options.data, 'data'), maxnorm, Boolean(options.json));
     });
 
   program

@@ -1,0 +1,92 @@
+// Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
+// the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
+import { closestPairs } from '../analysis/channels.js';
+import { classifyRun, evidenceFromNetwork, type Classification } from '../analysis/classify.js';
+import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
+import type { Dataset } from '../data/dataset.js';
+import { evaluateNetwork } from '../engine/cpu/cpu-engine.js';
+import { DEFAULT_MAXNORM } from '../engine/engine.js';
+import { parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
+import { hessianMatrix, symmetricEigen } from '../optim/linalg.js';
+
+/** Full Hessian spectra up to this many parameters (Jacobi on P×P); above it the spectrum is omitted. */
+export const FULL_SPECTRUM_MAX_PARAMETERS = 128;
+
+export interface NetworkAnalysis {
+  parameters: number;
+  loss: number;
+  barrier: number;
+  gradInf: number;
+  weightNorm: number;
+  /** ascending Hessian eigenvalues of L + R, or null above FULL_SPECTRUM_MAX_PARAMETERS */
+  hessianEigenvalues: number[] | null;
+  closestPairs: ReturnType<typeof closestPairs>;
+  verdict: Classification;
+  /** the channel pair's GLU limit, when the verdict found a close opposite-sign pair */
+  glu: null | {
+    layer: number;
+    i: number;
+    j: number;
+    w: number[];
+    delta: number[];
+    epsilon: number;
+    c: number[];
+    a: number[];
+    /** largest |f − f_GLU| over the data */
+    maxDeviation: number;
+    /** optimal loss of the limit network (last hidden layer only; null otherwise) */
+    lossAtInfinity: number | null;
+  };
+}
+
+export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Dataset, maxnorm = DEFAULT_MAXNORM): NetworkAnalysis {
+  const P = parameterCount(arch);
+  const at = evaluateNetwork(arch, data, 0, theta, { gradient: true, maxnorm });
+  let gradInf = 0;
+  for (const g of at.gradient!) gradInf = Math.max(gradInf, Math.abs(g));
+  let eigenvalues: number[] | null = null;
+  if (P <= FULL_SPECTRUM_MAX_PARAMETERS) {
+    const hessian = hessianMatrix((v, out) => out.set(evaluateNetwork(arch, data, 0, theta, { direction: v, maxnorm }).hvp!), P);
+    eigenvalues = Array.from(symmetricEigen(hessian, P).values);
+  }
+  const thresholds = { maxnorm };
+  const evidence = evidenceFromNetwork(
+    arch,
+    theta,
+    {
+      loss: at.loss,
+      gradInf,
+      stoppedBy: 'analyze',
+      ...(eigenvalues ? { hessianMinEigenvalue: eigenvalues[0], hessianMaxEigenvalue: eigenvalues[eigenvalues.length - 1] } : {}),
+    },
+    thresholds,
+  );
+  const verdict = classifyRun(evidence, thresholds);
+  let glu: NetworkAnalysis['glu'] = null;
+  const group = evidence.channelGroup;
+  if (group && group.mixedSigns && group.members.length >= 2) {
+    const pair = { layer: group.layer, i: group.members[0], j: group.members[1] };
+    const parameters = gluParameters(arch, theta, pair);
+    glu = {
+      ...pair,
+      w: Array.from(parameters.w),
+      delta: Array.from(parameters.delta),
+      epsilon: parameters.epsilon,
+      c: Array.from(parameters.c),
+      a: Array.from(parameters.a),
+      maxDeviation: gluDeviation(arch, theta, pair, data).max,
+      lossAtInfinity: lossAtInfinity(arch, theta, pair, data)?.loss ?? null,
+    };
+  }
+  return {
+    parameters: P,
+    loss: at.loss,
+    barrier: at.barrier,
+    gradInf,
+    weightNorm: weightNorm(theta),
+    hessianEigenvalues: eigenvalues,
+    closestPairs: closestPairs(arch, theta),
+    verdict,
+    glu,
+  };
+}

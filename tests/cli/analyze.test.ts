@@ -1,0 +1,44 @@
+// channelscope analyze: a network trained elsewhere gets diagnostics, a verdict and its GLU limit.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatParameterFile } from '../../src/model/params-file.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-analyze-'));
+const file = (name: string, text: string) => {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const arch = { inputDim: 2, hidden: [2], activation: 'softplus' as const, biases: true };
+// a pair w ± εΔ (ε = 5e-4 along the first input) with output weights c/2 ± a/(2ε): c = 0.4, a = 1.2
+const epsilon = 5e-4;
+const channel = [0.6 + epsilon, -0.4, 0.6 - epsilon, -0.4, 0.1, 0.1, 0.2 + 1.2 / (2 * epsilon), 0.2 - 1.2 / (2 * epsilon), 0.05];
+const csv = `x1,x2,y\n${Array.from({ length: 30 }, (_, n) => `${Math.sin(n)},${Math.cos(1.7 * n)},${Math.tanh(n / 10 - 1)}`).join('\n')}\n`;
+
+describe('channelscope analyze', () => {
+  it('finds the channel, its evidence and the GLU parameters of an analytic channel network', async () => {
+    const { code, stdout } = await runCli(['analyze', '--params', file('c.json', JSON.stringify(formatParameterFile(arch, channel))), '--data', file('d.csv', csv), '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.verdict.outcome).toBe('channel');
+    expect(result.verdict.channelStrict).toBe(true);
+    expect(result.hessianEigenvalues).toHaveLength(9);
+    // GLU parameters recovered (float64): ε, c = a_i + a_j, a = ε(a_i − a_j)
+    expect(result.glu.epsilon).toBeCloseTo(epsilon, 12);
+    expect(result.glu.c[0]).toBeCloseTo(0.4, 9);
+    expect(result.glu.a[0]).toBeCloseTo(1.2, 9);
+    expect(result.glu.lossAtInfinity).toBeLessThanOrEqual(result.loss + 1e-9);
+  });
+
+  it('refuses malformed input with exit code 2', async () => {
+    const bad = await runCli(['analyze', '--params', file('b.json', '{"activation":"swish","biases":true,"layers":[]}'), '--data', file('d.csv', csv)]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown activation "swish"/);
+    const shapes = await runCli(['analyze', '--params', file('c.json', JSON.stringify(formatParameterFile(arch, channel))), '--data', file('d3.csv', 'x1,y\n1,2\n')]);
+    expect(shapes.code).toBe(2);
+    expect(shapes.stderr).toMatch(/1 input columns but the network's first layer takes 2/);
+  });
+});
