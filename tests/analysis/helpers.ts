@@ -2,6 +2,7 @@
 // duplicated neuron, written into the flat parameter layout.
 import { parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { inputCoordinates, outgoingCoordinates } from '../../src/analysis/network.js';
+import type { GluParameters } from '../../src/analysis/glu.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
 
 /** Random parameters (N(0, scale²)) for `arch`. */
@@ -27,16 +28,8 @@ export function unit(v: number[]): Float64Array {
   return Float64Array.from(v, (x) => x / length);
 }
 
-export interface PlantedChannel {
-  layer: number;
-  i: number;
-  j: number;
-  w: Float64Array;
-  delta: Float64Array;
-  epsilon: number;
-  c: Float64Array;
-  a: Float64Array;
-}
+/** a channel pair to plant: the GLU parameters it should recover */
+export type PlantedChannel = GluParameters;
 
 /** Plants ũ_{i,j} = w ± εΔ and o_{i,j} = c/2 ± a/(2ε) into θ (a copy is returned). */
 export function plantChannel(arch: Architecture, base: Float64Array, channel: PlantedChannel): Float64Array {

@@ -44,3 +44,22 @@ export function randomDataset(random: TestRandom, inputDim: number, samples: num
     y: normalArray(random, count * samples),
   };
 }
+
+/** A random orthogonal matrix: modified Gram–Schmidt on the columns of a Gaussian matrix (twice). */
+export function randomOrthogonal(random: TestRandom, n: number): Float64Array {
+  const q = normalArray(random, n * n);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < j; k++) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += q[i * n + j] * q[i * n + k];
+        for (let i = 0; i < n; i++) q[i * n + j] -= d * q[i * n + k];
+      }
+      let s = 0;
+      for (let i = 0; i < n; i++) s += q[i * n + j] ** 2;
+      s = Math.sqrt(s);
+      for (let i = 0; i < n; i++) q[i * n + j] /= s;
+    }
+  }
+  return q;
+}

@@ -11,7 +11,7 @@ import {
 } from '../../src/optim/linalg.js';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
-import { makeRandom, normalArray, type TestRandom } from '../helpers/random.js';
+import { makeRandom, normalArray, randomOrthogonal, type TestRandom } from '../helpers/random.js';
 
 function norm(v: Float64Array): number {
   let s = 0;
@@ -31,25 +31,6 @@ function randomSpd(random: TestRandom, n: number, shift = 0.1): Float64Array {
     }
   }
   return a;
-}
-
-/** A random orthogonal matrix: modified Gram–Schmidt on the columns of a Gaussian matrix (twice). */
-function randomOrthogonal(random: TestRandom, n: number): Float64Array {
-  const q = normalArray(random, n * n);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < n; j++) {
-      for (let k = 0; k < j; k++) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += q[i * n + j] * q[i * n + k];
-        for (let i = 0; i < n; i++) q[i * n + j] -= d * q[i * n + k];
-      }
-      let s = 0;
-      for (let i = 0; i < n; i++) s += q[i * n + j] ** 2;
-      s = Math.sqrt(s);
-      for (let i = 0; i < n; i++) q[i * n + j] /= s;
-    }
-  }
-  return q;
 }
 
 /** Q·diag(λ)·Qᵀ */

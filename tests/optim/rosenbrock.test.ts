@@ -6,32 +6,14 @@ import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../.
 import { networkFlowField, type EvaluationCounter } from '../../src/engine/cpu/flow-field.js';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { weightNorm } from '../../src/model/architecture.js';
-import { makeRandom, normalArray } from '../helpers/random.js';
+import { makeRandom, randomOrthogonal } from '../helpers/random.js';
 
 const PAPER_TOLERANCES: Tolerances = { rtol: 1e-3, atol: 1e-6 };
-
-/** A random orthonormal basis (Gram–Schmidt, twice), row-major, vectors as columns. */
-function randomOrthogonal(seed: number, n: number): Float64Array {
-  const q = normalArray(makeRandom(seed), n * n);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < n; j++) {
-      for (let k = 0; k < j; k++) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += q[i * n + j] * q[i * n + k];
-        for (let i = 0; i < n; i++) q[i * n + j] -= d * q[i * n + k];
-      }
-      let s = 0;
-      for (let i = 0; i < n; i++) s += q[i * n + j] ** 2;
-      for (let i = 0; i < n; i++) q[i * n + j] /= Math.sqrt(s);
-    }
-  }
-  return q;
-}
 
 /** The linear gradient flow y' = −A·y of the quadratic ½yᵀAy, A = Q·diag(λ)·Qᵀ, with its exact solution. */
 function linearFlow(lambda: number[], seed: number) {
   const n = lambda.length;
-  const q = randomOrthogonal(seed, n);
+  const q = randomOrthogonal(makeRandom(seed), n);
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
