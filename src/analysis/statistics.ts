@@ -159,3 +159,24 @@ export function lossLevels(losses: ArrayLike<number>, relTol = 1e-3, absTol = 0)
   close();
   return { levels, nonFinite };
 }
+
+export interface Quartiles {
+  /** finite values counted */
+  n: number;
+  low: number;
+  median: number;
+  high: number;
+}
+
+/** Lower quartile, median and upper quartile (linear interpolation between order statistics) of the finite values; NaN when none. */
+export function quartiles(values: Iterable<number>): Quartiles {
+  const sorted = [...values].filter(Number.isFinite).sort((a, b) => a - b);
+  const at = (q: number): number => {
+    if (sorted.length === 0) return NaN;
+    const position = q * (sorted.length - 1);
+    const below = Math.floor(position);
+    const above = Math.min(sorted.length - 1, below + 1);
+    return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+  };
+  return { n: sorted.length, low: at(0.25), median: at(0.5), high: at(0.75) };
+}

@@ -66,3 +66,25 @@ describe('channelscope report', () => {
     await expect(buildReport(dir, [])).rejects.toThrow(/holds no runs\.jsonl/);
   });
 });
+
+describe('how far runs got', () => {
+  it('measures 1/ε, the cosine distance and |aᵢ|+|aⱼ| of the closest pair, with quartiles per group', async () => {
+    const { summarizeRecords, runReach } = await import('../../src/experiment/summary.js');
+    const reach = runReach({ ...record('a', channelTheta, [2]), weightNorm: 999 } as never);
+    // ε = ‖(0.6,-0.4,0.1) − (0.6000001,-0.4000001,0.1)‖/2 = √2·1e-7/2
+    expect(reach.inverseEpsilon).toBeCloseTo(2 / (Math.SQRT2 * 1e-7), -3);
+    expect(reach.outputWeightSum).toBe(2800);
+    expect(reach.minCosine).toBeLessThan(1e-12);
+    expect(reach.weightNorm).toBe(999);
+    const finite = runReach(record('b', finiteTheta, [2]) as never);
+    expect(finite.inverseEpsilon).toBeLessThan(10);
+    const summary = summarizeRecords(
+      [record('a', channelTheta, [2]), record('b', finiteTheta, [2]), record('c', finiteTheta, [2])].map((r, k) => ({ ...r, evaluations: 10 * (k + 1) })) as never,
+      [],
+      'test',
+    );
+    expect(summary.reach[0].evaluations).toEqual({ n: 3, low: 15, median: 20, high: 25 });
+    expect(formatReport(summary, 'md')).toContain('1/ε of the closest pair');
+    expect(formatReport(summary, 'csv').split('\n')[0]).toContain('inverseEpsilon_median');
+  });
+});

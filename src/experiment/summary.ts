@@ -1,0 +1,217 @@
+// Where did each run end? Classifies run records (analysis/classify.ts), measures how far each run
+// got along its closest pair of neurons, and summarises both per group with 95% Wilson intervals.
+// Pure: no file system, so the dashboard and the command line share it (report.ts reads folders).
+import { evidenceFromNetwork, classifyRun, OUTCOMES, type Outcome } from '../analysis/classify.js';
+import { inputVector } from '../analysis/network.js';
+import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
+import { l2Distance, minCosineDistance } from '../analysis/channels.js';
+import { parameterLayout } from '../model/architecture.js';
+import { parseParameterFile } from '../model/params-file.js';
+import type { RunRecord } from './results.js';
+
+/** Short names for the spec fields people group by; any dotted path of the configuration works too. */
+export const GROUP_ALIASES: Record<string, string> = {
+  d: 'architecture.inputDim',
+  r: 'architecture.hidden',
+  hidden: 'architecture.hidden',
+  activation: 'architecture.activation',
+  biases: 'architecture.biases',
+  optimizer: 'optimizer.kind',
+  solver: 'optimizer.solver',
+  teacher: 'data.teacher.kind',
+  s: 'data.teacher.s',
+  N: 'data.samples',
+  inputs: 'data.inputs.kind',
+};
+
+export interface ClassifiedRun {
+  id: string;
+  group: string;
+  outcome: Outcome;
+  /** the stricter channel criterion (cosine distance below 10⁻³) */
+  channelStrict: boolean;
+  reason: string;
+  stopReason: string;
+  /** how far the run got: see RunReach */
+  reach: RunReach;
+}
+
+/** How far a run got towards infinity along its closest pair of neurons (the issue's "how far each got"). */
+export interface RunReach {
+  weightNorm: number;
+  loss: number;
+  steps: number;
+  /** gradient (right-hand-side) evaluations */
+  evaluations: number;
+  /** smallest cosine distance between two neurons' input vectors (bias included), any hidden layer */
+  minCosine: number;
+  /** 1/ε with ε = ‖wᵢ − wⱼ‖/2 for that closest pair: grows without bound along a channel */
+  inverseEpsilon: number;
+  /** |aᵢ| + |aⱼ| of that pair when it is in the last hidden layer (the output weights), else NaN */
+  outputWeightSum: number;
+}
+
+/** Per group: quartiles of each reach measure. */
+export interface GroupReach {
+  key: string;
+  n: number;
+  weightNorm: Quartiles;
+  inverseEpsilon: Quartiles;
+  minCosine: Quartiles;
+  evaluations: Quartiles;
+  loss: Quartiles;
+}
+
+export interface Report {
+  /** where the records came from (a folder, a file name) */
+  source: string;
+  by: string[];
+  runs: ClassifiedRun[];
+  groups: GroupCounts<Outcome>[];
+  /** per group: runs meeting the strict channel criterion, with its interval */
+  strictChannels: GroupCounts<'strict' | 'other'>[];
+  reach: GroupReach[];
+}
+
+function valueAt(config: unknown, dotted: string): unknown {
+  let value: unknown = config;
+  for (const part of dotted.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  return value;
+}
+
+function groupKey(config: unknown, by: string[]): string {
+  if (by.length === 0) return 'all';
+  return by
+    .map((field) => {
+      const value = valueAt(config, GROUP_ALIASES[field] ?? field);
+      return `${field}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`;
+    })
+    .join(' ');
+}
+
+export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string } {
+  const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number } };
+  if (record.stopReason === 'diverged') {
+    return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps` };
+  }
+  const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
+  const maxnorm = config.maxnorm === null || config.maxnorm === undefined ? Infinity : config.maxnorm;
+  const thresholds = { maxnorm, ...(config.stop?.gradTol !== undefined ? { gradTol: config.stop.gradTol } : {}) };
+  const evidence = evidenceFromNetwork(
+    arch,
+    theta,
+    {
+      loss: record.loss ?? NaN,
+      gradInf: record.gradInf ?? NaN,
+      stoppedBy: record.stopReason,
+      finite: true, // diverged records were classified above
+      ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((theta) => Float64Array.from(theta)) } : {}),
+    },
+    thresholds,
+  );
+  const verdict = classifyRun(evidence, thresholds);
+  return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason };
+}
+
+/** How far a record's run got: weight norm, and the closest pair's cosine distance, 1/ε and output weights. */
+export function runReach(record: RunRecord): RunReach {
+  const base = { weightNorm: record.weightNorm, loss: record.loss, steps: record.steps, evaluations: record.evaluations };
+  const none = { ...base, minCosine: NaN, inverseEpsilon: NaN, outputWeightSum: NaN };
+  let parsed;
+  try {
+    parsed = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
+  } catch {
+    return none; // a diverged run's parameters may not be finite
+  }
+  const { arch, theta } = parsed;
+  if (!Array.from(theta).every(Number.isFinite)) return none;
+  const pair = minCosineDistance(arch, theta);
+  if (!pair) return none;
+  const epsilon = l2Distance(inputVector(arch, theta, pair.layer, pair.i), inputVector(arch, theta, pair.layer, pair.j)) / 2;
+  const outputWeights = pair.layer === arch.hidden.length - 1 ? parameterLayout(arch).layers[pair.layer + 1].weightOffset : -1;
+  const outputWeightSum = outputWeights >= 0 ? Math.abs(theta[outputWeights + pair.i]) + Math.abs(theta[outputWeights + pair.j]) : NaN;
+  return { ...base, minCosine: pair.distance, inverseEpsilon: epsilon > 0 ? 1 / epsilon : Infinity, outputWeightSum };
+}
+
+/** Classifies every record and summarises outcomes and reach per group (`by`: GROUP_ALIASES names or dotted paths). */
+export function summarizeRecords(records: readonly RunRecord[], by: string[], source: string): Report {
+  const runs: ClassifiedRun[] = records.map((record) => ({
+    id: record.id,
+    group: groupKey(record.config, by),
+    stopReason: record.stopReason,
+    ...classifyRecord(record),
+    reach: runReach(record),
+  }));
+  const reach: GroupReach[] = [];
+  for (const key of new Set(runs.map((r) => r.group))) {
+    const members = runs.filter((r) => r.group === key).map((r) => r.reach);
+    reach.push({
+      key,
+      n: members.length,
+      weightNorm: quartiles(members.map((m) => m.weightNorm)),
+      inverseEpsilon: quartiles(members.map((m) => m.inverseEpsilon)),
+      minCosine: quartiles(members.map((m) => m.minCosine)),
+      evaluations: quartiles(members.map((m) => m.evaluations)),
+      loss: quartiles(members.map((m) => m.loss)),
+    });
+  }
+  return {
+    source,
+    by,
+    runs,
+    groups: groupCounts(runs, (r) => r.group, (r) => r.outcome, { outcomes: OUTCOMES }),
+    strictChannels: groupCounts(runs, (r) => r.group, (r) => (r.outcome === 'channel' && r.channelStrict ? 'strict' : 'other'), {
+      outcomes: ['strict', 'other'] as const,
+    }),
+    reach,
+  };
+}
+
+const REACH_MEASURES = ['weightNorm', 'inverseEpsilon', 'minCosine', 'evaluations', 'loss'] as const;
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+const number3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
+const spread = (q: Quartiles) => (q.n === 0 ? '–' : `${number3(q.median)} [${number3(q.low)}, ${number3(q.high)}]`);
+
+export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): string {
+  if (format === 'json') return `${JSON.stringify({ source: report.source, by: report.by, groups: report.groups, strictChannels: report.strictChannels, reach: report.reach, runs: report.runs }, null, 2)}\n`;
+  const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
+  if (format === 'csv') {
+    const header = ['group', 'n', ...OUTCOMES.flatMap((o) => [`${o}`, `${o}_fraction`, `${o}_low95`, `${o}_high95`]), 'channel_strict', 'channel_strict_fraction', ...REACH_MEASURES.map((m) => `${m}_median`)];
+    const lines = report.groups.map((g, index) => {
+      const strict = strictOf(g.key);
+      const reach = report.reach[index];
+      return [
+        JSON.stringify(g.key),
+        g.n,
+        ...OUTCOMES.flatMap((o) => [g.outcomes[o].successes, g.outcomes[o].fraction, g.outcomes[o].low, g.outcomes[o].high]),
+        strict.successes,
+        strict.fraction,
+        ...REACH_MEASURES.map((m) => reach[m].median),
+      ].join(',');
+    });
+    return `${[header.join(','), ...lines].join('\n')}\n`;
+  }
+  const header = `| group | runs | ${OUTCOMES.join(' | ')} | channel (cos < 1e-3) |`;
+  const rule = `|${' --- |'.repeat(OUTCOMES.length + 3)}`;
+  const cell = (f: { successes: number; fraction: number; low: number; high: number }) =>
+    `${f.successes} (${percent(f.fraction)} [${percent(f.low)}, ${percent(f.high)}])`;
+  const rows = report.groups.map((g) => `| ${g.key} | ${g.n} | ${OUTCOMES.map((o) => cell(g.outcomes[o])).join(' | ')} | ${cell(strictOf(g.key))} |`);
+  const reachHeader = '| group | runs | weight norm | 1/ε of the closest pair | its cosine distance | gradient evaluations | final loss |';
+  const reachRows = report.reach.map(
+    (g) => `| ${g.key} | ${g.n} | ${spread(g.weightNorm)} | ${spread(g.inverseEpsilon)} | ${spread(g.minCosine)} | ${spread(g.evaluations)} | ${spread(g.loss)} |`,
+  );
+  return [
+    header,
+    rule,
+    ...rows,
+    '',
+    `Fractions of runs per outcome with 95% Wilson intervals (${report.runs.length} runs in ${report.source}).`,
+    '',
+    reachHeader,
+    `|${' --- |'.repeat(7)}`,
+    ...reachRows,
+    '',
+    'How far runs got: median [lower quartile, upper quartile]. ε = ‖wᵢ − wⱼ‖/2 for the pair of hidden neurons closest in cosine distance (input vectors with bias).',
+    '',
+  ].join('\n');
+}
