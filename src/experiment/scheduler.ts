@@ -28,6 +28,7 @@
 //                       by a relative stop.minImprovement (default 1e-7) for stop.patience steps,
 //                       compared at the run's events
 //   max-seconds         wall time since the run was loaded ≥ stop.maxSeconds
+//   max-evaluations     gradient evaluations (a Hessian counts P) ≥ stop.maxEvaluations
 import { parameterCount, type Architecture } from '../model/architecture.js';
 import { formatParameterFile } from '../model/params-file.js';
 import type { Dataset } from '../data/dataset.js';
@@ -42,6 +43,8 @@ export interface StopRules {
   maxTime?: number | null;
   /** wall-clock budget per run */
   maxSeconds?: number | null;
+  /** budget of gradient evaluations (a Hessian counts as P), checked at events */
+  maxEvaluations?: number | null;
   /** converged when gradInf ≤ gradTol·max(1, ‖θ‖∞); 0 disables */
   gradTol: number;
   patience?: number | null;
@@ -337,6 +340,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return 'step-size-collapse';
       if (timeUp) return 'max-time';
       if (status.steps >= stop.maxSteps) return 'max-steps';
+      if (stop.maxEvaluations != null && status.evaluations >= stop.maxEvaluations) return 'max-evaluations';
       const objective = status.loss + status.barrier;
       const minImprovement = stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT;
       if (objective < slot.bestObjective - minImprovement * Math.abs(slot.bestObjective) || slot.bestObjective === Infinity) {

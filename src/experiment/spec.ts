@@ -220,6 +220,11 @@ const stopSchema = object({
   /** wall-clock seconds per run */
   maxSeconds: positiveNumber().optional(),
   /**
+   * Budget of gradient evaluations (a Hessian counts as P of them), checked every checkEvery steps:
+   * the way to give different optimisers and solvers the same budget in one grid.
+   */
+  maxEvaluations: positiveInt().optional(),
+  /**
    * Converged when ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞). The scaling matters in float32: near a
    * channel the output weights are ±150 or more and merely rounding θ leaves ‖∇‖∞ ≈ 1e-3, so an
    * absolute 1e-5 could never be met there (such runs end by patience or budget). 0 disables it.

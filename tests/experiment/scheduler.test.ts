@@ -193,6 +193,19 @@ describe('scheduler', () => {
     }
   });
 
+  it('stops at a budget of gradient evaluations, the same for an explicit and a stiff solver', async () => {
+    const budget = 2000;
+    for (const solver of ['dopri5', 'rosenbrock23'] as const) {
+      const flow = runs(2, () => config({ kind: 'flow', solver, rtol: 1e-3, atol: 1e-6 }, { maxSteps: 100_000, maxEvaluations: budget, checkEvery: 5 }));
+      for (const record of (await sweep(flow, 2)).values()) {
+        expect(record.stopReason).toBe('max-evaluations');
+        // checked every 5 accepted steps: a stiff step costs P + 2 = 15 evaluations, an explicit one 6, plus rejections
+        expect(record.evaluations).toBeGreaterThanOrEqual(budget);
+        expect(record.evaluations).toBeLessThan(budget + 5 * 4 * 15);
+      }
+    }
+  });
+
   it('stores one dataset per ensemble when every run of the group has the same one', async () => {
     const shared = countingEngine();
     const sharedRecords = await sweep(runs(3, () => config({ kind: 'gd', lr: 0.05 })), 2, shared.engine, () => 'same');
