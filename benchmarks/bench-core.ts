@@ -1,0 +1,236 @@
+// The measuring core shared by the Node benchmark (node-bench.ts) and the browser page
+// (web/src/bench/bench-main.ts): workload construction, timing of each operation, the report JSON.
+// No node: imports here, so the same code measures Dawn in Node and navigator.gpu in Chromium.
+// Everything stays resident on the device and wall time is taken around whole submits: gradient
+// evaluations and HVPs per second; optimiser network-steps per second (GD, momentum, Adam, SGD batch
+// 16); gradient-flow right-hand-side evaluations per second (Dormand–Prince); stiff flow steps.
+import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
+import type { Engine, EvaluationRequest } from '../src/engine/engine.js';
+import { parameterCount, type Architecture } from '../src/model/architecture.js';
+import { glorotNormal } from '../src/model/init.js';
+import { normalInputs } from '../src/data/inputs.js';
+import { RandomStream, STREAMS } from '../src/data/rng.js';
+import type { OptimizerConfig } from '../src/optim/optimizers.js';
+import { WORKLOADS, type Workload } from './workloads.js';
+
+export const EVALUATION_OPS = ['grad', 'hvp'] as const;
+export const OPTIMIZERS: Record<string, OptimizerConfig> = {
+  gd: { kind: 'gd', lr: 0.01 },
+  momentum: { kind: 'momentum', lr: 0.01, beta: 0.9 },
+  adam: { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+  sgd: { kind: 'sgd', lr: 0.1, batch: 16 },
+  flow: { kind: 'flow', solver: 'dopri5', rtol: 1e-3, atol: 1e-6 },
+  stiff: { kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 },
+};
+export const OPS: string[] = [...EVALUATION_OPS, ...Object.keys(OPTIMIZERS)];
+/** Software adapters and the CPU engine are ~10⁴× slower than a real GPU: B and N shrink by this. */
+export const SOFTWARE_SCALE = 64;
+
+export interface BenchResult {
+  workload: string;
+  op: string;
+  /** null when the measurement failed (see error) */
+  networkStepsPerSecond: number | null;
+  error?: string;
+  B: number;
+  N: number;
+  d: number;
+  r: number;
+  seconds: number;
+  mode: string;
+  scaledDown?: string;
+}
+
+/** Where the measurement ran, so Node and browser reports can be told apart and compared. */
+export interface BenchEnvironment {
+  kind: 'node' | 'browser';
+  /** `node vX` in Node, navigator.userAgent in a browser */
+  runtime: string;
+  /** the WebGPU adapter (null for the CPU engine) */
+  adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean } | null;
+}
+
+export interface BenchReport {
+  framework: 'channelscope';
+  backend: Engine['backend'];
+  device: string;
+  date: string;
+  environment: BenchEnvironment;
+  results: BenchResult[];
+}
+
+export interface BenchOptions {
+  /** workload names, in order (default all) */
+  workloads?: string[];
+  /** operation names, in order (default all) */
+  ops?: string[];
+  /** minimum wall time per measurement */
+  seconds?: number;
+  /** divide B and N by this; default SOFTWARE_SCALE on software adapters and the CPU engine, else 1 */
+  scale?: number;
+  /** called after each measurement (progress text, the Node table) */
+  onResult?: (result: BenchResult, index: number, total: number) => void;
+  /** called before each measurement */
+  onStart?: (workload: string, op: string, index: number, total: number) => void;
+}
+
+/** Checks names before anything runs, so a typo fails at once rather than after minutes of measuring. */
+export function resolvePlan(workloads: string[] = WORKLOADS.map((w) => w.name), ops: string[] = OPS): { workloads: Workload[]; ops: string[] } {
+  const resolved = workloads.map((name) => {
+    const workload = WORKLOADS.find((w) => w.name === name);
+    if (!workload) throw new Error(`unknown workload ${name}; known: ${WORKLOADS.map((w) => w.name).join(', ')}`);
+    return workload;
+  });
+  for (const op of ops) if (!OPS.includes(op)) throw new Error(`unknown op ${op}; known: ${OPS.join(', ')}`);
+  return { workloads: resolved, ops };
+}
+
+export function isSoftware(engine: Engine): boolean {
+  return engine instanceof GpuEngine ? engine.gpu.software : true;
+}
+
+export function scaleWorkload(full: Workload, scale: number): Workload {
+  if (scale <= 1) return full;
+  return { ...full, networks: Math.max(1, Math.round(full.networks / scale)), samples: Math.max(16, Math.round(full.samples / scale)) };
+}
+
+function request(w: Workload, op: string): EvaluationRequest {
+  const arch: Architecture = { inputDim: w.inputDim, hidden: [w.hidden], activation: 'softplus', biases: true };
+  const P = parameterCount(arch);
+  const count = w.perNetworkData ? w.networks : 1;
+  const x = normalInputs(count * w.samples, w.inputDim, 7);
+  // teacher: y = sin(x·u), u a fixed unit vector (the peers use the same)
+  const u = Array.from({ length: w.inputDim }, (_, i) => (1 / Math.sqrt(w.inputDim)) * (i % 2 === 0 ? 1 : -1));
+  const y = new Float64Array(count * w.samples);
+  for (let n = 0; n < y.length; n++) {
+    let dot = 0;
+    for (let i = 0; i < w.inputDim; i++) dot += x[n * w.inputDim + i] * u[i];
+    y[n] = Math.sin(dot);
+  }
+  const params = new Float64Array(w.networks * P);
+  for (let n = 0; n < w.networks; n++) params.set(glorotNormal(arch, new RandomStream(7, n, STREAMS.init)), n * P);
+  const directions = op === 'hvp' ? new RandomStream(7, 0, STREAMS.direction).fillNormal(new Float64Array(w.networks * P)) : undefined;
+  return { arch, data: { inputDim: w.inputDim, samples: w.samples, count, x, y }, params, directions, gradient: true };
+}
+
+function shape(w: Workload, op: string) {
+  return { workload: w.name, op, B: w.networks, N: w.samples, d: w.inputDim, r: w.hidden };
+}
+
+/** Optimiser steps (flow: right-hand-side evaluations) per second of a whole ensemble. */
+async function measureTraining(engine: Engine, w: Workload, op: string, seconds: number): Promise<BenchResult> {
+  const optimizer = OPTIMIZERS[op];
+  const req = request(w, 'grad');
+  const P = parameterCount(req.arch);
+  const perNetworkData = req.data.count > 1;
+  const sharedData = perNetworkData ? undefined : req.data;
+  const ensemble = await engine.createEnsemble({ arch: req.arch, optimizer, samples: w.samples, slots: w.networks, maxnorm: 1e3, sharedData });
+  try {
+    for (let n = 0; n < w.networks; n++) {
+      const data = perNetworkData
+        ? { ...req.data, count: 1, x: req.data.x.subarray(n * w.samples * w.inputDim, (n + 1) * w.samples * w.inputDim), y: req.data.y.subarray(n * w.samples, (n + 1) * w.samples) }
+        : req.data;
+      await ensemble.load(n, { params: Float64Array.from(req.params.subarray(n * P, (n + 1) * P)), data, seed: 7, runIndex: n });
+    }
+    await ensemble.advance(1); // compile and warm up
+    // explicit flow: right-hand-side evaluations; stiff flow: steps (Hessian, factorisation, solves); optimisers: steps
+    const countsEvaluations = optimizer.kind === 'flow' && optimizer.solver === 'dopri5';
+    const count = async () => (await ensemble.status()).reduce((sum, s) => sum + (countsEvaluations ? s.evaluations : s.steps), 0);
+    let steps = 2;
+    for (;;) {
+      const before = await count();
+      const start = performance.now();
+      await ensemble.advance(steps);
+      const elapsed = (performance.now() - start) / 1000;
+      const done = (await count()) - before;
+      if (elapsed >= seconds || steps >= 1 << 20) {
+        const mode =
+          optimizer.kind !== 'flow'
+            ? `${steps} steps, ${perNetworkData ? 'per-network data' : 'shared data'}`
+            : countsEvaluations
+              ? 'rhs evaluations, dopri5 rtol 1e-3'
+              : 'stiff steps, rosenbrock23 rtol 1e-3';
+        return { ...shape(w, op), networkStepsPerSecond: done / elapsed, seconds: elapsed, mode };
+      }
+      steps = Math.min(1 << 20, Math.max(steps * 2, Math.ceil((steps * seconds * 1.2) / Math.max(elapsed, 1e-4))));
+    }
+  } finally {
+    ensemble.dispose();
+  }
+}
+
+/** One operation on one (already scaled) workload. Throws when the engine cannot run it. */
+export async function measure(engine: Engine, w: Workload, op: string, seconds: number): Promise<BenchResult> {
+  if (op in OPTIMIZERS) return measureTraining(engine, w, op, seconds);
+  const req = request(w, op);
+  if (engine instanceof GpuEngine) {
+    const resident = await engine.prepare(req);
+    try {
+      await resident.run(1); // compile and warm up
+      let repeats = 1;
+      let elapsed = 0;
+      for (;;) {
+        const start = performance.now();
+        await resident.run(repeats);
+        elapsed = (performance.now() - start) / 1000;
+        if (elapsed >= seconds || repeats >= 1 << 16) break;
+        repeats = Math.min(1 << 16, Math.max(repeats * 2, Math.ceil((repeats * seconds * 1.2) / Math.max(elapsed, 1e-4))));
+      }
+      return { ...shape(w, op), networkStepsPerSecond: (w.networks * repeats) / elapsed, seconds: elapsed, mode: 'resident buffers, one submit' };
+    } finally {
+      resident.destroy();
+    }
+  }
+  let calls = 0;
+  const start = performance.now();
+  do {
+    await engine.evaluate(req);
+    calls++;
+  } while ((performance.now() - start) / 1000 < seconds);
+  const elapsed = (performance.now() - start) / 1000;
+  return { ...shape(w, op), networkStepsPerSecond: (w.networks * calls) / elapsed, seconds: elapsed, mode: 'cpu float64' };
+}
+
+/**
+ * Measures every requested operation on every requested workload. A failed measurement is recorded
+ * (networkStepsPerSecond null, error) instead of aborting: e.g. the stiff solver's per-network P×P
+ * matrices exceed the device's buffer limits on W2.
+ */
+export async function runBenchmark(engine: Engine, options: BenchOptions = {}): Promise<BenchResult[]> {
+  const plan = resolvePlan(options.workloads, options.ops);
+  const scale = options.scale ?? (isSoftware(engine) ? SOFTWARE_SCALE : 1);
+  const seconds = options.seconds ?? 1.5;
+  const total = plan.workloads.length * plan.ops.length;
+  const results: BenchResult[] = [];
+  for (const full of plan.workloads) {
+    const w = scaleWorkload(full, scale);
+    for (const op of plan.ops) {
+      options.onStart?.(w.name, op, results.length, total);
+      let result: BenchResult;
+      try {
+        result = await measure(engine, w, op, seconds);
+      } catch (error) {
+        result = { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: (error as Error).message };
+      }
+      if (scale > 1) result.scaledDown = `B and N divided by ${scale} (${engine instanceof GpuEngine ? 'software adapter' : 'CPU engine'})`;
+      results.push(result);
+      options.onResult?.(result, results.length - 1, total);
+    }
+  }
+  return results;
+}
+
+export function describeEnvironment(engine: Engine, kind: BenchEnvironment['kind'], runtime: string): BenchEnvironment {
+  const adapter = engine instanceof GpuEngine ? { ...engine.gpu.adapterInfo, software: engine.gpu.software } : null;
+  return { kind, runtime, adapter };
+}
+
+export function benchmarkReport(engine: Engine, environment: BenchEnvironment, results: BenchResult[]): BenchReport {
+  return { framework: 'channelscope', backend: engine.backend, device: engine.description, date: new Date().toISOString(), environment, results };
+}
+
+/** One line of the human-readable table (both CLIs print the same). */
+export function formatResult(result: BenchResult): string {
+  const figure = result.networkStepsPerSecond === null ? `failed: ${result.error}` : `${result.networkStepsPerSecond.toPrecision(4).padStart(10)} network-steps/s`;
+  return `${result.workload.padEnd(10)} ${result.op.padEnd(8)} ${figure}  (B=${result.B} N=${result.N} d=${result.d} r=${result.r})`;
+}
