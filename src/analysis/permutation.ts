@@ -249,7 +249,7 @@ export function distanceUpToPermutation(arch: Architecture, a: ArrayLike<number>
 export function canonicalize(arch: Architecture, theta: ArrayLike<number>): { theta: Float64Array; permutations: NeuronPermutations } {
   const layout = checkTheta(arch, theta);
   const permutations = identityPermutations(arch);
-  let current = Float64Array.from(theta);
+  let current: Float64Array = Float64Array.from(theta);
   for (let layer = 0; layer < arch.hidden.length; layer++) {
     const incoming = layout.layers[layer];
     const outgoing = layout.layers[layer + 1];
