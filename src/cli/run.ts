@@ -10,7 +10,8 @@ import { Progress } from '../experiment/progress.js';
 import { differingPaths, ResultStore, STOP_REASONS, type RecordSummary } from '../experiment/results.js';
 import { runSweep } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
-import { canonicalJson, parseSpec, type ExperimentSpec, type OptimizerSpec } from '../experiment/spec.js';
+import { canonicalJson, parseSpec, type ExperimentSpec } from '../experiment/spec.js';
+import { engineOptimizer } from '../experiment/engine-optimizer.js';
 import { inputSampleCount } from '../data/inputs.js';
 
 export interface RunCommandOptions {
@@ -52,30 +53,7 @@ export function specDifferences(storedText: string, source: string, spec: Experi
   return paths.length > 0 ? paths : ['the resolved configurations (defaults filled in differ)'];
 }
 
-/** The engines' optimiser for a spec's optimiser; InputError for what the engines cannot do. */
-export function engineOptimizer(optimizer: OptimizerSpec): OptimizerConfig {
-  switch (optimizer.kind) {
-    case 'gd':
-      return { kind: 'gd', lr: optimizer.lr };
-    case 'momentum':
-      return { kind: 'momentum', lr: optimizer.lr, beta: optimizer.beta };
-    case 'adam':
-      if (optimizer.batch !== undefined) {
-        throw new InputError('optimizer.batch: minibatch Adam is not supported by the training engines yet (omit "batch" for full-batch Adam, or use "sgd")');
-      }
-      return { kind: 'adam', lr: optimizer.lr, beta1: optimizer.beta1, beta2: optimizer.beta2, eps: optimizer.eps };
-    case 'sgd':
-      return { kind: 'sgd', lr: optimizer.lr, batch: optimizer.batch };
-    case 'flow':
-      return {
-        kind: 'flow',
-        solver: optimizer.solver,
-        rtol: optimizer.rtol,
-        atol: optimizer.atol,
-        ...(optimizer.maxStepSize !== undefined ? { maxStepSize: optimizer.maxStepSize } : {}),
-      };
-  }
-}
+export { engineOptimizer };
 
 function parseSlots(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
