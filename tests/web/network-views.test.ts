@@ -1,0 +1,122 @@
+// Per-run views from parameters: closest pair, channel coordinates along a run, function heatmaps, spectra.
+import { describe, expect, it } from 'vitest';
+import { gluNetworkOutput, networkOutput } from '../../src/analysis/glu.js';
+import { datasetFor } from '../../src/experiment/grid.js';
+import { parseConfig } from '../../src/experiment/spec.js';
+import { formatParameterFile } from '../../src/model/params-file.js';
+import {
+  channelTrajectory,
+  closestPair,
+  functionGrid,
+  gridPoints,
+  hessianSpectrum,
+  networkOf,
+  pairPoints,
+  teacherAt,
+} from '../../web/src/charts/network-views.js';
+import { arch, channelTheta, config, finiteTheta, record } from './records.js';
+
+describe('closest pair and the scatter points', () => {
+  it('finds the planted pair with its output weights of opposite signs', () => {
+    const pair = closestPair(networkOf(formatParameterFile(arch, channelTheta(1e-3)))!)!;
+    expect([pair.layer, pair.i, pair.j, pair.by]).toEqual([0, 0, 1, 'cosine']);
+    expect(pair.cosine).toBeLessThan(1e-5);
+    expect(pair.outputWeights![0] * pair.outputWeights![1]).toBeLessThan(0);
+    const [point] = pairPoints([record('c', channelTheta(1e-3))]);
+    expect(point.signs).toBe('opposite');
+    expect(point.outputWeightSum).toBeCloseTo(1.5 / 1e-3, 6);
+  });
+
+  it('uses the L2 distance for d = 1 without biases, where every cosine distance is 0', () => {
+    const toy = networkOf({ activation: 'erf', biases: false, layers: [{ weights: [[1.0], [3.0], [1.1]] }, { weights: [[2, 1, -1]] }] })!;
+    const pair = closestPair(toy)!;
+    expect([pair.i, pair.j, pair.by]).toEqual([0, 2, 'l2']);
+  });
+
+  it('skips diverged records', () => {
+    const diverged = record('d', finiteTheta);
+    diverged.params.layers[0].weights[0][0] = null as unknown as number;
+    expect(pairPoints([diverged])).toEqual([]);
+    expect(networkOf(diverged.params)).toBeNull();
+  });
+});
+
+describe('channel coordinates along a run', () => {
+  it('follows the final closest pair through start, recent checks and end', () => {
+    const r = record('c', channelTheta(1e-3), { recentParams: [channelTheta(1e-1), channelTheta(1e-2), channelTheta(1e-3)] });
+    const trajectory = channelTrajectory(r)!;
+    expect(trajectory.snapshots.map((s) => s.label)).toEqual(['start', 'check −2', 'check −1', 'end']);
+    const [, ...along] = trajectory.snapshots;
+    expect(along.map((s) => s.epsilon)).toEqual([1e-1, 1e-2, 1e-3].map((e) => expect.closeTo(e, 12)));
+    // c = aᵢ + aⱼ = 1.6 and a = ε(aᵢ − aⱼ) = 1.5 stay put while ε shrinks and the weight norm grows
+    for (const s of along) {
+      expect(s.c).toBeCloseTo(1.6, 8);
+      expect(s.a).toBeCloseTo(1.5, 8);
+    }
+    expect(along[2].weightNorm).toBeGreaterThan(along[1].weightNorm);
+  });
+
+  it('adds the final parameters when the last recent check is not them', () => {
+    const r = record('c', channelTheta(1e-3), { recentParams: [channelTheta(1e-2)] });
+    expect(channelTrajectory(r)!.snapshots.map((s) => s.label)).toEqual(['start', 'check −1', 'end']);
+  });
+});
+
+describe('function heatmaps (d = 2)', () => {
+  it('lays the grid out row-major with x₁ fastest', () => {
+    const { xs, points } = gridPoints(1, 4);
+    expect(xs).toEqual([-0.75, -0.25, 0.25, 0.75]);
+    expect(Array.from(points.subarray(0, 4))).toEqual([-0.75, -0.75, -0.25, -0.75]);
+  });
+
+  it('evaluates the teacher exactly as the training targets were made (standardised over the training inputs)', () => {
+    const training = datasetFor(config, 0);
+    const y = teacherAt(config, 0, training.x)!;
+    for (let n = 0; n < training.samples; n++) expect(y[n]).toBeCloseTo(training.y[n], 12);
+    const gp = parseConfig({ ...config, data: { ...config.data, teacher: { kind: 'gp', s: 2 } } });
+    const gpTraining = datasetFor(gp, 0);
+    expect(teacherAt(gp, 0, gpTraining.x)![5]).toBeCloseTo(gpTraining.y[5], 10);
+  });
+
+  it('gives network, GLU limit and teacher on one grid with a shared symmetric colour range', () => {
+    const theta = channelTheta(1e-4);
+    const grid = functionGrid(record('c', theta), 8);
+    if ('unavailable' in grid) throw new Error(grid.unavailable);
+    expect(grid.panels.map((p) => p.name)).toEqual(['network f(x)', 'GLU limit', 'teacher']);
+    const network = networkOf(formatParameterFile(arch, theta))!;
+    const k = 3 * 8 + 5;
+    const x = [grid.xs[5], grid.ys[3]];
+    expect(grid.panels[0].values[k]).toBeCloseTo(networkOutput(network.arch, network.theta, x), 12);
+    expect(grid.panels[1].values[k]).toBeCloseTo(gluNetworkOutput(network.arch, network.theta, { i: 0, j: 1 }, x), 12);
+    // at ε = 1e-4 the network and its GLU limit agree to O(ε²)·|a/ε|
+    expect(Math.abs(grid.panels[0].values[k] - grid.panels[1].values[k])).toBeLessThan(1e-2);
+    const limit = Math.max(...grid.panels.flatMap((p) => p.values.map(Math.abs)));
+    expect(grid.limit).toBe(limit);
+    expect(grid.extent).toBeGreaterThanOrEqual(Math.sqrt(3));
+  });
+
+  it('says why there is no heatmap for d ≠ 2', () => {
+    const r = record('x', finiteTheta, {
+      params: { activation: 'erf', biases: false, layers: [{ weights: [[1], [2]] }, { weights: [[3, 4]] }] },
+    });
+    expect(functionGrid(r)).toEqual({ unavailable: 'heatmaps need d = 2 inputs; this run has d = 1' });
+  });
+});
+
+describe('Hessian spectrum', () => {
+  it('prefers eigenvalues the record carries', () => {
+    const r = { ...record('a', finiteTheta), diagnostics: { hessianEigenvalues: [3, -1, 2] } };
+    expect(hessianSpectrum(r)).toMatchObject({ eigenvalues: [-1, 2, 3] });
+  });
+
+  it('computes the full spectrum in float64 on the run\'s rebuilt data otherwise', () => {
+    const spectrum = hessianSpectrum(record('a', channelTheta(1e-2)));
+    if ('unavailable' in spectrum) throw new Error(spectrum.unavailable);
+    expect(spectrum.eigenvalues).toHaveLength(9);
+    for (let k = 1; k < 9; k++) expect(spectrum.eigenvalues[k]).toBeGreaterThanOrEqual(spectrum.eigenvalues[k - 1]);
+    // along a channel λ_max grows like 1/ε²: far larger than at a generic point
+    const generic = hessianSpectrum(record('b', finiteTheta));
+    if ('unavailable' in generic) throw new Error(generic.unavailable);
+    expect(spectrum.eigenvalues[8]).toBeGreaterThan(100 * generic.eigenvalues[8]);
+  });
+});

@@ -1,0 +1,77 @@
+// Data shaping for the dashboard's charts: log bins, outcome bars, optimiser groups, loss curves.
+import { describe, expect, it } from 'vitest';
+import { summarizeRecords } from '../../src/experiment/summary.js';
+import { hasSimulatedTime, logHistogram, lossCurve, optimizerComparison, optimizerLabel, outcomeBars } from '../../web/src/charts/shape.js';
+import { channelTheta, config, finiteTheta, record } from './records.js';
+
+describe('logHistogram', () => {
+  it('bins by decade fractions with edges at powers of ten and keeps empty bins between', () => {
+    const h = logHistogram([1, 1.5, 9.9, 10, 1000, 0, -2, NaN, null, Infinity], 1);
+    expect(h.bins.map((b) => [b.x1, b.x2, b.count])).toEqual([
+      [1, 10, 3],
+      [10, 100, 1],
+      [100, 1000, 0],
+      [1000, 10000, 1],
+    ]);
+    expect(h.nonPositive).toBe(2);
+    expect(h.nonFinite).toBe(3);
+  });
+
+  it('puts values on bin edges into the bin above (1e-3 with 4 bins per decade)', () => {
+    const h = logHistogram([1e-3, 1.7e-3], 4);
+    expect(h.bins).toHaveLength(1);
+    expect(h.bins[0].x1).toBeCloseTo(1e-3, 15);
+    expect(h.bins[0].x2).toBeCloseTo(10 ** -2.75, 12);
+  });
+
+  it('is empty without positive values', () => {
+    expect(logHistogram([0, -1]).bins).toEqual([]);
+  });
+});
+
+describe('outcome bars and the optimiser comparison', () => {
+  const records = [
+    record('c1', channelTheta(1e-4), { weightNorm: 1000 }),
+    record('f1', finiteTheta),
+    record('f2', finiteTheta, { config: { ...config, optimizer: { kind: 'sgd', lr: 0.1, batch: 16 } } }),
+  ];
+  const report = summarizeRecords(records, ['optimizer'], 'test');
+
+  it('gives one bar per group and occurring outcome, channel always, with the report\'s Wilson intervals', () => {
+    const bars = outcomeBars(report);
+    const groups = [...new Set(bars.map((b) => b.group))];
+    expect(groups).toEqual(report.groups.map((g) => g.key));
+    const outcomes = [...new Set(bars.map((b) => b.outcome))];
+    expect(outcomes).toContain('channel');
+    for (const bar of bars) {
+      const f = report.groups.find((g) => g.key === bar.group)!.outcomes[bar.outcome];
+      expect([bar.successes, bar.n, bar.low, bar.high]).toEqual([f.successes, f.n, f.low, f.high]);
+    }
+    // outcomes that occur nowhere are left out
+    for (const outcome of outcomes) expect(outcome === 'channel' || report.groups.some((g) => g.outcomes[outcome].successes > 0)).toBe(true);
+  });
+
+  it('labels optimisers with their settings and counts channels per label', () => {
+    expect(optimizerLabel(config)).toBe('flow (rosenbrock23)');
+    expect(optimizerLabel({ optimizer: { kind: 'sgd', lr: 0.1, batch: 16 } })).toBe('sgd η=0.1 batch 16');
+    expect(optimizerLabel({ optimizer: { kind: 'gd', lr: 0.5 } })).toBe('gd η=0.5');
+    const rows = optimizerComparison(records, report.runs);
+    expect(rows.map((r) => [r.key, r.n])).toEqual([
+      ['flow (rosenbrock23)', 2],
+      ['sgd η=0.1 batch 16', 1],
+    ]);
+    const channels = report.runs.filter((r) => r.outcome === 'channel' && r.id !== 'f2').length;
+    expect(rows[0].outcomes.channel.successes).toBe(channels);
+    expect(rows[0].outcomes.channel.high).toBeGreaterThan(rows[0].outcomes.channel.fraction);
+  });
+});
+
+describe('loss curves', () => {
+  it('keeps positive steps and losses for log–log axes; time only for flow runs', () => {
+    const r = record('a', finiteTheta);
+    expect(lossCurve(r).map((p) => p.step)).toEqual([10, 100]);
+    expect(lossCurve(r, 'time').map((p) => p.time)).toEqual([1, 10]);
+    expect(hasSimulatedTime([r])).toBe(true);
+    expect(hasSimulatedTime([record('b', finiteTheta, { trajectory: [{ step: 5, time: 0, loss: 1, gradInf: 1, weightNorm: 1 }] })])).toBe(false);
+  });
+});

@@ -1,0 +1,347 @@
+// Per-run views computed from a record's parameters on the CPU (float64): the closest pair of
+// hidden neurons, its channel coordinates along the run, the network / GLU-limit / teacher
+// functions on a 2-D grid, and the Hessian spectrum. Pure (no DOM), so Node tests run them.
+import { closestPairs, minCosineDistance } from '../../../src/analysis/channels.js';
+import { gluNetworkOutput, gluParameters, networkOutput } from '../../../src/analysis/glu.js';
+import { layerOutgoingVectors } from '../../../src/analysis/network.js';
+import { gpTeacherValues } from '../../../src/data/gp-teacher.js';
+import { randomTeacherNetwork, teacherNetworkValues } from '../../../src/data/teacher-network.js';
+import { rosenbrock, toy1d } from '../../../src/data/teachers.js';
+import { evaluateNetwork } from '../../../src/engine/cpu/cpu-engine.js';
+import { datasetFor, datasetSeed } from '../../../src/experiment/grid.js';
+import type { RunRecord } from '../../../src/experiment/results.js';
+import { parseConfig, type RunConfig } from '../../../src/experiment/spec.js';
+import { weightNorm, type Architecture } from '../../../src/model/architecture.js';
+import { parseParameterFile, type ParameterFile } from '../../../src/model/params-file.js';
+import { hessianMatrix, symmetricEigen } from '../../../src/optim/linalg.js';
+
+export interface Network {
+  arch: Architecture;
+  theta: Float64Array;
+}
+
+/** The network of a parameter file, or null when it is not a finite network (a diverged run). */
+export function networkOf(file: ParameterFile | null | undefined, source = 'parameters'): Network | null {
+  if (!file) return null;
+  try {
+    const network = parseParameterFile(JSON.stringify(file), source);
+    return Array.from(network.theta).every(Number.isFinite) ? network : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ClosestPair {
+  /** hidden layer (0-based) and neurons i < j */
+  layer: number;
+  i: number;
+  j: number;
+  /** cosine distance of the input vectors, bias included */
+  cosine: number;
+  /** what picked the pair: cosine distance, or L2 distance where cosine cannot tell pairs apart (d = 1, no biases) */
+  by: 'cosine' | 'l2';
+  /** output weights aᵢ, aⱼ when the pair is in the last hidden layer, else null */
+  outputWeights: [number, number] | null;
+}
+
+/**
+ * The pair of hidden neurons closest in cosine distance (any layer). With one input and no biases
+ * every same-sign pair is at cosine distance 0, so there the pair closest in L2 distance is taken.
+ */
+export function closestPair({ arch, theta }: Network): ClosestPair | null {
+  let pick: { layer: number; i: number; j: number; by: 'cosine' | 'l2' } | null = null;
+  if (arch.inputDim === 1 && !arch.biases) {
+    let best = Infinity;
+    for (const entry of closestPairs(arch, theta)) {
+      if (entry.l2 && entry.l2.distance < best) {
+        best = entry.l2.distance;
+        pick = { layer: entry.layer, i: entry.l2.i, j: entry.l2.j, by: 'l2' };
+      }
+    }
+  } else {
+    const pair = minCosineDistance(arch, theta);
+    if (pair) pick = { layer: pair.layer, i: pair.i, j: pair.j, by: 'cosine' };
+  }
+  if (!pick) return null;
+  const cosine = closestPairs(arch, theta)[pick.layer];
+  const sameAsCosine = cosine.cosine && cosine.cosine.i === pick.i && cosine.cosine.j === pick.j;
+  const outgoing = pick.layer === arch.hidden.length - 1 ? layerOutgoingVectors(arch, theta, pick.layer) : null;
+  return {
+    ...pick,
+    cosine: sameAsCosine ? cosine.cosine!.distance : cosineOf(arch, theta, pick.layer, pick.i, pick.j),
+    outputWeights: outgoing ? [outgoing[pick.i][0], outgoing[pick.j][0]] : null,
+  };
+}
+
+function cosineOf(arch: Architecture, theta: Float64Array, layer: number, i: number, j: number): number {
+  // closestPairs only reports the minimum; the pair picked by L2 gets its own cosine distance
+  const glu = gluParameters(arch, theta, { layer, i, j });
+  const ui = glu.w.map((w, k) => w + glu.epsilon * glu.delta[k]);
+  const uj = glu.w.map((w, k) => w - glu.epsilon * glu.delta[k]);
+  let nu = 0;
+  let nv = 0;
+  for (let k = 0; k < ui.length; k++) {
+    nu += ui[k] * ui[k];
+    nv += uj[k] * uj[k];
+  }
+  let sum = 0;
+  for (let k = 0; k < ui.length; k++) sum += (ui[k] / Math.sqrt(nu) - uj[k] / Math.sqrt(nv)) ** 2;
+  return sum / 2;
+}
+
+// ---- scatter: closeness against output weights -------------------------------------------------------
+
+export interface PairPoint {
+  id: string;
+  /** smallest cosine distance (bias included) */
+  minCosine: number;
+  /** |aᵢ| + |aⱼ| of that pair */
+  outputWeightSum: number;
+  /** sign of aᵢaⱼ: opposite signs are the channel signature */
+  signs: 'opposite' | 'same';
+}
+
+/** One point per run whose closest pair sits in the last hidden layer (where output weights exist). */
+export function pairPoints(records: readonly RunRecord[]): PairPoint[] {
+  const points: PairPoint[] = [];
+  for (const record of records) {
+    const network = networkOf(record.params, record.id);
+    if (!network) continue;
+    const pair = closestPair(network);
+    if (!pair?.outputWeights) continue;
+    const [ai, aj] = pair.outputWeights;
+    points.push({ id: record.id, minCosine: pair.cosine, outputWeightSum: Math.abs(ai) + Math.abs(aj), signs: ai * aj < 0 ? 'opposite' : 'same' });
+  }
+  return points;
+}
+
+// ---- channel coordinates along a run ---------------------------------------------------------------
+
+export interface ChannelSnapshot {
+  /** "start", "check −2", …, "end" */
+  label: string;
+  /** 0 for the initial parameters, then in recorded order */
+  order: number;
+  weightNorm: number;
+  /** ε = ‖uᵢ − uⱼ‖/2 of the pair's input vectors (bias included) */
+  epsilon: number;
+  inverseEpsilon: number;
+  /** c = aᵢ + aⱼ and a = ε(aᵢ − aⱼ) (first entry of the outgoing vectors for an earlier layer) */
+  c: number;
+  a: number;
+  /** cosine distance of the pair at this snapshot */
+  cosine: number;
+}
+
+export interface ChannelTrajectory {
+  pair: ClosestPair;
+  snapshots: ChannelSnapshot[];
+}
+
+/**
+ * The pair closest at the end of the run, followed through the parameters a record keeps: the
+ * initial ones and the last few checks (recentParams, final last). Along a channel 1/ε and the
+ * weight norm grow together while c and a settle to the GLU limit's coefficients.
+ */
+export function channelTrajectory(record: RunRecord): ChannelTrajectory | null {
+  const final = networkOf(record.params, record.id);
+  if (!final) return null;
+  const pair = closestPair(final);
+  if (!pair) return null;
+  const thetas: { label: string; theta: ArrayLike<number> }[] = [];
+  const start = networkOf(record.params0, record.id);
+  if (start) thetas.push({ label: 'start', theta: start.theta });
+  const recent = (record.recentParams ?? []).filter((theta) => theta.length === final.theta.length && theta.every(Number.isFinite));
+  const last = recent.length > 0 ? recent[recent.length - 1] : null;
+  const endIsLastRecent = last !== null && last.every((value, k) => value === final.theta[k]);
+  recent.forEach((theta, k) => {
+    const fromEnd = recent.length - 1 - k;
+    thetas.push({ label: fromEnd === 0 && endIsLastRecent ? 'end' : `check −${fromEnd + (endIsLastRecent ? 0 : 1)}`, theta });
+  });
+  if (!endIsLastRecent) thetas.push({ label: 'end', theta: final.theta });
+  const snapshots = thetas.map(({ label, theta }, order) => {
+    const glu = gluParameters(final.arch, theta, pair);
+    return {
+      label,
+      order,
+      weightNorm: weightNorm(theta),
+      epsilon: glu.epsilon,
+      inverseEpsilon: glu.epsilon > 0 ? 1 / glu.epsilon : Infinity,
+      c: glu.c[0],
+      a: glu.a[0],
+      cosine: cosineOf(final.arch, Float64Array.from(theta), pair.layer, pair.i, pair.j),
+    };
+  });
+  return { pair, snapshots };
+}
+
+// ---- functions on a 2-D grid ------------------------------------------------------------------------
+
+/** A run's configuration, validated; null when the record's config is not one this version reads. */
+export function configOf(record: RunRecord): RunConfig | null {
+  try {
+    return parseConfig(record.config, `record ${record.id}`);
+  } catch {
+    return null;
+  }
+}
+
+export interface FunctionGrid {
+  /** cell centres along x₁ and x₂ */
+  xs: number[];
+  ys: number[];
+  /** the half-width of the square shown, [−extent, extent]² */
+  extent: number;
+  panels: { name: string; caption: string; values: number[] }[];
+  /** colour domain shared by all panels (symmetric about 0) */
+  limit: number;
+}
+
+/** Cell centres of a resolution × resolution grid on [−extent, extent]², row-major (x₁ fastest). */
+export function gridPoints(extent: number, resolution: number): { xs: number[]; ys: number[]; points: Float64Array } {
+  const step = (2 * extent) / resolution;
+  const xs = Array.from({ length: resolution }, (_, k) => -extent + (k + 0.5) * step);
+  const points = new Float64Array(resolution * resolution * 2);
+  for (let r = 0; r < resolution; r++) {
+    for (let c = 0; c < resolution; c++) {
+      points[2 * (r * resolution + c)] = xs[c];
+      points[2 * (r * resolution + c) + 1] = xs[r];
+    }
+  }
+  return { xs, ys: xs.slice(), points };
+}
+
+/**
+ * The teacher's raw (unstandardised) values at the given points, or null for teachers read from
+ * files (a browser has no access to them).
+ */
+function rawTeacherValues(config: RunConfig, seed: number, points: Float64Array): Float64Array | null {
+  const d = config.architecture.inputDim;
+  const count = points.length / d;
+  const teacher = config.data.teacher;
+  const { key, run } = datasetSeed(config, seed);
+  switch (teacher.kind) {
+    case 'rosenbrock': {
+      const y = new Float64Array(count);
+      for (let n = 0; n < count; n++) y[n] = rosenbrock(points, n * d, d, teacher.c, teacher.a, teacher.b);
+      return y;
+    }
+    case 'gp':
+      return gpTeacherValues(points, d, teacher.s, key, { run, frequencies: teacher.frequencies });
+    case 'random-network': {
+      const arch: Architecture = { inputDim: d, hidden: [...teacher.hidden], activation: teacher.activation, biases: teacher.biases };
+      return teacherNetworkValues(randomTeacherNetwork(arch, key, teacher.scale, run), points);
+    }
+    case 'toy-1d':
+      return Float64Array.from({ length: count }, (_, n) => toy1d(points[n]));
+    default:
+      return null;
+  }
+}
+
+/**
+ * The teacher at arbitrary points, standardised exactly as for training: with the mean and standard
+ * deviation of the raw teacher over the run's training inputs.
+ */
+export function teacherAt(config: RunConfig, seed: number, points: Float64Array): Float64Array | null {
+  const values = rawTeacherValues(config, seed, points);
+  if (!values) return null;
+  const standardize = 'standardize' in config.data.teacher && config.data.teacher.standardize;
+  if (!standardize) return values;
+  const training = datasetFor(config, seed);
+  const raw = rawTeacherValues(config, seed, training.x)!;
+  let mean = 0;
+  for (const v of raw) mean += v;
+  mean /= raw.length;
+  let variance = 0;
+  for (const v of raw) variance += (v - mean) ** 2;
+  const sd = Math.sqrt(variance / raw.length) || 1;
+  return values.map((v) => (v - mean) / sd);
+}
+
+/**
+ * For d = 2: the trained network f, the network with its closest pair replaced by the GLU limit,
+ * and the teacher, on one grid with one colour scale. The square covers the training inputs
+ * (up to the 99th percentile of |xₖ|, at least [−√3, √3]).
+ */
+export function functionGrid(record: RunRecord, resolution = 48): FunctionGrid | { unavailable: string } {
+  const network = networkOf(record.params, record.id);
+  if (!network) return { unavailable: 'the final parameters are not finite (diverged run)' };
+  if (network.arch.inputDim !== 2) return { unavailable: `heatmaps need d = 2 inputs; this run has d = ${network.arch.inputDim}` };
+  const config = configOf(record);
+  const training = config ? safely(() => datasetFor(config, record.seed)) : null;
+  let extent = Math.sqrt(3);
+  if (training) {
+    const magnitudes = Array.from(training.x, Math.abs).sort((p, q) => p - q);
+    extent = Math.max(extent, magnitudes[Math.floor(0.99 * (magnitudes.length - 1))]);
+  }
+  extent = Math.ceil(extent * 10) / 10;
+  const { xs, ys, points } = gridPoints(extent, resolution);
+  const at = (k: number) => points.subarray(2 * k, 2 * k + 2);
+  const cells = resolution * resolution;
+  const panels: FunctionGrid['panels'] = [];
+  panels.push({ name: 'network f(x)', caption: 'the trained network', values: Array.from({ length: cells }, (_, k) => networkOutput(network.arch, network.theta, at(k))) });
+  const pair = closestPair(network);
+  if (pair) {
+    const glu = gluParameters(network.arch, network.theta, pair);
+    panels.push({
+      name: 'GLU limit',
+      caption: `pair (${pair.i + 1}, ${pair.j + 1}) of hidden layer ${pair.layer + 1} replaced by c·σ(w·x) + a·(Δ·x)·σ′(w·x); ε = ${glu.epsilon.toPrecision(2)}`,
+      values: Array.from({ length: cells }, (_, k) => gluNetworkOutput(network.arch, network.theta, pair, at(k))),
+    });
+  }
+  const teacher = config ? safely(() => teacherAt(config, record.seed, points)) : null;
+  if (teacher) panels.push({ name: 'teacher', caption: `${config!.data.teacher.kind} teacher${'standardize' in config!.data.teacher && config!.data.teacher.standardize ? ', standardised over the training inputs' : ''}`, values: Array.from(teacher) });
+  let limit = 0;
+  for (const panel of panels) for (const v of panel.values) if (Number.isFinite(v)) limit = Math.max(limit, Math.abs(v));
+  return { xs, ys, extent, panels, limit: limit || 1 };
+}
+
+function safely<T>(compute: () => T): T | null {
+  try {
+    return compute();
+  } catch {
+    return null;
+  }
+}
+
+// ---- Hessian spectrum -------------------------------------------------------------------------------
+
+/** Full spectra on the CPU only up to this many parameters (P Hessian-vector products, then Jacobi on P×P). */
+export const CPU_SPECTRUM_MAX_PARAMETERS = 128;
+
+export interface HessianSpectrum {
+  /** ascending eigenvalues of the Hessian of L + R at the final parameters */
+  eigenvalues: number[];
+  source: string;
+}
+
+/** Eigenvalues a record carries (GPU diagnostics), under the names a diagnostics block may use. */
+function recordedEigenvalues(record: RunRecord): number[] | null {
+  const diagnostics = (record as { diagnostics?: Record<string, unknown> }).diagnostics;
+  if (!diagnostics || typeof diagnostics !== 'object') return null;
+  const candidates = [diagnostics.hessianEigenvalues, (diagnostics.hessian as { eigenvalues?: unknown } | undefined)?.eigenvalues];
+  for (const candidate of candidates) {
+    if (Array.isArray(candidate) && candidate.length > 0 && candidate.every((v) => typeof v === 'number')) return [...(candidate as number[])].sort((p, q) => p - q);
+  }
+  return null;
+}
+
+/** The record's Hessian spectrum: from its diagnostics when present, else computed here in float64 for P ≤ 128. */
+export function hessianSpectrum(record: RunRecord): HessianSpectrum | { unavailable: string } {
+  const recorded = recordedEigenvalues(record);
+  if (recorded) return { eigenvalues: recorded, source: 'from the record (computed where the run was trained)' };
+  const network = networkOf(record.params, record.id);
+  if (!network) return { unavailable: 'the final parameters are not finite (diverged run)' };
+  const P = network.theta.length;
+  if (P > CPU_SPECTRUM_MAX_PARAMETERS) {
+    return { unavailable: `the record carries no spectrum and the network has ${P} parameters (computed here only up to ${CPU_SPECTRUM_MAX_PARAMETERS})` };
+  }
+  const config = configOf(record);
+  if (!config) return { unavailable: 'the record\'s configuration cannot be read by this version, so its data cannot be rebuilt' };
+  const data = safely(() => datasetFor(config, record.seed));
+  if (!data) return { unavailable: 'the run\'s data cannot be rebuilt here (read from a file)' };
+  const maxnorm = config.maxnorm ?? Infinity; // null: no barrier
+  const hessian = hessianMatrix((v, out) => out.set(evaluateNetwork(network.arch, data, 0, network.theta, { direction: v, maxnorm }).hvp!), P);
+  return { eigenvalues: Array.from(symmetricEigen(hessian, P).values).sort((p, q) => p - q), source: 'computed here in float64 from the final parameters (Hessian of loss + barrier)' };
+}

@@ -1,0 +1,139 @@
+// Data shaping for the charts: pure functions from records and reports to the rows the charts
+// draw. No DOM, so the tests run them in Node.
+import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
+import { groupCounts, type GroupCounts } from '../../../src/analysis/statistics.js';
+import type { RunRecord } from '../../../src/experiment/results.js';
+import type { ClassifiedRun, Report } from '../../../src/experiment/summary.js';
+
+// ---- log-scale histograms -------------------------------------------------------------------------
+
+export interface LogBin {
+  /** bin edges (x1 < x2), multiples of 10^(1/binsPerDecade) */
+  x1: number;
+  x2: number;
+  count: number;
+}
+
+export interface LogHistogram {
+  bins: LogBin[];
+  /** values that cannot be placed on a log axis, counted so the chart can say so */
+  nonPositive: number;
+  nonFinite: number;
+}
+
+/**
+ * Histogram with bins of equal width in log10 (binsPerDecade per factor of 10), edges aligned to
+ * powers of ten so two histograms of the same quantity share their bins. Empty bins between the
+ * smallest and largest value are kept (a gap is information).
+ */
+export function logHistogram(values: Iterable<number | null | undefined>, binsPerDecade = 4): LogHistogram {
+  if (!(Number.isInteger(binsPerDecade) && binsPerDecade > 0)) throw new RangeError(`binsPerDecade must be a positive integer, got ${binsPerDecade}`);
+  let nonPositive = 0;
+  let nonFinite = 0;
+  const indices: number[] = [];
+  for (const value of values) {
+    if (value === null || value === undefined || !Number.isFinite(value)) nonFinite++;
+    else if (value <= 0) nonPositive++;
+    else indices.push(Math.floor(Math.log10(value) * binsPerDecade + 1e-9));
+  }
+  if (indices.length === 0) return { bins: [], nonPositive, nonFinite };
+  let lowest = Infinity;
+  let highest = -Infinity;
+  for (const k of indices) {
+    lowest = Math.min(lowest, k);
+    highest = Math.max(highest, k);
+  }
+  const counts = new Array<number>(highest - lowest + 1).fill(0);
+  for (const k of indices) counts[k - lowest]++;
+  const edge = (k: number) => 10 ** (k / binsPerDecade);
+  return { bins: counts.map((count, offset) => ({ x1: edge(lowest + offset), x2: edge(lowest + offset + 1), count })), nonPositive, nonFinite };
+}
+
+// ---- the summary: outcome fractions with intervals --------------------------------------------------
+
+export interface OutcomeBar {
+  group: string;
+  outcome: Outcome;
+  successes: number;
+  n: number;
+  fraction: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * One bar per group and outcome, for the outcomes that occur in some group (channel always, so a
+ * sweep without channels says "0%" instead of leaving the question open). Groups keep the report's order.
+ */
+export function outcomeBars(report: Pick<Report, 'groups'>): OutcomeBar[] {
+  const shown = OUTCOMES.filter((outcome) => outcome === 'channel' || report.groups.some((g) => g.outcomes[outcome].successes > 0));
+  return report.groups.flatMap((g) =>
+    shown.map((outcome) => {
+      const f = g.outcomes[outcome];
+      return { group: g.key, outcome, successes: f.successes, n: f.n, fraction: f.fraction, low: f.low, high: f.high };
+    }),
+  );
+}
+
+// ---- optimiser comparison ---------------------------------------------------------------------------
+
+interface OptimizerConfig {
+  kind?: string;
+  solver?: string;
+  lr?: number;
+  batch?: number;
+  beta?: number;
+}
+
+/** A short label for a run's optimiser: "flow (rosenbrock23)", "sgd η=0.1 batch 16", "gd η=0.5". */
+export function optimizerLabel(config: unknown): string {
+  const optimizer = ((config as { optimizer?: OptimizerConfig } | null)?.optimizer ?? {}) as OptimizerConfig;
+  const kind = optimizer.kind ?? 'unknown';
+  if (kind === 'flow') return `flow (${optimizer.solver ?? 'dopri5'})`;
+  const parts = [kind];
+  if (optimizer.lr !== undefined) parts.push(`η=${optimizer.lr}`);
+  if (optimizer.batch !== undefined) parts.push(`batch ${optimizer.batch}`);
+  return parts.join(' ');
+}
+
+/** Channel (and strict-channel) fractions with Wilson intervals per optimiser label, in order of first appearance. */
+export function optimizerComparison(records: readonly RunRecord[], runs: readonly ClassifiedRun[]): GroupCounts<'channel' | 'channel (cos < 1e-3)' | 'other'>[] {
+  const byId = new Map(runs.map((run) => [run.id, run]));
+  const rows = records.filter((record) => byId.has(record.id)).map((record) => ({ label: optimizerLabel(record.config), run: byId.get(record.id)! }));
+  // counted twice on purpose: once for the criterion, once for the strict one
+  const plain = groupCounts(rows, (r) => r.label, (r) => (r.run.outcome === 'channel' ? 'channel' : 'other'), { outcomes: ['channel', 'other'] as const });
+  const strict = groupCounts(rows, (r) => r.label, (r) => (r.run.outcome === 'channel' && r.run.channelStrict ? 'channel (cos < 1e-3)' : 'other'), {
+    outcomes: ['channel (cos < 1e-3)', 'other'] as const,
+  });
+  return plain.map((g, index) => ({
+    key: g.key,
+    n: g.n,
+    outcomes: { channel: g.outcomes.channel, 'channel (cos < 1e-3)': strict[index].outcomes['channel (cos < 1e-3)'], other: g.outcomes.other },
+  }));
+}
+
+// ---- loss curves ------------------------------------------------------------------------------------
+
+export interface CurvePoint {
+  id: string;
+  step: number;
+  time: number;
+  loss: number;
+  gradInf: number;
+  weightNorm: number;
+}
+
+/**
+ * A run's recorded trajectory for log–log axes: points with a positive step (or time) and a
+ * positive, finite loss. `axis` picks the abscissa; simulated time exists for gradient flow only.
+ */
+export function lossCurve(record: RunRecord, axis: 'step' | 'time' = 'step'): CurvePoint[] {
+  return (record.trajectory ?? [])
+    .filter((p) => (axis === 'step' ? p.step > 0 : p.time > 0) && typeof p.loss === 'number' && p.loss > 0 && Number.isFinite(p.loss))
+    .map((p) => ({ id: record.id, step: p.step, time: p.time, loss: p.loss, gradInf: p.gradInf, weightNorm: p.weightNorm }));
+}
+
+/** Whether every given run has a simulated time axis (gradient flow). */
+export function hasSimulatedTime(records: readonly RunRecord[]): boolean {
+  return records.length > 0 && records.every((record) => (record.trajectory ?? []).some((p) => p.time > 0));
+}
