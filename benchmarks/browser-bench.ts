@@ -1,0 +1,210 @@
+// Browser benchmark: the Node benchmark's workloads and measuring core (bench-core.ts), run inside
+// headless Chromium on the page's WebGPU (navigator.gpu), printing the same JSON as node-bench.ts so
+// browser and Node throughput compare on one machine (benchmarks/combine.ts gives the ratios).
+//   npm run bench:browser -- [--json] [--workloads W1,W2] [--ops grad,hvp,gd,adam] [--seconds 1.5]
+//                            [--backend gpu|auto|cpu] [--scale 64] [--adapter software|hardware] [--rebuild]
+// Steps: build web/bench.html with Vite when dist/web is missing or older than its sources, serve
+// dist/web on 127.0.0.1 (ephemeral port), launch headless Chromium (web/headless.ts), call the
+// page's window.runBenchmark(options).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Plugin } from 'vite';
+import { launchHeadlessChromium } from '../web/headless.js';
+import { formatResult, OPS, resolvePlan, type BenchReport, type BenchResult } from './bench-core.js';
+import { WORKLOADS } from './workloads.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = path.join(ROOT, 'dist', 'web');
+const PAGE = 'bench.html';
+/** What the built page depends on: any of these newer than the build triggers a rebuild. */
+const PAGE_SOURCES = ['web/bench.html', 'web/src/bench', 'web/vite.config.ts', 'benchmarks/bench-core.ts', 'benchmarks/workloads.ts', 'src', 'shaders'];
+
+export interface BrowserBenchOptions {
+  workloads?: string[];
+  ops?: string[];
+  seconds?: number;
+  scale?: number;
+  backend?: 'gpu' | 'auto' | 'cpu';
+  /** Chromium's adapter: SwiftShader ('software') or the machine's GPU ('hardware'); web/headless.ts decides by default */
+  adapter?: 'software' | 'hardware';
+  /** build the page even when dist/web looks current */
+  rebuild?: boolean;
+  /** status lines (build, launch, each measurement starting) */
+  onProgress?: (line: string) => void;
+  onResult?: (result: BenchResult) => void;
+}
+
+function newestModification(target: string): number {
+  if (!existsSync(target)) return 0;
+  const stats = statSync(target);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  let newest = stats.mtimeMs;
+  for (const entry of readdirSync(target)) newest = Math.max(newest, newestModification(path.join(target, entry)));
+  return newest;
+}
+
+function pageIsCurrent(): boolean {
+  const built = path.join(OUT_DIR, PAGE);
+  if (!existsSync(built)) return false;
+  const sources = Math.max(...PAGE_SOURCES.map((source) => newestModification(path.join(ROOT, source))));
+  return statSync(built).mtimeMs >= sources;
+}
+
+/**
+ * Builds web/bench.html into dist/web with the dashboard's Vite config (its shims keep Node-only
+ * modules out of the bundle), or with a minimal config when there is none yet. Only the benchmark
+ * page is built, and nothing in dist/web is deleted: the bench neither waits for nor wipes the dashboard.
+ */
+async function buildPage(say: (line: string) => void): Promise<void> {
+  const { build } = await import('vite');
+  const configFile = path.join(ROOT, 'web', 'vite.config.ts');
+  const page = path.join(ROOT, 'web', PAGE);
+  const onlyBenchPage: Plugin = {
+    name: 'channelscope:only-bench-page',
+    // mutating in the config hook: a returned partial would be deep-merged, keeping the dashboard's inputs
+    config(config) {
+      config.build ??= {};
+      config.build.outDir = OUT_DIR;
+      config.build.emptyOutDir = false;
+      config.build.rollupOptions = { ...config.build.rollupOptions, input: { bench: page } };
+    },
+  };
+  const hasConfig = existsSync(configFile);
+  say(`Building dist/web/${PAGE} with ${hasConfig ? path.relative(ROOT, configFile) : 'a minimal Vite config (no web/vite.config.ts yet)'}…`);
+  await build({
+    configFile: hasConfig ? configFile : false,
+    root: path.join(ROOT, 'web'),
+    base: './',
+    // Vite logs to stdout, which carries the JSON report: keep it to errors
+    logLevel: 'error',
+    plugins: [onlyBenchPage],
+  });
+  if (!existsSync(path.join(OUT_DIR, PAGE))) throw new Error(`the Vite build did not produce dist/web/${PAGE}`);
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+};
+
+/** Serves the built files read-only on 127.0.0.1; nothing outside `root` is reachable. */
+async function serveStatic(root: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(async (request, response) => {
+    try {
+      const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+      const file = path.resolve(root, `.${pathname}`);
+      if (request.method !== 'GET' || !file.startsWith(root + path.sep)) {
+        response.writeHead(404).end();
+        return;
+      }
+      const body = await readFile(file);
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Runs the benchmark in headless Chromium and returns the page's report. */
+export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Promise<BenchReport> {
+  const say = options.onProgress ?? (() => {});
+  const plan = resolvePlan(options.workloads, options.ops); // fail on a typo before building or launching
+  if (options.rebuild || !pageIsCurrent()) await buildPage(say);
+  const server = await serveStatic(OUT_DIR);
+  try {
+    say('Launching headless Chromium…');
+    const browser = await launchHeadlessChromium({ adapter: options.adapter });
+    try {
+      const page = await browser.newPage();
+      // The report comes back through exposed functions, not a long page.evaluate: a benchmark of
+      // all workloads outlasts puppeteer's protocol timeout.
+      const finished = new Promise<BenchReport>((resolve, reject) => {
+        void page.exposeFunction('benchmarkFinished', (json: string) => resolve(JSON.parse(json) as BenchReport));
+        void page.exposeFunction('benchmarkFailed', (message: string) => reject(new Error(`in the browser: ${message}`)));
+        page.on('pageerror', (error) => reject(new Error(`in the browser: ${(error as Error).message}`)));
+        page.on('error', (error) => reject(new Error(`the page crashed: ${error.message}`)));
+        browser.on('disconnected', () => reject(new Error('Chromium exited during the benchmark')));
+      });
+      await page.exposeFunction('benchmarkProgress', (line: string) => say(line));
+      await page.exposeFunction('benchmarkResult', (result: BenchResult) => options.onResult?.(result));
+      await page.goto(`${server.url}${PAGE}`, { waitUntil: 'load' });
+      await page.waitForFunction(() => typeof window.runBenchmark === 'function', { timeout: 30_000 });
+      const pageOptions = { workloads: plan.workloads.map((w) => w.name), ops: plan.ops, seconds: options.seconds, scale: options.scale, backend: options.backend ?? 'gpu' };
+      await page.evaluate((runOptions) => {
+        const host = window as unknown as { benchmarkFinished(json: string): void; benchmarkFailed(message: string): void };
+        window.runBenchmark(runOptions).then(
+          (report) => host.benchmarkFinished(JSON.stringify(report)),
+          (error: unknown) => host.benchmarkFailed(error instanceof Error ? error.message : String(error)),
+        );
+      }, pageOptions);
+      return await finished;
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      workloads: { type: 'string', default: WORKLOADS.map((w) => w.name).join(',') },
+      ops: { type: 'string', default: OPS.join(',') },
+      seconds: { type: 'string', default: '1.5' },
+      // the browser's WebGPU even on a software adapter (Node's 'auto' would take the CPU engine there)
+      backend: { type: 'string', default: 'gpu' },
+      scale: { type: 'string' },
+      adapter: { type: 'string' },
+      rebuild: { type: 'boolean', default: false },
+    },
+  });
+  if (!['gpu', 'auto', 'cpu'].includes(values.backend)) throw new Error(`--backend must be gpu, auto or cpu, not ${values.backend}`);
+  if (values.adapter !== undefined && !['software', 'hardware'].includes(values.adapter)) throw new Error(`--adapter must be software or hardware, not ${values.adapter}`);
+  const report = await runBrowserBenchmark({
+    workloads: values.workloads.split(','),
+    ops: values.ops.split(','),
+    seconds: Number(values.seconds),
+    scale: values.scale === undefined ? undefined : Number(values.scale),
+    backend: values.backend as BrowserBenchOptions['backend'],
+    adapter: values.adapter as BrowserBenchOptions['adapter'],
+    rebuild: values.rebuild,
+    // progress on stderr keeps stdout to the table or the JSON
+    onProgress: (line) => process.stderr.write(`${line}\n`),
+    onResult: (result) => {
+      if (!values.json) process.stdout.write(`${formatResult(result)}\n`);
+    },
+  });
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stderr.write(`${report.device}; ${report.environment.runtime}\n`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    await main();
+  } catch (error) {
+    process.stderr.write(`bench:browser: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
