@@ -1,0 +1,284 @@
+// The paper's experiment 2 (science.md, "The paper's experiments"): from a converged r-neuron
+// network θ*, split a neuron along γ (the Fukumizu–Amari saddle line θ_γ), push each θ_γ slightly
+// along its Hessian's most negative curvature direction, follow gradient flow from all of them as
+// ONE ensemble (so it runs on the GPU when there is one), and say where each ended: back on the
+// saddle line, in a channel, or at another minimum.
+//
+// Where the computation runs: the r-neuron training and the flows go through the engine (runSweep);
+// the Newton–CG polish, the Hessians along the line and the final spectra are float64 on the CPU,
+// because the directions that matter have curvature ~1e-3·λ_max and below, beyond the float32
+// HVPs' ~1e-2 relative accuracy. They cost P HVPs per network, negligible next to the flows.
+import { classifyRun, evidenceFromNetwork, type Outcome } from '../analysis/classify.js';
+import { distanceUpToPermutation } from '../analysis/permutation.js';
+import { hessians, mergeNeurons, perturbAlong, saddleLineProfile, spectrumOf, type SaddleLinePoint } from '../analysis/saddle-line.js';
+import type { Engine } from '../engine/engine.js';
+import { parameterCount, type Architecture } from '../model/architecture.js';
+import { closestPairs } from '../analysis/channels.js';
+import { convergedNetwork, float64Evaluator, flowOptimizer, setupConfig, type PolishOptions, type StudentSetup, type TrainingBudget } from './converged-network.js';
+import type { RunRecord, StopReason } from './results.js';
+import { runSweep } from './scheduler.js';
+
+export interface SaddlePerturbationOptions extends StudentSetup {
+  /** seed of the r-neuron network's initialisation */
+  seed: number;
+  /** an r-neuron network trained elsewhere (flat parameter layout of `architecture`): skips the training */
+  network?: number[];
+  train: TrainingBudget;
+  polish: PolishOptions;
+  /** the neuron to split and its hidden layer (default: the last) */
+  neuron: number;
+  layer?: number;
+  /** the grid of γ (any reals; 0 and 1 put the whole outgoing weight on one copy) */
+  gammas: number[];
+  /** Euclidean length of the push along the most negative curvature direction */
+  perturbation: number;
+  /** +1 or −1: which way along the (sign-less) eigenvector, oriented with its largest entry positive */
+  direction: 1 | -1;
+  /** stop rules of the flows from the perturbed θ_γ */
+  stop: { maxSteps: number; maxTime?: number; gradTol: number; checkEvery: number; patience?: number };
+  /** a run is back on the line when merging its closest pair gives θ* up to permutation within this relative distance… */
+  lineTolerance: number;
+  /** …and its loss is within this relative tolerance of L(θ*) (the loss-level tolerance) */
+  lossTolerance: number;
+}
+
+/** The paper-sized default: d = 2, activation g, 2 → 3 neurons on the Rosenbrock teacher over the 2-D grid of 10⁴ points. */
+export const SADDLE_PERTURBATION_DEFAULTS: SaddlePerturbationOptions = {
+  architecture: { inputDim: 2, hidden: 2, activation: 'g', biases: true },
+  data: { inputs: { kind: 'grid' }, teacher: { kind: 'rosenbrock' }, samples: 10_000, seed: 0 },
+  maxnorm: 1000,
+  flow: { solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 },
+  seed: 1,
+  train: { maxSteps: 20_000, gradTol: 1e-7, checkEvery: 100 },
+  polish: { tol: 1e-10, maxIterations: 500 },
+  neuron: 0,
+  gammas: [-1, -0.75, -0.5, -0.25, 0.1, 0.25, 0.5, 0.75, 0.9, 1.25, 1.5, 1.75, 2],
+  perturbation: 1e-3,
+  direction: 1,
+  stop: { maxSteps: 20_000, gradTol: 1e-7, checkEvery: 100 },
+  lineTolerance: 1e-2,
+  lossTolerance: 1e-3,
+};
+
+/**
+ * Seconds on the CPU engine: 64 standard-normal inputs, seven γ, short flows. With seed 1 the
+ * polished 2-neuron θ* has a stable segment for γ in (0, 1) and negative curvature outside; pushed
+ * the −1 way, the unstable γ enter a channel (the +1 way, they reach a lower finite minimum).
+ */
+export const SADDLE_PERTURBATION_QUICK: SaddlePerturbationOptions = {
+  ...SADDLE_PERTURBATION_DEFAULTS,
+  data: { inputs: { kind: 'normal' }, teacher: { kind: 'rosenbrock' }, samples: 64, seed: 0 },
+  seed: 1,
+  direction: -1,
+  train: { maxSteps: 1000, gradTol: 1e-7, checkEvery: 50 },
+  gammas: [-1, -0.5, 0.25, 0.5, 0.75, 1.5, 2],
+  stop: { maxSteps: 1500, gradTol: 1e-7, checkEvery: 50 },
+};
+
+/** Where a perturbed run ended, relative to the saddle line it started next to. */
+export const SADDLE_FATES = ['saddle-line', 'channel', 'minimum', 'other-saddle-line', 'not-converged', 'diverged'] as const;
+export type SaddleFate = (typeof SADDLE_FATES)[number];
+
+export interface SaddlePerturbationRow {
+  gamma: number;
+  /** Hessian extremes at θ_γ (before the push), float64 */
+  lambdaMin: number | null;
+  lambdaMax: number | null;
+  /** MSE at θ_γ + push, and at the end */
+  startLoss: number;
+  finalLoss: number;
+  /** (final − L(θ*))/L(θ*) */
+  relativeLossChange: number;
+  weightNorm: number;
+  /** smallest cosine distance of two hidden neurons' input vectors at the end (bias included) */
+  minCosine: number;
+  /** merging the closest pair at the end: relative distance to θ* up to permutation */
+  mergedDistance: number | null;
+  stopReason: StopReason;
+  steps: number;
+  time: number;
+  outcome: Outcome;
+  fate: SaddleFate;
+  reason: string;
+}
+
+export interface SaddlePerturbationRecord {
+  gamma: number;
+  row: SaddlePerturbationRow;
+  /** the scheduler's record of the flow (initial and final parameters, trajectory) */
+  run: RunRecord;
+}
+
+export interface SaddlePerturbationResult {
+  experiment: 'saddle-perturbation';
+  options: SaddlePerturbationOptions;
+  /** what trained the flows */
+  backend: string;
+  device: string;
+  base: {
+    arch: Architecture;
+    /** θ* (flat layout) */
+    theta: number[];
+    loss: number;
+    gradInf: number;
+    training: Awaited<ReturnType<typeof convergedNetwork>>['training'];
+    polish: Awaited<ReturnType<typeof convergedNetwork>>['polish'];
+  };
+  /** the (r+1)-neuron saddle line before the push: loss, gradient, spectrum (eigenvectors dropped) */
+  line: Omit<SaddleLinePoint, 'minDirection'>[];
+  table: SaddlePerturbationRow[];
+  /** runs per fate */
+  fates: Record<SaddleFate, number>;
+  records: SaddlePerturbationRecord[];
+}
+
+export interface ProcedureContext<R> {
+  engine: Engine;
+  onRecord?: (record: R) => void | Promise<void>;
+  /** ensemble slots for the flows (default: the scheduler's) */
+  slots?: number;
+}
+
+export function resolveSaddlePerturbationOptions(options: Partial<SaddlePerturbationOptions> = {}): SaddlePerturbationOptions {
+  const resolved = { ...SADDLE_PERTURBATION_DEFAULTS, ...options };
+  if (resolved.gammas.length === 0) throw new RangeError('saddle-perturbation needs at least one γ');
+  if (!(resolved.perturbation > 0)) throw new RangeError(`perturbation must be positive, got ${resolved.perturbation}`);
+  if (resolved.direction !== 1 && resolved.direction !== -1) throw new RangeError(`direction must be 1 or -1, got ${String(resolved.direction)}`);
+  return resolved;
+}
+
+/** The fate of a run from its verdict and how its end relates to θ*. */
+function fateOf(outcome: Outcome, onLine: boolean): SaddleFate {
+  if (outcome === 'channel') return 'channel';
+  if (outcome === 'diverged') return 'diverged';
+  if (outcome === 'plateau-saddle') return onLine ? 'saddle-line' : 'other-saddle-line';
+  if (outcome === 'finite-minimum' || outcome === 'global-minimum') return onLine ? 'saddle-line' : 'minimum';
+  return 'not-converged';
+}
+
+export async function runSaddlePerturbation(
+  options: Partial<SaddlePerturbationOptions>,
+  context: ProcedureContext<SaddlePerturbationRecord>,
+): Promise<SaddlePerturbationResult> {
+  const o = resolveSaddlePerturbationOptions(options);
+  const { engine } = context;
+  const base = await convergedNetwork(o, o.seed, o.train, o.polish, engine, o.network);
+  const maxnorm = o.maxnorm ?? Infinity;
+  const evaluate = float64Evaluator(base.data, maxnorm);
+  const profile = await saddleLineProfile(evaluate, base.arch, base.theta, { neuron: o.neuron, layer: o.layer, gammas: o.gammas, spectrum: true });
+  const wide = profile.arch;
+  const starts = profile.points.map((point, k) => perturbAlong(profile.thetas[k], point.minDirection!, o.direction * o.perturbation));
+  const P = parameterCount(wide);
+  const startParams = new Float64Array(starts.length * P);
+  starts.forEach((theta, k) => startParams.set(theta, k * P));
+  const startLosses = (await evaluate({ arch: wide, params: startParams })).loss;
+
+  const config = setupConfig(o, wide.hidden, o.stop);
+  const runs = o.gammas.map((gamma, k) => ({ id: `gamma-${k}`, configIndex: k, seed: o.seed, config, gamma }));
+  const finished = new Map<number, RunRecord>();
+  await runSweep(runs, {
+    engine,
+    ...(context.slots ? { slots: context.slots } : {}),
+    samples: () => base.data.samples,
+    optimizer: () => flowOptimizer(o),
+    prepare: (run) => ({ params: starts[run.configIndex], data: base.data }),
+    dataKey: () => 'shared',
+    onRecord: async (record, run) => {
+      finished.set(run.configIndex, record);
+    },
+  });
+
+  // classify every end (float64 spectra of the final networks)
+  const finals = runs.map((run) => Float64Array.from(finished.get(run.configIndex)!.recentParams.at(-1)!));
+  const finalHessians = P <= 128 ? await hessians(evaluate, wide, finals) : null;
+  const records: SaddlePerturbationRecord[] = [];
+  for (const run of runs) {
+    const k = run.configIndex;
+    const record = finished.get(k)!;
+    const theta = finals[k];
+    const spectrum = finalHessians ? spectrumOf(finalHessians[k], P).eigenvalues : null;
+    const evidence = evidenceFromNetwork(
+      wide,
+      theta,
+      {
+        loss: record.loss,
+        gradInf: record.gradInf,
+        stoppedBy: record.stopReason,
+        thetaHistory: record.recentParams,
+        ...(spectrum ? { hessianMinEigenvalue: spectrum[0], hessianMaxEigenvalue: spectrum[P - 1] } : {}),
+      },
+      { maxnorm },
+    );
+    const verdict = classifyRun(evidence, { maxnorm });
+    // back on θ*'s saddle line: the closest pair merged is θ* up to permutation, at the same loss
+    const layer = profile.layer;
+    const closest = closestPairs(wide, theta)[layer].relativeL2;
+    let mergedDistance: number | null = null;
+    if (closest && theta.every(Number.isFinite)) {
+      const merged = mergeNeurons(wide, theta, { layer, i: closest.i, j: closest.j });
+      mergedDistance = distanceUpToPermutation(base.arch, base.theta, merged.theta).relative;
+    }
+    const relativeLossChange = (record.loss - base.loss) / base.loss;
+    const onLine = mergedDistance !== null && mergedDistance <= o.lineTolerance && Math.abs(relativeLossChange) <= o.lossTolerance;
+    const point = profile.points[k];
+    const row: SaddlePerturbationRow = {
+      gamma: run.gamma,
+      lambdaMin: point.minEigenvalue,
+      lambdaMax: point.maxEigenvalue,
+      startLoss: startLosses[k],
+      finalLoss: record.loss,
+      relativeLossChange,
+      weightNorm: record.weightNorm,
+      minCosine: evidence.minCosine,
+      mergedDistance,
+      stopReason: record.stopReason,
+      steps: record.steps,
+      time: record.time,
+      outcome: verdict.outcome,
+      fate: fateOf(verdict.outcome, onLine),
+      reason: verdict.reason,
+    };
+    const entry = { gamma: run.gamma, row, run: record };
+    records.push(entry);
+    await context.onRecord?.(entry);
+  }
+  const fates = Object.fromEntries(SADDLE_FATES.map((fate) => [fate, 0])) as Record<SaddleFate, number>;
+  for (const { row } of records) fates[row.fate]++;
+  return {
+    experiment: 'saddle-perturbation',
+    options: o,
+    backend: records[0]?.run.backend ?? engine.backend,
+    device: records[0]?.run.device ?? engine.description,
+    base: { arch: base.arch, theta: Array.from(base.theta), loss: base.loss, gradInf: base.gradInf, training: base.training, polish: base.polish },
+    line: profile.points.map(({ minDirection: _direction, ...point }) => point),
+    table: records.map((r) => r.row),
+    fates,
+    records,
+  };
+}
+
+const num = (value: number | null, digits = 3): string => (value === null || !Number.isFinite(value) ? String(value) : value.toPrecision(digits));
+
+/** Markdown: the per-γ table and the fate counts. */
+export function formatSaddlePerturbationMarkdown(result: SaddlePerturbationResult): string {
+  const { base, options } = result;
+  const arch = base.arch;
+  const lines = [
+    `## Saddle-line perturbation (d=${arch.inputDim}, ${arch.hidden.join('×')} → split neuron ${options.neuron}, ${arch.activation}${arch.biases ? ', biases' : ''})`,
+    '',
+    `θ*: loss ${num(base.loss, 6)}, ‖∇‖∞ ${num(base.gradInf, 2)} after Newton–CG (${base.polish.reason}); push ${num(options.perturbation, 2)} along the most negative curvature direction; flows on ${result.device}.`,
+    '',
+    '| γ | λ_min(θ_γ) | λ_max(θ_γ) | final loss | Δloss/L* | weight norm | min cosine | merged dist. | stop | outcome | fate |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
+    ...result.table.map(
+      (row) =>
+        `| ${row.gamma} | ${num(row.lambdaMin)} | ${num(row.lambdaMax)} | ${num(row.finalLoss, 6)} | ${num(row.relativeLossChange, 2)} | ${num(row.weightNorm)} | ${num(row.minCosine, 2)} | ${num(row.mergedDistance, 2)} | ${row.stopReason} | ${row.outcome} | ${row.fate} |`,
+    ),
+    '',
+    `Fates: ${SADDLE_FATES.filter((fate) => result.fates[fate] > 0)
+      .map((fate) => `${fate} ${result.fates[fate]}`)
+      .join(', ')} (of ${result.table.length}).`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+

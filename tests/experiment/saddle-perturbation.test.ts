@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import {
+  formatSaddlePerturbationMarkdown,
+  resolveSaddlePerturbationOptions,
+  runSaddlePerturbation,
+  SADDLE_PERTURBATION_QUICK,
+  type SaddlePerturbationRecord,
+  type SaddlePerturbationResult,
+} from '../../src/experiment/saddle-perturbation.js';
+
+// The quick preset on the float64 CPU engine: d = 2, activation g with biases, 2 → 3 neurons on the
+// Rosenbrock teacher over 64 normal inputs, seven γ. What it shows reliably (deterministic runs):
+//   - γ where θ_γ has no negative curvature (the stable segment, here γ ∈ (0, 1)) fall back to the
+//     saddle line: same loss, the closest pair merges back into θ*;
+//   - γ with clearly negative curvature leave the line and lower the loss; pushed the −1 way they
+//     enter a channel (at the barrier, closest pair at cosine < 1e-2, opposite output weights).
+// Which of channel or finite minimum the unstable γ reach depends on the side of the push (checked
+// below for both) and on θ*: a quick run cannot give channel fractions, only this dichotomy.
+describe('saddle-perturbation (quick, CPU engine)', () => {
+  const engine = new CpuEngine();
+  let result: SaddlePerturbationResult;
+  const streamed: SaddlePerturbationRecord[] = [];
+
+  it('runs every γ as one ensemble and classifies each end', async () => {
+    result = await runSaddlePerturbation(SADDLE_PERTURBATION_QUICK, { engine, onRecord: (record) => void streamed.push(record) });
+    expect(result.base.polish.converged).toBe(true);
+    expect(result.base.gradInf).toBeLessThanOrEqual(SADDLE_PERTURBATION_QUICK.polish.tol);
+    expect(result.table.map((row) => row.gamma)).toEqual(SADDLE_PERTURBATION_QUICK.gammas);
+    expect(streamed.map((record) => record.gamma)).toEqual(SADDLE_PERTURBATION_QUICK.gammas);
+    // the saddle line itself: same loss and zero gradient at every γ before the push
+    for (const point of result.line) {
+      expect(Math.abs(point.loss - result.base.loss)).toBeLessThanOrEqual(1e-12 * result.base.loss);
+      expect(point.gradInf).toBeLessThanOrEqual(1e-9);
+    }
+    // the push is small: the start loss moves by O(perturbation²)
+    for (const row of result.table) expect(Math.abs(row.startLoss - result.base.loss)).toBeLessThan(1e-5);
+  }, 30_000);
+
+  it('stable γ fall back to the saddle line; unstable γ leave it, lower the loss and enter a channel', () => {
+    const stable = result.table.filter((row) => row.lambdaMin! >= -1e-9 * row.lambdaMax!);
+    const unstable = result.table.filter((row) => row.lambdaMin! < -1e-3);
+    expect(stable.length).toBeGreaterThan(0);
+    expect(unstable.length).toBeGreaterThan(0);
+    expect(stable.length + unstable.length).toBe(result.table.length);
+    for (const row of stable) {
+      expect(row.fate).toBe('saddle-line');
+      expect(Math.abs(row.relativeLossChange)).toBeLessThanOrEqual(1e-3);
+      expect(row.mergedDistance!).toBeLessThanOrEqual(1e-2);
+    }
+    for (const row of unstable) {
+      expect(row.fate).not.toBe('saddle-line');
+      expect(row.relativeLossChange).toBeLessThan(-1e-3);
+    }
+    const channels = unstable.filter((row) => row.fate === 'channel');
+    expect(channels.length).toBeGreaterThan(0);
+    for (const row of channels) {
+      expect(row.weightNorm).toBeGreaterThan(0.99 * SADDLE_PERTURBATION_QUICK.maxnorm!);
+      expect(row.minCosine).toBeLessThan(1e-2);
+    }
+    expect(result.fates['saddle-line'] + result.fates.channel + result.fates.minimum).toBe(result.table.length);
+  });
+
+  it('θ_γ and θ_{1−γ} are the same network with the copies swapped, so they end alike', () => {
+    for (const row of result.table) {
+      const mirror = result.table.find((other) => Math.abs(other.gamma - (1 - row.gamma)) < 1e-12);
+      if (!mirror) continue;
+      expect(mirror.fate).toBe(row.fate);
+      expect(Math.abs(mirror.finalLoss - row.finalLoss)).toBeLessThanOrEqual(1e-6 * row.finalLoss);
+    }
+  });
+
+  it('the result is plain JSON and has a markdown table with a row per γ', () => {
+    const copy = JSON.parse(JSON.stringify(result)) as SaddlePerturbationResult;
+    expect(copy.table).toEqual(result.table);
+    expect(copy.base.theta).toEqual(result.base.theta);
+    const markdown = formatSaddlePerturbationMarkdown(result);
+    const rows = markdown.split('\n').filter((line) => /^\| -?\d/.test(line));
+    expect(rows.length).toBe(result.table.length);
+    expect(markdown).toContain('| channel |');
+    expect(markdown).toContain('| saddle-line |');
+  });
+
+  it('pushed the other way, the unstable γ reach a lower finite minimum instead', async () => {
+    const other = await runSaddlePerturbation({ ...SADDLE_PERTURBATION_QUICK, direction: 1 }, { engine });
+    for (const row of other.table) {
+      if (row.lambdaMin! >= -1e-9 * row.lambdaMax!) expect(row.fate).toBe('saddle-line');
+      else {
+        expect(row.fate).toBe('minimum');
+        expect(row.weightNorm).toBeLessThan(0.5 * SADDLE_PERTURBATION_QUICK.maxnorm!);
+      }
+    }
+  }, 30_000);
+
+  it('refuses options it cannot run', () => {
+    expect(() => resolveSaddlePerturbationOptions({ gammas: [] })).toThrow(/at least one γ/);
+    expect(() => resolveSaddlePerturbationOptions({ perturbation: 0 })).toThrow(/positive/);
+  });
+});
