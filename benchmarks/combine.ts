@@ -1,7 +1,12 @@
-// Joins channelscope's and the peers' benchmark JSON into one table: per workload and operation,
-// each framework's throughput and channelscope's ratio to it.
-//   node dist/benchmarks/combine.js channelscope.json jax.json torch.json > combined.json
+// Joins benchmark reports into one table: per workload and operation, each framework's throughput
+// and channelscope's ratio to it. Inputs: channelscope's Node report, the peers' (JAX, PyTorch), and
+// channelscope's browser report (npm run bench:browser -- --json), which becomes the column
+// `channelscope-browser` with `browserOverNode` = browser throughput / Node throughput.
+//   node dist/benchmarks/combine.js channelscope.json jax.json torch.json [browser.json] > combined.json
+//   npx tsx benchmarks/combine.ts --table node.json browser.json
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface Entry {
   workload: string;
@@ -12,34 +17,61 @@ interface Report {
   framework: string;
   device?: string;
   version?: string;
+  /** channelscope's reports say where they ran; older ones lack it and count as Node */
+  environment?: { kind: 'node' | 'browser'; runtime?: string };
   results: Entry[];
   error?: string;
 }
 
+const BROWSER = 'channelscope-browser';
+
+/** The column name: a channelscope report measured in a browser is its own column. */
+function label(report: Report): string {
+  return report.framework === 'channelscope' && report.environment?.kind === 'browser' ? BROWSER : report.framework;
+}
+
+function ratio(numerator: number | null | undefined, denominator: number | null | undefined): number | null {
+  return numerator && denominator ? numerator / denominator : null;
+}
+
 export function combine(reports: Report[]) {
-  const ours = reports.find((r) => r.framework === 'channelscope');
-  if (!ours) throw new Error('no channelscope report among the inputs');
+  const ours = reports.find((r) => label(r) === 'channelscope');
+  if (!ours) throw new Error('no channelscope Node report among the inputs');
   const peers = reports.filter((r) => r !== ours);
   const rows = ours.results.map((entry) => {
     const row: Record<string, unknown> = { workload: entry.workload, op: entry.op, channelscope: entry.networkStepsPerSecond };
     for (const peer of peers) {
       const match = peer.results.find((p) => p.workload === entry.workload && p.op === entry.op);
       const theirs = match?.networkStepsPerSecond ?? null;
-      row[peer.framework] = theirs;
-      row[`ratioTo_${peer.framework}`] = theirs && entry.networkStepsPerSecond ? entry.networkStepsPerSecond / theirs : null;
+      row[label(peer)] = theirs;
+      if (label(peer) === BROWSER) row.browserOverNode = ratio(theirs, entry.networkStepsPerSecond);
+      else row[`ratioTo_${label(peer)}`] = ratio(entry.networkStepsPerSecond, theirs);
     }
     return row;
   });
   return {
     date: new Date().toISOString(),
-    frameworks: reports.map((r) => ({ framework: r.framework, device: r.device, version: r.version, error: r.error })),
+    frameworks: reports.map((r) => ({ framework: label(r), device: r.device, version: r.version ?? r.environment?.runtime, error: r.error })),
     unit: 'network-steps per second (flow: right-hand-side evaluations; hvp: Hessian-vector products)',
     rows,
   };
 }
 
-const files = process.argv.slice(2);
-if (files.length > 0) {
-  const reports = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Report);
-  process.stdout.write(`${JSON.stringify(combine(reports), null, 2)}\n`);
+/** Fixed-width text of the combined rows, for reading in a terminal. */
+export function formatTable(combined: ReturnType<typeof combine>): string {
+  const columns = Object.keys(combined.rows[0] ?? {});
+  const cell = (value: unknown) => (typeof value === 'number' ? value.toPrecision(4) : value === null || value === undefined ? '—' : String(value));
+  const widths = columns.map((c) => Math.max(c.length, ...combined.rows.map((row) => cell(row[c]).length)));
+  const line = (cells: string[]) => cells.map((text, k) => (k < 2 ? text.padEnd(widths[k]) : text.padStart(widths[k]))).join('  ');
+  return [line(columns), ...combined.rows.map((row) => line(columns.map((c) => cell(row[c]))))].join('\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const table = args.includes('--table');
+  const files = args.filter((arg) => arg !== '--table');
+  if (files.length > 0) {
+    const combined = combine(files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Report));
+    process.stdout.write(table ? `${formatTable(combined)}\n` : `${JSON.stringify(combined, null, 2)}\n`);
+  }
 }

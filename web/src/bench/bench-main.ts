@@ -98,4 +98,4 @@ runButton.addEventListener('click', () => {
     // the message is already in the progress line
   });
 });
-say('Ready. Press Run, or call window.runBenchmark(options).');
+progress.textContent = 'Ready. Press Run, or call window.runBenchmark(options).';
