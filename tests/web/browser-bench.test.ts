@@ -1,0 +1,42 @@
+// The browser benchmark end to end: build the page, headless Chromium (WebGPU on SwiftShader where
+// there is no GPU), one tiny measurement, and a report shaped exactly like the Node benchmark's.
+// Throughput figures are not checked: timing belongs in benchmarks/, never in a test.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const TSX = path.resolve('node_modules/.bin/tsx');
+const TINY = ['--json', '--workloads', 'W1', '--ops', 'grad', '--seconds', '0.05', '--scale', '256'];
+
+async function benchmark(script: string, extra: string[] = []): Promise<Record<string, unknown>> {
+  const { stdout } = await exec(TSX, [script, ...TINY, ...extra], { timeout: 120_000 });
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+/** The report's structure: keys and value types, recursively (arrays by their elements). */
+function shape(value: unknown): unknown {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.map(shape);
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value as object).sort().map((key) => [key, shape((value as Record<string, unknown>)[key])]));
+  }
+  return typeof value;
+}
+
+describe('npm run bench:browser', () => {
+  it('prints the Node benchmark JSON, measured in headless Chromium on WebGPU', async () => {
+    // --backend gpu: both on WebGPU, so even the adapter field has the same shape
+    const [browser, node] = [await benchmark('benchmarks/browser-bench.ts'), await benchmark('benchmarks/node-bench.ts', ['--backend', 'gpu'])];
+    expect(shape(browser)).toEqual(shape(node));
+
+    expect(browser).toMatchObject({ framework: 'channelscope', backend: 'gpu', environment: { kind: 'browser' } });
+    expect(node).toMatchObject({ environment: { kind: 'node' } });
+    expect((browser.environment as { runtime: string }).runtime).toMatch(/Chrome/);
+    const [result] = browser.results as Record<string, unknown>[];
+    expect(result).toMatchObject({ workload: 'W1', op: 'grad', B: 16, N: 16, d: 8, r: 8 });
+    expect(result.error).toBeUndefined();
+    expect(result.networkStepsPerSecond).toBeGreaterThan(0);
+  }, 90_000);
+});
