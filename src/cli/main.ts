@@ -15,6 +15,7 @@ import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/report.js';
 import { runCommand } from './run.js';
 import { mergeCommand } from './merge.js';
+import { DEFAULT_PORT, serveCommand } from './serve.js';
 
 /** the default sweep, next to the package (found from src/cli or dist/src/cli) */
 const DEFAULT_SPEC = [2, 3]
@@ -136,6 +137,16 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
     .action(async (dir: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number] }) => {
       await reportCommand(dir, options);
+    });
+
+  program
+    .command('serve')
+    .description('serve the dashboard and, read-only, the given results folders (127.0.0.1 unless --host)')
+    .argument('[dirs...]', 'results folders written by `channelscope run`, browsable from the page')
+    .option('--port <port>', 'port (0: any free one)', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 exposes the folders to the network)')
+    .action(async (dirs: string[], options: { port: string; host?: string }) => {
+      await serveCommand(dirs, options);
     });
 
   program

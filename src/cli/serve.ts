@@ -1,0 +1,320 @@
+// `channelscope serve [DIR…]`: the built dashboard and the given results folders over HTTP.
+//
+// Security model: the server hands out files, nothing else. Only GET and HEAD; a request names a
+// file inside the dashboard build (dist/web) or inside one of the folders given on the command line
+// (at /results/<index>-<basename>/…), and every path is checked after resolving symlinks, so `..`,
+// its percent-encodings, absolute paths and links pointing out of a folder all end in 404. Nothing
+// from a request is evaluated or executed. It binds 127.0.0.1 unless --host says otherwise, and then
+// also refuses requests whose Host header is not a loopback name (DNS rebinding).
+import { createReadStream, existsSync, type Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../model/input-error.js';
+
+export const DEFAULT_PORT = 8321;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** Files listed per results folder by /api/results (the walk stops there). */
+const MAX_LISTED_FILES = 2000;
+const MAX_LIST_DEPTH = 4;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.jsonl': 'application/x-ndjson; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8',
+};
+
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self' data: blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export interface ResultsMount {
+  /** `<index>-<basename>`: the URL segment of the folder */
+  name: string;
+  url: string;
+  /** the folder as given */
+  dir: string;
+  /** its real path (symlinks resolved), the root every request into it must stay under */
+  root: string;
+}
+
+export interface DashboardServerOptions {
+  /** the built dashboard (index.html and assets) */
+  webRoot: string;
+  resultDirs: string[];
+  host?: string;
+  port?: number;
+}
+
+export interface DashboardServer {
+  server: http.Server;
+  url: string;
+  mounts: ResultsMount[];
+  close(): Promise<void>;
+}
+
+/** dist/web next to the package (found from src/cli or dist/src/cli). */
+export function defaultWebRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [2, 3].map((up) => path.join(here, ...new Array(up).fill('..'), 'dist', 'web'));
+  return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0];
+}
+
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'web', 'vite.config.ts'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new InputError('the dashboard is not built and its sources are not here: run `npm run build:web`');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Builds the dashboard with Vite when dist/web has no index.html (needs the dev dependencies). */
+export async function ensureDashboardBuilt(webRoot: string, log: (line: string) => void): Promise<void> {
+  if (existsSync(path.join(webRoot, 'index.html'))) return;
+  const root = packageRoot();
+  log(`the dashboard is not built yet: building it into ${webRoot} (npm run build:web)…`);
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch {
+    throw new InputError(`the dashboard is not built (${webRoot} has no index.html) and Vite is not installed: run \`npm install\` then \`npm run build:web\``);
+  }
+  await vite.build({ configFile: path.join(root, 'web', 'vite.config.ts'), logLevel: 'warn' });
+  if (!existsSync(path.join(webRoot, 'index.html'))) throw new InputError(`building the dashboard did not produce ${path.join(webRoot, 'index.html')}`);
+}
+
+function isInside(root: string, file: string): boolean {
+  return file === root || file.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * The URL path's segments, decoded; null when the path could leave its folder or is malformed:
+ * `.`/`..` segments (literal or percent-encoded), slashes or backslashes inside a segment, NUL bytes.
+ */
+export function safeSegments(urlPath: string): string[] | null {
+  if (!urlPath.startsWith('/')) return null;
+  const segments: string[] = [];
+  for (const raw of urlPath.split('/').slice(1)) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
+    if (segment === '.' || segment === '..' || /[\\/\0]/.test(segment) || /^[A-Za-z]:/.test(segment)) return null;
+    if (segment !== '') segments.push(segment);
+  }
+  return segments;
+}
+
+/** A regular file under root (symlinks resolved and checked), or null. */
+async function fileUnder(root: string, segments: string[]): Promise<{ file: string; size: number } | null> {
+  const candidate = path.join(root, ...segments);
+  if (!isInside(root, candidate)) return null;
+  let real: string;
+  try {
+    real = await realpath(candidate);
+  } catch {
+    return null;
+  }
+  if (!isInside(root, real)) return null;
+  const info = await stat(real).catch(() => null);
+  return info && info.isFile() ? { file: real, size: info.size } : null;
+}
+
+/** Relative paths of the regular files in a folder (links followed only where they stay inside). */
+async function listFiles(root: string): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string, prefix: string, depth: number): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      if (files.length >= MAX_LISTED_FILES) return;
+      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+      const full = path.join(dir, entry.name);
+      const real = await realpath(full).catch(() => null);
+      if (!real || !isInside(root, real)) continue;
+      const info = await stat(real).catch(() => null);
+      if (info?.isFile()) files.push(relative);
+      else if (info?.isDirectory() && depth < MAX_LIST_DEPTH) await walk(full, relative, depth + 1);
+    }
+  };
+  await walk(root, '', 1);
+  return files;
+}
+
+function mountName(index: number, dir: string): string {
+  const base = path.basename(path.resolve(dir)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'results';
+  return `${index}-${base}`;
+}
+
+async function resolveMounts(dirs: string[]): Promise<ResultsMount[]> {
+  const mounts: ResultsMount[] = [];
+  for (const [index, dir] of dirs.entries()) {
+    const info = await stat(dir).catch(() => null);
+    if (!info?.isDirectory()) throw new InputError(`serve: ${dir} is not a folder (give results folders written by \`channelscope run\`)`);
+    const name = mountName(index, dir);
+    mounts.push({ name, url: `/results/${encodeURIComponent(name)}/`, dir, root: await realpath(dir) });
+  }
+  return mounts;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+function hostAllowed(hostHeader: string | undefined): boolean {
+  if (!hostHeader) return false;
+  const name = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0];
+  return LOOPBACK_HOSTS.has(name.toLowerCase());
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const webRoot = await realpath(options.webRoot).catch(() => {
+    throw new InputError(`serve: the dashboard build ${options.webRoot} does not exist (run \`npm run build:web\`)`);
+  });
+  const mounts = await resolveMounts(options.resultDirs);
+  const loopbackOnly = LOOPBACK_HOSTS.has(host);
+
+  const send = (res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', head = false) => {
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+    res.end(head ? undefined : body);
+  };
+
+  const sendFile = (res: http.ServerResponse, found: { file: string; size: number }, head: boolean, cache: string) => {
+    const type = CONTENT_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
+    res.writeHead(200, {
+      'Content-Type': type,
+      'Content-Length': found.size,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': cache,
+    });
+    if (head) {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(found.file);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const head = req.method === 'HEAD';
+    if (req.method !== 'GET' && !head) {
+      res.setHeader('Allow', 'GET, HEAD');
+      send(res, 405, 'only GET and HEAD are served\n');
+      return;
+    }
+    if (loopbackOnly && !hostAllowed(req.headers.host)) {
+      send(res, 403, 'this server answers only requests addressed to 127.0.0.1 or localhost\n', undefined, head);
+      return;
+    }
+    const target = req.url ?? '/';
+    const pathname = target.split('?')[0].split('#')[0];
+    const segments = safeSegments(pathname);
+    if (!segments) {
+      send(res, 404, 'not found\n', undefined, head);
+      return;
+    }
+    if (segments.length === 2 && segments[0] === 'api' && segments[1] === 'results') {
+      const listing = await Promise.all(mounts.map(async (m) => ({ name: m.name, url: m.url, files: await listFiles(m.root) })));
+      send(res, 200, `${JSON.stringify(listing)}\n`, 'application/json; charset=utf-8', head);
+      return;
+    }
+    if (segments[0] === 'results') {
+      const mount = mounts.find((m) => m.name === segments[1]);
+      const found = mount && segments.length > 2 ? await fileUnder(mount.root, segments.slice(2)) : null;
+      if (!found) send(res, 404, 'not found\n', undefined, head);
+      else sendFile(res, found, head, 'no-store');
+      return;
+    }
+    const found = await fileUnder(webRoot, segments.length === 0 ? ['index.html'] : segments);
+    if (!found) send(res, 404, 'not found\n', undefined, head);
+    else sendFile(res, found, head, segments[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache');
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new InputError(`serve: port ${options.port} on ${host} is in use (choose another with --port)`) : error),
+    );
+    server.listen(options.port ?? DEFAULT_PORT, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}/`,
+    mounts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface ServeCommandOptions {
+  port: string;
+  host?: string;
+}
+
+/** Runs until SIGINT/SIGTERM. */
+export async function serveCommand(dirs: string[], options: ServeCommandOptions): Promise<void> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--port must be an integer from 0 to 65535, got "${options.port}"`);
+  const webRoot = defaultWebRoot();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  await ensureDashboardBuilt(webRoot, log);
+  const served = await startDashboardServer({ webRoot, resultDirs: dirs, port, ...(options.host ? { host: options.host } : {}) });
+  process.stdout.write(`channelscope dashboard: ${served.url}\n`);
+  for (const mount of served.mounts) process.stdout.write(`  results ${mount.dir} → ${served.url.replace(/\/$/, '')}${mount.url}\n`);
+  if (options.host && !LOOPBACK_HOSTS.has(options.host)) log(`note: listening on ${options.host}: anyone who can reach this address can read the served folders`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      served.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

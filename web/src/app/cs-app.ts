@@ -1,0 +1,297 @@
+// <cs-app>: the dashboard shell. The builder on the left; progress, the summary table, charts and
+// opened results on the right. Sweeps run in a Web Worker (comlink), so the page never blocks.
+/// <reference types="vite/client" />
+import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import * as Comlink from 'comlink';
+import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
+import { summarizeRecords, type Report } from '../../../src/experiment/summary.js';
+import type { RunRecord } from '../../../src/experiment/results.js';
+import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, WebGpuProbe } from '../worker/api.js';
+import type { SweepStartDetail, SweepStatus } from './cs-spec-builder.js';
+import type { SpecValidation } from './spec-form.js';
+import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
+import './cs-spec-builder.js';
+import './cs-summary-table.js';
+
+// The chart and results components (web/src/charts, views, results) register their own tags;
+// importing whatever exists there keeps this shell independent of their file names.
+import.meta.glob(['../charts/*.ts', '../views/*.ts', '../results/*.ts'], { eager: true });
+
+/** the summary is recomputed at most this often while runs stream in (ms) */
+const SUMMARY_REFRESH_MS = 400;
+
+export class CsApp extends LitElement {
+  static override properties = {
+    probe: { state: true },
+    status: { state: true },
+    started: { state: true },
+    progress: { state: true },
+    records: { state: true },
+    source: { state: true },
+    report: { state: true },
+    groupBy: { state: true },
+    gridFields: { state: true },
+    errorMessage: { state: true },
+    endNote: { state: true },
+  };
+
+  declare probe: WebGpuProbe | null;
+  declare status: SweepStatus;
+  declare started: SweepStarted | null;
+  declare progress: SweepProgress | null;
+  declare records: RunRecord[];
+  declare source: string;
+  declare report: Report | null;
+  declare groupBy: string[];
+  declare gridFields: string[];
+  declare errorMessage: string;
+  declare endNote: string;
+
+  private worker: Comlink.Remote<SweepWorkerApi> | null = null;
+  private summaryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor() {
+    super();
+    this.probe = null;
+    this.status = 'idle';
+    this.started = null;
+    this.progress = null;
+    this.records = [];
+    this.source = '';
+    this.report = null;
+    this.groupBy = [];
+    this.gridFields = [];
+    this.errorMessage = '';
+    this.endNote = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    try {
+      const worker = new Worker(new URL('../worker/sweep-worker.ts', import.meta.url), { type: 'module', name: 'channelscope-sweep' });
+      worker.addEventListener('error', (event) => (this.errorMessage = `the sweep worker failed: ${event.message || 'could not load'}`));
+      this.worker = Comlink.wrap<SweepWorkerApi>(worker);
+      this.worker
+        .probeWebGpu()
+        .then((probe) => (this.probe = probe))
+        .catch((error: unknown) => (this.probe = { available: false, reason: `checking WebGPU failed: ${(error as Error).message}` }));
+    } catch (error) {
+      this.errorMessage = `this browser cannot start the sweep worker (${(error as Error).message}); opened results can still be viewed`;
+      this.probe = { available: false, reason: 'no module workers' };
+    }
+  }
+
+  // ---- summary ---------------------------------------------------------------------------------
+
+  private refreshSummary(now = false): void {
+    if (now) {
+      if (this.summaryTimer) clearTimeout(this.summaryTimer);
+      this.summaryTimer = null;
+      this.report = this.records.length > 0 ? summarizeRecords(this.records, this.groupBy, this.source) : null;
+      return;
+    }
+    if (this.summaryTimer) return;
+    this.summaryTimer = setTimeout(() => this.refreshSummary(true), SUMMARY_REFRESH_MS);
+  }
+
+  private outcomeCounts(): Record<Outcome, number> {
+    const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+    for (const run of this.report?.runs ?? []) counts[run.outcome]++;
+    return counts;
+  }
+
+  // ---- sweep control ---------------------------------------------------------------------------
+
+  private async startSweep(detail: SweepStartDetail): Promise<void> {
+    if (!this.worker) return;
+    this.status = 'starting';
+    this.errorMessage = '';
+    this.endNote = '';
+    this.records = [];
+    this.started = null;
+    this.progress = null;
+    this.source = typeof detail.spec.name === 'string' && detail.spec.name ? `sweep "${detail.spec.name}"` : 'this sweep';
+    this.refreshSummary(true);
+    const listener: SweepListener = {
+      started: (info) => {
+        this.started = info;
+        this.status = 'running';
+      },
+      records: (batch, progress) => {
+        this.records = [...this.records, ...batch];
+        this.progress = progress;
+        this.refreshSummary();
+      },
+      progress: (progress) => {
+        this.progress = progress;
+      },
+    };
+    try {
+      const end = await this.worker.start(detail.spec, { backend: detail.backend, files: detail.files, ...(detail.slots !== undefined ? { slots: detail.slots } : {}) }, Comlink.proxy(listener));
+      this.status = end.status;
+      this.endNote = `${end.status === 'finished' ? 'Finished' : 'Cancelled'}: ${end.runs} run${end.runs === 1 ? '' : 's'} in ${end.seconds.toFixed(1)} s.`;
+    } catch (error) {
+      this.status = 'failed';
+      this.errorMessage = (error as Error).message;
+    }
+    this.refreshSummary(true);
+  }
+
+  private pause(): void {
+    this.worker?.pause();
+    if (this.status === 'running') this.status = 'paused';
+  }
+
+  private resume(): void {
+    this.worker?.resume();
+    if (this.status === 'paused') this.status = 'running';
+  }
+
+  private cancel(): void {
+    this.worker?.cancel();
+  }
+
+  private onSpecChange(validation: SpecValidation): void {
+    const grid = validation.spec?.grid.map((axis) => axis.path) ?? [];
+    this.gridFields = grid;
+    // a fresh sweep groups by its grid axes unless the user chose otherwise
+    if (this.status !== 'running' && this.status !== 'paused' && this.records.length === 0) this.groupBy = grid;
+  }
+
+  private onRecordsLoaded(detail: { records: RunRecord[]; source: string }): void {
+    if (this.status === 'running' || this.status === 'paused' || this.status === 'starting') {
+      this.errorMessage = 'a sweep is running: cancel it before opening other results';
+      return;
+    }
+    this.records = detail.records;
+    this.source = detail.source;
+    this.errorMessage = '';
+    this.endNote = `Opened ${detail.records.length} runs from ${detail.source}.`;
+    this.refreshSummary(true);
+  }
+
+  // ---- render ----------------------------------------------------------------------------------
+
+  private renderNotice(): TemplateResult | typeof nothing {
+    const probe = this.probe;
+    if (!probe) return html`<div class="notice" data-testid="webgpu-notice">Checking for WebGPU…</div>`;
+    if (!probe.available) {
+      return html`<div class="notice warn" role="status" data-testid="webgpu-notice" data-webgpu="unavailable">
+        <b>No WebGPU in this browser</b> (${probe.reason}). Sweeps run on the float64 CPU engine instead, which suits small runs
+        (a few seeds, small N, short budgets). Results files from <code>channelscope run</code> can be opened as usual.
+      </div>`;
+    }
+    return html`<div class="notice ok" role="status" data-testid="webgpu-notice" data-webgpu="available">
+      WebGPU adapter: <b>${probe.adapter}</b>${probe.software ? ' — a software rasteriser: correct, but slow' : ''}.
+    </div>`;
+  }
+
+  private renderProgress(): TemplateResult {
+    const total = this.progress?.total ?? this.started?.totalRuns ?? 0;
+    const done = this.progress?.done ?? 0;
+    const counts = this.outcomeCounts();
+    const classified = this.report?.runs.length ?? 0;
+    const statusText: Record<SweepStatus, string> = {
+      idle: 'No sweep running.',
+      starting: 'Starting: opening the engine…',
+      running: `Running: ${done} of ${total} runs finished.`,
+      paused: `Paused after ${done} of ${total} runs (runs in flight resume where they stopped).`,
+      finished: this.endNote,
+      cancelled: this.endNote,
+      failed: 'The sweep stopped with an error.',
+    };
+    return html`<section class="progress" data-testid="sweep-progress" data-status=${this.status} data-done=${done} data-total=${total}>
+      <div class="status-line"><span data-testid="sweep-status">${this.status === 'idle' && this.endNote ? this.endNote : statusText[this.status]}</span>
+        ${this.started ? html`<span class="engine">engine: ${this.started.engine}</span>` : nothing}</div>
+      ${this.started?.notice ? html`<div class="notice warn small" data-testid="engine-notice">${this.started.notice}</div>` : nothing}
+      ${total > 0
+        ? html`<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done} title="finished runs by outcome">
+              ${OUTCOMES.map((o) => (counts[o] > 0 ? html`<span style="width:${(100 * counts[o]) / total}%;background:${OUTCOME_COLORS[o]}" title="${OUTCOME_LABELS[o]}: ${counts[o]}"></span>` : nothing))}
+              ${done > classified ? html`<span class="pending" style="width:${(100 * (done - classified)) / total}%"></span>` : nothing}
+            </div>
+            <div class="legend">
+              ${OUTCOMES.map((o) => html`<span><i style="background:${OUTCOME_COLORS[o]}"></i>${OUTCOME_LABELS[o]} ${counts[o]}</span>`)}
+              <span><i class="todo"></i>not finished ${Math.max(total - done, 0)}</span>
+            </div>`
+        : nothing}
+    </section>`;
+  }
+
+  private renderSlot(tag: string, content: TemplateResult): TemplateResult {
+    // the chart/results components are written alongside this shell; until a tag exists, say so
+    return customElements.get(tag) ? content : html`<div class="placeholder" data-missing=${tag}>&lt;${tag}&gt; is not part of this build yet.</div>`;
+  }
+
+  override render(): TemplateResult {
+    return html`
+      <header>
+        <h1>channelscope</h1>
+        <span class="tagline">how many training runs of small teacher–student networks end in channels to infinity</span>
+      </header>
+      ${this.renderNotice()}
+      ${this.errorMessage ? html`<div class="notice error" role="alert" data-testid="app-error">${this.errorMessage}<button type="button" class="dismiss" aria-label="dismiss" @click=${() => (this.errorMessage = '')}>✕</button></div>` : nothing}
+      <main>
+        <section class="panel builder">
+          <h2>Experiment</h2>
+          <cs-spec-builder
+            .status=${this.status}
+            .webgpuAvailable=${this.probe?.available ?? true}
+            @spec-change=${(e: CustomEvent<{ validation: SpecValidation }>) => this.onSpecChange(e.detail.validation)}
+            @sweep-start=${(e: CustomEvent<SweepStartDetail>) => this.startSweep(e.detail)}
+            @sweep-pause=${() => this.pause()}
+            @sweep-resume=${() => this.resume()}
+            @sweep-cancel=${() => this.cancel()}
+          ></cs-spec-builder>
+        </section>
+        <section class="panel results">
+          <h2>Progress</h2>
+          ${this.renderProgress()}
+          <h2>Summary</h2>
+          <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.gridFields}
+            @group-by-change=${(e: CustomEvent<{ by: string[] }>) => {
+              this.groupBy = e.detail.by;
+              this.refreshSummary(true);
+            }}></cs-summary-table>
+          ${this.records.length > 0 && this.source.startsWith('sweep') || this.source === 'this sweep'
+            ? html`<button type="button" class="link" data-action="download-jsonl" @click=${() => downloadText(this.records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'runs.jsonl', 'application/x-ndjson')}>Download runs.jsonl</button>`
+            : nothing}
+          ${this.renderSlot('cs-summary-chart', html`<cs-summary-chart .report=${this.report}></cs-summary-chart>`)}
+          <h2>Open results</h2>
+          ${this.renderSlot('cs-results-loader', html`<cs-results-loader @records-loaded=${(e: CustomEvent<{ records: RunRecord[]; source: string }>) => this.onRecordsLoaded(e.detail)}></cs-results-loader>`)}
+        </section>
+        <section class="panel views">
+          ${this.renderSlot('cs-results-views', html`<cs-results-views .records=${this.records}></cs-results-views>`)}
+        </section>
+      </main>
+    `;
+  }
+
+  static override styles = css`
+    :host { display: block; font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #222; }
+    header { display: flex; align-items: baseline; gap: 14px; padding: 10px 18px; border-bottom: 1px solid #ddd; background: #fbfbfd; }
+    h1 { font-size: 20px; margin: 0; }
+    .tagline { color: #555; font-size: 13.5px; }
+    h2 { font-size: 15px; margin: 10px 0 6px; color: #333; }
+    main { display: grid; grid-template-columns: minmax(360px, 5fr) minmax(420px, 7fr); gap: 14px; padding: 8px 18px 24px; }
+    .panel { min-width: 0; }
+    .panel.views { grid-column: 1 / -1; }
+    .notice { margin: 8px 18px 0; padding: 7px 10px; border-radius: 4px; font-size: 13.5px; background: #f1f3f7; }
+    .notice.small { margin: 6px 0; }
+    .notice.ok { background: #eef7ee; }
+    .notice.warn { background: #fff6e0; border: 1px solid #f0d18a; }
+    .notice.error { background: #fdecea; border: 1px solid #eaa59d; color: #7d2419; display: flex; justify-content: space-between; gap: 10px; }
+    .dismiss { border: none; background: none; cursor: pointer; color: inherit; }
+    .status-line { display: flex; justify-content: space-between; gap: 12px; font-size: 13.5px; }
+    .engine { color: #555; font-size: 12.5px; }
+    .bar { display: flex; height: 16px; background: #eee; border-radius: 3px; overflow: hidden; margin: 6px 0 4px; }
+    .bar span { display: block; height: 100%; }
+    .bar .pending { background: repeating-linear-gradient(45deg, #bbb, #bbb 4px, #ccc 4px, #ccc 8px); }
+    .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 12.5px; color: #444; }
+    .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
+    .legend i.todo { background: #eee; border: 1px solid #ccc; }
+    .placeholder { border: 1px dashed #ccc; color: #888; padding: 10px; font-size: 12.5px; margin: 8px 0; }
+    button.link { border: none; background: none; color: #2458a6; text-decoration: underline; cursor: pointer; padding: 4px 0; font: inherit; font-size: 12.5px; }
+  `;
+}
+
+customElements.define('cs-app', CsApp);

@@ -1,0 +1,104 @@
+// <cs-summary-table .report=${Report}>: the fraction of runs per outcome with 95% Wilson intervals,
+// one row per group, the grouping chosen from any spec field; CSV export (the command line's format).
+import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { OUTCOMES } from '../../../src/analysis/classify.js';
+import { formatReport, GROUP_ALIASES, type Report } from '../../../src/experiment/summary.js';
+import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export class CsSummaryTable extends LitElement {
+  static override properties = {
+    report: { attribute: false },
+    groupBy: { attribute: false },
+    fieldChoices: { attribute: false },
+  };
+
+  declare report: Report | null;
+  declare groupBy: string[];
+  /** fields offered in the group-by menu (the sweep's grid paths first) */
+  declare fieldChoices: string[];
+
+  constructor() {
+    super();
+    this.report = null;
+    this.groupBy = [];
+    this.fieldChoices = [];
+  }
+
+  private setGroupBy(by: string[]): void {
+    this.dispatchEvent(new CustomEvent('group-by-change', { detail: { by }, bubbles: true, composed: true }));
+  }
+
+  private exportCsv(): void {
+    if (!this.report) return;
+    const name = (this.report.source || 'summary').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'summary';
+    downloadText(formatReport(this.report, 'csv'), `${name}-summary.csv`, 'text/csv');
+  }
+
+  override render(): TemplateResult {
+    const report = this.report;
+    const choices = [...new Set([...this.fieldChoices, ...Object.keys(GROUP_ALIASES)])];
+    const current = this.groupBy.join(',');
+    return html`
+      <div class="bar">
+        <label>group by
+          <select data-field="group-by" @change=${(e: Event) => {
+            const v = (e.target as HTMLSelectElement).value;
+            this.setGroupBy(v === '' ? [] : [v]);
+          }}>
+            <option value="" ?selected=${current === ''}>nothing (all runs)</option>
+            ${choices.map((field) => html`<option value=${field} ?selected=${current === field}>${GROUP_ALIASES[field] ? `${field} (${GROUP_ALIASES[field]})` : field}</option>`)}
+            ${current !== '' && !choices.includes(current) ? html`<option value=${current} selected>${current}</option>` : nothing}
+          </select>
+        </label>
+        <label>or fields
+          <input type="text" size="22" placeholder="e.g. r,optimizer.lr" data-field="group-by-text" .value=${current}
+            @change=${(e: Event) => this.setGroupBy((e.target as HTMLInputElement).value.split(',').map((f) => f.trim()).filter(Boolean))} />
+        </label>
+        <button type="button" data-action="export-csv" ?disabled=${!report || report.runs.length === 0} @click=${() => this.exportCsv()}>Export CSV</button>
+      </div>
+      ${!report || report.runs.length === 0
+        ? html`<p class="empty">No finished runs yet: start a sweep or open a results file.</p>`
+        : html`<div class="scroll"><table data-testid="summary-table">
+            <caption>Where ${report.runs.length} run${report.runs.length === 1 ? '' : 's'} ended (${report.source}): runs per outcome, fraction and 95% Wilson interval</caption>
+            <thead><tr>
+              <th scope="col">group</th><th scope="col" class="num">runs</th>
+              ${OUTCOMES.map((o) => html`<th scope="col" class="num"><span class="swatch" style="background:${OUTCOME_COLORS[o]}"></span>${OUTCOME_LABELS[o]}</th>`)}
+            </tr></thead>
+            <tbody>
+              ${report.groups.map((group) => html`<tr data-group=${group.key} data-runs=${group.n}>
+                <th scope="row">${group.key}</th>
+                <td class="num">${group.n}</td>
+                ${OUTCOMES.map((o) => {
+                  const f = group.outcomes[o];
+                  return html`<td class="num ${f.successes === 0 ? 'zero' : ''}" data-outcome=${o} data-count=${f.successes}>
+                    <b>${f.successes}</b> <span class="fraction">${percent(f.fraction)}</span><br /><span class="interval">[${percent(f.low)}, ${percent(f.high)}]</span>
+                  </td>`;
+                })}
+              </tr>`)}
+            </tbody>
+          </table></div>`}
+    `;
+  }
+
+  static override styles = css`
+    :host { display: block; font-size: 13.5px; }
+    .bar { display: flex; gap: 14px; align-items: center; flex-wrap: wrap; margin-bottom: 6px; }
+    select, input, button { font: inherit; padding: 3px 6px; }
+    .scroll { overflow-x: auto; }
+    table { border-collapse: collapse; width: 100%; }
+    caption { text-align: left; color: #444; padding: 4px 0; font-size: 12.5px; }
+    th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 8px; vertical-align: top; }
+    thead th { font-weight: 600; border-bottom: 2px solid #bbb; white-space: nowrap; }
+    tbody th { text-align: left; font-family: ui-monospace, monospace; font-weight: 500; font-size: 12.5px; }
+    .num { text-align: right; }
+    td.zero { color: #aaa; }
+    .interval { color: #666; font-size: 12px; }
+    td.zero .interval { color: #bbb; }
+    .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
+    .empty { color: #666; }
+  `;
+}
+
+customElements.define('cs-summary-table', CsSummaryTable);

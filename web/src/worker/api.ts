@@ -1,0 +1,62 @@
+// The contract between the page and the sweep worker (comlink). Plain data only: everything here
+// crosses the worker boundary by structured clone.
+import type { RunRecord } from '../../../src/experiment/results.js';
+
+export type BackendPreference = 'auto' | 'gpu' | 'cpu';
+
+export interface WebGpuProbe {
+  available: boolean;
+  /** adapter vendor/architecture when available */
+  adapter?: string;
+  software?: boolean;
+  /** why there is no WebGPU, in words for the page */
+  reason?: string;
+}
+
+export interface StartOptions {
+  backend: BackendPreference;
+  /** networks trained at once per ensemble; default: the scheduler's (4096 GPU, 64 CPU) */
+  slots?: number;
+  /** uploaded data files by file name, for specs with data.inputs.kind "file" or teacher.kind "network" */
+  files?: Record<string, string>;
+}
+
+export interface SweepStarted {
+  backend: 'gpu' | 'cpu';
+  engine: string;
+  /** e.g. the CPU fallback notice */
+  notice?: string;
+  totalRuns: number;
+}
+
+export interface SweepProgress {
+  done: number;
+  total: number;
+  byStopReason: Record<string, number>;
+  paused: boolean;
+}
+
+export type SweepEnd = { status: 'finished' | 'cancelled'; runs: number; seconds: number };
+
+/** Callbacks the page hands to start() (wrapped with Comlink.proxy). */
+export interface SweepListener {
+  started(info: SweepStarted): void;
+  /** finished runs, in batches; records are as runs.jsonl stores them (non-finite numbers as null) */
+  records(batch: RunRecord[], progress: SweepProgress): void;
+  progress(progress: SweepProgress): void;
+}
+
+export interface SweepWorkerApi {
+  probeWebGpu(): Promise<WebGpuProbe>;
+  /** resolves when the sweep ends; rejects with the reason it could not run (bad spec, no engine) */
+  start(spec: unknown, options: StartOptions, listener: SweepListener): Promise<SweepEnd>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+
+/**
+ * Above this much work (runs × samples × parameters × steps) the CPU fallback refuses a sweep
+ * started in automatic mode: it is meant for small runs. Choosing the CPU engine explicitly lifts it.
+ */
+export const CPU_AUTO_WORK_LIMIT = 2e10;

@@ -1,0 +1,181 @@
+// The sweep worker: opens an engine (WebGPU, else the float64 CPU engine), trains a spec's runs
+// with the same scheduler and run setup as `channelscope run`, and streams records to the page.
+// All heavy work happens here so the page never blocks.
+/// <reference types="vite/client" />
+import * as Comlink from 'comlink';
+import { setShaderReader } from '../../../src/gpu/shader-source.js';
+import { acquireGpu, describeGpu } from '../../../src/gpu/device.js';
+import { CpuEngine } from '../../../src/engine/cpu/cpu-engine.js';
+import { GpuEngine } from '../../../src/engine/gpu/gpu-engine.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../../../src/experiment/grid.js';
+import { engineOptimizer } from '../../../src/experiment/engine-optimizer.js';
+import type { RunRecord } from '../../../src/experiment/results.js';
+import { runSweep } from '../../../src/experiment/scheduler.js';
+import { validateSpec } from '../../../src/experiment/spec.js';
+import { inputSampleCount } from '../../../src/data/inputs.js';
+import { parameterCount } from '../../../src/model/architecture.js';
+import { InputError } from '../../../src/model/input-error.js';
+import { CPU_AUTO_WORK_LIMIT, type SweepEnd, type SweepListener, type SweepProgress, type StartOptions, type SweepWorkerApi, type WebGpuProbe } from './api.js';
+
+// The kernels: Node reads shaders/ from disk, the browser build embeds their texts.
+const shaderTexts = import.meta.glob('../../../shaders/*.wgsl', { query: '?raw', eager: true, import: 'default' }) as Record<string, string>;
+const shadersByName = new Map(Object.entries(shaderTexts).map(([file, text]) => [file.slice(file.lastIndexOf('/') + 1), text]));
+setShaderReader((name) => {
+  const text = shadersByName.get(name);
+  if (text === undefined) throw new Error(`shader ${name} is not part of the dashboard build`);
+  return text;
+});
+
+/** records are sent to the page at most this often (ms), so thousands of runs do not flood it */
+const RECORD_BATCH_MS = 150;
+
+class SweepCancelled extends Error {}
+
+async function probeWebGpu(): Promise<WebGpuProbe> {
+  if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
+    return { available: false, reason: 'this browser does not offer WebGPU (navigator.gpu is missing)' };
+  }
+  let adapter: GPUAdapter | null = null;
+  try {
+    adapter = await navigator.gpu.requestAdapter();
+  } catch (error) {
+    return { available: false, reason: `requesting a WebGPU adapter failed: ${(error as Error).message}` };
+  }
+  if (!adapter) return { available: false, reason: 'WebGPU is present but no adapter is available (disabled, blocklisted or no GPU)' };
+  const info = adapter.info;
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  return { available: true, adapter: name, software: /swiftshader|llvmpipe|lavapipe|software/i.test(name) };
+}
+
+async function openEngine(options: StartOptions, work: number): Promise<{ engine: Engine; notice?: string }> {
+  if (options.backend === 'cpu') return { engine: new CpuEngine(), notice: 'CPU engine (float64) chosen.' };
+  const probe = await probeWebGpu();
+  if (probe.available) {
+    const gpu = await acquireGpu();
+    if (gpu) {
+      const notice = gpu.software ? `${describeGpu(gpu)}: a software adapter, correct but slow.` : undefined;
+      return { engine: new GpuEngine(gpu), ...(notice ? { notice } : {}) };
+    }
+  }
+  const reason = probe.reason ?? 'no WebGPU adapter could be opened';
+  if (options.backend === 'gpu') throw new InputError(`WebGPU was requested, but ${reason}.`);
+  if (work > CPU_AUTO_WORK_LIMIT) {
+    throw new InputError(
+      `No WebGPU here (${reason}). The CPU engine is meant for small runs, and this sweep is about ${work.toExponential(1)} ` +
+        'sample×parameter×step units: reduce seeds, data.samples or stop.maxSteps, or choose the CPU engine explicitly.',
+    );
+  }
+  return { engine: new CpuEngine(), notice: `No WebGPU here (${reason}): running on the float64 CPU engine, which suits small runs.` };
+}
+
+let paused = false;
+let resumeWaiters: (() => void)[] = [];
+let cancelRequested = false;
+let running = false;
+
+const api: SweepWorkerApi = {
+  probeWebGpu,
+
+  async start(rawSpec: unknown, options: StartOptions, listener: SweepListener): Promise<SweepEnd> {
+    if (running) throw new Error('a sweep is already running in this worker');
+    running = true;
+    paused = false;
+    cancelRequested = false;
+    const began = performance.now();
+    let engine: Engine | undefined;
+    try {
+      const spec = validateSpec(rawSpec, 'spec');
+      const runs = expandSpec(spec);
+      const optimizers = new Map(spec.configurations.map((c) => [c.index, engineOptimizer(c.config.optimizer)]));
+      const files = options.files ?? {};
+      const dataOptions = {
+        baseDir: '',
+        readTextFile: (path: string) => {
+          const name = path.slice(path.lastIndexOf('/') + 1);
+          const text = files[name];
+          if (text === undefined) {
+            throw new InputError(`${path}: a browser cannot read files from disk; add ${name} under "Data files" in the builder`);
+          }
+          return text;
+        },
+      };
+      const datasets = new DatasetCache(dataOptions, 16);
+      const samplesOf = (run: ResolvedRun): number => {
+        const { inputs, samples } = run.config.data;
+        if (inputs.kind !== 'file' && samples !== undefined) return inputSampleCount(inputs.kind, samples);
+        return datasets.get(run.config, run.seed).samples;
+      };
+      const work = runs.reduce((sum, run) => sum + samplesOf(run) * parameterCount(run.config.architecture) * run.config.stop.maxSteps, 0);
+      const opened = await openEngine(options, work);
+      engine = opened.engine;
+      listener.started({ backend: engine.backend, engine: engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length });
+
+      const byStopReason: Record<string, number> = {};
+      let done = 0;
+      let pending: RunRecord[] = [];
+      let lastSent = performance.now();
+      const progress = (): SweepProgress => ({ done, total: runs.length, byStopReason: { ...byStopReason }, paused });
+      const flush = (force: boolean) => {
+        if (pending.length === 0 || (!force && performance.now() - lastSent < RECORD_BATCH_MS)) return;
+        listener.records(pending, progress());
+        pending = [];
+        lastSent = performance.now();
+      };
+
+      await runSweep(runs, {
+        engine,
+        ...(options.slots !== undefined ? { slots: options.slots } : {}),
+        samples: samplesOf,
+        optimizer: (run) => optimizers.get(run.configIndex)!,
+        prepare: (run) => ({ params: initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),
+        dataKey: (run) => datasetKey(run.config, run.seed, dataOptions),
+        onRecord: (record) => {
+          // exactly what runs.jsonl holds (JSON turns non-finite numbers into null), so the page's
+          // summary and a downloaded runs.jsonl match `channelscope report`
+          pending.push(JSON.parse(JSON.stringify(record)) as RunRecord);
+          done++;
+          byStopReason[record.stopReason] = (byStopReason[record.stopReason] ?? 0) + 1;
+          flush(false);
+        },
+        onTick: async () => {
+          flush(false);
+          if (paused) {
+            flush(true);
+            listener.progress(progress());
+            await new Promise<void>((resolve) => resumeWaiters.push(resolve));
+            listener.progress(progress());
+          }
+          if (cancelRequested) throw new SweepCancelled();
+        },
+      }).catch((error: unknown) => {
+        if (!(error instanceof SweepCancelled)) throw error;
+      });
+      flush(true);
+      return { status: cancelRequested ? 'cancelled' : 'finished', runs: done, seconds: (performance.now() - began) / 1000 };
+    } finally {
+      engine?.dispose();
+      running = false;
+      paused = false;
+    }
+  },
+
+  pause() {
+    if (running) paused = true;
+  },
+
+  resume() {
+    paused = false;
+    const waiters = resumeWaiters;
+    resumeWaiters = [];
+    for (const wake of waiters) wake();
+  },
+
+  cancel() {
+    if (!running) return;
+    cancelRequested = true;
+    api.resume(); // a paused sweep must wake up to notice
+  },
+};
+
+Comlink.expose(api);

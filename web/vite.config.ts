@@ -1,0 +1,64 @@
+// Builds the dashboard (web/index.html, and web/bench.html when it exists) into dist/web.
+//
+// The engine and experiment code is shared with Node. Two Node-only modules sit on its import
+// paths: src/gpu/swiftshader.ts (unpacks a software Vulkan driver) and the `webgpu` package (Dawn).
+// The browser has navigator.gpu instead, so both are replaced by shims (nodeOnlyShim), and any other node:
+// import reaching the browser graph fails the build with the importing module named.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+
+const webRoot = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.dirname(webRoot);
+
+/** Modules that import node: builtins only lazily, behind a check that the browser build satisfies. */
+const LAZY_NODE_IMPORTERS = [path.join(repoRoot, 'src/gpu/shader-source.ts')];
+
+/** The browser stand-in for a Node-only module, or null. */
+function nodeOnlyShim(source: string, importer: string | undefined): string | null {
+  if (source === 'webgpu') return path.join(webRoot, 'src/shims/webgpu.ts');
+  if (importer && path.normalize(importer).startsWith(path.join(repoRoot, 'src/gpu/')) && /(^|\/)swiftshader\.js$/.test(source)) {
+    return path.join(webRoot, 'src/shims/swiftshader.ts');
+  }
+  return null;
+}
+
+function refuseNodeBuiltins(): Plugin {
+  return {
+    name: 'channelscope:refuse-node-builtins',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      const shim = nodeOnlyShim(source, importer);
+      if (shim) return shim;
+      if (!source.startsWith('node:')) return null;
+      if (importer && LAZY_NODE_IMPORTERS.includes(path.normalize(importer))) {
+        return `\0unavailable:${source}`;
+      }
+      throw new Error(`${source} imported by ${importer ?? '?'}: Node-only modules must not reach the browser bundle`);
+    },
+    load(id) {
+      if (!id.startsWith('\0unavailable:')) return null;
+      return `throw new Error(${JSON.stringify(`${id.slice('\0unavailable:'.length)} is not available in the browser`)});`;
+    },
+  };
+}
+
+const pages: Record<string, string> = { index: path.join(webRoot, 'index.html') };
+// the browser benchmark's page, when its author has added it
+if (existsSync(path.join(webRoot, 'bench.html'))) pages.bench = path.join(webRoot, 'bench.html');
+
+export default defineConfig({
+  root: webRoot,
+  base: './',
+  plugins: [refuseNodeBuiltins()],
+  worker: { format: 'es', plugins: () => [refuseNodeBuiltins()] },
+  build: {
+    outDir: path.join(repoRoot, 'dist/web'),
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 2000,
+    rollupOptions: { input: pages },
+  },
+  server: { fs: { allow: [repoRoot] } },
+});
