@@ -7,6 +7,7 @@ import type { NewtonObjective } from '../../optim/newton-cg.js';
 import type { StiffVectorField } from '../../optim/rosenbrock.js';
 import { DEFAULT_MAXNORM } from '../engine.js';
 import { evaluateNetwork } from './cpu-engine.js';
+import { hasClosedFormHessian, networkHessian } from './hessian.js';
 
 /** Counts gradient-evaluation equivalents: every gradient and every HVP counts one. */
 export interface EvaluationCounter {
@@ -16,7 +17,8 @@ export interface EvaluationCounter {
 
 /**
  * The gradient-flow field f = −∇(L + R) of one network on one dataset with its exact Hessian
- * (P HVPs: hessianCost = P), float64 CPU engine. `counter`, when given, tallies the calls.
+ * (closed form for one hidden layer, else P HVPs; counted as hessianCost = P gradient evaluations
+ * either way, as on the GPU), float64 CPU engine. `counter`, when given, tallies the calls.
  */
 export function networkFlowField(
   arch: Architecture,
@@ -27,6 +29,7 @@ export function networkFlowField(
   const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
   const index = options.datasetIndex ?? 0;
   const counter = options.counter;
+  const closedForm = hasClosedFormHessian(arch);
   return {
     f(theta, out) {
       const g = evaluateNetwork(arch, data, index, theta, { gradient: true, maxnorm }).gradient!;
@@ -34,6 +37,11 @@ export function networkFlowField(
       if (counter) counter.gradients++;
     },
     hessian(theta, out) {
+      if (closedForm) {
+        networkHessian(arch, data, index, theta, maxnorm, out);
+        if (counter) counter.hvps += P;
+        return;
+      }
       hessianMatrix((v, hv) => {
         hv.set(evaluateNetwork(arch, data, index, theta, { direction: v, maxnorm }).hvp!);
         if (counter) counter.hvps++;

@@ -1,0 +1,53 @@
+// The closed-form Hessian of one-hidden-layer networks (the stiff solver's Jacobian on the CPU)
+// against the Hessian assembled column by column from the engine's exact R-operator HVPs.
+import { describe, expect, it } from 'vitest';
+import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
+import { hasClosedFormHessian, networkHessian } from '../../src/engine/cpu/hessian.js';
+import { ACTIVATIONS, parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
+import { hessianMatrix } from '../../src/optim/linalg.js';
+import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
+
+/** relative to the largest entry: both are float64 sums of the same terms in a different order */
+const TOLERANCE = 1e-11;
+
+function hessianFromHvps(arch: Architecture, data: ReturnType<typeof randomDataset>, theta: Float64Array, maxnorm: number): Float64Array {
+  const P = parameterCount(arch);
+  const out = new Float64Array(P * P);
+  hessianMatrix((v, hv) => hv.set(evaluateNetwork(arch, data, 0, theta, { direction: v, maxnorm }).hvp!), P, out);
+  return out;
+}
+
+describe('closed-form Hessian (one hidden layer)', () => {
+  for (const activation of ACTIVATIONS) {
+    for (const biases of [true, false]) {
+      it(`equals the HVP-assembled Hessian: ${activation}, biases ${biases}, with and without the barrier active`, () => {
+        const random = makeRandom(7);
+        const arch: Architecture = { inputDim: 3, hidden: [4], activation, biases };
+        const P = parameterCount(arch);
+        const data = randomDataset(random, 3, 24);
+        const theta = normalArray(random, P);
+        // a near-channel pair: neurons 0 and 1 almost equal, output weights ±150 (large, cancelling)
+        const outputWeights = parameterLayout(arch).layers[1].weightOffset;
+        for (let t = 0; t < 3; t++) theta[3 + t] = theta[t] + 1e-3 * (t + 1);
+        theta[outputWeights] = 150;
+        theta[outputWeights + 1] = -150;
+        for (const maxnorm of [Infinity, 10]) {
+          const closed = new Float64Array(P * P);
+          networkHessian(arch, data, 0, theta, maxnorm, closed);
+          const reference = hessianFromHvps(arch, data, theta, maxnorm);
+          const scale = Math.max(...reference.map(Math.abs));
+          const worst = Math.max(...closed.map((h, k) => Math.abs(h - reference[k])));
+          expect(worst / scale).toBeLessThan(TOLERANCE);
+          for (let k = 0; k < P; k++) for (let l = 0; l < P; l++) expect(closed[k * P + l]).toBe(closed[l * P + k]);
+        }
+      });
+    }
+  }
+
+  it('refuses deeper networks (they assemble HVPs)', () => {
+    const arch: Architecture = { inputDim: 2, hidden: [3, 3], activation: 'softplus', biases: true };
+    expect(hasClosedFormHessian(arch)).toBe(false);
+    const P = parameterCount(arch);
+    expect(() => networkHessian(arch, randomDataset(makeRandom(1), 2, 4), 0, new Float64Array(P), Infinity, new Float64Array(P * P))).toThrow(/one hidden layer/);
+  });
+});
