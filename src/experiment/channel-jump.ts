@@ -1,0 +1,368 @@
+// The paper's experiment 4 (science.md, "Following a channel to its end"): take a network in a
+// channel, reparametrise its pair (w, Δ, ε, c, a), shrink ε by a factor keeping w, Δ, c and a,
+// re-equilibrate, and repeat. Along the way loss − L∞ ∝ ε² and λ_max ∝ 1/ε².
+//
+// What re-equilibration holds fixed: the pair's input DIFFERENCE ũ_i − ũ_j = 2εΔ (so ε and Δ).
+// Everything else is free — the pair's mean input w, both output weights (equivalently c and a),
+// every other neuron and the output bias — and is polished by trust-region Newton–CG in float64
+// to ‖∇‖∞ ≤ tol, without the norm barrier (the output weights grow like 1/ε by design; the barrier
+// would bend the scaling). Why these: ε is the coordinate along the channel, so it must be held or
+// the polish slides back down the channel (the channel's bottom is where the loss falls with ε);
+// holding Δ too makes the constraint LINEAR (an affine subspace), so Newton–CG runs unchanged on
+// projected gradients and HVPs, and Δ varies only by O(ε²) along the channel bottom anyway. w, c
+// and a are not held during the polish: at fixed ε their optimum moves by O(ε²), and leaving them
+// unpolished would add an O(ε²)·(gradient) error to the loss gap being measured.
+//
+// The start: a given network and pair, or — by default — one constructed from a converged network:
+// split a neuron at γ outside the stable segment, push along the negative curvature and follow the
+// stiff gradient flow into its channel (runSaddlePerturbation with one γ, on the engine).
+//
+// Everything measured here is float64 on the CPU: the loss gaps reach 1e-7 of the loss and the
+// output weights ±10³, beyond float32.
+import { closestPairs, neuronGroups } from '../analysis/channels.js';
+import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
+import { inputCoordinates, outgoingCoordinates, resolvePair, type NeuronPair } from '../analysis/network.js';
+import { hessians, spectrumOf } from '../analysis/saddle-line.js';
+import { networkObjective } from '../engine/cpu/flow-field.js';
+import { parameterCount, parameterLayout, weightNorm, type Architecture } from '../model/architecture.js';
+import { newtonCg, type NewtonObjective } from '../optim/newton-cg.js';
+import { float64Evaluator, setupConfig, type StudentSetup } from './converged-network.js';
+import { architectureOf, datasetFor } from './grid.js';
+import type { RunConfig } from './spec.js';
+import {
+  runSaddlePerturbation,
+  SADDLE_PERTURBATION_DEFAULTS,
+  SADDLE_PERTURBATION_QUICK,
+  type ProcedureContext,
+  type SaddlePerturbationOptions,
+} from './saddle-perturbation.js';
+import type { Dataset } from '../data/dataset.js';
+
+export interface ChannelJumpOptions {
+  /** the student and its data; for a given network, its architecture (hidden widths included) */
+  setup: StudentSetup;
+  /** a network in a channel, flat parameter layout of setup.architecture; omitted: constructed */
+  network?: number[];
+  /** the channel pair of the given network; default: the closest opposite-sign pair (cosine) of any layer */
+  pair?: NeuronPair;
+  /** the construction when no network is given: one saddle-perturbation flow (setup and seed of `construct`) */
+  construct: Omit<SaddlePerturbationOptions, keyof StudentSetup | 'gammas'> & { gamma: number };
+  /** ε ← factor·ε at every jump (0 < factor < 1) */
+  factor: number;
+  /** jumps after the first equilibration */
+  jumps: number;
+  /** Newton–CG re-equilibration at fixed ε and Δ */
+  equilibrate: { tol: number; maxIterations: number };
+}
+
+const constructDefaults = (options: SaddlePerturbationOptions): ChannelJumpOptions['construct'] => {
+  const { architecture: _a, data: _d, maxnorm: _m, flow: _f, gammas: _g, ...rest } = options;
+  return { ...rest, gamma: 2 };
+};
+
+export const CHANNEL_JUMP_DEFAULTS: ChannelJumpOptions = {
+  setup: {
+    architecture: SADDLE_PERTURBATION_DEFAULTS.architecture,
+    data: SADDLE_PERTURBATION_DEFAULTS.data,
+    maxnorm: SADDLE_PERTURBATION_DEFAULTS.maxnorm,
+    flow: SADDLE_PERTURBATION_DEFAULTS.flow,
+  },
+  construct: constructDefaults(SADDLE_PERTURBATION_DEFAULTS),
+  factor: 0.7,
+  jumps: 10,
+  equilibrate: { tol: 1e-10, maxIterations: 200 },
+};
+
+/**
+ * Seconds on the CPU engine: the quick saddle-perturbation setting (64 inputs, 2 → 3 neurons of g),
+ * whose γ = 2 flow (pushed the −1 way) ends in a channel; 8 jumps by 0.7 (ε shrinks 17-fold).
+ */
+export const CHANNEL_JUMP_QUICK: ChannelJumpOptions = {
+  setup: {
+    architecture: SADDLE_PERTURBATION_QUICK.architecture,
+    data: SADDLE_PERTURBATION_QUICK.data,
+    maxnorm: SADDLE_PERTURBATION_QUICK.maxnorm,
+    flow: SADDLE_PERTURBATION_QUICK.flow,
+  },
+  construct: constructDefaults(SADDLE_PERTURBATION_QUICK),
+  factor: 0.7,
+  jumps: 8,
+  equilibrate: { tol: 1e-11, maxIterations: 200 },
+};
+
+export interface ChannelJumpRecord {
+  /** 0: the start, equilibrated at its own ε */
+  jump: number;
+  epsilon: number;
+  inverseEpsilon: number;
+  /** MSE (no ½) after re-equilibration */
+  loss: number;
+  /** L∞ of the pair's GLU limit (lossAtInfinity; null for a pair outside the last hidden layer) */
+  lossAtInfinity: number | null;
+  /** loss − L∞ */
+  gap: number | null;
+  /** extreme Hessian eigenvalues of L (no barrier), float64: full spectrum up to 128 parameters, else power iteration (λ_min null) */
+  lambdaMax: number;
+  lambdaMin: number | null;
+  /** GLU coefficients after re-equilibration */
+  glu: { w: number[]; delta: number[]; c: number[]; a: number[] };
+  /** max |f − f_GLU| over the data (O(ε²)) */
+  gluDeviation: number;
+  weightNorm: number;
+  /** the re-equilibration */
+  gradInf: number;
+  converged: boolean;
+  iterations: number;
+}
+
+export interface ChannelJumpResult {
+  experiment: 'channel-jump';
+  options: ChannelJumpOptions;
+  arch: Architecture;
+  pair: { layer: number; i: number; j: number };
+  /** how the start was obtained */
+  start: { source: 'given' | 'constructed'; theta: number[]; fate?: string; outcome?: string; backend?: string };
+  records: ChannelJumpRecord[];
+  /** least-squares slopes on log-log axes over all records */
+  slopes: { gapVsEpsilon: number | null; lambdaMaxVsEpsilon: number };
+}
+
+export function resolveChannelJumpOptions(options: Partial<ChannelJumpOptions> = {}): ChannelJumpOptions {
+  const resolved = { ...CHANNEL_JUMP_DEFAULTS, ...options };
+  if (!(resolved.factor > 0 && resolved.factor < 1)) throw new RangeError(`factor must lie in (0, 1), got ${resolved.factor}`);
+  if (!Number.isInteger(resolved.jumps) || resolved.jumps < 1) throw new RangeError(`jumps must be a positive integer, got ${resolved.jumps}`);
+  return resolved;
+}
+
+/** Least-squares slope of log|y| against log x. */
+export function logLogSlope(xs: readonly number[], ys: readonly number[]): number {
+  if (xs.length !== ys.length || xs.length < 2) throw new RangeError('a slope needs at least two points');
+  const lx = xs.map(Math.log);
+  const ly = ys.map((y) => Math.log(Math.abs(y)));
+  const mx = lx.reduce((s, v) => s + v, 0) / lx.length;
+  const my = ly.reduce((s, v) => s + v, 0) / ly.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let k = 0; k < lx.length; k++) {
+    sxy += (lx[k] - mx) * (ly[k] - my);
+    sxx += (lx[k] - mx) ** 2;
+  }
+  return sxy / sxx;
+}
+
+/** Places the pair at ε with the given GLU parameters: ũ_{i,j} = w ± εΔ, o_{i,j} = c/2 ± a/(2ε). */
+function placePair(arch: Architecture, theta: Float64Array, pair: { layer: number; i: number; j: number }, glu: { w: ArrayLike<number>; delta: ArrayLike<number>; c: ArrayLike<number>; a: ArrayLike<number> }, epsilon: number): Float64Array {
+  const layout = parameterLayout(arch);
+  const out = Float64Array.from(theta);
+  const rowsI = inputCoordinates(layout, pair.layer, pair.i);
+  const rowsJ = inputCoordinates(layout, pair.layer, pair.j);
+  rowsI.forEach((index, k) => {
+    out[index] = glu.w[k] + epsilon * glu.delta[k];
+    out[rowsJ[k]] = glu.w[k] - epsilon * glu.delta[k];
+  });
+  const colsI = outgoingCoordinates(layout, pair.layer, pair.i);
+  const colsJ = outgoingCoordinates(layout, pair.layer, pair.j);
+  colsI.forEach((index, k) => {
+    out[index] = glu.c[k] / 2 + glu.a[k] / (2 * epsilon);
+    out[colsJ[k]] = glu.c[k] / 2 - glu.a[k] / (2 * epsilon);
+  });
+  return out;
+}
+
+/**
+ * The loss restricted to the affine subspace where the pair's input difference is fixed: the
+ * coordinates of ũ_i carry the mean w, those of ũ_j are pinned (zero gradient, zero Hessian rows),
+ * every other coordinate is itself. θ = expand(z): ũ_i = z_i + d/2, ũ_j = z_i − d/2 with d fixed.
+ */
+function fixedDifferenceObjective(base: NewtonObjective, rowsI: number[], rowsJ: number[], halfDifference: Float64Array): { objective: NewtonObjective; expand: (z: Float64Array) => Float64Array; reduce: (theta: Float64Array) => Float64Array } {
+  const expand = (z: Float64Array): Float64Array => {
+    const theta = Float64Array.from(z);
+    rowsI.forEach((index, k) => {
+      theta[index] = z[index] + halfDifference[k];
+      theta[rowsJ[k]] = z[index] - halfDifference[k];
+    });
+    return theta;
+  };
+  const reduce = (theta: Float64Array): Float64Array => {
+    const z = Float64Array.from(theta);
+    rowsI.forEach((index, k) => {
+      z[index] = (theta[index] + theta[rowsJ[k]]) / 2;
+      z[rowsJ[k]] = 0;
+    });
+    return z;
+  };
+  // chain rule: ∂/∂w = ∂/∂ũ_i + ∂/∂ũ_j; pinned coordinates get 0
+  const project = (g: Float64Array): Float64Array => {
+    const out = Float64Array.from(g);
+    rowsI.forEach((index, k) => {
+      out[index] = g[index] + g[rowsJ[k]];
+      out[rowsJ[k]] = 0;
+    });
+    return out;
+  };
+  const lift = (v: Float64Array): Float64Array => {
+    const out = Float64Array.from(v);
+    rowsI.forEach((index, k) => (out[rowsJ[k]] = v[index]));
+    return out;
+  };
+  return {
+    objective: {
+      value: (z) => base.value(expand(z)),
+      gradient: (z) => project(base.gradient(expand(z))),
+      hvp: (z, v) => project(base.hvp(expand(z), lift(v))),
+    },
+    expand,
+    reduce,
+  };
+}
+
+/** λ_max by power iteration on HVPs (for networks too large for the full spectrum); shift-free, so it assumes λ_max dominates |λ_min|. */
+export function powerIterationMax(hvp: (v: Float64Array) => Float64Array, P: number, iterations = 300): number {
+  let v: Float64Array = Float64Array.from({ length: P }, (_, k) => Math.sin(k + 1));
+  let estimate = 0;
+  for (let it = 0; it < iterations; it++) {
+    const norm = Math.hypot(...v);
+    v = v.map((x) => x / norm);
+    const hv = hvp(v);
+    const next = v.reduce((s, x, k) => s + x * hv[k], 0);
+    if (Math.abs(next - estimate) <= 1e-10 * Math.abs(next)) return next;
+    estimate = next;
+    v = hv;
+  }
+  return estimate;
+}
+
+/** The channel pair of a network: the closest pair (cosine) among groups with opposite-sign outgoing weights. */
+function findChannelPair(arch: Architecture, theta: Float64Array): { layer: number; i: number; j: number } {
+  const groups = neuronGroups(arch, theta, 1e-2).filter((group) => group.mixedSigns);
+  if (groups.length === 0) {
+    const closest = closestPairs(arch, theta).map((entry) => entry.cosine?.distance ?? Infinity);
+    throw new RangeError(`the network has no close pair with opposite output weights (closest cosine distances per layer: ${closest.map((c) => c.toPrecision(3)).join(', ')}); pass the pair`);
+  }
+  const group = groups.reduce((best, g) => (g.sumAbsOutgoing > best.sumAbsOutgoing ? g : best));
+  // within the group: the two members with the largest outgoing weights of opposite signs
+  const positive = group.members.filter((_, k) => group.outgoing[k] > 0);
+  const negative = group.members.filter((_, k) => group.outgoing[k] < 0);
+  const pick = (members: number[]) => members.reduce((best, n) => (Math.abs(group.outgoing[group.members.indexOf(n)]) > Math.abs(group.outgoing[group.members.indexOf(best)]) ? n : best));
+  const i = pick(positive);
+  const j = pick(negative);
+  return { layer: group.layer, i: Math.min(i, j), j: Math.max(i, j) };
+}
+
+export async function runChannelJump(options: Partial<ChannelJumpOptions>, context: ProcedureContext<ChannelJumpRecord>): Promise<ChannelJumpResult> {
+  const o = resolveChannelJumpOptions(options);
+  let arch: Architecture;
+  let data: Dataset;
+  let theta: Float64Array;
+  let start: ChannelJumpResult['start'];
+  if (o.network) {
+    const hidden = typeof o.setup.architecture.hidden === 'number' ? [o.setup.architecture.hidden] : [...o.setup.architecture.hidden];
+    const config = setupConfig(o.setup, hidden, { maxSteps: 1, gradTol: 0, checkEvery: 1 });
+    arch = architectureOf(config);
+    data = datasetFor(config, o.construct.seed);
+    theta = Float64Array.from(o.network);
+    if (theta.length !== parameterCount(arch)) {
+      throw new RangeError(`network holds ${theta.length} parameters, setup.architecture (hidden [${arch.hidden.join(', ')}]) has ${parameterCount(arch)}`);
+    }
+    start = { source: 'given', theta: Array.from(theta) };
+  } else {
+    const { gamma, ...construct } = o.construct;
+    const saddle = await runSaddlePerturbation({ ...o.setup, ...construct, gammas: [gamma] }, { engine: context.engine });
+    const end = saddle.records[0];
+    if (end.row.fate !== 'channel') {
+      throw new Error(`the construction did not reach a channel: the flow from γ = ${gamma} ended as ${end.row.fate} (${end.row.reason}); choose another γ, push direction or seed`);
+    }
+    const config = end.run.config as RunConfig;
+    arch = architectureOf(config);
+    data = datasetFor(config, construct.seed);
+    theta = Float64Array.from(end.run.recentParams.at(-1)!);
+    start = { source: 'constructed', theta: Array.from(theta), fate: end.row.fate, outcome: end.row.outcome, backend: end.run.backend };
+  }
+  const pair = o.pair ? resolvePair(arch, o.pair) : findChannelPair(arch, theta);
+  const P = parameterCount(arch);
+  const layout = parameterLayout(arch);
+  const rowsI = inputCoordinates(layout, pair.layer, pair.i);
+  const rowsJ = inputCoordinates(layout, pair.layer, pair.j);
+  const base = networkObjective(arch, data, { maxnorm: Infinity });
+  const evaluate = float64Evaluator(data, Infinity);
+
+  const records: ChannelJumpRecord[] = [];
+  let current = gluParameters(arch, theta, pair);
+  let epsilon = current.epsilon;
+  for (let jump = 0; jump <= o.jumps; jump++) {
+    if (jump > 0) {
+      epsilon *= o.factor;
+      theta = placePair(arch, theta, pair, current, epsilon);
+    }
+    const halfDifference = Float64Array.from(current.delta, (d) => epsilon * d);
+    const restricted = fixedDifferenceObjective(base, rowsI, rowsJ, halfDifference);
+    const polished = newtonCg(restricted.objective, restricted.reduce(theta), { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations });
+    theta = restricted.expand(polished.theta);
+    current = gluParameters(arch, theta, pair);
+    const atInfinity = lossAtInfinity(arch, theta, pair, data);
+    const loss = (await evaluate({ arch, params: theta })).loss[0];
+    let lambdaMax: number;
+    let lambdaMin: number | null = null;
+    if (P <= 128) {
+      const spectrum = spectrumOf((await hessians(evaluate, arch, [theta]))[0], P).eigenvalues;
+      lambdaMax = spectrum[P - 1];
+      lambdaMin = spectrum[0];
+    } else {
+      const at = theta;
+      lambdaMax = powerIterationMax((v) => base.hvp(at, v), P);
+    }
+    const record: ChannelJumpRecord = {
+      jump,
+      epsilon: current.epsilon,
+      inverseEpsilon: 1 / current.epsilon,
+      loss,
+      lossAtInfinity: atInfinity?.loss ?? null,
+      gap: atInfinity ? loss - atInfinity.loss : null,
+      lambdaMax,
+      lambdaMin,
+      glu: { w: Array.from(current.w), delta: Array.from(current.delta), c: Array.from(current.c), a: Array.from(current.a) },
+      gluDeviation: gluDeviation(arch, theta, pair, data).max,
+      weightNorm: weightNorm(theta),
+      gradInf: polished.gradInf,
+      converged: polished.converged,
+      iterations: polished.iterations,
+    };
+    records.push(record);
+    await context.onRecord?.(record);
+  }
+  const epsilons = records.map((r) => r.epsilon);
+  const gaps = records.map((r) => r.gap);
+  const gapsKnown = gaps.every((g): g is number => g !== null && g > 0);
+  return {
+    experiment: 'channel-jump',
+    options: o,
+    arch,
+    pair,
+    start,
+    records,
+    slopes: {
+      gapVsEpsilon: gapsKnown ? logLogSlope(epsilons, gaps as number[]) : null,
+      lambdaMaxVsEpsilon: logLogSlope(epsilons, records.map((r) => r.lambdaMax)),
+    },
+  };
+}
+
+const num = (value: number | null, digits = 4): string => (value === null || !Number.isFinite(value) ? String(value) : value.toPrecision(digits));
+
+/** Markdown: one row per jump, and the fitted log-log slopes (expected 2 and −2). */
+export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
+  const { arch, pair, slopes } = result;
+  const lines = [
+    `## Following a channel (d=${arch.inputDim}, hidden ${arch.hidden.join('×')}, ${arch.activation}${arch.biases ? ', biases' : ''}; pair ${pair.i},${pair.j} of layer ${pair.layer}; ε × ${result.options.factor} per jump)`,
+    '',
+    '| jump | 1/ε | loss | L∞ | loss − L∞ | λ_max | λ_min | c | a | max |f − f_GLU| | ‖∇‖∞ |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...result.records.map(
+      (r) =>
+        `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${r.glu.c.map((v) => num(v)).join(', ')} | ${r.glu.a.map((v) => num(v)).join(', ')} | ${num(r.gluDeviation, 2)} | ${num(r.gradInf, 2)} |`,
+    ),
+    '',
+    `Log-log slopes: loss − L∞ against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected −2).`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

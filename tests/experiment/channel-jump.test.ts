@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import { matVec, symmetricEigen } from '../../src/optim/linalg.js';
+import { makeRandom, normalArray } from '../helpers/random.js';
+import {
+  CHANNEL_JUMP_QUICK,
+  formatChannelJumpMarkdown,
+  logLogSlope,
+  powerIterationMax,
+  resolveChannelJumpOptions,
+  runChannelJump,
+  type ChannelJumpRecord,
+  type ChannelJumpResult,
+} from '../../src/experiment/channel-jump.js';
+
+// The quick preset on the float64 CPU engine: a channel reached by stiff gradient flow from the
+// saddle line of a converged 2-neuron g network (γ = 2, pushed along negative curvature; 64 inputs),
+// then 8 jumps ε → 0.7ε (ε shrinks 17-fold), each re-equilibrated by Newton–CG at fixed ε and Δ.
+// Theory (science.md): loss − L∞ = ε²h + O(ε⁴) and λ_max ∝ 1/ε², so on log-log axes the slopes
+// are 2 and −2; we allow ±0.1 (the O(ε⁴) term and the polish's ‖∇‖∞ ≤ 1e-11 stay far below that here).
+describe('channel-jump (quick, CPU engine)', () => {
+  const engine = new CpuEngine();
+  let result: ChannelJumpResult;
+  const streamed: ChannelJumpRecord[] = [];
+
+  it('constructs a channel and re-equilibrates at every jump with ε shrunk by the factor', async () => {
+    result = await runChannelJump(CHANNEL_JUMP_QUICK, { engine, onRecord: (record) => void streamed.push(record) });
+    expect(result.start.source).toBe('constructed');
+    expect(result.start.outcome).toBe('channel');
+    expect(result.records.length).toBe(CHANNEL_JUMP_QUICK.jumps + 1);
+    expect(streamed).toEqual(result.records);
+    for (const record of result.records) {
+      expect(record.converged).toBe(true);
+      expect(record.gradInf).toBeLessThanOrEqual(CHANNEL_JUMP_QUICK.equilibrate.tol);
+    }
+    for (let k = 1; k < result.records.length; k++) {
+      // ε is held during the polish, so it is exactly the shrunk value
+      expect(result.records[k].epsilon / result.records[k - 1].epsilon).toBeCloseTo(CHANNEL_JUMP_QUICK.factor, 10);
+    }
+  }, 30_000);
+
+  it('loss − L∞ shrinks like ε² and λ_max grows like 1/ε² (log-log slopes 2 and −2 within 0.1)', () => {
+    const gaps = result.records.map((r) => r.gap!);
+    for (let k = 0; k < gaps.length; k++) {
+      expect(gaps[k]).toBeGreaterThan(0);
+      if (k > 0) expect(gaps[k]).toBeLessThan(gaps[k - 1]);
+    }
+    expect(result.slopes.gapVsEpsilon!).toBeGreaterThan(1.9);
+    expect(result.slopes.gapVsEpsilon!).toBeLessThan(2.1);
+    expect(result.slopes.lambdaMaxVsEpsilon).toBeGreaterThan(-2.1);
+    expect(result.slopes.lambdaMaxVsEpsilon).toBeLessThan(-1.9);
+    // jump by jump too: each ratio within 5% of factor² (gap) and 1/factor² (λ_max)
+    const f2 = CHANNEL_JUMP_QUICK.factor ** 2;
+    for (let k = 1; k < result.records.length; k++) {
+      expect(gaps[k] / gaps[k - 1]).toBeCloseTo(f2, 1);
+      expect(Math.abs(gaps[k] / gaps[k - 1] / f2 - 1)).toBeLessThan(0.05);
+      expect(Math.abs((result.records[k].lambdaMax / result.records[k - 1].lambdaMax) * f2 - 1)).toBeLessThan(0.05);
+    }
+    // the network approaches its GLU limit at O(ε²) as well
+    const deviations = result.records.map((r) => r.gluDeviation);
+    expect(logLogSlope(result.records.map((r) => r.epsilon), deviations)).toBeGreaterThan(1.9);
+  });
+
+  it('the GLU coefficients settle (relative change of c and a below 1e-3 over the last jump) and λ_min stays near 0', () => {
+    const last = result.records.at(-1)!;
+    const before = result.records.at(-2)!;
+    const change = (u: number[], v: number[]) => Math.max(...u.map((x, k) => Math.abs(x - v[k]) / Math.max(Math.abs(x), 1e-12)));
+    expect(change(last.glu.c, before.glu.c)).toBeLessThan(1e-3);
+    expect(change(last.glu.a, before.glu.a)).toBeLessThan(1e-3);
+    for (const r of result.records) expect(Math.abs(r.lambdaMin!)).toBeLessThan(1e-6 * r.lambdaMax);
+  });
+
+  it('a given network and pair give the same jumps as the constructed start', async () => {
+    const setup = { ...CHANNEL_JUMP_QUICK.setup, architecture: { ...CHANNEL_JUMP_QUICK.setup.architecture, hidden: result.arch.hidden } };
+    const given = await runChannelJump({ ...CHANNEL_JUMP_QUICK, setup, network: result.start.theta, pair: result.pair, jumps: 2 }, { engine });
+    expect(given.start.source).toBe('given');
+    given.records.forEach((record, k) => {
+      expect(record.epsilon).toBeCloseTo(result.records[k].epsilon, 14);
+      expect(Math.abs(record.gap! - result.records[k].gap!)).toBeLessThan(1e-6 * result.records[k].gap!);
+    });
+  });
+
+  it('the result is plain JSON with a markdown table per jump', () => {
+    const copy = JSON.parse(JSON.stringify(result)) as ChannelJumpResult;
+    expect(copy.records).toEqual(result.records);
+    const markdown = formatChannelJumpMarkdown(result);
+    expect(markdown.split('\n').filter((line) => /^\| \d+ \|/.test(line)).length).toBe(result.records.length);
+    expect(markdown).toMatch(/against ε 2\.0\d? \(expected 2\)/);
+  });
+
+  it('refuses a given network that does not fit the architecture', async () => {
+    await expect(runChannelJump({ ...CHANNEL_JUMP_QUICK, network: result.start.theta }, { engine })).rejects.toThrow(/13 parameters.*hidden \[2\]/);
+  });
+
+  it('says so when the construction does not reach a channel, and refuses bad options', async () => {
+    // γ = 0.5 lies on the stable segment of this saddle line: the flow falls back onto the line
+    await expect(runChannelJump({ ...CHANNEL_JUMP_QUICK, construct: { ...CHANNEL_JUMP_QUICK.construct, gamma: 0.5 } }, { engine })).rejects.toThrow(
+      /did not reach a channel.*saddle-line/,
+    );
+    expect(() => resolveChannelJumpOptions({ factor: 1 })).toThrow(/factor/);
+    expect(() => resolveChannelJumpOptions({ jumps: 0 })).toThrow(/jumps/);
+  }, 20_000);
+
+  it('power iteration (used above 128 parameters) finds λ_max of a matrix with one dominant eigenvalue', () => {
+    const n = 30;
+    const random = makeRandom(7);
+    const g = normalArray(random, n * n);
+    // GᵀG/n plus a rank-one spike: λ_max well separated, like a channel's stiff direction
+    const a = new Float64Array(n * n);
+    const spike = normalArray(random, n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += g[k * n + i] * g[k * n + j];
+      a[i * n + j] = sum / n + 50 * spike[i] * spike[j];
+    }
+    const exact = symmetricEigen(a, n).values[n - 1];
+    expect(powerIterationMax((v) => matVec(a, n, v), n)).toBeCloseTo(exact, 6);
+  });
+});
