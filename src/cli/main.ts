@@ -15,6 +15,8 @@ import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/report.js';
 import { runCommand } from './run.js';
 import { mergeCommand } from './merge.js';
+import { compareCommand } from './compare.js';
+import { DEFAULT_COMPARISON } from '../experiment/compare.js';
 import { DEFAULT_PORT, serveCommand } from './serve.js';
 
 /** the default sweep, next to the package (found from src/cli or dist/src/cli) */
@@ -127,6 +129,17 @@ export function buildProgram(): Command {
     .action(async (dirs: string[], options: { out: string }) => {
       const code = await mergeCommand(dirs, options);
       if (code !== 0) process.exitCode = code;
+    });
+
+  program
+    .command('compare')
+    .description('run by run, do two sweeps of the same spec end in the same place (e.g. --backend gpu against --backend cpu)?')
+    .argument('<first>', 'results folder written by `channelscope run`')
+    .argument('<second>', 'results folder of the same spec and seeds')
+    .option('--loss-rtol <value>', 'relative tolerance on the final loss', String(DEFAULT_COMPARISON.lossRtol))
+    .option('--json', 'machine-readable output')
+    .action(async (first: string, second: string, options: { lossRtol: string; json?: boolean }) => {
+      await compareCommand(first, second, options);
     });
 
   program

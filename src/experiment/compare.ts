@@ -1,0 +1,126 @@
+// Run-by-run agreement of two sweeps of the same spec and seeds — typically the float32 GPU engine
+// against the float64 CPU engine. Two records of one run id agree when they end in the same place:
+// the same verdict, the barrier reached or not by both, the same closest pair of hidden neurons, and
+// final losses within a relative tolerance. Pure: the command line reads the folders.
+import { closestPairs } from '../analysis/channels.js';
+import { parseParameterFile } from '../model/params-file.js';
+import type { RunRecord } from './results.js';
+import { classifyRecord } from './summary.js';
+
+export interface ComparisonTolerances {
+  /** final losses agree when |L₁ − L₂| ≤ lossRtol·max(|L₁|, |L₂|) */
+  lossRtol: number;
+  /** "at the barrier": weight norm ≥ (1 − barrierSlack)·maxnorm (as the classifier's barrierTolerance) */
+  barrierSlack: number;
+}
+
+export const DEFAULT_COMPARISON: Readonly<ComparisonTolerances> = Object.freeze({ lossRtol: 1e-2, barrierSlack: 1e-2 });
+
+/** What is compared per run; `agree` is the conjunction. */
+export interface RunComparison {
+  id: string;
+  outcome: [string, string];
+  atBarrier: [boolean, boolean];
+  /** closest pair by cosine distance, "layer:i-j", per hidden layer joined by "," */
+  closestPair: [string, string];
+  loss: [number, number];
+  sameOutcome: boolean;
+  sameBarrier: boolean;
+  samePair: boolean;
+  lossAgrees: boolean;
+  agree: boolean;
+}
+
+export interface SweepComparison {
+  tolerances: ComparisonTolerances;
+  /** runs present in both */
+  compared: number;
+  agreeing: number;
+  /** per criterion: how many runs differ in it */
+  differences: { outcome: number; barrier: number; pair: number; loss: number };
+  onlyInFirst: string[];
+  onlyInSecond: string[];
+  runs: RunComparison[];
+}
+
+function closestPairKey(record: RunRecord): string {
+  try {
+    const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
+    return closestPairs(arch, theta)
+      .map((entry) => (entry.cosine ? `${entry.layer}:${entry.cosine.i}-${entry.cosine.j}` : `${entry.layer}:-`))
+      .join(',');
+  } catch {
+    return 'non-finite';
+  }
+}
+
+function atBarrier(record: RunRecord, slack: number): boolean {
+  const maxnorm = (record.config as { maxnorm?: number | null }).maxnorm;
+  return maxnorm != null && record.weightNorm >= (1 - slack) * maxnorm;
+}
+
+export function compareRun(first: RunRecord, second: RunRecord, tolerances: ComparisonTolerances = DEFAULT_COMPARISON): RunComparison {
+  const outcome: [string, string] = [classifyRecord(first).outcome, classifyRecord(second).outcome];
+  const barrier: [boolean, boolean] = [atBarrier(first, tolerances.barrierSlack), atBarrier(second, tolerances.barrierSlack)];
+  const closestPair: [string, string] = [closestPairKey(first), closestPairKey(second)];
+  const loss: [number, number] = [first.loss, second.loss];
+  const sameOutcome = outcome[0] === outcome[1];
+  const sameBarrier = barrier[0] === barrier[1];
+  const samePair = closestPair[0] === closestPair[1];
+  const lossAgrees = Math.abs(loss[0] - loss[1]) <= tolerances.lossRtol * Math.max(Math.abs(loss[0]), Math.abs(loss[1])) || (Number.isNaN(loss[0]) && Number.isNaN(loss[1]));
+  return {
+    id: first.id,
+    outcome,
+    atBarrier: barrier,
+    closestPair,
+    loss,
+    sameOutcome,
+    sameBarrier,
+    samePair,
+    lossAgrees,
+    agree: sameOutcome && sameBarrier && samePair && lossAgrees,
+  };
+}
+
+/** Compares the runs two sweeps share, by run id. */
+export function compareSweeps(first: readonly RunRecord[], second: readonly RunRecord[], tolerances: Partial<ComparisonTolerances> = {}): SweepComparison {
+  const t = { ...DEFAULT_COMPARISON, ...tolerances };
+  const secondById = new Map(second.map((record) => [record.id, record]));
+  const firstIds = new Set(first.map((record) => record.id));
+  const runs = first.filter((record) => secondById.has(record.id)).map((record) => compareRun(record, secondById.get(record.id)!, t));
+  return {
+    tolerances: t,
+    compared: runs.length,
+    agreeing: runs.filter((r) => r.agree).length,
+    differences: {
+      outcome: runs.filter((r) => !r.sameOutcome).length,
+      barrier: runs.filter((r) => !r.sameBarrier).length,
+      pair: runs.filter((r) => !r.samePair).length,
+      loss: runs.filter((r) => !r.lossAgrees).length,
+    },
+    onlyInFirst: first.filter((record) => !secondById.has(record.id)).map((record) => record.id),
+    onlyInSecond: second.filter((record) => !firstIds.has(record.id)).map((record) => record.id),
+    runs,
+  };
+}
+
+export function formatComparison(comparison: SweepComparison, labels: [string, string]): string {
+  const { compared, agreeing, differences, tolerances } = comparison;
+  const share = compared === 0 ? 'n/a' : `${((100 * agreeing) / compared).toFixed(1)}%`;
+  const lines = [
+    `${compared} runs in both ${labels[0]} and ${labels[1]}: ${agreeing} end in the same place (${share})`,
+    `  differ in verdict: ${differences.outcome}, barrier reached: ${differences.barrier}, closest pair: ${differences.pair}, final loss (rtol ${tolerances.lossRtol}): ${differences.loss}`,
+  ];
+  if (comparison.onlyInFirst.length) lines.push(`  only in ${labels[0]}: ${comparison.onlyInFirst.length} runs`);
+  if (comparison.onlyInSecond.length) lines.push(`  only in ${labels[1]}: ${comparison.onlyInSecond.length} runs`);
+  const differing = comparison.runs.filter((r) => !r.agree);
+  if (differing.length) {
+    lines.push('', '| run | verdict | at barrier | closest pair | final loss |', '| --- | --- | --- | --- | --- |');
+    for (const r of differing) {
+      lines.push(
+        `| ${r.id} | ${r.outcome.join(' / ')} | ${r.atBarrier.join(' / ')} | ${r.closestPair.join(' / ')} | ${r.loss.map((l) => l.toPrecision(6)).join(' / ')} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

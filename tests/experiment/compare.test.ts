@@ -1,0 +1,73 @@
+// Run-by-run agreement of two sweeps (GPU float32 against CPU float64): verdict, barrier, closest pair, loss.
+import { describe, expect, it } from 'vitest';
+import { compareSweeps, formatComparison } from '../../src/experiment/compare.js';
+import type { RunRecord } from '../../src/experiment/results.js';
+import { formatParameterFile } from '../../src/model/params-file.js';
+import type { Architecture } from '../../src/model/architecture.js';
+
+const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
+// θ = [W (3×2), b (3), a (3), c0]; neurons 0 and 1 nearly equal with cancelling output weights: a channel at the barrier
+const channelTheta = [0.6, -0.4, 0.6000001, -0.4000001, -0.3, 0.9, 0.1, 0.1, -0.2, 1400, -1400, 0.7, 0.05];
+// the same network with neurons 1 and 2 the close pair instead
+const otherPairTheta = [-0.3, 0.9, 0.6, -0.4, 0.6000001, -0.4000001, -0.2, 0.1, 0.1, 0.7, 1400, -1400, 0.05];
+const finiteTheta = [0.6, -0.4, -0.3, 0.9, 0.2, 0.5, 0.1, -0.2, 0.3, 1.1, 0.7, -0.4, 0.05];
+
+function record(id: string, theta: number[], loss: number, weightNorm: number): RunRecord {
+  return {
+    id,
+    configIndex: 0,
+    seed: 0,
+    config: { architecture: arch, maxnorm: 1000, stop: { gradTol: 1e-5 } },
+    backend: 'cpu',
+    device: 'test',
+    params0: formatParameterFile(arch, theta),
+    params: formatParameterFile(arch, theta),
+    loss,
+    barrier: 0,
+    gradInf: 1e-9,
+    weightNorm,
+    steps: 10,
+    evaluations: 60,
+    time: 1,
+    wallSeconds: 0.1,
+    stopReason: 'converged',
+    trajectory: [],
+    recentParams: [],
+  };
+}
+
+describe('compareSweeps', () => {
+  it('agrees on identical ends, and names each kind of difference', () => {
+    const cpu = [
+      record('same', channelTheta, 0.05, 999.5),
+      record('loss', finiteTheta, 0.05, 3),
+      record('pair', channelTheta, 0.05, 999.5),
+      record('barrier', channelTheta, 0.05, 999.5),
+      record('cpu-only', finiteTheta, 0.05, 3),
+    ];
+    const gpu = [
+      record('same', channelTheta, 0.05001, 999.9),
+      record('loss', finiteTheta, 0.06, 3),
+      record('pair', otherPairTheta, 0.05, 999.5),
+      record('barrier', channelTheta, 0.05, 800),
+    ];
+    const comparison = compareSweeps(cpu, gpu, { lossRtol: 1e-3 });
+    expect(comparison.compared).toBe(4);
+    expect(comparison.agreeing).toBe(1);
+    const byId = new Map(comparison.runs.map((r) => [r.id, r]));
+    expect(byId.get('same')!.agree).toBe(true);
+    expect(byId.get('loss')!.lossAgrees).toBe(false);
+    expect(byId.get('loss')!.sameOutcome).toBe(true);
+    expect(byId.get('pair')!.samePair).toBe(false);
+    expect(byId.get('pair')!.closestPair).toEqual(['0:0-1', '0:1-2']);
+    expect(byId.get('barrier')!.sameBarrier).toBe(false);
+    // below the barrier the same network is no channel any more
+    expect(byId.get('barrier')!.outcome[0]).toBe('channel');
+    expect(byId.get('barrier')!.outcome[1]).not.toBe('channel');
+    expect(comparison.differences).toMatchObject({ loss: 1, pair: 1, barrier: 1 });
+    expect(comparison.onlyInFirst).toEqual(['cpu-only']);
+    const text = formatComparison(comparison, ['cpu', 'gpu']);
+    expect(text).toContain('4 runs in both cpu and gpu: 1 end in the same place (25.0%)');
+    expect(text).toContain('| pair |');
+  });
+});
