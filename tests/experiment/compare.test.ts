@@ -10,6 +10,8 @@ const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', b
 const channelTheta = [0.6, -0.4, 0.6000001, -0.4000001, -0.3, 0.9, 0.1, 0.1, -0.2, 1400, -1400, 0.7, 0.05];
 // the same network with neurons 1 and 2 the close pair instead
 const otherPairTheta = [-0.3, 0.9, 0.6, -0.4, 0.6000001, -0.4000001, -0.2, 0.1, 0.1, 0.7, 1400, -1400, 0.05];
+// the channel network short of the barrier: output weights ±100, weight norm ≈ 770
+const shortTheta = channelTheta.map((v) => (Math.abs(v) === 1400 ? Math.sign(v) * 100 : v));
 const finiteTheta = [0.6, -0.4, -0.3, 0.9, 0.2, 0.5, 0.1, -0.2, 0.3, 1.1, 0.7, -0.4, 0.05];
 
 function record(id: string, theta: number[], loss: number, weightNorm: number): RunRecord {
@@ -49,7 +51,7 @@ describe('compareSweeps', () => {
       record('same', channelTheta, 0.05001, 999.9),
       record('loss', finiteTheta, 0.06, 3),
       record('pair', otherPairTheta, 0.05, 999.5),
-      record('barrier', channelTheta, 0.05, 800),
+      record('barrier', shortTheta, 0.05, 770),
     ];
     const comparison = compareSweeps(cpu, gpu, { lossRtol: 1e-3 });
     expect(comparison.compared).toBe(4);
