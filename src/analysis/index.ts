@@ -6,3 +6,5 @@ export * from './glu.js';
 export * from './least-squares.js';
 export * from './statistics.js';
 export * from './classify.js';
+export * from './permutation.js';
+export * from './saddle-line.js';

@@ -26,14 +26,13 @@ import { hessians, spectrumOf } from '../analysis/saddle-line.js';
 import { networkObjective } from '../engine/cpu/flow-field.js';
 import { parameterCount, parameterLayout, weightNorm, type Architecture } from '../model/architecture.js';
 import { newtonCg, type NewtonObjective } from '../optim/newton-cg.js';
-import { float64Evaluator, setupConfig, type StudentSetup } from './converged-network.js';
+import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
 import { architectureOf, datasetFor } from './grid.js';
 import type { RunConfig } from './spec.js';
 import {
   runSaddlePerturbation,
   SADDLE_PERTURBATION_DEFAULTS,
   SADDLE_PERTURBATION_QUICK,
-  type ProcedureContext,
   type SaddlePerturbationOptions,
 } from './saddle-perturbation.js';
 import type { Dataset } from '../data/dataset.js';
@@ -366,3 +365,12 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
   ];
   return `${lines.join('\n')}\n`;
 }
+
+export const channelJumpProcedure: Procedure<ChannelJumpOptions, ChannelJumpRecord, ChannelJumpResult> = {
+  name: 'channel-jump',
+  description: 'follow one channel by shrinking ε of its pair and re-equilibrating: loss − L∞ ∝ ε², λ_max ∝ 1/ε²',
+  defaults: CHANNEL_JUMP_DEFAULTS,
+  quick: CHANNEL_JUMP_QUICK,
+  run: runChannelJump,
+  formatMarkdown: formatChannelJumpMarkdown,
+};

@@ -1,5 +1,5 @@
-// A converged r-neuron network for the procedure experiments (saddle-perturbation, channel-jump):
-// trained by gradient flow on the engine (one run through the scheduler, so it runs on the GPU when
+// What the procedure experiments (saddle-perturbation, channel-jump) share: the student setup, the
+// context they run in, and a converged r-neuron network: trained by gradient flow on the engine (one run through the scheduler, so it runs on the GPU when
 // there is one), then polished by trust-region Newton–CG in float64 on the CPU to a critical point
 // (the saddle-line construction is exact only at one, and float32 cannot resolve gradients below
 // ~1e-3 near large weights).
@@ -15,6 +15,26 @@ import { architectureOf, barrierThreshold, datasetFor, initialParameters } from 
 import type { RunRecord, StopReason } from './results.js';
 import { runSweep } from './scheduler.js';
 import { parseConfig, type RunConfig, type RunConfigInput } from './spec.js';
+
+/** What a procedure runs with: the engine for its flows, and a callback per finished record. */
+export interface ProcedureContext<R> {
+  engine: Engine;
+  onRecord?: (record: R) => void | Promise<void>;
+  /** ensemble slots for the flows (default: the scheduler's) */
+  slots?: number;
+}
+
+/** A procedure as a preset registry can list and run it. */
+export interface Procedure<O, R, Result> {
+  name: string;
+  description: string;
+  /** the paper-sized options */
+  defaults: O;
+  /** options that finish in seconds on the CPU engine */
+  quick: O;
+  run(options: Partial<O>, context: ProcedureContext<R>): Promise<Result>;
+  formatMarkdown(result: Result): string;
+}
 
 /** The student and its data, as a spec writes them (spec.ts), plus the flow that trains it. */
 export interface StudentSetup {

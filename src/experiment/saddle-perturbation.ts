@@ -11,10 +11,19 @@
 import { classifyRun, evidenceFromNetwork, type Outcome } from '../analysis/classify.js';
 import { distanceUpToPermutation } from '../analysis/permutation.js';
 import { hessians, mergeNeurons, perturbAlong, saddleLineProfile, spectrumOf, type SaddleLinePoint } from '../analysis/saddle-line.js';
-import type { Engine } from '../engine/engine.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
 import { closestPairs } from '../analysis/channels.js';
-import { convergedNetwork, float64Evaluator, flowOptimizer, setupConfig, type PolishOptions, type StudentSetup, type TrainingBudget } from './converged-network.js';
+import {
+  convergedNetwork,
+  float64Evaluator,
+  flowOptimizer,
+  setupConfig,
+  type PolishOptions,
+  type Procedure,
+  type ProcedureContext,
+  type StudentSetup,
+  type TrainingBudget,
+} from './procedure.js';
 import type { RunRecord, StopReason } from './results.js';
 import { runSweep } from './scheduler.js';
 
@@ -130,13 +139,6 @@ export interface SaddlePerturbationResult {
   /** runs per fate */
   fates: Record<SaddleFate, number>;
   records: SaddlePerturbationRecord[];
-}
-
-export interface ProcedureContext<R> {
-  engine: Engine;
-  onRecord?: (record: R) => void | Promise<void>;
-  /** ensemble slots for the flows (default: the scheduler's) */
-  slots?: number;
 }
 
 export function resolveSaddlePerturbationOptions(options: Partial<SaddlePerturbationOptions> = {}): SaddlePerturbationOptions {
@@ -282,3 +284,12 @@ export function formatSaddlePerturbationMarkdown(result: SaddlePerturbationResul
   return `${lines.join('\n')}\n`;
 }
 
+
+export const saddlePerturbationProcedure: Procedure<SaddlePerturbationOptions, SaddlePerturbationRecord, SaddlePerturbationResult> = {
+  name: 'saddle-perturbation',
+  description: 'split a neuron of a converged network along γ, push along the most negative curvature, follow stiff gradient flow: back to the saddle line, into a channel, or to another minimum',
+  defaults: SADDLE_PERTURBATION_DEFAULTS,
+  quick: SADDLE_PERTURBATION_QUICK,
+  run: runSaddlePerturbation,
+  formatMarkdown: formatSaddlePerturbationMarkdown,
+};
