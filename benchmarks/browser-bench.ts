@@ -18,7 +18,18 @@ import { launchHeadlessChromium } from '../web/headless.js';
 import { formatResult, OPS, resolvePlan, type BenchReport, type BenchResult } from './bench-core.js';
 import { WORKLOADS } from './workloads.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The package root: the nearest folder above this module with a package.json (from benchmarks/ or dist/benchmarks/). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the channelscope package root (package.json) above benchmarks/');
+    dir = parent;
+  }
+  return dir;
+}
+
+const ROOT = packageRoot();
 const OUT_DIR = path.join(ROOT, 'dist', 'web');
 const PAGE = 'bench.html';
 /** What the built page depends on: any of these newer than the build triggers a rebuild. */
@@ -196,6 +207,9 @@ async function main() {
       if (!values.json) process.stdout.write(`${formatResult(result)}\n`);
     },
   });
+  if (values.adapter === 'hardware' && report.environment.adapter?.software) {
+    process.stderr.write(`bench:browser: asked for the hardware adapter, but Chromium measured on ${report.device}\n`);
+  }
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stderr.write(`${report.device}; ${report.environment.runtime}\n`);
 }

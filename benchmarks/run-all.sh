@@ -12,4 +12,10 @@ node dist/benchmarks/node-bench.js --json "$@" > "$out/channelscope.json" 2> "$o
 python3 benchmarks/peers/jax_bench.py --json > "$out/jax.json" 2> "$out/jax.log"
 python3 benchmarks/peers/torch_bench.py --json > "$out/torch.json" 2> "$out/torch.log"
 node dist/benchmarks/combine.js "$out/channelscope.json" "$out/jax.json" "$out/torch.json" > "$out/combined.json"
+# The browser benchmark (npm run bench:browser) is left out: whether headless Chromium reaches the GPU
+# on this machine is untested (no display, no network; its WebGPU needs Vulkan through the NVIDIA
+# driver, while @sparticuz/chromium brings its own Vulkan loader and SwiftShader). To try by hand:
+#   node_modules/.bin/tsx benchmarks/browser-bench.ts --json --adapter hardware > "$out/browser.json"
+#   node dist/benchmarks/combine.js "$out/channelscope.json" "$out/browser.json"   # browserOverNode
+# and check that browser.json's environment.adapter names the GPU, not SwiftShader.
 cat "$out/combined.json"
