@@ -4,6 +4,7 @@ import type { Architecture } from '../model/architecture.js';
 import type { Dataset } from '../data/dataset.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import type { Backend } from './engine.js';
+import type { DiagnosticsSettings, RunDiagnostics } from '../analysis/diagnostics.js';
 
 export interface SlotRun {
   /** flat initial parameters (length P) */
@@ -65,5 +66,11 @@ export interface TrainingEnsemble {
   parameters(slot: number): Promise<Float64Array>;
   /** every slot's parameters at once (slots × P; empty slots hold stale values): one readback */
   allParameters(): Promise<Float64Array>;
+  /**
+   * Diagnostics of the current parameters of `slots` (default: every loaded slot, ascending), in
+   * that order: loss, gradient, closest neuron pairs, extreme and (P ≤ 128) all Hessian eigenvalues
+   * (src/analysis/diagnostics.ts). An empty slot is an error.
+   */
+  diagnostics(slots?: readonly number[], settings?: DiagnosticsSettings): Promise<RunDiagnostics[]>;
   dispose(): void;
 }

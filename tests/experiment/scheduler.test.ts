@@ -75,6 +75,7 @@ function countingEngine() {
         status: () => ensemble.status(),
         parameters: (slot) => ensemble.parameters(slot),
         allParameters: () => ensemble.allParameters(),
+        diagnostics: (list, settings) => ensemble.diagnostics(list, settings),
         dispose: () => ensemble.dispose(),
       };
       return wrapped;

@@ -9,6 +9,7 @@ import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../
 import { evaluateNetwork } from './cpu-engine.js';
 import { networkFlowField } from './flow-field.js';
 import { FACTORIZATION_SHRINK, ROSENBROCK23, rosenbrockStep } from '../../optim/rosenbrock.js';
+import { computeRunDiagnostics, DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 
 interface Slot {
   run: SlotRun;
@@ -95,6 +96,21 @@ export class CpuEnsemble implements TrainingEnsemble {
     const all = new Float64Array(this.options.slots * this.P);
     this.slotList.forEach((slot, i) => slot && all.set(slot.theta, i * this.P));
     return all;
+  }
+
+  /** The float64 reference of the GPU diagnostics kernel: the same algorithms on the exact HVPs. */
+  async diagnostics(slots?: readonly number[], settings: DiagnosticsSettings = DEFAULT_DIAGNOSTICS_SETTINGS): Promise<RunDiagnostics[]> {
+    const list = slots ?? this.slotList.flatMap((slot, i) => (slot ? [i] : []));
+    return list.map((i) => {
+      this.checkSlot(i);
+      const slot = this.slotList[i];
+      if (!slot) throw new RangeError(`slot ${i} is empty`);
+      const { arch, maxnorm } = this.options;
+      const { theta, run } = slot;
+      const { loss, barrier, gradient } = this.gradient(theta, run.data);
+      const hvp = (v: Float64Array, out: Float64Array) => out.set(evaluateNetwork(arch, run.data, 0, theta, { direction: v, maxnorm }).hvp!);
+      return computeRunDiagnostics(arch, theta, { loss, barrier, gradient, hvp }, settings);
+    });
   }
 
   dispose(): void {

@@ -8,6 +8,8 @@ import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { planFlowKernel, planStiffFlowKernel, planTrainKernel } from './mlp-kernels.js';
+import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
+import { gpuDiagnostics } from './diagnostics.js';
 
 /** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl */
 const SLOT_WORDS = 16;
@@ -32,13 +34,17 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly factor: GPUBuffer | null;
   /** slots were loaded since the last dispatch: their status is not computed yet */
   private fresh = false;
+  /** which slots hold a run */
+  private readonly loaded: boolean[];
 
   private constructor(
     readonly description: string,
     private readonly gpu: GpuContext,
+    private readonly pipelines: PipelineCache,
     private readonly pipeline: GPUComputePipeline,
     readonly options: EnsembleOptions,
   ) {
+    this.loaded = new Array<boolean>(options.slots).fill(false);
     const device = gpu.device;
     this.P = parameterCount(options.arch);
     this.flow = options.optimizer.kind === 'flow';
@@ -84,7 +90,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    return new GpuEnsemble(description, gpu, pipeline, options);
+    return new GpuEnsemble(description, gpu, pipelines, pipeline, options);
   }
 
   get slots(): number {
@@ -118,10 +124,12 @@ export class GpuEnsemble implements TrainingEnsemble {
     // status() reports loss and gradient of the current parameters: the next dispatch computes them
     // for every freshly loaded slot at once (loading thousands of slots stays one dispatch)
     this.fresh = true;
+    this.loaded[slot] = true;
   }
 
   release(slot: number): void {
     this.checkSlot(slot);
+    this.loaded[slot] = false;
     this.gpu.device.queue.writeBuffer(this.slotInfo, 4 * slot * SLOT_WORDS, new Uint32Array([0]));
   }
 
@@ -236,6 +244,17 @@ export class GpuEnsemble implements TrainingEnsemble {
 
   async allParameters(): Promise<Float64Array> {
     return Float64Array.from(new Float32Array(await this.read(this.params, 0, 4 * this.options.slots * this.P)));
+  }
+
+  async diagnostics(slots?: readonly number[], settings: DiagnosticsSettings = DEFAULT_DIAGNOSTICS_SETTINGS): Promise<RunDiagnostics[]> {
+    const list = slots ?? this.loaded.flatMap((on, slot) => (on ? [slot] : []));
+    for (const slot of list) {
+      this.checkSlot(slot);
+      if (!this.loaded[slot]) throw new RangeError(`slot ${slot} is empty`);
+    }
+    const { arch, samples, maxnorm, sharedData } = this.options;
+    const inputs = { arch, samples, maxnorm, params: this.params, xs: this.xs, ys: this.ys, dataStride: sharedData ? 0 : samples };
+    return gpuDiagnostics(this.gpu, this.pipelines, inputs, list, settings);
   }
 
   private read(buffer: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {

@@ -3,6 +3,8 @@
 import type { KernelProgram } from '../../gpu/kernel.js';
 import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
+import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
+import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
 
 export interface MlpKernelPlan {
   program: KernelProgram;
@@ -55,9 +57,10 @@ type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocati
 
 /**
  * The shared core: shapes, row layout and the largest tile that fits the device's workgroup memory
- * (with `extraVectors` more P-float vectors of the including kernel).
+ * (with `extraVectors` more P-float vectors and `extraPerThread` more floats per thread of the
+ * including kernel).
  */
-function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, maxTile = 64, extraVectors = 0) {
+function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, maxTile = 64, extraVectors = 0, extraPerThread = 0) {
   const layout = parameterLayout(arch);
   const widths = [arch.inputDim, ...arch.hidden, 1];
   const rows = rowLayout(widths, hvp);
@@ -65,7 +68,7 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, max
   const fixedBytes = 4 * P * ((hvp ? 2 : 1) + extraVectors);
   let tile = 1;
   while (tile * 2 <= Math.min(maxTile, limits.maxComputeInvocationsPerWorkgroup)) tile *= 2;
-  const bytesFor = (t: number) => fixedBytes + 4 * t * (rows.floatsPerSample + 1);
+  const bytesFor = (t: number) => fixedBytes + 4 * t * (rows.floatsPerSample + 1 + extraPerThread);
   while (tile > 1 && bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) tile /= 2;
   if (bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) {
     throw new RangeError(`network too large for this device's workgroup memory (${bytesFor(tile)} bytes needed)`);
@@ -144,5 +147,51 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits): M
   return {
     program: { name: 'mlp_stiff', key: `${key}|rosenbrock23`, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'], definitions },
     ...plan,
+  };
+}
+
+/** Words of the diagnostics kernel's output per entry before the per-layer pairs. */
+export const DIAGNOSTICS_HEADER_WORDS = 8;
+/** Words per hidden layer: cosine pair (i, j, distance, s_i, s_j), then the L2 pair likewise. */
+export const DIAGNOSTICS_LAYER_WORDS = 10;
+
+export interface DiagnosticsKernelPlan extends MlpKernelPlan {
+  /** floats of output per diagnosed slot */
+  outputStride: number;
+  /** where the P eigenvalues start in an entry's output, or −1 without the full spectrum */
+  spectrumOffset: number;
+}
+
+/**
+ * Per-slot diagnostics of a training ensemble: shaders/mlp_diagnostics.wgsl. The core with HVPs,
+ * two per-thread arrays for the closest-pair reduction and, with the full spectrum (P ≤ 128), four
+ * P/2-float arrays of Jacobi rotations.
+ */
+export function planDiagnosticsKernel(arch: Architecture, limits: KernelLimits): DiagnosticsKernelPlan {
+  const P = parameterLayout(arch).count;
+  const full = P <= FULL_SPECTRUM_MAX_PARAMETERS;
+  const { definitions, key, ...plan } = planMlpCore(arch, true, limits, 64, full ? 2 : 0, 2);
+  const spectrumAt = DIAGNOSTICS_HEADER_WORDS + arch.hidden.length * DIAGNOSTICS_LAYER_WORDS;
+  const outputStride = spectrumAt + (full ? P : 0);
+  return {
+    program: {
+      name: 'mlp_diagnostics',
+      key: `${key}|diagnostics`,
+      files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_diagnostics.wgsl'],
+      definitions: {
+        ...definitions,
+        HEADER: DIAGNOSTICS_HEADER_WORDS,
+        LAYER_WORDS: DIAGNOSTICS_LAYER_WORDS,
+        OUT_STRIDE: outputStride,
+        OUT_SPECTRUM: spectrumAt,
+        MAX_LANCZOS: MAX_LANCZOS_STEPS,
+        LANCZOS_BREAKDOWN: LANCZOS_BREAKDOWN.toExponential(),
+        FULL_SPECTRUM: full,
+        PLAYERS: P + (P % 2),
+      },
+    },
+    ...plan,
+    outputStride,
+    spectrumOffset: full ? spectrumAt : -1,
   };
 }
