@@ -156,6 +156,8 @@ export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Pr
         page.on('error', (error) => reject(new Error(`the page crashed: ${error.message}`)));
         browser.on('disconnected', () => reject(new Error('Chromium exited during the benchmark')));
       });
+      // it may fail while the calls below are still pending: handled here, reported by the await below
+      finished.catch(() => {});
       await page.exposeFunction('benchmarkProgress', (line: string) => say(line));
       await page.exposeFunction('benchmarkResult', (result: BenchResult) => options.onResult?.(result));
       await page.goto(`${server.url}${PAGE}`, { waitUntil: 'load' });

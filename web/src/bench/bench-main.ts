@@ -55,6 +55,9 @@ window.runBenchmark = async (options: BrowserBenchOptions = {}): Promise<BenchRe
     const backend = options.backend ?? 'gpu';
     if (backend === 'gpu' && !hasWebGpu) throw new Error('this browser exposes no WebGPU (navigator.gpu); Chromium needs --enable-unsafe-webgpu on Linux');
     say('Acquiring the WebGPU adapter…');
+    if (backend === 'gpu' && !(await navigator.gpu.requestAdapter())) {
+      throw new Error('this browser offers no WebGPU adapter (navigator.gpu.requestAdapter() returned null)');
+    }
     const { engine, notice } = await createEngine(backend === 'auto' && !hasWebGpu ? 'cpu' : backend);
     if (notice) say(notice);
     try {
