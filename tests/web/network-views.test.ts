@@ -1,6 +1,7 @@
 // Per-run views from parameters: closest pair, channel coordinates along a run, function heatmaps, spectra.
 import { describe, expect, it } from 'vitest';
 import { gluNetworkOutput, networkOutput } from '../../src/analysis/glu.js';
+import type { RunDiagnostics } from '../../src/analysis/diagnostics.js';
 import { datasetFor } from '../../src/experiment/grid.js';
 import { parseConfig } from '../../src/experiment/spec.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
@@ -105,8 +106,9 @@ describe('function heatmaps (d = 2)', () => {
 
 describe('Hessian spectrum', () => {
   it('prefers eigenvalues the record carries', () => {
-    const r = { ...record('a', finiteTheta), diagnostics: { hessianEigenvalues: [3, -1, 2] } };
-    expect(hessianSpectrum(r)).toMatchObject({ eigenvalues: [-1, 2, 3] });
+    const diagnostics = { lambdaMin: -1, lambdaMax: 3, lanczosLambdaMax: 3, hessianEigenvalues: [3, -1, 2] } as unknown as RunDiagnostics;
+    const r = record('a', finiteTheta, { diagnostics, checkDiagnostics: [{ step: 10, diagnostics: { ...diagnostics, lambdaMax: 5 } }] });
+    expect(hessianSpectrum(r)).toMatchObject({ eigenvalues: [-1, 2, 3], extremesOnly: false, history: [{ step: 10, lambdaMin: -1, lambdaMax: 5 }] });
   });
 
   it('computes the full spectrum in float64 on the run\'s rebuilt data otherwise', () => {

@@ -311,30 +311,36 @@ function safely<T>(compute: () => T): T | null {
 export const CPU_SPECTRUM_MAX_PARAMETERS = 128;
 
 export interface HessianSpectrum {
-  /** ascending eigenvalues of the Hessian of L + R at the final parameters */
+  /** ascending eigenvalues of the Hessian of L + R at the final parameters (only λ_min and λ_max when `extremesOnly`) */
   eigenvalues: number[];
+  extremesOnly: boolean;
   source: string;
+  /** λ_min and λ_max at earlier checks, when the record keeps diagnostics along the run */
+  history: { step: number; lambdaMin: number; lambdaMax: number }[];
 }
 
-/** Eigenvalues a record carries (GPU diagnostics), under the names a diagnostics block may use. */
-function recordedEigenvalues(record: RunRecord): number[] | null {
-  const diagnostics = (record as { diagnostics?: Record<string, unknown> }).diagnostics;
-  if (!diagnostics || typeof diagnostics !== 'object') return null;
-  const candidates = [diagnostics.hessianEigenvalues, (diagnostics.hessian as { eigenvalues?: unknown } | undefined)?.eigenvalues];
-  for (const candidate of candidates) {
-    if (Array.isArray(candidate) && candidate.length > 0 && candidate.every((v) => typeof v === 'number')) return [...(candidate as number[])].sort((p, q) => p - q);
-  }
-  return null;
+function historyOf(record: RunRecord): HessianSpectrum['history'] {
+  return (record.checkDiagnostics ?? [])
+    .filter((entry) => Number.isFinite(entry.diagnostics?.lambdaMax))
+    .map((entry) => ({ step: entry.step, lambdaMin: entry.diagnostics.lambdaMin, lambdaMax: Math.max(entry.diagnostics.lambdaMax, entry.diagnostics.lanczosLambdaMax ?? -Infinity) }));
 }
 
 /** The record's Hessian spectrum: from its diagnostics when present, else computed here in float64 for P ≤ 128. */
 export function hessianSpectrum(record: RunRecord): HessianSpectrum | { unavailable: string } {
-  const recorded = recordedEigenvalues(record);
-  if (recorded) return { eigenvalues: recorded, source: 'from the record (computed where the run was trained)' };
+  const history = historyOf(record);
+  const diagnostics = record.diagnostics;
+  const trainedOn = `the ${record.backend} backend that trained the run`;
+  if (diagnostics?.hessianEigenvalues && diagnostics.hessianEigenvalues.length > 0) {
+    return { eigenvalues: [...diagnostics.hessianEigenvalues].sort((p, q) => p - q), extremesOnly: false, source: `from the record (computed by ${trainedOn})`, history };
+  }
   const network = networkOf(record.params, record.id);
   if (!network) return { unavailable: 'the final parameters are not finite (diverged run)' };
   const P = network.theta.length;
   if (P > CPU_SPECTRUM_MAX_PARAMETERS) {
+    if (diagnostics && Number.isFinite(diagnostics.lambdaMin) && Number.isFinite(diagnostics.lambdaMax)) {
+      const lambdaMax = Math.max(diagnostics.lambdaMax, diagnostics.lanczosLambdaMax ?? -Infinity);
+      return { eigenvalues: [diagnostics.lambdaMin, lambdaMax], extremesOnly: true, source: `λ_min and λ_max only (Lanczos and power iteration by ${trainedOn}; ${P} parameters)`, history };
+    }
     return { unavailable: `the record carries no spectrum and the network has ${P} parameters (computed here only up to ${CPU_SPECTRUM_MAX_PARAMETERS})` };
   }
   const config = configOf(record);
@@ -343,5 +349,10 @@ export function hessianSpectrum(record: RunRecord): HessianSpectrum | { unavaila
   if (!data) return { unavailable: 'the run\'s data cannot be rebuilt here (read from a file)' };
   const maxnorm = config.maxnorm ?? Infinity; // null: no barrier
   const hessian = hessianMatrix((v, out) => out.set(evaluateNetwork(network.arch, data, 0, network.theta, { direction: v, maxnorm }).hvp!), P);
-  return { eigenvalues: Array.from(symmetricEigen(hessian, P).values).sort((p, q) => p - q), source: 'computed here in float64 from the final parameters (Hessian of loss + barrier)' };
+  return {
+    eigenvalues: Array.from(symmetricEigen(hessian, P).values).sort((p, q) => p - q),
+    extremesOnly: false,
+    source: 'computed here in float64 from the final parameters (Hessian of loss + barrier)',
+    history,
+  };
 }

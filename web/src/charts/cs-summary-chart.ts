@@ -1,0 +1,78 @@
+// <cs-summary-chart .report=${Report}>: the fraction of runs per outcome per group, with 95%
+// Wilson intervals, as a bar chart; export as SVG/PNG and the summary table as CSV.
+import { css, html, LitElement, type PropertyValues } from 'lit';
+import { OUTCOMES } from '../../../src/analysis/classify.js';
+import { formatReport, type Report } from '../../../src/experiment/summary.js';
+import './cs-chart.js';
+import { downloadText, fileStem } from './export.js';
+import { composeFigure, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS } from './figure.js';
+import { fractionBars } from './fraction-bars.js';
+import { outcomeBars } from './shape.js';
+import { WidthController } from './width-controller.js';
+
+export class CsSummaryChart extends LitElement {
+  static override properties = {
+    report: { attribute: false },
+  };
+
+  declare report: Report | null;
+  private readonly width = new WidthController(this);
+  private figure: SVGSVGElement | null = null;
+
+  static override styles = css`
+    :host {
+      display: block;
+    }
+    .actions {
+      font: 12px system-ui, sans-serif;
+      margin: 0 0 4px;
+    }
+    button {
+      font: 12px system-ui, sans-serif;
+      padding: 2px 8px;
+      border: 1px solid #bbb;
+      background: #fafafa;
+      border-radius: 3px;
+      cursor: pointer;
+    }
+  `;
+
+  constructor() {
+    super();
+    this.report = null;
+  }
+
+  protected override willUpdate(_changed: PropertyValues): void {
+    this.figure = this.report ? summaryFigure(this.report, this.width.value) : null;
+  }
+
+  private exportCsv(): void {
+    if (!this.report) return;
+    downloadText(formatReport(this.report, 'csv'), `${fileStem(`summary ${this.report.source}`)}.csv`, 'text/csv');
+  }
+
+  override render() {
+    if (!this.report) return html``;
+    return html`<div class="actions"><button title="the summary table (counts, fractions, Wilson intervals, medians) as CSV" @click=${this.exportCsv}>Summary as CSV</button></div>
+      <cs-chart .figure=${this.figure} filename="outcomes-by-group"></cs-chart>`;
+  }
+}
+
+/** The summary figure: one panel of grouped bars (pure given a DOM; the HTML report reuses it). */
+export function summaryFigure(report: Report, width: number): SVGSVGElement {
+  const title = 'Where runs ended';
+  if (report.groups.length === 0) return messageFigure(title, 'no runs loaded');
+  const rows = outcomeBars(report).map((bar) => ({ ...bar, category: OUTCOME_LABELS[bar.outcome] }));
+  const categories = [...new Set(rows.map((r) => r.category))];
+  const colors = Object.fromEntries(OUTCOMES.map((o) => [OUTCOME_LABELS[o], OUTCOME_COLORS[o]]).filter(([label]) => categories.includes(label)));
+  const grouping = report.by.length > 0 ? report.by.join(', ') : 'all runs';
+  return composeFigure({
+    title,
+    subtitle: `Fraction of runs per outcome${report.by.length > 0 ? ` by ${grouping}` : ''}, with 95% Wilson intervals; ${report.runs.length} runs from ${report.source}`,
+    legend: categories.map((label) => ({ label, color: colors[label] })),
+    panels: [{ plot: fractionBars(rows, { colors, categories, groupLabel: grouping, width: Math.max(420, width - 40) }) }],
+    note: 'Channel: weight norm at the barrier, closest pair of neurons at cosine distance < 10⁻², output weights of opposite signs, last updates along the pair. Labels: runs/total.',
+  });
+}
+
+if (!customElements.get('cs-summary-chart')) customElements.define('cs-summary-chart', CsSummaryChart);

@@ -1,0 +1,160 @@
+// A figure is one self-contained SVG: title, subtitle, legend and one or more Observable Plot
+// panels side by side (or in rows). Keeping everything in one SVG element makes "export as SVG"
+// a serialisation and "export as PNG" one canvas draw, with the title and legend included.
+import * as Plot from '@observablehq/plot';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+// One palette for outcomes across the dashboard (the app's progress bar and table use it too).
+export { OUTCOME_COLORS, OUTCOME_LABELS } from '../app/outcome-style.js';
+
+/** Defaults for every Plot panel: readable type at laptop size. */
+export const PLOT_STYLE = { fontSize: '12px', fontFamily: FONT, background: 'white', overflow: 'visible' } as const;
+
+export interface LegendEntry {
+  label: string;
+  color: string;
+  /** swatch shape: a filled square (bars), a dot, an open triangle, or a line */
+  shape?: 'square' | 'dot' | 'triangle' | 'line';
+}
+
+export interface Panel {
+  /** an SVG from Plot.plot (no figure wrapper: do not pass title/caption/legend to Plot) */
+  plot: Element;
+  /** a heading above this panel */
+  heading?: string;
+}
+
+export interface FigureSpec {
+  title: string;
+  subtitle?: string;
+  legend?: LegendEntry[];
+  /** a colour-ramp legend (Plot.legend(...) returns an SVG for ramps) */
+  ramp?: Element;
+  panels: Panel[];
+  /** panels per row (default: all in one row) */
+  columns?: number;
+  /** a line of small print under the panels (what was left out, how something was computed) */
+  note?: string;
+}
+
+function svgElement<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+  const element = document.createElementNS(SVG_NS, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+function sizeOf(element: Element): { width: number; height: number } {
+  const width = Number(element.getAttribute('width'));
+  const height = Number(element.getAttribute('height'));
+  if (width > 0 && height > 0) return { width, height };
+  const box = (element.getAttribute('viewBox') ?? '').split(/[\s,]+/).map(Number);
+  return { width: box[2] || 640, height: box[3] || 400 };
+}
+
+/** Rough text width for laying out legend swatches (no layout engine when detached). */
+function textWidth(text: string, size: number): number {
+  return text.length * size * 0.56;
+}
+
+export function composeFigure(spec: FigureSpec): SVGSVGElement {
+  const margin = 14;
+  const gap = 18;
+  const columns = Math.max(1, Math.min(spec.columns ?? spec.panels.length, spec.panels.length));
+  const sizes = spec.panels.map((panel) => sizeOf(panel.plot));
+  const headingHeight = spec.panels.some((p) => p.heading) ? 20 : 0;
+  const columnWidths = Array.from({ length: columns }, (_, c) => Math.max(0, ...sizes.filter((_, k) => k % columns === c).map((s) => s.width)));
+  const rows = Math.ceil(spec.panels.length / columns);
+  const rowHeights = Array.from({ length: rows }, (_, r) => Math.max(0, ...sizes.slice(r * columns, (r + 1) * columns).map((s) => s.height)) + headingHeight);
+  const contentWidth = columnWidths.reduce((s, w) => s + w, 0) + gap * (columns - 1);
+
+  const svg = svgElement('svg', { xmlns: SVG_NS, 'font-family': FONT, fill: 'currentColor' });
+  svg.appendChild(svgElement('rect', { x: 0, y: 0, width: '100%', height: '100%', fill: 'white' }));
+  let y = margin + 16;
+  svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 16, 'font-weight': 600, fill: '#111' }, spec.title));
+  if (spec.subtitle) {
+    y += 19;
+    svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 12.5, fill: '#444' }, spec.subtitle));
+  }
+
+  // legend swatches, wrapping to the content width
+  let legendWidth = 0;
+  if (spec.legend && spec.legend.length > 0) {
+    y += 12;
+    let x = margin;
+    const rowHeight = 18;
+    let top = y;
+    for (const entry of spec.legend) {
+      const width = 18 + textWidth(entry.label, 12) + 16;
+      if (x > margin && x + width > margin + Math.max(contentWidth, 480)) {
+        x = margin;
+        top += rowHeight;
+      }
+      const g = svgElement('g', { transform: `translate(${x},${top})` });
+      const shape = entry.shape ?? 'square';
+      if (shape === 'square') g.appendChild(svgElement('rect', { x: 0, y: 2, width: 12, height: 12, fill: entry.color }));
+      else if (shape === 'dot') g.appendChild(svgElement('circle', { cx: 6, cy: 8, r: 4.5, fill: entry.color }));
+      else if (shape === 'triangle') g.appendChild(svgElement('path', { d: 'M6,2.5L11.5,12.5H0.5Z', fill: 'none', stroke: entry.color, 'stroke-width': 1.6 }));
+      else g.appendChild(svgElement('line', { x1: 0, x2: 14, y1: 8, y2: 8, stroke: entry.color, 'stroke-width': 2.5 }));
+      g.appendChild(svgElement('text', { x: 18, y: 12.5, 'font-size': 12, fill: '#222' }, entry.label));
+      svg.appendChild(g);
+      x += width;
+      legendWidth = Math.max(legendWidth, x);
+    }
+    y = top + rowHeight;
+  }
+  if (spec.ramp) {
+    y += 6;
+    const { width, height } = sizeOf(spec.ramp);
+    const holder = svgElement('svg', { x: margin, y, width, height, overflow: 'visible' });
+    holder.appendChild(spec.ramp);
+    svg.appendChild(holder);
+    y += height;
+    legendWidth = Math.max(legendWidth, margin + width);
+  }
+  y += 8;
+
+  let top = y;
+  for (let r = 0; r < rows; r++) {
+    let x = margin;
+    for (let c = 0; c < columns; c++) {
+      const k = r * columns + c;
+      if (k >= spec.panels.length) break;
+      const panel = spec.panels[k];
+      if (panel.heading) svg.appendChild(svgElement('text', { x: x + 4, y: top + 14, 'font-size': 13, 'font-weight': 600, fill: '#222' }, panel.heading));
+      const { width, height } = sizes[k];
+      const holder = svgElement('svg', { x, y: top + headingHeight, width, height, overflow: 'visible' });
+      holder.appendChild(panel.plot);
+      svg.appendChild(holder);
+      x += columnWidths[c] + gap;
+    }
+    top += rowHeights[r] + (r < rows - 1 ? gap / 2 : 0);
+  }
+  if (spec.note) {
+    top += 16;
+    svg.appendChild(svgElement('text', { x: margin, y: top, 'font-size': 11.5, fill: '#555' }, spec.note));
+  }
+  const width = Math.ceil(Math.max(contentWidth + 2 * margin, legendWidth + margin, textWidth(spec.title, 16) + 2 * margin, textWidth(spec.note ?? '', 11.5) + 2 * margin));
+  const height = Math.ceil(top + margin);
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', String(height));
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  return svg;
+}
+
+/** A figure that only says why there is nothing to draw (kept as a figure so layouts stay put). */
+export function messageFigure(title: string, message: string): SVGSVGElement {
+  const text = Plot.plot({ ...PLOT_STYLE, width: 560, height: 60, axis: null, marks: [Plot.text([message], { frameAnchor: 'left', fontSize: 13, fill: '#555' })] });
+  return composeFigure({ title, panels: [{ plot: text }] });
+}
+
+/** Formats a number for titles: 3 significant digits, exponent form outside [1e-3, 1e4). */
+export function formatNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '–';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e4)) return value.toExponential(2).replace('e', '·10^').replace('^+', '^');
+  return Number(value.toPrecision(3)).toString();
+}

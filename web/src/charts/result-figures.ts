@@ -1,0 +1,350 @@
+// The figures of the results views, each a composed SVG (title, legend, axis labels with units).
+import * as Plot from '@observablehq/plot';
+import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
+import type { RunRecord } from '../../../src/experiment/results.js';
+import type { ClassifiedRun } from '../../../src/experiment/summary.js';
+import { composeFigure, formatNumber, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
+import { fractionBars } from './fraction-bars.js';
+import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
+import { logHistogram, lossCurve, optimizerComparison, optimizerLabel, type CurvePoint } from './shape.js';
+
+const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
+
+function barrierOf(records: readonly RunRecord[]): number | null {
+  const maxnorm = (records[0]?.config as { maxnorm?: number | null } | undefined)?.maxnorm;
+  return typeof maxnorm === 'number' ? maxnorm : null;
+}
+
+function outcomesPresent(runs: readonly ClassifiedRun[]): Outcome[] {
+  return OUTCOMES.filter((o) => runs.some((r) => r.outcome === o));
+}
+
+function outcomeLegend(outcomes: readonly Outcome[]) {
+  return outcomes.map((o) => ({ label: OUTCOME_LABELS[o], color: OUTCOME_COLORS[o] }));
+}
+
+// ---- distributions -------------------------------------------------------------------------------------
+
+interface Measure {
+  heading: string;
+  label: string;
+  value: (record: RunRecord, run: ClassifiedRun) => number | null | undefined;
+  /** reference lines with their labels */
+  marks?: { x: number; label: string }[];
+}
+
+export function distributionsFigure(records: readonly RunRecord[], runs: readonly ClassifiedRun[], width: number): SVGSVGElement {
+  const title = 'Distributions over runs';
+  if (records.length === 0) return messageFigure(title, 'no runs loaded');
+  const barrier = barrierOf(records);
+  const measures: Measure[] = [
+    { heading: 'Weight norm at the end', label: 'weight norm Σθ²/(2P) (log scale) →', value: (r) => r.weightNorm, marks: barrier ? [{ x: barrier, label: 'barrier' }] : [] },
+    { heading: 'Gradient at the end', label: 'gradient ∞-norm ‖∇L‖∞ (log scale) →', value: (r) => r.gradInf },
+    { heading: 'Final training loss', label: 'loss: mean squared error (log scale) →', value: (r) => r.loss },
+    {
+      heading: 'Closest pair of hidden neurons',
+      label: 'smallest cosine distance, bias included (log scale) →',
+      value: (_, run) => run.reach.minCosine,
+      marks: [
+        { x: 1e-2, label: '10⁻²' },
+        { x: 1e-3, label: '10⁻³' },
+      ],
+    },
+  ];
+  const byId = new Map(runs.map((run) => [run.id, run]));
+  const pairs = records.flatMap((record) => (byId.has(record.id) ? [{ record, run: byId.get(record.id)! }] : []));
+  const outcomes = outcomesPresent(runs);
+  const panelWidth = Math.max(320, Math.floor((width - 60) / 2));
+  const notes: string[] = [];
+  const panels = measures.map((measure) => {
+    const rows = outcomes.flatMap((outcome) =>
+      logHistogram(pairs.filter((p) => p.run.outcome === outcome).map((p) => measure.value(p.record, p.run))).bins.map((bin) => ({ ...bin, outcome: OUTCOME_LABELS[outcome] })),
+    );
+    const all = logHistogram(pairs.map((p) => measure.value(p.record, p.run)));
+    const left = all.nonFinite + all.nonPositive;
+    if (left > 0) notes.push(`${measure.heading.toLowerCase()}: ${left} run${left === 1 ? '' : 's'} with zero or non-finite values not shown`);
+    const plot = Plot.plot({
+      ...PLOT_STYLE,
+      width: panelWidth,
+      height: 220,
+      marginLeft: 48,
+      x: { type: 'log', label: measure.label, labelAnchor: 'right', tickFormat: (v: number) => formatNumber(v) },
+      y: { label: '↑ runs', grid: true },
+      color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
+      marks: [
+        Plot.rectY(rows, { x1: 'x1', x2: 'x2', y: 'count', fill: 'outcome', insetLeft: 0.5, insetRight: 0.5, title: (d: { outcome: string; count: number; x1: number; x2: number }) => `${d.outcome}: ${d.count} runs in [${formatNumber(d.x1)}, ${formatNumber(d.x2)})` }),
+        ...(measure.marks ?? []).flatMap((m) => [Plot.ruleX([m.x], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([m.x], { x: (d: number) => d, frameAnchor: 'top', dy: -8, text: () => m.label, fontSize: 11 })]),
+        Plot.ruleY([0]),
+      ],
+    });
+    return { plot, heading: measure.heading };
+  });
+  return composeFigure({
+    title,
+    subtitle: `${records.length} runs, bins of a quarter decade, stacked by outcome`,
+    legend: outcomeLegend(outcomes),
+    panels,
+    columns: 2,
+    note: notes.length > 0 ? notes.join('; ') : 'Dashed lines: the norm barrier and the channel thresholds of the cosine distance.',
+  });
+}
+
+// ---- closest pair: cosine distance against output weights ------------------------------------------------
+
+export function pairScatterFigure(points: readonly PairPoint[], totalRuns: number, width: number): SVGSVGElement {
+  const title = 'Closest pair: how close, how large its output weights';
+  const usable = points.filter((p) => p.minCosine > 0 && p.outputWeightSum > 0 && Number.isFinite(p.minCosine) && Number.isFinite(p.outputWeightSum));
+  if (usable.length === 0) return messageFigure(title, 'no run has a closest pair in the last hidden layer with positive distance');
+  const signColors = { opposite: '#d62728', same: '#1f77b4' };
+  const plot = Plot.plot({
+    ...PLOT_STYLE,
+    width: Math.max(480, Math.min(width - 40, 900)),
+    height: 380,
+    marginLeft: 60,
+    x: { type: 'log', label: 'smallest cosine distance of two hidden neurons, bias included (log scale) →', labelAnchor: 'right', tickFormat: (v: number) => formatNumber(v) },
+    y: { type: 'log', label: '↑ |aᵢ| + |aⱼ|, output weights of that pair (log scale)', tickFormat: (v: number) => formatNumber(v), grid: true },
+    symbol: { domain: ['opposite', 'same'], range: ['circle', 'triangle'] },
+    marks: [
+      Plot.ruleX([1e-2], { stroke: '#333', strokeDasharray: '4,3' }),
+      Plot.text([1e-2], { x: (d: number) => d, frameAnchor: 'top', dy: -8, text: () => 'channel threshold 10⁻²', fontSize: 11 }),
+      Plot.dot(usable, {
+        x: 'minCosine',
+        y: 'outputWeightSum',
+        symbol: 'signs',
+        stroke: (p: PairPoint) => signColors[p.signs],
+        fill: (p: PairPoint) => (p.signs === 'opposite' ? signColors.opposite : 'none'),
+        fillOpacity: 0.55,
+        r: 4,
+        title: (p: PairPoint) => `${p.id}\ncosine distance ${formatNumber(p.minCosine)}\n|aᵢ|+|aⱼ| = ${formatNumber(p.outputWeightSum)}\naᵢaⱼ ${p.signs === 'opposite' ? '< 0' : '> 0'}`,
+      }),
+    ],
+  });
+  const left = totalRuns - usable.length;
+  return composeFigure({
+    title,
+    subtitle: 'One point per run: channels sit at the lower right (close pair, large output weights of opposite signs)',
+    legend: [
+      { label: 'aᵢaⱼ < 0 (opposite signs)', color: signColors.opposite, shape: 'dot' },
+      { label: 'aᵢaⱼ > 0 (same sign)', color: signColors.same, shape: 'triangle' },
+    ],
+    panels: [{ plot }],
+    ...(left > 0 ? { note: `${left} run${left === 1 ? '' : 's'} not shown: diverged, or the closest pair is in an earlier hidden layer (no output weights), or at distance 0` } : {}),
+  });
+}
+
+// ---- loss curves ----------------------------------------------------------------------------------------
+
+export function runColor(index: number): string {
+  return RUN_COLORS[index % RUN_COLORS.length];
+}
+
+export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | 'time', width: number): SVGSVGElement {
+  const title = 'Training curves of the selected runs';
+  if (records.length === 0) return messageFigure(title, 'select runs in the table to draw their curves');
+  const curves: CurvePoint[] = records.flatMap((record) => lossCurve(record, axis));
+  if (curves.length === 0) return messageFigure(title, 'the selected runs recorded no trajectory points with positive loss');
+  const domain = records.map((r) => r.id);
+  const range = records.map((_, k) => runColor(k));
+  const xLabel = axis === 'step' ? 'optimiser steps (log scale) →' : 'simulated time t of the gradient flow (log scale) →';
+  const barrier = barrierOf(records);
+  const panelWidth = Math.max(340, Math.floor((width - 60) / 2));
+  const common = { ...PLOT_STYLE, width: panelWidth, height: 300, marginLeft: 60, color: { domain, range } };
+  const line = (y: keyof CurvePoint) =>
+    Plot.line(curves, { x: axis, y, z: 'id', stroke: 'id', strokeWidth: 1.8, marker: 'circle-stroke', title: (p: CurvePoint) => `${p.id}\nstep ${p.step}${p.time > 0 ? `, t = ${formatNumber(p.time)}` : ''}\n${String(y)} ${formatNumber(p[y] as number)}` });
+  const loss = Plot.plot({
+    ...common,
+    x: { type: 'log', label: xLabel, labelAnchor: 'right', tickFormat: (v: number) => formatNumber(v) },
+    y: { type: 'log', label: '↑ training loss (mean squared error, log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    marks: [line('loss')],
+  });
+  const norms = Plot.plot({
+    ...common,
+    x: { type: 'log', label: xLabel, labelAnchor: 'right', tickFormat: (v: number) => formatNumber(v) },
+    y: { type: 'log', label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    marks: [
+      line('weightNorm'),
+      ...(barrier ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([barrier], { y: (d: number) => d, frameAnchor: 'left', dy: -7, dx: 4, text: () => 'norm barrier', fontSize: 11 })] : []),
+    ],
+  });
+  return composeFigure({
+    title,
+    subtitle: `Log-spaced trajectory points as recorded; ${axis === 'step' ? 'steps of the optimiser' : 'simulated time'} on the horizontal axis`,
+    legend: records.map((r, k) => ({ label: r.id, color: runColor(k), shape: 'line' as const })),
+    panels: [
+      { plot: loss, heading: 'Loss' },
+      { plot: norms, heading: 'Weight norm' },
+    ],
+  });
+}
+
+// ---- channel coordinates ----------------------------------------------------------------------------------
+
+export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory | null, width: number): SVGSVGElement {
+  const title = `Channel coordinates of run ${record.id}`;
+  if (!trajectory) return messageFigure(title, 'no pair of hidden neurons to follow (diverged run, or one neuron per layer)');
+  const { pair, snapshots } = trajectory;
+  const points = snapshots.filter((s) => Number.isFinite(s.inverseEpsilon) && s.inverseEpsilon > 0);
+  if (points.length === 0) return messageFigure(title, 'the pair is exactly merged (ε = 0) at every recorded point');
+  const panelWidth = Math.max(340, Math.floor((width - 60) / 2));
+  const xAxis = { type: 'log' as const, label: '1/ε, ε = ‖uᵢ − uⱼ‖/2 of the pair (log scale): farther along the channel →', labelAnchor: 'right' as const, tickFormat: (v: number) => formatNumber(v) };
+  const labels = Plot.text(points, { x: 'inverseEpsilon', y: 'weightNorm', text: 'label', dy: -10, fontSize: 11 });
+  const norm = Plot.plot({
+    ...PLOT_STYLE,
+    width: panelWidth,
+    height: 300,
+    marginLeft: 60,
+    x: xAxis,
+    y: { type: 'log', label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    marks: [Plot.line(points, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', markerEnd: 'arrow' }), Plot.dot(points, { x: 'inverseEpsilon', y: 'weightNorm', fill: '#d62728', r: 4 }), labels],
+  });
+  const coefficients = points.flatMap((s) => [
+    { ...s, name: 'c = aᵢ + aⱼ', value: s.c },
+    { ...s, name: 'a = ε(aᵢ − aⱼ)', value: s.a },
+  ]);
+  const coefficientColors = { 'c = aᵢ + aⱼ': '#1f77b4', 'a = ε(aᵢ − aⱼ)': '#ff7f0e' };
+  const glu = Plot.plot({
+    ...PLOT_STYLE,
+    width: panelWidth,
+    height: 300,
+    marginLeft: 60,
+    x: xAxis,
+    y: { label: '↑ GLU coefficient (output units)', grid: true },
+    color: { domain: Object.keys(coefficientColors), range: Object.values(coefficientColors) },
+    marks: [
+      Plot.ruleY([0], { stroke: '#bbb' }),
+      Plot.line(coefficients, { x: 'inverseEpsilon', y: 'value', stroke: 'name', z: 'name' }),
+      Plot.dot(coefficients, { x: 'inverseEpsilon', y: 'value', fill: 'name', r: 3.5, title: (d: { name: string; value: number; label: string }) => `${d.label}: ${d.name} = ${formatNumber(d.value)}` }),
+    ],
+  });
+  const end = snapshots[snapshots.length - 1];
+  const layer = pair.layer + 1;
+  return composeFigure({
+    title,
+    subtitle: `Pair (${pair.i + 1}, ${pair.j + 1}) of hidden layer ${layer}, the closest at the end (${pair.by === 'cosine' ? 'cosine' : 'L2'} distance), at the parameters the record keeps: start and last checks`,
+    legend: [
+      { label: 'weight norm at a recorded point', color: '#d62728', shape: 'dot' },
+      { label: 'c = aᵢ + aⱼ', color: coefficientColors['c = aᵢ + aⱼ'], shape: 'line' },
+      { label: 'a = ε(aᵢ − aⱼ)', color: coefficientColors['a = ε(aᵢ − aⱼ)'], shape: 'line' },
+    ],
+    panels: [
+      { plot: norm, heading: 'How far along: 1/ε and weight norm' },
+      { plot: glu, heading: 'GLU coefficients settle along a channel' },
+    ],
+    note: `At the end: ε = ${formatNumber(end.epsilon)}, cosine distance ${formatNumber(end.cosine)}, c = ${formatNumber(end.c)}, a = ${formatNumber(end.a)}${pair.outputWeights ? '' : ' (earlier layer: first entry of the outgoing vectors)'}; the pair computes ≈ c·σ(w·x) + a·(Δ·x)·σ′(w·x).`,
+  });
+}
+
+// ---- Hessian spectrum -------------------------------------------------------------------------------------
+
+export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { unavailable: string }, width: number): SVGSVGElement {
+  const title = `Hessian spectrum at the end of run ${record.id}`;
+  if ('unavailable' in spectrum) return messageFigure(title, `not available: ${spectrum.unavailable}`);
+  const values = spectrum.eigenvalues.map((value, k) => ({ index: k + 1, value, sign: value < 0 ? 'negative' : 'positive or zero' }));
+  const optimizer = (record.config as { optimizer?: { kind?: string; lr?: number } }).optimizer;
+  const edge = optimizer?.kind === 'gd' && optimizer.lr ? 2 / optimizer.lr : null;
+  const largest = Math.max(...values.map((v) => Math.abs(v.value)), 1e-12);
+  const constant = Math.max(largest * 1e-8, 1e-12);
+  const colors = { negative: '#d62728', 'positive or zero': '#1f77b4' };
+  const plot = Plot.plot({
+    ...PLOT_STYLE,
+    width: Math.max(480, Math.min(width - 40, 900)),
+    height: 340,
+    marginLeft: 70,
+    x: { label: 'eigenvalue index, ascending →', labelAnchor: 'right', ticks: Math.min(values.length, 12) },
+    y: { type: 'symlog', constant, label: '↑ eigenvalue λ (symmetric log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    color: { domain: Object.keys(colors), range: Object.values(colors) },
+    marks: [
+      Plot.ruleY([0], { stroke: '#555' }),
+      ...(edge ? [Plot.ruleY([edge], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([edge], { y: (d: number) => d, frameAnchor: 'left', dy: -7, dx: 4, text: () => `2/η = ${formatNumber(edge)} (GD stability edge)`, fontSize: 11 })] : []),
+      Plot.ruleX(values, { x: 'index', y1: 0, y2: 'value', stroke: 'sign', strokeOpacity: 0.5 }),
+      Plot.dot(values, { x: 'index', y: 'value', fill: 'sign', r: 3.5, title: (d: { index: number; value: number }) => `λ${d.index} = ${formatNumber(d.value)}` }),
+    ],
+  });
+  const min = values[0].value;
+  const max = values[values.length - 1].value;
+  return composeFigure({
+    title,
+    subtitle: `λ_min = ${formatNumber(min)}, λ_max = ${formatNumber(max)}, ${values.length} eigenvalues; ${spectrum.source}`,
+    legend: [
+      { label: 'λ < 0 (a descent direction: saddle)', color: colors.negative, shape: 'dot' },
+      { label: 'λ ≥ 0', color: colors['positive or zero'], shape: 'dot' },
+    ],
+    panels: [{ plot }],
+    note: `Symmetric log axis: linear within ±${formatNumber(constant)}. Along a channel λ_max grows like 1/ε² while λ_min stays near 0.`,
+  });
+}
+
+// ---- functions on the input plane (d = 2) ----------------------------------------------------------------
+
+export function heatmapFigure(record: RunRecord, grid: FunctionGrid | { unavailable: string }, width: number): SVGSVGElement {
+  const title = `Functions on the input plane, run ${record.id}`;
+  if ('unavailable' in grid) return messageFigure(title, `not available: ${grid.unavailable}`);
+  const n = grid.xs.length;
+  const panelWidth = Math.max(240, Math.min(360, Math.floor((width - 60) / grid.panels.length)));
+  const color = { type: 'diverging' as const, scheme: 'BuRd' as const, domain: [-grid.limit, grid.limit], pivot: 0, label: 'output value (standardised target units)' };
+  const panels = grid.panels.map((panel) => ({
+    heading: panel.name,
+    plot: Plot.plot({
+      ...PLOT_STYLE,
+      width: panelWidth,
+      height: panelWidth,
+      marginLeft: 44,
+      marginBottom: 38,
+      x: { domain: [-grid.extent, grid.extent], label: 'input x₁ →', labelAnchor: 'right' },
+      y: { domain: [-grid.extent, grid.extent], label: '↑ input x₂' },
+      color,
+      aspectRatio: 1,
+      marks: [Plot.raster(panel.values, { width: n, height: n, x1: -grid.extent, x2: grid.extent, y1: -grid.extent, y2: grid.extent, imageRendering: 'pixelated' }), Plot.frame()],
+    }),
+  }));
+  const ramp = Plot.legend({ color: { ...color, label: 'output value f(x) (target units; one scale for all panels)' }, width: 360, style: { fontSize: '11px', background: 'white' } }) as unknown as Element;
+  return composeFigure({
+    title,
+    subtitle: grid.panels.map((p) => `${p.name}: ${p.caption}`).join(' · '),
+    ramp: ramp.tagName.toLowerCase() === 'svg' ? ramp : undefined,
+    panels,
+    note: `Grid of ${n}×${n} cells on [−${grid.extent}, ${grid.extent}]² (covers 99% of the training inputs' coordinates).`,
+  } as Parameters<typeof composeFigure>[0]);
+}
+
+// ---- optimisers --------------------------------------------------------------------------------------------
+
+export function optimizerFigure(records: readonly RunRecord[], runs: readonly ClassifiedRun[], width: number): SVGSVGElement {
+  const title = 'Optimisers compared';
+  const rows = optimizerComparison(records, runs);
+  if (rows.length === 0) return messageFigure(title, 'no runs loaded');
+  const categories = ['channel', 'channel (cos < 1e-3)'];
+  const colors = { channel: '#d62728', 'channel (cos < 1e-3)': '#8b0000' };
+  const bars = rows.flatMap((g) => categories.map((category) => ({ group: g.key, category, ...g.outcomes[category as 'channel'] })));
+  const barWidth = Math.max(420, Math.min(width - 40, 180 + rows.length * 150));
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const reach = runs
+    .filter((run) => byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0)
+    .map((run) => ({ label: optimizerLabel(byId.get(run.id)!.config), inverseEpsilon: run.reach.inverseEpsilon, outcome: OUTCOME_LABELS[run.outcome], id: run.id }));
+  const outcomes = outcomesPresent(runs);
+  const strip = Plot.plot({
+    ...PLOT_STYLE,
+    width: barWidth,
+    height: 300,
+    marginLeft: 60,
+    marginBottom: 40,
+    x: { domain: rows.map((r) => r.key), label: 'optimiser', padding: 0.3 },
+    y: { type: 'log', label: '↑ 1/ε of the closest pair at the end (log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
+    marks: [Plot.tickY(reach, { x: 'label', y: 'inverseEpsilon', stroke: 'outcome', strokeWidth: 1.5, strokeOpacity: 0.75, title: (d: { id: string; inverseEpsilon: number; outcome: string }) => `${d.id}: 1/ε = ${formatNumber(d.inverseEpsilon)} (${d.outcome})` })],
+  });
+  return composeFigure({
+    title,
+    subtitle: 'Left: fraction of runs ending in a channel (95% Wilson intervals). Right: how far along its closest pair each run got, one tick per run',
+    legend: [
+      { label: 'channel (cosine distance < 10⁻²)', color: colors.channel },
+      { label: 'channel, strict (< 10⁻³)', color: colors['channel (cos < 1e-3)'] },
+      ...outcomeLegend(outcomes).map((entry) => ({ ...entry, label: `tick: ${entry.label}`, shape: 'line' as const })),
+    ],
+    panels: [
+      { plot: fractionBars(bars, { colors, categories, groupLabel: 'optimiser', width: barWidth, height: 300 }), heading: 'Channel fraction by optimiser' },
+      { plot: strip, heading: 'How far into the channel (1/ε)' },
+    ],
+    columns: width > 2 * barWidth + 80 ? 2 : 1,
+  });
+}

@@ -1,0 +1,255 @@
+// <cs-results-loader api-url="/api/results">: opens results written by `channelscope run`.
+// Drop runs.jsonl files or whole results folders (shards are joined), pick files, or choose a
+// folder that `channelscope serve DIR…` offers. Every file must parse: a damaged line is reported
+// with its file and line and nothing is loaded, so the statistics shown are never silently partial.
+// On success it dispatches `records-loaded` (bubbles, composed) with {records, source, notes}.
+import { css, html, LitElement, nothing } from 'lit';
+import type { RunRecord } from '../../../src/experiment/results.js';
+import { joinRecordSets, parseRunsJsonl } from '../results/parse-jsonl.js';
+
+export interface ResultsListing {
+  name: string;
+  url: string;
+  files: string[];
+}
+
+export interface RecordsLoadedDetail {
+  records: RunRecord[];
+  /** the file or folder names the records came from */
+  source: string;
+  notes: string[];
+}
+
+interface NamedText {
+  name: string;
+  text: () => Promise<string>;
+}
+
+export class CsResultsLoader extends LitElement {
+  static override properties = {
+    apiUrl: { type: String, attribute: 'api-url' },
+    listing: { state: true },
+    error: { state: true },
+    status: { state: true },
+    dragging: { state: true },
+  };
+
+  /** where `channelscope serve` lists its results folders; empty: do not ask */
+  declare apiUrl: string;
+  declare listing: ResultsListing[] | null;
+  declare error: string;
+  declare status: string;
+  declare dragging: boolean;
+
+  static override styles = css`
+    :host {
+      display: block;
+      font: 13px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+    }
+    .drop {
+      border: 2px dashed #9aa7b8;
+      border-radius: 6px;
+      padding: 14px;
+      text-align: center;
+      color: #333;
+      background: #fbfcfe;
+    }
+    .drop.dragging {
+      border-color: #2e86ab;
+      background: #eef6fb;
+    }
+    .drop p {
+      margin: 4px 0;
+    }
+    label.button,
+    button {
+      font: inherit;
+      display: inline-block;
+      padding: 3px 10px;
+      border: 1px solid #aaa;
+      border-radius: 3px;
+      background: #f6f6f6;
+      cursor: pointer;
+      margin: 2px;
+    }
+    input[type='file'] {
+      display: none;
+    }
+    .listing {
+      margin-top: 8px;
+    }
+    .listing ul {
+      margin: 4px 0;
+      padding-left: 18px;
+    }
+    .error {
+      margin-top: 8px;
+      padding: 8px 10px;
+      border-left: 4px solid #b00020;
+      background: #fdecee;
+      color: #5c0010;
+      white-space: pre-wrap;
+    }
+    .status {
+      margin-top: 6px;
+      color: #444;
+    }
+  `;
+
+  constructor() {
+    super();
+    this.apiUrl = '/api/results';
+    this.listing = null;
+    this.error = '';
+    this.status = '';
+    this.dragging = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.fetchListing();
+  }
+
+  /** Asks the server for its results folders; a page opened without one (from disk) simply has no list. */
+  async fetchListing(): Promise<void> {
+    if (!this.apiUrl || location.protocol === 'file:') return;
+    try {
+      const response = await fetch(this.apiUrl, { headers: { accept: 'application/json' } });
+      if (!response.ok) return;
+      const body: unknown = await response.json();
+      if (Array.isArray(body)) this.listing = body.filter((entry): entry is ResultsListing => typeof entry?.name === 'string' && typeof entry?.url === 'string' && Array.isArray(entry?.files));
+    } catch {
+      // no results server: drag and drop still works
+    }
+  }
+
+  /** Loads the runs.jsonl files of a folder the server offers. */
+  async loadListed(entry: ResultsListing): Promise<void> {
+    const base = new URL(entry.url.endsWith('/') ? entry.url : `${entry.url}/`, location.href);
+    const files = entry.files.filter((file) => /(^|\/)runs\.jsonl$/.test(file));
+    const jsonl = files.length > 0 ? files : entry.files.filter((file) => file.endsWith('.jsonl'));
+    if (jsonl.length === 0) {
+      this.error = `${entry.name} holds no runs.jsonl (is it a results folder of \`channelscope run\`?)`;
+      return;
+    }
+    await this.load(
+      jsonl.map((file) => ({
+        name: `${entry.name}/${file}`,
+        text: async () => {
+          const response = await fetch(new URL(file.split('/').map(encodeURIComponent).join('/'), base));
+          if (!response.ok) throw new Error(`${entry.name}/${file}: the server answered ${response.status} ${response.statusText}`);
+          return await response.text();
+        },
+      })),
+      entry.name,
+    );
+  }
+
+  /** Parses every file; dispatches `records-loaded` only when all of them are valid. */
+  async load(files: NamedText[], source?: string): Promise<void> {
+    this.error = '';
+    if (files.length === 0) {
+      this.error = 'no .jsonl file found: drop runs.jsonl files or results folders written by `channelscope run`';
+      return;
+    }
+    this.status = `reading ${files.length} file${files.length === 1 ? '' : 's'}…`;
+    try {
+      const sets: { records: RunRecord[]; source: string }[] = [];
+      const notes: string[] = [];
+      for (const file of files) {
+        const parsed = parseRunsJsonl(await file.text(), file.name);
+        sets.push({ records: parsed.records, source: file.name });
+        notes.push(...parsed.notes);
+      }
+      const joined = joinRecordSets(sets);
+      notes.push(...joined.notes);
+      const detail: RecordsLoadedDetail = { records: joined.records, source: source ?? files.map((f) => f.name).join(', '), notes };
+      this.status = `loaded ${joined.records.length} runs from ${detail.source}${notes.length > 0 ? ` — ${notes.join('; ')}` : ''}`;
+      this.dispatchEvent(new CustomEvent<RecordsLoadedDetail>('records-loaded', { detail, bubbles: true, composed: true }));
+    } catch (error) {
+      this.status = '';
+      this.error = `Could not load the results: ${(error as Error).message}\nNothing was loaded; the views still show what was there before.`;
+    }
+  }
+
+  private async onDrop(event: DragEvent): Promise<void> {
+    event.preventDefault();
+    this.dragging = false;
+    const transfer = event.dataTransfer;
+    if (!transfer) return;
+    const entries = Array.from(transfer.items ?? [])
+      .map((item) => (item.kind === 'file' ? item.webkitGetAsEntry?.() : null))
+      .filter((entry): entry is FileSystemEntry => Boolean(entry));
+    const files = entries.length > 0 ? await jsonlFromEntries(entries) : Array.from(transfer.files).filter(isJsonl).map(fromFile);
+    await this.load(files);
+  }
+
+  private async onPick(event: Event): Promise<void> {
+    const input = event.target as HTMLInputElement;
+    const files = Array.from(input.files ?? []).filter(isJsonl).map(fromFile);
+    input.value = '';
+    await this.load(files);
+  }
+
+  override render() {
+    return html`<div
+        class="drop ${this.dragging ? 'dragging' : ''}"
+        @dragover=${(event: DragEvent) => {
+          event.preventDefault();
+          this.dragging = true;
+        }}
+        @dragleave=${() => (this.dragging = false)}
+        @drop=${this.onDrop}
+      >
+        <p><b>Open results:</b> drop runs.jsonl files or results folders here (shards of one sweep are joined)</p>
+        <p>
+          <label class="button">Choose files…<input type="file" accept=".jsonl,application/x-ndjson" multiple @change=${this.onPick} /></label>
+          <label class="button">Choose a folder…<input type="file" webkitdirectory multiple @change=${this.onPick} /></label>
+        </p>
+      </div>
+      ${this.listing && this.listing.length > 0
+        ? html`<div class="listing">
+            Results folders served by <code>channelscope serve</code>:
+            <ul>
+              ${this.listing.map(
+                (entry) =>
+                  html`<li><button @click=${() => this.loadListed(entry)}>${entry.name}</button> ${entry.files.filter((f) => f.endsWith('.jsonl')).length} .jsonl file(s)</li>`,
+              )}
+            </ul>
+          </div>`
+        : nothing}
+      ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing} ${this.status ? html`<div class="status">${this.status}</div>` : nothing}`;
+  }
+}
+
+function isJsonl(file: File): boolean {
+  return file.name.endsWith('.jsonl');
+}
+
+function fromFile(file: File): NamedText {
+  return { name: (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name, text: () => file.text() };
+}
+
+/** The .jsonl files in dropped files and folders (folders walked recursively). */
+async function jsonlFromEntries(entries: FileSystemEntry[]): Promise<NamedText[]> {
+  const found: NamedText[] = [];
+  const visit = async (entry: FileSystemEntry): Promise<void> => {
+    if (entry.isFile) {
+      if (!entry.name.endsWith('.jsonl')) return;
+      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+      found.push({ name: entry.fullPath.replace(/^\//, ''), text: () => file.text() });
+    } else if (entry.isDirectory) {
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      // readEntries returns the folder in batches until an empty one
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+        if (batch.length === 0) break;
+        for (const child of batch) await visit(child);
+      }
+    }
+  };
+  for (const entry of entries) await visit(entry);
+  return found.sort((p, q) => p.name.localeCompare(q.name));
+}
+
+if (!customElements.get('cs-results-loader')) customElements.define('cs-results-loader', CsResultsLoader);
