@@ -34,6 +34,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { ParameterFile } from '../model/params-file.js';
+import type { RunDiagnostics } from '../analysis/diagnostics.js';
 import { InputError } from '../model/input-error.js';
 import type { Shard } from './shard.js';
 import { canonicalJson } from './spec.js';
@@ -77,6 +78,14 @@ export interface RunRecord {
    * evidence for the channel criterion "the last updates point along the channel".
    */
   recentParams: number[][];
+  /**
+   * Diagnostics of the final parameters (closest neuron pairs, gradient, extreme and — P ≤ 128 — all
+   * Hessian eigenvalues; src/analysis/diagnostics.ts), computed by the backend that trained the run.
+   * Absent in records written before they existed.
+   */
+  diagnostics?: RunDiagnostics;
+  /** diagnostics at earlier checks (stop.diagnosticsEvery), oldest first; absent without that option */
+  checkDiagnostics?: { step: number; diagnostics: RunDiagnostics }[];
 }
 
 /** What a resumed session and merge need of a record without keeping it whole. */

@@ -29,12 +29,18 @@
 //                       compared at the run's events
 //   max-seconds         wall time since the run was loaded ≥ stop.maxSeconds
 //   max-evaluations     gradient evaluations (a Hessian counts P) ≥ stop.maxEvaluations
+//
+// Diagnostics (src/analysis/diagnostics.ts: closest neuron pairs, extreme and full Hessian spectra)
+// are computed on the engine for every run when it ends — record.diagnostics — and, with
+// stop.diagnosticsEvery = k, also at every k-th check (steps a multiple of k·checkEvery) into
+// record.checkDiagnostics. All slots that need them at one status read share one engine call.
 import { parameterCount, type Architecture } from '../model/architecture.js';
 import { formatParameterFile } from '../model/params-file.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
+import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../analysis/diagnostics.js';
 import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
 
 export interface StopRules {
@@ -52,6 +58,8 @@ export interface StopRules {
   minImprovement?: number;
   /** steps between stop-rule checks */
   checkEvery: number;
+  /** diagnostics at every this-many-th check as well (default: only when the run ends) */
+  diagnosticsEvery?: number | null;
 }
 
 /** The parts of a resolved configuration the scheduler reads (grid.ts's ResolvedRun config has more). */
@@ -95,6 +103,11 @@ export interface SchedulerOptions<R extends SchedulableRun> {
   dataKey?: (run: R) => string;
   /** called once per finished run, in the order runs finish */
   onRecord: (record: RunRecord, run: R) => void | Promise<void>;
+  /**
+   * Power-iteration and Lanczos counts of the diagnostics every record gets at its end (and at checks
+   * with stop.diagnosticsEvery); default DEFAULT_DIAGNOSTICS_SETTINGS; null: no diagnostics at all.
+   */
+  diagnostics?: DiagnosticsSettings | null;
   /** called after every status read (progress, checkpoints) */
   onTick?: () => void | Promise<void>;
   /** wall clock in seconds (tests) */
@@ -180,6 +193,8 @@ interface Active<R> {
   trajectory: TrajectoryPoint[];
   /** parameters at the last RECENT_PARAMS checks, oldest first */
   recent: Float64Array[];
+  /** diagnostics at checks (stop.diagnosticsEvery) */
+  checkDiagnostics: { step: number; diagnostics: RunDiagnostics }[];
   steps: number;
   bestObjective: number;
   stepAtBest: number;
@@ -194,6 +209,14 @@ function nextEvent(slot: Active<SchedulableRun>): number {
   let next = Math.min(maxSteps, (Math.floor(slot.steps / every) + 1) * every);
   if (slot.nextPoint < slot.points.length) next = Math.min(next, slot.points[slot.nextPoint]);
   return next;
+}
+
+/** stop.diagnosticsEvery = k: diagnostics at steps that are multiples of k·checkEvery */
+function diagnosticsDue(stop: StopRules, steps: number): boolean {
+  const every = stop.diagnosticsEvery;
+  if (every == null || !(every >= 1)) return false;
+  const period = Math.max(1, Math.floor(stop.checkEvery)) * Math.floor(every);
+  return steps > 0 && steps % period === 0;
 }
 
 function point(status: SlotStatus): TrajectoryPoint {
@@ -222,6 +245,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
   const isFlow = optimizer.kind === 'flow';
   const maxTime = isFlow ? (first.stop.maxTime ?? Infinity) : Infinity;
   const P = parameterCount(first.architecture);
+  const diagnosticsSettings = options.diagnostics === undefined ? DEFAULT_DIAGNOSTICS_SETTINGS : options.diagnostics;
 
   let sharedData: Dataset | undefined;
   if (options.dataKey) {
@@ -257,6 +281,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
           nextPoint: 0,
           trajectory: [],
           recent: [],
+          checkDiagnostics: [],
           steps: 0,
           bestObjective: Infinity,
           stepAtBest: 0,
@@ -265,7 +290,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       }
     };
 
-    const retire = async (i: number, status: SlotStatus, reason: StopReason) => {
+    const retire = async (i: number, status: SlotStatus, reason: StopReason, diagnostics: RunDiagnostics | undefined) => {
       const slot = active[i]!;
       const params = await ensemble.parameters(i);
       ensemble.release(i);
@@ -298,6 +323,8 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         stopReason: reason,
         trajectory,
         recentParams: recent.map((theta) => Array.from(theta)),
+        ...(diagnostics ? { diagnostics } : {}),
+        ...(slot.checkDiagnostics.length > 0 ? { checkDiagnostics: slot.checkDiagnostics } : {}),
       };
       summary.runs++;
       summary.byReason[reason] = (summary.byReason[reason] ?? 0) + 1;
@@ -376,13 +403,32 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
           if (slot.recent.length > RECENT_PARAMS) slot.recent.shift();
         });
       }
+      const retiring: { i: number; reason: StopReason }[] = [];
+      const diagnose = new Set<number>();
+      const atCheck: number[] = [];
       for (let i = 0; i < slots; i++) {
         const slot = active[i];
         if (!slot) continue;
         const status = statuses[i];
         const reason = await decide(i, slot, status, events[i], chunk);
-        if (reason) await retire(i, status, reason);
+        if (reason) {
+          retiring.push({ i, reason });
+          diagnose.add(i);
+        } else if (status.steps === events[i] && diagnosticsDue(slot.run.config.stop, status.steps)) {
+          // (a run that ends here gets these as its final diagnostics instead)
+          atCheck.push(i);
+          diagnose.add(i);
+        }
       }
+      // one engine call for every slot that needs diagnostics now
+      const diagnosed = new Map<number, RunDiagnostics>();
+      if (diagnosticsSettings && diagnose.size > 0) {
+        const list = [...diagnose].sort((a, b) => a - b);
+        const results = await ensemble.diagnostics(list, diagnosticsSettings);
+        list.forEach((i, k) => diagnosed.set(i, results[k]));
+        for (const i of atCheck) active[i]!.checkDiagnostics.push({ step: statuses[i].steps, diagnostics: diagnosed.get(i)! });
+      }
+      for (const { i, reason } of retiring) await retire(i, statuses[i], reason, diagnosed.get(i));
       await fill();
       await options.onTick?.();
     }

@@ -235,6 +235,11 @@ const stopSchema = object({
   minImprovement: nonNegativeNumber().default(1e-7),
   /** steps between status checks (stopping rules, trajectory samples are read then) */
   checkEvery: positiveInt().default(1000),
+  /**
+   * Diagnostics (closest pairs, Hessian spectra) at every this-many-th check too, into the record's
+   * checkDiagnostics; absent: only at the end of each run. No default, so run ids do not change.
+   */
+  diagnosticsEvery: positiveInt().optional(),
 });
 
 const trajectorySchema = object({

@@ -65,7 +65,7 @@ describe('channelscope run records', () => {
     for (const record of records) {
       const run = runs.find((r) => r.id === record.id)!;
       expect(Object.keys(record).sort()).toEqual(
-        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams'].sort(),
+        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams', 'diagnostics'].sort(),
       );
       expect(record.configIndex).toBe(run.configIndex);
       expect(record.seed).toBe(run.seed);

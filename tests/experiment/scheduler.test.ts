@@ -6,7 +6,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
-import type { Architecture } from '../../src/model/architecture.js';
+import { parameterCount, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
 import type { RunRecord } from '../../src/experiment/results.js';
@@ -216,6 +216,32 @@ describe('scheduler', () => {
     expect(separate.stats.ensembles[0].sharedData).toBeUndefined();
     // (here the "shared" dataset is run r0's, so r0 trains on the same data either way)
     expect(sharedRecords.get('r0')!.params).toEqual(separateRecords.get('r0')!.params);
+  });
+
+  it('gives every record diagnostics of its final parameters, and at every k-th check with stop.diagnosticsEvery', async () => {
+    const list = runs(3, (k) => config({ kind: 'gd', lr: 0.05 }, { maxSteps: 45 + 10 * k, checkEvery: 5, ...(k > 0 ? { diagnosticsEvery: 2 } : {}) }));
+    const records = await sweep(list, 2);
+    for (const [id, record] of records) {
+      const d = record.diagnostics!;
+      expect(d).toBeDefined();
+      expect(d.loss).toBe(record.loss);
+      expect(d.weightNorm).toBeCloseTo(record.weightNorm, 12);
+      expect(d.hessianEigenvalues).toHaveLength(parameterCount(arch));
+      expect(d.layers[0].cosine).not.toBeNull();
+      if (id === 'r0') {
+        expect(record.checkDiagnostics).toBeUndefined();
+        continue;
+      }
+      // checks every 5 steps, diagnostics at every 2nd: steps 10, 20, …, short of the final step
+      const steps = record.checkDiagnostics!.map((entry) => entry.step);
+      expect(steps).toEqual(Array.from({ length: Math.floor((record.steps - 1) / 10) }, (_, k) => 10 * (k + 1)));
+      // of the parameters then: gradient descent has lowered the loss since
+      expect(record.checkDiagnostics![0].diagnostics.loss).toBeGreaterThan(d.loss);
+    }
+    // diagnostics off
+    const none = new Map<string, RunRecord>();
+    await runSweep(runs(1, () => config({ kind: 'gd', lr: 0.05 }, { maxSteps: 10 })), { engine: new CpuEngine(), slots: 1, samples: () => SAMPLES, prepare, diagnostics: null, onRecord: (record) => void none.set(record.id, record) });
+    expect(none.get('r0')!.diagnostics).toBeUndefined();
   });
 
   it('groups runs that can share an ensemble and separates the rest', () => {
