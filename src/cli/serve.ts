@@ -105,7 +105,7 @@ export async function ensureDashboardBuilt(webRoot: string, log: (line: string) 
   } catch {
     throw new InputError(`the dashboard is not built (${webRoot} has no index.html) and Vite is not installed: run \`npm install\` then \`npm run build:web\``);
   }
-  await vite.build({ configFile: path.join(root, 'web', 'vite.config.ts'), logLevel: 'warn' });
+  await vite.build({ configFile: path.join(root, 'web', 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
   if (!existsSync(path.join(webRoot, 'index.html'))) throw new InputError(`building the dashboard did not produce ${path.join(webRoot, 'index.html')}`);
 }
 

@@ -69,7 +69,10 @@ export class CsApp extends LitElement {
     super.connectedCallback();
     try {
       const worker = new Worker(new URL('../worker/sweep-worker.ts', import.meta.url), { type: 'module', name: 'channelscope-sweep' });
-      worker.addEventListener('error', (event) => (this.errorMessage = `the sweep worker failed: ${event.message || 'could not load'}`));
+      worker.addEventListener('error', (event) => {
+        this.errorMessage = `the sweep worker failed: ${event.message || 'it could not be loaded'}; opened results can still be viewed`;
+        this.probe ??= { available: false, reason: 'the sweep worker did not start' };
+      });
       this.worker = Comlink.wrap<SweepWorkerApi>(worker);
       this.worker
         .probeWebGpu()

@@ -71,6 +71,11 @@ export class CsSpecBuilder extends LitElement {
     this.setRaw(structuredClone(spec));
   }
 
+  override firstUpdated(): void {
+    // the constructor's spec-change fired before the page could listen
+    this.dispatchEvent(new CustomEvent('spec-change', { detail: { raw: this.raw, validation: this.validation }, bubbles: true, composed: true }));
+  }
+
   get specValidation(): SpecValidation {
     return this.validation;
   }

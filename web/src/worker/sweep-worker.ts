@@ -116,11 +116,13 @@ const api: SweepWorkerApi = {
       let pending: RunRecord[] = [];
       let lastSent = performance.now();
       const progress = (): SweepProgress => ({ done, total: runs.length, byStopReason: { ...byStopReason }, paused });
-      const flush = (force: boolean) => {
+      /** sends the pending records; the promise settles once the page has taken them */
+      const flush = async (force: boolean): Promise<void> => {
         if (pending.length === 0 || (!force && performance.now() - lastSent < RECORD_BATCH_MS)) return;
-        listener.records(pending, progress());
+        const batch = pending;
         pending = [];
         lastSent = performance.now();
+        await listener.records(batch, progress());
       };
 
       await runSweep(runs, {
@@ -136,12 +138,12 @@ const api: SweepWorkerApi = {
           pending.push(JSON.parse(JSON.stringify(record)) as RunRecord);
           done++;
           byStopReason[record.stopReason] = (byStopReason[record.stopReason] ?? 0) + 1;
-          flush(false);
+          void flush(false);
         },
         onTick: async () => {
-          flush(false);
+          void flush(false);
           if (paused) {
-            flush(true);
+            await flush(true);
             listener.progress(progress());
             await new Promise<void>((resolve) => resumeWaiters.push(resolve));
             listener.progress(progress());
@@ -151,7 +153,8 @@ const api: SweepWorkerApi = {
       }).catch((error: unknown) => {
         if (!(error instanceof SweepCancelled)) throw error;
       });
-      flush(true);
+      // the page must hold every record before start() resolves (the two travel on different ports)
+      await flush(true);
       return { status: cancelRequested ? 'cancelled' : 'finished', runs: done, seconds: (performance.now() - began) / 1000 };
     } finally {
       engine?.dispose();

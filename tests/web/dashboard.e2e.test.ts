@@ -1,0 +1,197 @@
+// The dashboard end to end, in real headless Chromium (WebGPU on SwiftShader where there is no GPU):
+// build it, serve it, run a small sweep on WebGPU from the page and check its summary table against
+// `channelscope run --backend gpu` + `channelscope report` on the same spec and seeds; a browser
+// without WebGPU gets a notice and the CPU engine; a malformed results file gets an error and the
+// page stays usable. Screenshots go to test-artifacts/ (gitignored).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import { launchHeadlessChromium } from '../../web/headless.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+
+const SPEC_FILE = path.resolve('tests/web/fixtures/tiny-sweep.json');
+const SPEC = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown>;
+const GROUP_BY = 'optimizer.lr';
+const ARTIFACTS = path.resolve('test-artifacts');
+const OUTCOMES = ['channel', 'finite-minimum', 'plateau-saddle', 'global-minimum', 'not-converged', 'diverged'];
+
+type CountsByGroup = Record<string, { n: number; outcomes: Record<string, number> }>;
+
+let scratch: string;
+let served: DashboardServer;
+let cliRun: Promise<CliResult>;
+let cliDir: string;
+const browsers: Browser[] = [];
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'channelscope-e2e-'));
+  cliDir = path.join(scratch, 'cli-results');
+  // the command line's sweep runs while the page runs its own
+  cliRun = runCli(['run', SPEC_FILE, '--backend', 'gpu', '--out', cliDir]);
+  const webRoot = path.join(scratch, 'web');
+  // vitest sets NODE_ENV=test, which would make Vite bundle development builds (Lit's dev mode)
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.resolve('web/vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir: webRoot, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
+  mkdirSync(ARTIFACTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  for (const browser of browsers) await browser.close().catch(() => {});
+  await served?.close();
+  await cliRun?.catch(() => {});
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/**
+ * waitForSelector for elements inside shadow roots: puppeteer's waiting listens to mutations of the
+ * document, which a Lit re-render inside a shadow root does not cause, so poll instead.
+ */
+async function waitForDeep(page: Page, selector: string, timeout = 10_000): Promise<ElementHandle<Element>> {
+  const started = Date.now();
+  for (;;) {
+    const handle = await page.$(selector);
+    if (handle) return handle;
+    if (Date.now() - started > timeout) throw new Error(`no element matches ${selector} after ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function openDashboard(webgpu: boolean): Promise<Page> {
+  // one browser at a time: a second headless-shell beside a first did not get its page's worker going
+  while (browsers.length > 0) await browsers.pop()!.close().catch(() => {});
+  const browser = await launchHeadlessChromium({ webgpu });
+  browsers.push(browser);
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  const messages: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
+  await page.goto(served.url, { waitUntil: 'load' });
+  await waitForDeep(page, 'cs-app >>> [data-testid="webgpu-notice"][data-webgpu]', 30_000).catch(async (error: Error) => {
+    const shown = await page.evaluate(() => document.querySelector('cs-app')?.shadowRoot?.textContent?.replace(/\s+/g, ' ').slice(0, 400));
+    throw new Error(`${error.message}; the page shows: ${shown}; console: ${messages.join(' | ')}; errors: ${problems.join(' | ')}`);
+  });
+  expect(problems, 'uncaught errors on the page').toEqual([]);
+  return page;
+}
+
+/** Types a spec into the builder's JSON editor, as a person pasting it would. */
+async function enterSpec(page: Page, spec: unknown): Promise<void> {
+  await page.click('cs-app >>> cs-spec-builder >>> [data-action="json-mode"]');
+  const editor = await waitForDeep(page, 'cs-app >>> cs-spec-builder >>> textarea[data-field="spec-json"]');
+  await editor.evaluate((element, text) => {
+    const textarea = element as HTMLTextAreaElement;
+    textarea.value = text;
+    textarea.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  }, JSON.stringify(spec, null, 2));
+}
+
+async function textOf(page: Page, selector: string): Promise<string> {
+  const handle = await waitForDeep(page, selector);
+  return (await handle.evaluate((element) => element.textContent ?? '')).replace(/\s+/g, ' ').trim();
+}
+
+/** Starts the sweep and waits until the page says it ended; returns the final status. */
+async function runSweepOnPage(page: Page, backend: 'auto' | 'gpu' | 'cpu'): Promise<string> {
+  await page.select('cs-app >>> cs-spec-builder >>> select[data-field="backend"]', backend);
+  await page.click('cs-app >>> cs-spec-builder >>> button[data-action="start"]');
+  const ended = await page.waitForFunction(
+    () => {
+      const status = document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="sweep-progress"]')?.getAttribute('data-status');
+      return status === 'finished' || status === 'failed' || status === 'cancelled' ? status : false;
+    },
+    { timeout: 100_000, polling: 250 },
+  );
+  const status = (await ended.jsonValue()) as string;
+  if (status === 'failed') throw new Error(`the sweep failed on the page: ${await textOf(page, 'cs-app >>> [data-testid="app-error"]')}`);
+  return status;
+}
+
+/** The summary table as the page shows it: per group, runs and runs per outcome. */
+async function readSummaryTable(page: Page): Promise<CountsByGroup> {
+  const table = await waitForDeep(page, 'cs-app >>> cs-summary-table >>> table[data-testid="summary-table"]');
+  return table.evaluate((element) => {
+    const groups: Record<string, { n: number; outcomes: Record<string, number> }> = {};
+    for (const row of Array.from(element.querySelectorAll('tbody tr[data-group]'))) {
+      const outcomes: Record<string, number> = {};
+      for (const cell of Array.from(row.querySelectorAll('td[data-outcome]'))) outcomes[cell.getAttribute('data-outcome')!] = Number(cell.getAttribute('data-count'));
+      groups[row.getAttribute('data-group')!] = { n: Number(row.getAttribute('data-runs')), outcomes };
+    }
+    return groups;
+  });
+}
+
+/** `channelscope report DIR --by … --format json` as counts per group. */
+async function cliCounts(dir: string, by: string): Promise<CountsByGroup> {
+  const report = await runCli(['report', dir, '--by', by, '--format', 'json']);
+  expect(report.code, report.stderr).toBe(0);
+  const parsed = JSON.parse(report.stdout) as { groups: { key: string; n: number; outcomes: Record<string, { successes: number }> }[] };
+  return Object.fromEntries(
+    parsed.groups.map((group) => [group.key, { n: group.n, outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, group.outcomes[o].successes])) }]),
+  );
+}
+
+describe('dashboard in headless Chromium', () => {
+  let webgpuPage: Page;
+
+  it('runs a sweep on WebGPU whose summary equals channelscope run --backend gpu + report', async () => {
+    webgpuPage = await openDashboard(true);
+    expect(await textOf(webgpuPage, 'cs-app >>> [data-testid="webgpu-notice"]')).toMatch(/WebGPU adapter/);
+    await enterSpec(webgpuPage, SPEC);
+    expect(await textOf(webgpuPage, 'cs-app >>> cs-spec-builder >>> [data-testid="spec-validation"]')).toContain('6 runs');
+
+    expect(await runSweepOnPage(webgpuPage, 'gpu')).toBe('finished');
+    expect(await textOf(webgpuPage, 'cs-app >>> .engine')).toMatch(/WebGPU/);
+    const pageCounts = await readSummaryTable(webgpuPage);
+
+    const cli = await cliRun;
+    expect(cli.code, cli.stderr).toBe(0);
+    const expected = await cliCounts(cliDir, GROUP_BY);
+    expect(Object.keys(expected).sort()).toEqual(['optimizer.lr=0.5', 'optimizer.lr=100']);
+    expect(pageCounts).toEqual(expected);
+
+    await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-webgpu.png'), fullPage: true });
+  });
+
+  it('shows a clear error for a malformed results file and stays usable', async () => {
+    const brokenDir = path.join(scratch, 'broken');
+    mkdirSync(brokenDir, { recursive: true });
+    const brokenFile = path.join(brokenDir, 'runs.jsonl');
+    writeFileSync(brokenFile, '{"id": "a-s0", "config": {}, "params": \n');
+    const picker = (await waitForDeep(webgpuPage, 'cs-app >>> cs-results-loader >>> input[type="file"]:not([webkitdirectory])')) as ElementHandle<HTMLInputElement>;
+    await picker.uploadFile(brokenFile);
+    const error = await textOf(webgpuPage, 'cs-app >>> cs-results-loader >>> [role="alert"]');
+    expect(error).toMatch(/runs\.jsonl/);
+    expect(error).toMatch(/line 1/i);
+    // the summary of the sweep is still there, and the page still opens good results
+    expect(Object.keys(await readSummaryTable(webgpuPage))).toHaveLength(2);
+    await picker.uploadFile(path.join(cliDir, 'runs.jsonl'));
+    await webgpuPage.waitForFunction(
+      () => document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-summary-table')?.shadowRoot?.querySelector('caption')?.textContent?.includes('runs.jsonl'),
+      { timeout: 20_000, polling: 200 },
+    );
+    expect(await readSummaryTable(webgpuPage)).toEqual(await cliCounts(cliDir, GROUP_BY));
+  });
+
+  it('without WebGPU says so and runs a small sweep on the CPU engine', async () => {
+    const page = await openDashboard(false);
+    expect(await textOf(page, 'cs-app >>> [data-testid="webgpu-notice"]')).toMatch(/No WebGPU in this browser.*CPU engine/);
+    const small = { ...SPEC, name: 'tiny-cpu', seeds: 2, grid: undefined, stop: { maxSteps: 200, checkEvery: 100 } };
+    await enterSpec(page, small);
+    expect(await runSweepOnPage(page, 'auto')).toBe('finished');
+    expect(await textOf(page, 'cs-app >>> [data-testid="engine-notice"]')).toMatch(/No WebGPU here.*CPU engine/);
+    const counts = await readSummaryTable(page);
+    expect(Object.values(counts).reduce((sum, group) => sum + group.n, 0)).toBe(2);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-no-webgpu.png'), fullPage: true });
+  });
+});
