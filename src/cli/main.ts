@@ -148,7 +148,8 @@ export function buildProgram(): Command {
     .argument('<dir>', 'results folder written by `channelscope run`')
     .option('--by <fields>', `group by these fields, comma-separated (${Object.keys(GROUP_ALIASES).join(', ')} or dotted spec paths)`)
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
-    .action(async (dir: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number] }) => {
+    .option('--html [file]', 'also write a self-contained HTML report with the charts (default: DIR/report.html)')
+    .action(async (dir: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean }) => {
       await reportCommand(dir, options);
     });
 

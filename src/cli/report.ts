@@ -1,10 +1,11 @@
 // `channelscope report DIR`: how many runs ended in channels, finite minima, …, by group.
 import { buildReport, formatReport, GROUP_ALIASES } from '../experiment/report.js';
 import { InputError } from '../model/input-error.js';
+import { writeHtmlReport } from './report-html.js';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 
-export async function reportCommand(folder: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number] }): Promise<void> {
+export async function reportCommand(folder: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean }): Promise<void> {
   const by = options.by ? options.by.split(',').map((f) => f.trim()).filter(Boolean) : [];
   for (const field of by) {
     if (!/^[A-Za-z][\w.]*$/.test(field)) {
@@ -13,4 +14,9 @@ export async function reportCommand(folder: string, options: { by?: string; form
   }
   const report = await buildReport(folder, by);
   process.stdout.write(formatReport(report, options.format));
+  if (options.html) {
+    // the table stays on stdout (pipeable); where the page went is said on stderr
+    const file = await writeHtmlReport(folder, report, typeof options.html === 'string' ? options.html : undefined, (line) => process.stderr.write(`${line}\n`));
+    process.stderr.write(`HTML report: ${file}\n`);
+  }
 }

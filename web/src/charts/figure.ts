@@ -28,7 +28,8 @@ export interface Panel {
 
 export interface FigureSpec {
   title: string;
-  subtitle?: string;
+  /** one line, or several */
+  subtitle?: string | string[];
   legend?: LegendEntry[];
   /** a colour-ramp legend (Plot.legend(...) returns an SVG for ramps) */
   ramp?: Element;
@@ -74,9 +75,9 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
   svg.appendChild(svgElement('rect', { x: 0, y: 0, width: '100%', height: '100%', fill: 'white' }));
   let y = margin + 16;
   svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 16, 'font-weight': 600, fill: '#111' }, spec.title));
-  if (spec.subtitle) {
-    y += 19;
-    svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 12.5, fill: '#444' }, spec.subtitle));
+  for (const line of typeof spec.subtitle === 'string' ? [spec.subtitle] : (spec.subtitle ?? [])) {
+    y += 18;
+    svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 12.5, fill: '#444' }, line));
   }
 
   // legend swatches, wrapping to the content width
@@ -155,6 +156,24 @@ export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
   const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e4)) return value.toExponential(2).replace('e', '·10^').replace('^+', '^');
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e4)) {
+    const [mantissa, exponent] = value.toExponential(2).split('e');
+    return `${Number(mantissa)}·10${exponent.replace('+', '').replace(/./g, (c) => SUPERSCRIPT[c] ?? c)}`;
+  }
   return Number(value.toPrecision(3)).toString();
+}
+
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/**
+ * Tick labels for log axes: powers of ten always (10⁻⁴ outside [0.001, 10⁴)), other ticks only
+ * where they read as plain numbers (0.02, 300), so crowded small-number ticks do not overlap.
+ */
+export function logTick(value: number): string {
+  if (!(value > 0)) return '';
+  const exponent = Math.round(Math.log10(value));
+  const isDecade = Math.abs(value / 10 ** exponent - 1) < 1e-9;
+  const plain = value >= 1e-3 && value < 1e4;
+  if (isDecade) return plain ? String(Number(value.toPrecision(1))) : `10${String(exponent).replace(/./g, (c) => SUPERSCRIPT[c] ?? c)}`;
+  return plain ? String(Number(value.toPrecision(2))) : '';
 }

@@ -40,7 +40,7 @@ export function fractionBars(rows: readonly FractionRow[], options: FractionBars
     marginTop: 24,
     fx: { label: groups.length > 1 ? options.groupLabel : null, domain: groups, padding: 0.12, tickRotate: angled ? -25 : 0, axis: 'bottom' },
     x: { axis: null, domain: options.categories, paddingInner: 0.12 },
-    y: { label: 'fraction of runs (%), bars: 95% Wilson interval', domain: [0, 1], percent: true, grid: true },
+    y: { label: '↑ runs (%)', domain: [0, 1], grid: true, tickFormat: (v: number) => `${Math.round(100 * v)}%` },
     color: { domain: Object.keys(options.colors), range: Object.values(options.colors) },
     marks: [
       Plot.barY(rows, { fx: 'group', x: 'category', y: 'fraction', fill: 'category', title: (r: FractionRow) => `${r.group}\n${r.category}: ${r.successes}/${r.n} = ${(100 * r.fraction).toFixed(1)}% [${(100 * r.low).toFixed(1)}%, ${(100 * r.high).toFixed(1)}%]` }),

@@ -3,7 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { ClassifiedRun } from '../../../src/experiment/summary.js';
-import { composeFigure, formatNumber, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
+import { composeFigure, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
 import { fractionBars } from './fraction-bars.js';
 import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
 import { logHistogram, lossCurve, optimizerComparison, optimizerLabel, type CurvePoint } from './shape.js';
@@ -68,7 +68,7 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
       width: panelWidth,
       height: 220,
       marginLeft: 48,
-      x: { type: 'log', label: measure.label, labelAnchor: 'right', tickFormat: (v: number) => formatNumber(v) },
+      x: { type: 'log', nice: true, label: measure.label, labelAnchor: 'right', tickFormat: logTick },
       y: { label: '↑ runs', grid: true },
       color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
       marks: [
@@ -101,8 +101,8 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
     width: Math.max(480, Math.min(width - 40, 900)),
     height: 380,
     marginLeft: 60,
-    x: { type: 'log', label: 'smallest cosine distance of two hidden neurons, bias included (log scale) →', labelAnchor: 'right', tickFormat: (v: number) => formatNumber(v) },
-    y: { type: 'log', label: '↑ |aᵢ| + |aⱼ|, output weights of that pair (log scale)', tickFormat: (v: number) => formatNumber(v), grid: true },
+    x: { type: 'log', nice: true, label: 'smallest cosine distance of two hidden neurons, bias included (log scale) →', labelAnchor: 'right', tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ |aᵢ| + |aⱼ|, output weights of that pair (log scale)', tickFormat: logTick, grid: true },
     symbol: { domain: ['opposite', 'same'], range: ['circle', 'triangle'] },
     marks: [
       Plot.ruleX([1e-2], { stroke: '#333', strokeDasharray: '4,3' }),
@@ -153,17 +153,17 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
     Plot.line(curves, { x: axis, y, z: 'id', stroke: 'id', strokeWidth: 1.8, marker: 'circle-stroke', title: (p: CurvePoint) => `${p.id}\nstep ${p.step}${p.time > 0 ? `, t = ${formatNumber(p.time)}` : ''}\n${String(y)} ${formatNumber(p[y] as number)}` });
   const loss = Plot.plot({
     ...common,
-    x: { type: 'log', label: xLabel, labelAnchor: 'right', tickFormat: (v: number) => formatNumber(v) },
-    y: { type: 'log', label: '↑ training loss (mean squared error, log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    x: { type: 'log', nice: true, label: xLabel, labelAnchor: 'right', tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ training loss (mean squared error, log scale)', grid: true, tickFormat: logTick },
     marks: [line('loss')],
   });
   const norms = Plot.plot({
     ...common,
-    x: { type: 'log', label: xLabel, labelAnchor: 'right', tickFormat: (v: number) => formatNumber(v) },
-    y: { type: 'log', label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    x: { type: 'log', nice: true, label: xLabel, labelAnchor: 'right', tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: logTick },
     marks: [
       line('weightNorm'),
-      ...(barrier ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([barrier], { y: (d: number) => d, frameAnchor: 'left', dy: -7, dx: 4, text: () => 'norm barrier', fontSize: 11 })] : []),
+      ...(barrier ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([barrier], { y: (d: number) => d, frameAnchor: 'right', textAnchor: 'end', dy: 9, dx: -4, text: () => 'norm barrier', fontSize: 11 })] : []),
     ],
   });
   return composeFigure({
@@ -186,7 +186,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
   const points = snapshots.filter((s) => Number.isFinite(s.inverseEpsilon) && s.inverseEpsilon > 0);
   if (points.length === 0) return messageFigure(title, 'the pair is exactly merged (ε = 0) at every recorded point');
   const panelWidth = Math.max(340, Math.floor((width - 60) / 2));
-  const xAxis = { type: 'log' as const, label: '1/ε, ε = ‖uᵢ − uⱼ‖/2 of the pair (log scale): farther along the channel →', labelAnchor: 'right' as const, tickFormat: (v: number) => formatNumber(v) };
+  const xAxis = { type: 'log' as const, nice: true, label: '1/ε, ε = ‖uᵢ − uⱼ‖/2 of the pair (log scale): farther along the channel →', labelAnchor: 'right' as const, tickFormat: logTick };
   const labels = Plot.text(points, { x: 'inverseEpsilon', y: 'weightNorm', text: 'label', dy: -10, fontSize: 11 });
   const norm = Plot.plot({
     ...PLOT_STYLE,
@@ -194,7 +194,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
     height: 300,
     marginLeft: 60,
     x: xAxis,
-    y: { type: 'log', label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: logTick },
     marks: [Plot.line(points, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', markerEnd: 'arrow' }), Plot.dot(points, { x: 'inverseEpsilon', y: 'weightNorm', fill: '#d62728', r: 4 }), labels],
   });
   const coefficients = points.flatMap((s) => [
@@ -228,7 +228,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
     ],
     panels: [
       { plot: norm, heading: 'How far along: 1/ε and weight norm' },
-      { plot: glu, heading: 'GLU coefficients settle along a channel' },
+      { plot: glu, heading: 'GLU coefficients c and a at the same points' },
     ],
     note: `At the end: ε = ${formatNumber(end.epsilon)}, cosine distance ${formatNumber(end.cosine)}, c = ${formatNumber(end.c)}, a = ${formatNumber(end.a)}${pair.outputWeights ? '' : ' (earlier layer: first entry of the outgoing vectors)'}; the pair computes ≈ c·σ(w·x) + a·(Δ·x)·σ′(w·x).`,
   });
@@ -239,38 +239,62 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
 export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { unavailable: string }, width: number): SVGSVGElement {
   const title = `Hessian spectrum at the end of run ${record.id}`;
   if ('unavailable' in spectrum) return messageFigure(title, `not available: ${spectrum.unavailable}`);
-  const values = spectrum.eigenvalues.map((value, k) => ({ index: k + 1, value, sign: value < 0 ? 'negative' : 'positive or zero' }));
+  const values = spectrum.eigenvalues.map((value, k) => ({ index: k + 1, value, magnitude: Math.abs(value), sign: value < 0 ? 'negative' : 'positive or zero' }));
   const optimizer = (record.config as { optimizer?: { kind?: string; lr?: number } }).optimizer;
   const edge = optimizer?.kind === 'gd' && optimizer.lr ? 2 / optimizer.lr : null;
-  const largest = Math.max(...values.map((v) => Math.abs(v.value)), 1e-12);
-  const constant = Math.max(largest * 1e-8, 1e-12);
+  const largest = Math.max(...values.map((v) => v.magnitude));
+  // |λ| on a log axis; exact zeros are drawn at the bottom of the axis
+  const floor = Math.max(largest * 1e-12, Number.MIN_VALUE);
   const colors = { negative: '#d62728', 'positive or zero': '#1f77b4' };
   const plot = Plot.plot({
     ...PLOT_STYLE,
     width: Math.max(480, Math.min(width - 40, 900)),
     height: 340,
-    marginLeft: 70,
-    x: { label: 'eigenvalue index, ascending →', labelAnchor: 'right', ticks: Math.min(values.length, 12) },
-    y: { type: 'symlog', constant, label: '↑ eigenvalue λ (symmetric log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    marginLeft: 60,
+    x: { label: spectrum.extremesOnly ? '1: λ_min, 2: λ_max →' : 'eigenvalue index, ascending →', labelAnchor: 'right', ticks: Math.min(values.length, 12), tickFormat: 'd' },
+    y: { type: 'log', nice: true, label: '↑ |λ|, eigenvalue magnitude (log scale)', grid: true, tickFormat: logTick },
     color: { domain: Object.keys(colors), range: Object.values(colors) },
     marks: [
-      Plot.ruleY([0], { stroke: '#555' }),
       ...(edge ? [Plot.ruleY([edge], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([edge], { y: (d: number) => d, frameAnchor: 'left', dy: -7, dx: 4, text: () => `2/η = ${formatNumber(edge)} (GD stability edge)`, fontSize: 11 })] : []),
-      Plot.ruleX(values, { x: 'index', y1: 0, y2: 'value', stroke: 'sign', strokeOpacity: 0.5 }),
-      Plot.dot(values, { x: 'index', y: 'value', fill: 'sign', r: 3.5, title: (d: { index: number; value: number }) => `λ${d.index} = ${formatNumber(d.value)}` }),
+      Plot.dot(values, { x: 'index', y: (d: { magnitude: number }) => Math.max(d.magnitude, floor), fill: 'sign', r: 4, title: (d: { index: number; value: number }) => `λ${d.index} = ${formatNumber(d.value)}` }),
     ],
   });
   const min = values[0].value;
   const max = values[values.length - 1].value;
+  const panels = [{ plot, heading: spectrum.extremesOnly ? 'Extreme eigenvalues at the end' : 'All eigenvalues at the end' }];
+  const history = spectrum.history.filter((h) => h.step > 0 && h.lambdaMax > 0);
+  if (history.length > 0) {
+    const rows = history.flatMap((h) => [
+      { step: h.step, value: h.lambdaMax, name: 'λ_max' },
+      { step: h.step, value: Math.abs(h.lambdaMin), name: '|λ_min|' },
+    ]).filter((r) => r.value > 0);
+    panels.push({
+      heading: 'Extreme eigenvalues along the run',
+      plot: Plot.plot({
+        ...PLOT_STYLE,
+        width: Math.max(360, Math.min(width / 2 - 40, 520)),
+        height: 340,
+        marginLeft: 60,
+        x: { type: 'log', nice: true, label: 'optimiser steps (log scale) →', labelAnchor: 'right', tickFormat: logTick },
+        y: { type: 'log', nice: true, label: '↑ eigenvalue magnitude (log scale)', grid: true, tickFormat: logTick },
+        color: { domain: ['λ_max', '|λ_min|'], range: ['#1f77b4', '#d62728'] },
+        marks: [
+          ...(edge ? [Plot.ruleY([edge], { stroke: '#333', strokeDasharray: '4,3' })] : []),
+          Plot.line(rows, { x: 'step', y: 'value', stroke: 'name', z: 'name', marker: 'circle-stroke' }),
+        ],
+      }),
+    });
+  }
   return composeFigure({
     title,
-    subtitle: `λ_min = ${formatNumber(min)}, λ_max = ${formatNumber(max)}, ${values.length} eigenvalues; ${spectrum.source}`,
+    subtitle: `λ_min = ${formatNumber(min)}, λ_max = ${formatNumber(max)}${spectrum.extremesOnly ? '' : `, ${values.length} eigenvalues`}; ${spectrum.source}`,
     legend: [
-      { label: 'λ < 0 (a descent direction: saddle)', color: colors.negative, shape: 'dot' },
+      { label: 'λ < 0', color: colors.negative, shape: 'dot' },
       { label: 'λ ≥ 0', color: colors['positive or zero'], shape: 'dot' },
+      ...(history.length > 0 ? [{ label: 'λ_max along the run', color: '#1f77b4', shape: 'line' as const }, { label: '|λ_min| along the run', color: '#d62728', shape: 'line' as const }] : []),
     ],
-    panels: [{ plot }],
-    note: `Symmetric log axis: linear within ±${formatNumber(constant)}. Along a channel λ_max grows like 1/ε² while λ_min stays near 0.`,
+    panels,
+    note: `Negative eigenvalues far below λ_max in size (|λ| < 10⁻⁶·λ_max) are numerically zero. Along a channel λ_max grows like 1/ε² while λ_min stays near 0.`,
   });
 }
 
@@ -300,7 +324,7 @@ export function heatmapFigure(record: RunRecord, grid: FunctionGrid | { unavaila
   const ramp = Plot.legend({ color: { ...color, label: 'output value f(x) (target units; one scale for all panels)' }, width: 360, style: { fontSize: '11px', background: 'white' } }) as unknown as Element;
   return composeFigure({
     title,
-    subtitle: grid.panels.map((p) => `${p.name}: ${p.caption}`).join(' · '),
+    subtitle: grid.panels.map((p) => `${p.name}: ${p.caption}`),
     ramp: ramp.tagName.toLowerCase() === 'svg' ? ramp : undefined,
     panels,
     note: `Grid of ${n}×${n} cells on [−${grid.extent}, ${grid.extent}]² (covers 99% of the training inputs' coordinates).`,
@@ -329,7 +353,7 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
     marginLeft: 60,
     marginBottom: 40,
     x: { domain: rows.map((r) => r.key), label: 'optimiser', padding: 0.3 },
-    y: { type: 'log', label: '↑ 1/ε of the closest pair at the end (log scale)', grid: true, tickFormat: (v: number) => formatNumber(v) },
+    y: { type: 'log', nice: true, label: '↑ 1/ε of the closest pair at the end (log scale)', grid: true, tickFormat: logTick },
     color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
     marks: [Plot.tickY(reach, { x: 'label', y: 'inverseEpsilon', stroke: 'outcome', strokeWidth: 1.5, strokeOpacity: 0.75, title: (d: { id: string; inverseEpsilon: number; outcome: string }) => `${d.id}: 1/ε = ${formatNumber(d.inverseEpsilon)} (${d.outcome})` })],
   });

@@ -1,0 +1,132 @@
+// `channelscope report DIR --html [FILE]`: one HTML file that opens from disk with no server: the
+// summary (and, when not too large, the records) inlined as JSON and the dashboard's chart
+// components inlined as one script, built by Vite from web/src/report/report-main.ts
+// (`npm run build:report`; built here on demand when missing or older than its sources).
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readRecords, RUNS_FILE, type RunRecord } from '../experiment/results.js';
+import { formatReport, type Report } from '../experiment/summary.js';
+import { InputError } from '../model/input-error.js';
+
+/** Above this much record JSON the page carries only the summary (a browser still opens it quickly). */
+export const MAX_INLINED_RECORD_BYTES = 48 * 1024 * 1024;
+
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'web', 'vite.report.config.ts')) && !existsSync(path.join(dir, 'dist', 'report', 'report.js'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new InputError('cannot find the channelscope package (web/vite.report.config.ts or dist/report/report.js)');
+    dir = parent;
+  }
+  return dir;
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** The report script: dist/report/report.js, rebuilt when missing or older than the sources it bundles. */
+export async function ensureReportBundle(log: (line: string) => void = () => {}): Promise<string> {
+  const root = packageRoot();
+  const bundle = path.join(root, 'dist', 'report', 'report.js');
+  const config = path.join(root, 'web', 'vite.report.config.ts');
+  const haveSources = existsSync(config);
+  const stale = haveSources && existsSync(bundle) && Math.max(newestSource(path.join(root, 'web', 'src')), newestSource(path.join(root, 'src'))) > statSync(bundle).mtimeMs;
+  if (existsSync(bundle) && !stale) return bundle;
+  if (!haveSources) throw new InputError(`the HTML report's script ${bundle} is missing and its sources are not here`);
+  log(`${existsSync(bundle) ? 'rebuilding' : 'building'} the HTML report's script (npm run build:report)…`);
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch {
+    throw new InputError('the HTML report needs its script built and Vite is not installed: run `npm install` then `npm run build:report`');
+  }
+  await vite.build({ configFile: config, logLevel: 'warn' });
+  if (!existsSync(bundle)) throw new InputError(`building the HTML report's script did not produce ${bundle}`);
+  return bundle;
+}
+
+/** JSON safe inside a <script> element: no "</script>", no "<!--". */
+function inlineJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+export interface HtmlReportInput {
+  report: Report;
+  records: RunRecord[];
+  source: string;
+  script: string;
+  generatedAt?: Date;
+}
+
+/** The page: header, the summary as a markdown-like table fallback (visible without script), the data, the script. */
+export function htmlReport({ report, records, source, script, generatedAt = new Date() }: HtmlReportInput): string {
+  const recordJson = JSON.stringify(records);
+  const inlineRecords = Buffer.byteLength(recordJson) <= MAX_INLINED_RECORD_BYTES;
+  const title = `channelscope report: ${path.basename(path.resolve(source))}`;
+  const data = {
+    title,
+    source,
+    generatedAt: generatedAt.toISOString(),
+    report,
+    records: inlineRecords ? records : null,
+    notes: inlineRecords ? [] : [`${records.length} records (${(Buffer.byteLength(recordJson) / 2 ** 20).toFixed(0)} MiB) were too large to include`],
+  };
+  const grouping = report.by.length > 0 ? ` grouped by ${report.by.join(', ')}` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="channelscope report --html">
+<title>${escapeHtml(title)}</title>
+<style>
+  body { font: 14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; margin: 0; background: #f6f7f9; }
+  main { max-width: 1400px; margin: 0 auto; padding: 16px 24px 40px; }
+  h1 { font-size: 20px; margin: 8px 0 2px; }
+  h2 { font-size: 16px; margin: 22px 0 8px; }
+  .meta { color: #555; margin: 0 0 10px; }
+  section { background: white; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
+  table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 8px; }
+  table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-align: top; }
+  table.summary th:first-child, table.summary td:first-child { text-align: left; }
+  table.summary th { background: #f3f3f3; }
+  .interval { color: #666; font-size: 11px; }
+  noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
+</style>
+</head>
+<body>
+<main id="report">
+<h1>${escapeHtml(title)}</h1>
+<p class="meta">${report.runs.length} runs from <code>${escapeHtml(source)}</code>${escapeHtml(grouping)} · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
+<section><h2>Summary</h2><div id="summary-chart"></div><div id="summary-table"></div>
+<noscript><pre>${escapeHtml(formatReport(report, 'md'))}</pre></noscript></section>
+<section><h2>Runs</h2><div id="views"></div></section>
+</main>
+<script type="application/json" id="channelscope-report-data">${inlineJson(data)}</script>
+<script>${script.replace(/<\/script/gi, '<\\/script')}</script>
+</body>
+</html>
+`;
+}
+
+/** Writes the HTML report of a results folder; returns the file written. */
+export async function writeHtmlReport(folder: string, report: Report, file: string | undefined, log: (line: string) => void = () => {}): Promise<string> {
+  const target = file ?? path.join(folder, 'report.html');
+  const { records } = await readRecords<RunRecord>(path.join(folder, RUNS_FILE));
+  const script = readFileSync(await ensureReportBundle(log), 'utf8');
+  writeFileSync(target, htmlReport({ report, records, source: folder, script }));
+  return target;
+}

@@ -1,0 +1,83 @@
+// channelscope report DIR --html: one self-contained page with the summary inlined and the charts' script.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { htmlReport } from '../../src/cli/report-html.js';
+import { summarizeRecords, type Report } from '../../src/experiment/summary.js';
+import { runCli } from '../helpers/cli.js';
+import { channelTheta, config, finiteTheta, record } from '../web/records.js';
+
+const records = [
+  record('channel-a', channelTheta(1e-4), { weightNorm: 1000 }),
+  record('finite-b', finiteTheta),
+  record('finite-c', finiteTheta, { config: { ...config, optimizer: { kind: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8 } } }),
+];
+
+function resultsFolder(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-html-'));
+  writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  return dir;
+}
+
+function inlinedData(html: string): { report: Report; records: unknown[] | null } {
+  const match = /<script type="application\/json" id="channelscope-report-data">([\s\S]*?)<\/script>/.exec(html);
+  expect(match).not.toBeNull();
+  return JSON.parse(match![1]);
+}
+
+/** Elements that would fetch something: a self-contained page has none with a src or href. */
+function externalReferences(html: string): string[] {
+  return [...html.matchAll(/<(script|link|img|iframe|object|embed|source)\b[^>]*\s(src|href|data)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[0]);
+}
+
+describe('channelscope report --html', () => {
+  it('writes DIR/report.html with the summary numbers inlined and the chart script inside the page', async () => {
+    const dir = resultsFolder();
+    const result = await runCli(['report', dir, '--by', 'optimizer', '--html']);
+    expect(result.stderr).toMatch(/HTML report: .*report\.html/);
+    expect(result.code).toBe(0);
+    const file = path.join(dir, 'report.html');
+    expect(existsSync(file)).toBe(true);
+    const html = readFileSync(file, 'utf8');
+
+    // the summary: the same numbers `report` computes, for every group and outcome
+    const expected = summarizeRecords(records, ['optimizer'], dir);
+    const data = inlinedData(html);
+    expect(data.report.groups).toEqual(JSON.parse(JSON.stringify(expected.groups)));
+    expect(data.report.runs.map((r) => [r.id, r.outcome])).toEqual(expected.runs.map((r) => [r.id, r.outcome]));
+    expect(data.records).toHaveLength(records.length);
+    // and readable without the script: the markdown table's cells, e.g. "1 (50.0% [9.5%, 90.5%])"
+    const flow = expected.groups.find((g) => g.key === 'optimizer=flow')!;
+    const channel = flow.outcomes.channel;
+    expect(html).toContain(`${channel.successes} (${(100 * channel.fraction).toFixed(1)}% [${(100 * channel.low).toFixed(1)}%, ${(100 * channel.high).toFixed(1)}%])`);
+    expect(result.stdout).toContain('| optimizer=flow |');
+
+    // self-contained: no element fetches anything; the components are in the inline script
+    expect(externalReferences(html)).toEqual([]);
+    expect(html).not.toMatch(/@import\s+url/i);
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0].length).toBeGreaterThan(10_000);
+    for (const tag of ['cs-summary-chart', 'cs-results-views', 'cs-chart']) expect(scripts[0]).toContain(tag);
+  });
+
+  it('writes to the file given after --html', async () => {
+    const dir = resultsFolder();
+    const target = path.join(dir, 'elsewhere.html');
+    const result = await runCli(['report', dir, '--html', target, '--format', 'csv']);
+    expect(result.code).toBe(0);
+    expect(existsSync(target)).toBe(true);
+    expect(existsSync(path.join(dir, 'report.html'))).toBe(false);
+    expect(result.stdout.split('\n')[0]).toMatch(/^group,n,channel,/);
+  });
+
+  it('keeps inlined data from closing its script element', () => {
+    const tricky = record('</script><script>alert(1)</script>', finiteTheta);
+    const report = summarizeRecords([tricky], [], 'x');
+    const html = htmlReport({ report, records: [tricky], source: 'x', script: 'void 0' });
+    expect(html.match(/<\/script>/g)).toHaveLength(2); // the data's and the script's own end tags
+    const data = inlinedData(html);
+    expect(data.report.runs[0].id).toBe(tricky.id);
+  });
+});

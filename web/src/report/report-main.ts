@@ -1,0 +1,82 @@
+// The script of the self-contained HTML report (`channelscope report DIR --html`): reads the data
+// the command inlined into the page and shows the summary chart and table and the results views.
+import { OUTCOMES } from '../../../src/analysis/classify.js';
+import type { RunRecord } from '../../../src/experiment/results.js';
+import type { Report } from '../../../src/experiment/summary.js';
+import '../charts/cs-summary-chart.js';
+import { OUTCOME_LABELS } from '../charts/figure.js';
+import '../views/cs-results-views.js';
+
+/** What the command inlines, as JSON in <script type="application/json" id="channelscope-report-data">. */
+export interface ReportPageData {
+  title: string;
+  source: string;
+  generatedAt: string;
+  report: Report;
+  /** the records, or null when they were too large to inline (then only the summary is shown) */
+  records: RunRecord[] | null;
+  notes: string[];
+}
+
+export const REPORT_DATA_ID = 'channelscope-report-data';
+
+function percent(x: number): string {
+  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–';
+}
+
+/** The summary table: counts and fractions with 95% Wilson intervals per group and outcome. */
+function summaryTable(report: Report): HTMLTableElement {
+  const table = document.createElement('table');
+  table.className = 'summary';
+  const shown = OUTCOMES.filter((o) => report.groups.some((g) => g.outcomes[o].successes > 0) || o === 'channel');
+  const head = table.createTHead().insertRow();
+  for (const label of ['group', 'runs', ...shown.map((o) => OUTCOME_LABELS[o]), 'channel, strict (cos < 10⁻³)']) {
+    const th = document.createElement('th');
+    th.textContent = label;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const group of report.groups) {
+    const row = body.insertRow();
+    row.insertCell().textContent = group.key;
+    row.insertCell().textContent = String(group.n);
+    const strict = report.strictChannels.find((s) => s.key === group.key)?.outcomes.strict;
+    for (const f of [...shown.map((o) => group.outcomes[o]), ...(strict ? [strict] : [])]) {
+      const cell = row.insertCell();
+      cell.textContent = `${f.successes} (${percent(f.fraction)})`;
+      cell.title = `95% Wilson interval [${percent(f.low)}, ${percent(f.high)}]`;
+      const interval = document.createElement('div');
+      interval.className = 'interval';
+      interval.textContent = `[${percent(f.low)}, ${percent(f.high)}]`;
+      cell.appendChild(interval);
+    }
+  }
+  return table;
+}
+
+function show(data: ReportPageData): void {
+  const root = document.getElementById('report')!;
+  const summary = document.createElement('cs-summary-chart') as HTMLElement & { report: Report };
+  summary.report = data.report;
+  root.querySelector('#summary-chart')!.appendChild(summary);
+  root.querySelector('#summary-table')!.appendChild(summaryTable(data.report));
+  const views = root.querySelector('#views')!;
+  if (data.records) {
+    const element = document.createElement('cs-results-views') as HTMLElement & { records: RunRecord[]; report: Report; source: string };
+    element.source = data.source;
+    element.report = data.report;
+    element.records = data.records;
+    views.appendChild(element);
+  } else {
+    views.textContent = 'The runs were too many to include in this file; open runs.jsonl in the dashboard (channelscope serve) for the per-run views.';
+  }
+}
+
+const script = document.getElementById(REPORT_DATA_ID);
+if (script?.textContent) {
+  try {
+    show(JSON.parse(script.textContent) as ReportPageData);
+  } catch (error) {
+    document.getElementById('report')!.textContent = `This report could not be shown: ${(error as Error).message}`;
+  }
+}
