@@ -278,6 +278,7 @@ export class CsSpecBuilder extends LitElement {
     }
     this.drafts.clear();
     const draft = text;
+    this.presetName = ''; // edited by hand: no longer the preset it started from
     this.setRaw(parsed as Json);
     this.jsonDraft = draft;
   }
@@ -311,7 +312,7 @@ export class CsSpecBuilder extends LitElement {
       <div class="toolbar">
         <label class="field"><span>start from</span>
           <select data-field="preset" @change=${(e: Event) => this.choosePreset((e.target as HTMLSelectElement).value)} ?disabled=${busy}>
-            <option value="" ?selected=${this.presetName === ''}>blank spec</option>
+            <option value="" ?selected=${this.presetName === ''}>blank / edited spec</option>
             ${this.presets.map((p) => html`<option value=${p.name} ?selected=${p.name === this.presetName} title=${p.description}>${p.name}</option>`)}
           </select>
         </label>

@@ -89,8 +89,9 @@ export class CsSummaryTable extends LitElement {
     .scroll { overflow-x: auto; }
     table { border-collapse: collapse; width: 100%; }
     caption { text-align: left; color: #444; padding: 4px 0; font-size: 12.5px; }
-    th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 8px; vertical-align: top; }
-    thead th { font-weight: 600; border-bottom: 2px solid #bbb; white-space: nowrap; }
+    th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 5px; vertical-align: top; }
+    thead th { font-weight: 600; border-bottom: 2px solid #bbb; font-size: 12.5px; vertical-align: bottom; }
+    td.num { white-space: nowrap; }
     tbody th { text-align: left; font-family: ui-monospace, monospace; font-weight: 500; font-size: 12.5px; }
     .num { text-align: right; }
     td.zero { color: #aaa; }

@@ -1,0 +1,145 @@
+// `channelscope serve` hands out files from the dashboard build and the given folders, and nothing
+// else: no way out of a folder (.., encoded, absolute, backslashes, symlinks), only GET/HEAD,
+// loopback by default, and loopback Host headers only (DNS rebinding).
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import { runCli } from '../helpers/cli.js';
+
+const SECRET = 'top secret: must never be served';
+
+let scratch: string;
+let served: DashboardServer;
+let port: number;
+
+interface Reply {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** A raw request: the path goes out byte for byte (fetch and URL would normalise `..` away). */
+function request(rawPath: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'channelscope-serve-'));
+  const web = path.join(scratch, 'web');
+  mkdirSync(path.join(web, 'assets'), { recursive: true });
+  writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>dashboard</title>');
+  writeFileSync(path.join(web, 'assets', 'app.js'), 'console.log(1);');
+  writeFileSync(path.join(scratch, 'secret.txt'), SECRET);
+  const results = path.join(scratch, 'my results');
+  mkdirSync(path.join(results, 'sub'), { recursive: true });
+  writeFileSync(path.join(results, 'runs.jsonl'), '{"id":"a-s0"}\n');
+  writeFileSync(path.join(results, 'sub', 'notes.txt'), 'notes');
+  symlinkSync(path.join(scratch, 'secret.txt'), path.join(results, 'escape.txt'));
+  symlinkSync(scratch, path.join(results, 'escape-dir'));
+  symlinkSync(path.join(results, 'sub', 'notes.txt'), path.join(results, 'inner-link.txt'));
+  served = await startDashboardServer({ webRoot: web, resultDirs: [results], port: 0 });
+  port = (served.server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await served?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('channelscope serve', () => {
+  it('binds 127.0.0.1 by default', () => {
+    expect((served.server.address() as AddressInfo).address).toBe('127.0.0.1');
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  });
+
+  it('serves the dashboard and the results folders', async () => {
+    const index = await request('/');
+    expect(index.status).toBe(200);
+    expect(index.headers['content-type']).toMatch(/text\/html/);
+    expect(index.body).toContain('<title>dashboard</title>');
+    expect((await request('/assets/app.js')).headers['content-type']).toMatch(/javascript/);
+    const runs = await request('/results/0-my-results/runs.jsonl');
+    expect(runs.status).toBe(200);
+    expect(runs.body).toBe('{"id":"a-s0"}\n');
+    expect((await request('/results/0-my-results/sub/notes.txt')).body).toBe('notes');
+    // a link that stays inside its folder is followed
+    expect((await request('/results/0-my-results/inner-link.txt')).body).toBe('notes');
+    const head = await request('/results/0-my-results/runs.jsonl', 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(head.headers['content-length']).toBe(String('{"id":"a-s0"}\n'.length));
+  });
+
+  it('lists the folders and their files at /api/results, without links that leave them', async () => {
+    const reply = await request('/api/results');
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual([{ name: '0-my-results', url: '/results/0-my-results/', files: ['inner-link.txt', 'runs.jsonl', 'sub/notes.txt'] }]);
+  });
+
+  it.each([
+    '/../secret.txt',
+    '/results/0-my-results/../../secret.txt',
+    '/results/0-my-results/%2e%2e/%2e%2e/secret.txt',
+    '/results/0-my-results/%2E%2E%2F%2E%2E%2Fsecret.txt',
+    '/results/0-my-results/..%5C..%5Csecret.txt',
+    '/%2e%2e/secret.txt',
+    '/results/0-my-results/%2Ftmp%2Fsecret.txt',
+    `/results/0-my-results/${encodeURIComponent(path.join(os.tmpdir(), 'secret.txt'))}`,
+    '/results/0-my-results/escape.txt',
+    '/results/0-my-results/escape-dir/secret.txt',
+    '/results/0-my-results/%00runs.jsonl',
+    '/results/0-other/runs.jsonl',
+    '/results/1-my-results/runs.jsonl',
+    '/results/0-my-results/',
+    '/results/0-my-results/sub',
+    '/assets/../../secret.txt',
+    '/%E0%A4%A', // not valid percent-encoding
+  ])('refuses %s', async (rawPath) => {
+    const reply = await request(rawPath);
+    expect([403, 404, 400]).toContain(reply.status);
+    expect(reply.body).not.toContain(SECRET);
+  });
+
+  it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])('answers %s with 405', async (method) => {
+    const reply = await request('/results/0-my-results/runs.jsonl', method);
+    expect(reply.status).toBe(405);
+    expect(reply.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('refuses requests addressed to another host name (DNS rebinding)', async () => {
+    expect((await request('/', 'GET', { host: `attacker.example:${port}` })).status).toBe(403);
+    expect((await request('/', 'GET', { host: `localhost:${port}` })).status).toBe(200);
+  });
+
+  it('sends nosniff and a content security policy with files', async () => {
+    const reply = await request('/');
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+    expect(reply.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('decodes path segments but rejects those that could leave a folder', () => {
+    expect(safeSegments('/results/0-a/b%20c.txt')).toEqual(['results', '0-a', 'b c.txt']);
+    expect(safeSegments('/a/%2e%2e/b')).toBeNull();
+    expect(safeSegments('/a/..%2fb')).toBeNull();
+    expect(safeSegments('/C:%5Cwindows')).toBeNull();
+    expect(safeSegments('relative')).toBeNull();
+  });
+
+  it('rejects a bad --port as bad input (exit code 2)', async () => {
+    const result = await runCli(['serve', '--port', 'eighty']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--port');
+  });
+});
