@@ -186,7 +186,17 @@ describe('dashboard in headless Chromium', () => {
   it('without WebGPU says so and runs a small sweep on the CPU engine', async () => {
     const page = await openDashboard(false);
     expect(await textOf(page, 'cs-app >>> [data-testid="webgpu-notice"]')).toMatch(/No WebGPU in this browser.*CPU engine/);
-    const small = { ...SPEC, name: 'tiny-cpu', seeds: 2, grid: undefined, stop: { maxSteps: 200, checkEvery: 100 } };
+    // the form shows a problem at its field and holds the start button back
+    const inputDim = await waitForDeep(page, 'cs-app >>> cs-spec-builder >>> input[data-field="architecture.inputDim"]');
+    await inputDim.evaluate((element) => {
+      (element as HTMLInputElement).value = '0';
+      element.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    });
+    expect(await textOf(page, 'cs-app >>> cs-spec-builder >>> [data-error-for="architecture.inputDim"]')).toBe('must be a positive integer');
+    expect(await textOf(page, 'cs-app >>> cs-spec-builder >>> [data-testid="spec-validation"]')).toContain('architecture.inputDim: 0 must be a positive integer');
+    expect(await page.$eval('cs-app >>> cs-spec-builder >>> button[data-action="start"]', (button) => (button as HTMLButtonElement).disabled)).toBe(true);
+
+    const small = { ...SPEC, name: 'tiny-cpu', description: 'two short CPU runs', seeds: 2, grid: undefined, stop: { maxSteps: 200, checkEvery: 100 } };
     await enterSpec(page, small);
     expect(await runSweepOnPage(page, 'auto')).toBe('finished');
     expect(await textOf(page, 'cs-app >>> [data-testid="engine-notice"]')).toMatch(/No WebGPU here.*CPU engine/);
