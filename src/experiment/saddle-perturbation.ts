@@ -138,6 +138,8 @@ export interface SaddlePerturbationResult {
   table: SaddlePerturbationRow[];
   /** runs per fate */
   fates: Record<SaddleFate, number>;
+  /** caveats a reader must see (θ* not polished to a critical point, θ* at the norm barrier) */
+  notes: string[];
   records: SaddlePerturbationRecord[];
 }
 
@@ -244,6 +246,14 @@ export async function runSaddlePerturbation(
     records.push(entry);
     await context.onRecord?.(entry);
   }
+  const notes: string[] = [];
+  if (!base.polish.converged) {
+    notes.push(`Newton–CG stopped by ${base.polish.reason} at ‖∇‖∞ ${base.gradInf.toPrecision(2)} > ${o.polish.tol}: θ* is not a critical point, so θ_γ is only approximately a saddle line`);
+  }
+  const baseWeightNorm = base.theta.reduce((sum, v) => sum + v * v, 0) / (2 * base.theta.length);
+  if (baseWeightNorm > 0.99 * maxnorm) {
+    notes.push(`θ* sits at the norm barrier (weight norm ${baseWeightNorm.toPrecision(4)}): it is itself in a channel or held by the barrier, and splitting it raises the norm further; choose another seed`);
+  }
   const fates = Object.fromEntries(SADDLE_FATES.map((fate) => [fate, 0])) as Record<SaddleFate, number>;
   for (const { row } of records) fates[row.fate]++;
   return {
@@ -255,6 +265,7 @@ export async function runSaddlePerturbation(
     line: profile.points.map(({ minDirection: _direction, ...point }) => point),
     table: records.map((r) => r.row),
     fates,
+    notes,
     records,
   };
 }
@@ -280,6 +291,7 @@ export function formatSaddlePerturbationMarkdown(result: SaddlePerturbationResul
     `Fates: ${SADDLE_FATES.filter((fate) => result.fates[fate] > 0)
       .map((fate) => `${fate} ${result.fates[fate]}`)
       .join(', ')} (of ${result.table.length}).`,
+    ...result.notes.map((note) => `\nNote: ${note}.`),
   ];
   return `${lines.join('\n')}\n`;
 }

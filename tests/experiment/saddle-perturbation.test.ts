@@ -25,6 +25,7 @@ describe('saddle-perturbation (quick, CPU engine)', () => {
   it('runs every γ as one ensemble and classifies each end', async () => {
     result = await runSaddlePerturbation(SADDLE_PERTURBATION_QUICK, { engine, onRecord: (record) => void streamed.push(record) });
     expect(result.base.polish.converged).toBe(true);
+    expect(result.notes).toEqual([]);
     expect(result.base.gradInf).toBeLessThanOrEqual(SADDLE_PERTURBATION_QUICK.polish.tol);
     expect(result.table.map((row) => row.gamma)).toEqual(SADDLE_PERTURBATION_QUICK.gammas);
     expect(streamed.map((record) => record.gamma)).toEqual(SADDLE_PERTURBATION_QUICK.gammas);
@@ -91,6 +92,17 @@ describe('saddle-perturbation (quick, CPU engine)', () => {
       }
     }
   }, 30_000);
+
+  it('says so when θ* is not a critical point (training and polish cut short)', async () => {
+    const short = await runSaddlePerturbation(
+      { ...SADDLE_PERTURBATION_QUICK, train: { ...SADDLE_PERTURBATION_QUICK.train, maxSteps: 3 }, polish: { tol: 1e-10, maxIterations: 0 }, gammas: [0.5] },
+      { engine },
+    );
+    expect(short.base.polish.converged).toBe(false);
+    expect(short.base.gradInf).toBeGreaterThan(1e-6);
+    expect(short.notes.join(' ')).toMatch(/not a critical point/);
+    expect(formatSaddlePerturbationMarkdown(short)).toMatch(/Note: Newton–CG stopped by max-iterations/);
+  }, 20_000);
 
   it('refuses options it cannot run', () => {
     expect(() => resolveSaddlePerturbationOptions({ gammas: [] })).toThrow(/at least one γ/);
