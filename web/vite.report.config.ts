@@ -26,6 +26,8 @@ export default defineConfig({
   root: webRoot,
   logLevel: 'warn',
   plugins: [refuseNodeBuiltins()],
+  // Lit's production build (its "development" export warns in the console and checks more slowly)
+  resolve: { conditions: ['browser', 'module', 'import', 'production', 'default'] },
   // Vite's library mode leaves process.env.NODE_ENV in; the page has no process
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {

@@ -137,7 +137,10 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
     top += 16;
     svg.appendChild(svgElement('text', { x: margin, y: top, 'font-size': 11.5, fill: '#555' }, spec.note));
   }
-  const width = Math.ceil(Math.max(contentWidth + 2 * margin, legendWidth + margin, textWidth(spec.title, 16) + 2 * margin, textWidth(spec.note ?? '', 11.5) + 2 * margin));
+  const subtitles = typeof spec.subtitle === 'string' ? [spec.subtitle] : (spec.subtitle ?? []);
+  const width = Math.ceil(
+    Math.max(contentWidth + 2 * margin, legendWidth + margin, textWidth(spec.title, 16) + 2 * margin, textWidth(spec.note ?? '', 11.5) + 2 * margin, ...subtitles.map((line) => textWidth(line, 12.5) + 2 * margin)),
+  );
   const height = Math.ceil(top + margin);
   svg.setAttribute('width', String(width));
   svg.setAttribute('height', String(height));

@@ -187,12 +187,15 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
   if (points.length === 0) return messageFigure(title, 'the pair is exactly merged (ε = 0) at every recorded point');
   const panelWidth = Math.max(340, Math.floor((width - 60) / 2));
   const xAxis = { type: 'log' as const, nice: true, label: '1/ε, ε = ‖uᵢ − uⱼ‖/2 of the pair (log scale): farther along the channel →', labelAnchor: 'right' as const, tickFormat: logTick };
-  const labels = Plot.text(points, { x: 'inverseEpsilon', y: 'weightNorm', text: 'label', dy: -10, fontSize: 11 });
+  // labels to the right of their points: the last checks crowd together near the end
+  const labels = Plot.text(points, { x: 'inverseEpsilon', y: 'weightNorm', text: 'label', dx: 8, textAnchor: 'start', fontSize: 10.5, stroke: 'white', strokeWidth: 3, fill: '#222' });
   const norm = Plot.plot({
     ...PLOT_STYLE,
     width: panelWidth,
     height: 300,
     marginLeft: 60,
+    marginTop: 30,
+    marginRight: 50,
     x: xAxis,
     y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: logTick },
     marks: [Plot.line(points, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', markerEnd: 'arrow' }), Plot.dot(points, { x: 'inverseEpsilon', y: 'weightNorm', fill: '#d62728', r: 4 }), labels],
@@ -340,7 +343,8 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
   const categories = ['channel', 'channel (cos < 1e-3)'];
   const colors = { channel: '#d62728', 'channel (cos < 1e-3)': '#8b0000' };
   const bars = rows.flatMap((g) => categories.map((category) => ({ group: g.key, category, ...g.outcomes[category as 'channel'] })));
-  const barWidth = Math.max(420, Math.min(width - 40, 180 + rows.length * 150));
+  const sideBySide = width >= 2 * 400 + 100;
+  const barWidth = Math.max(400, Math.min(sideBySide ? (width - 100) / 2 : width - 40, 180 + rows.length * 150));
   const byId = new Map(records.map((r) => [r.id, r]));
   const reach = runs
     .filter((run) => byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0)
@@ -359,7 +363,7 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
   });
   return composeFigure({
     title,
-    subtitle: 'Left: fraction of runs ending in a channel (95% Wilson intervals). Right: how far along its closest pair each run got, one tick per run',
+    subtitle: ['Left: fraction of runs ending in a channel, whiskers: 95% Wilson intervals.', 'Right: how far along its closest pair each run got (1/ε), one tick per run, coloured by outcome.'],
     legend: [
       { label: 'channel (cosine distance < 10⁻²)', color: colors.channel },
       { label: 'channel, strict (< 10⁻³)', color: colors['channel (cos < 1e-3)'] },
@@ -369,6 +373,6 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
       { plot: fractionBars(bars, { colors, categories, groupLabel: 'optimiser', width: barWidth, height: 300 }), heading: 'Channel fraction by optimiser' },
       { plot: strip, heading: 'How far into the channel (1/ε)' },
     ],
-    columns: width > 2 * barWidth + 80 ? 2 : 1,
+    columns: sideBySide ? 2 : 1,
   });
 }
