@@ -13,16 +13,25 @@ const exampleModules = import.meta.glob('../../../examples/*.json', { eager: tru
 // matches nothing until the registry file exists; then its exports are read below
 const presetModules = import.meta.glob('../../../src/experiment/presets.ts', { eager: true }) as Record<string, Record<string, unknown>>;
 
+interface RegistrySweepPreset {
+  kind: 'sweep';
+  name: string;
+  description: string;
+  spec: Record<string, unknown>;
+  quick: Record<string, unknown>;
+}
+
+/** Sweep presets of the registry, each as its quick version (about a minute on a CPU) and the paper-sized one. */
 function presetsFromRegistry(): SpecPreset[] {
   const presets: SpecPreset[] = [];
   for (const module of Object.values(presetModules)) {
-    for (const exported of Object.values(module)) {
-      const entries = Array.isArray(exported) ? exported : exported && typeof exported === 'object' ? Object.entries(exported).map(([name, value]) => ({ name, ...(value as object) })) : [];
-      for (const entry of entries as { name?: unknown; description?: unknown; spec?: unknown }[]) {
-        if (!entry || typeof entry.name !== 'string' || !entry.spec || typeof entry.spec !== 'object') continue;
-        const spec = entry.spec as Record<string, unknown>;
-        presets.push({ name: entry.name, description: typeof entry.description === 'string' ? entry.description : String(spec.description ?? ''), spec, source: 'presets' });
-      }
+    const registry = module.PRESETS;
+    if (!Array.isArray(registry)) continue;
+    for (const preset of registry as { kind?: unknown }[]) {
+      if (preset?.kind !== 'sweep') continue; // procedures (saddle perturbation, …) are not specs
+      const sweep = preset as RegistrySweepPreset;
+      presets.push({ name: `${sweep.name} (quick)`, description: sweep.description, spec: sweep.quick, source: 'presets' });
+      presets.push({ name: sweep.name, description: `${sweep.description} (paper-sized)`, spec: sweep.spec, source: 'presets' });
     }
   }
   return presets;
