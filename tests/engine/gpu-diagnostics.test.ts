@@ -1,7 +1,8 @@
 // The GPU diagnostics kernel (shaders/mlp_diagnostics.wgsl) against the float64 CPU reference
 // (CpuEnsemble.diagnostics, src/analysis/diagnostics.ts) on the same float32-representable
-// parameters and data, for every activation × biases × depth variant the brief names, including a
-// near-channel network (two neurons w ± εΔ, ε = 1e-3, output weights ±150).
+// parameters and data — softplus, erf and relu, biases on and off, one and two hidden layers, up to
+// P = 129 — on random networks, near-channel networks (two neurons w ± εΔ, ε = 1e-3, output weights
+// ±150) and a near-channel network 1% above the norm barrier.
 //
 // Tolerances (float32 GPU against float64):
 //   loss                                relative 1e-4 (output weights ±150 cancel: float32 rounding of
@@ -10,20 +11,23 @@
 //   barrier (wn − maxnorm)³/3           relative 1e-3 (1% above the barrier, float32 rounding of wn is
 //                                       amplified 3·wn/(wn − maxnorm) ≈ 300 times)
 //   gradient ∞-norm                     relative 1e-3, or absolute 1e-4·max(1, |output weights|)
-//   closest pairs                       the same (i, j); cosine distance relative 1e-3 or absolute 1e-7;
+//   closest pairs                       the same (i, j); cosine distance relative 1e-3 or absolute 1e-10
+//                                       (float32 normalisation leaves ~1.7e-7·√d absolute: 2.5e-4
+//                                       relative measured at d ≈ 1e-7);
 //                                       L2 distance relative 1e-5; outgoing weights relative 1e-6
-//   λ_max (power), Lanczos largest      relative 1e-3
-//   λ_min (Lanczos)                     absolute 1e-4·λ_max
-//   full spectrum                       every eigenvalue within 1e-4·max|λ|
+//   λ_max (power), Lanczos largest      relative 1e-4 (measured ≤ 7.3e-6)
+//   λ_min (Lanczos)                     absolute 1e-5·λ_max (measured ≤ 6.7e-7)
+//   full spectrum                       every eigenvalue within 1e-4·max|λ| (measured ≤ 7.1e-6)
 import { describe, expect, it } from 'vitest';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
-import { parameterLayout, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
+import { parameterCount, parameterLayout, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
-import type { DiagnosedPair, DiagnosticsSettings, RunDiagnostics } from '../../src/analysis/diagnostics.js';
+import { FULL_SPECTRUM_MAX_PARAMETERS, type DiagnosedPair, type DiagnosticsSettings, type RunDiagnostics } from '../../src/analysis/diagnostics.js';
+import { planDiagnosticsKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { inputCoordinates } from '../../src/analysis/network.js';
 import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 
@@ -39,11 +43,11 @@ const TOLERANCE = {
   gradInf: 1e-3,
   gradInfAbsolute: 1e-4,
   cosine: 1e-3,
-  cosineAbsolute: 1e-7,
+  cosineAbsolute: 1e-10,
   l2: 1e-5,
   outgoing: 1e-6,
-  lambdaMax: 1e-3,
-  lambdaMin: 1e-4,
+  lambdaMax: 1e-4,
+  lambdaMin: 1e-5,
   spectrum: 1e-4,
 };
 
@@ -98,8 +102,9 @@ function expectSamePair(gpu: DiagnosedPair | null, cpu: DiagnosedPair | null, di
 
 /** Largest relative deviations of the spectral quantities, for the log. */
 function agreement(gpu: RunDiagnostics, cpu: RunDiagnostics) {
-  const scale = Math.max(...cpu.hessianEigenvalues!.map(Math.abs));
-  const spectrum = Math.max(...cpu.hessianEigenvalues!.map((value, k) => Math.abs(value - gpu.hessianEigenvalues![k]))) / scale;
+  const eigenvalues = cpu.hessianEigenvalues ?? [NaN];
+  const scale = Math.max(...eigenvalues.map(Math.abs));
+  const spectrum = Math.max(...eigenvalues.map((value, k) => Math.abs(value - (gpu.hessianEigenvalues?.[k] ?? NaN)))) / scale;
   const cosine = Math.max(...cpu.layers.map((layer, l) => (layer.cosine ? Math.abs(gpu.layers[l].cosine!.distance - layer.cosine.distance) / Math.max(layer.cosine.distance, 1e-30) : 0)));
   return {
     lambdaMax: Math.abs(gpu.lambdaMax - cpu.lambdaMax) / Math.abs(cpu.lambdaMax),
@@ -127,6 +132,11 @@ function compareDiagnostics(gpu: RunDiagnostics, cpu: RunDiagnostics, theta: Flo
   expectRelative(gpu.lambdaMax, cpu.lambdaMax, TOLERANCE.lambdaMax, 0, `${what} λ_max`);
   expectRelative(gpu.lanczosLambdaMax, cpu.lanczosLambdaMax, TOLERANCE.lambdaMax, 0, `${what} Lanczos λ_max`);
   expectRelative(gpu.lambdaMin, cpu.lambdaMin, 0, TOLERANCE.lambdaMin * Math.abs(cpu.lambdaMax), `${what} λ_min`);
+  if (cpu.parameters > FULL_SPECTRUM_MAX_PARAMETERS) {
+    expect(cpu.hessianEigenvalues).toBeNull();
+    expect(gpu.hessianEigenvalues).toBeNull();
+    return;
+  }
   expect(gpu.hessianEigenvalues).not.toBeNull();
   expect(gpu.hessianEigenvalues!.length).toBe(cpu.parameters);
   const scale = Math.max(...cpu.hessianEigenvalues!.map(Math.abs));
@@ -143,6 +153,11 @@ const variants: { activation: Activation; biases: boolean; hidden: number[] }[] 
   { activation: 'erf', biases: false, hidden: [3] },
   { activation: 'relu', biases: true, hidden: [3] },
   { activation: 'relu', biases: false, hidden: [3, 2] },
+  // P = 65 parameters: more than the workgroup's threads (several owned per thread, a smaller tile),
+  // 120 pairs, and 65 Jacobi players (one sits out each round)
+  { activation: 'softplus', biases: true, hidden: [16] },
+  // P = 129 > 128: no full spectrum (the kernel without its Jacobi part), 496 pairs
+  { activation: 'erf', biases: true, hidden: [32] },
 ];
 
 describe.each(variants)('GPU diagnostics, $activation, biases $biases, hidden $hidden', ({ activation, biases, hidden }) => {
@@ -155,6 +170,7 @@ describe.each(variants)('GPU diagnostics, $activation, biases $biases, hidden $h
     const atBarrier = (theta: Float64Array) => theta.map((v) => v * Math.sqrt((1.01 * MAXNORM) / weightNorm(theta)));
     const thetas = [random(0), nearChannel(arch, random(1), hidden.length - 1), atBarrier(nearChannel(arch, random(2), 0))].map(float32);
     const options: EnsembleOptions = { arch, optimizer: { kind: 'gd', lr: 0.01 }, samples: SAMPLES, slots: 3, maxnorm: MAXNORM };
+    if (hidden[0] >= 16) expect(planDiagnosticsKernel(arch, engine.gpu.limits).tile, 'several parameters per thread').toBeLessThan(parameterCount(arch));
     const gpu = await engine.createEnsemble(options);
     const cpu = new CpuEnsemble(options);
     try {
@@ -171,11 +187,14 @@ describe.each(variants)('GPU diagnostics, $activation, biases $biases, hidden $h
         console.log(`${activation} b${biases ? 1 : 0} [${hidden}] slot ${s}: λmax ${fromCpu[s].lambdaMax.toExponential(3)} (rel ${figures.lambdaMax.toExponential(1)}), λmin ${fromCpu[s].lambdaMin.toExponential(3)} (/λmax ${figures.lambdaMin.toExponential(1)}), spectrum ${figures.spectrum.toExponential(1)}, cosine ${figures.cosine.toExponential(1)}, ∇∞ ${figures.gradInf.toExponential(1)}`);
         compareDiagnostics(fromGpu[s], fromCpu[s], thetas[s], `slot ${s}`);
       }
-      // the near-channel pair is found, with opposite-sign outgoing weights summing to 300
+      // the near-channel pair is found, with opposite-sign outgoing weights summing to 300 (in the
+      // wide layers some random pair of the 120 or 496 can be closer than the planted one)
       const channel = fromGpu[1].layers[hidden.length - 1].cosine!;
-      expect([channel.i, channel.j]).toEqual([0, 1]);
-      expect(channel.oppositeSigns).toBe(true);
-      expect(channel.sumAbsOutgoing).toBeCloseTo(300, 3);
+      if (hidden[hidden.length - 1] < 16) {
+        expect([channel.i, channel.j]).toEqual([0, 1]);
+        expect(channel.oppositeSigns).toBe(true);
+        expect(channel.sumAbsOutgoing).toBeCloseTo(300, 3);
+      }
       expect(fromGpu[1].barrier).toBe(0);
       expect(fromGpu[2].barrier).toBeGreaterThan(0);
       // a subset of slots, in the order asked
