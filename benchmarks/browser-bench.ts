@@ -3,8 +3,8 @@
 // browser and Node throughput compare on one machine (benchmarks/combine.ts gives the ratios).
 //   npm run bench:browser -- [--json] [--workloads W1,W2] [--ops grad,hvp,gd,adam] [--seconds 1.5]
 //                            [--backend gpu|auto|cpu] [--scale 64] [--adapter software|hardware] [--rebuild]
-// Steps: build web/bench.html with Vite when dist/web is missing or older than its sources, serve
-// dist/web on 127.0.0.1 (ephemeral port), launch headless Chromium (web/headless.ts), call the
+// Steps: build web/bench.html with Vite when dist/dashboard is missing or older than its sources, serve
+// dist/dashboard on 127.0.0.1 (ephemeral port), launch headless Chromium (web/headless.ts), call the
 // page's window.runBenchmark(options).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -30,7 +30,7 @@ function packageRoot(): string {
 }
 
 const ROOT = packageRoot();
-const OUT_DIR = path.join(ROOT, 'dist', 'web');
+const OUT_DIR = path.join(ROOT, 'dist', 'dashboard');
 const PAGE = 'bench.html';
 /** What the built page depends on: any of these newer than the build triggers a rebuild. */
 const PAGE_SOURCES = ['web/bench.html', 'web/src/bench', 'web/vite.config.ts', 'benchmarks/bench-core.ts', 'benchmarks/workloads.ts', 'src', 'shaders'];
@@ -43,7 +43,7 @@ export interface BrowserBenchOptions {
   backend?: 'gpu' | 'auto' | 'cpu';
   /** Chromium's adapter: SwiftShader ('software') or the machine's GPU ('hardware'); web/headless.ts decides by default */
   adapter?: 'software' | 'hardware';
-  /** build the page even when dist/web looks current */
+  /** build the page even when dist/dashboard looks current */
   rebuild?: boolean;
   /** status lines (build, launch, each measurement starting) */
   onProgress?: (line: string) => void;
@@ -67,9 +67,9 @@ function pageIsCurrent(): boolean {
 }
 
 /**
- * Builds web/bench.html into dist/web with the dashboard's Vite config (its shims keep Node-only
+ * Builds web/bench.html into dist/dashboard with the dashboard's Vite config (its shims keep Node-only
  * modules out of the bundle), or with a minimal config when there is none yet. Only the benchmark
- * page is built, and nothing in dist/web is deleted: the bench neither waits for nor wipes the dashboard.
+ * page is built, and nothing in dist/dashboard is deleted: the bench neither waits for nor wipes the dashboard.
  */
 async function buildPage(say: (line: string) => void): Promise<void> {
   const { build } = await import('vite');
@@ -86,7 +86,7 @@ async function buildPage(say: (line: string) => void): Promise<void> {
     },
   };
   const hasConfig = existsSync(configFile);
-  say(`Building dist/web/${PAGE} with ${hasConfig ? path.relative(ROOT, configFile) : 'a minimal Vite config (no web/vite.config.ts yet)'}…`);
+  say(`Building dist/dashboard/${PAGE} with ${hasConfig ? path.relative(ROOT, configFile) : 'a minimal Vite config (no web/vite.config.ts yet)'}…`);
   await build({
     configFile: hasConfig ? configFile : false,
     root: path.join(ROOT, 'web'),
@@ -95,7 +95,7 @@ async function buildPage(say: (line: string) => void): Promise<void> {
     logLevel: 'error',
     plugins: [onlyBenchPage],
   });
-  if (!existsSync(path.join(OUT_DIR, PAGE))) throw new Error(`the Vite build did not produce dist/web/${PAGE}`);
+  if (!existsSync(path.join(OUT_DIR, PAGE))) throw new Error(`the Vite build did not produce dist/dashboard/${PAGE}`);
 }
 
 const CONTENT_TYPES: Record<string, string> = {

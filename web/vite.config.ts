@@ -1,4 +1,4 @@
-// Builds the dashboard (web/index.html, and web/bench.html when it exists) into dist/web.
+// Builds the dashboard (web/index.html, and web/bench.html when it exists) into dist/dashboard.
 //
 // The engine and experiment code is shared with Node. Two Node-only modules sit on its import
 // paths: src/gpu/swiftshader.ts (unpacks a software Vulkan driver) and the `webgpu` package (Dawn).
@@ -54,7 +54,7 @@ export default defineConfig({
   plugins: [refuseNodeBuiltins()],
   worker: { format: 'es', plugins: () => [refuseNodeBuiltins()] },
   build: {
-    outDir: path.join(repoRoot, 'dist/web'),
+    outDir: path.join(repoRoot, 'dist/dashboard'),
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 2000,

@@ -1,7 +1,7 @@
 // `channelscope serve [DIR…]`: the built dashboard and the given results folders over HTTP.
 //
 // Security model: the server hands out files, nothing else. Only GET and HEAD; a request names a
-// file inside the dashboard build (dist/web) or inside one of the folders given on the command line
+// file inside the dashboard build (dist/dashboard) or inside one of the folders given on the command line
 // (at /results/<index>-<basename>/…), and every path is checked after resolving symlinks, so `..`,
 // its percent-encodings, absolute paths and links pointing out of a folder all end in 404. Nothing
 // from a request is evaluated or executed. It binds 127.0.0.1 unless --host says otherwise, and then
@@ -77,10 +77,10 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-/** dist/web next to the package (found from src/cli or dist/src/cli). */
+/** dist/dashboard next to the package (found from src/cli or dist/src/cli). */
 export function defaultWebRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [2, 3].map((up) => path.join(here, ...new Array(up).fill('..'), 'dist', 'web'));
+  const candidates = [2, 3].map((up) => path.join(here, ...new Array(up).fill('..'), 'dist', 'dashboard'));
   return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0];
 }
 
@@ -94,7 +94,7 @@ function packageRoot(): string {
   return dir;
 }
 
-/** Builds the dashboard with Vite when dist/web has no index.html (needs the dev dependencies). */
+/** Builds the dashboard with Vite when dist/dashboard has no index.html (needs the dev dependencies). */
 export async function ensureDashboardBuilt(webRoot: string, log: (line: string) => void): Promise<void> {
   if (existsSync(path.join(webRoot, 'index.html'))) return;
   const root = packageRoot();

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { acquireBrowserLock } from '../helpers/browser-lock.js';
 
 const exec = promisify(execFile);
 const TSX = path.resolve('node_modules/.bin/tsx');
@@ -28,7 +29,14 @@ function shape(value: unknown): unknown {
 describe('npm run bench:browser', () => {
   it('prints the Node benchmark JSON, measured in headless Chromium on WebGPU', async () => {
     // --backend gpu: both on WebGPU, so even the adapter field has the same shape
-    const [browser, node] = [await benchmark('benchmarks/browser-bench.ts'), await benchmark('benchmarks/node-bench.ts', ['--backend', 'gpu'])];
+    const release = await acquireBrowserLock();
+    let browser: Record<string, unknown>;
+    try {
+      browser = await benchmark('benchmarks/browser-bench.ts');
+    } finally {
+      release();
+    }
+    const node = await benchmark('benchmarks/node-bench.ts', ['--backend', 'gpu']);
     expect(shape(browser)).toEqual(shape(node));
 
     expect(browser).toMatchObject({ framework: 'channelscope', backend: 'gpu', environment: { kind: 'browser' } });
@@ -38,5 +46,5 @@ describe('npm run bench:browser', () => {
     expect(result).toMatchObject({ workload: 'W1', op: 'grad', B: 16, N: 16, d: 8, r: 8 });
     expect(result.error).toBeUndefined();
     expect(result.networkStepsPerSecond).toBeGreaterThan(0);
-  }, 90_000);
+  }, 420_000);
 });

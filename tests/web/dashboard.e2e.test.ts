@@ -11,6 +11,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { launchHeadlessChromium } from '../../web/headless.js';
+import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
 const SPEC_FILE = path.resolve('tests/web/fixtures/tiny-sweep.json');
@@ -26,6 +27,7 @@ let served: DashboardServer;
 let cliRun: Promise<CliResult>;
 let cliDir: string;
 const browsers: Browser[] = [];
+let releaseBrowserLock: (() => void) | undefined;
 
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'channelscope-e2e-'));
@@ -43,10 +45,12 @@ beforeAll(async () => {
   }
   served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
   mkdirSync(ARTIFACTS, { recursive: true });
-}, 120_000);
+  releaseBrowserLock = await acquireBrowserLock();
+}, 420_000);
 
 afterAll(async () => {
   for (const browser of browsers) await browser.close().catch(() => {});
+  releaseBrowserLock?.();
   await served?.close();
   await cliRun?.catch(() => {});
   if (scratch) rmSync(scratch, { recursive: true, force: true });
