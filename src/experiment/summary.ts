@@ -89,6 +89,14 @@ function groupKey(config: unknown, by: string[]): string {
     .join(' ');
 }
 
+function hessianExtremes(record: RunRecord): { hessianMinEigenvalue?: number; hessianMaxEigenvalue?: number } {
+  const diagnostics = record.diagnostics;
+  if (!diagnostics) return {};
+  const spectrum = diagnostics.hessianEigenvalues;
+  if (spectrum && spectrum.length > 0) return { hessianMinEigenvalue: spectrum[0], hessianMaxEigenvalue: spectrum[spectrum.length - 1] };
+  return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: diagnostics.lambdaMax };
+}
+
 export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string } {
   const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number } };
   if (record.stopReason === 'diverged') {
@@ -106,6 +114,8 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
       stoppedBy: record.stopReason,
       finite: true, // diverged records were classified above
       ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((theta) => Float64Array.from(theta)) } : {}),
+      // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ 128, else Lanczos/power iteration)
+      ...hessianExtremes(record),
     },
     thresholds,
   );

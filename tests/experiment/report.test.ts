@@ -88,3 +88,15 @@ describe('how far runs got', () => {
     expect(formatReport(summary, 'csv').split('\n')[0]).toContain('inverseEpsilon_median');
   });
 });
+
+describe('classification reads the end-of-run diagnostics', () => {
+  it('a small gradient at finite norm is a finite minimum only without negative curvature in the recorded spectrum', async () => {
+    const { classifyRecord } = await import('../../src/experiment/summary.js');
+    const withSpectrum = (eigenvalues: number[]) => ({ ...record('s', finiteTheta, [2]), diagnostics: { hessianEigenvalues: eigenvalues, lambdaMin: NaN, lambdaMax: NaN } }) as never;
+    expect(classifyRecord(record('plain', finiteTheta, [2]) as never).outcome).toBe('finite-minimum');
+    expect(classifyRecord(withSpectrum([1e-3, 0.5, 2])).outcome).toBe('finite-minimum');
+    const saddle = classifyRecord(withSpectrum([-0.5, 0.5, 2]));
+    expect(saddle.outcome).not.toBe('finite-minimum');
+    expect(saddle.reason).toMatch(/−0\.5|-0\.5|negative/);
+  });
+});
