@@ -1,7 +1,5 @@
 // The `channelscope` command line.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../model/input-error.js';
 import { createEngine, type BackendChoice } from '../engine/create.js';
@@ -14,15 +12,14 @@ import { demo } from './demo.js';
 import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/report.js';
 import { runCommand } from './run.js';
+import { checkRunArgument, formatPresetList, isPresetArgument, runPresetCommand, type PresetRunOptions } from './presets.js';
 import { mergeCommand } from './merge.js';
 import { compareCommand } from './compare.js';
 import { DEFAULT_COMPARISON } from '../experiment/compare.js';
 import { DEFAULT_PORT, serveCommand } from './serve.js';
 
-/** the default sweep, next to the package (found from src/cli or dist/src/cli) */
-const DEFAULT_SPEC = [2, 3]
-  .map((up) => path.join(path.dirname(fileURLToPath(import.meta.url)), ...new Array(up).fill('..'), 'examples', 'default.json'))
-  .find((candidate) => existsSync(candidate)) ?? 'examples/default.json';
+/** what `npm start` runs (with --quick) */
+const QUICKSTART_PRESET = 'channel-frequency';
 
 const backendOption = () =>
   new Option('--backend <backend>', 'compute backend').choices(['auto', 'gpu', 'cpu']).default('auto');
@@ -110,15 +107,30 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('run a sweep: every configuration × seed of SPEC, results (one JSON record per run) in a folder')
-    .argument('<spec>', 'experiment spec (JSON)')
-    .option('--out <dir>', 'results folder (default: runs/<spec name>-<timestamp>)')
+    .description('run a sweep (a spec file) or one of the paper\'s experiments (a preset name; see `channelscope presets`) into a results folder')
+    .argument('<spec-or-preset>', 'experiment spec (JSON) or preset name')
+    .option('--out <dir>', 'results folder (default: runs/<spec or preset name>-<timestamp>)')
+    .option('--quick', 'preset: the small version (about a minute on the CPU)')
+    .option('--seeds <n>', 'preset: this many seeds per configuration instead of the preset\'s')
     .option('--shard <k/n>', 'run shard k of n (1-based; default: from SLURM_ARRAY_TASK_ID, or JOB_COMPLETION_INDEX with CHANNELSCOPE_SHARD_COUNT)')
     .option('--resume', 'continue the sweep stored in --out: skip the runs recorded there, run the rest')
     .option('--slots <n>', 'networks trained at once per ensemble (default: 4096 on the GPU, 64 on the CPU)')
     .addOption(backendOption())
-    .action(async (spec: string, options: { out?: string; shard?: string; resume?: boolean; slots?: string; backend: BackendChoice }) => {
+    .action(async (spec: string, options: PresetRunOptions) => {
+      checkRunArgument(spec);
+      if (isPresetArgument(spec)) {
+        await runPresetCommand(spec, options);
+        return;
+      }
+      if (options.quick || options.seeds !== undefined) throw new InputError('--quick and --seeds apply to presets (see `channelscope presets`), not to spec files');
       await runCommand(spec, options);
+    });
+
+  program
+    .command('presets')
+    .description('list the paper\'s experiments that `channelscope run PRESET` runs, with their sizes (full and --quick)')
+    .action(() => {
+      process.stdout.write(formatPresetList());
     });
 
   program
@@ -165,12 +177,11 @@ export function buildProgram(): Command {
 
   program
     .command('quickstart', { isDefault: true })
-    .description('what `npm start` runs: the default sweep (examples/default.json) on whatever backend exists, then its report')
+    .description('what `npm start` runs: the channel-frequency preset --quick on whatever backend exists, then its report')
     .addOption(backendOption())
     .action(async (options: { backend: BackendChoice }) => {
-      const out = await runCommand(DEFAULT_SPEC, { backend: options.backend });
-      process.stdout.write(`\nwhere the runs ended (channelscope report ${out} --by r):\n`);
-      await reportCommand(out, { by: 'r', format: 'md' });
+      const out = await runPresetCommand(QUICKSTART_PRESET, { backend: options.backend, quick: true });
+      process.stdout.write(`\nthe ${QUICKSTART_PRESET} --quick report is in ${out} (channelscope report ${out} prints it again; channelscope presets lists the others)\n`);
     });
 
   program

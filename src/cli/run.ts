@@ -136,8 +136,15 @@ export function formatSummary(spec: ExperimentSpec, summaries: Iterable<RecordSu
 
 /** Runs the sweep; returns the results folder. */
 export async function runCommand(specFile: string, options: RunCommandOptions): Promise<string> {
+  return runParsedSpec(readSpecFile(specFile).spec, specFile, options);
+}
+
+/**
+ * Runs an already parsed spec (a preset's, or a file's); `specFile` names it for the default
+ * results folder and its folder resolves the spec's relative file paths.
+ */
+export async function runParsedSpec(spec: ExperimentSpec, specFile: string, options: RunCommandOptions): Promise<string> {
   // Everything that can be refused is checked before the folder is touched or an engine opened.
-  const { spec } = readSpecFile(specFile);
   const slots = parseSlots(options.slots);
   const shard = resolveShard(options.shard);
   const allRuns = expandSpec(spec);

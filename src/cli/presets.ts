@@ -1,0 +1,149 @@
+// `channelscope presets` and `channelscope run PRESET`: the paper's experiments by name
+// (experiment/presets.ts), and the preset part of `channelscope report DIR`
+// (experiment/preset-reports.ts), which writes the preset's tables as markdown and CSV into DIR.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createEngine, type BackendChoice } from '../engine/create.js';
+import { InputError } from '../model/input-error.js';
+import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
+import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
+import { readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
+import { runParsedSpec, type RunCommandOptions } from './run.js';
+
+/** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
+export const PROCEDURE_FILE = 'procedure.json';
+export const PROCEDURE_RESULT_FILE = 'result.json';
+/** The preset report's files inside a results folder. */
+export const PRESET_REPORT_FILE = 'report.md';
+export const PRESET_TABLES_DIR = 'tables';
+
+export interface PresetRunOptions extends RunCommandOptions {
+  quick?: boolean;
+  seeds?: string;
+}
+
+const sizeText = (size: RunSize) => `${size.networks.toLocaleString('en-US')} networks × N = ${size.samples.toLocaleString('en-US')}`;
+
+/** The `channelscope presets` listing. */
+export function formatPresetList(): string {
+  const lines: string[] = [];
+  for (const preset of PRESETS) {
+    lines.push(`${preset.name}  (${preset.kind})`);
+    lines.push(`  ${preset.description}`);
+    lines.push(`  full:  ${sizeText(presetRunSize(preset, false))}`);
+    lines.push(`  quick: ${sizeText(presetRunSize(preset, true))}`);
+    lines.push('');
+  }
+  lines.push('channelscope run PRESET [--quick] [--seeds N] [--out DIR] [--backend auto|gpu|cpu]; channelscope report DIR');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Whether `argument` of `run` names a preset (and not a spec file): no such file, or a bare name. */
+export function isPresetArgument(argument: string): boolean {
+  if (findPreset(argument)) return !existsSync(argument) || !argument.endsWith('.json');
+  return false;
+}
+
+/** Refuses a `run` argument that is neither a file nor a preset, listing the presets. */
+export function checkRunArgument(argument: string): void {
+  if (existsSync(argument) || findPreset(argument)) return;
+  const looksLikeFile = /[./\\]/.test(argument);
+  throw new InputError(
+    `run: ${looksLikeFile ? `cannot read spec ${argument}` : `"${argument}" is not a preset`} (presets: ${PRESETS.map((p) => p.name).join(', ')}; or give a spec file)`,
+  );
+}
+
+function parseSeeds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seeds = Number(text);
+  if (!Number.isSafeInteger(seeds) || seeds < 1) throw new InputError(`--seeds must be a positive integer, got "${text}"`);
+  return seeds;
+}
+
+function timestamp(date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+/** runs/<preset>-<time>, with a suffix if that exists already. */
+function presetOutDir(name: string): string {
+  const base = path.join('runs', `${name}-${timestamp()}`);
+  let dir = base;
+  for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;
+  return dir;
+}
+
+/** Runs a preset (sweep or procedure) and writes its report; returns the results folder. */
+export async function runPresetCommand(name: string, options: PresetRunOptions): Promise<string> {
+  const preset = findPreset(name);
+  if (!preset) throw new InputError(`run: "${name}" is not a preset (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
+  const seeds = parseSeeds(options.seeds);
+  const quick = Boolean(options.quick);
+  if (preset.kind === 'procedure') {
+    if (seeds !== undefined) throw new InputError(`--seeds: ${name} is a procedure (one network followed step by step), not a sweep over seeds`);
+    if (options.shard || options.resume || options.slots) throw new InputError(`${name} is a procedure: --shard, --resume and --slots apply to sweeps only`);
+    return runProcedurePreset(preset, quick, options);
+  }
+  const spec = presetSpec(preset, { quick, seeds });
+  const dir = options.out ?? presetOutDir(preset.name);
+  await runParsedSpec(spec, `${preset.name}.json`, { ...options, out: dir });
+  process.stdout.write(`\n${await writePresetReport(dir)}`);
+  return dir;
+}
+
+async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, options: PresetRunOptions): Promise<string> {
+  const dir = options.out ?? presetOutDir(preset.name);
+  if (existsSync(path.join(dir, PROCEDURE_FILE)) || existsSync(path.join(dir, SPEC_FILE))) {
+    throw new InputError(`${dir} already holds results; choose another --out`);
+  }
+  const procedureOptions = quick ? preset.procedure.quick : preset.procedure.defaults;
+  const { engine, notice } = await createEngine(options.backend as BackendChoice);
+  try {
+    if (notice) process.stderr.write(`${notice}\n`);
+    process.stderr.write(`channelscope run ${preset.name}${quick ? ' --quick' : ''}: ${sizeText(presetRunSize(preset, quick))} on ${engine.description} → ${dir}\n`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, PROCEDURE_FILE), `${JSON.stringify({ preset: preset.name, quick, options: procedureOptions }, null, 2)}\n`);
+    const started = performance.now();
+    const result = await preset.procedure.run(procedureOptions, { engine });
+    writeFileSync(path.join(dir, PROCEDURE_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
+    process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  } finally {
+    engine.dispose();
+  }
+  process.stdout.write(`\n${await writePresetReport(dir)}`);
+  return dir;
+}
+
+export function isProcedureFolder(dir: string): boolean {
+  return existsSync(path.join(dir, PROCEDURE_FILE));
+}
+
+/**
+ * When DIR holds a preset's results: writes DIR/report.md and DIR/tables/*.csv and returns the
+ * markdown (with where the files are); otherwise null.
+ */
+export async function writePresetReport(dir: string): Promise<string | null> {
+  const procedureFile = path.join(dir, PROCEDURE_FILE);
+  if (existsSync(procedureFile)) {
+    const { preset: name } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string };
+    const preset = findPreset(name);
+    const resultFile = path.join(dir, PROCEDURE_RESULT_FILE);
+    if (preset?.kind !== 'procedure' || !existsSync(resultFile)) return null;
+    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as unknown;
+    const markdown = `## ${preset.name} (${dir})\n\n${preset.question}\n\n${preset.procedure.formatMarkdown(result)}`;
+    writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
+    return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
+  }
+  const specFile = path.join(dir, SPEC_FILE);
+  if (!existsSync(specFile)) return null;
+  const preset = presetOfSpec(JSON.parse(readFileSync(specFile, 'utf8')) as unknown);
+  if (!preset || !hasPresetTables(preset.name) || !existsSync(path.join(dir, RUNS_FILE))) return null;
+  const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
+  const report = buildPresetReport(preset.name, records);
+  const markdown = presetReportMarkdown(report, dir);
+  writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
+  const tablesDir = path.join(dir, PRESET_TABLES_DIR);
+  mkdirSync(tablesDir, { recursive: true });
+  for (const table of report.tables) writeFileSync(path.join(tablesDir, `${table.name}.csv`), tableCsv(table));
+  return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}; tables: ${tablesDir}/{${report.tables.map((t) => t.name).join(',')}}.csv\n`;
+}

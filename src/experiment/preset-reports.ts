@@ -1,0 +1,427 @@
+// The tables that answer each sweep preset's question (presets.ts), from its run records. Pure: no
+// file system (the command line writes them to files, the dashboard can show them). Every fraction
+// comes with its 95% Wilson interval; "reach" says how far along a channel a run got (summary.ts).
+//
+// Two preset-specific measurements:
+//   - the toy problem's reach in channel coordinates. With one input, no biases and an odd
+//     activation (erf), neuron (w, a) computes the same as (−w, −a), so a pair can merge with
+//     opposite signs of w; the generic closest-pair measure (cosine distance, bias included) sees
+//     such a pair as maximally distant. Here both neurons are first flipped to w > 0.
+//   - λ_max of the final Hessian of L + R (float64, exact), for the edge-of-stability comparison
+//     with 2/η. Only for small networks (P ≤ MAX_HESSIAN_PARAMETERS).
+import { lossLevels, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
+import { lossAtInfinity } from '../analysis/glu.js';
+import { networkFlowField } from '../engine/cpu/flow-field.js';
+import { parameterCount, type Architecture } from '../model/architecture.js';
+import { parseParameterFile } from '../model/params-file.js';
+import { symmetricEigen } from '../optim/linalg.js';
+import { channelCoordinates } from '../optim/toy.js';
+import { barrierThreshold, datasetFor } from './grid.js';
+import { findPreset } from './presets.js';
+import type { RunRecord } from './results.js';
+import type { RunConfig } from './spec.js';
+import { summarizeRecords, type ClassifiedRun } from './summary.js';
+
+/** λ_max is computed from the full Hessian up to this many parameters. */
+export const MAX_HESSIAN_PARAMETERS = 128;
+
+export interface PresetTable {
+  /** file name stem of its CSV */
+  name: string;
+  title: string;
+  columns: string[];
+  /** numbers stay numbers (CSV at full precision); markdown rounds them */
+  rows: (string | number)[][];
+  note?: string;
+}
+
+export interface PresetReport {
+  preset: string;
+  question: string;
+  runs: number;
+  tables: PresetTable[];
+}
+
+/** A run with its configuration, verdict and reach. */
+interface Run {
+  record: RunRecord;
+  config: RunConfig;
+  classified: ClassifiedRun;
+}
+
+// ---- labels of configurations -----------------------------------------------------------------------
+
+function teacherLabel(config: RunConfig): string {
+  const teacher = config.data.teacher;
+  return teacher.kind === 'gp' ? `gp s=${teacher.s}` : teacher.kind;
+}
+
+function hiddenLabel(config: RunConfig): string {
+  const hidden = config.architecture.hidden;
+  return hidden.length === 1 ? String(hidden[0]) : `[${hidden.join(',')}]`;
+}
+
+function optimizerLabel(config: RunConfig): string {
+  const o = config.optimizer;
+  switch (o.kind) {
+    case 'flow':
+      return `flow ${o.solver}`;
+    case 'gd':
+      return `gd η=${o.lr}`;
+    case 'momentum':
+      return `momentum η=${o.lr} β=${o.beta}`;
+    case 'sgd':
+      return `sgd η=${o.lr} batch=${o.batch}`;
+    case 'adam':
+      return `adam η=${o.lr}${o.batch !== undefined ? ` batch=${o.batch}` : ''}`;
+  }
+}
+
+/** Groups in first-seen order, unless `order` sorts the keys. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string, order?: (a: string, b: string) => number): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    let list = groups.get(k);
+    if (!list) groups.set(k, (list = []));
+    list.push(item);
+  }
+  const entries = [...groups.entries()];
+  return order ? entries.sort(([a], [b]) => order(a, b)) : entries;
+}
+
+/** Orders labels by the first number in them (s=0.1 < s=0.5 < s=2), non-numeric ones first, alphabetically. */
+function numericOrder(a: string, b: string): number {
+  const na = Number(/-?\d+(\.\d+)?(e-?\d+)?/.exec(a)?.[0] ?? NaN);
+  const nb = Number(/-?\d+(\.\d+)?(e-?\d+)?/.exec(b)?.[0] ?? NaN);
+  if (Number.isNaN(na) !== Number.isNaN(nb)) return Number.isNaN(na) ? -1 : 1;
+  if (!Number.isNaN(na) && na !== nb) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---- cells ----------------------------------------------------------------------------------------
+
+const fractionColumns = (what: string) => [what, `${what} fraction`, `${what} low95`, `${what} high95`];
+const fractionCells = (f: Fraction) => [f.successes, f.fraction, f.low, f.high];
+const quartileColumns = (what: string) => [`${what} median`, `${what} q1`, `${what} q3`];
+const quartileCells = (q: Quartiles) => [q.median, q.low, q.high];
+
+function outcomeFraction(runs: readonly Run[], outcome: string): Fraction {
+  return wilsonInterval(runs.filter((r) => r.classified.outcome === outcome).length, runs.length);
+}
+
+/** Runs, channels (both criteria), the other outcomes, and the final loss of channels and of finite minima. */
+function channelRow(label: string[], runs: readonly Run[]): (string | number)[] {
+  const strict = wilsonInterval(runs.filter((r) => r.classified.outcome === 'channel' && r.classified.channelStrict).length, runs.length);
+  const lossOf = (outcome: string) => quartiles(runs.filter((r) => r.classified.outcome === outcome).map((r) => r.record.loss)).median;
+  return [
+    ...label,
+    runs.length,
+    ...fractionCells(outcomeFraction(runs, 'channel')),
+    ...fractionCells(strict),
+    ...fractionCells(outcomeFraction(runs, 'finite-minimum')),
+    ...fractionCells(outcomeFraction(runs, 'not-converged')),
+    lossOf('channel'),
+    lossOf('finite-minimum'),
+  ];
+}
+
+const channelColumns = (label: string[]) => [
+  ...label,
+  'runs',
+  ...fractionColumns('channel'),
+  ...fractionColumns('channel cos<1e-3'),
+  ...fractionColumns('finite-minimum'),
+  ...fractionColumns('not-converged'),
+  'median loss of channels',
+  'median loss of finite minima',
+];
+
+function channelTable(name: string, title: string, label: string, runs: readonly Run[], key: (run: Run) => string, order?: (a: string, b: string) => number): PresetTable {
+  return { name, title, columns: channelColumns([label]), rows: groupBy(runs, key, order).map(([k, members]) => channelRow([k], members)) };
+}
+
+// ---- reach ----------------------------------------------------------------------------------------
+
+const isOdd = (activation: string) => activation === 'erf' || activation === 'tanh';
+
+/**
+ * 1/ε of a run: for the 1-D toy student (one input, no biases, two neurons, odd activation) in
+ * channel coordinates after flipping both neurons to w > 0; otherwise the closest pair's (summary.ts).
+ */
+export function channelReach(record: RunRecord, classified: ClassifiedRun): number {
+  const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
+  if (arch.inputDim === 1 && !arch.biases && arch.hidden.length === 1 && arch.hidden[0] === 2 && isOdd(arch.activation)) {
+    const [w1, w2, a1, a2] = Array.from(theta);
+    const s1 = w1 < 0 ? -1 : 1;
+    const s2 = w2 < 0 ? -1 : 1;
+    return channelCoordinates([s1 * w1, s2 * w2, s1 * a1, s2 * a2]).inverseEpsilon;
+  }
+  return classified.reach.inverseEpsilon;
+}
+
+function reachColumns(label: string[]): string[] {
+  return [
+    ...label,
+    'runs',
+    ...fractionColumns('channel'),
+    ...fractionColumns('at barrier'),
+    ...quartileColumns('1/ε'),
+    ...quartileColumns('weight norm'),
+    ...quartileColumns('final loss'),
+    'median gradient evaluations',
+    'diverged',
+  ];
+}
+
+function reachRow(label: string[], runs: readonly Run[]): (string | number)[] {
+  const finite = runs.filter((r) => r.classified.outcome !== 'diverged');
+  const atBarrier = finite.filter((r) => r.record.weightNorm > 0.99 * barrierThreshold(r.config)).length;
+  return [
+    ...label,
+    runs.length,
+    ...fractionCells(outcomeFraction(runs, 'channel')),
+    ...fractionCells(wilsonInterval(atBarrier, runs.length)),
+    ...quartileCells(quartiles(finite.map((r) => channelReach(r.record, r.classified)))),
+    ...quartileCells(quartiles(finite.map((r) => r.record.weightNorm))),
+    ...quartileCells(quartiles(finite.map((r) => r.record.loss))),
+    quartiles(runs.map((r) => r.record.evaluations)).median,
+    runs.length - finite.length,
+  ];
+}
+
+// ---- λ_max ------------------------------------------------------------------------------------------
+
+/** Largest and smallest eigenvalue of the Hessian of L + R at a run's final parameters (float64); null when too large or not finite. */
+export function finalHessianExtremes(record: RunRecord): { max: number; min: number } | null {
+  const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
+  const P = parameterCount(arch);
+  if (P > MAX_HESSIAN_PARAMETERS || !theta.every(Number.isFinite)) return null;
+  const config = record.config as RunConfig;
+  const data = datasetFor(config, record.seed);
+  const hessian = new Float64Array(P * P);
+  networkFlowField(arch, data, { maxnorm: barrierThreshold(config) }).hessian(theta, hessian);
+  const { values } = symmetricEigen(hessian, P);
+  return { max: values[P - 1], min: values[0] };
+}
+
+// ---- the presets' reports ---------------------------------------------------------------------------
+
+function lossLevelsTables(runs: Run[]): PresetTable[] {
+  const key = (run: Run) => `biases=${run.config.architecture.biases} r=${hiddenLabel(run.config)}`;
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const plateau: PresetTable = {
+    name: 'plateau-saddles',
+    title: 'Plateau saddles by biases and r',
+    columns: ['biases', 'r', 'runs', ...fractionColumns('plateau-saddle'), ...fractionColumns('channel'), ...fractionColumns('finite-minimum'), ...fractionColumns('not-converged')],
+    rows: groupBy(runs, key, order).map(([, members]) => [
+      String(members[0].config.architecture.biases),
+      hiddenLabel(members[0].config),
+      members.length,
+      ...fractionCells(outcomeFraction(members, 'plateau-saddle')),
+      ...fractionCells(outcomeFraction(members, 'channel')),
+      ...fractionCells(outcomeFraction(members, 'finite-minimum')),
+      ...fractionCells(outcomeFraction(members, 'not-converged')),
+    ]),
+    note: 'The paper: without biases 10–30% of runs end on plateau saddles, with biases almost none.',
+  };
+  const levels: PresetTable = {
+    name: 'loss-levels',
+    title: 'Loss levels of the runs that converged at finite norm (relative tolerance 1e-3)',
+    columns: ['biases', 'r', 'converged at finite norm', 'distinct loss levels', 'lowest level', 'runs at lowest', 'levels (loss × runs, lowest five)'],
+    rows: groupBy(runs, key, order).map(([, members]) => {
+      const settled = members.filter((r) => ['finite-minimum', 'plateau-saddle', 'global-minimum'].includes(r.classified.outcome));
+      const { levels: found } = lossLevels(settled.map((r) => r.record.loss));
+      return [
+        String(members[0].config.architecture.biases),
+        hiddenLabel(members[0].config),
+        settled.length,
+        found.length,
+        found[0]?.loss ?? NaN,
+        found[0]?.count ?? 0,
+        found.slice(0, 5).map((level) => `${level.loss.toPrecision(4)}×${level.count}`).join(' '),
+      ];
+    }),
+    note: 'Converged losses cluster at discrete values; each level is a distinct critical point up to neuron permutation (or a family of them on a saddle line).',
+  };
+  return [plateau, levels];
+}
+
+function channelFrequencyTables(runs: Run[]): PresetTable[] {
+  return [
+    channelTable('by-teacher', 'Channel fraction by teacher (GP roughness s: larger is rougher)', 'teacher', runs, (r) => teacherLabel(r.config), numericOrder),
+    channelTable('by-activation', 'Channel fraction by activation (relu has no channels: σ″ = 0)', 'activation', runs, (r) => r.config.architecture.activation),
+    channelTable('by-d', 'Channel fraction by input dimension d', 'd', runs, (r) => String(r.config.architecture.inputDim), numericOrder),
+    channelTable('by-r', 'Channel fraction by hidden widths r', 'r', runs, (r) => hiddenLabel(r.config)),
+    {
+      name: 'by-teacher-activation',
+      title: 'Channel fraction by teacher and activation',
+      columns: channelColumns(['teacher', 'activation']),
+      rows: groupBy(runs, (r) => `${teacherLabel(r.config)}|${r.config.architecture.activation}`, numericOrder).map(([k, members]) => channelRow(k.split('|'), members)),
+      note: 'The paper: channels are common for every teacher, more so the rougher the GP; channels and finite minima reach similar training loss.',
+    },
+  ];
+}
+
+function reachTable(name: string, title: string, label: string, runs: Run[], key: (run: Run) => string, note?: string): PresetTable {
+  return { name, title, columns: reachColumns([label]), rows: groupBy(runs, key).map(([k, members]) => reachRow([k], members)), ...(note ? { note } : {}) };
+}
+
+/** L∞(w): the best gated linear unit c·σ(wx) + a·x·σ′(wx) (plus the other neurons) at each w, on the toy dataset. */
+export function lossAtInfinityCurve(config: RunConfig, seed: number, ws: readonly number[]): { w: number; lossAtInfinity: number; c: number; a: number }[] | null {
+  const { inputDim, hidden, biases, activation } = config.architecture;
+  if (inputDim !== 1 || hidden.length !== 1 || hidden[0] !== 2 || biases) return null;
+  const arch: Architecture = { inputDim, hidden: [...hidden], activation, biases };
+  const data = datasetFor(config, seed);
+  // a pair at w ± ε with tiny ε: lossAtInfinity reads only w and Δ from it and fits c, a by least squares
+  const epsilon = 1e-6;
+  return ws.map((w) => {
+    const theta = Float64Array.from([w + epsilon, w - epsilon, 1, -1]);
+    const limit = lossAtInfinity(arch, theta, { layer: 0, i: 0, j: 1 }, data);
+    if (!limit) throw new Error('unreachable: the toy pair is in the last hidden layer');
+    return { w, lossAtInfinity: limit.loss, c: limit.outputWeights.c, a: limit.outputWeights.a };
+  });
+}
+
+/** w from 0.1 to 5 in 50 steps: covers both channels of the toy (w ≈ 0.8 and w ≈ 3.1). */
+export const TOY_CURVE_WS = Array.from({ length: 50 }, (_, k) => Number((0.1 + (k * 4.9) / 49).toFixed(4)));
+
+function toyTables(runs: Run[]): PresetTable[] {
+  const tables = [
+    reachTable(
+      'reach-by-optimizer',
+      'How far along the channel each optimiser got (1/ε in channel coordinates, weight norm) with the same budget of gradient evaluations',
+      'optimizer',
+      runs,
+      (r) => optimizerLabel(r.config),
+      'The paper: gradient flow reaches far into the channel (out to the norm barrier); SGD and Adam stall near its entrance (small 1/ε).',
+    ),
+  ];
+  const first = runs[0];
+  const curve = first ? lossAtInfinityCurve(first.config, first.record.seed, TOY_CURVE_WS) : null;
+  if (curve) {
+    tables.push({
+      name: 'loss-at-infinity',
+      title: 'Loss at infinity L∞(w): the best gated linear unit c·erf(wx/√2) + a·x·erf′(wx/√2) at each w (least squares over c, a)',
+      columns: ['w', 'L∞', 'c', 'a'],
+      rows: curve.map((p) => [p.w, p.lossAtInfinity, p.c, p.a]),
+      note: 'A channel ends where L∞(w) is smallest along its path; runs at the barrier should sit near a local minimum of this curve.',
+    });
+  }
+  return tables;
+}
+
+function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
+  const rows = groupBy(runs, (r) => String((r.config.optimizer as { lr?: number }).lr ?? NaN), numericOrder).map(([lr, members]) => {
+    const eta = Number(lr);
+    const extremes = members.filter((r) => r.classified.outcome !== 'diverged').map((r) => finalHessianExtremes(r.record));
+    const lambdaMax = quartiles(extremes.map((e) => e?.max ?? NaN));
+    const ratio = quartiles(extremes.map((e) => ((e?.max ?? NaN) * eta) / 2));
+    return [...reachRow([lr], members), 2 / eta, ...quartileCells(lambdaMax), ...quartileCells(ratio)];
+  });
+  return [
+    {
+      name: 'lambda-max-by-lr',
+      title: 'Full-batch GD: λ_max of the final Hessian against 2/η, and how far into the channel each η got',
+      columns: [...reachColumns(['η']), '2/η', ...quartileColumns('λ_max'), ...quartileColumns('λ_max·η/2')],
+      rows,
+      note: 'Along a channel λ_max grows like 1/ε²; GD cannot go past λ_max ≈ 2/η (λ_max·η/2 ≈ 1), so larger η stall nearer the entrance (smaller 1/ε). A ratio well below 1 means the budget ended first.',
+    },
+  ];
+}
+
+function optimizerComparisonTables(runs: Run[]): PresetTable[] {
+  return [
+    reachTable('by-optimizer', 'Channels and reach by optimiser (same budget of gradient evaluations; a Hessian counts P)', 'optimizer', runs, (r) => optimizerLabel(r.config),
+      'The paper: gradient flow reaches far into channels; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance.'),
+    {
+      name: 'by-optimizer-teacher',
+      title: 'Channels and reach by optimiser and teacher',
+      columns: reachColumns(['optimizer', 'teacher']),
+      rows: groupBy(runs, (r) => `${optimizerLabel(r.config)}|${teacherLabel(r.config)}`).map(([k, members]) => reachRow(k.split('|'), members)),
+    },
+  ];
+}
+
+const TABLES: Record<string, (runs: Run[]) => PresetTable[]> = {
+  'loss-levels': lossLevelsTables,
+  'channel-frequency': channelFrequencyTables,
+  'toy-1d': toyTables,
+  'edge-of-stability': edgeOfStabilityTables,
+  'optimizer-comparison': optimizerComparisonTables,
+};
+
+/** Whether a sweep preset of this name has report tables. */
+export function hasPresetTables(preset: string): boolean {
+  return preset in TABLES;
+}
+
+/** The tables answering a sweep preset's question from its records. */
+export function buildPresetReport(preset: string, records: readonly RunRecord[]): PresetReport {
+  const tables = TABLES[preset];
+  const definition = findPreset(preset);
+  if (!tables || !definition) throw new RangeError(`no report tables for preset "${preset}"`);
+  const summary = summarizeRecords(records, [], preset);
+  const runs: Run[] = records.map((record, k) => ({ record, config: record.config as RunConfig, classified: summary.runs[k] }));
+  return { preset, question: definition.question, runs: records.length, tables: tables(runs) };
+}
+
+// ---- formats ----------------------------------------------------------------------------------------
+
+function markdownCell(value: string | number): string {
+  if (typeof value === 'string') return value.replace(/\|/g, '\\|');
+  if (Number.isInteger(value)) return String(value);
+  return Number.isFinite(value) ? value.toPrecision(3) : value !== value ? '–' : String(value);
+}
+
+/** A table in markdown, fraction columns merged into "k (p% [lo, hi])". */
+export function tableMarkdown(table: PresetTable): string {
+  // merge each group of four fraction columns (k, fraction, low95, high95) into one cell
+  const merged: { header: string; cell: (row: (string | number)[]) => string }[] = [];
+  for (let c = 0; c < table.columns.length; c++) {
+    const name = table.columns[c];
+    if (table.columns[c + 1] === `${name} fraction` && table.columns[c + 3] === `${name} high95`) {
+      const at = c;
+      const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–');
+      merged.push({ header: name, cell: (row) => `${row[at]} (${percent(row[at + 1] as number)} [${percent(row[at + 2] as number)}, ${percent(row[at + 3] as number)}])` });
+      c += 3;
+    } else if (name.endsWith(' median') && table.columns[c + 1] === name.replace(/ median$/, ' q1') && table.columns[c + 2] === name.replace(/ median$/, ' q3')) {
+      const at = c;
+      merged.push({ header: name.replace(/ median$/, ''), cell: (row) => `${markdownCell(row[at])} [${markdownCell(row[at + 1])}, ${markdownCell(row[at + 2])}]` });
+      c += 2;
+    } else {
+      const at = c;
+      merged.push({ header: name, cell: (row) => markdownCell(row[at]) });
+    }
+  }
+  const lines = [
+    `### ${table.title}`,
+    '',
+    `| ${merged.map((m) => m.header).join(' | ')} |`,
+    `|${' --- |'.repeat(merged.length)}`,
+    ...table.rows.map((row) => `| ${merged.map((m) => m.cell(row)).join(' | ')} |`),
+  ];
+  if (table.note) lines.push('', table.note);
+  return `${lines.join('\n')}\n`;
+}
+
+function csvCell(value: string | number): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function tableCsv(table: PresetTable): string {
+  return `${[table.columns.map(csvCell).join(','), ...table.rows.map((row) => row.map(csvCell).join(','))].join('\n')}\n`;
+}
+
+export function presetReportMarkdown(report: PresetReport, source: string): string {
+  return [
+    `## ${report.preset}: ${report.runs} runs in ${source}`,
+    '',
+    report.question,
+    '',
+    'Counts with fractions and 95% Wilson intervals; reach as median [lower quartile, upper quartile].',
+    '',
+    ...report.tables.map(tableMarkdown),
+  ].join('\n');
+}
