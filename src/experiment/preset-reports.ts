@@ -147,7 +147,9 @@ const isOdd = (activation: string) => activation === 'erf' || activation === 'ta
 
 /**
  * 1/ε of a run: for the 1-D toy student (one input, no biases, two neurons, odd activation) in
- * channel coordinates after flipping both neurons to w > 0; otherwise the closest pair's (summary.ts).
+ * channel coordinates after flipping both neurons to w > 0, NaN (left out of the quartiles) when the
+ * flipped output weights share a sign (a saddle line, not a channel); otherwise the closest pair's
+ * (summary.ts).
  */
 export function channelReach(record: RunRecord, classified: ClassifiedRun): number {
   const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
@@ -155,6 +157,8 @@ export function channelReach(record: RunRecord, classified: ClassifiedRun): numb
     const [w1, w2, a1, a2] = Array.from(theta);
     const s1 = w1 < 0 ? -1 : 1;
     const s2 = w2 < 0 ? -1 : 1;
+    // merged neurons with output weights of one sign sit on a saddle line, not in a channel: no reach
+    if (s1 * a1 * (s2 * a2) >= 0) return NaN;
     return channelCoordinates([s1 * w1, s2 * w2, s1 * a1, s2 * a2]).inverseEpsilon;
   }
   return classified.reach.inverseEpsilon;

@@ -239,7 +239,7 @@ const optimizerComparison: SweepPreset = {
   question:
     'Given the same budget of gradient evaluations (a Hessian counts P), which optimisers end in channels, how often, and how far along them (1/ε, weight norm)? The paper: gradient flow reaches far into channels; GD, SGD and Adam stall near the entrance.',
   quickNote:
-    'd = 2, r = 4, Rosenbrock, N = 64, 4 seeds, 10,000 evaluations: shows that gradient flow gets out to the barrier while the others stay at small weight norm; channel fractions per optimiser need the full run (at N = 64 most barrier runs are single sharpened neurons, not channels).',
+    'd = 2, r = 4, Rosenbrock, N = 64, 4 seeds, 20,000 evaluations: shows that gradient flow gets out to the barrier while the others stay at small weight norm; channel fractions per optimiser need the full run (at N = 64 most barrier runs are single sharpened neurons, not channels).',
   spec: {
     name: 'optimizer-comparison',
     description:
@@ -259,12 +259,12 @@ const optimizerComparison: SweepPreset = {
   },
   quick: {
     name: 'optimizer-comparison',
-    description: 'optimizer-comparison --quick: d = 2, r = 4, Rosenbrock teacher, N = 64, 4 seeds, 10,000 gradient evaluations.',
+    description: 'optimizer-comparison --quick: d = 2, r = 4, Rosenbrock teacher, N = 64, 4 seeds, 20,000 gradient evaluations.',
     architecture: { inputDim: 2, hidden: 4, activation: 'softplus', biases: true },
     data: { inputs: { kind: 'normal' }, teacher: { kind: 'rosenbrock' }, samples: 64 },
     optimizer: STIFF_FLOW,
     maxnorm: 1000,
-    stop: { maxSteps: 10_000, maxEvaluations: 10_000, gradTol: 1e-7, checkEvery: 250 },
+    stop: { maxSteps: 20_000, maxEvaluations: 20_000, gradTol: 1e-7, checkEvery: 250 },
     trajectory: { points: 10 },
     seeds: 4,
     grid: { optimizer: COMPARED_OPTIMIZERS },

@@ -1,0 +1,164 @@
+// Each preset's quick version runs on the float64 CPU engine and shows the paper's qualitative result
+// as far as its size allows (science.md, "The paper's experiments"). Runs are deterministic, so a
+// check either holds for the quick spec or fails every time; where a quick run is too small to
+// show a result reliably, the test name says so and checks what it can.
+import { describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import { DatasetCache, datasetKey, expandSpec, initialParameters } from '../../src/experiment/grid.js';
+import { engineOptimizer } from '../../src/experiment/engine-optimizer.js';
+import { buildPresetReport, tableCsv, tableMarkdown, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
+import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
+import type { RunRecord } from '../../src/experiment/results.js';
+import { runSweep } from '../../src/experiment/scheduler.js';
+
+/** Runs a sweep preset's quick spec on the CPU engine, in process; the records in finishing order. */
+async function runQuick(name: string): Promise<RunRecord[]> {
+  const preset = findPreset(name) as SweepPreset;
+  const runs = expandSpec(presetSpec(preset, { quick: true }));
+  const datasets = new DatasetCache();
+  const records: RunRecord[] = [];
+  await runSweep(runs, {
+    engine: new CpuEngine(),
+    samples: (run) => datasets.get(run.config, run.seed).samples,
+    optimizer: (run) => engineOptimizer(run.config.optimizer),
+    prepare: (run) => ({ params: initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),
+    dataKey: (run) => datasetKey(run.config, run.seed),
+    onRecord: (record) => {
+      records.push(record);
+    },
+  });
+  return records;
+}
+
+function table(report: PresetReport, name: string): PresetTable {
+  const found = report.tables.find((t) => t.name === name);
+  if (!found) throw new Error(`no table ${name} in ${report.tables.map((t) => t.name).join(', ')}`);
+  return found;
+}
+
+/** The value of `column` in the row whose first cells are `key`. */
+function cell(t: PresetTable, key: string[], column: string): number {
+  const c = t.columns.indexOf(column);
+  if (c < 0) throw new Error(`no column ${column} in ${t.title}`);
+  const row = t.rows.find((r) => key.every((k, i) => String(r[i]) === k));
+  if (!row) throw new Error(`no row ${key.join(' ')} in ${t.title}: ${t.rows.map((r) => r[0]).join(', ')}`);
+  return row[c] as number;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+describe('preset registry', () => {
+  it('lists every experiment of the paper once, the two procedures included', () => {
+    expect(PRESETS.map((p) => p.name).sort()).toEqual(
+      ['channel-frequency', 'channel-jump', 'edge-of-stability', 'loss-levels', 'optimizer-comparison', 'saddle-perturbation', 'toy-1d'].sort(),
+    );
+    expect(PRESETS.filter((p) => p.kind === 'procedure').map((p) => p.name).sort()).toEqual(['channel-jump', 'saddle-perturbation']);
+  });
+
+  it('has valid full and quick specs whose name identifies the preset, the quick one much smaller', () => {
+    for (const preset of PRESETS) {
+      const full = presetRunSize(preset, false);
+      const quick = presetRunSize(preset, true);
+      expect(quick.networks * quick.samples, preset.name).toBeLessThan(full.networks * full.samples);
+      if (preset.kind !== 'sweep') continue;
+      for (const quickSpec of [false, true]) {
+        const spec = presetSpec(preset, { quick: quickSpec });
+        expect(spec.name).toBe(preset.name);
+        expect(presetOfSpec(presetSpecInput(preset, { quick: quickSpec }))).toBe(preset);
+      }
+    }
+  });
+
+  it('has the paper-sized grids', () => {
+    const channelFrequency = presetSpec(findPreset('channel-frequency') as SweepPreset);
+    // 4 d × 6 widths × 3 activations × 5 teachers, 50 seeds, N = 10⁴
+    expect(channelFrequency.configurations).toHaveLength(360);
+    expect(channelFrequency.seeds).toHaveLength(50);
+    expect(new Set(channelFrequency.configurations.map((c) => c.config.data.samples))).toEqual(new Set([10_000]));
+    const lossLevels = presetSpec(findPreset('loss-levels') as SweepPreset);
+    expect(new Set(lossLevels.configurations.map((c) => c.config.architecture.hidden[0]))).toEqual(new Set([1, 2, 3, 4, 5]));
+    // at least the paper's 50·2^r seeds for every r
+    expect(lossLevels.seeds.length).toBeGreaterThanOrEqual(50 * 2 ** 5);
+    const eos = presetSpec(findPreset('edge-of-stability') as SweepPreset);
+    expect(eos.configurations.map((c) => (c.config.optimizer as { lr: number }).lr)).toEqual([0.01, 0.0316, 0.1, 0.316, 1, 3.16]);
+  });
+
+  it('--seeds replaces the seed count', () => {
+    expect(presetSpec(findPreset('toy-1d') as SweepPreset, { quick: true, seeds: 7 }).seeds).toHaveLength(7);
+  });
+});
+
+describe('quick presets on the CPU engine', () => {
+  it('loss-levels: plateau saddles appear without biases and not with biases (quick: 12 seeds per r, too few to estimate the 10–30% fraction)', async () => {
+    const records = await runQuick('loss-levels');
+    expect(records).toHaveLength(72);
+    const report = buildPresetReport('loss-levels', records);
+    const plateau = table(report, 'plateau-saddles');
+    const count = (biases: string) => sum(plateau.rows.filter((r) => r[0] === biases).map((r) => r[plateau.columns.indexOf('plateau-saddle')] as number));
+    expect(count('false')).toBeGreaterThanOrEqual(1);
+    expect(count('true')).toBe(0);
+    // converged losses cluster at fewer levels than there are converged runs
+    const levels = table(report, 'loss-levels');
+    const settled = levels.rows.map((r) => r[levels.columns.indexOf('converged at finite norm')] as number);
+    const distinct = levels.rows.map((r) => r[levels.columns.indexOf('distinct loss levels')] as number);
+    expect(sum(distinct)).toBeLessThan(sum(settled));
+    expect(tableMarkdown(plateau)).toMatch(/\| false \| 2 \| 12 \|/);
+  }, 120_000);
+
+  it('channel-frequency: channels with smooth activations, none with relu (quick: N = 64 and 4 seeds are too few to rank the teachers by GP roughness s)', async () => {
+    const records = await runQuick('channel-frequency');
+    const report = buildPresetReport('channel-frequency', records);
+    const byActivation = table(report, 'by-activation');
+    expect(cell(byActivation, ['relu'], 'channel')).toBe(0);
+    expect(cell(byActivation, ['softplus'], 'channel') + cell(byActivation, ['erf'], 'channel')).toBeGreaterThanOrEqual(1);
+    const byTeacher = table(report, 'by-teacher');
+    // every teacher is tabulated, GP teachers in order of roughness
+    expect(byTeacher.rows.map((r) => r[0])).toEqual(['rosenbrock', 'gp s=0.1', 'gp s=0.5', 'gp s=2', 'gp s=10']);
+    expect(sum(byTeacher.rows.map((r) => r[byTeacher.columns.indexOf('runs')] as number))).toBe(60);
+    expect(tableCsv(byTeacher).split('\n')[0]).toContain('channel low95');
+  }, 180_000);
+
+  it('toy-1d: gradient flow gets far into the channel, SGD and Adam stop nearer its entrance (smaller 1/ε); L∞(w) has the channel minimum near w ≈ 0.8', async () => {
+    const records = await runQuick('toy-1d');
+    const report = buildPresetReport('toy-1d', records);
+    const reach = table(report, 'reach-by-optimizer');
+    const flow = 'flow rosenbrock23';
+    const inverseEpsilon = (optimizer: string) => cell(reach, [optimizer], '1/ε median');
+    expect(inverseEpsilon(flow)).toBeGreaterThan(inverseEpsilon('sgd η=0.1 batch=16'));
+    expect(inverseEpsilon(flow)).toBeGreaterThan(inverseEpsilon('adam η=0.001 batch=16'));
+    expect(cell(reach, [flow], 'at barrier')).toBeGreaterThanOrEqual(2);
+    expect(cell(reach, ['sgd η=0.1 batch=16'], 'at barrier')).toBe(0);
+    expect(cell(reach, ['adam η=0.001 batch=16'], 'at barrier')).toBe(0);
+    const curve = table(report, 'loss-at-infinity').rows.map((r) => ({ w: r[0] as number, loss: r[1] as number }));
+    const lowest = curve.filter((p) => p.w >= 0.5 && p.w <= 1.2).reduce((a, b) => (b.loss < a.loss ? b : a));
+    expect(lowest.w).toBeGreaterThan(0.6);
+    expect(lowest.w).toBeLessThan(1.0);
+    expect(lowest.loss).toBeLessThan(curve[0].loss);
+  }, 120_000);
+
+  it('edge-of-stability: GD never sits past λ_max = 2/η and stalls at it for η = 1; η = 3.16 diverges (quick: 5,000 steps leave small η budget-limited, far below the edge)', async () => {
+    const records = await runQuick('edge-of-stability');
+    const report = buildPresetReport('edge-of-stability', records);
+    const t = table(report, 'lambda-max-by-lr');
+    const ratio = (eta: string, column = 'λ_max·η/2 median') => cell(t, [eta], column);
+    for (const eta of ['0.01', '0.0316', '0.1', '0.316', '1']) expect(ratio(eta, 'λ_max·η/2 q3'), `η = ${eta}`).toBeLessThan(1.2);
+    expect(ratio('1')).toBeGreaterThan(0.8);
+    // the ratio grows with η: small steps are far from the edge when the budget ends
+    expect(ratio('0.01')).toBeLessThan(ratio('0.316'));
+    expect(cell(t, ['3.16'], 'diverged')).toBe(2);
+  }, 120_000);
+
+  it('optimizer-comparison: gradient flow gets ten times further out in weight norm than GD, momentum, SGD and Adam, some flows to the barrier (quick: too small for channel fractions per optimiser)', async () => {
+    const records = await runQuick('optimizer-comparison');
+    const report = buildPresetReport('optimizer-comparison', records);
+    const t = table(report, 'by-optimizer');
+    const flowNorm = cell(t, ['flow rosenbrock23'], 'weight norm median');
+    // the budget (a Hessian counts P = 17) ends some flows before the barrier, but not all
+    expect(cell(t, ['flow rosenbrock23'], 'at barrier')).toBeGreaterThanOrEqual(1);
+    for (const row of t.rows.filter((r) => r[0] !== 'flow rosenbrock23')) {
+      expect(row[t.columns.indexOf('weight norm median')] as number, String(row[0])).toBeLessThan(flowNorm / 10);
+    }
+    // one budget: every discrete optimiser used it up
+    for (const row of t.rows.filter((r) => r[0] !== 'flow rosenbrock23')) expect(row[t.columns.indexOf('median gradient evaluations')]).toBe(20_000);
+  }, 120_000);
+});
