@@ -1,0 +1,54 @@
+// `channelscope presets`, `run PRESET` and the preset report, as a user runs them.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PRESETS } from '../../src/experiment/presets.js';
+import { runCli } from '../helpers/cli.js';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'channelscope-presets-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('channelscope presets / run PRESET', () => {
+  it('lists every preset with its full and quick size', async () => {
+    const { code, stdout } = await runCli(['presets']);
+    expect(code).toBe(0);
+    for (const preset of PRESETS) expect(stdout).toContain(preset.name);
+    expect(stdout).toMatch(/channel-frequency {2}\(sweep\)\n.*\n {2}full: {2}18,000 networks × N = 10,000\n {2}quick: 60 networks × N = 64/);
+  });
+
+  it('refuses an unknown preset with exit code 2, listing the presets', async () => {
+    const { code, stderr } = await runCli(['run', 'channel-freq', '--quick']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('"channel-freq" is not a preset');
+    expect(stderr).toContain('loss-levels, saddle-perturbation, channel-frequency');
+  });
+
+  it('refuses --quick on a spec file and a bad --seeds', async () => {
+    expect((await runCli(['run', 'examples/default.json', '--quick'])).code).toBe(2);
+    const bad = await runCli(['run', 'toy-1d', '--seeds', '0', '--out', path.join(scratch, 'never')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--seeds must be a positive integer');
+    expect(existsSync(path.join(scratch, 'never'))).toBe(false);
+  });
+
+  it('runs a quick preset and ends with its report; report DIR recognises the preset and writes markdown and CSV', async () => {
+    const out = path.join(scratch, 'eos');
+    const run = await runCli(['run', 'edge-of-stability', '--quick', '--seeds', '1', '--backend', 'cpu', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('## edge-of-stability: 6 runs');
+    expect(run.stdout).toContain('λ_max·η/2');
+    expect(JSON.parse(readFileSync(path.join(out, 'spec.json'), 'utf8')).name).toBe('edge-of-stability');
+    expect(readdirSync(path.join(out, 'tables'))).toEqual(['lambda-max-by-lr.csv']);
+    const csv = readFileSync(path.join(out, 'tables', 'lambda-max-by-lr.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(1 + 6);
+    expect(csv[0]).toMatch(/^η,runs,channel,channel fraction,channel low95,channel high95/);
+
+    rmSync(path.join(out, 'report.md'));
+    const report = await runCli(['report', out]);
+    expect(report.code).toBe(0);
+    // the per-run outcome table, then the preset's tables
+    expect(report.stdout).toMatch(/\| group \| runs \| channel[\s\S]*## edge-of-stability/);
+    expect(existsSync(path.join(out, 'report.md'))).toBe(true);
+  }, 120_000);
+});
