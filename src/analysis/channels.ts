@@ -301,3 +301,56 @@ export function channelSubspaceFraction(
   if (!(total > 0)) return null;
   return Math.min(1, Math.sqrt(inside / total));
 }
+
+/** Activations with σ(−z) = −σ(z): a neuron (ũ, o) computes the same as (−ũ, −o). */
+export const ODD_ACTIVATIONS: ReadonlySet<Architecture['activation']> = new Set(['erf', 'tanh']);
+
+/**
+ * For odd activations, the sign flips (one per hidden neuron) that make close-up-to-sign neurons
+ * point the same way; null for other activations. Two erf neurons with ũᵢ ≈ −ũⱼ and equal, large
+ * output weights are a channel in disguise: flipping j (input vector and outgoing column) leaves the
+ * function unchanged and shows ũᵢ ≈ ũⱼ with opposite output weights. Per layer, neurons are taken
+ * by decreasing ‖ũ‖ and each is oriented towards the already oriented neuron it is closest to up to
+ * sign, so a cluster ends up aligned with its largest member.
+ */
+export function oddSymmetryFlips(arch: Architecture, theta: ArrayLike<number>): boolean[][] | null {
+  if (!ODD_ACTIVATIONS.has(arch.activation)) return null;
+  checkTheta(arch, theta);
+  return arch.hidden.map((_, layer) => {
+    const inputs = layerInputVectors(arch, theta, layer);
+    const flips = inputs.map(() => false);
+    const order = inputs.map((_, n) => n).sort((p, q) => norm(inputs[q]) - norm(inputs[p]));
+    const oriented: Float64Array[] = [];
+    for (const n of order) {
+      const u = inputs[n];
+      const negated = u.map((x) => -x);
+      let best = Infinity;
+      let flip = false;
+      for (const v of oriented) {
+        const same = cosineDistance(u, v);
+        const opposite = cosineDistance(negated, v);
+        if (Math.min(same, opposite) < best) {
+          best = Math.min(same, opposite);
+          flip = opposite < same;
+        }
+      }
+      flips[n] = flip;
+      oriented.push(flip ? negated : u);
+    }
+    return flips;
+  });
+}
+
+/** θ with the given neurons flipped (input vector and outgoing column negated): the same function for odd σ. */
+export function applyNeuronFlips(arch: Architecture, theta: ArrayLike<number>, flips: boolean[][]): Float64Array {
+  const layout = checkTheta(arch, theta);
+  const out = Float64Array.from(theta);
+  flips.forEach((layerFlips, layer) =>
+    layerFlips.forEach((flip, neuron) => {
+      if (!flip) return;
+      for (const k of inputCoordinates(layout, layer, neuron)) out[k] = -out[k];
+      for (const k of outgoingCoordinates(layout, layer, neuron)) out[k] = -out[k];
+    }),
+  );
+  return out;
+}

@@ -31,7 +31,7 @@
 //   finite-minimum  otherwise: finite norm, small gradient, no negative curvature beyond tolerance
 //                   (unchecked when the spectrum is not known, said so in the reason).
 import { weightNorm as weightNormOf, type Activation, type Architecture } from '../model/architecture.js';
-import { channelSubspaceFraction, closestPairs, cosineDistance, neuronGroups, type NeuronGroup, type SubspaceOptions } from './channels.js';
+import { applyNeuronFlips, channelSubspaceFraction, closestPairs, cosineDistance, neuronGroups, oddSymmetryFlips, type NeuronGroup, type SubspaceOptions } from './channels.js';
 import { checkTheta, layerInputVectors } from './network.js';
 
 export const OUTCOMES = ['channel', 'finite-minimum', 'plateau-saddle', 'global-minimum', 'not-converged', 'diverged'] as const;
@@ -217,6 +217,9 @@ export interface RunFacts {
  *     weights of both signs and the largest Σ|s_j|; if no group has mixed signs, the one with the
  *     largest Σ|s_j| (pairSignsOpposite = false). channelFraction is computed for that group.
  *   duplicate pair: over all layers, the pair with the smallest relative L2 distance.
+ *   odd activations (erf, tanh): neurons are first oriented up to the sign symmetry σ(−z) = −σ(z)
+ *     (oddSymmetryFlips), so a pair with ũᵢ ≈ −ũⱼ and equal large output weights counts as the
+ *     channel it is.
  */
 export function evidenceFromNetwork(
   arch: Architecture,
@@ -248,6 +251,20 @@ export function evidenceFromNetwork(
   if (!thetaFinite) {
     return { ...base, minCosine: NaN, pairSignsOpposite: false, channelFraction: null, duplicateL2: NaN, duplicateCosine: NaN, channelGroup: null };
   }
+  // odd activations: neurons are compared up to the symmetry (ũ, o) → (−ũ, −o), which leaves f unchanged
+  const flips = oddSymmetryFlips(arch, theta);
+  const oriented = flips ? applyNeuronFlips(arch, theta, flips) : theta;
+  const history = flips ? facts.thetaHistory?.map((past) => applyNeuronFlips(arch, past, flips)) : facts.thetaHistory;
+  return { ...base, ...pairEvidence(arch, oriented, history, facts.subspaceOptions, t) };
+}
+
+function pairEvidence(
+  arch: Architecture,
+  theta: ArrayLike<number>,
+  thetaHistory: ArrayLike<number>[] | undefined,
+  subspaceOptions: SubspaceOptions | undefined,
+  t: ClassificationThresholds,
+): Pick<RunEvidence, 'minCosine' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
   let minCosine = Infinity;
   let duplicateL2 = Infinity;
   let duplicateCosine = Infinity;
@@ -268,11 +285,8 @@ export function evidenceFromNetwork(
     if (better) channelGroup = group;
   }
   const channelFraction =
-    channelGroup && facts.thetaHistory && facts.thetaHistory.length >= 2
-      ? channelSubspaceFraction(arch, facts.thetaHistory, channelGroup, facts.subspaceOptions)
-      : null;
+    channelGroup && thetaHistory && thetaHistory.length >= 2 ? channelSubspaceFraction(arch, thetaHistory, channelGroup, subspaceOptions) : null;
   return {
-    ...base,
     minCosine,
     pairSignsOpposite: channelGroup?.mixedSigns ?? false,
     channelFraction,

@@ -4,7 +4,7 @@
 import { evidenceFromNetwork, classifyRun, OUTCOMES, type Outcome } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
-import { l2Distance, minCosineDistance } from '../analysis/channels.js';
+import { applyNeuronFlips, l2Distance, minCosineDistance, oddSymmetryFlips } from '../analysis/channels.js';
 import { parameterLayout } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord } from './results.js';
@@ -133,8 +133,11 @@ export function runReach(record: RunRecord): RunReach {
   } catch {
     return none; // a diverged run's parameters may not be finite
   }
-  const { arch, theta } = parsed;
-  if (!Array.from(theta).every(Number.isFinite)) return none;
+  const { arch } = parsed;
+  if (!Array.from(parsed.theta).every(Number.isFinite)) return none;
+  // odd activations: measure the pair up to the sign symmetry, as the classifier does
+  const flips = oddSymmetryFlips(arch, parsed.theta);
+  const theta = flips ? applyNeuronFlips(arch, parsed.theta, flips) : parsed.theta;
   const pair = minCosineDistance(arch, theta);
   if (!pair) return none;
   const epsilon = l2Distance(inputVector(arch, theta, pair.layer, pair.i), inputVector(arch, theta, pair.layer, pair.j)) / 2;

@@ -170,3 +170,36 @@ describe('classifyRun on evidence', () => {
     expect([...OUTCOMES].sort()).toEqual(['channel', 'diverged', 'finite-minimum', 'global-minimum', 'not-converged', 'plateau-saddle']);
   });
 });
+
+describe('odd activations: pairs up to the sign symmetry σ(−z) = −σ(z)', () => {
+  // d = 2 with biases, 3 neurons: θ = [W (3×2), b (3), a (3), c0]; neurons 0 and 1 nearly antiparallel
+  // with equal large output weights: for erf that is neuron 1 flipped, a channel with a = ±1400
+  const disguised = [0.6, -0.4, -0.6000001, 0.4000001, -0.3, 0.9, 0.1, -0.1, -0.2, 1400, 1400, 0.7, 0.05];
+  const facts = { loss: 0.05, gradInf: 1e-9, stoppedBy: 'converged' };
+  it('finds the channel of erf neurons with opposite input vectors and equal output weights', async () => {
+    const { evidenceFromNetwork, classifyRun } = await import('../../src/analysis/classify.js');
+    const arch = { inputDim: 2, hidden: [3], activation: 'erf' as const, biases: true };
+    const evidence = evidenceFromNetwork(arch, disguised, facts, { maxnorm: 1000 });
+    expect(evidence.minCosine).toBeLessThan(1e-10);
+    expect(evidence.pairSignsOpposite).toBe(true);
+    expect(evidence.channelGroup!.members).toEqual([0, 1]);
+    expect(classifyRun(evidence, { maxnorm: 1000 }).outcome).toBe('channel');
+  });
+  it('does not fold signs for activations without the symmetry (softplus)', async () => {
+    const { evidenceFromNetwork } = await import('../../src/analysis/classify.js');
+    const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
+    const evidence = evidenceFromNetwork(arch, disguised, facts, { maxnorm: 1000 });
+    // the closest pair is then neurons 1 and 2, at cosine distance 0.21
+    expect(evidence.minCosine).toBeGreaterThan(0.2);
+    expect(evidence.channelGroup).toBeNull();
+  });
+  it('flipping a neuron of an odd network leaves its function unchanged', async () => {
+    const { applyNeuronFlips } = await import('../../src/analysis/channels.js');
+    const { networkOutput } = await import('../../src/analysis/glu.js');
+    const arch = { inputDim: 2, hidden: [3, 2], activation: 'tanh' as const, biases: true };
+    const theta = Array.from({ length: 3 * 2 + 3 + 2 * 3 + 2 + 2 + 1 }, (_, k) => Math.sin(1.7 * k + 0.3));
+    const flipped = applyNeuronFlips(arch, theta, [[false, true, false], [true, false]]);
+    for (const x of [[0.3, -1.2], [2, 0.5]]) expect(networkOutput(arch, flipped, x)).toBeCloseTo(networkOutput(arch, theta, x), 12);
+    expect(flipped[2]).toBe(-theta[2]);
+  });
+});
