@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The statistics the stiff-flow, analysis and presets issues ask of a GPU, for the GPU machine
+# (after `npm run build`; each part fits the device tool's 10-minute limit per command):
+#   bash .gpu/run.sh bash benchmarks/science-gpu.sh OUTDIR stiff|flow|cpu-subset|channel-frequency
+#   stiff              stiff vs explicit flow vs GD at one evaluation budget, r = 4 and 8, 100 seeds (GPU)
+#   flow               examples/flow-sweep.json: 200 seeds per width on the GPU, reported by r
+#   cpu-subset         its first 24 seeds per width on the CPU engine (float64), 16 shards in parallel,
+#                      then `compare` against the GPU records of the same runs
+#   channel-frequency  the full preset on the GPU, wall time and report
+set -uo pipefail
+out=${1:?usage: science-gpu.sh OUTDIR PART}
+part=${2:?usage: science-gpu.sh OUTDIR stiff|flow|cpu-subset|channel-frequency}
+mkdir -p "$out"
+cs() { node dist/src/cli/bin.js "$@"; }
+# a copy of a spec with another seed count
+with_seeds() { node -e 'const fs=require("fs");const s=JSON.parse(fs.readFileSync(process.argv[1],"utf8"));s.seeds=Number(process.argv[2]);fs.writeFileSync(process.argv[3],JSON.stringify(s,null,2));' "$1" "$2" "$3"; }
+timed() { local label=$1; shift; local start=$SECONDS; "$@"; echo "$label: $((SECONDS - start)) s" >> "$out/wall-times.txt"; }
+cs doctor --json > "$out/doctor-$part.json" 2>&1
+case "$part" in
+  stiff)
+    with_seeds examples/stiff-vs-explicit.json 100 "$out/stiff-vs-explicit.json"
+    timed stiff-vs-explicit cs run "$out/stiff-vs-explicit.json" --backend gpu --out "$out/stiff-vs-explicit" > "$out/stiff-vs-explicit.log" 2>&1
+    cs report "$out/stiff-vs-explicit" --by r,solver,optimizer.lr > "$out/stiff-vs-explicit.md" 2>&1 ;;
+  flow)
+    timed flow-sweep-gpu cs run examples/flow-sweep.json --backend gpu --out "$out/flow-gpu" > "$out/flow-gpu.log" 2>&1
+    cs report "$out/flow-gpu" --by r > "$out/flow-gpu.md" 2>&1 ;;
+  cpu-subset)
+    with_seeds examples/flow-sweep.json 24 "$out/flow-subset.json"
+    start=$SECONDS
+    for k in $(seq 1 16); do
+      cs run "$out/flow-subset.json" --backend cpu --shard "$k/16" --out "$out/flow-cpu-$k" > "$out/flow-cpu-$k.log" 2>&1 &
+    done
+    wait
+    echo "flow-subset-cpu (16 processes): $((SECONDS - start)) s" >> "$out/wall-times.txt"
+    cs merge "$out"/flow-cpu-{1..16} --out "$out/flow-cpu" > "$out/flow-cpu-merge.log" 2>&1
+    cs report "$out/flow-cpu" --by r > "$out/flow-cpu.md" 2>&1
+    # run ids depend on the configuration and seed, not the seed count, so the subset's runs are in the GPU sweep
+    cs compare "$out/flow-gpu" "$out/flow-cpu" > "$out/flow-gpu-vs-cpu.md" 2>&1 ;;
+  channel-frequency)
+    timed channel-frequency cs run channel-frequency --backend gpu --out "$out/channel-frequency" > "$out/channel-frequency.log" 2>&1
+    cs report "$out/channel-frequency" > "$out/channel-frequency.md" 2>&1 ;;
+  *) echo "unknown part $part" >&2; exit 2 ;;
+esac
+cat "$out/wall-times.txt"
