@@ -26,6 +26,19 @@ export const OPS: string[] = [...EVALUATION_OPS, ...Object.keys(OPTIMIZERS)];
 /** Software adapters and the CPU engine are ~10⁴× slower than a real GPU: B and N shrink by this. */
 export const SOFTWARE_SCALE = 64;
 
+/** The command-line options both benchmarks take (node:util parseArgs form; plain data, no node: import). */
+export function benchCommandOptions(defaultBackend: 'auto' | 'gpu') {
+  return {
+    json: { type: 'boolean', default: false },
+    workloads: { type: 'string', default: WORKLOADS.map((w) => w.name).join(',') },
+    ops: { type: 'string', default: OPS.join(',') },
+    seconds: { type: 'string', default: '1.5' },
+    backend: { type: 'string', default: defaultBackend },
+    // divide B and N by this factor (auto on software adapters)
+    scale: { type: 'string' },
+  } as const;
+}
+
 export interface BenchResult {
   workload: string;
   op: string;

@@ -15,8 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Plugin } from 'vite';
 import { launchHeadlessChromium } from '../web/headless.js';
-import { formatResult, OPS, resolvePlan, type BenchReport, type BenchResult } from './bench-core.js';
-import { WORKLOADS } from './workloads.js';
+import { benchCommandOptions, formatResult, resolvePlan, type BenchReport, type BenchResult } from './bench-core.js';
 
 /** The package root: the nearest folder above this module with a package.json (from benchmarks/ or dist/benchmarks/). */
 function packageRoot(): string {
@@ -182,13 +181,8 @@ export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Pr
 async function main() {
   const { values } = parseArgs({
     options: {
-      json: { type: 'boolean', default: false },
-      workloads: { type: 'string', default: WORKLOADS.map((w) => w.name).join(',') },
-      ops: { type: 'string', default: OPS.join(',') },
-      seconds: { type: 'string', default: '1.5' },
       // the browser's WebGPU even on a software adapter (Node's 'auto' would take the CPU engine there)
-      backend: { type: 'string', default: 'gpu' },
-      scale: { type: 'string' },
+      ...benchCommandOptions('gpu'),
       adapter: { type: 'string' },
       rebuild: { type: 'boolean', default: false },
     },

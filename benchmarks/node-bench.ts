@@ -4,19 +4,11 @@
 //   npm run bench -- [--json] [--workloads W1,W2] [--ops grad,hvp,gd,adam] [--seconds 1.5] [--backend auto|gpu|cpu] [--scale 64]
 import { parseArgs } from 'node:util';
 import { createEngine, type BackendChoice } from '../src/engine/create.js';
-import { benchmarkReport, describeEnvironment, formatResult, OPS, resolvePlan, runBenchmark } from './bench-core.js';
-import { WORKLOADS } from './workloads.js';
+import { benchCommandOptions, benchmarkReport, describeEnvironment, formatResult, resolvePlan, runBenchmark } from './bench-core.js';
 
 async function main() {
   const { values } = parseArgs({
-    options: {
-      json: { type: 'boolean', default: false },
-      workloads: { type: 'string', default: WORKLOADS.map((w) => w.name).join(',') },
-      ops: { type: 'string', default: OPS.join(',') },
-      seconds: { type: 'string', default: '1.5' },
-      backend: { type: 'string', default: 'auto' },
-      scale: { type: 'string', description: 'divide B and N by this factor (auto on software adapters)' },
-    },
+    options: benchCommandOptions('auto'),
   });
   const plan = resolvePlan(values.workloads.split(','), values.ops.split(','));
   const { engine, notice } = await createEngine(values.backend as BackendChoice);
