@@ -35,6 +35,7 @@ import {
 import path from 'node:path';
 import type { ParameterFile } from '../model/params-file.js';
 import type { RunDiagnostics } from '../analysis/diagnostics.js';
+import type { PolishResult } from './polish.js';
 import { InputError } from '../model/input-error.js';
 import type { Shard } from './shard.js';
 import { canonicalJson } from './spec.js';
@@ -86,6 +87,8 @@ export interface RunRecord {
   diagnostics?: RunDiagnostics;
   /** diagnostics at earlier checks (stop.diagnosticsEvery), oldest first; absent without that option */
   checkDiagnostics?: { step: number; diagnostics: RunDiagnostics }[];
+  /** where the Newton–CG polish after training ended (config.polish); absent without it */
+  polish?: PolishResult;
 }
 
 /** What a resumed session and merge need of a record without keeping it whole. */

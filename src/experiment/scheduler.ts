@@ -40,6 +40,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
+import { polishNetwork, type PolishConfig } from './polish.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../analysis/diagnostics.js';
 import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
 
@@ -71,6 +72,8 @@ export interface SchedulableConfig {
   maxnorm: number | null;
   stop: StopRules;
   trajectory: { points: number };
+  /** Newton–CG after training (polish.ts); absent: none */
+  polish?: PolishConfig;
 }
 
 export interface SchedulableRun<C extends SchedulableConfig = SchedulableConfig> {
@@ -186,6 +189,8 @@ export function groupRuns<R extends SchedulableRun>(runs: readonly R[], samples:
 interface Active<R> {
   run: R;
   params0: Float64Array;
+  /** the run's dataset (the polish needs it) */
+  data: Dataset;
   loadedAt: number;
   /** trajectory step counts and the index of the next one */
   points: number[];
@@ -276,6 +281,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         active[i] = {
           run,
           params0: Float64Array.from(prepared.params),
+          data: sharedData ?? prepared.data,
           loadedAt: now(),
           points: trajectorySteps(run.config.trajectory.points, run.config.stop.maxSteps),
           nextPoint: 0,
@@ -326,6 +332,10 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         ...(diagnostics ? { diagnostics } : {}),
         ...(slot.checkDiagnostics.length > 0 ? { checkDiagnostics: slot.checkDiagnostics } : {}),
       };
+      const polish = slot.run.config.polish;
+      if (polish && reason !== 'diverged') {
+        record.polish = polishNetwork(arch, slot.data, params, slot.run.config.maxnorm ?? Infinity, polish);
+      }
       summary.runs++;
       summary.byReason[reason] = (summary.byReason[reason] ?? 0) + 1;
       await options.onRecord(record, slot.run);

@@ -20,6 +20,7 @@
 //     "stop": { "maxSteps": 100000, "maxTime": …, "maxSeconds": …, "gradTol": 1e-5, "patience": …,
 //               "minImprovement": 1e-7, "checkEvery": 1000 },
 //     "trajectory": { "points": 30 },
+//     "polish": { "kind": "newton-cg", "maxIterations": 200, "gradTol": 1e-10 },   (optional)
 //     "seeds": 24 | [0, 5, 7] | { "from": 100, "count": 24 },
 //     "grid": { "architecture.hidden": [4, 8], "optimizer.lr": [0.01, 0.1] }
 //   }
@@ -247,6 +248,18 @@ const trajectorySchema = object({
   points: positiveInt().default(30),
 });
 
+/**
+ * The second-order polish after training (the paper: after gradient flow): trust-region Newton–CG
+ * on L + R with float64 Hessian-vector products, from the run's final parameters. Absent: none.
+ */
+const polishSchema = object({
+  kind: z.literal('newton-cg'),
+  /** Newton iterations at most */
+  maxIterations: positiveInt().default(200),
+  /** stop when ‖∇(L + R)‖∞ ≤ gradTol */
+  gradTol: positiveNumber().default(1e-10),
+});
+
 const configObject = object({
   name: text().optional(),
   description: text().optional(),
@@ -258,6 +271,7 @@ const configObject = object({
   maxnorm: z.union([positiveNumber('must be a positive number or null (no barrier)'), z.null()], must('must be a positive number or null (no barrier)')).default(1000),
   stop: stopSchema.prefault({}),
   trajectory: trajectorySchema.prefault({}),
+  polish: polishSchema.optional(),
 });
 
 /** One fully determined configuration (no grid, no seeds). */

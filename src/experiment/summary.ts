@@ -89,11 +89,15 @@ function groupKey(config: unknown, by: string[]): string {
     .join(' ');
 }
 
+function spectrumExtremes(ascending: readonly number[] | null | undefined): { hessianMinEigenvalue?: number; hessianMaxEigenvalue?: number } {
+  if (!ascending || ascending.length === 0) return {};
+  return { hessianMinEigenvalue: ascending[0], hessianMaxEigenvalue: ascending[ascending.length - 1] };
+}
+
 function hessianExtremes(record: RunRecord): { hessianMinEigenvalue?: number; hessianMaxEigenvalue?: number } {
   const diagnostics = record.diagnostics;
   if (!diagnostics) return {};
-  const spectrum = diagnostics.hessianEigenvalues;
-  if (spectrum && spectrum.length > 0) return { hessianMinEigenvalue: spectrum[0], hessianMaxEigenvalue: spectrum[spectrum.length - 1] };
+  if (diagnostics.hessianEigenvalues?.length) return spectrumExtremes(diagnostics.hessianEigenvalues);
   return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: diagnostics.lambdaMax };
 }
 
@@ -102,20 +106,23 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
   if (record.stopReason === 'diverged') {
     return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps` };
   }
-  const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
+  // a polished run is judged where the polish ended (the paper: flow, then Newton), a finite one at least
+  const polish = record.polish && Number.isFinite(record.polish.loss) && Number.isFinite(record.polish.gradInf) ? record.polish : null;
+  const end = polish ?? record;
+  const { arch, theta } = parseParameterFile(JSON.stringify(end.params), `record ${record.id}`);
   const maxnorm = config.maxnorm === null || config.maxnorm === undefined ? Infinity : config.maxnorm;
   const thresholds = { maxnorm, ...(config.stop?.gradTol !== undefined ? { gradTol: config.stop.gradTol } : {}) };
   const evidence = evidenceFromNetwork(
     arch,
     theta,
     {
-      loss: record.loss ?? NaN,
-      gradInf: record.gradInf ?? NaN,
-      stoppedBy: record.stopReason,
+      loss: end.loss ?? NaN,
+      gradInf: end.gradInf ?? NaN,
+      stoppedBy: polish?.converged ? 'converged' : record.stopReason,
       finite: true, // diverged records were classified above
       ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((theta) => Float64Array.from(theta)) } : {}),
       // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ 128, else Lanczos/power iteration)
-      ...hessianExtremes(record),
+      ...(polish ? spectrumExtremes(polish.hessianEigenvalues) : hessianExtremes(record)),
     },
     thresholds,
   );

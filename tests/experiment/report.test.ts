@@ -100,3 +100,18 @@ describe('classification reads the end-of-run diagnostics', () => {
     expect(saddle.reason).toMatch(/−0\.5|-0\.5|negative/);
   });
 });
+
+describe('classification of polished runs', () => {
+  it('judges a run where its Newton–CG polish ended', async () => {
+    const { classifyRecord } = await import('../../src/experiment/summary.js');
+    const trained = record('p', channelTheta, [2]);
+    const polished = {
+      ...trained,
+      polish: { params: formatParameterFile(arch, finiteTheta), loss: 0.04, barrier: 0, gradInf: 1e-12, weightNorm: 0.5, iterations: 9, reason: 'converged', converged: true, hvps: 90, gradients: 10, hessianEigenvalues: [0.01, 0.5, 1, 2, 3, 4, 5, 6, 7] },
+    };
+    expect(classifyRecord(trained as never).outcome).toBe('channel');
+    expect(classifyRecord(polished as never).outcome).toBe('finite-minimum');
+    const saddle = { ...polished, polish: { ...polished.polish, hessianEigenvalues: [-0.3, 0.5, 1, 2, 3, 4, 5, 6, 7] } };
+    expect(classifyRecord(saddle as never).outcome).not.toBe('finite-minimum');
+  });
+});

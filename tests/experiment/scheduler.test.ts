@@ -207,6 +207,26 @@ describe('scheduler', () => {
     }
   });
 
+  it('polishes each run with float64 Newton–CG after training when the config asks, keeping the end of training beside it', async () => {
+    const polish = { kind: 'newton-cg' as const, maxIterations: 300, gradTol: 1e-10 };
+    // one hidden neuron: no pair, so no channel for Newton to follow out to the barrier
+    const single = { ...arch, hidden: [1] };
+    const list = runs(2, () => ({ ...config({ kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 }, { maxSteps: 200, checkEvery: 50 }), architecture: single, maxnorm: 1000, polish }));
+    for (const record of (await sweep(list, 2)).values()) {
+      const polished = record.polish!;
+      expect(polished.converged).toBe(true);
+      expect(polished.gradInf).toBeLessThanOrEqual(1e-10);
+      expect(polished.loss + polished.barrier).toBeLessThanOrEqual(record.loss + record.barrier + 1e-12);
+      expect(record.steps).toBe(200); // the training end is kept as it was
+      // P = 5 ≤ 128: the full spectrum at the polished point, ascending, positive at a minimum
+      expect(polished.hessianEigenvalues).toHaveLength(5);
+      expect(polished.hessianEigenvalues![0]).toBeGreaterThan(0);
+      expect(polished.hessianEigenvalues![0]).toBeLessThanOrEqual(polished.hessianEigenvalues![4]);
+    }
+    const unpolished = runs(1, () => config({ kind: 'gd', lr: 0.05 }));
+    for (const record of (await sweep(unpolished, 1)).values()) expect(record.polish).toBeUndefined();
+  });
+
   it('stores one dataset per ensemble when every run of the group has the same one', async () => {
     const shared = countingEngine();
     const sharedRecords = await sweep(runs(3, () => config({ kind: 'gd', lr: 0.05 })), 2, shared.engine, () => 'same');

@@ -142,7 +142,7 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
 
   it('unknown field at the top level', () => {
     expect(errorOf(spec({ optimiser: { kind: 'gd', lr: 1 } }))).toBe(
-      'spec: unknown field "optimiser" at the top level (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory, seeds, grid)',
+      'spec: unknown field "optimiser" at the top level (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory, polish, seeds, grid)',
     );
   });
 
@@ -311,7 +311,7 @@ describe('grid', () => {
 describe('parseConfig and canonicalJson', () => {
   it('parseConfig validates one configuration with the same messages', () => {
     expect(parseConfig(BASE).architecture.hidden).toEqual([4]);
-    expect(() => parseConfig({ ...BASE, seeds: 3 })).toThrow('config: unknown field "seeds" at the top level (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory)');
+    expect(() => parseConfig({ ...BASE, seeds: 3 })).toThrow('config: unknown field "seeds" at the top level (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory, polish)');
   });
 
   it('canonicalJson sorts keys at every level and drops undefined', () => {
