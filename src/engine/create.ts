@@ -1,5 +1,5 @@
 // Picks the engine: the GPU where an adapter exists, else the float64 CPU reference.
-import { acquireGpu, describeGpu, type AcquireOptions } from '../gpu/device.js';
+import { acquireGpu, describeGpu, hardwareAdapterPossible, type AcquireOptions } from '../gpu/device.js';
 import { CpuEngine } from './cpu/cpu-engine.js';
 import type { Engine } from './engine.js';
 import { GpuEngine } from './gpu/gpu-engine.js';
@@ -14,12 +14,23 @@ export interface CreatedEngine {
 
 export async function createEngine(choice: BackendChoice = 'auto', options: AcquireOptions = {}): Promise<CreatedEngine> {
   if (choice === 'cpu') return { engine: new CpuEngine() };
+  if (choice === 'auto' && !hardwareAdapterPossible()) {
+    // The only adapter would be SwiftShader's, which auto declines anyway (below): do not even start
+    // Dawn, whose teardown after an early device.destroy() has crashed Node at exit on such machines.
+    return {
+      engine: new CpuEngine(),
+      notice: 'No GPU driver on this machine (no Vulkan loader): using the float64 CPU engine, which beats a software rasteriser; --backend gpu runs WebGPU on SwiftShader.',
+    };
+  }
   const gpu = await acquireGpu(options);
   if (gpu && gpu.software && choice === 'auto') {
     // a software rasteriser is for correctness tests: the float64 CPU engine is faster than it here
     const name = describeGpu(gpu);
-    gpu.dispose();
-    return { engine: new CpuEngine(), notice: `Only a software WebGPU adapter (${name}): using the float64 CPU engine, which is faster; --backend gpu forces WebGPU.` };
+    // the device lives as long as the engine: destroying it at once and then computing on has
+    // crashed Dawn's teardown at exit
+    const engine = new CpuEngine();
+    engine.dispose = () => gpu.dispose();
+    return { engine, notice: `Only a software WebGPU adapter (${name}): using the float64 CPU engine, which is faster; --backend gpu forces WebGPU.` };
   }
   if (gpu) return { engine: new GpuEngine(gpu) };
   if (choice === 'gpu') throw new Error('no WebGPU adapter found (no GPU, and no software Vulkan driver could be set up)');

@@ -40,6 +40,15 @@ interface GpuEntry {
   driverSource: string;
 }
 
+/**
+ * Whether a hardware adapter could exist: always in a browser; in Node only with a configured
+ * Vulkan driver or a system Vulkan loader (otherwise the only adapter would be SwiftShader's).
+ */
+export function hardwareAdapterPossible(): boolean {
+  if (isBrowser()) return true;
+  return Boolean(process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) || hasSystemVulkanLoader();
+}
+
 function isBrowser(): boolean {
   return typeof navigator !== 'undefined' && 'gpu' in navigator && typeof process === 'undefined';
 }
