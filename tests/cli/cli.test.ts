@@ -83,3 +83,26 @@ describe('channelscope doctor', () => {
     expect(report.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
   });
 });
+
+describe('channelscope run with the default backend', () => {
+  it('trains, writes its records and exits 0 (Node exits cleanly after declining or never starting a software adapter)', async () => {
+    const spec = file(
+      'tiny-run.json',
+      JSON.stringify({
+        name: 'tiny-run',
+        architecture: { inputDim: 2, hidden: 2, activation: 'softplus' },
+        data: { samples: 32 },
+        optimizer: { kind: 'gd', lr: 0.5 },
+        stop: { maxSteps: 200, checkEvery: 100, gradTol: 1e-3 },
+        trajectory: { points: 3 },
+        seeds: 2,
+      }),
+    );
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { code, stdout, stderr } = await channelscope('run', spec, '--out', path.join(dir, `tiny-run-${attempt}`));
+      expect(stderr).not.toMatch(/terminate called|Aborted|Segmentation/);
+      expect(code).toBe(0);
+      expect(stdout).toContain('runs.jsonl');
+    }
+  });
+});
