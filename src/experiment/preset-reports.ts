@@ -11,6 +11,7 @@
 //     with 2/η. Only for small networks (P ≤ MAX_HESSIAN_PARAMETERS).
 import { lossLevels, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
 import { lossAtInfinity } from '../analysis/glu.js';
+import { distinctSolutions } from '../analysis/permutation.js';
 import { networkFlowField } from '../engine/cpu/flow-field.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
@@ -232,21 +233,26 @@ function lossLevelsTables(runs: Run[]): PresetTable[] {
   const levels: PresetTable = {
     name: 'loss-levels',
     title: 'Loss levels of the runs that converged at finite norm (relative tolerance 1e-3)',
-    columns: ['biases', 'r', 'converged at finite norm', 'distinct loss levels', 'lowest level', 'runs at lowest', 'levels (loss × runs, lowest five)'],
+    columns: ['biases', 'r', 'converged at finite norm', 'distinct loss levels', 'distinct solutions up to permutation', 'lowest level', 'runs at lowest', 'levels (loss × runs, lowest five)'],
     rows: groupBy(runs, key, order).map(([, members]) => {
       const settled = members.filter((r) => ['finite-minimum', 'plateau-saddle', 'global-minimum'].includes(r.classified.outcome));
       const { levels: found } = lossLevels(settled.map((r) => r.record.loss));
+      const arch = members[0].config.architecture;
+      const networks = settled.map((r) => parseParameterFile(JSON.stringify(r.record.params), `record ${r.record.id}`).theta);
+      // networks within 1% (relative L2, after the optimal neuron assignment) are one solution
+      const distinct = distinctSolutions(arch, networks, 1e-2, { losses: settled.map((r) => r.record.loss) });
       return [
-        String(members[0].config.architecture.biases),
+        String(arch.biases),
         hiddenLabel(members[0].config),
         settled.length,
         found.length,
+        distinct.solutions.length,
         found[0]?.loss ?? NaN,
         found[0]?.count ?? 0,
         found.slice(0, 5).map((level) => `${level.loss.toPrecision(4)}×${level.count}`).join(' '),
       ];
     }),
-    note: 'Converged losses cluster at discrete values; each level is a distinct critical point up to neuron permutation (or a family of them on a saddle line).',
+    note: 'Converged losses cluster at discrete values; solutions are counted up to neuron permutation (optimal assignment, networks within 1% relative L2 are one), so a level holding more than one is several critical points at one loss (or a saddle line).',
   };
   return [plateau, levels];
 }

@@ -102,6 +102,12 @@ describe('quick presets on the CPU engine', () => {
     const settled = levels.rows.map((r) => r[levels.columns.indexOf('converged at finite norm')] as number);
     const distinct = levels.rows.map((r) => r[levels.columns.indexOf('distinct loss levels')] as number);
     expect(sum(distinct)).toBeLessThan(sum(settled));
+    // solutions up to permutation: at least one per level, at most one per converged run
+    const solutions = levels.rows.map((r) => r[levels.columns.indexOf('distinct solutions up to permutation')] as number);
+    solutions.forEach((n, k) => {
+      expect(n).toBeGreaterThanOrEqual(distinct[k]);
+      expect(n).toBeLessThanOrEqual(settled[k]);
+    });
     expect(tableMarkdown(plateau)).toMatch(/\| false \| 2 \| 12 \|/);
   }, 120_000);
 
