@@ -18,7 +18,7 @@ struct Slot {
   grad_inf: f32,
   weight_norm: f32,
   hessian_ready: u32,  // stiff gradient flow: the `hessian` buffer holds H(θ) of the current θ
-  _pad1: f32,
+  factorization_failed: u32,  // stiff gradient flow: the last attempt could not factorise W = I + h·d·H
 }
 
 var<workgroup> shared_flag: u32;

@@ -294,6 +294,7 @@ fn main(
   var evaluations = info.evaluations;
   var rejected_last = info.rejected != 0u;
   var hessian_ready = uniform_bool(tid, info.hessian_ready != 0u);
+  var factorization_failed = false;
   var loss = info.loss;
   var finite = true;
   if (uniform_bool(tid, h == 0.0)) {
@@ -351,10 +352,13 @@ fn main(
       // W is indefinite (negative curvature and a large h): retry smaller with the same Hessian
       h = step * FACTORIZATION_SHRINK;
       if (uniform_bool(tid, h < STEP_FLOOR)) {
+        // not even W ≈ I factorises: H itself is not finite; the run stops at its last accepted θ
         finite = false;
       }
+      factorization_failed = true;
       continue;
     }
+    factorization_failed = false;
     var stage_bad = 0.0;
     // k1 = W⁻¹F0, F1 = f(θ + h/2·k1)
     for (var k = 0u; k < OWN; k++) {
@@ -453,6 +457,7 @@ fn main(
   write_flow_status(tid, slot, grad_inf, steps, evaluations, time, h, rejected_last, finite, loss);
   if (tid == 0u) {
     slots[slot].hessian_ready = select(0u, 1u, hessian_ready);
+    slots[slot].factorization_failed = select(0u, 1u, factorization_failed);
   }
 }
 

@@ -33,6 +33,11 @@ export interface SlotStatus {
   finite: boolean;
   /** gradient flow: the next step size */
   stepSize: number;
+  /**
+   * stiff gradient flow: the last attempt could not factorise I + h·d·H. A slot that stalls (or is
+   * frozen at the step floor) with this set stopped for its Hessian (a non-finite one), not for θ.
+   */
+  factorizationFailed?: boolean;
 }
 
 export interface EnsembleOptions {

@@ -18,6 +18,8 @@
 //
 // Stop rules, checked at a run's events in this order:
 //   diverged            a non-finite value appeared (checked at every status read: the slot is frozen)
+//   factorization-failed  stiff gradient flow: the step size collapsed (or hit the floor) while
+//                       I + h·d·H would not factorise (a non-finite Hessian); θ is the last accepted point
 //   converged           ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞) (spec.ts; gradTol 0 disables it). The status
 //                       carries the weight norm wn = Σθ²/(2P), which bounds ‖θ‖∞ between √(2wn) and
 //                       √(2P·wn); only between the two bounds are the slot's parameters read back
@@ -357,7 +359,8 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       const stop = slot.run.config.stop;
       const advanced = status.steps - slot.steps;
       slot.steps = status.steps;
-      if (!status.finite) return 'diverged';
+      if (!status.finite) return status.factorizationFailed ? 'factorization-failed' : 'diverged';
+      const collapsed = (): StopReason => (status.factorizationFailed ? 'factorization-failed' : 'step-size-collapse');
       if (status.steps > event) throw new Error(`engine advanced slot past its event (${status.steps} > ${event})`);
       const atEvent = status.steps === event;
       const timeUp = isFlow && status.time >= maxTime;
@@ -368,13 +371,13 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       if (!atEvent) {
         if (timeUp) return 'max-time';
         if (advanced < chunk && advanced === 0) {
-          if (isFlow) return 'step-size-collapse';
+          if (isFlow) return collapsed();
           throw new Error(`the ${engine.backend} engine made no progress on a run (${slot.run.id}) without marking it non-finite`);
         }
         return null;
       }
       if (await converged(i, status, stop.gradTol)) return 'converged';
-      if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return 'step-size-collapse';
+      if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return collapsed();
       if (timeUp) return 'max-time';
       if (status.steps >= stop.maxSteps) return 'max-steps';
       if (stop.maxEvaluations != null && status.evaluations >= stop.maxEvaluations) return 'max-evaluations';

@@ -174,14 +174,17 @@ export class CpuEnsemble implements TrainingEnsemble {
       slot.status.evaluations += step.evaluations;
       if (stiffStep) slot.hessian = stiffStep.hessian;
       if (stiffStep?.factorizationFailed) {
+        slot.status.factorizationFailed = true;
         // I + h·d·H is indefinite (negative curvature and a large h): retry smaller, same Hessian
         slot.status.stepSize = h * FACTORIZATION_SHRINK;
         if (slot.status.stepSize < STEP_FLOOR) {
+          // not even W ≈ I factorises: H itself is not finite; the run stops at its last accepted θ
           slot.status.finite = false;
           return;
         }
         continue;
       }
+      if (stiffStep) slot.status.factorizationFailed = false;
       if (!Number.isFinite(step.error) || !allFinite(step.theta)) {
         // a non-finite trial point: shrink hard and retry, unless h is already negligible
         slot.status.stepSize = h * STEP_SHRINK_ON_NONFINITE;

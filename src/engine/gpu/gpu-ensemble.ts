@@ -114,7 +114,8 @@ export class GpuEnsemble implements TrainingEnsemble {
     }
     if (this.state) queue.writeBuffer(this.state, 4 * slot * this.vectors * this.P, new Float32Array(this.vectors * this.P));
     // (gradient flow: step_size 0 makes the kernel compute f(θ) and a first step size; hessian_ready
-    // (word 14) is 0: the stiff kernel assembles H(θ) before its first step)
+    // (word 14) is 0: the stiff kernel assembles H(θ) before its first step; factorization_failed
+    // (word 15) is 0)
     const info = new ArrayBuffer(4 * SLOT_WORDS);
     const words = new Uint32Array(info);
     const [seedLo, seedHi] = seedKey(run.seed);
@@ -232,6 +233,7 @@ export class GpuEnsemble implements TrainingEnsemble {
         barrier: f32[o + 11],
         gradInf: f32[o + 12],
         weightNorm: f32[o + 13],
+        factorizationFailed: u32[o + 15] === 1,
       });
     }
     return result;
