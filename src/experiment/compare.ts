@@ -3,6 +3,7 @@
 // the same verdict, the barrier reached or not by both, the same closest pair of hidden neurons, and
 // final losses within a relative tolerance. Pure: the command line reads the folders.
 import { closestPairs } from '../analysis/channels.js';
+import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord } from './results.js';
 import { classifyRecord } from './summary.js';
@@ -14,7 +15,8 @@ export interface ComparisonTolerances {
   barrierSlack: number;
 }
 
-export const DEFAULT_COMPARISON: Readonly<ComparisonTolerances> = Object.freeze({ lossRtol: 1e-2, barrierSlack: 1e-2 });
+// the barrier slack is the classifier's, so "at the barrier" means the same in both
+export const DEFAULT_COMPARISON: Readonly<ComparisonTolerances> = Object.freeze({ lossRtol: 1e-2, barrierSlack: DEFAULT_THRESHOLDS.barrierTolerance });
 
 /** What is compared per run; `agree` is the conjunction. */
 export interface RunComparison {

@@ -4,11 +4,11 @@
 // GPU's float32 HVPs (~1e-2 relative near a channel) could not take the gradient to 1e-10.
 import type { Dataset } from '../data/dataset.js';
 import { evaluateNetwork } from '../engine/cpu/cpu-engine.js';
-import { networkObjective } from '../engine/cpu/flow-field.js';
+import { networkFlowField, networkObjective } from '../engine/cpu/flow-field.js';
 import { weightNorm, type Architecture } from '../model/architecture.js';
 import { formatParameterFile, type ParameterFile } from '../model/params-file.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../analysis/diagnostics.js';
-import { hessianMatrix, symmetricEigen } from '../optim/linalg.js';
+import { symmetricEigen } from '../optim/linalg.js';
 import { newtonCg, type NewtonCgReason } from '../optim/newton-cg.js';
 
 export interface PolishConfig {
@@ -40,8 +40,13 @@ export function polishNetwork(arch: Architecture, data: Dataset, theta: Float64A
   const result = newtonCg(objective, Float64Array.from(theta), { tol: config.gradTol, maxIterations: config.maxIterations });
   const end = evaluateNetwork(arch, data, 0, result.theta, { maxnorm });
   const P = result.theta.length;
-  const spectrum =
-    P <= FULL_SPECTRUM_MAX_PARAMETERS ? Array.from(symmetricEigen(hessianMatrix((v, hv) => hv.set(objective.hvp(result.theta, v)), P), P).values) : null;
+  let spectrum: number[] | null = null;
+  if (P <= FULL_SPECTRUM_MAX_PARAMETERS) {
+    // the stiff solver's Hessian: closed form for one hidden layer, P HVPs otherwise
+    const hessian = new Float64Array(P * P);
+    networkFlowField(arch, data, { maxnorm }).hessian(result.theta, hessian);
+    spectrum = Array.from(symmetricEigen(hessian, P).values);
+  }
   return {
     params: formatParameterFile(arch, result.theta),
     loss: end.loss,

@@ -92,9 +92,8 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     entry = { gpu: navigator.gpu, release() {}, driverSource: 'browser' };
     adapter = await requestAdapter(entry, options);
   } else {
-    const driverConfigured = Boolean(process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES);
     entry = await nodeGpu(null);
-    if (driverConfigured || hasSystemVulkanLoader()) adapter = await requestAdapter(entry, options);
+    if (hardwareAdapterPossible()) adapter = await requestAdapter(entry, options);
     if (!adapter) {
       entry.release();
       const software = await enableSoftwareVulkan();
