@@ -8,8 +8,9 @@
 //   W = I + h·d·H;  k1 = W⁻¹F0;  F1 = f(θ + h/2·k1);  k2 = W⁻¹(F1 − k1) + k1;  θ₁ = θ + h·k2;
 //   F2 = f(θ₁);  k3 = W⁻¹(F2 − e32·(k2 − F1) − 2·(k1 − F0));  err = h/6·(k1 − 2k2 + k3)
 //
-// Per slot: params θ, f(θ) (FSAL), the Hessian H(θ) (`hessian`, P×P row-major, assembled from P
-// Hessian-vector products of the core, e_j by e_j, plus the barrier's, then symmetrised; kept over a
+// Per slot: params θ, f(θ) (FSAL), the Hessian H(θ) (`hessian`, P×P row-major: for one hidden layer
+// in one pass over the samples, closed form; deeper, from P Hessian-vector products of the core, e_j
+// by e_j, then symmetrised; plus the barrier's; kept over a
 // rejection and over dispatch boundaries while Slot.hessian_ready) and the Cholesky factor of W
 // (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
 // h ← h/4 and retry with the same Hessian.
@@ -78,12 +79,27 @@ fn evaluate_field(tid: u32) -> vec2<f32> {
   return vec2<f32>(loss, select(0.0, 1.0, bad));
 }
 
-// H(θ) at th into `hessian`: column j is the HVP along e_j (core) plus ∇²R e_j =
-// 2·excess·θ_j/P²·θ + excess²/P·e_j; then (H + Hᵀ)/2 as linalg.ts hessianMatrix does
+// H(θ) at th into `hessian` (row-major P×P, symmetric): the data part (2/N)·Σₙ(JₙJₙᵀ + rₙ∇²fₙ)
+// plus the barrier's ∇²R = 2·excess/P²·θθᵀ + excess²/P·I.
 fn assemble_hessian(tid: u32) {
   storageBarrier();   // the previous step's reads of `hessian` are done
   let excess = barrier_state(tid, cfg.maxnorm).y;
   let slope = excess * excess / f32(P);
+#if ${CLOSED_HESSIAN}
+  accumulate_data_hessian(tid);
+  storageBarrier();
+  let scale = 2.0 / f32(cfg.samples);
+  for (var idx = tid; idx < P * P; idx += TILE) {
+    let p = idx / P;
+    let q = idx % P;
+    if (p <= q) {
+      let value = scale * hessian[mat_base + idx] + 2.0 * excess * th[p] * th[q] / f32(P * P) + select(0.0, slope, p == q);
+      hessian[mat_base + idx] = value;
+      hessian[mat_base + q * P + p] = value;
+    }
+  }
+#else
+  // deeper networks: column j is the HVP along e_j, then (H + Hᵀ)/2 as linalg.ts hessianMatrix does
   for (var j = 0u; j < P; j++) {
     for (var p = tid; p < P; p += TILE) {
       vv[p] = select(0.0, 1.0, p == j);
@@ -108,8 +124,105 @@ fn assemble_hessian(tid: u32) {
       hessian[mat_base + j * P + i] = mean;
     }
   }
+#endif
   storageBarrier();
 }
+
+#if ${CLOSED_HESSIAN}
+// One hidden layer: the data part of the Hessian in ONE pass over the samples instead of P HVP
+// passes (the float64 reference is src/engine/cpu/hessian.ts, which has the formulas). Per tile,
+// every thread runs its sample's forward pass, leaving x, σ(z), σ′(z), σ″(z) in its row, and the
+// residual f − y (and a 0/1 mask for padding samples) in the output layer's δ slots; then every
+// thread adds the tile's contribution to the upper-triangle entries it owns, Σₛ(JₚJ_q + r·∂²f/∂p∂q),
+// into `hessian`, Kahan-compensated across tiles with the carry in `factor` (overwritten by the
+// next factorisation). Unscaled: the caller applies 2/N and adds the barrier.
+
+// parameter p's role: (0, j, t) entry t of hidden neuron j's input vector (t = D: its bias),
+// (1, j, 0) the output weight of neuron j, (2, 0, 0) the output bias
+fn hessian_role(p: u32) -> vec3<u32> {
+  let weights = WIDTH[1] * D;
+  if (p < weights) {
+    return vec3<u32>(0u, p / D, p % D);
+  }
+  if (p < WEIGHT_OFFSET[2]) {
+    return vec3<u32>(0u, p - weights, D);
+  }
+  let local = p - WEIGHT_OFFSET[2];
+  if (local < WIDTH[1]) {
+    return vec3<u32>(1u, local, 0u);
+  }
+  return vec3<u32>(2u, 0u, 0u);
+}
+
+// x̃_t of the sample in row r: the input, or 1 for the bias entry t = D
+fn input_entry(r: u32, t: u32) -> f32 {
+  return select(1.0, rows[r + ROW_A[0] + min(t, D - 1u)], t < D);
+}
+
+// ∂f/∂θ_p of the sample in row r (out_weight: the output weight of the role's neuron)
+fn jacobian_entry(role: vec3<u32>, out_weight: f32, r: u32) -> f32 {
+  switch role.x {
+    case 0u: {
+      return out_weight * rows[r + ROW_DELTA[1] + role.y] * input_entry(r, role.z);
+    }
+    case 1u: {
+      return rows[r + ROW_A[1] + role.y];
+    }
+    default: {
+      return 1.0;
+    }
+  }
+}
+
+fn accumulate_data_hessian(tid: u32) {
+  for (var idx = tid; idx < P * P; idx += TILE) {
+    hessian[mat_base + idx] = 0.0;
+    factor[mat_base + idx] = 0.0;
+  }
+  let count = cfg.samples;
+  let row = tid * FPS;
+  for (var start = 0u; start < count; start += TILE) {
+    let n = start + tid;
+    let valid = n < count;
+    let sample = sample_row(min(n, count - 1u));
+    let out = forward(row, sample * D, valid);
+    rows[row + ROW_DELTA[NL]] = select(0.0, out.x - ys[sample], valid);
+    rows[row + ROW_RDELTA[NL]] = select(0.0, 1.0, valid);
+    workgroupBarrier();
+    for (var idx = tid; idx < P * P; idx += TILE) {
+      let p = idx / P;
+      let q = idx % P;
+      if (p <= q) {
+        let rp = hessian_role(p);
+        let rq = hessian_role(q);
+        let ap = th[WEIGHT_OFFSET[2] + rp.y];
+        let aq = th[WEIGHT_OFFSET[2] + rq.y];
+        // f's own second derivatives are within one neuron: the ũũ block (1) and the ũ–a column (2);
+        // p ≤ q and the ũ entries come first, so p is the ũ entry of a mixed pair
+        let same_neuron = rp.x == 0u && rq.x <= 1u && rp.y == rq.y;
+        let second = select(0u, select(2u, 1u, rq.x == 0u), same_neuron);
+        var sum = 0.0;
+        for (var s = 0u; s < TILE; s++) {
+          let r = s * FPS;
+          var term = rows[r + ROW_RDELTA[NL]] * jacobian_entry(rp, ap, r) * jacobian_entry(rq, aq, r);
+          if (second == 1u) {
+            term += rows[r + ROW_DELTA[NL]] * ap * rows[r + ROW_RDELTA[1] + rp.y] * input_entry(r, rp.z) * input_entry(r, rq.z);
+          } else if (second == 2u) {
+            term += rows[r + ROW_DELTA[NL]] * rows[r + ROW_DELTA[1] + rp.y] * input_entry(r, rp.z);
+          }
+          sum += term;
+        }
+        let total = hessian[mat_base + idx];
+        let y = sum - factor[mat_base + idx];
+        let t = total + y;
+        factor[mat_base + idx] = (t - total) - y;
+        hessian[mat_base + idx] = t;
+      }
+    }
+    workgroupBarrier();
+  }
+}
+#endif
 
 // Cholesky factor of W = I + hd·H into `factor` (lower triangle, right-looking, one column per
 // round). Returns true on every thread when a pivot was not positive and finite (uniform).
@@ -490,4 +603,22 @@ fn solve_check(
       params[slot * P + p] = select(sol[k], bitcast<f32>(nan_bits), failed);
     }
   }
+}
+
+// Test entry point (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, H(θ) of the slot's
+// parameters on its data into `hessian`, as the main kernel assembles it.
+@compute @workgroup_size(TILE)
+fn hessian_check(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let slot = group.x;
+  if (slot >= cfg.slots) {
+    return;
+  }
+  load_slot_parameters(tid, slot);
+  data_base = slot * cfg.data_stride;
+  mat_base = slot * P * P;
+  workgroupBarrier();
+  assemble_hessian(tid);
 }

@@ -140,12 +140,20 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKer
 
 /**
  * Stiff gradient flow by Rosenbrock 2(3) (ode23s) with per-slot step sizes: shaders/mlp_stiff.wgsl.
- * The core with HVPs (the Hessian, column by column) and one more P-vector of workgroup memory.
+ * The core with HVPs and one more P-vector of workgroup memory. The Hessian: for one hidden layer in
+ * closed form, one pass over the samples (CLOSED_HESSIAN: the forward pass's σ″ rows and ~P²/2
+ * multiply-adds per sample); deeper networks column by column from P HVP passes.
  */
 export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits): MlpKernelPlan {
   const { definitions, key, ...plan } = planMlpCore(arch, true, limits, 64, 1);
+  const closedHessian = arch.hidden.length === 1;
   return {
-    program: { name: 'mlp_stiff', key: `${key}|rosenbrock23`, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'], definitions },
+    program: {
+      name: 'mlp_stiff',
+      key: `${key}|rosenbrock23${closedHessian ? '|closed-hessian' : ''}`,
+      files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'],
+      definitions: { ...definitions, CLOSED_HESSIAN: closedHessian },
+    },
     ...plan,
   };
 }
