@@ -11,7 +11,9 @@ import { glorotNormal } from '../src/model/init.js';
 import { normalInputs } from '../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../src/data/rng.js';
 import type { OptimizerConfig } from '../src/optim/optimizers.js';
+import { GpuEnsemble } from '../src/engine/gpu/gpu-ensemble.js';
 import { WORKLOADS, type Workload } from './workloads.js';
+import { peaksFor, stepCost, utilisation, type StepCost, type Utilisation } from './cost-model.js';
 
 export const EVALUATION_OPS = ['grad', 'hvp'] as const;
 export const OPTIMIZERS: Record<string, OptimizerConfig> = {
@@ -50,8 +52,14 @@ export interface BenchResult {
   d: number;
   r: number;
   seconds: number;
+  /** GPU time of the measured passes by timestamp queries (null without them, or on the CPU) */
+  gpuSeconds?: number | null;
   mode: string;
   scaledDown?: string;
+  /** the cost model's count of one network-step (benchmarks/cost-model.ts) */
+  cost?: StepCost;
+  /** achieved rates against the device's peaks, when the device is one cost-model.ts knows */
+  utilisation?: Utilisation;
 }
 
 /** Where the measurement ran, so Node and browser reports can be told apart and compared. */
@@ -146,15 +154,19 @@ async function measureTraining(engine: Engine, w: Workload, op: string, seconds:
       await ensemble.load(n, { params: Float64Array.from(req.params.subarray(n * P, (n + 1) * P)), data, seed: 7, runIndex: n });
     }
     await ensemble.advance(1); // compile and warm up
+    const timed = ensemble instanceof GpuEnsemble && ensemble.timeGpu();
+    const gpuTime = () => (timed ? (ensemble as GpuEnsemble).gpuSeconds : null);
     // explicit flow: right-hand-side evaluations; stiff flow: steps (Hessian, factorisation, solves); optimisers: steps
     const countsEvaluations = optimizer.kind === 'flow' && optimizer.solver === 'dopri5';
     const count = async () => (await ensemble.status()).reduce((sum, s) => sum + (countsEvaluations ? s.evaluations : s.steps), 0);
     let steps = 2;
     for (;;) {
       const before = await count();
+      const gpuBefore = gpuTime();
       const start = performance.now();
       await ensemble.advance(steps);
       const elapsed = (performance.now() - start) / 1000;
+      const gpuAfter = gpuTime();
       const done = (await count()) - before;
       if (elapsed >= seconds || steps >= 1 << 20) {
         const mode =
@@ -163,7 +175,8 @@ async function measureTraining(engine: Engine, w: Workload, op: string, seconds:
             : countsEvaluations
               ? 'rhs evaluations, dopri5 rtol 1e-3'
               : 'stiff steps, rosenbrock23 rtol 1e-3';
-        return { ...shape(w, op), networkStepsPerSecond: done / elapsed, seconds: elapsed, mode };
+        const gpuSeconds = gpuAfter !== null && gpuBefore !== null ? gpuAfter - gpuBefore : null;
+        return { ...shape(w, op), networkStepsPerSecond: done / elapsed, seconds: elapsed, gpuSeconds, mode };
       }
       steps = Math.min(1 << 20, Math.max(steps * 2, Math.ceil((steps * seconds * 1.2) / Math.max(elapsed, 1e-4))));
     }
@@ -182,14 +195,18 @@ export async function measure(engine: Engine, w: Workload, op: string, seconds: 
       await resident.run(1); // compile and warm up
       let repeats = 1;
       let elapsed = 0;
+      let gpuSeconds: number | null = null;
       for (;;) {
+        const gpuBefore = resident.gpuSeconds();
         const start = performance.now();
         await resident.run(repeats);
         elapsed = (performance.now() - start) / 1000;
+        const gpuAfter = resident.gpuSeconds();
+        gpuSeconds = gpuAfter !== null && gpuBefore !== null ? gpuAfter - gpuBefore : null;
         if (elapsed >= seconds || repeats >= 1 << 16) break;
         repeats = Math.min(1 << 16, Math.max(repeats * 2, Math.ceil((repeats * seconds * 1.2) / Math.max(elapsed, 1e-4))));
       }
-      return { ...shape(w, op), networkStepsPerSecond: (w.networks * repeats) / elapsed, seconds: elapsed, mode: 'resident buffers, one submit' };
+      return { ...shape(w, op), networkStepsPerSecond: (w.networks * repeats) / elapsed, seconds: elapsed, gpuSeconds, mode: 'resident buffers, one submit' };
     } finally {
       resident.destroy();
     }
@@ -226,11 +243,22 @@ export async function runBenchmark(engine: Engine, options: BenchOptions = {}): 
         result = { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: (error as Error).message };
       }
       if (scale > 1) result.scaledDown = `B and N divided by ${scale} (${engine instanceof GpuEngine ? 'software adapter' : 'CPU engine'})`;
+      annotateCost(result, w, engine);
       results.push(result);
       options.onResult?.(result, results.length - 1, total);
     }
   }
   return results;
+}
+
+/**
+ * The cost model's figures for a result: flops etc. per network-step, and on a device whose peaks
+ * cost-model.ts knows, the achieved share of each peak at the measured (wall-time) throughput.
+ */
+function annotateCost(result: BenchResult, w: Workload, engine: Engine): void {
+  result.cost = stepCost(w, result.op);
+  const peaks = engine instanceof GpuEngine && !engine.gpu.software ? peaksFor(`${engine.gpu.adapterInfo.description} ${engine.description}`) : null;
+  if (peaks && result.networkStepsPerSecond) result.utilisation = utilisation(result.cost, result.networkStepsPerSecond, peaks, Boolean(w.perNetworkData));
 }
 
 export function describeEnvironment(engine: Engine, kind: BenchEnvironment['kind'], runtime: string): BenchEnvironment {
@@ -245,5 +273,7 @@ export function benchmarkReport(engine: Engine, environment: BenchEnvironment, r
 /** One line of the human-readable table (both CLIs print the same). */
 export function formatResult(result: BenchResult): string {
   const figure = result.networkStepsPerSecond === null ? `failed: ${result.error}` : `${result.networkStepsPerSecond.toPrecision(4).padStart(10)} network-steps/s`;
-  return `${result.workload.padEnd(10)} ${result.op.padEnd(8)} ${figure}  (B=${result.B} N=${result.N} d=${result.d} r=${result.r})`;
+  const gpu = result.gpuSeconds ? `, GPU busy ${((100 * result.gpuSeconds) / result.seconds).toFixed(0)}% of wall` : '';
+  const use = result.utilisation ? `, ${(result.utilisation.achievedFlops / 1e12).toPrecision(3)} TFLOP/s (${(100 * result.utilisation.flopsShare).toFixed(1)}% of FP32 peak), bound: ${result.utilisation.bound}` : '';
+  return `${result.workload.padEnd(10)} ${result.op.padEnd(8)} ${figure}  (B=${result.B} N=${result.N} d=${result.d} r=${result.r}${gpu}${use})`;
 }

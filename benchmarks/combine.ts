@@ -12,6 +12,11 @@ interface Entry {
   workload: string;
   op: string;
   networkStepsPerSecond: number | null;
+  /** channelscope only: the measured interval's GPU time by timestamp queries, and the wall time */
+  gpuSeconds?: number | null;
+  seconds?: number;
+  /** channelscope only: cost-model.ts figures */
+  utilisation?: { achievedFlops: number; flopsShare: number; transcendentalShare: number; memoryShare: number; bound: string };
 }
 interface Report {
   framework: string;
@@ -46,6 +51,12 @@ export function combine(reports: Report[]) {
       row[label(peer)] = theirs;
       if (label(peer) === BROWSER) row.browserOverNode = ratio(theirs, entry.networkStepsPerSecond);
       else row[`ratioTo_${label(peer)}`] = ratio(entry.networkStepsPerSecond, theirs);
+    }
+    if (entry.gpuSeconds && entry.seconds) row.gpuBusyShare = entry.gpuSeconds / entry.seconds;
+    if (entry.utilisation) {
+      row.tflops = entry.utilisation.achievedFlops / 1e12;
+      row.fp32PeakShare = entry.utilisation.flopsShare;
+      row.bound = entry.utilisation.bound;
     }
     return row;
   });

@@ -158,6 +158,13 @@ const channelFrequency: SweepPreset = {
   },
 };
 
+/**
+ * The toy's norm barrier: with P = 4 the barrier caps the output weights near ±2√maxnorm, so 1/ε at
+ * the barrier is about 4√maxnorm/|a|: ~85 at 10³ (measured: flow stopped there), ~270 at 10⁴. 10⁴
+ * lets gradient flow show the paper's run out to 1/ε in the hundreds.
+ */
+const TOY_MAXNORM = 1e4;
+
 const toy1d: SweepPreset = {
   kind: 'sweep',
   name: 'toy-1d',
@@ -168,8 +175,9 @@ const toy1d: SweepPreset = {
   spec: {
     name: 'toy-1d',
     description:
-      'The paper\'s 1-D toy problem: f(x) = a₁erf(w₁x/√2) + a₂erf(w₂x/√2) fitted to y = erf((5x − 2.5)/√2) + erf((5x + 2.5)/√2) on N = 4096 standard-normal inputs, from Glorot init × 2; stiff gradient flow, SGD (η 0.1, batch 16) and Adam (η 1e-3, batch 16), 200,000 gradient evaluations each.',
+      'The paper\'s 1-D toy problem: f(x) = a₁erf(w₁x/√2) + a₂erf(w₂x/√2) fitted to y = erf((5x − 2.5)/√2) + erf((5x + 2.5)/√2) on N = 4096 standard-normal inputs, from Glorot init × 2; stiff gradient flow, SGD (η 0.1, batch 16) and Adam (η 1e-3, batch 16), 200,000 gradient evaluations each; norm barrier 10⁴ (at 10³ it caps the channel near 1/ε ≈ 85).',
     ...TOY_STUDENT,
+    maxnorm: TOY_MAXNORM,
     data: { inputs: { kind: 'normal' }, teacher: { kind: 'toy-1d' }, samples: 4096 },
     optimizer: STIFF_FLOW,
     stop: { maxSteps: 200_000, maxEvaluations: 200_000, gradTol: 0, checkEvery: 1000 },
@@ -181,6 +189,7 @@ const toy1d: SweepPreset = {
     name: 'toy-1d',
     description: 'toy-1d --quick: N = 256, 4 seeds, 20,000 gradient evaluations per run.',
     ...TOY_STUDENT,
+    maxnorm: TOY_MAXNORM,
     data: { inputs: { kind: 'normal' }, teacher: { kind: 'toy-1d' }, samples: 256 },
     optimizer: STIFF_FLOW,
     stop: { maxSteps: 20_000, maxEvaluations: 20_000, gradTol: 0, checkEvery: 250 },

@@ -1,6 +1,7 @@
 // The WebGPU engine: float32 WGSL kernels, B networks per dispatch.
 import { describeGpu, type GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, PipelineCache, withErrorScopes } from '../../gpu/kernel.js';
+import { PassTimer } from '../../gpu/pass-timer.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
@@ -18,6 +19,8 @@ export interface ResidentEvaluation {
   readonly networks: number;
   /** encodes `repeats` dispatches in one submit and waits for the GPU to finish */
   run(repeats?: number): Promise<void>;
+  /** GPU seconds of every run() so far by timestamp queries (null without 'timestamp-query') */
+  gpuSeconds(): number | null;
   read(): Promise<Evaluation>;
   destroy(): void;
 }
@@ -102,20 +105,24 @@ export class GpuEngine implements Engine {
           usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
         });
         created.push(readback);
+        const timer = new PassTimer(device);
 
         return {
           networks: B,
           run: (repeats = 1) =>
             withErrorScopes(device, 'GPU evaluation', async () => {
               const encoder = device.createCommandEncoder({ label: 'mlp_evaluate' });
-              const pass = encoder.beginComputePass();
+              const pass = encoder.beginComputePass({ timestampWrites: timer.nextPass() });
               pass.setPipeline(pipeline);
               pass.setBindGroup(0, bindGroup);
               for (let r = 0; r < repeats; r++) pass.dispatchWorkgroups(groupsX, groupsY);
               pass.end();
+              timer.resolve(encoder);
               device.queue.submit([encoder.finish()]);
               await device.queue.onSubmittedWorkDone();
+              await timer.read();
             }),
+          gpuSeconds: () => (timer.available ? timer.totalSeconds : null),
           read: () =>
             withErrorScopes(device, 'GPU readback', async () => {
               const encoder = device.createCommandEncoder({ label: 'mlp_evaluate readback' });
@@ -132,7 +139,10 @@ export class GpuEngine implements Engine {
                 readback.unmap();
               }
             }),
-          destroy,
+          destroy: () => {
+            destroy();
+            timer.destroy();
+          },
         };
       });
     } catch (error) {

@@ -2,6 +2,7 @@
 // bookkeeping live in storage buffers; advance() encodes many steps per dispatch and reads nothing.
 import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
+import { PassTimer } from '../../gpu/pass-timer.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { seedKey } from '../../data/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
@@ -36,6 +37,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   private fresh = false;
   /** which slots hold a run */
   private readonly loaded: boolean[];
+  /** GPU time of advance()'s passes, once timeGpu() switched it on */
+  private timer: PassTimer | null = null;
 
   private constructor(
     readonly description: string,
@@ -171,7 +174,7 @@ export class GpuEnsemble implements TrainingEnsemble {
         }
         return group;
       };
-      const pass = encoder.beginComputePass();
+      const pass = encoder.beginComputePass({ timestampWrites: this.timer?.nextPass() });
       pass.setPipeline(this.pipeline);
       const [x, y] = dispatchGrid(this.options.slots, this.gpu.limits.maxComputeWorkgroupsPerDimension);
       for (const chunk of chunks) {
@@ -179,8 +182,10 @@ export class GpuEnsemble implements TrainingEnsemble {
         pass.dispatchWorkgroups(x, y);
       }
       pass.end();
+      this.timer?.resolve(encoder);
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
+      await this.timer?.read();
       this.fresh = false;
       for (const buffer of temporary) buffer.destroy();
     });
@@ -275,8 +280,23 @@ export class GpuEnsemble implements TrainingEnsemble {
     });
   }
 
+  /**
+   * Switches on timestamp queries around advance()'s passes (benchmarks): returns false when the
+   * device lacks 'timestamp-query'. gpuSeconds then sums the GPU time of every later advance().
+   */
+  timeGpu(): boolean {
+    this.timer ??= new PassTimer(this.gpu.device);
+    return this.timer.available;
+  }
+
+  /** GPU seconds of advance() since timeGpu() (null when not timed or unavailable) */
+  get gpuSeconds(): number | null {
+    return this.timer?.available ? this.timer.totalSeconds : null;
+  }
+
   dispose(): void {
     for (const buffer of this.buffers.splice(0)) buffer.destroy();
+    this.timer?.destroy();
   }
 
   private checkSlot(slot: number): void {

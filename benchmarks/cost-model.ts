@@ -1,0 +1,143 @@
+// What one network-step of each benchmark operation costs, counted from the kernels' loops (one
+// hidden layer of r neurons, d inputs, biases, N samples), and what that means against a device's
+// peaks: achieved FLOP/s, the share of each peak (float32 arithmetic, transcendental functions,
+// memory traffic) and the resource that bounds the measurement. A model, not a profile: it counts
+// the arithmetic the algorithm needs (a fused multiply-add is 2 flops), not what the compiler emits,
+// and the memory traffic of reading the dataset once per pass (shared data from L2, per-network data
+// from device memory); timestamps and a profiler decide where they disagree.
+import type { Workload } from './workloads.js';
+
+export interface StepCost {
+  /** float32 flops per network-step (FMA = 2) */
+  flops: number;
+  /** exp/log/erf-class evaluations per network-step (the special-function units) */
+  transcendentals: number;
+  /** bytes of dataset read per network-step */
+  bytes: number;
+}
+
+/** Per sample and network: the forward and backward pass of a gradient (softplus: exp and log1p). */
+function gradientPerSample(d: number, r: number) {
+  // forward 2rd + r (bias) + 2r (output) + 3 (residual, square); backward 2r (δ) + 2rd + r + 2r + 1
+  return { flops: 4 * r * d + 8 * r + 4, transcendentals: 2 * r };
+}
+
+/** The R-operator passes of an HVP on top of the gradient's (σ″ from σ′ algebraically: no new transcendental). */
+function hvpExtraPerSample(d: number, r: number) {
+  return { flops: 4 * r * d + 14 * r + 4, transcendentals: 0 };
+}
+
+/** The stiff step's closed-form Hessian per sample: the upper triangle of JJᵀ plus each neuron's own block. */
+function hessianPerSample(d: number, r: number, P: number) {
+  const inputs = d + 1;
+  const upper = (P * (P + 1)) / 2;
+  return { flops: 3 * upper + r * ((inputs * (inputs + 1)) / 2) * 5 + r * inputs * 3, transcendentals: 2 * r };
+}
+
+export function parameterCountOf(w: Workload): number {
+  return w.hidden * (w.inputDim + 1) + w.hidden + 1;
+}
+
+/** The cost of one network-step of `op` on workload `w` (the unit the benchmark counts). */
+export function stepCost(w: Workload, op: string): StepCost {
+  const { inputDim: d, hidden: r, samples: N } = w;
+  const P = parameterCountOf(w);
+  const grad = gradientPerSample(d, r);
+  const sampleBytes = 4 * (d + 1);
+  const pass = (samples: number, perSample: { flops: number; transcendentals: number }) => ({
+    flops: samples * perSample.flops,
+    transcendentals: samples * perSample.transcendentals,
+    bytes: samples * sampleBytes,
+  });
+  const plus = (a: StepCost, flops: number): StepCost => ({ ...a, flops: a.flops + flops });
+  const full = pass(N, grad);
+  switch (op) {
+    case 'grad':
+      return full;
+    case 'hvp': {
+      const extra = hvpExtraPerSample(d, r);
+      return pass(N, { flops: grad.flops + extra.flops, transcendentals: grad.transcendentals });
+    }
+    case 'gd':
+      return plus(full, 3 * P);
+    case 'momentum':
+      return plus(full, 5 * P);
+    case 'adam':
+      return plus(full, 14 * P);
+    case 'sgd':
+      // a minibatch of 16 drawn on the GPU (Philox: ~40 integer ops per sample, not counted as flops)
+      return plus(pass(16, grad), 3 * P);
+    case 'flow':
+      // one right-hand-side evaluation of Dormand–Prince: the gradient and ~7 stage combinations
+      return plus(full, 16 * P);
+    case 'stiff': {
+      // one accepted stiff step: the Hessian, two gradients, one Cholesky, three solves with two
+      // refinements each (compensated residuals ~20 flops per matrix entry, two triangular solves)
+      const hessian = pass(N, hessianPerSample(d, r, P));
+      const gradients = 2 * full.flops;
+      const linear = (P * P * P) / 3 + 3 * (2 * P * P + 2 * (20 * P * P + 2 * P * P));
+      return {
+        flops: hessian.flops + gradients + linear,
+        transcendentals: hessian.transcendentals + 2 * full.transcendentals,
+        bytes: hessian.bytes + 2 * full.bytes,
+      };
+    }
+    default:
+      throw new Error(`no cost model for operation ${op}`);
+  }
+}
+
+export interface DevicePeaks {
+  name: string;
+  /** float32 flops/s without tensor cores */
+  flops: number;
+  /** special-function-unit results/s */
+  transcendentals: number;
+  /** bytes/s: device memory */
+  memory: number;
+  /** bytes/s: L2 (shared datasets stay there) */
+  l2: number;
+}
+
+// NVIDIA's data sheets (boost clock): FP32 67 TFLOP/s (SXM) and 51 (PCIe); 16 SFU results per SM
+// per clock × 132 (SXM) or 114 (PCIe) SMs; HBM 3.35 TB/s (SXM), 2.0 TB/s (PCIe), H200 4.8 TB/s;
+// L2 bandwidth ~2.5× HBM (a rough figure: NVIDIA publishes none).
+const PEAKS: DevicePeaks[] = [
+  { name: 'H100 PCIe', flops: 51.2e12, transcendentals: 16 * 114 * 1.755e9, memory: 2.0e12, l2: 5.5e12 },
+  { name: 'H200', flops: 66.9e12, transcendentals: 16 * 132 * 1.98e9, memory: 4.8e12, l2: 8.0e12 },
+  { name: 'H100', flops: 66.9e12, transcendentals: 16 * 132 * 1.98e9, memory: 3.35e12, l2: 8.0e12 },
+];
+
+/** The peaks of the device a description names (adapter description or nvidia-smi name), or null. */
+export function peaksFor(description: string): DevicePeaks | null {
+  const upper = description.toUpperCase();
+  return PEAKS.find((p) => upper.includes(p.name.toUpperCase())) ?? null;
+}
+
+export interface Utilisation {
+  achievedFlops: number;
+  /** shares of each peak (0…1) */
+  flopsShare: number;
+  transcendentalShare: number;
+  memoryShare: number;
+  /** the resource closest to its peak, or 'latency/synchronisation' when none is above 25% */
+  bound: string;
+}
+
+/** Achieved rates at `networkStepsPerSecond` against `peaks`. perNetworkData: the dataset comes from device memory. */
+export function utilisation(cost: StepCost, networkStepsPerSecond: number, peaks: DevicePeaks, perNetworkData: boolean): Utilisation {
+  const achievedFlops = cost.flops * networkStepsPerSecond;
+  const shares: [string, number][] = [
+    ['float32 arithmetic', achievedFlops / peaks.flops],
+    ['transcendental functions', (cost.transcendentals * networkStepsPerSecond) / peaks.transcendentals],
+    [perNetworkData ? 'device memory' : 'L2 bandwidth', (cost.bytes * networkStepsPerSecond) / (perNetworkData ? peaks.memory : peaks.l2)],
+  ];
+  const [top, share] = shares.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return {
+    achievedFlops,
+    flopsShare: shares[0][1],
+    transcendentalShare: shares[1][1],
+    memoryShare: shares[2][1],
+    bound: share >= 0.25 ? top : 'latency/synchronisation',
+  };
+}

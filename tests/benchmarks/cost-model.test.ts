@@ -1,0 +1,86 @@
+// The benchmark's cost model (benchmarks/cost-model.ts) and GPU timing by timestamp queries
+// (src/gpu/pass-timer.ts). No throughput is asserted: only counts, shares and that GPU time is
+// measured, positive and within the wall time around it.
+import { describe, expect, it } from 'vitest';
+import { parameterCountOf, peaksFor, stepCost, utilisation } from '../../benchmarks/cost-model.js';
+import { WORKLOADS } from '../../benchmarks/workloads.js';
+import { GpuEnsemble } from '../../src/engine/gpu/gpu-ensemble.js';
+import { glorotNormal } from '../../src/model/init.js';
+import { rosenbrockDataset } from '../../src/data/inputs.js';
+import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { gpuEngineForSuite } from '../helpers/gpu.js';
+
+const W1 = WORKLOADS.find((w) => w.name === 'W1')!;
+const W4 = WORKLOADS.find((w) => w.name === 'W4')!;
+
+describe('cost model', () => {
+  it('counts the gradient pass by hand for W1 and orders the operations by work', () => {
+    expect(parameterCountOf(W1)).toBe(81); // 8·8 + 8 + 8 + 1
+    // per sample 4rd + 8r + 4 flops = 256 + 64 + 4, 2r transcendentals, d + 1 floats read
+    expect(stepCost(W1, 'grad')).toEqual({ flops: 1024 * 324, transcendentals: 1024 * 16, bytes: 1024 * 36 });
+    const cost = (op: string) => stepCost(W4, op).flops;
+    expect(cost('hvp')).toBeGreaterThan(cost('grad'));
+    expect(cost('adam')).toBeGreaterThan(cost('gd'));
+    expect(cost('sgd')).toBeLessThan(cost('gd') / 100); // 16 samples of 10,000
+    expect(cost('stiff')).toBeGreaterThan(3 * cost('grad')); // a Hessian and two gradients
+    expect(() => stepCost(W4, 'nonsense')).toThrow(/no cost model/);
+  });
+
+  it('knows the H100 variants and names the resource nearest its peak', () => {
+    expect(peaksFor('NVIDIA H100 PCIe')?.name).toBe('H100 PCIe');
+    expect(peaksFor('NVIDIA H100 80GB HBM3')?.name).toBe('H100');
+    expect(peaksFor('SwiftShader Device (Subzero)')).toBeNull();
+    const peaks = peaksFor('H100')!;
+    const arithmetic = utilisation({ flops: 1e6, transcendentals: 0, bytes: 0 }, 0.5 * peaks.flops / 1e6, peaks, false);
+    expect(arithmetic.flopsShare).toBeCloseTo(0.5, 10);
+    expect(arithmetic.bound).toBe('float32 arithmetic');
+    const memory = utilisation({ flops: 1, transcendentals: 0, bytes: 1e6 }, 0.4 * peaks.memory / 1e6, peaks, true);
+    expect(memory.bound).toBe('device memory');
+    expect(utilisation({ flops: 1, transcendentals: 1, bytes: 1 }, 1, peaks, false).bound).toBe('latency/synchronisation');
+  });
+});
+
+describe('GPU time by timestamp queries', async () => {
+  const engine = await gpuEngineForSuite();
+  it('sums the GPU time of advance() passes: positive and below the wall time around them', async () => {
+    const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
+    const data = rosenbrockDataset(64, 2, 3);
+    const ensemble = await engine.createEnsemble({ arch, optimizer: { kind: 'gd', lr: 0.05 }, samples: 64, slots: 4, maxnorm: 1e3, sharedData: data });
+    try {
+      expect(ensemble).toBeInstanceOf(GpuEnsemble);
+      const gpu = ensemble as GpuEnsemble;
+      for (let s = 0; s < 4; s++) await gpu.load(s, { params: glorotNormal(arch, new RandomStream(1, s, STREAMS.init)), data, seed: 1, runIndex: s });
+      expect(gpu.gpuSeconds).toBeNull(); // not switched on
+      const available = gpu.timeGpu();
+      expect(available).toBe(engine.gpu.hasTimestamps);
+      if (!available) return;
+      const start = performance.now();
+      await gpu.advance(200);
+      const wall = (performance.now() - start) / 1000;
+      const measured = gpu.gpuSeconds!;
+      console.log(`200 GD steps × 4 networks: GPU ${(measured * 1e3).toFixed(2)} ms, wall ${(wall * 1e3).toFixed(2)} ms`);
+      expect(measured).toBeGreaterThan(0);
+      expect(measured).toBeLessThanOrEqual(wall);
+      await gpu.advance(200);
+      expect(gpu.gpuSeconds!).toBeGreaterThan(measured); // accumulates
+    } finally {
+      ensemble.dispose();
+    }
+  });
+
+  it('times resident evaluations the same way', async () => {
+    const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
+    const data = rosenbrockDataset(64, 2, 4);
+    const resident = await engine.prepare({ arch, data, params: glorotNormal(arch, new RandomStream(2, 0, STREAMS.init)), gradient: true });
+    try {
+      await resident.run(20);
+      const seconds = resident.gpuSeconds();
+      if (!engine.gpu.hasTimestamps) return expect(seconds).toBeNull();
+      expect(seconds!).toBeGreaterThan(0);
+      await resident.run(20);
+      expect(resident.gpuSeconds()!).toBeGreaterThan(seconds!);
+    } finally {
+      resident.destroy();
+    }
+  });
+});
