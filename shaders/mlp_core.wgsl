@@ -172,6 +172,13 @@ fn backward(row: u32, g: f32, rg: f32) {
 }
 
 
+// One step of Kahan summation: (total, carry) after adding value; the sum is total − carry.
+fn kahan_add(total: f32, carry: f32, value: f32) -> vec2<f32> {
+  let y = value - carry;
+  let t = total + y;
+  return vec2<f32>(t, (t - total) - y);
+}
+
 fn is_finite(x: f32) -> bool {
   // WGSL has no isnan/isinf, and x != x may be folded away: test the exponent bits
   return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
@@ -239,15 +246,13 @@ fn accumulate_tile(tid: u32) {
         h += rows[r + ROW_RDELTA[l] + j] * a_in + delta * ra_in;
 #endif
       }
-      let yg = g - grad_carry[k];
-      let tg = grad_sum[k] + yg;
-      grad_carry[k] = (tg - grad_sum[k]) - yg;
-      grad_sum[k] = tg;
+      let sg = kahan_add(grad_sum[k], grad_carry[k], g);
+      grad_sum[k] = sg.x;
+      grad_carry[k] = sg.y;
 #if ${HVP}
-      let yh = h - hvp_carry[k];
-      let thv = hvp_sum[k] + yh;
-      hvp_carry[k] = (thv - hvp_sum[k]) - yh;
-      hvp_sum[k] = thv;
+      let sh = kahan_add(hvp_sum[k], hvp_carry[k], h);
+      hvp_sum[k] = sh.x;
+      hvp_carry[k] = sh.y;
 #endif
     }
   }
@@ -275,10 +280,9 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
     let out = forward(row, sample * D, valid);
     let e = select(0.0, out.x - ys[sample], valid);
     let rf = select(0.0, out.y, valid);
-    let y_k = e * e - loss_carry;
-    let t_k = loss_sum + y_k;
-    loss_carry = (t_k - loss_sum) - y_k;
-    loss_sum = t_k;
+    let sl = kahan_add(loss_sum, loss_carry, e * e);
+    loss_sum = sl.x;
+    loss_carry = sl.y;
     backward(row, 2.0 * e * inv_count, 2.0 * rf * inv_count);
     workgroupBarrier();
     accumulate_tile(tid);

@@ -212,11 +212,9 @@ fn accumulate_data_hessian(tid: u32) {
           }
           sum += term;
         }
-        let total = hessian[mat_base + idx];
-        let y = sum - factor[mat_base + idx];
-        let t = total + y;
-        factor[mat_base + idx] = (t - total) - y;
-        hessian[mat_base + idx] = t;
+        let updated = kahan_add(hessian[mat_base + idx], factor[mat_base + idx], sum);
+        hessian[mat_base + idx] = updated.x;
+        factor[mat_base + idx] = updated.y;
       }
     }
     workgroupBarrier();

@@ -99,21 +99,49 @@ describe('GPU stiff gradient flow (Rosenbrock 2(3))', () => {
 });
 
 /**
+ * Runs a test entry point of mlp_stiff.wgsl on B workgroups with the given bindings (binding 0 is
+ * the Config uniform, the rest storage buffers, null data: zeroed) and returns the floats of
+ * binding `read` afterwards.
+ */
+async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: { binding: number; data: ArrayBufferLike | null; bytes: number }[], read: number): Promise<Float32Array> {
+  const device = engine.gpu.device;
+  const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits);
+  const pipeline = await new PipelineCache(device).get({ ...plan.program, entryPoint });
+  const buffers = new Map<number, GPUBuffer>();
+  for (const { binding, data, bytes } of bindings) {
+    const usage = binding === 0 ? GPUBufferUsage.UNIFORM : GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+    const buffer = device.createBuffer({ size: Math.max(16, bytes), usage: usage | GPUBufferUsage.COPY_DST });
+    if (data) device.queue.writeBuffer(buffer, 0, data as ArrayBuffer);
+    buffers.set(binding, buffer);
+  }
+  const bytes = bindings.find((b) => b.binding === read)!.bytes;
+  const staging = device.createBuffer({ size: Math.max(16, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  try {
+    const entries = [...buffers].map(([binding, buffer]) => ({ binding, resource: { buffer } }));
+    const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(B);
+    pass.end();
+    encoder.copyBufferToBuffer(buffers.get(read)!, 0, staging, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    return new Float32Array(staging.getMappedRange().slice(0));
+  } finally {
+    for (const buffer of [...buffers.values(), staging]) buffer.destroy();
+  }
+}
+
+/**
  * The kernel's Cholesky + triangular solves (entry point solve_check of mlp_stiff.wgsl) on given
  * float32 matrices: x = W⁻¹b for W = I + hd·H, with `refinements` steps of iterative refinement.
  */
 async function gpuSolve(kernelArch: Architecture, matrices: Float32Array[], rhs: Float32Array[], hd: number, refinements: number): Promise<Float32Array[]> {
-  const gpu = engine.gpu;
-  const device = gpu.device;
   const P = parameterCount(kernelArch);
-  const plan = planStiffFlowKernel(kernelArch, gpu.limits);
-  const pipeline = await new PipelineCache(device).get({ ...plan.program, entryPoint: 'solve_check' });
   const B = matrices.length;
-  const buffer = (data: ArrayBuffer | null, bytes: number, usage: number) => {
-    const b = device.createBuffer({ size: Math.max(16, bytes), usage: usage | GPUBufferUsage.COPY_DST });
-    if (data) device.queue.writeBuffer(b, 0, data);
-    return b;
-  };
+  // Config (mlp_flow_common.wgsl): slots, samples, steps = refinements, …, max_step = hd
   const config = new ArrayBuffer(48);
   new Uint32Array(config).set([B, 0, refinements]);
   new Float32Array(config)[6] = hd;
@@ -121,42 +149,14 @@ async function gpuSolve(kernelArch: Architecture, matrices: Float32Array[], rhs:
   const b = new Float32Array(B * P);
   matrices.forEach((m, n) => hessian.set(m, n * P * P));
   rhs.forEach((v, n) => b.set(v, n * P));
-  const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
-  const buffers = [
-    buffer(config, 48, GPUBufferUsage.UNIFORM),
-    buffer(null, 4 * B * P, storage),
-    buffer(b.buffer, 4 * B * P, storage),
-    buffer(hessian.buffer, 4 * B * P * P, storage),
-    buffer(null, 4 * B * P * P, storage),
-  ];
-  const [cfg, out, bIn, hIn, work] = buffers;
-  try {
-    const group = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: cfg } },
-        { binding: 1, resource: { buffer: out } },
-        { binding: 5, resource: { buffer: bIn } },
-        { binding: 6, resource: { buffer: hIn } },
-        { binding: 7, resource: { buffer: work } },
-      ],
-    });
-    const staging = device.createBuffer({ size: 4 * B * P, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    buffers.push(staging);
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(B);
-    pass.end();
-    encoder.copyBufferToBuffer(out, 0, staging, 0, 4 * B * P);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const x = new Float32Array(staging.getMappedRange().slice(0));
-    return matrices.map((_, n) => x.slice(n * P, (n + 1) * P));
-  } finally {
-    for (const buf of buffers) buf.destroy();
-  }
+  const x = await runStiffEntryPoint(kernelArch, 'solve_check', B, [
+    { binding: 0, data: config, bytes: 48 },
+    { binding: 1, data: null, bytes: 4 * B * P },
+    { binding: 5, data: b.buffer, bytes: 4 * B * P },
+    { binding: 6, data: hessian.buffer, bytes: 4 * B * P * P },
+    { binding: 7, data: null, bytes: 4 * B * P * P },
+  ], 1);
+  return matrices.map((_, n) => x.slice(n * P, (n + 1) * P));
 }
 
 /** x = W⁻¹b in float64 for W = I + hd·H built from the float32 H and hd the kernel sees; and cond(W) */
@@ -247,55 +247,26 @@ describe('GPU stiff solves in float32', () => {
 
 /** H(θ) as the stiff kernel assembles it (entry point hessian_check of mlp_stiff.wgsl), per network. */
 async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number): Promise<Float32Array[]> {
-  const gpu = engine.gpu;
-  const device = gpu.device;
   const P = parameterCount(kernelArch);
-  const plan = planStiffFlowKernel(kernelArch, gpu.limits);
-  const pipeline = await new PipelineCache(device).get({ ...plan.program, entryPoint: 'hessian_check' });
   const B = thetas.length;
-  const buffer = (data: ArrayBufferLike | null, bytes: number, usage: number) => {
-    const b = device.createBuffer({ size: Math.max(16, bytes), usage: usage | GPUBufferUsage.COPY_DST });
-    if (data) device.queue.writeBuffer(b, 0, data as ArrayBuffer);
-    return b;
-  };
   // Config (mlp_flow_common.wgsl): slots, samples, …, maxnorm at word 8, data_stride 0 (shared data)
   const config = new ArrayBuffer(48);
   new Uint32Array(config).set([B, data.samples]);
   new Float32Array(config)[8] = maxnorm;
   const params = new Float32Array(B * P);
   thetas.forEach((t, n) => params.set(t, n * P));
-  const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
-  const buffers = [
-    buffer(config, 48, GPUBufferUsage.UNIFORM),
-    buffer(params.buffer, 4 * B * P, storage),
-    buffer(Float32Array.from(data.x).buffer, 4 * data.x.length, storage),
-    buffer(Float32Array.from(data.y).buffer, 4 * data.y.length, storage),
-    buffer(null, 4 * B * P * P, storage),
-    buffer(null, 4 * B * P * P, storage),
+  const bindings = [
+    { binding: 0, data: config, bytes: 48 },
+    { binding: 1, data: params.buffer, bytes: 4 * B * P },
+    { binding: 2, data: Float32Array.from(data.x).buffer, bytes: 4 * data.x.length },
+    { binding: 3, data: Float32Array.from(data.y).buffer, bytes: 4 * data.y.length },
+    { binding: 6, data: null, bytes: 4 * B * P * P },
   ];
-  const [cfg, theta, xs, ys, hessian, factor] = buffers;
-  try {
-    const layout = pipeline.getBindGroupLayout(0);
-    // the HVP assembly (deeper networks) leaves `factor` alone, so the automatic layout has no binding 7
-    const used = kernelArch.hidden.length === 1 ? [cfg, theta, xs, ys, hessian, factor] : [cfg, theta, xs, ys, hessian];
-    const entries = used.map((b, i) => ({ binding: [0, 1, 2, 3, 6, 7][i], resource: { buffer: b } }));
-    const group = device.createBindGroup({ layout, entries });
-    const staging = device.createBuffer({ size: 4 * B * P * P, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    buffers.push(staging);
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(B);
-    pass.end();
-    encoder.copyBufferToBuffer(hessian, 0, staging, 0, 4 * B * P * P);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const h = new Float32Array(staging.getMappedRange().slice(0));
-    return thetas.map((_, n) => h.slice(n * P * P, (n + 1) * P * P));
-  } finally {
-    for (const buf of buffers) buf.destroy();
-  }
+  // the closed form keeps its Kahan carry in `factor`; the HVP assembly (deeper networks) leaves it
+  // alone, so there the automatic layout has no binding 7
+  if (kernelArch.hidden.length === 1) bindings.push({ binding: 7, data: null, bytes: 4 * B * P * P });
+  const h = await runStiffEntryPoint(kernelArch, 'hessian_check', B, bindings, 6);
+  return thetas.map((_, n) => h.slice(n * P * P, (n + 1) * P * P));
 }
 
 describe('GPU stiff Hessian assembly', () => {
