@@ -1,0 +1,80 @@
+// A gradient-flow run that accepts no step in one advance has not collapsed: the scheduler advances
+// the ensemble in chunks as short as one step, whose attempt budget (4·steps + 16) a stiff stretch
+// of rejections can use up at a healthy step size (measured on a rosenbrock23 run near the norm
+// barrier). Only STALLED_CHUNK_LIMIT such advances in a row, or a step size below the collapse
+// threshold, end a run as step-size-collapse. A scripted ensemble plays both cases.
+import { describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../../src/engine/training.js';
+import { runSweep, STALLED_CHUNK_LIMIT } from '../../src/experiment/scheduler.js';
+import { rosenbrockDataset } from '../../src/data/inputs.js';
+
+/** The run of seed k + 1 accepts no step in its first stalls[k] advances (Infinity: never), then one step per requested step. */
+function scriptedEngine(stalls: number[]): Engine {
+  return {
+    backend: 'cpu',
+    description: 'scripted',
+    evaluate: () => Promise.reject(new Error('not used')),
+    dispose: () => {},
+    async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
+      const statuses: SlotStatus[] = [];
+      const runs: number[] = [];
+      const advances: number[] = [];
+      return {
+        backend: 'cpu',
+        description: 'scripted',
+        slots: options.slots,
+        options,
+        async load(slot: number, run: SlotRun) {
+          runs[slot] = run.seed - 1; // runs r0, r1, r2 have seeds 1, 2, 3
+          advances[slot] = 0;
+          statuses[slot] = { active: true, steps: 0, evaluations: 0, time: 0, loss: 1, barrier: 0, gradInf: 1, weightNorm: 1, finite: true, stepSize: 0.5 };
+        },
+        release() {},
+        async advance(steps: number) {
+          statuses.forEach((status, slot) => {
+            if (!status) return;
+            advances[slot]++;
+            status.evaluations += 2 * (4 * steps + 16);
+            if (advances[slot] <= stalls[runs[slot]]) return;
+            status.steps += steps;
+            status.time += steps * status.stepSize;
+          });
+        },
+        status: async () => statuses.map((s) => ({ ...s })),
+        parameters: async () => new Float64Array(13),
+        allParameters: async () => new Float64Array(13 * options.slots),
+        diagnostics: () => Promise.reject(new Error('not used')),
+        dispose() {},
+      };
+    },
+  };
+}
+
+describe('stalled gradient-flow runs', () => {
+  it('ride out advances without an accepted step; only a run that never moves again is a step-size collapse', async () => {
+    const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
+    const config = {
+      architecture: arch,
+      optimizer: { kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 },
+      maxnorm: 1000,
+      stop: { maxSteps: 30, gradTol: 0, checkEvery: 10 },
+      trajectory: { points: 3 },
+    };
+    const stalls = [STALLED_CHUNK_LIMIT - 1, Infinity, 0];
+    const runs = stalls.map((_, k) => ({ id: `r${k}`, configIndex: 0, seed: k + 1, config }));
+    const data = rosenbrockDataset(16, 2, 1);
+    const records = new Map<string, { stopReason: string; steps: number }>();
+    await runSweep(runs, {
+      engine: scriptedEngine(stalls),
+      slots: 3,
+      samples: () => 16,
+      prepare: () => ({ params: new Float64Array(13).fill(0.1), data }),
+      diagnostics: null,
+      onRecord: (record) => void records.set(record.id, record),
+    });
+    expect(records.get('r0')).toMatchObject({ stopReason: 'max-steps', steps: 30 }); // stalled 9 times, then went on
+    expect(records.get('r1')).toMatchObject({ stopReason: 'step-size-collapse', steps: 0 }); // never moved
+    expect(records.get('r2')).toMatchObject({ stopReason: 'max-steps', steps: 30 });
+  });
+});
