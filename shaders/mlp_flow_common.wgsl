@@ -3,8 +3,8 @@
 // initialStepSize of src/optim/integrators.ts), the attempt budget and the slot's status at the end
 // of a dispatch. Needs mlp_core.wgsl and mlp_slots.wgsl (and the including kernel's `slots`).
 //
-// A dispatch takes up to `steps` accepted steps, never past `until_time`, and at most
-// ATTEMPT_FACTOR·steps + 16 attempts.
+// A dispatch takes up to `steps` accepted steps (fewer for a slot whose stop_at comes sooner), never
+// past `until_time`, and at most ATTEMPT_FACTOR·(its steps) + 16 attempts.
 
 struct Config {
   slots: u32,
@@ -30,8 +30,9 @@ const MAX_FACTOR: f32 = 10.0;
 const SHRINK_ON_NONFINITE: f32 = 0.25;
 const STEP_FLOOR: f32 = 1e-30;
 
-fn max_attempts() -> u32 {
-  return ATTEMPT_FACTOR * cfg.steps + 16u;
+// the attempt budget of a dispatch that may accept up to `steps` steps (flowAttemptBudget)
+fn max_attempts(steps: u32) -> u32 {
+  return ATTEMPT_FACTOR * steps + 16u;
 }
 
 // Hairer's RMS norm of v/(atol + rtol·max(|a|,|b|)) over all parameters (the caller passes per-owned values)

@@ -21,7 +21,12 @@ struct Slot {
   factorization_failed: u32,  // stiff gradient flow: the last attempt could not factorise W = I + h·d·H
 }
 
+// per slot: the step count at which it stops within a dispatch (its next event in the scheduler),
+// so one dispatch can take every slot to its own event; 0xffffffff: no limit
+@group(0) @binding(9) var<storage, read> stop_at: array<u32>;
+
 var<workgroup> shared_flag: u32;
+var<workgroup> shared_count: u32;
 
 // the same boolean on every thread, and provably uniform (safe to branch on around barriers)
 fn uniform_bool(tid: u32, value: bool) -> bool {
@@ -46,4 +51,14 @@ fn load_slot_parameters(tid: u32, slot: u32) {
     th[p] = params[slot * P + p];
   }
   decode_ownership(tid);
+}
+
+// the steps this slot may take in this dispatch: `requested`, but not past stop_at (uniform)
+fn steps_allowed(tid: u32, slot: u32, requested: u32) -> u32 {
+  if (tid == 0u) {
+    let done = slots[slot].steps;
+    let limit = stop_at[slot];
+    shared_count = select(0u, min(requested, limit - done), limit > done);
+  }
+  return workgroupUniformLoad(&shared_count);
 }

@@ -437,9 +437,10 @@ fn main(
 
   var accepted = 0u;
   var attempts = 0u;
-  let attempt_budget = max_attempts();
+  let budget = steps_allowed(tid, slot, cfg.steps);
+  let attempt_budget = max_attempts(budget);
   loop {
-    if (!finite || accepted >= cfg.steps || attempts >= attempt_budget) {
+    if (!finite || accepted >= budget || attempts >= attempt_budget) {
       break;
     }
     if (uniform_bool(tid, time >= cfg.until_time)) {

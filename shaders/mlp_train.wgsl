@@ -94,7 +94,8 @@ fn main(
 #endif
   var steps = info.steps;
   var finite = true;
-  for (var step = 0u; step < cfg.steps; step++) {
+  let budget = steps_allowed(tid, slot, cfg.steps);
+  for (var step = 0u; step < budget; step++) {
     minibatch_step = steps;
     gradient_pass(tid, pass_count);
     let excess = barrier_state(tid, cfg.maxnorm).y;

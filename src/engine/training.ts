@@ -65,8 +65,10 @@ export interface TrainingEnsemble {
   /**
    * Advances every active slot by up to `steps` steps (gradient flow: accepted steps, and never past
    * `untilTime` when given). A slot whose values turn non-finite stops there and is marked.
+   * `stopAt`, when given, holds per slot a step count not to pass (the scheduler's next event of
+   * each run), so one call can take every slot to its own event.
    */
-  advance(steps: number, untilTime?: number): Promise<void>;
+  advance(steps: number, untilTime?: number, stopAt?: ArrayLike<number>): Promise<void>;
   status(): Promise<SlotStatus[]>;
   parameters(slot: number): Promise<Float64Array>;
   /** every slot's parameters at once (slots × P; empty slots hold stale values): one readback */

@@ -407,17 +407,20 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
 
     await fill();
     while (running > 0) {
-      // the distance to the nearest event of any active slot
-      let chunk = Infinity;
+      // every slot runs to its own next event (stopAt) in one advance, as long as the farthest needs:
+      // stopping the whole ensemble at the nearest event of any slot would, with hundreds of slots at
+      // different step counts, advance it one or two steps at a time
+      let chunk = 1;
       const events: number[] = new Array(slots).fill(-1);
+      const stopAt: number[] = new Array(slots).fill(0);
       for (let i = 0; i < slots; i++) {
         const slot = active[i];
         if (!slot) continue;
         events[i] = nextEvent(slot);
-        chunk = Math.min(chunk, events[i] - slot.steps);
+        stopAt[i] = events[i];
+        chunk = Math.max(chunk, events[i] - slot.steps);
       }
-      chunk = Math.max(1, chunk);
-      await ensemble.advance(chunk, isFlow && Number.isFinite(maxTime) ? maxTime : undefined);
+      await ensemble.advance(chunk, isFlow && Number.isFinite(maxTime) ? maxTime : undefined, stopAt);
       const statuses = await ensemble.status();
       // every slot at one of its checks keeps its parameters (one readback for all of them)
       if (active.some((slot, i) => slot && statuses[i].steps === events[i])) {

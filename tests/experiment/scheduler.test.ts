@@ -68,9 +68,9 @@ function countingEngine() {
           active.delete(slot);
           ensemble.release(slot);
         },
-        advance(steps, untilTime) {
+        advance(steps, untilTime, stopAt) {
           stats.advances.push(steps);
-          return ensemble.advance(steps, untilTime);
+          return ensemble.advance(steps, untilTime, stopAt);
         },
         status: () => ensemble.status(),
         parameters: (slot) => ensemble.parameters(slot),
@@ -135,8 +135,11 @@ describe('scheduler', () => {
       expect(record.recentParams[0]).not.toEqual(finalParams);
     }
     // the short runs did not wait for the long one: everything took about as many steps as the long run
+    // (each advance takes every slot to its own next event, as far as the farthest: the requests add
+    // up to the long run's steps plus at most one short run's overshoot)
     const total = stats.advances.reduce((a, b) => a + b, 0);
-    expect(total).toBe(400);
+    expect(total).toBeGreaterThanOrEqual(400);
+    expect(total).toBeLessThan(400 + 30);
   });
 
   it('never makes an ensemble larger than its group', async () => {

@@ -31,14 +31,15 @@ function scriptedEngine(stalls: number[]): Engine {
           statuses[slot] = { active: true, steps: 0, evaluations: 0, time: 0, loss: 1, barrier: 0, gradInf: 1, weightNorm: 1, finite: true, stepSize: 0.5 };
         },
         release() {},
-        async advance(steps: number) {
+        async advance(steps: number, _untilTime?: number, stopAt?: ArrayLike<number>) {
           statuses.forEach((status, slot) => {
             if (!status) return;
+            const allowed = Math.min(steps, (stopAt?.[slot] ?? Infinity) - status.steps);
             advances[slot]++;
-            status.evaluations += 2 * (4 * steps + 16);
+            status.evaluations += 2 * (4 * allowed + 16);
             if (advances[slot] <= stalls[runs[slot]]) return;
-            status.steps += steps;
-            status.time += steps * status.stepSize;
+            status.steps += allowed;
+            status.time += allowed * status.stepSize;
           });
         },
         status: async () => statuses.map((s) => ({ ...s })),

@@ -70,15 +70,18 @@ export class CpuEnsemble implements TrainingEnsemble {
     this.slotList[slot] = null;
   }
 
-  async advance(steps: number, untilTime = Infinity): Promise<void> {
-    for (const slot of this.slotList) {
-      if (!slot || !slot.status.finite) continue;
+  async advance(steps: number, untilTime = Infinity, stopAt?: ArrayLike<number>): Promise<void> {
+    this.slotList.forEach((slot, index) => {
+      if (!slot || !slot.status.finite) return;
+      // as the GPU kernels' steps_allowed: per chunk, never past the slot's stopAt
+      const limit = stopAt ? stopAt[index] : Infinity;
+      const allowed = (requested: number) => Math.max(0, Math.min(requested, limit - slot.status.steps));
       if (this.options.optimizer.kind === 'flow') {
-        for (let left = steps; left > 0 && slot.status.finite; left -= FLOW_CHUNK) this.advanceFlow(slot, Math.min(left, FLOW_CHUNK), untilTime);
+        for (let left = steps; left > 0 && slot.status.finite; left -= FLOW_CHUNK) this.advanceFlow(slot, allowed(Math.min(left, FLOW_CHUNK)), untilTime);
       }
-      else this.advanceDiscrete(slot, steps);
+      else this.advanceDiscrete(slot, allowed(steps));
       this.refreshStatus(slot);
-    }
+    });
   }
 
   async status(): Promise<SlotStatus[]> {

@@ -15,6 +15,8 @@ import { gpuDiagnostics } from './diagnostics.js';
 /** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl */
 const SLOT_WORDS = 16;
 const CONFIG_BYTES = 48;
+/** stop_at of a slot without a limit (mlp_slots.wgsl) */
+const NO_STOP = 0xffffffff;
 /** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
 export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
 
@@ -26,6 +28,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly xs: GPUBuffer;
   private readonly ys: GPUBuffer;
   private readonly slotInfo: GPUBuffer;
+  /** per slot the step count not to pass in this advance (binding 9, mlp_slots.wgsl stop_at) */
+  private readonly stopAt: GPUBuffer;
   /** optimiser state (momentum, Adam) or, for gradient flow, f(θ): the next step's first stage */
   private readonly state: GPUBuffer | null;
   private readonly vectors: number;
@@ -68,6 +72,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       device.queue.writeBuffer(this.ys, 0, Float32Array.from(y.subarray(0, options.samples)));
     }
     this.slotInfo = storage(S * SLOT_WORDS);
+    this.stopAt = storage(S);
     this.state = this.vectors > 0 ? storage(S * this.vectors * this.P) : null;
     const stiff = options.optimizer.kind === 'flow' && options.optimizer.solver === 'rosenbrock23';
     this.hessian = stiff ? storage(S * this.P * this.P) : null;
@@ -137,8 +142,12 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.gpu.device.queue.writeBuffer(this.slotInfo, 4 * slot * SLOT_WORDS, new Uint32Array([0]));
   }
 
-  async advance(steps: number, untilTime = Infinity): Promise<void> {
+  async advance(steps: number, untilTime = Infinity, stopAt?: ArrayLike<number>): Promise<void> {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
+    if (stopAt && stopAt.length !== this.options.slots) throw new RangeError(`stopAt has ${stopAt.length} entries for ${this.options.slots} slots`);
+    const limits = new Uint32Array(this.options.slots).fill(NO_STOP);
+    if (stopAt) for (let i = 0; i < limits.length; i++) limits[i] = Math.min(NO_STOP, Math.max(0, Math.floor(stopAt[i])));
+    this.gpu.device.queue.writeBuffer(this.stopAt, 0, limits);
     if (steps > 0 || this.fresh) await this.dispatch(steps, untilTime);
   }
 
@@ -164,6 +173,7 @@ export class GpuEnsemble implements TrainingEnsemble {
             { binding: 2, resource: { buffer: this.xs } },
             { binding: 3, resource: { buffer: this.ys } },
             { binding: 4, resource: { buffer: this.slotInfo } },
+            { binding: 9, resource: { buffer: this.stopAt } },
           ];
           if (this.state) entries.push({ binding: 5, resource: { buffer: this.state } });
           if (this.hessian && this.factor) {
