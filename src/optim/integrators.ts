@@ -76,7 +76,15 @@ export function dopri5Step(f: VectorField, theta: Float64Array, k1: Float64Array
 /** Integral step-size control on the scaled error, as in Hairer's DOPRI5 (safety 0.9, factor in [0.2, 10]). */
 export const STEP_CONTROL = { safety: 0.9, minFactor: 0.2, maxFactor: 10 } as const;
 
-export function nextStepSize(h: number, error: number, order: number, accepted: boolean, maxStepSize = Infinity): number {
+/**
+ * The largest step when the spec sets none. At a fixed point (a run resting at the norm barrier with
+ * stop.gradTol 0) the error estimate vanishes and h grows tenfold per step: without a cap it
+ * overflows, simulated time becomes infinite and the record's time unreadable. 1e30 is far beyond any
+ * time scale of the flow (1/λ for the tiniest curvature) and leaves float32 room for ~1e8 steps.
+ */
+export const DEFAULT_MAX_STEP_SIZE = 1e30;
+
+export function nextStepSize(h: number, error: number, order: number, accepted: boolean, maxStepSize = DEFAULT_MAX_STEP_SIZE): number {
   const raw = error > 0 ? STEP_CONTROL.safety * error ** (-1 / order) : STEP_CONTROL.maxFactor;
   let factor = Math.min(STEP_CONTROL.maxFactor, Math.max(STEP_CONTROL.minFactor, raw));
   if (!accepted) factor = Math.min(1, factor);
@@ -84,7 +92,7 @@ export function nextStepSize(h: number, error: number, order: number, accepted: 
 }
 
 /** Hairer's first guess: h₀ = 0.01·‖θ‖/‖f(θ)‖ in the scaled norm (1e-6 when either is tiny). */
-export function initialStepSize(theta: Float64Array, f0: Float64Array, tol: Tolerances, maxStepSize = Infinity): number {
+export function initialStepSize(theta: Float64Array, f0: Float64Array, tol: Tolerances, maxStepSize = DEFAULT_MAX_STEP_SIZE): number {
   const d0 = scaledErrorNorm(theta, theta, theta, tol);
   const d1 = scaledErrorNorm(f0, theta, theta, tol);
   const h = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;

@@ -33,7 +33,7 @@
 // cuts both ways), so steps past h·d·|λ_min| = 1 would damp a saddle escape instead of following
 // it; a smaller step is the right answer.
 import { cholesky, choleskySolve } from './linalg.js';
-import { initialStepSize, nextStepSize, scaledErrorNorm, type SolverStep, type Tolerances, type VectorField } from './integrators.js';
+import { DEFAULT_MAX_STEP_SIZE, initialStepSize, nextStepSize, scaledErrorNorm, type SolverStep, type Tolerances, type VectorField } from './integrators.js';
 
 /** A gradient-flow vector field with its exact (negative) Jacobian. */
 export interface StiffVectorField {
@@ -177,7 +177,7 @@ export function integrateRosenbrock(field: StiffVectorField, theta0: Float64Arra
   const tEnd = options.tEnd ?? Infinity;
   const maxSteps = options.maxSteps ?? Infinity;
   const maxEvaluations = options.maxEvaluations ?? Infinity;
-  const maxStepSize = options.maxStepSize ?? Infinity;
+  const maxStepSize = options.maxStepSize ?? DEFAULT_MAX_STEP_SIZE;
   let theta: Float64Array = theta0.slice();
   let derivative: Float64Array = new Float64Array(P);
   field.f(theta, derivative);

@@ -275,3 +275,18 @@ describe('the 1-D toy channel: implicit vs explicit gradient flow at equal cost'
     expect(lossImplicit).toBeLessThan(lossExplicit);
   });
 });
+
+describe('step size at a fixed point', () => {
+  it('grows tenfold per step with a vanishing error, but only up to DEFAULT_MAX_STEP_SIZE: simulated time stays finite', async () => {
+    const { DEFAULT_MAX_STEP_SIZE } = await import('../../src/optim/integrators.js');
+    let h = 1;
+    let time = 0;
+    for (let k = 0; k < 400; k++) {
+      time += h;
+      h = nextStepSize(h, 0, 3, true);
+    }
+    expect(h).toBe(DEFAULT_MAX_STEP_SIZE);
+    expect(Number.isFinite(time)).toBe(true);
+    expect(nextStepSize(1, 0, 3, true, 5)).toBe(5); // a spec's own cap still wins
+  });
+});

@@ -6,7 +6,7 @@ import { PassTimer } from '../../gpu/pass-timer.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { seedKey } from '../../data/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
-import { FLOW_CHUNK } from '../../optim/integrators.js';
+import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { planFlowKernel, planStiffFlowKernel, planTrainKernel } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
@@ -215,7 +215,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     if (optimizer.kind === 'flow') {
       f32[4] = optimizer.rtol;
       f32[5] = optimizer.atol;
-      f32[6] = optimizer.maxStepSize ?? Infinity;
+      f32[6] = optimizer.maxStepSize ?? DEFAULT_MAX_STEP_SIZE;
       f32[7] = untilTime;
     } else {
       u32[3] = minibatchSize(optimizer) ?? 0;
