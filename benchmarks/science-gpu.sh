@@ -2,7 +2,9 @@
 # The statistics the stiff-flow, analysis and presets issues ask of a GPU, for the GPU machine
 # (after `npm run build`; each part fits the device tool's 10-minute limit per command):
 #   bash .gpu/run.sh bash benchmarks/science-gpu.sh OUTDIR stiff|flow|cpu-subset|channel-frequency
-#   stiff              stiff vs explicit flow vs GD at one evaluation budget, r = 4 and 8, 100 seeds (GPU)
+#   stiff              stiff vs explicit flow vs GD at one evaluation budget, 100 seeds (GPU): r = 4 at
+#                      40,000 evaluations, r = 8 at 10⁶ (stiff r = 8 needs ~2,000 steps, ~7·10⁴ evaluations,
+#                      to reach the barrier: measured on the CPU, benchmarks/results/cpu-stiff-flow-2026-11-23.md)
 #   flow               examples/flow-sweep.json: 200 seeds per width on the GPU, reported by r
 #   cpu-subset         its first 24 seeds per width on the CPU engine (float64), 16 shards in parallel,
 #                      then `compare` against the GPU records of the same runs
@@ -12,15 +14,20 @@ out=${1:?usage: science-gpu.sh OUTDIR PART}
 part=${2:?usage: science-gpu.sh OUTDIR stiff|flow|cpu-subset|channel-frequency}
 mkdir -p "$out"
 cs() { node dist/src/cli/bin.js "$@"; }
-# a copy of a spec with another seed count
-with_seeds() { node -e 'const fs=require("fs");const s=JSON.parse(fs.readFileSync(process.argv[1],"utf8"));s.seeds=Number(process.argv[2]);fs.writeFileSync(process.argv[3],JSON.stringify(s,null,2));' "$1" "$2" "$3"; }
+# a copy of a spec with fields replaced: edit_spec IN OUT '{"seeds": 24, "stop": {...}}' (top-level keys)
+edit_spec() { node -e 'const fs=require("fs");const s=JSON.parse(fs.readFileSync(process.argv[1],"utf8"));Object.assign(s,JSON.parse(process.argv[3]));fs.writeFileSync(process.argv[2],JSON.stringify(s,null,2));' "$1" "$2" "$3"; }
+with_seeds() { edit_spec "$1" "$3" "{\"seeds\": $2}"; }
 timed() { local label=$1; shift; local start=$SECONDS; "$@"; echo "$label: $((SECONDS - start)) s" >> "$out/wall-times.txt"; }
 cs doctor --json > "$out/doctor-$part.json" 2>&1
 case "$part" in
   stiff)
-    with_seeds examples/stiff-vs-explicit.json 100 "$out/stiff-vs-explicit.json"
-    timed stiff-vs-explicit cs run "$out/stiff-vs-explicit.json" --backend gpu --out "$out/stiff-vs-explicit" > "$out/stiff-vs-explicit.log" 2>&1
-    cs report "$out/stiff-vs-explicit" --by r,solver,optimizer.lr > "$out/stiff-vs-explicit.md" 2>&1 ;;
+    for r in 4 8; do
+      budget=$([ "$r" = 4 ] && echo 40000 || echo 1000000)
+      edit_spec examples/stiff-vs-explicit.json "$out/stiff-vs-explicit-r$r.json" \
+        "{\"seeds\": 100, \"grid\": {\"architecture.hidden\": [[$r]], \"optimizer\": $(node -e 'process.stdout.write(JSON.stringify(require("./examples/stiff-vs-explicit.json").grid.optimizer))')}, \"stop\": {\"maxSteps\": 1000000, \"maxEvaluations\": $budget, \"gradTol\": 1e-7, \"checkEvery\": 50}}"
+      timed "stiff-vs-explicit r=$r" cs run "$out/stiff-vs-explicit-r$r.json" --backend gpu --out "$out/stiff-vs-explicit-r$r" > "$out/stiff-vs-explicit-r$r.log" 2>&1
+      cs report "$out/stiff-vs-explicit-r$r" --by solver,optimizer.lr > "$out/stiff-vs-explicit-r$r.md" 2>&1
+    done ;;
   flow)
     timed flow-sweep-gpu cs run examples/flow-sweep.json --backend gpu --out "$out/flow-gpu" > "$out/flow-gpu.log" 2>&1
     cs report "$out/flow-gpu" --by r > "$out/flow-gpu.md" 2>&1 ;;
