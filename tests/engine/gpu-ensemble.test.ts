@@ -8,7 +8,7 @@ import { parameterCount, type Architecture } from '../../src/model/architecture.
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
-import type { DiscreteOptimizer } from '../../src/optim/optimizers.js';
+import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
 import { gpuEngineForSuite } from '../helpers/gpu.js';
 
@@ -28,7 +28,7 @@ function runs(): SlotRun[] {
   }));
 }
 
-async function both(optimizer: DiscreteOptimizer, maxnorm = 1e3): Promise<[TrainingEnsemble, CpuEnsemble]> {
+async function both(optimizer: OptimizerConfig, maxnorm = 1e3): Promise<[TrainingEnsemble, CpuEnsemble]> {
   const options = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm };
   const gpu = await engine.createEnsemble(options);
   const cpu = new CpuEnsemble(options);
@@ -129,15 +129,8 @@ describe('per-slot stops (advance stopAt)', () => {
     ['gd', { kind: 'gd', lr: 0.05 } as const],
     ['flow', { kind: 'flow', solver: 'dopri5', rtol: 1e-4, atol: 1e-7 } as const],
   ])('%s: every slot stops at its own step count, as on the CPU', async (_, optimizer) => {
-    const options = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
-    const gpu = await engine.createEnsemble(options);
-    const cpu = new CpuEnsemble(options);
+    const [gpu, cpu] = await both(optimizer);
     try {
-      const list = runs();
-      for (let s = 0; s < SLOTS; s++) {
-        await gpu.load(s, list[s]);
-        await cpu.load(s, list[s]);
-      }
       const stopAt = [10, 70, 0];
       await gpu.advance(100, undefined, stopAt);
       await cpu.advance(100, undefined, stopAt);
