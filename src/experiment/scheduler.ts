@@ -25,10 +25,9 @@
 //                       √(2P·wn); only between the two bounds are the slot's parameters read back
 //   step-size-collapse  gradient flow: next step size < 1e-12·max(1, time), or no step accepted in
 //                       STALLED_CHUNK_LIMIT consecutive advances (each one the engine's full attempt
-//                       budget). One advance without progress is no collapse: the ensemble advances
-//                       in chunks as short as one step (the nearest event of any slot), whose budget
-//                       (4·steps + 16 attempts) a stiff stretch of rejections can use up while the
-//                       step size is healthy (measured: a rosenbrock23 run near the barrier, seed 135
+//                       budget). One advance without progress is no collapse: a slot's next event can
+//                       be one step away, and that advance's budget (4·steps + 16 attempts) a stiff
+//                       stretch of rejections can use up while the step size is healthy (measured: a rosenbrock23 run near the barrier, seed 135
 //                       of examples/stiff-vs-explicit.json at r = 4, every 14th step)
 //   max-time            gradient flow: simulated time reached stop.maxTime (every read: the slot stops there)
 //   max-steps           steps reached stop.maxSteps
