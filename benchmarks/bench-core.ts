@@ -6,13 +6,13 @@
 // 16); gradient-flow right-hand-side evaluations per second (Dormand–Prince); stiff flow steps.
 import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
 import type { Engine, EvaluationRequest } from '../src/engine/engine.js';
-import { parameterCount, type Architecture } from '../src/model/architecture.js';
+import { parameterCount } from '../src/model/architecture.js';
 import { glorotNormal } from '../src/model/init.js';
 import { normalInputs } from '../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../src/data/rng.js';
 import type { OptimizerConfig } from '../src/optim/optimizers.js';
 import { GpuEnsemble } from '../src/engine/gpu/gpu-ensemble.js';
-import { WORKLOADS, type Workload } from './workloads.js';
+import { WORKLOADS, workloadArchitecture, type Workload } from './workloads.js';
 import { peaksFor, stepCost, utilisation, type StepCost, type Utilisation } from './cost-model.js';
 
 export const EVALUATION_OPS = ['grad', 'hvp'] as const;
@@ -116,7 +116,7 @@ export function scaleWorkload(full: Workload, scale: number): Workload {
 }
 
 function request(w: Workload, op: string): EvaluationRequest {
-  const arch: Architecture = { inputDim: w.inputDim, hidden: [w.hidden], activation: 'softplus', biases: true };
+  const arch = workloadArchitecture(w);
   const P = parameterCount(arch);
   const count = w.perNetworkData ? w.networks : 1;
   const x = normalInputs(count * w.samples, w.inputDim, 7);
@@ -138,6 +138,16 @@ function shape(w: Workload, op: string) {
   return { workload: w.name, op, B: w.networks, N: w.samples, d: w.inputDim, r: w.hidden };
 }
 
+/** Wall seconds of `work` and, where `gpuTime` reads timestamps (else null), the GPU seconds it added. */
+async function timeInterval(work: () => Promise<void>, gpuTime: () => number | null): Promise<{ elapsed: number; gpuSeconds: number | null }> {
+  const gpuBefore = gpuTime();
+  const start = performance.now();
+  await work();
+  const elapsed = (performance.now() - start) / 1000;
+  const gpuAfter = gpuTime();
+  return { elapsed, gpuSeconds: gpuBefore !== null && gpuAfter !== null ? gpuAfter - gpuBefore : null };
+}
+
 /** Optimiser steps (flow: right-hand-side evaluations) per second of a whole ensemble. */
 async function measureTraining(engine: Engine, w: Workload, op: string, seconds: number): Promise<BenchResult> {
   const optimizer = OPTIMIZERS[op];
@@ -154,19 +164,15 @@ async function measureTraining(engine: Engine, w: Workload, op: string, seconds:
       await ensemble.load(n, { params: Float64Array.from(req.params.subarray(n * P, (n + 1) * P)), data, seed: 7, runIndex: n });
     }
     await ensemble.advance(1); // compile and warm up
-    const timed = ensemble instanceof GpuEnsemble && ensemble.timeGpu();
-    const gpuTime = () => (timed ? (ensemble as GpuEnsemble).gpuSeconds : null);
+    if (ensemble instanceof GpuEnsemble) ensemble.timeGpu();
+    const gpuTime = () => (ensemble instanceof GpuEnsemble ? ensemble.gpuSeconds : null);
     // explicit flow: right-hand-side evaluations; stiff flow: steps (Hessian, factorisation, solves); optimisers: steps
     const countsEvaluations = optimizer.kind === 'flow' && optimizer.solver === 'dopri5';
     const count = async () => (await ensemble.status()).reduce((sum, s) => sum + (countsEvaluations ? s.evaluations : s.steps), 0);
     let steps = 2;
     for (;;) {
       const before = await count();
-      const gpuBefore = gpuTime();
-      const start = performance.now();
-      await ensemble.advance(steps);
-      const elapsed = (performance.now() - start) / 1000;
-      const gpuAfter = gpuTime();
+      const { elapsed, gpuSeconds } = await timeInterval(() => ensemble.advance(steps), gpuTime);
       const done = (await count()) - before;
       if (elapsed >= seconds || steps >= 1 << 20) {
         const mode =
@@ -175,7 +181,6 @@ async function measureTraining(engine: Engine, w: Workload, op: string, seconds:
             : countsEvaluations
               ? 'rhs evaluations, dopri5 rtol 1e-3'
               : 'stiff steps, rosenbrock23 rtol 1e-3';
-        const gpuSeconds = gpuAfter !== null && gpuBefore !== null ? gpuAfter - gpuBefore : null;
         return { ...shape(w, op), networkStepsPerSecond: done / elapsed, seconds: elapsed, gpuSeconds, mode };
       }
       steps = Math.min(1 << 20, Math.max(steps * 2, Math.ceil((steps * seconds * 1.2) / Math.max(elapsed, 1e-4))));
@@ -193,16 +198,12 @@ export async function measure(engine: Engine, w: Workload, op: string, seconds: 
     const resident = await engine.prepare(req);
     try {
       await resident.run(1); // compile and warm up
+      resident.timeGpu();
       let repeats = 1;
       let elapsed = 0;
       let gpuSeconds: number | null = null;
       for (;;) {
-        const gpuBefore = resident.gpuSeconds();
-        const start = performance.now();
-        await resident.run(repeats);
-        elapsed = (performance.now() - start) / 1000;
-        const gpuAfter = resident.gpuSeconds();
-        gpuSeconds = gpuAfter !== null && gpuBefore !== null ? gpuAfter - gpuBefore : null;
+        ({ elapsed, gpuSeconds } = await timeInterval(() => resident.run(repeats), () => resident.gpuSeconds()));
         if (elapsed >= seconds || repeats >= 1 << 16) break;
         repeats = Math.min(1 << 16, Math.max(repeats * 2, Math.ceil((repeats * seconds * 1.2) / Math.max(elapsed, 1e-4))));
       }

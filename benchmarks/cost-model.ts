@@ -5,7 +5,8 @@
 // the arithmetic the algorithm needs (a fused multiply-add is 2 flops), not what the compiler emits,
 // and the memory traffic of reading the dataset once per pass (shared data from L2, per-network data
 // from device memory); timestamps and a profiler decide where they disagree.
-import type { Workload } from './workloads.js';
+import { parameterCount } from '../src/model/architecture.js';
+import { workloadArchitecture, type Workload } from './workloads.js';
 
 export interface StepCost {
   /** float32 flops per network-step (FMA = 2) */
@@ -34,14 +35,10 @@ function hessianPerSample(d: number, r: number, P: number) {
   return { flops: 3 * upper + r * ((inputs * (inputs + 1)) / 2) * 5 + r * inputs * 3, transcendentals: 2 * r };
 }
 
-export function parameterCountOf(w: Workload): number {
-  return w.hidden * (w.inputDim + 1) + w.hidden + 1;
-}
-
 /** The cost of one network-step of `op` on workload `w` (the unit the benchmark counts). */
 export function stepCost(w: Workload, op: string): StepCost {
   const { inputDim: d, hidden: r, samples: N } = w;
-  const P = parameterCountOf(w);
+  const P = parameterCount(workloadArchitecture(w));
   const grad = gradientPerSample(d, r);
   const sampleBytes = 4 * (d + 1);
   const pass = (samples: number, perSample: { flops: number; transcendentals: number }) => ({

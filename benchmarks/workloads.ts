@@ -1,4 +1,6 @@
 // The standard workloads (shared dataset of standard-normal inputs, softplus, biases, float32).
+import type { Architecture } from '../src/model/architecture.js';
+
 export interface Workload {
   name: string;
   networks: number;
@@ -16,3 +18,8 @@ export const WORKLOADS: Workload[] = [
   { name: 'W4', networks: 4096, samples: 10000, inputDim: 2, hidden: 4 },
   { name: 'W4-pernet', networks: 4096, samples: 10000, inputDim: 2, hidden: 4, perNetworkData: true },
 ];
+
+/** A workload's network: one hidden layer of softplus neurons with biases. */
+export function workloadArchitecture(w: Workload): Architecture {
+  return { inputDim: w.inputDim, hidden: [w.hidden], activation: 'softplus', biases: true };
+}

@@ -2,8 +2,9 @@
 // (src/gpu/pass-timer.ts). No throughput is asserted: only counts, shares and that GPU time is
 // measured, positive and within the wall time around it.
 import { describe, expect, it } from 'vitest';
-import { parameterCountOf, peaksFor, stepCost, utilisation } from '../../benchmarks/cost-model.js';
-import { WORKLOADS } from '../../benchmarks/workloads.js';
+import { peaksFor, stepCost, utilisation } from '../../benchmarks/cost-model.js';
+import { WORKLOADS, workloadArchitecture } from '../../benchmarks/workloads.js';
+import { parameterCount } from '../../src/model/architecture.js';
 import { GpuEnsemble } from '../../src/engine/gpu/gpu-ensemble.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
@@ -15,7 +16,7 @@ const W4 = WORKLOADS.find((w) => w.name === 'W4')!;
 
 describe('cost model', () => {
   it('counts the gradient pass by hand for W1 and orders the operations by work', () => {
-    expect(parameterCountOf(W1)).toBe(81); // 8·8 + 8 + 8 + 1
+    expect(parameterCount(workloadArchitecture(W1))).toBe(81); // 8·8 + 8 + 8 + 1
     // per sample 4rd + 8r + 4 flops = 256 + 64 + 4, 2r transcendentals, d + 1 floats read
     expect(stepCost(W1, 'grad')).toEqual({ flops: 1024 * 324, transcendentals: 1024 * 16, bytes: 1024 * 36 });
     const cost = (op: string) => stepCost(W4, op).flops;
@@ -73,6 +74,8 @@ describe('GPU time by timestamp queries', async () => {
     const data = rosenbrockDataset(64, 2, 4);
     const resident = await engine.prepare({ arch, data, params: glorotNormal(arch, new RandomStream(2, 0, STREAMS.init)), gradient: true });
     try {
+      expect(resident.gpuSeconds()).toBeNull(); // not switched on
+      expect(resident.timeGpu()).toBe(engine.gpu.hasTimestamps);
       await resident.run(20);
       const seconds = resident.gpuSeconds();
       if (!engine.gpu.hasTimestamps) return expect(seconds).toBeNull();

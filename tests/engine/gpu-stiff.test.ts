@@ -17,6 +17,7 @@ import { planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { cholesky, choleskySolve, symmetricEigen } from '../../src/optim/linalg.js';
 import { networkFlowField } from '../../src/engine/cpu/flow-field.js';
+import { hasClosedFormHessian } from '../../src/engine/cpu/hessian.js';
 import { integrateRosenbrock, ROSENBROCK23 } from '../../src/optim/rosenbrock.js';
 
 const engine = await gpuEngineForSuite();
@@ -264,7 +265,7 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
   ];
   // the closed form keeps its Kahan carry in `factor`; the HVP assembly (deeper networks) leaves it
   // alone, so there the automatic layout has no binding 7
-  if (kernelArch.hidden.length === 1) bindings.push({ binding: 7, data: null, bytes: 4 * B * P * P });
+  if (hasClosedFormHessian(kernelArch)) bindings.push({ binding: 7, data: null, bytes: 4 * B * P * P });
   const h = await runStiffEntryPoint(kernelArch, 'hessian_check', B, bindings, 6);
   return thetas.map((_, n) => h.slice(n * P * P, (n + 1) * P * P));
 }

@@ -19,7 +19,12 @@ export interface ResidentEvaluation {
   readonly networks: number;
   /** encodes `repeats` dispatches in one submit and waits for the GPU to finish */
   run(repeats?: number): Promise<void>;
-  /** GPU seconds of every run() so far by timestamp queries (null without 'timestamp-query') */
+  /**
+   * Switches on timestamp queries around run()'s passes (benchmarks): returns false when the device
+   * lacks 'timestamp-query'. gpuSeconds() then sums the GPU time of every later run().
+   */
+  timeGpu(): boolean;
+  /** GPU seconds of run() since timeGpu() (null when not timed or unavailable) */
   gpuSeconds(): number | null;
   read(): Promise<Evaluation>;
   destroy(): void;
@@ -105,24 +110,29 @@ export class GpuEngine implements Engine {
           usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
         });
         created.push(readback);
-        const timer = new PassTimer(device);
+        // timestamps only when asked for: each timed run() costs a readback of its query results
+        let timer: PassTimer | null = null;
 
         return {
           networks: B,
           run: (repeats = 1) =>
             withErrorScopes(device, 'GPU evaluation', async () => {
               const encoder = device.createCommandEncoder({ label: 'mlp_evaluate' });
-              const pass = encoder.beginComputePass({ timestampWrites: timer.nextPass() });
+              const pass = encoder.beginComputePass({ timestampWrites: timer?.nextPass() });
               pass.setPipeline(pipeline);
               pass.setBindGroup(0, bindGroup);
               for (let r = 0; r < repeats; r++) pass.dispatchWorkgroups(groupsX, groupsY);
               pass.end();
-              timer.resolve(encoder);
+              timer?.resolve(encoder);
               device.queue.submit([encoder.finish()]);
               await device.queue.onSubmittedWorkDone();
-              await timer.read();
+              await timer?.read();
             }),
-          gpuSeconds: () => (timer.available ? timer.totalSeconds : null),
+          timeGpu: () => {
+            timer ??= new PassTimer(device);
+            return timer.available;
+          },
+          gpuSeconds: () => (timer?.available ? timer.totalSeconds : null),
           read: () =>
             withErrorScopes(device, 'GPU readback', async () => {
               const encoder = device.createCommandEncoder({ label: 'mlp_evaluate readback' });
@@ -141,7 +151,7 @@ export class GpuEngine implements Engine {
             }),
           destroy: () => {
             destroy();
-            timer.destroy();
+            timer?.destroy();
           },
         };
       });

@@ -4,6 +4,7 @@ import type { KernelProgram } from '../../gpu/kernel.js';
 import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
+import { hasClosedFormHessian } from '../cpu/hessian.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
 
 export interface MlpKernelPlan {
@@ -146,7 +147,7 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKer
  */
 export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits): MlpKernelPlan {
   const { definitions, key, ...plan } = planMlpCore(arch, true, limits, 64, 1);
-  const closedHessian = arch.hidden.length === 1;
+  const closedHessian = hasClosedFormHessian(arch);
   return {
     program: {
       name: 'mlp_stiff',
