@@ -9,10 +9,9 @@
 //   F2 = f(θ₁);  k3 = W⁻¹(F2 − e32·(k2 − F1) − 2·(k1 − F0));  err = h/6·(k1 − 2k2 + k3)
 //
 // Per slot: params θ, f(θ) (FSAL), the Hessian H(θ) (`hessian`, P×P row-major: for one hidden layer
-// in one pass over the samples, closed form; deeper, from P Hessian-vector products of the core, e_j
-// by e_j, then symmetrised; plus the barrier's; kept over a
-// rejection and over dispatch boundaries while Slot.hessian_ready) and the Cholesky factor of W
-// (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
+// in closed form in one pass over the samples, deeper networks from P Hessian-vector products of the
+// core, e_j by e_j, then symmetrised; the barrier's added; kept over a rejection and over dispatch
+// boundaries while Slot.hessian_ready) and the Cholesky factor of W (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
 // h ← h/4 and retry with the same Hessian.
 //
 // Float32 conditioning: W's eigenvalues are 1 + h·d·λ; at the barrier λ_max ~ 1e4–1e5 and h is

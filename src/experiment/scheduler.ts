@@ -27,8 +27,9 @@
 //                       STALLED_CHUNK_LIMIT consecutive advances (each one the engine's full attempt
 //                       budget). One advance without progress is no collapse: a slot's next event can
 //                       be one step away, and that advance's budget (4·steps + 16 attempts) a stiff
-//                       stretch of rejections can use up while the step size is healthy (measured: a rosenbrock23 run near the barrier, seed 135
-//                       of examples/stiff-vs-explicit.json at r = 4, every 14th step)
+//                       stretch of rejections can use up while the step size is healthy (measured:
+//                       a rosenbrock23 run near the barrier, seed 135 of examples/stiff-vs-explicit.json
+//                       at r = 4, every 14th step)
 //   max-time            gradient flow: simulated time reached stop.maxTime (every read: the slot stops there)
 //   max-steps           steps reached stop.maxSteps
 //   patience            the objective (loss + barrier, what the optimiser minimises) has not improved
@@ -406,20 +407,18 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
 
     await fill();
     while (running > 0) {
-      // every slot runs to its own next event (stopAt) in one advance, as long as the farthest needs:
-      // stopping the whole ensemble at the nearest event of any slot would, with hundreds of slots at
-      // different step counts, advance it one or two steps at a time
+      // every slot runs to its own next event (advance's stopAt) in one advance, as long as the
+      // farthest needs: stopping the whole ensemble at the nearest event of any slot would, with
+      // hundreds of slots at different step counts, advance it one or two steps at a time
       let chunk = 1;
-      const events: number[] = new Array(slots).fill(-1);
-      const stopAt: number[] = new Array(slots).fill(0);
+      const events: number[] = new Array(slots).fill(-1); // empty slots: −1, skipped by the engines
       for (let i = 0; i < slots; i++) {
         const slot = active[i];
         if (!slot) continue;
         events[i] = nextEvent(slot);
-        stopAt[i] = events[i];
         chunk = Math.max(chunk, events[i] - slot.steps);
       }
-      await ensemble.advance(chunk, isFlow && Number.isFinite(maxTime) ? maxTime : undefined, stopAt);
+      await ensemble.advance(chunk, isFlow && Number.isFinite(maxTime) ? maxTime : undefined, events);
       const statuses = await ensemble.status();
       // every slot at one of its checks keeps its parameters (one readback for all of them)
       if (active.some((slot, i) => slot && statuses[i].steps === events[i])) {
