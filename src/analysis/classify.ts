@@ -17,7 +17,11 @@
 //                   missing; relu: "relu has no channels"), or the gradient criterion fails.
 //   (converged)     stoppedBy = 'converged' or gradInf ≤ gradTol·max(1, thetaInf), thetaInf
 //                   defaulting to √(2·weightNorm), the RMS of θ (a scaled criterion: float32
-//                   rounding alone leaves ‖∇‖∞ ~ 1e-3 where the weights are ±150).
+//                   rounding alone leaves ‖∇‖∞ ~ 1e-3 where the weights are ±150) — unless the
+//                   weight norm was still moving: |normDrift| > stationaryTol over the last recorded
+//                   interval. A run drifting into a channel has a gradient of ~ε³, small long before
+//                   the barrier, and would otherwise pass for a finite minimum; the reason says
+//                   "still moving". Not applied to polished runs (Newton ended at a critical point).
 //   plateau-saddle  converged at finite norm with two neurons of one layer whose input vectors are
 //                   numerically identical: the pair with the smallest relative L2 distance
 //                   ‖ũ_i − ũ_j‖/max(‖ũ_i‖, ‖ũ_j‖) has it below duplicateL2 (1e-2) AND its cosine
@@ -56,6 +60,11 @@ export interface RunEvidence {
   channelFraction: number | null;
   /** the run's stop reason ('converged', 'patience', 'max-steps', 'diverged', …) */
   stoppedBy: string;
+  /**
+   * Relative change of the weight norm over the last recorded interval, (wn − wn_before)/wn (the
+   * record's last two parameter vectors); null or absent when unknown (no history, or polished).
+   */
+  normDrift?: number | null;
   hessianMinEigenvalue?: number;
   hessianMaxEigenvalue?: number;
   activation: Activation;
@@ -82,8 +91,10 @@ export interface ClassificationThresholds {
   strictCosine: number;
   /** minimal channelFraction */
   subspace: number;
-  /** converged when gradInf ≤ gradTol·max(1, thetaInf) */
+  /** converged when gradInf ≤ gradTol·max(1, thetaInf)… */
   gradTol: number;
+  /** …and |normDrift| ≤ stationaryTol (the scheduler's stop rule uses the same default) */
+  stationaryTol: number;
   /** negative curvature when λ_min < −negativeCurvatureTol·max(1, λ_max) */
   negativeCurvatureTol: number;
   /** global minimum when loss ≤ globalLossTol */
@@ -99,6 +110,7 @@ export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.fre
   strictCosine: 1e-3,
   subspace: 0.9,
   gradTol: 1e-5,
+  stationaryTol: 1e-5,
   negativeCurvatureTol: 1e-6,
   globalLossTol: 1e-8,
   duplicateL2: 1e-2,
@@ -128,7 +140,8 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const t: ClassificationThresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
   const scale = Math.max(1, evidence.thetaInf ?? Math.sqrt(2 * Math.max(0, evidence.weightNorm)));
   const gradientTolerance = t.gradTol * scale;
-  const converged = evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance;
+  const stillMoving = evidence.normDrift != null && Math.abs(evidence.normDrift) > t.stationaryTol;
+  const converged = (evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance) && !stillMoving;
   const atBarrier = evidence.weightNorm > t.maxnorm * (1 - t.barrierTolerance);
   const duplicatePair = evidence.duplicateCosine < t.strictCosine && evidence.duplicateL2 < t.duplicateL2;
   const lambdaMin = evidence.hessianMinEigenvalue;
@@ -170,10 +183,18 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     return verdict('not-converged', `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))}) without the channel signature: ${missing.join('; ')}`);
   }
 
-  const entrance =
-    closePair && evidence.pairSignsOpposite && evidence.activation !== 'relu'
-      ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
-      : '';
+  const channelAhead = closePair && evidence.pairSignsOpposite && evidence.activation !== 'relu';
+  const entrance = channelAhead
+    ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
+    : '';
+  if (!converged && stillMoving) {
+    return verdict(
+      'not-converged',
+      `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (> ${fmt(100 * t.stationaryTol)}%), ` +
+        `‖∇‖∞ ${fmt(evidence.gradInf)}, stopped by ${evidence.stoppedBy}, ${norm}` +
+        (channelAhead ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : ''),
+    );
+  }
   if (!converged) {
     return verdict(
       'not-converged',
@@ -202,8 +223,10 @@ export interface RunFacts {
   stoppedBy: string;
   /** default: every θ entry, the loss and gradInf are finite */
   finite?: boolean;
-  /** recent parameter vectors (oldest first) for the subspace criterion */
+  /** recent parameter vectors (oldest first) for the subspace criterion and the weight norm's drift */
   thetaHistory?: ArrayLike<number>[];
+  /** overrides the drift computed from thetaHistory (null: unknown, e.g. after a polish) */
+  normDrift?: number | null;
   subspaceOptions?: SubspaceOptions;
   hessianMinEigenvalue?: number;
   hessianMaxEigenvalue?: number;
@@ -243,6 +266,7 @@ export function evidenceFromNetwork(
     loss: facts.loss,
     finite,
     stoppedBy: facts.stoppedBy,
+    normDrift: facts.normDrift !== undefined ? facts.normDrift : weightNormDrift(facts.thetaHistory),
     activation: arch.activation,
     ...(facts.hessianMinEigenvalue !== undefined ? { hessianMinEigenvalue: facts.hessianMinEigenvalue } : {}),
     ...(facts.hessianMaxEigenvalue !== undefined ? { hessianMaxEigenvalue: facts.hessianMaxEigenvalue } : {}),
@@ -256,6 +280,14 @@ export function evidenceFromNetwork(
   const oriented = flips ? applyNeuronFlips(arch, theta, flips) : theta;
   const history = flips ? facts.thetaHistory?.map((past) => applyNeuronFlips(arch, past, flips)) : facts.thetaHistory;
   return { ...base, ...pairEvidence(arch, oriented, history, facts.subspaceOptions, t) };
+}
+
+/** (wn − wn_before)/wn over the last two vectors of a history; null with fewer than two */
+export function weightNormDrift(history: ArrayLike<number>[] | undefined): number | null {
+  if (!history || history.length < 2) return null;
+  const now = weightNormOf(history[history.length - 1]);
+  const before = weightNormOf(history[history.length - 2]);
+  return now > 0 ? (now - before) / now : null;
 }
 
 function pairEvidence(

@@ -20,9 +20,16 @@
 //   diverged            a non-finite value appeared (checked at every status read: the slot is frozen)
 //   factorization-failed  stiff gradient flow: the step size collapsed (or hit the floor) while
 //                       I + h·d·H would not factorise (a non-finite Hessian); θ is the last accepted point
-//   converged           ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞) (spec.ts; gradTol 0 disables it). The status
-//                       carries the weight norm wn = Σθ²/(2P), which bounds ‖θ‖∞ between √(2wn) and
-//                       √(2P·wn); only between the two bounds are the slot's parameters read back
+//   converged           ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞) (spec.ts; gradTol 0 disables it) AND the
+//                       weight norm wn = Σθ²/(2P) changed by at most stop.stationaryTol (relative,
+//                       default 1e-5) since the run's previous event, so never at a run's first event.
+//                       The second test is what tells a minimum from a channel entrance: there the
+//                       gradient is ~ε³, below a scaled tolerance long before the barrier, while wn
+//                       keeps growing by 1e-3 to 1e-1 per check (measured: every run at r = 4 and 8
+//                       of examples/stiff-vs-explicit.json that the gradient test alone stopped at a
+//                       finite norm; benchmarks/results/cpu-stiff-flow-2026-11-23.md). The status
+//                       carries wn, which bounds ‖θ‖∞ between √(2wn) and √(2P·wn); only between the
+//                       two bounds are the slot's parameters read back
 //   step-size-collapse  gradient flow: next step size < 1e-12·max(1, time), or no step accepted in
 //                       STALLED_CHUNK_LIMIT consecutive advances (each one the engine's full attempt
 //                       budget). One advance without progress is no collapse: a slot's next event can
@@ -49,6 +56,7 @@ import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { polishNetwork, type PolishConfig } from './polish.js';
+import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../analysis/diagnostics.js';
 import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
 
@@ -62,6 +70,8 @@ export interface StopRules {
   maxEvaluations?: number | null;
   /** converged when gradInf ≤ gradTol·max(1, ‖θ‖∞); 0 disables */
   gradTol: number;
+  /** …and the weight norm changed by at most this (relative) since the previous event; default DEFAULT_THRESHOLDS.stationaryTol */
+  stationaryTol?: number | null;
   patience?: number | null;
   /** relative improvement that resets the patience counter; default 1e-7 */
   minImprovement?: number;
@@ -215,6 +225,8 @@ interface Active<R> {
   stalledChunks: number;
   bestObjective: number;
   stepAtBest: number;
+  /** the weight norm at the run's previous event (null before its first) */
+  weightNormAtEvent: number | null;
 }
 
 /** checks whose parameters a record keeps (for the channel-subspace criterion) */
@@ -234,6 +246,11 @@ function diagnosticsDue(stop: StopRules, steps: number): boolean {
   if (every == null || !(every >= 1)) return false;
   const period = Math.max(1, Math.floor(stop.checkEvery)) * Math.floor(every);
   return steps > 0 && steps % period === 0;
+}
+
+/** |wn − previous| ≤ tol·max(wn, previous); false without a previous event */
+export function stationary(weightNorm: number, previous: number | null, tol: number): boolean {
+  return previous !== null && Math.abs(weightNorm - previous) <= tol * Math.max(weightNorm, previous);
 }
 
 function point(status: SlotStatus): TrajectoryPoint {
@@ -304,6 +321,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
           stalledChunks: 0,
           bestObjective: Infinity,
           stepAtBest: 0,
+          weightNormAtEvent: null,
         };
         running++;
       }
@@ -388,7 +406,11 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         }
         return null;
       }
-      if (await converged(i, status, stop.gradTol)) return 'converged';
+      const previousWeightNorm = slot.weightNormAtEvent;
+      slot.weightNormAtEvent = status.weightNorm;
+      if (stationary(status.weightNorm, previousWeightNorm, stop.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol) && (await converged(i, status, stop.gradTol))) {
+        return 'converged';
+      }
       if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return collapsed();
       if (timeUp) return 'max-time';
       if (status.steps >= stop.maxSteps) return 'max-steps';

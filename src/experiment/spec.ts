@@ -231,6 +231,14 @@ const stopSchema = object({
    * absolute 1e-5 could never be met there (such runs end by patience or budget). 0 disables it.
    */
   gradTol: nonNegativeNumber().default(1e-5),
+  /**
+   * …and only once the weight norm has stopped moving: it changed by at most stationaryTol
+   * (relative) since the run's previous check. Near a channel the gradient is ~ε³ and passes a
+   * scaled gradTol long before the barrier while the norm keeps growing; this keeps such runs going.
+   * Absent: 1e-5 (no default in the schema, so run ids of existing specs do not change); a value
+   * of 1 or more turns the check off.
+   */
+  stationaryTol: nonNegativeNumber().optional(),
   /** stop after this many steps without a relative loss improvement of minImprovement (checked every checkEvery steps) */
   patience: positiveInt().optional(),
   minImprovement: nonNegativeNumber().default(1e-7),

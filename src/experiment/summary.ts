@@ -102,7 +102,7 @@ function hessianExtremes(record: RunRecord): { hessianMinEigenvalue?: number; he
 }
 
 export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string } {
-  const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number } };
+  const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null } };
   if (record.stopReason === 'diverged') {
     return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps` };
   }
@@ -111,7 +111,11 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
   const end = polish ?? record;
   const { arch, theta } = parseParameterFile(JSON.stringify(end.params), `record ${record.id}`);
   const maxnorm = config.maxnorm === null || config.maxnorm === undefined ? Infinity : config.maxnorm;
-  const thresholds = { maxnorm, ...(config.stop?.gradTol !== undefined ? { gradTol: config.stop.gradTol } : {}) };
+  const thresholds = {
+    maxnorm,
+    ...(config.stop?.gradTol !== undefined ? { gradTol: config.stop.gradTol } : {}),
+    ...(config.stop?.stationaryTol != null ? { stationaryTol: config.stop.stationaryTol } : {}),
+  };
   const evidence = evidenceFromNetwork(
     arch,
     theta,
@@ -121,6 +125,8 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
       stoppedBy: polish?.converged ? 'converged' : record.stopReason,
       finite: true, // diverged records were classified above
       ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((theta) => Float64Array.from(theta)) } : {}),
+      // the history is the run's; after a polish the end point is Newton's, not the run's last
+      ...(polish ? { normDrift: null } : {}),
       // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ 128, else Lanczos/power iteration)
       ...(polish ? spectrumExtremes(polish.hessianEigenvalues) : hessianExtremes(record)),
     },

@@ -153,6 +153,27 @@ describe('classifyRun on evidence', () => {
     expect(verdict.reason).toMatch(/channel entrance/);
   });
 
+  it('a small gradient while the weight norm still grows is "still moving", not a finite minimum', () => {
+    // a flow drifting into a channel: ‖∇‖∞ ~ ε³ passes the scaled test, the norm grows 3% per check
+    const drifting = { ...base, weightNorm: 60, minCosine: 2e-4, pairSignsOpposite: true, gradInf: 4e-6, thetaInf: 60, stoppedBy: 'max-evaluations', normDrift: 0.03 };
+    const verdict = classifyRun(drifting, { gradTol: 1e-7 });
+    expect(verdict.outcome).toBe('not-converged');
+    expect(verdict.reason).toMatch(/still moving.*3\.00%.*on its way along a channel/);
+    expect(classifyRun({ ...drifting, stoppedBy: 'converged' }, { gradTol: 1e-7 }).outcome).toBe('not-converged');
+    // at rest (drift at the threshold, either sign), unknown (null) or with the check off: a finite minimum
+    for (const normDrift of [1e-5, -1e-5, null]) expect(classifyRun({ ...drifting, normDrift }, { gradTol: 1e-7 }).outcome).toBe('finite-minimum');
+    expect(classifyRun(drifting, { gradTol: 1e-7, stationaryTol: 1 }).outcome).toBe('finite-minimum');
+  });
+
+  it('the drift comes from the last two parameter vectors of the history', () => {
+    const theta = randomTheta(arch, 5);
+    const grown = theta.map((v) => v * Math.sqrt(1.1)); // weight norm ×1.1
+    const facts = { loss: 0.05, gradInf: 1e-9, stoppedBy: 'converged' };
+    expect(evidenceFromNetwork(arch, grown, { ...facts, thetaHistory: [theta, theta, grown] }).normDrift).toBeCloseTo(0.1 / 1.1, 12);
+    expect(evidenceFromNetwork(arch, grown, { ...facts, thetaHistory: [grown] }).normDrift).toBeNull();
+    expect(evidenceFromNetwork(arch, grown, { ...facts, thetaHistory: [theta, grown], normDrift: null }).normDrift).toBeNull();
+  });
+
   it('global minimum by loss, unless the teacher is not realisable', () => {
     expect(classifyRun({ ...base, loss: 1e-12 }).outcome).toBe('global-minimum');
     expect(classifyRun({ ...base, loss: 1e-12, realisable: false }).outcome).toBe('finite-minimum');

@@ -6,7 +6,8 @@ import type { Engine } from '../../src/engine/engine.js';
 import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
-import { parameterCount, type Architecture } from '../../src/model/architecture.js';
+import { parameterCount, weightNorm, type Architecture } from '../../src/model/architecture.js';
+import { channelCoordinates, TOY_ARCHITECTURE, toyDataset, toyStart } from '../../src/optim/toy.js';
 import { glorotNormal } from '../../src/model/init.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
 import type { RunRecord } from '../../src/experiment/results.js';
@@ -177,7 +178,8 @@ describe('scheduler', () => {
   });
 
   it('stops on convergence, patience, and the flow time budget', async () => {
-    const converging = runs(2, () => config({ kind: 'gd', lr: 0.05 }, { maxSteps: 5000, gradTol: 1e-1 }));
+    // a loose gradient test alone (stationaryTol 1: the weight norm may still move)
+    const converging = runs(2, () => config({ kind: 'gd', lr: 0.05 }, { maxSteps: 5000, gradTol: 1e-1, stationaryTol: 1 }));
     for (const record of (await sweep(converging, 2)).values()) {
       expect(record.stopReason).toBe('converged');
       const thetaInf = Math.max(...record.params.layers.flatMap((l) => [...l.weights.flat(), ...(l.bias ?? [])]).map(Math.abs));
@@ -195,6 +197,48 @@ describe('scheduler', () => {
       expect(record.time).toBeCloseTo(3, 12);
       expect(record.trajectory.every((p, k) => k === 0 || (p.time >= record.trajectory[k - 1].time && p.step > record.trajectory[k - 1].step))).toBe(true);
     }
+  });
+
+  it('does not take a run drifting into a channel for converged: the weight norm must have stopped moving too', async () => {
+    // The 1-D toy (two erf neurons) from its start near the channel entrance, stiff gradient flow,
+    // gradTol 1e-4: in the channel the gradient (~ε³, 5e-4 to 1e-3 here) passes the scaled test
+    // (1e-4·‖θ‖∞) at weight norm ~7 while the norm keeps growing by tens of percent per check.
+    const data = toyDataset(256, 1);
+    const toyRun = (stationaryTol?: number) => ({
+      id: `toy-${stationaryTol ?? 'default'}`,
+      configIndex: 0,
+      seed: 1,
+      config: {
+        architecture: TOY_ARCHITECTURE,
+        optimizer: { kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 } as OptimizerConfig,
+        maxnorm: 1000,
+        stop: { maxSteps: 3000, gradTol: 1e-4, checkEvery: 20, ...(stationaryTol !== undefined ? { stationaryTol } : {}) },
+        trajectory: { points: 10 },
+      },
+    });
+    const records = new Map<string, RunRecord>();
+    await runSweep([toyRun(1), toyRun()], {
+      engine: new CpuEngine(),
+      slots: 2,
+      samples: () => 256,
+      diagnostics: null,
+      prepare: () => ({ params: toyStart(), data }),
+      onRecord: (record) => void records.set(record.id, record),
+    });
+    const gradientOnly = records.get('toy-1')!;
+    const withDrift = records.get('toy-default')!;
+    const inverseEpsilon = (record: RunRecord) => channelCoordinates(record.params.layers.flatMap((l) => l.weights.flat())).inverseEpsilon;
+    // the gradient test alone: "converged" at the channel entrance (measured: weight norm 7.2, 1/ε 4.9)
+    expect(gradientOnly.stopReason).toBe('converged');
+    expect(gradientOnly.weightNorm).toBeLessThan(20);
+    expect(inverseEpsilon(gradientOnly)).toBeLessThan(6);
+    // with the weight norm's drift checked, the same run follows the channel to the barrier and
+    // comes to rest there (measured: 680 steps, weight norm 1000.0, 1/ε 63.5)
+    expect(withDrift.stopReason).toBe('converged');
+    expect(withDrift.weightNorm).toBeGreaterThan(990);
+    expect(inverseEpsilon(withDrift)).toBeGreaterThan(50);
+    const [before, last] = withDrift.recentParams.slice(-2).map((theta) => weightNorm(Float64Array.from(theta)));
+    expect(Math.abs(last - before)).toBeLessThanOrEqual(1e-5 * last);
   });
 
   it('stops at a budget of gradient evaluations, the same for an explicit and a stiff solver', async () => {
