@@ -41,6 +41,17 @@ import { checkTheta, layerInputVectors } from './network.js';
 export const OUTCOMES = ['channel', 'finite-minimum', 'plateau-saddle', 'global-minimum', 'not-converged', 'diverged'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/**
+ * Why a run is 'not-converged', for summaries (the reason text has the numbers):
+ *   barrier-without-channel  at the norm barrier without the channel signature (e.g. a neuron
+ *                            sharpening towards a kink, or relu)
+ *   still-moving             small gradient, but the weight norm was still changing
+ *   gradient-not-small       the gradient test fails (budget, patience or time ended the run)
+ *   saddle                   converged at a point with negative curvature, not on a saddle line
+ */
+export const NOT_CONVERGED_CAUSES = ['barrier-without-channel', 'still-moving', 'gradient-not-small', 'saddle'] as const;
+export type NotConvergedCause = (typeof NOT_CONVERGED_CAUSES)[number];
+
 export interface RunEvidence {
   /** Σθ²/(2P) */
   weightNorm: number;
@@ -118,6 +129,8 @@ export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.fre
 
 export interface Classification {
   outcome: Outcome;
+  /** set exactly when outcome is 'not-converged' */
+  cause?: NotConvergedCause;
   /** a channel that also meets the strict cosine criterion (minCosine < strictCosine) */
   channelStrict: boolean;
   reason: string;
@@ -148,6 +161,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const negativeCurvature = lambdaMin === undefined ? null : lambdaMin < -t.negativeCurvatureTol * Math.max(1, Math.abs(evidence.hessianMaxEigenvalue ?? 1));
   const derived = { ...evidence, thresholds: t, gradientTolerance, converged, atBarrier, duplicatePair, negativeCurvature };
   const verdict = (outcome: Outcome, reason: string, channelStrict = false): Classification => ({ outcome, channelStrict, reason, evidence: derived });
+  const notConverged = (cause: NotConvergedCause, reason: string): Classification => ({ ...verdict('not-converged', reason), cause });
   const norm = `weightnorm ${fmt(evidence.weightNorm)}`;
 
   if (!evidence.finite || evidence.stoppedBy === 'diverged' || ![evidence.loss, evidence.weightNorm, evidence.gradInf].every(Number.isFinite)) {
@@ -174,13 +188,13 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
 
   if (atBarrier) {
     if (evidence.activation === 'relu') {
-      return verdict('not-converged', `relu has no channels: large norm (${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})) without a finite limit`);
+      return notConverged('barrier-without-channel', `relu has no channels: large norm (${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})) without a finite limit`);
     }
     const missing: string[] = [];
     if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
     else if (!evidence.pairSignsOpposite) missing.push('the close neurons\' output weights have the same sign');
     if (!inSubspace) missing.push(`only ${fmt(100 * (evidence.channelFraction ?? 0))}% of ‖Δθ‖ along the channel (≤ ${fmt(100 * t.subspace)}%)`);
-    return verdict('not-converged', `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))}) without the channel signature: ${missing.join('; ')}`);
+    return notConverged('barrier-without-channel', `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))}) without the channel signature: ${missing.join('; ')}`);
   }
 
   const channelAhead = closePair && evidence.pairSignsOpposite && evidence.activation !== 'relu';
@@ -188,16 +202,16 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
     : '';
   if (!converged && stillMoving) {
-    return verdict(
-      'not-converged',
+    return notConverged(
+      'still-moving',
       `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (> ${fmt(100 * t.stationaryTol)}%), ` +
         `‖∇‖∞ ${fmt(evidence.gradInf)}, stopped by ${evidence.stoppedBy}, ${norm}` +
         (channelAhead ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : ''),
     );
   }
   if (!converged) {
-    return verdict(
-      'not-converged',
+    return notConverged(
+      'gradient-not-small',
       `‖∇‖∞ ${fmt(evidence.gradInf)} > ${fmt(gradientTolerance)} (gradTol·max(1, ‖θ‖∞)), stopped by ${evidence.stoppedBy}, ${norm}${entrance}`,
     );
   }
@@ -208,8 +222,8 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     );
   }
   if (negativeCurvature) {
-    return verdict(
-      'not-converged',
+    return notConverged(
+      'saddle',
       `saddle: gradient ≈ 0 but λ_min ${fmt(lambdaMin!)} < −${fmt(t.negativeCurvatureTol)}·max(1, λ_max ${fmt(evidence.hessianMaxEigenvalue ?? NaN)}); not on a saddle line (no duplicate pair)`,
     );
   }

@@ -1,7 +1,7 @@
 // Where did each run end? Classifies run records (analysis/classify.ts), measures how far each run
 // got along its closest pair of neurons, and summarises both per group with 95% Wilson intervals.
 // Pure: no file system, so the dashboard and the command line share it (report.ts reads folders).
-import { evidenceFromNetwork, classifyRun, OUTCOMES, type Outcome } from '../analysis/classify.js';
+import { evidenceFromNetwork, classifyRun, NOT_CONVERGED_CAUSES, OUTCOMES, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
 import { applyNeuronFlips, l2Distance, minCosineDistance, oddSymmetryFlips } from '../analysis/channels.js';
@@ -31,6 +31,8 @@ export interface ClassifiedRun {
   /** the stricter channel criterion (cosine distance below 10⁻³) */
   channelStrict: boolean;
   reason: string;
+  /** why a not-converged run is one (classify.ts NOT_CONVERGED_CAUSES) */
+  cause?: NotConvergedCause;
   stopReason: string;
   /** how far the run got: see RunReach */
   reach: RunReach;
@@ -70,6 +72,8 @@ export interface Report {
   groups: GroupCounts<Outcome>[];
   /** per group: runs meeting the strict channel criterion, with its interval */
   strictChannels: GroupCounts<'strict' | 'other'>[];
+  /** per group: runs per not-converged cause ('converged' stands for every other outcome) */
+  causes: GroupCounts<NotConvergedCause | 'other'>[];
   reach: GroupReach[];
 }
 
@@ -101,7 +105,7 @@ function hessianExtremes(record: RunRecord): { hessianMinEigenvalue?: number; he
   return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: diagnostics.lambdaMax };
 }
 
-export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string } {
+export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string; cause?: NotConvergedCause } {
   const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null } };
   if (record.stopReason === 'diverged') {
     return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps` };
@@ -133,7 +137,7 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
     thresholds,
   );
   const verdict = classifyRun(evidence, thresholds);
-  return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason };
+  return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason, ...(verdict.cause ? { cause: verdict.cause } : {}) };
 }
 
 /** How far a record's run got: weight norm, and the closest pair's cosine distance, 1/ε and output weights. */
@@ -189,6 +193,7 @@ export function summarizeRecords(records: readonly RunRecord[], by: string[], so
     strictChannels: groupCounts(runs, (r) => r.group, (r) => (r.outcome === 'channel' && r.channelStrict ? 'strict' : 'other'), {
       outcomes: ['strict', 'other'] as const,
     }),
+    causes: groupCounts(runs, (r) => r.group, (r) => r.cause ?? 'other', { outcomes: [...NOT_CONVERGED_CAUSES, 'other'] as const }),
     reach,
   };
 }
@@ -199,10 +204,13 @@ const number3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x
 const spread = (q: Quartiles) => (q.n === 0 ? '–' : `${number3(q.median)} [${number3(q.low)}, ${number3(q.high)}]`);
 
 export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): string {
-  if (format === 'json') return `${JSON.stringify({ source: report.source, by: report.by, groups: report.groups, strictChannels: report.strictChannels, reach: report.reach, runs: report.runs }, null, 2)}\n`;
+  if (format === 'json') {
+    const { source, by, groups, strictChannels, causes, reach, runs } = report;
+    return `${JSON.stringify({ source, by, groups, strictChannels, notConvergedCauses: causes, reach, runs }, null, 2)}\n`;
+  }
   const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
   if (format === 'csv') {
-    const header = ['group', 'n', ...OUTCOMES.flatMap((o) => [`${o}`, `${o}_fraction`, `${o}_low95`, `${o}_high95`]), 'channel_strict', 'channel_strict_fraction', ...REACH_MEASURES.map((m) => `${m}_median`)];
+    const header = ['group', 'n', ...OUTCOMES.flatMap((o) => [`${o}`, `${o}_fraction`, `${o}_low95`, `${o}_high95`]), 'channel_strict', 'channel_strict_fraction', ...NOT_CONVERGED_CAUSES.map((c) => `not_converged_${c}`), ...REACH_MEASURES.map((m) => `${m}_median`)];
     const lines = report.groups.map((g, index) => {
       const strict = strictOf(g.key);
       const reach = report.reach[index];
@@ -212,6 +220,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
         ...OUTCOMES.flatMap((o) => [g.outcomes[o].successes, g.outcomes[o].fraction, g.outcomes[o].low, g.outcomes[o].high]),
         strict.successes,
         strict.fraction,
+        ...NOT_CONVERGED_CAUSES.map((c) => report.causes[index].outcomes[c].successes),
         ...REACH_MEASURES.map((m) => reach[m].median),
       ].join(',');
     });
@@ -222,6 +231,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
   const cell = (f: { successes: number; fraction: number; low: number; high: number }) =>
     `${f.successes} (${percent(f.fraction)} [${percent(f.low)}, ${percent(f.high)}])`;
   const rows = report.groups.map((g) => `| ${g.key} | ${g.n} | ${OUTCOMES.map((o) => cell(g.outcomes[o])).join(' | ')} | ${cell(strictOf(g.key))} |`);
+  const causeRows = report.causes.map((g) => `| ${g.key} | ${g.n} | ${NOT_CONVERGED_CAUSES.map((c) => g.outcomes[c].successes).join(' | ')} |`);
   const reachHeader = '| group | runs | weight norm | 1/ε of the closest pair | its cosine distance | gradient evaluations | final loss |';
   const reachRows = report.reach.map(
     (g) => `| ${g.key} | ${g.n} | ${spread(g.weightNorm)} | ${spread(g.inverseEpsilon)} | ${spread(g.minCosine)} | ${spread(g.evaluations)} | ${spread(g.loss)} |`,
@@ -232,6 +242,12 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     ...rows,
     '',
     `Fractions of runs per outcome with 95% Wilson intervals (${report.runs.length} runs in ${report.source}).`,
+    '',
+    `| group | runs | ${NOT_CONVERGED_CAUSES.join(' | ')} |`,
+    `|${' --- |'.repeat(NOT_CONVERGED_CAUSES.length + 2)}`,
+    ...causeRows,
+    '',
+    'Not converged, by cause: at the norm barrier without the channel signature; still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.',
     '',
     reachHeader,
     `|${' --- |'.repeat(7)}`,

@@ -137,11 +137,15 @@ export interface ActivationFunctions {
   d3(x: number): number;
   /** σ(x), σ′(x), σ″(x), σ‴(x) into out[0..3] (one call instead of four) */
   evaluate(x: number, out: Float64Array): void;
+  /** σ(x), σ′(x) into out[0..1]: all a gradient needs, cheaper where the higher orders cost extra */
+  valueAndSlope(x: number, out: Float64Array): void;
 }
 
 interface Implementation {
   value(x: number): number;
   evaluate(x: number, out: Float64Array): void;
+  /** default: evaluate, keeping the first two entries */
+  valueAndSlope?(x: number, out: Float64Array): void;
 }
 
 const sigmoidScratch = new Float64Array(8);
@@ -149,13 +153,24 @@ const sigmoidScratch = new Float64Array(8);
 const IMPLEMENTATIONS: Record<Activation, Implementation> = {
   softplus: {
     value: softplus,
+    // softplus′ = σ, so its derivatives are the sigmoid's shifted by one order; all of them from one
+    // e = e^{−|x|}: σ = 1/(1+e) or e/(1+e), σ′ = e/(1+e)², σ″ = σ′(1 − 2σ) = −σ′·sign(x)(1 − e)/(1 + e)
+    // with 1 − e = −expm1(−|x|) (no cancellation near 0)
     evaluate(x, out) {
-      // softplus′ = σ, so its derivatives are the sigmoid's shifted by one order
-      sigmoidDerivatives(x, sigmoidScratch, 0);
-      out[0] = softplus(x);
-      out[1] = sigmoidScratch[0];
-      out[2] = sigmoidScratch[1];
-      out[3] = sigmoidScratch[2];
+      const e = Math.exp(-Math.abs(x));
+      const q = 1 + e;
+      const slope = e / (q * q);
+      out[0] = x >= 34 ? x : Math.max(x, 0) + Math.log1p(e);
+      out[1] = x >= 0 ? 1 / q : e / q;
+      out[2] = slope;
+      const oneMinusTwoSigma = (Math.expm1(-Math.abs(x)) / q) * (x >= 0 ? 1 : -1);
+      out[3] = slope * oneMinusTwoSigma;
+    },
+    valueAndSlope(x, out) {
+      const e = Math.exp(-Math.abs(x));
+      const q = 1 + e;
+      out[0] = x >= 34 ? x : Math.max(x, 0) + Math.log1p(e);
+      out[1] = x >= 0 ? 1 / q : e / q;
     },
   },
   g: {
@@ -236,7 +251,14 @@ export function activationFunctions(name: Activation): ActivationFunctions {
     impl.evaluate(x, scratch);
     return scratch[order];
   };
-  return { name, value: impl.value, d1: derivative(1), d2: derivative(2), d3: derivative(3), evaluate: impl.evaluate };
+  const valueAndSlope =
+    impl.valueAndSlope ??
+    ((x: number, out: Float64Array) => {
+      impl.evaluate(x, scratch);
+      out[0] = scratch[0];
+      out[1] = scratch[1];
+    });
+  return { name, value: impl.value, d1: derivative(1), d2: derivative(2), d3: derivative(3), evaluate: impl.evaluate, valueAndSlope };
 }
 
 /** σ(x), σ′(x), σ″(x), σ‴(x) of activation `name`, written into (and returned as) `out`. */

@@ -165,6 +165,16 @@ describe('classifyRun on evidence', () => {
     expect(classifyRun(drifting, { gradTol: 1e-7, stationaryTol: 1 }).outcome).toBe('finite-minimum');
   });
 
+  it('every not-converged verdict names its cause, and only those', () => {
+    const causeOf = (evidence: RunEvidence, thresholds = {}) => classifyRun(evidence, thresholds).cause;
+    expect(causeOf({ ...base, weightNorm: 1000, minCosine: 0.2, stoppedBy: 'max-steps' })).toBe('barrier-without-channel');
+    expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', minCosine: 1e-5, pairSignsOpposite: true })).toBe('barrier-without-channel');
+    expect(causeOf({ ...base, gradInf: 4e-6, thetaInf: 60, normDrift: 0.03 }, { gradTol: 1e-7 })).toBe('still-moving');
+    expect(causeOf({ ...base, gradInf: 1e-2, stoppedBy: 'max-steps' })).toBe('gradient-not-small');
+    expect(causeOf({ ...base, hessianMinEigenvalue: -0.1, hessianMaxEigenvalue: 10 })).toBe('saddle');
+    expect(causeOf(base)).toBeUndefined();
+  });
+
   it('the drift comes from the last two parameter vectors of the history', () => {
     const theta = randomTheta(arch, 5);
     const grown = theta.map((v) => v * Math.sqrt(1.1)); // weight norm ×1.1

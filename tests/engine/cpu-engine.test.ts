@@ -94,6 +94,11 @@ function checkAgainstFiniteDifferences(c: Case): { gradient: number; hvp: number
   const { arch, data, maxnorm } = c;
   const P = parameterLayout(arch).count;
   const evaluation = cpu.evaluateSync({ arch, data, params: c.params, directions: c.directions, gradient: true, maxnorm });
+  // a gradient alone takes the unrolled one-hidden-layer path: it must agree with the general
+  // path (run above because of the directions) to rounding, 1e-13 relative
+  const gradientOnly = cpu.evaluateSync({ arch, data, params: c.params, gradient: true, maxnorm });
+  expect(relativeError(gradientOnly.gradient!, evaluation.gradient!)).toBeLessThanOrEqual(1e-13);
+  expect(gradientOnly.loss).toEqual(evaluation.loss);
   const worst = { gradient: 0, hvp: 0 };
   for (let net = 0; net < c.networks; net++) {
     const theta = network(c.params, net, P);

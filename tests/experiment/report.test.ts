@@ -61,6 +61,21 @@ describe('channelscope report', () => {
     expect(JSON.parse(formatReport(report, 'json')).runs).toHaveLength(4);
   });
 
+  it('counts the not-converged runs by cause, in every format', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-'));
+    const moving = { ...record('m', finiteTheta, [2], 'max-evaluations'), recentParams: [finiteTheta.map((v) => 0.9 * v), finiteTheta] };
+    const stuck = { ...record('g', finiteTheta, [2], 'max-steps'), gradInf: 0.1 };
+    writeFileSync(path.join(dir, 'runs.jsonl'), [moving, stuck, record('f', finiteTheta, [2])].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const report = await buildReport(dir, []);
+    expect(report.runs.map((r) => r.cause)).toEqual(['still-moving', 'gradient-not-small', undefined]);
+    const [all] = report.causes;
+    expect([all.outcomes['still-moving'].successes, all.outcomes['gradient-not-small'].successes, all.outcomes.other.successes]).toEqual([1, 1, 1]);
+    expect(formatReport(report, 'md')).toContain('| all | 3 | 0 | 1 | 1 | 0 |');
+    expect(JSON.parse(formatReport(report, 'json')).notConvergedCauses[0].outcomes['still-moving'].successes).toBe(1);
+    const [header, row] = formatReport(report, 'csv').split('\n').map((line) => line.split(','));
+    expect(row[header.indexOf('not_converged_still-moving')]).toBe('1');
+  });
+
   it('refuses a folder without results', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-empty-'));
     await expect(buildReport(dir, [])).rejects.toThrow(/holds no runs\.jsonl/);

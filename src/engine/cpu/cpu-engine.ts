@@ -90,7 +90,15 @@ export function evaluateNetwork(
   }
   const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
   checkMaxnorm(maxnorm);
-  return evaluateUnchecked(new Workspace(arch), data, datasetIndex, theta, options.gradient ?? false, options.direction, maxnorm);
+  return evaluateUnchecked(workspaceFor(arch), data, datasetIndex, theta, options.gradient ?? false, options.direction, maxnorm);
+}
+
+// one Workspace per architecture object: the solvers call evaluateNetwork thousands of times per run
+const workspaces = new WeakMap<Architecture, Workspace>();
+function workspaceFor(arch: Architecture): Workspace {
+  let workspace = workspaces.get(arch);
+  if (!workspace) workspaces.set(arch, (workspace = new Workspace(arch)));
+  return workspace;
 }
 
 function evaluateUnchecked(
@@ -102,6 +110,7 @@ function evaluateUnchecked(
   direction: Float64Array | undefined,
   maxnorm: number,
 ): NetworkEvaluation {
+  if (wantGradient && !direction && ws.widths.length === 3) return oneHiddenLayerGradient(ws, data, datasetIndex, theta, maxnorm);
   const { layout, widths, activation, z, a, slope, curvature, rz, ra, delta, rdelta, derivatives } = ws;
   const P = layout.count;
   const levels = widths.length - 1; // L + 1 layers with parameters
@@ -189,6 +198,65 @@ function evaluateUnchecked(
     }
   }
 
+  return withBarrier(layout.count, theta, v, lossSum.value / N, gradientSums, hvpSums, wantHvp, N, maxnorm);
+}
+
+/**
+ * The gradient alone of a one-hidden-layer network (the explicit solvers' and optimisers' only
+ * call): the loops of evaluateUnchecked unrolled for f(x) = Σⱼ aⱼσ(wⱼ·x + bⱼ) + c₀, with σ and σ′
+ * only (valueAndSlope) and the same compensated sums: about half the time of the general path per
+ * GD step at d = 2, r = 8, N = 256 (softplus; 2-core development machine).
+ */
+function oneHiddenLayerGradient(ws: Workspace, data: Dataset, datasetIndex: number, theta: Float64Array, maxnorm: number): NetworkEvaluation {
+  const { layout, activation, derivatives } = ws;
+  const [hidden, output] = layout.layers;
+  const d = hidden.fanIn;
+  const r = hidden.fanOut;
+  const W = hidden.weightOffset;
+  const B = hidden.biasOffset;
+  const A = output.weightOffset;
+  const C = output.biasOffset;
+  const value = ws.a[1];
+  const slope = ws.slope[1];
+  const N = data.samples;
+  const lossSum = new CompensatedSum();
+  const sums = new CompensatedSums(layout.count);
+  for (let n = 0; n < N; n++) {
+    const xOffset = (datasetIndex * N + n) * d;
+    let f = C >= 0 ? theta[C] : 0;
+    for (let j = 0; j < r; j++) {
+      let z = B >= 0 ? theta[B + j] : 0;
+      for (let i = 0; i < d; i++) z += theta[W + j * d + i] * data.x[xOffset + i];
+      activation.valueAndSlope(z, derivatives);
+      value[j] = derivatives[0];
+      slope[j] = derivatives[1];
+      f += theta[A + j] * derivatives[0];
+    }
+    const residual = f - data.y[datasetIndex * N + n];
+    lossSum.add(residual * residual);
+    if (C >= 0) sums.add(C, residual);
+    for (let j = 0; j < r; j++) {
+      sums.add(A + j, residual * value[j]);
+      const dj = residual * theta[A + j] * slope[j];
+      for (let i = 0; i < d; i++) sums.add(W + j * d + i, dj * data.x[xOffset + i]);
+      if (B >= 0) sums.add(B + j, dj);
+    }
+  }
+  return withBarrier(layout.count, theta, theta, lossSum.value / N, sums, undefined, false, N, maxnorm);
+}
+
+/** Loss, barrier, and the gradient and HVP totals (×2/N) with the barrier's terms added. */
+function withBarrier(
+  P: number,
+  theta: Float64Array,
+  v: Float64Array,
+  loss: number,
+  gradientSums: CompensatedSums | undefined,
+  hvpSums: CompensatedSums | undefined,
+  wantHvp: boolean,
+  N: number,
+  maxnorm: number,
+): NetworkEvaluation {
   // barrier R = (wn − maxnorm)³/3 with wn = Σθ²/(2P): ∇R = R′θ/P, ∇²R·v = R″(θ·v)/P²·θ + R′v/P
   const squares = new CompensatedSum();
   const thetaDotV = new CompensatedSum();
@@ -197,7 +265,7 @@ function evaluateUnchecked(
     if (wantHvp) thetaDotV.add(theta[k] * v[k]);
   }
   const barrier = barrierTerms(squares.value / (2 * P), maxnorm);
-  const result: NetworkEvaluation = { loss: lossSum.value / N, barrier: barrier.value };
+  const result: NetworkEvaluation = { loss, barrier: barrier.value };
   if (gradientSums) {
     const gradient = gradientSums.totals(2 / N);
     if (barrier.slope !== 0) for (let k = 0; k < P; k++) gradient[k] += (barrier.slope / P) * theta[k];
