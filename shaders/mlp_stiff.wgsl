@@ -29,7 +29,38 @@
 
 const ROS_D: f32 = 0.29289321881345254;    // 1/(2+√2)
 const ROS_E32: f32 = 7.414213562373095;    // 6+√2
+#if ${RODAS4}
+const ROS_EXPONENT: f32 = -0.25;   // −1/order, RODAS4.order = 4
+#else
 const ROS_EXPONENT: f32 = -0.3333333333333333;   // −1/order, ROSENBROCK23.order = 3
+#endif
+// Rodas4 (RODAS4 in src/optim/rosenbrock.ts: Hairer & Wanner's RODAS, METH = 1)
+const RODAS_GAMMA: f32 = 0.25;
+const RODAS_A21: f32 = 1.544;
+const RODAS_A31: f32 = 0.9466785280815826;
+const RODAS_A32: f32 = 0.2557011698983284;
+const RODAS_A41: f32 = 3.314825187068521;
+const RODAS_A42: f32 = 2.896124015972201;
+const RODAS_A43: f32 = 0.9986419139977817;
+const RODAS_A51: f32 = 1.221224509226641;
+const RODAS_A52: f32 = 6.019134481288629;
+const RODAS_A53: f32 = 12.53708332932087;
+const RODAS_A54: f32 = -0.687886036105895;
+const RODAS_C21: f32 = -5.6688;
+const RODAS_C31: f32 = -2.430093356833875;
+const RODAS_C32: f32 = -0.2063599157091915;
+const RODAS_C41: f32 = -0.1073529058151375;
+const RODAS_C42: f32 = -9.594562251023355;
+const RODAS_C43: f32 = -20.47028614809616;
+const RODAS_C51: f32 = 7.496443313967647;
+const RODAS_C52: f32 = -10.24680431464352;
+const RODAS_C53: f32 = -33.99990352819905;
+const RODAS_C54: f32 = 11.7089089320616;
+const RODAS_C61: f32 = 8.083246795921522;
+const RODAS_C62: f32 = -7.981132988064893;
+const RODAS_C63: f32 = -31.52159432874371;
+const RODAS_C64: f32 = 16.31930543123136;
+const RODAS_C65: f32 = -6.058818238834054;
 const FACTORIZATION_SHRINK: f32 = 0.25;
 // iterative-refinement steps per solve (each: a compensated residual and two triangular solves)
 const REFINEMENTS: u32 = 2u;
@@ -54,6 +85,10 @@ var<private> field: array<f32, OWN>;
 var<private> k1: array<f32, OWN>;
 var<private> k2: array<f32, OWN>;
 var<private> k3: array<f32, OWN>;
+#if ${RODAS4}
+var<private> k4: array<f32, OWN>;
+var<private> k5: array<f32, OWN>;
+#endif
 var<private> rhs: array<f32, OWN>;
 var<private> sol: array<f32, OWN>;
 
@@ -379,6 +414,26 @@ fn solve(tid: u32, hd: f32, refinements: u32) {
   }
 }
 
+#if ${RODAS4}
+// θ ← θ₀ + a₁k₁ + a₂k₂ + a₃k₃ + a₄k₄ (a Rodas4 stage point), ready for evaluate_field
+fn rodas_point(tid: u32, a1: f32, a2: f32, a3: f32, a4: f32) {
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      th[p] = theta0[k] + a1 * k1[k] + a2 * k2[k] + a3 * k3[k] + a4 * k4[k];
+    }
+  }
+  workgroupBarrier();
+}
+
+// rhs ← f(u) + (c₁k₁ + … + c₅k₅)/h, f(u) in `field`
+fn rodas_rhs(step: f32, c1: f32, c2: f32, c3: f32, c4: f32, c5: f32) {
+  for (var k = 0u; k < OWN; k++) {
+    rhs[k] = field[k] + (c1 * k1[k] + c2 * k2[k] + c3 * k3[k] + c4 * k4[k] + c5 * k5[k]) / step;
+  }
+}
+#endif
+
 @compute @workgroup_size(TILE)
 fn main(
   @builtin(workgroup_id) group: vec3<u32>,
@@ -458,7 +513,11 @@ fn main(
       evaluations += P;
       hessian_ready = true;
     }
+#if ${RODAS4}
+    let hd = step * RODAS_GAMMA;
+#else
     let hd = step * ROS_D;
+#endif
     if (factorize(tid, hd)) {
       // W is indefinite (negative curvature and a large h): retry smaller with the same Hessian
       h = step * FACTORIZATION_SHRINK;
@@ -470,6 +529,70 @@ fn main(
       continue;
     }
     factorization_failed = false;
+#if ${RODAS4}
+    var stage_bad = 0.0;
+    // Rodas4 (src/optim/rosenbrock.ts rodas4Step): kᵢ = E⁻¹(f(uᵢ) + Σⱼ (cᵢⱼ/h)·kⱼ) with E⁻¹v = hγ·W⁻¹v;
+    // u₂..u₅ = θ + Σⱼ aᵢⱼkⱼ, u₆ = u₅ + k₅, θ₁ = u₆ + k₆, error estimate k₆
+    for (var k = 0u; k < OWN; k++) {
+      rhs[k] = f0[k];
+    }
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      k1[k] = hd * sol[k];
+    }
+    rodas_point(tid, RODAS_A21, 0.0, 0.0, 0.0);
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    rodas_rhs(step, RODAS_C21, 0.0, 0.0, 0.0, 0.0);
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      k2[k] = hd * sol[k];
+    }
+    rodas_point(tid, RODAS_A31, RODAS_A32, 0.0, 0.0);
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    rodas_rhs(step, RODAS_C31, RODAS_C32, 0.0, 0.0, 0.0);
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      k3[k] = hd * sol[k];
+    }
+    rodas_point(tid, RODAS_A41, RODAS_A42, RODAS_A43, 0.0);
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    rodas_rhs(step, RODAS_C41, RODAS_C42, RODAS_C43, 0.0, 0.0);
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      k4[k] = hd * sol[k];
+    }
+    rodas_point(tid, RODAS_A51, RODAS_A52, RODAS_A53, RODAS_A54);
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    rodas_rhs(step, RODAS_C51, RODAS_C52, RODAS_C53, RODAS_C54, 0.0);
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      k5[k] = hd * sol[k];
+      if (p < P) {
+        th[p] += k5[k];   // u₆ = u₅ + k₅
+      }
+    }
+    workgroupBarrier();
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    rodas_rhs(step, RODAS_C61, RODAS_C62, RODAS_C63, RODAS_C64, RODAS_C65);
+    solve(tid, hd, REFINEMENTS);
+    var error_part = 0.0;
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        let e = hd * sol[k];   // k₆
+        th[p] += e;            // θ₁ = u₆ + k₆
+        let scale = cfg.atol + cfg.rtol * max(abs(theta0[k]), abs(th[p]));
+        error_part += (e / scale) * (e / scale);
+        stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
+      }
+    }
+    workgroupBarrier();
+    // f(θ₁): the next step's f0
+    let result = evaluate_field(tid);
+    stage_bad = max(stage_bad, result.y);
+    evaluations += 6u;
+#else
     var stage_bad = 0.0;
     // k1 = W⁻¹F0, F1 = f(θ + h/2·k1)
     for (var k = 0u; k < OWN; k++) {
@@ -517,6 +640,7 @@ fn main(
         stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
       }
     }
+#endif
     let error = scaled_norm(tid, error_part);
     if (uniform_bool(tid, stage_bad > 0.0 || !is_finite(error))) {
       // a non-finite trial point: restore θ, shrink hard and retry (H(θ) stays valid)

@@ -34,9 +34,9 @@ function runs(): SlotRun[] {
   }));
 }
 
-describe('GPU stiff gradient flow (Rosenbrock 2(3))', () => {
-  it('runs on the GPU and reaches the same point as the CPU integrator at a fixed simulated time', async () => {
-    const optimizer = { kind: 'flow' as const, solver: 'rosenbrock23' as const, rtol: 1e-5, atol: 1e-7 };
+describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
+  for (const solver of ['rosenbrock23', 'rodas4'] as const) it(`${solver} runs on the GPU and reaches the same point as the CPU integrator at a fixed simulated time`, async () => {
+    const optimizer = { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7 };
     const options: EnsembleOptions = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
     const gpu = await engine.createEnsemble(options);
     expect(gpu.backend).toBe('gpu');
@@ -58,7 +58,7 @@ describe('GPU stiff gradient flow (Rosenbrock 2(3))', () => {
           expect(gs[s].time).toBeCloseTo(T, 5);
           expect(gs[s].finite).toBe(true);
           const params = compare(await gpu.parameters(s), await cpu.parameters(s), 1e-3);
-          console.log(`T=${T} slot ${s}: steps GPU ${gs[s].steps} CPU ${cs[s].steps}, evaluations GPU ${gs[s].evaluations} CPU ${cs[s].evaluations}, θ maxRel ${params.maxRel.toExponential(2)}`);
+          console.log(`${solver} T=${T} slot ${s}: steps GPU ${gs[s].steps} CPU ${cs[s].steps}, evaluations GPU ${gs[s].evaluations} CPU ${cs[s].evaluations}, θ maxRel ${params.maxRel.toExponential(2)}`);
           expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(1e-3);
           expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(1e-3);
           expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * cs[s].steps));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integrateRosenbrock, rosenbrockStep, ROSENBROCK23, type StiffVectorField } from '../../src/optim/rosenbrock.js';
+import { integrateRosenbrock, rodas4Step, RODAS4, rosenbrockStep, ROSENBROCK23, type StiffVectorField } from '../../src/optim/rosenbrock.js';
 import { dopri5Step, initialStepSize, nextStepSize, DOPRI5, type Tolerances, type VectorField } from '../../src/optim/integrators.js';
 import { hessianMatrix, matVec, symmetricEigen, symmetrize } from '../../src/optim/linalg.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
@@ -58,6 +58,79 @@ function rms(v: Float64Array): number {
 
 /** atol 1 and rtol 0: the scaled error norm is the plain RMS of the error estimate */
 const RAW: Tolerances = { rtol: 0, atol: 1 };
+
+describe('Rodas4 step', () => {
+  const problem = linearFlow([0.5, 1, 2, 3], 5);
+  const y0 = Float64Array.from([1, -0.5, 0.25, 2]);
+  const f0 = new Float64Array(4);
+  problem.f(y0, f0);
+
+  it('has local error O(h⁵) (ratio 32 when h halves) and an error estimate O(h⁴) (ratio 16)', () => {
+    const local: number[] = [];
+    const estimate: number[] = [];
+    for (const h of [0.1, 0.05, 0.025, 0.0125]) {
+      const step = rodas4Step(problem.field, y0, f0, h, RAW);
+      const error = new Float64Array(4);
+      const exact = problem.exact(y0, h);
+      for (let k = 0; k < 4; k++) error[k] = step.theta[k] - exact[k];
+      local.push(rms(error));
+      estimate.push(step.error);
+      expect(step.evaluations).toBe(RODAS4.evaluationsPerStep); // hessianCost 0 here
+      const fNew = new Float64Array(4);
+      problem.f(step.theta, fNew);
+      expect(maxAbsDifference(fNew, step.derivative)).toBe(0); // the next step's f0
+    }
+    for (let i = 1; i < local.length; i++) {
+      expect(local[i - 1] / local[i]).toBeGreaterThan(26);
+      expect(local[i - 1] / local[i]).toBeLessThan(38);
+      expect(estimate[i - 1] / estimate[i]).toBeGreaterThan(13);
+      expect(estimate[i - 1] / estimate[i]).toBeLessThan(19);
+    }
+  });
+
+  it('converges with global order 4 (ratio 16 when h halves) at a fixed step', () => {
+    const errors: number[] = [];
+    for (const steps of [5, 10, 20, 40]) {
+      let y: Float64Array = y0.slice();
+      let f: Float64Array = f0.slice();
+      for (let s = 0; s < steps; s++) {
+        const step = rodas4Step(problem.field, y, f, 1 / steps, RAW);
+        y = step.theta;
+        f = step.derivative;
+      }
+      errors.push(maxAbsDifference(y, problem.exact(y0, 1)));
+    }
+    for (let i = 1; i < errors.length; i++) {
+      expect(errors[i - 1] / errors[i]).toBeGreaterThan(13);
+      expect(errors[i - 1] / errors[i]).toBeLessThan(19);
+    }
+  });
+
+  it('is L-stable: one huge step damps the stiff components to nothing and keeps the slow one accurate', () => {
+    const stiff = linearFlow([1e-3, 1e6, 1e8], 9);
+    const y = Float64Array.from([1, 2, -1]);
+    const f = new Float64Array(3);
+    stiff.f(y, f);
+    const h = 10; // h·λ = 1e7 and 1e9 on the stiff modes
+    const step = rodas4Step(stiff.field, y, f, h, PAPER_TOLERANCES);
+    // the exact solution keeps only the slow mode (e^{−0.01} of it); the stiff ones are e^{−1e7} = 0,
+    // which an L-stable method matches up to its stability function's R(z) = O(1/z): 1e-7 relative
+    expect(maxAbsDifference(step.theta, stiff.exact(y, h))).toBeLessThan(1e-6);
+    expect(step.error).toBeLessThan(1);
+  });
+
+  it('drives integrateRosenbrock to the same end as ode23s at tight tolerance, in fewer steps', () => {
+    const problem2 = linearFlow([1e-2, 1, 1e4], 3);
+    const start = Float64Array.from([1, 1, 1]);
+    const tight = { rtol: 1e-8, atol: 1e-11 };
+    const a = integrateRosenbrock(problem2.field, start, { ...tight, tEnd: 50, method: 'rodas4' });
+    const b = integrateRosenbrock(problem2.field, start, { ...tight, tEnd: 50 });
+    const exact = problem2.exact(start, 50);
+    expect(maxAbsDifference(a.theta, exact)).toBeLessThan(1e-7);
+    expect(maxAbsDifference(b.theta, exact)).toBeLessThan(1e-7);
+    expect(a.steps).toBeLessThan(b.steps / 5);
+  });
+});
 
 describe('Rosenbrock 2(3) (ode23s) step', () => {
   const problem = linearFlow([0.5, 1, 2, 3], 5);

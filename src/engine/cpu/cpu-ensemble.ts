@@ -8,7 +8,7 @@ import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, F
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
 import { networkFlowField } from './flow-field.js';
-import { FACTORIZATION_SHRINK, ROSENBROCK23, rosenbrockStep } from '../../optim/rosenbrock.js';
+import { FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS } from '../../optim/rosenbrock.js';
 import { computeRunDiagnostics, DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 
 interface Slot {
@@ -165,14 +165,15 @@ export class CpuEnsemble implements TrainingEnsemble {
     if (optimizer.kind !== 'flow') return;
     const field = this.flowField(slot);
     const f = (theta: Float64Array, out: Float64Array) => out.set(field(theta));
-    const stiff = optimizer.solver === 'rosenbrock23' ? networkFlowField(this.options.arch, slot.run.data, { maxnorm: this.options.maxnorm }) : null;
-    const order = stiff ? ROSENBROCK23.order : DOPRI5.order;
+    const method = isStiffSolver(optimizer.solver) ? STIFF_METHODS[optimizer.solver] : null;
+    const stiff = method ? networkFlowField(this.options.arch, slot.run.data, { maxnorm: this.options.maxnorm }) : null;
+    const order = method ? method.order : DOPRI5.order;
     let accepted = 0;
     // the same attempt budget per chunk as the GPU kernel (mlp_flow.wgsl)
     const maxAttempts = flowAttemptBudget(steps);
     for (let attempts = 0; accepted < steps && attempts < maxAttempts && slot.status.time < untilTime; attempts++) {
       const h = Math.min(slot.status.stepSize, untilTime - slot.status.time);
-      const stiffStep = stiff ? rosenbrockStep(stiff, slot.theta, slot.derivative!, h, optimizer, slot.hessian) : null;
+      const stiffStep = method && stiff ? method.step(stiff, slot.theta, slot.derivative!, h, optimizer, slot.hessian) : null;
       const step = stiffStep ?? dopri5Step(f, slot.theta, slot.derivative!, h, optimizer);
       slot.status.evaluations += step.evaluations;
       if (stiffStep) slot.hessian = stiffStep.hessian;

@@ -7,6 +7,7 @@ import { parameterCount, validateArchitecture } from '../../model/architecture.j
 import { seedKey } from '../../data/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
+import { isStiffSolver } from '../../optim/rosenbrock.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { planFlowKernel, planStiffFlowKernel, planTrainKernel } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
@@ -34,7 +35,7 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly state: GPUBuffer | null;
   private readonly vectors: number;
   private readonly flow: boolean;
-  /** stiff gradient flow (rosenbrock23): per slot the Hessian H(θ) and the Cholesky factor of W, P×P each */
+  /** stiff gradient flow (rosenbrock23, rodas4): per slot the Hessian H(θ) and the Cholesky factor of W, P×P each */
   private readonly hessian: GPUBuffer | null;
   private readonly factor: GPUBuffer | null;
   /** slots were loaded since the last dispatch: their status is not computed yet */
@@ -74,7 +75,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.slotInfo = storage(S * SLOT_WORDS);
     this.stopAt = storage(S);
     this.state = this.vectors > 0 ? storage(S * this.vectors * this.P) : null;
-    const stiff = options.optimizer.kind === 'flow' && options.optimizer.solver === 'rosenbrock23';
+    const stiff = options.optimizer.kind === 'flow' && isStiffSolver(options.optimizer.solver);
     this.hessian = stiff ? storage(S * this.P * this.P) : null;
     this.factor = stiff ? storage(S * this.P * this.P) : null;
   }
@@ -86,15 +87,15 @@ export class GpuEnsemble implements TrainingEnsemble {
     const plan =
       optimizer.kind !== 'flow'
         ? planTrainKernel(options.arch, optimizer, gpu.limits)
-        : optimizer.solver === 'rosenbrock23'
-          ? planStiffFlowKernel(options.arch, gpu.limits)
+        : isStiffSolver(optimizer.solver)
+          ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver)
           : planFlowKernel(options.arch, gpu.limits);
-    if (optimizer.kind === 'flow' && optimizer.solver === 'rosenbrock23') {
+    if (optimizer.kind === 'flow' && isStiffSolver(optimizer.solver)) {
       // the per-slot Hessian and Cholesky factor are P×P floats each, in one binding per ensemble
       const P = parameterCount(options.arch);
       const bytes = 4 * options.slots * P * P;
       if (bytes > gpu.device.limits.maxStorageBufferBindingSize) {
-        throw new RangeError(`rosenbrock23: ${options.slots} slots × ${P}² Hessian entries need ${bytes} bytes, above this device's storage binding limit (${gpu.device.limits.maxStorageBufferBindingSize}); use fewer slots per ensemble`);
+        throw new RangeError(`${optimizer.solver}: ${options.slots} slots × ${P}² Hessian entries need ${bytes} bytes, above this device's storage binding limit (${gpu.device.limits.maxStorageBufferBindingSize}); use fewer slots per ensemble`);
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));

@@ -5,6 +5,7 @@ import { parameterLayout, type Activation, type Architecture } from '../../model
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
+import type { StiffSolver } from '../../optim/rosenbrock.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
 
 export interface MlpKernelPlan {
@@ -140,20 +141,21 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKer
 }
 
 /**
- * Stiff gradient flow by Rosenbrock 2(3) (ode23s) with per-slot step sizes: shaders/mlp_stiff.wgsl.
- * The core with HVPs and one more P-vector of workgroup memory. The Hessian: for one hidden layer in
- * closed form, one pass over the samples (CLOSED_HESSIAN: the forward pass's σ″ rows and ~P²/2
+ * Stiff gradient flow by a Rosenbrock method with per-slot step sizes: shaders/mlp_stiff.wgsl,
+ * ode23s or (RODAS4) Rodas4, which share the Hessian, the factorisation and the solves. The core
+ * with HVPs and one more P-vector of workgroup memory. The Hessian: for one hidden layer in closed
+ * form, one pass over the samples (CLOSED_HESSIAN: the forward pass's σ″ rows and ~P²/2
  * multiply-adds per sample); deeper networks column by column from P HVP passes.
  */
-export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits): MlpKernelPlan {
+export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23'): MlpKernelPlan {
   const { definitions, key, ...plan } = planMlpCore(arch, true, limits, 64, 1);
   const closedHessian = hasClosedFormHessian(arch);
   return {
     program: {
       name: 'mlp_stiff',
-      key: `${key}|rosenbrock23${closedHessian ? '|closed-hessian' : ''}`,
+      key: `${key}|${solver}${closedHessian ? '|closed-hessian' : ''}`,
       files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'],
-      definitions: { ...definitions, CLOSED_HESSIAN: closedHessian },
+      definitions: { ...definitions, CLOSED_HESSIAN: closedHessian, RODAS4: solver === 'rodas4' },
     },
     ...plan,
   };
