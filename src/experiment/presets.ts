@@ -54,8 +54,8 @@ export type Preset = SweepPreset | ProcedurePreset;
 
 // ---- shared settings ----------------------------------------------------------------------------
 
-/** The paper's gradient flow: the stiff solver, which follows channels out to the barrier. */
-const STIFF_FLOW = { kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 } as const;
+/** The paper's gradient flow: a stiff solver (Rodas4), which follows channels out to the barrier. */
+const STIFF_FLOW = { kind: 'flow', solver: 'rodas4', rtol: 1e-3, atol: 1e-6 } as const;
 
 /** Rosenbrock and the four Matérn-3/2 GP teachers of the paper (s: roughness). */
 const PAPER_TEACHERS = [

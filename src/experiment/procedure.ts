@@ -9,7 +9,7 @@ import { CpuEngine } from '../engine/cpu/cpu-engine.js';
 import { networkObjective } from '../engine/cpu/flow-field.js';
 import type { Activation, Architecture } from '../model/architecture.js';
 import { newtonCg } from '../optim/newton-cg.js';
-import type { OptimizerConfig } from '../optim/optimizers.js';
+import type { FlowSolver, OptimizerConfig } from '../optim/optimizers.js';
 import type { BatchEvaluator } from '../analysis/saddle-line.js';
 import { architectureOf, barrierThreshold, datasetFor, initialParameters } from './grid.js';
 import type { RunRecord, StopReason } from './results.js';
@@ -44,7 +44,7 @@ export interface StudentSetup {
   data: NonNullable<RunConfigInput['data']>;
   /** norm barrier (null: none) */
   maxnorm: number | null;
-  flow: { solver: 'rosenbrock23' | 'dopri5'; rtol: number; atol: number };
+  flow: { solver: FlowSolver; rtol: number; atol: number };
 }
 
 export interface TrainingBudget {

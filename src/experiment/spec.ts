@@ -204,7 +204,8 @@ const optimizerSchema = z.discriminatedUnion(
     /** gradient flow θ̇ = −∇(L + R) with an adaptive ODE solver */
     object({
       kind: z.literal('flow'),
-      solver: z.enum(FLOW_SOLVERS).default('dopri5'),
+      /** default: the stiff Rodas4, which follows channels to the barrier at the paper's tolerances */
+      solver: z.enum(FLOW_SOLVERS).default('rodas4'),
       rtol: positiveNumber().default(1e-3),
       atol: positiveNumber().default(1e-6),
       maxStepSize: positiveNumber().optional(),
