@@ -1,6 +1,7 @@
 // Stiff gradient flow θ̇ = f(θ) = −∇(L + R) for an ensemble of slots, one workgroup per slot, each with
 // its own adaptive step size: the linearly implicit Rosenbrock 2(3) pair of Shampine & Reichelt
-// (ode23s) with the exact Jacobian −H. The float64 reference is src/optim/rosenbrock.ts
+// (ode23s) with the exact Jacobian −H, or with RODAS4 Hairer & Wanner's Rodas4 (rodas4Step in
+// src/optim/rosenbrock.ts; same Hessian, factorisation of W = I + hγH and refined solves, six stages). The float64 reference is src/optim/rosenbrock.ts
 // (rosenbrockStep) driven as in src/engine/cpu/cpu-ensemble.ts (advanceFlow); the two take the same
 // decisions in the same order. The controller, attempt budget, step floor, non-finite handling and
 // status are those of the explicit kernel (mlp_flow_common.wgsl).
