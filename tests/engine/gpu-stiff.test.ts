@@ -70,11 +70,11 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
     }
   });
 
-  it('follows the toy channel out to the barrier where the explicit kernel stalls', async () => {
+  for (const solver of ['rosenbrock23', 'rodas4'] as const) it(`${solver} follows the toy channel out to the barrier where the explicit kernel stalls`, async () => {
     const data = toyDataset(256);
     const run: SlotRun = { params: toyStart(), data, seed: 1, runIndex: 0 };
     const base = { arch: TOY_ARCHITECTURE, samples: data.samples, slots: 1, maxnorm: 1e3 };
-    const stiff = await engine.createEnsemble({ ...base, optimizer: { kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 } });
+    const stiff = await engine.createEnsemble({ ...base, optimizer: { kind: 'flow', solver, rtol: 1e-3, atol: 1e-6 } });
     const explicit = await engine.createEnsemble({ ...base, optimizer: { kind: 'flow', solver: 'dopri5', rtol: 1e-3, atol: 1e-6 } });
     try {
       await stiff.load(0, run);
@@ -86,7 +86,7 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
       await explicit.advance(Math.ceil(s.evaluations / 6));
       const e = (await explicit.status())[0];
       const stalled = channelCoordinates(await explicit.parameters(0)).inverseEpsilon;
-      console.log(`toy: rosenbrock23 ${s.steps} steps, ${s.evaluations} evaluations, t=${s.time.toExponential(3)}, 1/ε=${reached.toFixed(2)}, weight norm ${s.weightNorm.toFixed(1)}; dopri5 ${e.steps} steps, ${e.evaluations} evaluations, t=${e.time.toExponential(3)}, 1/ε=${stalled.toFixed(2)}`);
+      console.log(`toy: ${solver} ${s.steps} steps, ${s.evaluations} evaluations, t=${s.time.toExponential(3)}, 1/ε=${reached.toFixed(2)}, weight norm ${s.weightNorm.toFixed(1)}; dopri5 ${e.steps} steps, ${e.evaluations} evaluations, t=${e.time.toExponential(3)}, 1/ε=${stalled.toFixed(2)}`);
       expect(s.finite).toBe(true);
       expect(s.steps).toBeLessThanOrEqual(300);
       expect(reached).toBeGreaterThan(30);
