@@ -2,9 +2,10 @@
 # The statistics the stiff-flow, analysis and presets issues ask of a GPU, for the GPU machine
 # (after `npm run build`; each part fits the device tool's 10-minute limit per command):
 #   bash .gpu/run.sh bash benchmarks/science-gpu.sh OUTDIR stiff|flow|cpu-subset|channel-frequency
-#   stiff              stiff vs explicit flow vs GD at one evaluation budget, 100 seeds (GPU): r = 4 at
-#                      40,000 evaluations, r = 8 at 10⁶ (stiff r = 8 needs ~2,000 steps, ~7·10⁴ evaluations,
-#                      to reach the barrier: measured on the CPU, benchmarks/results/cpu-stiff-flow-2026-11-23.md)
+#   stiff              stiff (rodas4, rosenbrock23) vs explicit flow vs GD at one evaluation budget, 100
+#                      seeds (GPU): r = 4 at 40,000 evaluations, r = 8 at 10⁶ (Rodas4 at r = 8 reaches the
+#                      barrier in 1,250–9,650 steps, median 5,300, i.e. 5·10⁴–4·10⁵ evaluations, in 57 of 100
+#                      runs within 4·10⁵: measured on the CPU, benchmarks/results/r8-stiff-vs-explicit-2026-11-23.md)
 #   flow               examples/flow-sweep.json: 200 seeds per width on the GPU, reported by r
 #   cpu-subset         its first 24 seeds per width on the CPU engine (float64), 16 shards in parallel,
 #                      then `compare` against the GPU records of the same runs
