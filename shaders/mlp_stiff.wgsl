@@ -1,10 +1,10 @@
 // Stiff gradient flow θ̇ = f(θ) = −∇(L + R) for an ensemble of slots, one workgroup per slot, each with
 // its own adaptive step size: the linearly implicit Rosenbrock 2(3) pair of Shampine & Reichelt
-// (ode23s) with the exact Jacobian −H, or with RODAS4 Hairer & Wanner's Rodas4 (rodas4Step in
-// src/optim/rosenbrock.ts; same Hessian, factorisation of W = I + hγH and refined solves, six stages). The float64 reference is src/optim/rosenbrock.ts
-// (rosenbrockStep) driven as in src/engine/cpu/cpu-ensemble.ts (advanceFlow); the two take the same
-// decisions in the same order. The controller, attempt budget, step floor, non-finite handling and
-// status are those of the explicit kernel (mlp_flow_common.wgsl).
+// (ode23s) with the exact Jacobian −H, or with RODAS4 Hairer & Wanner's Rodas4 (same Hessian,
+// factorisation of W = I + hγH and refined solves, six stages). The float64 reference is
+// src/optim/rosenbrock.ts (rosenbrockStep, rodas4Step) driven as in src/engine/cpu/cpu-ensemble.ts
+// (advanceFlow); the two take the same decisions in the same order. The controller, attempt budget,
+// step floor, non-finite handling and status are those of the explicit kernel (mlp_flow_common.wgsl).
 //
 //   W = I + h·d·H;  k1 = W⁻¹F0;  F1 = f(θ + h/2·k1);  k2 = W⁻¹(F1 − k1) + k1;  θ₁ = θ + h·k2;
 //   F2 = f(θ₁);  k3 = W⁻¹(F2 − e32·(k2 − F1) − 2·(k1 − F0));  err = h/6·(k1 − 2k2 + k3)

@@ -35,6 +35,7 @@
 // cuts both ways), so steps past h·d·|λ_min| = 1 would damp a saddle escape instead of following
 // it; a smaller step is the right answer.
 import { cholesky, choleskySolve } from './linalg.js';
+import type { FlowSolver } from './optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, initialStepSize, nextStepSize, scaledErrorNorm, type SolverStep, type Tolerances, type VectorField } from './integrators.js';
 
 /** A gradient-flow vector field with its exact (negative) Jacobian. */
@@ -130,9 +131,9 @@ export function rosenbrockStep(
  *   θ₁ = u₆ + k₆, error estimate k₆ (θ₁ minus the embedded u₆), O(h⁴): controller order 4.
  * Why beside ode23s: at the paper's tolerances (rtol 1e-3, atol 1e-6) ode23s leaves the flow's
  * trajectory on networks with several slow modes (d = 2, r = 8, Rosenbrock teacher: by t = 1e6 its
- * weight norm is 43 where rtol 1e-4 and 1e-5 agree on 23.5) and then crawls (thousands of steps, 40–50%
- * of them rejected), while Rodas4 at 1e-3 follows the accurate trajectory to the barrier with 3–7%
- * rejections on r = 4. Per step: one Hessian (P evaluations), one Cholesky, six solves and six f
+ * weight norm is 43 where rtol 1e-4 and 1e-5 agree on 23.5) and then crawls (8,000 steps without
+ * reaching the barrier), while Rodas4 at 1e-3 follows the accurate trajectory to it; on r = 4 ode23s
+ * rejects 40–50% of its steps, Rodas4 3–7%. Per step: one Hessian (P evaluations), one Cholesky, six solves and six f
  * evaluations (five stages and f(θ₁), the next step's f0) against ode23s's two: ~10% more at P = 33.
  */
 export const RODAS4 = {
@@ -222,11 +223,12 @@ function prepareStep(field: StiffVectorField, theta: Float64Array, f0: Float64Ar
 }
 
 /** The stiff gradient-flow solvers: their step and the controller's order. */
-export const STIFF_METHODS = {
+export type StiffSolver = Exclude<FlowSolver, 'dopri5'>;
+/** every stiff solver of FLOW_SOLVERS has its entry (a solver added there without one does not compile) */
+export const STIFF_METHODS: Readonly<Record<StiffSolver, { step: typeof rosenbrockStep; order: number }>> = {
   rosenbrock23: { step: rosenbrockStep, order: ROSENBROCK23.order },
   rodas4: { step: rodas4Step, order: RODAS4.order },
-} as const;
-export type StiffSolver = keyof typeof STIFF_METHODS;
+};
 
 export function isStiffSolver(solver: string): solver is StiffSolver {
   return Object.hasOwn(STIFF_METHODS, solver);

@@ -198,7 +198,7 @@ function evaluateUnchecked(
     }
   }
 
-  return withBarrier(layout.count, theta, v, lossSum.value / N, gradientSums, hvpSums, wantHvp, N, maxnorm);
+  return withBarrier(layout.count, theta, lossSum.value / N, N, maxnorm, gradientSums, hvpSums && direction ? { sums: hvpSums, direction } : undefined);
 }
 
 /**
@@ -242,27 +242,25 @@ function oneHiddenLayerGradient(ws: Workspace, data: Dataset, datasetIndex: numb
       if (B >= 0) sums.add(B + j, dj);
     }
   }
-  return withBarrier(layout.count, theta, theta, lossSum.value / N, sums, undefined, false, N, maxnorm);
+  return withBarrier(layout.count, theta, lossSum.value / N, N, maxnorm, sums);
 }
 
-/** Loss, barrier, and the gradient and HVP totals (×2/N) with the barrier's terms added. */
+/** Loss, barrier, and the gradient and HVP (along `hvp.direction`) totals ×2/N with the barrier's terms added. */
 function withBarrier(
   P: number,
   theta: Float64Array,
-  v: Float64Array,
   loss: number,
-  gradientSums: CompensatedSums | undefined,
-  hvpSums: CompensatedSums | undefined,
-  wantHvp: boolean,
   N: number,
   maxnorm: number,
+  gradientSums: CompensatedSums | undefined,
+  hvp?: { sums: CompensatedSums; direction: Float64Array },
 ): NetworkEvaluation {
   // barrier R = (wn − maxnorm)³/3 with wn = Σθ²/(2P): ∇R = R′θ/P, ∇²R·v = R″(θ·v)/P²·θ + R′v/P
   const squares = new CompensatedSum();
   const thetaDotV = new CompensatedSum();
   for (let k = 0; k < P; k++) {
     squares.add(theta[k] * theta[k]);
-    if (wantHvp) thetaDotV.add(theta[k] * v[k]);
+    if (hvp) thetaDotV.add(theta[k] * hvp.direction[k]);
   }
   const barrier = barrierTerms(squares.value / (2 * P), maxnorm);
   const result: NetworkEvaluation = { loss, barrier: barrier.value };
@@ -271,13 +269,13 @@ function withBarrier(
     if (barrier.slope !== 0) for (let k = 0; k < P; k++) gradient[k] += (barrier.slope / P) * theta[k];
     result.gradient = gradient;
   }
-  if (hvpSums) {
-    const hvp = hvpSums.totals(2 / N);
+  if (hvp) {
+    const totals = hvp.sums.totals(2 / N);
     if (barrier.slope !== 0 || barrier.curvature !== 0) {
       const alongTheta = (barrier.curvature * thetaDotV.value) / (P * P);
-      for (let k = 0; k < P; k++) hvp[k] += alongTheta * theta[k] + (barrier.slope / P) * v[k];
+      for (let k = 0; k < P; k++) totals[k] += alongTheta * theta[k] + (barrier.slope / P) * hvp.direction[k];
     }
-    result.hvp = hvp;
+    result.hvp = totals;
   }
   return result;
 }
