@@ -40,7 +40,7 @@ import { InputError } from '../model/input-error.js';
 import type { Shard } from './shard.js';
 import { canonicalJson } from './spec.js';
 
-export const STOP_REASONS = ['converged', 'patience', 'max-steps', 'max-time', 'max-seconds', 'max-evaluations', 'diverged', 'factorization-failed', 'step-size-collapse'] as const;
+export const STOP_REASONS = ['converged', 'barrier', 'patience', 'max-steps', 'max-time', 'max-seconds', 'max-evaluations', 'diverged', 'factorization-failed', 'step-size-collapse'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 export interface TrajectoryPoint {

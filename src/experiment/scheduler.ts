@@ -72,6 +72,8 @@ export interface StopRules {
   gradTol: number;
   /** …and the weight norm changed by at most this (relative) since the previous event; default DEFAULT_THRESHOLDS.stationaryTol */
   stationaryTol?: number | null;
+  /** stop ('barrier') at the first event with weightNorm ≥ maxnorm; default: for gradient flow only (spec.ts says why) */
+  atBarrier?: boolean | null;
   patience?: number | null;
   /** relative improvement that resets the patience counter; default 1e-7 */
   minImprovement?: number;
@@ -411,6 +413,8 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       if (stationary(status.weightNorm, previousWeightNorm, stop.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol) && (await converged(i, status, stop.gradTol))) {
         return 'converged';
       }
+      const maxnorm = slot.run.config.maxnorm ?? Infinity;
+      if ((stop.atBarrier ?? isFlow) && status.weightNorm >= maxnorm) return 'barrier';
       if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return collapsed();
       if (timeUp) return 'max-time';
       if (status.steps >= stop.maxSteps) return 'max-steps';

@@ -18,7 +18,7 @@
 //     "optimizer": { "kind": "gd" | "momentum" | "adam" | "sgd" | "flow", … },
 //     "maxnorm": 1000 | null,
 //     "stop": { "maxSteps": 100000, "maxTime": …, "maxSeconds": …, "gradTol": 1e-5, "patience": …,
-//               "minImprovement": 1e-7, "checkEvery": 1000 },
+//               "minImprovement": 1e-7, "checkEvery": 1000, "atBarrier": true },
 //     "trajectory": { "points": 30 },
 //     "polish": { "kind": "newton-cg", "maxIterations": 200, "gradTol": 1e-10 },   (optional)
 //     "seeds": 24 | [0, 5, 7] | { "from": 100, "count": 24 },
@@ -240,6 +240,18 @@ const stopSchema = object({
    * of 1 or more turns the check off.
    */
   stationaryTol: nonNegativeNumber().optional(),
+  /**
+   * Stop at the first check where the weight norm has reached maxnorm (stop reason "barrier"). The
+   * barrier ends a run heading to infinity; what classifies it is how it arrived: the paper's
+   * channel test reads "the last updates", and after the arrival they are only the small settling
+   * moves against the barrier (at r = 8, 35 of 36 runs that settled there failed the test on those
+   * moves while their close pair had opposite-sign output weights), and a float32 run never meets
+   * gradTol there at all. Absent: true for gradient flow, whose loss only decreases, so a run at the
+   * barrier stays there; false for the discrete optimisers, whose weight norm can spike past maxnorm
+   * and come back (GD's catapults at the edge of stability). No default in the schema, so run ids
+   * do not change. false keeps a run going at the barrier until another rule stops it.
+   */
+  atBarrier: flag().optional(),
   /** stop after this many steps without a relative loss improvement of minImprovement (checked every checkEvery steps) */
   patience: positiveInt().optional(),
   minImprovement: nonNegativeNumber().default(1e-7),

@@ -1,5 +1,6 @@
 // The scheduler on the float64 CPU engine: retire and refill, stop reasons, a planted diverging run,
 // and results that do not depend on slots, order or company.
+import { classifyRecord } from '../../src/experiment/summary.js';
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import type { Engine } from '../../src/engine/engine.js';
@@ -204,40 +205,50 @@ describe('scheduler', () => {
     // gradTol 1e-4: in the channel the gradient (~ε³, 5e-4 to 1e-3 here) passes the scaled test
     // (1e-4·‖θ‖∞) at weight norm ~7 while the norm keeps growing by tens of percent per check.
     const data = toyDataset(256, 1);
-    const toyRun = (stationaryTol?: number) => ({
-      id: `toy-${stationaryTol ?? 'default'}`,
+    const toyRun = (id: string, rules: { stationaryTol?: number; atBarrier?: boolean }) => ({
+      id,
       configIndex: 0,
       seed: 1,
       config: {
         architecture: TOY_ARCHITECTURE,
         optimizer: { kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 } as OptimizerConfig,
         maxnorm: 1000,
-        stop: { maxSteps: 3000, gradTol: 1e-4, checkEvery: 20, ...(stationaryTol !== undefined ? { stationaryTol } : {}) },
+        stop: { maxSteps: 3000, gradTol: 1e-4, checkEvery: 20, ...rules },
         trajectory: { points: 10 },
       },
     });
     const records = new Map<string, RunRecord>();
-    await runSweep([toyRun(1), toyRun()], {
+    await runSweep([toyRun('gradient-only', { stationaryTol: 1 }), toyRun('default', {}), toyRun('past-barrier', { atBarrier: false })], {
       engine: new CpuEngine(),
-      slots: 2,
+      slots: 3,
       samples: () => 256,
       diagnostics: null,
       prepare: () => ({ params: toyStart(), data }),
       onRecord: (record) => void records.set(record.id, record),
     });
-    const gradientOnly = records.get('toy-1')!;
-    const withDrift = records.get('toy-default')!;
+    const gradientOnly = records.get('gradient-only')!;
+    const withDrift = records.get('default')!;
+    const pastBarrier = records.get('past-barrier')!;
     const inverseEpsilon = (record: RunRecord) => channelCoordinates(record.params.layers.flatMap((l) => l.weights.flat())).inverseEpsilon;
     // the gradient test alone: "converged" at the channel entrance (measured: weight norm 7.2, 1/ε 4.9)
     expect(gradientOnly.stopReason).toBe('converged');
     expect(gradientOnly.weightNorm).toBeLessThan(20);
     expect(inverseEpsilon(gradientOnly)).toBeLessThan(6);
     // with the weight norm's drift checked, the same run follows the channel to the barrier and
-    // comes to rest there (measured: 680 steps, weight norm 1000.0, 1/ε 63.5)
-    expect(withDrift.stopReason).toBe('converged');
-    expect(withDrift.weightNorm).toBeGreaterThan(990);
+    // stops on arriving there, its last update still along the channel (a channel verdict)
+    expect(withDrift.stopReason).toBe('barrier');
+    expect(withDrift.weightNorm).toBeGreaterThanOrEqual(1000);
     expect(inverseEpsilon(withDrift)).toBeGreaterThan(50);
-    const [before, last] = withDrift.recentParams.slice(-2).map((theta) => weightNorm(Float64Array.from(theta)));
+    const [arriving, arrived] = withDrift.recentParams.slice(-2).map((theta) => weightNorm(Float64Array.from(theta)));
+    expect(arriving).toBeLessThan(1000);
+    expect(arrived).toBeGreaterThanOrEqual(1000);
+    expect(classifyRecord(withDrift).outcome).toBe('channel');
+    // stop.atBarrier false: it goes on and comes to rest against the barrier (measured: 680 steps,
+    // weight norm 1000.0, 1/ε 63.5), its last updates now the settling moves
+    expect(pastBarrier.stopReason).toBe('converged');
+    expect(pastBarrier.steps).toBeGreaterThan(withDrift.steps);
+    expect(inverseEpsilon(pastBarrier)).toBeGreaterThan(50);
+    const [before, last] = pastBarrier.recentParams.slice(-2).map((theta) => weightNorm(Float64Array.from(theta)));
     expect(Math.abs(last - before)).toBeLessThanOrEqual(1e-5 * last);
   });
 
