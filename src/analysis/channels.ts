@@ -257,15 +257,18 @@ export function channelSubspace(arch: Architecture, theta: ArrayLike<number>, gr
 }
 
 /**
- * Fraction of the recent parameter change that lies in the group's channel subspace (see
- * channelSubspace; the subspace is taken at the LAST θ of the history): ‖PΔθ‖/‖Δθ‖, NOT squared
- * (science.md: "more than 90% of ‖Δθ‖"), in [0, 1]. Null when the history has fewer than two
- * entries or θ did not change.
+ * Fraction of the recent parameter change that lies in the channel subspace of one group, or of
+ * several at once (the span of their channelSubspace bases; see channelSubspace; taken at the LAST θ
+ * of the history): ‖PΔθ‖/‖Δθ‖, NOT squared (science.md: "more than 90% of ‖Δθ‖"), in [0, 1]. Several
+ * groups: a network can run along several channels at once, each pair moving out at its own pace
+ * (measured at r = 8: three pairs sharing the motion about equally), and the motion of each lies
+ * in its own pair's subspace only. Null when the history has fewer than two entries or θ did not
+ * change.
  */
 export function channelSubspaceFraction(
   arch: Architecture,
   thetaHistory: ArrayLike<number>[],
-  group: { layer: number; members: number[] },
+  groups: { layer: number; members: number[] } | readonly { layer: number; members: number[] }[],
   options: SubspaceOptions = {},
 ): number | null {
   const window = options.window ?? thetaHistory.length;
@@ -273,16 +276,15 @@ export function channelSubspaceFraction(
   if (history.length < 2) return null;
   const last = history[history.length - 1];
   for (const theta of history) checkTheta(arch, theta);
-  const { outputCoordinates, rows, direction } = channelSubspace(arch, last, group);
+  const basis = channelSubspaceBasis(arch, last, Array.isArray(groups) ? groups : [groups as { layer: number; members: number[] }]);
   const P = last.length;
   const projectedSquared = (from: ArrayLike<number>, to: ArrayLike<number>): [number, number] => {
     let total = 0;
     for (let k = 0; k < P; k++) total += (to[k] - from[k]) ** 2;
     let inside = 0;
-    for (const k of outputCoordinates) inside += (to[k] - from[k]) ** 2;
-    for (const row of rows) {
+    for (const { indices, values } of basis) {
       let along = 0;
-      for (let k = 0; k < row.length; k++) along += (to[row[k]] - from[row[k]]) * direction[k];
+      for (let k = 0; k < indices.length; k++) along += (to[indices[k]] - from[indices[k]]) * values[k];
       inside += along * along;
     }
     return [inside, total];
@@ -300,6 +302,45 @@ export function channelSubspaceFraction(
   }
   if (!(total > 0)) return null;
   return Math.min(1, Math.sqrt(inside / total));
+}
+
+/**
+ * An orthonormal basis (sparse vectors) of the span of the groups' channel subspaces. One group's
+ * vectors have disjoint supports and are orthonormal as they stand; groups in adjacent layers can
+ * share coordinates (neuron j's outgoing column is part of the next layer's input rows), so the
+ * union is orthonormalised (modified Gram–Schmidt, dropping vectors already in the span).
+ */
+function channelSubspaceBasis(arch: Architecture, theta: ArrayLike<number>, groups: readonly { layer: number; members: number[] }[]): { indices: number[]; values: number[] }[] {
+  const P = theta.length;
+  const candidates: Map<number, number>[] = [];
+  for (const group of groups) {
+    const { outputCoordinates, rows, direction } = channelSubspace(arch, theta, group);
+    for (const k of outputCoordinates) candidates.push(new Map([[k, 1]]));
+    for (const row of rows) candidates.push(new Map(row.map((k, t) => [k, direction[t]] as [number, number])));
+  }
+  const seen = new Set<number>();
+  let overlap = false;
+  for (const vector of candidates) {
+    for (const k of vector.keys()) {
+      if (seen.has(k)) overlap = true;
+      seen.add(k);
+    }
+  }
+  const sparse = (vector: Map<number, number>) => ({ indices: [...vector.keys()], values: [...vector.values()] });
+  if (!overlap) return candidates.filter((v) => [...v.values()].some((x) => x !== 0)).map(sparse);
+  const basis: Float64Array[] = [];
+  for (const candidate of candidates) {
+    const v = new Float64Array(P);
+    for (const [k, x] of candidate) v[k] = x;
+    for (const b of basis) {
+      let dot = 0;
+      for (let k = 0; k < P; k++) dot += b[k] * v[k];
+      for (let k = 0; k < P; k++) v[k] -= dot * b[k];
+    }
+    const length = norm(v);
+    if (length > 1e-12) basis.push(v.map((x) => x / length));
+  }
+  return basis.map((b) => ({ indices: Array.from({ length: P }, (_, k) => k), values: Array.from(b) }));
 }
 
 /** Activations with σ(−z) = −σ(z): a neuron (ũ, o) computes the same as (−ũ, −o). */

@@ -6,7 +6,8 @@
 //   diverged        finite = false, stoppedBy = 'diverged', or a non-finite loss, norm or gradient.
 //   channel         weightNorm > maxnorm·(1 − barrierTolerance) (at the norm barrier) AND minCosine < cosine (1e-2) AND
 //                   the close group's outgoing weights have opposite signs AND the last updates lie
-//                   in the channel subspace: channelFraction > subspace (0.9; a null fraction — no
+//                   in the channel subspace (of every close group with mixed signs: several pairs can
+//                   run out at once): channelFraction > subspace (0.9; a null fraction — no
 //                   parameter history — leaves this criterion unchecked, said so in the reason).
 //                   Never for relu (σ″ = 0: two relu neurons with equal input vectors are exactly
 //                   one neuron, there is no GLU limit). channelStrict: also minCosine < strictCosine.
@@ -252,7 +253,8 @@ export interface RunFacts {
  *   minCosine: smallest cosine distance over all hidden layers (closestPairs).
  *   channel group: among neuronGroups(θ, thresholds.cosine) (all layers), the group with outgoing
  *     weights of both signs and the largest Σ|s_j|; if no group has mixed signs, the one with the
- *     largest Σ|s_j| (pairSignsOpposite = false). channelFraction is computed for that group.
+ *     largest Σ|s_j| (pairSignsOpposite = false). channelFraction: in the span of the subspaces of
+ *     every mixed-sign group (several channels at once share the motion), else of that group.
  *   duplicate pair: over all layers, the pair with the smallest relative L2 distance.
  *   odd activations (erf, tanh): neurons are first oriented up to the sign symmetry σ(−z) = −σ(z)
  *     (oddSymmetryFlips), so a pair with ũᵢ ≈ −ũⱼ and equal large output weights counts as the
@@ -323,15 +325,19 @@ function pairEvidence(
     }
   }
   let channelGroup: NeuronGroup | null = null;
-  for (const group of neuronGroups(arch, theta, t.cosine)) {
+  const groups = neuronGroups(arch, theta, t.cosine);
+  for (const group of groups) {
     const better =
       !channelGroup ||
       (group.mixedSigns && !channelGroup.mixedSigns) ||
       (group.mixedSigns === channelGroup.mixedSigns && group.sumAbsOutgoing > channelGroup.sumAbsOutgoing);
     if (better) channelGroup = group;
   }
+  // several pairs can run out along their channels at once, sharing the motion: measure it in the
+  // span of every mixed-sign group's subspace
+  const channelGroups = channelGroup?.mixedSigns ? groups.filter((group) => group.mixedSigns) : channelGroup ? [channelGroup] : [];
   const channelFraction =
-    channelGroup && thetaHistory && thetaHistory.length >= 2 ? channelSubspaceFraction(arch, thetaHistory, channelGroup, subspaceOptions) : null;
+    channelGroups.length > 0 && thetaHistory && thetaHistory.length >= 2 ? channelSubspaceFraction(arch, thetaHistory, channelGroups, subspaceOptions) : null;
   return {
     minCosine,
     pairSignsOpposite: channelGroup?.mixedSigns ?? false,

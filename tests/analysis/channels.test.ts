@@ -203,6 +203,40 @@ describe('channelSubspaceFraction', () => {
   });
 });
 
+describe('channelSubspaceFraction over several groups', () => {
+  it('takes the span of every group: two pairs running out at once share the motion', () => {
+    const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
+    const layout = parameterLayout(arch);
+    const theta = randomTheta(arch, 21);
+    const first = { layer: 0, members: [0, 1] };
+    const second = { layer: 0, members: [2, 3] };
+    const moved = Float64Array.from(theta);
+    moved[outgoingCoordinates(layout, 0, 0)[0]] += 0.2; // along the first pair's output weights
+    moved[outgoingCoordinates(layout, 0, 3)[0]] -= 0.2; // …and equally along the second's
+    expect(channelSubspaceFraction(arch, [theta, moved], first)).toBeCloseTo(Math.SQRT1_2, 14);
+    expect(channelSubspaceFraction(arch, [theta, moved], [first, second])).toBeCloseTo(1, 14);
+    // the output bias is in neither subspace
+    moved[layout.layers[1].biasOffset] += 0.2 * Math.SQRT2;
+    expect(channelSubspaceFraction(arch, [theta, moved], [first, second])).toBeCloseTo(Math.SQRT1_2, 14);
+  });
+
+  it('counts a coordinate shared by groups in adjacent layers once (an orthonormal basis of the span)', () => {
+    const arch: Architecture = { inputDim: 2, hidden: [2, 2], activation: 'softplus', biases: true };
+    const layout = parameterLayout(arch);
+    const theta = randomTheta(arch, 22);
+    const lower = { layer: 0, members: [0, 1] };
+    const upper = { layer: 1, members: [0, 1] };
+    // W₂[0][0] is in the lower pair's outgoing column AND in the upper neuron 0's input row
+    const shared = outgoingCoordinates(layout, 0, 0)[0];
+    expect(inputCoordinates(layout, 1, 0)).toContain(shared);
+    const moved = Float64Array.from(theta);
+    moved[shared] += 0.1;
+    moved[layout.layers[2].biasOffset] += 0.1; // outside both subspaces
+    // exactly 1/√2: the shared coordinate's unit vector is in the span once, not once per group
+    expect(channelSubspaceFraction(arch, [theta, moved], [lower, upper])).toBeCloseTo(Math.SQRT1_2, 12);
+  });
+});
+
 describe('analysis forward pass', () => {
   it('matches the CPU engine for every activation, depth and bias setting', () => {
     const random = makeRandom(12);
