@@ -83,14 +83,14 @@ function valueAt(config: unknown, dotted: string): unknown {
   return value;
 }
 
+/** "field=value …" over the `by` fields; a field the run's config lacks (e.g. a GD run's solver) is left out. */
 function groupKey(config: unknown, by: string[]): string {
-  if (by.length === 0) return 'all';
-  return by
-    .map((field) => {
-      const value = valueAt(config, GROUP_ALIASES[field] ?? field);
-      return `${field}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`;
-    })
-    .join(' ');
+  const parts = by.flatMap((field) => {
+    const value = valueAt(config, GROUP_ALIASES[field] ?? field);
+    if (value === undefined) return [];
+    return [`${field}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`];
+  });
+  return parts.length > 0 ? parts.join(' ') : 'all';
 }
 
 function spectrumExtremes(ascending: readonly number[] | null | undefined): { hessianMinEigenvalue?: number; hessianMaxEigenvalue?: number } {

@@ -76,6 +76,17 @@ describe('channelscope report', () => {
     expect(row[header.indexOf('not_converged_still-moving')]).toBe('1');
   });
 
+  it('leaves a grouping field out of the label of runs whose config lacks it (GD has no solver)', async () => {
+    const { summarizeRecords } = await import('../../src/experiment/summary.js');
+    const flow = record('f', finiteTheta, [2]);
+    const gd = record('g', finiteTheta, [2]);
+    Object.assign(flow.config, { optimizer: { kind: 'flow', solver: 'rodas4' } });
+    Object.assign(gd.config, { optimizer: { kind: 'gd', lr: 0.1 } });
+    const summary = summarizeRecords([flow, gd] as never, ['solver', 'optimizer.lr'], 'test');
+    expect(summary.groups.map((group) => group.key).sort()).toEqual(['optimizer.lr=0.1', 'solver=rodas4']);
+    expect(summarizeRecords([gd] as never, ['solver'], 'test').groups[0].key).toBe('all');
+  });
+
   it('refuses a folder without results', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-empty-'));
     await expect(buildReport(dir, [])).rejects.toThrow(/holds no runs\.jsonl/);
