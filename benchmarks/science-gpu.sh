@@ -3,9 +3,9 @@
 # (after `npm run build`; each part fits the device tool's 10-minute limit per command):
 #   bash .gpu/run.sh bash benchmarks/science-gpu.sh OUTDIR stiff|flow|cpu-subset|channel-frequency
 #   stiff              stiff (rodas4, rosenbrock23) vs explicit flow vs GD at one evaluation budget, 100
-#                      seeds (GPU): r = 4 at 40,000 evaluations, r = 8 at 10⁶ (Rodas4 at r = 8 reaches the
-#                      barrier in 1,250–9,650 steps, median 5,300, i.e. 5·10⁴–4·10⁵ evaluations, in 57 of 100
-#                      runs within 4·10⁵: measured on the CPU, benchmarks/results/r8-stiff-vs-explicit-2026-11-23.md)
+#                      seeds (GPU): r = 4 at 40,000 evaluations, r = 8 at 1.4·10⁶ (Rodas4 at r = 8: 90 of 100
+#                      runs at the barrier within 1.4·10⁶ evaluations, in 1,250–26,750 steps, median 8,350:
+#                      measured on the CPU, benchmarks/results/r8-stiff-vs-explicit-2026-11-23.md)
 #   flow               examples/flow-sweep.json: 200 seeds per width on the GPU, reported by r
 #   cpu-subset         its first 24 seeds per width on the CPU engine (float64), 16 shards in parallel,
 #                      then `compare` against the GPU records of the same runs
@@ -23,7 +23,7 @@ cs doctor --json > "$out/doctor-$part.json" 2>&1
 case "$part" in
   stiff)
     for r in 4 8; do
-      budget=$([ "$r" = 4 ] && echo 40000 || echo 1000000)
+      budget=$([ "$r" = 4 ] && echo 40000 || echo 1400000)
       edit_spec examples/stiff-vs-explicit.json "$out/stiff-vs-explicit-r$r.json" \
         "{\"seeds\": 100, \"grid\": {\"architecture.hidden\": [[$r]], \"optimizer\": $(node -e 'process.stdout.write(JSON.stringify(require("./examples/stiff-vs-explicit.json").grid.optimizer))')}, \"stop\": {\"maxSteps\": 1000000, \"maxEvaluations\": $budget, \"gradTol\": 1e-7, \"checkEvery\": 50}}"
       timed "stiff-vs-explicit r=$r" cs run "$out/stiff-vs-explicit-r$r.json" --backend gpu --out "$out/stiff-vs-explicit-r$r" > "$out/stiff-vs-explicit-r$r.log" 2>&1
