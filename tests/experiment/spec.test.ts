@@ -154,8 +154,9 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
     expect(errorOf(spec({ data: { teacher: { kind: 'rosenbrock', s: 2 } } }))).toBe(
       'spec: unknown field "s" in data.teacher (allowed: kind, c, a, b, standardize)',
     );
-    expect(errorOf(spec({ stop: { maxStep: 10 } }))).toMatch(/^spec: unknown field "maxStep" in stop \(allowed: maxSteps, maxTime, maxSeconds, maxEvaluations, gradTol, stationaryTol, patience, minImprovement, checkEvery, diagnosticsEvery\)$/);
+    expect(errorOf(spec({ stop: { maxStep: 10 } }))).toMatch(/^spec: unknown field "maxStep" in stop \(allowed: maxSteps, maxTime, maxSeconds, maxEvaluations, gradTol, stationaryTol, atBarrier, patience, minImprovement, checkEvery, diagnosticsEvery\)$/);
     expect(errorOf(spec({ seeds: { from: 3, cnt: 2 } }))).toBe('spec: unknown field "cnt" in seeds (allowed: from, count)');
+    expect(errorOf(spec({ stop: { atBarrier: 'yes' } }))).toMatch(/stop\.atBarrier.*true or false/);
   });
 
   it('wrong enum values list the allowed ones', () => {
