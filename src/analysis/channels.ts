@@ -282,9 +282,9 @@ export function channelSubspaceFraction(
     let total = 0;
     for (let k = 0; k < P; k++) total += (to[k] - from[k]) ** 2;
     let inside = 0;
-    for (const { indices, values } of basis) {
+    for (const b of basis) {
       let along = 0;
-      for (let k = 0; k < indices.length; k++) along += (to[indices[k]] - from[indices[k]]) * values[k];
+      for (let k = 0; k < P; k++) along += (to[k] - from[k]) * b[k];
       inside += along * along;
     }
     return [inside, total];
@@ -305,33 +305,16 @@ export function channelSubspaceFraction(
 }
 
 /**
- * An orthonormal basis (sparse vectors) of the span of the groups' channel subspaces. One group's
- * vectors have disjoint supports and are orthonormal as they stand; groups in adjacent layers can
- * share coordinates (neuron j's outgoing column is part of the next layer's input rows), so the
- * union is orthonormalised (modified Gram–Schmidt, dropping vectors already in the span).
+ * An orthonormal basis of the span of the groups' channel subspaces (modified Gram–Schmidt, dropping
+ * vectors already in the span). One group's vectors are orthonormal as they stand, but groups in
+ * adjacent layers can share coordinates (neuron j's outgoing column is part of the next layer's
+ * input rows), so the union is orthonormalised. Dense vectors: P is a few hundred at most and this
+ * runs once per classified record.
  */
-function channelSubspaceBasis(arch: Architecture, theta: ArrayLike<number>, groups: readonly { layer: number; members: number[] }[]): { indices: number[]; values: number[] }[] {
+function channelSubspaceBasis(arch: Architecture, theta: ArrayLike<number>, groups: readonly { layer: number; members: number[] }[]): Float64Array[] {
   const P = theta.length;
-  const candidates: Map<number, number>[] = [];
-  for (const group of groups) {
-    const { outputCoordinates, rows, direction } = channelSubspace(arch, theta, group);
-    for (const k of outputCoordinates) candidates.push(new Map([[k, 1]]));
-    for (const row of rows) candidates.push(new Map(row.map((k, t) => [k, direction[t]] as [number, number])));
-  }
-  const seen = new Set<number>();
-  let overlap = false;
-  for (const vector of candidates) {
-    for (const k of vector.keys()) {
-      if (seen.has(k)) overlap = true;
-      seen.add(k);
-    }
-  }
-  const sparse = (vector: Map<number, number>) => ({ indices: [...vector.keys()], values: [...vector.values()] });
-  if (!overlap) return candidates.filter((v) => [...v.values()].some((x) => x !== 0)).map(sparse);
   const basis: Float64Array[] = [];
-  for (const candidate of candidates) {
-    const v = new Float64Array(P);
-    for (const [k, x] of candidate) v[k] = x;
+  const add = (v: Float64Array) => {
     for (const b of basis) {
       let dot = 0;
       for (let k = 0; k < P; k++) dot += b[k] * v[k];
@@ -339,8 +322,21 @@ function channelSubspaceBasis(arch: Architecture, theta: ArrayLike<number>, grou
     }
     const length = norm(v);
     if (length > 1e-12) basis.push(v.map((x) => x / length));
+  };
+  for (const group of groups) {
+    const { outputCoordinates, rows, direction } = channelSubspace(arch, theta, group);
+    for (const k of outputCoordinates) {
+      const v = new Float64Array(P);
+      v[k] = 1;
+      add(v);
+    }
+    for (const row of rows) {
+      const v = new Float64Array(P);
+      row.forEach((k, t) => (v[k] = direction[t]));
+      add(v);
+    }
   }
-  return basis.map((b) => ({ indices: Array.from({ length: P }, (_, k) => k), values: Array.from(b) }));
+  return basis;
 }
 
 /** Activations with σ(−z) = −σ(z): a neuron (ũ, o) computes the same as (−ũ, −o). */
