@@ -1,7 +1,8 @@
 // Stiff gradient flow θ̇ = f(θ) = −∇(L + R) for an ensemble of slots, one workgroup per slot, each with
 // its own adaptive step size: the linearly implicit Rosenbrock 2(3) pair of Shampine & Reichelt
-// (ode23s) with the exact Jacobian −H, or with RODAS4 Hairer & Wanner's Rodas4 (same Hessian,
-// factorisation of W = I + hγH and refined solves, six stages). The float64 reference is
+// (ode23s) with the exact Jacobian −H, with RODAS4 Hairer & Wanner's Rodas4 (same Hessian,
+// factorisation of W = I + hγH and refined solves, six stages), or with ROS34PW2 Rang & Angermann's
+// W-method (four stages, order 3 with an inexact Hessian: the float32 one). The float64 reference is
 // src/optim/rosenbrock.ts (rosenbrockStep, rodas4Step) driven as in src/engine/cpu/cpu-ensemble.ts
 // (advanceFlow); the two take the same decisions in the same order. The controller, attempt budget,
 // step floor, non-finite handling and status are those of the explicit kernel (mlp_flow_common.wgsl).
@@ -32,6 +33,8 @@ const ROS_D: f32 = 0.29289321881345254;    // 1/(2+√2)
 const ROS_E32: f32 = 7.414213562373095;    // 6+√2
 #if ${RODAS4}
 const ROS_EXPONENT: f32 = -0.25;   // −1/order, RODAS4.order = 4
+#elif ${ROS34PW2}
+const ROS_EXPONENT: f32 = -0.3333333333333333;   // −1/order, ROS34PW2.order = 3
 #else
 const ROS_EXPONENT: f32 = -0.3333333333333333;   // −1/order, ROSENBROCK23.order = 3
 #endif
@@ -62,6 +65,29 @@ const RODAS_C62: f32 = -7.981132988064893;
 const RODAS_C63: f32 = -31.52159432874371;
 const RODAS_C64: f32 = 16.31930543123136;
 const RODAS_C65: f32 = -6.058818238834054;
+// ROS34PW2 (ROS34PW2 in src/optim/rosenbrock.ts, which derives these transformed coefficients from
+// Rang & Angermann's published ones; filled in from there at pipeline creation)
+const W_GAMMA: f32 = ${W_GAMMA};
+const W_A21: f32 = ${W_A21};
+const W_A31: f32 = ${W_A31};
+const W_A32: f32 = ${W_A32};
+const W_A41: f32 = ${W_A41};
+const W_A42: f32 = ${W_A42};
+const W_A43: f32 = ${W_A43};
+const W_C21: f32 = ${W_C21};
+const W_C31: f32 = ${W_C31};
+const W_C32: f32 = ${W_C32};
+const W_C41: f32 = ${W_C41};
+const W_C42: f32 = ${W_C42};
+const W_C43: f32 = ${W_C43};
+const W_M1: f32 = ${W_M1};
+const W_M2: f32 = ${W_M2};
+const W_M3: f32 = ${W_M3};
+const W_M4: f32 = ${W_M4};
+const W_E1: f32 = ${W_E1};
+const W_E2: f32 = ${W_E2};
+const W_E3: f32 = ${W_E3};
+const W_E4: f32 = ${W_E4};
 const FACTORIZATION_SHRINK: f32 = 0.25;
 // iterative-refinement steps per solve (each: a compensated residual and two triangular solves)
 const REFINEMENTS: u32 = 2u;
@@ -86,7 +112,7 @@ var<private> field: array<f32, OWN>;
 var<private> k1: array<f32, OWN>;
 var<private> k2: array<f32, OWN>;
 var<private> k3: array<f32, OWN>;
-#if ${RODAS4}
+#if ${STAGED}
 var<private> k4: array<f32, OWN>;
 var<private> k5: array<f32, OWN>;
 #endif
@@ -415,8 +441,8 @@ fn solve(tid: u32, hd: f32, refinements: u32) {
   }
 }
 
-#if ${RODAS4}
-// θ ← θ₀ + a₁k₁ + a₂k₂ + a₃k₃ + a₄k₄ (a Rodas4 stage point), ready for evaluate_field
+#if ${STAGED}
+// θ ← θ₀ + a₁k₁ + a₂k₂ + a₃k₃ + a₄k₄ (a stage point of Rodas4 or ROS34PW2), ready for evaluate_field
 fn rodas_point(tid: u32, a1: f32, a2: f32, a3: f32, a4: f32) {
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
@@ -516,6 +542,8 @@ fn main(
     }
 #if ${RODAS4}
     let hd = step * RODAS_GAMMA;
+#elif ${ROS34PW2}
+    let hd = step * W_GAMMA;
 #else
     let hd = step * ROS_D;
 #endif
@@ -593,6 +621,52 @@ fn main(
     let result = evaluate_field(tid);
     stage_bad = max(stage_bad, result.y);
     evaluations += 6u;
+#elif ${ROS34PW2}
+    var stage_bad = 0.0;
+    // ROS34PW2 (src/optim/rosenbrock.ts transformedRosenbrockStep): the same stages as Rodas4 with four
+    // of them; θ₁ = θ + Σⱼ mⱼkⱼ, error estimate Σⱼ eⱼkⱼ
+    for (var k = 0u; k < OWN; k++) {
+      rhs[k] = f0[k];
+    }
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      k1[k] = hd * sol[k];
+    }
+    rodas_point(tid, W_A21, 0.0, 0.0, 0.0);
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    rodas_rhs(step, W_C21, 0.0, 0.0, 0.0, 0.0);
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      k2[k] = hd * sol[k];
+    }
+    rodas_point(tid, W_A31, W_A32, 0.0, 0.0);
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    rodas_rhs(step, W_C31, W_C32, 0.0, 0.0, 0.0);
+    solve(tid, hd, REFINEMENTS);
+    for (var k = 0u; k < OWN; k++) {
+      k3[k] = hd * sol[k];
+    }
+    rodas_point(tid, W_A41, W_A42, W_A43, 0.0);
+    stage_bad = max(stage_bad, evaluate_field(tid).y);
+    rodas_rhs(step, W_C41, W_C42, W_C43, 0.0, 0.0);
+    solve(tid, hd, REFINEMENTS);
+    var error_part = 0.0;
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      k4[k] = hd * sol[k];
+      if (p < P) {
+        th[p] = theta0[k] + W_M1 * k1[k] + W_M2 * k2[k] + W_M3 * k3[k] + W_M4 * k4[k];
+        let e = W_E1 * k1[k] + W_E2 * k2[k] + W_E3 * k3[k] + W_E4 * k4[k];
+        let scale = cfg.atol + cfg.rtol * max(abs(theta0[k]), abs(th[p]));
+        error_part += (e / scale) * (e / scale);
+        stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
+      }
+    }
+    workgroupBarrier();
+    // f(θ₁): the next step's f0
+    let result = evaluate_field(tid);
+    stage_bad = max(stage_bad, result.y);
+    evaluations += 4u;
 #else
     var stage_bad = 0.0;
     // k1 = W⁻¹F0, F1 = f(θ + h/2·k1)

@@ -15,9 +15,10 @@ export type OptimizerConfig =
  * its steps are bounded by 1/λ_max); the linearly implicit, L-stable Rosenbrock methods with the
  * exact Hessian, which follow channels out to the norm barrier: 'rosenbrock23' (ode23s, order 2)
  * and 'rodas4' (order 4, stiffly accurate; stays on the flow's trajectory at the paper's rtol 1e-3
- * where ode23s needs 1e-4: src/optim/rosenbrock.ts).
+ * where ode23s needs 1e-4) and 'ros34pw2' (order 3, a W-method: keeps its order with an inexact
+ * Hessian, the float32 GPU's case; src/optim/rosenbrock.ts).
  */
-export const FLOW_SOLVERS = ['dopri5', 'rosenbrock23', 'rodas4'] as const;
+export const FLOW_SOLVERS = ['dopri5', 'rosenbrock23', 'rodas4', 'ros34pw2'] as const;
 export type FlowSolver = (typeof FLOW_SOLVERS)[number];
 
 export type DiscreteOptimizer = Exclude<OptimizerConfig, { kind: 'flow' }>;

@@ -204,6 +204,150 @@ export function rodas4Step(
   return { theta: next, derivative, error: scaledErrorNorm(ks[5], theta, next, tol), evaluations: prepared.evaluations + RODAS4.evaluationsPerStep, hessian: prepared.hessian };
 }
 
+/**
+ * A Rosenbrock method in Hairer & Wanner's transformed variables (Solving ODEs II, §IV.7), for any
+ * number of stages s. With E = I/(hγ) + H:
+ *   uᵢ = θ + Σⱼ<ᵢ aᵢⱼ kⱼ (u₁ = θ);  kᵢ = E⁻¹(f(uᵢ) + Σⱼ<ᵢ (cᵢⱼ/h) kⱼ);  θ₁ = θ + Σⱼ mⱼ kⱼ;  error Σⱼ eⱼ kⱼ
+ * (e = m − m̂, the difference to the embedded solution). The GPU kernel (shaders/mlp_stiff.wgsl) takes
+ * these same numbers as constants.
+ */
+export interface TransformedRosenbrock {
+  gamma: number;
+  /** aᵢⱼ for stages i = 2..s (row i − 2 has i − 1 entries) */
+  a: number[][];
+  /** cᵢⱼ for stages i = 2..s */
+  c: number[][];
+  m: number[];
+  e: number[];
+  /** the order of the error estimate, for the controller (exponent −1/order) */
+  order: number;
+  /** f evaluations per step: stages 2..s and f(θ₁), the next step's f0 */
+  evaluationsPerStep: number;
+}
+
+/**
+ * Published coefficients (αᵢⱼ, γᵢⱼ with the diagonal γ, b, the embedded b̂) to the transformed
+ * form: Γ = (γᵢⱼ), a = αΓ⁻¹, c = diag(1/γ) − Γ⁻¹, m = bΓ⁻¹, m̂ = b̂Γ⁻¹ (autonomous fields: the
+ * time-derivative terms vanish).
+ */
+export function transformRosenbrock(method: { gamma: number; alpha: number[][]; gammas: number[][]; b: number[]; bEmbedded: number[]; order: number }): TransformedRosenbrock {
+  const s = method.b.length;
+  const G = method.gammas.map((row, i) => row.map((v, j) => (i === j ? method.gamma : j < i ? v : 0)));
+  // Γ⁻¹ by forward substitution (Γ is lower triangular)
+  const inv = G.map(() => new Array<number>(s).fill(0));
+  for (let j = 0; j < s; j++) {
+    for (let i = j; i < s; i++) {
+      let v = i === j ? 1 : 0;
+      for (let k = j; k < i; k++) v -= G[i][k] * inv[k][j];
+      inv[i][j] = v / G[i][i];
+    }
+  }
+  const times = (row: number[]) => inv[0].map((_, j) => row.reduce((acc, v, k) => acc + v * inv[k][j], 0));
+  const m = times(method.b);
+  const mEmbedded = times(method.bEmbedded);
+  const stages = Array.from({ length: s - 1 }, (_, r) => r + 1);
+  return {
+    gamma: method.gamma,
+    a: stages.map((i) => times(method.alpha[i]).slice(0, i)),
+    c: stages.map((i) => inv[i].slice(0, i).map((v) => -v)),
+    m,
+    e: m.map((v, j) => v - mEmbedded[j]),
+    order: method.order,
+    evaluationsPerStep: s,
+  };
+}
+
+/**
+ * ROS34PW2 (Rang & Angermann, BIT 45, 2005): 4 stages, order 3 with an embedded order 2, L-stable,
+ * stiffly accurate, and a W-method: it keeps order 3 when the Jacobian is only approximate. That is
+ * what float32 needs. The GPU's Hessian carries rounding errors of ~1e-7·λ_max (≈ 1e-3 absolute at
+ * the barrier, comparable to the curvature along a channel), and Rodas4, whose order conditions need
+ * the exact Jacobian, then misjudges its error and takes ~6× more steps to the barrier than in
+ * float64 (d = 2, r = 4, N = 256, seed 5: 16,100 steps on the GPU without reaching it, 2,700 on the
+ * CPU). ROS34PW2 does not rely on the Jacobian for its order; it also needs only four gradients per
+ * step against Rodas4's six. benchmarks/results/float32-hessian-2026-11-23.md has the measurements.
+ */
+export const ROS34PW2: TransformedRosenbrock = transformRosenbrock({
+  gamma: 4.3586652150845900e-1,
+  alpha: [
+    [0, 0, 0, 0],
+    [8.7173304301691801e-1, 0, 0, 0],
+    [8.4457060015369423e-1, -1.1299064236484185e-1, 0, 0],
+    [0, 0, 1, 0],
+  ],
+  gammas: [
+    [0, 0, 0, 0],
+    [-8.7173304301691801e-1, 0, 0, 0],
+    [-9.0338057013044082e-1, 5.4180672388095326e-2, 0, 0],
+    [2.4212380706095346e-1, -1.2232505839045147, 5.4526025533510214e-1, 0],
+  ],
+  b: [2.4212380706095346e-1, -1.2232505839045147, 1.5452602553351020, 4.3586652150845900e-1],
+  bEmbedded: [3.7810903145819369e-1, -9.6042292212423178e-2, 0.5, 2.1793326075422950e-1],
+  order: 3,
+});
+
+/** One step of a transformed Rosenbrock method; the same contract as rosenbrockStep. */
+export function transformedRosenbrockStep(
+  method: TransformedRosenbrock,
+  field: StiffVectorField,
+  theta: Float64Array,
+  f0: Float64Array,
+  h: number,
+  tol: Tolerances,
+  hessian?: Float64Array,
+): RosenbrockStep {
+  const P = theta.length;
+  const hg = h * method.gamma;
+  const prepared = prepareStep(field, theta, f0, hg, hessian);
+  if (!prepared.factor) return { theta, derivative: f0, error: Infinity, evaluations: prepared.evaluations, factorizationFailed: true, hessian: prepared.hessian };
+  const L = prepared.factor;
+  // E⁻¹v = hγ·W⁻¹v
+  const solveE = (v: Float64Array): Float64Array => {
+    const x = choleskySolve(L, P, v);
+    for (let k = 0; k < P; k++) x[k] *= hg;
+    return x;
+  };
+  const ks: Float64Array[] = [solveE(f0)];
+  const u = new Float64Array(P);
+  const fu = new Float64Array(P);
+  const rhs = new Float64Array(P);
+  method.a.forEach((a, row) => {
+    for (let k = 0; k < P; k++) {
+      let value = theta[k];
+      for (let j = 0; j < a.length; j++) value += a[j] * ks[j][k];
+      u[k] = value;
+    }
+    field.f(u, fu);
+    const c = method.c[row];
+    for (let k = 0; k < P; k++) {
+      let value = fu[k];
+      for (let j = 0; j < c.length; j++) value += (c[j] / h) * ks[j][k];
+      rhs[k] = value;
+    }
+    ks.push(solveE(rhs));
+  });
+  const next = new Float64Array(P);
+  const error = new Float64Array(P);
+  for (let k = 0; k < P; k++) {
+    let value = theta[k];
+    let estimate = 0;
+    for (let j = 0; j < ks.length; j++) {
+      value += method.m[j] * ks[j][k];
+      estimate += method.e[j] * ks[j][k];
+    }
+    next[k] = value;
+    error[k] = estimate;
+  }
+  const derivative = new Float64Array(P);
+  field.f(next, derivative);
+  return { theta: next, derivative, error: scaledErrorNorm(error, theta, next, tol), evaluations: prepared.evaluations + method.evaluationsPerStep, hessian: prepared.hessian };
+}
+
+/** One ROS34PW2 step (transformedRosenbrockStep with ROS34PW2). */
+export function ros34pw2Step(field: StiffVectorField, theta: Float64Array, f0: Float64Array, h: number, tol: Tolerances, hessian?: Float64Array): RosenbrockStep {
+  return transformedRosenbrockStep(ROS34PW2, field, theta, f0, h, tol, hessian);
+}
+
 /** H(θ) (computed unless given) and the Cholesky factor of W = I + hγ·H, or null when W is not positive definite. */
 function prepareStep(field: StiffVectorField, theta: Float64Array, f0: Float64Array, hGamma: number, hessian?: Float64Array): { hessian: Float64Array; factor: Float64Array | null; evaluations: number } {
   const P = theta.length;
@@ -228,6 +372,7 @@ export type StiffSolver = Exclude<FlowSolver, 'dopri5'>;
 export const STIFF_METHODS: Readonly<Record<StiffSolver, { step: typeof rosenbrockStep; order: number }>> = {
   rosenbrock23: { step: rosenbrockStep, order: ROSENBROCK23.order },
   rodas4: { step: rodas4Step, order: RODAS4.order },
+  ros34pw2: { step: ros34pw2Step, order: ROS34PW2.order },
 };
 
 export function isStiffSolver(solver: string): solver is StiffSolver {

@@ -35,7 +35,7 @@ function runs(): SlotRun[] {
 }
 
 describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
-  for (const solver of ['rosenbrock23', 'rodas4'] as const) it(`${solver} runs on the GPU and reaches the same point as the CPU integrator at a fixed simulated time`, async () => {
+  for (const solver of ['rosenbrock23', 'rodas4', 'ros34pw2'] as const) it(`${solver} runs on the GPU and reaches the same point as the CPU integrator at a fixed simulated time`, async () => {
     const optimizer = { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7 };
     const options: EnsembleOptions = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
     const gpu = await engine.createEnsemble(options);
@@ -70,7 +70,7 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
     }
   });
 
-  for (const solver of ['rosenbrock23', 'rodas4'] as const) it(`${solver} follows the toy channel out to the barrier where the explicit kernel stalls`, async () => {
+  for (const solver of ['rosenbrock23', 'rodas4', 'ros34pw2'] as const) it(`${solver} follows the toy channel out to the barrier where the explicit kernel stalls`, async () => {
     const data = toyDataset(256);
     const run: SlotRun = { params: toyStart(), data, seed: 1, runIndex: 0 };
     const base = { arch: TOY_ARCHITECTURE, samples: data.samples, slots: 1, maxnorm: 1e3 };

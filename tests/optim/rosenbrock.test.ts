@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integrateRosenbrock, rodas4Step, RODAS4, rosenbrockStep, ROSENBROCK23, type StiffVectorField } from '../../src/optim/rosenbrock.js';
+import { integrateRosenbrock, rodas4Step, RODAS4, ros34pw2Step, ROS34PW2, rosenbrockStep, ROSENBROCK23, type StiffVectorField } from '../../src/optim/rosenbrock.js';
 import { dopri5Step, initialStepSize, nextStepSize, DOPRI5, type Tolerances, type VectorField } from '../../src/optim/integrators.js';
 import { hessianMatrix, matVec, symmetricEigen, symmetrize } from '../../src/optim/linalg.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
@@ -58,6 +58,89 @@ function rms(v: Float64Array): number {
 
 /** atol 1 and rtol 0: the scaled error norm is the plain RMS of the error estimate */
 const RAW: Tolerances = { rtol: 0, atol: 1 };
+
+describe('ROS34PW2 step (a Rosenbrock W-method)', () => {
+  const problem = linearFlow([0.5, 1, 2, 3], 5);
+  const y0 = Float64Array.from([1, -0.5, 0.25, 2]);
+  const f0 = new Float64Array(4);
+  problem.f(y0, f0);
+
+  /** the same flow with a wrong Hessian, A + D (D symmetric, ‖D‖ about half of ‖A‖): what a float32 Hessian is, greatly magnified */
+  const wrong = new Float64Array(problem.a);
+  const perturbation = [0.4, -0.3, 0.2, 0.5, -0.25, 0.35, 0.15, -0.2, 0.3, 0.45];
+  for (let i = 0, n = 0; i < 4; i++) for (let j = 0; j <= i; j++, n++) {
+    wrong[i * 4 + j] += perturbation[n];
+    if (i !== j) wrong[j * 4 + i] += perturbation[n];
+  }
+  const inexact: StiffVectorField = { f: problem.f, hessian: (_y, out) => out.set(wrong), hessianCost: 0 };
+
+  function globalErrors(step: typeof ros34pw2Step, field: StiffVectorField): number[] {
+    return [10, 20, 40, 80].map((steps) => {
+      let y: Float64Array = y0.slice();
+      let f: Float64Array = f0.slice();
+      for (let s = 0; s < steps; s++) {
+        const next = step(field, y, f, 1 / steps, RAW);
+        y = next.theta;
+        f = next.derivative;
+      }
+      return maxAbsDifference(y, problem.exact(y0, 1));
+    });
+  }
+  const ratios = (errors: number[]) => errors.slice(1).map((e, i) => errors[i] / e);
+
+  it('is stiffly accurate in transformed form: m is the last stage row of a, then 1', () => {
+    expect(ROS34PW2.a.map((row) => row.length)).toEqual([1, 2, 3]);
+    ROS34PW2.a[2].forEach((v, j) => expect(ROS34PW2.m[j]).toBeCloseTo(v, 12));
+    expect(ROS34PW2.m[3]).toBeCloseTo(1, 12);
+    expect(ROS34PW2.evaluationsPerStep).toBe(4);
+  });
+
+  it('has local error O(h⁴) (ratio 16 when h halves) and an error estimate O(h³) (ratio 8)', () => {
+    const local: number[] = [];
+    const estimate: number[] = [];
+    for (const h of [0.1, 0.05, 0.025, 0.0125]) {
+      const step = ros34pw2Step(problem.field, y0, f0, h, RAW);
+      local.push(rms(Float64Array.from(step.theta, (v, k) => v - problem.exact(y0, h)[k])));
+      estimate.push(step.error);
+      expect(step.evaluations).toBe(ROS34PW2.evaluationsPerStep); // hessianCost 0 here
+    }
+    // h = 0.1 is not yet asymptotic (12.8), the later halvings are
+    for (const r of ratios(local)) expect(r).toBeGreaterThan(12), expect(r).toBeLessThan(19);
+    for (const r of ratios(estimate)) expect(r).toBeGreaterThan(6.5), expect(r).toBeLessThan(9.5);
+  });
+
+  it('keeps global order 3 (ratio 8) with a wrong Hessian, where Rodas4 falls to order 1 (ratio 2)', () => {
+    const exactJ = ratios(globalErrors(ros34pw2Step, problem.field));
+    const wrongJ = ratios(globalErrors(ros34pw2Step, inexact));
+    const rodasWrongJ = ratios(globalErrors(rodas4Step, inexact));
+    console.log(`global error ratios as h halves: ROS34PW2 exact H ${exactJ.map((r) => r.toFixed(2))}, wrong H ${wrongJ.map((r) => r.toFixed(2))}; Rodas4 wrong H ${rodasWrongJ.map((r) => r.toFixed(2))}`);
+    for (const r of [...exactJ, ...wrongJ]) expect(r).toBeGreaterThan(7), expect(r).toBeLessThan(9.5);
+    for (const r of rodasWrongJ) expect(r).toBeLessThan(4.5);
+  });
+
+  it('is L-stable: one huge step damps the stiff components to nothing and keeps the slow one accurate', () => {
+    const stiff = linearFlow([1e-3, 1e6, 1e8], 9);
+    const y = Float64Array.from([1, 2, -1]);
+    const f = new Float64Array(3);
+    stiff.f(y, f);
+    const step = ros34pw2Step(stiff.field, y, f, 10, PAPER_TOLERANCES);
+    expect(maxAbsDifference(step.theta, stiff.exact(y, 10))).toBeLessThan(1e-6);
+    // the embedded order-2 solution is not L-stable, so a step across a stiff transient reports a large
+    // error (and would be retried smaller); once on the slow manifold, as a gradient flow is after its
+    // first steps, the same huge step passes
+    expect(step.error).toBeGreaterThan(1);
+    const next = ros34pw2Step(stiff.field, step.theta, step.derivative, 10, PAPER_TOLERANCES);
+    expect(maxAbsDifference(next.theta, stiff.exact(y, 20))).toBeLessThan(1e-6);
+    expect(next.error).toBeLessThan(1);
+  });
+
+  it('drives integrateRosenbrock to the exact end at tight tolerance', () => {
+    const problem2 = linearFlow([1e-2, 1, 1e4], 3);
+    const start = Float64Array.from([1, 1, 1]);
+    const run = integrateRosenbrock(problem2.field, start, { rtol: 1e-8, atol: 1e-11, tEnd: 50, method: 'ros34pw2' });
+    expect(maxAbsDifference(run.theta, problem2.exact(start, 50))).toBeLessThan(1e-7);
+  });
+});
 
 describe('Rodas4 step', () => {
   const problem = linearFlow([0.5, 1, 2, 3], 5);

@@ -5,7 +5,7 @@ import { parameterLayout, type Activation, type Architecture } from '../../model
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
-import type { StiffSolver } from '../../optim/rosenbrock.js';
+import { ROS34PW2, type StiffSolver } from '../../optim/rosenbrock.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
 
 export interface MlpKernelPlan {
@@ -142,7 +142,8 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKer
 
 /**
  * Stiff gradient flow by a Rosenbrock method with per-slot step sizes: shaders/mlp_stiff.wgsl,
- * ode23s or (RODAS4) Rodas4, which share the Hessian, the factorisation and the solves. The core
+ * ode23s, (RODAS4) Rodas4 or (ROS34PW2) the W-method ROS34PW2, which share the Hessian, the
+ * factorisation and the solves. The core
  * with HVPs and one more P-vector of workgroup memory. The Hessian: for one hidden layer in closed
  * form, one pass over the samples (CLOSED_HESSIAN: the forward pass's σ″ rows and ~P²/2
  * multiply-adds per sample); deeper networks column by column from P HVP passes.
@@ -155,10 +156,28 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
       name: 'mlp_stiff',
       key: `${key}|${solver}${closedHessian ? '|closed-hessian' : ''}`,
       files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'],
-      definitions: { ...definitions, CLOSED_HESSIAN: closedHessian, RODAS4: solver === 'rodas4' },
+      definitions: {
+        ...definitions,
+        CLOSED_HESSIAN: closedHessian,
+        RODAS4: solver === 'rodas4',
+        ROS34PW2: solver === 'ros34pw2',
+        STAGED: solver === 'rodas4' || solver === 'ros34pw2',
+        ...ros34pw2Constants(),
+      },
     },
     ...plan,
   };
+}
+
+/** ROS34PW2's transformed coefficients as the kernel's W_* constants (one source: src/optim/rosenbrock.ts). */
+function ros34pw2Constants(): Record<string, string> {
+  const literal = (v: number) => v.toPrecision(17);
+  const constants: Record<string, string> = { W_GAMMA: literal(ROS34PW2.gamma) };
+  ROS34PW2.a.forEach((row, r) => row.forEach((v, j) => (constants[`W_A${r + 2}${j + 1}`] = literal(v))));
+  ROS34PW2.c.forEach((row, r) => row.forEach((v, j) => (constants[`W_C${r + 2}${j + 1}`] = literal(v))));
+  ROS34PW2.m.forEach((v, j) => (constants[`W_M${j + 1}`] = literal(v)));
+  ROS34PW2.e.forEach((v, j) => (constants[`W_E${j + 1}`] = literal(v)));
+  return constants;
 }
 
 /** Words of the diagnostics kernel's output per entry before the per-layer pairs. */
