@@ -2,11 +2,13 @@
 # The statistics the stiff-flow, analysis and presets issues ask of a GPU, for the GPU machine
 # (after `npm run build`; each part fits the device tool's 10-minute limit per command):
 #   bash .gpu/run.sh bash benchmarks/science-gpu.sh OUTDIR stiff|flow|cpu-subset|channel-frequency
-#   stiff              stiff (rodas4, rosenbrock23) vs explicit flow vs GD at one evaluation budget, 100
+#   stiff              stiff (rodas4, ros34pw2, rosenbrock23) vs explicit flow vs GD at one evaluation budget, 100
 #                      seeds (GPU): r = 4 at 40,000 evaluations, r = 8 at 1.4·10⁶ (Rodas4 at r = 8: 90 of 100
 #                      runs at the barrier within 1.4·10⁶ evaluations, in 1,250–26,750 steps, median 8,350:
 #                      measured on the CPU, benchmarks/results/r8-stiff-vs-explicit-2026-11-23.md)
-#   flow               examples/flow-sweep.json: 200 seeds per width on the GPU, reported by r
+#   flow               examples/flow-sweep.json: 200 seeds per width on the GPU, reported by r. In float32 a
+#                      channel takes Rodas4 ~6x the float64 steps (the Hessian's rounding; benchmarks/results/
+#                      float32-flow-2026-11-23.md), so r = 8 runs may need ~1e5 steps: check runs ending at max-steps
 #   cpu-subset         its first 24 seeds per width on the CPU engine (float64), 16 shards in parallel,
 #                      then `compare` against the GPU records of the same runs
 #   channel-frequency  the full preset on the GPU, wall time and report

@@ -265,7 +265,7 @@ export function transformRosenbrock(method: { gamma: number; alpha: number[][]; 
  * the exact Jacobian, then misjudges its error and takes ~6× more steps to the barrier than in
  * float64 (d = 2, r = 4, N = 256, seed 5: 16,100 steps on the GPU without reaching it, 2,700 on the
  * CPU). ROS34PW2 does not rely on the Jacobian for its order; it also needs only four gradients per
- * step against Rodas4's six. benchmarks/results/float32-hessian-2026-11-23.md has the measurements.
+ * step against Rodas4's six. benchmarks/results/float32-flow-2026-11-23.md has the measurements.
  */
 export const ROS34PW2: TransformedRosenbrock = transformRosenbrock({
   gamma: 4.3586652150845900e-1,
