@@ -167,7 +167,7 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
     expect(errorOf(spec({ data: { inputs: { kind: 'halton' } } }))).toBe(
       'spec: data.inputs.kind: "halton" is not allowed (allowed: normal, uniform, sobol, grid, sphere, file)',
     );
-    expect(errorOf(spec({ optimizer: { kind: 'flow', solver: 'rk4' } }))).toBe('spec: optimizer.solver: "rk4" is not allowed (allowed: dopri5, rosenbrock23, rodas4)');
+    expect(errorOf(spec({ optimizer: { kind: 'flow', solver: 'rk4' } }))).toBe('spec: optimizer.solver: "rk4" is not allowed (allowed: dopri5, rosenbrock23, rodas4, ros34pw2)');
     expect(errorOf(spec({ optimizer: { lr: 0.1 } }))).toBe('spec: optimizer.kind: required field is missing (allowed: gd, momentum, adam, sgd, flow)');
   });
 

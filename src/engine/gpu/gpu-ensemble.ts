@@ -35,7 +35,7 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly state: GPUBuffer | null;
   private readonly vectors: number;
   private readonly flow: boolean;
-  /** stiff gradient flow (rosenbrock23, rodas4): per slot the Hessian H(θ) and the Cholesky factor of W, P×P each */
+  /** stiff gradient flow (rosenbrock23, rodas4, ros34pw2): per slot the Hessian H(θ) and the Cholesky factor of W, P×P each */
   private readonly hessian: GPUBuffer | null;
   private readonly factor: GPUBuffer | null;
   /** slots were loaded since the last dispatch: their status is not computed yet */
