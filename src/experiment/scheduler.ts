@@ -72,7 +72,7 @@ export interface StopRules {
   gradTol: number;
   /** …and the weight norm changed by at most this (relative) since the previous event; default DEFAULT_THRESHOLDS.stationaryTol */
   stationaryTol?: number | null;
-  /** stop ('barrier') at the first event with weightNorm ≥ maxnorm; default: for gradient flow only (spec.ts says why) */
+  /** stop ('barrier') at the first event with weightNorm ≥ maxnorm·(1 − barrierTolerance), the classifier's "at the barrier"; default: for gradient flow only (spec.ts says why) */
   atBarrier?: boolean | null;
   patience?: number | null;
   /** relative improvement that resets the patience counter; default 1e-7 */
@@ -414,7 +414,9 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         return 'converged';
       }
       const maxnorm = slot.run.config.maxnorm ?? Infinity;
-      if ((stop.atBarrier ?? isFlow) && status.weightNorm >= maxnorm) return 'barrier';
+      // "at the barrier" as the classifier reads it (within barrierTolerance of maxnorm): a flow can come
+      // to hover a hair below maxnorm, where the barrier term balances the pull along the channel
+      if ((stop.atBarrier ?? isFlow) && status.weightNorm >= maxnorm * (1 - DEFAULT_THRESHOLDS.barrierTolerance)) return 'barrier';
       if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return collapsed();
       if (timeUp) return 'max-time';
       if (status.steps >= stop.maxSteps) return 'max-steps';

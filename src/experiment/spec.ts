@@ -241,7 +241,8 @@ const stopSchema = object({
    */
   stationaryTol: nonNegativeNumber().optional(),
   /**
-   * Stop at the first check where the weight norm has reached maxnorm (stop reason "barrier"). The
+   * Stop at the first check where the weight norm has reached maxnorm, within the classifier's 1%
+   * (barrierTolerance: a flow can hover a hair below it), with stop reason "barrier". The
    * barrier ends a run heading to infinity; what classifies it is how it arrived: the paper's
    * channel test reads "the last updates", and after the arrival they are only the small settling
    * moves against the barrier (at r = 8, 35 of 36 runs that settled there failed the test on those
