@@ -459,6 +459,26 @@ fn rodas_rhs(step: f32, c1: f32, c2: f32, c3: f32, c4: f32, c5: f32) {
     rhs[k] = field[k] + (c1 * k1[k] + c2 * k2[k] + c3 * k3[k] + c4 * k4[k] + c5 * k5[k]) / step;
   }
 }
+
+// One stage from θ₀ (stages 2–5): u = θ₀ + Σⱼ aⱼkⱼ, k ← hγ·W⁻¹(f(u) + Σⱼ cⱼkⱼ/h) (W factorised);
+// returns 1.0 when f(u) was not finite
+// (k_index: which of k2..k5 to fill; a pointer argument would alias the module-scope k's the stage reads)
+fn rosenbrock_stage(tid: u32, hd: f32, step: f32, a: vec4<f32>, c: vec4<f32>, k_index: u32) -> f32 {
+  rodas_point(tid, a.x, a.y, a.z, a.w);
+  let bad = evaluate_field(tid).y;
+  rodas_rhs(step, c.x, c.y, c.z, c.w, 0.0);
+  solve(tid, hd, REFINEMENTS);
+  for (var k = 0u; k < OWN; k++) {
+    let value = hd * sol[k];
+    switch k_index {
+      case 2u: { k2[k] = value; }
+      case 3u: { k3[k] = value; }
+      case 4u: { k4[k] = value; }
+      default: { k5[k] = value; }
+    }
+  }
+  return bad;
+}
 #endif
 
 @compute @workgroup_size(TILE)
@@ -569,34 +589,12 @@ fn main(
     for (var k = 0u; k < OWN; k++) {
       k1[k] = hd * sol[k];
     }
-    rodas_point(tid, RODAS_A21, 0.0, 0.0, 0.0);
-    stage_bad = max(stage_bad, evaluate_field(tid).y);
-    rodas_rhs(step, RODAS_C21, 0.0, 0.0, 0.0, 0.0);
-    solve(tid, hd, REFINEMENTS);
-    for (var k = 0u; k < OWN; k++) {
-      k2[k] = hd * sol[k];
-    }
-    rodas_point(tid, RODAS_A31, RODAS_A32, 0.0, 0.0);
-    stage_bad = max(stage_bad, evaluate_field(tid).y);
-    rodas_rhs(step, RODAS_C31, RODAS_C32, 0.0, 0.0, 0.0);
-    solve(tid, hd, REFINEMENTS);
-    for (var k = 0u; k < OWN; k++) {
-      k3[k] = hd * sol[k];
-    }
-    rodas_point(tid, RODAS_A41, RODAS_A42, RODAS_A43, 0.0);
-    stage_bad = max(stage_bad, evaluate_field(tid).y);
-    rodas_rhs(step, RODAS_C41, RODAS_C42, RODAS_C43, 0.0, 0.0);
-    solve(tid, hd, REFINEMENTS);
-    for (var k = 0u; k < OWN; k++) {
-      k4[k] = hd * sol[k];
-    }
-    rodas_point(tid, RODAS_A51, RODAS_A52, RODAS_A53, RODAS_A54);
-    stage_bad = max(stage_bad, evaluate_field(tid).y);
-    rodas_rhs(step, RODAS_C51, RODAS_C52, RODAS_C53, RODAS_C54, 0.0);
-    solve(tid, hd, REFINEMENTS);
+    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A21, 0.0, 0.0, 0.0), vec4<f32>(RODAS_C21, 0.0, 0.0, 0.0), 2u));
+    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A31, RODAS_A32, 0.0, 0.0), vec4<f32>(RODAS_C31, RODAS_C32, 0.0, 0.0), 3u));
+    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A41, RODAS_A42, RODAS_A43, 0.0), vec4<f32>(RODAS_C41, RODAS_C42, RODAS_C43, 0.0), 4u));
+    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A51, RODAS_A52, RODAS_A53, RODAS_A54), vec4<f32>(RODAS_C51, RODAS_C52, RODAS_C53, RODAS_C54), 5u));
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
-      k5[k] = hd * sol[k];
       if (p < P) {
         th[p] += k5[k];   // u₆ = u₅ + k₅
       }
@@ -632,28 +630,12 @@ fn main(
     for (var k = 0u; k < OWN; k++) {
       k1[k] = hd * sol[k];
     }
-    rodas_point(tid, W_A21, 0.0, 0.0, 0.0);
-    stage_bad = max(stage_bad, evaluate_field(tid).y);
-    rodas_rhs(step, W_C21, 0.0, 0.0, 0.0, 0.0);
-    solve(tid, hd, REFINEMENTS);
-    for (var k = 0u; k < OWN; k++) {
-      k2[k] = hd * sol[k];
-    }
-    rodas_point(tid, W_A31, W_A32, 0.0, 0.0);
-    stage_bad = max(stage_bad, evaluate_field(tid).y);
-    rodas_rhs(step, W_C31, W_C32, 0.0, 0.0, 0.0);
-    solve(tid, hd, REFINEMENTS);
-    for (var k = 0u; k < OWN; k++) {
-      k3[k] = hd * sol[k];
-    }
-    rodas_point(tid, W_A41, W_A42, W_A43, 0.0);
-    stage_bad = max(stage_bad, evaluate_field(tid).y);
-    rodas_rhs(step, W_C41, W_C42, W_C43, 0.0, 0.0);
-    solve(tid, hd, REFINEMENTS);
+    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A21, 0.0, 0.0, 0.0), vec4<f32>(W_C21, 0.0, 0.0, 0.0), 2u));
+    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A31, W_A32, 0.0, 0.0), vec4<f32>(W_C31, W_C32, 0.0, 0.0), 3u));
+    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A41, W_A42, W_A43, 0.0), vec4<f32>(W_C41, W_C42, W_C43, 0.0), 4u));
     var error_part = 0.0;
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
-      k4[k] = hd * sol[k];
       if (p < P) {
         th[p] = theta0[k] + W_M1 * k1[k] + W_M2 * k2[k] + W_M3 * k3[k] + W_M4 * k4[k];
         let e = W_E1 * k1[k] + W_E2 * k2[k] + W_E3 * k3[k] + W_E4 * k4[k];

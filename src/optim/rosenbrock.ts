@@ -165,37 +165,16 @@ export function rodas4Step(
   const P = theta.length;
   const prepared = prepareStep(field, theta, f0, h * RODAS4.gamma, hessian);
   if (!prepared.factor) return { theta, derivative: f0, error: Infinity, evaluations: prepared.evaluations, factorizationFailed: true, hessian: prepared.hessian };
-  const L = prepared.factor;
-  const hg = h * RODAS4.gamma;
-  // E⁻¹v = hγ·W⁻¹v
-  const solveE = (v: Float64Array): Float64Array => {
-    const x = choleskySolve(L, P, v);
-    for (let k = 0; k < P; k++) x[k] *= hg;
-    return x;
-  };
+  const solveE = scaledSolver(prepared.factor, P, h * RODAS4.gamma);
   const ks: Float64Array[] = [solveE(f0)];
   const u = new Float64Array(P);
   const fu = new Float64Array(P);
   const rhs = new Float64Array(P);
   for (let stage = 1; stage <= 5; stage++) {
-    if (stage <= 4) {
-      const a = RODAS4.a[stage - 1];
-      for (let k = 0; k < P; k++) {
-        let value = theta[k];
-        for (let j = 0; j < stage; j++) value += a[j] * ks[j][k];
-        u[k] = value;
-      }
-    } else {
-      for (let k = 0; k < P; k++) u[k] += ks[4][k]; // u₆ = u₅ + k₅
-    }
+    if (stage <= 4) stagePoint(theta, RODAS4.a[stage - 1], ks, u);
+    else for (let k = 0; k < P; k++) u[k] += ks[4][k]; // u₆ = u₅ + k₅
     field.f(u, fu);
-    const c = RODAS4.c[stage - 1];
-    for (let k = 0; k < P; k++) {
-      let value = fu[k];
-      for (let j = 0; j < stage; j++) value += (c[j] / h) * ks[j][k];
-      rhs[k] = value;
-    }
-    ks.push(solveE(rhs));
+    ks.push(solveE(stageRhs(fu, RODAS4.c[stage - 1], h, ks, rhs)));
   }
   const next = new Float64Array(P);
   for (let k = 0; k < P; k++) next[k] = u[k] + ks[5][k];
@@ -300,31 +279,14 @@ export function transformedRosenbrockStep(
   const hg = h * method.gamma;
   const prepared = prepareStep(field, theta, f0, hg, hessian);
   if (!prepared.factor) return { theta, derivative: f0, error: Infinity, evaluations: prepared.evaluations, factorizationFailed: true, hessian: prepared.hessian };
-  const L = prepared.factor;
-  // E⁻¹v = hγ·W⁻¹v
-  const solveE = (v: Float64Array): Float64Array => {
-    const x = choleskySolve(L, P, v);
-    for (let k = 0; k < P; k++) x[k] *= hg;
-    return x;
-  };
+  const solveE = scaledSolver(prepared.factor, P, hg);
   const ks: Float64Array[] = [solveE(f0)];
   const u = new Float64Array(P);
   const fu = new Float64Array(P);
   const rhs = new Float64Array(P);
   method.a.forEach((a, row) => {
-    for (let k = 0; k < P; k++) {
-      let value = theta[k];
-      for (let j = 0; j < a.length; j++) value += a[j] * ks[j][k];
-      u[k] = value;
-    }
-    field.f(u, fu);
-    const c = method.c[row];
-    for (let k = 0; k < P; k++) {
-      let value = fu[k];
-      for (let j = 0; j < c.length; j++) value += (c[j] / h) * ks[j][k];
-      rhs[k] = value;
-    }
-    ks.push(solveE(rhs));
+    field.f(stagePoint(theta, a, ks, u), fu);
+    ks.push(solveE(stageRhs(fu, method.c[row], h, ks, rhs)));
   });
   const next = new Float64Array(P);
   const error = new Float64Array(P);
@@ -346,6 +308,35 @@ export function transformedRosenbrockStep(
 /** One ROS34PW2 step (transformedRosenbrockStep with ROS34PW2). */
 export function ros34pw2Step(field: StiffVectorField, theta: Float64Array, f0: Float64Array, h: number, tol: Tolerances, hessian?: Float64Array): RosenbrockStep {
   return transformedRosenbrockStep(ROS34PW2, field, theta, f0, h, tol, hessian);
+}
+
+/** E⁻¹v = hγ·W⁻¹v from the Cholesky factor of W (a fresh vector per call: the stages keep them). */
+function scaledSolver(factor: Float64Array, P: number, hGamma: number): (v: Float64Array) => Float64Array {
+  return (v) => {
+    const x = choleskySolve(factor, P, v);
+    for (let k = 0; k < P; k++) x[k] *= hGamma;
+    return x;
+  };
+}
+
+/** u ← θ + Σⱼ aⱼ kⱼ (a stage point) */
+function stagePoint(theta: Float64Array, a: readonly number[], ks: Float64Array[], u: Float64Array): Float64Array {
+  for (let k = 0; k < theta.length; k++) {
+    let value = theta[k];
+    for (let j = 0; j < a.length; j++) value += a[j] * ks[j][k];
+    u[k] = value;
+  }
+  return u;
+}
+
+/** rhs ← f(u) + Σⱼ (cⱼ/h) kⱼ (a stage's right-hand side) */
+function stageRhs(fu: Float64Array, c: readonly number[], h: number, ks: Float64Array[], rhs: Float64Array): Float64Array {
+  for (let k = 0; k < fu.length; k++) {
+    let value = fu[k];
+    for (let j = 0; j < c.length; j++) value += (c[j] / h) * ks[j][k];
+    rhs[k] = value;
+  }
+  return rhs;
 }
 
 /** H(θ) (computed unless given) and the Cholesky factor of W = I + hγ·H, or null when W is not positive definite. */
