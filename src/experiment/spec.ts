@@ -205,7 +205,7 @@ const optimizerSchema = z.discriminatedUnion(
     object({
       kind: z.literal('flow'),
       /** default: the stiff Rodas4, which follows channels to the barrier at the paper's tolerances */
-      solver: z.enum(FLOW_SOLVERS).default('rodas4'),
+      solver: z.enum(FLOW_SOLVERS).default('ros34pw2'),
       rtol: positiveNumber().default(1e-3),
       atol: positiveNumber().default(1e-6),
       maxStepSize: positiveNumber().optional(),

@@ -16,7 +16,8 @@ export type OptimizerConfig =
  * exact Hessian, which follow channels out to the norm barrier: 'rosenbrock23' (ode23s, order 2)
  * and 'rodas4' (order 4, stiffly accurate; stays on the flow's trajectory at the paper's rtol 1e-3
  * where ode23s needs 1e-4) and 'ros34pw2' (order 3, a W-method: keeps its order with an inexact
- * Hessian, the float32 GPU's case; src/optim/rosenbrock.ts).
+ * Hessian, the float32 GPU's case; the default, closest to a tight reference at rtol 1e-3:
+ * src/optim/rosenbrock.ts).
  */
 export const FLOW_SOLVERS = ['dopri5', 'rosenbrock23', 'rodas4', 'ros34pw2'] as const;
 export type FlowSolver = (typeof FLOW_SOLVERS)[number];

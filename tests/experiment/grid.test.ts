@@ -76,10 +76,11 @@ describe('expandSpec', () => {
 
   it('ids are pinned: the same in every process and version unless the configuration changes', () => {
     // If this fails, run ids changed: finished runs of existing sweeps would no longer be recognised on resume.
-    // (Last deliberate change, 2026-11-23: the default flow solver became rodas4, so a spec without a
-    // solver is a different configuration; before it this spec's ids were 124f25df5496-s0/s1.)
+    // (Last deliberate change, 2026-11-23: the default flow solver became ros34pw2, so a spec without a
+    // solver is a different configuration; with rodas4 this spec's ids were 773731bf9079-s0/s1, before
+    // that 124f25df5496-s0/s1.)
     const runs = expandSpec(parse({ seeds: 2 }));
-    expect(runs.map((run) => run.id)).toEqual(['773731bf9079-s0', '773731bf9079-s1']);
+    expect(runs.map((run) => run.id)).toEqual(['520f8aa3e594-s0', '520f8aa3e594-s1']);
   });
 
   it('ids do not move when grid values are added, reordered, or the spec renamed', () => {
@@ -95,7 +96,7 @@ describe('expandSpec', () => {
     const afterIds = new Set(after.map((run) => run.id));
     for (const run of before) expect(afterIds.has(run.id), run.id).toBe(true);
     // a default written out explicitly is the same configuration
-    const explicit = expandSpec(parse({ optimizer: { kind: 'flow', solver: 'rodas4', rtol: 1e-3, atol: 1e-6 }, maxnorm: 1000, seeds: 3, grid: { 'architecture.hidden': [[4]] } }));
+    const explicit = expandSpec(parse({ optimizer: { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 }, maxnorm: 1000, seeds: 3, grid: { 'architecture.hidden': [[4]] } }));
     expect(explicit.map((run) => run.id)).toEqual(before.filter((run) => run.config.optimizer.kind === 'flow' && run.config.architecture.hidden[0] === 4).map((run) => run.id));
   });
 

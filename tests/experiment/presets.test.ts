@@ -128,7 +128,7 @@ describe('quick presets on the CPU engine', () => {
     const records = await runQuick('toy-1d');
     const report = buildPresetReport('toy-1d', records);
     const reach = table(report, 'reach-by-optimizer');
-    const flow = 'flow rodas4';
+    const flow = 'flow ros34pw2';
     const inverseEpsilon = (optimizer: string) => cell(reach, [optimizer], '1/ε median');
     expect(inverseEpsilon(flow)).toBeGreaterThan(inverseEpsilon('sgd η=0.1 batch=16'));
     expect(inverseEpsilon(flow)).toBeGreaterThan(inverseEpsilon('adam η=0.001 batch=16'));
@@ -158,13 +158,13 @@ describe('quick presets on the CPU engine', () => {
     const records = await runQuick('optimizer-comparison');
     const report = buildPresetReport('optimizer-comparison', records);
     const t = table(report, 'by-optimizer');
-    const flowNorm = cell(t, ['flow rodas4'], 'weight norm median');
+    const flowNorm = cell(t, ['flow ros34pw2'], 'weight norm median');
     // the budget (a Hessian counts P = 17) ends some flows before the barrier, but not all
-    expect(cell(t, ['flow rodas4'], 'at barrier')).toBeGreaterThanOrEqual(1);
-    for (const row of t.rows.filter((r) => r[0] !== 'flow rodas4')) {
+    expect(cell(t, ['flow ros34pw2'], 'at barrier')).toBeGreaterThanOrEqual(1);
+    for (const row of t.rows.filter((r) => r[0] !== 'flow ros34pw2')) {
       expect(row[t.columns.indexOf('weight norm median')] as number, String(row[0])).toBeLessThan(flowNorm / 10);
     }
     // one budget: every discrete optimiser used it up
-    for (const row of t.rows.filter((r) => r[0] !== 'flow rodas4')) expect(row[t.columns.indexOf('median gradient evaluations')]).toBe(20_000);
+    for (const row of t.rows.filter((r) => r[0] !== 'flow ros34pw2')) expect(row[t.columns.indexOf('median gradient evaluations')]).toBe(20_000);
   }, 120_000);
 });

@@ -53,7 +53,7 @@ describe('good specs', () => {
         perRun: false,
       },
       init: { kind: 'glorot-normal', scale: 1, biases: 'zero' },
-      optimizer: { kind: 'flow', solver: 'rodas4', rtol: 1e-3, atol: 1e-6 },
+      optimizer: { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 },
       maxnorm: 1000,
       stop: { maxSteps: 100000, gradTol: 1e-5, minImprovement: 1e-7, checkEvery: 1000 },
       trajectory: { points: 30 },
@@ -71,7 +71,7 @@ describe('good specs', () => {
     expect(optimizerOf({ kind: 'adam' })).toEqual({ kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
     expect(optimizerOf({ kind: 'adam', batch: 16 })).toMatchObject({ batch: 16 });
     expect(optimizerOf({ kind: 'sgd', lr: 0.1 })).toEqual({ kind: 'sgd', lr: 0.1, batch: 16 });
-    expect(optimizerOf({ kind: 'flow', rtol: 1e-4, maxStepSize: 10 })).toEqual({ kind: 'flow', solver: 'rodas4', rtol: 1e-4, atol: 1e-6, maxStepSize: 10 });
+    expect(optimizerOf({ kind: 'flow', rtol: 1e-4, maxStepSize: 10 })).toEqual({ kind: 'flow', solver: 'ros34pw2', rtol: 1e-4, atol: 1e-6, maxStepSize: 10 });
   });
 
   it('accepts every teacher and input kind, and hidden as a number or an array', () => {
@@ -128,7 +128,7 @@ describe('good specs', () => {
     const config = parsed.configurations[0].config;
     expect(config.architecture.activation).toBe('softplus');
     expect(config.data.teacher.kind).toBe('rosenbrock');
-    expect(config.optimizer).toEqual({ kind: 'flow', solver: 'rodas4', rtol: 1e-3, atol: 1e-6 });
+    expect(config.optimizer).toEqual({ kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 });
     expect(parsed.seeds).toHaveLength(12);
   });
 });
