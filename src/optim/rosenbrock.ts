@@ -247,8 +247,8 @@ export function transformRosenbrock(method: { gamma: number; alpha: number[][]; 
  * stiffly accurate, and a W-method: it keeps order 3 when the Jacobian is only approximate. That is
  * what float32 needs. The GPU's Hessian carries rounding errors of ~1e-7·λ_max (≈ 1e-3 absolute at
  * the barrier, comparable to the curvature along a channel), and Rodas4, whose order conditions need
- * the exact Jacobian, then misjudges its error and takes ~6× more steps to the barrier than in
- * float64 (d = 2, r = 4, N = 256, seed 5: 16,100 steps on the GPU without reaching it, 2,700 on the
+ * the exact Jacobian, then falls to order 1; its errors are real, the controller cuts the step, and it
+ * takes ~6× more steps to the barrier than in float64 (d = 2, r = 4, N = 256, seed 5: 16,100 steps on the GPU without reaching it, 2,700 on the
  * CPU). ROS34PW2 does not rely on the Jacobian for its order; it also needs only four gradients per
  * step against Rodas4's six. benchmarks/results/float32-flow-2026-11-23.md has the measurements.
  */
