@@ -16,12 +16,13 @@
 // is 43 where rtol 1e-4 and 1e-5 agree on 23.5, and after 8,000 steps it has not reached the barrier
 // that the accurate trajectory reaches in 3,600), while Rodas4 at 1e-3 stays on that trajectory. ode23s
 // is also a W-method of order 2 (second order with an inexact or stale Jacobian).
-// ROS34PW2 (below) is the default: at rtol 1e-3 it ends where a tight reference (Rodas4 at rtol 1e-5)
-// ends more often than Rodas4 at 1e-3 does, for fewer gradients. On d = 2, r = 8, N = 256, seeds 0–19,
-// Rodas4 and ROS34PW2 disagree on 5 verdicts; the reference sides with ROS34PW2 on all 5. Two of
-// Rodas4's five end elsewhere, and one never reaches the barrier in 1.4·10⁶ evaluations. ROS34PW2 uses
-// 35% fewer evaluations over the 20, and also copes with the float32 Hessian
-// (benchmarks/results/float32-flow-2026-11-23.md).
+// ROS34PW2 (below) is the default. At rtol 1e-3 it ends where a tight reference (Rodas4 at rtol 1e-5)
+// ends, for fewer gradients than Rodas4, and it copes with the float32 Hessian. Measured on d = 2,
+// r = 8, N = 256, the five seeds of 0–19 where the two first disagreed: ROS34PW2 reaches the
+// reference's end state on all five. Rodas4 at 1e-3 gets the reference's verdict on four, but on
+// seed 2 it ends in another channel (1/ε 6.6 against 173), and on seed 9 it crawls: 1.4·10⁶
+// evaluations without reaching the barrier, where the reference takes 10,500 steps. ROS34PW2 used 35%
+// fewer evaluations over the 20 seeds (benchmarks/results/float32-flow-2026-11-23.md).
 //
 // Scheme (autonomous, d = 1/(2+√2), e32 = 6+√2, W = I − h·d·J = I + h·d·H):
 //   k1 = W⁻¹F0;  F1 = f(θ + h/2·k1);  k2 = W⁻¹(F1 − k1) + k1;  θ₁ = θ + h·k2;  F2 = f(θ₁)
