@@ -21,8 +21,7 @@ import { networkFlowField } from '../src/engine/cpu/flow-field.js';
 import { datasetFor } from '../src/experiment/grid.js';
 import { weightNorm } from '../src/model/architecture.js';
 import { parseParameterFile } from '../src/model/params-file.js';
-import { initialStepSize, nextStepSize } from '../src/optim/integrators.js';
-import { STIFF_METHODS, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
+import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
 
 const UNIT_ROUNDOFF = 2 ** -24;
 const f32 = Math.fround;
@@ -91,40 +90,10 @@ function variantField(variant: Variant, exact: StiffVectorField, gradient32: (t:
   };
 }
 
-/** Accepted steps to the barrier as the ensemble's loop takes them (same controller, same shrink rules). */
+/** Accepted steps to the barrier (integrateRosenbrock: the ensemble's controller and shrink rules). */
 function stepsToBarrier(field: StiffVectorField, solver: StiffSolver, start: Float64Array, maxnorm: number, maxSteps: number) {
-  const tol = { rtol: 1e-3, atol: 1e-6 };
-  const method = STIFF_METHODS[solver];
-  let theta: Float64Array = start.slice();
-  let f0: Float64Array = new Float64Array(theta.length);
-  field.f(theta, f0);
-  let h = initialStepSize(theta, f0, tol);
-  let t = 0;
-  let steps = 0;
-  let rejected = 0;
-  let rejectedLast = false;
-  let hessian: Float64Array | undefined;
-  while (steps < maxSteps && weightNorm(theta) < maxnorm) {
-    const step = method.step(field, theta, f0, h, tol, hessian);
-    hessian = step.hessian;
-    if (step.factorizationFailed || !Number.isFinite(step.error) || !step.theta.every(Number.isFinite)) {
-      h /= 4;
-      rejectedLast = true;
-      rejected++;
-      continue;
-    }
-    const ok = step.error <= 1;
-    if (ok) {
-      theta = step.theta;
-      f0 = step.derivative;
-      t += h;
-      steps++;
-      hessian = undefined;
-    } else rejected++;
-    h = nextStepSize(h, step.error, method.order, ok && !rejectedLast);
-    rejectedLast = !ok;
-  }
-  return { steps, rejected, t, weightNorm: weightNorm(theta) };
+  const run = integrateRosenbrock(field, start, { rtol: 1e-3, atol: 1e-6, method: solver, maxSteps, stop: (theta) => weightNorm(theta) >= maxnorm });
+  return { steps: run.steps, rejected: run.rejected + run.factorizationFailures, t: run.t, weightNorm: weightNorm(run.theta) };
 }
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { 'max-steps': { type: 'string', default: '40000' } } });
