@@ -460,6 +460,17 @@ fn rodas_rhs(step: f32, c1: f32, c2: f32, c3: f32, c4: f32, c5: f32) {
   }
 }
 
+// k₁ = hγ·W⁻¹f(θ₀) (W factorised, f(θ₀) in f0)
+fn first_stage(tid: u32, hd: f32) {
+  for (var k = 0u; k < OWN; k++) {
+    rhs[k] = f0[k];
+  }
+  solve(tid, hd, REFINEMENTS);
+  for (var k = 0u; k < OWN; k++) {
+    k1[k] = hd * sol[k];
+  }
+}
+
 // One stage from θ₀ (stages 2–5): u = θ₀ + Σⱼ aⱼkⱼ, k ← hγ·W⁻¹(f(u) + Σⱼ cⱼkⱼ/h) (W factorised);
 // returns 1.0 when f(u) was not finite
 // (k_index: which of k2..k5 to fill; a pointer argument would alias the module-scope k's the stage reads)
@@ -582,13 +593,7 @@ fn main(
     var stage_bad = 0.0;
     // Rodas4 (src/optim/rosenbrock.ts rodas4Step): kᵢ = E⁻¹(f(uᵢ) + Σⱼ (cᵢⱼ/h)·kⱼ) with E⁻¹v = hγ·W⁻¹v;
     // u₂..u₅ = θ + Σⱼ aᵢⱼkⱼ, u₆ = u₅ + k₅, θ₁ = u₆ + k₆, error estimate k₆
-    for (var k = 0u; k < OWN; k++) {
-      rhs[k] = f0[k];
-    }
-    solve(tid, hd, REFINEMENTS);
-    for (var k = 0u; k < OWN; k++) {
-      k1[k] = hd * sol[k];
-    }
+    first_stage(tid, hd);
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A21, 0.0, 0.0, 0.0), vec4<f32>(RODAS_C21, 0.0, 0.0, 0.0), 2u));
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A31, RODAS_A32, 0.0, 0.0), vec4<f32>(RODAS_C31, RODAS_C32, 0.0, 0.0), 3u));
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A41, RODAS_A42, RODAS_A43, 0.0), vec4<f32>(RODAS_C41, RODAS_C42, RODAS_C43, 0.0), 4u));
@@ -623,13 +628,7 @@ fn main(
     var stage_bad = 0.0;
     // ROS34PW2 (src/optim/rosenbrock.ts transformedRosenbrockStep): the same stages as Rodas4 with four
     // of them; θ₁ = θ + Σⱼ mⱼkⱼ, error estimate Σⱼ eⱼkⱼ
-    for (var k = 0u; k < OWN; k++) {
-      rhs[k] = f0[k];
-    }
-    solve(tid, hd, REFINEMENTS);
-    for (var k = 0u; k < OWN; k++) {
-      k1[k] = hd * sol[k];
-    }
+    first_stage(tid, hd);
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A21, 0.0, 0.0, 0.0), vec4<f32>(W_C21, 0.0, 0.0, 0.0), 2u));
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A31, W_A32, 0.0, 0.0), vec4<f32>(W_C31, W_C32, 0.0, 0.0), 3u));
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A41, W_A42, W_A43, 0.0), vec4<f32>(W_C41, W_C42, W_C43, 0.0), 4u));

@@ -150,13 +150,21 @@ export interface Classification {
 
 const fmt = (value: number): string => (Number.isFinite(value) ? value.toPrecision(3) : String(value));
 
+/**
+ * "At the norm barrier": weight norm above maxnorm·(1 − barrierTolerance). One definition for the
+ * verdict, the scheduler's barrier stop and compare's "barrier reached".
+ */
+export function isAtBarrier(weightNorm: number, maxnorm: number, barrierTolerance: number = DEFAULT_THRESHOLDS.barrierTolerance): boolean {
+  return weightNorm > maxnorm * (1 - barrierTolerance);
+}
+
 export function classifyRun(evidence: RunEvidence, thresholds: Partial<ClassificationThresholds> = {}): Classification {
   const t: ClassificationThresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
   const scale = Math.max(1, evidence.thetaInf ?? Math.sqrt(2 * Math.max(0, evidence.weightNorm)));
   const gradientTolerance = t.gradTol * scale;
   const stillMoving = evidence.normDrift != null && Math.abs(evidence.normDrift) > t.stationaryTol;
   const converged = (evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance) && !stillMoving;
-  const atBarrier = evidence.weightNorm > t.maxnorm * (1 - t.barrierTolerance);
+  const atBarrier = isAtBarrier(evidence.weightNorm, t.maxnorm, t.barrierTolerance);
   const duplicatePair = evidence.duplicateCosine < t.strictCosine && evidence.duplicateL2 < t.duplicateL2;
   const lambdaMin = evidence.hessianMinEigenvalue;
   const negativeCurvature = lambdaMin === undefined ? null : lambdaMin < -t.negativeCurvatureTol * Math.max(1, Math.abs(evidence.hessianMaxEigenvalue ?? 1));

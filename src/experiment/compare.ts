@@ -3,7 +3,7 @@
 // the same verdict, the barrier reached or not by both, the same closest pair of hidden neurons, and
 // final losses within a relative tolerance. Pure: the command line reads the folders.
 import { closestPairs } from '../analysis/channels.js';
-import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
+import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord } from './results.js';
 import { classifyRecord } from './summary.js';
@@ -11,7 +11,7 @@ import { classifyRecord } from './summary.js';
 export interface ComparisonTolerances {
   /** final losses agree when |L₁ − L₂| ≤ lossRtol·max(|L₁|, |L₂|) */
   lossRtol: number;
-  /** "at the barrier": weight norm ≥ (1 − barrierSlack)·maxnorm (as the classifier's barrierTolerance) */
+  /** "at the barrier": weight norm > (1 − barrierSlack)·maxnorm (isAtBarrier, as the classifier) */
   barrierSlack: number;
 }
 
@@ -58,7 +58,7 @@ function closestPairKey(record: RunRecord): string {
 
 function atBarrier(record: RunRecord, slack: number): boolean {
   const maxnorm = (record.config as { maxnorm?: number | null }).maxnorm;
-  return maxnorm != null && record.weightNorm >= (1 - slack) * maxnorm;
+  return maxnorm != null && isAtBarrier(record.weightNorm, maxnorm, slack);
 }
 
 export function compareRun(first: RunRecord, second: RunRecord, tolerances: ComparisonTolerances = DEFAULT_COMPARISON): RunComparison {

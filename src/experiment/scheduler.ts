@@ -56,7 +56,7 @@ import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { polishNetwork, type PolishConfig } from './polish.js';
-import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
+import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../analysis/diagnostics.js';
 import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
 
@@ -72,7 +72,7 @@ export interface StopRules {
   gradTol: number;
   /** …and the weight norm changed by at most this (relative) since the previous event; default DEFAULT_THRESHOLDS.stationaryTol */
   stationaryTol?: number | null;
-  /** stop ('barrier') at the first event with weightNorm ≥ maxnorm·(1 − barrierTolerance), the classifier's "at the barrier"; default: for gradient flow only (spec.ts says why) */
+  /** stop ('barrier') at the first event with weightNorm > maxnorm·(1 − barrierTolerance), the classifier's "at the barrier"; default: for gradient flow only (spec.ts says why) */
   atBarrier?: boolean | null;
   patience?: number | null;
   /** relative improvement that resets the patience counter; default 1e-7 */
@@ -416,7 +416,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       const maxnorm = slot.run.config.maxnorm ?? Infinity;
       // "at the barrier" as the classifier reads it (within barrierTolerance of maxnorm): a flow can come
       // to hover a hair below maxnorm, where the barrier term balances the pull along the channel
-      if ((stop.atBarrier ?? isFlow) && status.weightNorm >= maxnorm * (1 - DEFAULT_THRESHOLDS.barrierTolerance)) return 'barrier';
+      if ((stop.atBarrier ?? isFlow) && isAtBarrier(status.weightNorm, maxnorm)) return 'barrier';
       if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return collapsed();
       if (timeUp) return 'max-time';
       if (status.steps >= stop.maxSteps) return 'max-steps';

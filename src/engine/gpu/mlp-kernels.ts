@@ -162,14 +162,19 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
         RODAS4: solver === 'rodas4',
         ROS34PW2: solver === 'ros34pw2',
         STAGED: solver === 'rodas4' || solver === 'ros34pw2',
-        ...ros34pw2Constants(),
+        ...ROS34PW2_CONSTANTS,
       },
     },
     ...plan,
   };
 }
 
-/** ROS34PW2's transformed coefficients as the kernel's W_* constants (one source: src/optim/rosenbrock.ts). */
+/**
+ * ROS34PW2's transformed coefficients as the kernel's W_* constants (one source: src/optim/rosenbrock.ts).
+ * Every mlp_stiff program needs them: the file declares them whatever the solver.
+ */
+const ROS34PW2_CONSTANTS: Readonly<Record<string, string>> = ros34pw2Constants();
+
 function ros34pw2Constants(): Record<string, string> {
   const literal = (v: number) => v.toPrecision(17);
   const constants: Record<string, string> = { W_GAMMA: literal(ROS34PW2.gamma) };
