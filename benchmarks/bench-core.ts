@@ -4,7 +4,10 @@
 // Everything stays resident on the device and wall time is taken around whole submits: gradient
 // evaluations and HVPs per second; optimiser network-steps per second (GD, momentum, Adam, SGD batch
 // 16); gradient-flow right-hand-side evaluations per second (Dormand–Prince); stiff flow steps.
+// With several kernel strategies (--strategies), each workload first times them on `grad` and `hvp`
+// and then measures every operation with the faster one (HVP-based kernels with hvp's winner).
 import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
+import { planEvaluateKernel } from '../src/engine/gpu/mlp-kernels.js';
 import type { Engine, EvaluationRequest } from '../src/engine/engine.js';
 import { parameterCount } from '../src/model/architecture.js';
 import { glorotNormal } from '../src/model/init.js';
@@ -14,6 +17,7 @@ import type { OptimizerConfig } from '../src/optim/optimizers.js';
 import { GpuEnsemble } from '../src/engine/gpu/gpu-ensemble.js';
 import { WORKLOADS, workloadArchitecture, type Workload } from './workloads.js';
 import { peaksFor, stepCost, utilisation, type StepCost, type Utilisation } from './cost-model.js';
+import { formatStrategy, parseStrategy, type KernelStrategy } from '../src/engine/gpu/kernel-strategy.js';
 
 export const EVALUATION_OPS = ['grad', 'hvp'] as const;
 export const OPTIMIZERS: Record<string, OptimizerConfig> = {
@@ -38,6 +42,8 @@ export function benchCommandOptions(defaultBackend: 'auto' | 'gpu') {
     backend: { type: 'string', default: defaultBackend },
     // divide B and N by this factor (auto on software adapters)
     scale: { type: 'string' },
+    // kernel strategies to choose from per workload, e.g. tiled/64,register/64 (default: the engine's)
+    strategies: { type: 'string' },
   } as const;
 }
 
@@ -55,6 +61,8 @@ export interface BenchResult {
   /** GPU time of the measured passes by timestamp queries (null without them, or on the CPU) */
   gpuSeconds?: number | null;
   mode: string;
+  /** the kernel strategy measured (GPU), e.g. register/64 */
+  strategy?: string;
   scaledDown?: string;
   /** the cost model's count of one network-step (benchmarks/cost-model.ts) */
   cost?: StepCost;
@@ -78,6 +86,8 @@ export interface BenchReport {
   date: string;
   environment: BenchEnvironment;
   results: BenchResult[];
+  /** the short measurements that chose each workload's kernel strategy (with --strategies) */
+  strategyTrials?: BenchResult[];
 }
 
 export interface BenchOptions {
@@ -89,6 +99,10 @@ export interface BenchOptions {
   seconds?: number;
   /** divide B and N by this; default SOFTWARE_SCALE on software adapters and the CPU engine, else 1 */
   scale?: number;
+  /** GPU kernel strategies to choose from per workload (parseStrategy form, e.g. register/64); default the engine's own */
+  strategies?: string[];
+  /** receives the strategy trials, in order */
+  onTrial?: (trial: BenchResult) => void;
   /** called after each measurement (progress text, the Node table) */
   onResult?: (result: BenchResult, index: number, total: number) => void;
   /** called before each measurement */
@@ -222,6 +236,57 @@ export async function measure(engine: Engine, w: Workload, op: string, seconds: 
   return { ...shape(w, op), networkStepsPerSecond: (w.networks * calls) / elapsed, seconds: elapsed, mode: 'cpu float64' };
 }
 
+/** Operations whose kernels run the HVP passes (the stiff step's Hessian is HVP machinery too). */
+const HVP_OPS = new Set(['hvp', 'stiff']);
+/** Wall time of each strategy trial: enough to rank kernels whose throughputs differ by 10%. */
+const TRIAL_SECONDS = 0.4;
+
+/** One measurement, a failure recorded rather than thrown. */
+async function measureOrRecord(engine: Engine, w: Workload, op: string, seconds: number): Promise<BenchResult> {
+  let result: BenchResult;
+  try {
+    result = await measure(engine, w, op, seconds);
+  } catch (error) {
+    result = { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: (error as Error).message };
+  }
+  if (engine instanceof GpuEngine) result.strategy = strategyLabel(engine, w, HVP_OPS.has(op));
+  return result;
+}
+
+/** The strategy the engine's kernels use on this workload: the tile is the one that fits the device. */
+function strategyLabel(engine: GpuEngine, w: Workload, hvp: boolean): string {
+  try {
+    return formatStrategy(planEvaluateKernel(workloadArchitecture(w), hvp, engine.gpu.limits, engine.tuning).strategy);
+  } catch (error) {
+    return `${JSON.stringify(engine.tuning)} (${(error as Error).message})`;
+  }
+}
+
+/**
+ * Per workload, the fastest of `strategies` on `grad` (for the gradient kernels) and on `hvp` (for
+ * the HVP-based ones, when `ops` has any), by short measurements reported through onTrial.
+ * Strategies that come out the same on this device (a tile shrunk to fit workgroup memory) are timed once.
+ */
+async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelStrategy[], ops: string[], options: BenchOptions): Promise<{ plain: Engine; hvp: Engine }> {
+  const best = async (op: 'grad' | 'hvp') => {
+    let winner: { engine: GpuEngine; rate: number } | null = null;
+    const timed = new Set<string>();
+    for (const strategy of strategies) {
+      const candidate = engine.withTuning(strategy);
+      const label = strategyLabel(candidate, w, op === 'hvp');
+      if (timed.has(label)) continue;
+      timed.add(label);
+      const trial = await measureOrRecord(candidate, w, op, TRIAL_SECONDS);
+      options.onTrial?.(trial);
+      const rate = trial.networkStepsPerSecond ?? 0;
+      if (rate > (winner?.rate ?? 0)) winner = { engine: candidate, rate };
+    }
+    return winner?.engine ?? engine;
+  };
+  const needs = (hvp: boolean) => ops.some((op) => HVP_OPS.has(op) === hvp);
+  return { plain: needs(false) ? await best('grad') : engine, hvp: needs(true) ? await best('hvp') : engine };
+}
+
 /**
  * Measures every requested operation on every requested workload. A failed measurement is recorded
  * (networkStepsPerSecond null, error) instead of aborting: e.g. the stiff solver's per-network P×P
@@ -229,20 +294,23 @@ export async function measure(engine: Engine, w: Workload, op: string, seconds: 
  */
 export async function runBenchmark(engine: Engine, options: BenchOptions = {}): Promise<BenchResult[]> {
   const plan = resolvePlan(options.workloads, options.ops);
+  const strategies = (options.strategies ?? []).map(parseStrategy);
+  if (strategies.length > 0 && !(engine instanceof GpuEngine)) throw new Error('kernel strategies apply to the GPU engine only');
   const scale = options.scale ?? (isSoftware(engine) ? SOFTWARE_SCALE : 1);
   const seconds = options.seconds ?? 1.5;
   const total = plan.workloads.length * plan.ops.length;
   const results: BenchResult[] = [];
   for (const full of plan.workloads) {
     const w = scaleWorkload(full, scale);
+    const engines =
+      engine instanceof GpuEngine && strategies.length > 1
+        ? await chooseEngines(engine, w, strategies, plan.ops, options)
+        : engine instanceof GpuEngine && strategies.length === 1
+          ? { plain: engine.withTuning(strategies[0]), hvp: engine.withTuning(strategies[0]) }
+          : { plain: engine, hvp: engine };
     for (const op of plan.ops) {
       options.onStart?.(w.name, op, results.length, total);
-      let result: BenchResult;
-      try {
-        result = await measure(engine, w, op, seconds);
-      } catch (error) {
-        result = { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: (error as Error).message };
-      }
+      const result = await measureOrRecord(HVP_OPS.has(op) ? engines.hvp : engines.plain, w, op, seconds);
       if (scale > 1) result.scaledDown = `B and N divided by ${scale} (${engine instanceof GpuEngine ? 'software adapter' : 'CPU engine'})`;
       annotateCost(result, w, engine);
       results.push(result);
@@ -267,8 +335,10 @@ export function describeEnvironment(engine: Engine, kind: BenchEnvironment['kind
   return { kind, runtime, adapter };
 }
 
-export function benchmarkReport(engine: Engine, environment: BenchEnvironment, results: BenchResult[]): BenchReport {
-  return { framework: 'channelscope', backend: engine.backend, device: engine.description, date: new Date().toISOString(), environment, results };
+export function benchmarkReport(engine: Engine, environment: BenchEnvironment, results: BenchResult[], strategyTrials: BenchResult[] = []): BenchReport {
+  const report: BenchReport = { framework: 'channelscope', backend: engine.backend, device: engine.description, date: new Date().toISOString(), environment, results };
+  if (strategyTrials.length > 0) report.strategyTrials = strategyTrials;
+  return report;
 }
 
 /** One line of the human-readable table (both CLIs print the same). */
@@ -276,5 +346,6 @@ export function formatResult(result: BenchResult): string {
   const figure = result.networkStepsPerSecond === null ? `failed: ${result.error}` : `${result.networkStepsPerSecond.toPrecision(4).padStart(10)} network-steps/s`;
   const gpu = result.gpuSeconds ? `, GPU busy ${((100 * result.gpuSeconds) / result.seconds).toFixed(0)}% of wall` : '';
   const use = result.utilisation ? `, ${(result.utilisation.achievedFlops / 1e12).toPrecision(3)} TFLOP/s (${(100 * result.utilisation.flopsShare).toFixed(1)}% of FP32 peak), bound: ${result.utilisation.bound}` : '';
-  return `${result.workload.padEnd(10)} ${result.op.padEnd(8)} ${figure}  (B=${result.B} N=${result.N} d=${result.d} r=${result.r}${gpu}${use})`;
+  const strategy = result.strategy ? `, ${result.strategy}` : '';
+  return `${result.workload.padEnd(10)} ${result.op.padEnd(8)} ${figure}  (B=${result.B} N=${result.N} d=${result.d} r=${result.r}${strategy}${gpu}${use})`;
 }

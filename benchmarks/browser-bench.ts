@@ -40,6 +40,8 @@ export interface BrowserBenchOptions {
   seconds?: number;
   scale?: number;
   backend?: 'gpu' | 'auto' | 'cpu';
+  /** kernel strategies to choose from per workload (bench-core.ts), e.g. the ones Node chose */
+  strategies?: string[];
   /** Chromium's adapter: SwiftShader ('software') or the machine's GPU ('hardware'); web/headless.ts decides by default */
   adapter?: 'software' | 'hardware';
   /** build the page even when dist/dashboard looks current */
@@ -161,7 +163,7 @@ export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Pr
       await page.exposeFunction('benchmarkResult', (result: BenchResult) => options.onResult?.(result));
       await page.goto(`${server.url}${PAGE}`, { waitUntil: 'load' });
       await page.waitForFunction(() => typeof window.runBenchmark === 'function', { timeout: 30_000 });
-      const pageOptions = { workloads: plan.workloads.map((w) => w.name), ops: plan.ops, seconds: options.seconds, scale: options.scale, backend: options.backend ?? 'gpu' };
+      const pageOptions = { workloads: plan.workloads.map((w) => w.name), ops: plan.ops, seconds: options.seconds, scale: options.scale, backend: options.backend ?? 'gpu', strategies: options.strategies };
       await page.evaluate((runOptions) => {
         const host = window as unknown as { benchmarkFinished(json: string): void; benchmarkFailed(message: string): void };
         window.runBenchmark(runOptions).then(
@@ -194,6 +196,7 @@ async function main() {
     ops: values.ops.split(','),
     seconds: Number(values.seconds),
     scale: values.scale === undefined ? undefined : Number(values.scale),
+    strategies: values.strategies?.split(','),
     backend: values.backend as BrowserBenchOptions['backend'],
     adapter: values.adapter as BrowserBenchOptions['adapter'],
     rebuild: values.rebuild,

@@ -15,6 +15,8 @@ interface Entry {
   /** channelscope only: the measured interval's GPU time by timestamp queries, and the wall time */
   gpuSeconds?: number | null;
   seconds?: number;
+  /** channelscope only: the kernel strategy measured */
+  strategy?: string;
   /** channelscope only: cost-model.ts figures */
   utilisation?: { achievedFlops: number; flopsShare: number; transcendentalShare: number; memoryShare: number; bound: string };
 }
@@ -52,6 +54,7 @@ export function combine(reports: Report[]) {
       if (label(peer) === BROWSER) row.browserOverNode = ratio(theirs, entry.networkStepsPerSecond);
       else row[`ratioTo_${label(peer)}`] = ratio(entry.networkStepsPerSecond, theirs);
     }
+    if (entry.strategy) row.strategy = entry.strategy;
     if (entry.gpuSeconds && entry.seconds) row.gpuBusyShare = entry.gpuSeconds / entry.seconds;
     if (entry.utilisation) {
       row.tflops = entry.utilisation.achievedFlops / 1e12;

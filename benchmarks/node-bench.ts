@@ -2,9 +2,10 @@
 // browser benchmark): gradient evaluations and HVPs per second, optimiser network-steps per second,
 // gradient-flow right-hand-side evaluations per second.
 //   npm run bench -- [--json] [--workloads W1,W2] [--ops grad,hvp,gd,adam] [--seconds 1.5] [--backend auto|gpu|cpu] [--scale 64]
+//                    [--strategies tiled/64,register/64,…]   (per workload the faster kernel strategy, src/engine/gpu/kernel-strategy.ts)
 import { parseArgs } from 'node:util';
 import { createEngine, type BackendChoice } from '../src/engine/create.js';
-import { benchCommandOptions, benchmarkReport, describeEnvironment, formatResult, resolvePlan, runBenchmark } from './bench-core.js';
+import { benchCommandOptions, benchmarkReport, describeEnvironment, formatResult, resolvePlan, runBenchmark, type BenchResult } from './bench-core.js';
 
 async function main() {
   const { values } = parseArgs({
@@ -14,8 +15,14 @@ async function main() {
   const { engine, notice } = await createEngine(values.backend as BackendChoice);
   if (notice) process.stderr.write(`${notice}\n`);
   let report;
+  const trials: BenchResult[] = [];
   try {
     const results = await runBenchmark(engine, {
+      strategies: values.strategies?.split(','),
+      onTrial: (trial) => {
+        trials.push(trial);
+        if (!values.json) process.stdout.write(`  trial ${formatResult(trial)}\n`);
+      },
       workloads: plan.workloads.map((w) => w.name),
       ops: plan.ops,
       seconds: Number(values.seconds),
@@ -24,7 +31,7 @@ async function main() {
         if (!values.json) process.stdout.write(`${formatResult(result)}\n`);
       },
     });
-    report = benchmarkReport(engine, describeEnvironment(engine, 'node', `node ${process.version}`), results);
+    report = benchmarkReport(engine, describeEnvironment(engine, 'node', `node ${process.version}`), results, trials);
   } finally {
     engine.dispose();
   }

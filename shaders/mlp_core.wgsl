@@ -7,9 +7,17 @@
 // ${…} constants). The including kernel declares the bindings `xs` and `ys` and defines
 // `fn sample_row(n: u32) -> u32`: the dataset row of the pass's n-th sample.
 //
-// Each thread owns parameters p = tid + k·TILE and accumulates their gradient (and HVP) over all
-// samples: per tile a plain sum, across tiles Kahan-compensated. The loss sum is Kahan per thread
-// and a pairwise tree across threads.
+// Each thread owns parameters p = tid + k·TILE: after a pass their gradient (and HVP) over all
+// samples is in its grad_sum[k] (hvp_sum[k]). Two ways to get it there (the host picks per shape,
+// src/engine/gpu/kernel-strategy.ts):
+// - tiled: after each tile the owner sums its parameters' outer products over the tile's rows in
+//   workgroup memory (two barriers per tile): a plain sum per tile, Kahan across tiles.
+// - REGISTER_ACCUMULATE: each thread sums all P parameters over its own samples in private arrays
+//   (no barrier per tile: plain sums over blocks of ACC_BLOCK tiles, then over blocks), and the
+//   workgroup reduces them once per pass, Kahan across threads. The two-level sum's rounding
+//   (~(ACC_BLOCK + N/(ACC_BLOCK·TILE))·u) stays below the tiled sum's (~TILE·u). Only for small P:
+//   the arrays must fit in registers.
+// The loss sum is Kahan per thread and a pairwise tree across threads.
 
 const TILE: u32 = ${TILE}u;
 const NL: u32 = ${NL}u;                  // layers with weights, output included
@@ -258,6 +266,99 @@ fn accumulate_tile(tid: u32) {
   }
 }
 
+#if ${REGISTER_ACCUMULATE}
+const ACC_BLOCK: u32 = ${ACC_BLOCK}u;         // tiles summed into a block before it joins the total
+const REDUCE_CHUNK: u32 = ${REDUCE_CHUNK}u;   // parameters per reduction round (odd: no bank conflicts)
+
+// this thread's partial sums over its own samples, every parameter: the current block, and the total of blocks
+var<private> acc_block: array<f32, P>;
+var<private> acc_total: array<f32, P>;
+#if ${HVP}
+var<private> racc_block: array<f32, P>;
+var<private> racc_total: array<f32, P>;
+#endif
+
+fn clear_accumulators() {
+  for (var p = 0u; p < P; p++) {
+    acc_block[p] = 0.0;
+    acc_total[p] = 0.0;
+#if ${HVP}
+    racc_block[p] = 0.0;
+    racc_total[p] = 0.0;
+#endif
+  }
+}
+
+// Adds this thread's sample (its row after backward()) to the block sums: the same outer products
+// as accumulate_tile, parameter by parameter in layout order.
+fn accumulate_sample(row: u32) {
+  for (var l = 1u; l <= NL; l++) {
+    let fan_in = WIDTH[l - 1u];
+    for (var j = 0u; j < WIDTH[l]; j++) {
+      let delta = rows[row + ROW_DELTA[l] + j];
+#if ${HVP}
+      let rdelta = rows[row + ROW_RDELTA[l] + j];
+#endif
+      for (var i = 0u; i < fan_in; i++) {
+        let p = WEIGHT_OFFSET[l] + j * fan_in + i;
+        let a_in = rows[row + ROW_A[l - 1u] + i];
+        acc_block[p] += delta * a_in;
+#if ${HVP}
+        var ra_in = 0.0;
+        if (l > 1u) {
+          ra_in = rows[row + ROW_RA[l - 1u] + i];
+        }
+        racc_block[p] += rdelta * a_in + delta * ra_in;
+#endif
+      }
+#if ${BIASES}
+      acc_block[BIAS_OFFSET[l] + j] += delta;
+#if ${HVP}
+      racc_block[BIAS_OFFSET[l] + j] += rdelta;
+#endif
+#endif
+    }
+  }
+}
+
+fn flush_block() {
+  for (var p = 0u; p < P; p++) {
+    acc_total[p] += acc_block[p];
+    acc_block[p] = 0.0;
+#if ${HVP}
+    racc_total[p] += racc_block[p];
+    racc_block[p] = 0.0;
+#endif
+  }
+}
+
+// Sums every thread's partials into the owners' `owned` sums, REDUCE_CHUNK parameters per round
+// through `rows` (free between passes: thread t's partial of parameter base + c at t·REDUCE_CHUNK + c).
+fn reduce_into_owned(tid: u32, totals: ptr<private, array<f32, P>>, owned: ptr<private, array<f32, OWN>>) {
+  for (var base = 0u; base < P; base += REDUCE_CHUNK) {
+    workgroupBarrier();
+    for (var c = 0u; c < REDUCE_CHUNK; c++) {
+      let p = base + c;
+      if (p < P) {
+        rows[tid * REDUCE_CHUNK + c] = (*totals)[p];
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p >= base && p < min(base + REDUCE_CHUNK, P)) {
+        var total = vec2<f32>(0.0, 0.0);
+        for (var t = 0u; t < TILE; t++) {
+          total = kahan_add(total.x, total.y, rows[t * REDUCE_CHUNK + p - base]);
+        }
+        (*owned)[k] = total.x - total.y;
+      }
+    }
+  }
+  workgroupBarrier();
+}
+#endif
+
 // The data loss (1/count)·Σ(f − y)² of the parameters in th over `count` samples, returned to every
 // thread, with its gradient (and HVP along vv) left in the owned sums. `count` must be uniform.
 fn gradient_pass(tid: u32, count: u32) -> f32 {
@@ -269,6 +370,9 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
     hvp_carry[k] = 0.0;
 #endif
   }
+#if ${REGISTER_ACCUMULATE}
+  clear_accumulators();
+#endif
   let inv_count = 1.0 / f32(count);
   var loss_sum = 0.0;
   var loss_carry = 0.0;
@@ -284,10 +388,24 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
     loss_sum = sl.x;
     loss_carry = sl.y;
     backward(row, 2.0 * e * inv_count, 2.0 * rf * inv_count);
+#if ${REGISTER_ACCUMULATE}
+    accumulate_sample(row);
+    if ((start / TILE) % ACC_BLOCK == ACC_BLOCK - 1u) {
+      flush_block();
+    }
+#else
     workgroupBarrier();
     accumulate_tile(tid);
     workgroupBarrier();
+#endif
   }
+#if ${REGISTER_ACCUMULATE}
+  flush_block();
+  reduce_into_owned(tid, &acc_total, &grad_sum);
+#if ${HVP}
+  reduce_into_owned(tid, &racc_total, &hvp_sum);
+#endif
+#endif
   return workgroup_sum(tid, loss_sum - loss_carry) * inv_count;
 }
 

@@ -9,7 +9,8 @@ import { acquireBrowserLock } from '../helpers/browser-lock.js';
 
 const exec = promisify(execFile);
 const TSX = path.resolve('node_modules/.bin/tsx');
-const TINY = ['--json', '--workloads', 'W1', '--ops', 'grad', '--seconds', '0.05', '--scale', '256'];
+// two kernel strategies: each run times both on grad and measures with the faster
+const TINY = ['--json', '--workloads', 'W1', '--ops', 'grad', '--seconds', '0.05', '--scale', '256', '--strategies', 'tiled/16,register/16'];
 
 async function benchmark(script: string, extra: string[] = []): Promise<Record<string, unknown>> {
   const { stdout } = await exec(TSX, [script, ...TINY, ...extra], { timeout: 120_000 });
@@ -46,5 +47,13 @@ describe('npm run bench:browser', () => {
     expect(result).toMatchObject({ workload: 'W1', op: 'grad', B: 16, N: 16, d: 8, r: 8 });
     expect(result.error).toBeUndefined();
     expect(result.networkStepsPerSecond).toBeGreaterThan(0);
+    for (const report of [browser, node]) {
+      const trials = report.strategyTrials as Record<string, unknown>[];
+      expect(trials.map((t) => [t.op, t.strategy])).toEqual([
+        ['grad', 'tiled/16'],
+        ['grad', 'register/16'],
+      ]);
+      expect(['tiled/16', 'register/16']).toContain((report.results as Record<string, unknown>[])[0].strategy);
+    }
   }, 420_000);
 });

@@ -6,6 +6,7 @@ import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
 import { parameterCount, type Architecture } from '../../model/architecture.js';
 import { checkDiagnosticsSettings, type DiagnosedPair, type DiagnosticsSettings, type LayerDiagnostics, type RunDiagnostics } from '../../analysis/diagnostics.js';
+import type { KernelTuning } from './kernel-strategy.js';
 import { DIAGNOSTICS_HEADER_WORDS, DIAGNOSTICS_LAYER_WORDS, planDiagnosticsKernel, type DiagnosticsKernelPlan } from './mlp-kernels.js';
 
 const CONFIG_BYTES = 48;
@@ -32,13 +33,14 @@ export async function gpuDiagnostics(
   inputs: DiagnosticsInputs,
   slots: readonly number[],
   settings: DiagnosticsSettings,
+  tuning: KernelTuning = {},
 ): Promise<RunDiagnostics[]> {
   checkDiagnosticsSettings(settings);
   if (slots.length === 0) return [];
   const { arch } = inputs;
   const device = gpu.device;
   const P = parameterCount(arch);
-  const plan = planDiagnosticsKernel(arch, gpu.limits);
+  const plan = planDiagnosticsKernel(arch, gpu.limits, tuning);
   const pipeline = await withErrorScopes(device, 'diagnostics kernel', () => pipelines.get(plan.program));
   const lanczosSteps = Math.min(settings.lanczosSteps, P);
   const hessianOffset = lanczosSteps * P;

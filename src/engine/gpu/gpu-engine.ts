@@ -7,6 +7,7 @@ import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
 import { planEvaluateKernel } from './mlp-kernels.js';
 import { GpuEnsemble } from './gpu-ensemble.js';
+import type { KernelTuning } from './kernel-strategy.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 
 const CONFIG_BYTES = 32;
@@ -35,7 +36,11 @@ export class GpuEngine implements Engine {
   readonly description: string;
   private readonly pipelines: PipelineCache;
 
-  constructor(readonly gpu: GpuContext) {
+  /** `tuning` pins the kernels' strategy (kernel-strategy.ts); benchmarks compare strategies with it */
+  constructor(
+    readonly gpu: GpuContext,
+    readonly tuning: KernelTuning = {},
+  ) {
     this.description = describeGpu(gpu);
     this.pipelines = new PipelineCache(gpu.device);
   }
@@ -59,7 +64,7 @@ export class GpuEngine implements Engine {
     const B = request.params.length / P;
     checkRequest(request, P, B);
     const hvp = request.directions !== undefined;
-    const plan = planEvaluateKernel(arch, hvp, this.gpu.limits);
+    const plan = planEvaluateKernel(arch, hvp, this.gpu.limits, this.tuning);
     const device = this.gpu.device;
     const created: GPUBuffer[] = [];
     const destroy = () => created.splice(0).forEach((buffer) => buffer.destroy());
@@ -161,8 +166,13 @@ export class GpuEngine implements Engine {
     }
   }
 
+  /** The same device with other kernel strategies pinned; dispose only the engine that acquired it. */
+  withTuning(tuning: KernelTuning): GpuEngine {
+    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning });
+  }
+
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
-    return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description);
+    return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description, this.tuning);
   }
 
   dispose(): void {

@@ -12,6 +12,7 @@ import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../
 import { planFlowKernel, planStiffFlowKernel, planTrainKernel } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
+import type { KernelTuning } from './kernel-strategy.js';
 
 /** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl */
 const SLOT_WORDS = 16;
@@ -51,6 +52,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     private readonly pipelines: PipelineCache,
     private readonly pipeline: GPUComputePipeline,
     readonly options: EnsembleOptions,
+    private readonly tuning: KernelTuning,
   ) {
     this.loaded = new Array<boolean>(options.slots).fill(false);
     const device = gpu.device;
@@ -80,16 +82,16 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.factor = stiff ? storage(S * this.P * this.P) : null;
   }
 
-  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string): Promise<GpuEnsemble> {
+  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string, tuning: KernelTuning = {}): Promise<GpuEnsemble> {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     const optimizer = options.optimizer;
     const plan =
       optimizer.kind !== 'flow'
-        ? planTrainKernel(options.arch, optimizer, gpu.limits)
+        ? planTrainKernel(options.arch, optimizer, gpu.limits, tuning)
         : isStiffSolver(optimizer.solver)
-          ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver)
-          : planFlowKernel(options.arch, gpu.limits);
+          ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver, tuning)
+          : planFlowKernel(options.arch, gpu.limits, tuning);
     if (optimizer.kind === 'flow' && isStiffSolver(optimizer.solver)) {
       // the per-slot Hessian and Cholesky factor are P×P floats each, in one binding per ensemble
       const P = parameterCount(options.arch);
@@ -99,7 +101,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    return new GpuEnsemble(description, gpu, pipelines, pipeline, options);
+    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning);
   }
 
   get slots(): number {
@@ -272,7 +274,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     }
     const { arch, samples, maxnorm, sharedData } = this.options;
     const inputs = { arch, samples, maxnorm, params: this.params, xs: this.xs, ys: this.ys, dataStride: sharedData ? 0 : samples };
-    return gpuDiagnostics(this.gpu, this.pipelines, inputs, list, settings);
+    return gpuDiagnostics(this.gpu, this.pipelines, inputs, list, settings, this.tuning);
   }
 
   private read(buffer: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {

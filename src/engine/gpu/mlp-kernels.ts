@@ -7,11 +7,14 @@ import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
 import { ROS34PW2, type StiffSolver } from '../../optim/rosenbrock.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
+import { REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
 
 export interface MlpKernelPlan {
   program: KernelProgram;
   /** samples per tile = threads per workgroup */
   tile: number;
+  /** how the kernel sums gradients (its tile may be below the requested one: workgroup memory) */
+  strategy: KernelStrategy;
   parameterCount: number;
   /** workgroup memory the kernel uses, bytes */
   workgroupBytes: number;
@@ -58,23 +61,26 @@ const list = (values: number[]) => values.map((v) => `${v}u`).join(', ');
 type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number };
 
 /**
- * The shared core: shapes, row layout and the largest tile that fits the device's workgroup memory
- * (with `extraVectors` more P-float vectors and `extraPerThread` more floats per thread of the
- * including kernel).
+ * The shared core: shapes, row layout, the accumulation strategy (kernel-strategy.ts, `tuning` on
+ * top of the defaults) and the largest tile up to the strategy's that fits the device's workgroup
+ * memory (with `extraVectors` more P-float vectors and `extraPerThread` more floats per thread of
+ * the including kernel).
  */
-function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, maxTile = 64, extraVectors = 0, extraPerThread = 0) {
+function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0) {
   const layout = parameterLayout(arch);
   const widths = [arch.inputDim, ...arch.hidden, 1];
   const rows = rowLayout(widths, hvp);
   const P = layout.count;
+  const requested = resolveStrategy(P, tuning);
   const fixedBytes = 4 * P * ((hvp ? 2 : 1) + extraVectors);
   let tile = 1;
-  while (tile * 2 <= Math.min(maxTile, limits.maxComputeInvocationsPerWorkgroup)) tile *= 2;
+  while (tile * 2 <= Math.min(requested.tile, limits.maxComputeInvocationsPerWorkgroup)) tile *= 2;
   const bytesFor = (t: number) => fixedBytes + 4 * t * (rows.floatsPerSample + 1 + extraPerThread);
   while (tile > 1 && bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) tile /= 2;
   if (bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) {
     throw new RangeError(`network too large for this device's workgroup memory (${bytesFor(tile)} bytes needed)`);
   }
+  const register = requested.accumulation === 'register';
   const pad = (values: number[]) => [...values, ...new Array(5 - values.length).fill(0)];
   const weightOffsets = pad([0, ...layout.layers.map((l) => l.weightOffset)]);
   const biasOffsets = pad([0, ...layout.layers.map((l) => Math.max(l.biasOffset, 0))]);
@@ -96,23 +102,28 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, max
     ROW_RZ: list(rows.rowRz),
     HVP: hvp,
     BIASES: arch.biases,
+    REGISTER_ACCUMULATE: register,
+    ACC_BLOCK: REGISTER_ACCUMULATION_BLOCK,
+    // odd, so that thread t's writes at t·chunk + c fall in distinct banks
+    REDUCE_CHUNK: rows.floatsPerSample % 2 === 1 ? rows.floatsPerSample : rows.floatsPerSample - 1,
     ...Object.fromEntries(Object.values(ACTIVATION_FLAGS).map((flag) => [flag, flag === ACTIVATION_FLAGS[arch.activation]])),
   };
-  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|t${tile}`;
-  return { definitions, key, tile, parameterCount: P, workgroupBytes: bytesFor(tile) };
+  const strategy: KernelStrategy = { accumulation: requested.accumulation, tile };
+  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|t${tile}${register ? '|register' : ''}`;
+  return { definitions, key, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
 }
 
 const CORE_FILES = ['activations.wgsl', 'mlp_core.wgsl'];
 
 /** Loss, gradient and (with hvp) Hessian-vector products: shaders/mlp_evaluate.wgsl. */
-export function planEvaluateKernel(arch: Architecture, hvp: boolean, limits: KernelLimits): MlpKernelPlan {
-  const { definitions, key, ...plan } = planMlpCore(arch, hvp, limits);
+export function planEvaluateKernel(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
+  const { definitions, key, ...plan } = planMlpCore(arch, hvp, limits, tuning);
   return { program: { name: 'mlp_evaluate', key, files: [...CORE_FILES, 'mlp_evaluate.wgsl'], definitions }, ...plan };
 }
 
 /** Discrete optimiser steps (GD, SGD, momentum, Adam): shaders/mlp_train.wgsl. */
-export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer, limits: KernelLimits): MlpKernelPlan {
-  const { definitions, key, ...plan } = planMlpCore(arch, false, limits);
+export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
+  const { definitions, key, ...plan } = planMlpCore(arch, false, limits, tuning);
   const vectors = stateVectors(optimizer);
   const batch = minibatchSize(optimizer);
   const switches = {
@@ -135,8 +146,8 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
 }
 
 /** Gradient flow by Dormand–Prince 5(4) with per-slot step sizes: shaders/mlp_flow.wgsl. */
-export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKernelPlan {
-  const { definitions, key, ...plan } = planMlpCore(arch, false, limits);
+export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
+  const { definitions, key, ...plan } = planMlpCore(arch, false, limits, tuning);
   return { program: { name: 'mlp_flow', key: `${key}|dopri5`, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_flow.wgsl'], definitions }, ...plan };
 }
 
@@ -148,8 +159,8 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits): MlpKer
  * form, one pass over the samples (CLOSED_HESSIAN: the forward pass's σ″ rows and ~P²/2
  * multiply-adds per sample); deeper networks column by column from P HVP passes.
  */
-export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23'): MlpKernelPlan {
-  const { definitions, key, ...plan } = planMlpCore(arch, true, limits, 64, 1);
+export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}): MlpKernelPlan {
+  const { definitions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1);
   const closedHessian = hasClosedFormHessian(arch);
   return {
     program: {
@@ -202,10 +213,10 @@ export interface DiagnosticsKernelPlan extends MlpKernelPlan {
  * two per-thread arrays for the closest-pair reduction and, with the full spectrum (P ≤ 128), four
  * P/2-float arrays of Jacobi rotations.
  */
-export function planDiagnosticsKernel(arch: Architecture, limits: KernelLimits): DiagnosticsKernelPlan {
+export function planDiagnosticsKernel(arch: Architecture, limits: KernelLimits, tuning: KernelTuning = {}): DiagnosticsKernelPlan {
   const P = parameterLayout(arch).count;
   const full = P <= FULL_SPECTRUM_MAX_PARAMETERS;
-  const { definitions, key, ...plan } = planMlpCore(arch, true, limits, 64, full ? 2 : 0, 2);
+  const { definitions, key, ...plan } = planMlpCore(arch, true, limits, tuning, full ? 2 : 0, 2);
   const spectrumAt = DIAGNOSTICS_HEADER_WORDS + arch.hidden.length * DIAGNOSTICS_LAYER_WORDS;
   const outputStride = spectrumAt + (full ? P : 0);
   return {

@@ -13,6 +13,8 @@ export interface BrowserBenchOptions {
   scale?: number;
   /** 'gpu' by default: the point of this page is the browser's WebGPU, even on a software adapter */
   backend?: BackendChoice;
+  /** kernel strategies to choose from per workload, e.g. ['tiled/64', 'register/64'] */
+  strategies?: string[];
 }
 
 declare global {
@@ -61,7 +63,10 @@ window.runBenchmark = async (options: BrowserBenchOptions = {}): Promise<BenchRe
     const { engine, notice } = await createEngine(backend === 'auto' && !hasWebGpu ? 'cpu' : backend);
     if (notice) say(notice);
     try {
+      const trials: BenchResult[] = [];
       const results = await runBenchmark(engine, {
+        strategies: options.strategies,
+        onTrial: (trial) => trials.push(trial),
         workloads: options.workloads,
         ops: options.ops,
         seconds: options.seconds,
@@ -72,7 +77,7 @@ window.runBenchmark = async (options: BrowserBenchOptions = {}): Promise<BenchRe
           progress.textContent = formatResult(result); // a driver gets the result itself, not this line
         },
       });
-      const report = benchmarkReport(engine, describeEnvironment(engine, 'browser', navigator.userAgent), results);
+      const report = benchmarkReport(engine, describeEnvironment(engine, 'browser', navigator.userAgent), results, trials);
       say(`Done: ${results.length} measurements on ${engine.description}.`);
       reportView.textContent = JSON.stringify(report, null, 2);
       reportView.hidden = false;
@@ -93,7 +98,7 @@ function optionsFromQuery(): BrowserBenchOptions {
   const query = new URLSearchParams(location.search);
   const list = (name: string) => query.get(name)?.split(',').filter(Boolean);
   const number = (name: string) => (query.has(name) ? Number(query.get(name)) : undefined);
-  return { workloads: list('workloads'), ops: list('ops'), seconds: number('seconds'), scale: number('scale'), backend: (query.get('backend') as BackendChoice | null) ?? undefined };
+  return { workloads: list('workloads'), ops: list('ops'), seconds: number('seconds'), scale: number('scale'), backend: (query.get('backend') as BackendChoice | null) ?? undefined, strategies: list('strategies') };
 }
 
 runButton.addEventListener('click', () => {

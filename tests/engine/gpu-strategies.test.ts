@@ -1,0 +1,177 @@
+// The kernels' second accumulation strategy (kernel-strategy.ts: `register`, per-thread sums of
+// every parameter, one workgroup reduction per pass) against the float64 CPU engine, on every
+// kernel that sums gradients: evaluation (loss, gradient, HVP), the optimisers, Dormand–Prince,
+// ROS34PW2 (closed-form Hessian and, for two hidden layers, Hessian columns from HVP passes) and the
+// diagnostics. Small tiles and N > ACC_BLOCK·tile so that several blocks and a partial last
+// tile are summed. Tolerances: those of the tiled kernels' own tests (ENGINE_TOLERANCE for
+// evaluations; 1e-4 relative for 100 optimiser steps; 1e-3 for flow endpoints at rtol 1e-5); the
+// two strategies differ only in summation order, so they agree with each other to 1e-5.
+import { describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
+import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
+import { planEvaluateKernel, planTrainKernel } from '../../src/engine/gpu/mlp-kernels.js';
+import { REGISTER_ACCUMULATION_BLOCK, REGISTER_MAX_PARAMETERS, parseStrategy, resolveStrategy } from '../../src/engine/gpu/kernel-strategy.js';
+import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
+import { allVariants, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
+import { parameterCount, type Architecture } from '../../src/model/architecture.js';
+import { glorotNormal } from '../../src/model/init.js';
+import { rosenbrockDataset } from '../../src/data/inputs.js';
+import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import type { OptimizerConfig } from '../../src/optim/optimizers.js';
+import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
+
+const tiled = await gpuEngineForSuite();
+const TILE = 8;
+const register = tiled.withTuning({ accumulation: 'register', tile: TILE });
+const cpu = new CpuEngine();
+// 13 tiles of 8: one full block of ACC_BLOCK tiles, a second partial one, a partial last tile
+const SAMPLES = 100;
+
+describe('register accumulation: evaluation', () => {
+  it('sums over several blocks and a partial tile', () => {
+    expect(SAMPLES / TILE).toBeGreaterThan(REGISTER_ACCUMULATION_BLOCK);
+    expect(SAMPLES % TILE).not.toBe(0);
+  });
+
+  // every depth and bias setting on softplus, every activation on one hidden layer with biases: the
+  // register path differs from the tiled one in the sums, not in the activations
+  const variants = allVariants().filter((a) => a.activation === 'softplus' || (a.biases && a.hidden.length === 1));
+  for (const arch of variants) {
+    it(`${variantName(arch)}: loss, gradient and HVP match the CPU engine and the tiled kernel`, async () => {
+      const c = makeVariantCase(arch, 13, SAMPLES);
+      const maxnorm = c.barrierMaxnorm;
+      const { errors } = await expectNoGpuErrors(tiled.gpu.device, () => compareWithCpu(register, cpu, c, maxnorm));
+      expect(errors.loss.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
+      expect(errors.gradient.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
+      expect(errors.hvp.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.hvp);
+      const request = { arch, data: c.data, params: c.params, directions: c.directions, gradient: true, maxnorm };
+      const [a, b] = [await register.evaluate(request), await tiled.evaluate(request)];
+      expect(compare(a.gradient!, b.gradient!, 1e-5).maxRel, 'gradient, register vs tiled').toBeLessThanOrEqual(1e-5);
+      expect(compare(a.hvp!, b.hvp!, 1e-5).maxRel, 'HVP, register vs tiled').toBeLessThanOrEqual(1e-5);
+    });
+  }
+});
+
+const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
+const deep: Architecture = { inputDim: 2, hidden: [3, 3], activation: 'softplus', biases: true };
+const SLOTS = 3;
+
+function runs(network: Architecture): SlotRun[] {
+  return Array.from({ length: SLOTS }, (_, n) => ({
+    params: glorotNormal(network, new RandomStream(5, n, STREAMS.init), 1.5),
+    data: rosenbrockDataset(SAMPLES, 2, 30 + n),
+    seed: 5,
+    runIndex: n,
+  }));
+}
+
+async function loaded(engine: GpuEngine, options: EnsembleOptions): Promise<[TrainingEnsemble, CpuEnsemble]> {
+  const gpu = await engine.createEnsemble(options);
+  const reference = new CpuEnsemble(options);
+  const list = runs(options.arch);
+  for (let s = 0; s < SLOTS; s++) {
+    await gpu.load(s, list[s]);
+    await reference.load(s, list[s]);
+  }
+  return [gpu, reference];
+}
+
+const optimizers: OptimizerConfig[] = [
+  { kind: 'gd', lr: 0.05 },
+  { kind: 'momentum', lr: 0.02, beta: 0.9 },
+  { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+  { kind: 'sgd', lr: 0.05, batch: 24 },
+];
+
+describe.each(optimizers)('register accumulation: $kind', (optimizer) => {
+  it('follows the CPU trajectory for 100 steps', async () => {
+    const [gpu, reference] = await loaded(register, { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
+    try {
+      await gpu.advance(100);
+      await reference.advance(100);
+      const [gs, cs] = [await gpu.status(), await reference.status()];
+      for (let s = 0; s < SLOTS; s++) {
+        expect(gs[s].steps).toBe(100);
+        const params = compare(await gpu.parameters(s), await reference.parameters(s), 1e-4);
+        expect(params.maxRel, `slot ${s} parameters`).toBeLessThanOrEqual(1e-4);
+        expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(1e-4);
+      }
+    } finally {
+      gpu.dispose();
+    }
+  });
+});
+
+describe('register accumulation: gradient flow', () => {
+  const flows: [string, Architecture, OptimizerConfig][] = [
+    ['dopri5', arch, { kind: 'flow', solver: 'dopri5', rtol: 1e-5, atol: 1e-7 }],
+    ['ros34pw2, closed-form Hessian', arch, { kind: 'flow', solver: 'ros34pw2', rtol: 1e-5, atol: 1e-7 }],
+    ['ros34pw2, Hessian from HVP passes (two hidden layers)', deep, { kind: 'flow', solver: 'ros34pw2', rtol: 1e-5, atol: 1e-7 }],
+  ];
+  for (const [name, network, optimizer] of flows) {
+    it(`${name} reaches the CPU integrator's point at T = 2`, async () => {
+      const [gpu, reference] = await loaded(register, { arch: network, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
+      try {
+        await gpu.advance(10_000, 2);
+        await reference.advance(10_000, 2);
+        const [gs, cs] = [await gpu.status(), await reference.status()];
+        for (let s = 0; s < SLOTS; s++) {
+          expect(gs[s].time).toBeCloseTo(2, 5);
+          const params = compare(await gpu.parameters(s), await reference.parameters(s), 1e-3);
+          expect(params.maxRel, `slot ${s} θ(2)`).toBeLessThanOrEqual(1e-3);
+          expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * cs[s].steps));
+        }
+      } finally {
+        gpu.dispose();
+      }
+    });
+  }
+});
+
+describe('register accumulation: diagnostics', () => {
+  it('match the tiled kernel on the same networks', async () => {
+    const options: EnsembleOptions = { arch, optimizer: { kind: 'gd', lr: 0.05 }, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
+    const [a] = await loaded(register, options);
+    const [b] = await loaded(tiled, options);
+    try {
+      const slots = [0, 1, 2];
+      const [da, db] = [await a.diagnostics(slots), await b.diagnostics(slots)];
+      for (const s of slots) {
+        expect(da[s].gradInf / db[s].gradInf).toBeCloseTo(1, 4);
+        expect(da[s].layers[0].cosine).toEqual(db[s].layers[0].cosine);
+        expect(da[s].lambdaMax / db[s].lambdaMax).toBeCloseTo(1, 4);
+        const spectra = compare(Float64Array.from(da[s].hessianEigenvalues!), Float64Array.from(db[s].hessianEigenvalues!), 1e-4);
+        expect(spectra.maxRel).toBeLessThanOrEqual(1e-4);
+      }
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+});
+
+describe('kernel strategy choice', () => {
+  it('is recorded in the plan, with the tile shrunk to fit workgroup memory', () => {
+    const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 };
+    const plan = planEvaluateKernel(arch, true, limits, { accumulation: 'register', tile: 256 });
+    expect(plan.strategy.accumulation).toBe('register');
+    expect(plan.program.definitions!.REGISTER_ACCUMULATE).toBe(true);
+    expect(plan.tile).toBeLessThanOrEqual(256);
+    expect(plan.workgroupBytes).toBeLessThanOrEqual(16384);
+    const small = planTrainKernel(arch, { kind: 'gd', lr: 0.1 }, { ...limits, maxComputeWorkgroupStorageSize: 2048 }, { tile: 256 });
+    expect(small.tile).toBeLessThan(256);
+    expect(small.strategy).toEqual({ accumulation: 'tiled', tile: small.tile });
+    expect(planEvaluateKernel(arch, false, limits).strategy).toEqual({ accumulation: 'tiled', tile: 64 });
+  });
+
+  it('refuses what the kernels cannot do, naming the problem', () => {
+    const wide: Architecture = { inputDim: 16, hidden: [16], activation: 'softplus', biases: true };
+    expect(parameterCount(wide)).toBeGreaterThan(REGISTER_MAX_PARAMETERS);
+    expect(() => resolveStrategy(parameterCount(wide), { accumulation: 'register' })).toThrow(/at most 128 parameters.*has 289/);
+    expect(() => resolveStrategy(17, { tile: 48 })).toThrow(/power of two, got 48/);
+    expect(() => parseStrategy('shared/64')).toThrow(/unknown kernel strategy shared\/64/);
+    expect(parseStrategy('register/128')).toEqual({ accumulation: 'register', tile: 128 });
+    expect(parseStrategy('tiled')).toEqual({ accumulation: 'tiled', tile: 64 });
+  });
+});
