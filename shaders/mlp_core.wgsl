@@ -25,6 +25,7 @@ const P: u32 = ${P}u;                    // parameters per network
 const D: u32 = ${D}u;                    // input dimension
 const OWN: u32 = ${OWN}u;                // parameters owned per thread: ceil(P / TILE)
 const FPS: u32 = ${FPS}u;                // workgroup floats per sample row
+const MAX_WIDTH: u32 = ${MAX_WIDTH}u;    // widest layer, inputs included
 const BIAS_INPUT: u32 = 0xffffffffu;     // "input index" of a bias parameter
 
 // per layer l = 0..NL (index 0: the inputs)
@@ -104,25 +105,47 @@ fn workgroup_max(tid: u32, value: f32) -> f32 {
   return total;
 }
 
-// Forward (and R-forward) pass of this thread's sample; returns (f, R f).
+// Forward (and R-forward) pass of this thread's sample; returns (f, R f). With HOIST_INPUTS each
+// layer's inputs are read from workgroup memory once into private arrays (registers when the loops
+// unroll) instead of once per weight.
 fn forward(row: u32, x_base: u32, valid: bool) -> vec2<f32> {
   for (var i = 0u; i < D; i++) {
     rows[row + ROW_A[0] + i] = select(0.0, xs[x_base + i], valid);
   }
   for (var l = 1u; l < NL; l++) {
     let fan_in = WIDTH[l - 1u];
+#if ${HOIST_INPUTS}
+    var a_prev: array<f32, MAX_WIDTH>;
+#if ${HVP}
+    var ra_prev: array<f32, MAX_WIDTH>;
+#endif
+    for (var i = 0u; i < fan_in; i++) {
+      a_prev[i] = rows[row + ROW_A[l - 1u] + i];
+#if ${HVP}
+      ra_prev[i] = select(0.0, rows[row + ROW_RA[l - 1u] + i], l > 1u);
+#endif
+    }
+#endif
     for (var j = 0u; j < WIDTH[l]; j++) {
       var z = bias(l, j);
 #if ${HVP}
       var rz = dir_bias(l, j);
 #endif
       for (var i = 0u; i < fan_in; i++) {
+#if ${HOIST_INPUTS}
+        let a_in = a_prev[i];
+#else
         let a_in = rows[row + ROW_A[l - 1u] + i];
+#endif
         z += weight(l, j, i) * a_in;
 #if ${HVP}
         rz += dir_weight(l, j, i) * a_in;
         if (l > 1u) {
+#if ${HOIST_INPUTS}
+          rz += weight(l, j, i) * ra_prev[i];
+#else
           rz += weight(l, j, i) * rows[row + ROW_RA[l - 1u] + i];
+#endif
         }
 #endif
       }

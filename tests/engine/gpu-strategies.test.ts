@@ -1,7 +1,8 @@
 // The kernels' second accumulation strategy (kernel-strategy.ts: `register`, per-thread sums of
-// every parameter, one workgroup reduction per pass) against the float64 CPU engine, on every
-// kernel that sums gradients: evaluation (loss, gradient, HVP), the optimisers, Dormand–Prince,
-// ROS34PW2 (closed-form Hessian and, for two hidden layers, Hessian columns from HVP passes) and the
+// every parameter, one workgroup reduction per pass) and the forward pass with hoisted inputs
+// against the float64 CPU engine: evaluations (loss, gradient, HVP) for each on its own, then both
+// together on every other kernel that sums gradients: the optimisers, Dormand–Prince, ROS34PW2
+// (closed-form Hessian and, for two hidden layers, Hessian columns from HVP passes) and the
 // diagnostics. Small tiles and N > ACC_BLOCK·tile so that several blocks and a partial last
 // tile are summed. Tolerances: those of the tiled kernels' own tests (ENGINE_TOLERANCE for
 // evaluations; 1e-4 relative for 100 optimiser steps; 1e-3 for flow endpoints at rtol 1e-5); the
@@ -11,7 +12,7 @@ import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
 import { planEvaluateKernel, planTrainKernel } from '../../src/engine/gpu/mlp-kernels.js';
-import { REGISTER_ACCUMULATION_BLOCK, REGISTER_MAX_PARAMETERS, parseStrategy, resolveStrategy } from '../../src/engine/gpu/kernel-strategy.js';
+import { formatStrategy, REGISTER_ACCUMULATION_BLOCK, REGISTER_MAX_PARAMETERS, parseStrategy, resolveStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { allVariants, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
@@ -24,11 +25,16 @@ import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 const tiled = await gpuEngineForSuite();
 const TILE = 8;
 const register = tiled.withTuning({ accumulation: 'register', tile: TILE });
+const hoisted = tiled.withTuning({ tile: TILE, hoistInputs: true });
+const registerHoisted = tiled.withTuning({ accumulation: 'register', tile: TILE, hoistInputs: true });
 const cpu = new CpuEngine();
 // 13 tiles of 8: one full block of ACC_BLOCK tiles, a second partial one, a partial last tile
 const SAMPLES = 100;
 
-describe('register accumulation: evaluation', () => {
+describe.each([
+  ['register accumulation', register],
+  ['hoisted inputs', hoisted],
+] as const)('%s: evaluation', (_, engine) => {
   it('sums over several blocks and a partial tile', () => {
     expect(SAMPLES / TILE).toBeGreaterThan(REGISTER_ACCUMULATION_BLOCK);
     expect(SAMPLES % TILE).not.toBe(0);
@@ -38,17 +44,17 @@ describe('register accumulation: evaluation', () => {
   // register path differs from the tiled one in the sums, not in the activations
   const variants = allVariants().filter((a) => a.activation === 'softplus' || (a.biases && a.hidden.length === 1));
   for (const arch of variants) {
-    it(`${variantName(arch)}: loss, gradient and HVP match the CPU engine and the tiled kernel`, async () => {
+    it(`${variantName(arch)}: loss, gradient and HVP match the CPU engine and the default kernel`, async () => {
       const c = makeVariantCase(arch, 13, SAMPLES);
       const maxnorm = c.barrierMaxnorm;
-      const { errors } = await expectNoGpuErrors(tiled.gpu.device, () => compareWithCpu(register, cpu, c, maxnorm));
+      const { errors } = await expectNoGpuErrors(tiled.gpu.device, () => compareWithCpu(engine, cpu, c, maxnorm));
       expect(errors.loss.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
       expect(errors.gradient.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
       expect(errors.hvp.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.hvp);
       const request = { arch, data: c.data, params: c.params, directions: c.directions, gradient: true, maxnorm };
-      const [a, b] = [await register.evaluate(request), await tiled.evaluate(request)];
-      expect(compare(a.gradient!, b.gradient!, 1e-5).maxRel, 'gradient, register vs tiled').toBeLessThanOrEqual(1e-5);
-      expect(compare(a.hvp!, b.hvp!, 1e-5).maxRel, 'HVP, register vs tiled').toBeLessThanOrEqual(1e-5);
+      const [a, b] = [await engine.evaluate(request), await tiled.evaluate(request)];
+      expect(compare(a.gradient!, b.gradient!, 1e-5).maxRel, 'gradient, against the default kernel').toBeLessThanOrEqual(1e-5);
+      expect(compare(a.hvp!, b.hvp!, 1e-5).maxRel, 'HVP, against the default kernel').toBeLessThanOrEqual(1e-5);
     });
   }
 });
@@ -84,9 +90,9 @@ const optimizers: OptimizerConfig[] = [
   { kind: 'sgd', lr: 0.05, batch: 24 },
 ];
 
-describe.each(optimizers)('register accumulation: $kind', (optimizer) => {
+describe.each(optimizers)('register accumulation, hoisted inputs: $kind', (optimizer) => {
   it('follows the CPU trajectory for 100 steps', async () => {
-    const [gpu, reference] = await loaded(register, { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
+    const [gpu, reference] = await loaded(registerHoisted, { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
     try {
       await gpu.advance(100);
       await reference.advance(100);
@@ -103,7 +109,7 @@ describe.each(optimizers)('register accumulation: $kind', (optimizer) => {
   });
 });
 
-describe('register accumulation: gradient flow', () => {
+describe('register accumulation, hoisted inputs: gradient flow', () => {
   const flows: [string, Architecture, OptimizerConfig][] = [
     ['dopri5', arch, { kind: 'flow', solver: 'dopri5', rtol: 1e-5, atol: 1e-7 }],
     ['ros34pw2, closed-form Hessian', arch, { kind: 'flow', solver: 'ros34pw2', rtol: 1e-5, atol: 1e-7 }],
@@ -111,7 +117,7 @@ describe('register accumulation: gradient flow', () => {
   ];
   for (const [name, network, optimizer] of flows) {
     it(`${name} reaches the CPU integrator's point at T = 2`, async () => {
-      const [gpu, reference] = await loaded(register, { arch: network, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
+      const [gpu, reference] = await loaded(registerHoisted, { arch: network, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
       try {
         await gpu.advance(10_000, 2);
         await reference.advance(10_000, 2);
@@ -129,10 +135,10 @@ describe('register accumulation: gradient flow', () => {
   }
 });
 
-describe('register accumulation: diagnostics', () => {
+describe('register accumulation, hoisted inputs: diagnostics', () => {
   it('match the tiled kernel on the same networks', async () => {
     const options: EnsembleOptions = { arch, optimizer: { kind: 'gd', lr: 0.05 }, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
-    const [a] = await loaded(register, options);
+    const [a] = await loaded(registerHoisted, options);
     const [b] = await loaded(tiled, options);
     try {
       const slots = [0, 1, 2];
@@ -156,13 +162,14 @@ describe('kernel strategy choice', () => {
     const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 };
     const plan = planEvaluateKernel(arch, true, limits, { accumulation: 'register', tile: 256 });
     expect(plan.strategy.accumulation).toBe('register');
+    expect(plan.strategy.hoistInputs).toBe(false);
     expect(plan.program.definitions!.REGISTER_ACCUMULATE).toBe(true);
     expect(plan.tile).toBeLessThanOrEqual(256);
     expect(plan.workgroupBytes).toBeLessThanOrEqual(16384);
     const small = planTrainKernel(arch, { kind: 'gd', lr: 0.1 }, { ...limits, maxComputeWorkgroupStorageSize: 2048 }, { tile: 256 });
     expect(small.tile).toBeLessThan(256);
-    expect(small.strategy).toEqual({ accumulation: 'tiled', tile: small.tile });
-    expect(planEvaluateKernel(arch, false, limits).strategy).toEqual({ accumulation: 'tiled', tile: 64 });
+    expect(small.strategy).toEqual({ accumulation: 'tiled', tile: small.tile, hoistInputs: false });
+    expect(planEvaluateKernel(arch, false, limits).strategy).toEqual({ accumulation: 'tiled', tile: 64, hoistInputs: false });
   });
 
   it('refuses what the kernels cannot do, naming the problem', () => {
@@ -171,7 +178,9 @@ describe('kernel strategy choice', () => {
     expect(() => resolveStrategy(parameterCount(wide), { accumulation: 'register' })).toThrow(/at most 128 parameters.*has 289/);
     expect(() => resolveStrategy(17, { tile: 48 })).toThrow(/power of two, got 48/);
     expect(() => parseStrategy('shared/64')).toThrow(/unknown kernel strategy shared\/64/);
-    expect(parseStrategy('register/128')).toEqual({ accumulation: 'register', tile: 128 });
-    expect(parseStrategy('tiled')).toEqual({ accumulation: 'tiled', tile: 64 });
+    expect(() => parseStrategy('tiled/64/2')).toThrow(/unknown kernel strategy tiled\/64\/2/);
+    expect(parseStrategy('register/128')).toEqual({ accumulation: 'register', tile: 128, hoistInputs: false });
+    expect(parseStrategy('tiled+hoist')).toEqual({ accumulation: 'tiled', tile: 64, hoistInputs: true });
+    expect(formatStrategy(parseStrategy('register/32+hoist'))).toBe('register/32+hoist');
   });
 });

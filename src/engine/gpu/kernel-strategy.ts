@@ -5,9 +5,12 @@
 //   register  each thread sums every parameter over its own samples in private arrays and the
 //             workgroup reduces once per pass: no barrier per tile, but 2P floats (4P with HVPs)
 //             of registers per thread, so small networks only.
+// and, independently, hoistInputs: each forward layer reads its inputs from workgroup memory once
+// into private arrays rather than once per weight (halves the forward's workgroup loads when the
+// arrays stay in registers).
 // Which wins depends on the shape and the device: benchmarks/node-bench.ts --strategies measures
-// both. Until a GPU measurement says otherwise the default stays `tiled` at 64 threads, the layout
-// every correctness test was first written against.
+// them. Until a GPU measurement says otherwise the default stays `tiled` at 64 threads without
+// hoisting, the layout every correctness test was first written against.
 
 export type Accumulation = 'tiled' | 'register';
 export const ACCUMULATIONS: readonly Accumulation[] = ['tiled', 'register'];
@@ -16,6 +19,8 @@ export interface KernelStrategy {
   accumulation: Accumulation;
   /** threads per workgroup, a power of two (the kernel may use fewer when workgroup memory is short) */
   tile: number;
+  /** the forward pass reads each layer's inputs into private arrays once */
+  hoistInputs: boolean;
 }
 
 /** What a caller may pin (benchmarks, tests); the rest comes from defaultStrategy. */
@@ -28,7 +33,7 @@ export const REGISTER_MAX_PARAMETERS = 128;
 export const REGISTER_ACCUMULATION_BLOCK = 8;
 
 export function defaultStrategy(): KernelStrategy {
-  return { accumulation: 'tiled', tile: DEFAULT_TILE };
+  return { accumulation: 'tiled', tile: DEFAULT_TILE, hoistInputs: false };
 }
 
 /** The strategy for a network of P parameters: the defaults with `tuning` on top, checked. */
@@ -47,16 +52,19 @@ export function resolveStrategy(parameterCount: number, tuning: KernelTuning = {
   return strategy;
 }
 
-/** Parses a command-line strategy such as `register/128` or `tiled` (tile defaults to DEFAULT_TILE). */
+const HOIST_SUFFIX = '+hoist';
+
+/** Parses a command-line strategy: ACCUMULATION[/THREADS][+hoist], e.g. `register/128`, `tiled+hoist`. */
 export function parseStrategy(text: string): KernelStrategy {
-  const [accumulation, tileText] = text.split('/');
-  if (!ACCUMULATIONS.includes(accumulation as Accumulation)) {
-    throw new RangeError(`unknown kernel strategy ${text}: expected ${ACCUMULATIONS.join(' or ')}, optionally /THREADS (e.g. register/128)`);
+  const hoistInputs = text.endsWith(HOIST_SUFFIX);
+  const [accumulation, tileText, ...rest] = (hoistInputs ? text.slice(0, -HOIST_SUFFIX.length) : text).split('/');
+  if (!ACCUMULATIONS.includes(accumulation as Accumulation) || rest.length > 0) {
+    throw new RangeError(`unknown kernel strategy ${text}: expected ${ACCUMULATIONS.join(' or ')}, optionally /THREADS and ${HOIST_SUFFIX} (e.g. register/128${HOIST_SUFFIX})`);
   }
   const tile = tileText === undefined ? DEFAULT_TILE : Number(tileText);
-  return resolveStrategy(0, { accumulation: accumulation as Accumulation, tile });
+  return resolveStrategy(0, { accumulation: accumulation as Accumulation, tile, hoistInputs });
 }
 
 export function formatStrategy(strategy: KernelStrategy): string {
-  return `${strategy.accumulation}/${strategy.tile}`;
+  return `${strategy.accumulation}/${strategy.tile}${strategy.hoistInputs ? HOIST_SUFFIX : ''}`;
 }

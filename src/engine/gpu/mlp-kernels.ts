@@ -7,7 +7,7 @@ import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
 import { ROS34PW2, type StiffSolver } from '../../optim/rosenbrock.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
-import { REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
+import { formatStrategy, REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
 
 export interface MlpKernelPlan {
   program: KernelProgram;
@@ -103,13 +103,15 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     HVP: hvp,
     BIASES: arch.biases,
     REGISTER_ACCUMULATE: register,
+    HOIST_INPUTS: requested.hoistInputs,
+    MAX_WIDTH: Math.max(...widths),
     ACC_BLOCK: REGISTER_ACCUMULATION_BLOCK,
     // odd, so that thread t's writes at t·chunk + c fall in distinct banks
     REDUCE_CHUNK: rows.floatsPerSample % 2 === 1 ? rows.floatsPerSample : rows.floatsPerSample - 1,
     ...Object.fromEntries(Object.values(ACTIVATION_FLAGS).map((flag) => [flag, flag === ACTIVATION_FLAGS[arch.activation]])),
   };
-  const strategy: KernelStrategy = { accumulation: requested.accumulation, tile };
-  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|t${tile}${register ? '|register' : ''}`;
+  const strategy: KernelStrategy = { ...requested, tile };
+  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|${formatStrategy(strategy)}`;
   return { definitions, key, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
 }
 
