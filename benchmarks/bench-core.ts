@@ -249,16 +249,20 @@ async function measureOrRecord(engine: Engine, w: Workload, op: string, seconds:
   } catch (error) {
     result = { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: (error as Error).message };
   }
-  if (engine instanceof GpuEngine) result.strategy = strategyLabel(engine, w, HVP_OPS.has(op));
+  const strategy = engine instanceof GpuEngine ? strategyLabel(engine, w, HVP_OPS.has(op)) : null;
+  if (strategy) result.strategy = strategy;
   return result;
 }
 
-/** The strategy the engine's kernels use on this workload: the tile is the one that fits the device. */
-function strategyLabel(engine: GpuEngine, w: Workload, hvp: boolean): string {
+/**
+ * The strategy the engine's kernels use on this workload (the tile is the one that fits the
+ * device), or null when it cannot be planned (the measurement's error says why).
+ */
+function strategyLabel(engine: GpuEngine, w: Workload, hvp: boolean): string | null {
   try {
     return formatStrategy(planEvaluateKernel(workloadArchitecture(w), hvp, engine.gpu.limits, engine.tuning).strategy);
-  } catch (error) {
-    return `${JSON.stringify(engine.tuning)} (${(error as Error).message})`;
+  } catch {
+    return null;
   }
 }
 
@@ -273,7 +277,7 @@ async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelS
     const timed = new Set<string>();
     for (const strategy of strategies) {
       const candidate = engine.withTuning(strategy);
-      const label = strategyLabel(candidate, w, op === 'hvp');
+      const label = strategyLabel(candidate, w, op === 'hvp') ?? formatStrategy(strategy);
       if (timed.has(label)) continue;
       timed.add(label);
       const trial = await measureOrRecord(candidate, w, op, TRIAL_SECONDS);
@@ -325,7 +329,8 @@ export async function runBenchmark(engine: Engine, options: BenchOptions = {}): 
  * cost-model.ts knows, the achieved share of each peak at the measured (wall-time) throughput.
  */
 function annotateCost(result: BenchResult, w: Workload, engine: Engine): void {
-  result.cost = stepCost(w, result.op);
+  result.cost = stepCost(w, result.op, result.strategy ? parseStrategy(result.strategy) : undefined);
+  if (!(engine instanceof GpuEngine)) delete result.cost.workgroupLoads;
   const peaks = engine instanceof GpuEngine && !engine.gpu.software ? peaksFor(`${engine.gpu.adapterInfo.description} ${engine.description}`) : null;
   if (peaks && result.networkStepsPerSecond) result.utilisation = utilisation(result.cost, result.networkStepsPerSecond, peaks, Boolean(w.perNetworkData));
 }

@@ -18,7 +18,7 @@ interface Entry {
   /** channelscope only: the kernel strategy measured */
   strategy?: string;
   /** channelscope only: cost-model.ts figures */
-  utilisation?: { achievedFlops: number; flopsShare: number; transcendentalShare: number; memoryShare: number; bound: string };
+  utilisation?: { achievedFlops: number; flopsShare: number; transcendentalShare: number; memoryShare: number; workgroupLoadShare?: number; bound: string };
 }
 interface Report {
   framework: string;
@@ -59,6 +59,7 @@ export function combine(reports: Report[]) {
     if (entry.utilisation) {
       row.tflops = entry.utilisation.achievedFlops / 1e12;
       row.fp32PeakShare = entry.utilisation.flopsShare;
+      if (entry.utilisation.workgroupLoadShare !== undefined) row.workgroupLoadShare = entry.utilisation.workgroupLoadShare;
       row.bound = entry.utilisation.bound;
     }
     return row;

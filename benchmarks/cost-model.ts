@@ -5,7 +5,12 @@
 // the arithmetic the algorithm needs (a fused multiply-add is 2 flops), not what the compiler emits,
 // and the memory traffic of reading the dataset once per pass (shared data from L2, per-network data
 // from device memory); timestamps and a profiler decide where they disagree.
+// Workgroup-memory loads are counted per lane from the kernels' loops for the strategy measured
+// (src/engine/gpu/kernel-strategy.ts): a warp issues one load instruction for 32 lanes, conflict-free
+// or broadcast, and an SM serves one such instruction per clock.
 import { parameterCount } from '../src/model/architecture.js';
+import { parameterBlocks } from '../src/engine/gpu/mlp-kernels.js';
+import { BLOCK_INPUTS, BLOCK_NEURONS, defaultStrategy, type KernelStrategy } from '../src/engine/gpu/kernel-strategy.js';
 import { workloadArchitecture, type Workload } from './workloads.js';
 
 export interface StepCost {
@@ -15,6 +20,42 @@ export interface StepCost {
   transcendentals: number;
   /** bytes of dataset read per network-step */
   bytes: number;
+  /** workgroup-memory loads per network-step, counted per lane (absent for a CPU run) */
+  workgroupLoads?: number;
+}
+
+/**
+ * Workgroup-memory loads per sample of one gradient (or with `hvp` gradient-and-HVP) pass, one hidden
+ * layer of r neurons on d inputs with biases, as the kernels' loops issue them for `strategy`.
+ */
+export function workgroupLoadsPerSample(d: number, r: number, hvp: boolean, strategy: KernelStrategy): number {
+  const weights = r * d + r;
+  const P = weights + r + 1;
+  // forward: per hidden neuron its bias and per input a weight and (unless hoisted) the input; the
+  // output neuron: bias, r weights, r activations
+  let forward = strategy.hoistInputs ? d + r * (1 + d) : r * (1 + 2 * d);
+  forward += 1 + 2 * r;
+  // backward: per hidden neuron the output weight, the output δ and σ′
+  let backward = 3 * r;
+  if (hvp) {
+    forward += r * (1 + d) + 1 + 3 * r + (strategy.hoistInputs ? d : 0);
+    backward += 5 * r;
+  }
+  let accumulate: number;
+  switch (strategy.accumulation) {
+    case 'tiled':
+      // per parameter its δ and (weights) its input; with HVPs R δ and, in the output layer, R a
+      accumulate = P + weights + (hvp ? P + r : 0);
+      break;
+    case 'register':
+      // per neuron its δ, per weight its input; with HVPs R δ per neuron and R a per output weight
+      accumulate = r + 1 + weights + (hvp ? r + 1 + r : 0);
+      break;
+    case 'blocked':
+      accumulate = parameterBlocks([d, r, 1], true).length * (BLOCK_NEURONS + BLOCK_INPUTS) * (hvp ? 2 : 1);
+      break;
+  }
+  return forward + backward + accumulate;
 }
 
 /** Per sample and network: the forward and backward pass of a gradient (softplus: exp and log1p). */
@@ -35,16 +76,18 @@ function hessianPerSample(d: number, r: number, P: number) {
   return { flops: 3 * upper + r * ((inputs * (inputs + 1)) / 2) * 5 + r * inputs * 3, transcendentals: 2 * r };
 }
 
-/** The cost of one network-step of `op` on workload `w` (the unit the benchmark counts). */
-export function stepCost(w: Workload, op: string): StepCost {
+/** The cost of one network-step of `op` on workload `w` (the unit the benchmark counts) with the GPU kernels' `strategy`. */
+export function stepCost(w: Workload, op: string, strategy: KernelStrategy = defaultStrategy()): StepCost {
   const { inputDim: d, hidden: r, samples: N } = w;
   const P = parameterCount(workloadArchitecture(w));
   const grad = gradientPerSample(d, r);
   const sampleBytes = 4 * (d + 1);
-  const pass = (samples: number, perSample: { flops: number; transcendentals: number }) => ({
+  const loads = { grad: workgroupLoadsPerSample(d, r, false, strategy), hvp: workgroupLoadsPerSample(d, r, true, strategy) };
+  const pass = (samples: number, perSample: { flops: number; transcendentals: number }, hvp = false) => ({
     flops: samples * perSample.flops,
     transcendentals: samples * perSample.transcendentals,
     bytes: samples * sampleBytes,
+    workgroupLoads: samples * (hvp ? loads.hvp : loads.grad),
   });
   const plus = (a: StepCost, flops: number): StepCost => ({ ...a, flops: a.flops + flops });
   const full = pass(N, grad);
@@ -53,7 +96,7 @@ export function stepCost(w: Workload, op: string): StepCost {
       return full;
     case 'hvp': {
       const extra = hvpExtraPerSample(d, r);
-      return pass(N, { flops: grad.flops + extra.flops, transcendentals: grad.transcendentals });
+      return pass(N, { flops: grad.flops + extra.flops, transcendentals: grad.transcendentals }, true);
     }
     case 'gd':
       return plus(full, 3 * P);
@@ -77,6 +120,8 @@ export function stepCost(w: Workload, op: string): StepCost {
         flops: hessian.flops + gradients + linear,
         transcendentals: hessian.transcendentals + 2 * full.transcendentals,
         bytes: hessian.bytes + 2 * full.bytes,
+        // the closed-form Hessian reads ~4 row entries per upper-triangle entry and sample (rough)
+        workgroupLoads: N * 2 * P * (P + 1) + 2 * full.workgroupLoads,
       };
     }
     default:
@@ -94,15 +139,17 @@ export interface DevicePeaks {
   memory: number;
   /** bytes/s: L2 (shared datasets stay there) */
   l2: number;
+  /** workgroup-memory loads/s, per lane: 32 lanes per SM per clock */
+  workgroupLoads: number;
 }
 
 // NVIDIA's data sheets (boost clock): FP32 67 TFLOP/s (SXM) and 51 (PCIe); 16 SFU results per SM
 // per clock × 132 (SXM) or 114 (PCIe) SMs; HBM 3.35 TB/s (SXM), 2.0 TB/s (PCIe), H200 4.8 TB/s;
 // L2 bandwidth ~2.5× HBM (a rough figure: NVIDIA publishes none).
 const PEAKS: DevicePeaks[] = [
-  { name: 'H100 PCIe', flops: 51.2e12, transcendentals: 16 * 114 * 1.755e9, memory: 2.0e12, l2: 5.5e12 },
-  { name: 'H200', flops: 66.9e12, transcendentals: 16 * 132 * 1.98e9, memory: 4.8e12, l2: 8.0e12 },
-  { name: 'H100', flops: 66.9e12, transcendentals: 16 * 132 * 1.98e9, memory: 3.35e12, l2: 8.0e12 },
+  { name: 'H100 PCIe', flops: 51.2e12, transcendentals: 16 * 114 * 1.755e9, memory: 2.0e12, l2: 5.5e12, workgroupLoads: 32 * 114 * 1.755e9 },
+  { name: 'H200', flops: 66.9e12, transcendentals: 16 * 132 * 1.98e9, memory: 4.8e12, l2: 8.0e12, workgroupLoads: 32 * 132 * 1.98e9 },
+  { name: 'H100', flops: 66.9e12, transcendentals: 16 * 132 * 1.98e9, memory: 3.35e12, l2: 8.0e12, workgroupLoads: 32 * 132 * 1.98e9 },
 ];
 
 /** The peaks of the device a description names (adapter description or nvidia-smi name), or null. */
@@ -117,6 +164,8 @@ export interface Utilisation {
   flopsShare: number;
   transcendentalShare: number;
   memoryShare: number;
+  /** share of the workgroup-memory load rate (0 when the cost has no count) */
+  workgroupLoadShare: number;
   /** the resource closest to its peak, or 'latency/synchronisation' when none is above 25% */
   bound: string;
 }
@@ -128,6 +177,7 @@ export function utilisation(cost: StepCost, networkStepsPerSecond: number, peaks
     ['float32 arithmetic', achievedFlops / peaks.flops],
     ['transcendental functions', (cost.transcendentals * networkStepsPerSecond) / peaks.transcendentals],
     [perNetworkData ? 'device memory' : 'L2 bandwidth', (cost.bytes * networkStepsPerSecond) / (perNetworkData ? peaks.memory : peaks.l2)],
+    ['workgroup-memory loads', ((cost.workgroupLoads ?? 0) * networkStepsPerSecond) / peaks.workgroupLoads],
   ];
   const [top, share] = shares.reduce((a, b) => (b[1] > a[1] ? b : a));
   return {
@@ -135,6 +185,7 @@ export function utilisation(cost: StepCost, networkStepsPerSecond: number, peaks
     flopsShare: shares[0][1],
     transcendentalShare: shares[1][1],
     memoryShare: shares[2][1],
+    workgroupLoadShare: shares[3][1],
     bound: share >= 0.25 ? top : 'latency/synchronisation',
   };
 }

@@ -17,6 +17,9 @@
 //   workgroup reduces them once per pass, Kahan across threads. The two-level sum's rounding
 //   (~(ACC_BLOCK + N/(ACC_BLOCK·TILE))·u) stays below the tiled sum's (~TILE·u). Only for small P:
 //   the arrays must fit in registers.
+// - BLOCKED_ACCUMULATE: as tiled, but each thread sums blocks of BLOCK_J neurons × BLOCK_I inputs
+//   (register blocking: BLOCK_J + BLOCK_I workgroup loads per BLOCK_J·BLOCK_I multiply-adds instead
+//   of two per multiply-add), then hands the sums to the owners through workgroup memory once per pass.
 // The loss sum is Kahan per thread and a pairwise tree across threads.
 
 const TILE: u32 = ${TILE}u;
@@ -382,6 +385,126 @@ fn reduce_into_owned(tid: u32, totals: ptr<private, array<f32, P>>, owned: ptr<p
 }
 #endif
 
+#if ${BLOCKED_ACCUMULATE}
+const BLOCK_J: u32 = ${BLOCK_J}u;             // neurons per block
+const BLOCK_I: u32 = ${BLOCK_I}u;             // inputs per block (input fan_in: the bias)
+const BLOCK_SIZE: u32 = BLOCK_J * BLOCK_I;
+const BLOCKS: u32 = ${BLOCKS}u;               // blocks of the network; thread t sums blocks t + k·TILE
+const OWN_BLOCKS: u32 = ${OWN_BLOCKS}u;       // ceil(BLOCKS / TILE)
+// per block: (layer, first neuron, first input, neurons | inputs << 16), built by the host
+const BLOCK_TABLE = array<vec4<u32>, BLOCKS>(${BLOCK_TABLE});
+
+var<workgroup> exchange: array<f32, P>;
+var<private> blk_sum: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
+var<private> blk_carry: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
+#if ${HVP}
+var<private> rblk_sum: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
+var<private> rblk_carry: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
+#endif
+
+fn clear_blocks() {
+  for (var q = 0u; q < OWN_BLOCKS * BLOCK_SIZE; q++) {
+    blk_sum[q] = 0.0;
+    blk_carry[q] = 0.0;
+#if ${HVP}
+    rblk_sum[q] = 0.0;
+    rblk_carry[q] = 0.0;
+#endif
+  }
+}
+
+// Adds the tile's outer products to this thread's blocks: per sample, BLOCK_J deltas and BLOCK_I
+// inputs from workgroup memory feed BLOCK_J·BLOCK_I multiply-adds. Entries past a block's edge are
+// computed from clamped indices and never written back. A plain sum per tile, Kahan across tiles.
+fn accumulate_blocks(tid: u32) {
+  for (var k = 0u; k < OWN_BLOCKS; k++) {
+    let b = tid + k * TILE;
+    if (b < BLOCKS) {
+      let info = BLOCK_TABLE[b];
+      let l = info.x;
+      let fan_in = WIDTH[l - 1u];
+      let last_neuron = WIDTH[l] - 1u;
+      var g: array<f32, BLOCK_SIZE>;
+#if ${HVP}
+      var h: array<f32, BLOCK_SIZE>;
+#endif
+      for (var s = 0u; s < TILE; s++) {
+        let r = s * FPS;
+        var d: array<f32, BLOCK_J>;
+        var a: array<f32, BLOCK_I>;
+#if ${HVP}
+        var rd: array<f32, BLOCK_J>;
+        var ra: array<f32, BLOCK_I>;
+#endif
+        for (var jj = 0u; jj < BLOCK_J; jj++) {
+          let j = min(info.y + jj, last_neuron);
+          d[jj] = rows[r + ROW_DELTA[l] + j];
+#if ${HVP}
+          rd[jj] = rows[r + ROW_RDELTA[l] + j];
+#endif
+        }
+        for (var ii = 0u; ii < BLOCK_I; ii++) {
+          let i = info.z + ii;
+          let input = min(i, fan_in - 1u);
+          a[ii] = select(rows[r + ROW_A[l - 1u] + input], 1.0, i >= fan_in);
+#if ${HVP}
+          ra[ii] = select(0.0, rows[r + ROW_RA[l - 1u] + input], i < fan_in && l > 1u);
+#endif
+        }
+        for (var jj = 0u; jj < BLOCK_J; jj++) {
+          for (var ii = 0u; ii < BLOCK_I; ii++) {
+            g[jj * BLOCK_I + ii] += d[jj] * a[ii];
+#if ${HVP}
+            h[jj * BLOCK_I + ii] += rd[jj] * a[ii] + d[jj] * ra[ii];
+#endif
+          }
+        }
+      }
+      for (var q = 0u; q < BLOCK_SIZE; q++) {
+        let sg = kahan_add(blk_sum[k * BLOCK_SIZE + q], blk_carry[k * BLOCK_SIZE + q], g[q]);
+        blk_sum[k * BLOCK_SIZE + q] = sg.x;
+        blk_carry[k * BLOCK_SIZE + q] = sg.y;
+#if ${HVP}
+        let sh = kahan_add(rblk_sum[k * BLOCK_SIZE + q], rblk_carry[k * BLOCK_SIZE + q], h[q]);
+        rblk_sum[k * BLOCK_SIZE + q] = sh.x;
+        rblk_carry[k * BLOCK_SIZE + q] = sh.y;
+#endif
+      }
+    }
+  }
+}
+
+// Hands the blocks' sums to the parameters' owners (p = tid + k·TILE) through workgroup memory.
+fn blocks_into_owned(tid: u32, sums: ptr<private, array<f32, OWN_BLOCKS * BLOCK_SIZE>>, carries: ptr<private, array<f32, OWN_BLOCKS * BLOCK_SIZE>>, owned: ptr<private, array<f32, OWN>>) {
+  workgroupBarrier();
+  for (var k = 0u; k < OWN_BLOCKS; k++) {
+    let b = tid + k * TILE;
+    if (b < BLOCKS) {
+      let info = BLOCK_TABLE[b];
+      let l = info.x;
+      let fan_in = WIDTH[l - 1u];
+      for (var jj = 0u; jj < (info.w & 0xffffu); jj++) {
+        let j = info.y + jj;
+        for (var ii = 0u; ii < (info.w >> 16u); ii++) {
+          let i = info.z + ii;
+          let p = select(WEIGHT_OFFSET[l] + j * fan_in + i, BIAS_OFFSET[l] + j, i == fan_in);
+          let q = k * BLOCK_SIZE + jj * BLOCK_I + ii;
+          exchange[p] = (*sums)[q] - (*carries)[q];
+        }
+      }
+    }
+  }
+  workgroupBarrier();
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      (*owned)[k] = exchange[p];
+    }
+  }
+  workgroupBarrier();
+}
+#endif
+
 // The data loss (1/count)·Σ(f − y)² of the parameters in th over `count` samples, returned to every
 // thread, with its gradient (and HVP along vv) left in the owned sums. `count` must be uniform.
 fn gradient_pass(tid: u32, count: u32) -> f32 {
@@ -395,6 +518,9 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
   }
 #if ${REGISTER_ACCUMULATE}
   clear_accumulators();
+#endif
+#if ${BLOCKED_ACCUMULATE}
+  clear_blocks();
 #endif
   let inv_count = 1.0 / f32(count);
   var loss_sum = 0.0;
@@ -416,6 +542,10 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
     if ((start / TILE) % ACC_BLOCK == ACC_BLOCK - 1u) {
       flush_block();
     }
+#elif ${BLOCKED_ACCUMULATE}
+    workgroupBarrier();
+    accumulate_blocks(tid);
+    workgroupBarrier();
 #else
     workgroupBarrier();
     accumulate_tile(tid);
@@ -427,6 +557,12 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
   reduce_into_owned(tid, &acc_total, &grad_sum);
 #if ${HVP}
   reduce_into_owned(tid, &racc_total, &hvp_sum);
+#endif
+#endif
+#if ${BLOCKED_ACCUMULATE}
+  blocks_into_owned(tid, &blk_sum, &blk_carry, &grad_sum);
+#if ${HVP}
+  blocks_into_owned(tid, &rblk_sum, &rblk_carry, &hvp_sum);
 #endif
 #endif
   return workgroup_sum(tid, loss_sum - loss_carry) * inv_count;

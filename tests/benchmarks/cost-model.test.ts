@@ -3,6 +3,7 @@
 // measured, positive and within the wall time around it.
 import { describe, expect, it } from 'vitest';
 import { peaksFor, stepCost, utilisation } from '../../benchmarks/cost-model.js';
+import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { WORKLOADS, workloadArchitecture } from '../../benchmarks/workloads.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { GpuEnsemble } from '../../src/engine/gpu/gpu-ensemble.js';
@@ -18,13 +19,26 @@ describe('cost model', () => {
   it('counts the gradient pass by hand for W1 and orders the operations by work', () => {
     expect(parameterCount(workloadArchitecture(W1))).toBe(81); // 8·8 + 8 + 8 + 1
     // per sample 4rd + 8r + 4 flops = 256 + 64 + 4, 2r transcendentals, d + 1 floats read
-    expect(stepCost(W1, 'grad')).toEqual({ flops: 1024 * 324, transcendentals: 1024 * 16, bytes: 1024 * 36 });
+    // workgroup loads per sample, tiled: forward r(1 + 2d) + 1 + 2r = 153, backward 3r = 24,
+    // accumulate P + rd + r = 153
+    expect(stepCost(W1, 'grad')).toEqual({ flops: 1024 * 324, transcendentals: 1024 * 16, bytes: 1024 * 36, workgroupLoads: 1024 * 330 });
     const cost = (op: string) => stepCost(W4, op).flops;
     expect(cost('hvp')).toBeGreaterThan(cost('grad'));
     expect(cost('adam')).toBeGreaterThan(cost('gd'));
     expect(cost('sgd')).toBeLessThan(cost('gd') / 100); // 16 samples of 10,000
     expect(cost('stiff')).toBeGreaterThan(3 * cost('grad')); // a Hessian and two gradients
     expect(() => stepCost(W4, 'nonsense')).toThrow(/no cost model/);
+  });
+
+  it('counts workgroup-memory loads per strategy by hand for W1', () => {
+    const perSample = (text: string, op = 'grad') => stepCost(W1, op, parseStrategy(text)).workgroupLoads! / 1024;
+    // register: per neuron its δ and per weight its input, 9 + 72 = 81 instead of 153
+    expect(perSample('register')).toBe(153 + 24 + 81);
+    // blocked 2 × 4: 4 × 3 blocks in the hidden layer (9 columns: 4, 4, 1) and 3 for the output, 6 loads each
+    expect(perSample('blocked')).toBe(153 + 24 + 15 * 6);
+    // hoisting: the forward reads the 8 inputs once, then 8 × (1 + 8) weights and biases
+    expect(perSample('tiled+hoist')).toBe(8 + 72 + 17 + 24 + 153);
+    for (const strategy of ['tiled', 'register', 'blocked', 'tiled+hoist']) expect(perSample(strategy, 'hvp')).toBeGreaterThan(perSample(strategy));
   });
 
   it('knows the H100 variants and names the resource nearest its peak', () => {
@@ -37,6 +51,9 @@ describe('cost model', () => {
     expect(arithmetic.bound).toBe('float32 arithmetic');
     const memory = utilisation({ flops: 1, transcendentals: 0, bytes: 1e6 }, 0.4 * peaks.memory / 1e6, peaks, true);
     expect(memory.bound).toBe('device memory');
+    const loads = utilisation({ flops: 1, transcendentals: 0, bytes: 0, workgroupLoads: 1e6 }, 0.6 * peaks.workgroupLoads / 1e6, peaks, false);
+    expect(loads.workgroupLoadShare).toBeCloseTo(0.6, 10);
+    expect(loads.bound).toBe('workgroup-memory loads');
     expect(utilisation({ flops: 1, transcendentals: 1, bytes: 1 }, 1, peaks, false).bound).toBe('latency/synchronisation');
   });
 });

@@ -1,9 +1,9 @@
-// The kernels' second accumulation strategy (kernel-strategy.ts: `register`, per-thread sums of
-// every parameter, one workgroup reduction per pass) and the forward pass with hoisted inputs
-// against the float64 CPU engine: evaluations (loss, gradient, HVP) for each on its own, then both
-// together on every other kernel that sums gradients: the optimisers, Dormand–Prince, ROS34PW2
-// (closed-form Hessian and, for two hidden layers, Hessian columns from HVP passes) and the
-// diagnostics. Small tiles and N > ACC_BLOCK·tile so that several blocks and a partial last
+// The kernels' other accumulation strategies (kernel-strategy.ts: `register`, per-thread sums of
+// every parameter with one workgroup reduction per pass; `blocked`, register-blocked tile sums) and
+// the forward pass with hoisted inputs against the float64 CPU engine: evaluations (loss, gradient,
+// HVP) for each on its own, then register + hoisting and blocked on every other kernel that sums
+// gradients: the optimisers, Dormand–Prince, ROS34PW2 (closed-form Hessian and, for two hidden
+// layers, Hessian columns from HVP passes) and the diagnostics. Small tiles and N > ACC_BLOCK·tile so that several blocks and a partial last
 // tile are summed. Tolerances: those of the tiled kernels' own tests (ENGINE_TOLERANCE for
 // evaluations; 1e-4 relative for 100 optimiser steps; 1e-3 for flow endpoints at rtol 1e-5); the
 // two strategies differ only in summation order, so they agree with each other to 1e-5.
@@ -11,11 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
-import { planEvaluateKernel, planTrainKernel } from '../../src/engine/gpu/mlp-kernels.js';
+import { parameterBlocks, planEvaluateKernel, planTrainKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { formatStrategy, REGISTER_ACCUMULATION_BLOCK, REGISTER_MAX_PARAMETERS, parseStrategy, resolveStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { allVariants, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
-import { parameterCount, type Architecture } from '../../src/model/architecture.js';
+import { parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
@@ -27,6 +27,11 @@ const TILE = 8;
 const register = tiled.withTuning({ accumulation: 'register', tile: TILE });
 const hoisted = tiled.withTuning({ tile: TILE, hoistInputs: true });
 const registerHoisted = tiled.withTuning({ accumulation: 'register', tile: TILE, hoistInputs: true });
+const blocked = tiled.withTuning({ accumulation: 'blocked', tile: TILE });
+const trainingEngines = [
+  ['register accumulation, hoisted inputs', registerHoisted],
+  ['blocked accumulation', blocked],
+] as const;
 const cpu = new CpuEngine();
 // 13 tiles of 8: one full block of ACC_BLOCK tiles, a second partial one, a partial last tile
 const SAMPLES = 100;
@@ -34,6 +39,7 @@ const SAMPLES = 100;
 describe.each([
   ['register accumulation', register],
   ['hoisted inputs', hoisted],
+  ['blocked accumulation', blocked],
 ] as const)('%s: evaluation', (_, engine) => {
   it('sums over several blocks and a partial tile', () => {
     expect(SAMPLES / TILE).toBeGreaterThan(REGISTER_ACCUMULATION_BLOCK);
@@ -90,9 +96,9 @@ const optimizers: OptimizerConfig[] = [
   { kind: 'sgd', lr: 0.05, batch: 24 },
 ];
 
-describe.each(optimizers)('register accumulation, hoisted inputs: $kind', (optimizer) => {
+describe.each(trainingEngines.flatMap(([name, engine]) => optimizers.map((optimizer) => ({ name, engine, optimizer }))))('$name: $optimizer.kind', ({ engine, optimizer }) => {
   it('follows the CPU trajectory for 100 steps', async () => {
-    const [gpu, reference] = await loaded(registerHoisted, { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
+    const [gpu, reference] = await loaded(engine, { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
     try {
       await gpu.advance(100);
       await reference.advance(100);
@@ -109,7 +115,7 @@ describe.each(optimizers)('register accumulation, hoisted inputs: $kind', (optim
   });
 });
 
-describe('register accumulation, hoisted inputs: gradient flow', () => {
+describe.each(trainingEngines)('%s: gradient flow', (_, engine) => {
   const flows: [string, Architecture, OptimizerConfig][] = [
     ['dopri5', arch, { kind: 'flow', solver: 'dopri5', rtol: 1e-5, atol: 1e-7 }],
     ['ros34pw2, closed-form Hessian', arch, { kind: 'flow', solver: 'ros34pw2', rtol: 1e-5, atol: 1e-7 }],
@@ -117,7 +123,7 @@ describe('register accumulation, hoisted inputs: gradient flow', () => {
   ];
   for (const [name, network, optimizer] of flows) {
     it(`${name} reaches the CPU integrator's point at T = 2`, async () => {
-      const [gpu, reference] = await loaded(registerHoisted, { arch: network, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
+      const [gpu, reference] = await loaded(engine, { arch: network, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
       try {
         await gpu.advance(10_000, 2);
         await reference.advance(10_000, 2);
@@ -135,10 +141,10 @@ describe('register accumulation, hoisted inputs: gradient flow', () => {
   }
 });
 
-describe('register accumulation, hoisted inputs: diagnostics', () => {
-  it('match the tiled kernel on the same networks', async () => {
+describe.each(trainingEngines)('%s: diagnostics', (_, engine) => {
+  it('match the default kernel on the same networks', async () => {
     const options: EnsembleOptions = { arch, optimizer: { kind: 'gd', lr: 0.05 }, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
-    const [a] = await loaded(registerHoisted, options);
+    const [a] = await loaded(engine, options);
     const [b] = await loaded(tiled, options);
     try {
       const slots = [0, 1, 2];
@@ -158,6 +164,22 @@ describe('register accumulation, hoisted inputs: diagnostics', () => {
 });
 
 describe('kernel strategy choice', () => {
+  it('blocks cover every parameter exactly once', () => {
+    for (const network of [arch, deep, { ...deep, biases: false }, { inputDim: 5, hidden: [7, 3], activation: 'tanh', biases: true } as Architecture]) {
+      const widths = [network.inputDim, ...network.hidden, 1];
+      const layout = parameterLayout(network);
+      const seen: number[] = [];
+      for (const [l, j0, i0, extent] of parameterBlocks(widths, network.biases)) {
+        const layer = layout.layers[l - 1];
+        const fanIn = widths[l - 1];
+        for (let j = j0; j < j0 + (extent & 0xffff); j++) {
+          for (let i = i0; i < i0 + (extent >> 16); i++) seen.push(i < fanIn ? layer.weightOffset + j * fanIn + i : layer.biasOffset + j);
+        }
+      }
+      expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: layout.count }, (_, p) => p));
+    }
+  });
+
   it('is recorded in the plan, with the tile shrunk to fit workgroup memory', () => {
     const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 };
     const plan = planEvaluateKernel(arch, true, limits, { accumulation: 'register', tile: 256 });

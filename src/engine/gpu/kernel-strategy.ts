@@ -5,6 +5,9 @@
 //   register  each thread sums every parameter over its own samples in private arrays and the
 //             workgroup reduces once per pass: no barrier per tile, but 2P floats (4P with HVPs)
 //             of registers per thread, so small networks only.
+//   blocked   as tiled, but each thread sums blocks of BLOCK_NEURONS × BLOCK_INPUTS parameters
+//             (register blocking): 6 workgroup loads per 8 multiply-adds instead of 16, for the
+//             wide networks where tiled is bound by workgroup-memory loads.
 // and, independently, hoistInputs: each forward layer reads its inputs from workgroup memory once
 // into private arrays rather than once per weight (halves the forward's workgroup loads when the
 // arrays stay in registers).
@@ -12,8 +15,8 @@
 // them. Until a GPU measurement says otherwise the default stays `tiled` at 64 threads without
 // hoisting, the layout every correctness test was first written against.
 
-export type Accumulation = 'tiled' | 'register';
-export const ACCUMULATIONS: readonly Accumulation[] = ['tiled', 'register'];
+export type Accumulation = 'tiled' | 'register' | 'blocked';
+export const ACCUMULATIONS: readonly Accumulation[] = ['tiled', 'register', 'blocked'];
 
 export interface KernelStrategy {
   accumulation: Accumulation;
@@ -29,6 +32,9 @@ export type KernelTuning = Partial<KernelStrategy>;
 export const DEFAULT_TILE = 64;
 /** Beyond this many parameters the register strategy's private arrays cannot stay in registers. */
 export const REGISTER_MAX_PARAMETERS = 128;
+/** Blocked strategy: neurons and inputs (bias included) per block of parameters a thread sums. */
+export const BLOCK_NEURONS = 2;
+export const BLOCK_INPUTS = 4;
 /** Tiles each thread sums into a block before adding it to its total (register strategy). */
 export const REGISTER_ACCUMULATION_BLOCK = 8;
 

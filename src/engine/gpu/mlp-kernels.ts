@@ -7,7 +7,7 @@ import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
 import { ROS34PW2, type StiffSolver } from '../../optim/rosenbrock.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
-import { formatStrategy, REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
+import { BLOCK_INPUTS, BLOCK_NEURONS, formatStrategy, REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
 
 export interface MlpKernelPlan {
   program: KernelProgram;
@@ -58,6 +58,23 @@ function rowLayout(widths: number[], hvp: boolean) {
 
 const list = (values: number[]) => values.map((v) => `${v}u`).join(', ');
 
+/**
+ * The blocked strategy's parameter blocks: per layer, BLOCK_NEURONS × BLOCK_INPUTS tiles of its
+ * (neurons) × (inputs, then the bias) grid, as (layer, first neuron, first input, neurons | inputs << 16).
+ */
+export function parameterBlocks(widths: number[], biases: boolean): [number, number, number, number][] {
+  const blocks: [number, number, number, number][] = [];
+  for (let l = 1; l < widths.length; l++) {
+    const columns = widths[l - 1] + (biases ? 1 : 0);
+    for (let j0 = 0; j0 < widths[l]; j0 += BLOCK_NEURONS) {
+      for (let i0 = 0; i0 < columns; i0 += BLOCK_INPUTS) {
+        blocks.push([l, j0, i0, Math.min(BLOCK_NEURONS, widths[l] - j0) | (Math.min(BLOCK_INPUTS, columns - i0) << 16)]);
+      }
+    }
+  }
+  return blocks;
+}
+
 type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number };
 
 /**
@@ -72,7 +89,9 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
   const rows = rowLayout(widths, hvp);
   const P = layout.count;
   const requested = resolveStrategy(P, tuning);
-  const fixedBytes = 4 * P * ((hvp ? 2 : 1) + extraVectors);
+  const blocked = requested.accumulation === 'blocked';
+  // the blocked strategy hands its sums to the owners through one more P-vector
+  const fixedBytes = 4 * P * ((hvp ? 2 : 1) + extraVectors + (blocked ? 1 : 0));
   let tile = 1;
   while (tile * 2 <= Math.min(requested.tile, limits.maxComputeInvocationsPerWorkgroup)) tile *= 2;
   const bytesFor = (t: number) => fixedBytes + 4 * t * (rows.floatsPerSample + 1 + extraPerThread);
@@ -81,6 +100,7 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     throw new RangeError(`network too large for this device's workgroup memory (${bytesFor(tile)} bytes needed)`);
   }
   const register = requested.accumulation === 'register';
+  const blocks = parameterBlocks(widths, arch.biases);
   const pad = (values: number[]) => [...values, ...new Array(5 - values.length).fill(0)];
   const weightOffsets = pad([0, ...layout.layers.map((l) => l.weightOffset)]);
   const biasOffsets = pad([0, ...layout.layers.map((l) => Math.max(l.biasOffset, 0))]);
@@ -104,6 +124,12 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     BIASES: arch.biases,
     REGISTER_ACCUMULATE: register,
     HOIST_INPUTS: requested.hoistInputs,
+    BLOCKED_ACCUMULATE: blocked,
+    BLOCK_J: BLOCK_NEURONS,
+    BLOCK_I: BLOCK_INPUTS,
+    BLOCKS: blocks.length,
+    OWN_BLOCKS: Math.ceil(blocks.length / tile),
+    BLOCK_TABLE: blocks.map((b) => `vec4<u32>(${list(b)})`).join(', '),
     MAX_WIDTH: Math.max(...widths),
     ACC_BLOCK: REGISTER_ACCUMULATION_BLOCK,
     // odd, so that thread t's writes at t·chunk + c fall in distinct banks
