@@ -10,7 +10,7 @@ import { parseStrategy, REGISTER_MAX_PARAMETERS } from '../src/engine/gpu/kernel
 import { parameterCount } from '../src/model/architecture.js';
 import { workloadArchitecture } from './workloads.js';
 
-const STRATEGIES = ['tiled', 'tiled+hoist', 'register', 'register+hoist', 'blocked', 'blocked+hoist'];
+const STRATEGIES = ['tiled', 'tiled+hoist', 'tiled/64x4+hoist', 'register', 'register+hoist', 'register/64x4+hoist', 'blocked', 'blocked+hoist', 'blocked/64x4+hoist'];
 /** JAX on the H100 (jit + vmap + lax.scan), network-steps/s, from the speed issue (2026-11-23). */
 const JAX_H100: Record<string, { grad: number; hvp: number }> = {
   W1: { grad: 10.6e6, hvp: 5.9e6 },

@@ -31,16 +31,16 @@ export interface StepCost {
 export function workgroupLoadsPerSample(d: number, r: number, hvp: boolean, strategy: KernelStrategy): number {
   const weights = r * d + r;
   const P = weights + r + 1;
-  // forward: per hidden neuron its bias and per input a weight and (unless hoisted) the input; the
-  // output neuron: bias, r weights, r activations
-  let forward = strategy.hoistInputs ? d + r * (1 + d) : r * (1 + 2 * d);
-  forward += 1 + 2 * r;
-  // backward: per hidden neuron the output weight, the output δ and σ′
-  let backward = 3 * r;
-  if (hvp) {
-    forward += r * (1 + d) + 1 + 3 * r + (strategy.hoistInputs ? d : 0);
-    backward += 5 * r;
-  }
+  // a weight (and with HVPs its direction) is read once for the thread's S samples
+  const S = strategy.samplesPerThread;
+  const perWeight = (hvp ? 2 : 1) / S;
+  // forward: all P weights and biases; per sample the inputs (once per layer when hoisted, else once
+  // per hidden weight) and the r activations the output reads (with HVPs also their R a, and the
+  // hoisted R inputs)
+  const forward = P * perWeight + (strategy.hoistInputs ? d : r * d) + r + (hvp ? r + (strategy.hoistInputs ? d : 0) : 0);
+  // backward: per hidden neuron the output weight, then per sample the output δ and σ′ (with HVPs
+  // R δ, σ″ and R z as well)
+  const backward = r * perWeight + 2 * r + (hvp ? 3 * r : 0);
   let accumulate: number;
   switch (strategy.accumulation) {
     case 'tiled':

@@ -29,6 +29,9 @@ const D: u32 = ${D}u;                    // input dimension
 const OWN: u32 = ${OWN}u;                // parameters owned per thread: ceil(P / TILE)
 const FPS: u32 = ${FPS}u;                // workgroup floats per sample row
 const MAX_WIDTH: u32 = ${MAX_WIDTH}u;    // widest layer, inputs included
+const SPT: u32 = ${SPT}u;                // samples per thread and tile
+const TILE_SAMPLES: u32 = TILE * SPT;    // samples per tile: thread t has samples t + s·TILE
+const ROW_STRIDE: u32 = TILE * FPS;      // between the rows of a thread's consecutive samples
 const BIAS_INPUT: u32 = 0xffffffffu;     // "input index" of a bias parameter
 
 // per layer l = 0..NL (index 0: the inputs)
@@ -108,99 +111,143 @@ fn workgroup_max(tid: u32, value: f32) -> f32 {
   return total;
 }
 
-// Forward (and R-forward) pass of this thread's sample; returns (f, R f). With HOIST_INPUTS each
-// layer's inputs are read from workgroup memory once into private arrays (registers when the loops
+// Forward (and R-forward) pass of this thread's SPT samples, whose rows start at row0 + s·ROW_STRIDE;
+// returns (f, R f) per sample. Each weight is read from workgroup memory once for all SPT samples.
+// With HOIST_INPUTS each layer's inputs are read once into private arrays (registers when the loops
 // unroll) instead of once per weight.
-fn forward(row: u32, x_base: u32, valid: bool) -> vec2<f32> {
-  for (var i = 0u; i < D; i++) {
-    rows[row + ROW_A[0] + i] = select(0.0, xs[x_base + i], valid);
+fn forward(row0: u32, x_base: array<u32, SPT>, valid: array<bool, SPT>) -> array<vec2<f32>, SPT> {
+  for (var s = 0u; s < SPT; s++) {
+    for (var i = 0u; i < D; i++) {
+      rows[row0 + s * ROW_STRIDE + ROW_A[0] + i] = select(0.0, xs[x_base[s] + i], valid[s]);
+    }
   }
   for (var l = 1u; l < NL; l++) {
     let fan_in = WIDTH[l - 1u];
 #if ${HOIST_INPUTS}
-    var a_prev: array<f32, MAX_WIDTH>;
+    var a_prev: array<f32, SPT * MAX_WIDTH>;
 #if ${HVP}
-    var ra_prev: array<f32, MAX_WIDTH>;
+    var ra_prev: array<f32, SPT * MAX_WIDTH>;
 #endif
-    for (var i = 0u; i < fan_in; i++) {
-      a_prev[i] = rows[row + ROW_A[l - 1u] + i];
+    for (var s = 0u; s < SPT; s++) {
+      for (var i = 0u; i < fan_in; i++) {
+        a_prev[s * MAX_WIDTH + i] = rows[row0 + s * ROW_STRIDE + ROW_A[l - 1u] + i];
 #if ${HVP}
-      ra_prev[i] = select(0.0, rows[row + ROW_RA[l - 1u] + i], l > 1u);
+        ra_prev[s * MAX_WIDTH + i] = select(0.0, rows[row0 + s * ROW_STRIDE + ROW_RA[l - 1u] + i], l > 1u);
 #endif
+      }
     }
 #endif
     for (var j = 0u; j < WIDTH[l]; j++) {
-      var z = bias(l, j);
+      var z: array<f32, SPT>;
 #if ${HVP}
-      var rz = dir_bias(l, j);
+      var rz: array<f32, SPT>;
 #endif
-      for (var i = 0u; i < fan_in; i++) {
-#if ${HOIST_INPUTS}
-        let a_in = a_prev[i];
-#else
-        let a_in = rows[row + ROW_A[l - 1u] + i];
-#endif
-        z += weight(l, j, i) * a_in;
+      for (var s = 0u; s < SPT; s++) {
+        z[s] = bias(l, j);
 #if ${HVP}
-        rz += dir_weight(l, j, i) * a_in;
-        if (l > 1u) {
-#if ${HOIST_INPUTS}
-          rz += weight(l, j, i) * ra_prev[i];
-#else
-          rz += weight(l, j, i) * rows[row + ROW_RA[l - 1u] + i];
-#endif
-        }
+        rz[s] = dir_bias(l, j);
 #endif
       }
-      let s = activate(z);
-      rows[row + ROW_A[l] + j] = s.x;
-      rows[row + ROW_DELTA[l] + j] = s.y;
+      for (var i = 0u; i < fan_in; i++) {
+        let w = weight(l, j, i);
 #if ${HVP}
-      rows[row + ROW_RDELTA[l] + j] = s.z;
-      rows[row + ROW_RZ[l] + j] = rz;
-      rows[row + ROW_RA[l] + j] = s.y * rz;
+        let v = dir_weight(l, j, i);
 #endif
+        for (var s = 0u; s < SPT; s++) {
+          let row = row0 + s * ROW_STRIDE;
+#if ${HOIST_INPUTS}
+          let a_in = a_prev[s * MAX_WIDTH + i];
+#else
+          let a_in = rows[row + ROW_A[l - 1u] + i];
+#endif
+          z[s] += w * a_in;
+#if ${HVP}
+          rz[s] += v * a_in;
+          if (l > 1u) {
+#if ${HOIST_INPUTS}
+            rz[s] += w * ra_prev[s * MAX_WIDTH + i];
+#else
+            rz[s] += w * rows[row + ROW_RA[l - 1u] + i];
+#endif
+          }
+#endif
+        }
+      }
+      for (var s = 0u; s < SPT; s++) {
+        let row = row0 + s * ROW_STRIDE;
+        let act = activate(z[s]);
+        rows[row + ROW_A[l] + j] = act.x;
+        rows[row + ROW_DELTA[l] + j] = act.y;
+#if ${HVP}
+        rows[row + ROW_RDELTA[l] + j] = act.z;
+        rows[row + ROW_RZ[l] + j] = rz[s];
+        rows[row + ROW_RA[l] + j] = act.y * rz[s];
+#endif
+      }
     }
   }
   let last = NL - 1u;
-  var f = bias(NL, 0u);
-  var rf = 0.0;
+  var out: array<vec2<f32>, SPT>;
+  for (var s = 0u; s < SPT; s++) {
+    out[s] = vec2<f32>(bias(NL, 0u), 0.0);
 #if ${HVP}
-  rf = dir_bias(NL, 0u);
-#endif
-  for (var i = 0u; i < WIDTH[last]; i++) {
-    let a_in = rows[row + ROW_A[last] + i];
-    f += weight(NL, 0u, i) * a_in;
-#if ${HVP}
-    rf += dir_weight(NL, 0u, i) * a_in + weight(NL, 0u, i) * rows[row + ROW_RA[last] + i];
+    out[s].y = dir_bias(NL, 0u);
 #endif
   }
-  return vec2<f32>(f, rf);
+  for (var i = 0u; i < WIDTH[last]; i++) {
+    let w = weight(NL, 0u, i);
+#if ${HVP}
+    let v = dir_weight(NL, 0u, i);
+#endif
+    for (var s = 0u; s < SPT; s++) {
+      let row = row0 + s * ROW_STRIDE;
+      let a_in = rows[row + ROW_A[last] + i];
+      out[s].x += w * a_in;
+#if ${HVP}
+      out[s].y += v * a_in + w * rows[row + ROW_RA[last] + i];
+#endif
+    }
+  }
+  return out;
 }
 
-// Backward (and R-backward) pass from the output's δ = 2e/N, R δ = 2 R f / N.
-fn backward(row: u32, g: f32, rg: f32) {
-  rows[row + ROW_DELTA[NL]] = g;
+// Backward (and R-backward) pass of this thread's SPT samples from the output's δ = 2e/N,
+// R δ = 2 R f / N (g, rg per sample).
+fn backward(row0: u32, g: array<f32, SPT>, rg: array<f32, SPT>) {
+  for (var s = 0u; s < SPT; s++) {
+    rows[row0 + s * ROW_STRIDE + ROW_DELTA[NL]] = g[s];
 #if ${HVP}
-  rows[row + ROW_RDELTA[NL]] = rg;
+    rows[row0 + s * ROW_STRIDE + ROW_RDELTA[NL]] = rg[s];
 #endif
+  }
   for (var l = NL - 1u; l >= 1u; l--) {
     for (var j = 0u; j < WIDTH[l]; j++) {
-      var u = 0.0;
-      var ru = 0.0;
+      // explicit zeros: SwiftShader was seen to keep a loop-local array's values across iterations
+      var u = array<f32, SPT>();
+      var ru = array<f32, SPT>();
       for (var k = 0u; k < WIDTH[l + 1u]; k++) {
-        let delta_next = rows[row + ROW_DELTA[l + 1u] + k];
-        u += weight(l + 1u, k, j) * delta_next;
+        let w = weight(l + 1u, k, j);
 #if ${HVP}
-        ru += dir_weight(l + 1u, k, j) * delta_next + weight(l + 1u, k, j) * rows[row + ROW_RDELTA[l + 1u] + k];
+        let v = dir_weight(l + 1u, k, j);
+#endif
+        for (var s = 0u; s < SPT; s++) {
+          let row = row0 + s * ROW_STRIDE;
+          let delta_next = rows[row + ROW_DELTA[l + 1u] + k];
+          u[s] += w * delta_next;
+#if ${HVP}
+          ru[s] += v * delta_next + w * rows[row + ROW_RDELTA[l + 1u] + k];
+#endif
+        }
+      }
+      for (var s = 0u; s < SPT; s++) {
+        let row = row0 + s * ROW_STRIDE;
+        let d1 = rows[row + ROW_DELTA[l] + j];
+        rows[row + ROW_DELTA[l] + j] = u[s] * d1;
+#if ${HVP}
+        let d2 = rows[row + ROW_RDELTA[l] + j];
+        rows[row + ROW_RDELTA[l] + j] = ru[s] * d1 + u[s] * d2 * rows[row + ROW_RZ[l] + j];
 #endif
       }
-      let d1 = rows[row + ROW_DELTA[l] + j];
-      rows[row + ROW_DELTA[l] + j] = u * d1;
-#if ${HVP}
-      let d2 = rows[row + ROW_RDELTA[l] + j];
-      rows[row + ROW_RDELTA[l] + j] = ru * d1 + u * d2 * rows[row + ROW_RZ[l] + j];
-#endif
     }
   }
 }
@@ -264,7 +311,7 @@ fn accumulate_tile(tid: u32) {
 #if ${HVP}
       var h = 0.0;
 #endif
-      for (var s = 0u; s < TILE; s++) {
+      for (var s = 0u; s < TILE_SAMPLES; s++) {
         let r = s * FPS;
         let delta = rows[r + ROW_DELTA[l] + j];
         var a_in = 1.0;
@@ -424,11 +471,11 @@ fn accumulate_blocks(tid: u32) {
       let l = info.x;
       let fan_in = WIDTH[l - 1u];
       let last_neuron = WIDTH[l] - 1u;
-      var g: array<f32, BLOCK_SIZE>;
+      var g = array<f32, BLOCK_SIZE>();
 #if ${HVP}
-      var h: array<f32, BLOCK_SIZE>;
+      var h = array<f32, BLOCK_SIZE>();
 #endif
-      for (var s = 0u; s < TILE; s++) {
+      for (var s = 0u; s < TILE_SAMPLES; s++) {
         let r = s * FPS;
         var d: array<f32, BLOCK_J>;
         var a: array<f32, BLOCK_I>;
@@ -525,21 +572,34 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
   let inv_count = 1.0 / f32(count);
   var loss_sum = 0.0;
   var loss_carry = 0.0;
-  let row = tid * FPS;
-  for (var start = 0u; start < count; start += TILE) {
-    let n = start + tid;
-    let valid = n < count;
-    let sample = sample_row(min(n, count - 1u));
-    let out = forward(row, sample * D, valid);
-    let e = select(0.0, out.x - ys[sample], valid);
-    let rf = select(0.0, out.y, valid);
-    let sl = kahan_add(loss_sum, loss_carry, e * e);
-    loss_sum = sl.x;
-    loss_carry = sl.y;
-    backward(row, 2.0 * e * inv_count, 2.0 * rf * inv_count);
+  let row0 = tid * FPS;
+  for (var start = 0u; start < count; start += TILE_SAMPLES) {
+    var sample: array<u32, SPT>;
+    var x_base: array<u32, SPT>;
+    var valid: array<bool, SPT>;
+    for (var s = 0u; s < SPT; s++) {
+      let n = start + s * TILE + tid;
+      valid[s] = n < count;
+      sample[s] = sample_row(min(n, count - 1u));
+      x_base[s] = sample[s] * D;
+    }
+    let out = forward(row0, x_base, valid);
+    var g: array<f32, SPT>;
+    var rg: array<f32, SPT>;
+    for (var s = 0u; s < SPT; s++) {
+      let e = select(0.0, out[s].x - ys[sample[s]], valid[s]);
+      let sl = kahan_add(loss_sum, loss_carry, e * e);
+      loss_sum = sl.x;
+      loss_carry = sl.y;
+      g[s] = 2.0 * e * inv_count;
+      rg[s] = 2.0 * select(0.0, out[s].y, valid[s]) * inv_count;
+    }
+    backward(row0, g, rg);
 #if ${REGISTER_ACCUMULATE}
-    accumulate_sample(row);
-    if ((start / TILE) % ACC_BLOCK == ACC_BLOCK - 1u) {
+    for (var s = 0u; s < SPT; s++) {
+      accumulate_sample(row0 + s * ROW_STRIDE);
+    }
+    if ((start / TILE_SAMPLES) % ACC_BLOCK == ACC_BLOCK - 1u) {
       flush_block();
     }
 #elif ${BLOCKED_ACCUMULATE}

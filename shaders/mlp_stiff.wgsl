@@ -241,14 +241,23 @@ fn accumulate_data_hessian(tid: u32) {
     factor[mat_base + idx] = 0.0;
   }
   let count = cfg.samples;
-  let row = tid * FPS;
-  for (var start = 0u; start < count; start += TILE) {
-    let n = start + tid;
-    let valid = n < count;
-    let sample = sample_row(min(n, count - 1u));
-    let out = forward(row, sample * D, valid);
-    rows[row + ROW_DELTA[NL]] = select(0.0, out.x - ys[sample], valid);
-    rows[row + ROW_RDELTA[NL]] = select(0.0, 1.0, valid);
+  let row0 = tid * FPS;
+  for (var start = 0u; start < count; start += TILE_SAMPLES) {
+    var sample: array<u32, SPT>;
+    var x_base: array<u32, SPT>;
+    var valid: array<bool, SPT>;
+    for (var s = 0u; s < SPT; s++) {
+      let n = start + s * TILE + tid;
+      valid[s] = n < count;
+      sample[s] = sample_row(min(n, count - 1u));
+      x_base[s] = sample[s] * D;
+    }
+    let out = forward(row0, x_base, valid);
+    for (var s = 0u; s < SPT; s++) {
+      let row = row0 + s * ROW_STRIDE;
+      rows[row + ROW_DELTA[NL]] = select(0.0, out[s].x - ys[sample[s]], valid[s]);
+      rows[row + ROW_RDELTA[NL]] = select(0.0, 1.0, valid[s]);
+    }
     workgroupBarrier();
     for (var idx = tid; idx < P * P; idx += TILE) {
       let p = idx / P;
@@ -263,7 +272,7 @@ fn accumulate_data_hessian(tid: u32) {
         let same_neuron = rp.x == 0u && rq.x <= 1u && rp.y == rq.y;
         let second = select(0u, select(2u, 1u, rq.x == 0u), same_neuron);
         var sum = 0.0;
-        for (var s = 0u; s < TILE; s++) {
+        for (var s = 0u; s < TILE_SAMPLES; s++) {
           let r = s * FPS;
           var term = rows[r + ROW_RDELTA[NL]] * jacobian_entry(rp, ap, r) * jacobian_entry(rq, aq, r);
           if (second == 1u) {

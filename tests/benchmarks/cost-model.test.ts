@@ -38,6 +38,8 @@ describe('cost model', () => {
     expect(perSample('blocked')).toBe(153 + 24 + 15 * 6);
     // hoisting: the forward reads the 8 inputs once, then 8 × (1 + 8) weights and biases
     expect(perSample('tiled+hoist')).toBe(8 + 72 + 17 + 24 + 153);
+    // four samples per thread: the 81 weights and the 8 output weights of the backward pass serve four samples
+    expect(perSample('tiled/64x4')).toBe(81 / 4 + 64 + 8 + 8 / 4 + 16 + 153);
     for (const strategy of ['tiled', 'register', 'blocked', 'tiled+hoist']) expect(perSample(strategy, 'hvp')).toBeGreaterThan(perSample(strategy));
   });
 

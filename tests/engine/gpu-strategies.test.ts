@@ -1,9 +1,10 @@
-// The kernels' other accumulation strategies (kernel-strategy.ts: `register`, per-thread sums of
-// every parameter with one workgroup reduction per pass; `blocked`, register-blocked tile sums) and
-// the forward pass with hoisted inputs against the float64 CPU engine: evaluations (loss, gradient,
-// HVP) for each on its own, then register + hoisting and blocked on every other kernel that sums
-// gradients: the optimisers, Dormand–Prince, ROS34PW2 (closed-form Hessian and, for two hidden
-// layers, Hessian columns from HVP passes) and the diagnostics. Small tiles and N > ACC_BLOCK·tile so that several blocks and a partial last
+// The kernels' other strategies (kernel-strategy.ts) against the float64 CPU engine: accumulation
+// `register` (per-thread sums of every parameter, one workgroup reduction per pass) and `blocked`
+// (register-blocked tile sums), several samples per thread, and the forward pass with hoisted
+// inputs. Evaluations (loss, gradient, HVP) for each on its own and in combination, then two
+// combinations on every other kernel that sums gradients: the optimisers, Dormand–Prince, ROS34PW2
+// (closed-form Hessian and, for two hidden layers, Hessian columns from HVP passes) and the
+// diagnostics. Small tiles and N > ACC_BLOCK·tile so that several blocks and a partial last
 // tile are summed. Tolerances: those of the tiled kernels' own tests (ENGINE_TOLERANCE for
 // evaluations; 1e-4 relative for 100 optimiser steps; 1e-3 for flow endpoints at rtol 1e-5); the
 // two strategies differ only in summation order, so they agree with each other to 1e-5.
@@ -26,11 +27,14 @@ const tiled = await gpuEngineForSuite();
 const TILE = 8;
 const register = tiled.withTuning({ accumulation: 'register', tile: TILE });
 const hoisted = tiled.withTuning({ tile: TILE, hoistInputs: true });
-const registerHoisted = tiled.withTuning({ accumulation: 'register', tile: TILE, hoistInputs: true });
 const blocked = tiled.withTuning({ accumulation: 'blocked', tile: TILE });
+// three samples per thread: tiles of 24 samples, the last one partial
+const threeSamples = tiled.withTuning({ tile: TILE, samplesPerThread: 3 });
+const registerHoisted = tiled.withTuning({ accumulation: 'register', tile: TILE, samplesPerThread: 2, hoistInputs: true });
+const blockedThreeSamples = tiled.withTuning({ accumulation: 'blocked', tile: TILE, samplesPerThread: 3 });
 const trainingEngines = [
-  ['register accumulation, hoisted inputs', registerHoisted],
-  ['blocked accumulation', blocked],
+  ['register accumulation, 2 samples per thread, hoisted inputs', registerHoisted],
+  ['blocked accumulation, 3 samples per thread', blockedThreeSamples],
 ] as const;
 const cpu = new CpuEngine();
 // 13 tiles of 8: one full block of ACC_BLOCK tiles, a second partial one, a partial last tile
@@ -40,6 +44,8 @@ describe.each([
   ['register accumulation', register],
   ['hoisted inputs', hoisted],
   ['blocked accumulation', blocked],
+  ['3 samples per thread', threeSamples],
+  ['register accumulation, 2 samples per thread, hoisted inputs', registerHoisted],
 ] as const)('%s: evaluation', (_, engine) => {
   it('sums over several blocks and a partial tile', () => {
     expect(SAMPLES / TILE).toBeGreaterThan(REGISTER_ACCUMULATION_BLOCK);
@@ -190,8 +196,12 @@ describe('kernel strategy choice', () => {
     expect(plan.workgroupBytes).toBeLessThanOrEqual(16384);
     const small = planTrainKernel(arch, { kind: 'gd', lr: 0.1 }, { ...limits, maxComputeWorkgroupStorageSize: 2048 }, { tile: 256 });
     expect(small.tile).toBeLessThan(256);
-    expect(small.strategy).toEqual({ accumulation: 'tiled', tile: small.tile, hoistInputs: false });
-    expect(planEvaluateKernel(arch, false, limits).strategy).toEqual({ accumulation: 'tiled', tile: 64, hoistInputs: false });
+    expect(small.strategy).toEqual({ accumulation: 'tiled', tile: small.tile, samplesPerThread: 1, hoistInputs: false });
+    expect(planEvaluateKernel(arch, false, limits).strategy).toEqual({ accumulation: 'tiled', tile: 64, samplesPerThread: 1, hoistInputs: false });
+    // four samples per thread need four rows each: a smaller tile in the same memory
+    const four = planTrainKernel(arch, { kind: 'gd', lr: 0.1 }, { ...limits, maxComputeWorkgroupStorageSize: 2048 }, { tile: 256, samplesPerThread: 4 });
+    expect(four.tile).toBeLessThan(small.tile);
+    expect(four.workgroupBytes).toBeLessThanOrEqual(2048);
   });
 
   it('refuses what the kernels cannot do, naming the problem', () => {
@@ -201,8 +211,10 @@ describe('kernel strategy choice', () => {
     expect(() => resolveStrategy(17, { tile: 48 })).toThrow(/power of two, got 48/);
     expect(() => parseStrategy('shared/64')).toThrow(/unknown kernel strategy shared\/64/);
     expect(() => parseStrategy('tiled/64/2')).toThrow(/unknown kernel strategy tiled\/64\/2/);
-    expect(parseStrategy('register/128')).toEqual({ accumulation: 'register', tile: 128, hoistInputs: false });
-    expect(parseStrategy('tiled+hoist')).toEqual({ accumulation: 'tiled', tile: 64, hoistInputs: true });
-    expect(formatStrategy(parseStrategy('register/32+hoist'))).toBe('register/32+hoist');
+    expect(() => parseStrategy('tiled/64x9')).toThrow(/samples per thread must be an integer from 1 to 8, got 9/);
+    expect(parseStrategy('register/128')).toEqual({ accumulation: 'register', tile: 128, samplesPerThread: 1, hoistInputs: false });
+    expect(parseStrategy('tiled+hoist')).toEqual({ accumulation: 'tiled', tile: 64, samplesPerThread: 1, hoistInputs: true });
+    expect(parseStrategy('blocked/32x4')).toEqual({ accumulation: 'blocked', tile: 32, samplesPerThread: 4, hoistInputs: false });
+    for (const text of ['register/32+hoist', 'blocked/64x4+hoist', 'tiled/128']) expect(formatStrategy(parseStrategy(text))).toBe(text);
   });
 });

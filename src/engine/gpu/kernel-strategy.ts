@@ -8,9 +8,13 @@
 //   blocked   as tiled, but each thread sums blocks of BLOCK_NEURONS × BLOCK_INPUTS parameters
 //             (register blocking): 6 workgroup loads per 8 multiply-adds instead of 16, for the
 //             wide networks where tiled is bound by workgroup-memory loads.
-// and, independently, hoistInputs: each forward layer reads its inputs from workgroup memory once
-// into private arrays rather than once per weight (halves the forward's workgroup loads when the
-// arrays stay in registers).
+// and, independently of the accumulation:
+//   samplesPerThread  each thread carries S samples through the forward and backward passes at
+//             once, so that each weight read from workgroup memory serves S samples (a tile is
+//             threads × S samples);
+//   hoistInputs  each forward layer reads its inputs from workgroup memory once into private
+//             arrays rather than once per weight (halves the forward's workgroup loads when the
+//             arrays stay in registers).
 // Which wins depends on the shape and the device: benchmarks/node-bench.ts --strategies measures
 // them. Until a GPU measurement says otherwise the default stays `tiled` at 64 threads without
 // hoisting, the layout every correctness test was first written against.
@@ -22,6 +26,8 @@ export interface KernelStrategy {
   accumulation: Accumulation;
   /** threads per workgroup, a power of two (the kernel may use fewer when workgroup memory is short) */
   tile: number;
+  /** samples each thread carries through a pass at once (a tile is tile × samplesPerThread samples) */
+  samplesPerThread: number;
   /** the forward pass reads each layer's inputs into private arrays once */
   hoistInputs: boolean;
 }
@@ -30,6 +36,8 @@ export interface KernelStrategy {
 export type KernelTuning = Partial<KernelStrategy>;
 
 export const DEFAULT_TILE = 64;
+/** More samples per thread than this would not stay in registers. */
+export const MAX_SAMPLES_PER_THREAD = 8;
 /** Beyond this many parameters the register strategy's private arrays cannot stay in registers. */
 export const REGISTER_MAX_PARAMETERS = 128;
 /** Blocked strategy: neurons and inputs (bias included) per block of parameters a thread sums. */
@@ -39,7 +47,7 @@ export const BLOCK_INPUTS = 4;
 export const REGISTER_ACCUMULATION_BLOCK = 8;
 
 export function defaultStrategy(): KernelStrategy {
-  return { accumulation: 'tiled', tile: DEFAULT_TILE, hoistInputs: false };
+  return { accumulation: 'tiled', tile: DEFAULT_TILE, samplesPerThread: 1, hoistInputs: false };
 }
 
 /** The strategy for a network of P parameters: the defaults with `tuning` on top, checked. */
@@ -52,6 +60,9 @@ export function resolveStrategy(parameterCount: number, tuning: KernelTuning = {
   if (!Number.isInteger(tile) || tile < 1 || (tile & (tile - 1)) !== 0) {
     throw new RangeError(`kernel tile (threads per workgroup) must be a power of two, got ${tile}`);
   }
+  if (!Number.isInteger(strategy.samplesPerThread) || strategy.samplesPerThread < 1 || strategy.samplesPerThread > MAX_SAMPLES_PER_THREAD) {
+    throw new RangeError(`kernel samples per thread must be an integer from 1 to ${MAX_SAMPLES_PER_THREAD}, got ${strategy.samplesPerThread}`);
+  }
   if (strategy.accumulation === 'register' && parameterCount > REGISTER_MAX_PARAMETERS) {
     throw new RangeError(`register accumulation needs at most ${REGISTER_MAX_PARAMETERS} parameters per network, this one has ${parameterCount}; use tiled`);
   }
@@ -60,17 +71,26 @@ export function resolveStrategy(parameterCount: number, tuning: KernelTuning = {
 
 const HOIST_SUFFIX = '+hoist';
 
-/** Parses a command-line strategy: ACCUMULATION[/THREADS][+hoist], e.g. `register/128`, `tiled+hoist`. */
+const STRATEGY_SYNTAX = /^([a-z]+)(?:\/(\d+)(?:x(\d+))?)?(\+hoist)?$/;
+
+/**
+ * Parses a command-line strategy: ACCUMULATION[/THREADS[xSAMPLES]][+hoist], e.g. `register/128`,
+ * `blocked/64x4+hoist`, `tiled+hoist` (threads default to DEFAULT_TILE, samples per thread to 1).
+ */
 export function parseStrategy(text: string): KernelStrategy {
-  const hoistInputs = text.endsWith(HOIST_SUFFIX);
-  const [accumulation, tileText, ...rest] = (hoistInputs ? text.slice(0, -HOIST_SUFFIX.length) : text).split('/');
-  if (!ACCUMULATIONS.includes(accumulation as Accumulation) || rest.length > 0) {
-    throw new RangeError(`unknown kernel strategy ${text}: expected ${ACCUMULATIONS.join(' or ')}, optionally /THREADS and ${HOIST_SUFFIX} (e.g. register/128${HOIST_SUFFIX})`);
+  const match = STRATEGY_SYNTAX.exec(text);
+  if (!match || !ACCUMULATIONS.includes(match[1] as Accumulation)) {
+    throw new RangeError(`unknown kernel strategy ${text}: expected ${ACCUMULATIONS.join(', ')}, optionally /THREADS, xSAMPLES per thread and ${HOIST_SUFFIX} (e.g. blocked/64x4${HOIST_SUFFIX})`);
   }
-  const tile = tileText === undefined ? DEFAULT_TILE : Number(tileText);
-  return resolveStrategy(0, { accumulation: accumulation as Accumulation, tile, hoistInputs });
+  return resolveStrategy(0, {
+    accumulation: match[1] as Accumulation,
+    tile: match[2] === undefined ? DEFAULT_TILE : Number(match[2]),
+    samplesPerThread: match[3] === undefined ? 1 : Number(match[3]),
+    hoistInputs: match[4] !== undefined,
+  });
 }
 
 export function formatStrategy(strategy: KernelStrategy): string {
-  return `${strategy.accumulation}/${strategy.tile}${strategy.hoistInputs ? HOIST_SUFFIX : ''}`;
+  const samples = strategy.samplesPerThread > 1 ? `x${strategy.samplesPerThread}` : '';
+  return `${strategy.accumulation}/${strategy.tile}${samples}${strategy.hoistInputs ? HOIST_SUFFIX : ''}`;
 }

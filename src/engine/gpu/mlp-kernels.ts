@@ -94,7 +94,7 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
   const fixedBytes = 4 * P * ((hvp ? 2 : 1) + extraVectors + (blocked ? 1 : 0));
   let tile = 1;
   while (tile * 2 <= Math.min(requested.tile, limits.maxComputeInvocationsPerWorkgroup)) tile *= 2;
-  const bytesFor = (t: number) => fixedBytes + 4 * t * (rows.floatsPerSample + 1 + extraPerThread);
+  const bytesFor = (t: number) => fixedBytes + 4 * t * (requested.samplesPerThread * rows.floatsPerSample + 1 + extraPerThread);
   while (tile > 1 && bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) tile /= 2;
   if (bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) {
     throw new RangeError(`network too large for this device's workgroup memory (${bytesFor(tile)} bytes needed)`);
@@ -111,7 +111,8 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     D: arch.inputDim,
     OWN: Math.ceil(P / tile),
     FPS: rows.floatsPerSample,
-    ROWS_SIZE: tile * rows.floatsPerSample,
+    ROWS_SIZE: tile * requested.samplesPerThread * rows.floatsPerSample,
+    SPT: requested.samplesPerThread,
     WIDTHS: list(pad(widths)),
     WEIGHT_OFFSETS: list(weightOffsets),
     BIAS_OFFSETS: list(biasOffsets),
