@@ -71,6 +71,19 @@ describe.each([
   }
 });
 
+describe('every strategy on W1\'s network (d = 8, r = 8: several parameters and blocks per thread)', () => {
+  const network: Architecture = { inputDim: 8, hidden: [8], activation: 'softplus', biases: true };
+  const c = makeVariantCase(network, 17, SAMPLES);
+  it.each(['register/8', 'register/8x2+hoist', 'blocked/8', 'blocked/8x3+hoist', 'tiled/8x4+hoist'])('%s matches the CPU engine', async (text) => {
+    const strategy = parseStrategy(text);
+    expect(parameterBlocks([8, 8, 1], true).length).toBeGreaterThan(strategy.tile);
+    const { errors } = await expectNoGpuErrors(tiled.gpu.device, () => compareWithCpu(tiled.withTuning(strategy), cpu, c, c.barrierMaxnorm));
+    expect(errors.loss.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
+    expect(errors.gradient.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
+    expect(errors.hvp.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.hvp);
+  });
+});
+
 const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
 const deep: Architecture = { inputDim: 2, hidden: [3, 3], activation: 'softplus', biases: true };
 const SLOTS = 3;
