@@ -269,7 +269,8 @@ function strategyLabel(engine: GpuEngine, w: Workload, hvp: boolean): string | n
 /**
  * Per workload, the fastest of `strategies` on `grad` (for the gradient kernels) and on `hvp` (for
  * the HVP-based ones, when `ops` has any), by short measurements reported through onTrial.
- * Strategies that come out the same on this device (a tile shrunk to fit workgroup memory) are timed once.
+ * Strategies that come out the same on this device (a tile shrunk to fit workgroup memory) are timed
+ * once; those the network cannot use (register accumulation beyond 128 parameters) are skipped.
  */
 async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelStrategy[], ops: string[], options: BenchOptions): Promise<{ plain: Engine; hvp: Engine }> {
   const best = async (op: 'grad' | 'hvp') => {
@@ -277,8 +278,8 @@ async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelS
     const timed = new Set<string>();
     for (const strategy of strategies) {
       const candidate = engine.withTuning(strategy);
-      const label = strategyLabel(candidate, w, op === 'hvp') ?? formatStrategy(strategy);
-      if (timed.has(label)) continue;
+      const label = strategyLabel(candidate, w, op === 'hvp');
+      if (label === null || timed.has(label)) continue;
       timed.add(label);
       const trial = await measureOrRecord(candidate, w, op, TRIAL_SECONDS);
       options.onTrial?.(trial);
