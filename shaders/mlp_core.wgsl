@@ -111,14 +111,30 @@ fn workgroup_max(tid: u32, value: f32) -> f32 {
   return total;
 }
 
+// This thread's samples in the tile from `start` of a pass over `count` samples: n = start + s·TILE + tid.
+struct TileSamples {
+  data_row: array<u32, SPT>,   // the dataset row (sample_row; clamped to the last sample past the end)
+  valid: array<bool, SPT>,
+}
+
+fn tile_samples(tid: u32, start: u32, count: u32) -> TileSamples {
+  var samples: TileSamples;
+  for (var s = 0u; s < SPT; s++) {
+    let n = start + s * TILE + tid;
+    samples.valid[s] = n < count;
+    samples.data_row[s] = sample_row(min(n, count - 1u));
+  }
+  return samples;
+}
+
 // Forward (and R-forward) pass of this thread's SPT samples, whose rows start at row0 + s·ROW_STRIDE;
-// returns (f, R f) per sample. Each weight is read from workgroup memory once for all SPT samples.
+// returns (f, R f) per sample (zero inputs for samples past the end). Each weight is read from workgroup memory once for all SPT samples.
 // With HOIST_INPUTS each layer's inputs are read once into private arrays (registers when the loops
 // unroll) instead of once per weight.
-fn forward(row0: u32, x_base: array<u32, SPT>, valid: array<bool, SPT>) -> array<vec2<f32>, SPT> {
+fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
   for (var s = 0u; s < SPT; s++) {
     for (var i = 0u; i < D; i++) {
-      rows[row0 + s * ROW_STRIDE + ROW_A[0] + i] = select(0.0, xs[x_base[s] + i], valid[s]);
+      rows[row0 + s * ROW_STRIDE + ROW_A[0] + i] = select(0.0, xs[samples.data_row[s] * D + i], samples.valid[s]);
     }
   }
   for (var l = 1u; l < NL; l++) {
@@ -574,25 +590,17 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
   var loss_carry = 0.0;
   let row0 = tid * FPS;
   for (var start = 0u; start < count; start += TILE_SAMPLES) {
-    var sample: array<u32, SPT>;
-    var x_base: array<u32, SPT>;
-    var valid: array<bool, SPT>;
-    for (var s = 0u; s < SPT; s++) {
-      let n = start + s * TILE + tid;
-      valid[s] = n < count;
-      sample[s] = sample_row(min(n, count - 1u));
-      x_base[s] = sample[s] * D;
-    }
-    let out = forward(row0, x_base, valid);
+    let samples = tile_samples(tid, start, count);
+    let out = forward(row0, samples);
     var g: array<f32, SPT>;
     var rg: array<f32, SPT>;
     for (var s = 0u; s < SPT; s++) {
-      let e = select(0.0, out[s].x - ys[sample[s]], valid[s]);
+      let e = select(0.0, out[s].x - ys[samples.data_row[s]], samples.valid[s]);
       let sl = kahan_add(loss_sum, loss_carry, e * e);
       loss_sum = sl.x;
       loss_carry = sl.y;
       g[s] = 2.0 * e * inv_count;
-      rg[s] = 2.0 * select(0.0, out[s].y, valid[s]) * inv_count;
+      rg[s] = 2.0 * select(0.0, out[s].y, samples.valid[s]) * inv_count;
     }
     backward(row0, g, rg);
 #if ${REGISTER_ACCUMULATE}

@@ -243,20 +243,12 @@ fn accumulate_data_hessian(tid: u32) {
   let count = cfg.samples;
   let row0 = tid * FPS;
   for (var start = 0u; start < count; start += TILE_SAMPLES) {
-    var sample: array<u32, SPT>;
-    var x_base: array<u32, SPT>;
-    var valid: array<bool, SPT>;
-    for (var s = 0u; s < SPT; s++) {
-      let n = start + s * TILE + tid;
-      valid[s] = n < count;
-      sample[s] = sample_row(min(n, count - 1u));
-      x_base[s] = sample[s] * D;
-    }
-    let out = forward(row0, x_base, valid);
+    let samples = tile_samples(tid, start, count);
+    let out = forward(row0, samples);
     for (var s = 0u; s < SPT; s++) {
       let row = row0 + s * ROW_STRIDE;
-      rows[row + ROW_DELTA[NL]] = select(0.0, out[s].x - ys[sample[s]], valid[s]);
-      rows[row + ROW_RDELTA[NL]] = select(0.0, 1.0, valid[s]);
+      rows[row + ROW_DELTA[NL]] = select(0.0, out[s].x - ys[samples.data_row[s]], samples.valid[s]);
+      rows[row + ROW_RDELTA[NL]] = select(0.0, 1.0, samples.valid[s]);
     }
     workgroupBarrier();
     for (var idx = tid; idx < P * P; idx += TILE) {
