@@ -10,7 +10,7 @@ export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 node dist/src/cli/bin.js doctor --json > "$out/doctor.json" 2>&1
 # Per workload the faster kernel strategy (src/engine/gpu/kernel-strategy.ts), timed first; the
 # trials are in channelscope.json's strategyTrials. Pass --strategies to override.
-strategies=tiled/64,tiled/64x4+hoist,register/64+hoist,register/32x4+hoist,register/64x2+hoist,register/64x4+hoist,blocked/64+hoist,blocked/64x2+hoist,blocked/64x4+hoist,blocked/128x4+hoist
+strategies=tiled/64,tiled/64+subgroups,tiled/64x4+hoist,register/64+hoist,register/32x4+hoist,register/64x2+hoist,register/64x4+hoist,register/32x4+hoist+subgroups,blocked/64+hoist,blocked/64x2+hoist,blocked/64x4+hoist,blocked/128x4+hoist,blocked/64x4+hoist+subgroups
 node dist/benchmarks/node-bench.js --json --strategies "$strategies" "$@" > "$out/channelscope.json" 2> "$out/channelscope.log"
 python3 benchmarks/peers/jax_bench.py --json > "$out/jax.json" 2> "$out/jax.log"
 python3 benchmarks/peers/torch_bench.py --json > "$out/torch.json" 2> "$out/torch.log"

@@ -81,6 +81,32 @@ fn dir_bias(l: u32, j: u32) -> f32 {
 }
 #endif
 
+#if ${SUBGROUPS}
+// Sums (maxima) by subgroup operations, then one partial per subgroup; every thread gets the total.
+// A subgroup's invocations are taken to be consecutive in local_invocation_index (so on NVIDIA
+// GPUs and SwiftShader; tests/engine/gpu-strategies.test.ts checks the results).
+fn subgroup_combine(tid: u32, subgroup_value: f32, is_max: bool) -> f32 {
+  let size = subgroupAdd(1u);
+  if (subgroupElect()) {
+    partial[tid / size] = subgroup_value;
+  }
+  workgroupBarrier();
+  var total = partial[0];
+  for (var g = 1u; g < TILE / size; g++) {
+    total = select(total + partial[g], max(total, partial[g]), is_max);
+  }
+  workgroupBarrier();
+  return total;
+}
+
+fn workgroup_sum(tid: u32, value: f32) -> f32 {
+  return subgroup_combine(tid, subgroupAdd(value), false);
+}
+
+fn workgroup_max(tid: u32, value: f32) -> f32 {
+  return subgroup_combine(tid, subgroupMax(value), true);
+}
+#else
 // Pairwise tree sum of one value per thread; every thread gets the total.
 fn workgroup_sum(tid: u32, value: f32) -> f32 {
   partial[tid] = value;
@@ -110,6 +136,7 @@ fn workgroup_max(tid: u32, value: f32) -> f32 {
   workgroupBarrier();
   return total;
 }
+#endif
 
 // This thread's samples in the tile from `start` of a pass over `count` samples: n = start + s·TILE + tid.
 struct TileSamples {

@@ -10,6 +10,8 @@ export interface KernelProgram {
   files: string[];
   definitions: ShaderDefinitions;
   entryPoint?: string;
+  /** WGSL extensions to enable (`enable NAME;` ahead of the first file), e.g. subgroups */
+  extensions?: string[];
 }
 
 export class PipelineCache {
@@ -29,7 +31,8 @@ export class PipelineCache {
   }
 
   private async create(program: KernelProgram): Promise<GPUComputePipeline> {
-    const code = await buildShader(program.files, program.definitions);
+    const enables = (program.extensions ?? []).map((extension) => `enable ${extension};\n`).join('');
+    const code = enables + (await buildShader(program.files, program.definitions));
     const module = this.device.createShaderModule({ label: program.name, code });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((m) => m.type === 'error');

@@ -1,7 +1,7 @@
 // The kernels' other strategies (kernel-strategy.ts) against the float64 CPU engine: accumulation
 // `register` (per-thread sums of every parameter, one workgroup reduction per pass) and `blocked`
-// (register-blocked tile sums), several samples per thread, and the forward pass with hoisted
-// inputs. Evaluations (loss, gradient, HVP) for each on its own and in combination, then two
+// (register-blocked tile sums), several samples per thread, the forward pass with hoisted inputs,
+// and workgroup reductions by subgroup operations. Evaluations (loss, gradient, HVP) for each on its own and in combination, then two
 // combinations on every other kernel that sums gradients: the optimisers, Dormand–Prince, ROS34PW2
 // (closed-form Hessian and, for two hidden layers, Hessian columns from HVP passes) and the
 // diagnostics. Small tiles and N > ACC_BLOCK·tile so that several blocks and a partial last
@@ -26,15 +26,18 @@ import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 const tiled = await gpuEngineForSuite();
 const TILE = 8;
 const register = tiled.withTuning({ accumulation: 'register', tile: TILE });
-const hoisted = tiled.withTuning({ tile: TILE, hoistInputs: true });
+const hoisted = tiled.withTuning({ tile: TILE, hoistInputs: true, subgroups: false });
 const blocked = tiled.withTuning({ accumulation: 'blocked', tile: TILE });
 // three samples per thread: tiles of 24 samples, the last one partial
 const threeSamples = tiled.withTuning({ tile: TILE, samplesPerThread: 3 });
-const registerHoisted = tiled.withTuning({ accumulation: 'register', tile: TILE, samplesPerThread: 2, hoistInputs: true });
+const registerHoisted = tiled.withTuning({ accumulation: 'register', tile: TILE, samplesPerThread: 2, hoistInputs: true, subgroups: false });
 const blockedThreeSamples = tiled.withTuning({ accumulation: 'blocked', tile: TILE, samplesPerThread: 3 });
+// SwiftShader has the 'subgroups' feature; a device without it refuses the strategy (tested below)
+const subgroupReductions = tiled.gpu.hasSubgroups ? tiled.withTuning({ accumulation: 'blocked', tile: TILE, subgroups: true }) : null;
 const trainingEngines = [
   ['register accumulation, 2 samples per thread, hoisted inputs', registerHoisted],
   ['blocked accumulation, 3 samples per thread', blockedThreeSamples],
+  ...(subgroupReductions ? [['blocked accumulation, subgroup reductions', subgroupReductions] as const] : []),
 ] as const;
 const cpu = new CpuEngine();
 // 13 tiles of 8: one full block of ACC_BLOCK tiles, a second partial one, a partial last tile
@@ -46,6 +49,7 @@ describe.each([
   ['blocked accumulation', blocked],
   ['3 samples per thread', threeSamples],
   ['register accumulation, 2 samples per thread, hoisted inputs', registerHoisted],
+  ...(subgroupReductions ? [['blocked accumulation, subgroup reductions', subgroupReductions] as const] : []),
 ] as const)('%s: evaluation', (_, engine) => {
   it('sums over several blocks and a partial tile', () => {
     expect(SAMPLES / TILE).toBeGreaterThan(REGISTER_ACCUMULATION_BLOCK);
@@ -74,9 +78,9 @@ describe.each([
 describe('every strategy on W1\'s network (d = 8, r = 8: several parameters and blocks per thread)', () => {
   const network: Architecture = { inputDim: 8, hidden: [8], activation: 'softplus', biases: true };
   const c = makeVariantCase(network, 17, SAMPLES);
-  it.each(['register/8', 'register/8x2+hoist', 'blocked/8', 'blocked/8x3+hoist', 'tiled/8x4+hoist'])('%s matches the CPU engine', async (text) => {
+  it.each(['register/8', 'register/8x2+hoist', 'blocked/8', 'blocked/8x3+hoist', 'tiled/8x4+hoist', 'tiled/64+subgroups'])('%s matches the CPU engine', async (text) => {
     const strategy = parseStrategy(text);
-    expect(parameterBlocks([8, 8, 1], true).length).toBeGreaterThan(strategy.tile);
+    if (strategy.tile < 64) expect(parameterBlocks([8, 8, 1], true).length).toBeGreaterThan(strategy.tile);
     const { errors } = await expectNoGpuErrors(tiled.gpu.device, () => compareWithCpu(tiled.withTuning(strategy), cpu, c, c.barrierMaxnorm));
     expect(errors.loss.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
     expect(errors.gradient.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
@@ -209,8 +213,8 @@ describe('kernel strategy choice', () => {
     expect(plan.workgroupBytes).toBeLessThanOrEqual(16384);
     const small = planTrainKernel(arch, { kind: 'gd', lr: 0.1 }, { ...limits, maxComputeWorkgroupStorageSize: 2048 }, { tile: 256 });
     expect(small.tile).toBeLessThan(256);
-    expect(small.strategy).toEqual({ accumulation: 'tiled', tile: small.tile, samplesPerThread: 1, hoistInputs: false });
-    expect(planEvaluateKernel(arch, false, limits).strategy).toEqual({ accumulation: 'tiled', tile: 64, samplesPerThread: 1, hoistInputs: false });
+    expect(small.strategy).toEqual({ accumulation: 'tiled', tile: small.tile, samplesPerThread: 1, hoistInputs: false, subgroups: false });
+    expect(planEvaluateKernel(arch, false, limits).strategy).toEqual({ accumulation: 'tiled', tile: 64, samplesPerThread: 1, hoistInputs: false, subgroups: false });
     // four samples per thread need four rows each: a smaller tile in the same memory
     const four = planTrainKernel(arch, { kind: 'gd', lr: 0.1 }, { ...limits, maxComputeWorkgroupStorageSize: 2048 }, { tile: 256, samplesPerThread: 4 });
     expect(four.tile).toBeLessThan(small.tile);
@@ -225,9 +229,12 @@ describe('kernel strategy choice', () => {
     expect(() => parseStrategy('shared/64')).toThrow(/unknown kernel strategy shared\/64/);
     expect(() => parseStrategy('tiled/64/2')).toThrow(/unknown kernel strategy tiled\/64\/2/);
     expect(() => parseStrategy('tiled/64x9')).toThrow(/samples per thread must be an integer from 1 to 8, got 9/);
-    expect(parseStrategy('register/128')).toEqual({ accumulation: 'register', tile: 128, samplesPerThread: 1, hoistInputs: false });
-    expect(parseStrategy('tiled+hoist')).toEqual({ accumulation: 'tiled', tile: 64, samplesPerThread: 1, hoistInputs: true });
-    expect(parseStrategy('blocked/32x4')).toEqual({ accumulation: 'blocked', tile: 32, samplesPerThread: 4, hoistInputs: false });
-    for (const text of ['register/32+hoist', 'blocked/64x4+hoist', 'tiled/128']) expect(formatStrategy(parseStrategy(text))).toBe(text);
+    expect(parseStrategy('register/128')).toEqual({ accumulation: 'register', tile: 128, samplesPerThread: 1, hoistInputs: false, subgroups: false });
+    expect(parseStrategy('tiled+hoist')).toEqual({ accumulation: 'tiled', tile: 64, samplesPerThread: 1, hoistInputs: true, subgroups: false });
+    expect(parseStrategy('blocked/32x4')).toEqual({ accumulation: 'blocked', tile: 32, samplesPerThread: 4, hoistInputs: false, subgroups: false });
+    for (const text of ['register/32+hoist', 'blocked/64x4+hoist', 'tiled/128', 'tiled/64x2+hoist+subgroups']) expect(formatStrategy(parseStrategy(text))).toBe(text);
+    expect(parseStrategy('register+subgroups').subgroups).toBe(true);
+    const withoutSubgroups = { ...tiled.gpu, hasSubgroups: false };
+    expect(() => new GpuEngine(withoutSubgroups, { subgroups: true })).toThrow(/lacks the 'subgroups' feature/);
   });
 });

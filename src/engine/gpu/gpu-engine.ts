@@ -41,6 +41,7 @@ export class GpuEngine implements Engine {
     readonly gpu: GpuContext,
     readonly tuning: KernelTuning = {},
   ) {
+    if (tuning.subgroups && !gpu.hasSubgroups) throw new RangeError(`kernel strategy +subgroups: this device (${describeGpu(gpu)}) lacks the 'subgroups' feature`);
     this.description = describeGpu(gpu);
     this.pipelines = new PipelineCache(gpu.device);
   }

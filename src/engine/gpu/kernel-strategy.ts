@@ -14,7 +14,9 @@
 //             threads × S samples);
 //   hoistInputs  each forward layer reads its inputs from workgroup memory once into private
 //             arrays rather than once per weight (halves the forward's workgroup loads when the
-//             arrays stay in registers).
+//             arrays stay in registers);
+//   subgroups  workgroup sums and maxima by subgroup operations and one partial per subgroup
+//             (2 barriers instead of 2 + log₂ threads); needs the device's 'subgroups' feature.
 // Which wins depends on the shape and the device: benchmarks/node-bench.ts --strategies measures
 // them. Until a GPU measurement says otherwise the default stays `tiled` at 64 threads without
 // hoisting, the layout every correctness test was first written against.
@@ -30,6 +32,8 @@ export interface KernelStrategy {
   samplesPerThread: number;
   /** the forward pass reads each layer's inputs into private arrays once */
   hoistInputs: boolean;
+  /** workgroup reductions by subgroup operations (WGSL `enable subgroups`) */
+  subgroups: boolean;
 }
 
 /** What a caller may pin (benchmarks, tests); the rest comes from defaultStrategy. */
@@ -47,7 +51,7 @@ export const BLOCK_INPUTS = 4;
 export const REGISTER_ACCUMULATION_BLOCK = 8;
 
 export function defaultStrategy(): KernelStrategy {
-  return { accumulation: 'tiled', tile: DEFAULT_TILE, samplesPerThread: 1, hoistInputs: false };
+  return { accumulation: 'tiled', tile: DEFAULT_TILE, samplesPerThread: 1, hoistInputs: false, subgroups: false };
 }
 
 /** The strategy for a network of P parameters: the defaults with `tuning` on top, checked. */
@@ -69,28 +73,28 @@ export function resolveStrategy(parameterCount: number, tuning: KernelTuning = {
   return strategy;
 }
 
-const HOIST_SUFFIX = '+hoist';
-
-const STRATEGY_SYNTAX = /^([a-z]+)(?:\/(\d+)(?:x(\d+))?)?(\+hoist)?$/;
+const STRATEGY_SYNTAX = /^([a-z]+)(?:\/(\d+)(?:x(\d+))?)?(\+hoist)?(\+subgroups)?$/;
 
 /**
- * Parses a command-line strategy: ACCUMULATION[/THREADS[xSAMPLES]][+hoist], e.g. `register/128`,
- * `blocked/64x4+hoist`, `tiled+hoist` (threads default to DEFAULT_TILE, samples per thread to 1).
+ * Parses a command-line strategy: ACCUMULATION[/THREADS[xSAMPLES]][+hoist][+subgroups], e.g.
+ * `register/128`, `blocked/64x4+hoist`, `tiled+subgroups` (threads default to DEFAULT_TILE, samples
+ * per thread to 1).
  */
 export function parseStrategy(text: string): KernelStrategy {
   const match = STRATEGY_SYNTAX.exec(text);
   if (!match || !ACCUMULATIONS.includes(match[1] as Accumulation)) {
-    throw new RangeError(`unknown kernel strategy ${text}: expected ${ACCUMULATIONS.join(', ')}, optionally /THREADS, xSAMPLES per thread and ${HOIST_SUFFIX} (e.g. blocked/64x4${HOIST_SUFFIX})`);
+    throw new RangeError(`unknown kernel strategy ${text}: expected ${ACCUMULATIONS.join(', ')}, optionally /THREADS, xSAMPLES per thread, +hoist and +subgroups (e.g. blocked/64x4+hoist+subgroups)`);
   }
   return resolveStrategy(0, {
     accumulation: match[1] as Accumulation,
     tile: match[2] === undefined ? DEFAULT_TILE : Number(match[2]),
     samplesPerThread: match[3] === undefined ? 1 : Number(match[3]),
     hoistInputs: match[4] !== undefined,
+    subgroups: match[5] !== undefined,
   });
 }
 
 export function formatStrategy(strategy: KernelStrategy): string {
   const samples = strategy.samplesPerThread > 1 ? `x${strategy.samplesPerThread}` : '';
-  return `${strategy.accumulation}/${strategy.tile}${samples}${strategy.hoistInputs ? HOIST_SUFFIX : ''}`;
+  return `${strategy.accumulation}/${strategy.tile}${samples}${strategy.hoistInputs ? '+hoist' : ''}${strategy.subgroups ? '+subgroups' : ''}`;
 }

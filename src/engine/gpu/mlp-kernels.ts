@@ -125,6 +125,7 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     BIASES: arch.biases,
     REGISTER_ACCUMULATE: register,
     HOIST_INPUTS: requested.hoistInputs,
+    SUBGROUPS: requested.subgroups,
     BLOCKED_ACCUMULATE: blocked,
     BLOCK_J: BLOCK_NEURONS,
     BLOCK_I: BLOCK_INPUTS,
@@ -139,20 +140,21 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
   };
   const strategy: KernelStrategy = { ...requested, tile };
   const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|${formatStrategy(strategy)}`;
-  return { definitions, key, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
+  const extensions = strategy.subgroups ? ['subgroups'] : [];
+  return { definitions, extensions, key, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
 }
 
 const CORE_FILES = ['activations.wgsl', 'mlp_core.wgsl'];
 
 /** Loss, gradient and (with hvp) Hessian-vector products: shaders/mlp_evaluate.wgsl. */
 export function planEvaluateKernel(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
-  const { definitions, key, ...plan } = planMlpCore(arch, hvp, limits, tuning);
-  return { program: { name: 'mlp_evaluate', key, files: [...CORE_FILES, 'mlp_evaluate.wgsl'], definitions }, ...plan };
+  const { definitions, extensions, key, ...plan } = planMlpCore(arch, hvp, limits, tuning);
+  return { program: { name: 'mlp_evaluate', key, extensions, files: [...CORE_FILES, 'mlp_evaluate.wgsl'], definitions }, ...plan };
 }
 
 /** Discrete optimiser steps (GD, SGD, momentum, Adam): shaders/mlp_train.wgsl. */
 export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
-  const { definitions, key, ...plan } = planMlpCore(arch, false, limits, tuning);
+  const { definitions, extensions, key, ...plan } = planMlpCore(arch, false, limits, tuning);
   const vectors = stateVectors(optimizer);
   const batch = minibatchSize(optimizer);
   const switches = {
@@ -167,7 +169,7 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
     program: {
       name: 'mlp_train',
       key: `${key}|${optimizer.kind}${batch !== null ? '|minibatch' : ''}`,
-      files: [...CORE_FILES, 'philox.wgsl', 'mlp_slots.wgsl', 'mlp_train.wgsl'],
+      extensions, files: [...CORE_FILES, 'philox.wgsl', 'mlp_slots.wgsl', 'mlp_train.wgsl'],
       definitions: { ...definitions, ...switches },
     },
     ...plan,
@@ -176,8 +178,8 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
 
 /** Gradient flow by Dormand–Prince 5(4) with per-slot step sizes: shaders/mlp_flow.wgsl. */
 export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
-  const { definitions, key, ...plan } = planMlpCore(arch, false, limits, tuning);
-  return { program: { name: 'mlp_flow', key: `${key}|dopri5`, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_flow.wgsl'], definitions }, ...plan };
+  const { definitions, extensions, key, ...plan } = planMlpCore(arch, false, limits, tuning);
+  return { program: { name: 'mlp_flow', key: `${key}|dopri5`, extensions, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_flow.wgsl'], definitions }, ...plan };
 }
 
 /**
@@ -189,13 +191,13 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning:
  * multiply-adds per sample); deeper networks column by column from P HVP passes.
  */
 export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}): MlpKernelPlan {
-  const { definitions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1);
+  const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1);
   const closedHessian = hasClosedFormHessian(arch);
   return {
     program: {
       name: 'mlp_stiff',
       key: `${key}|${solver}${closedHessian ? '|closed-hessian' : ''}`,
-      files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'],
+      extensions, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'],
       definitions: {
         ...definitions,
         CLOSED_HESSIAN: closedHessian,
@@ -245,14 +247,14 @@ export interface DiagnosticsKernelPlan extends MlpKernelPlan {
 export function planDiagnosticsKernel(arch: Architecture, limits: KernelLimits, tuning: KernelTuning = {}): DiagnosticsKernelPlan {
   const P = parameterLayout(arch).count;
   const full = P <= FULL_SPECTRUM_MAX_PARAMETERS;
-  const { definitions, key, ...plan } = planMlpCore(arch, true, limits, tuning, full ? 2 : 0, 2);
+  const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, full ? 2 : 0, 2);
   const spectrumAt = DIAGNOSTICS_HEADER_WORDS + arch.hidden.length * DIAGNOSTICS_LAYER_WORDS;
   const outputStride = spectrumAt + (full ? P : 0);
   return {
     program: {
       name: 'mlp_diagnostics',
       key: `${key}|diagnostics`,
-      files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_diagnostics.wgsl'],
+      extensions, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_diagnostics.wgsl'],
       definitions: {
         ...definitions,
         HEADER: DIAGNOSTICS_HEADER_WORDS,
