@@ -11,14 +11,20 @@ node dist/src/cli/bin.js doctor --json > "$out/doctor.json" 2>&1
 # Per workload the faster kernel strategy (src/engine/gpu/kernel-strategy.ts), timed first; the
 # trials are in channelscope.json's strategyTrials. Pass --strategies to override.
 strategies=tiled/64,tiled/64+subgroups,tiled/64x4+hoist,register/64+hoist,register/32x4+hoist,register/64x2+hoist,register/64x4+hoist,register/32x4+hoist+subgroups,blocked/64+hoist,blocked/64x2+hoist,blocked/64x4+hoist,blocked/128x4+hoist,blocked/64x4+hoist+subgroups
-node dist/benchmarks/node-bench.js --json --strategies "$strategies" "$@" > "$out/channelscope.json" 2> "$out/channelscope.log"
-python3 benchmarks/peers/jax_bench.py --json > "$out/jax.json" 2> "$out/jax.log"
-python3 benchmarks/peers/torch_bench.py --json > "$out/torch.json" 2> "$out/torch.log"
-node dist/benchmarks/combine.js "$out/channelscope.json" "$out/jax.json" "$out/torch.json" > "$out/combined.json"
-# The browser benchmark (npm run bench:browser) is left out: whether headless Chromium reaches the GPU
-# on this machine is untested (no display, no network; its WebGPU needs Vulkan through the NVIDIA
-# driver, while @sparticuz/chromium brings its own Vulkan loader and SwiftShader). To try by hand:
+# Each phase has its own time limit, so that one slow phase still leaves the others' results (the
+# device tool stops a command at 10 minutes); wall times go to phases.txt.
+phase() { local name=$1 limit=$2; shift 2; local start=$SECONDS; timeout "$limit" "$@"; echo "$name: exit $?, $((SECONDS - start)) s (limit $limit s)" >> "$out/phases.txt"; }
+phase channelscope 300 node dist/benchmarks/node-bench.js --report "$out/channelscope.json" --strategies "$strategies" "$@" > "$out/channelscope.txt" 2> "$out/channelscope.log"
+phase jax 150 python3 benchmarks/peers/jax_bench.py --json --budget 130 > "$out/jax.json" 2> "$out/jax.log"
+phase torch 120 python3 benchmarks/peers/torch_bench.py --json --budget 100 > "$out/torch.json" 2> "$out/torch.log"
+reports=()
+for f in channelscope jax torch; do [ -s "$out/$f.json" ] && reports+=("$out/$f.json"); done
+node dist/benchmarks/combine.js "${reports[@]}" > "$out/combined.json"
+# The browser benchmark (npm run bench:browser) is left out: the GPU machine gets no Chromium
+# (pack.sh leaves @sparticuz/chromium and puppeteer behind to stay under the 64 MiB carry limit), and
+# whether headless Chromium reaches the GPU there is untested. Where it can run:
 #   node_modules/.bin/tsx benchmarks/browser-bench.ts --json --adapter hardware > "$out/browser.json"
 #   node dist/benchmarks/combine.js "$out/channelscope.json" "$out/browser.json"   # browserOverNode
 # and check that browser.json's environment.adapter names the GPU, not SwiftShader.
+cat "$out/phases.txt"
 cat "$out/combined.json"

@@ -2,6 +2,8 @@
 // there is no GPU), one tiny measurement, and a report shaped exactly like the Node benchmark's.
 // Throughput figures are not checked: timing belongs in benchmarks/, never in a test.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -37,8 +39,13 @@ describe('npm run bench:browser', () => {
     } finally {
       release();
     }
-    const node = await benchmark('benchmarks/node-bench.ts', ['--backend', 'gpu']);
+    const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'report.json');
+    const node = await benchmark('benchmarks/node-bench.ts', ['--backend', 'gpu', '--report', reportFile]);
     expect(shape(browser)).toEqual(shape(node));
+    // --report holds the same report, rewritten after each measurement (kept when a run is cut short)
+    const saved = JSON.parse(readFileSync(reportFile, 'utf8')) as Record<string, unknown>;
+    expect(saved.results).toEqual(node.results);
+    expect(saved.strategyTrials).toEqual(node.strategyTrials);
 
     expect(browser).toMatchObject({ framework: 'channelscope', backend: 'gpu', environment: { kind: 'browser' } });
     expect(node).toMatchObject({ environment: { kind: 'node' } });
