@@ -10,7 +10,7 @@ struct Config {
   slots: u32,
   samples: u32,
   steps: u32,
-  _pad0: u32,
+  hessian_reuse: u32,   // stiff W-methods: accepted steps one Hessian may serve (hessianAfterAttempt)
   rtol: f32,
   atol: f32,
   max_step: f32,

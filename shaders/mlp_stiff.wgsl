@@ -517,7 +517,11 @@ fn main(
   var steps = info.steps;
   var evaluations = info.evaluations;
   var rejected_last = info.rejected != 0u;
+  // Slot.hessian_ready: 0, or 1 + the accepted steps the Hessian has served (src/optim/rosenbrock.ts
+  // hessianAfterAttempt: kept for up to cfg.hessian_reuse accepted steps; after a failed attempt kept
+  // only when fresh). Every thread holds the same hessian_uses.
   var hessian_ready = uniform_bool(tid, info.hessian_ready != 0u);
+  var hessian_uses = select(0u, info.hessian_ready - 1u, info.hessian_ready != 0u);
   var factorization_failed = false;
   var loss = info.loss;
   var finite = true;
@@ -571,6 +575,7 @@ fn main(
       assemble_hessian(tid);
       evaluations += P;
       hessian_ready = true;
+      hessian_uses = 0u;
     }
 #if ${RODAS4}
     let hd = step * RODAS_GAMMA;
@@ -587,6 +592,7 @@ fn main(
         finite = false;
       }
       factorization_failed = true;
+      hessian_ready = uniform_bool(tid, hessian_uses == 0u);
       continue;
     }
     factorization_failed = false;
@@ -711,6 +717,7 @@ fn main(
       if (uniform_bool(tid, h < STEP_FLOOR)) {
         finite = false;
       }
+      hessian_ready = uniform_bool(tid, hessian_uses == 0u);
       continue;
     }
     let ok = uniform_bool(tid, error <= 1.0);
@@ -722,7 +729,8 @@ fn main(
       steps += 1u;
       accepted += 1u;
       loss = result.x;
-      hessian_ready = false;   // a new point: a new Hessian
+      hessian_uses += 1u;
+      hessian_ready = uniform_bool(tid, hessian_uses < cfg.hessian_reuse);
     } else {
       for (var k = 0u; k < OWN; k++) {
         let p = tid + k * TILE;
@@ -730,6 +738,7 @@ fn main(
           th[p] = theta0[k];
         }
       }
+      hessian_ready = uniform_bool(tid, hessian_uses == 0u);
     }
     h = next_step_size(step, error, ROS_EXPONENT, ok, rejected_last);
     rejected_last = !ok;
@@ -748,7 +757,7 @@ fn main(
   let grad_inf = workgroup_max(tid, grad_inf_part);
   write_flow_status(tid, slot, grad_inf, steps, evaluations, time, h, rejected_last, finite, loss);
   if (tid == 0u) {
-    slots[slot].hessian_ready = select(0u, 1u, hessian_ready);
+    slots[slot].hessian_ready = select(0u, hessian_uses + 1u, hessian_ready);
     slots[slot].factorization_failed = select(0u, 1u, factorization_failed);
   }
 }

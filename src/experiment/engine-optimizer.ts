@@ -29,6 +29,7 @@ export function engineOptimizer(optimizer: OptimizerSpec): OptimizerConfig {
         rtol: optimizer.rtol,
         atol: optimizer.atol,
         ...(optimizer.maxStepSize !== undefined ? { maxStepSize: optimizer.maxStepSize } : {}),
+        ...(optimizer.hessianReuse !== undefined ? { hessianReuse: optimizer.hessianReuse } : {}),
       };
   }
 }

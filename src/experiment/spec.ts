@@ -41,6 +41,7 @@ import { DEFAULT_GP_FREQUENCIES } from '../data/gp-teacher.js';
 import { inputSampleCount } from '../data/inputs.js';
 import { MAX_SOBOL_DIMENSION } from '../data/sobol.js';
 import { FLOW_SOLVERS } from '../optim/optimizers.js';
+import { isStiffSolver, STIFF_METHODS } from '../optim/rosenbrock.js';
 
 // ---- limits and defaults ---------------------------------------------------------------------
 
@@ -204,11 +205,13 @@ const optimizerSchema = z.discriminatedUnion(
     /** gradient flow θ̇ = −∇(L + R) with an adaptive ODE solver */
     object({
       kind: z.literal('flow'),
-      /** default: the stiff Rodas4, which follows channels to the barrier at the paper's tolerances */
+      /** default: the stiff W-method ROS34PW2, which follows channels to the barrier at the paper's tolerances */
       solver: z.enum(FLOW_SOLVERS).default('ros34pw2'),
       rtol: positiveNumber().default(1e-3),
       atol: positiveNumber().default(1e-6),
       maxStepSize: positiveNumber().optional(),
+      /** stiff W-methods: accepted steps one Hessian may serve (absent: 1, a new Hessian at every point) */
+      hessianReuse: positiveInt().optional(),
     }),
   ],
   KIND_REQUIREMENT,
@@ -320,6 +323,9 @@ function checkConsistency(config: z.output<typeof configObject>, ctx: z.Refineme
     issue(['data', 'teacher', 'kind'], `"file" takes y from the inputs file, so data.inputs.kind must be "file" (got "${inputs.kind}")`);
   }
   const { optimizer } = config;
+  if (optimizer.kind === 'flow' && (optimizer.hessianReuse ?? 1) > 1 && !(isStiffSolver(optimizer.solver) && STIFF_METHODS[optimizer.solver].wMethod)) {
+    issue(['optimizer', 'hessianReuse'], `${optimizer.hessianReuse} needs a stiff W-method (ros34pw2 or rosenbrock23); "${optimizer.solver}" ${optimizer.solver === 'dopri5' ? 'uses no Hessian' : 'needs the exact Hessian at every step'}`);
+  }
   const batch = optimizer.kind === 'sgd' || optimizer.kind === 'adam' ? optimizer.batch : undefined;
   const samples = config.data.samples;
   if (batch !== undefined && samples !== undefined && inputs.kind !== 'file') {

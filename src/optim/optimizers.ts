@@ -8,7 +8,7 @@ export type OptimizerConfig =
   | { kind: 'momentum'; lr: number; beta: number; batch?: number }
   | { kind: 'adam'; lr: number; beta1: number; beta2: number; eps: number; batch?: number }
   | { kind: 'sgd'; lr: number; batch: number }
-  | { kind: 'flow'; solver: FlowSolver; rtol: number; atol: number; maxStepSize?: number };
+  | { kind: 'flow'; solver: FlowSolver; rtol: number; atol: number; maxStepSize?: number; hessianReuse?: number };
 
 /**
  * Gradient-flow integrators: 'dopri5' explicit Dormand–Prince 5(4) (stalls at channel entrances:

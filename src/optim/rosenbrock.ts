@@ -364,14 +364,30 @@ function prepareStep(field: StiffVectorField, theta: Float64Array, f0: Float64Ar
   return { hessian: H, factor: factorization.ok ? factorization.factor : null, evaluations };
 }
 
-/** The stiff gradient-flow solvers: their step and the controller's order. */
+/**
+ * The stiff gradient-flow solvers: their step, the controller's order, and whether they are
+ * W-methods (their order holds with an approximate Jacobian, so a Hessian may serve several steps).
+ */
 export type StiffSolver = Exclude<FlowSolver, 'dopri5'>;
 /** every stiff solver of FLOW_SOLVERS has its entry (a solver added there without one does not compile) */
-export const STIFF_METHODS: Readonly<Record<StiffSolver, { step: typeof rosenbrockStep; order: number }>> = {
-  rosenbrock23: { step: rosenbrockStep, order: ROSENBROCK23.order },
-  rodas4: { step: rodas4Step, order: RODAS4.order },
-  ros34pw2: { step: ros34pw2Step, order: ROS34PW2.order },
+export const STIFF_METHODS: Readonly<Record<StiffSolver, { step: typeof rosenbrockStep; order: number; wMethod: boolean }>> = {
+  rosenbrock23: { step: rosenbrockStep, order: ROSENBROCK23.order, wMethod: true },
+  rodas4: { step: rodas4Step, order: RODAS4.order, wMethod: false },
+  ros34pw2: { step: ros34pw2Step, order: ROS34PW2.order, wMethod: true },
 };
+
+/**
+ * Hessian reuse (W-methods): a Hessian serves at most `reuse` accepted steps (1: a new one at every
+ * new point). `uses` counts the accepted steps it has served. After an attempt that was not accepted
+ * (rejected, non-finite, W not factorisable) a fresh Hessian stays (θ did not move), while a reused
+ * one is dropped, since its staleness may be why the attempt failed. Returns the Hessian's new
+ * `uses`, or null when the next attempt needs a new one. The GPU kernel (mlp_stiff.wgsl) applies
+ * the same rule.
+ */
+export function hessianAfterAttempt(uses: number, accepted: boolean, reuse: number): number | null {
+  if (accepted) return uses + 1 < reuse ? uses + 1 : null;
+  return uses === 0 ? 0 : null;
+}
 
 export function isStiffSolver(solver: string): solver is StiffSolver {
   return Object.hasOwn(STIFF_METHODS, solver);
@@ -388,6 +404,8 @@ export interface RosenbrockOptions extends Tolerances {
   maxStepSize?: number;
   /** stop after this many accepted steps */
   maxSteps?: number;
+  /** accepted steps one Hessian may serve (W-methods only; default 1, hessianAfterAttempt) */
+  hessianReuse?: number;
   /** stop once this many gradient-evaluation equivalents were spent (f calls + Hessian costs) */
   maxEvaluations?: number;
   /** stop when an accepted state satisfies this (e.g. a distance along a channel) */
@@ -437,7 +455,15 @@ export function integrateRosenbrock(field: StiffVectorField, theta0: Float64Arra
   let factorizationFailures = 0;
   let h = Math.min(options.initialStep ?? initialStepSize(theta, derivative, options, maxStepSize), maxStepSize);
   let rejectedLast = false;
+  const reuse = options.hessianReuse ?? 1;
+  if (reuse > 1 && !method.wMethod) throw new RangeError(`hessianReuse ${reuse} needs a W-method (ros34pw2, rosenbrock23): ${options.method} needs the exact Hessian at every step`);
   let hessian: Float64Array | undefined;
+  let hessianUses = 0;
+  const afterAttempt = (accepted: boolean) => {
+    const uses = hessianAfterAttempt(hessianUses, accepted, reuse);
+    if (uses === null) hessian = undefined;
+    hessianUses = uses ?? 0;
+  };
   const finish = (reason: RosenbrockRun['reason']): RosenbrockRun => ({
     theta, derivative, t, steps, rejected, factorizationFailures, evaluations, stepSize: h, reason,
   });
@@ -454,21 +480,23 @@ export function integrateRosenbrock(field: StiffVectorField, theta0: Float64Arra
       factorizationFailures++;
       h = stepH * FACTORIZATION_SHRINK;
       rejectedLast = true;
+      afterAttempt(false);
       continue;
     }
     if (!Number.isFinite(step.error) || !allFinite(step.theta)) {
       rejected++;
       h = stepH * FACTORIZATION_SHRINK;
       rejectedLast = true;
+      afterAttempt(false);
       continue;
     }
     const accepted = step.error <= 1;
+    afterAttempt(accepted);
     if (accepted) {
       theta = step.theta;
       derivative = step.derivative;
       t += stepH;
       steps++;
-      hessian = undefined; // a new point: a new Hessian
       options.onStep?.(theta, t, stepH);
       if (!allFinite(derivative)) return finish('non-finite');
       if (options.stop?.(theta, t)) {

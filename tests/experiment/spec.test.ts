@@ -215,6 +215,12 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
     expect(errorOf(spec({ optimizer: { kind: 'sgd', lr: 0.1, batch: 64 }, data: { samples: 32 } }))).toBe(
       'spec: optimizer.batch: 64 exceeds the 32 samples of the dataset (data.samples)',
     );
+    expect(errorOf(spec({ optimizer: { kind: 'flow', solver: 'rodas4', hessianReuse: 4 } }))).toBe(
+      'spec: optimizer.hessianReuse: 4 needs a stiff W-method (ros34pw2 or rosenbrock23); "rodas4" needs the exact Hessian at every step',
+    );
+    expect(errorOf(spec({ optimizer: { kind: 'flow', solver: 'dopri5', hessianReuse: 2 } }))).toMatch(/"dopri5" uses no Hessian$/);
+    expect(errorOf(spec({ optimizer: { kind: 'flow', hessianReuse: 1.5 } }))).toMatch(/^spec: optimizer\.hessianReuse: 1\.5 must be a positive integer/);
+    expect(() => parseSpec(JSON.stringify(spec({ optimizer: { kind: 'flow', hessianReuse: 8 } })))).not.toThrow();
   });
 });
 

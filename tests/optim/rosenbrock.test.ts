@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integrateRosenbrock, rodas4Step, RODAS4, ros34pw2Step, ROS34PW2, rosenbrockStep, ROSENBROCK23, type StiffVectorField } from '../../src/optim/rosenbrock.js';
+import { hessianAfterAttempt, integrateRosenbrock, rodas4Step, RODAS4, ros34pw2Step, ROS34PW2, rosenbrockStep, ROSENBROCK23, type StiffVectorField } from '../../src/optim/rosenbrock.js';
 import { dopri5Step, initialStepSize, nextStepSize, DOPRI5, type Tolerances, type VectorField } from '../../src/optim/integrators.js';
 import { hessianMatrix, matVec, symmetricEigen, symmetrize } from '../../src/optim/linalg.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
@@ -444,5 +444,36 @@ describe('step size at a fixed point', () => {
     expect(h).toBe(DEFAULT_MAX_STEP_SIZE);
     expect(Number.isFinite(time)).toBe(true);
     expect(nextStepSize(1, 0, 3, true, 5)).toBe(5); // a spec's own cap still wins
+  });
+});
+
+describe('Hessian reuse (W-methods)', () => {
+  it('keeps a Hessian for `reuse` accepted steps, and after a failed attempt only while it is fresh', () => {
+    expect(hessianAfterAttempt(0, true, 1)).toBeNull(); // reuse 1: a new Hessian at every new point
+    expect(hessianAfterAttempt(0, true, 3)).toBe(1);
+    expect(hessianAfterAttempt(1, true, 3)).toBe(2);
+    expect(hessianAfterAttempt(2, true, 3)).toBeNull();
+    expect(hessianAfterAttempt(0, false, 3)).toBe(0); // same θ, same fresh Hessian
+    expect(hessianAfterAttempt(2, false, 3)).toBeNull(); // stale: maybe why the attempt failed
+  });
+
+  it('ROS34PW2 on the toy channel: the same end state at tight tolerance with a Hessian every 4 steps, for fewer evaluations', () => {
+    // the Hessian costs P = 4 gradient equivalents here; tight tolerances make both runs accurate
+    const data = toyDataset(512, 1);
+    const field = networkFlowField(TOY_ARCHITECTURE, data, { maxnorm: 1e4 });
+    const options = { rtol: 1e-6, atol: 1e-9, tEnd: 200, method: 'ros34pw2' as const };
+    const fresh = integrateRosenbrock(field, toyStart(), options);
+    const reused = integrateRosenbrock(field, toyStart(), { ...options, hessianReuse: 4 });
+    expect(fresh.reason).toBe('time');
+    expect(reused.reason).toBe('time');
+    const scale = Math.max(...Array.from(fresh.theta, Math.abs));
+    expect(maxAbsDifference(reused.theta, fresh.theta) / scale).toBeLessThan(1e-4);
+    expect(reused.evaluations).toBeLessThan(fresh.evaluations);
+    console.log(`toy, t = 200, rtol 1e-6: Hessian every step ${fresh.steps} steps / ${fresh.evaluations} evaluations; every 4 steps ${reused.steps} / ${reused.evaluations}`);
+  });
+
+  it('is refused for Rodas4, whose order needs the exact Hessian', () => {
+    const problem = linearFlow([1, 10], 5);
+    expect(() => integrateRosenbrock(problem.field, Float64Array.from([1, 1]), { ...PAPER_TOLERANCES, tEnd: 1, method: 'rodas4', hessianReuse: 2 })).toThrow(/needs a W-method/);
   });
 });

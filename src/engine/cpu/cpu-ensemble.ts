@@ -8,7 +8,7 @@ import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, F
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
 import { networkFlowField } from './flow-field.js';
-import { FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS } from '../../optim/rosenbrock.js';
+import { FACTORIZATION_SHRINK, hessianAfterAttempt, isStiffSolver, STIFF_METHODS } from '../../optim/rosenbrock.js';
 import { computeRunDiagnostics, DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 
 interface Slot {
@@ -18,8 +18,10 @@ interface Slot {
   status: SlotStatus;
   /** gradient flow: f(θ) at the current point (first same as last) */
   derivative?: Float64Array;
-  /** stiff gradient flow: H(θ) kept after a rejected step, for the retry from the same θ */
+  /** stiff gradient flow: the Hessian the next attempt uses (hessianAfterAttempt decides when it is renewed) */
   hessian?: Float64Array;
+  /** accepted steps that Hessian has served */
+  hessianUses: number;
   rejectedLast: boolean;
 }
 
@@ -55,6 +57,7 @@ export class CpuEnsemble implements TrainingEnsemble {
       state: new Float64Array(stateVectors(this.options.optimizer) * this.P),
       status: { active: true, steps: 0, evaluations: 0, time: 0, loss: NaN, barrier: NaN, gradInf: NaN, weightNorm: NaN, finite: true, stepSize: 0 },
       rejectedLast: false,
+      hessianUses: 0,
     };
     this.refreshStatus(slotState);
     const optimizer = this.options.optimizer;
@@ -177,7 +180,14 @@ export class CpuEnsemble implements TrainingEnsemble {
       const step = stiffStep ?? dopri5Step(f, slot.theta, slot.derivative!, h, optimizer);
       slot.status.evaluations += step.evaluations;
       if (stiffStep) slot.hessian = stiffStep.hessian;
+      const afterAttempt = (accepted: boolean) => {
+        if (!stiffStep) return;
+        const uses = hessianAfterAttempt(slot.hessianUses, accepted, optimizer.hessianReuse ?? 1);
+        if (uses === null) slot.hessian = undefined;
+        slot.hessianUses = uses ?? 0;
+      };
       if (stiffStep?.factorizationFailed) {
+        afterAttempt(false);
         slot.status.factorizationFailed = true;
         // I + h·d·H is indefinite (negative curvature and a large h): retry smaller, same Hessian
         slot.status.stepSize = h * FACTORIZATION_SHRINK;
@@ -190,6 +200,7 @@ export class CpuEnsemble implements TrainingEnsemble {
       }
       if (stiffStep) slot.status.factorizationFailed = false;
       if (!Number.isFinite(step.error) || !allFinite(step.theta)) {
+        afterAttempt(false);
         // a non-finite trial point: shrink hard and retry, unless h is already negligible
         slot.status.stepSize = h * STEP_SHRINK_ON_NONFINITE;
         if (slot.status.stepSize < STEP_FLOOR) {
@@ -199,10 +210,10 @@ export class CpuEnsemble implements TrainingEnsemble {
         continue;
       }
       const ok = step.error <= 1;
+      afterAttempt(ok);
       if (ok) {
         slot.theta = step.theta;
         slot.derivative = step.derivative;
-        slot.hessian = undefined;
         slot.status.time += h;
         slot.status.steps++;
         accepted++;

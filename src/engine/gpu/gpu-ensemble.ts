@@ -216,6 +216,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     f32[8] = maxnorm;
     u32[9] = this.options.sharedData ? 0 : samples;
     if (optimizer.kind === 'flow') {
+      u32[3] = optimizer.hessianReuse ?? 1;
       f32[4] = optimizer.rtol;
       f32[5] = optimizer.atol;
       f32[6] = optimizer.maxStepSize ?? DEFAULT_MAX_STEP_SIZE;
