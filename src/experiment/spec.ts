@@ -210,7 +210,11 @@ const optimizerSchema = z.discriminatedUnion(
       rtol: positiveNumber().default(1e-3),
       atol: positiveNumber().default(1e-6),
       maxStepSize: positiveNumber().optional(),
-      /** stiff W-methods: accepted steps one Hessian may serve (absent: 1, a new Hessian at every point) */
+      /**
+       * stiff W-methods: accepted steps one Hessian may serve (absent: 1, a new Hessian at every point).
+       * Experimental: in channels it multiplies the steps and at r = 8 changed verdicts
+       * (benchmarks/results/hessian-reuse-2026-11-24.md).
+       */
       hessianReuse: positiveInt().optional(),
     }),
   ],
