@@ -395,14 +395,12 @@ var<private> racc_total: array<f32, P>;
 #endif
 
 fn clear_accumulators() {
-  for (var p = 0u; p < P; p++) {
-    acc_block[p] = 0.0;
-    acc_total[p] = 0.0;
+  acc_block = array<f32, P>();
+  acc_total = array<f32, P>();
 #if ${HVP}
-    racc_block[p] = 0.0;
-    racc_total[p] = 0.0;
+  racc_block = array<f32, P>();
+  racc_total = array<f32, P>();
 #endif
-  }
 }
 
 // Adds this thread's sample (its row after backward()) to the block sums: the same outer products
@@ -493,14 +491,12 @@ var<private> rblk_carry: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
 #endif
 
 fn clear_blocks() {
-  for (var q = 0u; q < OWN_BLOCKS * BLOCK_SIZE; q++) {
-    blk_sum[q] = 0.0;
-    blk_carry[q] = 0.0;
+  blk_sum = array<f32, OWN_BLOCKS * BLOCK_SIZE>();
+  blk_carry = array<f32, OWN_BLOCKS * BLOCK_SIZE>();
 #if ${HVP}
-    rblk_sum[q] = 0.0;
-    rblk_carry[q] = 0.0;
+  rblk_sum = array<f32, OWN_BLOCKS * BLOCK_SIZE>();
+  rblk_carry = array<f32, OWN_BLOCKS * BLOCK_SIZE>();
 #endif
-  }
 }
 
 // Adds the tile's outer products to this thread's blocks: per sample, BLOCK_J deltas and BLOCK_I

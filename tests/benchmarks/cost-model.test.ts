@@ -1,6 +1,9 @@
 // The benchmark's cost model (benchmarks/cost-model.ts) and GPU timing by timestamp queries
 // (src/gpu/pass-timer.ts). No throughput is asserted: only counts, shares and that GPU time is
 // measured, positive and within the wall time around it.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { peaksFor, stepCost, utilisation } from '../../benchmarks/cost-model.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
@@ -58,6 +61,18 @@ describe('cost model', () => {
     expect(loads.bound).toBe('workgroup-memory loads');
     expect(utilisation({ flops: 1, transcendentals: 1, bytes: 1 }, 1, peaks, false).bound).toBe('latency/synchronisation');
   });
+});
+
+describe('benchmarks/ceilings.ts', () => {
+  it('prints the per-strategy ceilings of every shared-data workload, register strategies only where P ≤ 128', async () => {
+    const { stdout } = await promisify(execFile)(path.resolve('node_modules/.bin/tsx'), ['benchmarks/ceilings.ts', '--json'], { timeout: 60_000 });
+    const table = JSON.parse(stdout) as { device: string; rows: { workload: string; op: string; workgroupLoads: Record<string, number | null> }[] };
+    expect(table.device).toBe('H100');
+    expect(table.rows.map((r) => `${r.workload} ${r.op}`)).toEqual(['W1 grad', 'W1 hvp', 'W2 grad', 'W2 hvp', 'W3 grad', 'W3 hvp', 'W4 grad', 'W4 hvp']);
+    const w2 = table.rows.find((r) => r.workload === 'W2')!;
+    expect(w2.workgroupLoads.register).toBeNull(); // P = 289
+    expect(w2.workgroupLoads['blocked/64x4+hoist']).toBeGreaterThan(w2.workgroupLoads.tiled!);
+  }, 60_000);
 });
 
 describe('GPU time by timestamp queries', async () => {
