@@ -307,12 +307,9 @@ export async function runBenchmark(engine: Engine, options: BenchOptions = {}): 
   const results: BenchResult[] = [];
   for (const full of plan.workloads) {
     const w = scaleWorkload(full, scale);
+    const pinned = engine instanceof GpuEngine && strategies.length === 1 ? engine.withTuning(strategies[0]) : engine;
     const engines =
-      engine instanceof GpuEngine && strategies.length > 1
-        ? await chooseEngines(engine, w, strategies, plan.ops, options)
-        : engine instanceof GpuEngine && strategies.length === 1
-          ? { plain: engine.withTuning(strategies[0]), hvp: engine.withTuning(strategies[0]) }
-          : { plain: engine, hvp: engine };
+      engine instanceof GpuEngine && strategies.length > 1 ? await chooseEngines(engine, w, strategies, plan.ops, options) : { plain: pinned, hvp: pinned };
     for (const op of plan.ops) {
       options.onStart?.(w.name, op, results.length, total);
       const result = await measureOrRecord(HVP_OPS.has(op) ? engines.hvp : engines.plain, w, op, seconds);

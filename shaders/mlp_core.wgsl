@@ -8,7 +8,7 @@
 // `fn sample_row(n: u32) -> u32`: the dataset row of the pass's n-th sample.
 //
 // Each thread owns parameters p = tid + k·TILE: after a pass their gradient (and HVP) over all
-// samples is in its grad_sum[k] (hvp_sum[k]). Two ways to get it there (the host picks per shape,
+// samples is in its grad_sum[k] (hvp_sum[k]). Three ways to get it there (the host picks per shape,
 // src/engine/gpu/kernel-strategy.ts):
 // - tiled: after each tile the owner sums its parameters' outer products over the tile's rows in
 //   workgroup memory (two barriers per tile): a plain sum per tile, Kahan across tiles.
@@ -55,8 +55,13 @@ var<workgroup> vv: array<f32, P>;
 var<workgroup> rows: array<f32, ${ROWS_SIZE}>;
 var<workgroup> partial: array<f32, TILE>;
 
+// the parameter index of layer l's weight from input i to neuron j
+fn weight_index(l: u32, j: u32, i: u32) -> u32 {
+  return WEIGHT_OFFSET[l] + j * WIDTH[l - 1u] + i;
+}
+
 fn weight(l: u32, j: u32, i: u32) -> f32 {
-  return th[WEIGHT_OFFSET[l] + j * WIDTH[l - 1u] + i];
+  return th[weight_index(l, j, i)];
 }
 
 fn bias(l: u32, j: u32) -> f32 {
@@ -69,7 +74,7 @@ fn bias(l: u32, j: u32) -> f32 {
 
 #if ${HVP}
 fn dir_weight(l: u32, j: u32, i: u32) -> f32 {
-  return vv[WEIGHT_OFFSET[l] + j * WIDTH[l - 1u] + i];
+  return vv[weight_index(l, j, i)];
 }
 
 fn dir_bias(l: u32, j: u32) -> f32 {
@@ -155,9 +160,9 @@ fn tile_samples(tid: u32, start: u32, count: u32) -> TileSamples {
 }
 
 // Forward (and R-forward) pass of this thread's SPT samples, whose rows start at row0 + s·ROW_STRIDE;
-// returns (f, R f) per sample (zero inputs for samples past the end). Each weight is read from workgroup memory once for all SPT samples.
-// With HOIST_INPUTS each layer's inputs are read once into private arrays (registers when the loops
-// unroll) instead of once per weight.
+// returns (f, R f) per sample (zero inputs for samples past the end). Each weight is read from
+// workgroup memory once for all SPT samples. With HOIST_INPUTS each layer's inputs are read once
+// into private arrays (registers when the loops unroll) instead of once per weight.
 fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
   for (var s = 0u; s < SPT; s++) {
     for (var i = 0u; i < D; i++) {
@@ -414,7 +419,7 @@ fn accumulate_sample(row: u32) {
       let rdelta = rows[row + ROW_RDELTA[l] + j];
 #endif
       for (var i = 0u; i < fan_in; i++) {
-        let p = WEIGHT_OFFSET[l] + j * fan_in + i;
+        let p = weight_index(l, j, i);
         let a_in = rows[row + ROW_A[l - 1u] + i];
         acc_block[p] += delta * a_in;
 #if ${HVP}
@@ -573,7 +578,7 @@ fn blocks_into_owned(tid: u32, sums: ptr<private, array<f32, OWN_BLOCKS * BLOCK_
         let j = info.y + jj;
         for (var ii = 0u; ii < (info.w >> 16u); ii++) {
           let i = info.z + ii;
-          let p = select(WEIGHT_OFFSET[l] + j * fan_in + i, BIAS_OFFSET[l] + j, i == fan_in);
+          let p = select(weight_index(l, j, i), BIAS_OFFSET[l] + j, i == fan_in);
           let q = k * BLOCK_SIZE + jj * BLOCK_I + ii;
           exchange[p] = (*sums)[q] - (*carries)[q];
         }

@@ -248,9 +248,9 @@ export function transformRosenbrock(method: { gamma: number; alpha: number[][]; 
  * stiffly accurate, and a W-method: it keeps order 3 when the Jacobian is only approximate. That is
  * what float32 needs. The GPU's Hessian carries rounding errors of ~1e-7·λ_max (≈ 1e-3 absolute at
  * the barrier, comparable to the curvature along a channel), and Rodas4, whose order conditions need
- * the exact Jacobian, then falls to order 1; its errors are real, the controller cuts the step, and it
- * takes ~6× more steps to the barrier than in float64 (d = 2, r = 4, N = 256, seed 5: 16,100 steps on the GPU without reaching it, 2,700 on the
- * CPU). ROS34PW2 does not rely on the Jacobian for its order; it also needs only four gradients per
+ * the exact Jacobian, then falls to order 1; its errors are real, the controller cuts the step, and
+ * it takes ~6× more steps to the barrier than in float64 (d = 2, r = 4, N = 256, seed 5: 16,100 steps
+ * on the GPU without reaching it, 2,700 on the CPU). ROS34PW2 does not rely on the Jacobian for its order; it also needs only four gradients per
  * step against Rodas4's six. benchmarks/results/float32-flow-2026-11-23.md has the measurements.
  */
 export const ROS34PW2: TransformedRosenbrock = transformRosenbrock({
@@ -389,6 +389,19 @@ export function hessianAfterAttempt(uses: number, accepted: boolean, reuse: numb
   return uses === 0 ? 0 : null;
 }
 
+/** A stiff run's Hessian for its next attempt (undefined: compute one) and the accepted steps it has served. */
+export interface HeldHessian {
+  hessian?: Float64Array;
+  hessianUses: number;
+}
+
+/** Applies hessianAfterAttempt to `held`: keeps the Hessian, or drops it for a new one. */
+export function updateHeldHessian(held: HeldHessian, accepted: boolean, reuse: number): void {
+  const uses = hessianAfterAttempt(held.hessianUses, accepted, reuse);
+  if (uses === null) held.hessian = undefined;
+  held.hessianUses = uses ?? 0;
+}
+
 export function isStiffSolver(solver: string): solver is StiffSolver {
   return Object.hasOwn(STIFF_METHODS, solver);
 }
@@ -457,13 +470,8 @@ export function integrateRosenbrock(field: StiffVectorField, theta0: Float64Arra
   let rejectedLast = false;
   const reuse = options.hessianReuse ?? 1;
   if (reuse > 1 && !method.wMethod) throw new RangeError(`hessianReuse ${reuse} needs a W-method (ros34pw2, rosenbrock23): ${options.method} needs the exact Hessian at every step`);
-  let hessian: Float64Array | undefined;
-  let hessianUses = 0;
-  const afterAttempt = (accepted: boolean) => {
-    const uses = hessianAfterAttempt(hessianUses, accepted, reuse);
-    if (uses === null) hessian = undefined;
-    hessianUses = uses ?? 0;
-  };
+  const held: HeldHessian = { hessianUses: 0 };
+  const afterAttempt = (accepted: boolean) => updateHeldHessian(held, accepted, reuse);
   const finish = (reason: RosenbrockRun['reason']): RosenbrockRun => ({
     theta, derivative, t, steps, rejected, factorizationFailures, evaluations, stepSize: h, reason,
   });
@@ -473,9 +481,9 @@ export function integrateRosenbrock(field: StiffVectorField, theta0: Float64Arra
     if (evaluations >= maxEvaluations) return finish('evaluations');
     if (h < MIN_STEP) return finish('step-underflow');
     const stepH = Math.min(h, tEnd - t);
-    const step = method.step(field, theta, derivative, stepH, options, hessian);
+    const step = method.step(field, theta, derivative, stepH, options, held.hessian);
     evaluations += step.evaluations;
-    hessian = step.hessian;
+    held.hessian = step.hessian;
     if (step.factorizationFailed) {
       factorizationFailures++;
       h = stepH * FACTORIZATION_SHRINK;

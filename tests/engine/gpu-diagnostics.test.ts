@@ -19,7 +19,6 @@
 //   λ_min (Lanczos)                     absolute 1e-5·λ_max (measured ≤ 6.7e-7)
 //   full spectrum                       every eigenvalue within 1e-4·max|λ| (measured ≤ 7.1e-6)
 import { describe, expect, it } from 'vitest';
-import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
 import { parameterCount, parameterLayout, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
@@ -29,7 +28,7 @@ import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS, type DiagnosedPair, type DiagnosticsSettings, type RunDiagnostics } from '../../src/analysis/diagnostics.js';
 import { planDiagnosticsKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { inputCoordinates } from '../../src/analysis/network.js';
-import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
+import { ensembleWithReference, expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
 const SAMPLES = 32;
@@ -171,14 +170,9 @@ describe.each(variants)('GPU diagnostics, $activation, biases $biases, hidden $h
     const thetas = [random(0), nearChannel(arch, random(1), hidden.length - 1), atBarrier(nearChannel(arch, random(2), 0))].map(float32);
     const options: EnsembleOptions = { arch, optimizer: { kind: 'gd', lr: 0.01 }, samples: SAMPLES, slots: 3, maxnorm: MAXNORM };
     if (hidden[0] >= 16) expect(planDiagnosticsKernel(arch, engine.gpu.limits).tile, 'several parameters per thread').toBeLessThan(parameterCount(arch));
-    const gpu = await engine.createEnsemble(options);
-    const cpu = new CpuEnsemble(options);
+    const runs: SlotRun[] = thetas.map((params, s) => ({ params, data: data[s], seed: 1, runIndex: s }));
+    const [gpu, cpu] = await ensembleWithReference(engine, options, runs);
     try {
-      for (let s = 0; s < 3; s++) {
-        const run: SlotRun = { params: thetas[s], data: data[s], seed: 1, runIndex: s };
-        await gpu.load(s, run);
-        await cpu.load(s, run);
-      }
       const fromGpu = await expectNoGpuErrors(engine.gpu.device, () => gpu.diagnostics(undefined, SETTINGS));
       const fromCpu = await cpu.diagnostics(undefined, SETTINGS);
       expect(fromGpu.length).toBe(3);

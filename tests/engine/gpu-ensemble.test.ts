@@ -10,7 +10,7 @@ import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
-import { gpuEngineForSuite } from '../helpers/gpu.js';
+import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
 const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
@@ -29,15 +29,7 @@ function runs(): SlotRun[] {
 }
 
 async function both(optimizer: OptimizerConfig, maxnorm = 1e3): Promise<[TrainingEnsemble, CpuEnsemble]> {
-  const options = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm };
-  const gpu = await engine.createEnsemble(options);
-  const cpu = new CpuEnsemble(options);
-  const list = runs();
-  for (let s = 0; s < SLOTS; s++) {
-    await gpu.load(s, list[s]);
-    await cpu.load(s, list[s]);
-  }
-  return [gpu, cpu];
+  return ensembleWithReference(engine, { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm }, runs());
 }
 
 const optimizers: DiscreteOptimizer[] = [
@@ -154,15 +146,8 @@ describe('GPU gradient flow (Dormand–Prince 5(4))', () => {
   // sequences, so θ(T) agrees to the integration tolerance (rtol 1e-5), checked at 1e-3 relative.
   it('reaches the same point as the CPU integrator at a fixed simulated time', async () => {
     const optimizer = { kind: 'flow' as const, solver: 'dopri5' as const, rtol: 1e-5, atol: 1e-7 };
-    const options = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
-    const gpu = await engine.createEnsemble(options);
-    const cpu = new CpuEnsemble(options);
+    const [gpu, cpu] = await both(optimizer);
     try {
-      const list = runs();
-      for (let s = 0; s < SLOTS; s++) {
-        await gpu.load(s, list[s]);
-        await cpu.load(s, list[s]);
-      }
       const initial = await gpu.status();
       const initialCpu = await cpu.status();
       for (let s = 0; s < SLOTS; s++) {

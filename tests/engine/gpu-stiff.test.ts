@@ -2,7 +2,6 @@
 // ensemble, and on the paper's 1-D toy problem against the explicit kernel (science.md, "Why
 // gradient flow needs a stiff integrator"). SwiftShader is slow: small networks and datasets.
 import { describe, expect, it } from 'vitest';
-import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
 import { type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
@@ -11,7 +10,7 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
-import { gpuEngineForSuite } from '../helpers/gpu.js';
+import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { PipelineCache } from '../../src/gpu/kernel.js';
 import { planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { parameterCount } from '../../src/model/architecture.js';
@@ -44,15 +43,9 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
   for (const [solver, hessianReuse] of cases) it(`${solver}${hessianReuse > 1 ? `, Hessian reused for ${hessianReuse} steps,` : ''} runs on the GPU and reaches the same point as the CPU integrator at a fixed simulated time`, async () => {
     const optimizer = { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7, hessianReuse };
     const options: EnsembleOptions = { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
-    const gpu = await engine.createEnsemble(options);
+    const [gpu, cpu] = await ensembleWithReference(engine, options, runs());
     expect(gpu.backend).toBe('gpu');
-    const cpu = new CpuEnsemble(options);
     try {
-      const list = runs();
-      for (let s = 0; s < SLOTS; s++) {
-        await gpu.load(s, list[s]);
-        await cpu.load(s, list[s]);
-      }
       const initial = await gpu.status();
       const initialCpu = await cpu.status();
       for (let s = 0; s < SLOTS; s++) expect(initial[s].stepSize / initialCpu[s].stepSize).toBeCloseTo(1, 4);

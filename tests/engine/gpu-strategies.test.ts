@@ -10,18 +10,17 @@
 // two strategies differ only in summation order, so they agree with each other to 1e-5.
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
-import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
 import { parameterBlocks, planEvaluateKernel, planTrainKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { formatStrategy, REGISTER_ACCUMULATION_BLOCK, REGISTER_MAX_PARAMETERS, parseStrategy, resolveStrategy } from '../../src/engine/gpu/kernel-strategy.js';
-import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
+import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
 import { allVariants, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
 import { parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
-import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
+import { ensembleWithReference, expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const tiled = await gpuEngineForSuite();
 const TILE = 8;
@@ -101,16 +100,7 @@ function runs(network: Architecture): SlotRun[] {
   }));
 }
 
-async function loaded(engine: GpuEngine, options: EnsembleOptions): Promise<[TrainingEnsemble, CpuEnsemble]> {
-  const gpu = await engine.createEnsemble(options);
-  const reference = new CpuEnsemble(options);
-  const list = runs(options.arch);
-  for (let s = 0; s < SLOTS; s++) {
-    await gpu.load(s, list[s]);
-    await reference.load(s, list[s]);
-  }
-  return [gpu, reference];
-}
+const loaded = (engine: GpuEngine, options: EnsembleOptions) => ensembleWithReference(engine, options, runs(options.arch));
 
 const optimizers: OptimizerConfig[] = [
   { kind: 'gd', lr: 0.05 },

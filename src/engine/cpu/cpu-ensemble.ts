@@ -8,20 +8,16 @@ import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, F
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
 import { networkFlowField } from './flow-field.js';
-import { FACTORIZATION_SHRINK, hessianAfterAttempt, isStiffSolver, STIFF_METHODS } from '../../optim/rosenbrock.js';
+import { FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS, updateHeldHessian, type HeldHessian } from '../../optim/rosenbrock.js';
 import { computeRunDiagnostics, DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 
-interface Slot {
+interface Slot extends HeldHessian {
   run: SlotRun;
   theta: Float64Array;
   state: Float64Array;
   status: SlotStatus;
   /** gradient flow: f(θ) at the current point (first same as last) */
   derivative?: Float64Array;
-  /** stiff gradient flow: the Hessian the next attempt uses (hessianAfterAttempt decides when it is renewed) */
-  hessian?: Float64Array;
-  /** accepted steps that Hessian has served */
-  hessianUses: number;
   rejectedLast: boolean;
 }
 
@@ -180,11 +176,9 @@ export class CpuEnsemble implements TrainingEnsemble {
       const step = stiffStep ?? dopri5Step(f, slot.theta, slot.derivative!, h, optimizer);
       slot.status.evaluations += step.evaluations;
       if (stiffStep) slot.hessian = stiffStep.hessian;
+      // stiff gradient flow: the Hessian the next attempt uses
       const afterAttempt = (accepted: boolean) => {
-        if (!stiffStep) return;
-        const uses = hessianAfterAttempt(slot.hessianUses, accepted, optimizer.hessianReuse ?? 1);
-        if (uses === null) slot.hessian = undefined;
-        slot.hessianUses = uses ?? 0;
+        if (stiffStep) updateHeldHessian(slot, accepted, optimizer.hessianReuse ?? 1);
       };
       if (stiffStep?.factorizationFailed) {
         afterAttempt(false);
