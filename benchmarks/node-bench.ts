@@ -7,13 +7,22 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine, type BackendChoice } from '../src/engine/create.js';
+import { parseStrategy } from '../src/engine/gpu/kernel-strategy.js';
 import { benchCommandOptions, benchmarkReport, describeEnvironment, formatResult, resolvePlan, runBenchmark, type BenchResult } from './bench-core.js';
 
 async function main() {
   const { values } = parseArgs({
     options: { ...benchCommandOptions('auto'), report: { type: 'string' } },
   });
-  const plan = resolvePlan(values.workloads.split(','), values.ops.split(','));
+  // names and strategies are checked before a device is acquired: a typo fails at once, exit code 2
+  let plan: ReturnType<typeof resolvePlan>;
+  try {
+    plan = resolvePlan(values.workloads.split(','), values.ops.split(','));
+    values.strategies?.split(',').forEach(parseStrategy);
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   const { engine, notice } = await createEngine(values.backend as BackendChoice);
   if (notice) process.stderr.write(`${notice}\n`);
   if (values.strategies && engine.backend !== 'gpu') process.stderr.write('--strategies ignored: they choose among GPU kernels\n');

@@ -64,3 +64,19 @@ describe('npm run bench:browser', () => {
     }
   }, 420_000);
 });
+
+describe('npm run bench', () => {
+  it('refuses a mistyped workload or kernel strategy before acquiring a device (exit code 2)', async () => {
+    for (const [args, message] of [
+      [['--strategies', 'tiled/48'], 'bench: kernel tile (threads per workgroup) must be a power of two, got 48'],
+      [['--workloads', 'W9'], 'bench: unknown workload W9; known: W1, W2, W3, W4, W4-pernet'],
+    ] as const) {
+      const failure = await exec(TSX, ['benchmarks/node-bench.ts', ...args], { timeout: 60_000 }).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failure?.code).toBe(2);
+      expect(failure?.stderr.trim()).toBe(message);
+    }
+  }, 120_000);
+});
