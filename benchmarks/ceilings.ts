@@ -1,5 +1,5 @@
 // What the cost model (cost-model.ts) predicts each kernel strategy can reach at best on a device:
-// per workload and operation, the network-steps/s at which float32 arithmetic, the special-function
+// per workload and operation (stiff: accepted ode23s steps), the network-steps/s at which float32 arithmetic, the special-function
 // units or workgroup-memory loads would be saturated, next to the JAX figures quoted in the speed
 // issue. A model for choosing what to measure, not a measurement: the benchmark decides.
 //   npx tsx benchmarks/ceilings.ts [--device H100] [--json]
@@ -26,7 +26,7 @@ if (!peaks) {
   process.exit(2);
 }
 const rows = WORKLOADS.filter((w) => !w.perNetworkData).flatMap((w) =>
-  (['grad', 'hvp'] as const).map((op) => {
+  (['grad', 'hvp', 'stiff'] as const).map((op) => {
     const base = stepCost(w, op);
     const workgroupLoads: Record<string, number | null> = {};
     for (const text of STRATEGIES) {
@@ -34,7 +34,7 @@ const rows = WORKLOADS.filter((w) => !w.perNetworkData).flatMap((w) =>
       const fits = strategy.accumulation !== 'register' || parameterCount(workloadArchitecture(w)) <= REGISTER_MAX_PARAMETERS;
       workgroupLoads[text] = fits ? peaks.workgroupLoads / stepCost(w, op, strategy).workgroupLoads! : null;
     }
-    return { workload: w.name, op, jax: JAX_H100[w.name]?.[op] ?? null, arithmetic: peaks.flops / base.flops, transcendentals: peaks.transcendentals / base.transcendentals, workgroupLoads };
+    return { workload: w.name, op, jax: op === 'stiff' ? null : (JAX_H100[w.name]?.[op] ?? null), arithmetic: peaks.flops / base.flops, transcendentals: peaks.transcendentals / base.transcendentals, workgroupLoads };
   }),
 );
 if (values.json) {

@@ -9,7 +9,7 @@
 // (src/engine/gpu/kernel-strategy.ts): a warp issues one load instruction for 32 lanes, conflict-free
 // or broadcast, and an SM serves one such instruction per clock.
 import { parameterCount } from '../src/model/architecture.js';
-import { parameterBlocks } from '../src/engine/gpu/mlp-kernels.js';
+import { closedHessianTasks, parameterBlocks } from '../src/engine/gpu/mlp-kernels.js';
 import { BLOCK_INPUTS, BLOCK_NEURONS, defaultStrategy, type KernelStrategy } from '../src/engine/gpu/kernel-strategy.js';
 import { workloadArchitecture, type Workload } from './workloads.js';
 
@@ -31,13 +31,8 @@ export interface StepCost {
 export function workgroupLoadsPerSample(d: number, r: number, hvp: boolean, strategy: KernelStrategy): number {
   const weights = r * d + r;
   const P = weights + r + 1;
-  // a weight (and with HVPs its direction) is read once for the thread's S samples
-  const S = strategy.samplesPerThread;
-  const perWeight = (hvp ? 2 : 1) / S;
-  // forward: all P weights and biases; per sample the inputs (once per layer when hoisted, else once
-  // per hidden weight) and the r activations the output reads (with HVPs also their R a, and the
-  // hoisted R inputs)
-  const forward = P * perWeight + (strategy.hoistInputs ? d : r * d) + r + (hvp ? r + (strategy.hoistInputs ? d : 0) : 0);
+  const perWeight = (hvp ? 2 : 1) / strategy.samplesPerThread;
+  const forward = forwardLoadsPerSample(d, r, hvp, strategy);
   // backward: per hidden neuron the output weight, then per sample the output δ and σ′ (with HVPs
   // R δ, σ″ and R z as well)
   const backward = r * perWeight + 2 * r + (hvp ? 3 * r : 0);
@@ -58,6 +53,16 @@ export function workgroupLoadsPerSample(d: number, r: number, hvp: boolean, stra
   return forward + backward + accumulate;
 }
 
+/** Workgroup-memory loads per sample of the forward (with hvp also R-forward) pass. */
+function forwardLoadsPerSample(d: number, r: number, hvp: boolean, strategy: KernelStrategy): number {
+  const P = r * d + 2 * r + 1;
+  // a weight (and with HVPs its direction) is read once for the thread's S samples; per sample the
+  // inputs (once per layer when hoisted, else once per hidden weight) and the r activations the
+  // output reads (with HVPs also their R a, and the hoisted R inputs)
+  const perWeight = (hvp ? 2 : 1) / strategy.samplesPerThread;
+  return P * perWeight + (strategy.hoistInputs ? d : r * d) + r + (hvp ? r + (strategy.hoistInputs ? d : 0) : 0);
+}
+
 /** Per sample and network: the forward and backward pass of a gradient (softplus: exp and log1p). */
 function gradientPerSample(d: number, r: number) {
   // forward 2rd + r (bias) + 2r (output) + 3 (residual, square); backward 2r (δ) + 2rd + r + 2r + 1
@@ -69,11 +74,23 @@ function hvpExtraPerSample(d: number, r: number) {
   return { flops: 4 * r * d + 14 * r + 4, transcendentals: 0 };
 }
 
-/** The stiff step's closed-form Hessian per sample: the upper triangle of JJᵀ plus each neuron's own block. */
-function hessianPerSample(d: number, r: number, P: number) {
-  const inputs = d + 1;
-  const upper = (P * (P + 1)) / 2;
-  return { flops: 3 * upper + r * ((inputs * (inputs + 1)) / 2) * 5 + r * inputs * 3, transcendentals: 2 * r };
+/**
+ * The stiff step's closed-form Hessian per sample (shaders/mlp_stiff.wgsl, accumulate_data_hessian):
+ * `tasks` blocks of 4 × 4 entries (padding included), each 16 multiply-adds, ~12 flops for its scale
+ * and column, 8 vector entries and 5 scalars loaded; the forward pass rerun once per sweep of
+ * tile · (1 or 2) tasks.
+ */
+function hessianPerSample(d: number, r: number, strategy: KernelStrategy) {
+  const { tasks } = closedHessianTasks({ inputDim: d, hidden: [r], activation: 'softplus', biases: true });
+  const perThread = tasks > strategy.tile ? 2 : 1;
+  const sweeps = Math.ceil(tasks / (strategy.tile * perThread));
+  const forward = gradientPerSample(d, r).flops / 2;
+  return {
+    flops: tasks * (32 + 12) + sweeps * forward,
+    transcendentals: sweeps * 2 * r,
+    workgroupLoads: tasks * 13 + sweeps * forwardLoadsPerSample(d, r, true, strategy),
+    sweeps,
+  };
 }
 
 /** The cost of one network-step of `op` on workload `w` (the unit the benchmark counts) with the GPU kernels' `strategy`. */
@@ -113,15 +130,14 @@ export function stepCost(w: Workload, op: string, strategy: KernelStrategy = def
     case 'stiff': {
       // one accepted stiff step: the Hessian, two gradients, one Cholesky, three solves with two
       // refinements each (compensated residuals ~20 flops per matrix entry, two triangular solves)
-      const hessian = pass(N, hessianPerSample(d, r, P));
+      const hessian = hessianPerSample(d, r, strategy);
       const gradients = 2 * full.flops;
       const linear = (P * P * P) / 3 + 3 * (2 * P * P + 2 * (20 * P * P + 2 * P * P));
       return {
-        flops: hessian.flops + gradients + linear,
-        transcendentals: hessian.transcendentals + 2 * full.transcendentals,
-        bytes: hessian.bytes + 2 * full.bytes,
-        // the closed-form Hessian reads ~4 row entries per upper-triangle entry and sample (rough)
-        workgroupLoads: N * 2 * P * (P + 1) + 2 * full.workgroupLoads,
+        flops: N * hessian.flops + gradients + linear,
+        transcendentals: N * hessian.transcendentals + 2 * full.transcendentals,
+        bytes: (hessian.sweeps + 2) * full.bytes,
+        workgroupLoads: N * hessian.workgroupLoads + 2 * full.workgroupLoads,
       };
     }
     default:

@@ -9,14 +9,16 @@ mkdir -p "$out"
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 node dist/src/cli/bin.js doctor --json > "$out/doctor.json" 2>&1
 # Per workload the faster kernel strategy (src/engine/gpu/kernel-strategy.ts), timed first; the
-# trials are in channelscope.json's strategyTrials. Pass --strategies to override.
-strategies=tiled/64,tiled/64+subgroups,tiled/64x4+hoist,register/64+hoist,register/32x4+hoist,register/64x2+hoist,register/64x4+hoist,register/32x4+hoist+subgroups,blocked/64+hoist,blocked/64x2+hoist,blocked/64x4+hoist,blocked/128x4+hoist,blocked/64x4+hoist+subgroups
+# trials are in channelscope.json's strategyTrials. STRATEGIES (environment) overrides the list.
+strategies=${STRATEGIES:-tiled/64,tiled/64+subgroups,tiled/64x4+hoist,register/64+hoist,register/32x4+hoist,register/64x2+hoist,register/64x4+hoist,register/32x4+hoist+subgroups,blocked/64+hoist,blocked/64x2+hoist,blocked/64x4+hoist,blocked/128x4+hoist,blocked/64x4+hoist+subgroups}
 # Each phase has its own time limit, so that one slow phase still leaves the others' results (the
-# device tool stops a command at 10 minutes); wall times go to phases.txt.
+# device tool stops a command at 10 minutes); wall times go to phases.txt. gpu-session.sh shortens
+# them through the environment; the peers get their limit less 20 s as --budget.
+channelscope_limit=${CHANNELSCOPE_LIMIT:-300} jax_limit=${JAX_LIMIT:-150} torch_limit=${TORCH_LIMIT:-120}
 phase() { local name=$1 limit=$2; shift 2; local start=$SECONDS; timeout "$limit" "$@"; echo "$name: exit $?, $((SECONDS - start)) s (limit $limit s)" >> "$out/phases.txt"; }
-phase channelscope 300 node dist/benchmarks/node-bench.js --report "$out/channelscope.json" --strategies "$strategies" "$@" > "$out/channelscope.txt" 2> "$out/channelscope.log"
-phase jax 150 python3 benchmarks/peers/jax_bench.py --json --budget 130 > "$out/jax.json" 2> "$out/jax.log"
-phase torch 120 python3 benchmarks/peers/torch_bench.py --json --budget 100 > "$out/torch.json" 2> "$out/torch.log"
+phase channelscope "$channelscope_limit" node dist/benchmarks/node-bench.js --report "$out/channelscope.json" --strategies "$strategies" "$@" > "$out/channelscope.txt" 2> "$out/channelscope.log"
+phase jax "$jax_limit" python3 benchmarks/peers/jax_bench.py --json --budget $((jax_limit - 20)) > "$out/jax.json" 2> "$out/jax.log"
+phase torch "$torch_limit" python3 benchmarks/peers/torch_bench.py --json --budget $((torch_limit - 20)) > "$out/torch.json" 2> "$out/torch.log"
 reports=()
 for f in channelscope jax torch; do [ -s "$out/$f.json" ] && reports+=("$out/$f.json"); done
 node dist/benchmarks/combine.js "${reports[@]}" > "$out/combined.json"

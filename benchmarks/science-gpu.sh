@@ -9,8 +9,11 @@
 #   flow               examples/flow-sweep.json: 200 seeds per width on the GPU, reported by r. In float32 a
 #                      channel takes Rodas4 ~6x the float64 steps (the Hessian's rounding; benchmarks/results/
 #                      float32-flow-2026-11-23.md), so r = 8 runs may need ~1e5 steps: check runs ending at max-steps
+#                      and `compare` against benchmarks/results/flow-cpu-subset (float64 records of its
+#                      first 24 seeds per width, made on the development machine)
 #   cpu-subset         its first 24 seeds per width on the CPU engine (float64), 16 shards in parallel,
-#                      then `compare` against the GPU records of the same runs
+#                      then `compare` against the GPU records of the same runs (the committed records
+#                      make this part unnecessary; kept for other specs and subsets)
 #   channel-frequency  the full preset on the GPU, wall time and report
 set -uo pipefail
 out=${1:?usage: science-gpu.sh OUTDIR PART}
@@ -33,7 +36,9 @@ case "$part" in
     done ;;
   flow)
     timed flow-sweep-gpu cs run examples/flow-sweep.json --backend gpu --out "$out/flow-gpu" > "$out/flow-gpu.log" 2>&1
-    cs report "$out/flow-gpu" --by r > "$out/flow-gpu.md" 2>&1 ;;
+    cs report "$out/flow-gpu" --by r > "$out/flow-gpu.md" 2>&1
+    # against the committed float64 records of its first seeds (made on the development machine)
+    cs compare "$out/flow-gpu" benchmarks/results/flow-cpu-subset > "$out/flow-gpu-vs-cpu-committed.md" 2>&1 ;;
   cpu-subset)
     with_seeds examples/flow-sweep.json 24 "$out/flow-subset.json"
     start=$SECONDS

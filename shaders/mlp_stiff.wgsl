@@ -11,9 +11,10 @@
 //   F2 = f(θ₁);  k3 = W⁻¹(F2 − e32·(k2 − F1) − 2·(k1 − F0));  err = h/6·(k1 − 2k2 + k3)
 //
 // Per slot: params θ, f(θ) (FSAL), the Hessian H(θ) (`hessian`, P×P row-major: for one hidden layer
-// in closed form in one pass over the samples, deeper networks from P Hessian-vector products of the
-// core, e_j by e_j, then symmetrised; the barrier's added; kept over a rejection and over dispatch
-// boundaries while Slot.hessian_ready) and the Cholesky factor of W (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
+// in closed form, 4 × 4 register blocks summed over the samples, deeper networks from P
+// Hessian-vector products of the core, e_j by e_j, then symmetrised; the barrier's added; kept over a
+// rejection and over dispatch boundaries while Slot.hessian_ready) and the Cholesky factor of W
+// (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
 // h ← h/4 and retry with the same Hessian.
 //
 // Float32 conditioning: W's eigenvalues are 1 + h·d·λ; at the barrier λ_max ~ 1e4–1e5 and h is
@@ -190,96 +191,208 @@ fn assemble_hessian(tid: u32) {
 }
 
 #if ${CLOSED_HESSIAN}
-// One hidden layer: the data part of the Hessian in ONE pass over the samples instead of P HVP
-// passes (the float64 reference is src/engine/cpu/hessian.ts, which has the formulas). Per tile,
-// every thread runs its sample's forward pass, leaving x, σ(z), σ′(z), σ″(z) in its row, and the
-// residual f − y (and a 0/1 mask for padding samples) in the output layer's δ slots; then every
-// thread adds the tile's contribution to the upper-triangle entries it owns, Σₛ(JₚJ_q + r·∂²f/∂p∂q),
-// into `hessian`, Kahan-compensated across tiles with the carry in `factor` (overwritten by the
-// next factorisation). Unscaled: the caller applies 2/N and adds the barrier.
+// One hidden layer: the data part of the Hessian, Σₙ(JₙJₙᵀ + δₙ∇²fₙ) unscaled (the caller applies 2/N
+// and adds the barrier), in closed form (the float64 reference is src/engine/cpu/hessian.ts, which
+// has the formulas). Per sample the Jacobian of f factors by groups of parameters: neuron j's input
+// vector (its weights and bias) has ∂f/∂θ = g_j·x̃ with g_j = a_j σ′(z_j) and x̃ = (x, 1); the output
+// weights and bias have ŝ = (σ(z), 1). So every block of JJᵀ is a scalar times the outer product of
+// two short vectors, and f's own second derivatives only add δ·a_j σ″(z_j)·x̃x̃ᵀ to neuron j's own
+// block and δ·σ′(z_j)·x̃ to the column of its output weight (δ = f − y, the residual).
+//
+// The upper triangle is cut into 4 × 4 TASKS over pairs of groups (neuron–neuron, neuron–output,
+// output–output). A thread sums HK tasks over all samples in registers (plain sums within a tile,
+// Kahan across tiles) and writes each entry once; one sweep over the samples serves TILE·HK tasks and
+// reruns the forward pass. Per sample a task loads 8 vector entries and 5 scalars for 16
+// multiply-adds; the per-entry loop it replaced loaded about 5 values per multiply-add and
+// read-modified-wrote the whole matrix in device memory once per tile (benchmarks/cost-model.ts
+// counts both).
+const R: u32 = WIDTH[1];
+const H_IN: u32 = ${HESSIAN_IN}u;     // entries of x̃: D inputs, + 1 with biases
+const H_OUT: u32 = ${HESSIAN_OUT}u;   // entries of ŝ: R output weights, + 1 with biases
+const NB_IN: u32 = (H_IN + 3u) / 4u;
+const NB_OUT: u32 = (H_OUT + 3u) / 4u;
+const TASKS_UU: u32 = R * (R + 1u) / 2u * NB_IN * NB_IN;
+const TASKS_UO: u32 = R * NB_IN * NB_OUT;
+const TASKS: u32 = TASKS_UU + TASKS_UO + NB_OUT * NB_OUT;
+const HK: u32 = ${HESSIAN_TASKS_PER_THREAD}u;
+const OUTPUT_GROUP: u32 = R;               // groups 0 … R−1: the neurons' input vectors
+const ROW_MASK: u32 = ROW_RDELTA[NL];      // 1 for a sample of the dataset, 0 for tile padding
+const ROW_RESIDUAL: u32 = ROW_DELTA[NL];   // δ, 0 for padding
 
-// parameter p's role: (0, j, t) entry t of hidden neuron j's input vector (t = D: its bias),
-// (1, j, 0) the output weight of neuron j, (2, 0, 0) the output bias
-fn hessian_role(p: u32) -> vec3<u32> {
-  let weights = WIDTH[1] * D;
-  if (p < weights) {
-    return vec3<u32>(0u, p / D, p % D);
-  }
-  if (p < WEIGHT_OFFSET[2]) {
-    return vec3<u32>(0u, p - weights, D);
-  }
-  let local = p - WEIGHT_OFFSET[2];
-  if (local < WIDTH[1]) {
-    return vec3<u32>(1u, local, 0u);
-  }
-  return vec3<u32>(2u, 0u, 0u);
+// One task: rows from block `blocks.y` of group `blocks.x`, columns from block `blocks.w` of group
+// `blocks.z`; per sample
+//   part += v_rows ⊗ ((m·(s₁·row[g₁])·(s₂·row[g₂]) + curv·second)·v_cols + second·extra_col)
+// with second = δ·second_scale·row[second_offset]: a_j σ″_j on neuron j's own block, σ′_j on its
+// output weight's column. The output group's g is the mask itself (m·m·m = m).
+struct HessianTask {
+  blocks: vec4<u32>,
+  row_offset: vec4<u32>,
+  col_offset: vec4<u32>,
+  g: vec2<u32>,
+  g_scale: vec2<f32>,
+  second_offset: u32,
+  second_scale: f32,
+  curv: f32,
+  extra_col: vec4<f32>,
+  live: bool,
+  diagonal: bool,         // rows and columns are the same block: only its upper triangle is written
 }
 
-// x̃_t of the sample in row r: the input, or 1 for the bias entry t = D
-fn input_entry(r: u32, t: u32) -> f32 {
-  return select(1.0, rows[r + ROW_A[0] + min(t, D - 1u)], t < D);
+// where entry e of a group's vector is in a sample row: an input, σ(z_j), or for the constant 1 of
+// a bias the mask slot (1 on every sample that counts). Entries past the group's end read the mask
+// slot too: they only feed entries of the block that are never written.
+fn group_offset(group: u32, e: u32) -> u32 {
+  if (group == OUTPUT_GROUP) {
+    return select(ROW_MASK, ROW_A[1] + e, e < R);
+  }
+  return select(ROW_MASK, ROW_A[0] + e, e < D);
 }
 
-// ∂f/∂θ_p of the sample in row r (out_weight: the output weight of the role's neuron)
-fn jacobian_entry(role: vec3<u32>, out_weight: f32, r: u32) -> f32 {
-  switch role.x {
-    case 0u: {
-      return out_weight * rows[r + ROW_DELTA[1] + role.y] * input_entry(r, role.z);
-    }
-    case 1u: {
-      return rows[r + ROW_A[1] + role.y];
-    }
-    default: {
-      return 1.0;
-    }
-  }
+fn block_offsets(group: u32, block: u32) -> vec4<u32> {
+  let e = block * 4u;
+  return vec4<u32>(group_offset(group, e), group_offset(group, e + 1u), group_offset(group, e + 2u), group_offset(group, e + 3u));
 }
+
+// the parameter index of entry e of a group's vector (P past the end)
+fn group_parameter(group: u32, e: u32) -> u32 {
+  let neuron = group != OUTPUT_GROUP;
+  let length = select(H_OUT, H_IN, neuron);
+  let fan_in = select(R, D, neuron);
+  let layer = select(2u, 1u, neuron);
+  let j = select(0u, group, neuron);
+  if (e < fan_in) {
+    return weight_index(layer, j, e);
+  }
+  return select(P, BIAS_OFFSET[layer] + j, e < length);
+}
+
+fn hessian_task(index: u32) -> HessianTask {
+  // every field set explicitly (Dawn on SwiftShader has been seen not to re-zero function variables)
+  var task: HessianTask;
+  task.live = index < TASKS;
+  task.diagonal = false;
+  task.g = vec2<u32>(ROW_MASK, ROW_MASK);
+  task.g_scale = vec2<f32>(1.0, 1.0);
+  task.second_offset = ROW_MASK;
+  task.second_scale = 0.0;
+  task.curv = 0.0;
+  task.extra_col = vec4<f32>();
+  if (index < TASKS_UU) {
+    // neuron pair j ≤ k (triangular index), block (rb, cb) of x̃x̃ᵀ
+    var pair = index / (NB_IN * NB_IN);
+    let block = index % (NB_IN * NB_IN);
+    var j = 0u;
+    loop {
+      if (pair < R - j) {
+        break;
+      }
+      pair -= R - j;
+      j++;
+    }
+    let k = j + pair;
+    task.blocks = vec4<u32>(j, block / NB_IN, k, block % NB_IN);
+    task.g = vec2<u32>(ROW_DELTA[1] + j, ROW_DELTA[1] + k);
+    task.g_scale = vec2<f32>(th[weight_index(2u, 0u, j)], th[weight_index(2u, 0u, k)]);
+    task.second_offset = ROW_RDELTA[1] + j;
+    task.second_scale = th[weight_index(2u, 0u, j)];
+    task.curv = select(0.0, 1.0, j == k);
+    task.live = !(j == k && task.blocks.y > task.blocks.w);
+  } else if (index < TASKS_UU + TASKS_UO) {
+    // neuron j's input vector against the output group
+    let local = index - TASKS_UU;
+    let j = local / (NB_IN * NB_OUT);
+    let cb = local % NB_OUT;
+    task.blocks = vec4<u32>(j, (local % (NB_IN * NB_OUT)) / NB_OUT, OUTPUT_GROUP, cb);
+    task.g.x = ROW_DELTA[1] + j;
+    task.g_scale.x = th[weight_index(2u, 0u, j)];
+    task.second_offset = ROW_DELTA[1] + j;
+    task.second_scale = 1.0;
+    for (var i = 0u; i < 4u; i++) {
+      task.extra_col[i] = select(0.0, 1.0, cb * 4u + i == j);
+    }
+  } else {
+    let local = min(index, TASKS - 1u) - TASKS_UU - TASKS_UO;
+    task.blocks = vec4<u32>(OUTPUT_GROUP, local / NB_OUT, OUTPUT_GROUP, local % NB_OUT);
+    task.live = task.live && task.blocks.y <= task.blocks.w;
+  }
+  task.diagonal = task.blocks.x == task.blocks.z && task.blocks.y == task.blocks.w;
+  task.row_offset = block_offsets(task.blocks.x, task.blocks.y);
+  task.col_offset = block_offsets(task.blocks.z, task.blocks.w);
+  return task;
+}
+
+fn row_values(offset: vec4<u32>, r: u32) -> vec4<f32> {
+  return vec4<f32>(rows[r + offset.x], rows[r + offset.y], rows[r + offset.z], rows[r + offset.w]);
+}
+
+var<private> task_sum: array<mat4x4<f32>, HK>;
+var<private> task_carry: array<mat4x4<f32>, HK>;
+var<private> task_part: array<mat4x4<f32>, HK>;
 
 fn accumulate_data_hessian(tid: u32) {
-  for (var idx = tid; idx < P * P; idx += TILE) {
-    hessian[mat_base + idx] = 0.0;
-    factor[mat_base + idx] = 0.0;
-  }
   let count = cfg.samples;
   let row0 = tid * FPS;
-  for (var start = 0u; start < count; start += TILE_SAMPLES) {
-    let samples = tile_samples(tid, start, count);
-    let out = forward(row0, samples);
-    for (var s = 0u; s < SPT; s++) {
-      let row = row0 + s * ROW_STRIDE;
-      rows[row + ROW_DELTA[NL]] = select(0.0, out[s].x - ys[samples.data_row[s]], samples.valid[s]);
-      rows[row + ROW_RDELTA[NL]] = select(0.0, 1.0, samples.valid[s]);
+  for (var sweep = 0u; sweep < TASKS; sweep += TILE * HK) {
+    var tasks: array<HessianTask, HK>;
+    for (var k = 0u; k < HK; k++) {
+      tasks[k] = hessian_task(sweep + k * TILE + tid);
+      task_sum[k] = mat4x4<f32>();
+      task_carry[k] = mat4x4<f32>();
     }
-    workgroupBarrier();
-    for (var idx = tid; idx < P * P; idx += TILE) {
-      let p = idx / P;
-      let q = idx % P;
-      if (p <= q) {
-        let rp = hessian_role(p);
-        let rq = hessian_role(q);
-        let ap = th[WEIGHT_OFFSET[2] + rp.y];
-        let aq = th[WEIGHT_OFFSET[2] + rq.y];
-        // f's own second derivatives are within one neuron: the ũũ block (1) and the ũ–a column (2);
-        // p ≤ q and the ũ entries come first, so p is the ũ entry of a mixed pair
-        let same_neuron = rp.x == 0u && rq.x <= 1u && rp.y == rq.y;
-        let second = select(0u, select(2u, 1u, rq.x == 0u), same_neuron);
-        var sum = 0.0;
-        for (var s = 0u; s < TILE_SAMPLES; s++) {
-          let r = s * FPS;
-          var term = rows[r + ROW_RDELTA[NL]] * jacobian_entry(rp, ap, r) * jacobian_entry(rq, aq, r);
-          if (second == 1u) {
-            term += rows[r + ROW_DELTA[NL]] * ap * rows[r + ROW_RDELTA[1] + rp.y] * input_entry(r, rp.z) * input_entry(r, rq.z);
-          } else if (second == 2u) {
-            term += rows[r + ROW_DELTA[NL]] * rows[r + ROW_DELTA[1] + rp.y] * input_entry(r, rp.z);
-          }
-          sum += term;
+    for (var start = 0u; start < count; start += TILE_SAMPLES) {
+      let samples = tile_samples(tid, start, count);
+      let out = forward(row0, samples);
+      for (var s = 0u; s < SPT; s++) {
+        let row = row0 + s * ROW_STRIDE;
+        rows[row + ROW_RESIDUAL] = select(0.0, out[s].x - ys[samples.data_row[s]], samples.valid[s]);
+        rows[row + ROW_MASK] = select(0.0, 1.0, samples.valid[s]);
+      }
+      workgroupBarrier();
+      for (var k = 0u; k < HK; k++) {
+        task_part[k] = mat4x4<f32>();
+      }
+      for (var s = 0u; s < TILE_SAMPLES; s++) {
+        let r = s * FPS;
+        let mask = rows[r + ROW_MASK];
+        let residual = rows[r + ROW_RESIDUAL];
+        for (var k = 0u; k < HK; k++) {
+          let t = tasks[k];
+          let second = residual * t.second_scale * rows[r + t.second_offset];
+          let scale = mask * (t.g_scale.x * rows[r + t.g.x]) * (t.g_scale.y * rows[r + t.g.y]) + t.curv * second;
+          let v_rows = row_values(t.row_offset, r);
+          let column = scale * row_values(t.col_offset, r) + second * t.extra_col;
+          // column c of the block: v_rows · column[c], four vector multiply-adds
+          task_part[k][0] += v_rows * column.x;
+          task_part[k][1] += v_rows * column.y;
+          task_part[k][2] += v_rows * column.z;
+          task_part[k][3] += v_rows * column.w;
         }
-        let updated = kahan_add(hessian[mat_base + idx], factor[mat_base + idx], sum);
-        hessian[mat_base + idx] = updated.x;
-        factor[mat_base + idx] = updated.y;
+      }
+      for (var k = 0u; k < HK; k++) {
+        for (var c = 0u; c < 4u; c++) {
+          // Kahan across tiles, four entries at a time
+          let y = task_part[k][c] - task_carry[k][c];
+          let total = task_sum[k][c] + y;
+          task_carry[k][c] = (total - task_sum[k][c]) - y;
+          task_sum[k][c] = total;
+        }
+      }
+      workgroupBarrier();
+    }
+    for (var k = 0u; k < HK; k++) {
+      let t = tasks[k];
+      if (t.live) {
+        for (var c = 0u; c < 4u; c++) {
+          let q = group_parameter(t.blocks.z, t.blocks.w * 4u + c);
+          for (var i = 0u; i < 4u; i++) {
+            let p = group_parameter(t.blocks.x, t.blocks.y * 4u + i);
+            if (p < P && q < P && (!t.diagonal || i <= c)) {
+              hessian[mat_base + min(p, q) * P + max(p, q)] = task_sum[k][c][i];
+            }
+          }
+        }
       }
     }
-    workgroupBarrier();
   }
 }
 #endif

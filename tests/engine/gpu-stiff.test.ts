@@ -12,11 +12,11 @@ import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { PipelineCache } from '../../src/gpu/kernel.js';
-import { planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
+import { closedHessianTasks, planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
+import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { cholesky, choleskySolve, symmetricEigen } from '../../src/optim/linalg.js';
 import { networkFlowField } from '../../src/engine/cpu/flow-field.js';
-import { hasClosedFormHessian } from '../../src/engine/cpu/hessian.js';
 import { integrateRosenbrock, ROSENBROCK23 } from '../../src/optim/rosenbrock.js';
 
 const engine = await gpuEngineForSuite();
@@ -105,9 +105,9 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
  * the Config uniform, the rest storage buffers, null data: zeroed) and returns the floats of
  * binding `read` afterwards.
  */
-async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: { binding: number; data: ArrayBufferLike | null; bytes: number }[], read: number): Promise<Float32Array> {
+async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: { binding: number; data: ArrayBufferLike | null; bytes: number }[], read: number, strategy?: string): Promise<Float32Array> {
   const device = engine.gpu.device;
-  const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits);
+  const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {});
   const pipeline = await new PipelineCache(device).get({ ...plan.program, entryPoint });
   const buffers = new Map<number, GPUBuffer>();
   for (const { binding, data, bytes } of bindings) {
@@ -248,7 +248,7 @@ describe('GPU stiff solves in float32', () => {
 });
 
 /** H(θ) as the stiff kernel assembles it (entry point hessian_check of mlp_stiff.wgsl), per network. */
-async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number): Promise<Float32Array[]> {
+async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string): Promise<Float32Array[]> {
   const P = parameterCount(kernelArch);
   const B = thetas.length;
   // Config (mlp_flow_common.wgsl): slots, samples, …, maxnorm at word 8, data_stride 0 (shared data)
@@ -264,17 +264,14 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
     { binding: 3, data: Float32Array.from(data.y).buffer, bytes: 4 * data.y.length },
     { binding: 6, data: null, bytes: 4 * B * P * P },
   ];
-  // the closed form keeps its Kahan carry in `factor`; the HVP assembly (deeper networks) leaves it
-  // alone, so there the automatic layout has no binding 7
-  if (hasClosedFormHessian(kernelArch)) bindings.push({ binding: 7, data: null, bytes: 4 * B * P * P });
-  const h = await runStiffEntryPoint(kernelArch, 'hessian_check', B, bindings, 6);
+  const h = await runStiffEntryPoint(kernelArch, 'hessian_check', B, bindings, 6, strategy);
   return thetas.map((_, n) => h.slice(n * P * P, (n + 1) * P * P));
 }
 
 describe('GPU stiff Hessian assembly', () => {
   // Tolerance: float32 rounding of θ, x and the per-sample terms, summed over N samples with a Kahan
   // carry across tiles: max-norm error relative to the largest entry within 2e-5 (measured below 1e-6).
-  const cases: { name: string; arch: Architecture; data: Dataset; thetas: Float64Array[]; maxnorm: number }[] = [
+  const cases: { name: string; arch: Architecture; data: Dataset; thetas: Float64Array[]; maxnorm: number; strategy?: string }[] = [
     {
       // closed form, biases, N not a multiple of the tile (padding samples must not count)
       name: 'one hidden layer, softplus with biases, barrier active',
@@ -292,6 +289,25 @@ describe('GPU stiff Hessian assembly', () => {
       maxnorm: 1e3,
     },
     {
+      // closed form in several 4 × 4 blocks per group pair (x̃: 8 entries, ŝ: 11, padded to 12), two
+      // tasks per thread and five sweeps over the samples (289 tasks, 32 threads), 4 samples per thread
+      name: 'd = 7, r = 10, softplus with biases: many blocks and sweeps (tiled/32x4)',
+      arch: { inputDim: 7, hidden: [10], activation: 'softplus', biases: true },
+      data: rosenbrockDataset(150, 7, 7),
+      thetas: [glorotNormal({ inputDim: 7, hidden: [10], activation: 'softplus', biases: true }, new RandomStream(5, 0, STREAMS.init), 2)],
+      maxnorm: 1e3,
+      strategy: 'tiled/32x4',
+    },
+    {
+      // no biases: x̃ exactly one block, ŝ (5 output weights) two with padding; register strategy
+      name: 'd = 4, r = 5, tanh without biases (register/64x2+hoist)',
+      arch: { inputDim: 4, hidden: [5], activation: 'tanh', biases: false },
+      data: rosenbrockDataset(100, 4, 8),
+      thetas: [glorotNormal({ inputDim: 4, hidden: [5], activation: 'tanh', biases: false }, new RandomStream(6, 0, STREAMS.init), 2)],
+      maxnorm: 1e3,
+      strategy: 'register/64x2+hoist',
+    },
+    {
       // two hidden layers: P Hessian-vector products
       name: 'two hidden layers, tanh (HVP columns)',
       arch: { inputDim: 2, hidden: [3, 2], activation: 'tanh', biases: true },
@@ -305,7 +321,9 @@ describe('GPU stiff Hessian assembly', () => {
       const P = parameterCount(c.arch);
       const thetas = c.thetas.map((t) => Float64Array.from(t, Math.fround));
       const data: Dataset = { ...c.data, x: Float64Array.from(c.data.x, Math.fround), y: Float64Array.from(c.data.y, Math.fround) };
-      const got = await gpuHessians(c.arch, thetas, data, c.maxnorm);
+      // the many-blocks case must really take several sweeps: 289 tasks, 2 per thread of 32
+      if (c.strategy === 'tiled/32x4') expect(Math.ceil(closedHessianTasks(c.arch).tasks / (2 * 32))).toBe(5);
+      const got = await gpuHessians(c.arch, thetas, data, c.maxnorm, c.strategy);
       thetas.forEach((theta, n) => {
         const reference = new Float64Array(P * P);
         networkFlowField(c.arch, data, { maxnorm: c.maxnorm }).hessian(theta, reference);

@@ -185,14 +185,15 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning:
 /**
  * Stiff gradient flow by a Rosenbrock method with per-slot step sizes: shaders/mlp_stiff.wgsl,
  * ode23s, (RODAS4) Rodas4 or (ROS34PW2) the W-method ROS34PW2, which share the Hessian, the
- * factorisation and the solves. The core
- * with HVPs and one more P-vector of workgroup memory. The Hessian: for one hidden layer in closed
- * form, one pass over the samples (CLOSED_HESSIAN: the forward pass's σ″ rows and ~P²/2
- * multiply-adds per sample); deeper networks column by column from P HVP passes.
+ * factorisation and the solves. The core with HVPs and one more P-vector of workgroup memory. The
+ * Hessian: for one hidden layer in closed form (CLOSED_HESSIAN: 4 × 4 blocks of group pairs summed
+ * in registers over the samples, closedHessianTasks; ~P²/2 multiply-adds per sample); deeper
+ * networks column by column from P HVP passes.
  */
 export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}): MlpKernelPlan {
   const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1);
   const closedHessian = hasClosedFormHessian(arch);
+  const hessian = closedHessianTasks(arch);
   return {
     program: {
       name: 'mlp_stiff',
@@ -201,6 +202,11 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
       definitions: {
         ...definitions,
         CLOSED_HESSIAN: closedHessian,
+        HESSIAN_IN: hessian.inputEntries,
+        HESSIAN_OUT: hessian.outputEntries,
+        // two tasks per thread and sweep once there are more tasks than threads: half the sweeps
+        // (forward passes) for 96 more registers
+        HESSIAN_TASKS_PER_THREAD: hessian.tasks > plan.tile ? 2 : 1,
         RODAS4: solver === 'rodas4',
         ROS34PW2: solver === 'ros34pw2',
         STAGED: solver === 'rodas4' || solver === 'ros34pw2',
@@ -209,6 +215,25 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
     },
     ...plan,
   };
+}
+
+/** Edge of the closed-form Hessian's register blocks (the vec4 and mat4x4 of shaders/mlp_stiff.wgsl). */
+export const HESSIAN_BLOCK = 4;
+
+/**
+ * How mlp_stiff.wgsl cuts the closed-form Hessian (one hidden layer) into tasks: a neuron's input
+ * vector x̃ has inputEntries entries, the output group ŝ outputEntries, and the upper triangle is
+ * covered by `tasks` blocks of HESSIAN_BLOCK² entries over pairs of groups (for deeper networks the
+ * figures of the first hidden layer, unused).
+ */
+export function closedHessianTasks(arch: Architecture): { inputEntries: number; outputEntries: number; tasks: number } {
+  const r = arch.hidden[0];
+  const inputEntries = arch.inputDim + (arch.biases ? 1 : 0);
+  const outputEntries = r + (arch.biases ? 1 : 0);
+  const inBlocks = Math.ceil(inputEntries / HESSIAN_BLOCK);
+  const outBlocks = Math.ceil(outputEntries / HESSIAN_BLOCK);
+  const tasks = ((r * (r + 1)) / 2) * inBlocks * inBlocks + r * inBlocks * outBlocks + outBlocks * outBlocks;
+  return { inputEntries, outputEntries, tasks };
 }
 
 /**
