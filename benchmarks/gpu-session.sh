@@ -20,7 +20,8 @@ shift
 work=/tmp/gpu-session
 previous=.scratch/gpu-session
 rm -rf "$work" && mkdir -p "$work" "$out"
-cs() { node dist/src/cli/bin.js "$@"; }
+cli=(node dist/src/cli/bin.js)
+cs() { "${cli[@]}" "$@"; }
 # pack whatever exists when the script ends, also after an error
 pack() {
   tar -C "$work" -czf "$out/session.tar.gz" .
@@ -39,7 +40,7 @@ if [ -s "$previous/flow-gpu/checkpoint.json" ]; then
   cp -r "$previous/flow-gpu" "$work/flow-gpu"
   flow_args+=(--resume)
 fi
-phase flow-sweep "${FLOW_LIMIT:-180}" cs run "${flow_args[@]}" > "$work/flow-gpu.log" 2>&1
+phase flow-sweep "${FLOW_LIMIT:-180}" "${cli[@]}" run "${flow_args[@]}" > "$work/flow-gpu.log" 2>&1
 cs report "$work/flow-gpu" --by r > "$work/flow-gpu.md" 2>&1
 cs compare "$work/flow-gpu" benchmarks/results/flow-cpu-subset > "$work/flow-gpu-vs-cpu.md" 2>&1
 
