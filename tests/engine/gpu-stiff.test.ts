@@ -299,6 +299,15 @@ describe('GPU stiff Hessian assembly', () => {
       strategy: 'tiled/32x4',
     },
     {
+      // the speed issue's W2 network (P = 289): x̃ of 17 entries (4 blocks and one of a single
+      // entry), 3,825 tasks, 30 sweeps of 64 threads × 2
+      name: 'd = 16, r = 16, softplus with biases (W2 network, P = 289)',
+      arch: { inputDim: 16, hidden: [16], activation: 'softplus', biases: true },
+      data: rosenbrockDataset(80, 16, 9),
+      thetas: [glorotNormal({ inputDim: 16, hidden: [16], activation: 'softplus', biases: true }, new RandomStream(7, 0, STREAMS.init), 1)],
+      maxnorm: 1e3,
+    },
+    {
       // no biases: x̃ exactly one block, ŝ (5 output weights) two with padding; register strategy
       name: 'd = 4, r = 5, tanh without biases (register/64x2+hoist)',
       arch: { inputDim: 4, hidden: [5], activation: 'tanh', biases: false },
