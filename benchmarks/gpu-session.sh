@@ -1,52 +1,69 @@
 #!/usr/bin/env bash
-# The one device call of a session that is lent the GPU machine. Such a session has 15 minutes of
-# device time in all, the machine's start included, and one command may run 10 minutes, so this runs
-# the open measurements most decisive first, each under its own time limit, and ends by about 9 min:
-#   1. flow        the speed-independent science (analysis issue): examples/flow-sweep.json on the GPU
-#                  (400 float32 runs), its table by r, and `compare` against the committed float64
-#                  records of its first 24 seeds per width (benchmarks/results/flow-cpu-subset/).
-#                  Cut short, it keeps its checkpoint: the next call resumes it (see RESUME below).
-#   2. benchmarks  run-all.sh (channelscope with a strategy sweep, JAX, PyTorch) with shorter limits.
-# The device tool brings back at most 8 files from $OUT, so everything is written under a work folder
-# and packed into $OUT/session.tar.gz; the main tables also come back as files of their own.
-#   npm run build && ../shared/gpu/pack.sh          # here; then the device call, carrying .gpu and dist:
-#   bash .gpu/run.sh bash benchmarks/gpu-session.sh $OUT
-# RESUME: unpack session.tar.gz into .scratch/gpu-session here and carry .scratch/gpu-session as well;
-# a flow sweep found there continues with --resume instead of starting again.
-# Limits (seconds, environment): FLOW_LIMIT 180, CHANNELSCOPE_LIMIT 170, JAX_LIMIT 100, TORCH_LIMIT 60.
+# The device calls of a session that is lent the GPU machine. Such a session has 15 minutes of device
+# time in all, the machine's start included, one command may run 10 minutes, and at most 8 files come
+# back from $OUT; so each PART below fits one call, writes everything under a work folder and packs it
+# into $OUT/session-PART.tar.gz (its main tables also come back as files of their own).
+#   npm run build && ../shared/gpu/pack.sh                  # here; each call carries .gpu and dist
+#   bash .gpu/run.sh bash benchmarks/gpu-session.sh $OUT PART [ARG]
+# PARTs, in the order the open issues need them:
+#   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9.5 min)
+#   flow                   examples/flow-sweep.json on the GPU (400 float32 runs), its table by r and
+#                          `compare` against the committed float64 records of its first seeds
+#                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
+#                          so it fits the ~3 minutes a session has left after `bench` (call it at
+#                          once: the machine goes back after 30 s idle)
+#   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 540); the
+#                          shards' folders join here with `channelscope merge`
+# A part cut short keeps its finished runs: unpack its archive into .scratch/gpu-session here
+# (mkdir -p .scratch/gpu-session && tar -C .scratch/gpu-session -xzf session-PART.tar.gz) and carry
+# .scratch/gpu-session too; the next call of that part resumes there with --resume.
 set -uo pipefail
-out=${1:?usage: gpu-session.sh OUTDIR [extra bench flags]}
-shift
+out=${1:?usage: gpu-session.sh OUTDIR bench|flow|channel-frequency K/N}
+part=${2:?usage: gpu-session.sh OUTDIR bench|flow|channel-frequency K/N}
 work=/tmp/gpu-session
 previous=.scratch/gpu-session
 rm -rf "$work" && mkdir -p "$work" "$out"
 cli=(node dist/src/cli/bin.js)
 cs() { "${cli[@]}" "$@"; }
-# pack whatever exists when the script ends, also after an error
+# pack whatever exists when the script ends, also after an error or a cut
+tables=()
 pack() {
-  tar -C "$work" -czf "$out/session.tar.gz" .
-  for f in phases.txt flow-gpu.md flow-gpu-vs-cpu.md combined.json; do [ -s "$work/$f" ] && cp "$work/$f" "$out/"; done
-  echo "packed: $(du -h "$out/session.tar.gz" | cut -f1) (unpack with: mkdir -p $previous && tar -C $previous -xzf session.tar.gz)"
+  tar -C "$work" -czf "$out/session-$part.tar.gz" .
+  for f in phases.txt "${tables[@]}"; do [ -s "$work/$f" ] && cp "$work/$f" "$out/"; done
+  echo "packed $out/session-$part.tar.gz: $(du -h "$out/session-$part.tar.gz" | cut -f1)"
 }
 trap pack EXIT
 phase() { local name=$1 limit=$2; shift 2; local start=$SECONDS; timeout "$limit" "$@"; echo "$name: exit $?, $((SECONDS - start)) s (limit $limit s)" >> "$work/phases.txt"; }
+# a sweep into $work/NAME, resumed from an earlier call's archive when one was carried along
+sweep() {
+  local name=$1 limit=$2; shift 2
+  local args=("$@" --backend gpu --out "$work/$name")
+  if [ -s "$previous/$name/checkpoint.json" ]; then
+    cp -r "$previous/$name" "$work/$name"
+    args+=(--resume)
+  fi
+  phase "$name" "$limit" "${cli[@]}" run "${args[@]}" > "$work/$name.log" 2>&1
+}
 
 cs doctor --json > "$work/doctor.json" 2>&1
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > "$work/nvidia-smi.csv" 2>&1
-
-# 1. the flow sweep (resumed when an earlier call's folder was carried along)
-flow_args=(examples/flow-sweep.json --backend gpu --out "$work/flow-gpu")
-if [ -s "$previous/flow-gpu/checkpoint.json" ]; then
-  cp -r "$previous/flow-gpu" "$work/flow-gpu"
-  flow_args+=(--resume)
-fi
-phase flow-sweep "${FLOW_LIMIT:-180}" "${cli[@]}" run "${flow_args[@]}" > "$work/flow-gpu.log" 2>&1
-cs report "$work/flow-gpu" --by r > "$work/flow-gpu.md" 2>&1
-cs compare "$work/flow-gpu" benchmarks/results/flow-cpu-subset > "$work/flow-gpu-vs-cpu.md" 2>&1
-
-# 2. the benchmarks: the strategies the cost model ranks highest, and the default for reference
-STRATEGIES=tiled/64,register/64x4+hoist,register/32x4+hoist,register/64x2+hoist,blocked/64x4+hoist,blocked/128x4+hoist,blocked/64x4+hoist+subgroups,register/32x4+hoist+subgroups \
-  CHANNELSCOPE_LIMIT=${CHANNELSCOPE_LIMIT:-170} JAX_LIMIT=${JAX_LIMIT:-100} TORCH_LIMIT=${TORCH_LIMIT:-60} \
-  phase benchmarks 360 bash benchmarks/run-all.sh "$work/bench" "$@" > "$work/bench.log" 2>&1
-cp "$work/bench/combined.json" "$work/combined.json" 2>/dev/null
-cat "$work/phases.txt" "$work/bench/phases.txt" 2>/dev/null
+case "$part" in
+  bench)
+    tables=(combined.json)
+    phase run-all 590 bash benchmarks/run-all.sh "$work/bench" "${@:3}" > "$work/bench.log" 2>&1
+    cp "$work/bench/combined.json" "$work/combined.json" 2>/dev/null
+    cat "$work/bench/phases.txt" >> "$work/phases.txt" ;;
+  flow)
+    tables=(flow-gpu.md flow-gpu-vs-cpu.md)
+    sweep flow-gpu "${FLOW_LIMIT:-150}" examples/flow-sweep.json
+    cs report "$work/flow-gpu" --by r > "$work/flow-gpu.md" 2>&1
+    cs compare "$work/flow-gpu" benchmarks/results/flow-cpu-subset > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
+  channel-frequency)
+    shard=${3:?usage: gpu-session.sh OUTDIR channel-frequency K/N}
+    name="cf-${shard/\//-of-}"
+    tables=("$name.md")
+    sweep "$name" "${CF_LIMIT:-540}" channel-frequency --shard "$shard"
+    cs report "$work/$name" > "$work/$name.md" 2>&1 ;;
+  *) echo "gpu-session.sh: unknown part '$part' (bench, flow or channel-frequency K/N)" >&2; exit 2 ;;
+esac
+cat "$work/phases.txt"
