@@ -1,5 +1,6 @@
 // The `channelscope` command line.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../model/input-error.js';
 import { createEngine, type BackendChoice } from '../engine/create.js';
@@ -115,6 +116,7 @@ export function buildProgram(): Command {
     .option('--shard <k/n>', 'run shard k of n (1-based; default: from SLURM_ARRAY_TASK_ID, or JOB_COMPLETION_INDEX with CHANNELSCOPE_SHARD_COUNT)')
     .option('--resume', 'continue the sweep stored in --out: skip the runs recorded there, run the rest')
     .option('--slots <n>', 'networks trained at once per ensemble (default: 4096 on the GPU, 64 on the CPU)')
+    .option('--threads <n>', `CPU engine: worker threads sharing an ensemble's slots (default: this machine's ${availableParallelism()} cores)`)
     .addOption(backendOption())
     .action(async (spec: string, options: PresetRunOptions) => {
       checkRunArgument(spec);

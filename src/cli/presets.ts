@@ -4,11 +4,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
+import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
 import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
-import { runParsedSpec, type RunCommandOptions } from './run.js';
+import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 
 /** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
 export const PROCEDURE_FILE = 'procedure.json';
@@ -97,7 +98,7 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
     throw new InputError(`${dir} already holds results; choose another --out`);
   }
   const procedureOptions = quick ? preset.procedure.quick : preset.procedure.defaults;
-  const { engine, notice } = await createEngine(options.backend as BackendChoice);
+  const { engine, notice } = await createEngine(options.backend as BackendChoice, {}, threadedCpuEngine(parseThreads(options.threads)));
   try {
     if (notice) process.stderr.write(`${notice}\n`);
     process.stderr.write(`channelscope run ${preset.name}${quick ? ' --quick' : ''}: ${sizeText(presetRunSize(preset, quick))} on ${engine.description} → ${dir}\n`);

@@ -1,8 +1,10 @@
 // `channelscope run SPEC.json`: a sweep from a spec to a results folder (see experiment/results.ts for
 // the folder, experiment/shard.ts for shards, experiment/scheduler.ts for how runs are trained).
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
+import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../experiment/grid.js';
@@ -20,6 +22,8 @@ export interface RunCommandOptions {
   shard?: string;
   resume?: boolean;
   slots?: string;
+  /** CPU engine: worker threads (default: the machine's cores) */
+  threads?: string;
   /** seconds between progress lines when stderr is not a terminal */
   progressInterval?: number;
 }
@@ -60,6 +64,14 @@ function parseSlots(text: string | undefined): number | undefined {
   const slots = Number(text);
   if (!Number.isSafeInteger(slots) || slots < 1) throw new InputError(`--slots must be a positive integer, got "${text}"`);
   return slots;
+}
+
+/** The CPU engine's worker threads from --threads (default: every core this process may use). */
+export function parseThreads(text: string | undefined): number {
+  if (text === undefined) return availableParallelism();
+  const threads = Number(text);
+  if (!Number.isSafeInteger(threads) || threads < 1) throw new InputError(`--threads must be a positive integer, got "${text}"`);
+  return threads;
 }
 
 function timestamp(date = new Date()): string {
@@ -146,6 +158,7 @@ export async function runCommand(specFile: string, options: RunCommandOptions): 
 export async function runParsedSpec(spec: ExperimentSpec, specFile: string, options: RunCommandOptions): Promise<string> {
   // Everything that can be refused is checked before the folder is touched or an engine opened.
   const slots = parseSlots(options.slots);
+  const threads = parseThreads(options.threads);
   const shard = resolveShard(options.shard);
   const allRuns = expandSpec(spec);
   const optimizers = new Map<number, OptimizerConfig>();
@@ -188,7 +201,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   for (const [signal] of stopSignals) process.on(signal, onSignal);
 
   try {
-    const created = await createEngine(options.backend);
+    const created = await createEngine(options.backend, {}, threadedCpuEngine(threads));
     engine = created.engine;
     if (created.notice) err(created.notice);
     err(`engine: ${engine.description}`);

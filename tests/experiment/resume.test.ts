@@ -40,11 +40,13 @@ describe('channelscope run --resume', () => {
     const runs = expandSpec(parseSpec(JSON.stringify(spec)));
 
     const reference = path.join(root, 'reference');
-    const uninterrupted = channelscope('run', specFile, '--out', reference, '--backend', 'cpu', '--slots', '4');
+    // one thread here, two worker threads in the sweep to kill, the machine's cores on resume: the
+    // records may not depend on them
+    const uninterrupted = channelscope('run', specFile, '--out', reference, '--backend', 'cpu', '--slots', '4', '--threads', '1');
 
     // the sweep to kill
     const dir = path.join(root, 'killed');
-    const child = spawn('node', [BIN, 'run', specFile, '--out', dir, '--backend', 'cpu', '--slots', '4'], { stdio: 'ignore' });
+    const child = spawn('node', [BIN, 'run', specFile, '--out', dir, '--backend', 'cpu', '--slots', '4', '--threads', '2'], { stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const file = path.join(dir, RUNS_FILE);
     const deadline = Date.now() + 60_000;
@@ -130,6 +132,9 @@ describe('channelscope run --resume', () => {
     const slots = await channelscope('run', specFile, '--out', emptyDir, '--backend', 'cpu', '--slots', '0');
     expect(slots.code).toBe(2);
     expect(slots.stderr).toMatch(/--slots/);
+    const threads = await channelscope('run', specFile, '--out', emptyDir, '--backend', 'cpu', '--threads', 'two');
+    expect(threads.code).toBe(2);
+    expect(threads.stderr).toMatch(/--threads must be a positive integer, got "two"/);
     expect(readdirSync(emptyDir)).toEqual([]);
   }, 120_000);
 });

@@ -296,16 +296,43 @@ function asFloat64(values: Float64Array | Float32Array): Float64Array {
   return values instanceof Float64Array ? values : Float64Array.from(values);
 }
 
+export interface CpuEngineOptions {
+  /** worker threads a training ensemble spreads its slots over (default 1: the calling thread) */
+  threads?: number;
+  /**
+   * builds an ensemble on worker threads: Node's is threadedCpuEngine() in threaded-ensemble.ts,
+   * kept out of this module so that the browser bundles (dashboard, report) never reach
+   * node:worker_threads
+   */
+  threadedEnsemble?: (options: EnsembleOptions, threads: number, description: string) => TrainingEnsemble;
+}
+
+const CPU_DESCRIPTION = 'CPU, float64, compensated sums over samples (reference engine)';
+
 export class CpuEngine implements Engine {
   readonly backend = 'cpu' as const;
-  readonly description = 'CPU, float64, compensated sums over samples (reference engine)';
+  readonly description: string;
+  readonly threads: number;
+  private readonly threadedEnsemble: CpuEngineOptions['threadedEnsemble'];
+
+  constructor(options: CpuEngineOptions = {}) {
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`CPU threads must be a positive integer, got ${threads}`);
+    if (threads > 1 && !options.threadedEnsemble) throw new RangeError('CPU threads > 1 need a threadedEnsemble (threadedCpuEngine() in Node)');
+    this.threads = threads;
+    this.threadedEnsemble = options.threadedEnsemble;
+    this.description = threads > 1 ? `${CPU_DESCRIPTION}, ${threads} threads` : CPU_DESCRIPTION;
+  }
 
   async evaluate(request: EvaluationRequest): Promise<Evaluation> {
     return this.evaluateSync(request);
   }
 
+  // records name the ensemble's description: the same whatever the thread count, since the
+  // results are the same
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
-    return new CpuEnsemble(options, this.description);
+    if (this.threads > 1 && options.slots > 1) return this.threadedEnsemble!(options, this.threads, CPU_DESCRIPTION);
+    return new CpuEnsemble(options, CPU_DESCRIPTION);
   }
 
   /** The same as evaluate(), without the Promise. */
