@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { peaksFor, stepCost, utilisation } from '../../benchmarks/cost-model.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
+import { closedHessianTasks } from '../../src/engine/gpu/mlp-kernels.js';
 import { WORKLOADS, workloadArchitecture } from '../../benchmarks/workloads.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { GpuEnsemble } from '../../src/engine/gpu/gpu-ensemble.js';
@@ -63,12 +64,24 @@ describe('cost model', () => {
   });
 });
 
+describe('the stiff Hessian\'s 4 × 4 tasks (closedHessianTasks)', () => {
+  it('cover the upper triangle with less than twice its entries, padding included', () => {
+    for (const [d, r] of [[2, 4], [2, 8], [8, 8], [16, 16], [7, 10], [1, 2]]) {
+      const arch = { inputDim: d, hidden: [r], activation: 'softplus' as const, biases: true };
+      const P = parameterCount(arch);
+      const entries = closedHessianTasks(arch).tasks * 16;
+      expect(entries, `d = ${d}, r = ${r}`).toBeGreaterThanOrEqual((P * (P + 1)) / 2);
+      expect(entries, `d = ${d}, r = ${r}`).toBeLessThan(2 * P * P);
+    }
+  });
+});
+
 describe('benchmarks/ceilings.ts', () => {
   it('prints the per-strategy ceilings of every shared-data workload, register strategies only where P ≤ 128', async () => {
     const { stdout } = await promisify(execFile)(path.resolve('node_modules/.bin/tsx'), ['benchmarks/ceilings.ts', '--json'], { timeout: 60_000 });
     const table = JSON.parse(stdout) as { device: string; rows: { workload: string; op: string; workgroupLoads: Record<string, number | null> }[] };
     expect(table.device).toBe('H100');
-    expect(table.rows.map((r) => `${r.workload} ${r.op}`)).toEqual(['W1 grad', 'W1 hvp', 'W2 grad', 'W2 hvp', 'W3 grad', 'W3 hvp', 'W4 grad', 'W4 hvp']);
+    expect(table.rows.map((r) => `${r.workload} ${r.op}`)).toEqual(['W1', 'W2', 'W3', 'W4'].flatMap((w) => [`${w} grad`, `${w} hvp`, `${w} stiff`]));
     const w2 = table.rows.find((r) => r.workload === 'W2')!;
     expect(w2.workgroupLoads.register).toBeNull(); // P = 289
     expect(w2.workgroupLoads['blocked/64x4+hoist']).toBeGreaterThan(w2.workgroupLoads.tiled!);
