@@ -11,8 +11,8 @@
 #                      float32-flow-2026-11-23.md), so r = 8 runs may need ~1e5 steps: check runs ending at max-steps
 #                      and `compare` against benchmarks/results/flow-cpu-subset (float64 records of its
 #                      first 24 seeds per width, made on the development machine)
-#   cpu-subset         its first 24 seeds per width on the CPU engine (float64), 16 shards in parallel,
-#                      then `compare` against the GPU records of the same runs (the committed records
+#   cpu-subset         its first 24 seeds per width on the CPU engine (float64, a worker thread per
+#                      core), then `compare` against the GPU records of the same runs (the committed records
 #                      make this part unnecessary; kept for other specs and subsets)
 #   channel-frequency  the full preset on the GPU, wall time and report
 set -uo pipefail
@@ -41,13 +41,7 @@ case "$part" in
     cs compare "$out/flow-gpu" benchmarks/results/flow-cpu-subset > "$out/flow-gpu-vs-cpu-committed.md" 2>&1 ;;
   cpu-subset)
     with_seeds examples/flow-sweep.json 24 "$out/flow-subset.json"
-    start=$SECONDS
-    for k in $(seq 1 16); do
-      cs run "$out/flow-subset.json" --backend cpu --shard "$k/16" --out "$out/flow-cpu-$k" > "$out/flow-cpu-$k.log" 2>&1 &
-    done
-    wait
-    echo "flow-subset-cpu (16 processes): $((SECONDS - start)) s" >> "$out/wall-times.txt"
-    cs merge "$out"/flow-cpu-{1..16} --out "$out/flow-cpu" > "$out/flow-cpu-merge.log" 2>&1
+    timed "flow-subset-cpu (every core)" cs run "$out/flow-subset.json" --backend cpu --out "$out/flow-cpu" > "$out/flow-cpu.log" 2>&1
     cs report "$out/flow-cpu" --by r > "$out/flow-cpu.md" 2>&1
     # run ids depend on the configuration and seed, not the seed count, so the subset's runs are in the GPU sweep
     cs compare "$out/flow-gpu" "$out/flow-cpu" > "$out/flow-gpu-vs-cpu.md" 2>&1 ;;
