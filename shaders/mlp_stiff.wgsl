@@ -24,11 +24,12 @@
 // residual does not improve the forward error at all. Measured on SwiftShader (tests/engine/
 // gpu-stiff.test.ts, 'solves ill-conditioned W x = b ...'; max-norm relative error of x = W⁻¹b
 // against a float64 solve of I + hd·H from the same float32 H, after 0 / 1 / 2 refinements):
-//   toy Hessian at the barrier (1/ε ≈ 63), the flow's own h = 2e4, cond(W) 1.9e7: 1.1e-4 / 2.0e-7 / 2.7e-8
-//   toy Hessian at the barrier, h = 1e3, cond(W) 9.4e5:                          3.0e-5 / 6.1e-8 / 5.1e-8
-//   random P = 25, spectrum [−0.005, 1e5], hd = 1,   cond(W) 1.0e5:              4.5e-4 / 1.5e-7 / 3.5e-8
-//   random P = 25, spectrum [−0.005, 1e5], hd = 100, cond(W) 2.0e7:              3.6e-2 / 2.0e-3 / 7.3e-5
-//   random P = 121 (2 rows per thread), hd = 10,    cond(W) 1.0e6:              4.7e-3 / 4.5e-5 / 4.1e-7
+//   toy Hessian at the barrier (1/ε ≈ 63), the flow's own h = 6.1e4, cond(W) 5.7e7: 3.6e-4 / 4.8e-7 / 4.2e-8
+//   toy Hessian at the barrier, h = 1e3, cond(W) 9.4e5:                           3.2e-5 / 3.7e-8 / 3.7e-8
+//   random P = 25, spectrum [−0.005, 1e5], hd = 1,   cond(W) 1.0e5:               4.5e-4 / 1.5e-7 / 3.5e-8
+//   random P = 25, spectrum [−0.005, 1e5], hd = 100, cond(W) 2.0e7:               3.6e-2 / 2.0e-3 / 7.3e-5
+//   random P = 121 (2 rows per thread), hd = 10,    cond(W) 1.0e6:               4.7e-3 / 4.5e-5 / 4.1e-7
+// (the same before and after the factorisation went by panels, 2026-12-04: same roundings)
 
 const ROS_D: f32 = 0.29289321881345254;    // 1/(2+√2)
 const ROS_E32: f32 = 7.414213562373095;    // 6+√2
@@ -397,8 +398,14 @@ fn accumulate_data_hessian(tid: u32) {
 }
 #endif
 
-// Cholesky factor of W = I + hd·H into `factor` (lower triangle, right-looking, one column per
-// round). Returns true on every thread when a pivot was not positive and finite (uniform).
+// Cholesky factor of W = I + hd·H into `factor` (lower triangle), right-looking by panels of PANEL
+// columns: a panel (rows c0…P−1) is factorised in workgroup memory (the sample rows' array, idle
+// between passes), written back, and the trailing lower triangle takes the panel's PANEL rank-one
+// updates in one read-modify-write per entry. Column by column that was one read-modify-write of the
+// whole trailing triangle per column: P³/6 entry updates in device memory, now P³/(6·PANEL).
+// Returns true on every thread when a pivot was not positive and finite (uniform).
+const PANEL: u32 = ${CHOLESKY_PANEL}u;
+
 fn factorize(tid: u32, hd: f32) -> bool {
   storageBarrier();   // the previous attempt's reads of `factor` are done
   for (var idx = tid; idx < P * P; idx += TILE) {
@@ -408,29 +415,65 @@ fn factorize(tid: u32, hd: f32) -> bool {
   }
   storageBarrier();
   var failed = false;
-  for (var c = 0u; c < P; c++) {
-    let pivot = factor[mat_base + c * P + c];
-    let good = pivot > 0.0 && is_finite(pivot);
-    failed = failed || !good;
-    let diagonal = select(1.0, sqrt(pivot), good);
-    storageBarrier();
-    for (var i = c + tid; i < P; i += TILE) {
-      if (i == c) {
-        factor[mat_base + c * P + c] = diagonal;
-      } else {
-        factor[mat_base + i * P + c] /= diagonal;
+  for (var c0 = 0u; c0 < P; c0 += PANEL) {
+    let width = min(PANEL, P - c0);
+    let height = P - c0;
+    // the panel: rows[(i − c0)·PANEL + k] = W[i][c0 + k] as updated so far
+    for (var idx = tid; idx < height * width; idx += TILE) {
+      let i = c0 + idx / width;
+      let k = idx % width;
+      rows[(i - c0) * PANEL + k] = factor[mat_base + i * P + c0 + k];
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < width; k++) {
+      let c = c0 + k;
+      let pivot = rows[k * PANEL + k];
+      let good = pivot > 0.0 && is_finite(pivot);
+      failed = failed || !good;
+      let diagonal = select(1.0, sqrt(pivot), good);
+      workgroupBarrier();   // every thread has read the pivot
+      for (var i = c + tid; i < P; i += TILE) {
+        let at = (i - c0) * PANEL + k;
+        rows[at] = select(rows[at] / diagonal, diagonal, i == c);
+      }
+      workgroupBarrier();
+      // the panel's later columns k' > k, rows i ≥ c0 + k'
+      let later = width - k - 1u;
+      for (var idx = tid; idx < (P - c - 1u) * later; idx += TILE) {
+        let i = c + 1u + idx / later;
+        let k2 = k + 1u + idx % later;
+        if (i >= c0 + k2) {
+          rows[(i - c0) * PANEL + k2] -= rows[(i - c0) * PANEL + k] * rows[k2 * PANEL + k];
+        }
+      }
+      workgroupBarrier();
+    }
+    for (var idx = tid; idx < height * width; idx += TILE) {
+      let i = c0 + idx / width;
+      let k = idx % width;
+      if (i >= c0 + k) {
+        factor[mat_base + i * P + c0 + k] = rows[idx / width * PANEL + k];
       }
     }
-    storageBarrier();
-    let m = P - c - 1u;
+    // the trailing triangle j ≤ i, both past the panel
+    let m = P - c0 - width;
     for (var idx = tid; idx < m * m; idx += TILE) {
-      let i = c + 1u + idx / m;
-      let j = c + 1u + idx % m;
+      let i = idx / m;
+      let j = idx % m;
       if (j <= i) {
-        factor[mat_base + i * P + j] -= factor[mat_base + i * P + c] * factor[mat_base + j * P + c];
+        let row_i = (width + i) * PANEL;
+        let row_j = (width + j) * PANEL;
+        // the rank-one updates one after the other, as column by column (the same roundings: a
+        // summed update subtracted once lost up to 3× the accuracy at cond(W) 2e7)
+        let at = mat_base + (c0 + width + i) * P + c0 + width + j;
+        var value = factor[at];
+        for (var k = 0u; k < width; k++) {
+          value -= rows[row_i + k] * rows[row_j + k];
+        }
+        factor[at] = value;
       }
     }
-    storageBarrier();
+    storageBarrier();   // the next panel reads the updated columns; `rows` is free again
   }
   return uniform_bool(tid, failed);
 }

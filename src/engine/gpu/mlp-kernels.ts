@@ -207,6 +207,7 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
         // two tasks per thread and sweep once there are more tasks than threads: half the sweeps
         // (forward passes) for 96 more registers
         HESSIAN_TASKS_PER_THREAD: hessian.tasks > plan.tile ? 2 : 1,
+        CHOLESKY_PANEL: choleskyPanel(plan.parameterCount, definitions.ROWS_SIZE),
         RODAS4: solver === 'rodas4',
         ROS34PW2: solver === 'ros34pw2',
         STAGED: solver === 'rodas4' || solver === 'ros34pw2',
@@ -215,6 +216,21 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
     },
     ...plan,
   };
+}
+
+/** Columns per panel of the stiff kernel's blocked Cholesky factorisation, at most. */
+export const CHOLESKY_PANEL = 8;
+
+/**
+ * The Cholesky panel width for P parameters: the panel (P rows × width) lives in the sample rows'
+ * workgroup array (`rowsSize` floats, idle while factorising), so the widest power of two up to
+ * CHOLESKY_PANEL that fits.
+ */
+export function choleskyPanel(P: number, rowsSize: number): number {
+  let panel = CHOLESKY_PANEL;
+  while (panel > 1 && P * panel > rowsSize) panel /= 2;
+  if (P * panel > rowsSize) throw new RangeError(`stiff kernel: a Cholesky column of ${P} entries does not fit the ${rowsSize} floats of sample rows; use more threads per workgroup`);
+  return panel;
 }
 
 /** Edge of the closed-form Hessian's register blocks (the vec4 and mat4x4 of shaders/mlp_stiff.wgsl). */
