@@ -12,8 +12,10 @@
 #                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
 #                          so it fits the ~3 minutes a session has left after `bench` (call it at
 #                          once: the machine goes back after 30 s idle)
-#   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 540); the
-#                          shards' folders join here with `channelscope merge`
+#   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 540; CF_SEEDS
+#                          seeds per configuration instead of 50: 12 gives 4,320 networks, the
+#                          paper's ~4,400, where 50 gives 18,000); the shards' folders join here
+#                          with `channelscope merge` (every shard of one sweep with the same CF_SEEDS)
 # A part cut short keeps its finished runs: unpack its archive into .scratch/gpu-session here
 # (mkdir -p .scratch/gpu-session && tar -C .scratch/gpu-session -xzf session-PART.tar.gz) and carry
 # .scratch/gpu-session too; the next call of that part resumes there with --resume.
@@ -62,7 +64,9 @@ case "$part" in
     shard=${3:?usage: gpu-session.sh OUTDIR channel-frequency K/N}
     name="cf-${shard/\//-of-}"
     tables=("$name.md")
-    sweep "$name" "${CF_LIMIT:-540}" channel-frequency --shard "$shard"
+    seeds=()
+    [ -n "${CF_SEEDS:-}" ] && seeds=(--seeds "$CF_SEEDS")
+    sweep "$name" "${CF_LIMIT:-540}" channel-frequency --shard "$shard" "${seeds[@]}"
     cs report "$work/$name" > "$work/$name.md" 2>&1 ;;
   *) echo "gpu-session.sh: unknown part '$part' (bench, flow or channel-frequency K/N)" >&2; exit 2 ;;
 esac
