@@ -406,6 +406,19 @@ export function isStiffSolver(solver: string): solver is StiffSolver {
   return Object.hasOwn(STIFF_METHODS, solver);
 }
 
+/**
+ * Refuses a Hessian reuse the solver cannot take: k > 1 needs a W-method (ros34pw2, rosenbrock23),
+ * whose order holds with a stale Hessian; rodas4 needs the exact one at every step and dopri5 uses
+ * none. Every engine checks (the spec refuses it earlier, naming the field).
+ */
+export function checkHessianReuse(solver: FlowSolver, hessianReuse: number | undefined): void {
+  const reuse = hessianReuse ?? 1;
+  if (!Number.isInteger(reuse) || reuse < 1) throw new RangeError(`hessianReuse must be a positive integer, got ${reuse}`);
+  if (reuse > 1 && !(isStiffSolver(solver) && STIFF_METHODS[solver].wMethod)) {
+    throw new RangeError(`hessianReuse ${reuse} needs a W-method (ros34pw2, rosenbrock23): ${solver} ${solver === 'dopri5' ? 'uses no Hessian' : 'needs the exact Hessian at every step'}`);
+  }
+}
+
 export interface RosenbrockOptions extends Tolerances {
   /** the stiff method (default rosenbrock23) */
   method?: StiffSolver;
@@ -468,8 +481,8 @@ export function integrateRosenbrock(field: StiffVectorField, theta0: Float64Arra
   let factorizationFailures = 0;
   let h = Math.min(options.initialStep ?? initialStepSize(theta, derivative, options, maxStepSize), maxStepSize);
   let rejectedLast = false;
+  checkHessianReuse(options.method ?? 'rosenbrock23', options.hessianReuse);
   const reuse = options.hessianReuse ?? 1;
-  if (reuse > 1 && !method.wMethod) throw new RangeError(`hessianReuse ${reuse} needs a W-method (ros34pw2, rosenbrock23): ${options.method} needs the exact Hessian at every step`);
   const held: HeldHessian = { hessianUses: 0 };
   const afterAttempt = (accepted: boolean) => updateHeldHessian(held, accepted, reuse);
   const finish = (reason: RosenbrockRun['reason']): RosenbrockRun => ({

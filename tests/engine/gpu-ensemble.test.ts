@@ -71,6 +71,17 @@ describe.each(optimizers)('GPU ensemble, $kind (batch $batch)', (optimizer) => {
 });
 
 describe('GPU ensemble bookkeeping', () => {
+  it('refuses, like the CPU ensemble, a Hessian reuse the solver cannot take', async () => {
+    const base = { arch, samples: SAMPLES, slots: SLOTS, maxnorm: Infinity };
+    for (const [solver, message] of [['rodas4', /rodas4 needs the exact Hessian at every step/], ['dopri5', /dopri5 uses no Hessian/]] as const) {
+      const options = { ...base, optimizer: { kind: 'flow' as const, solver, rtol: 1e-3, atol: 1e-6, hessianReuse: 4 } };
+      await expect(engine.createEnsemble(options)).rejects.toThrow(message);
+      expect(() => new CpuEnsemble(options)).toThrow(message);
+    }
+    const zero = { ...base, optimizer: { kind: 'flow' as const, solver: 'ros34pw2' as const, rtol: 1e-3, atol: 1e-6, hessianReuse: 0 } };
+    expect(() => new CpuEnsemble(zero)).toThrow(/hessianReuse must be a positive integer, got 0/);
+  });
+
   it('records a diverging run as non-finite while the others go on', async () => {
     const options = { arch, optimizer: { kind: 'gd' as const, lr: 0.05 }, samples: SAMPLES, slots: SLOTS, maxnorm: Infinity };
     const gpu = await engine.createEnsemble(options);

@@ -8,7 +8,7 @@ import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, F
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
 import { networkFlowField } from './flow-field.js';
-import { FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS, updateHeldHessian, type HeldHessian } from '../../optim/rosenbrock.js';
+import { checkHessianReuse, FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS, updateHeldHessian, type HeldHessian } from '../../optim/rosenbrock.js';
 import { computeRunDiagnostics, DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 
 interface Slot extends HeldHessian {
@@ -31,6 +31,7 @@ export class CpuEnsemble implements TrainingEnsemble {
     readonly options: EnsembleOptions,
     description = 'CPU, float64',
   ) {
+    if (options.optimizer.kind === 'flow') checkHessianReuse(options.optimizer.solver, options.optimizer.hessianReuse);
     this.description = description;
     this.P = parameterCount(options.arch);
     this.slotList = new Array(options.slots).fill(null);

@@ -7,7 +7,7 @@ import { parameterCount, validateArchitecture } from '../../model/architecture.j
 import { seedKey } from '../../data/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
-import { isStiffSolver } from '../../optim/rosenbrock.js';
+import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
 import { planFlowKernel, planStiffFlowKernel, planTrainKernel } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
@@ -86,6 +86,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     const optimizer = options.optimizer;
+    if (optimizer.kind === 'flow') checkHessianReuse(optimizer.solver, optimizer.hessianReuse);
     const plan =
       optimizer.kind !== 'flow'
         ? planTrainKernel(options.arch, optimizer, gpu.limits, tuning)
