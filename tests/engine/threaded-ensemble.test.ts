@@ -1,6 +1,7 @@
 // The CPU ensemble on worker threads: every call gives what the single-threaded CpuEnsemble gives,
-// bit for bit (a slot's arithmetic never depends on the other slots), for discrete optimisers and
-// stiff flow, with shared and per-run datasets, through refills, and through the scheduler.
+// bit for bit (a slot's arithmetic never depends on the thread that runs it or on the other slots),
+// for discrete optimisers and stiff flow, with shared and per-run datasets (sent to a worker once,
+// forgotten on release), through refills, and through the scheduler.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
@@ -88,11 +89,12 @@ describe('ThreadedCpuEnsemble', () => {
     const [, threaded] = pair(options, 2);
     await expect(threaded.load(4, run(0))).rejects.toThrow(/slot 4 out of range/);
     await expect(threaded.load(1, { ...run(0), params: new Float64Array(3) })).rejects.toThrow(/run has 3 parameters, the ensemble's networks have 13/);
-    await expect(threaded.parameters(1)).rejects.toThrow(/slot 0 is empty/);
+    await expect(threaded.parameters(1)).rejects.toThrow(/slot 1 is empty/);
+    await expect(threaded.diagnostics([2])).rejects.toThrow(/slot 2 is empty/);
     expect(() => new ThreadedCpuEnsemble(options, 0, 'x')).toThrow(/CPU threads must be a positive integer, got 0/);
     expect(() => new CpuEngine({ threads: 2 })).toThrow(/need a threadedEnsemble/);
     threaded.dispose();
-    await expect(threaded.status()).rejects.toThrow(/disposed/);
+    await expect(threaded.load(0, run(0))).rejects.toThrow(/disposed/);
   });
 
   it('gives the scheduler the same records with 1 and 3 threads', async () => {

@@ -11,7 +11,12 @@ import { networkFlowField } from './flow-field.js';
 import { checkHessianReuse, FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS, updateHeldHessian, type HeldHessian } from '../../optim/rosenbrock.js';
 import { computeRunDiagnostics, DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 
-interface Slot extends HeldHessian {
+/**
+ * Everything a loaded slot holds (parameters, optimiser state, status, flow step state, a held
+ * Hessian), plain data: the worker-thread ensemble (threaded-ensemble.ts) moves slots between
+ * threads with exportSlot/importSlot.
+ */
+export interface SlotState extends HeldHessian {
   run: SlotRun;
   theta: Float64Array;
   state: Float64Array;
@@ -24,7 +29,7 @@ interface Slot extends HeldHessian {
 export class CpuEnsemble implements TrainingEnsemble {
   readonly backend = 'cpu' as const;
   readonly description: string;
-  private readonly slotList: (Slot | null)[];
+  private readonly slotList: (SlotState | null)[];
   private readonly P: number;
 
   constructor(
@@ -48,7 +53,7 @@ export class CpuEnsemble implements TrainingEnsemble {
       throw new RangeError(`run dataset is ${run.data.samples}×${run.data.inputDim}, the ensemble expects ${this.options.samples}×${this.options.arch.inputDim}`);
     }
     const theta = Float64Array.from(run.params);
-    const slotState: Slot = {
+    const slotState: SlotState = {
       run,
       theta,
       state: new Float64Array(stateVectors(this.options.optimizer) * this.P),
@@ -68,6 +73,20 @@ export class CpuEnsemble implements TrainingEnsemble {
   release(slot: number): void {
     this.checkSlot(slot);
     this.slotList[slot] = null;
+  }
+
+  /** A loaded slot's state (the live object: the caller hands it on, it does not keep using it). */
+  exportSlot(slot: number): SlotState {
+    this.checkSlot(slot);
+    const state = this.slotList[slot];
+    if (!state) throw new RangeError(`slot ${slot} is empty`);
+    return state;
+  }
+
+  /** Puts a state taken by exportSlot (here or in another ensemble of the same options) into a slot. */
+  importSlot(slot: number, state: SlotState): void {
+    this.checkSlot(slot);
+    this.slotList[slot] = state;
   }
 
   async advance(steps: number, untilTime = Infinity, stopAt?: ArrayLike<number>): Promise<void> {
@@ -125,7 +144,7 @@ export class CpuEnsemble implements TrainingEnsemble {
     return { loss: r.loss, barrier: r.barrier, gradient: r.gradient! };
   }
 
-  private advanceDiscrete(slot: Slot, steps: number): void {
+  private advanceDiscrete(slot: SlotState, steps: number): void {
     const optimizer = this.options.optimizer;
     if (optimizer.kind === 'flow') return;
     const batch = minibatchSize(optimizer);
@@ -152,7 +171,7 @@ export class CpuEnsemble implements TrainingEnsemble {
     }
   }
 
-  private flowField(slot: Slot): (theta: Float64Array) => Float64Array {
+  private flowField(slot: SlotState): (theta: Float64Array) => Float64Array {
     return (theta) => {
       const g = this.gradient(theta, slot.run.data).gradient;
       for (let k = 0; k < g.length; k++) g[k] = -g[k];
@@ -160,7 +179,7 @@ export class CpuEnsemble implements TrainingEnsemble {
     };
   }
 
-  private advanceFlow(slot: Slot, steps: number, untilTime: number): void {
+  private advanceFlow(slot: SlotState, steps: number, untilTime: number): void {
     const optimizer = this.options.optimizer;
     if (optimizer.kind !== 'flow') return;
     const field = this.flowField(slot);
@@ -218,7 +237,7 @@ export class CpuEnsemble implements TrainingEnsemble {
     }
   }
 
-  private refreshStatus(slot: Slot): void {
+  private refreshStatus(slot: SlotState): void {
     const { loss, barrier, gradient } = this.gradient(slot.theta, slot.run.data);
     let gradInf = 0;
     for (const g of gradient) gradInf = Math.max(gradInf, Math.abs(g));
@@ -235,7 +254,7 @@ const STEP_SHRINK_ON_NONFINITE = 0.25;
 /** below this step size a run that keeps producing non-finite trial points is given up (float32-safe) */
 const STEP_FLOOR = 1e-30;
 
-function inactiveStatus(): SlotStatus {
+export function inactiveStatus(): SlotStatus {
   return { active: false, steps: 0, evaluations: 0, time: 0, loss: NaN, barrier: NaN, gradInf: NaN, weightNorm: NaN, finite: true, stepSize: 0 };
 }
 

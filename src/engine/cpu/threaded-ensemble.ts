@@ -1,14 +1,20 @@
-// The float64 CPU ensemble on several cores: worker threads each run a CpuEnsemble over every
-// threads-th slot (slot s lives in worker s mod T as its local slot ⌊s / T⌋), and every call fans out
-// to the workers and joins their answers. A slot's arithmetic does not depend on which other slots
-// share its ensemble, so the results are the single-threaded CpuEnsemble's, bit for bit
-// (tests/engine/threaded-ensemble.test.ts); only the wall time changes.
+// The float64 CPU ensemble on several cores. The main thread keeps every slot's state; worker threads
+// (ensemble-worker.ts) are stateless servers that each take one slot at a time from a queue, load,
+// advance or diagnose it in a one-slot CpuEnsemble and send its state back. So a round of advance()
+// ends when the work is done, not when the worker that drew the slowest slots is done. Measured on 2
+// cores, 32 stiff flows (r = 4, N = 1024): with 2 slots per worker (as 64 slots on 16 cores) the
+// queue took 38.0 s where workers owning fixed slots took 43.2 s (one thread: 61.0 s); with 16 slots
+// per worker both took ~33 s (one thread: 54 s). A slot's arithmetic does not depend on which thread
+// runs it or on the other slots, so the results are the single-threaded CpuEnsemble's, bit for bit
+// (tests/engine/threaded-ensemble.test.ts).
 import { Worker } from 'node:worker_threads';
 import { parameterCount } from '../../model/architecture.js';
+import type { Dataset } from '../../data/dataset.js';
 import type { DiagnosticsSettings, RunDiagnostics } from '../../analysis/diagnostics.js';
 import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
-import type { WorkerRequest, WorkerSetup } from './ensemble-worker.js';
+import { inactiveStatus } from './cpu-ensemble.js';
 import type { CpuEngineOptions } from './cpu-engine.js';
+import { SHARED_DATA, WORKER_ROLE, type TaskRequest, type WireState, type WorkerRequest, type WorkerSetup } from './ensemble-worker.js';
 
 /** A CPU engine's options for `threads` worker threads (Node only: createEngine's `cpu` argument). */
 export function threadedCpuEngine(threads: number): CpuEngineOptions {
@@ -33,6 +39,8 @@ function startWorker(setup: WorkerSetup): Worker {
 }
 
 class EnsembleWorker {
+  /** per-run datasets this worker holds */
+  readonly datasets = new Set<number>();
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -73,10 +81,18 @@ class EnsembleWorker {
   }
 }
 
+interface Held {
+  state: WireState;
+  /** SHARED_DATA, or the id of the run's own dataset in `datasets` */
+  dataId: number;
+}
+
 export class ThreadedCpuEnsemble implements TrainingEnsemble {
   readonly backend = 'cpu' as const;
   private readonly workers: EnsembleWorker[];
-  private readonly loaded: boolean[];
+  private readonly held: (Held | null)[];
+  private readonly datasets = new Map<number, Dataset>();
+  private nextDataId = SHARED_DATA + 1;
   private readonly P: number;
 
   /** `threads` workers (at most one per slot) over `options.slots` slots. */
@@ -86,10 +102,11 @@ export class ThreadedCpuEnsemble implements TrainingEnsemble {
     readonly description: string,
   ) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`CPU threads must be a positive integer, got ${threads}`);
-    const count = Math.min(threads, options.slots);
+    if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     this.P = parameterCount(options.arch);
-    this.loaded = new Array(options.slots).fill(false);
-    this.workers = Array.from({ length: count }, (_, w) => new EnsembleWorker({ options: { ...options, slots: Math.ceil((options.slots - w) / count) }, description }));
+    this.held = new Array(options.slots).fill(null);
+    const count = Math.min(threads, options.slots);
+    this.workers = Array.from({ length: count }, () => new EnsembleWorker({ role: WORKER_ROLE, options: { ...options, slots: 1 }, description }));
   }
 
   get slots(): number {
@@ -101,72 +118,112 @@ export class ThreadedCpuEnsemble implements TrainingEnsemble {
   }
 
   async load(slot: number, run: SlotRun): Promise<void> {
-    const { worker, local } = this.locate(slot);
+    this.checkSlot(slot);
     const shared = this.options.sharedData !== undefined && run.data === this.options.sharedData;
-    await worker.call({ op: 'load', slot: local, run: { ...run, data: shared ? null : run.data } });
-    this.loaded[slot] = true;
+    const dataId = shared ? SHARED_DATA : this.nextDataId++;
+    if (!shared) this.datasets.set(dataId, run.data);
+    const { data: _data, ...wireRun } = run;
+    try {
+      const [state] = await this.runTasks<WireState>([{ op: 'load', dataId, run: wireRun }]);
+      this.drop(slot);
+      this.held[slot] = { state, dataId };
+    } catch (error) {
+      this.forget(dataId);
+      throw error;
+    }
   }
 
   release(slot: number): void {
-    const { worker, local } = this.locate(slot);
-    this.loaded[slot] = false;
-    // messages to one worker are handled in order, so later calls see the slot empty
-    worker.call({ op: 'release', slot: local }).catch(() => undefined);
+    this.checkSlot(slot);
+    this.drop(slot);
   }
 
   async advance(steps: number, untilTime = Infinity, stopAt?: ArrayLike<number>): Promise<void> {
-    await Promise.all(
-      this.workers.map((worker, w) => worker.call({ op: 'advance', steps, untilTime, stopAt: stopAt ? this.ownSlots(w).map((s) => stopAt[s]) : null })),
+    const slots = this.loadedSlots();
+    const states = await this.runTasks<WireState>(
+      slots.map((s) => ({ op: 'advance', dataId: this.held[s]!.dataId, state: this.held[s]!.state, steps, untilTime, stopAt: stopAt ? stopAt[s] : Infinity })),
     );
+    slots.forEach((s, k) => (this.held[s]!.state = states[k]));
   }
 
   async status(): Promise<SlotStatus[]> {
-    const parts = await Promise.all(this.workers.map((worker) => worker.call<SlotStatus[]>({ op: 'status' })));
-    return Array.from({ length: this.slots }, (_, s) => parts[s % this.threads][Math.floor(s / this.threads)]);
+    return this.held.map((h) => (h ? { ...h.state.status } : inactiveStatus()));
   }
 
   async parameters(slot: number): Promise<Float64Array> {
-    const { worker, local } = this.locate(slot);
-    return worker.call<Float64Array>({ op: 'parameters', slot: local });
+    return this.loaded(slot).state.theta.slice();
   }
 
   async allParameters(): Promise<Float64Array> {
-    const parts = await Promise.all(this.workers.map((worker) => worker.call<Float64Array>({ op: 'allParameters' })));
     const all = new Float64Array(this.slots * this.P);
-    for (let s = 0; s < this.slots; s++) {
-      const local = Math.floor(s / this.threads);
-      all.set(parts[s % this.threads].subarray(local * this.P, (local + 1) * this.P), s * this.P);
-    }
+    this.held.forEach((h, s) => h && all.set(h.state.theta, s * this.P));
     return all;
   }
 
   async diagnostics(slots?: readonly number[], settings?: DiagnosticsSettings): Promise<RunDiagnostics[]> {
-    const list = slots ?? this.loaded.flatMap((loaded, s) => (loaded ? [s] : []));
-    for (const s of list) this.locate(s);
-    // each worker diagnoses its own slots, in parallel; the answers go back into the list's order
-    const answers = await Promise.all(
-      this.workers.map((worker, w) => {
-        const own = list.filter((s) => s % this.threads === w);
-        return own.length === 0 ? Promise.resolve([]) : worker.call<RunDiagnostics[]>({ op: 'diagnostics', slots: own.map((s) => Math.floor(s / this.threads)), settings });
-      }),
-    );
-    const next = new Array(this.threads).fill(0);
-    return list.map((s) => answers[s % this.threads][next[s % this.threads]++]);
+    const list = slots ?? this.loadedSlots();
+    const tasks: TaskRequest[] = list.map((s) => {
+      const h = this.loaded(s);
+      return { op: 'diagnostics', dataId: h.dataId, state: h.state, settings };
+    });
+    return this.runTasks<RunDiagnostics>(tasks);
   }
 
   dispose(): void {
     for (const worker of this.workers) worker.terminate();
   }
 
-  /** the global slot indices worker w holds, in its local order */
-  private ownSlots(w: number): number[] {
-    const own: number[] = [];
-    for (let s = w; s < this.slots; s += this.threads) own.push(s);
-    return own;
+  /**
+   * Runs the tasks on the workers, each worker taking the next task as soon as it is free; answers in
+   * the tasks' order. A run's own dataset goes to a worker the first time it needs it there.
+   */
+  private async runTasks<T>(tasks: TaskRequest[]): Promise<T[]> {
+    const results = new Array<T>(tasks.length);
+    let next = 0;
+    const serve = async (worker: EnsembleWorker) => {
+      while (next < tasks.length) {
+        const k = next++;
+        const task = tasks[k];
+        if (task.dataId !== SHARED_DATA && !worker.datasets.has(task.dataId)) {
+          worker.datasets.add(task.dataId);
+          await worker.call({ op: 'data', dataId: task.dataId, data: this.datasets.get(task.dataId)! });
+        }
+        results[k] = await worker.call<T>(task);
+      }
+    };
+    await Promise.all(this.workers.map(serve));
+    return results;
   }
 
-  private locate(slot: number): { worker: EnsembleWorker; local: number } {
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.slots) throw new RangeError(`slot ${slot} out of range (ensemble has ${this.slots})`);
-    return { worker: this.workers[slot % this.threads], local: Math.floor(slot / this.threads) };
+  private loadedSlots(): number[] {
+    return this.held.flatMap((h, s) => (h ? [s] : []));
+  }
+
+  private loaded(slot: number): Held {
+    this.checkSlot(slot);
+    const h = this.held[slot];
+    if (!h) throw new RangeError(`slot ${slot} is empty`);
+    return h;
+  }
+
+  /** empties a slot and lets go of its run's own dataset, here and in the workers */
+  private drop(slot: number): void {
+    const h = this.held[slot];
+    this.held[slot] = null;
+    if (h) this.forget(h.dataId);
+  }
+
+  private forget(dataId: number): void {
+    if (dataId === SHARED_DATA) return;
+    this.datasets.delete(dataId);
+    for (const worker of this.workers) {
+      if (!worker.datasets.delete(dataId)) continue;
+      // messages to one worker are handled in order, so no later task of this worker needs it
+      worker.call({ op: 'forget', dataId }).catch(() => undefined);
+    }
+  }
+
+  private checkSlot(slot: number): void {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.slots) throw new RangeError(`slot ${slot} out of range 0..${this.slots - 1}`);
   }
 }
