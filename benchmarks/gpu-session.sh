@@ -6,13 +6,13 @@
 #   npm run build && ../shared/gpu/pack.sh                  # here; each call carries .gpu and dist
 #   bash .gpu/run.sh bash benchmarks/gpu-session.sh $OUT PART [ARG]
 # PARTs, in the order the open issues need them:
-#   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9.5 min)
+#   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9 min)
 #   flow                   examples/flow-sweep.json on the GPU (400 float32 runs), its table by r and
 #                          `compare` against the committed float64 records of its first seeds
 #                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
 #                          so it fits the ~3 minutes a session has left after `bench` (call it at
 #                          once: the machine goes back after 30 s idle)
-#   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 540; CF_SEEDS
+#   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 520; CF_SEEDS
 #                          seeds per configuration instead of 50: 12 gives 4,320 networks, the
 #                          paper's ~4,400, where 50 gives 18,000); the shards' folders join here
 #                          with `channelscope merge` (every shard of one sweep with the same CF_SEEDS)
@@ -52,7 +52,10 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > "$work/n
 case "$part" in
   bench)
     tables=(combined.json)
-    phase run-all 590 bash benchmarks/run-all.sh "$work/bench" "${@:3}" > "$work/bench.log" 2>&1
+    # the device tool kills a command at 600 s without a chance to pack: its phases sum to 530 s,
+    # plus ~15 s of .gpu/run.sh unpacking
+    CHANNELSCOPE_LIMIT=${CHANNELSCOPE_LIMIT:-290} JAX_LIMIT=${JAX_LIMIT:-140} TORCH_LIMIT=${TORCH_LIMIT:-100} \
+      phase run-all 560 bash benchmarks/run-all.sh "$work/bench" "${@:3}" > "$work/bench.log" 2>&1
     cp "$work/bench/combined.json" "$work/combined.json" 2>/dev/null
     cat "$work/bench/phases.txt" >> "$work/phases.txt" ;;
   flow)
@@ -66,7 +69,7 @@ case "$part" in
     tables=("$name.md")
     seeds=()
     [ -n "${CF_SEEDS:-}" ] && seeds=(--seeds "$CF_SEEDS")
-    sweep "$name" "${CF_LIMIT:-540}" channel-frequency --shard "$shard" "${seeds[@]}"
+    sweep "$name" "${CF_LIMIT:-520}" channel-frequency --shard "$shard" "${seeds[@]}"
     cs report "$work/$name" > "$work/$name.md" 2>&1 ;;
   *) echo "gpu-session.sh: unknown part '$part' (bench, flow or channel-frequency K/N)" >&2; exit 2 ;;
 esac
