@@ -81,9 +81,9 @@ function hvpExtraPerSample(d: number, r: number) {
  * tile · (1 or 2) tasks.
  */
 function hessianPerSample(d: number, r: number, strategy: KernelStrategy) {
-  const { tasks } = closedHessianTasks({ inputDim: d, hidden: [r], activation: 'softplus', biases: true });
-  const perThread = tasks > strategy.tile ? 2 : 1;
-  const sweeps = Math.ceil(tasks / (strategy.tile * perThread));
+  const cut = closedHessianTasks({ inputDim: d, hidden: [r], activation: 'softplus', biases: true });
+  const tasks = cut.tasks;
+  const sweeps = cut.sweeps(strategy.tile);
   const forward = gradientPerSample(d, r).flops / 2;
   return {
     flops: tasks * (32 + 12) + sweeps * forward,

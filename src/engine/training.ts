@@ -81,3 +81,8 @@ export interface TrainingEnsemble {
   diagnostics(slots?: readonly number[], settings?: DiagnosticsSettings): Promise<RunDiagnostics[]>;
   dispose(): void;
 }
+
+/** Refuses a slot index outside an ensemble of `slots` slots (every engine's ensemble checks the same way). */
+export function checkSlotIndex(slot: number, slots: number): void {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= slots) throw new RangeError(`slot ${slot} out of range 0..${slots - 1}`);
+}

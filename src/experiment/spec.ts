@@ -41,7 +41,7 @@ import { DEFAULT_GP_FREQUENCIES } from '../data/gp-teacher.js';
 import { inputSampleCount } from '../data/inputs.js';
 import { MAX_SOBOL_DIMENSION } from '../data/sobol.js';
 import { FLOW_SOLVERS } from '../optim/optimizers.js';
-import { isStiffSolver, STIFF_METHODS } from '../optim/rosenbrock.js';
+import { hessianReuseRefusal } from '../optim/rosenbrock.js';
 
 // ---- limits and defaults ---------------------------------------------------------------------
 
@@ -327,8 +327,9 @@ function checkConsistency(config: z.output<typeof configObject>, ctx: z.Refineme
     issue(['data', 'teacher', 'kind'], `"file" takes y from the inputs file, so data.inputs.kind must be "file" (got "${inputs.kind}")`);
   }
   const { optimizer } = config;
-  if (optimizer.kind === 'flow' && (optimizer.hessianReuse ?? 1) > 1 && !(isStiffSolver(optimizer.solver) && STIFF_METHODS[optimizer.solver].wMethod)) {
-    issue(['optimizer', 'hessianReuse'], `${optimizer.hessianReuse} needs a stiff W-method (ros34pw2 or rosenbrock23); "${optimizer.solver}" ${optimizer.solver === 'dopri5' ? 'uses no Hessian' : 'needs the exact Hessian at every step'}`);
+  const reuseRefusal = optimizer.kind === 'flow' && (optimizer.hessianReuse ?? 1) > 1 ? hessianReuseRefusal(optimizer.solver) : null;
+  if (optimizer.kind === 'flow' && reuseRefusal) {
+    issue(['optimizer', 'hessianReuse'], `${optimizer.hessianReuse} needs a stiff W-method (ros34pw2 or rosenbrock23); "${optimizer.solver}" ${reuseRefusal}`);
   }
   const batch = optimizer.kind === 'sgd' || optimizer.kind === 'adam' ? optimizer.batch : undefined;
   const samples = config.data.samples;

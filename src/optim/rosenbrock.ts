@@ -407,16 +407,21 @@ export function isStiffSolver(solver: string): solver is StiffSolver {
 }
 
 /**
- * Refuses a Hessian reuse the solver cannot take: k > 1 needs a W-method (ros34pw2, rosenbrock23),
- * whose order holds with a stale Hessian; rodas4 needs the exact one at every step and dopri5 uses
- * none. Every engine checks (the spec refuses it earlier, naming the field).
+ * Why `solver` cannot reuse a Hessian over several steps, or null when it can: only a W-method
+ * (ros34pw2, rosenbrock23) keeps its order with a stale Hessian; rodas4 needs the exact one at every
+ * step and dopri5 uses none. The spec (naming the field) and every engine refuse on it.
  */
+export function hessianReuseRefusal(solver: FlowSolver): string | null {
+  if (isStiffSolver(solver) && STIFF_METHODS[solver].wMethod) return null;
+  return solver === 'dopri5' ? 'uses no Hessian' : 'needs the exact Hessian at every step';
+}
+
+/** Refuses a Hessian reuse the solver cannot take (hessianReuseRefusal), or one below 1. */
 export function checkHessianReuse(solver: FlowSolver, hessianReuse: number | undefined): void {
   const reuse = hessianReuse ?? 1;
   if (!Number.isInteger(reuse) || reuse < 1) throw new RangeError(`hessianReuse must be a positive integer, got ${reuse}`);
-  if (reuse > 1 && !(isStiffSolver(solver) && STIFF_METHODS[solver].wMethod)) {
-    throw new RangeError(`hessianReuse ${reuse} needs a W-method (ros34pw2, rosenbrock23): ${solver} ${solver === 'dopri5' ? 'uses no Hessian' : 'needs the exact Hessian at every step'}`);
-  }
+  const refusal = reuse > 1 ? hessianReuseRefusal(solver) : null;
+  if (refusal) throw new RangeError(`hessianReuse ${reuse} needs a W-method (ros34pw2, rosenbrock23): ${solver} ${refusal}`);
 }
 
 export interface RosenbrockOptions extends Tolerances {

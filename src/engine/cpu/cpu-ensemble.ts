@@ -5,7 +5,7 @@ import type { Dataset } from '../../data/dataset.js';
 import { minibatchIndex } from '../../data/rng.js';
 import { applyUpdate, minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, FLOW_CHUNK } from '../../optim/integrators.js';
-import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
+import { checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
 import { networkFlowField } from './flow-field.js';
 import { checkHessianReuse, FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS, updateHeldHessian, type HeldHessian } from '../../optim/rosenbrock.js';
@@ -246,7 +246,7 @@ export class CpuEnsemble implements TrainingEnsemble {
   }
 
   private checkSlot(slot: number): void {
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.options.slots) throw new RangeError(`slot ${slot} out of range 0..${this.options.slots - 1}`);
+    checkSlotIndex(slot, this.options.slots);
   }
 }
 

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { parameterCount } from '../../model/architecture.js';
 import type { Dataset } from '../../data/dataset.js';
 import type { DiagnosticsSettings, RunDiagnostics } from '../../analysis/diagnostics.js';
-import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
+import { checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
 import { inactiveStatus } from './cpu-ensemble.js';
 import type { CpuEngineOptions } from './cpu-engine.js';
 import { SHARED_DATA, WORKER_ROLE, type TaskRequest, type WireState, type WorkerRequest, type WorkerSetup } from './ensemble-worker.js';
@@ -224,6 +224,6 @@ export class ThreadedCpuEnsemble implements TrainingEnsemble {
   }
 
   private checkSlot(slot: number): void {
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.slots) throw new RangeError(`slot ${slot} out of range 0..${this.slots - 1}`);
+    checkSlotIndex(slot, this.slots);
   }
 }

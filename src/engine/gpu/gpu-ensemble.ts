@@ -8,7 +8,7 @@ import { seedKey } from '../../data/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
-import type { EnsembleOptions, SlotRun, SlotStatus, TrainingEnsemble } from '../training.js';
+import { checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
 import { planFlowKernel, planStiffFlowKernel, planTrainKernel } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
@@ -315,6 +315,6 @@ export class GpuEnsemble implements TrainingEnsemble {
   }
 
   private checkSlot(slot: number): void {
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.options.slots) throw new RangeError(`slot ${slot} out of range 0..${this.options.slots - 1}`);
+    checkSlotIndex(slot, this.options.slots);
   }
 }

@@ -204,9 +204,7 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
         CLOSED_HESSIAN: closedHessian,
         HESSIAN_IN: hessian.inputEntries,
         HESSIAN_OUT: hessian.outputEntries,
-        // two tasks per thread and sweep once there are more tasks than threads: half the sweeps
-        // (forward passes) for 96 more registers
-        HESSIAN_TASKS_PER_THREAD: hessian.tasks > plan.tile ? 2 : 1,
+        HESSIAN_TASKS_PER_THREAD: hessian.tasksPerThread(plan.tile),
         CHOLESKY_PANEL: choleskyPanel(plan.parameterCount, definitions.ROWS_SIZE),
         RODAS4: solver === 'rodas4',
         ROS34PW2: solver === 'ros34pw2',
@@ -242,14 +240,25 @@ export const HESSIAN_BLOCK = 4;
  * covered by `tasks` blocks of HESSIAN_BLOCK² entries over pairs of groups (for deeper networks the
  * figures of the first hidden layer, unused).
  */
-export function closedHessianTasks(arch: Architecture): { inputEntries: number; outputEntries: number; tasks: number } {
+export function closedHessianTasks(arch: Architecture) {
   const r = arch.hidden[0];
   const inputEntries = arch.inputDim + (arch.biases ? 1 : 0);
   const outputEntries = r + (arch.biases ? 1 : 0);
   const inBlocks = Math.ceil(inputEntries / HESSIAN_BLOCK);
   const outBlocks = Math.ceil(outputEntries / HESSIAN_BLOCK);
   const tasks = ((r * (r + 1)) / 2) * inBlocks * inBlocks + r * inBlocks * outBlocks + outBlocks * outBlocks;
-  return { inputEntries, outputEntries, tasks };
+  // two tasks per thread and sweep once there are more tasks than threads: half the sweeps (forward
+  // passes) for 96 more registers
+  const tasksPerThread = (tile: number) => (tasks > tile ? 2 : 1);
+  return {
+    inputEntries,
+    outputEntries,
+    tasks,
+    /** HESSIAN_TASKS_PER_THREAD for a workgroup of `tile` threads */
+    tasksPerThread,
+    /** sweeps over the samples (forward passes) per Hessian */
+    sweeps: (tile: number) => Math.ceil(tasks / (tile * tasksPerThread(tile))),
+  };
 }
 
 /**
