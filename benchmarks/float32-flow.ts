@@ -1,18 +1,29 @@
-// Which float32 error slows stiff gradient flow on the GPU, and which solver copes: one run of a
-// records file (its spec's network, data and start) integrated to the norm barrier on the float64
-// CPU engine with float32 errors put back one at a time:
+// Which float32 error slows stiff gradient flow on the GPU, and what removes it: one run of a records
+// file (its spec's network, data and start) integrated to the norm barrier on the float64 CPU engine
+// with float32 errors put back:
 //   float64                  the CPU engine as it is
 //   θ in float32             every point the field sees rounded to float32 (the GPU stores θ so)
-//   float32 gradient         the gradient in emulated float32 arithmetic (every operation rounded as the
-//                            kernel's order of operations; sums over samples exact, as its Kahan sums nearly are)
+//   float32 gradient         θ so, and the gradient in emulated float32 arithmetic (every operation
+//                            rounded as the kernel's order of operations; sums over samples exact, as
+//                            its Kahan sums nearly are)
 //   + float32 Hessian        and the Hessian with rounding-sized errors: each entry plus a uniform
 //                            ±√3·u·√(H_pp·H_qq), u = 2⁻²⁴ (what float32 products of the Jacobian's
 //                            entries leave; deterministic per seed)
-// for Rodas4 and ROS34PW2 at the paper's tolerances (rtol 1e-3, atol 1e-6), reporting accepted steps
-// and rejections to the barrier (or the step cap). One hidden layer, softplus, biases (the flow sweep's
-// networks).
+//   pair coordinates         all three float32 errors, but in pair coordinates: the neurons are paired
+//                            (greedily, closest input vectors first) and each pair (i, j) is stored and
+//                            computed as m, h = (w_i ± w_j)/√2 (bias included) and s, t = (a_i ± a_j)/√2,
+//                            an orthogonal change of variables (gradient flow and the weight norm are
+//                            the same in it). Pre-activations are ζ ± η with ζ = m·x̃/√2, η = h·x̃/√2, and
+//                            the pair's output a_iσ(z_i) + a_jσ(z_j) = (s·Σ + t·Δ)/√2 with Σ, Δ the sum
+//                            and the odd difference of σ at ζ ± η, Δ accurate relative to itself
+//                            (shaders/activations.wgsl's pair_activate, tested to ~1e-6 of its size; here
+//                            the float64 value rounded once). The Hessian's errors are those above, in
+//                            pair coordinates.
+// The solvers are Rodas4 and ROS34PW2 at the paper's tolerances (rtol 1e-3, atol 1e-6) with the
+// ensemble's controller; the table gives accepted steps and rejections to the barrier (or the step
+// cap). One hidden layer, softplus, biases (the flow sweep's networks).
 //
-//   npx tsx benchmarks/float32-flow.ts RUNS.jsonl SEED [--max-steps 40000]
+//   npx tsx benchmarks/float32-flow.ts RUNS.jsonl SEED [--hidden R] [--solver ros34pw2] [--max-steps 40000]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Dataset } from '../src/data/dataset.js';
@@ -26,8 +37,54 @@ import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '..
 const UNIT_ROUNDOFF = 2 ** -24;
 const f32 = Math.fround;
 
-/** The GPU kernel's gradient of L + R for one softplus hidden layer with biases, in emulated float32. */
-function float32Field(inputDim: number, width: number, data: Dataset, maxnorm: number): (theta: Float64Array, out: Float64Array) => void {
+const SQRT_HALF = Math.SQRT1_2;
+
+/** Pairs of hidden neurons, greedily by the distance of their input vectors (bias included). */
+function closestPairs(theta: Float64Array, d: number, r: number): [number, number][] {
+  const candidates: [number, number, number][] = [];
+  for (let i = 0; i < r; i++) {
+    for (let j = i + 1; j < r; j++) {
+      let squared = (theta[r * d + i] - theta[r * d + j]) ** 2;
+      for (let k = 0; k < d; k++) squared += (theta[i * d + k] - theta[j * d + k]) ** 2;
+      candidates.push([squared, i, j]);
+    }
+  }
+  candidates.sort((x, y) => x[0] - y[0]);
+  const taken = new Set<number>();
+  const pairs: [number, number][] = [];
+  for (const [, i, j] of candidates) {
+    if (taken.has(i) || taken.has(j)) continue;
+    taken.add(i).add(j);
+    pairs.push([i, j]);
+  }
+  return pairs;
+}
+
+/**
+ * θ in pair coordinates: for each pair (i, j), neuron i's slots take (θ_i + θ_j)/√2 and neuron j's
+ * (θ_i − θ_j)/√2 (input weights, bias and output weight). Symmetric and orthogonal: its own inverse.
+ */
+function toPairCoordinates(theta: Float64Array, pairs: [number, number][], d: number, r: number): Float64Array {
+  const out = theta.slice();
+  const slots = (k: number) => [...Array.from({ length: d }, (_, q) => k * d + q), r * d + k, r * d + r + k];
+  for (const [i, j] of pairs) {
+    const [I, J] = [slots(i), slots(j)];
+    for (let q = 0; q < I.length; q++) {
+      out[I[q]] = (theta[I[q]] + theta[J[q]]) * SQRT_HALF;
+      out[J[q]] = (theta[I[q]] - theta[J[q]]) * SQRT_HALF;
+    }
+  }
+  return out;
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+
+/**
+ * The GPU kernel's gradient of L + R for one softplus hidden layer with biases, in emulated float32:
+ * in network coordinates (`paired` false), or in pair coordinates (θ rounded there; see the header).
+ */
+function float32Field(inputDim: number, width: number, data: Dataset, maxnorm: number, paired: boolean): (theta: Float64Array, out: Float64Array) => void {
   const d = inputDim;
   const r = width;
   const xs = Float64Array.from(data.x, f32);
@@ -38,46 +95,100 @@ function float32Field(inputDim: number, width: number, data: Dataset, maxnorm: n
   const activation = new Float64Array(r);
   const slope = new Float64Array(r);
   return (theta64, out) => {
-    const th = Float64Array.from(theta64, f32);
+    const pairs = paired ? closestPairs(theta64, d, r) : [];
+    const inPair = new Set(pairs.flat());
+    const th = Float64Array.from(toPairCoordinates(theta64, pairs, d, r), f32);
     const g = new Float64Array(P);
     const inverseCount = f32(1 / data.samples);
+    const preActivation = (j: number, n: number) => {
+      let z = th[r * d + j];
+      for (let k = 0; k < d; k++) z = f32(z + f32(th[j * d + k] * xs[n * d + k]));
+      return z;
+    };
+    // per pair: Σσ, Δσ, Σσ′, Δσ′ at ζ ± η
+    const pairValues = pairs.map(() => [0, 0, 0, 0]);
     for (let n = 0; n < data.samples; n++) {
       let f = th[C];
       for (let j = 0; j < r; j++) {
-        let z = th[r * d + j];
-        for (let k = 0; k < d; k++) z = f32(z + f32(th[j * d + k] * xs[n * d + k]));
-        activation[j] = f32(Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))));
-        slope[j] = f32(1 / (1 + Math.exp(-z)));
+        if (inPair.has(j)) continue;
+        const z = preActivation(j, n);
+        activation[j] = f32(softplus(z));
+        slope[j] = f32(sigmoid(z));
         f = f32(f + f32(th[A + j] * activation[j]));
       }
+      pairs.forEach(([i, j], p) => {
+        const zeta = f32(preActivation(i, n) * f32(SQRT_HALF));
+        const eta = f32(preActivation(j, n) * f32(SQRT_HALF));
+        const v = pairValues[p];
+        v[0] = f32(f32(softplus(zeta + eta)) + f32(softplus(zeta - eta)));
+        v[1] = f32(softplus(zeta + eta) - softplus(zeta - eta));
+        v[2] = f32(f32(sigmoid(zeta + eta)) + f32(sigmoid(zeta - eta)));
+        v[3] = f32(sigmoid(zeta + eta) - sigmoid(zeta - eta));
+        f = f32(f + f32(f32(f32(th[A + i] * v[0]) + f32(th[A + j] * v[1])) * f32(SQRT_HALF)));
+      });
       const delta = f32(f32(2 * f32(f - ys[n])) * inverseCount);
       g[C] += delta;
       for (let j = 0; j < r; j++) {
+        if (inPair.has(j)) continue;
         g[A + j] += f32(delta * activation[j]);
         const dz = f32(f32(delta * th[A + j]) * slope[j]);
         g[r * d + j] += dz;
         for (let k = 0; k < d; k++) g[j * d + k] += f32(dz * xs[n * d + k]);
       }
+      pairs.forEach(([i, j], p) => {
+        const [sum0, difference0, sum1, difference1] = pairValues[p];
+        const [s, t] = [th[A + i], th[A + j]];
+        g[A + i] += f32(f32(delta * sum0) * f32(SQRT_HALF));
+        g[A + j] += f32(f32(delta * difference0) * f32(SQRT_HALF));
+        // ∂f/∂m = (sΣσ′ + tΔσ′)/2·x̃, ∂f/∂h = (sΔσ′ + tΣσ′)/2·x̃
+        const dm = f32(f32(delta * f32(f32(s * sum1) + f32(t * difference1))) * 0.5);
+        const dh = f32(f32(delta * f32(f32(s * difference1) + f32(t * sum1))) * 0.5);
+        g[r * d + i] += dm;
+        g[r * d + j] += dh;
+        for (let k = 0; k < d; k++) {
+          g[i * d + k] += f32(dm * xs[n * d + k]);
+          g[j * d + k] += f32(dh * xs[n * d + k]);
+        }
+      });
     }
     let squares = 0;
     for (const v of th) squares += f32(v * v);
     const excess = Math.max(f32(squares / (2 * P)) - maxnorm, 0);
     const barrierSlope = f32((excess * excess) / P);
-    for (let p = 0; p < P; p++) out[p] = -f32(f32(g[p]) + f32(barrierSlope * th[p]));
+    const field = new Float64Array(P);
+    for (let p = 0; p < P; p++) field[p] = -f32(f32(g[p]) + f32(barrierSlope * th[p]));
+    out.set(toPairCoordinates(field, pairs, d, r));
   };
 }
 
-type Variant = 'float64' | 'θ in float32' | 'float32 gradient' | '+ float32 Hessian';
+type Variant = 'float64' | 'θ in float32' | 'float32 gradient' | '+ float32 Hessian' | 'pair coordinates';
+const VARIANTS: Variant[] = ['float64', 'θ in float32', 'float32 gradient', '+ float32 Hessian', 'pair coordinates'];
 
-function variantField(variant: Variant, exact: StiffVectorField, gradient32: (t: Float64Array, o: Float64Array) => void, seed: number): StiffVectorField {
+/** T·M·T for a symmetric P×P matrix M (T: toPairCoordinates, applied to its columns, then its rows). */
+function transformMatrix(matrix: Float64Array, P: number, transform: (v: Float64Array) => Float64Array): void {
+  const column = new Float64Array(P);
+  for (let c = 0; c < P; c++) {
+    for (let i = 0; i < P; i++) column[i] = matrix[i * P + c];
+    const moved = transform(column);
+    for (let i = 0; i < P; i++) matrix[i * P + c] = moved[i];
+  }
+  for (let i = 0; i < P; i++) matrix.set(transform(matrix.subarray(i * P, (i + 1) * P)), i * P);
+}
+
+function variantField(variant: Variant, exact: StiffVectorField, arch: { inputDim: number; hidden: number[] }, data: Dataset, maxnorm: number, seed: number): StiffVectorField {
+  const [d, r] = [arch.inputDim, arch.hidden[0]];
   const round = variant === 'float64' ? (v: Float64Array) => v : (v: Float64Array) => Float64Array.from(v, f32);
   const noise = new RandomStream(seed, 0, 99);
+  const gradient32 = float32Field(d, r, data, maxnorm, variant === 'pair coordinates');
   return {
     f: variant === 'float64' || variant === 'θ in float32' ? (t, out) => exact.f(round(t), out) : gradient32,
     hessian: (t, out) => {
       exact.hessian(round(t), out);
-      if (variant !== '+ float32 Hessian') return;
+      if (variant !== '+ float32 Hessian' && variant !== 'pair coordinates') return;
       const P = t.length;
+      const pairs = variant === 'pair coordinates' ? closestPairs(t, d, r) : [];
+      const transform = (v: Float64Array) => toPairCoordinates(v, pairs, d, r);
+      transformMatrix(out, P, transform);
       for (let i = 0; i < P; i++) {
         for (let j = 0; j <= i; j++) {
           const e = Math.sqrt(3) * UNIT_ROUNDOFF * Math.sqrt(Math.abs(out[i * P + i] * out[j * P + j])) * noise.uniformIn(-1, 1);
@@ -85,6 +196,7 @@ function variantField(variant: Variant, exact: StiffVectorField, gradient32: (t:
           if (i !== j) out[j * P + i] += e;
         }
       }
+      transformMatrix(out, P, transform);
     },
     hessianCost: exact.hessianCost,
   };
@@ -96,15 +208,24 @@ function stepsToBarrier(field: StiffVectorField, solver: StiffSolver, start: Flo
   return { steps: run.steps, rejected: run.rejected + run.factorizationFailures, t: run.t, weightNorm: weightNorm(run.theta) };
 }
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { 'max-steps': { type: 'string', default: '40000' } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { 'max-steps': { type: 'string', default: '40000' }, hidden: { type: 'string' }, solver: { type: 'string' } },
+});
 const [file, seedText] = positionals;
-if (!file || seedText === undefined) {
-  console.error('usage: npx tsx benchmarks/float32-flow.ts RUNS.jsonl SEED [--max-steps N]');
+const usage = 'usage: npx tsx benchmarks/float32-flow.ts RUNS.jsonl SEED [--hidden R] [--solver rodas4|ros34pw2] [--max-steps N]';
+const solvers = (values.solver ? [values.solver] : ['rodas4', 'ros34pw2']) as StiffSolver[];
+if (!file || seedText === undefined || solvers.some((s) => s !== 'rodas4' && s !== 'ros34pw2')) {
+  console.error(usage);
   process.exit(2);
 }
-const record = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).find((r) => r.seed === Number(seedText));
+const record = readFileSync(file, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line))
+  .find((r) => r.seed === Number(seedText) && (values.hidden === undefined || r.config.architecture.hidden[0] === Number(values.hidden)));
 if (!record) {
-  console.error(`${file} has no run with seed ${seedText}`);
+  console.error(`${file} has no run with seed ${seedText}${values.hidden === undefined ? '' : ` and ${values.hidden} hidden neurons`}`);
   process.exit(2);
 }
 const { arch, theta: start } = parseParameterFile(JSON.stringify(record.params0));
@@ -115,13 +236,12 @@ if (arch.hidden.length !== 1 || arch.activation !== 'softplus' || !arch.biases) 
 const maxnorm = record.config.maxnorm ?? 1000;
 const data = datasetFor(record.config, record.seed);
 const exact = networkFlowField(arch, data, { maxnorm });
-const gradient32 = float32Field(arch.inputDim, arch.hidden[0], data, maxnorm);
 const maxSteps = Number(values['max-steps']);
 console.log(`seed ${record.seed}, ${arch.hidden[0]} hidden neurons, N = ${data.samples}: accepted steps to the barrier (weight norm ${maxnorm}), at most ${maxSteps}`);
 console.log('| errors | solver | steps | rejected | flow time | weight norm |\n| --- | --- | --- | --- | --- | --- |');
-for (const variant of ['float64', 'θ in float32', 'float32 gradient', '+ float32 Hessian'] as Variant[]) {
-  for (const solver of ['rodas4', 'ros34pw2'] as StiffSolver[]) {
-    const run = stepsToBarrier(variantField(variant, exact, gradient32, record.seed), solver, start, maxnorm, maxSteps);
+for (const variant of VARIANTS) {
+  for (const solver of solvers) {
+    const run = stepsToBarrier(variantField(variant, exact, arch, data, maxnorm, record.seed), solver, start, maxnorm, maxSteps);
     console.log(`| ${variant} | ${solver} | ${run.steps} | ${run.rejected} | ${run.t.toExponential(2)} | ${run.weightNorm.toFixed(0)} |`);
   }
 }

@@ -10,13 +10,16 @@ const INV_SQRT_2PI: f32 = 0.39894228040143268;
 const TWO_OVER_SQRT_PI: f32 = 1.1283791670955126;
 const INV_SQRT_PI: f32 = 0.56418958354775629;
 
-// log(1 + t) for t ≥ 0 without losing t when it is tiny (Kahan's trick; WGSL has no log1p).
-fn log1p_nonneg(t: f32) -> f32 {
-  let u = 1.0 + t;
-  if (u == 1.0) {
-    return t;
-  }
-  return log(u) * (t / (u - 1.0));
+// log(1 + t) for 0 ≤ t ≤ 1 to a few ulps relative: 2·atanh(s) with s = t/(2 + t) ≤ 1/3, by its odd
+// series (eight terms: the ninth is below 1e-8 relative). WGSL's log promises only an absolute 2⁻²¹
+// near 1, which is ~1e-3 relative for log(1 + 3e-4) (SwiftShader's does err so: softplus(−8) was off
+// by 2e-5 relative); WGSL has no log1p.
+fn log1p_unit(t: f32) -> f32 {
+  let s = t / (2.0 + t);
+  let s2 = s * s;
+  let series = 1.0 + s2 * (1.0 / 3.0 + s2 * (0.2 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0
+    + s2 * (1.0 / 13.0 + s2 * (1.0 / 15.0)))))));
+  return 2.0 * s * series;
 }
 
 fn sigmoid_stable(x: f32) -> f32 {
@@ -33,7 +36,7 @@ fn sigmoid_slope(x: f32) -> f32 {
 }
 
 fn softplus_stable(x: f32) -> f32 {
-  return max(x, 0.0) + log1p_nonneg(exp(-abs(x)));
+  return max(x, 0.0) + log1p_unit(exp(-abs(x)));
 }
 
 // erf in f32 to ~1e-7 relative: a Taylor series near 0 (relative accuracy where erf ≈ x), the
@@ -90,17 +93,18 @@ fn activate(x: f32) -> vec3<f32> {
   return vec3<f32>(softplus_stable(x), s, sigmoid_slope(x));
 #elif ${ACT_G}
   // g(x) = sigmoid(4x) + softplus(x)
+  // (1 − 2s₄ = −tanh(2x): exact near 0, where 1 − 2s₄ rounds to a multiple of 6e-8)
   let s4 = sigmoid_stable(4.0 * x);
   let ds4 = sigmoid_slope(4.0 * x);
-  return vec3<f32>(s4 + softplus_stable(x), 4.0 * ds4 + sigmoid_stable(x), 16.0 * ds4 * (1.0 - 2.0 * s4) + sigmoid_slope(x));
+  return vec3<f32>(s4 + softplus_stable(x), 4.0 * ds4 + sigmoid_stable(x), -16.0 * ds4 * tanh_stable(2.0 * x) + sigmoid_slope(x));
 #elif ${ACT_ERF}
   // erf(x/√2): σ' = √(2/π) e^{−x²/2}, σ'' = −x σ'
   let d1 = SQRT_2_OVER_PI * exp(-0.5 * x * x);
   return vec3<f32>(erf_f32(x * SQRT_HALF), d1, -x * d1);
 #elif ${ACT_SIGMOID}
-  let s = sigmoid_stable(x);
+  // σ″ = σ′(1 − 2σ) with 1 − 2σ = −tanh(x/2), as for g
   let ds = sigmoid_slope(x);
-  return vec3<f32>(s, ds, ds * (1.0 - 2.0 * s));
+  return vec3<f32>(sigmoid_stable(x), ds, -ds * tanh_stable(0.5 * x));
 #elif ${ACT_TANH}
   let t = tanh_stable(x);
   let e = exp(-2.0 * abs(x));
@@ -114,4 +118,78 @@ fn activate(x: f32) -> vec3<f32> {
   let cdf = 0.5 * (1.0 + erf_f32(x * SQRT_HALF));
   return vec3<f32>(x * cdf, cdf + x * phi, phi * (2.0 - x * x));
 #endif
+}
+
+// σ′, σ″, σ‴ at x: the integrands of pair_activate's odd differences.
+fn activate_slopes(x: f32) -> vec3<f32> {
+#if ${ACT_SOFTPLUS}
+  // softplus′ = the sigmoid s; s′ = q = s(1 − s); s″ = q(1 − 2s) with 1 − 2s = −tanh(x/2)
+  let q = sigmoid_slope(x);
+  return vec3<f32>(sigmoid_stable(x), q, -q * tanh_stable(0.5 * x));
+#elif ${ACT_G}
+  let q4 = sigmoid_slope(4.0 * x);
+  let q = sigmoid_slope(x);
+  // g = sigmoid(4x) + softplus(x); g′, g″, g‴ = 4q₄ + s, 16q₄(1 − 2s₄) + q, 64q₄(1 − 6q₄) + q(1 − 2s), with 1 − 2s = −tanh(x/2)
+  return vec3<f32>(4.0 * q4 + sigmoid_stable(x), -16.0 * q4 * tanh_stable(2.0 * x) + q,
+    64.0 * q4 * (1.0 - 6.0 * q4) - q * tanh_stable(0.5 * x));
+#elif ${ACT_ERF}
+  let d1 = SQRT_2_OVER_PI * exp(-0.5 * x * x);
+  return vec3<f32>(d1, -x * d1, (x * x - 1.0) * d1);
+#elif ${ACT_SIGMOID}
+  let q = sigmoid_slope(x);
+  return vec3<f32>(q, -q * tanh_stable(0.5 * x), q * (1.0 - 6.0 * q));
+#elif ${ACT_TANH}
+  let t = tanh_stable(x);
+  let e = exp(-2.0 * abs(x));
+  let sech2 = 4.0 * e / ((1.0 + e) * (1.0 + e));
+  return vec3<f32>(sech2, -2.0 * t * sech2, sech2 * (4.0 * t * t - 2.0 * sech2));
+#elif ${ACT_RELU}
+  return vec3<f32>(select(0.0, 1.0, x > 0.0), 0.0, 0.0);
+#elif ${ACT_GELU}
+  let phi = INV_SQRT_2PI * exp(-0.5 * x * x);
+  let cdf = 0.5 * (1.0 + erf_f32(x * SQRT_HALF));
+  return vec3<f32>(cdf + x * phi, phi * (2.0 - x * x), x * phi * (x * x - 4.0));
+#endif
+}
+
+// Below this |η| pair_activate integrates (see there); above it the plain difference loses at most
+// a few ulps of σ⁽ᵏ⁾ against 2|η|σ⁽ᵏ⁺¹⁾. Three Gauss–Legendre nodes err by about
+// 5e-7·(2|η|)⁷·|σ⁽ᵏ⁺⁷⁾|: below 1e-8 relative at |η| = 1/8, where the activation's derivatives
+// grow by a factor of order one per order; g's sigmoid(4x) grows by 4 per order, hence 1/32 for g.
+// relu has a kink and no channels: always the plain difference.
+#if ${ACT_G}
+const PAIR_QUADRATURE_LIMIT: f32 = 0.03125;
+#elif ${ACT_RELU}
+const PAIR_QUADRATURE_LIMIT: f32 = -1.0;
+#else
+const PAIR_QUADRATURE_LIMIT: f32 = 0.125;
+#endif
+// Gauss–Legendre on [−1, 1]: nodes 0, ±√(3/5), weights 8/9, 5/9
+const GAUSS3_NODE: f32 = 0.77459666924148338;
+const GAUSS3_CENTER_WEIGHT: f32 = 0.88888888888888889;
+const GAUSS3_OUTER_WEIGHT: f32 = 0.55555555555555556;
+
+struct PairActivation {
+  // σ⁽ᵏ⁾(ζ + η) + σ⁽ᵏ⁾(ζ − η), k = 0, 1, 2
+  sum: vec3<f32>,
+  // σ⁽ᵏ⁾(ζ + η) − σ⁽ᵏ⁾(ζ − η), k = 0, 1, 2, to a few ulps of its own size
+  difference: vec3<f32>,
+}
+
+// Two neurons i, j in pair coordinates (mean and half-difference of their input vectors) have
+// pre-activations ζ ± η. Near a channel |η| is tiny and the output weights a_i ≈ −a_j are large, so
+// the network needs a_iσ(z_i) + a_jσ(z_j) = ((a_i + a_j)·sum + (a_i − a_j)·difference)/2 with the
+// difference accurate relative to itself: subtracting σ(ζ + η) − σ(ζ − η) keeps only ~u/|η| of it.
+// For small |η| the difference is ∫ σ⁽ᵏ⁺¹⁾ over [ζ − η, ζ + η] instead, by Gauss–Legendre.
+// The float64 reference is pairActivation in src/model/activations.ts.
+fn pair_activate(zeta: f32, eta: f32) -> PairActivation {
+  let plus = activate(zeta + eta);
+  let minus = activate(zeta - eta);
+  var difference = plus - minus;
+  if (abs(eta) <= PAIR_QUADRATURE_LIMIT) {
+    let node = GAUSS3_NODE * eta;
+    difference = eta * (GAUSS3_CENTER_WEIGHT * activate_slopes(zeta)
+      + GAUSS3_OUTER_WEIGHT * (activate_slopes(zeta - node) + activate_slopes(zeta + node)));
+  }
+  return PairActivation(plus + minus, difference);
 }

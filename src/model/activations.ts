@@ -266,3 +266,41 @@ export function evalActivation(name: Activation, x: number, out: Float64Array = 
   implementation(name).evaluate(x, out);
   return out;
 }
+
+/** σ⁽ᵏ⁾(ζ + η) + σ⁽ᵏ⁾(ζ − η) and σ⁽ᵏ⁾(ζ + η) − σ⁽ᵏ⁾(ζ − η) for k = 0, 1, 2 */
+export interface PairActivation {
+  sum: [number, number, number];
+  difference: [number, number, number];
+}
+
+// Gauss–Legendre on [−1, 1], five nodes: 0, ±GAUSS5_NODES[1..2]
+const GAUSS5_NODES = [0, 0.5384693101056831, 0.906179845938664];
+const GAUSS5_WEIGHTS = [0.5688888888888889, 0.4786286704993665, 0.2369268850561891];
+
+/**
+ * The float64 reference of shaders/activations.wgsl's pair_activate: a pair of neurons with
+ * pre-activations ζ ± η (pair coordinates). The odd differences are accurate relative to themselves
+ * for any |η|: up to the kernel's quadrature limit (1/8; 1/32 for g, whose sigmoid(4x) varies 4× faster)
+ * they are ∫ σ⁽ᵏ⁺¹⁾ over [ζ − η, ζ + η] by five-point Gauss–Legendre (error ~(2|η|)¹¹·4e-13·|σ⁽ᵏ⁺¹¹⁾|),
+ * above it the plain difference. relu (a kink, no channels) always takes the plain difference.
+ */
+export function pairActivation(name: Activation, zeta: number, eta: number): PairActivation {
+  const impl = implementation(name);
+  const plus = new Float64Array(4);
+  const minus = new Float64Array(4);
+  impl.evaluate(zeta + eta, plus);
+  impl.evaluate(zeta - eta, minus);
+  const sum: PairActivation['sum'] = [plus[0] + minus[0], plus[1] + minus[1], plus[2] + minus[2]];
+  const difference: PairActivation['difference'] = [plus[0] - minus[0], plus[1] - minus[1], plus[2] - minus[2]];
+  const limit = name === 'relu' ? -1 : name === 'g' ? 1 / 32 : 1 / 8;
+  if (Math.abs(eta) <= limit) {
+    const at = new Float64Array(4);
+    difference.fill(0);
+    for (let node = -2; node <= 2; node++) {
+      impl.evaluate(zeta + eta * Math.sign(node) * GAUSS5_NODES[Math.abs(node)], at);
+      const weight = eta * GAUSS5_WEIGHTS[Math.abs(node)];
+      for (let k = 0; k < 3; k++) difference[k] += weight * at[k + 1];
+    }
+  }
+  return { sum, difference };
+}

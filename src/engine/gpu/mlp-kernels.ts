@@ -30,6 +30,11 @@ const ACTIVATION_FLAGS: Record<Activation, string> = {
   gelu: 'ACT_GELU',
 };
 
+/** shaders/activations.wgsl's flags: exactly one ACT_* true */
+export function activationDefinitions(activation: Activation): Record<string, boolean> {
+  return Object.fromEntries(Object.values(ACTIVATION_FLAGS).map((flag) => [flag, flag === ACTIVATION_FLAGS[activation]]));
+}
+
 /** Offsets of each per-sample quantity inside one sample's row of workgroup memory. */
 function rowLayout(widths: number[], hvp: boolean) {
   const layers = widths.length - 1; // NL
@@ -136,7 +141,7 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     ACC_BLOCK: REGISTER_ACCUMULATION_BLOCK,
     // odd, so that thread t's writes at t·chunk + c fall in distinct banks
     REDUCE_CHUNK: rows.floatsPerSample % 2 === 1 ? rows.floatsPerSample : rows.floatsPerSample - 1,
-    ...Object.fromEntries(Object.values(ACTIVATION_FLAGS).map((flag) => [flag, flag === ACTIVATION_FLAGS[arch.activation]])),
+    ...activationDefinitions(arch.activation),
   };
   const strategy: KernelStrategy = { ...requested, tile };
   const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|${formatStrategy(strategy)}`;

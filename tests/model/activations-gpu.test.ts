@@ -1,0 +1,116 @@
+// shaders/activations.wgsl's pair_activate against the float64 pairActivation: sums and odd
+// differences of σ, σ′, σ″ at ζ ± η, for every activation, from η = 0 to η = 2.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireGpu, type GpuContext } from '../../src/gpu/device.js';
+import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
+import { activationDefinitions } from '../../src/engine/gpu/mlp-kernels.js';
+import { evalActivation, pairActivation } from '../../src/model/activations.js';
+import { ACTIVATIONS, type Activation } from '../../src/model/architecture.js';
+
+const UNIT_ROUNDOFF = 2 ** -24;
+// pre-activations where channels form (|z| of a few), from coincident to well-separated neurons
+const ZETAS = [-2.5, -1.1, -0.3, 0, 0.4, 1.2, 2.5];
+const ETAS = [0, 1e-7, -3e-6, 1e-5, 3e-4, -1e-3, 0.02, -0.1, 0.03125, 0.125, 0.13, -0.5, 1.5];
+const POINTS = ZETAS.flatMap((zeta) => ETAS.map((eta) => [Math.fround(zeta), Math.fround(eta)] as const));
+
+describe('pair_activate (shaders/activations.wgsl)', () => {
+  let gpu: GpuContext;
+  let pipelines: PipelineCache;
+
+  beforeAll(async () => {
+    const acquired = await acquireGpu();
+    if (!acquired) throw new Error('no WebGPU adapter: the GPU suites need SwiftShader (npm package @sparticuz/chromium) or a GPU');
+    gpu = acquired;
+    pipelines = new PipelineCache(gpu.device);
+  });
+  afterAll(() => gpu?.dispose());
+
+  /** 9 floats per point: sums, pair_activate's differences, plain differences (k = 0, 1, 2 each) */
+  async function evaluate(activation: Activation): Promise<Float32Array> {
+    const device = gpu.device;
+    const created: GPUBuffer[] = [];
+    const make = (size: number, usage: number) => {
+      const buffer = device.createBuffer({ size, usage });
+      created.push(buffer);
+      return buffer;
+    };
+    try {
+      return await withErrorScopes(device, 'activations_test.pair_check', async () => {
+        const pipeline = await pipelines.get({
+          name: 'activations_test.pair_check',
+          key: activation,
+          files: ['activations.wgsl', 'activations_test.wgsl'],
+          definitions: activationDefinitions(activation),
+          entryPoint: 'pair_check',
+        });
+        const input = new Float32Array(POINTS.flat());
+        const points = make(input.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+        device.queue.writeBuffer(points, 0, input);
+        const bytes = 4 * 9 * POINTS.length;
+        const output = make(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+        const readback = make(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+        const bindGroup = device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: points } },
+            { binding: 1, resource: { buffer: output } },
+          ],
+        });
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(Math.ceil(POINTS.length / 64));
+        pass.end();
+        encoder.copyBufferToBuffer(output, 0, readback, 0, bytes);
+        device.queue.submit([encoder.finish()]);
+        await readback.mapAsync(GPUMapMode.READ);
+        const result = new Float32Array(readback.getMappedRange().slice(0));
+        readback.unmap();
+        return result;
+      });
+    } finally {
+      created.forEach((buffer) => buffer.destroy());
+    }
+  }
+
+  it.each(ACTIVATIONS.map((activation) => ({ activation })))('$activation: sums and odd differences to float32 accuracy', async ({ activation }) => {
+    const got = await evaluate(activation);
+    const at = (x: number) => evalActivation(activation, x, new Float64Array(4));
+    const failures: string[] = [];
+    let worstDifference = 0;
+    let plainFailures = 0;
+    POINTS.forEach(([zeta, eta], i) => {
+      // gelu's Φ = (1 + erf)/2 cancels left of about −1 (activate's own accuracy there is ~1e-5)
+      if (activation === 'gelu' && zeta - Math.abs(eta) < -1) return;
+      const want = pairActivation(activation, zeta, eta);
+      const [plus, minus, mid] = [at(zeta + eta), at(zeta - eta), at(zeta)];
+      for (let k = 0; k < 3; k++) {
+        const ends = Math.abs(plus[k]) + Math.abs(minus[k]);
+        // the sum: a few ulps of its terms, plus σ⁽ᵏ⁾'s change over the rounding of ζ ± η
+        const slopeMax = Math.max(Math.abs(plus[k + 1]), Math.abs(minus[k + 1]), Math.abs(mid[k + 1]));
+        const shift = (Math.abs(zeta) + Math.abs(eta)) * slopeMax;
+        const sumBound = 16 * UNIT_ROUNDOFF * (ends + shift) + 1e-37;
+        const sumError = Math.abs(got[9 * i + k] - want.sum[k]);
+        if (!(sumError <= sumBound)) failures.push(`${activation} ζ ${zeta} η ${eta} sum ${k}: ${got[9 * i + k]} vs ${want.sum[k]}`);
+        // the difference: 1e-5 of its natural size 2|η|·max|σ⁽ᵏ⁺¹⁾| (relative accuracy however small
+        // η is), and where the kernel subtracts (|η| above its quadrature limit) the sum's bound too
+        const natural = 2 * Math.abs(eta) * slopeMax;
+        const subtracts = activation === 'relu' || Math.abs(eta) > (activation === 'g' ? 1 / 32 : 1 / 8);
+        const differenceBound = 1e-5 * natural + (subtracts ? sumBound : 1e-37);
+        const differenceError = Math.abs(got[9 * i + 3 + k] - want.difference[k]);
+        if (!(differenceError <= differenceBound)) failures.push(`${activation} ζ ${zeta} η ${eta} difference ${k}: ${got[9 * i + 3 + k]} vs ${want.difference[k]} (bound ${differenceBound.toExponential(2)})`);
+        if (natural > 0 && !subtracts) worstDifference = Math.max(worstDifference, differenceError / natural);
+        // what plain subtraction gives at small η: far outside the same bound
+        if (!subtracts && Math.abs(got[9 * i + 6 + k] - want.difference[k]) > 1e-5 * natural) plainFailures++;
+      }
+    });
+    expect(failures).toEqual([]);
+    if (activation !== 'relu') {
+      // measured on SwiftShader: error / (2|η|·max|σ⁽ᵏ⁺¹⁾|) at most 2.6e-7 (softplus) to 1.6e-6 (sigmoid);
+      // plain subtraction misses the 1e-5 bound at 62–101 of the quadrature points
+      expect(worstDifference).toBeLessThan(1e-5);
+      expect(plainFailures).toBeGreaterThan(20);
+    }
+  });
+});
