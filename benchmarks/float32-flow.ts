@@ -161,8 +161,116 @@ function float32Field(inputDim: number, width: number, data: Dataset, maxnorm: n
   };
 }
 
-type Variant = 'float64' | 'θ in float32' | 'float32 gradient' | '+ float32 Hessian' | 'pair coordinates';
-const VARIANTS: Variant[] = ['float64', 'θ in float32', 'float32 gradient', '+ float32 Hessian', 'pair coordinates'];
+/**
+ * The closed-form Hessian of L + R as a float32 kernel would form it (one softplus hidden layer with
+ * biases), in network or pair coordinates, returned in network coordinates: per sample the Jacobian's
+ * entries and f's second derivatives in float32, every product JₚJ_q and δ·∂²f rounded to float32,
+ * the sums over samples exact (the kernel's Kahan sums nearly are). Pair coordinates: ∂f/∂m =
+ * (sΣ₁ + tΔ₁)/2·x̃, ∂f/∂h = (sΔ₁ + tΣ₁)/2·x̃, ∂f/∂s = Σ₀/√2, ∂f/∂t = Δ₀/√2; ∂²f: (sΣ₂ + tΔ₂)/(2√2)·x̃x̃ᵀ
+ * on (m, m) and (h, h), (sΔ₂ + tΣ₂)/(2√2)·x̃x̃ᵀ on (m, h), Σ₁/2·x̃ on (m, s) and (h, t), Δ₁/2·x̃ on
+ * (m, t) and (h, s).
+ */
+function float32Hessian(inputDim: number, width: number, data: Dataset, maxnorm: number, paired: boolean): (theta: Float64Array, out: Float64Array) => void {
+  const d = inputDim;
+  const r = width;
+  const xs = Float64Array.from(data.x, f32);
+  const ys = Float64Array.from(data.y, f32);
+  const P = r * d + 2 * r + 1;
+  const A = r * d + r;
+  const C = A + r;
+  const inputSlot = (j: number, k: number) => (k < d ? j * d + k : r * d + j); // k = d: the bias
+  const slopeOfSlope = (z: number) => sigmoid(z) * (1 - sigmoid(z));
+  return (theta64, out) => {
+    const pairs = paired ? closestPairs(theta64, d, r) : [];
+    const partner = new Map<number, number>();
+    for (const [i, j] of pairs) partner.set(i, j).set(j, i);
+    const th = Float64Array.from(toPairCoordinates(theta64, pairs, d, r), f32);
+    const H = new Float64Array(P * P);
+    const J = new Float64Array(P);
+    const second: [number, number, number][] = []; // (p, q, value) of ∂²f, p ≤ q listed once
+    const xt = new Float64Array(d + 1);
+    for (let n = 0; n < data.samples; n++) {
+      for (let k = 0; k < d; k++) xt[k] = xs[n * d + k];
+      xt[d] = 1;
+      const pre = (j: number) => {
+        let z = th[r * d + j];
+        for (let k = 0; k < d; k++) z = f32(z + f32(th[j * d + k] * xt[k]));
+        return z;
+      };
+      let f = th[C];
+      second.length = 0;
+      J[C] = 1;
+      for (let j = 0; j < r; j++) {
+        const other = partner.get(j);
+        if (other === undefined) {
+          const z = pre(j);
+          const [value, slope, curvature] = [f32(softplus(z)), f32(sigmoid(z)), f32(slopeOfSlope(z))];
+          f = f32(f + f32(th[A + j] * value));
+          J[A + j] = value;
+          const g = f32(th[A + j] * slope);
+          for (let k = 0; k <= d; k++) J[inputSlot(j, k)] = f32(g * xt[k]);
+          const ac = f32(th[A + j] * curvature);
+          for (let k = 0; k <= d; k++) {
+            for (let l = k; l <= d; l++) second.push([inputSlot(j, k), inputSlot(j, l), f32(ac * f32(xt[k] * xt[l]))]);
+            second.push([inputSlot(j, k), A + j, f32(slope * xt[k])]);
+          }
+        } else if (j < other) {
+          const [i, h] = [j, other]; // i holds m and s, h holds the half-differences
+          const zeta = f32(pre(i) * f32(SQRT_HALF));
+          const eta = f32(pre(h) * f32(SQRT_HALF));
+          const sums = [softplus, sigmoid, slopeOfSlope].map((fn) => f32(f32(fn(zeta + eta)) + f32(fn(zeta - eta))));
+          const diffs = [softplus, sigmoid, slopeOfSlope].map((fn) => f32(fn(zeta + eta) - fn(zeta - eta)));
+          const [s, t] = [th[A + i], th[A + h]];
+          f = f32(f + f32(f32(f32(s * sums[0]) + f32(t * diffs[0])) * f32(SQRT_HALF)));
+          J[A + i] = f32(sums[0] * f32(SQRT_HALF));
+          J[A + h] = f32(diffs[0] * f32(SQRT_HALF));
+          const gm = f32(f32(f32(s * sums[1]) + f32(t * diffs[1])) * 0.5);
+          const gh = f32(f32(f32(s * diffs[1]) + f32(t * sums[1])) * 0.5);
+          const cmm = f32(f32(f32(s * sums[2]) + f32(t * diffs[2])) * f32(SQRT_HALF / 2));
+          const cmh = f32(f32(f32(s * diffs[2]) + f32(t * sums[2])) * f32(SQRT_HALF / 2));
+          const [halfSum, halfDiff] = [f32(sums[1] * 0.5), f32(diffs[1] * 0.5)];
+          for (let k = 0; k <= d; k++) {
+            J[inputSlot(i, k)] = f32(gm * xt[k]);
+            J[inputSlot(h, k)] = f32(gh * xt[k]);
+            for (let l = 0; l <= d; l++) {
+              const xx = f32(xt[k] * xt[l]);
+              if (l >= k) {
+                second.push([inputSlot(i, k), inputSlot(i, l), f32(cmm * xx)]);
+                second.push([inputSlot(h, k), inputSlot(h, l), f32(cmm * xx)]);
+              }
+              second.push([inputSlot(i, k), inputSlot(h, l), f32(cmh * xx)]);
+            }
+            second.push([inputSlot(i, k), A + i, f32(halfSum * xt[k])]);
+            second.push([inputSlot(i, k), A + h, f32(halfDiff * xt[k])]);
+            second.push([inputSlot(h, k), A + i, f32(halfDiff * xt[k])]);
+            second.push([inputSlot(h, k), A + h, f32(halfSum * xt[k])]);
+          }
+        }
+      }
+      const residual = f32(f - ys[n]);
+      for (let p = 0; p < P; p++) for (let q = p; q < P; q++) H[p * P + q] += f32(J[p] * J[q]);
+      for (const [p, q, value] of second) {
+        const term = f32(residual * value);
+        H[Math.min(p, q) * P + Math.max(p, q)] += term;
+      }
+    }
+    let squares = 0;
+    for (const v of th) squares += f32(v * v);
+    const excess = Math.max(f32(squares / (2 * P)) - maxnorm, 0);
+    const scale = 2 / data.samples;
+    for (let p = 0; p < P; p++) {
+      for (let q = p; q < P; q++) {
+        const value = f32(f32(scale * H[p * P + q]) + f32((2 * excess * th[p] * th[q]) / (P * P)) + (p === q ? f32((excess * excess) / P) : 0));
+        out[p * P + q] = value;
+        out[q * P + p] = value;
+      }
+    }
+    transformMatrix(out, P, (v) => toPairCoordinates(v, pairs, d, r));
+  };
+}
+
+type Variant = 'float64' | 'θ in float32' | 'float32 gradient' | '+ float32 Hessian' | 'pair coordinates' | '+ computed float32 Hessian' | 'pair coordinates, computed Hessian' | 'pair coordinates, computed network Hessian';
+const VARIANTS: Variant[] = ['float64', 'θ in float32', 'float32 gradient', '+ float32 Hessian', 'pair coordinates', '+ computed float32 Hessian', 'pair coordinates, computed Hessian', 'pair coordinates, computed network Hessian'];
 
 /** T·M·T for a symmetric P×P matrix M (T: toPairCoordinates, applied to its columns, then its rows). */
 function transformMatrix(matrix: Float64Array, P: number, transform: (v: Float64Array) => Float64Array): void {
@@ -179,10 +287,14 @@ function variantField(variant: Variant, exact: StiffVectorField, arch: { inputDi
   const [d, r] = [arch.inputDim, arch.hidden[0]];
   const round = variant === 'float64' ? (v: Float64Array) => v : (v: Float64Array) => Float64Array.from(v, f32);
   const noise = new RandomStream(seed, 0, 99);
-  const gradient32 = float32Field(d, r, data, maxnorm, variant === 'pair coordinates');
+  const paired = variant.startsWith('pair coordinates');
+  const gradient32 = float32Field(d, r, data, maxnorm, paired);
+  // the Hessian computed in float32 in pair coordinates, or in network coordinates whatever the gradient's
+  const computed = variant.includes('computed') ? float32Hessian(d, r, data, maxnorm, paired && !variant.endsWith('network Hessian')) : null;
   return {
     f: variant === 'float64' || variant === 'θ in float32' ? (t, out) => exact.f(round(t), out) : gradient32,
     hessian: (t, out) => {
+      if (computed) return computed(t, out);
       exact.hessian(round(t), out);
       if (variant !== '+ float32 Hessian' && variant !== 'pair coordinates') return;
       const P = t.length;
@@ -210,10 +322,10 @@ function stepsToBarrier(field: StiffVectorField, solver: StiffSolver, start: Flo
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { 'max-steps': { type: 'string', default: '40000' }, hidden: { type: 'string' }, solver: { type: 'string' } },
+  options: { 'max-steps': { type: 'string', default: '40000' }, hidden: { type: 'string' }, solver: { type: 'string' }, variants: { type: 'string' }, check: { type: 'boolean' } },
 });
 const [file, seedText] = positionals;
-const usage = 'usage: npx tsx benchmarks/float32-flow.ts RUNS.jsonl SEED [--hidden R] [--solver rodas4|ros34pw2] [--max-steps N]';
+const usage = 'usage: npx tsx benchmarks/float32-flow.ts RUNS.jsonl SEED [--hidden R] [--solver rodas4|ros34pw2] [--variants 0,4,...] [--max-steps N] [--check]';
 const solvers = (values.solver ? [values.solver] : ['rodas4', 'ros34pw2']) as StiffSolver[];
 if (!file || seedText === undefined || solvers.some((s) => s !== 'rodas4' && s !== 'ros34pw2')) {
   console.error(usage);
@@ -237,9 +349,34 @@ const maxnorm = record.config.maxnorm ?? 1000;
 const data = datasetFor(record.config, record.seed);
 const exact = networkFlowField(arch, data, { maxnorm });
 const maxSteps = Number(values['max-steps']);
+if (values.check) {
+  // the emulated float32 gradient and Hessian against the float64 ones at the run's start and end:
+  // max-norm error relative to the largest entry
+  const P = start.length;
+  const [d, r] = [arch.inputDim, arch.hidden[0]];
+  const end = parseParameterFile(JSON.stringify(record.params)).theta;
+  const relative = (got: Float64Array, want: Float64Array) => {
+    let [error, size] = [0, 0];
+    for (let k = 0; k < want.length; k++) [error, size] = [Math.max(error, Math.abs(got[k] - want[k])), Math.max(size, Math.abs(want[k]))];
+    return (error / size).toExponential(2);
+  };
+  for (const [label, theta] of [['start', start], ['end', Float64Array.from(end, f32)]] as const) {
+    const [g, h] = [new Float64Array(P), new Float64Array(P * P)];
+    exact.f(theta, g);
+    exact.hessian(theta, h);
+    for (const paired of [false, true]) {
+      const [g32, h32] = [new Float64Array(P), new Float64Array(P * P)];
+      float32Field(d, r, data, maxnorm, paired)(theta, g32);
+      float32Hessian(d, r, data, maxnorm, paired)(theta, h32);
+      console.log(`${label}, ${paired ? 'pair' : 'network'} coordinates: gradient ${relative(g32, g)}, Hessian ${relative(h32, h)}`);
+    }
+  }
+  process.exit(0);
+}
 console.log(`seed ${record.seed}, ${arch.hidden[0]} hidden neurons, N = ${data.samples}: accepted steps to the barrier (weight norm ${maxnorm}), at most ${maxSteps}`);
 console.log('| errors | solver | steps | rejected | flow time | weight norm |\n| --- | --- | --- | --- | --- | --- |');
-for (const variant of VARIANTS) {
+const chosen = values.variants ? values.variants.split(',').map(Number) : VARIANTS.map((_, k) => k);
+for (const variant of VARIANTS.filter((_, k) => chosen.includes(k))) {
   for (const solver of solvers) {
     const run = stepsToBarrier(variantField(variant, exact, arch, data, maxnorm, record.seed), solver, start, maxnorm, maxSteps);
     console.log(`| ${variant} | ${solver} | ${run.steps} | ${run.rejected} | ${run.t.toExponential(2)} | ${run.weightNorm.toFixed(0)} |`);

@@ -21,6 +21,14 @@
 //   (register blocking: BLOCK_J + BLOCK_I workgroup loads per BLOCK_J·BLOCK_I multiply-adds instead
 //   of two per multiply-add), then hands the sums to the owners through workgroup memory once per pass.
 // The loss sum is Kahan per thread and a pairwise tree across threads.
+//
+// PAIRED (one hidden layer; forward and gradient, not the R-operator passes): θ may be in pair
+// coordinates for pairs of hidden neurons (i, j), i < j = pair_partner[i] (set by the including
+// kernel; NO_PARTNER for a neuron on its own): neuron i holds m = (w_i + w_j)/√2 (bias included) and
+// s = (a_i + a_j)/√2, neuron j holds h = (w_i − w_j)/√2 and t = (a_i − a_j)/√2 (src/model/pairs.ts).
+// An orthogonal change of variables, so gradients and the weight norm transform as θ does. Near a
+// channel (w_i ≈ w_j, a_i ≈ −a_j large) network coordinates lose the pair's small difference to
+// rounding twice, in θ and in a_iσ(z_i) + a_jσ(z_j); in pair coordinates neither cancels (pair_rows).
 
 const TILE: u32 = ${TILE}u;
 const NL: u32 = ${NL}u;                  // layers with weights, output included
@@ -33,6 +41,11 @@ const SPT: u32 = ${SPT}u;                // samples per thread and tile
 const TILE_SAMPLES: u32 = TILE * SPT;    // samples per tile: thread t has samples t + s·TILE
 const ROW_STRIDE: u32 = TILE * FPS;      // between the rows of a thread's consecutive samples
 const BIAS_INPUT: u32 = 0xffffffffu;     // "input index" of a bias parameter
+#if ${PAIRED}
+const NO_PARTNER: u32 = 0xffffffffu;
+// each hidden neuron's partner in pair coordinates, or NO_PARTNER (the including kernel sets it)
+var<workgroup> pair_partner: array<u32, MAX_WIDTH>;
+#endif
 
 // per layer l = 0..NL (index 0: the inputs)
 const WIDTH = array<u32, 5>(${WIDTHS});
@@ -223,6 +236,12 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
       }
       for (var s = 0u; s < SPT; s++) {
         let row = row0 + s * ROW_STRIDE;
+#if ${PAIRED}
+        if (pair_partner[j] != NO_PARTNER) {
+          rows[row + ROW_A[1] + j] = z[s];   // the pre-activation, for pair_rows
+          continue;
+        }
+#endif
         let act = activate(z[s]);
         rows[row + ROW_A[l] + j] = act.x;
         rows[row + ROW_DELTA[l] + j] = act.y;
@@ -234,6 +253,9 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
       }
     }
   }
+#if ${PAIRED}
+  pair_rows(row0);
+#endif
   let last = NL - 1u;
   var out: array<vec2<f32>, SPT>;
   for (var s = 0u; s < SPT; s++) {
@@ -259,6 +281,47 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
   return out;
 }
 
+#if ${PAIRED}
+// A pair's rows from its pre-activations z_m = m·x̃ and z_h = h·x̃ (ζ ± η = (z_m ± z_h)/√2 are the
+// two neurons' own): activations Σ₀/√2 and Δ₀/√2 (the Jacobian of s and t), and in the δ slots
+// Σ₁/2 and Δ₁/2 for pair_deltas (pair_activate: Δₖ accurate relative to itself).
+fn pair_rows(row0: u32) {
+  for (var i = 0u; i < WIDTH[1]; i++) {
+    let j = pair_partner[i];
+    if (j == NO_PARTNER || j < i) {
+      continue;
+    }
+    for (var s = 0u; s < SPT; s++) {
+      let row = row0 + s * ROW_STRIDE;
+      let pair = pair_activate(SQRT_HALF * rows[row + ROW_A[1] + i], SQRT_HALF * rows[row + ROW_A[1] + j]);
+      rows[row + ROW_A[1] + i] = SQRT_HALF * pair.sum.x;
+      rows[row + ROW_A[1] + j] = SQRT_HALF * pair.difference.x;
+      rows[row + ROW_DELTA[1] + i] = 0.5 * pair.sum.y;
+      rows[row + ROW_DELTA[1] + j] = 0.5 * pair.difference.y;
+#if ${HVP}
+      // Σ₂/2 and Δ₂/2 for the stiff kernel's closed-form Hessian (its hessian_rows)
+      rows[row + ROW_RDELTA[1] + i] = 0.5 * pair.sum.z;
+      rows[row + ROW_RDELTA[1] + j] = 0.5 * pair.difference.z;
+#endif
+    }
+  }
+}
+
+// δ of the pair (i, j) from the output's: ∂f/∂z_m = (s·Σ₁ + t·Δ₁)/2, ∂f/∂z_h = (s·Δ₁ + t·Σ₁)/2
+fn pair_deltas(row0: u32, i: u32, j: u32) {
+  let s_weight = weight(2u, 0u, i);
+  let t_weight = weight(2u, 0u, j);
+  for (var s = 0u; s < SPT; s++) {
+    let row = row0 + s * ROW_STRIDE;
+    let delta_out = rows[row + ROW_DELTA[2]];
+    let half_sum = rows[row + ROW_DELTA[1] + i];
+    let half_difference = rows[row + ROW_DELTA[1] + j];
+    rows[row + ROW_DELTA[1] + i] = delta_out * (s_weight * half_sum + t_weight * half_difference);
+    rows[row + ROW_DELTA[1] + j] = delta_out * (s_weight * half_difference + t_weight * half_sum);
+  }
+}
+#endif
+
 // Backward (and R-backward) pass of this thread's SPT samples from the output's δ = 2e/N,
 // R δ = 2 R f / N (g, rg per sample).
 fn backward(row0: u32, g: array<f32, SPT>, rg: array<f32, SPT>) {
@@ -270,6 +333,15 @@ fn backward(row0: u32, g: array<f32, SPT>, rg: array<f32, SPT>) {
   }
   for (var l = NL - 1u; l >= 1u; l--) {
     for (var j = 0u; j < WIDTH[l]; j++) {
+#if ${PAIRED}
+      let partner = pair_partner[j];
+      if (partner != NO_PARTNER) {
+        if (partner > j) {
+          pair_deltas(row0, j, partner);
+        }
+        continue;
+      }
+#endif
       // explicit zeros: SwiftShader was seen to keep a loop-local array's values across iterations
       var u = array<f32, SPT>();
       var ru = array<f32, SPT>();

@@ -40,6 +40,12 @@ fn main(
   if (net >= cfg.networks) {
     return;
   }
+#if ${PAIRED}
+  // EvaluationRequest.pairs: neurons (2q, 2q + 1) for q < PAIRS
+  for (var j = tid; j < WIDTH[1]; j += TILE) {
+    pair_partner[j] = select(NO_PARTNER, j ^ 1u, j < 2u * ${PAIRS}u);
+  }
+#endif
   for (var p = tid; p < P; p += TILE) {
     th[p] = theta[net * P + p];
 #if ${HVP}

@@ -120,6 +120,176 @@ var<private> k5: array<f32, OWN>;
 #endif
 var<private> rhs: array<f32, OWN>;
 var<private> sol: array<f32, OWN>;
+var<private> error_vec: array<f32, OWN>;
+
+#if ${PAIRED}
+// Pair coordinates (mlp_core.wgsl, PAIRED; benchmarks/results/pair-coordinates-2026-12-04.md). Each
+// dispatch pairs the hidden neurons whose input vectors (bias included) lie within PAIR_DISTANCE of
+// each other, relative to the longer one (greedily, closest first), and integrates in pair
+// coordinates, where float32 keeps a channel pair's small difference; `params` and `derivative` stay
+// in network coordinates for every other reader. So with pairs θ is turned on entry and on exit (one
+// rounding per dispatch), f(θ) is evaluated again on entry (not counted: a float32 artefact), and
+// the Hessian is assembled in pair coordinates (hessian_rows; assembling it in network coordinates
+// and turning it loses what pairing gains: emulated, seed 11 of the flow sweep took 40,000 steps
+// against 3,455) and never kept across a dispatch boundary. The controller's error norm and the status's gradient are taken in network
+// coordinates, so the controller decides as the CPU engine's does.
+const PAIR_DISTANCE: f32 = 0.25;
+#if ${BIASES}
+const NEURON_SLOTS: u32 = D + 2u;   // a hidden neuron's parameters: inputs, bias, output weight
+#else
+const NEURON_SLOTS: u32 = D + 1u;
+#endif
+var<workgroup> slot_partner: array<u32, MAX_WIDTH>;   // this dispatch's pairing
+var<workgroup> pair_count: u32;
+
+// the index of hidden neuron i's e-th parameter (inputs, bias, output weight)
+fn neuron_parameter(i: u32, e: u32) -> u32 {
+  if (e < D) {
+    return weight_index(1u, i, e);
+  }
+  if (e + 1u < NEURON_SLOTS) {
+    return BIAS_OFFSET[1] + i;
+  }
+  return weight_index(2u, 0u, i);
+}
+
+// (hidden neuron, slot) of parameter p; NO_PARTNER for the output bias
+fn parameter_neuron(p: u32) -> vec2<u32> {
+  if (p < R * D) {
+    return vec2<u32>(p / D, p % D);
+  }
+#if ${BIASES}
+  if (p >= BIAS_OFFSET[1] && p < BIAS_OFFSET[1] + R) {
+    return vec2<u32>(p - BIAS_OFFSET[1], D);
+  }
+#endif
+  let a = weight_index(2u, 0u, 0u);
+  if (p >= a && p < a + R) {
+    return vec2<u32>(p - a, NEURON_SLOTS - 1u);
+  }
+  return vec2<u32>(NO_PARTNER, 0u);
+}
+
+// thread 0 pairs the neurons into slot_partner and pair_count (then a barrier)
+fn choose_pairs(tid: u32) {
+  if (tid == 0u) {
+    for (var i = 0u; i < R; i++) {
+      slot_partner[i] = NO_PARTNER;
+    }
+    var count = 0u;
+    loop {
+      var best = PAIR_DISTANCE * PAIR_DISTANCE;
+      var first = NO_PARTNER;
+      var second = NO_PARTNER;
+      for (var i = 0u; i < R; i++) {
+        for (var j = i + 1u; j < R; j++) {
+          if (slot_partner[i] != NO_PARTNER || slot_partner[j] != NO_PARTNER) {
+            continue;
+          }
+          var distance = 0.0;
+          var length_i = 0.0;
+          var length_j = 0.0;
+          for (var e = 0u; e + 1u < NEURON_SLOTS; e++) {
+            let u = th[neuron_parameter(i, e)];
+            let v = th[neuron_parameter(j, e)];
+            distance += (u - v) * (u - v);
+            length_i += u * u;
+            length_j += v * v;
+          }
+          let relative = distance / max(max(length_i, length_j), 1e-30);
+          if (relative <= best) {
+            best = relative;
+            first = i;
+            second = j;
+          }
+        }
+      }
+      if (first == NO_PARTNER) {
+        break;
+      }
+      slot_partner[first] = second;
+      slot_partner[second] = first;
+      count += 1u;
+    }
+    pair_count = count;
+  }
+  workgroupBarrier();
+}
+
+// the core's pairing: this dispatch's, or none
+fn set_pairing(tid: u32, on: bool) {
+  for (var j = tid; j < R; j += TILE) {
+    pair_partner[j] = select(NO_PARTNER, slot_partner[j], on);
+  }
+  workgroupBarrier();
+}
+
+// th from network to pair coordinates or back (the map is its own inverse)
+fn turn_parameters(tid: u32) {
+  for (var index = tid; index < R * NEURON_SLOTS; index += TILE) {
+    let i = index / NEURON_SLOTS;
+    let j = slot_partner[i];
+    if (j != NO_PARTNER && j > i) {
+      let p = neuron_parameter(i, index % NEURON_SLOTS);
+      let q = neuron_parameter(j, index % NEURON_SLOTS);
+      let u = th[p];
+      let v = th[q];
+      th[p] = SQRT_HALF * (u + v);
+      th[q] = SQRT_HALF * (u - v);
+    }
+  }
+  workgroupBarrier();
+}
+
+// entry p of the vector in `source` turned to the other coordinates
+fn turned(p: u32, source: ptr<workgroup, array<f32, P>>) -> f32 {
+  let at = parameter_neuron(p);
+  if (at.x == NO_PARTNER || slot_partner[at.x] == NO_PARTNER) {
+    return (*source)[p];
+  }
+  let q = neuron_parameter(slot_partner[at.x], at.y);
+  return select(SQRT_HALF * ((*source)[q] - (*source)[p]), SQRT_HALF * ((*source)[p] + (*source)[q]), at.x < slot_partner[at.x]);
+}
+
+#endif
+
+// This thread's share of the squared scaled error norm of error_vec (the step's error estimate, θ₀ in
+// theta0 and θ₁ in th), in network coordinates whatever coordinates the step was taken in.
+fn error_norm_part(tid: u32, paired: bool) -> f32 {
+  var part = 0.0;
+#if ${PAIRED}
+  if (paired) {
+    // the three vectors go through workgroup memory (lin_x and vv, idle here) to reach their partners
+    workgroupBarrier();
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        lin_x[p] = error_vec[k];
+        vv[p] = theta0[k];
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        let e = turned(p, &lin_x);
+        let scale = cfg.atol + cfg.rtol * max(abs(turned(p, &vv)), abs(turned(p, &th)));
+        part += (e / scale) * (e / scale);
+      }
+    }
+    workgroupBarrier();
+    return part;
+  }
+#endif
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      let scale = cfg.atol + cfg.rtol * max(abs(theta0[k]), abs(th[p]));
+      part += (error_vec[k] / scale) * (error_vec[k] / scale);
+    }
+  }
+  return part;
+}
 
 fn sample_row(n: u32) -> u32 {
   return data_base + n;
@@ -235,6 +405,11 @@ struct HessianTask {
   second_scale: f32,
   curv: f32,
   extra_col: vec4<f32>,
+#if ${PAIRED}
+  // pair coordinates: δ·row[partner_offset] on the column of the pair partner's output weight
+  partner_offset: u32,
+  partner_col: vec4<f32>,
+#endif
   live: bool,
   diagonal: bool,         // rows and columns are the same block: only its upper triangle is written
 }
@@ -278,6 +453,10 @@ fn hessian_task(index: u32) -> HessianTask {
   task.second_scale = 0.0;
   task.curv = 0.0;
   task.extra_col = vec4<f32>();
+#if ${PAIRED}
+  task.partner_offset = ROW_MASK;
+  task.partner_col = vec4<f32>();
+#endif
   if (index < TASKS_UU) {
     // neuron pair j ≤ k (triangular index), block (rb, cb) of x̃x̃ᵀ
     var pair = index / (NB_IN * NB_IN);
@@ -292,11 +471,20 @@ fn hessian_task(index: u32) -> HessianTask {
     }
     let k = j + pair;
     task.blocks = vec4<u32>(j, block / NB_IN, k, block % NB_IN);
+#if ${PAIRED}
+    // hessian_rows: Jacobian scalars in ROW_RA, own curvature in ROW_RZ, a pair's cross curvature
+    // in the first neuron's ROW_RDELTA
+    task.g = vec2<u32>(ROW_RA[1] + j, ROW_RA[1] + k);
+    task.second_offset = select(ROW_RDELTA[1] + j, ROW_RZ[1] + j, j == k);
+    task.second_scale = 1.0;
+    task.curv = select(0.0, 1.0, j == k || pair_partner[j] == k);
+#else
     task.g = vec2<u32>(ROW_DELTA[1] + j, ROW_DELTA[1] + k);
     task.g_scale = vec2<f32>(th[weight_index(2u, 0u, j)], th[weight_index(2u, 0u, k)]);
     task.second_offset = ROW_RDELTA[1] + j;
     task.second_scale = th[weight_index(2u, 0u, j)];
     task.curv = select(0.0, 1.0, j == k);
+#endif
     task.live = !(j == k && task.blocks.y > task.blocks.w);
   } else if (index < TASKS_UU + TASKS_UO) {
     // neuron j's input vector against the output group
@@ -304,13 +492,26 @@ fn hessian_task(index: u32) -> HessianTask {
     let j = local / (NB_IN * NB_OUT);
     let cb = local % NB_OUT;
     task.blocks = vec4<u32>(j, (local % (NB_IN * NB_OUT)) / NB_OUT, OUTPUT_GROUP, cb);
+#if ${PAIRED}
+    task.g.x = ROW_RA[1] + j;
+#else
     task.g.x = ROW_DELTA[1] + j;
     task.g_scale.x = th[weight_index(2u, 0u, j)];
+#endif
     task.second_offset = ROW_DELTA[1] + j;
     task.second_scale = 1.0;
     for (var i = 0u; i < 4u; i++) {
       task.extra_col[i] = select(0.0, 1.0, cb * 4u + i == j);
     }
+#if ${PAIRED}
+    let partner = pair_partner[j];
+    if (partner != NO_PARTNER) {
+      task.partner_offset = ROW_RDELTA[1] + max(j, partner);
+      for (var i = 0u; i < 4u; i++) {
+        task.partner_col[i] = select(0.0, 1.0, cb * 4u + i == partner);
+      }
+    }
+#endif
   } else {
     let local = min(index, TASKS - 1u) - TASKS_UU - TASKS_UO;
     task.blocks = vec4<u32>(OUTPUT_GROUP, local / NB_OUT, OUTPUT_GROUP, local % NB_OUT);
@@ -325,6 +526,48 @@ fn hessian_task(index: u32) -> HessianTask {
 fn row_values(offset: vec4<u32>, r: u32) -> vec4<f32> {
   return vec4<f32>(rows[r + offset.x], rows[r + offset.y], rows[r + offset.z], rows[r + offset.w]);
 }
+
+#if ${PAIRED}
+// The per-sample coefficients of the closed form, for any pairing (none: network coordinates):
+//   ROW_RA     the Jacobian scalar of neuron j's input group: a_jσ′_j; in a pair (i, j) with
+//              s = θ(a_i), t = θ(a_j): (sΣ₁ + tΔ₁)/2 and (sΔ₁ + tΣ₁)/2
+//   ROW_RZ     the curvature of its own block: a_jσ″_j; in a pair (sΣ₂ + tΔ₂)/(2√2) for both
+//   ROW_DELTA  the coefficient on its own output weight's column: σ′_j; in a pair Σ₁/2 for both
+//   ROW_RDELTA of a pair's first neuron: the curvature of the (m, h) block, (sΔ₂ + tΣ₂)/(2√2); of
+//              its second: Δ₁/2, the coefficient on the partner's output weight's column
+// from what forward() left: σ′ and σ″ (ROW_DELTA, ROW_RDELTA), or for a pair Σ₁/2, Δ₁/2 (ROW_DELTA)
+// and Σ₂/2, Δ₂/2 (ROW_RDELTA) (pair_rows).
+fn hessian_rows(row0: u32) {
+  for (var s = 0u; s < SPT; s++) {
+    let row = row0 + s * ROW_STRIDE;
+    for (var i = 0u; i < R; i++) {
+      let j = pair_partner[i];
+      let a_i = th[weight_index(2u, 0u, i)];
+      if (j == NO_PARTNER) {
+        rows[row + ROW_RA[1] + i] = a_i * rows[row + ROW_DELTA[1] + i];
+        rows[row + ROW_RZ[1] + i] = a_i * rows[row + ROW_RDELTA[1] + i];
+        continue;
+      }
+      if (j < i) {
+        continue;
+      }
+      let t = th[weight_index(2u, 0u, j)];
+      let half_sum1 = rows[row + ROW_DELTA[1] + i];
+      let half_difference1 = rows[row + ROW_DELTA[1] + j];
+      let half_sum2 = rows[row + ROW_RDELTA[1] + i];
+      let half_difference2 = rows[row + ROW_RDELTA[1] + j];
+      rows[row + ROW_RA[1] + i] = a_i * half_sum1 + t * half_difference1;
+      rows[row + ROW_RA[1] + j] = a_i * half_difference1 + t * half_sum1;
+      let own = SQRT_HALF * (a_i * half_sum2 + t * half_difference2);
+      rows[row + ROW_RZ[1] + i] = own;
+      rows[row + ROW_RZ[1] + j] = own;
+      rows[row + ROW_RDELTA[1] + i] = SQRT_HALF * (a_i * half_difference2 + t * half_sum2);
+      rows[row + ROW_DELTA[1] + j] = half_sum1;
+      rows[row + ROW_RDELTA[1] + j] = half_difference1;
+    }
+  }
+}
+#endif
 
 var<private> task_sum: array<mat4x4<f32>, HK>;
 var<private> task_carry: array<mat4x4<f32>, HK>;
@@ -348,6 +591,9 @@ fn accumulate_data_hessian(tid: u32) {
         rows[row + ROW_RESIDUAL] = select(0.0, out[s].x - ys[samples.data_row[s]], samples.valid[s]);
         rows[row + ROW_MASK] = select(0.0, 1.0, samples.valid[s]);
       }
+#if ${PAIRED}
+      hessian_rows(row0);
+#endif
       workgroupBarrier();
       for (var k = 0u; k < HK; k++) {
         task_part[k] = mat4x4<f32>();
@@ -361,7 +607,11 @@ fn accumulate_data_hessian(tid: u32) {
           let second = residual * t.second_scale * rows[r + t.second_offset];
           let scale = mask * (t.g_scale.x * rows[r + t.g.x]) * (t.g_scale.y * rows[r + t.g.y]) + t.curv * second;
           let v_rows = row_values(t.row_offset, r);
+#if ${PAIRED}
+          let column = scale * row_values(t.col_offset, r) + second * t.extra_col + (residual * rows[r + t.partner_offset]) * t.partner_col;
+#else
           let column = scale * row_values(t.col_offset, r) + second * t.extra_col;
+#endif
           // column c of the block: v_rows · column[c], four vector multiply-adds
           task_part[k][0] += v_rows * column.x;
           task_part[k][1] += v_rows * column.y;
@@ -666,6 +916,9 @@ fn main(
   load_slot_parameters(tid, slot);
   data_base = slot * cfg.data_stride;
   mat_base = slot * P * P;
+#if ${PAIRED}
+  set_pairing(tid, false);   // network coordinates until the pairs are chosen
+#endif
   workgroupBarrier();
 
   var h = info.step_size;
@@ -707,6 +960,23 @@ fn main(
       }
     }
   }
+
+#if ${PAIRED}
+  choose_pairs(tid);
+  let paired = workgroupUniformLoad(&pair_count) > 0u;
+  if (paired) {
+    turn_parameters(tid);
+    set_pairing(tid, true);
+    let again = evaluate_field(tid);
+    for (var k = 0u; k < OWN; k++) {
+      f0[k] = field[k];
+    }
+    finite = finite && !uniform_bool(tid, again.y > 0.0);
+    hessian_ready = false;
+  }
+#else
+  let paired = false;
+#endif
 
   var accepted = 0u;
   var attempts = 0u;
@@ -771,14 +1041,12 @@ fn main(
     stage_bad = max(stage_bad, evaluate_field(tid).y);
     rodas_rhs(step, RODAS_C61, RODAS_C62, RODAS_C63, RODAS_C64, RODAS_C65);
     solve(tid, hd, REFINEMENTS);
-    var error_part = 0.0;
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
         let e = hd * sol[k];   // k₆
         th[p] += e;            // θ₁ = u₆ + k₆
-        let scale = cfg.atol + cfg.rtol * max(abs(theta0[k]), abs(th[p]));
-        error_part += (e / scale) * (e / scale);
+        error_vec[k] = e;
         stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
       }
     }
@@ -795,14 +1063,11 @@ fn main(
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A21, 0.0, 0.0, 0.0), vec4<f32>(W_C21, 0.0, 0.0, 0.0), 2u));
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A31, W_A32, 0.0, 0.0), vec4<f32>(W_C31, W_C32, 0.0, 0.0), 3u));
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A41, W_A42, W_A43, 0.0), vec4<f32>(W_C41, W_C42, W_C43, 0.0), 4u));
-    var error_part = 0.0;
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
         th[p] = theta0[k] + W_M1 * k1[k] + W_M2 * k2[k] + W_M3 * k3[k] + W_M4 * k4[k];
-        let e = W_E1 * k1[k] + W_E2 * k2[k] + W_E3 * k3[k] + W_E4 * k4[k];
-        let scale = cfg.atol + cfg.rtol * max(abs(theta0[k]), abs(th[p]));
-        error_part += (e / scale) * (e / scale);
+        error_vec[k] = W_E1 * k1[k] + W_E2 * k2[k] + W_E3 * k3[k] + W_E4 * k4[k];
         stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
       }
     }
@@ -849,18 +1114,16 @@ fn main(
       rhs[k] = field[k] - ROS_E32 * (k2[k] - k3[k]) - 2.0 * (k1[k] - f0[k]);
     }
     solve(tid, hd, REFINEMENTS);
-    var error_part = 0.0;
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
-        let e = (step / 6.0) * (k1[k] - 2.0 * k2[k] + sol[k]);
-        let scale = cfg.atol + cfg.rtol * max(abs(theta0[k]), abs(th[p]));
-        error_part += (e / scale) * (e / scale);
+        error_vec[k] = (step / 6.0) * (k1[k] - 2.0 * k2[k] + sol[k]);
         stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
       }
     }
 #endif
-    let error = scaled_norm(tid, error_part);
+    workgroupBarrier();
+    let error = scaled_norm(tid, error_norm_part(tid, paired));
     if (uniform_bool(tid, stage_bad > 0.0 || !is_finite(error))) {
       // a non-finite trial point: restore θ, shrink hard and retry (H(θ) stays valid)
       for (var k = 0u; k < OWN; k++) {
@@ -902,6 +1165,35 @@ fn main(
   }
 
   var grad_inf_part = 0.0;
+#if ${PAIRED}
+  if (paired) {
+    // back to network coordinates for everyone else; the Hessian is in pair coordinates: not kept
+    workgroupBarrier();
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        lin_x[p] = f0[k];
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        f0[k] = turned(p, &lin_x);
+        theta0[k] = turned(p, &th);
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        th[p] = theta0[k];
+      }
+    }
+    workgroupBarrier();
+    hessian_ready = false;
+  }
+#endif
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
@@ -961,8 +1253,34 @@ fn hessian_check(
     return;
   }
   load_slot_parameters(tid, slot);
+#if ${PAIRED}
+  set_pairing(tid, false);
+#endif
   data_base = slot * cfg.data_stride;
   mat_base = slot * P * P;
   workgroupBarrier();
   assemble_hessian(tid);
 }
+
+#if ${PAIRED}
+// Test entry point (tests/engine/gpu-stiff.test.ts): as hessian_check, but with the neurons paired as
+// a dispatch of the main kernel pairs them, θ turned, and H assembled in pair coordinates.
+@compute @workgroup_size(TILE)
+fn paired_hessian_check(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let slot = group.x;
+  if (slot >= cfg.slots) {
+    return;
+  }
+  load_slot_parameters(tid, slot);
+  data_base = slot * cfg.data_stride;
+  mat_base = slot * P * P;
+  workgroupBarrier();
+  choose_pairs(tid);
+  turn_parameters(tid);
+  set_pairing(tid, true);
+  assemble_hessian(tid);
+}
+#endif

@@ -19,6 +19,12 @@ export interface EvaluationRequest {
   gradient?: boolean;
   /** norm barrier threshold; Infinity disables the barrier */
   maxnorm?: number;
+  /**
+   * One hidden layer: params, directions and the returned gradient and HVP are in pair coordinates
+   * for this many neuron pairs (src/model/pairs.ts); default 0. The GPU computes in them (gradients
+   * only), the CPU transforms to network coordinates and back.
+   */
+  pairs?: number;
 }
 
 export interface Evaluation {

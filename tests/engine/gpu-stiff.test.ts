@@ -15,6 +15,7 @@ import { PipelineCache } from '../../src/gpu/kernel.js';
 import { closedHessianTasks, planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
+import { pairCoordinates } from '../../src/model/pairs.js';
 import { cholesky, choleskySolve, symmetricEigen } from '../../src/optim/linalg.js';
 import { networkFlowField } from '../../src/engine/cpu/flow-field.js';
 import { integrateRosenbrock, ROSENBROCK23 } from '../../src/optim/rosenbrock.js';
@@ -248,7 +249,7 @@ describe('GPU stiff solves in float32', () => {
 });
 
 /** H(θ) as the stiff kernel assembles it (entry point hessian_check of mlp_stiff.wgsl), per network. */
-async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string): Promise<Float32Array[]> {
+async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string, entryPoint = 'hessian_check'): Promise<Float32Array[]> {
   const P = parameterCount(kernelArch);
   const B = thetas.length;
   // Config (mlp_flow_common.wgsl): slots, samples, …, maxnorm at word 8, data_stride 0 (shared data)
@@ -264,7 +265,7 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
     { binding: 3, data: Float32Array.from(data.y).buffer, bytes: 4 * data.y.length },
     { binding: 6, data: null, bytes: 4 * B * P * P },
   ];
-  const h = await runStiffEntryPoint(kernelArch, 'hessian_check', B, bindings, 6, strategy);
+  const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, strategy);
   return thetas.map((_, n) => h.slice(n * P * P, (n + 1) * P * P));
 }
 
@@ -325,6 +326,68 @@ describe('GPU stiff Hessian assembly', () => {
       maxnorm: 1e3,
     },
   ];
+  // Pair coordinates (the kernel pairs neurons within 25% of each other): the planted pairs are
+  // neurons (0, 1) and, with pairs = 2, (2, 3); the reference is T·H·T of the float64 Hessian
+  const plantPairs = (arch: Architecture, theta: Float64Array, pairs: number) => {
+    const d = arch.inputDim;
+    const r = arch.hidden[0];
+    for (let q = 0; q < pairs; q++) {
+      for (let k = 0; k < d; k++) theta[(2 * q + 1) * d + k] = theta[2 * q * d + k] * (1 + 0.01 * (k % 2 === 0 ? 1 : -1));
+      if (arch.biases) theta[r * d + 2 * q + 1] = theta[r * d + 2 * q] + 0.01;
+      const a = r * d + (arch.biases ? r : 0);
+      theta[a + 2 * q] = 0.2 + 25;
+      theta[a + 2 * q + 1] = 0.2 - 25;
+    }
+    return theta;
+  };
+  const pairedCases: { name: string; arch: Architecture; data: Dataset; theta: Float64Array; pairs: number; maxnorm: number; strategy?: string }[] = [
+    {
+      name: 'd = 2, r = 4, softplus, one close pair, barrier active',
+      arch: { inputDim: 2, hidden: [4], activation: 'softplus', biases: true },
+      data: rosenbrockDataset(150, 2, 5),
+      theta: plantPairs({ inputDim: 2, hidden: [4], activation: 'softplus', biases: true }, glorotNormal({ inputDim: 2, hidden: [4], activation: 'softplus', biases: true }, new RandomStream(3, 0, STREAMS.init), 2), 1),
+      pairs: 1,
+      maxnorm: 10,
+    },
+    {
+      name: 'd = 7, r = 10, tanh, two close pairs (tiled/32x4)',
+      arch: { inputDim: 7, hidden: [10], activation: 'tanh', biases: true },
+      data: rosenbrockDataset(150, 7, 7),
+      theta: plantPairs({ inputDim: 7, hidden: [10], activation: 'tanh', biases: true }, glorotNormal({ inputDim: 7, hidden: [10], activation: 'tanh', biases: true }, new RandomStream(5, 0, STREAMS.init), 2), 2),
+      pairs: 2,
+      maxnorm: 1e3,
+      strategy: 'tiled/32x4',
+    },
+    {
+      name: 'the toy network in its channel (erf, no biases)',
+      arch: TOY_ARCHITECTURE,
+      data: toyDataset(200),
+      theta: Float64Array.from([1.01, 0.99, 60, -58]),
+      pairs: 1,
+      maxnorm: 1e3,
+    },
+  ];
+  for (const c of pairedCases) {
+    it(`matches the float64 Hessian in pair coordinates: ${c.name}`, async () => {
+      const P = parameterCount(c.arch);
+      const theta = Float64Array.from(c.theta, Math.fround);
+      const data: Dataset = { ...c.data, x: Float64Array.from(c.data.x, Math.fround), y: Float64Array.from(c.data.y, Math.fround) };
+      const [got] = await gpuHessians(c.arch, [theta], data, c.maxnorm, c.strategy, 'paired_hessian_check');
+      const hessian = new Float64Array(P * P);
+      networkFlowField(c.arch, data, { maxnorm: c.maxnorm }).hessian(theta, hessian);
+      // T·H·T: T on every row, then (H symmetric, so T·H = (H·T)ᵀ) on every row of the transpose
+      const half = pairCoordinates(c.arch, hessian, c.pairs);
+      const transposed = new Float64Array(P * P);
+      for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) transposed[j * P + i] = half[i * P + j];
+      const reference = pairCoordinates(c.arch, transposed, c.pairs);
+      const error = relativeError(got, reference);
+      const unturned = relativeError(got, hessian);
+      console.log(`pair coordinates, ${c.name}: max-norm relative error ${error.toExponential(2)} (against the network-coordinate Hessian: ${unturned.toExponential(2)})`);
+      expect(error).toBeLessThan(2e-5);
+      expect(unturned).toBeGreaterThan(1e-2);
+    });
+  }
+
   for (const c of cases) {
     it(`matches the float64 Hessian: ${c.name}`, async () => {
       const P = parameterCount(c.arch);

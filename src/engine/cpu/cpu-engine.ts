@@ -9,6 +9,7 @@
 //   ∇_{W_l} ∝ Σₙ δ_l a_{l−1}ᵀ, (Hv)_{W_l} ∝ Σₙ (Rδ_l a_{l−1}ᵀ + δ_l Ra_{l−1}ᵀ), both times 2/N at the end.
 import { parameterLayout, validateArchitecture, type Architecture, type ParameterLayout } from '../../model/architecture.js';
 import { activationFunctions, type ActivationFunctions } from '../../model/activations.js';
+import { pairCoordinates } from '../../model/pairs.js';
 import { datasetIndexFor, validateDataset, type Dataset } from '../../data/dataset.js';
 import { barrierTerms, DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
 import { CompensatedSum, CompensatedSums } from './compensated-sum.js';
@@ -337,6 +338,16 @@ export class CpuEngine implements Engine {
 
   /** The same as evaluate(), without the Promise. */
   evaluateSync(request: EvaluationRequest): Evaluation {
+    const pairs = request.pairs ?? 0;
+    if (pairs !== 0) {
+      // float64 loses nothing to the change of variables: evaluate in network coordinates
+      const { arch, params, directions } = request;
+      const inNetwork = (v: ArrayLike<number>) => pairCoordinates(arch, v, pairs);
+      const result = this.evaluateSync({ ...request, pairs: 0, params: inNetwork(params), directions: directions && inNetwork(directions) });
+      if (result.gradient) result.gradient = inNetwork(result.gradient);
+      if (result.hvp) result.hvp = inNetwork(result.hvp);
+      return result;
+    }
     const { arch, data, params, directions } = request;
     validateArchitecture(arch);
     validateDataset(data);

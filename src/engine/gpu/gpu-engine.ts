@@ -40,6 +40,8 @@ export class GpuEngine implements Engine {
   constructor(
     readonly gpu: GpuContext,
     readonly tuning: KernelTuning = {},
+    /** stiff flow integrates close neuron pairs in pair coordinates (mlp_stiff.wgsl) */
+    readonly pairCoordinates = true,
   ) {
     if (tuning.subgroups && !gpu.hasSubgroups) throw new RangeError(`kernel strategy +subgroups: this device (${describeGpu(gpu)}) lacks the 'subgroups' feature`);
     this.description = describeGpu(gpu);
@@ -65,7 +67,7 @@ export class GpuEngine implements Engine {
     const B = request.params.length / P;
     checkRequest(request, P, B);
     const hvp = request.directions !== undefined;
-    const plan = planEvaluateKernel(arch, hvp, this.gpu.limits, this.tuning);
+    const plan = planEvaluateKernel(arch, hvp, this.gpu.limits, this.tuning, request.pairs ?? 0);
     const device = this.gpu.device;
     const created: GPUBuffer[] = [];
     const destroy = () => created.splice(0).forEach((buffer) => buffer.destroy());
@@ -169,11 +171,16 @@ export class GpuEngine implements Engine {
 
   /** The same device with other kernel strategies pinned; dispose only the engine that acquired it. */
   withTuning(tuning: KernelTuning): GpuEngine {
-    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning });
+    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning }, this.pairCoordinates);
+  }
+
+  /** The same device with stiff flow in network coordinates only, as before pair coordinates (comparisons). */
+  withoutPairCoordinates(): GpuEngine {
+    return new GpuEngine(this.gpu, this.tuning, false);
   }
 
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
-    return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description, this.tuning);
+    return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description, this.tuning, this.pairCoordinates);
   }
 
   dispose(): void {

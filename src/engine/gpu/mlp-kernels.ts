@@ -2,6 +2,7 @@
 // workgroup-memory row layout, tile size, and each kernel's own compile-time switches.
 import type { KernelProgram } from '../../gpu/kernel.js';
 import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
+import { checkPairCount } from '../../model/pairs.js';
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
@@ -88,7 +89,10 @@ type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocati
  * memory (with `extraVectors` more P-float vectors and `extraPerThread` more floats per thread of
  * the including kernel).
  */
-function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0) {
+function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0, pairs: CorePairs = { adjacent: 0 }) {
+  const adjacentPairs = 'adjacent' in pairs ? pairs.adjacent : 0;
+  checkPairs(arch, adjacentPairs, hvp);
+  const paired = adjacentPairs > 0 || 'chosenByKernel' in pairs;
   const layout = parameterLayout(arch);
   const widths = [arch.inputDim, ...arch.hidden, 1];
   const rows = rowLayout(widths, hvp);
@@ -142,19 +146,49 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     // odd, so that thread t's writes at t·chunk + c fall in distinct banks
     REDUCE_CHUNK: rows.floatsPerSample % 2 === 1 ? rows.floatsPerSample : rows.floatsPerSample - 1,
     ...activationDefinitions(arch.activation),
+    PAIRED: paired,
   };
   const strategy: KernelStrategy = { ...requested, tile };
-  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|${formatStrategy(strategy)}`;
+  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|${formatStrategy(strategy)}${adjacentPairs > 0 ? `|pairs${adjacentPairs}` : paired ? '|paired' : ''}`;
   const extensions = strategy.subgroups ? ['subgroups'] : [];
   return { definitions, extensions, key, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
 }
 
 const CORE_FILES = ['activations.wgsl', 'mlp_core.wgsl'];
 
-/** Loss, gradient and (with hvp) Hessian-vector products: shaders/mlp_evaluate.wgsl. */
-export function planEvaluateKernel(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
-  const { definitions, extensions, key, ...plan } = planMlpCore(arch, hvp, limits, tuning);
-  return { program: { name: 'mlp_evaluate', key, extensions, files: [...CORE_FILES, 'mlp_evaluate.wgsl'], definitions }, ...plan };
+/**
+ * Pair coordinates in the core (mlp_core.wgsl, PAIRED): none, the first `adjacent` neuron pairs
+ * (2q, 2q + 1) (the evaluation kernel, EvaluationRequest.pairs), or pairs the including kernel chooses
+ * as it runs (the stiff kernel).
+ */
+type CorePairs = { adjacent: number } | { chosenByKernel: true };
+
+/**
+ * Whether the stiff kernel integrates close neuron pairs in pair coordinates (mlp_stiff.wgsl): one
+ * hidden layer (the closed-form Hessian) of at least two neurons, not relu (no channels), unless
+ * switched off (GpuEngine.withoutPairCoordinates, for comparisons).
+ */
+export function stiffPairCoordinates(arch: Architecture, enabled = true): boolean {
+  return enabled && hasClosedFormHessian(arch) && arch.hidden[0] >= 2 && arch.activation !== 'relu';
+}
+
+/**
+ * The core's pair coordinates (mlp_core.wgsl, PAIRED; src/model/pairs.ts): one hidden layer, at most
+ * width/2 pairs, gradients only (the R-operator passes are not written for them).
+ */
+function checkPairs(arch: Architecture, pairs: number, hvp: boolean): void {
+  if (pairs === 0) return;
+  checkPairCount(arch, pairs);
+  if (hvp) throw new RangeError('Hessian-vector products in pair coordinates are not implemented on the GPU');
+}
+
+/**
+ * Loss, gradient and (with hvp) Hessian-vector products: shaders/mlp_evaluate.wgsl; with `pairs` > 0
+ * the parameters are in pair coordinates for that many neuron pairs (gradients only).
+ */
+export function planEvaluateKernel(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, pairs = 0): MlpKernelPlan {
+  const { definitions, extensions, key, ...plan } = planMlpCore(arch, hvp, limits, tuning, 0, 0, { adjacent: pairs });
+  return { program: { name: 'mlp_evaluate', key, extensions, files: [...CORE_FILES, 'mlp_evaluate.wgsl'], definitions: { ...definitions, PAIRS: pairs } }, ...plan };
 }
 
 /** Discrete optimiser steps (GD, SGD, momentum, Adam): shaders/mlp_train.wgsl. */
@@ -195,8 +229,9 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning:
  * in registers over the samples, closedHessianTasks; ~P²/2 multiply-adds per sample); deeper
  * networks column by column from P HVP passes.
  */
-export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}): MlpKernelPlan {
-  const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1);
+export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}, pairCoordinates = true): MlpKernelPlan {
+  const pairs: CorePairs = stiffPairCoordinates(arch, pairCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
+  const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1, 0, pairs);
   const closedHessian = hasClosedFormHessian(arch);
   const hessian = closedHessianTasks(arch);
   return {
