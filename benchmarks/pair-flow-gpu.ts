@@ -1,0 +1,57 @@
+// Stiff gradient flow of records' runs from their start to the norm barrier on the GPU engine, with
+// and without pair coordinates (GpuEngine.withoutPairCoordinates): accepted steps, weight norm and
+// wall time per run, against the record's own step count (benchmarks/results/pair-coordinates-…).
+// One slot per run, 100 steps per dispatch, at most --max-steps steps.
+//
+//   npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps 6000]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createEngine } from '../src/engine/create.js';
+import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
+import { datasetFor } from '../src/experiment/grid.js';
+import { isAtBarrier } from '../src/analysis/classify.js';
+import { parseParameterFile } from '../src/model/params-file.js';
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { hidden: { type: 'string' }, 'max-steps': { type: 'string', default: '6000' } } });
+const [file, seedsText] = positionals;
+const maxSteps = Number(values['max-steps']);
+if (!file || !seedsText || values.hidden === undefined || !(maxSteps > 0)) {
+  console.error('usage: npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps N]');
+  process.exit(2);
+}
+const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+const { engine } = await createEngine('gpu');
+if (!(engine instanceof GpuEngine)) {
+  console.error('no WebGPU adapter');
+  process.exit(2);
+}
+console.log(`| r | seed | record's steps | GPU, pair coordinates | GPU, network coordinates |\n| --- | --- | --- | --- | --- |`);
+for (const seed of seedsText.split(',').map(Number)) {
+  const record = records.find((r) => r.seed === seed && r.config.architecture.hidden[0] === Number(values.hidden));
+  if (!record) {
+    console.error(`${file} has no run with seed ${seed} and ${values.hidden} hidden neurons`);
+    process.exit(2);
+  }
+  const { arch, theta } = parseParameterFile(JSON.stringify(record.params0));
+  const data = datasetFor(record.config, seed);
+  const maxnorm = record.config.maxnorm ?? 1000;
+  const cells: string[] = [];
+  for (const variant of [engine, engine.withoutPairCoordinates()]) {
+    const start = Date.now();
+    const ensemble = await variant.createEnsemble({ arch, optimizer: record.config.optimizer, samples: data.samples, slots: 1, maxnorm });
+    try {
+      await ensemble.load(0, { params: theta, data, seed, runIndex: 0 });
+      let status = (await ensemble.status())[0];
+      while (status.steps < maxSteps && status.finite && !isAtBarrier(status.weightNorm, maxnorm)) {
+        await ensemble.advance(Math.min(100, maxSteps - status.steps));
+        status = (await ensemble.status())[0];
+      }
+      const where = isAtBarrier(status.weightNorm, maxnorm) ? 'at the barrier' : `weight norm ${status.weightNorm.toFixed(0)}`;
+      cells.push(`${status.steps}, ${where}, ${((Date.now() - start) / 1000).toFixed(0)} s`);
+    } finally {
+      ensemble.dispose();
+    }
+  }
+  console.log(`| ${values.hidden} | ${seed} | ${record.steps} | ${cells.join(' | ')} |`);
+}
+engine.dispose();
