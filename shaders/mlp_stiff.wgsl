@@ -1241,46 +1241,44 @@ fn solve_check(
   }
 }
 
-// Test entry point (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, H(θ) of the slot's
-// parameters on its data into `hessian`, as the main kernel assembles it.
+// Test entry points (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, H(θ) of the slot's
+// parameters on its data into `hessian`, as the main kernel assembles it: in network coordinates
+// (hessian_check), or with the neurons paired as a dispatch of the main kernel pairs them, θ turned
+// and H in pair coordinates (paired_hessian_check).
+fn check_hessian(tid: u32, slot: u32, paired: bool) {
+  load_slot_parameters(tid, slot);
+  data_base = slot * cfg.data_stride;
+  mat_base = slot * P * P;
+  workgroupBarrier();
+#if ${PAIRED}
+  set_pairing(tid, false);
+  if (paired) {
+    choose_pairs(tid);
+    turn_parameters(tid);
+    set_pairing(tid, true);
+  }
+#endif
+  assemble_hessian(tid);
+}
+
 @compute @workgroup_size(TILE)
 fn hessian_check(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(local_invocation_index) tid: u32,
 ) {
-  let slot = group.x;
-  if (slot >= cfg.slots) {
-    return;
+  if (group.x < cfg.slots) {
+    check_hessian(tid, group.x, false);
   }
-  load_slot_parameters(tid, slot);
-#if ${PAIRED}
-  set_pairing(tid, false);
-#endif
-  data_base = slot * cfg.data_stride;
-  mat_base = slot * P * P;
-  workgroupBarrier();
-  assemble_hessian(tid);
 }
 
 #if ${PAIRED}
-// Test entry point (tests/engine/gpu-stiff.test.ts): as hessian_check, but with the neurons paired as
-// a dispatch of the main kernel pairs them, θ turned, and H assembled in pair coordinates.
 @compute @workgroup_size(TILE)
 fn paired_hessian_check(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(local_invocation_index) tid: u32,
 ) {
-  let slot = group.x;
-  if (slot >= cfg.slots) {
-    return;
+  if (group.x < cfg.slots) {
+    check_hessian(tid, group.x, true);
   }
-  load_slot_parameters(tid, slot);
-  data_base = slot * cfg.data_stride;
-  mat_base = slot * P * P;
-  workgroupBarrier();
-  choose_pairs(tid);
-  turn_parameters(tid);
-  set_pairing(tid, true);
-  assemble_hessian(tid);
 }
 #endif

@@ -1,7 +1,7 @@
 // shaders/activations.wgsl's pair_activate against the float64 pairActivation: sums and odd
 // differences of σ, σ′, σ″ at ζ ± η, for every activation, from η = 0 to η = 2.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu, type GpuContext } from '../../src/gpu/device.js';
+import { describe, expect, it } from 'vitest';
+import { gpuEngineForSuite } from '../helpers/gpu.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
 import { activationDefinitions } from '../../src/engine/gpu/mlp-kernels.js';
 import { evalActivation, pairActivation } from '../../src/model/activations.js';
@@ -13,21 +13,13 @@ const ZETAS = [-2.5, -1.1, -0.3, 0, 0.4, 1.2, 2.5];
 const ETAS = [0, 1e-7, -3e-6, 1e-5, 3e-4, -1e-3, 0.02, -0.1, 0.03125, 0.125, 0.13, -0.5, 1.5];
 const POINTS = ZETAS.flatMap((zeta) => ETAS.map((eta) => [Math.fround(zeta), Math.fround(eta)] as const));
 
+const engine = await gpuEngineForSuite();
+const pipelines = new PipelineCache(engine.gpu.device);
+
 describe('pair_activate (shaders/activations.wgsl)', () => {
-  let gpu: GpuContext;
-  let pipelines: PipelineCache;
-
-  beforeAll(async () => {
-    const acquired = await acquireGpu();
-    if (!acquired) throw new Error('no WebGPU adapter: the GPU suites need SwiftShader (npm package @sparticuz/chromium) or a GPU');
-    gpu = acquired;
-    pipelines = new PipelineCache(gpu.device);
-  });
-  afterAll(() => gpu?.dispose());
-
   /** 9 floats per point: sums, pair_activate's differences, plain differences (k = 0, 1, 2 each) */
   async function evaluate(activation: Activation): Promise<Float32Array> {
-    const device = gpu.device;
+    const device = engine.gpu.device;
     const created: GPUBuffer[] = [];
     const make = (size: number, usage: number) => {
       const buffer = device.createBuffer({ size, usage });
