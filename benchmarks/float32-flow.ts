@@ -30,7 +30,8 @@ import type { Dataset } from '../src/data/dataset.js';
 import { RandomStream } from '../src/data/rng.js';
 import { networkFlowField } from '../src/engine/cpu/flow-field.js';
 import { datasetFor } from '../src/experiment/grid.js';
-import { weightNorm } from '../src/model/architecture.js';
+import { weightNorm, type Architecture } from '../src/model/architecture.js';
+import { pairCoordinates, pairCoordinatesOfMatrix } from '../src/model/pairs.js';
 import { parseParameterFile } from '../src/model/params-file.js';
 import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
 
@@ -60,21 +61,11 @@ function closestPairs(theta: Float64Array, d: number, r: number): [number, numbe
   return pairs;
 }
 
-/**
- * θ in pair coordinates: for each pair (i, j), neuron i's slots take (θ_i + θ_j)/√2 and neuron j's
- * (θ_i − θ_j)/√2 (input weights, bias and output weight). Symmetric and orthogonal: its own inverse.
- */
-function toPairCoordinates(theta: Float64Array, pairs: [number, number][], d: number, r: number): Float64Array {
-  const out = theta.slice();
-  const slots = (k: number) => [...Array.from({ length: d }, (_, q) => k * d + q), r * d + k, r * d + r + k];
-  for (const [i, j] of pairs) {
-    const [I, J] = [slots(i), slots(j)];
-    for (let q = 0; q < I.length; q++) {
-      out[I[q]] = (theta[I[q]] + theta[J[q]]) * SQRT_HALF;
-      out[J[q]] = (theta[I[q]] - theta[J[q]]) * SQRT_HALF;
-    }
-  }
-  return out;
+/** What both emulations share: shapes, parameter offsets and the data rounded to float32. */
+function emulationSetup(arch: Architecture, data: Dataset) {
+  const [d, r] = [arch.inputDim, arch.hidden[0]];
+  const A = r * d + r; // output weights
+  return { d, r, P: A + r + 1, A, C: A + r, xs: Float64Array.from(data.x, f32), ys: Float64Array.from(data.y, f32) };
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -84,20 +75,14 @@ const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z
  * The GPU kernel's gradient of L + R for one softplus hidden layer with biases, in emulated float32:
  * in network coordinates (`paired` false), or in pair coordinates (θ rounded there; see the header).
  */
-function float32Field(inputDim: number, width: number, data: Dataset, maxnorm: number, paired: boolean): (theta: Float64Array, out: Float64Array) => void {
-  const d = inputDim;
-  const r = width;
-  const xs = Float64Array.from(data.x, f32);
-  const ys = Float64Array.from(data.y, f32);
-  const P = r * d + 2 * r + 1;
-  const A = r * d + r; // output weights
-  const C = A + r; // output bias
+function float32Field(arch: Architecture, data: Dataset, maxnorm: number, paired: boolean): (theta: Float64Array, out: Float64Array) => void {
+  const { d, r, P, A, C, xs, ys } = emulationSetup(arch, data);
   const activation = new Float64Array(r);
   const slope = new Float64Array(r);
   return (theta64, out) => {
     const pairs = paired ? closestPairs(theta64, d, r) : [];
     const inPair = new Set(pairs.flat());
-    const th = Float64Array.from(toPairCoordinates(theta64, pairs, d, r), f32);
+    const th = Float64Array.from(pairCoordinates(arch, theta64, pairs), f32);
     const g = new Float64Array(P);
     const inverseCount = f32(1 / data.samples);
     const preActivation = (j: number, n: number) => {
@@ -157,7 +142,7 @@ function float32Field(inputDim: number, width: number, data: Dataset, maxnorm: n
     const barrierSlope = f32((excess * excess) / P);
     const field = new Float64Array(P);
     for (let p = 0; p < P; p++) field[p] = -f32(f32(g[p]) + f32(barrierSlope * th[p]));
-    out.set(toPairCoordinates(field, pairs, d, r));
+    out.set(pairCoordinates(arch, field, pairs));
   };
 }
 
@@ -170,21 +155,15 @@ function float32Field(inputDim: number, width: number, data: Dataset, maxnorm: n
  * on (m, m) and (h, h), (sΔ₂ + tΣ₂)/(2√2)·x̃x̃ᵀ on (m, h), Σ₁/2·x̃ on (m, s) and (h, t), Δ₁/2·x̃ on
  * (m, t) and (h, s).
  */
-function float32Hessian(inputDim: number, width: number, data: Dataset, maxnorm: number, paired: boolean): (theta: Float64Array, out: Float64Array) => void {
-  const d = inputDim;
-  const r = width;
-  const xs = Float64Array.from(data.x, f32);
-  const ys = Float64Array.from(data.y, f32);
-  const P = r * d + 2 * r + 1;
-  const A = r * d + r;
-  const C = A + r;
+function float32Hessian(arch: Architecture, data: Dataset, maxnorm: number, paired: boolean): (theta: Float64Array, out: Float64Array) => void {
+  const { d, r, P, A, C, xs, ys } = emulationSetup(arch, data);
   const inputSlot = (j: number, k: number) => (k < d ? j * d + k : r * d + j); // k = d: the bias
   const slopeOfSlope = (z: number) => sigmoid(z) * (1 - sigmoid(z));
   return (theta64, out) => {
     const pairs = paired ? closestPairs(theta64, d, r) : [];
     const partner = new Map<number, number>();
     for (const [i, j] of pairs) partner.set(i, j).set(j, i);
-    const th = Float64Array.from(toPairCoordinates(theta64, pairs, d, r), f32);
+    const th = Float64Array.from(pairCoordinates(arch, theta64, pairs), f32);
     const H = new Float64Array(P * P);
     const J = new Float64Array(P);
     const second: [number, number, number][] = []; // (p, q, value) of ∂²f, p ≤ q listed once
@@ -265,32 +244,21 @@ function float32Hessian(inputDim: number, width: number, data: Dataset, maxnorm:
         out[q * P + p] = value;
       }
     }
-    transformMatrix(out, P, (v) => toPairCoordinates(v, pairs, d, r));
+    out.set(pairCoordinatesOfMatrix(arch, out, pairs));
   };
 }
 
 type Variant = 'float64' | 'θ in float32' | 'float32 gradient' | '+ float32 Hessian' | 'pair coordinates' | '+ computed float32 Hessian' | 'pair coordinates, computed Hessian' | 'pair coordinates, computed network Hessian';
 const VARIANTS: Variant[] = ['float64', 'θ in float32', 'float32 gradient', '+ float32 Hessian', 'pair coordinates', '+ computed float32 Hessian', 'pair coordinates, computed Hessian', 'pair coordinates, computed network Hessian'];
 
-/** T·M·T for a symmetric P×P matrix M (T: toPairCoordinates, applied to its columns, then its rows). */
-function transformMatrix(matrix: Float64Array, P: number, transform: (v: Float64Array) => Float64Array): void {
-  const column = new Float64Array(P);
-  for (let c = 0; c < P; c++) {
-    for (let i = 0; i < P; i++) column[i] = matrix[i * P + c];
-    const moved = transform(column);
-    for (let i = 0; i < P; i++) matrix[i * P + c] = moved[i];
-  }
-  for (let i = 0; i < P; i++) matrix.set(transform(matrix.subarray(i * P, (i + 1) * P)), i * P);
-}
-
-function variantField(variant: Variant, exact: StiffVectorField, arch: { inputDim: number; hidden: number[] }, data: Dataset, maxnorm: number, seed: number): StiffVectorField {
+function variantField(variant: Variant, exact: StiffVectorField, arch: Architecture, data: Dataset, maxnorm: number, seed: number): StiffVectorField {
   const [d, r] = [arch.inputDim, arch.hidden[0]];
   const round = variant === 'float64' ? (v: Float64Array) => v : (v: Float64Array) => Float64Array.from(v, f32);
   const noise = new RandomStream(seed, 0, 99);
   const paired = variant.startsWith('pair coordinates');
-  const gradient32 = float32Field(d, r, data, maxnorm, paired);
+  const gradient32 = float32Field(arch, data, maxnorm, paired);
   // the Hessian computed in float32 in pair coordinates, or in network coordinates whatever the gradient's
-  const computed = variant.includes('computed') ? float32Hessian(d, r, data, maxnorm, paired && !variant.endsWith('network Hessian')) : null;
+  const computed = variant.includes('computed') ? float32Hessian(arch, data, maxnorm, paired && !variant.endsWith('network Hessian')) : null;
   return {
     f: variant === 'float64' || variant === 'θ in float32' ? (t, out) => exact.f(round(t), out) : gradient32,
     hessian: (t, out) => {
@@ -299,8 +267,7 @@ function variantField(variant: Variant, exact: StiffVectorField, arch: { inputDi
       if (variant !== '+ float32 Hessian' && variant !== 'pair coordinates') return;
       const P = t.length;
       const pairs = variant === 'pair coordinates' ? closestPairs(t, d, r) : [];
-      const transform = (v: Float64Array) => toPairCoordinates(v, pairs, d, r);
-      transformMatrix(out, P, transform);
+      out.set(pairCoordinatesOfMatrix(arch, out, pairs));
       for (let i = 0; i < P; i++) {
         for (let j = 0; j <= i; j++) {
           const e = Math.sqrt(3) * UNIT_ROUNDOFF * Math.sqrt(Math.abs(out[i * P + i] * out[j * P + j])) * noise.uniformIn(-1, 1);
@@ -308,7 +275,7 @@ function variantField(variant: Variant, exact: StiffVectorField, arch: { inputDi
           if (i !== j) out[j * P + i] += e;
         }
       }
-      transformMatrix(out, P, transform);
+      out.set(pairCoordinatesOfMatrix(arch, out, pairs));
     },
     hessianCost: exact.hessianCost,
   };
@@ -366,8 +333,8 @@ if (values.check) {
     exact.hessian(theta, h);
     for (const paired of [false, true]) {
       const [g32, h32] = [new Float64Array(P), new Float64Array(P * P)];
-      float32Field(d, r, data, maxnorm, paired)(theta, g32);
-      float32Hessian(d, r, data, maxnorm, paired)(theta, h32);
+      float32Field(arch, data, maxnorm, paired)(theta, g32);
+      float32Hessian(arch, data, maxnorm, paired)(theta, h32);
       console.log(`${label}, ${paired ? 'pair' : 'network'} coordinates: gradient ${relative(g32, g)}, Hessian ${relative(h32, h)}`);
     }
   }

@@ -241,6 +241,17 @@ fn turn_parameters(tid: u32) {
   workgroupBarrier();
 }
 
+// this thread's owned entries (entry k: parameter tid + k·TILE) into a workgroup vector, where the
+// owners of partner parameters can read them (the caller places the barriers)
+fn share_owned(tid: u32, values: ptr<private, array<f32, OWN>>, shared_vector: ptr<workgroup, array<f32, P>>) {
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      (*shared_vector)[p] = (*values)[k];
+    }
+  }
+}
+
 // entry p of the vector in `source` turned to the other coordinates
 fn turned(p: u32, source: ptr<workgroup, array<f32, P>>) -> f32 {
   let at = parameter_neuron(p);
@@ -261,13 +272,8 @@ fn error_norm_part(tid: u32, paired: bool) -> f32 {
   if (paired) {
     // the three vectors go through workgroup memory (lin_x and vv, idle here) to reach their partners
     workgroupBarrier();
-    for (var k = 0u; k < OWN; k++) {
-      let p = tid + k * TILE;
-      if (p < P) {
-        lin_x[p] = error_vec[k];
-        vv[p] = theta0[k];
-      }
-    }
+    share_owned(tid, &error_vec, &lin_x);
+    share_owned(tid, &theta0, &vv);
     workgroupBarrier();
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
@@ -1169,28 +1175,15 @@ fn main(
   if (paired) {
     // back to network coordinates for everyone else; the Hessian is in pair coordinates: not kept
     workgroupBarrier();
-    for (var k = 0u; k < OWN; k++) {
-      let p = tid + k * TILE;
-      if (p < P) {
-        lin_x[p] = f0[k];
-      }
-    }
+    share_owned(tid, &f0, &lin_x);
     workgroupBarrier();
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
         f0[k] = turned(p, &lin_x);
-        theta0[k] = turned(p, &th);
       }
     }
-    workgroupBarrier();
-    for (var k = 0u; k < OWN; k++) {
-      let p = tid + k * TILE;
-      if (p < P) {
-        th[p] = theta0[k];
-      }
-    }
-    workgroupBarrier();
+    turn_parameters(tid);
     hessian_ready = false;
   }
 #endif

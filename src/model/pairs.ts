@@ -24,16 +24,38 @@ function neuronParameters(arch: Architecture, j: number): number[] {
   return indices;
 }
 
+/** Pairs of hidden neurons (i, j), each neuron in at most one. */
+export type NeuronPairs = readonly (readonly [number, number])[];
+
+/** The neuron pairs of a pair count: (2q, 2q + 1) for q < count (EvaluationRequest.pairs). */
+function adjacentPairs(arch: Architecture, count: number): NeuronPairs {
+  checkPairCount(arch, count);
+  return Array.from({ length: count }, (_, q) => [2 * q, 2 * q + 1] as const);
+}
+
+function checkPairs(arch: Architecture, pairs: NeuronPairs): void {
+  if (pairs.length === 0) return;
+  checkPairCount(arch, pairs.length);
+  const seen = new Set<number>();
+  for (const [i, j] of pairs) {
+    for (const k of [i, j]) {
+      if (!Number.isInteger(k) || k < 0 || k >= arch.hidden[0] || seen.has(k)) throw new RangeError(`neuron pairs must be distinct neurons of the hidden layer (0–${arch.hidden[0] - 1}), got [${i}, ${j}]`);
+      seen.add(k);
+    }
+  }
+}
+
 /**
- * Network ↔ pair coordinates (the same map both ways) of `count` consecutive parameter vectors
- * (an ensemble's, or one): a new array.
+ * Network ↔ pair coordinates (the same map both ways) of consecutive parameter vectors (an
+ * ensemble's, or one): a new array. `pairs`: a count (neurons (2q, 2q + 1)) or the pairs themselves.
  */
-export function pairCoordinates(arch: Architecture, theta: ArrayLike<number>, pairs: number): Float64Array {
-  checkPairCount(arch, pairs);
+export function pairCoordinates(arch: Architecture, theta: ArrayLike<number>, pairs: number | NeuronPairs): Float64Array {
+  const list = typeof pairs === 'number' ? adjacentPairs(arch, pairs) : pairs;
+  checkPairs(arch, list);
   const P = parameterLayout(arch).count;
   if (theta.length % P !== 0) throw new RangeError(`parameter vectors of length ${P} expected, got ${theta.length} values`);
   const out = Float64Array.from(theta);
-  const neurons = Array.from({ length: pairs }, (_, q) => [neuronParameters(arch, 2 * q), neuronParameters(arch, 2 * q + 1)]);
+  const neurons = list.map(([i, j]) => [neuronParameters(arch, i), neuronParameters(arch, j)]);
   for (let base = 0; base < theta.length; base += P) {
     for (const [first, second] of neurons) {
       for (let k = 0; k < first.length; k++) {
@@ -44,4 +66,17 @@ export function pairCoordinates(arch: Architecture, theta: ArrayLike<number>, pa
     }
   }
   return out;
+}
+
+/** T·M·T of a P×P matrix M (a Hessian) for the map T of pairCoordinates: a new array. */
+export function pairCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<number>, pairs: number | NeuronPairs): Float64Array {
+  const P = parameterLayout(arch).count;
+  if (matrix.length !== P * P) throw new RangeError(`a ${P}×${P} matrix expected, got ${matrix.length} values`);
+  const transpose = (m: ArrayLike<number>) => {
+    const out = new Float64Array(P * P);
+    for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) out[j * P + i] = m[i * P + j];
+    return out;
+  };
+  // T on every column (T·M), then on every row ((T·M)·T)
+  return pairCoordinates(arch, transpose(pairCoordinates(arch, transpose(matrix), pairs)), pairs);
 }

@@ -80,7 +80,7 @@ describe('pair coordinates', () => {
     const c = makeVariantCase(softplus, 21, 1024, 1);
     const theta = Float64Array.from(c.params);
     const epsilon = 1e-3;
-    const [A] = [softplus.inputDim * 4 + 4];
+    const A = softplus.inputDim * 4 + 4; // the output weights
     for (const k of [0, 1]) theta[k + 2] = theta[k] + epsilon * (k === 0 ? 0.8 : -0.6);
     theta[9] = theta[8] + epsilon * 0.5;
     theta[A] = 0.3 + 1 / (2 * epsilon);

@@ -91,7 +91,7 @@ type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocati
  */
 function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0, pairs: CorePairs = { adjacent: 0 }) {
   const adjacentPairs = 'adjacent' in pairs ? pairs.adjacent : 0;
-  checkPairs(arch, adjacentPairs, hvp);
+  checkCorePairs(arch, adjacentPairs, hvp);
   const paired = adjacentPairs > 0 || 'chosenByKernel' in pairs;
   const layout = parameterLayout(arch);
   const widths = [arch.inputDim, ...arch.hidden, 1];
@@ -168,7 +168,7 @@ type CorePairs = { adjacent: number } | { chosenByKernel: true };
  * hidden layer (the closed-form Hessian) of at least two neurons, not relu (no channels), unless
  * switched off (GpuEngine.withoutPairCoordinates, for comparisons).
  */
-export function stiffPairCoordinates(arch: Architecture, enabled = true): boolean {
+function stiffPairCoordinates(arch: Architecture, enabled = true): boolean {
   return enabled && hasClosedFormHessian(arch) && arch.hidden[0] >= 2 && arch.activation !== 'relu';
 }
 
@@ -176,7 +176,7 @@ export function stiffPairCoordinates(arch: Architecture, enabled = true): boolea
  * The core's pair coordinates (mlp_core.wgsl, PAIRED; src/model/pairs.ts): one hidden layer, at most
  * width/2 pairs, gradients only (the R-operator passes are not written for them).
  */
-function checkPairs(arch: Architecture, pairs: number, hvp: boolean): void {
+function checkCorePairs(arch: Architecture, pairs: number, hvp: boolean): void {
   if (pairs === 0) return;
   checkPairCount(arch, pairs);
   if (hvp) throw new RangeError('Hessian-vector products in pair coordinates are not implemented on the GPU');
