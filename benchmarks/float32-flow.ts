@@ -19,6 +19,14 @@
 //                            (shaders/activations.wgsl's pair_activate, tested to ~1e-6 of its size; here
 //                            the float64 value rounded once). The Hessian's errors are those above, in
 //                            pair coordinates.
+//   + computed float32 Hessian  the Hessian formed product by product in float32 (float32Hessian)
+//   pair coordinates, computed Hessian  pairs, and that Hessian formed in pair coordinates (in
+//                            "…network Hessian": formed in network coordinates, then turned)
+//   group coordinates, computed Hessian  the stiff kernel's grouping: neurons within 25% of each
+//                            other (relative to the longer input vector) in groups of up to four, in
+//                            the Helmert basis (src/model/pairs.ts; for two neurons the pair map). Each
+//                            member's σ⁽ⁱ⁾(z_k) − σ⁽ⁱ⁾(z̄) is an odd difference about z̄ + η_k/2, accurate
+//                            relative to itself, so three-neuron channels keep their differences too.
 // The solvers are Rodas4 and ROS34PW2 at the paper's tolerances (rtol 1e-3, atol 1e-6) with the
 // ensemble's controller; the table gives accepted steps and rejections to the barrier (or the step
 // cap). One hidden layer, softplus, biases (the flow sweep's networks).
@@ -31,7 +39,7 @@ import { RandomStream } from '../src/data/rng.js';
 import { networkFlowField } from '../src/engine/cpu/flow-field.js';
 import { datasetFor } from '../src/experiment/grid.js';
 import { weightNorm, type Architecture } from '../src/model/architecture.js';
-import { pairCoordinates, pairCoordinatesOfMatrix } from '../src/model/pairs.js';
+import { groupCoordinates, groupCoordinatesOfMatrix, helmertRow } from '../src/model/pairs.js';
 import { parseParameterFile } from '../src/model/params-file.js';
 import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
 
@@ -40,26 +48,35 @@ const f32 = Math.fround;
 
 const SQRT_HALF = Math.SQRT1_2;
 
-/** Pairs of hidden neurons, greedily by the distance of their input vectors (bias included). */
-function closestPairs(theta: Float64Array, d: number, r: number): [number, number][] {
+/**
+ * Groups of hidden neurons whose input vectors (bias included) are close: greedily, closest first,
+ * two neurons' groups are merged while their distance is at most `threshold` relative to the
+ * longer vector and the merged group has at most `maxSize` neurons (the stiff kernel's rule with
+ * threshold 0.25; maxSize 2 and no threshold: the pair coordinates of the first experiments).
+ */
+function closeGroups(theta: Float64Array, d: number, r: number, maxSize: number, threshold = Infinity): number[][] {
   const candidates: [number, number, number][] = [];
+  const vector = (i: number) => [...Array.from({ length: d }, (_, k) => theta[i * d + k]), theta[r * d + i]];
   for (let i = 0; i < r; i++) {
     for (let j = i + 1; j < r; j++) {
-      let squared = (theta[r * d + i] - theta[r * d + j]) ** 2;
-      for (let k = 0; k < d; k++) squared += (theta[i * d + k] - theta[j * d + k]) ** 2;
-      candidates.push([squared, i, j]);
+      const [u, v] = [vector(i), vector(j)];
+      const squared = u.reduce((sum, x, k) => sum + (x - v[k]) ** 2, 0);
+      const longer = Math.max(u.reduce((sum, x) => sum + x * x, 0), v.reduce((sum, x) => sum + x * x, 0));
+      if (squared <= threshold * threshold * longer) candidates.push([squared, i, j]);
     }
   }
   candidates.sort((x, y) => x[0] - y[0]);
-  const taken = new Set<number>();
-  const pairs: [number, number][] = [];
+  const groupOf = Array.from({ length: r }, (_, i) => [i]);
   for (const [, i, j] of candidates) {
-    if (taken.has(i) || taken.has(j)) continue;
-    taken.add(i).add(j);
-    pairs.push([i, j]);
+    const [gi, gj] = [groupOf[i], groupOf[j]];
+    if (gi === gj || gi.length + gj.length > maxSize) continue;
+    const merged = [...gi, ...gj].sort((x, y) => x - y);
+    for (const k of merged) groupOf[k] = merged;
   }
-  return pairs;
+  return [...new Set(groupOf)].filter((group) => group.length > 1);
 }
+
+type Grouping = (theta: Float64Array) => number[][];
 
 /** What both emulations share: shapes, parameter offsets and the data rounded to float32. */
 function emulationSetup(arch: Architecture, data: Dataset) {
@@ -70,70 +87,97 @@ function emulationSetup(arch: Architecture, data: Dataset) {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+const slopeOfSlope = (z: number) => sigmoid(z) * (1 - sigmoid(z));
+const DERIVATIVES = [softplus, sigmoid, slopeOfSlope];
 
 /**
- * The GPU kernel's gradient of L + R for one softplus hidden layer with biases, in emulated float32:
- * in network coordinates (`paired` false), or in pair coordinates (θ rounded there; see the header).
+ * One sample's values of a group of n neurons in group coordinates (θ in them, float32): with ζ_j
+ * the pre-activation of slot j's input coordinates, the mean pre-activation z̄ = ζ₀/√n and member
+ * k's offset η_k = Σ_{j≥1} U_jk ζ_j; σ⁽ⁱ⁾ at z̄ and the differences D⁽ⁱ⁾_k = σ⁽ⁱ⁾(z̄ + η_k) − σ⁽ⁱ⁾(z̄),
+ * accurate relative to themselves (an odd difference about z̄ + η_k/2, as pair_activate computes it;
+ * here the float64 value rounded once); a_k in network coordinates; the Jacobian of the output
+ * coordinates A_j, ∂f/∂A_j = Σ_k U_jk σ(z_k) = √n·σ̄·[j = 0] + Σ_k U_jk D_k; and ∂f/∂ζ_j =
+ * A_j σ̄′ + Σ_k U_jk a_k D′_k. The mean-direction sums, where a network-coordinate float32 kernel
+ * cancels, take Σ_k a_k = √n·A₀ from θ instead.
  */
-function float32Field(arch: Architecture, data: Dataset, maxnorm: number, paired: boolean): (theta: Float64Array, out: Float64Array) => void {
+function groupSample(th: Float64Array, group: number[], basis: number[][], A: number, pre: (j: number) => number) {
+  const n = group.length;
+  const zeta = group.map((k) => pre(k));
+  const mean = f32(zeta[0] * f32(1 / Math.sqrt(n)));
+  const offsets = group.map((_, k) => {
+    let eta = 0;
+    for (let j = 1; j < n; j++) eta = f32(eta + f32(f32(basis[j][k]) * zeta[j]));
+    return eta;
+  });
+  const atMean = DERIVATIVES.map((fn) => f32(fn(mean)));
+  const differences = DERIVATIVES.map((fn) => offsets.map((eta) => f32(fn(mean + eta) - fn(mean))));
+  const outputs = group.map((k) => th[A + k]);
+  const a = group.map((_, k) => {
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum = f32(sum + f32(f32(basis[j][k]) * outputs[j]));
+    return sum;
+  });
+  const outputJacobian = group.map((_, j) => {
+    let sum = j === 0 ? f32(f32(Math.sqrt(n)) * atMean[0]) : 0;
+    for (let k = 0; k < n; k++) sum = f32(sum + f32(f32(basis[j][k]) * differences[0][k]));
+    return sum;
+  });
+  const inputJacobian = group.map((_, j) => {
+    let sum = f32(outputs[j] * atMean[1]);
+    for (let k = 0; k < n; k++) sum = f32(sum + f32(f32(basis[j][k]) * f32(a[k] * differences[1][k])));
+    return sum;
+  });
+  return { n, atMean, differences, outputs, a, outputJacobian, inputJacobian };
+}
+
+/**
+ * The GPU kernel's gradient of L + R for one softplus hidden layer with biases, in emulated float32,
+ * in the coordinates of `grouping` (none: network coordinates; θ rounded in them; see the header).
+ */
+function float32Field(arch: Architecture, data: Dataset, maxnorm: number, grouping: Grouping | null): (theta: Float64Array, out: Float64Array) => void {
   const { d, r, P, A, C, xs, ys } = emulationSetup(arch, data);
   const activation = new Float64Array(r);
   const slope = new Float64Array(r);
   return (theta64, out) => {
-    const pairs = paired ? closestPairs(theta64, d, r) : [];
-    const inPair = new Set(pairs.flat());
-    const th = Float64Array.from(pairCoordinates(arch, theta64, pairs), f32);
+    const groups = grouping ? grouping(theta64) : [];
+    const grouped = new Set(groups.flat());
+    const bases = groups.map((group) => group.map((_, j) => helmertRow(group.length, j)));
+    const th = Float64Array.from(groupCoordinates(arch, theta64, groups, true), f32);
     const g = new Float64Array(P);
     const inverseCount = f32(1 / data.samples);
-    const preActivation = (j: number, n: number) => {
+    const preActivation = (n: number) => (j: number) => {
       let z = th[r * d + j];
       for (let k = 0; k < d; k++) z = f32(z + f32(th[j * d + k] * xs[n * d + k]));
       return z;
     };
-    // per pair: Σσ, Δσ, Σσ′, Δσ′ at ζ ± η
-    const pairValues = pairs.map(() => [0, 0, 0, 0]);
     for (let n = 0; n < data.samples; n++) {
       let f = th[C];
       for (let j = 0; j < r; j++) {
-        if (inPair.has(j)) continue;
-        const z = preActivation(j, n);
+        if (grouped.has(j)) continue;
+        const z = preActivation(n)(j);
         activation[j] = f32(softplus(z));
         slope[j] = f32(sigmoid(z));
         f = f32(f + f32(th[A + j] * activation[j]));
       }
-      pairs.forEach(([i, j], p) => {
-        const zeta = f32(preActivation(i, n) * f32(SQRT_HALF));
-        const eta = f32(preActivation(j, n) * f32(SQRT_HALF));
-        const v = pairValues[p];
-        v[0] = f32(f32(softplus(zeta + eta)) + f32(softplus(zeta - eta)));
-        v[1] = f32(softplus(zeta + eta) - softplus(zeta - eta));
-        v[2] = f32(f32(sigmoid(zeta + eta)) + f32(sigmoid(zeta - eta)));
-        v[3] = f32(sigmoid(zeta + eta) - sigmoid(zeta - eta));
-        f = f32(f + f32(f32(f32(th[A + i] * v[0]) + f32(th[A + j] * v[1])) * f32(SQRT_HALF)));
-      });
+      const values = groups.map((group, q) => groupSample(th, group, bases[q], A, preActivation(n)));
+      for (const v of values) for (let j = 0; j < v.n; j++) f = f32(f + f32(v.outputs[j] * v.outputJacobian[j]));
       const delta = f32(f32(2 * f32(f - ys[n])) * inverseCount);
       g[C] += delta;
       for (let j = 0; j < r; j++) {
-        if (inPair.has(j)) continue;
+        if (grouped.has(j)) continue;
         g[A + j] += f32(delta * activation[j]);
         const dz = f32(f32(delta * th[A + j]) * slope[j]);
         g[r * d + j] += dz;
         for (let k = 0; k < d; k++) g[j * d + k] += f32(dz * xs[n * d + k]);
       }
-      pairs.forEach(([i, j], p) => {
-        const [sum0, difference0, sum1, difference1] = pairValues[p];
-        const [s, t] = [th[A + i], th[A + j]];
-        g[A + i] += f32(f32(delta * sum0) * f32(SQRT_HALF));
-        g[A + j] += f32(f32(delta * difference0) * f32(SQRT_HALF));
-        // ∂f/∂m = (sΣσ′ + tΔσ′)/2·x̃, ∂f/∂h = (sΔσ′ + tΣσ′)/2·x̃
-        const dm = f32(f32(delta * f32(f32(s * sum1) + f32(t * difference1))) * 0.5);
-        const dh = f32(f32(delta * f32(f32(s * difference1) + f32(t * sum1))) * 0.5);
-        g[r * d + i] += dm;
-        g[r * d + j] += dh;
-        for (let k = 0; k < d; k++) {
-          g[i * d + k] += f32(dm * xs[n * d + k]);
-          g[j * d + k] += f32(dh * xs[n * d + k]);
-        }
+      groups.forEach((group, q) => {
+        const v = values[q];
+        group.forEach((slot, j) => {
+          g[A + slot] += f32(delta * v.outputJacobian[j]);
+          const dz = f32(delta * v.inputJacobian[j]);
+          g[r * d + slot] += dz;
+          for (let k = 0; k < d; k++) g[slot * d + k] += f32(dz * xs[n * d + k]);
+        });
       });
     }
     let squares = 0;
@@ -142,28 +186,27 @@ function float32Field(arch: Architecture, data: Dataset, maxnorm: number, paired
     const barrierSlope = f32((excess * excess) / P);
     const field = new Float64Array(P);
     for (let p = 0; p < P; p++) field[p] = -f32(f32(g[p]) + f32(barrierSlope * th[p]));
-    out.set(pairCoordinates(arch, field, pairs));
+    out.set(groupCoordinates(arch, field, groups, false));
   };
 }
 
 /**
  * The closed-form Hessian of L + R as a float32 kernel would form it (one softplus hidden layer with
- * biases), in network or pair coordinates, returned in network coordinates: per sample the Jacobian's
- * entries and f's second derivatives in float32, every product JₚJ_q and δ·∂²f rounded to float32,
- * the sums over samples exact (the kernel's Kahan sums nearly are). Pair coordinates: ∂f/∂m =
- * (sΣ₁ + tΔ₁)/2·x̃, ∂f/∂h = (sΔ₁ + tΣ₁)/2·x̃, ∂f/∂s = Σ₀/√2, ∂f/∂t = Δ₀/√2; ∂²f: (sΣ₂ + tΔ₂)/(2√2)·x̃x̃ᵀ
- * on (m, m) and (h, h), (sΔ₂ + tΣ₂)/(2√2)·x̃x̃ᵀ on (m, h), Σ₁/2·x̃ on (m, s) and (h, t), Δ₁/2·x̃ on
- * (m, t) and (h, s).
+ * biases), in the coordinates of `grouping` (none: network coordinates), returned in network
+ * coordinates: per sample the Jacobian's entries and f's second derivatives in float32, every
+ * product JₚJ_q and δ·∂²f rounded to float32, the sums over samples exact (the kernel's Kahan sums
+ * nearly are). In a group (groupSample): ∂²f/∂ζ_i∂ζ_j = σ̄″·Σ_l c_ijl A_l + Σ_k U_ik U_jk a_k D″_k
+ * with c_ijl = Σ_k U_ik U_jk U_lk (so the mean direction's cancelling sum comes from θ), times x̃x̃ᵀ;
+ * ∂²f/∂ζ_i∂A_j = [i = j]·σ̄′ + Σ_k U_ik U_jk D′_k, times x̃.
  */
-function float32Hessian(arch: Architecture, data: Dataset, maxnorm: number, paired: boolean): (theta: Float64Array, out: Float64Array) => void {
+function float32Hessian(arch: Architecture, data: Dataset, maxnorm: number, grouping: Grouping | null): (theta: Float64Array, out: Float64Array) => void {
   const { d, r, P, A, C, xs, ys } = emulationSetup(arch, data);
   const inputSlot = (j: number, k: number) => (k < d ? j * d + k : r * d + j); // k = d: the bias
-  const slopeOfSlope = (z: number) => sigmoid(z) * (1 - sigmoid(z));
   return (theta64, out) => {
-    const pairs = paired ? closestPairs(theta64, d, r) : [];
-    const partner = new Map<number, number>();
-    for (const [i, j] of pairs) partner.set(i, j).set(j, i);
-    const th = Float64Array.from(pairCoordinates(arch, theta64, pairs), f32);
+    const groups = grouping ? grouping(theta64) : [];
+    const grouped = new Set(groups.flat());
+    const bases = groups.map((group) => group.map((_, j) => helmertRow(group.length, j)));
+    const th = Float64Array.from(groupCoordinates(arch, theta64, groups, true), f32);
     const H = new Float64Array(P * P);
     const J = new Float64Array(P);
     const second: [number, number, number][] = []; // (p, q, value) of ∂²f, p ≤ q listed once
@@ -180,52 +223,50 @@ function float32Hessian(arch: Architecture, data: Dataset, maxnorm: number, pair
       second.length = 0;
       J[C] = 1;
       for (let j = 0; j < r; j++) {
-        const other = partner.get(j);
-        if (other === undefined) {
-          const z = pre(j);
-          const [value, slope, curvature] = [f32(softplus(z)), f32(sigmoid(z)), f32(slopeOfSlope(z))];
-          f = f32(f + f32(th[A + j] * value));
-          J[A + j] = value;
-          const g = f32(th[A + j] * slope);
-          for (let k = 0; k <= d; k++) J[inputSlot(j, k)] = f32(g * xt[k]);
-          const ac = f32(th[A + j] * curvature);
-          for (let k = 0; k <= d; k++) {
-            for (let l = k; l <= d; l++) second.push([inputSlot(j, k), inputSlot(j, l), f32(ac * f32(xt[k] * xt[l]))]);
-            second.push([inputSlot(j, k), A + j, f32(slope * xt[k])]);
-          }
-        } else if (j < other) {
-          const [i, h] = [j, other]; // i holds m and s, h holds the half-differences
-          const zeta = f32(pre(i) * f32(SQRT_HALF));
-          const eta = f32(pre(h) * f32(SQRT_HALF));
-          const sums = [softplus, sigmoid, slopeOfSlope].map((fn) => f32(f32(fn(zeta + eta)) + f32(fn(zeta - eta))));
-          const diffs = [softplus, sigmoid, slopeOfSlope].map((fn) => f32(fn(zeta + eta) - fn(zeta - eta)));
-          const [s, t] = [th[A + i], th[A + h]];
-          f = f32(f + f32(f32(f32(s * sums[0]) + f32(t * diffs[0])) * f32(SQRT_HALF)));
-          J[A + i] = f32(sums[0] * f32(SQRT_HALF));
-          J[A + h] = f32(diffs[0] * f32(SQRT_HALF));
-          const gm = f32(f32(f32(s * sums[1]) + f32(t * diffs[1])) * 0.5);
-          const gh = f32(f32(f32(s * diffs[1]) + f32(t * sums[1])) * 0.5);
-          const cmm = f32(f32(f32(s * sums[2]) + f32(t * diffs[2])) * f32(SQRT_HALF / 2));
-          const cmh = f32(f32(f32(s * diffs[2]) + f32(t * sums[2])) * f32(SQRT_HALF / 2));
-          const [halfSum, halfDiff] = [f32(sums[1] * 0.5), f32(diffs[1] * 0.5)];
-          for (let k = 0; k <= d; k++) {
-            J[inputSlot(i, k)] = f32(gm * xt[k]);
-            J[inputSlot(h, k)] = f32(gh * xt[k]);
-            for (let l = 0; l <= d; l++) {
-              const xx = f32(xt[k] * xt[l]);
-              if (l >= k) {
-                second.push([inputSlot(i, k), inputSlot(i, l), f32(cmm * xx)]);
-                second.push([inputSlot(h, k), inputSlot(h, l), f32(cmm * xx)]);
-              }
-              second.push([inputSlot(i, k), inputSlot(h, l), f32(cmh * xx)]);
-            }
-            second.push([inputSlot(i, k), A + i, f32(halfSum * xt[k])]);
-            second.push([inputSlot(i, k), A + h, f32(halfDiff * xt[k])]);
-            second.push([inputSlot(h, k), A + i, f32(halfDiff * xt[k])]);
-            second.push([inputSlot(h, k), A + h, f32(halfSum * xt[k])]);
-          }
+        if (grouped.has(j)) continue;
+        const z = pre(j);
+        const [value, slope, curvature] = DERIVATIVES.map((fn) => f32(fn(z)));
+        f = f32(f + f32(th[A + j] * value));
+        J[A + j] = value;
+        const g = f32(th[A + j] * slope);
+        for (let k = 0; k <= d; k++) J[inputSlot(j, k)] = f32(g * xt[k]);
+        const ac = f32(th[A + j] * curvature);
+        for (let k = 0; k <= d; k++) {
+          for (let l = k; l <= d; l++) second.push([inputSlot(j, k), inputSlot(j, l), f32(ac * f32(xt[k] * xt[l]))]);
+          second.push([inputSlot(j, k), A + j, f32(slope * xt[k])]);
         }
       }
+      groups.forEach((group, q) => {
+        const U = bases[q];
+        const v = groupSample(th, group, U, A, pre);
+        group.forEach((slot, j) => {
+          f = f32(f + f32(v.outputs[j] * v.outputJacobian[j]));
+          J[A + slot] = v.outputJacobian[j];
+          for (let e = 0; e <= d; e++) J[inputSlot(slot, e)] = f32(v.inputJacobian[j] * xt[e]);
+        });
+        for (let i = 0; i < v.n; i++) {
+          for (let j = i; j < v.n; j++) {
+            let mean = 0;
+            for (let l = 0; l < v.n; l++) {
+              let c = 0;
+              for (let k = 0; k < v.n; k++) c += U[i][k] * U[j][k] * U[l][k];
+              mean = f32(mean + f32(f32(c) * v.outputs[l]));
+            }
+            let curvature = f32(v.atMean[2] * mean);
+            let cross = i === j ? v.atMean[1] : 0;
+            for (let k = 0; k < v.n; k++) {
+              const weight = f32(U[i][k] * U[j][k]);
+              curvature = f32(curvature + f32(weight * f32(v.a[k] * v.differences[2][k])));
+              cross = f32(cross + f32(weight * v.differences[1][k]));
+            }
+            for (let e = 0; e <= d; e++) {
+              for (let l = i === j ? e : 0; l <= d; l++) second.push([inputSlot(group[i], e), inputSlot(group[j], l), f32(curvature * f32(xt[e] * xt[l]))]);
+              second.push([inputSlot(group[i], e), A + group[j], f32(cross * xt[e])]);
+              if (i !== j) second.push([inputSlot(group[j], e), A + group[i], f32(cross * xt[e])]);
+            }
+          }
+        }
+      });
       const residual = f32(f - ys[n]);
       for (let p = 0; p < P; p++) for (let q = p; q < P; q++) H[p * P + q] += f32(J[p] * J[q]);
       for (const [p, q, value] of second) {
@@ -244,21 +285,48 @@ function float32Hessian(arch: Architecture, data: Dataset, maxnorm: number, pair
         out[q * P + p] = value;
       }
     }
-    out.set(pairCoordinatesOfMatrix(arch, out, pairs));
+    out.set(groupCoordinatesOfMatrix(arch, out, groups, false));
   };
 }
 
-type Variant = 'float64' | 'θ in float32' | 'float32 gradient' | '+ float32 Hessian' | 'pair coordinates' | '+ computed float32 Hessian' | 'pair coordinates, computed Hessian' | 'pair coordinates, computed network Hessian';
-const VARIANTS: Variant[] = ['float64', 'θ in float32', 'float32 gradient', '+ float32 Hessian', 'pair coordinates', '+ computed float32 Hessian', 'pair coordinates, computed Hessian', 'pair coordinates, computed network Hessian'];
+type Variant =
+  | 'float64'
+  | 'θ in float32'
+  | 'float32 gradient'
+  | '+ float32 Hessian'
+  | 'pair coordinates'
+  | '+ computed float32 Hessian'
+  | 'pair coordinates, computed Hessian'
+  | 'pair coordinates, computed network Hessian'
+  | 'group coordinates, computed Hessian';
+const VARIANTS: Variant[] = [
+  'float64',
+  'θ in float32',
+  'float32 gradient',
+  '+ float32 Hessian',
+  'pair coordinates',
+  '+ computed float32 Hessian',
+  'pair coordinates, computed Hessian',
+  'pair coordinates, computed network Hessian',
+  'group coordinates, computed Hessian',
+];
+
+/** The stiff kernel's grouping: within 25% of each other, at most four neurons (mlp_stiff.wgsl). */
+const GROUP_DISTANCE = 0.25;
+const MAX_GROUP = 4;
 
 function variantField(variant: Variant, exact: StiffVectorField, arch: Architecture, data: Dataset, maxnorm: number, seed: number): StiffVectorField {
   const [d, r] = [arch.inputDim, arch.hidden[0]];
   const round = variant === 'float64' ? (v: Float64Array) => v : (v: Float64Array) => Float64Array.from(v, f32);
   const noise = new RandomStream(seed, 0, 99);
-  const paired = variant.startsWith('pair coordinates');
-  const gradient32 = float32Field(arch, data, maxnorm, paired);
-  // the Hessian computed in float32 in pair coordinates, or in network coordinates whatever the gradient's
-  const computed = variant.includes('computed') ? float32Hessian(arch, data, maxnorm, paired && !variant.endsWith('network Hessian')) : null;
+  const grouping: Grouping | null = variant.startsWith('pair coordinates')
+    ? (t) => closeGroups(t, d, r, 2)
+    : variant.startsWith('group coordinates')
+      ? (t) => closeGroups(t, d, r, MAX_GROUP, GROUP_DISTANCE)
+      : null;
+  const gradient32 = float32Field(arch, data, maxnorm, grouping);
+  // the Hessian computed in float32 in the gradient's coordinates, or in network coordinates
+  const computed = variant.includes('computed') ? float32Hessian(arch, data, maxnorm, variant.endsWith('network Hessian') ? null : grouping) : null;
   return {
     f: variant === 'float64' || variant === 'θ in float32' ? (t, out) => exact.f(round(t), out) : gradient32,
     hessian: (t, out) => {
@@ -266,8 +334,8 @@ function variantField(variant: Variant, exact: StiffVectorField, arch: Architect
       exact.hessian(round(t), out);
       if (variant !== '+ float32 Hessian' && variant !== 'pair coordinates') return;
       const P = t.length;
-      const pairs = variant === 'pair coordinates' ? closestPairs(t, d, r) : [];
-      out.set(pairCoordinatesOfMatrix(arch, out, pairs));
+      const groups = grouping ? grouping(t) : [];
+      out.set(groupCoordinatesOfMatrix(arch, out, groups, true));
       for (let i = 0; i < P; i++) {
         for (let j = 0; j <= i; j++) {
           const e = Math.sqrt(3) * UNIT_ROUNDOFF * Math.sqrt(Math.abs(out[i * P + i] * out[j * P + j])) * noise.uniformIn(-1, 1);
@@ -275,7 +343,7 @@ function variantField(variant: Variant, exact: StiffVectorField, arch: Architect
           if (i !== j) out[j * P + i] += e;
         }
       }
-      out.set(pairCoordinatesOfMatrix(arch, out, pairs));
+      out.set(groupCoordinatesOfMatrix(arch, out, groups, false));
     },
     hessianCost: exact.hessianCost,
   };
@@ -331,11 +399,16 @@ if (values.check) {
     const [g, h] = [new Float64Array(P), new Float64Array(P * P)];
     exact.f(theta, g);
     exact.hessian(theta, h);
-    for (const paired of [false, true]) {
+    const groupings: [string, Grouping | null][] = [
+      ['network', null],
+      ['pair', (t) => closeGroups(t, d, r, 2)],
+      ['group', (t) => closeGroups(t, d, r, MAX_GROUP, GROUP_DISTANCE)],
+    ];
+    for (const [name, grouping] of groupings) {
       const [g32, h32] = [new Float64Array(P), new Float64Array(P * P)];
-      float32Field(arch, data, maxnorm, paired)(theta, g32);
-      float32Hessian(arch, data, maxnorm, paired)(theta, h32);
-      console.log(`${label}, ${paired ? 'pair' : 'network'} coordinates: gradient ${relative(g32, g)}, Hessian ${relative(h32, h)}`);
+      float32Field(arch, data, maxnorm, grouping)(theta, g32);
+      float32Hessian(arch, data, maxnorm, grouping)(theta, h32);
+      console.log(`${label}, ${name} coordinates (groups ${JSON.stringify(grouping ? grouping(theta) : [])}): gradient ${relative(g32, g)}, Hessian ${relative(h32, h)}`);
     }
   }
   process.exit(0);

@@ -80,3 +80,75 @@ export function pairCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<nu
   // T on every column (T·M), then on every row ((T·M)·T)
   return pairCoordinates(arch, transpose(pairCoordinates(arch, transpose(matrix), pairs)), pairs);
 }
+
+// Group coordinates generalise pair coordinates to channels of more than two neurons (three-neuron
+// channels, e.g. outgoing −74, +150, −74, are about one in eight of the flow sweep's channels). A
+// group of n hidden neurons k_0 < … < k_{n−1} is stored in the Helmert basis U: the slot of k_0
+// holds U₀·w = (Σ w_k)/√n (the group's mean direction) and the slot of k_j, j ≥ 1, holds U_j·w =
+// (w_{k_0} + … + w_{k_{j−1}} − j·w_{k_j})/√(j(j+1)), for input vectors (bias included) and output
+// weights alike. U is orthogonal, so gradient flow and the weight norm are the same in these
+// coordinates; for n = 2 it is the pair map above. For n ≥ 3 U is not symmetric: the way back is Uᵀ.
+
+/** Groups of hidden neurons, each listed in increasing order, each neuron in at most one group. */
+export type NeuronGroups = readonly (readonly number[])[];
+
+/** Row j of the n × n Helmert basis (entry k: U_jk). */
+export function helmertRow(n: number, j: number): number[] {
+  if (j === 0) return Array.from({ length: n }, () => 1 / Math.sqrt(n));
+  const scale = 1 / Math.sqrt(j * (j + 1));
+  return Array.from({ length: n }, (_, k) => (k < j ? scale : k === j ? -j * scale : 0));
+}
+
+function checkGroups(arch: Architecture, groups: NeuronGroups): void {
+  if (groups.length === 0) return;
+  if (arch.hidden.length !== 1) throw new RangeError(`group coordinates need one hidden layer, got hidden [${arch.hidden.join(', ')}]`);
+  const seen = new Set<number>();
+  for (const group of groups) {
+    group.forEach((k, position) => {
+      if (!Number.isInteger(k) || k < 0 || k >= arch.hidden[0] || seen.has(k) || (position > 0 && k <= group[position - 1])) {
+        throw new RangeError(`neuron groups must list distinct neurons of the hidden layer (0–${arch.hidden[0] - 1}) in increasing order, got [${group.join(', ')}]`);
+      }
+      seen.add(k);
+    });
+  }
+}
+
+/**
+ * Network → group coordinates (`toGroups` true) or back of consecutive parameter vectors: a new
+ * array. Groups of one neuron are left as they are.
+ */
+export function groupCoordinates(arch: Architecture, theta: ArrayLike<number>, groups: NeuronGroups, toGroups: boolean): Float64Array {
+  checkGroups(arch, groups);
+  const P = parameterLayout(arch).count;
+  if (theta.length % P !== 0) throw new RangeError(`parameter vectors of length ${P} expected, got ${theta.length} values`);
+  const out = Float64Array.from(theta);
+  for (const group of groups) {
+    const n = group.length;
+    const basis = Array.from({ length: n }, (_, j) => helmertRow(n, j));
+    const parameters = group.map((k) => neuronParameters(arch, k));
+    for (let base = 0; base < theta.length; base += P) {
+      for (let e = 0; e < parameters[0].length; e++) {
+        const values = parameters.map((indices) => theta[base + indices[e]]);
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          for (let k = 0; k < n; k++) sum += (toGroups ? basis[j][k] : basis[k][j]) * values[k];
+          out[base + parameters[j][e]] = sum;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** T·M·Tᵀ of a P×P matrix M (a Hessian) for the map T of groupCoordinates (either way): a new array. */
+export function groupCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<number>, groups: NeuronGroups, toGroups: boolean): Float64Array {
+  const P = parameterLayout(arch).count;
+  if (matrix.length !== P * P) throw new RangeError(`a ${P}×${P} matrix expected, got ${matrix.length} values`);
+  const transpose = (m: ArrayLike<number>) => {
+    const out = new Float64Array(P * P);
+    for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) out[j * P + i] = m[i * P + j];
+    return out;
+  };
+  // T on every column (rows of Mᵀ), then on every row
+  return groupCoordinates(arch, transpose(groupCoordinates(arch, transpose(matrix), groups, toGroups)), groups, toGroups);
+}
