@@ -39,7 +39,7 @@ import { RandomStream } from '../src/data/rng.js';
 import { networkFlowField } from '../src/engine/cpu/flow-field.js';
 import { datasetFor } from '../src/experiment/grid.js';
 import { weightNorm, type Architecture } from '../src/model/architecture.js';
-import { groupCoordinates, groupCoordinatesOfMatrix, helmertRow } from '../src/model/pairs.js';
+import { closeNeuronGroups, groupCoordinates, groupCoordinatesOfMatrix, helmertRow } from '../src/model/pairs.js';
 import { parseParameterFile } from '../src/model/params-file.js';
 import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
 
@@ -47,34 +47,6 @@ const UNIT_ROUNDOFF = 2 ** -24;
 const f32 = Math.fround;
 
 const SQRT_HALF = Math.SQRT1_2;
-
-/**
- * Groups of hidden neurons whose input vectors (bias included) are close: greedily, closest first,
- * two neurons' groups are merged while their distance is at most `threshold` relative to the
- * longer vector and the merged group has at most `maxSize` neurons (the stiff kernel's rule with
- * threshold 0.25; maxSize 2 and no threshold: the pair coordinates of the first experiments).
- */
-function closeGroups(theta: Float64Array, d: number, r: number, maxSize: number, threshold = Infinity): number[][] {
-  const candidates: [number, number, number][] = [];
-  const vector = (i: number) => [...Array.from({ length: d }, (_, k) => theta[i * d + k]), theta[r * d + i]];
-  for (let i = 0; i < r; i++) {
-    for (let j = i + 1; j < r; j++) {
-      const [u, v] = [vector(i), vector(j)];
-      const squared = u.reduce((sum, x, k) => sum + (x - v[k]) ** 2, 0);
-      const longer = Math.max(u.reduce((sum, x) => sum + x * x, 0), v.reduce((sum, x) => sum + x * x, 0));
-      if (squared <= threshold * threshold * longer) candidates.push([squared, i, j]);
-    }
-  }
-  candidates.sort((x, y) => x[0] - y[0]);
-  const groupOf = Array.from({ length: r }, (_, i) => [i]);
-  for (const [, i, j] of candidates) {
-    const [gi, gj] = [groupOf[i], groupOf[j]];
-    if (gi === gj || gi.length + gj.length > maxSize) continue;
-    const merged = [...gi, ...gj].sort((x, y) => x - y);
-    for (const k of merged) groupOf[k] = merged;
-  }
-  return [...new Set(groupOf)].filter((group) => group.length > 1);
-}
 
 type Grouping = (theta: Float64Array) => number[][];
 
@@ -311,18 +283,14 @@ const VARIANTS: Variant[] = [
   'group coordinates, computed Hessian',
 ];
 
-/** The stiff kernel's grouping: within 25% of each other, at most four neurons (mlp_stiff.wgsl). */
-const GROUP_DISTANCE = 0.25;
-const MAX_GROUP = 4;
-
 function variantField(variant: Variant, exact: StiffVectorField, arch: Architecture, data: Dataset, maxnorm: number, seed: number): StiffVectorField {
   const [d, r] = [arch.inputDim, arch.hidden[0]];
   const round = variant === 'float64' ? (v: Float64Array) => v : (v: Float64Array) => Float64Array.from(v, f32);
   const noise = new RandomStream(seed, 0, 99);
   const grouping: Grouping | null = variant.startsWith('pair coordinates')
-    ? (t) => closeGroups(t, d, r, 2)
+    ? (t) => closeNeuronGroups(arch, t, Infinity, 2)
     : variant.startsWith('group coordinates')
-      ? (t) => closeGroups(t, d, r, MAX_GROUP, GROUP_DISTANCE)
+      ? (t) => closeNeuronGroups(arch, t)
       : null;
   const gradient32 = float32Field(arch, data, maxnorm, grouping);
   // the Hessian computed in float32 in the gradient's coordinates, or in network coordinates
@@ -401,8 +369,8 @@ if (values.check) {
     exact.hessian(theta, h);
     const groupings: [string, Grouping | null][] = [
       ['network', null],
-      ['pair', (t) => closeGroups(t, d, r, 2)],
-      ['group', (t) => closeGroups(t, d, r, MAX_GROUP, GROUP_DISTANCE)],
+      ['pair', (t) => closeNeuronGroups(arch, t, Infinity, 2)],
+      ['group', (t) => closeNeuronGroups(arch, t)],
     ];
     for (const [name, grouping] of groupings) {
       const [g32, h32] = [new Float64Array(P), new Float64Array(P * P)];

@@ -22,13 +22,14 @@
 //   of two per multiply-add), then hands the sums to the owners through workgroup memory once per pass.
 // The loss sum is Kahan per thread and a pairwise tree across threads.
 //
-// PAIRED (one hidden layer; forward and gradient, not the R-operator passes): θ may be in pair
-// coordinates for pairs of hidden neurons (i, j), i < j = pair_partner[i] (set by the including
-// kernel; NO_PARTNER for a neuron on its own): neuron i holds m = (w_i + w_j)/√2 (bias included) and
-// s = (a_i + a_j)/√2, neuron j holds h = (w_i − w_j)/√2 and t = (a_i − a_j)/√2 (src/model/pairs.ts).
-// An orthogonal change of variables, so gradients and the weight norm transform as θ does. Near a
-// channel (w_i ≈ w_j, a_i ≈ −a_j large) network coordinates lose the pair's small difference to
-// rounding twice, in θ and in a_iσ(z_i) + a_jσ(z_j); in pair coordinates neither cancels (pair_rows).
+// GROUPED (one hidden layer; forward and gradient, not the R-operator passes): θ may be in group
+// coordinates for groups of up to MAX_GROUP hidden neurons k₀ < … < k_{n−1} (set by the including
+// kernel in the group_* tables): the slot of k_j holds U_j·w and U_j·a for the Helmert basis U
+// (src/model/pairs.ts groupCoordinates; for n = 2 the pair coordinates m, h = (w_i ± w_j)/√2,
+// s, t = (a_i ± a_j)/√2). An orthogonal change of variables, so gradients and the weight norm
+// transform as θ does. Near a channel (w_k nearly equal, a_k large with Σ a_k small) network
+// coordinates lose the small differences to rounding twice, in θ and in Σ a_kσ(z_k); in group
+// coordinates neither cancels (group_rows).
 
 const TILE: u32 = ${TILE}u;
 const NL: u32 = ${NL}u;                  // layers with weights, output included
@@ -41,10 +42,34 @@ const SPT: u32 = ${SPT}u;                // samples per thread and tile
 const TILE_SAMPLES: u32 = TILE * SPT;    // samples per tile: thread t has samples t + s·TILE
 const ROW_STRIDE: u32 = TILE * FPS;      // between the rows of a thread's consecutive samples
 const BIAS_INPUT: u32 = 0xffffffffu;     // "input index" of a bias parameter
-#if ${PAIRED}
-const NO_PARTNER: u32 = 0xffffffffu;
-// each hidden neuron's partner in pair coordinates, or NO_PARTNER (the including kernel sets it)
-var<workgroup> pair_partner: array<u32, MAX_WIDTH>;
+#if ${GROUPED}
+const MAX_GROUP: u32 = 4u;
+const NO_GROUP: u32 = 0xffffffffu;
+// per hidden neuron: its group's first neuron (NO_GROUP on its own) and its position in the group;
+// per group, at its first neuron: the size and the members in increasing order (the including
+// kernel sets them, group_rows reads them)
+var<workgroup> group_first: array<u32, MAX_WIDTH>;
+var<workgroup> group_position: array<u32, MAX_WIDTH>;
+var<workgroup> group_size: array<u32, MAX_WIDTH>;
+var<workgroup> group_members: array<vec4<u32>, MAX_WIDTH>;
+// 1/√m for m = 0..12 (entry 0 unused): the Helmert basis's scales as correctly rounded constants
+const INV_SQRT = array<f32, 13>(0.0, 1.0, 0.70710678118654752, 0.57735026918962576, 0.5,
+  0.44721359549995794, 0.40824829046386302, 0.37796447300922723, 0.35355339059327376,
+  0.33333333333333333, 0.31622776601683793, 0.30151134457776362, 0.28867513459481288);
+
+// U_jk of the n × n Helmert basis: row 0 is 1/√n; row j ≥ 1 is 1/√(j(j+1)) before k = j, −j/√(j(j+1))
+// at k = j and 0 after
+fn helmert(n: u32, j: u32, k: u32) -> f32 {
+  if (j == 0u) {
+    return INV_SQRT[n];
+  }
+  let scale = INV_SQRT[j * (j + 1u)];
+  return select(select(0.0, -f32(j) * scale, k == j), scale, k < j);
+}
+
+fn is_grouped(j: u32) -> bool {
+  return group_first[j] != NO_GROUP;
+}
 #endif
 
 // per layer l = 0..NL (index 0: the inputs)
@@ -58,6 +83,7 @@ const ROW_DELTA = array<u32, 5>(${ROW_DELTA});   // σ'(z_l), overwritten by δ_
 const ROW_RA = array<u32, 5>(${ROW_RA});         // R a_l
 const ROW_RDELTA = array<u32, 5>(${ROW_RDELTA}); // σ''(z_l), overwritten by R δ_l
 const ROW_RZ = array<u32, 5>(${ROW_RZ});         // R z_l
+const ROW_GROUP: u32 = ${ROW_GROUP}u;            // GROUPED: group_rows's Hessian coefficients
 #endif
 
 
@@ -236,9 +262,9 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
       }
       for (var s = 0u; s < SPT; s++) {
         let row = row0 + s * ROW_STRIDE;
-#if ${PAIRED}
-        if (pair_partner[j] != NO_PARTNER) {
-          rows[row + ROW_A[1] + j] = z[s];   // the pre-activation, for pair_rows
+#if ${GROUPED}
+        if (is_grouped(j)) {
+          rows[row + ROW_A[1] + j] = z[s];   // the pre-activation, for group_rows
           continue;
         }
 #endif
@@ -253,8 +279,8 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
       }
     }
   }
-#if ${PAIRED}
-  pair_rows(row0);
+#if ${GROUPED}
+  group_rows(row0);
 #endif
   let last = NL - 1u;
   var out: array<vec2<f32>, SPT>;
@@ -281,43 +307,87 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
   return out;
 }
 
-#if ${PAIRED}
-// A pair's rows from its pre-activations z_m = m·x̃ and z_h = h·x̃ (ζ ± η = (z_m ± z_h)/√2 are the
-// two neurons' own): activations Σ₀/√2 and Δ₀/√2 (the Jacobian of s and t), and in the δ slots
-// Σ₁/2 and Δ₁/2 for pair_deltas (pair_activate: Δₖ accurate relative to itself).
-fn pair_rows(row0: u32) {
-  for (var i = 0u; i < WIDTH[1]; i++) {
-    let j = pair_partner[i];
-    if (j == NO_PARTNER || j < i) {
+#if ${GROUPED}
+// A group's rows from its slots' pre-activations ζ_j = (U_j·w)·x̃. The members' own are z_k = z̄ + η_k
+// with z̄ = ζ₀/√n and η_k = Σ_{j≥1} U_jk ζ_j; with σ̄⁽ⁱ⁾ = σ⁽ⁱ⁾(z̄) and D⁽ⁱ⁾_k = σ⁽ⁱ⁾(z_k) − σ⁽ⁱ⁾(z̄)
+// (pair_activate about z̄ + η_k/2: accurate relative to itself) and a_k = Σ_j U_jk A_j from the
+// output coordinates A_j:
+//   ROW_A      ∂f/∂A_j = Σ_k U_jk σ(z_k) = √n·σ̄·[j = 0] + Σ_k U_jk D_k
+//   ROW_DELTA  ∂f/∂ζ_j = A_j σ̄′ + Σ_k U_jk a_k D′_k, times the output's δ in backward()
+// so that f = Σ_j A_j·ROW_A and Σ_k a_k σ′(z_k), which cancels in a channel, is √n·A₀·σ̄′ + … taken
+// from θ. With the stiff kernel's HVP layout also the closed-form Hessian's coefficients, in ROW_GROUP:
+//   slot k_i's entry j          ∂²f/∂ζ_i∂ζ_j = σ̄″·Σ_l c_ijl A_l + Σ_k U_ik U_jk a_k D″_k,
+//                               c_ijl = Σ_k U_ik U_jk U_lk
+//   slot k_i's entry MAX_GROUP + j  ∂²f/∂ζ_i∂A_j = [i = j]·σ̄′ + Σ_k U_ik U_jk D′_k
+fn group_rows(row0: u32) {
+  for (var first = 0u; first < WIDTH[1]; first++) {
+    if (group_first[first] != first) {
       continue;
+    }
+    let n = group_size[first];
+    let members = group_members[first];
+    var output: array<f32, MAX_GROUP>;   // A_j
+    var a: array<f32, MAX_GROUP>;        // a_k
+    for (var j = 0u; j < n; j++) {
+      output[j] = weight(2u, 0u, members[j]);
+    }
+    for (var k = 0u; k < n; k++) {
+      a[k] = 0.0;
+      for (var j = 0u; j < n; j++) {
+        a[k] += helmert(n, j, k) * output[j];
+      }
     }
     for (var s = 0u; s < SPT; s++) {
       let row = row0 + s * ROW_STRIDE;
-      let pair = pair_activate(SQRT_HALF * rows[row + ROW_A[1] + i], SQRT_HALF * rows[row + ROW_A[1] + j]);
-      rows[row + ROW_A[1] + i] = SQRT_HALF * pair.sum.x;
-      rows[row + ROW_A[1] + j] = SQRT_HALF * pair.difference.x;
-      rows[row + ROW_DELTA[1] + i] = 0.5 * pair.sum.y;
-      rows[row + ROW_DELTA[1] + j] = 0.5 * pair.difference.y;
+      var zeta: array<f32, MAX_GROUP>;
+      for (var j = 0u; j < n; j++) {
+        zeta[j] = rows[row + ROW_A[1] + members[j]];
+      }
+      let mean = INV_SQRT[n] * zeta[0];
+      let at_mean = activate(mean);
+      var difference: array<vec3<f32>, MAX_GROUP>;
+      for (var k = 0u; k < n; k++) {
+        var eta = 0.0;
+        for (var j = 1u; j < n; j++) {
+          eta += helmert(n, j, k) * zeta[j];
+        }
+        difference[k] = pair_activate(mean + 0.5 * eta, 0.5 * eta).difference;
+      }
+      for (var j = 0u; j < n; j++) {
+        var value = select(0.0, f32(n) * INV_SQRT[n] * at_mean.x, j == 0u);
+        var slope = output[j] * at_mean.y;
+        for (var k = 0u; k < n; k++) {
+          value += helmert(n, j, k) * difference[k].x;
+          slope += helmert(n, j, k) * (a[k] * difference[k].y);
+        }
+        rows[row + ROW_A[1] + members[j]] = value;
+        rows[row + ROW_DELTA[1] + members[j]] = slope;
+      }
 #if ${HVP}
-      // Σ₂/2 and Δ₂/2 for the stiff kernel's closed-form Hessian (its hessian_rows)
-      rows[row + ROW_RDELTA[1] + i] = 0.5 * pair.sum.z;
-      rows[row + ROW_RDELTA[1] + j] = 0.5 * pair.difference.z;
+      for (var i = 0u; i < n; i++) {
+        let at = row + ROW_GROUP + members[i] * 2u * MAX_GROUP;
+        for (var j = 0u; j < n; j++) {
+          var mean_curvature = 0.0;
+          for (var l = 0u; l < n; l++) {
+            var c = 0.0;
+            for (var k = 0u; k < n; k++) {
+              c += helmert(n, i, k) * helmert(n, j, k) * helmert(n, l, k);
+            }
+            mean_curvature += c * output[l];
+          }
+          var curvature = at_mean.z * mean_curvature;
+          var cross = select(0.0, at_mean.y, i == j);
+          for (var k = 0u; k < n; k++) {
+            let weight = helmert(n, i, k) * helmert(n, j, k);
+            curvature += weight * (a[k] * difference[k].z);
+            cross += weight * difference[k].y;
+          }
+          rows[at + j] = curvature;
+          rows[at + MAX_GROUP + j] = cross;
+        }
+      }
 #endif
     }
-  }
-}
-
-// δ of the pair (i, j) from the output's: ∂f/∂z_m = (s·Σ₁ + t·Δ₁)/2, ∂f/∂z_h = (s·Δ₁ + t·Σ₁)/2
-fn pair_deltas(row0: u32, i: u32, j: u32) {
-  let s_weight = weight(2u, 0u, i);
-  let t_weight = weight(2u, 0u, j);
-  for (var s = 0u; s < SPT; s++) {
-    let row = row0 + s * ROW_STRIDE;
-    let delta_out = rows[row + ROW_DELTA[2]];
-    let half_sum = rows[row + ROW_DELTA[1] + i];
-    let half_difference = rows[row + ROW_DELTA[1] + j];
-    rows[row + ROW_DELTA[1] + i] = delta_out * (s_weight * half_sum + t_weight * half_difference);
-    rows[row + ROW_DELTA[1] + j] = delta_out * (s_weight * half_difference + t_weight * half_sum);
   }
 }
 #endif
@@ -333,11 +403,12 @@ fn backward(row0: u32, g: array<f32, SPT>, rg: array<f32, SPT>) {
   }
   for (var l = NL - 1u; l >= 1u; l--) {
     for (var j = 0u; j < WIDTH[l]; j++) {
-#if ${PAIRED}
-      let partner = pair_partner[j];
-      if (partner != NO_PARTNER) {
-        if (partner > j) {
-          pair_deltas(row0, j, partner);
+#if ${GROUPED}
+      if (is_grouped(j)) {
+        // group_rows left ∂f/∂ζ_j
+        for (var s = 0u; s < SPT; s++) {
+          let row = row0 + s * ROW_STRIDE;
+          rows[row + ROW_DELTA[1] + j] *= rows[row + ROW_DELTA[2]];
         }
         continue;
       }

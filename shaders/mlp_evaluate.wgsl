@@ -40,10 +40,14 @@ fn main(
   if (net >= cfg.networks) {
     return;
   }
-#if ${PAIRED}
-  // EvaluationRequest.pairs: neurons (2q, 2q + 1) for q < PAIRS
+#if ${GROUPED}
+  // EvaluationRequest.pairs: groups of two, neurons (2q, 2q + 1) for q < PAIRS
   for (var j = tid; j < WIDTH[1]; j += TILE) {
-    pair_partner[j] = select(NO_PARTNER, j ^ 1u, j < 2u * ${PAIRS}u);
+    let paired = j < 2u * ${PAIRS}u;
+    group_first[j] = select(NO_GROUP, j & ~1u, paired);
+    group_position[j] = j & 1u;
+    group_size[j] = 2u;
+    group_members[j] = vec4<u32>(j & ~1u, j | 1u, 0u, 0u);
   }
 #endif
   for (var p = tid; p < P; p += TILE) {

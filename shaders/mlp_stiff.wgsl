@@ -122,25 +122,27 @@ var<private> rhs: array<f32, OWN>;
 var<private> sol: array<f32, OWN>;
 var<private> error_vec: array<f32, OWN>;
 
-#if ${PAIRED}
-// Pair coordinates (mlp_core.wgsl, PAIRED; benchmarks/results/pair-coordinates-2026-12-04.md). Each
-// dispatch pairs the hidden neurons whose input vectors (bias included) lie within PAIR_DISTANCE of
-// each other, relative to the longer one (greedily, closest first), and integrates in pair
-// coordinates, where float32 keeps a channel pair's small difference; `params` and `derivative` stay
-// in network coordinates for every other reader. So with pairs θ is turned on entry and on exit (one
-// rounding per dispatch), f(θ) is evaluated again on entry (not counted: a float32 artefact), and
-// the Hessian is assembled in pair coordinates (hessian_rows; assembling it in network coordinates
-// and turning it loses what pairing gains: emulated, seed 11 of the flow sweep took 40,000 steps
-// against 3,455) and never kept across a dispatch boundary. The controller's error norm and the status's gradient are taken in network
-// coordinates, so the controller decides as the CPU engine's does.
-const PAIR_DISTANCE: f32 = 0.25;
+#if ${GROUPED}
+// Group coordinates (mlp_core.wgsl, GROUPED; benchmarks/results/pair-coordinates-2026-12-04.md).
+// Each dispatch groups the hidden neurons whose input vectors (bias included) lie within
+// GROUP_DISTANCE of each other, relative to the longer one (greedily, closest first, at most
+// MAX_GROUP to a group), and integrates in group coordinates, where float32 keeps a channel's small
+// differences; `params` and `derivative` stay in network coordinates for every other reader. So with
+// groups θ is turned on entry and on exit (one rounding per dispatch), f(θ) is evaluated again on
+// entry (not counted: a float32 artefact), and the Hessian is assembled in group coordinates
+// (hessian_rows; assembling it in network coordinates and turning it loses what grouping gains:
+// emulated, seed 11 of the flow sweep took 40,000 steps against 3,455) and never kept across a
+// dispatch boundary. The controller's error norm and the status's gradient are taken in network
+// coordinates, so the controller decides as the CPU engine's does. Groups rather than pairs: about
+// one channel in eight of the flow sweep is three neurons wide (outgoing −74, +150, −74), and pairs
+// leave it 2.7× the float64 steps (emulated; groups: 1.07×).
+const GROUP_DISTANCE: f32 = 0.25;
 #if ${BIASES}
 const NEURON_SLOTS: u32 = D + 2u;   // a hidden neuron's parameters: inputs, bias, output weight
 #else
 const NEURON_SLOTS: u32 = D + 1u;
 #endif
-var<workgroup> slot_partner: array<u32, MAX_WIDTH>;   // this dispatch's pairing
-var<workgroup> pair_count: u32;
+var<workgroup> group_count: u32;
 
 // the index of hidden neuron i's e-th parameter (inputs, bias, output weight)
 fn neuron_parameter(i: u32, e: u32) -> u32 {
@@ -153,7 +155,7 @@ fn neuron_parameter(i: u32, e: u32) -> u32 {
   return weight_index(2u, 0u, i);
 }
 
-// (hidden neuron, slot) of parameter p; NO_PARTNER for the output bias
+// (hidden neuron, slot) of parameter p; NO_GROUP for the output bias
 fn parameter_neuron(p: u32) -> vec2<u32> {
   if (p < R * D) {
     return vec2<u32>(p / D, p % D);
@@ -167,82 +169,126 @@ fn parameter_neuron(p: u32) -> vec2<u32> {
   if (p >= a && p < a + R) {
     return vec2<u32>(p - a, NEURON_SLOTS - 1u);
   }
-  return vec2<u32>(NO_PARTNER, 0u);
+  return vec2<u32>(NO_GROUP, 0u);
 }
 
-// thread 0 pairs the neurons into slot_partner and pair_count (then a barrier)
-fn choose_pairs(tid: u32) {
+// every neuron on its own: network coordinates (then a barrier)
+fn clear_groups(tid: u32) {
+  for (var j = tid; j < R; j += TILE) {
+    group_first[j] = NO_GROUP;
+  }
+  workgroupBarrier();
+}
+
+// the squared distance of neurons i and j's input vectors relative to the longer one's squared length
+fn relative_distance(i: u32, j: u32) -> f32 {
+  var distance = 0.0;
+  var length_i = 0.0;
+  var length_j = 0.0;
+  for (var e = 0u; e + 1u < NEURON_SLOTS; e++) {
+    let u = th[neuron_parameter(i, e)];
+    let v = th[neuron_parameter(j, e)];
+    distance += (u - v) * (u - v);
+    length_i += u * u;
+    length_j += v * v;
+  }
+  return distance / max(max(length_i, length_j), 1e-30);
+}
+
+// thread 0 groups the neurons (th in network coordinates) into the core's group tables and
+// group_count (then a barrier): repeatedly merges the two groups holding the closest pair of
+// neurons within GROUP_DISTANCE whose union has at most MAX_GROUP neurons
+fn choose_groups(tid: u32) {
   if (tid == 0u) {
+    // while choosing, group_first[j] is j's group's first neuron (j itself when alone)
     for (var i = 0u; i < R; i++) {
-      slot_partner[i] = NO_PARTNER;
+      group_first[i] = i;
+      group_size[i] = 1u;
     }
-    var count = 0u;
     loop {
-      var best = PAIR_DISTANCE * PAIR_DISTANCE;
-      var first = NO_PARTNER;
-      var second = NO_PARTNER;
+      var best = GROUP_DISTANCE * GROUP_DISTANCE;
+      var first = NO_GROUP;
+      var second = NO_GROUP;
       for (var i = 0u; i < R; i++) {
         for (var j = i + 1u; j < R; j++) {
-          if (slot_partner[i] != NO_PARTNER || slot_partner[j] != NO_PARTNER) {
+          let fi = group_first[i];
+          let fj = group_first[j];
+          if (fi == fj || group_size[fi] + group_size[fj] > MAX_GROUP) {
             continue;
           }
-          var distance = 0.0;
-          var length_i = 0.0;
-          var length_j = 0.0;
-          for (var e = 0u; e + 1u < NEURON_SLOTS; e++) {
-            let u = th[neuron_parameter(i, e)];
-            let v = th[neuron_parameter(j, e)];
-            distance += (u - v) * (u - v);
-            length_i += u * u;
-            length_j += v * v;
-          }
-          let relative = distance / max(max(length_i, length_j), 1e-30);
+          let relative = relative_distance(i, j);
           if (relative <= best) {
             best = relative;
-            first = i;
-            second = j;
+            first = fi;
+            second = fj;
           }
         }
       }
-      if (first == NO_PARTNER) {
+      if (first == NO_GROUP) {
         break;
       }
-      slot_partner[first] = second;
-      slot_partner[second] = first;
-      count += 1u;
+      let merged = min(first, second);
+      let size = group_size[first] + group_size[second];
+      for (var k = 0u; k < R; k++) {
+        if (group_first[k] == first || group_first[k] == second) {
+          group_first[k] = merged;
+        }
+      }
+      group_size[merged] = size;
     }
-    pair_count = count;
+    var count = 0u;
+    for (var f = 0u; f < R; f++) {
+      if (group_first[f] != f) {
+        continue;
+      }
+      if (group_size[f] == 1u) {
+        group_first[f] = NO_GROUP;
+        continue;
+      }
+      count += 1u;
+      var members = vec4<u32>();
+      var position = 0u;
+      for (var k = f; k < R; k++) {
+        if (group_first[k] == f) {
+          members[position] = k;
+          group_position[k] = position;
+          position += 1u;
+        }
+      }
+      group_members[f] = members;
+    }
+    group_count = count;
   }
   workgroupBarrier();
 }
 
-// the core's pairing: this dispatch's, or none
-fn set_pairing(tid: u32, on: bool) {
-  for (var j = tid; j < R; j += TILE) {
-    pair_partner[j] = select(NO_PARTNER, slot_partner[j], on);
-  }
-  workgroupBarrier();
-}
-
-// th from network to pair coordinates or back (the map is its own inverse)
-fn turn_parameters(tid: u32) {
+// th from network to group coordinates (to_groups) or back (then a barrier)
+fn turn_parameters(tid: u32, to_groups: bool) {
   for (var index = tid; index < R * NEURON_SLOTS; index += TILE) {
-    let i = index / NEURON_SLOTS;
-    let j = slot_partner[i];
-    if (j != NO_PARTNER && j > i) {
-      let p = neuron_parameter(i, index % NEURON_SLOTS);
-      let q = neuron_parameter(j, index % NEURON_SLOTS);
-      let u = th[p];
-      let v = th[q];
-      th[p] = SQRT_HALF * (u + v);
-      th[q] = SQRT_HALF * (u - v);
+    let first = index / NEURON_SLOTS;
+    if (group_first[first] != first) {
+      continue;
+    }
+    let e = index % NEURON_SLOTS;
+    let n = group_size[first];
+    let members = group_members[first];
+    var values: array<f32, MAX_GROUP>;
+    for (var k = 0u; k < n; k++) {
+      values[k] = th[neuron_parameter(members[k], e)];
+    }
+    for (var j = 0u; j < n; j++) {
+      var sum = 0.0;
+      for (var k = 0u; k < n; k++) {
+        sum += select(helmert(n, k, j), helmert(n, j, k), to_groups) * values[k];
+      }
+      th[neuron_parameter(members[j], e)] = sum;
     }
   }
   workgroupBarrier();
 }
 
 // this thread's owned entries (entry k: parameter tid + k·TILE) into a workgroup vector, where the
-// owners of partner parameters can read them (the caller places the barriers)
+// owners of the other group members' parameters can read them (the caller places the barriers)
 fn share_owned(tid: u32, values: ptr<private, array<f32, OWN>>, shared_vector: ptr<workgroup, array<f32, P>>) {
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
@@ -252,25 +298,32 @@ fn share_owned(tid: u32, values: ptr<private, array<f32, OWN>>, shared_vector: p
   }
 }
 
-// entry p of the vector in `source` turned to the other coordinates
-fn turned(p: u32, source: ptr<workgroup, array<f32, P>>) -> f32 {
+// entry p in network coordinates of the vector in group coordinates in `source`: w_k = Σ_j U_jk φ_j
+fn in_network(p: u32, source: ptr<workgroup, array<f32, P>>) -> f32 {
   let at = parameter_neuron(p);
-  if (at.x == NO_PARTNER || slot_partner[at.x] == NO_PARTNER) {
+  if (at.x == NO_GROUP || !is_grouped(at.x)) {
     return (*source)[p];
   }
-  let q = neuron_parameter(slot_partner[at.x], at.y);
-  return select(SQRT_HALF * ((*source)[q] - (*source)[p]), SQRT_HALF * ((*source)[p] + (*source)[q]), at.x < slot_partner[at.x]);
+  let first = group_first[at.x];
+  let n = group_size[first];
+  let members = group_members[first];
+  let k = group_position[at.x];
+  var sum = 0.0;
+  for (var j = 0u; j < n; j++) {
+    sum += helmert(n, j, k) * (*source)[neuron_parameter(members[j], at.y)];
+  }
+  return sum;
 }
 
 #endif
 
 // This thread's share of the squared scaled error norm of error_vec (the step's error estimate, θ₀ in
 // theta0 and θ₁ in th), in network coordinates whatever coordinates the step was taken in.
-fn error_norm_part(tid: u32, paired: bool) -> f32 {
+fn error_norm_part(tid: u32, grouped: bool) -> f32 {
   var part = 0.0;
-#if ${PAIRED}
-  if (paired) {
-    // the three vectors go through workgroup memory (lin_x and vv, idle here) to reach their partners
+#if ${GROUPED}
+  if (grouped) {
+    // the three vectors go through workgroup memory (lin_x and vv, idle here) to reach the group
     workgroupBarrier();
     share_owned(tid, &error_vec, &lin_x);
     share_owned(tid, &theta0, &vv);
@@ -278,8 +331,8 @@ fn error_norm_part(tid: u32, paired: bool) -> f32 {
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
-        let e = turned(p, &lin_x);
-        let scale = cfg.atol + cfg.rtol * max(abs(turned(p, &vv)), abs(turned(p, &th)));
+        let e = in_network(p, &lin_x);
+        let scale = cfg.atol + cfg.rtol * max(abs(in_network(p, &vv)), abs(in_network(p, &th)));
         part += (e / scale) * (e / scale);
       }
     }
@@ -411,10 +464,11 @@ struct HessianTask {
   second_scale: f32,
   curv: f32,
   extra_col: vec4<f32>,
-#if ${PAIRED}
-  // pair coordinates: δ·row[partner_offset] on the column of the pair partner's output weight
-  partner_offset: u32,
-  partner_col: vec4<f32>,
+#if ${GROUPED}
+  // instead of second·extra_col: δ·cross_on·row[cross_offset], ∂²f/∂ζ_j∂A_e on the column of each
+  // output weight e of neuron j's group (σ′_j on its own for a neuron alone)
+  cross_offset: vec4<u32>,
+  cross_on: vec4<f32>,
 #endif
   live: bool,
   diagonal: bool,         // rows and columns are the same block: only its upper triangle is written
@@ -459,9 +513,9 @@ fn hessian_task(index: u32) -> HessianTask {
   task.second_scale = 0.0;
   task.curv = 0.0;
   task.extra_col = vec4<f32>();
-#if ${PAIRED}
-  task.partner_offset = ROW_MASK;
-  task.partner_col = vec4<f32>();
+#if ${GROUPED}
+  task.cross_offset = vec4<u32>(ROW_MASK);
+  task.cross_on = vec4<f32>();
 #endif
   if (index < TASKS_UU) {
     // neuron pair j ≤ k (triangular index), block (rb, cb) of x̃x̃ᵀ
@@ -477,13 +531,14 @@ fn hessian_task(index: u32) -> HessianTask {
     }
     let k = j + pair;
     task.blocks = vec4<u32>(j, block / NB_IN, k, block % NB_IN);
-#if ${PAIRED}
-    // hessian_rows: Jacobian scalars in ROW_RA, own curvature in ROW_RZ, a pair's cross curvature
-    // in the first neuron's ROW_RDELTA
+#if ${GROUPED}
+    // hessian_rows: Jacobian scalars in ROW_RA, a neuron alone's curvature in ROW_RZ; within a group
+    // the curvatures are group_rows's (ROW_GROUP)
     task.g = vec2<u32>(ROW_RA[1] + j, ROW_RA[1] + k);
-    task.second_offset = select(ROW_RDELTA[1] + j, ROW_RZ[1] + j, j == k);
+    let together = is_grouped(j) && group_first[j] == group_first[k];
+    task.second_offset = select(ROW_RZ[1] + j, ROW_GROUP + j * 2u * MAX_GROUP + group_position[k], together);
     task.second_scale = 1.0;
-    task.curv = select(0.0, 1.0, j == k || pair_partner[j] == k);
+    task.curv = select(0.0, 1.0, j == k || together);
 #else
     task.g = vec2<u32>(ROW_DELTA[1] + j, ROW_DELTA[1] + k);
     task.g_scale = vec2<f32>(th[weight_index(2u, 0u, j)], th[weight_index(2u, 0u, k)]);
@@ -498,8 +553,18 @@ fn hessian_task(index: u32) -> HessianTask {
     let j = local / (NB_IN * NB_OUT);
     let cb = local % NB_OUT;
     task.blocks = vec4<u32>(j, (local % (NB_IN * NB_OUT)) / NB_OUT, OUTPUT_GROUP, cb);
-#if ${PAIRED}
+#if ${GROUPED}
     task.g.x = ROW_RA[1] + j;
+    for (var i = 0u; i < 4u; i++) {
+      let e = cb * 4u + i;
+      if (e == j && !is_grouped(j)) {
+        task.cross_offset[i] = ROW_DELTA[1] + j;
+        task.cross_on[i] = 1.0;
+      } else if (e < R && is_grouped(j) && group_first[e] == group_first[j]) {
+        task.cross_offset[i] = ROW_GROUP + j * 2u * MAX_GROUP + MAX_GROUP + group_position[e];
+        task.cross_on[i] = 1.0;
+      }
+    }
 #else
     task.g.x = ROW_DELTA[1] + j;
     task.g_scale.x = th[weight_index(2u, 0u, j)];
@@ -509,15 +574,6 @@ fn hessian_task(index: u32) -> HessianTask {
     for (var i = 0u; i < 4u; i++) {
       task.extra_col[i] = select(0.0, 1.0, cb * 4u + i == j);
     }
-#if ${PAIRED}
-    let partner = pair_partner[j];
-    if (partner != NO_PARTNER) {
-      task.partner_offset = ROW_RDELTA[1] + max(j, partner);
-      for (var i = 0u; i < 4u; i++) {
-        task.partner_col[i] = select(0.0, 1.0, cb * 4u + i == partner);
-      }
-    }
-#endif
   } else {
     let local = min(index, TASKS - 1u) - TASKS_UU - TASKS_UO;
     task.blocks = vec4<u32>(OUTPUT_GROUP, local / NB_OUT, OUTPUT_GROUP, local % NB_OUT);
@@ -533,43 +589,24 @@ fn row_values(offset: vec4<u32>, r: u32) -> vec4<f32> {
   return vec4<f32>(rows[r + offset.x], rows[r + offset.y], rows[r + offset.z], rows[r + offset.w]);
 }
 
-#if ${PAIRED}
-// The per-sample coefficients of the closed form, for any pairing (none: network coordinates):
-//   ROW_RA     the Jacobian scalar of neuron j's input group: a_jσ′_j; in a pair (i, j) with
-//              s = θ(a_i), t = θ(a_j): (sΣ₁ + tΔ₁)/2 and (sΔ₁ + tΣ₁)/2
-//   ROW_RZ     the curvature of its own block: a_jσ″_j; in a pair (sΣ₂ + tΔ₂)/(2√2) for both
-//   ROW_DELTA  the coefficient on its own output weight's column: σ′_j; in a pair Σ₁/2 for both
-//   ROW_RDELTA of a pair's first neuron: the curvature of the (m, h) block, (sΔ₂ + tΣ₂)/(2√2); of
-//              its second: Δ₁/2, the coefficient on the partner's output weight's column
-// from what forward() left: σ′ and σ″ (ROW_DELTA, ROW_RDELTA), or for a pair Σ₁/2, Δ₁/2 (ROW_DELTA)
-// and Σ₂/2, Δ₂/2 (ROW_RDELTA) (pair_rows).
+#if ${GROUPED}
+// The per-sample coefficients of the closed form, for any grouping (none: network coordinates):
+//   ROW_RA  the Jacobian scalar of neuron j's input group: a_jσ′_j alone, ∂f/∂ζ_j in a group
+//   ROW_RZ  alone: the curvature of its own block, a_jσ″_j
+// from what forward() left: σ′ and σ″ (ROW_DELTA, ROW_RDELTA), or in a group ∂f/∂ζ_j (ROW_DELTA);
+// σ′_j stays in ROW_DELTA for its output weight's column, and a group's curvatures and columns are
+// in ROW_GROUP (group_rows).
 fn hessian_rows(row0: u32) {
   for (var s = 0u; s < SPT; s++) {
     let row = row0 + s * ROW_STRIDE;
-    for (var i = 0u; i < R; i++) {
-      let j = pair_partner[i];
-      let a_i = th[weight_index(2u, 0u, i)];
-      if (j == NO_PARTNER) {
-        rows[row + ROW_RA[1] + i] = a_i * rows[row + ROW_DELTA[1] + i];
-        rows[row + ROW_RZ[1] + i] = a_i * rows[row + ROW_RDELTA[1] + i];
+    for (var j = 0u; j < R; j++) {
+      if (is_grouped(j)) {
+        rows[row + ROW_RA[1] + j] = rows[row + ROW_DELTA[1] + j];
         continue;
       }
-      if (j < i) {
-        continue;
-      }
-      let t = th[weight_index(2u, 0u, j)];
-      let half_sum1 = rows[row + ROW_DELTA[1] + i];
-      let half_difference1 = rows[row + ROW_DELTA[1] + j];
-      let half_sum2 = rows[row + ROW_RDELTA[1] + i];
-      let half_difference2 = rows[row + ROW_RDELTA[1] + j];
-      rows[row + ROW_RA[1] + i] = a_i * half_sum1 + t * half_difference1;
-      rows[row + ROW_RA[1] + j] = a_i * half_difference1 + t * half_sum1;
-      let own = SQRT_HALF * (a_i * half_sum2 + t * half_difference2);
-      rows[row + ROW_RZ[1] + i] = own;
-      rows[row + ROW_RZ[1] + j] = own;
-      rows[row + ROW_RDELTA[1] + i] = SQRT_HALF * (a_i * half_difference2 + t * half_sum2);
-      rows[row + ROW_DELTA[1] + j] = half_sum1;
-      rows[row + ROW_RDELTA[1] + j] = half_difference1;
+      let a_j = th[weight_index(2u, 0u, j)];
+      rows[row + ROW_RA[1] + j] = a_j * rows[row + ROW_DELTA[1] + j];
+      rows[row + ROW_RZ[1] + j] = a_j * rows[row + ROW_RDELTA[1] + j];
     }
   }
 }
@@ -597,7 +634,7 @@ fn accumulate_data_hessian(tid: u32) {
         rows[row + ROW_RESIDUAL] = select(0.0, out[s].x - ys[samples.data_row[s]], samples.valid[s]);
         rows[row + ROW_MASK] = select(0.0, 1.0, samples.valid[s]);
       }
-#if ${PAIRED}
+#if ${GROUPED}
       hessian_rows(row0);
 #endif
       workgroupBarrier();
@@ -613,8 +650,8 @@ fn accumulate_data_hessian(tid: u32) {
           let second = residual * t.second_scale * rows[r + t.second_offset];
           let scale = mask * (t.g_scale.x * rows[r + t.g.x]) * (t.g_scale.y * rows[r + t.g.y]) + t.curv * second;
           let v_rows = row_values(t.row_offset, r);
-#if ${PAIRED}
-          let column = scale * row_values(t.col_offset, r) + second * t.extra_col + (residual * rows[r + t.partner_offset]) * t.partner_col;
+#if ${GROUPED}
+          let column = scale * row_values(t.col_offset, r) + residual * (t.cross_on * row_values(t.cross_offset, r));
 #else
           let column = scale * row_values(t.col_offset, r) + second * t.extra_col;
 #endif
@@ -922,8 +959,8 @@ fn main(
   load_slot_parameters(tid, slot);
   data_base = slot * cfg.data_stride;
   mat_base = slot * P * P;
-#if ${PAIRED}
-  set_pairing(tid, false);   // network coordinates until the pairs are chosen
+#if ${GROUPED}
+  clear_groups(tid);   // network coordinates until the groups are chosen
 #endif
   workgroupBarrier();
 
@@ -967,12 +1004,11 @@ fn main(
     }
   }
 
-#if ${PAIRED}
-  choose_pairs(tid);
-  let paired = workgroupUniformLoad(&pair_count) > 0u;
-  if (paired) {
-    turn_parameters(tid);
-    set_pairing(tid, true);
+#if ${GROUPED}
+  choose_groups(tid);
+  let grouped = workgroupUniformLoad(&group_count) > 0u;
+  if (grouped) {
+    turn_parameters(tid, true);
     let again = evaluate_field(tid);
     for (var k = 0u; k < OWN; k++) {
       f0[k] = field[k];
@@ -981,7 +1017,7 @@ fn main(
     hessian_ready = false;
   }
 #else
-  let paired = false;
+  let grouped = false;
 #endif
 
   var accepted = 0u;
@@ -1129,7 +1165,7 @@ fn main(
     }
 #endif
     workgroupBarrier();
-    let error = scaled_norm(tid, error_norm_part(tid, paired));
+    let error = scaled_norm(tid, error_norm_part(tid, grouped));
     if (uniform_bool(tid, stage_bad > 0.0 || !is_finite(error))) {
       // a non-finite trial point: restore θ, shrink hard and retry (H(θ) stays valid)
       for (var k = 0u; k < OWN; k++) {
@@ -1171,19 +1207,19 @@ fn main(
   }
 
   var grad_inf_part = 0.0;
-#if ${PAIRED}
-  if (paired) {
-    // back to network coordinates for everyone else; the Hessian is in pair coordinates: not kept
+#if ${GROUPED}
+  if (grouped) {
+    // back to network coordinates for everyone else; the Hessian is in group coordinates: not kept
     workgroupBarrier();
     share_owned(tid, &f0, &lin_x);
     workgroupBarrier();
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
-        f0[k] = turned(p, &lin_x);
+        f0[k] = in_network(p, &lin_x);
       }
     }
-    turn_parameters(tid);
+    turn_parameters(tid, false);
     hessian_ready = false;
   }
 #endif
@@ -1236,19 +1272,18 @@ fn solve_check(
 
 // Test entry points (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, H(θ) of the slot's
 // parameters on its data into `hessian`, as the main kernel assembles it: in network coordinates
-// (hessian_check), or with the neurons paired as a dispatch of the main kernel pairs them, θ turned
-// and H in pair coordinates (paired_hessian_check).
-fn check_hessian(tid: u32, slot: u32, paired: bool) {
+// (hessian_check), or with the neurons grouped as a dispatch of the main kernel groups them, θ turned
+// and H in group coordinates (grouped_hessian_check).
+fn check_hessian(tid: u32, slot: u32, grouped: bool) {
   load_slot_parameters(tid, slot);
   data_base = slot * cfg.data_stride;
   mat_base = slot * P * P;
   workgroupBarrier();
-#if ${PAIRED}
-  set_pairing(tid, false);
-  if (paired) {
-    choose_pairs(tid);
-    turn_parameters(tid);
-    set_pairing(tid, true);
+#if ${GROUPED}
+  clear_groups(tid);
+  if (grouped) {
+    choose_groups(tid);
+    turn_parameters(tid, true);
   }
 #endif
   assemble_hessian(tid);
@@ -1264,9 +1299,9 @@ fn hessian_check(
   }
 }
 
-#if ${PAIRED}
+#if ${GROUPED}
 @compute @workgroup_size(TILE)
-fn paired_hessian_check(
+fn grouped_hessian_check(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(local_invocation_index) tid: u32,
 ) {

@@ -4,7 +4,7 @@
 // symmetric, hence its own inverse, and gradients (and Hessian-vector products) transform as θ does.
 // Why: near a channel w_i ≈ w_j and a_i ≈ −a_j are large, and float32 in network coordinates loses
 // the pair's small difference (benchmarks/results/pair-coordinates-2026-12-04.md); the GPU core
-// computes in these coordinates when asked (shaders/mlp_core.wgsl, PAIRED).
+// computes in these coordinates when asked (shaders/mlp_core.wgsl, GROUPED).
 import { parameterLayout, type Architecture } from './architecture.js';
 
 /** Refuses a pair count the coordinates cannot have: an integer from 0 to width/2, one hidden layer. */
@@ -89,6 +89,9 @@ export function pairCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<nu
 // weights alike. U is orthogonal, so gradient flow and the weight norm are the same in these
 // coordinates; for n = 2 it is the pair map above. For n ≥ 3 U is not symmetric: the way back is Uᵀ.
 
+/** The most neurons in one group (the stiff kernel's limit, shaders/mlp_core.wgsl MAX_GROUP). */
+export const MAX_GROUP_SIZE = 4;
+
 /** Groups of hidden neurons, each listed in increasing order, each neuron in at most one group. */
 export type NeuronGroups = readonly (readonly number[])[];
 
@@ -151,4 +154,37 @@ export function groupCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<n
   };
   // T on every column (rows of Mᵀ), then on every row
   return groupCoordinates(arch, transpose(groupCoordinates(arch, transpose(matrix), groups, toGroups)), groups, toGroups);
+}
+
+/** The stiff kernel's grouping distance: input vectors within 25% of the longer one. */
+export const GROUP_DISTANCE = 0.25;
+
+/**
+ * Groups of hidden neurons whose input vectors (bias included) are close, as the stiff kernel forms
+ * them each dispatch (mlp_stiff.wgsl choose_groups): greedily, closest pair first, two neurons'
+ * groups merge while the pair's distance is at most `threshold` times the longer vector and the
+ * union has at most `maxSize` neurons. One hidden layer; groups of one are left out.
+ */
+export function closeNeuronGroups(arch: Architecture, theta: ArrayLike<number>, threshold = GROUP_DISTANCE, maxSize = MAX_GROUP_SIZE): number[][] {
+  if (arch.hidden.length !== 1) throw new RangeError(`group coordinates need one hidden layer, got hidden [${arch.hidden.join(', ')}]`);
+  const r = arch.hidden[0];
+  const vectors = Array.from({ length: r }, (_, j) => neuronParameters(arch, j).slice(0, -1).map((p) => theta[p]));
+  const candidates: [number, number, number][] = [];
+  for (let i = 0; i < r; i++) {
+    for (let j = i + 1; j < r; j++) {
+      const [u, v] = [vectors[i], vectors[j]];
+      const squared = u.reduce((sum, x, k) => sum + (x - v[k]) ** 2, 0);
+      const longer = Math.max(...[u, v].map((w) => w.reduce((sum, x) => sum + x * x, 0)));
+      if (squared <= threshold * threshold * longer) candidates.push([squared, i, j]);
+    }
+  }
+  candidates.sort((x, y) => x[0] - y[0]);
+  const groupOf = Array.from({ length: r }, (_, i) => [i]);
+  for (const [, i, j] of candidates) {
+    const [gi, gj] = [groupOf[i], groupOf[j]];
+    if (gi === gj || gi.length + gj.length > maxSize) continue;
+    const merged = [...gi, ...gj].sort((x, y) => x - y);
+    for (const k of merged) groupOf[k] = merged;
+  }
+  return [...new Set(groupOf)].filter((group) => group.length > 1).sort((x, y) => x[0] - y[0]);
 }

@@ -15,7 +15,7 @@ import { PipelineCache } from '../../src/gpu/kernel.js';
 import { closedHessianTasks, planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
-import { pairCoordinatesOfMatrix } from '../../src/model/pairs.js';
+import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/pairs.js';
 import { cholesky, choleskySolve, symmetricEigen } from '../../src/optim/linalg.js';
 import { networkFlowField } from '../../src/engine/cpu/flow-field.js';
 import { integrateRosenbrock, ROSENBROCK23 } from '../../src/optim/rosenbrock.js';
@@ -326,35 +326,39 @@ describe('GPU stiff Hessian assembly', () => {
       maxnorm: 1e3,
     },
   ];
-  // Pair coordinates (the kernel pairs neurons within 25% of each other): the planted pairs are
-  // neurons (0, 1) and, with pairs = 2, (2, 3); the reference is T·H·T of the float64 Hessian
-  const plantPairs = (arch: Architecture, theta: Float64Array, pairs: number) => {
+  // Group coordinates (the kernel groups neurons within 25% of each other, up to four): the planted
+  // groups' members copy the first member's input vector within 1% and carry large output weights
+  // of both signs summing to little; the reference is T·H·Tᵀ of the float64 Hessian
+  const plantGroups = (arch: Architecture, theta: Float64Array, groups: number[][]) => {
     const d = arch.inputDim;
     const r = arch.hidden[0];
-    for (let q = 0; q < pairs; q++) {
-      for (let k = 0; k < d; k++) theta[(2 * q + 1) * d + k] = theta[2 * q * d + k] * (1 + 0.01 * (k % 2 === 0 ? 1 : -1));
-      if (arch.biases) theta[r * d + 2 * q + 1] = theta[r * d + 2 * q] + 0.01;
-      const a = r * d + (arch.biases ? r : 0);
-      theta[a + 2 * q] = 0.2 + 25;
-      theta[a + 2 * q + 1] = 0.2 - 25;
+    const a = r * d + (arch.biases ? r : 0);
+    for (const [first, ...others] of groups) {
+      others.forEach((k, m) => {
+        for (let e = 0; e < d; e++) theta[k * d + e] = theta[first * d + e] * (1 + 0.01 * (m + 1) * (e % 2 === 0 ? 1 : -1));
+        if (arch.biases) theta[r * d + k] = theta[r * d + first] + 0.01 * (m + 1);
+      });
+      // outgoing 25, −25 for a pair; −25, 50, −25 for three; 25, −25, 30, −30 for four
+      const outgoing = [[25, -25], [-25, 50, -25], [25, -25, 30, -30]][others.length - 1];
+      [first, ...others].forEach((k, m) => (theta[a + k] = 0.2 + outgoing[m]));
     }
     return theta;
   };
-  const pairedCases: { name: string; arch: Architecture; data: Dataset; theta: Float64Array; pairs: number; maxnorm: number; strategy?: string }[] = [
+  const groupedCases: { name: string; arch: Architecture; data: Dataset; theta: Float64Array; groups: number[][]; maxnorm: number; strategy?: string }[] = [
     {
       name: 'd = 2, r = 4, softplus, one close pair, barrier active',
       arch: { inputDim: 2, hidden: [4], activation: 'softplus', biases: true },
       data: rosenbrockDataset(150, 2, 5),
-      theta: plantPairs({ inputDim: 2, hidden: [4], activation: 'softplus', biases: true }, glorotNormal({ inputDim: 2, hidden: [4], activation: 'softplus', biases: true }, new RandomStream(3, 0, STREAMS.init), 2), 1),
-      pairs: 1,
+      theta: plantGroups({ inputDim: 2, hidden: [4], activation: 'softplus', biases: true }, glorotNormal({ inputDim: 2, hidden: [4], activation: 'softplus', biases: true }, new RandomStream(3, 0, STREAMS.init), 2), [[0, 1]]),
+      groups: [[0, 1]],
       maxnorm: 10,
     },
     {
       name: 'd = 7, r = 10, tanh, two close pairs (tiled/32x4)',
       arch: { inputDim: 7, hidden: [10], activation: 'tanh', biases: true },
       data: rosenbrockDataset(150, 7, 7),
-      theta: plantPairs({ inputDim: 7, hidden: [10], activation: 'tanh', biases: true }, glorotNormal({ inputDim: 7, hidden: [10], activation: 'tanh', biases: true }, new RandomStream(5, 0, STREAMS.init), 2), 2),
-      pairs: 2,
+      theta: plantGroups({ inputDim: 7, hidden: [10], activation: 'tanh', biases: true }, glorotNormal({ inputDim: 7, hidden: [10], activation: 'tanh', biases: true }, new RandomStream(5, 0, STREAMS.init), 2), [[0, 1], [2, 3]]),
+      groups: [[0, 1], [2, 3]],
       maxnorm: 1e3,
       strategy: 'tiled/32x4',
     },
@@ -363,22 +367,40 @@ describe('GPU stiff Hessian assembly', () => {
       arch: TOY_ARCHITECTURE,
       data: toyDataset(200),
       theta: Float64Array.from([1.01, 0.99, 60, -58]),
-      pairs: 1,
+      groups: [[0, 1]],
       maxnorm: 1e3,
     },
+    {
+      name: 'd = 2, r = 6, softplus, a three-neuron channel (1, 3, 4) and a pair (0, 5)',
+      arch: { inputDim: 2, hidden: [6], activation: 'softplus', biases: true },
+      data: rosenbrockDataset(150, 2, 11),
+      theta: plantGroups({ inputDim: 2, hidden: [6], activation: 'softplus', biases: true }, glorotNormal({ inputDim: 2, hidden: [6], activation: 'softplus', biases: true }, new RandomStream(8, 0, STREAMS.init), 2), [[1, 3, 4], [0, 5]]),
+      groups: [[0, 5], [1, 3, 4]],
+      maxnorm: 1e3,
+    },
+    {
+      name: 'd = 3, r = 6, erf, a four-neuron group (register/64x2+hoist)',
+      arch: { inputDim: 3, hidden: [6], activation: 'erf', biases: true },
+      data: rosenbrockDataset(150, 3, 12),
+      theta: plantGroups({ inputDim: 3, hidden: [6], activation: 'erf', biases: true }, glorotNormal({ inputDim: 3, hidden: [6], activation: 'erf', biases: true }, new RandomStream(9, 0, STREAMS.init), 2), [[0, 2, 3, 5]]),
+      groups: [[0, 2, 3, 5]],
+      maxnorm: 1e3,
+      strategy: 'register/64x2+hoist',
+    },
   ];
-  for (const c of pairedCases) {
-    it(`matches the float64 Hessian in pair coordinates: ${c.name}`, async () => {
+  for (const c of groupedCases) {
+    it(`matches the float64 Hessian in group coordinates: ${c.name}`, async () => {
       const P = parameterCount(c.arch);
       const theta = Float64Array.from(c.theta, Math.fround);
+      expect(closeNeuronGroups(c.arch, theta)).toEqual(c.groups); // what the kernel will choose
       const data: Dataset = { ...c.data, x: Float64Array.from(c.data.x, Math.fround), y: Float64Array.from(c.data.y, Math.fround) };
-      const [got] = await gpuHessians(c.arch, [theta], data, c.maxnorm, c.strategy, 'paired_hessian_check');
+      const [got] = await gpuHessians(c.arch, [theta], data, c.maxnorm, c.strategy, 'grouped_hessian_check');
       const hessian = new Float64Array(P * P);
       networkFlowField(c.arch, data, { maxnorm: c.maxnorm }).hessian(theta, hessian);
-      const reference = pairCoordinatesOfMatrix(c.arch, hessian, c.pairs);
+      const reference = groupCoordinatesOfMatrix(c.arch, hessian, c.groups, true);
       const error = relativeError(got, reference);
       const unturned = relativeError(got, hessian);
-      console.log(`pair coordinates, ${c.name}: max-norm relative error ${error.toExponential(2)} (against the network-coordinate Hessian: ${unturned.toExponential(2)})`);
+      console.log(`group coordinates, ${c.name}: max-norm relative error ${error.toExponential(2)} (against the network-coordinate Hessian: ${unturned.toExponential(2)})`);
       expect(error).toBeLessThan(2e-5);
       expect(unturned).toBeGreaterThan(1e-2);
     });

@@ -2,7 +2,7 @@
 // workgroup-memory row layout, tile size, and each kernel's own compile-time switches.
 import type { KernelProgram } from '../../gpu/kernel.js';
 import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
-import { checkPairCount } from '../../model/pairs.js';
+import { checkPairCount, MAX_GROUP_SIZE } from '../../model/pairs.js';
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
@@ -36,8 +36,11 @@ export function activationDefinitions(activation: Activation): Record<string, bo
   return Object.fromEntries(Object.values(ACTIVATION_FLAGS).map((flag) => [flag, flag === ACTIVATION_FLAGS[activation]]));
 }
 
-/** Offsets of each per-sample quantity inside one sample's row of workgroup memory. */
-function rowLayout(widths: number[], hvp: boolean) {
+/**
+ * Offsets of each per-sample quantity inside one sample's row of workgroup memory; `groupHessian`:
+ * room for group_rows's Hessian coefficients (2·MAX_GROUP_SIZE per hidden neuron, mlp_core.wgsl).
+ */
+function rowLayout(widths: number[], hvp: boolean, groupHessian = false) {
   const layers = widths.length - 1; // NL
   const pad = () => new Array<number>(5).fill(0);
   const rowA = pad(), rowDelta = pad(), rowRa = pad(), rowRdelta = pad(), rowRz = pad();
@@ -59,7 +62,8 @@ function rowLayout(widths: number[], hvp: boolean) {
   }
   rowDelta[layers] = take(1);
   if (hvp) rowRdelta[layers] = take(1);
-  return { floatsPerSample: offset, rowA, rowDelta, rowRa, rowRdelta, rowRz };
+  const rowGroup = groupHessian ? take(2 * MAX_GROUP_SIZE * widths[1]) : 0;
+  return { floatsPerSample: offset, rowA, rowDelta, rowRa, rowRdelta, rowRz, rowGroup };
 }
 
 const list = (values: number[]) => values.map((v) => `${v}u`).join(', ');
@@ -92,10 +96,10 @@ type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocati
 function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0, pairs: CorePairs = { adjacent: 0 }) {
   const adjacentPairs = 'adjacent' in pairs ? pairs.adjacent : 0;
   checkCorePairs(arch, adjacentPairs, hvp);
-  const paired = adjacentPairs > 0 || 'chosenByKernel' in pairs;
+  const grouped = adjacentPairs > 0 || 'chosenByKernel' in pairs;
   const layout = parameterLayout(arch);
   const widths = [arch.inputDim, ...arch.hidden, 1];
-  const rows = rowLayout(widths, hvp);
+  const rows = rowLayout(widths, hvp, grouped && hvp);
   const P = layout.count;
   const requested = resolveStrategy(P, tuning);
   const blocked = requested.accumulation === 'blocked';
@@ -130,6 +134,7 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     ROW_RA: list(rows.rowRa),
     ROW_RDELTA: list(rows.rowRdelta),
     ROW_RZ: list(rows.rowRz),
+    ROW_GROUP: rows.rowGroup,
     HVP: hvp,
     BIASES: arch.biases,
     REGISTER_ACCUMULATE: register,
@@ -146,10 +151,10 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     // odd, so that thread t's writes at t·chunk + c fall in distinct banks
     REDUCE_CHUNK: rows.floatsPerSample % 2 === 1 ? rows.floatsPerSample : rows.floatsPerSample - 1,
     ...activationDefinitions(arch.activation),
-    PAIRED: paired,
+    GROUPED: grouped,
   };
   const strategy: KernelStrategy = { ...requested, tile };
-  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|${formatStrategy(strategy)}${adjacentPairs > 0 ? `|pairs${adjacentPairs}` : paired ? '|paired' : ''}`;
+  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|${formatStrategy(strategy)}${adjacentPairs > 0 ? `|pairs${adjacentPairs}` : grouped ? '|grouped' : ''}`;
   const extensions = strategy.subgroups ? ['subgroups'] : [];
   return { definitions, extensions, key, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
 }
