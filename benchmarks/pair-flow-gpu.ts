@@ -1,9 +1,10 @@
 // Stiff gradient flow of records' runs from their start to the norm barrier on the GPU engine, with
-// and without pair coordinates (GpuEngine.withoutPairCoordinates): accepted steps, weight norm and
-// wall time per run, against the record's own step count (benchmarks/results/pair-coordinates-…).
-// One slot per run, 100 steps per dispatch, at most --max-steps steps.
+// and (unless --grouped-only) without group coordinates (GpuEngine.withoutPairCoordinates): accepted
+// steps, weight norm and wall time per run, against the record's own step count
+// (benchmarks/results/pair-coordinates-…). One slot per run, 100 steps per dispatch, at most
+// --max-steps steps.
 //
-//   npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps 6000]
+//   npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps 6000] [--grouped-only]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
@@ -12,11 +13,11 @@ import { datasetFor } from '../src/experiment/grid.js';
 import { isAtBarrier } from '../src/analysis/classify.js';
 import { parseParameterFile } from '../src/model/params-file.js';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { hidden: { type: 'string' }, 'max-steps': { type: 'string', default: '6000' } } });
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { hidden: { type: 'string' }, 'max-steps': { type: 'string', default: '6000' }, 'grouped-only': { type: 'boolean' } } });
 const [file, seedsText] = positionals;
 const maxSteps = Number(values['max-steps']);
 if (!file || !seedsText || values.hidden === undefined || !(maxSteps > 0)) {
-  console.error('usage: npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps N]');
+  console.error('usage: npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps N] [--grouped-only]');
   process.exit(2);
 }
 const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
@@ -25,7 +26,8 @@ if (!(engine instanceof GpuEngine)) {
   console.error('no WebGPU adapter');
   process.exit(2);
 }
-console.log(`| r | seed | record's steps | GPU, pair coordinates | GPU, network coordinates |\n| --- | --- | --- | --- | --- |`);
+const variants = values['grouped-only'] ? [engine] : [engine, engine.withoutPairCoordinates()];
+console.log(`| r | seed | record's steps | GPU, group coordinates |${values['grouped-only'] ? '' : ' GPU, network coordinates |'}\n| --- | --- | --- | --- |${values['grouped-only'] ? '' : ' --- |'}`);
 for (const seed of seedsText.split(',').map(Number)) {
   const record = records.find((r) => r.seed === seed && r.config.architecture.hidden[0] === Number(values.hidden));
   if (!record) {
@@ -36,7 +38,7 @@ for (const seed of seedsText.split(',').map(Number)) {
   const data = datasetFor(record.config, seed);
   const maxnorm = record.config.maxnorm ?? 1000;
   const cells: string[] = [];
-  for (const variant of [engine, engine.withoutPairCoordinates()]) {
+  for (const variant of variants) {
     const start = Date.now();
     const ensemble = await variant.createEnsemble({ arch, optimizer: record.config.optimizer, samples: data.samples, slots: 1, maxnorm });
     try {

@@ -48,37 +48,19 @@ function checkPairs(arch: Architecture, pairs: NeuronPairs): void {
 /**
  * Network ↔ pair coordinates (the same map both ways) of consecutive parameter vectors (an
  * ensemble's, or one): a new array. `pairs`: a count (neurons (2q, 2q + 1)) or the pairs themselves.
+ * Pairs are groups of two (groupCoordinates), whose map is symmetric.
  */
 export function pairCoordinates(arch: Architecture, theta: ArrayLike<number>, pairs: number | NeuronPairs): Float64Array {
   const list = typeof pairs === 'number' ? adjacentPairs(arch, pairs) : pairs;
   checkPairs(arch, list);
-  const P = parameterLayout(arch).count;
-  if (theta.length % P !== 0) throw new RangeError(`parameter vectors of length ${P} expected, got ${theta.length} values`);
-  const out = Float64Array.from(theta);
-  const neurons = list.map(([i, j]) => [neuronParameters(arch, i), neuronParameters(arch, j)]);
-  for (let base = 0; base < theta.length; base += P) {
-    for (const [first, second] of neurons) {
-      for (let k = 0; k < first.length; k++) {
-        const [u, v] = [theta[base + first[k]], theta[base + second[k]]];
-        out[base + first[k]] = (u + v) * Math.SQRT1_2;
-        out[base + second[k]] = (u - v) * Math.SQRT1_2;
-      }
-    }
-  }
-  return out;
+  return groupCoordinates(arch, theta, list, true);
 }
 
 /** T·M·T of a P×P matrix M (a Hessian) for the map T of pairCoordinates: a new array. */
 export function pairCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<number>, pairs: number | NeuronPairs): Float64Array {
-  const P = parameterLayout(arch).count;
-  if (matrix.length !== P * P) throw new RangeError(`a ${P}×${P} matrix expected, got ${matrix.length} values`);
-  const transpose = (m: ArrayLike<number>) => {
-    const out = new Float64Array(P * P);
-    for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) out[j * P + i] = m[i * P + j];
-    return out;
-  };
-  // T on every column (T·M), then on every row ((T·M)·T)
-  return pairCoordinates(arch, transpose(pairCoordinates(arch, transpose(matrix), pairs)), pairs);
+  const list = typeof pairs === 'number' ? adjacentPairs(arch, pairs) : pairs;
+  checkPairs(arch, list);
+  return groupCoordinatesOfMatrix(arch, matrix, list, true);
 }
 
 // Group coordinates generalise pair coordinates to channels of more than two neurons (three-neuron

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { compare, ENGINE_TOLERANCE, makeVariantCase } from '../../src/engine/verify.js';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
-import { checkPairCount, pairCoordinates } from '../../src/model/pairs.js';
+import { checkPairCount, closeNeuronGroups, pairCoordinates } from '../../src/model/pairs.js';
 import { ensembleWithReference, expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { glorotNormal } from '../../src/model/init.js';
@@ -109,17 +109,26 @@ describe('pair coordinates', () => {
     expect(errors['network, mean']).toBeGreaterThan(30 * errors['pair, mean']);
   });
 
-  // Stiff flow (mlp_stiff.wgsl) pairs neurons within 25% of each other for a dispatch and integrates
-  // in pair coordinates; these starts have such a pair (neurons 0 and 1, 1% apart, a = ±20 about 0.3),
-  // so the kernel turns θ, f and the Hessian every dispatch. It must still follow the CPU's flow.
-  it.each(['ros34pw2', 'rodas4'] as const)('stiff flow (%s) in pair coordinates follows the CPU integrator through a near channel', async (solver) => {
+  // Stiff flow (mlp_stiff.wgsl) groups neurons within 25% of each other for a dispatch and integrates
+  // in group coordinates; these starts have such a pair (neurons 0 and 1, 1% apart, a = ±20 about
+  // 0.3) or three such neurons (a = −20, 40, −20 about 0.3), so the kernel turns θ, f and the Hessian
+  // every dispatch. It must still follow the CPU's flow.
+  it.each([
+    ['ros34pw2', 2],
+    ['rodas4', 2],
+    ['ros34pw2', 3],
+  ] as const)('stiff flow (%s) in group coordinates follows the CPU integrator through a near channel of %i neurons', async (solver, width) => {
     const SLOTS = 2;
     const runs: SlotRun[] = Array.from({ length: SLOTS }, (_, n) => {
       const theta = glorotNormal(softplus, new RandomStream(9, n, STREAMS.init), 1.5);
-      for (const k of [0, 1]) theta[2 + k] = theta[k] * (1 + 0.01 * (k === 0 ? 1 : -1));
-      theta[9] = theta[8] + 0.01;
-      theta[12] = 0.3 + 20;
-      theta[13] = 0.3 - 20;
+      const [d, r] = [2, 4];
+      const outgoing = width === 2 ? [20, -20] : [-20, 40, -20];
+      for (let k = 1; k < width; k++) {
+        for (let e = 0; e < d; e++) theta[k * d + e] = theta[e] * (1 + 0.01 * k * (e === 0 ? 1 : -1));
+        theta[r * d + k] = theta[r * d] + 0.01 * k;
+      }
+      outgoing.forEach((a, k) => (theta[r * d + r + k] = 0.3 + a));
+      expect(closeNeuronGroups(softplus, theta)[0]).toEqual(Array.from({ length: width }, (_, k) => k));
       return { params: theta, data: rosenbrockDataset(24, 2, 30 + n), seed: 9, runIndex: n };
     });
     const options = { arch: softplus, optimizer: { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7 }, samples: 24, slots: SLOTS, maxnorm: 1e3 };

@@ -40,7 +40,7 @@ export class GpuEngine implements Engine {
   constructor(
     readonly gpu: GpuContext,
     readonly tuning: KernelTuning = {},
-    /** stiff flow integrates close neuron pairs in pair coordinates (mlp_stiff.wgsl) */
+    /** stiff flow integrates groups of close neurons in group coordinates (mlp_stiff.wgsl; pairs are groups of two) */
     readonly pairCoordinates = true,
   ) {
     if (tuning.subgroups && !gpu.hasSubgroups) throw new RangeError(`kernel strategy +subgroups: this device (${describeGpu(gpu)}) lacks the 'subgroups' feature`);
@@ -174,7 +174,7 @@ export class GpuEngine implements Engine {
     return new GpuEngine(this.gpu, { ...this.tuning, ...tuning }, this.pairCoordinates);
   }
 
-  /** The same device with stiff flow in network coordinates only, as before pair coordinates (comparisons). */
+  /** The same device with stiff flow in network coordinates only, as before group coordinates (comparisons). */
   withoutPairCoordinates(): GpuEngine {
     return new GpuEngine(this.gpu, this.tuning, false);
   }

@@ -82,7 +82,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.factor = stiff ? storage(S * this.P * this.P) : null;
   }
 
-  /** `pairCoordinates`: the stiff kernel's pair coordinates for close neurons (mlp_stiff.wgsl; on by default) */
+  /** `pairCoordinates`: the stiff kernel's group coordinates for close neurons (mlp_stiff.wgsl; on by default) */
   static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string, tuning: KernelTuning = {}, pairCoordinates = true): Promise<GpuEnsemble> {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);

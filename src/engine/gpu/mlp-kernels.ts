@@ -162,14 +162,14 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
 const CORE_FILES = ['activations.wgsl', 'mlp_core.wgsl'];
 
 /**
- * Pair coordinates in the core (mlp_core.wgsl, PAIRED): none, the first `adjacent` neuron pairs
- * (2q, 2q + 1) (the evaluation kernel, EvaluationRequest.pairs), or pairs the including kernel chooses
- * as it runs (the stiff kernel).
+ * Group coordinates in the core (mlp_core.wgsl, GROUPED): none, the first `adjacent` neuron pairs
+ * (2q, 2q + 1) (the evaluation kernel, EvaluationRequest.pairs), or groups of up to MAX_GROUP_SIZE
+ * the including kernel chooses as it runs (the stiff kernel).
  */
 type CorePairs = { adjacent: number } | { chosenByKernel: true };
 
 /**
- * Whether the stiff kernel integrates close neuron pairs in pair coordinates (mlp_stiff.wgsl): one
+ * Whether the stiff kernel integrates groups of close neurons in group coordinates (mlp_stiff.wgsl): one
  * hidden layer (the closed-form Hessian) of at least two neurons, not relu (no channels), unless
  * switched off (GpuEngine.withoutPairCoordinates, for comparisons).
  */
@@ -178,7 +178,7 @@ function stiffPairCoordinates(arch: Architecture, enabled = true): boolean {
 }
 
 /**
- * The core's pair coordinates (mlp_core.wgsl, PAIRED; src/model/pairs.ts): one hidden layer, at most
+ * The core's pair coordinates (mlp_core.wgsl, GROUPED; src/model/pairs.ts): one hidden layer, at most
  * width/2 pairs, gradients only (the R-operator passes are not written for them).
  */
 function checkCorePairs(arch: Architecture, pairs: number, hvp: boolean): void {
