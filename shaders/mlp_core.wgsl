@@ -70,6 +70,28 @@ fn helmert(n: u32, j: u32, k: u32) -> f32 {
 fn is_grouped(j: u32) -> bool {
   return group_first[j] != NO_GROUP;
 }
+
+#if ${HVP}
+// A group of n holds n(n+1) Hessian coefficients per sample (group_rows): the curvatures (i, j),
+// i ≤ j, at t = group_pair_index(n, i, j), then the output columns at n(n+1)/2 + that. They live in
+// the members' R-operator slots (ROW_RA, ROW_RZ, ROW_RDELTA: a grouped neuron has no R-operator),
+// then two more per member in ROW_GROUP (n(n+1) ≤ 5n for n ≤ 4).
+fn group_coefficient_offset(first: u32, t: u32) -> u32 {
+  let members = group_members[first];
+  let n = group_size[first];
+  if (t < 3u * n) {
+    let member = members[t / 3u];
+    return select(select(ROW_RDELTA[1], ROW_RZ[1], t % 3u == 1u), ROW_RA[1], t % 3u == 0u) + member;
+  }
+  let extra = t - 3u * n;
+  return ROW_GROUP + 2u * members[extra / 2u] + extra % 2u;
+}
+
+fn group_pair_index(n: u32, i: u32, j: u32) -> u32 {
+  let low = min(i, j);
+  return low * (2u * n + 1u - low) / 2u + max(i, j) - low;
+}
+#endif
 #endif
 
 // per layer l = 0..NL (index 0: the inputs)
@@ -83,7 +105,7 @@ const ROW_DELTA = array<u32, 5>(${ROW_DELTA});   // σ'(z_l), overwritten by δ_
 const ROW_RA = array<u32, 5>(${ROW_RA});         // R a_l
 const ROW_RDELTA = array<u32, 5>(${ROW_RDELTA}); // σ''(z_l), overwritten by R δ_l
 const ROW_RZ = array<u32, 5>(${ROW_RZ});         // R z_l
-const ROW_GROUP: u32 = ${ROW_GROUP}u;            // GROUPED: group_rows's Hessian coefficients
+const ROW_GROUP: u32 = ${ROW_GROUP}u;            // GROUPED: two per neuron for group_rows's Hessian coefficients
 #endif
 
 
@@ -315,10 +337,10 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
 //   ROW_A      ∂f/∂A_j = Σ_k U_jk σ(z_k) = √n·σ̄·[j = 0] + Σ_k U_jk D_k
 //   ROW_DELTA  ∂f/∂ζ_j = A_j σ̄′ + Σ_k U_jk a_k D′_k, times the output's δ in backward()
 // so that f = Σ_j A_j·ROW_A and Σ_k a_k σ′(z_k), which cancels in a channel, is √n·A₀·σ̄′ + … taken
-// from θ. With the stiff kernel's HVP layout also the closed-form Hessian's coefficients, in ROW_GROUP:
-//   slot k_i's entry j          ∂²f/∂ζ_i∂ζ_j = σ̄″·Σ_l c_ijl A_l + Σ_k U_ik U_jk a_k D″_k,
-//                               c_ijl = Σ_k U_ik U_jk U_lk
-//   slot k_i's entry MAX_GROUP + j  ∂²f/∂ζ_i∂A_j = [i = j]·σ̄′ + Σ_k U_ik U_jk D′_k
+// from θ. With the stiff kernel's HVP layout also the closed-form Hessian's coefficients, for i ≤ j
+// (group_coefficient_offset):
+//   curvatures      ∂²f/∂ζ_i∂ζ_j = σ̄″·Σ_l c_ijl A_l + Σ_k U_ik U_jk a_k D″_k, c_ijl = Σ_k U_ik U_jk U_lk
+//   output columns  ∂²f/∂ζ_i∂A_j = [i = j]·σ̄′ + Σ_k U_ik U_jk D′_k
 fn group_rows(row0: u32) {
   for (var first = 0u; first < WIDTH[1]; first++) {
     if (group_first[first] != first) {
@@ -365,8 +387,7 @@ fn group_rows(row0: u32) {
       }
 #if ${HVP}
       for (var i = 0u; i < n; i++) {
-        let at = row + ROW_GROUP + members[i] * 2u * MAX_GROUP;
-        for (var j = 0u; j < n; j++) {
+        for (var j = i; j < n; j++) {
           var mean_curvature = 0.0;
           for (var l = 0u; l < n; l++) {
             var c = 0.0;
@@ -382,8 +403,9 @@ fn group_rows(row0: u32) {
             curvature += weight * (a[k] * difference[k].z);
             cross += weight * difference[k].y;
           }
-          rows[at + j] = curvature;
-          rows[at + MAX_GROUP + j] = cross;
+          let t = group_pair_index(n, i, j);
+          rows[row + group_coefficient_offset(first, t)] = curvature;
+          rows[row + group_coefficient_offset(first, n * (n + 1u) / 2u + t)] = cross;
         }
       }
 #endif

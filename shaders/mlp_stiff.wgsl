@@ -502,6 +502,14 @@ fn group_parameter(group: u32, e: u32) -> u32 {
   return select(P, BIAS_OFFSET[layer] + j, e < length);
 }
 
+#if ${GROUPED}
+// where the Jacobian scalar of neuron j's input group is: hessian_rows's a_jσ′_j, or in a group
+// group_rows's ∂f/∂ζ_j
+fn jacobian_offset(j: u32) -> u32 {
+  return select(ROW_RA[1], ROW_DELTA[1], is_grouped(j)) + j;
+}
+#endif
+
 fn hessian_task(index: u32) -> HessianTask {
   // every field set explicitly (Dawn on SwiftShader has been seen not to re-zero function variables)
   var task: HessianTask;
@@ -532,11 +540,12 @@ fn hessian_task(index: u32) -> HessianTask {
     let k = j + pair;
     task.blocks = vec4<u32>(j, block / NB_IN, k, block % NB_IN);
 #if ${GROUPED}
-    // hessian_rows: Jacobian scalars in ROW_RA, a neuron alone's curvature in ROW_RZ; within a group
-    // the curvatures are group_rows's (ROW_GROUP)
-    task.g = vec2<u32>(ROW_RA[1] + j, ROW_RA[1] + k);
+    // hessian_rows: a neuron alone's Jacobian scalar in ROW_RA and curvature in ROW_RZ; in a group
+    // ∂f/∂ζ_j in ROW_DELTA and the curvatures where group_rows put them
+    task.g = vec2<u32>(jacobian_offset(j), jacobian_offset(k));
     let together = is_grouped(j) && group_first[j] == group_first[k];
-    task.second_offset = select(ROW_RZ[1] + j, ROW_GROUP + j * 2u * MAX_GROUP + group_position[k], together);
+    let first = group_first[j];
+    task.second_offset = select(ROW_RZ[1] + j, group_coefficient_offset(first, group_pair_index(group_size[first], group_position[j], group_position[k])), together);
     task.second_scale = 1.0;
     task.curv = select(0.0, 1.0, j == k || together);
 #else
@@ -554,14 +563,16 @@ fn hessian_task(index: u32) -> HessianTask {
     let cb = local % NB_OUT;
     task.blocks = vec4<u32>(j, (local % (NB_IN * NB_OUT)) / NB_OUT, OUTPUT_GROUP, cb);
 #if ${GROUPED}
-    task.g.x = ROW_RA[1] + j;
+    task.g.x = jacobian_offset(j);
+    let first = group_first[j];
     for (var i = 0u; i < 4u; i++) {
       let e = cb * 4u + i;
       if (e == j && !is_grouped(j)) {
         task.cross_offset[i] = ROW_DELTA[1] + j;
         task.cross_on[i] = 1.0;
-      } else if (e < R && is_grouped(j) && group_first[e] == group_first[j]) {
-        task.cross_offset[i] = ROW_GROUP + j * 2u * MAX_GROUP + MAX_GROUP + group_position[e];
+      } else if (e < R && is_grouped(j) && group_first[e] == first) {
+        let n = group_size[first];
+        task.cross_offset[i] = group_coefficient_offset(first, n * (n + 1u) / 2u + group_pair_index(n, group_position[j], group_position[e]));
         task.cross_on[i] = 1.0;
       }
     }
@@ -590,18 +601,15 @@ fn row_values(offset: vec4<u32>, r: u32) -> vec4<f32> {
 }
 
 #if ${GROUPED}
-// The per-sample coefficients of the closed form, for any grouping (none: network coordinates):
-//   ROW_RA  the Jacobian scalar of neuron j's input group: a_jσ′_j alone, ∂f/∂ζ_j in a group
-//   ROW_RZ  alone: the curvature of its own block, a_jσ″_j
-// from what forward() left: σ′ and σ″ (ROW_DELTA, ROW_RDELTA), or in a group ∂f/∂ζ_j (ROW_DELTA);
-// σ′_j stays in ROW_DELTA for its output weight's column, and a group's curvatures and columns are
-// in ROW_GROUP (group_rows).
+// The per-sample coefficients of the closed form for a neuron alone (a group's are group_rows's):
+//   ROW_RA  the Jacobian scalar of its input group, a_jσ′_j
+//   ROW_RZ  the curvature of its own block, a_jσ″_j
+// from σ′ and σ″ (ROW_DELTA, ROW_RDELTA); σ′_j stays in ROW_DELTA for its output weight's column.
 fn hessian_rows(row0: u32) {
   for (var s = 0u; s < SPT; s++) {
     let row = row0 + s * ROW_STRIDE;
     for (var j = 0u; j < R; j++) {
       if (is_grouped(j)) {
-        rows[row + ROW_RA[1] + j] = rows[row + ROW_DELTA[1] + j];
         continue;
       }
       let a_j = th[weight_index(2u, 0u, j)];

@@ -2,7 +2,7 @@
 // workgroup-memory row layout, tile size, and each kernel's own compile-time switches.
 import type { KernelProgram } from '../../gpu/kernel.js';
 import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
-import { checkPairCount, MAX_GROUP_SIZE } from '../../model/pairs.js';
+import { checkPairCount } from '../../model/pairs.js';
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
@@ -38,7 +38,8 @@ export function activationDefinitions(activation: Activation): Record<string, bo
 
 /**
  * Offsets of each per-sample quantity inside one sample's row of workgroup memory; `groupHessian`:
- * room for group_rows's Hessian coefficients (2·MAX_GROUP_SIZE per hidden neuron, mlp_core.wgsl).
+ * room for the group Hessian coefficients that the R-operator slots cannot hold (two per hidden
+ * neuron, mlp_core.wgsl group_coefficient_offset).
  */
 function rowLayout(widths: number[], hvp: boolean, groupHessian = false) {
   const layers = widths.length - 1; // NL
@@ -62,7 +63,7 @@ function rowLayout(widths: number[], hvp: boolean, groupHessian = false) {
   }
   rowDelta[layers] = take(1);
   if (hvp) rowRdelta[layers] = take(1);
-  const rowGroup = groupHessian ? take(2 * MAX_GROUP_SIZE * widths[1]) : 0;
+  const rowGroup = groupHessian ? take(2 * widths[1]) : 0;
   return { floatsPerSample: offset, rowA, rowDelta, rowRa, rowRdelta, rowRz, rowGroup };
 }
 
