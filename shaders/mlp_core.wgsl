@@ -22,6 +22,10 @@
 //   of two per multiply-add), then hands the sums to the owners through workgroup memory once per pass.
 // The loss sum is Kahan per thread and a pairwise tree across threads.
 //
+// HVP gives the rows their R-operator slots (and the workgroup vector vv); R_OPERATOR (normally
+// equal to HVP) also runs the R-operator passes. The stiff kernel with its closed-form Hessian uses the
+// slots but not the passes, which would double the cost of every gradient.
+//
 // GROUPED (one hidden layer; forward and gradient, not the R-operator passes): θ may be in group
 // coordinates for groups of up to MAX_GROUP hidden neurons k₀ < … < k_{n−1} (set by the including
 // kernel in the group_* tables): the slot of k_j holds U_j·w and U_j·a for the Helmert basis U
@@ -234,13 +238,13 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
     let fan_in = WIDTH[l - 1u];
 #if ${HOIST_INPUTS}
     var a_prev: array<f32, SPT * MAX_WIDTH>;
-#if ${HVP}
+#if ${R_OPERATOR}
     var ra_prev: array<f32, SPT * MAX_WIDTH>;
 #endif
     for (var s = 0u; s < SPT; s++) {
       for (var i = 0u; i < fan_in; i++) {
         a_prev[s * MAX_WIDTH + i] = rows[row0 + s * ROW_STRIDE + ROW_A[l - 1u] + i];
-#if ${HVP}
+#if ${R_OPERATOR}
         ra_prev[s * MAX_WIDTH + i] = select(0.0, rows[row0 + s * ROW_STRIDE + ROW_RA[l - 1u] + i], l > 1u);
 #endif
       }
@@ -248,18 +252,18 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
 #endif
     for (var j = 0u; j < WIDTH[l]; j++) {
       var z: array<f32, SPT>;
-#if ${HVP}
+#if ${R_OPERATOR}
       var rz: array<f32, SPT>;
 #endif
       for (var s = 0u; s < SPT; s++) {
         z[s] = bias(l, j);
-#if ${HVP}
+#if ${R_OPERATOR}
         rz[s] = dir_bias(l, j);
 #endif
       }
       for (var i = 0u; i < fan_in; i++) {
         let w = weight(l, j, i);
-#if ${HVP}
+#if ${R_OPERATOR}
         let v = dir_weight(l, j, i);
 #endif
         for (var s = 0u; s < SPT; s++) {
@@ -270,7 +274,7 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
           let a_in = rows[row + ROW_A[l - 1u] + i];
 #endif
           z[s] += w * a_in;
-#if ${HVP}
+#if ${R_OPERATOR}
           rz[s] += v * a_in;
           if (l > 1u) {
 #if ${HOIST_INPUTS}
@@ -294,7 +298,9 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
         rows[row + ROW_A[l] + j] = act.x;
         rows[row + ROW_DELTA[l] + j] = act.y;
 #if ${HVP}
-        rows[row + ROW_RDELTA[l] + j] = act.z;
+        rows[row + ROW_RDELTA[l] + j] = act.z;   // σ″ (the R-operator's, and the stiff kernel's hessian_rows)
+#endif
+#if ${R_OPERATOR}
         rows[row + ROW_RZ[l] + j] = rz[s];
         rows[row + ROW_RA[l] + j] = act.y * rz[s];
 #endif
@@ -308,20 +314,20 @@ fn forward(row0: u32, samples: TileSamples) -> array<vec2<f32>, SPT> {
   var out: array<vec2<f32>, SPT>;
   for (var s = 0u; s < SPT; s++) {
     out[s] = vec2<f32>(bias(NL, 0u), 0.0);
-#if ${HVP}
+#if ${R_OPERATOR}
     out[s].y = dir_bias(NL, 0u);
 #endif
   }
   for (var i = 0u; i < WIDTH[last]; i++) {
     let w = weight(NL, 0u, i);
-#if ${HVP}
+#if ${R_OPERATOR}
     let v = dir_weight(NL, 0u, i);
 #endif
     for (var s = 0u; s < SPT; s++) {
       let row = row0 + s * ROW_STRIDE;
       let a_in = rows[row + ROW_A[last] + i];
       out[s].x += w * a_in;
-#if ${HVP}
+#if ${R_OPERATOR}
       out[s].y += v * a_in + w * rows[row + ROW_RA[last] + i];
 #endif
     }
@@ -419,7 +425,7 @@ fn group_rows(row0: u32) {
 fn backward(row0: u32, g: array<f32, SPT>, rg: array<f32, SPT>) {
   for (var s = 0u; s < SPT; s++) {
     rows[row0 + s * ROW_STRIDE + ROW_DELTA[NL]] = g[s];
-#if ${HVP}
+#if ${R_OPERATOR}
     rows[row0 + s * ROW_STRIDE + ROW_RDELTA[NL]] = rg[s];
 #endif
   }
@@ -440,14 +446,14 @@ fn backward(row0: u32, g: array<f32, SPT>, rg: array<f32, SPT>) {
       var ru = array<f32, SPT>();
       for (var k = 0u; k < WIDTH[l + 1u]; k++) {
         let w = weight(l + 1u, k, j);
-#if ${HVP}
+#if ${R_OPERATOR}
         let v = dir_weight(l + 1u, k, j);
 #endif
         for (var s = 0u; s < SPT; s++) {
           let row = row0 + s * ROW_STRIDE;
           let delta_next = rows[row + ROW_DELTA[l + 1u] + k];
           u[s] += w * delta_next;
-#if ${HVP}
+#if ${R_OPERATOR}
           ru[s] += v * delta_next + w * rows[row + ROW_RDELTA[l + 1u] + k];
 #endif
         }
@@ -456,7 +462,7 @@ fn backward(row0: u32, g: array<f32, SPT>, rg: array<f32, SPT>) {
         let row = row0 + s * ROW_STRIDE;
         let d1 = rows[row + ROW_DELTA[l] + j];
         rows[row + ROW_DELTA[l] + j] = u[s] * d1;
-#if ${HVP}
+#if ${R_OPERATOR}
         let d2 = rows[row + ROW_RDELTA[l] + j];
         rows[row + ROW_RDELTA[l] + j] = ru[s] * d1 + u[s] * d2 * rows[row + ROW_RZ[l] + j];
 #endif
@@ -484,7 +490,7 @@ var<private> own_neuron: array<u32, OWN>;
 var<private> own_input: array<u32, OWN>;
 var<private> grad_sum: array<f32, OWN>;
 var<private> grad_carry: array<f32, OWN>;
-#if ${HVP}
+#if ${R_OPERATOR}
 var<private> hvp_sum: array<f32, OWN>;
 var<private> hvp_carry: array<f32, OWN>;
 #endif
@@ -521,7 +527,7 @@ fn accumulate_tile(tid: u32) {
       let i = own_input[k];
       let is_bias = i == BIAS_INPUT;
       var g = 0.0;
-#if ${HVP}
+#if ${R_OPERATOR}
       var h = 0.0;
 #endif
       for (var s = 0u; s < TILE_SAMPLES; s++) {
@@ -532,7 +538,7 @@ fn accumulate_tile(tid: u32) {
           a_in = rows[r + ROW_A[l - 1u] + i];
         }
         g += delta * a_in;
-#if ${HVP}
+#if ${R_OPERATOR}
         var ra_in = 0.0;
         if (!is_bias && l > 1u) {
           ra_in = rows[r + ROW_RA[l - 1u] + i];
@@ -543,7 +549,7 @@ fn accumulate_tile(tid: u32) {
       let sg = kahan_add(grad_sum[k], grad_carry[k], g);
       grad_sum[k] = sg.x;
       grad_carry[k] = sg.y;
-#if ${HVP}
+#if ${R_OPERATOR}
       let sh = kahan_add(hvp_sum[k], hvp_carry[k], h);
       hvp_sum[k] = sh.x;
       hvp_carry[k] = sh.y;
@@ -559,7 +565,7 @@ const REDUCE_CHUNK: u32 = ${REDUCE_CHUNK}u;   // parameters per reduction round 
 // this thread's partial sums over its own samples, every parameter: the current block, and the total of blocks
 var<private> acc_block: array<f32, P>;
 var<private> acc_total: array<f32, P>;
-#if ${HVP}
+#if ${R_OPERATOR}
 var<private> racc_block: array<f32, P>;
 var<private> racc_total: array<f32, P>;
 #endif
@@ -567,7 +573,7 @@ var<private> racc_total: array<f32, P>;
 fn clear_accumulators() {
   acc_block = array<f32, P>();
   acc_total = array<f32, P>();
-#if ${HVP}
+#if ${R_OPERATOR}
   racc_block = array<f32, P>();
   racc_total = array<f32, P>();
 #endif
@@ -580,14 +586,14 @@ fn accumulate_sample(row: u32) {
     let fan_in = WIDTH[l - 1u];
     for (var j = 0u; j < WIDTH[l]; j++) {
       let delta = rows[row + ROW_DELTA[l] + j];
-#if ${HVP}
+#if ${R_OPERATOR}
       let rdelta = rows[row + ROW_RDELTA[l] + j];
 #endif
       for (var i = 0u; i < fan_in; i++) {
         let p = weight_index(l, j, i);
         let a_in = rows[row + ROW_A[l - 1u] + i];
         acc_block[p] += delta * a_in;
-#if ${HVP}
+#if ${R_OPERATOR}
         var ra_in = 0.0;
         if (l > 1u) {
           ra_in = rows[row + ROW_RA[l - 1u] + i];
@@ -597,7 +603,7 @@ fn accumulate_sample(row: u32) {
       }
 #if ${BIASES}
       acc_block[BIAS_OFFSET[l] + j] += delta;
-#if ${HVP}
+#if ${R_OPERATOR}
       racc_block[BIAS_OFFSET[l] + j] += rdelta;
 #endif
 #endif
@@ -609,7 +615,7 @@ fn flush_block() {
   for (var p = 0u; p < P; p++) {
     acc_total[p] += acc_block[p];
     acc_block[p] = 0.0;
-#if ${HVP}
+#if ${R_OPERATOR}
     racc_total[p] += racc_block[p];
     racc_block[p] = 0.0;
 #endif
@@ -655,7 +661,7 @@ const BLOCK_TABLE = array<vec4<u32>, BLOCKS>(${BLOCK_TABLE});
 var<workgroup> exchange: array<f32, P>;
 var<private> blk_sum: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
 var<private> blk_carry: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
-#if ${HVP}
+#if ${R_OPERATOR}
 var<private> rblk_sum: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
 var<private> rblk_carry: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
 #endif
@@ -663,7 +669,7 @@ var<private> rblk_carry: array<f32, OWN_BLOCKS * BLOCK_SIZE>;
 fn clear_blocks() {
   blk_sum = array<f32, OWN_BLOCKS * BLOCK_SIZE>();
   blk_carry = array<f32, OWN_BLOCKS * BLOCK_SIZE>();
-#if ${HVP}
+#if ${R_OPERATOR}
   rblk_sum = array<f32, OWN_BLOCKS * BLOCK_SIZE>();
   rblk_carry = array<f32, OWN_BLOCKS * BLOCK_SIZE>();
 #endif
@@ -681,21 +687,21 @@ fn accumulate_blocks(tid: u32) {
       let fan_in = WIDTH[l - 1u];
       let last_neuron = WIDTH[l] - 1u;
       var g = array<f32, BLOCK_SIZE>();
-#if ${HVP}
+#if ${R_OPERATOR}
       var h = array<f32, BLOCK_SIZE>();
 #endif
       for (var s = 0u; s < TILE_SAMPLES; s++) {
         let r = s * FPS;
         var d: array<f32, BLOCK_J>;
         var a: array<f32, BLOCK_I>;
-#if ${HVP}
+#if ${R_OPERATOR}
         var rd: array<f32, BLOCK_J>;
         var ra: array<f32, BLOCK_I>;
 #endif
         for (var jj = 0u; jj < BLOCK_J; jj++) {
           let j = min(info.y + jj, last_neuron);
           d[jj] = rows[r + ROW_DELTA[l] + j];
-#if ${HVP}
+#if ${R_OPERATOR}
           rd[jj] = rows[r + ROW_RDELTA[l] + j];
 #endif
         }
@@ -703,14 +709,14 @@ fn accumulate_blocks(tid: u32) {
           let i = info.z + ii;
           let input = min(i, fan_in - 1u);
           a[ii] = select(rows[r + ROW_A[l - 1u] + input], 1.0, i >= fan_in);
-#if ${HVP}
+#if ${R_OPERATOR}
           ra[ii] = select(0.0, rows[r + ROW_RA[l - 1u] + input], i < fan_in && l > 1u);
 #endif
         }
         for (var jj = 0u; jj < BLOCK_J; jj++) {
           for (var ii = 0u; ii < BLOCK_I; ii++) {
             g[jj * BLOCK_I + ii] += d[jj] * a[ii];
-#if ${HVP}
+#if ${R_OPERATOR}
             h[jj * BLOCK_I + ii] += rd[jj] * a[ii] + d[jj] * ra[ii];
 #endif
           }
@@ -720,7 +726,7 @@ fn accumulate_blocks(tid: u32) {
         let sg = kahan_add(blk_sum[k * BLOCK_SIZE + q], blk_carry[k * BLOCK_SIZE + q], g[q]);
         blk_sum[k * BLOCK_SIZE + q] = sg.x;
         blk_carry[k * BLOCK_SIZE + q] = sg.y;
-#if ${HVP}
+#if ${R_OPERATOR}
         let sh = kahan_add(rblk_sum[k * BLOCK_SIZE + q], rblk_carry[k * BLOCK_SIZE + q], h[q]);
         rblk_sum[k * BLOCK_SIZE + q] = sh.x;
         rblk_carry[k * BLOCK_SIZE + q] = sh.y;
@@ -767,7 +773,7 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
   for (var k = 0u; k < OWN; k++) {
     grad_sum[k] = 0.0;
     grad_carry[k] = 0.0;
-#if ${HVP}
+#if ${R_OPERATOR}
     hvp_sum[k] = 0.0;
     hvp_carry[k] = 0.0;
 #endif
@@ -816,13 +822,13 @@ fn gradient_pass(tid: u32, count: u32) -> f32 {
 #if ${REGISTER_ACCUMULATE}
   flush_block();
   reduce_into_owned(tid, &acc_total, &grad_sum);
-#if ${HVP}
+#if ${R_OPERATOR}
   reduce_into_owned(tid, &racc_total, &hvp_sum);
 #endif
 #endif
 #if ${BLOCKED_ACCUMULATE}
   blocks_into_owned(tid, &blk_sum, &blk_carry, &grad_sum);
-#if ${HVP}
+#if ${R_OPERATOR}
   blocks_into_owned(tid, &rblk_sum, &rblk_carry, &hvp_sum);
 #endif
 #endif

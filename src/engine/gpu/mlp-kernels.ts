@@ -92,9 +92,10 @@ type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocati
  * The shared core: shapes, row layout, the accumulation strategy (kernel-strategy.ts, `tuning` on
  * top of the defaults) and the largest tile up to the strategy's that fits the device's workgroup
  * memory (with `extraVectors` more P-float vectors and `extraPerThread` more floats per thread of
- * the including kernel).
+ * the including kernel). `hvp`: the R-operator's row layout, and unless `rOperator` is false its
+ * passes too (mlp_core.wgsl R_OPERATOR).
  */
-function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0, pairs: CorePairs = { adjacent: 0 }) {
+function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0, pairs: CorePairs = { adjacent: 0 }, rOperator = hvp) {
   const adjacentPairs = 'adjacent' in pairs ? pairs.adjacent : 0;
   checkCorePairs(arch, adjacentPairs, hvp);
   const grouped = adjacentPairs > 0 || 'chosenByKernel' in pairs;
@@ -153,9 +154,10 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     REDUCE_CHUNK: rows.floatsPerSample % 2 === 1 ? rows.floatsPerSample : rows.floatsPerSample - 1,
     ...activationDefinitions(arch.activation),
     GROUPED: grouped,
+    R_OPERATOR: hvp && rOperator,
   };
   const strategy: KernelStrategy = { ...requested, tile };
-  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? 1 : 0}|${formatStrategy(strategy)}${adjacentPairs > 0 ? `|pairs${adjacentPairs}` : grouped ? '|grouped' : ''}`;
+  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? (rOperator ? 1 : 'rows') : 0}|${formatStrategy(strategy)}${adjacentPairs > 0 ? `|pairs${adjacentPairs}` : grouped ? '|grouped' : ''}`;
   const extensions = strategy.subgroups ? ['subgroups'] : [];
   return { definitions, extensions, key, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
 }
@@ -237,8 +239,9 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning:
  */
 export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}, pairCoordinates = true): MlpKernelPlan {
   const pairs: CorePairs = stiffPairCoordinates(arch, pairCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
-  const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1, 0, pairs);
   const closedHessian = hasClosedFormHessian(arch);
+  // the closed form needs the R-operator's row slots, not its passes (HVP columns do)
+  const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1, 0, pairs, !closedHessian);
   const hessian = closedHessianTasks(arch);
   return {
     program: {
