@@ -137,8 +137,10 @@ const channelFrequency: SweepPreset = {
     maxnorm: 1000,
     // a channel is recognised at the barrier, so runs must get there: in float64 at d = 2, r = 8,
     // N = 1024, 10 of 58 runs needed more than 20,000 ros34pw2 steps (max 36,800;
-    // benchmarks/results/flow-cpu-subset/), and float32 takes ~5× the steps in a channel
-    // (benchmarks/results/float32-flow-2026-11-23.md)
+    // benchmarks/results/flow-cpu-subset/). Float32 in network coordinates takes ~5× the steps in a
+    // channel (benchmarks/results/float32-flow-2026-11-23.md); the stiff kernel's group coordinates
+    // bring one hidden layer back to ~1.2× (pair-coordinates-2026-12-04.md), but [4, 4] and
+    // [4, 4, 4] still integrate in network coordinates
     stop: { maxSteps: 200_000, gradTol: 1e-7, checkEvery: 100 },
     seeds: 50,
     grid: {
