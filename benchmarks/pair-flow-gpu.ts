@@ -1,5 +1,5 @@
 // Stiff gradient flow of records' runs from their start to the norm barrier on the GPU engine, with
-// and (unless --grouped-only) without group coordinates (GpuEngine.withoutPairCoordinates): accepted
+// and (unless --grouped-only) without group coordinates (GpuEngine.withoutGroupCoordinates): accepted
 // steps, weight norm and wall time per run, against the record's own step count
 // (benchmarks/results/pair-coordinates-…). One slot per run, 100 steps per dispatch, at most
 // --max-steps steps.
@@ -26,7 +26,7 @@ if (!(engine instanceof GpuEngine)) {
   console.error('no WebGPU adapter');
   process.exit(2);
 }
-const variants = values['grouped-only'] ? [engine] : [engine, engine.withoutPairCoordinates()];
+const variants = values['grouped-only'] ? [engine] : [engine, engine.withoutGroupCoordinates()];
 console.log(`| r | seed | record's steps | GPU, group coordinates |${values['grouped-only'] ? '' : ' GPU, network coordinates |'}\n| --- | --- | --- | --- |${values['grouped-only'] ? '' : ' --- |'}`);
 for (const seed of seedsText.split(',').map(Number)) {
   const record = records.find((r) => r.seed === seed && r.config.architecture.hidden[0] === Number(values.hidden));

@@ -133,7 +133,7 @@ describe('pair coordinates', () => {
     });
     const options = { arch: softplus, optimizer: { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7 }, samples: 24, slots: SLOTS, maxnorm: 1e3 };
     const [paired, reference] = await ensembleWithReference(gpu, options, runs);
-    const [unpaired] = await ensembleWithReference(gpu.withoutPairCoordinates(), options, runs);
+    const [unpaired] = await ensembleWithReference(gpu.withoutGroupCoordinates(), options, runs);
     try {
       for (const ensemble of [paired, unpaired, reference]) {
         // several dispatches: the pairing is chosen and θ turned at each

@@ -41,7 +41,7 @@ export class GpuEngine implements Engine {
     readonly gpu: GpuContext,
     readonly tuning: KernelTuning = {},
     /** stiff flow integrates groups of close neurons in group coordinates (mlp_stiff.wgsl; pairs are groups of two) */
-    readonly pairCoordinates = true,
+    readonly groupCoordinates = true,
   ) {
     if (tuning.subgroups && !gpu.hasSubgroups) throw new RangeError(`kernel strategy +subgroups: this device (${describeGpu(gpu)}) lacks the 'subgroups' feature`);
     this.description = describeGpu(gpu);
@@ -171,16 +171,16 @@ export class GpuEngine implements Engine {
 
   /** The same device with other kernel strategies pinned; dispose only the engine that acquired it. */
   withTuning(tuning: KernelTuning): GpuEngine {
-    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning }, this.pairCoordinates);
+    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning }, this.groupCoordinates);
   }
 
   /** The same device with stiff flow in network coordinates only, as before group coordinates (comparisons). */
-  withoutPairCoordinates(): GpuEngine {
+  withoutGroupCoordinates(): GpuEngine {
     return new GpuEngine(this.gpu, this.tuning, false);
   }
 
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
-    return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description, this.tuning, this.pairCoordinates);
+    return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description, this.tuning, this.groupCoordinates);
   }
 
   dispose(): void {

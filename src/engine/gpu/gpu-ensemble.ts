@@ -82,8 +82,8 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.factor = stiff ? storage(S * this.P * this.P) : null;
   }
 
-  /** `pairCoordinates`: the stiff kernel's group coordinates for close neurons (mlp_stiff.wgsl; on by default) */
-  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string, tuning: KernelTuning = {}, pairCoordinates = true): Promise<GpuEnsemble> {
+  /** `groupCoordinates`: the stiff kernel's group coordinates for close neurons (mlp_stiff.wgsl; on by default) */
+  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string, tuning: KernelTuning = {}, groupCoordinates = true): Promise<GpuEnsemble> {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     const optimizer = options.optimizer;
@@ -92,7 +92,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       optimizer.kind !== 'flow'
         ? planTrainKernel(options.arch, optimizer, gpu.limits, tuning)
         : isStiffSolver(optimizer.solver)
-          ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver, tuning, pairCoordinates)
+          ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver, tuning, groupCoordinates)
           : planFlowKernel(options.arch, gpu.limits, tuning);
     if (optimizer.kind === 'flow' && isStiffSolver(optimizer.solver)) {
       // the per-slot Hessian and Cholesky factor are P×P floats each, in one binding per ensemble

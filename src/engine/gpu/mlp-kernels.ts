@@ -174,9 +174,9 @@ type CorePairs = { adjacent: number } | { chosenByKernel: true };
 /**
  * Whether the stiff kernel integrates groups of close neurons in group coordinates (mlp_stiff.wgsl): one
  * hidden layer (the closed-form Hessian) of at least two neurons, not relu (no channels), unless
- * switched off (GpuEngine.withoutPairCoordinates, for comparisons).
+ * switched off (GpuEngine.withoutGroupCoordinates, for comparisons).
  */
-function stiffPairCoordinates(arch: Architecture, enabled = true): boolean {
+function stiffGroupCoordinates(arch: Architecture, enabled = true): boolean {
   return enabled && hasClosedFormHessian(arch) && arch.hidden[0] >= 2 && arch.activation !== 'relu';
 }
 
@@ -237,8 +237,8 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning:
  * in registers over the samples, closedHessianTasks; ~P²/2 multiply-adds per sample); deeper
  * networks column by column from P HVP passes.
  */
-export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}, pairCoordinates = true): MlpKernelPlan {
-  const pairs: CorePairs = stiffPairCoordinates(arch, pairCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
+export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}, groupCoordinates = true): MlpKernelPlan {
+  const pairs: CorePairs = stiffGroupCoordinates(arch, groupCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
   const closedHessian = hasClosedFormHessian(arch);
   // the closed form needs the R-operator's row slots, not its passes (HVP columns do)
   const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1, 0, pairs, !closedHessian);
