@@ -115,6 +115,20 @@ export interface ClassificationThresholds {
   duplicateL2: number;
 }
 
+/**
+ * The smallest gradient tolerance (relative, as gradTol) a float32 run is held to. At a finite
+ * minimum float32 leaves ‖∇‖∞ of order u·λ_max·|θ| from rounding θ alone: measured on SwiftShader,
+ * the flow sweep's r = 4 runs at their finite minimum (λ_max 2.6e3, wn 52.5) end with ‖∇‖∞ from
+ * 2.4e-6 to 7.9e-5, below 1e-5·‖θ‖∞ but never below a spec's 1e-7·‖θ‖∞, so such runs flowed on
+ * until their step size collapsed and were judged "not converged" where float64 converged.
+ */
+export const FLOAT32_GRAD_TOL = 1e-5;
+
+/** The gradient tolerance a run is held to: float32 runs never below FLOAT32_GRAD_TOL (0 stays off). */
+export function gradTolFor(gradTol: number, float32: boolean): number {
+  return float32 && gradTol > 0 ? Math.max(gradTol, FLOAT32_GRAD_TOL) : gradTol;
+}
+
 export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.freeze({
   maxnorm: 1e3,
   barrierTolerance: 1e-2,

@@ -237,6 +237,8 @@ const stopSchema = object({
    * Converged when ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞). The scaling matters in float32: near a
    * channel the output weights are ±150 or more and merely rounding θ leaves ‖∇‖∞ ≈ 1e-3, so an
    * absolute 1e-5 could never be met there (such runs end by patience or budget). 0 disables it.
+   * A float32 (GPU) run is held to at least 1e-5 (FLOAT32_GRAD_TOL, analysis/classify.ts): its
+   * rounding floor at a minimum.
    */
   gradTol: nonNegativeNumber().default(1e-5),
   /**

@@ -1,7 +1,7 @@
 // Where did each run end? Classifies run records (analysis/classify.ts), measures how far each run
 // got along its closest pair of neurons, and summarises both per group with 95% Wilson intervals.
 // Pure: no file system, so the dashboard and the command line share it (report.ts reads folders).
-import { evidenceFromNetwork, classifyRun, NOT_CONVERGED_CAUSES, OUTCOMES, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
+import { evidenceFromNetwork, classifyRun, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
 import { applyNeuronFlips, l2Distance, minCosineDistance, oddSymmetryFlips } from '../analysis/channels.js';
@@ -117,7 +117,8 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
   const maxnorm = config.maxnorm === null || config.maxnorm === undefined ? Infinity : config.maxnorm;
   const thresholds = {
     maxnorm,
-    ...(config.stop?.gradTol !== undefined ? { gradTol: config.stop.gradTol } : {}),
+    // the tolerance the run was stopped by: a float32 (GPU) run's never below FLOAT32_GRAD_TOL
+    ...(config.stop?.gradTol !== undefined ? { gradTol: gradTolFor(config.stop.gradTol, record.backend === 'gpu') } : {}),
     ...(config.stop?.stationaryTol != null ? { stationaryTol: config.stop.stationaryTol } : {}),
   };
   const evidence = evidenceFromNetwork(

@@ -127,6 +127,20 @@ describe('classification reads the end-of-run diagnostics', () => {
   });
 });
 
+describe('classification of float32 runs', () => {
+  it('holds a GPU run to the float32 gradient floor, not to a spec gradTol float32 cannot meet', async () => {
+    const { classifyRecord } = await import('../../src/experiment/summary.js');
+    // at a finite minimum float32 leaves ‖∇‖∞ ~1e-5 (the flow sweep's spec asks 1e-7·max(1, ‖θ‖∞));
+    // ‖θ‖∞ here is 1.1, so 5e-6 passes the floor 1e-5·1.1 and fails 1e-7·1.1
+    const atMinimum = (backend: string) => ({ ...record('m', finiteTheta, [2], 'step-size-collapse'), backend, gradInf: 5e-6, config: { architecture: { ...arch, hidden: [2] }, maxnorm: 1000, stop: { gradTol: 1e-7 } } }) as never;
+    expect(classifyRecord(atMinimum('gpu')).outcome).toBe('finite-minimum');
+    // float64 could have met 1e-7: the CPU record is not converged
+    expect(classifyRecord(atMinimum('cpu')).outcome).toBe('not-converged');
+    // above the floor a GPU run is not converged either
+    expect(classifyRecord({ ...(atMinimum('gpu') as object), gradInf: 1e-3 } as never).outcome).toBe('not-converged');
+  });
+});
+
 describe('classification of polished runs', () => {
   it('judges a run where its Newton–CG polish ended', async () => {
     const { classifyRecord } = await import('../../src/experiment/summary.js');

@@ -116,7 +116,50 @@ describe('trajectorySteps', () => {
   });
 });
 
+/**
+ * The CPU engine presented as `backend`, reporting every run at rest: weight norm 1 and ‖∇‖∞ =
+ * `floor` (what float32 rounding leaves at a minimum).
+ */
+function engineAtRest(backend: 'gpu' | 'cpu', floor: number): Engine {
+  const inner = new CpuEngine();
+  return {
+    backend,
+    description: `${inner.description}, ‖∇‖∞ floored at ${floor}`,
+    evaluate: (request) => inner.evaluate(request),
+    dispose: () => inner.dispose(),
+    async createEnsemble(options) {
+      const ensemble = await inner.createEnsemble(options);
+      const wrapped: TrainingEnsemble = {
+        backend,
+        description: ensemble.description,
+        slots: ensemble.slots,
+        options: ensemble.options,
+        load: (slot, run) => ensemble.load(slot, run),
+        release: (slot) => ensemble.release(slot),
+        advance: (steps, untilTime, stopAt) => ensemble.advance(steps, untilTime, stopAt),
+        status: async () => (await ensemble.status()).map((status) => ({ ...status, gradInf: floor, weightNorm: 1 })),
+        parameters: (slot) => ensemble.parameters(slot),
+        allParameters: () => ensemble.allParameters(),
+        diagnostics: (list, settings) => ensemble.diagnostics(list, settings),
+        dispose: () => ensemble.dispose(),
+      };
+      return wrapped;
+    },
+  };
+}
+
 describe('scheduler', () => {
+  it('holds a float32 (GPU) engine to the float32 gradient floor, a float64 one to the spec gradTol', async () => {
+    // at rest with ‖∇‖∞ = 3e-6: above the spec's 1e-7·max(1, ‖θ‖∞), below FLOAT32_GRAD_TOL·max(1, ‖θ‖∞)
+    const list = runs(1, () => config({ kind: 'gd', lr: 1e-9 }, { maxSteps: 1000, gradTol: 1e-7, checkEvery: 50 }));
+    const [gpu] = [...(await sweep(list, 1, engineAtRest('gpu', 3e-6))).values()];
+    const [cpu] = [...(await sweep(list, 1, engineAtRest('cpu', 3e-6))).values()];
+    // converged at an early event (the first has no earlier weight norm to be stationary against)
+    expect(gpu.stopReason).toBe('converged');
+    expect(gpu.steps).toBeLessThan(100);
+    expect(cpu.stopReason).toBe('max-steps');
+  });
+
   it('retires runs and refills their slots at once when there are more runs than slots', async () => {
     // one long run and many short ones in the same group: the short ones stream through the other slots
     const list = runs(9, (k) => config({ kind: 'gd', lr: 0.05 }, { maxSteps: k === 0 ? 400 : 30 }));
