@@ -129,6 +129,20 @@ export function gradTolFor(gradTol: number, float32: boolean): number {
   return float32 && gradTol > 0 ? Math.max(gradTol, FLOAT32_GRAD_TOL) : gradTol;
 }
 
+/**
+ * The smallest weight-norm stationarity tolerance (relative change per check) a float32 run is held
+ * to. At a minimum with nearly flat directions (λ_min ~1e-6 against λ_max ~1e3) the float32
+ * gradient's noise moves a stiff solver's θ along them: measured on SwiftShader, the flow sweep's
+ * r = 4 runs at their finite minimum drift by 2e-5 to 8.4e-5 per check where float64 rests, while
+ * a channel entrance grows by 1e-3 to 1e-1 per check (benchmarks/results/cpu-stiff-flow-2026-11-23.md).
+ */
+export const FLOAT32_STATIONARY_TOL = 1e-4;
+
+/** The stationarity tolerance a run is held to: float32 runs never below FLOAT32_STATIONARY_TOL. */
+export function stationaryTolFor(stationaryTol: number, float32: boolean): number {
+  return float32 ? Math.max(stationaryTol, FLOAT32_STATIONARY_TOL) : stationaryTol;
+}
+
 export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.freeze({
   maxnorm: 1e3,
   barrierTolerance: 1e-2,

@@ -21,7 +21,8 @@
 //   factorization-failed  stiff gradient flow: the step size collapsed (or hit the floor) while
 //                       I + h·d·H would not factorise (a non-finite Hessian); θ is the last accepted point
 //   converged           ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞) (spec.ts; gradTol 0 disables it; on the
-//                       float32 GPU engine gradTol is at least FLOAT32_GRAD_TOL, classify.ts) AND the
+//                       float32 GPU engine gradTol is at least FLOAT32_GRAD_TOL and stationaryTol at
+//                       least FLOAT32_STATIONARY_TOL, classify.ts: float32's floors at a minimum) AND the
 //                       weight norm wn = Σθ²/(2P) changed by at most stop.stationaryTol (relative,
 //                       default 1e-5) since the run's previous event, so never at a run's first event.
 //                       The second test is what tells a minimum from a channel entrance: there the
@@ -57,7 +58,7 @@ import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { polishNetwork, type PolishConfig } from './polish.js';
-import { DEFAULT_THRESHOLDS, gradTolFor, isAtBarrier } from '../analysis/classify.js';
+import { DEFAULT_THRESHOLDS, gradTolFor, isAtBarrier, stationaryTolFor } from '../analysis/classify.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../analysis/diagnostics.js';
 import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
 
@@ -411,7 +412,9 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       }
       const previousWeightNorm = slot.weightNormAtEvent;
       slot.weightNormAtEvent = status.weightNorm;
-      if (stationary(status.weightNorm, previousWeightNorm, stop.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol) && (await converged(i, status, gradTolFor(stop.gradTol, engine.backend === 'gpu')))) {
+      const float32 = engine.backend === 'gpu';
+      const stationaryTol = stationaryTolFor(stop.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32);
+      if (stationary(status.weightNorm, previousWeightNorm, stationaryTol) && (await converged(i, status, gradTolFor(stop.gradTol, float32)))) {
         return 'converged';
       }
       const maxnorm = slot.run.config.maxnorm ?? Infinity;

@@ -1,7 +1,7 @@
 // Where did each run end? Classifies run records (analysis/classify.ts), measures how far each run
 // got along its closest pair of neurons, and summarises both per group with 95% Wilson intervals.
 // Pure: no file system, so the dashboard and the command line share it (report.ts reads folders).
-import { evidenceFromNetwork, classifyRun, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
+import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
 import { applyNeuronFlips, l2Distance, minCosineDistance, oddSymmetryFlips } from '../analysis/channels.js';
@@ -115,11 +115,12 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
   const end = polish ?? record;
   const { arch, theta } = parseParameterFile(JSON.stringify(end.params), `record ${record.id}`);
   const maxnorm = config.maxnorm === null || config.maxnorm === undefined ? Infinity : config.maxnorm;
+  // the tolerances the run was stopped by: a float32 (GPU) run's never below float32's floors
+  const float32 = record.backend === 'gpu';
   const thresholds = {
     maxnorm,
-    // the tolerance the run was stopped by: a float32 (GPU) run's never below FLOAT32_GRAD_TOL
-    ...(config.stop?.gradTol !== undefined ? { gradTol: gradTolFor(config.stop.gradTol, record.backend === 'gpu') } : {}),
-    ...(config.stop?.stationaryTol != null ? { stationaryTol: config.stop.stationaryTol } : {}),
+    ...(config.stop?.gradTol !== undefined ? { gradTol: gradTolFor(config.stop.gradTol, float32) } : {}),
+    stationaryTol: stationaryTolFor(config.stop?.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32),
   };
   const evidence = evidenceFromNetwork(
     arch,

@@ -139,6 +139,16 @@ describe('classification of float32 runs', () => {
     // above the floor a GPU run is not converged either
     expect(classifyRecord({ ...(atMinimum('gpu') as object), gradInf: 1e-3 } as never).outcome).toBe('not-converged');
   });
+
+  it('lets a GPU run at a minimum drift as float32 noise does (≤ 1e-4 per interval), not as a channel grows', async () => {
+    const { classifyRecord } = await import('../../src/experiment/summary.js');
+    // the last recorded interval: θ scaled by 1 + δ/2 changes the weight norm by δ
+    const drifting = (backend: string, drift: number) =>
+      ({ ...record('d', finiteTheta, [2]), backend, stopReason: 'step-size-collapse', gradInf: 1e-9, recentParams: [finiteTheta.map((v) => v / (1 + drift / 2)), finiteTheta] }) as never;
+    expect(classifyRecord(drifting('gpu', 5e-5)).outcome).toBe('finite-minimum');
+    expect(classifyRecord(drifting('cpu', 5e-5)).outcome).toBe('not-converged');
+    expect(classifyRecord(drifting('gpu', 1e-3)).outcome).toBe('not-converged');
+  });
 });
 
 describe('classification of polished runs', () => {

@@ -117,10 +117,11 @@ describe('trajectorySteps', () => {
 });
 
 /**
- * The CPU engine presented as `backend`, reporting every run at rest: weight norm 1 and ‖∇‖∞ =
- * `floor` (what float32 rounding leaves at a minimum).
+ * The CPU engine presented as `backend`, reporting every run at rest: ‖∇‖∞ = `floor` (what float32
+ * rounding leaves at a minimum) and weight norm 1, or with `wobble` alternately 1 ± wobble/2 (what
+ * float32 noise does along a minimum's flat directions).
  */
-function engineAtRest(backend: 'gpu' | 'cpu', floor: number): Engine {
+function engineAtRest(backend: 'gpu' | 'cpu', floor: number, wobble = 0): Engine {
   const inner = new CpuEngine();
   return {
     backend,
@@ -129,6 +130,7 @@ function engineAtRest(backend: 'gpu' | 'cpu', floor: number): Engine {
     dispose: () => inner.dispose(),
     async createEnsemble(options) {
       const ensemble = await inner.createEnsemble(options);
+      let reads = 0;
       const wrapped: TrainingEnsemble = {
         backend,
         description: ensemble.description,
@@ -137,7 +139,10 @@ function engineAtRest(backend: 'gpu' | 'cpu', floor: number): Engine {
         load: (slot, run) => ensemble.load(slot, run),
         release: (slot) => ensemble.release(slot),
         advance: (steps, untilTime, stopAt) => ensemble.advance(steps, untilTime, stopAt),
-        status: async () => (await ensemble.status()).map((status) => ({ ...status, gradInf: floor, weightNorm: 1 })),
+        status: async () => {
+          reads++;
+          return (await ensemble.status()).map((status) => ({ ...status, gradInf: floor, weightNorm: 1 + (reads % 2 === 0 ? wobble : -wobble) / 2 }));
+        },
         parameters: (slot) => ensemble.parameters(slot),
         allParameters: () => ensemble.allParameters(),
         diagnostics: (list, settings) => ensemble.diagnostics(list, settings),
@@ -149,7 +154,7 @@ function engineAtRest(backend: 'gpu' | 'cpu', floor: number): Engine {
 }
 
 describe('scheduler', () => {
-  it('holds a float32 (GPU) engine to the float32 gradient floor, a float64 one to the spec gradTol', async () => {
+  it('holds a float32 (GPU) engine to the float32 gradient and stationarity floors, a float64 one to the spec tolerances', async () => {
     // at rest with ‖∇‖∞ = 3e-6: above the spec's 1e-7·max(1, ‖θ‖∞), below FLOAT32_GRAD_TOL·max(1, ‖θ‖∞)
     const list = runs(1, () => config({ kind: 'gd', lr: 1e-9 }, { maxSteps: 1000, gradTol: 1e-7, checkEvery: 50 }));
     const [gpu] = [...(await sweep(list, 1, engineAtRest('gpu', 3e-6))).values()];
@@ -158,6 +163,12 @@ describe('scheduler', () => {
     expect(gpu.stopReason).toBe('converged');
     expect(gpu.steps).toBeLessThan(100);
     expect(cpu.stopReason).toBe('max-steps');
+    // a weight norm wobbling by 5e-5 per read with a float64-small gradient: at rest for float32
+    // (FLOAT32_STATIONARY_TOL 1e-4), still moving for float64 (stationaryTol 1e-5)
+    const [gpuWobble] = [...(await sweep(list, 1, engineAtRest('gpu', 1e-9, 5e-5))).values()];
+    const [cpuWobble] = [...(await sweep(list, 1, engineAtRest('cpu', 1e-9, 5e-5))).values()];
+    expect(gpuWobble.stopReason).toBe('converged');
+    expect(cpuWobble.stopReason).toBe('max-steps');
   });
 
   it('retires runs and refills their slots at once when there are more runs than slots', async () => {
