@@ -246,7 +246,8 @@ const stopSchema = object({
    * (relative) since the run's previous check. Near a channel the gradient is ~ε³ and passes a
    * scaled gradTol long before the barrier while the norm keeps growing; this keeps such runs going.
    * Absent: 1e-5 (no default in the schema, so run ids of existing specs do not change); a value
-   * of 1 or more turns the check off.
+   * of 1 or more turns the check off. A float32 (GPU) run is held to at least 1e-4
+   * (FLOAT32_STATIONARY_TOL, analysis/classify.ts): its drift along a minimum's flat directions.
    */
   stationaryTol: nonNegativeNumber().optional(),
   /**
