@@ -121,7 +121,7 @@ describe('trajectorySteps', () => {
  * rounding leaves at a minimum) and weight norm 1, or with `wobble` alternately 1 ± wobble/2 (what
  * float32 noise does along a minimum's flat directions).
  */
-function engineAtRest(backend: 'gpu' | 'cpu', floor: number, wobble = 0): Engine {
+function engineAtRest(backend: 'gpu' | 'cpu', floor: number, wobble = 0, stepSize?: number): Engine {
   const inner = new CpuEngine();
   return {
     backend,
@@ -141,7 +141,7 @@ function engineAtRest(backend: 'gpu' | 'cpu', floor: number, wobble = 0): Engine
         advance: (steps, untilTime, stopAt) => ensemble.advance(steps, untilTime, stopAt),
         status: async () => {
           reads++;
-          return (await ensemble.status()).map((status) => ({ ...status, gradInf: floor, weightNorm: 1 + (reads % 2 === 0 ? wobble : -wobble) / 2 }));
+          return (await ensemble.status()).map((status) => ({ ...status, gradInf: floor, weightNorm: 1 + (reads % 2 === 0 ? wobble : -wobble) / 2, ...(stepSize === undefined ? {} : { stepSize }) }));
         },
         parameters: (slot) => ensemble.parameters(slot),
         allParameters: () => ensemble.allParameters(),
@@ -169,6 +169,21 @@ describe('scheduler', () => {
     const [cpuWobble] = [...(await sweep(list, 1, engineAtRest('cpu', 1e-9, 5e-5))).values()];
     expect(gpuWobble.stopReason).toBe('converged');
     expect(cpuWobble.stopReason).toBe('max-steps');
+  });
+
+  it('takes a float32 flow whose step size collapses at its gradient floor as converged, at rest over its last interval', async () => {
+    // a stiff flow reporting ‖∇‖∞ 3e-6 and a collapsed step size from the start, its weight norm
+    // still changing by 1% per read (no second check could see it at rest)
+    const list = runs(1, () => config({ kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 }, { maxSteps: 1000, gradTol: 1e-7, checkEvery: 50 }));
+    const [gpu] = [...(await sweep(list, 1, engineAtRest('gpu', 3e-6, 1e-2, 1e-30))).values()];
+    const [cpu] = [...(await sweep(list, 1, engineAtRest('cpu', 3e-6, 1e-2, 1e-30))).values()];
+    expect(gpu.stopReason).toBe('converged');
+    const [before, last] = gpu.recentParams!.slice(-2);
+    expect(last).toEqual(before);
+    expect(cpu.stopReason).toBe('step-size-collapse');
+    // above the float32 tolerance a collapse stays a collapse
+    const [steep] = [...(await sweep(list, 1, engineAtRest('gpu', 1e-2, 1e-2, 1e-30))).values()];
+    expect(steep.stopReason).toBe('step-size-collapse');
   });
 
   it('retires runs and refills their slots at once when there are more runs than slots', async () => {
