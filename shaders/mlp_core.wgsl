@@ -365,6 +365,23 @@ fn group_rows(row0: u32) {
         a[k] += helmert(n, j, k) * output[j];
       }
     }
+#if ${HVP}
+    // Σ_l c_ijl A_l per pair (i, j), i ≤ j, at group_pair_index: the same for every sample
+    var mean_curvature: array<f32, MAX_GROUP * (MAX_GROUP + 1u) / 2u>;
+    for (var i = 0u; i < n; i++) {
+      for (var j = i; j < n; j++) {
+        var sum = 0.0;
+        for (var l = 0u; l < n; l++) {
+          var c = 0.0;
+          for (var k = 0u; k < n; k++) {
+            c += helmert(n, i, k) * helmert(n, j, k) * helmert(n, l, k);
+          }
+          sum += c * output[l];
+        }
+        mean_curvature[group_pair_index(n, i, j)] = sum;
+      }
+    }
+#endif
     for (var s = 0u; s < SPT; s++) {
       let row = row0 + s * ROW_STRIDE;
       var zeta: array<f32, MAX_GROUP>;
@@ -394,22 +411,14 @@ fn group_rows(row0: u32) {
 #if ${HVP}
       for (var i = 0u; i < n; i++) {
         for (var j = i; j < n; j++) {
-          var mean_curvature = 0.0;
-          for (var l = 0u; l < n; l++) {
-            var c = 0.0;
-            for (var k = 0u; k < n; k++) {
-              c += helmert(n, i, k) * helmert(n, j, k) * helmert(n, l, k);
-            }
-            mean_curvature += c * output[l];
-          }
-          var curvature = at_mean.z * mean_curvature;
+          let t = group_pair_index(n, i, j);
+          var curvature = at_mean.z * mean_curvature[t];
           var cross = select(0.0, at_mean.y, i == j);
           for (var k = 0u; k < n; k++) {
-            let weight = helmert(n, i, k) * helmert(n, j, k);
-            curvature += weight * (a[k] * difference[k].z);
-            cross += weight * difference[k].y;
+            let basis_product = helmert(n, i, k) * helmert(n, j, k);
+            curvature += basis_product * (a[k] * difference[k].z);
+            cross += basis_product * difference[k].y;
           }
-          let t = group_pair_index(n, i, j);
           rows[row + group_coefficient_offset(first, t)] = curvature;
           rows[row + group_coefficient_offset(first, n * (n + 1u) / 2u + t)] = cross;
         }
