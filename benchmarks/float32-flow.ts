@@ -46,8 +46,6 @@ import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '..
 const UNIT_ROUNDOFF = 2 ** -24;
 const f32 = Math.fround;
 
-const SQRT_HALF = Math.SQRT1_2;
-
 type Grouping = (theta: Float64Array) => number[][];
 
 /** What both emulations share: shapes, parameter offsets and the data rounded to float32. */
@@ -284,7 +282,6 @@ const VARIANTS: Variant[] = [
 ];
 
 function variantField(variant: Variant, exact: StiffVectorField, arch: Architecture, data: Dataset, maxnorm: number, seed: number): StiffVectorField {
-  const [d, r] = [arch.inputDim, arch.hidden[0]];
   const round = variant === 'float64' ? (v: Float64Array) => v : (v: Float64Array) => Float64Array.from(v, f32);
   const noise = new RandomStream(seed, 0, 99);
   const grouping: Grouping | null = variant.startsWith('pair coordinates')
@@ -356,7 +353,6 @@ if (values.check) {
   // the emulated float32 gradient and Hessian against the float64 ones at the run's start and end:
   // max-norm error relative to the largest entry
   const P = start.length;
-  const [d, r] = [arch.inputDim, arch.hidden[0]];
   const end = parseParameterFile(JSON.stringify(record.params)).theta;
   const relative = (got: Float64Array, want: Float64Array) => {
     let [error, size] = [0, 0];

@@ -286,6 +286,8 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
   const slots = Math.min(requested, group.length);
   const optimizer = (options.optimizer ?? asOptimizer)(group[0]);
   const isFlow = optimizer.kind === 'flow';
+  // the GPU engine computes in float32: its runs are held to float32's floors (classify.ts)
+  const float32 = engine.backend === 'gpu';
   const maxTime = isFlow ? (first.stop.maxTime ?? Infinity) : Infinity;
   const P = parameterCount(first.architecture);
   const diagnosticsSettings = options.diagnostics === undefined ? DEFAULT_DIAGNOSTICS_SETTINGS : options.diagnostics;
@@ -400,7 +402,6 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       const advanced = status.steps - slot.steps;
       slot.steps = status.steps;
       if (!status.finite) return status.factorizationFailed ? 'factorization-failed' : 'diverged';
-      const float32 = engine.backend === 'gpu';
       const collapsed = async (): Promise<StopReason> => {
         if (status.factorizationFailed) return 'factorization-failed';
         // a float32 stiff flow at a minimum stops accepting steps once its gradient is down to the

@@ -24,43 +24,19 @@ function neuronParameters(arch: Architecture, j: number): number[] {
   return indices;
 }
 
-/** Pairs of hidden neurons (i, j), each neuron in at most one. */
-export type NeuronPairs = readonly (readonly [number, number])[];
-
-/** The neuron pairs of a pair count: (2q, 2q + 1) for q < count (EvaluationRequest.pairs). */
-function adjacentPairs(arch: Architecture, count: number): NeuronPairs {
+/** The neuron groups of a pair count: (2q, 2q + 1) for q < count (EvaluationRequest.pairs). */
+function adjacentPairs(arch: Architecture, count: number): number[][] {
   checkPairCount(arch, count);
-  return Array.from({ length: count }, (_, q) => [2 * q, 2 * q + 1] as const);
-}
-
-function checkPairs(arch: Architecture, pairs: NeuronPairs): void {
-  if (pairs.length === 0) return;
-  checkPairCount(arch, pairs.length);
-  const seen = new Set<number>();
-  for (const [i, j] of pairs) {
-    for (const k of [i, j]) {
-      if (!Number.isInteger(k) || k < 0 || k >= arch.hidden[0] || seen.has(k)) throw new RangeError(`neuron pairs must be distinct neurons of the hidden layer (0–${arch.hidden[0] - 1}), got [${i}, ${j}]`);
-      seen.add(k);
-    }
-  }
+  return Array.from({ length: count }, (_, q) => [2 * q, 2 * q + 1]);
 }
 
 /**
  * Network ↔ pair coordinates (the same map both ways) of consecutive parameter vectors (an
- * ensemble's, or one): a new array. `pairs`: a count (neurons (2q, 2q + 1)) or the pairs themselves.
- * Pairs are groups of two (groupCoordinates), whose map is symmetric.
+ * ensemble's, or one) for `count` pairs (2q, 2q + 1): a new array. Pairs are groups of two
+ * (groupCoordinates), whose map is symmetric.
  */
-export function pairCoordinates(arch: Architecture, theta: ArrayLike<number>, pairs: number | NeuronPairs): Float64Array {
-  const list = typeof pairs === 'number' ? adjacentPairs(arch, pairs) : pairs;
-  checkPairs(arch, list);
-  return groupCoordinates(arch, theta, list, true);
-}
-
-/** T·M·T of a P×P matrix M (a Hessian) for the map T of pairCoordinates: a new array. */
-export function pairCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<number>, pairs: number | NeuronPairs): Float64Array {
-  const list = typeof pairs === 'number' ? adjacentPairs(arch, pairs) : pairs;
-  checkPairs(arch, list);
-  return groupCoordinatesOfMatrix(arch, matrix, list, true);
+export function pairCoordinates(arch: Architecture, theta: ArrayLike<number>, count: number): Float64Array {
+  return groupCoordinates(arch, theta, adjacentPairs(arch, count), true);
 }
 
 // Group coordinates generalise pair coordinates to channels of more than two neurons (three-neuron

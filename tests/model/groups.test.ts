@@ -34,9 +34,13 @@ describe('group coordinates', () => {
     expect(turned[P - 1]).toBe(theta[P - 1]);
     // the mean slot of group (0, 2, 5) holds (w₀ + w₂ + w₅)/√3 for the first input weight
     expect(turned[0]).toBeCloseTo((theta[0] + theta[2 * 3] + theta[5 * 3]) / Math.sqrt(3), 14);
+    // a group of two is the pair map: slot 1 holds (w₁ + w₄)/√2, slot 4 (w₁ − w₄)/√2
     const pairs = groupCoordinates(arch, theta, [[1, 4]], true);
-    const viaPairs = pairCoordinates(arch, theta, [[1, 4]]);
-    for (let k = 0; k < theta.length; k++) expect(pairs[k]).toBeCloseTo(viaPairs[k], 15);
+    const viaPairs = Float64Array.from(theta);
+    for (const e of [0, 1, 2]) [viaPairs[3 + e], viaPairs[12 + e]] = [(theta[3 + e] + theta[12 + e]) * Math.SQRT1_2, (theta[3 + e] - theta[12 + e]) * Math.SQRT1_2];
+    for (const [i, j] of [[21 + 1, 21 + 4], [28 + 1, 28 + 4]]) [viaPairs[i], viaPairs[j]] = [(theta[i] + theta[j]) * Math.SQRT1_2, (theta[i] - theta[j]) * Math.SQRT1_2];
+    for (let k = 0; k < P; k++) expect(pairs[k]).toBeCloseTo(viaPairs[k], 15);
+    expect(pairCoordinates(arch, theta, 1)).toEqual(groupCoordinates(arch, theta, [[0, 1]], true));
   });
 
   it('turn a matrix as T·M·Tᵀ: a quadratic form keeps its value', () => {
