@@ -97,6 +97,31 @@ export function minCosineDistance(arch: Architecture, theta: ArrayLike<number>):
 }
 
 /**
+ * The pair with the smallest cosine distance among pairs whose input vectors are also EQUAL to
+ * within `maxRelativeL2` (relative L2 distance), over all hidden layers; null when there is none.
+ * A channel's neurons converge to one input vector (wᵢ − wⱼ → 0); the cosine distance alone cannot
+ * tell that from two parallel vectors of different lengths, which is what a neuron sharpening
+ * towards a kink (its input vector growing along itself, see sharpeningNeurons) leaves beside any
+ * smaller neuron of the same direction.
+ */
+export function closestEqualPair(arch: Architecture, theta: ArrayLike<number>, maxRelativeL2: number): (PairDistance & { layer: number; relativeL2: number }) | null {
+  checkTheta(arch, theta);
+  let best: (PairDistance & { layer: number; relativeL2: number }) | null = null;
+  for (let layer = 0; layer < arch.hidden.length; layer++) {
+    const vectors = layerInputVectors(arch, theta, layer);
+    for (let i = 0; i < vectors.length; i++) {
+      for (let j = i + 1; j < vectors.length; j++) {
+        const relativeL2 = relativeL2Distance(vectors[i], vectors[j]);
+        if (!(relativeL2 < maxRelativeL2)) continue;
+        const distance = cosineDistance(vectors[i], vectors[j]);
+        if (!best || distance < best.distance) best = { layer, i, j, distance, relativeL2 };
+      }
+    }
+  }
+  return best;
+}
+
+/**
  * A group of mutually close neurons in one hidden layer.
  *
  * Outgoing weights: for the last hidden layer a neuron's outgoing vector is its output weight a_j
@@ -302,6 +327,70 @@ export function channelSubspaceFraction(
   }
   if (!(total > 0)) return null;
   return Math.min(1, Math.sqrt(inside / total));
+}
+
+/** A neuron whose input vector grew along itself over a run's recent history (sharpeningNeurons). */
+export interface SharpeningNeuron {
+  layer: number;
+  neuron: number;
+  /** growth of ‖ũ‖, ‖ũ_last‖ − ‖ũ_first‖, as a fraction of ‖θ_last − θ_first‖ */
+  growth: number;
+  /** ‖ũ‖ at the last θ */
+  inputNorm: number;
+  /** its outgoing vector at the last θ (the output weight a_j for the last hidden layer) */
+  outgoing: number[];
+}
+
+/**
+ * Neurons SHARPENING over the recent history: the input vector ũ (bias included) grows by at least
+ * `minGrowth` of the whole parameter change, ‖ũ_last‖ − ‖ũ_first‖ ≥ minGrowth·‖Δθ‖ (whether it grew
+ * along itself, rather than turning, is for the caller's subspace fraction to show).
+ * Scaling ũ by λ → ∞ turns σ(ũ·x̃) into a kink (softplus: softplus(λz)/λ → relu(z), so with a ~ 1/λ
+ * the neuron tends to a relu) or a step (erf, sigmoid, tanh: σ(λz) → ±1) along the hyperplane
+ * ũ·x̃ = 0, and the loss can keep falling all the way: a second road to infinity, not a channel (no
+ * second neuron, no diverging output weights). Its motion lies in channelSubspace(θ, {layer,
+ * members: [neuron]}): the radial direction of ũ and the outgoing weights. `window` as in
+ * channelSubspaceFraction. Empty without a history of two vectors or when θ did not change.
+ */
+export function sharpeningNeurons(arch: Architecture, thetaHistory: ArrayLike<number>[], minGrowth: number, options: Pick<SubspaceOptions, 'window'> = {}): SharpeningNeuron[] {
+  const window = options.window ?? thetaHistory.length;
+  const history = thetaHistory.slice(Math.max(0, thetaHistory.length - window));
+  if (history.length < 2) return [];
+  const first = history[0];
+  const last = history[history.length - 1];
+  checkTheta(arch, first);
+  checkTheta(arch, last);
+  const change = l2Distance(first, last);
+  if (!(change > 0)) return [];
+  const found: SharpeningNeuron[] = [];
+  for (let layer = 0; layer < arch.hidden.length; layer++) {
+    const before = layerInputVectors(arch, first, layer);
+    const after = layerInputVectors(arch, last, layer);
+    const outgoing = layerOutgoingVectors(arch, last, layer);
+    after.forEach((u, neuron) => {
+      const inputNorm = norm(u);
+      if (inputNorm === 0) return;
+      const growth = (inputNorm - norm(before[neuron])) / change;
+      if (growth >= minGrowth) found.push({ layer, neuron, growth, inputNorm, outgoing: Array.from(outgoing[neuron]) });
+    });
+  }
+  return found;
+}
+
+/**
+ * The pair carrying a group's channel: the member with the largest positive and the one with the
+ * largest negative outgoing weight s_j (the GLU pair, i < j); null when the signs are not mixed.
+ */
+export function channelPairOf(group: NeuronGroup): { layer: number; i: number; j: number } | null {
+  if (!group.mixedSigns) return null;
+  let positive = -1;
+  let negative = -1;
+  group.members.forEach((n, k) => {
+    const s = group.outgoing[k];
+    if (s > 0 && (positive < 0 || s > group.outgoing[group.members.indexOf(positive)])) positive = n;
+    if (s < 0 && (negative < 0 || s < group.outgoing[group.members.indexOf(negative)])) negative = n;
+  });
+  return { layer: group.layer, i: Math.min(positive, negative), j: Math.max(positive, negative) };
 }
 
 /**

@@ -4,7 +4,10 @@
 //
 // The rules, checked in this order (thresholds in ClassificationThresholds):
 //   diverged        finite = false, stoppedBy = 'diverged', or a non-finite loss, norm or gradient.
-//   channel         weightNorm > maxnorm·(1 − barrierTolerance) (at the norm barrier) AND minCosine < cosine (1e-2) AND
+//   channel         weightNorm > maxnorm·(1 − barrierTolerance) (at the norm barrier) AND minCosine < cosine (1e-2),
+//                   over pairs whose input vectors are EQUAL, not merely parallel (relative L2 distance
+//                   < equalInputs, 0.5: a channel's wᵢ − wⱼ → 0, while a neuron sharpening towards a
+//                   kink lies parallel to any smaller neuron of its direction at cosine ~1e-3), AND
 //                   the close group's outgoing weights have opposite signs AND the last updates lie
 //                   in the channel subspace (of every close group with mixed signs: several pairs can
 //                   run out at once): channelFraction > subspace (0.9; a null fraction — no
@@ -14,8 +17,13 @@
 //   global-minimum  loss ≤ globalLossTol (targets are standardised, so this is relative to their
 //                   variance) unless realisable = false. Checked after channel: a channel whose loss
 //                   reaches 0 is reported as a channel (its minimum lies at infinity).
-//   not-converged   weightNorm > maxnorm without the channel signature (the reason names what is
-//                   missing; relu: "relu has no channels"), or the gradient criterion fails.
+//   not-converged   at the barrier without the channel signature: 'sharpening' when neurons'
+//                   input vectors grow along themselves (each by ≥ sharpeningGrowth, 10%, of ‖Δθ‖)
+//                   and more than `subspace` of ‖Δθ‖ lies in their subspaces plus any channel
+//                   group's (channels.ts sharpeningNeurons: σ(λz) tends to a kink or a step, a road
+//                   to infinity that is not a channel); otherwise 'barrier-without-channel' (the
+//                   reason names what is missing; relu: "relu has no channels"). Or the gradient
+//                   criterion fails.
 //   (converged)     stoppedBy = 'converged' or gradInf ≤ gradTol·max(1, thetaInf), thetaInf
 //                   defaulting to √(2·weightNorm), the RMS of θ (a scaled criterion: float32
 //                   rounding alone leaves ‖∇‖∞ ~ 1e-3 where the weights are ±150) — unless the
@@ -36,7 +44,20 @@
 //   finite-minimum  otherwise: finite norm, small gradient, no negative curvature beyond tolerance
 //                   (unchecked when the spectrum is not known, said so in the reason).
 import { weightNorm as weightNormOf, type Activation, type Architecture } from '../model/architecture.js';
-import { applyNeuronFlips, channelSubspaceFraction, closestPairs, cosineDistance, neuronGroups, oddSymmetryFlips, type NeuronGroup, type SubspaceOptions } from './channels.js';
+import {
+  applyNeuronFlips,
+  channelSubspaceFraction,
+  closestEqualPair,
+  closestPairs,
+  cosineDistance,
+  neuronGroups,
+  oddSymmetryFlips,
+  relativeL2Distance,
+  sharpeningNeurons,
+  type NeuronGroup,
+  type SharpeningNeuron,
+  type SubspaceOptions,
+} from './channels.js';
 import { checkTheta, layerInputVectors } from './network.js';
 
 export const OUTCOMES = ['channel', 'finite-minimum', 'plateau-saddle', 'global-minimum', 'not-converged', 'diverged'] as const;
@@ -44,13 +65,15 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * Why a run is 'not-converged', for summaries (the reason text has the numbers):
- *   barrier-without-channel  at the norm barrier without the channel signature (e.g. a neuron
- *                            sharpening towards a kink, or relu)
+ *   sharpening               at the norm barrier, moving (> subspace of ‖Δθ‖) along neurons whose
+ *                            input vectors grow along themselves — towards a kink (softplus) or a
+ *                            step (erf) — and along any channel beside them
+ *   barrier-without-channel  at the norm barrier without the channel signature or sharpening (or relu)
  *   still-moving             small gradient, but the weight norm was still changing
  *   gradient-not-small       the gradient test fails (budget, patience or time ended the run)
  *   saddle                   converged at a point with negative curvature, not on a saddle line
  */
-export const NOT_CONVERGED_CAUSES = ['barrier-without-channel', 'still-moving', 'gradient-not-small', 'saddle'] as const;
+export const NOT_CONVERGED_CAUSES = ['sharpening', 'barrier-without-channel', 'still-moving', 'gradient-not-small', 'saddle'] as const;
 export type NotConvergedCause = (typeof NOT_CONVERGED_CAUSES)[number];
 
 export interface RunEvidence {
@@ -64,8 +87,20 @@ export interface RunEvidence {
   loss: number;
   /** every parameter, the loss and the gradient are finite */
   finite: boolean;
-  /** smallest cosine distance of input vectors (bias included) over all hidden layers; Infinity when no layer has two neurons */
+  /**
+   * smallest cosine distance of input vectors (bias included) over pairs of one hidden layer whose
+   * input vectors are equal to within ClassificationThresholds.equalInputs (relative L2); Infinity
+   * when there is no such pair
+   */
   minCosine: number;
+  /** the smallest cosine distance over ALL pairs, parallel or equal (the paper's number), and that pair's relative L2 distance */
+  parallelPair?: { cosine: number; relativeL2: number };
+  /**
+   * neurons sharpening over the recent history (channels.ts sharpeningNeurons, members of channel
+   * groups excluded) and the fraction of ‖Δθ‖ in the span of their subspaces and those of the
+   * channel groups (null without a history or without such neurons)
+   */
+  sharpening?: { neurons: SharpeningNeuron[]; fraction: number | null };
   /** the close group (cosine < threshold) carrying the channel has outgoing weights of both signs */
   pairSignsOpposite: boolean;
   /** fraction ‖PΔθ‖/‖Δθ‖ of the last updates in the channel subspace; null without a parameter history */
@@ -99,6 +134,17 @@ export interface ClassificationThresholds {
   barrierTolerance: number;
   /** closeness of a channel pair (cosine distance) */
   cosine: number;
+  /**
+   * a channel pair's input vectors are equal, not merely parallel: relative L2 distance below this.
+   * Measured on the float64 flow sweep (benchmarks/results/flow-cpu-subset, r = 4 and 8): channel
+   * pairs at the barrier 0.001–0.085, a pair with large opposite output weights beside a channel
+   * 0.35; the closest pairs by cosine of the five runs the cosine criterion alone took for channels,
+   * a sharpening neuron with a smaller neuron of its direction, 0.80–0.98 (at cosine distance
+   * 1.8e-3–6.4e-3; tests/experiment/flow-sweep-verdicts.test.ts).
+   */
+  equalInputs: number;
+  /** a neuron is sharpening when its input vector grows along itself by at least this fraction of ‖Δθ‖ (measured: 0.10–1.0 for sharpening neurons, |growth| ≤ 0.08 for all others) */
+  sharpeningGrowth: number;
   /** the stricter channel criterion, also the plateau-saddle cosine criterion */
   strictCosine: number;
   /** minimal channelFraction */
@@ -147,6 +193,8 @@ export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.fre
   maxnorm: 1e3,
   barrierTolerance: 1e-2,
   cosine: 1e-2,
+  equalInputs: 0.5,
+  sharpeningGrowth: 0.1,
   strictCosine: 1e-3,
   subspace: 0.9,
   gradTol: 1e-5,
@@ -184,6 +232,11 @@ const fmt = (value: number): string => (Number.isFinite(value) ? value.toPrecisi
  */
 export function isAtBarrier(weightNorm: number, maxnorm: number, barrierTolerance: number = DEFAULT_THRESHOLDS.barrierTolerance): boolean {
   return weightNorm > maxnorm * (1 - barrierTolerance);
+}
+
+/** What σ(λz) tends to as λ → ∞ (a sharpening neuron's limit): a step for bounded σ, a kink (relu-like) otherwise. */
+function sharpeningLimit(activation: Activation): string {
+  return activation === 'erf' || activation === 'sigmoid' || activation === 'tanh' ? 'step' : 'kink';
 }
 
 export function classifyRun(evidence: RunEvidence, thresholds: Partial<ClassificationThresholds> = {}): Classification {
@@ -227,11 +280,30 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     if (evidence.activation === 'relu') {
       return notConverged('barrier-without-channel', `relu has no channels: large norm (${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})) without a finite limit`);
     }
+    const barrier = `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})`;
+    const sharpening = evidence.sharpening;
+    if (sharpening && sharpening.neurons.length > 0 && sharpening.fraction !== null && sharpening.fraction > t.subspace) {
+      const neurons = sharpening.neurons
+        .map((n) => `layer ${n.layer} neuron ${n.neuron}: ‖ũ‖ ${fmt(n.inputNorm)}, outgoing ${n.outgoing.length === 1 ? fmt(n.outgoing[0]) : `‖·‖ ${fmt(Math.hypot(...n.outgoing))}`}, growth ${fmt(100 * n.growth)}% of ‖Δθ‖`)
+        .join('; ');
+      const beside = closePair && evidence.pairSignsOpposite ? `, with a channel beside (closest equal pair at cosine ${fmt(evidence.minCosine)}, output weights of opposite signs)` : '';
+      return notConverged(
+        'sharpening',
+        `${barrier}, sharpening towards a ${sharpeningLimit(evidence.activation)} rather than running along a channel: ${neurons}; ` +
+          `${fmt(100 * sharpening.fraction)}% of ‖Δθ‖ along their growth${beside}`,
+      );
+    }
     const missing: string[] = [];
-    if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
+    const parallel = evidence.parallelPair;
+    if (!closePair && parallel && parallel.cosine < t.cosine) {
+      missing.push(`no close pair of equal neurons: the closest pair by cosine (${fmt(parallel.cosine)}) is parallel but not equal (relative L2 distance ${fmt(parallel.relativeL2)} ≥ ${fmt(t.equalInputs)})`);
+    } else if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
     else if (!evidence.pairSignsOpposite) missing.push('the close neurons\' output weights have the same sign');
     if (!inSubspace) missing.push(`only ${fmt(100 * (evidence.channelFraction ?? 0))}% of ‖Δθ‖ along the channel (≤ ${fmt(100 * t.subspace)}%)`);
-    return notConverged('barrier-without-channel', `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))}) without the channel signature: ${missing.join('; ')}`);
+    if (sharpening && sharpening.neurons.length > 0 && sharpening.fraction !== null) {
+      missing.push(`${sharpening.neurons.length} neuron(s) sharpening, but only ${fmt(100 * sharpening.fraction)}% of ‖Δθ‖ along their growth${closePair && evidence.pairSignsOpposite ? ' and the channel' : ''} (≤ ${fmt(100 * t.subspace)}%)`);
+    }
+    return notConverged('barrier-without-channel', `${barrier} without the channel signature: ${missing.join('; ')}`);
   }
 
   const channelAhead = closePair && evidence.pairSignsOpposite && evidence.activation !== 'relu';
@@ -348,12 +420,16 @@ function pairEvidence(
   thetaHistory: ArrayLike<number>[] | undefined,
   subspaceOptions: SubspaceOptions | undefined,
   t: ClassificationThresholds,
-): Pick<RunEvidence, 'minCosine' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
-  let minCosine = Infinity;
+): Pick<RunEvidence, 'minCosine' | 'parallelPair' | 'sharpening' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
+  const minCosine = closestEqualPair(arch, theta, t.equalInputs)?.distance ?? Infinity;
+  let parallelPair: RunEvidence['parallelPair'];
   let duplicateL2 = Infinity;
   let duplicateCosine = Infinity;
   for (const entry of closestPairs(arch, theta)) {
-    if (entry.cosine) minCosine = Math.min(minCosine, entry.cosine.distance);
+    if (entry.cosine && (!parallelPair || entry.cosine.distance < parallelPair.cosine)) {
+      const vectors = layerInputVectors(arch, theta, entry.layer);
+      parallelPair = { cosine: entry.cosine.distance, relativeL2: relativeL2Distance(vectors[entry.cosine.i], vectors[entry.cosine.j]) };
+    }
     if (entry.relativeL2 && entry.relativeL2.distance < duplicateL2) {
       duplicateL2 = entry.relativeL2.distance;
       const vectors = layerInputVectors(arch, theta, entry.layer);
@@ -361,7 +437,7 @@ function pairEvidence(
     }
   }
   let channelGroup: NeuronGroup | null = null;
-  const groups = neuronGroups(arch, theta, t.cosine);
+  const groups = neuronGroups(arch, theta, t.cosine, { relativeL2: t.equalInputs });
   for (const group of groups) {
     const better =
       !channelGroup ||
@@ -374,8 +450,17 @@ function pairEvidence(
   const channelGroups = channelGroup?.mixedSigns ? groups.filter((group) => group.mixedSigns) : channelGroup ? [channelGroup] : [];
   const channelFraction =
     channelGroups.length > 0 && thetaHistory && thetaHistory.length >= 2 ? channelSubspaceFraction(arch, thetaHistory, channelGroups, subspaceOptions) : null;
+  let sharpening: RunEvidence['sharpening'];
+  if (thetaHistory && thetaHistory.length >= 2) {
+    const inChannel = (layer: number, neuron: number) => channelGroups.some((group) => group.mixedSigns && group.layer === layer && group.members.includes(neuron));
+    const neurons = sharpeningNeurons(arch, thetaHistory, t.sharpeningGrowth, subspaceOptions ?? {}).filter((n) => !inChannel(n.layer, n.neuron));
+    const spans = [...channelGroups.filter((group) => group.mixedSigns), ...neurons.map((n) => ({ layer: n.layer, members: [n.neuron] }))];
+    sharpening = { neurons, fraction: neurons.length > 0 ? channelSubspaceFraction(arch, thetaHistory, spans, subspaceOptions) : null };
+  }
   return {
     minCosine,
+    ...(parallelPair ? { parallelPair } : {}),
+    ...(sharpening ? { sharpening } : {}),
     pairSignsOpposite: channelGroup?.mixedSigns ?? false,
     channelFraction,
     duplicateL2,

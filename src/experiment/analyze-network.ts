@@ -1,6 +1,6 @@
 // Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
-import { closestPairs } from '../analysis/channels.js';
+import { channelPairOf, closestPairs } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification } from '../analysis/classify.js';
 import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
 import type { Dataset } from '../data/dataset.js';
@@ -64,8 +64,8 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
   const verdict = classifyRun(evidence, thresholds);
   let glu: NetworkAnalysis['glu'] = null;
   const group = evidence.channelGroup;
-  if (group && group.mixedSigns && group.members.length >= 2) {
-    const pair = { layer: group.layer, i: group.members[0], j: group.members[1] };
+  const pair = group ? channelPairOf(group) : null;
+  if (pair) {
     const parameters = gluParameters(arch, theta, pair);
     glu = {
       ...pair,

@@ -19,7 +19,8 @@
 //
 // Everything measured here is float64 on the CPU: the loss gaps reach 1e-7 of the loss and the
 // output weights ±10³, beyond float32.
-import { closestPairs, neuronGroups } from '../analysis/channels.js';
+import { channelPairOf, closestPairs, neuronGroups } from '../analysis/channels.js';
+import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
 import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
 import { inputCoordinates, outgoingCoordinates, resolvePair, type NeuronPair } from '../analysis/network.js';
 import { hessians, spectrumOf } from '../analysis/saddle-line.js';
@@ -226,21 +227,15 @@ export function powerIterationMax(hvp: (v: Float64Array) => Float64Array, P: num
   return estimate;
 }
 
-/** The channel pair of a network: the closest pair (cosine) among groups with opposite-sign outgoing weights. */
+/** The channel pair of a network: in the group of equal neurons (the verdict's rule) with opposite-sign outgoing weights and the largest Σ|s|, its GLU pair. */
 function findChannelPair(arch: Architecture, theta: Float64Array): { layer: number; i: number; j: number } {
-  const groups = neuronGroups(arch, theta, 1e-2).filter((group) => group.mixedSigns);
+  const groups = neuronGroups(arch, theta, DEFAULT_THRESHOLDS.cosine, { relativeL2: DEFAULT_THRESHOLDS.equalInputs }).filter((group) => group.mixedSigns);
   if (groups.length === 0) {
     const closest = closestPairs(arch, theta).map((entry) => entry.cosine?.distance ?? Infinity);
     throw new RangeError(`the network has no close pair with opposite output weights (closest cosine distances per layer: ${closest.map((c) => c.toPrecision(3)).join(', ')}); pass the pair`);
   }
   const group = groups.reduce((best, g) => (g.sumAbsOutgoing > best.sumAbsOutgoing ? g : best));
-  // within the group: the two members with the largest outgoing weights of opposite signs
-  const positive = group.members.filter((_, k) => group.outgoing[k] > 0);
-  const negative = group.members.filter((_, k) => group.outgoing[k] < 0);
-  const pick = (members: number[]) => members.reduce((best, n) => (Math.abs(group.outgoing[group.members.indexOf(n)]) > Math.abs(group.outgoing[group.members.indexOf(best)]) ? n : best));
-  const i = pick(positive);
-  const j = pick(negative);
-  return { layer: group.layer, i: Math.min(i, j), j: Math.max(i, j) };
+  return channelPairOf(group)!;
 }
 
 export async function runChannelJump(options: Partial<ChannelJumpOptions>, context: ProcedureContext<ChannelJumpRecord>): Promise<ChannelJumpResult> {

@@ -3,7 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import { forward } from '../../src/model/forward.js';
 import { ACTIVATIONS, parameterLayout, type Architecture } from '../../src/model/architecture.js';
-import { channelSubspace, channelSubspaceFraction, closestPairs, cosineDistance, l2Distance, minCosineDistance, neuronGroups, relativeL2Distance } from '../../src/analysis/channels.js';
+import {
+  channelPairOf,
+  channelSubspace,
+  channelSubspaceFraction,
+  closestEqualPair,
+  closestPairs,
+  cosineDistance,
+  l2Distance,
+  minCosineDistance,
+  neuronGroups,
+  relativeL2Distance,
+  sharpeningNeurons,
+} from '../../src/analysis/channels.js';
 import { forwardTrace, inputCoordinates, layerInputVectors, outgoingCoordinates } from '../../src/analysis/network.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
 import { plantChannel, randomTheta, setNeuron, unit } from './helpers.js';
@@ -234,6 +246,62 @@ describe('channelSubspaceFraction over several groups', () => {
     moved[layout.layers[2].biasOffset] += 0.1; // outside both subspaces
     // exactly 1/√2: the shared coordinate's unit vector is in the span once, not once per group
     expect(channelSubspaceFraction(arch, [theta, moved], [lower, upper])).toBeCloseTo(Math.SQRT1_2, 12);
+  });
+});
+
+describe('equal versus parallel neurons, sharpening neurons, the channel pair of a group', () => {
+  const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
+  const u = unit([0.6, -0.8, 0.3]);
+
+  it('closestEqualPair skips a parallel pair of different lengths that the cosine distance ranks first', () => {
+    const theta = randomTheta(arch, 61);
+    setNeuron(arch, theta, 0, 0, u.map((x) => 40 * x)); // parallel to neuron 1, 20× longer
+    setNeuron(arch, theta, 0, 1, u.map((x) => 2 * x));
+    setNeuron(arch, theta, 0, 2, [0.5, 0.9, -0.2]);
+    setNeuron(arch, theta, 0, 3, [0.52, 0.88, -0.19]); // equal to neuron 2 up to ~3%
+    expect(minCosineDistance(arch, theta)).toMatchObject({ i: 0, j: 1 });
+    expect(minCosineDistance(arch, theta)!.distance).toBeLessThan(1e-15);
+    const equal = closestEqualPair(arch, theta, 0.5)!;
+    expect(equal).toMatchObject({ layer: 0, i: 2, j: 3 });
+    expect(equal.relativeL2).toBeLessThan(0.05);
+    expect(equal.distance).toBeCloseTo(cosineDistance([0.5, 0.9, -0.2], [0.52, 0.88, -0.19]), 15);
+    expect(closestEqualPair(arch, theta, 0.01)).toBeNull();
+  });
+
+  it('sharpeningNeurons finds the neuron whose input vector grows along itself, with its share of ‖Δθ‖', () => {
+    const at = (lambda: number) => {
+      const theta = randomTheta(arch, 62);
+      setNeuron(arch, theta, 0, 2, u.map((x) => lambda * x), [8 / lambda]); // a·‖ũ‖ = 8: tends to 8·relu(û·x̃)
+      return theta;
+    };
+    const history = [100, 120, 160].map(at);
+    const found = sharpeningNeurons(arch, history, 0.1);
+    expect(found.map((n) => [n.layer, n.neuron])).toEqual([[0, 2]]);
+    const [n] = found;
+    // Δθ is 60 along û plus the output weight's change 8/160 − 8/100
+    expect(n.growth).toBeCloseTo(60 / Math.hypot(60, 8 / 160 - 8 / 100), 12);
+    expect(n.inputNorm).toBeCloseTo(160, 12);
+    expect(n.outgoing).toEqual([8 / 160]);
+    // its motion lies in its single-neuron subspace (radial direction and output weight)
+    expect(channelSubspaceFraction(arch, history, { layer: 0, members: [2] })).toBeCloseTo(1, 12);
+    // shrinking, rotating or resting neurons are not sharpening
+    expect(sharpeningNeurons(arch, [...history].reverse(), 0.1)).toEqual([]);
+    const turned = at(160);
+    setNeuron(arch, turned, 0, 2, unit([0.8, 0.6, 0.3]).map((x) => 160 * x));
+    expect(sharpeningNeurons(arch, [at(160), turned], 0.1)).toEqual([]);
+    expect(sharpeningNeurons(arch, [at(160), at(160)], 0.1)).toEqual([]);
+    expect(sharpeningNeurons(arch, [at(160)], 0.1)).toEqual([]);
+  });
+
+  it('channelPairOf takes the largest outgoing weight of each sign in a group', () => {
+    const theta = randomTheta(arch, 63);
+    [[150, 0], [-74, 1], [-80, 2], [3, 3]].forEach(([a, n]) => setNeuron(arch, theta, 0, n, u.map((x, k) => (1 + 0.01 * n) * x + 0.001 * k), [a]));
+    const [group] = neuronGroups(arch, theta, 1e-2);
+    expect(group.members).toEqual([0, 1, 2, 3]);
+    expect(channelPairOf(group)).toEqual({ layer: 0, i: 0, j: 2 });
+    setNeuron(arch, theta, 0, 1, u, [74]);
+    setNeuron(arch, theta, 0, 2, u, [80]);
+    expect(channelPairOf(neuronGroups(arch, theta, 1e-2)[0])).toBeNull();
   });
 });
 

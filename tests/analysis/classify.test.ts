@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parameterLayout, weightNorm, type Architecture } from '../../src/model/architecture.js';
 import { classifyRun, evidenceFromNetwork, OUTCOMES, type RunEvidence } from '../../src/analysis/classify.js';
 import { outgoingCoordinates } from '../../src/analysis/network.js';
+import { channelSubspaceFraction, neuronGroups } from '../../src/analysis/channels.js';
 import { plantChannel, randomTheta, setNeuron, unit } from './helpers.js';
 
 const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
@@ -102,8 +103,80 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     expect(classifyRun(evidenceFromNetwork(line, theta, converged)).outcome).toBe('plateau-saddle');
     [1.3, 0.4, 2.6].forEach((w, n) => setNeuron(line, theta, 0, n, [w]));
     const verdict = classifyRun(evidenceFromNetwork(line, theta, converged));
-    expect(verdict.evidence.minCosine).toBe(0);
+    // every pair is parallel (cosine 0), none equal: no pair is close in the channel sense
+    expect(verdict.evidence.parallelPair?.cosine).toBe(0);
+    expect(verdict.evidence.minCosine).toBe(Infinity);
     expect(verdict.outcome).toBe('finite-minimum');
+  });
+
+  /**
+   * Neuron 0 sharpening at the barrier: ũ₀ = λu with a₀ = 8/λ (tending to 8·relu(û·x̃) for softplus),
+   * λ = 110, 140, 170; neuron 1 a small neuron of the same direction with an output weight of the
+   * other sign (what the flow sweep's sharpening runs leave at cosine distance ~1e-3).
+   */
+  function sharpeningHistory(architecture: Architecture, lambdas = [110, 140, 170]): Float64Array[] {
+    const u = unit([0.6, -0.8, 0.3]);
+    return lambdas.map((lambda) => {
+      const theta = randomTheta(architecture, 41);
+      setNeuron(architecture, theta, 0, 0, u.map((x) => lambda * x), [8 / lambda]);
+      setNeuron(architecture, theta, 0, 1, u.map((x) => 2 * x), [-2.9]);
+      return theta;
+    });
+  }
+
+  it('a neuron sharpening towards a kink beside a small parallel neuron is not a channel', () => {
+    const history = sharpeningHistory(arch);
+    const theta = history[history.length - 1];
+    expect(weightNorm(theta)).toBeGreaterThan(990);
+    // the paper's cosine criterion alone would pass this pair: parallel, output weights of both signs, all motion in its subspace
+    const [parallel] = neuronGroups(arch, theta, 1e-2);
+    expect(parallel).toMatchObject({ members: [0, 1], mixedSigns: true });
+    expect(parallel.minCosine).toBeLessThan(1e-12);
+    expect(channelSubspaceFraction(arch, history, parallel)).toBeGreaterThan(0.99);
+    const evidence = evidenceFromNetwork(arch, theta, { ...atBarrier, thetaHistory: history });
+    expect(evidence.parallelPair!.cosine).toBeLessThan(1e-12);
+    expect(evidence.parallelPair!.relativeL2).toBeGreaterThan(0.9);
+    expect(evidence.minCosine).toBeGreaterThan(1e-2); // no pair of EQUAL neurons is close
+    expect(evidence.sharpening!.neurons.map((n) => n.neuron)).toEqual([0]);
+    expect(evidence.sharpening!.fraction).toBeGreaterThan(0.99);
+    const verdict = classifyRun(evidence);
+    expect(verdict).toMatchObject({ outcome: 'not-converged', cause: 'sharpening' });
+    expect(verdict.reason).toMatch(/sharpening towards a kink.*neuron 0: ‖ũ‖ 170, outgoing 0\.0471/);
+    // erf tends to a step; without a history nothing shows the growth, and the reason names the parallel pair
+    const erf = { ...arch, activation: 'erf' as const };
+    expect(classifyRun(evidenceFromNetwork(erf, theta, { ...atBarrier, thetaHistory: sharpeningHistory(erf) })).reason).toMatch(/towards a step/);
+    const unknown = classifyRun(evidenceFromNetwork(arch, theta, atBarrier));
+    expect(unknown).toMatchObject({ outcome: 'not-converged', cause: 'barrier-without-channel' });
+    expect(unknown.reason).toMatch(/parallel but not equal \(relative L2 distance 0\.98/);
+  });
+
+  it('a channel sharing the motion with a sharpening neuron: sharpening, with the channel named beside it', () => {
+    const wide: Architecture = { ...arch, hidden: [4] };
+    const u = unit([0.6, -0.8, 0.3]);
+    const history = [
+      [6e-3, 100],
+      [5e-3, 130],
+      [4e-3, 160],
+    ].map(([epsilon, lambda]) => {
+      const theta = plantChannel(wide, randomTheta(wide, 42), { layer: 0, i: 0, j: 2, w: Float64Array.from([0.8, -0.5, 0.2]), delta: unit([0.3, 0.4, -0.5]), epsilon, c: Float64Array.of(0.7), a: Float64Array.of(1.1) });
+      setNeuron(wide, theta, 0, 3, u.map((x) => lambda * x), [8 / lambda]);
+      return theta;
+    });
+    const evidence = evidenceFromNetwork(wide, history[2], { ...atBarrier, thetaHistory: history });
+    expect(evidence.channelGroup!.members).toEqual([0, 2]);
+    expect(evidence.channelFraction!).toBeLessThan(0.9);
+    expect(evidence.sharpening!.neurons.map((n) => n.neuron)).toEqual([3]);
+    expect(evidence.sharpening!.fraction!).toBeGreaterThan(0.99);
+    const verdict = classifyRun(evidence);
+    expect(verdict).toMatchObject({ outcome: 'not-converged', cause: 'sharpening' });
+    expect(verdict.reason).toMatch(/with a channel beside/);
+    // the same channel with the sharpening neuron at rest is a channel
+    const still = history.map((theta) => {
+      const copy = Float64Array.from(theta);
+      setNeuron(wide, copy, 0, 3, u.map((x) => 160 * x), [8 / 160]);
+      return copy;
+    });
+    expect(classifyRun(evidenceFromNetwork(wide, still[2], { ...atBarrier, thetaHistory: still })).outcome).toBe('channel');
   });
 
   it('a generic converged network is a finite minimum; with negative curvature, a saddle', () => {
@@ -169,6 +242,12 @@ describe('classifyRun on evidence', () => {
     const causeOf = (evidence: RunEvidence, thresholds = {}) => classifyRun(evidence, thresholds).cause;
     expect(causeOf({ ...base, weightNorm: 1000, minCosine: 0.2, stoppedBy: 'max-steps' })).toBe('barrier-without-channel');
     expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', minCosine: 1e-5, pairSignsOpposite: true })).toBe('barrier-without-channel');
+    const sharpeningNeuron = { layer: 0, neuron: 1, growth: 0.8, inputNorm: 150, outgoing: [0.1] };
+    expect(causeOf({ ...base, weightNorm: 1000, sharpening: { neurons: [sharpeningNeuron], fraction: 0.97 } })).toBe('sharpening');
+    const partly = classifyRun({ ...base, weightNorm: 1000, sharpening: { neurons: [sharpeningNeuron], fraction: 0.7 } });
+    expect(partly.cause).toBe('barrier-without-channel');
+    expect(partly.reason).toMatch(/1 neuron\(s\) sharpening, but only 70\.0% of ‖Δθ‖ along their growth/);
+    expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', sharpening: { neurons: [sharpeningNeuron], fraction: 1 } })).toBe('barrier-without-channel');
     expect(causeOf({ ...base, gradInf: 4e-6, thetaInf: 60, normDrift: 0.03 }, { gradTol: 1e-7 })).toBe('still-moving');
     expect(causeOf({ ...base, gradInf: 1e-2, stoppedBy: 'max-steps' })).toBe('gradient-not-small');
     expect(causeOf({ ...base, hessianMinEigenvalue: -0.1, hessianMaxEigenvalue: 10 })).toBe('saddle');

@@ -1,0 +1,75 @@
+// The verdicts on real runs: the committed float64 records of the flow sweep
+// (benchmarks/results/flow-cpu-subset: d = 2 softplus students, r = 4 and 8, Rosenbrock teacher,
+// N = 1024, stiff flow to the barrier 10³). Every channel verdict must show the channel (a pair of
+// equal neurons with large output weights of opposite signs), every sharpening verdict a neuron
+// whose input vector grew large while its output weight stayed small, and the five runs the
+// cosine criterion alone called channels (a sharpening neuron parallel to a small one) must not be.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { channelPairOf, relativeL2Distance } from '../../src/analysis/channels.js';
+import { evidenceFromNetwork } from '../../src/analysis/classify.js';
+import { layerInputVectors } from '../../src/analysis/network.js';
+import { classifyRecord } from '../../src/experiment/summary.js';
+import { parseParameterFile } from '../../src/model/params-file.js';
+import type { RunRecord } from '../../src/experiment/results.js';
+
+const records: RunRecord[] = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line));
+const widthOf = (record: RunRecord) => (record.config as { architecture: { hidden: number[] } }).architecture.hidden[0];
+
+function evidenceOf(record: RunRecord) {
+  const { arch, theta } = parseParameterFile(JSON.stringify(record.params), record.id);
+  const history = record.recentParams!.map((past) => Float64Array.from(past));
+  return { arch, theta, evidence: evidenceFromNetwork(arch, theta, { loss: record.loss, gradInf: record.gradInf, stoppedBy: record.stopReason, thetaHistory: history }, { maxnorm: 1000 }) };
+}
+
+describe('verdicts on the float64 flow sweep (165 runs)', () => {
+  const verdicts = records.map((record) => ({ record, r: widthOf(record), ...classifyRecord(record) }));
+  const count = (r: number, label: string) => verdicts.filter((v) => v.r === r && (v.cause ?? v.outcome) === label).length;
+
+  it('counts per width: channels, finite minima, sharpening neurons', () => {
+    expect(records).toHaveLength(165);
+    expect([count(4, 'channel'), count(4, 'finite-minimum'), count(4, 'sharpening')]).toEqual([11, 20, 69]);
+    expect([count(8, 'channel'), count(8, 'finite-minimum'), count(8, 'sharpening'), count(8, 'barrier-without-channel'), count(8, 'still-moving')]).toEqual([29, 3, 19, 11, 3]);
+  });
+
+  it('every channel verdict shows equal input vectors and large output weights of opposite signs at the barrier', () => {
+    const channels = verdicts.filter((v) => v.outcome === 'channel');
+    expect(channels.length).toBe(40);
+    for (const { record } of channels) {
+      const { arch, theta, evidence } = evidenceOf(record);
+      expect(record.weightNorm, record.id).toBeGreaterThan(990);
+      const group = evidence.channelGroup!;
+      const pair = channelPairOf(group)!;
+      const outgoing = (n: number) => group.outgoing[group.members.indexOf(n)];
+      expect(outgoing(pair.i) * outgoing(pair.j), record.id).toBeLessThan(0);
+      expect(Math.abs(outgoing(pair.i)) + Math.abs(outgoing(pair.j)), record.id).toBeGreaterThan(100);
+      const inputs = layerInputVectors(arch, theta, pair.layer);
+      expect(relativeL2Distance(inputs[pair.i], inputs[pair.j]), record.id).toBeLessThan(0.1);
+    }
+  });
+
+  it('every sharpening verdict shows a large input vector with a small output weight', () => {
+    const sharpening = verdicts.filter((v) => v.cause === 'sharpening');
+    for (const { record } of sharpening) {
+      const neurons = evidenceOf(record).evidence.sharpening!.neurons;
+      const largest = neurons.reduce((best, n) => (n.inputNorm > best.inputNorm ? n : best));
+      expect(largest.inputNorm, record.id).toBeGreaterThan(50);
+      expect(Math.abs(largest.outgoing[0]), record.id).toBeLessThan(1);
+    }
+  });
+
+  it('the cosine criterion alone took five sharpening runs for channels; they are sharpening', () => {
+    const formerChannels = ['4:53', '4:83', '8:15', '8:45', '8:57'];
+    for (const key of formerChannels) {
+      const verdict = verdicts.find((v) => `${v.r}:${v.record.seed}` === key)!;
+      const { evidence } = evidenceOf(verdict.record);
+      // the closest pair by cosine is parallel (cosine < 1e-2) but of very different lengths
+      expect(evidence.parallelPair!.cosine, key).toBeLessThan(1e-2);
+      expect(evidence.parallelPair!.relativeL2, key).toBeGreaterThan(0.5);
+      expect(verdict.cause, key).toBe('sharpening');
+    }
+  });
+});
