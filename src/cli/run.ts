@@ -10,7 +10,7 @@ import type { OptimizerConfig } from '../optim/optimizers.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../experiment/grid.js';
 import { Progress } from '../experiment/progress.js';
 import { differingPaths, ResultStore, STOP_REASONS, type RecordSummary } from '../experiment/results.js';
-import { runSweep } from '../experiment/scheduler.js';
+import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
 import { canonicalJson, parseSpec, type ExperimentSpec } from '../experiment/spec.js';
 import { engineOptimizer } from '../experiment/engine-optimizer.js';
@@ -215,7 +215,8 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
       lastCheckpoint = performance.now();
     };
     let reasonCounts = countBy(doneHere()).byReason;
-    const progressCounts = () => ({ done: selected.length - todo.length + sweepDone, total: selected.length, byReason: reasonCounts });
+    let active: ActiveRuns | undefined;
+    const progressCounts = () => ({ done: selected.length - todo.length + sweepDone, total: selected.length, byReason: reasonCounts, ...(active ? { active } : {}) });
     if (todo.length > 0) progress.update(progressCounts(), true);
 
     const dataOptions = { baseDir: path.dirname(specFile) };
@@ -239,7 +240,8 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
         progress.update(progressCounts());
         maybeCheckpoint();
       },
-      onTick: () => {
+      onTick: (going) => {
+        active = going;
         progress.update(progressCounts());
         maybeCheckpoint();
       },

@@ -8,6 +8,11 @@ export interface ProgressCounts {
   total: number;
   /** finished runs by stop reason */
   byReason: Readonly<Record<string, number>>;
+  /**
+   * how far the runs still going have got (scheduler.ts ActiveRuns): shown so that a long stretch
+   * without a finished run (stiff flow at N = 10⁴ on a CPU, SwiftShader) still shows motion
+   */
+  active?: { running: number; medianSteps: number; maxSteps: number; maxWeightNorm: number };
 }
 
 export interface ProgressOptions {
@@ -71,7 +76,12 @@ export class Progress {
       .map(([reason, n]) => `${reason} ${n}`)
       .join(', ');
     const eta = remaining === 0 ? 'done' : rate > 0 ? `ETA ${formatDuration(remaining / rate)}` : 'ETA ?';
-    return [`runs ${counts.done}/${counts.total} (${percent}%)`, reasons || 'none finished yet', formatRate(rate), eta, `elapsed ${formatDuration(elapsed)}`].join(' | ');
+    const active = counts.active;
+    const going =
+      active && active.running > 0 && remaining > 0
+        ? [`${active.running} running: step ${active.medianSteps} median, ${active.maxSteps} most, weight norm ≤ ${active.maxWeightNorm.toPrecision(3)}`]
+        : [];
+    return [`runs ${counts.done}/${counts.total} (${percent}%)`, reasons || 'none finished yet', ...going, formatRate(rate), eta, `elapsed ${formatDuration(elapsed)}`].join(' | ');
   }
 
   /** Shows the counts if enough time has passed since the last line (or `force`). */

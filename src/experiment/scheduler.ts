@@ -136,10 +136,30 @@ export interface SchedulerOptions<R extends SchedulableRun> {
    * with stop.diagnosticsEvery); default DEFAULT_DIAGNOSTICS_SETTINGS; null: no diagnostics at all.
    */
   diagnostics?: DiagnosticsSettings | null;
-  /** called after every status read (progress, checkpoints) */
-  onTick?: () => void | Promise<void>;
+  /** called after every status read (progress, checkpoints), with how far the runs still going have got */
+  onTick?: (active: ActiveRuns) => void | Promise<void>;
   /** wall clock in seconds (tests) */
   now?: () => number;
+}
+
+/** The runs still going after a status read (the runs retired at it excluded), for progress lines. */
+export interface ActiveRuns {
+  running: number;
+  /** median and largest step count among them (0 when none) */
+  medianSteps: number;
+  maxSteps: number;
+  /** largest weight norm among them (0 when none) */
+  maxWeightNorm: number;
+}
+
+function summarizeActive(statuses: readonly { steps: number; weightNorm: number }[]): ActiveRuns {
+  const steps = statuses.map((status) => status.steps).sort((a, b) => a - b);
+  return {
+    running: statuses.length,
+    medianSteps: steps.length > 0 ? steps[Math.floor((steps.length - 1) / 2)] : 0,
+    maxSteps: steps.length > 0 ? steps[steps.length - 1] : 0,
+    maxWeightNorm: statuses.reduce((max, status) => Math.max(max, status.weightNorm), 0),
+  };
 }
 
 export const DEFAULT_SLOTS = { gpu: 4096, cpu: 64 } as const;
@@ -505,9 +525,11 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         list.forEach((i, k) => diagnosed.set(i, results[k]));
         for (const i of atCheck) active[i]!.checkDiagnostics.push({ step: statuses[i].steps, diagnostics: diagnosed.get(i)! });
       }
+      const retired = new Set(retiring.map(({ i }) => i));
+      const going = statuses.filter((_, i) => active[i] && !retired.has(i));
       for (const { i, reason } of retiring) await retire(i, statuses[i], reason, diagnosed.get(i));
       await fill();
-      await options.onTick?.();
+      await options.onTick?.(summarizeActive(going));
     }
   } finally {
     ensemble.dispose();

@@ -13,7 +13,7 @@ import { channelCoordinates, TOY_ARCHITECTURE, toyDataset, toyStart } from '../.
 import { glorotNormal } from '../../src/model/init.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
 import type { RunRecord } from '../../src/experiment/results.js';
-import { groupRuns, RECENT_PARAMS, runSweep, trajectorySteps, type SchedulableConfig, type SchedulableRun, type StopRules } from '../../src/experiment/scheduler.js';
+import { groupRuns, RECENT_PARAMS, runSweep, trajectorySteps, type ActiveRuns, type SchedulableConfig, type SchedulableRun, type StopRules } from '../../src/experiment/scheduler.js';
 
 const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
 const SAMPLES = 16;
@@ -212,6 +212,25 @@ describe('scheduler', () => {
     const total = stats.advances.reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThanOrEqual(400);
     expect(total).toBeLessThan(400 + 30);
+  });
+
+  it('tells onTick how far the runs still going have got (progress lines between finished runs)', async () => {
+    const ticks: ActiveRuns[] = [];
+    const list = runs(2, (k) => config({ kind: 'gd', lr: 0.05 }, { maxSteps: k === 0 ? 30 : 60 }));
+    await runSweep(list, { engine: new CpuEngine(), slots: 2, samples: () => SAMPLES, prepare, diagnostics: null, onRecord: () => {}, onTick: (active) => void ticks.push(active) });
+    // a status read at every check and trajectory point of either run
+    expect(ticks.length).toBeGreaterThanOrEqual(6);
+    expect(ticks[0].running).toBe(2);
+    expect(ticks[0].maxWeightNorm).toBeGreaterThan(0);
+    for (let k = 1; k < ticks.length - 1; k++) {
+      expect(ticks[k].maxSteps).toBeGreaterThanOrEqual(ticks[k - 1].maxSteps);
+      expect(ticks[k].medianSteps).toBeLessThanOrEqual(ticks[k].maxSteps);
+    }
+    // the 30-step run is not counted at the read where it retires; the other goes on alone to 60
+    const alone = ticks.filter((tick) => tick.running === 1);
+    expect(alone[0].maxSteps).toBe(30);
+    expect(alone[alone.length - 1].maxSteps).toBeLessThan(60);
+    expect(ticks[ticks.length - 1]).toEqual({ running: 0, medianSteps: 0, maxSteps: 0, maxWeightNorm: 0 });
   });
 
   it('never makes an ensemble larger than its group', async () => {
