@@ -111,7 +111,11 @@ function outcomeFraction(runs: readonly Run[], outcome: string): Fraction {
   return wilsonInterval(runs.filter((r) => r.classified.outcome === outcome).length, runs.length);
 }
 
-/** Runs, channels (both criteria), the other outcomes, and the final loss of channels and of finite minima. */
+/**
+ * Runs, channels (both criteria), finite minima, not converged and, of those, the runs sharpening
+ * towards a kink or step at the barrier (classify.ts: the other road to infinity), and the final
+ * loss of channels and of finite minima.
+ */
 function channelRow(label: string[], runs: readonly Run[]): (string | number)[] {
   const strict = wilsonInterval(runs.filter((r) => r.classified.outcome === 'channel' && r.classified.channelStrict).length, runs.length);
   const lossOf = (outcome: string) => quartiles(runs.filter((r) => r.classified.outcome === outcome).map((r) => r.record.loss)).median;
@@ -122,6 +126,7 @@ function channelRow(label: string[], runs: readonly Run[]): (string | number)[] 
     ...fractionCells(strict),
     ...fractionCells(outcomeFraction(runs, 'finite-minimum')),
     ...fractionCells(outcomeFraction(runs, 'not-converged')),
+    ...fractionCells(wilsonInterval(runs.filter((r) => r.classified.cause === 'sharpening').length, runs.length)),
     lossOf('channel'),
     lossOf('finite-minimum'),
   ];
@@ -134,6 +139,7 @@ const channelColumns = (label: string[]) => [
   ...fractionColumns('channel cos<1e-3'),
   ...fractionColumns('finite-minimum'),
   ...fractionColumns('not-converged'),
+  ...fractionColumns('of which sharpening'),
   'median loss of channels',
   'median loss of finite minima',
 ];

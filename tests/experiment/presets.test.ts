@@ -122,6 +122,11 @@ describe('quick presets on the CPU engine', () => {
     expect(byTeacher.rows.map((r) => r[0])).toEqual(['rosenbrock', 'gp s=0.1', 'gp s=0.5', 'gp s=2', 'gp s=10']);
     expect(sum(byTeacher.rows.map((r) => r[byTeacher.columns.indexOf('runs')] as number))).toBe(60);
     expect(tableCsv(byTeacher).split('\n')[0]).toContain('channel low95');
+    // sharpening runs are a part of the not converged, and relu has none (σ(λz)/λ = σ(z): nothing sharpens)
+    for (const row of byActivation.rows) {
+      expect(row[byActivation.columns.indexOf('of which sharpening')] as number).toBeLessThanOrEqual(row[byActivation.columns.indexOf('not-converged')] as number);
+    }
+    expect(cell(byActivation, ['relu'], 'of which sharpening')).toBe(0);
   }, 180_000);
 
   it('toy-1d: gradient flow gets far into the channel, SGD and Adam stop nearer its entrance (smaller 1/ε); L∞(w) has the channel minimum near w ≈ 0.8', async () => {
