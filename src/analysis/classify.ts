@@ -297,7 +297,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     const parallel = evidence.parallelPair;
     if (!closePair && parallel && parallel.cosine < t.cosine) {
       missing.push(`no close pair of equal neurons: the closest pair by cosine (${fmt(parallel.cosine)}) is parallel but not equal (relative L2 distance ${fmt(parallel.relativeL2)} ≥ ${fmt(t.equalInputs)})`);
-    } else if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
+    } else if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(parallel?.cosine ?? evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
     else if (!evidence.pairSignsOpposite) missing.push('the close neurons\' output weights have the same sign');
     if (!inSubspace) missing.push(`only ${fmt(100 * (evidence.channelFraction ?? 0))}% of ‖Δθ‖ along the channel (≤ ${fmt(100 * t.subspace)}%)`);
     if (sharpening && sharpening.neurons.length > 0 && sharpening.fraction !== null) {

@@ -1,6 +1,6 @@
 // Run-by-run agreement of two sweeps of the same spec and seeds — typically the float32 GPU engine
 // against the float64 CPU engine. Two records of one run id agree when they end in the same place:
-// the same verdict, the barrier reached or not by both, the same closest pair of hidden neurons, and
+// the same verdict (with its cause, for runs that did not converge), the barrier reached or not by both, the same closest pair of hidden neurons, and
 // final losses within a relative tolerance. Pure: the command line reads the folders.
 import { closestPairs } from '../analysis/channels.js';
 import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
@@ -56,13 +56,19 @@ function closestPairKey(record: RunRecord): string {
   }
 }
 
+/** The verdict with its cause for a not-converged run ("not-converged: sharpening"): a sharpening run and a stalled one do not agree. */
+function verdictLabel(record: RunRecord): string {
+  const verdict = classifyRecord(record);
+  return verdict.cause ? `${verdict.outcome}: ${verdict.cause}` : verdict.outcome;
+}
+
 function atBarrier(record: RunRecord, slack: number): boolean {
   const maxnorm = (record.config as { maxnorm?: number | null }).maxnorm;
   return maxnorm != null && isAtBarrier(record.weightNorm, maxnorm, slack);
 }
 
 export function compareRun(first: RunRecord, second: RunRecord, tolerances: ComparisonTolerances = DEFAULT_COMPARISON): RunComparison {
-  const outcome: [string, string] = [classifyRecord(first).outcome, classifyRecord(second).outcome];
+  const outcome: [string, string] = [verdictLabel(first), verdictLabel(second)];
   const barrier: [boolean, boolean] = [atBarrier(first, tolerances.barrierSlack), atBarrier(second, tolerances.barrierSlack)];
   const closestPair: [string, string] = [closestPairKey(first), closestPairKey(second)];
   const loss: [number, number] = [first.loss, second.loss];
