@@ -76,7 +76,7 @@ describe('compareSweeps', () => {
   it('compares the cause of a not-converged verdict: a sharpening run and one at the barrier without a cause differ', () => {
     // neuron 0's input vector grows along itself from norm 140 to 170 (a ~ 1/‖ũ‖): sharpening, at the barrier
     const sharpening = (norm: number) => [0.6 * norm, -0.8 * norm, 0.4, 0.9, 0.1, -0.5, 0.3 * norm, 0.2, 0.1, 8 / norm, 0.7, -0.4, 0.05];
-    const withHistory = { ...record('s', sharpening(170), 0.05, 0), recentParams: [sharpening(140), sharpening(170)], stopReason: 'barrier' };
+    const withHistory = { ...record('s', sharpening(170), 0.05, 0), recentParams: [sharpening(140), sharpening(170)], stopReason: 'barrier' as const };
     withHistory.weightNorm = sharpening(170).reduce((sum, v) => sum + v * v, 0) / (2 * 13);
     expect(withHistory.weightNorm).toBeGreaterThan(990);
     const without = { ...withHistory, recentParams: [] };
