@@ -284,7 +284,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     const sharpening = evidence.sharpening;
     if (sharpening && sharpening.neurons.length > 0 && sharpening.fraction !== null && sharpening.fraction > t.subspace) {
       const neurons = sharpening.neurons
-        .map((n) => `layer ${n.layer} neuron ${n.neuron}: ‖ũ‖ ${fmt(n.inputNorm)}, outgoing ${n.outgoing.length === 1 ? fmt(n.outgoing[0]) : `‖·‖ ${fmt(Math.hypot(...n.outgoing))}`}, growth ${fmt(100 * n.growth)}% of ‖Δθ‖`)
+        .map((n) => `neuron ${n.neuron} of hidden layer ${n.layer + 1}: ‖ũ‖ ${fmt(n.inputNorm)}, outgoing ${n.outgoing.length === 1 ? fmt(n.outgoing[0]) : `‖·‖ ${fmt(Math.hypot(...n.outgoing))}`}, growth ${fmt(100 * n.growth)}% of ‖Δθ‖`)
         .join('; ');
       const beside = closePair && evidence.pairSignsOpposite ? `, with a channel beside (closest equal pair at cosine ${fmt(evidence.minCosine)}, output weights of opposite signs)` : '';
       return notConverged(

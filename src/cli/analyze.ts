@@ -7,13 +7,24 @@ import { describeArchitecture } from '../model/architecture.js';
 
 const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5));
 
-export function analyzeFiles(paramsText: string, dataText: string, maxnorm: number, json: boolean): void {
+/**
+ * `previous`: earlier parameter files of the same run (oldest first), which with the network make
+ * the parameter history the verdict's subspace criterion and sharpening test read.
+ */
+export function analyzeFiles(paramsText: string, dataText: string, maxnorm: number, json: boolean, previous: { name: string; text: string }[] = []): void {
   const { arch, theta } = parseParameterFile(paramsText, 'parameters');
   const data = parseDatasetCsv(dataText, 'data');
   if (data.inputDim !== arch.inputDim) {
     throw new InputError(`data has ${data.inputDim} input columns but the network's first layer takes ${arch.inputDim} inputs`);
   }
-  const result = analyzeNetwork(arch, theta, data, maxnorm);
+  const earlier = previous.map(({ name, text }) => {
+    const parsed = parseParameterFile(text, name);
+    if (describeArchitecture(parsed.arch) !== describeArchitecture(arch)) {
+      throw new InputError(`${name}: an earlier parameter file must have the network's architecture (${describeArchitecture(arch)}), it has ${describeArchitecture(parsed.arch)}`);
+    }
+    return parsed.theta;
+  });
+  const result = analyzeNetwork(arch, theta, data, maxnorm, earlier.length > 0 ? [...earlier, theta] : undefined);
   if (json) {
     process.stdout.write(`${JSON.stringify({ network: describeArchitecture(arch), samples: data.samples, maxnorm, ...result }, null, 2)}\n`);
     return;

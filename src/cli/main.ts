@@ -86,11 +86,16 @@ export function buildProgram(): Command {
     .requiredOption('--params <file>', 'parameter file (JSON, layered format)')
     .requiredOption('--data <file>', 'dataset CSV with header x1,…,xd,y')
     .option('--maxnorm <value>', 'norm barrier threshold (Infinity disables)', '1000')
+    .option(
+      '--previous <files...>',
+      'earlier parameter files of the same run, oldest first: the recent motion, for the channel-subspace criterion and sharpening neurons',
+    )
     .option('--json', 'machine-readable output')
-    .action((options: { params: string; data: string; maxnorm: string; json?: boolean }) => {
+    .action((options: { params: string; data: string; maxnorm: string; previous?: string[]; json?: boolean }) => {
       const maxnorm = Number(options.maxnorm);
       if (Number.isNaN(maxnorm) || maxnorm < 0) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
-      analyzeFiles(readText(options.params, 'parameters'), readText(options.data, 'data'), maxnorm, Boolean(options.json));
+      const previous = (options.previous ?? []).map((file) => ({ name: file, text: readText(file, 'earlier parameters') }));
+      analyzeFiles(readText(options.params, 'parameters'), readText(options.data, 'data'), maxnorm, Boolean(options.json), previous);
     });
 
   program

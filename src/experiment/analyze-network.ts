@@ -39,7 +39,8 @@ export interface NetworkAnalysis {
   };
 }
 
-export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Dataset, maxnorm = DEFAULT_MAXNORM): NetworkAnalysis {
+/** `history`: parameter vectors of the run, oldest first, θ last (RunFacts.thetaHistory); without it the subspace criterion is unchecked. */
+export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Dataset, maxnorm = DEFAULT_MAXNORM, history?: Float64Array[]): NetworkAnalysis {
   const P = parameterCount(arch);
   const at = evaluateNetwork(arch, data, 0, theta, { gradient: true, maxnorm });
   let gradInf = 0;
@@ -57,6 +58,7 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
       loss: at.loss,
       gradInf,
       stoppedBy: 'analyze',
+      ...(history ? { thetaHistory: history } : {}),
       ...(eigenvalues ? { hessianMinEigenvalue: eigenvalues[0], hessianMaxEigenvalue: eigenvalues[eigenvalues.length - 1] } : {}),
     },
     thresholds,

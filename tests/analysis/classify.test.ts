@@ -141,7 +141,7 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     expect(evidence.sharpening!.fraction).toBeGreaterThan(0.99);
     const verdict = classifyRun(evidence);
     expect(verdict).toMatchObject({ outcome: 'not-converged', cause: 'sharpening' });
-    expect(verdict.reason).toMatch(/sharpening towards a kink.*neuron 0: ‖ũ‖ 170, outgoing 0\.0471/);
+    expect(verdict.reason).toMatch(/sharpening towards a kink.*neuron 0 of hidden layer 1: ‖ũ‖ 170, outgoing 0\.0471/);
     // erf tends to a step; without a history nothing shows the growth, and the reason names the parallel pair
     const erf = { ...arch, activation: 'erf' as const };
     expect(classifyRun(evidenceFromNetwork(erf, theta, { ...atBarrier, thetaHistory: sharpeningHistory(erf) })).reason).toMatch(/towards a step/);

@@ -33,6 +33,24 @@ describe('channelscope analyze', () => {
     expect(result.glu.lossAtInfinity).toBeLessThanOrEqual(result.loss + 1e-9);
   });
 
+  it('reads the recent motion from --previous files: a neuron sharpening at the barrier is no channel', async () => {
+    const wide = { ...arch, hidden: [3] };
+    // θ = [W (3×2), b (3), a (3), c0]: neuron 0's input vector grows along (0.6, −0.8, 0.3) with a = 8/‖ũ‖; neuron 1 small and parallel to it
+    const at = (norm: number) => [0.6 * norm, -0.8 * norm, 0.6 * 2, -0.8 * 2, 0.5, 0.9, 0.3 * norm, 0.3 * 2, -0.2, 8 / norm, -2.9, 0.7, 0.05];
+    const params = (name: string, norm: number) => file(name, JSON.stringify(formatParameterFile(wide, at(norm))));
+    const alone = await runCli(['analyze', '--params', params('s170.json', 170), '--data', file('d.csv', csv), '--json']);
+    expect(alone.code).toBe(0);
+    expect(JSON.parse(alone.stdout).verdict).toMatchObject({ outcome: 'not-converged', cause: 'barrier-without-channel' });
+    expect(JSON.parse(alone.stdout).verdict.reason).toMatch(/parallel but not equal/);
+    const moving = await runCli(['analyze', '--params', params('s170.json', 170), '--previous', params('s130.json', 130), params('s150.json', 150), '--data', file('d.csv', csv)]);
+    expect(moving.code).toBe(0);
+    expect(moving.stdout).toMatch(/verdict {6}not-converged: .*sharpening towards a kink.*neuron 0 of hidden layer 1: ‖ũ‖ 177/);
+    // an earlier file of another network is refused, naming both architectures
+    const other = await runCli(['analyze', '--params', params('s170.json', 170), '--previous', file('c.json', JSON.stringify(formatParameterFile(arch, channel))), '--data', file('d.csv', csv)]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/c\.json: an earlier parameter file must have the network's architecture/);
+  });
+
   it('refuses malformed input with exit code 2', async () => {
     const bad = await runCli(['analyze', '--params', file('b.json', '{"activation":"swish","biases":true,"layers":[]}'), '--data', file('d.csv', csv)]);
     expect(bad.code).toBe(2);
