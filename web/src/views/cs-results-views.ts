@@ -168,6 +168,9 @@ export class CsResultsViews extends LitElement {
       color: #555;
       margin: 0 0 6px;
     }
+    .cause {
+      color: #666;
+    }
     .computing {
       color: #555;
       padding: 20px;
@@ -350,7 +353,7 @@ export class CsResultsViews extends LitElement {
               const classes = [index >= 0 ? 'selected' : '', this.focusedRun === run.id ? 'focus' : ''].join(' ');
               return html`<tr class=${classes} title=${run.reason} @click=${() => this.toggle(run.id)}>
                 <td>${index >= 0 ? html`<span class="swatch" style="background:${runColor(index)}"></span>` : html`<span class="swatch"></span>`}${run.id}</td>
-                <td class="text"><span class="swatch" style="background:${OUTCOME_COLORS[run.outcome]}"></span>${OUTCOME_LABELS[run.outcome]}${run.outcome === 'channel' && run.channelStrict ? ' (strict)' : ''}</td>
+                <td class="text"><span class="swatch" style="background:${OUTCOME_COLORS[run.outcome]}"></span>${OUTCOME_LABELS[run.outcome]}${run.outcome === 'channel' && run.channelStrict ? ' (strict)' : ''}${run.cause ? html`<span class="cause"> · ${run.cause}</span>` : nothing}</td>
                 <td>${formatNumber(run.reach.loss)}</td>
                 <td>${formatNumber(run.reach.weightNorm)}</td>
                 <td>${formatNumber(run.reach.minCosine)}</td>
