@@ -11,9 +11,9 @@
 // hidden layer (there the network output is linear in the output weights) and returns null otherwise.
 import type { Architecture } from '../model/architecture.js';
 import { activationFunctions } from '../model/activations.js';
-import { datasetIndexFor, validateDataset, type Dataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { CompensatedSum } from '../engine/cpu/compensated-sum.js';
-import { affine, checkTheta, forwardTrace, inputVector, layerOutgoingVectors, resolvePair, type NeuronPair, type PairReplacement } from './network.js';
+import { affine, checkDatasetFor, checkTheta, forwardTrace, inputVector, layerOutgoingVectors, resolvePair, sampleInput, type NeuronPair, type PairReplacement } from './network.js';
 import { leastSquares } from './least-squares.js';
 
 export interface GluParameters {
@@ -108,19 +108,6 @@ export function gluNetworkOutput(arch: Architecture, theta: ArrayLike<number>, p
   return forwardTrace(arch, theta, x, replacementOf(glu)).output;
 }
 
-function checkDatasetFor(arch: Architecture, data: Dataset, datasetIndex: number): number {
-  validateDataset(data);
-  if (data.inputDim !== arch.inputDim) throw new RangeError(`dataset has ${data.inputDim} inputs, the network expects ${arch.inputDim}`);
-  const index = datasetIndexFor(data, datasetIndex);
-  if (!Number.isInteger(index) || index < 0 || index >= data.count) throw new RangeError(`dataset index ${datasetIndex} out of range: the dataset holds ${data.count}`);
-  return index;
-}
-
-function sample(data: Dataset, index: number, n: number): Float64Array {
-  const start = (index * data.samples + n) * data.inputDim;
-  return data.x.subarray(start, start + data.inputDim);
-}
-
 export interface GluDeviation {
   /** max over samples of |f(x) − f_GLU(x)| */
   max: number;
@@ -141,7 +128,7 @@ export function gluDeviation(arch: Architecture, theta: ArrayLike<number>, pair:
   let at = 0;
   const squares = new CompensatedSum();
   for (let n = 0; n < data.samples; n++) {
-    const x = sample(data, index, n);
+    const x = sampleInput(data, index, n);
     const deviation = forwardTrace(arch, theta, x).output - forwardTrace(arch, theta, x, replacement).output;
     squares.add(deviation * deviation);
     if (Math.abs(deviation) > max || Number.isNaN(deviation)) {
@@ -201,7 +188,7 @@ export function lossAtInfinity(arch: Architecture, theta: ArrayLike<number>, pai
   const networkSquares = new CompensatedSum();
   const gluSquares = new CompensatedSum();
   for (let n = 0; n < N; n++) {
-    const x = sample(data, index, n);
+    const x = sampleInput(data, index, n);
     const plain = forwardTrace(arch, theta, x);
     const residual = plain.output - y[n];
     networkSquares.add(residual * residual);

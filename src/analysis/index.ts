@@ -3,6 +3,7 @@
 export * from './network.js';
 export * from './channels.js';
 export * from './glu.js';
+export * from './sharpening.js';
 export * from './least-squares.js';
 export * from './statistics.js';
 export * from './classify.js';

@@ -11,6 +11,7 @@
 //     the next layer; length 1, the output weight a_j, for the last hidden layer).
 import { parameterLayout, validateArchitecture, type Architecture, type ParameterLayout } from '../model/architecture.js';
 import { activationFunctions } from '../model/activations.js';
+import { datasetIndexFor, validateDataset, type Dataset } from '../data/dataset.js';
 
 /** Two neurons of one hidden layer. */
 export interface NeuronPair {
@@ -47,6 +48,21 @@ export function resolvePair(arch: Architecture, pair: NeuronPair): { layer: numb
   checkNeuron(arch, layer, pair.j);
   if (pair.i === pair.j) throw new RangeError(`a pair needs two different neurons, got ${pair.i} twice`);
   return { layer, i: pair.i, j: pair.j };
+}
+
+/** The dataset's index for `datasetIndex` (shared data: 0), after checking the dataset fits the network. */
+export function checkDatasetFor(arch: Architecture, data: Dataset, datasetIndex: number): number {
+  validateDataset(data);
+  if (data.inputDim !== arch.inputDim) throw new RangeError(`dataset has ${data.inputDim} inputs, the network expects ${arch.inputDim}`);
+  const index = datasetIndexFor(data, datasetIndex);
+  if (!Number.isInteger(index) || index < 0 || index >= data.count) throw new RangeError(`dataset index ${datasetIndex} out of range: the dataset holds ${data.count}`);
+  return index;
+}
+
+/** Input x of sample n of dataset `index` (a view). */
+export function sampleInput(data: Dataset, index: number, n: number): Float64Array {
+  const start = (index * data.samples + n) * data.inputDim;
+  return data.x.subarray(start, start + data.inputDim);
 }
 
 /** Indices into θ of neuron `neuron`'s input vector: its weight row, then its bias (when on). */

@@ -48,5 +48,15 @@ export function analyzeFiles(paramsText: string, dataText: string, maxnorm: numb
       `             max |f − f_GLU| on the data ${g(u.maxDeviation)}; loss at infinity ${u.lossAtInfinity === null ? 'n/a (pair not in the last hidden layer)' : g(u.lossAtInfinity)}`,
     );
   }
+  if (result.sharpening) {
+    const limit = result.sharpening;
+    const neurons = limit.neurons.map((n) => `${n.neuron} of layer ${n.layer + 1} (‖ũ‖ ${g(n.inputNorm)})`).join(', ');
+    lines.push(
+      `sharpening   neurons ${neurons} tend to a ${limit.shape}`,
+      limit.lossAtInfinity === null
+        ? '             loss at infinity n/a (a neuron not in the last hidden layer)'
+        : `             max |f − f_limit| on the data ${g(limit.maxDeviation!)}; loss at infinity ${g(limit.lossAtInfinity)}`,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -82,7 +82,7 @@ export function buildProgram(): Command {
 
   program
     .command('analyze')
-    .description('where a given network stands: diagnostics, the verdict with its evidence, and for channels the GLU limit')
+    .description('where a given network stands: diagnostics, the verdict with its evidence, for channels the GLU limit and for sharpening neurons their kink or step limit')
     .requiredOption('--params <file>', 'parameter file (JSON, layered format)')
     .requiredOption('--data <file>', 'dataset CSV with header x1,…,xd,y')
     .option('--maxnorm <value>', 'norm barrier threshold (Infinity disables)', '1000')

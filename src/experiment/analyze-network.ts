@@ -3,6 +3,7 @@
 import { channelPairOf, closestPairs } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification } from '../analysis/classify.js';
 import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
+import { sharpeningDeviation, sharpeningLossAtInfinity, sharpeningShape, type SharpeningShape } from '../analysis/sharpening.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluateNetwork } from '../engine/cpu/cpu-engine.js';
 import { DEFAULT_MAXNORM } from '../engine/engine.js';
@@ -36,6 +37,16 @@ export interface NetworkAnalysis {
     maxDeviation: number;
     /** optimal loss of the limit network (last hidden layer only; null otherwise) */
     lossAtInfinity: number | null;
+  };
+  /** for a 'sharpening' verdict: the neurons, what they tend to, and the limit network's loss */
+  sharpening: null | {
+    /** hidden layer (0-based) and neuron of each sharpening neuron, with its ‖ũ‖ and outgoing weights */
+    neurons: { layer: number; neuron: number; inputNorm: number; outgoing: number[] }[];
+    shape: SharpeningShape;
+    /** optimal loss of the network with the neurons replaced by their limits (all in the last hidden layer; null otherwise) */
+    lossAtInfinity: number | null;
+    /** largest |f − f_limit| over the data, the limit at the neurons' own weights (last hidden layer only) */
+    maxDeviation: number | null;
   };
 }
 
@@ -80,6 +91,19 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
       lossAtInfinity: lossAtInfinity(arch, theta, pair, data)?.loss ?? null,
     };
   }
+  let sharpening: NetworkAnalysis['sharpening'] = null;
+  const shape = sharpeningShape(arch.activation);
+  if (verdict.cause === 'sharpening' && evidence.sharpening && shape) {
+    const neurons = evidence.sharpening.neurons;
+    const last = arch.hidden.length - 1;
+    const inLast = neurons.every((n) => n.layer === last) ? neurons.map((n) => n.neuron) : null;
+    sharpening = {
+      neurons: neurons.map(({ layer, neuron, inputNorm, outgoing }) => ({ layer, neuron, inputNorm, outgoing })),
+      shape,
+      lossAtInfinity: inLast ? sharpeningLossAtInfinity(arch, theta, inLast, data).loss : null,
+      maxDeviation: inLast ? sharpeningDeviation(arch, theta, inLast, data).max : null,
+    };
+  }
   return {
     parameters: P,
     loss: at.loss,
@@ -90,5 +114,6 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
     closestPairs: closestPairs(arch, theta),
     verdict,
     glu,
+    sharpening,
   };
 }

@@ -45,6 +45,13 @@ describe('channelscope analyze', () => {
     const moving = await runCli(['analyze', '--params', params('s170.json', 170), '--previous', params('s130.json', 130), params('s150.json', 150), '--data', file('d.csv', csv)]);
     expect(moving.code).toBe(0);
     expect(moving.stdout).toMatch(/verdict {6}not-converged: .*sharpening towards a kink.*neuron 0 of hidden layer 1: ‖ũ‖ 177/);
+    expect(moving.stdout).toMatch(/sharpening {3}neurons 0 of layer 1 \(‖ũ‖ 177\.\d+\) tend to a kink\n {13}max \|f − f_limit\| on the data .*; loss at infinity \d/);
+    const json = await runCli(['analyze', '--params', params('s170.json', 170), '--previous', params('s150.json', 150), '--data', file('d.csv', csv), '--json']);
+    const limit = JSON.parse(json.stdout).sharpening;
+    expect(limit).toMatchObject({ shape: 'kink', neurons: [{ layer: 0, neuron: 0 }] });
+    // a softplus neuron with output weight o = 8/170 is within |o|·log 2 of its kink s·relu(ẑ)
+    expect(limit.maxDeviation).toBeLessThanOrEqual((8 / 170) * Math.LN2);
+    expect(limit.lossAtInfinity).toBeGreaterThanOrEqual(0);
     // an earlier file of another network is refused, naming both architectures
     const other = await runCli(['analyze', '--params', params('s170.json', 170), '--previous', file('c.json', JSON.stringify(formatParameterFile(arch, channel))), '--data', file('d.csv', csv)]);
     expect(other.code).toBe(2);
