@@ -30,7 +30,9 @@
 //                   weight norm was still moving: |normDrift| > stationaryTol over the last recorded
 //                   interval. A run drifting into a channel has a gradient of ~ε³, small long before
 //                   the barrier, and would otherwise pass for a finite minimum; the reason says
-//                   "still moving". Not applied to polished runs (Newton ended at a critical point).
+//                   "still moving" (and "on its way along a channel" or "to a kink" when a close
+//                   opposite pair or sharpening neurons carry the motion). Not applied to polished
+//                   runs (Newton ended at a critical point).
 //   plateau-saddle  converged at finite norm with two neurons of one layer whose input vectors are
 //                   numerically identical: the pair with the smallest relative L2 distance
 //                   ‖ũ_i − ũ_j‖/max(‖ũ_i‖, ‖ũ_j‖) has it below duplicateL2 (1e-2) AND its cosine
@@ -310,12 +312,15 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const entrance = channelAhead
     ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
     : '';
+  const sharpeningAhead =
+    evidence.activation !== 'relu' && !!evidence.sharpening && evidence.sharpening.neurons.length > 0 && evidence.sharpening.fraction !== null && evidence.sharpening.fraction > t.subspace;
   if (!converged && stillMoving) {
     return notConverged(
       'still-moving',
       `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (> ${fmt(100 * t.stationaryTol)}%), ` +
         `‖∇‖∞ ${fmt(evidence.gradInf)}, stopped by ${evidence.stoppedBy}, ${norm}` +
-        (channelAhead ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : ''),
+        (channelAhead ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : '') +
+        (sharpeningAhead ? `; ${evidence.sharpening!.neurons.length} neuron(s) sharpening (${fmt(100 * evidence.sharpening!.fraction!)}% of ‖Δθ‖ along their growth): on its way to a ${sharpeningLimit(evidence.activation)}` : ''),
     );
   }
   if (!converged) {

@@ -248,6 +248,10 @@ describe('classifyRun on evidence', () => {
     expect(partly.cause).toBe('barrier-without-channel');
     expect(partly.reason).toMatch(/1 neuron\(s\) sharpening, but only 70\.0% of ‖Δθ‖ along their growth/);
     expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', sharpening: { neurons: [sharpeningNeuron], fraction: 1 } })).toBe('barrier-without-channel');
+    // short of the barrier a sharpening run is still moving, and the reason says where to
+    const onItsWay = classifyRun({ ...base, weightNorm: 300, gradInf: 4e-6, thetaInf: 60, normDrift: 0.02, sharpening: { neurons: [sharpeningNeuron], fraction: 0.98 } }, { gradTol: 1e-7 });
+    expect(onItsWay.cause).toBe('still-moving');
+    expect(onItsWay.reason).toMatch(/1 neuron\(s\) sharpening \(98\.0% of ‖Δθ‖ along their growth\): on its way to a kink/);
     expect(causeOf({ ...base, gradInf: 4e-6, thetaInf: 60, normDrift: 0.03 }, { gradTol: 1e-7 })).toBe('still-moving');
     expect(causeOf({ ...base, gradInf: 1e-2, stoppedBy: 'max-steps' })).toBe('gradient-not-small');
     expect(causeOf({ ...base, hessianMinEigenvalue: -0.1, hessianMaxEigenvalue: 10 })).toBe('saddle');
