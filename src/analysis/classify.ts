@@ -61,6 +61,7 @@ import {
   type SubspaceOptions,
 } from './channels.js';
 import { checkTheta, layerInputVectors } from './network.js';
+import { sharpeningShape } from './sharpening.js';
 
 export const OUTCOMES = ['channel', 'finite-minimum', 'plateau-saddle', 'global-minimum', 'not-converged', 'diverged'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -145,7 +146,7 @@ export interface ClassificationThresholds {
    * 1.8e-3–6.4e-3; tests/experiment/flow-sweep-verdicts.test.ts).
    */
   equalInputs: number;
-  /** a neuron is sharpening when its input vector grows along itself by at least this fraction of ‖Δθ‖ (measured: 0.10–1.0 for sharpening neurons, |growth| ≤ 0.08 for all others) */
+  /** a neuron is sharpening when ‖ũ‖ grows by at least this fraction of ‖Δθ‖ over the history (measured on the flow sweep: 0.10–1.0 for sharpening neurons, |growth| ≤ 0.08 for all others) */
   sharpeningGrowth: number;
   /** the stricter channel criterion, also the plateau-saddle cosine criterion */
   strictCosine: number;
@@ -236,9 +237,10 @@ export function isAtBarrier(weightNorm: number, maxnorm: number, barrierToleranc
   return weightNorm > maxnorm * (1 - barrierTolerance);
 }
 
-/** What σ(λz) tends to as λ → ∞ (a sharpening neuron's limit): a step for bounded σ, a kink (relu-like) otherwise. */
+/** What a sharpening neuron tends to, in words (sharpening.ts sharpeningShape). */
 function sharpeningLimit(activation: Activation): string {
-  return activation === 'erf' || activation === 'sigmoid' || activation === 'tanh' ? 'step' : 'kink';
+  const shape = sharpeningShape(activation);
+  return shape === 'kink+step' ? 'kink and a step' : (shape ?? 'kink');
 }
 
 export function classifyRun(evidence: RunEvidence, thresholds: Partial<ClassificationThresholds> = {}): Classification {
