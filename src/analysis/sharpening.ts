@@ -79,6 +79,15 @@ function checkLastLayerNeurons(arch: Architecture, neurons: readonly number[]): 
   return last;
 }
 
+/** What both functions below start from: the checks, the dataset's index, each neuron's ũ and ‖ũ‖. */
+function sharpeningSetup(arch: Architecture, theta: ArrayLike<number>, neurons: readonly number[], data: Dataset, datasetIndex: number) {
+  checkTheta(arch, theta);
+  const last = checkLastLayerNeurons(arch, neurons);
+  const index = checkDatasetFor(arch, data, datasetIndex);
+  const inputs = neurons.map((n) => inputVector(arch, theta, last, n));
+  return { last, index, inputs, norms: inputs.map((u) => norm(u)) };
+}
+
 export interface SharpeningDeviation {
   /** max over samples of |f(x) − f_limit(x)|, the limit at the neurons' own weights */
   max: number;
@@ -90,13 +99,9 @@ export interface SharpeningDeviation {
  * weights (each replaced by limitAtOwnWeights). For softplus at most Σ|s|·log 2/‖ũ‖: O(1/λ).
  */
 export function sharpeningDeviation(arch: Architecture, theta: ArrayLike<number>, neurons: readonly number[], data: Dataset, datasetIndex = 0): SharpeningDeviation {
-  checkTheta(arch, theta);
-  const last = checkLastLayerNeurons(arch, neurons);
-  const index = checkDatasetFor(arch, data, datasetIndex);
+  const { last, index, inputs, norms } = sharpeningSetup(arch, theta, neurons, data, datasetIndex);
   const sigma = activationFunctions(arch.activation).value;
   const outgoing = layerOutgoingVectors(arch, theta, last);
-  const inputs = neurons.map((n) => inputVector(arch, theta, last, n));
-  const norms = inputs.map((u) => norm(u));
   let max = 0;
   const squares = new CompensatedSum();
   for (let n = 0; n < data.samples; n++) {
@@ -133,20 +138,14 @@ export interface SharpeningLimit {
  * its own weights, which tends to the network's own MSE as the neurons sharpen.
  */
 export function sharpeningLossAtInfinity(arch: Architecture, theta: ArrayLike<number>, neurons: readonly number[], data: Dataset, datasetIndex = 0): SharpeningLimit {
-  checkTheta(arch, theta);
-  const last = checkLastLayerNeurons(arch, neurons);
-  const index = checkDatasetFor(arch, data, datasetIndex);
+  const { last, index, inputs, norms } = sharpeningSetup(arch, theta, neurons, data, datasetIndex);
   const N = data.samples;
   const shape = sharpeningShape(arch.activation)!;
   const others = Array.from({ length: arch.hidden[last] }, (_, n) => n).filter((n) => !neurons.includes(n));
   const perNeuron = shape === 'kink+step' ? 2 : 1;
   const columnCount = others.length + neurons.length * perNeuron + (arch.biases ? 1 : 0);
   const columns = Array.from({ length: columnCount }, () => new Float64Array(N));
-  const directions = neurons.map((n) => {
-    const u = inputVector(arch, theta, last, n);
-    const length = norm(u);
-    return u.map((value) => value / length);
-  });
+  const directions = inputs.map((u, k) => u.map((value) => value / norms[k]));
   const y = data.y.subarray(index * N, (index + 1) * N);
   const networkSquares = new CompensatedSum();
   for (let n = 0; n < N; n++) {
