@@ -112,6 +112,18 @@ export function compareSweeps(first: readonly RunRecord[], second: readonly RunR
   };
 }
 
+/** Runs by verdict in the first sweep (rows) and in the second (columns): agreement on the diagonal. */
+function verdictTable(runs: readonly RunComparison[], labels: [string, string]): string[] {
+  const verdicts = (side: 0 | 1) => [...new Set(runs.map((r) => r.outcome[side]))].sort();
+  const [rows, columns] = [verdicts(0), verdicts(1)];
+  const count = (row: string, column: string) => runs.filter((r) => r.outcome[0] === row && r.outcome[1] === column).length;
+  return [
+    `| ${labels[0]} ↓ / ${labels[1]} → | ${columns.join(' | ')} |`,
+    `|${' --- |'.repeat(columns.length + 1)}`,
+    ...rows.map((row) => `| ${row} | ${columns.map((column) => count(row, column)).join(' | ')} |`),
+  ];
+}
+
 export function formatComparison(comparison: SweepComparison, labels: [string, string]): string {
   const { compared, agreeing, differences, tolerances } = comparison;
   const share = compared === 0 ? 'n/a' : `${((100 * agreeing) / compared).toFixed(1)}%`;
@@ -121,6 +133,7 @@ export function formatComparison(comparison: SweepComparison, labels: [string, s
   ];
   if (comparison.onlyInFirst.length) lines.push(`  only in ${labels[0]}: ${comparison.onlyInFirst.length} runs`);
   if (comparison.onlyInSecond.length) lines.push(`  only in ${labels[1]}: ${comparison.onlyInSecond.length} runs`);
+  if (compared > 0) lines.push('', ...verdictTable(comparison.runs, labels));
   const differing = comparison.runs.filter((r) => !r.agree);
   if (differing.length) {
     lines.push('', '| run | verdict | at barrier | closest pair | final loss |', '| --- | --- | --- | --- | --- |');

@@ -71,6 +71,9 @@ describe('compareSweeps', () => {
     const text = formatComparison(comparison, ['cpu', 'gpu']);
     expect(text).toContain('4 runs in both cpu and gpu: 1 end in the same place (25.0%)');
     expect(text).toContain('| pair |');
+    // verdicts cross-tabulated: 'barrier' is a channel in cpu; short of the barrier in gpu its pair of equal neurons is a plateau saddle
+    expect(text).toContain('| cpu ↓ / gpu → | channel | finite-minimum | plateau-saddle |');
+    expect(text).toContain('| channel | 2 | 0 | 1 |');
   });
 
   it('compares the cause of a not-converged verdict: a sharpening run and one at the barrier without a cause differ', () => {
