@@ -26,6 +26,24 @@ export interface SlotState extends HeldHessian {
   rejectedLast: boolean;
 }
 
+/**
+ * Lets the event loop run every BREATHER_MS of work. On the calling thread (one CPU thread, the
+ * dashboard's fallback) an advance of a large ensemble takes minutes, and without a pause Ctrl-C,
+ * SIGTERM and the page stay unanswered until it ends. The slots are independent, so when the pauses
+ * fall changes nothing in the results.
+ */
+class EventLoopBreather {
+  private last = performance.now();
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.last < BREATHER_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.last = performance.now();
+  }
+}
+
+const BREATHER_MS = 50;
+
 export class CpuEnsemble implements TrainingEnsemble {
   readonly backend = 'cpu' as const;
   readonly description: string;
@@ -90,17 +108,21 @@ export class CpuEnsemble implements TrainingEnsemble {
   }
 
   async advance(steps: number, untilTime = Infinity, stopAt?: ArrayLike<number>): Promise<void> {
-    this.slotList.forEach((slot, index) => {
-      if (!slot || !slot.status.finite) return;
+    const breather = new EventLoopBreather();
+    for (const [index, slot] of this.slotList.entries()) {
+      if (!slot || !slot.status.finite) continue;
       // as the GPU kernels' steps_allowed: per chunk, never past the slot's stopAt
       const limit = stopAt ? stopAt[index] : Infinity;
       const allowed = (requested: number) => Math.max(0, Math.min(requested, limit - slot.status.steps));
       if (this.options.optimizer.kind === 'flow') {
-        for (let left = steps; left > 0 && slot.status.finite; left -= FLOW_CHUNK) this.advanceFlow(slot, allowed(Math.min(left, FLOW_CHUNK)), untilTime);
-      }
-      else this.advanceDiscrete(slot, allowed(steps));
+        for (let left = steps; left > 0 && slot.status.finite; left -= FLOW_CHUNK) {
+          this.advanceFlow(slot, allowed(Math.min(left, FLOW_CHUNK)), untilTime);
+          await breather.maybeYield();
+        }
+      } else this.advanceDiscrete(slot, allowed(steps));
       this.refreshStatus(slot);
-    });
+      await breather.maybeYield();
+    }
   }
 
   async status(): Promise<SlotStatus[]> {
