@@ -329,7 +329,7 @@ export function channelSubspaceFraction(
   return Math.min(1, Math.sqrt(inside / total));
 }
 
-/** A neuron whose input vector grew along itself over a run's recent history (sharpeningNeurons). */
+/** A neuron whose input vector grew over a run's recent history (sharpeningNeurons). */
 export interface SharpeningNeuron {
   layer: number;
   neuron: number;
