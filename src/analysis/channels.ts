@@ -4,7 +4,7 @@
 //
 // Input vectors include the bias entry when biases are on (the paper's convention); see network.ts
 // for the layer numbering and the input/outgoing vector conventions.
-import type { Architecture } from '../model/architecture.js';
+import { parameterLayout, type Architecture } from '../model/architecture.js';
 import { checkLayer, checkNeuron, checkTheta, dot, inputCoordinates, layerInputVectors, layerOutgoingVectors, norm, outgoingCoordinates } from './network.js';
 
 /**
@@ -287,21 +287,22 @@ export function channelSubspace(arch: Architecture, theta: ArrayLike<number>, gr
  * of the history): ‖PΔθ‖/‖Δθ‖, NOT squared (science.md: "more than 90% of ‖Δθ‖"), in [0, 1]. Several
  * groups: a network can run along several channels at once, each pair moving out at its own pace
  * (measured at r = 8: three pairs sharing the motion about equally), and the motion of each lies
- * in its own pair's subspace only. Null when the history has fewer than two entries or θ did not
- * change.
+ * in its own pair's subspace only. `coordinates`: single parameters added to the span (the bias of
+ * a neuron in its exponential tail, tailNeurons). Null when the history has fewer than two entries or
+ * θ did not change.
  */
 export function channelSubspaceFraction(
   arch: Architecture,
   thetaHistory: ArrayLike<number>[],
   groups: { layer: number; members: number[] } | readonly { layer: number; members: number[] }[],
-  options: SubspaceOptions = {},
+  options: SubspaceOptions & { coordinates?: readonly number[] } = {},
 ): number | null {
   const window = options.window ?? thetaHistory.length;
   const history = thetaHistory.slice(Math.max(0, thetaHistory.length - window));
   if (history.length < 2) return null;
   const last = history[history.length - 1];
   for (const theta of history) checkTheta(arch, theta);
-  const basis = channelSubspaceBasis(arch, last, Array.isArray(groups) ? groups : [groups as { layer: number; members: number[] }]);
+  const basis = channelSubspaceBasis(arch, last, Array.isArray(groups) ? groups : [groups as { layer: number; members: number[] }], options.coordinates ?? []);
   const P = last.length;
   const projectedSquared = (from: ArrayLike<number>, to: ArrayLike<number>): [number, number] => {
     let total = 0;
@@ -377,6 +378,74 @@ export function sharpeningNeurons(arch: Architecture, thetaHistory: ArrayLike<nu
   return found;
 }
 
+/** A neuron moving along the exponential tail of its activation (tailNeurons). */
+export interface TailNeuron {
+  layer: number;
+  neuron: number;
+  /** log(‖o_last‖/‖o_first‖) of its outgoing vector… */
+  logGrowth: number;
+  /** …and the change of its bias, b_last − b_first (≈ −logGrowth) */
+  biasShift: number;
+  /** ‖o‖ at the last θ */
+  outgoingNorm: number;
+  /** its outgoing vector's and bias's share of ‖Δθ‖ */
+  share: number;
+}
+
+/**
+ * Activations whose tail is exponential, σ(z) ≈ C·e^(κz) for z ≪ 0 (softplus, sigmoid: κ = 1; g:
+ * dominated by softplus's e^z), with κ: there o·σ(w·x + b) ≈ C·o·e^(κ(w·x + b)) is unchanged by
+ * o → o·e^(κt), b → b − t, an (asymptotic) symmetry and a road to infinity.
+ */
+export const EXPONENTIAL_TAILS: Readonly<Partial<Record<Architecture['activation'], number>>> = Object.freeze({ softplus: 1, sigmoid: 1, g: 1 });
+
+/**
+ * Neurons moving along their activation's EXPONENTIAL TAIL over the recent history: a neuron whose
+ * pre-activations sit far below zero on the data computes o·σ(z) ≈ C·o·e^(κz), which depends on its
+ * outgoing weights and bias only through o·e^(κb). The flow can then grow ‖o‖ and lower b together
+ * at no cost in loss (measured on the flow sweep: a single neuron with z ∈ [−5.5, −3.2] on every
+ * sample, output weight −242, Δlog|o| = 0.1010 against Δb = −0.1010). Found from the motion alone:
+ * log(‖o_last‖/‖o_first‖) > 0 with κ·Δb = −Δlog‖o‖ to within `tolerance` (relative), the neuron's
+ * outgoing vector and bias carrying at least `minShare` of ‖Δθ‖. Empty without biases, for
+ * activations without an exponential tail, or without a history of two vectors.
+ */
+export function tailNeurons(arch: Architecture, thetaHistory: ArrayLike<number>[], minShare: number, tolerance = 0.1, options: Pick<SubspaceOptions, 'window'> = {}): TailNeuron[] {
+  const kappa = EXPONENTIAL_TAILS[arch.activation];
+  const window = options.window ?? thetaHistory.length;
+  const history = thetaHistory.slice(Math.max(0, thetaHistory.length - window));
+  if (!kappa || !arch.biases || history.length < 2) return [];
+  const first = history[0];
+  const last = history[history.length - 1];
+  const layout = checkTheta(arch, first);
+  checkTheta(arch, last);
+  const change = l2Distance(first, last);
+  if (!(change > 0)) return [];
+  const found: TailNeuron[] = [];
+  for (let layer = 0; layer < arch.hidden.length; layer++) {
+    const before = layerOutgoingVectors(arch, first, layer);
+    const after = layerOutgoingVectors(arch, last, layer);
+    const { biasOffset } = layout.layers[layer];
+    after.forEach((o, neuron) => {
+      const [normBefore, normAfter] = [norm(before[neuron]), norm(o)];
+      if (!(normBefore > 0)) return;
+      const logGrowth = Math.log(normAfter / normBefore);
+      const biasShift = last[biasOffset + neuron] - first[biasOffset + neuron];
+      if (!(logGrowth > 0) || Math.abs(kappa * biasShift + logGrowth) > tolerance * logGrowth) return;
+      let moved = biasShift * biasShift;
+      for (let k = 0; k < o.length; k++) moved += (o[k] - before[neuron][k]) ** 2;
+      const share = Math.sqrt(moved) / change;
+      if (share >= minShare) found.push({ layer, neuron, logGrowth, biasShift, outgoingNorm: normAfter, share });
+    });
+  }
+  return found;
+}
+
+/** θ's indices of a tail neuron's bias and outgoing vector: the span its motion lies in. */
+export function tailCoordinates(arch: Architecture, neuron: { layer: number; neuron: number }): number[] {
+  const layout = parameterLayout(arch);
+  return [layout.layers[neuron.layer].biasOffset + neuron.neuron, ...outgoingCoordinates(layout, neuron.layer, neuron.neuron)];
+}
+
 /**
  * The pair carrying a group's channel: the member with the largest positive and the one with the
  * largest negative outgoing weight s_j (the GLU pair, i < j); null when the signs are not mixed.
@@ -400,7 +469,7 @@ export function channelPairOf(group: NeuronGroup): { layer: number; i: number; j
  * input rows), so the union is orthonormalised. Dense vectors: P is a few hundred at most and this
  * runs once per classified record.
  */
-function channelSubspaceBasis(arch: Architecture, theta: ArrayLike<number>, groups: readonly { layer: number; members: number[] }[]): Float64Array[] {
+function channelSubspaceBasis(arch: Architecture, theta: ArrayLike<number>, groups: readonly { layer: number; members: number[] }[], coordinates: readonly number[]): Float64Array[] {
   const P = theta.length;
   const basis: Float64Array[] = [];
   const add = (v: Float64Array) => {
@@ -424,6 +493,11 @@ function channelSubspaceBasis(arch: Architecture, theta: ArrayLike<number>, grou
       row.forEach((k, t) => (v[k] = direction[t]));
       add(v);
     }
+  }
+  for (const k of coordinates) {
+    const v = new Float64Array(P);
+    v[k] = 1;
+    add(v);
   }
   return basis;
 }

@@ -17,13 +17,14 @@
 //   global-minimum  loss ≤ globalLossTol (targets are standardised, so this is relative to their
 //                   variance) unless realisable = false. Checked after channel: a channel whose loss
 //                   reaches 0 is reported as a channel (its minimum lies at infinity).
-//   not-converged   at the barrier without the channel signature: 'sharpening' when neurons'
-//                   input vectors grow along themselves (each by ≥ sharpeningGrowth, 10%, of ‖Δθ‖)
-//                   and more than `subspace` of ‖Δθ‖ lies in their subspaces plus any channel
-//                   group's (channels.ts sharpeningNeurons: σ(λz) tends to a kink or a step, a road
-//                   to infinity that is not a channel); otherwise 'barrier-without-channel' (the
-//                   reason names what is missing; relu: "relu has no channels"). Or the gradient
-//                   criterion fails.
+//   not-converged   at the barrier without the channel signature, by the other roads to infinity
+//                   when more than `subspace` of ‖Δθ‖ lies along them and any channel group:
+//                   'sharpening' when neurons' input vectors grow (each by ≥ sharpeningGrowth, 10%,
+//                   of ‖Δθ‖; channels.ts sharpeningNeurons: σ(λz) tends to a kink or a step),
+//                   'exponential-tail' when instead neurons in their activation's exponential tail
+//                   trade bias for outgoing weight (channels.ts tailNeurons, each ≥ tailShare of
+//                   ‖Δθ‖); otherwise 'barrier-without-channel' (the reason names what is missing;
+//                   relu: "relu has no channels"). Or the gradient criterion fails.
 //   (converged)     stoppedBy = 'converged' or gradInf ≤ gradTol·max(1, thetaInf), thetaInf
 //                   defaulting to √(2·weightNorm), the RMS of θ (a scaled criterion: float32
 //                   rounding alone leaves ‖∇‖∞ ~ 1e-3 where the weights are ±150) — unless the
@@ -56,9 +57,12 @@ import {
   oddSymmetryFlips,
   relativeL2Distance,
   sharpeningNeurons,
+  tailCoordinates,
+  tailNeurons,
   type NeuronGroup,
   type SharpeningNeuron,
   type SubspaceOptions,
+  type TailNeuron,
 } from './channels.js';
 import { checkTheta, layerInputVectors } from './network.js';
 import { sharpeningShape } from './sharpening.js';
@@ -71,12 +75,14 @@ export type Outcome = (typeof OUTCOMES)[number];
  *   sharpening               at the norm barrier, moving (> subspace of ‖Δθ‖) along neurons whose
  *                            input vectors grow along themselves — towards a kink (softplus) or a
  *                            step (erf) — and along any channel beside them
- *   barrier-without-channel  at the norm barrier without the channel signature or sharpening (or relu)
+ *   exponential-tail         at the norm barrier, moving along neurons in their activation's
+ *                            exponential tail (σ(z) ≈ e^z: outgoing weight up, bias down, at no cost)
+ *   barrier-without-channel  at the norm barrier without the channel signature or another road (or relu)
  *   still-moving             small gradient, but the weight norm was still changing
  *   gradient-not-small       the gradient test fails (budget, patience or time ended the run)
  *   saddle                   converged at a point with negative curvature, not on a saddle line
  */
-export const NOT_CONVERGED_CAUSES = ['sharpening', 'barrier-without-channel', 'still-moving', 'gradient-not-small', 'saddle'] as const;
+export const NOT_CONVERGED_CAUSES = ['sharpening', 'exponential-tail', 'barrier-without-channel', 'still-moving', 'gradient-not-small', 'saddle'] as const;
 export type NotConvergedCause = (typeof NOT_CONVERGED_CAUSES)[number];
 
 export interface RunEvidence {
@@ -99,11 +105,12 @@ export interface RunEvidence {
   /** the smallest cosine distance over ALL pairs, parallel or equal (the paper's number), and that pair's relative L2 distance */
   parallelPair?: { cosine: number; relativeL2: number };
   /**
-   * neurons sharpening over the recent history (channels.ts sharpeningNeurons, members of channel
-   * groups excluded) and the fraction of ‖Δθ‖ in the span of their subspaces and those of the
-   * channel groups (null without a history or without such neurons)
+   * the roads to infinity other than channels over the recent history: neurons sharpening
+   * (channels.ts sharpeningNeurons) and neurons in an exponential tail (tailNeurons), members of
+   * channel groups excluded, and the fraction of ‖Δθ‖ in the span of their subspaces and those of
+   * the channel groups (null without such neurons); absent without a history
    */
-  sharpening?: { neurons: SharpeningNeuron[]; fraction: number | null };
+  roads?: { sharpening: SharpeningNeuron[]; tails: TailNeuron[]; fraction: number | null };
   /** the close group (cosine < threshold) carrying the channel has outgoing weights of both signs */
   pairSignsOpposite: boolean;
   /** fraction ‖PΔθ‖/‖Δθ‖ of the last updates in the channel subspace; null without a parameter history */
@@ -148,6 +155,8 @@ export interface ClassificationThresholds {
   equalInputs: number;
   /** a neuron is sharpening when ‖ũ‖ grows by at least this fraction of ‖Δθ‖ over the history (measured on the flow sweep: 0.10–1.0 for sharpening neurons, |growth| ≤ 0.08 for all others) */
   sharpeningGrowth: number;
+  /** a neuron is in an exponential tail when its outgoing weights and bias carry at least this fraction of ‖Δθ‖ (and trade as the tail's symmetry says) */
+  tailShare: number;
   /** the stricter channel criterion, also the plateau-saddle cosine criterion */
   strictCosine: number;
   /** minimal channelFraction */
@@ -198,6 +207,7 @@ export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.fre
   cosine: 1e-2,
   equalInputs: 0.5,
   sharpeningGrowth: 0.1,
+  tailShare: 0.1,
   strictCosine: 1e-3,
   subspace: 0.9,
   gradTol: 1e-5,
@@ -235,6 +245,23 @@ const fmt = (value: number): string => (Number.isFinite(value) ? value.toPrecisi
  */
 export function isAtBarrier(weightNorm: number, maxnorm: number, barrierTolerance: number = DEFAULT_THRESHOLDS.barrierTolerance): boolean {
   return weightNorm > maxnorm * (1 - barrierTolerance);
+}
+
+/** Whether sharpening or tail neurons (with any channel) carry more than `subspace` of the motion. */
+function roadsCarry(roads: RunEvidence['roads'], t: ClassificationThresholds): boolean {
+  return !!roads && roads.sharpening.length + roads.tails.length > 0 && roads.fraction !== null && roads.fraction > t.subspace;
+}
+
+function describeSharpening(neurons: readonly SharpeningNeuron[]): string {
+  return neurons
+    .map((n) => `neuron ${n.neuron} of hidden layer ${n.layer + 1}: ‖ũ‖ ${fmt(n.inputNorm)}, outgoing ${n.outgoing.length === 1 ? fmt(n.outgoing[0]) : `‖·‖ ${fmt(Math.hypot(...n.outgoing))}`}, growth ${fmt(100 * n.growth)}% of ‖Δθ‖`)
+    .join('; ');
+}
+
+function describeTails(neurons: readonly TailNeuron[]): string {
+  return neurons
+    .map((n) => `neuron ${n.neuron} of hidden layer ${n.layer + 1}: outgoing ‖o‖ ${fmt(n.outgoingNorm)}, Δlog‖o‖ ${fmt(n.logGrowth)} against bias change ${fmt(n.biasShift)}, ${fmt(100 * n.share)}% of ‖Δθ‖`)
+    .join('; ');
 }
 
 /** What a sharpening neuron tends to, in words (sharpening.ts sharpeningShape). */
@@ -285,17 +312,15 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       return notConverged('barrier-without-channel', `relu has no channels: large norm (${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})) without a finite limit`);
     }
     const barrier = `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})`;
-    const sharpening = evidence.sharpening;
-    if (sharpening && sharpening.neurons.length > 0 && sharpening.fraction !== null && sharpening.fraction > t.subspace) {
-      const neurons = sharpening.neurons
-        .map((n) => `neuron ${n.neuron} of hidden layer ${n.layer + 1}: ‖ũ‖ ${fmt(n.inputNorm)}, outgoing ${n.outgoing.length === 1 ? fmt(n.outgoing[0]) : `‖·‖ ${fmt(Math.hypot(...n.outgoing))}`}, growth ${fmt(100 * n.growth)}% of ‖Δθ‖`)
-        .join('; ');
+    const roads = evidence.roads;
+    if (roadsCarry(roads, t)) {
       const beside = closePair && evidence.pairSignsOpposite ? `, with a channel beside (closest equal pair at cosine ${fmt(evidence.minCosine)}, output weights of opposite signs)` : '';
-      return notConverged(
-        'sharpening',
-        `${barrier}, sharpening towards a ${sharpeningLimit(evidence.activation)} rather than running along a channel: ${neurons}; ` +
-          `${fmt(100 * sharpening.fraction)}% of ‖Δθ‖ along their growth${beside}`,
-      );
+      const along = `${fmt(100 * roads!.fraction!)}% of ‖Δθ‖ along them${beside}`;
+      if (roads!.sharpening.length > 0) {
+        const tails = roads!.tails.length > 0 ? `; in an exponential tail: ${describeTails(roads!.tails)}` : '';
+        return notConverged('sharpening', `${barrier}, sharpening towards a ${sharpeningLimit(evidence.activation)} rather than running along a channel: ${describeSharpening(roads!.sharpening)}${tails}; ${along}`);
+      }
+      return notConverged('exponential-tail', `${barrier}, moving along the exponential tail of ${evidence.activation} rather than a channel: ${describeTails(roads!.tails)}; ${along}`);
     }
     const missing: string[] = [];
     const parallel = evidence.parallelPair;
@@ -304,8 +329,11 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     } else if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(parallel?.cosine ?? evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
     else if (!evidence.pairSignsOpposite) missing.push('the close neurons\' output weights have the same sign');
     if (!inSubspace) missing.push(`only ${fmt(100 * (evidence.channelFraction ?? 0))}% of ‖Δθ‖ along the channel (≤ ${fmt(100 * t.subspace)}%)`);
-    if (sharpening && sharpening.neurons.length > 0 && sharpening.fraction !== null) {
-      missing.push(`${sharpening.neurons.length} neuron(s) sharpening, but only ${fmt(100 * sharpening.fraction)}% of ‖Δθ‖ along their growth${closePair && evidence.pairSignsOpposite ? ' and the channel' : ''} (≤ ${fmt(100 * t.subspace)}%)`);
+    if (roads && roads.fraction !== null) {
+      missing.push(
+        `${roads.sharpening.length} neuron(s) sharpening and ${roads.tails.length} in an exponential tail, but only ${fmt(100 * roads.fraction)}% of ‖Δθ‖ along them` +
+          `${closePair && evidence.pairSignsOpposite ? ' and the channel' : ''} (≤ ${fmt(100 * t.subspace)}%)`,
+      );
     }
     return notConverged('barrier-without-channel', `${barrier} without the channel signature: ${missing.join('; ')}`);
   }
@@ -314,15 +342,19 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const entrance = channelAhead
     ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
     : '';
-  const sharpeningAhead =
-    evidence.activation !== 'relu' && !!evidence.sharpening && evidence.sharpening.neurons.length > 0 && evidence.sharpening.fraction !== null && evidence.sharpening.fraction > t.subspace;
+  const roadAhead = evidence.activation !== 'relu' && roadsCarry(evidence.roads, t) ? evidence.roads! : null;
   if (!converged && stillMoving) {
     return notConverged(
       'still-moving',
       `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (> ${fmt(100 * t.stationaryTol)}%), ` +
         `‖∇‖∞ ${fmt(evidence.gradInf)}, stopped by ${evidence.stoppedBy}, ${norm}` +
         (channelAhead ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : '') +
-        (sharpeningAhead ? `; ${evidence.sharpening!.neurons.length} neuron(s) sharpening (${fmt(100 * evidence.sharpening!.fraction!)}% of ‖Δθ‖ along their growth): on its way to a ${sharpeningLimit(evidence.activation)}` : ''),
+        (roadAhead && roadAhead.sharpening.length > 0
+          ? `; ${roadAhead.sharpening.length} neuron(s) sharpening (${fmt(100 * roadAhead.fraction!)}% of ‖Δθ‖ along them): on its way to a ${sharpeningLimit(evidence.activation)}`
+          : '') +
+        (roadAhead && roadAhead.sharpening.length === 0
+          ? `; ${roadAhead.tails.length} neuron(s) in an exponential tail (${fmt(100 * roadAhead.fraction!)}% of ‖Δθ‖ along them): on its way out along the tail`
+          : ''),
     );
   }
   if (!converged) {
@@ -427,7 +459,7 @@ function pairEvidence(
   thetaHistory: ArrayLike<number>[] | undefined,
   subspaceOptions: SubspaceOptions | undefined,
   t: ClassificationThresholds,
-): Pick<RunEvidence, 'minCosine' | 'parallelPair' | 'sharpening' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
+): Pick<RunEvidence, 'minCosine' | 'parallelPair' | 'roads' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
   const minCosine = closestEqualPair(arch, theta, t.equalInputs)?.distance ?? Infinity;
   let parallelPair: RunEvidence['parallelPair'];
   let duplicateL2 = Infinity;
@@ -457,17 +489,21 @@ function pairEvidence(
   const channelGroups = channelGroup?.mixedSigns ? groups.filter((group) => group.mixedSigns) : channelGroup ? [channelGroup] : [];
   const channelFraction =
     channelGroups.length > 0 && thetaHistory && thetaHistory.length >= 2 ? channelSubspaceFraction(arch, thetaHistory, channelGroups, subspaceOptions) : null;
-  let sharpening: RunEvidence['sharpening'];
+  let roads: RunEvidence['roads'];
   if (thetaHistory && thetaHistory.length >= 2) {
     const inChannel = (layer: number, neuron: number) => channelGroups.some((group) => group.mixedSigns && group.layer === layer && group.members.includes(neuron));
-    const neurons = sharpeningNeurons(arch, thetaHistory, t.sharpeningGrowth, subspaceOptions ?? {}).filter((n) => !inChannel(n.layer, n.neuron));
-    const spans = [...channelGroups.filter((group) => group.mixedSigns), ...neurons.map((n) => ({ layer: n.layer, members: [n.neuron] }))];
-    sharpening = { neurons, fraction: neurons.length > 0 ? channelSubspaceFraction(arch, thetaHistory, spans, subspaceOptions) : null };
+    const sharpening = sharpeningNeurons(arch, thetaHistory, t.sharpeningGrowth, subspaceOptions ?? {}).filter((n) => !inChannel(n.layer, n.neuron));
+    const sharpens = (layer: number, neuron: number) => sharpening.some((n) => n.layer === layer && n.neuron === neuron);
+    const tails = tailNeurons(arch, thetaHistory, t.tailShare, undefined, subspaceOptions ?? {}).filter((n) => !inChannel(n.layer, n.neuron) && !sharpens(n.layer, n.neuron));
+    const spans = [...channelGroups.filter((group) => group.mixedSigns), ...sharpening.map((n) => ({ layer: n.layer, members: [n.neuron] }))];
+    const coordinates = tails.flatMap((n) => tailCoordinates(arch, n));
+    const fraction = sharpening.length + tails.length > 0 ? channelSubspaceFraction(arch, thetaHistory, spans, { ...subspaceOptions, coordinates }) : null;
+    roads = { sharpening, tails, fraction };
   }
   return {
     minCosine,
     ...(parallelPair ? { parallelPair } : {}),
-    ...(sharpening ? { sharpening } : {}),
+    ...(roads ? { roads } : {}),
     pairSignsOpposite: channelGroup?.mixedSigns ?? false,
     channelFraction,
     duplicateL2,

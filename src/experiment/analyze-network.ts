@@ -93,8 +93,8 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
   }
   let sharpening: NetworkAnalysis['sharpening'] = null;
   const shape = sharpeningShape(arch.activation);
-  if (verdict.cause === 'sharpening' && evidence.sharpening && shape) {
-    const neurons = evidence.sharpening.neurons;
+  if (verdict.cause === 'sharpening' && evidence.roads && shape) {
+    const neurons = evidence.roads.sharpening;
     const last = arch.hidden.length - 1;
     const inLast = neurons.every((n) => n.layer === last) ? neurons.map((n) => n.neuron) : null;
     sharpening = {

@@ -15,6 +15,8 @@ import {
   neuronGroups,
   relativeL2Distance,
   sharpeningNeurons,
+  tailCoordinates,
+  tailNeurons,
 } from '../../src/analysis/channels.js';
 import { forwardTrace, inputCoordinates, layerInputVectors, outgoingCoordinates } from '../../src/analysis/network.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
@@ -291,6 +293,29 @@ describe('equal versus parallel neurons, sharpening neurons, the channel pair of
     expect(sharpeningNeurons(arch, [at(160), turned], 0.1)).toEqual([]);
     expect(sharpeningNeurons(arch, [at(160), at(160)], 0.1)).toEqual([]);
     expect(sharpeningNeurons(arch, [at(160)], 0.1)).toEqual([]);
+  });
+
+  it('tailNeurons finds a neuron trading bias for output weight (o·e^b held), and its motion in its bias and outgoing weights', () => {
+    const arch3: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
+    const at = (t: number, biasRate = 1) => {
+      const theta = randomTheta(arch3, 64);
+      setNeuron(arch3, theta, 0, 0, [0.5, -0.3, -5 - biasRate * t], [-240 * Math.exp(t)]);
+      return theta;
+    };
+    const history = [0, 0.05, 0.1].map((t) => at(t));
+    const [tail, ...rest] = tailNeurons(arch3, history, 0.1);
+    expect(rest).toEqual([]);
+    expect(tail).toMatchObject({ layer: 0, neuron: 0 });
+    expect(tail.logGrowth).toBeCloseTo(0.1, 12);
+    expect(tail.biasShift).toBeCloseTo(-0.1, 12);
+    expect(tail.share).toBeCloseTo(1, 12);
+    expect(tail.outgoingNorm).toBeCloseTo(240 * Math.exp(0.1), 9);
+    expect(channelSubspaceFraction(arch3, history, [], { coordinates: tailCoordinates(arch3, tail) })).toBeCloseTo(1, 12);
+    // the bias falling twice as fast breaks the symmetry; no exponential tail for erf; none without biases
+    expect(tailNeurons(arch3, [0, 0.1].map((t) => at(t, 2)), 0.1)).toEqual([]);
+    expect(tailNeurons({ ...arch3, activation: 'erf' }, history, 0.1)).toEqual([]);
+    const noBias: Architecture = { ...arch3, biases: false };
+    expect(tailNeurons(noBias, [randomTheta(noBias, 1), randomTheta(noBias, 2)], 0.1)).toEqual([]);
   });
 
   it('channelPairOf takes the largest outgoing weight of each sign in a group', () => {

@@ -137,8 +137,8 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     expect(evidence.parallelPair!.cosine).toBeLessThan(1e-12);
     expect(evidence.parallelPair!.relativeL2).toBeGreaterThan(0.9);
     expect(evidence.minCosine).toBeGreaterThan(1e-2); // no pair of EQUAL neurons is close
-    expect(evidence.sharpening!.neurons.map((n) => n.neuron)).toEqual([0]);
-    expect(evidence.sharpening!.fraction).toBeGreaterThan(0.99);
+    expect(evidence.roads!.sharpening.map((n) => n.neuron)).toEqual([0]);
+    expect(evidence.roads!.fraction).toBeGreaterThan(0.99);
     const verdict = classifyRun(evidence);
     expect(verdict).toMatchObject({ outcome: 'not-converged', cause: 'sharpening' });
     expect(verdict.reason).toMatch(/sharpening towards a kink.*neuron 0 of hidden layer 1: ‖ũ‖ 170, outgoing 0\.0471/);
@@ -148,6 +148,24 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     const unknown = classifyRun(evidenceFromNetwork(arch, theta, atBarrier));
     expect(unknown).toMatchObject({ outcome: 'not-converged', cause: 'barrier-without-channel' });
     expect(unknown.reason).toMatch(/parallel but not equal \(relative L2 distance 0\.98/);
+  });
+
+  it('a neuron moving out along softplus\'s exponential tail at the barrier: exponential-tail, not a channel', () => {
+    // o·softplus(w·x + b) ≈ o·e^(w·x + b) for w·x + b ≪ 0: o grows by e^t while b falls by t
+    const history = [0, 0.05, 0.1].map((t) => {
+      const theta = randomTheta(arch, 43);
+      setNeuron(arch, theta, 0, 1, [0.5, -0.3, -5 - t], [-240 * Math.exp(t)]);
+      return theta;
+    });
+    const evidence = evidenceFromNetwork(arch, history[2], { ...atBarrier, thetaHistory: history });
+    expect(evidence.weightNorm).toBeGreaterThan(990);
+    expect(evidence.roads!.tails.map((n) => n.neuron)).toEqual([1]);
+    expect(evidence.roads!.sharpening).toEqual([]);
+    const verdict = classifyRun(evidence);
+    expect(verdict).toMatchObject({ outcome: 'not-converged', cause: 'exponential-tail' });
+    expect(verdict.reason).toMatch(/exponential tail of softplus.*neuron 1 of hidden layer 1: outgoing ‖o‖ 265, Δlog‖o‖ 0\.100 against bias change -0\.100/);
+    // erf has no exponential tail: the same motion is unexplained
+    expect(classifyRun(evidenceFromNetwork({ ...arch, activation: 'erf' }, history[2], { ...atBarrier, thetaHistory: history })).cause).toBe('barrier-without-channel');
   });
 
   it('a channel sharing the motion with a sharpening neuron: sharpening, with the channel named beside it', () => {
@@ -165,8 +183,8 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     const evidence = evidenceFromNetwork(wide, history[2], { ...atBarrier, thetaHistory: history });
     expect(evidence.channelGroup!.members).toEqual([0, 2]);
     expect(evidence.channelFraction!).toBeLessThan(0.9);
-    expect(evidence.sharpening!.neurons.map((n) => n.neuron)).toEqual([3]);
-    expect(evidence.sharpening!.fraction!).toBeGreaterThan(0.99);
+    expect(evidence.roads!.sharpening.map((n) => n.neuron)).toEqual([3]);
+    expect(evidence.roads!.fraction!).toBeGreaterThan(0.99);
     const verdict = classifyRun(evidence);
     expect(verdict).toMatchObject({ outcome: 'not-converged', cause: 'sharpening' });
     expect(verdict.reason).toMatch(/with a channel beside/);
@@ -243,15 +261,15 @@ describe('classifyRun on evidence', () => {
     expect(causeOf({ ...base, weightNorm: 1000, minCosine: 0.2, stoppedBy: 'max-steps' })).toBe('barrier-without-channel');
     expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', minCosine: 1e-5, pairSignsOpposite: true })).toBe('barrier-without-channel');
     const sharpeningNeuron = { layer: 0, neuron: 1, growth: 0.8, inputNorm: 150, outgoing: [0.1] };
-    expect(causeOf({ ...base, weightNorm: 1000, sharpening: { neurons: [sharpeningNeuron], fraction: 0.97 } })).toBe('sharpening');
-    const partly = classifyRun({ ...base, weightNorm: 1000, sharpening: { neurons: [sharpeningNeuron], fraction: 0.7 } });
+    expect(causeOf({ ...base, weightNorm: 1000, roads: { sharpening: [sharpeningNeuron], tails: [], fraction: 0.97 } })).toBe('sharpening');
+    const partly = classifyRun({ ...base, weightNorm: 1000, roads: { sharpening: [sharpeningNeuron], tails: [], fraction: 0.7 } });
     expect(partly.cause).toBe('barrier-without-channel');
-    expect(partly.reason).toMatch(/1 neuron\(s\) sharpening, but only 70\.0% of ‖Δθ‖ along their growth/);
-    expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', sharpening: { neurons: [sharpeningNeuron], fraction: 1 } })).toBe('barrier-without-channel');
+    expect(partly.reason).toMatch(/1 neuron\(s\) sharpening and 0 in an exponential tail, but only 70\.0% of ‖Δθ‖ along them/);
+    expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', roads: { sharpening: [sharpeningNeuron], tails: [], fraction: 1 } })).toBe('barrier-without-channel');
     // short of the barrier a sharpening run is still moving, and the reason says where to
-    const onItsWay = classifyRun({ ...base, weightNorm: 300, gradInf: 4e-6, thetaInf: 60, normDrift: 0.02, sharpening: { neurons: [sharpeningNeuron], fraction: 0.98 } }, { gradTol: 1e-7 });
+    const onItsWay = classifyRun({ ...base, weightNorm: 300, gradInf: 4e-6, thetaInf: 60, normDrift: 0.02, roads: { sharpening: [sharpeningNeuron], tails: [], fraction: 0.98 } }, { gradTol: 1e-7 });
     expect(onItsWay.cause).toBe('still-moving');
-    expect(onItsWay.reason).toMatch(/1 neuron\(s\) sharpening \(98\.0% of ‖Δθ‖ along their growth\): on its way to a kink/);
+    expect(onItsWay.reason).toMatch(/1 neuron\(s\) sharpening \(98\.0% of ‖Δθ‖ along them\): on its way to a kink/);
     expect(causeOf({ ...base, gradInf: 4e-6, thetaInf: 60, normDrift: 0.03 }, { gradTol: 1e-7 })).toBe('still-moving');
     expect(causeOf({ ...base, gradInf: 1e-2, stoppedBy: 'max-steps' })).toBe('gradient-not-small');
     expect(causeOf({ ...base, hessianMinEigenvalue: -0.1, hessianMaxEigenvalue: 10 })).toBe('saddle');

@@ -2,8 +2,9 @@
 // (benchmarks/results/flow-cpu-subset: d = 2 softplus students, r = 4 and 8, Rosenbrock teacher,
 // N = 1024, stiff flow to the barrier 10³). Every channel verdict must show the channel (a pair of
 // equal neurons with large output weights of opposite signs), every sharpening verdict a neuron
-// whose input vector grew large while its output weight stayed small, and the five runs the
-// cosine criterion alone called channels (a sharpening neuron parallel to a small one) must not be.
+// whose input vector grew large while its output weight stayed small, every exponential-tail
+// verdict a neuron trading bias for output weight, and the five runs the cosine criterion alone
+// called channels (a sharpening neuron parallel to a small one) must not be.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { channelPairOf, relativeL2Distance } from '../../src/analysis/channels.js';
@@ -32,7 +33,9 @@ describe('verdicts on the float64 flow sweep (165 runs)', () => {
   it('counts per width: channels, finite minima, sharpening neurons', () => {
     expect(records).toHaveLength(165);
     expect([count(4, 'channel'), count(4, 'finite-minimum'), count(4, 'sharpening')]).toEqual([11, 20, 69]);
-    expect([count(8, 'channel'), count(8, 'finite-minimum'), count(8, 'sharpening'), count(8, 'barrier-without-channel'), count(8, 'still-moving')]).toEqual([29, 3, 19, 11, 3]);
+    expect([count(8, 'channel'), count(8, 'finite-minimum'), count(8, 'sharpening'), count(8, 'exponential-tail'), count(8, 'barrier-without-channel'), count(8, 'still-moving')]).toEqual([
+      29, 3, 19, 3, 8, 3,
+    ]);
   });
 
   it('every channel verdict shows equal input vectors and large output weights of opposite signs at the barrier', () => {
@@ -54,10 +57,22 @@ describe('verdicts on the float64 flow sweep (165 runs)', () => {
   it('every sharpening verdict shows a large input vector with a small output weight', () => {
     const sharpening = verdicts.filter((v) => v.cause === 'sharpening');
     for (const { record } of sharpening) {
-      const neurons = evidenceOf(record).evidence.sharpening!.neurons;
+      const neurons = evidenceOf(record).evidence.roads!.sharpening;
       const largest = neurons.reduce((best, n) => (n.inputNorm > best.inputNorm ? n : best));
       expect(largest.inputNorm, record.id).toBeGreaterThan(50);
       expect(Math.abs(largest.outgoing[0]), record.id).toBeLessThan(1);
+    }
+  });
+
+  it('three r = 8 runs trade one neuron\'s bias for its output weight in softplus\'s exponential tail', () => {
+    const tails = verdicts.filter((v) => v.cause === 'exponential-tail');
+    expect(tails.map((v) => v.record.seed).sort((a, b) => a - b)).toEqual([5, 16, 50]);
+    for (const { record } of tails) {
+      const [tail] = evidenceOf(record).evidence.roads!.tails;
+      // o·e^(b) unchanged: Δlog|o| = −Δb to 4%, one neuron carrying most of the motion, its output weight large
+      expect(Math.abs(tail.logGrowth + tail.biasShift), record.id).toBeLessThan(0.04 * tail.logGrowth);
+      expect(tail.share, record.id).toBeGreaterThan(0.9);
+      expect(tail.outgoingNorm, record.id).toBeGreaterThan(200);
     }
   });
 
