@@ -330,6 +330,18 @@ export function channelSubspaceFraction(
   return Math.min(1, Math.sqrt(inside / total));
 }
 
+/** The first and last θ of the history's last `window` entries and the distance between them; null with fewer than two or no change. */
+function recentChange(arch: Architecture, thetaHistory: ArrayLike<number>[], window = thetaHistory.length) {
+  const history = thetaHistory.slice(Math.max(0, thetaHistory.length - window));
+  if (history.length < 2) return null;
+  const first = history[0];
+  const last = history[history.length - 1];
+  const layout = checkTheta(arch, first);
+  checkTheta(arch, last);
+  const change = l2Distance(first, last);
+  return change > 0 ? { first, last, change, layout } : null;
+}
+
 /** A neuron whose input vector grew over a run's recent history (sharpeningNeurons). */
 export interface SharpeningNeuron {
   layer: number;
@@ -354,15 +366,9 @@ export interface SharpeningNeuron {
  * channelSubspaceFraction. Empty without a history of two vectors or when θ did not change.
  */
 export function sharpeningNeurons(arch: Architecture, thetaHistory: ArrayLike<number>[], minGrowth: number, options: Pick<SubspaceOptions, 'window'> = {}): SharpeningNeuron[] {
-  const window = options.window ?? thetaHistory.length;
-  const history = thetaHistory.slice(Math.max(0, thetaHistory.length - window));
-  if (history.length < 2) return [];
-  const first = history[0];
-  const last = history[history.length - 1];
-  checkTheta(arch, first);
-  checkTheta(arch, last);
-  const change = l2Distance(first, last);
-  if (!(change > 0)) return [];
+  const recent = recentChange(arch, thetaHistory, options.window);
+  if (!recent) return [];
+  const { first, last, change } = recent;
   const found: SharpeningNeuron[] = [];
   for (let layer = 0; layer < arch.hidden.length; layer++) {
     const before = layerInputVectors(arch, first, layer);
@@ -411,15 +417,9 @@ export const EXPONENTIAL_TAILS: Readonly<Partial<Record<Architecture['activation
  */
 export function tailNeurons(arch: Architecture, thetaHistory: ArrayLike<number>[], minShare: number, tolerance = 0.1, options: Pick<SubspaceOptions, 'window'> = {}): TailNeuron[] {
   const kappa = EXPONENTIAL_TAILS[arch.activation];
-  const window = options.window ?? thetaHistory.length;
-  const history = thetaHistory.slice(Math.max(0, thetaHistory.length - window));
-  if (!kappa || !arch.biases || history.length < 2) return [];
-  const first = history[0];
-  const last = history[history.length - 1];
-  const layout = checkTheta(arch, first);
-  checkTheta(arch, last);
-  const change = l2Distance(first, last);
-  if (!(change > 0)) return [];
+  const recent = kappa && arch.biases ? recentChange(arch, thetaHistory, options.window) : null;
+  if (!kappa || !recent) return [];
+  const { first, last, change, layout } = recent;
   const found: TailNeuron[] = [];
   for (let layer = 0; layer < arch.hidden.length; layer++) {
     const before = layerOutgoingVectors(arch, first, layer);
