@@ -140,7 +140,9 @@ const channelFrequency: SweepPreset = {
     // benchmarks/results/flow-cpu-subset/). Float32 in network coordinates takes ~5× the steps in a
     // channel (benchmarks/results/float32-flow-2026-11-23.md); the stiff kernel's group coordinates
     // bring one hidden layer back to ~1.2× (pair-coordinates-2026-12-04.md), but [4, 4] and
-    // [4, 4, 4] still integrate in network coordinates
+    // [4, 4, 4] still integrate in network coordinates: measured at [4, 4], N = 256, float32 runs
+    // through channels had not reached the barrier after 2–4× float64's steps
+    // (benchmarks/results/deep-float32-swiftshader/)
     stop: { maxSteps: 200_000, gradTol: 1e-7, checkEvery: 100 },
     seeds: 50,
     grid: {
