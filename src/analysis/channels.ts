@@ -452,12 +452,12 @@ export function tailCoordinates(arch: Architecture, neuron: { layer: number; neu
  */
 export function channelPairOf(group: NeuronGroup): { layer: number; i: number; j: number } | null {
   if (!group.mixedSigns) return null;
-  let positive = -1;
-  let negative = -1;
+  let [positive, largest] = [-1, 0];
+  let [negative, smallest] = [-1, 0];
   group.members.forEach((n, k) => {
     const s = group.outgoing[k];
-    if (s > 0 && (positive < 0 || s > group.outgoing[group.members.indexOf(positive)])) positive = n;
-    if (s < 0 && (negative < 0 || s < group.outgoing[group.members.indexOf(negative)])) negative = n;
+    if (s > largest) [positive, largest] = [n, s];
+    if (s < smallest) [negative, smallest] = [n, s];
   });
   return { layer: group.layer, i: Math.min(positive, negative), j: Math.max(positive, negative) };
 }

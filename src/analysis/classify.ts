@@ -349,12 +349,11 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (> ${fmt(100 * t.stationaryTol)}%), ` +
         `‖∇‖∞ ${fmt(evidence.gradInf)}, stopped by ${evidence.stoppedBy}, ${norm}` +
         (channelAhead ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : '') +
-        (roadAhead && roadAhead.sharpening.length > 0
-          ? `; ${roadAhead.sharpening.length} neuron(s) sharpening (${fmt(100 * roadAhead.fraction!)}% of ‖Δθ‖ along them): on its way to a ${sharpeningLimit(evidence.activation)}`
-          : '') +
-        (roadAhead && roadAhead.sharpening.length === 0
-          ? `; ${roadAhead.tails.length} neuron(s) in an exponential tail (${fmt(100 * roadAhead.fraction!)}% of ‖Δθ‖ along them): on its way out along the tail`
-          : ''),
+        (!roadAhead
+          ? ''
+          : roadAhead.sharpening.length > 0
+            ? `; ${roadAhead.sharpening.length} neuron(s) sharpening (${fmt(100 * roadAhead.fraction!)}% of ‖Δθ‖ along them): on its way to a ${sharpeningLimit(evidence.activation)}`
+            : `; ${roadAhead.tails.length} neuron(s) in an exponential tail (${fmt(100 * roadAhead.fraction!)}% of ‖Δθ‖ along them): on its way out along the tail`),
     );
   }
   if (!converged) {
@@ -491,11 +490,12 @@ function pairEvidence(
     channelGroups.length > 0 && thetaHistory && thetaHistory.length >= 2 ? channelSubspaceFraction(arch, thetaHistory, channelGroups, subspaceOptions) : null;
   let roads: RunEvidence['roads'];
   if (thetaHistory && thetaHistory.length >= 2) {
-    const inChannel = (layer: number, neuron: number) => channelGroups.some((group) => group.mixedSigns && group.layer === layer && group.members.includes(neuron));
+    const mixedGroups = channelGroups.filter((group) => group.mixedSigns);
+    const inChannel = (layer: number, neuron: number) => mixedGroups.some((group) => group.layer === layer && group.members.includes(neuron));
     const sharpening = sharpeningNeurons(arch, thetaHistory, t.sharpeningGrowth, subspaceOptions ?? {}).filter((n) => !inChannel(n.layer, n.neuron));
     const sharpens = (layer: number, neuron: number) => sharpening.some((n) => n.layer === layer && n.neuron === neuron);
     const tails = tailNeurons(arch, thetaHistory, t.tailShare, undefined, subspaceOptions ?? {}).filter((n) => !inChannel(n.layer, n.neuron) && !sharpens(n.layer, n.neuron));
-    const spans = [...channelGroups.filter((group) => group.mixedSigns), ...sharpening.map((n) => ({ layer: n.layer, members: [n.neuron] }))];
+    const spans = [...mixedGroups, ...sharpening.map((n) => ({ layer: n.layer, members: [n.neuron] }))];
     const coordinates = tails.flatMap((n) => tailCoordinates(arch, n));
     const fraction = sharpening.length + tails.length > 0 ? channelSubspaceFraction(arch, thetaHistory, spans, { ...subspaceOptions, coordinates }) : null;
     roads = { sharpening, tails, fraction };
