@@ -263,12 +263,25 @@ function lossLevelsTables(runs: Run[]): PresetTable[] {
   return [plateau, levels];
 }
 
+/**
+ * Float32 cannot follow a deep network's channel (benchmarks/results/deep-float32-emulation-2026-12-05.md):
+ * θ's own rounding and the gradient's stall it long before the barrier, so the GPU's deep runs that
+ * go into channels end not converged. Said under the width table when such runs are in it.
+ */
+export function deepFloat32Note(runs: readonly { record: RunRecord; config: RunConfig }[]): string | null {
+  const deep = runs.filter((r) => r.config.architecture.hidden.length > 1 && r.record.backend === 'gpu');
+  if (deep.length === 0) return null;
+  const widths = [...new Set(deep.map((r) => hiddenLabel(r.config)))].join(', ');
+  return `${deep.length} runs of deep networks (${widths}) ran in float32 on the GPU, which cannot follow a deep network's channel to the barrier: θ's float32 rounding alone stalls it, and so does the float32 gradient (benchmarks/results/deep-float32-emulation-2026-12-05.md). Their channels show up as not converged. For those widths the channel fraction is a lower bound; --backend cpu (float64) gives the real one.`;
+}
+
 function channelFrequencyTables(runs: Run[]): PresetTable[] {
+  const deepNote = deepFloat32Note(runs);
   return [
     channelTable('by-teacher', 'Channel fraction by teacher (GP roughness s: larger is rougher)', 'teacher', runs, (r) => teacherLabel(r.config), numericOrder),
     channelTable('by-activation', 'Channel fraction by activation (relu has no channels: σ″ = 0)', 'activation', runs, (r) => r.config.architecture.activation),
     channelTable('by-d', 'Channel fraction by input dimension d', 'd', runs, (r) => String(r.config.architecture.inputDim), numericOrder),
-    channelTable('by-r', 'Channel fraction by hidden widths r', 'r', runs, (r) => hiddenLabel(r.config)),
+    { ...channelTable('by-r', 'Channel fraction by hidden widths r', 'r', runs, (r) => hiddenLabel(r.config)), ...(deepNote ? { note: deepNote } : {}) },
     {
       name: 'by-teacher-activation',
       title: 'Channel fraction by teacher and activation',

@@ -142,7 +142,9 @@ const channelFrequency: SweepPreset = {
     // bring one hidden layer back to ~1.2× (pair-coordinates-2026-12-04.md), but [4, 4] and
     // [4, 4, 4] still integrate in network coordinates: measured at [4, 4], N = 256, float32 runs
     // through channels had not reached the barrier after 2–4× float64's steps
-    // (benchmarks/results/deep-float32-swiftshader/)
+    // (benchmarks/results/deep-float32-swiftshader/), and emulation shows why: θ's float32 rounding
+    // and the float32 gradient each stall a deep channel; group coordinates in every layer do not
+    // suffice (deep-float32-emulation-2026-12-05.md). The report flags float32 deep runs.
     stop: { maxSteps: 200_000, gradTol: 1e-7, checkEvery: 100 },
     seeds: 50,
     grid: {

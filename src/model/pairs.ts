@@ -15,13 +15,23 @@ export function checkPairCount(arch: Architecture, pairs: number): void {
   if (2 * pairs > arch.hidden[0]) throw new RangeError(`${pairs} pairs need ${2 * pairs} hidden neurons, the layer has ${arch.hidden[0]}`);
 }
 
-/** The parameter indices of hidden neuron j: input weights, bias (with biases), output weight. */
-function neuronParameters(arch: Architecture, j: number): number[] {
-  const [hidden, output] = parameterLayout(arch).layers;
-  const indices = Array.from({ length: arch.inputDim }, (_, k) => hidden.weightOffset + j * arch.inputDim + k);
-  if (hidden.biasOffset >= 0) indices.push(hidden.biasOffset + j);
-  indices.push(output.weightOffset + j);
+/**
+ * The parameter indices of neuron j of hidden layer `layer` (0 the first): its input weights, its bias
+ * (with biases), then its outgoing weights, one per neuron of the next layer (the output weight for
+ * the last hidden layer).
+ */
+function neuronParameters(arch: Architecture, j: number, layer = 0): number[] {
+  const { layers } = parameterLayout(arch);
+  const [incoming, outgoing] = [layers[layer], layers[layer + 1]];
+  const indices = Array.from({ length: incoming.fanIn }, (_, k) => incoming.weightOffset + j * incoming.fanIn + k);
+  if (incoming.biasOffset >= 0) indices.push(incoming.biasOffset + j);
+  for (let m = 0; m < outgoing.fanOut; m++) indices.push(outgoing.weightOffset + m * outgoing.fanIn + j);
   return indices;
+}
+
+/** How many of neuronParameters' indices are the input vector (weights and bias). */
+function inputVectorLength(arch: Architecture, layer: number): number {
+  return (layer === 0 ? arch.inputDim : arch.hidden[layer - 1]) + (arch.biases ? 1 : 0);
 }
 
 /** The neuron groups of a pair count: (2q, 2q + 1) for q < count (EvaluationRequest.pairs). */
@@ -46,12 +56,19 @@ export function pairCoordinates(arch: Architecture, theta: ArrayLike<number>, co
 // (w_{k_0} + … + w_{k_{j−1}} − j·w_{k_j})/√(j(j+1)), for input vectors (bias included) and output
 // weights alike. U is orthogonal, so gradient flow and the weight norm are the same in these
 // coordinates; for n = 2 it is the pair map above. For n ≥ 3 U is not symmetric: the way back is Uᵀ.
+// In a deep network any hidden layer's neurons can be grouped (channels form in every layer): a
+// neuron's outgoing weights are then a vector, one per neuron of the next layer, turned alike. Maps of
+// different layers commute (one mixes a weight matrix's rows, the other its columns), so a network's
+// groups per layer (LayerGroups) turn in any order.
 
 /** The most neurons in one group (the stiff kernel's limit, shaders/mlp_core.wgsl MAX_GROUP). */
 export const MAX_GROUP_SIZE = 4;
 
 /** Groups of hidden neurons, each listed in increasing order, each neuron in at most one group. */
 export type NeuronGroups = readonly (readonly number[])[];
+
+/** A network's groups, hidden layer by hidden layer (entry l: layer l's groups; missing: none). */
+export type LayerGroups = readonly NeuronGroups[];
 
 /** Row j of the n × n Helmert basis (entry k: U_jk). */
 export function helmertRow(n: number, j: number): number[] {
@@ -60,14 +77,17 @@ export function helmertRow(n: number, j: number): number[] {
   return Array.from({ length: n }, (_, k) => (k < j ? scale : k === j ? -j * scale : 0));
 }
 
-function checkGroups(arch: Architecture, groups: NeuronGroups): void {
+function checkGroups(arch: Architecture, groups: NeuronGroups, layer: number): void {
   if (groups.length === 0) return;
-  if (arch.hidden.length !== 1) throw new RangeError(`group coordinates need one hidden layer, got hidden [${arch.hidden.join(', ')}]`);
+  if (!Number.isInteger(layer) || layer < 0 || layer >= arch.hidden.length) {
+    throw new RangeError(`group coordinates need a hidden layer (0–${arch.hidden.length - 1}), got layer ${layer} of hidden [${arch.hidden.join(', ')}]`);
+  }
+  const width = arch.hidden[layer];
   const seen = new Set<number>();
   for (const group of groups) {
     group.forEach((k, position) => {
-      if (!Number.isInteger(k) || k < 0 || k >= arch.hidden[0] || seen.has(k) || (position > 0 && k <= group[position - 1])) {
-        throw new RangeError(`neuron groups must list distinct neurons of the hidden layer (0–${arch.hidden[0] - 1}) in increasing order, got [${group.join(', ')}]`);
+      if (!Number.isInteger(k) || k < 0 || k >= width || seen.has(k) || (position > 0 && k <= group[position - 1])) {
+        throw new RangeError(`neuron groups must list distinct neurons of the hidden layer (0–${width - 1}) in increasing order, got [${group.join(', ')}]`);
       }
       seen.add(k);
     });
@@ -75,18 +95,18 @@ function checkGroups(arch: Architecture, groups: NeuronGroups): void {
 }
 
 /**
- * Network → group coordinates (`toGroups` true) or back of consecutive parameter vectors: a new
- * array. Groups of one neuron are left as they are.
+ * Network → group coordinates (`toGroups` true) or back of consecutive parameter vectors, for groups
+ * of hidden layer `layer`: a new array. Groups of one neuron are left as they are.
  */
-export function groupCoordinates(arch: Architecture, theta: ArrayLike<number>, groups: NeuronGroups, toGroups: boolean): Float64Array {
-  checkGroups(arch, groups);
+export function groupCoordinates(arch: Architecture, theta: ArrayLike<number>, groups: NeuronGroups, toGroups: boolean, layer = 0): Float64Array {
+  checkGroups(arch, groups, layer);
   const P = parameterLayout(arch).count;
   if (theta.length % P !== 0) throw new RangeError(`parameter vectors of length ${P} expected, got ${theta.length} values`);
   const out = Float64Array.from(theta);
   for (const group of groups) {
     const n = group.length;
     const basis = Array.from({ length: n }, (_, j) => helmertRow(n, j));
-    const parameters = group.map((k) => neuronParameters(arch, k));
+    const parameters = group.map((k) => neuronParameters(arch, k, layer));
     for (let base = 0; base < theta.length; base += P) {
       for (let e = 0; e < parameters[0].length; e++) {
         const values = parameters.map((indices) => theta[base + indices[e]]);
@@ -101,8 +121,13 @@ export function groupCoordinates(arch: Architecture, theta: ArrayLike<number>, g
   return out;
 }
 
+/** groupCoordinates for every hidden layer's groups (the maps commute): a new array. */
+export function layerGroupCoordinates(arch: Architecture, theta: ArrayLike<number>, groups: LayerGroups, toGroups: boolean): Float64Array {
+  return groups.reduce<Float64Array>((turned, layerGroups, layer) => groupCoordinates(arch, turned, layerGroups, toGroups, layer), Float64Array.from(theta));
+}
+
 /** T·M·Tᵀ of a P×P matrix M (a Hessian) for the map T of groupCoordinates (either way): a new array. */
-export function groupCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<number>, groups: NeuronGroups, toGroups: boolean): Float64Array {
+export function groupCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<number>, groups: NeuronGroups, toGroups: boolean, layer = 0): Float64Array {
   const P = parameterLayout(arch).count;
   if (matrix.length !== P * P) throw new RangeError(`a ${P}×${P} matrix expected, got ${matrix.length} values`);
   const transpose = (m: ArrayLike<number>) => {
@@ -111,7 +136,12 @@ export function groupCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<n
     return out;
   };
   // T on every column (rows of Mᵀ), then on every row
-  return groupCoordinates(arch, transpose(groupCoordinates(arch, transpose(matrix), groups, toGroups)), groups, toGroups);
+  return groupCoordinates(arch, transpose(groupCoordinates(arch, transpose(matrix), groups, toGroups, layer)), groups, toGroups, layer);
+}
+
+/** groupCoordinatesOfMatrix for every hidden layer's groups: a new array. */
+export function layerGroupCoordinatesOfMatrix(arch: Architecture, matrix: ArrayLike<number>, groups: LayerGroups, toGroups: boolean): Float64Array {
+  return groups.reduce<Float64Array>((turned, layerGroups, layer) => groupCoordinatesOfMatrix(arch, turned, layerGroups, toGroups, layer), Float64Array.from(matrix));
 }
 
 /** The stiff kernel's grouping distance: input vectors within 25% of the longer one. */
@@ -121,12 +151,13 @@ export const GROUP_DISTANCE = 0.25;
  * Groups of hidden neurons whose input vectors (bias included) are close, as the stiff kernel forms
  * them each dispatch (mlp_stiff.wgsl choose_groups): greedily, closest pair first, two neurons'
  * groups merge while the pair's distance is at most `threshold` times the longer vector and the
- * union has at most `maxSize` neurons. One hidden layer; groups of one are left out.
+ * union has at most `maxSize` neurons. Hidden layer `layer` (0 the first); groups of one are left out.
  */
-export function closeNeuronGroups(arch: Architecture, theta: ArrayLike<number>, threshold = GROUP_DISTANCE, maxSize = MAX_GROUP_SIZE): number[][] {
-  if (arch.hidden.length !== 1) throw new RangeError(`group coordinates need one hidden layer, got hidden [${arch.hidden.join(', ')}]`);
-  const r = arch.hidden[0];
-  const vectors = Array.from({ length: r }, (_, j) => neuronParameters(arch, j).slice(0, -1).map((p) => theta[p]));
+export function closeNeuronGroups(arch: Architecture, theta: ArrayLike<number>, threshold = GROUP_DISTANCE, maxSize = MAX_GROUP_SIZE, layer = 0): number[][] {
+  checkGroups(arch, [[0]], layer);
+  const r = arch.hidden[layer];
+  const inputs = inputVectorLength(arch, layer);
+  const vectors = Array.from({ length: r }, (_, j) => neuronParameters(arch, j, layer).slice(0, inputs).map((p) => theta[p]));
   const candidates: [number, number, number][] = [];
   for (let i = 0; i < r; i++) {
     for (let j = i + 1; j < r; j++) {
@@ -145,4 +176,9 @@ export function closeNeuronGroups(arch: Architecture, theta: ArrayLike<number>, 
     for (const k of merged) groupOf[k] = merged;
   }
   return [...new Set(groupOf)].filter((group) => group.length > 1).sort((x, y) => x[0] - y[0]);
+}
+
+/** closeNeuronGroups in every hidden layer. */
+export function closeLayerGroups(arch: Architecture, theta: ArrayLike<number>, threshold = GROUP_DISTANCE, maxSize = MAX_GROUP_SIZE): number[][][] {
+  return arch.hidden.map((_, layer) => closeNeuronGroups(arch, theta, threshold, maxSize, layer));
 }

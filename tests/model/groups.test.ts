@@ -3,7 +3,7 @@
 // (mlp_stiff.wgsl choose_groups; the kernel's choice is checked in tests/engine/gpu-stiff.test.ts).
 import { describe, expect, it } from 'vitest';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
-import { closeNeuronGroups, groupCoordinates, groupCoordinatesOfMatrix, helmertRow, pairCoordinates } from '../../src/model/pairs.js';
+import { closeLayerGroups, closeNeuronGroups, groupCoordinates, groupCoordinatesOfMatrix, helmertRow, layerGroupCoordinates, layerGroupCoordinatesOfMatrix, pairCoordinates } from '../../src/model/pairs.js';
 
 const arch: Architecture = { inputDim: 3, hidden: [7], activation: 'softplus', biases: true };
 const P = parameterCount(arch);
@@ -61,7 +61,42 @@ describe('group coordinates', () => {
     expect(() => groupCoordinates(arch, theta, [[3, 1]], true)).toThrow('got [3, 1]');
     expect(() => groupCoordinates(arch, theta, [[0, 1], [1, 2]], true)).toThrow('got [1, 2]');
     expect(() => groupCoordinates(arch, theta, [[0, 7]], true)).toThrow('got [0, 7]');
-    expect(() => groupCoordinates({ ...arch, hidden: [4, 4] }, theta, [[0, 1]], true)).toThrow('group coordinates need one hidden layer, got hidden [4, 4]');
+    const deep: Architecture = { ...arch, hidden: [4, 4] };
+    const deepTheta = new Float64Array(parameterCount(deep));
+    expect(() => groupCoordinates(deep, deepTheta, [[0, 1]], true, 2)).toThrow('group coordinates need a hidden layer (0–1), got layer 2 of hidden [4, 4]');
+    expect(() => groupCoordinates(deep, deepTheta, [[0, 4]], true, 1)).toThrow('neuron groups must list distinct neurons of the hidden layer (0–3) in increasing order, got [0, 4]');
+  });
+
+  it('turn any hidden layer of a deep network: input vectors and outgoing weight vectors alike, layers in either order', () => {
+    // d = 3, hidden [4, 5]: W1 4×3 at 0, b1 at 12, W2 5×4 at 16, b2 at 36, W3 1×5 at 41, c at 46
+    const deep: Architecture = { inputDim: 3, hidden: [4, 5], activation: 'softplus', biases: true };
+    const Q = parameterCount(deep);
+    expect(Q).toBe(47);
+    const theta = Float64Array.from({ length: Q }, (_, k) => Math.sin(2 * k + 0.5));
+    const first = groupCoordinates(deep, theta, [[1, 3]], true, 0);
+    // layer 0's pair (1, 3): input weights, bias, and the columns 1 and 3 of W2 (one entry per neuron of layer 1)
+    expect(first[3]).toBeCloseTo((theta[3] + theta[9]) * Math.SQRT1_2, 14);
+    expect(first[9]).toBeCloseTo((theta[3] - theta[9]) * Math.SQRT1_2, 14);
+    expect(first[15]).toBeCloseTo((theta[13] - theta[15]) * Math.SQRT1_2, 14);
+    for (let m = 0; m < 5; m++) expect(first[16 + m * 4 + 3]).toBeCloseTo((theta[16 + m * 4 + 1] - theta[16 + m * 4 + 3]) * Math.SQRT1_2, 14);
+    expect(first[41]).toBe(theta[41]); // W3 belongs to layer 1's neurons
+    // layer 1's group (0, 2, 4): rows of W2, b2 and W3's entries
+    const groups = [[[1, 3]], [[0, 2, 4]]];
+    const both = layerGroupCoordinates(deep, theta, groups, true);
+    const otherOrder = groupCoordinates(deep, groupCoordinates(deep, theta, groups[1], true, 1), groups[0], true, 0);
+    for (let k = 0; k < Q; k++) expect(both[k]).toBeCloseTo(otherOrder[k], 14);
+    expect(both[41]).toBeCloseTo((theta[41] + theta[43] + theta[45]) / Math.sqrt(3), 14);
+    expect(squares(both)).toBeCloseTo(squares(theta), 12);
+    const back = layerGroupCoordinates(deep, both, groups, false);
+    for (let k = 0; k < Q; k++) expect(back[k]).toBeCloseTo(theta[k], 14);
+    // a matrix turns as T·M·Tᵀ for both layers
+    const M = Float64Array.from({ length: Q * Q }, (_, k) => Math.cos(k));
+    const form = (m: ArrayLike<number>, x: ArrayLike<number>) => {
+      let sum = 0;
+      for (let i = 0; i < Q; i++) for (let j = 0; j < Q; j++) sum += x[i] * m[i * Q + j] * x[j];
+      return sum;
+    };
+    expect(form(layerGroupCoordinatesOfMatrix(deep, M, groups, true), both)).toBeCloseTo(form(M, theta), 9);
   });
 
   it('group neurons within 25% greedily, closest first, at most four to a group', () => {
@@ -91,5 +126,18 @@ describe('group coordinates', () => {
       [0, 2],
       [4, 5],
     ]);
+  });
+
+  it('group each hidden layer of a deep network by its own input vectors', () => {
+    // d = 2, hidden [3, 3]: W1 3×2 at 0, b1 at 6, W2 3×3 at 9, b2 at 18, W3 at 21, c at 24
+    const deep: Architecture = { inputDim: 2, hidden: [3, 3], activation: 'softplus', biases: true };
+    const theta = Float64Array.from({ length: parameterCount(deep) }, (_, k) => 1 + 0.37 * k);
+    // layer 0: neurons 0 and 2 equal up to 1% ((w, b) = (1, 2, 3) and (1.01, 2.02, 3.03)), 1 far
+    theta.set([1, 2, -4, 7, 1.01, 2.02], 0);
+    theta.set([3, -1, 3.03], 6);
+    // layer 1: neurons 1 and 2 within 10% ((w, b) of four entries), 0 far
+    theta.set([-9, 9, 9, 1, 2, 3, 1.1, 2.1, 3.1], 9);
+    theta.set([9, 4, 4.2], 18);
+    expect(closeLayerGroups(deep, theta)).toEqual([[[0, 2]], [[1, 2]]]);
   });
 });
