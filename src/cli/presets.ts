@@ -10,6 +10,7 @@ import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } fr
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
+import { plannedRuns } from '../experiment/report.js';
 
 /** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
 export const PROCEDURE_FILE = 'procedure.json';
@@ -140,7 +141,7 @@ export async function writePresetReport(dir: string): Promise<string | null> {
   const preset = presetOfSpec(JSON.parse(readFileSync(specFile, 'utf8')) as unknown);
   if (!preset || !hasPresetTables(preset.name) || !existsSync(path.join(dir, RUNS_FILE))) return null;
   const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
-  const report = buildPresetReport(preset.name, records);
+  const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total);
   const markdown = presetReportMarkdown(report, dir);
   writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
   const tablesDir = path.join(dir, PRESET_TABLES_DIR);

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRecords, RUNS_FILE, type RunRecord } from '../experiment/results.js';
-import { formatReport, type Report } from '../experiment/summary.js';
+import { formatReport, missingRunsWarning, type Report } from '../experiment/summary.js';
 import { InputError } from '../model/input-error.js';
 
 /** Above this much record JSON the page carries only the summary (a browser still opens it quickly). */
@@ -85,6 +85,7 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
     notes: inlineRecords ? [] : [`${records.length} records (${(Buffer.byteLength(recordJson) / 2 ** 20).toFixed(0)} MiB) were too large to include`],
   };
   const grouping = report.by.length > 0 ? ` grouped by ${report.by.join(', ')}` : '';
+  const warning = missingRunsWarning(report.runs.length, report.planned?.total);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -98,6 +99,7 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
   h1 { font-size: 20px; margin: 8px 0 2px; }
   h2 { font-size: 16px; margin: 22px 0 8px; }
   .meta { color: #555; margin: 0 0 10px; }
+  .warning { background: #fff4e5; border: 1px solid #f0b45b; border-radius: 6px; padding: 8px 12px; }
   section { background: white; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
   table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 8px; }
   table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-align: top; }
@@ -111,7 +113,7 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
 <main id="report">
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">${report.runs.length} runs from <code>${escapeHtml(source)}</code>${escapeHtml(grouping)} · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
-<section><h2>Summary</h2><div id="summary-chart"></div><div id="summary-table"></div>
+${warning ? `<p class="warning"><strong>${escapeHtml(warning)}</strong></p>\n` : ''}<section><h2>Summary</h2><div id="summary-chart"></div><div id="summary-table"></div>
 <noscript><pre>${escapeHtml(formatReport(report, 'md'))}</pre></noscript></section>
 <section><h2>Runs</h2><div id="views"></div></section>
 </main>

@@ -21,7 +21,7 @@ import { barrierThreshold, datasetFor } from './grid.js';
 import { findPreset } from './presets.js';
 import type { RunRecord } from './results.js';
 import type { RunConfig } from './spec.js';
-import { summarizeRecords, type ClassifiedRun } from './summary.js';
+import { missingRunsWarning, summarizeRecords, type ClassifiedRun } from './summary.js';
 
 /** λ_max is computed from the full Hessian up to this many parameters. */
 export const MAX_HESSIAN_PARAMETERS = 128;
@@ -40,6 +40,8 @@ export interface PresetReport {
   preset: string;
   question: string;
   runs: number;
+  /** the runs the folder's spec plans, when known (a stopped sweep has fewer records) */
+  planned?: number;
   tables: PresetTable[];
 }
 
@@ -386,13 +388,13 @@ export function hasPresetTables(preset: string): boolean {
 }
 
 /** The tables answering a sweep preset's question from its records. */
-export function buildPresetReport(preset: string, records: readonly RunRecord[]): PresetReport {
+export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number): PresetReport {
   const tables = TABLES[preset];
   const definition = findPreset(preset);
   if (!tables || !definition) throw new RangeError(`no report tables for preset "${preset}"`);
   const summary = summarizeRecords(records, [], preset);
   const runs: Run[] = records.map((record, k) => ({ record, config: record.config as RunConfig, classified: summary.runs[k] }));
-  return { preset, question: definition.question, runs: records.length, tables: tables(runs) };
+  return { preset, question: definition.question, runs: records.length, ...(planned !== undefined ? { planned } : {}), tables: tables(runs) };
 }
 
 // ---- formats ----------------------------------------------------------------------------------------
@@ -444,9 +446,11 @@ export function tableCsv(table: PresetTable): string {
 }
 
 export function presetReportMarkdown(report: PresetReport, source: string): string {
+  const warning = missingRunsWarning(report.runs, report.planned);
   return [
     `## ${report.preset}: ${report.runs} runs in ${source}`,
     '',
+    ...(warning ? [`**${warning}**`, ''] : []),
     report.question,
     '',
     'Counts with fractions and 95% Wilson intervals; reach as median [lower quartile, upper quartile].',

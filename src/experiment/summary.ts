@@ -75,6 +75,23 @@ export interface Report {
   /** per group: runs per not-converged cause ('converged' stands for every other outcome) */
   causes: GroupCounts<NotConvergedCause | 'other'>[];
   reach: GroupReach[];
+  /**
+   * the runs the folder's spec (and shard) plans, in all and per group, when known: a sweep stopped
+   * before its end has recorded fewer, and the runs still training are the slow ones
+   */
+  planned?: PlannedRuns;
+}
+
+export interface PlannedRuns {
+  total: number;
+  byGroup: Record<string, number>;
+}
+
+/** A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown). */
+export function missingRunsWarning(recorded: number, planned: number | undefined): string | null {
+  if (planned === undefined || recorded >= planned) return null;
+  const missing = planned - recorded;
+  return `Recorded ${recorded} of the ${planned} runs planned: the sweep stopped before ${missing} finished (\`channelscope run … --resume\` continues it). The fractions cover the recorded runs only. The missing ones are the slowest, often runs still on their way along a channel, so the fractions lean towards quick outcomes.`;
 }
 
 function valueAt(config: unknown, dotted: string): unknown {
@@ -84,7 +101,8 @@ function valueAt(config: unknown, dotted: string): unknown {
 }
 
 /** "field=value …" over the `by` fields; a field the run's config lacks (e.g. a GD run's solver) is left out. */
-function groupKey(config: unknown, by: string[]): string {
+/** The group a run's configuration falls in when grouping by `by` ('all' without fields). */
+export function groupKey(config: unknown, by: string[]): string {
   const parts = by.flatMap((field) => {
     const value = valueAt(config, GROUP_ALIASES[field] ?? field);
     if (value === undefined) return [];
@@ -166,7 +184,7 @@ export function runReach(record: RunRecord): RunReach {
 }
 
 /** Classifies every record and summarises outcomes and reach per group (`by`: GROUP_ALIASES names or dotted paths). */
-export function summarizeRecords(records: readonly RunRecord[], by: string[], source: string): Report {
+export function summarizeRecords(records: readonly RunRecord[], by: string[], source: string, planned?: PlannedRuns): Report {
   const runs: ClassifiedRun[] = records.map((record) => ({
     id: record.id,
     group: groupKey(record.config, by),
@@ -197,6 +215,7 @@ export function summarizeRecords(records: readonly RunRecord[], by: string[], so
     }),
     causes: groupCounts(runs, (r) => r.group, (r) => r.cause ?? 'other', { outcomes: [...NOT_CONVERGED_CAUSES, 'other'] as const }),
     reach,
+    ...(planned ? { planned } : {}),
   };
 }
 
@@ -206,19 +225,21 @@ const number3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x
 const spread = (q: Quartiles) => (q.n === 0 ? '–' : `${number3(q.median)} [${number3(q.low)}, ${number3(q.high)}]`);
 
 export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): string {
+  const plannedIn = (key: string) => report.planned?.byGroup[key] ?? null;
   if (format === 'json') {
-    const { source, by, groups, strictChannels, causes, reach, runs } = report;
-    return `${JSON.stringify({ source, by, groups, strictChannels, notConvergedCauses: causes, reach, runs }, null, 2)}\n`;
+    const { source, by, groups, strictChannels, causes, reach, runs, planned } = report;
+    return `${JSON.stringify({ source, by, ...(planned ? { planned } : {}), groups, strictChannels, notConvergedCauses: causes, reach, runs }, null, 2)}\n`;
   }
   const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
   if (format === 'csv') {
-    const header = ['group', 'n', ...OUTCOMES.flatMap((o) => [`${o}`, `${o}_fraction`, `${o}_low95`, `${o}_high95`]), 'channel_strict', 'channel_strict_fraction', ...NOT_CONVERGED_CAUSES.map((c) => `not_converged_${c}`), ...REACH_MEASURES.map((m) => `${m}_median`)];
+    const header = ['group', 'n', 'planned', ...OUTCOMES.flatMap((o) => [`${o}`, `${o}_fraction`, `${o}_low95`, `${o}_high95`]), 'channel_strict', 'channel_strict_fraction', ...NOT_CONVERGED_CAUSES.map((c) => `not_converged_${c}`), ...REACH_MEASURES.map((m) => `${m}_median`)];
     const lines = report.groups.map((g, index) => {
       const strict = strictOf(g.key);
       const reach = report.reach[index];
       return [
         JSON.stringify(g.key),
         g.n,
+        plannedIn(g.key) ?? '',
         ...OUTCOMES.flatMap((o) => [g.outcomes[o].successes, g.outcomes[o].fraction, g.outcomes[o].low, g.outcomes[o].high]),
         strict.successes,
         strict.fraction,
@@ -232,13 +253,20 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
   const rule = `|${' --- |'.repeat(OUTCOMES.length + 3)}`;
   const cell = (f: { successes: number; fraction: number; low: number; high: number }) =>
     `${f.successes} (${percent(f.fraction)} [${percent(f.low)}, ${percent(f.high)}])`;
-  const rows = report.groups.map((g) => `| ${g.key} | ${g.n} | ${OUTCOMES.map((o) => cell(g.outcomes[o])).join(' | ')} | ${cell(strictOf(g.key))} |`);
+  // a group missing runs says how many it planned: "120 of 480"
+  const runsCell = (g: { key: string; n: number }) => {
+    const planned = plannedIn(g.key);
+    return planned !== null && planned > g.n ? `${g.n} of ${planned}` : String(g.n);
+  };
+  const rows = report.groups.map((g) => `| ${g.key} | ${runsCell(g)} | ${OUTCOMES.map((o) => cell(g.outcomes[o])).join(' | ')} | ${cell(strictOf(g.key))} |`);
   const causeRows = report.causes.map((g) => `| ${g.key} | ${g.n} | ${NOT_CONVERGED_CAUSES.map((c) => g.outcomes[c].successes).join(' | ')} |`);
   const reachHeader = '| group | runs | weight norm | 1/ε of the closest pair | its cosine distance | gradient evaluations | final loss |';
   const reachRows = report.reach.map(
     (g) => `| ${g.key} | ${g.n} | ${spread(g.weightNorm)} | ${spread(g.inverseEpsilon)} | ${spread(g.minCosine)} | ${spread(g.evaluations)} | ${spread(g.loss)} |`,
   );
+  const warning = missingRunsWarning(report.runs.length, report.planned?.total);
   return [
+    ...(warning ? [`**${warning}**`, ''] : []),
     header,
     rule,
     ...rows,

@@ -4,7 +4,7 @@
 // (SwiftShader) and float64 (CPU) (benchmarks/results/deep-float32-swiftshader).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPresetReport, deepFloat32Note } from '../../src/experiment/preset-reports.js';
+import { buildPresetReport, deepFloat32Note, presetReportMarkdown } from '../../src/experiment/preset-reports.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
 
@@ -30,5 +30,10 @@ describe('the float32 caveat for deep networks', () => {
     const byWidth = (records: RunRecord[]) => buildPresetReport('channel-frequency', records).tables.find((t) => t.name === 'by-r')!;
     expect(byWidth([...cpu, ...gpu]).note).toContain('ran in float32 on the GPU');
     expect(byWidth(cpu).note).toBeUndefined();
+  });
+
+  it('the preset report warns when its sweep recorded fewer runs than planned', () => {
+    expect(presetReportMarkdown(buildPresetReport('channel-frequency', cpu, 100), 'here')).toContain(`Recorded ${cpu.length} of the 100 runs planned`);
+    expect(presetReportMarkdown(buildPresetReport('channel-frequency', cpu, cpu.length), 'here')).not.toContain('Recorded');
   });
 });

@@ -1,5 +1,5 @@
 // channelscope report: every record classified, fractions with Wilson intervals, grouped by fields.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -163,5 +163,43 @@ describe('classification of polished runs', () => {
     expect(classifyRecord(polished as never).outcome).toBe('finite-minimum');
     const saddle = { ...polished, polish: { ...polished.polish, hessianEigenvalues: [-0.3, 0.5, 1, 2, 3, 4, 5, 6, 7] } };
     expect(classifyRecord(saddle as never).outcome).not.toBe('finite-minimum');
+  });
+});
+
+// A sweep stopped before its end (a time limit, a kill) has fewer records than its spec plans, and
+// the missing runs are the slow ones: the report must say how many are missing, in all and per group.
+describe('channelscope report on a sweep that did not finish', () => {
+  const source = path.join(path.dirname(new URL(import.meta.url).pathname), '../../benchmarks/results/flow-cpu-subset');
+  const lines = readFileSync(path.join(source, 'runs.jsonl'), 'utf8').trim().split('\n');
+  const folderWith = (records: string[], checkpoint?: object) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-partial-'));
+    copyFileSync(path.join(source, 'spec.json'), path.join(dir, 'spec.json'));
+    writeFileSync(path.join(dir, 'runs.jsonl'), `${records.join('\n')}\n`);
+    if (checkpoint) writeFileSync(path.join(dir, 'checkpoint.json'), JSON.stringify(checkpoint));
+    return dir;
+  };
+
+  it('counts the runs its spec plans per group and warns that the fractions lean towards quick outcomes', async () => {
+    // examples/flow-sweep.json: r = 4 and 8, 100 seeds each; the committed folder holds all 100 r = 4 runs and 65 of r = 8
+    const report = await buildReport(folderWith(lines), ['r']);
+    expect(report.planned).toEqual({ total: 200, byGroup: { 'r=[4]': 100, 'r=[8]': 100 } });
+    const markdown = formatReport(report, 'md');
+    expect(markdown).toContain('Recorded 165 of the 200 runs planned: the sweep stopped before 35 finished');
+    expect(markdown).toContain('| r=[8] | 65 of 100 |');
+    expect(markdown).toContain('| r=[4] | 100 |');
+    const [header, row] = formatReport(report, 'csv').split('\n').map((line) => line.split(','));
+    expect(row[header.indexOf('planned')]).toBe('100');
+    expect(JSON.parse(formatReport(report, 'json')).planned.total).toBe(200);
+  });
+
+  it("plans only its shard's runs, and says nothing when every planned run is recorded", async () => {
+    // shard 1 of 2 takes every other run of the spec's order: 100 of the 200
+    const sharded = await buildReport(folderWith(lines.slice(0, 10), { format: 1, shard: { index: 1, count: 2 }, runs: 100, completed: 10, byReason: {}, finished: false, updatedAt: '' }), []);
+    expect(sharded.planned?.total).toBe(100);
+    expect(formatReport(sharded, 'md')).toContain('Recorded 10 of the 100 runs planned');
+    const r4 = lines.filter((line) => JSON.parse(line).config.architecture.hidden[0] === 4);
+    const complete = await buildReport(folderWith(r4), ['r']);
+    expect(complete.planned?.byGroup['r=[4]']).toBe(100);
+    expect(formatReport({ ...complete, planned: { total: 100, byGroup: { 'r=[4]': 100 } } }, 'md')).not.toContain('Recorded');
   });
 });
