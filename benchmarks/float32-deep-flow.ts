@@ -30,8 +30,8 @@
 // accurate relative to itself, as pair_activate computes it; here the float64 value rounded once).
 //
 //   npx tsx benchmarks/float32-deep-flow.ts RUNS.jsonl SEED [--variants 0,1,2,3,4] [--max-steps 20000] [--solver ros34pw2]
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { recordOfSeed } from './records.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { RandomStream } from '../src/data/rng.js';
 import { networkFlowField } from '../src/engine/cpu/flow-field.js';
@@ -293,15 +293,7 @@ if (!file || seedText === undefined || (solver !== 'rodas4' && solver !== 'ros34
   console.error(usage);
   process.exit(2);
 }
-const record = readFileSync(file, 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line))
-  .find((r) => r.seed === Number(seedText));
-if (!record) {
-  console.error(`${file} has no run with seed ${seedText}`);
-  process.exit(2);
-}
+const record = recordOfSeed(file, Number(seedText));
 const { arch, theta: start } = parseParameterFile(JSON.stringify(record.params0));
 if (arch.activation !== 'softplus' || !arch.biases) {
   console.error('the float32 emulation covers softplus networks with biases');

@@ -32,8 +32,8 @@
 // cap). One hidden layer, softplus, biases (the flow sweep's networks).
 //
 //   npx tsx benchmarks/float32-flow.ts RUNS.jsonl SEED [--hidden R] [--solver ros34pw2] [--max-steps 40000]
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { recordOfSeed } from './records.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { RandomStream } from '../src/data/rng.js';
 import { networkFlowField } from '../src/engine/cpu/flow-field.js';
@@ -331,15 +331,7 @@ if (!file || seedText === undefined || solvers.some((s) => s !== 'rodas4' && s !
   console.error(usage);
   process.exit(2);
 }
-const record = readFileSync(file, 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line))
-  .find((r) => r.seed === Number(seedText) && (values.hidden === undefined || r.config.architecture.hidden[0] === Number(values.hidden)));
-if (!record) {
-  console.error(`${file} has no run with seed ${seedText}${values.hidden === undefined ? '' : ` and ${values.hidden} hidden neurons`}`);
-  process.exit(2);
-}
+const record = recordOfSeed(file, Number(seedText), values.hidden === undefined ? undefined : Number(values.hidden));
 const { arch, theta: start } = parseParameterFile(JSON.stringify(record.params0));
 if (arch.hidden.length !== 1 || arch.activation !== 'softplus' || !arch.biases) {
   console.error('the float32 emulation covers one softplus hidden layer with biases');

@@ -5,7 +5,7 @@
 // Input vectors include the bias entry when biases are on (the paper's convention); see network.ts
 // for the layer numbering and the input/outgoing vector conventions.
 import { parameterLayout, type Architecture } from '../model/architecture.js';
-import { checkLayer, checkNeuron, checkTheta, dot, inputCoordinates, layerInputVectors, layerOutgoingVectors, norm, outgoingCoordinates } from './network.js';
+import { checkLayer, checkNeuron, checkTheta, dot, forwardTrace, inputCoordinates, layerInputVectors, layerOutgoingVectors, norm, outgoingCoordinates } from './network.js';
 
 /**
  * Cosine distance 1 − u·v/(‖u‖‖v‖), computed as ‖û − v̂‖²/2 with û = u/‖u‖, v̂ = v/‖v‖. The two are
@@ -539,6 +539,130 @@ export function oddSymmetryFlips(arch: Architecture, theta: ArrayLike<number>): 
     }
     return flips;
   });
+}
+
+/** Activations with σ(z) − σ(−z) = z (softplus, gelu): (ũ, o) computes what (−ũ, o) does plus o·(ũ·x̃). */
+export const REFLECTION_ACTIVATIONS: ReadonlySet<Architecture['activation']> = new Set(['softplus', 'gelu']);
+
+/** How far a set of reflections may leave its linear terms uncancelled: ‖Σ o⊗w‖ ≤ this·Σ‖o‖‖w‖. */
+export const REFLECTION_BALANCE = 0.05;
+
+/**
+ * Reflections of softplus and gelu neurons: the channels such a network hides as antiparallel pairs.
+ * softplus(z) = softplus(−z) + z, so a neuron (ũ, o) equals the reflected neuron (−ũ, o) plus the
+ * affine term o·(w·x + b). A pair with ũⱼ ≈ −ũᵢ and oⱼ ≈ −oᵢ large is thus a channel (ũᵢ ≈ −ũⱼ,
+ * opposite outputs) plus a large linear term o·w·x; the flow sweep's r = 8 runs hold such pairs whose
+ * linear terms cancel each other (seed 4: neurons 5, 6 and 7's sum to 1% of their size). Per hidden
+ * layer, neurons are taken by decreasing ‖ũ‖ and one is reflected when it is antiparallel to an
+ * already oriented neuron (cosine distance of ũ and −ũ' at most `cosine`, relative L2 distance at
+ * most `equal`); the layer's reflections are kept only if their linear terms cancel to
+ * REFLECTION_BALANCE of their size (else the largest subset that does, or none). Returns per layer
+ * the neurons reflected and the uncancelled fraction, or null for other activations or when nothing
+ * is reflected.
+ */
+export function reflectionFlips(arch: Architecture, theta: ArrayLike<number>, cosine = 1e-2, equal = 0.5): { flips: boolean[][]; residual: number[] } | null {
+  if (!REFLECTION_ACTIVATIONS.has(arch.activation)) return null;
+  const layout = checkTheta(arch, theta);
+  const residual: number[] = [];
+  const flips = arch.hidden.map((_, layer) => {
+    const inputs = layerInputVectors(arch, theta, layer);
+    const outgoing = layerOutgoingVectors(arch, theta, layer);
+    const fanIn = layout.layers[layer].fanIn;
+    const order = inputs.map((_, n) => n).sort((p, q) => norm(inputs[q]) - norm(inputs[p]));
+    const oriented: Float64Array[] = [];
+    const candidates: number[] = [];
+    for (const n of order) {
+      const negated = inputs[n].map((x) => -x);
+      const mirrored = oriented.some((v) => cosineDistance(negated, v) <= cosine && relativeL2Distance(negated, v) <= equal && cosineDistance(negated, v) < cosineDistance(inputs[n], v));
+      if (mirrored) candidates.push(n);
+      oriented.push(mirrored ? negated : inputs[n]);
+    }
+    // the linear terms o⊗w (weights only: the bias part is a constant the next layer's bias takes)
+    const uncancelled = (members: number[]) => {
+      let [sum, size] = [new Float64Array(outgoing[0].length * fanIn), 0];
+      for (const n of members) {
+        const w = inputs[n].subarray(0, fanIn);
+        size += norm(outgoing[n]) * norm(w);
+        outgoing[n].forEach((o, k) => w.forEach((x, i) => (sum[k * fanIn + i] += o * x)));
+      }
+      return size > 0 ? norm(sum) / size : Infinity;
+    };
+    let best: number[] = [];
+    let bestResidual = 0;
+    // every subset, largest first (a layer has few candidates: at most half its neurons in practice)
+    const subsets = candidates.length <= 12 ? 1 << candidates.length : 0;
+    for (let mask = subsets - 1; mask > 0; mask--) {
+      const members = candidates.filter((_, k) => mask & (1 << k));
+      if (members.length < best.length) continue;
+      const fraction = uncancelled(members);
+      if (fraction <= REFLECTION_BALANCE && (members.length > best.length || fraction < bestResidual)) [best, bestResidual] = [members, fraction];
+    }
+    residual.push(bestResidual);
+    return inputs.map((_, n) => best.includes(n));
+  });
+  return flips.some((layer) => layer.some(Boolean)) ? { flips, residual } : null;
+}
+
+/**
+ * θ with the given neurons reflected: input vector negated, outgoing vector kept, the constant of
+ * the affine term o·b moved into the next layer's bias (when there are biases). The function differs
+ * from θ's by the reflections' uncancelled linear terms only.
+ */
+export function applyReflections(arch: Architecture, theta: ArrayLike<number>, flips: boolean[][]): Float64Array {
+  const layout = checkTheta(arch, theta);
+  const out = Float64Array.from(theta);
+  flips.forEach((layerFlips, layer) =>
+    layerFlips.forEach((flip, neuron) => {
+      if (!flip) return;
+      const incoming = inputCoordinates(layout, layer, neuron);
+      const next = layout.layers[layer + 1];
+      if (next.biasOffset >= 0 && layout.layers[layer].biasOffset >= 0) {
+        const bias = theta[layout.layers[layer].biasOffset + neuron];
+        outgoingCoordinates(layout, layer, neuron).forEach((k, m) => (out[next.biasOffset + m] += theta[k] * bias));
+      }
+      for (const k of incoming) out[k] = -out[k];
+    }),
+  );
+  return out;
+}
+
+/**
+ * What reflections of the last hidden layer's neurons leave out of the function: x ↦ Σ oⱼ·(wⱼ·h̃(x))
+ * over the reflected neurons j (weights only; applyReflections moved the biases' part into the output
+ * bias), with h̃(x) the layer's input. θ reflected plus this is θ. Null when an earlier layer has
+ * reflections (their terms feed the next layer, not the output).
+ */
+export function reflectionOffset(arch: Architecture, theta: ArrayLike<number>, flips: boolean[][]): ((x: Float64Array) => number) | null {
+  const layout = checkTheta(arch, theta);
+  const last = arch.hidden.length - 1;
+  if (flips.some((layerFlips, layer) => layer < last && layerFlips.some(Boolean))) return null;
+  const reflected = flips[last].flatMap((flip, n) => (flip ? [n] : []));
+  const { fanIn, weightOffset } = layout.layers[last];
+  const outputWeights = layout.layers[last + 1].weightOffset;
+  return (x) => {
+    const input = last === 0 ? x : forwardTrace(arch, theta, x).inputs[last];
+    let sum = 0;
+    for (const n of reflected) {
+      let z = 0;
+      for (let i = 0; i < fanIn; i++) z += theta[weightOffset + n * fanIn + i] * input[i];
+      sum += theta[outputWeights + n] * z;
+    }
+    return sum;
+  };
+}
+
+/**
+ * The symmetry orientation the classifier compares neurons in: odd activations' sign flips
+ * (oddSymmetryFlips, exact) or softplus/gelu reflections (reflectionFlips, exact up to their
+ * uncancelled linear terms); null when neither applies. `orient` maps any θ of the run (its history
+ * too) with the same flips.
+ */
+export function symmetryOrientation(arch: Architecture, theta: ArrayLike<number>): { kind: 'odd' | 'reflection'; flips: boolean[][]; orient: (t: ArrayLike<number>) => Float64Array; residual?: number[] } | null {
+  const odd = oddSymmetryFlips(arch, theta);
+  if (odd) return { kind: 'odd', flips: odd, orient: (t) => applyNeuronFlips(arch, t, odd) };
+  const reflections = reflectionFlips(arch, theta);
+  if (reflections) return { kind: 'reflection', flips: reflections.flips, residual: reflections.residual, orient: (t) => applyReflections(arch, t, reflections.flips) };
+  return null;
 }
 
 /** θ with the given neurons flipped (input vector and outgoing column negated): the same function for odd σ. */

@@ -48,15 +48,14 @@
 //                   (unchecked when the spectrum is not known, said so in the reason).
 import { weightNorm as weightNormOf, type Activation, type Architecture } from '../model/architecture.js';
 import {
-  applyNeuronFlips,
   channelSubspaceFraction,
   closestEqualPair,
   closestPairs,
   cosineDistance,
   neuronGroups,
-  oddSymmetryFlips,
   relativeL2Distance,
   sharpeningNeurons,
+  symmetryOrientation,
   tailCoordinates,
   tailNeurons,
   type NeuronGroup,
@@ -437,10 +436,12 @@ export function evidenceFromNetwork(
   if (!thetaFinite) {
     return { ...base, minCosine: NaN, pairSignsOpposite: false, channelFraction: null, duplicateL2: NaN, duplicateCosine: NaN, channelGroup: null };
   }
-  // odd activations: neurons are compared up to the symmetry (ũ, o) → (−ũ, −o), which leaves f unchanged
-  const flips = oddSymmetryFlips(arch, theta);
-  const oriented = flips ? applyNeuronFlips(arch, theta, flips) : theta;
-  const history = flips ? facts.thetaHistory?.map((past) => applyNeuronFlips(arch, past, flips)) : facts.thetaHistory;
+  // neurons are compared up to the activation's symmetry: odd σ's (ũ, o) → (−ũ, −o), which leaves f
+  // unchanged, or softplus/gelu's reflection (ũ, o) → (−ũ, o) where the reflected neurons' linear
+  // terms cancel (symmetryOrientation)
+  const symmetry = symmetryOrientation(arch, theta);
+  const oriented = symmetry ? symmetry.orient(theta) : theta;
+  const history = symmetry ? facts.thetaHistory?.map((past) => symmetry.orient(past)) : facts.thetaHistory;
   return { ...base, ...pairEvidence(arch, oriented, history, facts.subspaceOptions, t) };
 }
 

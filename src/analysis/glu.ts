@@ -170,8 +170,18 @@ export interface LossAtInfinity {
  * with h̃ the last hidden layer's input (x̃ for one hidden layer), so L∞ is a linear least-squares
  * problem, solved by Householder QR with column pivoting. L∞ ≤ gluLoss always (the limit network
  * at its own weights is one candidate); L∞ ≤ networkLoss + O(ε²).
+ * `outputOffset`, when given, is a fixed term added to the output of both networks (held, not
+ * refitted): the uncancelled linear term of softplus reflections (channels.ts applyReflections), so
+ * that a reflected θ plus the offset is the network as trained.
  */
-export function lossAtInfinity(arch: Architecture, theta: ArrayLike<number>, pair: NeuronPair, data: Dataset, datasetIndex = 0): LossAtInfinity | null {
+export function lossAtInfinity(
+  arch: Architecture,
+  theta: ArrayLike<number>,
+  pair: NeuronPair,
+  data: Dataset,
+  datasetIndex = 0,
+  outputOffset?: (x: Float64Array) => number,
+): LossAtInfinity | null {
   const glu = gluParameters(arch, theta, pair);
   const lastHidden = arch.hidden.length - 1;
   if (glu.layer !== lastHidden) return null;
@@ -181,7 +191,9 @@ export function lossAtInfinity(arch: Architecture, theta: ArrayLike<number>, pai
   const neurons = Array.from({ length: width }, (_, n) => n).filter((n) => n !== glu.i && n !== glu.j);
   const columnCount = neurons.length + 2 + (arch.biases ? 1 : 0);
   const columns = Array.from({ length: columnCount }, () => new Float64Array(N));
-  const y = data.y.subarray(index * N, (index + 1) * N);
+  const labels = data.y.subarray(index * N, (index + 1) * N);
+  // the fit's target: y less the held offset
+  const y = outputOffset ? labels.map((value, n) => value - outputOffset(sampleInput(data, index, n))) : labels;
   const act = activationFunctions(arch.activation);
   const values = new Float64Array(4);
   const replacement = replacementOf(glu);

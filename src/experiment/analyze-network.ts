@@ -1,9 +1,10 @@
 // Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
-import { channelPairOf, closestPairs } from '../analysis/channels.js';
+import { applyReflections, channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification } from '../analysis/classify.js';
 import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
 import { sharpeningDeviation, sharpeningLossAtInfinity, sharpeningShape, type SharpeningShape } from '../analysis/sharpening.js';
+import type { NeuronPair } from '../analysis/network.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluateNetwork } from '../engine/cpu/cpu-engine.js';
 import { DEFAULT_MAXNORM } from '../engine/engine.js';
@@ -50,6 +51,17 @@ export interface NetworkAnalysis {
   };
 }
 
+/**
+ * L∞ of a channel found among reflected softplus neurons: the reflected network's limit with the
+ * reflections' leftover linear term held as an output offset, so that at the current weights it is
+ * the network as trained; null when reflections sit in an earlier layer.
+ */
+function reflectedLossAtInfinity(arch: Architecture, theta: Float64Array, flips: boolean[][], pair: NeuronPair, data: Dataset): number | null {
+  const offset = reflectionOffset(arch, theta, flips);
+  if (!offset) return null;
+  return lossAtInfinity(arch, applyReflections(arch, theta, flips), pair, data, 0, offset)?.loss ?? null;
+}
+
 /** `history`: parameter vectors of the run, oldest first, θ last (RunFacts.thetaHistory); without it the subspace criterion is unchecked. */
 export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Dataset, maxnorm = DEFAULT_MAXNORM, history?: Float64Array[]): NetworkAnalysis {
   const P = parameterCount(arch);
@@ -79,7 +91,11 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
   const group = evidence.channelGroup;
   const pair = group ? channelPairOf(group) : null;
   if (pair) {
-    const parameters = gluParameters(arch, theta, pair);
+    // the pair was found up to the activation's symmetry (odd σ's sign flips, softplus's
+    // reflections): its GLU limit is read in the same orientation
+    const symmetry = symmetryOrientation(arch, theta);
+    const oriented = symmetry ? symmetry.orient(theta) : theta;
+    const parameters = gluParameters(arch, oriented, pair);
     glu = {
       ...pair,
       w: Array.from(parameters.w),
@@ -87,8 +103,8 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
       epsilon: parameters.epsilon,
       c: Array.from(parameters.c),
       a: Array.from(parameters.a),
-      maxDeviation: gluDeviation(arch, theta, pair, data).max,
-      lossAtInfinity: lossAtInfinity(arch, theta, pair, data)?.loss ?? null,
+      maxDeviation: gluDeviation(arch, oriented, pair, data).max,
+      lossAtInfinity: (symmetry?.kind === 'reflection' ? reflectedLossAtInfinity(arch, theta, symmetry.flips, pair, data) : lossAtInfinity(arch, oriented, pair, data)?.loss) ?? null,
     };
   }
   let sharpening: NetworkAnalysis['sharpening'] = null;

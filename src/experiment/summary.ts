@@ -4,7 +4,7 @@
 import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
-import { applyNeuronFlips, l2Distance, minCosineDistance, oddSymmetryFlips } from '../analysis/channels.js';
+import { l2Distance, minCosineDistance, symmetryOrientation } from '../analysis/channels.js';
 import { parameterLayout } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord } from './results.js';
@@ -172,9 +172,9 @@ export function runReach(record: RunRecord): RunReach {
   }
   const { arch } = parsed;
   if (!Array.from(parsed.theta).every(Number.isFinite)) return none;
-  // odd activations: measure the pair up to the sign symmetry, as the classifier does
-  const flips = oddSymmetryFlips(arch, parsed.theta);
-  const theta = flips ? applyNeuronFlips(arch, parsed.theta, flips) : parsed.theta;
+  // measure the pair up to the activation's symmetry (odd σ's sign flips, softplus's reflections), as the classifier does
+  const symmetry = symmetryOrientation(arch, parsed.theta);
+  const theta = symmetry ? symmetry.orient(parsed.theta) : parsed.theta;
   const pair = minCosineDistance(arch, theta);
   if (!pair) return none;
   const epsilon = l2Distance(inputVector(arch, theta, pair.layer, pair.i), inputVector(arch, theta, pair.layer, pair.j)) / 2;

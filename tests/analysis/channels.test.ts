@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { forward } from '../../src/model/forward.js';
 import { ACTIVATIONS, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import {
+  applyReflections,
+  reflectionFlips,
+  symmetryOrientation,
   channelPairOf,
   channelSubspace,
   channelSubspaceFraction,
@@ -351,5 +354,51 @@ describe('analysis forward pass', () => {
     const theta = Float64Array.from({ length: parameterLayout(arch).count }, (_, k) => k);
     expect(Array.from(layerInputVectors(arch, theta, 0)[1])).toEqual([2, 3, 7]);
     expect(outgoingCoordinates(parameterLayout(arch), 0, 2)).toEqual([11]);
+  });
+});
+
+// softplus(z) = softplus(−z) + z: a neuron (ũ, o) is its reflection (−ũ, o) plus the affine term
+// o·(w·x + b). Reflections whose linear terms cancel leave the function unchanged (the constants go
+// into the output bias), so antiparallel pairs with opposite outputs are channels in disguise.
+describe('reflections of softplus neurons', () => {
+  const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
+  // θ = [W (4×2), b (4), o (4), c]
+  const build = (neurons: [number, number, number, number][], c = 0.3) =>
+    Float64Array.from([...neurons.flatMap(([w1, w2]) => [w1, w2]), ...neurons.map((n) => n[2]), ...neurons.map((n) => n[3]), c]);
+  // two antiparallel pairs; reflecting the shorter member of each (0 and 2) adds 50·(1, 2) and −50·(1, 2): they cancel
+  const balanced = build([
+    [1, 2, 0.5, 50],
+    [-1.01, -2, -0.5, -50.5],
+    [-1, -2, 0.3, 50],
+    [1.01, 2.02, -0.3, -50.5],
+  ]);
+
+  it('reflect the antiparallel neurons whose linear terms cancel, keeping the function exactly', () => {
+    const found = reflectionFlips(arch, balanced)!;
+    expect(found.flips).toEqual([[true, false, true, false]]);
+    expect(found.residual[0]).toBeLessThan(1e-12);
+    const reflected = applyReflections(arch, balanced, found.flips);
+    // the reflected pairs are channels: equal input vectors, opposite outputs
+    const inputs = layerInputVectors(arch, reflected, 0);
+    expect(relativeL2Distance(inputs[0], inputs[1])).toBeLessThan(0.01);
+    expect(relativeL2Distance(inputs[2], inputs[3])).toBeLessThan(0.01);
+    for (const x of [[0.3, -1.2], [2, 0.5], [-1.5, -0.7]]) {
+      expect(forward(arch, reflected, Float64Array.from(x))).toBeCloseTo(forward(arch, balanced, Float64Array.from(x)), 10);
+    }
+    expect(symmetryOrientation(arch, balanced)!.kind).toBe('reflection');
+  });
+
+  it('leave alone a single antiparallel pair (its linear term has nothing to cancel it) and other activations', () => {
+    const single = build([
+      [1, 2, 0.5, 50],
+      [-1.01, -2, -0.5, -50.5],
+      [0.4, -1.5, 0.3, 2],
+      [-2, 0.2, -0.3, -1],
+    ]);
+    expect(reflectionFlips(arch, single)).toBeNull();
+    expect(reflectionFlips({ ...arch, activation: 'erf' }, balanced)).toBeNull();
+    expect(reflectionFlips({ ...arch, activation: 'relu' }, balanced)).toBeNull();
+    // gelu has the same identity: gelu(z) − gelu(−z) = z
+    expect(reflectionFlips({ ...arch, activation: 'gelu' }, balanced)!.flips).toEqual([[true, false, true, false]]);
   });
 });
