@@ -69,7 +69,7 @@ describe('channelscope report --html', () => {
     expect(result.code).toBe(0);
     expect(existsSync(target)).toBe(true);
     expect(existsSync(path.join(dir, 'report.html'))).toBe(false);
-    expect(result.stdout.split('\n')[0]).toMatch(/^group,n,channel,/);
+    expect(result.stdout.split('\n')[0]).toMatch(/^group,n,planned,channel,/);
   });
 
   it('keeps inlined data from closing its script element', () => {
