@@ -40,12 +40,21 @@ export function analyzeFiles(paramsText: string, dataText: string, maxnorm: numb
     ),
     `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ' (also by the strict 1e-3 criterion)' : ''}: ${result.verdict.reason}`,
   ];
+  if (result.symmetry) {
+    const { kind, flipped, residual } = result.symmetry;
+    const which = flipped.map((f) => `${f.neurons.join(',')} of layer ${f.layer + 1}`).join('; ');
+    lines.push(
+      kind === 'odd'
+        ? `symmetry     neurons ${which} compared flipped (σ(−z) = −σ(z): (ũ, o) and (−ũ, −o) compute the same)`
+        : `symmetry     neurons ${which} compared reflected (softplus(z) = softplus(−z) + z: (ũ, o) is (−ũ, o) plus o·(w·x + b); their linear terms cancel to ${residual!.map((r) => `${(100 * r).toFixed(1)}%`).join(', ')})`,
+    );
+  }
   if (result.glu) {
     const u = result.glu;
     lines.push(
       `GLU limit    pair ${u.i},${u.j} of layer ${u.layer + 1}: ε ${g(u.epsilon)}, c ${u.c.map(g).join(',')}, a ${u.a.map(g).join(',')}`,
       `             w [${u.w.map(g).join(', ')}], Δ [${u.delta.map(g).join(', ')}]`,
-      `             max |f − f_GLU| on the data ${g(u.maxDeviation)}; loss at infinity ${u.lossAtInfinity === null ? 'n/a (pair not in the last hidden layer)' : g(u.lossAtInfinity)}`,
+      `             max |f − f_GLU| on the data ${g(u.maxDeviation)}; loss at infinity ${u.lossAtInfinity === null ? `n/a (${u.layer < arch.hidden.length - 1 ? 'pair not in the last hidden layer' : 'reflections in an earlier layer'})` : g(u.lossAtInfinity)}`,
     );
   }
   if (result.sharpening) {

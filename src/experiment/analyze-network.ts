@@ -24,6 +24,11 @@ export interface NetworkAnalysis {
   hessianEigenvalues: number[] | null;
   closestPairs: ReturnType<typeof closestPairs>;
   verdict: Classification;
+  /**
+   * the neurons the classifier compared in flipped form: odd σ's sign flips, or softplus/gelu
+   * reflections (with the fraction of their linear terms left uncancelled, per layer); null if none
+   */
+  symmetry: null | { kind: 'odd' | 'reflection'; flipped: { layer: number; neurons: number[] }[]; residual?: number[] };
   /** the channel pair's GLU limit, when the verdict found a close opposite-sign pair */
   glu: null | {
     layer: number;
@@ -90,10 +95,10 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
   let glu: NetworkAnalysis['glu'] = null;
   const group = evidence.channelGroup;
   const pair = group ? channelPairOf(group) : null;
+  // the pair was found up to the activation's symmetry (odd σ's sign flips, softplus's
+  // reflections): its GLU limit is read in the same orientation
+  const symmetry = symmetryOrientation(arch, theta);
   if (pair) {
-    // the pair was found up to the activation's symmetry (odd σ's sign flips, softplus's
-    // reflections): its GLU limit is read in the same orientation
-    const symmetry = symmetryOrientation(arch, theta);
     const oriented = symmetry ? symmetry.orient(theta) : theta;
     const parameters = gluParameters(arch, oriented, pair);
     glu = {
@@ -129,6 +134,16 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
     hessianEigenvalues: eigenvalues,
     closestPairs: closestPairs(arch, theta),
     verdict,
+    symmetry: symmetry
+      ? {
+          kind: symmetry.kind,
+          flipped: symmetry.flips.flatMap((layerFlips, layer) => {
+            const neurons = layerFlips.flatMap((flip, n) => (flip ? [n] : []));
+            return neurons.length > 0 ? [{ layer, neurons }] : [];
+          }),
+          ...(symmetry.residual ? { residual: symmetry.residual } : {}),
+        }
+      : null,
     glu,
     sharpening,
   };

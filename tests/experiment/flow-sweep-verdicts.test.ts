@@ -89,6 +89,10 @@ describe('verdicts on the float64 flow sweep (165 runs)', () => {
       const { arch, theta } = parseParameterFile(JSON.stringify(record.params));
       const analysis = analyzeNetwork(arch, theta, datasetFor(record.config as RunConfig, record.seed), 1000, record.recentParams!.map((p) => Float64Array.from(p)));
       expect(analysis.verdict.outcome, record.id).toBe('channel');
+      // it says which neurons it compared reflected: one of the pair (0, 7)
+      expect(analysis.symmetry?.kind, record.id).toBe('reflection');
+      const reflected = analysis.symmetry!.flipped[0].neurons;
+      expect(reflected.includes(analysis.glu!.i) !== reflected.includes(analysis.glu!.j), record.id).toBe(true);
       expect(analysis.glu!.lossAtInfinity!, record.id).toBeLessThan(record.loss * 1.01);
       expect(analysis.glu!.lossAtInfinity!, record.id).toBeGreaterThan(record.loss * 0.9);
     }
