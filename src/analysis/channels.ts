@@ -4,8 +4,8 @@
 //
 // Input vectors include the bias entry when biases are on (the paper's convention); see network.ts
 // for the layer numbering and the input/outgoing vector conventions.
-import { parameterLayout, type Architecture } from '../model/architecture.js';
-import { checkLayer, checkNeuron, checkTheta, dot, forwardTrace, inputCoordinates, layerInputVectors, layerOutgoingVectors, norm, outgoingCoordinates } from './network.js';
+import { inputCoordinates, outgoingCoordinates, parameterLayout, type Architecture } from '../model/architecture.js';
+import { checkLayer, checkNeuron, checkTheta, dot, forwardTrace, layerInputVectors, layerOutgoingVectors, norm } from './network.js';
 
 /**
  * Cosine distance 1 − u·v/(‖u‖‖v‖), computed as ‖û − v̂‖²/2 with û = u/‖u‖, v̂ = v/‖v‖. The two are
@@ -573,7 +573,10 @@ export function reflectionFlips(arch: Architecture, theta: ArrayLike<number>, co
     const candidates: number[] = [];
     for (const n of order) {
       const negated = inputs[n].map((x) => -x);
-      const mirrored = oriented.some((v) => cosineDistance(negated, v) <= cosine && relativeL2Distance(negated, v) <= equal && cosineDistance(negated, v) < cosineDistance(inputs[n], v));
+      const mirrored = oriented.some((v) => {
+        const opposite = cosineDistance(negated, v);
+        return opposite <= cosine && opposite < cosineDistance(inputs[n], v) && relativeL2Distance(negated, v) <= equal;
+      });
       if (mirrored) candidates.push(n);
       oriented.push(mirrored ? negated : inputs[n]);
     }

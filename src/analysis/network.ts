@@ -9,7 +9,7 @@
 //     bias: ũ = (w, b), so that w·x + b = ũ·x̃ with x̃ = (x, 1) (the paper's convention);
 //   - a neuron's OUTGOING VECTOR is column j of the next layer's weight matrix (length = width of
 //     the next layer; length 1, the output weight a_j, for the last hidden layer).
-import { parameterLayout, validateArchitecture, type Architecture, type ParameterLayout } from '../model/architecture.js';
+import { inputCoordinates, outgoingCoordinates, parameterLayout, validateArchitecture, type Architecture, type ParameterLayout } from '../model/architecture.js';
 import { activationFunctions } from '../model/activations.js';
 import { datasetIndexFor, validateDataset, type Dataset } from '../data/dataset.js';
 
@@ -63,23 +63,6 @@ export function checkDatasetFor(arch: Architecture, data: Dataset, datasetIndex:
 export function sampleInput(data: Dataset, index: number, n: number): Float64Array {
   const start = (index * data.samples + n) * data.inputDim;
   return data.x.subarray(start, start + data.inputDim);
-}
-
-/** Indices into θ of neuron `neuron`'s input vector: its weight row, then its bias (when on). */
-export function inputCoordinates(layout: ParameterLayout, layer: number, neuron: number): number[] {
-  const { fanIn, weightOffset, biasOffset } = layout.layers[layer];
-  const indices: number[] = [];
-  for (let i = 0; i < fanIn; i++) indices.push(weightOffset + neuron * fanIn + i);
-  if (biasOffset >= 0) indices.push(biasOffset + neuron);
-  return indices;
-}
-
-/** Indices into θ of neuron `neuron`'s outgoing vector (column `neuron` of the next weight matrix). */
-export function outgoingCoordinates(layout: ParameterLayout, layer: number, neuron: number): number[] {
-  const next = layout.layers[layer + 1];
-  const indices: number[] = [];
-  for (let k = 0; k < next.fanOut; k++) indices.push(next.weightOffset + k * next.fanIn + neuron);
-  return indices;
 }
 
 function gather(theta: ArrayLike<number>, indices: number[]): Float64Array {

@@ -1,6 +1,6 @@
 // Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
-import { applyReflections, channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
+import { channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification } from '../analysis/classify.js';
 import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
 import { sharpeningDeviation, sharpeningLossAtInfinity, sharpeningShape, type SharpeningShape } from '../analysis/sharpening.js';
@@ -57,14 +57,15 @@ export interface NetworkAnalysis {
 }
 
 /**
- * L∞ of a channel found among reflected softplus neurons: the reflected network's limit with the
- * reflections' leftover linear term held as an output offset, so that at the current weights it is
- * the network as trained; null when reflections sit in an earlier layer.
+ * L∞ of a channel found among reflected softplus neurons (`reflected`: θ with `flips` applied): the
+ * reflected network's limit with the reflections' leftover linear term held as an output offset, so
+ * that at the current weights it is the network as trained; null when reflections sit in an earlier
+ * layer.
  */
-function reflectedLossAtInfinity(arch: Architecture, theta: Float64Array, flips: boolean[][], pair: NeuronPair, data: Dataset): number | null {
+function reflectedLossAtInfinity(arch: Architecture, theta: Float64Array, reflected: Float64Array, flips: boolean[][], pair: NeuronPair, data: Dataset): number | null {
   const offset = reflectionOffset(arch, theta, flips);
   if (!offset) return null;
-  return lossAtInfinity(arch, applyReflections(arch, theta, flips), pair, data, 0, offset)?.loss ?? null;
+  return lossAtInfinity(arch, reflected, pair, data, 0, offset)?.loss ?? null;
 }
 
 /** `history`: parameter vectors of the run, oldest first, θ last (RunFacts.thetaHistory); without it the subspace criterion is unchecked. */
@@ -109,7 +110,7 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
       c: Array.from(parameters.c),
       a: Array.from(parameters.a),
       maxDeviation: gluDeviation(arch, oriented, pair, data).max,
-      lossAtInfinity: (symmetry?.kind === 'reflection' ? reflectedLossAtInfinity(arch, theta, symmetry.flips, pair, data) : lossAtInfinity(arch, oriented, pair, data)?.loss) ?? null,
+      lossAtInfinity: (symmetry?.kind === 'reflection' ? reflectedLossAtInfinity(arch, theta, oriented, symmetry.flips, pair, data) : lossAtInfinity(arch, oriented, pair, data)?.loss) ?? null,
     };
   }
   let sharpening: NetworkAnalysis['sharpening'] = null;

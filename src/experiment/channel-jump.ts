@@ -22,10 +22,10 @@
 import { channelPairOf, closestPairs, neuronGroups } from '../analysis/channels.js';
 import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
 import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
-import { inputCoordinates, outgoingCoordinates, resolvePair, type NeuronPair } from '../analysis/network.js';
+import { resolvePair, type NeuronPair } from '../analysis/network.js';
 import { hessians, spectrumOf } from '../analysis/saddle-line.js';
 import { networkObjective } from '../engine/cpu/flow-field.js';
-import { parameterCount, parameterLayout, weightNorm, type Architecture } from '../model/architecture.js';
+import { inputCoordinates, outgoingCoordinates, parameterCount, parameterLayout, weightNorm, type Architecture } from '../model/architecture.js';
 import { newtonCg, type NewtonObjective } from '../optim/newton-cg.js';
 import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
 import { architectureOf, datasetFor } from './grid.js';

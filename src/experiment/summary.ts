@@ -100,8 +100,10 @@ function valueAt(config: unknown, dotted: string): unknown {
   return value;
 }
 
-/** "field=value …" over the `by` fields; a field the run's config lacks (e.g. a GD run's solver) is left out. */
-/** The group a run's configuration falls in when grouping by `by` ('all' without fields). */
+/**
+ * The group a run's configuration falls in: "field=value …" over the `by` fields ('all' without
+ * fields); a field the run's config lacks (e.g. a GD run's solver) is left out.
+ */
 export function groupKey(config: unknown, by: string[]): string {
   const parts = by.flatMap((field) => {
     const value = valueAt(config, GROUP_ALIASES[field] ?? field);

@@ -68,6 +68,23 @@ export function parameterLayout(arch: Architecture): ParameterLayout {
   return { layers, count: offset };
 }
 
+/** Indices into θ of neuron `neuron`'s input vector: its weight row, then its bias (when on). */
+export function inputCoordinates(layout: ParameterLayout, layer: number, neuron: number): number[] {
+  const { fanIn, weightOffset, biasOffset } = layout.layers[layer];
+  const indices: number[] = [];
+  for (let i = 0; i < fanIn; i++) indices.push(weightOffset + neuron * fanIn + i);
+  if (biasOffset >= 0) indices.push(biasOffset + neuron);
+  return indices;
+}
+
+/** Indices into θ of neuron `neuron`'s outgoing vector (column `neuron` of the next weight matrix). */
+export function outgoingCoordinates(layout: ParameterLayout, layer: number, neuron: number): number[] {
+  const next = layout.layers[layer + 1];
+  const indices: number[] = [];
+  for (let k = 0; k < next.fanOut; k++) indices.push(next.weightOffset + k * next.fanIn + neuron);
+  return indices;
+}
+
 export function parameterCount(arch: Architecture): number {
   return parameterLayout(arch).count;
 }

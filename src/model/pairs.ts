@@ -5,7 +5,7 @@
 // Why: near a channel w_i ≈ w_j and a_i ≈ −a_j are large, and float32 in network coordinates loses
 // the pair's small difference (benchmarks/results/pair-coordinates-2026-12-04.md); the GPU core
 // computes in these coordinates when asked (shaders/mlp_core.wgsl, GROUPED).
-import { parameterLayout, type Architecture } from './architecture.js';
+import { inputCoordinates, outgoingCoordinates, parameterLayout, type Architecture } from './architecture.js';
 
 /** Refuses a pair count the coordinates cannot have: an integer from 0 to width/2, one hidden layer. */
 export function checkPairCount(arch: Architecture, pairs: number): void {
@@ -16,22 +16,13 @@ export function checkPairCount(arch: Architecture, pairs: number): void {
 }
 
 /**
- * The parameter indices of neuron j of hidden layer `layer` (0 the first): its input weights, its bias
- * (with biases), then its outgoing weights, one per neuron of the next layer (the output weight for
- * the last hidden layer).
+ * The parameter indices of neuron j of hidden layer `layer` (0 the first): its input vector (weights,
+ * then bias with biases), then its outgoing weights, one per neuron of the next layer (the output
+ * weight for the last hidden layer).
  */
 function neuronParameters(arch: Architecture, j: number, layer = 0): number[] {
-  const { layers } = parameterLayout(arch);
-  const [incoming, outgoing] = [layers[layer], layers[layer + 1]];
-  const indices = Array.from({ length: incoming.fanIn }, (_, k) => incoming.weightOffset + j * incoming.fanIn + k);
-  if (incoming.biasOffset >= 0) indices.push(incoming.biasOffset + j);
-  for (let m = 0; m < outgoing.fanOut; m++) indices.push(outgoing.weightOffset + m * outgoing.fanIn + j);
-  return indices;
-}
-
-/** How many of neuronParameters' indices are the input vector (weights and bias). */
-function inputVectorLength(arch: Architecture, layer: number): number {
-  return (layer === 0 ? arch.inputDim : arch.hidden[layer - 1]) + (arch.biases ? 1 : 0);
+  const layout = parameterLayout(arch);
+  return [...inputCoordinates(layout, layer, j), ...outgoingCoordinates(layout, layer, j)];
 }
 
 /** The neuron groups of a pair count: (2q, 2q + 1) for q < count (EvaluationRequest.pairs). */
@@ -156,8 +147,8 @@ export const GROUP_DISTANCE = 0.25;
 export function closeNeuronGroups(arch: Architecture, theta: ArrayLike<number>, threshold = GROUP_DISTANCE, maxSize = MAX_GROUP_SIZE, layer = 0): number[][] {
   checkGroups(arch, [[0]], layer);
   const r = arch.hidden[layer];
-  const inputs = inputVectorLength(arch, layer);
-  const vectors = Array.from({ length: r }, (_, j) => neuronParameters(arch, j, layer).slice(0, inputs).map((p) => theta[p]));
+  const layout = parameterLayout(arch);
+  const vectors = Array.from({ length: r }, (_, j) => inputCoordinates(layout, layer, j).map((p) => theta[p]));
   const candidates: [number, number, number][] = [];
   for (let i = 0; i < r; i++) {
     for (let j = i + 1; j < r; j++) {

@@ -2,7 +2,7 @@
 // the CPU engine's.
 import { describe, expect, it } from 'vitest';
 import { forward } from '../../src/model/forward.js';
-import { ACTIVATIONS, parameterLayout, type Architecture } from '../../src/model/architecture.js';
+import { ACTIVATIONS, inputCoordinates, outgoingCoordinates, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import {
   applyReflections,
   reflectionFlips,
@@ -21,7 +21,7 @@ import {
   tailCoordinates,
   tailNeurons,
 } from '../../src/analysis/channels.js';
-import { forwardTrace, inputCoordinates, layerInputVectors, outgoingCoordinates } from '../../src/analysis/network.js';
+import { forwardTrace, layerInputVectors } from '../../src/analysis/network.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
 import { plantChannel, randomTheta, setNeuron, unit } from './helpers.js';
 

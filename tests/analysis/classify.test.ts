@@ -1,9 +1,8 @@
 // Verdicts on constructed networks and evidence: a planted channel at the barrier, finite minima,
 // plateau saddles (a duplicated neuron with any split of its output weight), divergence, relu.
 import { describe, expect, it } from 'vitest';
-import { parameterLayout, weightNorm, type Architecture } from '../../src/model/architecture.js';
+import { outgoingCoordinates, parameterLayout, weightNorm, type Architecture } from '../../src/model/architecture.js';
 import { classifyRun, evidenceFromNetwork, OUTCOMES, type RunEvidence } from '../../src/analysis/classify.js';
-import { outgoingCoordinates } from '../../src/analysis/network.js';
 import { channelSubspaceFraction, neuronGroups } from '../../src/analysis/channels.js';
 import { plantChannel, randomTheta, setNeuron, unit } from './helpers.js';
 

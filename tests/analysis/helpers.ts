@@ -1,7 +1,6 @@
 // Shared constructions for the analysis tests: networks with a planted channel pair or a
 // duplicated neuron, written into the flat parameter layout.
-import { parameterLayout, type Architecture } from '../../src/model/architecture.js';
-import { inputCoordinates, outgoingCoordinates } from '../../src/analysis/network.js';
+import { inputCoordinates, outgoingCoordinates, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import type { GluParameters } from '../../src/analysis/glu.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
 

@@ -20,14 +20,13 @@
 //   full spectrum                       every eigenvalue within 1e-4·max|λ| (measured ≤ 7.1e-6)
 import { describe, expect, it } from 'vitest';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
-import { parameterCount, parameterLayout, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
+import { inputCoordinates, parameterCount, parameterLayout, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS, type DiagnosedPair, type DiagnosticsSettings, type RunDiagnostics } from '../../src/analysis/diagnostics.js';
 import { planDiagnosticsKernel } from '../../src/engine/gpu/mlp-kernels.js';
-import { inputCoordinates } from '../../src/analysis/network.js';
 import { ensembleWithReference, expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
