@@ -18,6 +18,9 @@
 //   grouped gradient with exact forward pass, exact Hessian   as that, with the forward pass (hence
 //                                 the residual) unrounded: what the forward pass's float32 errors cost
 //   θ in float32 in group coordinates, exact gradient and Hessian   only θ's rounding
+//   double-float θ and gradient, float32 Hessian in network / group coordinates   θ and the field
+//                                 exact (double-float arithmetic per sample), only the Hessian with
+//                                 float32's errors: does a double-float kernel still need groups?
 //   θ as two floats, …            θ = θ_hi + θ_lo (θ_hi its float32 rounding in group coordinates) and
 //                                 the field to first order in θ_lo, f(θ_hi) − H(θ_hi)·θ_lo: does a
 //                                 smooth field at float32 θ_hi remove θ's rounding?
@@ -39,7 +42,8 @@ import { datasetFor } from '../src/experiment/grid.js';
 import { parameterLayout, weightNorm, type Architecture } from '../src/model/architecture.js';
 import { closeLayerGroups, helmertRow, layerGroupCoordinates, layerGroupCoordinatesOfMatrix, type LayerGroups } from '../src/model/pairs.js';
 import { parseParameterFile } from '../src/model/params-file.js';
-import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
+import { choleskySolver, integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
+import { cholesky, choleskySolve } from '../src/optim/linalg.js';
 
 const UNIT_ROUNDOFF = 2 ** -24;
 const f32 = Math.fround;
@@ -163,6 +167,66 @@ function float32GroupedField(arch: Architecture, data: Dataset, maxnorm: number,
   };
 }
 
+/**
+ * The field −∇(L + R) as a double-float kernel would compute it (network coordinates): every
+ * per-sample sum and product exact (double-float arithmetic, ~48 bits, taken as exact), the data in
+ * float32, and only the activations' small parts in float32: softplus(z) = max(z, 0) + t(z) with the
+ * tail t(z) = log1p(e^−|z|) and its slope σ(z) = [z ≥ 0] − sign(z)·σ(−|z|), each tail evaluated in
+ * float32 at z rounded to float32 (an absolute error ≤ u·t instead of float32's u·|softplus(z)|).
+ */
+function doubleFloatField(arch: Architecture, data: Dataset, maxnorm: number) {
+  const { layers, count: P } = parameterLayout(arch);
+  const L = arch.hidden.length;
+  const xs = process.env.F64DATA ? Float64Array.from(data.x) : Float64Array.from(data.x, f32);
+  const ys = process.env.F64DATA ? Float64Array.from(data.y) : Float64Array.from(data.y, f32);
+  const d = arch.inputDim;
+  const tail = (z: number) => f32(Math.log1p(Math.exp(-Math.abs(f32(z)))));
+  const slopeTail = (z: number) => f32(sigmoid(-Math.abs(f32(z))));
+  return (th: Float64Array, out: Float64Array) => {
+    const g = new Float64Array(P);
+    for (let n = 0; n < data.samples; n++) {
+      const acts: Float64Array[] = [xs.subarray(n * d, n * d + d)];
+      const slopes: Float64Array[] = [];
+      for (let l = 0; l < L; l++) {
+        const { fanIn, fanOut, weightOffset, biasOffset } = layers[l];
+        const act = new Float64Array(fanOut);
+        const slope = new Float64Array(fanOut);
+        for (let j = 0; j < fanOut; j++) {
+          let z = biasOffset >= 0 ? th[biasOffset + j] : 0;
+          for (let i = 0; i < fanIn; i++) z += th[weightOffset + j * fanIn + i] * acts[l][i];
+          act[j] = Math.max(z, 0) + tail(z);
+          slope[j] = z >= 0 ? 1 - slopeTail(z) : slopeTail(z);
+        }
+        acts.push(act);
+        slopes.push(slope);
+      }
+      const output = layers[L];
+      let f = output.biasOffset >= 0 ? th[output.biasOffset] : 0;
+      for (let j = 0; j < output.fanIn; j++) f += th[output.weightOffset + j] * acts[L][j];
+      let delta = Float64Array.of((2 * (f - ys[n])) / data.samples);
+      for (let l = L; l >= 0; l--) {
+        const { fanIn, fanOut, weightOffset, biasOffset } = layers[l];
+        for (let j = 0; j < fanOut; j++) {
+          if (biasOffset >= 0) g[biasOffset + j] += delta[j];
+          for (let i = 0; i < fanIn; i++) g[weightOffset + j * fanIn + i] += delta[j] * acts[l][i];
+        }
+        if (l === 0) break;
+        const below = new Float64Array(fanIn);
+        for (let i = 0; i < fanIn; i++) {
+          let sum = 0;
+          for (let j = 0; j < fanOut; j++) sum += th[weightOffset + j * fanIn + i] * delta[j];
+          below[i] = sum * slopes[l - 1][i];
+        }
+        delta = below;
+      }
+    }
+    let squares = 0;
+    for (const v of th) squares += v * v;
+    const excess = Math.max(squares / (2 * P) - maxnorm, 0);
+    for (let p = 0; p < P; p++) out[p] = -(g[p] + ((excess * excess) / P) * th[p]);
+  };
+}
+
 type Variant =
   | 'float64'
   | 'network coordinates'
@@ -174,7 +238,16 @@ type Variant =
   | 'θ in float32 in group coordinates, exact gradient and Hessian'
   | 'θ as two floats, f(θ_hi) − H·θ_lo, exact gradient and Hessian'
   | 'θ as two floats, float32 grouped f(θ_hi) − H·θ_lo, exact Hessian'
-  | 'θ as two floats, float32 grouped f(θ_hi) with exact forward pass − H·θ_lo, exact Hessian';
+  | 'θ as two floats, float32 grouped f(θ_hi) with exact forward pass − H·θ_lo, exact Hessian'
+  | 'double-float θ and gradient, float32 Hessian in network coordinates'
+  | 'double-float θ and gradient, float32 Hessian in group coordinates'
+  | 'double-float kernel: float32 activation tails, float32 Hessian in network coordinates'
+  | 'double-float kernel: float32 activation tails, exact Hessian'
+  | 'double-float θ and gradient, exact Hessian at θ rounded to float32'
+  | 'double-float θ and gradient, exact Hessian stored in float32'
+  | 'double-float θ, gradient and Hessian, float32 Cholesky refined twice'
+  | 'double-float θ, gradient and Hessian, float32 Cholesky refined 6 times'
+  | 'double-float θ, gradient, Hessian and solve, stage vectors in float32';
 const VARIANTS: Variant[] = [
   'float64',
   'network coordinates',
@@ -187,7 +260,44 @@ const VARIANTS: Variant[] = [
   'θ as two floats, f(θ_hi) − H·θ_lo, exact gradient and Hessian',
   'θ as two floats, float32 grouped f(θ_hi) − H·θ_lo, exact Hessian',
   'θ as two floats, float32 grouped f(θ_hi) with exact forward pass − H·θ_lo, exact Hessian',
+  'double-float θ and gradient, float32 Hessian in network coordinates',
+  'double-float θ and gradient, float32 Hessian in group coordinates',
+  'double-float kernel: float32 activation tails, float32 Hessian in network coordinates',
+  'double-float kernel: float32 activation tails, exact Hessian',
+  'double-float θ and gradient, exact Hessian at θ rounded to float32',
+  'double-float θ and gradient, exact Hessian stored in float32',
+  'double-float θ, gradient and Hessian, float32 Cholesky refined twice',
+  'double-float θ, gradient and Hessian, float32 Cholesky refined 6 times',
+  'double-float θ, gradient, Hessian and solve, stage vectors in float32',
 ];
+
+/**
+ * W x = v as the stiff kernel would solve it with W in two floats: a float32 Cholesky factor of W's
+ * float32 rounding (emulated: the float64 factor of the rounded W, rounded), float32 solves, then
+ * `refinements` steps x ← x + W₃₂⁻¹(v − W x) with the residual against the full W (Dot2 in the kernel).
+ */
+function refinedFloat32Solver(refinements: number) {
+  return (W: Float64Array, P: number) => {
+    const factorization = cholesky(Float64Array.from(W, f32), P);
+    if (!factorization.ok) return null;
+    const factor = Float64Array.from(factorization.factor, f32);
+    const solve32 = (v: Float64Array) => Float64Array.from(choleskySolve(factor, P, Float64Array.from(v, f32)), f32);
+    return (v: Float64Array) => {
+      const x = solve32(v);
+      for (let k = 0; k < refinements; k++) {
+        const residual = new Float64Array(P);
+        for (let p = 0; p < P; p++) {
+          let sum = v[p];
+          for (let q = 0; q < P; q++) sum -= W[p * P + q] * x[q];
+          residual[p] = sum;
+        }
+        const correction = solve32(residual);
+        for (let p = 0; p < P; p++) x[p] = f32(x[p] + correction[p]);
+      }
+      return x;
+    };
+  };
+}
 
 function variantField(variant: Variant, exact: StiffVectorField, arch: Architecture, data: Dataset, maxnorm: number, seed: number): StiffVectorField {
   if (variant === 'float64') return exact;
@@ -206,6 +316,43 @@ function variantField(variant: Variant, exact: StiffVectorField, arch: Architect
       }
     }
   };
+  if (variant.endsWith('stage vectors in float32')) {
+    // the solve exact (double-float Cholesky), its result, hence every kⱼ, rounded to float32
+    const solver = (W: Float64Array, P: number) => {
+      const solve = choleskySolver(W, P);
+      return solve && ((v: Float64Array) => Float64Array.from(solve(v), f32));
+    };
+    return { ...exact, solver };
+  }
+  if (variant.includes('float32 Cholesky')) {
+    return { ...exact, solver: refinedFloat32Solver(variant.endsWith('twice') ? 2 : 6) };
+  }
+  if (variant.startsWith('double-float')) {
+    // θ and the field in double-float arithmetic (about 48 bits: taken as exact here), the Hessian
+    // as float32 leaves it, at θ's float32 rounding, with its errors in network or group coordinates
+    const tailed = doubleFloatField(arch, data, maxnorm);
+    return {
+      f: variant.includes('tails') ? tailed : exact.f,
+      hessian: (theta, out) => {
+        if (variant.endsWith('exact Hessian') || variant.endsWith('stored in float32')) {
+          exact.hessian(theta, out);
+          if (variant.endsWith('stored in float32')) for (let k = 0; k < out.length; k++) out[k] = f32(out[k]);
+          return;
+        }
+        exact.hessian(Float64Array.from(theta, f32), out);
+        if (variant.endsWith('rounded to float32')) return;
+        if (variant.endsWith('network coordinates')) {
+          addNoise(out);
+          return;
+        }
+        const groups = closeLayerGroups(arch, theta);
+        const H = layerGroupCoordinatesOfMatrix(arch, out, groups, true);
+        addNoise(H);
+        out.set(layerGroupCoordinatesOfMatrix(arch, H, groups, false));
+      },
+      hessianCost: exact.hessianCost,
+    };
+  }
   if (variant.startsWith('θ in float32')) {
     const rounded = (theta: Float64Array) => {
       const groups = groupsAt(theta);
@@ -316,6 +463,11 @@ if (values.check) {
   for (const [label, theta] of points) {
     const want = new Float64Array(P);
     exact.f(theta, want);
+    const tailed = new Float64Array(P);
+    doubleFloatField(arch, data, maxnorm)(theta, tailed);
+    const size = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const error = tailed.reduce((m, v, k) => Math.max(m, Math.abs(v - want[k])), 0);
+    console.log(`${label}, double-float kernel (float32 data and activation tails): gradient error ${(error / size).toExponential(2)} of its largest entry ${size.toExponential(2)}`);
     const chosen = closeLayerGroups(arch, theta);
     // network coordinates, every layer's groups, and each layer's groups alone
     const groupings: LayerGroups[] = [[], chosen, ...(chosen.filter((g) => g.length > 0).length > 1 ? chosen.map((g, l) => chosen.map((_, m) => (m === l ? g : []))) : [])];

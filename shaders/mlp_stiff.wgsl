@@ -102,13 +102,22 @@ const REFINEMENTS: u32 = 2u;
 @group(0) @binding(5) var<storage, read_write> derivative: array<f32>;
 @group(0) @binding(6) var<storage, read_write> hessian: array<f32>;
 @group(0) @binding(7) var<storage, read_write> factor: array<f32>;
+#if ${DOUBLE_FLOAT}
+// θ's low parts (mlp_double_float.wgsl): θ = params + params_low
+@group(0) @binding(8) var<storage, read_write> params_low: array<f32>;
+#endif
 
 // the vector of a triangular solve (and of W·x for the residual)
 var<workgroup> lin_x: array<f32, P>;
 
 var<private> data_base: u32;
-var<private> mat_base: u32;     // slot·P·P
+var<private> mat_base: u32;     // slot·MAT_STRIDE
+// floats per slot in `hessian` and `factor`: P² (double-float: two halves, mlp_double_float.wgsl)
+const MAT_STRIDE: u32 = ${MAT_STRIDE}u;
 var<private> theta0: array<f32, OWN>;
+#if ${DOUBLE_FLOAT}
+var<private> theta0_low: array<f32, OWN>;
+#endif
 var<private> f0: array<f32, OWN>;
 var<private> field: array<f32, OWN>;
 var<private> k1: array<f32, OWN>;
@@ -350,13 +359,62 @@ fn error_norm_part(tid: u32, grouped: bool) -> f32 {
   return part;
 }
 
+// θ's updates, in two floats with DOUBLE_FLOAT (k: this thread's index of its owned parameter p):
+// θ₀ ← θ, θ ← θ₀, θ ← θ₀ + increment, θ ← θ + increment
+fn save_start(k: u32, p: u32) {
+  theta0[k] = th[p];
+#if ${DOUBLE_FLOAT}
+  theta0_low[k] = th_low[p];
+#endif
+}
+
+fn restore_start(k: u32, p: u32) {
+  th[p] = theta0[k];
+#if ${DOUBLE_FLOAT}
+  th_low[p] = theta0_low[k];
+#endif
+}
+
+fn theta_from_start(k: u32, p: u32, increment: f32) {
+#if ${DOUBLE_FLOAT}
+  let value = df_add_f(vec2<f32>(theta0[k], theta0_low[k]), increment);
+  th[p] = value.x;
+  th_low[p] = value.y;
+#else
+  th[p] = theta0[k] + increment;
+#endif
+}
+
+fn theta_add(p: u32, increment: f32) {
+#if ${DOUBLE_FLOAT}
+  let value = df_add_f(vec2<f32>(th[p], th_low[p]), increment);
+  th[p] = value.x;
+  th_low[p] = value.y;
+#else
+  th[p] += increment;
+#endif
+}
+
+// θ's low parts from params_low (DOUBLE_FLOAT; the caller places the barrier)
+fn load_low_parts(tid: u32, slot: u32) {
+#if ${DOUBLE_FLOAT}
+  for (var p = tid; p < P; p += TILE) {
+    th_low[p] = params_low[slot * P + p];
+  }
+#endif
+}
+
 fn sample_row(n: u32) -> u32 {
   return data_base + n;
 }
 
 // f(θ) = −∇(L + R) at th into `field`; returns (loss, any non-finite as 1.0)
 fn evaluate_field(tid: u32) -> vec2<f32> {
+#if ${DOUBLE_FLOAT}
+  let loss = df_pass(tid, cfg.samples, false);
+#else
   let loss = gradient_pass(tid, cfg.samples);
+#endif
   let excess = barrier_state(tid, cfg.maxnorm).y;
   let slope = excess * excess / f32(P);
   var bad = !is_finite(loss);
@@ -390,6 +448,8 @@ fn assemble_hessian(tid: u32) {
       hessian[mat_base + q * P + p] = value;
     }
   }
+#elif ${DOUBLE_FLOAT}
+  df_assemble_hessian(tid, excess, slope);
 #else
   // deeper networks: column j is the HVP along e_j, then (H + Hᵀ)/2 as linalg.ts hessianMatrix does
   for (var j = 0u; j < P; j++) {
@@ -708,6 +768,9 @@ fn accumulate_data_hessian(tid: u32) {
 const PANEL: u32 = ${CHOLESKY_PANEL}u;
 
 fn factorize(tid: u32, hd: f32) -> bool {
+#if ${DOUBLE_FLOAT}
+  return df_factorize(tid, hd);
+#else
   storageBarrier();   // the previous attempt's reads of `factor` are done
   for (var idx = tid; idx < P * P; idx += TILE) {
     let i = idx / P;
@@ -777,6 +840,7 @@ fn factorize(tid: u32, hd: f32) -> bool {
     storageBarrier();   // the next panel reads the updated columns; `rows` is free again
   }
   return uniform_bool(tid, failed);
+#endif
 }
 
 // lin_x ← (L Lᵀ)⁻¹ lin_x, column-oriented forward and back substitution: in round j every thread
@@ -808,28 +872,6 @@ fn triangular_solves(tid: u32) {
   workgroupBarrier();
 }
 
-// Error-free transformations (Knuth's TwoSum, Dekker's TwoProduct with Veltkamp's split): a + b and
-// a·b as an unevaluated sum hi + lo of two floats. They rely on IEEE float32 without reassociation or
-// fused contraction, as the Kahan sums of mlp_core.wgsl do.
-fn two_sum(a: f32, b: f32) -> vec2<f32> {
-  let s = a + b;
-  let bb = s - a;
-  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
-}
-
-fn split(a: f32) -> vec2<f32> {
-  let c = 4097.0 * a;
-  let hi = c - (c - a);
-  return vec2<f32>(hi, a - hi);
-}
-
-fn two_product(a: f32, b: f32) -> vec2<f32> {
-  let p = a * b;
-  let x = split(a);
-  let y = split(b);
-  return vec2<f32>(p, ((x.x * y.x - p) + x.x * y.y + x.y * y.x) + x.y * y.y);
-}
-
 // (rhs − W·x)_p for W = I + hd·H with the assembled float32 H, evaluated in about twice the working
 // precision (Ogita–Rump–Oishi Dot2 for H·x): the residual of iterative refinement must be more
 // accurate than W x itself, else refinement cannot improve the forward error of a solve whose
@@ -851,6 +893,9 @@ fn residual_entry(p: u32, b: f32, hd: f32) -> f32 {
 }
 
 fn solve(tid: u32, hd: f32, refinements: u32) {
+#if ${DOUBLE_FLOAT}
+  df_solve(tid);   // exact to double-float: nothing to refine
+#else
   workgroupBarrier();
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
@@ -897,6 +942,7 @@ fn solve(tid: u32, hd: f32, refinements: u32) {
     }
     workgroupBarrier();
   }
+#endif
 }
 
 #if ${STAGED}
@@ -905,7 +951,7 @@ fn rodas_point(tid: u32, a1: f32, a2: f32, a3: f32, a4: f32) {
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
-      th[p] = theta0[k] + a1 * k1[k] + a2 * k2[k] + a3 * k3[k] + a4 * k4[k];
+      theta_from_start(k, p, a1 * k1[k] + a2 * k2[k] + a3 * k3[k] + a4 * k4[k]);
     }
   }
   workgroupBarrier();
@@ -965,8 +1011,9 @@ fn main(
   }
   let info = slots[slot];
   load_slot_parameters(tid, slot);
+  load_low_parts(tid, slot);
   data_base = slot * cfg.data_stride;
-  mat_base = slot * P * P;
+  mat_base = slot * MAT_STRIDE;
 #if ${GROUPED}
   clear_groups(tid);   // network coordinates until the groups are chosen
 #endif
@@ -1044,7 +1091,7 @@ fn main(
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
-        theta0[k] = th[p];
+        save_start(k, p);
       }
     }
     if (!hessian_ready) {
@@ -1084,7 +1131,7 @@ fn main(
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
-        th[p] += k5[k];   // u₆ = u₅ + k₅
+        theta_add(p, k5[k]);   // u₆ = u₅ + k₅
       }
     }
     workgroupBarrier();
@@ -1095,7 +1142,7 @@ fn main(
       let p = tid + k * TILE;
       if (p < P) {
         let e = hd * sol[k];   // k₆
-        th[p] += e;            // θ₁ = u₆ + k₆
+        theta_add(p, e);       // θ₁ = u₆ + k₆
         error_vec[k] = e;
         stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
       }
@@ -1116,7 +1163,7 @@ fn main(
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
-        th[p] = theta0[k] + W_M1 * k1[k] + W_M2 * k2[k] + W_M3 * k3[k] + W_M4 * k4[k];
+        theta_from_start(k, p, W_M1 * k1[k] + W_M2 * k2[k] + W_M3 * k3[k] + W_M4 * k4[k]);
         error_vec[k] = W_E1 * k1[k] + W_E2 * k2[k] + W_E3 * k3[k] + W_E4 * k4[k];
         stage_bad = max(stage_bad, select(1.0, 0.0, is_finite(th[p])));
       }
@@ -1137,7 +1184,7 @@ fn main(
       let p = tid + k * TILE;
       k1[k] = sol[k];
       if (p < P) {
-        th[p] = theta0[k] + 0.5 * step * k1[k];
+        theta_from_start(k, p, 0.5 * step * k1[k]);
       }
     }
     workgroupBarrier();
@@ -1152,7 +1199,7 @@ fn main(
       let p = tid + k * TILE;
       k2[k] = sol[k] + k1[k];
       if (p < P) {
-        th[p] = theta0[k] + step * k2[k];
+        theta_from_start(k, p, step * k2[k]);
       }
     }
     workgroupBarrier();
@@ -1179,7 +1226,7 @@ fn main(
       for (var k = 0u; k < OWN; k++) {
         let p = tid + k * TILE;
         if (p < P) {
-          th[p] = theta0[k];
+          restore_start(k, p);
         }
       }
       h = step * SHRINK_ON_NONFINITE;
@@ -1204,7 +1251,7 @@ fn main(
       for (var k = 0u; k < OWN; k++) {
         let p = tid + k * TILE;
         if (p < P) {
-          th[p] = theta0[k];
+          restore_start(k, p);
         }
       }
       hessian_ready = uniform_bool(tid, hessian_uses == 0u);
@@ -1236,6 +1283,9 @@ fn main(
     if (p < P) {
       grad_inf_part = max(grad_inf_part, abs(f0[k]));
       params[slot * P + p] = th[p];
+#if ${DOUBLE_FLOAT}
+      params_low[slot * P + p] = th_low[p];
+#endif
       derivative[slot * P + p] = f0[k];
     }
   }
@@ -1259,7 +1309,7 @@ fn solve_check(
   if (slot >= cfg.slots) {
     return;
   }
-  mat_base = slot * P * P;
+  mat_base = slot * MAT_STRIDE;
   let hd = cfg.max_step;
   let failed = factorize(tid, hd);
   for (var k = 0u; k < OWN; k++) {
@@ -1284,8 +1334,9 @@ fn solve_check(
 // and H in group coordinates (grouped_hessian_check).
 fn check_hessian(tid: u32, slot: u32, grouped: bool) {
   load_slot_parameters(tid, slot);
+  load_low_parts(tid, slot);
   data_base = slot * cfg.data_stride;
-  mat_base = slot * P * P;
+  mat_base = slot * MAT_STRIDE;
   workgroupBarrier();
 #if ${GROUPED}
   clear_groups(tid);

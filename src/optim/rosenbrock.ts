@@ -56,6 +56,12 @@ export interface StiffVectorField {
    * default (P Hessian-vector products, each counted as one gradient evaluation)
    */
   hessianCost?: number;
+  /**
+   * How W x = v is solved for W = I + hγ·H (row-major P×P): a solver, or null when W is not
+   * positive definite. By default a float64 Cholesky factorisation; an emulation of other arithmetic
+   * (benchmarks/float32-deep-flow.ts) puts its own here.
+   */
+  solver?: (W: Float64Array, P: number) => ((v: Float64Array) => Float64Array) | null;
 }
 
 export interface RosenbrockStep extends SolverStep {
@@ -98,13 +104,13 @@ export function rosenbrockStep(
   const prepared = prepareStep(field, theta, f0, h * d, hessian);
   let evaluations = prepared.evaluations;
   const H = prepared.hessian;
-  if (!prepared.factor) {
+  if (!prepared.solve) {
     // W is indefinite (or H non-finite): λ_min(H) ≤ −1/(h·d); the caller shrinks h
     return { theta, derivative: f0, error: Infinity, evaluations, factorizationFailed: true, hessian: H };
   }
-  const L = prepared.factor;
+  const solve = prepared.solve;
 
-  const k1 = choleskySolve(L, P, f0);
+  const k1 = solve(f0);
   const point = new Float64Array(P);
   for (let k = 0; k < P; k++) point[k] = theta[k] + 0.5 * h * k1[k];
   const f1 = new Float64Array(P);
@@ -113,7 +119,7 @@ export function rosenbrockStep(
 
   const rhs = new Float64Array(P);
   for (let k = 0; k < P; k++) rhs[k] = f1[k] - k1[k];
-  const k2 = choleskySolve(L, P, rhs);
+  const k2 = solve(rhs);
   for (let k = 0; k < P; k++) k2[k] += k1[k];
 
   const next = new Float64Array(P);
@@ -123,7 +129,7 @@ export function rosenbrockStep(
   evaluations++;
 
   for (let k = 0; k < P; k++) rhs[k] = f2[k] - e32 * (k2[k] - f1[k]) - 2 * (k1[k] - f0[k]);
-  const k3 = choleskySolve(L, P, rhs);
+  const k3 = solve(rhs);
 
   const error = new Float64Array(P);
   for (let k = 0; k < P; k++) error[k] = (h / 6) * (k1[k] - 2 * k2[k] + k3[k]);
@@ -171,8 +177,8 @@ export function rodas4Step(
 ): RosenbrockStep {
   const P = theta.length;
   const prepared = prepareStep(field, theta, f0, h * RODAS4.gamma, hessian);
-  if (!prepared.factor) return { theta, derivative: f0, error: Infinity, evaluations: prepared.evaluations, factorizationFailed: true, hessian: prepared.hessian };
-  const solveE = scaledSolver(prepared.factor, P, h * RODAS4.gamma);
+  if (!prepared.solve) return { theta, derivative: f0, error: Infinity, evaluations: prepared.evaluations, factorizationFailed: true, hessian: prepared.hessian };
+  const solveE = scaledSolver(prepared.solve, P, h * RODAS4.gamma);
   const ks: Float64Array[] = [solveE(f0)];
   const u = new Float64Array(P);
   const fu = new Float64Array(P);
@@ -285,8 +291,8 @@ export function transformedRosenbrockStep(
   const P = theta.length;
   const hg = h * method.gamma;
   const prepared = prepareStep(field, theta, f0, hg, hessian);
-  if (!prepared.factor) return { theta, derivative: f0, error: Infinity, evaluations: prepared.evaluations, factorizationFailed: true, hessian: prepared.hessian };
-  const solveE = scaledSolver(prepared.factor, P, hg);
+  if (!prepared.solve) return { theta, derivative: f0, error: Infinity, evaluations: prepared.evaluations, factorizationFailed: true, hessian: prepared.hessian };
+  const solveE = scaledSolver(prepared.solve, P, hg);
   const ks: Float64Array[] = [solveE(f0)];
   const u = new Float64Array(P);
   const fu = new Float64Array(P);
@@ -317,10 +323,10 @@ export function ros34pw2Step(field: StiffVectorField, theta: Float64Array, f0: F
   return transformedRosenbrockStep(ROS34PW2, field, theta, f0, h, tol, hessian);
 }
 
-/** E⁻¹v = hγ·W⁻¹v from the Cholesky factor of W (a fresh vector per call: the stages keep them). */
-function scaledSolver(factor: Float64Array, P: number, hGamma: number): (v: Float64Array) => Float64Array {
+/** E⁻¹v = hγ·W⁻¹v from a solver of W (a fresh vector per call: the stages keep them). */
+function scaledSolver(solve: (v: Float64Array) => Float64Array, P: number, hGamma: number): (v: Float64Array) => Float64Array {
   return (v) => {
-    const x = choleskySolve(factor, P, v);
+    const x = solve(v);
     for (let k = 0; k < P; k++) x[k] *= hGamma;
     return x;
   };
@@ -346,8 +352,8 @@ function stageRhs(fu: Float64Array, c: readonly number[], h: number, ks: Float64
   return rhs;
 }
 
-/** H(θ) (computed unless given) and the Cholesky factor of W = I + hγ·H, or null when W is not positive definite. */
-function prepareStep(field: StiffVectorField, theta: Float64Array, f0: Float64Array, hGamma: number, hessian?: Float64Array): { hessian: Float64Array; factor: Float64Array | null; evaluations: number } {
+/** H(θ) (computed unless given) and a solver of W = I + hγ·H, or null when W is not positive definite. */
+function prepareStep(field: StiffVectorField, theta: Float64Array, f0: Float64Array, hGamma: number, hessian?: Float64Array): { hessian: Float64Array; solve: ((v: Float64Array) => Float64Array) | null; evaluations: number } {
   const P = theta.length;
   if (f0.length !== P) throw new RangeError(`f0 holds ${f0.length} values, θ has ${P}`);
   let evaluations = 0;
@@ -360,8 +366,15 @@ function prepareStep(field: StiffVectorField, theta: Float64Array, f0: Float64Ar
   const W = new Float64Array(P * P);
   for (let k = 0; k < P * P; k++) W[k] = hGamma * H[k];
   for (let i = 0; i < P; i++) W[i * P + i] += 1;
+  return { hessian: H, solve: (field.solver ?? choleskySolver)(W, P), evaluations };
+}
+
+/** W x = v by a float64 Cholesky factorisation of W, or null when W is not positive definite. */
+export function choleskySolver(W: Float64Array, P: number): ((v: Float64Array) => Float64Array) | null {
   const factorization = cholesky(W, P);
-  return { hessian: H, factor: factorization.ok ? factorization.factor : null, evaluations };
+  if (!factorization.ok) return null;
+  const factor = factorization.factor;
+  return (v) => choleskySolve(factor, P, v);
 }
 
 /**

@@ -11,8 +11,8 @@ import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
-import { PipelineCache } from '../../src/gpu/kernel.js';
-import { closedHessianTasks, planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
+import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
+import { closedHessianTasks, planStiffFlowKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/pairs.js';
@@ -120,6 +120,12 @@ async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, 
   const bytes = bindings.find((b) => b.binding === read)!.bytes;
   const staging = device.createBuffer({ size: Math.max(16, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   try {
+    return await withErrorScopes(device, entryPoint, () => readBack());
+  } finally {
+    for (const buffer of [...buffers.values(), staging]) buffer.destroy();
+  }
+
+  async function readBack(): Promise<Float32Array> {
     const entries = [...buffers].map(([binding, buffer]) => ({ binding, resource: { buffer } }));
     const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const encoder = device.createCommandEncoder();
@@ -132,8 +138,6 @@ async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, 
     device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
     return new Float32Array(staging.getMappedRange().slice(0));
-  } finally {
-    for (const buffer of [...buffers.values(), staging]) buffer.destroy();
   }
 }
 
@@ -249,8 +253,10 @@ describe('GPU stiff solves in float32', () => {
 });
 
 /** H(θ) as the stiff kernel assembles it (entry point hessian_check of mlp_stiff.wgsl), per network. */
-async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string, entryPoint = 'hessian_check'): Promise<Float32Array[]> {
+async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string, entryPoint = 'hessian_check'): Promise<Float64Array[]> {
   const P = parameterCount(kernelArch);
+  const doubleFloat = stiffDoubleFloat(kernelArch);
+  const stride = stiffMatrixFloats(P, doubleFloat);
   const B = thetas.length;
   // Config (mlp_flow_common.wgsl): slots, samples, …, maxnorm at word 8, data_stride 0 (shared data)
   const config = new ArrayBuffer(48);
@@ -263,16 +269,19 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
     { binding: 1, data: params.buffer, bytes: 4 * B * P },
     { binding: 2, data: Float32Array.from(data.x).buffer, bytes: 4 * data.x.length },
     { binding: 3, data: Float32Array.from(data.y).buffer, bytes: 4 * data.y.length },
-    { binding: 6, data: null, bytes: 4 * B * P * P },
+    { binding: 6, data: null, bytes: 4 * B * stride },
+    // θ's low parts for double-float (θ given in float32: zero)
+    ...(doubleFloat ? [{ binding: 8, data: null, bytes: 4 * B * P }] : []),
   ];
   const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, strategy);
-  return thetas.map((_, n) => h.slice(n * P * P, (n + 1) * P * P));
+  // double-float: high and low halves, summed in float64
+  return thetas.map((_, n) => Float64Array.from(h.subarray(n * stride, n * stride + P * P), (high, k) => high + (doubleFloat ? h[n * stride + P * P + k] : 0)));
 }
 
 describe('GPU stiff Hessian assembly', () => {
   // Tolerance: float32 rounding of θ, x and the per-sample terms, summed over N samples with a Kahan
   // carry across tiles: max-norm error relative to the largest entry within 2e-5 (measured below 1e-6).
-  const cases: { name: string; arch: Architecture; data: Dataset; thetas: Float64Array[]; maxnorm: number; strategy?: string }[] = [
+  const cases: { name: string; arch: Architecture; data: Dataset; thetas: Float64Array[]; maxnorm: number; strategy?: string; doubleFloat?: boolean }[] = [
     {
       // closed form, biases, N not a multiple of the tile (padding samples must not count)
       name: 'one hidden layer, softplus with biases, barrier active',
@@ -324,6 +333,15 @@ describe('GPU stiff Hessian assembly', () => {
       data: rosenbrockDataset(70, 2, 6),
       thetas: [glorotNormal({ inputDim: 2, hidden: [3, 2], activation: 'tanh', biases: true }, new RandomStream(4, 0, STREAMS.init), 1.5)],
       maxnorm: 1e3,
+    },
+    {
+      // two hidden layers of softplus: double-float R-operator passes and Hessian (mlp_double_float.wgsl)
+      name: 'two hidden layers, softplus (double-float HVP columns)',
+      arch: { inputDim: 2, hidden: [3, 2], activation: 'softplus', biases: true },
+      data: rosenbrockDataset(70, 2, 6),
+      thetas: [1, 2].map((n) => glorotNormal({ inputDim: 2, hidden: [3, 2], activation: 'softplus', biases: true }, new RandomStream(4, n, STREAMS.init), 3)),
+      maxnorm: 1e3,
+      doubleFloat: true,
     },
   ];
   // Group coordinates (the kernel groups neurons within 25% of each other, up to four): the planted
@@ -421,7 +439,9 @@ describe('GPU stiff Hessian assembly', () => {
         let asymmetry = 0;
         for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) asymmetry = Math.max(asymmetry, Math.abs(got[n][i * P + j] - got[n][j * P + i]));
         console.log(`${c.name}, network ${n}: max-norm relative error ${error.toExponential(2)}`);
-        expect(error).toBeLessThan(2e-5);
+        if (process.env.DEBUG_H) for (let k = 0; k < P * P; k++) if (Math.abs(got[n][k] - reference[k]) > 1e-12) console.log(`DBG ${Math.floor(k / P)},${k % P}: ${got[n][k]} ${reference[k]}`);
+        // double-float (~2⁻⁴⁴ per operation; θ and the data as given in float32)
+        expect(error).toBeLessThan(c.doubleFloat ? 1e-11 : 2e-5);
         expect(asymmetry).toBe(0);
       });
     });

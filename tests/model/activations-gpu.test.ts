@@ -1,8 +1,8 @@
 // shaders/activations.wgsl's pair_activate against the float64 pairActivation: sums and odd
 // differences of σ, σ′, σ″ at ζ ± η, for every activation, from η = 0 to η = 2.
 import { describe, expect, it } from 'vitest';
-import { gpuEngineForSuite } from '../helpers/gpu.js';
-import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
+import { gpuEngineForSuite, runPointKernel } from '../helpers/gpu.js';
+import { PipelineCache } from '../../src/gpu/kernel.js';
 import { activationDefinitions } from '../../src/engine/gpu/mlp-kernels.js';
 import { evalActivation, pairActivation } from '../../src/model/activations.js';
 import { ACTIVATIONS, type Activation } from '../../src/model/architecture.js';
@@ -18,52 +18,9 @@ const pipelines = new PipelineCache(engine.gpu.device);
 
 describe('pair_activate (shaders/activations.wgsl)', () => {
   /** 9 floats per point: sums, pair_activate's differences, plain differences (k = 0, 1, 2 each) */
-  async function evaluate(activation: Activation): Promise<Float32Array> {
-    const device = engine.gpu.device;
-    const created: GPUBuffer[] = [];
-    const make = (size: number, usage: number) => {
-      const buffer = device.createBuffer({ size, usage });
-      created.push(buffer);
-      return buffer;
-    };
-    try {
-      return await withErrorScopes(device, 'activations_test.pair_check', async () => {
-        const pipeline = await pipelines.get({
-          name: 'activations_test.pair_check',
-          key: activation,
-          files: ['activations.wgsl', 'activations_test.wgsl'],
-          definitions: activationDefinitions(activation),
-          entryPoint: 'pair_check',
-        });
-        const input = new Float32Array(POINTS.flat());
-        const points = make(input.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
-        device.queue.writeBuffer(points, 0, input);
-        const bytes = 4 * 9 * POINTS.length;
-        const output = make(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-        const readback = make(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: points } },
-            { binding: 1, resource: { buffer: output } },
-          ],
-        });
-        const encoder = device.createCommandEncoder();
-        const pass = encoder.beginComputePass();
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(Math.ceil(POINTS.length / 64));
-        pass.end();
-        encoder.copyBufferToBuffer(output, 0, readback, 0, bytes);
-        device.queue.submit([encoder.finish()]);
-        await readback.mapAsync(GPUMapMode.READ);
-        const result = new Float32Array(readback.getMappedRange().slice(0));
-        readback.unmap();
-        return result;
-      });
-    } finally {
-      created.forEach((buffer) => buffer.destroy());
-    }
+  function evaluate(activation: Activation): Promise<Float32Array> {
+    const program = { name: 'activations_test.pair_check', key: activation, files: ['activations.wgsl', 'activations_test.wgsl'], definitions: activationDefinitions(activation), entryPoint: 'pair_check' };
+    return runPointKernel(engine.gpu.device, pipelines, program, new Float32Array(POINTS.flat()), 9 * POINTS.length, Math.ceil(POINTS.length / 64));
   }
 
   it.each(ACTIVATIONS.map((activation) => ({ activation })))('$activation: sums and odd differences to float32 accuracy', async ({ activation }) => {

@@ -5,7 +5,7 @@ import { PassTimer } from '../../gpu/pass-timer.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
-import { planEvaluateKernel } from './mlp-kernels.js';
+import { FULL_STIFF_PRECISION, planEvaluateKernel, type StiffPrecision } from './mlp-kernels.js';
 import { GpuEnsemble } from './gpu-ensemble.js';
 import type { KernelTuning } from './kernel-strategy.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
@@ -40,8 +40,8 @@ export class GpuEngine implements Engine {
   constructor(
     readonly gpu: GpuContext,
     readonly tuning: KernelTuning = {},
-    /** stiff flow integrates groups of close neurons in group coordinates (mlp_stiff.wgsl; pairs are groups of two) */
-    readonly groupCoordinates = true,
+    /** how stiff flow keeps float32 from losing channels: group coordinates, double-float (mlp-kernels.ts StiffPrecision) */
+    readonly precision: StiffPrecision = FULL_STIFF_PRECISION,
   ) {
     if (tuning.subgroups && !gpu.hasSubgroups) throw new RangeError(`kernel strategy +subgroups: this device (${describeGpu(gpu)}) lacks the 'subgroups' feature`);
     this.description = describeGpu(gpu);
@@ -171,16 +171,21 @@ export class GpuEngine implements Engine {
 
   /** The same device with other kernel strategies pinned; dispose only the engine that acquired it. */
   withTuning(tuning: KernelTuning): GpuEngine {
-    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning }, this.groupCoordinates);
+    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning }, this.precision);
   }
 
   /** The same device with stiff flow in network coordinates only, as before group coordinates (comparisons). */
   withoutGroupCoordinates(): GpuEngine {
-    return new GpuEngine(this.gpu, this.tuning, false);
+    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, groupCoordinates: false });
+  }
+
+  /** The same device with deep networks' stiff flow in float32, as before double-float (comparisons). */
+  withoutDoubleFloat(): GpuEngine {
+    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, doubleFloat: false });
   }
 
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
-    return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description, this.tuning, this.groupCoordinates);
+    return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description, this.tuning, this.precision);
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
 import { checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
-import { planFlowKernel, planStiffFlowKernel, planTrainKernel } from './mlp-kernels.js';
+import { FULL_STIFF_PRECISION, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
@@ -39,6 +39,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   /** stiff gradient flow (rosenbrock23, rodas4, ros34pw2): per slot the Hessian H(θ) and the Cholesky factor of W, P×P each */
   private readonly hessian: GPUBuffer | null;
   private readonly factor: GPUBuffer | null;
+  /** double-float stiff flow (mlp_double_float.wgsl): θ's low parts, θ = params + paramsLow */
+  private readonly paramsLow: GPUBuffer | null;
   /** slots were loaded since the last dispatch: their status is not computed yet */
   private fresh = false;
   /** which slots hold a run */
@@ -53,6 +55,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     private readonly pipeline: GPUComputePipeline,
     readonly options: EnsembleOptions,
     private readonly tuning: KernelTuning,
+    doubleFloat: boolean,
   ) {
     this.loaded = new Array<boolean>(options.slots).fill(false);
     const device = gpu.device;
@@ -78,12 +81,14 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.stopAt = storage(S);
     this.state = this.vectors > 0 ? storage(S * this.vectors * this.P) : null;
     const stiff = options.optimizer.kind === 'flow' && isStiffSolver(options.optimizer.solver);
-    this.hessian = stiff ? storage(S * this.P * this.P) : null;
-    this.factor = stiff ? storage(S * this.P * this.P) : null;
+    const matrixFloats = stiffMatrixFloats(this.P, doubleFloat);
+    this.hessian = stiff ? storage(S * matrixFloats) : null;
+    this.factor = stiff ? storage(S * matrixFloats) : null;
+    this.paramsLow = doubleFloat ? storage(S * this.P) : null;
   }
 
-  /** `groupCoordinates`: the stiff kernel's group coordinates for close neurons (mlp_stiff.wgsl; on by default) */
-  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string, tuning: KernelTuning = {}, groupCoordinates = true): Promise<GpuEnsemble> {
+  /** `precision`: the stiff kernel's group coordinates and double-float (mlp-kernels.ts StiffPrecision; on by default) */
+  static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string, tuning: KernelTuning = {}, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<GpuEnsemble> {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     const optimizer = options.optimizer;
@@ -92,18 +97,18 @@ export class GpuEnsemble implements TrainingEnsemble {
       optimizer.kind !== 'flow'
         ? planTrainKernel(options.arch, optimizer, gpu.limits, tuning)
         : isStiffSolver(optimizer.solver)
-          ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver, tuning, groupCoordinates)
+          ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver, tuning, precision)
           : planFlowKernel(options.arch, gpu.limits, tuning);
     if (optimizer.kind === 'flow' && isStiffSolver(optimizer.solver)) {
-      // the per-slot Hessian and Cholesky factor are P×P floats each, in one binding per ensemble
+      // the per-slot Hessian and Cholesky factor are P×P floats each (two halves in double-float), in one binding per ensemble
       const P = parameterCount(options.arch);
-      const bytes = 4 * options.slots * P * P;
+      const bytes = 4 * options.slots * stiffMatrixFloats(P, plan.doubleFloat ?? false);
       if (bytes > gpu.device.limits.maxStorageBufferBindingSize) {
-        throw new RangeError(`${optimizer.solver}: ${options.slots} slots × ${P}² Hessian entries need ${bytes} bytes, above this device's storage binding limit (${gpu.device.limits.maxStorageBufferBindingSize}); use fewer slots per ensemble`);
+        throw new RangeError(`${optimizer.solver}: ${options.slots} slots × ${P}² Hessian entries${plan.doubleFloat ? ' in double-float' : ''} need ${bytes} bytes, above this device's storage binding limit (${gpu.device.limits.maxStorageBufferBindingSize}); use fewer slots per ensemble`);
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning);
+    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, plan.doubleFloat ?? false);
   }
 
   get slots(): number {
@@ -118,7 +123,9 @@ export class GpuEnsemble implements TrainingEnsemble {
       throw new RangeError(`run dataset is ${run.data.samples}×${run.data.inputDim}, the ensemble expects ${samples}×${arch.inputDim}`);
     }
     const queue = this.gpu.device.queue;
-    queue.writeBuffer(this.params, 4 * slot * this.P, Float32Array.from(run.params));
+    const high = Float32Array.from(run.params);
+    queue.writeBuffer(this.params, 4 * slot * this.P, high);
+    if (this.paramsLow) queue.writeBuffer(this.paramsLow, 4 * slot * this.P, Float32Array.from(run.params, (value, p) => value - high[p]));
     if (this.options.sharedData) {
       if (run.data !== this.options.sharedData) throw new RangeError('this ensemble shares one dataset: a run must carry that dataset');
     } else {
@@ -184,6 +191,7 @@ export class GpuEnsemble implements TrainingEnsemble {
           if (this.hessian && this.factor) {
             entries.push({ binding: 6, resource: { buffer: this.hessian } }, { binding: 7, resource: { buffer: this.factor } });
           }
+          if (this.paramsLow) entries.push({ binding: 8, resource: { buffer: this.paramsLow } });
           group = device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries });
           bindGroups.set(stepCount, group);
         }
@@ -262,11 +270,22 @@ export class GpuEnsemble implements TrainingEnsemble {
 
   async parameters(slot: number): Promise<Float64Array> {
     this.checkSlot(slot);
-    return Float64Array.from(new Float32Array(await this.read(this.params, 4 * slot * this.P, 4 * this.P)));
+    return this.readParameters(slot, 1);
   }
 
   async allParameters(): Promise<Float64Array> {
-    return Float64Array.from(new Float32Array(await this.read(this.params, 0, 4 * this.options.slots * this.P)));
+    return this.readParameters(0, this.options.slots);
+  }
+
+  /** θ of `count` slots from `first`: params, plus params_low for double-float flow */
+  private async readParameters(first: number, count: number): Promise<Float64Array> {
+    const [offset, size] = [4 * first * this.P, 4 * count * this.P];
+    const theta = Float64Array.from(new Float32Array(await this.read(this.params, offset, size)));
+    if (this.paramsLow) {
+      const low = new Float32Array(await this.read(this.paramsLow, offset, size));
+      for (let k = 0; k < theta.length; k++) theta[k] += low[k];
+    }
+    return theta;
   }
 
   async diagnostics(slots?: readonly number[], settings: DiagnosticsSettings = DEFAULT_DIAGNOSTICS_SETTINGS): Promise<RunDiagnostics[]> {

@@ -19,6 +19,8 @@ export interface MlpKernelPlan {
   parameterCount: number;
   /** workgroup memory the kernel uses, bytes */
   workgroupBytes: number;
+  /** the stiff kernel keeps θ in two floats (params_low, binding 8; mlp_double_float.wgsl) */
+  doubleFloat?: boolean;
 }
 
 const ACTIVATION_FLAGS: Record<Activation, string> = {
@@ -180,6 +182,25 @@ function stiffGroupCoordinates(arch: Architecture, enabled = true): boolean {
   return enabled && hasClosedFormHessian(arch) && arch.hidden[0] >= 2 && arch.activation !== 'relu';
 }
 
+/** How the stiff kernel keeps float32 from losing a channel (each on by default; off for comparisons). */
+export interface StiffPrecision {
+  /** one hidden layer: groups of close neurons in group coordinates (mlp_stiff.wgsl GROUPED) */
+  groupCoordinates: boolean;
+  /** deeper softplus networks: θ, the passes and the Hessian in double-float (mlp_double_float.wgsl) */
+  doubleFloat: boolean;
+}
+
+export const FULL_STIFF_PRECISION: StiffPrecision = { groupCoordinates: true, doubleFloat: true };
+
+/**
+ * Whether the stiff kernel runs `arch` in double-float (mlp_double_float.wgsl): two or more hidden
+ * layers (one hidden layer has group coordinates instead) with softplus, the activation whose
+ * double-float version exists (double_float.wgsl df_softplus), unless switched off.
+ */
+export function stiffDoubleFloat(arch: Architecture, enabled = true): boolean {
+  return enabled && arch.hidden.length >= 2 && arch.activation === 'softplus';
+}
+
 /**
  * The core's pair coordinates (mlp_core.wgsl, GROUPED; src/model/pairs.ts): one hidden layer, at most
  * width/2 pairs, gradients only (the R-operator passes are not written for them).
@@ -237,8 +258,9 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning:
  * in registers over the samples, closedHessianTasks; ~P²/2 multiply-adds per sample); deeper
  * networks column by column from P HVP passes.
  */
-export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}, groupCoordinates = true): MlpKernelPlan {
-  const pairs: CorePairs = stiffGroupCoordinates(arch, groupCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
+export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}, precision: StiffPrecision = FULL_STIFF_PRECISION): MlpKernelPlan {
+  const pairs: CorePairs = stiffGroupCoordinates(arch, precision.groupCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
+  const doubleFloat = stiffDoubleFloat(arch, precision.doubleFloat);
   const closedHessian = hasClosedFormHessian(arch);
   // the closed form needs the R-operator's row slots, not its passes (HVP columns do)
   const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1, 0, pairs, !closedHessian);
@@ -246,8 +268,9 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
   return {
     program: {
       name: 'mlp_stiff',
-      key: `${key}|${solver}${closedHessian ? '|closed-hessian' : ''}`,
-      extensions, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_stiff.wgsl'],
+      key: `${key}|${solver}${closedHessian ? '|closed-hessian' : ''}${doubleFloat ? '|double-float' : ''}`,
+      extensions,
+      files: [...CORE_FILES, 'double_float.wgsl', 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', ...(doubleFloat ? ['mlp_double_float.wgsl'] : []), 'mlp_stiff.wgsl'],
       definitions: {
         ...definitions,
         CLOSED_HESSIAN: closedHessian,
@@ -259,10 +282,30 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
         ROS34PW2: solver === 'ros34pw2',
         STAGED: solver === 'rodas4' || solver === 'ros34pw2',
         ...ROS34PW2_CONSTANTS,
+        DOUBLE_FLOAT: doubleFloat,
+        MAT_STRIDE: stiffMatrixFloats(plan.parameterCount, doubleFloat),
+        HIDDEN_UNITS: arch.hidden.reduce((sum, width) => sum + width, 0),
+        DF_CHUNK: doubleFloatChunk(definitions.ROWS_SIZE, plan.tile),
       },
     },
     ...plan,
+    doubleFloat,
   };
+}
+
+/**
+ * Columns per reduction round of the double-float passes (mlp_double_float.wgsl df_pass): each thread
+ * puts two floats per column into the sample rows' workgroup array (`rowsSize` floats).
+ */
+function doubleFloatChunk(rowsSize: number, tile: number): number {
+  const chunk = Math.floor(rowsSize / (2 * tile));
+  if (chunk < 1) throw new RangeError(`stiff kernel: ${rowsSize} floats of sample rows cannot hold two floats per thread of ${tile}`);
+  return chunk;
+}
+
+/** Floats per slot of the stiff kernel's Hessian and of its Cholesky factor: P², twice that in double-float. */
+export function stiffMatrixFloats(P: number, doubleFloat: boolean): number {
+  return (doubleFloat ? 2 : 1) * P * P;
 }
 
 /** Columns per panel of the stiff kernel's blocked Cholesky factorisation, at most. */

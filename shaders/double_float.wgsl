@@ -1,0 +1,165 @@
+// Double-float arithmetic: a value as the unevaluated sum hi + lo of two float32s (vec2<f32>: x the
+// high part, y the low part, |lo| ≤ ulp(hi)/2), about 48 significant bits where float32 has 24. For
+// what float32 loses to cancellation near a channel (benchmarks/results/deep-float32-emulation-*.md):
+// θ, the per-sample passes and their sums over samples. The float64 reference for the algorithms is
+// Hida, Li & Bailey's QD library (double-double); tests/model/double-float-gpu.test.ts checks every
+// function against float64.
+//
+// The error-free transformations (Knuth's TwoSum, Dekker's TwoProduct with Veltkamp's split) rely on
+// IEEE float32 without reassociation; a fused multiply-add in place of x·y − p would be exact too.
+
+fn two_sum(a: f32, b: f32) -> vec2<f32> {
+  let s = a + b;
+  let bb = s - a;
+  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
+}
+
+// a + b exactly when |a| ≥ |b| (or a = 0)
+fn quick_two_sum(a: f32, b: f32) -> vec2<f32> {
+  let s = a + b;
+  return vec2<f32>(s, b - (s - a));
+}
+
+fn split(a: f32) -> vec2<f32> {
+  let c = 4097.0 * a;
+  let hi = c - (c - a);
+  return vec2<f32>(hi, a - hi);
+}
+
+fn two_product(a: f32, b: f32) -> vec2<f32> {
+  let p = a * b;
+  let x = split(a);
+  let y = split(b);
+  return vec2<f32>(p, ((x.x * y.x - p) + x.x * y.y + x.y * y.x) + x.y * y.y);
+}
+
+fn df_add(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  let s = two_sum(a.x, b.x);
+  let t = two_sum(a.y, b.y);
+  let u = quick_two_sum(s.x, s.y + t.x);
+  return quick_two_sum(u.x, u.y + t.y);
+}
+
+fn df_add_f(a: vec2<f32>, b: f32) -> vec2<f32> {
+  let s = two_sum(a.x, b);
+  return quick_two_sum(s.x, s.y + a.y);
+}
+
+fn df_sub(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  return df_add(a, -b);
+}
+
+fn df_mul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  let p = two_product(a.x, b.x);
+  return quick_two_sum(p.x, p.y + (a.x * b.y + a.y * b.x));
+}
+
+fn df_mul_f(a: vec2<f32>, b: f32) -> vec2<f32> {
+  let p = two_product(a.x, b);
+  return quick_two_sum(p.x, p.y + a.y * b);
+}
+
+// a/b: a float32 quotient, then two corrections from exactly computed remainders
+fn df_div(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  let q1 = a.x / b.x;
+  let r1 = df_sub(a, df_mul_f(b, q1));
+  let q2 = r1.x / b.x;
+  let r2 = df_sub(r1, df_mul_f(b, q2));
+  let q3 = r2.x / b.x;
+  return df_add_f(quick_two_sum(q1, q2), q3);
+}
+
+// ln 2 = LN2_HI + LN2_LO to about 2⁻⁵²
+const LN2_HI: f32 = 0.693147182;
+const LN2_LO: f32 = -1.90465421e-9;
+// 1/n! for n = 2..9 as (hi, lo)
+const INVERSE_FACTORIALS = array<vec2<f32>, 8>(
+  vec2<f32>(0.5, 0.0),
+  vec2<f32>(0.166666672, -4.96705388e-9),
+  vec2<f32>(0.0416666679, -1.24176347e-9),
+  vec2<f32>(0.00833333377, -4.34617203e-10),
+  vec2<f32>(0.00138888892, -3.36310944e-11),
+  vec2<f32>(0.000198412701, -2.72559687e-12),
+  vec2<f32>(0.0000248015876, -3.40699609e-13),
+  vec2<f32>(0.00000275573188, 3.79357122e-14),
+);
+
+// e^a − 1 for |a| ≤ ln 2/2, relative to itself: a = 16r, the Taylor series of e^r − 1 to r⁹ (its
+// remainder below 2⁻⁶⁰ of it), then four squarings in the form m ← 2m + m² that keep m's relative
+// accuracy (squaring 1 + m directly would lose it)
+fn df_expm1_reduced(a: vec2<f32>) -> vec2<f32> {
+  let r = a * 0.0625;
+  let coefficients = INVERSE_FACTORIALS;
+  var series = coefficients[7];
+  for (var n = 6i; n >= 0i; n--) {
+    series = df_add(df_mul(series, r), coefficients[n]);
+  }
+  // r + r²·(1/2! + r/3! + …)
+  var m = df_add(r, df_mul(df_mul(r, r), series));
+  for (var k = 0u; k < 4u; k++) {
+    m = df_add(m * 2.0, df_mul(m, m));
+  }
+  return m;
+}
+
+// e^a; 0 below float32's smallest normal number (where a double-float has no low part left anyway)
+fn df_exp(a: vec2<f32>) -> vec2<f32> {
+  if (a.x < -87.0) {
+    return vec2<f32>(0.0);
+  }
+  let k = round(a.x / LN2_HI);
+  // a − k·ln 2, exactly in the high parts (k·LN2_HI by TwoProduct)
+  let reduced = df_sub(df_sub(a, two_product(k, LN2_HI)), vec2<f32>(k * LN2_LO, 0.0));
+  let e = df_add_f(df_expm1_reduced(reduced), 1.0);
+  let scale = i32(k);
+  return vec2<f32>(ldexp(e.x, scale), ldexp(e.y, scale));
+}
+
+// e^a − 1, relative to itself also for small |a|
+fn df_expm1(a: vec2<f32>) -> vec2<f32> {
+  if (abs(a.x) <= 0.5 * LN2_HI) {
+    return df_expm1_reduced(a);
+  }
+  return df_add_f(df_exp(a), -1.0);
+}
+
+// log(1 + y) for y ≥ 0: float32's log, then two Newton steps t ← t + (1 + y)·e^−t − 1 (each squares
+// the error: WGSL's log is only good to 2⁻²¹ absolute near 1). For y < 1 the correction is taken as
+// m + y + y·m with m = e^−t − 1, since 1 + y itself would drop what of a small y lies below 2⁻⁴⁸;
+// for larger y that form cancels (y·m ≈ −y) and (1 + y)·e^−t − 1 is the accurate one.
+fn df_log1p(y: vec2<f32>) -> vec2<f32> {
+  var t = vec2<f32>(log(1.0 + y.x), 0.0);
+  let one_plus = df_add_f(y, 1.0);
+  for (var k = 0u; k < 2u; k++) {
+    var correction: vec2<f32>;
+    if (y.x < 1.0) {
+      let m = df_expm1(-t);
+      correction = df_add(df_add(m, y), df_mul(y, m));
+    } else {
+      correction = df_add_f(df_mul(one_plus, df_exp(-t)), -1.0);
+    }
+    t = df_add(t, correction);
+  }
+  return t;
+}
+
+// softplus σ(z) = max(z, 0) + log1p(e^−|z|) and its first two derivatives, the logistic function
+// s(z) and s(z)·(1 − s(z)), from e = e^−|z| alone (no cancellation on either side of 0)
+struct DoubleFloatActivation {
+  value: vec2<f32>,
+  slope: vec2<f32>,
+  curvature: vec2<f32>,
+}
+
+fn df_softplus(z: vec2<f32>) -> DoubleFloatActivation {
+  let positive = z.x >= 0.0;
+  let magnitude = select(-z, z, positive);
+  let e = df_exp(-magnitude);
+  let one_plus = df_add_f(e, 1.0);
+  let small_side = df_div(e, one_plus);   // s(−|z|)
+  var out: DoubleFloatActivation;
+  out.value = df_add(select(vec2<f32>(0.0), z, positive), df_log1p(e));
+  out.slope = select(small_side, df_add_f(-small_side, 1.0), positive);
+  out.curvature = df_div(small_side, one_plus);   // e/(1 + e)²
+  return out;
+}
