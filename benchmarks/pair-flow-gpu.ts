@@ -1,8 +1,10 @@
 // Stiff gradient flow of records' runs from their start to the norm barrier on the GPU engine, with
-// and (unless --grouped-only) without group coordinates (GpuEngine.withoutGroupCoordinates): accepted
-// steps, weight norm and wall time per run, against the record's own step count
-// (benchmarks/results/pair-coordinates-…). One slot per run, 100 steps per dispatch, at most
-// --max-steps steps.
+// and (unless --grouped-only) without what keeps float32 in a channel: group coordinates for one
+// hidden layer (GpuEngine.withoutGroupCoordinates), double-float for deeper softplus networks
+// (GpuEngine.withoutDoubleFloat). Accepted steps, weight norm and wall time per run, against the
+// record's own step count (benchmarks/results/pair-coordinates-…, deep-float32-…). One slot per run,
+// 100 steps per dispatch, at most --max-steps steps. --hidden R picks the records whose first hidden
+// layer has R neurons.
 //
 //   npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps 6000] [--grouped-only]
 import { readFileSync } from 'node:fs';
@@ -26,10 +28,12 @@ if (!(engine instanceof GpuEngine)) {
   console.error('no WebGPU adapter');
   process.exit(2);
 }
-const variants = values['grouped-only'] ? [engine] : [engine, engine.withoutGroupCoordinates()];
-console.log(`| r | seed | record's steps | GPU, group coordinates |${values['grouped-only'] ? '' : ' GPU, network coordinates |'}\n| --- | --- | --- | --- |${values['grouped-only'] ? '' : ' --- |'}`);
+const deep = records.some((r) => Array.isArray(r.config.architecture.hidden) && r.config.architecture.hidden.length > 1);
+const variants = values['grouped-only'] ? [engine] : [engine, deep ? engine.withoutDoubleFloat() : engine.withoutGroupCoordinates()];
+const [full, plain] = deep ? ['GPU, double-float', 'GPU, float32'] : ['GPU, group coordinates', 'GPU, network coordinates'];
+console.log(`| r | seed | record's steps | ${full} |${values['grouped-only'] ? '' : ` ${plain} |`}\n| --- | --- | --- | --- |${values['grouped-only'] ? '' : ' --- |'}`);
 for (const seed of seedsText.split(',').map(Number)) {
-  const record = records.find((r) => r.seed === seed && r.config.architecture.hidden[0] === Number(values.hidden));
+  const record = records.find((r) => r.seed === seed && [r.config.architecture.hidden].flat()[0] === Number(values.hidden));
   if (!record) {
     console.error(`${file} has no run with seed ${seed} and ${values.hidden} hidden neurons`);
     process.exit(2);

@@ -69,9 +69,10 @@ fn df_div(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
   return df_add_f(quick_two_sum(q1, q2), q3);
 }
 
-// ln 2 = LN2_HI + LN2_LO to about 2⁻⁵²
+// ln 2 = LN2_HI + LN2_LO + LN2_LO2 to about 2⁻⁷⁸ (k·ln 2 for |k| ≤ 126 must stay exact to 2⁻⁵⁰)
 const LN2_HI: f32 = 0.693147182;
-const LN2_LO: f32 = -1.90465421e-9;
+const LN2_LO: f32 = -1.904654212e-9;
+const LN2_LO2: f32 = -8.783183739e-17;
 // 1/n! for n = 2..9 as (hi, lo)
 const INVERSE_FACTORIALS = array<vec2<f32>, 8>(
   vec2<f32>(0.5, 0.0),
@@ -108,8 +109,8 @@ fn df_exp(a: vec2<f32>) -> vec2<f32> {
     return vec2<f32>(0.0);
   }
   let k = round(a.x / LN2_HI);
-  // a − k·ln 2, exactly in the high parts (k·LN2_HI by TwoProduct)
-  let reduced = df_sub(df_sub(a, two_product(k, LN2_HI)), vec2<f32>(k * LN2_LO, 0.0));
+  // a − k·ln 2, the two larger products exact (TwoProduct)
+  let reduced = df_sub(df_sub(df_sub(a, two_product(k, LN2_HI)), two_product(k, LN2_LO)), vec2<f32>(k * LN2_LO2, 0.0));
   let e = df_add_f(df_expm1_reduced(reduced), 1.0);
   let scale = i32(k);
   return vec2<f32>(ldexp(e.x, scale), ldexp(e.y, scale));
@@ -143,14 +144,15 @@ fn df_log1p(y: vec2<f32>) -> vec2<f32> {
   return t;
 }
 
-// softplus σ(z) = max(z, 0) + log1p(e^−|z|) and its first two derivatives, the logistic function
-// s(z) and s(z)·(1 − s(z)), from e = e^−|z| alone (no cancellation on either side of 0)
+// an activation σ(z) and its first two derivatives, each a double-float
 struct DoubleFloatActivation {
   value: vec2<f32>,
   slope: vec2<f32>,
   curvature: vec2<f32>,
 }
 
+// softplus σ(z) = max(z, 0) + log1p(e^−|z|) and its first two derivatives, the logistic function
+// s(z) and s(z)·(1 − s(z)), from e = e^−|z| alone (no cancellation on either side of 0)
 fn df_softplus(z: vec2<f32>) -> DoubleFloatActivation {
   let positive = z.x >= 0.0;
   let magnitude = select(-z, z, positive);
@@ -161,5 +163,36 @@ fn df_softplus(z: vec2<f32>) -> DoubleFloatActivation {
   out.value = df_add(select(vec2<f32>(0.0), z, positive), df_log1p(e));
   out.slope = select(small_side, df_add_f(-small_side, 1.0), positive);
   out.curvature = df_div(small_side, one_plus);   // e/(1 + e)²
+  return out;
+}
+
+const DF_TWO_OVER_SQRT_PI = vec2<f32>(1.12837923, -5.86353828e-8);
+
+// erf and its derivatives 2/√π·e^−z² and −2z·2/√π·e^−z². For |z| < 6, erf|z| = 2/√π·e^−z²·Σₙ 2ⁿ|z|²ⁿ⁺¹/(2n+1)!!,
+// a series of positive terms (no cancellation; at most 93 terms to 2⁻⁵⁰ at |z| = 6); beyond, erf is
+// ±1 to within 2⁻⁵⁴.
+fn df_erf(z: vec2<f32>) -> DoubleFloatActivation {
+  let negative = z.x < 0.0;
+  let x = select(z, -z, negative);
+  let square = df_mul(x, x);
+  let gauss = df_mul(DF_TWO_OVER_SQRT_PI, df_exp(-square));
+  var magnitude = vec2<f32>(1.0, 0.0);
+  if (x.x < 6.0) {
+    let ratio = square * 2.0;
+    var term = x;
+    var sum = x;
+    for (var n = 1u; n < 100u; n++) {
+      term = df_div(df_mul(term, ratio), vec2<f32>(f32(2u * n + 1u), 0.0));
+      sum = df_add(sum, term);
+      if (term.x < 8.9e-16 * sum.x) {
+        break;
+      }
+    }
+    magnitude = df_mul(gauss, sum);
+  }
+  var out: DoubleFloatActivation;
+  out.value = select(magnitude, -magnitude, negative);
+  out.slope = gauss;
+  out.curvature = df_mul(df_mul_f(z, -2.0), gauss);
   return out;
 }

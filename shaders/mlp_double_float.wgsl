@@ -1,8 +1,8 @@
 // Double-float passes over a slot's samples for the stiff kernel (mlp_stiff.wgsl, DOUBLE_FLOAT: softplus
-// networks with two or more hidden layers). In a deep network's channel float32 cannot hold θ, the
+// and erf networks with two or more hidden layers). In a deep network's channel float32 cannot hold θ, the
 // per-sample gradient or the Hessian accurately enough for the flow to follow the channel
 // (benchmarks/results/deep-float32-emulation-2026-12-05.md): θ is kept as th + th_low, and every
-// per-sample product and sum, the activations (double_float.wgsl df_softplus) and the sums over
+// per-sample product and sum, the activations (double_float.wgsl df_softplus, df_erf) and the sums over
 // samples are double-float; results are rounded to float32 once, at the end.
 //
 // One sample per thread (samples tid, tid + TILE, …). A pass accumulates, per thread, either the
@@ -23,6 +23,21 @@ var<private> df_slope: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_curvature: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_rz: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_sum: array<vec2<f32>, P + 1u>;
+
+const DF_SQRT_HALF = vec2<f32>(0.707106769, 1.210161749e-8);
+
+// the network's activation (activations.wgsl's): softplus, or erf(z/√2) with σ′ = √(2/π)·e^−z²/2
+// and σ″ = −z·σ′
+fn df_activate(z: vec2<f32>) -> DoubleFloatActivation {
+#if ${ACT_ERF}
+  var out = df_erf(df_mul(z, DF_SQRT_HALF));
+  out.slope = df_mul(out.slope, DF_SQRT_HALF);
+  out.curvature = df_mul(-z, out.slope);
+  return out;
+#else
+  return df_softplus(z);
+#endif
+}
 
 fn df_theta(p: u32) -> vec2<f32> {
   return vec2<f32>(th[p], th_low[p]);
@@ -130,7 +145,7 @@ fn df_sample(row: u32, r_operator: bool) {
         f = pre[0];
         rf = pre[1];
       } else {
-        let activation = df_softplus(pre[0]);
+        let activation = df_activate(pre[0]);
         df_value[offset + j] = activation.value;
         df_slope[offset + j] = activation.slope;
         df_curvature[offset + j] = activation.curvature;

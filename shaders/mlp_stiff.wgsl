@@ -17,6 +17,13 @@
 // (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
 // h ← h/4 and retry with the same Hessian.
 //
+// DOUBLE_FLOAT (deep softplus networks, mlp_double_float.wgsl): θ in two floats (params + params_low),
+// f(θ), H (R-operator passes), the Cholesky factor and the solves in double-float, H and the factor as
+// two P×P halves per slot (MAT_STRIDE); the stage vectors k, the error estimate and the controller
+// stay float32. Float32 cannot follow a deep network's channel (emulated: θ's rounding, the gradient's
+// and H's each stall it); with only the stage vectors in float32 it takes 1.02× and 0.97× the float64
+// steps (deep-float32-emulation-2026-12-05.md).
+//
 // Float32 conditioning: W's eigenvalues are 1 + h·d·λ; at the barrier λ_max ~ 1e4–1e5 and h is
 // large, so cond(W) reaches 1e6 and more. Every solve does REFINEMENTS = 2 steps of iterative
 // refinement, x += W⁻¹(b − W x), with the residual b − W x computed in about twice the working

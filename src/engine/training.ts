@@ -52,10 +52,19 @@ export interface EnsembleOptions {
   sharedData?: Dataset;
 }
 
+/**
+ * How a training ensemble computes: the CPU engine in float64; the GPU kernels in float32, the stiff
+ * kernel with group coordinates for one hidden layer, or in double-float (two floats per value) for
+ * deeper softplus networks (src/engine/gpu/mlp-kernels.ts StiffPrecision).
+ */
+export type Arithmetic = 'float64' | 'float32' | 'float32, group coordinates' | 'double-float';
+
 export interface TrainingEnsemble {
   /** what trains the runs (an engine may hand a solver it lacks to another backend) */
   readonly backend: Backend;
   readonly description: string;
+  /** the arithmetic the runs are trained in (records keep it: what a result's precision was) */
+  readonly arithmetic: Arithmetic;
   readonly slots: number;
   readonly options: EnsembleOptions;
   /** puts a run into a slot, resetting the optimiser state */

@@ -271,10 +271,14 @@ function lossLevelsTables(runs: Run[]): PresetTable[] {
  * go into channels end not converged. Said under the width table when such runs are in it.
  */
 export function deepFloat32Note(runs: readonly { record: RunRecord; config: RunConfig }[]): string | null {
-  const deep = runs.filter((r) => r.config.architecture.hidden.length > 1 && r.record.backend === 'gpu');
+  // float32 records, and GPU records from before records named their arithmetic (all float32 then);
+  // relu has no channels to lose
+  const deep = runs.filter(
+    (r) => r.config.architecture.hidden.length > 1 && r.config.architecture.activation !== 'relu' && (r.record.arithmetic ?? (r.record.backend === 'gpu' ? 'float32' : 'float64')).startsWith('float32'),
+  );
   if (deep.length === 0) return null;
   const widths = [...new Set(deep.map((r) => hiddenLabel(r.config)))].join(', ');
-  return `${deep.length} runs of deep networks (${widths}) ran in float32 on the GPU, which cannot follow a deep network's channel to the barrier: θ's float32 rounding alone stalls it, and so does the float32 gradient (benchmarks/results/deep-float32-emulation-2026-12-05.md). Their channels show up as not converged. For those widths the channel fraction is a lower bound; --backend cpu (float64) gives the real one.`;
+  return `${deep.length} runs of deep networks (${widths}) ran in float32 on the GPU, which cannot follow a deep network's channel to the barrier: θ's float32 rounding alone stalls it, and so do the float32 gradient and Hessian (benchmarks/results/deep-float32-emulation-2026-12-05.md). Their channels show up as not converged. For those runs the channel fraction is a lower bound. The GPU's double-float stiff flow covers deep softplus networks; for other activations --backend cpu (float64) gives the real fraction.`;
 }
 
 function channelFrequencyTables(runs: Run[]): PresetTable[] {

@@ -139,12 +139,12 @@ const channelFrequency: SweepPreset = {
     // N = 1024, 10 of 58 runs needed more than 20,000 ros34pw2 steps (max 36,800;
     // benchmarks/results/flow-cpu-subset/). Float32 in network coordinates takes ~5× the steps in a
     // channel (benchmarks/results/float32-flow-2026-11-23.md); the stiff kernel's group coordinates
-    // bring one hidden layer back to ~1.2× (pair-coordinates-2026-12-04.md), but [4, 4] and
-    // [4, 4, 4] still integrate in network coordinates: measured at [4, 4], N = 256, float32 runs
-    // through channels had not reached the barrier after 2–4× float64's steps
-    // (benchmarks/results/deep-float32-swiftshader/), and emulation shows why: θ's float32 rounding
-    // and the float32 gradient each stall a deep channel; group coordinates in every layer do not
-    // suffice (deep-float32-emulation-2026-12-05.md). The report flags float32 deep runs.
+    // bring one hidden layer back to ~1.2× (pair-coordinates-2026-12-04.md). [4, 4] and [4, 4, 4]
+    // float32 runs through channels had not reached the barrier after 2–4× float64's steps
+    // (benchmarks/results/deep-float32-swiftshader/; emulation: θ's rounding, the float32 gradient
+    // and the float32 Hessian each stall a deep channel, deep-float32-emulation-2026-12-05.md), so
+    // deep softplus networks run in double-float (mlp_double_float.wgsl); deep erf networks stay
+    // float32 and the report flags them.
     stop: { maxSteps: 200_000, gradTol: 1e-7, checkEvery: 100 },
     seeds: 50,
     grid: {

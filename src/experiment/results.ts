@@ -60,6 +60,8 @@ export interface RunRecord {
   config: unknown;
   backend: string;
   device: string;
+  /** the arithmetic it was trained in (src/engine/training.ts Arithmetic); absent in records written before it existed */
+  arithmetic?: string;
   params0: ParameterFile;
   params: ParameterFile;
   /** final mean-squared error (no barrier) */

@@ -380,6 +380,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         config: slot.run.config,
         backend: ensemble.backend,
         device: ensemble.description,
+        arithmetic: ensemble.arithmetic,
         params0: formatParameterFile(arch, slot.params0),
         params: formatParameterFile(arch, params),
         loss: status.loss,

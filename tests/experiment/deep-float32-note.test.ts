@@ -26,6 +26,15 @@ describe('the float32 caveat for deep networks', () => {
     expect(deepFloat32Note(withConfig(cpu))).toBeNull();
   });
 
+  it('leaves out runs the GPU trained in double-float, and relu (no channels)', () => {
+    const doubleFloat = gpu.map((record) => ({ ...record, arithmetic: 'double-float' }));
+    expect(deepFloat32Note(withConfig(doubleFloat))).toBeNull();
+    const relu = withConfig(gpu).map(({ record, config }) => ({ record, config: { ...config, architecture: { ...config.architecture, activation: 'relu' as const } } }));
+    expect(deepFloat32Note(relu)).toBeNull();
+    // a record that names float32 is flagged whatever its backend field says
+    expect(deepFloat32Note(withConfig(gpu.slice(0, 1).map((record) => ({ ...record, backend: 'cpu', arithmetic: 'float32' }))))).toContain('1 runs of deep networks');
+  });
+
   it('stands under the channel-frequency width table', () => {
     const byWidth = (records: RunRecord[]) => buildPresetReport('channel-frequency', records).tables.find((t) => t.name === 'by-r')!;
     expect(byWidth([...cpu, ...gpu]).note).toContain('ran in float32 on the GPU');

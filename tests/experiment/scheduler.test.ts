@@ -59,6 +59,7 @@ function countingEngine() {
       const wrapped: TrainingEnsemble = {
         backend: ensemble.backend,
         description: ensemble.description,
+        arithmetic: ensemble.arithmetic,
         slots: ensemble.slots,
         options: ensemble.options,
         async load(slot: number, run: SlotRun) {
@@ -134,6 +135,7 @@ function engineAtRest(backend: 'gpu' | 'cpu', floor: number, wobble = 0, stepSiz
       const wrapped: TrainingEnsemble = {
         backend,
         description: ensemble.description,
+        arithmetic: ensemble.arithmetic,
         slots: ensemble.slots,
         options: ensemble.options,
         load: (slot, run) => ensemble.load(slot, run),

@@ -45,6 +45,7 @@ function scriptedEngine(stalls: number[]): Engine {
       return {
         backend: 'cpu',
         description: 'scripted',
+        arithmetic: 'float64',
         slots: options.slots,
         options,
         async load(slot: number, run: SlotRun) {

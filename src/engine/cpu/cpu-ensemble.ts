@@ -46,6 +46,7 @@ const BREATHER_MS = 50;
 
 export class CpuEnsemble implements TrainingEnsemble {
   readonly backend = 'cpu' as const;
+  readonly arithmetic = 'float64' as const;
   readonly description: string;
   private readonly slotList: (SlotState | null)[];
   private readonly P: number;

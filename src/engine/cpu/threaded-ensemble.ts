@@ -89,6 +89,7 @@ interface Held {
 
 export class ThreadedCpuEnsemble implements TrainingEnsemble {
   readonly backend = 'cpu' as const;
+  readonly arithmetic = 'float64' as const;
   private readonly workers: EnsembleWorker[];
   private readonly held: (Held | null)[];
   private readonly datasets = new Map<number, Dataset>();

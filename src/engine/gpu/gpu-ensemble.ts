@@ -8,7 +8,7 @@ import { seedKey } from '../../data/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
-import { checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
+import { checkSlotIndex, type Arithmetic, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
 import { FULL_STIFF_PRECISION, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
@@ -24,6 +24,7 @@ export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
 
 export class GpuEnsemble implements TrainingEnsemble {
   readonly backend = 'gpu' as const;
+  readonly arithmetic: Arithmetic;
   private readonly P: number;
   private readonly buffers: GPUBuffer[] = [];
   private readonly params: GPUBuffer;
@@ -55,8 +56,10 @@ export class GpuEnsemble implements TrainingEnsemble {
     private readonly pipeline: GPUComputePipeline,
     readonly options: EnsembleOptions,
     private readonly tuning: KernelTuning,
-    doubleFloat: boolean,
+    arithmetic: Arithmetic,
   ) {
+    this.arithmetic = arithmetic;
+    const doubleFloat = arithmetic === 'double-float';
     this.loaded = new Array<boolean>(options.slots).fill(false);
     const device = gpu.device;
     this.P = parameterCount(options.arch);
@@ -108,7 +111,8 @@ export class GpuEnsemble implements TrainingEnsemble {
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, plan.doubleFloat ?? false);
+    const arithmetic: Arithmetic = plan.doubleFloat ? 'double-float' : plan.groupCoordinates ? 'float32, group coordinates' : 'float32';
+    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, arithmetic);
   }
 
   get slots(): number {

@@ -21,6 +21,8 @@ export interface MlpKernelPlan {
   workgroupBytes: number;
   /** the stiff kernel keeps θ in two floats (params_low, binding 8; mlp_double_float.wgsl) */
   doubleFloat?: boolean;
+  /** the stiff kernel integrates groups of close neurons in group coordinates */
+  groupCoordinates?: boolean;
 }
 
 const ACTIVATION_FLAGS: Record<Activation, string> = {
@@ -186,19 +188,22 @@ function stiffGroupCoordinates(arch: Architecture, enabled = true): boolean {
 export interface StiffPrecision {
   /** one hidden layer: groups of close neurons in group coordinates (mlp_stiff.wgsl GROUPED) */
   groupCoordinates: boolean;
-  /** deeper softplus networks: θ, the passes and the Hessian in double-float (mlp_double_float.wgsl) */
+  /** deeper softplus and erf networks: θ, the passes, the Hessian and the solves in double-float (mlp_double_float.wgsl) */
   doubleFloat: boolean;
 }
 
 export const FULL_STIFF_PRECISION: StiffPrecision = { groupCoordinates: true, doubleFloat: true };
 
+/** Activations with a double-float version (double_float.wgsl df_softplus, df_erf): the paper's smooth ones. */
+export const DOUBLE_FLOAT_ACTIVATIONS: readonly Activation[] = ['softplus', 'erf'];
+
 /**
  * Whether the stiff kernel runs `arch` in double-float (mlp_double_float.wgsl): two or more hidden
- * layers (one hidden layer has group coordinates instead) with softplus, the activation whose
- * double-float version exists (double_float.wgsl df_softplus), unless switched off.
+ * layers (one hidden layer has group coordinates instead) with an activation of
+ * DOUBLE_FLOAT_ACTIVATIONS, unless switched off.
  */
 export function stiffDoubleFloat(arch: Architecture, enabled = true): boolean {
-  return enabled && arch.hidden.length >= 2 && arch.activation === 'softplus';
+  return enabled && arch.hidden.length >= 2 && DOUBLE_FLOAT_ACTIVATIONS.includes(arch.activation);
 }
 
 /**
@@ -290,6 +295,7 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
     },
     ...plan,
     doubleFloat,
+    groupCoordinates: 'chosenByKernel' in pairs,
   };
 }
 
