@@ -12,7 +12,7 @@ import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
-import { closedHessianTasks, planStiffFlowKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
+import { closedHessianTasks, FULL_STIFF_PRECISION, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/pairs.js';
@@ -113,10 +113,22 @@ describe('GPU stiff gradient flow in double-float (two hidden layers of softplus
       seed: 9,
       runIndex: n,
     }));
+  it('is what the plans of deep softplus and erf stiff flow say, and only theirs', () => {
+    const limits = engine.gpu.limits;
+    const stiff = (network: Architecture, precision = FULL_STIFF_PRECISION) => planArithmetic(planStiffFlowKernel(network, limits, 'ros34pw2', {}, precision));
+    expect(stiff(deep)).toBe('double-float');
+    expect(stiff({ ...deep, activation: 'erf' })).toBe('double-float');
+    expect(stiff({ ...deep, activation: 'tanh' })).toBe('float32');
+    expect(stiff(deep, { ...FULL_STIFF_PRECISION, doubleFloat: false })).toBe('float32');
+    expect(stiff(arch)).toBe('float32, group coordinates');
+    expect(planArithmetic(planTrainKernel(deep, { kind: 'gd', lr: 0.1 }, limits))).toBe('float32');
+  });
+
   for (const solver of ['rosenbrock23', 'rodas4', 'ros34pw2'] as const) it(`${solver}: reaches the CPU integrator's point at a fixed simulated time to 1e-6`, async () => {
     const optimizer = { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7 };
     const options: EnsembleOptions = { arch: deep, optimizer, samples: SAMPLES, slots: 2, maxnorm: 1e3 };
     const [gpu, cpu] = await ensembleWithReference(engine, options, deepRuns());
+    expect(gpu.arithmetic).toBe('double-float');
     try {
       for (const T of [0.5, 5]) {
         await gpu.advance(10_000, T);

@@ -9,7 +9,7 @@ import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
 import { checkSlotIndex, type Arithmetic, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
-import { FULL_STIFF_PRECISION, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision } from './mlp-kernels.js';
+import { FULL_STIFF_PRECISION, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
@@ -111,8 +111,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    const arithmetic: Arithmetic = plan.doubleFloat ? 'double-float' : plan.groupCoordinates ? 'float32, group coordinates' : 'float32';
-    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, arithmetic);
+    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, planArithmetic(plan));
   }
 
   get slots(): number {

@@ -9,6 +9,7 @@ import { hasClosedFormHessian } from '../cpu/hessian.js';
 import { ROS34PW2, type StiffSolver } from '../../optim/rosenbrock.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
 import { BLOCK_INPUTS, BLOCK_NEURONS, formatStrategy, REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
+import type { Arithmetic } from '../training.js';
 
 export interface MlpKernelPlan {
   program: KernelProgram;
@@ -312,6 +313,11 @@ function doubleFloatChunk(rowsSize: number, tile: number): number {
 /** Floats per slot of the stiff kernel's Hessian and of its Cholesky factor: P², twice that in double-float. */
 export function stiffMatrixFloats(P: number, doubleFloat: boolean): number {
   return (doubleFloat ? 2 : 1) * P * P;
+}
+
+/** What a kernel plan computes in (training.ts Arithmetic): what the ensemble's records will say. */
+export function planArithmetic(plan: MlpKernelPlan): Arithmetic {
+  return plan.doubleFloat ? 'double-float' : plan.groupCoordinates ? 'float32, group coordinates' : 'float32';
 }
 
 /** Columns per panel of the stiff kernel's blocked Cholesky factorisation, at most. */
