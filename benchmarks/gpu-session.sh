@@ -12,6 +12,9 @@
 #                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
 #                          so it fits the ~3 minutes a session has left after `bench` (call it at
 #                          once: the machine goes back after 30 s idle)
+#   deep                   the 8 [4, 4] runs of benchmarks/results/deep-float32-swiftshader/ on the GPU
+#                          (double-float stiff flow), their table and `compare` against the committed
+#                          float64 records; DEEP_LIMIT seconds (default 240)
 #   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 520; CF_SEEDS
 #                          seeds per configuration instead of 50: 12 gives 4,320 networks, the
 #                          paper's ~4,400, where 50 gives 18,000); the shards' folders join here
@@ -20,8 +23,8 @@
 # (mkdir -p .scratch/gpu-session && tar -C .scratch/gpu-session -xzf session-PART.tar.gz) and carry
 # .scratch/gpu-session too; the next call of that part resumes there with --resume.
 set -uo pipefail
-out=${1:?usage: gpu-session.sh OUTDIR bench|flow|channel-frequency K/N}
-part=${2:?usage: gpu-session.sh OUTDIR bench|flow|channel-frequency K/N}
+out=${1:?usage: gpu-session.sh OUTDIR bench|flow|deep|channel-frequency K/N}
+part=${2:?usage: gpu-session.sh OUTDIR bench|flow|deep|channel-frequency K/N}
 work=/tmp/gpu-session
 previous=.scratch/gpu-session
 rm -rf "$work" && mkdir -p "$work" "$out"
@@ -63,6 +66,13 @@ case "$part" in
     sweep flow-gpu "${FLOW_LIMIT:-150}" examples/flow-sweep.json
     cs report "$work/flow-gpu" --by r > "$work/flow-gpu.md" 2>&1
     cs compare "$work/flow-gpu" benchmarks/results/flow-cpu-subset > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
+  deep)
+    tables=(deep-gpu.md deep-gpu-vs-cpu.md)
+    reference=/tmp/deep-cpu
+    mkdir -p "$reference" && cp benchmarks/results/deep-float32-swiftshader/cpu-runs.jsonl "$reference/runs.jsonl"
+    sweep deep-gpu "${DEEP_LIMIT:-240}" benchmarks/results/deep-float32-swiftshader/spec.json
+    cs report "$work/deep-gpu" > "$work/deep-gpu.md" 2>&1
+    cs compare "$work/deep-gpu" "$reference" > "$work/deep-gpu-vs-cpu.md" 2>&1 ;;
   channel-frequency)
     shard=${3:?usage: gpu-session.sh OUTDIR channel-frequency K/N}
     name="cf-${shard/\//-of-}"
@@ -71,6 +81,6 @@ case "$part" in
     [ -n "${CF_SEEDS:-}" ] && seeds=(--seeds "$CF_SEEDS")
     sweep "$name" "${CF_LIMIT:-520}" channel-frequency --shard "$shard" "${seeds[@]}"
     cs report "$work/$name" > "$work/$name.md" 2>&1 ;;
-  *) echo "gpu-session.sh: unknown part '$part' (bench, flow or channel-frequency K/N)" >&2; exit 2 ;;
+  *) echo "gpu-session.sh: unknown part '$part' (bench, flow, deep or channel-frequency K/N)" >&2; exit 2 ;;
 esac
 cat "$work/phases.txt"
