@@ -4,9 +4,10 @@
 // (GpuEngine.withoutDoubleFloat). Accepted steps, weight norm and wall time per run, against the
 // record's own step count (benchmarks/results/pair-coordinates-…, deep-float32-…). One slot per run,
 // 100 steps per dispatch, at most --max-steps steps. --hidden R picks the records whose first hidden
-// layer has R neurons.
+// layer has R neurons. --from-step K starts the GPU where the float64 CPU flow is after K accepted
+// steps (the same solver and tolerances), to time the part of a run inside its channel.
 //
-//   npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps 6000] [--grouped-only]
+//   npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps 6000] [--from-step K] [--grouped-only]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
@@ -14,12 +15,18 @@ import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
 import { datasetFor } from '../src/experiment/grid.js';
 import { isAtBarrier } from '../src/analysis/classify.js';
 import { parseParameterFile } from '../src/model/params-file.js';
+import { networkFlowField } from '../src/engine/cpu/flow-field.js';
+import { integrateRosenbrock } from '../src/optim/rosenbrock.js';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { hidden: { type: 'string' }, 'max-steps': { type: 'string', default: '6000' }, 'grouped-only': { type: 'boolean' } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { hidden: { type: 'string' }, 'max-steps': { type: 'string', default: '6000' }, 'from-step': { type: 'string', default: '0' }, 'grouped-only': { type: 'boolean' } },
+});
 const [file, seedsText] = positionals;
 const maxSteps = Number(values['max-steps']);
-if (!file || !seedsText || values.hidden === undefined || !(maxSteps > 0)) {
-  console.error('usage: npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps N] [--grouped-only]');
+const fromStep = Number(values['from-step']);
+if (!file || !seedsText || values.hidden === undefined || !(maxSteps > 0) || !(Number.isInteger(fromStep) && fromStep >= 0)) {
+  console.error('usage: npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps N] [--from-step K] [--grouped-only]');
   process.exit(2);
 }
 const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
@@ -38,9 +45,12 @@ for (const seed of seedsText.split(',').map(Number)) {
     console.error(`${file} has no run with seed ${seed} and ${values.hidden} hidden neurons`);
     process.exit(2);
   }
-  const { arch, theta } = parseParameterFile(JSON.stringify(record.params0));
+  const { arch, theta: start } = parseParameterFile(JSON.stringify(record.params0));
   const data = datasetFor(record.config, seed);
   const maxnorm = record.config.maxnorm ?? 1000;
+  const { solver, rtol, atol } = record.config.optimizer;
+  // the float64 flow's θ after fromStep accepted steps (or the start itself)
+  const theta = fromStep > 0 ? integrateRosenbrock(networkFlowField(arch, data, { maxnorm }), start, { rtol, atol, method: solver, maxSteps: fromStep }).theta : start;
   const cells: string[] = [];
   for (const variant of variants) {
     const start = Date.now();
@@ -58,6 +68,6 @@ for (const seed of seedsText.split(',').map(Number)) {
       ensemble.dispose();
     }
   }
-  console.log(`| ${values.hidden} | ${seed} | ${record.steps} | ${cells.join(' | ')} |`);
+  console.log(`| ${values.hidden} | ${seed} | ${record.steps}${fromStep > 0 ? ` (GPU from step ${fromStep}: ${record.steps - fromStep} to go)` : ''} | ${cells.join(' | ')} |`);
 }
 engine.dispose();

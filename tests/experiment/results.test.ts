@@ -65,12 +65,13 @@ describe('channelscope run records', () => {
     for (const record of records) {
       const run = runs.find((r) => r.id === record.id)!;
       expect(Object.keys(record).sort()).toEqual(
-        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams', 'diagnostics'].sort(),
+        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'arithmetic', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams', 'diagnostics'].sort(),
       );
       expect(record.configIndex).toBe(run.configIndex);
       expect(record.seed).toBe(run.seed);
       expect(record.config).toEqual(JSON.parse(JSON.stringify(run.config)));
       expect(record.backend).toBe('cpu');
+      expect(record.arithmetic).toBe('float64');
       expect(STOP_REASONS).toContain(record.stopReason);
       expect(parseParameterFile(JSON.stringify(record.params0)).arch.hidden).toEqual([3]);
       expect(record.wallSeconds).toBeGreaterThanOrEqual(0);
