@@ -2,8 +2,10 @@
 // and erf networks with two or more hidden layers). In a deep network's channel float32 cannot hold θ, the
 // per-sample gradient or the Hessian accurately enough for the flow to follow the channel
 // (benchmarks/results/deep-float32-emulation-2026-12-05.md): θ is kept as th + th_low, and every
-// per-sample product and sum, the activations (double_float.wgsl df_softplus, df_erf) and the sums over
-// samples are double-float; results are rounded to float32 once, at the end.
+// per-sample product and sum, the activations (double_float.wgsl df_softplus, df_erf), the sums over
+// samples, the Hessian, W's Cholesky factor and the solves are double-float (emulated, each of them
+// in float32 stalls a deep channel); the gradient and the solves' results are rounded to float32
+// once, for the integrator's float32 stage vectors.
 //
 // One sample per thread (samples tid, tid + TILE, …). A pass accumulates, per thread, either the
 // gradient of the loss or one Hessian-vector product (the R-operator along the workgroup vector vv)
