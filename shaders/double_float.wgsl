@@ -7,6 +7,10 @@
 //
 // The error-free transformations (Knuth's TwoSum, Dekker's TwoProduct with Veltkamp's split) rely on
 // IEEE float32 without reassociation; a fused multiply-add in place of x·y − p would be exact too.
+// A shader compiler may still simplify where it sees constants: on SwiftShader df_div with a literal
+// numerator, (2, 0)/(N, 0), returned float32's quotient (b·(2/b) folded to 2, measured 2026-12-05).
+// Keep literals out of the operands whose rounding errors are being recovered; on a new device run
+// benchmarks/double-float-check.ts first.
 
 fn two_sum(a: f32, b: f32) -> vec2<f32> {
   let s = a + b;

@@ -71,3 +71,47 @@ export async function withErrorScopes<T>(device: GPUDevice, what: string, work: 
   }
   return result;
 }
+
+/**
+ * Runs a check kernel (tests, device checks) whose bindings are one storage input (binding 0, `input`) and one storage
+ * output (binding 1, `outputFloats` floats) over `workgroups` workgroups, and reads the output back.
+ */
+export async function runPointKernel(device: GPUDevice, pipelines: PipelineCache, program: KernelProgram, input: Float32Array<ArrayBuffer>, outputFloats: number, workgroups: number): Promise<Float32Array> {
+  const created: GPUBuffer[] = [];
+  const make = (size: number, usage: number) => {
+    const buffer = device.createBuffer({ size, usage });
+    created.push(buffer);
+    return buffer;
+  };
+  try {
+    return await withErrorScopes(device, program.name, async () => {
+      const pipeline = await pipelines.get(program);
+      const points = make(input.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+      device.queue.writeBuffer(points, 0, input);
+      const bytes = 4 * outputFloats;
+      const output = make(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+      const readback = make(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+      const bindGroup = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: points } },
+          { binding: 1, resource: { buffer: output } },
+        ],
+      });
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(workgroups);
+      pass.end();
+      encoder.copyBufferToBuffer(output, 0, readback, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      await readback.mapAsync(GPUMapMode.READ);
+      const result = new Float32Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      return result;
+    });
+  } finally {
+    created.forEach((buffer) => buffer.destroy());
+  }
+}

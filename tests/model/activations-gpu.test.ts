@@ -1,8 +1,8 @@
 // shaders/activations.wgsl's pair_activate against the float64 pairActivation: sums and odd
 // differences of σ, σ′, σ″ at ζ ± η, for every activation, from η = 0 to η = 2.
 import { describe, expect, it } from 'vitest';
-import { gpuEngineForSuite, runPointKernel } from '../helpers/gpu.js';
-import { PipelineCache } from '../../src/gpu/kernel.js';
+import { gpuEngineForSuite } from '../helpers/gpu.js';
+import { PipelineCache, runPointKernel } from '../../src/gpu/kernel.js';
 import { activationDefinitions } from '../../src/engine/gpu/mlp-kernels.js';
 import { evalActivation, pairActivation } from '../../src/model/activations.js';
 import { ACTIVATIONS, type Activation } from '../../src/model/architecture.js';
