@@ -38,4 +38,3 @@ export async function ensembleWithReference(engine: GpuEngine, options: Ensemble
   }
   return [gpu, reference];
 }
-
