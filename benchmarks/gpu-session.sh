@@ -12,8 +12,8 @@
 #                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
 #                          so it fits the ~3 minutes a session has left after `bench` (call it at
 #                          once: the machine goes back after 30 s idle)
-#   deep                   double-float-check.js (the device's double-float arithmetic against float64),
-#                          then the 8 [4, 4] runs of benchmarks/results/deep-float32-swiftshader/ on the
+#   deep                   `doctor` (its double-float line: the device's double-float arithmetic against
+#                          float64), then the 8 [4, 4] runs of benchmarks/results/deep-float32-swiftshader/ on the
 #                          GPU (double-float stiff flow), their table and `compare` against the committed
 #                          float64 records; DEEP_LIMIT seconds (default 240)
 #   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 520; CF_SEEDS
@@ -68,9 +68,9 @@ case "$part" in
     cs report "$work/flow-gpu" --by r > "$work/flow-gpu.md" 2>&1
     cs compare "$work/flow-gpu" benchmarks/results/flow-cpu-subset > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
   deep)
-    tables=(double-float-check.md deep-gpu.md deep-gpu-vs-cpu.md)
+    tables=(doctor.txt deep-gpu.md deep-gpu-vs-cpu.md)
     # first: does this device's shader compiler keep double-float arithmetic? (else the sweep is float32 in disguise)
-    phase double-float-check 60 node dist/benchmarks/double-float-check.js > "$work/double-float-check.md" 2>&1
+    cs doctor > "$work/doctor.txt" 2>&1
     reference=/tmp/deep-cpu
     mkdir -p "$reference" && cp benchmarks/results/deep-float32-swiftshader/cpu-runs.jsonl "$reference/runs.jsonl"
     sweep deep-gpu "${DEEP_LIMIT:-240}" benchmarks/results/deep-float32-swiftshader/spec.json

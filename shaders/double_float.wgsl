@@ -9,8 +9,8 @@
 // IEEE float32 without reassociation; a fused multiply-add in place of x·y − p would be exact too.
 // A shader compiler may still simplify where it sees constants: on SwiftShader df_div with a literal
 // numerator, (2, 0)/(N, 0), returned float32's quotient (b·(2/b) folded to 2, measured 2026-12-05).
-// Keep literals out of the operands whose rounding errors are being recovered; on a new device run
-// benchmarks/double-float-check.ts first.
+// Keep literals out of the operands whose rounding errors are being recovered; `channelscope doctor`
+// checks a device's compiler.
 
 fn two_sum(a: f32, b: f32) -> vec2<f32> {
   let s = a + b;

@@ -1,5 +1,5 @@
-// Test kernel for double_float.wgsl (benchmarks/double-float-accuracy.ts, run by
-// tests/model/double-float-gpu.test.ts and on a GPU by benchmarks/double-float-check.ts): for each
+// Check kernel for double_float.wgsl (src/engine/gpu/double-float-check.ts, run by `channelscope
+// doctor` and tests/model/double-float-gpu.test.ts): for each
 // pair of double-floats (a, b) in `points` (a.hi, a.lo, b.hi, b.lo), RESULTS double-floats:
 // a + b, a·b, a/b, e^a, log1p(|a|), softplus(a) and its slope and curvature, erf(a) and its slope and
 // curvature.

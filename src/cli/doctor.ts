@@ -1,8 +1,20 @@
 // `channelscope doctor`: what will run the computations.
 import { acquireGpu, describeGpu, type GpuContext } from '../gpu/device.js';
 import type { BackendChoice } from '../engine/create.js';
+import { DOUBLE_FLOAT_BOUND, measureDoubleFloat } from '../engine/gpu/double-float-check.js';
 
-const GPU_PRECISION = 'float32 kernels; Kahan-compensated sums over samples, pairwise across threads';
+const GPU_PRECISION = 'float32 kernels (stiff flow of deep softplus/erf networks in double-float); Kahan-compensated sums over samples, pairwise across threads';
+
+/** Whether this device's shader compiler keeps double-float arithmetic (the deep stiff kernel needs it). */
+async function doubleFloatReport(gpu: GpuContext): Promise<{ exact: boolean; worstRelativeError: number; bound: number; failedChecks: number; error?: string }> {
+  try {
+    const result = await measureDoubleFloat(gpu.device);
+    return { exact: result.failures.length === 0, worstRelativeError: Math.max(...Object.values(result.worst)), bound: DOUBLE_FLOAT_BOUND, failedChecks: result.failures.length };
+  } catch (error) {
+    // a device that cannot even run the check: say so, the rest of the report still stands
+    return { exact: false, worstRelativeError: NaN, bound: DOUBLE_FLOAT_BOUND, failedChecks: NaN, error: error instanceof Error ? error.message : String(error) };
+  }
+}
 const CPU_PRECISION = 'float64, Neumaier-compensated sums over samples';
 
 function gpuReport(gpu: GpuContext, choice: BackendChoice) {
@@ -33,8 +45,12 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
     else out(`backend      cpu\ndescription  ${report.description}\nprecision    ${report.precision}`);
     return;
   }
-  const report = gpuReport(gpu, choice);
-  gpu.dispose();
+  let report;
+  try {
+    report = { ...gpuReport(gpu, choice), doubleFloat: await doubleFloatReport(gpu) };
+  } finally {
+    gpu.dispose();
+  }
   if (json) {
     out(JSON.stringify(report, null, 2));
     return;
@@ -47,4 +63,12 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
   out(`features     ${report.features.join(', ')}`);
   for (const [name, value] of Object.entries(report.limits)) out(`limit        ${name} = ${value}`);
   out(`precision    ${report.precision}`);
+  const { exact, worstRelativeError, bound, failedChecks, error } = report.doubleFloat;
+  out(
+    error
+      ? `double-float could not be checked: ${error}`
+      : exact
+      ? `double-float worst error ${worstRelativeError.toExponential(1)} relative to float64 (bound ${bound.toExponential(1)}): deep networks' stiff flow can follow their channels`
+      : `double-float BROKEN: ${failedChecks} checks missed ${bound.toExponential(1)} (worst ${worstRelativeError.toExponential(1)}): this device's shader compiler does not keep float32 operations as written, so deep networks' stiff flow is no better than float32 here; use --backend cpu for them`,
+  );
 }

@@ -81,6 +81,9 @@ describe('channelscope doctor', () => {
     expect(report.adapter.vendor).toBeTruthy();
     expect(report.features).toContain('subgroups');
     expect(report.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
+    // the device's double-float arithmetic, measured (src/engine/gpu/double-float-check.ts)
+    expect(report.doubleFloat.exact).toBe(true);
+    expect(report.doubleFloat.worstRelativeError).toBeLessThan(report.doubleFloat.bound);
   });
 });
 

@@ -1,9 +1,9 @@
-// shaders/double_float.wgsl against float64 (benchmarks/double-float-accuracy.ts): double-float sums,
+// shaders/double_float.wgsl against float64 (src/engine/gpu/double-float-check.ts): double-float sums,
 // products, quotients, e^x, log1p, softplus and erf with their two derivatives, each within 2⁻⁴⁴
 // relative (float32 is 2⁻²⁴, float64 2⁻⁵³); measured on SwiftShader: erf 2.4e-14 (2⁻⁴⁵·²), the others ≤ 9e-15.
 import { expect, it } from 'vitest';
 import { gpuEngineForSuite } from '../helpers/gpu.js';
-import { DOUBLE_FLOAT_BOUND, measureDoubleFloat } from '../../benchmarks/double-float-accuracy.js';
+import { DOUBLE_FLOAT_BOUND, measureDoubleFloat } from '../../src/engine/gpu/double-float-check.js';
 
 const engine = await gpuEngineForSuite();
 

@@ -2,11 +2,11 @@
 // it: sums (including near-cancelling ones), products, quotients, e^x, log1p, softplus and erf with
 // their two derivatives. The double-float stiff kernel for deep networks (mlp_double_float.wgsl) is
 // only as good as this: a shader compiler that reassociates or simplifies the error-free
-// transformations silently turns it back into float32. Run by tests/model/double-float-gpu.test.ts
-// (SwiftShader) and by benchmarks/double-float-check.ts (any GPU).
-import { PipelineCache, runPointKernel } from '../src/gpu/kernel.js';
-import { erf } from '../src/model/activations.js';
-import { RandomStream } from '../src/data/rng.js';
+// transformations silently turns it back into float32. `channelscope doctor` runs it on the device it
+// finds; tests/model/double-float-gpu.test.ts on SwiftShader.
+import { PipelineCache, runPointKernel } from '../../gpu/kernel.js';
+import { erf } from '../../model/activations.js';
+import { RandomStream } from '../../data/rng.js';
 
 /** what every function must meet, relative (float32 is 2⁻²⁴, float64 2⁻⁵³) */
 export const DOUBLE_FLOAT_BOUND = 2 ** -44;
