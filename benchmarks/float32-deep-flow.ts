@@ -168,17 +168,18 @@ function float32GroupedField(arch: Architecture, data: Dataset, maxnorm: number,
 }
 
 /**
- * The field −∇(L + R) as a double-float kernel would compute it (network coordinates): every
- * per-sample sum and product exact (double-float arithmetic, ~48 bits, taken as exact), the data in
- * float32, and only the activations' small parts in float32: softplus(z) = max(z, 0) + t(z) with the
- * tail t(z) = log1p(e^−|z|) and its slope σ(z) = [z ≥ 0] − sign(z)·σ(−|z|), each tail evaluated in
- * float32 at z rounded to float32 (an absolute error ≤ u·t instead of float32's u·|softplus(z)|).
+ * The field −∇(L + R) as a double-float kernel with float32 activation tails would compute it
+ * (network coordinates): every per-sample sum and product exact (double-float arithmetic, ~48 bits,
+ * taken as exact) and only the activations' small parts in float32: softplus(z) = max(z, 0) + t(z)
+ * with the tail t(z) = log1p(e^−|z|) and its slope σ(z) = [z ≥ 0] − sign(z)·σ(−|z|), each tail
+ * evaluated in float32 at z rounded to float32 (an absolute error ≤ u·t instead of float32's
+ * u·|softplus(z)|). The data stay float64, as for the exact Hessian it is paired with: float32 data
+ * with a float64-data Hessian would be a mismatch of their own, not the tails' error.
  */
 function doubleFloatField(arch: Architecture, data: Dataset, maxnorm: number) {
   const { layers, count: P } = parameterLayout(arch);
   const L = arch.hidden.length;
-  const xs = process.env.F64DATA ? Float64Array.from(data.x) : Float64Array.from(data.x, f32);
-  const ys = process.env.F64DATA ? Float64Array.from(data.y) : Float64Array.from(data.y, f32);
+  const { x: xs, y: ys } = data;
   const d = arch.inputDim;
   const tail = (z: number) => f32(Math.log1p(Math.exp(-Math.abs(f32(z)))));
   const slopeTail = (z: number) => f32(sigmoid(-Math.abs(f32(z))));
@@ -467,7 +468,7 @@ if (values.check) {
     doubleFloatField(arch, data, maxnorm)(theta, tailed);
     const size = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const error = tailed.reduce((m, v, k) => Math.max(m, Math.abs(v - want[k])), 0);
-    console.log(`${label}, double-float kernel (float32 data and activation tails): gradient error ${(error / size).toExponential(2)} of its largest entry ${size.toExponential(2)}`);
+    console.log(`${label}, double-float kernel with float32 activation tails: gradient error ${(error / size).toExponential(2)} of its largest entry ${size.toExponential(2)}`);
     const chosen = closeLayerGroups(arch, theta);
     // network coordinates, every layer's groups, and each layer's groups alone
     const groupings: LayerGroups[] = [[], chosen, ...(chosen.filter((g) => g.length > 0).length > 1 ? chosen.map((g, l) => chosen.map((_, m) => (m === l ? g : []))) : [])];

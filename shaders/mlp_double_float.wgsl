@@ -19,11 +19,12 @@ var<workgroup> th_low: array<f32, P>;
 // the reduced columns (double-float) for their owners to pick up
 var<workgroup> df_columns: array<vec2<f32>, P + 1u>;
 
-// this thread's sample: per hidden neuron (layer by layer) σ(z), σ′(z), σ″(z) and R z
+// this thread's sample: per hidden neuron (layer by layer) σ(z), σ′(z), σ″(z), R z and R a = σ′·R z
 var<private> df_value: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_slope: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_curvature: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_rz: array<vec2<f32>, HIDDEN_UNITS>;
+var<private> df_ra: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_sum: array<vec2<f32>, P + 1u>;
 
 const DF_SQRT_HALF = vec2<f32>(0.707106769, 1.210161749e-8);
@@ -62,13 +63,12 @@ fn df_input(l: u32, i: u32, row: u32) -> vec2<f32> {
   return df_value[unit_offset(l - 1u) + i];
 }
 
-// R(input i of layer l): 0 for the data, σ′·Rz for a hidden neuron
+// R(input i of layer l): 0 for the data, R a = σ′·Rz for a hidden neuron
 fn df_input_r(l: u32, i: u32) -> vec2<f32> {
   if (l == 1u) {
     return vec2<f32>(0.0);
   }
-  let u = unit_offset(l - 1u) + i;
-  return df_mul(df_slope[u], df_rz[u]);
+  return df_ra[unit_offset(l - 1u) + i];
 }
 
 fn df_bias(l: u32, j: u32) -> vec2<f32> {
@@ -79,18 +79,10 @@ fn df_bias(l: u32, j: u32) -> vec2<f32> {
 #endif
 }
 
-fn df_bias_direction(l: u32, j: u32) -> f32 {
-#if ${BIASES}
-  return vv[BIAS_OFFSET[l] + j];
-#else
-  return 0.0;
-#endif
-}
-
 // pre-activation of neuron j of layer l and, with r_operator, its R z along vv
 fn df_preactivation(l: u32, j: u32, row: u32, r_operator: bool) -> array<vec2<f32>, 2> {
   var z = df_bias(l, j);
-  var rz = vec2<f32>(df_bias_direction(l, j), 0.0);
+  var rz = vec2<f32>(dir_bias(l, j), 0.0);
   for (var i = 0u; i < WIDTH[l - 1u]; i++) {
     let p = weight_index(l, j, i);
     let input = df_input(l, i, row);
@@ -152,6 +144,8 @@ fn df_sample(row: u32, r_operator: bool) {
         df_slope[offset + j] = activation.slope;
         df_curvature[offset + j] = activation.curvature;
         df_rz[offset + j] = pre[1];
+        // once per neuron: every neuron of the layer above and the backward pass read it
+        df_ra[offset + j] = df_mul(activation.slope, pre[1]);
       }
     }
   }
