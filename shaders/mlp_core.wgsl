@@ -504,25 +504,28 @@ var<private> hvp_sum: array<f32, OWN>;
 var<private> hvp_carry: array<f32, OWN>;
 #endif
 
+// parameter p's layer l, neuron j and input i (BIAS_INPUT for a bias): θ_p = W_l[j][i] or b_l[j]
+fn parameter_place(p: u32) -> vec3<u32> {
+  var l = 0u;
+  for (var m = 1u; m <= NL; m++) {
+    if (p >= WEIGHT_OFFSET[m]) {
+      l = m;
+    }
+  }
+  let local = p - WEIGHT_OFFSET[l];
+  let weights = WIDTH[l] * WIDTH[l - 1u];
+  if (local < weights) {
+    return vec3<u32>(l, local / WIDTH[l - 1u], local % WIDTH[l - 1u]);
+  }
+  return vec3<u32>(l, local - weights, BIAS_INPUT);
+}
+
 fn decode_ownership(tid: u32) {
   for (var k = 0u; k < OWN; k++) {
-    let p = tid + k * TILE;
-    own_layer[k] = 0u;
-    for (var l = 1u; l <= NL; l++) {
-      if (p >= WEIGHT_OFFSET[l]) {
-        own_layer[k] = l;
-      }
-    }
-    let l = own_layer[k];
-    let local = p - WEIGHT_OFFSET[l];
-    let weights = WIDTH[l] * WIDTH[l - 1u];
-    if (local < weights) {
-      own_neuron[k] = local / WIDTH[l - 1u];
-      own_input[k] = local % WIDTH[l - 1u];
-    } else {
-      own_neuron[k] = local - weights;
-      own_input[k] = BIAS_INPUT;
-    }
+    let place = parameter_place(tid + k * TILE);
+    own_layer[k] = place.x;
+    own_neuron[k] = place.y;
+    own_input[k] = place.z;
   }
 }
 

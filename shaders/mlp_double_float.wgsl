@@ -7,9 +7,16 @@
 // in float32 stalls a deep channel); the gradient and the solves' results are rounded to float32
 // once, for the integrator's float32 stage vectors.
 //
-// One sample per thread (samples tid, tid + TILE, …). A pass accumulates, per thread, either the
-// gradient of the loss or one Hessian-vector product (the R-operator along the workgroup vector vv)
-// into df_sum, and the squared error; the workgroup then sums the threads' df_sum column by column.
+// One sample per thread (samples tid, tid + TILE, …), two kinds of pass:
+// - the gradient (df_pass): forward and backward, the gradient and the squared error summed into
+//   df_sum, then over the workgroup column by column (df_reduce);
+// - H (df_assemble_hessian), a chunk of samples at a time: one forward and backward pass stores what
+//   every column needs into df_cache (each hidden neuron's σ, σ′, δ = ∂ℓ/∂z and σ″·∂ℓ/∂a, and the
+//   output's δ); then column j, the R-operator along e_j, reads it back. Along e_j, R z is zero below
+//   j's layer and in that layer nonzero for one neuron; no activation is evaluated; and only the
+//   entries p ≥ j are summed (H is symmetric; parameters go layer by layer, so those need R δ of j's
+//   layer and above only). Before (2026-12-05), every column was a full forward, R-forward, backward
+//   and R-backward pass with the activations evaluated again, P times per Hessian.
 
 const HIDDEN_UNITS: u32 = ${HIDDEN_UNITS}u;   // hidden neurons over all hidden layers
 const DF_CHUNK: u32 = ${DF_CHUNK}u;           // columns per reduction round: 2·TILE·DF_CHUNK floats of `rows`
@@ -19,13 +26,19 @@ var<workgroup> th_low: array<f32, P>;
 // the reduced columns (double-float) for their owners to pick up
 var<workgroup> df_columns: array<vec2<f32>, P + 1u>;
 
-// this thread's sample: per hidden neuron (layer by layer) σ(z), σ′(z), σ″(z), R z and R a = σ′·R z
+// this thread's sample, per hidden neuron (layer by layer): σ(z), σ′(z), σ″(z), ∂ℓ/∂a (backward pass);
+// in a column pass R z and R a = σ′·R z along e_j
 var<private> df_value: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_slope: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_curvature: array<vec2<f32>, HIDDEN_UNITS>;
+var<private> df_back: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_rz: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_ra: array<vec2<f32>, HIDDEN_UNITS>;
 var<private> df_sum: array<vec2<f32>, P + 1u>;
+// δ (and in a column pass R δ) of one layer, and of the layer below while it is computed
+var<private> df_delta: array<vec2<f32>, MAX_WIDTH>;
+var<private> df_rdelta: array<vec2<f32>, MAX_WIDTH>;
+var<private> df_delta_below: array<vec2<f32>, MAX_WIDTH>;
 
 const DF_SQRT_HALF = vec2<f32>(0.707106769, 1.210161749e-8);
 
@@ -46,7 +59,7 @@ fn df_theta(p: u32) -> vec2<f32> {
   return vec2<f32>(th[p], th_low[p]);
 }
 
-// the first hidden unit of hidden layer l (1 ≤ l < NL)
+// the first hidden unit of layer l (1 ≤ l ≤ NL; the output neuron is unit HIDDEN_UNITS)
 fn unit_offset(l: u32) -> u32 {
   var offset = 0u;
   for (var m = 1u; m < l; m++) {
@@ -63,14 +76,6 @@ fn df_input(l: u32, i: u32, row: u32) -> vec2<f32> {
   return df_value[unit_offset(l - 1u) + i];
 }
 
-// R(input i of layer l): 0 for the data, R a = σ′·Rz for a hidden neuron
-fn df_input_r(l: u32, i: u32) -> vec2<f32> {
-  if (l == 1u) {
-    return vec2<f32>(0.0);
-  }
-  return df_ra[unit_offset(l - 1u) + i];
-}
-
 fn df_bias(l: u32, j: u32) -> vec2<f32> {
 #if ${BIASES}
   return df_theta(BIAS_OFFSET[l] + j);
@@ -79,146 +84,253 @@ fn df_bias(l: u32, j: u32) -> vec2<f32> {
 #endif
 }
 
-// pre-activation of neuron j of layer l and, with r_operator, its R z along vv
-fn df_preactivation(l: u32, j: u32, row: u32, r_operator: bool) -> array<vec2<f32>, 2> {
+fn df_preactivation(l: u32, j: u32, row: u32) -> vec2<f32> {
   var z = df_bias(l, j);
-  var rz = vec2<f32>(dir_bias(l, j), 0.0);
   for (var i = 0u; i < WIDTH[l - 1u]; i++) {
-    let p = weight_index(l, j, i);
-    let input = df_input(l, i, row);
-    z = df_add(z, df_mul(df_theta(p), input));
-    if (r_operator) {
-      rz = df_add(rz, df_add(df_mul_f(input, vv[p]), df_mul(df_theta(p), df_input_r(l, i))));
-    }
+    z = df_add(z, df_mul(df_theta(weight_index(l, j, i)), df_input(l, i, row)));
   }
-  return array<vec2<f32>, 2>(z, rz);
+  return z;
 }
 
-// δ (and Rδ) of the layer below l from δ_l: back_i = Σ_j W_ji δ_j, δ_i = σ′_i·back_i,
-// Rδ_i = σ′_i·Σ_j (V_ji δ_j + W_ji Rδ_j) + σ″_i·Rz_i·back_i
-var<private> df_delta: array<vec2<f32>, MAX_WIDTH>;
-var<private> df_rdelta: array<vec2<f32>, MAX_WIDTH>;
-var<private> df_delta_below: array<vec2<f32>, MAX_WIDTH>;
-var<private> df_rdelta_below: array<vec2<f32>, MAX_WIDTH>;
+// Forward through the network for dataset row `row`: every hidden neuron's σ, σ′, σ″ into the private
+// arrays; returns the output f.
+fn df_forward(row: u32) -> vec2<f32> {
+  for (var l = 1u; l < NL; l++) {
+    let offset = unit_offset(l);
+    for (var j = 0u; j < WIDTH[l]; j++) {
+      let activation = df_activate(df_preactivation(l, j, row));
+      df_value[offset + j] = activation.value;
+      df_slope[offset + j] = activation.slope;
+      df_curvature[offset + j] = activation.curvature;
+    }
+  }
+  return df_preactivation(NL, 0u, row);
+}
 
-fn df_backward_layer(l: u32, r_operator: bool) {
+// δ of the layer below l from δ_l: back_i = Σ_j W_ji δ_j (kept in df_back), δ_i = σ′_i·back_i
+fn df_backward_layer(l: u32) {
   let below = unit_offset(l - 1u);
   for (var i = 0u; i < WIDTH[l - 1u]; i++) {
     var back = vec2<f32>(0.0);
-    var rback = vec2<f32>(0.0);
     for (var j = 0u; j < WIDTH[l]; j++) {
-      let p = weight_index(l, j, i);
-      back = df_add(back, df_mul(df_theta(p), df_delta[j]));
-      if (r_operator) {
-        rback = df_add(rback, df_add(df_mul_f(df_delta[j], vv[p]), df_mul(df_theta(p), df_rdelta[j])));
-      }
+      back = df_add(back, df_mul(df_theta(weight_index(l, j, i)), df_delta[j]));
     }
-    let u = below + i;
-    df_delta_below[i] = df_mul(df_slope[u], back);
-    if (r_operator) {
-      df_rdelta_below[i] = df_add(df_mul(df_slope[u], rback), df_mul(df_mul(df_curvature[u], df_rz[u]), back));
-    }
+    df_back[below + i] = back;
+    df_delta_below[i] = df_mul(df_slope[below + i], back);
   }
   for (var i = 0u; i < WIDTH[l - 1u]; i++) {
     df_delta[i] = df_delta_below[i];
-    df_rdelta[i] = df_rdelta_below[i];
   }
 }
 
-// One sample (dataset row `row`): forward, then the gradient of (f − y)² (or with r_operator its
-// Hessian-vector product along vv) added to df_sum, and (f − y)² to the loss column. (The pass divides
-// the sums by N at the end: a double-float 2/N per sample came out as float32's 2/N on SwiftShader.)
-fn df_sample(row: u32, r_operator: bool) {
-  var rf = vec2<f32>(0.0);
-  var f = vec2<f32>(0.0);
-  for (var l = 1u; l <= NL; l++) {
-    let offset = unit_offset(l);
-    for (var j = 0u; j < WIDTH[l]; j++) {
-      let pre = df_preactivation(l, j, row, r_operator);
-      if (l == NL) {
-        f = pre[0];
-        rf = pre[1];
-      } else {
-        let activation = df_activate(pre[0]);
-        df_value[offset + j] = activation.value;
-        df_slope[offset + j] = activation.slope;
-        df_curvature[offset + j] = activation.curvature;
-        df_rz[offset + j] = pre[1];
-        // once per neuron: every neuron of the layer above and the backward pass read it
-        df_ra[offset + j] = df_mul(activation.slope, pre[1]);
-      }
-    }
-  }
-  let error = df_add_f(f, -ys[row]);
+// One sample (dataset row `row`): the gradient of (f − y)² added to df_sum, and (f − y)² to the loss
+// column. (The pass divides the sums by N at the end: a double-float 2/N per sample came out as
+// float32's 2/N on SwiftShader.)
+fn df_sample(row: u32) {
+  let error = df_add_f(df_forward(row), -ys[row]);
   df_sum[LOSS_COLUMN] = df_add(df_sum[LOSS_COLUMN], df_mul(error, error));
-  // output δ = 2(f − y), Rδ = 2Rf
-  df_delta[0] = error * 2.0;
-  df_rdelta[0] = rf * 2.0;
+  df_delta[0] = error * 2.0;   // output δ = 2(f − y)
   for (var l = NL; l >= 1u; l--) {
     for (var j = 0u; j < WIDTH[l]; j++) {
-      // ∂/∂W_ji = δ_j·a_i; R of it = Rδ_j·a_i + δ_j·R a_i
+      // ∂/∂W_ji = δ_j·a_i
       for (var i = 0u; i < WIDTH[l - 1u]; i++) {
         let p = weight_index(l, j, i);
-        var term: vec2<f32>;
-        if (r_operator) {
-          term = df_add(df_mul(df_rdelta[j], df_input(l, i, row)), df_mul(df_delta[j], df_input_r(l, i)));
-        } else {
-          term = df_mul(df_delta[j], df_input(l, i, row));
-        }
-        df_sum[p] = df_add(df_sum[p], term);
+        df_sum[p] = df_add(df_sum[p], df_mul(df_delta[j], df_input(l, i, row)));
       }
 #if ${BIASES}
       let b = BIAS_OFFSET[l] + j;
-      df_sum[b] = df_add(df_sum[b], select(df_delta[j], df_rdelta[j], r_operator));
+      df_sum[b] = df_add(df_sum[b], df_delta[j]);
 #endif
     }
     if (l > 1u) {
-      df_backward_layer(l, r_operator);
+      df_backward_layer(l);
     }
   }
 }
 
-// A pass over the slot's `count` samples: into this thread's owned entries the gradient (grad_sum) or,
-// with r_operator, the Hessian-vector product along vv, both of the loss without the barrier, into
-// df_columns, and the gradient rounded to float32 into grad_sum; returns the loss (mean squared
-// error) on every thread.
-fn df_pass(tid: u32, count: u32, r_operator: bool) -> f32 {
-  for (var p = 0u; p <= P; p++) {
-    df_sum[p] = vec2<f32>(0.0);
-  }
-  for (var n = tid; n < count; n += TILE) {
-    df_sample(sample_row(n), r_operator);
-  }
-  // column by column: each thread's partial sums into `rows`, then thread c sums column c's
+// The threads' df_sum entries first…last summed over the workgroup into df_columns, a round of
+// DF_CHUNK columns at a time: each thread's partial sums into `rows`, then thread c sums column c's.
+fn df_reduce(tid: u32, first: u32, last: u32) {
   workgroupBarrier();
-  for (var start = 0u; start <= P; start += DF_CHUNK) {
+  for (var start = first; start <= last; start += DF_CHUNK) {
     for (var c = 0u; c < DF_CHUNK; c++) {
-      if (start + c <= P) {
+      if (start + c <= last) {
         let at = 2u * (c * TILE + tid);
         rows[at] = df_sum[start + c].x;
         rows[at + 1u] = df_sum[start + c].y;
       }
     }
     workgroupBarrier();
-    if (tid < DF_CHUNK && start + tid <= P) {
+    if (tid < DF_CHUNK && start + tid <= last) {
       var total = vec2<f32>(0.0);
       for (var t = 0u; t < TILE; t++) {
         let at = 2u * (tid * TILE + t);
         total = df_add(total, vec2<f32>(rows[at], rows[at + 1u]));
       }
-      df_columns[start + tid] = df_div(total, vec2<f32>(f32(count), 0.0));
+      df_columns[start + tid] = total;
     }
     workgroupBarrier();
   }
+}
+
+// A pass over the slot's `count` samples: the gradient of the loss without the barrier, rounded to
+// float32, into this thread's owned entries (grad_sum); returns the loss (mean squared error) on
+// every thread.
+fn df_pass(tid: u32, count: u32) -> f32 {
+  for (var p = 0u; p <= P; p++) {
+    df_sum[p] = vec2<f32>(0.0);
+  }
+  for (var n = tid; n < count; n += TILE) {
+    df_sample(sample_row(n));
+  }
+  df_reduce(tid, 0u, P);
+  let samples = vec2<f32>(f32(count), 0.0);
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
-      grad_sum[k] = df_columns[p].x + df_columns[p].y;
+      let mean = df_div(df_columns[p], samples);
+      grad_sum[k] = mean.x + mean.y;
     }
   }
-  let loss = df_columns[LOSS_COLUMN].x + df_columns[LOSS_COLUMN].y;
+  let loss = df_div(df_columns[LOSS_COLUMN], samples);
   workgroupBarrier();
-  return loss;
+  return loss.x + loss.y;
+}
+
+// ---- H's columns from cached samples ----------------------------------------------------------------
+// df_cache holds, per slot, a chunk of up to DF_CACHE_SAMPLES samples (min(N, DF_CACHE_SAMPLES), the
+// host's doubleFloatCacheFloats): for each unit u (hidden neurons, then the output) and field, a high
+// and a low row of one float per sample, so that consecutive threads read consecutive floats.
+
+@group(0) @binding(10) var<storage, read_write> df_cache: array<f32>;
+const DF_CACHE_SAMPLES: u32 = ${DF_CACHE_SAMPLES}u;
+const CACHE_UNITS: u32 = HIDDEN_UNITS + 1u;
+const CACHE_VALUE: u32 = 0u;    // σ(z)
+const CACHE_SLOPE: u32 = 1u;    // σ′(z)
+const CACHE_DELTA: u32 = 2u;    // δ = ∂ℓ/∂z (the output's: 2(f − y), its only field)
+const CACHE_CURVED: u32 = 3u;   // σ″(z)·∂ℓ/∂a
+const CACHE_FIELDS: u32 = 4u;
+
+var<private> cache_base: u32;   // slot·(this slot's floats)
+
+fn cache_capacity() -> u32 {
+  return min(cfg.samples, DF_CACHE_SAMPLES);
+}
+
+fn set_cache_slot(slot: u32) {
+  cache_base = slot * 2u * CACHE_FIELDS * CACHE_UNITS * cache_capacity();
+}
+
+fn cache_index(field: u32, u: u32, at: u32) -> u32 {
+  return cache_base + 2u * (field * CACHE_UNITS + u) * cache_capacity() + at;
+}
+
+fn cached(field: u32, u: u32, at: u32) -> vec2<f32> {
+  let index = cache_index(field, u, at);
+  return vec2<f32>(df_cache[index], df_cache[index + cache_capacity()]);
+}
+
+fn store_cached(field: u32, u: u32, at: u32, value: vec2<f32>) {
+  let index = cache_index(field, u, at);
+  df_cache[index] = value.x;
+  df_cache[index + cache_capacity()] = value.y;
+}
+
+// forward and backward for dataset row `row` into the chunk's column `at`
+fn df_cache_sample(row: u32, at: u32) {
+  df_delta[0] = df_add_f(df_forward(row), -ys[row]) * 2.0;
+  store_cached(CACHE_DELTA, HIDDEN_UNITS, at, df_delta[0]);
+  for (var l = NL; l > 1u; l--) {
+    df_backward_layer(l);
+    let below = unit_offset(l - 1u);
+    for (var i = 0u; i < WIDTH[l - 1u]; i++) {
+      let u = below + i;
+      store_cached(CACHE_VALUE, u, at, df_value[u]);
+      store_cached(CACHE_SLOPE, u, at, df_slope[u]);
+      store_cached(CACHE_DELTA, u, at, df_delta[i]);
+      store_cached(CACHE_CURVED, u, at, df_mul(df_curvature[u], df_back[u]));
+    }
+  }
+}
+
+// Column j's entries p ≥ j for one sample (row `row`, chunk column `at`) added to df_sum: the
+// R-operator along e_j, θ_j = W_L[k][i] or b_L[k] (place = (L, k, i)).
+fn df_column_sample(row: u32, at: u32, j: u32, place: vec3<u32>) {
+  let layer = place.x;
+  for (var l = max(layer, 2u) - 1u; l < NL; l++) {
+    let offset = unit_offset(l);
+    for (var n = 0u; n < WIDTH[l]; n++) {
+      df_value[offset + n] = cached(CACHE_VALUE, offset + n, at);
+    }
+  }
+  // R forward: in j's layer only neuron k moves, by its input i (1 for a bias)
+  var rf = vec2<f32>(0.0);
+  for (var l = layer; l <= NL; l++) {
+    let offset = unit_offset(l);
+    for (var n = 0u; n < WIDTH[l]; n++) {
+      var rz = vec2<f32>(0.0);
+      if (l == layer) {
+        if (n == place.y) {
+          rz = vec2<f32>(1.0, 0.0);
+          if (place.z != BIAS_INPUT) {
+            rz = df_input(l, place.z, row);
+          }
+        }
+      } else {
+        let below = unit_offset(l - 1u);
+        for (var i = 0u; i < WIDTH[l - 1u]; i++) {
+          rz = df_add(rz, df_mul(df_theta(weight_index(l, n, i)), df_ra[below + i]));
+        }
+      }
+      if (l == NL) {
+        rf = rz;
+      } else {
+        df_rz[offset + n] = rz;
+        df_ra[offset + n] = df_mul(cached(CACHE_SLOPE, offset + n, at), rz);
+      }
+    }
+  }
+  // R backward from R δ = 2·R f, summing R(∂ℓ/∂W_ni) = R δ_n·a_i + δ_n·R a_i (R a_i = 0 in j's layer)
+  df_rdelta[0] = rf * 2.0;
+  for (var l = NL; l >= layer; l--) {
+    let offset = unit_offset(l);
+    for (var n = 0u; n < WIDTH[l]; n++) {
+      let rdelta = df_rdelta[n];
+      let delta = cached(CACHE_DELTA, offset + n, at);
+      for (var i = 0u; i < WIDTH[l - 1u]; i++) {
+        let p = weight_index(l, n, i);
+        if (p >= j) {
+          var term = df_mul(rdelta, df_input(l, i, row));
+          if (l > layer) {
+            term = df_add(term, df_mul(delta, df_ra[unit_offset(l - 1u) + i]));
+          }
+          df_sum[p] = df_add(df_sum[p], term);
+        }
+      }
+#if ${BIASES}
+      let b = BIAS_OFFSET[l] + n;
+      if (b >= j) {
+        df_sum[b] = df_add(df_sum[b], rdelta);
+      }
+#endif
+    }
+    if (l == layer) {
+      break;
+    }
+    // R δ of layer l − 1 (≥ j's layer): σ′_i·Σ_n W_ni R δ_n + σ″_i·∂ℓ/∂a_i·R z_i
+    let below = unit_offset(l - 1u);
+    for (var i = 0u; i < WIDTH[l - 1u]; i++) {
+      var rback = vec2<f32>(0.0);
+      for (var n = 0u; n < WIDTH[l]; n++) {
+        rback = df_add(rback, df_mul(df_theta(weight_index(l, n, i)), df_rdelta[n]));
+      }
+      let u = below + i;
+      df_delta_below[i] = df_add(df_mul(cached(CACHE_SLOPE, u, at), rback), df_mul(cached(CACHE_CURVED, u, at), df_rz[u]));
+    }
+    for (var i = 0u; i < WIDTH[l - 1u]; i++) {
+      df_rdelta[i] = df_delta_below[i];
+    }
+  }
 }
 
 // ---- The linear algebra of a step in double-float -------------------------------------------------
@@ -346,29 +458,52 @@ fn df_solve(tid: u32) {
   workgroupBarrier();
 }
 
-// H(θ) in double-float into `hessian`: column j from the R-operator pass along e_j, the barrier's
-// ∇²R = 2·excess/P²·θθᵀ + excess²/P·I added (float32 θ: the barrier is smooth), then (H + Hᵀ)/2
+// H(θ) in double-float into `hessian`: the data part summed chunk by chunk (df_cache) into the entries
+// p ≥ j of each column j, divided by N, the barrier's ∇²R = 2·excess/P²·θθᵀ + excess²/P·I added
+// (float32 θ: the barrier is smooth), and the lower triangle mirrored into the upper (the float64
+// engine averages H and Hᵀ instead: the same to double-float rounding)
 fn df_assemble_hessian(tid: u32, excess: f32, slope: f32) {
-  for (var j = 0u; j < P; j++) {
-    for (var p = tid; p < P; p += TILE) {
-      vv[p] = select(0.0, 1.0, p == j);
+  for (var idx = tid; idx < MAT_STRIDE; idx += TILE) {
+    hessian[mat_base + idx] = 0.0;
+  }
+  storageBarrier();
+  let capacity = cache_capacity();
+  // (each thread reads back only the chunk columns it wrote: no barrier between the passes)
+  for (var start = 0u; start < cfg.samples; start += capacity) {
+    let count = min(capacity, cfg.samples - start);
+    for (var at = tid; at < count; at += TILE) {
+      df_cache_sample(sample_row(start + at), at);
     }
-    workgroupBarrier();
-    df_pass(tid, cfg.samples, true);
-    let rank_one = 2.0 * excess * th[j] / f32(P * P);
-    for (var p = tid; p < P; p += TILE) {
-      df_store_hessian(p * P + j, df_add_f(df_columns[p], rank_one * th[p] + select(0.0, slope, p == j)));
+    for (var j = 0u; j < P; j++) {
+      let place = parameter_place(j);
+      for (var p = j; p < P; p++) {
+        df_sum[p] = vec2<f32>(0.0);
+      }
+      for (var at = tid; at < count; at += TILE) {
+        df_column_sample(sample_row(start + at), at, j, place);
+      }
+      df_reduce(tid, j, P - 1u);
+      for (var p = j + tid; p < P; p += TILE) {
+        df_store_hessian(p * P + j, df_add(df_hessian(p * P + j), df_columns[p]));
+      }
     }
-    workgroupBarrier();
+  }
+  storageBarrier();
+  let samples = vec2<f32>(f32(cfg.samples), 0.0);
+  for (var idx = tid; idx < P * P; idx += TILE) {
+    let p = idx / P;
+    let j = idx % P;
+    if (p >= j) {
+      let barrier = 2.0 * excess * th[j] / f32(P * P) * th[p] + select(0.0, slope, p == j);
+      df_store_hessian(idx, df_add_f(df_div(df_hessian(idx), samples), barrier));
+    }
   }
   storageBarrier();
   for (var idx = tid; idx < P * P; idx += TILE) {
     let i = idx / P;
     let j = idx % P;
     if (i < j) {
-      let mean = df_mul_f(df_add(df_hessian(i * P + j), df_hessian(j * P + i)), 0.5);
-      df_store_hessian(i * P + j, mean);
-      df_store_hessian(j * P + i, mean);
+      df_store_hessian(idx, df_hessian(j * P + i));
     }
   }
   storageBarrier();

@@ -18,7 +18,7 @@
 // h ← h/4 and retry with the same Hessian.
 //
 // DOUBLE_FLOAT (deep softplus networks, mlp_double_float.wgsl): θ in two floats (params + params_low),
-// f(θ), H (R-operator passes), the Cholesky factor and the solves in double-float, H and the factor as
+// f(θ), H (R-operator columns over cached samples), the Cholesky factor and the solves in double-float, H and the factor as
 // two P×P halves per slot (MAT_STRIDE); the stage vectors k, the error estimate and the controller
 // stay float32. Float32 cannot follow a deep network's channel (emulated: θ's rounding, the gradient's
 // and H's each stall it); with only the stage vectors in float32 it takes 1.02× and 0.97× the float64
@@ -411,6 +411,15 @@ fn load_low_parts(tid: u32, slot: u32) {
 #endif
 }
 
+// where the slot's dataset, matrices (and double-float sample cache) start
+fn set_slot_bases(slot: u32) {
+  data_base = slot * cfg.data_stride;
+  mat_base = slot * MAT_STRIDE;
+#if ${DOUBLE_FLOAT}
+  set_cache_slot(slot);
+#endif
+}
+
 fn sample_row(n: u32) -> u32 {
   return data_base + n;
 }
@@ -418,7 +427,7 @@ fn sample_row(n: u32) -> u32 {
 // f(θ) = −∇(L + R) at th into `field`; returns (loss, any non-finite as 1.0)
 fn evaluate_field(tid: u32) -> vec2<f32> {
 #if ${DOUBLE_FLOAT}
-  let loss = df_pass(tid, cfg.samples, false);
+  let loss = df_pass(tid, cfg.samples);
 #else
   let loss = gradient_pass(tid, cfg.samples);
 #endif
@@ -1019,8 +1028,7 @@ fn main(
   let info = slots[slot];
   load_slot_parameters(tid, slot);
   load_low_parts(tid, slot);
-  data_base = slot * cfg.data_stride;
-  mat_base = slot * MAT_STRIDE;
+  set_slot_bases(slot);
 #if ${GROUPED}
   clear_groups(tid);   // network coordinates until the groups are chosen
 #endif
@@ -1342,8 +1350,7 @@ fn solve_check(
 fn check_hessian(tid: u32, slot: u32, grouped: bool) {
   load_slot_parameters(tid, slot);
   load_low_parts(tid, slot);
-  data_base = slot * cfg.data_stride;
-  mat_base = slot * MAT_STRIDE;
+  set_slot_bases(slot);
   workgroupBarrier();
 #if ${GROUPED}
   clear_groups(tid);

@@ -12,7 +12,7 @@ import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
-import { closedHessianTasks, FULL_STIFF_PRECISION, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
+import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/pairs.js';
@@ -319,6 +319,8 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
     { binding: 6, data: null, bytes: 4 * B * stride },
     // θ's low parts for double-float (θ given in float32: zero)
     ...(doubleFloat ? [{ binding: 8, data: null, bytes: 4 * B * P }] : []),
+    // and its Hessian's per-sample cache
+    ...(doubleFloat ? [{ binding: 10, data: null, bytes: 4 * B * doubleFloatCacheFloats(kernelArch, data.samples) }] : []),
   ];
   const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, strategy);
   // double-float: high and low halves, summed in float64
@@ -387,6 +389,15 @@ describe('GPU stiff Hessian assembly', () => {
       arch: { inputDim: 2, hidden: [3, 2], activation: 'softplus', biases: true },
       data: rosenbrockDataset(70, 2, 6),
       thetas: [1, 2].map((n) => glorotNormal({ inputDim: 2, hidden: [3, 2], activation: 'softplus', biases: true }, new RandomStream(4, n, STREAMS.init), 3)),
+      maxnorm: 1e3,
+      doubleFloat: true,
+    },
+    {
+      // N above DF_CACHE_SAMPLES (1,024): H summed over three chunks of the sample cache, the last partial
+      name: 'two hidden layers, erf, N = 2,100 (double-float HVP columns, three cache chunks)',
+      arch: { inputDim: 2, hidden: [2, 2], activation: 'erf', biases: true },
+      data: rosenbrockDataset(2100, 2, 8),
+      thetas: [glorotNormal({ inputDim: 2, hidden: [2, 2], activation: 'erf', biases: true }, new RandomStream(4, 4, STREAMS.init), 3)],
       maxnorm: 1e3,
       doubleFloat: true,
     },

@@ -9,7 +9,7 @@ import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
 import { checkSlotIndex, type Arithmetic, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
-import { FULL_STIFF_PRECISION, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision } from './mlp-kernels.js';
+import { doubleFloatCacheFloats, FULL_STIFF_PRECISION, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
@@ -42,6 +42,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly factor: GPUBuffer | null;
   /** double-float stiff flow (mlp_double_float.wgsl): θ's low parts, θ = params + paramsLow */
   private readonly paramsLow: GPUBuffer | null;
+  /** double-float stiff flow: the Hessian's per-sample cache (mlp_double_float.wgsl df_cache) */
+  private readonly sampleCache: GPUBuffer | null;
   /** slots were loaded since the last dispatch: their status is not computed yet */
   private fresh = false;
   /** which slots hold a run */
@@ -88,6 +90,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.hessian = stiff ? storage(S * matrixFloats) : null;
     this.factor = stiff ? storage(S * matrixFloats) : null;
     this.paramsLow = doubleFloat ? storage(S * this.P) : null;
+    this.sampleCache = doubleFloat ? storage(S * doubleFloatCacheFloats(options.arch, options.samples)) : null;
   }
 
   /** `precision`: the stiff kernel's group coordinates and double-float (mlp-kernels.ts StiffPrecision; on by default) */
@@ -105,9 +108,14 @@ export class GpuEnsemble implements TrainingEnsemble {
     if (optimizer.kind === 'flow' && isStiffSolver(optimizer.solver)) {
       // the per-slot Hessian and Cholesky factor are P×P floats each (two halves in double-float), in one binding per ensemble
       const P = parameterCount(options.arch);
+      const limit = gpu.device.limits.maxStorageBufferBindingSize;
       const bytes = 4 * options.slots * stiffMatrixFloats(P, plan.doubleFloat ?? false);
-      if (bytes > gpu.device.limits.maxStorageBufferBindingSize) {
-        throw new RangeError(`${optimizer.solver}: ${options.slots} slots × ${P}² Hessian entries${plan.doubleFloat ? ' in double-float' : ''} need ${bytes} bytes, above this device's storage binding limit (${gpu.device.limits.maxStorageBufferBindingSize}); use fewer slots per ensemble`);
+      if (bytes > limit) {
+        throw new RangeError(`${optimizer.solver}: ${options.slots} slots × ${P}² Hessian entries${plan.doubleFloat ? ' in double-float' : ''} need ${bytes} bytes, above this device's storage binding limit (${limit}); use fewer slots per ensemble`);
+      }
+      const cacheBytes = plan.doubleFloat ? 4 * options.slots * doubleFloatCacheFloats(options.arch, options.samples) : 0;
+      if (cacheBytes > limit) {
+        throw new RangeError(`${optimizer.solver}: the double-float Hessian's sample cache of ${options.slots} slots needs ${cacheBytes} bytes, above this device's storage binding limit (${limit}); use fewer slots per ensemble`);
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
@@ -195,6 +203,7 @@ export class GpuEnsemble implements TrainingEnsemble {
             entries.push({ binding: 6, resource: { buffer: this.hessian } }, { binding: 7, resource: { buffer: this.factor } });
           }
           if (this.paramsLow) entries.push({ binding: 8, resource: { buffer: this.paramsLow } });
+          if (this.sampleCache) entries.push({ binding: 10, resource: { buffer: this.sampleCache } });
           group = device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries });
           bindGroups.set(stepCount, group);
         }

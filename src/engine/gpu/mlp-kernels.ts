@@ -292,6 +292,7 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
         MAT_STRIDE: stiffMatrixFloats(plan.parameterCount, doubleFloat),
         HIDDEN_UNITS: arch.hidden.reduce((sum, width) => sum + width, 0),
         DF_CHUNK: doubleFloatChunk(definitions.ROWS_SIZE, plan.tile),
+        DF_CACHE_SAMPLES,
       },
     },
     ...plan,
@@ -308,6 +309,20 @@ function doubleFloatChunk(rowsSize: number, tile: number): number {
   const chunk = Math.floor(rowsSize / (2 * tile));
   if (chunk < 1) throw new RangeError(`stiff kernel: ${rowsSize} floats of sample rows cannot hold two floats per thread of ${tile}`);
   return chunk;
+}
+
+/**
+ * Samples per chunk of the double-float Hessian's sample cache (mlp_double_float.wgsl df_cache): the
+ * columns re-read a chunk up to P times, and each column's sums are reduced over the workgroup once
+ * per chunk: 1,024 samples (16 per thread of 64) keep that reduction small against the columns' work,
+ * at 426 KB per slot for a [4, 4, 4] network; N is passed in chunks of this many.
+ */
+export const DF_CACHE_SAMPLES = 1024;
+
+/** Floats per slot of the double-float sample cache: per hidden neuron and the output, 4 fields of 2 floats, for min(N, DF_CACHE_SAMPLES) samples. */
+export function doubleFloatCacheFloats(arch: Architecture, samples: number): number {
+  const units = arch.hidden.reduce((sum, width) => sum + width, 0) + 1;
+  return 8 * units * Math.min(samples, DF_CACHE_SAMPLES);
 }
 
 /** Floats per slot of the stiff kernel's Hessian and of its Cholesky factor: P², twice that in double-float. */
