@@ -4,26 +4,39 @@
 // in double-float (mlp_double_float.wgsl), where a step's cost is mostly the Hessian: P R-operator
 // columns over the samples. Each ensemble first advances a few steps (compilation, first step
 // sizes), then `--steps` more are timed; the accepted-step count comes from the slots' status.
+// --strategies times each listed kernel strategy (kernel-strategy.ts parseStrategy, e.g.
+// tiled/64,tiled/256: one workgroup per slot, so a small ensemble leaves most of a large GPU idle
+// unless its workgroups are wide); --float32 adds the float32 kernel (GpuEngine.withoutDoubleFloat),
+// which cannot follow a deep channel, as the cost double-float is measured against.
 //
-//   npx tsx benchmarks/deep-stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--json FILE]
+//   npx tsx benchmarks/deep-stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--strategies S,…] [--float32] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
 import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
 import { describeGpu } from '../src/gpu/device.js';
+import { formatStrategy, parseStrategy } from '../src/engine/gpu/kernel-strategy.js';
+import { planStiffFlowKernel } from '../src/engine/gpu/mlp-kernels.js';
 import { rosenbrockDataset } from '../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../src/data/rng.js';
 import { glorotNormal } from '../src/model/init.js';
 import { parameterCount, type Architecture } from '../src/model/architecture.js';
 
 const { values } = parseArgs({
-  options: { samples: { type: 'string', default: '1024' }, slots: { type: 'string', default: '4' }, steps: { type: 'string', default: '10' }, json: { type: 'string' } },
+  options: {
+    samples: { type: 'string', default: '1024' },
+    slots: { type: 'string', default: '4' },
+    steps: { type: 'string', default: '10' },
+    strategies: { type: 'string' },
+    float32: { type: 'boolean' },
+    json: { type: 'string' },
+  },
 });
 const samples = Number(values.samples);
 const slots = Number(values.slots);
 const steps = Number(values.steps);
 if (![samples, slots, steps].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error('usage: npx tsx benchmarks/deep-stiff-steps.ts [--samples N] [--slots S] [--steps K] [--json FILE]');
+  console.error('usage: npx tsx benchmarks/deep-stiff-steps.ts [--samples N] [--slots S] [--steps K] [--strategies S,…] [--float32] [--json FILE]');
   process.exit(2);
 }
 const { engine } = await createEngine('gpu');
@@ -32,35 +45,53 @@ if (!(engine instanceof GpuEngine)) {
   process.exit(2);
 }
 
+const strategies = values.strategies ? values.strategies.split(',').map(parseStrategy) : [null];
+const engines = strategies.flatMap((strategy) => {
+  const tuned = strategy ? engine.withTuning(strategy) : engine;
+  const label = strategy ? formatStrategy(strategy) : 'default';
+  return [{ engine: tuned, label }, ...(values.float32 ? [{ engine: tuned.withoutDoubleFloat(), label }] : [])];
+});
 const shapes: Architecture[] = [
   { inputDim: 2, hidden: [4, 4], activation: 'softplus', biases: true },
   { inputDim: 16, hidden: [4, 4, 4], activation: 'softplus', biases: true },
 ];
-const rows = [];
+const result = { device: describeGpu(engine.gpu), when: new Date().toISOString(), rows: [] as object[] };
+// (the file is rewritten after every row: a run cut short by a time limit keeps its rows)
+const save = () => values.json && writeFileSync(values.json, JSON.stringify(result, null, 1) + '\n');
+const optimizer = { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 } as const;
 for (const arch of shapes) {
-  const ensemble = await engine.createEnsemble({ arch, optimizer: { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 }, samples, slots, maxnorm: 1e3 });
-  try {
-    for (let s = 0; s < slots; s++) {
-      await ensemble.load(s, { params: glorotNormal(arch, new RandomStream(1, s, STREAMS.init)), data: rosenbrockDataset(samples, arch.inputDim, 100 + s), seed: 1, runIndex: s });
+  for (const variant of engines) {
+    const network = `d=${arch.inputDim} [${arch.hidden.join(', ')}]`;
+    try {
+      // the threads a workgroup really gets (the plan lowers the tile when workgroup memory is short)
+      const plan = planStiffFlowKernel(arch, engine.gpu.limits, optimizer.solver, variant.engine.tuning, variant.engine.precision);
+      const ensemble = await variant.engine.createEnsemble({ arch, optimizer, samples, slots, maxnorm: 1e3 });
+      try {
+        for (let s = 0; s < slots; s++) {
+          await ensemble.load(s, { params: glorotNormal(arch, new RandomStream(1, s, STREAMS.init)), data: rosenbrockDataset(samples, arch.inputDim, 100 + s), seed: 1, runIndex: s });
+        }
+        await ensemble.advance(3);
+        const before = (await ensemble.status()).reduce((sum, s) => sum + s.steps, 0);
+        const start = performance.now();
+        await ensemble.advance(steps);
+        const after = await ensemble.status();
+        const seconds = (performance.now() - start) / 1000;
+        const accepted = after.reduce((sum, s) => sum + s.steps, 0) - before;
+        const row = {
+          network, P: parameterCount(arch), arithmetic: ensemble.arithmetic, strategy: variant.label, threads: plan.tile, samples, slots,
+          acceptedSteps: accepted, seconds: Number(seconds.toFixed(3)), networkStepsPerSecond: Number((accepted / seconds).toPrecision(4)),
+        };
+        result.rows.push(row);
+        console.log(`${network} (P = ${row.P}, ${row.arithmetic}, ${row.strategy}, ${row.threads} threads), N = ${samples}, ${slots} slots: ${accepted} steps in ${row.seconds} s, ${row.networkStepsPerSecond} network-steps/s`);
+      } finally {
+        ensemble.dispose();
+      }
+    } catch (error) {
+      result.rows.push({ network, strategy: variant.label, error: String(error) });
+      console.log(`${network} (${variant.label}): ${String(error)}`);
     }
-    await ensemble.advance(3);
-    const before = (await ensemble.status()).reduce((sum, s) => sum + s.steps, 0);
-    const start = performance.now();
-    await ensemble.advance(steps);
-    const after = await ensemble.status();
-    const seconds = (performance.now() - start) / 1000;
-    const accepted = after.reduce((sum, s) => sum + s.steps, 0) - before;
-    const row = {
-      network: `d=${arch.inputDim} [${arch.hidden.join(', ')}]`, P: parameterCount(arch), arithmetic: ensemble.arithmetic, samples, slots,
-      acceptedSteps: accepted, seconds: Number(seconds.toFixed(3)), networkStepsPerSecond: Number((accepted / seconds).toPrecision(4)),
-    };
-    rows.push(row);
-    console.log(`${row.network} (P = ${row.P}, ${row.arithmetic}), N = ${samples}, ${slots} slots: ${accepted} steps in ${row.seconds} s, ${row.networkStepsPerSecond} network-steps/s`);
-  } finally {
-    ensemble.dispose();
+    save();
   }
 }
-const result = { device: describeGpu(engine.gpu), when: new Date().toISOString(), rows };
-if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 1) + '\n');
-else console.log(JSON.stringify(result));
+if (!values.json) console.log(JSON.stringify(result));
 engine.dispose();

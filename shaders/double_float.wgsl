@@ -155,18 +155,71 @@ struct DoubleFloatActivation {
   curvature: vec2<f32>,
 }
 
+// What the logistic functions of z share: e = e^−|z|, 1 + e and s(−|z|) = e/(1 + e)
+struct LogisticParts {
+  positive: bool,
+  magnitude: vec2<f32>,
+  e: vec2<f32>,
+  one_plus: vec2<f32>,
+  small_side: vec2<f32>,
+}
+
+fn logistic_parts(z: vec2<f32>) -> LogisticParts {
+  var parts: LogisticParts;
+  parts.positive = z.x >= 0.0;
+  parts.magnitude = select(-z, z, parts.positive);
+  parts.e = df_exp(-parts.magnitude);
+  parts.one_plus = df_add_f(parts.e, 1.0);
+  parts.small_side = df_div(parts.e, parts.one_plus);
+  return parts;
+}
+
 // softplus σ(z) = max(z, 0) + log1p(e^−|z|) and its first two derivatives, the logistic function
 // s(z) and s(z)·(1 − s(z)), from e = e^−|z| alone (no cancellation on either side of 0)
 fn df_softplus(z: vec2<f32>) -> DoubleFloatActivation {
-  let positive = z.x >= 0.0;
-  let magnitude = select(-z, z, positive);
-  let e = df_exp(-magnitude);
-  let one_plus = df_add_f(e, 1.0);
-  let small_side = df_div(e, one_plus);   // s(−|z|)
+  let parts = logistic_parts(z);
   var out: DoubleFloatActivation;
-  out.value = df_add(select(vec2<f32>(0.0), z, positive), df_log1p(e));
-  out.slope = select(small_side, df_add_f(-small_side, 1.0), positive);
-  out.curvature = df_div(small_side, one_plus);   // e/(1 + e)²
+  out.value = df_add(select(vec2<f32>(0.0), z, parts.positive), df_log1p(parts.e));
+  out.slope = select(parts.small_side, df_add_f(-parts.small_side, 1.0), parts.positive);
+  out.curvature = df_div(parts.small_side, parts.one_plus);   // e/(1 + e)²
+  return out;
+}
+
+// the logistic function s(z), s(1 − s) = e/(1 + e)² and s(1 − s)(1 − 2s), where
+// 1 − 2s = −tanh(z/2) = sign(z)·expm1(−|z|)/(1 + e) keeps its relative accuracy near 0
+fn df_sigmoid(z: vec2<f32>) -> DoubleFloatActivation {
+  let parts = logistic_parts(z);
+  var out: DoubleFloatActivation;
+  out.value = select(parts.small_side, df_add_f(-parts.small_side, 1.0), parts.positive);
+  out.slope = df_div(parts.small_side, parts.one_plus);
+  let minus_half_tanh = df_div(df_expm1(-parts.magnitude), parts.one_plus);   // −tanh(|z|/2)
+  out.curvature = df_mul(out.slope, select(-minus_half_tanh, minus_half_tanh, parts.positive));
+  return out;
+}
+
+// tanh, sech² and −2·tanh·sech², from e = e^−2|z|: tanh|z| = −expm1(−2|z|)/(1 + e) (accurate near 0)
+// and sech² = 4e/(1 + e)² (1 − tanh² would cancel in the tails)
+fn df_tanh(z: vec2<f32>) -> DoubleFloatActivation {
+  let positive = z.x >= 0.0;
+  let twice = select(z, -z, positive) * 2.0;   // −2|z|, exact
+  let e = df_exp(twice);
+  let one_plus = df_add_f(e, 1.0);
+  let magnitude = df_div(-df_expm1(twice), one_plus);
+  var out: DoubleFloatActivation;
+  out.value = select(-magnitude, magnitude, positive);
+  out.slope = df_div(e * 4.0, df_mul(one_plus, one_plus));
+  out.curvature = df_mul(out.value, out.slope) * -2.0;
+  return out;
+}
+
+// g(z) = sigmoid(4z) + softplus(z) (science.md), derivatives term by term
+fn df_g(z: vec2<f32>) -> DoubleFloatActivation {
+  let fast = df_sigmoid(z * 4.0);
+  let soft = df_softplus(z);
+  var out: DoubleFloatActivation;
+  out.value = df_add(fast.value, soft.value);
+  out.slope = df_add(fast.slope * 4.0, soft.slope);
+  out.curvature = df_add(fast.curvature * 16.0, soft.curvature);
   return out;
 }
 
@@ -198,5 +251,30 @@ fn df_erf(z: vec2<f32>) -> DoubleFloatActivation {
   out.value = select(magnitude, -magnitude, negative);
   out.slope = gauss;
   out.curvature = df_mul(df_mul_f(z, -2.0), gauss);
+  return out;
+}
+
+const DF_SQRT_HALF = vec2<f32>(0.707106769, 1.210161749e-8);
+
+// erf(z/√2), the erf activation (activations.wgsl): σ′ = √(2/π)·e^−z²/2, σ″ = −z·σ′
+fn df_erf_activation(z: vec2<f32>) -> DoubleFloatActivation {
+  var out = df_erf(df_mul(z, DF_SQRT_HALF));
+  out.slope = df_mul(out.slope, DF_SQRT_HALF);
+  out.curvature = df_mul(-z, out.slope);
+  return out;
+}
+
+// gelu z·Φ(z) with Φ = (1 + erf(z/√2))/2 and φ = Φ′: σ′ = Φ + z·φ, σ″ = φ·(2 − z²). In the left tail
+// Φ keeps an absolute 2⁻⁴⁹, not a relative accuracy (the float64 engine's continued fraction would
+// cost a hundred double-float divisions per neuron): σ's error against the output weights' scale is
+// what a channel needs, and it stays ~2⁻⁴⁹·|z|.
+fn df_gelu(z: vec2<f32>) -> DoubleFloatActivation {
+  let error_function = df_erf_activation(z);
+  let cdf = df_add_f(error_function.value, 1.0) * 0.5;
+  let density = error_function.slope * 0.5;   // φ = (d/dz erf(z/√2))/2
+  var out: DoubleFloatActivation;
+  out.value = df_mul(z, cdf);
+  out.slope = df_add(cdf, df_mul(z, density));
+  out.curvature = df_mul(density, df_add_f(-df_mul(z, z), 2.0));
   return out;
 }

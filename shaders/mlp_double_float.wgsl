@@ -1,8 +1,8 @@
-// Double-float passes over a slot's samples for the stiff kernel (mlp_stiff.wgsl, DOUBLE_FLOAT: softplus
-// and erf networks with two or more hidden layers). In a deep network's channel float32 cannot hold θ, the
+// Double-float passes over a slot's samples for the stiff kernel (mlp_stiff.wgsl, DOUBLE_FLOAT: networks
+// of a smooth activation with two or more hidden layers). In a deep network's channel float32 cannot hold θ, the
 // per-sample gradient or the Hessian accurately enough for the flow to follow the channel
 // (benchmarks/results/deep-float32-emulation-2026-12-05.md): θ is kept as th + th_low, and every
-// per-sample product and sum, the activations (double_float.wgsl df_softplus, df_erf), the sums over
+// per-sample product and sum, the activations (double_float.wgsl df_softplus, df_erf, …), the sums over
 // samples, the Hessian, W's Cholesky factor and the solves are double-float (emulated, each of them
 // in float32 stalls a deep channel); the gradient and the solves' results are rounded to float32
 // once, for the integrator's float32 stage vectors.
@@ -40,16 +40,18 @@ var<private> df_delta: array<vec2<f32>, MAX_WIDTH>;
 var<private> df_rdelta: array<vec2<f32>, MAX_WIDTH>;
 var<private> df_delta_below: array<vec2<f32>, MAX_WIDTH>;
 
-const DF_SQRT_HALF = vec2<f32>(0.707106769, 1.210161749e-8);
-
-// the network's activation (activations.wgsl's): softplus, or erf(z/√2) with σ′ = √(2/π)·e^−z²/2
-// and σ″ = −z·σ′
+// the network's activation (activations.wgsl's), with σ′ and σ″ (double_float.wgsl)
 fn df_activate(z: vec2<f32>) -> DoubleFloatActivation {
 #if ${ACT_ERF}
-  var out = df_erf(df_mul(z, DF_SQRT_HALF));
-  out.slope = df_mul(out.slope, DF_SQRT_HALF);
-  out.curvature = df_mul(-z, out.slope);
-  return out;
+  return df_erf_activation(z);
+#elif ${ACT_TANH}
+  return df_tanh(z);
+#elif ${ACT_SIGMOID}
+  return df_sigmoid(z);
+#elif ${ACT_G}
+  return df_g(z);
+#elif ${ACT_GELU}
+  return df_gelu(z);
 #else
   return df_softplus(z);
 #endif

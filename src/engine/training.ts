@@ -55,7 +55,7 @@ export interface EnsembleOptions {
 /**
  * How a training ensemble computes: the CPU engine in float64; the GPU kernels in float32, the stiff
  * kernel with group coordinates for one hidden layer, or in double-float (two floats per value) for
- * deeper softplus networks (src/engine/gpu/mlp-kernels.ts StiffPrecision).
+ * deeper networks of a smooth activation (src/engine/gpu/mlp-kernels.ts StiffPrecision).
  */
 export type Arithmetic = 'float64' | 'float32' | 'float32, group coordinates' | 'double-float';
 

@@ -278,7 +278,7 @@ export function deepFloat32Note(runs: readonly { record: RunRecord; config: RunC
   );
   if (deep.length === 0) return null;
   const widths = [...new Set(deep.map((r) => hiddenLabel(r.config)))].join(', ');
-  return `${deep.length} runs of deep networks (${widths}) ran in float32 on the GPU, which cannot follow a deep network's channel to the barrier: θ's float32 rounding alone stalls it, and so do the float32 gradient and Hessian (benchmarks/results/deep-float32-emulation-2026-12-05.md). Their channels show up as not converged. For those runs the channel fraction is a lower bound. The GPU's double-float stiff flow covers deep softplus networks; for other activations --backend cpu (float64) gives the real fraction.`;
+  return `${deep.length} runs of deep networks (${widths}) ran in float32 on the GPU, which cannot follow a deep network's channel to the barrier: θ's float32 rounding alone stalls it, and so do the float32 gradient and Hessian (benchmarks/results/deep-float32-emulation-2026-12-05.md). Their channels show up as not converged. For those runs the channel fraction is a lower bound. Since 2026-12-05 the GPU runs deep networks' stiff flow in double-float, which follows them (runs record it as arithmetic: double-float); rerun these, or use --backend cpu (float64), for the real fraction.`;
 }
 
 function channelFrequencyTables(runs: Run[]): PresetTable[] {

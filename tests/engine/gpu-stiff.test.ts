@@ -12,7 +12,7 @@ import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
-import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
+import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/pairs.js';
@@ -113,12 +113,13 @@ describe('GPU stiff gradient flow in double-float (two hidden layers of softplus
       seed: 9,
       runIndex: n,
     }));
-  it('is what the plans of deep softplus and erf stiff flow say, and only theirs', () => {
+  it('plans double-float stiff flow for deep networks of every smooth activation, and only for them', () => {
     const limits = engine.gpu.limits;
     const stiff = (network: Architecture, precision = FULL_STIFF_PRECISION) => planArithmetic(planStiffFlowKernel(network, limits, 'ros34pw2', {}, precision));
     expect(stiff(deep)).toBe('double-float');
     expect(stiff({ ...deep, activation: 'erf' })).toBe('double-float');
-    expect(stiff({ ...deep, activation: 'tanh' })).toBe('float32');
+    for (const activation of ['tanh', 'sigmoid', 'g', 'gelu'] as const) expect(stiff({ ...deep, activation })).toBe('double-float');
+    expect(stiff({ ...deep, activation: 'relu' })).toBe('float32');
     expect(stiff(deep, { ...FULL_STIFF_PRECISION, doubleFloat: false })).toBe('float32');
     expect(stiff(arch)).toBe('float32, group coordinates');
     expect(planArithmetic(planTrainKernel(deep, { kind: 'gd', lr: 0.1 }, limits))).toBe('float32');
@@ -153,9 +154,9 @@ describe('GPU stiff gradient flow in double-float (two hidden layers of softplus
  * the Config uniform, the rest storage buffers, null data: zeroed) and returns the floats of
  * binding `read` afterwards.
  */
-async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: { binding: number; data: ArrayBufferLike | null; bytes: number }[], read: number, strategy?: string): Promise<Float32Array> {
+async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: { binding: number; data: ArrayBufferLike | null; bytes: number }[], read: number, strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<Float32Array> {
   const device = engine.gpu.device;
-  const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {});
+  const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {}, precision);
   const pipeline = await new PipelineCache(device).get({ ...plan.program, entryPoint });
   const buffers = new Map<number, GPUBuffer>();
   for (const { binding, data, bytes } of bindings) {
@@ -300,9 +301,9 @@ describe('GPU stiff solves in float32', () => {
 });
 
 /** H(θ) as the stiff kernel assembles it (entry point hessian_check of mlp_stiff.wgsl), per network. */
-async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string, entryPoint = 'hessian_check'): Promise<Float64Array[]> {
+async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string, entryPoint = 'hessian_check', precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<Float64Array[]> {
   const P = parameterCount(kernelArch);
-  const doubleFloat = stiffDoubleFloat(kernelArch);
+  const doubleFloat = stiffDoubleFloat(kernelArch, precision.doubleFloat);
   const stride = stiffMatrixFloats(P, doubleFloat);
   const B = thetas.length;
   // Config (mlp_flow_common.wgsl): slots, samples, …, maxnorm at word 8, data_stride 0 (shared data)
@@ -322,7 +323,7 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
     // and its Hessian's per-sample cache
     ...(doubleFloat ? [{ binding: 10, data: null, bytes: 4 * B * doubleFloatCacheFloats(kernelArch, data.samples) }] : []),
   ];
-  const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, strategy);
+  const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, strategy, precision);
   // double-float: high and low halves, summed in float64
   return thetas.map((_, n) => Float64Array.from(h.subarray(n * stride, n * stride + P * P), (high, k) => high + (doubleFloat ? h[n * stride + P * P + k] : 0)));
 }
@@ -330,7 +331,7 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
 describe('GPU stiff Hessian assembly', () => {
   // Tolerance: float32 rounding of θ, x and the per-sample terms, summed over N samples with a Kahan
   // carry across tiles: max-norm error relative to the largest entry within 2e-5 (measured below 1e-6).
-  const cases: { name: string; arch: Architecture; data: Dataset; thetas: Float64Array[]; maxnorm: number; strategy?: string; doubleFloat?: boolean }[] = [
+  const cases: { name: string; arch: Architecture; data: Dataset; thetas: Float64Array[]; maxnorm: number; strategy?: string; precision?: StiffPrecision }[] = [
     {
       // closed form, biases, N not a multiple of the tile (padding samples must not count)
       name: 'one hidden layer, softplus with biases, barrier active',
@@ -376,12 +377,13 @@ describe('GPU stiff Hessian assembly', () => {
       strategy: 'register/64x2+hoist',
     },
     {
-      // two hidden layers: P Hessian-vector products
-      name: 'two hidden layers, tanh (HVP columns)',
+      // two hidden layers in float32 (GpuEngine.withoutDoubleFloat; relu's deep networks): P Hessian-vector products
+      name: 'two hidden layers, tanh in float32 (HVP columns)',
       arch: { inputDim: 2, hidden: [3, 2], activation: 'tanh', biases: true },
       data: rosenbrockDataset(70, 2, 6),
       thetas: [glorotNormal({ inputDim: 2, hidden: [3, 2], activation: 'tanh', biases: true }, new RandomStream(4, 0, STREAMS.init), 1.5)],
       maxnorm: 1e3,
+      precision: { ...FULL_STIFF_PRECISION, doubleFloat: false },
     },
     {
       // two hidden layers of softplus: double-float R-operator passes and Hessian (mlp_double_float.wgsl)
@@ -390,7 +392,6 @@ describe('GPU stiff Hessian assembly', () => {
       data: rosenbrockDataset(70, 2, 6),
       thetas: [1, 2].map((n) => glorotNormal({ inputDim: 2, hidden: [3, 2], activation: 'softplus', biases: true }, new RandomStream(4, n, STREAMS.init), 3)),
       maxnorm: 1e3,
-      doubleFloat: true,
     },
     {
       // N above DF_CACHE_SAMPLES (1,024): H summed over three chunks of the sample cache, the last partial
@@ -399,15 +400,31 @@ describe('GPU stiff Hessian assembly', () => {
       data: rosenbrockDataset(2100, 2, 8),
       thetas: [glorotNormal({ inputDim: 2, hidden: [2, 2], activation: 'erf', biases: true }, new RandomStream(4, 4, STREAMS.init), 3)],
       maxnorm: 1e3,
-      doubleFloat: true,
     },
+    // the other smooth activations in double-float (double_float.wgsl df_tanh, df_sigmoid, df_g, df_gelu)
+    ...(
+      [
+        ['tanh', [3, 2], true],
+        ['sigmoid', [2, 3], false],
+        ['g', [3, 2], true],
+        ['gelu', [2, 2, 2], true],
+      ] as const
+    ).map(([activation, hidden, biases], n) => {
+      const network: Architecture = { inputDim: 2, hidden: [...hidden], activation, biases };
+      return {
+        name: `${hidden.length} hidden layers, ${activation}${biases ? '' : ' without biases'} (double-float HVP columns)`,
+        arch: network,
+        data: rosenbrockDataset(60, 2, 9 + n),
+        thetas: [glorotNormal(network, new RandomStream(4, 10 + n, STREAMS.init), 2.5)],
+        maxnorm: 1e3,
+      };
+    }),
     {
       name: 'three hidden layers, erf without biases (double-float HVP columns)',
       arch: { inputDim: 3, hidden: [3, 2, 2], activation: 'erf', biases: false },
       data: rosenbrockDataset(50, 3, 7),
       thetas: [glorotNormal({ inputDim: 3, hidden: [3, 2, 2], activation: 'erf', biases: false }, new RandomStream(4, 3, STREAMS.init), 2)],
       maxnorm: 1e3,
-      doubleFloat: true,
     },
   ];
   // Group coordinates (the kernel groups neurons within 25% of each other, up to four): the planted
@@ -497,7 +514,8 @@ describe('GPU stiff Hessian assembly', () => {
       const data: Dataset = { ...c.data, x: Float64Array.from(c.data.x, Math.fround), y: Float64Array.from(c.data.y, Math.fround) };
       // the many-blocks case must really take several sweeps: 289 tasks, 2 per thread of 32
       if (c.strategy === 'tiled/32x4') expect(closedHessianTasks(c.arch).sweeps(32)).toBe(5);
-      const got = await gpuHessians(c.arch, thetas, data, c.maxnorm, c.strategy);
+      const doubleFloat = stiffDoubleFloat(c.arch, (c.precision ?? FULL_STIFF_PRECISION).doubleFloat);
+      const got = await gpuHessians(c.arch, thetas, data, c.maxnorm, c.strategy, 'hessian_check', c.precision);
       thetas.forEach((theta, n) => {
         const reference = new Float64Array(P * P);
         networkFlowField(c.arch, data, { maxnorm: c.maxnorm }).hessian(theta, reference);
@@ -505,9 +523,8 @@ describe('GPU stiff Hessian assembly', () => {
         let asymmetry = 0;
         for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) asymmetry = Math.max(asymmetry, Math.abs(got[n][i * P + j] - got[n][j * P + i]));
         console.log(`${c.name}, network ${n}: max-norm relative error ${error.toExponential(2)}`);
-        if (process.env.DEBUG_H) for (let k = 0; k < P * P; k++) if (Math.abs(got[n][k] - reference[k]) > 1e-12) console.log(`DBG ${Math.floor(k / P)},${k % P}: ${got[n][k]} ${reference[k]}`);
         // double-float (~2⁻⁴⁴ per operation; θ and the data as given in float32)
-        expect(error).toBeLessThan(c.doubleFloat ? 1e-11 : 2e-5);
+        expect(error).toBeLessThan(doubleFloat ? 1e-11 : 2e-5);
         expect(asymmetry).toBe(0);
       });
     });

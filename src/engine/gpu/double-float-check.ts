@@ -1,17 +1,18 @@
 // The double-float arithmetic of shaders/double_float.wgsl against float64, on whatever adapter runs
-// it: sums (including near-cancelling ones), products, quotients, e^x, log1p, softplus and erf with
-// their two derivatives. The double-float stiff kernel for deep networks (mlp_double_float.wgsl) is
+// it: sums (including near-cancelling ones), products, quotients, e^x, log1p, and every smooth
+// activation (softplus, erf, tanh, sigmoid, g, gelu) with its two derivatives. The double-float stiff kernel for deep networks (mlp_double_float.wgsl) is
 // only as good as this: a shader compiler that reassociates or simplifies the error-free
 // transformations silently turns it back into float32. `channelscope doctor` runs it on the device it
 // finds; tests/model/double-float-gpu.test.ts on SwiftShader.
 import { PipelineCache, runPointKernel } from '../../gpu/kernel.js';
-import { erf } from '../../model/activations.js';
+import { erf, evalActivation } from '../../model/activations.js';
 import { RandomStream } from '../../data/rng.js';
 
 /** what every function must meet, relative (float32 is 2⁻²⁴, float64 2⁻⁵³) */
 export const DOUBLE_FLOAT_BOUND = 2 ** -44;
 /** the double-floats double_float_test.wgsl writes per point, in this order */
-const FUNCTIONS = ['a + b', 'a·b', 'a/b', 'e^a', 'log1p abs(a)', 'softplus', 'softplus′', 'softplus″', 'erf', 'erf′', 'erf″'] as const;
+const ACTIVATIONS = ['softplus', 'erf', 'tanh', 'sigmoid', 'g', 'gelu'] as const;
+const FUNCTIONS = ['a + b', 'a·b', 'a/b', 'e^a', 'log1p abs(a)', ...ACTIVATIONS.flatMap((name) => [name, `${name}′`, `${name}″`])];
 // below ~1e-27 low parts (of a value or of its factors) leave float32's normal range, below 1e-38 the
 // high part too: there float32's relative accuracy is all a double-float has
 const TINY = 1e-27;
@@ -65,6 +66,19 @@ function references(a: number, b: number): [string, number, number][] {
     const conditioning = 1 + a * a;
     checks.push(['erf', erf(a), Math.abs(erf(a))], ['erf′', gauss, gauss * conditioning], ['erf″', -2 * a * gauss, Math.abs(2 * a * gauss) * conditioning]);
   }
+  // relative, each of its terms for g″ (16·q₄(1 − 2s₄) + q changes sign); gelu against max(1, |a|, |σ|):
+  // its left tail Φ = (1 + erf(a/√2))/2 has erf's absolute error near −1, not a relative one, times |a|
+  // in σ = a·Φ (double_float.wgsl df_gelu)
+  const [t, t1, t2] = evalActivation('tanh', a);
+  const [s, s1, s2] = evalActivation('sigmoid', a);
+  const [g, g1, g2] = evalActivation('g', a);
+  const [u, u1, u2] = evalActivation('gelu', a);
+  const fast = evalActivation('sigmoid', 4 * a);
+  checks.push(['tanh', t, Math.abs(t)], ['tanh′', t1, t1], ['tanh″', t2, Math.abs(t2)]);
+  checks.push(['sigmoid', s, s], ['sigmoid′', s1, s1], ['sigmoid″', s2, Math.abs(s2)]);
+  checks.push(['g', g, g], ['g′', g1, g1], ['g″', g2, 16 * Math.abs(fast[2]) + s1]);
+  const geluScale = (value: number) => Math.max(1, Math.abs(a), Math.abs(value));
+  checks.push(['gelu', u, geluScale(u)], ['gelu′', u1, geluScale(u1)], ['gelu″', u2, geluScale(u2)]);
   return checks;
 }
 
@@ -80,11 +94,11 @@ export async function measureDoubleFloat(device: GPUDevice, pipelines: PipelineC
     // the values the GPU actually sees (hi + lo in float64)
     const [a, b] = [input[4 * i] + input[4 * i + 1], input[4 * i + 2] + input[4 * i + 3]];
     for (const [name, want, scale] of references(a, b)) {
-      const at = 2 * (results * i + FUNCTIONS.indexOf(name as (typeof FUNCTIONS)[number]));
+      const at = 2 * (results * i + FUNCTIONS.indexOf(name));
       const value = got[at] + got[at + 1];
       const error = Math.abs(value - want);
       const tiny = Math.abs(want) < TINY;
-      const allowed = tiny ? 2 ** -23 * Math.abs(want) + 1e-36 : DOUBLE_FLOAT_BOUND * (scale || 1);
+      const allowed = Math.max(DOUBLE_FLOAT_BOUND * (scale || 1), tiny ? 2 ** -23 * Math.abs(want) + 1e-36 : 0);
       if (!tiny) worst[name] = Math.max(worst[name], error / (scale || 1));
       if (!(error <= allowed)) failures.push(`${name} at a = ${a}, b = ${b}: ${value} against ${want} (error ${error.toExponential(2)}, allowed ${allowed.toExponential(2)})`);
     }

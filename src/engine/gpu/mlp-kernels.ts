@@ -189,14 +189,14 @@ function stiffGroupCoordinates(arch: Architecture, enabled = true): boolean {
 export interface StiffPrecision {
   /** one hidden layer: groups of close neurons in group coordinates (mlp_stiff.wgsl GROUPED) */
   groupCoordinates: boolean;
-  /** deeper softplus and erf networks: θ, the passes, the Hessian and the solves in double-float (mlp_double_float.wgsl) */
+  /** deeper networks of a smooth activation: θ, the passes, the Hessian and the solves in double-float (mlp_double_float.wgsl) */
   doubleFloat: boolean;
 }
 
 export const FULL_STIFF_PRECISION: StiffPrecision = { groupCoordinates: true, doubleFloat: true };
 
-/** Activations with a double-float version (double_float.wgsl df_softplus, df_erf): the paper's smooth ones. */
-export const DOUBLE_FLOAT_ACTIVATIONS: readonly Activation[] = ['softplus', 'erf'];
+/** Activations with a double-float version (double_float.wgsl df_softplus, df_erf, …): every smooth one (relu has no channels). */
+export const DOUBLE_FLOAT_ACTIVATIONS: readonly Activation[] = ['softplus', 'erf', 'tanh', 'sigmoid', 'g', 'gelu'];
 
 /**
  * Whether the stiff kernel runs `arch` in double-float (mlp_double_float.wgsl): two or more hidden
