@@ -19,7 +19,7 @@
 //   and R-backward pass with the activations evaluated again, P times per Hessian.
 
 const HIDDEN_UNITS: u32 = ${HIDDEN_UNITS}u;   // hidden neurons over all hidden layers
-const DF_CHUNK: u32 = ${DF_CHUNK}u;           // columns per reduction round: 2·TILE·DF_CHUNK floats of `rows`
+const DF_CHUNK: u32 = ${DF_CHUNK}u;           // columns per reduction round (df_reduce): 2·TILE·DF_CHUNK floats of `rows`
 const LOSS_COLUMN: u32 = P;                   // df_sum's entry for the squared error
 
 var<workgroup> th_low: array<f32, P>;
@@ -151,9 +151,15 @@ fn df_sample(row: u32) {
 }
 
 // The threads' df_sum entries first…last summed over the workgroup into df_columns, a round of
-// DF_CHUNK columns at a time: each thread's partial sums into `rows`, then thread c sums column c's.
+// DF_CHUNK columns at a time (DF_CHUNK, a power of two, divides TILE): each thread puts its partial sums
+// into `rows`; thread t adds DF_CHUNK of column t % DF_CHUNK's entries (part t / DF_CHUNK), and thread c
+// the TILE / DF_CHUNK parts of column c: DF_CHUNK + TILE / DF_CHUNK additions in a row rather than TILE.
+const DF_PARTS: u32 = TILE / DF_CHUNK;
+
 fn df_reduce(tid: u32, first: u32, last: u32) {
   workgroupBarrier();
+  let column = tid % DF_CHUNK;
+  let part = tid / DF_CHUNK;
   for (var start = first; start <= last; start += DF_CHUNK) {
     for (var c = 0u; c < DF_CHUNK; c++) {
       if (start + c <= last) {
@@ -163,10 +169,21 @@ fn df_reduce(tid: u32, first: u32, last: u32) {
       }
     }
     workgroupBarrier();
+    var partial = vec2<f32>(0.0);
+    if (start + column <= last) {
+      for (var t = part * DF_CHUNK; t < (part + 1u) * DF_CHUNK; t++) {
+        let at = 2u * (column * TILE + t);
+        partial = df_add(partial, vec2<f32>(rows[at], rows[at + 1u]));
+      }
+    }
+    workgroupBarrier();
+    rows[2u * (column * DF_PARTS + part)] = partial.x;
+    rows[2u * (column * DF_PARTS + part) + 1u] = partial.y;
+    workgroupBarrier();
     if (tid < DF_CHUNK && start + tid <= last) {
       var total = vec2<f32>(0.0);
-      for (var t = 0u; t < TILE; t++) {
-        let at = 2u * (tid * TILE + t);
+      for (var q = 0u; q < DF_PARTS; q++) {
+        let at = 2u * (tid * DF_PARTS + q);
         total = df_add(total, vec2<f32>(rows[at], rows[at + 1u]));
       }
       df_columns[start + tid] = total;

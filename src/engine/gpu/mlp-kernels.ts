@@ -98,9 +98,11 @@ type KernelLimits = { maxComputeWorkgroupStorageSize: number; maxComputeInvocati
  * top of the defaults) and the largest tile up to the strategy's that fits the device's workgroup
  * memory (with `extraVectors` more P-float vectors and `extraPerThread` more floats per thread of
  * the including kernel). `hvp`: the R-operator's row layout, and unless `rOperator` is false its
- * passes too (mlp_core.wgsl R_OPERATOR).
+ * passes too (mlp_core.wgsl R_OPERATOR). `rowsPerThread`: floats of the sample rows per thread when
+ * the including kernel does not run the core's passes (the double-float stiff kernel), instead of a
+ * tile's rows.
  */
-function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0, pairs: CorePairs = { adjacent: 0 }, rOperator = hvp) {
+function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, extraVectors = 0, extraPerThread = 0, pairs: CorePairs = { adjacent: 0 }, rOperator = hvp, rowsPerThread?: number) {
   const adjacentPairs = 'adjacent' in pairs ? pairs.adjacent : 0;
   checkCorePairs(arch, adjacentPairs, hvp);
   const grouped = adjacentPairs > 0 || 'chosenByKernel' in pairs;
@@ -114,7 +116,8 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
   const fixedBytes = 4 * P * ((hvp ? 2 : 1) + extraVectors + (blocked ? 1 : 0));
   let tile = 1;
   while (tile * 2 <= Math.min(requested.tile, limits.maxComputeInvocationsPerWorkgroup)) tile *= 2;
-  const bytesFor = (t: number) => fixedBytes + 4 * t * (requested.samplesPerThread * rows.floatsPerSample + 1 + extraPerThread);
+  const rowFloats = rowsPerThread ?? requested.samplesPerThread * rows.floatsPerSample;
+  const bytesFor = (t: number) => fixedBytes + 4 * t * (rowFloats + 1 + extraPerThread);
   while (tile > 1 && bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) tile /= 2;
   if (bytesFor(tile) > limits.maxComputeWorkgroupStorageSize) {
     throw new RangeError(`network too large for this device's workgroup memory (${bytesFor(tile)} bytes needed)`);
@@ -131,7 +134,7 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     D: arch.inputDim,
     OWN: Math.ceil(P / tile),
     FPS: rows.floatsPerSample,
-    ROWS_SIZE: tile * requested.samplesPerThread * rows.floatsPerSample,
+    ROWS_SIZE: tile * rowFloats,
     SPT: requested.samplesPerThread,
     WIDTHS: list(pad(widths)),
     WEIGHT_OFFSETS: list(weightOffsets),
@@ -268,8 +271,12 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
   const pairs: CorePairs = stiffGroupCoordinates(arch, precision.groupCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
   const doubleFloat = stiffDoubleFloat(arch, precision.doubleFloat);
   const closedHessian = hasClosedFormHessian(arch);
-  // the closed form needs the R-operator's row slots, not its passes (HVP columns do)
-  const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, 1, 0, pairs, !closedHessian);
+  // the closed form needs the R-operator's row slots, not its passes (HVP columns do); double-float
+  // runs passes of its own, whose sample rows are only its reductions' (so wider workgroups fit), and
+  // five more P-vectors of workgroup memory (th_low, df_columns, df_x)
+  const { definitions, extensions, key, ...plan } = doubleFloat
+    ? planMlpCore(arch, true, limits, tuning, 1 + 5, 0, pairs, true, 2 * DF_REDUCE_COLUMNS)
+    : planMlpCore(arch, true, limits, tuning, 1, 0, pairs, !closedHessian);
   const hessian = closedHessianTasks(arch);
   return {
     program: {
@@ -291,7 +298,7 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
         DOUBLE_FLOAT: doubleFloat,
         MAT_STRIDE: stiffMatrixFloats(plan.parameterCount, doubleFloat),
         HIDDEN_UNITS: arch.hidden.reduce((sum, width) => sum + width, 0),
-        DF_CHUNK: doubleFloatChunk(definitions.ROWS_SIZE, plan.tile),
+        DF_CHUNK: Math.min(DF_REDUCE_COLUMNS, plan.tile),
         DF_CACHE_SAMPLES,
       },
     },
@@ -302,14 +309,12 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
 }
 
 /**
- * Columns per reduction round of the double-float passes (mlp_double_float.wgsl df_pass): each thread
- * puts two floats per column into the sample rows' workgroup array (`rowsSize` floats).
+ * Columns per reduction round of the double-float passes (mlp_double_float.wgsl df_reduce; a power of
+ * two): each thread puts two floats per column into the sample rows, then the sums go in two levels
+ * (DF_CHUNK entries, then threads/DF_CHUNK partials per column) rather than one thread per column
+ * adding all of a wide workgroup's entries.
  */
-function doubleFloatChunk(rowsSize: number, tile: number): number {
-  const chunk = Math.floor(rowsSize / (2 * tile));
-  if (chunk < 1) throw new RangeError(`stiff kernel: ${rowsSize} floats of sample rows cannot hold two floats per thread of ${tile}`);
-  return chunk;
-}
+export const DF_REDUCE_COLUMNS = 8;
 
 /**
  * Samples per chunk of the double-float Hessian's sample cache (mlp_double_float.wgsl df_cache): the
