@@ -2,7 +2,7 @@
 // against the Hessian assembled column by column from the engine's exact R-operator HVPs.
 import { describe, expect, it } from 'vitest';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
-import { hasClosedFormHessian, networkHessian } from '../../src/engine/cpu/hessian.js';
+import { deepNetworkHessian, hasClosedFormHessian, networkHessian } from '../../src/engine/cpu/hessian.js';
 import { ACTIVATIONS, parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { hessianMatrix } from '../../src/optim/linalg.js';
 import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
@@ -44,10 +44,47 @@ describe('closed-form Hessian (one hidden layer)', () => {
     }
   }
 
-  it('refuses deeper networks (they assemble HVPs)', () => {
+  it('refuses deeper networks (deepNetworkHessian is theirs)', () => {
     const arch: Architecture = { inputDim: 2, hidden: [3, 3], activation: 'softplus', biases: true };
     expect(hasClosedFormHessian(arch)).toBe(false);
     const P = parameterCount(arch);
     expect(() => networkHessian(arch, randomDataset(makeRandom(1), 2, 4), 0, new Float64Array(P), Infinity, new Float64Array(P * P))).toThrow(/one hidden layer/);
   });
+});
+
+describe('deep-network Hessian (cached R-operator columns)', () => {
+  const shapes: [string, number[]][] = [
+    ['two hidden layers', [4, 3]],
+    ['three hidden layers', [3, 2, 3]],
+    ['one hidden layer (the general path too)', [3]],
+  ];
+  for (const [name, hidden] of shapes) {
+    for (const activation of ACTIVATIONS) {
+      for (const biases of [true, false]) {
+        it(`equals the HVP-assembled Hessian: ${name}, ${activation}, biases ${biases}, with and without the barrier active`, () => {
+          const random = makeRandom(11);
+          const arch: Architecture = { inputDim: 3, hidden, activation, biases };
+          const P = parameterCount(arch);
+          const data = randomDataset(random, 3, 20);
+          const theta = normalArray(random, P);
+          // first-layer neurons 0 and 1 nearly equal, their outgoing weights ±150 (large, cancelling)
+          const [first, second] = parameterLayout(arch).layers;
+          for (let t = 0; t < 3; t++) theta[first.weightOffset + 3 + t] = theta[first.weightOffset + t] + 1e-3 * (t + 1);
+          for (let j = 0; j < second.fanOut; j++) {
+            theta[second.weightOffset + j * second.fanIn] = 150;
+            theta[second.weightOffset + j * second.fanIn + 1] = -150;
+          }
+          for (const maxnorm of [Infinity, 10]) {
+            const cached = new Float64Array(P * P);
+            deepNetworkHessian(arch, data, 0, theta, maxnorm, cached);
+            const reference = hessianFromHvps(arch, data, theta, maxnorm);
+            const scale = Math.max(...reference.map(Math.abs));
+            const worst = Math.max(...cached.map((h, k) => Math.abs(h - reference[k])));
+            expect(worst / scale).toBeLessThan(TOLERANCE);
+            for (let k = 0; k < P; k++) for (let l = 0; l < P; l++) expect(cached[k * P + l]).toBe(cached[l * P + k]);
+          }
+        });
+      }
+    }
+  }
 });

@@ -7,7 +7,7 @@ import type { NewtonObjective } from '../../optim/newton-cg.js';
 import type { StiffVectorField } from '../../optim/rosenbrock.js';
 import { DEFAULT_MAXNORM } from '../engine.js';
 import { evaluateNetwork } from './cpu-engine.js';
-import { hasClosedFormHessian, networkHessian } from './hessian.js';
+import { deepNetworkHessian, hasClosedFormHessian, networkHessian } from './hessian.js';
 
 /** Counts gradient-evaluation equivalents: every gradient and every HVP counts one. */
 export interface EvaluationCounter {
@@ -17,8 +17,8 @@ export interface EvaluationCounter {
 
 /**
  * The gradient-flow field f = −∇(L + R) of one network on one dataset with its exact Hessian
- * (closed form for one hidden layer, else P HVPs; counted as hessianCost = P gradient evaluations
- * either way, as on the GPU), float64 CPU engine. `counter`, when given, tallies the calls.
+ * (closed form for one hidden layer, else P cached R-operator columns, hessian.ts; counted as
+ * hessianCost = P gradient evaluations either way, as on the GPU), float64 CPU engine. `counter`, when given, tallies the calls.
  */
 export function networkFlowField(
   arch: Architecture,
@@ -37,15 +37,8 @@ export function networkFlowField(
       if (counter) counter.gradients++;
     },
     hessian(theta, out) {
-      if (closedForm) {
-        networkHessian(arch, data, index, theta, maxnorm, out);
-        if (counter) counter.hvps += P;
-        return;
-      }
-      hessianMatrix((v, hv) => {
-        hv.set(evaluateNetwork(arch, data, index, theta, { direction: v, maxnorm }).hvp!);
-        if (counter) counter.hvps++;
-      }, P, out);
+      (closedForm ? networkHessian : deepNetworkHessian)(arch, data, index, theta, maxnorm, out);
+      if (counter) counter.hvps += P;
     },
     hessianCost: P,
   };

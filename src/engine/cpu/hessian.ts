@@ -12,10 +12,10 @@
 // (the loss and gradient, which decide where a run goes, keep their compensated sums).
 import type { Dataset } from '../../data/dataset.js';
 import { activationFunctions } from '../../model/activations.js';
-import { parameterLayout, type Architecture } from '../../model/architecture.js';
+import { parameterLayout, type Architecture, type ParameterLayout } from '../../model/architecture.js';
 import { barrierTerms } from '../engine.js';
 
-/** Whether networkHessian handles this architecture (one hidden layer); deeper nets assemble P HVPs. */
+/** Whether networkHessian handles this architecture (one hidden layer); deeper nets use deepNetworkHessian. */
 export function hasClosedFormHessian(arch: Architecture): boolean {
   return arch.hidden.length === 1;
 }
@@ -94,16 +94,131 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
     }
   }
 
+  addBarrierAndMirror(theta, maxnorm, N, out, 'upper');
+}
+
+/**
+ * The data sums in one triangle of `out` (`upper`: entries k ≤ l at k·P + l; `lower`: at l·P + k)
+ * times 2/N, plus the barrier's R″/P²·θθᵀ + R′/P·I, written to both triangles.
+ */
+function addBarrierAndMirror(theta: Float64Array, maxnorm: number, N: number, out: Float64Array, triangle: 'upper' | 'lower'): void {
+  const P = theta.length;
   let squares = 0;
   for (let k = 0; k < P; k++) squares += theta[k] * theta[k];
   const barrier = barrierTerms(squares / (2 * P), maxnorm);
   const scale = 2 / N;
   for (let k = 0; k < P; k++) {
     for (let l = k; l < P; l++) {
-      let value = scale * out[k * P + l] + (barrier.curvature / (P * P)) * theta[k] * theta[l];
+      let value = scale * out[triangle === 'upper' ? k * P + l : l * P + k] + (barrier.curvature / (P * P)) * theta[k] * theta[l];
       if (k === l) value += barrier.slope / P;
       out[k * P + l] = value;
       out[l * P + k] = value;
     }
   }
+}
+
+/**
+ * ∇²(L + R) at θ for a network of any depth (row-major P×P, symmetric) into `out`: the columns of P
+ * Hessian-vector products along e_j, but per sample the forward and backward pass once (each neuron's
+ * σ, σ′, σ″, δ = ∂ℓ/∂z and ∂ℓ/∂a) and then, per column, only what e_j changes: R z is zero below j's
+ * layer and in it nonzero for j's neuron alone, and only the entries p ≥ j are summed (parameters go
+ * layer by layer, so those need R δ of j's layer and above), the rest mirrored. The GPU's double-float
+ * kernel (shaders/mlp_double_float.wgsl df_assemble_hessian) computes the same. Against the full HVP
+ * passes (hessianMatrix of evaluateNetwork's HVPs, the oracle in tests) it saves the activations and
+ * the layers below each column. Plain float64 sums, as networkHessian.
+ */
+export function deepNetworkHessian(arch: Architecture, data: Dataset, datasetIndex: number, theta: Float64Array, maxnorm: number, out: Float64Array): void {
+  const layout = parameterLayout(arch);
+  const P = layout.count;
+  if (theta.length !== P || out.length !== P * P) throw new RangeError(`expected ${P} parameters and a ${P}×${P} matrix`);
+  const widths = [arch.inputDim, ...arch.hidden, 1];
+  const levels = widths.length - 1;
+  const activation = activationFunctions(arch.activation);
+  const derivatives = new Float64Array(4);
+  const perLevel = () => widths.map((width) => new Float64Array(width));
+  const [a, slope, curvature, delta, curved, rz, ra, rdelta] = Array.from({ length: 8 }, perLevel);
+  const places = parameterPlaces(layout);
+  out.fill(0);
+  const N = data.samples;
+  const d = arch.inputDim;
+  for (let n = 0; n < N; n++) {
+    const sample = datasetIndex * N + n;
+    for (let i = 0; i < d; i++) a[0][i] = data.x[sample * d + i];
+    for (let level = 1; level <= levels; level++) {
+      const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
+      for (let j = 0; j < fanOut; j++) {
+        let z = biasOffset >= 0 ? theta[biasOffset + j] : 0;
+        for (let i = 0; i < fanIn; i++) z += theta[weightOffset + j * fanIn + i] * a[level - 1][i];
+        if (level === levels) {
+          a[level][j] = z;
+        } else {
+          activation.evaluate(z, derivatives);
+          a[level][j] = derivatives[0];
+          slope[level][j] = derivatives[1];
+          curvature[level][j] = derivatives[2];
+        }
+      }
+    }
+    // δ of the loss (f − y)² up to the factor 2, applied with 1/N at the end; curved = σ″·∂ℓ/∂a
+    delta[levels][0] = a[levels][0] - data.y[sample];
+    for (let level = levels; level > 1; level--) {
+      const { fanIn, fanOut, weightOffset } = layout.layers[level - 1];
+      for (let i = 0; i < fanIn; i++) {
+        let back = 0;
+        for (let j = 0; j < fanOut; j++) back += theta[weightOffset + j * fanIn + i] * delta[level][j];
+        delta[level - 1][i] = slope[level - 1][i] * back;
+        curved[level - 1][i] = curvature[level - 1][i] * back;
+      }
+    }
+    for (let column = 0; column < P; column++) {
+      const { level: first, neuron, input } = places[column];
+      // R forward from the column's layer
+      for (let level = first; level <= levels; level++) {
+        const { fanIn, fanOut, weightOffset } = layout.layers[level - 1];
+        for (let j = 0; j < fanOut; j++) {
+          let value = 0;
+          if (level === first) {
+            if (j === neuron) value = input < 0 ? 1 : a[level - 1][input];
+          } else {
+            for (let i = 0; i < fanIn; i++) value += theta[weightOffset + j * fanIn + i] * ra[level - 1][i];
+          }
+          rz[level][j] = value;
+          ra[level][j] = level < levels ? slope[level][j] * value : 0;
+        }
+      }
+      // R backward to the column's layer, summing R(∂ℓ/∂θ_p) for p ≥ column
+      rdelta[levels][0] = rz[levels][0];
+      for (let level = levels; level >= first; level--) {
+        const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
+        const above = level > first;
+        for (let j = 0; j < fanOut; j++) {
+          const row = weightOffset + j * fanIn;
+          for (let i = 0; i < fanIn; i++) {
+            const p = row + i;
+            if (p < column) continue;
+            out[p * P + column] += rdelta[level][j] * a[level - 1][i] + (above ? delta[level][j] * ra[level - 1][i] : 0);
+          }
+          if (biasOffset >= 0 && biasOffset + j >= column) out[(biasOffset + j) * P + column] += rdelta[level][j];
+        }
+        if (!above) break;
+        for (let i = 0; i < fanIn; i++) {
+          let back = 0;
+          for (let j = 0; j < fanOut; j++) back += theta[weightOffset + j * fanIn + i] * rdelta[level][j];
+          rdelta[level - 1][i] = slope[level - 1][i] * back + curved[level - 1][i] * rz[level - 1][i];
+        }
+      }
+    }
+  }
+  addBarrierAndMirror(theta, maxnorm, N, out, 'lower');
+}
+
+/** Each parameter's layer (1-based level), neuron and input (−1 for a bias). */
+function parameterPlaces(layout: ParameterLayout): { level: number; neuron: number; input: number }[] {
+  const places = [];
+  for (let level = 1; level <= layout.layers.length; level++) {
+    const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
+    for (let j = 0; j < fanOut; j++) for (let i = 0; i < fanIn; i++) places[weightOffset + j * fanIn + i] = { level, neuron: j, input: i };
+    if (biasOffset >= 0) for (let j = 0; j < fanOut; j++) places[biasOffset + j] = { level, neuron: j, input: -1 };
+  }
+  return places;
 }
