@@ -49,7 +49,6 @@ const UNIT_ROUNDOFF = 2 ** -24;
 const f32 = Math.fround;
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-const slopeOfSlope = (z: number) => sigmoid(z) * (1 - sigmoid(z));
 
 /**
  * The field −∇(L + R) in emulated float32 with θ given in the group coordinates of `groups` (none:

@@ -32,7 +32,6 @@ import { architectureOf, datasetFor } from './grid.js';
 import type { RunConfig } from './spec.js';
 import {
   runSaddlePerturbation,
-  SADDLE_PERTURBATION_DEFAULTS,
   SADDLE_PERTURBATION_QUICK,
   type SaddlePerturbationOptions,
 } from './saddle-perturbation.js';

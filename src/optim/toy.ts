@@ -8,7 +8,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { RandomStream, STREAMS } from '../data/rng.js';
 import { erf } from '../model/activations.js';
-import { parameterCount, type Architecture } from '../model/architecture.js';
+import type { Architecture } from '../model/architecture.js';
 
 export const TOY_ARCHITECTURE: Architecture = { inputDim: 1, hidden: [2], activation: 'erf', biases: false };
 export const TOY_SAMPLES = 4096;

@@ -2,7 +2,6 @@
 // (with its exact Hessian) and the objective of Newton–CG.
 import type { Dataset } from '../../data/dataset.js';
 import { parameterCount, type Architecture } from '../../model/architecture.js';
-import { hessianMatrix } from '../../optim/linalg.js';
 import type { NewtonObjective } from '../../optim/newton-cg.js';
 import type { StiffVectorField } from '../../optim/rosenbrock.js';
 import { DEFAULT_MAXNORM } from '../engine.js';

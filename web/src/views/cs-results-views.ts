@@ -69,7 +69,6 @@ export class CsResultsViews extends LitElement {
 
   private readonly width = new WidthController(this);
   private summary: Report | null = null;
-  private runsById = new Map<string, ClassifiedRun>();
   private recordsById = new Map<string, RunRecord>();
   private pairs: PairPoint[] | null = null;
   private readonly spectra = new Map<string, HessianSpectrum | { unavailable: string }>();
@@ -194,7 +193,6 @@ export class CsResultsViews extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('records') || changed.has('report')) {
       this.summary = this.report ?? summarizeRecords(this.records, [], this.source || 'loaded runs');
-      this.runsById = new Map(this.summary.runs.map((run) => [run.id, run]));
       this.recordsById = new Map(this.records.map((record) => [record.id, record]));
       this.pairs = null;
       this.spectra.clear();
