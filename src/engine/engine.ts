@@ -45,6 +45,11 @@ export interface Engine {
   evaluate(request: EvaluationRequest): Promise<Evaluation>;
   /** a training ensemble of `options.slots` slots resident on this engine */
   createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble>;
+  /**
+   * The most slots an ensemble of these options can have here (its per-slot buffers against the
+   * device's binding limits); absent when there is no such limit.
+   */
+  maxSlots?(options: Omit<EnsembleOptions, 'slots'>): number;
   dispose(): void;
 }
 

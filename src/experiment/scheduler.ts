@@ -2,10 +2,10 @@
 //
 // Runs that can share one ensemble (same architecture, activation, biases, optimiser, sample count,
 // norm barrier, and for gradient flow the same time budget) form a group; groups run one after the
-// other, each on one ensemble of min(slots, runs in the group) slots. A run is loaded into a free
-// slot; all active slots advance together; when a stop rule fires the run is retired, its record
-// emitted, and the slot refilled at once with the group's next run, so a sweep never waits for its
-// slowest run.
+// other, each on one ensemble of min(slots, runs in the group, what the device's buffers hold) slots.
+// A run is loaded into a free slot; all active slots advance together; when a stop rule fires the run
+// is retired, its record emitted, and the slot refilled at once with the group's next run, so a sweep
+// never waits for its slowest run.
 //
 // Determinism: a run's result must not depend on which runs share its ensemble, on the slot count,
 // on shards or on resumes. So every run has its own event steps — its log-spaced trajectory points,
@@ -115,7 +115,7 @@ export interface PreparedRun {
 
 export interface SchedulerOptions<R extends SchedulableRun> {
   engine: Engine;
-  /** slots per ensemble (capped by the group's run count); default 4096 on the GPU, 64 on the CPU */
+  /** slots per ensemble (capped by the group's run count and by what the device's buffers hold, Engine.maxSlots); default 4096 on the GPU, 64 on the CPU */
   slots?: number;
   /** samples in a run's dataset (runs with different counts cannot share an ensemble) */
   samples: (run: R) => number;
@@ -303,7 +303,6 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
   const first = group[0].config;
   const requested = options.slots ?? DEFAULT_SLOTS[engine.backend];
   if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`slots must be a positive integer, got ${requested}`);
-  const slots = Math.min(requested, group.length);
   const optimizer = (options.optimizer ?? asOptimizer)(group[0]);
   const isFlow = optimizer.kind === 'flow';
   // the GPU engine computes in float32: its runs are held to float32's floors (classify.ts)
@@ -317,14 +316,18 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
     const key = options.dataKey(group[0]);
     if (group.every((run) => options.dataKey!(run) === key)) sharedData = (await options.prepare(group[0])).data;
   }
-  const ensemble: TrainingEnsemble = await engine.createEnsemble({
+  const ensembleOptions = {
     arch: first.architecture,
     optimizer,
     samples: options.samples(group[0]),
-    slots,
     maxnorm: first.maxnorm ?? Infinity,
     ...(sharedData ? { sharedData } : {}),
-  });
+  };
+  // as many slots as asked for, the group has runs and the device's bindings hold
+  const fitting = engine.maxSlots?.(ensembleOptions) ?? Infinity;
+  if (fitting < 1) throw new RangeError(`one run of ${group[0].id}'s group needs more memory per buffer than this device's storage binding limit`);
+  const slots = Math.min(requested, group.length, fitting);
+  const ensemble: TrainingEnsemble = await engine.createEnsemble({ ...ensembleOptions, slots });
   try {
     const active: (Active<R> | null)[] = new Array(slots).fill(null);
     let next = 0;

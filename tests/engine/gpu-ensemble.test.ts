@@ -10,6 +10,7 @@ import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
+import { slotFloats, slotsThatFit } from '../../src/engine/gpu/gpu-ensemble.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
@@ -71,6 +72,24 @@ describe.each(optimizers)('GPU ensemble, $kind (batch $batch)', (optimizer) => {
 });
 
 describe('GPU ensemble bookkeeping', () => {
+  it("caps the slots at what the device's storage bindings hold, per buffer (Engine.maxSlots)", () => {
+    const deep: Architecture = { inputDim: 16, hidden: [4, 4, 4], activation: 'softplus', biases: true };
+    const stiff = { kind: 'flow' as const, solver: 'ros34pw2' as const, rtol: 1e-3, atol: 1e-6 };
+    // P = 113, N = 10⁴: the run's inputs (16·10⁴ floats) outweigh the double-float sample cache
+    // (8 floats × 13 units × 1,024 samples) and the two Hessian halves (2·113²)
+    const options = { arch: deep, optimizer: stiff, samples: 10_000, maxnorm: 1e3 };
+    expect(Math.max(...slotFloats(options, true))).toBe(160_000);
+    expect(slotsThatFit(slotFloats(options, true), 2 ** 30)).toBe(Math.floor(2 ** 30 / 640_000));
+    // with one shared dataset the cache is the largest
+    const shared = { ...options, sharedData: rosenbrockDataset(10_000, 16, 1) };
+    expect(Math.max(...slotFloats(shared, true))).toBe(8 * 13 * 1024);
+    expect(Math.max(...slotFloats(shared, false))).toBe(113 * 113);
+    const limits = engine.gpu.device.limits;
+    expect(engine.maxSlots(options)).toBe(slotsThatFit(slotFloats(options, true), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)));
+    // gradient descent: parameters and the dataset only
+    expect(Math.max(...slotFloats({ ...options, optimizer: { kind: 'gd', lr: 0.1 } }, false))).toBe(160_000);
+  });
+
   it('refuses, like the CPU ensemble, a Hessian reuse the solver cannot take', async () => {
     const base = { arch, samples: SAMPLES, slots: SLOTS, maxnorm: Infinity };
     for (const [solver, message] of [['rodas4', /rodas4 needs the exact Hessian at every step/], ['dopri5', /dopri5 uses no Hessian/]] as const) {

@@ -241,6 +241,22 @@ describe('scheduler', () => {
     expect(stats.ensembles[0].slots).toBe(2);
   });
 
+  it("never makes an ensemble larger than the engine's buffers hold (Engine.maxSlots), and says when one run does not fit", async () => {
+    const { engine, stats } = countingEngine();
+    const asked: Omit<EnsembleOptions, 'slots'>[] = [];
+    engine.maxSlots = (options) => {
+      asked.push(options);
+      return 2;
+    };
+    const list = runs(5, () => config({ kind: 'gd', lr: 0.05 }));
+    const records = await sweep(list, 64, engine);
+    expect(stats.ensembles[0].slots).toBe(2);
+    expect(asked[0].samples).toBe(SAMPLES);
+    expect(records.size).toBe(5);
+    engine.maxSlots = () => 0;
+    await expect(sweep(list, 64, engine)).rejects.toThrow(/storage binding limit/);
+  });
+
   it('gives every run the same result whatever the slot count, order and company', async () => {
     const list = runs(6, (k) => config({ kind: 'gd', lr: 0.02 * (1 + (k % 3)) }, { maxSteps: 40 + 17 * k, checkEvery: 7 }, 8));
     const alone = await sweep(list, 1);

@@ -5,8 +5,9 @@ import { PassTimer } from '../../gpu/pass-timer.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
-import { FULL_STIFF_PRECISION, planEvaluateKernel, type StiffPrecision } from './mlp-kernels.js';
-import { GpuEnsemble } from './gpu-ensemble.js';
+import { FULL_STIFF_PRECISION, planEvaluateKernel, stiffDoubleFloat, type StiffPrecision } from './mlp-kernels.js';
+import { GpuEnsemble, slotFloats, slotsThatFit } from './gpu-ensemble.js';
+import { isStiffSolver } from '../../optim/rosenbrock.js';
 import type { KernelTuning } from './kernel-strategy.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 
@@ -186,6 +187,13 @@ export class GpuEngine implements Engine {
 
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
     return GpuEnsemble.create(this.gpu, this.pipelines, options, this.description, this.tuning, this.precision);
+  }
+
+  maxSlots(options: Omit<EnsembleOptions, 'slots'>): number {
+    const optimizer = options.optimizer;
+    const doubleFloat = optimizer.kind === 'flow' && isStiffSolver(optimizer.solver) && stiffDoubleFloat(options.arch, this.precision.doubleFloat);
+    const limits = this.gpu.device.limits;
+    return slotsThatFit(slotFloats(options, doubleFloat), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
   }
 
   dispose(): void {

@@ -22,6 +22,28 @@ const NO_STOP = 0xffffffff;
 /** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
 export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
 
+/**
+ * Floats per slot of each per-slot buffer of an ensemble (each is one binding, so each must fit the
+ * device's storage binding limit): parameters, the run's dataset (unless shared), bookkeeping,
+ * optimiser state, the stiff solver's Hessian and factor, double-float's low parts and sample cache.
+ */
+export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, doubleFloat: boolean): number[] {
+  const P = parameterCount(options.arch);
+  const optimizer = options.optimizer;
+  const flow = optimizer.kind === 'flow';
+  const stiff = flow && isStiffSolver(optimizer.solver);
+  const floats = [P, SLOT_WORDS, (flow ? 1 : stateVectors(optimizer)) * P];
+  if (!options.sharedData) floats.push(options.samples * options.arch.inputDim, options.samples);
+  if (stiff) floats.push(stiffMatrixFloats(P, doubleFloat));
+  if (doubleFloat) floats.push(P, doubleFloatCacheFloats(options.arch, options.samples));
+  return floats;
+}
+
+/** The most slots whose every per-slot buffer fits one binding of `bindingBytes` (at least 0). */
+export function slotsThatFit(floatsPerSlot: readonly number[], bindingBytes: number): number {
+  return Math.floor(bindingBytes / (4 * Math.max(...floatsPerSlot)));
+}
+
 export class GpuEnsemble implements TrainingEnsemble {
   readonly backend = 'gpu' as const;
   readonly arithmetic: Arithmetic;
