@@ -7,9 +7,11 @@
 // --strategies times each listed kernel strategy (kernel-strategy.ts parseStrategy, e.g.
 // tiled/64,tiled/256: one workgroup per slot, so a small ensemble leaves most of a large GPU idle
 // unless its workgroups are wide); --float32 adds the float32 kernel (GpuEngine.withoutDoubleFloat),
-// which cannot follow a deep channel, as the cost double-float is measured against.
+// which cannot follow a deep channel, as the cost double-float is measured against; --hessian-in-kernel
+// adds double-float with the Hessian assembled by each network's own workgroup inside the step kernel
+// instead of in dispatches of its own across the GPU (StiffPrecision.hessianDispatches).
 //
-//   npx tsx benchmarks/deep-stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--strategies S,…] [--float32] [--json FILE]
+//   npx tsx benchmarks/deep-stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--strategies S,…] [--float32] [--hessian-in-kernel] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '10' },
     strategies: { type: 'string' },
     float32: { type: 'boolean' },
+    'hessian-in-kernel': { type: 'boolean' },
     json: { type: 'string' },
   },
 });
@@ -36,7 +39,7 @@ const samples = Number(values.samples);
 const slots = Number(values.slots);
 const steps = Number(values.steps);
 if (![samples, slots, steps].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error('usage: npx tsx benchmarks/deep-stiff-steps.ts [--samples N] [--slots S] [--steps K] [--strategies S,…] [--float32] [--json FILE]');
+  console.error('usage: npx tsx benchmarks/deep-stiff-steps.ts [--samples N] [--slots S] [--steps K] [--strategies S,…] [--float32] [--hessian-in-kernel] [--json FILE]');
   process.exit(2);
 }
 const { engine } = await createEngine('gpu');
@@ -49,7 +52,12 @@ const strategies = values.strategies ? values.strategies.split(',').map(parseStr
 const engines = strategies.flatMap((strategy) => {
   const tuned = strategy ? engine.withTuning(strategy) : engine;
   const label = strategy ? formatStrategy(strategy) : 'default';
-  return [{ engine: tuned, label }, ...(values.float32 ? [{ engine: tuned.withoutDoubleFloat(), label }] : [])];
+  const inKernel = new GpuEngine(tuned.gpu, tuned.tuning, { ...tuned.precision, hessianDispatches: false });
+  return [
+    { engine: tuned, label },
+    ...(values['hessian-in-kernel'] ? [{ engine: inKernel, label: `${label}, Hessian in the step kernel` }] : []),
+    ...(values.float32 ? [{ engine: tuned.withoutDoubleFloat(), label }] : []),
+  ];
 });
 const shapes: Architecture[] = [
   { inputDim: 2, hidden: [4, 4], activation: 'softplus', biases: true },

@@ -15,7 +15,8 @@
 #   deep                   `doctor` (its double-float line: the device's double-float arithmetic against
 #                          float64), deep-stiff-steps.ts (double-float stiff steps per second of the preset's
 #                          [4, 4] and [4, 4, 4] networks at N = 10⁴ in an ensemble of 60, a channel-frequency
-#                          group's size, at 64, 128 and 256 threads per workgroup, and the float32 kernel;
+#                          group's size, at 64 and 256 threads per workgroup, the Hessian in its own
+#                          dispatches and in the step kernel, and the float32 kernel;
 #                          STEPS_LIMIT seconds, default 150), then the 8 [4, 4] runs of
 #                          benchmarks/results/deep-float32-swiftshader/ on the GPU (double-float stiff flow),
 #                          their table and `compare` against the committed float64 records; DEEP_LIMIT
@@ -76,7 +77,7 @@ case "$part" in
     # first: does this device's shader compiler keep double-float arithmetic? (else the sweep is float32 in disguise)
     cs doctor > "$work/doctor.txt" 2>&1
     phase deep-steps "${STEPS_LIMIT:-150}" node dist/benchmarks/deep-stiff-steps.js --samples 10000 --slots 60 --steps 10 \
-      --strategies tiled/64,tiled/128,tiled/256 --float32 --json "$work/deep-steps.json" > "$work/deep-steps.log" 2>&1
+      --strategies tiled/64,tiled/256 --hessian-in-kernel --float32 --json "$work/deep-steps.json" > "$work/deep-steps.log" 2>&1
     reference=/tmp/deep-cpu
     mkdir -p "$reference" && cp benchmarks/results/deep-float32-swiftshader/cpu-runs.jsonl "$reference/runs.jsonl"
     sweep deep-gpu "${DEEP_LIMIT:-240}" benchmarks/results/deep-float32-swiftshader/spec.json

@@ -218,8 +218,9 @@ fn df_pass(tid: u32, count: u32) -> f32 {
 
 // ---- H's columns from cached samples ----------------------------------------------------------------
 // df_cache holds, per slot, a chunk of up to DF_CACHE_SAMPLES samples (min(N, DF_CACHE_SAMPLES), the
-// host's doubleFloatCacheFloats): for each unit u (hidden neurons, then the output) and field, a high
-// and a low row of one float per sample, so that consecutive threads read consecutive floats.
+// host's doubleFloatCacheFloats; with SPLIT_HESSIAN all N): for each unit u (hidden neurons, then the
+// output) and field, a high and a low row of one float per sample, so that consecutive threads read
+// consecutive floats.
 
 @group(0) @binding(10) var<storage, read_write> df_cache: array<f32>;
 const DF_CACHE_SAMPLES: u32 = ${DF_CACHE_SAMPLES}u;
@@ -233,7 +234,11 @@ const CACHE_FIELDS: u32 = 4u;
 var<private> cache_base: u32;   // slot·(this slot's floats)
 
 fn cache_capacity() -> u32 {
+#if ${SPLIT_HESSIAN}
+  return cfg.samples;   // the Hessian's own dispatches cache every sample at once
+#else
   return min(cfg.samples, DF_CACHE_SAMPLES);
+#endif
 }
 
 fn set_cache_slot(slot: u32) {
@@ -508,6 +513,11 @@ fn df_assemble_hessian(tid: u32, excess: f32, slope: f32) {
     }
   }
   storageBarrier();
+  df_finish_hessian(tid, excess, slope);
+}
+
+// `hessian`'s sums in the lower triangle divided by N, the barrier's terms added, mirrored
+fn df_finish_hessian(tid: u32, excess: f32, slope: f32) {
   let samples = vec2<f32>(f32(cfg.samples), 0.0);
   for (var idx = tid; idx < P * P; idx += TILE) {
     let p = idx / P;

@@ -1312,6 +1312,110 @@ fn main(
   }
 }
 
+#if ${SPLIT_HESSIAN}
+// ---- H in dispatches of its own (DOUBLE_FLOAT; GpuEnsemble encodes them before each one-step
+// dispatch of `main`) --------------------------------------------------------------------------------
+// One workgroup per network leaves most of a large GPU idle when an ensemble is small, and a deep
+// network's step is mostly its Hessian. So for every slot whose next attempt will assemble H,
+// hessian_cache passes the samples forward and backward into df_cache, (slot × block of TILE samples)
+// workgroups; hessian_columns sums column j's entries p ≥ j over all samples, (slot × j) workgroups;
+// hessian_finish divides, adds the barrier, mirrors, and marks H ready with its P evaluations, as
+// main's own assembly would (df_assemble_hessian: the same sums, which main still does for a fresh
+// slot and after a reused Hessian is renewed mid-dispatch).
+
+// every binding main uses, so that each entry point's automatic layout has main's bindings and one
+// list of bind group entries serves all four
+fn use_main_bindings() {
+  _ = params[0];
+  _ = xs[0];
+  _ = ys[0];
+  _ = slots[0].in_use;
+  _ = derivative[0];
+  _ = hessian[0];
+  _ = factor[0];
+  _ = params_low[0];
+  _ = stop_at[0];
+  _ = df_cache[0];
+}
+
+// whether main's next attempt on `slot` assembles H: a live slot past its first dispatch (a fresh one
+// assembles its first H itself) without a current H, allowed a step in this dispatch, time left (uniform)
+fn hessian_wanted(tid: u32, slot: u32) -> bool {
+  if (slot >= cfg.slots || !slot_is_live(tid, slot)) {
+    return false;
+  }
+  let info = slots[slot];
+  let wanted = info.step_size != 0.0 && info.hessian_ready == 0u && info.time < cfg.until_time;
+  return uniform_bool(tid, wanted) && steps_allowed(tid, slot, cfg.steps) > 0u;
+}
+
+fn load_for_hessian(tid: u32, slot: u32) {
+  load_slot_parameters(tid, slot);
+  load_low_parts(tid, slot);
+  set_slot_bases(slot);
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(TILE)
+fn hessian_cache(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  use_main_bindings();
+  if (!hessian_wanted(tid, group.x)) {
+    return;
+  }
+  load_for_hessian(tid, group.x);
+  let n = group.y * TILE + tid;
+  if (n < cfg.samples) {
+    df_cache_sample(sample_row(n), n);
+  }
+}
+
+@compute @workgroup_size(TILE)
+fn hessian_columns(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  use_main_bindings();
+  if (!hessian_wanted(tid, group.x)) {
+    return;
+  }
+  load_for_hessian(tid, group.x);
+  let j = group.y;
+  let place = parameter_place(j);
+  for (var p = j; p < P; p++) {
+    df_sum[p] = vec2<f32>(0.0);
+  }
+  for (var n = tid; n < cfg.samples; n += TILE) {
+    df_column_sample(sample_row(n), n, j, place);
+  }
+  df_reduce(tid, j, P - 1u);
+  for (var p = j + tid; p < P; p += TILE) {
+    df_store_hessian(p * P + j, df_columns[p]);
+  }
+}
+
+@compute @workgroup_size(TILE)
+fn hessian_finish(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  use_main_bindings();
+  let slot = group.x;
+  if (!hessian_wanted(tid, slot)) {
+    return;
+  }
+  load_for_hessian(tid, slot);
+  let excess = barrier_state(tid, cfg.maxnorm).y;
+  df_finish_hessian(tid, excess, excess * excess / f32(P));
+  if (tid == 0u) {
+    slots[slot].hessian_ready = 1u;
+    slots[slot].evaluations += P;
+  }
+}
+#endif
+
 // Test entry point (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, factorise W = I + hd·H with
 // hd = cfg.max_step and H from `hessian`, solve W x = b for b in `derivative` (with one refinement
 // steps: cfg.steps of them) and write x to `params` (NaN when the factorisation failed).

@@ -20,7 +20,7 @@ export class PipelineCache {
   constructor(private readonly device: GPUDevice) {}
 
   get(program: KernelProgram): Promise<GPUComputePipeline> {
-    const cacheKey = `${program.name}|${program.key}`;
+    const cacheKey = `${program.name}|${program.key}|${program.entryPoint ?? 'main'}`;
     let pipeline = this.pipelines.get(cacheKey);
     if (!pipeline) {
       pipeline = this.create(program);

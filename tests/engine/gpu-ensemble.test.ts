@@ -75,14 +75,15 @@ describe('GPU ensemble bookkeeping', () => {
   it("caps the slots at what the device's storage bindings hold, per buffer (Engine.maxSlots)", () => {
     const deep: Architecture = { inputDim: 16, hidden: [4, 4, 4], activation: 'softplus', biases: true };
     const stiff = { kind: 'flow' as const, solver: 'ros34pw2' as const, rtol: 1e-3, atol: 1e-6 };
-    // P = 113, N = 10⁴: the run's inputs (16·10⁴ floats) outweigh the double-float sample cache
-    // (8 floats × 13 units × 1,024 samples) and the two Hessian halves (2·113²)
+    // P = 113, N = 10⁴: the double-float sample cache of the Hessian's own dispatches (8 floats × 13
+    // units × every sample) outweighs the run's inputs (16·10⁴ floats) and the Hessian halves (2·113²)
     const options = { arch: deep, optimizer: stiff, samples: 10_000, maxnorm: 1e3 };
-    expect(Math.max(...slotFloats(options, true))).toBe(160_000);
-    expect(slotsThatFit(slotFloats(options, true), 2 ** 30)).toBe(Math.floor(2 ** 30 / 640_000));
-    // with one shared dataset the cache is the largest
+    expect(Math.max(...slotFloats(options, true))).toBe(8 * 13 * 10_000);
+    expect(slotsThatFit(slotFloats(options, true), 2 ** 30)).toBe(Math.floor(2 ** 30 / (4 * 8 * 13 * 10_000)));
+    // assembled inside the step kernel, the cache holds chunks of 1,024 samples: the inputs are the largest
+    expect(Math.max(...slotFloats(options, true, false))).toBe(160_000);
     const shared = { ...options, sharedData: rosenbrockDataset(10_000, 16, 1) };
-    expect(Math.max(...slotFloats(shared, true))).toBe(8 * 13 * 1024);
+    expect(Math.max(...slotFloats(shared, true, false))).toBe(8 * 13 * 1024);
     expect(Math.max(...slotFloats(shared, false))).toBe(113 * 113);
     const limits = engine.gpu.device.limits;
     expect(engine.maxSlots(options)).toBe(slotsThatFit(slotFloats(options, true), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)));

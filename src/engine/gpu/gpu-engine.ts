@@ -193,7 +193,8 @@ export class GpuEngine implements Engine {
     const optimizer = options.optimizer;
     const doubleFloat = optimizer.kind === 'flow' && isStiffSolver(optimizer.solver) && stiffDoubleFloat(options.arch, this.precision.doubleFloat);
     const limits = this.gpu.device.limits;
-    return slotsThatFit(slotFloats(options, doubleFloat), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
+    const split = doubleFloat && (this.precision.hessianDispatches ?? true);
+    return slotsThatFit(slotFloats(options, doubleFloat, split), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
   }
 
   dispose(): void {

@@ -21,13 +21,15 @@ const CONFIG_BYTES = 48;
 const NO_STOP = 0xffffffff;
 /** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
 export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
+/** the double-float Hessian's own dispatches: steps (four dispatches each) per submit, between checks that a slot may still step */
+const SPLIT_STEPS_PER_SUBMIT = 32;
 
 /**
  * Floats per slot of each per-slot buffer of an ensemble (each is one binding, so each must fit the
  * device's storage binding limit): parameters, the run's dataset (unless shared), bookkeeping,
  * optimiser state, the stiff solver's Hessian and factor, double-float's low parts and sample cache.
  */
-export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, doubleFloat: boolean): number[] {
+export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, doubleFloat: boolean, splitHessian = doubleFloat): number[] {
   const P = parameterCount(options.arch);
   const optimizer = options.optimizer;
   const flow = optimizer.kind === 'flow';
@@ -35,13 +37,24 @@ export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, doubleFloat:
   const floats = [P, SLOT_WORDS, (flow ? 1 : stateVectors(optimizer)) * P];
   if (!options.sharedData) floats.push(options.samples * options.arch.inputDim, options.samples);
   if (stiff) floats.push(stiffMatrixFloats(P, doubleFloat));
-  if (doubleFloat) floats.push(P, doubleFloatCacheFloats(options.arch, options.samples));
+  if (doubleFloat) floats.push(P, doubleFloatCacheFloats(options.arch, options.samples, splitHessian));
   return floats;
 }
 
 /** The most slots whose every per-slot buffer fits one binding of `bindingBytes` (at least 0). */
 export function slotsThatFit(floatsPerSlot: readonly number[], bindingBytes: number): number {
   return Math.floor(bindingBytes / (4 * Math.max(...floatsPerSlot)));
+}
+
+/** The double-float Hessian's own pipelines (mlp_stiff.wgsl SPLIT_HESSIAN) and their grids. */
+interface HessianDispatches {
+  cache: GPUComputePipeline;
+  columns: GPUComputePipeline;
+  finish: GPUComputePipeline;
+  /** threads per workgroup: the cache's sample blocks */
+  tile: number;
+  /** P: the columns' workgroups per slot */
+  columnCount: number;
 }
 
 export class GpuEnsemble implements TrainingEnsemble {
@@ -81,6 +94,9 @@ export class GpuEnsemble implements TrainingEnsemble {
     readonly options: EnsembleOptions,
     private readonly tuning: KernelTuning,
     arithmetic: Arithmetic,
+    /** the double-float Hessian's own dispatches (mlp_stiff.wgsl SPLIT_HESSIAN), when the plan has them */
+    private readonly hessianDispatches: HessianDispatches | null,
+    splitHessian: boolean,
   ) {
     this.arithmetic = arithmetic;
     const doubleFloat = arithmetic === 'double-float';
@@ -112,7 +128,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.hessian = stiff ? storage(S * matrixFloats) : null;
     this.factor = stiff ? storage(S * matrixFloats) : null;
     this.paramsLow = doubleFloat ? storage(S * this.P) : null;
-    this.sampleCache = doubleFloat ? storage(S * doubleFloatCacheFloats(options.arch, options.samples)) : null;
+    this.sampleCache = doubleFloat ? storage(S * doubleFloatCacheFloats(options.arch, options.samples, splitHessian)) : null;
   }
 
   /** `precision`: the stiff kernel's group coordinates and double-float (mlp-kernels.ts StiffPrecision; on by default) */
@@ -135,13 +151,21 @@ export class GpuEnsemble implements TrainingEnsemble {
       if (bytes > limit) {
         throw new RangeError(`${optimizer.solver}: ${options.slots} slots × ${P}² Hessian entries${plan.doubleFloat ? ' in double-float' : ''} need ${bytes} bytes, above this device's storage binding limit (${limit}); use fewer slots per ensemble`);
       }
-      const cacheBytes = plan.doubleFloat ? 4 * options.slots * doubleFloatCacheFloats(options.arch, options.samples) : 0;
+      const cacheBytes = plan.doubleFloat ? 4 * options.slots * doubleFloatCacheFloats(options.arch, options.samples, plan.splitHessian ?? false) : 0;
       if (cacheBytes > limit) {
         throw new RangeError(`${optimizer.solver}: the double-float Hessian's sample cache of ${options.slots} slots needs ${cacheBytes} bytes, above this device's storage binding limit (${limit}); use fewer slots per ensemble`);
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, planArithmetic(plan));
+    // the Hessian's dispatches index slots by workgroup x alone
+    let hessianDispatches: HessianDispatches | null = null;
+    if (plan.splitHessian && options.slots <= gpu.limits.maxComputeWorkgroupsPerDimension) {
+      const [cache, columns, finish] = await withErrorScopes(gpu.device, 'Hessian kernels', () =>
+        Promise.all(['hessian_cache', 'hessian_columns', 'hessian_finish'].map((entryPoint) => pipelines.get({ ...plan.program, entryPoint }))),
+      );
+      hessianDispatches = { cache, columns, finish, tile: plan.tile, columnCount: plan.parameterCount };
+    }
+    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, planArithmetic(plan), hessianDispatches, plan.splitHessian ?? false);
   }
 
   get slots(): number {
@@ -193,7 +217,28 @@ export class GpuEnsemble implements TrainingEnsemble {
     const limits = new Uint32Array(this.options.slots).fill(NO_STOP);
     if (stopAt) for (let i = 0; i < limits.length; i++) limits[i] = Math.min(NO_STOP, Math.max(0, Math.floor(stopAt[i])));
     this.gpu.device.queue.writeBuffer(this.stopAt, 0, limits);
-    if (steps > 0 || this.fresh) await this.dispatch(steps, untilTime);
+    if (this.hessianDispatches && steps > 0) {
+      // one step per dispatch of main: submits of SPLIT_STEPS_PER_SUBMIT steps, until every slot has
+      // stopped (its event, its time limit, a non-finite value) rather than `steps` empty dispatches
+      for (let done = 0; done < steps; done += SPLIT_STEPS_PER_SUBMIT) {
+        await this.dispatch(Math.min(SPLIT_STEPS_PER_SUBMIT, steps - done), untilTime);
+        if (done + SPLIT_STEPS_PER_SUBMIT < steps && !(await this.anySlotMayStep(limits, untilTime))) break;
+      }
+    } else if (steps > 0 || this.fresh) {
+      await this.dispatch(steps, untilTime);
+    }
+  }
+
+  /** Whether a slot holds a finite run below its stop step and time limit (status words, one read). */
+  private async anySlotMayStep(stopAt: Uint32Array, untilTime: number): Promise<boolean> {
+    const bytes = await this.read(this.slotInfo, 0, 4 * this.options.slots * SLOT_WORDS);
+    const u32 = new Uint32Array(bytes);
+    const f32 = new Float32Array(bytes);
+    for (let s = 0; s < this.options.slots; s++) {
+      const o = s * SLOT_WORDS;
+      if (u32[o] === 1 && u32[o + 1] === 1 && u32[o + 2] < stopAt[s] && f32[o + 8] < Math.fround(untilTime)) return true;
+    }
+    return false;
   }
 
   /** Runs `steps` steps on every active slot, in dispatches of STEPS_PER_DISPATCH, never past untilTime. */
@@ -204,15 +249,34 @@ export class GpuEnsemble implements TrainingEnsemble {
       const chunks: number[] = [];
       for (let left = steps; left > 0; left -= perDispatch) chunks.push(Math.min(left, perDispatch));
       if (chunks.length === 0) chunks.push(0);
+      // the double-float Hessian's own dispatches before every step (one step per dispatch of main)
+      const split = this.hessianDispatches;
+      if (split) {
+        chunks.length = 0;
+        for (let k = 0; k < steps; k++) chunks.push(1);
+        if (chunks.length === 0) chunks.push(0);
+      }
       const encoder = device.createCommandEncoder({ label: 'mlp_train' });
       const temporary: GPUBuffer[] = [];
-      const bindGroups = new Map<number, GPUBindGroup>();
-      const bindGroupFor = (stepCount: number) => {
-        let group = bindGroups.get(stepCount);
+      const entriesByStepCount = new Map<number, GPUBindGroupEntry[]>();
+      // (automatic layouts: each pipeline needs bind groups of its own, over the same entries)
+      const bindGroups = new Map<GPUComputePipeline, Map<number, GPUBindGroup>>();
+      const bindGroupFor = (stepCount: number, pipeline: GPUComputePipeline = this.pipeline) => {
+        let groups = bindGroups.get(pipeline);
+        if (!groups) bindGroups.set(pipeline, (groups = new Map()));
+        let group = groups.get(stepCount);
         if (!group) {
+          group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: entriesFor(stepCount) });
+          groups.set(stepCount, group);
+        }
+        return group;
+      };
+      const entriesFor = (stepCount: number): GPUBindGroupEntry[] => {
+        let entries = entriesByStepCount.get(stepCount);
+        if (!entries) {
           const config = this.configBuffer(stepCount, untilTime);
           temporary.push(config);
-          const entries: GPUBindGroupEntry[] = [
+          entries = [
             { binding: 0, resource: { buffer: config } },
             { binding: 1, resource: { buffer: this.params } },
             { binding: 2, resource: { buffer: this.xs } },
@@ -226,15 +290,25 @@ export class GpuEnsemble implements TrainingEnsemble {
           }
           if (this.paramsLow) entries.push({ binding: 8, resource: { buffer: this.paramsLow } });
           if (this.sampleCache) entries.push({ binding: 10, resource: { buffer: this.sampleCache } });
-          group = device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries });
-          bindGroups.set(stepCount, group);
+          entriesByStepCount.set(stepCount, entries);
         }
-        return group;
+        return entries;
       };
       const pass = encoder.beginComputePass({ timestampWrites: this.timer?.nextPass() });
-      pass.setPipeline(this.pipeline);
       const [x, y] = dispatchGrid(this.options.slots, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+      const slots = this.options.slots;
       for (const chunk of chunks) {
+        if (split && chunk > 0) {
+          const hessianStep = (pipeline: GPUComputePipeline, perSlot: number) => {
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bindGroupFor(chunk, pipeline));
+            pass.dispatchWorkgroups(slots, perSlot);
+          };
+          hessianStep(split.cache, Math.ceil(this.options.samples / split.tile));
+          hessianStep(split.columns, split.columnCount);
+          hessianStep(split.finish, 1);
+        }
+        pass.setPipeline(this.pipeline);
         pass.setBindGroup(0, bindGroupFor(chunk));
         pass.dispatchWorkgroups(x, y);
       }

@@ -24,6 +24,8 @@ export interface MlpKernelPlan {
   doubleFloat?: boolean;
   /** the stiff kernel integrates groups of close neurons in group coordinates */
   groupCoordinates?: boolean;
+  /** the double-float stiff kernel's Hessian has dispatches of its own (entry points hessian_cache, hessian_columns, hessian_finish) */
+  splitHessian?: boolean;
 }
 
 const ACTIVATION_FLAGS: Record<Activation, string> = {
@@ -194,9 +196,15 @@ export interface StiffPrecision {
   groupCoordinates: boolean;
   /** deeper networks of a smooth activation: θ, the passes, the Hessian and the solves in double-float (mlp_double_float.wgsl) */
   doubleFloat: boolean;
+  /**
+   * with doubleFloat, H in dispatches of its own across the GPU before each one-step dispatch of the
+   * step kernel (mlp_stiff.wgsl SPLIT_HESSIAN), rather than by each network's workgroup in the step
+   * kernel (not a precision: the same sums either way; off for comparisons)
+   */
+  hessianDispatches?: boolean;
 }
 
-export const FULL_STIFF_PRECISION: StiffPrecision = { groupCoordinates: true, doubleFloat: true };
+export const FULL_STIFF_PRECISION: StiffPrecision = { groupCoordinates: true, doubleFloat: true, hessianDispatches: true };
 
 /** Activations with a double-float version (double_float.wgsl df_softplus, df_erf, …): every smooth one (relu has no channels). */
 export const DOUBLE_FLOAT_ACTIVATIONS: readonly Activation[] = ['softplus', 'erf', 'tanh', 'sigmoid', 'g', 'gelu'];
@@ -270,6 +278,7 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning:
 export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}, precision: StiffPrecision = FULL_STIFF_PRECISION): MlpKernelPlan {
   const pairs: CorePairs = stiffGroupCoordinates(arch, precision.groupCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
   const doubleFloat = stiffDoubleFloat(arch, precision.doubleFloat);
+  const splitHessian = doubleFloat && (precision.hessianDispatches ?? true);
   const closedHessian = hasClosedFormHessian(arch);
   // the closed form needs the R-operator's row slots, not its passes (HVP columns do); double-float
   // runs passes of its own, whose sample rows are only its reductions' (so wider workgroups fit), and
@@ -281,7 +290,7 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
   return {
     program: {
       name: 'mlp_stiff',
-      key: `${key}|${solver}${closedHessian ? '|closed-hessian' : ''}${doubleFloat ? '|double-float' : ''}`,
+      key: `${key}|${solver}${closedHessian ? '|closed-hessian' : ''}${doubleFloat ? '|double-float' : ''}${splitHessian ? '|split-hessian' : ''}`,
       extensions,
       files: [...CORE_FILES, 'double_float.wgsl', 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', ...(doubleFloat ? ['mlp_double_float.wgsl'] : []), 'mlp_stiff.wgsl'],
       definitions: {
@@ -300,10 +309,12 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
         HIDDEN_UNITS: arch.hidden.reduce((sum, width) => sum + width, 0),
         DF_CHUNK: Math.min(DF_REDUCE_COLUMNS, plan.tile),
         DF_CACHE_SAMPLES,
+        SPLIT_HESSIAN: splitHessian,
       },
     },
     ...plan,
     doubleFloat,
+    splitHessian,
     groupCoordinates: 'chosenByKernel' in pairs,
   };
 }
@@ -324,10 +335,13 @@ export const DF_REDUCE_COLUMNS = 8;
  */
 export const DF_CACHE_SAMPLES = 1024;
 
-/** Floats per slot of the double-float sample cache: per hidden neuron and the output, 4 fields of 2 floats, for min(N, DF_CACHE_SAMPLES) samples. */
-export function doubleFloatCacheFloats(arch: Architecture, samples: number): number {
+/**
+ * Floats per slot of the double-float sample cache: per hidden neuron and the output, 4 fields of 2
+ * floats, for min(N, DF_CACHE_SAMPLES) samples, or all N when the Hessian has its own dispatches.
+ */
+export function doubleFloatCacheFloats(arch: Architecture, samples: number, splitHessian: boolean): number {
   const units = arch.hidden.reduce((sum, width) => sum + width, 0) + 1;
-  return 8 * units * Math.min(samples, DF_CACHE_SAMPLES);
+  return 8 * units * (splitHessian ? samples : Math.min(samples, DF_CACHE_SAMPLES));
 }
 
 /** Floats per slot of the stiff kernel's Hessian and of its Cholesky factor: P², twice that in double-float. */
