@@ -17,10 +17,11 @@
 // (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
 // h ← h/4 and retry with the same Hessian.
 //
-// DOUBLE_FLOAT (deep softplus networks, mlp_double_float.wgsl): θ in two floats (params + params_low),
-// f(θ), H (R-operator columns over cached samples), the Cholesky factor and the solves in double-float, H and the factor as
-// two P×P halves per slot (MAT_STRIDE); the stage vectors k, the error estimate and the controller
-// stay float32. Float32 cannot follow a deep network's channel (emulated: θ's rounding, the gradient's
+// DOUBLE_FLOAT (deep networks of a smooth activation, mlp_double_float.wgsl): θ in two floats (params +
+// params_low), f(θ), H (R-operator columns over cached samples; with SPLIT_HESSIAN in dispatches of
+// its own, below), the Cholesky factor and the solves in double-float, H and the factor as two P×P
+// halves per slot (MAT_STRIDE); the stage vectors k, the error estimate and the controller stay
+// float32. Float32 cannot follow a deep network's channel (emulated: θ's rounding, the gradient's
 // and H's each stall it); with only the stage vectors in float32 it takes 1.02× and 0.97× the float64
 // steps (deep-float32-emulation-2026-12-05.md).
 //
