@@ -1350,11 +1350,17 @@ fn hessian_wanted(tid: u32, slot: u32) -> bool {
   return uniform_bool(tid, wanted) && steps_allowed(tid, slot, cfg.steps) > 0u;
 }
 
-fn load_for_hessian(tid: u32, slot: u32) {
+// an entry point's start: false (uniform) when `slot` needs no H now, else θ loaded and the bases set
+fn hessian_part_begins(tid: u32, slot: u32) -> bool {
+  use_main_bindings();
+  if (!hessian_wanted(tid, slot)) {
+    return false;
+  }
   load_slot_parameters(tid, slot);
   load_low_parts(tid, slot);
   set_slot_bases(slot);
   workgroupBarrier();
+  return true;
 }
 
 @compute @workgroup_size(TILE)
@@ -1362,11 +1368,9 @@ fn hessian_cache(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(local_invocation_index) tid: u32,
 ) {
-  use_main_bindings();
-  if (!hessian_wanted(tid, group.x)) {
+  if (!hessian_part_begins(tid, group.x)) {
     return;
   }
-  load_for_hessian(tid, group.x);
   let n = group.y * TILE + tid;
   if (n < cfg.samples) {
     df_cache_sample(sample_row(n), n);
@@ -1378,11 +1382,9 @@ fn hessian_columns(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(local_invocation_index) tid: u32,
 ) {
-  use_main_bindings();
-  if (!hessian_wanted(tid, group.x)) {
+  if (!hessian_part_begins(tid, group.x)) {
     return;
   }
-  load_for_hessian(tid, group.x);
   let j = group.y;
   let place = parameter_place(j);
   for (var p = j; p < P; p++) {
@@ -1402,12 +1404,10 @@ fn hessian_finish(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(local_invocation_index) tid: u32,
 ) {
-  use_main_bindings();
   let slot = group.x;
-  if (!hessian_wanted(tid, slot)) {
+  if (!hessian_part_begins(tid, slot)) {
     return;
   }
-  load_for_hessian(tid, slot);
   let excess = barrier_state(tid, cfg.maxnorm).y;
   df_finish_hessian(tid, excess, excess * excess / f32(P));
   if (tid == 0u) {
