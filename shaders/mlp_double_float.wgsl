@@ -499,14 +499,7 @@ fn df_assemble_hessian(tid: u32, excess: f32, slope: f32) {
       df_cache_sample(sample_row(start + at), at);
     }
     for (var j = 0u; j < P; j++) {
-      let place = parameter_place(j);
-      for (var p = j; p < P; p++) {
-        df_sum[p] = vec2<f32>(0.0);
-      }
-      for (var at = tid; at < count; at += TILE) {
-        df_column_sample(sample_row(start + at), at, j, place);
-      }
-      df_reduce(tid, j, P - 1u);
+      df_column_sums(tid, j, start, count);
       for (var p = j + tid; p < P; p += TILE) {
         df_store_hessian(p * P + j, df_add(df_hessian(p * P + j), df_columns[p]));
       }
@@ -514,6 +507,19 @@ fn df_assemble_hessian(tid: u32, excess: f32, slope: f32) {
   }
   storageBarrier();
   df_finish_hessian(tid, excess, slope);
+}
+
+// Column j's entries p ≥ j summed over the `count` cached samples from `start` (cache columns 0…count−1)
+// into df_columns (every thread returns after the workgroup's reduction)
+fn df_column_sums(tid: u32, j: u32, start: u32, count: u32) {
+  let place = parameter_place(j);
+  for (var p = j; p < P; p++) {
+    df_sum[p] = vec2<f32>(0.0);
+  }
+  for (var at = tid; at < count; at += TILE) {
+    df_column_sample(sample_row(start + at), at, j, place);
+  }
+  df_reduce(tid, j, P - 1u);
 }
 
 // `hessian`'s sums in the lower triangle divided by N, the barrier's terms added, mirrored

@@ -1386,14 +1386,7 @@ fn hessian_columns(
     return;
   }
   let j = group.y;
-  let place = parameter_place(j);
-  for (var p = j; p < P; p++) {
-    df_sum[p] = vec2<f32>(0.0);
-  }
-  for (var n = tid; n < cfg.samples; n += TILE) {
-    df_column_sample(sample_row(n), n, j, place);
-  }
-  df_reduce(tid, j, P - 1u);
+  df_column_sums(tid, j, 0u, cfg.samples);
   for (var p = j + tid; p < P; p += TILE) {
     df_store_hessian(p * P + j, df_columns[p]);
   }

@@ -12,7 +12,7 @@ import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
-import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
+import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, stiffHessianDispatches, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/pairs.js';
@@ -331,7 +331,7 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
     // θ's low parts for double-float (θ given in float32: zero)
     ...(doubleFloat ? [{ binding: 8, data: null, bytes: 4 * B * P }] : []),
     // and its Hessian's per-sample cache
-    ...(doubleFloat ? [{ binding: 10, data: null, bytes: 4 * B * doubleFloatCacheFloats(kernelArch, data.samples, precision.hessianDispatches ?? true) }] : []),
+    ...(doubleFloat ? [{ binding: 10, data: null, bytes: 4 * B * doubleFloatCacheFloats(kernelArch, data.samples, stiffHessianDispatches(kernelArch, precision)) }] : []),
   ];
   const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, strategy, precision);
   // double-float: high and low halves, summed in float64

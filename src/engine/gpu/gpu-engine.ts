@@ -5,7 +5,7 @@ import { PassTimer } from '../../gpu/pass-timer.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
-import { FULL_STIFF_PRECISION, planEvaluateKernel, stiffDoubleFloat, type StiffPrecision } from './mlp-kernels.js';
+import { FULL_STIFF_PRECISION, planEvaluateKernel, stiffDoubleFloat, stiffHessianDispatches, type StiffPrecision } from './mlp-kernels.js';
 import { GpuEnsemble, slotFloats, slotsThatFit } from './gpu-ensemble.js';
 import { isStiffSolver } from '../../optim/rosenbrock.js';
 import type { KernelTuning } from './kernel-strategy.js';
@@ -193,7 +193,7 @@ export class GpuEngine implements Engine {
     const optimizer = options.optimizer;
     const doubleFloat = optimizer.kind === 'flow' && isStiffSolver(optimizer.solver) && stiffDoubleFloat(options.arch, this.precision.doubleFloat);
     const limits = this.gpu.device.limits;
-    const split = doubleFloat && (this.precision.hessianDispatches ?? true);
+    const split = doubleFloat && stiffHessianDispatches(options.arch, this.precision);
     return slotsThatFit(slotFloats(options, doubleFloat, split), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
   }
 

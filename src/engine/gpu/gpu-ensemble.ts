@@ -53,8 +53,6 @@ interface HessianDispatches {
   finish: GPUComputePipeline;
   /** threads per workgroup: the cache's sample blocks */
   tile: number;
-  /** P: the columns' workgroups per slot */
-  columnCount: number;
 }
 
 export class GpuEnsemble implements TrainingEnsemble {
@@ -163,7 +161,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       const [cache, columns, finish] = await withErrorScopes(gpu.device, 'Hessian kernels', () =>
         Promise.all(['hessian_cache', 'hessian_columns', 'hessian_finish'].map((entryPoint) => pipelines.get({ ...plan.program, entryPoint }))),
       );
-      hessianDispatches = { cache, columns, finish, tile: plan.tile, columnCount: plan.parameterCount };
+      hessianDispatches = { cache, columns, finish, tile: plan.tile };
     }
     return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, planArithmetic(plan), hessianDispatches, plan.splitHessian ?? false);
   }
@@ -229,33 +227,22 @@ export class GpuEnsemble implements TrainingEnsemble {
     }
   }
 
-  /** Whether a slot holds a finite run below its stop step and time limit (status words, one read). */
+  /** Whether a slot holds a finite run below its stop step and time limit. */
   private async anySlotMayStep(stopAt: Uint32Array, untilTime: number): Promise<boolean> {
-    const bytes = await this.read(this.slotInfo, 0, 4 * this.options.slots * SLOT_WORDS);
-    const u32 = new Uint32Array(bytes);
-    const f32 = new Float32Array(bytes);
-    for (let s = 0; s < this.options.slots; s++) {
-      const o = s * SLOT_WORDS;
-      if (u32[o] === 1 && u32[o + 1] === 1 && u32[o + 2] < stopAt[s] && f32[o + 8] < Math.fround(untilTime)) return true;
-    }
-    return false;
+    const limit = Math.fround(untilTime);
+    return (await this.status()).some((s, i) => s.active && s.finite && s.steps < stopAt[i] && s.time < limit);
   }
 
   /** Runs `steps` steps on every active slot, in dispatches of STEPS_PER_DISPATCH, never past untilTime. */
   private dispatch(steps: number, untilTime = Infinity): Promise<void> {
     const device = this.gpu.device;
-    const perDispatch = this.flow ? STEPS_PER_DISPATCH.flow : STEPS_PER_DISPATCH.discrete;
+    // the double-float Hessian's own dispatches come before every step: one step per dispatch of main
+    const split = this.hessianDispatches;
+    const perDispatch = split ? 1 : this.flow ? STEPS_PER_DISPATCH.flow : STEPS_PER_DISPATCH.discrete;
     return withErrorScopes(device, 'training step', async () => {
       const chunks: number[] = [];
       for (let left = steps; left > 0; left -= perDispatch) chunks.push(Math.min(left, perDispatch));
       if (chunks.length === 0) chunks.push(0);
-      // the double-float Hessian's own dispatches before every step (one step per dispatch of main)
-      const split = this.hessianDispatches;
-      if (split) {
-        chunks.length = 0;
-        for (let k = 0; k < steps; k++) chunks.push(1);
-        if (chunks.length === 0) chunks.push(0);
-      }
       const encoder = device.createCommandEncoder({ label: 'mlp_train' });
       const temporary: GPUBuffer[] = [];
       const entriesByStepCount = new Map<number, GPUBindGroupEntry[]>();
@@ -305,7 +292,7 @@ export class GpuEnsemble implements TrainingEnsemble {
             pass.dispatchWorkgroups(slots, perSlot);
           };
           hessianStep(split.cache, Math.ceil(this.options.samples / split.tile));
-          hessianStep(split.columns, split.columnCount);
+          hessianStep(split.columns, this.P);
           hessianStep(split.finish, 1);
         }
         pass.setPipeline(this.pipeline);

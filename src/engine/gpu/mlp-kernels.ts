@@ -201,7 +201,7 @@ export interface StiffPrecision {
    * step kernel (mlp_stiff.wgsl SPLIT_HESSIAN), rather than by each network's workgroup in the step
    * kernel (not a precision: the same sums either way; off for comparisons)
    */
-  hessianDispatches?: boolean;
+  hessianDispatches: boolean;
 }
 
 export const FULL_STIFF_PRECISION: StiffPrecision = { groupCoordinates: true, doubleFloat: true, hessianDispatches: true };
@@ -216,6 +216,11 @@ export const DOUBLE_FLOAT_ACTIVATIONS: readonly Activation[] = ['softplus', 'erf
  */
 export function stiffDoubleFloat(arch: Architecture, enabled = true): boolean {
   return enabled && arch.hidden.length >= 2 && DOUBLE_FLOAT_ACTIVATIONS.includes(arch.activation);
+}
+
+/** Whether the stiff kernel's double-float Hessian for `arch` has dispatches of its own (StiffPrecision.hessianDispatches). */
+export function stiffHessianDispatches(arch: Architecture, precision: StiffPrecision): boolean {
+  return stiffDoubleFloat(arch, precision.doubleFloat) && precision.hessianDispatches;
 }
 
 /**
@@ -278,7 +283,7 @@ export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning:
 export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, solver: StiffSolver = 'rosenbrock23', tuning: KernelTuning = {}, precision: StiffPrecision = FULL_STIFF_PRECISION): MlpKernelPlan {
   const pairs: CorePairs = stiffGroupCoordinates(arch, precision.groupCoordinates) ? { chosenByKernel: true } : { adjacent: 0 };
   const doubleFloat = stiffDoubleFloat(arch, precision.doubleFloat);
-  const splitHessian = doubleFloat && (precision.hessianDispatches ?? true);
+  const splitHessian = stiffHessianDispatches(arch, precision);
   const closedHessian = hasClosedFormHessian(arch);
   // the closed form needs the R-operator's row slots, not its passes (HVP columns do); double-float
   // runs passes of its own, whose sample rows are only its reductions' (so wider workgroups fit), and
