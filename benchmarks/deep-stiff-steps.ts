@@ -52,7 +52,7 @@ const strategies = values.strategies ? values.strategies.split(',').map(parseStr
 const engines = strategies.flatMap((strategy) => {
   const tuned = strategy ? engine.withTuning(strategy) : engine;
   const label = strategy ? formatStrategy(strategy) : 'default';
-  const inKernel = new GpuEngine(tuned.gpu, tuned.tuning, { ...tuned.precision, hessianDispatches: false });
+  const inKernel = tuned.withHessianInKernel();
   return [
     { engine: tuned, label },
     ...(values['hessian-in-kernel'] ? [{ engine: inKernel, label: `${label}, Hessian in the step kernel` }] : []),

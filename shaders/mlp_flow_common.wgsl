@@ -18,7 +18,8 @@ struct Config {
   maxnorm: f32,
   // samples between consecutive slots' datasets: 0 when all share one, N when each has its own
   data_stride: u32,
-  _pad1: f32,
+  // stiff, closed-form Hessian in its own dispatches: samples per block of hessian_blocks
+  block_samples: u32,
   _pad2: f32,
 }
 

@@ -99,6 +99,9 @@ const W_E2: f32 = ${W_E2};
 const W_E3: f32 = ${W_E3};
 const W_E4: f32 = ${W_E4};
 const FACTORIZATION_SHRINK: f32 = 0.25;
+// Slot.hessian_ready's mark for a Hessian the Hessian's own dispatches (SPLIT_HESSIAN) assembled for
+// the θ (and groups) the next dispatch of main starts from
+const HESSIAN_FROM_DISPATCHES: u32 = 0x80000000u;
 // iterative-refinement steps per solve (each: a compensated residual and two triangular solves)
 const REFINEMENTS: u32 = 2u;
 
@@ -145,11 +148,14 @@ var<private> error_vec: array<f32, OWN>;
 // GROUP_DISTANCE of each other, relative to the longer one (greedily, closest first, at most
 // MAX_GROUP to a group), and integrates in group coordinates, where float32 keeps a channel's small
 // differences; `params` and `derivative` stay in network coordinates for every other reader. So with
-// groups θ is turned on entry and on exit (one rounding per dispatch), f(θ) is evaluated again on
-// entry (not counted: a float32 artefact), and the Hessian is assembled in group coordinates
+// groups θ is turned on exit, and kept as it was in group coordinates with f(θ) and the groups in
+// `group_state`; the next dispatch that chooses the same groups starts from there (no rounding), one
+// that chooses others turns θ from network coordinates (one rounding) and evaluates f(θ) again (not
+// counted: a float32 artefact). The Hessian is assembled in group coordinates
 // (hessian_rows; assembling it in network coordinates and turning it loses what grouping gains:
-// emulated, seed 11 of the flow sweep took 40,000 steps against 3,455) and never kept across a
-// dispatch boundary. The controller's error norm and the status's gradient are taken in network
+// emulated, seed 11 of the flow sweep took 40,000 steps against 3,455), kept across a dispatch
+// boundary only into a dispatch that resumes the same groups (the Hessian's own dispatches,
+// SPLIT_HESSIAN, choose and enter the groups as the next dispatch will). The controller's error norm and the status's gradient are taken in network
 // coordinates, so the controller decides as the CPU engine's does. Groups rather than pairs: about
 // one channel in eight of the flow sweep is three neurons wide (outgoing −74, +150, −74), and pairs
 // leave it 2.7× the float64 steps (emulated; groups: 1.07×).
@@ -160,6 +166,11 @@ const NEURON_SLOTS: u32 = D + 2u;   // a hidden neuron's parameters: inputs, bia
 const NEURON_SLOTS: u32 = D + 1u;
 #endif
 var<workgroup> group_count: u32;
+
+// per slot, as the slot's last dispatch left it when it ended in groups: [0] 1 (0: no state; a fresh
+// slot's is 0, GpuEnsemble.load), [1, 1 + R) group_first, then θ and f(θ) in group coordinates (bits)
+@group(0) @binding(11) var<storage, read_write> group_state: array<u32>;
+const GROUP_STATE_WORDS: u32 = 1u + R + 2u * P;
 
 // the index of hidden neuron i's e-th parameter (inputs, bias, output weight)
 fn neuron_parameter(i: u32, e: u32) -> u32 {
@@ -330,6 +341,82 @@ fn in_network(p: u32, source: ptr<workgroup, array<f32, P>>) -> f32 {
     sum += helmert(n, j, k) * (*source)[neuron_parameter(members[j], at.y)];
   }
   return sum;
+}
+
+// whether the slot's last dispatch ended in groups (uniform)
+fn ended_in_groups(tid: u32, slot: u32) -> bool {
+  if (tid == 0u) {
+    shared_flag = group_state[slot * GROUP_STATE_WORDS];
+  }
+  return workgroupUniformLoad(&shared_flag) != 0u;
+}
+
+// whether the slot's group_state was left by a dispatch whose groups are the ones chosen now (uniform;
+// the same θ in network coordinates gives the same choice)
+fn stored_groups_match(tid: u32, slot: u32) -> bool {
+  if (tid == 0u) {
+    let base = slot * GROUP_STATE_WORDS;
+    var same = group_state[base] == 1u;
+    for (var j = 0u; j < R; j++) {
+      same = same && group_state[base + 1u + j] == group_first[j];
+    }
+    shared_flag = select(0u, 1u, same);
+  }
+  return workgroupUniformLoad(&shared_flag) != 0u;
+}
+
+// θ in group coordinates from group_state (then a barrier)
+fn load_grouped_parameters(tid: u32, slot: u32) {
+  let base = slot * GROUP_STATE_WORDS + 1u + R;
+  for (var p = tid; p < P; p += TILE) {
+    th[p] = bitcast<f32>(group_state[base + p]);
+  }
+  workgroupBarrier();
+}
+
+// θ into group coordinates for the groups just chosen: from group_state when the last dispatch ended
+// in these groups (returns true), else turned from network coordinates (false)
+fn enter_groups(tid: u32, slot: u32) -> bool {
+  if (stored_groups_match(tid, slot)) {
+    load_grouped_parameters(tid, slot);
+    return true;
+  }
+  turn_parameters(tid, true);
+  return false;
+}
+
+// f(θ) in group coordinates (this thread's owned entries) from group_state
+fn load_grouped_field(tid: u32, slot: u32) {
+  let base = slot * GROUP_STATE_WORDS + 1u + R + P;
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      f0[k] = bitcast<f32>(group_state[base + p]);
+    }
+  }
+}
+
+// the dispatch's end state into group_state: θ and f(θ) (f0) in group coordinates and the groups when
+// `grouped`, else only "no state"
+fn store_group_state(tid: u32, slot: u32, grouped: bool) {
+  let base = slot * GROUP_STATE_WORDS;
+  if (grouped) {
+    for (var p = tid; p < P; p += TILE) {
+      group_state[base + 1u + R + p] = bitcast<u32>(th[p]);
+    }
+    for (var k = 0u; k < OWN; k++) {
+      let p = tid + k * TILE;
+      if (p < P) {
+        group_state[base + 1u + R + P + p] = bitcast<u32>(f0[k]);
+      }
+    }
+    for (var j = tid; j < R; j += TILE) {
+      group_state[base + 1u + j] = group_first[j];
+    }
+  }
+  if (tid == 0u) {
+    group_state[base] = select(0u, 1u, grouped);
+  }
 }
 
 #endif
@@ -522,6 +609,7 @@ const TASKS_UU: u32 = R * (R + 1u) / 2u * NB_IN * NB_IN;
 const TASKS_UO: u32 = R * NB_IN * NB_OUT;
 const TASKS: u32 = TASKS_UU + TASKS_UO + NB_OUT * NB_OUT;
 const HK: u32 = ${HESSIAN_TASKS_PER_THREAD}u;
+const SWEEPS: u32 = (TASKS + TILE * HK - 1u) / (TILE * HK);   // passes over the samples per Hessian
 const OUTPUT_GROUP: u32 = R;               // groups 0 … R−1: the neurons' input vectors
 const ROW_MASK: u32 = ROW_RDELTA[NL];      // 1 for a sample of the dataset, 0 for tile padding
 const ROW_RESIDUAL: u32 = ROW_DELTA[NL];   // δ, 0 for padding
@@ -701,73 +789,91 @@ var<private> task_sum: array<mat4x4<f32>, HK>;
 var<private> task_carry: array<mat4x4<f32>, HK>;
 var<private> task_part: array<mat4x4<f32>, HK>;
 
-fn accumulate_data_hessian(tid: u32) {
-  let count = cfg.samples;
+// the HK tasks of one sweep: thread tid's tasks sweep·TILE·HK + k·TILE + tid
+var<private> sweep_tasks: array<HessianTask, HK>;
+
+fn choose_sweep_tasks(tid: u32, sweep: u32) {
+  for (var k = 0u; k < HK; k++) {
+    sweep_tasks[k] = hessian_task(sweep * TILE * HK + k * TILE + tid);
+  }
+}
+
+// task_sum[k]: sweep_tasks[k]'s entries summed over samples [first, end) (plain sums within a tile,
+// Kahan across tiles); every thread calls it (the forward pass is the workgroup's)
+fn sum_sweep_tasks(tid: u32, first: u32, end: u32) {
   let row0 = tid * FPS;
-  for (var sweep = 0u; sweep < TASKS; sweep += TILE * HK) {
-    var tasks: array<HessianTask, HK>;
-    for (var k = 0u; k < HK; k++) {
-      tasks[k] = hessian_task(sweep + k * TILE + tid);
-      task_sum[k] = mat4x4<f32>();
-      task_carry[k] = mat4x4<f32>();
+  for (var k = 0u; k < HK; k++) {
+    task_sum[k] = mat4x4<f32>();
+    task_carry[k] = mat4x4<f32>();
+  }
+  for (var start = first; start < end; start += TILE_SAMPLES) {
+    let samples = tile_samples(tid, start, end);
+    let out = forward(row0, samples);
+    for (var s = 0u; s < SPT; s++) {
+      let row = row0 + s * ROW_STRIDE;
+      rows[row + ROW_RESIDUAL] = select(0.0, out[s].x - ys[samples.data_row[s]], samples.valid[s]);
+      rows[row + ROW_MASK] = select(0.0, 1.0, samples.valid[s]);
     }
-    for (var start = 0u; start < count; start += TILE_SAMPLES) {
-      let samples = tile_samples(tid, start, count);
-      let out = forward(row0, samples);
-      for (var s = 0u; s < SPT; s++) {
-        let row = row0 + s * ROW_STRIDE;
-        rows[row + ROW_RESIDUAL] = select(0.0, out[s].x - ys[samples.data_row[s]], samples.valid[s]);
-        rows[row + ROW_MASK] = select(0.0, 1.0, samples.valid[s]);
-      }
 #if ${GROUPED}
-      hessian_rows(row0);
+    hessian_rows(row0);
 #endif
-      workgroupBarrier();
+    workgroupBarrier();
+    for (var k = 0u; k < HK; k++) {
+      task_part[k] = mat4x4<f32>();
+    }
+    for (var s = 0u; s < TILE_SAMPLES; s++) {
+      let r = s * FPS;
+      let mask = rows[r + ROW_MASK];
+      let residual = rows[r + ROW_RESIDUAL];
       for (var k = 0u; k < HK; k++) {
-        task_part[k] = mat4x4<f32>();
-      }
-      for (var s = 0u; s < TILE_SAMPLES; s++) {
-        let r = s * FPS;
-        let mask = rows[r + ROW_MASK];
-        let residual = rows[r + ROW_RESIDUAL];
-        for (var k = 0u; k < HK; k++) {
-          let t = tasks[k];
-          let second = residual * t.second_scale * rows[r + t.second_offset];
-          let scale = mask * (t.g_scale.x * rows[r + t.g.x]) * (t.g_scale.y * rows[r + t.g.y]) + t.curv * second;
-          let v_rows = row_values(t.row_offset, r);
+        let t = sweep_tasks[k];
+        let second = residual * t.second_scale * rows[r + t.second_offset];
+        let scale = mask * (t.g_scale.x * rows[r + t.g.x]) * (t.g_scale.y * rows[r + t.g.y]) + t.curv * second;
+        let v_rows = row_values(t.row_offset, r);
 #if ${GROUPED}
-          let column = scale * row_values(t.col_offset, r) + residual * (t.cross_on * row_values(t.cross_offset, r));
+        let column = scale * row_values(t.col_offset, r) + residual * (t.cross_on * row_values(t.cross_offset, r));
 #else
-          let column = scale * row_values(t.col_offset, r) + second * t.extra_col;
+        let column = scale * row_values(t.col_offset, r) + second * t.extra_col;
 #endif
-          // column c of the block: v_rows · column[c], four vector multiply-adds
-          task_part[k][0] += v_rows * column.x;
-          task_part[k][1] += v_rows * column.y;
-          task_part[k][2] += v_rows * column.z;
-          task_part[k][3] += v_rows * column.w;
-        }
+        // column c of the block: v_rows · column[c], four vector multiply-adds
+        task_part[k][0] += v_rows * column.x;
+        task_part[k][1] += v_rows * column.y;
+        task_part[k][2] += v_rows * column.z;
+        task_part[k][3] += v_rows * column.w;
       }
-      for (var k = 0u; k < HK; k++) {
-        for (var c = 0u; c < 4u; c++) {
-          // Kahan across tiles, four entries at a time
-          let y = task_part[k][c] - task_carry[k][c];
-          let total = task_sum[k][c] + y;
-          task_carry[k][c] = (total - task_sum[k][c]) - y;
-          task_sum[k][c] = total;
-        }
-      }
-      workgroupBarrier();
     }
     for (var k = 0u; k < HK; k++) {
-      let t = tasks[k];
-      if (t.live) {
-        for (var c = 0u; c < 4u; c++) {
-          let q = group_parameter(t.blocks.z, t.blocks.w * 4u + c);
-          for (var i = 0u; i < 4u; i++) {
-            let p = group_parameter(t.blocks.x, t.blocks.y * 4u + i);
-            if (p < P && q < P && (!t.diagonal || i <= c)) {
-              hessian[mat_base + min(p, q) * P + max(p, q)] = task_sum[k][c][i];
-            }
+      for (var c = 0u; c < 4u; c++) {
+        // Kahan across tiles, four entries at a time
+        let y = task_part[k][c] - task_carry[k][c];
+        let total = task_sum[k][c] + y;
+        task_carry[k][c] = (total - task_sum[k][c]) - y;
+        task_sum[k][c] = total;
+      }
+    }
+    workgroupBarrier();
+  }
+}
+
+// entry (i, c) of task t's block: its parameters (p, q) (P past the end), and whether it is written
+// (an entry of the upper triangle that the task owns)
+fn task_entry(t: HessianTask, i: u32, c: u32) -> vec3<u32> {
+  let p = group_parameter(t.blocks.x, t.blocks.y * 4u + i);
+  let q = group_parameter(t.blocks.z, t.blocks.w * 4u + c);
+  let written = t.live && p < P && q < P && (!t.diagonal || i <= c);
+  return vec3<u32>(p, q, select(0u, 1u, written));
+}
+
+fn accumulate_data_hessian(tid: u32) {
+  for (var sweep = 0u; sweep < SWEEPS; sweep++) {
+    choose_sweep_tasks(tid, sweep);
+    sum_sweep_tasks(tid, 0u, cfg.samples);
+    for (var k = 0u; k < HK; k++) {
+      for (var c = 0u; c < 4u; c++) {
+        for (var i = 0u; i < 4u; i++) {
+          let entry = task_entry(sweep_tasks[k], i, c);
+          if (entry.z != 0u) {
+            hessian[mat_base + min(entry.x, entry.y) * P + max(entry.x, entry.y)] = task_sum[k][c][i];
           }
         }
       }
@@ -1043,8 +1149,11 @@ fn main(
   // Slot.hessian_ready: 0, or 1 + the accepted steps the Hessian has served (src/optim/rosenbrock.ts
   // hessianAfterAttempt: kept for up to cfg.hessian_reuse accepted steps; after a failed attempt kept
   // only when fresh). Every thread holds the same hessian_uses.
+  // (HESSIAN_FROM_DISPATCHES marks one the Hessian's own dispatches made for this dispatch's θ)
   var hessian_ready = uniform_bool(tid, info.hessian_ready != 0u);
-  var hessian_uses = select(0u, info.hessian_ready - 1u, info.hessian_ready != 0u);
+  let from_dispatches = uniform_bool(tid, (info.hessian_ready & HESSIAN_FROM_DISPATCHES) != 0u);
+  let uses_word = info.hessian_ready & ~HESSIAN_FROM_DISPATCHES;
+  var hessian_uses = select(0u, uses_word - 1u, uses_word != 0u);
   var factorization_failed = false;
   var loss = info.loss;
   var finite = true;
@@ -1078,15 +1187,23 @@ fn main(
 #if ${GROUPED}
   choose_groups(tid);
   let grouped = workgroupUniformLoad(&group_count) > 0u;
+  let left_in_groups = ended_in_groups(tid, slot);
+  var resumed = false;
   if (grouped) {
-    turn_parameters(tid, true);
-    let again = evaluate_field(tid);
-    for (var k = 0u; k < OWN; k++) {
-      f0[k] = field[k];
+    resumed = enter_groups(tid, slot);
+    if (resumed) {
+      load_grouped_field(tid, slot);
+    } else {
+      let again = evaluate_field(tid);
+      for (var k = 0u; k < OWN; k++) {
+        f0[k] = field[k];
+      }
+      finite = finite && !uniform_bool(tid, again.y > 0.0);
     }
-    finite = finite && !uniform_bool(tid, again.y > 0.0);
-    hessian_ready = false;
   }
+  // a Hessian kept from the last dispatch is in its coordinates: valid when this dispatch resumes the
+  // same groups, or when neither has groups; one from the Hessian's own dispatches is in these
+  hessian_ready = hessian_ready && (from_dispatches || select(!left_in_groups, resumed, grouped));
 #else
   let grouped = false;
 #endif
@@ -1279,8 +1396,9 @@ fn main(
 
   var grad_inf_part = 0.0;
 #if ${GROUPED}
+  store_group_state(tid, slot, grouped);
   if (grouped) {
-    // back to network coordinates for everyone else; the Hessian is in group coordinates: not kept
+    // back to network coordinates for everyone else (the Hessian stays in group coordinates)
     workgroupBarrier();
     share_owned(tid, &f0, &lin_x);
     workgroupBarrier();
@@ -1291,7 +1409,6 @@ fn main(
       }
     }
     turn_parameters(tid, false);
-    hessian_ready = false;
   }
 #endif
   for (var k = 0u; k < OWN; k++) {
@@ -1314,18 +1431,30 @@ fn main(
 }
 
 #if ${SPLIT_HESSIAN}
-// ---- H in dispatches of its own (DOUBLE_FLOAT; GpuEnsemble encodes them before each one-step
-// dispatch of `main`) --------------------------------------------------------------------------------
-// One workgroup per network leaves most of a large GPU idle when an ensemble is small, and a deep
-// network's step is mostly its Hessian. So for every slot whose next attempt will assemble H,
-// hessian_cache passes the samples forward and backward into df_cache, (slot × block of TILE samples)
-// workgroups; hessian_columns sums column j's entries p ≥ j over all samples, (slot × j) workgroups;
-// hessian_finish divides, adds the barrier, mirrors, and marks H ready with its P evaluations, as
-// main's own assembly would (df_assemble_hessian: the same sums, which main still does for a fresh
-// slot and after a reused Hessian is renewed mid-dispatch).
+// ---- H in dispatches of its own (GpuEnsemble encodes them before each one-step dispatch of `main`) --
+// One workgroup per network leaves most of a large GPU idle when an ensemble is small, and a step is
+// mostly its Hessian: one thread's tasks of the closed form run over all N samples, and a deep
+// network's double-float H is most of its step. So for every slot whose next attempt will assemble
+// H, these dispatches spread it over the GPU, and the last marks it HESSIAN_FROM_DISPATCHES with its
+// P evaluations, as main's own assembly (which main still does for a fresh slot and after a reused
+// Hessian is renewed mid-dispatch) would count them.
+//   double-float: hessian_cache passes the samples forward and backward into df_cache, (slot × block
+//     of TILE samples) workgroups; hessian_columns sums column j's entries p ≥ j over all samples,
+//     (slot × j); hessian_finish divides, adds the barrier, mirrors and marks (df_assemble_hessian's
+//     sums).
+//   closed form: hessian_blocks sums one sweep's tasks over one block of cfg.block_samples samples
+//     into hessian_parts, (slot × sweep × block); hessian_block_sums adds the blocks in order, scales,
+//     adds the barrier and mirrors, (slot × TILE tasks); hessian_mark marks, (slot). The blocks'
+//     sums are Kahan sums over their tiles like main's; the Hessian differs from main's by roundings.
+//     With groups, each workgroup chooses them and enters them as main will (enter_groups).
+
+#if ${CLOSED_HESSIAN}
+// per slot and block of samples, each task's 16 sums (column c, row i at 4c + i)
+@group(0) @binding(12) var<storage, read_write> hessian_parts: array<f32>;
+#endif
 
 // every binding main uses, so that each entry point's automatic layout has main's bindings and one
-// list of bind group entries serves all four
+// list of bind group entries serves all of them
 fn use_main_bindings() {
   _ = params[0];
   _ = xs[0];
@@ -1334,9 +1463,17 @@ fn use_main_bindings() {
   _ = derivative[0];
   _ = hessian[0];
   _ = factor[0];
-  _ = params_low[0];
   _ = stop_at[0];
+#if ${DOUBLE_FLOAT}
+  _ = params_low[0];
   _ = df_cache[0];
+#endif
+#if ${GROUPED}
+  _ = group_state[0];
+#endif
+#if ${CLOSED_HESSIAN}
+  _ = hessian_parts[0];
+#endif
 }
 
 // whether main's next attempt on `slot` assembles H: a live slot past its first dispatch (a fresh one
@@ -1350,7 +1487,8 @@ fn hessian_wanted(tid: u32, slot: u32) -> bool {
   return uniform_bool(tid, wanted) && steps_allowed(tid, slot, cfg.steps) > 0u;
 }
 
-// an entry point's start: false (uniform) when `slot` needs no H now, else θ loaded and the bases set
+// an entry point's start: false (uniform) when `slot` needs no H now, else θ loaded (in the groups main
+// will choose) and the bases set
 fn hessian_part_begins(tid: u32, slot: u32) -> bool {
   use_main_bindings();
   if (!hessian_wanted(tid, slot)) {
@@ -1360,9 +1498,25 @@ fn hessian_part_begins(tid: u32, slot: u32) -> bool {
   load_low_parts(tid, slot);
   set_slot_bases(slot);
   workgroupBarrier();
+#if ${GROUPED}
+  clear_groups(tid);
+  choose_groups(tid);
+  if (workgroupUniformLoad(&group_count) > 0u) {
+    _ = enter_groups(tid, slot);
+  }
+#endif
   return true;
 }
 
+// marks the slot's H as assembled by these dispatches, with its P evaluations (thread 0)
+fn mark_hessian_ready(tid: u32, slot: u32) {
+  if (tid == 0u) {
+    slots[slot].hessian_ready = HESSIAN_FROM_DISPATCHES | 1u;
+    slots[slot].evaluations += P;
+  }
+}
+
+#if ${DOUBLE_FLOAT}
 @compute @workgroup_size(TILE)
 fn hessian_cache(
   @builtin(workgroup_id) group: vec3<u32>,
@@ -1403,11 +1557,101 @@ fn hessian_finish(
   }
   let excess = barrier_state(tid, cfg.maxnorm).y;
   df_finish_hessian(tid, excess, excess * excess / f32(P));
-  if (tid == 0u) {
-    slots[slot].hessian_ready = 1u;
-    slots[slot].evaluations += P;
+  mark_hessian_ready(tid, slot);
+}
+#endif
+
+#if ${CLOSED_HESSIAN}
+// blocks of cfg.block_samples samples in a pass over all of them
+fn sample_blocks() -> u32 {
+  return (cfg.samples + cfg.block_samples - 1u) / cfg.block_samples;
+}
+
+// where task `task`'s 16 sums over block `block` of `slot` start in hessian_parts
+fn part_base(slot: u32, block: u32, task: u32) -> u32 {
+  return ((slot * sample_blocks() + block) * TASKS + task) * 16u;
+}
+
+@compute @workgroup_size(TILE)
+fn hessian_blocks(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let slot = group.x;
+  let sweep = group.y % SWEEPS;
+  let block = group.y / SWEEPS;
+  if (block >= sample_blocks() || !hessian_part_begins(tid, slot)) {
+    return;
+  }
+  let first = block * cfg.block_samples;
+  choose_sweep_tasks(tid, sweep);
+  sum_sweep_tasks(tid, first, min(cfg.samples, first + cfg.block_samples));
+  for (var k = 0u; k < HK; k++) {
+    let task = sweep * TILE * HK + k * TILE + tid;
+    if (task < TASKS) {
+      let base = part_base(slot, block, task);
+      for (var c = 0u; c < 4u; c++) {
+        for (var i = 0u; i < 4u; i++) {
+          hessian_parts[base + 4u * c + i] = task_sum[k][c][i];
+        }
+      }
+    }
   }
 }
+
+@compute @workgroup_size(TILE)
+fn hessian_block_sums(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let slot = group.x;
+  if (!hessian_part_begins(tid, slot)) {
+    return;
+  }
+  // as assemble_hessian finishes main's sums
+  let excess = barrier_state(tid, cfg.maxnorm).y;
+  let slope = excess * excess / f32(P);
+  let scale = 2.0 / f32(cfg.samples);
+  let task = group.y * TILE + tid;
+  if (task >= TASKS) {
+    return;
+  }
+  let t = hessian_task(task);
+  var sums: array<f32, 16>;
+  for (var e = 0u; e < 16u; e++) {
+    sums[e] = 0.0;   // explicitly (Dawn on SwiftShader has been seen not to re-zero function variables)
+  }
+  for (var block = 0u; block < sample_blocks(); block++) {
+    let base = part_base(slot, block, task);
+    for (var e = 0u; e < 16u; e++) {
+      sums[e] += hessian_parts[base + e];
+    }
+  }
+  for (var c = 0u; c < 4u; c++) {
+    for (var i = 0u; i < 4u; i++) {
+      let entry = task_entry(t, i, c);
+      if (entry.z != 0u) {
+        let p = entry.x;
+        let q = entry.y;
+        let value = scale * sums[4u * c + i] + 2.0 * excess * th[p] * th[q] / f32(P * P) + select(0.0, slope, p == q);
+        hessian[mat_base + p * P + q] = value;
+        hessian[mat_base + q * P + p] = value;
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(TILE)
+fn hessian_mark(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  use_main_bindings();
+  if (hessian_wanted(tid, group.x)) {
+    mark_hessian_ready(tid, group.x);
+  }
+}
+#endif
 #endif
 
 // Test entry point (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, factorise W = I + hd·H with

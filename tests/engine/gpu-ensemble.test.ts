@@ -11,6 +11,7 @@ import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
 import { slotFloats, slotsThatFit } from '../../src/engine/gpu/gpu-ensemble.js';
+import { FULL_STIFF_PRECISION, NO_STIFF_STORAGE, stiffStorage } from '../../src/engine/gpu/mlp-kernels.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
@@ -78,17 +79,27 @@ describe('GPU ensemble bookkeeping', () => {
     // P = 113, N = 10⁴: the double-float sample cache of the Hessian's own dispatches (8 floats × 13
     // units × every sample) outweighs the run's inputs (16·10⁴ floats) and the Hessian halves (2·113²)
     const options = { arch: deep, optimizer: stiff, samples: 10_000, maxnorm: 1e3 };
-    expect(Math.max(...slotFloats(options, true))).toBe(8 * 13 * 10_000);
-    expect(slotsThatFit(slotFloats(options, true), 2 ** 30)).toBe(Math.floor(2 ** 30 / (4 * 8 * 13 * 10_000)));
+    const doubleFloat = { doubleFloat: true, splitHessian: true, groupCoordinates: false };
+    expect(stiffStorage(deep, FULL_STIFF_PRECISION)).toEqual(doubleFloat);
+    expect(Math.max(...slotFloats(options, doubleFloat))).toBe(8 * 13 * 10_000);
+    expect(slotsThatFit(slotFloats(options, doubleFloat), 2 ** 30)).toBe(Math.floor(2 ** 30 / (4 * 8 * 13 * 10_000)));
     // assembled inside the step kernel, the cache holds chunks of 1,024 samples: the inputs are the largest
-    expect(Math.max(...slotFloats(options, true, false))).toBe(160_000);
+    const inKernel = { ...doubleFloat, splitHessian: false };
+    expect(Math.max(...slotFloats(options, inKernel))).toBe(160_000);
     const shared = { ...options, sharedData: rosenbrockDataset(10_000, 16, 1) };
-    expect(Math.max(...slotFloats(shared, true, false))).toBe(8 * 13 * 1024);
-    expect(Math.max(...slotFloats(shared, false))).toBe(113 * 113);
+    expect(Math.max(...slotFloats(shared, inKernel))).toBe(8 * 13 * 1024);
+    expect(Math.max(...slotFloats(shared, NO_STIFF_STORAGE))).toBe(113 * 113);
     const limits = engine.gpu.device.limits;
-    expect(engine.maxSlots(options)).toBe(slotsThatFit(slotFloats(options, true), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)));
+    expect(engine.maxSlots(options)).toBe(slotsThatFit(slotFloats(options, doubleFloat), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)));
     // gradient descent: parameters and the dataset only
-    expect(Math.max(...slotFloats({ ...options, optimizer: { kind: 'gd', lr: 0.1 } }, false))).toBe(160_000);
+    expect(Math.max(...slotFloats({ ...options, optimizer: { kind: 'gd', lr: 0.1 } }, doubleFloat))).toBe(160_000);
+    // one hidden layer (d = 16, r = 16, P = 289): parameters, bookkeeping, f(θ), the Hessian, group
+    // coordinates' state (a flag, 16 groups' firsts, θ and f(θ)) and one block of the closed form's
+    // block sums (3,825 tasks of 16)
+    const shallow: Architecture = { inputDim: 16, hidden: [16], activation: 'softplus', biases: true };
+    const closed = stiffStorage(shallow, FULL_STIFF_PRECISION);
+    expect(closed).toEqual({ doubleFloat: false, splitHessian: true, groupCoordinates: true });
+    expect(slotFloats({ ...shared, arch: shallow }, closed)).toEqual([289, 16, 289, 289 * 289, 1 + 16 + 2 * 289, 16 * 3825]);
   });
 
   it('refuses, like the CPU ensemble, a Hessian reuse the solver cannot take', async () => {

@@ -134,18 +134,27 @@ describe('pair coordinates', () => {
     const options = { arch: softplus, optimizer: { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7 }, samples: 24, slots: SLOTS, maxnorm: 1e3 };
     const [paired, reference] = await ensembleWithReference(gpu, options, runs);
     const [unpaired] = await ensembleWithReference(gpu.withoutGroupCoordinates(), options, runs);
+    // the Hessian assembled in the step kernel instead of its own dispatches (one step per dispatch,
+    // θ kept in group coordinates between them): the same flow, other roundings
+    const [inKernel] = await ensembleWithReference(gpu.withHessianInKernel(), options, runs);
     try {
-      for (const ensemble of [paired, unpaired, reference]) {
+      for (const ensemble of [paired, unpaired, inKernel, reference]) {
         // several dispatches: the pairing is chosen and θ turned at each
         for (let chunk = 0; chunk < 3; chunk++) await ensemble.advance(10_000, 0.04 * (chunk + 1));
       }
-      const [p, u, c] = [await paired.status(), await unpaired.status(), await reference.status()];
+      const [p, u, k, c] = [await paired.status(), await unpaired.status(), await inKernel.status(), await reference.status()];
       for (let s = 0; s < SLOTS; s++) {
-        const errors = [compare(await paired.parameters(s), await reference.parameters(s), 1e-3), compare(await unpaired.parameters(s), await reference.parameters(s), 1e-3)];
-        console.log(`${solver} slot ${s}: steps paired ${p[s].steps}, unpaired ${u[s].steps}, CPU ${c[s].steps}; θ maxRel against the CPU: paired ${errors[0].maxRel.toExponential(2)}, unpaired ${errors[1].maxRel.toExponential(2)}`);
+        const errors = [paired, unpaired, inKernel].map(async (ensemble) => compare(await ensemble.parameters(s), await reference.parameters(s), 1e-3).maxRel);
+        const [pairedError, unpairedError, inKernelError] = await Promise.all(errors);
+        console.log(
+          `${solver} slot ${s}: steps paired ${p[s].steps} (Hessian in the step kernel ${k[s].steps}), unpaired ${u[s].steps}, CPU ${c[s].steps}; ` +
+            `θ maxRel against the CPU: paired ${pairedError.toExponential(2)} (${inKernelError.toExponential(2)}), unpaired ${unpairedError.toExponential(2)}`,
+        );
         expect(p[s].finite).toBe(true);
+        expect(inKernelError).toBeLessThanOrEqual(1e-3);
+        expect(Math.abs(k[s].steps - c[s].steps)).toBeLessThanOrEqual(Math.max(5, 0.2 * c[s].steps));
         expect(p[s].time).toBeCloseTo(0.12, 5);
-        expect(errors[0].maxRel).toBeLessThanOrEqual(1e-3);
+        expect(pairedError).toBeLessThanOrEqual(1e-3);
         // step counts as close as rounding lets accept/reject decisions be (the unpaired kernel's differ as much)
         expect(Math.abs(p[s].steps - c[s].steps)).toBeLessThanOrEqual(Math.max(5, 0.2 * c[s].steps));
         expect(Math.abs(p[s].loss - c[s].loss) / c[s].loss).toBeLessThanOrEqual(1e-4);
@@ -155,6 +164,7 @@ describe('pair coordinates', () => {
     } finally {
       paired.dispose();
       unpaired.dispose();
+      inKernel.dispose();
     }
   });
 });

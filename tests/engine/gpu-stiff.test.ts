@@ -12,7 +12,7 @@ import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
-import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, stiffHessianDispatches, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
+import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianPartFloats, stiffHessianDispatches, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/pairs.js';
@@ -164,10 +164,23 @@ describe('GPU stiff gradient flow in double-float (two hidden layers of softplus
  * the Config uniform, the rest storage buffers, null data: zeroed) and returns the floats of
  * binding `read` afterwards.
  */
-async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: { binding: number; data: ArrayBufferLike | null; bytes: number }[], read: number, strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<Float32Array> {
+async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: StiffBinding[], read: number, strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<Float32Array> {
+  const [floats] = await runStiffPasses(kernelArch, [{ entryPoint, grid: [B, 1] }], bindings, [read], strategy, precision);
+  return floats;
+}
+
+interface StiffBinding {
+  binding: number;
+  data: ArrayBufferLike | null;
+  bytes: number;
+}
+
+/** Entry points of mlp_stiff.wgsl one after another in one pass over the same buffers; the floats of bindings `reads` afterwards. */
+async function runStiffPasses(kernelArch: Architecture, passes: { entryPoint: string; grid: [number, number] }[], bindings: StiffBinding[], reads: number[], strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<Float32Array[]> {
   const device = engine.gpu.device;
   const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {}, precision);
-  const pipeline = await new PipelineCache(device).get({ ...plan.program, entryPoint });
+  const cache = new PipelineCache(device);
+  const pipelines = await Promise.all(passes.map(({ entryPoint }) => cache.get({ ...plan.program, entryPoint })));
   const buffers = new Map<number, GPUBuffer>();
   for (const { binding, data, bytes } of bindings) {
     const usage = binding === 0 ? GPUBufferUsage.UNIFORM : GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
@@ -175,27 +188,27 @@ async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, 
     if (data) device.queue.writeBuffer(buffer, 0, data as ArrayBuffer);
     buffers.set(binding, buffer);
   }
-  const bytes = bindings.find((b) => b.binding === read)!.bytes;
-  const staging = device.createBuffer({ size: Math.max(16, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = reads.map((read) => device.createBuffer({ size: Math.max(16, bindings.find((b) => b.binding === read)!.bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
   try {
-    return await withErrorScopes(device, entryPoint, () => readBack());
+    return await withErrorScopes(device, passes.map((pass) => pass.entryPoint).join(', '), () => readBack());
   } finally {
-    for (const buffer of [...buffers.values(), staging]) buffer.destroy();
+    for (const buffer of [...buffers.values(), ...staging]) buffer.destroy();
   }
 
-  async function readBack(): Promise<Float32Array> {
+  async function readBack(): Promise<Float32Array[]> {
     const entries = [...buffers].map(([binding, buffer]) => ({ binding, resource: { buffer } }));
-    const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(B);
+    passes.forEach(({ grid }, k) => {
+      pass.setPipeline(pipelines[k]);
+      pass.setBindGroup(0, device.createBindGroup({ layout: pipelines[k].getBindGroupLayout(0), entries }));
+      pass.dispatchWorkgroups(...grid);
+    });
     pass.end();
-    encoder.copyBufferToBuffer(buffers.get(read)!, 0, staging, 0, bytes);
+    reads.forEach((read, k) => encoder.copyBufferToBuffer(buffers.get(read)!, 0, staging[k], 0, staging[k].size));
     device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    return new Float32Array(staging.getMappedRange().slice(0));
+    await Promise.all(staging.map((buffer) => buffer.mapAsync(GPUMapMode.READ)));
+    return staging.map((buffer) => new Float32Array(buffer.getMappedRange().slice(0)));
   }
 }
 
@@ -336,6 +349,49 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
   const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, strategy, precision);
   // double-float: high and low halves, summed in float64
   return thetas.map((_, n) => Float64Array.from(h.subarray(n * stride, n * stride + P * P), (high, k) => high + (doubleFloat ? h[n * stride + P * P + k] : 0)));
+}
+
+/**
+ * H(θ) as the closed form's own dispatches assemble it (hessian_blocks, hessian_block_sums,
+ * hessian_mark of mlp_stiff.wgsl) for live slots that want a Hessian, in blocks of one tile of
+ * samples (as many blocks as N allows); with the slots' bookkeeping words after.
+ */
+async function gpuSplitHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<{ hessians: Float64Array[]; slots: Uint32Array; blocks: number }> {
+  const P = parameterCount(kernelArch);
+  const B = thetas.length;
+  const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {}, precision);
+  const blockSamples = plan.tile * plan.strategy.samplesPerThread;
+  const blocks = Math.ceil(data.samples / blockSamples);
+  // Config: slots, samples, steps 1, …, until_time ∞ (word 7), maxnorm, data_stride 0, block_samples
+  const config = new ArrayBuffer(48);
+  new Uint32Array(config).set([B, data.samples, 1]);
+  new Float32Array(config).set([Infinity, maxnorm], 7);
+  new Uint32Array(config)[10] = blockSamples;
+  // every slot in use, finite, past its first dispatch (step size 1), no Hessian yet
+  const slots = new ArrayBuffer(4 * 16 * B);
+  for (let n = 0; n < B; n++) {
+    new Uint32Array(slots, 4 * 16 * n, 16).set([1, 1]);
+    new Float32Array(slots, 4 * 16 * n, 16)[9] = 1;
+  }
+  const params = new Float32Array(B * P);
+  thetas.forEach((t, n) => params.set(t, n * P));
+  const bindings: StiffBinding[] = [
+    { binding: 0, data: config, bytes: 48 },
+    { binding: 1, data: params.buffer, bytes: 4 * B * P },
+    { binding: 2, data: Float32Array.from(data.x).buffer, bytes: 4 * data.x.length },
+    { binding: 3, data: Float32Array.from(data.y).buffer, bytes: 4 * data.y.length },
+    { binding: 4, data: slots, bytes: slots.byteLength },
+    { binding: 5, data: null, bytes: 4 * B * P },
+    { binding: 6, data: null, bytes: 4 * B * P * P },
+    { binding: 7, data: null, bytes: 4 * B * P * P },
+    { binding: 9, data: new Uint32Array(B).fill(0xffffffff).buffer, bytes: 4 * B },
+    // no group-coordinate state: the groups are chosen and θ turned from network coordinates
+    ...(plan.groupCoordinates ? [{ binding: 11, data: null, bytes: 4 * B * groupStateWords(kernelArch) }] : []),
+    { binding: 12, data: null, bytes: 4 * B * blocks * hessianPartFloats(kernelArch) },
+  ];
+  const passes = plan.hessianPasses!.map((pass) => ({ entryPoint: pass.entryPoint, grid: [B, pass.workgroupsPerSlot(data.samples, blockSamples)] as [number, number] }));
+  const [h, words] = await runStiffPasses(kernelArch, passes, bindings, [6, 4], strategy, precision);
+  return { hessians: thetas.map((_, n) => Float64Array.from(h.subarray(n * P * P, (n + 1) * P * P))), slots: new Uint32Array(words.buffer), blocks };
 }
 
 describe('GPU stiff Hessian assembly', () => {
@@ -523,6 +579,37 @@ describe('GPU stiff Hessian assembly', () => {
       console.log(`group coordinates, ${c.name}: max-norm relative error ${error.toExponential(2)} (against the network-coordinate Hessian: ${unturned.toExponential(2)})`);
       expect(error).toBeLessThan(2e-5);
       expect(unturned).toBeGreaterThan(1e-2);
+    });
+  }
+
+  // The closed form in dispatches of its own: blocks of one tile of samples summed apart and then in
+  // order, so other roundings than the step kernel's (same tolerance); the grouped case chooses its
+  // groups and turns θ in every workgroup
+  const splitCases = [
+    { ...cases[3], name: `${cases[3].name}, 30 sweeps × 2 blocks`, precision: { ...FULL_STIFF_PRECISION, groupCoordinates: false }, groups: [] as number[][] },
+    { ...cases[2], name: `${cases[2].name}, 5 sweeps × 2 blocks`, groups: [] as number[][] },
+    { ...groupedCases[3], thetas: [groupedCases[3].theta], name: `${groupedCases[3].name}, 3 blocks`, precision: FULL_STIFF_PRECISION },
+  ];
+  for (const c of splitCases) {
+    it(`matches the float64 Hessian in the Hessian's own dispatches: ${c.name}`, async () => {
+      const P = parameterCount(c.arch);
+      const thetas = c.thetas.map((t) => Float64Array.from(t, Math.fround));
+      const data: Dataset = { ...c.data, x: Float64Array.from(c.data.x, Math.fround), y: Float64Array.from(c.data.y, Math.fround) };
+      const { hessians, slots, blocks } = await gpuSplitHessians(c.arch, thetas, data, c.maxnorm, c.strategy, c.precision);
+      expect(blocks).toBeGreaterThan(1);
+      thetas.forEach((theta, n) => {
+        expect(closeNeuronGroups(c.arch, theta)).toEqual(c.groups);
+        const hessian = new Float64Array(P * P);
+        networkFlowField(c.arch, data, { maxnorm: c.maxnorm }).hessian(theta, hessian);
+        const reference = c.groups.length > 0 ? groupCoordinatesOfMatrix(c.arch, hessian, c.groups, true) : hessian;
+        const error = relativeError(hessians[n], reference);
+        console.log(`Hessian's own dispatches, ${c.name}, network ${n}: max-norm relative error ${error.toExponential(2)}`);
+        expect(error).toBeLessThan(2e-5);
+        for (let i = 0; i < P; i++) for (let j = 0; j < i; j++) expect(hessians[n][i * P + j]).toBe(hessians[n][j * P + i]);
+        // marked for the step kernel (HESSIAN_FROM_DISPATCHES | 1), its P evaluations counted
+        expect(slots[16 * n + 14]).toBe(0x80000001);
+        expect(slots[16 * n + 3]).toBe(P);
+      });
     });
   }
 

@@ -5,9 +5,8 @@ import { PassTimer } from '../../gpu/pass-timer.js';
 import { parameterCount, validateArchitecture } from '../../model/architecture.js';
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
-import { FULL_STIFF_PRECISION, planEvaluateKernel, stiffDoubleFloat, stiffHessianDispatches, type StiffPrecision } from './mlp-kernels.js';
+import { FULL_STIFF_PRECISION, planEvaluateKernel, stiffStorage, type StiffPrecision } from './mlp-kernels.js';
 import { GpuEnsemble, slotFloats, slotsThatFit } from './gpu-ensemble.js';
-import { isStiffSolver } from '../../optim/rosenbrock.js';
 import type { KernelTuning } from './kernel-strategy.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 
@@ -180,6 +179,11 @@ export class GpuEngine implements Engine {
     return new GpuEngine(this.gpu, this.tuning, { ...this.precision, groupCoordinates: false });
   }
 
+  /** The same device with the stiff Hessian assembled in the step kernel rather than in dispatches of its own (comparisons). */
+  withHessianInKernel(): GpuEngine {
+    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, hessianDispatches: false });
+  }
+
   /** The same device with deep networks' stiff flow in float32, as before double-float (comparisons). */
   withoutDoubleFloat(): GpuEngine {
     return new GpuEngine(this.gpu, this.tuning, { ...this.precision, doubleFloat: false });
@@ -190,11 +194,8 @@ export class GpuEngine implements Engine {
   }
 
   maxSlots(options: Omit<EnsembleOptions, 'slots'>): number {
-    const optimizer = options.optimizer;
-    const doubleFloat = optimizer.kind === 'flow' && isStiffSolver(optimizer.solver) && stiffDoubleFloat(options.arch, this.precision.doubleFloat);
     const limits = this.gpu.device.limits;
-    const split = doubleFloat && stiffHessianDispatches(options.arch, this.precision);
-    return slotsThatFit(slotFloats(options, doubleFloat, split), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
+    return slotsThatFit(slotFloats(options, stiffStorage(options.arch, this.precision)), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
 import { checkSlotIndex, type Arithmetic, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
-import { doubleFloatCacheFloats, FULL_STIFF_PRECISION, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision } from './mlp-kernels.js';
+import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianBlockSamples, hessianPartFloats, NO_STIFF_STORAGE, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision, type StiffStorage } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
@@ -21,23 +21,28 @@ const CONFIG_BYTES = 48;
 const NO_STOP = 0xffffffff;
 /** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
 export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
-/** the double-float Hessian's own dispatches: steps (four dispatches each) per submit, between checks that a slot may still step */
+/** the Hessian's own dispatches: steps (four dispatches each) per submit, between checks that a slot may still step */
 const SPLIT_STEPS_PER_SUBMIT = 32;
 
 /**
  * Floats per slot of each per-slot buffer of an ensemble (each is one binding, so each must fit the
  * device's storage binding limit): parameters, the run's dataset (unless shared), bookkeeping,
- * optimiser state, the stiff solver's Hessian and factor, double-float's low parts and sample cache.
+ * optimiser state, the stiff solver's Hessian and factor, double-float's low parts and sample cache,
+ * group coordinates' state, and one block of the closed-form Hessian's block sums (`stiff`: what the
+ * stiff kernel's plan keeps; ignored for other optimisers).
  */
-export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, doubleFloat: boolean, splitHessian = doubleFloat): number[] {
-  const P = parameterCount(options.arch);
+export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, stiff: StiffStorage = NO_STIFF_STORAGE): number[] {
+  const { arch } = options;
+  const P = parameterCount(arch);
   const optimizer = options.optimizer;
   const flow = optimizer.kind === 'flow';
-  const stiff = flow && isStiffSolver(optimizer.solver);
   const floats = [P, SLOT_WORDS, (flow ? 1 : stateVectors(optimizer)) * P];
-  if (!options.sharedData) floats.push(options.samples * options.arch.inputDim, options.samples);
-  if (stiff) floats.push(stiffMatrixFloats(P, doubleFloat));
-  if (doubleFloat) floats.push(P, doubleFloatCacheFloats(options.arch, options.samples, splitHessian));
+  if (!options.sharedData) floats.push(options.samples * arch.inputDim, options.samples);
+  if (!flow || !isStiffSolver(optimizer.solver)) return floats;
+  floats.push(stiffMatrixFloats(P, stiff.doubleFloat));
+  if (stiff.doubleFloat) floats.push(P, doubleFloatCacheFloats(arch, options.samples, stiff.splitHessian));
+  if (stiff.groupCoordinates) floats.push(groupStateWords(arch));
+  if (stiff.splitHessian && !stiff.doubleFloat) floats.push(hessianPartFloats(arch));
   return floats;
 }
 
@@ -46,13 +51,13 @@ export function slotsThatFit(floatsPerSlot: readonly number[], bindingBytes: num
   return Math.floor(bindingBytes / (4 * Math.max(...floatsPerSlot)));
 }
 
-/** The double-float Hessian's own pipelines (mlp_stiff.wgsl SPLIT_HESSIAN) and their grids. */
+/** The Hessian's own pipelines (mlp_stiff.wgsl SPLIT_HESSIAN), in order, with their workgroups per slot. */
 interface HessianDispatches {
-  cache: GPUComputePipeline;
-  columns: GPUComputePipeline;
-  finish: GPUComputePipeline;
-  /** threads per workgroup: the cache's sample blocks */
-  tile: number;
+  passes: { pipeline: GPUComputePipeline; workgroupsPerSlot: number }[];
+  /** the closed form's block sums (binding 12), which only these dispatches use */
+  parts: GPUBuffer | null;
+  /** Config.block_samples */
+  blockSamples: number;
 }
 
 export class GpuEnsemble implements TrainingEnsemble {
@@ -77,6 +82,10 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly paramsLow: GPUBuffer | null;
   /** double-float stiff flow: the Hessian's per-sample cache (mlp_double_float.wgsl df_cache) */
   private readonly sampleCache: GPUBuffer | null;
+  /** group coordinates: per slot θ and f(θ) in groups as the last dispatch left them (mlp_stiff.wgsl group_state) */
+  private readonly groupState: GPUBuffer | null;
+  /** the Hessian's own dispatches (mlp_stiff.wgsl SPLIT_HESSIAN), when the plan has them */
+  private readonly hessianDispatches: HessianDispatches | null = null;
   /** slots were loaded since the last dispatch: their status is not computed yet */
   private fresh = false;
   /** which slots hold a run */
@@ -92,9 +101,9 @@ export class GpuEnsemble implements TrainingEnsemble {
     readonly options: EnsembleOptions,
     private readonly tuning: KernelTuning,
     arithmetic: Arithmetic,
-    /** the double-float Hessian's own dispatches (mlp_stiff.wgsl SPLIT_HESSIAN), when the plan has them */
-    private readonly hessianDispatches: HessianDispatches | null,
-    splitHessian: boolean,
+    stiffStorage: StiffStorage,
+    /** the Hessian's own pipelines and their workgroups per slot, and the closed form's block size, when the plan has them */
+    hessianPasses: Omit<HessianDispatches, 'parts'> | null,
   ) {
     this.arithmetic = arithmetic;
     const doubleFloat = arithmetic === 'double-float';
@@ -126,7 +135,13 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.hessian = stiff ? storage(S * matrixFloats) : null;
     this.factor = stiff ? storage(S * matrixFloats) : null;
     this.paramsLow = doubleFloat ? storage(S * this.P) : null;
-    this.sampleCache = doubleFloat ? storage(S * doubleFloatCacheFloats(options.arch, options.samples, splitHessian)) : null;
+    this.sampleCache = doubleFloat ? storage(S * doubleFloatCacheFloats(options.arch, options.samples, stiffStorage.splitHessian)) : null;
+    this.groupState = stiff && stiffStorage.groupCoordinates ? storage(S * groupStateWords(options.arch)) : null;
+    if (hessianPasses) {
+      const { blockSamples } = hessianPasses;
+      const parts = blockSamples > 0 ? storage(S * Math.ceil(options.samples / blockSamples) * hessianPartFloats(options.arch)) : null;
+      this.hessianDispatches = { ...hessianPasses, parts };
+    }
   }
 
   /** `precision`: the stiff kernel's group coordinates and double-float (mlp-kernels.ts StiffPrecision; on by default) */
@@ -156,14 +171,28 @@ export class GpuEnsemble implements TrainingEnsemble {
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
     // the Hessian's dispatches index slots by workgroup x alone
-    let hessianDispatches: HessianDispatches | null = null;
-    if (plan.splitHessian && options.slots <= gpu.limits.maxComputeWorkgroupsPerDimension) {
-      const [cache, columns, finish] = await withErrorScopes(gpu.device, 'Hessian kernels', () =>
-        Promise.all(['hessian_cache', 'hessian_columns', 'hessian_finish'].map((entryPoint) => pipelines.get({ ...plan.program, entryPoint }))),
+    let hessianPasses: Omit<HessianDispatches, 'parts'> | null = null;
+    if (plan.hessianPasses && options.slots <= gpu.limits.maxComputeWorkgroupsPerDimension) {
+      const closed = !plan.doubleFloat;
+      const tileSamples = plan.tile * plan.strategy.samplesPerThread;
+      const bindingBytes = Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
+      const blockSamples = closed ? hessianBlockSamples(options.arch, options.samples, options.slots, closedHessianTasks(options.arch).sweeps(plan.tile), tileSamples, bindingBytes) : 0;
+      const passes = await withErrorScopes(gpu.device, 'Hessian kernels', () =>
+        Promise.all(
+          plan.hessianPasses!.map(async (pass) => ({
+            pipeline: await pipelines.get({ ...plan.program, entryPoint: pass.entryPoint }),
+            workgroupsPerSlot: pass.workgroupsPerSlot(options.samples, blockSamples),
+          })),
+        ),
       );
-      hessianDispatches = { cache, columns, finish, tile: plan.tile };
+      hessianPasses = { passes, blockSamples };
     }
-    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, planArithmetic(plan), hessianDispatches, plan.splitHessian ?? false);
+    const stiffStorage: StiffStorage = {
+      doubleFloat: plan.doubleFloat ?? false,
+      splitHessian: plan.splitHessian ?? false,
+      groupCoordinates: plan.groupCoordinates ?? false,
+    };
+    return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, planArithmetic(plan), stiffStorage, hessianPasses);
   }
 
   get slots(): number {
@@ -197,6 +226,8 @@ export class GpuEnsemble implements TrainingEnsemble {
     words.set([1, 1, 0, 0, seedLo, seedHi, run.runIndex, 0]);
     new Float32Array(info).fill(NaN, 10, 14); // loss, barrier, gradient and norm are unknown until the first advance
     queue.writeBuffer(this.slotInfo, 4 * slot * SLOT_WORDS, info);
+    // no group-coordinate state: the first dispatch turns θ itself
+    if (this.groupState) queue.writeBuffer(this.groupState, 4 * slot * groupStateWords(arch), new Uint32Array(1));
     // status() reports loss and gradient of the current parameters: the next dispatch computes them
     // for every freshly loaded slot at once (loading thousands of slots stays one dispatch)
     this.fresh = true;
@@ -236,7 +267,7 @@ export class GpuEnsemble implements TrainingEnsemble {
   /** Runs `steps` steps on every active slot, in dispatches of STEPS_PER_DISPATCH, never past untilTime. */
   private dispatch(steps: number, untilTime = Infinity): Promise<void> {
     const device = this.gpu.device;
-    // the double-float Hessian's own dispatches come before every step: one step per dispatch of main
+    // the Hessian's own dispatches come before every step: one step per dispatch of main
     const split = this.hessianDispatches;
     const perDispatch = split ? 1 : this.flow ? STEPS_PER_DISPATCH.flow : STEPS_PER_DISPATCH.discrete;
     return withErrorScopes(device, 'training step', async () => {
@@ -253,7 +284,9 @@ export class GpuEnsemble implements TrainingEnsemble {
         if (!groups) bindGroups.set(pipeline, (groups = new Map()));
         let group = groups.get(stepCount);
         if (!group) {
-          group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: entriesFor(stepCount) });
+          // the closed form's block sums belong to the Hessian's dispatches alone
+          const parts = pipeline !== this.pipeline && split?.parts ? [{ binding: 12, resource: { buffer: split.parts } }] : [];
+          group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [...entriesFor(stepCount), ...parts] });
           groups.set(stepCount, group);
         }
         return group;
@@ -277,6 +310,7 @@ export class GpuEnsemble implements TrainingEnsemble {
           }
           if (this.paramsLow) entries.push({ binding: 8, resource: { buffer: this.paramsLow } });
           if (this.sampleCache) entries.push({ binding: 10, resource: { buffer: this.sampleCache } });
+          if (this.groupState) entries.push({ binding: 11, resource: { buffer: this.groupState } });
           entriesByStepCount.set(stepCount, entries);
         }
         return entries;
@@ -286,14 +320,11 @@ export class GpuEnsemble implements TrainingEnsemble {
       const slots = this.options.slots;
       for (const chunk of chunks) {
         if (split && chunk > 0) {
-          const hessianStep = (pipeline: GPUComputePipeline, perSlot: number) => {
+          for (const { pipeline, workgroupsPerSlot } of split.passes) {
             pass.setPipeline(pipeline);
             pass.setBindGroup(0, bindGroupFor(chunk, pipeline));
-            pass.dispatchWorkgroups(slots, perSlot);
-          };
-          hessianStep(split.cache, Math.ceil(this.options.samples / split.tile));
-          hessianStep(split.columns, this.P);
-          hessianStep(split.finish, 1);
+            pass.dispatchWorkgroups(slots, workgroupsPerSlot);
+          }
         }
         pass.setPipeline(this.pipeline);
         pass.setBindGroup(0, bindGroupFor(chunk));
@@ -320,6 +351,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     u32[2] = steps;
     f32[8] = maxnorm;
     u32[9] = this.options.sharedData ? 0 : samples;
+    u32[10] = this.hessianDispatches?.blockSamples ?? 0;
     if (optimizer.kind === 'flow') {
       u32[3] = optimizer.hessianReuse ?? 1;
       f32[4] = optimizer.rtol;

@@ -24,8 +24,17 @@ export interface MlpKernelPlan {
   doubleFloat?: boolean;
   /** the stiff kernel integrates groups of close neurons in group coordinates */
   groupCoordinates?: boolean;
-  /** the double-float stiff kernel's Hessian has dispatches of its own (entry points hessian_cache, hessian_columns, hessian_finish) */
+  /** the stiff kernel's Hessian has dispatches of its own before each step (mlp_stiff.wgsl SPLIT_HESSIAN) */
   splitHessian?: boolean;
+  /** with splitHessian: those dispatches, in order */
+  hessianPasses?: HessianPass[];
+}
+
+/** One of the stiff kernel's Hessian dispatches (mlp_stiff.wgsl SPLIT_HESSIAN): an entry point and its grid per slot. */
+export interface HessianPass {
+  entryPoint: string;
+  /** workgroups per slot (the grid's y) for N samples, cut into blocks of `blockSamples` (closed form) */
+  workgroupsPerSlot(samples: number, blockSamples: number): number;
 }
 
 const ACTIVATION_FLAGS: Record<Activation, string> = {
@@ -197,9 +206,10 @@ export interface StiffPrecision {
   /** deeper networks of a smooth activation: θ, the passes, the Hessian and the solves in double-float (mlp_double_float.wgsl) */
   doubleFloat: boolean;
   /**
-   * with doubleFloat, H in dispatches of its own across the GPU before each one-step dispatch of the
-   * step kernel (mlp_stiff.wgsl SPLIT_HESSIAN), rather than by each network's workgroup in the step
-   * kernel (not a precision: the same sums either way; off for comparisons)
+   * H in dispatches of its own across the GPU before each one-step dispatch of the step kernel
+   * (mlp_stiff.wgsl SPLIT_HESSIAN), rather than by each network's workgroup in the step kernel: for
+   * double-float and for the closed form (not a precision: double-float's sums are the same either
+   * way, the closed form's differ by roundings; off for comparisons)
    */
   hessianDispatches: boolean;
 }
@@ -218,9 +228,60 @@ export function stiffDoubleFloat(arch: Architecture, enabled = true): boolean {
   return enabled && arch.hidden.length >= 2 && DOUBLE_FLOAT_ACTIVATIONS.includes(arch.activation);
 }
 
-/** Whether the stiff kernel's double-float Hessian for `arch` has dispatches of its own (StiffPrecision.hessianDispatches). */
+/**
+ * Whether the stiff kernel's Hessian for `arch` has dispatches of its own (StiffPrecision.hessianDispatches):
+ * double-float, or the closed form of one hidden layer (float32 deep networks' HVP columns have none).
+ */
 export function stiffHessianDispatches(arch: Architecture, precision: StiffPrecision): boolean {
-  return stiffDoubleFloat(arch, precision.doubleFloat) && precision.hessianDispatches;
+  return precision.hessianDispatches && (stiffDoubleFloat(arch, precision.doubleFloat) || hasClosedFormHessian(arch));
+}
+
+/** What the stiff kernel keeps per slot besides θ, the data and the matrices (GpuEnsemble's buffers). */
+export interface StiffStorage {
+  /** θ's low parts and the double-float Hessian's sample cache */
+  doubleFloat: boolean;
+  /** the Hessian's own dispatches: the cache holds every sample, or the closed form's block sums */
+  splitHessian: boolean;
+  /** group coordinates' end-of-dispatch state (mlp_stiff.wgsl group_state) */
+  groupCoordinates: boolean;
+}
+
+export const NO_STIFF_STORAGE: StiffStorage = { doubleFloat: false, splitHessian: false, groupCoordinates: false };
+
+/** The stiff kernel's extra per-slot storage for `arch` under `precision` (as planStiffFlowKernel plans it). */
+export function stiffStorage(arch: Architecture, precision: StiffPrecision): StiffStorage {
+  return {
+    doubleFloat: stiffDoubleFloat(arch, precision.doubleFloat),
+    splitHessian: stiffHessianDispatches(arch, precision),
+    groupCoordinates: stiffGroupCoordinates(arch, precision.groupCoordinates),
+  };
+}
+
+/** Words per slot of the group coordinates' state (mlp_stiff.wgsl GROUP_STATE_WORDS): a flag, the r groups' firsts, θ and f(θ). */
+export function groupStateWords(arch: Architecture): number {
+  return 1 + arch.hidden[0] + 2 * parameterLayout(arch).count;
+}
+
+/** Floats per slot and block of samples of the closed form's block sums (mlp_stiff.wgsl hessian_parts): 16 per task. */
+export function hessianPartFloats(arch: Architecture): number {
+  return HESSIAN_BLOCK * HESSIAN_BLOCK * closedHessianTasks(arch).tasks;
+}
+
+/** Workgroups the closed form's block dispatch aims at: enough to fill a large GPU (H100: 132 SMs) several times over. */
+export const HESSIAN_BLOCK_WORKGROUPS = 4096;
+/** The closed form's block sums take at most this many bytes (besides the device's binding limit). */
+export const HESSIAN_PARTS_BYTES = 256 * 2 ** 20;
+
+/**
+ * Samples per block of the closed form's own dispatches (Config.block_samples): whole tiles, and as
+ * many blocks as HESSIAN_BLOCK_WORKGROUPS asks across `slots` × `sweeps` workgroups and the block sums'
+ * memory allows (at least one block).
+ */
+export function hessianBlockSamples(arch: Architecture, samples: number, slots: number, sweeps: number, tileSamples: number, bindingBytes: number): number {
+  const wanted = Math.ceil(HESSIAN_BLOCK_WORKGROUPS / (slots * sweeps));
+  const fit = Math.floor(Math.min(bindingBytes, HESSIAN_PARTS_BYTES) / (4 * slots * hessianPartFloats(arch)));
+  const blocks = Math.max(1, Math.min(wanted, fit, Math.ceil(samples / tileSamples)));
+  return tileSamples * Math.ceil(samples / (blocks * tileSamples));
 }
 
 /**
@@ -320,8 +381,26 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
     ...plan,
     doubleFloat,
     splitHessian,
+    hessianPasses: splitHessian ? hessianPasses(arch, plan.tile, plan.parameterCount, doubleFloat) : undefined,
     groupCoordinates: 'chosenByKernel' in pairs,
   };
+}
+
+/** The Hessian's own dispatches (mlp_stiff.wgsl SPLIT_HESSIAN) for a workgroup of `tile` threads. */
+function hessianPasses(arch: Architecture, tile: number, P: number, doubleFloat: boolean): HessianPass[] {
+  if (doubleFloat) {
+    return [
+      { entryPoint: 'hessian_cache', workgroupsPerSlot: (samples) => Math.ceil(samples / tile) },
+      { entryPoint: 'hessian_columns', workgroupsPerSlot: () => P },
+      { entryPoint: 'hessian_finish', workgroupsPerSlot: () => 1 },
+    ];
+  }
+  const tasks = closedHessianTasks(arch);
+  return [
+    { entryPoint: 'hessian_blocks', workgroupsPerSlot: (samples, blockSamples) => tasks.sweeps(tile) * Math.ceil(samples / blockSamples) },
+    { entryPoint: 'hessian_block_sums', workgroupsPerSlot: () => Math.ceil(tasks.tasks / tile) },
+    { entryPoint: 'hessian_mark', workgroupsPerSlot: () => 1 },
+  ];
 }
 
 /**
