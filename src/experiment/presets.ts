@@ -143,8 +143,8 @@ const channelFrequency: SweepPreset = {
     // float32 runs through channels had not reached the barrier after 2–4× float64's steps
     // (benchmarks/results/deep-float32-swiftshader/; emulation: θ's rounding, the float32 gradient
     // and the float32 Hessian each stall a deep channel, deep-float32-emulation-2026-12-05.md), so
-    // deep softplus networks run in double-float (mlp_double_float.wgsl); deep erf networks stay
-    // float32 and the report flags them.
+    // deep networks of every smooth activation run in double-float (mlp_double_float.wgsl); relu's
+    // stay float32 (no channels).
     stop: { maxSteps: 200_000, gradTol: 1e-7, checkEvery: 100 },
     seeds: 50,
     grid: {

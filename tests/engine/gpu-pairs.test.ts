@@ -11,7 +11,7 @@ import { ensembleWithReference, expectNoGpuErrors, gpuEngineForSuite } from '../
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
-import type { SlotRun } from '../../src/engine/training.js';
+import type { SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 
 const gpu = await gpuEngineForSuite();
 const register = gpu.withTuning({ accumulation: 'register', tile: 8 });
@@ -134,25 +134,28 @@ describe('pair coordinates', () => {
     const options = { arch: softplus, optimizer: { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7 }, samples: 24, slots: SLOTS, maxnorm: 1e3 };
     const [paired, reference] = await ensembleWithReference(gpu, options, runs);
     const [unpaired] = await ensembleWithReference(gpu.withoutGroupCoordinates(), options, runs);
-    // the Hessian assembled in the step kernel instead of its own dispatches (one step per dispatch,
-    // θ kept in group coordinates between them): the same flow, other roundings
-    const [inKernel] = await ensembleWithReference(gpu.withHessianInKernel(), options, runs);
+    // the Hessian in dispatches of its own (one step per dispatch, θ kept in group coordinates between
+    // them; on SwiftShader the default assembles it in the step kernel, 16 steps per dispatch): the
+    // same flow, other roundings (once: SwiftShader is slow)
+    const split = solver === 'ros34pw2' && width === 2 ? (await ensembleWithReference(gpu.withHessianDispatches(true), options, runs))[0] : null;
     try {
-      for (const ensemble of [paired, unpaired, inKernel, reference]) {
+      for (const ensemble of [paired, unpaired, reference, ...(split ? [split] : [])]) {
         // several dispatches: the pairing is chosen and θ turned at each
         for (let chunk = 0; chunk < 3; chunk++) await ensemble.advance(10_000, 0.04 * (chunk + 1));
       }
-      const [p, u, k, c] = [await paired.status(), await unpaired.status(), await inKernel.status(), await reference.status()];
+      const [p, u, c] = [await paired.status(), await unpaired.status(), await reference.status()];
+      const k = split ? await split.status() : null;
       for (let s = 0; s < SLOTS; s++) {
-        const errors = [paired, unpaired, inKernel].map(async (ensemble) => compare(await ensemble.parameters(s), await reference.parameters(s), 1e-3).maxRel);
-        const [pairedError, unpairedError, inKernelError] = await Promise.all(errors);
-        console.log(
-          `${solver} slot ${s}: steps paired ${p[s].steps} (Hessian in the step kernel ${k[s].steps}), unpaired ${u[s].steps}, CPU ${c[s].steps}; ` +
-            `θ maxRel against the CPU: paired ${pairedError.toExponential(2)} (${inKernelError.toExponential(2)}), unpaired ${unpairedError.toExponential(2)}`,
-        );
+        const error = async (ensemble: TrainingEnsemble) => compare(await ensemble.parameters(s), await reference.parameters(s), 1e-3).maxRel;
+        const [pairedError, unpairedError] = [await error(paired), await error(unpaired)];
+        console.log(`${solver} slot ${s}: steps paired ${p[s].steps}, unpaired ${u[s].steps}, CPU ${c[s].steps}; θ maxRel against the CPU: paired ${pairedError.toExponential(2)}, unpaired ${unpairedError.toExponential(2)}`);
         expect(p[s].finite).toBe(true);
-        expect(inKernelError).toBeLessThanOrEqual(1e-3);
-        expect(Math.abs(k[s].steps - c[s].steps)).toBeLessThanOrEqual(Math.max(5, 0.2 * c[s].steps));
+        if (split && k) {
+          const splitError = await error(split);
+          console.log(`  the Hessian in its own dispatches: steps ${k[s].steps}, θ maxRel against the CPU ${splitError.toExponential(2)}`);
+          expect(splitError).toBeLessThanOrEqual(1e-3);
+          expect(Math.abs(k[s].steps - c[s].steps)).toBeLessThanOrEqual(Math.max(5, 0.2 * c[s].steps));
+        }
         expect(p[s].time).toBeCloseTo(0.12, 5);
         expect(pairedError).toBeLessThanOrEqual(1e-3);
         // step counts as close as rounding lets accept/reject decisions be (the unpaired kernel's differ as much)
@@ -164,7 +167,7 @@ describe('pair coordinates', () => {
     } finally {
       paired.dispose();
       unpaired.dispose();
-      inKernel.dispose();
+      split?.dispose();
     }
   });
 });

@@ -31,6 +31,16 @@ export interface ResidentEvaluation {
   destroy(): void;
 }
 
+/**
+ * Every precision measure on; the Hessian in dispatches of its own only on a GPU. They spread it over
+ * a GPU that one workgroup per network leaves mostly idle; a software adapter (SwiftShader) has
+ * nothing idle to spread over and pays for the extra dispatches: one hidden layer's stiff steps
+ * 1.4–1.6× slower, double-float's 10–20% (benchmarks/results/closed-hessian-dispatches-2026-12-05.md).
+ */
+export function defaultStiffPrecision(gpu: Pick<GpuContext, 'software'>): StiffPrecision {
+  return { ...FULL_STIFF_PRECISION, hessianDispatches: !gpu.software };
+}
+
 export class GpuEngine implements Engine {
   readonly backend = 'gpu' as const;
   readonly description: string;
@@ -41,7 +51,7 @@ export class GpuEngine implements Engine {
     readonly gpu: GpuContext,
     readonly tuning: KernelTuning = {},
     /** how stiff flow keeps float32 from losing channels: group coordinates, double-float (mlp-kernels.ts StiffPrecision) */
-    readonly precision: StiffPrecision = FULL_STIFF_PRECISION,
+    readonly precision: StiffPrecision = defaultStiffPrecision(gpu),
   ) {
     if (tuning.subgroups && !gpu.hasSubgroups) throw new RangeError(`kernel strategy +subgroups: this device (${describeGpu(gpu)}) lacks the 'subgroups' feature`);
     this.description = describeGpu(gpu);
@@ -179,9 +189,9 @@ export class GpuEngine implements Engine {
     return new GpuEngine(this.gpu, this.tuning, { ...this.precision, groupCoordinates: false });
   }
 
-  /** The same device with the stiff Hessian assembled in the step kernel rather than in dispatches of its own (comparisons). */
-  withHessianInKernel(): GpuEngine {
-    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, hessianDispatches: false });
+  /** The same device with the stiff Hessian in dispatches of its own (`on`) or assembled in the step kernel (comparisons). */
+  withHessianDispatches(on: boolean): GpuEngine {
+    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, hessianDispatches: on });
   }
 
   /** The same device with deep networks' stiff flow in float32, as before double-float (comparisons). */

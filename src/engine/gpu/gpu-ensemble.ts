@@ -21,8 +21,8 @@ const CONFIG_BYTES = 48;
 const NO_STOP = 0xffffffff;
 /** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
 export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
-/** the Hessian's own dispatches: steps (four dispatches each) per submit, between checks that a slot may still step */
-const SPLIT_STEPS_PER_SUBMIT = 32;
+/** dispatches of the step kernel per submit, between checks that a slot may still step (with the Hessian's own dispatches: steps) */
+const DISPATCHES_PER_SUBMIT = 32;
 
 /**
  * Floats per slot of each per-slot buffer of an ensemble (each is one binding, so each must fit the
@@ -246,16 +246,22 @@ export class GpuEnsemble implements TrainingEnsemble {
     const limits = new Uint32Array(this.options.slots).fill(NO_STOP);
     if (stopAt) for (let i = 0; i < limits.length; i++) limits[i] = Math.min(NO_STOP, Math.max(0, Math.floor(stopAt[i])));
     this.gpu.device.queue.writeBuffer(this.stopAt, 0, limits);
-    if (this.hessianDispatches && steps > 0) {
-      // one step per dispatch of main: submits of SPLIT_STEPS_PER_SUBMIT steps, until every slot has
-      // stopped (its event, its time limit, a non-finite value) rather than `steps` empty dispatches
-      for (let done = 0; done < steps; done += SPLIT_STEPS_PER_SUBMIT) {
-        await this.dispatch(Math.min(SPLIT_STEPS_PER_SUBMIT, steps - done), untilTime);
-        if (done + SPLIT_STEPS_PER_SUBMIT < steps && !(await this.anySlotMayStep(limits, untilTime))) break;
-      }
-    } else if (steps > 0 || this.fresh) {
-      await this.dispatch(steps, untilTime);
+    if (steps === 0) {
+      if (this.fresh) await this.dispatch(0, untilTime);
+      return;
     }
+    // submits of DISPATCHES_PER_SUBMIT dispatches, until every slot has stopped (its event, its time
+    // limit, a non-finite value), rather than the rest of `steps` in dispatches with nothing to do
+    const perSubmit = DISPATCHES_PER_SUBMIT * this.stepsPerDispatch;
+    for (let done = 0; done < steps; done += perSubmit) {
+      await this.dispatch(Math.min(perSubmit, steps - done), untilTime);
+      if (done + perSubmit < steps && !(await this.anySlotMayStep(limits, untilTime))) break;
+    }
+  }
+
+  /** steps per dispatch of the step kernel: one with the Hessian's own dispatches before each */
+  private get stepsPerDispatch(): number {
+    return this.hessianDispatches ? 1 : this.flow ? STEPS_PER_DISPATCH.flow : STEPS_PER_DISPATCH.discrete;
   }
 
   /** Whether a slot holds a finite run below its stop step and time limit. */
@@ -269,7 +275,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     const device = this.gpu.device;
     // the Hessian's own dispatches come before every step: one step per dispatch of main
     const split = this.hessianDispatches;
-    const perDispatch = split ? 1 : this.flow ? STEPS_PER_DISPATCH.flow : STEPS_PER_DISPATCH.discrete;
+    const perDispatch = this.stepsPerDispatch;
     return withErrorScopes(device, 'training step', async () => {
       const chunks: number[] = [];
       for (let left = steps; left > 0; left -= perDispatch) chunks.push(Math.min(left, perDispatch));

@@ -1,17 +1,19 @@
-// Stiff gradient-flow steps per second of deep networks on the GPU engine: the channel-frequency
-// preset's [4, 4] and [4, 4, 4] students (softplus, biases, standardised Rosenbrock teacher, d = 2 and
-// 16), ROS34PW2 at the paper's tolerances, one dataset per slot. Deep softplus and erf networks run
-// in double-float (mlp_double_float.wgsl), where a step's cost is mostly the Hessian: P R-operator
-// columns over the samples. Each ensemble first advances a few steps (compilation, first step
-// sizes), then `--steps` more are timed; the accepted-step count comes from the slots' status.
+// Stiff gradient-flow steps per second on the GPU engine, for the channel-frequency preset's students
+// (softplus, biases, standardised Rosenbrock teacher), ROS34PW2 at the paper's tolerances, one dataset
+// per slot. By default its deep ones, [4, 4] at d = 2 and [4, 4, 4] at d = 16, which run in
+// double-float (mlp_double_float.wgsl), where a step's cost is mostly the Hessian: P R-operator
+// columns over the samples; --shapes picks others (d:hidden, e.g. 2:4,16:16,2:4x4), one hidden layer
+// being the closed-form Hessian in group coordinates. Each ensemble first advances a few steps
+// (compilation, first step sizes), then `--steps` more are timed; the accepted-step count comes from
+// the slots' status.
 // --strategies times each listed kernel strategy (kernel-strategy.ts parseStrategy, e.g.
 // tiled/64,tiled/256: one workgroup per slot, so a small ensemble leaves most of a large GPU idle
 // unless its workgroups are wide); --float32 adds the float32 kernel (GpuEngine.withoutDoubleFloat),
 // which cannot follow a deep channel, as the cost double-float is measured against; --hessian-in-kernel
-// adds double-float with the Hessian assembled by each network's own workgroup inside the step kernel
-// instead of in dispatches of its own across the GPU (StiffPrecision.hessianDispatches).
+// adds the Hessian assembled by each network's own workgroup inside the step kernel instead of in
+// dispatches of its own across the GPU (StiffPrecision.hessianDispatches).
 //
-//   npx tsx benchmarks/deep-stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--strategies S,…] [--float32] [--hessian-in-kernel] [--json FILE]
+//   npx tsx benchmarks/stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '1024' },
     slots: { type: 'string', default: '4' },
     steps: { type: 'string', default: '10' },
+    shapes: { type: 'string', default: '2:4x4,16:4x4x4' },
     strategies: { type: 'string' },
     float32: { type: 'boolean' },
     'hessian-in-kernel': { type: 'boolean' },
@@ -39,7 +42,18 @@ const samples = Number(values.samples);
 const slots = Number(values.slots);
 const steps = Number(values.steps);
 if (![samples, slots, steps].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error('usage: npx tsx benchmarks/deep-stiff-steps.ts [--samples N] [--slots S] [--steps K] [--strategies S,…] [--float32] [--hessian-in-kernel] [--json FILE]');
+  usage();
+}
+const shapes: Architecture[] = values.shapes.split(',').map((shape) => {
+  const [d, hidden] = shape.split(':');
+  const widths = (hidden ?? '').split('x').map(Number);
+  if (!Number.isInteger(Number(d)) || Number(d) < 1 || !widths.every((w) => Number.isInteger(w) && w > 0)) usage(`--shapes: "${shape}" is not d:hidden (e.g. 16:16 or 2:4x4)`);
+  return { inputDim: Number(d), hidden: widths, activation: 'softplus', biases: true };
+});
+
+function usage(problem?: string): never {
+  if (problem) console.error(problem);
+  console.error('usage: npx tsx benchmarks/stiff-steps.ts [--samples N] [--slots S] [--steps K] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--json FILE]');
   process.exit(2);
 }
 const { engine } = await createEngine('gpu');
@@ -52,23 +66,22 @@ const strategies = values.strategies ? values.strategies.split(',').map(parseStr
 const engines = strategies.flatMap((strategy) => {
   const tuned = strategy ? engine.withTuning(strategy) : engine;
   const label = strategy ? formatStrategy(strategy) : 'default';
-  const inKernel = tuned.withHessianInKernel();
+  const inKernel = tuned.withHessianDispatches(false);
   return [
-    { engine: tuned, label },
+    // the Hessian in its own dispatches whatever the device's default (defaultStiffPrecision)
+    { engine: tuned.withHessianDispatches(true), label: `${label}, Hessian in its own dispatches` },
     ...(values['hessian-in-kernel'] ? [{ engine: inKernel, label: `${label}, Hessian in the step kernel` }] : []),
-    ...(values.float32 ? [{ engine: tuned.withoutDoubleFloat(), label }] : []),
+    // (one hidden layer is float32 anyway)
+    ...(values.float32 ? [{ engine: tuned.withoutDoubleFloat(), label, deepOnly: true }] : []),
   ];
 });
-const shapes: Architecture[] = [
-  { inputDim: 2, hidden: [4, 4], activation: 'softplus', biases: true },
-  { inputDim: 16, hidden: [4, 4, 4], activation: 'softplus', biases: true },
-];
 const result = { device: describeGpu(engine.gpu), when: new Date().toISOString(), rows: [] as object[] };
 // (the file is rewritten after every row: a run cut short by a time limit keeps its rows)
 const save = () => values.json && writeFileSync(values.json, JSON.stringify(result, null, 1) + '\n');
 const optimizer = { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 } as const;
 for (const arch of shapes) {
   for (const variant of engines) {
+    if ('deepOnly' in variant && arch.hidden.length < 2) continue;
     const network = `d=${arch.inputDim} [${arch.hidden.join(', ')}]`;
     try {
       // the threads a workgroup really gets (the plan lowers the tile when workgroup memory is short)
