@@ -21,6 +21,14 @@ const CONFIG_BYTES = 48;
 const NO_STOP = 0xffffffff;
 /** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
 export const STEPS_PER_DISPATCH = { discrete: 64, flow: FLOW_CHUNK } as const;
+/**
+ * The Hessian's own dispatches serve ensembles of at most this many slots. They exist because one
+ * workgroup per network leaves a large GPU mostly idle (a channel-frequency group: 60–250 networks);
+ * thousands of networks fill it from the step kernel alone, where the own dispatches would only add
+ * their block sums' memory traffic and four dispatches per step. A judgement, not yet measured:
+ * stiff-steps.ts measures 60 slots, the benchmark workloads 4,096 and more.
+ */
+export const HESSIAN_DISPATCH_MAX_SLOTS = 1024;
 /** dispatches of the step kernel per submit, between checks that a slot may still step (with the Hessian's own dispatches: steps) */
 const DISPATCHES_PER_SUBMIT = 32;
 
@@ -170,9 +178,9 @@ export class GpuEnsemble implements TrainingEnsemble {
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    // the Hessian's dispatches index slots by workgroup x alone
+    // (the Hessian's dispatches index slots by workgroup x alone; without them main assembles H itself)
     let hessianPasses: Omit<HessianDispatches, 'parts'> | null = null;
-    if (plan.hessianPasses && options.slots <= gpu.limits.maxComputeWorkgroupsPerDimension) {
+    if (plan.hessianPasses && options.slots <= Math.min(HESSIAN_DISPATCH_MAX_SLOTS, gpu.limits.maxComputeWorkgroupsPerDimension)) {
       const closed = !plan.doubleFloat;
       const tileSamples = plan.tile * plan.strategy.samplesPerThread;
       const bindingBytes = Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
