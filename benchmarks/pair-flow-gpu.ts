@@ -6,8 +6,10 @@
 // 100 steps per dispatch, at most --max-steps steps. --hidden R picks the records whose first hidden
 // layer has R neurons. --from-step K starts the GPU where the float64 CPU flow is after K accepted
 // steps (the same solver and tolerances), to time the part of a run inside its channel.
+// --hessian-dispatches puts the stiff Hessian in dispatches of its own (then one step per dispatch)
+// whatever the device's default (off on SwiftShader).
 //
-//   npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps 6000] [--from-step K] [--grouped-only]
+//   npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps 6000] [--from-step K] [--grouped-only] [--hessian-dispatches]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
@@ -20,21 +22,22 @@ import { integrateRosenbrock } from '../src/optim/rosenbrock.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { hidden: { type: 'string' }, 'max-steps': { type: 'string', default: '6000' }, 'from-step': { type: 'string', default: '0' }, 'grouped-only': { type: 'boolean' } },
+  options: { hidden: { type: 'string' }, 'max-steps': { type: 'string', default: '6000' }, 'from-step': { type: 'string', default: '0' }, 'grouped-only': { type: 'boolean' }, 'hessian-dispatches': { type: 'boolean' } },
 });
 const [file, seedsText] = positionals;
 const maxSteps = Number(values['max-steps']);
 const fromStep = Number(values['from-step']);
 if (!file || !seedsText || values.hidden === undefined || !(maxSteps > 0) || !(Number.isInteger(fromStep) && fromStep >= 0)) {
-  console.error('usage: npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps N] [--from-step K] [--grouped-only]');
+  console.error('usage: npx tsx benchmarks/pair-flow-gpu.ts RUNS.jsonl SEED[,SEED…] --hidden R [--max-steps N] [--from-step K] [--grouped-only] [--hessian-dispatches]');
   process.exit(2);
 }
 const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-const { engine } = await createEngine('gpu');
-if (!(engine instanceof GpuEngine)) {
+const { engine: found } = await createEngine('gpu');
+if (!(found instanceof GpuEngine)) {
   console.error('no WebGPU adapter');
   process.exit(2);
 }
+const engine = values['hessian-dispatches'] ? found.withHessianDispatches(true) : found;
 const deep = records.some((r) => Array.isArray(r.config.architecture.hidden) && r.config.architecture.hidden.length > 1);
 const variants = values['grouped-only'] ? [engine] : [engine, deep ? engine.withoutDoubleFloat() : engine.withoutGroupCoordinates()];
 const [full, plain] = deep ? ['GPU, double-float', 'GPU, float32'] : ['GPU, group coordinates', 'GPU, network coordinates'];

@@ -533,6 +533,14 @@ fn evaluate_field(tid: u32) -> vec2<f32> {
   return vec2<f32>(loss, select(0.0, 1.0, bad));
 }
 
+#if ${CLOSED_HESSIAN}
+// entry (p, q) of H from the closed form's unscaled data sum: (2/N)·sum plus the barrier's
+// 2·excess/P²·θ_pθ_q + excess²/P·[p = q] (slope = excess²/P)
+fn hessian_entry(sum: f32, p: u32, q: u32, excess: f32, slope: f32) -> f32 {
+  return 2.0 / f32(cfg.samples) * sum + 2.0 * excess * th[p] * th[q] / f32(P * P) + select(0.0, slope, p == q);
+}
+#endif
+
 // H(θ) at th into `hessian` (row-major P×P, symmetric): the data part (2/N)·Σₙ(JₙJₙᵀ + rₙ∇²fₙ)
 // plus the barrier's ∇²R = 2·excess/P²·θθᵀ + excess²/P·I.
 fn assemble_hessian(tid: u32) {
@@ -542,12 +550,11 @@ fn assemble_hessian(tid: u32) {
 #if ${CLOSED_HESSIAN}
   accumulate_data_hessian(tid);
   storageBarrier();
-  let scale = 2.0 / f32(cfg.samples);
   for (var idx = tid; idx < P * P; idx += TILE) {
     let p = idx / P;
     let q = idx % P;
     if (p <= q) {
-      let value = scale * hessian[mat_base + idx] + 2.0 * excess * th[p] * th[q] / f32(P * P) + select(0.0, slope, p == q);
+      let value = hessian_entry(hessian[mat_base + idx], p, q, excess, slope);
       hessian[mat_base + idx] = value;
       hessian[mat_base + q * P + p] = value;
     }
@@ -1611,7 +1618,6 @@ fn hessian_block_sums(
   // as assemble_hessian finishes main's sums
   let excess = barrier_state(tid, cfg.maxnorm).y;
   let slope = excess * excess / f32(P);
-  let scale = 2.0 / f32(cfg.samples);
   let task = group.y * TILE + tid;
   if (task >= TASKS) {
     return;
@@ -1633,7 +1639,7 @@ fn hessian_block_sums(
       if (entry.z != 0u) {
         let p = entry.x;
         let q = entry.y;
-        let value = scale * sums[4u * c + i] + 2.0 * excess * th[p] * th[q] / f32(P * P) + select(0.0, slope, p == q);
+        let value = hessian_entry(sums[4u * c + i], p, q, excess, slope);
         hessian[mat_base + p * P + q] = value;
         hessian[mat_base + q * P + p] = value;
       }
