@@ -11,7 +11,7 @@ import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
 import { slotFloats, slotsThatFit } from '../../src/engine/gpu/gpu-ensemble.js';
-import { FULL_STIFF_PRECISION, NO_STIFF_STORAGE, stiffStorage } from '../../src/engine/gpu/mlp-kernels.js';
+import { closedHessianTasks, FULL_STIFF_PRECISION, hessianBlockSamples, NO_STIFF_STORAGE, stiffStorage } from '../../src/engine/gpu/mlp-kernels.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
@@ -101,6 +101,24 @@ describe('GPU ensemble bookkeeping', () => {
     const closed = stiffStorage(shallow, FULL_STIFF_PRECISION);
     expect(closed).toEqual({ doubleFloat: false, splitHessian: true, groupCoordinates: true });
     expect(slotFloats({ ...shared, arch: shallow }, closed)).toEqual([289, 16, 289, 289 * 289, 1 + 16 + 2 * 289, 16 * 3825]);
+  });
+
+  it("cuts the closed-form Hessian's samples into blocks that fill a large GPU, within the block sums' memory (hessianBlockSamples)", () => {
+    const small: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
+    const large: Architecture = { inputDim: 16, hidden: [16], activation: 'softplus', biases: true };
+    const GiB = 2 ** 30;
+    // a 60-network group at N = 10⁴, tiles of 64 samples: d = 2, r = 4 (22 tasks, one sweep) asks for
+    // ⌈4096 / 60⌉ = 69 blocks and gets 53 whole-tile blocks of 192 samples
+    expect(hessianBlockSamples(small, 10_000, 60, 1, 64, GiB)).toBe(192);
+    // d = 16, r = 16: 30 sweeps, so 3 blocks of 53 tiles
+    expect(closedHessianTasks(large).sweeps(64)).toBe(30);
+    expect(hessianBlockSamples(large, 10_000, 60, 30, 64, GiB)).toBe(3392);
+    // thousands of networks: one block of every sample (rounded up to whole tiles)
+    expect(hessianBlockSamples(large, 10_000, 4096, 30, 64, GiB)).toBe(10_048);
+    // the block sums' memory: a binding that holds 11 blocks' sums (60 slots × 22 tasks × 16 floats each) allows 11 blocks
+    expect(Math.ceil(10_000 / hessianBlockSamples(small, 10_000, 60, 1, 64, 60 * 4 * 16 * 22 * 11))).toBe(11);
+    // fewer samples than a tile: one block of one tile
+    expect(hessianBlockSamples(small, 40, 3, 1, 64, GiB)).toBe(64);
   });
 
   it('refuses, like the CPU ensemble, a Hessian reuse the solver cannot take', async () => {
