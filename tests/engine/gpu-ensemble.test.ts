@@ -100,7 +100,15 @@ describe('GPU ensemble bookkeeping', () => {
     const shallow: Architecture = { inputDim: 16, hidden: [16], activation: 'softplus', biases: true };
     const closed = stiffStorage(shallow, FULL_STIFF_PRECISION);
     expect(closed).toEqual({ doubleFloat: false, splitHessian: true, groupCoordinates: true });
-    expect(slotFloats({ ...shared, arch: shallow }, closed)).toEqual([289, 16, 289, 289 * 289, 1 + 16 + 2 * 289, 16 * 3825]);
+    expect(slotFloats({ ...shared, arch: shallow }, closed)).toEqual([289, 16, 289, 289 * 289, 289 * 289, 1 + 16 + 2 * 289, 16 * 3825]);
+  });
+
+  it('refuses, naming the buffer, more slots than a per-slot buffer can hold', async () => {
+    const shallow: Architecture = { inputDim: 16, hidden: [16], activation: 'softplus', biases: true };
+    const options = { arch: shallow, optimizer: { kind: 'flow' as const, solver: 'ros34pw2' as const, rtol: 1e-3, atol: 1e-6 }, samples: 64, maxnorm: 1e3 };
+    const fit = engine.maxSlots(options);
+    // the Hessian (289² floats per slot) is the largest buffer: refused before anything is allocated
+    await expect(engine.createEnsemble({ ...options, slots: fit + 1 })).rejects.toThrow(new RegExp(`${fit + 1} slots need \\d+ bytes for the Hessian \\(289² entries\\), above this device's storage binding limit .*; at most ${fit} slots fit`));
   });
 
   it("cuts the closed-form Hessian's samples into blocks that fill a large GPU, within the block sums' memory (hessianBlockSamples)", () => {

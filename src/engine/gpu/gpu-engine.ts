@@ -6,7 +6,7 @@ import { parameterCount, validateArchitecture } from '../../model/architecture.j
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
 import { FULL_STIFF_PRECISION, planEvaluateKernel, stiffStorage, type StiffPrecision } from './mlp-kernels.js';
-import { GpuEnsemble, slotFloats, slotsThatFit } from './gpu-ensemble.js';
+import { bindingBytes, GpuEnsemble, slotFloats, slotsThatFit } from './gpu-ensemble.js';
 import type { KernelTuning } from './kernel-strategy.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 
@@ -204,8 +204,7 @@ export class GpuEngine implements Engine {
   }
 
   maxSlots(options: Omit<EnsembleOptions, 'slots'>): number {
-    const limits = this.gpu.device.limits;
-    return slotsThatFit(slotFloats(options, stiffStorage(options.arch, this.precision)), Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
+    return slotsThatFit(slotFloats(options, stiffStorage(options.arch, this.precision)), bindingBytes(this.gpu.device.limits));
   }
 
   dispose(): void {

@@ -33,25 +33,40 @@ export const HESSIAN_DISPATCH_MAX_SLOTS = 1024;
 const DISPATCHES_PER_SUBMIT = 32;
 
 /**
- * Floats per slot of each per-slot buffer of an ensemble (each is one binding, so each must fit the
- * device's storage binding limit): parameters, the run's dataset (unless shared), bookkeeping,
- * optimiser state, the stiff solver's Hessian and factor, double-float's low parts and sample cache,
- * group coordinates' state, and one block of the closed-form Hessian's block sums (`stiff`: what the
- * stiff kernel's plan keeps; ignored for other optimisers).
+ * Each per-slot buffer of an ensemble, named, with its floats per slot (each is one binding, so each
+ * must fit the device's storage binding limit): parameters, bookkeeping, optimiser state, the run's
+ * dataset (unless shared), the stiff solver's Hessian and factor, double-float's low parts and sample
+ * cache, group coordinates' state, and one block of the closed-form Hessian's block sums (`stiff`:
+ * what the stiff kernel's plan keeps; ignored for other optimisers).
  */
-export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, stiff: StiffStorage = NO_STIFF_STORAGE): number[] {
+export function slotBuffers(options: Omit<EnsembleOptions, 'slots'>, stiff: StiffStorage = NO_STIFF_STORAGE): { name: string; floats: number }[] {
   const { arch } = options;
   const P = parameterCount(arch);
   const optimizer = options.optimizer;
   const flow = optimizer.kind === 'flow';
-  const floats = [P, SLOT_WORDS, (flow ? 1 : stateVectors(optimizer)) * P];
-  if (!options.sharedData) floats.push(options.samples * arch.inputDim, options.samples);
-  if (!flow || !isStiffSolver(optimizer.solver)) return floats;
-  floats.push(stiffMatrixFloats(P, stiff.doubleFloat));
-  if (stiff.doubleFloat) floats.push(P, doubleFloatCacheFloats(arch, options.samples, stiff.splitHessian));
-  if (stiff.groupCoordinates) floats.push(groupStateWords(arch));
-  if (stiff.splitHessian && !stiff.doubleFloat) floats.push(hessianPartFloats(arch));
-  return floats;
+  const buffers = [
+    { name: 'the parameters', floats: P },
+    { name: 'the bookkeeping', floats: SLOT_WORDS },
+    { name: flow ? 'f(θ)' : 'the optimiser state', floats: (flow ? 1 : stateVectors(optimizer)) * P },
+  ];
+  if (!options.sharedData) buffers.push({ name: "the run's inputs", floats: options.samples * arch.inputDim }, { name: "the run's targets", floats: options.samples });
+  if (!flow || !isStiffSolver(optimizer.solver)) return buffers;
+  const matrix = `${P}² entries${stiff.doubleFloat ? ' in double-float' : ''}`;
+  buffers.push({ name: `the Hessian (${matrix})`, floats: stiffMatrixFloats(P, stiff.doubleFloat) }, { name: `the Cholesky factor (${matrix})`, floats: stiffMatrixFloats(P, stiff.doubleFloat) });
+  if (stiff.doubleFloat) buffers.push({ name: "θ's low parts", floats: P }, { name: "the double-float Hessian's sample cache", floats: doubleFloatCacheFloats(arch, options.samples, stiff.splitHessian) });
+  if (stiff.groupCoordinates) buffers.push({ name: "group coordinates' state", floats: groupStateWords(arch) });
+  if (stiff.splitHessian && !stiff.doubleFloat) buffers.push({ name: "a block of the Hessian's block sums", floats: hessianPartFloats(arch) });
+  return buffers;
+}
+
+/** Floats per slot of each per-slot buffer of an ensemble (slotBuffers). */
+export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, stiff: StiffStorage = NO_STIFF_STORAGE): number[] {
+  return slotBuffers(options, stiff).map((buffer) => buffer.floats);
+}
+
+/** The storage binding limit a per-slot buffer must fit: the smaller of the binding and buffer limits. */
+export function bindingBytes(limits: GPUSupportedLimits): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
 }
 
 /** The most slots whose every per-slot buffer fits one binding of `bindingBytes` (at least 0). */
@@ -164,17 +179,17 @@ export class GpuEnsemble implements TrainingEnsemble {
         : isStiffSolver(optimizer.solver)
           ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver, tuning, precision)
           : planFlowKernel(options.arch, gpu.limits, tuning);
-    if (optimizer.kind === 'flow' && isStiffSolver(optimizer.solver)) {
-      // the per-slot Hessian and Cholesky factor are P×P floats each (two halves in double-float), in one binding per ensemble
-      const P = parameterCount(options.arch);
-      const limit = gpu.device.limits.maxStorageBufferBindingSize;
-      const bytes = 4 * options.slots * stiffMatrixFloats(P, plan.doubleFloat ?? false);
+    const stiffStorage: StiffStorage = {
+      doubleFloat: plan.doubleFloat ?? false,
+      splitHessian: plan.splitHessian ?? false,
+      groupCoordinates: plan.groupCoordinates ?? false,
+    };
+    // every per-slot buffer is one binding for all slots
+    const limit = bindingBytes(gpu.device.limits);
+    for (const { name, floats } of slotBuffers(options, stiffStorage)) {
+      const bytes = 4 * options.slots * floats;
       if (bytes > limit) {
-        throw new RangeError(`${optimizer.solver}: ${options.slots} slots × ${P}² Hessian entries${plan.doubleFloat ? ' in double-float' : ''} need ${bytes} bytes, above this device's storage binding limit (${limit}); use fewer slots per ensemble`);
-      }
-      const cacheBytes = plan.doubleFloat ? 4 * options.slots * doubleFloatCacheFloats(options.arch, options.samples, plan.splitHessian ?? false) : 0;
-      if (cacheBytes > limit) {
-        throw new RangeError(`${optimizer.solver}: the double-float Hessian's sample cache of ${options.slots} slots needs ${cacheBytes} bytes, above this device's storage binding limit (${limit}); use fewer slots per ensemble`);
+        throw new RangeError(`${options.slots} slots need ${bytes} bytes for ${name}, above this device's storage binding limit (${limit}); at most ${Math.floor(limit / (4 * floats))} slots fit`);
       }
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
@@ -183,23 +198,16 @@ export class GpuEnsemble implements TrainingEnsemble {
     if (plan.hessianPasses && options.slots <= Math.min(HESSIAN_DISPATCH_MAX_SLOTS, gpu.limits.maxComputeWorkgroupsPerDimension)) {
       const closed = !plan.doubleFloat;
       const tileSamples = plan.tile * plan.strategy.samplesPerThread;
-      const bindingBytes = Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
-      const blockSamples = closed ? hessianBlockSamples(options.arch, options.samples, options.slots, closedHessianTasks(options.arch).sweeps(plan.tile), tileSamples, bindingBytes) : 0;
-      const passes = await withErrorScopes(gpu.device, 'Hessian kernels', () =>
-        Promise.all(
-          plan.hessianPasses!.map(async (pass) => ({
-            pipeline: await pipelines.get({ ...plan.program, entryPoint: pass.entryPoint }),
-            workgroupsPerSlot: pass.workgroupsPerSlot(options.samples, blockSamples),
-          })),
-        ),
-      );
-      hessianPasses = { passes, blockSamples };
+      const blockSamples = closed ? hessianBlockSamples(options.arch, options.samples, options.slots, closedHessianTasks(options.arch).sweeps(plan.tile), tileSamples, limit) : 0;
+      const grids = plan.hessianPasses.map((pass) => pass.workgroupsPerSlot(options.samples, blockSamples));
+      // (a grid's y is its workgroups per slot: a network too large for that keeps main's assembly)
+      if (Math.max(...grids) <= gpu.limits.maxComputeWorkgroupsPerDimension) {
+        const passes = await withErrorScopes(gpu.device, 'Hessian kernels', () =>
+          Promise.all(plan.hessianPasses!.map(async (pass, k) => ({ pipeline: await pipelines.get({ ...plan.program, entryPoint: pass.entryPoint }), workgroupsPerSlot: grids[k] }))),
+        );
+        hessianPasses = { passes, blockSamples };
+      }
     }
-    const stiffStorage: StiffStorage = {
-      doubleFloat: plan.doubleFloat ?? false,
-      splitHessian: plan.splitHessian ?? false,
-      groupCoordinates: plan.groupCoordinates ?? false,
-    };
     return new GpuEnsemble(description, gpu, pipelines, pipeline, options, tuning, planArithmetic(plan), stiffStorage, hessianPasses);
   }
 
