@@ -12,13 +12,15 @@
 #                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
 #                          so it fits the ~3 minutes a session has left after `bench` (call it at
 #                          once: the machine goes back after 30 s idle)
+#   steps                  stiff-steps.ts: stiff steps per second of the preset's students, d = 2 r = 4
+#                          and 16, d = 16 r = 16 (closed form, group coordinates), [4, 4] and [4, 4, 4]
+#                          (double-float), at N = 10⁴ in an ensemble of 60, a channel-frequency group's
+#                          size, at 64 and 256 threads per workgroup, the Hessian in its own dispatches
+#                          and in the step kernel, and the deep ones' float32 kernel (decides
+#                          StiffPrecision.hessianDispatches and the tile per shape); STEPS_LIMIT seconds,
+#                          default 180, so it fits beside `bench` in one session
 #   deep                   `doctor` (its double-float line: the device's double-float arithmetic against
-#                          float64), stiff-steps.ts (stiff steps per second of the preset's students,
-#                          d = 2 r = 4 and 16, d = 16 r = 16 (closed form, group coordinates), [4, 4] and
-#                          [4, 4, 4] (double-float), at N = 10⁴ in an ensemble of 60, a channel-frequency
-#                          group's size, at 64 and 256 threads per workgroup, the Hessian in its own
-#                          dispatches and in the step kernel, and the deep ones' float32 kernel;
-#                          STEPS_LIMIT seconds, default 180), then the 8 [4, 4] runs of
+#                          float64), then the 8 [4, 4] runs of
 #                          benchmarks/results/deep-float32-swiftshader/ on the GPU (double-float stiff flow),
 #                          their table and `compare` against the committed float64 records; DEEP_LIMIT
 #                          seconds (default 240)
@@ -30,8 +32,8 @@
 # (mkdir -p .scratch/gpu-session && tar -C .scratch/gpu-session -xzf session-PART.tar.gz) and carry
 # .scratch/gpu-session too; the next call of that part resumes there with --resume.
 set -uo pipefail
-out=${1:?usage: gpu-session.sh OUTDIR bench|flow|deep|channel-frequency K/N}
-part=${2:?usage: gpu-session.sh OUTDIR bench|flow|deep|channel-frequency K/N}
+out=${1:?usage: gpu-session.sh OUTDIR bench|steps|flow|deep|channel-frequency K/N}
+part=${2:?usage: gpu-session.sh OUTDIR bench|steps|flow|deep|channel-frequency K/N}
 work=/tmp/gpu-session
 previous=.scratch/gpu-session
 rm -rf "$work" && mkdir -p "$work" "$out"
@@ -73,15 +75,15 @@ case "$part" in
     sweep flow-gpu "${FLOW_LIMIT:-150}" examples/flow-sweep.json
     cs report "$work/flow-gpu" --by r > "$work/flow-gpu.md" 2>&1
     cs compare "$work/flow-gpu" benchmarks/results/flow-cpu-subset > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
-  deep)
-    tables=(doctor.txt stiff-steps.json deep-gpu.md deep-gpu-vs-cpu.md)
-    # first: does this device's shader compiler keep double-float arithmetic? (else the sweep is float32 in disguise)
-    cs doctor > "$work/doctor.txt" 2>&1
-    # stiff steps per second of the preset's students at N = 10⁴, a 60-slot group: the Hessian in its own
-    # dispatches or in the step kernel, 64 or 256 threads (decides StiffPrecision.hessianDispatches)
+  steps)
+    tables=(stiff-steps.json stiff-steps.log)
     phase stiff-steps "${STEPS_LIMIT:-180}" node dist/benchmarks/stiff-steps.js --samples 10000 --slots 60 --steps 10 \
       --shapes 2:4,2:16,16:16,2:4x4,16:4x4x4 --strategies tiled/64,tiled/256 --hessian-in-kernel --float32 \
-      --json "$work/stiff-steps.json" > "$work/stiff-steps.log" 2>&1
+      --json "$work/stiff-steps.json" > "$work/stiff-steps.log" 2>&1 ;;
+  deep)
+    tables=(doctor.txt deep-gpu.md deep-gpu-vs-cpu.md)
+    # first: does this device's shader compiler keep double-float arithmetic? (else the sweep is float32 in disguise)
+    cs doctor > "$work/doctor.txt" 2>&1
     reference=/tmp/deep-cpu
     mkdir -p "$reference" && cp benchmarks/results/deep-float32-swiftshader/cpu-runs.jsonl "$reference/runs.jsonl"
     sweep deep-gpu "${DEEP_LIMIT:-240}" benchmarks/results/deep-float32-swiftshader/spec.json
@@ -95,6 +97,6 @@ case "$part" in
     [ -n "${CF_SEEDS:-}" ] && seeds=(--seeds "$CF_SEEDS")
     sweep "$name" "${CF_LIMIT:-520}" channel-frequency --shard "$shard" "${seeds[@]}"
     cs report "$work/$name" > "$work/$name.md" 2>&1 ;;
-  *) echo "gpu-session.sh: unknown part '$part' (bench, flow, deep or channel-frequency K/N)" >&2; exit 2 ;;
+  *) echo "gpu-session.sh: unknown part '$part' (bench, steps, flow, deep or channel-frequency K/N)" >&2; exit 2 ;;
 esac
 cat "$work/phases.txt"
