@@ -1,11 +1,9 @@
-// A kernel is a small program object: name, compile-time key, WGSL files and their definitions.
-// Pipelines are cached per device by key; runtime sizes never enter the key.
+// A kernel is a small program object: name, WGSL files and their definitions (compile-time facts;
+// runtime sizes never enter them). Pipelines are cached per device by all of these.
 import { buildShader, type ShaderDefinitions } from './shader-source.js';
 
 export interface KernelProgram {
   name: string;
-  /** every compile-time fact that changes the WGSL, and nothing else */
-  key: string;
   /** shader files, shared snippets first */
   files: string[];
   definitions: ShaderDefinitions;
@@ -20,7 +18,10 @@ export class PipelineCache {
   constructor(private readonly device: GPUDevice) {}
 
   get(program: KernelProgram): Promise<GPUComputePipeline> {
-    const cacheKey = `${program.name}|${program.key}|${program.entryPoint ?? 'main'}`;
+    // everything the source and the pipeline are made from: engines that differ in tuning or
+    // precision share one cache
+    const definitions = Object.keys(program.definitions).sort().map((name) => `${name}=${program.definitions[name]}`);
+    const cacheKey = [program.name, program.entryPoint ?? 'main', program.files.join(','), (program.extensions ?? []).join(','), ...definitions].join('|');
     let pipeline = this.pipelines.get(cacheKey);
     if (!pipeline) {
       pipeline = this.create(program);

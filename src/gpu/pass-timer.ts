@@ -18,7 +18,7 @@ export class PassTimer {
   /** seconds of GPU time summed over every read() */
   totalSeconds = 0;
 
-  constructor(private readonly device: GPUDevice) {
+  constructor(device: GPUDevice) {
     if (!device.features.has('timestamp-query')) {
       this.querySet = this.resolveBuffer = this.readBuffer = null;
       return;

@@ -21,7 +21,7 @@ interface Config {
 }
 
 function program(entryPoint: 'main' | 'convert' | 'minibatch'): KernelProgram {
-  return { name: `philox_test.${entryPoint}`, key: '', files: ['philox.wgsl', 'philox_test.wgsl'], definitions: {}, entryPoint };
+  return { name: `philox_test.${entryPoint}`, files: ['philox.wgsl', 'philox_test.wgsl'], definitions: {}, entryPoint };
 }
 
 /** Up to `limit` mismatches between two arrays, as readable lines. */

@@ -19,7 +19,7 @@ const pipelines = new PipelineCache(engine.gpu.device);
 describe('pair_activate (shaders/activations.wgsl)', () => {
   /** 9 floats per point: sums, pair_activate's differences, plain differences (k = 0, 1, 2 each) */
   function evaluate(activation: Activation): Promise<Float32Array> {
-    const program = { name: 'activations_test.pair_check', key: activation, files: ['activations.wgsl', 'activations_test.wgsl'], definitions: activationDefinitions(activation), entryPoint: 'pair_check' };
+    const program = { name: 'activations_test.pair_check', files: ['activations.wgsl', 'activations_test.wgsl'], definitions: activationDefinitions(activation), entryPoint: 'pair_check' };
     return runPointKernel(engine.gpu.device, pipelines, program, new Float32Array(POINTS.flat()), 9 * POINTS.length, Math.ceil(POINTS.length / 64));
   }
 

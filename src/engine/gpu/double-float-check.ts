@@ -85,7 +85,7 @@ function references(a: number, b: number): [string, number, number][] {
 export async function measureDoubleFloat(device: GPUDevice, pipelines: PipelineCache = new PipelineCache(device)): Promise<DoubleFloatAccuracy> {
   const pairs = points();
   const input = new Float32Array(pairs.flatMap(([a, b]) => [...toDoubleFloat(a), ...toDoubleFloat(b)]));
-  const program = { name: 'double_float_test.double_float_check', key: '', files: ['double_float.wgsl', 'double_float_test.wgsl'], definitions: {}, entryPoint: 'double_float_check' };
+  const program = { name: 'double_float_test.double_float_check', files: ['double_float.wgsl', 'double_float_test.wgsl'], definitions: {}, entryPoint: 'double_float_check' };
   const results = FUNCTIONS.length;
   const got = await runPointKernel(device, pipelines, program, input, 2 * results * pairs.length, Math.ceil(pairs.length / 64));
   const worst: Record<string, number> = Object.fromEntries(FUNCTIONS.map((name) => [name, 0]));

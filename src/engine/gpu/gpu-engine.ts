@@ -44,7 +44,6 @@ export function defaultStiffPrecision(gpu: Pick<GpuContext, 'software'>): StiffP
 export class GpuEngine implements Engine {
   readonly backend = 'gpu' as const;
   readonly description: string;
-  private readonly pipelines: PipelineCache;
 
   /** `tuning` pins the kernels' strategy (kernel-strategy.ts); benchmarks compare strategies with it */
   constructor(
@@ -52,10 +51,11 @@ export class GpuEngine implements Engine {
     readonly tuning: KernelTuning = {},
     /** how stiff flow keeps float32 from losing channels: group coordinates, double-float (mlp-kernels.ts StiffPrecision) */
     readonly precision: StiffPrecision = defaultStiffPrecision(gpu),
+    /** compiled kernels, shared by the engines derived from this one (withTuning, withoutDoubleFloat, …) */
+    private readonly pipelines: PipelineCache = new PipelineCache(gpu.device),
   ) {
     if (tuning.subgroups && !gpu.hasSubgroups) throw new RangeError(`kernel strategy +subgroups: this device (${describeGpu(gpu)}) lacks the 'subgroups' feature`);
     this.description = describeGpu(gpu);
-    this.pipelines = new PipelineCache(gpu.device);
   }
 
   async evaluate(request: EvaluationRequest): Promise<Evaluation> {
@@ -181,22 +181,22 @@ export class GpuEngine implements Engine {
 
   /** The same device with other kernel strategies pinned; dispose only the engine that acquired it. */
   withTuning(tuning: KernelTuning): GpuEngine {
-    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning }, this.precision);
+    return new GpuEngine(this.gpu, { ...this.tuning, ...tuning }, this.precision, this.pipelines);
   }
 
   /** The same device with stiff flow in network coordinates only, as before group coordinates (comparisons). */
   withoutGroupCoordinates(): GpuEngine {
-    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, groupCoordinates: false });
+    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, groupCoordinates: false }, this.pipelines);
   }
 
   /** The same device with the stiff Hessian in dispatches of its own (`on`) or assembled in the step kernel (comparisons). */
   withHessianDispatches(on: boolean): GpuEngine {
-    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, hessianDispatches: on });
+    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, hessianDispatches: on }, this.pipelines);
   }
 
   /** The same device with deep networks' stiff flow in float32, as before double-float (comparisons). */
   withoutDoubleFloat(): GpuEngine {
-    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, doubleFloat: false });
+    return new GpuEngine(this.gpu, this.tuning, { ...this.precision, doubleFloat: false }, this.pipelines);
   }
 
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {

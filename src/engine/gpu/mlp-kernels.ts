@@ -8,7 +8,7 @@ import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
 import { ROS34PW2, type StiffSolver } from '../../optim/rosenbrock.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
-import { BLOCK_INPUTS, BLOCK_NEURONS, formatStrategy, REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
+import { BLOCK_INPUTS, BLOCK_NEURONS, REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
 import type { Arithmetic } from '../training.js';
 
 export interface MlpKernelPlan {
@@ -176,9 +176,8 @@ function planMlpCore(arch: Architecture, hvp: boolean, limits: KernelLimits, tun
     R_OPERATOR: hvp && rOperator,
   };
   const strategy: KernelStrategy = { ...requested, tile };
-  const key = `${arch.activation}|b${arch.biases ? 1 : 0}|${widths.join('x')}|hvp${hvp ? (rOperator ? 1 : 'rows') : 0}|${formatStrategy(strategy)}${adjacentPairs > 0 ? `|pairs${adjacentPairs}` : grouped ? '|grouped' : ''}`;
   const extensions = strategy.subgroups ? ['subgroups'] : [];
-  return { definitions, extensions, key, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
+  return { definitions, extensions, tile, strategy, parameterCount: P, workgroupBytes: bytesFor(tile) };
 }
 
 const CORE_FILES = ['activations.wgsl', 'mlp_core.wgsl'];
@@ -299,15 +298,14 @@ function checkCorePairs(arch: Architecture, pairs: number, hvp: boolean): void {
  * the parameters are in pair coordinates for that many neuron pairs (gradients only).
  */
 export function planEvaluateKernel(arch: Architecture, hvp: boolean, limits: KernelLimits, tuning: KernelTuning = {}, pairs = 0): MlpKernelPlan {
-  const { definitions, extensions, key, ...plan } = planMlpCore(arch, hvp, limits, tuning, 0, 0, { adjacent: pairs });
-  return { program: { name: 'mlp_evaluate', key, extensions, files: [...CORE_FILES, 'mlp_evaluate.wgsl'], definitions: { ...definitions, PAIRS: pairs } }, ...plan };
+  const { definitions, extensions, ...plan } = planMlpCore(arch, hvp, limits, tuning, 0, 0, { adjacent: pairs });
+  return { program: { name: 'mlp_evaluate', extensions, files: [...CORE_FILES, 'mlp_evaluate.wgsl'], definitions: { ...definitions, PAIRS: pairs } }, ...plan };
 }
 
 /** Discrete optimiser steps (GD, SGD, momentum, Adam): shaders/mlp_train.wgsl. */
 export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
-  const { definitions, extensions, key, ...plan } = planMlpCore(arch, false, limits, tuning);
+  const { definitions, extensions, ...plan } = planMlpCore(arch, false, limits, tuning);
   const vectors = stateVectors(optimizer);
-  const batch = minibatchSize(optimizer);
   const switches = {
     OPT_PLAIN: optimizer.kind === 'gd' || optimizer.kind === 'sgd',
     MINIBATCH: minibatchSize(optimizer) !== null,
@@ -319,7 +317,6 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
   return {
     program: {
       name: 'mlp_train',
-      key: `${key}|${optimizer.kind}${batch !== null ? '|minibatch' : ''}`,
       extensions, files: [...CORE_FILES, 'philox.wgsl', 'mlp_slots.wgsl', 'mlp_train.wgsl'],
       definitions: { ...definitions, ...switches },
     },
@@ -329,8 +326,8 @@ export function planTrainKernel(arch: Architecture, optimizer: DiscreteOptimizer
 
 /** Gradient flow by Dormand–Prince 5(4) with per-slot step sizes: shaders/mlp_flow.wgsl. */
 export function planFlowKernel(arch: Architecture, limits: KernelLimits, tuning: KernelTuning = {}): MlpKernelPlan {
-  const { definitions, extensions, key, ...plan } = planMlpCore(arch, false, limits, tuning);
-  return { program: { name: 'mlp_flow', key: `${key}|dopri5`, extensions, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_flow.wgsl'], definitions }, ...plan };
+  const { definitions, extensions, ...plan } = planMlpCore(arch, false, limits, tuning);
+  return { program: { name: 'mlp_flow', extensions, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', 'mlp_flow.wgsl'], definitions }, ...plan };
 }
 
 /**
@@ -349,14 +346,13 @@ export function planStiffFlowKernel(arch: Architecture, limits: KernelLimits, so
   // the closed form needs the R-operator's row slots, not its passes (HVP columns do); double-float
   // runs passes of its own, whose sample rows are only its reductions' (so wider workgroups fit), and
   // five more P-vectors of workgroup memory (th_low, df_columns, df_x)
-  const { definitions, extensions, key, ...plan } = doubleFloat
+  const { definitions, extensions, ...plan } = doubleFloat
     ? planMlpCore(arch, true, limits, tuning, 1 + 5, 0, pairs, true, 2 * DF_REDUCE_COLUMNS)
     : planMlpCore(arch, true, limits, tuning, 1, 0, pairs, !closedHessian);
   const hessian = closedHessianTasks(arch);
   return {
     program: {
       name: 'mlp_stiff',
-      key: `${key}|${solver}${closedHessian ? '|closed-hessian' : ''}${doubleFloat ? '|double-float' : ''}${splitHessian ? '|split-hessian' : ''}`,
       extensions,
       files: [...CORE_FILES, 'double_float.wgsl', 'mlp_slots.wgsl', 'mlp_flow_common.wgsl', ...(doubleFloat ? ['mlp_double_float.wgsl'] : []), 'mlp_stiff.wgsl'],
       definitions: {
@@ -519,13 +515,12 @@ export interface DiagnosticsKernelPlan extends MlpKernelPlan {
 export function planDiagnosticsKernel(arch: Architecture, limits: KernelLimits, tuning: KernelTuning = {}): DiagnosticsKernelPlan {
   const P = parameterLayout(arch).count;
   const full = P <= FULL_SPECTRUM_MAX_PARAMETERS;
-  const { definitions, extensions, key, ...plan } = planMlpCore(arch, true, limits, tuning, full ? 2 : 0, 2);
+  const { definitions, extensions, ...plan } = planMlpCore(arch, true, limits, tuning, full ? 2 : 0, 2);
   const spectrumAt = DIAGNOSTICS_HEADER_WORDS + arch.hidden.length * DIAGNOSTICS_LAYER_WORDS;
   const outputStride = spectrumAt + (full ? P : 0);
   return {
     program: {
       name: 'mlp_diagnostics',
-      key: `${key}|diagnostics`,
       extensions, files: [...CORE_FILES, 'mlp_slots.wgsl', 'mlp_diagnostics.wgsl'],
       definitions: {
         ...definitions,
