@@ -11,10 +11,11 @@
 //   F2 = f(θ₁);  k3 = W⁻¹(F2 − e32·(k2 − F1) − 2·(k1 − F0));  err = h/6·(k1 − 2k2 + k3)
 //
 // Per slot: params θ, f(θ) (FSAL), the Hessian H(θ) (`hessian`, P×P row-major: for one hidden layer
-// in closed form, 4 × 4 register blocks summed over the samples, deeper networks from P
-// Hessian-vector products of the core, e_j by e_j, then symmetrised; the barrier's added; kept over a
-// rejection and over dispatch boundaries while Slot.hessian_ready) and the Cholesky factor of W
-// (`factor`, lower triangle). A non-positive pivot makes the attempt a factorisation failure:
+// in closed form, 4 × 4 register blocks summed over the samples (with SPLIT_HESSIAN in dispatches of
+// its own, below), deeper networks from P Hessian-vector products of the core, e_j by e_j, then
+// symmetrised; the barrier's added; kept over a rejection and over dispatch boundaries while
+// Slot.hessian_ready) and the Cholesky factor of W (`factor`, lower triangle); with group
+// coordinates (GROUPED) the state a dispatch left in groups (`group_state`). A non-positive pivot makes the attempt a factorisation failure:
 // h ← h/4 and retry with the same Hessian.
 //
 // DOUBLE_FLOAT (deep networks of a smooth activation, mlp_double_float.wgsl): θ in two floats (params +
