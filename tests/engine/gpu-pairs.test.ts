@@ -109,6 +109,34 @@ describe('pair coordinates', () => {
     expect(errors['network, mean']).toBeGreaterThan(30 * errors['pair, mean']);
   });
 
+  // Between dispatches the stiff kernel keeps θ and f(θ) in group coordinates (group_state), so how a
+  // run is cut into dispatches does not change it: no rounding through network coordinates, no second
+  // evaluation of f, a kept Hessian still valid. Before, each dispatch boundary rounded θ.
+  it('stiff flow in group coordinates gives the same θ, bit for bit, in dispatches of one step or of many', async () => {
+    const theta = glorotNormal(softplus, new RandomStream(9, 0, STREAMS.init), 1.5);
+    for (let e = 0; e < 2; e++) theta[2 + e] = theta[e] * (1 + 0.01 * (e === 0 ? 1 : -1));
+    theta[9] = theta[8] + 0.01;
+    [20, -20].forEach((a, k) => (theta[12 + k] = 0.3 + a));
+    expect(closeNeuronGroups(softplus, theta)[0]).toEqual([0, 1]);
+    const run: SlotRun = { params: theta, data: rosenbrockDataset(24, 2, 30), seed: 9, runIndex: 0 };
+    const options = { arch: softplus, optimizer: { kind: 'flow' as const, solver: 'ros34pw2' as const, rtol: 1e-5, atol: 1e-7 }, samples: 24, slots: 1, maxnorm: 1e3 };
+    const [whole, single] = [await gpu.withHessianDispatches(false).createEnsemble(options), await gpu.withHessianDispatches(false).createEnsemble(options)];
+    try {
+      for (const ensemble of [whole, single]) await ensemble.load(0, run);
+      await whole.advance(40);
+      for (let k = 0; k < 40; k++) await single.advance(1);
+      const [a, b] = [(await whole.status())[0], (await single.status())[0]];
+      expect(a.steps).toBe(40);
+      expect(b.steps).toBe(40);
+      expect(b.evaluations).toBe(a.evaluations);
+      expect(b.time).toBe(a.time);
+      expect(Array.from(await single.parameters(0))).toEqual(Array.from(await whole.parameters(0)));
+    } finally {
+      whole.dispose();
+      single.dispose();
+    }
+  });
+
   // Stiff flow (mlp_stiff.wgsl) groups neurons within 25% of each other for a dispatch and integrates
   // in group coordinates; these starts have such a pair (neurons 0 and 1, 1% apart, a = ±20 about
   // 0.3) or three such neurons (a = −20, 40, −20 about 0.3), so the kernel turns θ, f and the Hessian
