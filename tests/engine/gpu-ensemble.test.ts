@@ -10,7 +10,7 @@ import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
-import { slotFloats, slotsThatFit } from '../../src/engine/gpu/gpu-ensemble.js';
+import { slotFloats, slotsThatFit, storageBindings } from '../../src/engine/gpu/gpu-ensemble.js';
 import { closedHessianTasks, FULL_STIFF_PRECISION, hessianBlockSamples, NO_STIFF_STORAGE, stiffStorage } from '../../src/engine/gpu/mlp-kernels.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 
@@ -101,6 +101,20 @@ describe('GPU ensemble bookkeeping', () => {
     const closed = stiffStorage(shallow, FULL_STIFF_PRECISION);
     expect(closed).toEqual({ doubleFloat: false, splitHessian: true, groupCoordinates: true });
     expect(slotFloats({ ...shared, arch: shallow }, closed)).toEqual([289, 16, 289, 289 * 289, 289 * 289, 1 + 16 + 2 * 289, 16 * 3825]);
+  });
+
+  it('counts the storage buffers each kernel binds (the device allows maxStorageBuffersPerShaderStage)', () => {
+    const stiff = { kind: 'flow' as const, solver: 'ros34pw2' as const, rtol: 1e-3, atol: 1e-6 };
+    expect(storageBindings({ kind: 'gd', lr: 0.1 }, NO_STIFF_STORAGE)).toBe(5);
+    expect(storageBindings({ kind: 'adam', lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, NO_STIFF_STORAGE)).toBe(6);
+    expect(storageBindings({ ...stiff, solver: 'dopri5' }, NO_STIFF_STORAGE)).toBe(6);
+    // one hidden layer in group coordinates: 9, and 10 for the closed form's Hessian dispatches
+    const closed = { doubleFloat: false, splitHessian: true, groupCoordinates: true };
+    expect(storageBindings(stiff, closed)).toBe(9);
+    expect(storageBindings(stiff, closed, true)).toBe(10);
+    // double-float: θ's low parts and the sample cache
+    expect(storageBindings(stiff, { doubleFloat: true, splitHessian: true, groupCoordinates: false })).toBe(10);
+    expect(engine.gpu.device.limits.maxStorageBuffersPerShaderStage).toBeGreaterThanOrEqual(10);
   });
 
   it('refuses, naming the buffer, more slots than a per-slot buffer can hold', async () => {

@@ -64,6 +64,18 @@ export function slotFloats(options: Omit<EnsembleOptions, 'slots'>, stiff: Stiff
   return slotBuffers(options, stiff).map((buffer) => buffer.floats);
 }
 
+/**
+ * Storage buffers the step kernel binds (every one but the Config uniform): parameters, inputs,
+ * targets, bookkeeping, stop_at, optimiser state or f(θ), and for stiff flow the Hessian and factor,
+ * double-float's low parts and sample cache, group coordinates' state; `hessianParts` adds the
+ * closed form's block sums, which only the Hessian's own dispatches bind (mlp_stiff.wgsl).
+ */
+export function storageBindings(optimizer: EnsembleOptions['optimizer'], stiff: StiffStorage, hessianParts = false): number {
+  const flowOrState = optimizer.kind === 'flow' || stateVectors(optimizer) > 0 ? 1 : 0;
+  if (optimizer.kind !== 'flow' || !isStiffSolver(optimizer.solver)) return 5 + flowOrState;
+  return 5 + flowOrState + 2 + (stiff.doubleFloat ? 2 : 0) + (stiff.groupCoordinates ? 1 : 0) + (hessianParts ? 1 : 0);
+}
+
 /** The storage binding limit a per-slot buffer must fit: the smaller of the binding and buffer limits. */
 export function bindingBytes(limits: GPUSupportedLimits): number {
   return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
@@ -192,11 +204,16 @@ export class GpuEnsemble implements TrainingEnsemble {
         throw new RangeError(`${options.slots} slots need ${bytes} bytes for ${name}, above this device's storage binding limit (${limit}); at most ${Math.floor(limit / (4 * floats))} slots fit`);
       }
     }
+    const storageLimit = gpu.device.limits.maxStorageBuffersPerShaderStage;
+    if (storageBindings(optimizer, stiffStorage) > storageLimit) {
+      throw new RangeError(`this device allows ${storageLimit} storage buffers per shader stage; the ${plan.program.name} kernel${plan.doubleFloat ? ' in double-float' : ''} binds ${storageBindings(optimizer, stiffStorage)}`);
+    }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
-    // (the Hessian's dispatches index slots by workgroup x alone; without them main assembles H itself)
+    // (the Hessian's dispatches index slots by workgroup x alone, and the closed form's bind its block
+    // sums too; without them main assembles H itself)
+    const closed = !plan.doubleFloat;
     let hessianPasses: Omit<HessianDispatches, 'parts'> | null = null;
-    if (plan.hessianPasses && options.slots <= Math.min(HESSIAN_DISPATCH_MAX_SLOTS, gpu.limits.maxComputeWorkgroupsPerDimension)) {
-      const closed = !plan.doubleFloat;
+    if (plan.hessianPasses && options.slots <= Math.min(HESSIAN_DISPATCH_MAX_SLOTS, gpu.limits.maxComputeWorkgroupsPerDimension) && storageBindings(optimizer, stiffStorage, closed) <= storageLimit) {
       const tileSamples = plan.tile * plan.strategy.samplesPerThread;
       const blockSamples = closed ? hessianBlockSamples(options.arch, options.samples, options.slots, closedHessianTasks(options.arch).sweeps(plan.tile), tileSamples, limit) : 0;
       const grids = plan.hessianPasses.map((pass) => pass.workgroupsPerSlot(options.samples, blockSamples));
