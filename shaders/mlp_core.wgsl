@@ -856,3 +856,8 @@ fn barrier_state(tid: u32, maxnorm: f32) -> vec2<f32> {
   let norm = workgroup_sum(tid, square_part) / f32(2u * P);
   return vec2<f32>(norm, max(norm - maxnorm, 0.0));
 }
+
+// ∇R = slope·θ with slope = excess²/P (excess from barrier_state); also ∇²R's diagonal term
+fn barrier_slope(excess: f32) -> f32 {
+  return excess * excess / f32(P);
+}

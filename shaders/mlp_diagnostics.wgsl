@@ -97,7 +97,7 @@ fn hessian_times_q(tid: u32) {
   let theta_dot_v = workgroup_sum(tid, dot_part);
   gradient_pass(tid, cfg.samples);
   let rank_one = 2.0 * excess * theta_dot_v / f32(P * P);
-  let slope = excess * excess / f32(P);
+  let slope = barrier_slope(excess);
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
@@ -606,7 +606,7 @@ fn main(
   let loss = gradient_pass(tid, cfg.samples);
   let barrier = barrier_state(tid, cfg.maxnorm);
   excess = barrier.y;
-  let slope = excess * excess / f32(P);
+  let slope = barrier_slope(excess);
   var grad_part = 0.0;
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;

@@ -75,7 +75,7 @@ fn main(
     loss_out[2u * net + 1u] = excess * excess * excess / 3.0;
   }
   // ∇R = excess²·θ/P, ∇²R v = 2·excess·(θ·v)/P²·θ + excess²·v/P
-  let slope = excess * excess / f32(P);
+  let slope = barrier_slope(excess);
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {

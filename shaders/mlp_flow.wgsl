@@ -48,7 +48,7 @@ fn a_coefficient(s: u32, j: u32) -> f32 {
 fn evaluate_stage(tid: u32, s: u32) -> vec2<f32> {
   let loss = gradient_pass(tid, cfg.samples);
   let excess = barrier_state(tid, cfg.maxnorm).y;
-  let slope = excess * excess / f32(P);
+  let slope = barrier_slope(excess);
   var bad = !is_finite(loss);
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;

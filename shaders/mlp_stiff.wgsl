@@ -15,8 +15,8 @@
 // its own, below), deeper networks from P Hessian-vector products of the core, e_j by e_j, then
 // symmetrised; the barrier's added; kept over a rejection and over dispatch boundaries while
 // Slot.hessian_ready) and the Cholesky factor of W (`factor`, lower triangle); with group
-// coordinates (GROUPED) the state a dispatch left in groups (`group_state`). A non-positive pivot makes the attempt a factorisation failure:
-// h ← h/4 and retry with the same Hessian.
+// coordinates (GROUPED) the state a dispatch left in groups (`group_state`). A non-positive pivot
+// makes the attempt a factorisation failure: h ← h/4 and retry with the same Hessian.
 //
 // DOUBLE_FLOAT (deep networks of a smooth activation, mlp_double_float.wgsl): θ in two floats (params +
 // params_low), f(θ), H (R-operator columns over cached samples; with SPLIT_HESSIAN in dispatches of
@@ -156,8 +156,9 @@ var<private> error_vec: array<f32, OWN>;
 // (hessian_rows; assembling it in network coordinates and turning it loses what grouping gains:
 // emulated, seed 11 of the flow sweep took 40,000 steps against 3,455), kept across a dispatch
 // boundary only into a dispatch that resumes the same groups (the Hessian's own dispatches,
-// SPLIT_HESSIAN, choose and enter the groups as the next dispatch will). The controller's error norm and the status's gradient are taken in network
-// coordinates, so the controller decides as the CPU engine's does. Groups rather than pairs: about
+// SPLIT_HESSIAN, choose and enter the groups as the next dispatch will). The controller's error norm
+// and the status's gradient are taken in network coordinates, so the controller decides as the CPU
+// engine's does. Groups rather than pairs: about
 // one channel in eight of the flow sweep is three neurons wide (outgoing −74, +150, −74), and pairs
 // leave it 2.7× the float64 steps (emulated; groups: 1.07×).
 const GROUP_DISTANCE: f32 = 0.25;
@@ -172,6 +173,19 @@ var<workgroup> group_count: u32;
 // slot's is 0, GpuEnsemble.load), [1, 1 + R) group_first, then θ and f(θ) in group coordinates (bits)
 @group(0) @binding(11) var<storage, read_write> group_state: array<u32>;
 const GROUP_STATE_WORDS: u32 = 1u + R + 2u * P;
+
+// where the slot's group_state starts, and its θ and f(θ) in it
+fn group_state_base(slot: u32) -> u32 {
+  return slot * GROUP_STATE_WORDS;
+}
+
+fn grouped_theta_base(slot: u32) -> u32 {
+  return group_state_base(slot) + 1u + R;
+}
+
+fn grouped_field_base(slot: u32) -> u32 {
+  return grouped_theta_base(slot) + P;
+}
 
 // the index of hidden neuron i's e-th parameter (inputs, bias, output weight)
 fn neuron_parameter(i: u32, e: u32) -> u32 {
@@ -347,7 +361,7 @@ fn in_network(p: u32, source: ptr<workgroup, array<f32, P>>) -> f32 {
 // whether the slot's last dispatch ended in groups (uniform)
 fn ended_in_groups(tid: u32, slot: u32) -> bool {
   if (tid == 0u) {
-    shared_flag = group_state[slot * GROUP_STATE_WORDS];
+    shared_flag = group_state[group_state_base(slot)];
   }
   return workgroupUniformLoad(&shared_flag) != 0u;
 }
@@ -356,7 +370,7 @@ fn ended_in_groups(tid: u32, slot: u32) -> bool {
 // the same θ in network coordinates gives the same choice)
 fn stored_groups_match(tid: u32, slot: u32) -> bool {
   if (tid == 0u) {
-    let base = slot * GROUP_STATE_WORDS;
+    let base = group_state_base(slot);
     var same = group_state[base] == 1u;
     for (var j = 0u; j < R; j++) {
       same = same && group_state[base + 1u + j] == group_first[j];
@@ -368,7 +382,7 @@ fn stored_groups_match(tid: u32, slot: u32) -> bool {
 
 // θ in group coordinates from group_state (then a barrier)
 fn load_grouped_parameters(tid: u32, slot: u32) {
-  let base = slot * GROUP_STATE_WORDS + 1u + R;
+  let base = grouped_theta_base(slot);
   for (var p = tid; p < P; p += TILE) {
     th[p] = bitcast<f32>(group_state[base + p]);
   }
@@ -388,7 +402,7 @@ fn enter_groups(tid: u32, slot: u32) -> bool {
 
 // f(θ) in group coordinates (this thread's owned entries) from group_state
 fn load_grouped_field(tid: u32, slot: u32) {
-  let base = slot * GROUP_STATE_WORDS + 1u + R + P;
+  let base = grouped_field_base(slot);
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
@@ -400,15 +414,15 @@ fn load_grouped_field(tid: u32, slot: u32) {
 // the dispatch's end state into group_state: θ and f(θ) (f0) in group coordinates and the groups when
 // `grouped`, else only "no state"
 fn store_group_state(tid: u32, slot: u32, grouped: bool) {
-  let base = slot * GROUP_STATE_WORDS;
+  let base = group_state_base(slot);
   if (grouped) {
     for (var p = tid; p < P; p += TILE) {
-      group_state[base + 1u + R + p] = bitcast<u32>(th[p]);
+      group_state[grouped_theta_base(slot) + p] = bitcast<u32>(th[p]);
     }
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
-        group_state[base + 1u + R + P + p] = bitcast<u32>(f0[k]);
+        group_state[grouped_field_base(slot) + p] = bitcast<u32>(f0[k]);
       }
     }
     for (var j = tid; j < R; j += TILE) {
@@ -521,7 +535,7 @@ fn evaluate_field(tid: u32) -> vec2<f32> {
   let loss = gradient_pass(tid, cfg.samples);
 #endif
   let excess = barrier_state(tid, cfg.maxnorm).y;
-  let slope = excess * excess / f32(P);
+  let slope = barrier_slope(excess);
   var bad = !is_finite(loss);
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
@@ -547,7 +561,7 @@ fn hessian_entry(sum: f32, p: u32, q: u32, excess: f32, slope: f32) -> f32 {
 fn assemble_hessian(tid: u32) {
   storageBarrier();   // the previous step's reads of `hessian` are done
   let excess = barrier_state(tid, cfg.maxnorm).y;
-  let slope = excess * excess / f32(P);
+  let slope = barrier_slope(excess);
 #if ${CLOSED_HESSIAN}
   accumulate_data_hessian(tid);
   storageBarrier();
@@ -797,12 +811,16 @@ var<private> task_sum: array<mat4x4<f32>, HK>;
 var<private> task_carry: array<mat4x4<f32>, HK>;
 var<private> task_part: array<mat4x4<f32>, HK>;
 
-// the HK tasks of one sweep: thread tid's tasks sweep·TILE·HK + k·TILE + tid
+// the HK tasks of one sweep: thread tid's k-th is sweep_task_index(tid, sweep, k)
 var<private> sweep_tasks: array<HessianTask, HK>;
+
+fn sweep_task_index(tid: u32, sweep: u32, k: u32) -> u32 {
+  return sweep * TILE * HK + k * TILE + tid;
+}
 
 fn choose_sweep_tasks(tid: u32, sweep: u32) {
   for (var k = 0u; k < HK; k++) {
-    sweep_tasks[k] = hessian_task(sweep * TILE * HK + k * TILE + tid);
+    sweep_tasks[k] = hessian_task(sweep_task_index(tid, sweep, k));
   }
 }
 
@@ -1564,7 +1582,7 @@ fn hessian_finish(
     return;
   }
   let excess = barrier_state(tid, cfg.maxnorm).y;
-  df_finish_hessian(tid, excess, excess * excess / f32(P));
+  df_finish_hessian(tid, excess, barrier_slope(excess));
   mark_hessian_ready(tid, slot);
 }
 #endif
@@ -1595,7 +1613,7 @@ fn hessian_blocks(
   choose_sweep_tasks(tid, sweep);
   sum_sweep_tasks(tid, first, min(cfg.samples, first + cfg.block_samples));
   for (var k = 0u; k < HK; k++) {
-    let task = sweep * TILE * HK + k * TILE + tid;
+    let task = sweep_task_index(tid, sweep, k);
     if (task < TASKS) {
       let base = part_base(slot, block, task);
       for (var c = 0u; c < 4u; c++) {
@@ -1618,7 +1636,7 @@ fn hessian_block_sums(
   }
   // as assemble_hessian finishes main's sums
   let excess = barrier_state(tid, cfg.maxnorm).y;
-  let slope = excess * excess / f32(P);
+  let slope = barrier_slope(excess);
   let task = group.y * TILE + tid;
   if (task >= TASKS) {
     return;

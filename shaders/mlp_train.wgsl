@@ -99,7 +99,7 @@ fn main(
     minibatch_step = steps;
     gradient_pass(tid, pass_count);
     let excess = barrier_state(tid, cfg.maxnorm).y;
-    let slope = excess * excess / f32(P);
+    let slope = barrier_slope(excess);
     let t = f32(steps + 1u);
     var proposed: array<f32, OWN>;
     var proposed_state: array<f32, OWN * 2u>;
@@ -150,7 +150,7 @@ fn main(
   use_minibatch = false;
   let status_loss = gradient_pass(tid, cfg.samples);
   let barrier = barrier_state(tid, cfg.maxnorm);
-  let slope = barrier.y * barrier.y / f32(P);
+  let slope = barrier_slope(barrier.y);
   var grad_inf_part = 0.0;
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;

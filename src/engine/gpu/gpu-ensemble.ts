@@ -205,8 +205,9 @@ export class GpuEnsemble implements TrainingEnsemble {
       }
     }
     const storageLimit = gpu.device.limits.maxStorageBuffersPerShaderStage;
-    if (storageBindings(optimizer, stiffStorage) > storageLimit) {
-      throw new RangeError(`this device allows ${storageLimit} storage buffers per shader stage; the ${plan.program.name} kernel${plan.doubleFloat ? ' in double-float' : ''} binds ${storageBindings(optimizer, stiffStorage)}`);
+    const bound = storageBindings(optimizer, stiffStorage);
+    if (bound > storageLimit) {
+      throw new RangeError(`this device allows ${storageLimit} storage buffers per shader stage; the ${plan.program.name} kernel${plan.doubleFloat ? ' in double-float' : ''} binds ${bound}`);
     }
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
     // (the Hessian's dispatches index slots by workgroup x alone, and the closed form's bind its block
