@@ -2,7 +2,8 @@
 // Near a channel the output weights are ±150 or more and cancel, so every rounding error in σ is
 // amplified a few hundred times: these are written to stay accurate to ~1e-7 relative and never
 // overflow (no crude approximations, no exp of a large positive argument).
-// The activation is chosen at pipeline creation: exactly one ACT_* flag is true.
+// The activation is chosen at pipeline creation: exactly one ACT_* flag is true, or with
+// MIXED_ACTIVATIONS the flags of every activation the ensemble holds (see activate).
 
 const SQRT_HALF: f32 = 0.70710678118654752;
 const SQRT_2_OVER_PI: f32 = 0.79788456080286536;
@@ -87,68 +88,174 @@ fn tanh_stable(x: f32) -> f32 {
   return sign(x) * (1.0 - e) / (1.0 + e);
 }
 
-fn activate(x: f32) -> vec3<f32> {
-#if ${ACT_SOFTPLUS}
+// Each activation's value and first two derivatives, vec3(σ, σ′, σ″) (…_activate), and its σ′, σ″, σ‴
+// (…_slopes: the integrands of pair_activate's odd differences).
+fn softplus_activate(x: f32) -> vec3<f32> {
   let s = sigmoid_stable(x);
   return vec3<f32>(softplus_stable(x), s, sigmoid_slope(x));
-#elif ${ACT_G}
-  // g(x) = sigmoid(4x) + softplus(x)
+}
+fn softplus_slopes(x: f32) -> vec3<f32> {
+  // softplus′ = the sigmoid s; s′ = q = s(1 − s); s″ = q(1 − 2s) with 1 − 2s = −tanh(x/2)
+  let q = sigmoid_slope(x);
+  return vec3<f32>(sigmoid_stable(x), q, -q * tanh_stable(0.5 * x));
+}
+// g(x) = sigmoid(4x) + softplus(x)
+fn g_activate(x: f32) -> vec3<f32> {
   // (1 − 2s₄ = −tanh(2x): exact near 0, where 1 − 2s₄ rounds to a multiple of 6e-8)
   let s4 = sigmoid_stable(4.0 * x);
   let ds4 = sigmoid_slope(4.0 * x);
   return vec3<f32>(s4 + softplus_stable(x), 4.0 * ds4 + sigmoid_stable(x), -16.0 * ds4 * tanh_stable(2.0 * x) + sigmoid_slope(x));
-#elif ${ACT_ERF}
-  // erf(x/√2): σ' = √(2/π) e^{−x²/2}, σ'' = −x σ'
+}
+fn g_slopes(x: f32) -> vec3<f32> {
+  let q4 = sigmoid_slope(4.0 * x);
+  let q = sigmoid_slope(x);
+  // g′, g″, g‴ = 4q₄ + s, 16q₄(1 − 2s₄) + q, 64q₄(1 − 6q₄) + q(1 − 2s), with 1 − 2s = −tanh(x/2)
+  return vec3<f32>(4.0 * q4 + sigmoid_stable(x), -16.0 * q4 * tanh_stable(2.0 * x) + q,
+    64.0 * q4 * (1.0 - 6.0 * q4) - q * tanh_stable(0.5 * x));
+}
+// erf(x/√2): σ′ = √(2/π) e^{−x²/2}, σ″ = −x σ′
+fn erf_activate(x: f32) -> vec3<f32> {
   let d1 = SQRT_2_OVER_PI * exp(-0.5 * x * x);
   return vec3<f32>(erf_f32(x * SQRT_HALF), d1, -x * d1);
-#elif ${ACT_SIGMOID}
-  // σ″ = σ′(1 − 2σ) with 1 − 2σ = −tanh(x/2), as for g
+}
+fn erf_slopes(x: f32) -> vec3<f32> {
+  let d1 = SQRT_2_OVER_PI * exp(-0.5 * x * x);
+  return vec3<f32>(d1, -x * d1, (x * x - 1.0) * d1);
+}
+// σ″ = σ′(1 − 2σ) with 1 − 2σ = −tanh(x/2), as for g
+fn sigmoid_activate(x: f32) -> vec3<f32> {
   let ds = sigmoid_slope(x);
   return vec3<f32>(sigmoid_stable(x), ds, -ds * tanh_stable(0.5 * x));
-#elif ${ACT_TANH}
+}
+fn sigmoid_slopes(x: f32) -> vec3<f32> {
+  let q = sigmoid_slope(x);
+  return vec3<f32>(q, -q * tanh_stable(0.5 * x), q * (1.0 - 6.0 * q));
+}
+fn tanh_activate(x: f32) -> vec3<f32> {
   let t = tanh_stable(x);
   let e = exp(-2.0 * abs(x));
   let sech2 = 4.0 * e / ((1.0 + e) * (1.0 + e));
   return vec3<f32>(t, sech2, -2.0 * t * sech2);
-#elif ${ACT_RELU}
+}
+fn tanh_slopes(x: f32) -> vec3<f32> {
+  let t = tanh_stable(x);
+  let e = exp(-2.0 * abs(x));
+  let sech2 = 4.0 * e / ((1.0 + e) * (1.0 + e));
+  return vec3<f32>(sech2, -2.0 * t * sech2, sech2 * (4.0 * t * t - 2.0 * sech2));
+}
+fn relu_activate(x: f32) -> vec3<f32> {
   return vec3<f32>(max(x, 0.0), select(0.0, 1.0, x > 0.0), 0.0);
-#elif ${ACT_GELU}
-  // x·Φ(x) with the exact erf
+}
+fn relu_slopes(x: f32) -> vec3<f32> {
+  return vec3<f32>(select(0.0, 1.0, x > 0.0), 0.0, 0.0);
+}
+// x·Φ(x) with the exact erf
+fn gelu_activate(x: f32) -> vec3<f32> {
   let phi = INV_SQRT_2PI * exp(-0.5 * x * x);
   let cdf = 0.5 * (1.0 + erf_f32(x * SQRT_HALF));
   return vec3<f32>(x * cdf, cdf + x * phi, phi * (2.0 - x * x));
+}
+fn gelu_slopes(x: f32) -> vec3<f32> {
+  let phi = INV_SQRT_2PI * exp(-0.5 * x * x);
+  let cdf = 0.5 * (1.0 + erf_f32(x * SQRT_HALF));
+  return vec3<f32>(cdf + x * phi, phi * (2.0 - x * x), x * phi * (x * x - 4.0));
+}
+
+// The network's activation. A kernel for one activation calls it directly. A mixed kernel
+// (MIXED_ACTIVATIONS: an ensemble holding runs of several activations, so that they share dispatches)
+// switches on network_activation, the slot's code (Slot.activation, ACTIVATION_CODES in
+// src/engine/gpu/mlp-kernels.ts), which load_slot_parameters sets: uniform across a workgroup, since a
+// workgroup works on one network.
+var<private> network_activation: u32;
+
+fn activate(x: f32) -> vec3<f32> {
+#if ${MIXED_ACTIVATIONS}
+  var out = vec3<f32>(0.0);
+  switch network_activation {
+#if ${ACT_SOFTPLUS}
+    case ${CODE_SOFTPLUS}u: { out = softplus_activate(x); }
+#endif
+#if ${ACT_G}
+    case ${CODE_G}u: { out = g_activate(x); }
+#endif
+#if ${ACT_ERF}
+    case ${CODE_ERF}u: { out = erf_activate(x); }
+#endif
+#if ${ACT_SIGMOID}
+    case ${CODE_SIGMOID}u: { out = sigmoid_activate(x); }
+#endif
+#if ${ACT_TANH}
+    case ${CODE_TANH}u: { out = tanh_activate(x); }
+#endif
+#if ${ACT_RELU}
+    case ${CODE_RELU}u: { out = relu_activate(x); }
+#endif
+#if ${ACT_GELU}
+    case ${CODE_GELU}u: { out = gelu_activate(x); }
+#endif
+    default: {}
+  }
+  return out;
+#elif ${ACT_SOFTPLUS}
+  return softplus_activate(x);
+#elif ${ACT_G}
+  return g_activate(x);
+#elif ${ACT_ERF}
+  return erf_activate(x);
+#elif ${ACT_SIGMOID}
+  return sigmoid_activate(x);
+#elif ${ACT_TANH}
+  return tanh_activate(x);
+#elif ${ACT_RELU}
+  return relu_activate(x);
+#elif ${ACT_GELU}
+  return gelu_activate(x);
 #endif
 }
 
 // σ′, σ″, σ‴ at x: the integrands of pair_activate's odd differences.
 fn activate_slopes(x: f32) -> vec3<f32> {
+#if ${MIXED_ACTIVATIONS}
+  var out = vec3<f32>(0.0);
+  switch network_activation {
 #if ${ACT_SOFTPLUS}
-  // softplus′ = the sigmoid s; s′ = q = s(1 − s); s″ = q(1 − 2s) with 1 − 2s = −tanh(x/2)
-  let q = sigmoid_slope(x);
-  return vec3<f32>(sigmoid_stable(x), q, -q * tanh_stable(0.5 * x));
+    case ${CODE_SOFTPLUS}u: { out = softplus_slopes(x); }
+#endif
+#if ${ACT_G}
+    case ${CODE_G}u: { out = g_slopes(x); }
+#endif
+#if ${ACT_ERF}
+    case ${CODE_ERF}u: { out = erf_slopes(x); }
+#endif
+#if ${ACT_SIGMOID}
+    case ${CODE_SIGMOID}u: { out = sigmoid_slopes(x); }
+#endif
+#if ${ACT_TANH}
+    case ${CODE_TANH}u: { out = tanh_slopes(x); }
+#endif
+#if ${ACT_RELU}
+    case ${CODE_RELU}u: { out = relu_slopes(x); }
+#endif
+#if ${ACT_GELU}
+    case ${CODE_GELU}u: { out = gelu_slopes(x); }
+#endif
+    default: {}
+  }
+  return out;
+#elif ${ACT_SOFTPLUS}
+  return softplus_slopes(x);
 #elif ${ACT_G}
-  let q4 = sigmoid_slope(4.0 * x);
-  let q = sigmoid_slope(x);
-  // g = sigmoid(4x) + softplus(x); g′, g″, g‴ = 4q₄ + s, 16q₄(1 − 2s₄) + q, 64q₄(1 − 6q₄) + q(1 − 2s), with 1 − 2s = −tanh(x/2)
-  return vec3<f32>(4.0 * q4 + sigmoid_stable(x), -16.0 * q4 * tanh_stable(2.0 * x) + q,
-    64.0 * q4 * (1.0 - 6.0 * q4) - q * tanh_stable(0.5 * x));
+  return g_slopes(x);
 #elif ${ACT_ERF}
-  let d1 = SQRT_2_OVER_PI * exp(-0.5 * x * x);
-  return vec3<f32>(d1, -x * d1, (x * x - 1.0) * d1);
+  return erf_slopes(x);
 #elif ${ACT_SIGMOID}
-  let q = sigmoid_slope(x);
-  return vec3<f32>(q, -q * tanh_stable(0.5 * x), q * (1.0 - 6.0 * q));
+  return sigmoid_slopes(x);
 #elif ${ACT_TANH}
-  let t = tanh_stable(x);
-  let e = exp(-2.0 * abs(x));
-  let sech2 = 4.0 * e / ((1.0 + e) * (1.0 + e));
-  return vec3<f32>(sech2, -2.0 * t * sech2, sech2 * (4.0 * t * t - 2.0 * sech2));
+  return tanh_slopes(x);
 #elif ${ACT_RELU}
-  return vec3<f32>(select(0.0, 1.0, x > 0.0), 0.0, 0.0);
+  return relu_slopes(x);
 #elif ${ACT_GELU}
-  let phi = INV_SQRT_2PI * exp(-0.5 * x * x);
-  let cdf = 0.5 * (1.0 + erf_f32(x * SQRT_HALF));
-  return vec3<f32>(cdf + x * phi, phi * (2.0 - x * x), x * phi * (x * x - 4.0));
+  return gelu_slopes(x);
 #endif
 }
 
@@ -157,13 +264,20 @@ fn activate_slopes(x: f32) -> vec3<f32> {
 // 5e-7·(2|η|)⁷·|σ⁽ᵏ⁺⁷⁾|: below 1e-8 relative at |η| = 1/8, where the activation's derivatives
 // grow by a factor of order one per order; g's sigmoid(4x) grows by 4 per order, hence 1/32 for g.
 // relu has a kink and no channels: always the plain difference.
-#if ${ACT_G}
-const PAIR_QUADRATURE_LIMIT: f32 = 0.03125;
+fn pair_quadrature_limit() -> f32 {
+#if ${MIXED_ACTIVATIONS}
+  if (network_activation == ${CODE_G}u) {
+    return 0.03125;
+  }
+  return select(0.125, -1.0, network_activation == ${CODE_RELU}u);
+#elif ${ACT_G}
+  return 0.03125;
 #elif ${ACT_RELU}
-const PAIR_QUADRATURE_LIMIT: f32 = -1.0;
+  return -1.0;
 #else
-const PAIR_QUADRATURE_LIMIT: f32 = 0.125;
+  return 0.125;
 #endif
+}
 // Gauss–Legendre on [−1, 1]: nodes 0, ±√(3/5), weights 8/9, 5/9
 const GAUSS3_NODE: f32 = 0.77459666924148338;
 const GAUSS3_CENTER_WEIGHT: f32 = 0.88888888888888889;
@@ -186,7 +300,7 @@ fn pair_activate(zeta: f32, eta: f32) -> PairActivation {
   let plus = activate(zeta + eta);
   let minus = activate(zeta - eta);
   var difference = plus - minus;
-  if (abs(eta) <= PAIR_QUADRATURE_LIMIT) {
+  if (abs(eta) <= pair_quadrature_limit()) {
     let node = GAUSS3_NODE * eta;
     difference = eta * (GAUSS3_CENTER_WEIGHT * activate_slopes(zeta)
       + GAUSS3_OUTER_WEIGHT * (activate_slopes(zeta - node) + activate_slopes(zeta + node)));

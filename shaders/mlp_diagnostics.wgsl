@@ -51,7 +51,8 @@ const NO_DISTANCE: f32 = 3.0e38;
 @group(0) @binding(4) var<storage, read> entry_slots: array<u32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> scratch: array<f32>;
-// mlp_slots.wgsl's slot_is_live reads it; this kernel never calls that, so it is not in the layout
+// mlp_slots.wgsl's slot_is_live reads it, and a mixed kernel's load_slot_parameters the slot's
+// activation; it is in the layout (and bound) only then
 @group(0) @binding(7) var<storage, read> slots: array<Slot>;
 
 var<private> data_base: u32;

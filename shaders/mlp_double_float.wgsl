@@ -40,9 +40,29 @@ var<private> df_delta: array<vec2<f32>, MAX_WIDTH>;
 var<private> df_rdelta: array<vec2<f32>, MAX_WIDTH>;
 var<private> df_delta_below: array<vec2<f32>, MAX_WIDTH>;
 
-// the network's activation (activations.wgsl's), with σ′ and σ″ (double_float.wgsl)
+// the network's activation (activations.wgsl's, network_activation in a mixed kernel), with σ′ and σ″
+// (double_float.wgsl)
 fn df_activate(z: vec2<f32>) -> DoubleFloatActivation {
+#if ${MIXED_ACTIVATIONS}
+  switch network_activation {
 #if ${ACT_ERF}
+    case ${CODE_ERF}u: { return df_erf_activation(z); }
+#endif
+#if ${ACT_TANH}
+    case ${CODE_TANH}u: { return df_tanh(z); }
+#endif
+#if ${ACT_SIGMOID}
+    case ${CODE_SIGMOID}u: { return df_sigmoid(z); }
+#endif
+#if ${ACT_G}
+    case ${CODE_G}u: { return df_g(z); }
+#endif
+#if ${ACT_GELU}
+    case ${CODE_GELU}u: { return df_gelu(z); }
+#endif
+    default: { return df_softplus(z); }
+  }
+#elif ${ACT_ERF}
   return df_erf_activation(z);
 #elif ${ACT_TANH}
   return df_tanh(z);

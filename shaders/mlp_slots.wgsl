@@ -1,5 +1,5 @@
 // Training ensembles' per-slot state, shared by mlp_train.wgsl, mlp_flow.wgsl and mlp_stiff.wgsl (which declare
-// the bindings `slots` and `params`). struct Slot is 16 words, mirrored by SLOT_WORDS in
+// the bindings `slots` and `params`). struct Slot is 17 words, mirrored by SLOT_WORDS in
 // src/engine/gpu/gpu-ensemble.ts.
 
 struct Slot {
@@ -19,6 +19,7 @@ struct Slot {
   weight_norm: f32,
   hessian_ready: u32,  // stiff gradient flow: the `hessian` buffer holds H(θ) of the current θ
   factorization_failed: u32,  // stiff gradient flow: the last attempt could not factorise W = I + h·d·H
+  activation: u32,      // a mixed kernel: the run's activation (activations.wgsl network_activation)
 }
 
 // per slot: the step count at which it stops within a dispatch (its next event in the scheduler),
@@ -45,8 +46,12 @@ fn slot_is_live(tid: u32, slot: u32) -> bool {
   return workgroupUniformLoad(&shared_flag) != 0u;
 }
 
-// the slot's parameters into workgroup memory, and this thread's parameter ownership
+// the slot's parameters into workgroup memory, this thread's parameter ownership and, in a mixed
+// kernel, the network's activation
 fn load_slot_parameters(tid: u32, slot: u32) {
+#if ${MIXED_ACTIVATIONS}
+  network_activation = slots[slot].activation;
+#endif
   for (var p = tid; p < P; p += TILE) {
     th[p] = params[slot * P + p];
   }

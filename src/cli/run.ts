@@ -229,6 +229,8 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     await runSweep(todo, {
       engine,
       slots,
+      // a shard or a resume trains each run with the kernel the whole sweep gives it
+      sweepRuns: allRuns,
       samples: samplesOf,
       optimizer: (run) => optimizers.get(run.configIndex)!,
       prepare: (run) => ({ params: initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),

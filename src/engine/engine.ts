@@ -1,5 +1,5 @@
 // The one interface both engines implement: callers never know which one runs.
-import type { Architecture } from '../model/architecture.js';
+import type { Activation, Architecture } from '../model/architecture.js';
 import type { Dataset } from '../data/dataset.js';
 import type { EnsembleOptions, TrainingEnsemble } from './training.js';
 
@@ -50,6 +50,13 @@ export interface Engine {
    * device's binding limits); absent when there is no such limit.
    */
   maxSlots?(options: Omit<EnsembleOptions, 'slots'>): number;
+  /**
+   * Runs whose activations have the same group can share one ensemble (EnsembleOptions.activations:
+   * one kernel reads each slot's activation), so they share its dispatches: a sweep over activations
+   * then waits for one slowest run per group rather than one per activation. Absent: one activation
+   * per ensemble.
+   */
+  activationGroup?(activation: Activation): string;
   dispose(): void;
 }
 

@@ -1,6 +1,6 @@
 // Training ensembles: a fixed number of slots resident on the engine; the scheduler loads a run
 // into a free slot, advances every active slot, reads a few numbers per slot, and retires runs.
-import type { Architecture } from '../model/architecture.js';
+import type { Activation, Architecture } from '../model/architecture.js';
 import type { Dataset } from '../data/dataset.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import type { Backend } from './engine.js';
@@ -14,6 +14,8 @@ export interface SlotRun {
   /** minibatch randomness: Philox key and run index (see minibatchIndex in data/rng.ts) */
   seed: number;
   runIndex: number;
+  /** the run's activation, one of the ensemble's `activations` (default: the ensemble's arch.activation) */
+  activation?: Activation;
 }
 
 /** Where a slot stands after the last advance; loss and gradient are those of the current parameters. */
@@ -50,6 +52,12 @@ export interface EnsembleOptions {
   maxnorm: number;
   /** one dataset for every slot (stored once); runs loaded then carry this same dataset */
   sharedData?: Dataset;
+  /**
+   * The activations of the runs it will hold, arch.activation among them, when more than one: only
+   * for an engine with activationGroup, all of one group (each run names its own, SlotRun.activation).
+   * Default: arch.activation alone.
+   */
+  activations?: readonly Activation[];
 }
 
 /**
@@ -89,6 +97,12 @@ export interface TrainingEnsemble {
    */
   diagnostics(slots?: readonly number[], settings?: DiagnosticsSettings): Promise<RunDiagnostics[]>;
   dispose(): void;
+}
+
+/** Refuses several activations in one ensemble, for engines whose kernels serve one (no activationGroup). */
+export function checkOneActivation(options: Pick<EnsembleOptions, 'arch' | 'activations'>, engine: string): void {
+  const others = (options.activations ?? []).filter((activation) => activation !== options.arch.activation);
+  if (others.length > 0) throw new RangeError(`the ${engine} engine trains one activation per ensemble (${options.arch.activation}), not also ${others.join(', ')}`);
 }
 
 /** Refuses a slot index outside an ensemble of `slots` slots (every engine's ensemble checks the same way). */

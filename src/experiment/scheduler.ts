@@ -3,6 +3,10 @@
 // Runs that can share one ensemble (same architecture, activation, biases, optimiser, sample count,
 // norm barrier, and for gradient flow the same time budget) form a group; groups run one after the
 // other, each on one ensemble of min(slots, runs in the group, what the device's buffers hold) slots.
+// On the GPU, runs of several activations form one group (Engine.activationGroup: one kernel reads each
+// slot's activation): a group lasts as long as its slowest run, and a GPU runs the dispatches of
+// different ensembles one after the other (each dispatch of a group's tail, a few networks, leaves
+// most of it idle), so fewer, fuller groups finish sooner.
 // A run is loaded into a free slot; all active slots advance together; when a stop rule fires the run
 // is retired, its record emitted, and the slot refilled at once with the group's next run, so a sweep
 // never waits for its slowest run.
@@ -54,7 +58,7 @@
 // are computed on the engine for every run when it ends — record.diagnostics — and, with
 // stop.diagnosticsEvery = k, also at every k-th check (steps a multiple of k·checkEvery) into
 // record.checkDiagnostics. All slots that need them at one status read share one engine call.
-import { parameterCount, type Architecture } from '../model/architecture.js';
+import { ACTIVATIONS, parameterCount, type Activation, type Architecture } from '../model/architecture.js';
 import { formatParameterFile } from '../model/params-file.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Engine } from '../engine/engine.js';
@@ -140,6 +144,13 @@ export interface SchedulerOptions<R extends SchedulableRun> {
   onTick?: (active: ActiveRuns) => void | Promise<void>;
   /** wall clock in seconds (tests) */
   now?: () => number;
+  /**
+   * Every run of the sweep, when `runs` is a part of it (a shard, or what a resume left). On an engine
+   * whose ensembles mix activations (Engine.activationGroup) a run's kernel serves the activations of
+   * the whole sweep's runs in its group, so that training a part gives each run the same kernel, and
+   * the same result, as training the whole. Default: `runs`.
+   */
+  sweepRuns?: readonly R[];
 }
 
 /** The runs still going after a status read (the runs retired at it excluded), for progress lines. */
@@ -195,12 +206,16 @@ export function trajectorySteps(points: number, maxSteps: number): number[] {
 
 // ---- grouping ---------------------------------------------------------------------------------------
 
-export function ensembleKey(config: SchedulableConfig, optimizer: OptimizerConfig, samples: number): string {
+/**
+ * Runs with equal keys can share an ensemble. `activationGroup` (Engine.activationGroup): runs of
+ * activations with the same group share one (a mixed kernel); absent, one activation per ensemble.
+ */
+export function ensembleKey(config: SchedulableConfig, optimizer: OptimizerConfig, samples: number, activationGroup?: (activation: Activation) => string): string {
   const { architecture: a, maxnorm } = config;
   const key: Record<string, unknown> = {
     inputDim: a.inputDim,
     hidden: a.hidden,
-    activation: a.activation,
+    activation: activationGroup ? `group ${activationGroup(a.activation)}` : a.activation,
     biases: a.biases,
     optimizer: sortedObject(optimizer as unknown as Record<string, unknown>),
     samples,
@@ -219,16 +234,43 @@ function sortedObject(value: Record<string, unknown>): Record<string, unknown> {
 
 const asOptimizer = (run: SchedulableRun) => run.config.optimizer as OptimizerConfig;
 
-/** Runs grouped by ensemble key, groups in order of their first run, runs in their given order. */
-export function groupRuns<R extends SchedulableRun>(runs: readonly R[], samples: (run: R) => number, optimizer: (run: R) => OptimizerConfig = asOptimizer): R[][] {
+/** Runs grouped by ensemble key (ensembleKey), groups in order of their first run, runs in their given order. */
+export function groupRuns<R extends SchedulableRun>(
+  runs: readonly R[],
+  samples: (run: R) => number,
+  optimizer: (run: R) => OptimizerConfig = asOptimizer,
+  activationGroup?: (activation: Activation) => string,
+): R[][] {
   const groups = new Map<string, R[]>();
   for (const run of runs) {
-    const key = ensembleKey(run.config, optimizer(run), samples(run));
+    const key = ensembleKey(run.config, optimizer(run), samples(run), activationGroup);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
     group.push(run);
   }
   return [...groups.values()];
+}
+
+/**
+ * The activations each run's ensemble serves: those of every run of the sweep (`sweepRuns`, of which
+ * the runs to train may be a shard or what a resume left) with the same ensemble key, in ACTIVATIONS
+ * order. So a run's kernel, and with it its result to the last bit, is fixed by the sweep, not by which
+ * of its runs are trained together.
+ */
+function servedActivationsByKey<R extends SchedulableRun>(
+  sweepRuns: readonly R[],
+  samples: (run: R) => number,
+  optimizer: (run: R) => OptimizerConfig,
+  activationGroup: (activation: Activation) => string,
+): Map<string, Activation[]> {
+  const served = new Map<string, Set<Activation>>();
+  for (const run of sweepRuns) {
+    const key = ensembleKey(run.config, optimizer(run), samples(run), activationGroup);
+    let set = served.get(key);
+    if (!set) served.set(key, (set = new Set()));
+    set.add(run.config.architecture.activation);
+  }
+  return new Map([...served].map(([key, set]) => [key, ACTIVATIONS.filter((activation) => set.has(activation))]));
 }
 
 // ---- the sweep --------------------------------------------------------------------------------------
@@ -289,15 +331,22 @@ function point(status: SlotStatus): TrajectoryPoint {
 /** Trains every run and emits one record per run. */
 export async function runSweep<R extends SchedulableRun>(runs: readonly R[], options: SchedulerOptions<R>): Promise<SweepSummary> {
   const summary: SweepSummary = { runs: 0, byReason: {}, groups: 0 };
-  const groups = groupRuns(runs, options.samples, options.optimizer ?? asOptimizer);
+  const optimizer = options.optimizer ?? asOptimizer;
+  const activationGroup = options.engine.activationGroup?.bind(options.engine);
+  const groups = groupRuns(runs, options.samples, optimizer, activationGroup);
+  const served = activationGroup ? servedActivationsByKey(options.sweepRuns ?? runs, options.samples, optimizer, activationGroup) : null;
   for (const group of groups) {
     summary.groups++;
-    await runGroup(group, options, summary);
+    // the sweep's activations in this group, and the group's own (were sweepRuns to miss some)
+    const own = new Set(group.map((run) => run.config.architecture.activation));
+    const sweep = served?.get(ensembleKey(group[0].config, optimizer(group[0]), options.samples(group[0]), activationGroup)) ?? [];
+    await runGroup(group, options, summary, ACTIVATIONS.filter((activation) => own.has(activation) || sweep.includes(activation)));
   }
   return summary;
 }
 
-async function runGroup<R extends SchedulableRun>(group: R[], options: SchedulerOptions<R>, summary: SweepSummary): Promise<void> {
+/** Trains one group's runs on one ensemble whose kernel serves `activations` (the group's and perhaps more of the sweep's). */
+async function runGroup<R extends SchedulableRun>(group: R[], options: SchedulerOptions<R>, summary: SweepSummary, activations: readonly Activation[]): Promise<void> {
   const { engine } = options;
   const now = options.now ?? (() => performance.now() / 1000);
   const first = group[0].config;
@@ -322,6 +371,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
     samples: options.samples(group[0]),
     maxnorm: first.maxnorm ?? Infinity,
     ...(sharedData ? { sharedData } : {}),
+    ...(activations.length > 1 ? { activations } : {}),
   };
   // as many slots as asked for, the group has runs and the device's bindings hold
   const fitting = engine.maxSlots?.(ensembleOptions) ?? Infinity;
@@ -340,7 +390,7 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
         const prepared = await options.prepare(run);
         // runIndex 0: the minibatch stream depends on the seed alone, so a run draws the same
         // minibatches whatever slot, shard or position it gets
-        await ensemble.load(i, { params: prepared.params, data: sharedData ?? prepared.data, seed: run.seed, runIndex: 0 });
+        await ensemble.load(i, { params: prepared.params, data: sharedData ?? prepared.data, seed: run.seed, runIndex: 0, activation: run.config.architecture.activation });
         active[i] = {
           run,
           params0: Float64Array.from(prepared.params),

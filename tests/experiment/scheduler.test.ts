@@ -8,7 +8,8 @@ import type { Engine } from '../../src/engine/engine.js';
 import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
-import { parameterCount, weightNorm, type Architecture } from '../../src/model/architecture.js';
+import { parameterCount, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
+import { mixedActivationGroup } from '../../src/engine/gpu/mlp-kernels.js';
 import { channelCoordinates, TOY_ARCHITECTURE, toyDataset, toyStart } from '../../src/optim/toy.js';
 import { glorotNormal } from '../../src/model/init.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
@@ -54,7 +55,9 @@ function countingEngine() {
     dispose: () => inner.dispose(),
     async createEnsemble(options) {
       stats.ensembles.push(options);
-      const ensemble = await inner.createEnsemble(options);
+      // (the CPU trains one activation per ensemble: an engine that mixes them is only pretended here)
+      const { activations: _served, ...single } = options;
+      const ensemble = await inner.createEnsemble(single);
       const active = new Set<number>();
       const wrapped: TrainingEnsemble = {
         backend: ensemble.backend,
@@ -439,5 +442,30 @@ describe('scheduler', () => {
     ];
     const groups = groupRuns(list, () => SAMPLES);
     expect(groups.map((g) => g.length)).toEqual([4, 2]);
+  });
+
+  const withActivation = (activation: Activation) => ({ ...config({ kind: 'gd', lr: 0.1 }), architecture: { ...arch, activation } });
+
+  it('groups the activations an engine serves together (the GPU: every smooth one, relu apart) and keeps them apart otherwise', () => {
+    const list = [...runs(2, () => withActivation('softplus')), ...runs(2, () => withActivation('relu')), ...runs(2, () => withActivation('erf'))];
+    expect(groupRuns(list, () => SAMPLES).map((g) => g.length)).toEqual([2, 2, 2]);
+    const mixed = groupRuns(list, () => SAMPLES, undefined, mixedActivationGroup);
+    expect(mixed.map((g) => g.map((run) => run.config.architecture.activation))).toEqual([['softplus', 'softplus', 'erf', 'erf'], ['relu', 'relu']]);
+  });
+
+  it("gives a shard's runs the kernel of the whole sweep: an ensemble serves the activations of the sweep's runs in its group", async () => {
+    const { engine, stats } = countingEngine();
+    const mixing: Engine = { ...engine, activationGroup: mixedActivationGroup };
+    const sweepRuns = [...runs(2, () => withActivation('erf')), ...runs(2, () => withActivation('relu')), ...runs(2, () => withActivation('softplus'))].map((run, k) => ({ ...run, id: `r${k}` }));
+    const shard = sweepRuns.filter((run) => run.config.architecture.activation === 'softplus');
+    const options = { engine: mixing, slots: 2, samples: () => SAMPLES, prepare, diagnostics: null, onRecord: () => {} };
+    await runSweep(shard, { ...options, sweepRuns });
+    expect(stats.ensembles.map((e) => [e.arch.activation, e.activations])).toEqual([['softplus', ['softplus', 'erf']]]);
+    // without the sweep's runs the shard's own activations decide: one, so a kernel for one
+    await runSweep(shard, options);
+    expect(stats.ensembles[1].activations).toBeUndefined();
+    // sweep runs that miss the shard's own activation still leave it served
+    await runSweep(shard, { ...options, sweepRuns: sweepRuns.slice(0, 4) });
+    expect(stats.ensembles[2].activations).toEqual(['softplus', 'erf']);
   });
 });

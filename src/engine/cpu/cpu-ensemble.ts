@@ -5,7 +5,7 @@ import type { Dataset } from '../../data/dataset.js';
 import { minibatchIndex } from '../../data/rng.js';
 import { applyUpdate, minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, FLOW_CHUNK } from '../../optim/integrators.js';
-import { checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
+import { checkOneActivation, checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
 import { networkFlowField } from './flow-field.js';
 import { checkHessianReuse, FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS, updateHeldHessian, type HeldHessian } from '../../optim/rosenbrock.js';
@@ -56,6 +56,7 @@ export class CpuEnsemble implements TrainingEnsemble {
     description = 'CPU, float64',
   ) {
     if (options.optimizer.kind === 'flow') checkHessianReuse(options.optimizer.solver, options.optimizer.hessianReuse);
+    checkOneActivation(options, 'CPU');
     this.description = description;
     this.P = parameterCount(options.arch);
     this.slotList = new Array(options.slots).fill(null);
@@ -68,6 +69,7 @@ export class CpuEnsemble implements TrainingEnsemble {
   async load(slot: number, run: SlotRun): Promise<void> {
     this.checkSlot(slot);
     if (run.params.length !== this.P) throw new RangeError(`run has ${run.params.length} parameters, the ensemble's networks have ${this.P}`);
+    if (run.activation && run.activation !== this.options.arch.activation) throw new RangeError(`a ${run.activation} run cannot go into an ensemble of ${this.options.arch.activation} networks`);
     if (run.data.samples !== this.options.samples || run.data.inputDim !== this.options.arch.inputDim) {
       throw new RangeError(`run dataset is ${run.data.samples}×${run.data.inputDim}, the ensemble expects ${this.options.samples}×${this.options.arch.inputDim}`);
     }

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { parameterCount } from '../../model/architecture.js';
 import type { Dataset } from '../../data/dataset.js';
 import type { DiagnosticsSettings, RunDiagnostics } from '../../analysis/diagnostics.js';
-import { checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
+import { checkOneActivation, checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
 import { inactiveStatus } from './cpu-ensemble.js';
 import type { CpuEngineOptions } from './cpu-engine.js';
 import { SHARED_DATA, WORKER_ROLE, type TaskRequest, type WireState, type WorkerRequest, type WorkerSetup } from './ensemble-worker.js';
@@ -104,6 +104,7 @@ export class ThreadedCpuEnsemble implements TrainingEnsemble {
   ) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`CPU threads must be a positive integer, got ${threads}`);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
+    checkOneActivation(options, 'CPU');
     this.P = parameterCount(options.arch);
     this.held = new Array(options.slots).fill(null);
     const count = Math.min(threads, options.slots);

@@ -4,10 +4,10 @@
 // parallel Jacobi included — is computed on the GPU; the host only sorts the spectrum.
 import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
-import { parameterCount, type Architecture } from '../../model/architecture.js';
+import { parameterCount, type Activation, type Architecture } from '../../model/architecture.js';
 import { checkDiagnosticsSettings, type DiagnosedPair, type DiagnosticsSettings, type LayerDiagnostics, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
-import { DIAGNOSTICS_HEADER_WORDS, DIAGNOSTICS_LAYER_WORDS, planDiagnosticsKernel, type DiagnosticsKernelPlan } from './mlp-kernels.js';
+import { DIAGNOSTICS_HEADER_WORDS, DIAGNOSTICS_LAYER_WORDS, forActivations, planDiagnosticsKernel, type DiagnosticsKernelPlan } from './mlp-kernels.js';
 
 const CONFIG_BYTES = 48;
 /** Jacobi sweeps at most (it stops earlier once the off-diagonal part vanishes); float32 converges in ~10 */
@@ -18,6 +18,8 @@ const SCRATCH_BYTES_PER_DISPATCH = 64 * 1024 * 1024;
 /** The ensemble's resident buffers the kernel reads. */
 export interface DiagnosticsInputs {
   arch: Architecture;
+  /** the activations of the ensemble's runs (several: a mixed kernel reads each slot's from `slots`) */
+  activations: readonly Activation[];
   samples: number;
   maxnorm: number;
   params: GPUBuffer;
@@ -25,6 +27,8 @@ export interface DiagnosticsInputs {
   ys: GPUBuffer;
   /** samples between consecutive slots' datasets: 0 when the ensemble shares one */
   dataStride: number;
+  /** the ensemble's per-slot bookkeeping (mlp_slots.wgsl Slot): a mixed kernel reads the activation there */
+  slots: GPUBuffer;
 }
 
 export async function gpuDiagnostics(
@@ -41,7 +45,9 @@ export async function gpuDiagnostics(
   const device = gpu.device;
   const P = parameterCount(arch);
   const plan = planDiagnosticsKernel(arch, gpu.limits, tuning);
-  const pipeline = await withErrorScopes(device, 'diagnostics kernel', () => pipelines.get(plan.program));
+  const mixed = inputs.activations.length > 1;
+  const program = forActivations(plan.program, inputs.activations);
+  const pipeline = await withErrorScopes(device, 'diagnostics kernel', () => pipelines.get(program));
   const lanczosSteps = Math.min(settings.lanczosSteps, P);
   const hessianOffset = lanczosSteps * P;
   const scratchStride = hessianOffset + (plan.spectrumOffset >= 0 ? P * P : 0);
@@ -87,6 +93,7 @@ export async function gpuDiagnostics(
             { binding: 4, resource: { buffer: entrySlots } },
             { binding: 5, resource: { buffer: output } },
             { binding: 6, resource: { buffer: scratch } },
+            ...(mixed ? [{ binding: 7, resource: { buffer: inputs.slots } }] : []),
           ],
         });
         pass.setBindGroup(0, bindGroup);

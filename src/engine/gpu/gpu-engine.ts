@@ -2,10 +2,10 @@
 import { describeGpu, type GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, PipelineCache, withErrorScopes } from '../../gpu/kernel.js';
 import { PassTimer } from '../../gpu/pass-timer.js';
-import { parameterCount, validateArchitecture } from '../../model/architecture.js';
+import { parameterCount, validateArchitecture, type Activation } from '../../model/architecture.js';
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
-import { FULL_STIFF_PRECISION, planEvaluateKernel, stiffStorage, type StiffPrecision } from './mlp-kernels.js';
+import { FULL_STIFF_PRECISION, mixedActivationGroup, planEvaluateKernel, stiffStorage, type StiffPrecision } from './mlp-kernels.js';
 import { bindingBytes, GpuEnsemble, slotFloats, slotsThatFit } from './gpu-ensemble.js';
 import type { KernelTuning } from './kernel-strategy.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
@@ -205,6 +205,10 @@ export class GpuEngine implements Engine {
 
   maxSlots(options: Omit<EnsembleOptions, 'slots'>): number {
     return slotsThatFit(slotFloats(options, stiffStorage(options.arch, this.precision)), bindingBytes(this.gpu.device.limits));
+  }
+
+  activationGroup(activation: Activation): string {
+    return mixedActivationGroup(activation);
   }
 
   dispose(): void {

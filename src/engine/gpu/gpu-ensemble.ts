@@ -3,19 +3,19 @@
 import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
 import { PassTimer } from '../../gpu/pass-timer.js';
-import { parameterCount, validateArchitecture } from '../../model/architecture.js';
+import { parameterCount, validateArchitecture, type Activation } from '../../model/architecture.js';
 import { seedKey } from '../../data/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
 import { checkSlotIndex, type Arithmetic, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
-import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianBlockSamples, hessianPartFloats, NO_STIFF_STORAGE, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision, type StiffStorage } from './mlp-kernels.js';
+import { activationCode, closedHessianTasks, forActivations, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianBlockSamples, hessianPartFloats, NO_STIFF_STORAGE, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision, type StiffStorage } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
 
 /** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl */
-const SLOT_WORDS = 16;
+const SLOT_WORDS = 17;
 const CONFIG_BYTES = 48;
 /** stop_at of a slot without a limit (mlp_slots.wgsl) */
 const NO_STOP = 0xffffffff;
@@ -84,6 +84,18 @@ export function bindingBytes(limits: GPUSupportedLimits): number {
 /** The most slots whose every per-slot buffer fits one binding of `bindingBytes` (at least 0). */
 export function slotsThatFit(floatsPerSlot: readonly number[], bindingBytes: number): number {
   return Math.floor(bindingBytes / (4 * Math.max(...floatsPerSlot)));
+}
+
+/**
+ * The activations an ensemble's kernel serves: EnsembleOptions.activations (refused unless it holds
+ * arch.activation and no activation twice), or arch.activation alone.
+ */
+export function servedActivations(options: Pick<EnsembleOptions, 'arch' | 'activations'>): readonly Activation[] {
+  const { activations, arch } = options;
+  if (!activations) return [arch.activation];
+  if (!activations.includes(arch.activation)) throw new RangeError(`the ensemble's activations (${activations.join(', ')}) must include its architecture's, ${arch.activation}`);
+  if (new Set(activations).size !== activations.length) throw new RangeError(`the ensemble's activations name one twice: ${activations.join(', ')}`);
+  return activations;
 }
 
 /** The Hessian's own pipelines (mlp_stiff.wgsl SPLIT_HESSIAN), in order, with their workgroups per slot. */
@@ -209,7 +221,9 @@ export class GpuEnsemble implements TrainingEnsemble {
     if (bound > storageLimit) {
       throw new RangeError(`this device allows ${storageLimit} storage buffers per shader stage; the ${plan.program.name} kernel${plan.doubleFloat ? ' in double-float' : ''} binds ${bound}`);
     }
-    const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(plan.program));
+    // one kernel for the runs' activations (a mixed one reads each slot's)
+    const program = forActivations(plan.program, servedActivations(options));
+    const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(program));
     // (the Hessian's dispatches index slots by workgroup x alone, and the closed form's bind its block
     // sums too; without them main assembles H itself)
     const closed = !plan.doubleFloat;
@@ -221,7 +235,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       // (a grid's y is its workgroups per slot: a network too large for that keeps main's assembly)
       if (Math.max(...grids) <= gpu.limits.maxComputeWorkgroupsPerDimension) {
         const passes = await withErrorScopes(gpu.device, 'Hessian kernels', () =>
-          Promise.all(plan.hessianPasses!.map(async (pass, k) => ({ pipeline: await pipelines.get({ ...plan.program, entryPoint: pass.entryPoint }), workgroupsPerSlot: grids[k] }))),
+          Promise.all(plan.hessianPasses!.map(async (pass, k) => ({ pipeline: await pipelines.get({ ...program, entryPoint: pass.entryPoint }), workgroupsPerSlot: grids[k] }))),
         );
         hessianPasses = { passes, blockSamples };
       }
@@ -236,6 +250,10 @@ export class GpuEnsemble implements TrainingEnsemble {
   async load(slot: number, run: SlotRun): Promise<void> {
     this.checkSlot(slot);
     const { samples, arch } = this.options;
+    const activation = run.activation ?? arch.activation;
+    if (!servedActivations(this.options).includes(activation)) {
+      throw new RangeError(`a ${activation} run cannot go into an ensemble of ${servedActivations(this.options).join(', ')} networks`);
+    }
     if (run.params.length !== this.P) throw new RangeError(`run has ${run.params.length} parameters, the ensemble's networks have ${this.P}`);
     if (run.data.samples !== samples || run.data.inputDim !== arch.inputDim) {
       throw new RangeError(`run dataset is ${run.data.samples}×${run.data.inputDim}, the ensemble expects ${samples}×${arch.inputDim}`);
@@ -258,6 +276,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     const words = new Uint32Array(info);
     const [seedLo, seedHi] = seedKey(run.seed);
     words.set([1, 1, 0, 0, seedLo, seedHi, run.runIndex, 0]);
+    words[16] = activationCode(activation);
     new Float32Array(info).fill(NaN, 10, 14); // loss, barrier, gradient and norm are unknown until the first advance
     queue.writeBuffer(this.slotInfo, 4 * slot * SLOT_WORDS, info);
     // no group-coordinate state: the first dispatch turns θ itself
@@ -462,7 +481,8 @@ export class GpuEnsemble implements TrainingEnsemble {
       if (!this.loaded[slot]) throw new RangeError(`slot ${slot} is empty`);
     }
     const { arch, samples, maxnorm, sharedData } = this.options;
-    const inputs = { arch, samples, maxnorm, params: this.params, xs: this.xs, ys: this.ys, dataStride: sharedData ? 0 : samples };
+    const activations = servedActivations(this.options);
+    const inputs = { arch, activations, samples, maxnorm, params: this.params, xs: this.xs, ys: this.ys, slots: this.slotInfo, dataStride: sharedData ? 0 : samples };
     return gpuDiagnostics(this.gpu, this.pipelines, inputs, list, settings, this.tuning);
   }
 

@@ -1,7 +1,7 @@
 // Program objects for the MLP kernels (shaders/mlp_core.wgsl and the kernels built on it): shapes,
 // workgroup-memory row layout, tile size, and each kernel's own compile-time switches.
 import type { KernelProgram } from '../../gpu/kernel.js';
-import { parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
+import { ACTIVATIONS, parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
 import { checkPairCount } from '../../model/pairs.js';
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
@@ -47,9 +47,44 @@ const ACTIVATION_FLAGS: Record<Activation, string> = {
   gelu: 'ACT_GELU',
 };
 
-/** shaders/activations.wgsl's flags: exactly one ACT_* true */
-export function activationDefinitions(activation: Activation): Record<string, boolean> {
-  return Object.fromEntries(Object.values(ACTIVATION_FLAGS).map((flag) => [flag, flag === ACTIVATION_FLAGS[activation]]));
+/** An activation's code in a mixed kernel (Slot.activation, activations.wgsl network_activation): its index in ACTIVATIONS. */
+export function activationCode(activation: Activation): number {
+  return ACTIVATIONS.indexOf(activation);
+}
+
+/**
+ * shaders/activations.wgsl's flags: the ACT_* flag of each activation the kernel serves (exactly one,
+ * or with several MIXED_ACTIVATIONS: each network's read from its slot), and the activations' codes.
+ */
+export function activationDefinitions(activations: Activation | readonly Activation[]): Record<string, boolean | number> {
+  const served = new Set(typeof activations === 'string' ? [activations] : activations);
+  const definitions: Record<string, boolean | number> = { MIXED_ACTIVATIONS: served.size > 1 };
+  for (const activation of ACTIVATIONS) {
+    const flag = ACTIVATION_FLAGS[activation];
+    definitions[flag] = served.has(activation);
+    definitions[flag.replace('ACT_', 'CODE_')] = activationCode(activation);
+  }
+  return definitions;
+}
+
+/**
+ * Which activations one kernel serves together (an ensemble of several: GpuEngine.activationGroup).
+ * relu's runs stay apart: its stiff kernel has neither the closed-form Hessian's group coordinates nor
+ * double-float (no channels), so it is a different kernel; every smooth activation shares one plan.
+ */
+export function mixedActivationGroup(activation: Activation): string {
+  return activation === 'relu' ? 'relu' : 'smooth';
+}
+
+/**
+ * `program` specialised for the activations of an ensemble's runs (EnsembleOptions.activations): with
+ * more than one, a mixed kernel. They must share mixedActivationGroup (the plan was made for one of them).
+ */
+export function forActivations(program: KernelProgram, activations: readonly Activation[]): KernelProgram {
+  if (activations.length <= 1) return program;
+  const groups = new Set(activations.map(mixedActivationGroup));
+  if (groups.size > 1) throw new RangeError(`one kernel cannot serve activations ${activations.join(', ')}: relu runs need an ensemble of their own`);
+  return { ...program, definitions: { ...program.definitions, ...activationDefinitions(activations) } };
 }
 
 /**

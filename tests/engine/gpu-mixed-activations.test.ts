@@ -1,0 +1,147 @@
+// One kernel for runs of several activations (activations.wgsl MIXED_ACTIVATIONS): each slot's
+// activation is read from its bookkeeping (Slot.activation), so softplus and erf runs of one shape
+// share an ensemble and its dispatches. Against the float64 CPU, which trains each activation in an
+// ensemble of its own. SwiftShader compiles the mixed stiff kernel once for the file (the pipeline
+// cache): every test here uses the same shape and solver.
+import { describe, expect, it } from 'vitest';
+import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
+import type { Activation, Architecture } from '../../src/model/architecture.js';
+import { glorotNormal } from '../../src/model/init.js';
+import { rosenbrockDataset } from '../../src/data/inputs.js';
+import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { compare } from '../../src/engine/verify.js';
+import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import { runSweep, type SchedulableConfig, type SchedulableRun } from '../../src/experiment/scheduler.js';
+import type { RunRecord } from '../../src/experiment/results.js';
+import { parseParameterFile } from '../../src/model/params-file.js';
+import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
+
+// the Hessian in dispatches of its own, as on a GPU (each of them reads the slot's activation too)
+const engine = (await gpuEngineForSuite()).withHessianDispatches(true);
+const SAMPLES = 40;
+const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
+/** two hidden layers: the double-float kernel (mlp_double_float.wgsl df_activate) */
+const deep: Architecture = { ...arch, hidden: [3, 2] };
+const optimizer = { kind: 'flow' as const, solver: 'ros34pw2' as const, rtol: 1e-5, atol: 1e-7 };
+const MAXNORM = 1e3;
+/** slot s trains a network of ACTIVATIONS[s] */
+const ACTIVATIONS: Activation[] = ['softplus', 'erf', 'erf', 'softplus'];
+
+function run(s: number, shape = arch): SlotRun {
+  const activation = ACTIVATIONS[s];
+  return { params: glorotNormal({ ...shape, activation }, new RandomStream(5, s, STREAMS.init), 1.5), data: rosenbrockDataset(SAMPLES, 2, 40 + s), seed: 5, runIndex: s, activation };
+}
+
+const mixedOptions = (shape = arch): EnsembleOptions => ({ arch: shape, optimizer, samples: SAMPLES, slots: ACTIVATIONS.length, maxnorm: MAXNORM, activations: ['softplus', 'erf'] });
+
+/** Per activation a CPU ensemble holding that activation's slots of ACTIVATIONS, and where each slot went. */
+async function cpuReferences(shape: Architecture): Promise<{ ensembles: Map<Activation, CpuEnsemble>; at: { activation: Activation; slot: number }[] }> {
+  const ensembles = new Map<Activation, CpuEnsemble>();
+  const at: { activation: Activation; slot: number }[] = [];
+  for (const activation of new Set(ACTIVATIONS)) {
+    const slots = ACTIVATIONS.filter((a) => a === activation).length;
+    ensembles.set(activation, new CpuEnsemble({ ...mixedOptions(shape), arch: { ...shape, activation }, activations: undefined, slots }));
+  }
+  const used = new Map<Activation, number>();
+  for (let s = 0; s < ACTIVATIONS.length; s++) {
+    const activation = ACTIVATIONS[s];
+    const slot = used.get(activation) ?? 0;
+    used.set(activation, slot + 1);
+    await ensembles.get(activation)!.load(slot, run(s, shape));
+    at.push({ activation, slot });
+  }
+  return { ensembles, at };
+}
+
+// the tolerances of gpu-stiff.test.ts's single-activation kernels: group coordinates in float32, and
+// double-float
+const shapes = [
+  { shape: arch, arithmetic: 'float32, group coordinates', tolerance: 1e-3 },
+  { shape: deep, arithmetic: 'double-float', tolerance: 1e-6 },
+] as const;
+
+describe.each(shapes)('an ensemble of softplus and erf networks (one mixed kernel), $arithmetic', ({ shape, arithmetic, tolerance }) => {
+  it('trains each run as the float64 CPU trains it among networks of its own activation: ROS34PW2 to fixed simulated times', async () => {
+    const gpu = await engine.createEnsemble(mixedOptions(shape));
+    expect(gpu.arithmetic).toBe(arithmetic);
+    const { ensembles, at } = await cpuReferences(shape);
+    try {
+      for (let s = 0; s < ACTIVATIONS.length; s++) await gpu.load(s, run(s, shape));
+      for (const T of [0.5, 5]) {
+        await expectNoGpuErrors(engine.gpu.device, () => gpu.advance(10_000, T));
+        for (const cpu of ensembles.values()) await cpu.advance(10_000, T);
+        const statuses = await gpu.status();
+        for (let s = 0; s < ACTIVATIONS.length; s++) {
+          const cpu = ensembles.get(at[s].activation)!;
+          const reference = (await cpu.status())[at[s].slot];
+          const params = compare(await gpu.parameters(s), await cpu.parameters(at[s].slot), tolerance);
+          console.log(`${ACTIVATIONS[s]} slot ${s}, T=${T}: steps GPU ${statuses[s].steps} CPU ${reference.steps}, loss GPU ${statuses[s].loss.toExponential(4)} CPU ${reference.loss.toExponential(4)}, θ maxRel ${params.maxRel.toExponential(2)}`);
+          expect(statuses[s].time).toBeCloseTo(T, 5);
+          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(tolerance);
+          expect(Math.abs(statuses[s].loss - reference.loss) / reference.loss).toBeLessThanOrEqual(tolerance);
+          expect(Math.abs(statuses[s].steps - reference.steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * reference.steps));
+        }
+      }
+      // a softplus and an erf network from the same start end apart: each slot had its own activation
+      const [softplus, erf] = [await gpu.parameters(0), await gpu.parameters(1)];
+      expect(compare(softplus, erf, 1e-3).maxRel).toBeGreaterThan(1e-2);
+
+      // the diagnostics kernel reads each slot's activation too
+      const fromGpu = await expectNoGpuErrors(engine.gpu.device, () => gpu.diagnostics());
+      for (let s = 0; s < ACTIVATIONS.length; s++) {
+        const [fromCpu] = await ensembles.get(at[s].activation)!.diagnostics([at[s].slot]);
+        console.log(`${ACTIVATIONS[s]} slot ${s} diagnostics: loss ${fromGpu[s].loss.toExponential(4)} (CPU ${fromCpu.loss.toExponential(4)}), λmax ${fromGpu[s].lambdaMax.toExponential(4)} (CPU ${fromCpu.lambdaMax.toExponential(4)})`);
+        // (each engine at its own θ, which agree to 1e-3 above)
+        expect(Math.abs(fromGpu[s].loss - fromCpu.loss) / fromCpu.loss).toBeLessThanOrEqual(1e-3);
+        expect(Math.abs(fromGpu[s].lambdaMax - fromCpu.lambdaMax) / fromCpu.lambdaMax).toBeLessThanOrEqual(1e-2);
+      }
+
+      await expect(gpu.load(0, { ...run(0, shape), activation: 'tanh' })).rejects.toThrow(/a tanh run cannot go into an ensemble of softplus, erf networks/);
+    } finally {
+      gpu.dispose();
+    }
+  });
+
+});
+
+describe('ensembles of several activations', () => {
+  it('are refused where one kernel cannot serve the activations (relu), or they leave out the architecture’s', async () => {
+    await expect(engine.createEnsemble({ ...mixedOptions(), activations: ['softplus', 'relu'] })).rejects.toThrow(/relu runs need an ensemble of their own/);
+    await expect(engine.createEnsemble({ ...mixedOptions(), activations: ['erf', 'tanh'] })).rejects.toThrow(/must include its architecture's, softplus/);
+    expect(() => new CpuEnsemble(mixedOptions())).toThrow(/the CPU engine trains one activation per ensemble \(softplus\), not also erf/);
+  });
+
+  it('the scheduler trains softplus and erf runs in one ensemble on the GPU, each to the float64 CPU’s point', async () => {
+    const config = (activation: Activation): SchedulableConfig => ({
+      architecture: { ...arch, activation },
+      optimizer,
+      maxnorm: MAXNORM,
+      stop: { maxSteps: 10_000, maxTime: 2, gradTol: 0, checkEvery: 100 },
+      trajectory: { points: 4 },
+    });
+    const runs: SchedulableRun[] = ACTIVATIONS.map((activation, s) => ({ id: `${activation}-${s}`, configIndex: s, seed: s, config: config(activation) }));
+    const prepare = (r: SchedulableRun) => {
+      const { params, data } = run(Number(r.id.split('-')[1]));
+      return { params, data };
+    };
+    const sweep = async (on: typeof engine | CpuEngine) => {
+      const records = new Map<string, RunRecord>();
+      const summary = await runSweep(runs, { engine: on, slots: 4, samples: () => SAMPLES, prepare, onRecord: (record) => void records.set(record.id, record) });
+      return { summary, records };
+    };
+    const gpu = await sweep(engine);
+    const cpu = await sweep(new CpuEngine());
+    expect(gpu.summary.groups).toBe(1);
+    expect(cpu.summary.groups).toBe(2);
+    for (const r of runs) {
+      const [g, c] = [gpu.records.get(r.id)!, cpu.records.get(r.id)!];
+      expect(g.stopReason).toBe('max-time');
+      expect(c.stopReason).toBe('max-time');
+      const params = compare(parseParameterFile(JSON.stringify(g.params)).theta, parseParameterFile(JSON.stringify(c.params)).theta, 1e-3);
+      expect(g.params.activation).toBe(r.config.architecture.activation);
+      console.log(`sweep ${r.id}: steps GPU ${g.steps} CPU ${c.steps}, θ maxRel ${params.maxRel.toExponential(2)}, λmax GPU ${g.diagnostics?.lambdaMax.toExponential(3)} CPU ${c.diagnostics?.lambdaMax.toExponential(3)}`);
+      expect(params.maxRel, r.id).toBeLessThanOrEqual(1e-3);
+    }
+  });
+});
