@@ -185,6 +185,16 @@ fn df_softplus(z: vec2<f32>) -> DoubleFloatActivation {
   return out;
 }
 
+// relu is exact in double-float: z or 0, slope 1 or 0 (the high part's sign is the value's)
+fn df_relu(z: vec2<f32>) -> DoubleFloatActivation {
+  let positive = z.x > 0.0;
+  var out: DoubleFloatActivation;
+  out.value = select(vec2<f32>(0.0), z, positive);
+  out.slope = vec2<f32>(select(0.0, 1.0, positive), 0.0);
+  out.curvature = vec2<f32>(0.0);
+  return out;
+}
+
 // the logistic function s(z), s(1 − s) = e/(1 + e)² and s(1 − s)(1 − 2s), where
 // 1 − 2s = −tanh(z/2) = sign(z)·expm1(−|z|)/(1 + e) keeps its relative accuracy near 0
 fn df_sigmoid(z: vec2<f32>) -> DoubleFloatActivation {

@@ -60,6 +60,10 @@ fn df_activate(z: vec2<f32>) -> DoubleFloatActivation {
 #if ${ACT_GELU}
     case ${CODE_GELU}u: { return df_gelu(z); }
 #endif
+#if ${ACT_RELU}
+    // (only in a mixed kernel: relu alone is planned in float32)
+    case ${CODE_RELU}u: { return df_relu(z); }
+#endif
     default: { return df_softplus(z); }
   }
 #elif ${ACT_ERF}

@@ -1,6 +1,7 @@
 // One kernel for runs of several activations (activations.wgsl MIXED_ACTIVATIONS): each slot's
-// activation is read from its bookkeeping (Slot.activation), so softplus and erf runs of one shape
-// share an ensemble and its dispatches. Against the float64 CPU, which trains each activation in an
+// activation is read from its bookkeeping (Slot.activation), so softplus, erf and relu runs of one
+// shape share an ensemble and its dispatches. The kernel is planned for the smooth ones (group
+// coordinates, double-float), and relu's runs go the same way (mlp-kernels.ts plannedActivation). Against the float64 CPU, which trains each activation in an
 // ensemble of its own. SwiftShader compiles the mixed stiff kernel once for the file (the pipeline
 // cache): every test here uses the same shape and solver.
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ import { runSweep, type SchedulableConfig, type SchedulableRun } from '../../src
 import type { RunRecord } from '../../src/experiment/results.js';
 import { parseParameterFile } from '../../src/model/params-file.js';
 import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
+import { planArithmetic, plannedActivation, planStiffFlowKernel } from '../../src/engine/gpu/mlp-kernels.js';
+import { plannedArchitecture } from '../../src/engine/gpu/gpu-ensemble.js';
 
 // the Hessian in dispatches of its own, as on a GPU (each of them reads the slot's activation too)
 const engine = (await gpuEngineForSuite()).withHessianDispatches(true);
@@ -26,14 +29,14 @@ const deep: Architecture = { ...arch, hidden: [3, 2] };
 const optimizer = { kind: 'flow' as const, solver: 'ros34pw2' as const, rtol: 1e-5, atol: 1e-7 };
 const MAXNORM = 1e3;
 /** slot s trains a network of ACTIVATIONS[s] */
-const ACTIVATIONS: Activation[] = ['softplus', 'erf', 'erf', 'softplus'];
+const ACTIVATIONS: Activation[] = ['softplus', 'erf', 'relu', 'softplus'];
 
 function run(s: number, shape = arch): SlotRun {
   const activation = ACTIVATIONS[s];
   return { params: glorotNormal({ ...shape, activation }, new RandomStream(5, s, STREAMS.init), 1.5), data: rosenbrockDataset(SAMPLES, 2, 40 + s), seed: 5, runIndex: s, activation };
 }
 
-const mixedOptions = (shape = arch): EnsembleOptions => ({ arch: shape, optimizer, samples: SAMPLES, slots: ACTIVATIONS.length, maxnorm: MAXNORM, activations: ['softplus', 'erf'] });
+const mixedOptions = (shape = arch): EnsembleOptions => ({ arch: shape, optimizer, samples: SAMPLES, slots: ACTIVATIONS.length, maxnorm: MAXNORM, activations: ['softplus', 'erf', 'relu'] });
 
 /** Per activation a CPU ensemble holding that activation's slots of ACTIVATIONS, and where each slot went. */
 async function cpuReferences(shape: Architecture): Promise<{ ensembles: Map<Activation, CpuEnsemble>; at: { activation: Activation; slot: number }[] }> {
@@ -61,31 +64,32 @@ const shapes = [
   { shape: deep, arithmetic: 'double-float', tolerance: 1e-6 },
 ] as const;
 
-describe.each(shapes)('an ensemble of softplus and erf networks (one mixed kernel), $arithmetic', ({ shape, arithmetic, tolerance }) => {
+describe.each(shapes)('an ensemble of softplus, erf and relu networks (one mixed kernel), $arithmetic', ({ shape, arithmetic, tolerance }) => {
   it('trains each run as the float64 CPU trains it among networks of its own activation: ROS34PW2 to fixed simulated times', async () => {
     const gpu = await engine.createEnsemble(mixedOptions(shape));
     expect(gpu.arithmetic).toBe(arithmetic);
     const { ensembles, at } = await cpuReferences(shape);
     try {
       for (let s = 0; s < ACTIVATIONS.length; s++) await gpu.load(s, run(s, shape));
-      for (const T of [0.5, 5]) {
+      // (not further: relu's flow crawls at its kinks, ~10⁴ steps to t = 3 here, on both engines)
+      for (const T of [0.2, 0.5]) {
         await expectNoGpuErrors(engine.gpu.device, () => gpu.advance(10_000, T));
         for (const cpu of ensembles.values()) await cpu.advance(10_000, T);
         const statuses = await gpu.status();
         for (let s = 0; s < ACTIVATIONS.length; s++) {
           const cpu = ensembles.get(at[s].activation)!;
           const reference = (await cpu.status())[at[s].slot];
-          const params = compare(await gpu.parameters(s), await cpu.parameters(at[s].slot), tolerance);
+          // relu's flow has kinks: a step across one makes the accepted steps, and so θ, depend on
+          // roundings at the level of rtol = 1e-5, in float32 and double-float alike (measured 1e-6–1e-5)
+          const bound = ACTIVATIONS[s] === 'relu' ? Math.max(tolerance, 1e-4) : tolerance;
+          const params = compare(await gpu.parameters(s), await cpu.parameters(at[s].slot), bound);
           console.log(`${ACTIVATIONS[s]} slot ${s}, T=${T}: steps GPU ${statuses[s].steps} CPU ${reference.steps}, loss GPU ${statuses[s].loss.toExponential(4)} CPU ${reference.loss.toExponential(4)}, θ maxRel ${params.maxRel.toExponential(2)}`);
           expect(statuses[s].time).toBeCloseTo(T, 5);
-          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(tolerance);
-          expect(Math.abs(statuses[s].loss - reference.loss) / reference.loss).toBeLessThanOrEqual(tolerance);
+          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(bound);
+          expect(Math.abs(statuses[s].loss - reference.loss) / reference.loss).toBeLessThanOrEqual(bound);
           expect(Math.abs(statuses[s].steps - reference.steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * reference.steps));
         }
       }
-      // a softplus and an erf network from the same start end apart: each slot had its own activation
-      const [softplus, erf] = [await gpu.parameters(0), await gpu.parameters(1)];
-      expect(compare(softplus, erf, 1e-3).maxRel).toBeGreaterThan(1e-2);
 
       // the diagnostics kernel reads each slot's activation too
       const fromGpu = await expectNoGpuErrors(engine.gpu.device, () => gpu.diagnostics());
@@ -97,7 +101,7 @@ describe.each(shapes)('an ensemble of softplus and erf networks (one mixed kerne
         expect(Math.abs(fromGpu[s].lambdaMax - fromCpu.lambdaMax) / fromCpu.lambdaMax).toBeLessThanOrEqual(1e-2);
       }
 
-      await expect(gpu.load(0, { ...run(0, shape), activation: 'tanh' })).rejects.toThrow(/a tanh run cannot go into an ensemble of softplus, erf networks/);
+      await expect(gpu.load(0, { ...run(0, shape), activation: 'tanh' })).rejects.toThrow(/a tanh run cannot go into an ensemble of softplus, erf, relu networks/);
     } finally {
       gpu.dispose();
     }
@@ -106,13 +110,21 @@ describe.each(shapes)('an ensemble of softplus and erf networks (one mixed kerne
 });
 
 describe('ensembles of several activations', () => {
-  it('are refused where one kernel cannot serve the activations (relu), or they leave out the architecture’s', async () => {
-    await expect(engine.createEnsemble({ ...mixedOptions(), activations: ['softplus', 'relu'] })).rejects.toThrow(/relu runs need an ensemble of their own/);
+  it('are refused where the activations leave out the architecture’s or name one twice, and on the CPU', async () => {
     await expect(engine.createEnsemble({ ...mixedOptions(), activations: ['erf', 'tanh'] })).rejects.toThrow(/must include its architecture's, softplus/);
-    expect(() => new CpuEnsemble(mixedOptions())).toThrow(/the CPU engine trains one activation per ensemble \(softplus\), not also erf/);
+    await expect(engine.createEnsemble({ ...mixedOptions(), activations: ['softplus', 'erf', 'softplus'] })).rejects.toThrow(/name one twice/);
+    expect(() => new CpuEnsemble(mixedOptions())).toThrow(/the CPU engine trains one activation per ensemble \(softplus\), not also erf, relu/);
   });
 
-  it('the scheduler trains softplus and erf runs in one ensemble on the GPU, each to the float64 CPU’s point', async () => {
+  it('are planned for a smooth activation (relu alone keeps float32 without group coordinates)', () => {
+    expect(plannedActivation(['relu', 'erf'])).toBe('erf');
+    expect(plannedActivation(['relu'])).toBe('relu');
+    const planned = (activations: Activation[]) => planArithmetic(planStiffFlowKernel(plannedArchitecture({ arch: { ...deep, activation: 'relu' }, activations }), engine.gpu.limits, 'ros34pw2'));
+    expect(planned(['relu'])).toBe('float32');
+    expect(planned(['softplus', 'relu'])).toBe('double-float');
+  });
+
+  it('the scheduler trains softplus, erf and relu runs in one ensemble on the GPU, each to the float64 CPU’s point', async () => {
     const config = (activation: Activation): SchedulableConfig => ({
       architecture: { ...arch, activation },
       optimizer,
@@ -133,7 +145,7 @@ describe('ensembles of several activations', () => {
     const gpu = await sweep(engine);
     const cpu = await sweep(new CpuEngine());
     expect(gpu.summary.groups).toBe(1);
-    expect(cpu.summary.groups).toBe(2);
+    expect(cpu.summary.groups).toBe(3);
     for (const r of runs) {
       const [g, c] = [gpu.records.get(r.id)!, cpu.records.get(r.id)!];
       expect(g.stopReason).toBe('max-time');

@@ -9,7 +9,6 @@ import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engin
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { parameterCount, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
-import { mixedActivationGroup } from '../../src/engine/gpu/mlp-kernels.js';
 import { channelCoordinates, TOY_ARCHITECTURE, toyDataset, toyStart } from '../../src/optim/toy.js';
 import { glorotNormal } from '../../src/model/init.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
@@ -446,16 +445,21 @@ describe('scheduler', () => {
 
   const withActivation = (activation: Activation) => ({ ...config({ kind: 'gd', lr: 0.1 }), architecture: { ...arch, activation } });
 
-  it('groups the activations an engine serves together (the GPU: every smooth one, relu apart) and keeps them apart otherwise', () => {
+  /** an engine whose kernels serve the smooth activations together and relu apart */
+  const smoothTogether = (activation: Activation) => (activation === 'relu' ? 'relu' : 'smooth');
+
+  it('groups the activations an engine serves together (Engine.activationGroup) and keeps them apart otherwise', () => {
     const list = [...runs(2, () => withActivation('softplus')), ...runs(2, () => withActivation('relu')), ...runs(2, () => withActivation('erf'))];
+    const activations = (groups: TestRun[][]) => groups.map((g) => g.map((run) => run.config.architecture.activation));
     expect(groupRuns(list, () => SAMPLES).map((g) => g.length)).toEqual([2, 2, 2]);
-    const mixed = groupRuns(list, () => SAMPLES, undefined, mixedActivationGroup);
-    expect(mixed.map((g) => g.map((run) => run.config.architecture.activation))).toEqual([['softplus', 'softplus', 'erf', 'erf'], ['relu', 'relu']]);
+    expect(activations(groupRuns(list, () => SAMPLES, undefined, smoothTogether))).toEqual([['softplus', 'softplus', 'erf', 'erf'], ['relu', 'relu']]);
+    // the GPU's: one kernel for all
+    expect(activations(groupRuns(list, () => SAMPLES, undefined, () => 'one kernel'))).toEqual([['softplus', 'softplus', 'relu', 'relu', 'erf', 'erf']]);
   });
 
   it("gives a shard's runs the kernel of the whole sweep: an ensemble serves the activations of the sweep's runs in its group", async () => {
     const { engine, stats } = countingEngine();
-    const mixing: Engine = { ...engine, activationGroup: mixedActivationGroup };
+    const mixing: Engine = { ...engine, activationGroup: smoothTogether };
     const sweepRuns = [...runs(2, () => withActivation('erf')), ...runs(2, () => withActivation('relu')), ...runs(2, () => withActivation('softplus'))].map((run, k) => ({ ...run, id: `r${k}` }));
     const shard = sweepRuns.filter((run) => run.config.architecture.activation === 'softplus');
     const options = { engine: mixing, slots: 2, samples: () => SAMPLES, prepare, diagnostics: null, onRecord: () => {} };

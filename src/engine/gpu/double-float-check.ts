@@ -1,6 +1,7 @@
 // The double-float arithmetic of shaders/double_float.wgsl against float64, on whatever adapter runs
-// it: sums (including near-cancelling ones), products, quotients, e^x, log1p, and every smooth
-// activation (softplus, erf, tanh, sigmoid, g, gelu) with its two derivatives. The double-float stiff kernel for deep networks (mlp_double_float.wgsl) is
+// it: sums (including near-cancelling ones), products, quotients, e^x, log1p, and every activation
+// (softplus, erf, tanh, sigmoid, g, gelu, and relu for mixed kernels) with its two derivatives. The
+// double-float stiff kernel for deep networks (mlp_double_float.wgsl) is
 // only as good as this: a shader compiler that reassociates or simplifies the error-free
 // transformations silently turns it back into float32. `channelscope doctor` runs it on the device it
 // finds; tests/model/double-float-gpu.test.ts on SwiftShader.
@@ -11,7 +12,7 @@ import { RandomStream } from '../../data/rng.js';
 /** what every function must meet, relative (float32 is 2⁻²⁴, float64 2⁻⁵³) */
 export const DOUBLE_FLOAT_BOUND = 2 ** -44;
 /** the double-floats double_float_test.wgsl writes per point, in this order */
-const ACTIVATIONS = ['softplus', 'erf', 'tanh', 'sigmoid', 'g', 'gelu'] as const;
+const ACTIVATIONS = ['softplus', 'erf', 'tanh', 'sigmoid', 'g', 'gelu', 'relu'] as const;
 const FUNCTIONS = ['a + b', 'a·b', 'a/b', 'e^a', 'log1p abs(a)', ...ACTIVATIONS.flatMap((name) => [name, `${name}′`, `${name}″`])];
 // below ~1e-27 low parts (of a value or of its factors) leave float32's normal range, below 1e-38 the
 // high part too: there float32's relative accuracy is all a double-float has
@@ -79,6 +80,8 @@ function references(a: number, b: number): [string, number, number][] {
   checks.push(['g', g, g], ['g′', g1, g1], ['g″', g2, 16 * Math.abs(fast[2]) + s1]);
   const geluScale = (value: number) => Math.max(1, Math.abs(a), Math.abs(value));
   checks.push(['gelu', u, geluScale(u)], ['gelu′', u1, geluScale(u1)], ['gelu″', u2, geluScale(u2)]);
+  // relu: exact (its kink at 0 has slope 0, as the float64 engine's)
+  checks.push(['relu', Math.max(a, 0), Math.abs(a)], ['relu′', a > 0 ? 1 : 0, 1], ['relu″', 0, 1]);
   return checks;
 }
 

@@ -5,8 +5,8 @@ import { PassTimer } from '../../gpu/pass-timer.js';
 import { parameterCount, validateArchitecture, type Activation } from '../../model/architecture.js';
 import { validateDataset } from '../../data/dataset.js';
 import { DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
-import { FULL_STIFF_PRECISION, mixedActivationGroup, planEvaluateKernel, stiffStorage, type StiffPrecision } from './mlp-kernels.js';
-import { bindingBytes, GpuEnsemble, slotFloats, slotsThatFit } from './gpu-ensemble.js';
+import { FULL_STIFF_PRECISION, planEvaluateKernel, stiffStorage, type StiffPrecision } from './mlp-kernels.js';
+import { bindingBytes, GpuEnsemble, plannedArchitecture, slotFloats, slotsThatFit } from './gpu-ensemble.js';
 import type { KernelTuning } from './kernel-strategy.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 
@@ -204,11 +204,12 @@ export class GpuEngine implements Engine {
   }
 
   maxSlots(options: Omit<EnsembleOptions, 'slots'>): number {
-    return slotsThatFit(slotFloats(options, stiffStorage(options.arch, this.precision)), bindingBytes(this.gpu.device.limits));
+    return slotsThatFit(slotFloats(options, stiffStorage(plannedArchitecture(options), this.precision)), bindingBytes(this.gpu.device.limits));
   }
 
-  activationGroup(activation: Activation): string {
-    return mixedActivationGroup(activation);
+  /** every activation: one kernel reads each slot's (mlp-kernels.ts plannedActivation) */
+  activationGroup(_activation: Activation): string {
+    return 'one kernel';
   }
 
   dispose(): void {

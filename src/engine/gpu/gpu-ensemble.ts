@@ -9,7 +9,7 @@ import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkHessianReuse, isStiffSolver } from '../../optim/rosenbrock.js';
 import { checkSlotIndex, type Arithmetic, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
-import { activationCode, closedHessianTasks, forActivations, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianBlockSamples, hessianPartFloats, NO_STIFF_STORAGE, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision, type StiffStorage } from './mlp-kernels.js';
+import { activationCode, closedHessianTasks, forActivations, plannedActivation, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianBlockSamples, hessianPartFloats, NO_STIFF_STORAGE, planArithmetic, planFlowKernel, planStiffFlowKernel, planTrainKernel, stiffMatrixFloats, type StiffPrecision, type StiffStorage } from './mlp-kernels.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import { gpuDiagnostics } from './diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
@@ -96,6 +96,11 @@ export function servedActivations(options: Pick<EnsembleOptions, 'arch' | 'activ
   if (!activations.includes(arch.activation)) throw new RangeError(`the ensemble's activations (${activations.join(', ')}) must include its architecture's, ${arch.activation}`);
   if (new Set(activations).size !== activations.length) throw new RangeError(`the ensemble's activations name one twice: ${activations.join(', ')}`);
   return activations;
+}
+
+/** The architecture an ensemble's kernels are planned for: arch, with the activation plannedActivation picks from those it serves. */
+export function plannedArchitecture(options: Pick<EnsembleOptions, 'arch' | 'activations'>): EnsembleOptions['arch'] {
+  return { ...options.arch, activation: plannedActivation(servedActivations(options)) };
 }
 
 /** The Hessian's own pipelines (mlp_stiff.wgsl SPLIT_HESSIAN), in order, with their workgroups per slot. */
@@ -197,12 +202,13 @@ export class GpuEnsemble implements TrainingEnsemble {
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
     const optimizer = options.optimizer;
     if (optimizer.kind === 'flow') checkHessianReuse(optimizer.solver, optimizer.hessianReuse);
+    const arch = plannedArchitecture(options);
     const plan =
       optimizer.kind !== 'flow'
-        ? planTrainKernel(options.arch, optimizer, gpu.limits, tuning)
+        ? planTrainKernel(arch, optimizer, gpu.limits, tuning)
         : isStiffSolver(optimizer.solver)
-          ? planStiffFlowKernel(options.arch, gpu.limits, optimizer.solver, tuning, precision)
-          : planFlowKernel(options.arch, gpu.limits, tuning);
+          ? planStiffFlowKernel(arch, gpu.limits, optimizer.solver, tuning, precision)
+          : planFlowKernel(arch, gpu.limits, tuning);
     const stiffStorage: StiffStorage = {
       doubleFloat: plan.doubleFloat ?? false,
       splitHessian: plan.splitHessian ?? false,

@@ -68,22 +68,18 @@ export function activationDefinitions(activations: Activation | readonly Activat
 }
 
 /**
- * Which activations one kernel serves together (an ensemble of several: GpuEngine.activationGroup).
- * relu's runs stay apart: its stiff kernel has neither the closed-form Hessian's group coordinates nor
- * double-float (no channels), so it is a different kernel; every smooth activation shares one plan.
+ * The activation an ensemble's kernel is planned for when it serves several (a mixed kernel): a smooth
+ * one if there is one. Its plan (group coordinates for one hidden layer, double-float for deeper
+ * networks) then serves relu's runs too: both are exact changes of representation, and relu is exact in
+ * double-float (double_float.wgsl df_relu); relu alone keeps its own float32 plan (no channels to keep).
  */
-export function mixedActivationGroup(activation: Activation): string {
-  return activation === 'relu' ? 'relu' : 'smooth';
+export function plannedActivation(activations: readonly Activation[]): Activation {
+  return activations.find((activation) => activation !== 'relu') ?? activations[0];
 }
 
-/**
- * `program` specialised for the activations of an ensemble's runs (EnsembleOptions.activations): with
- * more than one, a mixed kernel. They must share mixedActivationGroup (the plan was made for one of them).
- */
+/** `program` specialised for the activations of an ensemble's runs (EnsembleOptions.activations): with more than one, a mixed kernel. */
 export function forActivations(program: KernelProgram, activations: readonly Activation[]): KernelProgram {
   if (activations.length <= 1) return program;
-  const groups = new Set(activations.map(mixedActivationGroup));
-  if (groups.size > 1) throw new RangeError(`one kernel cannot serve activations ${activations.join(', ')}: relu runs need an ensemble of their own`);
   return { ...program, definitions: { ...program.definitions, ...activationDefinitions(activations) } };
 }
 
