@@ -11,9 +11,12 @@
 // unless its workgroups are wide); --float32 adds the float32 kernel (GpuEngine.withoutDoubleFloat),
 // which cannot follow a deep channel, as the cost double-float is measured against; --hessian-in-kernel
 // adds the Hessian assembled by each network's own workgroup inside the step kernel instead of in
-// dispatches of its own across the GPU (StiffPrecision.hessianDispatches).
+// dispatches of its own across the GPU (StiffPrecision.hessianDispatches); --mixed adds the mixed
+// kernel of the channel-frequency preset's ensembles (activations.wgsl MIXED_ACTIVATIONS: softplus,
+// erf and relu slots in turn, each reading its activation), whose cost against softplus alone is what
+// sharing dispatches across activations pays.
 //
-//   npx tsx benchmarks/stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--json FILE]
+//   npx tsx benchmarks/stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
@@ -24,7 +27,7 @@ import { planStiffFlowKernel } from '../src/engine/gpu/mlp-kernels.js';
 import { rosenbrockDataset } from '../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../src/data/rng.js';
 import { glorotNormal } from '../src/model/init.js';
-import { parameterCount, type Architecture } from '../src/model/architecture.js';
+import { parameterCount, type Activation, type Architecture } from '../src/model/architecture.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,13 +38,14 @@ const { values } = parseArgs({
     strategies: { type: 'string' },
     float32: { type: 'boolean' },
     'hessian-in-kernel': { type: 'boolean' },
+    mixed: { type: 'boolean' },
     json: { type: 'string' },
   },
 });
 const samples = Number(values.samples);
-const slots = Number(values.slots);
+const requestedSlots = Number(values.slots);
 const steps = Number(values.steps);
-if (![samples, slots, steps].every((n) => Number.isInteger(n) && n > 0)) {
+if (![samples, requestedSlots, steps].every((n) => Number.isInteger(n) && n > 0)) {
   usage();
 }
 const shapes: Architecture[] = values.shapes.split(',').map((shape) => {
@@ -53,7 +57,7 @@ const shapes: Architecture[] = values.shapes.split(',').map((shape) => {
 
 function usage(problem?: string): never {
   if (problem) console.error(problem);
-  console.error('usage: npx tsx benchmarks/stiff-steps.ts [--samples N] [--slots S] [--steps K] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--json FILE]');
+  console.error('usage: npx tsx benchmarks/stiff-steps.ts [--samples N] [--slots S] [--steps K] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--json FILE]');
   process.exit(2);
 }
 const { engine } = await createEngine('gpu');
@@ -62,14 +66,18 @@ if (!(engine instanceof GpuEngine)) {
   process.exit(2);
 }
 
+/** the channel-frequency preset's activations, in one mixed kernel with --mixed */
+const MIXED: Activation[] = ['softplus', 'erf', 'relu'];
 const strategies = values.strategies ? values.strategies.split(',').map(parseStrategy) : [null];
 const engines = strategies.flatMap((strategy) => {
   const tuned = strategy ? engine.withTuning(strategy) : engine;
   const label = strategy ? formatStrategy(strategy) : 'default';
   const inKernel = tuned.withHessianDispatches(false);
+  const dispatches = tuned.withHessianDispatches(true);
   return [
     // the Hessian in its own dispatches whatever the device's default (defaultStiffPrecision)
-    { engine: tuned.withHessianDispatches(true), label: `${label}, Hessian in its own dispatches` },
+    { engine: dispatches, label: `${label}, Hessian in its own dispatches` },
+    ...(values.mixed ? [{ engine: dispatches, label: `${label}, Hessian in its own dispatches, mixed ${MIXED.join('/')}`, activations: MIXED }] : []),
     ...(values['hessian-in-kernel'] ? [{ engine: inKernel, label: `${label}, Hessian in the step kernel` }] : []),
     // (one hidden layer is float32 anyway)
     ...(values.float32 ? [{ engine: tuned.withoutDoubleFloat(), label, deepOnly: true }] : []),
@@ -86,10 +94,15 @@ for (const arch of shapes) {
     try {
       // the threads a workgroup really gets (the plan lowers the tile when workgroup memory is short)
       const plan = planStiffFlowKernel(arch, engine.gpu.limits, optimizer.solver, variant.engine.tuning, variant.engine.precision);
-      const ensemble = await variant.engine.createEnsemble({ arch, optimizer, samples, slots, maxnorm: 1e3 });
+      const activations = 'activations' in variant ? variant.activations : undefined;
+      const options = { arch, optimizer, samples, maxnorm: 1e3, ...(activations ? { activations } : {}) };
+      // as the scheduler does: no more slots than the device's bindings hold
+      const slots = Math.min(requestedSlots, variant.engine.maxSlots(options));
+      const ensemble = await variant.engine.createEnsemble({ ...options, slots });
       try {
         for (let s = 0; s < slots; s++) {
-          await ensemble.load(s, { params: glorotNormal(arch, new RandomStream(1, s, STREAMS.init)), data: rosenbrockDataset(samples, arch.inputDim, 100 + s), seed: 1, runIndex: s });
+          const activation = activations ? activations[s % activations.length] : arch.activation;
+          await ensemble.load(s, { params: glorotNormal(arch, new RandomStream(1, s, STREAMS.init)), data: rosenbrockDataset(samples, arch.inputDim, 100 + s), seed: 1, runIndex: s, activation });
         }
         await ensemble.advance(3);
         const before = (await ensemble.status()).reduce((sum, s) => sum + s.steps, 0);
