@@ -10,7 +10,7 @@ import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
-import { slotFloats, slotsThatFit, storageBindings } from '../../src/engine/gpu/gpu-ensemble.js';
+import { SLOT_WORDS, slotFloats, slotsThatFit, storageBindings } from '../../src/engine/gpu/gpu-ensemble.js';
 import { closedHessianTasks, FULL_STIFF_PRECISION, hessianBlockSamples, NO_STIFF_STORAGE, stiffStorage } from '../../src/engine/gpu/mlp-kernels.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 
@@ -100,7 +100,7 @@ describe('GPU ensemble bookkeeping', () => {
     const shallow: Architecture = { inputDim: 16, hidden: [16], activation: 'softplus', biases: true };
     const closed = stiffStorage(shallow, FULL_STIFF_PRECISION);
     expect(closed).toEqual({ doubleFloat: false, splitHessian: true, groupCoordinates: true });
-    expect(slotFloats({ ...shared, arch: shallow }, closed)).toEqual([289, 16, 289, 289 * 289, 289 * 289, 1 + 16 + 2 * 289, 16 * 3825]);
+    expect(slotFloats({ ...shared, arch: shallow }, closed)).toEqual([289, SLOT_WORDS, 289, 289 * 289, 289 * 289, 1 + 16 + 2 * 289, 16 * 3825]);
   });
 
   it('counts the storage buffers each kernel binds (the device allows maxStorageBuffersPerShaderStage)', () => {

@@ -11,6 +11,7 @@ import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { compare } from '../../src/engine/verify.js';
 import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
+import { SLOT_WORDS } from '../../src/engine/gpu/gpu-ensemble.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
 import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianPartFloats, stiffHessianDispatches, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
@@ -371,10 +372,10 @@ async function gpuSplitHessians(kernelArch: Architecture, thetas: Float64Array[]
   new Float32Array(config).set([Infinity, maxnorm], 7);
   new Uint32Array(config)[10] = blockSamples;
   // every slot in use, finite, past its first dispatch (step size 1), no Hessian yet
-  const slots = new ArrayBuffer(4 * 16 * B);
+  const slots = new ArrayBuffer(4 * SLOT_WORDS * B);
   for (let n = 0; n < B; n++) {
-    new Uint32Array(slots, 4 * 16 * n, 16).set([1, 1]);
-    new Float32Array(slots, 4 * 16 * n, 16)[9] = 1;
+    new Uint32Array(slots, 4 * SLOT_WORDS * n, SLOT_WORDS).set([1, 1]);
+    new Float32Array(slots, 4 * SLOT_WORDS * n, SLOT_WORDS)[9] = 1;
   }
   const params = new Float32Array(B * P);
   thetas.forEach((t, n) => params.set(t, n * P));
@@ -610,8 +611,8 @@ describe('GPU stiff Hessian assembly', () => {
         expect(error).toBeLessThan(2e-5);
         for (let i = 0; i < P; i++) for (let j = 0; j < i; j++) expect(hessians[n][i * P + j]).toBe(hessians[n][j * P + i]);
         // marked for the step kernel (HESSIAN_FROM_DISPATCHES | 1), its P evaluations counted
-        expect(slots[16 * n + 14]).toBe(0x80000001);
-        expect(slots[16 * n + 3]).toBe(P);
+        expect(slots[SLOT_WORDS * n + 14]).toBe(0x80000001);
+        expect(slots[SLOT_WORDS * n + 3]).toBe(P);
       });
     });
   }

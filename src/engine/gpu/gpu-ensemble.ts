@@ -14,8 +14,8 @@ import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnos
 import { gpuDiagnostics } from './diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
 
-/** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl */
-const SLOT_WORDS = 17;
+/** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl (tests build slots with it) */
+export const SLOT_WORDS = 17;
 const CONFIG_BYTES = 48;
 /** stop_at of a slot without a limit (mlp_slots.wgsl) */
 const NO_STOP = 0xffffffff;
