@@ -27,7 +27,10 @@
 //
 // The experiment is the cartesian product of the grid's values × seeds. Each grid key is a dotted
 // path into the spec; its values replace the spec's value there (shallower paths are applied
-// first, so "optimizer.lr" overrides the lr of every "optimizer" value). Each resulting
+// first, so "optimizer.lr" overrides the lr of every "optimizer" value). A key of several paths
+// joined by "+" is one linked axis: each of its values is an array with one entry per path, so
+// "architecture.activation+stop.maxSteps": [["softplus", 200000], ["relu", 20000]] gives each
+// activation its own budget. Each resulting
 // configuration is validated by the same schema, and an error names the grid path and the value.
 // Seeds, grid, name and description cannot be gridded, and two grid values that resolve to the
 // same configuration (4 and [4]) are refused.
@@ -407,9 +410,14 @@ const envelopeSchema = z.looseObject(
   must('must be a JSON object'),
 );
 
-/** One axis of the grid: a dotted path and the values it takes, as written. */
+/**
+ * One axis of the grid: its key and the values it takes, as written. A key of several dotted paths
+ * joined by "+" is a linked axis: each value is an array with one entry per path, set together.
+ */
 export interface GridAxis {
   path: string;
+  /** the dotted paths the axis sets (one, or a linked axis's several) */
+  paths: string[];
   values: unknown[];
 }
 
@@ -468,7 +476,7 @@ function resolveSpec(raw: unknown): ExperimentSpecShape | string {
     ...(name !== undefined ? { name } : {}),
     ...(description !== undefined ? { description } : {}),
     seeds,
-    grid: Object.entries(grid).map(([path, values]) => ({ path, values })),
+    grid: Object.entries(grid).map(([path, values]) => ({ path, paths: path.split(LINK), values })),
     configurations,
     input: raw as Record<string, unknown>,
   };
@@ -520,39 +528,72 @@ function moreProblems(count: number): string {
 
 interface Axis {
   path: string;
-  segments: string[];
+  /** the dotted paths it sets, split into segments: one, or a linked axis's several */
+  targets: string[][];
   values: unknown[];
 }
 
 const PATH_SYNTAX = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
+/** joins the paths of a linked axis ("architecture.activation+stop.maxSteps") */
+const LINK = '+';
+
+/** The problem with a grid axis's key or values, if any. */
+function checkAxis(axis: Axis, claimed: Map<string, string>): string | undefined {
+  for (const segments of axis.targets) {
+    const path = segments.join('.');
+    if (!PATH_SYNTAX.test(path)) {
+      return `grid["${axis.path}"]: ${axis.targets.length > 1 ? `"${path}" is ` : ''}not a dotted field path (e.g. "architecture.hidden", "optimizer.lr", "data.teacher.s"${axis.targets.length > 1 ? '; a linked axis joins paths with "+"' : ''})`;
+    }
+    const top = segments[0];
+    if ((SWEEP_FIELDS as readonly string[]).includes(top)) return `grid["${axis.path}"]: "${top}" describes the sweep and cannot be varied by the grid`;
+    if ((COSMETIC_FIELDS as readonly string[]).includes(top)) return `grid["${axis.path}"]: "${top}" is cosmetic and cannot be varied by the grid (it is not part of a configuration's identity)`;
+    const owner = claimed.get(path);
+    if (owner !== undefined) return `grid["${axis.path}"]: ${path} is already set by grid["${owner}"]; a path can be on one axis only`;
+    claimed.set(path, axis.path);
+  }
+  if (axis.targets.length > 1) {
+    const paths = axis.targets.map((segments) => segments.join('.'));
+    const index = axis.values.findIndex((value) => !Array.isArray(value) || value.length !== paths.length);
+    if (index >= 0) {
+      return `grid["${axis.path}"][${index}] = ${show(axis.values[index])}: a linked axis's value must be an array of ${paths.length} values, one for each of ${paths.join(', ')}`;
+    }
+  }
+  return undefined;
+}
+
+/** What one value of an axis sets at each of its paths. */
+function axisValues(axis: Axis, index: number): unknown[] {
+  return axis.targets.length > 1 ? (axis.values[index] as unknown[]) : [axis.values[index]];
+}
 
 /** Every configuration of base × grid, validated; or the message of the first problem. */
 function expandConfigurations(base: Record<string, unknown>, grid: Record<string, unknown[]>): SpecConfiguration[] | string {
-  const axes: Axis[] = Object.entries(grid).map(([path, values]) => ({ path, segments: path.split('.'), values }));
+  const axes: Axis[] = Object.entries(grid).map(([path, values]) => ({ path, targets: path.split(LINK).map((part) => part.split('.')), values }));
+  const claimed = new Map<string, string>();
   for (const axis of axes) {
-    if (!PATH_SYNTAX.test(axis.path)) {
-      return `grid["${axis.path}"]: not a dotted field path (e.g. "architecture.hidden", "optimizer.lr", "data.teacher.s")`;
-    }
-    const top = axis.segments[0];
-    if ((SWEEP_FIELDS as readonly string[]).includes(top)) return `grid["${axis.path}"]: "${top}" describes the sweep and cannot be varied by the grid`;
-    if ((COSMETIC_FIELDS as readonly string[]).includes(top)) return `grid["${axis.path}"]: "${top}" is cosmetic and cannot be varied by the grid (it is not part of a configuration's identity)`;
+    const problem = checkAxis(axis, claimed);
+    if (problem) return problem;
   }
   const count = axes.reduce((product, axis) => product * axis.values.length, 1);
   if (count > MAX_CONFIGURATIONS) {
     return `grid: ${axes.map((axis) => axis.values.length).join(' × ')} = ${count} configurations; at most ${MAX_CONFIGURATIONS} are supported`;
   }
-  // Shallower paths first, so "optimizer.lr" refines every "optimizer" value; ties keep written order.
-  const applicationOrder = axes.map((_, k) => k).sort((a, b) => axes[a].segments.length - axes[b].segments.length || a - b);
+  // Every path an axis sets, shallower paths first, so "optimizer.lr" refines every "optimizer"
+  // value; ties keep written order.
+  const targets = axes.flatMap((axis, k) => axis.targets.map((segments, j) => ({ axis: k, link: j, segments })));
+  const applicationOrder = targets.map((_, t) => t).sort((a, b) => targets[a].segments.length - targets[b].segments.length || a - b);
 
-  // The configuration of one choice of grid values, and for each axis the path it "owns": its own
-  // path, or the shallowest object it had to create on the way there (which the spec left unset).
-  const build = (choice: number[]): { raw: Record<string, unknown>; owned: string[][] } | string => {
+  // The configuration of one choice of grid values, and for each path an axis sets the path it
+  // "owns": that path, or the shallowest object it had to create on the way there (which the spec
+  // left unset).
+  const build = (choice: number[]): { raw: Record<string, unknown>; owned: { axis: number; path: string[] }[] } | string => {
     const raw = structuredClone(base);
-    const owned: string[][] = axes.map((axis) => axis.segments);
-    for (const k of applicationOrder) {
-      const set = setPath(raw, axes[k].segments, structuredClone(axes[k].values[choice[k]]));
+    const owned = targets.map((target) => ({ axis: target.axis, path: target.segments }));
+    for (const t of applicationOrder) {
+      const { axis: k, link, segments } = targets[t];
+      const set = setPath(raw, segments, structuredClone(axisValues(axes[k], choice[k])[link]));
       if (typeof set === 'string') return `grid["${axes[k].path}"]: ${set}`;
-      if (set.createdDepth !== undefined) owned[k] = axes[k].segments.slice(0, set.createdDepth + 1);
+      if (set.createdDepth !== undefined) owned[t] = { axis: k, path: segments.slice(0, set.createdDepth + 1) };
     }
     return { raw, owned };
   };
@@ -573,7 +614,8 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
     const issue = primaryIssue(parsed.error.issues);
     const message = describeIssue(issue, built.raw, configSchema, true) + moreProblems(parsed.error.issues.length);
     // the axis the issue lies under; else (a cross-field rule) the one value that differs from a valid configuration
-    const culprit = culpritAxis(issue, built.owned) ?? varied;
+    const culpritTarget = culpritPath(issue, built.owned.map((owned) => owned.path));
+    const culprit = culpritTarget !== undefined ? built.owned[culpritTarget].axis : varied;
     if (varied !== undefined && culprit !== varied) {
       // the value varied here is valid alone but clashes with another axis's first value
       return `grid combination (${describeCombination(gridValuesOf(axes, choice))}): ${message}`;
@@ -581,7 +623,8 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
     if (culprit === undefined) {
       return axes.length === 0 ? message : `${message} (with the grid's first values: ${describeCombination(gridValuesOf(axes, choice))})`;
     }
-    const created = built.owned[culprit].length < axes[culprit].segments.length && issue.code !== 'unrecognized_keys' ? ` (the spec sets no ${built.owned[culprit].join('.')}, so the grid value created one)` : '';
+    const owned = culpritTarget !== undefined ? built.owned[culpritTarget].path : null;
+    const created = owned && owned.length < targets[culpritTarget!].segments.length && issue.code !== 'unrecognized_keys' ? ` (the spec sets no ${owned.join('.')}, so the grid value created one)` : '';
     return `${gridValueLabel(axes[culprit], choice[culprit])}${created}: ${message}`;
   }
 
@@ -617,8 +660,9 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
   return configurations;
 }
 
+/** The grid values of a choice by dotted path (a linked axis gives each of its paths its own). */
 function gridValuesOf(axes: Axis[], choice: number[]): Record<string, unknown> {
-  return Object.fromEntries(axes.map((axis, k) => [axis.path, axis.values[choice[k]]]));
+  return Object.fromEntries(axes.flatMap((axis, k) => axis.targets.map((segments, j) => [segments.join('.'), axisValues(axis, choice[k])[j]])));
 }
 
 /**
@@ -643,8 +687,8 @@ function setPath(target: Record<string, unknown>, segments: string[], value: unk
   return { createdDepth };
 }
 
-/** The grid axis an issue is about: the deepest one whose (owned) path contains the issue or leads through it. */
-function culpritAxis(issue: Issue, ownedPaths: string[][]): number | undefined {
+/** The grid path an issue is about: the deepest (owned) one that contains the issue or leads through it. */
+function culpritPath(issue: Issue, ownedPaths: string[][]): number | undefined {
   const issuePath = issue.path.map(String);
   const candidates = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issuePath, key]) : [issuePath];
   let best: number | undefined;

@@ -129,7 +129,7 @@ describe('ensembles of several activations', () => {
       architecture: { ...arch, activation },
       optimizer,
       maxnorm: MAXNORM,
-      stop: { maxSteps: 10_000, maxTime: 2, gradTol: 0, checkEvery: 100 },
+      stop: { maxSteps: 10_000, maxTime: 0.5, gradTol: 0, checkEvery: 100 },
       trajectory: { points: 4 },
     });
     const runs: SchedulableRun[] = ACTIVATIONS.map((activation, s) => ({ id: `${activation}-${s}`, configIndex: s, seed: s, config: config(activation) }));

@@ -308,6 +308,41 @@ describe('grid', () => {
     );
   });
 
+  it('links paths into one axis with "+": each value sets every path at once', () => {
+    const parsed = parseSpec(
+      JSON.stringify(spec({ grid: { 'architecture.hidden': [4, 8], 'architecture.activation+stop.maxSteps': [['softplus', 2000], ['relu', 200]] } })),
+    );
+    expect(parsed.grid.map((axis) => axis.paths)).toEqual([['architecture.hidden'], ['architecture.activation', 'stop.maxSteps']]);
+    expect(parsed.configurations.map((c) => [c.config.architecture.hidden[0], c.config.architecture.activation, c.config.stop.maxSteps])).toEqual([
+      [4, 'softplus', 2000],
+      [4, 'relu', 200],
+      [8, 'softplus', 2000],
+      [8, 'relu', 200],
+    ]);
+    expect(parsed.configurations[1].gridValues).toEqual({ 'architecture.hidden': 4, 'architecture.activation': 'relu', 'stop.maxSteps': 200 });
+    // a linked path refined by a deeper one on another axis, shallower first as ever
+    const refined = parseSpec(JSON.stringify(spec({ grid: { 'optimizer+stop.maxSteps': [[{ kind: 'gd', lr: 5 }, 10], [{ kind: 'adam' }, 20]], 'optimizer.lr': [0.1] } })));
+    expect(refined.configurations.map((c) => [c.config.optimizer.kind, 'lr' in c.config.optimizer ? c.config.optimizer.lr : null, c.config.stop.maxSteps])).toEqual([
+      ['gd', 0.1, 10],
+      ['adam', 0.1, 20],
+    ]);
+  });
+
+  it('bad linked axes: values of the wrong shape, a path on two axes, a bad value named by its index', () => {
+    expect(errorOf(spec({ grid: { 'architecture.activation+stop.maxSteps': [['relu', 10], 'erf'] } }))).toBe(
+      'spec: grid["architecture.activation+stop.maxSteps"][1] = "erf": a linked axis\'s value must be an array of 2 values, one for each of architecture.activation, stop.maxSteps',
+    );
+    expect(errorOf(spec({ grid: { 'architecture.activation+stop.maxSteps': [['relu']] } }))).toMatch(/\[0\] = \["relu"\]: a linked axis's value must be an array of 2 values/);
+    expect(errorOf(spec({ grid: { 'stop.maxSteps': [5], 'architecture.activation+stop.maxSteps': [['relu', 10]] } }))).toBe(
+      'spec: grid["architecture.activation+stop.maxSteps"]: stop.maxSteps is already set by grid["stop.maxSteps"]; a path can be on one axis only',
+    );
+    expect(errorOf(spec({ grid: { 'architecture.activation+seeds': [['relu', 1]] } }))).toBe('spec: grid["architecture.activation+seeds"]: "seeds" describes the sweep and cannot be varied by the grid');
+    expect(errorOf(spec({ grid: { 'architecture.activation+': [['relu', 1]] } }))).toMatch(/^spec: grid\["architecture\.activation\+"\]: "" is not a dotted field path/);
+    expect(errorOf(spec({ grid: { 'architecture.activation+stop.maxSteps': [['erf', 10], ['relu', -1]] } }))).toBe(
+      'spec: grid["architecture.activation+stop.maxSteps"][1] = ["relu",-1] (the spec sets no stop, so the grid value created one): stop.maxSteps: -1 must be a positive integer',
+    );
+  });
+
   it('refuses oversized sweeps', () => {
     const values = Array.from({ length: 1000 }, (_, k) => k + 1);
     expect(errorOf(spec({ grid: { 'architecture.hidden': values, 'data.samples': values } }))).toMatch(/1000 × 1000 = 1000000 configurations; at most 100000/);

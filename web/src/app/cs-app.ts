@@ -155,7 +155,7 @@ export class CsApp extends LitElement {
   }
 
   private onSpecChange(validation: SpecValidation): void {
-    const grid = validation.spec?.grid.map((axis) => axis.path) ?? [];
+    const grid = validation.spec?.grid.flatMap((axis) => axis.paths) ?? [];
     this.gridFields = grid;
     // a fresh sweep groups by its grid axes unless the user chose otherwise
     if (this.status !== 'running' && this.status !== 'paused' && this.records.length === 0) this.groupBy = grid;
