@@ -14,7 +14,8 @@
 #                          once: the machine goes back after 30 s idle)
 #   steps                  stiff-steps.ts: stiff steps per second of the preset's students, d = 2 r = 4
 #                          and 16, d = 16 r = 16 (closed form, group coordinates), [4, 4] and [4, 4, 4]
-#                          (double-float), at N = 10⁴ in an ensemble of 750, a channel-frequency group's
+#                          (double-float), at N = 10⁴ in ensembles of 8 (a group's tail, whose time per
+#                          step sets the preset's wall time) and of 750, a channel-frequency group's
 #                          size (softplus, erf and relu runs share one), at 64 and 256 threads per
 #                          workgroup, the Hessian in its own dispatches and in the step kernel, and the
 #                          mixed kernel of the three activations (decides StiffPrecision.hessianDispatches,
@@ -78,7 +79,7 @@ case "$part" in
     cs compare "$work/flow-gpu" benchmarks/results/flow-cpu-subset > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
   steps)
     tables=(stiff-steps.json stiff-steps.log)
-    phase stiff-steps "${STEPS_LIMIT:-180}" node dist/benchmarks/stiff-steps.js --samples 10000 --slots 750 --steps 10 \
+    phase stiff-steps "${STEPS_LIMIT:-180}" node dist/benchmarks/stiff-steps.js --samples 10000 --slots 8,750 --steps 10 \
       --shapes 2:4,2:16,16:16,2:4x4,16:4x4x4 --strategies tiled/64,tiled/256 --hessian-in-kernel --mixed \
       --json "$work/stiff-steps.json" > "$work/stiff-steps.log" 2>&1 ;;
   deep)

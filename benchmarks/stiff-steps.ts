@@ -16,7 +16,7 @@
 // erf and relu slots in turn, each reading its activation), whose cost against softplus alone is what
 // sharing dispatches across activations pays.
 //
-//   npx tsx benchmarks/stiff-steps.ts [--samples 1024] [--slots 4] [--steps 10] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--json FILE]
+//   npx tsx benchmarks/stiff-steps.ts [--samples 1024] [--slots 4[,S…]] [--steps 10] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
@@ -43,9 +43,11 @@ const { values } = parseArgs({
   },
 });
 const samples = Number(values.samples);
-const requestedSlots = Number(values.slots);
+// several counts ("8,750"): each is a run of every shape and variant, in the order given (a group's
+// tail, a few networks, against a full group)
+const slotCounts = values.slots.split(',').map(Number);
 const steps = Number(values.steps);
-if (![samples, requestedSlots, steps].every((n) => Number.isInteger(n) && n > 0)) {
+if (![samples, ...slotCounts, steps].every((n) => Number.isInteger(n) && n > 0)) {
   usage();
 }
 const shapes: Architecture[] = values.shapes.split(',').map((shape) => {
@@ -57,7 +59,7 @@ const shapes: Architecture[] = values.shapes.split(',').map((shape) => {
 
 function usage(problem?: string): never {
   if (problem) console.error(problem);
-  console.error('usage: npx tsx benchmarks/stiff-steps.ts [--samples N] [--slots S] [--steps K] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--json FILE]');
+  console.error('usage: npx tsx benchmarks/stiff-steps.ts [--samples N] [--slots S[,S…]] [--steps K] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--json FILE]');
   process.exit(2);
 }
 const { engine } = await createEngine('gpu');
@@ -87,7 +89,7 @@ const result = { device: describeGpu(engine.gpu), when: new Date().toISOString()
 // (the file is rewritten after every row: a run cut short by a time limit keeps its rows)
 const save = () => values.json && writeFileSync(values.json, JSON.stringify(result, null, 1) + '\n');
 const optimizer = { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 } as const;
-for (const arch of shapes) {
+for (const requestedSlots of slotCounts) for (const arch of shapes) {
   for (const variant of engines) {
     if ('deepOnly' in variant && arch.hidden.length < 2) continue;
     const network = `d=${arch.inputDim} [${arch.hidden.join(', ')}]`;
@@ -114,9 +116,11 @@ for (const arch of shapes) {
         const row = {
           network, P: parameterCount(arch), arithmetic: ensemble.arithmetic, strategy: variant.label, threads: plan.tile, samples, slots,
           acceptedSteps: accepted, seconds: Number(seconds.toFixed(3)), networkStepsPerSecond: Number((accepted / seconds).toPrecision(4)),
+          // the ensemble's time per step (each slot one step): what a group's tail costs per step
+          msPerStep: Number(((1000 * seconds * slots) / accepted).toPrecision(4)),
         };
         result.rows.push(row);
-        console.log(`${network} (P = ${row.P}, ${row.arithmetic}, ${row.strategy}, ${row.threads} threads), N = ${samples}, ${slots} slots: ${accepted} steps in ${row.seconds} s, ${row.networkStepsPerSecond} network-steps/s`);
+        console.log(`${network} (P = ${row.P}, ${row.arithmetic}, ${row.strategy}, ${row.threads} threads), N = ${samples}, ${slots} slots: ${accepted} steps in ${row.seconds} s, ${row.networkStepsPerSecond} network-steps/s, ${row.msPerStep} ms per step`);
       } finally {
         ensemble.dispose();
       }
