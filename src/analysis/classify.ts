@@ -77,11 +77,14 @@ export type Outcome = (typeof OUTCOMES)[number];
  *   exponential-tail         at the norm barrier, moving along neurons in their activation's
  *                            exponential tail (σ(z) ≈ e^z: outgoing weight up, bias down, at no cost)
  *   barrier-without-channel  at the norm barrier without the channel signature or another road (or relu)
+ *   kink-rest                relu short of the barrier whose loss did not descend (fell by at most
+ *                            kinkRest, or rose) over its last recorded interval: at rest on a kink,
+ *                            where the gradient does not vanish and the stiff flow chatters across it
  *   still-moving             small gradient, but the weight norm was still changing
  *   gradient-not-small       the gradient test fails (budget, patience or time ended the run)
  *   saddle                   converged at a point with negative curvature, not on a saddle line
  */
-export const NOT_CONVERGED_CAUSES = ['sharpening', 'exponential-tail', 'barrier-without-channel', 'still-moving', 'gradient-not-small', 'saddle'] as const;
+export const NOT_CONVERGED_CAUSES = ['sharpening', 'exponential-tail', 'barrier-without-channel', 'kink-rest', 'still-moving', 'gradient-not-small', 'saddle'] as const;
 export type NotConvergedCause = (typeof NOT_CONVERGED_CAUSES)[number];
 
 export interface RunEvidence {
@@ -121,6 +124,11 @@ export interface RunEvidence {
    * record's last two parameter vectors); null or absent when unknown (no history, or polished).
    */
   normDrift?: number | null;
+  /**
+   * The loss's relative change (loss − before)/before over the last recorded interval, steps `from`
+   * to `to` (the record's last two trajectory points); null or absent when unknown.
+   */
+  lossDrift?: { relative: number; from: number; to: number } | null;
   hessianMinEigenvalue?: number;
   hessianMaxEigenvalue?: number;
   activation: Activation;
@@ -170,6 +178,8 @@ export interface ClassificationThresholds {
   globalLossTol: number;
   /** plateau saddle: relative L2 distance of the duplicate pair below this */
   duplicateL2: number;
+  /** relu at rest on a kink: lossDrift ≥ −kinkRest (no descent to speak of) */
+  kinkRest: number;
 }
 
 /**
@@ -214,6 +224,8 @@ export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.fre
   negativeCurvatureTol: 1e-6,
   globalLossTol: 1e-8,
   duplicateL2: 1e-2,
+  // float32's loss moves by ~1e-7 relative from its roundings alone; measured at rest, float64: 4e-9
+  kinkRest: 1e-6,
 });
 
 export interface Classification {
@@ -342,6 +354,17 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
     : '';
   const roadAhead = evidence.activation !== 'relu' && roadsCarry(evidence.roads, t) ? evidence.roads! : null;
+  const drift = evidence.lossDrift;
+  // gradient flow only descends: a loss that fell by no more than kinkRest, or rose (the solver
+  // chattering across the kink), is a loss at rest
+  if (!converged && evidence.activation === 'relu' && drift && drift.relative >= -t.kinkRest) {
+    const change = drift.relative > 0 ? `rose by ${fmt(drift.relative)} (relative; the flow only descends: the solver chatters across the kink)` : `fell by ${fmt(-drift.relative)} (relative, ≤ ${fmt(t.kinkRest)})`;
+    return notConverged(
+      'kink-rest',
+      `relu at rest on a kink: the loss ${change} from step ${drift.from} to ${drift.to}, ` +
+        `while ‖∇‖∞ ${fmt(evidence.gradInf)} > ${fmt(gradientTolerance)} (at a kink the gradient does not vanish), stopped by ${evidence.stoppedBy}, ${norm}`,
+    );
+  }
   if (!converged && stillMoving) {
     return notConverged(
       'still-moving',
@@ -387,6 +410,8 @@ export interface RunFacts {
   thetaHistory?: ArrayLike<number>[];
   /** overrides the drift computed from thetaHistory (null: unknown, e.g. after a polish) */
   normDrift?: number | null;
+  /** the loss's change over the last recorded interval (RunEvidence.lossDrift) */
+  lossDrift?: RunEvidence['lossDrift'];
   subspaceOptions?: SubspaceOptions;
   hessianMinEigenvalue?: number;
   hessianMaxEigenvalue?: number;
@@ -428,6 +453,7 @@ export function evidenceFromNetwork(
     finite,
     stoppedBy: facts.stoppedBy,
     normDrift: facts.normDrift !== undefined ? facts.normDrift : weightNormDrift(facts.thetaHistory),
+    ...(facts.lossDrift !== undefined ? { lossDrift: facts.lossDrift } : {}),
     activation: arch.activation,
     ...(facts.hessianMinEigenvalue !== undefined ? { hessianMinEigenvalue: facts.hessianMinEigenvalue } : {}),
     ...(facts.hessianMaxEigenvalue !== undefined ? { hessianMaxEigenvalue: facts.hessianMaxEigenvalue } : {}),

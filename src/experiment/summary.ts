@@ -7,7 +7,7 @@ import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../ana
 import { l2Distance, minCosineDistance, symmetryOrientation } from '../analysis/channels.js';
 import { parameterLayout } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
-import type { RunRecord } from './results.js';
+import type { RunRecord, TrajectoryPoint } from './results.js';
 
 /** Short names for the spec fields people group by; any dotted path of the configuration works too. */
 export const GROUP_ALIASES: Record<string, string> = {
@@ -125,6 +125,14 @@ function hessianExtremes(record: RunRecord): { hessianMinEigenvalue?: number; he
   return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: diagnostics.lambdaMax };
 }
 
+/** The loss's relative change over a trajectory's last two points (classify.ts RunEvidence.lossDrift). */
+export function trajectoryLossDrift(trajectory: readonly TrajectoryPoint[] | undefined): { relative: number; from: number; to: number } | null {
+  if (!trajectory || trajectory.length < 2) return null;
+  const [before, last] = trajectory.slice(-2);
+  if (!(Number.isFinite(before.loss) && Number.isFinite(last.loss) && before.loss > 0)) return null;
+  return { relative: (last.loss - before.loss) / before.loss, from: before.step, to: last.step };
+}
+
 export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string; cause?: NotConvergedCause } {
   const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null } };
   if (record.stopReason === 'diverged') {
@@ -151,6 +159,7 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
       stoppedBy: polish?.converged ? 'converged' : record.stopReason,
       finite: true, // diverged records were classified above
       ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((theta) => Float64Array.from(theta)) } : {}),
+      lossDrift: polish ? null : trajectoryLossDrift(record.trajectory),
       // the history is the run's; after a polish the end point is Newton's, not the run's last
       ...(polish ? { normDrift: null } : {}),
       // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ 128, else Lanczos/power iteration)
@@ -279,7 +288,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     `|${' --- |'.repeat(NOT_CONVERGED_CAUSES.length + 2)}`,
     ...causeRows,
     '',
-    'Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation\'s exponential tail (output weight up, bias down); at the norm barrier without the channel signature or another road; still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.',
+    'Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation\'s exponential tail (output weight up, bias down); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.',
     '',
     reachHeader,
     `|${' --- |'.repeat(7)}`,

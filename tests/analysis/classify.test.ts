@@ -271,6 +271,18 @@ describe('classifyRun on evidence', () => {
     expect(onItsWay.reason).toMatch(/1 neuron\(s\) sharpening \(98\.0% of ‖Δθ‖ along them\): on its way to a kink/);
     expect(causeOf({ ...base, gradInf: 4e-6, thetaInf: 60, normDrift: 0.03 }, { gradTol: 1e-7 })).toBe('still-moving');
     expect(causeOf({ ...base, gradInf: 1e-2, stoppedBy: 'max-steps' })).toBe('gradient-not-small');
+    // relu whose loss stopped descending: at rest on a kink, its gradient never small and its weight
+    // norm creeping (the solver chattering across the kink), whether the loss fell by a hair or rose
+    const kink = { ...base, activation: 'relu' as const, gradInf: 2e-3, normDrift: 1e-4, stoppedBy: 'max-steps' };
+    const atRest = classifyRun({ ...kink, lossDrift: { relative: -3e-9, from: 14214, to: 20000 } });
+    expect(atRest.cause).toBe('kink-rest');
+    expect(atRest.reason).toMatch(/relu at rest on a kink: the loss fell by 3\.00e-9 \(relative, ≤ 0\.00000100\) from step 14214 to 20000/);
+    expect(classifyRun({ ...kink, lossDrift: { relative: 1.5e-5, from: 14214, to: 20000 } }).reason).toMatch(/the loss rose by 0\.0000150 .*chatters across the kink/);
+    // still descending, or another activation, or no loss history: as before
+    expect(causeOf({ ...kink, lossDrift: { relative: -1e-4, from: 14214, to: 20000 } })).toBe('still-moving');
+    expect(causeOf({ ...kink, activation: 'softplus', lossDrift: { relative: -3e-9, from: 14214, to: 20000 } })).toBe('still-moving');
+    expect(causeOf({ ...kink, lossDrift: null })).toBe('still-moving');
+    expect(causeOf({ ...kink, weightNorm: 1000, lossDrift: { relative: 0, from: 1, to: 2 } })).toBe('barrier-without-channel');
     expect(causeOf({ ...base, hessianMinEigenvalue: -0.1, hessianMaxEigenvalue: 10 })).toBe('saddle');
     expect(causeOf(base)).toBeUndefined();
   });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, formatReport } from '../../src/experiment/report.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
+import { trajectoryLossDrift } from '../../src/experiment/summary.js';
 
 const arch: Architecture = { inputDim: 2, hidden: [2], activation: 'softplus', biases: true };
 // θ = [W (2×2), b (2), a (2), c0]
@@ -70,10 +71,30 @@ describe('channelscope report', () => {
     expect(report.runs.map((r) => r.cause)).toEqual(['still-moving', 'gradient-not-small', undefined]);
     const [all] = report.causes;
     expect([all.outcomes['still-moving'].successes, all.outcomes['gradient-not-small'].successes, all.outcomes.other.successes]).toEqual([1, 1, 1]);
-    expect(formatReport(report, 'md')).toContain('| all | 3 | 0 | 0 | 0 | 1 | 1 | 0 |');
+    expect(formatReport(report, 'md')).toContain('| all | 3 | 0 | 0 | 0 | 0 | 1 | 1 | 0 |');
     expect(JSON.parse(formatReport(report, 'json')).notConvergedCauses[0].outcomes['still-moving'].successes).toBe(1);
     const [header, row] = formatReport(report, 'csv').split('\n').map((line) => line.split(','));
     expect(row[header.indexOf('not_converged_still-moving')]).toBe('1');
+  });
+
+  it('reads a relu record whose loss stopped descending at its last trajectory points as at rest on a kink', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-'));
+    const reluArch = { ...arch, activation: 'relu' as const };
+    const points = (losses: number[]) => losses.map((loss, k) => ({ step: [7180, 14214, 20000][k], time: k, loss, gradInf: 2e-3, weightNorm: 0.5 }));
+    const relu = (id: string, losses: number[]) => ({
+      ...record(id, finiteTheta, [2], 'max-steps'),
+      config: { architecture: { ...reluArch, hidden: [2] }, maxnorm: 1000, stop: { gradTol: 1e-5 } },
+      params0: formatParameterFile(reluArch, finiteTheta),
+      params: formatParameterFile(reluArch, finiteTheta),
+      gradInf: 2e-3,
+      trajectory: points(losses),
+    });
+    const records = [relu('rest', [0.2085512, 0.2085430, 0.2085461]), relu('descending', [0.3, 0.25, 0.2])];
+    writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const report = await buildReport(dir, []);
+    expect(report.runs.map((r) => r.cause)).toEqual(['kink-rest', 'gradient-not-small']);
+    expect(trajectoryLossDrift(points([1, 2, 3]))).toEqual({ relative: 0.5, from: 14214, to: 20000 });
+    expect(trajectoryLossDrift(points([1]))).toBeNull();
   });
 
   it('leaves a grouping field out of the label of runs whose config lacks it (GD has no solver)', async () => {
