@@ -57,6 +57,11 @@ export interface Engine {
    * per ensemble.
    */
   activationGroup?(activation: Activation): string;
+  /**
+   * How many groups (ensembles) the scheduler should train at once on this engine: more than one
+   * where one group's host work can overlap another's device work. Absent: one.
+   */
+  readonly groupsInFlight?: number;
   dispose(): void;
 }
 

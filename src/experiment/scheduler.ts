@@ -2,7 +2,8 @@
 //
 // Runs that can share one ensemble (same architecture, activation, biases, optimiser, sample count,
 // norm barrier, and for gradient flow the same time budget) form a group; groups run one after the
-// other, each on one ensemble of min(slots, runs in the group, what the device's buffers hold) slots.
+// other (or a few at once: SchedulerOptions.groupsInFlight), each on one ensemble of min(slots, runs
+// in the group, what the device's buffers hold) slots.
 // On the GPU, runs of several activations form one group (Engine.activationGroup: one kernel reads each
 // slot's activation): a group lasts as long as its slowest run, and a GPU runs the dispatches of
 // different ensembles one after the other (each dispatch of a group's tail, a few networks, leaves
@@ -144,6 +145,12 @@ export interface SchedulerOptions<R extends SchedulableRun> {
   onTick?: (active: ActiveRuns) => void | Promise<void>;
   /** wall clock in seconds (tests) */
   now?: () => number;
+  /**
+   * Groups trained at once, each on its own ensemble (default: Engine.groupsInFlight, else 1). A GPU
+   * runs their dispatches one after another all the same, but while one group's host reads its
+   * status, applies the stop rules and refills slots, another's dispatches keep the GPU busy.
+   */
+  groupsInFlight?: number;
   /**
    * Every run of the sweep, when `runs` is a part of it (a shard, or what a resume left). On an engine
    * whose ensembles mix activations (Engine.activationGroup) a run's kernel serves the activations of
@@ -335,18 +342,53 @@ export async function runSweep<R extends SchedulableRun>(runs: readonly R[], opt
   const activationGroup = options.engine.activationGroup?.bind(options.engine);
   const groups = groupRuns(runs, options.samples, optimizer, activationGroup);
   const served = activationGroup ? servedActivationsByKey(options.sweepRuns ?? runs, options.samples, optimizer, activationGroup) : null;
-  for (const group of groups) {
-    summary.groups++;
-    // the sweep's activations in this group, and the group's own (were sweepRuns to miss some)
-    const own = new Set(group.map((run) => run.config.architecture.activation));
-    const sweep = served?.get(ensembleKey(group[0].config, optimizer(group[0]), options.samples(group[0]), activationGroup)) ?? [];
-    await runGroup(group, options, summary, ACTIVATIONS.filter((activation) => own.has(activation) || sweep.includes(activation)));
-  }
+  const inFlight = options.groupsInFlight ?? options.engine.groupsInFlight ?? 1;
+  if (!Number.isInteger(inFlight) || inFlight < 1) throw new RangeError(`groupsInFlight must be a positive integer, got ${inFlight}`);
+  // progress over every group in flight: each reports its own runs still going
+  const going = new Map<number, readonly SlotStatus[]>();
+  const groupOptions = (index: number): GroupOptions<R> => ({
+    ...options,
+    onTick: async (statuses: readonly SlotStatus[]) => {
+      going.set(index, statuses);
+      await options.onTick?.(summarizeActive([...going.values()].flat()));
+    },
+  });
+  const failure: { error?: unknown } = {};
+  let next = 0;
+  const worker = async () => {
+    while (next < groups.length && !('error' in failure)) {
+      const index = next++;
+      const group = groups[index];
+      summary.groups++;
+      // the sweep's activations in this group, and the group's own (were sweepRuns to miss some)
+      const own = new Set(group.map((run) => run.config.architecture.activation));
+      const sweep = served?.get(ensembleKey(group[0].config, optimizer(group[0]), options.samples(group[0]), activationGroup)) ?? [];
+      try {
+        await runGroup(group, groupOptions(index), summary, ACTIVATIONS.filter((activation) => own.has(activation) || sweep.includes(activation)), failure);
+      } catch (error) {
+        if (!('error' in failure)) failure.error = error;
+      } finally {
+        going.delete(index);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, groups.length) }, worker));
+  if ('error' in failure) throw failure.error;
   return summary;
 }
 
 /** Trains one group's runs on one ensemble whose kernel serves `activations` (the group's and perhaps more of the sweep's). */
-async function runGroup<R extends SchedulableRun>(group: R[], options: SchedulerOptions<R>, summary: SweepSummary, activations: readonly Activation[]): Promise<void> {
+/** A group's scheduler options: its onTick gets its own runs still going (runSweep adds up the groups in flight). */
+type GroupOptions<R extends SchedulableRun> = Omit<SchedulerOptions<R>, 'onTick'> & { onTick?: (going: readonly SlotStatus[]) => void | Promise<void> };
+
+async function runGroup<R extends SchedulableRun>(
+  group: R[],
+  options: GroupOptions<R>,
+  summary: SweepSummary,
+  activations: readonly Activation[],
+  /** set when a group in flight beside this one failed: this one stops at its next status read */
+  failure: { error?: unknown },
+): Promise<void> {
   const { engine } = options;
   const now = options.now ?? (() => performance.now() / 1000);
   const first = group[0].config;
@@ -583,7 +625,8 @@ async function runGroup<R extends SchedulableRun>(group: R[], options: Scheduler
       const going = statuses.filter((_, i) => active[i] && !retired.has(i));
       for (const { i, reason } of retiring) await retire(i, statuses[i], reason, diagnosed.get(i));
       await fill();
-      await options.onTick?.(summarizeActive(going));
+      await options.onTick?.(going);
+      if ('error' in failure) return;
     }
   } finally {
     ensemble.dispose();

@@ -272,6 +272,52 @@ describe('scheduler', () => {
     }
   });
 
+  it('trains several groups at once (groupsInFlight) with the same results, and adds up their runs in progress', async () => {
+    // three groups (three learning rates), of different lengths
+    const list = runs(9, (k) => config({ kind: 'gd', lr: 0.02 * (1 + (k % 3)) }, { maxSteps: 40 + 30 * (k % 3), checkEvery: 10 }, 4));
+    const oneAtATime = await sweep(list, 3);
+    const records = new Map<string, RunRecord>();
+    const running: number[] = [];
+    const summary = await runSweep(list, {
+      engine: new CpuEngine(),
+      slots: 3,
+      groupsInFlight: 2,
+      samples: () => SAMPLES,
+      prepare,
+      onRecord: (record) => void records.set(record.id, record),
+      onTick: (active) => void running.push(active.running),
+    });
+    expect(summary.groups).toBe(3);
+    expect(records.size).toBe(9);
+    for (const [id, record] of oneAtATime) {
+      expect(records.get(id)!.params).toEqual(record.params);
+      expect(records.get(id)!.trajectory).toEqual(record.trajectory);
+    }
+    // two groups of three runs going at once at some tick
+    expect(Math.max(...running)).toBe(6);
+    await expect(runSweep(list, { engine: new CpuEngine(), groupsInFlight: 0, samples: () => SAMPLES, prepare, onRecord: () => {} })).rejects.toThrow(/groupsInFlight must be a positive integer, got 0/);
+  });
+
+  it('with groups in flight, a group that fails stops the sweep and the others at their next status read', async () => {
+    const { engine } = countingEngine();
+    let created = 0;
+    const failing: Engine = {
+      ...engine,
+      async createEnsemble(options) {
+        if (++created === 2) throw new Error('no memory for the second group');
+        return engine.createEnsemble(options);
+      },
+    };
+    const list = runs(6, (k) => config({ kind: 'gd', lr: 0.02 * (1 + (k % 3)) }, { maxSteps: 5000, checkEvery: 10 }));
+    const finished: string[] = [];
+    await expect(runSweep(list, { engine: failing, slots: 2, groupsInFlight: 2, samples: () => SAMPLES, prepare, diagnostics: null, onRecord: (record) => void finished.push(record.id) })).rejects.toThrow(
+      /no memory for the second group/,
+    );
+    // the first group stopped without finishing its 5,000 steps, and the third never started
+    expect(finished).toEqual([]);
+    expect(created).toBe(2);
+  });
+
   it('records a diverging run as diverged while the others finish normally', async () => {
     // run r2 starts with parameters ×1e6 under a large step: its values overflow
     const list = runs(5, (k) => config({ kind: 'gd', lr: k === 2 ? 10 : 0.05 }, { maxSteps: 50 }), (k) => (k === 2 ? { scale: 1e6 } : {}));

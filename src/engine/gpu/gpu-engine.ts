@@ -207,6 +207,14 @@ export class GpuEngine implements Engine {
     return slotsThatFit(slotFloats(options, stiffStorage(plannedArchitecture(options), this.precision)), bindingBytes(this.gpu.device.limits));
   }
 
+  /**
+   * Two on a GPU: while one group's host reads its status, applies the stop rules and refills, the
+   * other's dispatches keep the queue full. One on a software adapter, whose "GPU" is the same CPU.
+   */
+  get groupsInFlight(): number {
+    return this.gpu.software ? 1 : 2;
+  }
+
   /** every activation: one kernel reads each slot's (mlp-kernels.ts plannedActivation) */
   activationGroup(_activation: Activation): string {
     return 'one kernel';
