@@ -57,7 +57,11 @@ export function dispatchGrid(groups: number, maxPerDimension: number): [number, 
   return [Math.ceil(groups / y), y];
 }
 
-/** Runs `work` inside a validation and an out-of-memory error scope and throws what they caught. */
+/**
+ * Runs `work` inside a validation and an out-of-memory error scope and throws what they caught. The
+ * scopes are one stack per device: callers interleaved across awaits (the scheduler's groups in
+ * flight) may pop each other's scopes, so an error always surfaces, but possibly under the other's name.
+ */
 export async function withErrorScopes<T>(device: GPUDevice, what: string, work: () => Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
