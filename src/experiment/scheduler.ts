@@ -241,13 +241,13 @@ function sortedObject(value: Record<string, unknown>): Record<string, unknown> {
 
 const asOptimizer = (run: SchedulableRun) => run.config.optimizer as OptimizerConfig;
 
-/** Runs grouped by ensemble key (ensembleKey), groups in order of their first run, runs in their given order. */
-export function groupRuns<R extends SchedulableRun>(
+/** Runs by ensemble key (ensembleKey), keys in order of their first run, runs in their given order. */
+function runsByKey<R extends SchedulableRun>(
   runs: readonly R[],
   samples: (run: R) => number,
-  optimizer: (run: R) => OptimizerConfig = asOptimizer,
+  optimizer: (run: R) => OptimizerConfig,
   activationGroup?: (activation: Activation) => string,
-): R[][] {
+): Map<string, R[]> {
   const groups = new Map<string, R[]>();
   for (const run of runs) {
     const key = ensembleKey(run.config, optimizer(run), samples(run), activationGroup);
@@ -255,29 +255,23 @@ export function groupRuns<R extends SchedulableRun>(
     if (!group) groups.set(key, (group = []));
     group.push(run);
   }
-  return [...groups.values()];
+  return groups;
 }
 
-/**
- * The activations each run's ensemble serves: those of every run of the sweep (`sweepRuns`, of which
- * the runs to train may be a shard or what a resume left) with the same ensemble key, in ACTIVATIONS
- * order. So a run's kernel, and with it its result to the last bit, is fixed by the sweep, not by which
- * of its runs are trained together.
- */
-function servedActivationsByKey<R extends SchedulableRun>(
-  sweepRuns: readonly R[],
+/** Runs grouped by ensemble key (ensembleKey), groups in order of their first run, runs in their given order. */
+export function groupRuns<R extends SchedulableRun>(
+  runs: readonly R[],
   samples: (run: R) => number,
-  optimizer: (run: R) => OptimizerConfig,
-  activationGroup: (activation: Activation) => string,
-): Map<string, Activation[]> {
-  const served = new Map<string, Set<Activation>>();
-  for (const run of sweepRuns) {
-    const key = ensembleKey(run.config, optimizer(run), samples(run), activationGroup);
-    let set = served.get(key);
-    if (!set) served.set(key, (set = new Set()));
-    set.add(run.config.architecture.activation);
-  }
-  return new Map([...served].map(([key, set]) => [key, ACTIVATIONS.filter((activation) => set.has(activation))]));
+  optimizer: (run: R) => OptimizerConfig = asOptimizer,
+  activationGroup?: (activation: Activation) => string,
+): R[][] {
+  return [...runsByKey(runs, samples, optimizer, activationGroup).values()];
+}
+
+/** The activations of `runs`, in ACTIVATIONS order. */
+function activationsOf(runs: readonly SchedulableRun[]): Activation[] {
+  const present = new Set(runs.map((run) => run.config.architecture.activation));
+  return ACTIVATIONS.filter((activation) => present.has(activation));
 }
 
 // ---- the sweep --------------------------------------------------------------------------------------
@@ -340,8 +334,11 @@ export async function runSweep<R extends SchedulableRun>(runs: readonly R[], opt
   const summary: SweepSummary = { runs: 0, byReason: {}, groups: 0 };
   const optimizer = options.optimizer ?? asOptimizer;
   const activationGroup = options.engine.activationGroup?.bind(options.engine);
-  const groups = groupRuns(runs, options.samples, optimizer, activationGroup);
-  const served = activationGroup ? servedActivationsByKey(options.sweepRuns ?? runs, options.samples, optimizer, activationGroup) : null;
+  const groups = [...runsByKey(runs, options.samples, optimizer, activationGroup)];
+  // A group's kernel serves the activations of every run of the sweep with its key (sweepRuns, of
+  // which `runs` may be a shard or what a resume left), and its own: so a run's kernel, and with it
+  // its result to the last bit, is fixed by the sweep, not by which of its runs are trained together.
+  const sweepGroups = activationGroup && options.sweepRuns ? runsByKey(options.sweepRuns, options.samples, optimizer, activationGroup) : null;
   const inFlight = options.groupsInFlight ?? options.engine.groupsInFlight ?? 1;
   if (!Number.isInteger(inFlight) || inFlight < 1) throw new RangeError(`groupsInFlight must be a positive integer, got ${inFlight}`);
   // progress over every group in flight: each reports its own runs still going
@@ -358,13 +355,10 @@ export async function runSweep<R extends SchedulableRun>(runs: readonly R[], opt
   const worker = async () => {
     while (next < groups.length && !('error' in failure)) {
       const index = next++;
-      const group = groups[index];
+      const [key, group] = groups[index];
       summary.groups++;
-      // the sweep's activations in this group, and the group's own (were sweepRuns to miss some)
-      const own = new Set(group.map((run) => run.config.architecture.activation));
-      const sweep = served?.get(ensembleKey(group[0].config, optimizer(group[0]), options.samples(group[0]), activationGroup)) ?? [];
       try {
-        await runGroup(group, groupOptions(index), summary, ACTIVATIONS.filter((activation) => own.has(activation) || sweep.includes(activation)), failure);
+        await runGroup(group, groupOptions(index), summary, activationsOf([...group, ...(sweepGroups?.get(key) ?? [])]), failure);
       } catch (error) {
         if (!('error' in failure)) failure.error = error;
       } finally {

@@ -142,6 +142,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   private fresh = false;
   /** which slots hold a run */
   private readonly loaded: boolean[];
+  /** the activations its kernel serves (servedActivations; several: a mixed kernel) */
+  private readonly activations: readonly Activation[];
   /** GPU time of advance()'s passes, once timeGpu() switched it on */
   private timer: PassTimer | null = null;
 
@@ -160,6 +162,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.arithmetic = arithmetic;
     const doubleFloat = arithmetic === 'double-float';
     this.loaded = new Array<boolean>(options.slots).fill(false);
+    this.activations = servedActivations(options);
     const device = gpu.device;
     this.P = parameterCount(options.arch);
     this.flow = options.optimizer.kind === 'flow';
@@ -257,8 +260,8 @@ export class GpuEnsemble implements TrainingEnsemble {
     this.checkSlot(slot);
     const { samples, arch } = this.options;
     const activation = run.activation ?? arch.activation;
-    if (!servedActivations(this.options).includes(activation)) {
-      throw new RangeError(`a ${activation} run cannot go into an ensemble of ${servedActivations(this.options).join(', ')} networks`);
+    if (!this.activations.includes(activation)) {
+      throw new RangeError(`a ${activation} run cannot go into an ensemble of ${this.activations.join(', ')} networks`);
     }
     if (run.params.length !== this.P) throw new RangeError(`run has ${run.params.length} parameters, the ensemble's networks have ${this.P}`);
     if (run.data.samples !== samples || run.data.inputDim !== arch.inputDim) {
@@ -487,8 +490,7 @@ export class GpuEnsemble implements TrainingEnsemble {
       if (!this.loaded[slot]) throw new RangeError(`slot ${slot} is empty`);
     }
     const { arch, samples, maxnorm, sharedData } = this.options;
-    const activations = servedActivations(this.options);
-    const inputs = { arch, activations, samples, maxnorm, params: this.params, xs: this.xs, ys: this.ys, slots: this.slotInfo, dataStride: sharedData ? 0 : samples };
+    const inputs = { arch, activations: this.activations, samples, maxnorm, params: this.params, xs: this.xs, ys: this.ys, slots: this.slotInfo, dataStride: sharedData ? 0 : samples };
     return gpuDiagnostics(this.gpu, this.pipelines, inputs, list, settings, this.tuning);
   }
 
