@@ -58,6 +58,13 @@ export interface EnsembleOptions {
    * Default: arch.activation alone.
    */
   activations?: readonly Activation[];
+  /**
+   * The slot count the GPU's kernel plan is made for (at least `slots`; default `slots`). Where the
+   * stiff kernel's Hessian dispatches and their sample blocks depend on the slot count, so do a run's
+   * last bits: a shard's or a resume's smaller ensemble planned for the whole sweep's count trains
+   * each run exactly as the uninterrupted sweep does. The CPU engine ignores it.
+   */
+  planSlots?: number;
 }
 
 /**

@@ -152,10 +152,11 @@ export interface SchedulerOptions<R extends SchedulableRun> {
    */
   groupsInFlight?: number;
   /**
-   * Every run of the sweep, when `runs` is a part of it (a shard, or what a resume left). On an engine
-   * whose ensembles mix activations (Engine.activationGroup) a run's kernel serves the activations of
-   * the whole sweep's runs in its group, so that training a part gives each run the same kernel, and
-   * the same result, as training the whole. Default: `runs`.
+   * Every run of the sweep, when `runs` is a part of it (a shard, or what a resume left). A run's
+   * kernel is planned for the slots of the whole sweep's group (EnsembleOptions.planSlots) and, on an
+   * engine whose ensembles mix activations (Engine.activationGroup), serves the activations of the
+   * whole sweep's runs in its group, so that training a part gives each run the same kernel, and the
+   * same result, as training the whole (with the same `slots`). Default: `runs`.
    */
   sweepRuns?: readonly R[];
 }
@@ -336,9 +337,10 @@ export async function runSweep<R extends SchedulableRun>(runs: readonly R[], opt
   const activationGroup = options.engine.activationGroup?.bind(options.engine);
   const groups = [...runsByKey(runs, options.samples, optimizer, activationGroup)];
   // A group's kernel serves the activations of every run of the sweep with its key (sweepRuns, of
-  // which `runs` may be a shard or what a resume left), and its own: so a run's kernel, and with it
-  // its result to the last bit, is fixed by the sweep, not by which of its runs are trained together.
-  const sweepGroups = activationGroup && options.sweepRuns ? runsByKey(options.sweepRuns, options.samples, optimizer, activationGroup) : null;
+  // which `runs` may be a shard or what a resume left), and its own, and is planned for the slots the
+  // whole sweep's group would get: so a run's kernel, and with it its result to the last bit, is
+  // fixed by the sweep, not by which of its runs are trained together.
+  const sweepGroups = options.sweepRuns ? runsByKey(options.sweepRuns, options.samples, optimizer, activationGroup) : null;
   const inFlight = options.groupsInFlight ?? options.engine.groupsInFlight ?? 1;
   if (!Number.isInteger(inFlight) || inFlight < 1) throw new RangeError(`groupsInFlight must be a positive integer, got ${inFlight}`);
   // progress over every group in flight: each reports its own runs still going
@@ -358,7 +360,7 @@ export async function runSweep<R extends SchedulableRun>(runs: readonly R[], opt
       const [key, group] = groups[index];
       summary.groups++;
       try {
-        await runGroup(group, groupOptions(index), summary, activationsOf([...group, ...(sweepGroups?.get(key) ?? [])]), failure);
+        await runGroup(group, groupOptions(index), summary, sweepGroups?.get(key) ?? group, failure);
       } catch (error) {
         if (!('error' in failure)) failure.error = error;
       } finally {
@@ -371,15 +373,19 @@ export async function runSweep<R extends SchedulableRun>(runs: readonly R[], opt
   return summary;
 }
 
-/** Trains one group's runs on one ensemble whose kernel serves `activations` (the group's and perhaps more of the sweep's). */
 /** A group's scheduler options: its onTick gets its own runs still going (runSweep adds up the groups in flight). */
 type GroupOptions<R extends SchedulableRun> = Omit<SchedulerOptions<R>, 'onTick'> & { onTick?: (going: readonly SlotStatus[]) => void | Promise<void> };
 
+/**
+ * Trains one group's runs on one ensemble whose kernel serves the activations of the group and of
+ * its sweep's group (the runs of the whole sweep with its key), planned for the slots the sweep's
+ * group gets (EnsembleOptions.planSlots).
+ */
 async function runGroup<R extends SchedulableRun>(
   group: R[],
   options: GroupOptions<R>,
   summary: SweepSummary,
-  activations: readonly Activation[],
+  sweepGroup: readonly R[],
   /** set when a group in flight beside this one failed: this one stops at its next status read */
   failure: { error?: unknown },
 ): Promise<void> {
@@ -401,6 +407,7 @@ async function runGroup<R extends SchedulableRun>(
     const key = options.dataKey(group[0]);
     if (group.every((run) => options.dataKey!(run) === key)) sharedData = (await options.prepare(group[0])).data;
   }
+  const activations = activationsOf([...group, ...sweepGroup]);
   const ensembleOptions = {
     arch: first.architecture,
     optimizer,
@@ -413,7 +420,8 @@ async function runGroup<R extends SchedulableRun>(
   const fitting = engine.maxSlots?.(ensembleOptions) ?? Infinity;
   if (fitting < 1) throw new RangeError(`one run of ${group[0].id}'s group needs more memory per buffer than this device's storage binding limit`);
   const slots = Math.min(requested, group.length, fitting);
-  const ensemble: TrainingEnsemble = await engine.createEnsemble({ ...ensembleOptions, slots });
+  const planSlots = Math.min(requested, Math.max(group.length, sweepGroup.length), fitting);
+  const ensemble: TrainingEnsemble = await engine.createEnsemble({ ...ensembleOptions, slots, planSlots });
   try {
     const active: (Active<R> | null)[] = new Array(slots).fill(null);
     let next = 0;

@@ -518,4 +518,19 @@ describe('scheduler', () => {
     await runSweep(shard, { ...options, sweepRuns: sweepRuns.slice(0, 4) });
     expect(stats.ensembles[2].activations).toEqual(['softplus', 'erf']);
   });
+
+  it("plans a part's ensemble for the slots of the whole sweep's group (EnsembleOptions.planSlots), within slots and what the device holds", async () => {
+    const { engine, stats } = countingEngine();
+    const sweepRuns = runs(7, () => config({ kind: 'gd', lr: 0.1 })).map((run, k) => ({ ...run, id: `r${k}` }));
+    const options = { engine, samples: () => SAMPLES, prepare, diagnostics: null, onRecord: () => {} };
+    const planned = () => stats.ensembles.map((e) => [e.slots, e.planSlots]);
+    await runSweep(sweepRuns.slice(5), { ...options, slots: 4, sweepRuns });
+    await runSweep(sweepRuns.slice(5), { ...options, slots: 16, sweepRuns });
+    await runSweep(sweepRuns, { ...options, slots: 16 });
+    await runSweep(sweepRuns.slice(5), { ...options, slots: 16 });
+    expect(planned()).toEqual([[2, 4], [2, 7], [7, 7], [2, 2]]);
+    // a device that holds 5 slots of this group plans for 5
+    await runSweep(sweepRuns.slice(5), { ...options, engine: { ...engine, maxSlots: () => 5 }, slots: 16, sweepRuns });
+    expect(planned()[4]).toEqual([2, 5]);
+  });
 });

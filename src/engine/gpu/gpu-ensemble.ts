@@ -203,6 +203,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   static async create(gpu: GpuContext, pipelines: PipelineCache, options: EnsembleOptions, description: string, tuning: KernelTuning = {}, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<GpuEnsemble> {
     validateArchitecture(options.arch);
     if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
+    const planSlots = options.planSlots ?? options.slots;
+    if (!Number.isInteger(planSlots) || planSlots < options.slots) throw new RangeError(`planSlots must be an integer of at least slots (${options.slots}), got ${planSlots}`);
     const optimizer = options.optimizer;
     if (optimizer.kind === 'flow') checkHessianReuse(optimizer.solver, optimizer.hessianReuse);
     const arch = plannedArchitecture(options);
@@ -234,12 +236,13 @@ export class GpuEnsemble implements TrainingEnsemble {
     const program = forActivations(plan.program, servedActivations(options));
     const pipeline = await withErrorScopes(gpu.device, 'training kernel', () => pipelines.get(program));
     // (the Hessian's dispatches index slots by workgroup x alone, and the closed form's bind its block
-    // sums too; without them main assembles H itself)
+    // sums too; without them main assembles H itself). Both choices, which change a run's last bits,
+    // follow planSlots, not slots: blocks planned for more slots fit fewer.
     const closed = !plan.doubleFloat;
     let hessianPasses: Omit<HessianDispatches, 'parts'> | null = null;
-    if (plan.hessianPasses && options.slots <= Math.min(HESSIAN_DISPATCH_MAX_SLOTS, gpu.limits.maxComputeWorkgroupsPerDimension) && storageBindings(optimizer, stiffStorage, closed) <= storageLimit) {
+    if (plan.hessianPasses && planSlots <= Math.min(HESSIAN_DISPATCH_MAX_SLOTS, gpu.limits.maxComputeWorkgroupsPerDimension) && storageBindings(optimizer, stiffStorage, closed) <= storageLimit) {
       const tileSamples = plan.tile * plan.strategy.samplesPerThread;
-      const blockSamples = closed ? hessianBlockSamples(options.arch, options.samples, options.slots, closedHessianTasks(options.arch).sweeps(plan.tile), tileSamples, limit) : 0;
+      const blockSamples = closed ? hessianBlockSamples(options.arch, options.samples, planSlots, closedHessianTasks(options.arch).sweeps(plan.tile), tileSamples, limit) : 0;
       const grids = plan.hessianPasses.map((pass) => pass.workgroupsPerSlot(options.samples, blockSamples));
       // (a grid's y is its workgroups per slot: a network too large for that keeps main's assembly)
       if (Math.max(...grids) <= gpu.limits.maxComputeWorkgroupsPerDimension) {
