@@ -78,8 +78,10 @@ export type Outcome = (typeof OUTCOMES)[number];
  *                            exponential tail (σ(z) ≈ e^z: outgoing weight up, bias down, at no cost)
  *   barrier-without-channel  at the norm barrier without the channel signature or another road (or relu)
  *   kink-rest                relu short of the barrier whose loss did not descend (fell by at most
- *                            kinkRest, or rose) over its last recorded interval: at rest on a kink,
- *                            where the gradient does not vanish and the stiff flow chatters across it
+ *                            kinkRest, or rose) over its last recorded interval, or that patience
+ *                            stopped (no improvement by minImprovement ≤ kinkRest over its window):
+ *                            at rest on a kink, where the gradient does not vanish and the stiff flow
+ *                            chatters across it
  *   still-moving             small gradient, but the weight norm was still changing
  *   gradient-not-small       the gradient test fails (budget, patience or time ended the run)
  *   saddle                   converged at a point with negative curvature, not on a saddle line
@@ -129,6 +131,11 @@ export interface RunEvidence {
    * to `to` (the record's last two trajectory points); null or absent when unknown.
    */
   lossDrift?: { relative: number; from: number; to: number } | null;
+  /**
+   * The run stopped by patience: its objective did not improve by minImprovement (relative) over
+   * its last `steps` steps (the scheduler's rule, checked at its events); absent otherwise.
+   */
+  patience?: { steps: number; minImprovement: number } | null;
   hessianMinEigenvalue?: number;
   hessianMaxEigenvalue?: number;
   activation: Activation;
@@ -355,13 +362,19 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     : '';
   const roadAhead = evidence.activation !== 'relu' && roadsCarry(evidence.roads, t) ? evidence.roads! : null;
   const drift = evidence.lossDrift;
+  const patience = evidence.patience;
   // gradient flow only descends: a loss that fell by no more than kinkRest, or rose (the solver
-  // chattering across the kink), is a loss at rest
-  if (!converged && evidence.activation === 'relu' && drift && drift.relative >= -t.kinkRest) {
-    const change = drift.relative > 0 ? `rose by ${fmt(drift.relative)} (relative; the flow only descends: the solver chatters across the kink)` : `fell by ${fmt(-drift.relative)} (relative, ≤ ${fmt(t.kinkRest)})`;
+  // chattering across the kink), is a loss at rest; so is one that patience found not improving by
+  // as much over its window (the window can be longer than the last recorded interval, which a
+  // log-spaced trajectory makes long late in a run)
+  const restingByPatience = patience && evidence.stoppedBy === 'patience' && patience.minImprovement <= t.kinkRest;
+  if (!converged && evidence.activation === 'relu' && ((drift && drift.relative >= -t.kinkRest) || restingByPatience)) {
+    const rest = restingByPatience
+      ? `the loss (with the barrier) did not improve by ${fmt(patience.minImprovement)} (relative, ≤ ${fmt(t.kinkRest)}) over its last ${patience.steps} steps`
+      : `the loss ${drift!.relative > 0 ? `rose by ${fmt(drift!.relative)} (relative; the flow only descends: the solver chatters across the kink)` : `fell by ${fmt(-drift!.relative)} (relative, ≤ ${fmt(t.kinkRest)})`} from step ${drift!.from} to ${drift!.to}`;
     return notConverged(
       'kink-rest',
-      `relu at rest on a kink: the loss ${change} from step ${drift.from} to ${drift.to}, ` +
+      `relu at rest on a kink: ${rest}, ` +
         `while ‖∇‖∞ ${fmt(evidence.gradInf)} > ${fmt(gradientTolerance)} (at a kink the gradient does not vanish), stopped by ${evidence.stoppedBy}, ${norm}`,
     );
   }
@@ -412,6 +425,8 @@ export interface RunFacts {
   normDrift?: number | null;
   /** the loss's change over the last recorded interval (RunEvidence.lossDrift) */
   lossDrift?: RunEvidence['lossDrift'];
+  /** the patience rule that stopped the run (RunEvidence.patience) */
+  patience?: RunEvidence['patience'];
   subspaceOptions?: SubspaceOptions;
   hessianMinEigenvalue?: number;
   hessianMaxEigenvalue?: number;
@@ -454,6 +469,7 @@ export function evidenceFromNetwork(
     stoppedBy: facts.stoppedBy,
     normDrift: facts.normDrift !== undefined ? facts.normDrift : weightNormDrift(facts.thetaHistory),
     ...(facts.lossDrift !== undefined ? { lossDrift: facts.lossDrift } : {}),
+    ...(facts.patience !== undefined ? { patience: facts.patience } : {}),
     activation: arch.activation,
     ...(facts.hessianMinEigenvalue !== undefined ? { hessianMinEigenvalue: facts.hessianMinEigenvalue } : {}),
     ...(facts.hessianMaxEigenvalue !== undefined ? { hessianMaxEigenvalue: facts.hessianMaxEigenvalue } : {}),

@@ -266,8 +266,11 @@ const stopSchema = object({
    * do not change. false keeps a run going at the barrier until another rule stops it.
    */
   atBarrier: flag().optional(),
-  /** stop after this many steps without a relative loss improvement of minImprovement (checked every checkEvery steps) */
-  patience: positiveInt().optional(),
+  /**
+   * Stop after this many steps without a relative loss improvement of minImprovement (checked every
+   * checkEvery steps); null, as absent: no patience (so a linked grid axis can give it to some runs only).
+   */
+  patience: z.union([positiveInt('must be a positive integer or null (no patience)'), z.null()], must('must be a positive integer or null (no patience)')).optional(),
   minImprovement: nonNegativeNumber().default(1e-7),
   /** steps between status checks (stopping rules, trajectory samples are read then) */
   checkEvery: positiveInt().default(1000),

@@ -8,6 +8,7 @@ import { l2Distance, minCosineDistance, symmetryOrientation } from '../analysis/
 import { parameterLayout } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord, TrajectoryPoint } from './results.js';
+import { DEFAULT_MIN_IMPROVEMENT } from './scheduler.js';
 
 /** Short names for the spec fields people group by; any dotted path of the configuration works too. */
 export const GROUP_ALIASES: Record<string, string> = {
@@ -134,7 +135,7 @@ export function trajectoryLossDrift(trajectory: readonly TrajectoryPoint[] | und
 }
 
 export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string; cause?: NotConvergedCause } {
-  const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null } };
+  const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null; patience?: number | null; minImprovement?: number } };
   if (record.stopReason === 'diverged') {
     return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps` };
   }
@@ -160,6 +161,7 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
       finite: true, // diverged records were classified above
       ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((theta) => Float64Array.from(theta)) } : {}),
       lossDrift: polish ? null : trajectoryLossDrift(record.trajectory),
+      patience: !polish && record.stopReason === 'patience' && config.stop?.patience != null ? { steps: config.stop.patience, minImprovement: config.stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT } : null,
       // the history is the run's; after a polish the end point is Newton's, not the run's last
       ...(polish ? { normDrift: null } : {}),
       // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ 128, else Lanczos/power iteration)

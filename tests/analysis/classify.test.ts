@@ -278,6 +278,15 @@ describe('classifyRun on evidence', () => {
     expect(atRest.cause).toBe('kink-rest');
     expect(atRest.reason).toMatch(/relu at rest on a kink: the loss fell by 3\.00e-9 \(relative, ≤ 0\.00000100\) from step 14214 to 20000/);
     expect(classifyRun({ ...kink, lossDrift: { relative: 1.5e-5, from: 14214, to: 20000 } }).reason).toMatch(/the loss rose by 0\.0000150 .*chatters across the kink/);
+    // stopped by patience, whose window reaches further back than a late run's last log-spaced
+    // interval: at rest when the improvement patience asked for is no more than kinkRest
+    const patient = { ...kink, stoppedBy: 'patience', lossDrift: { relative: -1e-4, from: 3000, to: 4200 } };
+    const rested = classifyRun({ ...patient, patience: { steps: 2000, minImprovement: 1e-7 } });
+    expect(rested.cause).toBe('kink-rest');
+    expect(rested.reason).toMatch(/relu at rest on a kink: the loss \(with the barrier\) did not improve by 1\.00e-7 \(relative, ≤ 0\.00000100\) over its last 2000 steps, .*stopped by patience/);
+    expect(causeOf({ ...patient, patience: { steps: 2000, minImprovement: 1e-5 } })).toBe('still-moving');
+    expect(causeOf({ ...patient, stoppedBy: 'max-steps', patience: { steps: 2000, minImprovement: 1e-7 } })).toBe('still-moving');
+    expect(causeOf({ ...patient, activation: 'softplus', patience: { steps: 2000, minImprovement: 1e-7 } })).toBe('still-moving');
     // still descending, or another activation, or no loss history: as before
     expect(causeOf({ ...kink, lossDrift: { relative: -1e-4, from: 14214, to: 20000 } })).toBe('still-moving');
     expect(causeOf({ ...kink, activation: 'softplus', lossDrift: { relative: -3e-9, from: 14214, to: 20000 } })).toBe('still-moving');

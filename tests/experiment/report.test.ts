@@ -77,7 +77,7 @@ describe('channelscope report', () => {
     expect(row[header.indexOf('not_converged_still-moving')]).toBe('1');
   });
 
-  it('reads a relu record whose loss stopped descending at its last trajectory points as at rest on a kink', async () => {
+  it('reads a relu record whose loss stopped descending at its last trajectory points, or that patience stopped, as at rest on a kink', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-'));
     const reluArch = { ...arch, activation: 'relu' as const };
     const points = (losses: number[]) => losses.map((loss, k) => ({ step: [7180, 14214, 20000][k], time: k, loss, gradInf: 2e-3, weightNorm: 0.5 }));
@@ -89,10 +89,13 @@ describe('channelscope report', () => {
       gradInf: 2e-3,
       trajectory: points(losses),
     });
-    const records = [relu('rest', [0.2085512, 0.2085430, 0.2085461]), relu('descending', [0.3, 0.25, 0.2])];
+    // patience stopped the third: its window says at rest where its last logged interval still descended
+    const patient = { ...relu('patient', [0.3, 0.25, 0.2]), stopReason: 'patience', config: { architecture: { ...reluArch, hidden: [2] }, maxnorm: 1000, stop: { gradTol: 1e-5, patience: 2000, minImprovement: 1e-7 } } };
+    const records = [relu('rest', [0.2085512, 0.2085430, 0.2085461]), relu('descending', [0.3, 0.25, 0.2]), patient];
     writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const report = await buildReport(dir, []);
-    expect(report.runs.map((r) => r.cause)).toEqual(['kink-rest', 'gradient-not-small']);
+    expect(report.runs.map((r) => r.cause)).toEqual(['kink-rest', 'gradient-not-small', 'kink-rest']);
+    expect(report.runs[2].reason).toMatch(/did not improve by 1\.00e-7 .* over its last 2000 steps/);
     expect(trajectoryLossDrift(points([1, 2, 3]))).toEqual({ relative: 0.5, from: 14214, to: 20000 });
     expect(trajectoryLossDrift(points([1]))).toBeNull();
   });

@@ -326,6 +326,13 @@ describe('grid', () => {
       ['gd', 0.1, 10],
       ['adam', 0.1, 20],
     ]);
+    // null: no patience, so that one value of a linked axis can have it and another not
+    const patience = parseSpec(JSON.stringify(spec({ grid: { 'architecture.activation+stop.patience': [['softplus', null], ['relu', 2000]] } })));
+    expect(patience.configurations.map((c) => [c.config.architecture.activation, c.config.stop.patience])).toEqual([
+      ['softplus', null],
+      ['relu', 2000],
+    ]);
+    expect(errorOf(spec({ stop: { maxSteps: 10, patience: 0 } }))).toBe('spec: stop.patience: 0 must be a positive integer or null (no patience)');
   });
 
   it('bad linked axes: values of the wrong shape, a path on two axes, a bad value named by its index', () => {
