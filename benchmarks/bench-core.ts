@@ -77,6 +77,8 @@ export interface BenchEnvironment {
   runtime: string;
   /** the WebGPU adapter (null for the CPU engine) */
   adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean } | null;
+  /** the code measured (src/experiment/software.ts softwareLabel), where it can be known: in Node */
+  software?: string;
 }
 
 export interface BenchReport {

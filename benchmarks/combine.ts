@@ -25,7 +25,7 @@ interface Report {
   device?: string;
   version?: string;
   /** channelscope's reports say where they ran; older ones lack it and count as Node */
-  environment?: { kind: 'node' | 'browser'; runtime?: string };
+  environment?: { kind: 'node' | 'browser'; runtime?: string; software?: string };
   results: Entry[];
   error?: string;
 }
@@ -66,7 +66,7 @@ export function combine(reports: Report[]) {
   });
   return {
     date: new Date().toISOString(),
-    frameworks: reports.map((r) => ({ framework: label(r), device: r.device, version: r.version ?? r.environment?.runtime, error: r.error })),
+    frameworks: reports.map((r) => ({ framework: label(r), device: r.device, version: r.version ?? [r.environment?.software, r.environment?.runtime].filter(Boolean).join(', '), error: r.error })),
     unit: 'network-steps per second (flow: right-hand-side evaluations; hvp: Hessian-vector products)',
     rows,
   };

@@ -5,6 +5,8 @@
 # into $OUT/session-PART.tar.gz (its main tables also come back as files of their own).
 #   npm run build && ../shared/gpu/pack.sh                  # here; each call carries .gpu and dist
 #   bash .gpu/run.sh bash benchmarks/gpu-session.sh $OUT PART [ARG]
+# (the machine's copy of the tree has no .git: prefix the call with CHANNELSCOPE_COMMIT=$(git describe
+# --always --dirty --abbrev=12), computed here, and doctor.json, the benchmark and every record name it)
 # PARTs, in the order the open issues need them:
 #   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9 min)
 #   flow                   examples/flow-sweep.json on the GPU (400 float32 runs), its table by r and

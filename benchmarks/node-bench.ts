@@ -4,6 +4,7 @@
 //   npm run bench -- [--json] [--workloads W1,W2] [--ops grad,hvp,gd,adam] [--seconds 1.5] [--backend auto|gpu|cpu] [--scale 64]
 //                    [--strategies tiled/64,register/64,…]   (per workload the faster kernel strategy, src/engine/gpu/kernel-strategy.ts)
 //                    [--report FILE]   (the JSON report, rewritten after every measurement: a run cut short keeps what it measured)
+import { currentSoftware, softwareLabel } from '../src/experiment/software.js';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine, type BackendChoice } from '../src/engine/create.js';
@@ -29,7 +30,7 @@ async function main() {
   let report;
   const trials: BenchResult[] = [];
   const measured: BenchResult[] = [];
-  const environment = describeEnvironment(engine, 'node', `node ${process.version}`);
+  const environment = { ...describeEnvironment(engine, 'node', `node ${process.version}`), software: softwareLabel(currentSoftware()) };
   const save = () => {
     if (values.report) writeFileSync(values.report, `${JSON.stringify(benchmarkReport(engine, environment, measured, trials), null, 2)}\n`);
   };

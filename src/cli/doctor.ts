@@ -2,6 +2,12 @@
 import { acquireGpu, describeGpu, type GpuContext } from '../gpu/device.js';
 import type { BackendChoice } from '../engine/create.js';
 import { DOUBLE_FLOAT_BOUND, measureDoubleFloat } from '../engine/gpu/double-float-check.js';
+import { currentSoftware, softwareLabel } from '../experiment/software.js';
+
+/** The code and runtime answering: a report (a benchmark's doctor.json) names what it measured. */
+function softwareLine(): string {
+  return `${softwareLabel(currentSoftware())}, Node ${currentSoftware().node}`;
+}
 
 const GPU_PRECISION = 'float32 kernels (stiff flow of deep softplus/erf networks in double-float); Kahan-compensated sums over samples, pairwise across threads';
 
@@ -19,6 +25,7 @@ const CPU_PRECISION = 'float64, Neumaier-compensated sums over samples';
 
 function gpuReport(gpu: GpuContext, choice: BackendChoice) {
   return {
+    version: softwareLine(),
     // what `--backend auto` uses: a software adapter (SwiftShader) is slower than the CPU engine
     backend: gpu.software && choice === 'auto' ? 'cpu' : 'gpu',
     description: describeGpu(gpu),
@@ -37,12 +44,13 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (!gpu) {
     const report = {
+      version: softwareLine(),
       backend: 'cpu',
       description: choice === 'cpu' ? 'float64 CPU engine (requested)' : 'No WebGPU adapter found: using the float64 CPU engine.',
       precision: CPU_PRECISION,
     };
     if (json) out(JSON.stringify(report, null, 2));
-    else out(`backend      cpu\ndescription  ${report.description}\nprecision    ${report.precision}`);
+    else out(`version      ${report.version}\nbackend      cpu\ndescription  ${report.description}\nprecision    ${report.precision}`);
     return;
   }
   let report;
@@ -56,6 +64,7 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
     return;
   }
   const { vendor, architecture, device, description } = report.adapter;
+  out(`version      ${report.version}`);
   out(`backend      ${report.backend}${report.backend === 'cpu' ? ' (the software adapter below is slower than the float64 CPU engine; --backend gpu forces it)' : ''}`);
   out(`description  ${report.description}`);
   out(`adapter      vendor=${vendor} architecture=${architecture} device=${device} description=${description}`);

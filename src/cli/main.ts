@@ -18,6 +18,7 @@ import { mergeCommand } from './merge.js';
 import { compareCommand } from './compare.js';
 import { DEFAULT_COMPARISON } from '../experiment/compare.js';
 import { DEFAULT_PORT, serveCommand } from './serve.js';
+import { currentSoftware, softwareLabel } from '../experiment/software.js';
 
 /** what `npm start` runs (with --quick) */
 const QUICKSTART_PRESET = 'channel-frequency';
@@ -47,6 +48,7 @@ function readText(file: string, what: string): string {
 export function buildProgram(): Command {
   const program = new Command('channelscope')
     .description('WebGPU ensembles of small MLPs: how many training runs end in channels to infinity')
+    .version(softwareLabel(currentSoftware()), '-V, --version', 'the channelscope version (and its git commit, run from a checkout)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 

@@ -11,7 +11,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
-import { CHECKPOINT_FILE, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, type Checkpoint, type RecordSummary } from '../experiment/results.js';
+import { CHECKPOINT_FILE, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, writersOf, type Checkpoint, type RecordSummary } from '../experiment/results.js';
 import { parseSpec } from '../experiment/spec.js';
 import { formatSummary, specDifferences } from './run.js';
 
@@ -95,6 +95,12 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     return 1;
   }
 
+  // Which code wrote the shards' records (their checkpoints say; a missing or damaged one says nothing)
+  const writtenBy = [...new Set(dirs.flatMap((dir) => writersOf(readCheckpoint(dir))))];
+  if (writtenBy.length > 1) {
+    process.stderr.write(`merge: note: the folders' records were written by different code (${writtenBy.join('; ')}); each record names its own ("software")\n`);
+  }
+
   // Write OUT: the spec as the first folder stored it, the records in the spec's run order.
   mkdirSync(out, { recursive: true });
   const fds = dirs.map((dir) => (existsSync(path.join(dir, RUNS_FILE)) ? openSync(path.join(dir, RUNS_FILE), 'r') : -1));
@@ -134,6 +140,7 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     runs: expected.length,
     completed: expected.length,
     byReason,
+    ...(writtenBy.length > 0 ? { writtenBy } : {}),
     finished: true,
     updatedAt: new Date().toISOString(),
     mergedFrom: dirs,
@@ -144,6 +151,14 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
   process.stdout.write(formatSummary(spec, summaries.values(), expected.length));
   process.stdout.write(`\nresults: ${path.join(out, RUNS_FILE)}\n`);
   return 0;
+}
+
+function readCheckpoint(dir: string): Partial<Checkpoint> | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8')) as Partial<Checkpoint>;
+  } catch {
+    return undefined;
+  }
 }
 
 function writeSmall(file: string, text: string): void {

@@ -39,6 +39,7 @@ import type { PolishResult } from './polish.js';
 import { InputError } from '../model/input-error.js';
 import type { Shard } from './shard.js';
 import { canonicalJson } from './spec.js';
+import { currentSoftware, softwareLabel, type Software } from './software.js';
 
 export const STOP_REASONS = ['converged', 'barrier', 'patience', 'max-steps', 'max-time', 'max-seconds', 'max-evaluations', 'diverged', 'factorization-failed', 'step-size-collapse'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
@@ -91,6 +92,8 @@ export interface RunRecord {
   checkDiagnostics?: { step: number; diagnostics: RunDiagnostics }[];
   /** where the Newton–CG polish after training ended (config.polish); absent without it */
   polish?: PolishResult;
+  /** the code that wrote it (software.ts softwareLabel), as ResultStore writes it; absent in records written before it existed */
+  software?: string;
 }
 
 /** What a resumed session and merge need of a record without keeping it whole. */
@@ -113,6 +116,10 @@ export interface Checkpoint {
   byReason: Record<string, number>;
   backend?: string;
   device?: string;
+  /** the code of the session that wrote this checkpoint */
+  software?: Software;
+  /** every code that wrote records in this folder, first session first (software.ts softwareLabel) */
+  writtenBy?: string[];
   finished: boolean;
   updatedAt: string;
 }
@@ -232,6 +239,8 @@ export interface OpenOptions {
    * compared with keys sorted. May throw an InputError for a stored spec that is not valid.
    */
   compareSpec?: (storedText: string, source: string) => string[];
+  /** the code writing the records (default: currentSoftware()) */
+  software?: Software;
 }
 
 /** Folder state: missing, empty, or holding files. */
@@ -273,6 +282,15 @@ function writeAll(fd: number, text: string): void {
   while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }
 
+/** What writtenBy says of records written before checkpoints named their code. */
+export const UNNAMED_WRITER = 'a channelscope from before records named their code';
+
+/** The codes a stored checkpoint says wrote its folder's records (none known for folders older than writtenBy). */
+export function writersOf(checkpoint: Partial<Checkpoint> | undefined): string[] {
+  if (Array.isArray(checkpoint?.writtenBy)) return checkpoint.writtenBy.filter((label): label is string => typeof label === 'string');
+  return checkpoint?.software ? [softwareLabel(checkpoint.software)] : [];
+}
+
 export class ResultStore {
   /** ids with a complete record (earlier sessions included) */
   readonly completed = new Map<string, RecordSummary>();
@@ -280,14 +298,22 @@ export class ResultStore {
   readonly notes: string[] = [];
   private fd: number;
   private closed = false;
+  /** what each record and checkpoint names as the code that wrote it */
+  private readonly label: string;
+  /** every code that wrote records here, this session's last */
+  private readonly writtenBy: string[];
 
   private constructor(
     readonly dir: string,
     private readonly shard: Shard | null,
     private readonly runs: number,
     fd: number,
+    private readonly software: Software,
+    earlierWriters: readonly string[] = [],
   ) {
     this.fd = fd;
+    this.label = softwareLabel(software);
+    this.writtenBy = earlierWriters.includes(this.label) ? [...earlierWriters] : [...earlierWriters, this.label];
   }
 
   get runsFile(): string {
@@ -312,7 +338,7 @@ export class ResultStore {
     const fd = openSync(path.join(dir, RUNS_FILE), 'a');
     fsyncSync(fd);
     syncFolder(dir);
-    const store = new ResultStore(dir, shard, options.runs, fd);
+    const store = new ResultStore(dir, shard, options.runs, fd, options.software ?? currentSoftware());
     if (resume) store.notes.push(`nothing to resume in ${dir}: starting the sweep there`);
     store.checkpoint(false);
     return store;
@@ -340,8 +366,8 @@ export class ResultStore {
       );
     }
     const checkpointFile = path.join(dir, CHECKPOINT_FILE);
+    let previous: Partial<Checkpoint> | undefined;
     if (existsSync(checkpointFile)) {
-      let previous: Partial<Checkpoint> | undefined;
       try {
         previous = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Partial<Checkpoint>;
       } catch {
@@ -362,7 +388,10 @@ export class ResultStore {
       summaries.push({ id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
     });
     const fd = openSync(runsFile, 'a');
-    const store = new ResultStore(dir, shard, options.runs, fd);
+    const software = options.software ?? currentSoftware();
+    const earlier = writersOf(previous);
+    if (earlier.length === 0 && summaries.length > 0) earlier.push(UNNAMED_WRITER);
+    const store = new ResultStore(dir, shard, options.runs, fd, software, earlier);
     if (read.truncatedTail) {
       // a kill in the middle of a write: cut the partial line only; complete lines stay as they are
       ftruncateSync(fd, read.completeBytes);
@@ -371,13 +400,20 @@ export class ResultStore {
     }
     for (const summary of summaries) store.completed.set(summary.id, summary);
     store.notes.push(`resuming in ${dir}: ${store.completed.size} runs already done`);
+    const others = earlier.filter((label) => label !== softwareLabel(software));
+    if (others.length > 0 && summaries.length > 0) {
+      store.notes.push(
+        `note: records in ${dir} were written by ${others.join(', ')}; this session is ${softwareLabel(software)}. ` +
+          'Runs it trains may differ from an uninterrupted sweep\'s in their last bits, or more where the code changed what it computes (each record names its code: "software")',
+      );
+    }
     return store;
   }
 
   /** Appends one record: one write of one line. Durable at the next checkpoint. */
   append(record: RunRecord): void {
     if (this.closed) throw new Error('result store is closed');
-    writeAll(this.fd, `${JSON.stringify(record)}\n`);
+    writeAll(this.fd, `${JSON.stringify({ ...record, software: this.label })}\n`);
     this.completed.set(record.id, { id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
   }
 
@@ -394,6 +430,8 @@ export class ResultStore {
       completed: this.completed.size,
       byReason,
       ...(engine ? { backend: engine.backend, device: engine.description } : {}),
+      software: this.software,
+      writtenBy: this.writtenBy,
       finished,
       updatedAt: new Date().toISOString(),
     };

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 
 const channelscope = (...args: string[]) => runCli(args);
 
@@ -84,6 +85,16 @@ describe('channelscope doctor', () => {
     // the device's double-float arithmetic, measured (src/engine/gpu/double-float-check.ts)
     expect(report.doubleFloat.exact).toBe(true);
     expect(report.doubleFloat.worstRelativeError).toBeLessThan(report.doubleFloat.bound);
+    // and what answers: the code (its commit from a checkout) and Node
+    expect(report.version).toBe(`${softwareLabel(currentSoftware())}, Node ${process.version}`);
+  });
+
+  it('--version prints the version, with the commit when run from a checkout or named by CHANNELSCOPE_COMMIT', async () => {
+    const plain = await channelscope('--version');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.trim()).toBe(softwareLabel(currentSoftware()));
+    const named = await runCli(['--version'], { CHANNELSCOPE_COMMIT: '0123456789ab' });
+    expect(named.stdout.trim()).toMatch(/^channelscope \d+\.\d+\.\d+ \(git 0123456789ab\)$/);
   });
 });
 

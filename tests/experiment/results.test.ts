@@ -18,6 +18,7 @@ import {
 } from '../../src/experiment/results.js';
 import { InputError } from '../../src/model/input-error.js';
 import { runCli, snapshot } from '../helpers/cli.js';
+import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 
 const channelscope = (...args: string[]) => runCli(args);
 
@@ -55,7 +56,7 @@ describe('channelscope run records', () => {
     expect(readdirSync(out).sort()).toEqual([CHECKPOINT_FILE, RUNS_FILE, SPEC_FILE].sort());
     expect(JSON.parse(readFileSync(path.join(out, SPEC_FILE), 'utf8'))).toEqual(spec);
     const checkpoint = JSON.parse(readFileSync(path.join(out, CHECKPOINT_FILE), 'utf8'));
-    expect(checkpoint).toMatchObject({ finished: true, completed: 8, runs: 8, shard: null, byReason: { 'max-steps': 4, diverged: 4 } });
+    expect(checkpoint).toMatchObject({ finished: true, completed: 8, runs: 8, shard: null, byReason: { 'max-steps': 4, diverged: 4 }, software: currentSoftware(), writtenBy: [softwareLabel(currentSoftware())] });
 
     const text = readFileSync(path.join(out, RUNS_FILE), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
@@ -65,8 +66,9 @@ describe('channelscope run records', () => {
     for (const record of records) {
       const run = runs.find((r) => r.id === record.id)!;
       expect(Object.keys(record).sort()).toEqual(
-        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'arithmetic', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams', 'diagnostics'].sort(),
+        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'arithmetic', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams', 'diagnostics', 'software'].sort(),
       );
+      expect(record.software).toBe(softwareLabel(currentSoftware()));
       expect(record.configIndex).toBe(run.configIndex);
       expect(record.seed).toBe(run.seed);
       expect(record.config).toEqual(JSON.parse(JSON.stringify(run.config)));
@@ -106,6 +108,46 @@ describe('ResultStore', () => {
     mkdirSync(empty);
     (await ResultStore.open({ dir: empty, spec: { a: 1 }, resume: true, shard: null, runs: 2 })).close();
     expect(existsSync(path.join(empty, SPEC_FILE))).toBe(true);
+  });
+
+  it('names the code that wrote each record and checkpoint, and says so when a resume continues with other code', async () => {
+    const dir = path.join(root, 'software');
+    const older = { channelscope: '0.1.0', commit: 'aaaaaaaaaaaa', node: 'v20.0.0' };
+    const newer = { channelscope: '0.1.0', commit: 'bbbbbbbbbbbb-dirty', node: 'v20.0.0' };
+    const checkpoint = () => JSON.parse(readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8'));
+    const first = await ResultStore.open({ dir, spec: { a: 1 }, resume: false, shard: null, runs: 3, software: older });
+    first.append(fakeRecord('a'));
+    first.checkpoint(false);
+    first.close();
+    expect(checkpoint().software).toEqual(older);
+    expect(checkpoint().writtenBy).toEqual(['channelscope 0.1.0 (git aaaaaaaaaaaa)']);
+    // the same code again: nothing to say
+    const same = await ResultStore.open({ dir, spec: { a: 1 }, resume: true, shard: null, runs: 3, software: older });
+    expect(same.notes.join(' ')).not.toMatch(/written by/);
+    same.close();
+    const resumed = await ResultStore.open({ dir, spec: { a: 1 }, resume: true, shard: null, runs: 3, software: newer });
+    expect(resumed.notes.join(' ')).toMatch(
+      /records in .* were written by channelscope 0\.1\.0 \(git aaaaaaaaaaaa\); this session is channelscope 0\.1\.0 \(git bbbbbbbbbbbb-dirty\)\. Runs it trains may differ/,
+    );
+    resumed.append(fakeRecord('b'));
+    resumed.checkpoint(true);
+    resumed.close();
+    expect(checkpoint().writtenBy).toEqual(['channelscope 0.1.0 (git aaaaaaaaaaaa)', 'channelscope 0.1.0 (git bbbbbbbbbbbb-dirty)']);
+    expect((await readRecords(path.join(dir, RUNS_FILE))).records.map((r) => r.software)).toEqual(['channelscope 0.1.0 (git aaaaaaaaaaaa)', 'channelscope 0.1.0 (git bbbbbbbbbbbb-dirty)']);
+    // a folder from before checkpoints named their code
+    const old = path.join(root, 'software-old');
+    const store = await ResultStore.open({ dir: old, spec: { a: 1 }, resume: false, shard: null, runs: 3, software: older });
+    store.append(fakeRecord('a'));
+    store.close();
+    const { software: _s, writtenBy: _w, ...bare } = JSON.parse(readFileSync(path.join(old, CHECKPOINT_FILE), 'utf8'));
+    writeFileSync(path.join(old, CHECKPOINT_FILE), JSON.stringify(bare));
+    const later = await ResultStore.open({ dir: old, spec: { a: 1 }, resume: true, shard: null, runs: 3, software: newer });
+    expect(later.notes.join(' ')).toMatch(/written by a channelscope from before records named their code; this session is/);
+    later.close();
+    // the code running now: package.json's version, and a commit where it runs from a checkout
+    const now = currentSoftware();
+    expect(now.channelscope).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+    expect(softwareLabel(now)).toMatch(/^channelscope \d+\.\d+\.\d+( \(git [0-9a-f]{7,}(-dirty)?\))?$/);
   });
 
   it('resumes past a partial last line, keeping every complete record byte for byte', async () => {

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
-import { readRecords, RUNS_FILE } from '../../src/experiment/results.js';
+import { CHECKPOINT_FILE, readRecords, RUNS_FILE } from '../../src/experiment/results.js';
+import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 import { parseShard, resolveShard, selectShard, shardFromEnvironment } from '../../src/experiment/shard.js';
 import { parseSpec } from '../../src/experiment/spec.js';
 import { runCli } from '../helpers/cli.js';
@@ -89,6 +90,17 @@ describe('channelscope run --shard and merge', () => {
     const strip = ({ wallSeconds: _w, ...rest }: { wallSeconds: number }) => rest;
     const byId = new Map(fullRecords.map((r) => [r.id, strip(r)]));
     for (const record of mergedRecords) expect(strip(record)).toEqual(byId.get(record.id));
+    // the code that wrote the records: one, so nothing to say
+    expect(JSON.parse(readFileSync(path.join(merged, CHECKPOINT_FILE), 'utf8')).writtenBy).toEqual([softwareLabel(currentSoftware())]);
+    expect(merge.stderr).not.toMatch(/different code/);
+    // a shard whose records other code wrote: merged all the same, with a note
+    const retagged = path.join(root, 'shard-3-other-code');
+    cpSync(shards[2], retagged, { recursive: true });
+    const stored = JSON.parse(readFileSync(path.join(retagged, CHECKPOINT_FILE), 'utf8'));
+    writeFileSync(path.join(retagged, CHECKPOINT_FILE), JSON.stringify({ ...stored, writtenBy: ['channelscope 0.0.9'] }));
+    const noted = await channelscope(['merge', shards[0], shards[1], retagged, '--out', path.join(root, 'merged-noted')]);
+    expect(noted.code, noted.stderr).toBe(0);
+    expect(noted.stderr).toMatch(/written by different code \(channelscope .*; channelscope 0\.0\.9\)/);
 
     // a missing shard
     const missingOut = path.join(root, 'merged-missing');
