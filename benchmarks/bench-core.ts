@@ -77,7 +77,7 @@ export interface BenchEnvironment {
   runtime: string;
   /** the WebGPU adapter (null for the CPU engine) */
   adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean } | null;
-  /** the code measured (src/experiment/software.ts softwareLabel), where it can be known: in Node */
+  /** the code measured (src/experiment/software.ts softwareLabel; in a browser, as the page was built) */
   software?: string;
 }
 
@@ -335,9 +335,10 @@ function annotateCost(result: BenchResult, w: Workload, engine: Engine): void {
   if (peaks && result.networkStepsPerSecond) result.utilisation = utilisation(result.cost, result.networkStepsPerSecond, peaks, Boolean(w.perNetworkData));
 }
 
-export function describeEnvironment(engine: Engine, kind: BenchEnvironment['kind'], runtime: string): BenchEnvironment {
+/** `software`: the code measured (Node: softwareLabel(currentSoftware()); the browser: the build's define). */
+export function describeEnvironment(engine: Engine, kind: BenchEnvironment['kind'], runtime: string, software?: string): BenchEnvironment {
   const adapter = engine instanceof GpuEngine ? { ...engine.gpu.adapterInfo, software: engine.gpu.software } : null;
-  return { kind, runtime, adapter };
+  return { kind, runtime, adapter, ...(software ? { software } : {}) };
 }
 
 export function benchmarkReport(engine: Engine, environment: BenchEnvironment, results: BenchResult[], strategyTrials: BenchResult[] = []): BenchReport {

@@ -30,7 +30,7 @@ async function main() {
   let report;
   const trials: BenchResult[] = [];
   const measured: BenchResult[] = [];
-  const environment = { ...describeEnvironment(engine, 'node', `node ${process.version}`), software: softwareLabel(currentSoftware()) };
+  const environment = describeEnvironment(engine, 'node', `node ${process.version}`, softwareLabel(currentSoftware()));
   const save = () => {
     if (values.report) writeFileSync(values.report, `${JSON.stringify(benchmarkReport(engine, environment, measured, trials), null, 2)}\n`);
   };

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { currentSoftware, softwareLabel } from '../src/experiment/software.js';
 
 const webRoot = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.dirname(webRoot);
@@ -51,6 +52,8 @@ if (existsSync(path.join(webRoot, 'bench.html'))) pages.bench = path.join(webRoo
 export default defineConfig({
   root: webRoot,
   base: './',
+  // the code a record trained in the browser names (RunRecord.software), as `channelscope run`'s do
+  define: { __CHANNELSCOPE_SOFTWARE__: JSON.stringify(softwareLabel(currentSoftware())) },
   plugins: [refuseNodeBuiltins()],
   worker: { format: 'es', plugins: () => [refuseNodeBuiltins()] },
   build: {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { launchHeadlessChromium } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
+import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
 const SPEC_FILE = path.resolve('tests/web/fixtures/tiny-sweep.json');
@@ -163,6 +164,9 @@ describe('dashboard in headless Chromium', () => {
     const expected = await cliCounts(cliDir, GROUP_BY);
     expect(Object.keys(expected).sort()).toEqual(['optimizer.lr=0.5', 'optimizer.lr=100']);
     expect(pageCounts).toEqual(expected);
+    // each record names the code, as the CLI's do (the build's, web/vite.config.ts)
+    const software = await webgpuPage.evaluate(() => (document.querySelector('cs-app') as unknown as { records: { software?: string }[] }).records.map((record) => record.software));
+    expect(software).toEqual(new Array(6).fill(softwareLabel(currentSoftware())));
 
     await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-webgpu.png'), fullPage: true });
   });

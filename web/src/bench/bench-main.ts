@@ -4,6 +4,7 @@
 // a person can press Run (options from the query string) and read the JSON.
 import { createEngine, type BackendChoice } from '../../../src/engine/create.js';
 import { setShaderReader } from '../../../src/gpu/shader-source.js';
+import { BUILD_SOFTWARE } from '../build-software.js';
 import { benchmarkReport, describeEnvironment, formatResult, runBenchmark, type BenchReport, type BenchResult } from '../../../benchmarks/bench-core.js';
 
 export interface BrowserBenchOptions {
@@ -77,7 +78,7 @@ window.runBenchmark = async (options: BrowserBenchOptions = {}): Promise<BenchRe
           progress.textContent = formatResult(result); // a driver gets the result itself, not this line
         },
       });
-      const report = benchmarkReport(engine, describeEnvironment(engine, 'browser', navigator.userAgent), results, trials);
+      const report = benchmarkReport(engine, describeEnvironment(engine, 'browser', navigator.userAgent, BUILD_SOFTWARE), results, trials);
       say(`Done: ${results.length} measurements on ${engine.description}.`);
       reportView.textContent = JSON.stringify(report, null, 2);
       reportView.hidden = false;

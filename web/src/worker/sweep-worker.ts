@@ -16,6 +16,7 @@ import { validateSpec } from '../../../src/experiment/spec.js';
 import { inputSampleCount } from '../../../src/data/inputs.js';
 import { parameterCount } from '../../../src/model/architecture.js';
 import { InputError } from '../../../src/model/input-error.js';
+import { BUILD_SOFTWARE } from '../build-software.js';
 import { CPU_AUTO_WORK_LIMIT, type SweepEnd, type SweepListener, type SweepProgress, type StartOptions, type SweepWorkerApi, type WebGpuProbe } from './api.js';
 
 // The kernels: Node reads shaders/ from disk, the browser build embeds their texts.
@@ -135,7 +136,7 @@ const api: SweepWorkerApi = {
         onRecord: (record) => {
           // exactly what runs.jsonl holds (JSON turns non-finite numbers into null), so the page's
           // summary and a downloaded runs.jsonl match `channelscope report`
-          pending.push(JSON.parse(JSON.stringify(record)) as RunRecord);
+          pending.push(JSON.parse(JSON.stringify(BUILD_SOFTWARE ? { ...record, software: BUILD_SOFTWARE } : record)) as RunRecord);
           done++;
           byStopReason[record.stopReason] = (byStopReason[record.stopReason] ?? 0) + 1;
           void flush(false);
