@@ -81,7 +81,12 @@ export interface Report {
    * before its end has recorded fewer, and the runs still training are the slow ones
    */
   planned?: PlannedRuns;
+  /** the code that wrote the records (RunRecord.software), with its count, most runs first */
+  software: { label: string; runs: number }[];
 }
+
+/** What a report says of records written before they named their code. */
+export const UNNAMED_SOFTWARE = 'unnamed (records from before they named their code)';
 
 export interface PlannedRuns {
   total: number;
@@ -229,7 +234,24 @@ export function summarizeRecords(records: readonly RunRecord[], by: string[], so
     causes: groupCounts(runs, (r) => r.group, (r) => r.cause ?? 'other', { outcomes: [...NOT_CONVERGED_CAUSES, 'other'] as const }),
     reach,
     ...(planned ? { planned } : {}),
+    software: softwareCounts(records),
   };
+}
+
+function softwareCounts(records: readonly RunRecord[]): Report['software'] {
+  const counts = new Map<string, number>();
+  for (const record of records) {
+    const label = record.software ?? UNNAMED_SOFTWARE;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return [...counts].map(([label, runs]) => ({ label, runs })).sort((a, b) => b.runs - a.runs);
+}
+
+/** "Trained by X." or, for records of several codes, each with its runs: what a citation of the table needs. */
+export function softwareSentence(software: Report['software']): string {
+  if (software.length === 0) return '';
+  if (software.length === 1) return `Trained by ${software[0].label}.`;
+  return `Trained by ${software.length} versions of the code: ${software.map((s) => `${s.label} (${s.runs} run${s.runs === 1 ? "" : "s"})`).join(', ')}; their runs may differ from one version's in their last bits, or more where the code changed.`;
 }
 
 const REACH_MEASURES = ['weightNorm', 'inverseEpsilon', 'minCosine', 'evaluations', 'loss'] as const;
@@ -240,8 +262,8 @@ const spread = (q: Quartiles) => (q.n === 0 ? '–' : `${number3(q.median)} [${n
 export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): string {
   const plannedIn = (key: string) => report.planned?.byGroup[key] ?? null;
   if (format === 'json') {
-    const { source, by, groups, strictChannels, causes, reach, runs, planned } = report;
-    return `${JSON.stringify({ source, by, ...(planned ? { planned } : {}), groups, strictChannels, notConvergedCauses: causes, reach, runs }, null, 2)}\n`;
+    const { source, by, groups, strictChannels, causes, reach, runs, planned, software } = report;
+    return `${JSON.stringify({ source, by, ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, reach, runs }, null, 2)}\n`;
   }
   const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
   if (format === 'csv') {
@@ -284,7 +306,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     rule,
     ...rows,
     '',
-    `Fractions of runs per outcome with 95% Wilson intervals (${report.runs.length} runs in ${report.source}).`,
+    `Fractions of runs per outcome with 95% Wilson intervals (${report.runs.length} runs in ${report.source}). ${softwareSentence(report.software)}`.trimEnd(),
     '',
     `| group | runs | ${NOT_CONVERGED_CAUSES.join(' | ')} |`,
     `|${' --- |'.repeat(NOT_CONVERGED_CAUSES.length + 2)}`,

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, formatReport } from '../../src/experiment/report.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { trajectoryLossDrift } from '../../src/experiment/summary.js';
+import { summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE } from '../../src/experiment/summary.js';
+import type { RunRecord } from '../../src/experiment/results.js';
 
 const arch: Architecture = { inputDim: 2, hidden: [2], activation: 'softplus', biases: true };
 // θ = [W (2×2), b (2), a (2), c0]
@@ -58,8 +59,24 @@ describe('channelscope report', () => {
     expect(three.outcomes.channel.fraction).toBe(1);
     const md = formatReport(report, 'md');
     expect(md).toContain('| r=[2] | 3 |');
+    // these records predate RunRecord.software
+    expect(report.software).toEqual([{ label: UNNAMED_SOFTWARE, runs: 4 }]);
+    expect(md).toContain(`(4 runs in ${dir}). Trained by ${UNNAMED_SOFTWARE}.`);
     expect(formatReport(report, 'csv').split('\n')[0]).toContain('channel_low95');
     expect(JSON.parse(formatReport(report, 'json')).runs).toHaveLength(4);
+  });
+
+  it('says which code trained the records, and each version\'s runs when there are several', () => {
+    const named = (id: string, software: string) => ({ ...record(id, finiteTheta, [2]), software }) as unknown as RunRecord;
+    const one = summarizeRecords([named('a', 'channelscope 0.1.0 (git aaaa)'), named('b', 'channelscope 0.1.0 (git aaaa)')], [], 'x');
+    expect(formatReport(one, 'md')).toContain('(2 runs in x). Trained by channelscope 0.1.0 (git aaaa).');
+    const two = summarizeRecords([named('a', 'channelscope 0.1.0 (git aaaa)'), named('b', 'channelscope 0.1.1'), named('c', 'channelscope 0.1.1')], [], 'x');
+    expect(two.software).toEqual([
+      { label: 'channelscope 0.1.1', runs: 2 },
+      { label: 'channelscope 0.1.0 (git aaaa)', runs: 1 },
+    ]);
+    expect(formatReport(two, 'md')).toContain('Trained by 2 versions of the code: channelscope 0.1.1 (2 runs), channelscope 0.1.0 (git aaaa) (1 run); their runs may differ');
+    expect(JSON.parse(formatReport(two, 'json')).software).toEqual(two.software);
   });
 
   it('counts the not-converged runs by cause, in every format', async () => {
