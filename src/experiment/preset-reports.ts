@@ -21,7 +21,7 @@ import { barrierThreshold, datasetFor } from './grid.js';
 import { findPreset } from './presets.js';
 import type { RunRecord } from './results.js';
 import type { RunConfig } from './spec.js';
-import { missingRunsWarning, summarizeRecords, type ClassifiedRun } from './summary.js';
+import { missingRunsWarning, softwareSentence, summarizeRecords, type ClassifiedRun, type Report } from './summary.js';
 
 /** λ_max is computed from the full Hessian up to this many parameters. */
 export const MAX_HESSIAN_PARAMETERS = 128;
@@ -42,6 +42,8 @@ export interface PresetReport {
   runs: number;
   /** the runs the folder's spec plans, when known (a stopped sweep has fewer records) */
   planned?: number;
+  /** the code that wrote the records (summary.ts Report.software) */
+  software: Report['software'];
   tables: PresetTable[];
 }
 
@@ -398,7 +400,7 @@ export function buildPresetReport(preset: string, records: readonly RunRecord[],
   if (!tables || !definition) throw new RangeError(`no report tables for preset "${preset}"`);
   const summary = summarizeRecords(records, [], preset);
   const runs: Run[] = records.map((record, k) => ({ record, config: record.config as RunConfig, classified: summary.runs[k] }));
-  return { preset, question: definition.question, runs: records.length, ...(planned !== undefined ? { planned } : {}), tables: tables(runs) };
+  return { preset, question: definition.question, runs: records.length, ...(planned !== undefined ? { planned } : {}), software: summary.software, tables: tables(runs) };
 }
 
 // ---- formats ----------------------------------------------------------------------------------------
@@ -457,7 +459,7 @@ export function presetReportMarkdown(report: PresetReport, source: string): stri
     ...(warning ? [`**${warning}**`, ''] : []),
     report.question,
     '',
-    'Counts with fractions and 95% Wilson intervals; reach as median [lower quartile, upper quartile].',
+    `Counts with fractions and 95% Wilson intervals; reach as median [lower quartile, upper quartile]. ${softwareSentence(report.software)}`.trimEnd(),
     '',
     ...report.tables.map(tableMarkdown),
   ].join('\n');

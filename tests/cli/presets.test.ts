@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/experiment/presets.js';
 import { runCli } from '../helpers/cli.js';
+import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'channelscope-presets-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -38,6 +39,8 @@ describe('channelscope presets / run PRESET', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('## edge-of-stability: 6 runs');
     expect(run.stdout).toContain('λ_max·η/2');
+    // which code made the table, for whoever cites it
+    expect(run.stdout).toContain(`reach as median [lower quartile, upper quartile]. Trained by ${softwareLabel(currentSoftware())}.`);
     expect(JSON.parse(readFileSync(path.join(out, 'spec.json'), 'utf8')).name).toBe('edge-of-stability');
     expect(readdirSync(path.join(out, 'tables'))).toEqual(['lambda-max-by-lr.csv']);
     const csv = readFileSync(path.join(out, 'tables', 'lambda-max-by-lr.csv'), 'utf8').trim().split('\n');
