@@ -402,10 +402,12 @@ async function runGroup<R extends SchedulableRun>(
   const P = parameterCount(first.architecture);
   const diagnosticsSettings = options.diagnostics === undefined ? DEFAULT_DIAGNOSTICS_SETTINGS : options.diagnostics;
 
+  // one stored dataset when the sweep's whole group shares it (not just this part of it: the buffers,
+  // and with them the slots the device holds, planSlots among them, are the whole sweep's)
   let sharedData: Dataset | undefined;
   if (options.dataKey) {
     const key = options.dataKey(group[0]);
-    if (group.every((run) => options.dataKey!(run) === key)) sharedData = (await options.prepare(group[0])).data;
+    if ([...group, ...sweepGroup].every((run) => options.dataKey!(run) === key)) sharedData = (await options.prepare(group[0])).data;
   }
   const activations = activationsOf([...group, ...sweepGroup]);
   const ensembleOptions = {

@@ -532,5 +532,11 @@ describe('scheduler', () => {
     // a device that holds 5 slots of this group plans for 5
     await runSweep(sweepRuns.slice(5), { ...options, engine: { ...engine, maxSlots: () => 5 }, slots: 16, sweepRuns });
     expect(planned()[4]).toEqual([2, 5]);
+    // one stored dataset only where the whole sweep's group shares it (its buffers decide what fits):
+    // runs 6 and 7 share theirs, the sweep's group does not
+    const dataKey = (run: TestRun) => (run.seed > 5 ? 'late' : 'early');
+    await runSweep(sweepRuns.slice(5), { ...options, dataKey, slots: 16 });
+    await runSweep(sweepRuns.slice(5), { ...options, dataKey, slots: 16, sweepRuns });
+    expect(stats.ensembles.slice(-2).map((e) => 'sharedData' in e)).toEqual([true, false]);
   });
 });
