@@ -6,7 +6,7 @@ import { closestPairs } from '../analysis/channels.js';
 import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord } from './results.js';
-import { classifyRecord } from './summary.js';
+import { classifyRecord, labelCounts, UNNAMED_SOFTWARE } from './summary.js';
 
 export interface ComparisonTolerances {
   /** final losses agree when |L₁ − L₂| ≤ lossRtol·max(|L₁|, |L₂|) */
@@ -42,7 +42,14 @@ export interface SweepComparison {
   differences: { outcome: number; barrier: number; pair: number; loss: number };
   onlyInFirst: string[];
   onlyInSecond: string[];
+  /** per side, what its records were trained with: backend (arithmetic), code; each with its runs */
+  trainedWith: [{ label: string; runs: number }[], { label: string; runs: number }[]];
   runs: RunComparison[];
+}
+
+/** "gpu (float32, group coordinates), channelscope 0.1.0 (git …)": what a record was trained with. */
+function trainedWith(record: RunRecord): string {
+  return `${record.backend}${record.arithmetic ? ` (${record.arithmetic})` : ''}, ${record.software ?? UNNAMED_SOFTWARE}`;
 }
 
 function closestPairKey(record: RunRecord): string {
@@ -108,6 +115,7 @@ export function compareSweeps(first: readonly RunRecord[], second: readonly RunR
     },
     onlyInFirst: first.filter((record) => !secondById.has(record.id)).map((record) => record.id),
     onlyInSecond: second.filter((record) => !firstIds.has(record.id)).map((record) => record.id),
+    trainedWith: [labelCounts(first, trainedWith), labelCounts(second, trainedWith)],
     runs,
   };
 }
@@ -131,6 +139,7 @@ export function formatComparison(comparison: SweepComparison, labels: [string, s
     `${compared} runs in both ${labels[0]} and ${labels[1]}: ${agreeing} end in the same place (${share})`,
     `  differ in verdict: ${differences.outcome}, barrier reached: ${differences.barrier}, closest pair: ${differences.pair}, final loss (rtol ${tolerances.lossRtol}): ${differences.loss}`,
   ];
+  comparison.trainedWith.forEach((side, k) => lines.push(`  ${labels[k]} trained with ${side.map((s) => (side.length > 1 ? `${s.label} (${s.runs} run${s.runs === 1 ? '' : 's'})` : s.label)).join('; ')}`));
   if (comparison.onlyInFirst.length) lines.push(`  only in ${labels[0]}: ${comparison.onlyInFirst.length} runs`);
   if (comparison.onlyInSecond.length) lines.push(`  only in ${labels[1]}: ${comparison.onlyInSecond.length} runs`);
   if (compared > 0) lines.push('', ...verdictTable(comparison.runs, labels));

@@ -238,13 +238,15 @@ export function summarizeRecords(records: readonly RunRecord[], by: string[], so
   };
 }
 
-function softwareCounts(records: readonly RunRecord[]): Report['software'] {
+/** The distinct labels of `records` with their runs, most runs first. */
+export function labelCounts(records: readonly RunRecord[], label: (record: RunRecord) => string): { label: string; runs: number }[] {
   const counts = new Map<string, number>();
-  for (const record of records) {
-    const label = record.software ?? UNNAMED_SOFTWARE;
-    counts.set(label, (counts.get(label) ?? 0) + 1);
-  }
-  return [...counts].map(([label, runs]) => ({ label, runs })).sort((a, b) => b.runs - a.runs);
+  for (const record of records) counts.set(label(record), (counts.get(label(record)) ?? 0) + 1);
+  return [...counts].map(([text, runs]) => ({ label: text, runs })).sort((a, b) => b.runs - a.runs);
+}
+
+function softwareCounts(records: readonly RunRecord[]): Report['software'] {
+  return labelCounts(records, (record) => record.software ?? UNNAMED_SOFTWARE);
 }
 
 /** "Trained by X." or, for records of several codes, each with its runs: what a citation of the table needs. */

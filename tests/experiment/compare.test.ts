@@ -74,6 +74,18 @@ describe('compareSweeps', () => {
     // verdicts cross-tabulated: 'barrier' is a channel in cpu; short of the barrier in gpu its pair of equal neurons is a plateau saddle
     expect(text).toContain('| cpu ↓ / gpu → | channel | finite-minimum | plateau-saddle |');
     expect(text).toContain('| channel | 2 | 0 | 1 |');
+    // what each side was trained with (these records predate arithmetic and software)
+    expect(text).toContain('  cpu trained with cpu, unnamed (records from before they named their code)');
+  });
+
+  it('says what each side was trained with: backend, arithmetic and code, each with its runs when several', () => {
+    const cpu = [record('a', finiteTheta, 0.05, 3), record('b', finiteTheta, 0.05, 3)].map((r) => ({ ...r, arithmetic: 'float64', software: 'channelscope 0.1.0 (git aaaa)' }));
+    const gpu = cpu.map((r, k) => ({ ...r, backend: 'gpu', arithmetic: 'float32, group coordinates', software: k === 0 ? 'channelscope 0.1.0 (git aaaa)' : 'channelscope 0.1.1' }));
+    const comparison = compareSweeps(cpu, gpu);
+    expect(comparison.trainedWith[0]).toEqual([{ label: 'cpu (float64), channelscope 0.1.0 (git aaaa)', runs: 2 }]);
+    const text = formatComparison(comparison, ['A', 'B']);
+    expect(text).toContain('  A trained with cpu (float64), channelscope 0.1.0 (git aaaa)\n');
+    expect(text).toContain('  B trained with gpu (float32, group coordinates), channelscope 0.1.0 (git aaaa) (1 run); gpu (float32, group coordinates), channelscope 0.1.1 (1 run)\n');
   });
 
   it('compares the cause of a not-converged verdict: a sharpening run and one at the barrier without a cause differ', () => {
