@@ -22,7 +22,9 @@
 #                          workgroup, the Hessian in its own dispatches and in the step kernel, and the
 #                          mixed kernel of the three activations (decides StiffPrecision.hessianDispatches,
 #                          HESSIAN_DISPATCH_MAX_SLOTS and the tile per shape, and prices the mixed kernel);
-#                          STEPS_LIMIT seconds, default 180, so it fits beside `bench` in one session
+#                          STEPS_LIMIT seconds, default 180, so it fits beside `bench` in one session;
+#                          more stiff-steps.ts flags after the part's name (e.g. --explicit: the tail's
+#                          gradient passes at 64 and 256 threads, ~10 more rows, for a session with time)
 #   deep                   `doctor` (its double-float line: the device's double-float arithmetic against
 #                          float64), then the 8 [4, 4] runs of
 #                          benchmarks/results/deep-float32-swiftshader/ on the GPU (double-float stiff flow),
@@ -83,7 +85,7 @@ case "$part" in
     tables=(stiff-steps.json stiff-steps.log)
     phase stiff-steps "${STEPS_LIMIT:-180}" node dist/benchmarks/stiff-steps.js --samples 10000 --slots 8,750 --steps 10 \
       --shapes 2:4,2:16,16:16,2:4x4,16:4x4x4 --strategies tiled/64,tiled/256 --hessian-in-kernel --mixed \
-      --json "$work/stiff-steps.json" > "$work/stiff-steps.log" 2>&1 ;;
+      --json "$work/stiff-steps.json" "${@:3}" > "$work/stiff-steps.log" 2>&1 ;;
   deep)
     tables=(doctor.txt deep-gpu.md deep-gpu-vs-cpu.md)
     # first: does this device's shader compiler keep double-float arithmetic? (else the sweep is float32 in disguise)

@@ -14,16 +14,20 @@
 // dispatches of its own across the GPU (StiffPrecision.hessianDispatches); --mixed adds the mixed
 // kernel of the channel-frequency preset's ensembles (activations.wgsl MIXED_ACTIVATIONS: softplus,
 // erf and relu slots in turn, each reading its activation), whose cost against softplus alone is what
-// sharing dispatches across activations pays.
+// sharing dispatches across activations pays; --explicit adds, at the smallest slot count only (a
+// group's tail), the explicit dopri5 kernel of each shape, whose steps are gradient passes alone and
+// whose workgroups are not held down by the closed-form Hessian's rows (its threads can be 2–4× the
+// stiff kernel's, benchmarks/results/device-limits-2026-12-05.md): its ms per evaluation at 64 and
+// 256 threads says whether a tail's gradient passes get faster with more threads per network.
 //
-//   npx tsx benchmarks/stiff-steps.ts [--samples 1024] [--slots 4[,S…]] [--steps 10] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--json FILE]
+//   npx tsx benchmarks/stiff-steps.ts [--samples 1024] [--slots 4[,S…]] [--steps 10] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--explicit] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine/create.js';
 import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
 import { describeGpu } from '../src/gpu/device.js';
 import { formatStrategy, parseStrategy } from '../src/engine/gpu/kernel-strategy.js';
-import { planStiffFlowKernel } from '../src/engine/gpu/mlp-kernels.js';
+import { planFlowKernel, planStiffFlowKernel } from '../src/engine/gpu/mlp-kernels.js';
 import { rosenbrockDataset } from '../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../src/data/rng.js';
 import { glorotNormal } from '../src/model/init.js';
@@ -39,6 +43,7 @@ const { values } = parseArgs({
     float32: { type: 'boolean' },
     'hessian-in-kernel': { type: 'boolean' },
     mixed: { type: 'boolean' },
+    explicit: { type: 'boolean' },
     json: { type: 'string' },
   },
 });
@@ -59,7 +64,7 @@ const shapes: Architecture[] = values.shapes.split(',').map((shape) => {
 
 function usage(problem?: string): never {
   if (problem) console.error(problem);
-  console.error('usage: npx tsx benchmarks/stiff-steps.ts [--samples N] [--slots S[,S…]] [--steps K] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--json FILE]');
+  console.error('usage: npx tsx benchmarks/stiff-steps.ts [--samples N] [--slots S[,S…]] [--steps K] [--shapes d:h,…] [--strategies S,…] [--float32] [--hessian-in-kernel] [--mixed] [--explicit] [--json FILE]');
   process.exit(2);
 }
 const { engine } = await createEngine('gpu');
@@ -83,19 +88,27 @@ const engines = strategies.flatMap((strategy) => {
     ...(values['hessian-in-kernel'] ? [{ engine: inKernel, label: `${label}, Hessian in the step kernel` }] : []),
     // (one hidden layer is float32 anyway)
     ...(values.float32 ? [{ engine: tuned.withoutDoubleFloat(), label, deepOnly: true }] : []),
+    ...(values.explicit ? [{ engine: tuned, label: `${label}, explicit dopri5 (gradient passes alone)`, explicit: true }] : []),
   ];
 });
 const result = { device: describeGpu(engine.gpu), when: new Date().toISOString(), rows: [] as object[] };
 // (the file is rewritten after every row: a run cut short by a time limit keeps its rows)
 const save = () => values.json && writeFileSync(values.json, JSON.stringify(result, null, 1) + '\n');
-const optimizer = { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 } as const;
+const stiffFlow = { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 } as const;
+const explicitFlow = { kind: 'flow', solver: 'dopri5', rtol: 1e-3, atol: 1e-6 } as const;
+const tailSlots = Math.min(...slotCounts);
 for (const requestedSlots of slotCounts) for (const arch of shapes) {
   for (const variant of engines) {
     if ('deepOnly' in variant && arch.hidden.length < 2) continue;
+    const explicit = 'explicit' in variant;
+    if (explicit && requestedSlots !== tailSlots) continue;
+    const optimizer = explicit ? explicitFlow : stiffFlow;
     const network = `d=${arch.inputDim} [${arch.hidden.join(', ')}]`;
     try {
       // the threads a workgroup really gets (the plan lowers the tile when workgroup memory is short)
-      const plan = planStiffFlowKernel(arch, engine.gpu.limits, optimizer.solver, variant.engine.tuning, variant.engine.precision);
+      const plan = explicit
+        ? planFlowKernel(arch, engine.gpu.limits, variant.engine.tuning)
+        : planStiffFlowKernel(arch, engine.gpu.limits, stiffFlow.solver, variant.engine.tuning, variant.engine.precision);
       const activations = 'activations' in variant ? variant.activations : undefined;
       const options = { arch, optimizer, samples, maxnorm: 1e3, ...(activations ? { activations } : {}) };
       // as the scheduler does: no more slots than the device's bindings hold
@@ -107,20 +120,24 @@ for (const requestedSlots of slotCounts) for (const arch of shapes) {
           await ensemble.load(s, { params: glorotNormal(arch, new RandomStream(1, s, STREAMS.init)), data: rosenbrockDataset(samples, arch.inputDim, 100 + s), seed: 1, runIndex: s, activation });
         }
         await ensemble.advance(3);
-        const before = (await ensemble.status()).reduce((sum, s) => sum + s.steps, 0);
+        const total = (statuses: { steps: number; evaluations: number }[], key: 'steps' | 'evaluations') => statuses.reduce((sum, s) => sum + s[key], 0);
+        const before = await ensemble.status();
         const start = performance.now();
         await ensemble.advance(steps);
         const after = await ensemble.status();
         const seconds = (performance.now() - start) / 1000;
-        const accepted = after.reduce((sum, s) => sum + s.steps, 0) - before;
+        const accepted = total(after, 'steps') - total(before, 'steps');
+        const evaluations = total(after, 'evaluations') - total(before, 'evaluations');
         const row = {
           network, P: parameterCount(arch), arithmetic: ensemble.arithmetic, strategy: variant.label, threads: plan.tile, samples, slots,
           acceptedSteps: accepted, seconds: Number(seconds.toFixed(3)), networkStepsPerSecond: Number((accepted / seconds).toPrecision(4)),
           // the ensemble's time per step (each slot one step): what a group's tail costs per step
           msPerStep: Number(((1000 * seconds * slots) / accepted).toPrecision(4)),
+          // explicit: the ensemble's time per right-hand-side evaluation (a gradient pass)
+          ...(explicit ? { msPerEvaluation: Number(((1000 * seconds * slots) / evaluations).toPrecision(4)) } : {}),
         };
         result.rows.push(row);
-        console.log(`${network} (P = ${row.P}, ${row.arithmetic}, ${row.strategy}, ${row.threads} threads), N = ${samples}, ${slots} slots: ${accepted} steps in ${row.seconds} s, ${row.networkStepsPerSecond} network-steps/s, ${row.msPerStep} ms per step`);
+        console.log(`${network} (P = ${row.P}, ${row.arithmetic}, ${row.strategy}, ${row.threads} threads), N = ${samples}, ${slots} slots: ${accepted} steps in ${row.seconds} s, ${row.networkStepsPerSecond} network-steps/s, ${row.msPerStep} ms per step${explicit ? `, ${row.msPerEvaluation} ms per evaluation` : ''}`);
       } finally {
         ensemble.dispose();
       }
