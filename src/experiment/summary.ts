@@ -250,8 +250,8 @@ function softwareCounts(records: readonly RunRecord[]): Report['software'] {
 }
 
 /** "Trained by X." or, for records of several codes, each with its runs: what a citation of the table needs. */
-export function softwareSentence(software: Report['software']): string {
-  if (software.length === 0) return '';
+export function softwareSentence(software: Report['software'] | undefined): string {
+  if (!software || software.length === 0) return '';
   if (software.length === 1) return `Trained by ${software[0].label}.`;
   return `Trained by ${software.length} versions of the code: ${software.map((s) => `${s.label} (${s.runs} run${s.runs === 1 ? "" : "s"})`).join(', ')}; their runs may differ from one version's in their last bits, or more where the code changed.`;
 }

@@ -2,7 +2,7 @@
 // one row per group, the grouping chosen from any spec field; CSV export (the command line's format).
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { OUTCOMES } from '../../../src/analysis/classify.js';
-import { formatReport, GROUP_ALIASES, type Report } from '../../../src/experiment/summary.js';
+import { formatReport, GROUP_ALIASES, softwareSentence, type Report } from '../../../src/experiment/summary.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -61,7 +61,7 @@ export class CsSummaryTable extends LitElement {
       ${!report || report.runs.length === 0
         ? html`<p class="empty">No finished runs yet: start a sweep or open a results file.</p>`
         : html`<div class="scroll"><table data-testid="summary-table">
-            <caption>Where ${report.runs.length} run${report.runs.length === 1 ? '' : 's'} ended (${report.source}): runs per outcome, fraction and 95% Wilson interval</caption>
+            <caption>Where ${report.runs.length} run${report.runs.length === 1 ? '' : 's'} ended (${report.source}): runs per outcome, fraction and 95% Wilson interval. ${softwareSentence(report.software)}</caption>
             <thead><tr>
               <th scope="col">group</th><th scope="col" class="num">runs</th>
               ${OUTCOMES.map((o) => html`<th scope="col" class="num"><span class="swatch" style="background:${OUTCOME_COLORS[o]}"></span>${OUTCOME_LABELS[o]}</th>`)}

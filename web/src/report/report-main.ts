@@ -2,7 +2,7 @@
 // the command inlined into the page and shows the summary chart and table and the results views.
 import { OUTCOMES } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import type { Report } from '../../../src/experiment/summary.js';
+import { softwareSentence, type Report } from '../../../src/experiment/summary.js';
 import '../charts/cs-summary-chart.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
 import '../views/cs-results-views.js';
@@ -28,6 +28,8 @@ function percent(x: number): string {
 function summaryTable(report: Report): HTMLTableElement {
   const table = document.createElement('table');
   table.className = 'summary';
+  // which code trained the records, for whoever cites the table
+  table.createCaption().textContent = softwareSentence(report.software);
   const shown = OUTCOMES.filter((o) => report.groups.some((g) => g.outcomes[o].successes > 0) || o === 'channel');
   const head = table.createTHead().insertRow();
   for (const label of ['group', 'runs', ...shown.map((o) => OUTCOME_LABELS[o]), 'channel, strict (cos < 10⁻³)']) {
