@@ -211,12 +211,14 @@ interface StiffBinding {
   bytes: number;
 }
 
+/** The check entry points' pipelines, compiled once for the file (a case's calls differ in their data and Config alone). */
+const checkPipelines = new PipelineCache(engine.gpu.device);
+
 /** Entry points of mlp_stiff.wgsl one after another in one pass over the same buffers; the floats of bindings `reads` afterwards. */
 async function runStiffPasses(kernelArch: Architecture, passes: { entryPoint: string; grid: [number, number] }[], bindings: StiffBinding[], reads: number[], strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<Float32Array[]> {
   const device = engine.gpu.device;
   const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {}, precision);
-  const cache = new PipelineCache(device);
-  const pipelines = await Promise.all(passes.map(({ entryPoint }) => cache.get({ ...plan.program, entryPoint })));
+  const pipelines = await Promise.all(passes.map(({ entryPoint }) => checkPipelines.get({ ...plan.program, entryPoint })));
   const buffers = new Map<number, GPUBuffer>();
   for (const { binding, data, bytes } of bindings) {
     const usage = binding === 0 ? GPUBufferUsage.UNIFORM : GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
