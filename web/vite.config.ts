@@ -45,6 +45,19 @@ function refuseNodeBuiltins(): Plugin {
   };
 }
 
+/** The code the build is made from, for records trained in the page and for `serve`'s staleness check. */
+const BUILD_SOFTWARE = softwareLabel(currentSoftware());
+
+/** dist/dashboard/build-info.json: which code the build was made from (src/cli/serve.ts reads it). */
+function buildInfo(): Plugin {
+  return {
+    name: 'channelscope:build-info',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'build-info.json', source: `${JSON.stringify({ software: BUILD_SOFTWARE })}\n` });
+    },
+  };
+}
+
 const pages: Record<string, string> = { index: path.join(webRoot, 'index.html') };
 // the browser benchmark's page, when its author has added it
 if (existsSync(path.join(webRoot, 'bench.html'))) pages.bench = path.join(webRoot, 'bench.html');
@@ -53,8 +66,8 @@ export default defineConfig({
   root: webRoot,
   base: './',
   // the code a record trained in the browser names (RunRecord.software), as `channelscope run`'s do
-  define: { __CHANNELSCOPE_SOFTWARE__: JSON.stringify(softwareLabel(currentSoftware())) },
-  plugins: [refuseNodeBuiltins()],
+  define: { __CHANNELSCOPE_SOFTWARE__: JSON.stringify(BUILD_SOFTWARE) },
+  plugins: [refuseNodeBuiltins(), buildInfo()],
   worker: { format: 'es', plugins: () => [refuseNodeBuiltins()] },
   build: {
     outDir: path.join(repoRoot, 'dist/dashboard'),

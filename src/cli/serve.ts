@@ -6,13 +6,14 @@
 // its percent-encodings, absolute paths and links pointing out of a folder all end in 404. Nothing
 // from a request is evaluated or executed. It binds 127.0.0.1 unless --host says otherwise, and then
 // also refuses requests whose Host header is not a loopback name (DNS rebinding).
-import { createReadStream, existsSync, type Dirent } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, type Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../model/input-error.js';
+import { currentSoftware, softwareLabel } from '../experiment/software.js';
 
 export const DEFAULT_PORT = 8321;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -94,17 +95,49 @@ function packageRoot(): string {
   return dir;
 }
 
-/** Builds the dashboard with Vite when dist/dashboard has no index.html (needs the dev dependencies). */
+export const BUILD_INFO_FILE = 'build-info.json';
+
+/**
+ * Whether the dashboard build in `webRoot` is missing, made from `software` (the code running now,
+ * softwareLabel), or made from other code (its label; "an unknown version" for a build that predates
+ * build-info.json): a page from other code would train runs differently from `channelscope run`.
+ */
+export function dashboardBuildState(webRoot: string, software: string): { state: 'missing' } | { state: 'current' } | { state: 'stale'; builtFrom: string } {
+  if (!existsSync(path.join(webRoot, 'index.html'))) return { state: 'missing' };
+  let builtFrom = 'an unknown version';
+  try {
+    const info = JSON.parse(readFileSync(path.join(webRoot, BUILD_INFO_FILE), 'utf8')) as { software?: unknown };
+    if (typeof info.software === 'string') builtFrom = info.software;
+  } catch {
+    // no or unreadable build-info.json: a build from before it existed
+  }
+  return builtFrom === software ? { state: 'current' } : { state: 'stale', builtFrom };
+}
+
+/**
+ * Builds the dashboard with Vite when dist/dashboard has no index.html, or rebuilds it when it was
+ * made from other code than this (needs the dev dependencies; without them a stale build is served,
+ * with a warning).
+ */
 export async function ensureDashboardBuilt(webRoot: string, log: (line: string) => void): Promise<void> {
-  if (existsSync(path.join(webRoot, 'index.html'))) return;
-  const root = packageRoot();
-  log(`the dashboard is not built yet: building it into ${webRoot} (npm run build:web)…`);
+  const software = softwareLabel(currentSoftware());
+  const build = dashboardBuildState(webRoot, software);
+  if (build.state === 'current') return;
+  const stale = build.state === 'stale' ? `the dashboard in ${webRoot} was built from ${build.builtFrom}, this is ${software}` : null;
+  let root: string;
   let vite: typeof import('vite');
   try {
+    root = packageRoot();
     vite = await import('vite');
-  } catch {
+  } catch (error) {
+    if (stale) {
+      log(`warning: ${stale}, and it cannot be rebuilt here (${error instanceof InputError ? 'no sources' : 'Vite is not installed'}): runs trained in the page may differ from \`channelscope run\`'s`);
+      return;
+    }
+    if (error instanceof InputError) throw error;
     throw new InputError(`the dashboard is not built (${webRoot} has no index.html) and Vite is not installed: run \`npm install\` then \`npm run build:web\``);
   }
+  log(stale ? `${stale}: rebuilding it (npm run build:web)…` : `the dashboard is not built yet: building it into ${webRoot} (npm run build:web)…`);
   await vite.build({ configFile: path.join(root, 'web', 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
   if (!existsSync(path.join(webRoot, 'index.html'))) throw new InputError(`building the dashboard did not produce ${path.join(webRoot, 'index.html')}`);
 }

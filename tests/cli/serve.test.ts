@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import { BUILD_INFO_FILE, dashboardBuildState, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { runCli } from '../helpers/cli.js';
 
 const SECRET = 'top secret: must never be served';
@@ -141,5 +141,19 @@ describe('channelscope serve', () => {
     const result = await runCli(['serve', '--port', 'eighty']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--port');
+  });
+});
+
+describe('the dashboard build', () => {
+  it('is missing, current, or stale: made from other code than the running one, which serve rebuilds', () => {
+    const webRoot = mkdtempSync(path.join(os.tmpdir(), 'channelscope-build-'));
+    expect(dashboardBuildState(webRoot, 'channelscope 0.1.0 (git b)')).toEqual({ state: 'missing' });
+    writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html>');
+    // a build from before build-info.json
+    expect(dashboardBuildState(webRoot, 'channelscope 0.1.0 (git b)')).toEqual({ state: 'stale', builtFrom: 'an unknown version' });
+    writeFileSync(path.join(webRoot, BUILD_INFO_FILE), JSON.stringify({ software: 'channelscope 0.1.0 (git a)' }));
+    expect(dashboardBuildState(webRoot, 'channelscope 0.1.0 (git b)')).toEqual({ state: 'stale', builtFrom: 'channelscope 0.1.0 (git a)' });
+    expect(dashboardBuildState(webRoot, 'channelscope 0.1.0 (git a)')).toEqual({ state: 'current' });
+    rmSync(webRoot, { recursive: true, force: true });
   });
 });
