@@ -11,7 +11,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
-import { CHECKPOINT_FILE, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, writersOf, type Checkpoint, type RecordSummary } from '../experiment/results.js';
+import { CHECKPOINT_FILE, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, readCheckpoint, writersOf, type Checkpoint, type RecordSummary } from '../experiment/results.js';
 import { parseSpec } from '../experiment/spec.js';
 import { formatSummary, specDifferences } from './run.js';
 
@@ -151,14 +151,6 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
   process.stdout.write(formatSummary(spec, summaries.values(), expected.length));
   process.stdout.write(`\nresults: ${path.join(out, RUNS_FILE)}\n`);
   return 0;
-}
-
-function readCheckpoint(dir: string): Partial<Checkpoint> | undefined {
-  try {
-    return JSON.parse(readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8')) as Partial<Checkpoint>;
-  } catch {
-    return undefined;
-  }
 }
 
 function writeSmall(file: string, text: string): void {

@@ -282,6 +282,15 @@ function writeAll(fd: number, text: string): void {
   while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }
 
+/** A folder's checkpoint.json as stored; undefined when it is missing or not JSON (it only informs). */
+export function readCheckpoint(dir: string): Partial<Checkpoint> | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8')) as Partial<Checkpoint>;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What writtenBy says of records written before checkpoints named their code. */
 export const UNNAMED_WRITER = 'a channelscope from before records named their code';
 
@@ -365,19 +374,12 @@ export class ResultStore {
           'Use a new --out for a changed spec.',
       );
     }
-    const checkpointFile = path.join(dir, CHECKPOINT_FILE);
-    let previous: Partial<Checkpoint> | undefined;
-    if (existsSync(checkpointFile)) {
-      try {
-        previous = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Partial<Checkpoint>;
-      } catch {
-        previous = undefined; // informative only: a damaged checkpoint does not block a resume
-      }
-      const before = previous?.shard ?? null;
-      if (previous && !sameShard(before, shard)) {
-        const show = (s: { index: number; count: number } | null) => (s ? `shard ${s.index}/${s.count}` : 'all runs (no shard)');
-        throw new InputError(`cannot resume in ${dir}: it holds ${show(before)}, this session asks for ${show(shard)}`);
-      }
+    // informative only: a damaged checkpoint does not block a resume
+    const previous = readCheckpoint(dir);
+    const before = previous?.shard ?? null;
+    if (previous && !sameShard(before, shard)) {
+      const show = (s: { index: number; count: number } | null) => (s ? `shard ${s.index}/${s.count}` : 'all runs (no shard)');
+      throw new InputError(`cannot resume in ${dir}: it holds ${show(before)}, this session asks for ${show(shard)}`);
     }
 
     // Validate everything before the first change to the folder.
