@@ -6,7 +6,7 @@ import { closestPairs } from '../analysis/channels.js';
 import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord } from './results.js';
-import { classifyRecord, labelCounts, UNNAMED_SOFTWARE } from './summary.js';
+import { classifyRecord, labelCounts, labelsWithRuns, UNNAMED_SOFTWARE } from './summary.js';
 
 export interface ComparisonTolerances {
   /** final losses agree when |L₁ − L₂| ≤ lossRtol·max(|L₁|, |L₂|) */
@@ -139,7 +139,7 @@ export function formatComparison(comparison: SweepComparison, labels: [string, s
     `${compared} runs in both ${labels[0]} and ${labels[1]}: ${agreeing} end in the same place (${share})`,
     `  differ in verdict: ${differences.outcome}, barrier reached: ${differences.barrier}, closest pair: ${differences.pair}, final loss (rtol ${tolerances.lossRtol}): ${differences.loss}`,
   ];
-  comparison.trainedWith.forEach((side, k) => lines.push(`  ${labels[k]} trained with ${side.map((s) => (side.length > 1 ? `${s.label} (${s.runs} run${s.runs === 1 ? '' : 's'})` : s.label)).join('; ')}`));
+  comparison.trainedWith.forEach((side, k) => lines.push(`  ${labels[k]} trained with ${(side.length > 1 ? labelsWithRuns(side) : side.map((s) => s.label)).join('; ')}`));
   if (comparison.onlyInFirst.length) lines.push(`  only in ${labels[0]}: ${comparison.onlyInFirst.length} runs`);
   if (comparison.onlyInSecond.length) lines.push(`  only in ${labels[1]}: ${comparison.onlyInSecond.length} runs`);
   if (compared > 0) lines.push('', ...verdictTable(comparison.runs, labels));

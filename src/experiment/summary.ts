@@ -245,6 +245,11 @@ export function labelCounts(records: readonly RunRecord[], label: (record: RunRe
   return [...counts].map(([text, runs]) => ({ label: text, runs })).sort((a, b) => b.runs - a.runs);
 }
 
+/** "label (3 runs)" for each of labelCounts's labels. */
+export function labelsWithRuns(counts: readonly { label: string; runs: number }[]): string[] {
+  return counts.map((c) => `${c.label} (${c.runs} run${c.runs === 1 ? '' : 's'})`);
+}
+
 function softwareCounts(records: readonly RunRecord[]): Report['software'] {
   return labelCounts(records, (record) => record.software ?? UNNAMED_SOFTWARE);
 }
@@ -253,7 +258,7 @@ function softwareCounts(records: readonly RunRecord[]): Report['software'] {
 export function softwareSentence(software: Report['software'] | undefined): string {
   if (!software || software.length === 0) return '';
   if (software.length === 1) return `Trained by ${software[0].label}.`;
-  return `Trained by ${software.length} versions of the code: ${software.map((s) => `${s.label} (${s.runs} run${s.runs === 1 ? "" : "s"})`).join(', ')}; their runs may differ from one version's in their last bits, or more where the code changed.`;
+  return `Trained by ${software.length} versions of the code: ${labelsWithRuns(software).join(', ')}; their runs may differ from one version's in their last bits, or more where the code changed.`;
 }
 
 const REACH_MEASURES = ['weightNorm', 'inverseEpsilon', 'minCosine', 'evaluations', 'loss'] as const;
