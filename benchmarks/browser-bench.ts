@@ -2,10 +2,15 @@
 // headless Chromium on the page's WebGPU (navigator.gpu), printing the same JSON as node-bench.ts so
 // browser and Node throughput compare on one machine (benchmarks/combine.ts gives the ratios).
 //   npm run bench:browser -- [--json] [--workloads W1,W2] [--ops grad,hvp,gd,adam] [--seconds 1.5]
-//                            [--backend gpu|auto|cpu] [--scale 64] [--adapter software|hardware] [--rebuild]
-// Steps: build web/bench.html with Vite when dist/dashboard is missing or older than its sources, serve
+//                            [--backend gpu|auto|cpu] [--scale 64] [--adapter software|hardware] [--rebuild | --prebuilt]
+//                            [--chromium-args '--switch …'] [--probe]
+// Steps: build web/bench.html with Vite when dist/dashboard is missing or older than its sources (never
+// with --prebuilt: a machine without Vite, such as the GPU machine, uses the page built here), serve
 // dist/dashboard on 127.0.0.1 (ephemeral port), launch headless Chromium (web/headless.ts), call the
-// page's window.runBenchmark(options).
+// page's window.runBenchmark(options). --probe only launches Chromium and prints, as JSON, the WebGPU
+// adapter a page gets with those switches (exit code 1 when there is none, or when --adapter hardware
+// got SwiftShader): the GPU
+// machine's session tries a few switch sets this way before measuring (benchmarks/gpu-session.sh).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -14,7 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Plugin } from 'vite';
-import { launchHeadlessChromium } from '../web/headless.js';
+import { chromiumArgs, findChromium, launchHeadlessChromium, pageWebGpuInfo, type PageWebGpuInfo } from '../web/headless.js';
+import { parseStrategy } from '../src/engine/gpu/kernel-strategy.js';
 import { benchCommandOptions, formatResult, resolvePlan, type BenchReport, type BenchResult } from './bench-core.js';
 
 /** The package root: the nearest folder above this module with a package.json (from benchmarks/ or dist/benchmarks/). */
@@ -46,6 +52,10 @@ export interface BrowserBenchOptions {
   adapter?: 'software' | 'hardware';
   /** build the page even when dist/dashboard looks current */
   rebuild?: boolean;
+  /** use dist/dashboard/bench.html as it is, never build (fails when it is missing) */
+  prebuilt?: boolean;
+  /** more Chromium switches, appended last (a later --enable-features replaces the launcher's) */
+  chromiumArgs?: string[];
   /** status lines (build, launch, each measurement starting) */
   onProgress?: (line: string) => void;
   onResult?: (result: BenchResult) => void;
@@ -137,15 +147,52 @@ async function serveStatic(root: string): Promise<{ url: string; close(): Promis
   };
 }
 
+/** Makes sure dist/dashboard holds the benchmark page: built when stale, or as it is with `prebuilt`. */
+async function preparePage(options: Pick<BrowserBenchOptions, 'prebuilt' | 'rebuild'>, say: (line: string) => void): Promise<void> {
+  if (options.prebuilt) {
+    if (!existsSync(path.join(OUT_DIR, PAGE))) throw new Error(`--prebuilt: dist/dashboard/${PAGE} is missing (build it with npm run build:web)`);
+    return;
+  }
+  if (options.rebuild || !pageIsCurrent()) await buildPage(say);
+}
+
+export interface BrowserProbe {
+  /** the Chromium that ran and the switches it ran with */
+  executable: string;
+  args: string[];
+  gpu: PageWebGpuInfo;
+}
+
+/** The WebGPU adapter the benchmark page gets in headless Chromium with these options, without measuring. */
+export async function probeBrowserAdapter(options: Pick<BrowserBenchOptions, 'adapter' | 'chromiumArgs' | 'prebuilt' | 'rebuild'> = {}): Promise<BrowserProbe> {
+  await preparePage(options, () => {});
+  const server = await serveStatic(OUT_DIR);
+  try {
+    const headless = { adapter: options.adapter, extraArgs: options.chromiumArgs };
+    const executable = await findChromium();
+    const browser = await launchHeadlessChromium(headless);
+    try {
+      const page = await browser.newPage();
+      // any page on 127.0.0.1 is a secure context, which WebGPU needs
+      await page.goto(`${server.url}${PAGE}`, { waitUntil: 'load' });
+      return { executable: `${executable.path} (${executable.source})`, args: chromiumArgs(headless), gpu: await pageWebGpuInfo(page) };
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
 /** Runs the benchmark in headless Chromium and returns the page's report. */
 export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Promise<BenchReport> {
   const say = options.onProgress ?? (() => {});
   const plan = resolvePlan(options.workloads, options.ops); // fail on a typo before building or launching
-  if (options.rebuild || !pageIsCurrent()) await buildPage(say);
+  await preparePage(options, say);
   const server = await serveStatic(OUT_DIR);
   try {
     say('Launching headless Chromium…');
-    const browser = await launchHeadlessChromium({ adapter: options.adapter });
+    const browser = await launchHeadlessChromium({ adapter: options.adapter, extraArgs: options.chromiumArgs });
     try {
       const page = await browser.newPage();
       // The report comes back through exposed functions, not a long page.evaluate: a benchmark of
@@ -180,26 +227,55 @@ export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Pr
   }
 }
 
+/** The command line, checked before anything is built or launched; throws a UsageError on bad input. */
+function parseCommand(args: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        // the browser's WebGPU even on a software adapter (Node's 'auto' would take the CPU engine there)
+        ...benchCommandOptions('gpu'),
+        adapter: { type: 'string' },
+        rebuild: { type: 'boolean', default: false },
+        prebuilt: { type: 'boolean', default: false },
+        'chromium-args': { type: 'string' },
+        probe: { type: 'boolean', default: false },
+      },
+    }));
+    if (!['gpu', 'auto', 'cpu'].includes(values.backend)) throw new Error(`--backend must be gpu, auto or cpu, not ${values.backend}`);
+    if (values.adapter !== undefined && !['software', 'hardware'].includes(values.adapter)) throw new Error(`--adapter must be software or hardware, not ${values.adapter}`);
+    if (values.rebuild && values.prebuilt) throw new Error('--rebuild and --prebuilt exclude each other');
+    resolvePlan(values.workloads.split(','), values.ops.split(','));
+    values.strategies?.split(',').forEach(parseStrategy);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    ...values,
+    adapter: values.adapter as BrowserBenchOptions['adapter'],
+    backend: values.backend as BrowserBenchOptions['backend'],
+    chromiumArgs: values['chromium-args']?.split(/\s+/).filter(Boolean),
+  };
+}
+
+class UsageError extends Error {}
+
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      // the browser's WebGPU even on a software adapter (Node's 'auto' would take the CPU engine there)
-      ...benchCommandOptions('gpu'),
-      adapter: { type: 'string' },
-      rebuild: { type: 'boolean', default: false },
-    },
-  });
-  if (!['gpu', 'auto', 'cpu'].includes(values.backend)) throw new Error(`--backend must be gpu, auto or cpu, not ${values.backend}`);
-  if (values.adapter !== undefined && !['software', 'hardware'].includes(values.adapter)) throw new Error(`--adapter must be software or hardware, not ${values.adapter}`);
+  const values = parseCommand(process.argv.slice(2));
+  if (values.probe) {
+    const probe = await probeBrowserAdapter(values);
+    process.stdout.write(`${JSON.stringify(probe, null, 2)}\n`);
+    if (!probe.gpu.available || (values.adapter === 'hardware' && probe.gpu.software)) process.exitCode = 1;
+    return;
+  }
   const report = await runBrowserBenchmark({
+    ...values,
     workloads: values.workloads.split(','),
     ops: values.ops.split(','),
     seconds: Number(values.seconds),
     scale: values.scale === undefined ? undefined : Number(values.scale),
     strategies: values.strategies?.split(','),
-    backend: values.backend as BrowserBenchOptions['backend'],
-    adapter: values.adapter as BrowserBenchOptions['adapter'],
-    rebuild: values.rebuild,
     // progress on stderr keeps stdout to the table or the JSON
     onProgress: (line) => process.stderr.write(`${line}\n`),
     onResult: (result) => {
@@ -218,6 +294,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     await main();
   } catch (error) {
     process.stderr.write(`bench:browser: ${(error as Error).message}\n`);
-    process.exitCode = 1;
+    // bad input is exit code 2, like every channelscope command; a failed measurement 1
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   }
 }

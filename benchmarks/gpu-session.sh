@@ -3,12 +3,20 @@
 # time in all, the machine's start included, one command may run 10 minutes, and at most 8 files come
 # back from $OUT; so each PART below fits one call, writes everything under a work folder and packs it
 # into $OUT/session-PART.tar.gz (its main tables also come back as files of their own).
-#   npm run build && ../shared/gpu/pack.sh                  # here; each call carries .gpu and dist
+#   bash benchmarks/pack-device.sh       # here: builds dist, packs .gpu (lean) and .gpu-browser/part-{1,2}-of-2
 #   bash .gpu/run.sh bash benchmarks/gpu-session.sh $OUT PART [ARG]
+# The session's first call carries [".gpu", "dist", ".gpu-browser/part-1-of-2"]; later calls on the
+# warm machine (30 s idle at most between them) find those still there and carry only what is new.
 # (the machine's copy of the tree has no .git: prefix the call with CHANNELSCOPE_COMMIT=$(git describe
 # --always --dirty --abbrev=12), computed here, and doctor.json, the benchmark and every record name it)
 # PARTs, in the order the open issues need them:
-#   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9 min)
+#   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9 min); leaves
+#                          Node's report on the machine for `browser`
+#   browser                the same workloads in headless Chromium on this GPU, and browser/Node ratios
+#                          (issue 8): carry [".gpu-browser/part-2-of-2"] right after `bench`; probes
+#                          a few switch sets for one whose page gets the GPU, not SwiftShader, then
+#                          measures with the strategies Node chose; BROWSER_LIMIT seconds (default 300);
+#                          more browser-bench.ts flags after the part's name (e.g. --seconds 1)
 #   flow                   examples/flow-sweep.json on the GPU (400 float32 runs), its table by r and
 #                          `compare` against the committed float64 records of its first seeds
 #                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
@@ -38,8 +46,8 @@
 # (mkdir -p .scratch/gpu-session && tar -C .scratch/gpu-session -xzf session-PART.tar.gz) and carry
 # .scratch/gpu-session too; the next call of that part resumes there with --resume.
 set -uo pipefail
-out=${1:?usage: gpu-session.sh OUTDIR bench|steps|flow|deep|channel-frequency K/N}
-part=${2:?usage: gpu-session.sh OUTDIR bench|steps|flow|deep|channel-frequency K/N}
+out=${1:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|channel-frequency K/N}
+part=${2:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|channel-frequency K/N}
 work=/tmp/gpu-session
 previous=.scratch/gpu-session
 rm -rf "$work" && mkdir -p "$work" "$out"
@@ -65,6 +73,31 @@ sweep() {
   phase "$name" "$limit" "${cli[@]}" run "${args[@]}" > "$work/$name.log" 2>&1
 }
 
+# the Node benchmark's report, left on the machine by `bench` for `browser` (an ignored path stays there)
+node_report=.scratch/device-node-bench.json
+# joins the browser's parts carried by this and earlier calls (benchmarks/pack-device.sh) into node_modules;
+# on a machine without NSS, Chromium's own copies from the package (al2023.tar.br)
+unpack_browser() {
+  local parts=(.gpu-browser/part-*-of-*) count
+  [ -e "${parts[0]}" ] || { echo "browser: no .gpu-browser/part-K-of-N here: run benchmarks/pack-device.sh and carry its parts"; return 1; }
+  count=${parts[0]##*-of-}
+  for k in $(seq 1 "$count"); do
+    [ -s ".gpu-browser/part-$k-of-$count" ] || { echo "browser: .gpu-browser/part-$k-of-$count is missing (carry it, or an earlier call on this machine did not)"; return 1; }
+  done
+  for k in $(seq 1 "$count"); do cat ".gpu-browser/part-$k-of-$count"; done | tar -C . -xJ || { echo "browser: the parts do not join into one archive (from different packs?)"; return 1; }
+  if ! ldconfig -p | grep -q 'libnss3.so '; then
+    mkdir -p /tmp/al2023
+    node -e 'process.stdout.write(require("zlib").brotliDecompressSync(require("fs").readFileSync(process.argv[1])))' \
+      node_modules/@sparticuz/chromium/bin/al2023.tar.br | tar -C /tmp/al2023 -x
+    echo "no system NSS: Chromium uses the package's (/tmp/al2023/lib)"
+  fi
+}
+# the kernel strategies a benchmark report measured with, comma-separated
+strategies_of() {
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log([...new Set(r.results.map((x) => x.strategy).filter(Boolean))].join(","))' "$1"
+}
+
 cs doctor --json > "$work/doctor.json" 2>&1
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > "$work/nvidia-smi.csv" 2>&1
 case "$part" in
@@ -75,7 +108,36 @@ case "$part" in
     CHANNELSCOPE_LIMIT=${CHANNELSCOPE_LIMIT:-290} JAX_LIMIT=${JAX_LIMIT:-140} TORCH_LIMIT=${TORCH_LIMIT:-100} \
       phase run-all 560 bash benchmarks/run-all.sh "$work/bench" "${@:3}" > "$work/bench.log" 2>&1
     cp "$work/bench/combined.json" "$work/combined.json" 2>/dev/null
+    # kept on the machine for a `browser` call that follows while it is warm: the kernel strategies
+    # Node chose, and the throughput the browser's is divided by
+    [ -s "$work/bench/channelscope.json" ] && mkdir -p .scratch && cp "$work/bench/channelscope.json" "$node_report"
     cat "$work/bench/phases.txt" >> "$work/phases.txt" ;;
+  browser)
+    tables=(browser-vs-node.txt browser.json browser-probes.txt browser.log)
+    unpack_browser > "$work/browser-unpack.log" 2>&1 || { cat "$work/browser-unpack.log"; exit 3; }
+    [ -d /tmp/al2023/lib ] && export LD_LIBRARY_PATH=/tmp/al2023/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    # Chromium reaches the GPU through the Vulkan loader (run.sh points it at NVIDIA's driver); which
+    # switches it needs headless is untested here, so the first switch set whose page gets a hardware
+    # adapter is the one measured (--probe exits 1 on none or on SwiftShader)
+    # BROWSER_ADAPTER=software rehearses the part on a machine without a GPU (SwiftShader, no probes)
+    adapter=${BROWSER_ADAPTER:-hardware}
+    chosen=none
+    [ "$adapter" = software ] && chosen=
+    [ "$adapter" = hardware ] && for switches in "" "--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan" "--use-vulkan=native --use-gl=angle --enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan"; do
+      echo "switches: ${switches:-none beyond the hardware set of web/headless.ts}" >> "$work/browser-probes.txt"
+      if timeout 90 node dist/benchmarks/browser-bench.js --probe --prebuilt --adapter hardware ${switches:+"--chromium-args=$switches"} >> "$work/browser-probes.txt" 2>&1; then
+        chosen=$switches; break
+      fi
+    done
+    if [ "$chosen" = none ]; then echo "browser: no switch set gave Chromium's WebGPU a hardware adapter (browser-probes.txt)" | tee -a "$work/browser.log"; exit 1; fi
+    strategies=()
+    # the strategies Node measured with; the browser times them again and keeps its own fastest
+    [ -s "$node_report" ] && strategies=(--strategies "$(strategies_of "$node_report")")
+    phase browser "${BROWSER_LIMIT:-300}" node dist/benchmarks/browser-bench.js --json --prebuilt --adapter "$adapter" ${chosen:+"--chromium-args=$chosen"} \
+      "${strategies[@]}" "${@:3}" > "$work/browser.json" 2> "$work/browser.log"
+    if [ -s "$node_report" ] && [ -s "$work/browser.json" ]; then
+      node dist/benchmarks/combine.js --table "$node_report" "$work/browser.json" > "$work/browser-vs-node.txt" 2>&1
+    fi ;;
   flow)
     tables=(flow-gpu.md flow-gpu-vs-cpu.md)
     sweep flow-gpu "${FLOW_LIMIT:-150}" examples/flow-sweep.json
@@ -103,6 +165,6 @@ case "$part" in
     [ -n "${CF_SEEDS:-}" ] && seeds=(--seeds "$CF_SEEDS")
     sweep "$name" "${CF_LIMIT:-520}" channel-frequency --shard "$shard" "${seeds[@]}"
     cs report "$work/$name" > "$work/$name.md" 2>&1 ;;
-  *) echo "gpu-session.sh: unknown part '$part' (bench, steps, flow, deep or channel-frequency K/N)" >&2; exit 2 ;;
+  *) echo "gpu-session.sh: unknown part '$part' (bench, browser, steps, flow, deep or channel-frequency K/N)" >&2; exit 2 ;;
 esac
 cat "$work/phases.txt"

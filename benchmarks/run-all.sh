@@ -22,10 +22,10 @@ phase torch "$torch_limit" python3 benchmarks/peers/torch_bench.py --json --budg
 reports=()
 for f in channelscope jax torch; do [ -s "$out/$f.json" ] && reports+=("$out/$f.json"); done
 node dist/benchmarks/combine.js "${reports[@]}" > "$out/combined.json"
-# The browser benchmark (npm run bench:browser) is left out: the GPU machine gets no Chromium
-# (pack.sh leaves @sparticuz/chromium and puppeteer behind to stay under the 64 MiB carry limit), and
-# whether headless Chromium reaches the GPU there is untested. Where it can run:
-#   node_modules/.bin/tsx benchmarks/browser-bench.ts --json --adapter hardware > "$out/browser.json"
+# The browser benchmark is a call of its own on the GPU machine (gpu-session.sh's `browser` part):
+# headless Chromium is too large to travel with this call (benchmarks/pack-device.sh splits it). Where
+# Chromium is installed:
+#   node dist/benchmarks/browser-bench.js --json --adapter hardware > "$out/browser.json"
 #   node dist/benchmarks/combine.js "$out/channelscope.json" "$out/browser.json"   # browserOverNode
 # and check that browser.json's environment.adapter names the GPU, not SwiftShader.
 cat "$out/phases.txt"

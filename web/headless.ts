@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import puppeteer from 'puppeteer-core';
+import { isSoftwareAdapter } from '../src/gpu/device.js';
 
 export interface HeadlessOptions {
   /** expose a WebGPU adapter (default true); false gives a page whose requestAdapter() is null */
@@ -110,17 +111,20 @@ export interface PageWebGpuInfo {
   vendor?: string;
   architecture?: string;
   description?: string;
+  /** whether the adapter is a software rasteriser (SwiftShader), not the machine's GPU */
+  software?: boolean;
   /** why there is no adapter, when there is none */
   reason?: string;
 }
 
 /** What WebGPU adapter a page gets (the page must be a secure context: http://127.0.0.1 counts). */
 export async function pageWebGpuInfo(page: Page): Promise<PageWebGpuInfo> {
-  return page.evaluate(async () => {
+  const info = await page.evaluate(async (): Promise<PageWebGpuInfo> => {
     if (!('gpu' in navigator) || !navigator.gpu) return { available: false, reason: 'navigator.gpu is undefined' };
     const adapter = await navigator.gpu.requestAdapter();
     if (!adapter) return { available: false, reason: 'requestAdapter() returned null' };
     const info = adapter.info;
     return { available: true, vendor: info.vendor, architecture: info.architecture, description: info.description };
   });
+  return info.available ? { ...info, software: isSoftwareAdapter(info) } : info;
 }

@@ -49,6 +49,11 @@ export function hardwareAdapterPossible(): boolean {
   return Boolean(process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) || hasSystemVulkanLoader();
 }
 
+/** Whether an adapter's info names a software rasteriser (SwiftShader, llvmpipe, lavapipe). */
+export function isSoftwareAdapter(info: { vendor?: string; architecture?: string; description?: string }): boolean {
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(`${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`);
+}
+
 function isBrowser(): boolean {
   return typeof navigator !== 'undefined' && 'gpu' in navigator && typeof process === 'undefined';
 }
@@ -119,9 +124,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     device: info?.device ?? '',
     description: info?.description ?? '',
   };
-  const software = /swiftshader|llvmpipe|lavapipe|software/i.test(
-    `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`,
-  );
+  const software = isSoftwareAdapter(adapterInfo);
   const limits = {} as GpuContext['limits'];
   for (const name of RAISED_LIMITS) limits[name] = device.limits[name];
   let disposed = false;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { BrowserProbe } from '../../benchmarks/browser-bench.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
 
 const exec = promisify(execFile);
@@ -65,6 +66,33 @@ describe('npm run bench:browser', () => {
   }, 420_000);
 });
 
+describe('npm run bench:browser -- --probe', () => {
+  // the GPU machine's session (benchmarks/gpu-session.sh, part browser) tries switch sets this way
+  it('prints the adapter a page gets and the switches Chromium ran with, and says by its exit code whether that is the asked-for kind', async () => {
+    const release = await acquireBrowserLock();
+    try {
+      const software = JSON.parse((await exec(TSX, ['benchmarks/browser-bench.ts', '--probe'], { timeout: 120_000 })).stdout) as BrowserProbe;
+      expect(software.gpu).toMatchObject({ available: true, software: true });
+      expect(software.args).toEqual(expect.arrayContaining(['--enable-unsafe-webgpu', '--use-angle=swiftshader']));
+      expect(software.executable).toMatch(/\S/);
+
+      // hardware: exit code 0 only where the page gets a GPU (here, without one: none, or SwiftShader)
+      const extra = '--chromium-args=--enable-features=Vulkan,VulkanFromANGLE --disable-gpu-shader-disk-cache';
+      const { code, stdout } = await exec(TSX, ['benchmarks/browser-bench.ts', '--probe', '--prebuilt', '--adapter', 'hardware', extra], { timeout: 120_000 }).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
+      const hardware = JSON.parse(stdout) as BrowserProbe;
+      expect(code).toBe(hardware.gpu.available && !hardware.gpu.software ? 0 : 1);
+      // the extra switches come last, each its own argument
+      expect(hardware.args.slice(-2)).toEqual(['--enable-features=Vulkan,VulkanFromANGLE', '--disable-gpu-shader-disk-cache']);
+      expect(hardware.args).toContain('--use-angle=vulkan');
+    } finally {
+      release();
+    }
+  }, 300_000);
+});
+
 describe('npm run bench', () => {
   it('refuses a mistyped workload or kernel strategy before acquiring a device (exit code 2)', async () => {
     for (const [args, message] of [
@@ -72,6 +100,23 @@ describe('npm run bench', () => {
       [['--workloads', 'W9'], 'bench: unknown workload W9; known: W1, W2, W3, W4, W4-pernet'],
     ] as const) {
       const failure = await exec(TSX, ['benchmarks/node-bench.ts', ...args], { timeout: 60_000 }).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failure?.code).toBe(2);
+      expect(failure?.stderr.trim()).toBe(message);
+    }
+  }, 120_000);
+
+  it('bench:browser refuses bad options before building or launching anything (exit code 2)', async () => {
+    for (const [args, message] of [
+      [['--adapter', 'gpu'], 'bench:browser: --adapter must be software or hardware, not gpu'],
+      [['--rebuild', '--prebuilt'], 'bench:browser: --rebuild and --prebuilt exclude each other'],
+      [['--ops', 'grad,newton'], 'bench:browser: unknown op newton; known: grad, hvp, gd, momentum, adam, sgd, flow, stiff'],
+      [['--strategies', 'tiled/48'], 'bench:browser: kernel tile (threads per workgroup) must be a power of two, got 48'],
+      [['--probes'], "bench:browser: Unknown option '--probes'"],
+    ] as const) {
+      const failure = await exec(TSX, ['benchmarks/browser-bench.ts', ...args], { timeout: 60_000 }).then(
         () => null,
         (error: { code: number; stderr: string }) => error,
       );
