@@ -12,8 +12,10 @@
 # PARTs, in the order the open issues need them:
 #   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9 min); leaves
 #                          Node's report on the machine for `browser`
-#   browser                the same workloads in headless Chromium on this GPU, and browser/Node ratios
-#                          (issue 8): carry [".gpu-browser/part-2-of-2"] right after `bench`; probes
+#   browser                `channelscope verify` (every kernel against float64 on this GPU; VERIFY_LIMIT
+#                          seconds, default 150), then the same workloads in headless Chromium on this
+#                          GPU and browser/Node ratios (issue 8): carry [".gpu-browser/part-2-of-2"]
+#                          right after `bench`; probes
 #                          a few switch sets for one whose page gets the GPU, not SwiftShader, then
 #                          measures with the strategies Node chose; BROWSER_LIMIT seconds (default 300);
 #                          more browser-bench.ts flags after the part's name (e.g. --seconds 1)
@@ -113,7 +115,10 @@ case "$part" in
     [ -s "$work/bench/channelscope.json" ] && mkdir -p .scratch && cp "$work/bench/channelscope.json" "$node_report"
     cat "$work/bench/phases.txt" >> "$work/phases.txt" ;;
   browser)
-    tables=(browser-vs-node.txt browser.json browser-probes.txt browser.log)
+    tables=(verify.txt browser-vs-node.txt browser.json browser-probes.txt browser.log)
+    # first, every kernel against the float64 CPU engine on this GPU (evaluation, training, strategies,
+    # diagnostics): the suite checks them on SwiftShader only
+    phase verify "${VERIFY_LIMIT:-150}" "${cli[@]}" verify --backend gpu > "$work/verify.txt" 2>&1
     unpack_browser > "$work/browser-unpack.log" 2>&1 || { cat "$work/browser-unpack.log"; exit 3; }
     [ -d /tmp/al2023/lib ] && export LD_LIBRARY_PATH=/tmp/al2023/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     # Chromium reaches the GPU through the Vulkan loader (run.sh points it at NVIDIA's driver); which

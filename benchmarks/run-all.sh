@@ -9,8 +9,9 @@ mkdir -p "$out"
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 node dist/src/cli/bin.js doctor --json > "$out/doctor.json" 2>&1
 # Per workload the faster kernel strategy (src/engine/gpu/kernel-strategy.ts), timed first; the
-# trials are in channelscope.json's strategyTrials. STRATEGIES (environment) overrides the list.
-strategies=${STRATEGIES:-tiled/64,tiled/64+subgroups,tiled/64x4+hoist,register/64+hoist,register/32x4+hoist,register/64x2+hoist,register/64x4+hoist,register/32x4+hoist+subgroups,blocked/64+hoist,blocked/64x2+hoist,blocked/64x4+hoist,blocked/128x4+hoist,blocked/64x4+hoist+subgroups}
+# trials are in channelscope.json's strategyTrials: kernel-strategy.ts CANDIDATE_STRATEGIES, which
+# `channelscope verify` checks too, unless STRATEGIES (environment) names others.
+strategies=${STRATEGIES:-$(node --input-type=module -e "const m = await import('./dist/src/engine/gpu/kernel-strategy.js'); console.log(m.CANDIDATE_STRATEGIES.join(','))")}
 # Each phase has its own time limit, so that one slow phase still leaves the others' results (the
 # device tool stops a command at 10 minutes); wall times go to phases.txt. gpu-session.sh shortens
 # them through the environment; the peers get their limit less 20 s as --budget.

@@ -8,7 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import { doctor } from './doctor.js';
 import { evaluateFiles } from './eval.js';
 import { analyzeFiles } from './analyze.js';
-import { verify } from './verify.js';
+import { verify, VERIFY_PARTS, type VerifyPart } from './verify.js';
 import { demo } from './demo.js';
 import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/report.js';
@@ -102,14 +102,18 @@ export function buildProgram(): Command {
 
   program
     .command('verify')
-    .description('check the backend against the float64 CPU engine and finite differences on random cases of every variant')
+    .description('check the backend against the float64 CPU engine and finite differences on random cases of every variant, and on a GPU its training, kernel-strategy and diagnostics kernels')
     .option('--json', 'machine-readable output')
     .option('--seed <n>', 'seed of the random cases', '1')
+    .option('--parts <list>', `what to check, comma-separated: ${VERIFY_PARTS.join(', ')}`, VERIFY_PARTS.join(','))
     .addOption(backendOption())
-    .action(async (options: { json?: boolean; seed: string; backend: BackendChoice }) => {
+    .action(async (options: { json?: boolean; seed: string; parts: string; backend: BackendChoice }) => {
       const seed = Number(options.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got "${options.seed}"`);
-      const pass = await withEngine(options.backend, Boolean(options.json), (engine) => verify(engine, seed, Boolean(options.json)));
+      const parts = options.parts.split(',').map((part) => part.trim());
+      const unknown = parts.filter((part) => !(VERIFY_PARTS as readonly string[]).includes(part));
+      if (unknown.length > 0 || parts.length === 0) throw new InputError(`--parts: unknown part ${unknown.join(', ') || '(none)'}; known: ${VERIFY_PARTS.join(', ')}`);
+      const pass = await withEngine(options.backend, Boolean(options.json), (engine) => verify(engine, seed, Boolean(options.json), parts as VerifyPart[]));
       if (!pass) process.exitCode = 1;
     });
 

@@ -26,6 +26,25 @@ const params = {
 };
 const csv = 'x1,x2,y\n0.1,0.2,0.3\n-1,0.5,1.5\n0.7,-0.3,-0.2\n2,1,0\n';
 
+describe('channelscope verify', () => {
+  it('checks the CPU engine against finite differences, and says the kernel checks are for a GPU backend', async () => {
+    const evaluation = await channelscope('verify', '--backend', 'cpu', '--parts', 'evaluation', '--json');
+    expect(evaluation.code).toBe(0);
+    const report = JSON.parse(evaluation.stdout);
+    expect(report).toMatchObject({ backend: 'cpu', pass: true, kernels: [] });
+    expect(report.variants).toHaveLength(42);
+    const training = await channelscope('verify', '--backend', 'cpu', '--parts', 'training');
+    expect(training.code).toBe(0);
+    expect(training.stdout).toContain('training: the CPU engine is the reference itself (verified on a GPU backend)\nnothing checked on this backend');
+  });
+
+  it('refuses an unknown part (exit code 2)', async () => {
+    const { code, stderr } = await channelscope('verify', '--parts', 'training,kernels');
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('channelscope: --parts: unknown part kernels; known: evaluation, training, strategies, diagnostics');
+  });
+});
+
 describe('channelscope eval', () => {
   it('prints loss, gradient and HVP in the layered shape on the CPU and the GPU, which agree', async () => {
     const p = file('p.json', JSON.stringify(params));

@@ -39,6 +39,16 @@ export interface KernelStrategy {
 /** What a caller may pin (benchmarks, tests); the rest comes from defaultStrategy. */
 export type KernelTuning = Partial<KernelStrategy>;
 
+/**
+ * The strategies the H100 benchmark times per workload (benchmarks/run-all.sh reads this list) and
+ * `channelscope verify` checks against the CPU engine.
+ */
+export const CANDIDATE_STRATEGIES: readonly string[] = [
+  'tiled/64', 'tiled/64+subgroups', 'tiled/64x4+hoist', 'register/64+hoist', 'register/32x4+hoist', 'register/64x2+hoist',
+  'register/64x4+hoist', 'register/32x4+hoist+subgroups', 'blocked/64+hoist', 'blocked/64x2+hoist', 'blocked/64x4+hoist',
+  'blocked/128x4+hoist', 'blocked/64x4+hoist+subgroups',
+];
+
 export const DEFAULT_TILE = 64;
 /** More samples per thread than this would not stay in registers. */
 export const MAX_SAMPLES_PER_THREAD = 8;

@@ -1,0 +1,69 @@
+// `channelscope verify`'s kernel checks (src/engine/verify-kernels.ts): they pass on SwiftShader, and
+// they fail when a kernel's results are off. Only a few checks run here (SwiftShader compiles the stiff
+// kernels slowly); the kernels themselves are tested in gpu-{ensemble,stiff,strategies,diagnostics}.
+import { describe, expect, it } from 'vitest';
+import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
+import type { EnsembleOptions, TrainingEnsemble } from '../../src/engine/training.js';
+import { KERNEL_TOLERANCE, verifyDiagnostics, verifyStrategies, verifyTraining } from '../../src/engine/verify-kernels.js';
+import { gpuEngineForSuite } from '../helpers/gpu.js';
+
+const engine = await gpuEngineForSuite();
+
+/** An engine whose ensembles report every parameter 1e-3 (relative to 1) off: a broken kernel. */
+class OffByAThousandth extends GpuEngine {
+  override async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
+    const ensemble = await super.createEnsemble(options);
+    return new Proxy(ensemble, {
+      get(target, key) {
+        if (key === 'parameters') return async (slot: number) => (await target.parameters(slot)).map((v) => v + 1e-3 * Math.max(1, Math.abs(v)));
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+}
+
+describe('verify: kernel checks', () => {
+  it('passes GD step by step and explicit flow at fixed times, naming the arithmetic', async () => {
+    const checks = await verifyTraining(engine, 1, (name) => name === 'gd softplus/bias/[4]' || name.startsWith('dopri5'));
+    expect(checks.map((c) => [c.check, c.compared])).toEqual([
+      ['gd softplus/bias/[4]', 'θ and loss at steps 1–100, relative to the largest |θ|'],
+      ['gd softplus/bias/[4]', 'θ after 150 more steps in one advance'],
+      ['dopri5 softplus/bias/[3] (float32)', 'θ and loss at t = 0.5 and 5, relative to the largest |θ|'],
+    ]);
+    for (const c of checks) {
+      expect(c.pass, `${c.check}: ${c.note ?? ''}`).toBe(true);
+      // compared for real: float32 against float64 differs, within the tolerance
+      expect(c.worst).toBeGreaterThan(0);
+      expect(c.worst).toBeLessThanOrEqual(1);
+    }
+  }, 180_000);
+
+  it('fails a kernel whose parameters are off by 1e-3, ten times the discrete tolerance', async () => {
+    expect(KERNEL_TOLERANCE.discrete).toBe(1e-4);
+    const broken = new OffByAThousandth(engine.gpu);
+    const [steps] = await verifyTraining(broken, 1, (name) => name === 'gd softplus/bias/[4]');
+    expect(steps.pass).toBe(false);
+    expect(steps.worst).toBeGreaterThan(5);
+  }, 180_000);
+
+  it('checks each kernel strategy on the benchmark shapes, reporting each quantity, and skips nothing on SwiftShader', async () => {
+    const checks = await verifyStrategies(engine, ['tiled/16', 'register/16x2+hoist+subgroups']);
+    expect(checks.map((c) => c.check)).toEqual(['strategy tiled/16', 'strategy register/16x2+hoist+subgroups']);
+    for (const c of checks) {
+      expect(c.pass, `${c.check}: ${c.note ?? ''}`).toBe(true);
+      expect(c.note).toBeUndefined();
+      expect(Object.keys(c.errors ?? {})).toEqual(['loss', 'gradient', 'hvp']);
+      expect(c.errors!.gradient).toBeGreaterThan(0);
+    }
+  }, 180_000);
+
+  it('compares the diagnostics kernel with the CPU on networks in a channel and past the barrier', async () => {
+    const checks = await verifyDiagnostics(engine);
+    expect(checks.map((c) => c.check)).toEqual(['diagnostics softplus/bias/[4]', 'diagnostics erf/bias/[3,3]']);
+    for (const c of checks) {
+      expect(c.pass, `${c.check}: ${c.note ?? ''}`).toBe(true);
+      expect(c.worst).toBeGreaterThan(0);
+    }
+  }, 180_000);
+});
