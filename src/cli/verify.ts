@@ -4,10 +4,7 @@
 import type { Engine } from '../engine/engine.js';
 import { GpuEngine } from '../engine/gpu/gpu-engine.js';
 import { ENGINE_TOLERANCE, FINITE_DIFFERENCE_TOLERANCE, verifyEngine, type VariantReport } from '../engine/verify.js';
-import { KERNEL_PARTS, KERNEL_TOLERANCE, verifyKernels, type KernelCheck, type KernelPart } from '../engine/verify-kernels.js';
-
-export type VerifyPart = 'evaluation' | KernelPart;
-export const VERIFY_PARTS: readonly VerifyPart[] = ['evaluation', ...KERNEL_PARTS];
+import { KERNEL_PARTS, KERNEL_TOLERANCE, VERIFY_PARTS, verifyKernels, type KernelCheck, type VerifyPart } from '../engine/verify-kernels.js';
 
 const fmt = (x: number) => x.toExponential(1).padStart(8);
 

@@ -17,7 +17,7 @@ import { CpuEnsemble } from './cpu/cpu-ensemble.js';
 import type { GpuEngine } from './gpu/gpu-engine.js';
 import { CANDIDATE_STRATEGIES, formatStrategy, parseStrategy, REGISTER_MAX_PARAMETERS, type KernelStrategy } from './gpu/kernel-strategy.js';
 import type { EnsembleOptions, SlotRun, TrainingEnsemble } from './training.js';
-import { barrierSettings, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName } from './verify.js';
+import { barrierSettings, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName, type VariantReport } from './verify.js';
 
 /** Largest errors allowed, float32 kernels against float64 (relative to the network's largest |θ|). */
 export const KERNEL_TOLERANCE = {
@@ -40,9 +40,12 @@ export const KERNEL_TOLERANCE = {
 
 export type KernelPart = 'training' | 'strategies' | 'diagnostics';
 export const KERNEL_PARTS: readonly KernelPart[] = ['training', 'strategies', 'diagnostics'];
+/** What `channelscope verify` (and the dashboard's GPU check) can check: verify.ts's evaluation variants and the kernel parts. */
+export type VerifyPart = 'evaluation' | KernelPart;
+export const VERIFY_PARTS: readonly VerifyPart[] = ['evaluation', ...KERNEL_PARTS];
 
 export interface KernelCheck {
-  part: KernelPart;
+  part: VerifyPart;
   check: string;
   /** what was compared, and relative to what */
   compared: string;
@@ -333,12 +336,35 @@ export async function verifyDiagnostics(engine: GpuEngine, seed = 1): Promise<Ke
   return checks;
 }
 
-export async function verifyKernels(engine: GpuEngine, options: { seed?: number; parts?: readonly KernelPart[]; strategies?: readonly string[] } = {}): Promise<KernelCheck[]> {
+/** An evaluation variant as a check: its worst error against the CPU or finite differences, as a fraction of that tolerance. */
+export function variantCheck(report: VariantReport): KernelCheck & { part: VerifyPart } {
+  const summaries = [...Object.values(report.againstCpu), ...Object.values(report.finiteDifferences)];
+  const worst = Math.max(...summaries.map((s) => (Number.isNaN(s.maxRel) ? Infinity : s.maxRel / s.tolerance)));
+  return {
+    part: 'evaluation', check: report.variant, compared: 'loss, gradient and HVP against the CPU, and the CPU against finite differences',
+    worst, pass: report.pass,
+    errors: { loss: report.againstCpu.loss.maxRel, gradient: report.againstCpu.gradient.maxRel, hvp: report.againstCpu.hvp.maxRel },
+  };
+}
+
+export interface VerifyKernelsOptions {
+  seed?: number;
+  parts?: readonly KernelPart[];
+  strategies?: readonly string[];
+  /** each check as it finishes (the dashboard's progress) */
+  onCheck?: (check: KernelCheck) => void;
+}
+
+export async function verifyKernels(engine: GpuEngine, options: VerifyKernelsOptions = {}): Promise<KernelCheck[]> {
   const parts = new Set(options.parts ?? KERNEL_PARTS);
   const seed = options.seed ?? 1;
-  return [
-    ...(parts.has('training') ? await verifyTraining(engine, seed) : []),
-    ...(parts.has('strategies') ? await verifyStrategies(engine, options.strategies, seed) : []),
-    ...(parts.has('diagnostics') ? await verifyDiagnostics(engine, seed) : []),
-  ];
+  const checks: KernelCheck[] = [];
+  const keep = (found: KernelCheck[]) => {
+    for (const check of found) options.onCheck?.(check);
+    checks.push(...found);
+  };
+  if (parts.has('training')) for (const [, run] of trainingCases(engine, seed)) keep(await run());
+  if (parts.has('strategies')) keep(await verifyStrategies(engine, options.strategies, seed));
+  if (parts.has('diagnostics')) keep(await verifyDiagnostics(engine, seed));
+  return checks;
 }

@@ -251,12 +251,14 @@ export async function verifyVariant(engine: Engine, cpu: CpuEngine, c: VariantCa
   return { variant: c.name, againstCpu, finiteDifferences, pass };
 }
 
-export async function verifyEngine(engine: Engine, options: { seed?: number; activations?: Activation[] } = {}): Promise<VariantReport[]> {
+export async function verifyEngine(engine: Engine, options: { seed?: number; activations?: Activation[]; onVariant?: (report: VariantReport) => void } = {}): Promise<VariantReport[]> {
   const cpu = engine instanceof CpuEngine ? engine : new CpuEngine();
   const reports: VariantReport[] = [];
   for (const arch of allVariants()) {
     if (options.activations && !options.activations.includes(arch.activation)) continue;
-    reports.push(await verifyVariant(engine, cpu, makeVariantCase(arch, options.seed ?? 1)));
+    const report = await verifyVariant(engine, cpu, makeVariantCase(arch, options.seed ?? 1));
+    reports.push(report);
+    options.onVariant?.(report);
   }
   return reports;
 }

@@ -191,6 +191,35 @@ describe('dashboard in headless Chromium', () => {
     expect(await readSummaryTable(webgpuPage)).toEqual(await cliCounts(cliDir, GROUP_BY));
   });
 
+  it("checks this GPU's kernels against the float64 CPU engine from the WebGPU notice (channelscope verify in the page)", async () => {
+    // the diagnostics only: the full check takes minutes on SwiftShader (the strategies alone 90 s)
+    for (const part of ['evaluation', 'training', 'strategies']) await webgpuPage.click(`cs-app >>> cs-gpu-check >>> input[data-part="${part}"]`);
+    await webgpuPage.click('cs-app >>> cs-gpu-check >>> button[data-action="gpu-check"]');
+    const ended = await webgpuPage.waitForFunction(
+      () => {
+        const status = document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-gpu-check')?.shadowRoot?.querySelector('[data-testid="gpu-check-status"]');
+        const state = status?.getAttribute('data-status');
+        return state && state !== 'running' ? [state, status!.getAttribute('data-checks'), status!.textContent] : false;
+      },
+      { timeout: 120_000, polling: 500 },
+    );
+    const [state, checks, text] = (await ended.jsonValue()) as [string, string, string];
+    expect(state, text).toBe('passed');
+    // the diagnostics of two ensembles (one- and two-hidden-layer networks)
+    expect(Number(checks)).toBe(2);
+    expect(text.replace(/\s+/g, ' ')).toMatch(/all 2 checks passed on WebGPU on .* \(worst error [0-9.e-]+ of its tolerance\)/);
+    const rows = await webgpuPage.$$eval('cs-app >>> cs-gpu-check >>> table[data-testid="gpu-check-table"] tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim())),
+    );
+    expect(rows.map(([part, check, , verdict]) => [part, check, verdict])).toEqual([
+      ['diagnostics', 'diagnostics softplus/bias/[4]', 'ok'],
+      ['diagnostics', 'diagnostics erf/bias/[3,3]', 'ok'],
+    ]);
+    for (const [, , worst] of rows) expect(Number(worst)).toBeLessThanOrEqual(1);
+    await webgpuPage.click('cs-app >>> cs-gpu-check >>> details summary');
+    await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-gpu-check.png'), fullPage: true });
+  }, 180_000);
+
   it('without WebGPU says so and runs a small sweep on the CPU engine', async () => {
     const page = await openDashboard(false);
     expect(await textOf(page, 'cs-app >>> [data-testid="webgpu-notice"]')).toMatch(/No WebGPU in this browser.*CPU engine/);

@@ -6,12 +6,14 @@ import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import { summarizeRecords, type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, WebGpuProbe } from '../worker/api.js';
+import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
+import type { VerifyPart } from '../../../src/engine/verify-kernels.js';
 import type { SweepStartDetail, SweepStatus } from './cs-spec-builder.js';
 import type { SpecValidation } from './spec-form.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
 import './cs-spec-builder.js';
 import './cs-summary-table.js';
+import './cs-gpu-check.js';
 
 // The chart and results components (web/src/charts, views, results) register their own tags;
 // importing whatever exists there keeps this shell independent of their file names.
@@ -48,6 +50,11 @@ export class CsApp extends LitElement {
   declare endNote: string;
 
   private worker: Comlink.Remote<SweepWorkerApi> | null = null;
+  /** <cs-gpu-check>'s entry to the worker (bound once, so Lit sees the same value each render) */
+  private readonly verifyGpu = (parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd> => {
+    if (!this.worker) return Promise.reject(new Error('the sweep worker is not running'));
+    return this.worker.verify(parts, listener);
+  };
   private summaryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor() {
@@ -184,8 +191,10 @@ export class CsApp extends LitElement {
         (a few seeds, small N, short budgets). Results files from <code>channelscope run</code> can be opened as usual.
       </div>`;
     }
+    const busy = this.status === 'running' || this.status === 'paused' || this.status === 'starting';
     return html`<div class="notice ok" role="status" data-testid="webgpu-notice" data-webgpu="available">
       WebGPU adapter: <b>${probe.adapter}</b>${probe.software ? ' — a software rasteriser: correct, but slow' : ''}.
+      <cs-gpu-check .verify=${this.verifyGpu} ?disabled=${busy}></cs-gpu-check>
     </div>`;
   }
 

@@ -1,6 +1,7 @@
 // The contract between the page and the sweep worker (comlink). Plain data only: everything here
 // crosses the worker boundary by structured clone.
 import type { RunRecord } from '../../../src/experiment/results.js';
+import type { KernelCheck, VerifyPart } from '../../../src/engine/verify-kernels.js';
 
 export type BackendPreference = 'auto' | 'gpu' | 'cpu';
 
@@ -46,8 +47,26 @@ export interface SweepListener {
   progress(progress: SweepProgress): void;
 }
 
+/** Callbacks of a GPU check (wrapped with Comlink.proxy): each evaluation variant or kernel check as it finishes. */
+export interface VerifyListener {
+  check(check: KernelCheck): void;
+}
+
+export interface VerifyEnd {
+  /** the adapter checked */
+  device: string;
+  checks: number;
+  failed: number;
+  seconds: number;
+}
+
 export interface SweepWorkerApi {
   probeWebGpu(): Promise<WebGpuProbe>;
+  /**
+   * `channelscope verify` in the page: this browser's WebGPU kernels against the float64 CPU engine
+   * (src/engine/verify.ts, verify-kernels.ts). Rejects without WebGPU or while a sweep runs.
+   */
+  verify(parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd>;
   /** resolves when the sweep ends; rejects with the reason it could not run (bad spec, no engine) */
   start(spec: unknown, options: StartOptions, listener: SweepListener): Promise<SweepEnd>;
   pause(): void;

@@ -4,7 +4,7 @@
 /// <reference types="vite/client" />
 import * as Comlink from 'comlink';
 import { setShaderReader } from '../../../src/gpu/shader-source.js';
-import { acquireGpu, describeGpu } from '../../../src/gpu/device.js';
+import { acquireGpu, describeGpu, isSoftwareAdapter } from '../../../src/gpu/device.js';
 import { CpuEngine } from '../../../src/engine/cpu/cpu-engine.js';
 import { GpuEngine } from '../../../src/engine/gpu/gpu-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
@@ -17,7 +17,9 @@ import { inputSampleCount } from '../../../src/data/inputs.js';
 import { parameterCount } from '../../../src/model/architecture.js';
 import { InputError } from '../../../src/model/input-error.js';
 import { BUILD_SOFTWARE } from '../build-software.js';
-import { CPU_AUTO_WORK_LIMIT, type SweepEnd, type SweepListener, type SweepProgress, type StartOptions, type SweepWorkerApi, type WebGpuProbe } from './api.js';
+import { verifyEngine } from '../../../src/engine/verify.js';
+import { variantCheck, verifyKernels, type KernelPart, type VerifyPart } from '../../../src/engine/verify-kernels.js';
+import { CPU_AUTO_WORK_LIMIT, type SweepEnd, type SweepListener, type SweepProgress, type StartOptions, type SweepWorkerApi, type VerifyEnd, type VerifyListener, type WebGpuProbe } from './api.js';
 
 // The kernels: Node reads shaders/ from disk, the browser build embeds their texts.
 const shaderTexts = import.meta.glob('../../../shaders/*.wgsl', { query: '?raw', eager: true, import: 'default' }) as Record<string, string>;
@@ -46,7 +48,7 @@ async function probeWebGpu(): Promise<WebGpuProbe> {
   if (!adapter) return { available: false, reason: 'WebGPU is present but no adapter is available (disabled, blocklisted or no GPU)' };
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
-  return { available: true, adapter: name, software: /swiftshader|llvmpipe|lavapipe|software/i.test(name) };
+  return { available: true, adapter: name, software: isSoftwareAdapter(info) };
 }
 
 async function openEngine(options: StartOptions, work: number): Promise<{ engine: Engine; notice?: string }> {
@@ -79,7 +81,7 @@ const api: SweepWorkerApi = {
   probeWebGpu,
 
   async start(rawSpec: unknown, options: StartOptions, listener: SweepListener): Promise<SweepEnd> {
-    if (running) throw new Error('a sweep is already running in this worker');
+    if (running) throw new Error('a sweep or a GPU check is already running in this worker');
     running = true;
     paused = false;
     cancelRequested = false;
@@ -161,6 +163,31 @@ const api: SweepWorkerApi = {
       engine?.dispose();
       running = false;
       paused = false;
+    }
+  },
+
+  async verify(parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd> {
+    if (running) throw new Error('a sweep or check is already running: wait for it or cancel it first');
+    const gpu = (await probeWebGpu()).available ? await acquireGpu() : null;
+    if (!gpu) throw new Error('this browser offers no WebGPU adapter to check');
+    running = true;
+    const began = performance.now();
+    const engine = new GpuEngine(gpu);
+    let checks = 0;
+    let failed = 0;
+    const count = (check: Parameters<VerifyListener['check']>[0]) => {
+      checks++;
+      if (!check.pass) failed++;
+      listener.check(check);
+    };
+    try {
+      if (parts.includes('evaluation')) await verifyEngine(engine, { onVariant: (report) => count(variantCheck(report)) });
+      const kernelParts = parts.filter((part): part is KernelPart => part !== 'evaluation');
+      if (kernelParts.length > 0) await verifyKernels(engine, { parts: kernelParts, onCheck: count });
+      return { device: engine.description, checks, failed, seconds: (performance.now() - began) / 1000 };
+    } finally {
+      engine.dispose();
+      running = false;
     }
   },
 
