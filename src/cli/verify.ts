@@ -9,21 +9,30 @@ import { KERNEL_PARTS, KERNEL_TOLERANCE, VERIFY_PARTS, verifyKernels, type Kerne
 const fmt = (x: number) => x.toExponential(1).padStart(8);
 
 export async function verify(engine: Engine, seed: number, json: boolean, parts: readonly VerifyPart[] = VERIFY_PARTS): Promise<boolean> {
+  // text goes out line by line as each check finishes, so a run cut short still shows what it checked
   const say = (line: string) => {
     if (!json) process.stdout.write(`${line}\n`);
   };
   say(`verifying ${engine.description} against the float64 CPU engine`);
   let variants: VariantReport[] = [];
   if (parts.includes('evaluation')) {
-    variants = await verifyEngine(engine, { seed });
-    printVariants(variants, say);
+    say(`evaluation, max relative error per quantity; tolerances: loss ${ENGINE_TOLERANCE.loss}, gradient ${ENGINE_TOLERANCE.gradient}, hvp ${ENGINE_TOLERANCE.hvp}; CPU vs finite differences: gradient ${FINITE_DIFFERENCE_TOLERANCE.gradient}, hvp ${FINITE_DIFFERENCE_TOLERANCE.hvp}`);
+    say(`${'variant'.padEnd(28)}${'loss'.padStart(8)}${'grad'.padStart(9)}${'hvp'.padStart(9)}${'fd-grad'.padStart(9)}${'fd-hvp'.padStart(9)}`);
+    variants = await verifyEngine(engine, { seed, onVariant: (r) => say(variantLine(r)) });
   }
   const kernelParts = KERNEL_PARTS.filter((part) => parts.includes(part));
   let checks: KernelCheck[] = [];
   if (kernelParts.length > 0 && engine instanceof GpuEngine) {
-    say(`\ntraining, kernel strategies and diagnostics (worst error as a fraction of its tolerance; ${JSON.stringify(KERNEL_TOLERANCE)})`);
-    checks = await verifyKernels(engine, { seed, parts: kernelParts });
-    printChecks(checks, say);
+    say(`\ntraining, kernel strategies and diagnostics: the worst error as a fraction of its tolerance (${JSON.stringify(KERNEL_TOLERANCE)})`);
+    let compared = '';
+    checks = await verifyKernels(engine, {
+      seed,
+      parts: kernelParts,
+      onCheck: (c) => {
+        if (c.compared !== compared) say(`  ${(compared = c.compared)}:`);
+        say(checkLine(c));
+      },
+    });
   } else if (kernelParts.length > 0) {
     say(`\n${kernelParts.join(', ')}: the CPU engine is the reference itself (verified on a GPU backend)`);
   }
@@ -38,25 +47,15 @@ export async function verify(engine: Engine, seed: number, json: boolean, parts:
   return pass;
 }
 
-function printVariants(reports: VariantReport[], say: (line: string) => void): void {
-  say(`evaluation, max relative error per quantity; tolerances: loss ${ENGINE_TOLERANCE.loss}, gradient ${ENGINE_TOLERANCE.gradient}, hvp ${ENGINE_TOLERANCE.hvp}; CPU vs finite differences: gradient ${FINITE_DIFFERENCE_TOLERANCE.gradient}, hvp ${FINITE_DIFFERENCE_TOLERANCE.hvp}`);
-  say(`${'variant'.padEnd(28)}${'loss'.padStart(8)}${'grad'.padStart(9)}${'hvp'.padStart(9)}${'fd-grad'.padStart(9)}${'fd-hvp'.padStart(9)}`);
-  for (const r of reports) {
-    const { loss, gradient, hvp } = r.againstCpu;
-    const fd = r.finiteDifferences;
-    say(`${r.variant.padEnd(28)}${fmt(loss.maxRel)} ${fmt(gradient.maxRel)} ${fmt(hvp.maxRel)} ${fmt(fd.gradient.maxRel)} ${fmt(fd.hvp.maxRel)}  ${r.pass ? 'ok' : 'FAIL'}`);
-  }
+function variantLine(r: VariantReport): string {
+  const { loss, gradient, hvp } = r.againstCpu;
+  const fd = r.finiteDifferences;
+  return `${r.variant.padEnd(28)}${fmt(loss.maxRel)} ${fmt(gradient.maxRel)} ${fmt(hvp.maxRel)} ${fmt(fd.gradient.maxRel)} ${fmt(fd.hvp.maxRel)}  ${r.pass ? 'ok' : 'FAIL'}`;
 }
 
-/** The checks under a heading per comparison, in order of first appearance. */
-function printChecks(checks: KernelCheck[], say: (line: string) => void): void {
-  const width = Math.max(...checks.map((c) => c.check.length));
-  for (const compared of new Set(checks.map((c) => c.compared))) {
-    say(`  ${compared}:`);
-    for (const c of checks.filter((check) => check.compared === compared)) {
-      const errors = Object.entries(c.errors ?? {}).map(([quantity, error]) => `${quantity} ${error.toExponential(1)}`).join(', ');
-      const notes = [errors, c.note].filter(Boolean).join('; ');
-      say(`${c.check.padEnd(width)}${fmt(c.worst)}  ${c.pass ? 'ok' : 'FAIL'}${notes ? `  (${notes})` : ''}`);
-    }
-  }
+/** A kernel check's line: worst error as a fraction of its tolerance, verdict, name, and each quantity's error or a note. */
+function checkLine(c: KernelCheck): string {
+  const errors = Object.entries(c.errors ?? {}).map(([quantity, error]) => `${quantity} ${error.toExponential(1)}`).join(', ');
+  const notes = [errors, c.note].filter(Boolean).join('; ');
+  return `${fmt(c.worst)}  ${(c.pass ? 'ok' : 'FAIL').padEnd(4)}  ${c.check}${notes ? `  (${notes})` : ''}`;
 }

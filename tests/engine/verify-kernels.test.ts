@@ -28,8 +28,7 @@ describe('verify: kernel checks', () => {
   it('passes GD step by step and explicit flow at fixed times, naming the arithmetic', async () => {
     const checks = await verifyTraining(engine, 1, (name) => name === 'gd softplus/bias/[4]' || name.startsWith('dopri5'));
     expect(checks.map((c) => [c.check, c.compared])).toEqual([
-      ['gd softplus/bias/[4]', 'θ and loss at steps 1–100, relative to the largest |θ|'],
-      ['gd softplus/bias/[4]', 'θ after 150 more steps in one advance'],
+      ['gd softplus/bias/[4]', 'θ and loss at steps 1–100 (tolerance 0.0001) and θ after 150 more in one advance (0.001), relative to the largest |θ|'],
       ['dopri5 softplus/bias/[3] (float32)', 'θ and loss at t = 0.5 and 5, relative to the largest |θ|'],
     ]);
     for (const c of checks) {
@@ -44,6 +43,7 @@ describe('verify: kernel checks', () => {
     expect(KERNEL_TOLERANCE.discrete).toBe(1e-4);
     const broken = new OffByAThousandth(engine.gpu);
     const [steps] = await verifyTraining(broken, 1, (name) => name === 'gd softplus/bias/[4]');
+    expect(steps.check).toBe('gd softplus/bias/[4]');
     expect(steps.pass).toBe(false);
     expect(steps.worst).toBeGreaterThan(5);
   }, 180_000);
