@@ -18,6 +18,7 @@ import { GpuEnsemble } from '../src/engine/gpu/gpu-ensemble.js';
 import { WORKLOADS, workloadArchitecture, type Workload } from './workloads.js';
 import { peaksFor, stepCost, utilisation, type StepCost, type Utilisation } from './cost-model.js';
 import { formatStrategy, parseStrategy, type KernelStrategy } from '../src/engine/gpu/kernel-strategy.js';
+import { kernelDisagreement } from '../src/engine/verify.js';
 
 export const EVALUATION_OPS = ['grad', 'hvp'] as const;
 export const OPTIMIZERS: Record<string, OptimizerConfig> = {
@@ -269,10 +270,22 @@ function strategyLabel(engine: GpuEngine, w: Workload, hvp: boolean): string | n
 }
 
 /**
+ * How a GPU engine's kernels for the workload's shape disagree with the CPU engine on a small case
+ * (verify.ts kernelDisagreement), or null: a kernel is timed only once it computes what the CPU
+ * engine does, on this device. The CPU engine is the reference itself.
+ */
+async function disagreementOnWorkload(engine: Engine, w: Workload, hvp: boolean): Promise<string | null> {
+  if (!(engine instanceof GpuEngine)) return null;
+  return kernelDisagreement(engine, workloadArchitecture(w), hvp).catch((error: Error) => `checking it against the CPU engine failed: ${error.message}`);
+}
+
+/**
  * Per workload, the fastest of `strategies` on `grad` (for the gradient kernels) and on `hvp` (for
  * the HVP-based ones, when `ops` has any), by short measurements reported through onTrial.
  * Strategies that come out the same on this device (a tile shrunk to fit workgroup memory) are timed
- * once; those the network cannot use (register accumulation beyond 128 parameters) are skipped.
+ * once; those the network cannot use (register accumulation beyond 128 parameters) are skipped; one
+ * whose kernel disagrees with the CPU engine on the workload's shape (verify.ts kernelDisagreement)
+ * is recorded as a failed trial and never chosen.
  */
 async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelStrategy[], ops: string[], options: BenchOptions): Promise<{ plain: Engine; hvp: Engine }> {
   const best = async (op: 'grad' | 'hvp') => {
@@ -283,7 +296,10 @@ async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelS
       const label = strategyLabel(candidate, w, op === 'hvp');
       if (label === null || timed.has(label)) continue;
       timed.add(label);
-      const trial = await measureOrRecord(candidate, w, op, TRIAL_SECONDS);
+      const disagreement = await disagreementOnWorkload(candidate, w, op === 'hvp');
+      const trial = disagreement
+        ? { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: `not timed: ${disagreement}`, strategy: label }
+        : await measureOrRecord(candidate, w, op, TRIAL_SECONDS);
       options.onTrial?.(trial);
       const rate = trial.networkStepsPerSecond ?? 0;
       if (rate > (winner?.rate ?? 0)) winner = { engine: candidate, rate };
@@ -312,9 +328,17 @@ export async function runBenchmark(engine: Engine, options: BenchOptions = {}): 
     const pinned = engine instanceof GpuEngine && strategies.length === 1 ? engine.withTuning(strategies[0]) : engine;
     const engines =
       engine instanceof GpuEngine && strategies.length > 1 ? await chooseEngines(engine, w, strategies, plan.ops, options) : { plain: pinned, hvp: pinned };
+    // no throughput of a kernel that computes something else on this device
+    const disagreements = {
+      plain: plan.ops.some((op) => !HVP_OPS.has(op)) ? await disagreementOnWorkload(engines.plain, w, false) : null,
+      hvp: plan.ops.some((op) => HVP_OPS.has(op)) ? await disagreementOnWorkload(engines.hvp, w, true) : null,
+    };
     for (const op of plan.ops) {
       options.onStart?.(w.name, op, results.length, total);
-      const result = await measureOrRecord(HVP_OPS.has(op) ? engines.hvp : engines.plain, w, op, seconds);
+      const disagreement = HVP_OPS.has(op) ? disagreements.hvp : disagreements.plain;
+      const result = disagreement
+        ? { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: `not measured: ${disagreement}` }
+        : await measureOrRecord(HVP_OPS.has(op) ? engines.hvp : engines.plain, w, op, seconds);
       if (scale > 1) result.scaledDown = `B and N divided by ${scale} (${engine instanceof GpuEngine ? 'software adapter' : 'CPU engine'})`;
       annotateCost(result, w, engine);
       results.push(result);

@@ -233,6 +233,33 @@ export async function compareWithCpu(engine: Engine, cpu: CpuEngine, c: VariantC
   };
 }
 
+/**
+ * Whether `engine`'s kernel for this shape agrees with the CPU engine: loss and gradient (and the HVP,
+ * `hvp`) of verify's random case of the shape — a network in a channel and one past the barrier
+ * among them —, without and with the barrier. The benchmark checks each kernel strategy so before it
+ * times it. Returns the first disagreement in words, or null.
+ */
+export async function kernelDisagreement(engine: Engine, arch: Architecture, hvp: boolean, cpu = new CpuEngine(), seed = 1): Promise<string | null> {
+  const c = makeVariantCase(arch, seed);
+  const B = c.params.length / parameterLayout(arch).count;
+  for (const maxnorm of barrierSettings(c)) {
+    const request = { arch, data: c.data, params: c.params, gradient: true, maxnorm, ...(hvp ? { directions: c.directions } : {}) };
+    const [actual, reference] = [await engine.evaluate(request), await cpu.evaluate(request)];
+    const objective = (e: Evaluation) => e.loss.map((l, n) => l + e.barrier[n]);
+    const errors: [string, ErrorSummary][] = [
+      ['loss', compareNetworks(objective(actual), objective(reference), B, ENGINE_TOLERANCE.loss)],
+      ['gradient', compareNetworks(actual.gradient!, reference.gradient!, B, ENGINE_TOLERANCE.gradient)],
+      ...(hvp ? [['hvp', compareNetworks(actual.hvp!, reference.hvp!, B, ENGINE_TOLERANCE.hvp)] as [string, ErrorSummary]] : []),
+    ];
+    const failed = errors.find(([, summary]) => !summary.pass);
+    if (failed) {
+      const [quantity, summary] = failed;
+      return `${quantity} differs from the float64 CPU engine by ${summary.maxRel.toExponential(1)} relative (tolerance ${summary.tolerance})${Number.isFinite(maxnorm) ? ' with the barrier active' : ''}`;
+    }
+  }
+  return null;
+}
+
 export async function verifyVariant(engine: Engine, cpu: CpuEngine, c: VariantCase): Promise<VariantReport> {
   const cpuParts: Record<Quantity, ErrorSummary>[] = [];
   const fdParts: Record<'gradient' | 'hvp', ErrorSummary>[] = [];

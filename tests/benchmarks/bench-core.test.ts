@@ -1,0 +1,54 @@
+// The benchmark times only kernels that compute what the float64 CPU engine does on the workload's
+// shape (benchmarks/bench-core.ts, verify.ts kernelDisagreement): a strategy whose kernel is off is a
+// failed trial, never the one measured. No throughput is checked here: timing belongs in benchmarks/.
+import { describe, expect, it } from 'vitest';
+import { runBenchmark, type BenchResult } from '../../benchmarks/bench-core.js';
+import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
+import type { Evaluation, EvaluationRequest } from '../../src/engine/engine.js';
+import type { KernelTuning } from '../../src/engine/gpu/kernel-strategy.js';
+import { kernelDisagreement } from '../../src/engine/verify.js';
+import { gpuEngineForSuite } from '../helpers/gpu.js';
+
+const engine = await gpuEngineForSuite();
+
+/** Register accumulation whose gradients come back 1% too large: a broken strategy. */
+class BrokenRegisterKernels extends GpuEngine {
+  override withTuning(tuning: KernelTuning): GpuEngine {
+    // (a pipeline cache of its own: the engine's is private)
+    return new BrokenRegisterKernels(this.gpu, { ...this.tuning, ...tuning }, this.precision);
+  }
+
+  override async evaluate(request: EvaluationRequest): Promise<Evaluation> {
+    const result = await super.evaluate(request);
+    if (this.tuning.accumulation !== 'register' || !result.gradient) return result;
+    return { ...result, gradient: result.gradient.map((g) => 1.01 * g) };
+  }
+}
+
+describe('the benchmark checks each kernel against the CPU engine before timing it', () => {
+  it('names a kernel that disagrees, and passes one that agrees', async () => {
+    const arch = { inputDim: 8, hidden: [8], activation: 'softplus' as const, biases: true };
+    expect(await kernelDisagreement(engine, arch, true)).toBeNull();
+    const broken = new BrokenRegisterKernels(engine.gpu).withTuning({ accumulation: 'register', tile: 16 });
+    expect(await kernelDisagreement(broken, arch, false)).toMatch(/^gradient differs from the float64 CPU engine by 1\.0e-2 relative \(tolerance 0\.001\)$/);
+  }, 120_000);
+
+  it('records a disagreeing strategy as a failed trial and measures with one that agrees', async () => {
+    const trials: BenchResult[] = [];
+    const broken = new BrokenRegisterKernels(engine.gpu);
+    const results = await runBenchmark(broken, { workloads: ['W1'], ops: ['grad'], strategies: ['register/16', 'tiled/16'], scale: 256, seconds: 0.05, onTrial: (trial) => trials.push(trial) });
+    expect(trials.map((t) => [t.strategy, t.networkStepsPerSecond === null])).toEqual([
+      ['register/16', true],
+      ['tiled/16', false],
+    ]);
+    expect(trials[0].error).toMatch(/^not timed: gradient differs from the float64 CPU engine by 1\.0e-2 relative/);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ workload: 'W1', op: 'grad', strategy: 'tiled/16' });
+    expect(results[0].networkStepsPerSecond).toBeGreaterThan(0);
+
+    // pinned to the broken strategy alone: no throughput, the reason instead
+    const [pinned] = await runBenchmark(broken, { workloads: ['W1'], ops: ['grad'], strategies: ['register/16'], scale: 256, seconds: 0.05 });
+    expect(pinned.networkStepsPerSecond).toBeNull();
+    expect(pinned.error).toMatch(/^not measured: gradient differs from the float64 CPU engine/);
+  }, 180_000);
+});
