@@ -93,35 +93,26 @@ describe('npm run bench:browser -- --probe', () => {
   }, 300_000);
 });
 
-describe('npm run bench', () => {
-  it('refuses a mistyped workload or kernel strategy before acquiring a device (exit code 2)', async () => {
-    for (const [args, message] of [
-      [['--strategies', 'tiled/48'], 'bench: kernel tile (threads per workgroup) must be a power of two, got 48'],
-      [['--workloads', 'W9'], 'bench: unknown workload W9; known: W1, W2, W3, W4, W4-pernet'],
-    ] as const) {
-      const failure = await exec(TSX, ['benchmarks/node-bench.ts', ...args], { timeout: 60_000 }).then(
-        () => null,
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(failure?.code).toBe(2);
-      expect(failure?.stderr.trim()).toBe(message);
-    }
-  }, 120_000);
+/** Runs a benchmark script expecting a refusal: its exit code and what it printed on stderr. */
+async function refusal(script: string, args: readonly string[]): Promise<{ code: number; stderr: string } | null> {
+  return exec(TSX, [script, ...args], { timeout: 60_000 }).then(
+    () => null,
+    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr.trim() }),
+  );
+}
 
-  it('bench:browser refuses bad options before building or launching anything (exit code 2)', async () => {
-    for (const [args, message] of [
-      [['--adapter', 'gpu'], 'bench:browser: --adapter must be software or hardware, not gpu'],
-      [['--rebuild', '--prebuilt'], 'bench:browser: --rebuild and --prebuilt exclude each other'],
-      [['--ops', 'grad,newton'], 'bench:browser: unknown op newton; known: grad, hvp, gd, momentum, adam, sgd, flow, stiff'],
-      [['--strategies', 'tiled/48'], 'bench:browser: kernel tile (threads per workgroup) must be a power of two, got 48'],
-      [['--probes'], "bench:browser: Unknown option '--probes'"],
+describe('npm run bench and bench:browser', () => {
+  it('refuse bad options before acquiring a device, building or launching anything (exit code 2)', async () => {
+    for (const [script, args, message] of [
+      ['benchmarks/node-bench.ts', ['--strategies', 'tiled/48'], 'bench: kernel tile (threads per workgroup) must be a power of two, got 48'],
+      ['benchmarks/node-bench.ts', ['--workloads', 'W9'], 'bench: unknown workload W9; known: W1, W2, W3, W4, W4-pernet'],
+      ['benchmarks/browser-bench.ts', ['--adapter', 'gpu'], 'bench:browser: --adapter must be software or hardware, not gpu'],
+      ['benchmarks/browser-bench.ts', ['--rebuild', '--prebuilt'], 'bench:browser: --rebuild and --prebuilt exclude each other'],
+      ['benchmarks/browser-bench.ts', ['--ops', 'grad,newton'], 'bench:browser: unknown op newton; known: grad, hvp, gd, momentum, adam, sgd, flow, stiff'],
+      ['benchmarks/browser-bench.ts', ['--strategies', 'tiled/48'], 'bench:browser: kernel tile (threads per workgroup) must be a power of two, got 48'],
+      ['benchmarks/browser-bench.ts', ['--probes'], "bench:browser: Unknown option '--probes'"],
     ] as const) {
-      const failure = await exec(TSX, ['benchmarks/browser-bench.ts', ...args], { timeout: 60_000 }).then(
-        () => null,
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(failure?.code).toBe(2);
-      expect(failure?.stderr.trim()).toBe(message);
+      expect(await refusal(script, args), `${script} ${args.join(' ')}`).toEqual({ code: 2, stderr: message });
     }
-  }, 120_000);
+  }, 180_000);
 });
