@@ -80,4 +80,5 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
       ? `double-float worst error ${worstRelativeError.toExponential(1)} relative to float64 (bound ${bound.toExponential(1)}): deep networks' stiff flow can follow their channels`
       : `double-float BROKEN: ${failedChecks} checks missed ${bound.toExponential(1)} (worst ${worstRelativeError.toExponential(1)}): this device's shader compiler does not keep float32 operations as written, so deep networks' stiff flow is no better than float32 here; use --backend cpu for them`,
   );
+  out(`kernels      checked by channelscope verify --backend gpu: every kernel against the float64 CPU engine on this device${report.software ? ' (minutes on a software adapter)' : ''}`);
 }
