@@ -264,7 +264,9 @@ export async function verifyStrategies(engine: GpuEngine, strategies: readonly s
           const { errors } = await compareWithCpu(tuned, cpu, c, maxnorm);
           const worst = Math.max(errors.loss.maxRel / ENGINE_TOLERANCE.loss, errors.gradient.maxRel / ENGINE_TOLERANCE.gradient, errors.hvp.maxRel / ENGINE_TOLERANCE.hvp);
           const relative = { loss: errors.loss.maxRel, gradient: errors.gradient.maxRel, hvp: errors.hvp.maxRel };
-          deviations.push({ worst: Number.isNaN(worst) ? Infinity : worst, notes: [], errors: relative });
+          // (the errors are the worst over the shapes: a failure says on which)
+          const notes = worst <= 1 ? [] : [`over tolerance on d = ${c.arch.inputDim} ${c.name}${Number.isFinite(maxnorm) ? ' with the barrier' : ''}`];
+          deviations.push({ worst: Number.isNaN(worst) ? Infinity : worst, notes, errors: relative });
         }
       }
       return report('strategies', check, compared, deviations);

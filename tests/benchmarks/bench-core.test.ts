@@ -3,39 +3,25 @@
 // failed trial, never the one measured. No throughput is checked here: timing belongs in benchmarks/.
 import { describe, expect, it } from 'vitest';
 import { runBenchmark, type BenchResult } from '../../benchmarks/bench-core.js';
-import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
-import type { Evaluation, EvaluationRequest } from '../../src/engine/engine.js';
-import type { KernelTuning } from '../../src/engine/gpu/kernel-strategy.js';
 import { kernelDisagreement } from '../../src/engine/verify.js';
-import { gpuEngineForSuite } from '../helpers/gpu.js';
+import { engineWithBrokenGradients, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
 
 /** Register accumulation whose gradients come back 1% too large: a broken strategy. */
-class BrokenRegisterKernels extends GpuEngine {
-  override withTuning(tuning: KernelTuning): GpuEngine {
-    // (a pipeline cache of its own: the engine's is private)
-    return new BrokenRegisterKernels(this.gpu, { ...this.tuning, ...tuning }, this.precision);
-  }
-
-  override async evaluate(request: EvaluationRequest): Promise<Evaluation> {
-    const result = await super.evaluate(request);
-    if (this.tuning.accumulation !== 'register' || !result.gradient) return result;
-    return { ...result, gradient: result.gradient.map((g) => 1.01 * g) };
-  }
-}
+const brokenRegisterKernels = () => engineWithBrokenGradients(engine.gpu, (tuning) => tuning.accumulation === 'register');
 
 describe('the benchmark checks each kernel against the CPU engine before timing it', () => {
   it('names a kernel that disagrees, and passes one that agrees', async () => {
     const arch = { inputDim: 8, hidden: [8], activation: 'softplus' as const, biases: true };
     expect(await kernelDisagreement(engine, arch, true)).toBeNull();
-    const broken = new BrokenRegisterKernels(engine.gpu).withTuning({ accumulation: 'register', tile: 16 });
+    const broken = brokenRegisterKernels().withTuning({ accumulation: 'register', tile: 16 });
     expect(await kernelDisagreement(broken, arch, false)).toMatch(/^gradient differs from the float64 CPU engine by 1\.0e-2 relative \(tolerance 0\.001\)$/);
   }, 120_000);
 
   it('records a disagreeing strategy as a failed trial and measures with one that agrees', async () => {
     const trials: BenchResult[] = [];
-    const broken = new BrokenRegisterKernels(engine.gpu);
+    const broken = brokenRegisterKernels();
     const results = await runBenchmark(broken, { workloads: ['W1'], ops: ['grad'], strategies: ['register/16', 'tiled/16'], scale: 256, seconds: 0.05, onTrial: (trial) => trials.push(trial) });
     expect(trials.map((t) => [t.strategy, t.networkStepsPerSecond === null])).toEqual([
       ['register/16', true],

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../../src/engine/training.js';
 import { KERNEL_TOLERANCE, verifyStrategies, verifyTraining } from '../../src/engine/verify-kernels.js';
-import { gpuEngineForSuite } from '../helpers/gpu.js';
+import { engineWithBrokenGradients, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
 
@@ -46,6 +46,14 @@ describe('verify: kernel checks', () => {
     expect(steps.check).toBe('gd softplus/bias/[4]');
     expect(steps.pass).toBe(false);
     expect(steps.worst).toBeGreaterThan(5);
+  }, 180_000);
+
+  it('names the shape a strategy fails on', async () => {
+    // wrong only for the widest shape, W2's d = 16
+    const broken = engineWithBrokenGradients(engine.gpu, (_, request) => request.arch.inputDim === 16);
+    const [check] = await verifyStrategies(broken, ['tiled/16']);
+    expect(check.pass).toBe(false);
+    expect(check.note).toBe('over tolerance on d = 16 softplus/bias/[16]; over tolerance on d = 16 softplus/bias/[16] with the barrier');
   }, 180_000);
 
   it('checks each kernel strategy on the benchmark shapes, reporting each quantity, and skips nothing on SwiftShader', async () => {

@@ -1,6 +1,8 @@
 // One GPU engine per test file, released in teardown so the worker process can exit.
 import { afterAll } from 'vitest';
-import { acquireGpu } from '../../src/gpu/device.js';
+import { acquireGpu, type GpuContext } from '../../src/gpu/device.js';
+import type { Evaluation, EvaluationRequest } from '../../src/engine/engine.js';
+import type { KernelTuning } from '../../src/engine/gpu/kernel-strategy.js';
 import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
@@ -37,4 +39,23 @@ export async function ensembleWithReference(engine: GpuEngine, options: Ensemble
     await reference.load(s, runs[s]);
   }
   return [gpu, reference];
+}
+
+/**
+ * A GPU engine (and every engine withTuning derives from it) whose evaluations return gradients 1%
+ * too large where `broken(tuning, request)` holds: a planted kernel fault for the checks that must
+ * catch one. Each derived engine compiles its own pipelines (the cache is private to GpuEngine).
+ */
+export function engineWithBrokenGradients(gpu: GpuContext, broken: (tuning: KernelTuning, request: EvaluationRequest) => boolean, tuning: KernelTuning = {}): GpuEngine {
+  class BrokenGradients extends GpuEngine {
+    override withTuning(more: KernelTuning): GpuEngine {
+      return engineWithBrokenGradients(this.gpu, broken, { ...this.tuning, ...more });
+    }
+
+    override async evaluate(request: EvaluationRequest): Promise<Evaluation> {
+      const result = await super.evaluate(request);
+      return broken(this.tuning, request) && result.gradient ? { ...result, gradient: result.gradient.map((g) => 1.01 * g) } : result;
+    }
+  }
+  return new BrokenGradients(gpu, tuning);
 }
