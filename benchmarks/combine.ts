@@ -17,6 +17,8 @@ interface Entry {
   seconds?: number;
   /** channelscope only: the kernel strategy measured */
   strategy?: string;
+  /** why there is no throughput (a failed measurement, or a kernel that disagreed with the CPU engine) */
+  error?: string;
   /** channelscope only: cost-model.ts figures */
   utilisation?: { achievedFlops: number; flopsShare: number; transcendentalShare: number; memoryShare: number; workgroupLoadShare?: number; bound: string };
 }
@@ -55,6 +57,12 @@ export function combine(reports: Report[]) {
       else row[`ratioTo_${label(peer)}`] = ratio(entry.networkStepsPerSecond, theirs);
     }
     if (entry.strategy) row.strategy = entry.strategy;
+    // a missing figure keeps its reason, ours and each peer's
+    if (entry.error) row.error = entry.error;
+    for (const peer of peers) {
+      const reason = peer.results.find((p) => p.workload === entry.workload && p.op === entry.op)?.error;
+      if (reason) row[`error_${label(peer)}`] = reason;
+    }
     if (entry.gpuSeconds && entry.seconds) row.gpuBusyShare = entry.gpuSeconds / entry.seconds;
     if (entry.utilisation) {
       row.tflops = entry.utilisation.achievedFlops / 1e12;
@@ -72,13 +80,23 @@ export function combine(reports: Report[]) {
   };
 }
 
-/** Fixed-width text of the combined rows, for reading in a terminal. */
+const isError = (column: string) => column === 'error' || column.startsWith('error_');
+
+/**
+ * Fixed-width text of the combined rows, for reading in a terminal: every column any row has, and
+ * below the table the reasons for missing figures (the error columns, too long for a cell).
+ */
 export function formatTable(combined: ReturnType<typeof combine>): string {
-  const columns = Object.keys(combined.rows[0] ?? {});
+  const columns = [...new Set(combined.rows.flatMap((row) => Object.keys(row)))].filter((c) => !isError(c));
   const cell = (value: unknown) => (typeof value === 'number' ? value.toPrecision(4) : value === null || value === undefined ? '—' : String(value));
   const widths = columns.map((c) => Math.max(c.length, ...combined.rows.map((row) => cell(row[c]).length)));
   const line = (cells: string[]) => cells.map((text, k) => (k < 2 ? text.padEnd(widths[k]) : text.padStart(widths[k]))).join('  ');
-  return [line(columns), ...combined.rows.map((row) => line(columns.map((c) => cell(row[c]))))].join('\n');
+  const reasons = combined.rows.flatMap((row) =>
+    Object.keys(row)
+      .filter(isError)
+      .map((c) => `${row.workload} ${row.op}, ${c === 'error' ? 'channelscope' : c.slice('error_'.length)}: ${String(row[c])}`),
+  );
+  return [line(columns), ...combined.rows.map((row) => line(columns.map((c) => cell(row[c])))), ...reasons].join('\n');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
