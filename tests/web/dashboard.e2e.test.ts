@@ -216,6 +216,7 @@ describe('dashboard in headless Chromium', () => {
       ['diagnostics', 'diagnostics erf/bias/[3,3]', 'ok'],
     ]);
     for (const [, , worst] of rows) expect(Number(worst)).toBeLessThanOrEqual(1);
+    expect(await textOf(webgpuPage, 'cs-app >>> cs-gpu-check >>> button[data-action="download-gpu-check"]')).toBe('Download (JSON)');
     await webgpuPage.click('cs-app >>> cs-gpu-check >>> details summary');
     await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-gpu-check.png'), fullPage: true });
   }, 180_000);

@@ -6,6 +6,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import type { KernelCheck, VerifyPart } from '../../../src/engine/verify-kernels.js';
 import type { VerifyEnd, VerifyListener } from '../worker/api.js';
+import { downloadText } from './outcome-style.js';
 
 const PARTS: { part: VerifyPart; label: string; title: string }[] = [
   { part: 'evaluation', label: 'evaluation', title: 'loss, gradient and Hessian-vector products of 42 variants (activations × biases × depths)' },
@@ -85,8 +86,12 @@ export class CsGpuCheck extends LitElement {
       const verdict = failed.length === 0
         ? html`<b class="pass">all ${this.end.checks} checks passed</b>`
         : html`<b class="fail">${failed.length} of ${this.end.checks} checks failed</b>`;
-      return html`<span data-testid="gpu-check-status" data-status=${failed.length === 0 ? 'passed' : 'failed-checks'} data-checks=${this.end.checks}>
-        ${verdict} on ${this.end.device} in ${this.end.seconds.toFixed(0)} s (worst error ${worst.toPrecision(2)} of its tolerance).</span>`;
+      const end = this.end;
+      // the same fields as `channelscope verify --json`'s kernel checks, for a bug report or a comparison
+      const download = () => downloadText(`${JSON.stringify({ device: end.device, pass: failed.length === 0, checks: this.checks }, null, 2)}\n`, 'gpu-check.json', 'application/json');
+      return html`<span data-testid="gpu-check-status" data-status=${failed.length === 0 ? 'passed' : 'failed-checks'} data-checks=${end.checks}>
+        ${verdict} on ${end.device} in ${end.seconds.toFixed(0)} s (worst error ${worst.toPrecision(2)} of its tolerance).</span>
+        <button type="button" class="link" data-action="download-gpu-check" @click=${download}>Download (JSON)</button>`;
     }
     return nothing;
   }
@@ -129,6 +134,7 @@ export class CsGpuCheck extends LitElement {
     th, td { padding: 2px 8px; text-align: left; border-bottom: 1px solid #e4e4e4; }
     td.num { text-align: right; font-variant-numeric: tabular-nums; }
     tr.fail td { background: #fdecea; }
+    button.link { border: none; background: none; color: #2458a6; text-decoration: underline; cursor: pointer; padding: 0 4px; font: inherit; font-size: 12.5px; }
   `;
 }
 
