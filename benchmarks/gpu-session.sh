@@ -9,7 +9,10 @@
 # warm machine (30 s idle at most between them) find those still there and carry only what is new.
 # (the machine's copy of the tree has no .git: prefix the call with CHANNELSCOPE_COMMIT=$(git describe
 # --always --dirty --abbrev=12), computed here, and doctor.json, the benchmark and every record name it)
-# PARTs, in the order the open issues need them:
+# A session's 15 minutes hold about two parts. The plan (2026-12-06): first `flow` (~3 min) then
+# `bench` (~9.5 min), what issues 5 and 3 still lack; the next session `browser` after a short first
+# call that carries part 1 (or after `steps`), then `channel-frequency` shards (issues 8 and 7).
+# PARTs:
 #   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9 min); leaves
 #                          Node's report on the machine for `browser`
 #   browser                `channelscope verify` (every kernel against float64 on this GPU; VERIFY_LIMIT
