@@ -4,8 +4,8 @@
 // the Hessian in the step kernel and in its own dispatches, double-float for deep networks, the kernel
 // of several activations); every kernel strategy's loss, gradient and HVP; the diagnostics kernel's
 // spectrum and closest pairs on a network in a channel. The test suite checks the same on SwiftShader
-// (tests/engine/gpu-{ensemble,stiff,mixed-activations,strategies,diagnostics}.test.ts), and these
-// tolerances are theirs: on a new device a failure here says a kernel computes differently there.
+// (tests/engine/gpu-{ensemble,stiff,mixed-activations,strategies,diagnostics}.test.ts) with these
+// tolerances, which it reads from here: on a new device a failure says a kernel computes differently there.
 import { parameterCount, type Activation, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
 import { rosenbrockDataset } from '../data/inputs.js';

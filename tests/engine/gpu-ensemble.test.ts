@@ -2,6 +2,7 @@
 // Tolerances (float32 vs float64 after up to 100 steps): parameters within 1e-4 relative to the
 // largest |θ| of the network, loss within 1e-4 relative.
 import { describe, expect, it } from 'vitest';
+import { KERNEL_TOLERANCE } from '../../src/engine/verify-kernels.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import type { SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
@@ -19,7 +20,8 @@ const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', b
 const P = parameterCount(arch);
 const SAMPLES = 40;
 const SLOTS = 3;
-const TOLERANCE = { params: 1e-4, loss: 1e-4 };
+// (the same as `channelscope verify` checks on any device: src/engine/verify-kernels.ts)
+const TOLERANCE = { params: KERNEL_TOLERANCE.discrete, loss: KERNEL_TOLERANCE.discrete };
 
 function runs(): SlotRun[] {
   return Array.from({ length: SLOTS }, (_, n) => ({
@@ -63,8 +65,8 @@ describe.each(optimizers)('GPU ensemble, $kind (batch $batch)', (optimizer) => {
       // many steps per dispatch give the same result as single steps
       await gpu.advance(150);
       await cpu.advance(150);
-      const params = compare(await gpu.parameters(1), await cpu.parameters(1), 1e-3);
-      expect(params.maxRel).toBeLessThanOrEqual(1e-3);
+      const params = compare(await gpu.parameters(1), await cpu.parameters(1), KERNEL_TOLERANCE.discreteLong);
+      expect(params.maxRel).toBeLessThanOrEqual(KERNEL_TOLERANCE.discreteLong);
       expect((await gpu.status())[1].steps).toBe(250);
     } finally {
       gpu.dispose();
@@ -250,9 +252,9 @@ describe('GPU gradient flow (Dormand–Prince 5(4))', () => {
           expect(gs[s].time).toBeCloseTo(T, 5);
           expect(cs[s].time).toBeCloseTo(T, 10);
           expect(gs[s].finite).toBe(true);
-          const params = compare(await gpu.parameters(s), await cpu.parameters(s), 1e-3);
-          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(1e-3);
-          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(1e-3);
+          const params = compare(await gpu.parameters(s), await cpu.parameters(s), KERNEL_TOLERANCE.flow);
+          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(KERNEL_TOLERANCE.flow);
+          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(KERNEL_TOLERANCE.flow);
           // a similar number of accepted steps (the controllers see nearly the same errors)
           expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * cs[s].steps));
           expect(gs[s].evaluations).toBeGreaterThanOrEqual(6 * gs[s].steps);

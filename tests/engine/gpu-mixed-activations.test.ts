@@ -5,6 +5,7 @@
 // ensemble of its own. SwiftShader compiles the mixed stiff kernel once for the file (the pipeline
 // cache): every test here uses the same shape and solver.
 import { describe, expect, it } from 'vitest';
+import { KERNEL_TOLERANCE } from '../../src/engine/verify-kernels.js';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
 import type { Activation, Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
@@ -60,8 +61,8 @@ async function cpuReferences(shape: Architecture): Promise<{ ensembles: Map<Acti
 // the tolerances of gpu-stiff.test.ts's single-activation kernels: group coordinates in float32, and
 // double-float
 const shapes = [
-  { shape: arch, arithmetic: 'float32, group coordinates', tolerance: 1e-3 },
-  { shape: deep, arithmetic: 'double-float', tolerance: 1e-6 },
+  { shape: arch, arithmetic: 'float32, group coordinates', tolerance: KERNEL_TOLERANCE.flow },
+  { shape: deep, arithmetic: 'double-float', tolerance: KERNEL_TOLERANCE.doubleFloat },
 ] as const;
 
 describe.each(shapes)('an ensemble of softplus, erf and relu networks (one mixed kernel), $arithmetic', ({ shape, arithmetic, tolerance }) => {
@@ -81,7 +82,7 @@ describe.each(shapes)('an ensemble of softplus, erf and relu networks (one mixed
           const reference = (await cpu.status())[at[s].slot];
           // relu's flow has kinks: a step across one makes the accepted steps, and so θ, depend on
           // roundings at the level of rtol = 1e-5, in float32 and double-float alike (measured 1e-6–1e-5)
-          const bound = ACTIVATIONS[s] === 'relu' ? Math.max(tolerance, 1e-4) : tolerance;
+          const bound = ACTIVATIONS[s] === 'relu' ? Math.max(tolerance, KERNEL_TOLERANCE.relu) : tolerance;
           const params = compare(await gpu.parameters(s), await cpu.parameters(at[s].slot), bound);
           console.log(`${ACTIVATIONS[s]} slot ${s}, T=${T}: steps GPU ${statuses[s].steps} CPU ${reference.steps}, loss GPU ${statuses[s].loss.toExponential(4)} CPU ${reference.loss.toExponential(4)}, θ maxRel ${params.maxRel.toExponential(2)}`);
           expect(statuses[s].time).toBeCloseTo(T, 5);
