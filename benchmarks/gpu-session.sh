@@ -17,8 +17,9 @@
 #                          Node's report on the machine for `browser`
 #   browser                `channelscope verify` (every kernel against float64 on this GPU; VERIFY_LIMIT
 #                          seconds, default 150), then the same workloads in headless Chromium on this
-#                          GPU and browser/Node ratios (issue 8): carry [".gpu-browser/part-2-of-2"]
-#                          right after `bench`; probes
+#                          GPU and browser/Node ratios (issue 8): carry [".gpu-browser/part-2-of-2"] on a
+#                          warm machine an earlier call left part 1 on; where no `bench` ran on this
+#                          machine, Node's benchmark first (NODE_LIMIT seconds, default 240); probes
 #                          a few switch sets for one whose page gets the GPU, not SwiftShader, then
 #                          measures with the strategies Node chose; BROWSER_LIMIT seconds (default 300);
 #                          more browser-bench.ts flags after the part's name (e.g. --seconds 1)
@@ -97,10 +98,10 @@ unpack_browser() {
     echo "no system NSS: Chromium uses the package's (/tmp/al2023/lib)"
   fi
 }
-# the kernel strategies a benchmark report measured with, comma-separated
+# the kernel strategies a benchmark report (results) or a combined table (rows) measured with, comma-separated
 strategies_of() {
   node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    console.log([...new Set(r.results.map((x) => x.strategy).filter(Boolean))].join(","))' "$1"
+    console.log([...new Set((r.results ?? r.rows).map((x) => x.strategy).filter(Boolean))].join(","))' "$1"
 }
 
 cs doctor --json > "$work/doctor.json" 2>&1
@@ -138,11 +139,21 @@ case "$part" in
       fi
     done
     if [ "$chosen" = none ]; then echo "browser: no switch set gave Chromium's WebGPU a hardware adapter (browser-probes.txt)" | tee -a "$work/browser.log"; exit 1; fi
-    strategies=()
-    # the strategies Node measured with; the browser times them again and keeps its own fastest
-    [ -s "$node_report" ] && strategies=(--strategies "$(strategies_of "$node_report")")
+    if [ ! -s "$node_report" ]; then
+      # no `bench` on this machine: Node's figures first, with the strategies of the last committed H100
+      # table, so that the ratio is of one machine's runs
+      committed=$(ls benchmarks/results/h100-*.json 2>/dev/null | tail -1)
+      chosen_before=$([ -n "$committed" ] && strategies_of "$committed")
+      mkdir -p .scratch
+      # (WebGPU against WebGPU: on a software adapter Node's auto would take the CPU engine)
+      phase node-bench "${NODE_LIMIT:-240}" node dist/benchmarks/node-bench.js --json --backend gpu --report "$node_report" \
+        ${chosen_before:+--strategies "$chosen_before"} "${@:3}" \
+        > "$work/node-bench.json" 2> "$work/node-bench.log"
+    fi
+    # the strategies Node measured with (none from the CPU engine); the browser times them again and keeps its own fastest
+    node_strategies=$([ -s "$node_report" ] && strategies_of "$node_report")
     phase browser "${BROWSER_LIMIT:-300}" node dist/benchmarks/browser-bench.js --json --prebuilt --adapter "$adapter" ${chosen:+"--chromium-args=$chosen"} \
-      "${strategies[@]}" "${@:3}" > "$work/browser.json" 2> "$work/browser.log"
+      ${node_strategies:+--strategies "$node_strategies"} "${@:3}" > "$work/browser.json" 2> "$work/browser.log"
     if [ -s "$node_report" ] && [ -s "$work/browser.json" ]; then
       node dist/benchmarks/combine.js --table "$node_report" "$work/browser.json" > "$work/browser-vs-node.txt" 2>&1
     fi ;;
