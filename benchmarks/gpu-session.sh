@@ -16,13 +16,15 @@
 #   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9 min); leaves
 #                          Node's report on the machine for `browser`
 #   browser                `channelscope verify` (every kernel against float64 on this GPU; VERIFY_LIMIT
-#                          seconds, default 150), then the same workloads in headless Chromium on this
+#                          seconds, default 120), then the same workloads in headless Chromium on this
 #                          GPU and browser/Node ratios (issue 8): carry [".gpu-browser/part-2-of-2"] on a
 #                          warm machine an earlier call left part 1 on; where no `bench` ran on this
-#                          machine, Node's benchmark first (NODE_LIMIT seconds, default 240); probes
+#                          machine, Node's benchmark first (NODE_LIMIT seconds, default 180); probes
 #                          a few switch sets for one whose page gets the GPU, not SwiftShader, then
-#                          measures with the strategies Node chose; BROWSER_LIMIT seconds (default 300);
-#                          more browser-bench.ts flags after the part's name (e.g. --seconds 1)
+#                          measures with the strategies Node chose; BROWSER_LIMIT seconds (default 240;
+#                          the three limits and ~45 s of unpacking and probes stay under the 600 s a
+#                          command may run); more bench flags after the part's name, given to Node's
+#                          benchmark and the browser's alike (e.g. --seconds 0.75)
 #   flow                   examples/flow-sweep.json on the GPU (400 float32 runs), its table by r and
 #                          `compare` against the committed float64 records of its first seeds
 #                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
@@ -122,7 +124,7 @@ case "$part" in
     tables=(verify.txt browser-vs-node.txt browser.json browser-probes.txt browser.log)
     # first, every kernel against the float64 CPU engine on this GPU (evaluation, training, strategies,
     # diagnostics): the suite checks them on SwiftShader only
-    phase verify "${VERIFY_LIMIT:-150}" "${cli[@]}" verify --backend gpu > "$work/verify.txt" 2>&1
+    phase verify "${VERIFY_LIMIT:-120}" "${cli[@]}" verify --backend gpu > "$work/verify.txt" 2>&1
     unpack_browser > "$work/browser-unpack.log" 2>&1 || { cat "$work/browser-unpack.log"; exit 3; }
     [ -d /tmp/al2023/lib ] && export LD_LIBRARY_PATH=/tmp/al2023/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     # Chromium reaches the GPU through the Vulkan loader (run.sh points it at NVIDIA's driver); which
@@ -146,13 +148,13 @@ case "$part" in
       chosen_before=$([ -n "$committed" ] && strategies_of "$committed")
       mkdir -p .scratch
       # (WebGPU against WebGPU: on a software adapter Node's auto would take the CPU engine)
-      phase node-bench "${NODE_LIMIT:-240}" node dist/benchmarks/node-bench.js --json --backend gpu --report "$node_report" \
+      phase node-bench "${NODE_LIMIT:-180}" node dist/benchmarks/node-bench.js --json --backend gpu --report "$node_report" \
         ${chosen_before:+--strategies "$chosen_before"} "${@:3}" \
         > "$work/node-bench.json" 2> "$work/node-bench.log"
     fi
     # the strategies Node measured with (none from the CPU engine); the browser times them again and keeps its own fastest
     node_strategies=$([ -s "$node_report" ] && strategies_of "$node_report")
-    phase browser "${BROWSER_LIMIT:-300}" node dist/benchmarks/browser-bench.js --json --prebuilt --adapter "$adapter" ${chosen:+"--chromium-args=$chosen"} \
+    phase browser "${BROWSER_LIMIT:-240}" node dist/benchmarks/browser-bench.js --json --prebuilt --adapter "$adapter" ${chosen:+"--chromium-args=$chosen"} \
       ${node_strategies:+--strategies "$node_strategies"} "${@:3}" > "$work/browser.json" 2> "$work/browser.log"
     if [ -s "$node_report" ] && [ -s "$work/browser.json" ]; then
       node dist/benchmarks/combine.js --table "$node_report" "$work/browser.json" > "$work/browser-vs-node.txt" 2>&1
