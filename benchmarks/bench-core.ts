@@ -276,8 +276,16 @@ function strategyLabel(engine: GpuEngine, w: Workload, hvp: boolean): string | n
  */
 async function disagreementOnWorkload(engine: Engine, w: Workload, hvp: boolean): Promise<string | null> {
   if (!(engine instanceof GpuEngine)) return null;
-  return kernelDisagreement(engine, workloadArchitecture(w), hvp).catch((error: Error) => `checking it against the CPU engine failed: ${error.message}`);
+  // once per engine, shape and kernel: the strategy a trial chose is measured without a second check
+  const arch = workloadArchitecture(w);
+  const key = `${JSON.stringify(arch)} ${hvp}`;
+  let checked = DISAGREEMENTS.get(engine);
+  if (!checked) DISAGREEMENTS.set(engine, (checked = new Map()));
+  let found = checked.get(key);
+  if (!found) checked.set(key, (found = kernelDisagreement(engine, arch, hvp).catch((error: Error) => `checking it against the CPU engine failed: ${error.message}`)));
+  return found;
 }
+const DISAGREEMENTS = new WeakMap<GpuEngine, Map<string, Promise<string | null>>>();
 
 /**
  * Per workload, the fastest of `strategies` on `grad` (for the gradient kernels) and on `hvp` (for

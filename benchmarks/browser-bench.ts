@@ -21,17 +21,14 @@ import { parseArgs } from 'node:util';
 import type { Plugin } from 'vite';
 import { chromiumArgs, findChromium, launchHeadlessChromium, pageWebGpuInfo, type PageWebGpuInfo } from '../web/headless.js';
 import { parseStrategy } from '../src/engine/gpu/kernel-strategy.js';
+import { channelscopeRoot } from '../src/experiment/software.js';
 import { benchCommandOptions, formatResult, resolvePlan, type BenchReport, type BenchResult } from './bench-core.js';
 
-/** The package root: the nearest folder above this module with a package.json (from benchmarks/ or dist/benchmarks/). */
+/** The package root, from benchmarks/ or dist/benchmarks/. */
 function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the channelscope package root (package.json) above benchmarks/');
-    dir = parent;
-  }
-  return dir;
+  const root = channelscopeRoot();
+  if (!root) throw new Error('cannot find the channelscope package root (package.json) above benchmarks/');
+  return root;
 }
 
 const ROOT = packageRoot();

@@ -24,7 +24,7 @@ npm run -s build:web > /dev/null
 
 # The browser's packages, and what else only a TypeScript checkout needs, stay out of .gpu.
 browser_packages=(node_modules/@sparticuz/chromium node_modules/puppeteer-core node_modules/chromium-bidi node_modules/devtools-protocol)
-not_on_the_machine='^node_modules/(@sparticuz/chromium|puppeteer-core|chromium-bidi|devtools-protocol|tsx|esbuild|@esbuild/.*)$'
+not_on_the_machine="^($(IFS='|'; echo "${browser_packages[*]}")|node_modules/(tsx|esbuild|@esbuild/.*))\$"
 list=$(mktemp)
 # top-level package folders of the production tree (nested node_modules travel inside their parents)
 npm ls --omit=dev --all --parseable | sed "s|^$root/||" | grep '^node_modules/' | grep -v '^node_modules/.*/node_modules/' \

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
-import { currentSoftware, softwareLabel } from '../src/experiment/software.js';
+import { BUILD_INFO_FILE, currentSoftware, softwareLabel } from '../src/experiment/software.js';
 
 const webRoot = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.dirname(webRoot);
@@ -53,7 +53,7 @@ function buildInfo(): Plugin {
   return {
     name: 'channelscope:build-info',
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: 'build-info.json', source: `${JSON.stringify({ software: BUILD_SOFTWARE })}\n` });
+      this.emitFile({ type: 'asset', fileName: BUILD_INFO_FILE, source: `${JSON.stringify({ software: BUILD_SOFTWARE })}\n` });
     },
   };
 }

@@ -4,22 +4,21 @@
 // (`npm run build:report`; built here on demand when missing or older than its sources).
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readRecords, RUNS_FILE, type RunRecord } from '../experiment/results.js';
 import { formatReport, missingRunsWarning, type Report } from '../experiment/summary.js';
 import { InputError } from '../model/input-error.js';
+import { channelscopeRoot } from '../experiment/software.js';
 
 /** Above this much record JSON the page carries only the summary (a browser still opens it quickly). */
 export const MAX_INLINED_RECORD_BYTES = 48 * 1024 * 1024;
 
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'web', 'vite.report.config.ts')) && !existsSync(path.join(dir, 'dist', 'report', 'report.js'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new InputError('cannot find the channelscope package (web/vite.report.config.ts or dist/report/report.js)');
-    dir = parent;
+/** The package folder holding the report's sources (web/vite.report.config.ts) or its built script (dist/report/report.js). */
+function reportRoot(): string {
+  const root = channelscopeRoot();
+  if (!root || (!existsSync(path.join(root, 'web', 'vite.report.config.ts')) && !existsSync(path.join(root, 'dist', 'report', 'report.js')))) {
+    throw new InputError('cannot find the channelscope package (web/vite.report.config.ts or dist/report/report.js)');
   }
-  return dir;
+  return root;
 }
 
 function newestSource(dir: string): number {
@@ -35,7 +34,7 @@ function newestSource(dir: string): number {
 
 /** The report script: dist/report/report.js, rebuilt when missing or older than the sources it bundles. */
 export async function ensureReportBundle(log: (line: string) => void = () => {}): Promise<string> {
-  const root = packageRoot();
+  const root = reportRoot();
   const bundle = path.join(root, 'dist', 'report', 'report.js');
   const config = path.join(root, 'web', 'vite.report.config.ts');
   const haveSources = existsSync(config);

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../model/input-error.js';
-import { currentSoftware, softwareLabel } from '../experiment/software.js';
+import { BUILD_INFO_FILE, channelscopeRoot, currentSoftware, softwareLabel } from '../experiment/software.js';
 
 export const DEFAULT_PORT = 8321;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -85,17 +85,14 @@ export function defaultWebRoot(): string {
   return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0];
 }
 
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'web', 'vite.config.ts'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new InputError('the dashboard is not built and its sources are not here: run `npm run build:web`');
-    dir = parent;
-  }
-  return dir;
+/** The package folder holding the dashboard's sources (web/vite.config.ts). */
+function dashboardSourcesRoot(): string {
+  const root = channelscopeRoot();
+  if (!root || !existsSync(path.join(root, 'web', 'vite.config.ts'))) throw new InputError('the dashboard is not built and its sources are not here: run `npm run build:web`');
+  return root;
 }
 
-export const BUILD_INFO_FILE = 'build-info.json';
+export { BUILD_INFO_FILE };
 
 /**
  * Whether the dashboard build in `webRoot` is missing, made from `software` (the code running now,
@@ -127,7 +124,7 @@ export async function ensureDashboardBuilt(webRoot: string, log: (line: string) 
   let root: string;
   let vite: typeof import('vite');
   try {
-    root = packageRoot();
+    root = dashboardSourcesRoot();
     vite = await import('vite');
   } catch (error) {
     if (stale) {

@@ -25,7 +25,7 @@ let current: Software | undefined;
 /** The code running now (computed once per process). */
 export function currentSoftware(): Software {
   if (current) return current;
-  const root = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
+  const root = channelscopeRoot();
   const version = root ? (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version : undefined;
   const commit = process.env.CHANNELSCOPE_COMMIT?.trim() || (root ? gitDescribe(root) : null);
   current = { channelscope: version ?? 'unknown', commit, node: process.version };
@@ -37,8 +37,14 @@ export function softwareLabel(software: Software): string {
   return `channelscope ${software.channelscope}${software.commit ? ` (git ${software.commit})` : ''}`;
 }
 
-/** The folder above `from` (itself included) whose package.json names channelscope: src/ and dist/src/ alike. */
-function packageRoot(from: string): string | null {
+/** dist/dashboard's file naming the code the dashboard was built from (web/vite.config.ts writes it, `serve` reads it). */
+export const BUILD_INFO_FILE = 'build-info.json';
+
+/**
+ * The channelscope package's folder: the nearest above `from` (itself included; default this module's)
+ * whose package.json names channelscope, from src/, dist/src/ or benchmarks/ alike; null when none does.
+ */
+export function channelscopeRoot(from = path.dirname(fileURLToPath(import.meta.url))): string | null {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
     if (existsSync(file)) {
