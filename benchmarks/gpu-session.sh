@@ -145,11 +145,11 @@ case "$part" in
       # no `bench` on this machine: Node's figures first, with the strategies of the last committed H100
       # table, so that the ratio is of one machine's runs
       committed=$(ls benchmarks/results/h100-*.json 2>/dev/null | tail -1)
-      chosen_before=$([ -n "$committed" ] && strategies_of "$committed")
+      committed_strategies=$([ -n "$committed" ] && strategies_of "$committed")
       mkdir -p .scratch
       # (WebGPU against WebGPU: on a software adapter Node's auto would take the CPU engine)
       phase node-bench "${NODE_LIMIT:-180}" node dist/benchmarks/node-bench.js --json --backend gpu --report "$node_report" \
-        ${chosen_before:+--strategies "$chosen_before"} "${@:3}" \
+        ${committed_strategies:+--strategies "$committed_strategies"} "${@:3}" \
         > "$work/node-bench.json" 2> "$work/node-bench.log"
     fi
     # the strategies Node measured with (none from the CPU engine); the browser times them again and keeps its own fastest

@@ -216,21 +216,25 @@ export function finiteDifferenceReport(c: VariantCase, maxnorm: number, referenc
   };
 }
 
-/** The engine against the CPU engine, per network, for one barrier setting. */
-export async function compareWithCpu(engine: Engine, cpu: CpuEngine, c: VariantCase, maxnorm: number) {
-  const request = { arch: c.arch, data: c.data, params: c.params, directions: c.directions, gradient: true, maxnorm };
+/** Loss, gradient and (with `hvp`) HVP of `engine` against the CPU engine on a case, each error per network. */
+async function evaluationErrors(engine: Engine, cpu: CpuEngine, c: VariantCase, maxnorm: number, hvp: boolean) {
+  const request = { arch: c.arch, data: c.data, params: c.params, gradient: true, maxnorm, ...(hvp ? { directions: c.directions } : {}) };
   const reference = await cpu.evaluate(request);
   const actual = engine === cpu ? reference : await engine.evaluate(request);
   const B = reference.loss.length;
   const objective = (e: Evaluation) => e.loss.map((l, n) => l + e.barrier[n]);
-  return {
-    reference,
-    errors: {
-      loss: compareNetworks(objective(actual), objective(reference), B, ENGINE_TOLERANCE.loss),
-      gradient: compareNetworks(actual.gradient!, reference.gradient!, B, ENGINE_TOLERANCE.gradient),
-      hvp: compareNetworks(actual.hvp!, reference.hvp!, B, ENGINE_TOLERANCE.hvp),
-    },
+  const errors: { loss: ErrorSummary; gradient: ErrorSummary; hvp?: ErrorSummary } = {
+    loss: compareNetworks(objective(actual), objective(reference), B, ENGINE_TOLERANCE.loss),
+    gradient: compareNetworks(actual.gradient!, reference.gradient!, B, ENGINE_TOLERANCE.gradient),
+    ...(hvp ? { hvp: compareNetworks(actual.hvp!, reference.hvp!, B, ENGINE_TOLERANCE.hvp) } : {}),
   };
+  return { reference, errors };
+}
+
+/** The engine against the CPU engine, per network, for one barrier setting. */
+export async function compareWithCpu(engine: Engine, cpu: CpuEngine, c: VariantCase, maxnorm: number) {
+  const { reference, errors } = await evaluationErrors(engine, cpu, c, maxnorm, true);
+  return { reference, errors: { ...errors, hvp: errors.hvp! } };
 }
 
 /**
@@ -241,17 +245,9 @@ export async function compareWithCpu(engine: Engine, cpu: CpuEngine, c: VariantC
  */
 export async function kernelDisagreement(engine: Engine, arch: Architecture, hvp: boolean, cpu = new CpuEngine(), seed = 1): Promise<string | null> {
   const c = makeVariantCase(arch, seed);
-  const B = c.params.length / parameterLayout(arch).count;
   for (const maxnorm of barrierSettings(c)) {
-    const request = { arch, data: c.data, params: c.params, gradient: true, maxnorm, ...(hvp ? { directions: c.directions } : {}) };
-    const [actual, reference] = [await engine.evaluate(request), await cpu.evaluate(request)];
-    const objective = (e: Evaluation) => e.loss.map((l, n) => l + e.barrier[n]);
-    const errors: [string, ErrorSummary][] = [
-      ['loss', compareNetworks(objective(actual), objective(reference), B, ENGINE_TOLERANCE.loss)],
-      ['gradient', compareNetworks(actual.gradient!, reference.gradient!, B, ENGINE_TOLERANCE.gradient)],
-      ...(hvp ? [['hvp', compareNetworks(actual.hvp!, reference.hvp!, B, ENGINE_TOLERANCE.hvp)] as [string, ErrorSummary]] : []),
-    ];
-    const failed = errors.find(([, summary]) => !summary.pass);
+    const { errors } = await evaluationErrors(engine, cpu, c, maxnorm, hvp);
+    const failed = Object.entries(errors).find(([, summary]) => !summary.pass);
     if (failed) {
       const [quantity, summary] = failed;
       return `${quantity} differs from the float64 CPU engine by ${summary.maxRel.toExponential(1)} relative (tolerance ${summary.tolerance})${Number.isFinite(maxnorm) ? ' with the barrier active' : ''}`;

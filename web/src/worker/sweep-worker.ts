@@ -35,6 +35,9 @@ const RECORD_BATCH_MS = 150;
 
 class SweepCancelled extends Error {}
 
+/** start() and verify() share the worker's engine time: one at a time */
+const BUSY = 'a sweep or a GPU check is already running in this worker';
+
 async function probeWebGpu(): Promise<WebGpuProbe> {
   if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
     return { available: false, reason: 'this browser does not offer WebGPU (navigator.gpu is missing)' };
@@ -81,7 +84,7 @@ const api: SweepWorkerApi = {
   probeWebGpu,
 
   async start(rawSpec: unknown, options: StartOptions, listener: SweepListener): Promise<SweepEnd> {
-    if (running) throw new Error('a sweep or a GPU check is already running in this worker');
+    if (running) throw new Error(BUSY);
     running = true;
     paused = false;
     cancelRequested = false;
@@ -167,7 +170,7 @@ const api: SweepWorkerApi = {
   },
 
   async verify(parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd> {
-    if (running) throw new Error('a sweep or check is already running: wait for it or cancel it first');
+    if (running) throw new Error(BUSY);
     const gpu = (await probeWebGpu()).available ? await acquireGpu() : null;
     if (!gpu) throw new Error('this browser offers no WebGPU adapter to check');
     running = true;
