@@ -9,6 +9,7 @@
 import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
 import { planEvaluateKernel } from '../src/engine/gpu/mlp-kernels.js';
 import type { Engine, EvaluationRequest } from '../src/engine/engine.js';
+import type { TrainingEnsemble } from '../src/engine/training.js';
 import { parameterCount } from '../src/model/architecture.js';
 import { glorotNormal } from '../src/model/init.js';
 import { normalInputs } from '../src/data/inputs.js';
@@ -165,45 +166,77 @@ async function timeInterval(work: () => Promise<void>, gpuTime: () => number | n
   return { elapsed, gpuSeconds: gpuBefore !== null && gpuAfter !== null ? gpuAfter - gpuBefore : null };
 }
 
-/** Optimiser steps (flow: right-hand-side evaluations) per second of a whole ensemble. */
+/**
+ * Sizes of the ensembles that hold `networks` when one ensemble holds at most `fitting` (the device's
+ * binding limit, Engine.maxSlots): as few as fit, as equal as they can be.
+ */
+export function ensembleSizes(networks: number, fitting: number): number[] {
+  if (fitting < 1) throw new RangeError(`not one network's buffers fit this device's storage binding limit`);
+  const count = Math.ceil(networks / Math.min(networks, fitting));
+  return Array.from({ length: count }, (_, k) => Math.floor(networks / count) + (k < networks % count ? 1 : 0));
+}
+
+/**
+ * Optimiser steps (flow: right-hand-side evaluations) per second of all the workload's networks.
+ * Where one ensemble's buffers would exceed the device's binding limit (the stiff solver's P×P
+ * matrices on W2), the networks are split over as few ensembles as fit, advanced together as the
+ * scheduler advances its groups in flight: the peers chunk their Hessians the same way.
+ */
 async function measureTraining(engine: Engine, w: Workload, op: string, seconds: number): Promise<BenchResult> {
   const optimizer = OPTIMIZERS[op];
   const req = request(w, 'grad');
   const P = parameterCount(req.arch);
   const perNetworkData = req.data.count > 1;
   const sharedData = perNetworkData ? undefined : req.data;
-  const ensemble = await engine.createEnsemble({ arch: req.arch, optimizer, samples: w.samples, slots: w.networks, maxnorm: 1e3, sharedData });
+  const options = { arch: req.arch, optimizer, samples: w.samples, maxnorm: 1e3, sharedData };
+  const sizes = ensembleSizes(w.networks, engine.maxSlots?.(options) ?? w.networks);
+  const ensembles: TrainingEnsemble[] = [];
   try {
-    for (let n = 0; n < w.networks; n++) {
-      const data = perNetworkData
-        ? { ...req.data, count: 1, x: req.data.x.subarray(n * w.samples * w.inputDim, (n + 1) * w.samples * w.inputDim), y: req.data.y.subarray(n * w.samples, (n + 1) * w.samples) }
-        : req.data;
-      await ensemble.load(n, { params: Float64Array.from(req.params.subarray(n * P, (n + 1) * P)), data, seed: 7, runIndex: n });
+    let n = 0;
+    for (const slots of sizes) {
+      const ensemble = await engine.createEnsemble({ ...options, slots });
+      ensembles.push(ensemble);
+      for (let slot = 0; slot < slots; slot++, n++) {
+        const data = perNetworkData
+          ? { ...req.data, count: 1, x: req.data.x.subarray(n * w.samples * w.inputDim, (n + 1) * w.samples * w.inputDim), y: req.data.y.subarray(n * w.samples, (n + 1) * w.samples) }
+          : req.data;
+        await ensemble.load(slot, { params: Float64Array.from(req.params.subarray(n * P, (n + 1) * P)), data, seed: 7, runIndex: n });
+      }
     }
-    await ensemble.advance(1); // compile and warm up
-    if (ensemble instanceof GpuEnsemble) ensemble.timeGpu();
-    const gpuTime = () => (ensemble instanceof GpuEnsemble ? ensemble.gpuSeconds : null);
+    const advance = (steps: number) => Promise.all(ensembles.map((e) => e.advance(steps)));
+    await advance(1); // compile and warm up
+    const timed = ensembles.filter((e): e is GpuEnsemble => e instanceof GpuEnsemble);
+    for (const e of timed) e.timeGpu();
+    // GPU seconds of every ensemble's passes (they run one after the other on the queue), or null
+    const gpuTime = () => {
+      const each = timed.map((e) => e.gpuSeconds);
+      return each.length && each.every((s) => s !== null) ? each.reduce((sum: number, s) => sum + (s as number), 0) : null;
+    };
     // explicit flow: right-hand-side evaluations; stiff flow: steps (Hessian, factorisation, solves); optimisers: steps
     const countsEvaluations = optimizer.kind === 'flow' && optimizer.solver === 'dopri5';
-    const count = async () => (await ensemble.status()).reduce((sum, s) => sum + (countsEvaluations ? s.evaluations : s.steps), 0);
+    const count = async () => {
+      const statuses = (await Promise.all(ensembles.map((e) => e.status()))).flat();
+      return statuses.reduce((sum, s) => sum + (countsEvaluations ? s.evaluations : s.steps), 0);
+    };
     let steps = 2;
     for (;;) {
       const before = await count();
-      const { elapsed, gpuSeconds } = await timeInterval(() => ensemble.advance(steps), gpuTime);
+      const { elapsed, gpuSeconds } = await timeInterval(() => advance(steps).then(() => undefined), gpuTime);
       const done = (await count()) - before;
       if (elapsed >= seconds || steps >= 1 << 20) {
-        const mode =
+        const what =
           optimizer.kind !== 'flow'
             ? `${steps} steps, ${perNetworkData ? 'per-network data' : 'shared data'}`
             : countsEvaluations
               ? 'rhs evaluations, dopri5 rtol 1e-3'
               : 'stiff steps, rosenbrock23 rtol 1e-3';
-        return { ...shape(w, op), networkStepsPerSecond: done / elapsed, seconds: elapsed, gpuSeconds, mode };
+        const split = sizes.length > 1 ? `, ${sizes.length} ensembles of ≤ ${sizes[0]} networks (the device's binding limit)` : '';
+        return { ...shape(w, op), networkStepsPerSecond: done / elapsed, seconds: elapsed, gpuSeconds, mode: what + split };
       }
       steps = Math.min(1 << 20, Math.max(steps * 2, Math.ceil((steps * seconds * 1.2) / Math.max(elapsed, 1e-4))));
     }
   } finally {
-    ensemble.dispose();
+    for (const e of ensembles) e.dispose();
   }
 }
 
@@ -320,8 +353,8 @@ async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelS
 
 /**
  * Measures every requested operation on every requested workload. A failed measurement is recorded
- * (networkStepsPerSecond null, error) instead of aborting: e.g. the stiff solver's per-network P×P
- * matrices exceed the device's buffer limits on W2.
+ * (networkStepsPerSecond null, error) instead of aborting: e.g. a kernel that cannot be planned for
+ * the device's workgroup memory.
  */
 export async function runBenchmark(engine: Engine, options: BenchOptions = {}): Promise<BenchResult[]> {
   const plan = resolvePlan(options.workloads, options.ops);

@@ -2,7 +2,7 @@
 // shape (benchmarks/bench-core.ts, verify.ts kernelDisagreement): a strategy whose kernel is off is a
 // failed trial, never the one measured. No throughput is checked here: timing belongs in benchmarks/.
 import { describe, expect, it } from 'vitest';
-import { runBenchmark, type BenchResult } from '../../benchmarks/bench-core.js';
+import { ensembleSizes, runBenchmark, type BenchResult } from '../../benchmarks/bench-core.js';
 import { kernelDisagreement } from '../../src/engine/verify.js';
 import { engineWithBrokenGradients, gpuEngineForSuite } from '../helpers/gpu.js';
 
@@ -36,5 +36,25 @@ describe('the benchmark checks each kernel against the CPU engine before timing 
     const [pinned] = await runBenchmark(broken, { workloads: ['W1'], ops: ['grad'], strategies: ['register/16'], scale: 256, seconds: 0.05 });
     expect(pinned.networkStepsPerSecond).toBeNull();
     expect(pinned.error).toMatch(/^not measured: gradient differs from the float64 CPU engine/);
+  }, 180_000);
+});
+
+describe('a workload larger than one ensemble the device holds', () => {
+  it('is split into as few ensembles as fit, as equal as can be', () => {
+    expect(ensembleSizes(16_384, 6_428)).toEqual([5_462, 5_461, 5_461]);
+    expect(ensembleSizes(64, 64)).toEqual([64]);
+    expect(ensembleSizes(64, 1e9)).toEqual([64]);
+    expect(ensembleSizes(10, 3)).toEqual([3, 3, 2, 2]);
+    expect(() => ensembleSizes(10, 0)).toThrow(/not one network's buffers fit/);
+  });
+
+  it('measures with several ensembles advanced together (stiff steps of W2 on a device that holds 3 networks)', async () => {
+    // the stiff solver's P×P matrices of W2's 16,384 networks exceed a 2 GiB binding on an H100
+    const holdsFew = Object.assign(Object.create(engine) as typeof engine, { maxSlots: () => 3 });
+    const [split] = await runBenchmark(holdsFew, { workloads: ['W2'], ops: ['stiff'], scale: 2048, seconds: 0.05 });
+    expect(split).toMatchObject({ workload: 'W2', op: 'stiff', B: 8 });
+    expect(split.error).toBeUndefined();
+    expect(split.mode).toMatch(/, 3 ensembles of ≤ 3 networks \(the device's binding limit\)$/);
+    expect(split.networkStepsPerSecond).toBeGreaterThan(0);
   }, 180_000);
 });
