@@ -2,7 +2,7 @@
 // build it, serve it, run a small sweep on WebGPU from the page and check its summary table against
 // `channelscope run --backend gpu` + `channelscope report` on the same spec and seeds; a browser
 // without WebGPU gets a notice and the CPU engine; a malformed results file gets an error and the
-// page stays usable. Screenshots go to test-artifacts/ (gitignored).
+// page stays usable; finished runs kept in the browser carry a sweep across a reload. Screenshots go to test-artifacts/ (gitignored).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { launchHeadlessChromium } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import type { RunRecord } from '../../src/experiment/results.js';
 
 const SPEC_FILE = path.resolve('tests/web/fixtures/tiny-sweep.json');
 const SPEC = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown>;
@@ -136,6 +137,32 @@ async function readSummaryTable(page: Page): Promise<CountsByGroup> {
   });
 }
 
+/** The records the page holds by id, without their wall times (which no two trainings share). */
+async function pageRecords(page: Page): Promise<Omit<RunRecord, 'wallSeconds'>[]> {
+  const records = await page.evaluate(() => (document.querySelector('cs-app') as unknown as { records: RunRecord[] }).records);
+  return records.map(({ wallSeconds: _wall, ...rest }) => rest).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Reloads the page and waits until it is ready again. */
+async function reload(page: Page): Promise<void> {
+  await page.reload({ waitUntil: 'load' });
+  await waitForDeep(page, 'cs-app >>> [data-testid="webgpu-notice"][data-webgpu]', 30_000);
+}
+
+/** The finished runs the page says the browser keeps (0 when it shows none). */
+async function keptRuns(page: Page): Promise<number> {
+  const line = await page.$('cs-app >>> [data-testid="kept-runs"]');
+  return line ? Number(await line.evaluate((element) => element.getAttribute('data-kept'))) : 0;
+}
+
+async function setSlots(page: Page, slots: string): Promise<void> {
+  const field = await waitForDeep(page, 'cs-app >>> cs-spec-builder >>> input[data-field="slots"]');
+  await field.evaluate((element, value) => {
+    (element as HTMLInputElement).value = value;
+    element.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  }, slots);
+}
+
 /** `channelscope report DIR --by … --format json` as counts per group. */
 async function cliCounts(dir: string, by: string): Promise<CountsByGroup> {
   const report = await runCli(['report', dir, '--by', by, '--format', 'json']);
@@ -148,6 +175,8 @@ async function cliCounts(dir: string, by: string): Promise<CountsByGroup> {
 
 describe('dashboard in headless Chromium', () => {
   let webgpuPage: Page;
+  /** the first sweep's records, as the page got them */
+  let firstRecords: Omit<RunRecord, 'wallSeconds'>[];
 
   it('runs a sweep on WebGPU whose summary equals channelscope run --backend gpu + report', async () => {
     webgpuPage = await openDashboard(true);
@@ -167,6 +196,7 @@ describe('dashboard in headless Chromium', () => {
     // each record names the code, as the CLI's do (the build's, web/vite.config.ts)
     const software = await webgpuPage.evaluate(() => (document.querySelector('cs-app') as unknown as { records: { software?: string }[] }).records.map((record) => record.software));
     expect(software).toEqual(new Array(6).fill(softwareLabel(currentSoftware())));
+    firstRecords = await pageRecords(webgpuPage);
 
     await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-webgpu.png'), fullPage: true });
   });
@@ -220,6 +250,51 @@ describe('dashboard in headless Chromium', () => {
     await webgpuPage.click('cs-app >>> cs-gpu-check >>> details summary');
     await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-gpu-check.png'), fullPage: true });
   }, 180_000);
+
+  it('keeps finished runs in the browser: after a reload Start trains only the runs not kept, and a sweep cut by a reload ends as an uninterrupted one', async () => {
+    const page = webgpuPage;
+    // the first sweep's six runs outlive a reload, and its spec started again trains none of them
+    await reload(page);
+    await page.waitForFunction(() => document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-runs"]'), { timeout: 10_000, polling: 200 });
+    expect(await keptRuns(page)).toBe(6);
+    await enterSpec(page, SPEC);
+    expect(await runSweepOnPage(page, 'gpu')).toBe('finished');
+    expect(await textOf(page, 'cs-app >>> [data-testid="kept-notice"]')).toMatch(/^6 of 6 runs were kept in this browser/);
+    expect(await textOf(page, 'cs-app >>> [data-testid="sweep-status"]')).toMatch(/^Finished: 6 runs \(6 kept from an earlier start\)/);
+    expect(await pageRecords(page)).toEqual(firstRecords);
+
+    const forget = async () => {
+      await page.click('cs-app >>> [data-action="forget-kept"]');
+      await page.waitForFunction(() => !document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-runs"]'), { timeout: 10_000, polling: 200 });
+    };
+    // longer runs, two at a time: once without a break, then cut by a reload after the first runs end
+    const longer = { ...SPEC, name: 'tiny-resume', stop: { ...(SPEC.stop as object), maxSteps: 10_000 } };
+    await forget();
+    await enterSpec(page, longer);
+    await setSlots(page, '2');
+    expect(await runSweepOnPage(page, 'gpu')).toBe('finished');
+    const uninterrupted = await pageRecords(page);
+    expect(uninterrupted).toHaveLength(6);
+
+    await forget();
+    await page.click('cs-app >>> cs-spec-builder >>> button[data-action="start"]');
+    await page.waitForFunction(() => Number(document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="sweep-progress"]')?.getAttribute('data-done')) >= 2, { timeout: 60_000, polling: 100 });
+    await page.click('cs-app >>> cs-spec-builder >>> button[data-action="pause"]');
+    // paused: the worker has kept and sent every finished run
+    await page.waitForFunction(() => (document.querySelector('cs-app') as unknown as { progress: { paused: boolean } | null }).progress?.paused === true, { timeout: 30_000, polling: 100 });
+    const cut = (await pageRecords(page)).length;
+    expect(cut, 'the sweep should still have had runs to train when it was paused').toBeLessThan(6);
+    await reload(page);
+    await page.waitForFunction(() => document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-runs"]'), { timeout: 10_000, polling: 200 });
+    expect(await keptRuns(page)).toBe(cut);
+    await enterSpec(page, longer);
+    await setSlots(page, '2');
+    expect(await runSweepOnPage(page, 'gpu')).toBe('finished');
+    expect(await textOf(page, 'cs-app >>> [data-testid="kept-notice"]')).toMatch(new RegExp(`^${cut} of 6 runs were kept`));
+    expect(await pageRecords(page)).toEqual(uninterrupted);
+    expect(await keptRuns(page)).toBe(6);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-kept-runs.png'), fullPage: true });
+  }, 240_000);
 
   it('without WebGPU says so and runs a small sweep on the CPU engine', async () => {
     const page = await openDashboard(false);

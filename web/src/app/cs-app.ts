@@ -35,6 +35,7 @@ export class CsApp extends LitElement {
     gridFields: { state: true },
     errorMessage: { state: true },
     endNote: { state: true },
+    keptRuns: { state: true },
   };
 
   declare probe: WebGpuProbe | null;
@@ -48,6 +49,8 @@ export class CsApp extends LitElement {
   declare gridFields: string[];
   declare errorMessage: string;
   declare endNote: string;
+  /** finished runs the browser keeps (the worker's kept-runs.ts), null without IndexedDB or before asking */
+  declare keptRuns: number | null;
 
   private worker: Comlink.Remote<SweepWorkerApi> | null = null;
   /** <cs-gpu-check>'s entry to the worker (bound once, so Lit sees the same value each render) */
@@ -70,6 +73,7 @@ export class CsApp extends LitElement {
     this.gridFields = [];
     this.errorMessage = '';
     this.endNote = '';
+    this.keptRuns = null;
   }
 
   override connectedCallback(): void {
@@ -85,6 +89,7 @@ export class CsApp extends LitElement {
         .probeWebGpu()
         .then((probe) => (this.probe = probe))
         .catch((error: unknown) => (this.probe = { available: false, reason: `checking WebGPU failed: ${(error as Error).message}` }));
+      void this.refreshKeptRuns();
     } catch (error) {
       this.errorMessage = `this browser cannot start the sweep worker (${(error as Error).message}); opened results can still be viewed`;
       this.probe = { available: false, reason: 'no module workers' };
@@ -112,6 +117,20 @@ export class CsApp extends LitElement {
 
   // ---- sweep control ---------------------------------------------------------------------------
 
+  private async refreshKeptRuns(): Promise<void> {
+    this.keptRuns = (await this.worker?.keptRuns().catch(() => null)) ?? null;
+  }
+
+  private async forgetKeptRuns(): Promise<void> {
+    try {
+      const forgotten = (await this.worker?.forgetKeptRuns()) ?? 0;
+      this.endNote = `Forgot ${forgotten} kept run${forgotten === 1 ? '' : 's'}: the next start trains all its runs.`;
+    } catch (error) {
+      this.errorMessage = (error as Error).message;
+    }
+    await this.refreshKeptRuns();
+  }
+
   private async startSweep(detail: SweepStartDetail): Promise<void> {
     if (!this.worker) return;
     this.status = 'starting';
@@ -135,16 +154,21 @@ export class CsApp extends LitElement {
       progress: (progress) => {
         this.progress = progress;
       },
+      notice: (text) => {
+        if (this.started) this.started = { ...this.started, notice: [this.started.notice, text].filter(Boolean).join(' ') };
+      },
     };
     try {
       const end = await this.worker.start(detail.spec, { backend: detail.backend, files: detail.files, ...(detail.slots !== undefined ? { slots: detail.slots } : {}) }, Comlink.proxy(listener));
       this.status = end.status;
-      this.endNote = `${end.status === 'finished' ? 'Finished' : 'Cancelled'}: ${end.runs} run${end.runs === 1 ? '' : 's'} in ${end.seconds.toFixed(1)} s.`;
+      const kept = end.keptRuns > 0 ? ` (${end.keptRuns} kept from an earlier start)` : '';
+      this.endNote = `${end.status === 'finished' ? 'Finished' : 'Cancelled'}: ${end.runs} run${end.runs === 1 ? '' : 's'}${kept} in ${end.seconds.toFixed(1)} s.`;
     } catch (error) {
       this.status = 'failed';
       this.errorMessage = (error as Error).message;
     }
     this.refreshSummary(true);
+    await this.refreshKeptRuns();
   }
 
   private pause(): void {
@@ -216,6 +240,10 @@ export class CsApp extends LitElement {
       <div class="status-line"><span data-testid="sweep-status">${this.status === 'idle' && this.endNote ? this.endNote : statusText[this.status]}</span>
         ${this.started ? html`<span class="engine">engine: ${this.started.engine}</span>` : nothing}</div>
       ${this.started?.notice ? html`<div class="notice warn small" data-testid="engine-notice">${this.started.notice}</div>` : nothing}
+      ${this.started && this.started.keptRuns > 0
+        ? html`<div class="notice small" data-testid="kept-notice" data-kept=${this.started.keptRuns}>${this.started.keptRuns} of ${this.started.totalRuns} runs
+            were kept in this browser from an earlier start on this engine: they are not trained again.</div>`
+        : nothing}
       ${total > 0
         ? html`<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done} title="finished runs by outcome">
               ${OUTCOMES.map((o) => (counts[o] > 0 ? html`<span style="width:${(100 * counts[o]) / total}%;background:${OUTCOME_COLORS[o]}" title="${OUTCOME_LABELS[o]}: ${counts[o]}"></span>` : nothing))}
@@ -226,7 +254,18 @@ export class CsApp extends LitElement {
               <span><i class="todo"></i>not finished ${Math.max(total - done, 0)}</span>
             </div>`
         : nothing}
+      ${this.renderKeptRuns()}
     </section>`;
+  }
+
+  private renderKeptRuns(): TemplateResult | typeof nothing {
+    const busy = this.status === 'running' || this.status === 'paused' || this.status === 'starting';
+    if (busy || !this.keptRuns) return nothing;
+    return html`<div class="kept" data-testid="kept-runs" data-kept=${this.keptRuns}>
+      This browser keeps ${this.keptRuns} finished run${this.keptRuns === 1 ? '' : 's'}, so a sweep whose page was reloaded or closed
+      continues where it stopped: Start trains only the runs not kept from an earlier start on this engine.
+      <button type="button" class="link" data-action="forget-kept" @click=${() => this.forgetKeptRuns()}>Forget them</button>
+    </div>`;
   }
 
   private renderSlot(tag: string, content: TemplateResult): TemplateResult {
@@ -301,6 +340,7 @@ export class CsApp extends LitElement {
     .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 12.5px; color: #444; }
     .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
     .legend i.todo { background: #eee; border: 1px solid #ccc; }
+    .kept { font-size: 12.5px; color: #555; margin: 6px 0 0; }
     .placeholder { border: 1px dashed #ccc; color: #888; padding: 10px; font-size: 12.5px; margin: 8px 0; }
     button.link { border: none; background: none; color: #2458a6; text-decoration: underline; cursor: pointer; padding: 4px 0; font: inherit; font-size: 12.5px; }
   `;

@@ -28,6 +28,8 @@ export interface SweepStarted {
   /** e.g. the CPU fallback notice */
   notice?: string;
   totalRuns: number;
+  /** runs of this sweep the browser kept from an earlier start on this engine (kept-runs.ts): not trained again */
+  keptRuns: number;
 }
 
 export interface SweepProgress {
@@ -37,7 +39,8 @@ export interface SweepProgress {
   paused: boolean;
 }
 
-export type SweepEnd = { status: 'finished' | 'cancelled'; runs: number; seconds: number };
+/** runs: every run with a record, keptRuns of them kept from an earlier start */
+export type SweepEnd = { status: 'finished' | 'cancelled'; runs: number; keptRuns: number; seconds: number };
 
 /** Callbacks the page hands to start() (wrapped with Comlink.proxy). */
 export interface SweepListener {
@@ -45,6 +48,8 @@ export interface SweepListener {
   /** finished runs, in batches; records are as runs.jsonl stores them (non-finite numbers as null) */
   records(batch: RunRecord[], progress: SweepProgress): void;
   progress(progress: SweepProgress): void;
+  /** something the user should know mid-sweep (finished runs no longer kept in the browser, say) */
+  notice(text: string): void;
 }
 
 /** Callbacks of a GPU check (wrapped with Comlink.proxy): each evaluation variant or kernel check as it finishes. */
@@ -72,6 +77,10 @@ export interface SweepWorkerApi {
   pause(): void;
   resume(): void;
   cancel(): void;
+  /** how many finished runs the browser keeps (every engine and spec), or null without IndexedDB */
+  keptRuns(): Promise<number | null>;
+  /** forgets every kept run, so that the next start trains all its runs; returns how many there were */
+  forgetKeptRuns(): Promise<number>;
 }
 
 /**

@@ -17,6 +17,7 @@ import { inputSampleCount } from '../../../src/data/inputs.js';
 import { parameterCount } from '../../../src/model/architecture.js';
 import { InputError } from '../../../src/model/input-error.js';
 import { BUILD_SOFTWARE } from '../build-software.js';
+import { KeptRuns, keptRunContext } from './kept-runs.js';
 import { verifyEngine } from '../../../src/engine/verify.js';
 import { variantCheck, verifyKernels, type KernelPart, type VerifyPart } from '../../../src/engine/verify-kernels.js';
 import { CPU_AUTO_WORK_LIMIT, type SweepEnd, type SweepListener, type SweepProgress, type StartOptions, type SweepWorkerApi, type VerifyEnd, type VerifyListener, type WebGpuProbe } from './api.js';
@@ -75,6 +76,16 @@ async function openEngine(options: StartOptions, work: number): Promise<{ engine
   return { engine: new CpuEngine(), notice: `No WebGPU here (${reason}): running on the float64 CPU engine, which suits small runs.` };
 }
 
+/** The browser's kept runs, opened once; null (with the reason logged) where it has no IndexedDB. */
+let keptRunsStore: Promise<KeptRuns | null> | undefined;
+function openKeptRuns(): Promise<KeptRuns | null> {
+  keptRunsStore ??= KeptRuns.open().catch((error: Error) => {
+    console.warn(`finished runs are not kept in this browser: ${error.message}`);
+    return null;
+  });
+  return keptRunsStore;
+}
+
 let paused = false;
 let resumeWaiters: (() => void)[] = [];
 let cancelRequested = false;
@@ -115,25 +126,57 @@ const api: SweepWorkerApi = {
       const work = runs.reduce((sum, run) => sum + samplesOf(run) * parameterCount(run.config.architecture) * run.config.stop.maxSteps, 0);
       const opened = await openEngine(options, work);
       engine = opened.engine;
-      listener.started({ backend: engine.backend, engine: engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length });
+
+      // runs of this sweep kept from an earlier start on this engine with these files are not trained again
+      let keeper: { store: KeptRuns; context: string } | null = null;
+      const store = await openKeptRuns();
+      if (store) keeper = { store, context: keptRunContext(engine.description, files) };
+      const kept = keeper ? await keeper.store.find(keeper.context, new Set(runs.map((run) => run.id))) : [];
+      const keptIds = new Set(kept.map((record) => record.id));
+      const todo = runs.filter((run) => !keptIds.has(run.id));
+      listener.started({ backend: engine.backend, engine: engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length, keptRuns: kept.length });
 
       const byStopReason: Record<string, number> = {};
       let done = 0;
+      /** records for the page, and those still to keep in the browser */
       let pending: RunRecord[] = [];
+      let unkept: RunRecord[] = [];
       let lastSent = performance.now();
       const progress = (): SweepProgress => ({ done, total: runs.length, byStopReason: { ...byStopReason }, paused });
-      /** sends the pending records; the promise settles once the page has taken them */
+      const keepFinished = async (): Promise<void> => {
+        if (!keeper || unkept.length === 0) return;
+        const batch = unkept;
+        unkept = [];
+        try {
+          await keeper.store.keep(keeper.context, batch);
+        } catch (error) {
+          keeper = null;
+          listener.notice(`Finished runs are no longer kept in this browser (${(error as Error).message}): a reload from now on loses the runs finished since.`);
+        }
+      };
+      /** keeps and sends the pending records; the promise settles once the page has taken them */
       const flush = async (force: boolean): Promise<void> => {
         if (pending.length === 0 || (!force && performance.now() - lastSent < RECORD_BATCH_MS)) return;
         const batch = pending;
         pending = [];
         lastSent = performance.now();
+        // kept before the page sees them: what the page shows survives a reload
+        await keepFinished();
         await listener.records(batch, progress());
       };
+      const finished = (record: RunRecord): void => {
+        pending.push(record);
+        done++;
+        byStopReason[record.stopReason] = (byStopReason[record.stopReason] ?? 0) + 1;
+      };
+      for (const record of kept) finished(record);
+      await flush(true);
 
-      await runSweep(runs, {
+      await runSweep(todo, {
         engine,
         ...(options.slots !== undefined ? { slots: options.slots } : {}),
+        // a resumed sweep trains each run with the kernel the whole sweep gives it, as `run --resume` does
+        sweepRuns: runs,
         samples: samplesOf,
         optimizer: (run) => optimizers.get(run.configIndex)!,
         prepare: (run) => ({ params: initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),
@@ -141,9 +184,9 @@ const api: SweepWorkerApi = {
         onRecord: (record) => {
           // exactly what runs.jsonl holds (JSON turns non-finite numbers into null), so the page's
           // summary and a downloaded runs.jsonl match `channelscope report`
-          pending.push(JSON.parse(JSON.stringify(BUILD_SOFTWARE ? { ...record, software: BUILD_SOFTWARE } : record)) as RunRecord);
-          done++;
-          byStopReason[record.stopReason] = (byStopReason[record.stopReason] ?? 0) + 1;
+          const stored = JSON.parse(JSON.stringify(BUILD_SOFTWARE ? { ...record, software: BUILD_SOFTWARE } : record)) as RunRecord;
+          unkept.push(stored);
+          finished(stored);
           void flush(false);
         },
         onTick: async () => {
@@ -161,7 +204,7 @@ const api: SweepWorkerApi = {
       });
       // the page must hold every record before start() resolves (the two travel on different ports)
       await flush(true);
-      return { status: cancelRequested ? 'cancelled' : 'finished', runs: done, seconds: (performance.now() - began) / 1000 };
+      return { status: cancelRequested ? 'cancelled' : 'finished', runs: done, keptRuns: kept.length, seconds: (performance.now() - began) / 1000 };
     } finally {
       engine?.dispose();
       running = false;
@@ -209,6 +252,17 @@ const api: SweepWorkerApi = {
     if (!running) return;
     cancelRequested = true;
     api.resume(); // a paused sweep must wake up to notice
+  },
+
+  async keptRuns() {
+    const store = await openKeptRuns();
+    return store ? store.count() : null;
+  },
+
+  async forgetKeptRuns() {
+    if (running) throw new Error(`${BUSY}: forget kept runs once it has ended`);
+    const store = await openKeptRuns();
+    return store ? store.forget() : 0;
   },
 };
 
