@@ -294,6 +294,23 @@ describe('dashboard in headless Chromium', () => {
     expect(await pageRecords(page)).toEqual(uninterrupted);
     expect(await keptRuns(page)).toBe(6);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-kept-runs.png'), fullPage: true });
+
+    // a kept run that other code trained is named as such (as `report` names every code that trained runs)
+    await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('channelscope');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const store = db.transaction('kept-runs', 'readwrite').objectStore('kept-runs');
+      const cursor = await new Promise<IDBCursorWithValue | null>((resolve) => (store.openCursor().onsuccess = (event) => resolve((event.target as IDBRequest<IDBCursorWithValue | null>).result)));
+      cursor!.update({ ...cursor!.value, record: { ...cursor!.value.record, software: 'channelscope 0.0.9 (git 0123456789ab)' } });
+      db.close();
+    });
+    await page.click('cs-app >>> cs-spec-builder >>> button[data-action="start"]');
+    // (the status was 'finished' before this start too: wait for the new sweep's notice)
+    await page.waitForFunction(() => document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-notice"]')?.textContent?.includes('other code'), { timeout: 30_000, polling: 100 });
+    expect(await textOf(page, 'cs-app >>> [data-testid="kept-notice"]')).toMatch(/^6 of 6 runs were kept .* Some were trained by other code than this page's \(channelscope 0\.0\.9 \(git 0123456789ab\)\)/);
   }, 240_000);
 
   it('without WebGPU says so and runs a small sweep on the CPU engine', async () => {

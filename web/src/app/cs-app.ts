@@ -242,7 +242,9 @@ export class CsApp extends LitElement {
       ${this.started?.notice ? html`<div class="notice warn small" data-testid="engine-notice">${this.started.notice}</div>` : nothing}
       ${this.started && this.started.keptRuns > 0
         ? html`<div class="notice small" data-testid="kept-notice" data-kept=${this.started.keptRuns}>${this.started.keptRuns} of ${this.started.totalRuns} runs
-            were kept in this browser from an earlier start on this engine: they are not trained again.</div>`
+            were kept in this browser from an earlier start on this engine: they are not trained again.${this.started.keptFromOtherCode.length > 0
+              ? html` Some were trained by other code than this page's (${this.started.keptFromOtherCode.join(', ')}); "Forget them" after the sweep, then Start, trains all with this code.`
+              : nothing}</div>`
         : nothing}
       ${total > 0
         ? html`<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done} title="finished runs by outcome">

@@ -30,6 +30,8 @@ export interface SweepStarted {
   totalRuns: number;
   /** runs of this sweep the browser kept from an earlier start on this engine (kept-runs.ts): not trained again */
   keptRuns: number;
+  /** the codes other than this page's that trained some of the kept runs (records' `software`) */
+  keptFromOtherCode: string[];
 }
 
 export interface SweepProgress {

@@ -134,7 +134,8 @@ const api: SweepWorkerApi = {
       const kept = keeper ? await keeper.store.find(keeper.context, new Set(runs.map((run) => run.id))) : [];
       const keptIds = new Set(kept.map((record) => record.id));
       const todo = runs.filter((run) => !keptIds.has(run.id));
-      listener.started({ backend: engine.backend, engine: engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length, keptRuns: kept.length });
+      const keptFromOtherCode = [...new Set(kept.filter((record) => record.software !== BUILD_SOFTWARE).map((record) => record.software ?? 'unnamed code'))];
+      listener.started({ backend: engine.backend, engine: engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length, keptRuns: kept.length, keptFromOtherCode });
 
       const byStopReason: Record<string, number> = {};
       let done = 0;
