@@ -8,8 +8,11 @@ import type { NeuronPair } from '../analysis/network.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluateNetwork } from '../engine/cpu/cpu-engine.js';
 import { DEFAULT_MAXNORM } from '../engine/engine.js';
-import { parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
+import { describeArchitecture, parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
 import { hessianMatrix, symmetricEigen } from '../optim/linalg.js';
+import { parseDatasetCsv } from '../data/csv.js';
+import { InputError } from '../model/input-error.js';
+import { parseParameterFile } from '../model/params-file.js';
 
 /** Full Hessian spectra up to this many parameters (Jacobi on P×P); above it the spectrum is omitted. */
 export const FULL_SPECTRUM_MAX_PARAMETERS = 128;
@@ -148,4 +151,87 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
     glu,
     sharpening,
   };
+}
+
+/** A network given as files (the engine's parameter-file and data-CSV formats), analysed. */
+export interface FileAnalysis {
+  /** e.g. "d=2 [4] softplus, biases" */
+  network: string;
+  hiddenLayers: number;
+  samples: number;
+  maxnorm: number;
+  analysis: NetworkAnalysis;
+}
+
+/** A file's name and text, wherever it was read (disk, or a browser's file picker). */
+export interface NamedText {
+  name: string;
+  text: string;
+}
+
+/**
+ * `channelscope analyze` on texts: the parameter file, the data CSV and, oldest first, earlier
+ * parameter files of the same run (the history the verdict's subspace and sharpening tests read).
+ * Malformed or inconsistent files throw InputError naming the file and the problem.
+ */
+export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm: number, previous: readonly NamedText[] = []): FileAnalysis {
+  const { arch, theta } = parseParameterFile(params.text, params.name);
+  const dataset = parseDatasetCsv(data.text, data.name);
+  if (dataset.inputDim !== arch.inputDim) {
+    throw new InputError(`${data.name} has ${dataset.inputDim} input columns but the network's first layer takes ${arch.inputDim} inputs`);
+  }
+  const earlier = previous.map(({ name, text }) => {
+    const parsed = parseParameterFile(text, name);
+    if (describeArchitecture(parsed.arch) !== describeArchitecture(arch)) {
+      throw new InputError(`${name}: an earlier parameter file must have the network's architecture (${describeArchitecture(arch)}), it has ${describeArchitecture(parsed.arch)}`);
+    }
+    return parsed.theta;
+  });
+  const analysis = analyzeNetwork(arch, theta, dataset, maxnorm, earlier.length > 0 ? [...earlier, theta] : undefined);
+  return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: dataset.samples, maxnorm, analysis };
+}
+
+const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5));
+
+/** The analysis as `channelscope analyze` prints it, one line each (the page shows the same). */
+export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm, analysis: result }: FileAnalysis): string[] {
+  const lines = [
+    `network      ${network}, P=${result.parameters}, ${samples} samples`,
+    `loss         ${g(result.loss)}   barrier ${g(result.barrier)}   ‖∇‖∞ ${g(result.gradInf)}   weight norm ${g(result.weightNorm)} (maxnorm ${g(maxnorm)})`,
+    result.hessianEigenvalues
+      ? `Hessian      λ_min ${g(result.hessianEigenvalues[0])}   λ_max ${g(result.hessianEigenvalues[result.hessianEigenvalues.length - 1])}`
+      : `Hessian      spectrum omitted (more than ${FULL_SPECTRUM_MAX_PARAMETERS} parameters)`,
+    ...result.closestPairs.map(
+      (p) => `layer ${p.layer + 1}      closest pair by cosine: ${p.cosine ? `${p.cosine.i},${p.cosine.j} at ${g(p.cosine.distance)}` : 'none'}; by L2: ${p.l2 ? `${p.l2.i},${p.l2.j} at ${g(p.l2.distance)}` : 'none'}`,
+    ),
+    `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ' (also by the strict 1e-3 criterion)' : ''}: ${result.verdict.reason}`,
+  ];
+  if (result.symmetry) {
+    const { kind, flipped, residual } = result.symmetry;
+    const which = flipped.map((f) => `${f.neurons.join(',')} of layer ${f.layer + 1}`).join('; ');
+    lines.push(
+      kind === 'odd'
+        ? `symmetry     neurons ${which} compared flipped (σ(−z) = −σ(z): (ũ, o) and (−ũ, −o) compute the same)`
+        : `symmetry     neurons ${which} compared reflected (softplus(z) = softplus(−z) + z: (ũ, o) is (−ũ, o) plus o·(w·x + b); their linear terms cancel to ${residual!.map((r) => `${(100 * r).toFixed(1)}%`).join(', ')})`,
+    );
+  }
+  if (result.glu) {
+    const u = result.glu;
+    lines.push(
+      `GLU limit    pair ${u.i},${u.j} of layer ${u.layer + 1}: ε ${g(u.epsilon)}, c ${u.c.map(g).join(',')}, a ${u.a.map(g).join(',')}`,
+      `             w [${u.w.map(g).join(', ')}], Δ [${u.delta.map(g).join(', ')}]`,
+      `             max |f − f_GLU| on the data ${g(u.maxDeviation)}; loss at infinity ${u.lossAtInfinity === null ? `n/a (${u.layer < hiddenLayers - 1 ? 'pair not in the last hidden layer' : 'reflections in an earlier layer'})` : g(u.lossAtInfinity)}`,
+    );
+  }
+  if (result.sharpening) {
+    const limit = result.sharpening;
+    const neurons = limit.neurons.map((n) => `${n.neuron} of layer ${n.layer + 1} (‖ũ‖ ${g(n.inputNorm)})`).join(', ');
+    lines.push(
+      `sharpening   neurons ${neurons} tend to a ${limit.shape}`,
+      limit.lossAtInfinity === null
+        ? '             loss at infinity n/a (a neuron not in the last hidden layer)'
+        : `             max |f − f_limit| on the data ${g(limit.maxDeviation!)}; loss at infinity ${g(limit.lossAtInfinity)}`,
+    );
+  }
+  return lines;
 }

@@ -15,6 +15,7 @@ import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import type { RunRecord } from '../../src/experiment/results.js';
+import { formatParameterFile } from '../../src/model/params-file.js';
 
 const SPEC_FILE = path.resolve('tests/web/fixtures/tiny-sweep.json');
 const SPEC = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown>;
@@ -219,6 +220,50 @@ describe('dashboard in headless Chromium', () => {
       { timeout: 20_000, polling: 200 },
     );
     expect(await readSummaryTable(webgpuPage)).toEqual(await cliCounts(cliDir, GROUP_BY));
+  });
+
+  it('checks a network trained elsewhere as channelscope analyze does, and names what is wrong with bad files', async () => {
+    // an analytic channel: a pair w ± εΔ with output weights c/2 ± a/(2ε) (tests/cli/analyze.test.ts)
+    const epsilon = 5e-4;
+    const arch = { inputDim: 2, hidden: [2], activation: 'softplus' as const, biases: true };
+    const theta = [0.6 + epsilon, -0.4, 0.6 - epsilon, -0.4, 0.1, 0.1, 0.2 + 1.2 / (2 * epsilon), 0.2 - 1.2 / (2 * epsilon), 0.05];
+    const dir = path.join(scratch, 'network');
+    mkdirSync(dir, { recursive: true });
+    const paramsFile = path.join(dir, 'channel.json');
+    const dataFile = path.join(dir, 'data.csv');
+    const wideDataFile = path.join(dir, 'three-inputs.csv');
+    writeFileSync(paramsFile, JSON.stringify(formatParameterFile(arch, theta)));
+    writeFileSync(dataFile, `x1,x2,y\n${Array.from({ length: 30 }, (_, n) => `${Math.sin(n)},${Math.cos(1.7 * n)},${Math.tanh(n / 10 - 1)}`).join('\n')}\n`);
+    writeFileSync(wideDataFile, 'x1,x2,x3,y\n0.1,0.2,0.3,1\n0.4,0.5,0.6,2\n');
+    const upload = async (field: string, file: string) => {
+      const input = (await waitForDeep(webgpuPage, `cs-app >>> cs-network-check >>> input[data-field="${field}"]`)) as ElementHandle<HTMLInputElement>;
+      await input.uploadFile(file);
+    };
+    const analyse = async () => {
+      await webgpuPage.waitForFunction(() => {
+        const button = document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-network-check')?.shadowRoot?.querySelector('button[data-action="analyze-network"]') as HTMLButtonElement | null;
+        return button && !button.disabled;
+      }, { timeout: 10_000, polling: 100 });
+      await webgpuPage.click('cs-app >>> cs-network-check >>> button[data-action="analyze-network"]');
+    };
+
+    await upload('network-params', paramsFile);
+    await upload('network-data', wideDataFile);
+    await analyse();
+    expect(await textOf(webgpuPage, 'cs-app >>> cs-network-check >>> [data-testid="network-error"]')).toBe(
+      "three-inputs.csv has 3 input columns but the network's first layer takes 2 inputs",
+    );
+
+    await upload('network-data', dataFile);
+    await analyse();
+    const verdict = await waitForDeep(webgpuPage, 'cs-app >>> cs-network-check >>> [data-testid="network-verdict"]');
+    expect(await verdict.evaluate((element) => element.getAttribute('data-outcome'))).toBe('channel');
+    const shown = await (await waitForDeep(webgpuPage, 'cs-app >>> cs-network-check >>> [data-testid="network-analysis"]')).evaluate((element) => element.textContent);
+    const cli = await runCli(['analyze', '--params', paramsFile, '--data', dataFile]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(shown).toBe(cli.stdout.trimEnd());
+    expect(shown).toMatch(/GLU limit {4}pair 0,1 of layer 1: ε 5\.000e-4, c 0\.40000, a 1\.2000/);
+    await (await waitForDeep(webgpuPage, 'cs-app >>> cs-network-check')).screenshot({ path: path.join(ARTIFACTS, 'dashboard-network-check.png') });
   });
 
   it("checks this GPU's kernels against the float64 CPU engine from the WebGPU notice (channelscope verify in the page)", async () => {

@@ -7,6 +7,7 @@ import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import { summarizeRecords, type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
+import type { NamedText } from '../../../src/experiment/analyze-network.js';
 import type { VerifyPart } from '../../../src/engine/verify-kernels.js';
 import type { SweepStartDetail, SweepStatus } from './cs-spec-builder.js';
 import type { SpecValidation } from './spec-form.js';
@@ -14,6 +15,7 @@ import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js
 import './cs-spec-builder.js';
 import './cs-summary-table.js';
 import './cs-gpu-check.js';
+import './cs-network-check.js';
 
 // The chart and results components (web/src/charts, views, results) register their own tags;
 // importing whatever exists there keeps this shell independent of their file names.
@@ -57,6 +59,11 @@ export class CsApp extends LitElement {
   private readonly verifyGpu = (parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd> => {
     if (!this.worker) return Promise.reject(new Error('the sweep worker is not running'));
     return this.worker.verify(parts, listener);
+  };
+  /** <cs-network-check>'s entry to the worker */
+  private readonly analyzeNetwork = (params: NamedText, data: NamedText, previous: NamedText[], maxnorm: number) => {
+    if (!this.worker) return Promise.reject(new Error('the sweep worker is not running'));
+    return this.worker.analyze(params, data, previous, maxnorm);
   };
   private summaryTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -311,6 +318,8 @@ export class CsApp extends LitElement {
           ${this.renderSlot('cs-summary-chart', html`<cs-summary-chart .report=${this.report}></cs-summary-chart>`)}
           <h2>Open results</h2>
           ${this.renderSlot('cs-results-loader', html`<cs-results-loader @records-loaded=${(e: CustomEvent<{ records: RunRecord[]; source: string }>) => this.onRecordsLoaded(e.detail)}></cs-results-loader>`)}
+          <h2>Check a network trained elsewhere</h2>
+          <cs-network-check .analyze=${this.analyzeNetwork}></cs-network-check>
         </section>
         <section class="panel views">
           ${this.renderSlot('cs-results-views', html`<cs-results-views .records=${this.records}></cs-results-views>`)}

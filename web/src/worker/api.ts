@@ -2,6 +2,7 @@
 // crosses the worker boundary by structured clone.
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { KernelCheck, VerifyPart } from '../../../src/engine/verify-kernels.js';
+import type { FileAnalysis, NamedText } from '../../../src/experiment/analyze-network.js';
 
 export type BackendPreference = 'auto' | 'gpu' | 'cpu';
 
@@ -74,6 +75,11 @@ export interface SweepWorkerApi {
    * (src/engine/verify.ts, verify-kernels.ts). Rejects without WebGPU or while a sweep runs.
    */
   verify(parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd>;
+  /**
+   * `channelscope analyze` in the page: a network trained elsewhere (parameter file, data CSV, earlier
+   * parameter files of its run, oldest first) in float64; rejects with what is wrong with the files.
+   */
+  analyze(params: NamedText, data: NamedText, previous: NamedText[], maxnorm: number): Promise<{ result: FileAnalysis; lines: string[] }>;
   /** resolves when the sweep ends; rejects with the reason it could not run (bad spec, no engine) */
   start(spec: unknown, options: StartOptions, listener: SweepListener): Promise<SweepEnd>;
   pause(): void;

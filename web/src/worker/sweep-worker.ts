@@ -19,6 +19,7 @@ import { InputError } from '../../../src/model/input-error.js';
 import { BUILD_SOFTWARE } from '../build-software.js';
 import { KeptRuns, keptRunContext } from './kept-runs.js';
 import { verifyEngine } from '../../../src/engine/verify.js';
+import { analyzeNetworkFiles, formatNetworkAnalysis } from '../../../src/experiment/analyze-network.js';
 import { variantCheck, verifyKernels, type KernelPart, type VerifyPart } from '../../../src/engine/verify-kernels.js';
 import { CPU_AUTO_WORK_LIMIT, type SweepEnd, type SweepListener, type SweepProgress, type StartOptions, type SweepWorkerApi, type VerifyEnd, type VerifyListener, type WebGpuProbe } from './api.js';
 
@@ -211,6 +212,11 @@ const api: SweepWorkerApi = {
       running = false;
       paused = false;
     }
+  },
+
+  async analyze(params, data, previous, maxnorm) {
+    const result = analyzeNetworkFiles(params, data, maxnorm, previous);
+    return { result, lines: formatNetworkAnalysis(result) };
   },
 
   async verify(parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd> {
