@@ -46,6 +46,9 @@
 #                          benchmarks/results/deep-float32-swiftshader/ on the GPU (double-float stiff flow),
 #                          their table and `compare` against the committed float64 records; DEEP_LIMIT
 #                          seconds (default 240)
+#   stiff-vs-explicit 4|8  examples/stiff-vs-explicit.json at 100 seeds for one width on the GPU (stiff solvers,
+#                          explicit flow and GD at one budget of gradient evaluations), by solver and
+#                          learning rate; STIFF_LIMIT seconds, default 520
 #   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 520; CF_SEEDS
 #                          seeds per configuration instead of 50: 12 gives 4,320 networks, the
 #                          paper's ~4,400, where 50 gives 18,000); the shards' folders join here
@@ -54,8 +57,8 @@
 # (mkdir -p .scratch/gpu-session && tar -C .scratch/gpu-session -xzf session-PART.tar.gz) and carry
 # .scratch/gpu-session too; the next call of that part resumes there with --resume.
 set -uo pipefail
-out=${1:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|channel-frequency K/N}
-part=${2:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|channel-frequency K/N}
+out=${1:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|channel-frequency K/N|stiff-vs-explicit 4|8}
+part=${2:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|channel-frequency K/N|stiff-vs-explicit 4|8}
 work=/tmp/gpu-session
 previous=.scratch/gpu-session
 rm -rf "$work" && mkdir -p "$work" "$out"
@@ -186,6 +189,20 @@ case "$part" in
     [ -n "${CF_SEEDS:-}" ] && seeds=(--seeds "$CF_SEEDS")
     sweep "$name" "${CF_LIMIT:-520}" channel-frequency --shard "$shard" "${seeds[@]}"
     cs report "$work/$name" > "$work/$name.md" 2>&1 ;;
-  *) echo "gpu-session.sh: unknown part '$part' (bench, browser, steps, flow, deep or channel-frequency K/N)" >&2; exit 2 ;;
+  stiff-vs-explicit)
+    # examples/stiff-vs-explicit.json at 100 seeds for one width: stiff solvers, explicit flow and GD at one
+    # budget of gradient evaluations (r = 4: 40,000; r = 8: 1.4·10⁶, where Rodas4 took 1,250–26,750 steps
+    # to the barrier on the CPU, benchmarks/results/r8-stiff-vs-explicit-2026-11-23.md)
+    r=${3:?usage: gpu-session.sh OUTDIR stiff-vs-explicit 4|8}
+    budget=$([ "$r" = 4 ] && echo 40000 || echo 1400000)
+    tables=("stiff-vs-explicit-r$r.md")
+    node -e 'const fs = require("fs"); const [source, target, r, budget] = process.argv.slice(1);
+      const spec = JSON.parse(fs.readFileSync(source, "utf8"));
+      Object.assign(spec, { seeds: 100, grid: { ...spec.grid, "architecture.hidden": [[Number(r)]] },
+        stop: { maxSteps: 1000000, maxEvaluations: Number(budget), gradTol: 1e-7, checkEvery: 50 } });
+      fs.writeFileSync(target, JSON.stringify(spec, null, 2));' examples/stiff-vs-explicit.json "$work/stiff-vs-explicit-r$r.json" "$r" "$budget"
+    sweep "stiff-vs-explicit-r$r" "${STIFF_LIMIT:-520}" "$work/stiff-vs-explicit-r$r.json"
+    cs report "$work/stiff-vs-explicit-r$r" --by solver,optimizer.lr > "$work/stiff-vs-explicit-r$r.md" 2>&1 ;;
+  *) echo "gpu-session.sh: unknown part '$part' (bench, browser, steps, flow, deep, channel-frequency K/N or stiff-vs-explicit 4|8)" >&2; exit 2 ;;
 esac
 cat "$work/phases.txt"
