@@ -171,12 +171,12 @@ export function buildProgram(): Command {
   program
     .command('report')
     .description('classify every run of a results folder (channel, finite minimum, …) and tabulate fractions with 95% Wilson intervals')
-    .argument('<dir>', 'results folder written by `channelscope run`')
+    .argument('<dirs...>', 'results folder written by `channelscope run`; several folders of one sweep (its shards) are read as one')
     .option('--by <fields>', `group by these fields, comma-separated (${Object.keys(GROUP_ALIASES).join(', ')} or dotted spec paths)`)
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
     .option('--html [file]', 'also write a self-contained HTML report with the charts (default: DIR/report.html)')
-    .action(async (dir: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean }) => {
-      await reportCommand(dir, options);
+    .action(async (dirs: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean }) => {
+      await reportCommand(dirs, options);
     });
 
   program

@@ -11,9 +11,9 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
-import { CHECKPOINT_FILE, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, readCheckpoint, writersOf, type Checkpoint, type RecordSummary } from '../experiment/results.js';
+import { CHECKPOINT_FILE, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, readCheckpoint, specDifferences, writersOf, type Checkpoint, type RecordSummary } from '../experiment/results.js';
 import { parseSpec } from '../experiment/spec.js';
-import { formatSummary, specDifferences } from './run.js';
+import { formatSummary } from './run.js';
 
 export interface MergeOptions {
   out: string;

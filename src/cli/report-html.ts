@@ -4,7 +4,7 @@
 // (`npm run build:report`; built here on demand when missing or older than its sources).
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readRecords, RUNS_FILE, type RunRecord } from '../experiment/results.js';
+import type { RunRecord } from '../experiment/results.js';
 import { formatReport, missingRunsWarning, type Report } from '../experiment/summary.js';
 import { InputError } from '../model/input-error.js';
 import { channelscopeRoot } from '../experiment/software.js';
@@ -123,11 +123,9 @@ ${warning ? `<p class="warning"><strong>${escapeHtml(warning)}</strong></p>\n` :
 `;
 }
 
-/** Writes the HTML report of a results folder; returns the file written. */
-export async function writeHtmlReport(folder: string, report: Report, file: string | undefined, log: (line: string) => void = () => {}): Promise<string> {
-  const target = file ?? path.join(folder, 'report.html');
-  const { records } = await readRecords<RunRecord>(path.join(folder, RUNS_FILE));
+/** Writes the HTML report of a report and its records to `target`; returns it. */
+export async function writeHtmlReport(target: string, report: Report, records: RunRecord[], log: (line: string) => void = () => {}): Promise<string> {
   const script = readFileSync(await ensureReportBundle(log), 'utf8');
-  writeFileSync(target, htmlReport({ report, records, source: folder, script }));
+  writeFileSync(target, htmlReport({ report, records, source: report.source, script }));
   return target;
 }

@@ -1,25 +1,31 @@
-// `channelscope report DIR`: how many runs ended in channels, finite minima, …, by group.
-import { buildReport, formatReport, GROUP_ALIASES } from '../experiment/report.js';
+// `channelscope report DIR…`: how many runs ended in channels, finite minima, …, by group (several
+// folders of one sweep, e.g. its shards, read as one).
+import { formatReport, GROUP_ALIASES, reportWithRecords } from '../experiment/report.js';
+import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { writeHtmlReport } from './report-html.js';
 import { isProcedureFolder, writePresetReport } from './presets.js';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 
-export async function reportCommand(folder: string, options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean }): Promise<void> {
+export async function reportCommand(folders: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean }): Promise<void> {
   const by = options.by ? options.by.split(',').map((f) => f.trim()).filter(Boolean) : [];
   for (const field of by) {
     if (!/^[A-Za-z][\w.]*$/.test(field)) {
       throw new InputError(`--by: "${field}" is not a field name (use ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path such as optimizer.lr)`);
     }
   }
-  // a preset's folder also gets its own tables (DIR/report.md, DIR/tables/*.csv); a procedure has only those
-  const presetReport = await writePresetReport(folder);
+  if (folders.length > 1 && options.html === true) {
+    throw new InputError('--html: with several folders, name the page to write (--html FILE): it has no one folder to go in');
+  }
+  // one preset folder also gets its own tables (DIR/report.md, DIR/tables/*.csv); a procedure has only those
+  const [folder] = folders;
+  const presetReport = folders.length === 1 ? await writePresetReport(folder) : null;
   if (presetReport !== null && isProcedureFolder(folder)) {
     process.stdout.write(presetReport);
     return;
   }
-  const report = await buildReport(folder, by);
+  const { report, records } = await reportWithRecords(folders, by);
   process.stdout.write(formatReport(report, options.format));
   if (presetReport !== null) {
     if (options.format === 'md') process.stdout.write(`\n${presetReport}`);
@@ -27,7 +33,8 @@ export async function reportCommand(folder: string, options: { by?: string; form
   }
   if (options.html) {
     // the table stays on stdout (pipeable); where the page went is said on stderr
-    const file = await writeHtmlReport(folder, report, typeof options.html === 'string' ? options.html : undefined, (line) => process.stderr.write(`${line}\n`));
+    const target = typeof options.html === 'string' ? options.html : path.join(folder, 'report.html');
+    const file = await writeHtmlReport(target, report, records, (line) => process.stderr.write(`${line}\n`));
     process.stderr.write(`HTML report: ${file}\n`);
   }
 }

@@ -9,10 +9,10 @@ import { InputError } from '../model/input-error.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../experiment/grid.js';
 import { Progress } from '../experiment/progress.js';
-import { differingPaths, ResultStore, STOP_REASONS, type RecordSummary } from '../experiment/results.js';
+import { ResultStore, specDifferences, STOP_REASONS, type RecordSummary } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
-import { canonicalJson, parseSpec, type ExperimentSpec } from '../experiment/spec.js';
+import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';
 import { engineOptimizer } from '../experiment/engine-optimizer.js';
 import { inputSampleCount } from '../data/inputs.js';
 
@@ -39,22 +39,6 @@ export function readSpecFile(file: string): { spec: ExperimentSpec; text: string
     throw new InputError(`spec: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return { spec: parseSpec(text, file), text };
-}
-
-/** What makes two specs the same sweep: the resolved configurations (cosmetic fields left out) and the seeds. */
-function specIdentity(spec: ExperimentSpec): string {
-  return canonicalJson({ seeds: spec.seeds, configurations: spec.configurations.map((c) => c.canonical) });
-}
-
-/**
- * Where a stored spec.json differs from `spec` as a sweep (empty: the same sweep). A stored spec
- * that no longer parses is an InputError.
- */
-export function specDifferences(storedText: string, source: string, spec: ExperimentSpec): string[] {
-  const stored = parseSpec(storedText, source);
-  if (specIdentity(stored) === specIdentity(spec)) return [];
-  const paths = differingPaths(stored.input, spec.input);
-  return paths.length > 0 ? paths : ['the resolved configurations (defaults filled in differ)'];
 }
 
 export { engineOptimizer };

@@ -38,7 +38,7 @@ import type { RunDiagnostics } from '../analysis/diagnostics.js';
 import type { PolishResult } from './polish.js';
 import { InputError } from '../model/input-error.js';
 import type { Shard } from './shard.js';
-import { canonicalJson } from './spec.js';
+import { canonicalJson, parseSpec, type ExperimentSpec } from './spec.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
 
 export const STOP_REASONS = ['converged', 'barrier', 'patience', 'max-steps', 'max-time', 'max-seconds', 'max-evaluations', 'diverged', 'factorization-failed', 'step-size-collapse'] as const;
@@ -461,4 +461,20 @@ function defaultCompare(storedText: string, source: string, spec: unknown): stri
 function sameShard(a: { index: number; count: number } | null, b: { index: number; count: number } | null): boolean {
   if (a === null || b === null) return a === b;
   return a.index === b.index && a.count === b.count;
+}
+
+/** What makes two specs the same sweep: the resolved configurations (cosmetic fields left out) and the seeds. */
+function specIdentity(spec: ExperimentSpec): string {
+  return canonicalJson({ seeds: spec.seeds, configurations: spec.configurations.map((c) => c.canonical) });
+}
+
+/**
+ * Where a stored spec.json differs from `spec` as a sweep (empty: the same sweep). A stored spec
+ * that no longer parses is an InputError.
+ */
+export function specDifferences(storedText: string, source: string, spec: ExperimentSpec): string[] {
+  const stored = parseSpec(storedText, source);
+  if (specIdentity(stored) === specIdentity(spec)) return [];
+  const paths = differingPaths(stored.input, spec.input);
+  return paths.length > 0 ? paths : ['the resolved configurations (defaults filled in differ)'];
 }

@@ -8,6 +8,7 @@ import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
 import { summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE } from '../../src/experiment/summary.js';
 import type { RunRecord } from '../../src/experiment/results.js';
+import { runCli } from '../helpers/cli.js';
 
 const arch: Architecture = { inputDim: 2, hidden: [2], activation: 'softplus', biases: true };
 // θ = [W (2×2), b (2), a (2), c0]
@@ -242,5 +243,49 @@ describe('channelscope report on a sweep that did not finish', () => {
     const complete = await buildReport(folderWith(r4), ['r']);
     expect(complete.planned?.byGroup['r=[4]']).toBe(100);
     expect(formatReport({ ...complete, planned: { total: 100, byGroup: { 'r=[4]': 100 } } }, 'md')).not.toContain('Recorded');
+  });
+});
+
+// Several folders of one sweep (its shards, or folders that each hold some of its runs) read as one:
+// a sharded sweep's statistics before, or without, `merge`.
+describe('channelscope report over several folders of one sweep', () => {
+  const source = path.join(path.dirname(new URL(import.meta.url).pathname), '../../benchmarks/results/flow-cpu-subset');
+  const lines = readFileSync(path.join(source, 'runs.jsonl'), 'utf8').trim().split('\n');
+  const folderWith = (records: string[], spec = readFileSync(path.join(source, 'spec.json'), 'utf8')) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-part-'));
+    writeFileSync(path.join(dir, 'spec.json'), spec);
+    writeFileSync(path.join(dir, 'runs.jsonl'), `${records.join('\n')}\n`);
+    return dir;
+  };
+
+  it('counts what one folder of all their runs counts, and plans the union of their runs', async () => {
+    const [a, b] = [folderWith(lines.slice(0, 90)), folderWith(lines.slice(90))];
+    const joined = await buildReport([a, b], ['r']);
+    const whole = await buildReport(folderWith(lines), ['r']);
+    expect(joined.source).toBe(`${a} + ${b}`);
+    expect(joined.runs).toHaveLength(165);
+    expect(joined.groups).toEqual(whole.groups);
+    expect(joined.causes).toEqual(whole.causes);
+    // both folders plan the spec's 200 runs: the same 200, not 400
+    expect(joined.planned).toEqual({ total: 200, byGroup: { 'r=[4]': 100, 'r=[8]': 100 } });
+  });
+
+  it('refuses a run held twice, and folders of different sweeps', async () => {
+    const [a, b] = [folderWith(lines.slice(0, 10)), folderWith(lines.slice(9, 20))];
+    const id = JSON.parse(lines[9]).id as string;
+    await expect(buildReport([a, b], [])).rejects.toThrow(`report: run ${id} is in both ${a} and ${b}: the folders are not disjoint parts of one sweep`);
+    const spec = JSON.parse(readFileSync(path.join(source, 'spec.json'), 'utf8'));
+    const other = folderWith(lines.slice(10, 20), JSON.stringify({ ...spec, maxnorm: 500 }));
+    await expect(buildReport([a, other], [])).rejects.toThrow(`report: the spec in ${other} differs from the one in ${a} (at: maxnorm)`);
+  });
+
+  it('on the command line: report A B; --html without a file is refused (exit 2)', async () => {
+    const [a, b] = [folderWith(lines.slice(0, 90)), folderWith(lines.slice(90))];
+    const joined = await runCli(['report', a, b, '--by', 'r', '--format', 'json']);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(JSON.parse(joined.stdout).runs).toHaveLength(165);
+    const html = await runCli(['report', a, b, '--html']);
+    expect(html.code).toBe(2);
+    expect(html.stderr).toMatch(/--html: with several folders, name the page to write \(--html FILE\)/);
   });
 });
