@@ -217,6 +217,16 @@ export function stationaryTolFor(stationaryTol: number, float32: boolean): numbe
   return float32 ? Math.max(stationaryTol, FLOAT32_STATIONARY_TOL) : stationaryTol;
 }
 
+/**
+ * A gradient this small relative to max(1, ‖θ‖∞) is float64 rounding: the flow is at rest whatever
+ * its weight norm does. A stiff solver's step size grows without bound at rest (h·‖∇‖ stays ~1e-15
+ * of ‖θ‖ in the stiff directions), and along flat directions its steps of h times the rounding of
+ * ∇ move θ: on the saddle line of saddle-perturbation's quick preset, at ‖∇‖∞ ~1e-15, the weight
+ * norm wanders by ~1e-3 per 50 steps with no trend. A channel's gradient (~ε³) is far above it out
+ * to the barrier (1/ε in the hundreds). Float32 gradients never get near it.
+ */
+export const ROUNDING_GRADIENT = 1e-12;
+
 export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.freeze({
   maxnorm: 1e3,
   barrierTolerance: 1e-2,
@@ -292,7 +302,8 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const t: ClassificationThresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
   const scale = Math.max(1, evidence.thetaInf ?? Math.sqrt(2 * Math.max(0, evidence.weightNorm)));
   const gradientTolerance = t.gradTol * scale;
-  const stillMoving = evidence.normDrift != null && Math.abs(evidence.normDrift) > t.stationaryTol;
+  // a norm drifting at a rounding-level gradient is the solver's wander along flat directions, not motion
+  const stillMoving = evidence.normDrift != null && Math.abs(evidence.normDrift) > t.stationaryTol && evidence.gradInf > ROUNDING_GRADIENT * scale;
   const converged = (evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance) && !stillMoving;
   const atBarrier = isAtBarrier(evidence.weightNorm, t.maxnorm, t.barrierTolerance);
   const duplicatePair = evidence.duplicateCosine < t.strictCosine && evidence.duplicateL2 < t.duplicateL2;

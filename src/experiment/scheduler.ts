@@ -29,7 +29,11 @@
 //                       float32 GPU engine gradTol is at least FLOAT32_GRAD_TOL and stationaryTol at
 //                       least FLOAT32_STATIONARY_TOL, classify.ts: float32's floors at a minimum) AND the
 //                       weight norm wn = Σθ²/(2P) changed by at most stop.stationaryTol (relative,
-//                       default 1e-5) since the run's previous event, so never at a run's first event.
+//                       default 1e-5) since the run's previous stationarity check, at least
+//                       checkEvery steps earlier (so never at a run's first event, nor over the
+//                       few steps from a check to a trajectory point), or its gradient is at float64's
+//                       rounding level (classify.ts ROUNDING_GRADIENT), where a stiff solver's huge
+//                       steps move θ along flat directions without a trend.
 //                       The second test is what tells a minimum from a channel entrance: there the
 //                       gradient is ~ε³, below a scaled tolerance long before the barrier, while wn
 //                       keeps growing by 1e-3 to 1e-1 per check (measured: every run at r = 4 and 8
@@ -66,7 +70,7 @@ import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { polishNetwork, type PolishConfig } from './polish.js';
-import { DEFAULT_THRESHOLDS, gradTolFor, isAtBarrier, stationaryTolFor } from '../analysis/classify.js';
+import { DEFAULT_THRESHOLDS, gradTolFor, isAtBarrier, ROUNDING_GRADIENT, stationaryTolFor } from '../analysis/classify.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../analysis/diagnostics.js';
 import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
 
@@ -298,8 +302,11 @@ interface Active<R> {
   restedAtFloor?: boolean;
   bestObjective: number;
   stepAtBest: number;
-  /** the weight norm at the run's previous event (null before its first) */
-  weightNormAtEvent: number | null;
+  /**
+   * the weight norm and step count at the run's last stationarity check: the last event at least
+   * checkEvery steps after the one before (null before the first)
+   */
+  stationarityReference: { weightNorm: number; steps: number } | null;
 }
 
 /** checks whose parameters a record keeps (for the channel-subspace criterion) */
@@ -451,7 +458,7 @@ async function runGroup<R extends SchedulableRun>(
           stalledChunks: 0,
           bestObjective: Infinity,
           stepAtBest: 0,
-          weightNormAtEvent: null,
+          stationarityReference: null,
         };
         running++;
       }
@@ -550,11 +557,18 @@ async function runGroup<R extends SchedulableRun>(
         }
         return null;
       }
-      const previousWeightNorm = slot.weightNormAtEvent;
-      slot.weightNormAtEvent = status.weightNorm;
-      const stationaryTol = stationaryTolFor(stop.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32);
-      if (stationary(status.weightNorm, previousWeightNorm, stationaryTol) && (await converged(i, status, gradTolFor(stop.gradTol, float32)))) {
-        return 'converged';
+      // stationarity over at least checkEvery steps: trajectory points (log-spaced) are events too, and
+      // over the few steps between one and a check a run moving along a channel barely changes its norm
+      // (flow sweep r = 8 seed 105, float64: 16 steps changed wn by 6e-6 relative where the 100 before
+      // changed it by 2e-3, and the run was stopped as converged at wn 651 on its way to the barrier)
+      const reference = slot.stationarityReference;
+      const checkDue = reference === null || status.steps - reference.steps >= Math.max(1, Math.floor(stop.checkEvery));
+      if (checkDue) slot.stationarityReference = { weightNorm: status.weightNorm, steps: status.steps };
+      const gradTol = gradTolFor(stop.gradTol, float32);
+      if (gradTol > 0) {
+        const stationaryTol = stationaryTolFor(stop.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32);
+        const atRest = (checkDue && stationary(status.weightNorm, reference?.weightNorm ?? null, stationaryTol)) || (await converged(i, status, ROUNDING_GRADIENT));
+        if (atRest && (await converged(i, status, gradTol))) return 'converged';
       }
       const maxnorm = slot.run.config.maxnorm ?? Infinity;
       // "at the barrier" as the classifier reads it (within barrierTolerance of maxnorm): a flow can come
