@@ -27,7 +27,7 @@
 #                          benchmark and the browser's alike (e.g. --seconds 0.75)
 #   flow                   examples/flow-sweep.json on the GPU (400 float32 runs), its table by r and
 #                          `compare` against the committed float64 records of its first seeds
-#                          (benchmarks/results/flow-cpu-subset/); FLOW_LIMIT seconds (default 150),
+#                          (benchmarks/results/flow-cpu-subset/ and flow-cpu-rest/); FLOW_LIMIT seconds (default 150),
 #                          so it fits the ~3 minutes a session has left after `bench` (call it at
 #                          once: the machine goes back after 30 s idle)
 #   steps                  stiff-steps.ts: stiff steps per second of the preset's students, d = 2 r = 4
@@ -166,7 +166,9 @@ case "$part" in
     tables=(flow-gpu.md flow-gpu-vs-cpu.md)
     sweep flow-gpu "${FLOW_LIMIT:-150}" examples/flow-sweep.json
     cs report "$work/flow-gpu" --by r > "$work/flow-gpu.md" 2>&1
-    cs compare "$work/flow-gpu" benchmarks/results/flow-cpu-subset > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
+    # the committed float64 records of the same runs, in two folders (compare reads runs.jsonl alone)
+    mkdir -p /tmp/flow-cpu && cat benchmarks/results/flow-cpu-subset/runs.jsonl benchmarks/results/flow-cpu-rest/runs.jsonl > /tmp/flow-cpu/runs.jsonl
+    cs compare "$work/flow-gpu" /tmp/flow-cpu > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
   steps)
     tables=(stiff-steps.json stiff-steps.log)
     phase stiff-steps "${STEPS_LIMIT:-180}" node dist/benchmarks/stiff-steps.js --samples 10000 --slots 8,750 --steps 10 \

@@ -222,26 +222,27 @@ describe('channelscope report on a sweep that did not finish', () => {
   };
 
   it('counts the runs its spec plans per group and warns that the fractions lean towards quick outcomes', async () => {
-    // examples/flow-sweep.json: r = 4 and 8, 100 seeds each; the committed folder holds all 100 r = 4 runs and 65 of r = 8
+    // examples/flow-sweep.json: r = 4 and 8, 200 seeds each; the folder holds 100 r = 4 runs and 65 of r = 8
+    // (the rest of the sweep is in flow-cpu-rest)
     const report = await buildReport(folderWith(lines), ['r']);
-    expect(report.planned).toEqual({ total: 200, byGroup: { 'r=[4]': 100, 'r=[8]': 100 } });
+    expect(report.planned).toEqual({ total: 400, byGroup: { 'r=[4]': 200, 'r=[8]': 200 } });
     const markdown = formatReport(report, 'md');
-    expect(markdown).toContain('Recorded 165 of the 200 runs planned: the sweep stopped before 35 finished');
-    expect(markdown).toContain('| r=[8] | 65 of 100 |');
-    expect(markdown).toContain('| r=[4] | 100 |');
+    expect(markdown).toContain('Recorded 165 of the 400 runs planned: the sweep stopped before 235 finished');
+    expect(markdown).toContain('| r=[8] | 65 of 200 |');
+    expect(markdown).toContain('| r=[4] | 100 of 200 |');
     const [header, row] = formatReport(report, 'csv').split('\n').map((line) => line.split(','));
-    expect(row[header.indexOf('planned')]).toBe('100');
-    expect(JSON.parse(formatReport(report, 'json')).planned.total).toBe(200);
+    expect(row[header.indexOf('planned')]).toBe('200');
+    expect(JSON.parse(formatReport(report, 'json')).planned.total).toBe(400);
   });
 
   it("plans only its shard's runs, and says nothing when every planned run is recorded", async () => {
-    // shard 1 of 2 takes every other run of the spec's order: 100 of the 200
-    const sharded = await buildReport(folderWith(lines.slice(0, 10), { format: 1, shard: { index: 1, count: 2 }, runs: 100, completed: 10, byReason: {}, finished: false, updatedAt: '' }), []);
-    expect(sharded.planned?.total).toBe(100);
-    expect(formatReport(sharded, 'md')).toContain('Recorded 10 of the 100 runs planned');
+    // shard 1 of 2 takes every other run of the spec's order: 200 of the 400
+    const sharded = await buildReport(folderWith(lines.slice(0, 10), { format: 1, shard: { index: 1, count: 2 }, runs: 200, completed: 10, byReason: {}, finished: false, updatedAt: '' }), []);
+    expect(sharded.planned?.total).toBe(200);
+    expect(formatReport(sharded, 'md')).toContain('Recorded 10 of the 200 runs planned');
     const r4 = lines.filter((line) => JSON.parse(line).config.architecture.hidden[0] === 4);
     const complete = await buildReport(folderWith(r4), ['r']);
-    expect(complete.planned?.byGroup['r=[4]']).toBe(100);
+    expect(complete.planned?.byGroup['r=[4]']).toBe(200);
     expect(formatReport({ ...complete, planned: { total: 100, byGroup: { 'r=[4]': 100 } } }, 'md')).not.toContain('Recorded');
   });
 });
@@ -266,8 +267,8 @@ describe('channelscope report over several folders of one sweep', () => {
     expect(joined.runs).toHaveLength(165);
     expect(joined.groups).toEqual(whole.groups);
     expect(joined.causes).toEqual(whole.causes);
-    // both folders plan the spec's 200 runs: the same 200, not 400
-    expect(joined.planned).toEqual({ total: 200, byGroup: { 'r=[4]': 100, 'r=[8]': 100 } });
+    // both folders plan the spec's 400 runs: the same 400, not 800
+    expect(joined.planned).toEqual({ total: 400, byGroup: { 'r=[4]': 200, 'r=[8]': 200 } });
   });
 
   it('refuses a run held twice, and folders of different sweeps', async () => {
