@@ -29,9 +29,10 @@
 //                       float32 GPU engine gradTol is at least FLOAT32_GRAD_TOL and stationaryTol at
 //                       least FLOAT32_STATIONARY_TOL, classify.ts: float32's floors at a minimum) AND the
 //                       weight norm wn = Σθ²/(2P) changed by at most stop.stationaryTol (relative,
-//                       default 1e-5) since the run's previous stationarity check, at least
-//                       checkEvery steps earlier (so never at a run's first event, nor over the
-//                       few steps from a check to a trajectory point), or its gradient is at float64's
+//                       default 1e-5) since its latest event at least checkEvery steps earlier (so
+//                       never at a run's first event, nor over the few steps from a check to a
+//                       trajectory point; at a multiple of checkEvery, since the previous one), or
+//                       its gradient is at float64's
 //                       rounding level (classify.ts ROUNDING_GRADIENT), where a stiff solver's huge
 //                       steps move θ along flat directions without a trend.
 //                       The second test is what tells a minimum from a channel entrance: there the
@@ -303,10 +304,10 @@ interface Active<R> {
   bestObjective: number;
   stepAtBest: number;
   /**
-   * the weight norm and step count at the run's last stationarity check: the last event at least
-   * checkEvery steps after the one before (null before the first)
+   * the weight norm at the run's recent events, oldest first: stationarity is tested against the
+   * latest at least checkEvery steps back
    */
-  stationarityReference: { weightNorm: number; steps: number } | null;
+  normHistory: { steps: number; weightNorm: number }[];
 }
 
 /** checks whose parameters a record keeps (for the channel-subspace criterion) */
@@ -458,7 +459,7 @@ async function runGroup<R extends SchedulableRun>(
           stalledChunks: 0,
           bestObjective: Infinity,
           stepAtBest: 0,
-          stationarityReference: null,
+          normHistory: [],
         };
         running++;
       }
@@ -561,13 +562,18 @@ async function runGroup<R extends SchedulableRun>(
       // over the few steps between one and a check a run moving along a channel barely changes its norm
       // (flow sweep r = 8 seed 105, float64: 16 steps changed wn by 6e-6 relative where the 100 before
       // changed it by 2e-3, and the run was stopped as converged at wn 651 on its way to the barrier)
-      const reference = slot.stationarityReference;
-      const checkDue = reference === null || status.steps - reference.steps >= Math.max(1, Math.floor(stop.checkEvery));
-      if (checkDue) slot.stationarityReference = { weightNorm: status.weightNorm, steps: status.steps };
+      const every = Math.max(1, Math.floor(stop.checkEvery));
+      const history = slot.normHistory;
+      let back = -1;
+      for (let k = history.length - 1; k >= 0 && back < 0; k--) if (status.steps - history[k].steps >= every) back = k;
+      const reference = back >= 0 ? history[back] : null;
+      // older entries are never the latest checkEvery back again
+      if (back > 0) history.splice(0, back);
+      history.push({ steps: status.steps, weightNorm: status.weightNorm });
       const gradTol = gradTolFor(stop.gradTol, float32);
       if (gradTol > 0) {
         const stationaryTol = stationaryTolFor(stop.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32);
-        const atRest = (checkDue && stationary(status.weightNorm, reference?.weightNorm ?? null, stationaryTol)) || (await converged(i, status, ROUNDING_GRADIENT));
+        const atRest = stationary(status.weightNorm, reference?.weightNorm ?? null, stationaryTol) || (await converged(i, status, ROUNDING_GRADIENT));
         if (atRest && (await converged(i, status, gradTol))) return 'converged';
       }
       const maxnorm = slot.run.config.maxnorm ?? Infinity;
