@@ -32,9 +32,8 @@
 //                       default 1e-5) since its latest event at least checkEvery steps earlier (so
 //                       never at a run's first event, nor over the few steps from a check to a
 //                       trajectory point; at a multiple of checkEvery, since the previous one), or
-//                       its gradient is at float64's
-//                       rounding level (classify.ts ROUNDING_GRADIENT), where a stiff solver's huge
-//                       steps move θ along flat directions without a trend.
+//                       its gradient is at float64's rounding level (classify.ts ROUNDING_GRADIENT),
+//                       where a stiff solver's huge steps move θ along flat directions without a trend.
 //                       The second test is what tells a minimum from a channel entrance: there the
 //                       gradient is ~ε³, below a scaled tolerance long before the barrier, while wn
 //                       keeps growing by 1e-3 to 1e-1 per check (measured: every run at r = 4 and 8
