@@ -218,14 +218,23 @@ export function stationaryTolFor(stationaryTol: number, float32: boolean): numbe
 }
 
 /**
- * A gradient this small relative to max(1, ‖θ‖∞) is float64 rounding: the flow is at rest whatever
- * its weight norm does. A stiff solver's step size grows without bound at rest (h·‖∇‖ stays ~1e-15
- * of ‖θ‖ in the stiff directions), and along flat directions its steps of h times the rounding of
- * ∇ move θ: on the saddle line of saddle-perturbation's quick preset, at ‖∇‖∞ ~1e-15, the weight
- * norm wanders by ~1e-3 per 50 steps with no trend. A channel's gradient (~ε³) is far above it out
- * to the barrier (1/ε in the hundreds). Float32 gradients never get near it.
+ * A float64 gradient at or below this, relative to max(1, ‖θ‖∞), is rounding. On a manifold of
+ * critical points (a saddle line, a plateau) a stiff solver's step size grows without bound, and its
+ * steps of h times the rounding of ∇ move θ along the flat directions: the weight norm wanders with no
+ * trend (on saddle-perturbation's saddle line, at ‖∇‖∞ ~1e-15, by ~1e-3 per 50 steps) and never looks
+ * stationary. With huge steps the solver also arrives at an isolated minimum in Newton-like jumps, its
+ * norm changing by tens of percent over the last interval (the flow sweep's r = 4 minima, ‖∇‖∞ 1e-14
+ * to 3e-13). A gradient this small alone does not tell rest from a channel, whose gradient can dip as
+ * low (r = 8 seed 58: 3e-11 at wn 677, ‖θ‖∞ in the hundreds): see LEVEL_OBJECTIVE_CHANGE.
  */
 export const ROUNDING_GRADIENT = 1e-12;
+
+/**
+ * …so the scheduler also asks the objective L + R to be that flat (relative change over checkEvery
+ * steps): along a channel it still descends, by at least 4e-10 per 100 steps in the flow sweep's
+ * records before the barrier.
+ */
+export const LEVEL_OBJECTIVE_CHANGE = 1e-12;
 
 export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.freeze({
   maxnorm: 1e3,
@@ -302,8 +311,10 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const t: ClassificationThresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
   const scale = Math.max(1, evidence.thetaInf ?? Math.sqrt(2 * Math.max(0, evidence.weightNorm)));
   const gradientTolerance = t.gradTol * scale;
-  // a norm drifting at a rounding-level gradient is the solver's wander along flat directions, not motion
-  const stillMoving = evidence.normDrift != null && Math.abs(evidence.normDrift) > t.stationaryTol && evidence.gradInf > ROUNDING_GRADIENT * scale;
+  // a run the scheduler stopped as converged at a rounding-level gradient is at rest whatever its last
+  // recorded interval did (a wander along flat directions, or the Newton-like arrival of huge steps)
+  const atRoundingRest = evidence.stoppedBy === 'converged' && evidence.gradInf <= ROUNDING_GRADIENT * scale;
+  const stillMoving = evidence.normDrift != null && Math.abs(evidence.normDrift) > t.stationaryTol && !atRoundingRest;
   const converged = (evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance) && !stillMoving;
   const atBarrier = isAtBarrier(evidence.weightNorm, t.maxnorm, t.barrierTolerance);
   const duplicatePair = evidence.duplicateCosine < t.strictCosine && evidence.duplicateL2 < t.duplicateL2;

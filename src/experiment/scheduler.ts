@@ -31,9 +31,10 @@
 //                       weight norm wn = Σθ²/(2P) changed by at most stop.stationaryTol (relative,
 //                       default 1e-5) since its latest event at least checkEvery steps earlier (so
 //                       never at a run's first event, nor over the few steps from a check to a
-//                       trajectory point; at a multiple of checkEvery, since the previous one), or
-//                       its gradient is at float64's rounding level (classify.ts ROUNDING_GRADIENT),
-//                       where a stiff solver's huge steps move θ along flat directions without a trend.
+//                       trajectory point; at a multiple of checkEvery, since the previous one), or, in
+//                       float64, its gradient is at rounding and the objective flat over that interval
+//                       (classify.ts ROUNDING_GRADIENT, LEVEL_OBJECTIVE_CHANGE): on a manifold of critical
+//                       points a stiff solver's huge steps move θ along it without a trend.
 //                       The second test is what tells a minimum from a channel entrance: there the
 //                       gradient is ~ε³, below a scaled tolerance long before the barrier, while wn
 //                       keeps growing by 1e-3 to 1e-1 per check (measured: every run at r = 4 and 8
@@ -70,7 +71,7 @@ import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { polishNetwork, type PolishConfig } from './polish.js';
-import { DEFAULT_THRESHOLDS, gradTolFor, isAtBarrier, ROUNDING_GRADIENT, stationaryTolFor } from '../analysis/classify.js';
+import { DEFAULT_THRESHOLDS, gradTolFor, isAtBarrier, LEVEL_OBJECTIVE_CHANGE, ROUNDING_GRADIENT, stationaryTolFor } from '../analysis/classify.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../analysis/diagnostics.js';
 import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
 
@@ -306,7 +307,7 @@ interface Active<R> {
    * the weight norm at the run's recent events, oldest first: stationarity is tested against the
    * latest at least checkEvery steps back
    */
-  normHistory: { steps: number; weightNorm: number }[];
+  normHistory: { steps: number; weightNorm: number; objective: number }[];
 }
 
 /** checks whose parameters a record keeps (for the channel-subspace criterion) */
@@ -568,11 +569,15 @@ async function runGroup<R extends SchedulableRun>(
       const reference = back >= 0 ? history[back] : null;
       // older entries are never the latest checkEvery back again
       if (back > 0) history.splice(0, back);
-      history.push({ steps: status.steps, weightNorm: status.weightNorm });
+      const objective = status.loss + status.barrier;
+      history.push({ steps: status.steps, weightNorm: status.weightNorm, objective });
       const gradTol = gradTolFor(stop.gradTol, float32);
       if (gradTol > 0) {
         const stationaryTol = stationaryTolFor(stop.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32);
-        const atRest = stationary(status.weightNorm, reference?.weightNorm ?? null, stationaryTol) || (await converged(i, status, ROUNDING_GRADIENT));
+        // or on a manifold of critical points, where the norm wanders without a trend: a float64
+        // gradient at rounding and the objective flat (a float32 objective cannot resolve a channel's descent)
+        const objectiveFlat = !float32 && reference !== null && Math.abs(objective - reference.objective) <= LEVEL_OBJECTIVE_CHANGE * Math.abs(objective);
+        const atRest = stationary(status.weightNorm, reference?.weightNorm ?? null, stationaryTol) || (objectiveFlat && (await converged(i, status, ROUNDING_GRADIENT)));
         if (atRest && (await converged(i, status, gradTol))) return 'converged';
       }
       const maxnorm = slot.run.config.maxnorm ?? Infinity;
@@ -583,7 +588,6 @@ async function runGroup<R extends SchedulableRun>(
       if (timeUp) return 'max-time';
       if (status.steps >= stop.maxSteps) return 'max-steps';
       if (stop.maxEvaluations != null && status.evaluations >= stop.maxEvaluations) return 'max-evaluations';
-      const objective = status.loss + status.barrier;
       const minImprovement = stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT;
       if (objective < slot.bestObjective - minImprovement * Math.abs(slot.bestObjective) || slot.bestObjective === Infinity) {
         slot.bestObjective = objective;

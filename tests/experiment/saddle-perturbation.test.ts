@@ -47,7 +47,8 @@ describe('saddle-perturbation (quick, CPU engine)', () => {
     for (const row of stable) {
       expect(row.fate).toBe('saddle-line');
       expect(Math.abs(row.relativeLossChange)).toBeLessThanOrEqual(1e-3);
-      expect(row.mergedDistance!).toBeLessThanOrEqual(1e-2);
+      // at θ*'s loss itself (θ* is degenerate: the merged network can sit up to ~20% from it, on the same level)
+      expect(Math.abs(row.relativeLossChange)).toBeLessThanOrEqual(1e-9);
     }
     for (const row of unstable) {
       expect(row.fate).not.toBe('saddle-line');
