@@ -7,12 +7,11 @@
 // byte for byte as the shards wrote them, in the spec's run order. Files are streamed, never held
 // whole. A partial last line in a shard (a killed, unfinished shard) is ignored with a warning; its
 // run is then reported missing.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
-import { CHECKPOINT_FILE, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, readCheckpoint, specDifferences, writersOf, type Checkpoint, type RecordSummary } from '../experiment/results.js';
-import { parseSpec } from '../experiment/spec.js';
+import { CHECKPOINT_FILE, compareFolderSpecs, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, readCheckpoint, writersOf, type Checkpoint, type RecordSummary } from '../experiment/results.js';
 import { formatSummary } from './run.js';
 
 export interface MergeOptions {
@@ -43,17 +42,12 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
   }
 
   // The same spec everywhere.
-  const specTexts = dirs.map((dir) => {
-    const file = path.join(dir, SPEC_FILE);
-    if (!existsSync(file)) throw new InputError(`merge: ${dir} has no ${SPEC_FILE}, so it is not the output of \`channelscope run\``);
-    return readFileSync(file, 'utf8');
-  });
-  const spec = parseSpec(specTexts[0], path.join(dirs[0], SPEC_FILE));
-  for (let k = 1; k < dirs.length; k++) {
-    const differences = specDifferences(specTexts[k], path.join(dirs[k], SPEC_FILE), spec);
-    if (differences.length > 0) {
-      throw new InputError(`merge: the spec in ${dirs[k]} differs from the one in ${dirs[0]} (at: ${differences.join(', ')}); these are not shards of one sweep`);
-    }
+  for (const dir of dirs) {
+    if (!existsSync(path.join(dir, SPEC_FILE))) throw new InputError(`merge: ${dir} has no ${SPEC_FILE}, so it is not the output of \`channelscope run\``);
+  }
+  const { spec, text: specText, mismatch } = compareFolderSpecs(dirs);
+  if (mismatch) {
+    throw new InputError(`merge: the spec in ${mismatch.folder} differs from the one in ${dirs[0]} (at: ${mismatch.differences.join(', ')}); these are not shards of one sweep`);
   }
   const expected = expandSpec(spec);
   const expectedIds = new Set(expected.map((run) => run.id));
@@ -131,7 +125,7 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     closeSync(target);
     for (const fd of fds) if (fd >= 0) closeSync(fd);
   }
-  writeSmall(path.join(out, SPEC_FILE), specTexts[0]);
+  writeSmall(path.join(out, SPEC_FILE), specText);
   const byReason: Record<string, number> = {};
   for (const { stopReason } of summaries.values()) byReason[stopReason] = (byReason[stopReason] ?? 0) + 1;
   const checkpoint: Checkpoint & { mergedFrom: string[] } = {

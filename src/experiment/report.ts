@@ -4,9 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
-import { CHECKPOINT_FILE, readRecords, RUNS_FILE, SPEC_FILE, specDifferences, type Checkpoint, type RunRecord } from './results.js';
+import { CHECKPOINT_FILE, compareFolderSpecs, readRecords, RUNS_FILE, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { selectShard } from './shard.js';
-import { parseSpec } from './spec.js';
+import { parseSpec, type ExperimentSpec } from './spec.js';
 import { groupKey, summarizeRecords, type PlannedRuns, type Report } from './summary.js';
 
 export { classifyRecord, formatReport, GROUP_ALIASES, summarizeRecords, type ClassifiedRun, type Report } from './summary.js';
@@ -39,54 +39,44 @@ export async function reportWithRecords(folders: string | readonly string[], by:
       records.push(record);
     }
   }
-  if (list.length > 1) sameSweep(list);
-  return { report: summarizeRecords(records, by, list.join(' + '), plannedRunsOf(list, by) ?? undefined), records };
+  const spec = sweepOf(list);
+  return { report: summarizeRecords(records, by, list.join(' + '), spec ? plannedRunsOf(spec, list, by) : undefined), records };
 }
 
-/** Refuses folders whose spec.json describe different sweeps (as merge does). */
-function sameSweep(folders: readonly string[]): void {
-  const withSpec = folders.filter((folder) => existsSync(path.join(folder, SPEC_FILE)));
-  if (withSpec.length === 0) return;
+/**
+ * The sweep the folders hold (their spec.json), or null when they have none. One folder's spec that no
+ * longer parses (an older version's) is unknown rather than refused: it was validated when the sweep
+ * began. Several folders must describe one sweep, as merge requires.
+ */
+function sweepOf(folders: readonly string[]): ExperimentSpec | null {
+  const specFile = (folder: string) => path.join(folder, SPEC_FILE);
+  const withSpec = folders.filter((folder) => existsSync(specFile(folder)));
+  if (withSpec.length === 0) return null;
+  if (folders.length === 1) {
+    try {
+      return parseSpec(readFileSync(specFile(folders[0]), 'utf8'), specFile(folders[0]));
+    } catch {
+      return null;
+    }
+  }
   if (withSpec.length < folders.length) {
     throw new InputError(`report: ${folders.find((folder) => !withSpec.includes(folder))} has no ${SPEC_FILE}, so it cannot be checked to be part of the sweep in ${withSpec[0]}`);
   }
-  const firstFile = path.join(withSpec[0], SPEC_FILE);
-  const first = parseSpec(readFileSync(firstFile, 'utf8'), firstFile);
-  for (const folder of withSpec.slice(1)) {
-    const file = path.join(folder, SPEC_FILE);
-    const differences = specDifferences(readFileSync(file, 'utf8'), file, first);
-    if (differences.length > 0) {
-      throw new InputError(`report: the spec in ${folder} differs from the one in ${withSpec[0]} (at: ${differences.join(', ')}); these are not parts of one sweep`);
-    }
+  const { spec, mismatch } = compareFolderSpecs(folders);
+  if (mismatch) {
+    throw new InputError(`report: the spec in ${mismatch.folder} differs from the one in ${folders[0]} (at: ${mismatch.differences.join(', ')}); these are not parts of one sweep`);
   }
+  return spec;
 }
 
-/** The runs a folder's spec.json plans (its checkpoint's shard of them); null without a readable spec. */
-function plannedRunList(folder: string): ResolvedRun[] | null {
-  const specFile = path.join(folder, SPEC_FILE);
-  if (!existsSync(specFile)) return null;
-  let runs;
-  try {
-    runs = expandSpec(parseSpec(readFileSync(specFile, 'utf8'), specFile));
-  } catch {
-    // a spec that no longer parses (an older version's) is unknown rather than refused: it was validated when the sweep began
-    return null;
-  }
-  const checkpointFile = path.join(folder, CHECKPOINT_FILE);
-  if (existsSync(checkpointFile)) {
-    const { shard } = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint;
-    if (shard) runs = selectShard(runs, { ...shard, source: CHECKPOINT_FILE });
-  }
-  return runs;
-}
-
-/** The union of the folders' planned runs, in all and per group of `by`; null when a folder's are unknown. */
-function plannedRunsOf(folders: readonly string[], by: string[]): PlannedRuns | null {
+/** The union of the runs the folders plan (each its checkpoint's shard of the sweep), in all and per group of `by`. */
+function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[], by: string[]): PlannedRuns {
+  const runs = expandSpec(spec);
   const planned = new Map<string, ResolvedRun>();
   for (const folder of folders) {
-    const runs = plannedRunList(folder);
-    if (!runs) return null;
-    for (const run of runs) planned.set(run.id, run);
+    const checkpointFile = path.join(folder, CHECKPOINT_FILE);
+    const { shard } = existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint) : { shard: null };
+    for (const run of shard ? selectShard(runs, { ...shard, source: CHECKPOINT_FILE }) : runs) planned.set(run.id, run);
   }
   const byGroup: Record<string, number> = {};
   for (const run of planned.values()) {
@@ -101,5 +91,6 @@ function plannedRunsOf(folders: readonly string[], by: string[]): PlannedRuns | 
  * null when the folder has no spec.json.
  */
 export function plannedRuns(folder: string, by: string[]): PlannedRuns | null {
-  return plannedRunsOf([folder], by);
+  const spec = sweepOf([folder]);
+  return spec ? plannedRunsOf(spec, [folder], by) : null;
 }

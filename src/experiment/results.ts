@@ -478,3 +478,19 @@ export function specDifferences(storedText: string, source: string, spec: Experi
   const paths = differingPaths(stored.input, spec.input);
   return paths.length > 0 ? paths : ['the resolved configurations (defaults filled in differ)'];
 }
+
+/**
+ * The sweep of the first of `folders` (each holding a spec.json: its text and the spec parsed) and the
+ * first folder whose spec.json describes another sweep, with where it differs; mismatch null when they
+ * all describe one sweep. A spec.json that does not parse is an InputError.
+ */
+export function compareFolderSpecs(folders: readonly string[]): { spec: ExperimentSpec; text: string; mismatch: { folder: string; differences: string[] } | null } {
+  const specFile = (folder: string) => path.join(folder, SPEC_FILE);
+  const text = readFileSync(specFile(folders[0]), 'utf8');
+  const spec = parseSpec(text, specFile(folders[0]));
+  for (const folder of folders.slice(1)) {
+    const differences = specDifferences(readFileSync(specFile(folder), 'utf8'), specFile(folder), spec);
+    if (differences.length > 0) return { spec, text, mismatch: { folder, differences } };
+  }
+  return { spec, text, mismatch: null };
+}
