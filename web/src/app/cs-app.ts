@@ -9,7 +9,7 @@ import type { RunRecord } from '../../../src/experiment/results.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
 import type { VerifyPart } from '../../../src/engine/verify-kernels.js';
-import type { SweepStartDetail, SweepStatus } from './cs-spec-builder.js';
+import { sweepBusy, type SweepStartDetail, type SweepStatus } from './cs-spec-builder.js';
 import type { SpecValidation } from './spec-form.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
 import './cs-spec-builder.js';
@@ -200,7 +200,7 @@ export class CsApp extends LitElement {
   }
 
   private onRecordsLoaded(detail: { records: RunRecord[]; source: string }): void {
-    if (this.status === 'running' || this.status === 'paused' || this.status === 'starting') {
+    if (sweepBusy(this.status)) {
       this.errorMessage = 'a sweep is running: cancel it before opening other results';
       return;
     }
@@ -222,7 +222,7 @@ export class CsApp extends LitElement {
         (a few seeds, small N, short budgets). Results files from <code>channelscope run</code> can be opened as usual.
       </div>`;
     }
-    const busy = this.status === 'running' || this.status === 'paused' || this.status === 'starting';
+    const busy = sweepBusy(this.status);
     return html`<div class="notice ok" role="status" data-testid="webgpu-notice" data-webgpu="available">
       WebGPU adapter: <b>${probe.adapter}</b>${probe.software ? ' — a software rasteriser: correct, but slow' : ''}.
       <cs-gpu-check .verify=${this.verifyGpu} ?disabled=${busy}></cs-gpu-check>
@@ -268,8 +268,7 @@ export class CsApp extends LitElement {
   }
 
   private renderKeptRuns(): TemplateResult | typeof nothing {
-    const busy = this.status === 'running' || this.status === 'paused' || this.status === 'starting';
-    if (busy || !this.keptRuns) return nothing;
+    if (sweepBusy(this.status) || !this.keptRuns) return nothing;
     return html`<div class="kept" data-testid="kept-runs" data-kept=${this.keptRuns}>
       This browser keeps ${this.keptRuns} finished run${this.keptRuns === 1 ? '' : 's'}, so a sweep whose page was reloaded or closed
       continues where it stopped: Start trains only the runs not kept from an earlier start on this engine.

@@ -8,6 +8,11 @@ import type { BackendPreference } from '../worker/api.js';
 
 export type SweepStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'cancelled' | 'failed';
 
+/** A sweep holds the worker (starting, running or paused): nothing else may start, open or forget. */
+export function sweepBusy(status: SweepStatus): boolean {
+  return status === 'running' || status === 'paused' || status === 'starting';
+}
+
 export interface SweepStartDetail {
   spec: Record<string, unknown>;
   backend: BackendPreference;
@@ -306,7 +311,7 @@ export class CsSpecBuilder extends LitElement {
   override render(): TemplateResult {
     const spec = this.validation.spec;
     const runCount = spec ? spec.configurations.length * spec.seeds.length : 0;
-    const busy = this.status === 'running' || this.status === 'paused' || this.status === 'starting';
+    const busy = sweepBusy(this.status);
     const slotsValid = this.slotsText.trim() === '' || (Number.isInteger(Number(this.slotsText)) && Number(this.slotsText) >= 1);
     return html`
       <div class="toolbar">

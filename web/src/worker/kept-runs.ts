@@ -5,6 +5,7 @@
 // another device or other files is not the run this sweep would train.
 
 import type { RunRecord } from '../../../src/experiment/results.js';
+import { hashString } from '../../../src/experiment/spec.js';
 
 const DATABASE = 'channelscope';
 const RUNS = 'kept-runs';
@@ -33,27 +34,11 @@ function committed(transaction: IDBTransaction): Promise<void> {
   });
 }
 
-/**
- * A 64-bit hash of `text` in hex (two 32-bit FNV-1a lanes with different offsets): a key, not a
- * security measure. Web Crypto's digest would need a secure context, which a dashboard served to
- * the network over http (`serve --host`) is not.
- */
-function hash64(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
-}
-
 /** The context runs are kept in: the engine that trains them and the data files the spec reads. */
 export function keptRunContext(engineDescription: string, files: Record<string, string>): string {
   const named = Object.keys(files)
     .sort()
-    .map((name) => `${name}:${files[name].length}:${hash64(files[name])}`);
+    .map((name) => `${name}:${files[name].length}:${hashString(files[name])}`);
   return `${engineDescription}\n${named.join('\n')}`;
 }
 
