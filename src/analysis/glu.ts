@@ -12,9 +12,8 @@
 import type { Architecture } from '../model/architecture.js';
 import { activationFunctions } from '../model/activations.js';
 import type { Dataset } from '../data/dataset.js';
-import { CompensatedSum } from '../engine/cpu/compensated-sum.js';
-import { affine, checkDatasetFor, checkTheta, forwardTrace, inputVector, layerOutgoingVectors, resolvePair, sampleInput, type NeuronPair, type PairReplacement } from './network.js';
-import { leastSquares } from './least-squares.js';
+import { affine, checkTheta, forwardTrace, inputVector, layerOutgoingVectors, resolvePair, type NeuronPair } from './network.js';
+import { refitLimit, replacementDeviation, type FittableReplacement, type LimitDeviation } from './channel-limit.js';
 
 export interface GluParameters {
   /** hidden layer (0-based) and the pair */
@@ -93,8 +92,26 @@ function checkInput(glu: GluParameters, input: ArrayLike<number>): void {
   }
 }
 
-function replacementOf(glu: GluParameters): PairReplacement {
-  return { layer: glu.layer, i: glu.i, j: glu.j, w: glu.w, delta: glu.delta, c: glu.c, a: glu.a };
+/** The pair replaced by its GLU: features σ(w·x̃) and (Δ·x̃)·σ′(w·x̃), weighted by c and a. */
+function replacementOf(glu: GluParameters, activation: Architecture['activation']): FittableReplacement {
+  const act = activationFunctions(activation);
+  const values = new Float64Array(4);
+  return {
+    layer: glu.layer,
+    members: [glu.i, glu.j],
+    contribution: (input, out) => out.set(gluLimitOutput(glu, activation, input)),
+    featureCount: 2,
+    features(input, out) {
+      act.evaluate(affine(glu.w, input), values);
+      out[0] = values[0];
+      out[1] = affine(glu.delta, input) * values[1];
+    },
+  };
+}
+
+/** Pair (i, j) replaced by its GLU, for forward passes (network.ts forwardTrace) and refits (channel-limit.ts refitLimit). */
+export function gluReplacement(arch: Architecture, theta: ArrayLike<number>, pair: NeuronPair): FittableReplacement {
+  return replacementOf(gluParameters(arch, theta, pair), arch.activation);
 }
 
 /** f(x) of the network itself (float64 forward pass). */
@@ -104,39 +121,18 @@ export function networkOutput(arch: Architecture, theta: ArrayLike<number>, x: A
 
 /** f(x) of the network with pair (i, j) replaced by its GLU limit; everything else unchanged. */
 export function gluNetworkOutput(arch: Architecture, theta: ArrayLike<number>, pair: NeuronPair, x: ArrayLike<number>): number {
-  const glu = gluParameters(arch, theta, pair);
-  return forwardTrace(arch, theta, x, replacementOf(glu)).output;
+  return forwardTrace(arch, theta, x, gluReplacement(arch, theta, pair)).output;
 }
 
-export interface GluDeviation {
-  /** max over samples of |f(x) − f_GLU(x)| */
-  max: number;
-  /** sample index where the max is attained */
-  at: number;
-  /** root mean square of f(x) − f_GLU(x) */
-  rms: number;
-}
+/** max, argmax and root mean square over the samples of |f(x) − f_GLU(x)| */
+export type GluDeviation = LimitDeviation;
 
 /**
  * How far the network is from its GLU limit on a dataset: the largest |f(x) − f_GLU(x)| over the
  * samples (dataset `datasetIndex`, or the shared one). For a channel this is O(ε²).
  */
 export function gluDeviation(arch: Architecture, theta: ArrayLike<number>, pair: NeuronPair, data: Dataset, datasetIndex = 0): GluDeviation {
-  const index = checkDatasetFor(arch, data, datasetIndex);
-  const replacement = replacementOf(gluParameters(arch, theta, pair));
-  let max = 0;
-  let at = 0;
-  const squares = new CompensatedSum();
-  for (let n = 0; n < data.samples; n++) {
-    const x = sampleInput(data, index, n);
-    const deviation = forwardTrace(arch, theta, x).output - forwardTrace(arch, theta, x, replacement).output;
-    squares.add(deviation * deviation);
-    if (Math.abs(deviation) > max || Number.isNaN(deviation)) {
-      max = Math.abs(deviation);
-      at = n;
-    }
-  }
-  return { max, at, rms: Math.sqrt(squares.value / data.samples) };
+  return replacementDeviation(arch, theta, gluReplacement(arch, theta, pair), data, datasetIndex);
 }
 
 export interface LossAtInfinity {
@@ -182,52 +178,14 @@ export function lossAtInfinity(
   datasetIndex = 0,
   outputOffset?: (x: Float64Array) => number,
 ): LossAtInfinity | null {
-  const glu = gluParameters(arch, theta, pair);
-  const lastHidden = arch.hidden.length - 1;
-  if (glu.layer !== lastHidden) return null;
-  const index = checkDatasetFor(arch, data, datasetIndex);
-  const N = data.samples;
-  const width = arch.hidden[lastHidden];
-  const neurons = Array.from({ length: width }, (_, n) => n).filter((n) => n !== glu.i && n !== glu.j);
-  const columnCount = neurons.length + 2 + (arch.biases ? 1 : 0);
-  const columns = Array.from({ length: columnCount }, () => new Float64Array(N));
-  const labels = data.y.subarray(index * N, (index + 1) * N);
-  // the fit's target: y less the held offset
-  const y = outputOffset ? labels.map((value, n) => value - outputOffset(sampleInput(data, index, n))) : labels;
-  const act = activationFunctions(arch.activation);
-  const values = new Float64Array(4);
-  const replacement = replacementOf(glu);
-  const networkSquares = new CompensatedSum();
-  const gluSquares = new CompensatedSum();
-  for (let n = 0; n < N; n++) {
-    const x = sampleInput(data, index, n);
-    const plain = forwardTrace(arch, theta, x);
-    const residual = plain.output - y[n];
-    networkSquares.add(residual * residual);
-    const limit = forwardTrace(arch, theta, x, replacement);
-    const gluResidual = limit.output - y[n];
-    gluSquares.add(gluResidual * gluResidual);
-    const h = limit.activations[lastHidden];
-    const input = limit.inputs[lastHidden];
-    neurons.forEach((m, col) => (columns[col][n] = h[m]));
-    act.evaluate(affine(glu.w, input), values);
-    columns[neurons.length][n] = values[0];
-    columns[neurons.length + 1][n] = affine(glu.delta, input) * values[1];
-    if (arch.biases) columns[neurons.length + 2][n] = 1;
-  }
-  const solution = leastSquares(columns, y);
+  const fit = refitLimit(arch, theta, gluReplacement(arch, theta, pair), data, datasetIndex, outputOffset);
+  if (!fit) return null;
   return {
-    loss: solution.residualSumOfSquares / N,
-    networkLoss: networkSquares.value / N,
-    gluLoss: gluSquares.value / N,
-    outputWeights: {
-      neurons,
-      others: solution.x.slice(0, neurons.length),
-      c: solution.x[neurons.length],
-      a: solution.x[neurons.length + 1],
-      bias: arch.biases ? solution.x[neurons.length + 2] : null,
-    },
-    rank: solution.rank,
-    columns: columnCount,
+    loss: fit.loss,
+    networkLoss: fit.networkLoss,
+    gluLoss: fit.limitLoss,
+    outputWeights: { neurons: fit.neurons, others: fit.others, c: fit.coefficients[0], a: fit.coefficients[1], bias: fit.bias },
+    rank: fit.rank,
+    columns: fit.columns,
   };
 }

@@ -1,5 +1,6 @@
 // Reading one network's flat parameter vector neuron by neuron, and a float64 forward pass that can
-// replace a pair of neurons by their gated-linear-unit limit. Shared by channels.ts and glu.ts.
+// replace a channel's neurons by their limit (glu.ts for a pair, channel-limit.ts for a group).
+// Shared by channels.ts, glu.ts and channel-limit.ts.
 //
 // Conventions of src/analysis:
 //   - hidden layers are numbered from 0: hidden layer `layer` has arch.hidden[layer] neurons; its
@@ -111,19 +112,16 @@ export function affine(u: ArrayLike<number>, x: ArrayLike<number>): number {
 }
 
 /**
- * The gated-linear-unit replacement of a pair in a forward pass: in hidden layer `layer`, neurons i
- * and j are removed and, for every neuron k of the next layer, the term
- * c_k·σ(w·x̃) + a_k·(Δ·x̃)·σ′(w·x̃) is added to its pre-activation (x̃ = the layer's input with a 1
- * appended when biases are on).
+ * Neurons of hidden layer `layer` taken out of a forward pass and replaced by one term added to every
+ * next-layer neuron's pre-activation: a channel's limit (the GLU c·σ(w·x̃) + a·(Δ·x̃)·σ′(w·x̃) for a
+ * pair, glu.ts; its higher-order analogue for a group, channel-limit.ts).
  */
-export interface PairReplacement {
+export interface NeuronReplacement {
   layer: number;
-  i: number;
-  j: number;
-  w: Float64Array;
-  delta: Float64Array;
-  c: Float64Array;
-  a: Float64Array;
+  /** the neurons removed from the layer */
+  members: readonly number[];
+  /** writes into `out` (one entry per neuron of the next layer) what replaces them, for the layer's input `input` (without the appended 1) */
+  contribution(input: Float64Array, out: Float64Array): void;
 }
 
 /** Per-level values of one forward pass: input[l] is hidden layer l's input (x for l = 0). */
@@ -131,32 +129,31 @@ export interface ForwardTrace {
   output: number;
   /** input[l]: the input of hidden layer l (without the appended 1) */
   inputs: Float64Array[];
-  /** activations of each hidden layer (for a replaced pair, entries i and j are 0 and unused) */
+  /** activations of each hidden layer (for replaced neurons, their entries are 0 and unused) */
   activations: Float64Array[];
 }
 
-/** Float64 forward pass of one network, optionally with a pair replaced by its GLU limit. */
-export function forwardTrace(arch: Architecture, theta: ArrayLike<number>, x: ArrayLike<number>, replacement?: PairReplacement): ForwardTrace {
+/** Float64 forward pass of one network, optionally with some neurons replaced by their channel's limit. */
+export function forwardTrace(arch: Architecture, theta: ArrayLike<number>, x: ArrayLike<number>, replacement?: NeuronReplacement): ForwardTrace {
   const layout = checkTheta(arch, theta);
   if (x.length !== arch.inputDim) throw new RangeError(`input has ${x.length} values, the network expects ${arch.inputDim}`);
   const act = activationFunctions(arch.activation);
-  const derivatives = new Float64Array(4);
   const inputs: Float64Array[] = [];
   const activations: Float64Array[] = [];
   let previous = Float64Array.from(x);
-  /** extra pre-activation terms for the next level, from a replaced pair */
+  /** extra pre-activation terms for the next level, from replaced neurons */
   let extra: Float64Array | null = null;
   const levels = layout.layers.length;
   for (let level = 0; level < levels; level++) {
     const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level];
     const hidden = level < levels - 1;
-    const skip = replacement && replacement.layer === level - 1 ? replacement : null;
+    const skip = replacement && replacement.layer === level - 1 ? new Set(replacement.members) : null;
     const z = new Float64Array(fanOut);
     for (let j = 0; j < fanOut; j++) {
       const row = weightOffset + j * fanIn;
       let zj = biasOffset >= 0 ? theta[biasOffset + j] : 0;
       for (let i = 0; i < fanIn; i++) {
-        if (skip && (i === skip.i || i === skip.j)) continue;
+        if (skip?.has(i)) continue;
         zj += theta[row + i] * previous[i];
       }
       if (extra) zj += extra[j];
@@ -167,13 +164,9 @@ export function forwardTrace(arch: Architecture, theta: ArrayLike<number>, x: Ar
     const h = z.map((value) => act.value(value));
     extra = null;
     if (replacement && replacement.layer === level) {
-      h[replacement.i] = 0;
-      h[replacement.j] = 0;
-      const zw = affine(replacement.w, previous);
-      const gate = affine(replacement.delta, previous);
-      act.evaluate(zw, derivatives);
-      extra = new Float64Array(replacement.c.length);
-      for (let k = 0; k < extra.length; k++) extra[k] = replacement.c[k] * derivatives[0] + replacement.a[k] * gate * derivatives[1];
+      for (const member of replacement.members) h[member] = 0;
+      extra = new Float64Array(layout.layers[level + 1].fanOut);
+      replacement.contribution(previous, extra);
     }
     activations.push(h);
     previous = h;

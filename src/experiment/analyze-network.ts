@@ -2,9 +2,9 @@
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
 import { channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification } from '../analysis/classify.js';
-import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
+import { gluDeviation, gluParameters, gluReplacement } from '../analysis/glu.js';
+import { chooseChannelLimit, fittableChannelLimit, refitLimit, type FittableReplacement } from '../analysis/channel-limit.js';
 import { sharpeningDeviation, sharpeningLossAtInfinity, sharpeningShape, type SharpeningShape } from '../analysis/sharpening.js';
-import type { NeuronPair } from '../analysis/network.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluateNetwork } from '../engine/cpu/cpu-engine.js';
 import { DEFAULT_MAXNORM } from '../engine/engine.js';
@@ -47,6 +47,25 @@ export interface NetworkAnalysis {
     /** optimal loss of the limit network (last hidden layer only; null otherwise) */
     lossAtInfinity: number | null;
   };
+  /**
+   * the neurons that carry the channel, chosen on the data (channel-limit.ts chooseChannelLimit):
+   * the GLU pair alone, or with the group's other members whose outgoing weights form a
+   * higher-order stencil; their limit holds σ … σ^(order) at the members' mean input vector w̄
+   */
+  channelLimit: null | {
+    layer: number;
+    members: number[];
+    order: number;
+    centre: number[];
+    /** ‖T_n‖ for n = 0 … order + 1 (T_0 = c with its sign; the last one is the first term the limit leaves out), per next-layer neuron */
+    sizes: number[][];
+    /** largest |f − f_limit| over the data */
+    maxDeviation: number;
+    /** the candidates tried (the GLU pair, then one more member at a time) and their largest deviation */
+    candidates: { members: number[]; maxDeviation: number }[];
+    /** optimal loss of the limit network with w̄ and each T_n's direction held (last hidden layer only; null otherwise) */
+    lossAtInfinity: number | null;
+  };
   /** for a 'sharpening' verdict: the neurons, what they tend to, and the limit network's loss */
   sharpening: null | {
     /** hidden layer (0-based) and neuron of each sharpening neuron, with its ‖ũ‖ and outgoing weights */
@@ -60,15 +79,16 @@ export interface NetworkAnalysis {
 }
 
 /**
- * L∞ of a channel found among reflected softplus neurons (`reflected`: θ with `flips` applied): the
- * reflected network's limit with the reflections' leftover linear term held as an output offset, so
- * that at the current weights it is the network as trained; null when reflections sit in an earlier
- * layer.
+ * L∞ of a channel limit, θ as oriented for the comparison (`oriented`). Found among reflected
+ * softplus neurons, the reflections' leftover linear term is held as an output offset, so that at
+ * the current weights the reflected network is the network as trained; null when the limit is not
+ * in the last hidden layer or reflections sit in an earlier one.
  */
-function reflectedLossAtInfinity(arch: Architecture, theta: Float64Array, reflected: Float64Array, flips: boolean[][], pair: NeuronPair, data: Dataset): number | null {
-  const offset = reflectionOffset(arch, theta, flips);
+function orientedLossAtInfinity(arch: Architecture, theta: Float64Array, oriented: Float64Array, symmetry: ReturnType<typeof symmetryOrientation>, replacement: FittableReplacement, data: Dataset): number | null {
+  if (symmetry?.kind !== 'reflection') return refitLimit(arch, oriented, replacement, data)?.loss ?? null;
+  const offset = reflectionOffset(arch, theta, symmetry.flips);
   if (!offset) return null;
-  return lossAtInfinity(arch, reflected, pair, data, 0, offset)?.loss ?? null;
+  return refitLimit(arch, oriented, replacement, data, 0, offset)?.loss ?? null;
 }
 
 /** `history`: parameter vectors of the run, oldest first, θ last (RunFacts.thetaHistory); without it the subspace criterion is unchecked. */
@@ -102,8 +122,9 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
   // the pair was found up to the activation's symmetry (odd σ's sign flips, softplus's
   // reflections): its GLU limit is read in the same orientation
   const symmetry = symmetryOrientation(arch, theta);
+  const oriented = symmetry ? symmetry.orient(theta) : theta;
+  let channelLimit: NetworkAnalysis['channelLimit'] = null;
   if (pair) {
-    const oriented = symmetry ? symmetry.orient(theta) : theta;
     const parameters = gluParameters(arch, oriented, pair);
     glu = {
       ...pair,
@@ -113,7 +134,19 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
       c: Array.from(parameters.c),
       a: Array.from(parameters.a),
       maxDeviation: gluDeviation(arch, oriented, pair, data).max,
-      lossAtInfinity: (symmetry?.kind === 'reflection' ? reflectedLossAtInfinity(arch, theta, oriented, symmetry.flips, pair, data) : lossAtInfinity(arch, oriented, pair, data)?.loss) ?? null,
+      lossAtInfinity: orientedLossAtInfinity(arch, theta, oriented, symmetry, gluReplacement(arch, oriented, pair), data),
+    };
+    const chosen = chooseChannelLimit(arch, oriented, group!, data)!;
+    const { layer, members, order, centre, sizes } = chosen.limit;
+    channelLimit = {
+      layer,
+      members,
+      order,
+      centre: Array.from(centre),
+      sizes: sizes.map((size) => Array.from(size)),
+      maxDeviation: chosen.deviation.max,
+      candidates: chosen.candidates,
+      lossAtInfinity: orientedLossAtInfinity(arch, theta, oriented, symmetry, fittableChannelLimit(chosen.limit, arch.activation), data),
     };
   }
   let sharpening: NetworkAnalysis['sharpening'] = null;
@@ -149,6 +182,7 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
         }
       : null,
     glu,
+    channelLimit,
     sharpening,
   };
 }
@@ -221,6 +255,18 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
       `GLU limit    pair ${u.i},${u.j} of layer ${u.layer + 1}: ε ${g(u.epsilon)}, c ${u.c.map(g).join(',')}, a ${u.a.map(g).join(',')}`,
       `             w [${u.w.map(g).join(', ')}], Δ [${u.delta.map(g).join(', ')}]`,
       `             max |f − f_GLU| on the data ${g(u.maxDeviation)}; loss at infinity ${u.lossAtInfinity === null ? `n/a (${u.layer < hiddenLayers - 1 ? 'pair not in the last hidden layer' : 'reflections in an earlier layer'})` : g(u.lossAtInfinity)}`,
+    );
+  }
+  if (result.channelLimit && result.channelLimit.members.length > 2) {
+    const limit = result.channelLimit;
+    const terms = ['c·σ(w̄·x̃)', '(v·x̃)·σ′(w̄·x̃)', '½(x̃ᵀMx̃)·σ″(w̄·x̃)', '⅙T₃[x̃,x̃,x̃]·σ‴(w̄·x̃)'].slice(0, limit.order + 1);
+    const pairDeviation = limit.candidates[0].maxDeviation;
+    lines.push(
+      `channel      carried by ${limit.members.length} neurons, ${limit.members.join(',')} of layer ${limit.layer + 1}: limit of order ${limit.order}, ${terms.join(' + ')}`,
+      `             w̄ [${limit.centre.map(g).join(', ')}]; ${limit.sizes
+        .map((size, n) => `${n === 0 ? 'c' : `‖T${n}‖`} ${size.map(g).join(',')}`)
+        .join(', ')} (T${limit.order + 1} is left out: it shrinks along the channel)`,
+      `             max |f − f_limit| on the data ${g(limit.maxDeviation)} (the pair's GLU: ${g(pairDeviation)}); loss at infinity ${limit.lossAtInfinity === null ? 'n/a' : g(limit.lossAtInfinity)}`,
     );
   }
   if (result.sharpening) {

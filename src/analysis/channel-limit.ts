@@ -1,0 +1,287 @@
+// The limit of a channel carried by k ≥ 2 neurons of one hidden layer: the GLU's higher-order
+// analogue (glu.ts is the pair, k = 2).
+//
+// k neurons with input vectors ũ_m = w̄ + δ_m around their mean w̄ and outgoing vectors o_m compute,
+// by Taylor expansion in the offsets (x̃ the layer input with a 1 appended when biases are on),
+//   Σ_m o_m·σ(ũ_m·x̃) = Σ_n (1/n!)·T_n[x̃,…,x̃]·σ⁽ⁿ⁾(w̄·x̃),   T_n = Σ_m o_m·δ_m^{⊗n},
+// T_n[x̃,…,x̃] = Σ_m o_m·(δ_m·x̃)ⁿ. Along a channel the offsets shrink like ε and the outgoing weights
+// grow like ε^{1−k}, weighted like a finite-difference stencil, so T_0 … T_{k−1} stay finite and
+// T_k = O(ε) → 0: the limit holds the derivatives σ … σ⁽ᵏ⁻¹⁾ at w̄·x̃. For a pair this is
+// c·σ(w·x̃) + a·(Δ·x̃)·σ′(w·x̃) (T_0 = c, T_1 = aΔ); three neurons whose outgoing weights go like
+// (1, −2, 1)/ε² add ½·(x̃ᵀMx̃)·σ″(w̄·x̃) with M = T_2 finite. Measured on the flow sweep's three-neuron
+// channels (benchmarks/results/channel-groups-2026-12-06.md): raising the barrier tenfold multiplies
+// their outgoing weights by √10 and shrinks their spread by 10^{1/4}, with T_0, T_1, T_2 unchanged.
+//
+// The activations provide σ … σ‴, so a limit holds at most MAX_LIMIT_ORDER + 1 = 4 neurons.
+import type { Architecture } from '../model/architecture.js';
+import { activationFunctions } from '../model/activations.js';
+import type { Dataset } from '../data/dataset.js';
+import { CompensatedSum } from '../engine/cpu/compensated-sum.js';
+import { leastSquares } from './least-squares.js';
+import { channelPairOf, type NeuronGroup } from './channels.js';
+import { affine, checkDatasetFor, checkLayer, checkNeuron, checkTheta, dot, forwardTrace, layerInputVectors, layerOutgoingVectors, sampleInput, type NeuronReplacement } from './network.js';
+
+/** Highest derivative of σ a limit can hold (the activations evaluate σ, σ′, σ″, σ‴). */
+export const MAX_LIMIT_ORDER = 3;
+
+export interface ChannelLimit {
+  /** hidden layer (0-based) */
+  layer: number;
+  /** the neurons carrying the channel, ascending */
+  members: number[];
+  /** highest derivative of σ in the limit: members − 1 */
+  order: number;
+  /** w̄: the members' mean input vector (bias entry last when biases are on) */
+  centre: Float64Array;
+  /** δ_m = ũ_m − w̄, in the order of `members` */
+  offsets: Float64Array[];
+  /** o_m, in the order of `members` (length 1 for the last hidden layer) */
+  outgoing: Float64Array[];
+  /**
+   * sizes[n][k]: the Frobenius norm of T_n for next-layer neuron k, n = 0 … order + 1; sizes[0] is
+   * c = Σ_m o_m with its sign. The last entry, T_{order+1}, is the first term the limit leaves out:
+   * it shrinks along a channel.
+   */
+  sizes: Float64Array[];
+}
+
+/** Σ_m o_m[k]·(δ_m·x̃)ⁿ as a Frobenius norm: ‖T_n‖² = Σ_{m,m′} o_m[k]·o_m′[k]·(δ_m·δ_m′)ⁿ. */
+function tensorNorm(offsets: Float64Array[], outgoing: Float64Array[], n: number, k: number): number {
+  let sum = 0;
+  for (let m = 0; m < offsets.length; m++) {
+    for (let p = 0; p < offsets.length; p++) sum += outgoing[m][k] * outgoing[p][k] * dot(offsets[m], offsets[p]) ** n;
+  }
+  return Math.sqrt(Math.max(sum, 0));
+}
+
+/** The limit of the channel carried by `members` (2 … MAX_LIMIT_ORDER + 1 distinct neurons of hidden layer `layer`). */
+export function channelLimit(arch: Architecture, theta: ArrayLike<number>, layer: number, members: readonly number[]): ChannelLimit {
+  checkTheta(arch, theta);
+  checkLayer(arch, layer);
+  for (const m of members) checkNeuron(arch, layer, m);
+  const sorted = [...new Set(members)].sort((a, b) => a - b);
+  if (sorted.length !== members.length) throw new RangeError(`a channel's neurons must be distinct, got ${members.join(', ')}`);
+  if (sorted.length < 2 || sorted.length > MAX_LIMIT_ORDER + 1) {
+    throw new RangeError(`a channel limit takes 2 to ${MAX_LIMIT_ORDER + 1} neurons (σ's derivatives up to order ${MAX_LIMIT_ORDER}), got ${sorted.length}`);
+  }
+  const inputs = layerInputVectors(arch, theta, layer);
+  const allOutgoing = layerOutgoingVectors(arch, theta, layer);
+  const centre = new Float64Array(inputs[0].length);
+  for (const m of sorted) inputs[m].forEach((value, t) => (centre[t] += value / sorted.length));
+  const offsets = sorted.map((m) => inputs[m].map((value, t) => value - centre[t]));
+  const outgoing = sorted.map((m) => allOutgoing[m]);
+  const order = sorted.length - 1;
+  const next = outgoing[0].length;
+  const sizes = Array.from({ length: order + 2 }, (_, n) =>
+    Float64Array.from({ length: next }, (_, k) => (n === 0 ? outgoing.reduce((sum, o) => sum + o[k], 0) : tensorNorm(offsets, outgoing, n, k))),
+  );
+  return { layer, members: sorted, order, centre, offsets, outgoing, sizes };
+}
+
+/**
+ * The limit's terms for layer input `input` (without the appended 1): terms[n][k] =
+ * (1/n!)·Σ_m o_m[k]·(δ_m·x̃)ⁿ·σ⁽ⁿ⁾(w̄·x̃), n = 0 … order; their sum over n is the limit's output.
+ */
+export function channelLimitTerms(limit: ChannelLimit, activation: Architecture['activation'], input: ArrayLike<number>): Float64Array[] {
+  if (input.length !== limit.centre.length && input.length !== limit.centre.length - 1) {
+    throw new RangeError(`layer input has ${input.length} values, the channel's input vectors have ${limit.centre.length} (bias included)`);
+  }
+  const derivatives = new Float64Array(4);
+  activationFunctions(activation).evaluate(affine(limit.centre, input), derivatives);
+  const projections = limit.offsets.map((offset) => affine(offset, input));
+  const next = limit.outgoing[0].length;
+  let factorial = 1;
+  return Array.from({ length: limit.order + 1 }, (_, n) => {
+    if (n > 0) factorial *= n;
+    return Float64Array.from({ length: next }, (_, k) => {
+      let sum = 0;
+      limit.outgoing.forEach((o, m) => (sum += o[k] * projections[m] ** n));
+      return (sum * derivatives[n]) / factorial;
+    });
+  });
+}
+
+/** The limit's output c·σ(w̄·x̃) + (T_1·x̃)·σ′(w̄·x̃) + … for layer input `input`, one entry per next-layer neuron. */
+export function channelLimitOutput(limit: ChannelLimit, activation: Architecture['activation'], input: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(limit.outgoing[0].length);
+  for (const term of channelLimitTerms(limit, activation, input)) term.forEach((value, k) => (out[k] += value));
+  return out;
+}
+
+/** A forward-pass replacement (network.ts forwardTrace) of the members by their limit. */
+export function channelLimitReplacement(limit: ChannelLimit, activation: Architecture['activation']): NeuronReplacement {
+  return { layer: limit.layer, members: limit.members, contribution: (input, out) => out.set(channelLimitOutput(limit, activation, input)) };
+}
+
+export interface LimitDeviation {
+  /** max over samples of |f(x) − f_limit(x)| */
+  max: number;
+  /** sample index where the max is attained */
+  at: number;
+  /** root mean square of f(x) − f_limit(x) */
+  rms: number;
+}
+
+/** How far the network is from the network with `replacement` in place, on dataset `datasetIndex` (or the shared one). */
+export function replacementDeviation(arch: Architecture, theta: ArrayLike<number>, replacement: NeuronReplacement, data: Dataset, datasetIndex = 0): LimitDeviation {
+  const index = checkDatasetFor(arch, data, datasetIndex);
+  let max = 0;
+  let at = 0;
+  const squares = new CompensatedSum();
+  for (let n = 0; n < data.samples; n++) {
+    const x = sampleInput(data, index, n);
+    const deviation = forwardTrace(arch, theta, x).output - forwardTrace(arch, theta, x, replacement).output;
+    squares.add(deviation * deviation);
+    if (Math.abs(deviation) > max || Number.isNaN(deviation)) {
+      max = Math.abs(deviation);
+      at = n;
+    }
+  }
+  return { max, at, rms: Math.sqrt(squares.value / data.samples) };
+}
+
+/**
+ * A limit whose output layer can be refitted: `features` writes the limit's terms for a layer input,
+ * each to be weighted by one output coefficient; at the network's own weights the limit's output
+ * is Σ coefficient·feature, and `contribution` is that sum.
+ */
+export interface FittableReplacement extends NeuronReplacement {
+  featureCount: number;
+  features(input: Float64Array, out: Float64Array): void;
+}
+
+export interface RefittedLimit {
+  /** the smallest MSE (no ½) of the limit network over its output layer, everything else held */
+  loss: number;
+  /** MSE of the network itself */
+  networkLoss: number;
+  /** MSE of the limit network at the network's own output weights */
+  limitLoss: number;
+  /** the other neurons of the last hidden layer, ascending, and their optimal output weights */
+  neurons: number[];
+  others: Float64Array;
+  /** the optimal coefficient of each feature */
+  coefficients: Float64Array;
+  /** optimal output bias, or null without biases */
+  bias: number | null;
+  /** numerical rank of the least-squares design matrix (below `columns`: some weights are not determined; a basic solution is returned) */
+  rank: number;
+  columns: number;
+}
+
+/**
+ * The loss at infinity of a limit in the LAST hidden layer (null otherwise): the limit network's
+ * output is linear in [σ(other neurons) …, the limit's features …, 1 (biases on)], so the best
+ * output layer is a linear least-squares problem (Householder QR with column pivoting). The limit
+ * at its own coefficients is one candidate, so loss ≤ limitLoss. `outputOffset`: a fixed term added
+ * to the output of both networks, held, not refitted (glu.ts lossAtInfinity explains its use).
+ */
+export function refitLimit(
+  arch: Architecture,
+  theta: ArrayLike<number>,
+  replacement: FittableReplacement,
+  data: Dataset,
+  datasetIndex = 0,
+  outputOffset?: (x: Float64Array) => number,
+): RefittedLimit | null {
+  const lastHidden = arch.hidden.length - 1;
+  if (replacement.layer !== lastHidden) return null;
+  const index = checkDatasetFor(arch, data, datasetIndex);
+  const N = data.samples;
+  const removed = new Set(replacement.members);
+  const neurons = Array.from({ length: arch.hidden[lastHidden] }, (_, n) => n).filter((n) => !removed.has(n));
+  const featureColumn = neurons.length;
+  const columnCount = featureColumn + replacement.featureCount + (arch.biases ? 1 : 0);
+  const columns = Array.from({ length: columnCount }, () => new Float64Array(N));
+  const labels = data.y.subarray(index * N, (index + 1) * N);
+  // the fit's target: y less the held offset
+  const y = outputOffset ? labels.map((value, n) => value - outputOffset(sampleInput(data, index, n))) : labels;
+  const features = new Float64Array(replacement.featureCount);
+  const networkSquares = new CompensatedSum();
+  const limitSquares = new CompensatedSum();
+  for (let n = 0; n < N; n++) {
+    const x = sampleInput(data, index, n);
+    const residual = forwardTrace(arch, theta, x).output - y[n];
+    networkSquares.add(residual * residual);
+    const limit = forwardTrace(arch, theta, x, replacement);
+    const limitResidual = limit.output - y[n];
+    limitSquares.add(limitResidual * limitResidual);
+    const h = limit.activations[lastHidden];
+    neurons.forEach((m, col) => (columns[col][n] = h[m]));
+    replacement.features(limit.inputs[lastHidden], features);
+    features.forEach((value, f) => (columns[featureColumn + f][n] = value));
+    if (arch.biases) columns[columnCount - 1][n] = 1;
+  }
+  const solution = leastSquares(columns, y);
+  return {
+    loss: solution.residualSumOfSquares / N,
+    networkLoss: networkSquares.value / N,
+    limitLoss: limitSquares.value / N,
+    neurons,
+    others: solution.x.slice(0, featureColumn),
+    coefficients: solution.x.slice(featureColumn, featureColumn + replacement.featureCount),
+    bias: arch.biases ? solution.x[columnCount - 1] : null,
+    rank: solution.rank,
+    columns: columnCount,
+  };
+}
+
+/**
+ * The limit as a fittable replacement (last hidden layer): one feature per order n, the term of
+ * order n divided by ‖T_n‖, so that its coefficient at the network's own weights is ‖T_n‖ (c, with
+ * its sign, for n = 0): holding w̄ and each T_n's direction, as the GLU's loss at infinity holds w
+ * and Δ and refits c and a.
+ */
+export function fittableChannelLimit(limit: ChannelLimit, activation: Architecture['activation']): FittableReplacement {
+  const sigma = activationFunctions(activation).value;
+  return {
+    ...channelLimitReplacement(limit, activation),
+    featureCount: limit.order + 1,
+    features(input, out) {
+      channelLimitTerms(limit, activation, input).forEach((term, n) => {
+        const size = limit.sizes[n][0];
+        // order 0 is σ(w̄·x̃) itself, whatever c is (c may be 0 at the network's weights)
+        out[n] = n === 0 ? sigma(affine(limit.centre, input)) : size === 0 ? 0 : term[0] / size;
+      });
+    },
+  };
+}
+
+export interface ChosenLimit {
+  limit: ChannelLimit;
+  deviation: LimitDeviation;
+  /** every candidate tried, fewest members first, with its largest deviation from the network on the data */
+  candidates: { members: number[]; maxDeviation: number }[];
+}
+
+/**
+ * Which of a channel group's neurons carry the channel, read from the data: the candidates are the
+ * group's GLU pair (channelPairOf: its largest outgoing weights of each sign) and, one at a time,
+ * the other members by decreasing |s| (up to MAX_LIMIT_ORDER + 1 neurons); the chosen limit is the
+ * candidate whose replacement deviates least from the network on the data. A bystander (a member
+ * with a small outgoing weight, near but not on the channel) makes the expansion worse and is left
+ * out; a third neuron of a (1, −2, 1)/ε² stencil makes it better by orders of magnitude and is
+ * kept. Null when the group's signs are not mixed (no channel).
+ */
+export function chooseChannelLimit(arch: Architecture, theta: ArrayLike<number>, group: NeuronGroup, data: Dataset, datasetIndex = 0): ChosenLimit | null {
+  const pair = channelPairOf(group);
+  if (!pair) return null;
+  const rest = group.members
+    .map((neuron, k) => ({ neuron, weight: Math.abs(group.outgoing[k]) }))
+    .filter(({ neuron }) => neuron !== pair.i && neuron !== pair.j)
+    .sort((p, q) => q.weight - p.weight)
+    .map(({ neuron }) => neuron);
+  const candidates: ChosenLimit['candidates'] = [];
+  let best: { limit: ChannelLimit; deviation: LimitDeviation } | null = null;
+  const members = [pair.i, pair.j];
+  for (let added = 0; ; added++) {
+    const limit = channelLimit(arch, theta, group.layer, members);
+    const deviation = replacementDeviation(arch, theta, channelLimitReplacement(limit, arch.activation), data, datasetIndex);
+    candidates.push({ members: limit.members, maxDeviation: deviation.max });
+    // ties go to fewer neurons; NaN (an overflowing expansion) never wins
+    if (!best || deviation.max < best.deviation.max) best = { limit, deviation };
+    if (added >= rest.length || members.length > MAX_LIMIT_ORDER) break;
+    members.push(rest[added]);
+  }
+  return { ...best!, candidates };
+}

@@ -1,0 +1,138 @@
+// The limit of a channel carried by several neurons (channel-limit.ts): for a pair it is the GLU;
+// three neurons on a (1, −2, 1)/ε² stencil tend to c·σ + (v·x̃)·σ′ + ½(x̃ᵀMx̃)·σ″, which the pair's
+// GLU misses by O(1); the data decide which members carry a group's channel.
+//
+// Tolerances: the pair's limit and the GLU are the same formula evaluated two ways: 1e-12 relative.
+// Planted second-order channel: the first term left out is O(ε²), so its deviation ratio at ε and
+// ε/2 is 4 + O(ε²), asserted in [3.5, 4.5]. A least-squares fit of data made by the limit network
+// itself: loss below 1e-20 (the residual's rounding, |y| ≈ 1).
+import { describe, expect, it } from 'vitest';
+import type { Dataset } from '../../src/data/dataset.js';
+import type { Architecture } from '../../src/model/architecture.js';
+import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, MAX_LIMIT_ORDER, refitLimit, replacementDeviation } from '../../src/analysis/channel-limit.js';
+import { neuronGroups } from '../../src/analysis/channels.js';
+import { gluDeviation, gluLimitOutput, gluParameters, lossAtInfinity } from '../../src/analysis/glu.js';
+import { forwardTrace } from '../../src/analysis/network.js';
+import { makeRandom, randomDataset } from '../helpers/random.js';
+import { plantChannel, randomTheta, setNeuron, unit } from './helpers.js';
+
+const ARCH: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', biases: true };
+const CENTRE = [0.7, -0.4, 0.3];
+const DIRECTION = unit([0.2, 0.5, -0.6]);
+
+/**
+ * Neurons 0, 1, 2 at w̄ + (−ε, 0, ε)·Δ with outgoing weights A·(1, −2, 1) + B·(−1, 0, 1) + c/3,
+ * A = m/ε², B = a/(2ε): T_0 = c, T_1 = a·Δ, T_2 = (2m + 2cε²/3)·Δ⊗Δ, T_3 = aε²·Δ⊗³.
+ */
+function secondOrderChannel(epsilon: number, { c = 0.8, a = 1.3, m = 0.9 } = {}) {
+  const theta = randomTheta(ARCH, 31);
+  const A = m / epsilon ** 2;
+  const B = a / (2 * epsilon);
+  [-1, 0, 1].forEach((step, neuron) => {
+    const stencil = [1, -2, 1][neuron];
+    setNeuron(
+      ARCH,
+      theta,
+      0,
+      neuron,
+      CENTRE.map((value, k) => value + step * epsilon * DIRECTION[k]),
+      [A * stencil + B * step + c / 3],
+    );
+  });
+  return theta;
+}
+
+function dataset(samples = 256): Dataset {
+  return randomDataset(makeRandom(5), ARCH.inputDim, samples);
+}
+
+describe('the limit of a channel carried by several neurons', () => {
+  it("for a pair is the GLU: the same output (1e-12 relative), deviation and loss at infinity", () => {
+    const theta = plantChannel(ARCH, randomTheta(ARCH, 21), { layer: 0, i: 1, j: 3, w: Float64Array.from(CENTRE), delta: DIRECTION, epsilon: 1e-2, c: Float64Array.of(0.8), a: Float64Array.of(1.3) });
+    const limit = channelLimit(ARCH, theta, 0, [3, 1]);
+    expect(limit.members).toEqual([1, 3]);
+    expect(limit.order).toBe(1);
+    const glu = gluParameters(ARCH, theta, { i: 1, j: 3 });
+    expect(limit.sizes[0][0]).toBeCloseTo(glu.c[0], 12);
+    expect(limit.sizes[1][0]).toBeCloseTo(Math.abs(glu.a[0]), 12);
+    const data = dataset();
+    for (let n = 0; n < 16; n++) {
+      const x = data.x.subarray(2 * n, 2 * n + 2);
+      const expected = gluLimitOutput(glu, 'softplus', x)[0];
+      expect(Math.abs(channelLimitOutput(limit, 'softplus', x)[0] - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+    }
+    const replacement = channelLimitReplacement(limit, 'softplus');
+    expect(replacementDeviation(ARCH, theta, replacement, data).max).toBeCloseTo(gluDeviation(ARCH, theta, { i: 1, j: 3 }, data).max, 14);
+    const refit = refitLimit(ARCH, theta, fittableChannelLimit(limit, 'softplus'), data)!;
+    const pairRefit = lossAtInfinity(ARCH, theta, { i: 1, j: 3 }, data)!;
+    expect(Math.abs(refit.loss - pairRefit.loss)).toBeLessThan(1e-12 * pairRefit.loss);
+    // the coefficients of the held directions: c and |a| (the order-1 feature is sign(a)·(Δ·x̃)σ′)
+    expect(refit.coefficients[0]).toBeCloseTo(pairRefit.outputWeights.c, 8);
+    expect(Math.abs(refit.coefficients[1])).toBeCloseTo(Math.abs(pairRefit.outputWeights.a), 8);
+  });
+
+  it('three neurons on a (1, −2, 1)/ε² stencil: T_0, T_1, T_2 finite, the limit O(ε²) close, the pair GLU O(1) off', () => {
+    const data = dataset();
+    const deviations: number[] = [];
+    for (const epsilon of [0.04, 0.02, 0.01]) {
+      const theta = secondOrderChannel(epsilon);
+      const limit = channelLimit(ARCH, theta, 0, [0, 1, 2]);
+      expect(limit.order).toBe(2);
+      expect(limit.sizes[0][0]).toBeCloseTo(0.8, 10);
+      expect(limit.sizes[1][0]).toBeCloseTo(1.3, 10);
+      // ‖Δ⊗Δ‖ = 1: T_2 = 2m + 2cε²/3; the first left-out term T_3 = aε²
+      expect(limit.sizes[2][0]).toBeCloseTo(2 * 0.9 + (2 * 0.8 * epsilon ** 2) / 3, 10);
+      expect(limit.sizes[3][0]).toBeCloseTo(1.3 * epsilon ** 2, 10);
+      deviations.push(replacementDeviation(ARCH, theta, channelLimitReplacement(limit, 'softplus'), data).max);
+      // the GLU of the two largest outgoing weights of opposite signs (−2A and A) keeps a third of the stencil unexplained
+      expect(gluDeviation(ARCH, theta, { i: 0, j: 1 }, data).max).toBeGreaterThan(0.05);
+    }
+    for (let k = 1; k < deviations.length; k++) {
+      const ratio = deviations[k - 1] / deviations[k];
+      expect(ratio).toBeGreaterThan(3.5);
+      expect(ratio).toBeLessThan(4.5);
+    }
+  });
+
+  it("data made by the limit network itself are fitted exactly (loss at infinity < 1e-20), which the pair's GLU misses", () => {
+    const theta = secondOrderChannel(0.01);
+    const limit = channelLimit(ARCH, theta, 0, [0, 1, 2]);
+    const base = dataset();
+    const replacement = channelLimitReplacement(limit, 'softplus');
+    const y = Float64Array.from({ length: base.samples }, (_, n) => forwardTrace(ARCH, theta, base.x.subarray(2 * n, 2 * n + 2), replacement).output);
+    const data: Dataset = { ...base, y };
+    const refit = refitLimit(ARCH, theta, fittableChannelLimit(limit, 'softplus'), data)!;
+    expect(refit.limitLoss).toBeLessThan(1e-20);
+    expect(refit.loss).toBeLessThan(1e-20);
+    expect(refit.coefficients[2]).toBeCloseTo(limit.sizes[2][0], 8);
+    // the pair's GLU at its own weights misses the second-order term (refitting its output layer, the
+    // third neuron's σ column makes up for it by finite differences: that loss is O(ε²), not a test)
+    expect(lossAtInfinity(ARCH, theta, { i: 0, j: 1 }, data)!.gluLoss).toBeGreaterThan(1e-4);
+  });
+
+  it('the data choose the carriers: all three of a stencil, the pair beside a bystander', () => {
+    const data = dataset();
+    const stencil = chooseChannelLimit(ARCH, secondOrderChannel(0.02), neuronGroups(ARCH, secondOrderChannel(0.02), 1e-2, { relativeL2: 0.5 })[0], data)!;
+    expect(stencil.limit.members).toEqual([0, 1, 2]);
+    expect(stencil.candidates.map((c) => c.members.length)).toEqual([2, 3]);
+    expect(stencil.candidates[1].maxDeviation).toBeLessThan(stencil.candidates[0].maxDeviation / 100);
+
+    // a pair channel (0, 2) at ε = 0.01 and a bystander 1 nearby with a small outgoing weight
+    const theta = plantChannel(ARCH, randomTheta(ARCH, 21), { layer: 0, i: 0, j: 2, w: Float64Array.from(CENTRE), delta: DIRECTION, epsilon: 1e-2, c: Float64Array.of(0.8), a: Float64Array.of(1.3) });
+    setNeuron(ARCH, theta, 0, 1, CENTRE.map((value, k) => value * 1.1 + 0.01 * k), [0.5]);
+    const group = neuronGroups(ARCH, theta, 1e-2, { relativeL2: 0.5 })[0];
+    expect(group.members).toEqual([0, 1, 2]);
+    const chosen = chooseChannelLimit(ARCH, theta, group, data)!;
+    expect(chosen.limit.members).toEqual([0, 2]);
+    expect(chosen.deviation.max).toBeCloseTo(gluDeviation(ARCH, theta, { i: 0, j: 2 }, data).max, 14);
+  });
+
+  it(`refuses fewer than 2 or more than ${MAX_LIMIT_ORDER + 1} neurons, repeats, and neurons outside the layer`, () => {
+    const theta = randomTheta({ ...ARCH, hidden: [6] }, 3);
+    const wide = { ...ARCH, hidden: [6] };
+    expect(() => channelLimit(wide, theta, 0, [1])).toThrow(/2 to 4 neurons/);
+    expect(() => channelLimit(wide, theta, 0, [0, 1, 2, 3, 4])).toThrow(/2 to 4 neurons/);
+    expect(() => channelLimit(wide, theta, 0, [1, 1])).toThrow(/distinct/);
+    expect(() => channelLimit(wide, theta, 0, [1, 6])).toThrow(/neuron 6 out of range/);
+  });
+});
