@@ -13,7 +13,7 @@ import type { Architecture } from '../model/architecture.js';
 import { activationFunctions } from '../model/activations.js';
 import type { Dataset } from '../data/dataset.js';
 import { affine, checkTheta, forwardTrace, inputVector, layerOutgoingVectors, resolvePair, type NeuronPair } from './network.js';
-import { refitLimit, replacementDeviation, type FittableReplacement, type LimitDeviation } from './channel-limit.js';
+import { refitLimit, replacementDeviation, type FittableReplacement, type LimitDeviation } from './limit-network.js';
 
 export interface GluParameters {
   /** hidden layer (0-based) and the pair */

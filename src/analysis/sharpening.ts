@@ -13,11 +13,9 @@
 // analogue of the GLU's loss at infinity for a channel (glu.ts lossAtInfinity). Both functions take
 // neurons of the LAST hidden layer, where the output is linear in the output weights.
 import type { Activation, Architecture } from '../model/architecture.js';
-import { activationFunctions } from '../model/activations.js';
 import type { Dataset } from '../data/dataset.js';
-import { CompensatedSum } from '../engine/cpu/compensated-sum.js';
-import { leastSquares } from './least-squares.js';
-import { affine, checkDatasetFor, checkNeuron, checkTheta, forwardTrace, inputVector, layerOutgoingVectors, norm, sampleInput } from './network.js';
+import { refitLimit, replacementDeviation, type FittableReplacement, type LimitDeviation } from './limit-network.js';
+import { affine, checkNeuron, checkTheta, inputVector, layerOutgoingVectors, norm } from './network.js';
 
 /** What σ(λz) tends to: a kink (relu), a step, or both (g); null for relu (no limit: an exact symmetry). */
 export type SharpeningShape = 'kink' | 'step' | 'kink+step';
@@ -79,42 +77,42 @@ function checkLastLayerNeurons(arch: Architecture, neurons: readonly number[]): 
   return last;
 }
 
-/** What both functions below start from: the checks, the dataset's index, each neuron's ũ and ‖ũ‖. */
-function sharpeningSetup(arch: Architecture, theta: ArrayLike<number>, neurons: readonly number[], data: Dataset, datasetIndex: number) {
+/**
+ * The given last-hidden-layer neurons replaced by their limits: at their own weights each is
+ * limitAtOwnWeights (for the deviation); refitted, each contributes its limit features
+ * (relu(ẑ), a step, or both) with free output weights (for the loss at infinity).
+ */
+function sharpeningReplacement(arch: Architecture, theta: ArrayLike<number>, neurons: readonly number[]): FittableReplacement {
   checkTheta(arch, theta);
   const last = checkLastLayerNeurons(arch, neurons);
-  const index = checkDatasetFor(arch, data, datasetIndex);
   const inputs = neurons.map((n) => inputVector(arch, theta, last, n));
-  return { last, index, inputs, norms: inputs.map((u) => norm(u)) };
+  const norms = inputs.map((u) => norm(u));
+  const directions = inputs.map((u, k) => u.map((value) => value / norms[k]));
+  const outgoing = layerOutgoingVectors(arch, theta, last);
+  const perNeuron = sharpeningShape(arch.activation) === 'kink+step' ? 2 : 1;
+  return {
+    layer: last,
+    members: neurons,
+    contribution(input, out) {
+      out[0] = 0;
+      neurons.forEach((neuron, k) => (out[0] += limitAtOwnWeights(arch.activation, outgoing[neuron][0], norms[k], affine(directions[k], input))));
+    },
+    featureCount: neurons.length * perNeuron,
+    features(input, out) {
+      directions.forEach((direction, k) => limitFeatures(arch.activation, affine(direction, input)).forEach((value, f) => (out[k * perNeuron + f] = value)));
+    },
+  };
 }
 
-export interface SharpeningDeviation {
-  /** max over samples of |f(x) − f_limit(x)|, the limit at the neurons' own weights */
-  max: number;
-  rms: number;
-}
+/** max, argmax and root mean square over the samples of |f(x) − f_limit(x)|, the limit at the neurons' own weights */
+export type SharpeningDeviation = LimitDeviation;
 
 /**
  * How far the network is from the limit of the given last-hidden-layer neurons at their own
  * weights (each replaced by limitAtOwnWeights). For softplus at most Σ|s|·log 2/‖ũ‖: O(1/λ).
  */
 export function sharpeningDeviation(arch: Architecture, theta: ArrayLike<number>, neurons: readonly number[], data: Dataset, datasetIndex = 0): SharpeningDeviation {
-  const { last, index, inputs, norms } = sharpeningSetup(arch, theta, neurons, data, datasetIndex);
-  const sigma = activationFunctions(arch.activation).value;
-  const outgoing = layerOutgoingVectors(arch, theta, last);
-  let max = 0;
-  const squares = new CompensatedSum();
-  for (let n = 0; n < data.samples; n++) {
-    const input = forwardTrace(arch, theta, sampleInput(data, index, n)).inputs[last];
-    let deviation = 0;
-    neurons.forEach((neuron, k) => {
-      const z = affine(inputs[k], input);
-      deviation += outgoing[neuron][0] * sigma(z) - limitAtOwnWeights(arch.activation, outgoing[neuron][0], norms[k], z / norms[k]);
-    });
-    max = Math.max(max, Math.abs(deviation));
-    squares.add(deviation * deviation);
-  }
-  return { max, rms: Math.sqrt(squares.value / data.samples) };
+  return replacementDeviation(arch, theta, sharpeningReplacement(arch, theta, neurons), data, datasetIndex);
 }
 
 export interface SharpeningLimit {
@@ -138,28 +136,6 @@ export interface SharpeningLimit {
  * its own weights, which tends to the network's own MSE as the neurons sharpen.
  */
 export function sharpeningLossAtInfinity(arch: Architecture, theta: ArrayLike<number>, neurons: readonly number[], data: Dataset, datasetIndex = 0): SharpeningLimit {
-  const { last, index, inputs, norms } = sharpeningSetup(arch, theta, neurons, data, datasetIndex);
-  const N = data.samples;
-  const shape = sharpeningShape(arch.activation)!;
-  const others = Array.from({ length: arch.hidden[last] }, (_, n) => n).filter((n) => !neurons.includes(n));
-  const perNeuron = shape === 'kink+step' ? 2 : 1;
-  const columnCount = others.length + neurons.length * perNeuron + (arch.biases ? 1 : 0);
-  const columns = Array.from({ length: columnCount }, () => new Float64Array(N));
-  const directions = inputs.map((u, k) => u.map((value) => value / norms[k]));
-  const y = data.y.subarray(index * N, (index + 1) * N);
-  const networkSquares = new CompensatedSum();
-  for (let n = 0; n < N; n++) {
-    const trace = forwardTrace(arch, theta, sampleInput(data, index, n));
-    const residual = trace.output - y[n];
-    networkSquares.add(residual * residual);
-    const h = trace.activations[last];
-    const input = trace.inputs[last];
-    others.forEach((m, col) => (columns[col][n] = h[m]));
-    directions.forEach((direction, k) => {
-      limitFeatures(arch.activation, affine(direction, input)).forEach((value, f) => (columns[others.length + k * perNeuron + f][n] = value));
-    });
-    if (arch.biases) columns[columnCount - 1][n] = 1;
-  }
-  const solution = leastSquares(columns, y);
-  return { neurons: [...neurons], shape, loss: solution.residualSumOfSquares / N, networkLoss: networkSquares.value / N, rank: solution.rank, columns: columnCount };
+  const fit = refitLimit(arch, theta, sharpeningReplacement(arch, theta, neurons), data, datasetIndex)!;
+  return { neurons: [...neurons], shape: sharpeningShape(arch.activation)!, loss: fit.loss, networkLoss: fit.networkLoss, rank: fit.rank, columns: fit.columns };
 }

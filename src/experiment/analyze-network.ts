@@ -3,7 +3,8 @@
 import { channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification } from '../analysis/classify.js';
 import { gluDeviation, gluParameters, gluReplacement } from '../analysis/glu.js';
-import { chooseChannelLimit, fittableChannelLimit, refitLimit, type FittableReplacement } from '../analysis/channel-limit.js';
+import { chooseChannelLimit, fittableChannelLimit } from '../analysis/channel-limit.js';
+import { refitLimit, type FittableReplacement } from '../analysis/limit-network.js';
 import { sharpeningDeviation, sharpeningLossAtInfinity, sharpeningShape, type SharpeningShape } from '../analysis/sharpening.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluateNetwork } from '../engine/cpu/cpu-engine.js';

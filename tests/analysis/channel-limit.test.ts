@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, MAX_LIMIT_ORDER, refitLimit, replacementDeviation } from '../../src/analysis/channel-limit.js';
+import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, MAX_LIMIT_ORDER } from '../../src/analysis/channel-limit.js';
+import { refitLimit, replacementDeviation } from '../../src/analysis/limit-network.js';
 import { neuronGroups } from '../../src/analysis/channels.js';
 import { gluDeviation, gluLimitOutput, gluParameters, lossAtInfinity } from '../../src/analysis/glu.js';
 import { forwardTrace } from '../../src/analysis/network.js';
