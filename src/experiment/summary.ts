@@ -1,10 +1,10 @@
 // Where did each run end? Classifies run records (analysis/classify.ts), measures how far each run
 // got along its closest pair of neurons, and summarises both per group with 95% Wilson intervals.
 // Pure: no file system, so the dashboard and the command line share it (report.ts reads folders).
-import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
+import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type Classification, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
-import { l2Distance, minCosineDistance, symmetryOrientation } from '../analysis/channels.js';
+import { l2Distance, minCosineDistance, symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
 import { parameterLayout } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord, TrajectoryPoint } from './results.js';
@@ -139,10 +139,17 @@ export function trajectoryLossDrift(trajectory: readonly TrajectoryPoint[] | und
   return { relative: (last.loss - before.loss) / before.loss, from: before.step, to: last.step };
 }
 
+/** A record's verdict (classify.ts), as the report counts it. */
 export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string; cause?: NotConvergedCause } {
+  const { outcome, channelStrict, reason, cause } = classifyRecordWithEvidence(record);
+  return { outcome, channelStrict, reason, ...(cause ? { cause } : {}) };
+}
+
+/** classifyRecord with the evidence it was decided on (the channel group among it); null evidence for a diverged run. */
+export function classifyRecordWithEvidence(record: RunRecord): Pick<Classification, 'outcome' | 'channelStrict' | 'reason' | 'cause'> & { evidence: (Classification['evidence'] & { channelGroup: NeuronGroup | null }) | null } {
   const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null; patience?: number | null; minImprovement?: number } };
   if (record.stopReason === 'diverged') {
-    return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps` };
+    return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps`, evidence: null };
   }
   // a polished run is judged where the polish ended (the paper: flow, then Newton), a finite one at least
   const polish = record.polish && Number.isFinite(record.polish.loss) && Number.isFinite(record.polish.gradInf) ? record.polish : null;
@@ -175,7 +182,7 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
     thresholds,
   );
   const verdict = classifyRun(evidence, thresholds);
-  return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason, ...(verdict.cause ? { cause: verdict.cause } : {}) };
+  return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason, ...(verdict.cause ? { cause: verdict.cause } : {}), evidence: { ...verdict.evidence, channelGroup: evidence.channelGroup } };
 }
 
 /** How far a record's run got: weight norm, and the closest pair's cosine distance, 1/ε and output weights. */

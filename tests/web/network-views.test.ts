@@ -1,8 +1,10 @@
 // Per-run views from parameters: closest pair, channel coordinates along a run, function heatmaps, spectra.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gluNetworkOutput, networkOutput } from '../../src/analysis/glu.js';
 import type { RunDiagnostics } from '../../src/analysis/diagnostics.js';
 import { datasetFor } from '../../src/experiment/grid.js';
+import type { RunRecord } from '../../src/experiment/results.js';
 import { parseConfig } from '../../src/experiment/spec.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import {
@@ -94,6 +96,29 @@ describe('function heatmaps (d = 2)', () => {
     const limit = Math.max(...grid.panels.flatMap((p) => p.values.map(Math.abs)));
     expect(grid.limit).toBe(limit);
     expect(grid.extent).toBeGreaterThanOrEqual(Math.sqrt(3));
+  });
+
+  it("replaces a channel run's carriers by their limit: three neurons' order-2 limit, a reflected pair's GLU plus the reflection's linear term", () => {
+    // committed float64 flow-sweep records (benchmarks/results/flow-cpu-subset)
+    const sweep: RunRecord[] = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const run = (r: number, seed: number) => sweep.find((x) => x.seed === seed && (x.config as { architecture: { hidden: number[] } }).architecture.hidden[0] === r)!;
+    const gap = (grid: ReturnType<typeof functionGrid>) => {
+      if ('unavailable' in grid) throw new Error(grid.unavailable);
+      return { grid, gap: Math.max(...grid.panels[0].values.map((v, k) => Math.abs(v - grid.panels[1].values[k]))) };
+    };
+    // r = 4 seed 13: outgoing weights (−74, 150, −74); measured 0.035 on the grid (|f| up to 3.4), where the pair's GLU is 0.42 off on the data
+    const three = gap(functionGrid(run(4, 13), 16));
+    expect(three.grid.panels.map((p) => p.name)).toEqual(['network f(x)', 'channel limit', 'teacher']);
+    expect(three.grid.panels[1].caption).toMatch(/^channel neurons \(1, 2, 3\) of hidden layer 1 replaced by c·σ\(w̄·x\) \+ \(v·x\)·σ′\(w̄·x\) \+ ½\(xᵀMx\)·σ″\(w̄·x\)/);
+    expect(three.gap).toBeLessThan(0.06);
+    // r = 8 seed 17: the channel pair (1, 8) is antiparallel as trained (softplus reflection); measured 2.2e-4
+    const reflected = gap(functionGrid(run(8, 17), 16));
+    expect(reflected.grid.panels[1].name).toBe('GLU limit');
+    expect(reflected.grid.panels[1].caption).toMatch(/^channel neurons \(1, 8\)/);
+    expect(reflected.gap).toBeLessThan(1e-3);
   });
 
   it('says why there is no heatmap for d ≠ 2', () => {

@@ -1,15 +1,18 @@
 // Per-run views computed from a record's parameters on the CPU (float64): the closest pair of
 // hidden neurons, its channel coordinates along the run, the network / GLU-limit / teacher
 // functions on a 2-D grid, and the Hessian spectrum. Pure (no DOM), so Node tests run them.
-import { closestPairs, minCosineDistance } from '../../../src/analysis/channels.js';
+import { chooseChannelLimit, channelLimitReplacement } from '../../../src/analysis/channel-limit.js';
+import { closestPairs, minCosineDistance, reflectionOffset, symmetryOrientation } from '../../../src/analysis/channels.js';
 import { gluNetworkOutput, gluParameters, networkOutput } from '../../../src/analysis/glu.js';
-import { layerOutgoingVectors } from '../../../src/analysis/network.js';
+import { forwardTrace, layerOutgoingVectors } from '../../../src/analysis/network.js';
+import type { Dataset } from '../../../src/data/dataset.js';
 import { gpTeacherValues } from '../../../src/data/gp-teacher.js';
 import { randomTeacherNetwork, teacherNetworkValues } from '../../../src/data/teacher-network.js';
 import { rosenbrock, toy1d } from '../../../src/data/teachers.js';
 import { evaluateNetwork } from '../../../src/engine/cpu/cpu-engine.js';
 import { datasetFor, datasetSeed } from '../../../src/experiment/grid.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
+import { classifyRecordWithEvidence } from '../../../src/experiment/summary.js';
 import { parseConfig, type RunConfig } from '../../../src/experiment/spec.js';
 import { weightNorm, type Architecture } from '../../../src/model/architecture.js';
 import { parseParameterFile, type ParameterFile } from '../../../src/model/params-file.js';
@@ -260,8 +263,8 @@ export function teacherAt(config: RunConfig, seed: number, points: Float64Array)
 }
 
 /**
- * For d = 2: the trained network f, the network with its closest pair replaced by the GLU limit,
- * and the teacher, on one grid with one colour scale. The square covers the training inputs
+ * For d = 2: the trained network f, the network with its channel replaced by its limit (a channel
+ * run; any other run: its closest pair by its GLU), and the teacher, on one grid with one colour scale. The square covers the training inputs
  * (up to the 99th percentile of |xₖ|, at least [−√3, √3]).
  */
 export function functionGrid(record: RunRecord, resolution = 48): FunctionGrid | { unavailable: string } {
@@ -281,20 +284,59 @@ export function functionGrid(record: RunRecord, resolution = 48): FunctionGrid |
   const cells = resolution * resolution;
   const panels: FunctionGrid['panels'] = [];
   panels.push({ name: 'network f(x)', caption: 'the trained network', values: Array.from({ length: cells }, (_, k) => networkOutput(network.arch, network.theta, at(k))) });
-  const pair = closestPair(network);
-  if (pair) {
-    const glu = gluParameters(network.arch, network.theta, pair);
-    panels.push({
-      name: 'GLU limit',
-      caption: `pair (${pair.i + 1}, ${pair.j + 1}) of hidden layer ${pair.layer + 1} replaced by c·σ(w·x) + a·(Δ·x)·σ′(w·x); ε = ${glu.epsilon.toPrecision(2)}`,
-      values: Array.from({ length: cells }, (_, k) => gluNetworkOutput(network.arch, network.theta, pair, at(k))),
-    });
-  }
+  const limitPanel = (training && channelLimitPanel(record, network, training, points)) || closestPairPanel(network, points);
+  if (limitPanel) panels.push(limitPanel);
   const teacher = config ? safely(() => teacherAt(config, record.seed, points)) : null;
   if (teacher) panels.push({ name: 'teacher', caption: `${config!.data.teacher.kind} teacher${'standardize' in config!.data.teacher && config!.data.teacher.standardize ? ', standardised over the training inputs' : ''}`, values: Array.from(teacher) });
   let limit = 0;
   for (const panel of panels) for (const v of panel.values) if (Number.isFinite(v)) limit = Math.max(limit, Math.abs(v));
   return { xs, ys, extent, panels, limit: limit || 1 };
+}
+
+const LIMIT_TERMS = ['c·σ(w̄·x)', '(v·x)·σ′(w̄·x)', '½(xᵀMx)·σ″(w̄·x)', '⅙T₃[x,x,x]·σ‴(w̄·x)'];
+
+/**
+ * A channel run's limit network on the grid: the classifier's channel group (compared up to the
+ * activation's symmetry, as the verdict was), with the neurons that carry it chosen on the training
+ * data (channel-limit.ts), replaced by their limit: the GLU for a pair, the order-2 or order-3 limit
+ * for three or four neurons. Null when the run is no channel, or when softplus reflections sit in
+ * an earlier layer (their leftover linear term is not an output offset).
+ */
+function channelLimitPanel(record: RunRecord, network: Network, training: Dataset, points: Float64Array): FunctionGrid['panels'][number] | null {
+  const verdict = safely(() => classifyRecordWithEvidence(record));
+  const group = verdict?.outcome === 'channel' ? verdict.evidence?.channelGroup : null;
+  if (!group) return null;
+  const { arch, theta } = network;
+  const symmetry = symmetryOrientation(arch, theta);
+  const oriented = symmetry ? symmetry.orient(theta) : theta;
+  // θ reflected plus this offset is the network as trained
+  const offset = symmetry?.kind === 'reflection' ? reflectionOffset(arch, theta, symmetry.flips) : null;
+  if (symmetry?.kind === 'reflection' && !offset) return null;
+  const chosen = chooseChannelLimit(arch, oriented, group, training);
+  if (!chosen) return null;
+  const { limit } = chosen;
+  const replacement = channelLimitReplacement(limit, arch.activation);
+  const neurons = limit.members.map((n) => n + 1).join(', ');
+  return {
+    name: limit.order === 1 ? 'GLU limit' : 'channel limit',
+    caption: `channel neurons (${neurons}) of hidden layer ${limit.layer + 1} replaced by ${LIMIT_TERMS.slice(0, limit.order + 1).join(' + ')}; at most ${chosen.deviation.max.toPrecision(2)} from the network on the training data`,
+    values: Array.from({ length: points.length / 2 }, (_, k) => {
+      const x = points.subarray(2 * k, 2 * k + 2);
+      return forwardTrace(arch, oriented, x, replacement).output + (offset ? offset(x) : 0);
+    }),
+  };
+}
+
+/** Any other run: the pair closest in cosine distance replaced by its GLU (how far from a channel it is). */
+function closestPairPanel(network: Network, points: Float64Array): FunctionGrid['panels'][number] | null {
+  const pair = closestPair(network);
+  if (!pair) return null;
+  const glu = gluParameters(network.arch, network.theta, pair);
+  return {
+    name: 'GLU limit',
+    caption: `closest pair (${pair.i + 1}, ${pair.j + 1}) of hidden layer ${pair.layer + 1} replaced by c·σ(w·x) + a·(Δ·x)·σ′(w·x); ε = ${glu.epsilon.toPrecision(2)}`,
+    values: Array.from({ length: points.length / 2 }, (_, k) => gluNetworkOutput(network.arch, network.theta, pair, points.subarray(2 * k, 2 * k + 2))),
+  };
 }
 
 function safely<T>(compute: () => T): T | null {

@@ -285,7 +285,7 @@ export class CsResultsViews extends LitElement {
         const grid = this.grids.get(focused.id);
         return grid
           ? html`<cs-chart .figure=${heatmapFigure(focused, grid, width)} filename=${`functions-${focused.id}`}></cs-chart>`
-          : html`<div class="computing">evaluating network, GLU limit and teacher of ${focused.id} on the plane…</div>`;
+          : html`<div class="computing">evaluating network, channel limit and teacher of ${focused.id} on the plane…</div>`;
       }
       case 'optimizers':
         return html`<cs-chart .figure=${optimizerFigure(this.records, runs, width)} filename="optimizers"></cs-chart>`;
