@@ -13,10 +13,11 @@
 // their outgoing weights by √10 and shrinks their spread by 10^{1/4}, with T_0, T_1, T_2 unchanged.
 //
 // The activations provide σ … σ‴, so a limit holds at most MAX_LIMIT_ORDER + 1 = 4 neurons.
-import type { Architecture } from '../model/architecture.js';
+import { inputCoordinates, outgoingCoordinates, type Architecture } from '../model/architecture.js';
 import { activationFunctions } from '../model/activations.js';
 import type { Dataset } from '../data/dataset.js';
 import { channelPairOf, type NeuronGroup } from './channels.js';
+import { leastSquares } from './least-squares.js';
 import { replacementDeviation, type FittableReplacement, type LimitDeviation } from './limit-network.js';
 import { affine, checkLayer, checkNeuron, checkTheta, dot, layerInputVectors, layerOutgoingVectors, type NeuronReplacement } from './network.js';
 
@@ -131,6 +132,70 @@ export function fittableChannelLimit(limit: ChannelLimit, activation: Architectu
       });
     },
   };
+}
+
+/** Every component of δ^{⊗n} (D^n of them, row-major over the n indices). */
+function tensorPowerEntries(delta: ArrayLike<number>, n: number): number[] {
+  let entries = [1];
+  for (let power = 0; power < n; power++) entries = entries.flatMap((value) => Array.from(delta, (component) => value * component));
+  return entries;
+}
+
+/**
+ * The same channel further along: θ with the members' offsets shrunk around the same w̄ and their
+ * outgoing weights re-solved so that T_0 … T_order are unchanged (the limit network is the same;
+ * only the left-out terms shrink). Channel-jump's step along a channel.
+ *
+ * The offsets shrink as measured along the flow sweep's channels (channel-groups-2026-12-06.md):
+ * their equally spaced collinear part h·s_m·Δ̂ (Δ̂ and h: the direction and half-distance of the
+ * two members farthest apart; s_m from −1 to 1 in the members' order along Δ̂) by `factor`, the
+ * rest (the inner members' unequal spacing, transverse offsets) by factor², as ε and ε². For a
+ * pair everything is collinear and the offsets simply scale: o′ = c/2 ± a/(2·factor·ε).
+ *
+ * The outgoing weights solve the moment equations Σ_m o′_m·δ′_m^{⊗n} = T_n, n = 0 … order, for
+ * every next-layer neuron: exactly when the offsets are collinear (a Vandermonde system), in the
+ * least-squares sense otherwise, each order's equations scaled by h^{−n} so that none dominates.
+ */
+export function rescaleChannel(arch: Architecture, theta: ArrayLike<number>, limit: ChannelLimit, factor: number): Float64Array {
+  if (!(factor > 0 && Number.isFinite(factor))) throw new RangeError(`the spread's factor must be positive and finite, got ${factor}`);
+  const layout = checkTheta(arch, theta);
+  const { offsets, order } = limit;
+  const k = offsets.length;
+  let [first, last, half] = [0, 1, -1];
+  offsets.forEach((u, m) =>
+    offsets.forEach((v, n) => {
+      const distance = Math.hypot(...u.map((value, t) => value - v[t])) / 2;
+      if (n > m && distance > half) [first, last, half] = [m, n, distance];
+    }),
+  );
+  if (!(half > 0)) throw new RangeError('the channel has no spread to scale: its neurons are identical');
+  const direction = offsets[last].map((value, t) => (value - offsets[first][t]) / (2 * half));
+  const rank = offsets.map((_, m) => m).sort((m, n) => dot(offsets[m], direction) - dot(offsets[n], direction));
+  const shrunk = offsets.map(() => new Float64Array(direction.length));
+  rank.forEach((m, position) => {
+    const along = half * (-1 + (2 * position) / (k - 1));
+    offsets[m].forEach((value, t) => {
+      const collinear = along * direction[t];
+      shrunk[m][t] = factor * collinear + factor * factor * (value - collinear);
+    });
+  });
+  // one column per member: its moments δ^{⊗n}/h^n, n = 0 … order, stacked
+  const momentsOf = (deltas: Float64Array[]) => deltas.map((delta) => Float64Array.from(Array.from({ length: order + 1 }, (_, n) => tensorPowerEntries(delta.map((v) => v / half), n)).flat()));
+  const columns = momentsOf(shrunk);
+  const current = momentsOf(offsets);
+  const out = Float64Array.from(theta);
+  limit.members.forEach((member, m) => {
+    inputCoordinates(layout, limit.layer, member).forEach((index, t) => (out[index] = limit.centre[t] + shrunk[m][t]));
+  });
+  const next = limit.outgoing[0].length;
+  for (let j = 0; j < next; j++) {
+    // the right-hand side: T_n/h^n at the current weights
+    const target = new Float64Array(columns[0].length);
+    current.forEach((column, m) => column.forEach((value, row) => (target[row] += limit.outgoing[m][j] * value)));
+    const solution = leastSquares(columns, target);
+    limit.members.forEach((member, m) => (out[outgoingCoordinates(layout, limit.layer, member)[j]] = solution.x[m]));
+  }
+  return out;
 }
 
 export interface ChosenLimit {

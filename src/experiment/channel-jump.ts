@@ -2,15 +2,21 @@
 // channel, reparametrise its pair (w, Δ, ε, c, a), shrink ε by a factor keeping w, Δ, c and a,
 // re-equilibrate, and repeat. Along the way loss − L∞ ∝ ε² and λ_max ∝ 1/ε².
 //
-// What re-equilibration holds fixed: the pair's input DIFFERENCE ũ_i − ũ_j = 2εΔ (so ε and Δ).
-// Everything else is free — the pair's mean input w, both output weights (equivalently c and a),
-// every other neuron and the output bias — and is polished by trust-region Newton–CG in float64
-// to ‖∇‖∞ ≤ tol, without the norm barrier (the output weights grow like 1/ε by design; the barrier
-// would bend the scaling). Why these: ε is the coordinate along the channel, so it must be held or
-// the polish slides back down the channel (the channel's bottom is where the loss falls with ε);
-// holding Δ too makes the constraint LINEAR (an affine subspace), so Newton–CG runs unchanged on
-// projected gradients and HVPs, and Δ varies only by O(ε²) along the channel bottom anyway. w, c
-// and a are not held during the polish: at fixed ε their optimum moves by O(ε²), and leaving them
+// A channel carried by k = 3 or 4 neurons (channel-limit.ts) is followed the same way: its offsets
+// δ_m around the mean w̄ shrink by the factor and the outgoing weights are re-solved so that the
+// limit's T_0 … T_{k−1} stay (rescaleChannel; for a pair exactly c/2 ± a/(2ε)); ε is the spread
+// max‖δ_m‖, and the outgoing weights grow like ε^{1−k}, so λ_max like ε^{−2(k−1)}.
+//
+// What re-equilibration holds fixed: the carriers' input OFFSETS from their mean (for a pair the
+// difference ũ_i − ũ_j = 2εΔ, so ε and Δ). Everything else is free — the mean input w̄, the
+// outgoing weights (equivalently c and a), every other neuron and the output bias — and is
+// polished by trust-region Newton–CG in float64 to ‖∇‖∞ ≤ tol, without the norm barrier (the
+// output weights grow by design; the barrier would bend the scaling). Why these: ε is the
+// coordinate along the channel, so it must be held or the polish slides back down the channel (the
+// channel's bottom is where the loss falls with ε); holding the offsets' directions too makes the
+// constraint LINEAR (an affine subspace), so Newton–CG runs unchanged on projected gradients and
+// HVPs, and they vary only by O(ε²) along the channel bottom anyway. w̄ and the outgoing weights
+// are not held during the polish: at fixed ε their optimum moves by O(ε²), and leaving them
 // unpolished would add an O(ε²)·(gradient) error to the loss gap being measured.
 //
 // The start: a given network and pair, or — by default — one constructed from a converged network:
@@ -19,13 +25,15 @@
 //
 // Everything measured here is float64 on the CPU: the loss gaps reach 1e-7 of the loss and the
 // output weights ±10³, beyond float32.
-import { channelPairOf, closestPairs, neuronGroups } from '../analysis/channels.js';
+import { channelLimit, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, rescaleChannel, type ChannelLimit } from '../analysis/channel-limit.js';
+import { channelPairOf, closestPairs, neuronGroups, type NeuronGroup } from '../analysis/channels.js';
 import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
-import { gluDeviation, gluParameters, lossAtInfinity } from '../analysis/glu.js';
-import { resolvePair, type NeuronPair } from '../analysis/network.js';
+import { gluDeviation, gluParameters } from '../analysis/glu.js';
+import { refitLimit, replacementDeviation } from '../analysis/limit-network.js';
+import { checkLayer, checkNeuron, resolvePair, type NeuronPair } from '../analysis/network.js';
 import { hessians, spectrumOf } from '../analysis/saddle-line.js';
 import { networkObjective } from '../engine/cpu/flow-field.js';
-import { inputCoordinates, outgoingCoordinates, parameterCount, parameterLayout, weightNorm, type Architecture } from '../model/architecture.js';
+import { inputCoordinates, parameterCount, parameterLayout, weightNorm, type Architecture } from '../model/architecture.js';
 import { newtonCg, type NewtonObjective } from '../optim/newton-cg.js';
 import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
 import { architectureOf, datasetFor } from './grid.js';
@@ -42,8 +50,14 @@ export interface ChannelJumpOptions {
   setup: StudentSetup;
   /** a network in a channel, flat parameter layout of setup.architecture; omitted: constructed */
   network?: number[];
-  /** the channel pair of the given network; default: the closest opposite-sign pair (cosine) of any layer */
+  /** the channel pair of the given network; default: the GLU pair of its channel group (the equal neurons with opposite-sign outgoing weights and the largest Σ|s|) */
   pair?: NeuronPair;
+  /**
+   * the 2 to 4 neurons carrying the channel, followed together (their offsets shrink, their limit
+   * of order k − 1 is held); default: `pair` when given, else chosen on the data from the channel
+   * group (channel-limit.ts chooseChannelLimit)
+   */
+  carriers?: { layer?: number; members: number[] };
   /** the construction when no network is given: one saddle-perturbation flow (setup and seed of `construct`) */
   construct: Omit<SaddlePerturbationOptions, keyof StudentSetup | 'gammas'> & { gamma: number };
   /** ε ← factor·ε at every jump (0 < factor < 1) */
@@ -91,17 +105,21 @@ export interface ChannelJumpRecord {
   inverseEpsilon: number;
   /** MSE (no ½) after re-equilibration */
   loss: number;
-  /** L∞ of the pair's GLU limit (lossAtInfinity; null for a pair outside the last hidden layer) */
+  /** L∞ of the carriers' limit (the GLU for a pair; null for carriers outside the last hidden layer) */
   lossAtInfinity: number | null;
   /** loss − L∞ */
   gap: number | null;
   /** extreme Hessian eigenvalues of L (no barrier), float64: full spectrum up to 128 parameters, else power iteration (λ_min null) */
   lambdaMax: number;
   lambdaMin: number | null;
-  /** GLU coefficients after re-equilibration */
+  /** GLU coefficients of the channel's pair after re-equilibration (for a pair: its limit) */
   glu: { w: number[]; delta: number[]; c: number[]; a: number[] };
-  /** max |f − f_GLU| over the data (O(ε²)) */
+  /** max |f − f_GLU| over the data (O(ε²) for a pair) */
   gluDeviation: number;
+  /** the carriers' limit after re-equilibration: its order, w̄ and ‖T_0‖ … ‖T_{order+1}‖ per next-layer neuron (channel-limit.ts) */
+  limit: { order: number; centre: number[]; sizes: number[][] };
+  /** max |f − f_limit| over the data (= gluDeviation for a pair) */
+  limitDeviation: number;
   weightNorm: number;
   /** the re-equilibration */
   gradInf: number;
@@ -114,10 +132,12 @@ export interface ChannelJumpResult {
   options: ChannelJumpOptions;
   arch: Architecture;
   pair: { layer: number; i: number; j: number };
+  /** the neurons followed together (the pair's two, or three or four) */
+  carriers: { layer: number; members: number[] };
   /** how the start was obtained */
   start: { source: 'given' | 'constructed'; theta: number[]; fate?: string; outcome?: string; backend?: string };
   records: ChannelJumpRecord[];
-  /** least-squares slopes on log-log axes over all records */
+  /** least-squares slopes on log-log axes over all records (for k carriers expected 2 and −2(k − 1)) */
   slopes: { gapVsEpsilon: number | null; lambdaMaxVsEpsilon: number };
 }
 
@@ -142,25 +162,6 @@ export function logLogSlope(xs: readonly number[], ys: readonly number[]): numbe
     sxx += (lx[k] - mx) ** 2;
   }
   return sxy / sxx;
-}
-
-/** Places the pair at ε with the given GLU parameters: ũ_{i,j} = w ± εΔ, o_{i,j} = c/2 ± a/(2ε). */
-function placePair(arch: Architecture, theta: Float64Array, pair: { layer: number; i: number; j: number }, glu: { w: ArrayLike<number>; delta: ArrayLike<number>; c: ArrayLike<number>; a: ArrayLike<number> }, epsilon: number): Float64Array {
-  const layout = parameterLayout(arch);
-  const out = Float64Array.from(theta);
-  const rowsI = inputCoordinates(layout, pair.layer, pair.i);
-  const rowsJ = inputCoordinates(layout, pair.layer, pair.j);
-  rowsI.forEach((index, k) => {
-    out[index] = glu.w[k] + epsilon * glu.delta[k];
-    out[rowsJ[k]] = glu.w[k] - epsilon * glu.delta[k];
-  });
-  const colsI = outgoingCoordinates(layout, pair.layer, pair.i);
-  const colsJ = outgoingCoordinates(layout, pair.layer, pair.j);
-  colsI.forEach((index, k) => {
-    out[index] = glu.c[k] / 2 + glu.a[k] / (2 * epsilon);
-    out[colsJ[k]] = glu.c[k] / 2 - glu.a[k] / (2 * epsilon);
-  });
-  return out;
 }
 
 /**
@@ -210,6 +211,21 @@ function fixedDifferenceObjective(base: NewtonObjective, rowsI: number[], rowsJ:
   };
 }
 
+/**
+ * The two carriers farthest apart: re-equilibration holds their input difference (for a pair, the
+ * pair itself); ε is half their distance (the GLU's ε for a pair, the spread of a symmetric triple).
+ */
+function outermostCarriers(limit: ChannelLimit): { i: number; j: number; epsilon: number } {
+  let best = { i: limit.members[0], j: limit.members[1], epsilon: -1 };
+  limit.offsets.forEach((u, m) =>
+    limit.offsets.forEach((v, n) => {
+      const half = Math.hypot(...u.map((value, t) => value - v[t])) / 2;
+      if (n > m && half > best.epsilon) best = { i: limit.members[m], j: limit.members[n], epsilon: half };
+    }),
+  );
+  return best;
+}
+
 /** λ_max by power iteration on HVPs (for networks too large for the full spectrum); shift-free, so it assumes λ_max dominates |λ_min|. */
 export function powerIterationMax(hvp: (v: Float64Array) => Float64Array, P: number, iterations = 300): number {
   let v: Float64Array = Float64Array.from({ length: P }, (_, k) => Math.sin(k + 1));
@@ -226,15 +242,35 @@ export function powerIterationMax(hvp: (v: Float64Array) => Float64Array, P: num
   return estimate;
 }
 
-/** The channel pair of a network: in the group of equal neurons (the verdict's rule) with opposite-sign outgoing weights and the largest Σ|s|, its GLU pair. */
-function findChannelPair(arch: Architecture, theta: Float64Array): { layer: number; i: number; j: number } {
+/** The channel group of a network: the group of equal neurons (the verdict's rule) with opposite-sign outgoing weights and the largest Σ|s|. */
+function findChannelGroup(arch: Architecture, theta: Float64Array): NeuronGroup {
   const groups = neuronGroups(arch, theta, DEFAULT_THRESHOLDS.cosine, { relativeL2: DEFAULT_THRESHOLDS.equalInputs }).filter((group) => group.mixedSigns);
   if (groups.length === 0) {
     const closest = closestPairs(arch, theta).map((entry) => entry.cosine?.distance ?? Infinity);
     throw new RangeError(`the network has no close pair with opposite output weights (closest cosine distances per layer: ${closest.map((c) => c.toPrecision(3)).join(', ')}); pass the pair`);
   }
-  const group = groups.reduce((best, g) => (g.sumAbsOutgoing > best.sumAbsOutgoing ? g : best));
-  return channelPairOf(group)!;
+  return groups.reduce((best, g) => (g.sumAbsOutgoing > best.sumAbsOutgoing ? g : best));
+}
+
+/** The carriers as given (validated), the given pair's two, or those chosen on the data from the channel group. */
+function resolveCarriers(arch: Architecture, theta: Float64Array, data: Dataset, o: ChannelJumpOptions): { pair: { layer: number; i: number; j: number }; carriers: { layer: number; members: number[] } } {
+  if (o.carriers) {
+    const layer = o.carriers.layer ?? arch.hidden.length - 1;
+    checkLayer(arch, layer);
+    for (const member of o.carriers.members) checkNeuron(arch, layer, member);
+    const members = [...o.carriers.members].sort((p, q) => p - q);
+    // the limit checks the count (2 … 4) and repeats
+    channelLimit(arch, theta, layer, members);
+    const pair = o.pair ? resolvePair(arch, o.pair) : { layer, i: members[0], j: members[members.length - 1] };
+    return { pair, carriers: { layer, members } };
+  }
+  if (o.pair) {
+    const pair = resolvePair(arch, o.pair);
+    return { pair, carriers: { layer: pair.layer, members: [pair.i, pair.j] } };
+  }
+  const group = findChannelGroup(arch, theta);
+  const chosen = chooseChannelLimit(arch, theta, group, data)!;
+  return { pair: channelPairOf(group)!, carriers: { layer: chosen.limit.layer, members: chosen.limit.members } };
 }
 
 export async function runChannelJump(options: Partial<ChannelJumpOptions>, context: ProcedureContext<ChannelJumpRecord>): Promise<ChannelJumpResult> {
@@ -266,28 +302,32 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     theta = Float64Array.from(end.run.recentParams.at(-1)!);
     start = { source: 'constructed', theta: Array.from(theta), fate: end.row.fate, outcome: end.row.outcome, backend: end.run.backend };
   }
-  const pair = o.pair ? resolvePair(arch, o.pair) : findChannelPair(arch, theta);
+  const { pair, carriers } = resolveCarriers(arch, theta, data, o);
   const P = parameterCount(arch);
   const layout = parameterLayout(arch);
-  const rowsI = inputCoordinates(layout, pair.layer, pair.i);
-  const rowsJ = inputCoordinates(layout, pair.layer, pair.j);
   const base = networkObjective(arch, data, { maxnorm: Infinity });
   const evaluate = float64Evaluator(data, Infinity);
 
   const records: ChannelJumpRecord[] = [];
-  let current = gluParameters(arch, theta, pair);
-  let epsilon = current.epsilon;
+  let limit = channelLimit(arch, theta, carriers.layer, carriers.members);
   for (let jump = 0; jump <= o.jumps; jump++) {
     if (jump > 0) {
-      epsilon *= o.factor;
-      theta = placePair(arch, theta, pair, current, epsilon);
+      theta = rescaleChannel(arch, theta, limit, o.factor);
+      limit = channelLimit(arch, theta, carriers.layer, carriers.members);
     }
-    const halfDifference = Float64Array.from(current.delta, (d) => epsilon * d);
+    // the outermost carriers' difference is held; the inner ones (three or four carriers) are free
+    // to settle: their spacing and transverse offsets shrink like ε², faster than the spread
+    const outer = outermostCarriers(limit);
+    const rowsI = inputCoordinates(layout, carriers.layer, outer.i);
+    const rowsJ = inputCoordinates(layout, carriers.layer, outer.j);
+    const halfDifference = Float64Array.from(rowsI, (index, t) => (theta[index] - theta[rowsJ[t]]) / 2);
     const restricted = fixedDifferenceObjective(base, rowsI, rowsJ, halfDifference);
     const polished = newtonCg(restricted.objective, restricted.reduce(theta), { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations });
     theta = restricted.expand(polished.theta);
-    current = gluParameters(arch, theta, pair);
-    const atInfinity = lossAtInfinity(arch, theta, pair, data);
+    limit = channelLimit(arch, theta, carriers.layer, carriers.members);
+    const current = gluParameters(arch, theta, pair);
+    const atInfinity = refitLimit(arch, theta, fittableChannelLimit(limit, arch.activation), data);
+    const epsilon = outermostCarriers(limit).epsilon;
     const loss = (await evaluate({ arch, params: theta })).loss[0];
     let lambdaMax: number;
     let lambdaMin: number | null = null;
@@ -301,8 +341,8 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     }
     const record: ChannelJumpRecord = {
       jump,
-      epsilon: current.epsilon,
-      inverseEpsilon: 1 / current.epsilon,
+      epsilon,
+      inverseEpsilon: 1 / epsilon,
       loss,
       lossAtInfinity: atInfinity?.loss ?? null,
       gap: atInfinity ? loss - atInfinity.loss : null,
@@ -310,6 +350,8 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
       lambdaMin,
       glu: { w: Array.from(current.w), delta: Array.from(current.delta), c: Array.from(current.c), a: Array.from(current.a) },
       gluDeviation: gluDeviation(arch, theta, pair, data).max,
+      limit: { order: limit.order, centre: Array.from(limit.centre), sizes: limit.sizes.map((size) => Array.from(size)) },
+      limitDeviation: replacementDeviation(arch, theta, channelLimitReplacement(limit, arch.activation), data).max,
       weightNorm: weightNorm(theta),
       gradInf: polished.gradInf,
       converged: polished.converged,
@@ -326,6 +368,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     options: o,
     arch,
     pair,
+    carriers,
     start,
     records,
     slopes: {
@@ -337,27 +380,35 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
 
 const num = (value: number | null, digits = 4): string => (value === null || !Number.isFinite(value) ? String(value) : value.toPrecision(digits));
 
-/** Markdown: one row per jump, and the fitted log-log slopes (expected 2 and −2). */
+/** Markdown: one row per jump, and the fitted log-log slopes (expected 2 and −2(k − 1) for k carriers). */
 export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
-  const { arch, pair, slopes } = result;
+  const { arch, carriers, slopes } = result;
+  const k = carriers.members.length;
+  const pairColumns = k === 2;
+  const followed = pairColumns ? `pair ${carriers.members.join(',')}` : `${k} neurons ${carriers.members.join(',')} (a limit of order ${k - 1})`;
   const lines = [
-    `## Following a channel (d=${arch.inputDim}, hidden ${arch.hidden.join('×')}, ${arch.activation}${arch.biases ? ', biases' : ''}; pair ${pair.i},${pair.j} of layer ${pair.layer}; ε × ${result.options.factor} per jump)`,
+    `## Following a channel (d=${arch.inputDim}, hidden ${arch.hidden.join('×')}, ${arch.activation}${arch.biases ? ', biases' : ''}; ${followed} of layer ${carriers.layer}; ε × ${result.options.factor} per jump)`,
     '',
-    '| jump | 1/ε | loss | L∞ | loss − L∞ | λ_max | λ_min | c | a | max |f − f_GLU| | ‖∇‖∞ |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...result.records.map(
-      (r) =>
-        `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${r.glu.c.map((v) => num(v)).join(', ')} | ${r.glu.a.map((v) => num(v)).join(', ')} | ${num(r.gluDeviation, 2)} | ${num(r.gradInf, 2)} |`,
-    ),
+    `| jump | 1/ε | loss | L∞ | loss − L∞ | λ_max | λ_min | ${pairColumns ? 'c | a | max |f − f_GLU|' : `${Array.from({ length: k }, (_, n) => (n === 0 ? 'c' : `‖T${n}‖`)).join(', ')} | max |f − f_limit|`} | ‖∇‖∞ |`,
+    `|---:|---:|---:|---:|---:|---:|---:|${pairColumns ? '---:|---:|---:|' : '---:|---:|'}---:|`,
+    ...result.records.map((r) => {
+      const coefficients = pairColumns
+        ? `${r.glu.c.map((v) => num(v)).join(', ')} | ${r.glu.a.map((v) => num(v)).join(', ')}`
+        : r.limit.sizes
+            .slice(0, k)
+            .map((size) => size.map((v) => num(v)).join(' '))
+            .join(', ');
+      return `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${coefficients} | ${num(r.limitDeviation, 2)} | ${num(r.gradInf, 2)} |`;
+    }),
     '',
-    `Log-log slopes: loss − L∞ against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected −2).`,
+    `Log-log slopes: loss − L∞ against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}).`,
   ];
   return `${lines.join('\n')}\n`;
 }
 
 export const channelJumpProcedure: Procedure<ChannelJumpOptions, ChannelJumpRecord, ChannelJumpResult> = {
   name: 'channel-jump',
-  description: 'follow one channel by shrinking ε of its pair and re-equilibrating: loss − L∞ ∝ ε², λ_max ∝ 1/ε²',
+  description: 'follow one channel by shrinking ε of its pair (or its three or four carriers) and re-equilibrating: loss − L∞ ∝ ε², λ_max ∝ 1/ε²',
   defaults: CHANNEL_JUMP_DEFAULTS,
   quick: CHANNEL_JUMP_QUICK,
   run: runChannelJump,

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, MAX_LIMIT_ORDER } from '../../src/analysis/channel-limit.js';
+import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, MAX_LIMIT_ORDER, rescaleChannel } from '../../src/analysis/channel-limit.js';
 import { refitLimit, replacementDeviation } from '../../src/analysis/limit-network.js';
 import { neuronGroups } from '../../src/analysis/channels.js';
 import { gluDeviation, gluLimitOutput, gluParameters, lossAtInfinity } from '../../src/analysis/glu.js';
@@ -126,6 +126,25 @@ describe('the limit of a channel carried by several neurons', () => {
     const chosen = chooseChannelLimit(ARCH, theta, group, data)!;
     expect(chosen.limit.members).toEqual([0, 2]);
     expect(chosen.deviation.max).toBeCloseTo(gluDeviation(ARCH, theta, { i: 0, j: 2 }, data).max, 14);
+  });
+
+  it('rescales a channel: the spread × factor, T_0 … T_order unchanged (1e-9 relative), a pair as c/2 ± a/(2·factor·ε)', () => {
+    const theta = secondOrderChannel(0.02);
+    const limit = channelLimit(ARCH, theta, 0, [0, 1, 2]);
+    const shrunk = channelLimit(ARCH, rescaleChannel(ARCH, theta, limit, 0.5), 0, [0, 1, 2]);
+    const spread = (l: typeof limit) => Math.max(...l.offsets.map((o) => Math.hypot(...o)));
+    expect(spread(shrunk) / spread(limit)).toBeCloseTo(0.5, 12);
+    expect(Array.from(shrunk.centre)).toEqual(Array.from(limit.centre).map((v) => expect.closeTo(v, 12)));
+    for (let n = 0; n <= 2; n++) expect(Math.abs(shrunk.sizes[n][0] / limit.sizes[n][0] - 1)).toBeLessThan(1e-9);
+    // the first left-out term T_3 = aε² shrinks fourfold
+    expect(shrunk.sizes[3][0] / limit.sizes[3][0]).toBeCloseTo(0.25, 6);
+
+    const pairTheta = plantChannel(ARCH, randomTheta(ARCH, 21), { layer: 0, i: 1, j: 3, w: Float64Array.from(CENTRE), delta: DIRECTION, epsilon: 1e-2, c: Float64Array.of(0.8), a: Float64Array.of(1.3) });
+    const moved = gluParameters(ARCH, rescaleChannel(ARCH, pairTheta, channelLimit(ARCH, pairTheta, 0, [1, 3]), 0.3), { i: 1, j: 3 });
+    expect(moved.epsilon).toBeCloseTo(3e-3, 14);
+    expect(moved.c[0]).toBeCloseTo(0.8, 9);
+    expect(moved.a[0]).toBeCloseTo(1.3, 9);
+    expect(() => rescaleChannel(ARCH, theta, limit, 0)).toThrow(/positive/);
   });
 
   it(`refuses fewer than 2 or more than ${MAX_LIMIT_ORDER + 1} neurons, repeats, and neurons outside the layer`, () => {

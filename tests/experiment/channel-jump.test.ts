@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/experiment/results.js';
+import type { RunConfig } from '../../src/experiment/spec.js';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { matVec, symmetricEigen } from '../../src/optim/linalg.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
@@ -100,6 +103,29 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(() => resolveChannelJumpOptions({ factor: 1 })).toThrow(/factor/);
     expect(() => resolveChannelJumpOptions({ jumps: 0 })).toThrow(/jumps/);
   }, 20_000);
+
+  it('follows a channel carried by three neurons (flow sweep r = 4 seed 13): loss − L∞ ∝ ε², λ_max ∝ 1/ε⁴, c, T₁, T₂ held', async () => {
+    // the committed float64 record's final parameters; its carriers are chosen on its data
+    const sweep = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const record = sweep.find((r: RunRecord) => r.seed === 13 && (r.config as RunConfig).architecture.hidden[0] === 4) as RunRecord;
+    const config = record.config as RunConfig;
+    const setup = { architecture: { ...config.architecture, hidden: [...config.architecture.hidden] }, data: config.data, maxnorm: config.maxnorm, flow: { solver: 'ros34pw2' as const, rtol: 1e-3, atol: 1e-6 } };
+    const three = await runChannelJump({ ...CHANNEL_JUMP_QUICK, setup, network: record.recentParams!.at(-1)!, jumps: 4 }, { engine });
+    expect(three.carriers).toEqual({ layer: 0, members: [0, 1, 2] });
+    expect(three.records.map((r) => r.limit.order)).toEqual([2, 2, 2, 2, 2]);
+    // measured: slopes 1.97 and −3.99 over six jumps; ‖T₂‖ 66.06 … 66.5
+    expect(three.slopes.gapVsEpsilon!).toBeGreaterThan(1.8);
+    expect(three.slopes.gapVsEpsilon!).toBeLessThan(2.2);
+    expect(three.slopes.lambdaMaxVsEpsilon).toBeGreaterThan(-4.2);
+    expect(three.slopes.lambdaMaxVsEpsilon).toBeLessThan(-3.8);
+    const sizes = three.records.map((r) => r.limit.sizes[2][0]);
+    expect(Math.max(...sizes) / Math.min(...sizes)).toBeLessThan(1.01);
+    for (let k = 1; k < three.records.length; k++) expect(three.records[k].gap!).toBeLessThan(three.records[k - 1].gap!);
+    // the network approaches the order-2 limit at O(ε²); the pair's GLU stays O(1) away
+    expect(logLogSlope(three.records.map((r) => r.epsilon), three.records.map((r) => r.limitDeviation))).toBeGreaterThan(1.8);
+    expect(Math.min(...three.records.map((r) => r.gluDeviation))).toBeGreaterThan(0.1);
+    expect(formatChannelJumpMarkdown(three)).toMatch(/3 neurons 0,1,2 \(a limit of order 2\).*\n[^]*expected -4: outgoing weights grow like ε\^-2/);
+  }, 60_000);
 
   it('power iteration (used above 128 parameters) finds λ_max of a matrix with one dominant eigenvalue', () => {
     const n = 30;
