@@ -1,15 +1,9 @@
 // `channelscope compare A B`: run-by-run agreement of two results folders of the same spec.
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { compareSweeps, formatComparison } from '../experiment/compare.js';
-import { readRecords, RUNS_FILE, type RunRecord } from '../experiment/results.js';
+import { readFolderRecords } from '../experiment/results.js';
 import { InputError } from '../model/input-error.js';
 
-async function recordsOf(folder: string): Promise<RunRecord[]> {
-  const file = path.join(folder, RUNS_FILE);
-  if (!existsSync(file)) throw new InputError(`compare: ${folder} holds no ${RUNS_FILE} (is it a results folder of \`channelscope run\`?)`);
-  return (await readRecords<RunRecord>(file)).records;
-}
+const recordsOf = (folder: string) => readFolderRecords(folder, 'compare');
 
 export async function compareCommand(first: string, second: string, options: { lossRtol: string; json?: boolean }): Promise<void> {
   const lossRtol = Number(options.lossRtol);

@@ -7,7 +7,7 @@ import { createEngine, type BackendChoice } from '../engine/create.js';
 import type { Engine } from '../engine/engine.js';
 import { doctor } from './doctor.js';
 import { evaluateFiles } from './eval.js';
-import { analyzeFiles } from './analyze.js';
+import { analyzeFiles, analyzeRun } from './analyze.js';
 import { verify } from './verify.js';
 import { VERIFY_PARTS, type VerifyPart } from '../engine/verify-kernels.js';
 import { demo } from './demo.js';
@@ -86,19 +86,31 @@ export function buildProgram(): Command {
   program
     .command('analyze')
     .description('where a given network stands: diagnostics, the verdict with its evidence, for channels the GLU limit and for sharpening neurons their kink or step limit')
-    .requiredOption('--params <file>', 'parameter file (JSON, layered format)')
-    .requiredOption('--data <file>', 'dataset CSV with header x1,…,xd,y')
-    .option('--maxnorm <value>', 'norm barrier threshold (Infinity disables)', '1000')
+    .option('--params <file>', 'parameter file (JSON, layered format)')
+    .option('--data <file>', 'dataset CSV with header x1,…,xd,y')
+    .option('--run <dir>', "instead of files: a results folder of `channelscope run` (with --id); the run's network, its rebuilt data and its recent parameters")
+    .option('--id <run>', 'the run id within --run (as `report --format json` and the dashboard show it)')
+    .option('--maxnorm <value>', "norm barrier threshold (Infinity disables; default: 1000 for files, the run's own for --run)")
     .option(
       '--previous <files...>',
       'earlier parameter files of the same run, oldest first: the recent motion, for the channel-subspace criterion and sharpening neurons',
     )
     .option('--json', 'machine-readable output')
-    .action((options: { params: string; data: string; maxnorm: string; previous?: string[]; json?: boolean }) => {
-      const maxnorm = Number(options.maxnorm);
-      if (Number.isNaN(maxnorm) || maxnorm < 0) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
+    .action(async (options: { params?: string; data?: string; run?: string; id?: string; maxnorm?: string; previous?: string[]; json?: boolean }) => {
+      const maxnorm = options.maxnorm === undefined ? undefined : Number(options.maxnorm);
+      if (maxnorm !== undefined && (Number.isNaN(maxnorm) || maxnorm < 0)) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
+      const files = options.params !== undefined || options.data !== undefined;
+      const run = options.run !== undefined || options.id !== undefined;
+      if (files === run || (files && !(options.params && options.data)) || (run && !(options.run && options.id))) {
+        throw new InputError('analyze takes a network as --params P.json --data D.csv, or a run of a sweep as --run DIR --id RUN (one of the two, both parts)');
+      }
+      if (run) {
+        if (options.previous) throw new InputError('--previous goes with --params: a run brings its own recent parameters');
+        await analyzeRun(options.run!, options.id!, maxnorm, Boolean(options.json));
+        return;
+      }
       const previous = (options.previous ?? []).map((file) => ({ name: file, text: readText(file, 'earlier parameters') }));
-      analyzeFiles(readText(options.params, 'parameters'), readText(options.data, 'data'), maxnorm, Boolean(options.json), previous);
+      analyzeFiles(readText(options.params!, 'parameters'), readText(options.data!, 'data'), maxnorm ?? 1000, Boolean(options.json), previous);
     });
 
   program

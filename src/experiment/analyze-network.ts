@@ -14,6 +14,9 @@ import { hessianMatrix, symmetricEigen } from '../optim/linalg.js';
 import { parseDatasetCsv } from '../data/csv.js';
 import { InputError } from '../model/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
+import { datasetFor } from './grid.js';
+import type { RunRecord } from './results.js';
+import { parseConfig } from './spec.js';
 
 /** Full Hessian spectra up to this many parameters (Jacobi on P×P); above it the spectrum is omitted. */
 export const FULL_SPECTRUM_MAX_PARAMETERS = 128;
@@ -224,6 +227,23 @@ export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm:
   });
   const analysis = analyzeNetwork(arch, theta, dataset, maxnorm, earlier.length > 0 ? [...earlier, theta] : undefined);
   return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: dataset.samples, maxnorm, analysis };
+}
+
+/**
+ * `channelscope analyze --run DIR --id RUN`: a run of a sweep, analysed where the report judged it
+ * (after a polish, the polished network; else the run's end with its recent parameters as history),
+ * on the dataset rebuilt from its configuration and seed, with its own norm barrier.
+ */
+export function analyzeRecord(record: RunRecord, maxnorm?: number): FileAnalysis {
+  const config = parseConfig(record.config, `run ${record.id}`);
+  const polish = record.polish && Number.isFinite(record.polish.loss) && Number.isFinite(record.polish.gradInf) ? record.polish : null;
+  const { arch, theta } = parseParameterFile(JSON.stringify((polish ?? record).params), `run ${record.id}`);
+  if (!Array.from(theta).every(Number.isFinite)) throw new InputError(`run ${record.id} diverged (stopped by ${record.stopReason}): its parameters are not finite, there is no network to analyze`);
+  const data = datasetFor(config, record.seed);
+  const barrier = maxnorm ?? config.maxnorm ?? Infinity;
+  const history = !polish && (record.recentParams?.length ?? 0) >= 2 ? record.recentParams!.map((past) => Float64Array.from(past)) : undefined;
+  const analysis = analyzeNetwork(arch, theta, data, barrier, history);
+  return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: data.samples, maxnorm: barrier, analysis };
 }
 
 const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5));

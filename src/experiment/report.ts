@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
-import { CHECKPOINT_FILE, compareFolderSpecs, readRecords, RUNS_FILE, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
+import { CHECKPOINT_FILE, compareFolderSpecs, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { selectShard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
 import { groupKey, summarizeRecords, type PlannedRuns, type Report } from './summary.js';
@@ -28,9 +28,7 @@ export async function reportWithRecords(folders: string | readonly string[], by:
   const records: RunRecord[] = [];
   const seenIn = new Map<string, string>();
   for (const folder of list) {
-    const file = path.join(folder, RUNS_FILE);
-    if (!existsSync(file)) throw new InputError(`report: ${folder} holds no ${RUNS_FILE} (is it a results folder of \`channelscope run\`?)`);
-    for (const record of (await readRecords<RunRecord>(file)).records) {
+    for (const record of await readFolderRecords(folder, 'report')) {
       const earlier = seenIn.get(record.id);
       if (earlier !== undefined) {
         throw new InputError(`report: run ${record.id} is in ${earlier === folder ? `${folder} twice` : `both ${earlier} and ${folder}`}: the folders are not disjoint parts of one sweep`);

@@ -197,6 +197,24 @@ export async function readRecords<T = RunRecord>(file: string): Promise<{ record
   return { records, ...result };
 }
 
+/** Every record of a results folder; `command` names who asks in the error when the folder holds none. */
+export async function readFolderRecords(folder: string, command: string): Promise<RunRecord[]> {
+  const file = path.join(folder, RUNS_FILE);
+  if (!existsSync(file)) throw new InputError(`${command}: ${folder} holds no ${RUNS_FILE} (is it a results folder of \`channelscope run\`?)`);
+  return (await readRecords<RunRecord>(file)).records;
+}
+
+/** The record of run `id` in a results folder; an InputError naming the folder and some of its ids when it is not there. */
+export async function findFolderRecord(folder: string, id: string, command: string): Promise<RunRecord> {
+  const records = await readFolderRecords(folder, command);
+  const found = records.find((record) => record.id === id);
+  if (found) return found;
+  const some = records.slice(0, 3).map((record) => record.id);
+  throw new InputError(
+    `${command}: ${folder} has no run "${id}" (${records.length} runs${some.length > 0 ? `, e.g. ${some.join(', ')}` : ''}; \`channelscope report ${folder} --format json\` lists them all)`,
+  );
+}
+
 // ---- spec comparison ----------------------------------------------------------------------------
 
 /** Up to `limit` paths where two JSON values differ, e.g. ["optimizer.lr", "seeds"]. */

@@ -82,6 +82,38 @@ describe('channelscope analyze', () => {
     expect(other.stderr).toMatch(/c\.json: an earlier parameter file must have the network's architecture/);
   });
 
+  it('analyzes a run of a sweep by its id: the report\'s verdict, on the rebuilt data, with the run\'s recent motion', async () => {
+    // committed float64 records: r = 4 seed 13 of examples/flow-sweep.json, a channel of three neurons
+    const folder = 'benchmarks/results/flow-cpu-subset';
+    const text = await runCli(['analyze', '--run', folder, '--id', 'ef8dcaf39579-s13']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^run {10}ef8dcaf39579-s13 of benchmarks\/results\/flow-cpu-subset: seed 13, stopped by barrier after 4000 steps\n/);
+    expect(text.stdout).toMatch(/1024 samples/);
+    // the run's recent parameters are its history: the subspace criterion is checked, not skipped
+    expect(text.stdout).toMatch(/verdict {6}channel .*100% of ‖Δθ‖ along the channel/);
+    expect(text.stdout).toMatch(/channel {6}carried by 3 neurons, 0,1,2 of layer 1/);
+    const json = JSON.parse((await runCli(['analyze', '--run', folder, '--id', 'ef8dcaf39579-s13', '--json'])).stdout);
+    expect(json).toMatchObject({ run: 'ef8dcaf39579-s13', seed: 13, stopReason: 'barrier', maxnorm: 1000, samples: 1024, channelLimit: { members: [0, 1, 2], order: 2 } });
+    expect(json.loss).toBeCloseTo(0.2215077, 6);
+  });
+
+  it('refuses a run that is not there, half of either form, both forms, and --previous with --run (exit code 2)', async () => {
+    const missing = await runCli(['analyze', '--run', 'benchmarks/results/flow-cpu-subset', '--id', 'nope-s1']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/analyze: benchmarks\/results\/flow-cpu-subset has no run "nope-s1" \(165 runs, e\.g\. /);
+    const empty = await runCli(['analyze', '--run', dir, '--id', 'x']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/holds no runs\.jsonl/);
+    for (const args of [['--run', dir], ['--params', file('c.json', JSON.stringify(formatParameterFile(arch, channel)))], ['--params', 'p.json', '--data', 'd.csv', '--run', dir, '--id', 'x'], []]) {
+      const result = await runCli(['analyze', ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/--params P\.json --data D\.csv, or a run of a sweep as --run DIR --id RUN/);
+    }
+    const previous = await runCli(['analyze', '--run', dir, '--id', 'x', '--previous', 'p.json']);
+    expect(previous.code).toBe(2);
+    expect(previous.stderr).toMatch(/--previous goes with --params/);
+  });
+
   it('refuses malformed input with exit code 2', async () => {
     const bad = await runCli(['analyze', '--params', file('b.json', '{"activation":"swish","biases":true,"layers":[]}'), '--data', file('d.csv', csv)]);
     expect(bad.code).toBe(2);
