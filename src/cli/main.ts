@@ -141,6 +141,8 @@ export function buildProgram(): Command {
     .option('--resume', 'continue the sweep stored in --out: skip the runs recorded there, run the rest')
     .option('--slots <n>', 'networks trained at once per ensemble (default: 4096 on the GPU, 64 on the CPU)')
     .option('--threads <n>', `CPU engine: worker threads sharing an ensemble's slots (default: this machine's ${availableParallelism()} cores)`)
+    .option('--from <dir>', 'channel-jump: follow the channel of a run of this results folder (with --id) instead of constructing one')
+    .option('--id <run>', 'channel-jump: the run id within --from')
     .addOption(backendOption())
     .action(async (spec: string, options: PresetRunOptions) => {
       checkRunArgument(spec);
@@ -149,6 +151,7 @@ export function buildProgram(): Command {
         return;
       }
       if (options.quick || options.seeds !== undefined) throw new InputError('--quick and --seeds apply to presets (see `channelscope presets`), not to spec files');
+      if (options.from !== undefined || options.id !== undefined) throw new InputError('--from and --id give the channel-jump preset a run to follow, not a spec file');
       await runCommand(spec, options);
     });
 

@@ -8,7 +8,8 @@ import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
 import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
-import { readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
+import { findFolderRecord, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
+import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
 
@@ -22,6 +23,9 @@ export const PRESET_TABLES_DIR = 'tables';
 export interface PresetRunOptions extends RunCommandOptions {
   quick?: boolean;
   seeds?: string;
+  /** channel-jump: follow the channel of run `id` of results folder `from` instead of constructing one */
+  from?: string;
+  id?: string;
 }
 
 const sizeText = (size: RunSize) => `${size.networks.toLocaleString('en-US')} networks × N = ${size.samples.toLocaleString('en-US')}`;
@@ -81,6 +85,9 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
   if (!preset) throw new InputError(`run: "${name}" is not a preset (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
   const seeds = parseSeeds(options.seeds);
   const quick = Boolean(options.quick);
+  if ((options.from !== undefined || options.id !== undefined) && preset.name !== 'channel-jump') {
+    throw new InputError(`--from and --id give channel-jump a run to follow; ${name} takes no run`);
+  }
   if (preset.kind === 'procedure') {
     if (seeds !== undefined) throw new InputError(`--seeds: ${name} is a procedure (one network followed step by step), not a sweep over seeds`);
     if (options.shard || options.resume || options.slots) throw new InputError(`${name} is a procedure: --shard, --resume and --slots apply to sweeps only`);
@@ -98,7 +105,7 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
   if (existsSync(path.join(dir, PROCEDURE_FILE)) || existsSync(path.join(dir, SPEC_FILE))) {
     throw new InputError(`${dir} already holds results; choose another --out`);
   }
-  const procedureOptions = quick ? preset.procedure.quick : preset.procedure.defaults;
+  const procedureOptions = await procedureOptionsFor(preset, quick, options);
   const { engine, notice } = await createEngine(options.backend as BackendChoice, {}, threadedCpuEngine(parseThreads(options.threads)));
   try {
     if (notice) process.stderr.write(`${notice}\n`);
@@ -114,6 +121,15 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
   }
   process.stdout.write(`\n${await writePresetReport(dir)}`);
   return dir;
+}
+
+/** The preset's options (quick or full); for channel-jump --from DIR --id RUN, that run's network and data. */
+async function procedureOptionsFor(preset: ProcedurePreset, quick: boolean, options: PresetRunOptions): Promise<object> {
+  const base = quick ? preset.procedure.quick : preset.procedure.defaults;
+  if (options.from === undefined && options.id === undefined) return base;
+  if (options.from === undefined || options.id === undefined) throw new InputError('channel-jump follows a run given as --from DIR --id RUN (both)');
+  const record = await findFolderRecord(options.from, options.id, 'run channel-jump');
+  return channelJumpFromRecord(record, base as ChannelJumpOptions);
 }
 
 export function isProcedureFolder(dir: string): boolean {

@@ -37,7 +37,10 @@ import { inputCoordinates, parameterCount, parameterLayout, weightNorm, type Arc
 import { newtonCg, type NewtonObjective } from '../optim/newton-cg.js';
 import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
 import { architectureOf, datasetFor } from './grid.js';
-import type { RunConfig } from './spec.js';
+import { parseConfig, type RunConfig } from './spec.js';
+import type { RunRecord } from './results.js';
+import { InputError } from '../model/input-error.js';
+import { parseParameterFile } from '../model/params-file.js';
 import {
   runSaddlePerturbation,
   SADDLE_PERTURBATION_QUICK,
@@ -141,11 +144,34 @@ export interface ChannelJumpResult {
   slopes: { gapVsEpsilon: number | null; lambdaMaxVsEpsilon: number };
 }
 
+/**
+ * Options that follow the channel a run of a sweep ended in: its network (polished if it was), its
+ * architecture, data and seed; everything else (factor, jumps, re-equilibration) from `base`.
+ */
+export function channelJumpFromRecord(record: RunRecord, base: ChannelJumpOptions): ChannelJumpOptions {
+  if (record.stopReason === 'diverged') throw new InputError(`run ${record.id} diverged: it has no channel to follow`);
+  const config = parseConfig(record.config, `run ${record.id}`);
+  const polish = record.polish && Number.isFinite(record.polish.loss) ? record.polish : null;
+  const network = networkTheta((polish ?? record).params, `run ${record.id}`);
+  const { inputDim, hidden, activation, biases } = config.architecture;
+  const flow = config.optimizer.kind === 'flow' ? { solver: config.optimizer.solver, rtol: config.optimizer.rtol, atol: config.optimizer.atol } : base.setup.flow;
+  return {
+    ...base,
+    setup: { architecture: { inputDim, hidden: [...hidden], activation, biases }, data: config.data, maxnorm: config.maxnorm, flow },
+    network,
+    construct: { ...base.construct, seed: record.seed },
+  };
+}
+
 export function resolveChannelJumpOptions(options: Partial<ChannelJumpOptions> = {}): ChannelJumpOptions {
   const resolved = { ...CHANNEL_JUMP_DEFAULTS, ...options };
   if (!(resolved.factor > 0 && resolved.factor < 1)) throw new RangeError(`factor must lie in (0, 1), got ${resolved.factor}`);
   if (!Number.isInteger(resolved.jumps) || resolved.jumps < 1) throw new RangeError(`jumps must be a positive integer, got ${resolved.jumps}`);
   return resolved;
+}
+
+function networkTheta(params: unknown, source: string): number[] {
+  return Array.from(parseParameterFile(JSON.stringify(params), source).theta);
 }
 
 /** Least-squares slope of log|y| against log x. */

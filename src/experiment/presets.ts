@@ -337,7 +337,7 @@ const channelJump: ProcedurePreset = {
   kind: 'procedure',
   name: 'channel-jump',
   description: channelJumpProcedure.description,
-  question: 'Follow one channel by shrinking ε of its pair and re-equilibrating: does loss − L∞ shrink like ε² and λ_max grow like 1/ε²?',
+  question: 'Follow one channel by shrinking ε of its pair (or of the three or four neurons carrying it) and re-equilibrating: does loss − L∞ shrink like ε² and λ_max grow like 1/ε² (1/ε⁴ for three)?',
   quickNote: '64 inputs, 8 jumps by 0.7: ε shrinks 17-fold, enough to fit both log-log slopes.',
   procedure: channelJumpProcedure,
   // the construction (training + one perturbed flow), then one re-equilibration per jump and the first

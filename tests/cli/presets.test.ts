@@ -33,6 +33,33 @@ describe('channelscope presets / run PRESET', () => {
     expect(existsSync(path.join(scratch, 'never'))).toBe(false);
   });
 
+  it('channel-jump --from DIR --id RUN follows the channel a run of a sweep ended in (here three neurons)', async () => {
+    const out = path.join(scratch, 'jump-s13');
+    const run = await runCli(['run', 'channel-jump', '--quick', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s13', '--backend', 'cpu', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/3 neurons 0,1,2 \(a limit of order 2\) of layer 0; ε × 0\.7 per jump/);
+    // 8 jumps: measured slopes 1.97 and −3.99
+    expect(run.stdout).toMatch(/loss − L∞ against ε 1\.9\d \(expected 2\), λ_max against ε -(3\.9\d|4\.0\d) \(expected -4/);
+    const saved = JSON.parse(readFileSync(path.join(out, 'procedure.json'), 'utf8'));
+    expect(saved.options.construct.seed).toBe(13);
+    expect(saved.options.network).toHaveLength(17);
+  }, 60_000);
+
+  it('refuses --from without --id, --from for other presets and spec files, and a run that is not there (exit code 2)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset'], /--from DIR --id RUN \(both\)/],
+      [['run', 'toy-1d', '--quick', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'x'], /toy-1d takes no run/],
+      [['run', 'examples/default.json', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'x'], /not a spec file/],
+      [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'nope', '--out', path.join(scratch, 'never-jump')], /has no run "nope"/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(existsSync(path.join(scratch, 'never-jump'))).toBe(false);
+  });
+
   it('runs a quick preset and ends with its report; report DIR recognises the preset and writes markdown and CSV', async () => {
     const out = path.join(scratch, 'eos');
     const run = await runCli(['run', 'edge-of-stability', '--quick', '--seeds', '1', '--backend', 'cpu', '--out', out]);
