@@ -1,7 +1,7 @@
 // Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
 import { channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
-import { classifyRun, evidenceFromNetwork, type Classification } from '../analysis/classify.js';
+import { classifyRun, evidenceFromNetwork, type Classification, type ClassificationThresholds, type RunFacts } from '../analysis/classify.js';
 import { gluDeviation, gluParameters, gluReplacement } from '../analysis/glu.js';
 import { chooseChannelLimit, fittableChannelLimit } from '../analysis/channel-limit.js';
 import { refitLimit, type FittableReplacement } from '../analysis/limit-network.js';
@@ -17,6 +17,7 @@ import { parseParameterFile } from '../model/params-file.js';
 import { datasetFor } from './grid.js';
 import type { RunRecord } from './results.js';
 import { parseConfig } from './spec.js';
+import { recordJudgement } from './summary.js';
 
 /** Full Hessian spectra up to this many parameters (Jacobi on P×P); above it the spectrum is omitted. */
 export const FULL_SPECTRUM_MAX_PARAMETERS = 128;
@@ -95,8 +96,20 @@ function orientedLossAtInfinity(arch: Architecture, theta: Float64Array, oriente
   return refitLimit(arch, oriented, replacement, data, 0, offset)?.loss ?? null;
 }
 
-/** `history`: parameter vectors of the run, oldest first, θ last (RunFacts.thetaHistory); without it the subspace criterion is unchecked. */
-export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Dataset, maxnorm = DEFAULT_MAXNORM, history?: Float64Array[]): NetworkAnalysis {
+/**
+ * `history`: parameter vectors of the run, oldest first, θ last (RunFacts.thetaHistory); without it
+ * the subspace criterion is unchecked. `judgement`: a recorded run's own facts and tolerances
+ * (summary.ts recordJudgement), so that the verdict is the report's; without it the verdict reads
+ * this network as found (stopped by 'analyze', default tolerances, the Hessian computed here).
+ */
+export function analyzeNetwork(
+  arch: Architecture,
+  theta: Float64Array,
+  data: Dataset,
+  maxnorm = DEFAULT_MAXNORM,
+  history?: Float64Array[],
+  judgement?: { facts: RunFacts; thresholds: Partial<ClassificationThresholds> },
+): NetworkAnalysis {
   const P = parameterCount(arch);
   const at = evaluateNetwork(arch, data, 0, theta, { gradient: true, maxnorm });
   let gradInf = 0;
@@ -106,19 +119,15 @@ export function analyzeNetwork(arch: Architecture, theta: Float64Array, data: Da
     const hessian = hessianMatrix((v, out) => out.set(evaluateNetwork(arch, data, 0, theta, { direction: v, maxnorm }).hvp!), P);
     eigenvalues = Array.from(symmetricEigen(hessian, P).values);
   }
-  const thresholds = { maxnorm };
-  const evidence = evidenceFromNetwork(
-    arch,
-    theta,
-    {
-      loss: at.loss,
-      gradInf,
-      stoppedBy: 'analyze',
-      ...(history ? { thetaHistory: history } : {}),
-      ...(eigenvalues ? { hessianMinEigenvalue: eigenvalues[0], hessianMaxEigenvalue: eigenvalues[eigenvalues.length - 1] } : {}),
-    },
-    thresholds,
-  );
+  const thresholds = { ...judgement?.thresholds, maxnorm };
+  const facts: RunFacts = judgement?.facts ?? {
+    loss: at.loss,
+    gradInf,
+    stoppedBy: 'analyze',
+    ...(history ? { thetaHistory: history } : {}),
+    ...(eigenvalues ? { hessianMinEigenvalue: eigenvalues[0], hessianMaxEigenvalue: eigenvalues[eigenvalues.length - 1] } : {}),
+  };
+  const evidence = evidenceFromNetwork(arch, theta, facts, thresholds);
   const verdict = classifyRun(evidence, thresholds);
   let glu: NetworkAnalysis['glu'] = null;
   const group = evidence.channelGroup;
@@ -236,13 +245,14 @@ export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm:
  */
 export function analyzeRecord(record: RunRecord, maxnorm?: number): FileAnalysis {
   const config = parseConfig(record.config, `run ${record.id}`);
-  const polish = record.polish && Number.isFinite(record.polish.loss) && Number.isFinite(record.polish.gradInf) ? record.polish : null;
-  const { arch, theta } = parseParameterFile(JSON.stringify((polish ?? record).params), `run ${record.id}`);
-  if (!Array.from(theta).every(Number.isFinite)) throw new InputError(`run ${record.id} diverged (stopped by ${record.stopReason}): its parameters are not finite, there is no network to analyze`);
+  const judgement = record.stopReason === 'diverged' ? null : recordJudgement(record);
+  if (!judgement || !Array.from(judgement.theta).every(Number.isFinite)) {
+    throw new InputError(`run ${record.id} diverged (stopped by ${record.stopReason}): its parameters are not finite, there is no network to analyze`);
+  }
+  const { arch, theta, facts, thresholds } = judgement;
   const data = datasetFor(config, record.seed);
-  const barrier = maxnorm ?? config.maxnorm ?? Infinity;
-  const history = !polish && (record.recentParams?.length ?? 0) >= 2 ? record.recentParams!.map((past) => Float64Array.from(past)) : undefined;
-  const analysis = analyzeNetwork(arch, theta, data, barrier, history);
+  const barrier = maxnorm ?? thresholds.maxnorm;
+  const analysis = analyzeNetwork(arch, theta, data, barrier, undefined, { facts, thresholds });
   return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: data.samples, maxnorm: barrier, analysis };
 }
 

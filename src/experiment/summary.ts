@@ -1,11 +1,11 @@
 // Where did each run end? Classifies run records (analysis/classify.ts), measures how far each run
 // got along its closest pair of neurons, and summarises both per group with 95% Wilson intervals.
 // Pure: no file system, so the dashboard and the command line share it (report.ts reads folders).
-import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type Classification, type NotConvergedCause, type Outcome } from '../analysis/classify.js';
+import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type Classification, type ClassificationThresholds, type NotConvergedCause, type Outcome, type RunFacts } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
 import { l2Distance, minCosineDistance, symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
-import { parameterLayout } from '../model/architecture.js';
+import { parameterLayout, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import type { RunRecord, TrajectoryPoint } from './results.js';
 import { DEFAULT_MIN_IMPROVEMENT } from './scheduler.js';
@@ -145,42 +145,47 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
   return { outcome, channelStrict, reason, ...(cause ? { cause } : {}) };
 }
 
-/** classifyRecord with the evidence it was decided on (the channel group among it); null evidence for a diverged run. */
-export function classifyRecordWithEvidence(record: RunRecord): Pick<Classification, 'outcome' | 'channelStrict' | 'reason' | 'cause'> & { evidence: (Classification['evidence'] & { channelGroup: NeuronGroup | null }) | null } {
+/**
+ * What a record's verdict is decided on: the network where the run is judged (after a polish, the
+ * polished one: the paper's flow, then Newton), the run's facts (its loss, gradient, stop reason,
+ * recent parameters, trajectory drift, recorded Hessian extremes) and the tolerances it was stopped
+ * by (a float32 (GPU) run's never below float32's floors). Null for a diverged run.
+ */
+export function recordJudgement(record: RunRecord): { arch: Architecture; theta: Float64Array; facts: RunFacts; thresholds: Partial<ClassificationThresholds> & { maxnorm: number } } | null {
   const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null; patience?: number | null; minImprovement?: number } };
-  if (record.stopReason === 'diverged') {
-    return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps`, evidence: null };
-  }
-  // a polished run is judged where the polish ended (the paper: flow, then Newton), a finite one at least
+  if (record.stopReason === 'diverged') return null;
   const polish = record.polish && Number.isFinite(record.polish.loss) && Number.isFinite(record.polish.gradInf) ? record.polish : null;
   const end = polish ?? record;
   const { arch, theta } = parseParameterFile(JSON.stringify(end.params), `record ${record.id}`);
   const maxnorm = config.maxnorm === null || config.maxnorm === undefined ? Infinity : config.maxnorm;
-  // the tolerances the run was stopped by: a float32 (GPU) run's never below float32's floors
   const float32 = record.backend === 'gpu';
   const thresholds = {
     maxnorm,
     ...(config.stop?.gradTol !== undefined ? { gradTol: gradTolFor(config.stop.gradTol, float32) } : {}),
     stationaryTol: stationaryTolFor(config.stop?.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32),
   };
-  const evidence = evidenceFromNetwork(
-    arch,
-    theta,
-    {
-      loss: end.loss ?? NaN,
-      gradInf: end.gradInf ?? NaN,
-      stoppedBy: polish?.converged ? 'converged' : record.stopReason,
-      finite: true, // diverged records were classified above
-      ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((theta) => Float64Array.from(theta)) } : {}),
-      lossDrift: polish ? null : trajectoryLossDrift(record.trajectory),
-      patience: !polish && record.stopReason === 'patience' && config.stop?.patience != null ? { steps: config.stop.patience, minImprovement: config.stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT } : null,
-      // the history is the run's; after a polish the end point is Newton's, not the run's last
-      ...(polish ? { normDrift: null } : {}),
-      // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ 128, else Lanczos/power iteration)
-      ...(polish ? spectrumExtremes(polish.hessianEigenvalues) : hessianExtremes(record)),
-    },
-    thresholds,
-  );
+  const facts: RunFacts = {
+    loss: end.loss ?? NaN,
+    gradInf: end.gradInf ?? NaN,
+    stoppedBy: polish?.converged ? 'converged' : record.stopReason,
+    finite: true, // diverged records were set aside above
+    ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((past) => Float64Array.from(past)) } : {}),
+    lossDrift: polish ? null : trajectoryLossDrift(record.trajectory),
+    patience: !polish && record.stopReason === 'patience' && config.stop?.patience != null ? { steps: config.stop.patience, minImprovement: config.stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT } : null,
+    // the history is the run's; after a polish the end point is Newton's, not the run's last
+    ...(polish ? { normDrift: null } : {}),
+    // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ 128, else Lanczos/power iteration)
+    ...(polish ? spectrumExtremes(polish.hessianEigenvalues) : hessianExtremes(record)),
+  };
+  return { arch, theta, facts, thresholds };
+}
+
+/** classifyRecord with the evidence it was decided on (the channel group among it); null evidence for a diverged run. */
+export function classifyRecordWithEvidence(record: RunRecord): Pick<Classification, 'outcome' | 'channelStrict' | 'reason' | 'cause'> & { evidence: (Classification['evidence'] & { channelGroup: NeuronGroup | null }) | null } {
+  const judgement = recordJudgement(record);
+  if (!judgement) return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps`, evidence: null };
+  const { arch, theta, facts, thresholds } = judgement;
+  const evidence = evidenceFromNetwork(arch, theta, facts, thresholds);
   const verdict = classifyRun(evidence, thresholds);
   return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason, ...(verdict.cause ? { cause: verdict.cause } : {}), evidence: { ...verdict.evidence, channelGroup: evidence.channelGroup } };
 }

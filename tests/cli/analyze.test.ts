@@ -95,6 +95,11 @@ describe('channelscope analyze', () => {
     const json = JSON.parse((await runCli(['analyze', '--run', folder, '--id', 'ef8dcaf39579-s13', '--json'])).stdout);
     expect(json).toMatchObject({ run: 'ef8dcaf39579-s13', seed: 13, stopReason: 'barrier', maxnorm: 1000, samples: 1024, channelLimit: { members: [0, 1, 2], order: 2 } });
     expect(json.loss).toBeCloseTo(0.2215077, 6);
+    // judged on the run's own facts, as the report judges it: r = 8 seed 81 stopped as converged at
+    // ‖∇‖∞ 1.2e-13 while its norm still crept (0.03% over the last interval); read afresh, that
+    // creep would make it "still moving", the report (and so analyze --run) calls it a finite minimum
+    const converged = JSON.parse((await runCli(['analyze', '--run', 'benchmarks/results/flow-cpu-rest', '--id', '4c790c4ced5f-s81', '--json'])).stdout);
+    expect(converged.verdict.outcome).toBe('finite-minimum');
   });
 
   it('refuses a run that is not there, half of either form, both forms, and --previous with --run (exit code 2)', async () => {
