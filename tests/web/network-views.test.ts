@@ -119,6 +119,13 @@ describe('function heatmaps (d = 2)', () => {
     expect(reflected.grid.panels[1].name).toBe('GLU limit');
     expect(reflected.grid.panels[1].caption).toMatch(/^channel neurons \(1, 8\)/);
     expect(reflected.gap).toBeLessThan(1e-3);
+    // the channel coordinates along the run follow the same pair, reflected as the verdict compared
+    // it: ε shrinks to 1/76 with output weights ±114 (the raw closest pair by cosine is another one)
+    const trajectory = channelTrajectory(run(8, 17))!;
+    expect(trajectory.pair).toMatchObject({ by: 'channel', layer: 0, i: 0, j: 7 });
+    expect(trajectory.pair.outputWeights![0] * trajectory.pair.outputWeights![1]).toBeLessThan(0);
+    expect(trajectory.snapshots.at(-1)!.inverseEpsilon).toBeGreaterThan(50);
+    expect(closestPair(networkOf(run(8, 17).params)!)).not.toMatchObject({ i: 0, j: 7 });
   });
 
   it('says why there is no heatmap for d ≠ 2', () => {

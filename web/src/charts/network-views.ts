@@ -2,7 +2,7 @@
 // hidden neurons, its channel coordinates along the run, the network / GLU-limit / teacher
 // functions on a 2-D grid, and the Hessian spectrum. Pure (no DOM), so Node tests run them.
 import { chooseChannelLimit, channelLimitReplacement } from '../../../src/analysis/channel-limit.js';
-import { closestPairs, minCosineDistance, reflectionOffset, symmetryOrientation } from '../../../src/analysis/channels.js';
+import { channelPairOf, closestPairs, minCosineDistance, reflectionOffset, symmetryOrientation } from '../../../src/analysis/channels.js';
 import { gluNetworkOutput, gluParameters, networkOutput } from '../../../src/analysis/glu.js';
 import { forwardTrace, layerOutgoingVectors } from '../../../src/analysis/network.js';
 import type { Dataset } from '../../../src/data/dataset.js';
@@ -41,8 +41,11 @@ export interface ClosestPair {
   j: number;
   /** cosine distance of the input vectors, bias included */
   cosine: number;
-  /** what picked the pair: cosine distance, or L2 distance where cosine cannot tell pairs apart (d = 1, no biases) */
-  by: 'cosine' | 'l2';
+  /**
+   * what picked the pair: cosine distance, L2 distance where cosine cannot tell pairs apart (d = 1,
+   * no biases), or the channel verdict (its group's GLU pair, compared up to the activation's symmetry)
+   */
+  by: 'cosine' | 'l2' | 'channel';
   /** output weights aᵢ, aⱼ when the pair is in the last hidden layer, else null */
   outputWeights: [number, number] | null;
 }
@@ -142,15 +145,38 @@ export interface ChannelTrajectory {
 }
 
 /**
- * The pair closest at the end of the run, followed through the parameters a record keeps: the
+ * A channel run's pair as the verdict found it: the GLU pair of the classifier's channel group, in
+ * the orientation (odd σ's sign flips, softplus's reflections) the group was found in; null when
+ * the run is no channel.
+ */
+function channelPairOfRun(record: RunRecord, final: Network): { pair: ClosestPair; orient: (theta: ArrayLike<number>) => ArrayLike<number> } | null {
+  const verdict = safely(() => classifyRecordWithEvidence(record));
+  const group = verdict?.outcome === 'channel' ? verdict.evidence?.channelGroup : null;
+  const glu = group ? channelPairOf(group) : null;
+  if (!glu) return null;
+  const symmetry = symmetryOrientation(final.arch, final.theta);
+  const orient = symmetry ? symmetry.orient : (theta: ArrayLike<number>) => theta;
+  const theta = Float64Array.from(orient(final.theta));
+  const outgoing = glu.layer === final.arch.hidden.length - 1 ? layerOutgoingVectors(final.arch, theta, glu.layer) : null;
+  return {
+    pair: { ...glu, by: 'channel', cosine: cosineOf(final.arch, theta, glu.layer, glu.i, glu.j), outputWeights: outgoing ? [outgoing[glu.i][0], outgoing[glu.j][0]] : null },
+    orient,
+  };
+}
+
+/**
+ * The channel's pair (a channel run) or the pair closest at the end of the run, followed through the parameters a record keeps: the
  * initial ones and the last few checks (recentParams, final last). Along a channel 1/ε and the
  * weight norm grow together while c and a settle to the GLU limit's coefficients.
  */
 export function channelTrajectory(record: RunRecord): ChannelTrajectory | null {
   const final = networkOf(record.params, record.id);
   if (!final) return null;
-  const pair = closestPair(final);
+  const channel = channelPairOfRun(record, final);
+  const pair = channel?.pair ?? closestPair(final);
   if (!pair) return null;
+  // every snapshot in the orientation the verdict compared the end in
+  const orient = channel?.orient ?? ((theta: ArrayLike<number>) => theta);
   const thetas: { label: string; theta: ArrayLike<number> }[] = [];
   const start = networkOf(record.params0, record.id);
   if (start) thetas.push({ label: 'start', theta: start.theta });
@@ -162,7 +188,8 @@ export function channelTrajectory(record: RunRecord): ChannelTrajectory | null {
     thetas.push({ label: fromEnd === 0 && endIsLastRecent ? 'end' : `check −${fromEnd + (endIsLastRecent ? 0 : 1)}`, theta });
   });
   if (!endIsLastRecent) thetas.push({ label: 'end', theta: final.theta });
-  const snapshots = thetas.map(({ label, theta }, order) => {
+  const snapshots = thetas.map(({ label, theta: raw }, order) => {
+    const theta = orient(raw);
     const glu = gluParameters(final.arch, theta, pair);
     return {
       label,
