@@ -72,6 +72,21 @@ describe('the limit of a channel carried by several neurons', () => {
     expect(Math.abs(refit.coefficients[1])).toBeCloseTo(Math.abs(pairRefit.outputWeights.a), 8);
   });
 
+  it('in an earlier layer: one c and ‖T_n‖ per next-layer neuron, the same deviation as the GLU for a pair', () => {
+    const deep: Architecture = { inputDim: 3, hidden: [4, 3], activation: 'erf', biases: true };
+    const c = Float64Array.from([0.4, -0.9, 0.2]);
+    const a = Float64Array.from([1.1, 0.3, -0.7]);
+    const theta = plantChannel(deep, randomTheta(deep, 22), { layer: 0, i: 1, j: 3, w: Float64Array.from([0.5, -0.3, 0.8, 0.1]), delta: unit([1, 2, -1, 0.5]), epsilon: 2e-3, c, a });
+    const limit = channelLimit(deep, theta, 0, [1, 3]);
+    expect(limit.sizes[0]).toHaveLength(3);
+    c.forEach((value, k) => expect(limit.sizes[0][k]).toBeCloseTo(value, 9));
+    a.forEach((value, k) => expect(limit.sizes[1][k]).toBeCloseTo(Math.abs(value), 9));
+    const data = randomDataset(makeRandom(9), 3, 64);
+    expect(replacementDeviation(deep, theta, channelLimitReplacement(limit, 'erf'), data).max).toBeCloseTo(gluDeviation(deep, theta, { layer: 0, i: 1, j: 3 }, data).max, 14);
+    // no loss at infinity outside the last hidden layer (its output is not linear in the limit's coefficients)
+    expect(refitLimit(deep, theta, fittableChannelLimit(limit, 'erf'), data)).toBeNull();
+  });
+
   it('three neurons on a (1, −2, 1)/ε² stencil: T_0, T_1, T_2 finite, the limit O(ε²) close, the pair GLU O(1) off', () => {
     const data = dataset();
     const deviations: number[] = [];
