@@ -190,7 +190,8 @@ export function buildProgram(): Command {
     .option('--by <fields>', `group by these fields, comma-separated (${Object.keys(GROUP_ALIASES).join(', ')} or dotted spec paths)`)
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
     .option('--html [file]', 'also write a self-contained HTML report with the charts (default: DIR/report.html)')
-    .action(async (dirs: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean }) => {
+    .option('--carriers', "also count the channels by the neurons carrying them (a pair, three or four; rebuilds each channel run's data)")
+    .action(async (dirs: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean }) => {
       await reportCommand(dirs, options);
     });
 

@@ -1,6 +1,7 @@
 // `channelscope report DIR…`: how many runs ended in channels, finite minima, …, by group (several
 // folders of one sweep, e.g. its shards, read as one).
 import { formatReport, GROUP_ALIASES, reportWithRecords } from '../experiment/report.js';
+import { carrierCounts } from '../experiment/carriers.js';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { writeHtmlReport } from './report-html.js';
@@ -8,7 +9,7 @@ import { isProcedureFolder, writePresetReport } from './presets.js';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 
-export async function reportCommand(folders: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean }): Promise<void> {
+export async function reportCommand(folders: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean }): Promise<void> {
   const by = options.by ? options.by.split(',').map((f) => f.trim()).filter(Boolean) : [];
   for (const field of by) {
     if (!/^[A-Za-z][\w.]*$/.test(field)) {
@@ -26,6 +27,7 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     return;
   }
   const { report, records } = await reportWithRecords(folders, by);
+  if (options.carriers) report.carriers = carrierCounts(records, by);
   process.stdout.write(formatReport(report, options.format));
   if (presetReport !== null) {
     if (options.format === 'md') process.stdout.write(`\n${presetReport}`);

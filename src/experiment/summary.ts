@@ -83,6 +83,20 @@ export interface Report {
   planned?: PlannedRuns;
   /** the code that wrote the records (RunRecord.software), with its count, most runs first */
   software: { label: string; runs: number }[];
+  /** per group, the channel runs by the neurons carrying them (carriers.ts; only when asked: it rebuilds each run's data) */
+  carriers?: CarrierCounts[];
+}
+
+/** Channel runs of one report group by the number of neurons carrying the channel (carriers.ts). */
+export interface CarrierCounts {
+  key: string;
+  channels: number;
+  /** carried by the GLU pair alone (bystanders with small outgoing weights left out) */
+  pair: number;
+  three: number;
+  four: number;
+  /** the run's data could not be rebuilt here (e.g. a data file this machine does not have) */
+  unknown: number;
 }
 
 /** What a report says of records written before they named their code. */
@@ -278,15 +292,23 @@ const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 const number3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
 const spread = (q: Quartiles) => (q.n === 0 ? '–' : `${number3(q.median)} [${number3(q.low)}, ${number3(q.high)}]`);
 
+/** The carrier columns of a group's CSV row (none when the report has no carriers). */
+function carrierCells(report: Report, key: string): number[] {
+  if (!report.carriers) return [];
+  const c = report.carriers.find((entry) => entry.key === key);
+  return c ? [c.pair, c.three, c.four, c.unknown] : [0, 0, 0, 0];
+}
+
 export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): string {
   const plannedIn = (key: string) => report.planned?.byGroup[key] ?? null;
   if (format === 'json') {
-    const { source, by, groups, strictChannels, causes, reach, runs, planned, software } = report;
-    return `${JSON.stringify({ source, by, ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, reach, runs }, null, 2)}\n`;
+    const { source, by, groups, strictChannels, causes, reach, runs, planned, software, carriers } = report;
+    return `${JSON.stringify({ source, by, ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, ...(carriers ? { channelCarriers: carriers } : {}), reach, runs }, null, 2)}\n`;
   }
   const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
   if (format === 'csv') {
-    const header = ['group', 'n', 'planned', ...OUTCOMES.flatMap((o) => [`${o}`, `${o}_fraction`, `${o}_low95`, `${o}_high95`]), 'channel_strict', 'channel_strict_fraction', ...NOT_CONVERGED_CAUSES.map((c) => `not_converged_${c}`), ...REACH_MEASURES.map((m) => `${m}_median`)];
+    const carrierColumns = report.carriers ? ['channel_pair', 'channel_three', 'channel_four', 'channel_carriers_unknown'] : [];
+    const header = ['group', 'n', 'planned', ...OUTCOMES.flatMap((o) => [`${o}`, `${o}_fraction`, `${o}_low95`, `${o}_high95`]), 'channel_strict', 'channel_strict_fraction', ...carrierColumns, ...NOT_CONVERGED_CAUSES.map((c) => `not_converged_${c}`), ...REACH_MEASURES.map((m) => `${m}_median`)];
     const lines = report.groups.map((g, index) => {
       const strict = strictOf(g.key);
       const reach = report.reach[index];
@@ -297,6 +319,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
         ...OUTCOMES.flatMap((o) => [g.outcomes[o].successes, g.outcomes[o].fraction, g.outcomes[o].low, g.outcomes[o].high]),
         strict.successes,
         strict.fraction,
+        ...carrierCells(report, g.key),
         ...NOT_CONVERGED_CAUSES.map((c) => report.causes[index].outcomes[c].successes),
         ...REACH_MEASURES.map((m) => reach[m].median),
       ].join(',');
@@ -333,6 +356,19 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     '',
     'Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation\'s exponential tail (output weight up, bias down); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.',
     '',
+    ...(report.carriers
+      ? [
+          '| group | channels | carried by a pair | by three neurons | by four | data not rebuilt |',
+          `|${' --- |'.repeat(6)}`,
+          ...report.groups.map((g) => {
+            const [pair, three, four, unknown] = carrierCells(report, g.key);
+            return `| ${g.key} | ${pair + three + four + unknown} | ${pair} | ${three} | ${four} | ${unknown} |`;
+          }),
+          '',
+          "Channels by the neurons carrying them, chosen on each run's data: the pair with the largest outgoing weights of each sign (its limit the GLU c·σ + a·(Δ·x̃)·σ′), or three or four neurons whose outgoing weights grow like a second (third) difference and whose limit adds ½(x̃ᵀMx̃)·σ″ (and σ‴); channelscope analyze --run DIR --id RUN shows one.",
+          '',
+        ]
+      : []),
     reachHeader,
     `|${' --- |'.repeat(7)}`,
     ...reachRows,

@@ -1,0 +1,51 @@
+// How many neurons carry each channel of a sweep (`channelscope report --carriers`): the GLU pair
+// alone, or three or four neurons whose limit holds σ″ (σ‴) as well (analysis/channel-limit.ts,
+// benchmarks/results/channel-groups-2026-12-06.md). Deciding it needs each channel run's data, so
+// the report does it only when asked; datasets are built once per distinct dataset (grid.ts
+// datasetKey), as the scheduler shares them.
+import { chooseChannelLimit } from '../analysis/channel-limit.js';
+import { symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
+import type { Dataset } from '../data/dataset.js';
+import { datasetFor, datasetKey } from './grid.js';
+import type { RunRecord } from './results.js';
+import { parseConfig } from './spec.js';
+import { classifyRecordWithEvidence, groupKey, recordJudgement, type CarrierCounts } from './summary.js';
+
+/** Per report group (`by`, as summarizeRecords groups), the channel runs by their carriers. */
+export function carrierCounts(records: readonly RunRecord[], by: string[]): CarrierCounts[] {
+  const groups = new Map<string, CarrierCounts>();
+  const datasets = new Map<string, Dataset>();
+  for (const record of records) {
+    const key = groupKey(record.config, by);
+    const counts = groups.get(key) ?? { key, channels: 0, pair: 0, three: 0, four: 0, unknown: 0 };
+    groups.set(key, counts);
+    const verdict = classifyRecordWithEvidence(record);
+    const group = verdict.outcome === 'channel' ? verdict.evidence?.channelGroup : null;
+    if (!group) continue;
+    counts.channels++;
+    const carriers = carriersOf(record, group, datasets);
+    if (carriers === 2) counts.pair++;
+    else if (carriers === 3) counts.three++;
+    else if (carriers === 4) counts.four++;
+    else counts.unknown++;
+  }
+  return [...groups.values()];
+}
+
+/** The number of neurons carrying a channel run's channel, or null when its data cannot be rebuilt. */
+function carriersOf(record: RunRecord, group: NeuronGroup, datasets: Map<string, Dataset>): number | null {
+  const judgement = recordJudgement(record)!;
+  let data: Dataset;
+  try {
+    const config = parseConfig(record.config, `run ${record.id}`);
+    const key = datasetKey(config, record.seed);
+    data = datasets.get(key) ?? datasetFor(config, record.seed);
+    datasets.set(key, data);
+  } catch {
+    return null;
+  }
+  // the group was found up to the activation's symmetry: its limit is read in the same orientation
+  const symmetry = symmetryOrientation(judgement.arch, judgement.theta);
+  const theta = symmetry ? symmetry.orient(judgement.theta) : judgement.theta;
+  return chooseChannelLimit(judgement.arch, theta, group, data)?.limit.members.length ?? null;
+}
