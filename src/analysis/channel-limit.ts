@@ -6,7 +6,7 @@
 //   Σ_m o_m·σ(ũ_m·x̃) = Σ_n (1/n!)·T_n[x̃,…,x̃]·σ⁽ⁿ⁾(w̄·x̃),   T_n = Σ_m o_m·δ_m^{⊗n},
 // T_n[x̃,…,x̃] = Σ_m o_m·(δ_m·x̃)ⁿ. Along a channel the offsets shrink like ε and the outgoing weights
 // grow like ε^{1−k}, weighted like a finite-difference stencil, so T_0 … T_{k−1} stay finite and
-// T_k = O(ε) → 0: the limit holds the derivatives σ … σ⁽ᵏ⁻¹⁾ at w̄·x̃. For a pair this is
+// T_k → 0 (like ε, or ε² for a symmetric stencil, as measured): the limit holds the derivatives σ … σ⁽ᵏ⁻¹⁾ at w̄·x̃. For a pair this is
 // c·σ(w·x̃) + a·(Δ·x̃)·σ′(w·x̃) (T_0 = c, T_1 = aΔ); three neurons whose outgoing weights go like
 // (1, −2, 1)/ε² add ½·(x̃ᵀMx̃)·σ″(w̄·x̃) with M = T_2 finite. Measured on the flow sweep's three-neuron
 // channels (benchmarks/results/channel-groups-2026-12-06.md): raising the barrier tenfold multiplies
@@ -45,13 +45,27 @@ export interface ChannelLimit {
   sizes: Float64Array[];
 }
 
-/** Σ_m o_m[k]·(δ_m·x̃)ⁿ as a Frobenius norm: ‖T_n‖² = Σ_{m,m′} o_m[k]·o_m′[k]·(δ_m·δ_m′)ⁿ. */
+/**
+ * ‖T_n‖ for next-layer neuron k, from T_n's entries Σ_m o_m[k]·δ_m^{⊗n} (not from the Gram form
+ * Σ o_m·o_m′·(δ_m·δ_m′)ⁿ, whose squares would cancel to half the digits when the outgoing weights
+ * are large and T_n small, as along a channel).
+ */
 function tensorNorm(offsets: Float64Array[], outgoing: Float64Array[], n: number, k: number): number {
+  const entries = offsets.map((offset) => tensorPowerEntries(offset, n));
   let sum = 0;
-  for (let m = 0; m < offsets.length; m++) {
-    for (let p = 0; p < offsets.length; p++) sum += outgoing[m][k] * outgoing[p][k] * dot(offsets[m], offsets[p]) ** n;
+  for (let e = 0; e < entries[0].length; e++) {
+    let entry = 0;
+    entries.forEach((power, m) => (entry += outgoing[m][k] * power[e]));
+    sum += entry * entry;
   }
-  return Math.sqrt(Math.max(sum, 0));
+  return Math.sqrt(sum);
+}
+
+/** Every component of δ^{⊗n} (D^n of them, row-major over the n indices). */
+function tensorPowerEntries(delta: ArrayLike<number>, n: number): number[] {
+  let entries = [1];
+  for (let power = 0; power < n; power++) entries = entries.flatMap((value) => Array.from(delta, (component) => value * component));
+  return entries;
 }
 
 /** The limit of the channel carried by `members` (2 … MAX_LIMIT_ORDER + 1 distinct neurons of hidden layer `layer`). */
@@ -132,13 +146,6 @@ export function fittableChannelLimit(limit: ChannelLimit, activation: Architectu
       });
     },
   };
-}
-
-/** Every component of δ^{⊗n} (D^n of them, row-major over the n indices). */
-function tensorPowerEntries(delta: ArrayLike<number>, n: number): number[] {
-  let entries = [1];
-  for (let power = 0; power < n; power++) entries = entries.flatMap((value) => Array.from(delta, (component) => value * component));
-  return entries;
 }
 
 /**
