@@ -165,7 +165,7 @@ case "$part" in
   flow)
     tables=(flow-gpu.md flow-gpu-vs-cpu.md)
     sweep flow-gpu "${FLOW_LIMIT:-150}" examples/flow-sweep.json
-    cs report "$work/flow-gpu" --by r > "$work/flow-gpu.md" 2>&1
+    cs report "$work/flow-gpu" --by r --carriers > "$work/flow-gpu.md" 2>&1
     # the committed float64 records of the same runs, in two folders (compare reads runs.jsonl alone)
     mkdir -p /tmp/flow-cpu && cat benchmarks/results/flow-cpu-subset/runs.jsonl benchmarks/results/flow-cpu-rest/runs.jsonl > /tmp/flow-cpu/runs.jsonl
     cs compare "$work/flow-gpu" /tmp/flow-cpu > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
