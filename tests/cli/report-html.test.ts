@@ -72,6 +72,16 @@ describe('channelscope report --html', () => {
     expect(result.stdout.split('\n')[0]).toMatch(/^group,n,planned,channel,/);
   });
 
+  it('inlines the channel carriers with --carriers, for the page to show beside the summary', async () => {
+    const dir = resultsFolder();
+    const result = await runCli(['report', dir, '--by', 'optimizer', '--html', '--carriers']);
+    expect(result.code).toBe(0);
+    const data = inlinedData(readFileSync(path.join(dir, 'report.html'), 'utf8'));
+    expect(data.report.carriers!.map((c) => c.key).sort()).toEqual(data.report.groups.map((g) => g.key).sort());
+    const channels = data.report.groups.reduce((sum, g) => sum + g.outcomes.channel.successes, 0);
+    expect(data.report.carriers!.reduce((sum, c) => sum + c.channels, 0)).toBe(channels);
+  });
+
   it('keeps inlined data from closing its script element', () => {
     const tricky = record('</script><script>alert(1)</script>', finiteTheta);
     const report = summarizeRecords([tricky], [], 'x');

@@ -56,12 +56,34 @@ function summaryTable(report: Report): HTMLTableElement {
   return table;
 }
 
+/** With `report --carriers`: the channels of each group by the neurons carrying them. */
+function carriersTable(report: Report): HTMLTableElement | null {
+  if (!report.carriers) return null;
+  const table = document.createElement('table');
+  table.className = 'summary';
+  table.createCaption().textContent = "Channels by the neurons carrying them (chosen on each run's data): a pair's limit is the GLU; three or four neurons add σ″ (σ‴) terms.";
+  const head = table.createTHead().insertRow();
+  for (const label of ['group', 'channels', 'carried by a pair', 'by three neurons', 'by four', 'data not rebuilt']) {
+    const th = document.createElement('th');
+    th.textContent = label;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const counts of report.carriers) {
+    const row = body.insertRow();
+    for (const value of [counts.key, counts.channels, counts.pair, counts.three, counts.four, counts.unknown]) row.insertCell().textContent = String(value);
+  }
+  return table;
+}
+
 function show(data: ReportPageData): void {
   const root = document.getElementById('report')!;
   const summary = document.createElement('cs-summary-chart') as HTMLElement & { report: Report };
   summary.report = data.report;
   root.querySelector('#summary-chart')!.appendChild(summary);
   root.querySelector('#summary-table')!.appendChild(summaryTable(data.report));
+  const carriers = carriersTable(data.report);
+  if (carriers) root.querySelector('#summary-table')!.appendChild(carriers);
   const views = root.querySelector('#views')!;
   if (data.records) {
     const element = document.createElement('cs-results-views') as HTMLElement & { records: RunRecord[]; report: Report; source: string };
