@@ -85,7 +85,7 @@ export function buildProgram(): Command {
 
   program
     .command('analyze')
-    .description('where a given network stands: diagnostics, the verdict with its evidence, for channels the GLU limit and for sharpening neurons their kink or step limit')
+    .description('where a given network (or a run of a sweep) stands: diagnostics, the verdict with its evidence, for channels the GLU limit (and the limit of a channel carried by three or four neurons) and for sharpening neurons their kink or step limit')
     .option('--params <file>', 'parameter file (JSON, layered format)')
     .option('--data <file>', 'dataset CSV with header x1,…,xd,y')
     .option('--run <dir>', "instead of files: a results folder of `channelscope run` (with --id); the run's network, its rebuilt data and its recent parameters")
