@@ -25,18 +25,24 @@ function percent(x: number): string {
 }
 
 /** The summary table: counts and fractions with 95% Wilson intervals per group and outcome. */
-function summaryTable(report: Report): HTMLTableElement {
+/** An empty summary-styled table with its caption and column headers. */
+function headedTable(caption: string, labels: readonly string[]): HTMLTableElement {
   const table = document.createElement('table');
   table.className = 'summary';
-  // which code trained the records, for whoever cites the table
-  table.createCaption().textContent = softwareSentence(report.software);
-  const shown = OUTCOMES.filter((o) => report.groups.some((g) => g.outcomes[o].successes > 0) || o === 'channel');
+  table.createCaption().textContent = caption;
   const head = table.createTHead().insertRow();
-  for (const label of ['group', 'runs', ...shown.map((o) => OUTCOME_LABELS[o]), 'channel, strict (cos < 10⁻³)']) {
+  for (const label of labels) {
     const th = document.createElement('th');
     th.textContent = label;
     head.appendChild(th);
   }
+  return table;
+}
+
+function summaryTable(report: Report): HTMLTableElement {
+  const shown = OUTCOMES.filter((o) => report.groups.some((g) => g.outcomes[o].successes > 0) || o === 'channel');
+  // the caption: which code trained the records, for whoever cites the table
+  const table = headedTable(softwareSentence(report.software), ['group', 'runs', ...shown.map((o) => OUTCOME_LABELS[o]), 'channel, strict (cos < 10⁻³)']);
   const body = table.createTBody();
   for (const group of report.groups) {
     const row = body.insertRow();
@@ -59,15 +65,10 @@ function summaryTable(report: Report): HTMLTableElement {
 /** With `report --carriers`: the channels of each group by the neurons carrying them. */
 function carriersTable(report: Report): HTMLTableElement | null {
   if (!report.carriers) return null;
-  const table = document.createElement('table');
-  table.className = 'summary';
-  table.createCaption().textContent = "Channels by the neurons carrying them (chosen on each run's data): a pair's limit is the GLU; three or four neurons add σ″ (σ‴) terms.";
-  const head = table.createTHead().insertRow();
-  for (const label of ['group', 'channels', 'carried by a pair', 'by three neurons', 'by four', 'data not rebuilt']) {
-    const th = document.createElement('th');
-    th.textContent = label;
-    head.appendChild(th);
-  }
+  const table = headedTable(
+    "Channels by the neurons carrying them (chosen on each run's data): a pair's limit is the GLU; three or four neurons add σ″ (σ‴) terms.",
+    ['group', 'channels', 'carried by a pair', 'by three neurons', 'by four', 'data not rebuilt'],
+  );
   const body = table.createTBody();
   for (const counts of report.carriers) {
     const row = body.insertRow();
