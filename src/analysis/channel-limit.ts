@@ -149,6 +149,21 @@ export function fittableChannelLimit(limit: ChannelLimit, activation: Architectu
 }
 
 /**
+ * The two members farthest apart (positions in `members`, first < last) and half their distance:
+ * for a pair, the pair and the GLU's ε; for a symmetric triple, its outer two and its spread.
+ */
+export function outermostMembers(limit: ChannelLimit): { first: number; last: number; half: number } {
+  let outer = { first: 0, last: 1, half: -1 };
+  limit.offsets.forEach((u, m) =>
+    limit.offsets.forEach((v, n) => {
+      const half = Math.hypot(...u.map((value, t) => value - v[t])) / 2;
+      if (n > m && half > outer.half) outer = { first: m, last: n, half };
+    }),
+  );
+  return outer;
+}
+
+/**
  * The same channel further along: θ with the members' offsets shrunk around the same w̄ and their
  * outgoing weights re-solved so that T_0 … T_order are unchanged (the limit network is the same;
  * only the left-out terms shrink). Channel-jump's step along a channel.
@@ -168,13 +183,7 @@ export function rescaleChannel(arch: Architecture, theta: ArrayLike<number>, lim
   const layout = checkTheta(arch, theta);
   const { offsets, order } = limit;
   const k = offsets.length;
-  let [first, last, half] = [0, 1, -1];
-  offsets.forEach((u, m) =>
-    offsets.forEach((v, n) => {
-      const distance = Math.hypot(...u.map((value, t) => value - v[t])) / 2;
-      if (n > m && distance > half) [first, last, half] = [m, n, distance];
-    }),
-  );
+  const { first, last, half } = outermostMembers(limit);
   if (!(half > 0)) throw new RangeError('the channel has no spread to scale: its neurons are identical');
   const direction = offsets[last].map((value, t) => (value - offsets[first][t]) / (2 * half));
   const rank = offsets.map((_, m) => m).sort((m, n) => dot(offsets[m], direction) - dot(offsets[n], direction));

@@ -25,7 +25,7 @@
 //
 // Everything measured here is float64 on the CPU: the loss gaps reach 1e-7 of the loss and the
 // output weights ±10³, beyond float32.
-import { channelLimit, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, rescaleChannel, type ChannelLimit } from '../analysis/channel-limit.js';
+import { channelLimit, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, outermostMembers, rescaleChannel } from '../analysis/channel-limit.js';
 import { channelPairOf, closestPairs, neuronGroups, type NeuronGroup } from '../analysis/channels.js';
 import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
 import { gluDeviation, gluParameters } from '../analysis/glu.js';
@@ -237,21 +237,6 @@ function fixedDifferenceObjective(base: NewtonObjective, rowsI: number[], rowsJ:
   };
 }
 
-/**
- * The two carriers farthest apart: re-equilibration holds their input difference (for a pair, the
- * pair itself); ε is half their distance (the GLU's ε for a pair, the spread of a symmetric triple).
- */
-function outermostCarriers(limit: ChannelLimit): { i: number; j: number; epsilon: number } {
-  let best = { i: limit.members[0], j: limit.members[1], epsilon: -1 };
-  limit.offsets.forEach((u, m) =>
-    limit.offsets.forEach((v, n) => {
-      const half = Math.hypot(...u.map((value, t) => value - v[t])) / 2;
-      if (n > m && half > best.epsilon) best = { i: limit.members[m], j: limit.members[n], epsilon: half };
-    }),
-  );
-  return best;
-}
-
 /** λ_max by power iteration on HVPs (for networks too large for the full spectrum); shift-free, so it assumes λ_max dominates |λ_min|. */
 export function powerIterationMax(hvp: (v: Float64Array) => Float64Array, P: number, iterations = 300): number {
   let v: Float64Array = Float64Array.from({ length: P }, (_, k) => Math.sin(k + 1));
@@ -341,11 +326,12 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
       theta = rescaleChannel(arch, theta, limit, o.factor);
       limit = channelLimit(arch, theta, carriers.layer, carriers.members);
     }
-    // the outermost carriers' difference is held; the inner ones (three or four carriers) are free
-    // to settle: their spacing and transverse offsets shrink like ε², faster than the spread
-    const outer = outermostCarriers(limit);
-    const rowsI = inputCoordinates(layout, carriers.layer, outer.i);
-    const rowsJ = inputCoordinates(layout, carriers.layer, outer.j);
+    // the outermost carriers' difference is held (for a pair, the pair itself); the inner ones (three
+    // or four carriers) are free to settle: their spacing and transverse offsets shrink like ε²,
+    // faster than the spread. ε is half the outermost distance: the GLU's ε, a symmetric triple's spread
+    const outer = outermostMembers(limit);
+    const rowsI = inputCoordinates(layout, carriers.layer, limit.members[outer.first]);
+    const rowsJ = inputCoordinates(layout, carriers.layer, limit.members[outer.last]);
     const halfDifference = Float64Array.from(rowsI, (index, t) => (theta[index] - theta[rowsJ[t]]) / 2);
     const restricted = fixedDifferenceObjective(base, rowsI, rowsJ, halfDifference);
     const polished = newtonCg(restricted.objective, restricted.reduce(theta), { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations });
@@ -353,7 +339,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     limit = channelLimit(arch, theta, carriers.layer, carriers.members);
     const current = gluParameters(arch, theta, pair);
     const atInfinity = refitLimit(arch, theta, fittableChannelLimit(limit, arch.activation), data);
-    const epsilon = outermostCarriers(limit).epsilon;
+    const epsilon = outermostMembers(limit).half;
     const loss = (await evaluate({ arch, params: theta })).loss[0];
     let lambdaMax: number;
     let lambdaMin: number | null = null;
