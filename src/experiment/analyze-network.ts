@@ -2,7 +2,7 @@
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
 import { channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification, type ClassificationThresholds, type RunFacts } from '../analysis/classify.js';
-import { gluDeviation, gluParameters, gluReplacement } from '../analysis/glu.js';
+import { gluParameters, gluReplacement } from '../analysis/glu.js';
 import { chooseChannelLimit, fittableChannelLimit } from '../analysis/channel-limit.js';
 import { refitLimit, type FittableReplacement } from '../analysis/limit-network.js';
 import { sharpeningDeviation, sharpeningLossAtInfinity, sharpeningShape, type SharpeningShape } from '../analysis/sharpening.js';
@@ -139,6 +139,9 @@ export function analyzeNetwork(
   let channelLimit: NetworkAnalysis['channelLimit'] = null;
   if (pair) {
     const parameters = gluParameters(arch, oriented, pair);
+    // the channel's carriers, chosen on the data; the first candidate is the GLU pair itself (an
+    // order-1 limit is the GLU), so its deviation is the GLU's
+    const chosen = chooseChannelLimit(arch, oriented, group!, data)!;
     glu = {
       ...pair,
       w: Array.from(parameters.w),
@@ -146,10 +149,9 @@ export function analyzeNetwork(
       epsilon: parameters.epsilon,
       c: Array.from(parameters.c),
       a: Array.from(parameters.a),
-      maxDeviation: gluDeviation(arch, oriented, pair, data).max,
+      maxDeviation: chosen.candidates[0].maxDeviation,
       lossAtInfinity: orientedLossAtInfinity(arch, theta, oriented, symmetry, gluReplacement(arch, oriented, pair), data),
     };
-    const chosen = chooseChannelLimit(arch, oriented, group!, data)!;
     const { layer, members, order, centre, sizes } = chosen.limit;
     channelLimit = {
       layer,
