@@ -6,10 +6,11 @@
 import { chooseChannelLimit } from '../analysis/channel-limit.js';
 import { symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
 import type { Dataset } from '../data/dataset.js';
+import type { Architecture } from '../model/architecture.js';
 import { datasetFor, datasetKey } from './grid.js';
 import type { RunRecord } from './results.js';
 import { parseConfig } from './spec.js';
-import { classifyRecordWithEvidence, groupKey, recordJudgement, type CarrierCounts } from './summary.js';
+import { classifyRecordWithEvidence, groupKey, type CarrierCounts } from './summary.js';
 
 /** Per report group (`by`, as summarizeRecords groups), the channel runs by their carriers. */
 export function carrierCounts(records: readonly RunRecord[], by: string[]): CarrierCounts[] {
@@ -23,7 +24,7 @@ export function carrierCounts(records: readonly RunRecord[], by: string[]): Carr
     const group = verdict.outcome === 'channel' ? verdict.evidence?.channelGroup : null;
     if (!group) continue;
     counts.channels++;
-    const carriers = carriersOf(record, group, datasets);
+    const carriers = carriersOf(record, verdict.network!, group, datasets);
     if (carriers === 2) counts.pair++;
     else if (carriers === 3) counts.three++;
     else if (carriers === 4) counts.four++;
@@ -32,9 +33,8 @@ export function carrierCounts(records: readonly RunRecord[], by: string[]): Carr
   return [...groups.values()];
 }
 
-/** The number of neurons carrying a channel run's channel, or null when its data cannot be rebuilt. */
-function carriersOf(record: RunRecord, group: NeuronGroup, datasets: Map<string, Dataset>): number | null {
-  const judgement = recordJudgement(record)!;
+/** The number of neurons carrying a channel run's channel (`network`: as the verdict judged it), or null when its data cannot be rebuilt. */
+function carriersOf(record: RunRecord, network: { arch: Architecture; theta: Float64Array }, group: NeuronGroup, datasets: Map<string, Dataset>): number | null {
   let data: Dataset;
   try {
     const config = parseConfig(record.config, `run ${record.id}`);
@@ -45,7 +45,7 @@ function carriersOf(record: RunRecord, group: NeuronGroup, datasets: Map<string,
     return null;
   }
   // the group was found up to the activation's symmetry: its limit is read in the same orientation
-  const symmetry = symmetryOrientation(judgement.arch, judgement.theta);
-  const theta = symmetry ? symmetry.orient(judgement.theta) : judgement.theta;
-  return chooseChannelLimit(judgement.arch, theta, group, data)?.limit.members.length ?? null;
+  const symmetry = symmetryOrientation(network.arch, network.theta);
+  const theta = symmetry ? symmetry.orient(network.theta) : network.theta;
+  return chooseChannelLimit(network.arch, theta, group, data)?.limit.members.length ?? null;
 }

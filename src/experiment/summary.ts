@@ -194,14 +194,20 @@ export function recordJudgement(record: RunRecord): { arch: Architecture; theta:
   return { arch, theta, facts, thresholds };
 }
 
-/** classifyRecord with the evidence it was decided on (the channel group among it); null evidence for a diverged run. */
-export function classifyRecordWithEvidence(record: RunRecord): Pick<Classification, 'outcome' | 'channelStrict' | 'reason' | 'cause'> & { evidence: (Classification['evidence'] & { channelGroup: NeuronGroup | null }) | null } {
+/**
+ * classifyRecord with the evidence it was decided on (the channel group among it) and the network
+ * judged (after a polish, the polished one); both null for a diverged run.
+ */
+export function classifyRecordWithEvidence(record: RunRecord): Pick<Classification, 'outcome' | 'channelStrict' | 'reason' | 'cause'> & {
+  evidence: (Classification['evidence'] & { channelGroup: NeuronGroup | null }) | null;
+  network: { arch: Architecture; theta: Float64Array } | null;
+} {
   const judgement = recordJudgement(record);
-  if (!judgement) return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps`, evidence: null };
+  if (!judgement) return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps`, evidence: null, network: null };
   const { arch, theta, facts, thresholds } = judgement;
   const evidence = evidenceFromNetwork(arch, theta, facts, thresholds);
   const verdict = classifyRun(evidence, thresholds);
-  return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason, ...(verdict.cause ? { cause: verdict.cause } : {}), evidence: { ...verdict.evidence, channelGroup: evidence.channelGroup } };
+  return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason, ...(verdict.cause ? { cause: verdict.cause } : {}), evidence: { ...verdict.evidence, channelGroup: evidence.channelGroup }, network: { arch, theta } };
 }
 
 /** How far a record's run got: weight norm, and the closest pair's cosine distance, 1/ε and output weights. */
