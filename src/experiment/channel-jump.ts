@@ -3,15 +3,19 @@
 // re-equilibrate, and repeat. Along the way loss − L∞ ∝ ε² and λ_max ∝ 1/ε².
 //
 // A channel carried by k = 3 or 4 neurons (channel-limit.ts) is followed the same way: its offsets
-// δ_m around the mean w̄ shrink by the factor and the outgoing weights are re-solved so that the
-// limit's T_0 … T_{k−1} stay (rescaleChannel; for a pair exactly c/2 ± a/(2ε)); ε is the spread
+// δ_m around the mean w̄ shrink by the factor and the outgoing weights are refitted on the data so
+// that the network changes least (rescaleChannel: the limit's T_0 … T_{k−1} stay up to the terms it
+// leaves out; for a pair c/2 ± a/(2ε) to O(ε²)); ε is the spread
 // max‖δ_m‖, and the outgoing weights grow like ε^{1−k}, so λ_max like ε^{−2(k−1)}.
 //
 // What re-equilibration holds fixed: the carriers' input OFFSETS from their mean (for a pair the
 // difference ũ_i − ũ_j = 2εΔ, so ε and Δ). Everything else is free — the mean input w̄, the
 // outgoing weights (equivalently c and a), every other neuron and the output bias — and is
 // polished by trust-region Newton–CG in float64 to ‖∇‖∞ ≤ tol, without the norm barrier (the
-// output weights grow by design; the barrier would bend the scaling). Why these: ε is the
+// output weights grow by design; the barrier would bend the scaling) — or, up to 128 parameters,
+// by Levenberg–Marquardt Newton on the dense Hessian (newton-eigen.ts): deep in a channel the
+// Hessian's condition number passes 1e10 and Newton–CG stalls at ‖∇‖∞ ≈ 1e-6…1e-3 (measured on the
+// flow sweep's r = 8 seed 77, three carriers), which the dense solve takes to 1e-10. Why these: ε is the
 // coordinate along the channel, so it must be held or the polish slides back down the channel (the
 // channel's bottom is where the loss falls with ε); holding the offsets' directions too makes the
 // constraint LINEAR (an affine subspace), so Newton–CG runs unchanged on projected gradients and
@@ -34,7 +38,9 @@ import { checkLayer, checkNeuron, resolvePair, type NeuronPair } from '../analys
 import { hessians, spectrumOf } from '../analysis/saddle-line.js';
 import { networkObjective } from '../engine/cpu/flow-field.js';
 import { inputCoordinates, parameterCount, parameterLayout, weightNorm, type Architecture } from '../model/architecture.js';
-import { newtonCg, type NewtonObjective } from '../optim/newton-cg.js';
+import { newtonCg } from '../optim/newton-cg.js';
+import { newtonEigen, type NewtonEigenObjective } from '../optim/newton-eigen.js';
+import { FULL_SPECTRUM_MAX_PARAMETERS } from '../analysis/diagnostics.js';
 import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
 import { architectureOf, datasetFor } from './grid.js';
 import { parseConfig, type RunConfig } from './spec.js';
@@ -67,7 +73,7 @@ export interface ChannelJumpOptions {
   factor: number;
   /** jumps after the first equilibration */
   jumps: number;
-  /** Newton–CG re-equilibration at fixed ε and Δ */
+  /** re-equilibration at fixed ε and Δ: dense Levenberg–Marquardt Newton up to 128 parameters, trust-region Newton–CG above */
   equilibrate: { tol: number; maxIterations: number };
 }
 
@@ -124,11 +130,21 @@ export interface ChannelJumpRecord {
   /** max |f − f_limit| over the data (= gluDeviation for a pair) */
   limitDeviation: number;
   weightNorm: number;
-  /** the re-equilibration */
+  /** the re-equilibration: its solver (dense up to 128 parameters), ‖∇‖∞ where it stopped, whether that met the tolerance */
+  solver: EquilibrationSolver;
+  /**
+   * the dense solver's Newton decrement where it stopped (newton-eigen.ts; null for Newton–CG): how
+   * far the loss may still lie above the equilibrium at this ε by the quadratic model. Deep in a
+   * channel (λ_max ≳ 1e9) the float64 Hessian cannot take ‖∇‖∞ to tol, and the model's flat
+   * directions are rounding: an estimate, not a bound.
+   */
+  residual: number | null;
   gradInf: number;
   converged: boolean;
   iterations: number;
 }
+
+export type EquilibrationSolver = 'newton-dense' | 'newton-cg';
 
 export interface ChannelJumpResult {
   experiment: 'channel-jump';
@@ -195,7 +211,7 @@ export function logLogSlope(xs: readonly number[], ys: readonly number[]): numbe
  * coordinates of ũ_i carry the mean w, those of ũ_j are pinned (zero gradient, zero Hessian rows),
  * every other coordinate is itself. θ = expand(z): ũ_i = z_i + d/2, ũ_j = z_i − d/2 with d fixed.
  */
-function fixedDifferenceObjective(base: NewtonObjective, rowsI: number[], rowsJ: number[], halfDifference: Float64Array): { objective: NewtonObjective; expand: (z: Float64Array) => Float64Array; reduce: (theta: Float64Array) => Float64Array } {
+function fixedDifferenceObjective(base: NewtonEigenObjective, rowsI: number[], rowsJ: number[], halfDifference: Float64Array): { objective: NewtonEigenObjective; expand: (z: Float64Array) => Float64Array; reduce: (theta: Float64Array) => Float64Array } {
   const expand = (z: Float64Array): Float64Array => {
     const theta = Float64Array.from(z);
     rowsI.forEach((index, k) => {
@@ -226,11 +242,30 @@ function fixedDifferenceObjective(base: NewtonObjective, rowsI: number[], rowsJ:
     rowsI.forEach((index, k) => (out[rowsJ[k]] = v[index]));
     return out;
   };
+  // Tᵀ·H·T for θ = T·z + const: column b of H·T is column b of H plus, for a mean coordinate, its
+  // pinned partner's column; a pinned coordinate's column is 0
+  const hessian = (z: Float64Array): Float64Array => {
+    const full = base.hessian!(expand(z));
+    const P = z.length;
+    const out = new Float64Array(P * P);
+    const partner = new Map(rowsI.map((index, k) => [index, rowsJ[k]]));
+    const pinned = new Set(rowsJ);
+    const column = new Float64Array(P);
+    for (let b = 0; b < P; b++) {
+      if (pinned.has(b)) continue;
+      const other = partner.get(b);
+      for (let a = 0; a < P; a++) column[a] = full[a * P + b] + (other === undefined ? 0 : full[a * P + other]);
+      const projected = project(column);
+      for (let a = 0; a < P; a++) out[a * P + b] = projected[a];
+    }
+    return out;
+  };
   return {
     objective: {
       value: (z) => base.value(expand(z)),
       gradient: (z) => project(base.gradient(expand(z))),
       hvp: (z, v) => project(base.hvp(expand(z), lift(v))),
+      ...(base.hessian ? { hessian } : {}),
     },
     expand,
     reduce,
@@ -323,7 +358,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
   let limit = channelLimit(arch, theta, carriers.layer, carriers.members);
   for (let jump = 0; jump <= o.jumps; jump++) {
     if (jump > 0) {
-      theta = rescaleChannel(arch, theta, limit, o.factor);
+      theta = rescaleChannel(arch, theta, limit, o.factor, data);
       limit = channelLimit(arch, theta, carriers.layer, carriers.members);
     }
     // the outermost carriers' difference is held (for a pair, the pair itself); the inner ones (three
@@ -334,7 +369,9 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     const rowsJ = inputCoordinates(layout, carriers.layer, limit.members[outer.last]);
     const halfDifference = Float64Array.from(rowsI, (index, t) => (theta[index] - theta[rowsJ[t]]) / 2);
     const restricted = fixedDifferenceObjective(base, rowsI, rowsJ, halfDifference);
-    const polished = newtonCg(restricted.objective, restricted.reduce(theta), { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations });
+    const solver: EquilibrationSolver = P <= FULL_SPECTRUM_MAX_PARAMETERS ? 'newton-dense' : 'newton-cg';
+    const solverOptions = { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations };
+    const polished = solver === 'newton-dense' ? newtonEigen(restricted.objective, restricted.reduce(theta), solverOptions) : { ...newtonCg(restricted.objective, restricted.reduce(theta), solverOptions), decrement: null };
     theta = restricted.expand(polished.theta);
     limit = channelLimit(arch, theta, carriers.layer, carriers.members);
     const current = gluParameters(arch, theta, pair);
@@ -343,7 +380,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     const loss = (await evaluate({ arch, params: theta })).loss[0];
     let lambdaMax: number;
     let lambdaMin: number | null = null;
-    if (P <= 128) {
+    if (P <= FULL_SPECTRUM_MAX_PARAMETERS) {
       const spectrum = spectrumOf((await hessians(evaluate, arch, [theta]))[0], P).eigenvalues;
       lambdaMax = spectrum[P - 1];
       lambdaMin = spectrum[0];
@@ -365,6 +402,8 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
       limit: { order: limit.order, centre: Array.from(limit.centre), sizes: limit.sizes.map((size) => Array.from(size)) },
       limitDeviation: replacementDeviation(arch, theta, channelLimitReplacement(limit, arch.activation), data).max,
       weightNorm: weightNorm(theta),
+      solver,
+      residual: polished.decrement,
       gradInf: polished.gradInf,
       converged: polished.converged,
       iterations: polished.iterations,
@@ -394,27 +433,38 @@ const num = (value: number | null, digits = 4): string => (value === null || !Nu
 
 /** Markdown: one row per jump, and the fitted log-log slopes (expected 2 and −2(k − 1) for k carriers). */
 export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
-  const { arch, carriers, slopes } = result;
+  const { arch, carriers, slopes, records } = result;
   const k = carriers.members.length;
   const pairColumns = k === 2;
   const followed = pairColumns ? `pair ${carriers.members.join(',')}` : `${k} neurons ${carriers.members.join(',')} (a limit of order ${k - 1})`;
+  // the gap's slope from the previous jump: 2 while loss − L∞ ∝ ε², and where it departs from that
+  const localSlope = (n: number): number | null => {
+    const [before, after] = [records[n - 1], records[n]];
+    return n > 0 && before.gap !== null && after.gap !== null && before.gap > 0 && after.gap > 0 ? Math.log(after.gap / before.gap) / Math.log(after.epsilon / before.epsilon) : null;
+  };
   const lines = [
     `## Following a channel (d=${arch.inputDim}, hidden ${arch.hidden.join('×')}, ${arch.activation}${arch.biases ? ', biases' : ''}; ${followed} of layer ${carriers.layer}; ε × ${result.options.factor} per jump)`,
     '',
-    `| jump | 1/ε | loss | L∞ | loss − L∞ | λ_max | λ_min | ${pairColumns ? 'c | a | max |f − f_GLU|' : `${Array.from({ length: k }, (_, n) => (n === 0 ? 'c' : `‖T${n}‖`)).join(', ')} | max |f − f_limit|`} | ‖∇‖∞ |`,
-    `|---:|---:|---:|---:|---:|---:|---:|${pairColumns ? '---:|---:|---:|' : '---:|---:|'}---:|`,
-    ...result.records.map((r) => {
+    `| jump | 1/ε | loss | L∞ | loss − L∞ | its slope | λ_max | λ_min | ${pairColumns ? 'c | a | max |f − f_GLU|' : `${Array.from({ length: k }, (_, n) => (n === 0 ? 'c' : `‖T${n}‖`)).join(', ')} | max |f − f_limit|`} | ‖∇‖∞ | residual |`,
+    `|---:|---:|---:|---:|---:|---:|---:|---:|${pairColumns ? '---:|---:|---:|' : '---:|---:|'}---:|---:|`,
+    ...records.map((r, n) => {
       const coefficients = pairColumns
         ? `${r.glu.c.map((v) => num(v)).join(', ')} | ${r.glu.a.map((v) => num(v)).join(', ')}`
         : r.limit.sizes
             .slice(0, k)
             .map((size) => size.map((v) => num(v)).join(' '))
             .join(', ');
-      return `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${coefficients} | ${num(r.limitDeviation, 2)} | ${num(r.gradInf, 2)} |`;
+      return `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${n === 0 ? '' : num(localSlope(n), 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${coefficients} | ${num(r.limitDeviation, 2)} | ${num(r.gradInf, 2)} | ${r.residual === null ? '' : num(r.residual, 2)} |`;
     }),
     '',
-    `Log-log slopes: loss − L∞ against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}).`,
+    `Log-log slopes over all ${records.length} jumps: loss − L∞ against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}).`,
   ];
+  if (records.some((r) => r.residual !== null)) {
+    lines.push(
+      '',
+      `residual: the Newton decrement ½gᵀH⁻¹g where the re-equilibration stopped, how far the loss may still lie above the equilibrium at that ε by the quadratic model (an estimate: beyond λ_max ≈ 1e9 the Hessian's rounding hides the flattest directions).`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -7,6 +7,7 @@ import { matVec, symmetricEigen } from '../../src/optim/linalg.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
 import {
   CHANNEL_JUMP_QUICK,
+  channelJumpFromRecord,
   formatChannelJumpMarkdown,
   logLogSlope,
   powerIterationMax,
@@ -18,7 +19,8 @@ import {
 
 // The quick preset on the float64 CPU engine: a channel reached by stiff gradient flow from the
 // saddle line of a converged 2-neuron g network (γ = 2, pushed along negative curvature; 64 inputs),
-// then 8 jumps ε → 0.7ε (ε shrinks 17-fold), each re-equilibrated by Newton–CG at fixed ε and Δ.
+// then 8 jumps ε → 0.7ε (ε shrinks 17-fold), each re-equilibrated at fixed ε and Δ (dense Newton:
+// up to 128 parameters).
 // Theory (science.md): loss − L∞ = ε²h + O(ε⁴) and λ_max ∝ 1/ε², so on log-log axes the slopes
 // are 2 and −2; we allow ±0.1 (the O(ε⁴) term and the polish's ‖∇‖∞ ≤ 1e-11 stay far below that here).
 describe('channel-jump (quick, CPU engine)', () => {
@@ -125,6 +127,27 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(logLogSlope(three.records.map((r) => r.epsilon), three.records.map((r) => r.limitDeviation))).toBeGreaterThan(1.8);
     expect(Math.min(...three.records.map((r) => r.gluDeviation))).toBeGreaterThan(0.1);
     expect(formatChannelJumpMarkdown(three)).toMatch(/3 neurons 0,1,2 \(a limit of order 2\).*\n[^]*expected -4: outgoing weights grow like ε\^-2/);
+  }, 60_000);
+
+  it('follows three carriers that are not collinear (flow sweep r = 8 seed 77): the rescale keeps the loss, every jump equilibrates, the gap halves per jump', async () => {
+    // at the barrier its middle neuron sits off the line of the outer two by half the spread and
+    // T_3 is 1.2 against T_2 7.3: the moment equations have no solution and, before the rescale was
+    // fitted on the data, the first jump's start had loss 200 (from 0.0118) and Newton–CG stalled
+    const sweep = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const record = sweep.find((r: RunRecord) => r.seed === 77 && (r.config as RunConfig).architecture.hidden[0] === 8) as RunRecord;
+    const bent = await runChannelJump(channelJumpFromRecord(record, { ...CHANNEL_JUMP_QUICK, jumps: 5 }), { engine });
+    expect(bent.carriers).toEqual({ layer: 0, members: [0, 1, 6] });
+    for (const jump of bent.records) {
+      expect(jump.solver).toBe('newton-dense');
+      // what the equilibration may have left is far below the gap it measures
+      expect(jump.residual!).toBeLessThan(0.01 * jump.gap!);
+    }
+    // measured: 5.73e-6, 2.86e-6, 1.42e-6, 6.97e-7, 3.43e-7, 1.69e-7: × 0.49–0.50 per jump (0.7² = 0.49)
+    for (let k = 1; k < bent.records.length; k++) expect(bent.records[k].gap! / bent.records[k - 1].gap!).toBeCloseTo(0.49, 1);
+    expect(Math.abs(bent.slopes.gapVsEpsilon! - 2)).toBeLessThan(0.05);
+    expect(Math.abs(bent.slopes.lambdaMaxVsEpsilon + 4)).toBeLessThan(0.1);
+    // the loss falls along the channel from the first jump on
+    for (let k = 1; k < bent.records.length; k++) expect(bent.records[k].loss).toBeLessThan(bent.records[k - 1].loss);
   }, 60_000);
 
   it('power iteration (used above 128 parameters) finds λ_max of a matrix with one dominant eigenvalue', () => {

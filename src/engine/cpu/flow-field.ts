@@ -2,7 +2,7 @@
 // (with its exact Hessian) and the objective of Newton–CG.
 import type { Dataset } from '../../data/dataset.js';
 import { parameterCount, type Architecture } from '../../model/architecture.js';
-import type { NewtonObjective } from '../../optim/newton-cg.js';
+import type { NewtonEigenObjective } from '../../optim/newton-eigen.js';
 import type { StiffVectorField } from '../../optim/rosenbrock.js';
 import { DEFAULT_MAXNORM } from '../engine.js';
 import { evaluateNetwork } from './cpu-engine.js';
@@ -43,16 +43,23 @@ export function networkFlowField(
   };
 }
 
-/** L + R, its gradient and HVPs of one network on one dataset (float64 CPU engine), for Newton–CG. */
+/** L + R, its gradient, HVPs and dense Hessian of one network on one dataset (float64 CPU engine), for Newton–CG and dense Newton. */
 export function networkObjective(
   arch: Architecture,
   data: Dataset,
   options: { maxnorm?: number; datasetIndex?: number; counter?: EvaluationCounter } = {},
-): NewtonObjective {
+): NewtonEigenObjective {
   const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
   const index = options.datasetIndex ?? 0;
   const counter = options.counter;
+  const field = networkFlowField(arch, data, options);
+  const P = parameterCount(arch);
   return {
+    hessian(theta) {
+      const out = new Float64Array(P * P);
+      field.hessian!(theta, out);
+      return out;
+    },
     value(theta) {
       const r = evaluateNetwork(arch, data, index, theta, { maxnorm });
       return r.loss + r.barrier;
