@@ -211,7 +211,7 @@ export function logLogSlope(xs: readonly number[], ys: readonly number[]): numbe
  * coordinates of ũ_i carry the mean w, those of ũ_j are pinned (zero gradient, zero Hessian rows),
  * every other coordinate is itself. θ = expand(z): ũ_i = z_i + d/2, ũ_j = z_i − d/2 with d fixed.
  */
-function fixedDifferenceObjective(base: NewtonEigenObjective, rowsI: number[], rowsJ: number[], halfDifference: Float64Array): { objective: NewtonEigenObjective; expand: (z: Float64Array) => Float64Array; reduce: (theta: Float64Array) => Float64Array } {
+export function fixedDifferenceObjective(base: NewtonEigenObjective, rowsI: number[], rowsJ: number[], halfDifference: Float64Array): { objective: NewtonEigenObjective; expand: (z: Float64Array) => Float64Array; reduce: (theta: Float64Array) => Float64Array } {
   const expand = (z: Float64Array): Float64Array => {
     const theta = Float64Array.from(z);
     rowsI.forEach((index, k) => {

@@ -3,11 +3,16 @@ import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/experiment/results.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
-import { matVec, symmetricEigen } from '../../src/optim/linalg.js';
-import { makeRandom, normalArray } from '../helpers/random.js';
+import { hessianMatrix, matVec, symmetricEigen } from '../../src/optim/linalg.js';
+import { networkObjective } from '../../src/engine/cpu/flow-field.js';
+import { glorotNormal } from '../../src/model/init.js';
+import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { inputCoordinates, parameterLayout } from '../../src/model/architecture.js';
+import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
 import {
   CHANNEL_JUMP_QUICK,
   channelJumpFromRecord,
+  fixedDifferenceObjective,
   formatChannelJumpMarkdown,
   logLogSlope,
   powerIterationMax,
@@ -149,6 +154,24 @@ describe('channel-jump (quick, CPU engine)', () => {
     // the loss falls along the channel from the first jump on
     for (let k = 1; k < bent.records.length; k++) expect(bent.records[k].loss).toBeLessThan(bent.records[k - 1].loss);
   }, 60_000);
+
+  it('the restricted objective (a pair\'s difference held) has the dense Hessian its HVPs build (1e-12 relative)', () => {
+    // d = 2, one hidden layer of 3: neuron 0 and 2 held 0.1 apart; θ = T·z + const, so Tᵀ·H·T
+    const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
+    const data = randomDataset(makeRandom(3), 2, 40);
+    const theta = glorotNormal(arch, new RandomStream(9, 0, STREAMS.init));
+    const rowsI = inputCoordinates(parameterLayout(arch), 0, 0);
+    const rowsJ = inputCoordinates(parameterLayout(arch), 0, 2);
+    const restricted = fixedDifferenceObjective(networkObjective(arch, data, { maxnorm: Infinity }), rowsI, rowsJ, Float64Array.of(0.05, -0.02, 0.01));
+    const z = restricted.reduce(theta);
+    const P = z.length;
+    const dense = restricted.objective.hessian!(z);
+    const fromHvps = hessianMatrix((v, out) => out.set(restricted.objective.hvp(z, v)), P);
+    const scale = Math.max(...fromHvps.map(Math.abs));
+    for (let k = 0; k < P * P; k++) expect(Math.abs(dense[k] - fromHvps[k])).toBeLessThan(1e-12 * scale);
+    // the pinned coordinates' rows and columns are 0
+    for (const pinned of rowsJ) for (let k = 0; k < P; k++) expect(dense[pinned * P + k]).toBe(0);
+  });
 
   it('power iteration (used above 128 parameters) finds λ_max of a matrix with one dominant eigenvalue', () => {
     const n = 30;
