@@ -133,7 +133,8 @@ export interface ChannelJumpRecord {
   /** the re-equilibration: its solver (dense up to 128 parameters), ‖∇‖∞ where it stopped, whether that met the tolerance */
   solver: EquilibrationSolver;
   /**
-   * the dense solver's Newton decrement where it stopped (newton-eigen.ts; null for Newton–CG): how
+   * the dense solver's Newton decrement where it stopped (newton-eigen.ts; null for Newton–CG, and
+   * where the restricted Hessian has negative curvature, its decrement infinite): how
    * far the loss may still lie above the equilibrium at this ε by the quadratic model. Deep in a
    * channel (λ_max ≳ 1e9) the float64 Hessian cannot take ‖∇‖∞ to tol, and the model's flat
    * directions are rounding: an estimate, not a bound.
@@ -158,6 +159,12 @@ export interface ChannelJumpResult {
   records: ChannelJumpRecord[];
   /** least-squares slopes on log-log axes over all records (for k carriers expected 2 and −2(k − 1)) */
   slopes: { gapVsEpsilon: number | null; lambdaMaxVsEpsilon: number };
+  /**
+   * the sign every gap shares, or null when they differ (or one is unknown or 0). Negative: L∞ lies
+   * above the loss — the followed carriers' limit is not what the network tends to (other neurons
+   * carry part of the channel); the slope is then that of |loss − L∞|.
+   */
+  gapSign: 1 | -1 | null;
 }
 
 /**
@@ -413,7 +420,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
   }
   const epsilons = records.map((r) => r.epsilon);
   const gaps = records.map((r) => r.gap);
-  const gapsKnown = gaps.every((g): g is number => g !== null && g > 0);
+  const gapSign = gaps.every((g) => g !== null && g > 0) ? 1 : gaps.every((g) => g !== null && g < 0) ? -1 : null;
   return {
     experiment: 'channel-jump',
     options: o,
@@ -423,9 +430,10 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     start,
     records,
     slopes: {
-      gapVsEpsilon: gapsKnown ? logLogSlope(epsilons, gaps as number[]) : null,
+      gapVsEpsilon: gapSign === null ? null : logLogSlope(epsilons, gaps as number[]),
       lambdaMaxVsEpsilon: logLogSlope(epsilons, records.map((r) => r.lambdaMax)),
     },
+    gapSign,
   };
 }
 
@@ -440,7 +448,8 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
   // the gap's slope from the previous jump: 2 while loss − L∞ ∝ ε², and where it departs from that
   const localSlope = (n: number): number | null => {
     const [before, after] = [records[n - 1], records[n]];
-    return n > 0 && before.gap !== null && after.gap !== null && before.gap > 0 && after.gap > 0 ? Math.log(after.gap / before.gap) / Math.log(after.epsilon / before.epsilon) : null;
+    // of |gap| when both have one sign
+    return n > 0 && before.gap !== null && after.gap !== null && before.gap * after.gap > 0 ? Math.log(after.gap / before.gap) / Math.log(after.epsilon / before.epsilon) : null;
   };
   const lines = [
     `## Following a channel (d=${arch.inputDim}, hidden ${arch.hidden.join('×')}, ${arch.activation}${arch.biases ? ', biases' : ''}; ${followed} of layer ${carriers.layer}; ε × ${result.options.factor} per jump)`,
@@ -457,7 +466,7 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
       return `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${n === 0 ? '' : num(localSlope(n), 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${coefficients} | ${num(r.limitDeviation, 2)} | ${num(r.gradInf, 2)} | ${r.residual === null ? '' : num(r.residual, 2)} |`;
     }),
     '',
-    `Log-log slopes over all ${records.length} jumps: loss − L∞ against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}).`,
+    `Log-log slopes over all ${records.length} jumps: ${result.gapSign === -1 ? '|loss − L∞| (every gap negative: L∞ above the loss, so the limit followed is not where the network goes)' : 'loss − L∞'} against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}).`,
   ];
   if (records.some((r) => r.residual !== null)) {
     lines.push(
