@@ -30,7 +30,7 @@
 // Everything measured here is float64 on the CPU: the loss gaps reach 1e-7 of the loss and the
 // output weights ±10³, beyond float32.
 import { channelLimit, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, outermostMembers, rescaleChannel } from '../analysis/channel-limit.js';
-import { channelPairOf, closestPairs, neuronGroups, type NeuronGroup } from '../analysis/channels.js';
+import { channelPairOf, closestPairs, neuronGroups, symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
 import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
 import { gluDeviation, gluParameters } from '../analysis/glu.js';
 import { refitLimit, replacementDeviation } from '../analysis/limit-network.js';
@@ -156,6 +156,13 @@ export interface ChannelJumpResult {
   carriers: { layer: number; members: number[] };
   /** how the start was obtained */
   start: { source: 'given' | 'constructed'; theta: number[]; fate?: string; outcome?: string; backend?: string };
+  /**
+   * the neurons the classifier compares flipped (odd σ: (ũ, o) → (−ũ, −o), the same function, applied
+   * here before the carriers are chosen) or reflected (softplus/gelu: (ũ, o) → (−ũ, o), the same
+   * function only up to their linear terms, so not applied: the carriers may differ from the
+   * verdict's); null when neither applies
+   */
+  symmetry: { kind: 'odd' | 'reflection'; neurons: { layer: number; neuron: number }[]; applied: boolean } | null;
   records: ChannelJumpRecord[];
   /** least-squares slopes on log-log axes over all records (for k carriers expected 2 and −2(k − 1)) */
   slopes: { gapVsEpsilon: number | null; lambdaMaxVsEpsilon: number };
@@ -355,6 +362,15 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     theta = Float64Array.from(end.run.recentParams.at(-1)!);
     start = { source: 'constructed', theta: Array.from(theta), fate: end.row.fate, outcome: end.row.outcome, backend: end.run.backend };
   }
+  // compare neurons as the classifier does: odd σ's sign flips give the same function and are applied;
+  // softplus/gelu reflections change it by their linear terms, so the network is followed as it is
+  const orientation = symmetryOrientation(arch, theta);
+  if (orientation?.kind === 'odd') theta = orientation.orient(theta);
+  const symmetry: ChannelJumpResult['symmetry'] = orientation && {
+    kind: orientation.kind,
+    neurons: orientation.flips.flatMap((flips, layer) => flips.flatMap((flip, neuron) => (flip ? [{ layer, neuron }] : []))),
+    applied: orientation.kind === 'odd',
+  };
   const { pair, carriers } = resolveCarriers(arch, theta, data, o);
   const P = parameterCount(arch);
   const layout = parameterLayout(arch);
@@ -428,6 +444,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     pair,
     carriers,
     start,
+    symmetry,
     records,
     slopes: {
       gapVsEpsilon: gapSign === null ? null : logLogSlope(epsilons, gaps as number[]),
@@ -452,7 +469,7 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
     return n > 0 && before.gap !== null && after.gap !== null && before.gap * after.gap > 0 ? Math.log(after.gap / before.gap) / Math.log(after.epsilon / before.epsilon) : null;
   };
   const lines = [
-    `## Following a channel (d=${arch.inputDim}, hidden ${arch.hidden.join('×')}, ${arch.activation}${arch.biases ? ', biases' : ''}; ${followed} of layer ${carriers.layer}; ε × ${result.options.factor} per jump)`,
+    `## Following a channel (d=${arch.inputDim}, hidden ${arch.hidden.join('×')}, ${arch.activation}${arch.biases ? ', biases' : ''}; ${followed} of layer ${carriers.layer + 1}; ε × ${result.options.factor} per jump)`,
     '',
     `| jump | 1/ε | loss | L∞ | loss − L∞ | its slope | λ_max | λ_min | ${pairColumns ? 'c | a | max |f − f_GLU|' : `${Array.from({ length: k }, (_, n) => (n === 0 ? 'c' : `‖T${n}‖`)).join(', ')} | max |f − f_limit|`} | ‖∇‖∞ | residual |`,
     `|---:|---:|---:|---:|---:|---:|---:|---:|${pairColumns ? '---:|---:|---:|' : '---:|---:|'}---:|---:|`,
@@ -468,6 +485,18 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
     '',
     `Log-log slopes over all ${records.length} jumps: ${result.gapSign === -1 ? '|loss − L∞| (every gap negative: L∞ above the loss, so the limit followed is not where the network goes)' : 'loss − L∞'} against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}).`,
   ];
+  const { symmetry } = result;
+  if (symmetry && symmetry.neurons.length > 0) {
+    // as analyze prints them: neurons by hidden layer, layers counted from 1
+    const layers = [...new Set(symmetry.neurons.map((n) => n.layer))];
+    const named = layers.map((layer) => `${symmetry.neurons.filter((n) => n.layer === layer).map((n) => n.neuron).join(', ')} of layer ${layer + 1}`).join('; ');
+    lines.push(
+      '',
+      symmetry.applied
+        ? `Neurons ${named} were flipped, (ũ, o) → (−ũ, −o), the same function for an odd σ, as the classifier compares them.`
+        : `The classifier compares neurons ${named} reflected (${arch.activation}(z) = ${arch.activation}(−z) + z, so (ũ, o) → (−ũ, o) is the same function only up to its linear term o·(ũ·x̃)). channel-jump follows the network as it is, so its carriers may differ from the verdict's (\`channelscope analyze --run\` shows those).`,
+    );
+  }
   if (records.some((r) => r.residual !== null)) {
     lines.push(
       '',

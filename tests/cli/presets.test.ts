@@ -37,7 +37,7 @@ describe('channelscope presets / run PRESET', () => {
     const out = path.join(scratch, 'jump-s13');
     const run = await runCli(['run', 'channel-jump', '--quick', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s13', '--backend', 'cpu', '--out', out]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/3 neurons 0,1,2 \(a limit of order 2\) of layer 0; ε × 0\.7 per jump/);
+    expect(run.stdout).toMatch(/3 neurons 0,1,2 \(a limit of order 2\) of layer 1; ε × 0\.7 per jump/);
     // 8 jumps: measured slopes 1.97 and −3.99
     expect(run.stdout).toMatch(/loss − L∞ against ε 1\.9\d \(expected 2\), λ_max against ε -(3\.9\d|4\.0\d) \(expected -4/);
     const saved = JSON.parse(readFileSync(path.join(out, 'procedure.json'), 'utf8'));

@@ -8,6 +8,8 @@ import { networkObjective } from '../../src/engine/cpu/flow-field.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { inputCoordinates, parameterLayout } from '../../src/model/architecture.js';
+import { applyNeuronFlips } from '../../src/analysis/channels.js';
+import { plantChannel, randomTheta, unit } from '../analysis/helpers.js';
 import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
 import {
   CHANNEL_JUMP_QUICK,
@@ -154,6 +156,35 @@ describe('channel-jump (quick, CPU engine)', () => {
     // the loss falls along the channel from the first jump on
     for (let k = 1; k < bent.records.length; k++) expect(bent.records[k].loss).toBeLessThan(bent.records[k - 1].loss);
   }, 60_000);
+
+  it('says when the classifier compared neurons reflected (softplus): the network is followed as it is (flow sweep r = 8 seed 43)', async () => {
+    const sweep = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const record = sweep.find((r: RunRecord) => r.seed === 43 && (r.config as RunConfig).architecture.hidden[0] === 8) as RunRecord;
+    const result = await runChannelJump(channelJumpFromRecord(record, { ...CHANNEL_JUMP_QUICK, jumps: 1 }), { engine });
+    expect(result.symmetry).toEqual({ kind: 'reflection', neurons: [{ layer: 0, neuron: 2 }, { layer: 0, neuron: 5 }], applied: false });
+    // not applied: the followed network starts as recorded
+    expect(result.start.theta).toEqual(record.recentParams!.at(-1));
+    // the raw network's pair; L∞ of its GLU lies above the loss (the verdict's channel is carried by four neurons, reflected)
+    expect(result.carriers.members).toEqual([2, 5]);
+    expect(result.gapSign).toBe(-1);
+    expect(formatChannelJumpMarkdown(result)).toMatch(/compares neurons 2, 5 of layer 1 reflected \(softplus\(z\) = softplus\(−z\) \+ z[^]*may differ from the verdict's/);
+  }, 30_000);
+
+  it('flips neurons of an odd σ as the classifier does (the same function) before choosing the carriers', async () => {
+    // an erf channel pair (1, 3) planted at ε = 0.05, then neuron 3 flipped: (ũ, o) → (−ũ, −o) computes
+    // the same, but as it is, its input points away from neuron 1's (no close pair)
+    const arch = { inputDim: 2, hidden: [4], activation: 'erf' as const, biases: true };
+    const planted = plantChannel(arch, randomTheta(arch, 4), { layer: 0, i: 1, j: 3, w: Float64Array.of(0.6, -0.5, 0.2), delta: unit([0.3, 0.4, -0.5]), epsilon: 0.05, c: Float64Array.of(0.7), a: Float64Array.of(1.1) });
+    const flipped = applyNeuronFlips(arch, planted, [[false, false, false, true]]);
+    const setup = { ...CHANNEL_JUMP_QUICK.setup, architecture: { ...arch, hidden: [4] } };
+    const result = await runChannelJump({ ...CHANNEL_JUMP_QUICK, setup, network: Array.from(flipped), jumps: 1 }, { engine });
+    // one of the two is flipped (the classifier's canonical orientation picks which)
+    expect(result.symmetry).toMatchObject({ kind: 'odd', applied: true });
+    expect(result.symmetry!.neurons).toHaveLength(1);
+    expect([1, 3]).toContain(result.symmetry!.neurons[0].neuron);
+    expect(result.carriers).toEqual({ layer: 0, members: [1, 3] });
+    expect(formatChannelJumpMarkdown(result)).toMatch(/Neurons [13] of layer 1 were flipped, \(ũ, o\) → \(−ũ, −o\)/);
+  }, 30_000);
 
   it('the restricted objective (a pair\'s difference held) has the dense Hessian its HVPs build (1e-12 relative)', () => {
     // d = 2, one hidden layer of 3: neuron 0 and 2 held 0.1 apart; θ = T·z + const, so Tᵀ·H·T
