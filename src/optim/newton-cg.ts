@@ -59,13 +59,13 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-function infNorm(a: Float64Array): number {
+export function infNorm(a: Float64Array): number {
   let m = 0;
   for (const v of a) m = Math.max(m, Math.abs(v));
   return m;
 }
 
-function allFinite(values: Float64Array): boolean {
+export function allFinite(values: Float64Array): boolean {
   for (const v of values) if (!Number.isFinite(v)) return false;
   return true;
 }
@@ -137,11 +137,27 @@ function steihaugCg(hvp: (v: Float64Array) => Float64Array, g: Float64Array, rad
 }
 
 /**
+ * The ratio ρ of actual to predicted reduction that accepts or rejects a step (−∞: reject). When the
+ * predicted reduction is at the rounding level of f (f ≈ 1e-2, reductions ≈ 1e-20) the actual one
+ * drowns in rounding, so the step is judged by the gradient norm instead — ρ = 1 when ‖∇‖ fell and f
+ * did not rise beyond its rounding; the candidate's gradient, then computed, is returned for reuse.
+ */
+export function judgeStep(objective: NewtonObjective, value: number, candidate: Float64Array, candidateValue: number, predicted: number, gradientNorm: number): { rho: number; candidateGradient?: Float64Array } {
+  if (!Number.isFinite(candidateValue) || !(predicted > 0)) return { rho: -Infinity };
+  const rounding = 1e-13 * (1 + Math.abs(value));
+  if (predicted > rounding) return { rho: (value - candidateValue) / predicted };
+  const candidateGradient = objective.gradient(candidate);
+  const better = candidateValue - value <= rounding && allFinite(candidateGradient) && Math.sqrt(dot(candidateGradient, candidateGradient)) < gradientNorm;
+  return { rho: better ? 1 : -Infinity, candidateGradient };
+}
+
+/**
  * Trust-region Newton–CG from theta0 until ‖∇‖∞ ≤ tol. CG stops at relative residual
  * min(0.5, √‖g‖)·‖g‖ (superlinear, then quadratic convergence). Near convergence the actual
  * reduction f(θ) − f(θ + p) drowns in rounding (f ≈ 1e-2, reductions ≈ 1e-20): when the predicted
- * reduction is below 1e-13·(1 + |f|) a step is judged by the gradient instead — accepted when
- * ‖∇‖ decreased — so the polish reaches gradients of 1e-10 and below.
+ * reduction is below 1e-13·(1 + |f|) a step is judged by the gradient instead (judgeStep) — accepted
+ * when ‖∇‖ decreased and f did not rise beyond that rounding — so the polish reaches gradients of
+ * 1e-10 and below.
  */
 export function newtonCg(objective: NewtonObjective, theta0: Float64Array, options: NewtonCgOptions = {}): NewtonCgResult {
   const P = theta0.length;
@@ -179,16 +195,10 @@ export function newtonCg(objective: NewtonObjective, theta0: Float64Array, optio
     for (let k = 0; k < P; k++) candidate[k] = theta[k] + p[k];
     const candidateValue = objective.value(candidate);
 
-    let rho: number;
-    let candidateGradient: Float64Array | undefined;
-    if (!Number.isFinite(candidateValue) || !(predicted > 0)) rho = -Infinity;
-    else if (predicted <= 1e-13 * (1 + Math.abs(value))) {
-      // reductions at the rounding level of f: judge the step by the gradient norm
-      candidateGradient = objective.gradient(candidate);
-      gradients++;
-      const better = allFinite(candidateGradient) && Math.sqrt(dot(candidateGradient, candidateGradient)) < gNorm;
-      rho = better ? 1 : -Infinity;
-    } else rho = (value - candidateValue) / predicted;
+    const judged = judgeStep(objective, value, candidate, candidateValue, predicted, gNorm);
+    const rho = judged.rho;
+    let candidateGradient = judged.candidateGradient;
+    if (candidateGradient) gradients++;
 
     if (rho < 0.25) radius = 0.25 * Math.min(radius, pNorm);
     else if (rho > 0.75 && cg.onBoundary) radius = Math.min(2 * radius, maxRadius);

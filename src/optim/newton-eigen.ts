@@ -9,7 +9,7 @@
 // the rounding level of the largest (|λ| ≤ 1e-13·max|λ|, where Jacobi's absolute accuracy ends)
 // get a floor of that size instead of dividing a rounding-level gradient by a rounding-level λ.
 import { hessianMatrix, symmetricEigen } from './linalg.js';
-import type { NewtonCgReason, NewtonCgResult, NewtonObjective } from './newton-cg.js';
+import { allFinite, infNorm, judgeStep, type NewtonCgReason, type NewtonCgResult, type NewtonObjective } from './newton-cg.js';
 
 export interface NewtonEigenObjective extends NewtonObjective {
   /** the dense Hessian at θ (row-major P×P); when absent it is formed from P HVPs */
@@ -38,17 +38,6 @@ export interface NewtonEigenOptions {
 const EIGENVALUE_ACCURACY = 1e-16;
 /** Relative size below which a step treats an eigenvalue as rounding (a margin of 1,000 over the accuracy). */
 const ROUNDING_EIGENVALUE = 1e-13;
-
-function infNorm(a: Float64Array): number {
-  let m = 0;
-  for (const v of a) m = Math.max(m, Math.abs(v));
-  return m;
-}
-
-function allFinite(values: Float64Array): boolean {
-  for (const v of values) if (!Number.isFinite(v)) return false;
-  return true;
-}
 
 /**
  * Levenberg–Marquardt Newton on the dense Hessian from theta0 until ‖∇‖∞ ≤ tol. μ starts at 0 (a
@@ -113,16 +102,10 @@ export function newtonEigen(objective: NewtonEigenObjective, theta0: Float64Arra
       }
       const candidate = theta.map((v, i) => v + p[i]);
       const candidateValue = objective.value(candidate);
-      let rho: number;
-      let candidateGradient: Float64Array | undefined;
-      if (!Number.isFinite(candidateValue) || !(predicted > 0)) rho = -Infinity;
-      else if (predicted <= 1e-13 * (1 + Math.abs(value))) {
-        candidateGradient = objective.gradient(candidate);
-        gradients++;
-        // … as long as f itself did not rise beyond its rounding
-        const flat = candidateValue - value <= 1e-13 * (1 + Math.abs(value));
-        rho = flat && allFinite(candidateGradient) && Math.hypot(...candidateGradient) < gNorm ? 1 : -Infinity;
-      } else rho = (value - candidateValue) / predicted;
+      const judged = judgeStep(objective, value, candidate, candidateValue, predicted, gNorm);
+      const rho = judged.rho;
+      let candidateGradient = judged.candidateGradient;
+      if (candidateGradient) gradients++;
 
       if (rho > 1e-4) {
         theta = candidate;
