@@ -471,7 +471,7 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
   const lines = [
     `## Following a channel (d=${arch.inputDim}, hidden ${arch.hidden.join('×')}, ${arch.activation}${arch.biases ? ', biases' : ''}; ${followed} of layer ${carriers.layer + 1}; ε × ${result.options.factor} per jump)`,
     '',
-    `| jump | 1/ε | loss | L∞ | loss − L∞ | its slope | λ_max | λ_min | ${pairColumns ? 'c | a | max |f − f_GLU|' : `${Array.from({ length: k }, (_, n) => (n === 0 ? 'c' : `‖T${n}‖`)).join(', ')} | max |f − f_limit|`} | ‖∇‖∞ | residual |`,
+    `| jump | 1/ε | loss | L∞ | loss − L∞ | its slope | λ_max | λ_min | ${pairColumns ? 'c | a | max \\|f − f_GLU\\|' : `${Array.from({ length: k }, (_, n) => (n === 0 ? 'c' : `‖T${n}‖`)).join(', ')} | max \\|f − f_limit\\|`} | ‖∇‖∞ | residual |`,
     `|---:|---:|---:|---:|---:|---:|---:|---:|${pairColumns ? '---:|---:|---:|' : '---:|---:|'}---:|---:|`,
     ...records.map((r, n) => {
       const coefficients = pairColumns
