@@ -439,8 +439,8 @@ describe('scheduler', () => {
     }
   });
 
-  it('polishes each run with float64 Newton–CG after training when the config asks, keeping the end of training beside it', async () => {
-    const polish = { kind: 'newton-cg' as const, maxIterations: 300, gradTol: 1e-10 };
+  it.each(['newton-cg', 'newton-dense'] as const)('polishes each run with float64 %s after training when the config asks, keeping the end of training beside it', async (kind) => {
+    const polish = { kind, maxIterations: 300, gradTol: 1e-10 };
     // one hidden neuron: no pair, so no channel for Newton to follow out to the barrier
     const single = { ...arch, hidden: [1] };
     const list = runs(2, () => ({ ...config({ kind: 'flow', solver: 'rosenbrock23', rtol: 1e-3, atol: 1e-6 }, { maxSteps: 200, checkEvery: 50, atBarrier: false }), architecture: single, maxnorm: 1000, polish }));

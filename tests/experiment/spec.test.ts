@@ -221,6 +221,12 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
     expect(errorOf(spec({ optimizer: { kind: 'flow', solver: 'dopri5', hessianReuse: 2 } }))).toMatch(/"dopri5" uses no Hessian$/);
     expect(errorOf(spec({ optimizer: { kind: 'flow', hessianReuse: 1.5 } }))).toMatch(/^spec: optimizer\.hessianReuse: 1\.5 must be a positive integer/);
     expect(() => parseSpec(JSON.stringify(spec({ optimizer: { kind: 'flow', hessianReuse: 8 } })))).not.toThrow();
+    // the dense polish diagonalises P×P every iteration: 16 → [16] with biases is P = 289
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, inputDim: 16, hidden: 16 }, polish: { kind: 'newton-dense' } }))).toBe(
+      'spec: polish.kind: "newton-dense" diagonalises the 289×289 Hessian every iteration and takes networks of at most 256 parameters; use "newton-cg"',
+    );
+    expect(() => parseSpec(JSON.stringify(spec({ polish: { kind: 'newton-dense' } })))).not.toThrow();
+    expect(errorOf(spec({ polish: { kind: 'newton' } }))).toBe('spec: polish.kind: "newton" is not allowed (allowed: newton-cg, newton-dense)');
   });
 });
 
