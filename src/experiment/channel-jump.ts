@@ -11,15 +11,16 @@
 // What re-equilibration holds fixed: the carriers' input OFFSETS from their mean (for a pair the
 // difference ũ_i − ũ_j = 2εΔ, so ε and Δ). Everything else is free — the mean input w̄, the
 // outgoing weights (equivalently c and a), every other neuron and the output bias — and is
-// polished by trust-region Newton–CG in float64 to ‖∇‖∞ ≤ tol, without the norm barrier (the
-// output weights grow by design; the barrier would bend the scaling) — or, up to 128 parameters,
-// by Levenberg–Marquardt Newton on the dense Hessian (newton-eigen.ts): deep in a channel the
-// Hessian's condition number passes 1e10 and Newton–CG stalls at ‖∇‖∞ ≈ 1e-6…1e-3 (measured on the
-// flow sweep's r = 8 seed 77, three carriers), which the dense solve takes to 1e-10. Why these: ε is the
+// polished in float64 to ‖∇‖∞ ≤ tol without the norm barrier (the output weights grow by design;
+// the barrier would bend the scaling): by Levenberg–Marquardt Newton on the dense Hessian up to 128
+// parameters (newton-eigen.ts), by trust-region Newton–CG above. Deep in a channel the Hessian's
+// condition number passes 1e10 and Newton–CG stalls at ‖∇‖∞ ≈ 1e-6…1e-3 (measured on the flow
+// sweep's r = 8 seed 77, three carriers); the dense solve takes it to 1e-10 until λ_max ≈ 1e9, where
+// float64 rounding of the Hessian sets a floor of its own. Why these: ε is the
 // coordinate along the channel, so it must be held or the polish slides back down the channel (the
 // channel's bottom is where the loss falls with ε); holding the offsets' directions too makes the
-// constraint LINEAR (an affine subspace), so Newton–CG runs unchanged on projected gradients and
-// HVPs, and they vary only by O(ε²) along the channel bottom anyway. w̄ and the outgoing weights
+// constraint LINEAR (an affine subspace), so the solvers run unchanged on projected gradients,
+// HVPs and Hessians, and they vary only by O(ε²) along the channel bottom anyway. w̄ and the outgoing weights
 // are not held during the polish: at fixed ε their optimum moves by O(ε²), and leaving them
 // unpolished would add an O(ε²)·(gradient) error to the loss gap being measured.
 //
@@ -426,7 +427,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
       limitDeviation: replacementDeviation(arch, theta, channelLimitReplacement(limit, arch.activation), data).max,
       weightNorm: weightNorm(theta),
       solver,
-      residual: polished.decrement,
+      residual: polished.decrement !== null && Number.isFinite(polished.decrement) ? polished.decrement : null,
       gradInf: polished.gradInf,
       converged: polished.converged,
       iterations: polished.iterations,

@@ -45,7 +45,8 @@ const ROUNDING_EIGENVALUE = 1e-13;
  * fourfold after a good one. As in newtonCg, a step whose predicted reduction is at the rounding
  * level of f is judged by the gradient norm instead, so the gradient can go below 1e-10.
  * Reason 'radius-collapsed' when μ grew past 1e16·max|λ| without an acceptable step. The result's
- * `hvps` counts the Hessian columns formed from HVPs (0 with the objective's own Hessian).
+ * `hvps` counts Hessian columns, P per Hessian formed (from HVPs, or the objective's own Hessian at
+ * about the same cost: the CPU engine's closed form counts as P gradient evaluations too).
  */
 export function newtonEigen(objective: NewtonEigenObjective, theta0: Float64Array, options: NewtonEigenOptions = {}): NewtonEigenResult {
   const P = theta0.length;
@@ -65,9 +66,8 @@ export function newtonEigen(objective: NewtonEigenObjective, theta0: Float64Arra
   });
   if (!Number.isFinite(value) || !allFinite(g)) return result('non-finite');
   const hessianAt = (at: Float64Array): Float64Array => {
-    if (objective.hessian) return objective.hessian(at);
     hvps += P;
-    return hessianMatrix((v, out) => out.set(objective.hvp(at, v)), P);
+    return objective.hessian ? objective.hessian(at) : hessianMatrix((v, out) => out.set(objective.hvp(at, v)), P);
   };
 
   // the Hessian at every θ reached, the last one too: its decrement goes with the result
