@@ -18,6 +18,7 @@ import { activationFunctions } from '../model/activations.js';
 import type { Dataset } from '../data/dataset.js';
 import { channelPairOf, type NeuronGroup } from './channels.js';
 import { leastSquares } from './least-squares.js';
+import { symmetricEigen } from '../optim/linalg.js';
 import { replacementDeviation, type FittableReplacement, type LimitDeviation } from './limit-network.js';
 import { affine, checkDatasetFor, checkLayer, checkNeuron, checkTheta, dot, forwardTrace, layerInputVectors, layerOutgoingVectors, sampleInput, type NeuronReplacement } from './network.js';
 
@@ -90,6 +91,22 @@ export function channelLimit(arch: Architecture, theta: ArrayLike<number>, layer
     Float64Array.from({ length: next }, (_, k) => (n === 0 ? outgoing.reduce((sum, o) => sum + o[k], 0) : tensorNorm(offsets, outgoing, n, k))),
   );
   return { layer, members: sorted, order, centre, offsets, outgoing, sizes };
+}
+
+/**
+ * The eigenvalues of M = T_2 = Σ_m o_m[k]·δ_m δ_mᵀ for next-layer neuron k, largest |λ| first: the
+ * shape of the σ″ term ½(x̃ᵀMx̃)·σ″(w̄·x̃). Carriers on a line (a (1, −2, 1)/ε² stencil) make M
+ * rank 1, ≈ λ·Δ̂Δ̂ᵀ; a centre neuron with three around it (the flow sweep's four-neuron channels at
+ * the barrier 10⁵: −1411, −54.5, 0.0007) makes it rank 2. Null below order 2.
+ */
+export function secondMomentEigenvalues(limit: ChannelLimit, k = 0): number[] | null {
+  if (limit.order < 2) return null;
+  const D = limit.centre.length;
+  const moment = new Float64Array(D * D);
+  limit.offsets.forEach((delta, m) => {
+    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) moment[a * D + b] += limit.outgoing[m][k] * delta[a] * delta[b];
+  });
+  return Array.from(symmetricEigen(moment, D).values).sort((x, y) => Math.abs(y) - Math.abs(x));
 }
 
 /**

@@ -3,7 +3,7 @@
 import { channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification, type ClassificationThresholds, type RunFacts } from '../analysis/classify.js';
 import { gluParameters, gluReplacement } from '../analysis/glu.js';
-import { chooseChannelLimit, fittableChannelLimit } from '../analysis/channel-limit.js';
+import { chooseChannelLimit, fittableChannelLimit, secondMomentEigenvalues } from '../analysis/channel-limit.js';
 import { refitLimit, type FittableReplacement } from '../analysis/limit-network.js';
 import { sharpeningDeviation, sharpeningLossAtInfinity, sharpeningShape, type SharpeningShape } from '../analysis/sharpening.js';
 import type { Dataset } from '../data/dataset.js';
@@ -64,6 +64,8 @@ export interface NetworkAnalysis {
     centre: number[];
     /** ‖T_n‖ for n = 0 … order + 1 (T_0 = c with its sign; the last one is the first term the limit leaves out), per next-layer neuron */
     sizes: number[][];
+    /** eigenvalues of M = T_2 per next-layer neuron, largest |λ| first (order ≥ 2; else null): rank 1 for carriers on a line */
+    secondMoment: number[][] | null;
     /** largest |f − f_limit| over the data */
     maxDeviation: number;
     /** the candidates tried (the GLU pair, then one more member at a time) and their largest deviation */
@@ -159,6 +161,7 @@ export function analyzeNetwork(
       order,
       centre: Array.from(centre),
       sizes: sizes.map((size) => Array.from(size)),
+      secondMoment: order >= 2 ? Array.from(chosen.limit.outgoing[0], (_, k) => secondMomentEigenvalues(chosen.limit, k)!) : null,
       maxDeviation: chosen.deviation.max,
       candidates: chosen.candidates,
       lossAtInfinity: orientedLossAtInfinity(arch, theta, oriented, symmetry, fittableChannelLimit(chosen.limit, arch.activation), data),
@@ -299,6 +302,7 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
       `             w̄ [${limit.centre.map(g).join(', ')}]; ${limit.sizes
         .map((size, n) => `${n === 0 ? 'c' : `‖T${n}‖`} ${size.map(g).join(',')}`)
         .join(', ')} (T${limit.order + 1} is left out: it shrinks along the channel)`,
+      ...(limit.secondMoment ? [`             M = T2 has eigenvalues ${limit.secondMoment.map((values) => values.map(g).join(', ')).join('; ')} (rank 1 when the carriers lie on a line)`] : []),
       `             max |f − f_limit| on the data ${g(limit.maxDeviation)} (the pair's GLU: ${g(pairDeviation)}); loss at infinity ${limit.lossAtInfinity === null ? 'n/a' : g(limit.lossAtInfinity)}`,
     );
   }

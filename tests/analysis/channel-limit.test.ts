@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, MAX_LIMIT_ORDER, rescaleChannel } from '../../src/analysis/channel-limit.js';
+import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, MAX_LIMIT_ORDER, rescaleChannel, secondMomentEigenvalues } from '../../src/analysis/channel-limit.js';
 import { refitLimit, replacementDeviation } from '../../src/analysis/limit-network.js';
 import { neuronGroups } from '../../src/analysis/channels.js';
 import { gluDeviation, gluLimitOutput, gluParameters, lossAtInfinity } from '../../src/analysis/glu.js';
@@ -188,6 +188,29 @@ describe('the limit of a channel carried by several neurons', () => {
     expect(Math.abs(moved.c[0] / 0.8 - 1)).toBeLessThan(1e-4);
     expect(Math.abs(moved.a[0] / 1.3 - 1)).toBeLessThan(1e-4);
     expect(() => rescaleChannel(ARCH, theta, limit, 0, data)).toThrow(/positive/);
+  });
+
+  it('M = T_2: rank 1 for carriers on a line, rank 2 for a centre neuron with three around it', () => {
+    const line = channelLimit(ARCH, secondOrderChannel(0.02), 0, [0, 1, 2]);
+    const [first, ...rest] = secondMomentEigenvalues(line)!;
+    // T_2 = (2m + 2cε²/3)·Δ⊗Δ with m = 0.9, c = 0.8: 1.80021
+    expect(first).toBeCloseTo(1.8 + (2 * 0.8 * 0.02 ** 2) / 3, 10);
+    for (const value of rest) expect(Math.abs(value)).toBeLessThan(1e-12);
+    expect(secondMomentEigenvalues(channelLimit(ARCH, secondOrderChannel(0.02), 0, [0, 2]))).toBeNull();
+
+    // o = 3A at w̄, −A at w̄ + ε·(cos φ_k·e1 + sin φ_k·e2), φ_k = 0, 2π/3, 4π/3 (e1, e2 ⊥ the bias
+    // entry): T_1 = 0, M = −A·ε²·(3/2)·(e1e1ᵀ + e2e2ᵀ)
+    const theta = randomTheta(ARCH, 12);
+    const [A, e] = [500, 0.03];
+    setNeuron(ARCH, theta, 0, 0, CENTRE, [3 * A]);
+    [0, 1, 2].forEach((k) => {
+      const phi = (2 * Math.PI * k) / 3;
+      setNeuron(ARCH, theta, 0, k + 1, [CENTRE[0] + e * Math.cos(phi), CENTRE[1] + e * Math.sin(phi), CENTRE[2]], [-A]);
+    });
+    const values = secondMomentEigenvalues(channelLimit(ARCH, theta, 0, [0, 1, 2, 3]))!;
+    expect(values[0]).toBeCloseTo(-1.5 * A * e * e, 10);
+    expect(values[1]).toBeCloseTo(-1.5 * A * e * e, 10);
+    expect(Math.abs(values[2])).toBeLessThan(1e-12);
   });
 
   it(`refuses fewer than 2 or more than ${MAX_LIMIT_ORDER + 1} neurons, repeats, and neurons outside the layer`, () => {

@@ -48,6 +48,8 @@ describe('channelscope analyze', () => {
     expect(text.stdout).toMatch(/channel {6}carried by 3 neurons, 0,1,2 of layer 1: limit of order 2, c·σ\(w̄·x̃\) \+ \(v·x̃\)·σ′\(w̄·x̃\) \+ ½\(x̃ᵀMx̃\)·σ″\(w̄·x̃\)/);
     // c, ‖T1‖ = |a|·‖Δ‖ = 1.3, ‖T2‖ = 2m + 2cε²/3 = 1.80005 (Δ along the first input: ‖Δ⊗Δ‖ = 1)
     expect(text.stdout).toMatch(/c 0\.80000, ‖T1‖ 1\.3000, ‖T2‖ 1\.8001, ‖T3‖ 1\.300e-4/);
+    // the carriers lie on a line: M = T2 = 1.80005·Δ⊗Δ, rank 1
+    expect(text.stdout).toMatch(/M = T2 has eigenvalues 1\.8001, (-?0\.0000|-?\d\.\d+e-\d+), (-?0\.0000|-?\d\.\d+e-\d+) \(rank 1 when the carriers lie on a line\)/);
     const json = JSON.parse((await runCli(['analyze', '--params', params, '--data', file('d.csv', csv), '--json'])).stdout);
     expect(json.channelLimit.members).toEqual([0, 1, 2]);
     expect(json.channelLimit.candidates.map((c: { members: number[] }) => c.members)).toEqual([[1, 2], [0, 1, 2]]);
