@@ -137,18 +137,30 @@ function steihaugCg(hvp: (v: Float64Array) => Float64Array, g: Float64Array, rad
 }
 
 /**
- * The ratio ρ of actual to predicted reduction that accepts or rejects a step (−∞: reject). When the
- * predicted reduction is at the rounding level of f (f ≈ 1e-2, reductions ≈ 1e-20) the actual one
- * drowns in rounding, so the step is judged by the gradient norm instead — ρ = 1 when ‖∇‖ fell and f
- * did not rise beyond its rounding; the candidate's gradient, then computed, is returned for reuse.
+ * Judges a trial step by ρ, the ratio of actual to predicted reduction (−∞: reject); accepted when
+ * ρ > eta. When the predicted reduction is at the rounding level of f (f ≈ 1e-2, reductions ≈
+ * 1e-20) the actual one drowns in rounding, so the step is judged by the gradient norm instead —
+ * ρ = 1 when ‖∇‖ fell and f did not rise beyond its rounding. An accepted step comes with the
+ * candidate's gradient; `gradients` counts the gradient evaluations made here.
  */
-export function judgeStep(objective: NewtonObjective, value: number, candidate: Float64Array, candidateValue: number, predicted: number, gradientNorm: number): { rho: number; candidateGradient?: Float64Array } {
-  if (!Number.isFinite(candidateValue) || !(predicted > 0)) return { rho: -Infinity };
+export function judgeStep(
+  objective: NewtonObjective,
+  value: number,
+  candidate: Float64Array,
+  candidateValue: number,
+  predicted: number,
+  gradientNorm: number,
+  eta: number,
+): { rho: number; accepted: boolean; gradient?: Float64Array; gradients: number } {
+  if (!Number.isFinite(candidateValue) || !(predicted > 0)) return { rho: -Infinity, accepted: false, gradients: 0 };
   const rounding = 1e-13 * (1 + Math.abs(value));
-  if (predicted > rounding) return { rho: (value - candidateValue) / predicted };
-  const candidateGradient = objective.gradient(candidate);
-  const better = candidateValue - value <= rounding && allFinite(candidateGradient) && Math.sqrt(dot(candidateGradient, candidateGradient)) < gradientNorm;
-  return { rho: better ? 1 : -Infinity, candidateGradient };
+  if (predicted > rounding) {
+    const rho = (value - candidateValue) / predicted;
+    return rho > eta ? { rho, accepted: true, gradient: objective.gradient(candidate), gradients: 1 } : { rho, accepted: false, gradients: 0 };
+  }
+  const gradient = objective.gradient(candidate);
+  const better = candidateValue - value <= rounding && allFinite(gradient) && Math.sqrt(dot(gradient, gradient)) < gradientNorm;
+  return better ? { rho: 1, accepted: true, gradient, gradients: 1 } : { rho: -Infinity, accepted: false, gradients: 1 };
 }
 
 /**
@@ -195,22 +207,13 @@ export function newtonCg(objective: NewtonObjective, theta0: Float64Array, optio
     for (let k = 0; k < P; k++) candidate[k] = theta[k] + p[k];
     const candidateValue = objective.value(candidate);
 
-    const judged = judgeStep(objective, value, candidate, candidateValue, predicted, gNorm);
-    const rho = judged.rho;
-    let candidateGradient = judged.candidateGradient;
-    if (candidateGradient) gradients++;
+    const step = judgeStep(objective, value, candidate, candidateValue, predicted, gNorm, eta);
+    gradients += step.gradients;
+    if (step.rho < 0.25) radius = 0.25 * Math.min(radius, pNorm);
+    else if (step.rho > 0.75 && cg.onBoundary) radius = Math.min(2 * radius, maxRadius);
 
-    if (rho < 0.25) radius = 0.25 * Math.min(radius, pNorm);
-    else if (rho > 0.75 && cg.onBoundary) radius = Math.min(2 * radius, maxRadius);
-
-    if (rho > eta) {
-      theta = candidate;
-      value = candidateValue;
-      if (!candidateGradient) {
-        candidateGradient = objective.gradient(candidate);
-        gradients++;
-      }
-      g = candidateGradient;
+    if (step.accepted) {
+      [theta, value, g] = [candidate, candidateValue, step.gradient!];
       accepted++;
       if (!allFinite(g)) return result('non-finite');
     } else if (radius < 1e-14 * (1 + Math.sqrt(dot(theta, theta)))) {

@@ -102,23 +102,14 @@ export function newtonEigen(objective: NewtonEigenObjective, theta0: Float64Arra
       }
       const candidate = theta.map((v, i) => v + p[i]);
       const candidateValue = objective.value(candidate);
-      const judged = judgeStep(objective, value, candidate, candidateValue, predicted, gNorm);
-      const rho = judged.rho;
-      let candidateGradient = judged.candidateGradient;
-      if (candidateGradient) gradients++;
-
-      if (rho > 1e-4) {
-        theta = candidate;
-        value = candidateValue;
-        if (!candidateGradient) {
-          candidateGradient = objective.gradient(candidate);
-          gradients++;
-        }
-        g = candidateGradient;
+      const step = judgeStep(objective, value, candidate, candidateValue, predicted, gNorm, 1e-4);
+      gradients += step.gradients;
+      if (step.accepted) {
+        [theta, value, g] = [candidate, candidateValue, step.gradient!];
         accepted++;
         if (!allFinite(g)) return result('non-finite');
-        if (rho > 0.75) mu = mu / 4 < floor ? 0 : mu / 4;
-        else if (rho < 0.25) mu = Math.max(4 * mu, floor);
+        if (step.rho > 0.75) mu = mu / 4 < floor ? 0 : mu / 4;
+        else if (step.rho < 0.25) mu = Math.max(4 * mu, floor);
         stepTaken = true;
       } else {
         mu = Math.max(4 * mu, floor, 1e-12);
