@@ -45,16 +45,20 @@ export interface PolishResult {
 
 export function polishNetwork(arch: Architecture, data: Dataset, theta: Float64Array, maxnorm: number, config: PolishConfig): PolishResult {
   const objective = networkObjective(arch, data, { maxnorm });
-  const solve = config.kind === 'newton-dense' ? newtonEigen : newtonCg;
-  const result = solve(objective, Float64Array.from(theta), { tol: config.gradTol, maxIterations: config.maxIterations });
+  const options = { tol: config.gradTol, maxIterations: config.maxIterations };
+  const result = config.kind === 'newton-dense' ? newtonEigen(objective, Float64Array.from(theta), options) : { ...newtonCg(objective, Float64Array.from(theta), options), eigenvalues: null };
   const end = evaluateNetwork(arch, data, 0, result.theta, { maxnorm });
   const P = result.theta.length;
   let spectrum: number[] | null = null;
   if (P <= FULL_SPECTRUM_MAX_PARAMETERS) {
-    // the stiff solver's Hessian: closed form for one hidden layer, P HVPs otherwise
-    const hessian = new Float64Array(P * P);
-    networkFlowField(arch, data, { maxnorm }).hessian(result.theta, hessian);
-    spectrum = Array.from(symmetricEigen(hessian, P).values);
+    // the dense polish diagonalised this very Hessian last; otherwise the stiff solver's Hessian:
+    // closed form for one hidden layer, P HVPs otherwise
+    if (result.eigenvalues) spectrum = Array.from(result.eigenvalues);
+    else {
+      const hessian = new Float64Array(P * P);
+      networkFlowField(arch, data, { maxnorm }).hessian(result.theta, hessian);
+      spectrum = Array.from(symmetricEigen(hessian, P).values);
+    }
   }
   return {
     params: formatParameterFile(arch, result.theta),

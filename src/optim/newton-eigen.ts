@@ -25,6 +25,8 @@ export interface NewtonEigenResult extends NewtonCgResult {
    * 5e-9 over iterations after the decrement read 3e-11 (channel-jump, flow sweep r = 8 seed 77).
    */
   decrement: number;
+  /** the eigenvalues of H at the final θ, ascending (the last diagonalisation's), or null when θ ended non-finite */
+  eigenvalues: Float64Array | null;
 }
 
 export interface NewtonEigenOptions {
@@ -61,8 +63,10 @@ export function newtonEigen(objective: NewtonEigenObjective, theta0: Float64Arra
   let iterations = 0;
   let mu = 0;
   let decrement = Infinity;
+  // of the Hessian at the current θ; null once θ has moved past it
+  let eigenvalues: Float64Array | null = null;
   const result = (reason: NewtonCgReason): NewtonEigenResult => ({
-    theta, iterations, gradInf: infNorm(g), loss: value, converged: reason === 'converged', reason, hvps, gradients, accepted, decrement,
+    theta, iterations, gradInf: infNorm(g), loss: value, converged: reason === 'converged', reason, hvps, gradients, accepted, decrement, eigenvalues,
   });
   if (!Number.isFinite(value) || !allFinite(g)) return result('non-finite');
   const hessianAt = (at: Float64Array): Float64Array => {
@@ -75,6 +79,7 @@ export function newtonEigen(objective: NewtonEigenObjective, theta0: Float64Arra
     const hessian = hessianAt(theta);
     if (!allFinite(hessian)) return result('non-finite');
     const { values, vectors } = symmetricEigen(hessian, P, { vectors: true });
+    eigenvalues = values;
     const scale = Math.max(Math.abs(values[0]), Math.abs(values[P - 1]));
     const floor = ROUNDING_EIGENVALUE * scale;
     // g in the eigenbasis
@@ -106,6 +111,7 @@ export function newtonEigen(objective: NewtonEigenObjective, theta0: Float64Arra
       gradients += step.gradients;
       if (step.accepted) {
         [theta, value, g] = [candidate, candidateValue, step.gradient!];
+        eigenvalues = null;
         accepted++;
         if (!allFinite(g)) return result('non-finite');
         if (step.rho > 0.75) mu = mu / 4 < floor ? 0 : mu / 4;
