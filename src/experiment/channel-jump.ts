@@ -259,12 +259,12 @@ export function fixedDifferenceObjective(base: NewtonEigenObjective, rowsI: numb
   };
   // Tᵀ·H·T for θ = T·z + const: column b of H·T is column b of H plus, for a mean coordinate, its
   // pinned partner's column; a pinned coordinate's column is 0
+  const partner = new Map(rowsI.map((index, k) => [index, rowsJ[k]]));
+  const pinned = new Set(rowsJ);
   const hessian = (z: Float64Array): Float64Array => {
     const full = base.hessian!(expand(z));
     const P = z.length;
     const out = new Float64Array(P * P);
-    const partner = new Map(rowsI.map((index, k) => [index, rowsJ[k]]));
-    const pinned = new Set(rowsJ);
     const column = new Float64Array(P);
     for (let b = 0; b < P; b++) {
       if (pinned.has(b)) continue;
