@@ -8,21 +8,27 @@
 // leaves out; for a pair c/2 ± a/(2ε) to O(ε²)); ε is the spread
 // max‖δ_m‖, and the outgoing weights grow like ε^{1−k}, so λ_max like ε^{−2(k−1)}.
 //
-// What re-equilibration holds fixed: the carriers' input OFFSETS from their mean (for a pair the
-// difference ũ_i − ũ_j = 2εΔ, so ε and Δ). Everything else is free — the mean input w̄, the
-// outgoing weights (equivalently c and a), every other neuron and the output bias — and is
-// polished in float64 to ‖∇‖∞ ≤ tol without the norm barrier (the output weights grow by design;
-// the barrier would bend the scaling): by Levenberg–Marquardt Newton on the dense Hessian up to 128
-// parameters (newton-eigen.ts), by trust-region Newton–CG above. Deep in a channel the Hessian's
-// condition number passes 1e10 and Newton–CG stalls at ‖∇‖∞ ≈ 1e-6…1e-3 (measured on the flow
-// sweep's r = 8 seed 77, three carriers); the dense solve takes it to 1e-10 until λ_max ≈ 1e9, where
-// float64 rounding of the Hessian sets a floor of its own. Why these: ε is the
-// coordinate along the channel, so it must be held or the polish slides back down the channel (the
-// channel's bottom is where the loss falls with ε); holding the offsets' directions too makes the
-// constraint LINEAR (an affine subspace), so the solvers run unchanged on projected gradients,
-// HVPs and Hessians, and they vary only by O(ε²) along the channel bottom anyway. w̄ and the outgoing weights
-// are not held during the polish: at fixed ε their optimum moves by O(ε²), and leaving them
-// unpolished would add an O(ε²)·(gradient) error to the loss gap being measured.
+// What re-equilibration holds fixed: the outermost carriers' input DIFFERENCE (for a pair
+// ũ_i − ũ_j = 2εΔ, so ε and Δ). Everything else is free — their mean input w̄, the inner carriers
+// (three or four), the outgoing weights (equivalently c and a), every other neuron and the output
+// bias — and is polished in float64 without the norm barrier (the output weights grow by design; the
+// barrier would bend the scaling): by Levenberg–Marquardt Newton on the dense Hessian up to 128
+// parameters (newton-eigen.ts), by trust-region Newton–CG above. Why these: ε is the coordinate
+// along the channel, so it must be held or the polish slides back down the channel (the channel's
+// bottom is where the loss falls with ε); holding Δ's direction too makes the constraint LINEAR (an
+// affine subspace), and it varies only by O(ε²) along the channel bottom anyway. w̄ and the outgoing
+// weights are not held: at fixed ε their optimum moves by O(ε²), and leaving them unpolished would
+// add an O(ε²)·(gradient) error to the loss gap being measured.
+//
+// The polish runs in CHANNEL COORDINATES (analysis/channel-coordinates.ts, scaledChannelCoordinates
+// below): the outgoing weights by their combinations whose outputs are orthonormal on the data (c,
+// a/ε, …), every direction scaled to unit curvature, and the Hessian formed from per-sample
+// Jacobians projected before they are squared. In θ's own coordinates the outgoing weights o ~
+// 1/ε^{k−1} enter the Hessian squared and cancel there: past λ_max ≈ 1e9 its rounding hid the flat
+// directions, the dense solve stalled and the gap's slope rolled off (r = 8 seed 77: local slope 1.84
+// at λ_max 7e9, 0.79 at 2e12). In channel coordinates the slope stays 2.00 ± 0.01 to λ_max 2e12 for
+// seed 77 and to 1.8e12 for r = 4 seed 13; beyond, the float64 representation of θ itself sets the
+// floor (rounding ũ by its ulp moves f by |o|·1e-15, comparable to the gap there).
 //
 // The start: a given network and pair, or — by default — one constructed from a converged network:
 // split a neuron at γ outside the stable segment, push along the negative curvature and follow the
@@ -37,10 +43,11 @@ import { gluDeviation, gluParameters } from '../analysis/glu.js';
 import { refitLimit, replacementDeviation } from '../analysis/limit-network.js';
 import { checkLayer, checkNeuron, resolvePair, type NeuronPair } from '../analysis/network.js';
 import { hessians, spectrumOf } from '../analysis/saddle-line.js';
-import { networkObjective } from '../engine/cpu/flow-field.js';
-import { inputCoordinates, parameterCount, parameterLayout, weightNorm, type Architecture } from '../model/architecture.js';
+import { affineNetworkObjective, networkObjective } from '../engine/cpu/flow-field.js';
+import { channelCoordinates } from '../analysis/channel-coordinates.js';
+import { parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
 import { newtonCg } from '../optim/newton-cg.js';
-import { newtonEigen, type NewtonEigenObjective } from '../optim/newton-eigen.js';
+import { newtonEigen } from '../optim/newton-eigen.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../analysis/diagnostics.js';
 import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
 import { architectureOf, datasetFor } from './grid.js';
@@ -131,14 +138,16 @@ export interface ChannelJumpRecord {
   /** max |f − f_limit| over the data (= gluDeviation for a pair) */
   limitDeviation: number;
   weightNorm: number;
-  /** the re-equilibration: its solver (dense up to 128 parameters), ‖∇‖∞ where it stopped, whether that met the tolerance */
+  /** the re-equilibration: its solver (dense up to 128 parameters), ‖∇‖∞ where it stopped (in its channel coordinates, each direction of unit curvature at the jump's start), whether that met the tolerance */
   solver: EquilibrationSolver;
   /**
    * the dense solver's Newton decrement where it stopped (newton-eigen.ts; null for Newton–CG, and
    * where the restricted Hessian has negative curvature, its decrement infinite): how
-   * far the loss may still lie above the equilibrium at this ε by the quadratic model. Deep in a
-   * channel (λ_max ≳ 1e9) the float64 Hessian cannot take ‖∇‖∞ to tol, and the model's flat
-   * directions are rounding: an estimate, not a bound.
+   * far the loss may still lie above the equilibrium at this ε by the quadratic model. An estimate,
+   * not a bound: the slice of fixed spread has a direction whose curvature falls like ε⁴ even in
+   * channel coordinates (three carriers; below float64's resolution from λ_max ≈ 1e9 on for r = 8
+   * seed 77), and there a rounding-level gradient over a rounding-level curvature can make it exceed
+   * the gap while the gap itself keeps its ε² law.
    */
   residual: number | null;
   gradInf: number;
@@ -222,69 +231,26 @@ export function logLogSlope(xs: readonly number[], ys: readonly number[]): numbe
 }
 
 /**
- * The loss restricted to the affine subspace where the pair's input difference is fixed: the
- * coordinates of ũ_i carry the mean w, those of ũ_j are pinned (zero gradient, zero Hessian rows),
- * every other coordinate is itself. θ = expand(z): ũ_i = z_i + d/2, ũ_j = z_i − d/2 with d fixed.
+ * The loss at a fixed spread as a function of channel coordinates y (channel-coordinates.ts), θ = θ₀ +
+ * M·y, with every column of M scaled to unit curvature at θ₀ (the Hessian's diagonal in the basis):
+ * the Newton solves then see a condition number of ~1/ε² at most instead of 1/ε^{2(k−1)} times the
+ * channel's own, and their Hessian is formed where the carriers' large outgoing weights cancel
+ * before they are squared.
  */
-export function fixedDifferenceObjective(base: NewtonEigenObjective, rowsI: number[], rowsJ: number[], halfDifference: Float64Array): { objective: NewtonEigenObjective; expand: (z: Float64Array) => Float64Array; reduce: (theta: Float64Array) => Float64Array } {
-  const expand = (z: Float64Array): Float64Array => {
-    const theta = Float64Array.from(z);
-    rowsI.forEach((index, k) => {
-      theta[index] = z[index] + halfDifference[k];
-      theta[rowsJ[k]] = z[index] - halfDifference[k];
-    });
-    return theta;
-  };
-  const reduce = (theta: Float64Array): Float64Array => {
-    const z = Float64Array.from(theta);
-    rowsI.forEach((index, k) => {
-      z[index] = (theta[index] + theta[rowsJ[k]]) / 2;
-      z[rowsJ[k]] = 0;
-    });
-    return z;
-  };
-  // chain rule: ∂/∂w = ∂/∂ũ_i + ∂/∂ũ_j; pinned coordinates get 0
-  const project = (g: Float64Array): Float64Array => {
-    const out = Float64Array.from(g);
-    rowsI.forEach((index, k) => {
-      out[index] = g[index] + g[rowsJ[k]];
-      out[rowsJ[k]] = 0;
-    });
-    return out;
-  };
-  const lift = (v: Float64Array): Float64Array => {
-    const out = Float64Array.from(v);
-    rowsI.forEach((index, k) => (out[rowsJ[k]] = v[index]));
-    return out;
-  };
-  // Tᵀ·H·T for θ = T·z + const: column b of H·T is column b of H plus, for a mean coordinate, its
-  // pinned partner's column; a pinned coordinate's column is 0
-  const partner = new Map(rowsI.map((index, k) => [index, rowsJ[k]]));
-  const pinned = new Set(rowsJ);
-  const hessian = (z: Float64Array): Float64Array => {
-    const full = base.hessian!(expand(z));
-    const P = z.length;
-    const out = new Float64Array(P * P);
-    const column = new Float64Array(P);
-    for (let b = 0; b < P; b++) {
-      if (pinned.has(b)) continue;
-      const other = partner.get(b);
-      for (let a = 0; a < P; a++) column[a] = full[a * P + b] + (other === undefined ? 0 : full[a * P + other]);
-      const projected = project(column);
-      for (let a = 0; a < P; a++) out[a * P + b] = projected[a];
-    }
-    return out;
-  };
-  return {
-    objective: {
-      value: (z) => base.value(expand(z)),
-      gradient: (z) => project(base.gradient(expand(z))),
-      hvp: (z, v) => project(base.hvp(expand(z), lift(v))),
-      ...(base.hessian ? { hessian } : {}),
-    },
-    expand,
-    reduce,
-  };
+export function scaledChannelCoordinates(arch: Architecture, data: Dataset, theta0: Float64Array, carriers: { layer: number; members: number[] }, held: { first: number; last: number }): ReturnType<typeof affineNetworkObjective> & { columns: number } {
+  const coordinates = channelCoordinates(arch, theta0, carriers, held, data);
+  const Q = coordinates.columns;
+  const unscaled = affineNetworkObjective(arch, data, theta0, coordinates, { maxnorm: Infinity });
+  const diagonal = unscaled.hessian!(new Float64Array(Q));
+  const matrix = coordinates.matrix.slice();
+  const P = theta0.length;
+  for (let q = 0; q < Q; q++) {
+    const curvature = Math.abs(diagonal[q * Q + q]);
+    // a column without curvature (a neuron the data never reaches) keeps its length
+    const scale = curvature > 0 && Number.isFinite(curvature) ? 1 / Math.sqrt(curvature) : 1;
+    for (let p = 0; p < P; p++) matrix[p * Q + q] *= scale;
+  }
+  return { ...affineNetworkObjective(arch, data, theta0, { matrix, columns: Q }, { maxnorm: Infinity }), columns: Q };
 }
 
 /** λ_max by power iteration on HVPs (for networks too large for the full spectrum); shift-free, so it assumes λ_max dominates |λ_min|. */
@@ -374,7 +340,6 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
   };
   const { pair, carriers } = resolveCarriers(arch, theta, data, o);
   const P = parameterCount(arch);
-  const layout = parameterLayout(arch);
   const base = networkObjective(arch, data, { maxnorm: Infinity });
   const evaluate = float64Evaluator(data, Infinity);
 
@@ -389,14 +354,14 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     // or four carriers) are free to settle: their spacing and transverse offsets shrink like ε²,
     // faster than the spread. ε is half the outermost distance: the GLU's ε, a symmetric triple's spread
     const outer = outermostMembers(limit);
-    const rowsI = inputCoordinates(layout, carriers.layer, limit.members[outer.first]);
-    const rowsJ = inputCoordinates(layout, carriers.layer, limit.members[outer.last]);
-    const halfDifference = Float64Array.from(rowsI, (index, t) => (theta[index] - theta[rowsJ[t]]) / 2);
-    const restricted = fixedDifferenceObjective(base, rowsI, rowsJ, halfDifference);
     const solver: EquilibrationSolver = P <= FULL_SPECTRUM_MAX_PARAMETERS ? 'newton-dense' : 'newton-cg';
     const solverOptions = { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations };
-    const polished = solver === 'newton-dense' ? newtonEigen(restricted.objective, restricted.reduce(theta), solverOptions) : { ...newtonCg(restricted.objective, restricted.reduce(theta), solverOptions), decrement: null };
-    theta = restricted.expand(polished.theta);
+    // in channel coordinates: the outermost pair moves together, the outgoing weights by their
+    // orthonormal combinations on the data, every column scaled to unit curvature
+    const coordinates = scaledChannelCoordinates(arch, data, theta, { layer: carriers.layer, members: limit.members }, outer);
+    const start = new Float64Array(coordinates.columns);
+    const polished = solver === 'newton-dense' ? newtonEigen(coordinates, start, solverOptions) : { ...newtonCg(coordinates, start, solverOptions), decrement: null };
+    theta = coordinates.theta(polished.theta);
     limit = channelLimit(arch, theta, carriers.layer, carriers.members);
     const current = gluParameters(arch, theta, pair);
     const atInfinity = refitLimit(arch, theta, fittableChannelLimit(limit, arch.activation), data);
@@ -501,7 +466,7 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
   if (records.some((r) => r.residual !== null)) {
     lines.push(
       '',
-      `residual: the Newton decrement ½gᵀH⁻¹g where the re-equilibration stopped, how far the loss may still lie above the equilibrium at that ε by the quadratic model (an estimate: beyond λ_max ≈ 1e9 the Hessian's rounding hides the flattest directions).`,
+      `residual: the Newton decrement ½gᵀH⁻¹g where the re-equilibration stopped, how far the loss may still lie above the equilibrium at that ε by the quadratic model (an estimate: once the fixed-spread slice's flattest direction falls below float64's resolution, λ_max ≳ 1e9 for three carriers, it counts rounding and may exceed the gap). ‖∇‖∞ is in the channel coordinates the re-equilibration runs in.`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -2,7 +2,7 @@
 // against the Hessian assembled column by column from the engine's exact R-operator HVPs.
 import { describe, expect, it } from 'vitest';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
-import { deepNetworkHessian, hasClosedFormHessian, networkHessian } from '../../src/engine/cpu/hessian.js';
+import { deepNetworkHessian, hasClosedFormHessian, networkHessian, networkHessianInBasis } from '../../src/engine/cpu/hessian.js';
 import { ACTIVATIONS, parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { hessianMatrix } from '../../src/optim/linalg.js';
 import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
@@ -86,5 +86,41 @@ describe('deep-network Hessian (cached R-operator columns)', () => {
         });
       }
     }
+  }
+});
+
+describe('the Hessian in a basis (θ = θ₀ + M·y: MᵀHM)', () => {
+  /** MᵀHM from the full matrix, plain float64 */
+  function congruence(full: Float64Array, basis: { matrix: Float64Array; columns: number }, P: number): Float64Array {
+    const Q = basis.columns;
+    const out = new Float64Array(Q * Q);
+    for (let k = 0; k < Q; k++) for (let l = 0; l < Q; l++) {
+      let sum = 0;
+      for (let p = 0; p < P; p++) for (let q = 0; q < P; q++) sum += basis.matrix[p * Q + k] * full[p * P + q] * basis.matrix[q * Q + l];
+      out[k * Q + l] = sum;
+    }
+    return out;
+  }
+  for (const hidden of [[4], [3, 2]]) {
+    it(`equals MᵀHM for a random basis: hidden [${hidden.join(', ')}], with and without the barrier active`, () => {
+      const random = makeRandom(5);
+      const arch: Architecture = { inputDim: 2, hidden, activation: 'softplus', biases: true };
+      const P = parameterCount(arch);
+      const Q = P - 3;
+      const data = randomDataset(random, 2, 30);
+      const theta = normalArray(random, P);
+      const basis = { matrix: normalArray(random, P * Q), columns: Q };
+      for (const maxnorm of [Infinity, 0.2]) {
+        const full = new Float64Array(P * P);
+        (hasClosedFormHessian(arch) ? networkHessian : deepNetworkHessian)(arch, data, 0, theta, maxnorm, full);
+        const reference = congruence(full, basis, P);
+        const projected = new Float64Array(Q * Q);
+        networkHessianInBasis(arch, data, 0, theta, maxnorm, basis, projected);
+        const scale = Math.max(...reference.map(Math.abs));
+        expect(Math.max(...projected.map((h, k) => Math.abs(h - reference[k]))) / scale).toBeLessThan(TOLERANCE);
+        for (let k = 0; k < Q; k++) for (let l = 0; l < Q; l++) expect(projected[k * Q + l]).toBe(projected[l * Q + k]);
+      }
+      expect(() => networkHessianInBasis(arch, data, 0, theta, Infinity, { matrix: new Float64Array(P), columns: Q }, new Float64Array(Q * Q))).toThrow(/basis of \d+ directions in \d+ parameters/);
+    });
   }
 });

@@ -6,7 +6,7 @@ import type { NewtonEigenObjective } from '../../optim/newton-eigen.js';
 import type { StiffVectorField } from '../../optim/rosenbrock.js';
 import { DEFAULT_MAXNORM } from '../engine.js';
 import { evaluateNetwork } from './cpu-engine.js';
-import { deepNetworkHessian, hasClosedFormHessian, networkHessian } from './hessian.js';
+import { deepNetworkHessian, hasClosedFormHessian, networkHessian, networkHessianInBasis, projectOnto, type HessianBasis } from './hessian.js';
 
 /** Counts gradient-evaluation equivalents: every gradient and every HVP counts one. */
 export interface EvaluationCounter {
@@ -71,6 +71,49 @@ export function networkObjective(
     hvp(theta, v) {
       if (counter) counter.hvps++;
       return evaluateNetwork(arch, data, index, theta, { direction: v, maxnorm }).hvp!;
+    },
+  };
+}
+
+/**
+ * The objective of networkObjective on the affine set θ = θ₀ + M·y (M: `basis`, P×Q), as a function
+ * of y: value, Mᵀ∇, MᵀHMv and the dense MᵀHM formed in the basis (networkHessianInBasis: per sample
+ * for one hidden layer, the precision channel coordinates need). `theta(y)` maps back.
+ */
+export function affineNetworkObjective(
+  arch: Architecture,
+  data: Dataset,
+  theta0: Float64Array,
+  basis: HessianBasis,
+  options: { maxnorm?: number; datasetIndex?: number } = {},
+): NewtonEigenObjective & { theta(y: Float64Array): Float64Array } {
+  const maxnorm = options.maxnorm ?? DEFAULT_MAXNORM;
+  const index = options.datasetIndex ?? 0;
+  const full = networkObjective(arch, data, options);
+  const P = theta0.length;
+  const Q = basis.columns;
+  const along = (v: Float64Array): Float64Array => {
+    const out = new Float64Array(P);
+    for (let p = 0; p < P; p++) {
+      let sum = 0;
+      for (let q = 0; q < Q; q++) sum += basis.matrix[p * Q + q] * v[q];
+      out[p] = sum;
+    }
+    return out;
+  };
+  const theta = (y: Float64Array): Float64Array => {
+    const step = along(y);
+    return theta0.map((value, p) => value + step[p]);
+  };
+  return {
+    theta,
+    value: (y) => full.value(theta(y)),
+    gradient: (y) => projectOnto(basis, full.gradient(theta(y))),
+    hvp: (y, v) => projectOnto(basis, full.hvp(theta(y), along(v))),
+    hessian(y) {
+      const out = new Float64Array(Q * Q);
+      networkHessianInBasis(arch, data, index, theta(y), maxnorm, basis, out);
+      return out;
     },
   };
 }

@@ -24,11 +24,12 @@ export function hasClosedFormHessian(arch: Architecture): boolean {
  * Writes ∇²(L + R) at θ (row-major P×P, symmetric) into `out` for dataset `datasetIndex` of `data`.
  * One hidden layer only (hasClosedFormHessian).
  */
-export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: number, theta: Float64Array, maxnorm: number, out: Float64Array): void {
+export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: number, theta: Float64Array, maxnorm: number, out: Float64Array, basis?: HessianBasis): void {
   if (!hasClosedFormHessian(arch)) throw new RangeError('the closed-form Hessian handles one hidden layer; use Hessian-vector products');
   const layout = parameterLayout(arch);
   const P = layout.count;
-  if (theta.length !== P || out.length !== P * P) throw new RangeError(`expected ${P} parameters and a ${P}×${P} matrix`);
+  const Q = basis ? checkBasis(basis, P) : P;
+  if (theta.length !== P || out.length !== Q * Q) throw new RangeError(`expected ${P} parameters and a ${Q}×${Q} matrix`);
   const [hidden, output] = layout.layers;
   const d = arch.inputDim;
   const r = hidden.fanOut;
@@ -45,6 +46,9 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
   const outputIndex = (j: number) => output.weightOffset + j;
 
   const jacobian = new Float64Array(P);
+  const projected = basis ? new Float64Array(Q) : jacobian;
+  // in a basis the residual part is summed in θ's coordinates and projected once at the end
+  const residualPart = basis ? new Float64Array(P * P) : out;
   const xTilde = new Float64Array(inputLength);
   const slope = new Float64Array(r);
   const curvature = new Float64Array(r);
@@ -69,12 +73,14 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
     if (arch.biases) jacobian[output.biasOffset] = 1;
     const residual = f - data.y[sample];
 
-    // Gauss–Newton part JJᵀ (upper triangle; mirrored at the end)
-    for (let k = 0; k < P; k++) {
-      const jk = jacobian[k];
+    // Gauss–Newton part JJᵀ (upper triangle; mirrored at the end), in a basis (MᵀJ)(MᵀJ)ᵀ: Jacobian
+    // entries that cancel along the basis (a channel's carriers) cancel before they are squared
+    if (basis) projectOnto(basis, jacobian, projected);
+    for (let k = 0; k < Q; k++) {
+      const jk = projected[k];
       if (jk === 0) continue;
-      const row = k * P;
-      for (let l = k; l < P; l++) out[row + l] += jk * jacobian[l];
+      const row = k * Q;
+      for (let l = k; l < Q; l++) out[row + l] += jk * projected[l];
     }
     // residual times f's own second derivatives: per neuron, the ũũ block and the ũ–a column
     for (let j = 0; j < r; j++) {
@@ -86,15 +92,103 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
         const ks = inputIndex[j * inputLength + s];
         for (let t = 0; t < inputLength; t++) {
           const kt = inputIndex[j * inputLength + t];
-          if (kt >= ks) out[ks * P + kt] += blockScale * xTilde[s] * xTilde[t];
+          if (kt >= ks) residualPart[ks * P + kt] += blockScale * xTilde[s] * xTilde[t];
         }
         // ũ entries precede the output weights in the layout, so (ks, aIndex) is in the upper triangle
-        out[ks * P + aIndex] += crossScale * xTilde[s];
+        residualPart[ks * P + aIndex] += crossScale * xTilde[s];
       }
     }
   }
 
-  addBarrierAndMirror(theta, maxnorm, N, out, 'upper');
+  if (!basis) {
+    addBarrierAndMirror(theta, maxnorm, N, out, 'upper');
+    return;
+  }
+  mirror(residualPart, P, 'upper');
+  addCongruence(residualPart, P, basis, out);
+  addBarrierInBasis(theta, maxnorm, N, basis, out);
+}
+
+/**
+ * A basis M of the directions a Hessian is wanted in: θ = θ₀ + M·y, M row-major P×Q (entry (p, q)
+ * at p·Q + q), so the Hessian in y is MᵀHM.
+ */
+export interface HessianBasis {
+  matrix: Float64Array;
+  columns: number;
+}
+
+function checkBasis(basis: HessianBasis, P: number): number {
+  if (!(Number.isInteger(basis.columns) && basis.columns > 0) || basis.matrix.length !== P * basis.columns) {
+    throw new RangeError(`a basis of ${basis.columns} directions in ${P} parameters needs ${P}×${basis.columns} entries, got ${basis.matrix.length}`);
+  }
+  return basis.columns;
+}
+
+/** out = Mᵀv */
+export function projectOnto(basis: HessianBasis, v: ArrayLike<number>, out: Float64Array = new Float64Array(basis.columns)): Float64Array {
+  const Q = basis.columns;
+  out.fill(0);
+  for (let p = 0; p < v.length; p++) {
+    const vp = v[p];
+    if (vp === 0) continue;
+    const row = p * Q;
+    for (let q = 0; q < Q; q++) out[q] += basis.matrix[row + q] * vp;
+  }
+  return out;
+}
+
+/** out (Q×Q, upper triangle) += MᵀAM for a symmetric P×P `a` */
+function addCongruence(a: Float64Array, P: number, basis: HessianBasis, out: Float64Array): void {
+  const Q = basis.columns;
+  const am = new Float64Array(P * Q);
+  for (let p = 0; p < P; p++) {
+    for (let s = 0; s < P; s++) {
+      const value = a[p * P + s];
+      if (value === 0) continue;
+      for (let q = 0; q < Q; q++) am[p * Q + q] += value * basis.matrix[s * Q + q];
+    }
+  }
+  for (let p = 0; p < P; p++) {
+    for (let k = 0; k < Q; k++) {
+      const mk = basis.matrix[p * Q + k];
+      if (mk === 0) continue;
+      for (let l = k; l < Q; l++) out[k * Q + l] += mk * am[p * Q + l];
+    }
+  }
+}
+
+/** `out` (Q×Q) holds the data sums' upper triangle: times 2/N, plus Mᵀ(R″/P²·θθᵀ + R′/P·I)M, written to both triangles. */
+function addBarrierInBasis(theta: Float64Array, maxnorm: number, N: number, basis: HessianBasis, out: Float64Array): void {
+  const P = theta.length;
+  const Q = basis.columns;
+  let squares = 0;
+  for (let k = 0; k < P; k++) squares += theta[k] * theta[k];
+  const barrier = barrierTerms(squares / (2 * P), maxnorm);
+  const thetaInBasis = projectOnto(basis, theta);
+  const scale = 2 / N;
+  for (let k = 0; k < Q; k++) {
+    for (let l = k; l < Q; l++) {
+      let value = scale * out[k * Q + l] + (barrier.curvature / (P * P)) * thetaInBasis[k] * thetaInBasis[l];
+      if (barrier.slope !== 0) {
+        let gram = 0;
+        for (let p = 0; p < P; p++) gram += basis.matrix[p * Q + k] * basis.matrix[p * Q + l];
+        value += (barrier.slope / P) * gram;
+      }
+      out[k * Q + l] = value;
+      out[l * Q + k] = value;
+    }
+  }
+}
+
+/** Copies one triangle of a symmetric n×n matrix onto the other. */
+function mirror(a: Float64Array, n: number, triangle: 'upper' | 'lower'): void {
+  for (let k = 0; k < n; k++) {
+    for (let l = k + 1; l < n; l++) {
+      if (triangle === 'upper') a[l * n + k] = a[k * n + l];
+      else a[k * n + l] = a[l * n + k];
+    }
+  }
 }
 
 /**
@@ -221,4 +315,26 @@ function parameterPlaces(layout: ParameterLayout): { level: number; neuron: numb
     if (biasOffset >= 0) for (let j = 0; j < fanOut; j++) places[biasOffset + j] = { level, neuron: j, input: -1 };
   }
   return places;
+}
+
+/**
+ * ∇²(L + R) in a basis, MᵀHM (Q×Q) into `out`. One hidden layer: the closed form, with every
+ * sample's Jacobian projected before its Gauss–Newton square, so entries that cancel along the
+ * basis cancel at the size of the Jacobian, not of its square (a channel's carriers: outgoing
+ * weights o ~ 1/ε^{k−1} enter JJᵀ as o², their sum along the channel is O(1)). Deeper networks: the
+ * full matrix, then projected (no gain in precision).
+ */
+export function networkHessianInBasis(arch: Architecture, data: Dataset, datasetIndex: number, theta: Float64Array, maxnorm: number, basis: HessianBasis, out: Float64Array): void {
+  if (hasClosedFormHessian(arch)) {
+    networkHessian(arch, data, datasetIndex, theta, maxnorm, out, basis);
+    return;
+  }
+  const P = theta.length;
+  const Q = checkBasis(basis, P);
+  if (out.length !== Q * Q) throw new RangeError(`expected a ${Q}×${Q} matrix`);
+  const full = new Float64Array(P * P);
+  deepNetworkHessian(arch, data, datasetIndex, theta, maxnorm, full);
+  out.fill(0);
+  addCongruence(full, P, basis, out);
+  mirror(out, Q, 'upper');
 }
