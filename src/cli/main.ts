@@ -143,6 +143,7 @@ export function buildProgram(): Command {
     .option('--threads <n>', `CPU engine: worker threads sharing an ensemble's slots (default: this machine's ${availableParallelism()} cores)`)
     .option('--from <dir>', 'channel-jump: follow the channel of a run of this results folder (with --id) instead of constructing one')
     .option('--id <run>', 'channel-jump: the run id within --from')
+    .option('--pair <[layer:]i,j>', 'channel-jump with --from/--id: follow this pair of neurons (numbered from 0, as `analyze` prints them; layer from 1, default the last hidden layer) instead of the run\'s channel')
     .addOption(backendOption())
     .action(async (spec: string, options: PresetRunOptions) => {
       checkRunArgument(spec);
@@ -151,7 +152,7 @@ export function buildProgram(): Command {
         return;
       }
       if (options.quick || options.seeds !== undefined) throw new InputError('--quick and --seeds apply to presets (see `channelscope presets`), not to spec files');
-      if (options.from !== undefined || options.id !== undefined) throw new InputError('--from and --id give the channel-jump preset a run to follow, not a spec file');
+      if (options.from !== undefined || options.id !== undefined || options.pair !== undefined) throw new InputError('--from, --id and --pair give the channel-jump preset a run to follow, not a spec file');
       await runCommand(spec, options);
     });
 

@@ -1,7 +1,7 @@
 // `channelscope presets` and `channelscope run PRESET`: the paper's experiments by name
 // (experiment/presets.ts), and the preset part of `channelscope report DIR`
 // (experiment/preset-reports.ts), which writes the preset's tables as markdown and CSV into DIR.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
@@ -26,6 +26,8 @@ export interface PresetRunOptions extends RunCommandOptions {
   /** channel-jump: follow the channel of run `id` of results folder `from` instead of constructing one */
   from?: string;
   id?: string;
+  /** channel-jump with from/id: the pair to follow, "[layer:]i,j" (layer 1-based, neurons 0-based) */
+  pair?: string;
 }
 
 const sizeText = (size: RunSize) => `${size.networks.toLocaleString('en-US')} networks × N = ${size.samples.toLocaleString('en-US')}`;
@@ -85,8 +87,8 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
   if (!preset) throw new InputError(`run: "${name}" is not a preset (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
   const seeds = parseSeeds(options.seeds);
   const quick = Boolean(options.quick);
-  if ((options.from !== undefined || options.id !== undefined) && preset.name !== 'channel-jump') {
-    throw new InputError(`--from and --id give channel-jump a run to follow; ${name} takes no run`);
+  if ((options.from !== undefined || options.id !== undefined || options.pair !== undefined) && preset.name !== 'channel-jump') {
+    throw new InputError(`--from, --id and --pair give channel-jump a run to follow; ${name} takes no run`);
   }
   if (preset.kind === 'procedure') {
     if (seeds !== undefined) throw new InputError(`--seeds: ${name} is a procedure (one network followed step by step), not a sweep over seeds`);
@@ -109,11 +111,21 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
   const { engine, notice } = await createEngine(options.backend as BackendChoice, {}, threadedCpuEngine(parseThreads(options.threads)));
   try {
     if (notice) process.stderr.write(`${notice}\n`);
-    process.stderr.write(`channelscope run ${preset.name}${quick ? ' --quick' : ''}: ${sizeText(presetRunSize(preset, quick))} on ${engine.description} → ${dir}\n`);
+    process.stderr.write(`channelscope run ${preset.name}${quick ? ' --quick' : ''}: ${sizeText(preset.size(procedureOptions))} on ${engine.description} → ${dir}\n`);
+    const created = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, PROCEDURE_FILE), `${JSON.stringify({ preset: preset.name, quick, options: procedureOptions }, null, 2)}\n`);
+    const procedureFile = path.join(dir, PROCEDURE_FILE);
+    writeFileSync(procedureFile, `${JSON.stringify({ preset: preset.name, quick, options: procedureOptions }, null, 2)}\n`);
     const started = performance.now();
-    const result = await preset.procedure.run(procedureOptions, { engine });
+    let result: unknown;
+    try {
+      result = await preset.procedure.run(procedureOptions, { engine });
+    } catch (error) {
+      // a procedure that could not run leaves no folder that claims results
+      rmSync(procedureFile, { force: true });
+      if (created && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
     writeFileSync(path.join(dir, PROCEDURE_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
     process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
@@ -126,10 +138,24 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
 /** The preset's options (quick or full); for channel-jump --from DIR --id RUN, that run's network and data. */
 async function procedureOptionsFor(preset: ProcedurePreset, quick: boolean, options: PresetRunOptions): Promise<object> {
   const base = quick ? preset.procedure.quick : preset.procedure.defaults;
-  if (options.from === undefined && options.id === undefined) return base;
-  if (options.from === undefined || options.id === undefined) throw new InputError('channel-jump follows a run given as --from DIR --id RUN (both)');
+  if (options.from === undefined && options.id === undefined && options.pair === undefined) return base;
+  if (options.from === undefined || options.id === undefined) throw new InputError(`channel-jump follows a run given as --from DIR --id RUN (both)${options.pair !== undefined ? '; --pair names a pair of that run' : ''}`);
   const record = await findFolderRecord(options.from, options.id, 'run channel-jump');
-  return channelJumpFromRecord(record, base as ChannelJumpOptions);
+  const followed = channelJumpFromRecord(record, base as ChannelJumpOptions);
+  return options.pair === undefined ? followed : { ...followed, pair: parsePairOption(options.pair, followed.setup.architecture.hidden) };
+}
+
+/** --pair "[layer:]i,j": layer counted from 1 (default: the last hidden layer), neurons from 0, as `analyze` prints them. */
+export function parsePairOption(text: string, hidden: number | readonly number[]): { layer: number; i: number; j: number } {
+  const widths = typeof hidden === 'number' ? [hidden] : hidden;
+  const match = /^\s*(?:(\d+)\s*:)?\s*(\d+)\s*,\s*(\d+)\s*$/.exec(text);
+  if (!match) throw new InputError(`--pair: "${text}" is not [layer:]i,j (e.g. 0,2, or 1:0,2 for hidden layer 1)`);
+  const layer = match[1] === undefined ? widths.length : Number(match[1]);
+  const [i, j] = [Number(match[2]), Number(match[3])];
+  if (layer < 1 || layer > widths.length) throw new InputError(`--pair: layer ${layer} is not a hidden layer of this network (1 … ${widths.length})`);
+  const width = widths[layer - 1];
+  if (i === j || i >= width || j >= width) throw new InputError(`--pair: neurons ${i} and ${j} are not two neurons of hidden layer ${layer} (0 … ${width - 1})`);
+  return { layer: layer - 1, i, j };
 }
 
 export function isProcedureFolder(dir: string): boolean {

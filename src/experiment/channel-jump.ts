@@ -274,7 +274,9 @@ function findChannelGroup(arch: Architecture, theta: Float64Array): NeuronGroup 
   const groups = neuronGroups(arch, theta, DEFAULT_THRESHOLDS.cosine, { relativeL2: DEFAULT_THRESHOLDS.equalInputs }).filter((group) => group.mixedSigns);
   if (groups.length === 0) {
     const closest = closestPairs(arch, theta).map((entry) => entry.cosine?.distance ?? Infinity);
-    throw new RangeError(`the network has no close pair with opposite output weights (closest cosine distances per layer: ${closest.map((c) => c.toPrecision(3)).join(', ')}); pass the pair`);
+    throw new InputError(
+      `the network is not in a channel: no close pair of neurons with opposite output weights (closest cosine distances per layer: ${closest.map((c) => c.toPrecision(3)).join(', ')}); choose a channel run (\`channelscope report\` classifies them), or name the pair to follow (\`--pair i,j\`, the option \`pair\`)`,
+    );
   }
   return groups.reduce((best, g) => (g.sumAbsOutgoing > best.sumAbsOutgoing ? g : best));
 }

@@ -331,6 +331,7 @@ const saddlePerturbation: ProcedurePreset = {
 interface ChannelJumpSizeOptions {
   jumps: number;
   setup: { data: SaddleSizeOptions['data'] };
+  network?: unknown;
 }
 
 const channelJump: ProcedurePreset = {
@@ -340,8 +341,12 @@ const channelJump: ProcedurePreset = {
   question: 'Follow one channel by shrinking ε of its pair (or of the three or four neurons carrying it) and re-equilibrating: does loss − L∞ shrink like ε² and λ_max grow like 1/ε² (1/ε⁴ for three)?',
   quickNote: '64 inputs, 8 jumps by 0.7: ε shrinks 17-fold, enough to fit both log-log slopes.',
   procedure: channelJumpProcedure,
-  // the construction (training + one perturbed flow), then one re-equilibration per jump and the first
-  size: (options) => ({ networks: 2 + (options as ChannelJumpSizeOptions).jumps + 1, samples: procedureSamples((options as ChannelJumpSizeOptions).setup.data) }),
+  // the construction (training + one perturbed flow) unless a network is given, then one
+  // re-equilibration per jump and the first
+  size: (options) => {
+    const { network, jumps, setup } = options as ChannelJumpSizeOptions;
+    return { networks: (network ? 0 : 2) + jumps + 1, samples: procedureSamples(setup.data) };
+  },
 };
 
 // ---- the registry ---------------------------------------------------------------------------------

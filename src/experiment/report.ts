@@ -7,7 +7,7 @@ import { expandSpec, type ResolvedRun } from './grid.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { selectShard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
-import { groupKey, summarizeRecords, type PlannedRuns, type Report } from './summary.js';
+import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupKey, summarizeRecords, type PlannedRuns, type Report } from './summary.js';
 
 export { classifyRecord, formatReport, GROUP_ALIASES, summarizeRecords, type ClassifiedRun, type Report } from './summary.js';
 
@@ -36,6 +36,13 @@ export async function reportWithRecords(folders: string | readonly string[], by:
       seenIn.set(record.id, folder);
       records.push(record);
     }
+  }
+  const absent = fieldsAbsentFromAll(records, by);
+  if (absent.length > 0) {
+    const fields = configurationFields(records[0].config).filter((field) => !field.startsWith('name') && !field.startsWith('description'));
+    throw new InputError(
+      `--by: no run in ${list.join(' + ')} has ${absent.map((field) => `"${field}"`).join(', ')}; group by ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path of the runs' configuration: ${fields.join(', ')}`,
+    );
   }
   const spec = sweepOf(list);
   return { report: summarizeRecords(records, by, list.join(' + '), spec ? plannedRunsOf(spec, list, by) : undefined), records };

@@ -133,6 +133,23 @@ export function groupKey(config: unknown, by: string[]): string {
   return parts.length > 0 ? parts.join(' ') : 'all';
 }
 
+/** The `by` fields that no record's configuration has (a typo, or a field of another sweep): grouping by them would silently group nothing. */
+export function fieldsAbsentFromAll(records: readonly RunRecord[], by: readonly string[]): string[] {
+  return by.filter((field) => records.length > 0 && records.every((record) => valueAt(record.config, GROUP_ALIASES[field] ?? field) === undefined));
+}
+
+/** The dotted paths of a configuration's values (leaves; arrays count as values), for messages that list what one can group by. */
+export function configurationFields(config: unknown, prefix = ''): string[] {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) return prefix ? [prefix] : [];
+  return Object.entries(config as Record<string, unknown>).flatMap(([key, value]) => configurationFields(value, prefix ? `${prefix}.${key}` : key));
+}
+
+/** The configuration fields whose values differ between the records (a sweep's grid axes; names, descriptions and seeds left out). */
+export function varyingFields(records: readonly RunRecord[]): string[] {
+  const fields = [...new Set(records.flatMap((record) => configurationFields(record.config)))].filter((field) => !/(^|\.)(name|description|seed)$/.test(field));
+  return fields.filter((field) => new Set(records.map((record) => JSON.stringify(valueAt(record.config, field)))).size > 1);
+}
+
 function spectrumExtremes(ascending: readonly number[] | null | undefined): { hessianMinEigenvalue?: number; hessianMaxEigenvalue?: number } {
   if (!ascending || ascending.length === 0) return {};
   return { hessianMinEigenvalue: ascending[0], hessianMaxEigenvalue: ascending[ascending.length - 1] };

@@ -45,12 +45,18 @@ describe('channelscope presets / run PRESET', () => {
     expect(saved.options.network).toHaveLength(17);
   }, 60_000);
 
-  it('refuses --from without --id, --from for other presets and spec files, and a run that is not there (exit code 2)', async () => {
+  it('refuses --from without --id, --from for other presets and spec files, a run that is not there or not in a channel, a bad --pair (exit code 2)', async () => {
     const cases: [string[], RegExp][] = [
       [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset'], /--from DIR --id RUN \(both\)/],
       [['run', 'toy-1d', '--quick', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'x'], /toy-1d takes no run/],
       [['run', 'examples/default.json', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'x'], /not a spec file/],
       [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'nope', '--out', path.join(scratch, 'never-jump')], /has no run "nope"/],
+      // a finite minimum: nothing to follow unless a pair is named, and the refused run leaves no folder
+      [['run', 'channel-jump', '--quick', '--backend', 'cpu', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s1', '--out', path.join(scratch, 'never-jump')], /not in a channel: .*name the pair to follow \(`--pair i,j`/],
+      [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s1', '--pair', '0,0', '--out', path.join(scratch, 'never-jump')], /--pair: neurons 0 and 0 are not two neurons of hidden layer 1 \(0 … 3\)/],
+      [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s1', '--pair', '2:0,1', '--out', path.join(scratch, 'never-jump')], /--pair: layer 2 is not a hidden layer/],
+      [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s1', '--pair', 'x', '--out', path.join(scratch, 'never-jump')], /--pair: "x" is not \[layer:\]i,j/],
+      [['run', 'channel-jump', '--pair', '0,1'], /--from DIR --id RUN \(both\); --pair names a pair of that run/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args);

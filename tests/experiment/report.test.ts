@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, formatReport } from '../../src/experiment/report.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE } from '../../src/experiment/summary.js';
+import { summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -78,6 +78,21 @@ describe('channelscope report', () => {
     ]);
     expect(formatReport(two, 'md')).toContain('Trained by 2 versions of the code: channelscope 0.1.1 (2 runs), channelscope 0.1.0 (git aaaa) (1 run); their runs may differ');
     expect(JSON.parse(formatReport(two, 'json')).software).toEqual(two.software);
+  });
+
+  it('refuses to group by a field no run has (a typo must not fall back to one group), names what there is; exit code 2', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-by-'));
+    const records = [record('a', channelTheta, [2]), record('b', finiteTheta, [3])];
+    (records[1].config as Record<string, unknown>).optimizer = { kind: 'flow', solver: 'rodas4' };
+    writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await expect(buildReport(dir, ['r', 'activaton'])).rejects.toThrow(/--by: no run in .* has "activaton"; group by d, r, .* architecture\.activation/);
+    // a field some runs lack (a GD run's solver) is fine: those runs leave it out of their group
+    expect((await buildReport(dir, ['r', 'solver'])).groups.map((g) => g.key)).toEqual(['r=[2]', 'r=[3] solver=rodas4']);
+    const cli = await runCli(['report', dir, '--by', 'optimizer.lr']);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/no run in .* has "optimizer\.lr"/);
+    // what varies between the runs: the dashboard groups opened results by it
+    expect(varyingFields(records as unknown as RunRecord[])).toEqual(['architecture.hidden', 'optimizer.kind', 'optimizer.solver']);
   });
 
   it('counts the not-converged runs by cause, in every format', async () => {

@@ -4,7 +4,7 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
-import { summarizeRecords, type Report } from '../../../src/experiment/summary.js';
+import { GROUP_ALIASES, summarizeRecords, varyingFields, type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
@@ -206,6 +206,11 @@ export class CsApp extends LitElement {
     }
     this.records = detail.records;
     this.source = detail.source;
+    // group the opened runs by what varies among them: the fields chosen before where they still
+    // vary (another sweep's grid would make one meaningless group), else its grid if that is small
+    const varying = varyingFields(detail.records);
+    const kept = this.groupBy.filter((field) => varying.includes(GROUP_ALIASES[field] ?? field));
+    this.groupBy = kept.length > 0 ? kept : varying.length <= 2 ? varying : [];
     this.errorMessage = '';
     this.endNote = `Opened ${detail.records.length} runs from ${detail.source}.`;
     this.refreshSummary(true);
