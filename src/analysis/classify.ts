@@ -11,7 +11,8 @@
 //                   the close group's outgoing weights have opposite signs AND the last updates lie
 //                   in the channel subspace (of every close group with mixed signs: several pairs can
 //                   run out at once): channelFraction > subspace (0.9; a null fraction — no
-//                   parameter history — leaves this criterion unchecked, said so in the reason).
+//                   parameter history — leaves this criterion unchecked, said so in the reason, as is
+//                   a gradient that fails the test below: the shape is a channel's, the rest unknown).
 //                   Never for relu (σ″ = 0: two relu neurons with equal input vectors are exactly
 //                   one neuron, there is no GLU limit). channelStrict: also minCosine < strictCosine.
 //   global-minimum  loss ≤ globalLossTol (targets are standardised, so this is relative to their
@@ -333,8 +334,11 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const inSubspace = evidence.channelFraction === null || evidence.channelFraction > t.subspace;
   if (atBarrier && evidence.activation !== 'relu' && closePair && evidence.pairSignsOpposite && inSubspace) {
     const strict = evidence.minCosine < t.strictCosine;
+    // without a history only the gradient says whether the network rests where it is (an analytic
+    // channel does not, nor a network checked on data it was not trained on): said, not decided on
+    const restless = evidence.channelFraction === null && !converged ? `; not at rest: ‖∇‖∞ ${fmt(evidence.gradInf)} > ${fmt(gradientTolerance)} (gradTol·max(1, ‖θ‖∞)), so these data are not where it was trained to the barrier, or it was caught in flight` : '';
     const subspace =
-      evidence.channelFraction === null ? 'subspace criterion unchecked (no parameter history)' : `${fmt(100 * evidence.channelFraction)}% of ‖Δθ‖ along the channel`;
+      evidence.channelFraction === null ? `subspace criterion unchecked (no parameter history)${restless}` : `${fmt(100 * evidence.channelFraction)}% of ‖Δθ‖ along the channel`;
     return verdict(
       'channel',
       `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))}), closest pair at cosine distance ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +

@@ -6,8 +6,8 @@ import { findFolderRecord } from '../experiment/results.js';
  * `previous`: earlier parameter files of the same run (oldest first), which with the network make
  * the parameter history the verdict's subspace criterion and sharpening test read.
  */
-export function analyzeFiles(paramsText: string, dataText: string, maxnorm: number, json: boolean, previous: NamedText[] = []): void {
-  print(analyzeNetworkFiles({ name: 'parameters', text: paramsText }, { name: 'data', text: dataText }, maxnorm, previous), json);
+export function analyzeFiles(params: NamedText, data: NamedText, maxnorm: number, json: boolean, previous: NamedText[] = []): void {
+  print(analyzeNetworkFiles(params, data, maxnorm, previous), json);
 }
 
 /** Run `id` of results folder `folder`, analysed as the report judged it (analyze-network.ts analyzeRecord). */

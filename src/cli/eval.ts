@@ -10,17 +10,19 @@ export interface EvalInputs {
   dataText: string;
   directionText?: string;
   maxnorm: number;
+  /** the files' names, for messages (default: what they are) */
+  names?: { params?: string; data?: string; direction?: string };
 }
 
 export async function evaluateFiles(engine: Engine, inputs: EvalInputs, json: boolean): Promise<void> {
-  const { arch, theta } = parseParameterFile(inputs.paramsText, 'parameters');
-  const data = parseDatasetCsv(inputs.dataText, 'data');
+  const { arch, theta } = parseParameterFile(inputs.paramsText, inputs.names?.params ?? 'parameters');
+  const data = parseDatasetCsv(inputs.dataText, inputs.names?.data ?? 'data');
   if (data.inputDim !== arch.inputDim) {
     throw new InputError(`data has ${data.inputDim} input columns but the network's first layer takes ${arch.inputDim} inputs`);
   }
   let direction: Float64Array | undefined;
   if (inputs.directionText !== undefined) {
-    const parsed = parseParameterFile(inputs.directionText, 'direction');
+    const parsed = parseParameterFile(inputs.directionText, inputs.names?.direction ?? 'direction');
     if (describeShape(parsed.arch) !== describeShape(arch)) {
       throw new InputError(`direction has shape ${describeShape(parsed.arch)}, the parameters have ${describeShape(arch)}`);
     }

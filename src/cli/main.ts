@@ -79,6 +79,7 @@ export function buildProgram(): Command {
         dataText: readText(options.data, 'data'),
         directionText: options.direction ? readText(options.direction, 'direction') : undefined,
         maxnorm,
+        names: { params: options.params, data: options.data, direction: options.direction },
       };
       await withEngine(options.backend, Boolean(options.json), (engine) => evaluateFiles(engine, inputs, Boolean(options.json)));
     });
@@ -110,7 +111,7 @@ export function buildProgram(): Command {
         return;
       }
       const previous = (options.previous ?? []).map((file) => ({ name: file, text: readText(file, 'earlier parameters') }));
-      analyzeFiles(readText(options.params!, 'parameters'), readText(options.data!, 'data'), maxnorm ?? 1000, Boolean(options.json), previous);
+      analyzeFiles({ name: options.params!, text: readText(options.params!, 'parameters') }, { name: options.data!, text: readText(options.data!, 'data') }, maxnorm ?? 1000, Boolean(options.json), previous);
     });
 
   program
@@ -212,7 +213,7 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .action(async (options: { backend: BackendChoice }) => {
       const out = await runPresetCommand(QUICKSTART_PRESET, { backend: options.backend, quick: true });
-      process.stdout.write(`\nthe ${QUICKSTART_PRESET} --quick report is in ${out} (channelscope report ${out} prints it again; channelscope presets lists the others)\n`);
+      process.stdout.write(`\nthe ${QUICKSTART_PRESET} --quick report is in ${out} (report.md and tables/*.csv; channelscope report ${out} prints the verdicts by configuration and these tables again; channelscope presets lists the other presets)\n`);
     });
 
   program

@@ -31,7 +31,8 @@ export async function reportCommand(folders: string[], options: { by?: string; f
   process.stdout.write(formatReport(report, options.format));
   if (presetReport !== null) {
     if (options.format === 'md') process.stdout.write(`\n${presetReport}`);
-    else process.stderr.write(`preset report: ${presetReport.slice(presetReport.lastIndexOf('report: '))}`);
+    // where the preset's tables went ("report: DIR/report.md; tables: …")
+    else process.stderr.write(presetReport.slice(presetReport.lastIndexOf('report: ')));
   }
   if (options.html) {
     // the table stays on stdout (pipeable); where the page went is said on stderr

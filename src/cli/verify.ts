@@ -13,7 +13,11 @@ export async function verify(engine: Engine, seed: number, json: boolean, parts:
   const say = (line: string) => {
     if (!json) process.stdout.write(`${line}\n`);
   };
-  say(`verifying ${engine.description} against the float64 CPU engine`);
+  say(
+    engine instanceof GpuEngine
+      ? `verifying ${engine.description} against the float64 CPU engine`
+      : `verifying ${engine.description}: the reference itself, so only its derivatives against finite differences mean anything here; a GPU's kernels are checked with --backend gpu`,
+  );
   let variants: VariantReport[] = [];
   if (parts.includes('evaluation')) {
     say(`evaluation, max relative error per quantity; tolerances: loss ${ENGINE_TOLERANCE.loss}, gradient ${ENGINE_TOLERANCE.gradient}, hvp ${ENGINE_TOLERANCE.hvp}; CPU vs finite differences: gradient ${FINITE_DIFFERENCE_TOLERANCE.gradient}, hvp ${FINITE_DIFFERENCE_TOLERANCE.hvp}`);

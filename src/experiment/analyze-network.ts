@@ -272,7 +272,10 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
       ? `Hessian      λ_min ${g(result.hessianEigenvalues[0])}   λ_max ${g(result.hessianEigenvalues[result.hessianEigenvalues.length - 1])}`
       : `Hessian      spectrum omitted (more than ${FULL_SPECTRUM_MAX_PARAMETERS} parameters)`,
     ...result.closestPairs.map(
-      (p) => `layer ${p.layer + 1}      closest pair by cosine: ${p.cosine ? `${p.cosine.i},${p.cosine.j} at ${g(p.cosine.distance)}` : 'none'}; by L2: ${p.l2 ? `${p.l2.i},${p.l2.j} at ${g(p.l2.distance)}` : 'none'}`,
+      (p) =>
+        `layer ${p.layer + 1}      closest pair by cosine: ${p.cosine ? `${p.cosine.i},${p.cosine.j} at ${g(p.cosine.distance)}` : 'none'}; by L2: ${p.l2 ? `${p.l2.i},${p.l2.j} at ${g(p.l2.distance)}` : 'none'}` +
+        // the verdict compares neurons flipped or reflected (the symmetry line): its pair may be another
+        (result.symmetry ? ' (the neurons as they are; the verdict compares them up to σ\'s symmetry)' : ''),
     ),
     `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ' (also by the strict 1e-3 criterion)' : ''}: ${result.verdict.reason}`,
   ];

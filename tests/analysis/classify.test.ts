@@ -60,6 +60,11 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     const unchecked = classifyRun(evidenceFromNetwork(arch, theta, atBarrier));
     expect(unchecked.outcome).toBe('channel');
     expect(unchecked.reason).toMatch(/unchecked/);
+    // and whether it rests there: this planted pair does not (a large gradient), which the reason says
+    const restless = classifyRun({ ...evidenceFromNetwork(arch, theta, atBarrier), gradInf: 48 });
+    expect(restless.outcome).toBe('channel');
+    expect(restless.reason).toMatch(/unchecked \(no parameter history\); not at rest: ‖∇‖∞ 48\.0* > /);
+    expect(classifyRun({ ...evidenceFromNetwork(arch, theta, atBarrier), gradInf: 0 }).reason).not.toMatch(/not at rest/);
   });
 
   it('is not a channel when the last updates leave the channel subspace', () => {

@@ -60,6 +60,23 @@ function textWidth(text: string, size: number): number {
   return text.length * size * 0.56;
 }
 
+/** A line of text broken at spaces into lines of at most `width` (estimated; a single long word stays whole). */
+export function wrapLine(text: string, size: number, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    const candidate = current ? `${current} ${word}` : word;
+    if (current && textWidth(candidate, size) > width) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = candidate;
+    }
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
 export function composeFigure(spec: FigureSpec): SVGSVGElement {
   const margin = 14;
   const gap = 18;
@@ -73,9 +90,13 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
 
   const svg = svgElement('svg', { xmlns: SVG_NS, 'font-family': FONT, fill: 'currentColor' });
   svg.appendChild(svgElement('rect', { x: 0, y: 0, width: '100%', height: '100%', fill: 'white' }));
+  // subtitles and the note wrap to the plots' width: a long line would widen the figure, and a figure
+  // scaled down to its column shrinks every label with it
+  const wrapWidth = Math.max(contentWidth, 480);
+  const subtitles = (typeof spec.subtitle === 'string' ? [spec.subtitle] : (spec.subtitle ?? [])).flatMap((line) => wrapLine(line, 12.5, wrapWidth));
   let y = margin + 16;
   svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 16, 'font-weight': 600, fill: '#111' }, spec.title));
-  for (const line of typeof spec.subtitle === 'string' ? [spec.subtitle] : (spec.subtitle ?? [])) {
+  for (const line of subtitles) {
     y += 18;
     svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 12.5, fill: '#444' }, line));
   }
@@ -133,13 +154,13 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
     }
     top += rowHeights[r] + (r < rows - 1 ? gap / 2 : 0);
   }
-  if (spec.note) {
-    top += 16;
-    svg.appendChild(svgElement('text', { x: margin, y: top, 'font-size': 11.5, fill: '#555' }, spec.note));
-  }
-  const subtitles = typeof spec.subtitle === 'string' ? [spec.subtitle] : (spec.subtitle ?? []);
+  const noteLines = spec.note ? wrapLine(spec.note, 11.5, wrapWidth) : [];
+  noteLines.forEach((line, k) => {
+    top += k === 0 ? 16 : 15;
+    svg.appendChild(svgElement('text', { x: margin, y: top, 'font-size': 11.5, fill: '#555' }, line));
+  });
   const width = Math.ceil(
-    Math.max(contentWidth + 2 * margin, legendWidth + margin, textWidth(spec.title, 16) + 2 * margin, textWidth(spec.note ?? '', 11.5) + 2 * margin, ...subtitles.map((line) => textWidth(line, 12.5) + 2 * margin)),
+    Math.max(contentWidth + 2 * margin, legendWidth + margin, textWidth(spec.title, 16) + 2 * margin, ...noteLines.map((line) => textWidth(line, 11.5) + 2 * margin), ...subtitles.map((line) => textWidth(line, 12.5) + 2 * margin)),
   );
   const height = Math.ceil(top + margin);
   svg.setAttribute('width', String(width));

@@ -361,7 +361,7 @@ function closestPairPanel(network: Network, points: Float64Array): FunctionGrid[
   const glu = gluParameters(network.arch, network.theta, pair);
   return {
     name: 'GLU limit',
-    caption: `closest pair (${pair.i + 1}, ${pair.j + 1}) of hidden layer ${pair.layer + 1} replaced by c·σ(w·x) + a·(Δ·x)·σ′(w·x); ε = ${glu.epsilon.toPrecision(2)}`,
+    caption: `closest pair, neurons ${pair.i}, ${pair.j} (from 0) of hidden layer ${pair.layer + 1}, replaced by c·σ(w·x) + a·(Δ·x)·σ′(w·x); ε = ${glu.epsilon.toPrecision(2)}`,
     values: Array.from({ length: points.length / 2 }, (_, k) => gluNetworkOutput(network.arch, network.theta, pair, points.subarray(2 * k, 2 * k + 2))),
   };
 }

@@ -223,7 +223,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
   const layer = pair.layer + 1;
   return composeFigure({
     title,
-    subtitle: `Pair (${pair.i + 1}, ${pair.j + 1}) of hidden layer ${layer}, ${pair.by === 'channel' ? "the channel's pair (its largest outgoing weights of each sign, as the verdict compared them)" : `the closest at the end (${pair.by === 'cosine' ? 'cosine' : 'L2'} distance)`}, at the parameters the record keeps: start and last checks`,
+    subtitle: `Neurons ${pair.i}, ${pair.j} (counted from 0, as channelscope analyze names them) of hidden layer ${layer}, ${pair.by === 'channel' ? "the channel's pair (its largest outgoing weights of each sign, as the verdict compared them)" : `the closest at the end (${pair.by === 'cosine' ? 'cosine' : 'L2'} distance)`}, at the parameters the record keeps: start and last checks`,
     legend: [
       { label: 'weight norm at a recorded point', color: '#d62728', shape: 'dot' },
       { label: 'c = aᵢ + aⱼ', color: coefficientColors['c = aᵢ + aⱼ'], shape: 'line' },
