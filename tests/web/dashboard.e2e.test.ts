@@ -199,6 +199,18 @@ describe('dashboard in headless Chromium', () => {
     expect(software).toEqual(new Array(6).fill(softwareLabel(currentSoftware())));
     firstRecords = await pageRecords(webgpuPage);
 
+    // a field no run has groups nothing: the page says so rather than show one silent group
+    const fields = await waitForDeep(webgpuPage, 'cs-app >>> cs-summary-table >>> input[data-field="group-by-text"]');
+    await fields.evaluate((element) => {
+      (element as HTMLInputElement).value = 'optimizer.lrr';
+      element.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
+    });
+    expect(await textOf(webgpuPage, 'cs-app >>> cs-summary-table >>> [data-testid="group-by-absent"]')).toMatch(/No run has optimizer\.lrr: it groups nothing/);
+    await fields.evaluate((element, by) => {
+      (element as HTMLInputElement).value = by;
+      element.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
+    }, GROUP_BY);
+
     await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-webgpu.png'), fullPage: true });
   });
 

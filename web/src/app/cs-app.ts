@@ -4,7 +4,7 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
-import { GROUP_ALIASES, summarizeRecords, varyingFields, type Report } from '../../../src/experiment/summary.js';
+import { fieldsAbsentFromAll, GROUP_ALIASES, summarizeRecords, varyingFields, type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
@@ -311,7 +311,7 @@ export class CsApp extends LitElement {
           <h2>Progress</h2>
           ${this.renderProgress()}
           <h2>Summary</h2>
-          <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.gridFields}
+          <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)}
             @group-by-change=${(e: CustomEvent<{ by: string[] }>) => {
               this.groupBy = e.detail.by;
               this.refreshSummary(true);

@@ -12,18 +12,22 @@ export class CsSummaryTable extends LitElement {
     report: { attribute: false },
     groupBy: { attribute: false },
     fieldChoices: { attribute: false },
+    absentFields: { attribute: false },
   };
 
   declare report: Report | null;
   declare groupBy: string[];
   /** fields offered in the group-by menu (the sweep's grid paths first) */
   declare fieldChoices: string[];
+  /** group-by fields no run has (a typo): said, since they group nothing */
+  declare absentFields: string[];
 
   constructor() {
     super();
     this.report = null;
     this.groupBy = [];
     this.fieldChoices = [];
+    this.absentFields = [];
   }
 
   private setGroupBy(by: string[]): void {
@@ -53,11 +57,14 @@ export class CsSummaryTable extends LitElement {
           </select>
         </label>
         <label>or fields
-          <input type="text" size="22" placeholder="e.g. r,optimizer.lr" data-field="group-by-text" .value=${current}
+          <input type="text" size="30" placeholder="e.g. r,optimizer.lr" data-field="group-by-text" .value=${current}
             @change=${(e: Event) => this.setGroupBy((e.target as HTMLInputElement).value.split(',').map((f) => f.trim()).filter(Boolean))} />
         </label>
         <button type="button" data-action="export-csv" ?disabled=${!report || report.runs.length === 0} @click=${() => this.exportCsv()}>Export CSV</button>
       </div>
+      ${this.absentFields.length > 0
+        ? html`<p class="warn" role="status" data-testid="group-by-absent">No run has ${this.absentFields.map((f) => html`<code>${f}</code>`)}: it groups nothing (a typo? the fields are the runs' configuration paths, e.g. architecture.activation, or r, d, s, teacher, optimizer).</p>`
+        : nothing}
       ${!report || report.runs.length === 0
         ? html`<p class="empty">No finished runs yet: start a sweep or open a results file.</p>`
         : html`<div class="scroll"><table data-testid="summary-table">
@@ -99,6 +106,7 @@ export class CsSummaryTable extends LitElement {
     td.zero .interval { color: #bbb; }
     .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
     .empty { color: #666; }
+    .warn { color: #8a4b00; margin: 0 0 6px; }
   `;
 }
 

@@ -314,7 +314,7 @@ export function functionGrid(record: RunRecord, resolution = 48): FunctionGrid |
   const limitPanel = (training && channelLimitPanel(record, network, training, points)) || closestPairPanel(network, points);
   if (limitPanel) panels.push(limitPanel);
   const teacher = config ? safely(() => teacherAt(config, record.seed, points)) : null;
-  if (teacher) panels.push({ name: 'teacher', caption: `${config!.data.teacher.kind} teacher${'standardize' in config!.data.teacher && config!.data.teacher.standardize ? ', standardised over the training inputs' : ''}`, values: Array.from(teacher) });
+  if (teacher) panels.push({ name: 'teacher', caption: `${describeTeacher(config!.data.teacher)} teacher${'standardize' in config!.data.teacher && config!.data.teacher.standardize ? ', standardised over the training inputs' : ''}`, values: Array.from(teacher) });
   let limit = 0;
   for (const panel of panels) for (const v of panel.values) if (Number.isFinite(v)) limit = Math.max(limit, Math.abs(v));
   return { xs, ys, extent, panels, limit: limit || 1 };
@@ -424,4 +424,11 @@ export function hessianSpectrum(record: RunRecord): HessianSpectrum | { unavaila
     source: 'computed here in float64 from the final parameters (Hessian of loss + barrier)',
     history,
   };
+}
+
+/** The teacher as a reader knows it: its kind and what distinguishes it (a GP's roughness s, Rosenbrock's c). */
+function describeTeacher(teacher: RunConfig['data']['teacher']): string {
+  if (teacher.kind === 'gp') return `GP (Matérn-3/2, s = ${teacher.s})`;
+  if (teacher.kind === 'rosenbrock') return `Rosenbrock (c = ${teacher.c ?? 1})`;
+  return teacher.kind;
 }

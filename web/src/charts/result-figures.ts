@@ -163,7 +163,7 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
     y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: logTick },
     marks: [
       line('weightNorm'),
-      ...(barrier ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([barrier], { y: (d: number) => d, frameAnchor: 'right', textAnchor: 'end', dy: 9, dx: -4, text: () => 'norm barrier', fontSize: 11 })] : []),
+      ...(barrier ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([barrier], { y: (d: number) => d, frameAnchor: 'left', textAnchor: 'start', dy: 9, dx: 4, text: () => 'norm barrier', fontSize: 11 })] : []),
     ],
   });
   return composeFigure({
@@ -259,7 +259,15 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
     color: { domain: Object.keys(colors), range: Object.values(colors) },
     marks: [
       ...(edge ? [Plot.ruleY([edge], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([edge], { y: (d: number) => d, frameAnchor: 'left', dy: -7, dx: 4, text: () => `2/η = ${formatNumber(edge)} (GD stability edge)`, fontSize: 11 })] : []),
-      Plot.dot(values, { x: 'index', y: (d: { magnitude: number }) => Math.max(d.magnitude, floor), fill: 'sign', r: 4, title: (d: { index: number; value: number }) => `λ${d.index} = ${formatNumber(d.value)}` }),
+      Plot.dot(
+        values.filter((d) => d.magnitude >= floor),
+        { x: 'index', y: 'magnitude', fill: 'sign', r: 4, title: (d: { index: number; value: number }) => `λ${d.index} = ${formatNumber(d.value)}` },
+      ),
+      // below the axis's reach: drawn hollow at the floor, not where they are
+      Plot.dot(
+        values.filter((d) => d.magnitude < floor),
+        { x: 'index', y: () => floor, stroke: 'sign', fill: 'white', strokeWidth: 1.5, r: 4, title: (d: { index: number; value: number }) => `λ${d.index} = ${formatNumber(d.value)} (drawn at the floor)` },
+      ),
     ],
   });
   const min = values[0].value;
@@ -297,7 +305,7 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
       ...(history.length > 0 ? [{ label: 'λ_max along the run', color: '#1f77b4', shape: 'line' as const }, { label: '|λ_min| along the run', color: '#d62728', shape: 'line' as const }] : []),
     ],
     panels,
-    note: `Negative eigenvalues far below λ_max in size (|λ| < 10⁻⁶·λ_max) are numerically zero. Along a channel λ_max grows like 1/ε² while λ_min stays near 0.`,
+    note: `${values.some((d) => d.magnitude < floor) ? `Hollow: |λ| below 10⁻¹²·λ_max (${formatNumber(floor)}), drawn at that floor. ` : ''}Negative eigenvalues far below λ_max in size (|λ| < 10⁻⁶·λ_max) are numerically zero. Along a channel λ_max grows like 1/ε² while λ_min stays near 0.`,
   });
 }
 
