@@ -13,6 +13,7 @@ import { VERIFY_PARTS, type VerifyPart } from '../engine/verify-kernels.js';
 import { demo } from './demo.js';
 import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/report.js';
+import { THRESHOLD_NAMES } from '../experiment/summary.js';
 import { runCommand } from './run.js';
 import { checkRunArgument, formatPresetList, isPresetArgument, runPresetCommand, type PresetRunOptions } from './presets.js';
 import { mergeCommand } from './merge.js';
@@ -193,7 +194,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
     .option('--html [file]', 'also write a self-contained HTML report with the charts (default: DIR/report.html)')
     .option('--carriers', "also count the channels by the neurons carrying them (a pair, three or four; rebuilds each channel run's data)")
-    .action(async (dirs: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean }) => {
+    .option('--thresholds <list>', `classify with other thresholds, name=value comma-separated (${THRESHOLD_NAMES.join(', ')}; e.g. cosine=1e-3, or equalInputs=Infinity for the paper's criteria without the equal-inputs test)`)
+    .action(async (dirs: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean; thresholds?: string }) => {
       await reportCommand(dirs, options);
     });
 

@@ -10,17 +10,17 @@ import type { Architecture } from '../model/architecture.js';
 import { datasetFor, datasetKey } from './grid.js';
 import type { RunRecord } from './results.js';
 import { parseConfig } from './spec.js';
-import { classifyRecordWithEvidence, groupKey, type CarrierCounts } from './summary.js';
+import { classifyRecordWithEvidence, groupKey, type CarrierCounts, type ThresholdOverrides } from './summary.js';
 
 /** Per report group (`by`, as summarizeRecords groups), the channel runs by their carriers. */
-export function carrierCounts(records: readonly RunRecord[], by: string[]): CarrierCounts[] {
+export function carrierCounts(records: readonly RunRecord[], by: string[], overrides: ThresholdOverrides = {}): CarrierCounts[] {
   const groups = new Map<string, CarrierCounts>();
   const datasets = new Map<string, Dataset>();
   for (const record of records) {
     const key = groupKey(record.config, by);
     const counts = groups.get(key) ?? { key, channels: 0, pair: 0, three: 0, four: 0, unknown: 0 };
     groups.set(key, counts);
-    const verdict = classifyRecordWithEvidence(record);
+    const verdict = classifyRecordWithEvidence(record, overrides);
     const group = verdict.outcome === 'channel' ? verdict.evidence?.channelGroup : null;
     if (!group) continue;
     counts.channels++;

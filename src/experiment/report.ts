@@ -7,7 +7,7 @@ import { expandSpec, type ResolvedRun } from './grid.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { selectShard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
-import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupKey, summarizeRecords, type PlannedRuns, type Report } from './summary.js';
+import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupKey, summarizeRecords, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
 
 export { classifyRecord, formatReport, GROUP_ALIASES, summarizeRecords, type ClassifiedRun, type Report } from './summary.js';
 
@@ -17,12 +17,12 @@ export { classifyRecord, formatReport, GROUP_ALIASES, summarizeRecords, type Cla
  * one spec that each hold some of its runs. Several folders must hold the same sweep (their
  * spec.json) and no run twice; their planned runs are the union of each folder's.
  */
-export async function buildReport(folders: string | readonly string[], by: string[]): Promise<Report> {
-  return (await reportWithRecords(folders, by)).report;
+export async function buildReport(folders: string | readonly string[], by: string[], overrides: ThresholdOverrides = {}): Promise<Report> {
+  return (await reportWithRecords(folders, by, overrides)).report;
 }
 
 /** buildReport, with the records it read (the HTML report draws them). */
-export async function reportWithRecords(folders: string | readonly string[], by: string[]): Promise<{ report: Report; records: RunRecord[] }> {
+export async function reportWithRecords(folders: string | readonly string[], by: string[], overrides: ThresholdOverrides = {}): Promise<{ report: Report; records: RunRecord[] }> {
   const list = typeof folders === 'string' ? [folders] : folders;
   if (list.length === 0) throw new InputError('report: name at least one results folder');
   const records: RunRecord[] = [];
@@ -45,7 +45,7 @@ export async function reportWithRecords(folders: string | readonly string[], by:
     );
   }
   const spec = sweepOf(list);
-  return { report: summarizeRecords(records, by, list.join(' + '), spec ? plannedRunsOf(spec, list, by) : undefined), records };
+  return { report: summarizeRecords(records, by, list.join(' + '), spec ? plannedRunsOf(spec, list, by) : undefined, overrides), records };
 }
 
 /**

@@ -85,7 +85,12 @@ export interface Report {
   software: { label: string; runs: number }[];
   /** per group, the channel runs by the neurons carrying them (carriers.ts; only when asked: it rebuilds each run's data) */
   carriers?: CarrierCounts[];
+  /** classification thresholds changed from the defaults (report --thresholds), as given */
+  thresholds?: ThresholdOverrides;
 }
+
+/** Classification thresholds a report changes for every record (never maxnorm: that is each run's own). */
+export type ThresholdOverrides = Partial<Omit<ClassificationThresholds, 'maxnorm'>>;
 
 /** Channel runs of one report group by the number of neurons carrying the channel (carriers.ts). */
 export interface CarrierCounts {
@@ -171,8 +176,8 @@ export function trajectoryLossDrift(trajectory: readonly TrajectoryPoint[] | und
 }
 
 /** A record's verdict (classify.ts), as the report counts it. */
-export function classifyRecord(record: RunRecord): { outcome: Outcome; channelStrict: boolean; reason: string; cause?: NotConvergedCause } {
-  const { outcome, channelStrict, reason, cause } = classifyRecordWithEvidence(record);
+export function classifyRecord(record: RunRecord, overrides: ThresholdOverrides = {}): { outcome: Outcome; channelStrict: boolean; reason: string; cause?: NotConvergedCause } {
+  const { outcome, channelStrict, reason, cause } = classifyRecordWithEvidence(record, overrides);
   return { outcome, channelStrict, reason, ...(cause ? { cause } : {}) };
 }
 
@@ -182,7 +187,7 @@ export function classifyRecord(record: RunRecord): { outcome: Outcome; channelSt
  * recent parameters, trajectory drift, recorded Hessian extremes) and the tolerances it was stopped
  * by (a float32 (GPU) run's never below float32's floors). Null for a diverged run.
  */
-export function recordJudgement(record: RunRecord): { arch: Architecture; theta: Float64Array; facts: RunFacts; thresholds: Partial<ClassificationThresholds> & { maxnorm: number } } | null {
+export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides = {}): { arch: Architecture; theta: Float64Array; facts: RunFacts; thresholds: Partial<ClassificationThresholds> & { maxnorm: number } } | null {
   const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null; patience?: number | null; minImprovement?: number } };
   if (record.stopReason === 'diverged') return null;
   const polish = record.polish && Number.isFinite(record.polish.loss) && Number.isFinite(record.polish.gradInf) ? record.polish : null;
@@ -194,6 +199,8 @@ export function recordJudgement(record: RunRecord): { arch: Architecture; theta:
     maxnorm,
     ...(config.stop?.gradTol !== undefined ? { gradTol: gradTolFor(config.stop.gradTol, float32) } : {}),
     stationaryTol: stationaryTolFor(config.stop?.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32),
+    // what the reader asked for wins over what the run was stopped by
+    ...overrides,
   };
   const facts: RunFacts = {
     loss: end.loss ?? NaN,
@@ -215,11 +222,11 @@ export function recordJudgement(record: RunRecord): { arch: Architecture; theta:
  * classifyRecord with the evidence it was decided on (the channel group among it) and the network
  * judged (after a polish, the polished one); both null for a diverged run.
  */
-export function classifyRecordWithEvidence(record: RunRecord): Pick<Classification, 'outcome' | 'channelStrict' | 'reason' | 'cause'> & {
+export function classifyRecordWithEvidence(record: RunRecord, overrides: ThresholdOverrides = {}): Pick<Classification, 'outcome' | 'channelStrict' | 'reason' | 'cause'> & {
   evidence: (Classification['evidence'] & { channelGroup: NeuronGroup | null }) | null;
   network: { arch: Architecture; theta: Float64Array } | null;
 } {
-  const judgement = recordJudgement(record);
+  const judgement = recordJudgement(record, overrides);
   if (!judgement) return { outcome: 'diverged', channelStrict: false, reason: `values became non-finite after ${record.steps} steps`, evidence: null, network: null };
   const { arch, theta, facts, thresholds } = judgement;
   const evidence = evidenceFromNetwork(arch, theta, facts, thresholds);
@@ -251,12 +258,12 @@ export function runReach(record: RunRecord): RunReach {
 }
 
 /** Classifies every record and summarises outcomes and reach per group (`by`: GROUP_ALIASES names or dotted paths). */
-export function summarizeRecords(records: readonly RunRecord[], by: string[], source: string, planned?: PlannedRuns): Report {
+export function summarizeRecords(records: readonly RunRecord[], by: string[], source: string, planned?: PlannedRuns, overrides: ThresholdOverrides = {}): Report {
   const runs: ClassifiedRun[] = records.map((record) => ({
     id: record.id,
     group: groupKey(record.config, by),
     stopReason: record.stopReason,
-    ...classifyRecord(record),
+    ...classifyRecord(record, overrides),
     reach: runReach(record),
   }));
   const reach: GroupReach[] = [];
@@ -284,7 +291,33 @@ export function summarizeRecords(records: readonly RunRecord[], by: string[], so
     reach,
     ...(planned ? { planned } : {}),
     software: softwareCounts(records),
+    ...(Object.keys(overrides).length > 0 ? { thresholds: overrides } : {}),
   };
+}
+
+/** The thresholds a report may change, with what each is (report --thresholds lists them). */
+export const THRESHOLD_NAMES: readonly (keyof ThresholdOverrides)[] = Object.keys(DEFAULT_THRESHOLDS).filter((name) => name !== 'maxnorm') as (keyof ThresholdOverrides)[];
+
+/** "name=value,…" into threshold overrides: known names only, non-negative numbers (Infinity allowed: a criterion switched off). */
+export function parseThresholds(text: string): ThresholdOverrides {
+  const overrides: ThresholdOverrides = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z]+)\s*=\s*(\S+)$/.exec(part);
+    if (!match) throw new RangeError(`"${part}" is not name=value`);
+    const [, name, raw] = match;
+    if (!(THRESHOLD_NAMES as readonly string[]).includes(name)) throw new RangeError(`"${name}" is not a classification threshold (${THRESHOLD_NAMES.join(', ')}; maxnorm is each run's own)`);
+    const value = raw === 'Infinity' || raw === 'inf' ? Infinity : Number(raw);
+    if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got "${raw}"`);
+    overrides[name as keyof ThresholdOverrides] = value;
+  }
+  return overrides;
+}
+
+/** One sentence naming the thresholds changed from the defaults, or '' when none was. */
+export function thresholdSentence(overrides: ThresholdOverrides | undefined): string {
+  const entries = Object.entries(overrides ?? {}) as [keyof ThresholdOverrides, number][];
+  if (entries.length === 0) return '';
+  return `Classified with ${entries.map(([name, value]) => `${name} = ${value} (default ${DEFAULT_THRESHOLDS[name]})`).join(', ')}.`;
 }
 
 /** The distinct labels of `records` with their runs, most runs first. */
@@ -325,8 +358,8 @@ function carrierCells(report: Report, key: string): number[] {
 export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): string {
   const plannedIn = (key: string) => report.planned?.byGroup[key] ?? null;
   if (format === 'json') {
-    const { source, by, groups, strictChannels, causes, reach, runs, planned, software, carriers } = report;
-    return `${JSON.stringify({ source, by, ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, ...(carriers ? { channelCarriers: carriers } : {}), reach, runs }, null, 2)}\n`;
+    const { source, by, groups, strictChannels, causes, reach, runs, planned, software, carriers, thresholds } = report;
+    return `${JSON.stringify({ source, by, ...(thresholds ? { thresholds } : {}), ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, ...(carriers ? { channelCarriers: carriers } : {}), reach, runs }, null, 2)}\n`;
   }
   const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
   if (format === 'csv') {
@@ -349,7 +382,8 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     });
     return `${[header.join(','), ...lines].join('\n')}\n`;
   }
-  const header = `| group | runs | ${OUTCOMES.join(' | ')} | channel (cos < 1e-3) |`;
+  const strictCosine = report.thresholds?.strictCosine ?? DEFAULT_THRESHOLDS.strictCosine;
+  const header = `| group | runs | ${OUTCOMES.join(' | ')} | channel (cos < ${strictCosine > 0 && strictCosine < 0.01 ? strictCosine.toExponential().replace('e-', 'e-').replace(/\.?0*e/, 'e') : strictCosine}) |`;
   const rule = `|${' --- |'.repeat(OUTCOMES.length + 3)}`;
   const cell = (f: { successes: number; fraction: number; low: number; high: number }) =>
     `${f.successes} (${percent(f.fraction)} [${percent(f.low)}, ${percent(f.high)}])`;
@@ -371,7 +405,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     rule,
     ...rows,
     '',
-    `Fractions of runs per outcome with 95% Wilson intervals (${report.runs.length} runs in ${report.source}). ${softwareSentence(report.software)}`.trimEnd(),
+    `Fractions of runs per outcome with 95% Wilson intervals (${report.runs.length} runs in ${report.source}). ${thresholdSentence(report.thresholds)} ${softwareSentence(report.software)}`.replace(/ {2,}/g, ' ').trimEnd(),
     '',
     `| group | runs | ${NOT_CONVERGED_CAUSES.join(' | ')} |`,
     `|${' --- |'.repeat(NOT_CONVERGED_CAUSES.length + 2)}`,

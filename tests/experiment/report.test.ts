@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, formatReport } from '../../src/experiment/report.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
+import { parseThresholds, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -93,6 +93,27 @@ describe('channelscope report', () => {
     expect(cli.stderr).toMatch(/no run in .* has "optimizer\.lr"/);
     // what varies between the runs: the dashboard groups opened results by it
     expect(varyingFields(records as unknown as RunRecord[])).toEqual(['architecture.hidden', 'optimizer.kind', 'optimizer.solver']);
+  });
+
+  it('classifies with other thresholds when asked (report --thresholds), says so, and refuses unknown or bad ones (exit code 2)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-thresholds-'));
+    writeFileSync(path.join(dir, 'runs.jsonl'), [record('a', channelTheta, [2]), record('b', finiteTheta, [2])].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    // the planted pair sits at cosine distance ~1e-14: a channel unless the criterion is tighter still
+    expect((await buildReport(dir, [])).groups[0].outcomes.channel.successes).toBe(1);
+    const tight = await buildReport(dir, [], parseThresholds('cosine=0, strictCosine=0'));
+    expect(tight.groups[0].outcomes.channel.successes).toBe(0);
+    expect(tight.thresholds).toEqual({ cosine: 0, strictCosine: 0 });
+    expect(formatReport(tight, 'md')).toContain('Classified with cosine = 0 (default 0.01), strictCosine = 0 (default 0.001).');
+    expect(formatReport(tight, 'md')).toContain('| channel (cos < 0) |');
+    expect(JSON.parse(formatReport(tight, 'json')).thresholds).toEqual({ cosine: 0, strictCosine: 0 });
+    expect(parseThresholds('equalInputs=Infinity,subspace=0')).toEqual({ equalInputs: Infinity, subspace: 0 });
+    expect(() => parseThresholds('cosin=1e-3')).toThrow(/"cosin" is not a classification threshold \(barrierTolerance, cosine, /);
+    expect(() => parseThresholds('maxnorm=10')).toThrow(/maxnorm is each run's own/);
+    expect(() => parseThresholds('cosine=-1')).toThrow(/non-negative number, got "-1"/);
+    expect(() => parseThresholds('cosine')).toThrow(/not name=value/);
+    const cli = await runCli(['report', dir, '--thresholds', 'subspace=x']);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/--thresholds: subspace must be a non-negative number/);
   });
 
   it('counts the not-converged runs by cause, in every format', async () => {
