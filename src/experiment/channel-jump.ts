@@ -150,6 +150,12 @@ export interface ChannelJumpRecord {
    * the gap while the gap itself keeps its ε² law.
    */
   residual: number | null;
+  /**
+   * the extreme eigenvalues of the slice's Hessian where the dense re-equilibration stopped, in its
+   * channel coordinates (each direction of unit curvature at the jump's start, so λ_max ≈ 1–100):
+   * min < 0 says the slice of fixed spread is not at a minimum there. Null for Newton–CG.
+   */
+  sliceCurvature: { min: number; max: number } | null;
   gradInf: number;
   converged: boolean;
   iterations: number;
@@ -213,6 +219,9 @@ export function resolveChannelJumpOptions(options: Partial<ChannelJumpOptions> =
 function networkTheta(params: unknown, source: string): number[] {
   return Array.from(parseParameterFile(JSON.stringify(params), source).theta);
 }
+
+/** The slice's smallest eigenvalue, over its largest, below which it bends down rather than being flat to rounding. */
+const SLICE_BENT = 1e-8;
 
 /** Least-squares slope of log|y| against log x. */
 export function logLogSlope(xs: readonly number[], ys: readonly number[]): number {
@@ -395,6 +404,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
       weightNorm: weightNorm(theta),
       solver,
       residual: polished.decrement !== null && Number.isFinite(polished.decrement) ? polished.decrement : null,
+      sliceCurvature: 'eigenvalues' in polished && polished.eigenvalues ? { min: polished.eigenvalues[0], max: polished.eigenvalues[polished.eigenvalues.length - 1] } : null,
       gradInf: polished.gradInf,
       converged: polished.converged,
       iterations: polished.iterations,
@@ -451,7 +461,7 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
       return `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${n === 0 ? '' : num(localSlope(n), 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${coefficients} | ${num(r.limitDeviation, 2)} | ${num(r.gradInf, 2)} | ${r.residual === null ? '' : num(r.residual, 2)} |`;
     }),
     '',
-    `Log-log slopes over all ${records.length} jumps: ${result.gapSign === -1 ? '|loss − L∞| (every gap negative: L∞ above the loss, so the limit followed is not where the network goes)' : 'loss − L∞'} against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}).`,
+    `Log-log slopes over all ${records.length} jumps: ${result.gapSign === -1 ? '|loss − L∞| (every gap negative: L∞ above the loss, so the limit followed is not where the network goes)' : 'loss − L∞'} against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}${k === 4 ? '; −4 where the fourth carrier only shapes an order-2 limit, T3 falling like ε: a centre neuron with three around it, as in the flow sweep' : ''}).`,
   ];
   const { symmetry } = result;
   if (symmetry && symmetry.neurons.length > 0) {
@@ -463,6 +473,33 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
       symmetry.applied
         ? `Neurons ${named} were flipped, (ũ, o) → (−ũ, −o), the same function for an odd σ, as the classifier compares them.`
         : `The classifier compares neurons ${named} reflected (${arch.activation}(z) = ${arch.activation}(−z) + z, so (ũ, o) → (−ũ, o) is the same function only up to its linear term o·(ũ·x̃)). channel-jump follows the network as it is, so its carriers may differ from the verdict's (\`channelscope analyze --run\` shows those).`,
+    );
+  }
+  // along a channel's bottom the loss falls as ε shrinks; where it rises the jumps have left it
+  const rising = records.filter((r, n) => n > 0 && r.loss > records[n - 1].loss * (1 + 1e-12)).map((r) => r.jump);
+  if (rising.length > 0) {
+    lines.push(
+      '',
+      `**The loss rises at jump${rising.length === 1 ? '' : 's'} ${rising.join(', ')}:** along a channel's bottom it falls as ε shrinks, so there the rescaled network did not land on the channel followed (its carriers' shape not yet settled, or past float64's floor, where rounding θ moves f by |o|·1e-15).`,
+    );
+  }
+  // the dense solver's decrement is infinite (residual blank) where the slice's Hessian has negative
+  // curvature: bent down (beyond 1e-8 of its largest eigenvalue), or flat to rounding
+  const ratio = (r: ChannelJumpRecord) => r.sliceCurvature!.min / r.sliceCurvature!.max;
+  const negative = records.filter((r) => r.sliceCurvature !== null && r.residual === null && r.sliceCurvature.min < 0);
+  const bent = negative.filter((r) => ratio(r) < -SLICE_BENT);
+  const flat = negative.filter((r) => ratio(r) >= -SLICE_BENT);
+  const jumpList = (list: ChannelJumpRecord[]) => `jump${list.length === 1 ? '' : 's'} ${list.map((r) => `${r.jump} (${num(ratio(r), 2)})`).join(', ')}`;
+  if (bent.length > 0) {
+    lines.push(
+      '',
+      `At ${jumpList(bent)} the slice of fixed spread bends down where the re-equilibration stopped (in brackets: its smallest eigenvalue over its largest, in channel coordinates): the network is not at the slice's minimum there, and its gap may still fall. A network far from its channel's limit does this; more iterations (equilibrate.maxIterations) or a network trained further help.`,
+    );
+  }
+  if (flat.length > 0) {
+    lines.push(
+      '',
+      `At ${jumpList(flat)} the slice's smallest eigenvalue is negative at rounding level (in brackets, over its largest): flat there, so no residual is given. A limit whose coefficients still drift along a flat valley shows this (the four-neuron channels of the flow sweep, even at the barrier 10⁷).`,
     );
   }
   if (records.some((r) => r.residual !== null)) {

@@ -89,6 +89,18 @@ describe('channel-jump (quick, CPU engine)', () => {
     });
   });
 
+  it('says where the loss rises along the jumps, and where the slice bends down or is flat to rounding', () => {
+    expect(formatChannelJumpMarkdown(result)).not.toMatch(/loss rises|bends down|negative at rounding level/);
+    const altered = JSON.parse(JSON.stringify(result)) as ChannelJumpResult;
+    altered.records[3].loss = altered.records[2].loss * 1.01;
+    altered.records[4] = { ...altered.records[4], residual: null, sliceCurvature: { min: -1e-3, max: 10 } };
+    altered.records[5] = { ...altered.records[5], residual: null, sliceCurvature: { min: -1e-11, max: 10 } };
+    const markdown = formatChannelJumpMarkdown(altered);
+    expect(markdown).toMatch(/\*\*The loss rises at jump 3:\*\* along a channel's bottom it falls as ε shrinks/);
+    expect(markdown).toMatch(/At jump 4 \(-0\.00010\) the slice of fixed spread bends down/);
+    expect(markdown).toMatch(/At jump 5 \(-1\.0e-12\) the slice's smallest eigenvalue is negative at rounding level/);
+  });
+
   it('the result is plain JSON with a markdown table per jump', () => {
     const copy = JSON.parse(JSON.stringify(result)) as ChannelJumpResult;
     expect(copy.records).toEqual(result.records);
@@ -158,6 +170,27 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(Math.abs(bent.slopes.lambdaMaxVsEpsilon + 4)).toBeLessThan(0.05);
     // the loss falls along the channel from the first jump on
     for (let k = 1; k < bent.records.length; k++) expect(bent.records[k].loss).toBeLessThan(bent.records[k - 1].loss);
+  }, 60_000);
+
+  it('follows a channel carried by four neurons (flow sweep r = 8 seed 80, trained on to the barrier 1e7): offsets shrink alike, the loss falls at every jump, λ_max ∝ 1/ε⁴ (an order-2 limit)', async () => {
+    // a centre neuron with three around it, offsets O(ε) in two directions (T2 of rank 2): the
+    // three-carrier rescale (transverse offsets by factor²) raised the loss by 38% at the first jump
+    const runs = readFileSync(new URL('../../benchmarks/results/four-neuron-groups-1e7/runs.jsonl', import.meta.url), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const record = runs.find((r: RunRecord) => r.seed === 80) as RunRecord;
+    const four = await runChannelJump(channelJumpFromRecord(record, { ...CHANNEL_JUMP_QUICK, jumps: 3 }), { engine });
+    expect(four.carriers.members).toHaveLength(4);
+    for (let k = 1; k < four.records.length; k++) {
+      expect(four.records[k].loss).toBeLessThan(four.records[k - 1].loss);
+      // measured: gaps 1.50e-6, 7.23e-7, 3.59e-7, 1.84e-7 (local slopes 2.04, 1.96, 1.87: the limit's c, T1, T2 still drift)
+      expect(four.records[k].gap! / four.records[k - 1].gap!).toBeGreaterThan(0.4);
+      expect(four.records[k].gap! / four.records[k - 1].gap!).toBeLessThan(0.56);
+      // the order-3 term dies like ε: T3 shrinks by the factor
+      expect(four.records[k].limit.sizes[3][0] / four.records[k - 1].limit.sizes[3][0]).toBeCloseTo(CHANNEL_JUMP_QUICK.factor, 1);
+    }
+    // measured −4.17: outgoing weights ∝ ε^−2, not the ε^−3 of an order-3 limit
+    expect(four.slopes.lambdaMaxVsEpsilon).toBeGreaterThan(-4.5);
+    expect(four.slopes.lambdaMaxVsEpsilon).toBeLessThan(-3.8);
+    expect(formatChannelJumpMarkdown(four)).toMatch(/−4 where the fourth carrier only shapes an order-2 limit/);
   }, 60_000);
 
   it('says when the classifier compared neurons reflected (softplus): the network is followed as it is (flow sweep r = 8 seed 43)', async () => {
