@@ -1,19 +1,20 @@
 // `channelscope analyze`: diagnostics and verdict of one network given as files, or of one run of a sweep.
 import { analyzeNetworkFiles, analyzeRecord, formatNetworkAnalysis, type FileAnalysis, type NamedText } from '../experiment/analyze-network.js';
 import { findFolderRecord } from '../experiment/results.js';
+import type { ThresholdOverrides } from '../experiment/summary.js';
 
 /**
  * `previous`: earlier parameter files of the same run (oldest first), which with the network make
  * the parameter history the verdict's subspace criterion and sharpening test read.
  */
-export function analyzeFiles(params: NamedText, data: NamedText, maxnorm: number, json: boolean, previous: NamedText[] = []): void {
-  print(analyzeNetworkFiles(params, data, maxnorm, previous), json);
+export function analyzeFiles(params: NamedText, data: NamedText, maxnorm: number, json: boolean, previous: NamedText[] = [], overrides: ThresholdOverrides = {}): void {
+  print(analyzeNetworkFiles(params, data, maxnorm, previous, overrides), json);
 }
 
 /** Run `id` of results folder `folder`, analysed as the report judged it (analyze-network.ts analyzeRecord). */
-export async function analyzeRun(folder: string, id: string, maxnorm: number | undefined, json: boolean): Promise<void> {
+export async function analyzeRun(folder: string, id: string, maxnorm: number | undefined, json: boolean, overrides: ThresholdOverrides = {}): Promise<void> {
   const record = await findFolderRecord(folder, id, 'analyze');
-  const result = analyzeRecord(record, maxnorm);
+  const result = analyzeRecord(record, maxnorm, overrides);
   if (json) {
     print(result, true, { run: id, folder, seed: record.seed, stopReason: record.stopReason, polished: Boolean(record.polish) });
     return;

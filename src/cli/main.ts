@@ -13,7 +13,7 @@ import { VERIFY_PARTS, type VerifyPart } from '../engine/verify-kernels.js';
 import { demo } from './demo.js';
 import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/report.js';
-import { THRESHOLD_NAMES } from '../experiment/summary.js';
+import { parseThresholds, THRESHOLD_NAMES, type ThresholdOverrides } from '../experiment/summary.js';
 import { runCommand } from './run.js';
 import { checkRunArgument, formatPresetList, isPresetArgument, runPresetCommand, type PresetRunOptions } from './presets.js';
 import { mergeCommand } from './merge.js';
@@ -24,6 +24,16 @@ import { currentSoftware, softwareLabel } from '../experiment/software.js';
 
 /** what `npm start` runs (with --quick) */
 const QUICKSTART_PRESET = 'channel-frequency';
+
+/** --thresholds name=value,… (report, analyze): refused with exit code 2 when a name or value is off. */
+function thresholdOption(text: string | undefined): ThresholdOverrides {
+  if (text === undefined) return {};
+  try {
+    return parseThresholds(text);
+  } catch (error) {
+    throw new InputError(`--thresholds: ${(error as Error).message}`);
+  }
+}
 
 const backendOption = () =>
   new Option('--backend <backend>', 'compute backend').choices(['auto', 'gpu', 'cpu']).default('auto');
@@ -97,8 +107,10 @@ export function buildProgram(): Command {
       '--previous <files...>',
       'earlier parameter files of the same run, oldest first: the recent motion, for the channel-subspace criterion and sharpening neurons',
     )
+    .option('--thresholds <list>', 'classify with other thresholds, name=value comma-separated (as report --thresholds)')
     .option('--json', 'machine-readable output')
-    .action(async (options: { params?: string; data?: string; run?: string; id?: string; maxnorm?: string; previous?: string[]; json?: boolean }) => {
+    .action(async (options: { params?: string; data?: string; run?: string; id?: string; maxnorm?: string; previous?: string[]; json?: boolean; thresholds?: string }) => {
+      const overrides = thresholdOption(options.thresholds);
       const maxnorm = options.maxnorm === undefined ? undefined : Number(options.maxnorm);
       if (maxnorm !== undefined && (Number.isNaN(maxnorm) || maxnorm < 0)) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
       const files = options.params !== undefined || options.data !== undefined;
@@ -108,11 +120,11 @@ export function buildProgram(): Command {
       }
       if (run) {
         if (options.previous) throw new InputError('--previous goes with --params: a run brings its own recent parameters');
-        await analyzeRun(options.run!, options.id!, maxnorm, Boolean(options.json));
+        await analyzeRun(options.run!, options.id!, maxnorm, Boolean(options.json), overrides);
         return;
       }
       const previous = (options.previous ?? []).map((file) => ({ name: file, text: readText(file, 'earlier parameters') }));
-      analyzeFiles({ name: options.params!, text: readText(options.params!, 'parameters') }, { name: options.data!, text: readText(options.data!, 'data') }, maxnorm ?? 1000, Boolean(options.json), previous);
+      analyzeFiles({ name: options.params!, text: readText(options.params!, 'parameters') }, { name: options.data!, text: readText(options.data!, 'data') }, maxnorm ?? 1000, Boolean(options.json), previous, overrides);
     });
 
   program
@@ -196,7 +208,7 @@ export function buildProgram(): Command {
     .option('--carriers', "also count the channels by the neurons carrying them (a pair, three or four; rebuilds each channel run's data)")
     .option('--thresholds <list>', `classify with other thresholds, name=value comma-separated (${THRESHOLD_NAMES.join(', ')}; e.g. cosine=1e-3, or equalInputs=Infinity for the paper's criteria without the equal-inputs test)`)
     .action(async (dirs: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean; thresholds?: string }) => {
-      await reportCommand(dirs, options);
+      await reportCommand(dirs, { ...options, thresholds: thresholdOption(options.thresholds) });
     });
 
   program

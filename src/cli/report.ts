@@ -1,7 +1,7 @@
 // `channelscope report DIR…`: how many runs ended in channels, finite minima, …, by group (several
 // folders of one sweep, e.g. its shards, read as one).
 import { formatReport, GROUP_ALIASES, reportWithRecords } from '../experiment/report.js';
-import { parseThresholds, type ThresholdOverrides } from '../experiment/summary.js';
+import type { ThresholdOverrides } from '../experiment/summary.js';
 import { carrierCounts } from '../experiment/carriers.js';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
@@ -10,14 +10,9 @@ import { isProcedureFolder, writePresetReport } from './presets.js';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 
-export async function reportCommand(folders: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean; thresholds?: string }): Promise<void> {
+export async function reportCommand(folders: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean; thresholds?: ThresholdOverrides }): Promise<void> {
   const by = options.by ? options.by.split(',').map((f) => f.trim()).filter(Boolean) : [];
-  let overrides: ThresholdOverrides = {};
-  try {
-    overrides = options.thresholds === undefined ? {} : parseThresholds(options.thresholds);
-  } catch (error) {
-    throw new InputError(`--thresholds: ${(error as Error).message}`);
-  }
+  const overrides: ThresholdOverrides = options.thresholds ?? {};
   for (const field of by) {
     if (!/^[A-Za-z][\w.]*$/.test(field)) {
       throw new InputError(`--by: "${field}" is not a field name (use ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path such as optimizer.lr)`);

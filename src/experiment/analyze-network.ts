@@ -17,7 +17,7 @@ import { parseParameterFile } from '../model/params-file.js';
 import { datasetFor } from './grid.js';
 import type { RunRecord } from './results.js';
 import { parseConfig } from './spec.js';
-import { recordJudgement } from './summary.js';
+import { recordJudgement, type ThresholdOverrides } from './summary.js';
 
 /** Full Hessian spectra up to this many parameters (Jacobi on P×P); above it the spectrum is omitted. */
 export const FULL_SPECTRUM_MAX_PARAMETERS = 128;
@@ -101,8 +101,9 @@ function orientedLossAtInfinity(arch: Architecture, theta: Float64Array, oriente
 /**
  * `history`: parameter vectors of the run, oldest first, θ last (RunFacts.thetaHistory); without it
  * the subspace criterion is unchecked. `judgement`: a recorded run's own facts and tolerances
- * (summary.ts recordJudgement), so that the verdict is the report's; without it the verdict reads
- * this network as found (stopped by 'analyze', default tolerances, the Hessian computed here).
+ * (summary.ts recordJudgement), so that the verdict is the report's; without its facts the verdict
+ * reads this network as found (stopped by 'analyze', the Hessian computed here), with its thresholds
+ * or the defaults.
  */
 export function analyzeNetwork(
   arch: Architecture,
@@ -110,7 +111,7 @@ export function analyzeNetwork(
   data: Dataset,
   maxnorm = DEFAULT_MAXNORM,
   history?: Float64Array[],
-  judgement?: { facts: RunFacts; thresholds: Partial<ClassificationThresholds> },
+  judgement?: { facts?: RunFacts; thresholds: Partial<ClassificationThresholds> },
 ): NetworkAnalysis {
   const P = parameterCount(arch);
   const at = evaluateNetwork(arch, data, 0, theta, { gradient: true, maxnorm });
@@ -226,7 +227,7 @@ export interface NamedText {
  * parameter files of the same run (the history the verdict's subspace and sharpening tests read).
  * Malformed or inconsistent files throw InputError naming the file and the problem.
  */
-export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm: number, previous: readonly NamedText[] = []): FileAnalysis {
+export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm: number, previous: readonly NamedText[] = [], overrides: ThresholdOverrides = {}): FileAnalysis {
   const { arch, theta } = parseParameterFile(params.text, params.name);
   const dataset = parseDatasetCsv(data.text, data.name);
   if (dataset.inputDim !== arch.inputDim) {
@@ -239,7 +240,7 @@ export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm:
     }
     return parsed.theta;
   });
-  const analysis = analyzeNetwork(arch, theta, dataset, maxnorm, earlier.length > 0 ? [...earlier, theta] : undefined);
+  const analysis = analyzeNetwork(arch, theta, dataset, maxnorm, earlier.length > 0 ? [...earlier, theta] : undefined, { thresholds: overrides });
   return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: dataset.samples, maxnorm, analysis };
 }
 
@@ -248,9 +249,9 @@ export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm:
  * (after a polish, the polished network; else the run's end with its recent parameters as history),
  * on the dataset rebuilt from its configuration and seed, with its own norm barrier.
  */
-export function analyzeRecord(record: RunRecord, maxnorm?: number): FileAnalysis {
+export function analyzeRecord(record: RunRecord, maxnorm?: number, overrides: ThresholdOverrides = {}): FileAnalysis {
   const config = parseConfig(record.config, `run ${record.id}`);
-  const judgement = record.stopReason === 'diverged' ? null : recordJudgement(record);
+  const judgement = record.stopReason === 'diverged' ? null : recordJudgement(record, overrides);
   if (!judgement || !Array.from(judgement.theta).every(Number.isFinite)) {
     throw new InputError(`run ${record.id} diverged (stopped by ${record.stopReason}): its parameters are not finite, there is no network to analyze`);
   }

@@ -33,6 +33,21 @@ describe('channelscope analyze', () => {
     expect(result.glu.lossAtInfinity).toBeLessThanOrEqual(result.loss + 1e-9);
   });
 
+  it('classifies with other thresholds when asked (--thresholds), and refuses bad ones with exit code 2 naming the file', async () => {
+    const params = file('c.json', JSON.stringify(formatParameterFile(arch, channel)));
+    const data = file('d.csv', csv);
+    // the pair's cosine distance is ~1e-14: no channel when the criterion asks for 0
+    const tight = JSON.parse((await runCli(['analyze', '--params', params, '--data', data, '--thresholds', 'cosine=0,strictCosine=0', '--json'])).stdout);
+    expect(tight.verdict.outcome).not.toBe('channel');
+    expect(tight.verdict.evidence.thresholds).toMatchObject({ cosine: 0, strictCosine: 0 });
+    const bad = await runCli(['analyze', '--params', params, '--data', data, '--thresholds', 'cosines=0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--thresholds: "cosines" is not a classification threshold/);
+    const badCsv = await runCli(['analyze', '--params', params, '--data', file('bad.csv', 'x1,x2,y\n1,2\n')]);
+    expect(badCsv.code).toBe(2);
+    expect(badCsv.stderr).toContain(`${path.join(dir, 'bad.csv')}: line 2 has 2 columns, expected 3`);
+  });
+
   it('names the neurons that carry a channel: the pair, or three on a second-difference stencil with their order-2 limit', async () => {
     const pair = JSON.parse((await runCli(['analyze', '--params', file('c.json', JSON.stringify(formatParameterFile(arch, channel))), '--data', file('d.csv', csv), '--json'])).stdout);
     expect(pair.channelLimit).toMatchObject({ layer: 0, members: [0, 1], order: 1 });
