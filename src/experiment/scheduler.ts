@@ -45,9 +45,16 @@
 //                       On the float32 GPU engine a flow whose step size collapses with ‖∇‖∞ within
 //                       that float32 tolerance has converged too: at a minimum it stops accepting
 //                       steps at its rounding floor, often before a second check could see it at rest
-//   step-size-collapse  gradient flow: next step size < 1e-12·max(1, time), or no step accepted in
+//   step-size-collapse  gradient flow: the next step would move no parameter: h·‖∇(L + R)‖∞ ≤
+//                       STEP_PROGRESS_FLOOR (float32: FLOAT32_STEP_PROGRESS_FLOOR)·max(1, √(2·wn)), a
+//                       lower bound of ‖θ‖∞ times the arithmetic's resolution — or no step accepted in
 //                       STALLED_CHUNK_LIMIT consecutive advances (each one the engine's full attempt
-//                       budget). One advance without progress is no collapse: a slot's next event can
+//                       budget). Not h against the simulated time: the flow is autonomous, and along a
+//                       channel time grows to 1e17 while a transient (a neuron setting off) can take h
+//                       7 orders below its running size; the rule h < 1e-12·time stopped 8 of the float64
+//                       flow sweep's 200 r = 8 runs at weight norms 350–900, and seed 91 restarted from
+//                       where it stopped reached the barrier in 400 steps.
+//                       One advance without progress is no collapse: a slot's next event can
 //                       be one step away, and that advance's budget (4·steps + 16 attempts) a stiff
 //                       stretch of rejections can use up while the step size is healthy (measured:
 //                       a rosenbrock23 run near the barrier, seed 135 of examples/stiff-vs-explicit.json
@@ -190,8 +197,10 @@ export const DEFAULT_SLOTS = { gpu: 4096, cpu: 64 } as const;
 
 /** relative improvement of the objective that resets the patience counter, unless the stop rules say */
 export const DEFAULT_MIN_IMPROVEMENT = 1e-7;
-/** gradient flow gives up when the step size falls below this times max(1, time) */
-export const STEP_SIZE_COLLAPSE = 1e-12;
+/** a float64 flow's step size has collapsed when h·‖∇‖∞ falls below this times max(1, √(2·wn)) ≤ ‖θ‖∞: its steps move nothing */
+export const STEP_PROGRESS_FLOOR = 1e-15;
+/** float32 parameters resolve about 6e-8 of themselves */
+export const FLOAT32_STEP_PROGRESS_FLOOR = 1e-7;
 /** consecutive advances without an accepted step that make a gradient-flow run a step-size collapse */
 export const STALLED_CHUNK_LIMIT = 10;
 
@@ -524,6 +533,10 @@ async function runGroup<R extends SchedulableRun>(
       return status.gradInf <= tol * Math.max(1, thetaInf);
     };
 
+    /** Whether a flow's next step would move no parameter (the step size collapsed; module comment). */
+    const stepCollapsed = (status: SlotStatus): boolean =>
+      !(status.stepSize * status.gradInf > (float32 ? FLOAT32_STEP_PROGRESS_FLOOR : STEP_PROGRESS_FLOOR) * Math.max(1, Math.sqrt(2 * Math.max(0, status.weightNorm))));
+
     /** The stop reason of a slot after a status read, or null to go on. */
     const decide = async (i: number, slot: Active<R>, status: SlotStatus, event: number): Promise<StopReason | null> => {
       const stop = slot.run.config.stop;
@@ -554,7 +567,7 @@ async function runGroup<R extends SchedulableRun>(
         if (timeUp) return 'max-time';
         if (advanced === 0) {
           if (!isFlow) throw new Error(`the ${engine.backend} engine made no progress on a run (${slot.run.id}) without marking it non-finite`);
-          if (slot.stalledChunks >= STALLED_CHUNK_LIMIT || status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return await collapsed();
+          if (slot.stalledChunks >= STALLED_CHUNK_LIMIT || stepCollapsed(status)) return await collapsed();
         }
         return null;
       }
@@ -584,7 +597,7 @@ async function runGroup<R extends SchedulableRun>(
       // "at the barrier" as the classifier reads it (within barrierTolerance of maxnorm): a flow can come
       // to hover a hair below maxnorm, where the barrier term balances the pull along the channel
       if ((stop.atBarrier ?? isFlow) && isAtBarrier(status.weightNorm, maxnorm)) return 'barrier';
-      if (isFlow && status.stepSize < STEP_SIZE_COLLAPSE * Math.max(1, status.time)) return await collapsed();
+      if (isFlow && stepCollapsed(status)) return await collapsed();
       if (timeUp) return 'max-time';
       if (status.steps >= stop.maxSteps) return 'max-steps';
       if (stop.maxEvaluations != null && status.evaluations >= stop.maxEvaluations) return 'max-evaluations';

@@ -128,7 +128,7 @@ describe('trajectorySteps', () => {
  * ‖∇‖∞ reported as `floor`, the weight norm as 1 + drift per 50 steps (a steady motion), the step size
  * as given, and with `flatLoss` a loss that never changes.
  */
-function engineAtRest(backend: 'gpu' | 'cpu', floor: number, drift = 0, stepSize?: number, flatLoss = false): Engine {
+function engineAtRest(backend: 'gpu' | 'cpu', floor: number, drift = 0, stepSize?: number, flatLoss = false, time?: number): Engine {
   const inner = new CpuEngine();
   return {
     backend,
@@ -152,6 +152,7 @@ function engineAtRest(backend: 'gpu' | 'cpu', floor: number, drift = 0, stepSize
             gradInf: floor,
             weightNorm: 1 + (drift * status.steps) / 50,
             ...(stepSize === undefined ? {} : { stepSize }),
+            ...(time === undefined ? {} : { time }),
             ...(flatLoss ? { loss: 0.5, barrier: 0 } : {}),
           })),
         parameters: (slot) => ensemble.parameters(slot),
@@ -204,6 +205,22 @@ describe('scheduler', () => {
     // above the float32 tolerance a collapse stays a collapse
     const [steep] = [...(await sweep(list, 1, engineAtRest('gpu', 1e-2, 1e-2, 1e-30))).values()];
     expect(steep.stopReason).toBe('step-size-collapse');
+  });
+
+  it('takes a flow step size for collapsed only when its steps move nothing, whatever the simulated time', async () => {
+    // along a channel the simulated time reaches 1e17 while a transient takes h far below it: h = 1e3
+    // at t = 1e17 (h < 1e-12·t, the old rule's collapse) still moves θ by h·‖∇‖∞ = 1 per step
+    const list = runs(1, () => config({ kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 }, { maxSteps: 200, gradTol: 1e-7, checkEvery: 50 }));
+    const [moving] = [...(await sweep(list, 1, engineAtRest('cpu', 1e-3, 1e-2, 1e3, false, 1e17))).values()];
+    expect(moving.stopReason).toBe('max-steps');
+    // h·‖∇‖∞ = 1e-20 against ‖θ‖∞ ≥ 1: below float64's resolution, a collapse at any time
+    const [stuck] = [...(await sweep(list, 1, engineAtRest('cpu', 1e-3, 1e-2, 1e-17, false, 1))).values()];
+    expect(stuck.stopReason).toBe('step-size-collapse');
+    // float32 resolves 6e-8 of θ: h·‖∇‖∞ = 1e-8 is no move there, a move in float64
+    const [gpuStuck] = [...(await sweep(list, 1, engineAtRest('gpu', 1e-2, 1e-2, 1e-6, false, 1))).values()];
+    expect(gpuStuck.stopReason).toBe('step-size-collapse');
+    const [cpuMoving] = [...(await sweep(list, 1, engineAtRest('cpu', 1e-2, 1e-2, 1e-6, false, 1))).values()];
+    expect(cpuMoving.stopReason).toBe('max-steps');
   });
 
   it('retires runs and refills their slots at once when there are more runs than slots', async () => {
