@@ -39,7 +39,7 @@ export function formatPresetList(): string {
     lines.push(`${preset.name}  (${preset.kind})`);
     lines.push(`  ${preset.description}`);
     lines.push(`  full:  ${sizeText(presetRunSize(preset, false))}`);
-    lines.push(`  quick: ${sizeText(presetRunSize(preset, true))}`);
+    lines.push(`  quick: ${sizeText(presetRunSize(preset, true))}; ${preset.quickNote}`);
     lines.push('');
   }
   lines.push('channelscope run PRESET [--quick] [--seeds N] [--out DIR] [--backend auto|gpu|cpu]; channelscope report DIR');
@@ -169,21 +169,25 @@ export function isProcedureFolder(dir: string): boolean {
 export async function writePresetReport(dir: string): Promise<string | null> {
   const procedureFile = path.join(dir, PROCEDURE_FILE);
   if (existsSync(procedureFile)) {
-    const { preset: name } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string };
+    const { preset: name, quick } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string; quick?: boolean };
     const preset = findPreset(name);
     const resultFile = path.join(dir, PROCEDURE_RESULT_FILE);
     if (preset?.kind !== 'procedure' || !existsSync(resultFile)) return null;
     const result = JSON.parse(readFileSync(resultFile, 'utf8')) as unknown;
-    const markdown = `## ${preset.name} (${dir})\n\n${preset.question}\n\n${preset.procedure.formatMarkdown(result)}`;
+    const note = quick ? `*The --quick version:* ${preset.quickNote}\n\n` : '';
+    const markdown = `## ${preset.name} (${dir})\n\n${preset.question}\n\n${note}${preset.procedure.formatMarkdown(result)}`;
     writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
     return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
   }
   const specFile = path.join(dir, SPEC_FILE);
   if (!existsSync(specFile)) return null;
-  const preset = presetOfSpec(JSON.parse(readFileSync(specFile, 'utf8')) as unknown);
+  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as { description?: unknown };
+  const preset = presetOfSpec(spec);
   if (!preset || !hasPresetTables(preset.name) || !existsSync(path.join(dir, RUNS_FILE))) return null;
   const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
-  const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total);
+  // a quick spec says so in its description ("NAME --quick: …", presets.ts)
+  const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
+  const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total, quick);
   const markdown = presetReportMarkdown(report, dir);
   writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
   const tablesDir = path.join(dir, PRESET_TABLES_DIR);

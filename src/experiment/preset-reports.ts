@@ -45,6 +45,8 @@ export interface PresetReport {
   /** the code that wrote the records (summary.ts Report.software) */
   software: Report['software'];
   tables: PresetTable[];
+  /** a --quick run: what its size can and cannot show (the preset's quickNote) */
+  quickNote?: string;
 }
 
 /** A run with its configuration, verdict and reach. */
@@ -394,13 +396,21 @@ export function hasPresetTables(preset: string): boolean {
 }
 
 /** The tables answering a sweep preset's question from its records. */
-export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number): PresetReport {
+export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number, quick = false): PresetReport {
   const tables = TABLES[preset];
   const definition = findPreset(preset);
   if (!tables || !definition) throw new RangeError(`no report tables for preset "${preset}"`);
   const summary = summarizeRecords(records, [], preset);
   const runs: Run[] = records.map((record, k) => ({ record, config: record.config as RunConfig, classified: summary.runs[k] }));
-  return { preset, question: definition.question, runs: records.length, ...(planned !== undefined ? { planned } : {}), software: summary.software, tables: tables(runs) };
+  return {
+    preset,
+    question: definition.question,
+    runs: records.length,
+    ...(planned !== undefined ? { planned } : {}),
+    software: summary.software,
+    tables: tables(runs),
+    ...(quick ? { quickNote: definition.quickNote } : {}),
+  };
 }
 
 // ---- formats ----------------------------------------------------------------------------------------
@@ -459,6 +469,7 @@ export function presetReportMarkdown(report: PresetReport, source: string): stri
     ...(warning ? [`**${warning}**`, ''] : []),
     report.question,
     '',
+    ...(report.quickNote ? [`*The --quick version:* ${report.quickNote}`, ''] : []),
     `Counts with fractions and 95% Wilson intervals; reach as median [lower quartile, upper quartile]. ${softwareSentence(report.software)}`.trimEnd(),
     '',
     ...report.tables.map(tableMarkdown),

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PRESETS } from '../../src/experiment/presets.js';
+import { findPreset, PRESETS, presetSpec } from '../../src/experiment/presets.js';
 import { runCli } from '../helpers/cli.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 
@@ -15,7 +15,12 @@ describe('channelscope presets / run PRESET', () => {
     const { code, stdout } = await runCli(['presets']);
     expect(code).toBe(0);
     for (const preset of PRESETS) expect(stdout).toContain(preset.name);
-    expect(stdout).toMatch(/channel-frequency {2}\(sweep\)\n.*\n {2}full: {2}18,000 networks × N = 10,000\n {2}quick: 60 networks × N = 64/);
+    expect(stdout).toMatch(/channel-frequency {2}\(sweep\)\n.*\n {2}full: {2}18,000 networks × N = 10,000\n {2}quick: 60 networks × N = 64; d = 2, r = 4, N = 64, 4 seeds per teacher × activation: shows that channels occur/);
+    // what each quick version can show, and a quick spec names itself so its report can say so
+    for (const preset of PRESETS) {
+      expect(stdout).toContain(preset.quickNote);
+      if (preset.kind === 'sweep') expect(presetSpec(preset, { quick: true }).description).toMatch(new RegExp(`^${preset.name} --quick`));
+    }
   });
 
   it('refuses an unknown preset with exit code 2, listing the presets', async () => {
@@ -71,6 +76,7 @@ describe('channelscope presets / run PRESET', () => {
     const run = await runCli(['run', 'edge-of-stability', '--quick', '--seeds', '1', '--backend', 'cpu', '--out', out]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('## edge-of-stability: 6 runs');
+    expect(run.stdout).toContain(`*The --quick version:* ${findPreset('edge-of-stability')!.quickNote}`);
     expect(run.stdout).toContain('λ_max·η/2');
     // which code made the table, for whoever cites it
     expect(run.stdout).toContain(`reach as median [lower quartile, upper quartile]. Trained by ${softwareLabel(currentSoftware())}.`);
