@@ -190,10 +190,12 @@ export function outermostMembers(limit: ChannelLimit): { first: number; last: nu
  * their equally spaced collinear part h·s_m·Δ̂ (Δ̂ and h: the direction and half-distance of the
  * two members farthest apart; s_m from −1 to 1 in the members' order along Δ̂) by `factor`, the
  * rest (the inner members' unequal spacing, transverse offsets) by factor², as ε and ε². For a
- * pair everything is collinear and the offsets simply scale. Four carriers shrink alike in every
- * direction: the flow sweep's are a centre neuron with three around it whose offsets span two
- * directions at O(ε) (an order-2 limit whose M has rank 2); followed from the barrier 10⁷ (r = 8
- * seed 80) the loss falls at every jump this way, and rises by 38% at the first with the rule for three.
+ * pair everything is collinear and the offsets simply scale. Four carriers that spread in two
+ * directions (transverse offsets beyond a tenth of the half-spread) shrink alike in every direction:
+ * the flow sweep's are a centre neuron with three around it whose offsets span two directions at O(ε)
+ * (an order-2 limit whose M has rank 2); followed from the barrier 10⁷ (r = 8 seed 80) the loss falls
+ * at every jump this way, and rises by 38% at the first with the rule for three. Four on a line (an
+ * order-3 stencil) shrink by the collinear rule.
  *
  * The outgoing weights: for every next-layer neuron j, min over o′ of Σ_samples (Σ_m o′_m[j]·σ(ũ′_m·x̃)
  * − Σ_m o_m[j]·σ(ũ_m·x̃))², linear least squares (QR, no normal equations: the columns are nearly
@@ -213,13 +215,16 @@ export function rescaleChannel(arch: Architecture, theta: ArrayLike<number>, lim
   if (!(half > 0)) throw new RangeError('the channel has no spread to scale: its neurons are identical');
   const direction = offsets[last].map((value, t) => (value - offsets[first][t]) / (2 * half));
   const rank = offsets.map((_, m) => m).sort((m, n) => dot(offsets[m], direction) - dot(offsets[n], direction));
+  // four carriers spread in two directions (transverse offsets beyond a tenth of the spread) shrink
+  // alike in all; on a line (an order-3 stencil) they shrink as fewer do
+  const transverse = Math.max(...offsets.map((offset) => Math.hypot(...offset.map((value, t) => value - dot(offset, direction) * direction[t]))));
+  const similar = k === 4 && transverse > 0.1 * half;
   const out = Float64Array.from(theta);
   rank.forEach((m, position) => {
     const along = half * (-1 + (2 * position) / (k - 1));
     inputCoordinates(layout, limit.layer, limit.members[m]).forEach((index, t) => {
       const collinear = along * direction[t];
-      // four carriers: every offset is O(ε) (module comment); fewer: the collinear part only
-      out[index] = k === 4 ? limit.centre[t] + factor * offsets[m][t] : limit.centre[t] + factor * collinear + factor * factor * (offsets[m][t] - collinear);
+      out[index] = similar ? limit.centre[t] + factor * offsets[m][t] : limit.centre[t] + factor * collinear + factor * factor * (offsets[m][t] - collinear);
     });
   });
   const sigma = activationFunctions(arch.activation).value;

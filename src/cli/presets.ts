@@ -12,6 +12,7 @@ import { findFolderRecord, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } f
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
+import type { ThresholdOverrides } from '../experiment/summary.js';
 
 /** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
 export const PROCEDURE_FILE = 'procedure.json';
@@ -166,7 +167,7 @@ export function isProcedureFolder(dir: string): boolean {
  * When DIR holds a preset's results: writes DIR/report.md and DIR/tables/*.csv and returns the
  * markdown (with where the files are); otherwise null.
  */
-export async function writePresetReport(dir: string): Promise<string | null> {
+export async function writePresetReport(dir: string, overrides: ThresholdOverrides = {}): Promise<string | null> {
   const procedureFile = path.join(dir, PROCEDURE_FILE);
   if (existsSync(procedureFile)) {
     const { preset: name, quick } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string; quick?: boolean };
@@ -187,8 +188,10 @@ export async function writePresetReport(dir: string): Promise<string | null> {
   const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
   // a quick spec says so in its description ("NAME --quick: …", presets.ts)
   const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
-  const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total, quick);
+  const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total, quick, overrides);
   const markdown = presetReportMarkdown(report, dir);
+  // by other thresholds the tables are the reader's, not the folder's
+  if (Object.keys(overrides).length > 0) return `${markdown}\n(by other thresholds: not written to ${dir}, which keeps its report by the defaults)\n`;
   writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
   const tablesDir = path.join(dir, PRESET_TABLES_DIR);
   mkdirSync(tablesDir, { recursive: true });

@@ -21,9 +21,17 @@ export async function reportCommand(folders: string[], options: { by?: string; f
   if (folders.length > 1 && options.html === true) {
     throw new InputError('--html: with several folders, name the page to write (--html FILE): it has no one folder to go in');
   }
-  // one preset folder also gets its own tables (DIR/report.md, DIR/tables/*.csv); a procedure has only those
+  const reclassified = Object.keys(overrides).length > 0;
+  if (reclassified && options.html) {
+    throw new InputError("--thresholds with --html: the page draws each run's verdict by the default criteria; report the tables with --thresholds, or the page without it");
+  }
   const [folder] = folders;
-  const presetReport = folders.length === 1 ? await writePresetReport(folder) : null;
+  if (reclassified && folders.length === 1 && isProcedureFolder(folder)) {
+    throw new InputError(`--thresholds: ${folder} holds a procedure (one network followed step by step), whose report classifies no runs`);
+  }
+  // one preset folder also gets its own tables (DIR/report.md, DIR/tables/*.csv; by other thresholds
+  // printed only, the folder keeps its report by the defaults); a procedure has only those
+  const presetReport = folders.length === 1 ? await writePresetReport(folder, overrides) : null;
   if (presetReport !== null && isProcedureFolder(folder)) {
     process.stdout.write(presetReport);
     return;

@@ -180,14 +180,16 @@ export interface ChannelJumpResult {
    */
   symmetry: { kind: 'odd' | 'reflection'; neurons: { layer: number; neuron: number }[]; applied: boolean } | null;
   records: ChannelJumpRecord[];
-  /** least-squares slopes on log-log axes over all records (for k carriers expected 2 and −2(k − 1)) */
-  slopes: { gapVsEpsilon: number | null; lambdaMaxVsEpsilon: number };
+  /** least-squares slopes on log-log axes over all records (for k carriers expected 2 and −2(k − 1)); null with fewer than two records */
+  slopes: { gapVsEpsilon: number | null; lambdaMaxVsEpsilon: number | null };
   /**
    * the sign every gap shares, or null when they differ (or one is unknown or 0). Negative: L∞ lies
    * above the loss — the followed carriers' limit is not what the network tends to (other neurons
    * carry part of the channel); the slope is then that of |loss − L∞|.
    */
   gapSign: 1 | -1 | null;
+  /** where the jumps ended before the last asked for, and why (null: all were made) */
+  stopped: { jump: number; reason: string } | null;
 }
 
 /**
@@ -356,61 +358,70 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
 
   const records: ChannelJumpRecord[] = [];
   let limit = channelLimit(arch, theta, carriers.layer, carriers.members);
+  // a jump that cannot be made (carriers no longer distinct on the data, float64 gives out) ends the
+  // jumps there: the ones made are kept and the result says where and why it stopped
+  let stopped: ChannelJumpResult['stopped'] = null;
   for (let jump = 0; jump <= o.jumps; jump++) {
-    if (jump > 0) {
-      theta = rescaleChannel(arch, theta, limit, o.factor, data);
+    try {
+      if (jump > 0) {
+        theta = rescaleChannel(arch, theta, limit, o.factor, data);
+        limit = channelLimit(arch, theta, carriers.layer, carriers.members);
+      }
+      // the outermost carriers' difference is held (for a pair, the pair itself); the inner ones (three
+      // or four carriers) are free to settle: their spacing and transverse offsets shrink like ε²,
+      // faster than the spread. ε is half the outermost distance: the GLU's ε, a symmetric triple's spread
+      const outer = outermostMembers(limit);
+      const solver: EquilibrationSolver = P <= FULL_SPECTRUM_MAX_PARAMETERS ? 'newton-dense' : 'newton-cg';
+      const solverOptions = { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations };
+      // in channel coordinates: the outermost pair moves together, the outgoing weights by their
+      // orthonormal combinations on the data, every column scaled to unit curvature
+      const coordinates = scaledChannelCoordinates(arch, data, theta, { layer: carriers.layer, members: limit.members }, outer);
+      const start = new Float64Array(coordinates.columns);
+      const polished = solver === 'newton-dense' ? newtonEigen(coordinates, start, solverOptions) : { ...newtonCg(coordinates, start, solverOptions), decrement: null };
+      theta = coordinates.theta(polished.theta);
       limit = channelLimit(arch, theta, carriers.layer, carriers.members);
+      const current = gluParameters(arch, theta, pair);
+      const atInfinity = refitLimit(arch, theta, fittableChannelLimit(limit, arch.activation), data);
+      const epsilon = outermostMembers(limit).half;
+      const loss = (await evaluate({ arch, params: theta })).loss[0];
+      let lambdaMax: number;
+      let lambdaMin: number | null = null;
+      if (P <= FULL_SPECTRUM_MAX_PARAMETERS) {
+        const spectrum = spectrumOf((await hessians(evaluate, arch, [theta]))[0], P).eigenvalues;
+        lambdaMax = spectrum[P - 1];
+        lambdaMin = spectrum[0];
+      } else {
+        const at = theta;
+        lambdaMax = powerIterationMax((v) => base.hvp(at, v), P);
+      }
+      const record: ChannelJumpRecord = {
+        jump,
+        epsilon,
+        inverseEpsilon: 1 / epsilon,
+        loss,
+        lossAtInfinity: atInfinity?.loss ?? null,
+        gap: atInfinity ? loss - atInfinity.loss : null,
+        lambdaMax,
+        lambdaMin,
+        glu: { w: Array.from(current.w), delta: Array.from(current.delta), c: Array.from(current.c), a: Array.from(current.a) },
+        gluDeviation: gluDeviation(arch, theta, pair, data).max,
+        limit: { order: limit.order, centre: Array.from(limit.centre), sizes: limit.sizes.map((size) => Array.from(size)) },
+        limitDeviation: replacementDeviation(arch, theta, channelLimitReplacement(limit, arch.activation), data).max,
+        weightNorm: weightNorm(theta),
+        solver,
+        residual: polished.decrement !== null && Number.isFinite(polished.decrement) ? polished.decrement : null,
+        sliceCurvature: 'eigenvalues' in polished && polished.eigenvalues ? { min: polished.eigenvalues[0], max: polished.eigenvalues[polished.eigenvalues.length - 1] } : null,
+        gradInf: polished.gradInf,
+        converged: polished.converged,
+        iterations: polished.iterations,
+      };
+      records.push(record);
+      await context.onRecord?.(record);
+    } catch (error) {
+      if (jump === 0) throw error;
+      stopped = { jump, reason: (error as Error).message };
+      break;
     }
-    // the outermost carriers' difference is held (for a pair, the pair itself); the inner ones (three
-    // or four carriers) are free to settle: their spacing and transverse offsets shrink like ε²,
-    // faster than the spread. ε is half the outermost distance: the GLU's ε, a symmetric triple's spread
-    const outer = outermostMembers(limit);
-    const solver: EquilibrationSolver = P <= FULL_SPECTRUM_MAX_PARAMETERS ? 'newton-dense' : 'newton-cg';
-    const solverOptions = { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations };
-    // in channel coordinates: the outermost pair moves together, the outgoing weights by their
-    // orthonormal combinations on the data, every column scaled to unit curvature
-    const coordinates = scaledChannelCoordinates(arch, data, theta, { layer: carriers.layer, members: limit.members }, outer);
-    const start = new Float64Array(coordinates.columns);
-    const polished = solver === 'newton-dense' ? newtonEigen(coordinates, start, solverOptions) : { ...newtonCg(coordinates, start, solverOptions), decrement: null };
-    theta = coordinates.theta(polished.theta);
-    limit = channelLimit(arch, theta, carriers.layer, carriers.members);
-    const current = gluParameters(arch, theta, pair);
-    const atInfinity = refitLimit(arch, theta, fittableChannelLimit(limit, arch.activation), data);
-    const epsilon = outermostMembers(limit).half;
-    const loss = (await evaluate({ arch, params: theta })).loss[0];
-    let lambdaMax: number;
-    let lambdaMin: number | null = null;
-    if (P <= FULL_SPECTRUM_MAX_PARAMETERS) {
-      const spectrum = spectrumOf((await hessians(evaluate, arch, [theta]))[0], P).eigenvalues;
-      lambdaMax = spectrum[P - 1];
-      lambdaMin = spectrum[0];
-    } else {
-      const at = theta;
-      lambdaMax = powerIterationMax((v) => base.hvp(at, v), P);
-    }
-    const record: ChannelJumpRecord = {
-      jump,
-      epsilon,
-      inverseEpsilon: 1 / epsilon,
-      loss,
-      lossAtInfinity: atInfinity?.loss ?? null,
-      gap: atInfinity ? loss - atInfinity.loss : null,
-      lambdaMax,
-      lambdaMin,
-      glu: { w: Array.from(current.w), delta: Array.from(current.delta), c: Array.from(current.c), a: Array.from(current.a) },
-      gluDeviation: gluDeviation(arch, theta, pair, data).max,
-      limit: { order: limit.order, centre: Array.from(limit.centre), sizes: limit.sizes.map((size) => Array.from(size)) },
-      limitDeviation: replacementDeviation(arch, theta, channelLimitReplacement(limit, arch.activation), data).max,
-      weightNorm: weightNorm(theta),
-      solver,
-      residual: polished.decrement !== null && Number.isFinite(polished.decrement) ? polished.decrement : null,
-      sliceCurvature: 'eigenvalues' in polished && polished.eigenvalues ? { min: polished.eigenvalues[0], max: polished.eigenvalues[polished.eigenvalues.length - 1] } : null,
-      gradInf: polished.gradInf,
-      converged: polished.converged,
-      iterations: polished.iterations,
-    };
-    records.push(record);
-    await context.onRecord?.(record);
   }
   const epsilons = records.map((r) => r.epsilon);
   const gaps = records.map((r) => r.gap);
@@ -424,11 +435,13 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     start,
     symmetry,
     records,
+    // a slope needs two jumps (one when the second could not be made)
     slopes: {
-      gapVsEpsilon: gapSign === null ? null : logLogSlope(epsilons, gaps as number[]),
-      lambdaMaxVsEpsilon: logLogSlope(epsilons, records.map((r) => r.lambdaMax)),
+      gapVsEpsilon: gapSign === null || records.length < 2 ? null : logLogSlope(epsilons, gaps as number[]),
+      lambdaMaxVsEpsilon: records.length < 2 ? null : logLogSlope(epsilons, records.map((r) => r.lambdaMax)),
     },
     gapSign,
+    stopped,
   };
 }
 
@@ -458,11 +471,12 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
             .slice(0, k)
             .map((size) => size.map((v) => num(v)).join(' '))
             .join(', ');
-      return `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${n === 0 ? '' : num(localSlope(n), 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${coefficients} | ${num(r.limitDeviation, 2)} | ${num(r.gradInf, 2)} | ${r.residual === null ? '' : num(r.residual, 2)} |`;
+      return `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${n === 0 ? '' : num(localSlope(n), 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${coefficients} | ${num(r.limitDeviation, 2)} | ${num(r.gradInf, 2)} | ${r.residual == null ? '' : num(r.residual, 2)} |`;
     }),
     '',
     `Log-log slopes over all ${records.length} jumps: ${result.gapSign === -1 ? '|loss − L∞| (every gap negative: L∞ above the loss, so the limit followed is not where the network goes)' : 'loss − L∞'} against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}${k === 4 ? '; −4 where the fourth carrier only shapes an order-2 limit, T3 falling like ε: a centre neuron with three around it, as in the flow sweep' : ''}).`,
   ];
+  if (result.stopped) lines.push('', `**Stopped at jump ${result.stopped.jump}** of ${result.options.jumps}: ${result.stopped.reason}`);
   const { symmetry } = result;
   if (symmetry && symmetry.neurons.length > 0) {
     // as analyze prints them: neurons by hidden layer, layers counted from 1
@@ -486,7 +500,8 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
   // the dense solver's decrement is infinite (residual blank) where the slice's Hessian has negative
   // curvature: bent down (beyond 1e-8 of its largest eigenvalue), or flat to rounding
   const ratio = (r: ChannelJumpRecord) => r.sliceCurvature!.min / r.sliceCurvature!.max;
-  const negative = records.filter((r) => r.sliceCurvature !== null && r.residual === null && r.sliceCurvature.min < 0);
+  // results written before sliceCurvature was recorded lack it
+  const negative = records.filter((r) => r.sliceCurvature != null && r.residual == null && r.sliceCurvature.min < 0);
   const bent = negative.filter((r) => ratio(r) < -SLICE_BENT);
   const flat = negative.filter((r) => ratio(r) >= -SLICE_BENT);
   const jumpList = (list: ChannelJumpRecord[]) => `jump${list.length === 1 ? '' : 's'} ${list.map((r) => `${r.jump} (${num(ratio(r), 2)})`).join(', ')}`;
@@ -502,7 +517,7 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
       `At ${jumpList(flat)} the slice's smallest eigenvalue is negative at rounding level (in brackets, over its largest): flat there, so no residual is given. A limit whose coefficients still drift along a flat valley shows this (the four-neuron channels of the flow sweep, even at the barrier 10⁷).`,
     );
   }
-  if (records.some((r) => r.residual !== null)) {
+  if (records.some((r) => r.residual != null)) {
     lines.push(
       '',
       `residual: the Newton decrement ½gᵀH⁻¹g where the re-equilibration stopped, how far the loss may still lie above the equilibrium at that ε by the quadratic model (an estimate: once the fixed-spread slice's flattest direction falls below float64's resolution, λ_max ≳ 1e9 for three carriers, it counts rounding and may exceed the gap). ‖∇‖∞ is in the channel coordinates the re-equilibration runs in.`,

@@ -21,7 +21,7 @@ import { barrierThreshold, datasetFor } from './grid.js';
 import { findPreset } from './presets.js';
 import type { RunRecord } from './results.js';
 import type { RunConfig } from './spec.js';
-import { missingRunsWarning, softwareSentence, summarizeRecords, type ClassifiedRun, type Report } from './summary.js';
+import { missingRunsWarning, softwareSentence, summarizeRecords, thresholdSentence, type ClassifiedRun, type Report, type ThresholdOverrides } from './summary.js';
 
 /** λ_max is computed from the full Hessian up to this many parameters. */
 export const MAX_HESSIAN_PARAMETERS = 128;
@@ -47,6 +47,8 @@ export interface PresetReport {
   tables: PresetTable[];
   /** a --quick run: what its size can and cannot show (the preset's quickNote) */
   quickNote?: string;
+  /** classification thresholds changed from the defaults */
+  thresholds?: ThresholdOverrides;
 }
 
 /** A run with its configuration, verdict and reach. */
@@ -396,11 +398,11 @@ export function hasPresetTables(preset: string): boolean {
 }
 
 /** The tables answering a sweep preset's question from its records. */
-export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number, quick = false): PresetReport {
+export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number, quick = false, overrides: ThresholdOverrides = {}): PresetReport {
   const tables = TABLES[preset];
   const definition = findPreset(preset);
   if (!tables || !definition) throw new RangeError(`no report tables for preset "${preset}"`);
-  const summary = summarizeRecords(records, [], preset);
+  const summary = summarizeRecords(records, [], preset, undefined, overrides);
   const runs: Run[] = records.map((record, k) => ({ record, config: record.config as RunConfig, classified: summary.runs[k] }));
   return {
     preset,
@@ -410,6 +412,7 @@ export function buildPresetReport(preset: string, records: readonly RunRecord[],
     software: summary.software,
     tables: tables(runs),
     ...(quick ? { quickNote: definition.quickNote } : {}),
+    ...(summary.thresholds ? { thresholds: summary.thresholds } : {}),
   };
 }
 
@@ -470,7 +473,7 @@ export function presetReportMarkdown(report: PresetReport, source: string): stri
     report.question,
     '',
     ...(report.quickNote ? [`*The --quick version:* ${report.quickNote}`, ''] : []),
-    `Counts with fractions and 95% Wilson intervals; reach as median [lower quartile, upper quartile]. ${softwareSentence(report.software)}`.trimEnd(),
+    `Counts with fractions and 95% Wilson intervals; reach as median [lower quartile, upper quartile]. ${thresholdSentence(report.thresholds)} ${softwareSentence(report.software)}`.replace(/ {2,}/g, ' ').trimEnd(),
     '',
     ...report.tables.map(tableMarkdown),
   ].join('\n');

@@ -45,9 +45,10 @@
 //                       On the float32 GPU engine a flow whose step size collapses with ‖∇‖∞ within
 //                       that float32 tolerance has converged too: at a minimum it stops accepting
 //                       steps at its rounding floor, often before a second check could see it at rest
-//   step-size-collapse  gradient flow: the next step would move no parameter: h·‖∇(L + R)‖∞ ≤
-//                       STEP_PROGRESS_FLOOR (float32: FLOAT32_STEP_PROGRESS_FLOOR)·max(1, √(2·wn)), a
-//                       lower bound of ‖θ‖∞ times the arithmetic's resolution — or no step accepted in
+//   step-size-collapse  gradient flow: the next step would move no parameter of θ's size: h·‖∇(L + R)‖∞ ≤
+//                       STEP_PROGRESS_FLOOR (plain float32: FLOAT32_STEP_PROGRESS_FLOOR)·max(1, √(2·wn)),
+//                       θ's RMS (a lower bound of ‖θ‖∞) times the arithmetic's resolution; a parameter far
+//                       below the RMS may still move then, which only a longer run would use — or no step accepted in
 //                       STALLED_CHUNK_LIMIT consecutive advances (each one the engine's full attempt
 //                       budget). Not h against the simulated time: the flow is autonomous, and along a
 //                       channel time grows to 1e17 while a transient (a neuron setting off) can take h
@@ -533,9 +534,11 @@ async function runGroup<R extends SchedulableRun>(
       return status.gradInf <= tol * Math.max(1, thetaInf);
     };
 
-    /** Whether a flow's next step would move no parameter (the step size collapsed; module comment). */
-    const stepCollapsed = (status: SlotStatus): boolean =>
-      !(status.stepSize * status.gradInf > (float32 ? FLOAT32_STEP_PROGRESS_FLOOR : STEP_PROGRESS_FLOOR) * Math.max(1, Math.sqrt(2 * Math.max(0, status.weightNorm))));
+    // plain float32 parameters resolve 6e-8 of themselves; double-float and float32 group coordinates
+    // (channel differences kept apart) resolve far finer, and are held to float64's floor
+    const stepFloor = ensemble.arithmetic === 'float32' ? FLOAT32_STEP_PROGRESS_FLOOR : STEP_PROGRESS_FLOOR;
+    /** Whether a flow's next step would move no parameter of θ's size (the step size collapsed; module comment). */
+    const stepCollapsed = (status: SlotStatus): boolean => !(status.stepSize * status.gradInf > stepFloor * Math.max(1, Math.sqrt(2 * Math.max(0, status.weightNorm))));
 
     /** The stop reason of a slot after a status read, or null to go on. */
     const decide = async (i: number, slot: Active<R>, status: SlotStatus, event: number): Promise<StopReason | null> => {

@@ -152,7 +152,13 @@ export function configurationFields(config: unknown, prefix = ''): string[] {
 /** The configuration fields whose values differ between the records (a sweep's grid axes; names, descriptions and seeds left out). */
 export function varyingFields(records: readonly RunRecord[]): string[] {
   const fields = [...new Set(records.flatMap((record) => configurationFields(record.config)))].filter((field) => !/(^|\.)(name|description|seed)$/.test(field));
-  return fields.filter((field) => new Set(records.map((record) => JSON.stringify(valueAt(record.config, field)))).size > 1);
+  return fields.filter((field) => fieldVaries(records, field));
+}
+
+/** Whether a group-by field (an alias or any dotted path, array entries included) takes more than one value among the records. */
+export function fieldVaries(records: readonly RunRecord[], field: string): boolean {
+  const path = GROUP_ALIASES[field] ?? field;
+  return new Set(records.map((record) => JSON.stringify(valueAt(record.config, path)))).size > 1;
 }
 
 function spectrumExtremes(ascending: readonly number[] | null | undefined): { hessianMinEigenvalue?: number; hessianMaxEigenvalue?: number } {
@@ -199,8 +205,11 @@ export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides
     maxnorm,
     ...(config.stop?.gradTol !== undefined ? { gradTol: gradTolFor(config.stop.gradTol, float32) } : {}),
     stationaryTol: stationaryTolFor(config.stop?.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32),
-    // what the reader asked for wins over what the run was stopped by
+    // what the reader asked for wins over what the run was stopped by, but not below float32's floors
+    // for a float32 run: below them a GPU run at its minimum would read as not converged
     ...overrides,
+    ...(overrides.gradTol !== undefined ? { gradTol: gradTolFor(overrides.gradTol, float32) } : {}),
+    ...(overrides.stationaryTol !== undefined ? { stationaryTol: stationaryTolFor(overrides.stationaryTol, float32) } : {}),
   };
   const facts: RunFacts = {
     loss: end.loss ?? NaN,
@@ -298,7 +307,7 @@ export function summarizeRecords(records: readonly RunRecord[], by: string[], so
 /** The thresholds a report may change, with what each is (report --thresholds lists them). */
 export const THRESHOLD_NAMES: readonly (keyof ThresholdOverrides)[] = Object.keys(DEFAULT_THRESHOLDS).filter((name) => name !== 'maxnorm') as (keyof ThresholdOverrides)[];
 
-/** "name=value,…" into threshold overrides: known names only, non-negative numbers (Infinity allowed: a criterion switched off). */
+/** "name=value,…" into threshold overrides: known names only, non-negative numbers or Infinity (which switches equalInputs off; subspace=0 switches the motion test off). */
 export function parseThresholds(text: string): ThresholdOverrides {
   const overrides: ThresholdOverrides = {};
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -317,7 +326,8 @@ export function parseThresholds(text: string): ThresholdOverrides {
 export function thresholdSentence(overrides: ThresholdOverrides | undefined): string {
   const entries = Object.entries(overrides ?? {}) as [keyof ThresholdOverrides, number][];
   if (entries.length === 0) return '';
-  return `Classified with ${entries.map(([name, value]) => `${name} = ${value} (default ${DEFAULT_THRESHOLDS[name]})`).join(', ')}.`;
+  const floored = entries.some(([name]) => name === 'gradTol' || name === 'stationaryTol') ? ' (GPU runs: not below float32\'s floors)' : '';
+  return `Classified with ${entries.map(([name, value]) => `${name} = ${value} (default ${DEFAULT_THRESHOLDS[name]})`).join(', ')}${floored}.`;
 }
 
 /** The distinct labels of `records` with their runs, most runs first. */
@@ -359,7 +369,9 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
   const plannedIn = (key: string) => report.planned?.byGroup[key] ?? null;
   if (format === 'json') {
     const { source, by, groups, strictChannels, causes, reach, runs, planned, software, carriers, thresholds } = report;
-    return `${JSON.stringify({ source, by, ...(thresholds ? { thresholds } : {}), ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, ...(carriers ? { channelCarriers: carriers } : {}), reach, runs }, null, 2)}\n`;
+    // JSON has no Infinity: a switched-off threshold is written as the string "Infinity"
+    const thresholdsJson = thresholds && Object.fromEntries(Object.entries(thresholds).map(([name, value]) => [name, Number.isFinite(value) ? value : String(value)]));
+    return `${JSON.stringify({ source, by, ...(thresholdsJson ? { thresholds: thresholdsJson } : {}), ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, ...(carriers ? { channelCarriers: carriers } : {}), reach, runs }, null, 2)}\n`;
   }
   const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
   if (format === 'csv') {

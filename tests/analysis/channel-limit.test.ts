@@ -190,6 +190,32 @@ describe('the limit of a channel carried by several neurons', () => {
     expect(() => rescaleChannel(ARCH, theta, limit, 0, data)).toThrow(/positive/);
   });
 
+  it('rescales four carriers alike in every direction when they spread in two, by the collinear rule on a line', () => {
+    const data = dataset();
+    const theta = randomTheta(ARCH, 41);
+    const across = unit([0.6, 0.3, 0.4]);
+    const place = (positions: [number, number][]) => {
+      const placed = Float64Array.from(theta);
+      positions.forEach(([along, off], neuron) => setNeuron(ARCH, placed, 0, neuron, CENTRE.map((value, t) => value + along * DIRECTION[t] + off * across[t]), [[90, -30, -30, -30][neuron]]));
+      return placed;
+    };
+    const offsetsOf = (at: Float64Array) => channelLimit(ARCH, at, 0, [0, 1, 2, 3]).offsets.map((o) => Array.from(o));
+    // a centre neuron with three around it (transverse offsets 0.3–0.6 of the half-spread): every offset halves
+    const spread = place([[0, 0], [0.02, 0.012], [-0.02, 0.006], [0.001, -0.018]]);
+    const before = offsetsOf(spread);
+    const after = offsetsOf(rescaleChannel(ARCH, spread, channelLimit(ARCH, spread, 0, [0, 1, 2, 3]), 0.5, data));
+    after.forEach((offset, m) => offset.forEach((value, t) => expect(value).toBeCloseTo(0.5 * before[m][t], 12)));
+    // on a line with unequal spacing: the equally spaced part halves, the rest shrinks by a quarter
+    const line = place([[-0.02, 0], [-0.006, 0], [0.0075, 0], [0.02, 0]]);
+    const alongAfter = offsetsOf(rescaleChannel(ARCH, line, channelLimit(ARCH, line, 0, [0, 1, 2, 3]), 0.5, data)).map((o) => o.reduce((sum, value, t) => sum + value * DIRECTION[t], 0));
+    // equal spacing −0.02, −0.02/3, 0.02/3, 0.02 (mean 0.000375 taken out by w̄); deviations 0.000667, 0.000833 × 0.25
+    const mean = (-0.02 - 0.006 + 0.0075 + 0.02) / 4;
+    [-0.02, -0.006, 0.0075, 0.02].forEach((position, m) => {
+      const equal = [-0.02, -0.02 / 3, 0.02 / 3, 0.02][m];
+      expect(alongAfter[m]).toBeCloseTo(0.5 * equal + 0.25 * (position - mean - equal), 10);
+    });
+  });
+
   it('M = T_2: rank 1 for carriers on a line, rank 2 for a centre neuron with three around it', () => {
     const line = channelLimit(ARCH, secondOrderChannel(0.02), 0, [0, 1, 2]);
     const [first, ...rest] = secondMomentEigenvalues(line)!;

@@ -92,5 +92,12 @@ describe('channelscope presets / run PRESET', () => {
     // the per-run outcome table, then the preset's tables
     expect(report.stdout).toMatch(/\| group \| runs \| channel[\s\S]*## edge-of-stability/);
     expect(existsSync(path.join(out, 'report.md'))).toBe(true);
+    // by other thresholds the preset's tables are printed, and the folder keeps its own report
+    const kept = readFileSync(path.join(out, 'report.md'), 'utf8');
+    const other = await runCli(['report', out, '--thresholds', 'cosine=1e-6']);
+    expect(other.code).toBe(0);
+    expect(other.stdout).toContain('Classified with cosine = 0.000001 (default 0.01)');
+    expect(other.stdout).toContain(`(by other thresholds: not written to ${out}, which keeps its report by the defaults)`);
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toBe(kept);
   }, 120_000);
 });

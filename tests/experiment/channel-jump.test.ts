@@ -56,8 +56,8 @@ describe('channel-jump (quick, CPU engine)', () => {
     }
     expect(result.slopes.gapVsEpsilon!).toBeGreaterThan(1.9);
     expect(result.slopes.gapVsEpsilon!).toBeLessThan(2.1);
-    expect(result.slopes.lambdaMaxVsEpsilon).toBeGreaterThan(-2.1);
-    expect(result.slopes.lambdaMaxVsEpsilon).toBeLessThan(-1.9);
+    expect(result.slopes.lambdaMaxVsEpsilon!).toBeGreaterThan(-2.1);
+    expect(result.slopes.lambdaMaxVsEpsilon!).toBeLessThan(-1.9);
     // jump by jump too: each ratio within 5% of factor² (gap) and 1/factor² (λ_max)
     const f2 = CHANNEL_JUMP_QUICK.factor ** 2;
     for (let k = 1; k < result.records.length; k++) {
@@ -89,6 +89,17 @@ describe('channel-jump (quick, CPU engine)', () => {
     });
   });
 
+  it('keeps the jumps made when a later one cannot be made, and says where and why it stopped', async () => {
+    // a shrink by 1e-15 leaves the pair's two outputs equal to rounding: no channel coordinates there
+    const setup = { ...CHANNEL_JUMP_QUICK.setup, architecture: { ...CHANNEL_JUMP_QUICK.setup.architecture, hidden: result.arch.hidden } };
+    const cut = await runChannelJump({ ...CHANNEL_JUMP_QUICK, setup, network: result.start.theta, pair: result.pair, factor: 1e-15, jumps: 3 }, { engine });
+    expect(cut.records).toHaveLength(1);
+    expect(cut.stopped).toMatchObject({ jump: 1, reason: expect.stringMatching(/not distinct/) });
+    expect(cut.slopes).toEqual({ gapVsEpsilon: null, lambdaMaxVsEpsilon: null });
+    expect(formatChannelJumpMarkdown(cut)).toMatch(/\*\*Stopped at jump 1\*\* of 3: carrier 1's output on the data is a combination of the others'/);
+    expect(result.stopped).toBeNull();
+  });
+
   it('says where the loss rises along the jumps, and where the slice bends down or is flat to rounding', () => {
     expect(formatChannelJumpMarkdown(result)).not.toMatch(/loss rises|bends down|negative at rounding level/);
     const altered = JSON.parse(JSON.stringify(result)) as ChannelJumpResult;
@@ -99,6 +110,13 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(markdown).toMatch(/\*\*The loss rises at jump 3:\*\* along a channel's bottom it falls as ε shrinks/);
     expect(markdown).toMatch(/At jump 4 \(-0\.00010\) the slice of fixed spread bends down/);
     expect(markdown).toMatch(/At jump 5 \(-1\.0e-12\) the slice's smallest eigenvalue is negative at rounding level/);
+    // results written before the slice's curvature (or the residual) was recorded still format
+    const older = JSON.parse(JSON.stringify(result)) as ChannelJumpResult;
+    for (const record of older.records) {
+      delete (record as Partial<ChannelJumpRecord>).sliceCurvature;
+      delete (record as Partial<ChannelJumpRecord>).residual;
+    }
+    expect(formatChannelJumpMarkdown(older)).not.toMatch(/undefined|bends down|rounding level/);
   });
 
   it('the result is plain JSON with a markdown table per jump', () => {
@@ -134,8 +152,8 @@ describe('channel-jump (quick, CPU engine)', () => {
     // measured: slopes 1.97 and −3.99 over six jumps; ‖T₂‖ 66.06 … 66.5
     expect(three.slopes.gapVsEpsilon!).toBeGreaterThan(1.8);
     expect(three.slopes.gapVsEpsilon!).toBeLessThan(2.2);
-    expect(three.slopes.lambdaMaxVsEpsilon).toBeGreaterThan(-4.2);
-    expect(three.slopes.lambdaMaxVsEpsilon).toBeLessThan(-3.8);
+    expect(three.slopes.lambdaMaxVsEpsilon!).toBeGreaterThan(-4.2);
+    expect(three.slopes.lambdaMaxVsEpsilon!).toBeLessThan(-3.8);
     const sizes = three.records.map((r) => r.limit.sizes[2][0]);
     expect(Math.max(...sizes) / Math.min(...sizes)).toBeLessThan(1.01);
     for (let k = 1; k < three.records.length; k++) expect(three.records[k].gap!).toBeLessThan(three.records[k - 1].gap!);
@@ -167,7 +185,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     // measured: 5.73e-6, 2.86e-6, 1.42e-6, 6.98e-7, 3.43e-7, 1.68e-7 … 1.13e-9: × 0.49–0.50 per jump (0.7² = 0.49), local slopes 1.95–2.01
     for (let k = 1; k < bent.records.length; k++) expect(bent.records[k].gap! / bent.records[k - 1].gap!).toBeCloseTo(0.49, 1);
     expect(Math.abs(bent.slopes.gapVsEpsilon! - 2)).toBeLessThan(0.02);
-    expect(Math.abs(bent.slopes.lambdaMaxVsEpsilon + 4)).toBeLessThan(0.05);
+    expect(Math.abs(bent.slopes.lambdaMaxVsEpsilon! + 4)).toBeLessThan(0.05);
     // the loss falls along the channel from the first jump on
     for (let k = 1; k < bent.records.length; k++) expect(bent.records[k].loss).toBeLessThan(bent.records[k - 1].loss);
   }, 60_000);
@@ -188,8 +206,8 @@ describe('channel-jump (quick, CPU engine)', () => {
       expect(four.records[k].limit.sizes[3][0] / four.records[k - 1].limit.sizes[3][0]).toBeCloseTo(CHANNEL_JUMP_QUICK.factor, 1);
     }
     // measured −4.17: outgoing weights ∝ ε^−2, not the ε^−3 of an order-3 limit
-    expect(four.slopes.lambdaMaxVsEpsilon).toBeGreaterThan(-4.5);
-    expect(four.slopes.lambdaMaxVsEpsilon).toBeLessThan(-3.8);
+    expect(four.slopes.lambdaMaxVsEpsilon!).toBeGreaterThan(-4.5);
+    expect(four.slopes.lambdaMaxVsEpsilon!).toBeLessThan(-3.8);
     expect(formatChannelJumpMarkdown(four)).toMatch(/−4 where the fourth carrier only shapes an order-2 limit/);
   }, 60_000);
 

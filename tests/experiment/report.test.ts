@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, formatReport } from '../../src/experiment/report.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { parseThresholds, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
+import { classifyRecord, fieldVaries, parseThresholds, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -93,6 +93,10 @@ describe('channelscope report', () => {
     expect(cli.stderr).toMatch(/no run in .* has "optimizer\.lr"/);
     // what varies between the runs: the dashboard groups opened results by it
     expect(varyingFields(records as unknown as RunRecord[])).toEqual(['architecture.hidden', 'optimizer.kind', 'optimizer.solver']);
+    // an alias or an array entry counts as varying as its path does
+    expect(fieldVaries(records as unknown as RunRecord[], 'r')).toBe(true);
+    expect(fieldVaries(records as unknown as RunRecord[], 'architecture.hidden.0')).toBe(true);
+    expect(fieldVaries(records as unknown as RunRecord[], 'activation')).toBe(false);
   });
 
   it('classifies with other thresholds when asked (report --thresholds), says so, and refuses unknown or bad ones (exit code 2)', async () => {
@@ -114,6 +118,15 @@ describe('channelscope report', () => {
     const cli = await runCli(['report', dir, '--thresholds', 'subspace=x']);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/--thresholds: subspace must be a non-negative number/);
+    const html = await runCli(['report', dir, '--thresholds', 'cosine=0', '--html']);
+    expect(html.code).toBe(2);
+    expect(html.stderr).toMatch(/--thresholds with --html: the page draws each run's verdict by the default criteria/);
+    // JSON has no Infinity: a switched-off test is the string "Infinity"
+    expect(JSON.parse(formatReport(await buildReport(dir, [], { equalInputs: Infinity }), 'json')).thresholds).toEqual({ equalInputs: 'Infinity' });
+    // a GPU run keeps float32's gradient floor (1e-5) under a smaller gradTol
+    const gpuRecord = { ...record('g', finiteTheta, [2], 'max-steps'), backend: 'gpu', gradInf: 5e-6 } as unknown as RunRecord;
+    expect(classifyRecord(gpuRecord, { gradTol: 1e-9 }).outcome).toBe('finite-minimum');
+    expect(classifyRecord({ ...gpuRecord, backend: 'cpu' } as RunRecord, { gradTol: 1e-9 }).outcome).not.toBe('finite-minimum');
   });
 
   it('counts the not-converged runs by cause, in every format', async () => {

@@ -5,7 +5,7 @@ import { DEFAULT_THRESHOLDS } from '../../src/analysis/classify.js';
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import type { Engine } from '../../src/engine/engine.js';
-import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
+import type { Arithmetic, EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/data/rng.js';
 import { parameterCount, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
@@ -128,7 +128,7 @@ describe('trajectorySteps', () => {
  * ‖∇‖∞ reported as `floor`, the weight norm as 1 + drift per 50 steps (a steady motion), the step size
  * as given, and with `flatLoss` a loss that never changes.
  */
-function engineAtRest(backend: 'gpu' | 'cpu', floor: number, drift = 0, stepSize?: number, flatLoss = false, time?: number): Engine {
+function engineAtRest(backend: 'gpu' | 'cpu', floor: number, drift = 0, stepSize?: number, flatLoss = false, time?: number, arithmetic?: Arithmetic): Engine {
   const inner = new CpuEngine();
   return {
     backend,
@@ -140,7 +140,8 @@ function engineAtRest(backend: 'gpu' | 'cpu', floor: number, drift = 0, stepSize
       const wrapped: TrainingEnsemble = {
         backend,
         description: ensemble.description,
-        arithmetic: ensemble.arithmetic,
+        // a "gpu" engine here plays the float32 one: its floors are float32's
+        arithmetic: arithmetic ?? (backend === 'gpu' ? 'float32' : ensemble.arithmetic),
         slots: ensemble.slots,
         options: ensemble.options,
         load: (slot, run) => ensemble.load(slot, run),
@@ -221,6 +222,9 @@ describe('scheduler', () => {
     expect(gpuStuck.stopReason).toBe('step-size-collapse');
     const [cpuMoving] = [...(await sweep(list, 1, engineAtRest('cpu', 1e-2, 1e-2, 1e-6, false, 1))).values()];
     expect(cpuMoving.stopReason).toBe('max-steps');
+    // the GPU's double-float runs (deep networks) resolve θ as finely as float64 does
+    const [doubleFloat] = [...(await sweep(list, 1, engineAtRest('gpu', 1e-2, 1e-2, 1e-6, false, 1, 'double-float'))).values()];
+    expect(doubleFloat.stopReason).toBe('max-steps');
   });
 
   it('retires runs and refills their slots at once when there are more runs than slots', async () => {

@@ -4,7 +4,7 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
-import { fieldsAbsentFromAll, GROUP_ALIASES, summarizeRecords, varyingFields, type Report } from '../../../src/experiment/summary.js';
+import { fieldsAbsentFromAll, fieldVaries, summarizeRecords, varyingFields, type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
@@ -209,7 +209,7 @@ export class CsApp extends LitElement {
     // group the opened runs by what varies among them: the fields chosen before where they still
     // vary (another sweep's grid would make one meaningless group), else its grid if that is small
     const varying = varyingFields(detail.records);
-    const kept = this.groupBy.filter((field) => varying.includes(GROUP_ALIASES[field] ?? field));
+    const kept = this.groupBy.filter((field) => fieldVaries(detail.records, field));
     this.groupBy = kept.length > 0 ? kept : varying.length <= 2 ? varying : [];
     this.errorMessage = '';
     this.endNote = `Opened ${detail.records.length} runs from ${detail.source}.`;
