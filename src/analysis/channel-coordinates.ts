@@ -15,7 +15,7 @@
 //   so S·V = Q. The first is the common output (c), the next the first difference / ε (a for a pair),
 //   then the second difference / ε², each of O(1) effect on f.
 // The Hessian in y (networkHessianInBasis) is then formed from per-sample Jacobians projected before
-// they are squared, and a diagonal scaling (channel-jump) leaves a condition number of ~1/ε² or less.
+// they are squared, and a diagonal scaling (channel-jump) leaves the slice's own conditioning.
 import type { Dataset } from '../data/dataset.js';
 import { activationFunctions } from '../model/activations.js';
 import { inputCoordinates, outgoingCoordinates, type Architecture } from '../model/architecture.js';
