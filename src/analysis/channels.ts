@@ -342,6 +342,35 @@ function recentChange(arch: Architecture, thetaHistory: ArrayLike<number>[], win
   return change > 0 ? { first, last, change, layout } : null;
 }
 
+/** A part of the network and its share of the recent motion (motionShares). */
+export interface MotionShare {
+  /** a hidden neuron (its input vector with bias, and its outgoing vector), or the output bias */
+  part: { layer: number; neuron: number } | 'output bias';
+  /** ‖Δθ on the part‖ / ‖Δθ‖ (parts overlap in deep nets: a neuron's outgoing weights are the next layer's inputs) */
+  share: number;
+}
+
+/**
+ * Where a run's recent motion θ_last − θ_first goes: each hidden neuron's share of ‖Δθ‖ and the
+ * output bias's, largest first, those of at least `minShare`; null without a history of two
+ * vectors or a change. What carries a road to infinity the verdict names no cause for.
+ */
+export function motionShares(arch: Architecture, thetaHistory: ArrayLike<number>[], minShare = 0.05): { change: number; shares: MotionShare[] } | null {
+  const recent = recentChange(arch, thetaHistory);
+  if (!recent) return null;
+  const { first, last, change, layout } = recent;
+  const moved = (indices: number[]) => Math.sqrt(indices.reduce((sum, k) => sum + (last[k] - first[k]) ** 2, 0)) / change;
+  const shares: MotionShare[] = [];
+  arch.hidden.forEach((width, layer) => {
+    for (let neuron = 0; neuron < width; neuron++) {
+      shares.push({ part: { layer, neuron }, share: moved([...inputCoordinates(layout, layer, neuron), ...outgoingCoordinates(layout, layer, neuron)]) });
+    }
+  });
+  const output = layout.layers[layout.layers.length - 1];
+  if (output.biasOffset >= 0) shares.push({ part: 'output bias', share: moved([output.biasOffset]) });
+  return { change, shares: shares.filter((s) => s.share >= minShare).sort((a, b) => b.share - a.share) };
+}
+
 /** A neuron whose input vector grew over a run's recent history (sharpeningNeurons). */
 export interface SharpeningNeuron {
   layer: number;

@@ -1,6 +1,6 @@
 // Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
-import { channelPairOf, closestPairs, reflectionOffset, symmetryOrientation } from '../analysis/channels.js';
+import { channelPairOf, closestPairs, motionShares, reflectionOffset, symmetryOrientation, type MotionShare } from '../analysis/channels.js';
 import { classifyRun, evidenceFromNetwork, type Classification, type ClassificationThresholds, type RunFacts } from '../analysis/classify.js';
 import { gluParameters, gluReplacement } from '../analysis/glu.js';
 import { chooseChannelLimit, fittableChannelLimit, secondMomentEigenvalues } from '../analysis/channel-limit.js';
@@ -73,6 +73,8 @@ export interface NetworkAnalysis {
     /** optimal loss of the limit network with w̄ and each T_n's direction held (last hidden layer only; null otherwise) */
     lossAtInfinity: number | null;
   };
+  /** where the recent motion went (with a parameter history): ‖Δθ‖ and the parts with at least 5% of it, largest first */
+  motion: null | { change: number; shares: MotionShare[] };
   /** for a 'sharpening' verdict: the neurons, what they tend to, and the limit network's loss */
   sharpening: null | {
     /** hidden layer (0-based) and neuron of each sharpening neuron, with its ‖ũ‖ and outgoing weights */
@@ -203,6 +205,7 @@ export function analyzeNetwork(
     glu,
     channelLimit,
     sharpening,
+    motion: facts.thetaHistory ? motionShares(arch, facts.thetaHistory) : null,
   };
 }
 
@@ -280,6 +283,10 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
     ),
     `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ' (also by the strict 1e-3 criterion)' : ''}: ${result.verdict.reason}`,
   ];
+  if (result.motion) {
+    const parts = result.motion.shares.slice(0, 8).map(({ part, share }) => `${part === 'output bias' ? 'output bias' : `neuron ${part.neuron} of layer ${part.layer + 1}`} ${(100 * share).toFixed(1)}%`);
+    lines.push(`motion       ‖Δθ‖ ${g(result.motion.change)} over the recent history: ${parts.length > 0 ? parts.join(', ') : 'no part with 5% of it'} (each part's share of ‖Δθ‖, a neuron's input and outgoing weights)`);
+  }
   if (result.symmetry) {
     const { kind, flipped, residual } = result.symmetry;
     const which = flipped.map((f) => `${f.neurons.join(',')} of layer ${f.layer + 1}`).join('; ');
