@@ -29,7 +29,10 @@
 #                          `compare` against the committed float64 records of its first seeds
 #                          (benchmarks/results/flow-cpu-subset/ and flow-cpu-rest/); FLOW_LIMIT seconds (default 150),
 #                          so it fits the ~3 minutes a session has left after `bench` (call it at
-#                          once: the machine goes back after 30 s idle)
+#                          once: the machine goes back after 30 s idle). Eight r = 8 float64 records
+#                          (seeds 13, 29, 33, 91, 119, 122, 137, 174) stopped by the old step-size rule
+#                          short of the barrier; a GPU run reaching the barrier as a channel there
+#                          disagrees with them for that reason (results/step-size-collapse-2026-12-06.md)
 #   steps                  stiff-steps.ts: stiff steps per second of the preset's students, d = 2 r = 4
 #                          and 16, d = 16 r = 16 (closed form, group coordinates), [4, 4] and [4, 4, 4]
 #                          (double-float), at N = 10⁴ in ensembles of 8 (a group's tail, whose time per
