@@ -173,3 +173,46 @@ export function forwardTrace(arch: Architecture, theta: ArrayLike<number>, x: Ar
   }
   throw new Error('unreachable: a network has an output layer');
 }
+
+/** Every hidden neuron's pre-activation range over the data: [layer][neuron] = { min, max } of ũ·x̃. */
+export function preActivationRanges(arch: Architecture, theta: ArrayLike<number>, data: Dataset, datasetIndex = 0): { min: number; max: number }[][] {
+  const dataset = checkDatasetFor(arch, data, datasetIndex);
+  const vectors = arch.hidden.map((_, layer) => layerInputVectors(arch, theta, layer));
+  const ranges = arch.hidden.map((width) => Array.from({ length: width }, () => ({ min: Infinity, max: -Infinity })));
+  for (let n = 0; n < data.samples; n++) {
+    const { inputs } = forwardTrace(arch, theta, sampleInput(data, dataset, n));
+    vectors.forEach((layerVectors, layer) =>
+      layerVectors.forEach((u, neuron) => {
+        const z = affine(u, inputs[layer]);
+        const range = ranges[layer][neuron];
+        if (z < range.min) range.min = z;
+        if (z > range.max) range.max = z;
+      }),
+    );
+  }
+  return ranges;
+}
+
+/**
+ * What a neuron computes over the data, from its pre-activation range, where that says something:
+ * 'linear' (σ ≈ affine on every sample: softplus, g, gelu above 3, relu above 0), 'exponential tail'
+ * (softplus, g, sigmoid below −3: o·σ depends on o and b only through o·e^b), 'saturated' (erf, tanh,
+ * sigmoid beyond ±3: nearly constant), 'off' (relu below 0, gelu below −3); null in between.
+ */
+export function neuronRegime(activation: Architecture['activation'], range: { min: number; max: number }): 'linear' | 'exponential tail' | 'saturated' | 'off' | null {
+  const [far, low, high] = [3, range.min, range.max];
+  switch (activation) {
+    case 'relu':
+      return low > 0 ? 'linear' : high < 0 ? 'off' : null;
+    case 'softplus':
+    case 'g':
+      return low > far ? 'linear' : high < -far ? 'exponential tail' : null;
+    case 'gelu':
+      return low > far ? 'linear' : high < -far ? 'off' : null;
+    case 'sigmoid':
+      return low > far ? 'saturated' : high < -far ? 'exponential tail' : null;
+    case 'erf':
+    case 'tanh':
+      return low > far || high < -far ? 'saturated' : null;
+  }
+}

@@ -1,6 +1,7 @@
 // Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
 import { channelPairOf, closestPairs, motionShares, reflectionOffset, symmetryOrientation, type MotionShare } from '../analysis/channels.js';
+import { neuronRegime, preActivationRanges } from '../analysis/network.js';
 import { classifyRun, evidenceFromNetwork, type Classification, type ClassificationThresholds, type RunFacts } from '../analysis/classify.js';
 import { gluParameters, gluReplacement } from '../analysis/glu.js';
 import { chooseChannelLimit, fittableChannelLimit, secondMomentEigenvalues } from '../analysis/channel-limit.js';
@@ -73,8 +74,13 @@ export interface NetworkAnalysis {
     /** optimal loss of the limit network with w̄ and each T_n's direction held (last hidden layer only; null otherwise) */
     lossAtInfinity: number | null;
   };
-  /** where the recent motion went (with a parameter history): ‖Δθ‖ and the parts with at least 5% of it, largest first */
-  motion: null | { change: number; shares: MotionShare[] };
+  /**
+   * where the recent motion went (with a parameter history): ‖Δθ‖ and the parts with at least 5% of
+   * it, largest first; a neuron's part with its pre-activation range on the data and, where that says
+   * something, its regime (network.ts neuronRegime: e.g. 'linear', whose bias can run off with the
+   * output bias absorbing o·b)
+   */
+  motion: null | { change: number; shares: (MotionShare & { preActivation?: { min: number; max: number }; regime?: NonNullable<ReturnType<typeof neuronRegime>> })[] };
   /** for a 'sharpening' verdict: the neurons, what they tend to, and the limit network's loss */
   sharpening: null | {
     /** hidden layer (0-based) and neuron of each sharpening neuron, with its ‖ũ‖ and outgoing weights */
@@ -205,7 +211,23 @@ export function analyzeNetwork(
     glu,
     channelLimit,
     sharpening,
-    motion: facts.thetaHistory ? motionShares(arch, facts.thetaHistory) : null,
+    motion: facts.thetaHistory ? annotatedMotion(arch, theta, facts.thetaHistory, data) : null,
+  };
+}
+
+/** motionShares with each moving neuron's pre-activation range on the data and its regime there. */
+function annotatedMotion(arch: Architecture, theta: Float64Array, history: ArrayLike<number>[], data: Dataset): NetworkAnalysis['motion'] {
+  const motion = motionShares(arch, history);
+  if (!motion) return null;
+  const ranges = preActivationRanges(arch, theta, data);
+  return {
+    change: motion.change,
+    shares: motion.shares.map((share) => {
+      if (share.part === 'output bias') return share;
+      const preActivation = ranges[share.part.layer][share.part.neuron];
+      const regime = neuronRegime(arch.activation, preActivation);
+      return { ...share, preActivation, ...(regime ? { regime } : {}) };
+    }),
   };
 }
 
@@ -284,8 +306,10 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
     `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ' (also by the strict 1e-3 criterion)' : ''}: ${result.verdict.reason}`,
   ];
   if (result.motion) {
-    const parts = result.motion.shares.slice(0, 8).map(({ part, share }) => `${part === 'output bias' ? 'output bias' : `neuron ${part.neuron} of layer ${part.layer + 1}`} ${(100 * share).toFixed(1)}%`);
-    lines.push(`motion       ‖Δθ‖ ${g(result.motion.change)} over the recent history: ${parts.length > 0 ? parts.join(', ') : 'no part with 5% of it'} (each part's share of ‖Δθ‖, a neuron's input and outgoing weights)`);
+    const parts = result.motion.shares
+      .slice(0, 8)
+      .map((entry) => `${entry.part === 'output bias' ? 'output bias' : `neuron ${entry.part.neuron} of layer ${entry.part.layer + 1} (${entry.regime ? `${entry.regime}, ` : ''}z ∈ [${g(entry.preActivation!.min)}, ${g(entry.preActivation!.max)}])`} ${(100 * entry.share).toFixed(1)}%`);
+    lines.push(`motion       ‖Δθ‖ ${g(result.motion.change)} over the recent history: ${parts.length > 0 ? parts.join(', ') : 'no part with 5% of it'} (each part's share of ‖Δθ‖, a neuron's input and outgoing weights; z its pre-activation on the data)`);
   }
   if (result.symmetry) {
     const { kind, flipped, residual } = result.symmetry;
