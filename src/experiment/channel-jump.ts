@@ -362,6 +362,8 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
   // a jump that cannot be made (carriers no longer distinct on the data, float64 gives out) ends the
   // jumps there: the ones made are kept and the result says where and why it stopped
   let stopped: ChannelJumpResult['stopped'] = null;
+  const solver: EquilibrationSolver = P <= FULL_SPECTRUM_MAX_PARAMETERS ? 'newton-dense' : 'newton-cg';
+  const solverOptions = { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations };
   for (let jump = 0; jump <= o.jumps; jump++) {
     try {
       if (jump > 0) {
@@ -369,11 +371,9 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
         limit = channelLimit(arch, theta, carriers.layer, carriers.members);
       }
       // the outermost carriers' difference is held (for a pair, the pair itself); the inner ones (three
-      // or four carriers) are free to settle: their spacing and transverse offsets shrink like ε²,
-      // faster than the spread. ε is half the outermost distance: the GLU's ε, a symmetric triple's spread
+      // or four carriers) are free to settle. ε is half the outermost distance: the GLU's ε, a
+      // symmetric triple's spread
       const outer = outermostMembers(limit);
-      const solver: EquilibrationSolver = P <= FULL_SPECTRUM_MAX_PARAMETERS ? 'newton-dense' : 'newton-cg';
-      const solverOptions = { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations };
       // in channel coordinates: the outermost pair moves together, the outgoing weights by their
       // orthonormal combinations on the data, every column scaled to unit curvature
       const coordinates = scaledChannelCoordinates(arch, data, theta, { layer: carriers.layer, members: limit.members }, outer);

@@ -119,6 +119,11 @@ export function missingRunsWarning(recorded: number, planned: number | undefined
   return `Recorded ${recorded} of the ${planned} runs planned: the sweep stopped before ${missing} finished (\`channelscope run … --resume\` continues it). The fractions cover the recorded runs only. The missing ones are the slowest, often runs still on their way along a channel, so the fractions lean towards quick outcomes.`;
 }
 
+/** A group-by field's value in a configuration: GROUP_ALIASES names or dotted paths. */
+function fieldValue(config: unknown, field: string): unknown {
+  return valueAt(config, GROUP_ALIASES[field] ?? field);
+}
+
 function valueAt(config: unknown, dotted: string): unknown {
   let value: unknown = config;
   for (const part of dotted.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
@@ -131,7 +136,7 @@ function valueAt(config: unknown, dotted: string): unknown {
  */
 export function groupKey(config: unknown, by: string[]): string {
   const parts = by.flatMap((field) => {
-    const value = valueAt(config, GROUP_ALIASES[field] ?? field);
+    const value = fieldValue(config, field);
     if (value === undefined) return [];
     return [`${field}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`];
   });
@@ -140,7 +145,7 @@ export function groupKey(config: unknown, by: string[]): string {
 
 /** The `by` fields that no record's configuration has (a typo, or a field of another sweep): grouping by them would silently group nothing. */
 export function fieldsAbsentFromAll(records: readonly RunRecord[], by: readonly string[]): string[] {
-  return by.filter((field) => records.length > 0 && records.every((record) => valueAt(record.config, GROUP_ALIASES[field] ?? field) === undefined));
+  return by.filter((field) => records.length > 0 && records.every((record) => fieldValue(record.config, field) === undefined));
 }
 
 /** The dotted paths of a configuration's values (leaves; arrays count as values), for messages that list what one can group by. */
@@ -157,8 +162,7 @@ export function varyingFields(records: readonly RunRecord[]): string[] {
 
 /** Whether a group-by field (an alias or any dotted path, array entries included) takes more than one value among the records. */
 export function fieldVaries(records: readonly RunRecord[], field: string): boolean {
-  const path = GROUP_ALIASES[field] ?? field;
-  return new Set(records.map((record) => JSON.stringify(valueAt(record.config, path)))).size > 1;
+  return new Set(records.map((record) => JSON.stringify(fieldValue(record.config, field)))).size > 1;
 }
 
 function spectrumExtremes(ascending: readonly number[] | null | undefined): { hessianMinEigenvalue?: number; hessianMaxEigenvalue?: number } {
@@ -395,7 +399,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     return `${[header.join(','), ...lines].join('\n')}\n`;
   }
   const strictCosine = report.thresholds?.strictCosine ?? DEFAULT_THRESHOLDS.strictCosine;
-  const header = `| group | runs | ${OUTCOMES.join(' | ')} | channel (cos < ${strictCosine > 0 && strictCosine < 0.01 ? strictCosine.toExponential().replace('e-', 'e-').replace(/\.?0*e/, 'e') : strictCosine}) |`;
+  const header = `| group | runs | ${OUTCOMES.join(' | ')} | channel (cos < ${strictCosine > 0 && strictCosine < 0.01 ? strictCosine.toExponential() : strictCosine}) |`;
   const rule = `|${' --- |'.repeat(OUTCOMES.length + 3)}`;
   const cell = (f: { successes: number; fraction: number; low: number; high: number }) =>
     `${f.successes} (${percent(f.fraction)} [${percent(f.low)}, ${percent(f.high)}])`;

@@ -104,9 +104,12 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
     addBarrierAndMirror(theta, maxnorm, N, out, 'upper');
     return;
   }
-  mirror(residualPart, P, 'upper');
+  // the residual part and the barrier in θ's coordinates, then projected onto the Gauss–Newton sums
+  addBarrierAndMirror(theta, maxnorm, N, residualPart, 'upper');
+  const scale = 2 / N;
+  for (let k = 0; k < Q; k++) for (let l = k; l < Q; l++) out[k * Q + l] *= scale;
   addCongruence(residualPart, P, basis, out);
-  addBarrierInBasis(theta, maxnorm, N, basis, out);
+  mirror(out, Q, 'upper');
 }
 
 /**
@@ -154,29 +157,6 @@ function addCongruence(a: Float64Array, P: number, basis: HessianBasis, out: Flo
       const mk = basis.matrix[p * Q + k];
       if (mk === 0) continue;
       for (let l = k; l < Q; l++) out[k * Q + l] += mk * am[p * Q + l];
-    }
-  }
-}
-
-/** `out` (Q×Q) holds the data sums' upper triangle: times 2/N, plus Mᵀ(R″/P²·θθᵀ + R′/P·I)M, written to both triangles. */
-function addBarrierInBasis(theta: Float64Array, maxnorm: number, N: number, basis: HessianBasis, out: Float64Array): void {
-  const P = theta.length;
-  const Q = basis.columns;
-  let squares = 0;
-  for (let k = 0; k < P; k++) squares += theta[k] * theta[k];
-  const barrier = barrierTerms(squares / (2 * P), maxnorm);
-  const thetaInBasis = projectOnto(basis, theta);
-  const scale = 2 / N;
-  for (let k = 0; k < Q; k++) {
-    for (let l = k; l < Q; l++) {
-      let value = scale * out[k * Q + l] + (barrier.curvature / (P * P)) * thetaInBasis[k] * thetaInBasis[l];
-      if (barrier.slope !== 0) {
-        let gram = 0;
-        for (let p = 0; p < P; p++) gram += basis.matrix[p * Q + k] * basis.matrix[p * Q + l];
-        value += (barrier.slope / P) * gram;
-      }
-      out[k * Q + l] = value;
-      out[l * Q + k] = value;
     }
   }
 }
