@@ -469,6 +469,118 @@ export function tailNeurons(arch: Architecture, thetaHistory: ArrayLike<number>[
   return found;
 }
 
+/** Neurons whose outgoing weights grow apart while their sum stays put: a channel not yet closed (openingGroups). */
+export interface OpeningGroup {
+  layer: number;
+  members: number[];
+  /** each member's outgoing weight at the last θ (for a layer before the last: its norm, signed by its direction against the largest member's) */
+  outgoing: number[];
+  /** each member's outgoing change over the history, Δo (signed the same way against the largest change) */
+  outgoingChange: number[];
+  /** ‖Σ Δoⱼ‖ / Σ ‖Δoⱼ‖: how nearly the changes cancel */
+  imbalance: number;
+  /** the largest cosine distance, up to sign, between two members' incoming weights (bias excluded) */
+  spread: number;
+  /** the smallest cosine distance, up to sign, between two members' input vectors (bias included): how far the channel is from closing */
+  closest: number;
+}
+
+/** Tolerances of openingGroups. */
+export interface OpeningOptions {
+  /** a member's outgoing change is at least this fraction of ‖Δθ‖ */
+  minShare: number;
+  /** ‖Σ Δoⱼ‖ ≤ imbalance·Σ ‖Δoⱼ‖ */
+  imbalance: number;
+  /** members' incoming weights parallel or antiparallel: cosine distance up to sign ≤ this */
+  parallel: number;
+  /** at most this many members (a pair, or three or four neurons of a higher-order channel) */
+  maxSize?: number;
+  /** neurons left out (members of closed channel groups) */
+  exclude?: (layer: number, neuron: number) => boolean;
+  window?: number;
+}
+
+/** Movers considered per layer: subsets of up to four of them are searched (12 give 793). */
+const MAX_OPENING_MOVERS = 12;
+
+/**
+ * Groups of neurons OPENING A CHANNEL over the recent history, found from the motion alone: two to
+ * four neurons of one hidden layer whose outgoing weights each grow (by at least `minShare` of ‖Δθ‖)
+ * while their changes cancel (‖Σ Δoⱼ‖ ≤ imbalance·Σ‖Δoⱼ‖), and whose incoming weights point along
+ * one line (cosine distance up to sign ≤ `parallel`). A channel's output weights diverge as ±a/(2ε)
+ * (a higher-order channel's as a second or third difference) while their sum stays finite, long
+ * before its input vectors are within the channel criterion's cosine distance of each other: in a
+ * wide layer several channels share the weight norm, and the barrier can stop a run while one is still
+ * closing (measured: r = 8 students of a Matérn GP teacher at the barrier 10³, a pair at cosine
+ * distance 0.03 with outgoing weights −210 and 106 changing by −6.4 and +5.7, and a three-neuron
+ * group 443, −631, 164 whose changes sum to 1% of their size; continued to 10⁴ some close into the
+ * channel criterion). Up to sign because a softplus pair can run along a channel reflected, one neuron
+ * at −ũ (reflectionFlips), and because odd activations' flips change the sign of ũ and o together.
+ * Disjoint groups, the largest total change first. Empty without a history of two vectors.
+ */
+export function openingGroups(arch: Architecture, thetaHistory: ArrayLike<number>[], options: OpeningOptions): OpeningGroup[] {
+  const recent = recentChange(arch, thetaHistory, options.window);
+  if (!recent) return [];
+  const { first, last, change, layout } = recent;
+  const maxSize = options.maxSize ?? 4;
+  const found: OpeningGroup[] = [];
+  for (let layer = 0; layer < arch.hidden.length; layer++) {
+    const before = layerOutgoingVectors(arch, first, layer);
+    const after = layerOutgoingVectors(arch, last, layer);
+    const inputs = layerInputVectors(arch, last, layer);
+    const fanIn = layout.layers[layer].fanIn;
+    const deltas = after.map((o, n) => o.map((x, k) => x - before[n][k]));
+    const movers = after
+      .map((_, n) => n)
+      .filter((n) => !options.exclude?.(layer, n) && norm(deltas[n]) >= options.minShare * change && norm(after[n]) > norm(before[n]))
+      .sort((p, q) => norm(deltas[q]) - norm(deltas[p]))
+      .slice(0, MAX_OPENING_MOVERS);
+    const alongOneLine = (p: number, q: number) => {
+      const [wp, wq] = [inputs[p].subarray(0, fanIn), inputs[q].subarray(0, fanIn)];
+      return Math.min(cosineDistance(wp, wq), cosineDistance(wp, wq.map((x) => -x))) <= options.parallel;
+    };
+    const candidates: { members: number[]; total: number; imbalance: number }[] = [];
+    const extend = (members: number[], from: number) => {
+      if (members.length >= 2) {
+        const sum = new Float64Array(deltas[0].length);
+        let total = 0;
+        for (const n of members) {
+          deltas[n].forEach((x, k) => (sum[k] += x));
+          total += norm(deltas[n]);
+        }
+        const imbalance = norm(sum) / total;
+        if (imbalance <= options.imbalance) candidates.push({ members: [...members].sort((p, q) => p - q), total, imbalance });
+      }
+      if (members.length === maxSize) return;
+      for (let k = from; k < movers.length; k++) {
+        if (members.every((m) => alongOneLine(m, movers[k]))) extend([...members, movers[k]], k + 1);
+      }
+    };
+    extend([], 0);
+    candidates.sort((p, q) => q.total - p.total || p.imbalance - q.imbalance);
+    const taken = new Set<number>();
+    for (const { members, imbalance } of candidates) {
+      if (members.some((n) => taken.has(n))) continue;
+      members.forEach((n) => taken.add(n));
+      let [spread, closest] = [0, Infinity];
+      for (let p = 0; p < members.length; p++) {
+        for (let q = p + 1; q < members.length; q++) {
+          const [i, j] = [members[p], members[q]];
+          const [wi, wj] = [inputs[i].subarray(0, fanIn), inputs[j].subarray(0, fanIn)];
+          spread = Math.max(spread, Math.min(cosineDistance(wi, wj), cosineDistance(wi, wj.map((x) => -x))));
+          closest = Math.min(closest, cosineDistance(inputs[i], inputs[j]), cosineDistance(inputs[i], inputs[j].map((x) => -x)));
+        }
+      }
+      const signed = (vectors: Float64Array[]) => {
+        const largest = members.reduce((p, q) => (norm(vectors[q]) > norm(vectors[p]) ? q : p));
+        return members.map((n) => (vectors[n].length === 1 ? vectors[n][0] : Math.sign(dot(vectors[n], vectors[largest])) * norm(vectors[n])));
+      };
+      found.push({ layer, members, outgoing: signed(after), outgoingChange: signed(deltas), imbalance, spread, closest });
+    }
+  }
+  return found;
+}
+
 /** θ's indices of a tail neuron's bias and outgoing vector: the span its motion lies in. */
 export function tailCoordinates(arch: Architecture, neuron: { layer: number; neuron: number }): number[] {
   const layout = parameterLayout(arch);

@@ -24,7 +24,11 @@
 //                   of ‖Δθ‖; channels.ts sharpeningNeurons: σ(λz) tends to a kink or a step),
 //                   'exponential-tail' when instead neurons in their activation's exponential tail
 //                   trade bias for outgoing weight (channels.ts tailNeurons, each ≥ tailShare of
-//                   ‖Δθ‖); otherwise 'barrier-without-channel' (the reason names what is missing;
+//                   ‖Δθ‖); then 'channel-opening' when two to four neurons' outgoing weights
+//                   grow apart while their sum stands still (channels.ts openingGroups: a channel
+//                   the barrier stopped before its input vectors came within `cosine`) and they,
+//                   with any closed channel and the roads above, carry more than `subspace`;
+//                   otherwise 'barrier-without-channel' (the reason names what is missing;
 //                   relu: "relu has no channels"). Or the gradient criterion fails.
 //   (converged)     stoppedBy = 'converged' or gradInf ≤ gradTol·max(1, thetaInf), thetaInf
 //                   defaulting to √(2·weightNorm), the RMS of θ (a scaled criterion: float32
@@ -54,12 +58,14 @@ import {
   closestPairs,
   cosineDistance,
   neuronGroups,
+  openingGroups,
   relativeL2Distance,
   sharpeningNeurons,
   symmetryOrientation,
   tailCoordinates,
   tailNeurons,
   type NeuronGroup,
+  type OpeningGroup,
   type SharpeningNeuron,
   type SubspaceOptions,
   type TailNeuron,
@@ -77,6 +83,10 @@ export type Outcome = (typeof OUTCOMES)[number];
  *                            step (erf) — and along any channel beside them
  *   exponential-tail         at the norm barrier, moving along neurons in their activation's
  *                            exponential tail (σ(z) ≈ e^z: outgoing weight up, bias down, at no cost)
+ *   channel-opening          at the norm barrier, moving along two to four neurons whose outgoing
+ *                            weights grow apart while their sum stays put (channels.ts openingGroups)
+ *                            but whose input vectors are not yet within the channel criterion's
+ *                            cosine distance: a channel the barrier stopped before it closed
  *   barrier-without-channel  at the norm barrier without the channel signature or another road (or relu)
  *   kink-rest                relu short of the barrier whose loss did not descend (fell by at most
  *                            kinkRest, or rose) over its last recorded interval, or that patience
@@ -87,7 +97,7 @@ export type Outcome = (typeof OUTCOMES)[number];
  *   gradient-not-small       the gradient test fails (budget, patience or time ended the run)
  *   saddle                   converged at a point with negative curvature, not on a saddle line
  */
-export const NOT_CONVERGED_CAUSES = ['sharpening', 'exponential-tail', 'barrier-without-channel', 'kink-rest', 'still-moving', 'gradient-not-small', 'saddle'] as const;
+export const NOT_CONVERGED_CAUSES = ['sharpening', 'exponential-tail', 'channel-opening', 'barrier-without-channel', 'kink-rest', 'still-moving', 'gradient-not-small', 'saddle'] as const;
 export type NotConvergedCause = (typeof NOT_CONVERGED_CAUSES)[number];
 
 export interface RunEvidence {
@@ -116,6 +126,12 @@ export interface RunEvidence {
    * the channel groups (null without such neurons); absent without a history
    */
   roads?: { sharpening: SharpeningNeuron[]; tails: TailNeuron[]; fraction: number | null };
+  /**
+   * channels still closing over the recent history (channels.ts openingGroups; members of closed
+   * channel groups excluded) and the fraction of ‖Δθ‖ in the span of their neurons' subspaces, the
+   * closed channel groups' and the other roads' (null without opening groups); absent without a history
+   */
+  opening?: { groups: OpeningGroup[]; fraction: number | null };
   /** the close group (cosine < threshold) carrying the channel has outgoing weights of both signs */
   pairSignsOpposite: boolean;
   /** fraction ‖PΔθ‖/‖Δθ‖ of the last updates in the channel subspace; null without a parameter history */
@@ -172,6 +188,16 @@ export interface ClassificationThresholds {
   sharpeningGrowth: number;
   /** a neuron is in an exponential tail when its outgoing weights and bias carry at least this fraction of ‖Δθ‖ (and trade as the tail's symmetry says) */
   tailShare: number;
+  /**
+   * a channel opening (openingGroups): each member's outgoing weights change by at least openingShare
+   * of ‖Δθ‖, the changes cancel to openingImbalance of their size, and the members' incoming weights lie
+   * along one line to openingParallel (cosine distance up to sign). Measured on the GP r = 8 runs at
+   * the barrier (benchmarks/results/barrier-without-channel-2026-12-06.md): members' shares 0.26–0.67,
+   * imbalances 0.0006–0.057, spreads up to 0.01.
+   */
+  openingShare: number;
+  openingImbalance: number;
+  openingParallel: number;
   /** the stricter channel criterion, also the plateau-saddle cosine criterion */
   strictCosine: number;
   /** minimal channelFraction */
@@ -244,6 +270,9 @@ export const DEFAULT_THRESHOLDS: Readonly<ClassificationThresholds> = Object.fre
   equalInputs: 0.5,
   sharpeningGrowth: 0.1,
   tailShare: 0.1,
+  openingShare: 0.1,
+  openingImbalance: 0.25,
+  openingParallel: 0.05,
   strictCosine: 1e-3,
   subspace: 0.9,
   gradTol: 1e-5,
@@ -290,6 +319,11 @@ function roadsCarry(roads: RunEvidence['roads'], t: ClassificationThresholds): b
   return !!roads && roads.sharpening.length + roads.tails.length > 0 && roads.fraction !== null && roads.fraction > t.subspace;
 }
 
+/** Whether channels still opening (with any closed channel and other roads) carry more than `subspace` of the motion. */
+function openingCarries(opening: RunEvidence['opening'], t: ClassificationThresholds): boolean {
+  return !!opening && opening.groups.length > 0 && opening.fraction !== null && opening.fraction > t.subspace;
+}
+
 function describeSharpening(neurons: readonly SharpeningNeuron[]): string {
   return neurons
     .map((n) => `neuron ${n.neuron} of hidden layer ${n.layer + 1}: ‖ũ‖ ${fmt(n.inputNorm)}, outgoing ${n.outgoing.length === 1 ? fmt(n.outgoing[0]) : `‖·‖ ${fmt(Math.hypot(...n.outgoing))}`}, growth ${fmt(100 * n.growth)}% of ‖Δθ‖`)
@@ -299,6 +333,17 @@ function describeSharpening(neurons: readonly SharpeningNeuron[]): string {
 function describeTails(neurons: readonly TailNeuron[]): string {
   return neurons
     .map((n) => `neuron ${n.neuron} of hidden layer ${n.layer + 1}: outgoing ‖o‖ ${fmt(n.outgoingNorm)}, Δlog‖o‖ ${fmt(n.logGrowth)} against bias change ${fmt(n.biasShift)}, ${fmt(100 * n.share)}% of ‖Δθ‖`)
+    .join('; ');
+}
+
+function describeOpening(groups: readonly OpeningGroup[], t: ClassificationThresholds): string {
+  const list = (values: readonly number[]) => values.map(fmt).join(', ');
+  return groups
+    .map(
+      (g) =>
+        `neurons ${g.members.join(', ')} of hidden layer ${g.layer + 1}: outgoing ${list(g.outgoing)} changing by ${list(g.outgoingChange)} (their sum by ${fmt(100 * g.imbalance)}% of that), ` +
+        `closest input vectors at cosine distance ${fmt(g.closest)} up to sign${g.closest >= t.cosine ? ` (≥ ${fmt(t.cosine)})` : ` (< ${fmt(t.cosine)} only up to sign, not as the neurons are)`}`,
+    )
     .join('; ');
 }
 
@@ -366,6 +411,16 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       }
       return notConverged('exponential-tail', `${barrier}, moving along the exponential tail of ${evidence.activation} rather than a channel: ${describeTails(roads!.tails)}; ${along}`);
     }
+    const opening = evidence.opening;
+    if (openingCarries(opening, t)) {
+      const closed = closePair && evidence.pairSignsOpposite ? `, a closed channel (closest equal pair at cosine ${fmt(evidence.minCosine)})` : '';
+      const others = roads && roads.sharpening.length + roads.tails.length > 0 ? `, ${roads.sharpening.length} neuron(s) sharpening and ${roads.tails.length} in an exponential tail` : '';
+      return notConverged(
+        'channel-opening',
+        `${barrier} on its way into a channel that has not closed: ${describeOpening(opening!.groups, t)}; ${fmt(100 * opening!.fraction!)}% of ‖Δθ‖ along them${closed}${others}; ` +
+          'the barrier stopped it first (a higher maxnorm shows whether it closes)',
+      );
+    }
     const missing: string[] = [];
     const parallel = evidence.parallelPair;
     if (!closePair && parallel && parallel.cosine < t.cosine) {
@@ -387,6 +442,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
     : '';
   const roadAhead = evidence.activation !== 'relu' && roadsCarry(evidence.roads, t) ? evidence.roads! : null;
+  const openingAhead = evidence.activation !== 'relu' && openingCarries(evidence.opening, t) ? evidence.opening! : null;
   const drift = evidence.lossDrift;
   const patience = evidence.patience;
   // gradient flow only descends: a loss that fell by no more than kinkRest, or rose (the solver
@@ -410,6 +466,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (> ${fmt(100 * t.stationaryTol)}%), ` +
         `‖∇‖∞ ${fmt(evidence.gradInf)}, stopped by ${evidence.stoppedBy}, ${norm}` +
         (channelAhead ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : '') +
+        (!channelAhead && openingAhead ? `; ${describeOpening(openingAhead.groups, t)} (${fmt(100 * openingAhead.fraction!)}% of ‖Δθ‖ along them): on its way into a channel` : '') +
         (!roadAhead
           ? ''
           : roadAhead.sharpening.length > 0
@@ -527,7 +584,7 @@ function pairEvidence(
   thetaHistory: ArrayLike<number>[] | undefined,
   subspaceOptions: SubspaceOptions | undefined,
   t: ClassificationThresholds,
-): Pick<RunEvidence, 'minCosine' | 'parallelPair' | 'roads' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
+): Pick<RunEvidence, 'minCosine' | 'parallelPair' | 'roads' | 'opening' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
   const minCosine = closestEqualPair(arch, theta, t.equalInputs)?.distance ?? Infinity;
   let parallelPair: RunEvidence['parallelPair'];
   let duplicateL2 = Infinity;
@@ -558,6 +615,7 @@ function pairEvidence(
   const channelFraction =
     channelGroups.length > 0 && thetaHistory && thetaHistory.length >= 2 ? channelSubspaceFraction(arch, thetaHistory, channelGroups, subspaceOptions) : null;
   let roads: RunEvidence['roads'];
+  let opening: RunEvidence['opening'];
   if (thetaHistory && thetaHistory.length >= 2) {
     const mixedGroups = channelGroups.filter((group) => group.mixedSigns);
     const inChannel = (layer: number, neuron: number) => mixedGroups.some((group) => group.layer === layer && group.members.includes(neuron));
@@ -568,11 +626,16 @@ function pairEvidence(
     const coordinates = tails.flatMap((n) => tailCoordinates(arch, n));
     const fraction = sharpening.length + tails.length > 0 ? channelSubspaceFraction(arch, thetaHistory, spans, { ...subspaceOptions, coordinates }) : null;
     roads = { sharpening, tails, fraction };
+    const groups = openingGroups(arch, thetaHistory, { minShare: t.openingShare, imbalance: t.openingImbalance, parallel: t.openingParallel, exclude: inChannel, ...subspaceOptions });
+    // each member on its own: a reflected pair's input vectors point opposite ways, and their mean has no direction
+    const members = groups.flatMap((group) => group.members.map((neuron) => ({ layer: group.layer, members: [neuron] })));
+    opening = { groups, fraction: groups.length > 0 ? channelSubspaceFraction(arch, thetaHistory, [...spans, ...members], { ...subspaceOptions, coordinates }) : null };
   }
   return {
     minCosine,
     ...(parallelPair ? { parallelPair } : {}),
     ...(roads ? { roads } : {}),
+    ...(opening ? { opening } : {}),
     pairSignsOpposite: channelGroup?.mixedSigns ?? false,
     channelFraction,
     duplicateL2,

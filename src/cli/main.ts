@@ -15,6 +15,7 @@ import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/report.js';
 import { parseThresholds, THRESHOLD_NAMES, type ThresholdOverrides } from '../experiment/summary.js';
 import { runCommand } from './run.js';
+import { continueCommand, type ContinueCommandOptions } from './continue.js';
 import { checkRunArgument, formatPresetList, isPresetArgument, runPresetCommand, type PresetRunOptions } from './presets.js';
 import { mergeCommand } from './merge.js';
 import { compareCommand } from './compare.js';
@@ -168,6 +169,21 @@ export function buildProgram(): Command {
       if (options.quick || options.seeds !== undefined) throw new InputError('--quick and --seeds apply to presets (see `channelscope presets`), not to spec files');
       if (options.from !== undefined || options.id !== undefined || options.pair !== undefined) throw new InputError('--from, --id and --pair give the channel-jump preset a run to follow, not a spec file');
       await runCommand(spec, options);
+    });
+
+  program
+    .command('continue')
+    .description('start chosen runs of a results folder again where they stopped, with edited settings (a higher norm barrier, more steps), into a new folder; prints how their verdicts changed')
+    .argument('<dir>', 'results folder written by `channelscope run`')
+    .option('--set <path=value...>', "edit the folder's spec (JSON values), e.g. maxnorm=1e4 stop.maxSteps=40000; each run keeps its network, data and seed")
+    .option('--only <list>', 'continue the runs with these verdicts, not-converged causes or stop reasons, comma-separated (default: every not-converged run), e.g. channel-opening,barrier-without-channel')
+    .option('--out <dir>', 'results folder of the continued runs (default: runs/<spec name>-continued-<timestamp>)')
+    .option('--resume', 'continue a continuation stored in --out: skip the runs recorded there')
+    .option('--slots <n>', 'networks trained at once per ensemble (default: 4096 on the GPU, 64 on the CPU)')
+    .option('--threads <n>', `CPU engine: worker threads sharing an ensemble's slots (default: this machine's ${availableParallelism()} cores)`)
+    .addOption(backendOption())
+    .action(async (dir: string, options: ContinueCommandOptions) => {
+      await continueCommand(dir, options);
     });
 
   program

@@ -9,7 +9,7 @@ import { InputError } from '../model/input-error.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../experiment/grid.js';
 import { Progress } from '../experiment/progress.js';
-import { ResultStore, specDifferences, STOP_REASONS, type RecordSummary } from '../experiment/results.js';
+import { CONTINUED_FILE, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
 import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';
@@ -26,6 +26,20 @@ export interface RunCommandOptions {
   threads?: string;
   /** seconds between progress lines when stderr is not a terminal */
   progressInterval?: number;
+}
+
+/** Runs that start where runs of another folder stopped (cli/continue.ts): which, from where, and what their records add. */
+export interface Continuation {
+  /** the spec's runs to train */
+  selected: (run: ResolvedRun) => boolean;
+  /** each one's starting parameters */
+  start: (run: ResolvedRun) => Float64Array;
+  /** each record as written */
+  annotate: (record: RunRecord) => RunRecord;
+  /** what relative file paths in the spec resolve against */
+  baseDir: string;
+  /** written beside the spec (CONTINUED_FILE); its runs are the spec's selected ones */
+  provenance: Omit<ContinuationFile, 'runs'>;
 }
 
 /** Seconds between fsync + checkpoint.json while a sweep runs. */
@@ -139,7 +153,7 @@ export async function runCommand(specFile: string, options: RunCommandOptions): 
  * Runs an already parsed spec (a preset's, or a file's); `specFile` names it for the default
  * results folder and its folder resolves the spec's relative file paths.
  */
-export async function runParsedSpec(spec: ExperimentSpec, specFile: string, options: RunCommandOptions): Promise<string> {
+export async function runParsedSpec(spec: ExperimentSpec, specFile: string, options: RunCommandOptions, continuation?: Continuation): Promise<string> {
   // Everything that can be refused is checked before the folder is touched or an engine opened.
   const slots = parseSlots(options.slots);
   const threads = parseThreads(options.threads);
@@ -147,7 +161,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   const allRuns = expandSpec(spec);
   const optimizers = new Map<number, OptimizerConfig>();
   for (const configuration of spec.configurations) optimizers.set(configuration.index, engineOptimizer(configuration.config.optimizer));
-  const selected = selectShard(allRuns, shard);
+  const selected = selectShard(continuation ? allRuns.filter(continuation.selected) : allRuns, shard);
   const dir = options.out ?? defaultOutDir(spec, specFile);
 
   const store = await ResultStore.open({
@@ -158,6 +172,17 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     runs: selected.length,
     compareSpec: (text, source) => specDifferences(text, source, spec),
   });
+  if (continuation) {
+    // a resumed continuation must plan the runs it planned (the spec itself ResultStore compared)
+    const file = path.join(dir, CONTINUED_FILE);
+    const provenance: ContinuationFile = { ...continuation.provenance, runs: selected.map((run) => run.id) };
+    const earlier = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ContinuationFile) : null;
+    if (earlier && JSON.stringify(earlier.runs) !== JSON.stringify(provenance.runs)) {
+      store.close();
+      throw new InputError(`--resume: ${dir} continues ${earlier.runs.length} runs of ${earlier.from} chosen by --only ${earlier.only?.join(',') ?? '(every not-converged run)'}; this call chooses ${provenance.runs.length} of ${provenance.from}`);
+    }
+    writeFileAtomic(file, `${JSON.stringify(provenance, null, 2)}\n`);
+  }
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const selectedIds = new Set(selected.map((r) => r.id));
   const doneHere = () => [...store.completed.values()].filter((s) => selectedIds.has(s.id));
@@ -203,7 +228,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     const progressCounts = () => ({ done: selected.length - todo.length + sweepDone, total: selected.length, byReason: reasonCounts, ...(active ? { active } : {}) });
     if (todo.length > 0) progress.update(progressCounts(), true);
 
-    const dataOptions = { baseDir: path.dirname(specFile) };
+    const dataOptions = { baseDir: continuation?.baseDir ?? path.dirname(specFile) };
     const datasets = new DatasetCache(dataOptions, 16);
     const samplesOf = (run: ResolvedRun): number => {
       const { inputs, samples } = run.config.data;
@@ -217,10 +242,10 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
       sweepRuns: allRuns,
       samples: samplesOf,
       optimizer: (run) => optimizers.get(run.configIndex)!,
-      prepare: (run) => ({ params: initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),
+      prepare: (run) => ({ params: continuation ? continuation.start(run) : initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),
       dataKey: (run) => datasetKey(run.config, run.seed, dataOptions),
       onRecord: (record) => {
-        store.append(record);
+        store.append(continuation ? continuation.annotate(record) : record);
         sweepDone++;
         reasonCounts = { ...reasonCounts, [record.stopReason]: (reasonCounts[record.stopReason] ?? 0) + 1 };
         progress.update(progressCounts());

@@ -53,6 +53,20 @@ export interface TrajectoryPoint {
   weightNorm: number;
 }
 
+/** What a continued run's record says about the run it continues. */
+export interface ContinuedFrom {
+  /** the results folder and run id it continues */
+  folder: string;
+  id: string;
+  stopReason: string;
+  /** steps, weight norm and barrier where it stopped (the continued record counts its steps afresh) */
+  steps: number;
+  weightNorm: number;
+  maxnorm: number | null;
+  /** the code that wrote it */
+  software: string | null;
+}
+
 export interface RunRecord {
   id: string;
   configIndex: number;
@@ -94,6 +108,8 @@ export interface RunRecord {
   polish?: PolishResult;
   /** the code that wrote it (software.ts softwareLabel), as ResultStore writes it; absent in records written before it existed */
   software?: string;
+  /** a run that `channelscope continue` started where another stopped: that run (its steps, time and trajectory count from there) */
+  continuedFrom?: ContinuedFrom;
 }
 
 /** What a resumed session and merge need of a record without keeping it whole. */
@@ -106,6 +122,19 @@ export interface RecordSummary {
 export const SPEC_FILE = 'spec.json';
 export const RUNS_FILE = 'runs.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.json';
+/** a continuation's provenance (ContinuationFile): the folder it continues, its edits and the runs it plans */
+export const CONTINUED_FILE = 'continued.json';
+
+/** What `channelscope continue` writes beside the spec: its runs are a chosen few of the spec's. */
+export interface ContinuationFile {
+  /** the results folder continued */
+  from: string;
+  /** the --set edits and the --only labels (null: every not-converged run) */
+  set: string[];
+  only: string[] | null;
+  /** the ids of the spec's runs this folder plans */
+  runs: string[];
+}
 
 export interface Checkpoint {
   format: 1;
@@ -268,7 +297,7 @@ function folderState(dir: string): 'missing' | 'empty' | 'used' {
   return readdirSync(dir).length === 0 ? 'empty' : 'used';
 }
 
-function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string): void {
   const temp = `${file}.tmp-${process.pid}`;
   const fd = openSync(temp, 'w');
   try {

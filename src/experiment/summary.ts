@@ -427,7 +427,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     `|${' --- |'.repeat(NOT_CONVERGED_CAUSES.length + 2)}`,
     ...causeRows,
     '',
-    'Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation\'s exponential tail (output weight up, bias down); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.',
+    'Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation\'s exponential tail (output weight up, bias down); at the norm barrier on its way into a channel that has not closed (the outgoing weights of two to four neurons growing apart, their sum standing still, input vectors not yet within the cosine criterion); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.',
     '',
     ...(report.carriers
       ? [

@@ -1,7 +1,7 @@
 // Verdicts on constructed networks and evidence: a planted channel at the barrier, finite minima,
 // plateau saddles (a duplicated neuron with any split of its output weight), divergence, relu.
 import { describe, expect, it } from 'vitest';
-import { outgoingCoordinates, parameterLayout, weightNorm, type Architecture } from '../../src/model/architecture.js';
+import { inputCoordinates, outgoingCoordinates, parameterLayout, weightNorm, type Architecture } from '../../src/model/architecture.js';
 import { classifyRun, evidenceFromNetwork, OUTCOMES, type RunEvidence } from '../../src/analysis/classify.js';
 import { channelSubspaceFraction, neuronGroups } from '../../src/analysis/channels.js';
 import { plantChannel, randomTheta, setNeuron, unit } from './helpers.js';
@@ -199,6 +199,58 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
       return copy;
     });
     expect(classifyRun(evidenceFromNetwork(wide, still[2], { ...atBarrier, thetaHistory: still })).outcome).toBe('channel');
+  });
+
+  it('a pair whose outgoing weights grow apart before its input vectors are close: channel-opening, up to a softplus reflection', () => {
+    // ũ = w ± εΔ with Δ along the bias, so the weights stay parallel; at ε ~ 0.2 the cosine distance is ~0.08
+    const history = (reflect: boolean, a = 80) =>
+      [0.2, 0.19, 0.18].map((epsilon) => {
+        const theta = plantChannel(arch, randomTheta(arch, 44), { layer: 0, i: 0, j: 2, w: Float64Array.from([0.8, -0.5, 0.2]), delta: unit([0, 0, 1]), epsilon, c: Float64Array.of(0.7), a: Float64Array.of(a) });
+        if (reflect) for (const k of inputCoordinates(parameterLayout(arch), 0, 2)) theta[k] = -theta[k];
+        return theta;
+      });
+    for (const reflect of [false, true]) {
+      const opening = history(reflect);
+      const evidence = evidenceFromNetwork(arch, opening[2], { ...atBarrier, thetaHistory: opening });
+      expect(evidence.weightNorm).toBeGreaterThan(990);
+      expect(evidence.minCosine).toBeGreaterThan(1e-2);
+      expect(evidence.opening!.groups.map((g) => g.members)).toEqual([[0, 2]]);
+      expect(evidence.opening!.groups[0].imbalance).toBeLessThan(1e-12);
+      expect(evidence.opening!.fraction!).toBeGreaterThan(0.99);
+      const verdict = classifyRun(evidence);
+      expect(verdict).toMatchObject({ outcome: 'not-converged', cause: 'channel-opening' });
+      expect(verdict.reason).toMatch(/neurons 0, 2 of hidden layer 1: outgoing 223, -222 changing by 22\.2, -22\.2 \(their sum by 0\.00% of that\), closest input vectors at cosine distance 0\.0647 up to sign \(≥ 0\.0100\)/);
+    }
+    // short of the barrier, with a small gradient, it is on its way in
+    const early = history(false, 8);
+    const moving = classifyRun(evidenceFromNetwork(arch, early[2], { loss: 0.05, gradInf: 1e-9, stoppedBy: 'max-steps', thetaHistory: early }));
+    expect(moving).toMatchObject({ outcome: 'not-converged', cause: 'still-moving' });
+    expect(moving.reason).toMatch(/neurons 0, 2 of hidden layer 1: .*: on its way into a channel$/);
+    // outgoing weights that grow the same way do not cancel: no channel, nothing opening
+    const sameWay = history(false).map((theta, k) => {
+      setNeuron(arch, theta, 0, 2, [0.8, -0.5, 0.2 - 0.2 + 0.01 * k], [200 + 10 * k]);
+      return theta;
+    });
+    const unexplained = evidenceFromNetwork(arch, sameWay[2], { ...atBarrier, thetaHistory: sameWay });
+    expect(unexplained.opening!.groups).toEqual([]);
+    expect(classifyRun(unexplained).cause).toBe('barrier-without-channel');
+    // a channel closing in a plane: input vectors apart in their weights (not along one line) are not one
+    const apart = [0.3, 0.29, 0.28].map((epsilon) =>
+      plantChannel(arch, randomTheta(arch, 44), { layer: 0, i: 0, j: 2, w: Float64Array.from([0.8, -0.5, 0.2]), delta: unit([1, 1, 0]), epsilon, c: Float64Array.of(0.7), a: Float64Array.of(120) }),
+    );
+    expect(evidenceFromNetwork(arch, apart[2], { ...atBarrier, thetaHistory: apart }).opening!.groups).toEqual([]);
+  });
+
+  it('three neurons whose outgoing weights grow like a second difference open one channel', () => {
+    const wide: Architecture = { ...arch, hidden: [4] };
+    const history = [0.3, 0.28, 0.26].map((h) => {
+      const theta = randomTheta(wide, 45);
+      [-1, 0, 1].forEach((k, n) => setNeuron(wide, theta, 0, n, [0.6, -0.4, 0.1 + k * h], [(k === 0 ? -2 : 1) * (8 / (h * h))]));
+      return theta;
+    });
+    const evidence = evidenceFromNetwork(wide, history[2], { ...atBarrier, thetaHistory: history });
+    expect(evidence.opening!.groups.map((g) => g.members)).toEqual([[0, 1, 2]]);
+    expect(classifyRun(evidence).cause).toBe('channel-opening');
   });
 
   it('a generic converged network is a finite minimum; with negative curvature, a saddle', () => {

@@ -138,7 +138,7 @@ describe('channelscope report', () => {
     expect(report.runs.map((r) => r.cause)).toEqual(['still-moving', 'gradient-not-small', undefined]);
     const [all] = report.causes;
     expect([all.outcomes['still-moving'].successes, all.outcomes['gradient-not-small'].successes, all.outcomes.other.successes]).toEqual([1, 1, 1]);
-    expect(formatReport(report, 'md')).toContain('| all | 3 | 0 | 0 | 0 | 0 | 1 | 1 | 0 |');
+    expect(formatReport(report, 'md')).toContain('| all | 3 | 0 | 0 | 0 | 0 | 0 | 1 | 1 | 0 |');
     expect(JSON.parse(formatReport(report, 'json')).notConvergedCauses[0].outcomes['still-moving'].successes).toBe(1);
     const [header, row] = formatReport(report, 'csv').split('\n').map((line) => line.split(','));
     expect(row[header.indexOf('not_converged_still-moving')]).toBe('1');

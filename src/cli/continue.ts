@@ -1,0 +1,57 @@
+// `channelscope continue DIR`: chosen runs of a results folder, started again where they stopped under
+// edited settings (`--set maxnorm=1e4`), into a results folder of their own, then how their verdicts
+// changed. See experiment/continuation.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../model/input-error.js';
+import { continuedFrom, parseSelection, planContinuation, startingParameters } from '../experiment/continuation.js';
+import { readFolderRecords, type RunRecord } from '../experiment/results.js';
+import { classifyRecord } from '../experiment/summary.js';
+import { defaultOutDir, runParsedSpec, type RunCommandOptions } from './run.js';
+
+export interface ContinueCommandOptions extends RunCommandOptions {
+  /** path=value edits of the folder's spec */
+  set?: string[];
+  /** verdicts, causes or stop reasons of the runs to continue (comma-separated) */
+  only?: string;
+}
+
+const verdictLabel = (record: RunRecord): string => {
+  const verdict = classifyRecord(record);
+  return verdict.cause ? `${verdict.outcome} (${verdict.cause})` : verdict.outcome;
+};
+
+export async function continueCommand(folder: string, options: ContinueCommandOptions): Promise<string> {
+  const specFile = path.join(folder, 'spec.json');
+  if (!existsSync(specFile)) throw new InputError(`continue: ${folder} holds no spec.json (is it a results folder of \`channelscope run\`?)`);
+  const labels = parseSelection(options.only);
+  const records = await readFolderRecords(folder, 'continue');
+  const plan = planContinuation(readFileSync(specFile, 'utf8'), specFile, records, options.set ?? [], labels);
+  const which = labels ? labels.join(' or ') : 'not converged';
+  if (plan.runs.length === 0) throw new InputError(`continue: no run of ${folder} is ${which} (${records.length} runs; \`channelscope report ${folder}\` counts them)`);
+  const out = options.out ?? defaultOutDir({ ...plan.spec, name: `${plan.spec.name ?? path.basename(path.resolve(folder))}-continued` }, specFile);
+  if (path.resolve(out) === path.resolve(folder)) throw new InputError(`continue: --out must be a new folder, not ${folder} itself (its records stay as they are)`);
+  process.stderr.write(`channelscope continue: ${plan.runs.length} of ${records.length} runs of ${folder} (${which})${options.set?.length ? `, with ${options.set.join(', ')}` : ''}\n`);
+
+  const sources = new Map(plan.runs.map(({ run, from }) => [run.id, from]));
+  const dir = await runParsedSpec(plan.spec, specFile, { ...options, out }, {
+    selected: (run) => sources.has(run.id),
+    start: (run) => startingParameters(sources.get(run.id)!),
+    annotate: (record) => ({ ...record, continuedFrom: continuedFrom(folder, sources.get(record.id)!) }),
+    // relative data files as `analyze --run` rebuilds them: against the working directory
+    baseDir: '',
+    provenance: { from: folder, set: options.set ?? [], only: labels },
+  });
+
+  // how the verdicts changed, run by run
+  const transitions = new Map<string, number>();
+  for (const record of await readFolderRecords(dir, 'continue')) {
+    const source = sources.get(record.id);
+    if (!source) continue;
+    const key = `${verdictLabel(source)} → ${verdictLabel(record)}`;
+    transitions.set(key, (transitions.get(key) ?? 0) + 1);
+  }
+  const rows = [...transitions].sort((a, b) => b[1] - a[1]);
+  process.stdout.write(`\nverdicts, before → after (runs):\n${rows.map(([key, n]) => `  ${key}: ${n}`).join('\n')}\n`);
+  return dir;
+}

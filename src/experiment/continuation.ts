@@ -1,0 +1,114 @@
+// Continuing runs of a results folder from where they stopped, under changed settings (a higher norm
+// barrier, more steps, another solver): the spec with `--set` edits, the runs chosen by their verdict
+// or stop reason, and each continued run matched to the record it starts from. `channelscope continue`
+// (cli/continue.ts) trains them; the verdict "channel-opening" says when this is worth doing.
+import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../analysis/classify.js';
+import { InputError } from '../model/input-error.js';
+import { parseParameterFile } from '../model/params-file.js';
+import { expandSpec, type ResolvedRun } from './grid.js';
+import { STOP_REASONS, type ContinuedFrom, type RunRecord } from './results.js';
+import { parseSpec, type ExperimentSpec } from './spec.js';
+import { classifyRecord } from './summary.js';
+
+/** Parts of a spec a continuation may not change: each run keeps its network and its data. */
+const FIXED_SECTIONS = ['architecture', 'data', 'init', 'seeds', 'grid', 'name'] as const;
+
+/** What `--only` may name: a verdict, a not-converged cause or a stop reason. */
+export const SELECTION_LABELS: readonly string[] = [...OUTCOMES, ...NOT_CONVERGED_CAUSES, ...STOP_REASONS];
+
+/** "path=value" edits (value as JSON where it parses, else a string) applied to a copy of a spec's JSON. */
+export function applySpecEdits(input: Record<string, unknown>, edits: readonly string[]): Record<string, unknown> {
+  const spec = structuredClone(input);
+  const gridPaths = Object.keys((spec.grid as Record<string, unknown> | undefined) ?? {}).flatMap((key) => key.split('+'));
+  for (const edit of edits) {
+    const match = /^([A-Za-z][\w.]*)=(.*)$/s.exec(edit.trim());
+    if (!match) throw new InputError(`--set "${edit}": expected path=value, e.g. maxnorm=1e4 or stop.maxSteps=40000`);
+    const [, path, text] = match;
+    const section = path.split('.')[0];
+    if ((FIXED_SECTIONS as readonly string[]).includes(section)) {
+      throw new InputError(`--set ${path}: a continued run keeps its network, data and seed (${FIXED_SECTIONS.join(', ')} stay as they were); change maxnorm, stop, optimizer, trajectory, …`);
+    }
+    const varied = gridPaths.find((grid) => grid === path || grid.startsWith(`${path}.`) || path.startsWith(`${grid}.`));
+    if (varied) throw new InputError(`--set ${path}: the spec's grid varies ${varied}, which would override it`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    const keys = path.split('.');
+    let target = spec as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) {
+      const next = target[key];
+      if (next === undefined) target[key] = {};
+      else if (typeof next !== 'object' || next === null || Array.isArray(next)) throw new InputError(`--set ${path}: ${key} is ${JSON.stringify(next)}, not an object`);
+      target = target[key] as Record<string, unknown>;
+    }
+    target[keys[keys.length - 1]] = value;
+  }
+  return spec;
+}
+
+/** `--only` labels, checked against SELECTION_LABELS. */
+export function parseSelection(text: string | undefined): string[] | null {
+  if (text === undefined) return null;
+  const labels = text.split(',').map((label) => label.trim()).filter(Boolean);
+  const unknown = labels.filter((label) => !SELECTION_LABELS.includes(label));
+  if (labels.length === 0 || unknown.length > 0) {
+    throw new InputError(`--only ${unknown.length > 0 ? `"${unknown.join('", "')}" is not` : 'names no'} a verdict, not-converged cause or stop reason (${SELECTION_LABELS.join(', ')})`);
+  }
+  return labels;
+}
+
+/** Whether a record's verdict, cause or stop reason is among `labels` (null: every run that did not converge or diverge, by its verdict). */
+export function selectedRecord(record: RunRecord, labels: readonly string[] | null): boolean {
+  const verdict = classifyRecord(record);
+  if (labels === null) return verdict.outcome === 'not-converged';
+  return labels.includes(verdict.outcome) || (verdict.cause !== undefined && labels.includes(verdict.cause)) || labels.includes(record.stopReason);
+}
+
+export interface ContinuationPlan {
+  /** the edited spec, the continued folder's spec */
+  spec: ExperimentSpec;
+  /** the edited spec's runs that continue a chosen record, with it */
+  runs: { run: ResolvedRun; from: RunRecord }[];
+}
+
+/**
+ * The edited spec and, for every chosen record, the run of the edited spec with the same
+ * configuration and seed (its id differs: the settings are part of it). A record of another spec
+ * (a merged folder of several) is refused.
+ */
+export function planContinuation(specText: string, specSource: string, records: readonly RunRecord[], edits: readonly string[], labels: readonly string[] | null): ContinuationPlan {
+  const original = parseSpec(specText, specSource);
+  const spec = parseSpec(JSON.stringify(applySpecEdits(original.input, edits)), `${specSource} with ${edits.length > 0 ? edits.map((edit) => `--set ${edit}`).join(' ') : 'no edits'}`);
+  const originalIds = new Map(expandSpec(original).map((run) => [run.id, run]));
+  const edited = new Map(expandSpec(spec).map((run) => [`${run.configIndex}:${run.seed}`, run]));
+  const runs: ContinuationPlan['runs'] = [];
+  for (const record of records) {
+    if (!selectedRecord(record, labels)) continue;
+    const source = originalIds.get(record.id);
+    if (!source) throw new InputError(`run ${record.id} is not a run of ${specSource} (a folder of another spec, or merged from several?)`);
+    const run = edited.get(`${source.configIndex}:${source.seed}`)!;
+    runs.push({ run, from: record });
+  }
+  return { spec, runs };
+}
+
+/** The parameters a continued run starts from: where the record stopped. */
+export function startingParameters(record: RunRecord): Float64Array {
+  return parseParameterFile(JSON.stringify(record.params), `record ${record.id}`).theta;
+}
+
+export function continuedFrom(folder: string, record: RunRecord): ContinuedFrom {
+  const config = record.config as { maxnorm?: number | null };
+  return {
+    folder,
+    id: record.id,
+    stopReason: record.stopReason,
+    steps: record.steps,
+    weightNorm: record.weightNorm,
+    maxnorm: config.maxnorm ?? null,
+    software: record.software ?? null,
+  };
+}

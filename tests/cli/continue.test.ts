@@ -1,0 +1,98 @@
+// `channelscope continue DIR`: chosen runs start again where they stopped, under edited settings, into
+// a folder of their own; and its refusals (exit 2, nothing written, the source folder untouched).
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
+import { runCli, snapshot } from '../helpers/cli.js';
+
+const channelscope = (...args: string[]) => runCli(args);
+const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-continue-'));
+const source = path.join(root, 'source');
+const recordsIn = async (dir: string): Promise<RunRecord[]> => (await readRecords<RunRecord>(path.join(dir, RUNS_FILE))).records;
+
+// gradient descent stopped by a step budget (max-steps): deterministic and fast
+const spec = {
+  name: 'to-continue',
+  architecture: { inputDim: 2, hidden: 3, activation: 'softplus' },
+  data: { samples: 32 },
+  optimizer: { kind: 'gd', lr: 0.05 },
+  stop: { maxSteps: 40, checkEvery: 20, gradTol: 1e-6 },
+  trajectory: { points: 4 },
+  seeds: 3,
+  // small enough steps that the loss only falls
+  grid: { 'optimizer.lr': [0.05, 0.1] },
+};
+
+describe('channelscope continue', () => {
+  beforeAll(async () => {
+    const specFile = path.join(root, 'spec.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const { code, stderr } = await channelscope('run', specFile, '--out', source, '--backend', 'cpu', '--threads', '1');
+    expect(stderr).not.toMatch(/Error/);
+    expect(code).toBe(0);
+  });
+
+  it('starts each chosen run where it stopped, with the edited settings, and says how the verdicts changed', async () => {
+    const before = await recordsIn(source);
+    expect(before.every((record) => record.stopReason === 'max-steps')).toBe(true);
+    const out = path.join(root, 'continued');
+    const { code, stdout, stderr } = await channelscope('continue', source, '--only', 'max-steps', '--set', 'stop.maxSteps=60', 'trajectory.points=5', '--out', out, '--backend', 'cpu', '--threads', '1');
+    expect(stderr).toContain(`channelscope continue: 6 of 6 runs of ${source} (max-steps), with stop.maxSteps=60, trajectory.points=5`);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/verdicts, before → after \(runs\):\n {2}not-converged \(still-moving\) → not-converged \(still-moving\): 6\n/);
+    const edited = JSON.parse(readFileSync(path.join(out, 'spec.json'), 'utf8'));
+    expect(edited.stop).toEqual({ ...spec.stop, maxSteps: 60 });
+    expect(edited.grid).toEqual(spec.grid);
+    const after = await recordsIn(out);
+    expect(after).toHaveLength(6);
+    for (const record of after) {
+      const from = before.find((earlier) => earlier.id === record.continuedFrom!.id)!;
+      expect(record.continuedFrom).toMatchObject({ folder: source, stopReason: 'max-steps', steps: 40, maxnorm: 1000 });
+      expect(record.id).not.toBe(from.id); // the settings are part of a run's id
+      expect([record.seed, record.configIndex]).toEqual([from.seed, from.configIndex]);
+      // it starts exactly where the other stopped, and goes on from there
+      expect(record.params0).toEqual(from.params);
+      expect(record.steps).toBe(60);
+      expect(record.trajectory[0].loss).toBeLessThanOrEqual(from.loss);
+      expect(record.trajectory[0].loss).toBeGreaterThan(0.95 * from.loss);
+      expect(record.loss).toBeLessThan(record.trajectory[0].loss);
+    }
+    // the continued folder is a results folder like any other, which plans the runs it continues
+    expect(JSON.parse(readFileSync(path.join(out, 'continued.json'), 'utf8'))).toEqual({ from: source, set: ['stop.maxSteps=60', 'trajectory.points=5'], only: ['max-steps'], runs: after.map((r) => r.id) });
+    const report = await channelscope('report', out, '--by', 'optimizer.lr');
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain('| optimizer.lr=0.05 | 3 |');
+    expect(report.stdout).not.toMatch(/Recorded \d+ of/);
+    // resumed, it has nothing left to do
+    const again = await channelscope('continue', source, '--only', 'max-steps', '--set', 'stop.maxSteps=60', 'trajectory.points=5', '--out', out, '--resume', '--backend', 'cpu', '--threads', '1');
+    expect(again.code).toBe(0);
+    expect(await recordsIn(out)).toHaveLength(6);
+  });
+
+  it('refuses what would change a run\'s network or data, typos, unknown labels and an empty choice, writing nothing', async () => {
+    const untouched = snapshot(source);
+    const refused = async (args: string[], message: RegExp) => {
+      const out = path.join(root, `refused-${Math.random().toString(36).slice(2)}`);
+      const { code, stderr } = await channelscope('continue', source, ...args, '--out', out, '--backend', 'cpu');
+      expect(stderr).toMatch(message);
+      expect(code).toBe(2);
+      expect(existsSync(out)).toBe(false);
+    };
+    await refused(['--set', 'architecture.hidden=[4]'], /--set architecture\.hidden: a continued run keeps its network, data and seed/);
+    await refused(['--set', 'optimizer.lr=0.1'], /--set optimizer\.lr: the spec's grid varies optimizer\.lr/);
+    await refused(['--set', 'stop.maxStepz=60'], /stop\.maxStepz/);
+    await refused(['--set', 'maxnorm'], /--set "maxnorm": expected path=value/);
+    await refused(['--only', 'chanel'], /--only "chanel" is not a verdict, not-converged cause or stop reason \(channel, /);
+    await refused(['--only', 'barrier'], /no run of .* is barrier \(6 runs/);
+    const same = await channelscope('continue', source, '--out', source, '--backend', 'cpu');
+    expect(same.stderr).toMatch(/--out must be a new folder/);
+    expect(same.code).toBe(2);
+    const empty = mkdtempSync(path.join(root, 'not-a-sweep-'));
+    const none = await channelscope('continue', empty);
+    expect(none.stderr).toMatch(/holds no spec\.json/);
+    expect(none.code).toBe(2);
+    expect(snapshot(source)).toEqual(untouched);
+  });
+});
