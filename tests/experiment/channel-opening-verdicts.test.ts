@@ -37,5 +37,9 @@ describe('channels still opening at the barrier (GP teachers, r = 8)', () => {
     expect(idsWith(continued, 'channel')).toEqual(['7389469bbfda-s1', '7389469bbfda-s13', '7389469bbfda-s19']);
     // the other two are still opening: the three neurons at cosine distance 0.0108, the reflected pairs
     expect(idsWith(continued, 'channel-opening')).toEqual(['34d343e052e3-s9', '7389469bbfda-s3']);
+    // nor does any of the flow sweep's seven r = 8 runs at the barrier without a named road
+    const rosenbrock = [...recordsOf('barrier-10k/rosenbrock-r8-subset/runs.jsonl'), ...recordsOf('barrier-10k/rosenbrock-r8-rest/runs.jsonl')].map((record) => classifyRecord(record));
+    expect(rosenbrock).toHaveLength(7);
+    expect(rosenbrock.filter((v) => v.outcome === 'channel' || v.cause === 'channel-opening')).toEqual([]);
   });
 });
