@@ -31,8 +31,8 @@
 #                          so it fits the ~3 minutes a session has left after `bench` (call it at
 #                          once: the machine goes back after 30 s idle). Eight r = 8 float64 records
 #                          (seeds 13, 29, 33, 91, 119, 122, 137, 174) stopped by the old step-size rule
-#                          short of the barrier; a GPU run reaching the barrier as a channel there
-#                          disagrees with them for that reason (results/step-size-collapse-2026-12-06.md)
+#                          short of the barrier: their continuation to it (results/step-size-collapse-continued,
+#                          results/step-size-collapse-2026-12-06.md) stands in for them
 #   steps                  stiff-steps.ts: stiff steps per second of the preset's students, d = 2 r = 4
 #                          and 16, d = 16 r = 16 (closed form, group coordinates), [4, 4] and [4, 4, 4]
 #                          (double-float), at N = 10⁴ in ensembles of 8 (a group's tail, whose time per
@@ -170,7 +170,13 @@ case "$part" in
     sweep flow-gpu "${FLOW_LIMIT:-150}" examples/flow-sweep.json
     cs report "$work/flow-gpu" --by r --carriers > "$work/flow-gpu.md" 2>&1
     # the committed float64 records of the same runs, in two folders (compare reads runs.jsonl alone)
-    mkdir -p /tmp/flow-cpu && cat benchmarks/results/flow-cpu-subset/runs.jsonl benchmarks/results/flow-cpu-rest/runs.jsonl > /tmp/flow-cpu/runs.jsonl
+    # (the eight runs the old step-size rule stopped short: their continuation to the barrier, same ids)
+    mkdir -p /tmp/flow-cpu && node -e 'const fs = require("fs"); const lines = (f) => fs.readFileSync(f, "utf8").trim().split("\n");
+      const [subset, rest, ...continuedFiles] = process.argv.slice(1);
+      const continued = new Map(continuedFiles.flatMap(lines).map((line) => [JSON.parse(line).id, line]));
+      process.stdout.write(lines(subset).concat(lines(rest)).map((line) => continued.get(JSON.parse(line).id) ?? line).join("\n") + "\n");' \
+      benchmarks/results/flow-cpu-subset/runs.jsonl benchmarks/results/flow-cpu-rest/runs.jsonl \
+      benchmarks/results/step-size-collapse-continued/subset/runs.jsonl benchmarks/results/step-size-collapse-continued/rest/runs.jsonl > /tmp/flow-cpu/runs.jsonl
     cs compare "$work/flow-gpu" /tmp/flow-cpu > "$work/flow-gpu-vs-cpu.md" 2>&1 ;;
   steps)
     tables=(stiff-steps.json stiff-steps.log)
