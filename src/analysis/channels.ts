@@ -479,10 +479,12 @@ export interface OpeningGroup {
   outgoingChange: number[];
   /** ‖Σ Δoⱼ‖ / Σ ‖Δoⱼ‖: how nearly the changes cancel */
   imbalance: number;
-  /** the largest cosine distance, up to sign, between two members' incoming weights (bias excluded) */
+  /** the largest cosine distance between two members' incoming weights (bias excluded; up to sign for softplus and gelu) */
   spread: number;
-  /** the smallest cosine distance, up to sign, between two members' input vectors (bias included): how far the channel is from closing */
+  /** the smallest cosine distance between two members' input vectors (bias included; up to sign for softplus and gelu): how far the channel is from closing */
   closest: number;
+  /** whether that closest pair is antiparallel: one of them reflected (ũ → −ũ) */
+  closestReflected: boolean;
 }
 
 /** Tolerances of openingGroups. */
@@ -491,7 +493,7 @@ export interface OpeningOptions {
   minShare: number;
   /** ‖Σ Δoⱼ‖ ≤ imbalance·Σ ‖Δoⱼ‖ */
   imbalance: number;
-  /** members' incoming weights parallel or antiparallel: cosine distance up to sign ≤ this */
+  /** members' incoming weights parallel (or antiparallel, for softplus and gelu): cosine distance ≤ this */
   parallel: number;
   /** at most this many members (a pair, or three or four neurons of a higher-order channel) */
   maxSize?: number;
@@ -507,16 +509,19 @@ const MAX_OPENING_MOVERS = 12;
  * Groups of neurons OPENING A CHANNEL over the recent history, found from the motion alone: two to
  * four neurons of one hidden layer whose outgoing weights each grow (by at least `minShare` of ‖Δθ‖)
  * while their changes cancel (‖Σ Δoⱼ‖ ≤ imbalance·Σ‖Δoⱼ‖), and whose incoming weights point along
- * one line (cosine distance up to sign ≤ `parallel`). A channel's output weights diverge as ±a/(2ε)
+ * one line (cosine distance ≤ `parallel`). A channel's output weights diverge as ±a/(2ε)
  * (a higher-order channel's as a second or third difference) while their sum stays finite, long
  * before its input vectors are within the channel criterion's cosine distance of each other: in a
  * wide layer several channels share the weight norm, and the barrier can stop a run while one is still
  * closing (measured: r = 8 students of a Matérn GP teacher at the barrier 10³, a pair at cosine
  * distance 0.03 with outgoing weights −210 and 106 changing by −6.4 and +5.7, and a three-neuron
  * group 443, −631, 164 whose changes sum to 1% of their size; continued to 10⁴ some close into the
- * channel criterion). Up to sign because a softplus pair can run along a channel reflected, one neuron
- * at −ũ (reflectionFlips), and because odd activations' flips change the sign of ũ and o together.
- * Disjoint groups, the largest total change first. Empty without a history of two vectors.
+ * channel criterion). For softplus and gelu up to sign: a pair can run along a channel reflected, one
+ * neuron at −ũ with its o kept (reflectionFlips); odd activations' neurons come oriented (classify.ts
+ * applies oddSymmetryFlips to the history), and sigmoid's σ(−z) = 1 − σ(z) makes an antiparallel
+ * pair with cancelling o one growing neuron, not a channel. A group is left out when a part of it
+ * cancels as well (a pair beside a third mover), and disjoint groups are taken by the largest total
+ * change. Empty without a history of two vectors.
  */
 export function openingGroups(arch: Architecture, thetaHistory: ArrayLike<number>[], options: OpeningOptions): OpeningGroup[] {
   const recent = recentChange(arch, thetaHistory, options.window);
@@ -535,10 +540,10 @@ export function openingGroups(arch: Architecture, thetaHistory: ArrayLike<number
       .filter((n) => !options.exclude?.(layer, n) && norm(deltas[n]) >= options.minShare * change && norm(after[n]) > norm(before[n]))
       .sort((p, q) => norm(deltas[q]) - norm(deltas[p]))
       .slice(0, MAX_OPENING_MOVERS);
-    const alongOneLine = (p: number, q: number) => {
-      const [wp, wq] = [inputs[p].subarray(0, fanIn), inputs[q].subarray(0, fanIn)];
-      return Math.min(cosineDistance(wp, wq), cosineDistance(wp, wq.map((x) => -x))) <= options.parallel;
-    };
+    const upToSign = REFLECTION_ACTIVATIONS.has(arch.activation);
+    const distance = (u: Float64Array, v: Float64Array) => (upToSign ? Math.min(cosineDistance(u, v), cosineDistance(u, v.map((x) => -x))) : cosineDistance(u, v));
+    const weightsOf = (n: number) => inputs[n].subarray(0, fanIn);
+    const alongOneLine = (p: number, q: number) => distance(weightsOf(p), weightsOf(q)) <= options.parallel;
     const candidates: { members: number[]; total: number; imbalance: number }[] = [];
     const extend = (members: number[], from: number) => {
       if (members.length >= 2) {
@@ -557,25 +562,27 @@ export function openingGroups(arch: Architecture, thetaHistory: ArrayLike<number
       }
     };
     extend([], 0);
-    candidates.sort((p, q) => q.total - p.total || p.imbalance - q.imbalance);
+    // a group whose part cancels as well is that part and a bystander
+    const needed = candidates.filter((group) => !candidates.some((part) => part.members.length < group.members.length && part.imbalance <= group.imbalance && part.members.every((n) => group.members.includes(n))));
+    needed.sort((p, q) => q.total - p.total || p.imbalance - q.imbalance);
     const taken = new Set<number>();
-    for (const { members, imbalance } of candidates) {
+    for (const { members, imbalance } of needed) {
       if (members.some((n) => taken.has(n))) continue;
       members.forEach((n) => taken.add(n));
-      let [spread, closest] = [0, Infinity];
+      let [spread, closest, closestReflected] = [0, Infinity, false];
       for (let p = 0; p < members.length; p++) {
         for (let q = p + 1; q < members.length; q++) {
           const [i, j] = [members[p], members[q]];
-          const [wi, wj] = [inputs[i].subarray(0, fanIn), inputs[j].subarray(0, fanIn)];
-          spread = Math.max(spread, Math.min(cosineDistance(wi, wj), cosineDistance(wi, wj.map((x) => -x))));
-          closest = Math.min(closest, cosineDistance(inputs[i], inputs[j]), cosineDistance(inputs[i], inputs[j].map((x) => -x)));
+          spread = Math.max(spread, distance(weightsOf(i), weightsOf(j)));
+          const pair = distance(inputs[i], inputs[j]);
+          if (pair < closest) [closest, closestReflected] = [pair, pair < cosineDistance(inputs[i], inputs[j])];
         }
       }
       const signed = (vectors: Float64Array[]) => {
         const largest = members.reduce((p, q) => (norm(vectors[q]) > norm(vectors[p]) ? q : p));
         return members.map((n) => (vectors[n].length === 1 ? vectors[n][0] : Math.sign(dot(vectors[n], vectors[largest])) * norm(vectors[n])));
       };
-      found.push({ layer, members, outgoing: signed(after), outgoingChange: signed(deltas), imbalance, spread, closest });
+      found.push({ layer, members, outgoing: signed(after), outgoingChange: signed(deltas), imbalance, spread, closest, closestReflected });
     }
   }
   return found;

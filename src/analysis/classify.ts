@@ -342,7 +342,12 @@ function describeOpening(groups: readonly OpeningGroup[], t: ClassificationThres
     .map(
       (g) =>
         `neurons ${g.members.join(', ')} of hidden layer ${g.layer + 1}: outgoing ${list(g.outgoing)} changing by ${list(g.outgoingChange)} (their sum by ${fmt(100 * g.imbalance)}% of that), ` +
-        `closest input vectors at cosine distance ${fmt(g.closest)} up to sign${g.closest >= t.cosine ? ` (≥ ${fmt(t.cosine)})` : ` (< ${fmt(t.cosine)} only up to sign, not as the neurons are)`}`,
+        `closest input vectors at cosine distance ${fmt(g.closest)}${g.closestReflected ? ' with one reflected (ũ → −ũ)' : ''} ` +
+        (g.closest >= t.cosine
+          ? `(≥ ${fmt(t.cosine)})`
+          : g.closestReflected
+            ? `(< ${fmt(t.cosine)}, but the reflections' linear terms do not cancel among themselves)`
+            : `(< ${fmt(t.cosine)}, but not equal: relative L2 distance ≥ ${fmt(t.equalInputs)})`),
     )
     .join('; ');
 }
@@ -433,6 +438,10 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
         `${roads.sharpening.length} neuron(s) sharpening and ${roads.tails.length} in an exponential tail, but only ${fmt(100 * roads.fraction)}% of ‖Δθ‖ along them` +
           `${closePair && evidence.pairSignsOpposite ? ' and the channel' : ''} (≤ ${fmt(100 * t.subspace)}%)`,
       );
+    }
+    if (opening && opening.groups.length > 0 && opening.fraction !== null) {
+      const groups = opening.groups.map((g) => `neurons ${g.members.join(', ')}`).join('; ');
+      missing.push(`a channel opening (${groups} of their layer: outgoing weights growing apart), but only ${fmt(100 * opening.fraction)}% of ‖Δθ‖ along it and the roads above (≤ ${fmt(100 * t.subspace)}%)`);
     }
     return notConverged('barrier-without-channel', `${barrier} without the channel signature: ${missing.join('; ')}`);
   }

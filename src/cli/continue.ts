@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { continuedFrom, parseSelection, planContinuation, startingParameters } from '../experiment/continuation.js';
-import { readFolderRecords, type RunRecord } from '../experiment/results.js';
+import { CHECKPOINT_FILE, readFolderRecords, type Checkpoint, type RunRecord } from '../experiment/results.js';
+import { datasetFor, type ResolvedRun } from '../experiment/grid.js';
 import { classifyRecord } from '../experiment/summary.js';
 import { defaultOutDir, runParsedSpec, type RunCommandOptions } from './run.js';
 
@@ -29,6 +30,13 @@ export async function continueCommand(folder: string, options: ContinueCommandOp
   const plan = planContinuation(readFileSync(specFile, 'utf8'), specFile, records, options.set ?? [], labels);
   const which = labels ? labels.join(' or ') : 'not converged';
   if (plan.runs.length === 0) throw new InputError(`continue: no run of ${folder} is ${which} (${records.length} runs; \`channelscope report ${folder}\` counts them)`);
+  // the source's data files resolve where its run resolved them (older folders: the working directory,
+  // as `analyze --run` rebuilds them); checked here, before a folder is made
+  const checkpointFile = path.join(folder, CHECKPOINT_FILE);
+  const baseDir = (existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Partial<Checkpoint>).dataBaseDir : undefined) ?? '';
+  const readsFiles = ({ config }: ResolvedRun) => config.data.inputs.kind === 'file' || config.data.teacher.kind === 'network';
+  const firstOfEach = new Map(plan.runs.filter(({ run }) => readsFiles(run)).map(({ run }) => [run.configIndex, run]));
+  for (const run of firstOfEach.values()) datasetFor(run.config, run.seed, { baseDir });
   const out = options.out ?? defaultOutDir({ ...plan.spec, name: `${plan.spec.name ?? path.basename(path.resolve(folder))}-continued` }, specFile);
   if (path.resolve(out) === path.resolve(folder)) throw new InputError(`continue: --out must be a new folder, not ${folder} itself (its records stay as they are)`);
   process.stderr.write(`channelscope continue: ${plan.runs.length} of ${records.length} runs of ${folder} (${which})${options.set?.length ? `, with ${options.set.join(', ')}` : ''}\n`);
@@ -38,8 +46,7 @@ export async function continueCommand(folder: string, options: ContinueCommandOp
     selected: (run) => sources.has(run.id),
     start: (run) => startingParameters(sources.get(run.id)!),
     annotate: (record) => ({ ...record, continuedFrom: continuedFrom(folder, sources.get(record.id)!) }),
-    // relative data files as `analyze --run` rebuilds them: against the working directory
-    baseDir: '',
+    baseDir,
     provenance: { from: folder, set: options.set ?? [], only: labels },
   });
 

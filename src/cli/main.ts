@@ -179,6 +179,7 @@ export function buildProgram(): Command {
     .option('--only <list>', 'continue the runs with these verdicts, not-converged causes or stop reasons, comma-separated (default: every not-converged run), e.g. channel-opening,barrier-without-channel')
     .option('--out <dir>', 'results folder of the continued runs (default: runs/<spec name>-continued-<timestamp>)')
     .option('--resume', 'continue a continuation stored in --out: skip the runs recorded there')
+    .option('--shard <k/n>', 'continue shard k of n of the chosen runs (1-based; default: from SLURM_ARRAY_TASK_ID, or JOB_COMPLETION_INDEX with CHANNELSCOPE_SHARD_COUNT); `merge` joins them')
     .option('--slots <n>', 'networks trained at once per ensemble (default: 4096 on the GPU, 64 on the CPU)')
     .option('--threads <n>', `CPU engine: worker threads sharing an ensemble's slots (default: this machine's ${availableParallelism()} cores)`)
     .addOption(backendOption())

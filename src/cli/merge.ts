@@ -7,11 +7,24 @@
 // byte for byte as the shards wrote them, in the spec's run order. Files are streamed, never held
 // whole. A partial last line in a shard (a killed, unfinished shard) is ignored with a warning; its
 // run is then reported missing.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
-import { CHECKPOINT_FILE, compareFolderSpecs, parseRecordLine, RUNS_FILE, scanLines, SPEC_FILE, readCheckpoint, writersOf, type Checkpoint, type RecordSummary } from '../experiment/results.js';
+import {
+  CHECKPOINT_FILE,
+  compareFolderSpecs,
+  CONTINUED_FILE,
+  parseRecordLine,
+  RUNS_FILE,
+  scanLines,
+  SPEC_FILE,
+  readCheckpoint,
+  writersOf,
+  type Checkpoint,
+  type ContinuationFile,
+  type RecordSummary,
+} from '../experiment/results.js';
 import { formatSummary } from './run.js';
 
 export interface MergeOptions {
@@ -49,7 +62,17 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
   if (mismatch) {
     throw new InputError(`merge: the spec in ${mismatch.folder} differs from the one in ${dirs[0]} (at: ${mismatch.differences.join(', ')}); these are not shards of one sweep`);
   }
-  const expected = expandSpec(spec);
+  // continuations (`channelscope continue`) plan a chosen few of the spec's runs: the union of theirs
+  const continuations = dirs.map((dir) => (existsSync(path.join(dir, CONTINUED_FILE)) ? (JSON.parse(readFileSync(path.join(dir, CONTINUED_FILE), 'utf8')) as ContinuationFile) : null));
+  const continued = continuations.filter((file): file is ContinuationFile => file !== null);
+  if (continued.length > 0 && continued.length < dirs.length) {
+    throw new InputError(`merge: ${dirs[continuations.indexOf(null)]} is a sweep's folder and ${dirs[continuations.findIndex(Boolean)]} a continuation's (${CONTINUED_FILE}); merge folders of one kind`);
+  }
+  if (continued.some((file) => JSON.stringify(file.only) !== JSON.stringify(continued[0].only))) {
+    throw new InputError(`merge: the continuations chose their runs differently (--only ${continued.map((file) => file.only?.join(',') ?? '(every not-converged run)').join(' and ')})`);
+  }
+  const chosen = continued.length > 0 ? new Set(continued.flatMap((file) => file.runs)) : null;
+  const expected = expandSpec(spec).filter((run) => !chosen || chosen.has(run.id));
   const expectedIds = new Set(expected.map((run) => run.id));
 
   // Where every record is.
@@ -126,6 +149,10 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     for (const fd of fds) if (fd >= 0) closeSync(fd);
   }
   writeSmall(path.join(out, SPEC_FILE), specText);
+  if (chosen) {
+    const merged: ContinuationFile = { from: [...new Set(continued.map((file) => file.from))].join(' + '), set: continued[0].set, only: continued[0].only, runs: expected.map((run) => run.id) };
+    writeSmall(path.join(out, CONTINUED_FILE), `${JSON.stringify(merged, null, 2)}\n`);
+  }
   const byReason: Record<string, number> = {};
   for (const { stopReason } of summaries.values()) byReason[stopReason] = (byReason[stopReason] ?? 0) + 1;
   const checkpoint: Checkpoint & { mergedFrom: string[] } = {

@@ -172,17 +172,24 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     runs: selected.length,
     compareSpec: (text, source) => specDifferences(text, source, spec),
   });
+  if (!continuation && existsSync(path.join(dir, CONTINUED_FILE))) {
+    store.close();
+    const { from } = JSON.parse(readFileSync(path.join(dir, CONTINUED_FILE), 'utf8')) as ContinuationFile;
+    throw new InputError(`${dir} holds runs continued from ${from}, a chosen few of the spec's: resume it with \`channelscope continue ${from} --out ${dir} --resume\` and the same --only and --set`);
+  }
   if (continuation) {
     // a resumed continuation must plan the runs it planned (the spec itself ResultStore compared)
     const file = path.join(dir, CONTINUED_FILE);
     const provenance: ContinuationFile = { ...continuation.provenance, runs: selected.map((run) => run.id) };
     const earlier = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ContinuationFile) : null;
-    if (earlier && JSON.stringify(earlier.runs) !== JSON.stringify(provenance.runs)) {
+    if (earlier && (earlier.from !== provenance.from || JSON.stringify(earlier.runs) !== JSON.stringify(provenance.runs))) {
       store.close();
       throw new InputError(`--resume: ${dir} continues ${earlier.runs.length} runs of ${earlier.from} chosen by --only ${earlier.only?.join(',') ?? '(every not-converged run)'}; this call chooses ${provenance.runs.length} of ${provenance.from}`);
     }
     writeFileAtomic(file, `${JSON.stringify(provenance, null, 2)}\n`);
   }
+  const dataOptions = { baseDir: continuation?.baseDir ?? path.dirname(specFile) };
+  store.dataBaseDir = path.resolve(dataOptions.baseDir);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const selectedIds = new Set(selected.map((r) => r.id));
   const doneHere = () => [...store.completed.values()].filter((s) => selectedIds.has(s.id));
@@ -228,7 +235,6 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     const progressCounts = () => ({ done: selected.length - todo.length + sweepDone, total: selected.length, byReason: reasonCounts, ...(active ? { active } : {}) });
     if (todo.length > 0) progress.update(progressCounts(), true);
 
-    const dataOptions = { baseDir: continuation?.baseDir ?? path.dirname(specFile) };
     const datasets = new DatasetCache(dataOptions, 16);
     const samplesOf = (run: ResolvedRun): number => {
       const { inputs, samples } = run.config.data;

@@ -97,12 +97,18 @@ export function compareRun(first: RunRecord, second: RunRecord, tolerances: Comp
   };
 }
 
-/** Compares the runs two sweeps share, by run id. */
+/**
+ * Compares the runs two sweeps share: by run id, or a run and its continuation (`channelscope
+ * continue`, whose record names the run it continues in continuedFrom; its id carries its new settings).
+ */
 export function compareSweeps(first: readonly RunRecord[], second: readonly RunRecord[], tolerances: Partial<ComparisonTolerances> = {}): SweepComparison {
   const t = { ...DEFAULT_COMPARISON, ...tolerances };
-  const secondById = new Map(second.map((record) => [record.id, record]));
-  const firstIds = new Set(first.map((record) => record.id));
-  const runs = first.filter((record) => secondById.has(record.id)).map((record) => compareRun(record, secondById.get(record.id)!, t));
+  const secondByKey = new Map(second.map((record) => [record.id, record]));
+  for (const record of second) if (record.continuedFrom && !secondByKey.has(record.continuedFrom.id)) secondByKey.set(record.continuedFrom.id, record);
+  const partnerOf = (record: RunRecord) => secondByKey.get(record.id) ?? (record.continuedFrom ? secondByKey.get(record.continuedFrom.id) : undefined);
+  const paired = first.map((record) => [record, partnerOf(record)] as const).filter((pair): pair is readonly [RunRecord, RunRecord] => pair[1] !== undefined);
+  const matchedSecond = new Set(paired.map(([, partner]) => partner));
+  const runs = paired.map(([record, partner]) => compareRun(record, partner, t));
   return {
     tolerances: t,
     compared: runs.length,
@@ -113,8 +119,8 @@ export function compareSweeps(first: readonly RunRecord[], second: readonly RunR
       pair: runs.filter((r) => !r.samePair).length,
       loss: runs.filter((r) => !r.lossAgrees).length,
     },
-    onlyInFirst: first.filter((record) => !secondById.has(record.id)).map((record) => record.id),
-    onlyInSecond: second.filter((record) => !firstIds.has(record.id)).map((record) => record.id),
+    onlyInFirst: first.filter((record) => !partnerOf(record)).map((record) => record.id),
+    onlyInSecond: second.filter((record) => !matchedSecond.has(record)).map((record) => record.id),
     trainedWith: [labelCounts(first, trainedWith), labelCounts(second, trainedWith)],
     runs,
   };

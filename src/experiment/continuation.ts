@@ -37,6 +37,7 @@ export function applySpecEdits(input: Record<string, unknown>, edits: readonly s
       value = text;
     }
     const keys = path.split('.');
+    if (keys.some((key) => key === '__proto__' || key === 'constructor' || key === 'prototype')) throw new InputError(`--set ${path}: not a spec field`);
     let target = spec as Record<string, unknown>;
     for (const key of keys.slice(0, -1)) {
       const next = target[key];
@@ -88,7 +89,13 @@ export function planContinuation(specText: string, specSource: string, records: 
   for (const record of records) {
     if (!selectedRecord(record, labels)) continue;
     const source = originalIds.get(record.id);
-    if (!source) throw new InputError(`run ${record.id} is not a run of ${specSource} (a folder of another spec, or merged from several?)`);
+    if (!source) {
+      throw new InputError(
+        `run ${record.id} is not a run of ${specSource}: a folder of another spec, merged from several, or written by a version of channelscope that named runs otherwise`,
+      );
+    }
+    // checked here, before a folder is made: a run frozen with non-finite values has nothing to continue from
+    if (!startingParameters(record).every(Number.isFinite)) throw new InputError(`run ${record.id}: its final parameters are not finite (it diverged), so it cannot be continued`);
     const run = edited.get(`${source.configIndex}:${source.seed}`)!;
     runs.push({ run, from: record });
   }

@@ -149,6 +149,8 @@ export interface Checkpoint {
   software?: Software;
   /** every code that wrote records in this folder, first session first (software.ts softwareLabel) */
   writtenBy?: string[];
+  /** the absolute folder the spec's relative data files resolved against (the spec file's); absent in older checkpoints */
+  dataBaseDir?: string;
   finished: boolean;
   updatedAt: string;
 }
@@ -352,6 +354,8 @@ export class ResultStore {
   readonly completed = new Map<string, RecordSummary>();
   /** what opening found, for one line to the user */
   readonly notes: string[] = [];
+  /** written into the checkpoint (Checkpoint.dataBaseDir) once set */
+  dataBaseDir: string | null = null;
   private fd: number;
   private closed = false;
   /** what each record and checkpoint names as the code that wrote it */
@@ -481,6 +485,7 @@ export class ResultStore {
       ...(engine ? { backend: engine.backend, device: engine.description } : {}),
       software: this.software,
       writtenBy: this.writtenBy,
+      ...(this.dataBaseDir !== null ? { dataBaseDir: this.dataBaseDir } : {}),
       finished,
       updatedAt: new Date().toISOString(),
     };

@@ -219,8 +219,19 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
       expect(evidence.opening!.fraction!).toBeGreaterThan(0.99);
       const verdict = classifyRun(evidence);
       expect(verdict).toMatchObject({ outcome: 'not-converged', cause: 'channel-opening' });
-      expect(verdict.reason).toMatch(/neurons 0, 2 of hidden layer 1: outgoing 223, -222 changing by 22\.2, -22\.2 \(their sum by 0\.00% of that\), closest input vectors at cosine distance 0\.0647 up to sign \(≥ 0\.0100\)/);
+      expect(verdict.reason).toMatch(/neurons 0, 2 of hidden layer 1: outgoing 223, -222 changing by 22\.2, -22\.2 \(their sum by 0\.00% of that\), closest input vectors at cosine distance 0\.0647( with one reflected \(ũ → −ũ\))? \(≥ 0\.0100\)/);
+      expect(verdict.reason.includes('with one reflected')).toBe(reflect);
     }
+    // sigmoid has no reflection (σ(−z) = 1 − σ(z)): an antiparallel pair with cancelling o is one growing neuron, not a channel
+    const sigmoid = { ...arch, activation: 'sigmoid' as const };
+    expect(evidenceFromNetwork(sigmoid, history(true)[2], { ...atBarrier, thetaHistory: history(true) }).opening!.groups).toEqual([]);
+    expect(evidenceFromNetwork(sigmoid, history(false)[2], { ...atBarrier, thetaHistory: history(false) }).opening!.groups.map((g) => g.members)).toEqual([[0, 2]]);
+    // a third parallel neuron whose outgoing weight grows beside the pair is not part of it
+    const beside = history(false).map((theta, k) => {
+      setNeuron(arch, theta, 0, 1, [1.6, -1, 0.9], [40 + 4 * k]);
+      return theta;
+    });
+    expect(evidenceFromNetwork(arch, beside[2], { ...atBarrier, thetaHistory: beside }).opening!.groups.map((g) => g.members)).toEqual([[0, 2]]);
     // short of the barrier, with a small gradient, it is on its way in
     const early = history(false, 8);
     const moving = classifyRun(evidenceFromNetwork(arch, early[2], { loss: 0.05, gradInf: 1e-9, stoppedBy: 'max-steps', thetaHistory: early }));

@@ -1,6 +1,6 @@
 // `channelscope continue DIR`: chosen runs start again where they stopped, under edited settings, into
 // a folder of their own; and its refusals (exit 2, nothing written, the source folder untouched).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,45 @@ describe('channelscope continue', () => {
     expect(await recordsIn(out)).toHaveLength(6);
   });
 
+  it('shards of a continuation merge into one; run --resume does not fill a continuation with fresh runs', async () => {
+    const shards = [1, 2].map((k) => path.join(root, `shard-${k}`));
+    for (const [k, dir] of shards.entries()) {
+      const { code } = await channelscope('continue', source, '--only', 'max-steps', '--set', 'stop.maxSteps=50', '--shard', `${k + 1}/2`, '--out', dir, '--backend', 'cpu', '--threads', '1');
+      expect(code).toBe(0);
+    }
+    const counts = await Promise.all(shards.map(async (dir) => (await recordsIn(dir)).length));
+    expect(counts[0] + counts[1]).toBe(6);
+    const merged = path.join(root, 'merged');
+    const merge = await channelscope('merge', ...shards, '--out', merged);
+    expect(merge.stderr).toBe('');
+    expect(merge.code).toBe(0);
+    expect(await recordsIn(merged)).toHaveLength(6);
+    expect(JSON.parse(readFileSync(path.join(merged, 'continued.json'), 'utf8')).runs).toHaveLength(6);
+    // the folder's spec given to `run` would train the runs it did not choose, from scratch
+    const specFile = path.join(root, 'shard-spec.json');
+    writeFileSync(specFile, readFileSync(path.join(shards[0], 'spec.json')));
+    const untouched = snapshot(shards[0]);
+    const resumed = await channelscope('run', specFile, '--out', shards[0], '--resume', '--shard', '1/2', '--backend', 'cpu');
+    expect(resumed.stderr).toMatch(/holds runs continued from .*: resume it with `channelscope continue .* --resume`/);
+    expect(resumed.code).toBe(2);
+    expect(snapshot(shards[0])).toEqual(untouched);
+  });
+
+  it('refuses a run whose final parameters are not finite, before making a folder', async () => {
+    const broken = path.join(root, 'broken');
+    mkdirSync(broken);
+    writeFileSync(path.join(broken, 'spec.json'), readFileSync(path.join(source, 'spec.json')));
+    const [first, ...rest] = await recordsIn(source);
+    const params = JSON.parse(JSON.stringify(first.params));
+    params.layers[0].weights[0][0] = null;
+    writeFileSync(path.join(broken, RUNS_FILE), [{ ...first, stopReason: 'diverged', params }, ...rest].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const out = path.join(root, 'from-broken');
+    const { code, stderr } = await channelscope('continue', broken, '--only', 'diverged', '--out', out, '--backend', 'cpu');
+    expect(stderr).toMatch(new RegExp(`record ${first.id}: non-finite or missing value \\(null\\) at layers\\[0\\]\\.weights\\[0\\]\\[0\\]`));
+    expect(code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses what would change a run\'s network or data, typos, unknown labels and an empty choice, writing nothing', async () => {
     const untouched = snapshot(source);
     const refused = async (args: string[], message: RegExp) => {
@@ -84,6 +123,7 @@ describe('channelscope continue', () => {
     await refused(['--set', 'optimizer.lr=0.1'], /--set optimizer\.lr: the spec's grid varies optimizer\.lr/);
     await refused(['--set', 'stop.maxStepz=60'], /stop\.maxStepz/);
     await refused(['--set', 'maxnorm'], /--set "maxnorm": expected path=value/);
+    await refused(['--set', 'stop.__proto__.x=1'], /--set stop\.__proto__\.x: not a spec field/);
     await refused(['--only', 'chanel'], /--only "chanel" is not a verdict, not-converged cause or stop reason \(channel, /);
     await refused(['--only', 'barrier'], /no run of .* is barrier \(6 runs/);
     const same = await channelscope('continue', source, '--out', source, '--backend', 'cpu');

@@ -39,6 +39,18 @@ function record(id: string, theta: number[], loss: number, weightNorm: number): 
 }
 
 describe('compareSweeps', () => {
+  it('pairs a run with its continuation (channelscope continue), whose id carries its new settings', () => {
+    const before = [record('a-s0', shortTheta, 0.05, 770), record('a-s1', finiteTheta, 0.05, 3)];
+    const continuation = { ...record('b-s0', channelTheta, 0.05, 999.5), continuedFrom: { folder: 'A', id: 'a-s0', stopReason: 'max-steps', steps: 10, weightNorm: 770, maxnorm: 1000, software: null } };
+    for (const [first, second] of [[before, [continuation]], [[continuation], before]] as const) {
+      const comparison = compareSweeps(first, second);
+      expect(comparison.compared).toBe(1);
+      expect(comparison.runs[0].sameBarrier).toBe(false);
+    }
+    expect(compareSweeps(before, [continuation]).onlyInFirst).toEqual(['a-s1']);
+    expect(compareSweeps([continuation], before).onlyInSecond).toEqual(['a-s1']);
+  });
+
   it('agrees on identical ends, and names each kind of difference', () => {
     const cpu = [
       record('same', channelTheta, 0.05, 999.5),
