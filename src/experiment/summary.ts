@@ -83,6 +83,8 @@ export interface Report {
   planned?: PlannedRuns;
   /** the code that wrote the records (RunRecord.software), with its count, most runs first */
   software: { label: string; runs: number }[];
+  /** runs that continue runs of other folders (`channelscope continue`), by that folder; absent when none does */
+  continued?: { label: string; runs: number }[];
   /** per group, the channel runs by the neurons carrying them (carriers.ts; only when asked: it rebuilds each run's data) */
   carriers?: CarrierCounts[];
   /** classification thresholds changed from the defaults (report --thresholds), as given */
@@ -304,6 +306,7 @@ export function summarizeRecords(records: readonly RunRecord[], by: string[], so
     reach,
     ...(planned ? { planned } : {}),
     software: softwareCounts(records),
+    ...(records.some((record) => record.continuedFrom) ? { continued: labelCounts(records.filter((record) => record.continuedFrom), (record) => record.continuedFrom!.folder) } : {}),
     ...(Object.keys(overrides).length > 0 ? { thresholds: overrides } : {}),
   };
 }
@@ -348,6 +351,13 @@ export function labelsWithRuns(counts: readonly { label: string; runs: number }[
 
 function softwareCounts(records: readonly RunRecord[]): Report['software'] {
   return labelCounts(records, (record) => record.software ?? UNNAMED_SOFTWARE);
+}
+
+/** "These runs continue runs of DIR from where they stopped …", for a continuation's records; '' for others. */
+export function continuedSentence(continued: Report['continued']): string {
+  if (!continued || continued.length === 0) return '';
+  const parts = continued.map((c, k) => (k === 0 ? `${c.runs} run${c.runs === 1 ? '' : 's'} continue runs of ${c.label}` : `${c.runs} of ${c.label}`));
+  return `${parts.join(', ')}${parts.length > 1 ? ',' : ''} from where they stopped (channelscope continue; each record's continuedFrom names its run).`;
 }
 
 /** "Trained by X." or, for records of several codes, each with its runs: what a citation of the table needs. */
@@ -421,7 +431,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     rule,
     ...rows,
     '',
-    `Fractions of runs per outcome with 95% Wilson intervals (${report.runs.length} runs in ${report.source}). ${thresholdSentence(report.thresholds)} ${softwareSentence(report.software)}`.replace(/ {2,}/g, ' ').trimEnd(),
+    `Fractions of runs per outcome with 95% Wilson intervals (${report.runs.length} runs in ${report.source}). ${thresholdSentence(report.thresholds)} ${softwareSentence(report.software)} ${continuedSentence(report.continued)}`.replace(/ {2,}/g, ' ').trimEnd(),
     '',
     `| group | runs | ${NOT_CONVERGED_CAUSES.join(' | ')} |`,
     `|${' --- |'.repeat(NOT_CONVERGED_CAUSES.length + 2)}`,

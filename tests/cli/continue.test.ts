@@ -65,6 +65,7 @@ describe('channelscope continue', () => {
     expect(report.code).toBe(0);
     expect(report.stdout).toContain('| optimizer.lr=0.05 | 3 |');
     expect(report.stdout).not.toMatch(/Recorded \d+ of/);
+    expect(report.stdout).toContain(`6 runs continue runs of ${source} from where they stopped`);
     // resumed, it has nothing left to do
     const again = await channelscope('continue', source, '--only', 'max-steps', '--set', 'stop.maxSteps=60', 'trajectory.points=5', '--out', out, '--resume', '--backend', 'cpu', '--threads', '1');
     expect(again.code).toBe(0);
