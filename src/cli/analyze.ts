@@ -1,6 +1,6 @@
 // `channelscope analyze`: diagnostics and verdict of one network given as files, or of one run of a sweep.
 import { analyzeNetworkFiles, analyzeRecord, formatNetworkAnalysis, type FileAnalysis, type NamedText } from '../experiment/analyze-network.js';
-import { findFolderRecord } from '../experiment/results.js';
+import { findFolderRecord, folderDataBaseDir } from '../experiment/results.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 
 /**
@@ -14,7 +14,8 @@ export function analyzeFiles(params: NamedText, data: NamedText, maxnorm: number
 /** Run `id` of results folder `folder`, analysed as the report judged it (analyze-network.ts analyzeRecord). */
 export async function analyzeRun(folder: string, id: string, maxnorm: number | undefined, json: boolean, overrides: ThresholdOverrides = {}): Promise<void> {
   const record = await findFolderRecord(folder, id, 'analyze');
-  const result = analyzeRecord(record, maxnorm, overrides);
+  // its data files where its run read them
+  const result = analyzeRecord(record, maxnorm, overrides, { baseDir: folderDataBaseDir(folder) });
   if (json) {
     print(result, true, { run: id, folder, seed: record.seed, stopReason: record.stopReason, polished: Boolean(record.polish) });
     return;

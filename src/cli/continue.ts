@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { continuedFrom, parseSelection, planContinuation, startingParameters } from '../experiment/continuation.js';
-import { CHECKPOINT_FILE, readFolderRecords, type Checkpoint, type RunRecord } from '../experiment/results.js';
+import { folderDataBaseDir, readFolderRecords, type RunRecord } from '../experiment/results.js';
 import { datasetFor, type ResolvedRun } from '../experiment/grid.js';
 import { classifyRecord } from '../experiment/summary.js';
 import { defaultOutDir, runParsedSpec, type RunCommandOptions } from './run.js';
@@ -32,8 +32,7 @@ export async function continueCommand(folder: string, options: ContinueCommandOp
   if (plan.runs.length === 0) throw new InputError(`continue: no run of ${folder} is ${which} (${records.length} runs; \`channelscope report ${folder}\` counts them)`);
   // the source's data files resolve where its run resolved them (older folders: the working directory,
   // as `analyze --run` rebuilds them); checked here, before a folder is made
-  const checkpointFile = path.join(folder, CHECKPOINT_FILE);
-  const baseDir = (existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Partial<Checkpoint>).dataBaseDir : undefined) ?? '';
+  const baseDir = folderDataBaseDir(folder);
   const readsFiles = ({ config }: ResolvedRun) => config.data.inputs.kind === 'file' || config.data.teacher.kind === 'network';
   const firstOfEach = new Map(plan.runs.filter(({ run }) => readsFiles(run)).map(({ run }) => [run.configIndex, run]));
   for (const run of firstOfEach.values()) datasetFor(run.config, run.seed, { baseDir });

@@ -15,7 +15,7 @@ import { hessianMatrix, symmetricEigen } from '../optim/linalg.js';
 import { parseDatasetCsv } from '../data/csv.js';
 import { InputError } from '../model/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
-import { datasetFor } from './grid.js';
+import { datasetFor, type DataSourceOptions } from './grid.js';
 import type { RunRecord } from './results.js';
 import { parseConfig } from './spec.js';
 import { recordJudgement, type ThresholdOverrides } from './summary.js';
@@ -274,14 +274,14 @@ export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm:
  * (after a polish, the polished network; else the run's end with its recent parameters as history),
  * on the dataset rebuilt from its configuration and seed, with its own norm barrier.
  */
-export function analyzeRecord(record: RunRecord, maxnorm?: number, overrides: ThresholdOverrides = {}): FileAnalysis {
+export function analyzeRecord(record: RunRecord, maxnorm?: number, overrides: ThresholdOverrides = {}, dataOptions: DataSourceOptions = {}): FileAnalysis {
   const config = parseConfig(record.config, `run ${record.id}`);
   const judgement = record.stopReason === 'diverged' ? null : recordJudgement(record, overrides);
   if (!judgement || !Array.from(judgement.theta).every(Number.isFinite)) {
     throw new InputError(`run ${record.id} diverged (stopped by ${record.stopReason}): its parameters are not finite, there is no network to analyze`);
   }
   const { arch, theta, facts, thresholds } = judgement;
-  const data = datasetFor(config, record.seed);
+  const data = datasetFor(config, record.seed, dataOptions);
   const barrier = maxnorm ?? thresholds.maxnorm;
   const analysis = analyzeNetwork(arch, theta, data, barrier, undefined, { facts, thresholds });
   return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: data.samples, maxnorm: barrier, analysis };

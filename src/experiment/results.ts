@@ -235,6 +235,20 @@ export async function readFolderRecords(folder: string, command: string): Promis
   return (await readRecords<RunRecord>(file)).records;
 }
 
+/**
+ * The folder a results folder's relative data files resolve against: where its run resolved them
+ * (Checkpoint.dataBaseDir), or '' (the working directory) for folders from before it was recorded.
+ */
+export function folderDataBaseDir(folder: string): string {
+  const file = path.join(folder, CHECKPOINT_FILE);
+  if (!existsSync(file)) return '';
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as Partial<Checkpoint>).dataBaseDir ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** The record of run `id` in a results folder; an InputError naming the folder and some of its ids when it is not there. */
 export async function findFolderRecord(folder: string, id: string, command: string): Promise<RunRecord> {
   const records = await readFolderRecords(folder, command);

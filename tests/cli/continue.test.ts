@@ -96,6 +96,25 @@ describe('channelscope continue', () => {
     expect(snapshot(shards[0])).toEqual(untouched);
   });
 
+  it('reads a sweep\'s data files where its run read them, from any working directory (analyze --run too)', async () => {
+    const specDir = path.join(root, 'spec-with-file');
+    mkdirSync(specDir);
+    const rows = Array.from({ length: 24 }, (_, k) => [Math.sin(k), Math.cos(3 * k), Math.sin(k) * Math.cos(3 * k)]);
+    writeFileSync(path.join(specDir, 'd.csv'), `x1,x2,y\n${rows.map((row) => row.map((v) => v.toFixed(6)).join(',')).join('\n')}\n`);
+    writeFileSync(path.join(specDir, 'spec.json'), JSON.stringify({ ...spec, grid: undefined, seeds: 2, data: { inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'file' } } }));
+    const sweep = path.join(root, 'file-sweep');
+    expect((await channelscope('run', path.join(specDir, 'spec.json'), '--out', sweep, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(sweep, 'checkpoint.json'), 'utf8')).dataBaseDir).toBe(specDir);
+    const [first] = await recordsIn(sweep);
+    const analyzed = await channelscope('analyze', '--run', sweep, '--id', first.id);
+    expect(analyzed.stderr).toBe('');
+    expect(analyzed.stdout).toMatch(/24 samples/);
+    const out = path.join(root, 'file-continued');
+    const continued = await channelscope('continue', sweep, '--only', 'max-steps', '--set', 'stop.maxSteps=50', '--out', out, '--backend', 'cpu', '--threads', '1');
+    expect(continued.code).toBe(0);
+    expect(await recordsIn(out)).toHaveLength(2);
+  });
+
   it('refuses a run whose final parameters are not finite, before making a folder', async () => {
     const broken = path.join(root, 'broken');
     mkdirSync(broken);
