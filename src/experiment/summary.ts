@@ -360,6 +360,19 @@ export function continuedSentence(continued: Report['continued']): string {
   return `${parts.join(', ')}${parts.length > 1 ? ',' : ''} from where they stopped (channelscope continue; each record's continuedFrom names its run).`;
 }
 
+/** Where runs ended channel-opening: how to see whether their channels close (a line and a blank one), else nothing. */
+function openingHint(report: Report): string[] {
+  const runs = report.runs.filter((run) => run.cause === 'channel-opening');
+  if (runs.length === 0) return [];
+  const folder = report.source.includes(' + ') ? 'DIR' : report.source;
+  // ten times the barrier they stopped at (their weight norm is within 1% of it)
+  const higher = 10 ** (Math.round(Math.log10(Math.max(...runs.map((run) => run.reach.weightNorm)))) + 1);
+  return [
+    `${runs.length} run${runs.length === 1 ? '' : 's'} stopped at the barrier while a channel was still closing: \`channelscope continue ${folder} --only channel-opening --set maxnorm=${higher.toExponential(0).replace('+', '')}\` continues ${runs.length === 1 ? 'it' : 'them'} with a higher barrier and shows which close.`,
+    '',
+  ];
+}
+
 /** "Trained by X." or, for records of several codes, each with its runs: what a citation of the table needs. */
 export function softwareSentence(software: Report['software'] | undefined): string {
   if (!software || software.length === 0) return '';
@@ -439,6 +452,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     '',
     'Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation\'s exponential tail (output weight up, bias down); at the norm barrier on its way into a channel that has not closed (the outgoing weights of two to four neurons growing apart, their sum standing still, input vectors not yet within the cosine criterion); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.',
     '',
+    ...openingHint(report),
     ...(report.carriers
       ? [
           '| group | channels | carried by a pair | by three neurons | by four | data not rebuilt |',

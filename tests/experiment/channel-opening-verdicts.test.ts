@@ -4,6 +4,7 @@
 // (benchmarks/results/barrier-10k/gp-r8, `channelscope continue`;
 // benchmarks/results/barrier-without-channel-2026-12-06.md).
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { classifyRecord } from '../../src/experiment/summary.js';
 import type { RunRecord } from '../../src/experiment/results.js';
@@ -30,6 +31,13 @@ describe('channels still opening at the barrier (GP teachers, r = 8)', () => {
     expect(reason('7389469bbfda-s3')).toMatch(/neurons 2, 6, 7 of hidden layer 1/);
     // two reflected pairs whose linear terms a neuron in its linear regime takes up, not each other
     expect(reason('34d343e052e3-s9')).toMatch(/neurons 1, 2, 3, 6 of hidden layer 1: .* with one reflected \(ũ → −ũ\) \(< 0\.0100, but the reflections' linear terms do not cancel among themselves\)/);
+  });
+
+  it('the report says how to see whether they close', async () => {
+    const { buildReport } = await import('../../src/experiment/report.js');
+    const { formatReport } = await import('../../src/experiment/summary.js');
+    const report = await buildReport(fileURLToPath(new URL('../../benchmarks/results/gp-groups/r8', import.meta.url)), []);
+    expect(formatReport(report, 'md')).toMatch(/5 runs stopped at the barrier while a channel was still closing: `channelscope continue \S+gp-groups\/r8 --only channel-opening --set maxnorm=1e4`/);
   });
 
   it('continued to the barrier 10⁴, three of them close into channels and none of the others does', () => {
