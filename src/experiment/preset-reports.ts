@@ -121,8 +121,9 @@ function outcomeFraction(runs: readonly Run[], outcome: string): Fraction {
 
 /**
  * Runs, channels (both criteria), finite minima, not converged and, of those, the runs sharpening
- * towards a kink or step at the barrier (classify.ts: the other road to infinity), and the final
- * loss of channels and of finite minima.
+ * towards a kink or step at the barrier (classify.ts: the other road to infinity) and those the
+ * barrier stopped while a channel was still closing (channel-opening: a higher barrier may make them
+ * channels), and the final loss of channels and of finite minima.
  */
 function channelRow(label: string[], runs: readonly Run[]): (string | number)[] {
   const strict = wilsonInterval(runs.filter((r) => r.classified.outcome === 'channel' && r.classified.channelStrict).length, runs.length);
@@ -135,6 +136,7 @@ function channelRow(label: string[], runs: readonly Run[]): (string | number)[] 
     ...fractionCells(outcomeFraction(runs, 'finite-minimum')),
     ...fractionCells(outcomeFraction(runs, 'not-converged')),
     ...fractionCells(wilsonInterval(runs.filter((r) => r.classified.cause === 'sharpening').length, runs.length)),
+    ...fractionCells(wilsonInterval(runs.filter((r) => r.classified.cause === 'channel-opening').length, runs.length)),
     lossOf('channel'),
     lossOf('finite-minimum'),
   ];
@@ -148,6 +150,7 @@ const channelColumns = (label: string[]) => [
   ...fractionColumns('finite-minimum'),
   ...fractionColumns('not-converged'),
   ...fractionColumns('of which sharpening'),
+  ...fractionColumns('of which channel-opening'),
   'median loss of channels',
   'median loss of finite minima',
 ];

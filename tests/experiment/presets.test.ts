@@ -127,6 +127,12 @@ describe('quick presets on the CPU engine', () => {
       expect(row[byActivation.columns.indexOf('of which sharpening')] as number).toBeLessThanOrEqual(row[byActivation.columns.indexOf('not-converged')] as number);
     }
     expect(cell(byActivation, ['relu'], 'of which sharpening')).toBe(0);
+    // so are the runs whose channel was still closing at the barrier; relu has no channels to open
+    for (const row of byActivation.rows) {
+      const part = (name: string) => row[byActivation.columns.indexOf(name)] as number;
+      expect(part('of which sharpening') + part('of which channel-opening')).toBeLessThanOrEqual(part('not-converged') + 1e-12);
+    }
+    expect(cell(byActivation, ['relu'], 'of which channel-opening')).toBe(0);
   }, 180_000);
 
   it('toy-1d: gradient flow gets far into the channel, SGD and Adam stop nearer its entrance (smaller 1/ε); L∞(w) has the channel minimum near w ≈ 0.8', async () => {
