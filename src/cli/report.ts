@@ -3,6 +3,7 @@
 import { formatReport, GROUP_ALIASES, reportWithRecords } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { carrierCounts } from '../experiment/carriers.js';
+import { folderDataBaseDir } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { writeHtmlReport } from './report-html.js';
@@ -37,7 +38,8 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     return;
   }
   const { report, records } = await reportWithRecords(folders, by, overrides);
-  if (options.carriers) report.carriers = carrierCounts(records, by, overrides);
+  // data files where the sweep's run read them (its shards share the spec, and so the folder)
+  if (options.carriers) report.carriers = carrierCounts(records, by, overrides, { baseDir: folderDataBaseDir(folder) });
   process.stdout.write(formatReport(report, options.format));
   if (presetReport !== null) {
     if (options.format === 'md') process.stdout.write(`\n${presetReport}`);

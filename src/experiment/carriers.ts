@@ -7,13 +7,13 @@ import { chooseChannelLimit } from '../analysis/channel-limit.js';
 import { symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Architecture } from '../model/architecture.js';
-import { datasetFor, datasetKey } from './grid.js';
+import { datasetFor, datasetKey, type DataSourceOptions } from './grid.js';
 import type { RunRecord } from './results.js';
 import { parseConfig } from './spec.js';
 import { classifyRecordWithEvidence, groupKey, type CarrierCounts, type ThresholdOverrides } from './summary.js';
 
 /** Per report group (`by`, as summarizeRecords groups), the channel runs by their carriers. */
-export function carrierCounts(records: readonly RunRecord[], by: string[], overrides: ThresholdOverrides = {}): CarrierCounts[] {
+export function carrierCounts(records: readonly RunRecord[], by: string[], overrides: ThresholdOverrides = {}, dataOptions: DataSourceOptions = {}): CarrierCounts[] {
   const groups = new Map<string, CarrierCounts>();
   const datasets = new Map<string, Dataset>();
   for (const record of records) {
@@ -24,7 +24,7 @@ export function carrierCounts(records: readonly RunRecord[], by: string[], overr
     const group = verdict.outcome === 'channel' ? verdict.evidence?.channelGroup : null;
     if (!group) continue;
     counts.channels++;
-    const carriers = carriersOf(record, verdict.network!, group, datasets);
+    const carriers = carriersOf(record, verdict.network!, group, datasets, dataOptions);
     if (carriers === 2) counts.pair++;
     else if (carriers === 3) counts.three++;
     else if (carriers === 4) counts.four++;
@@ -34,12 +34,12 @@ export function carrierCounts(records: readonly RunRecord[], by: string[], overr
 }
 
 /** The number of neurons carrying a channel run's channel (`network`: as the verdict judged it), or null when its data cannot be rebuilt. */
-function carriersOf(record: RunRecord, network: { arch: Architecture; theta: Float64Array }, group: NeuronGroup, datasets: Map<string, Dataset>): number | null {
+function carriersOf(record: RunRecord, network: { arch: Architecture; theta: Float64Array }, group: NeuronGroup, datasets: Map<string, Dataset>, dataOptions: DataSourceOptions): number | null {
   let data: Dataset;
   try {
     const config = parseConfig(record.config, `run ${record.id}`);
-    const key = datasetKey(config, record.seed);
-    data = datasets.get(key) ?? datasetFor(config, record.seed);
+    const key = datasetKey(config, record.seed, dataOptions);
+    data = datasets.get(key) ?? datasetFor(config, record.seed, dataOptions);
     datasets.set(key, data);
   } catch {
     return null;

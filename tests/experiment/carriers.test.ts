@@ -1,10 +1,14 @@
 // `report --carriers`: the flow sweep's channels by the neurons carrying them (committed float64
 // records, benchmarks/results/flow-cpu-subset + flow-cpu-rest), in every format; a run whose data
 // cannot be rebuilt is counted as unknown, not dropped.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { carrierCounts } from '../../src/experiment/carriers.js';
 import type { RunRecord } from '../../src/experiment/results.js';
+import { datasetFor } from '../../src/experiment/grid.js';
+import { parseConfig } from '../../src/experiment/spec.js';
 import { runCli } from '../helpers/cli.js';
 
 const recordsOf = (folder: string): RunRecord[] =>
@@ -27,6 +31,18 @@ describe('channels by their carriers', () => {
     const config = record.config as { data: Record<string, unknown> };
     const moved = { ...record, config: { ...config, data: { ...config.data, inputs: { kind: 'file', path: '/nonexistent/inputs.csv' }, teacher: { kind: 'file' } } } } as RunRecord;
     expect(carrierCounts([moved], [])).toEqual([{ key: 'all', channels: 1, pair: 0, three: 0, four: 0, unknown: 1 }]);
+  });
+
+  it('reads a run\'s data file where its sweep read it (dataOptions.baseDir)', () => {
+    const [record] = recordsOf('flow-cpu-subset').filter((r) => r.seed === 13 && (r.config as { architecture: { hidden: number[] } }).architecture.hidden[0] === 4);
+    const data = datasetFor(parseConfig(record.config, 'record'), record.seed);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-carriers-'));
+    const rows = Array.from({ length: data.samples }, (_, k) => `${data.x[2 * k]},${data.x[2 * k + 1]},${data.y[k]}`);
+    writeFileSync(path.join(dir, 'd.csv'), `x1,x2,y\n${rows.join('\n')}\n`);
+    const config = record.config as { data: Record<string, unknown> };
+    const relative = { ...record, config: { ...config, data: { ...config.data, inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'file' } } } } as RunRecord;
+    expect(carrierCounts([relative], [])[0].unknown).toBe(1);
+    expect(carrierCounts([relative], [], {}, { baseDir: dir })[0]).toMatchObject({ channels: 1, unknown: 0 });
   });
 
   it('on the command line: a markdown table, JSON channelCarriers and CSV columns', async () => {

@@ -163,6 +163,17 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(formatChannelJumpMarkdown(three)).toMatch(/3 neurons 0,1,2 \(a limit of order 2\).*\n[^]*expected -4: outgoing weights grow like ε\^-2/);
   }, 60_000);
 
+  it('names a followed run\'s data files where its sweep read them', () => {
+    const sweep = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const record = sweep.find((r: RunRecord) => r.seed === 77 && (r.config as RunConfig).architecture.hidden[0] === 8) as RunRecord;
+    const config = record.config as RunConfig;
+    const fromFiles = { ...record, config: { ...config, data: { ...config.data, inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'network', params: 'teacher.json', standardize: false } } } } as RunRecord;
+    const followed = channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK, '/data/sweep');
+    expect(followed.setup.data).toMatchObject({ inputs: { kind: 'file', path: '/data/sweep/d.csv' }, teacher: { kind: 'network', params: '/data/sweep/teacher.json' } });
+    // folders from before the base was recorded: as the record names them
+    expect(channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK).setup.data).toMatchObject({ inputs: { path: 'd.csv' } });
+  });
+
   it('follows three carriers that are not collinear (flow sweep r = 8 seed 77) to λ_max 2e12: the rescale keeps the loss, the gap halves at every one of 12 jumps', async () => {
     // at the barrier its middle neuron sits off the line of the outer two by half the spread and
     // T_3 is 1.2 against T_2 7.3: the moment equations have no solution and, before the rescale was
