@@ -8,7 +8,7 @@ import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
 import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
-import { findFolderRecord, folderDataBaseDir, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
+import { CONTINUED_FILE, findFolderRecord, folderDataBaseDir, readRecords, RUNS_FILE, SPEC_FILE, type ContinuationFile, type RunRecord } from '../experiment/results.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
@@ -189,7 +189,13 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   // a quick spec says so in its description ("NAME --quick: …", presets.ts)
   const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
   const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total, quick, overrides);
-  const markdown = presetReportMarkdown(report, dir);
+  // a continuation's runs are a chosen few of the preset's, under edited settings
+  const continuation = path.join(dir, CONTINUED_FILE);
+  const continued = existsSync(continuation) ? (JSON.parse(readFileSync(continuation, 'utf8')) as ContinuationFile) : null;
+  const note = continued
+    ? `*These ${continued.runs.length} runs continue runs of ${continued.from} chosen by --only ${continued.only?.join(',') ?? '(every not-converged run)'}${continued.set.length > 0 ? `, with --set ${continued.set.join(' ')}` : ''}: the preset's tables over them, not over the preset's sample.*\n\n`
+    : '';
+  const markdown = `${note}${presetReportMarkdown(report, dir)}`;
   // by other thresholds the tables are the reader's, not the folder's
   if (Object.keys(overrides).length > 0) return `${markdown}\n(by other thresholds: not written to ${dir}, which keeps its report by the defaults)\n`;
   writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);

@@ -115,6 +115,19 @@ describe('channelscope continue', () => {
     expect(await recordsIn(out)).toHaveLength(2);
   });
 
+  it('a preset\'s runs continued: its tables say they are a chosen few under edited settings', async () => {
+    const preset = path.join(root, 'preset');
+    expect((await channelscope('run', 'channel-frequency', '--quick', '--out', preset, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
+    const out = path.join(root, 'preset-continued');
+    const continued = await channelscope('continue', preset, '--only', 'max-steps,sharpening', '--set', 'maxnorm=1e4', '--out', out, '--backend', 'cpu', '--threads', '1');
+    expect(continued.code).toBe(0);
+    const runs = (await recordsIn(out)).length;
+    expect((await channelscope('report', out)).code).toBe(0);
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(
+      new RegExp(`^\\*These ${runs} runs continue runs of ${preset} chosen by --only max-steps,sharpening, with --set maxnorm=1e4: the preset's tables over them, not over the preset's sample\\.\\*\n\n## channel-frequency: ${runs} runs`),
+    );
+  }, 120_000);
+
   it('refuses a run whose final parameters are not finite, before making a folder', async () => {
     const broken = path.join(root, 'broken');
     mkdirSync(broken);
