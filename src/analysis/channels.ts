@@ -204,14 +204,7 @@ export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, thres
       const members = components.get(root)!;
       if (members.length < 2) continue;
       const vectors = members.map((n) => outgoing[n]);
-      let summary: number[];
-      if (layer === lastHidden) {
-        summary = vectors.map((o) => o[0]);
-      } else {
-        let reference = vectors[0];
-        for (const o of vectors) if (norm(o) > norm(reference)) reference = o;
-        summary = vectors.map((o) => Math.sign(dot(o, reference)) * norm(o));
-      }
+      const summary = signedOutgoing(vectors, layer === lastHidden);
       const signs = summary.map((s) => Math.sign(s));
       const net = new Float64Array(vectors[0].length);
       for (const o of vectors) for (let k = 0; k < net.length; k++) net[k] += o[k];
@@ -242,6 +235,17 @@ export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, thres
     }
   }
   return groups;
+}
+
+/**
+ * One number per outgoing vector of a group of neurons: the output weight itself (`raw`, for the last
+ * hidden layer's), else the vector's norm signed by its direction against the largest one's.
+ */
+function signedOutgoing(vectors: readonly Float64Array[], raw: boolean): number[] {
+  if (raw) return vectors.map((o) => o[0]);
+  let reference = vectors[0];
+  for (const o of vectors) if (norm(o) > norm(reference)) reference = o;
+  return vectors.map((o) => Math.sign(dot(o, reference)) * norm(o));
 }
 
 export interface SubspaceOptions {
@@ -578,10 +582,7 @@ export function openingGroups(arch: Architecture, thetaHistory: ArrayLike<number
           if (pair < closest) [closest, closestReflected] = [pair, pair < cosineDistance(inputs[i], inputs[j])];
         }
       }
-      const signed = (vectors: Float64Array[]) => {
-        const largest = members.reduce((p, q) => (norm(vectors[q]) > norm(vectors[p]) ? q : p));
-        return members.map((n) => (vectors[n].length === 1 ? vectors[n][0] : Math.sign(dot(vectors[n], vectors[largest])) * norm(vectors[n])));
-      };
+      const signed = (vectors: Float64Array[]) => signedOutgoing(members.map((n) => vectors[n]), vectors[0].length === 1);
       found.push({ layer, members, outgoing: signed(after), outgoingChange: signed(deltas), imbalance, spread, closest, closestReflected });
     }
   }

@@ -4,9 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
-import { continuedFrom, parseSelection, planContinuation, startingParameters } from '../experiment/continuation.js';
+import { continuedFrom, parseSelection, planContinuation } from '../experiment/continuation.js';
 import { folderDataBaseDir, readFolderRecords, type RunRecord } from '../experiment/results.js';
-import { datasetFor, type ResolvedRun } from '../experiment/grid.js';
+import { datasetFor, readsDataFiles } from '../experiment/grid.js';
 import { classifyRecord } from '../experiment/summary.js';
 import { defaultOutDir, runParsedSpec, type RunCommandOptions } from './run.js';
 
@@ -33,17 +33,17 @@ export async function continueCommand(folder: string, options: ContinueCommandOp
   // the source's data files resolve where its run resolved them (older folders: the working directory,
   // as `analyze --run` rebuilds them); checked here, before a folder is made
   const baseDir = folderDataBaseDir(folder);
-  const readsFiles = ({ config }: ResolvedRun) => config.data.inputs.kind === 'file' || config.data.teacher.kind === 'network';
-  const firstOfEach = new Map(plan.runs.filter(({ run }) => readsFiles(run)).map(({ run }) => [run.configIndex, run]));
+  const firstOfEach = new Map(plan.runs.filter(({ run }) => readsDataFiles(run.config)).map(({ run }) => [run.configIndex, run]));
   for (const run of firstOfEach.values()) datasetFor(run.config, run.seed, { baseDir });
   const out = options.out ?? defaultOutDir({ ...plan.spec, name: `${plan.spec.name ?? path.basename(path.resolve(folder))}-continued` }, specFile);
   if (path.resolve(out) === path.resolve(folder)) throw new InputError(`continue: --out must be a new folder, not ${folder} itself (its records stay as they are)`);
   process.stderr.write(`channelscope continue: ${plan.runs.length} of ${records.length} runs of ${folder} (${which})${options.set?.length ? `, with ${options.set.join(', ')}` : ''}\n`);
 
   const sources = new Map(plan.runs.map(({ run, from }) => [run.id, from]));
+  const starts = new Map(plan.runs.map(({ run, start }) => [run.id, start]));
   const dir = await runParsedSpec(plan.spec, specFile, { ...options, out }, {
     selected: (run) => sources.has(run.id),
-    start: (run) => startingParameters(sources.get(run.id)!),
+    start: (run) => starts.get(run.id)!,
     annotate: (record) => ({ ...record, continuedFrom: continuedFrom(folder, sources.get(record.id)!) }),
     baseDir,
     provenance: { from: folder, set: options.set ?? [], only: labels },

@@ -7,7 +7,7 @@
 // byte for byte as the shards wrote them, in the spec's run order. Files are streamed, never held
 // whole. A partial last line in a shard (a killed, unfinished shard) is ignored with a warning; its
 // run is then reported missing.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
@@ -20,6 +20,8 @@ import {
   scanLines,
   SPEC_FILE,
   readCheckpoint,
+  readContinuation,
+  continuationChoice,
   writersOf,
   type Checkpoint,
   type ContinuationFile,
@@ -63,13 +65,13 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     throw new InputError(`merge: the spec in ${mismatch.folder} differs from the one in ${dirs[0]} (at: ${mismatch.differences.join(', ')}); these are not shards of one sweep`);
   }
   // continuations (`channelscope continue`) plan a chosen few of the spec's runs: the union of theirs
-  const continuations = dirs.map((dir) => (existsSync(path.join(dir, CONTINUED_FILE)) ? (JSON.parse(readFileSync(path.join(dir, CONTINUED_FILE), 'utf8')) as ContinuationFile) : null));
+  const continuations = dirs.map(readContinuation);
   const continued = continuations.filter((file): file is ContinuationFile => file !== null);
   if (continued.length > 0 && continued.length < dirs.length) {
     throw new InputError(`merge: ${dirs[continuations.indexOf(null)]} is a sweep's folder and ${dirs[continuations.findIndex(Boolean)]} a continuation's (${CONTINUED_FILE}); merge folders of one kind`);
   }
   if (continued.some((file) => JSON.stringify(file.only) !== JSON.stringify(continued[0].only))) {
-    throw new InputError(`merge: the continuations chose their runs differently (--only ${continued.map((file) => file.only?.join(',') ?? '(every not-converged run)').join(' and ')})`);
+    throw new InputError(`merge: the continuations chose their runs differently (${continued.map(continuationChoice).join(' and ')})`);
   }
   const chosen = continued.length > 0 ? new Set(continued.flatMap((file) => file.runs)) : null;
   const expected = expandSpec(spec).filter((run) => !chosen || chosen.has(run.id));

@@ -8,7 +8,7 @@ import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
 import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
-import { CONTINUED_FILE, findFolderRecord, folderDataBaseDir, readRecords, RUNS_FILE, SPEC_FILE, type ContinuationFile, type RunRecord } from '../experiment/results.js';
+import { continuationChoice, findFolderRecord, folderDataBaseDir, readContinuation, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
@@ -190,10 +190,9 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
   const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total, quick, overrides);
   // a continuation's runs are a chosen few of the preset's, under edited settings
-  const continuation = path.join(dir, CONTINUED_FILE);
-  const continued = existsSync(continuation) ? (JSON.parse(readFileSync(continuation, 'utf8')) as ContinuationFile) : null;
+  const continued = readContinuation(dir);
   const note = continued
-    ? `*These ${continued.runs.length} runs continue runs of ${continued.from} chosen by --only ${continued.only?.join(',') ?? '(every not-converged run)'}${continued.set.length > 0 ? `, with --set ${continued.set.join(' ')}` : ''}: the preset's tables over them, not over the preset's sample.*\n\n`
+    ? `*These ${continued.runs.length} runs continue runs of ${continued.from} chosen by ${continuationChoice(continued)}${continued.set.length > 0 ? `, with --set ${continued.set.join(' ')}` : ''}: the preset's tables over them, not over the preset's sample.*\n\n`
     : '';
   const markdown = `${note}${presetReportMarkdown(report, dir)}`;
   // by other thresholds the tables are the reader's, not the folder's

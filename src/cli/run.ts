@@ -9,7 +9,7 @@ import { InputError } from '../model/input-error.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../experiment/grid.js';
 import { Progress } from '../experiment/progress.js';
-import { CONTINUED_FILE, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
+import { continuationChoice, CONTINUED_FILE, readContinuation, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
 import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';
@@ -172,21 +172,20 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     runs: selected.length,
     compareSpec: (text, source) => specDifferences(text, source, spec),
   });
-  if (!continuation && existsSync(path.join(dir, CONTINUED_FILE))) {
+  const earlier = readContinuation(dir);
+  if (!continuation && earlier) {
     store.close();
-    const { from } = JSON.parse(readFileSync(path.join(dir, CONTINUED_FILE), 'utf8')) as ContinuationFile;
+    const { from } = earlier;
     throw new InputError(`${dir} holds runs continued from ${from}, a chosen few of the spec's: resume it with \`channelscope continue ${from} --out ${dir} --resume\` and the same --only and --set`);
   }
   if (continuation) {
     // a resumed continuation must plan the runs it planned (the spec itself ResultStore compared)
-    const file = path.join(dir, CONTINUED_FILE);
     const provenance: ContinuationFile = { ...continuation.provenance, runs: selected.map((run) => run.id) };
-    const earlier = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ContinuationFile) : null;
     if (earlier && (earlier.from !== provenance.from || JSON.stringify(earlier.runs) !== JSON.stringify(provenance.runs))) {
       store.close();
-      throw new InputError(`--resume: ${dir} continues ${earlier.runs.length} runs of ${earlier.from} chosen by --only ${earlier.only?.join(',') ?? '(every not-converged run)'}; this call chooses ${provenance.runs.length} of ${provenance.from}`);
+      throw new InputError(`--resume: ${dir} continues ${earlier.runs.length} runs of ${earlier.from} chosen by ${continuationChoice(earlier)}; this call chooses ${provenance.runs.length} of ${provenance.from}`);
     }
-    writeFileAtomic(file, `${JSON.stringify(provenance, null, 2)}\n`);
+    writeFileAtomic(path.join(dir, CONTINUED_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
   }
   const dataOptions = { baseDir: continuation?.baseDir ?? path.dirname(specFile) };
   store.dataBaseDir = path.resolve(dataOptions.baseDir);

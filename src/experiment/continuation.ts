@@ -71,8 +71,8 @@ export function selectedRecord(record: RunRecord, labels: readonly string[] | nu
 export interface ContinuationPlan {
   /** the edited spec, the continued folder's spec */
   spec: ExperimentSpec;
-  /** the edited spec's runs that continue a chosen record, with it */
-  runs: { run: ResolvedRun; from: RunRecord }[];
+  /** the edited spec's runs that continue a chosen record, with it and the parameters it stopped at */
+  runs: { run: ResolvedRun; from: RunRecord; start: Float64Array }[];
 }
 
 /**
@@ -95,15 +95,16 @@ export function planContinuation(specText: string, specSource: string, records: 
       );
     }
     // checked here, before a folder is made: a run frozen with non-finite values has nothing to continue from
-    if (!startingParameters(record).every(Number.isFinite)) throw new InputError(`run ${record.id}: its final parameters are not finite (it diverged), so it cannot be continued`);
+    const start = startingParameters(record);
+    if (!start.every(Number.isFinite)) throw new InputError(`run ${record.id}: its final parameters are not finite (it diverged), so it cannot be continued`);
     const run = edited.get(`${source.configIndex}:${source.seed}`)!;
-    runs.push({ run, from: record });
+    runs.push({ run, from: record, start });
   }
   return { spec, runs };
 }
 
 /** The parameters a continued run starts from: where the record stopped. */
-export function startingParameters(record: RunRecord): Float64Array {
+function startingParameters(record: RunRecord): Float64Array {
   return parseParameterFile(JSON.stringify(record.params), `record ${record.id}`).theta;
 }
 

@@ -113,6 +113,11 @@ export function datasetSeed(config: RunConfig, seed: number): { key: number; run
   return { key: config.data.seed, run: config.data.perRun ? seed : 0 };
 }
 
+/** Whether a configuration's data come from files (inputs from a CSV, or a teacher network's parameter file), whose relative paths need a base folder. */
+export function readsDataFiles(config: RunConfig): boolean {
+  return config.data.inputs.kind === 'file' || config.data.teacher.kind === 'network';
+}
+
 /**
  * A string that is equal for two (config, seed) pairs exactly when datasetFor builds the same
  * dataset for them: the input dimension, the data section without the per-run switch, and the
@@ -120,7 +125,7 @@ export function datasetSeed(config: RunConfig, seed: number): { key: number; run
  */
 export function datasetKey(config: RunConfig, seed: number, options: DataSourceOptions = {}): string {
   const { perRun: _perRun, seed: _seed, ...data } = config.data;
-  const usesFiles = data.inputs.kind === 'file' || data.teacher.kind === 'network';
+  const usesFiles = readsDataFiles(config);
   return canonicalJson({
     inputDim: config.architecture.inputDim,
     data,

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
-import { CHECKPOINT_FILE, compareFolderSpecs, CONTINUED_FILE, readFolderRecords, SPEC_FILE, type Checkpoint, type ContinuationFile, type RunRecord } from './results.js';
+import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { selectShard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
 import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupKey, summarizeRecords, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
@@ -82,8 +82,8 @@ function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[], by: str
     const checkpointFile = path.join(folder, CHECKPOINT_FILE);
     const { shard } = existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint) : { shard: null };
     // a continuation plans a chosen few of its spec's runs
-    const continuation = path.join(folder, CONTINUED_FILE);
-    const chosen = existsSync(continuation) ? new Set((JSON.parse(readFileSync(continuation, 'utf8')) as ContinuationFile).runs) : null;
+    const continuation = readContinuation(folder);
+    const chosen = continuation ? new Set(continuation.runs) : null;
     const share = shard ? selectShard(runs, { ...shard, source: CHECKPOINT_FILE }) : runs;
     for (const run of chosen ? share.filter((r) => chosen.has(r.id)) : share) planned.set(run.id, run);
   }

@@ -240,13 +240,18 @@ export async function readFolderRecords(folder: string, command: string): Promis
  * (Checkpoint.dataBaseDir), or '' (the working directory) for folders from before it was recorded.
  */
 export function folderDataBaseDir(folder: string): string {
-  const file = path.join(folder, CHECKPOINT_FILE);
-  if (!existsSync(file)) return '';
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as Partial<Checkpoint>).dataBaseDir ?? '';
-  } catch {
-    return '';
-  }
+  return readCheckpoint(folder)?.dataBaseDir ?? '';
+}
+
+/** A continuation folder's CONTINUED_FILE, or null for any other folder. */
+export function readContinuation(folder: string): ContinuationFile | null {
+  const file = path.join(folder, CONTINUED_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ContinuationFile) : null;
+}
+
+/** How a continuation chose its runs, for messages: "--only a,b" or the default. */
+export function continuationChoice(continuation: Pick<ContinuationFile, 'only'>): string {
+  return continuation.only ? `--only ${continuation.only.join(',')}` : 'every not-converged run (no --only)';
 }
 
 /** The record of run `id` in a results folder; an InputError naming the folder and some of its ids when it is not there. */
