@@ -39,7 +39,7 @@ export async function reportCommand(folders: string[], options: { by?: string; f
   }
   const { report, records } = await reportWithRecords(folders, by, overrides);
   // data files where the sweep's run read them (its shards share the spec, and so the folder)
-  if (options.carriers) report.carriers = carrierCounts(records, by, overrides, { baseDir: folderDataBaseDir(folder) });
+  if (options.carriers) report.carriers = carrierCounts(records, report.runs, overrides, { baseDir: folderDataBaseDir(folder) });
   process.stdout.write(formatReport(report, options.format));
   if (presetReport !== null) {
     if (options.format === 'md') process.stdout.write(`\n${presetReport}`);

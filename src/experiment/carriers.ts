@@ -10,14 +10,15 @@ import type { Architecture } from '../model/architecture.js';
 import { datasetFor, datasetKey, type DataSourceOptions } from './grid.js';
 import type { RunRecord } from './results.js';
 import { parseConfig } from './spec.js';
-import { classifyRecordWithEvidence, groupKey, type CarrierCounts, type ThresholdOverrides } from './summary.js';
+import { classifyRecordWithEvidence, type CarrierCounts, type ClassifiedRun, type ThresholdOverrides } from './summary.js';
 
-/** Per report group (`by`, as summarizeRecords groups), the channel runs by their carriers. */
-export function carrierCounts(records: readonly RunRecord[], by: string[], overrides: ThresholdOverrides = {}, dataOptions: DataSourceOptions = {}): CarrierCounts[] {
+/** Per report group (`grouped`: the report's runs, each with its group), the channel runs by their carriers. */
+export function carrierCounts(records: readonly RunRecord[], grouped: readonly Pick<ClassifiedRun, 'id' | 'group'>[], overrides: ThresholdOverrides = {}, dataOptions: DataSourceOptions = {}): CarrierCounts[] {
   const groups = new Map<string, CarrierCounts>();
   const datasets = new Map<string, Dataset>();
+  const groupOf = new Map(grouped.map((run) => [run.id, run.group]));
   for (const record of records) {
-    const key = groupKey(record.config, by);
+    const key = groupOf.get(record.id) ?? 'all';
     const counts = groups.get(key) ?? { key, channels: 0, pair: 0, three: 0, four: 0, unknown: 0 };
     groups.set(key, counts);
     const verdict = classifyRecordWithEvidence(record, overrides);

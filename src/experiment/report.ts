@@ -7,7 +7,8 @@ import { expandSpec, type ResolvedRun } from './grid.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { selectShard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
-import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupKey, summarizeRecords, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
+import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupLabeller, type GroupLabeller } from './group-labels.js';
+import { summarizeRecords, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
 
 export { classifyRecord, formatReport, GROUP_ALIASES, summarizeRecords, type ClassifiedRun, type Report } from './summary.js';
 
@@ -45,7 +46,10 @@ export async function reportWithRecords(folders: string | readonly string[], by:
     );
   }
   const spec = sweepOf(list);
-  return { report: summarizeRecords(records, by, list.join(' + '), spec ? plannedRunsOf(spec, list, by) : undefined, overrides), records };
+  const planned = spec ? plannedRunsOf(spec, list) : [];
+  // labelled among the planned runs too, so that a run not yet recorded counts in its own group
+  const groupOf = groupLabeller([...records, ...planned].map((run) => run.config), by);
+  return { report: summarizeRecords(records, by, list.join(' + '), spec ? plannedCounts(planned, groupOf) : undefined, overrides, groupOf), records };
 }
 
 /**
@@ -74,8 +78,8 @@ function sweepOf(folders: readonly string[]): ExperimentSpec | null {
   return spec;
 }
 
-/** The union of the runs the folders plan (each its checkpoint's shard of the sweep), in all and per group of `by`. */
-function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[], by: string[]): PlannedRuns {
+/** The union of the runs the folders plan (each its checkpoint's shard of the sweep). */
+function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[]): ResolvedRun[] {
   const runs = expandSpec(spec);
   const planned = new Map<string, ResolvedRun>();
   for (const folder of folders) {
@@ -87,12 +91,17 @@ function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[], by: str
     const share = shard ? selectShard(runs, { ...shard, source: CHECKPOINT_FILE }) : runs;
     for (const run of chosen ? share.filter((r) => chosen.has(r.id)) : share) planned.set(run.id, run);
   }
+  return [...planned.values()];
+}
+
+/** Planned runs in all and per group. */
+function plannedCounts(planned: readonly ResolvedRun[], groupOf: GroupLabeller): PlannedRuns {
   const byGroup: Record<string, number> = {};
-  for (const run of planned.values()) {
-    const key = groupKey(run.config, by);
+  for (const run of planned) {
+    const key = groupOf(run.config);
     byGroup[key] = (byGroup[key] ?? 0) + 1;
   }
-  return { total: planned.size, byGroup };
+  return { total: planned.length, byGroup };
 }
 
 /**
@@ -101,5 +110,7 @@ function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[], by: str
  */
 export function plannedRuns(folder: string, by: string[]): PlannedRuns | null {
   const spec = sweepOf([folder]);
-  return spec ? plannedRunsOf(spec, [folder], by) : null;
+  if (!spec) return null;
+  const planned = plannedRunsOf(spec, [folder]);
+  return plannedCounts(planned, groupLabeller(planned.map((run) => run.config), by));
 }

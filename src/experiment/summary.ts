@@ -7,23 +7,11 @@ import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../ana
 import { l2Distance, minCosineDistance, symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
 import { parameterLayout, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
+import { groupLabeller, type GroupLabeller } from './group-labels.js';
 import type { RunRecord, TrajectoryPoint } from './results.js';
 import { DEFAULT_MIN_IMPROVEMENT } from './scheduler.js';
 
-/** Short names for the spec fields people group by; any dotted path of the configuration works too. */
-export const GROUP_ALIASES: Record<string, string> = {
-  d: 'architecture.inputDim',
-  r: 'architecture.hidden',
-  hidden: 'architecture.hidden',
-  activation: 'architecture.activation',
-  biases: 'architecture.biases',
-  optimizer: 'optimizer.kind',
-  solver: 'optimizer.solver',
-  teacher: 'data.teacher.kind',
-  s: 'data.teacher.s',
-  N: 'data.samples',
-  inputs: 'data.inputs.kind',
-};
+export { configurationFields, fieldsAbsentFromAll, fieldVaries, GROUP_ALIASES, varyingFields } from './group-labels.js';
 
 export interface ClassifiedRun {
   id: string;
@@ -119,52 +107,6 @@ export function missingRunsWarning(recorded: number, planned: number | undefined
   if (planned === undefined || recorded >= planned) return null;
   const missing = planned - recorded;
   return `Recorded ${recorded} of the ${planned} runs planned: the sweep stopped before ${missing} finished (\`channelscope run … --resume\` continues it). The fractions cover the recorded runs only. The missing ones are the slowest, often runs still on their way along a channel, so the fractions lean towards quick outcomes.`;
-}
-
-/** A group-by field's value in a configuration: GROUP_ALIASES names or dotted paths. */
-function fieldValue(config: unknown, field: string): unknown {
-  return valueAt(config, GROUP_ALIASES[field] ?? field);
-}
-
-function valueAt(config: unknown, dotted: string): unknown {
-  let value: unknown = config;
-  for (const part of dotted.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
-  return value;
-}
-
-/**
- * The group a run's configuration falls in: "field=value …" over the `by` fields ('all' without
- * fields); a field the run's config lacks (e.g. a GD run's solver) is left out.
- */
-export function groupKey(config: unknown, by: string[]): string {
-  const parts = by.flatMap((field) => {
-    const value = fieldValue(config, field);
-    if (value === undefined) return [];
-    return [`${field}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`];
-  });
-  return parts.length > 0 ? parts.join(' ') : 'all';
-}
-
-/** The `by` fields that no record's configuration has (a typo, or a field of another sweep): grouping by them would silently group nothing. */
-export function fieldsAbsentFromAll(records: readonly RunRecord[], by: readonly string[]): string[] {
-  return by.filter((field) => records.length > 0 && records.every((record) => fieldValue(record.config, field) === undefined));
-}
-
-/** The dotted paths of a configuration's values (leaves; arrays count as values), for messages that list what one can group by. */
-export function configurationFields(config: unknown, prefix = ''): string[] {
-  if (!config || typeof config !== 'object' || Array.isArray(config)) return prefix ? [prefix] : [];
-  return Object.entries(config as Record<string, unknown>).flatMap(([key, value]) => configurationFields(value, prefix ? `${prefix}.${key}` : key));
-}
-
-/** The configuration fields whose values differ between the records (a sweep's grid axes; names, descriptions and seeds left out). */
-export function varyingFields(records: readonly RunRecord[]): string[] {
-  const fields = [...new Set(records.flatMap((record) => configurationFields(record.config)))].filter((field) => !/(^|\.)(name|description|seed)$/.test(field));
-  return fields.filter((field) => fieldVaries(records, field));
-}
-
-/** Whether a group-by field (an alias or any dotted path, array entries included) takes more than one value among the records. */
-export function fieldVaries(records: readonly RunRecord[], field: string): boolean {
-  return new Set(records.map((record) => JSON.stringify(fieldValue(record.config, field)))).size > 1;
 }
 
 function spectrumExtremes(ascending: readonly number[] | null | undefined): { hessianMinEigenvalue?: number; hessianMaxEigenvalue?: number } {
@@ -272,11 +214,22 @@ export function runReach(record: RunRecord): RunReach {
   return { ...base, minCosine: pair.distance, inverseEpsilon: epsilon > 0 ? 1 / epsilon : Infinity, outputWeightSum };
 }
 
-/** Classifies every record and summarises outcomes and reach per group (`by`: GROUP_ALIASES names or dotted paths). */
-export function summarizeRecords(records: readonly RunRecord[], by: string[], source: string, planned?: PlannedRuns, overrides: ThresholdOverrides = {}): Report {
+/**
+ * Classifies every record and summarises outcomes and reach per group (`by`: GROUP_ALIASES names or
+ * dotted paths; `groupOf` names each record's group, by default as group-labels.ts labels them among
+ * these records).
+ */
+export function summarizeRecords(
+  records: readonly RunRecord[],
+  by: string[],
+  source: string,
+  planned?: PlannedRuns,
+  overrides: ThresholdOverrides = {},
+  groupOf: GroupLabeller = groupLabeller(records.map((record) => record.config), by),
+): Report {
   const runs: ClassifiedRun[] = records.map((record) => ({
     id: record.id,
-    group: groupKey(record.config, by),
+    group: groupOf(record.config),
     stopReason: record.stopReason,
     ...classifyRecord(record, overrides),
     reach: runReach(record),

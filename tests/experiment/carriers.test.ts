@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { carrierCounts } from '../../src/experiment/carriers.js';
+import { groupLabeller } from '../../src/experiment/group-labels.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { datasetFor } from '../../src/experiment/grid.js';
 import { parseConfig } from '../../src/experiment/spec.js';
@@ -17,9 +18,16 @@ const recordsOf = (folder: string): RunRecord[] =>
     .split('\n')
     .map((line) => JSON.parse(line));
 
+/** The records grouped by `by` as the report groups them. */
+const groupedBy = (records: RunRecord[], by: string[]) => {
+  const groupOf = groupLabeller(records.map((record) => record.config), by);
+  return records.map((record) => ({ id: record.id, group: groupOf(record.config) }));
+};
+
 describe('channels by their carriers', () => {
   it('counts the 135 channels of the flow sweep: r = 4 27 pairs and 2 threes; r = 8 84 pairs, 15 threes, 7 fours', () => {
-    const counts = carrierCounts([...recordsOf('flow-cpu-subset'), ...recordsOf('flow-cpu-rest')], ['r']);
+    const records = [...recordsOf('flow-cpu-subset'), ...recordsOf('flow-cpu-rest')];
+    const counts = carrierCounts(records, groupedBy(records, ['r']));
     expect(counts).toEqual([
       { key: 'r=[4]', channels: 29, pair: 27, three: 2, four: 0, unknown: 0 },
       { key: 'r=[8]', channels: 106, pair: 84, three: 15, four: 7, unknown: 0 },
@@ -30,7 +38,7 @@ describe('channels by their carriers', () => {
     const [record] = recordsOf('flow-cpu-subset').filter((r) => r.seed === 13 && (r.config as { architecture: { hidden: number[] } }).architecture.hidden[0] === 4);
     const config = record.config as { data: Record<string, unknown> };
     const moved = { ...record, config: { ...config, data: { ...config.data, inputs: { kind: 'file', path: '/nonexistent/inputs.csv' }, teacher: { kind: 'file' } } } } as RunRecord;
-    expect(carrierCounts([moved], [])).toEqual([{ key: 'all', channels: 1, pair: 0, three: 0, four: 0, unknown: 1 }]);
+    expect(carrierCounts([moved], groupedBy([moved], []))).toEqual([{ key: 'all', channels: 1, pair: 0, three: 0, four: 0, unknown: 1 }]);
   });
 
   it('reads a run\'s data file where its sweep read it (dataOptions.baseDir)', () => {
@@ -41,8 +49,8 @@ describe('channels by their carriers', () => {
     writeFileSync(path.join(dir, 'd.csv'), `x1,x2,y\n${rows.join('\n')}\n`);
     const config = record.config as { data: Record<string, unknown> };
     const relative = { ...record, config: { ...config, data: { ...config.data, inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'file' } } } } as RunRecord;
-    expect(carrierCounts([relative], [])[0].unknown).toBe(1);
-    expect(carrierCounts([relative], [], {}, { baseDir: dir })[0]).toMatchObject({ channels: 1, unknown: 0 });
+    expect(carrierCounts([relative], groupedBy([relative], []))[0].unknown).toBe(1);
+    expect(carrierCounts([relative], groupedBy([relative], []), {}, { baseDir: dir })[0]).toMatchObject({ channels: 1, unknown: 0 });
   });
 
   it('on the command line: a markdown table, JSON channelCarriers and CSV columns', async () => {

@@ -86,8 +86,8 @@ describe('channelscope report', () => {
     (records[1].config as Record<string, unknown>).optimizer = { kind: 'flow', solver: 'rodas4' };
     writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     await expect(buildReport(dir, ['r', 'activaton'])).rejects.toThrow(/--by: no run in .* has "activaton"; group by d, r, .* architecture\.activation/);
-    // a field some runs lack (a GD run's solver) is fine: those runs leave it out of their group
-    expect((await buildReport(dir, ['r', 'solver'])).groups.map((g) => g.key)).toEqual(['r=[2]', 'r=[3] solver=rodas4']);
+    // a field some runs lack (a GD run's solver) is fine: their label says they have none
+    expect((await buildReport(dir, ['r', 'solver'])).groups.map((g) => g.key)).toEqual(['r=[2] solver=none', 'r=[3] solver=rodas4']);
     const cli = await runCli(['report', dir, '--by', 'optimizer.lr']);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/no run in .* has "optimizer\.lr"/);
@@ -167,15 +167,74 @@ describe('channelscope report', () => {
     expect(trajectoryLossDrift(points([1]))).toBeNull();
   });
 
-  it('leaves a grouping field out of the label of runs whose config lacks it (GD has no solver)', async () => {
+  it('labels runs whose config lacks a grouping field as having none, never as "all" (GD has no solver, flow no lr)', async () => {
     const { summarizeRecords } = await import('../../src/experiment/summary.js');
     const flow = record('f', finiteTheta, [2]);
     const gd = record('g', finiteTheta, [2]);
     Object.assign(flow.config, { optimizer: { kind: 'flow', solver: 'rodas4' } });
     Object.assign(gd.config, { optimizer: { kind: 'gd', lr: 0.1 } });
     const summary = summarizeRecords([flow, gd] as never, ['solver', 'optimizer.lr'], 'test');
-    expect(summary.groups.map((group) => group.key).sort()).toEqual(['optimizer.lr=0.1', 'solver=rodas4']);
-    expect(summarizeRecords([gd] as never, ['solver'], 'test').groups[0].key).toBe('all');
+    expect(summary.groups.map((group) => group.key)).toEqual(['solver=rodas4 optimizer.lr=none', 'solver=none optimizer.lr=0.1']);
+    expect(summarizeRecords([flow, gd] as never, ['optimizer.lr'], 'test').groups.map((group) => group.key)).toEqual(['optimizer.lr=none', 'optimizer.lr=0.1']);
+    expect(summarizeRecords([gd] as never, ['solver'], 'test').groups[0].key).toBe('solver=none');
+    expect(summarizeRecords([gd] as never, [], 'test').groups[0].key).toBe('all');
+  });
+
+  it('groups by optimizer (teacher, inputs) apart wherever any setting differs, naming what differs', async () => {
+    const { summarizeRecords } = await import('../../src/experiment/summary.js');
+    const withOptimizer = (id: string, optimizer: object, teacher: object = { kind: 'rosenbrock' }) => {
+      const r = record(id, finiteTheta, [2]);
+      Object.assign(r.config, { optimizer, data: { teacher } });
+      return r;
+    };
+    const records = [
+      withOptimizer('a', { kind: 'gd', lr: 0.1 }),
+      withOptimizer('b', { kind: 'gd', lr: 0.02 }),
+      withOptimizer('c', { kind: 'gd', lr: 0.1 }),
+      withOptimizer('d', { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3 }),
+      withOptimizer('e', { kind: 'sgd', lr: 0.1, batch: 16 }, { kind: 'gp', s: 0.5 }),
+      withOptimizer('f', { kind: 'sgd', lr: 0.1, batch: 32 }, { kind: 'gp', s: 2 }),
+    ];
+    const byOptimizer = summarizeRecords(records as never, ['optimizer'], 'test');
+    expect(byOptimizer.groups.map((group) => [group.key, group.n])).toEqual([
+      ['optimizer=gd lr=0.1', 2],
+      ['optimizer=gd lr=0.02', 1],
+      ['optimizer=flow', 1],
+      ['optimizer=sgd batch=16', 1],
+      ['optimizer=sgd batch=32', 1],
+    ]);
+    // optimizer.kind still pools them by kind
+    expect(summarizeRecords(records as never, ['optimizer.kind'], 'test').groups.map((group) => group.key)).toEqual(['optimizer.kind=gd', 'optimizer.kind=flow', 'optimizer.kind=sgd']);
+    expect(summarizeRecords(records as never, ['teacher'], 'test').groups.map((group) => group.key)).toEqual(['teacher=rosenbrock', 'teacher=gp s=0.5', 'teacher=gp s=2']);
+  });
+
+  it('labels a sweep\'s groups among its planned runs too: a configuration without records yet is its own group (report --by optimizer)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-optimizers-'));
+    const spec = {
+      name: 'lr-grid',
+      architecture: { inputDim: 2, hidden: 2, activation: 'softplus', biases: true },
+      data: { inputs: { kind: 'normal' }, teacher: { kind: 'rosenbrock' }, samples: 16 },
+      optimizer: { kind: 'gd', lr: 0.1 },
+      stop: { maxSteps: 20, checkEvery: 10 },
+      seeds: 2,
+      grid: { optimizer: [{ kind: 'gd', lr: 0.1 }, { kind: 'gd', lr: 0.02 }, { kind: 'flow' }] },
+    };
+    writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(spec));
+    const out = path.join(dir, 'out');
+    expect((await runCli(['run', path.join(dir, 'spec.json'), '--backend', 'cpu', '--threads', '1', '--out', out])).code).toBe(0);
+    const report = await buildReport(out, ['optimizer']);
+    expect(report.groups.map((group) => [group.key, group.n])).toEqual([
+      ['optimizer=gd lr=0.1', 2],
+      ['optimizer=gd lr=0.02', 2],
+      ['optimizer=flow', 2],
+    ]);
+    expect((await buildReport(out, ['optimizer.lr'])).groups.map((group) => group.key)).toEqual(['optimizer.lr=0.1', 'optimizer.lr=0.02', 'optimizer.lr=none']);
+    // a sweep stopped before its lr = 0.02 runs: their group is planned, not pooled with lr = 0.1
+    const lines = readFileSync(path.join(out, 'runs.jsonl'), 'utf8').trim().split('\n');
+    writeFileSync(path.join(out, 'runs.jsonl'), `${lines.filter((line) => JSON.parse(line).config.optimizer.lr !== 0.02).join('\n')}\n`);
+    const partial = await buildReport(out, ['optimizer']);
+    expect(partial.groups.map((group) => group.key)).toEqual(['optimizer=gd lr=0.1', 'optimizer=flow']);
+    expect(partial.planned?.byGroup).toEqual({ 'optimizer=gd lr=0.1': 2, 'optimizer=gd lr=0.02': 2, 'optimizer=flow': 2 });
   });
 
   it('refuses a folder without results', async () => {

@@ -52,7 +52,7 @@ export class CsSummaryTable extends LitElement {
             this.setGroupBy(v === '' ? [] : [v]);
           }}>
             <option value="" ?selected=${current === ''}>nothing (all runs)</option>
-            ${choices.map((field) => html`<option value=${field} ?selected=${current === field}>${GROUP_ALIASES[field] ? `${field} (${GROUP_ALIASES[field]})` : field}</option>`)}
+            ${choices.map((field) => html`<option value=${field} ?selected=${current === field}>${GROUP_ALIASES[field] && GROUP_ALIASES[field] !== field ? `${field} (${GROUP_ALIASES[field]})` : field}</option>`)}
             ${current !== '' && !choices.includes(current) ? html`<option value=${current} selected>${current}</option>` : nothing}
           </select>
         </label>
