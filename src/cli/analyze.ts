@@ -1,6 +1,6 @@
 // `channelscope analyze`: diagnostics and verdict of one network given as files, or of one run of a sweep.
 import { analyzeNetworkFiles, analyzeRecord, formatNetworkAnalysis, type FileAnalysis, type NamedText } from '../experiment/analyze-network.js';
-import { findFolderRecord, folderDataBaseDir } from '../experiment/results.js';
+import { findFolderRecord, folderDataOptions } from '../experiment/results.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 
 /**
@@ -15,7 +15,7 @@ export function analyzeFiles(params: NamedText, data: NamedText, maxnorm: number
 export async function analyzeRun(folder: string, id: string, maxnorm: number | undefined, json: boolean, overrides: ThresholdOverrides = {}): Promise<void> {
   const record = await findFolderRecord(folder, id, 'analyze');
   // its data files where its run read them
-  const result = analyzeRecord(record, maxnorm, overrides, { baseDir: folderDataBaseDir(folder) });
+  const result = analyzeRecord(record, maxnorm, overrides, folderDataOptions(folder));
   if (json) {
     print(result, true, { run: id, folder, seed: record.seed, stopReason: record.stopReason, polished: Boolean(record.polish) });
     return;

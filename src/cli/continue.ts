@@ -4,9 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
-import { continuedFrom, parseSelection, planContinuation } from '../experiment/continuation.js';
-import { folderDataBaseDir, readFolderRecords, type RunRecord } from '../experiment/results.js';
-import { datasetFor, readsDataFiles } from '../experiment/grid.js';
+import { continuedRecord, parseSelection, planContinuation, runsStoppedAgainAtBarrier } from '../experiment/continuation.js';
+import { folderDataOptions, readFolderRecords, type RunRecord } from '../experiment/results.js';
 import { classifyRecord } from '../experiment/summary.js';
 import { defaultOutDir, runParsedSpec, type RunCommandOptions } from './run.js';
 
@@ -30,22 +29,23 @@ export async function continueCommand(folder: string, options: ContinueCommandOp
   const plan = planContinuation(readFileSync(specFile, 'utf8'), specFile, records, options.set ?? [], labels);
   const which = labels ? labels.join(' or ') : 'not converged';
   if (plan.runs.length === 0) throw new InputError(`continue: no run of ${folder} is ${which} (${records.length} runs; \`channelscope report ${folder}\` counts them)`);
-  // the source's data files resolve where its run resolved them (older folders: the working directory,
-  // as `analyze --run` rebuilds them); checked here, before a folder is made
-  const baseDir = folderDataBaseDir(folder);
-  const firstOfEach = new Map(plan.runs.filter(({ run }) => readsDataFiles(run.config)).map(({ run }) => [run.configIndex, run]));
-  for (const run of firstOfEach.values()) datasetFor(run.config, run.seed, { baseDir });
   const out = options.out ?? defaultOutDir({ ...plan.spec, name: `${plan.spec.name ?? path.basename(path.resolve(folder))}-continued` }, specFile);
   if (path.resolve(out) === path.resolve(folder)) throw new InputError(`continue: --out must be a new folder, not ${folder} itself (its records stay as they are)`);
   process.stderr.write(`channelscope continue: ${plan.runs.length} of ${records.length} runs of ${folder} (${which})${options.set?.length ? `, with ${options.set.join(', ')}` : ''}\n`);
+  const stoppedAgain = runsStoppedAgainAtBarrier(plan);
+  if (stoppedAgain > 0) {
+    process.stderr.write(`note: ${stoppedAgain} of them stopped at the norm barrier, which these settings do not raise: they stop again at once (raise it with --set maxnorm=…, e.g. ten times)\n`);
+  }
 
   const sources = new Map(plan.runs.map(({ run, from }) => [run.id, from]));
   const starts = new Map(plan.runs.map(({ run, start }) => [run.id, start]));
   const dir = await runParsedSpec(plan.spec, specFile, { ...options, out }, {
     selected: (run) => sources.has(run.id),
     start: (run) => starts.get(run.id)!,
-    annotate: (record) => ({ ...record, continuedFrom: continuedFrom(folder, sources.get(record.id)!) }),
-    baseDir,
+    annotate: (record) => continuedRecord(record, folder, sources.get(record.id)!),
+    // the source's data files resolve where its run resolved them (older folders: the working
+    // directory, as `analyze --run` rebuilds them) and must hold what its runs trained on
+    dataOptions: folderDataOptions(folder),
     provenance: { from: folder, set: options.set ?? [], only: labels },
   });
 

@@ -14,6 +14,7 @@ import { expandSpec } from '../experiment/grid.js';
 import {
   CHECKPOINT_FILE,
   compareFolderSpecs,
+  mergedFolderData,
   CONTINUED_FILE,
   parseRecordLine,
   RUNS_FILE,
@@ -64,6 +65,8 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
   if (mismatch) {
     throw new InputError(`merge: the spec in ${mismatch.folder} differs from the one in ${dirs[0]} (at: ${mismatch.differences.join(', ')}); these are not shards of one sweep`);
   }
+  const { mismatch: dataMismatch, ...data } = mergedFolderData(dirs);
+  if (dataMismatch) throw new InputError(`merge: ${dataMismatch}; these are not shards of one sweep`);
   // continuations (`channelscope continue`) plan a chosen few of the spec's runs: the union of theirs
   const continuations = dirs.map(readContinuation);
   const continued = continuations.filter((file): file is ContinuationFile => file !== null);
@@ -164,6 +167,7 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     completed: expected.length,
     byReason,
     ...(writtenBy.length > 0 ? { writtenBy } : {}),
+    ...data,
     finished: true,
     updatedAt: new Date().toISOString(),
     mergedFrom: dirs,

@@ -8,7 +8,7 @@ import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
 import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
-import { continuationChoice, findFolderRecord, folderDataBaseDir, readContinuation, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
+import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
@@ -142,7 +142,7 @@ async function procedureOptionsFor(preset: ProcedurePreset, quick: boolean, opti
   if (options.from === undefined && options.id === undefined && options.pair === undefined) return base;
   if (options.from === undefined || options.id === undefined) throw new InputError(`channel-jump follows a run given as --from DIR --id RUN (both)${options.pair !== undefined ? '; --pair names a pair of that run' : ''}`);
   const record = await findFolderRecord(options.from, options.id, 'run channel-jump');
-  const followed = channelJumpFromRecord(record, base as ChannelJumpOptions, folderDataBaseDir(options.from));
+  const followed = channelJumpFromRecord(record, base as ChannelJumpOptions, folderDataOptions(options.from));
   return options.pair === undefined ? followed : { ...followed, pair: parsePairOption(options.pair, followed.setup.architecture.hidden) };
 }
 

@@ -3,7 +3,7 @@
 import { formatReport, GROUP_ALIASES, reportWithRecords } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { carrierCounts } from '../experiment/carriers.js';
-import { folderDataBaseDir } from '../experiment/results.js';
+import { folderDataOptions } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { writeHtmlReport } from './report-html.js';
@@ -39,7 +39,7 @@ export async function reportCommand(folders: string[], options: { by?: string; f
   }
   const { report, records } = await reportWithRecords(folders, by, overrides);
   // data files where the sweep's run read them (its shards share the spec, and so the folder)
-  if (options.carriers) report.carriers = carrierCounts(records, report.runs, overrides, { baseDir: folderDataBaseDir(folder) });
+  if (options.carriers) report.carriers = carrierCounts(records, report.runs, overrides, folderDataOptions(folder));
   process.stdout.write(formatReport(report, options.format));
   if (presetReport !== null) {
     if (options.format === 'md') process.stdout.write(`\n${presetReport}`);

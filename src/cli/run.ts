@@ -7,7 +7,8 @@ import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
-import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../experiment/grid.js';
+import { dataFileHashes, DatasetCache, datasetKey, expandSpec, initialParameters, type DataSourceOptions, type ResolvedRun } from '../experiment/grid.js';
+import { configurationLabels } from '../experiment/group-labels.js';
 import { Progress } from '../experiment/progress.js';
 import { continuationChoice, CONTINUED_FILE, readContinuation, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
@@ -36,8 +37,8 @@ export interface Continuation {
   start: (run: ResolvedRun) => Float64Array;
   /** each record as written */
   annotate: (record: RunRecord) => RunRecord;
-  /** what relative file paths in the spec resolve against */
-  baseDir: string;
+  /** how the source folder's data files are read: where they resolved, and the contents its runs trained on (results.ts folderDataOptions) */
+  dataOptions: DataSourceOptions;
   /** written beside the spec (CONTINUED_FILE); its runs are the spec's selected ones */
   provenance: Omit<ContinuationFile, 'runs'>;
 }
@@ -86,13 +87,10 @@ export function defaultOutDir(spec: ExperimentSpec, specFile: string): string {
   return dir;
 }
 
-/** Label of a configuration for the summary: its grid values, or its name, or its index. */
-export function configLabel(spec: ExperimentSpec, configIndex: number): string {
-  const configuration = spec.configurations[configIndex];
-  if (!configuration) return `#${configIndex}`;
-  const values = Object.entries(configuration.gridValues);
-  if (values.length > 0) return values.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ');
-  return configuration.config.name ?? `#${configIndex}`;
+/** Labels of the configurations for the summary: what the grid varies between them (as `report` labels groups), or their names, or their indices. */
+function configLabels(spec: ExperimentSpec): string[] {
+  const varying = configurationLabels(spec.configurations.map((configuration) => configuration.gridValues));
+  return spec.configurations.map((configuration, index) => varying[index] || (configuration.config.name ?? `#${index}`));
 }
 
 function countBy(summaries: Iterable<RecordSummary>): { byReason: Record<string, number>; byConfig: Map<number, Record<string, number>> } {
@@ -129,7 +127,8 @@ export function formatSummary(spec: ExperimentSpec, summaries: Iterable<RecordSu
   lines.push(`${'total'.padEnd(width)}  ${String(done).padStart(7)}${done < expected ? `  (of ${expected})` : ''}`);
   if (byConfig.size > 0) {
     const indices = [...byConfig.keys()].sort((a, b) => a - b);
-    const labels = indices.map((i) => configLabel(spec, i));
+    const allLabels = configLabels(spec);
+    const labels = indices.map((i) => allLabels[i] ?? `#${i}`);
     const labelWidth = Math.min(Math.max(13, ...labels.map((l) => l.length)), 60);
     const columns = reasons.map((r) => Math.max(r.length, 4));
     lines.push('');
@@ -163,6 +162,9 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   for (const configuration of spec.configurations) optimizers.set(configuration.index, engineOptimizer(configuration.config.optimizer));
   const selected = selectShard(continuation ? allRuns.filter(continuation.selected) : allRuns, shard);
   const dir = options.out ?? defaultOutDir(spec, specFile);
+  // data files: read and checked here, before the folder is touched; their hashes go in the checkpoint
+  const dataOptions: DataSourceOptions = continuation?.dataOptions ?? { baseDir: path.dirname(specFile) };
+  const dataFiles = dataFileHashes(selected, dataOptions);
 
   const store = await ResultStore.open({
     dir,
@@ -171,6 +173,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     shard,
     runs: selected.length,
     compareSpec: (text, source) => specDifferences(text, source, spec),
+    data: { baseDir: path.resolve(dataOptions.baseDir ?? ''), files: dataFiles },
   });
   const earlier = readContinuation(dir);
   if (!continuation && earlier) {
@@ -187,8 +190,6 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     }
     writeFileAtomic(path.join(dir, CONTINUED_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
   }
-  const dataOptions = { baseDir: continuation?.baseDir ?? path.dirname(specFile) };
-  store.dataBaseDir = path.resolve(dataOptions.baseDir);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const selectedIds = new Set(selected.map((r) => r.id));
   const doneHere = () => [...store.completed.values()].filter((s) => selectedIds.has(s.id));
@@ -234,7 +235,8 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     const progressCounts = () => ({ done: selected.length - todo.length + sweepDone, total: selected.length, byReason: reasonCounts, ...(active ? { active } : {}) });
     if (todo.length > 0) progress.update(progressCounts(), true);
 
-    const datasets = new DatasetCache(dataOptions, 16);
+    // a data file edited while the sweep runs is refused, not read into the runs still to come
+    const datasets = new DatasetCache({ ...dataOptions, trainedOn: dataFiles }, 16);
     const samplesOf = (run: ResolvedRun): number => {
       const { inputs, samples } = run.config.data;
       if (inputs.kind !== 'file' && samples !== undefined) return inputSampleCount(inputs.kind, samples);

@@ -50,7 +50,7 @@ import { newtonCg } from '../optim/newton-cg.js';
 import { newtonEigen } from '../optim/newton-eigen.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../analysis/diagnostics.js';
 import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
-import { architectureOf, datasetFor, resolveSpecPath } from './grid.js';
+import { architectureOf, dataFileHashes, datasetFor, resolveSpecPath, type DataSourceOptions } from './grid.js';
 import { parseConfig, type RunConfig } from './spec.js';
 import type { RunRecord } from './results.js';
 import { InputError } from '../model/input-error.js';
@@ -193,23 +193,22 @@ export interface ChannelJumpResult {
 }
 
 /**
- * Options that follow the channel a run of a sweep ended in: its network (polished if it was), its
- * architecture, data and seed; everything else (factor, jumps, re-equilibration) from `base`.
+ * Follows the channel of a sweep's run: its network (polished, if it was) and its setup, everything
+ * else (factor, jumps, re-equilibration) from `base`. `dataOptions`: how the sweep's data files are
+ * read (results.ts folderDataOptions: where they resolved, and the contents its runs trained on); the
+ * setup names them by their absolute path, so that the procedure's own folder reproduces it from anywhere.
  */
-/**
- * Follows the channel of a sweep's run: its network (polished, if it was) and its setup. `dataBaseDir`:
- * where the sweep's relative data files resolved (results.ts folderDataBaseDir); the setup names them
- * by that path, so that the procedure's own folder reproduces it from anywhere.
- */
-export function channelJumpFromRecord(record: RunRecord, base: ChannelJumpOptions, dataBaseDir = ''): ChannelJumpOptions {
+export function channelJumpFromRecord(record: RunRecord, base: ChannelJumpOptions, dataOptions: DataSourceOptions = {}): ChannelJumpOptions {
   if (record.stopReason === 'diverged') throw new InputError(`run ${record.id} diverged: it has no channel to follow`);
   const config = parseConfig(record.config, `run ${record.id}`);
+  // a data file edited since the run is refused here: the channel would be followed on other data
+  dataFileHashes([{ config, seed: record.seed, configIndex: record.configIndex }], dataOptions);
   const polish = record.polish && Number.isFinite(record.polish.loss) ? record.polish : null;
   const network = networkTheta((polish ?? record).params, `run ${record.id}`);
   const { inputDim, hidden, activation, biases } = config.architecture;
   const flow = config.optimizer.kind === 'flow' ? { solver: config.optimizer.solver, rtol: config.optimizer.rtol, atol: config.optimizer.atol } : base.setup.flow;
-  // dataBaseDir is absolute where the run recorded it ('' for older folders: the path stays as it was)
-  const absolute = (file: string) => resolveSpecPath(file, dataBaseDir);
+  // the base folder is absolute where the run recorded it ('' for older folders: the path stays as it was)
+  const absolute = (file: string) => resolveSpecPath(file, dataOptions.baseDir);
   const { inputs, teacher } = config.data;
   const data = {
     ...config.data,

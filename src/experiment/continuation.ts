@@ -7,6 +7,7 @@ import { InputError } from '../model/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
 import { STOP_REASONS, type ContinuedFrom, type RunRecord } from './results.js';
+import { RECENT_PARAMS } from './scheduler.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
 import { classifyRecord } from './summary.js';
 
@@ -106,6 +107,29 @@ export function planContinuation(specText: string, specSource: string, records: 
 /** The parameters a continued run starts from: where the record stopped. */
 function startingParameters(record: RunRecord): Float64Array {
   return parseParameterFile(JSON.stringify(record.params), `record ${record.id}`).theta;
+}
+
+/**
+ * A continued run's record as written: where it came from and, where it made fewer checks than a
+ * record keeps parameters of (RECENT_PARAMS), its recent parameters reaching back into the source
+ * run's, whose last is its start. A run that stops at once (at the barrier it had reached) would
+ * otherwise carry one θ and no motion, and the classifier would judge it without the last-update test.
+ */
+export function continuedRecord(record: RunRecord, folder: string, from: RunRecord): RunRecord {
+  const recentParams = record.recentParams.length >= RECENT_PARAMS ? record.recentParams : [...(from.recentParams ?? []), ...record.recentParams].slice(-RECENT_PARAMS);
+  return { ...record, recentParams, continuedFrom: continuedFrom(folder, from) };
+}
+
+/**
+ * The chosen runs the barrier stopped that the edited spec stops at the same barrier or a lower one:
+ * they stop again at once, so a continuation with other settings teaches nothing about them.
+ */
+export function runsStoppedAgainAtBarrier(plan: ContinuationPlan): number {
+  return plan.runs.filter(({ run, from }) => {
+    const before = (from.config as { maxnorm?: number | null }).maxnorm ?? null;
+    const after = run.config.maxnorm ?? null;
+    return from.stopReason === 'barrier' && before !== null && after !== null && after <= before;
+  }).length;
 }
 
 export function continuedFrom(folder: string, record: RunRecord): ContinuedFrom {

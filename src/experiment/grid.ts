@@ -106,6 +106,11 @@ export interface DataSourceOptions {
   baseDir?: string;
   /** reads a text file; default: node:fs (Node ≥ 20.16). A browser passes its own. */
   readTextFile?: (path: string) => string;
+  /**
+   * Content hashes (dataFileHashes) of the files a sweep's runs were trained on, by their path in the
+   * spec: a file that no longer hashes so is refused, as verdicts computed on other data would be wrong.
+   */
+  trainedOn?: Readonly<Record<string, string>>;
 }
 
 /** Philox key and run index of a run's dataset: (data.seed, 0), or (data.seed, seed) with data.perRun. */
@@ -115,7 +120,7 @@ export function datasetSeed(config: RunConfig, seed: number): { key: number; run
 
 /** Whether a configuration's data come from files (inputs from a CSV, or a teacher network's parameter file), whose relative paths need a base folder. */
 export function readsDataFiles(config: RunConfig): boolean {
-  return config.data.inputs.kind === 'file' || config.data.teacher.kind === 'network';
+  return dataFilePaths(config).length > 0;
 }
 
 /**
@@ -227,6 +232,18 @@ export function resolveSpecPath(path: string, baseDir?: string): string {
 
 function readText(path: string, options: DataSourceOptions): string {
   const resolved = resolveSpecPath(path, options.baseDir);
+  const text = readResolved(resolved, options);
+  const then = options.trainedOn?.[path];
+  if (then !== undefined && hashString(text) !== then) {
+    throw new InputError(
+      `${resolved} changed since the runs were trained on it (content hash then ${then}, now ${hashString(text)}): ` +
+        'what is computed from it now would not be of their data; restore the file the sweep read, or train again',
+    );
+  }
+  return text;
+}
+
+function readResolved(resolved: string, options: DataSourceOptions): string {
   if (options.readTextFile) return options.readTextFile(resolved);
   const fs = typeof process !== 'undefined' ? process.getBuiltinModule?.('node:fs') : undefined;
   if (!fs) throw new InputError(`cannot read ${resolved}: no file system here (pass readTextFile)`);
@@ -235,6 +252,28 @@ function readText(path: string, options: DataSourceOptions): string {
   } catch (error) {
     throw new InputError(`cannot read ${resolved}: ${(error as Error).message}`);
   }
+}
+
+/** The data files a configuration reads, by their path in the spec: a CSV of inputs, a teacher network's parameter file. */
+function dataFilePaths(config: RunConfig): string[] {
+  const { inputs, teacher } = config.data;
+  return [...(inputs.kind === 'file' ? [inputs.path] : []), ...(teacher.kind === 'network' ? [teacher.params] : [])];
+}
+
+/**
+ * Checks every data file the runs read — builds the dataset of the first run of each configuration
+ * that reads files, so a missing file, a bad CSV or a wrong dimension is an InputError here, before
+ * any folder is made — and returns their content hashes by path in the spec (Checkpoint.dataFiles).
+ */
+export function dataFileHashes(runs: readonly Pick<ResolvedRun, 'config' | 'seed' | 'configIndex'>[], options: DataSourceOptions = {}): Record<string, string> {
+  const firstOfEach = new Map<number, Pick<ResolvedRun, 'config' | 'seed'>>();
+  for (const run of runs) if (readsDataFiles(run.config) && !firstOfEach.has(run.configIndex)) firstOfEach.set(run.configIndex, run);
+  const hashes: Record<string, string> = {};
+  for (const run of firstOfEach.values()) {
+    datasetFor(run.config, run.seed, options);
+    for (const file of dataFilePaths(run.config)) hashes[file] ??= hashString(readText(file, options));
+  }
+  return hashes;
 }
 
 function readDatasetFile(path: string, inputDim: number, samples: number | undefined, options: DataSourceOptions): { x: Float64Array; y: Float64Array } {

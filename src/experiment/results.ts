@@ -37,6 +37,7 @@ import type { ParameterFile } from '../model/params-file.js';
 import type { RunDiagnostics } from '../analysis/diagnostics.js';
 import type { PolishResult } from './polish.js';
 import { InputError } from '../model/input-error.js';
+import type { DataSourceOptions } from './grid.js';
 import type { Shard } from './shard.js';
 import { canonicalJson, parseSpec, type ExperimentSpec } from './spec.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
@@ -151,6 +152,8 @@ export interface Checkpoint {
   writtenBy?: string[];
   /** the absolute folder the spec's relative data files resolved against (the spec file's); absent in older checkpoints */
   dataBaseDir?: string;
+  /** content hashes of the data files the runs read, by their path in the spec (grid.ts dataFileHashes); absent in older checkpoints */
+  dataFiles?: Record<string, string>;
   finished: boolean;
   updatedAt: string;
 }
@@ -236,11 +239,37 @@ export async function readFolderRecords(folder: string, command: string): Promis
 }
 
 /**
- * The folder a results folder's relative data files resolve against: where its run resolved them
- * (Checkpoint.dataBaseDir), or '' (the working directory) for folders from before it was recorded.
+ * How to read a results folder's data files again: against the folder its run resolved them in
+ * (Checkpoint.dataBaseDir; '' — the working directory — for folders from before it was recorded), and
+ * refusing a file whose content changed since (Checkpoint.dataFiles, where recorded).
  */
-export function folderDataBaseDir(folder: string): string {
-  return readCheckpoint(folder)?.dataBaseDir ?? '';
+export function folderDataOptions(folder: string): DataSourceOptions {
+  const checkpoint = readCheckpoint(folder);
+  return { baseDir: checkpoint?.dataBaseDir ?? '', ...(checkpoint?.dataFiles ? { trainedOn: checkpoint.dataFiles } : {}) };
+}
+
+/**
+ * What the checkpoint of a merge of `folders` (shards of one sweep) says of its data files: where they
+ * resolved (the first folder's) and their content hashes; `mismatch`, a sentence, where two folders
+ * hashed a file differently (trained on different data, so not one sweep). Folders that recorded no
+ * hashes are not compared.
+ */
+export function mergedFolderData(folders: readonly string[]): { dataBaseDir?: string; dataFiles?: Record<string, string>; mismatch: string | null } {
+  const seen = new Map<string, { hash: string; folder: string }>();
+  let dataBaseDir: string | undefined;
+  for (const folder of folders) {
+    const checkpoint = readCheckpoint(folder);
+    dataBaseDir ??= checkpoint?.dataBaseDir;
+    for (const [file, hash] of Object.entries(checkpoint?.dataFiles ?? {})) {
+      const first = seen.get(file);
+      if (!first) seen.set(file, { hash, folder });
+      else if (first.hash !== hash) {
+        return { mismatch: `${first.folder} and ${folder} were trained on different contents of the data file ${file} (content hashes ${first.hash} and ${hash})` };
+      }
+    }
+  }
+  const dataFiles = Object.fromEntries([...seen].map(([file, { hash }]) => [file, hash]));
+  return { ...(dataBaseDir !== undefined ? { dataBaseDir, dataFiles } : {}), mismatch: null };
 }
 
 /** A continuation folder's CONTINUED_FILE, or null for any other folder. */
@@ -309,6 +338,14 @@ export interface OpenOptions {
   compareSpec?: (storedText: string, source: string) => string[];
   /** the code writing the records (default: currentSoftware()) */
   software?: Software;
+  /** where the spec's data files resolve and what they hold (Checkpoint.dataBaseDir, dataFiles); a resume refuses changed files */
+  data?: FolderData;
+}
+
+/** Where a sweep's relative data files resolved (an absolute folder) and their content hashes by path in the spec. */
+export interface FolderData {
+  baseDir: string;
+  files: Record<string, string>;
 }
 
 /** Folder state: missing, empty, or holding files. */
@@ -373,8 +410,6 @@ export class ResultStore {
   readonly completed = new Map<string, RecordSummary>();
   /** what opening found, for one line to the user */
   readonly notes: string[] = [];
-  /** written into the checkpoint (Checkpoint.dataBaseDir) once set */
-  dataBaseDir: string | null = null;
   private fd: number;
   private closed = false;
   /** what each record and checkpoint names as the code that wrote it */
@@ -389,6 +424,7 @@ export class ResultStore {
     fd: number,
     private readonly software: Software,
     earlierWriters: readonly string[] = [],
+    private readonly data?: FolderData,
   ) {
     this.fd = fd;
     this.label = softwareLabel(software);
@@ -417,7 +453,7 @@ export class ResultStore {
     const fd = openSync(path.join(dir, RUNS_FILE), 'a');
     fsyncSync(fd);
     syncFolder(dir);
-    const store = new ResultStore(dir, shard, options.runs, fd, options.software ?? currentSoftware());
+    const store = new ResultStore(dir, shard, options.runs, fd, options.software ?? currentSoftware(), [], options.data);
     if (resume) store.notes.push(`nothing to resume in ${dir}: starting the sweep there`);
     store.checkpoint(false);
     return store;
@@ -451,6 +487,12 @@ export class ResultStore {
       const show = (s: { index: number; count: number } | null) => (s ? `shard ${s.index}/${s.count}` : 'all runs (no shard)');
       throw new InputError(`cannot resume in ${dir}: it holds ${show(before)}, this session asks for ${show(shard)}`);
     }
+    for (const [file, hash] of Object.entries(options.data?.files ?? {})) {
+      const then = previous?.dataFiles?.[file];
+      if (then !== undefined && then !== hash) {
+        throw new InputError(`cannot resume in ${dir}: the data file ${file} changed since the sweep began (content hash then ${then}, now ${hash}); its runs so far were trained on the old contents. Restore the file, or use a new --out`);
+      }
+    }
 
     // Validate everything before the first change to the folder.
     const runsFile = path.join(dir, RUNS_FILE);
@@ -463,7 +505,7 @@ export class ResultStore {
     const software = options.software ?? currentSoftware();
     const earlier = writersOf(previous);
     if (earlier.length === 0 && summaries.length > 0) earlier.push(UNNAMED_WRITER);
-    const store = new ResultStore(dir, shard, options.runs, fd, software, earlier);
+    const store = new ResultStore(dir, shard, options.runs, fd, software, earlier, options.data);
     if (read.truncatedTail) {
       // a kill in the middle of a write: cut the partial line only; complete lines stay as they are
       ftruncateSync(fd, read.completeBytes);
@@ -504,7 +546,7 @@ export class ResultStore {
       ...(engine ? { backend: engine.backend, device: engine.description } : {}),
       software: this.software,
       writtenBy: this.writtenBy,
-      ...(this.dataBaseDir !== null ? { dataBaseDir: this.dataBaseDir } : {}),
+      ...(this.data ? { dataBaseDir: this.data.baseDir, dataFiles: this.data.files } : {}),
       finished,
       updatedAt: new Date().toISOString(),
     };

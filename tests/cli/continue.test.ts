@@ -115,6 +115,32 @@ describe('channelscope continue', () => {
     expect(await recordsIn(out)).toHaveLength(2);
   });
 
+  it('runs continued at the barrier they reached stop at once: a note says so, and their records reach back into the source runs\' recent parameters', async () => {
+    // flow to a low barrier: every run stops there within a few hundred steps
+    const specFile = path.join(root, 'barrier-spec.json');
+    writeFileSync(specFile, JSON.stringify({ ...spec, name: 'barrier-soon', grid: undefined, optimizer: { kind: 'flow', solver: 'dopri5' }, maxnorm: 0.4, stop: { maxSteps: 3000, checkEvery: 20 } }));
+    const atBarrier = path.join(root, 'at-barrier');
+    expect((await channelscope('run', specFile, '--out', atBarrier, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
+    const sources = await recordsIn(atBarrier);
+    expect(sources.every((record) => record.stopReason === 'barrier' && record.recentParams.length === 3)).toBe(true);
+    const out = path.join(root, 'at-barrier-continued');
+    const continued = await channelscope('continue', atBarrier, '--only', 'barrier', '--out', out, '--backend', 'cpu', '--threads', '1');
+    expect(continued.stderr).toMatch(/note: 3 of them stopped at the norm barrier, which these settings do not raise: they stop again at once/);
+    expect(continued.code).toBe(0);
+    for (const record of await recordsIn(out)) {
+      const source = sources.find((s) => s.id === record.continuedFrom!.id)!;
+      expect(record.steps).toBe(1);
+      // one step of its own: the source's last two parameter vectors, then its own end (the classifier's last-update test has motion to judge)
+      expect(record.recentParams).toHaveLength(3);
+      expect(record.recentParams.slice(0, 2)).toEqual(source.recentParams.slice(1));
+    }
+    // every verdict as before (no channel from a run judged without its history)
+    expect(continued.stdout).not.toMatch(/→ channel/);
+    const raised = await channelscope('continue', atBarrier, '--only', 'barrier', '--set', 'maxnorm=4', '--out', path.join(root, 'raised'), '--backend', 'cpu', '--threads', '1');
+    expect(raised.stderr).not.toMatch(/note: .* stopped at the norm barrier/);
+    expect(raised.code).toBe(0);
+  });
+
   it('a preset\'s runs continued: its tables say they are a chosen few under edited settings', async () => {
     const preset = path.join(root, 'preset');
     expect((await channelscope('run', 'channel-frequency', '--quick', '--out', preset, '--backend', 'cpu', '--threads', '1')).code).toBe(0);

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dataFileHashes } from '../../src/experiment/grid.js';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/experiment/results.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
@@ -167,11 +170,19 @@ describe('channel-jump (quick, CPU engine)', () => {
     const sweep = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     const record = sweep.find((r: RunRecord) => r.seed === 77 && (r.config as RunConfig).architecture.hidden[0] === 8) as RunRecord;
     const config = record.config as RunConfig;
-    const fromFiles = { ...record, config: { ...config, data: { ...config.data, inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'network', params: 'teacher.json', standardize: false } } } } as RunRecord;
-    const followed = channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK, '/data/sweep');
-    expect(followed.setup.data).toMatchObject({ inputs: { kind: 'file', path: '/data/sweep/d.csv' }, teacher: { kind: 'network', params: '/data/sweep/teacher.json' } });
-    // folders from before the base was recorded: as the record names them
-    expect(channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK).setup.data).toMatchObject({ inputs: { path: 'd.csv' } });
+    const fromFiles = { ...record, config: { ...config, data: { ...config.data, samples: undefined, inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'network', params: 'teacher.json', standardize: false } } } } as RunRecord;
+    const sweepDir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-jump-files-'));
+    writeFileSync(path.join(sweepDir, 'd.csv'), 'x1,x2,y\n0.5,-1,0.2\n1.5,0.25,-0.7\n-0.3,0.8,1.1\n');
+    writeFileSync(path.join(sweepDir, 'teacher.json'), JSON.stringify(record.params));
+    const followed = channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK, { baseDir: sweepDir });
+    expect(followed.setup.data).toMatchObject({ inputs: { kind: 'file', path: `${sweepDir}/d.csv` }, teacher: { kind: 'network', params: `${sweepDir}/teacher.json` } });
+    // folders from before the base was recorded: as the record names them (here: not found from the working directory)
+    expect(() => channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK)).toThrow(/cannot read d\.csv/);
+    // a data file edited since its sweep trained on it is refused: the channel would be followed on other data
+    const trainedOn = dataFileHashes([{ config: fromFiles.config as RunConfig, seed: 77, configIndex: 0 }], { baseDir: sweepDir });
+    writeFileSync(path.join(sweepDir, 'd.csv'), 'x1,x2,y\n0.5,-1,0.2\n1.5,0.25,-0.7\n-0.3,0.8,9.9\n');
+    expect(() => channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK, { baseDir: sweepDir, trainedOn })).toThrow(/d\.csv changed since the runs were trained on it \(content hash then [0-9a-f]{16}, now [0-9a-f]{16}\)/);
+    rmSync(sweepDir, { recursive: true, force: true });
   });
 
   it('follows three carriers that are not collinear (flow sweep r = 8 seed 77) to λ_max 2e12: the rescale keeps the loss, the gap halves at every one of 12 jumps', async () => {
