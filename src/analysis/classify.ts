@@ -298,6 +298,8 @@ export interface Classification {
     gradientTolerance: number;
     converged: boolean;
     atBarrier: boolean;
+    /** weight norm above maxnorm·(1 + barrierTolerance): trained under another barrier, or none, than the one judged by */
+    beyondBarrier: boolean;
     duplicatePair: boolean;
     /** null when the spectrum is not known */
     negativeCurvature: boolean | null;
@@ -371,10 +373,12 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const duplicatePair = evidence.duplicateCosine < t.strictCosine && evidence.duplicateL2 < t.duplicateL2;
   const lambdaMin = evidence.hessianMinEigenvalue;
   const negativeCurvature = lambdaMin === undefined ? null : lambdaMin < -t.negativeCurvatureTol * Math.max(1, Math.abs(evidence.hessianMaxEigenvalue ?? 1));
-  const derived = { ...evidence, thresholds: t, gradientTolerance, converged, atBarrier, duplicatePair, negativeCurvature };
+  const beyondBarrier = evidence.weightNorm > t.maxnorm * (1 + t.barrierTolerance);
+  const derived = { ...evidence, thresholds: t, gradientTolerance, converged, atBarrier, beyondBarrier, duplicatePair, negativeCurvature };
   const verdict = (outcome: Outcome, reason: string, channelStrict = false): Classification => ({ outcome, channelStrict, reason, evidence: derived });
   const notConverged = (cause: NotConvergedCause, reason: string): Classification => ({ ...verdict('not-converged', reason), cause });
   const norm = `weightnorm ${fmt(evidence.weightNorm)}`;
+  const barrier = beyondBarrier ? `${norm} beyond the barrier (maxnorm ${fmt(t.maxnorm)})` : `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})`;
 
   if (!evidence.finite || evidence.stoppedBy === 'diverged' || ![evidence.loss, evidence.weightNorm, evidence.gradInf].every(Number.isFinite)) {
     return verdict('diverged', `non-finite values (loss ${fmt(evidence.loss)}, ${norm}, ‖∇‖∞ ${fmt(evidence.gradInf)}; stopped by ${evidence.stoppedBy})`);
@@ -391,7 +395,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       evidence.channelFraction === null ? `subspace criterion unchecked (no parameter history)${restless}` : `${fmt(100 * evidence.channelFraction)}% of ‖Δθ‖ along the channel`;
     return verdict(
       'channel',
-      `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))}), closest pair at cosine distance ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +
+      `${barrier}, closest pair at cosine distance ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +
         `${strict ? ` (also < ${fmt(t.strictCosine)})` : ` (not < ${fmt(t.strictCosine)})`}, output weights of opposite signs, ${subspace}`,
       strict,
     );
@@ -403,9 +407,8 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
 
   if (atBarrier) {
     if (evidence.activation === 'relu') {
-      return notConverged('barrier-without-channel', `relu has no channels: large norm (${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})) without a finite limit`);
+      return notConverged('barrier-without-channel', `relu has no channels: large norm (${barrier}) without a finite limit`);
     }
-    const barrier = `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})`;
     const roads = evidence.roads;
     if (roadsCarry(roads, t)) {
       const beside = closePair && evidence.pairSignsOpposite ? `, with a channel beside (closest equal pair at cosine ${fmt(evidence.minCosine)}, output weights of opposite signs)` : '';

@@ -141,7 +141,8 @@ export function analyzeNetwork(
   const evidence = evidenceFromNetwork(arch, theta, facts, thresholds);
   const verdict = classifyRun(evidence, thresholds);
   let glu: NetworkAnalysis['glu'] = null;
-  const group = evidence.channelGroup;
+  // relu has no channels (σ″ = 0): a merged pair computes its Heaviside-gated "limit" already, at finite norm
+  const group = arch.activation === 'relu' ? null : evidence.channelGroup;
   const pair = group ? channelPairOf(group) : null;
   // the pair was found up to the activation's symmetry (odd σ's sign flips, softplus's
   // reflections): its GLU limit is read in the same orientation
@@ -305,6 +306,9 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
     ),
     `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ' (also by the strict 1e-3 criterion)' : ''}: ${result.verdict.reason}`,
   ];
+  if (result.verdict.evidence.beyondBarrier) {
+    lines.push(`note         the weight norm lies beyond maxnorm ${g(maxnorm)}, so the barrier term dominates the loss and gradient: give --maxnorm the barrier the network was trained under (Infinity: none)`);
+  }
   if (result.motion) {
     const parts = result.motion.shares
       .slice(0, 8)
@@ -325,7 +329,7 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
     lines.push(
       `GLU limit    pair ${u.i},${u.j} of layer ${u.layer + 1}: ε ${g(u.epsilon)}, c ${u.c.map(g).join(',')}, a ${u.a.map(g).join(',')}`,
       `             w [${u.w.map(g).join(', ')}], Δ [${u.delta.map(g).join(', ')}]`,
-      `             max |f − f_GLU| on the data ${g(u.maxDeviation)}; loss at infinity ${u.lossAtInfinity === null ? `n/a (${u.layer < hiddenLayers - 1 ? 'pair not in the last hidden layer' : 'reflections in an earlier layer'})` : g(u.lossAtInfinity)}`,
+      `             max |f − f_GLU| on the data ${g(u.maxDeviation)}; loss at infinity (output weights refit) ${u.lossAtInfinity === null ? `n/a (${u.layer < hiddenLayers - 1 ? 'pair not in the last hidden layer' : 'reflections in an earlier layer'})` : g(u.lossAtInfinity)}`,
     );
   }
   if (result.channelLimit && result.channelLimit.members.length > 2) {
@@ -338,7 +342,7 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
         .map((size, n) => `${n === 0 ? 'c' : `‖T${n}‖`} ${size.map(g).join(',')}`)
         .join(', ')} (T${limit.order + 1} is left out: it shrinks along the channel)`,
       ...(limit.secondMoment ? [`             M = T2 has eigenvalues ${limit.secondMoment.map((values) => values.map(g).join(', ')).join('; ')} (rank 1 when the carriers lie on a line)`] : []),
-      `             max |f − f_limit| on the data ${g(limit.maxDeviation)} (the pair's GLU: ${g(pairDeviation)}); loss at infinity ${limit.lossAtInfinity === null ? 'n/a' : g(limit.lossAtInfinity)}`,
+      `             max |f − f_limit| on the data ${g(limit.maxDeviation)} (the pair's GLU: ${g(pairDeviation)}); loss at infinity (output weights refit) ${limit.lossAtInfinity === null ? 'n/a' : g(limit.lossAtInfinity)}`,
     );
   }
   if (result.sharpening) {
@@ -347,8 +351,8 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
     lines.push(
       `sharpening   neurons ${neurons} tend to a ${limit.shape}`,
       limit.lossAtInfinity === null
-        ? '             loss at infinity n/a (a neuron not in the last hidden layer)'
-        : `             max |f − f_limit| on the data ${g(limit.maxDeviation!)}; loss at infinity ${g(limit.lossAtInfinity)}`,
+        ? '             loss at infinity (output weights refit) n/a (a neuron not in the last hidden layer)'
+        : `             max |f − f_limit| on the data ${g(limit.maxDeviation!)}; loss at infinity (output weights refit) ${g(limit.lossAtInfinity)}`,
     );
   }
   return lines;

@@ -23,7 +23,7 @@ export interface RunComparison {
   id: string;
   outcome: [string, string];
   atBarrier: [boolean, boolean];
-  /** closest pair by cosine distance, "layer:i-j", per hidden layer joined by "," */
+  /** closest pair by cosine distance, "layer:i,j" (layers from 1, neurons from 0), per hidden layer joined by " " */
   closestPair: [string, string];
   loss: [number, number];
   sameOutcome: boolean;
@@ -56,8 +56,9 @@ function closestPairKey(record: RunRecord): string {
   try {
     const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
     return closestPairs(arch, theta)
-      .map((entry) => (entry.cosine ? `${entry.layer}:${entry.cosine.i}-${entry.cosine.j}` : `${entry.layer}:-`))
-      .join(',');
+      // layers numbered from 1 and neurons from 0, as analyze prints them and run channel-jump --pair takes them
+      .map((entry) => `${entry.layer + 1}:${entry.cosine ? `${entry.cosine.i},${entry.cosine.j}` : '-'}`)
+      .join(' ');
   } catch {
     return 'non-finite';
   }

@@ -33,6 +33,26 @@ describe('channelscope analyze', () => {
     expect(result.glu.lossAtInfinity).toBeLessThanOrEqual(result.loss + 1e-9);
   });
 
+  it('says when a network lies beyond the barrier it is judged by, and gives relu no GLU limit (σ″ = 0: no channel)', async () => {
+    const params = file('c.json', JSON.stringify(formatParameterFile(arch, channel)));
+    const data = file('d.csv', csv);
+    // output weights ±1200: weight norm 1.6e5, far past analyze's default maxnorm 1000
+    const beyond = await runCli(['analyze', '--params', params, '--data', data]);
+    expect(beyond.stdout).toMatch(/verdict {6}channel .*: weightnorm 1\.60e\+5 beyond the barrier \(maxnorm 1\.00e\+3\)/);
+    expect(beyond.stdout).toMatch(/note {9}the weight norm lies beyond maxnorm 1000\.0, so the barrier term dominates the loss and gradient: give --maxnorm/);
+    expect(beyond.stdout).toMatch(/loss at infinity \(output weights refit\) \d/);
+    const { weightNorm } = JSON.parse((await runCli(['analyze', '--params', params, '--data', data, '--json'])).stdout);
+    const trainedUnder = await runCli(['analyze', '--params', params, '--data', data, '--maxnorm', String(weightNorm)]);
+    expect(trainedUnder.stdout).toMatch(/weightnorm 1\.60e\+5 at the barrier \(> 1\.58e\+5\)/);
+    expect(trainedUnder.stdout).not.toMatch(/note|beyond/);
+    const relu = file('relu.json', JSON.stringify(formatParameterFile({ ...arch, activation: 'relu' }, channel)));
+    const reluText = await runCli(['analyze', '--params', relu, '--data', data, '--maxnorm', String(weightNorm)]);
+    expect(reluText.stdout).toMatch(/verdict {6}not-converged: relu has no channels/);
+    expect(reluText.stdout).not.toMatch(/GLU limit|loss at infinity/);
+    const reluJson = JSON.parse((await runCli(['analyze', '--params', relu, '--data', data, '--json'])).stdout);
+    expect(reluJson).toMatchObject({ glu: null, channelLimit: null });
+  });
+
   it('classifies with other thresholds when asked (--thresholds), and refuses bad ones with exit code 2 naming the file', async () => {
     const params = file('c.json', JSON.stringify(formatParameterFile(arch, channel)));
     const data = file('d.csv', csv);
@@ -86,7 +106,7 @@ describe('channelscope analyze', () => {
     const moving = await runCli(['analyze', '--params', params('s170.json', 170), '--previous', params('s130.json', 130), params('s150.json', 150), '--data', file('d.csv', csv)]);
     expect(moving.code).toBe(0);
     expect(moving.stdout).toMatch(/verdict {6}not-converged: .*sharpening towards a kink.*neuron 0 of hidden layer 1: ‖ũ‖ 177/);
-    expect(moving.stdout).toMatch(/sharpening {3}neurons 0 of layer 1 \(‖ũ‖ 177\.\d+\) tend to a kink\n {13}max \|f − f_limit\| on the data .*; loss at infinity \d/);
+    expect(moving.stdout).toMatch(/sharpening {3}neurons 0 of layer 1 \(‖ũ‖ 177\.\d+\) tend to a kink\n {13}max \|f − f_limit\| on the data .*; loss at infinity \(output weights refit\) \d/);
     // where the motion went: all of it on neuron 0 (input vector and outgoing weight), nothing on the rest
     expect(moving.stdout).toMatch(/motion {7}‖Δθ‖ \d+\.\d+ over the recent history: neuron 0 of layer 1 \(z ∈ \[-?\d+\.\d+, \d+\.\d+\]\) 100\.0% \(each part's share/);
     expect(alone.stdout).not.toContain('"motion": {');

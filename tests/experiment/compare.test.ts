@@ -73,7 +73,7 @@ describe('compareSweeps', () => {
     expect(byId.get('loss')!.lossAgrees).toBe(false);
     expect(byId.get('loss')!.sameOutcome).toBe(true);
     expect(byId.get('pair')!.samePair).toBe(false);
-    expect(byId.get('pair')!.closestPair).toEqual(['0:0-1', '0:1-2']);
+    expect(byId.get('pair')!.closestPair).toEqual(['1:0,1', '1:1,2']);
     expect(byId.get('barrier')!.sameBarrier).toBe(false);
     // below the barrier the same network is no channel any more
     expect(byId.get('barrier')!.outcome[0]).toBe('channel');
