@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import type { RunRecord } from '../experiment/results.js';
 import { formatReport, missingRunsWarning, type Report } from '../experiment/summary.js';
+import { tableMarkdown } from '../experiment/tables.js';
 import { InputError } from '../model/input-error.js';
 import { channelscopeRoot } from '../experiment/software.js';
 
@@ -85,6 +86,9 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
   };
   const grouping = report.by.length > 0 ? ` grouped by ${report.by.join(', ')}` : '';
   const warning = missingRunsWarning(report.runs.length, report.planned?.total);
+  const presetSection = report.presetTables?.length
+    ? `<section><h2>The preset's tables</h2><div id="preset-tables"></div>\n<noscript><pre>${escapeHtml(report.presetTables.map(tableMarkdown).join('\n'))}</pre></noscript></section>\n`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -104,6 +108,9 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
   table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-align: top; }
   table.summary th:first-child, table.summary td:first-child { text-align: left; }
   table.summary th { background: #f3f3f3; }
+  table.summary caption { text-align: left; padding: 4px 0; color: #333; }
+  table.summary + table.summary { margin-top: 16px; }
+  p.note { color: #555; font-size: 12px; max-width: 1000px; }
   .interval { color: #666; font-size: 11px; }
   noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
 </style>
@@ -114,7 +121,7 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
 <p class="meta">${report.runs.length} runs from <code>${escapeHtml(source)}</code>${escapeHtml(grouping)} · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
 ${warning ? `<p class="warning"><strong>${escapeHtml(warning)}</strong></p>\n` : ''}<section><h2>Summary</h2><div id="summary-chart"></div><div id="summary-table"></div>
 <noscript><pre>${escapeHtml(formatReport(report, 'md'))}</pre></noscript></section>
-<section><h2>Runs</h2><div id="views"></div></section>
+${presetSection}<section><h2>Runs</h2><div id="views"></div></section>
 </main>
 <script type="application/json" id="channelscope-report-data">${inlineJson(data)}</script>
 <script>${script.replace(/<\/script/gi, '<\\/script')}</script>

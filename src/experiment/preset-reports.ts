@@ -22,19 +22,12 @@ import { findPreset } from './presets.js';
 import type { RunRecord } from './results.js';
 import type { RunConfig } from './spec.js';
 import { missingRunsWarning, softwareSentence, summarizeRecords, thresholdSentence, type ClassifiedRun, type Report, type ThresholdOverrides } from './summary.js';
+import { tableMarkdown, type PresetTable } from './tables.js';
+
+export { tableCsv, tableMarkdown, type PresetTable } from './tables.js';
 
 /** λ_max is computed from the full Hessian up to this many parameters. */
 export const MAX_HESSIAN_PARAMETERS = 128;
-
-export interface PresetTable {
-  /** file name stem of its CSV */
-  name: string;
-  title: string;
-  columns: string[];
-  /** numbers stay numbers (CSV at full precision); markdown rounds them */
-  rows: (string | number)[][];
-  note?: string;
-}
 
 export interface PresetReport {
   preset: string;
@@ -146,7 +139,7 @@ const channelColumns = (label: string[]) => [
   ...label,
   'runs',
   ...fractionColumns('channel'),
-  ...fractionColumns('channel cos<1e-3'),
+  ...fractionColumns('channel strict (cos<1e-3)'),
   ...fractionColumns('finite-minimum'),
   ...fractionColumns('not-converged'),
   ...fractionColumns('of which sharpening'),
@@ -400,72 +393,32 @@ export function hasPresetTables(preset: string): boolean {
   return preset in TABLES;
 }
 
+/** A sweep preset's tables from its records as a report classified them (`classified`: in the records' order). */
+export function presetTables(preset: string, records: readonly RunRecord[], classified: readonly ClassifiedRun[]): PresetTable[] {
+  const tables = TABLES[preset];
+  if (!tables) throw new RangeError(`no report tables for preset "${preset}"`);
+  return tables(records.map((record, k) => ({ record, config: record.config as RunConfig, classified: classified[k] })));
+}
+
 /** The tables answering a sweep preset's question from its records. */
 export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number, quick = false, overrides: ThresholdOverrides = {}): PresetReport {
   const tables = TABLES[preset];
   const definition = findPreset(preset);
   if (!tables || !definition) throw new RangeError(`no report tables for preset "${preset}"`);
   const summary = summarizeRecords(records, [], preset, undefined, overrides);
-  const runs: Run[] = records.map((record, k) => ({ record, config: record.config as RunConfig, classified: summary.runs[k] }));
   return {
     preset,
     question: definition.question,
     runs: records.length,
     ...(planned !== undefined ? { planned } : {}),
     software: summary.software,
-    tables: tables(runs),
+    tables: presetTables(preset, records, summary.runs),
     ...(quick ? { quickNote: definition.quickNote } : {}),
     ...(summary.thresholds ? { thresholds: summary.thresholds } : {}),
   };
 }
 
 // ---- formats ----------------------------------------------------------------------------------------
-
-function markdownCell(value: string | number): string {
-  if (typeof value === 'string') return value.replace(/\|/g, '\\|');
-  if (Number.isInteger(value)) return String(value);
-  return Number.isFinite(value) ? value.toPrecision(3) : value !== value ? '–' : String(value);
-}
-
-/** A table in markdown, fraction columns merged into "k (p% [lo, hi])". */
-export function tableMarkdown(table: PresetTable): string {
-  // merge each group of four fraction columns (k, fraction, low95, high95) into one cell
-  const merged: { header: string; cell: (row: (string | number)[]) => string }[] = [];
-  for (let c = 0; c < table.columns.length; c++) {
-    const name = table.columns[c];
-    if (table.columns[c + 1] === `${name} fraction` && table.columns[c + 3] === `${name} high95`) {
-      const at = c;
-      const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–');
-      merged.push({ header: name, cell: (row) => `${row[at]} (${percent(row[at + 1] as number)} [${percent(row[at + 2] as number)}, ${percent(row[at + 3] as number)}])` });
-      c += 3;
-    } else if (name.endsWith(' median') && table.columns[c + 1] === name.replace(/ median$/, ' q1') && table.columns[c + 2] === name.replace(/ median$/, ' q3')) {
-      const at = c;
-      merged.push({ header: name.replace(/ median$/, ''), cell: (row) => `${markdownCell(row[at])} [${markdownCell(row[at + 1])}, ${markdownCell(row[at + 2])}]` });
-      c += 2;
-    } else {
-      const at = c;
-      merged.push({ header: name, cell: (row) => markdownCell(row[at]) });
-    }
-  }
-  const lines = [
-    `### ${table.title}`,
-    '',
-    `| ${merged.map((m) => m.header).join(' | ')} |`,
-    `|${' --- |'.repeat(merged.length)}`,
-    ...table.rows.map((row) => `| ${merged.map((m) => m.cell(row)).join(' | ')} |`),
-  ];
-  if (table.note) lines.push('', table.note);
-  return `${lines.join('\n')}\n`;
-}
-
-function csvCell(value: string | number): string {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-export function tableCsv(table: PresetTable): string {
-  return `${[table.columns.map(csvCell).join(','), ...table.rows.map((row) => row.map(csvCell).join(','))].join('\n')}\n`;
-}
 
 export function presetReportMarkdown(report: PresetReport, source: string): string {
   const warning = missingRunsWarning(report.runs, report.planned);

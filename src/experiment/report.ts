@@ -5,6 +5,8 @@ import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
+import { hasPresetTables, presetTables } from './preset-reports.js';
+import { presetOfSpec } from './presets.js';
 import { selectShard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
 import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupLabeller, type GroupLabeller } from './group-labels.js';
@@ -49,7 +51,21 @@ export async function reportWithRecords(folders: string | readonly string[], by:
   const planned = spec ? plannedRunsOf(spec, list) : [];
   // labelled among the planned runs too, so that a run not yet recorded counts in its own group
   const groupOf = groupLabeller([...records, ...planned].map((run) => run.config), by);
-  return { report: summarizeRecords(records, by, list.join(' + '), spec ? plannedCounts(planned, groupOf) : undefined, overrides, groupOf), records };
+  const report = summarizeRecords(records, by, list.join(' + '), spec ? plannedCounts(planned, groupOf) : undefined, overrides, groupOf);
+  // one preset folder's report carries the preset's tables (as its report.md does) in every format
+  const preset = list.length === 1 ? presetOfFolder(list[0]) : null;
+  if (preset) report.presetTables = presetTables(preset, records, report.runs);
+  return { report, records };
+}
+
+/** The sweep preset with report tables whose results the folder holds (its spec.json's name), or null. */
+function presetOfFolder(folder: string): string | null {
+  try {
+    const preset = presetOfSpec(JSON.parse(readFileSync(path.join(folder, SPEC_FILE), 'utf8')));
+    return preset && hasPresetTables(preset.name) ? preset.name : null;
+  } catch {
+    return null; // no spec.json, or not JSON: no preset
+  }
 }
 
 /**

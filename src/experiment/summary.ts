@@ -9,6 +9,7 @@ import { parameterLayout, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { groupLabeller, type GroupLabeller } from './group-labels.js';
 import type { RunRecord, TrajectoryPoint } from './results.js';
+import { dataColumn, tableCsv, tableJson, type PresetTable } from './tables.js';
 import { DEFAULT_MIN_IMPROVEMENT } from './scheduler.js';
 
 export { configurationFields, fieldsAbsentFromAll, fieldVaries, GROUP_ALIASES, varyingFields } from './group-labels.js';
@@ -77,6 +78,12 @@ export interface Report {
   carriers?: CarrierCounts[];
   /** classification thresholds changed from the defaults (report --thresholds), as given */
   thresholds?: ThresholdOverrides;
+  /**
+   * the tables of the preset whose results these are (preset-reports.ts), classified as `runs` are:
+   * JSON and CSV carry them; markdown leaves them to the preset's own report (the folder's
+   * report.md), which `report` prints after the table
+   */
+  presetTables?: PresetTable[];
 }
 
 /** Classification thresholds a report changes for every record (never maxnorm: that is each run's own). */
@@ -333,10 +340,22 @@ export function softwareSentence(software: Report['software'] | undefined): stri
   return `Trained by ${software.length} versions of the code: ${labelsWithRuns(software).join(', ')}; their runs may differ from one version's in their last bits, or more where the code changed.`;
 }
 
-const REACH_MEASURES = ['weightNorm', 'inverseEpsilon', 'minCosine', 'evaluations', 'loss'] as const;
+export const REACH_MEASURES = ['weightNorm', 'inverseEpsilon', 'minCosine', 'evaluations', 'loss'] as const;
+/** The reach measures as people read them (markdown, the HTML report). */
+export const REACH_HEADERS: Record<(typeof REACH_MEASURES)[number], string> = {
+  weightNorm: 'weight norm',
+  inverseEpsilon: '1/ε of the closest pair',
+  minCosine: 'its cosine distance',
+  evaluations: 'gradient evaluations',
+  loss: 'final loss',
+};
+export const REACH_NOTE = 'How far runs got: median [lower quartile, upper quartile]. ε = ‖wᵢ − wⱼ‖/2 for the pair of hidden neurons closest in cosine distance (input vectors with bias).';
+export const CAUSES_NOTE =
+  "Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation's exponential tail (output weight up, bias down); at the norm barrier on its way into a channel that has not closed (the outgoing weights of two to four neurons growing apart, their sum standing still, input vectors not yet within the cosine criterion); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.";
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 const number3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
-const spread = (q: Quartiles) => (q.n === 0 ? '–' : `${number3(q.median)} [${number3(q.low)}, ${number3(q.high)}]`);
+/** Quartiles as "median [lower, upper]", '–' without values. */
+export const quartileText = (q: Quartiles) => (q.n === 0 ? '–' : `${number3(q.median)} [${number3(q.low)}, ${number3(q.high)}]`);
 
 /** The carrier columns of a group's CSV row (none when the report has no carriers). */
 function carrierCells(report: Report, key: string): number[] {
@@ -348,10 +367,11 @@ function carrierCells(report: Report, key: string): number[] {
 export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): string {
   const plannedIn = (key: string) => report.planned?.byGroup[key] ?? null;
   if (format === 'json') {
-    const { source, by, groups, strictChannels, causes, reach, runs, planned, software, carriers, thresholds } = report;
+    const { source, by, groups, strictChannels, causes, reach, runs, planned, software, carriers, thresholds, presetTables } = report;
     // JSON has no Infinity: a switched-off threshold is written as the string "Infinity"
     const thresholdsJson = thresholds && Object.fromEntries(Object.entries(thresholds).map(([name, value]) => [name, Number.isFinite(value) ? value : String(value)]));
-    return `${JSON.stringify({ source, by, ...(thresholdsJson ? { thresholds: thresholdsJson } : {}), ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, ...(carriers ? { channelCarriers: carriers } : {}), reach, runs }, null, 2)}\n`;
+    const presetJson = presetTables ? { presetTables: presetTables.map(tableJson) } : {};
+    return `${JSON.stringify({ source, by, ...(thresholdsJson ? { thresholds: thresholdsJson } : {}), ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, ...(carriers ? { channelCarriers: carriers } : {}), reach, ...presetJson, runs }, null, 2)}\n`;
   }
   const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
   if (format === 'csv') {
@@ -372,7 +392,9 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
         ...REACH_MEASURES.map((m) => reach[m].median),
       ].join(',');
     });
-    return `${[header.join(','), ...lines].join('\n')}\n`;
+    // each preset table its own block after a blank line, headed by "# name: title"
+    const presetBlocks = (report.presetTables ?? []).map((table) => `\n# ${table.name}: ${table.title}\n${tableCsv(table)}`);
+    return [`${[header.map(dataColumn).join(','), ...lines].join('\n')}\n`, ...presetBlocks].join('');
   }
   const strictCosine = report.thresholds?.strictCosine ?? DEFAULT_THRESHOLDS.strictCosine;
   const header = `| group | runs | ${OUTCOMES.join(' | ')} | channel (cos < ${strictCosine > 0 && strictCosine < 0.01 ? strictCosine.toExponential() : strictCosine}) |`;
@@ -386,10 +408,8 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
   };
   const rows = report.groups.map((g) => `| ${g.key} | ${runsCell(g)} | ${OUTCOMES.map((o) => cell(g.outcomes[o])).join(' | ')} | ${cell(strictOf(g.key))} |`);
   const causeRows = report.causes.map((g) => `| ${g.key} | ${g.n} | ${NOT_CONVERGED_CAUSES.map((c) => g.outcomes[c].successes).join(' | ')} |`);
-  const reachHeader = '| group | runs | weight norm | 1/ε of the closest pair | its cosine distance | gradient evaluations | final loss |';
-  const reachRows = report.reach.map(
-    (g) => `| ${g.key} | ${g.n} | ${spread(g.weightNorm)} | ${spread(g.inverseEpsilon)} | ${spread(g.minCosine)} | ${spread(g.evaluations)} | ${spread(g.loss)} |`,
-  );
+  const reachHeader = `| group | runs | ${REACH_MEASURES.map((m) => REACH_HEADERS[m]).join(' | ')} |`;
+  const reachRows = report.reach.map((g) => `| ${g.key} | ${g.n} | ${REACH_MEASURES.map((m) => quartileText(g[m])).join(' | ')} |`);
   const warning = missingRunsWarning(report.runs.length, report.planned?.total);
   return [
     ...(warning ? [`**${warning}**`, ''] : []),
@@ -403,7 +423,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     `|${' --- |'.repeat(NOT_CONVERGED_CAUSES.length + 2)}`,
     ...causeRows,
     '',
-    'Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation\'s exponential tail (output weight up, bias down); at the norm barrier on its way into a channel that has not closed (the outgoing weights of two to four neurons growing apart, their sum standing still, input vectors not yet within the cosine criterion); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.',
+    CAUSES_NOTE,
     '',
     ...openingHint(report),
     ...(report.carriers
@@ -423,7 +443,7 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     `|${' --- |'.repeat(7)}`,
     ...reachRows,
     '',
-    'How far runs got: median [lower quartile, upper quartile]. ε = ‖wᵢ − wⱼ‖/2 for the pair of hidden neurons closest in cosine distance (input vectors with bias).',
+    REACH_NOTE,
     '',
   ].join('\n');
 }

@@ -84,7 +84,8 @@ describe('channelscope presets / run PRESET', () => {
     expect(readdirSync(path.join(out, 'tables'))).toEqual(['lambda-max-by-lr.csv']);
     const csv = readFileSync(path.join(out, 'tables', 'lambda-max-by-lr.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(1 + 6);
-    expect(csv[0]).toMatch(/^η,runs,channel,channel fraction,channel low95,channel high95/);
+    // CSV column names are snake_case ASCII, as the generic report's are
+    expect(csv[0]).toMatch(/^eta,runs,channel,channel_fraction,channel_low95,channel_high95,.*,2_over_eta,lambda_max_median,.*,lambda_max_times_eta_over_2_q3$/);
 
     rmSync(path.join(out, 'report.md'));
     const report = await runCli(['report', out]);
@@ -92,6 +93,26 @@ describe('channelscope presets / run PRESET', () => {
     // the per-run outcome table, then the preset's tables
     expect(report.stdout).toMatch(/\| group \| runs \| channel[\s\S]*## edge-of-stability/);
     expect(existsSync(path.join(out, 'report.md'))).toBe(true);
+    // every format carries the preset's tables: JSON with named columns, CSV as a titled block of its own
+    const json = JSON.parse((await runCli(['report', out, '--format', 'json'])).stdout);
+    expect(json.presetTables.map((table: { name: string }) => table.name)).toEqual(['lambda-max-by-lr']);
+    const [lambdaTable] = json.presetTables;
+    expect(lambdaTable.rows).toHaveLength(6);
+    expect(lambdaTable.rows[0]).toMatchObject({ eta: expect.any(String), runs: 1, '2_over_eta': expect.any(Number) });
+    expect(Object.keys(lambdaTable.rows[0])).toEqual(lambdaTable.columns);
+    const csvReport = (await runCli(['report', out, '--format', 'csv'])).stdout.trim().split('\n');
+    expect(csvReport[0]).toMatch(/^group,n,planned,channel,channel_fraction,channel_low95/);
+    const title = csvReport.indexOf('# lambda-max-by-lr: Full-batch GD: λ_max of the final Hessian against 2/η, and how far into the channel each η got');
+    expect(title).toBeGreaterThan(1);
+    expect(csvReport[title - 1]).toBe('');
+    expect(csvReport[title + 1]).toBe(csv[0]);
+    expect(csvReport.slice(title + 2)).toEqual(csv.slice(1));
+    for (const header of [csvReport[0], csvReport[title + 1]]) expect(header).toMatch(/^[a-z0-9_]+(,[a-z0-9_]+)*$/);
+    const html = await runCli(['report', out, '--html', path.join(scratch, 'eos.html')]);
+    expect(html.code).toBe(0);
+    const page = readFileSync(path.join(scratch, 'eos.html'), 'utf8');
+    expect(page).toContain('<div id="preset-tables">');
+    expect(page).toContain('### Full-batch GD: λ_max of the final Hessian against 2/η');
     // by other thresholds the preset's tables are printed, and the folder keeps its own report
     const kept = readFileSync(path.join(out, 'report.md'), 'utf8');
     const other = await runCli(['report', out, '--thresholds', 'cosine=1e-6']);

@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { htmlReport } from '../../src/cli/report-html.js';
+import { ensureReportBundle, htmlReport } from '../../src/cli/report-html.js';
+import { launchHeadlessChromium } from '../../web/headless.js';
+import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { summarizeRecords, type Report } from '../../src/experiment/summary.js';
 import { runCli } from '../helpers/cli.js';
 import { channelTheta, config, finiteTheta, record } from '../web/records.js';
@@ -80,6 +82,54 @@ describe('channelscope report --html', () => {
     expect(data.report.carriers!.map((c) => c.key).sort()).toEqual(data.report.groups.map((g) => g.key).sort());
     const channels = data.report.groups.reduce((sum, g) => sum + g.outcomes.channel.successes, 0);
     expect(data.report.carriers!.reduce((sum, c) => sum + c.channels, 0)).toBe(channels);
+  });
+
+  it("shows the not-converged causes, the reach and a preset's tables, as the markdown report does", async () => {
+    const release = await acquireBrowserLock();
+    const browser = await launchHeadlessChromium({ webgpu: false });
+    try {
+      const report: Report = {
+        ...summarizeRecords(records, ['optimizer'], 'x'),
+        presetTables: [
+          {
+            name: 'by-optimizer',
+            title: 'Channels by optimiser',
+            columns: ['optimizer', 'runs', 'channel', 'channel fraction', 'channel low95', 'channel high95', '1/ε median', '1/ε q1', '1/ε q3'],
+            rows: [['gd η=0.1', 4, 1, 0.25, 0.05, 0.7, 12.5, 3, 40]],
+            note: 'A note under the table.',
+          },
+        ],
+      };
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-page-')), 'report.html');
+      writeFileSync(file, htmlReport({ report, records, source: 'x', script: readFileSync(await ensureReportBundle(), 'utf8') }));
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await page.goto(`file://${file}`, { waitUntil: 'load' });
+      await page.waitForSelector('#preset-tables table', { timeout: 30_000 });
+      const tables = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('table.summary')).map((table) => ({
+          caption: table.querySelector('caption')?.textContent ?? '',
+          rows: Array.from(table.querySelectorAll('tr')).map((row) => Array.from(row.querySelectorAll('th, td')).map((cell) => cell.textContent)),
+        })),
+      );
+      expect(errors).toEqual([]);
+      const captioned = (caption: string) => tables.find((table) => table.caption === caption)!;
+      const causes = captioned('Not converged, by cause');
+      expect(causes.rows[0].slice(0, 3)).toEqual(['group', 'runs', 'sharpening']);
+      expect(causes.rows.slice(1).map((row) => row[0])).toEqual(report.causes.map((group) => group.key));
+      const reach = captioned('How far runs got');
+      expect(reach.rows[0]).toContain('1/ε of the closest pair');
+      expect(reach.rows).toHaveLength(1 + report.reach.length);
+      expect(captioned('Channels by optimiser').rows).toEqual([
+        ['optimizer', 'runs', 'channel', '1/ε'],
+        ['gd η=0.1', '4', '1 (25% [5%, 70%])', '12.5 [3, 40]'],
+      ]);
+      expect(await page.evaluate(() => document.querySelector('#preset-tables')!.textContent)).toContain('A note under the table.');
+    } finally {
+      await browser.close();
+      release();
+    }
   });
 
   it('keeps inlined data from closing its script element', () => {

@@ -121,7 +121,7 @@ describe('quick presets on the CPU engine', () => {
     // every teacher is tabulated, GP teachers in order of roughness
     expect(byTeacher.rows.map((r) => r[0])).toEqual(['rosenbrock', 'gp s=0.1', 'gp s=0.5', 'gp s=2', 'gp s=10']);
     expect(sum(byTeacher.rows.map((r) => r[byTeacher.columns.indexOf('runs')] as number))).toBe(60);
-    expect(tableCsv(byTeacher).split('\n')[0]).toContain('channel low95');
+    expect(tableCsv(byTeacher).split('\n')[0]).toContain('channel_low95,channel_high95,channel_strict,channel_strict_fraction');
     // sharpening runs are a part of the not converged, and relu has none (σ(λz)/λ = σ(z): nothing sharpens)
     for (const row of byActivation.rows) {
       expect(row[byActivation.columns.indexOf('of which sharpening')] as number).toBeLessThanOrEqual(row[byActivation.columns.indexOf('not-converged')] as number);

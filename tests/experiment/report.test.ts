@@ -63,7 +63,11 @@ describe('channelscope report', () => {
     // these records predate RunRecord.software
     expect(report.software).toEqual([{ label: UNNAMED_SOFTWARE, runs: 4 }]);
     expect(md).toContain(`(4 runs in ${dir}). Trained by ${UNNAMED_SOFTWARE}.`);
-    expect(formatReport(report, 'csv').split('\n')[0]).toContain('channel_low95');
+    // CSV column names: snake_case ASCII
+    const csvHeader = formatReport(report, 'csv').split('\n')[0];
+    expect(csvHeader).toContain('channel_low95,channel_high95,finite_minimum,finite_minimum_fraction');
+    expect(csvHeader).toContain('not_converged_channel_opening');
+    expect(csvHeader).toMatch(/^[a-z0-9_]+(,[a-z0-9_]+)*$/);
     expect(JSON.parse(formatReport(report, 'json')).runs).toHaveLength(4);
   });
 
@@ -141,7 +145,7 @@ describe('channelscope report', () => {
     expect(formatReport(report, 'md')).toContain('| all | 3 | 0 | 0 | 0 | 0 | 0 | 1 | 1 | 0 |');
     expect(JSON.parse(formatReport(report, 'json')).notConvergedCauses[0].outcomes['still-moving'].successes).toBe(1);
     const [header, row] = formatReport(report, 'csv').split('\n').map((line) => line.split(','));
-    expect(row[header.indexOf('not_converged_still-moving')]).toBe('1');
+    expect(row[header.indexOf('not_converged_still_moving')]).toBe('1');
   });
 
   it('reads a relu record whose loss stopped descending at its last trajectory points, or that patience stopped, as at rest on a kink', async () => {
@@ -261,7 +265,7 @@ describe('how far runs got', () => {
     );
     expect(summary.reach[0].evaluations).toEqual({ n: 3, low: 15, median: 20, high: 25 });
     expect(formatReport(summary, 'md')).toContain('1/ε of the closest pair');
-    expect(formatReport(summary, 'csv').split('\n')[0]).toContain('inverseEpsilon_median');
+    expect(formatReport(summary, 'csv').split('\n')[0]).toContain('weight_norm_median,inverse_epsilon_median,min_cosine_median,evaluations_median,loss_median');
   });
 });
 

@@ -1,8 +1,9 @@
 // The script of the self-contained HTML report (`channelscope report DIR --html`): reads the data
 // the command inlined into the page and shows the summary chart and table and the results views.
-import { OUTCOMES } from '../../../src/analysis/classify.js';
+import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { softwareSentence, type Report } from '../../../src/experiment/summary.js';
+import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE, softwareSentence, type Report } from '../../../src/experiment/summary.js';
+import { readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
 import '../charts/cs-summary-chart.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
 import '../views/cs-results-views.js';
@@ -24,7 +25,6 @@ function percent(x: number): string {
   return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–';
 }
 
-/** The summary table: counts and fractions with 95% Wilson intervals per group and outcome. */
 /** An empty summary-styled table with its caption and column headers. */
 function headedTable(caption: string, labels: readonly string[]): HTMLTableElement {
   const table = document.createElement('table');
@@ -39,6 +39,26 @@ function headedTable(caption: string, labels: readonly string[]): HTMLTableEleme
   return table;
 }
 
+/** A headed table with one row of cells per entry of `rows`. */
+function filledTable(caption: string, labels: readonly string[], rows: readonly (readonly (string | number)[])[]): HTMLTableElement {
+  const table = headedTable(caption, labels);
+  const body = table.createTBody();
+  for (const cells of rows) {
+    const row = body.insertRow();
+    for (const value of cells) row.insertCell().textContent = String(value);
+  }
+  return table;
+}
+
+/** A paragraph of explanation under a table. */
+function note(text: string): HTMLParagraphElement {
+  const paragraph = document.createElement('p');
+  paragraph.className = 'note';
+  paragraph.textContent = text;
+  return paragraph;
+}
+
+/** The summary table: counts and fractions with 95% Wilson intervals per group and outcome. */
 function summaryTable(report: Report): HTMLTableElement {
   const shown = OUTCOMES.filter((o) => report.groups.some((g) => g.outcomes[o].successes > 0) || o === 'channel');
   // the caption: which code trained the records, for whoever cites the table
@@ -65,16 +85,36 @@ function summaryTable(report: Report): HTMLTableElement {
 /** With `report --carriers`: the channels of each group by the neurons carrying them. */
 function carriersTable(report: Report): HTMLTableElement | null {
   if (!report.carriers) return null;
-  const table = headedTable(
+  return filledTable(
     "Channels by the neurons carrying them (chosen on each run's data): a pair's limit is the GLU; three or four neurons add σ″ (σ‴) terms.",
     ['group', 'channels', 'carried by a pair', 'by three neurons', 'by four', 'data not rebuilt'],
+    report.carriers.map((counts) => [counts.key, counts.channels, counts.pair, counts.three, counts.four, counts.unknown]),
   );
-  const body = table.createTBody();
-  for (const counts of report.carriers) {
-    const row = body.insertRow();
-    for (const value of [counts.key, counts.channels, counts.pair, counts.three, counts.four, counts.unknown]) row.insertCell().textContent = String(value);
-  }
-  return table;
+}
+
+/** The not-converged runs of each group by cause, as the markdown report counts them. */
+function causesTable(report: Report): HTMLTableElement {
+  return filledTable(
+    'Not converged, by cause',
+    ['group', 'runs', ...NOT_CONVERGED_CAUSES],
+    report.causes.map((group) => [group.key, group.n, ...NOT_CONVERGED_CAUSES.map((cause) => group.outcomes[cause].successes)]),
+  );
+}
+
+/** How far each group's runs got: median [lower quartile, upper quartile] of each reach measure. */
+function reachTable(report: Report): HTMLTableElement {
+  return filledTable(
+    'How far runs got',
+    ['group', 'runs', ...REACH_MEASURES.map((measure) => REACH_HEADERS[measure])],
+    report.reach.map((group) => [group.key, group.n, ...REACH_MEASURES.map((measure) => quartileText(group[measure]))]),
+  );
+}
+
+/** A preset's table as its markdown shows it (fractions with intervals, quartiles), with its note. */
+function presetTable(table: PresetTable): HTMLElement[] {
+  const columns = readableColumns(table);
+  const element = filledTable(table.title, columns.map((column) => column.header), table.rows.map((row) => columns.map((column) => column.cell(row))));
+  return table.note ? [element, note(table.note)] : [element];
 }
 
 function show(data: ReportPageData): void {
@@ -83,8 +123,12 @@ function show(data: ReportPageData): void {
   summary.report = data.report;
   root.querySelector('#summary-chart')!.appendChild(summary);
   root.querySelector('#summary-table')!.appendChild(summaryTable(data.report));
+  const tables = root.querySelector('#summary-table')!;
+  tables.append(causesTable(data.report), note(CAUSES_NOTE));
   const carriers = carriersTable(data.report);
-  if (carriers) root.querySelector('#summary-table')!.appendChild(carriers);
+  if (carriers) tables.appendChild(carriers);
+  tables.append(reachTable(data.report), note(REACH_NOTE));
+  root.querySelector('#preset-tables')?.append(...(data.report.presetTables ?? []).flatMap(presetTable));
   const views = root.querySelector('#views')!;
   if (data.records) {
     const element = document.createElement('cs-results-views') as HTMLElement & { records: RunRecord[]; report: Report; source: string };

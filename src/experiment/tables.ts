@@ -1,0 +1,111 @@
+// A titled table with named columns (a preset's tables, preset-reports.ts) and its forms: markdown
+// and HTML for people (a fraction's four columns merged into "k (p% [lo, hi])", quartiles into
+// "median [q1, q3]"), CSV and JSON for programs, whose column names are snake_case ASCII (dataColumn),
+// as the generic report's CSV columns are. Pure: the dashboard's HTML report shares it.
+
+export interface PresetTable {
+  /** file name stem of its CSV */
+  name: string;
+  title: string;
+  columns: string[];
+  /** numbers stay numbers (CSV at full precision); markdown rounds them */
+  rows: (string | number)[][];
+  note?: string;
+}
+
+// symbols of the column labels, spelled out for column names that programs read
+const SPELLED: [RegExp, string][] = [
+  [/\b1\/ε/g, ' inverse epsilon '],
+  [/ε/g, ' epsilon '],
+  [/η/g, ' eta '],
+  [/λ/g, ' lambda '],
+  [/β/g, ' beta '],
+  [/∞/g, ' infinity '],
+  [/[·×]/g, ' times '],
+  [/\//g, ' over '],
+  [/</g, ' lt '],
+];
+
+/**
+ * A column label as a CSV/JSON column name: snake_case ASCII, symbols spelled out, a parenthesised
+ * aside left out ("1/ε median" → inverse_epsilon_median, "channel strict (cos<1e-3) low95" →
+ * channel_strict_low95, "weightNorm" → weight_norm).
+ */
+export function dataColumn(label: string): string {
+  let name = label.replace(/\s*\([^)]*\)/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2');
+  for (const [symbol, spelled] of SPELLED) name = name.replace(symbol, spelled);
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** One column as people read it: a header and the text of a row's cell (of one or several of the table's columns). */
+export interface ReadableColumn {
+  header: string;
+  cell: (row: readonly (string | number)[]) => string;
+}
+
+export function numberText(value: string | number): string {
+  if (typeof value === 'string') return value;
+  if (Number.isInteger(value)) return String(value);
+  return Number.isFinite(value) ? value.toPrecision(3) : value !== value ? '–' : String(value);
+}
+
+const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–');
+
+/** The table's columns for people: each fraction's four columns (k, fraction, low95, high95) as one, each quartile triple as one. */
+export function readableColumns(table: PresetTable): ReadableColumn[] {
+  const merged: ReadableColumn[] = [];
+  for (let c = 0; c < table.columns.length; c++) {
+    const name = table.columns[c];
+    const at = c;
+    if (table.columns[c + 1] === `${name} fraction` && table.columns[c + 3] === `${name} high95`) {
+      merged.push({ header: name, cell: (row) => `${row[at]} (${percent(row[at + 1] as number)} [${percent(row[at + 2] as number)}, ${percent(row[at + 3] as number)}])` });
+      c += 3;
+    } else if (name.endsWith(' median') && table.columns[c + 1] === name.replace(/ median$/, ' q1') && table.columns[c + 2] === name.replace(/ median$/, ' q3')) {
+      merged.push({ header: name.replace(/ median$/, ''), cell: (row) => `${numberText(row[at])} [${numberText(row[at + 1])}, ${numberText(row[at + 2])}]` });
+      c += 2;
+    } else {
+      merged.push({ header: name, cell: (row) => numberText(row[at]) });
+    }
+  }
+  return merged;
+}
+
+/** A table in markdown, fraction columns merged into "k (p% [lo, hi])". */
+export function tableMarkdown(table: PresetTable): string {
+  const columns = readableColumns(table);
+  const escape = (text: string) => text.replace(/\|/g, '\\|');
+  const lines = [
+    `### ${table.title}`,
+    '',
+    `| ${columns.map((c) => escape(c.header)).join(' | ')} |`,
+    `|${' --- |'.repeat(columns.length)}`,
+    ...table.rows.map((row) => `| ${columns.map((c) => escape(c.cell(row))).join(' | ')} |`),
+  ];
+  if (table.note) lines.push('', table.note);
+  return `${lines.join('\n')}\n`;
+}
+
+export function csvCell(value: string | number): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A table as CSV: a header of dataColumn names, numbers at full precision (an empty cell where there is none). */
+export function tableCsv(table: PresetTable): string {
+  return `${[table.columns.map(dataColumn).join(','), ...table.rows.map((row) => row.map(csvCell).join(','))].join('\n')}\n`;
+}
+
+/** A table for JSON: each row an object keyed by dataColumn names (null where there is no number). */
+export function tableJson(table: PresetTable): { name: string; title: string; note?: string; columns: string[]; rows: Record<string, string | number | null>[] } {
+  const columns = table.columns.map(dataColumn);
+  return {
+    name: table.name,
+    title: table.title,
+    ...(table.note ? { note: table.note } : {}),
+    columns,
+    rows: table.rows.map((row) => Object.fromEntries(columns.map((column, k) => [column, typeof row[k] === 'number' && !Number.isFinite(row[k]) ? null : row[k]]))),
+  };
+}
