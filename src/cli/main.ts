@@ -22,6 +22,7 @@ import { compareCommand } from './compare.js';
 import { DEFAULT_COMPARISON } from '../experiment/compare.js';
 import { DEFAULT_PORT, serveCommand } from './serve.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
+import { describeFilesystemError } from './fs-errors.js';
 
 /** what `npm start` runs (with --quick) */
 const QUICKSTART_PRESET = 'channel-frequency';
@@ -239,7 +240,7 @@ export function buildProgram(): Command {
     });
 
   program
-    .command('quickstart', { isDefault: true })
+    .command('quickstart')
     .description('what `npm start` runs: the channel-frequency preset --quick on whatever backend exists, then its report')
     .addOption(backendOption())
     .action(async (options: { backend: BackendChoice }) => {
@@ -260,7 +261,9 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    // bare `channelscope` lists the commands (on stdout, exit 0) rather than starting work in the
+    // current folder; `npm start` names quickstart
+    await buildProgram().parseAsync(argv.length === 0 ? ['--help'] : argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -269,6 +272,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof InputError || error instanceof RangeError) {
       process.stderr.write(`channelscope: ${error.message}\n`);
+      return 2;
+    }
+    const filesystemProblem = describeFilesystemError(error, argv);
+    if (filesystemProblem !== null) {
+      process.stderr.write(`channelscope: ${filesystemProblem}\n`);
       return 2;
     }
     process.stderr.write(`channelscope: ${(error as Error).stack ?? String(error)}\n`);

@@ -13,6 +13,7 @@ import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/ch
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
+import { filesystemReason, isFilesystemError } from './fs-errors.js';
 
 /** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
 export const PROCEDURE_FILE = 'procedure.json';
@@ -177,7 +178,7 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
     const result = JSON.parse(readFileSync(resultFile, 'utf8')) as unknown;
     const note = quick ? `*The --quick version:* ${preset.quickNote}\n\n` : '';
     const markdown = `## ${preset.name} (${dir})\n\n${preset.question}\n\n${note}${preset.procedure.formatMarkdown(result)}`;
-    writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
+    if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
     return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
   }
   const specFile = path.join(dir, SPEC_FILE);
@@ -197,9 +198,27 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   const markdown = `${note}${presetReportMarkdown(report, dir)}`;
   // by other thresholds the tables are the reader's, not the folder's
   if (Object.keys(overrides).length > 0) return `${markdown}\n(by other thresholds: not written to ${dir}, which keeps its report by the defaults)\n`;
-  writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
   const tablesDir = path.join(dir, PRESET_TABLES_DIR);
-  mkdirSync(tablesDir, { recursive: true });
-  for (const table of report.tables) writeFileSync(path.join(tablesDir, `${table.name}.csv`), tableCsv(table));
+  const written = keepWriting(dir, `${PRESET_REPORT_FILE} and ${PRESET_TABLES_DIR}/*.csv`, () => {
+    writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
+    mkdirSync(tablesDir, { recursive: true });
+    for (const table of report.tables) writeFileSync(path.join(tablesDir, `${table.name}.csv`), tableCsv(table));
+  });
+  if (!written) return markdown;
   return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}; tables: ${tablesDir}/{${report.tables.map((t) => t.name).join(',')}}.csv\n`;
+}
+
+/**
+ * Writes the preset report's files into `dir`, or where the folder cannot take them (read-only,
+ * full) says so in one line on stderr and returns false: the report is printed all the same.
+ */
+function keepWriting(dir: string, files: string, write: () => void): boolean {
+  try {
+    write();
+    return true;
+  } catch (error) {
+    if (!isFilesystemError(error)) throw error;
+    process.stderr.write(`channelscope: note: ${files} could not be written to ${dir} (${error.path ?? dir}: ${filesystemReason(error)}); the report is printed only\n`);
+    return false;
+  }
 }

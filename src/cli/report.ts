@@ -44,7 +44,8 @@ export async function reportCommand(folders: string[], options: { by?: string; f
   if (presetReport !== null) {
     if (options.format === 'md') process.stdout.write(`\n${presetReport}`);
     // where the preset's tables went ("report: DIR/report.md; tables: …")
-    else process.stderr.write(presetReport.slice(presetReport.lastIndexOf('report: ')));
+    // (no such line where the folder could not take them; writePresetReport said so)
+    else if (presetReport.includes('\nreport: ')) process.stderr.write(presetReport.slice(presetReport.lastIndexOf('\nreport: ') + 1));
   }
   if (options.html) {
     // the table stays on stdout (pipeable); where the page went is said on stderr

@@ -13,9 +13,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 300_000): Promise<CliResult> {
+/** `cwd`: the working folder of the command (default: this process's, the repository root). */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 300_000, cwd?: string): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await exec('node', [BIN, ...args], { timeout, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await exec('node', [BIN, ...args], { timeout, env: { ...process.env, ...env }, cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -1,0 +1,88 @@
+// Filesystem failures on paths the user named (an --out on a read-only disk, a parent that is a
+// file, a full disk): bad input like any other, said in one plain line with exit code 2 rather than
+// a stack trace. Failures on the package's own files stay errors (exit 1, with the stack).
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const REASONS: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder, not a file',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+};
+
+/** Failures that only a write can meet: an `open` that failed with one of these opened for writing. */
+const WRITE_ONLY_CODES = new Set(['EROFS', 'ENOSPC', 'EDQUOT', 'EISDIR']);
+const READING_CALLS = new Set(['read', 'scandir', 'opendir', 'stat', 'lstat']);
+
+/** The results folders `run` and `continue` make when no --out is given (run.ts defaultOutDir). */
+const DEFAULT_RESULTS_ROOT = 'runs';
+
+export function isFilesystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return error instanceof Error && typeof code === 'string' && code in REASONS;
+}
+
+/** "read-only file system", "permission denied", …: the reason in words, for messages. */
+export function filesystemReason(error: NodeJS.ErrnoException): string {
+  return (error.code && REASONS[error.code]) ?? error.message;
+}
+
+/**
+ * Why a folder could not be made. A recursive mkdir reports ENOENT where a read-only or forbidden
+ * ancestor stopped it, so the nearest existing ancestor is asked instead.
+ */
+function mkdirReason(error: NodeJS.ErrnoException, target: string): string {
+  // walked up as the user spelled it, so the path named is theirs
+  let ancestor = path.dirname(target);
+  for (;;) {
+    try {
+      if (!statSync(ancestor).isDirectory()) return `${ancestor} is a file, not a folder`;
+      break;
+    } catch {
+      const parent = path.dirname(ancestor);
+      if (parent === ancestor) return filesystemReason(error);
+      ancestor = parent;
+    }
+  }
+  try {
+    accessSync(ancestor, constants.W_OK);
+  } catch (denied) {
+    if (isFilesystemError(denied)) return filesystemReason(denied);
+  }
+  return filesystemReason(error);
+}
+
+/** Whether `file` is, or lies inside, one of the paths in the command's arguments or the default results root. */
+function isUserPath(file: string, argv: readonly string[]): boolean {
+  const resolved = path.resolve(file);
+  const named = argv.map((arg) => (arg.startsWith('--') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg)).filter((arg) => arg !== '' && !arg.startsWith('-'));
+  return [...named, DEFAULT_RESULTS_ROOT].some((given) => {
+    const root = path.resolve(given);
+    const relative = path.relative(root, resolved);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  });
+}
+
+/**
+ * The one-line message for a filesystem failure on a path the user gave (`argv`: the command's
+ * arguments), e.g. "cannot create the output folder ro/out: read-only file system"; null for any
+ * other error.
+ */
+export function describeFilesystemError(error: unknown, argv: readonly string[]): string | null {
+  if (!isFilesystemError(error) || error.path === undefined || !isUserPath(error.path, argv)) return null;
+  const file = error.path;
+  const { code, syscall } = error;
+  if (syscall === 'mkdir') return `cannot create the output folder ${file}: ${mkdirReason(error, file)}`;
+  if (syscall !== undefined && READING_CALLS.has(syscall)) return `cannot read ${file}: ${filesystemReason(error)}`;
+  if (syscall === 'open' && !WRITE_ONLY_CODES.has(code)) {
+    const folder = path.dirname(file);
+    if (code === 'ENOENT' && !existsSync(folder)) return `cannot open ${file}: the folder ${folder} does not exist`;
+    return `cannot open ${file}: ${filesystemReason(error)}`;
+  }
+  return `cannot write ${file}: ${filesystemReason(error)}`;
+}

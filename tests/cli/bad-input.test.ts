@@ -1,0 +1,163 @@
+// Bad input at the command line's edges (paths that cannot be written, mistyped commands, folders
+// that are not there, typos in files): one plain line naming the problem, exit code 2, no stack
+// trace, nothing already written lost.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'channelscope-bad-input-'));
+const at = (...parts: string[]) => path.join(scratch, ...parts);
+
+/** A stack trace's frame lines: never shown for bad input. */
+const STACK_FRAME = /^\s+at /m;
+
+const tinySpec = {
+  name: 'tiny',
+  architecture: { inputDim: 1, hidden: 2, activation: 'erf', biases: false },
+  data: { inputs: { kind: 'normal' }, teacher: { kind: 'toy-1d' }, samples: 32 },
+  optimizer: { kind: 'gd', lr: 0.01 },
+  stop: { maxSteps: 50, checkEvery: 10 },
+  seeds: 3,
+  grid: { 'optimizer.lr': [0.01, 0.02] },
+};
+const specFile = at('tiny.json');
+/** three shards of the tiny sweep (6 runs, 2 each), and a preset's folder (edge-of-stability --quick, 6 runs) */
+const shards = [1, 2, 3].map((k) => at(`shard${k}`));
+const presetFolder = at('eos');
+
+/**
+ * A read-only location holding a copy of `source`, as a user meets one (a read-only mount, or a
+ * folder without write permission): a read-only bind mount where this process may mount (root,
+ * as these tests run), else the copy chmod'ed unwritable (enough for any user but root). Null
+ * where neither stops a write; the tests that need one are then skipped, and the injected failures
+ * below still cover the same code paths.
+ */
+function readOnlyCopy(source: string): string | null {
+  const writable = at('ro-source');
+  const view = at('ro');
+  cpSync(source, path.join(writable, path.basename(source)), { recursive: true });
+  mkdirSync(view);
+  const blocksWrites = () => {
+    try {
+      writeFileSync(path.join(view, 'probe'), '');
+      rmSync(path.join(view, 'probe'));
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  try {
+    execFileSync('mount', ['--bind', writable, view], { stdio: 'ignore' });
+    execFileSync('mount', ['-o', 'remount,bind,ro', view], { stdio: 'ignore' });
+    if (blocksWrites()) return view;
+    execFileSync('umount', [view], { stdio: 'ignore' });
+  } catch {
+    try {
+      execFileSync('umount', [view], { stdio: 'ignore' });
+    } catch {
+      // not mounted
+    }
+  }
+  rmSync(view, { recursive: true, force: true });
+  cpSync(writable, view, { recursive: true });
+  execFileSync('chmod', ['-R', 'a-w', view]);
+  if (blocksWrites()) return view;
+  execFileSync('chmod', ['-R', 'u+w', view]);
+  return null;
+}
+let readOnly: string | null = null;
+
+beforeAll(async () => {
+  writeFileSync(specFile, JSON.stringify(tinySpec));
+  for (const [k, shard] of shards.entries()) {
+    expect((await runCli(['run', specFile, '--out', shard, '--shard', `${k + 1}/3`, '--backend', 'cpu'])).code).toBe(0);
+  }
+  expect((await runCli(['run', 'edge-of-stability', '--quick', '--seeds', '1', '--backend', 'cpu', '--out', presetFolder])).code).toBe(0);
+  readOnly = readOnlyCopy(presetFolder);
+}, 120_000);
+
+afterAll(() => {
+  try {
+    execFileSync('umount', [at('ro')], { stdio: 'ignore' });
+  } catch {
+    // a chmod'ed copy, or nothing
+  }
+  if (existsSync(at('ro'))) execFileSync('chmod', ['-R', 'u+w', at('ro')]);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('a location that cannot be written', () => {
+  it('report DIR still prints the preset report when DIR cannot take report.md, and says why in one line (exit 0)', async () => {
+    // injected: a folder where report.md would go, so writing it fails (EISDIR) for any user, root included
+    const blocked = at('eos-blocked');
+    cpSync(presetFolder, blocked, { recursive: true });
+    rmSync(path.join(blocked, 'report.md'));
+    mkdirSync(path.join(blocked, 'report.md'));
+    const { code, stdout, stderr } = await runCli(['report', blocked]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\| group \| runs \| channel[\s\S]*## edge-of-stability/);
+    expect(stderr.trim()).toBe(`channelscope: note: report.md and tables/*.csv could not be written to ${blocked} (${path.join(blocked, 'report.md')}: it is a folder, not a file); the report is printed only`);
+    // the other formats, whose stderr says where the tables went, say only that
+    const csv = await runCli(['report', blocked, '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    expect(csv.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('report DIR on a read-only location prints the report and notes that report.md could not be written', async ({ skip }) => {
+    if (readOnly === null) skip();
+    const folder = path.join(readOnly!, 'eos');
+    const before = readFileSync(path.join(folder, 'report.md'), 'utf8');
+    const { code, stdout, stderr } = await runCli(['report', folder]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('## edge-of-stability');
+    expect(stderr).toMatch(/^channelscope: note: report\.md and tables\/\*\.csv could not be written to .*: (read-only file system|permission denied)\); the report is printed only\n$/);
+    expect(readFileSync(path.join(folder, 'report.md'), 'utf8')).toBe(before);
+  });
+
+  it('run, merge, continue and report --html into a read-only location: exit 2, the folder and the reason named', async ({ skip }) => {
+    if (readOnly === null) skip();
+    const reason = '(read-only file system|permission denied)';
+    const cases: [string[], RegExp][] = [
+      [['run', specFile, '--out', path.join(readOnly!, 'out'), '--backend', 'cpu'], new RegExp(`^channelscope: cannot create the output folder ${readOnly}/out: ${reason}$`)],
+      [['merge', ...shards, '--out', path.join(readOnly!, 'm')], new RegExp(`^channelscope: cannot create the output folder ${readOnly}/m: ${reason}$`)],
+      [['continue', shards[0], '--out', path.join(readOnly!, 'c'), '--backend', 'cpu'], new RegExp(`channelscope: cannot create the output folder ${readOnly}/c: ${reason}$`)],
+      [['report', shards[0], '--html', path.join(readOnly!, 'r.html')], new RegExp(`channelscope: cannot (write|open) ${readOnly}/r.html: ${reason}$`)],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await runCli(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr.trim(), args.join(' ')).toMatch(message);
+      expect(stderr).not.toMatch(STACK_FRAME);
+    }
+  });
+
+  it('an output folder below a file: exit 2, naming the file (for any user)', async () => {
+    const { code, stderr } = await runCli(['run', specFile, '--out', path.join(specFile, 'out'), '--backend', 'cpu']);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`channelscope: cannot create the output folder ${specFile}/out: ${specFile} is a file, not a folder`);
+  });
+});
+
+describe('commands', () => {
+  it('a mistyped command is unknown, with the closest one suggested (exit 2)', async () => {
+    const { code, stdout, stderr } = await runCli(['reprot', shards[0]]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe("error: unknown command 'reprot'\n(Did you mean report?)\n");
+  });
+
+  it('bare channelscope lists the commands and starts nothing (exit 0)', async () => {
+    const cwd = at('bare');
+    mkdirSync(cwd);
+    const { code, stdout } = await runCli([], {}, 60_000, cwd);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: channelscope \[options\] \[command\]/);
+    for (const command of ['run', 'report', 'merge', 'continue', 'quickstart']) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(existsSync(path.join(cwd, 'runs'))).toBe(false);
+    // npm start names the quickstart
+    expect(JSON.parse(readFileSync('package.json', 'utf8')).scripts.start).toBe('node bin/channelscope.js quickstart');
+  });
+});
