@@ -46,17 +46,27 @@ export interface ReadableColumn {
   cell: (row: readonly (string | number)[]) => string;
 }
 
-export function numberText(value: string | number): string {
-  if (typeof value === 'string') return value;
-  if (Number.isInteger(value)) return String(value);
-  return Number.isFinite(value) ? value.toPrecision(3) : value !== value ? '–' : String(value);
+/**
+ * One number format for the cells of a column (`values`): integers as they are when every number
+ * among them is one (counts), otherwise three significant digits for all (20000 beside 13584.5 reads
+ * 2.00e+4 beside 1.36e+4, not 20000); '–' where there is no number.
+ */
+function columnFormat(values: readonly (string | number)[]): (value: string | number) => string {
+  const integers = values.every((value) => typeof value !== 'number' || !Number.isFinite(value) || Number.isInteger(value));
+  return (value) => {
+    if (typeof value === 'string') return value;
+    if (!Number.isFinite(value)) return value !== value ? '–' : String(value);
+    return integers ? String(value) : value.toPrecision(3);
+  };
 }
 
-const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–');
+/** Percentages as the generic report writes them: one decimal. */
+const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
 
 /** The table's columns for people: each fraction's four columns (k, fraction, low95, high95) as one, each quartile triple as one. */
 export function readableColumns(table: PresetTable): ReadableColumn[] {
   const merged: ReadableColumn[] = [];
+  const formatOf = (...columns: number[]) => columnFormat(table.rows.flatMap((row) => columns.map((c) => row[c])));
   for (let c = 0; c < table.columns.length; c++) {
     const name = table.columns[c];
     const at = c;
@@ -64,10 +74,13 @@ export function readableColumns(table: PresetTable): ReadableColumn[] {
       merged.push({ header: name, cell: (row) => `${row[at]} (${percent(row[at + 1] as number)} [${percent(row[at + 2] as number)}, ${percent(row[at + 3] as number)}])` });
       c += 3;
     } else if (name.endsWith(' median') && table.columns[c + 1] === name.replace(/ median$/, ' q1') && table.columns[c + 2] === name.replace(/ median$/, ' q3')) {
-      merged.push({ header: name.replace(/ median$/, ''), cell: (row) => `${numberText(row[at])} [${numberText(row[at + 1])}, ${numberText(row[at + 2])}]` });
+      // median and quartiles in one format
+      const format = formatOf(at, at + 1, at + 2);
+      merged.push({ header: name.replace(/ median$/, ''), cell: (row) => `${format(row[at])} [${format(row[at + 1])}, ${format(row[at + 2])}]` });
       c += 2;
     } else {
-      merged.push({ header: name, cell: (row) => numberText(row[at]) });
+      const format = formatOf(at);
+      merged.push({ header: name, cell: (row) => format(row[at]) });
     }
   }
   return merged;

@@ -123,7 +123,7 @@ describe('channelscope report --html', () => {
       expect(reach.rows).toHaveLength(1 + report.reach.length);
       expect(captioned('Channels by optimiser').rows).toEqual([
         ['optimizer', 'runs', 'channel', '1/ε'],
-        ['gd η=0.1', '4', '1 (25% [5%, 70%])', '12.5 [3, 40]'],
+        ['gd η=0.1', '4', '1 (25.0% [5.0%, 70.0%])', '12.5 [3.00, 40.0]'],
       ]);
       expect(await page.evaluate(() => document.querySelector('#preset-tables')!.textContent)).toContain('A note under the table.');
     } finally {

@@ -1,9 +1,10 @@
 // A preset's tables in their forms: CSV and JSON column names programs can read (snake_case ASCII,
-// as the generic report's CSV), markdown for people.
+// as the generic report's CSV), markdown for people (one number format per column, percentages as
+// the generic report writes them).
 import { describe, expect, it } from 'vitest';
 import { hasPresetTables, presetTables } from '../../src/experiment/preset-reports.js';
 import { PRESETS } from '../../src/experiment/presets.js';
-import { dataColumn, tableCsv, tableJson, type PresetTable } from '../../src/experiment/tables.js';
+import { dataColumn, tableCsv, tableJson, tableMarkdown, type PresetTable } from '../../src/experiment/tables.js';
 
 describe('column names for programs', () => {
   it('spells out symbols, drops a parenthesised aside and splits camelCase', () => {
@@ -35,5 +36,26 @@ describe('column names for programs', () => {
     const table: PresetTable = { name: 't', title: 'T', columns: ['optimizer', '1/ε median'], rows: [['gd η=0.1', 0.123456789], ['flow', NaN]] };
     expect(tableCsv(table)).toBe('optimizer,inverse_epsilon_median\ngd η=0.1,0.123456789\nflow,\n');
     expect(tableJson(table)).toEqual({ name: 't', title: 'T', columns: ['optimizer', 'inverse_epsilon_median'], rows: [{ optimizer: 'gd η=0.1', inverse_epsilon_median: 0.123456789 }, { optimizer: 'flow', inverse_epsilon_median: null }] });
+  });
+});
+
+describe('markdown for people', () => {
+  it('writes each column in one number format and percentages with one decimal, as the generic report does', () => {
+    const table: PresetTable = {
+      name: 'by-optimizer',
+      title: 'By optimiser',
+      columns: ['optimizer', 'runs', 'channel', 'channel fraction', 'channel low95', 'channel high95', 'weight norm median', 'weight norm q1', 'weight norm q3', 'median gradient evaluations'],
+      rows: [
+        ['flow', 4, 0, 0, 0, 0.49, 999.98, 999.97, 999.99, 13584.5],
+        ['gd η=0.1', 4, 2, 0.5, 0.15, 0.85, 4, 3, 5, 20000],
+      ],
+    };
+    const [, , header, , flow, gd] = tableMarkdown(table).split('\n');
+    expect(header).toBe('| optimizer | runs | channel | weight norm | median gradient evaluations |');
+    // evaluations: 1.36e+4 beside 2.00e+4, not beside 20000; the quartiles in the median's format
+    expect(flow).toBe('| flow | 4 | 0 (0.0% [0.0%, 49.0%]) | 1.00e+3 [1.00e+3, 1.00e+3] | 1.36e+4 |');
+    expect(gd).toBe('| gd η=0.1 | 4 | 2 (50.0% [15.0%, 85.0%]) | 4.00 [3.00, 5.00] | 2.00e+4 |');
+    // a column of counts stays in integers
+    expect(tableMarkdown({ ...table, rows: [table.rows[1]] })).toContain('| 4 [3, 5] | 20000 |');
   });
 });
