@@ -1,8 +1,9 @@
 // Filesystem failures on paths the user named (an --out on a read-only disk, a parent that is a
 // file, a full disk): bad input like any other, said in one plain line with exit code 2 rather than
 // a stack trace. Failures on the package's own files stay errors (exit 1, with the stack).
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../model/input-error.js';
 
 const REASONS: Record<string, string> = {
   EROFS: 'read-only file system',
@@ -85,4 +86,32 @@ export function describeFilesystemError(error: unknown, argv: readonly string[])
     return `cannot open ${file}: ${filesystemReason(error)}`;
   }
   return `cannot write ${file}: ${filesystemReason(error)}`;
+}
+
+/** A file the user named, read whole; refused with what it is and why (exit 2), e.g. "cannot read the parameter file p.json: no such file". */
+export function readUserFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if (!isFilesystemError(error)) throw error;
+    // "or folder" would only blur it: a file was asked for
+    const reason = error.code === 'ENOENT' ? 'no such file' : filesystemReason(error);
+    throw new InputError(`cannot read ${what} ${file}: ${reason}`);
+  }
+}
+
+/**
+ * Refuses a results folder argument that is not there or is a file, naming which (exit 2), before a
+ * command looks inside it for spec.json or runs.jsonl and says only that they are missing.
+ */
+export function requireResultsFolder(dir: string, command: string): void {
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch (error) {
+    if (!isFilesystemError(error)) throw error;
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') throw new InputError(`${command}: ${dir} does not exist`);
+    throw new InputError(`${command}: cannot read ${dir}: ${filesystemReason(error)}`);
+  }
+  if (!isFolder) throw new InputError(`${command}: ${dir} is a file, not a results folder`);
 }

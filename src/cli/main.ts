@@ -1,5 +1,4 @@
 // The `channelscope` command line.
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../model/input-error.js';
@@ -22,7 +21,7 @@ import { compareCommand } from './compare.js';
 import { DEFAULT_COMPARISON } from '../experiment/compare.js';
 import { DEFAULT_PORT, serveCommand } from './serve.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
-import { describeFilesystemError } from './fs-errors.js';
+import { describeFilesystemError, readUserFile, requireResultsFolder } from './fs-errors.js';
 
 /** what `npm start` runs (with --quick) */
 const QUICKSTART_PRESET = 'channel-frequency';
@@ -48,14 +47,6 @@ async function withEngine<T>(choice: BackendChoice, json: boolean, work: (engine
     return await work(engine);
   } finally {
     engine.dispose();
-  }
-}
-
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`${what}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 
@@ -88,9 +79,9 @@ export function buildProgram(): Command {
       const maxnorm = Number(options.maxnorm);
       if (Number.isNaN(maxnorm) || maxnorm < 0) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
       const inputs = {
-        paramsText: readText(options.params, 'parameters'),
-        dataText: readText(options.data, 'data'),
-        directionText: options.direction ? readText(options.direction, 'direction') : undefined,
+        paramsText: readUserFile(options.params, 'the parameter file'),
+        dataText: readUserFile(options.data, 'the data file'),
+        directionText: options.direction ? readUserFile(options.direction, 'the direction file') : undefined,
         maxnorm,
         names: { params: options.params, data: options.data, direction: options.direction },
       };
@@ -122,11 +113,12 @@ export function buildProgram(): Command {
       }
       if (run) {
         if (options.previous) throw new InputError('--previous goes with --params: a run brings its own recent parameters');
+        requireResultsFolder(options.run!, 'analyze');
         await analyzeRun(options.run!, options.id!, maxnorm, Boolean(options.json), overrides);
         return;
       }
-      const previous = (options.previous ?? []).map((file) => ({ name: file, text: readText(file, 'earlier parameters') }));
-      analyzeFiles({ name: options.params!, text: readText(options.params!, 'parameters') }, { name: options.data!, text: readText(options.data!, 'data') }, maxnorm ?? 1000, Boolean(options.json), previous, overrides);
+      const previous = (options.previous ?? []).map((file) => ({ name: file, text: readUserFile(file, 'the earlier parameter file') }));
+      analyzeFiles({ name: options.params!, text: readUserFile(options.params!, 'the parameter file') }, { name: options.data!, text: readUserFile(options.data!, 'the data file') }, maxnorm ?? 1000, Boolean(options.json), previous, overrides);
     });
 
   program
@@ -164,6 +156,7 @@ export function buildProgram(): Command {
     .action(async (spec: string, options: PresetRunOptions) => {
       checkRunArgument(spec);
       if (isPresetArgument(spec)) {
+        if (options.from !== undefined) requireResultsFolder(options.from, 'run channel-jump --from');
         await runPresetCommand(spec, options);
         return;
       }
@@ -185,6 +178,7 @@ export function buildProgram(): Command {
     .option('--threads <n>', `CPU engine: worker threads sharing an ensemble's slots (default: this machine's ${availableParallelism()} cores)`)
     .addOption(backendOption())
     .action(async (dir: string, options: ContinueCommandOptions) => {
+      requireResultsFolder(dir, 'continue');
       await continueCommand(dir, options);
     });
 
@@ -201,6 +195,7 @@ export function buildProgram(): Command {
     .argument('<dirs...>', 'results folders written by `channelscope run`')
     .requiredOption('--out <dir>', 'merged results folder (new or empty)')
     .action(async (dirs: string[], options: { out: string }) => {
+      for (const dir of dirs) requireResultsFolder(dir, 'merge');
       const code = await mergeCommand(dirs, options);
       if (code !== 0) process.exitCode = code;
     });
@@ -213,6 +208,7 @@ export function buildProgram(): Command {
     .option('--loss-rtol <value>', 'relative tolerance on the final loss', String(DEFAULT_COMPARISON.lossRtol))
     .option('--json', 'machine-readable output')
     .action(async (first: string, second: string, options: { lossRtol: string; json?: boolean }) => {
+      for (const dir of [first, second]) requireResultsFolder(dir, 'compare');
       await compareCommand(first, second, options);
     });
 
@@ -226,6 +222,7 @@ export function buildProgram(): Command {
     .option('--carriers', "also count the channels by the neurons carrying them (a pair, three or four; rebuilds each channel run's data)")
     .option('--thresholds <list>', `classify with other thresholds, name=value comma-separated (${THRESHOLD_NAMES.join(', ')}; e.g. cosine=1e-3, or equalInputs=Infinity for the paper's criteria without the equal-inputs test)`)
     .action(async (dirs: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean; thresholds?: string }) => {
+      for (const dir of dirs) requireResultsFolder(dir, 'report');
       await reportCommand(dirs, { ...options, thresholds: thresholdOption(options.thresholds) });
     });
 

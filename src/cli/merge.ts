@@ -2,8 +2,9 @@
 //
 // Checks that every folder holds the same spec (as a sweep: the resolved configurations and seeds)
 // and that every run id the spec expands to is present exactly once across the folders. Missing,
-// duplicated or foreign ids are listed and nothing is written (exit 1); bad input (a folder without
-// spec.json, different specs, a non-empty OUT) is exit 2. The merged runs.jsonl holds the records
+// duplicated or foreign ids (a shard left out or named twice) are listed and nothing is written;
+// these, like any bad input (a folder without spec.json, different specs, a non-empty OUT), are
+// exit 2. The merged runs.jsonl holds the records
 // byte for byte as the shards wrote them, in the spec's run order. Files are streamed, never held
 // whole. A partial last line in a shard (a killed, unfinished shard) is ignored with a warning; its
 // run is then reported missing.
@@ -47,14 +48,15 @@ function listSome(items: string[], limit = 20): string {
   return shown.join('\n');
 }
 
-/** Merges; returns the exit code (0 merged, 1 missing or duplicated runs). */
+/** Merges; returns the exit code (0 merged, 2 missing or duplicated runs: the folders given are not the sweep's shards, once each). */
 export async function mergeCommand(dirs: string[], options: MergeOptions): Promise<number> {
   if (dirs.length === 0) throw new InputError('merge: name at least one results folder');
   const out = options.out;
   const resolvedOut = path.resolve(out);
   if (dirs.some((dir) => path.resolve(dir) === resolvedOut)) throw new InputError(`merge: --out ${out} is one of the folders to merge; choose a new folder`);
-  if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
-    throw new InputError(`merge: ${out} already exists and is not empty; choose a new --out`);
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new InputError(`merge: --out ${out} is a file, not a folder; choose a new folder`);
+    if (readdirSync(out).length > 0) throw new InputError(`merge: ${out} already exists and is not empty; choose a new --out`);
   }
 
   // The same spec everywhere.
@@ -114,7 +116,7 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     if (missing.length > 0) err(`missing runs (${missing.length}):\n${listSome(missing)}`);
     if (duplicated.length > 0) err(`duplicated runs (${duplicated.length}):\n${listSome(duplicated)}`);
     if (unexpected.length > 0) err(`runs not in the spec (${unexpected.length}):\n${listSome(unexpected)}`);
-    return 1;
+    return 2;
   }
 
   // Which code wrote the shards' records (their checkpoints say; a missing or damaged one says nothing)

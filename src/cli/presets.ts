@@ -59,7 +59,7 @@ export function checkRunArgument(argument: string): void {
   if (existsSync(argument) || findPreset(argument)) return;
   const looksLikeFile = /[./\\]/.test(argument);
   throw new InputError(
-    `run: ${looksLikeFile ? `cannot read spec ${argument}` : `"${argument}" is not a preset`} (presets: ${PRESETS.map((p) => p.name).join(', ')}; or give a spec file)`,
+    `run: ${looksLikeFile ? `cannot read the spec file ${argument}: no such file` : `"${argument}" is not a preset`} (presets: ${PRESETS.map((p) => p.name).join(', ')}; or give a spec file)`,
   );
 }
 

@@ -1,6 +1,6 @@
 // `channelscope run SPEC.json`: a sweep from a spec to a results folder (see experiment/results.ts for
 // the folder, experiment/shard.ts for shards, experiment/scheduler.ts for how runs are trained).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
@@ -16,6 +16,7 @@ import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
 import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';
 import { engineOptimizer } from '../experiment/engine-optimizer.js';
 import { inputSampleCount } from '../data/inputs.js';
+import { readUserFile } from './fs-errors.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -47,12 +48,7 @@ export interface Continuation {
 const CHECKPOINT_SECONDS = 5;
 
 export function readSpecFile(file: string): { spec: ExperimentSpec; text: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`spec: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readUserFile(file, 'the spec file');
   return { spec: parseSpec(text, file), text };
 }
 

@@ -161,3 +161,63 @@ describe('commands', () => {
     expect(JSON.parse(readFileSync('package.json', 'utf8')).scripts.start).toBe('node bin/channelscope.js quickstart');
   });
 });
+
+describe('merge: shards left out, named twice, an --out that is a file', () => {
+  it('a missing shard or the same shard twice is a usage error (exit 2), listed, nothing written', async () => {
+    const twice = await runCli(['merge', shards[0], shards[0], shards[1], shards[2], '--out', at('merged-twice')]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/^merge: 4 of 6 runs present exactly once; nothing written\nduplicated runs \(2\):/);
+    const missing = await runCli(['merge', shards[0], shards[1], '--out', at('merged-missing')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing runs \(2\):/);
+    expect(existsSync(at('merged-twice')) || existsSync(at('merged-missing'))).toBe(false);
+  });
+
+  it('--out naming an existing file says it is a file, not a folder, and leaves it as it was', async () => {
+    const file = at('data.csv');
+    writeFileSync(file, 'x1,y\n1,2\n');
+    const { code, stderr } = await runCli(['merge', ...shards, '--out', file]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`channelscope: merge: --out ${file} is a file, not a folder; choose a new folder`);
+    expect(readFileSync(file, 'utf8')).toBe('x1,y\n1,2\n');
+  });
+});
+
+describe('folders and files that are not there', () => {
+  it('merge, report, continue, compare, analyze --run and run channel-jump --from name a folder that does not exist, or is a file', async () => {
+    const absent = at('no-such-folder');
+    const file = at('not-a-folder.csv');
+    writeFileSync(file, 'x1,y\n');
+    const commands: [string, (dir: string) => string[]][] = [
+      ['merge', (dir) => ['merge', dir, shards[0], '--out', at('never-merged')]],
+      ['report', (dir) => ['report', dir]],
+      ['continue', (dir) => ['continue', dir, '--out', at('never-continued')]],
+      ['compare', (dir) => ['compare', shards[0], dir]],
+      ['analyze', (dir) => ['analyze', '--run', dir, '--id', 'x']],
+      ['run channel-jump --from', (dir) => ['run', 'channel-jump', '--from', dir, '--id', 'x', '--out', at('never-jumped')]],
+    ];
+    for (const [command, args] of commands) {
+      const missing = await runCli(args(absent));
+      expect(missing.code, command).toBe(2);
+      expect(missing.stderr).toBe(`channelscope: ${command}: ${absent} does not exist\n`);
+      const notFolder = await runCli(args(file));
+      expect(notFolder.code, command).toBe(2);
+      expect(notFolder.stderr).toBe(`channelscope: ${command}: ${file} is a file, not a results folder\n`);
+    }
+    for (const never of ['never-merged', 'never-continued', 'never-jumped']) expect(existsSync(at(never))).toBe(false);
+  });
+
+  it('analyze and run name the file they cannot read and why', async () => {
+    const data = at('d.csv');
+    writeFileSync(data, 'x1,y\n1,2\n');
+    const params = await runCli(['analyze', '--params', at('missing.json'), '--data', data]);
+    expect(params.code).toBe(2);
+    expect(params.stderr).toBe(`channelscope: cannot read the parameter file ${at('missing.json')}: no such file\n`);
+    const folderAsSpec = await runCli(['run', shards[0]]);
+    expect(folderAsSpec.code).toBe(2);
+    expect(folderAsSpec.stderr).toBe(`channelscope: cannot read the spec file ${shards[0]}: it is a folder, not a file\n`);
+    const missingSpec = await runCli(['run', at('nope.json')]);
+    expect(missingSpec.code).toBe(2);
+    expect(missingSpec.stderr).toMatch(/^channelscope: run: cannot read the spec file .*nope\.json: no such file \(presets: /);
+  });
+});

@@ -105,7 +105,8 @@ describe('channelscope run --shard and merge', () => {
     // a missing shard
     const missingOut = path.join(root, 'merged-missing');
     const missing = await channelscope(['merge', shards[0], shards[1], '--out', missingOut]);
-    expect(missing.code).toBe(1);
+    // a usage error: the folders given are not the sweep's shards
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing runs \(3\)/);
     expect(existsSync(missingOut)).toBe(false);
 
@@ -114,7 +115,7 @@ describe('channelscope run --shard and merge', () => {
     cpSync(shards[0], copy, { recursive: true });
     const dupOut = path.join(root, 'merged-dup');
     const dup = await channelscope(['merge', ...shards, copy, '--out', dupOut]);
-    expect(dup.code).toBe(1);
+    expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/duplicated runs \(4\)/);
     expect(dup.stderr).toContain(ids[0]);
     expect(existsSync(dupOut)).toBe(false);
