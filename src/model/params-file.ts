@@ -25,6 +25,7 @@ import {
   validateArchitecture,
 } from './architecture.js';
 import { InputError } from './input-error.js';
+import { closestName } from './closest-name.js';
 
 export interface ParameterFileLayer {
   /** rows = the layer's neurons, columns = its inputs */
@@ -73,9 +74,9 @@ export function parseParameterFile(text: string, source = 'parameters'): { arch:
 
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-    return fail(describeIssue(issues[0], raw) + more);
+    const { first, others } = orderIssues(parsed.error.issues, raw);
+    const more = others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : '';
+    return fail(describeIssue(first, raw) + more);
   }
   const file = parsed.data;
 
@@ -193,6 +194,37 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+const TOP_LEVEL_KEYS = ['activation', 'biases', 'layers'];
+const LAYER_KEYS = ['weights', 'bias'];
+const allowedKeys = (path: readonly PropertyKey[]): string[] => (path.length === 0 ? TOP_LEVEL_KEYS : LAYER_KEYS);
+
+/** The allowed key an unknown one is a typo of, among those its object lacks ("weigths" → "weights"). */
+function suggestedKey(key: string, path: readonly PropertyKey[], root: unknown): string | undefined {
+  const object = valueAt(root, path) as Record<string, unknown> | undefined;
+  return closestName(key, allowedKeys(path).filter((allowed) => object?.[allowed] === undefined));
+}
+
+/**
+ * The issue to name first and how many more to mention. An unknown key goes first: it is usually the
+ * typo behind the other problems, and "missing required key" alone would hide it. A missing key that
+ * the unknown key's suggestion names is that same typo, not one more problem.
+ */
+function orderIssues(issues: readonly Issue[], root: unknown): { first: Issue; others: number } {
+  const first = issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
+  let others = issues.length - 1;
+  if (first.code === 'unrecognized_keys' && first.keys.length === 1) {
+    const suggestion = suggestedKey(first.keys[0], first.path, root);
+    const sameTypo = (issue: Issue) =>
+      issue !== first &&
+      issue.path.length === first.path.length + 1 &&
+      issue.path[first.path.length] === suggestion &&
+      first.path.every((segment, k) => issue.path[k] === segment) &&
+      valueAt(root, issue.path) === undefined;
+    others -= issues.filter(sameTypo).length;
+  }
+  return { first, others };
+}
+
 function describeIssue(issue: Issue, root: unknown): string {
   const path = issue.path;
   const where = path.length === 0 ? 'the top level' : formatPath(path);
@@ -200,8 +232,9 @@ function describeIssue(issue: Issue, root: unknown): string {
 
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => `"${key}"`).join(', ');
-    const allowed = path.length === 0 ? 'activation, biases, layers' : 'weights, bias';
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} at ${where} (allowed: ${allowed})`;
+    const suggestion = issue.keys.length === 1 ? suggestedKey(issue.keys[0], path, root) : undefined;
+    if (suggestion !== undefined) return `unknown key ${keys} at ${where} (did you mean "${suggestion}"?)`;
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} at ${where} (allowed: ${allowedKeys(path).join(', ')})`;
   }
 
   const value = valueAt(root, path);

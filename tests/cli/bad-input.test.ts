@@ -221,3 +221,15 @@ describe('folders and files that are not there', () => {
     expect(missingSpec.stderr).toMatch(/^channelscope: run: cannot read the spec file .*nope\.json: no such file \(presets: /);
   });
 });
+
+describe('typos in files', () => {
+  it('a mistyped key of a parameter file is named first, with the key it was meant to be', async () => {
+    const params = at('weigths.json');
+    writeFileSync(params, JSON.stringify({ activation: 'erf', biases: false, layers: [{ weigths: [[1], [0.5]] }, { weights: [[1, -1]] }] }));
+    const data = at('d1.csv');
+    writeFileSync(data, 'x1,y\n1,2\n0,1\n');
+    const { code, stderr } = await runCli(['analyze', '--params', params, '--data', data]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`channelscope: ${params}: unknown key "weigths" at layers[0] (did you mean "weights"?)\n`);
+  });
+});

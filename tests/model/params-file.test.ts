@@ -144,7 +144,28 @@ describe('parameter file errors', () => {
     expect(messageOf(top)).toBe('parameters: unknown key "learningRate" at the top level (allowed: activation, biases, layers)');
     const inLayer = validFile(false);
     inLayer.layers[1].biases = [1];
-    expect(messageOf(inLayer)).toBe('parameters: unknown key "biases" at layers[1] (allowed: weights, bias)');
+    expect(messageOf(inLayer)).toBe('parameters: unknown key "biases" at layers[1] (did you mean "bias"?)');
+    // nothing close enough to suggest, or the close key is there already: the allowed keys
+    const far = validFile(false);
+    far.layers[0].gradient = [1];
+    expect(messageOf(far)).toBe('parameters: unknown key "gradient" at layers[0] (allowed: weights, bias)');
+    const both = validFile(false);
+    both.layers[0].weigths = both.layers[0].weights;
+    expect(messageOf(both)).toBe('parameters: unknown key "weigths" at layers[0] (allowed: weights, bias)');
+  });
+
+  it('names a mistyped key first, with the key it was meant to be, not the required key it leaves missing', () => {
+    const file = validFile(false);
+    file.layers[0].weigths = file.layers[0].weights;
+    delete file.layers[0].weights;
+    expect(messageOf(file)).toBe('parameters: unknown key "weigths" at layers[0] (did you mean "weights"?)');
+    // other problems are still counted
+    file.layers[1].weights[0][0] = 'x';
+    expect(messageOf(file)).toBe('parameters: unknown key "weigths" at layers[0] (did you mean "weights"?) (and 1 more problem)');
+    const top = validFile(false);
+    top.activaton = top.activation;
+    delete top.activation;
+    expect(messageOf(top)).toBe('parameters: unknown key "activaton" at the top level (did you mean "activation"?)');
   });
 
   it('reports wrong types with their path', () => {
