@@ -637,7 +637,16 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
       return `grid combination (${describeCombination(gridValuesOf(axes, choice))}): ${message}`;
     }
     if (culprit === undefined) {
-      return axes.length === 0 ? message : `${message} (with the grid's first values: ${describeCombination(gridValuesOf(axes, choice))})`;
+      // the grid's values are named only where they bear on the problem (a rule across fields, e.g.
+      // a batch against the grid's data.samples): some other grid value then passes or fails differently
+      const primary = describeIssue(issue, built.raw, configSchema, true);
+      const gridBearsOnIt = singleChoices.some((other) => {
+        const otherBuilt = build(other.choice);
+        if (typeof otherBuilt === 'string') return false;
+        const otherParsed = configSchema.safeParse(otherBuilt.raw);
+        return otherParsed.success || describeIssue(primaryIssue(otherParsed.error.issues), otherBuilt.raw, configSchema, true) !== primary;
+      });
+      return gridBearsOnIt ? `${message} (with the grid's first values: ${describeCombination(gridValuesOf(axes, choice))})` : message;
     }
     const owned = culpritTarget !== undefined ? built.owned[culpritTarget].path : null;
     const created = owned && owned.length < targets[culpritTarget!].segments.length && issue.code !== 'unrecognized_keys' ? ` (the spec sets no ${owned.join('.')}, so the grid value created one)` : '';

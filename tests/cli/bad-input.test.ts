@@ -233,3 +233,24 @@ describe('typos in files', () => {
     expect(stderr).toBe(`channelscope: ${params}: unknown key "weigths" at layers[0] (did you mean "weights"?)\n`);
   });
 });
+
+describe('spec errors and the grid', () => {
+  const refusal = async (name: string, spec: object) => {
+    const file = at(name);
+    writeFileSync(file, JSON.stringify(spec));
+    const { code, stderr } = await runCli(['run', file, '--out', at('never-run')]);
+    expect(code).toBe(2);
+    expect(existsSync(at('never-run'))).toBe(false);
+    return stderr.replace(`channelscope: ${file}: `, '').trim();
+  };
+
+  it("a problem the grid has no part in is not followed by the grid's first values", async () => {
+    expect(await refusal('bad-maxnorm.json', { ...tinySpec, maxnorm: -1 })).toBe('maxnorm: -1 must be a positive number or null (no barrier)');
+    expect(await refusal('bad-stop.json', { ...tinySpec, stop: { ...tinySpec.stop, maxStep: 5 } })).toMatch(/^unknown field "maxStep" in stop \(allowed: [^)]*\)$/);
+  });
+
+  it("a rule across fields that the grid's values decide still names them", async () => {
+    const spec = { ...tinySpec, optimizer: { kind: 'sgd', lr: 0.1, batch: 16 }, grid: { 'data.samples': [8, 64] } };
+    expect(await refusal('bad-batch.json', spec)).toBe("optimizer.batch: 16 exceeds the 8 samples of the dataset (data.samples) (with the grid's first values: data.samples = 8)");
+  });
+});
