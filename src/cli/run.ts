@@ -193,6 +193,8 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
 
   const shardNote = shard ? ` (${formatShard(shard)} from ${shard.source}, of ${allRuns.length})` : '';
   err(`channelscope run: ${selected.length} runs${shardNote} → ${dir}`);
+  // a job array wider than the sweep leaves some shards empty: said, but not a failure (exit 0), so the array still succeeds
+  if (shard && selected.length === 0) err(`warning: ${formatShard(shard)} holds no runs: the sweep has ${continuation ? `${allRuns.filter(continuation.selected).length} chosen` : allRuns.length} runs for ${shard.count} shards`);
   for (const note of store.notes) err(note);
 
   let engine: Awaited<ReturnType<typeof createEngine>>['engine'] | undefined;

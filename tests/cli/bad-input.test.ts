@@ -254,3 +254,18 @@ describe('spec errors and the grid', () => {
     expect(await refusal('bad-batch.json', spec)).toBe("optimizer.batch: 16 exceeds the 8 samples of the dataset (data.samples) (with the grid's first values: data.samples = 8)");
   });
 });
+
+describe('shards', () => {
+  it('a shard that holds no runs (a job array wider than the sweep) warns in one line and still exits 0', async () => {
+    const out = at('shard-30-of-100');
+    const { code, stderr } = await runCli(['run', specFile, '--shard', '30/100', '--out', out, '--backend', 'cpu']);
+    expect(code).toBe(0);
+    expect(stderr).toContain('\nwarning: shard 30/100 holds no runs: the sweep has 6 runs for 100 shards\n');
+    // the same from a Slurm array's variables
+    const slurm = await runCli(['run', specFile, '--out', at('slurm-30'), '--backend', 'cpu'], { SLURM_ARRAY_TASK_ID: '29', SLURM_ARRAY_TASK_COUNT: '100' });
+    expect(slurm.code).toBe(0);
+    expect(slurm.stderr).toMatch(/warning: shard \d+\/100 holds no runs/);
+    // a shard with runs says nothing of the kind
+    expect((await runCli(['run', specFile, '--shard', '1/100', '--out', at('shard-1-of-100'), '--backend', 'cpu'])).stderr).not.toContain('holds no runs');
+  });
+});
