@@ -1,6 +1,7 @@
 // `channelscope report DIR…`: how many runs ended in channels, finite minima, …, by group (several
 // folders of one sweep, e.g. its shards, read as one).
-import { formatReport, GROUP_ALIASES, reportWithRecords } from '../experiment/report.js';
+import { formatReport, GROUP_ALIASES, reportOfRecords, reportWithRecords } from '../experiment/report.js';
+import { sweepAxes } from '../experiment/group-labels.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { carrierCounts } from '../experiment/carriers.js';
 import { folderDataOptions } from '../experiment/results.js';
@@ -48,9 +49,14 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     else if (presetReport.includes('\nreport: ')) process.stderr.write(presetReport.slice(presetReport.lastIndexOf('\nreport: ') + 1));
   }
   if (options.html) {
+    // without --by the page groups by what the sweep's grid varies (one group "all" says little
+    // there); the table printed above keeps the command's default
+    const axes = by.length === 0 ? sweepAxes(records) : [];
+    const pageReport = axes.length > 0 ? reportOfRecords(folders, records, axes, overrides) : report;
+    if (options.carriers && pageReport !== report) pageReport.carriers = carrierCounts(records, pageReport.runs, overrides, folderDataOptions(folder));
     // the table stays on stdout (pipeable); where the page went is said on stderr
     const target = typeof options.html === 'string' ? options.html : path.join(folder, 'report.html');
-    const file = await writeHtmlReport(target, report, records, (line) => process.stderr.write(`${line}\n`));
+    const file = await writeHtmlReport(target, pageReport, records, (line) => process.stderr.write(`${line}\n`));
     process.stderr.write(`HTML report: ${file}\n`);
   }
 }

@@ -57,6 +57,24 @@ export function varyingFields(records: readonly RunRecord[]): string[] {
   return fields.filter((field) => fieldVaries(records, field));
 }
 
+/**
+ * What a sweep's grid varies, read from its records: the varying fields, with a settings object
+ * whose kind varies taken whole (`optimizer`, not optimizer.kind, optimizer.lr, …), by their short
+ * names (fieldName). The default grouping where no --by was given (the HTML report, the dashboard).
+ */
+export function sweepAxes(records: readonly RunRecord[]): string[] {
+  const varying = varyingFields(records);
+  const axes: string[] = [];
+  for (const field of varying) {
+    const parts = field.split('.');
+    // the outermost enclosing settings object whose kind varies, else the field itself
+    const whole = parts.map((_, k) => parts.slice(0, k).join('.')).find((prefix) => prefix !== '' && varying.includes(`${prefix}.kind`));
+    const axis = fieldName(whole ?? field);
+    if (!axes.includes(axis)) axes.push(axis);
+  }
+  return axes;
+}
+
 /** Whether a group-by field (an alias or any dotted path, array entries included) takes more than one value among the records. */
 export function fieldVaries(records: readonly RunRecord[], field: string): boolean {
   return new Set(records.map((record) => JSON.stringify(fieldValue(record.config, field)))).size > 1;

@@ -40,22 +40,27 @@ export async function reportWithRecords(folders: string | readonly string[], by:
       records.push(record);
     }
   }
+  return { report: reportOfRecords(list, records, by, overrides), records };
+}
+
+/** The report of records already read from the folders (reportWithRecords), grouped by `by`: the HTML page regroups them by the sweep's axes. */
+export function reportOfRecords(folders: readonly string[], records: readonly RunRecord[], by: string[], overrides: ThresholdOverrides = {}): Report {
   const absent = fieldsAbsentFromAll(records, by);
   if (absent.length > 0) {
     const fields = configurationFields(records[0].config).filter((field) => !field.startsWith('name') && !field.startsWith('description'));
     throw new InputError(
-      `--by: no run in ${list.join(' + ')} has ${absent.map((field) => `"${field}"`).join(', ')}; group by ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path of the runs' configuration: ${fields.join(', ')}`,
+      `--by: no run in ${folders.join(' + ')} has ${absent.map((field) => `"${field}"`).join(', ')}; group by ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path of the runs' configuration: ${fields.join(', ')}`,
     );
   }
-  const spec = sweepOf(list);
-  const planned = spec ? plannedRunsOf(spec, list) : [];
+  const spec = sweepOf(folders);
+  const planned = spec ? plannedRunsOf(spec, folders) : [];
   // labelled among the planned runs too, so that a run not yet recorded counts in its own group
   const groupOf = groupLabeller([...records, ...planned].map((run) => run.config), by);
-  const report = summarizeRecords(records, by, list.join(' + '), spec ? plannedCounts(planned, groupOf) : undefined, overrides, groupOf);
+  const report = summarizeRecords(records, by, folders.join(' + '), spec ? plannedCounts(planned, groupOf) : undefined, overrides, groupOf);
   // one preset folder's report carries the preset's tables (as its report.md does) in every format
-  const preset = list.length === 1 ? presetOfFolder(list[0]) : null;
+  const preset = folders.length === 1 ? presetOfFolder(folders[0]) : null;
   if (preset) report.presetTables = presetTables(preset, records, report.runs);
-  return { report, records };
+  return report;
 }
 
 /** The sweep preset with report tables whose results the folder holds (its spec.json's name), or null. */

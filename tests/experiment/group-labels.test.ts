@@ -1,7 +1,8 @@
 // Labels of report groups and of a sweep's configurations: only what tells a value apart, short.
 import { describe, expect, it } from 'vitest';
 import { formatSummary } from '../../src/cli/run.js';
-import { configurationLabels, valueLabeller } from '../../src/experiment/group-labels.js';
+import { configurationLabels, sweepAxes, valueLabeller } from '../../src/experiment/group-labels.js';
+import type { RunRecord } from '../../src/experiment/results.js';
 import { validateSpec } from '../../src/experiment/spec.js';
 
 describe('valueLabeller', () => {
@@ -23,6 +24,22 @@ describe('valueLabeller', () => {
     const label = valueLabeller([{ low: -1, high: 1 }, { low: -2, high: 1 }]);
     expect(label({ low: -2, high: 1 })).toBe('low=-2');
     expect(valueLabeller([{ low: -1, high: 1 }])({ low: -1, high: 1 })).toBe('low=-1 high=1');
+  });
+});
+
+describe('sweepAxes', () => {
+  const record = (config: unknown) => ({ config }) as RunRecord;
+  it('names what the grid varies by short names, a settings object whose kind varies whole', () => {
+    const records = [
+      record({ architecture: { hidden: [2] }, optimizer: { kind: 'gd', lr: 0.1 }, data: { teacher: { kind: 'gp', s: 0.5 }, seed: 1 } }),
+      record({ architecture: { hidden: [4] }, optimizer: { kind: 'flow', solver: 'ros34pw2' }, data: { teacher: { kind: 'gp', s: 2 }, seed: 2 } }),
+    ];
+    expect(sweepAxes(records)).toEqual(['r', 'optimizer', 's']);
+  });
+
+  it('keeps a setting alone where the kind stays the same, and gives nothing for one configuration', () => {
+    expect(sweepAxes([record({ optimizer: { kind: 'gd', lr: 0.1 } }), record({ optimizer: { kind: 'gd', lr: 0.5 } })])).toEqual(['optimizer.lr']);
+    expect(sweepAxes([record({ optimizer: { kind: 'gd', lr: 0.1 } })])).toEqual([]);
   });
 });
 
