@@ -4,6 +4,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
+import { channelscopeRoot } from '../experiment/software.js';
 
 const REASONS: Record<string, string> = {
   EROFS: 'read-only file system',
@@ -58,14 +59,27 @@ function mkdirReason(error: NodeJS.ErrnoException, target: string): string {
   return filesystemReason(error);
 }
 
-/** Whether `file` is, or lies inside, one of the paths in the command's arguments or the default results root. */
+/** Whether `inner` is `outer` or lies inside it. */
+function isWithin(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * Whether `file` is, or lies inside, one of the paths in the command's arguments or the default
+ * results root. The package's own files (shaders, dist, web builds) are not the user's even where a
+ * named folder holds the package (`report .` in a checkout): there only a path named inside the
+ * package covers them (its runs/ folder), so our own missing file stays a bug with its stack.
+ */
 function isUserPath(file: string, argv: readonly string[]): boolean {
   const resolved = path.resolve(file);
   const named = argv.map((arg) => (arg.startsWith('--') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg)).filter((arg) => arg !== '' && !arg.startsWith('-'));
+  const packageRoot = channelscopeRoot();
+  const internal = packageRoot !== null && isWithin(resolved, packageRoot);
   return [...named, DEFAULT_RESULTS_ROOT].some((given) => {
     const root = path.resolve(given);
-    const relative = path.relative(root, resolved);
-    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+    if (internal && !(isWithin(root, packageRoot) && root !== packageRoot)) return false;
+    return isWithin(resolved, root);
   });
 }
 

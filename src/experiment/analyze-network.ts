@@ -239,6 +239,8 @@ export interface FileAnalysis {
   hiddenLayers: number;
   samples: number;
   maxnorm: number;
+  /** the maxnorm is the run's own (analyze --run without --maxnorm), not one given or defaulted */
+  maxnormOfRun?: boolean;
   analysis: NetworkAnalysis;
 }
 
@@ -285,13 +287,13 @@ export function analyzeRecord(record: RunRecord, maxnorm?: number, overrides: Th
   const data = datasetFor(config, record.seed, dataOptions);
   const barrier = maxnorm ?? thresholds.maxnorm;
   const analysis = analyzeNetwork(arch, theta, data, barrier, undefined, { facts, thresholds });
-  return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: data.samples, maxnorm: barrier, analysis };
+  return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: data.samples, maxnorm: barrier, maxnormOfRun: maxnorm === undefined, analysis };
 }
 
 const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5));
 
 /** The analysis as `channelscope analyze` prints it, one line each (the page shows the same). */
-export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm, analysis: result }: FileAnalysis): string[] {
+export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm, maxnormOfRun, analysis: result }: FileAnalysis): string[] {
   const lines = [
     `network      ${network}, P=${result.parameters}, ${samples} samples`,
     `loss         ${g(result.loss)}   barrier ${g(result.barrier)}   ‖∇‖∞ ${g(result.gradInf)}   weight norm ${g(result.weightNorm)} (maxnorm ${g(maxnorm)})`,
@@ -307,7 +309,11 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
     `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ' (also by the strict 1e-3 criterion)' : ''}: ${result.verdict.reason}`,
   ];
   if (result.verdict.evidence.beyondBarrier) {
-    lines.push(`note         the weight norm lies beyond maxnorm ${g(maxnorm)}, so the barrier term dominates the loss and gradient: give --maxnorm the barrier the network was trained under (Infinity: none)`);
+    lines.push(
+      maxnormOfRun
+        ? `note         the weight norm lies beyond the run's own barrier maxnorm ${g(maxnorm)}: a discrete optimiser's step can overshoot it (the barrier is a penalty, not a wall), and the barrier term then dominates the loss and gradient`
+        : `note         the weight norm lies beyond maxnorm ${g(maxnorm)}, so the barrier term dominates the loss and gradient: give --maxnorm the barrier the network was trained under (Infinity: none)`,
+    );
   }
   if (result.motion) {
     const parts = result.motion.shares

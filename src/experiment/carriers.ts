@@ -7,15 +7,15 @@ import { chooseChannelLimit } from '../analysis/channel-limit.js';
 import { symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Architecture } from '../model/architecture.js';
-import { datasetFor, datasetKey, type DataSourceOptions } from './grid.js';
+import { DataFileChangedError, datasetFor, datasetKey, type DataSourceOptions } from './grid.js';
 import type { RunRecord } from './results.js';
-import { parseConfig } from './spec.js';
+import { parseConfig, type RunConfig } from './spec.js';
 import { classifyRecordWithEvidence, type CarrierCounts, type ClassifiedRun, type ThresholdOverrides } from './summary.js';
 
 /** Per report group (`grouped`: the report's runs, each with its group), the channel runs by their carriers. */
 export function carrierCounts(records: readonly RunRecord[], grouped: readonly Pick<ClassifiedRun, 'id' | 'group'>[], overrides: ThresholdOverrides = {}, dataOptions: DataSourceOptions = {}): CarrierCounts[] {
   const groups = new Map<string, CarrierCounts>();
-  const datasets = new Map<string, Dataset>();
+  const datasets = new Map<string, Dataset | null>();
   const groupOf = new Map(grouped.map((run) => [run.id, run.group]));
   for (const record of records) {
     const key = groupOf.get(record.id) ?? 'all';
@@ -34,17 +34,30 @@ export function carrierCounts(records: readonly RunRecord[], grouped: readonly P
   return [...groups.values()];
 }
 
+/** A run's dataset, or null where it cannot be rebuilt (a missing file); a file changed since the runs trained on it is refused. */
+function rebuiltDataset(config: RunConfig, seed: number, dataOptions: DataSourceOptions): Dataset | null {
+  try {
+    return datasetFor(config, seed, dataOptions);
+  } catch (error) {
+    if (error instanceof DataFileChangedError) throw error;
+    return null;
+  }
+}
+
 /** The number of neurons carrying a channel run's channel (`network`: as the verdict judged it), or null when its data cannot be rebuilt. */
-function carriersOf(record: RunRecord, network: { arch: Architecture; theta: Float64Array }, group: NeuronGroup, datasets: Map<string, Dataset>, dataOptions: DataSourceOptions): number | null {
-  let data: Dataset;
+function carriersOf(record: RunRecord, network: { arch: Architecture; theta: Float64Array }, group: NeuronGroup, datasets: Map<string, Dataset | null>, dataOptions: DataSourceOptions): number | null {
+  let data: Dataset | null;
   try {
     const config = parseConfig(record.config, `run ${record.id}`);
     const key = datasetKey(config, record.seed, dataOptions);
-    data = datasets.get(key) ?? datasetFor(config, record.seed, dataOptions);
+    // a dataset that cannot be rebuilt is tried once (null), not once per run
+    data = datasets.has(key) ? (datasets.get(key) as Dataset | null) : rebuiltDataset(config, record.seed, dataOptions);
     datasets.set(key, data);
-  } catch {
+  } catch (error) {
+    if (error instanceof DataFileChangedError) throw error;
     return null;
   }
+  if (!data) return null;
   // the group was found up to the activation's symmetry: its limit is read in the same orientation
   const symmetry = symmetryOrientation(network.arch, network.theta);
   const theta = symmetry ? symmetry.orient(network.theta) : network.theta;

@@ -202,7 +202,7 @@ export function channelJumpFromRecord(record: RunRecord, base: ChannelJumpOption
   if (record.stopReason === 'diverged') throw new InputError(`run ${record.id} diverged: it has no channel to follow`);
   const config = parseConfig(record.config, `run ${record.id}`);
   // a data file edited since the run is refused here: the channel would be followed on other data
-  dataFileHashes([{ config, seed: record.seed, configIndex: record.configIndex }], dataOptions);
+  dataFileHashes([{ config, seed: record.seed }], dataOptions);
   const polish = record.polish && Number.isFinite(record.polish.loss) ? record.polish : null;
   const network = networkTheta((polish ?? record).params, `run ${record.id}`);
   const { inputDim, hidden, activation, biases } = config.architecture;

@@ -128,7 +128,9 @@ export function runsStoppedAgainAtBarrier(plan: ContinuationPlan): number {
   return plan.runs.filter(({ run, from }) => {
     const before = (from.config as { maxnorm?: number | null }).maxnorm ?? null;
     const after = run.config.maxnorm ?? null;
-    return from.stopReason === 'barrier' && before !== null && after !== null && after <= before;
+    // the scheduler's rule: a barrier stops flows unless stop.atBarrier says otherwise, other optimisers only where it says so
+    const barrierStops = run.config.stop.atBarrier ?? run.config.optimizer.kind === 'flow';
+    return from.stopReason === 'barrier' && barrierStops && before !== null && after !== null && after <= before;
   }).length;
 }
 

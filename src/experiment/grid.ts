@@ -145,16 +145,21 @@ export function datasetKey(config: RunConfig, seed: number, options: DataSourceO
  * File problems (missing file, bad CSV or parameter file, wrong dimension) are InputErrors.
  */
 export function datasetFor(config: RunConfig, seed: number, options: DataSourceOptions = {}): Dataset {
+  return datasetWithFileHashes(config, seed, options).dataset;
+}
+
+/** datasetFor, with the content hashes of the data files it read (by path in the spec). */
+function datasetWithFileHashes(config: RunConfig, seed: number, options: DataSourceOptions): { dataset: Dataset; hashes: Record<string, string> } {
   const inputDim = config.architecture.inputDim;
   const { inputs, teacher } = config.data;
   const { key, run } = datasetSeed(config, seed);
+  const files = readDataFiles(config, options);
 
   let x: Float64Array;
   let fileTargets: Float64Array | undefined;
   if (inputs.kind === 'file') {
-    const file = readDatasetFile(inputs.path, inputDim, config.data.samples, options);
-    x = file.x;
-    fileTargets = file.y;
+    x = files.table!.x;
+    fileTargets = files.table!.y;
   } else {
     const samples = config.data.samples;
     if (samples === undefined) throw new Error('unreachable: the spec fills data.samples for generated inputs');
@@ -175,7 +180,7 @@ export function datasetFor(config: RunConfig, seed: number, options: DataSourceO
       standardizeTargets = teacher.standardize;
       break;
     case 'network':
-      y = teacherNetworkValues(readTeacherNetwork(teacher.params, inputDim, options), x);
+      y = teacherNetworkValues(files.teacherNetwork!, x);
       standardizeTargets = teacher.standardize;
       break;
     case 'random-network': {
@@ -194,7 +199,7 @@ export function datasetFor(config: RunConfig, seed: number, options: DataSourceO
       break;
   }
   if (standardizeTargets) standardize(y);
-  return { inputDim, samples, count: 1, x, y };
+  return { dataset: { inputDim, samples, count: 1, x, y }, hashes: files.hashes };
 }
 
 /** A bounded memo of datasets by datasetKey (first in, first out). */
@@ -232,18 +237,6 @@ export function resolveSpecPath(path: string, baseDir?: string): string {
 
 function readText(path: string, options: DataSourceOptions): string {
   const resolved = resolveSpecPath(path, options.baseDir);
-  const text = readResolved(resolved, options);
-  const then = options.trainedOn?.[path];
-  if (then !== undefined && hashString(text) !== then) {
-    throw new InputError(
-      `${resolved} changed since the runs were trained on it (content hash then ${then}, now ${hashString(text)}): ` +
-        'what is computed from it now would not be of their data; restore the file the sweep read, or train again',
-    );
-  }
-  return text;
-}
-
-function readResolved(resolved: string, options: DataSourceOptions): string {
   if (options.readTextFile) return options.readTextFile(resolved);
   const fs = typeof process !== 'undefined' ? process.getBuiltinModule?.('node:fs') : undefined;
   if (!fs) throw new InputError(`cannot read ${resolved}: no file system here (pass readTextFile)`);
@@ -261,17 +254,70 @@ function dataFilePaths(config: RunConfig): string[] {
 }
 
 /**
- * Checks every data file the runs read — builds the dataset of the first run of each configuration
- * that reads files, so a missing file, a bad CSV or a wrong dimension is an InputError here, before
- * any folder is made — and returns their content hashes by path in the spec (Checkpoint.dataFiles).
+ * A configuration's data files, read and checked, with a hash of the content each contributes (the
+ * rows used, a teacher's network): line endings, formatting or rows past data.samples do not change
+ * it. A file whose hash differs from options.trainedOn's is refused.
  */
-export function dataFileHashes(runs: readonly Pick<ResolvedRun, 'config' | 'seed' | 'configIndex'>[], options: DataSourceOptions = {}): Record<string, string> {
-  const firstOfEach = new Map<number, Pick<ResolvedRun, 'config' | 'seed'>>();
-  for (const run of runs) if (readsDataFiles(run.config) && !firstOfEach.has(run.configIndex)) firstOfEach.set(run.configIndex, run);
+function readDataFiles(config: RunConfig, options: DataSourceOptions): { table?: { x: Float64Array; y: Float64Array }; teacherNetwork?: TeacherNetwork; hashes: Record<string, string> } {
+  const inputDim = config.architecture.inputDim;
+  const { inputs, teacher } = config.data;
   const hashes: Record<string, string> = {};
-  for (const run of firstOfEach.values()) {
-    datasetFor(run.config, run.seed, options);
-    for (const file of dataFilePaths(run.config)) hashes[file] ??= hashString(readText(file, options));
+  let table: { x: Float64Array; y: Float64Array } | undefined;
+  let teacherNetwork: TeacherNetwork | undefined;
+  if (inputs.kind === 'file') {
+    table = readDatasetFile(inputs.path, inputDim, config.data.samples, options);
+    hashes[inputs.path] = hashNumbers(`table ${inputDim}`, [table.x, table.y]);
+  }
+  if (teacher.kind === 'network') {
+    teacherNetwork = readTeacherNetwork(teacher.params, inputDim, options);
+    hashes[teacher.params] = hashNumbers(`network ${describeArchitecture(teacherNetwork.arch)}`, [teacherNetwork.theta]);
+  }
+  for (const [file, hash] of Object.entries(hashes)) {
+    const then = options.trainedOn?.[file];
+    if (then !== undefined && then !== hash) {
+      throw new DataFileChangedError(
+        `${resolveSpecPath(file, options.baseDir)} changed since the runs were trained on it (content hash then ${then}, now ${hash}): ` +
+          'what is computed from it now would not be of their data; restore the file the sweep read, or train again',
+      );
+    }
+  }
+  return { table, teacherNetwork, hashes };
+}
+
+/** A data file whose content differs from what the runs trained on: never to be read as data that merely cannot be rebuilt. */
+export class DataFileChangedError extends InputError {}
+
+/** 16 hex digits of a 64-bit hash of a label and the bits of some float64 arrays (a change of any value changes it). */
+function hashNumbers(label: string, arrays: readonly Float64Array[]): string {
+  let h1 = Number.parseInt(hashString(label).slice(0, 8), 16) | 0;
+  let h2 = Number.parseInt(hashString(label).slice(8), 16) | 0;
+  for (const values of arrays) {
+    const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+    for (let k = 0; k < words.length; k++) {
+      h1 = Math.imul(h1 ^ words[k], 2654435761);
+      h2 = Math.imul(h2 ^ words[k], 1597334677);
+    }
+    h1 = Math.imul(h1 ^ values.length, 2246822507);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(16).padStart(8, '0') + (h1 >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * Checks every data file the runs read — builds each distinct dataset that reads files once, so a
+ * missing file, a bad CSV or a wrong dimension is an InputError here, before any folder is made —
+ * and returns the content hashes of the files by path in the spec (Checkpoint.dataFiles).
+ */
+export function dataFileHashes(runs: readonly Pick<ResolvedRun, 'config' | 'seed'>[], options: DataSourceOptions = {}): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  const built = new Set<string>();
+  for (const run of runs) {
+    if (!readsDataFiles(run.config)) continue;
+    const key = datasetKey(run.config, run.seed, options);
+    if (built.has(key)) continue;
+    built.add(key);
+    Object.assign(hashes, datasetWithFileHashes(run.config, run.seed, options).hashes);
   }
   return hashes;
 }

@@ -345,7 +345,8 @@ export interface OpenOptions {
 /** Where a sweep's relative data files resolved (an absolute folder) and their content hashes by path in the spec. */
 export interface FolderData {
   baseDir: string;
-  files: Record<string, string>;
+  /** absent where records were written before hashes were kept: today's files would vouch for data never checked */
+  files?: Record<string, string>;
 }
 
 /** Folder state: missing, empty, or holding files. */
@@ -505,7 +506,9 @@ export class ResultStore {
     const software = options.software ?? currentSoftware();
     const earlier = writersOf(previous);
     if (earlier.length === 0 && summaries.length > 0) earlier.push(UNNAMED_WRITER);
-    const store = new ResultStore(dir, shard, options.runs, fd, software, earlier, options.data);
+    const unhashedRecords = summaries.length > 0 && previous?.dataFiles === undefined;
+    const data = options.data && unhashedRecords ? { baseDir: options.data.baseDir } : options.data;
+    const store = new ResultStore(dir, shard, options.runs, fd, software, earlier, data);
     if (read.truncatedTail) {
       // a kill in the middle of a write: cut the partial line only; complete lines stay as they are
       ftruncateSync(fd, read.completeBytes);
@@ -546,7 +549,7 @@ export class ResultStore {
       ...(engine ? { backend: engine.backend, device: engine.description } : {}),
       software: this.software,
       writtenBy: this.writtenBy,
-      ...(this.data ? { dataBaseDir: this.data.baseDir, dataFiles: this.data.files } : {}),
+      ...(this.data ? { dataBaseDir: this.data.baseDir, ...(this.data.files ? { dataFiles: this.data.files } : {}) } : {}),
       finished,
       updatedAt: new Date().toISOString(),
     };

@@ -1,5 +1,6 @@
 // channelscope analyze: a network trained elsewhere gets diagnostics, a verdict and its GLU limit.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { analyzeNetworkFiles, formatNetworkAnalysis } from '../../src/experiment/analyze-network.js';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +46,9 @@ describe('channelscope analyze', () => {
     const trainedUnder = await runCli(['analyze', '--params', params, '--data', data, '--maxnorm', String(weightNorm)]);
     expect(trainedUnder.stdout).toMatch(/weightnorm 1\.60e\+5 at the barrier \(> 1\.58e\+5\)/);
     expect(trainedUnder.stdout).not.toMatch(/note|beyond/);
+    // a run's own barrier: overshot by a discrete optimiser's step, not a barrier to give
+    const ofRun = formatNetworkAnalysis({ ...analyzeNetworkFiles({ name: 'c.json', text: readFileSync(params, 'utf8') }, { name: 'd.csv', text: csv }, 1000), maxnormOfRun: true });
+    expect(ofRun.join('\n')).toMatch(/note {9}the weight norm lies beyond the run's own barrier maxnorm 1000\.0: a discrete optimiser's step can overshoot it/);
     const relu = file('relu.json', JSON.stringify(formatParameterFile({ ...arch, activation: 'relu' }, channel)));
     const reluText = await runCli(['analyze', '--params', relu, '--data', data, '--maxnorm', String(weightNorm)]);
     expect(reluText.stdout).toMatch(/verdict {6}not-converged: relu has no channels/);

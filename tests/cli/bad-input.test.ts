@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { describeFilesystemError } from '../../src/cli/fs-errors.js';
+import { channelscopeRoot } from '../../src/experiment/software.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'channelscope-bad-input-'));
 const at = (...parts: string[]) => path.join(scratch, ...parts);
@@ -142,6 +144,22 @@ describe('a location that cannot be written', () => {
 });
 
 describe('commands', () => {
+  it("a missing file of the package's own is a bug (its stack shown), even where a named folder holds the package", () => {
+    const root = channelscopeRoot()!;
+    const ownFile = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT', syscall: 'open', path: path.join(root, 'dist', 'web', 'report.js') });
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      expect(describeFilesystemError(ownFile, ['report', '.', '--html'])).toBeNull();
+      expect(describeFilesystemError(ownFile, ['report', path.dirname(root)])).toBeNull();
+      // a folder named inside the package is the user's: its runs/ of a checkout
+      const inRuns = Object.assign(new Error('EROFS'), { code: 'EROFS', syscall: 'mkdir', path: path.join(root, 'runs', 'x') });
+      expect(describeFilesystemError(inRuns, ['run', 'spec.json'])).toMatch(/^cannot create the output folder .*runs\/x: read-only file system$/);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('a mistyped command is unknown, with the closest one suggested (exit 2)', async () => {
     const { code, stdout, stderr } = await runCli(['reprot', shards[0]]);
     expect(code).toBe(2);

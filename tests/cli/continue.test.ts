@@ -136,6 +136,10 @@ describe('channelscope continue', () => {
     }
     // every verdict as before (no channel from a run judged without its history)
     expect(continued.stdout).not.toMatch(/→ channel/);
+    // where the barrier no longer stops them, nothing to say
+    const unstopped = await channelscope('continue', atBarrier, '--only', 'barrier', '--set', 'stop.atBarrier=false', 'stop.maxSteps=5', '--out', path.join(root, 'unstopped'), '--backend', 'cpu', '--threads', '1');
+    expect(unstopped.stderr).not.toMatch(/note: .* stopped at the norm barrier/);
+    expect(unstopped.code).toBe(0);
     const raised = await channelscope('continue', atBarrier, '--only', 'barrier', '--set', 'maxnorm=4', '--out', path.join(root, 'raised'), '--backend', 'cpu', '--threads', '1');
     expect(raised.stderr).not.toMatch(/note: .* stopped at the norm barrier/);
     expect(raised.code).toBe(0);

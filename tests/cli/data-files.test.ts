@@ -61,6 +61,9 @@ describe('data files', () => {
     const [first] = await recordsIn(sweep);
     expect((await channelscope('analyze', '--run', sweep, '--id', first.id)).code).toBe(0);
 
+    // the same numbers with other line endings and formatting: the same data
+    writeFileSync(csv, `x1,x2,y\r\n${rows(1).map((row) => row.map((v) => v.toFixed(6).replace(/^0\./, '0.')).join(' , ')).join('\r\n')}\r\n`);
+    expect((await channelscope('analyze', '--run', sweep, '--id', first.id)).code).toBe(0);
     writeCsv(2);
     const changed = /d\.csv changed since the runs were trained on it \(content hash then [0-9a-f]{16}, now [0-9a-f]{16}\)/;
     const analyzed = await channelscope('analyze', '--run', sweep, '--id', first.id);
@@ -85,6 +88,20 @@ describe('data files', () => {
     expect(merged.stderr).toMatch(/were trained on different contents of the data file d\.csv/);
     expect(merged.code).toBe(2);
     expect(existsSync(mergedOut)).toBe(false);
+  });
+
+  it('a resume of a folder from before hashes were kept does not vouch for its records with today\'s files', async () => {
+    writeCsv();
+    const older = path.join(root, 'older');
+    expect((await train('--out', older)).code).toBe(0);
+    const checkpointFile = path.join(older, 'checkpoint.json');
+    const { dataFiles: _dropped, ...olderCheckpoint } = JSON.parse(readFileSync(checkpointFile, 'utf8'));
+    writeFileSync(checkpointFile, JSON.stringify(olderCheckpoint));
+    writeCsv(3);
+    expect((await train('--out', older, '--resume')).code).toBe(0);
+    const resumed = JSON.parse(readFileSync(checkpointFile, 'utf8'));
+    expect(resumed.dataBaseDir).toBe(specDir);
+    expect(resumed.dataFiles).toBeUndefined();
   });
 
   it('a merge keeps where the shards read their files, so its runs can be analyzed from any working directory', async () => {

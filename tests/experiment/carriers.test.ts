@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { carrierCounts } from '../../src/experiment/carriers.js';
 import { groupLabeller } from '../../src/experiment/group-labels.js';
 import type { RunRecord } from '../../src/experiment/results.js';
-import { datasetFor } from '../../src/experiment/grid.js';
+import { DataFileChangedError, dataFileHashes, datasetFor } from '../../src/experiment/grid.js';
 import { parseConfig } from '../../src/experiment/spec.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -51,6 +51,10 @@ describe('channels by their carriers', () => {
     const relative = { ...record, config: { ...config, data: { ...config.data, inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'file' } } } } as RunRecord;
     expect(carrierCounts([relative], groupedBy([relative], []))[0].unknown).toBe(1);
     expect(carrierCounts([relative], groupedBy([relative], []), {}, { baseDir: dir })[0]).toMatchObject({ channels: 1, unknown: 0 });
+    // a file changed since the sweep trained on it is refused, not counted as data not rebuilt
+    const trainedOn = dataFileHashes([{ config: parseConfig(relative.config, 'record'), seed: relative.seed }], { baseDir: dir });
+    writeFileSync(path.join(dir, 'd.csv'), `x1,x2,y\n0,0,1\n${rows.slice(1).join('\n')}\n`);
+    expect(() => carrierCounts([relative], groupedBy([relative], []), {}, { baseDir: dir, trainedOn })).toThrow(DataFileChangedError);
   });
 
   it('on the command line: a markdown table, JSON channelCarriers and CSV columns', async () => {

@@ -179,7 +179,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     // folders from before the base was recorded: as the record names them (here: not found from the working directory)
     expect(() => channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK)).toThrow(/cannot read d\.csv/);
     // a data file edited since its sweep trained on it is refused: the channel would be followed on other data
-    const trainedOn = dataFileHashes([{ config: fromFiles.config as RunConfig, seed: 77, configIndex: 0 }], { baseDir: sweepDir });
+    const trainedOn = dataFileHashes([{ config: fromFiles.config as RunConfig, seed: 77 }], { baseDir: sweepDir });
     writeFileSync(path.join(sweepDir, 'd.csv'), 'x1,x2,y\n0.5,-1,0.2\n1.5,0.25,-0.7\n-0.3,0.8,9.9\n');
     expect(() => channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK, { baseDir: sweepDir, trainedOn })).toThrow(/d\.csv changed since the runs were trained on it \(content hash then [0-9a-f]{16}, now [0-9a-f]{16}\)/);
     rmSync(sweepDir, { recursive: true, force: true });
