@@ -63,7 +63,8 @@ function hiddenLabel(config: RunConfig): string {
   return hidden.length === 1 ? String(hidden[0]) : `[${hidden.join(',')}]`;
 }
 
-function optimizerLabel(config: RunConfig): string {
+/** A run's optimiser as the preset tables (and the dashboard's optimiser chart) name it: "momentum η=0.01 β=0.9". */
+export function optimizerLabel(config: RunConfig): string {
   const o = config.optimizer;
   switch (o.kind) {
     case 'flow':

@@ -1,7 +1,9 @@
 // Data shaping for the dashboard's charts: log bins, outcome bars, optimiser groups, loss curves.
 import { describe, expect, it } from 'vitest';
 import { summarizeRecords } from '../../src/experiment/summary.js';
-import { hasSimulatedTime, logHistogram, lossCurve, optimizerComparison, optimizerLabel, outcomeBars } from '../../web/src/charts/shape.js';
+import { optimizerLabel } from '../../src/experiment/preset-reports.js';
+import type { RunConfig } from '../../src/experiment/spec.js';
+import { hasSimulatedTime, logHistogram, lossCurve, optimizerComparison, outcomeBars } from '../../web/src/charts/shape.js';
 import { channelTheta, config, finiteTheta, record } from './records.js';
 
 describe('logHistogram', () => {
@@ -51,14 +53,14 @@ describe('outcome bars and the optimiser comparison', () => {
     for (const outcome of outcomes) expect(outcome === 'channel' || report.groups.some((g) => g.outcomes[outcome].successes > 0)).toBe(true);
   });
 
-  it('labels optimisers with their settings and counts channels per label', () => {
-    expect(optimizerLabel(config)).toBe('flow (rosenbrock23)');
-    expect(optimizerLabel({ optimizer: { kind: 'sgd', lr: 0.1, batch: 16 } })).toBe('sgd η=0.1 batch 16');
-    expect(optimizerLabel({ optimizer: { kind: 'gd', lr: 0.5 } })).toBe('gd η=0.5');
+  it("labels optimisers as the preset tables do and counts channels per label", () => {
+    expect(optimizerLabel(config as RunConfig)).toBe('flow rosenbrock23');
+    expect(optimizerLabel({ optimizer: { kind: 'sgd', lr: 0.1, batch: 16 } } as RunConfig)).toBe('sgd η=0.1 batch=16');
+    expect(optimizerLabel({ optimizer: { kind: 'momentum', lr: 0.01, beta: 0.9 } } as RunConfig)).toBe('momentum η=0.01 β=0.9');
     const rows = optimizerComparison(records, report.runs);
     expect(rows.map((r) => [r.key, r.n])).toEqual([
-      ['flow (rosenbrock23)', 2],
-      ['sgd η=0.1 batch 16', 1],
+      ['flow rosenbrock23', 2],
+      ['sgd η=0.1 batch=16', 1],
     ]);
     const channels = report.runs.filter((r) => r.outcome === 'channel' && r.id !== 'f2').length;
     expect(rows[0].outcomes.channel.successes).toBe(channels);

@@ -77,6 +77,31 @@ export function wrapLine(text: string, size: number, width: number): string[] {
   return lines;
 }
 
+/** How a band axis writes its category names: wrapped, or angled when a word is wider than a band. */
+export interface BandAxisLabels {
+  tickFormat: (label: string) => string;
+  tickRotate: number;
+  /** the bottom margin the labels and the axis label below them need */
+  marginBottom: number;
+}
+
+/**
+ * Tick labels of a band axis whose bands are `bandWidth` wide: each name broken at spaces onto lines
+ * that fit its band ("sgd η=0.1" over "batch=16"), so neighbours never overlap; where one word alone
+ * is wider than a band, the names are angled instead.
+ */
+export function bandAxisLabels(labels: readonly string[], bandWidth: number, fontSize = 12): BandAxisLabels {
+  const room = Math.max(bandWidth - 6, 20);
+  const wrapped = new Map(labels.map((label) => [label, wrapLine(label, fontSize, room)]));
+  const fits = [...wrapped.values()].every((lines) => lines.every((line) => textWidth(line, fontSize) <= room));
+  if (fits) {
+    const lines = Math.max(1, ...[...wrapped.values()].map((l) => l.length));
+    return { tickFormat: (label) => (wrapped.get(label) ?? [label]).join('\n'), tickRotate: 0, marginBottom: 24 + lines * fontSize * 1.2 };
+  }
+  const longest = Math.max(...labels.map((label) => textWidth(label, fontSize)));
+  return { tickFormat: (label) => label, tickRotate: -30, marginBottom: Math.min(160, 34 + longest * 0.5) };
+}
+
 export function composeFigure(spec: FigureSpec): SVGSVGElement {
   const margin = 14;
   const gap = 18;

@@ -3,10 +3,12 @@ import * as Plot from '@observablehq/plot';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { ClassifiedRun } from '../../../src/experiment/summary.js';
-import { composeFigure, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
+import { bandAxisLabels, composeFigure, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
 import { fractionBars } from './fraction-bars.js';
 import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
-import { logHistogram, lossCurve, optimizerComparison, optimizerLabel, type CurvePoint } from './shape.js';
+import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
+import type { RunConfig } from '../../../src/experiment/spec.js';
+import { logHistogram, lossCurve, optimizerComparison, type CurvePoint } from './shape.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
 
@@ -356,15 +358,20 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
   const byId = new Map(records.map((r) => [r.id, r]));
   const reach = runs
     .filter((run) => byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0)
-    .map((run) => ({ label: optimizerLabel(byId.get(run.id)!.config), inverseEpsilon: run.reach.inverseEpsilon, outcome: OUTCOME_LABELS[run.outcome], id: run.id }));
+    .map((run) => ({ label: optimizerLabel(byId.get(run.id)!.config as RunConfig), inverseEpsilon: run.reach.inverseEpsilon, outcome: OUTCOME_LABELS[run.outcome], id: run.id }));
   const outcomes = outcomesPresent(runs);
+  // optimiser names wrap within their column ("sgd η=0.1" over "batch=16") so neighbours never overlap
+  const stripLabels = bandAxisLabels(
+    rows.map((r) => r.key),
+    (barWidth - 60 - 20) / rows.length,
+  );
   const strip = Plot.plot({
     ...PLOT_STYLE,
     width: barWidth,
-    height: 300,
+    height: 260 + stripLabels.marginBottom,
     marginLeft: 60,
-    marginBottom: 40,
-    x: { domain: rows.map((r) => r.key), label: 'optimiser', padding: 0.3 },
+    marginBottom: stripLabels.marginBottom,
+    x: { domain: rows.map((r) => r.key), label: 'optimiser', padding: 0.3, tickFormat: stripLabels.tickFormat, tickRotate: stripLabels.tickRotate },
     y: { type: 'log', nice: true, label: '↑ 1/ε of the closest pair at the end (log scale)', grid: true, tickFormat: logTick },
     color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
     marks: [Plot.tickY(reach, { x: 'label', y: 'inverseEpsilon', stroke: 'outcome', strokeWidth: 1.5, strokeOpacity: 0.75, title: (d: { id: string; inverseEpsilon: number; outcome: string }) => `${d.id}: 1/ε = ${formatNumber(d.inverseEpsilon)} (${d.outcome})` })],

@@ -4,6 +4,8 @@ import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import { groupCounts, type GroupCounts } from '../../../src/analysis/statistics.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { ClassifiedRun, Report } from '../../../src/experiment/summary.js';
+import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
+import type { RunConfig } from '../../../src/experiment/spec.js';
 
 // ---- log-scale histograms -------------------------------------------------------------------------
 
@@ -77,29 +79,10 @@ export function outcomeBars(report: Pick<Report, 'groups'>): OutcomeBar[] {
 
 // ---- optimiser comparison ---------------------------------------------------------------------------
 
-interface OptimizerConfig {
-  kind?: string;
-  solver?: string;
-  lr?: number;
-  batch?: number;
-  beta?: number;
-}
-
-/** A short label for a run's optimiser: "flow (rosenbrock23)", "sgd η=0.1 batch 16", "gd η=0.5". */
-export function optimizerLabel(config: unknown): string {
-  const optimizer = ((config as { optimizer?: OptimizerConfig } | null)?.optimizer ?? {}) as OptimizerConfig;
-  const kind = optimizer.kind ?? 'unknown';
-  if (kind === 'flow') return `flow (${optimizer.solver ?? 'dopri5'})`;
-  const parts = [kind];
-  if (optimizer.lr !== undefined) parts.push(`η=${optimizer.lr}`);
-  if (optimizer.batch !== undefined) parts.push(`batch ${optimizer.batch}`);
-  return parts.join(' ');
-}
-
-/** Channel (and strict-channel) fractions with Wilson intervals per optimiser label, in order of first appearance. */
+/** Channel (and strict-channel) fractions with Wilson intervals per optimiser label (the preset tables' optimizerLabel), in order of first appearance. */
 export function optimizerComparison(records: readonly RunRecord[], runs: readonly ClassifiedRun[]): GroupCounts<'channel' | 'channel (cos < 1e-3)' | 'other'>[] {
   const byId = new Map(runs.map((run) => [run.id, run]));
-  const rows = records.filter((record) => byId.has(record.id)).map((record) => ({ label: optimizerLabel(record.config), run: byId.get(record.id)! }));
+  const rows = records.filter((record) => byId.has(record.id)).map((record) => ({ label: optimizerLabel(record.config as RunConfig), run: byId.get(record.id)! }));
   // counted twice on purpose: once for the criterion, once for the strict one
   const plain = groupCounts(rows, (r) => r.label, (r) => (r.run.outcome === 'channel' ? 'channel' : 'other'), { outcomes: ['channel', 'other'] as const });
   const strict = groupCounts(rows, (r) => r.label, (r) => (r.run.outcome === 'channel' && r.run.channelStrict ? 'channel (cos < 1e-3)' : 'other'), {
