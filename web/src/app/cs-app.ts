@@ -1,10 +1,11 @@
 // <cs-app>: the dashboard shell. The builder on the left; progress, the summary table, charts and
 // opened results on the right. Sweeps run in a Web Worker (comlink), so the page never blocks.
 /// <reference types="vite/client" />
-import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
-import { fieldsAbsentFromAll, fieldVaries, summarizeRecords, varyingFields, type Report } from '../../../src/experiment/summary.js';
+import { fieldsAbsentFromAll, summarizeRecords, type Report } from '../../../src/experiment/summary.js';
+import { fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
@@ -66,6 +67,8 @@ export class CsApp extends LitElement {
     return this.worker.analyze(params, data, previous, maxnorm);
   };
   private summaryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** what the shown runs' sweep varies (sweepAxes), offered first in the group-by menu */
+  private recordAxes: string[] = [];
 
   constructor() {
     super();
@@ -193,7 +196,7 @@ export class CsApp extends LitElement {
   }
 
   private onSpecChange(validation: SpecValidation): void {
-    const grid = validation.spec?.grid.flatMap((axis) => axis.paths) ?? [];
+    const grid = [...new Set(validation.spec?.grid.flatMap((axis) => axis.paths.map(fieldName)) ?? [])];
     this.gridFields = grid;
     // a fresh sweep groups by its grid axes unless the user chose otherwise
     if (this.status !== 'running' && this.status !== 'paused' && this.records.length === 0) this.groupBy = grid;
@@ -206,14 +209,16 @@ export class CsApp extends LitElement {
     }
     this.records = detail.records;
     this.source = detail.source;
-    // group the opened runs by what varies among them: the fields chosen before where they still
-    // vary (another sweep's grid would make one meaningless group), else its grid if that is small
-    const varying = varyingFields(detail.records);
-    const kept = this.groupBy.filter((field) => fieldVaries(detail.records, field));
-    this.groupBy = kept.length > 0 ? kept : varying.length <= 2 ? varying : [];
+    // group the opened runs by what their sweep varies, as `report --html` does (the form's grid
+    // belongs to another sweep)
+    this.groupBy = sweepAxes(detail.records);
     this.errorMessage = '';
     this.endNote = `Opened ${detail.records.length} runs from ${detail.source}.`;
     this.refreshSummary(true);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('records')) this.recordAxes = sweepAxes(this.records);
   }
 
   // ---- render ----------------------------------------------------------------------------------
@@ -311,7 +316,7 @@ export class CsApp extends LitElement {
           <h2>Progress</h2>
           ${this.renderProgress()}
           <h2>Summary</h2>
-          <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)}
+          <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.records.length > 0 ? this.recordAxes : this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)}
             @group-by-change=${(e: CustomEvent<{ by: string[] }>) => {
               this.groupBy = e.detail.by;
               this.refreshSummary(true);

@@ -3,6 +3,7 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { OUTCOMES } from '../../../src/analysis/classify.js';
 import { formatReport, GROUP_ALIASES, softwareSentence, type Report } from '../../../src/experiment/summary.js';
+import { fieldName } from '../../../src/experiment/group-labels.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -17,7 +18,7 @@ export class CsSummaryTable extends LitElement {
 
   declare report: Report | null;
   declare groupBy: string[];
-  /** fields offered in the group-by menu (the sweep's grid paths first) */
+  /** what the sweep varies (short names, sweepAxes), offered first in the group-by menu */
   declare fieldChoices: string[];
   /** group-by fields no run has (a typo): said, since they group nothing */
   declare absentFields: string[];
@@ -42,18 +43,32 @@ export class CsSummaryTable extends LitElement {
 
   override render(): TemplateResult {
     const report = this.report;
-    const choices = [...new Set([...this.fieldChoices, ...Object.keys(GROUP_ALIASES)])];
     const current = this.groupBy.join(',');
+    // each field once, by its short name (r, not architecture.hidden nor hidden)
+    const sweepFields = [...new Set(this.fieldChoices.map((field) => fieldName(GROUP_ALIASES[field] ?? field)))];
+    const otherFields = [...new Set(Object.values(GROUP_ALIASES).map(fieldName))].filter((field) => !sweepFields.includes(field));
+    const allOfSweep = sweepFields.length > 1 ? sweepFields.join(',') : null;
+    const offered = [...(allOfSweep ? [allOfSweep] : []), ...sweepFields, ...otherFields, ''];
+    const option = (value: string, text: string) => html`<option value=${value} ?selected=${current === value}>${text}</option>`;
+    const described = (field: string) => (GROUP_ALIASES[field] && GROUP_ALIASES[field] !== field ? `${field} (${GROUP_ALIASES[field]})` : field);
     return html`
       <div class="bar">
         <label>group by
           <select data-field="group-by" @change=${(e: Event) => {
             const v = (e.target as HTMLSelectElement).value;
-            this.setGroupBy(v === '' ? [] : [v]);
+            this.setGroupBy(v === '' ? [] : v.split(','));
           }}>
-            <option value="" ?selected=${current === ''}>nothing (all runs)</option>
-            ${choices.map((field) => html`<option value=${field} ?selected=${current === field}>${GROUP_ALIASES[field] && GROUP_ALIASES[field] !== field ? `${field} (${GROUP_ALIASES[field]})` : field}</option>`)}
-            ${current !== '' && !choices.includes(current) ? html`<option value=${current} selected>${current}</option>` : nothing}
+            ${sweepFields.length > 0
+              ? html`<optgroup label="what this sweep varies">
+                  ${allOfSweep ? option(allOfSweep, `all of them: ${sweepFields.join(', ')}`) : nothing}
+                  ${sweepFields.map((field) => option(field, described(field)))}
+                </optgroup>`
+              : nothing}
+            <optgroup label=${sweepFields.length > 0 ? 'other fields' : 'fields'}>
+              ${otherFields.map((field) => option(field, described(field)))}
+              ${option('', 'nothing (all runs)')}
+            </optgroup>
+            ${!offered.includes(current) ? html`<option value=${current} selected>${current}</option>` : nothing}
           </select>
         </label>
         <label>or fields
