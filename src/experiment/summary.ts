@@ -9,7 +9,7 @@ import { parameterLayout, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { groupLabeller, type GroupLabeller } from './group-labels.js';
 import type { RunRecord, TrajectoryPoint } from './results.js';
-import { dataColumn, tableCsv, tableJson, type PresetTable } from './tables.js';
+import { dataColumn, percent, tableJson, type PresetTable } from './tables.js';
 import { DEFAULT_MIN_IMPROVEMENT } from './scheduler.js';
 
 export { configurationFields, fieldsAbsentFromAll, fieldVaries, GROUP_ALIASES, varyingFields } from './group-labels.js';
@@ -352,7 +352,6 @@ export const REACH_HEADERS: Record<(typeof REACH_MEASURES)[number], string> = {
 export const REACH_NOTE = 'How far runs got: median [lower quartile, upper quartile]. ε = ‖wᵢ − wⱼ‖/2 for the pair of hidden neurons closest in cosine distance (input vectors with bias).';
 export const CAUSES_NOTE =
   "Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation's exponential tail (output weight up, bias down); at the norm barrier on its way into a channel that has not closed (the outgoing weights of two to four neurons growing apart, their sum standing still, input vectors not yet within the cosine criterion); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.";
-const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 const number3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
 /** Quartiles as "median [lower, upper]", '–' without values. */
 export const quartileText = (q: Quartiles) => (q.n === 0 ? '–' : `${number3(q.median)} [${number3(q.low)}, ${number3(q.high)}]`);
@@ -381,7 +380,8 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
       const strict = strictOf(g.key);
       const reach = report.reach[index];
       return [
-        JSON.stringify(g.key),
+        // always quoted, CSV-escaped (a label may hold commas, quotes or spaces)
+        `"${g.key.replace(/"/g, '""')}"`,
         g.n,
         plannedIn(g.key) ?? '',
         ...OUTCOMES.flatMap((o) => [g.outcomes[o].successes, g.outcomes[o].fraction, g.outcomes[o].low, g.outcomes[o].high]),
@@ -392,9 +392,8 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
         ...REACH_MEASURES.map((m) => reach[m].median),
       ].join(',');
     });
-    // each preset table its own block after a blank line, headed by "# name: title"
-    const presetBlocks = (report.presetTables ?? []).map((table) => `\n# ${table.name}: ${table.title}\n${tableCsv(table)}`);
-    return [`${[header.map(dataColumn).join(','), ...lines].join('\n')}\n`, ...presetBlocks].join('');
+    // one rectangular table, as CSV readers expect: a preset's tables are CSV files of their own (DIR/tables/*.csv)
+    return `${[header.map(dataColumn).join(','), ...lines].join('\n')}\n`;
   }
   const strictCosine = report.thresholds?.strictCosine ?? DEFAULT_THRESHOLDS.strictCosine;
   const header = `| group | runs | ${OUTCOMES.join(' | ')} | channel (cos < ${strictCosine > 0 && strictCosine < 0.01 ? strictCosine.toExponential() : strictCosine}) |`;

@@ -61,7 +61,8 @@ function columnFormat(values: readonly (string | number)[]): (value: string | nu
 }
 
 /** Percentages as the generic report writes them: one decimal. */
-const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
+/** A fraction as a percentage with one decimal, as every report writes them ('–' where there is none). */
+export const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
 
 /** The table's columns for people: each fraction's four columns (k, fraction, low95, high95) as one, each quartile triple as one. */
 export function readableColumns(table: PresetTable): ReadableColumn[] {
