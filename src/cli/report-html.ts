@@ -109,9 +109,13 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
   table.summary th:first-child, table.summary td:first-child { text-align: left; }
   table.summary th { background: #f3f3f3; }
   table.summary caption { text-align: left; padding: 4px 0; color: #333; }
-  table.summary + table.summary { margin-top: 16px; }
+  /* wide tables scroll inside their section rather than overflow it */
+  .table-scroll { overflow-x: auto; max-width: 100%; }
+  .table-scroll + .table-scroll { margin-top: 16px; }
   p.note { color: #555; font-size: 12px; max-width: 1000px; }
+  p.note.software { font-size: 11.5px; margin-top: 4px; }
   .interval { color: #666; font-size: 11px; }
+  .interval, .unbroken { white-space: nowrap; }
   noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
 </style>
 </head>

@@ -39,15 +39,42 @@ function headedTable(caption: string, labels: readonly string[]): HTMLTableEleme
   return table;
 }
 
+/** Text that never breaks across lines (an interval, a count with its fraction). */
+function unbroken(text: string): HTMLSpanElement {
+  const span = document.createElement('span');
+  span.className = 'unbroken';
+  span.textContent = text;
+  return span;
+}
+
+/**
+ * A cell's text; "0 (0.0% [0.0%, 49.0%])" may break before its interval and nowhere else, so a
+ * narrow table wraps it in two lines instead of three.
+ */
+function fillCell(cell: HTMLTableCellElement, value: string | number): void {
+  const text = String(value);
+  const at = text.indexOf(' [');
+  if (at < 0) cell.textContent = text;
+  else cell.append(unbroken(text.slice(0, at)), ' ', unbroken(text.slice(at + 1)));
+}
+
 /** A headed table with one row of cells per entry of `rows`. */
 function filledTable(caption: string, labels: readonly string[], rows: readonly (readonly (string | number)[])[]): HTMLTableElement {
   const table = headedTable(caption, labels);
   const body = table.createTBody();
   for (const cells of rows) {
     const row = body.insertRow();
-    for (const value of cells) row.insertCell().textContent = String(value);
+    for (const value of cells) fillCell(row.insertCell(), value);
   }
   return table;
+}
+
+/** A table in a box that scrolls sideways, so a wide table never overflows its section. */
+function scrolling(table: HTMLTableElement): HTMLDivElement {
+  const box = document.createElement('div');
+  box.className = 'table-scroll';
+  box.appendChild(table);
+  return box;
 }
 
 /** A paragraph of explanation under a table. */
@@ -61,8 +88,13 @@ function note(text: string): HTMLParagraphElement {
 /** The summary table: counts and fractions with 95% Wilson intervals per group and outcome. */
 function summaryTable(report: Report): HTMLTableElement {
   const shown = OUTCOMES.filter((o) => report.groups.some((g) => g.outcomes[o].successes > 0) || o === 'channel');
-  // the caption: which code trained the records, for whoever cites the table
-  const table = headedTable(softwareSentence(report.software), ['group', 'runs', ...shown.map((o) => OUTCOME_LABELS[o]), 'channel, strict (cos < 10⁻³)']);
+  const grouping = report.by.length > 0 ? `, by ${report.by.join(', ')}` : '';
+  const table = headedTable(`Where runs ended${grouping}: runs per outcome, fraction and 95% Wilson interval`, [
+    'group',
+    'runs',
+    ...shown.map((o) => OUTCOME_LABELS[o]),
+    'channel, strict (cos < 10⁻³)',
+  ]);
   const body = table.createTBody();
   for (const group of report.groups) {
     const row = body.insertRow();
@@ -71,7 +103,7 @@ function summaryTable(report: Report): HTMLTableElement {
     const strict = report.strictChannels.find((s) => s.key === group.key)?.outcomes.strict;
     for (const f of [...shown.map((o) => group.outcomes[o]), ...(strict ? [strict] : [])]) {
       const cell = row.insertCell();
-      cell.textContent = `${f.successes} (${percent(f.fraction)})`;
+      cell.appendChild(unbroken(`${f.successes} (${percent(f.fraction)})`));
       cell.title = `95% Wilson interval [${percent(f.low)}, ${percent(f.high)}]`;
       const interval = document.createElement('div');
       interval.className = 'interval';
@@ -113,7 +145,7 @@ function reachTable(report: Report): HTMLTableElement {
 /** A preset's table as its markdown shows it (fractions with intervals, quartiles), with its note. */
 function presetTable(table: PresetTable): HTMLElement[] {
   const columns = readableColumns(table);
-  const element = filledTable(table.title, columns.map((column) => column.header), table.rows.map((row) => columns.map((column) => column.cell(row))));
+  const element = scrolling(filledTable(table.title, columns.map((column) => column.header), table.rows.map((row) => columns.map((column) => column.cell(row)))));
   return table.note ? [element, note(table.note)] : [element];
 }
 
@@ -122,12 +154,15 @@ function show(data: ReportPageData): void {
   const summary = document.createElement('cs-summary-chart') as HTMLElement & { report: Report };
   summary.report = data.report;
   root.querySelector('#summary-chart')!.appendChild(summary);
-  root.querySelector('#summary-table')!.appendChild(summaryTable(data.report));
   const tables = root.querySelector('#summary-table')!;
-  tables.append(causesTable(data.report), note(CAUSES_NOTE));
+  // which code trained the records, for whoever cites the table
+  const software = note(softwareSentence(data.report.software));
+  software.classList.add('software');
+  tables.append(scrolling(summaryTable(data.report)), software);
+  tables.append(scrolling(causesTable(data.report)), note(CAUSES_NOTE));
   const carriers = carriersTable(data.report);
-  if (carriers) tables.appendChild(carriers);
-  tables.append(reachTable(data.report), note(REACH_NOTE));
+  if (carriers) tables.appendChild(scrolling(carriers));
+  tables.append(scrolling(reachTable(data.report)), note(REACH_NOTE));
   root.querySelector('#preset-tables')?.append(...(data.report.presetTables ?? []).flatMap(presetTable));
   const views = root.querySelector('#views')!;
   if (data.records) {
