@@ -6,6 +6,7 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { summarizeRecords, type ClassifiedRun, type Report } from '../../../src/experiment/summary.js';
+import { groupLabeller, sweepAxes } from '../../../src/experiment/group-labels.js';
 import '../charts/cs-chart.js';
 import { formatNumber, OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/figure.js';
 import { channelTrajectory, functionGrid, hessianSpectrum, pairPoints, type FunctionGrid, type HessianSpectrum, type PairPoint } from '../charts/network-views.js';
@@ -37,7 +38,7 @@ const PER_RUN_TABS: ResultTab[] = ['curves', 'channel', 'spectrum', 'functions']
 const TABLE_ROWS = 250;
 const MAX_SELECTED = 10;
 
-type SortKey = 'id' | 'outcome' | 'loss' | 'weightNorm' | 'minCosine' | 'inverseEpsilon' | 'steps';
+type SortKey = 'id' | 'configuration' | 'outcome' | 'loss' | 'weightNorm' | 'minCosine' | 'inverseEpsilon' | 'steps';
 
 export class CsResultsViews extends LitElement {
   static override properties = {
@@ -70,6 +71,8 @@ export class CsResultsViews extends LitElement {
   private readonly width = new WidthController(this);
   private summary: Report | null = null;
   private recordsById = new Map<string, RunRecord>();
+  /** each run's configuration by what differs among the sweep's configurations (`optimizer=adam`); empty for a sweep of one */
+  private configurationOf = new Map<string, string>();
   private pairs: PairPoint[] | null = null;
   private readonly spectra = new Map<string, HessianSpectrum | { unavailable: string }>();
   private readonly grids = new Map<string, FunctionGrid | { unavailable: string }>();
@@ -194,6 +197,9 @@ export class CsResultsViews extends LitElement {
     if (changed.has('records') || changed.has('report')) {
       this.summary = this.report ?? summarizeRecords(this.records, [], this.source || 'loaded runs');
       this.recordsById = new Map(this.records.map((record) => [record.id, record]));
+      const axes = sweepAxes(this.records);
+      const label = groupLabeller(this.records.map((record) => record.config), axes);
+      this.configurationOf = new Map(axes.length > 0 ? this.records.map((record) => [record.id, label(record.config)]) : []);
       this.pairs = null;
       this.spectra.clear();
       this.grids.clear();
@@ -306,6 +312,8 @@ export class CsResultsViews extends LitElement {
       switch (this.sortKey) {
         case 'id':
           return run.id;
+        case 'configuration':
+          return this.configurationOf.get(run.id) ?? '';
         case 'outcome':
           return OUTCOMES.indexOf(run.outcome);
         default:
@@ -338,7 +346,9 @@ export class CsResultsViews extends LitElement {
         <table>
           <thead>
             <tr>
-              ${header('id', 'run', 'run id: configuration hash and seed', true)} ${header('outcome', 'outcome', 'where the run ended', true)}
+              ${header('id', 'run', 'run id: configuration hash and seed', true)}
+              ${this.configurationOf.size > 0 ? header('configuration', 'configuration', "what differs among the sweep's configurations", true) : nothing}
+              ${header('outcome', 'outcome', 'where the run ended', true)}
               ${header('loss', 'loss', 'final training loss (mean squared error)')} ${header('weightNorm', 'weight norm', 'Σθ²/(2P) at the end')}
               ${header('minCosine', 'min cos dist', 'smallest cosine distance of two hidden neurons (bias included)')}
               ${header('inverseEpsilon', '1/ε', '1/ε of that pair, ε = ‖uᵢ − uⱼ‖/2')} ${header('steps', 'steps', 'optimiser or solver steps')}
@@ -351,6 +361,7 @@ export class CsResultsViews extends LitElement {
               const classes = [index >= 0 ? 'selected' : '', this.focusedRun === run.id ? 'focus' : ''].join(' ');
               return html`<tr class=${classes} title=${run.reason} @click=${() => this.toggle(run.id)}>
                 <td>${index >= 0 ? html`<span class="swatch" style="background:${runColor(index)}"></span>` : html`<span class="swatch"></span>`}${run.id}</td>
+                ${this.configurationOf.size > 0 ? html`<td class="text configuration">${this.configurationOf.get(run.id) ?? ''}</td>` : nothing}
                 <td class="text"><span class="swatch" style="background:${OUTCOME_COLORS[run.outcome]}"></span>${OUTCOME_LABELS[run.outcome]}${run.outcome === 'channel' && run.channelStrict ? ' (strict)' : ''}${run.cause ? html`<span class="cause"> · ${run.cause}</span>` : nothing}</td>
                 <td>${formatNumber(run.reach.loss)}</td>
                 <td>${formatNumber(run.reach.weightNorm)}</td>
