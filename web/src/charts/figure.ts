@@ -102,6 +102,27 @@ export function bandAxisLabels(labels: readonly string[], bandWidth: number, fon
   return { tickFormat: (label) => label, tickRotate: -30, marginBottom: Math.min(160, 34 + longest * 0.5) };
 }
 
+/**
+ * A Plot render transform for point labels written to the right of their points (textAnchor start,
+ * offset `dx`): a label that would overlap one already written is left out, labels written in the
+ * order of `rank` (lowest first), so the labels that matter most are the ones kept.
+ */
+export function withoutOverlappingLabels(text: readonly string[], fontSize: number, dx: number, rank: (i: number) => number): Plot.RenderFunction {
+  return (index, scales, values, dimensions, context, next) => {
+    const X = values.x as ArrayLike<number>;
+    const Y = values.y as ArrayLike<number>;
+    const taken: { x1: number; x2: number; y1: number; y2: number }[] = [];
+    const shown: number[] = [];
+    for (const i of [...index].sort((a, b) => rank(a) - rank(b))) {
+      const box = { x1: X[i] + dx, x2: X[i] + dx + textWidth(text[i], fontSize), y1: Y[i] - 0.65 * fontSize, y2: Y[i] + 0.65 * fontSize };
+      if (taken.some((t) => box.x1 < t.x2 && t.x1 < box.x2 && box.y1 < t.y2 && t.y1 < box.y2)) continue;
+      taken.push(box);
+      shown.push(i);
+    }
+    return next!(shown, scales, values, dimensions, context);
+  };
+}
+
 export function composeFigure(spec: FigureSpec): SVGSVGElement {
   const margin = 14;
   const gap = 18;

@@ -3,7 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { ClassifiedRun } from '../../../src/experiment/summary.js';
-import { bandAxisLabels, composeFigure, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
+import { bandAxisLabels, composeFigure, withoutOverlappingLabels, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
 import { fractionBars } from './fraction-bars.js';
 import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
@@ -97,7 +97,8 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
   const title = 'Closest pair: how close, how large its output weights';
   const usable = points.filter((p) => p.minCosine > 0 && p.outputWeightSum > 0 && Number.isFinite(p.minCosine) && Number.isFinite(p.outputWeightSum));
   if (usable.length === 0) return messageFigure(title, 'no run has a closest pair in the last hidden layer with positive distance');
-  const signColors = { opposite: '#d62728', same: '#1f77b4' };
+  // colours outside the outcome palette (red is "channel" elsewhere): here they say only the signs
+  const signColors = { opposite: '#222222', same: '#8c510a' };
   const plot = Plot.plot({
     ...PLOT_STYLE,
     width: Math.max(480, Math.min(width - 40, 900)),
@@ -124,10 +125,10 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
   const left = totalRuns - usable.length;
   return composeFigure({
     title,
-    subtitle: 'One point per run: channels sit at the lower right (close pair, large output weights of opposite signs)',
+    subtitle: "One point per run: channels sit at the lower right (close pair, large output weights of opposite signs). Colour and shape say the signs of the pair's output weights, not the run's outcome.",
     legend: [
-      { label: 'aᵢaⱼ < 0 (opposite signs)', color: signColors.opposite, shape: 'dot' },
-      { label: 'aᵢaⱼ > 0 (same sign)', color: signColors.same, shape: 'triangle' },
+      { label: 'aᵢaⱼ < 0: output weights of opposite signs', color: signColors.opposite, shape: 'dot' },
+      { label: 'aᵢaⱼ > 0: same sign', color: signColors.same, shape: 'triangle' },
     ],
     panels: [{ plot }],
     ...(left > 0 ? { note: `${left} run${left === 1 ? '' : 's'} not shown: diverged, or the closest pair is in an earlier hidden layer (no output weights), or at distance 0` } : {}),
@@ -189,8 +190,23 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
   if (points.length === 0) return messageFigure(title, 'the pair is exactly merged (ε = 0) at every recorded point');
   const panelWidth = Math.max(340, Math.floor((width - 60) / 2));
   const xAxis = { type: 'log' as const, nice: true, label: '1/ε, ε = ‖uᵢ − uⱼ‖/2 of the pair (log scale): farther along the channel →', labelAnchor: 'right' as const, tickFormat: logTick };
-  // labels to the right of their points: the last checks crowd together near the end
-  const labels = Plot.text(points, { x: 'inverseEpsilon', y: 'weightNorm', text: 'label', dx: 8, textAnchor: 'start', fontSize: 10.5, stroke: 'white', strokeWidth: 3, fill: '#222' });
+  // labels to the right of their points; the last checks crowd together near the end, so a label
+  // that would overlap another is left out (end and start first, then the latest checks); every
+  // point still names itself on hover
+  const labelText = points.map((p) => p.label);
+  const rank = (i: number) => (labelText[i] === 'end' ? -2 : labelText[i] === 'start' ? -1 : points.length - i);
+  const labels = Plot.text(points, {
+    x: 'inverseEpsilon',
+    y: 'weightNorm',
+    text: 'label',
+    dx: 8,
+    textAnchor: 'start',
+    fontSize: 10.5,
+    stroke: 'white',
+    strokeWidth: 3,
+    fill: '#222',
+    render: withoutOverlappingLabels(labelText, 10.5, 8, rank),
+  });
   const norm = Plot.plot({
     ...PLOT_STYLE,
     width: panelWidth,
@@ -200,7 +216,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
     marginRight: 50,
     x: xAxis,
     y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: logTick },
-    marks: [Plot.line(points, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', markerEnd: 'arrow' }), Plot.dot(points, { x: 'inverseEpsilon', y: 'weightNorm', fill: '#d62728', r: 4 }), labels],
+    marks: [Plot.line(points, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', markerEnd: 'arrow' }), Plot.dot(points, { x: 'inverseEpsilon', y: 'weightNorm', fill: '#d62728', r: 4, title: (s: { label: string; weightNorm: number; inverseEpsilon: number }) => `${s.label}: 1/ε = ${formatNumber(s.inverseEpsilon)}, weight norm ${formatNumber(s.weightNorm)}` }), labels],
   });
   const coefficients = points.flatMap((s) => [
     { ...s, name: 'c = aᵢ + aⱼ', value: s.c },
