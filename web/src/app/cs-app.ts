@@ -346,6 +346,10 @@ export class CsApp extends LitElement {
     main { display: grid; grid-template-columns: minmax(360px, 5fr) minmax(420px, 7fr); gap: 14px; padding: 8px 18px 24px; }
     .panel { min-width: 0; }
     .panel.views { grid-column: 1 / -1; }
+    /* two columns need about 1000 px (the summary table's outcome columns); narrower, one column */
+    @media (max-width: 1000px) {
+      main { grid-template-columns: minmax(0, 1fr); }
+    }
     .notice { margin: 8px 18px 0; padding: 7px 10px; border-radius: 4px; font-size: 13.5px; background: #f1f3f7; }
     .notice.small { margin: 6px 0; }
     .notice.ok { background: #eef7ee; }

@@ -111,13 +111,14 @@ export class CsSummaryTable extends LitElement {
     .scroll { overflow-x: auto; }
     table { border-collapse: collapse; width: 100%; }
     caption { text-align: left; color: #444; padding: 4px 0; font-size: 12.5px; }
-    th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 5px; vertical-align: top; }
+    th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 4px; vertical-align: top; }
     thead th { font-weight: 600; border-bottom: 2px solid #bbb; font-size: 12.5px; vertical-align: bottom; }
     td.num { white-space: nowrap; }
     tbody th { text-align: left; font-family: ui-monospace, monospace; font-weight: 500; font-size: 12.5px; }
     .num { text-align: right; }
     td.zero { color: #aaa; }
-    .interval { color: #666; font-size: 12px; }
+    /* small enough that all six outcome columns fit a one-column page (800 px) */
+    .interval { color: #666; font-size: 11px; }
     td.zero .interval { color: #bbb; }
     .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
     .empty { color: #666; }
