@@ -74,6 +74,16 @@ describe('channelscope report --html', () => {
     expect(result.stdout.split('\n')[0]).toMatch(/^group,n,planned,channel,/);
   });
 
+  it("without --by groups the page by what the sweep varies (the printed table keeps one group)", async () => {
+    const dir = resultsFolder();
+    const result = await runCli(['report', dir, '--html']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('| all |');
+    const data = inlinedData(readFileSync(path.join(dir, 'report.html'), 'utf8'));
+    expect(data.report.by).toEqual(['optimizer']);
+    expect(data.report.groups.map((g) => g.key).sort()).toEqual(['optimizer=adam', 'optimizer=flow']);
+  });
+
   it('inlines the channel carriers with --carriers, for the page to show beside the summary', async () => {
     const dir = resultsFolder();
     const result = await runCli(['report', dir, '--by', 'optimizer', '--html', '--carriers']);
