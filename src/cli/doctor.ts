@@ -24,17 +24,20 @@ async function doubleFloatReport(gpu: GpuContext): Promise<{ exact: boolean; wor
 const CPU_PRECISION = 'float64, Neumaier-compensated sums over samples';
 
 function gpuReport(gpu: GpuContext, choice: BackendChoice) {
+  // what `--backend auto` uses: a software adapter (SwiftShader) is slower than the CPU engine
+  const backend = gpu.software && choice === 'auto' ? 'cpu' : 'gpu';
   return {
     version: softwareLine(),
-    // what `--backend auto` uses: a software adapter (SwiftShader) is slower than the CPU engine
-    backend: gpu.software && choice === 'auto' ? 'cpu' : 'gpu',
+    backend,
+    // precision is the backend's that runs; the adapter's own is gpuPrecision
+    precision: backend === 'cpu' ? CPU_PRECISION : GPU_PRECISION,
     description: describeGpu(gpu),
     adapter: gpu.adapterInfo,
-    software: gpu.software,
+    softwareAdapter: gpu.software,
     driverSource: gpu.driverSource,
     features: gpu.features,
     limits: gpu.limits,
-    precision: GPU_PRECISION,
+    gpuPrecision: GPU_PRECISION,
   };
 }
 
@@ -65,13 +68,15 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
   }
   const { vendor, architecture, device, description } = report.adapter;
   out(`version      ${report.version}`);
-  out(`backend      ${report.backend}${report.backend === 'cpu' ? ' (the software adapter below is slower than the float64 CPU engine; --backend gpu forces it)' : ''}`);
-  out(`description  ${report.description}`);
+  const onCpu = report.backend === 'cpu';
+  out(`backend      ${onCpu ? 'cpu: the float64 CPU engine (the software adapter below is slower; --backend gpu forces it)' : 'gpu'}`);
+  out(`precision    ${report.precision}`);
+  out(`${onCpu ? 'unused GPU  ' : 'description '} ${report.description}`);
   out(`adapter      vendor=${vendor} architecture=${architecture} device=${device} description=${description}`);
-  out(`driver       ${report.driverSource}${report.software ? ' (software rasteriser: correct but slow)' : ''}`);
+  out(`driver       ${report.driverSource}${report.softwareAdapter ? ' (software rasteriser: correct but slow)' : ''}`);
   out(`features     ${report.features.join(', ')}`);
   for (const [name, value] of Object.entries(report.limits)) out(`limit        ${name} = ${value}`);
-  out(`precision    ${report.precision}`);
+  if (onCpu) out(`gpu precision ${report.gpuPrecision}`);
   const { exact, worstRelativeError, bound, failedChecks, error } = report.doubleFloat;
   out(
     error
@@ -80,5 +85,5 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
       ? `double-float worst error ${worstRelativeError.toExponential(1)} relative to float64 (bound ${bound.toExponential(1)}): deep networks' stiff flow can follow their channels`
       : `double-float BROKEN: ${failedChecks} checks missed ${bound.toExponential(1)} (worst ${worstRelativeError.toExponential(1)}): this device's shader compiler does not keep float32 operations as written, so deep networks' stiff flow is no better than float32 here; use --backend cpu for them`,
   );
-  out(`kernels      checked by channelscope verify --backend gpu: every kernel against the float64 CPU engine on this device${report.software ? ' (minutes on a software adapter)' : ''}`);
+  out(`kernels      checked by channelscope verify --backend gpu: every kernel against the float64 CPU engine on this device${report.softwareAdapter ? ' (minutes on a software adapter)' : ''}`);
 }

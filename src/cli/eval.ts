@@ -49,9 +49,11 @@ export async function evaluateFiles(engine: Engine, inputs: EvalInputs, json: bo
     `network    ${report.network}, ${report.samples} samples`,
     `loss       ${report.loss}`,
     `barrier    ${report.barrier}`,
-    `gradient   ${JSON.stringify(report.gradient.layers)}`,
+    `objective  ${report.objective} (loss + barrier)`,
+    // whole parameter files: `--json | jq .gradient` saves one to give back as --direction
+    `gradient   ${JSON.stringify(report.gradient)} (of loss + barrier)`,
   ];
-  if (report.hvp) lines.push(`hvp        ${JSON.stringify(report.hvp.layers)}`);
+  if (report.hvp) lines.push(`hvp        ${JSON.stringify(report.hvp)} (Hessian of loss + barrier times --direction)`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

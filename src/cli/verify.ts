@@ -4,6 +4,7 @@
 import type { Engine } from '../engine/engine.js';
 import { GpuEngine } from '../engine/gpu/gpu-engine.js';
 import { ENGINE_TOLERANCE, FINITE_DIFFERENCE_TOLERANCE, verifyEngine, type VariantReport } from '../engine/verify.js';
+import { currentSoftware, softwareLabel } from '../experiment/software.js';
 import { KERNEL_PARTS, KERNEL_TOLERANCE, VERIFY_PARTS, verifyKernels, type KernelCheck, type VerifyPart } from '../engine/verify-kernels.js';
 
 const fmt = (x: number) => x.toExponential(1).padStart(8);
@@ -27,7 +28,7 @@ export async function verify(engine: Engine, seed: number, json: boolean, parts:
   const kernelParts = KERNEL_PARTS.filter((part) => parts.includes(part));
   let checks: KernelCheck[] = [];
   if (kernelParts.length > 0 && engine instanceof GpuEngine) {
-    say(`\ntraining, kernel strategies and diagnostics: the worst error as a fraction of its tolerance (${JSON.stringify(KERNEL_TOLERANCE)})`);
+    say(`\n${kernelParts.join(', ')}: the worst error as a fraction of its tolerance (each group's tolerance named on its line)`);
     let compared = '';
     checks = await verifyKernels(engine, {
       seed,
@@ -46,7 +47,9 @@ export async function verify(engine: Engine, seed: number, json: boolean, parts:
   say(checked === 0 ? 'nothing checked on this backend' : `${checked - failed} passed, ${failed} failed`);
   if (json) {
     const tolerances = { againstCpu: ENGINE_TOLERANCE, finiteDifferences: FINITE_DIFFERENCE_TOLERANCE, kernels: KERNEL_TOLERANCE };
-    process.stdout.write(`${JSON.stringify({ backend: engine.backend, device: engine.description, seed, pass, tolerances, variants, kernels: checks }, null, 2)}\n`);
+    // the parts asked for, so that an empty list reads as not asked rather than as nothing found
+    const report = { software: softwareLabel(currentSoftware()), backend: engine.backend, device: engine.description, seed, parts, pass, tolerances, variants, kernels: checks };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   }
   return pass;
 }

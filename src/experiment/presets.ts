@@ -129,7 +129,7 @@ const channelFrequency: SweepPreset = {
   question:
     'How often does stiff gradient flow end in a channel to infinity, by teacher (Rosenbrock, GP roughness s), activation, input dimension d and width r? The paper: channels are common for every teacher and more frequent the rougher the GP (larger s); relu has none.',
   quickNote:
-    'd = 2, r = 4, N = 64, 4 seeds per teacher × activation: shows that channels occur with smooth activations and never with relu; too small to rank the teachers by s (the full run or --seeds 50 at larger N is needed for that).',
+    'd = 2, r = 4, N = 64, 4 seeds per teacher × activation: shows channels with erf and never with relu; its softplus runs mostly stop sharpening at the barrier or out of steps, so softplus channels, and the ranking of the teachers by s, need the full run (or --seeds 50 at larger N).',
   spec: {
     name: 'channel-frequency',
     description:

@@ -77,9 +77,11 @@ export class Progress {
       .join(', ');
     const eta = remaining === 0 ? 'done' : rate > 0 ? `ETA ${formatDuration(remaining / rate)}` : 'ETA ?';
     const active = counts.active;
+    // the running count is the scheduler's last tick: a run recorded since is counted done, not also running
+    const running = active ? Math.min(active.running, remaining) : 0;
     const going =
-      active && active.running > 0 && remaining > 0
-        ? [`${active.running} running: step ${active.medianSteps} median, ${active.maxSteps} most, weight norm ≤ ${active.maxWeightNorm.toPrecision(3)}`]
+      active && running > 0
+        ? [`${running} running: step ${active.medianSteps} median, ${active.maxSteps} most, weight norm ≤ ${active.maxWeightNorm.toPrecision(3)}`]
         : [];
     return [`runs ${counts.done}/${counts.total} (${percent}%)`, reasons || 'none finished yet', ...going, formatRate(rate), eta, `elapsed ${formatDuration(elapsed)}`].join(' | ');
   }

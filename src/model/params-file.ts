@@ -75,8 +75,11 @@ export function parseParameterFile(text: string, source = 'parameters'): { arch:
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
     const { first, others } = orderIssues(parsed.error.issues, raw);
-    const more = others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : '';
-    return fail(describeIssue(first, raw) + more);
+    // the next two named too ("missing activation; also: missing biases"), the rest counted
+    const named = others.slice(0, 2).map((issue) => describeIssue(issue, raw));
+    const also = named.length > 0 ? `; also: ${named.join('; ')}` : '';
+    const more = others.length > named.length ? ` (and ${others.length - named.length} more problem${others.length - named.length > 1 ? 's' : ''})` : '';
+    return fail(describeIssue(first, raw) + also + more);
   }
   const file = parsed.data;
 
@@ -205,13 +208,13 @@ function suggestedKey(key: string, path: readonly PropertyKey[], root: unknown):
 }
 
 /**
- * The issue to name first and how many more to mention. An unknown key goes first: it is usually the
+ * The issue to name first and the others to mention. An unknown key goes first: it is usually the
  * typo behind the other problems, and "missing required key" alone would hide it. A missing key that
  * the unknown key's suggestion names is that same typo, not one more problem.
  */
-function orderIssues(issues: readonly Issue[], root: unknown): { first: Issue; others: number } {
+function orderIssues(issues: readonly Issue[], root: unknown): { first: Issue; others: Issue[] } {
   const first = issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
-  let others = issues.length - 1;
+  let others = issues.filter((issue) => issue !== first);
   if (first.code === 'unrecognized_keys' && first.keys.length === 1) {
     const suggestion = suggestedKey(first.keys[0], first.path, root);
     const sameTypo = (issue: Issue) =>
@@ -220,7 +223,7 @@ function orderIssues(issues: readonly Issue[], root: unknown): { first: Issue; o
       issue.path[first.path.length] === suggestion &&
       first.path.every((segment, k) => issue.path[k] === segment) &&
       valueAt(root, issue.path) === undefined;
-    others -= issues.filter(sameTypo).length;
+    others = others.filter((issue) => !sameTypo(issue));
   }
   return { first, others };
 }

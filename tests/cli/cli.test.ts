@@ -31,7 +31,7 @@ describe('channelscope verify', () => {
     const evaluation = await channelscope('verify', '--backend', 'cpu', '--parts', 'evaluation', '--json');
     expect(evaluation.code).toBe(0);
     const report = JSON.parse(evaluation.stdout);
-    expect(report).toMatchObject({ backend: 'cpu', pass: true, kernels: [] });
+    expect(report).toMatchObject({ backend: 'cpu', pass: true, parts: ['evaluation'], kernels: [], software: softwareLabel(currentSoftware()) });
     expect(report.variants).toHaveLength(42);
     const training = await channelscope('verify', '--backend', 'cpu', '--parts', 'training');
     expect(training.code).toBe(0);
@@ -65,6 +65,11 @@ describe('channelscope eval', () => {
     // the gradient can be fed back as a direction
     const g = file('g.json', JSON.stringify(cpu.gradient));
     expect((await channelscope('eval', '--params', p, '--data', d, '--direction', g, '--backend', 'cpu', '--json')).code).toBe(0);
+    // the text prints whole parameter files too, and says what it differentiates
+    const text = (await channelscope('eval', '--params', p, '--data', d, '--direction', p, '--backend', 'cpu')).stdout;
+    expect(text).toMatch(/^objective  \S+ \(loss \+ barrier\)$/m);
+    const gradientLine = /^gradient   (\{.*\}) \(of loss \+ barrier\)$/m.exec(text)!;
+    expect(JSON.parse(gradientLine[1])).toEqual(cpu.gradient);
   });
 
   const bad: [string, () => string[], RegExp][] = [
@@ -97,7 +102,10 @@ describe('channelscope doctor', () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     // auto picks the GPU, except a software adapter, which is slower than the CPU engine
-    expect(report.backend).toBe(report.software ? 'cpu' : 'gpu');
+    expect(report.backend).toBe(report.softwareAdapter ? 'cpu' : 'gpu');
+    // the precision of the backend that runs; the adapter's beside it
+    expect(report.precision).toMatch(report.backend === 'cpu' ? /^float64/ : /^float32 kernels/);
+    expect(report.gpuPrecision).toMatch(/^float32 kernels/);
     expect(report.adapter.vendor).toBeTruthy();
     expect(report.features).toContain('subgroups');
     expect(report.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);

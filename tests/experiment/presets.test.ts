@@ -111,12 +111,12 @@ describe('quick presets on the CPU engine', () => {
     expect(tableMarkdown(plateau)).toMatch(/\| false \| 2 \| 12 \|/);
   }, 120_000);
 
-  it('channel-frequency: channels with smooth activations, none with relu (quick: N = 64 and 4 seeds are too few to rank the teachers by GP roughness s)', async () => {
+  it('channel-frequency: channels with erf, none with relu, as its quick note says (quick: N = 64 and 4 seeds are too few for softplus channels or to rank the teachers by GP roughness s)', async () => {
     const records = await runQuick('channel-frequency');
     const report = buildPresetReport('channel-frequency', records);
     const byActivation = table(report, 'by-activation');
     expect(cell(byActivation, ['relu'], 'channel')).toBe(0);
-    expect(cell(byActivation, ['softplus'], 'channel') + cell(byActivation, ['erf'], 'channel')).toBeGreaterThanOrEqual(1);
+    expect(cell(byActivation, ['erf'], 'channel')).toBeGreaterThanOrEqual(1);
     const byTeacher = table(report, 'by-teacher');
     // every teacher is tabulated, GP teachers in order of roughness
     expect(byTeacher.rows.map((r) => r[0])).toEqual(['rosenbrock', 'gp s=0.1', 'gp s=0.5', 'gp s=2', 'gp s=10']);

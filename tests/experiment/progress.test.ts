@@ -17,6 +17,8 @@ describe('Progress', () => {
     t = 120;
     const line = progress.line({ done: 2, total: 10, byReason: { barrier: 2 }, active: { running: 8, medianSteps: 300, maxSteps: 1400, maxWeightNorm: 512.3 } });
     expect(line).toBe('runs 2/10 (20%) | barrier 2 | 8 running: step 300 median, 1400 most, weight norm ≤ 512 | 1.0 runs/min | ETA 8m 00s | elapsed 2m 00s');
+    // a run recorded since the scheduler's last tick counts as done, not also as running (never 3 + 8 of 10)
+    expect(progress.line({ done: 3, total: 10, byReason: { barrier: 3 }, active: { running: 8, medianSteps: 300, maxSteps: 1400, maxWeightNorm: 512.3 } })).toContain('| 7 running:');
     // nothing running or nothing left: no running part
     expect(progress.line({ done: 10, total: 10, byReason: { barrier: 10 }, active: { running: 0, medianSteps: 0, maxSteps: 0, maxWeightNorm: 0 } })).not.toMatch(/running/);
     expect(progress.line({ done: 0, total: 10, byReason: {} })).toMatch(/^runs 0\/10 \(0%\) \| none finished yet \| – runs\/s \| ETA \? \|/);

@@ -159,9 +159,9 @@ describe('parameter file errors', () => {
     file.layers[0].weigths = file.layers[0].weights;
     delete file.layers[0].weights;
     expect(messageOf(file)).toBe('parameters: unknown key "weigths" at layers[0] (did you mean "weights"?)');
-    // other problems are still counted
+    // other problems are still named
     file.layers[1].weights[0][0] = 'x';
-    expect(messageOf(file)).toBe('parameters: unknown key "weigths" at layers[0] (did you mean "weights"?) (and 1 more problem)');
+    expect(messageOf(file)).toBe('parameters: unknown key "weigths" at layers[0] (did you mean "weights"?); also: expected a number at layers[1].weights[0][0], got the string "x"');
     const top = validFile(false);
     top.activaton = top.activation;
     delete top.activation;
@@ -177,12 +177,16 @@ describe('parameter file errors', () => {
     expect(messageOf(notArray)).toBe('parameters: expected an array at layers, got an object');
   });
 
-  it('mentions further problems', () => {
+  it('names the next two problems and counts the rest', () => {
     const file = validFile(false);
     file.layers[0].weights[0][0] = 'a';
     file.layers[0].weights[0][1] = 'b';
+    expect(messageOf(file)).toBe('parameters: expected a number at layers[0].weights[0][0], got the string "a"; also: expected a number at layers[0].weights[0][1], got the string "b"');
     file.layers[0].weights[0][2] = 'c';
-    expect(messageOf(file)).toBe('parameters: expected a number at layers[0].weights[0][0], got the string "a" (and 2 more problems)');
+    file.layers[0].weights[1][0] = 'd';
+    expect(messageOf(file)).toBe(
+      'parameters: expected a number at layers[0].weights[0][0], got the string "a"; also: expected a number at layers[0].weights[0][1], got the string "b"; expected a number at layers[0].weights[0][2], got the string "c" (and 1 more problem)',
+    );
   });
 
   it('reports null (what JSON.stringify writes for NaN) with its position', () => {
