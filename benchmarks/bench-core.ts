@@ -7,6 +7,7 @@
 // With several kernel strategies (--strategies), each workload first times them on `grad` and `hvp`
 // and then measures every operation with the faster one (HVP-based kernels with hvp's winner).
 import { GpuEngine } from '../src/engine/gpu/gpu-engine.js';
+import { CpuEngine } from '../src/engine/cpu/cpu-engine.js';
 import { planEvaluateKernel } from '../src/engine/gpu/mlp-kernels.js';
 import type { Engine, EvaluationRequest } from '../src/engine/engine.js';
 import type { TrainingEnsemble } from '../src/engine/training.js';
@@ -34,42 +35,93 @@ export const OPS: string[] = [...EVALUATION_OPS, ...Object.keys(OPTIMIZERS)];
 /** Software adapters and the CPU engine are ~10⁴× slower than a real GPU: B and N shrink by this. */
 export const SOFTWARE_SCALE = 64;
 
-/** The command-line options both benchmarks take (node:util parseArgs form; plain data, no node: import). */
-export function benchCommandOptions(defaultBackend: 'auto' | 'gpu') {
-  return {
-    json: { type: 'boolean', default: false },
-    workloads: { type: 'string', default: WORKLOADS.map((w) => w.name).join(',') },
-    ops: { type: 'string', default: OPS.join(',') },
-    seconds: { type: 'string', default: '1.5' },
-    backend: { type: 'string', default: defaultBackend },
-    // divide B and N by this factor (auto on software adapters)
-    scale: { type: 'string' },
-    // kernel strategies to choose from per workload, e.g. tiled/64,register/64 (default: the engine's)
-    strategies: { type: 'string' },
-  } as const;
+/** Scaling keeps at least this many samples per dataset (and at least one network). */
+const FEWEST_SCALED_SAMPLES = 16;
+
+/** The minimum wall seconds of each measurement, when none is asked for. */
+export const DEFAULT_SECONDS = 1.5;
+
+// The checks of --seconds and --scale, shared by both command lines (bench-command.ts) and by
+// runBenchmark itself (the browser page takes them from its query string). They take the text as
+// typed, or a number, and throw a RangeError that names the option and what it allows.
+
+/** Display of a refused value: an empty one would vanish from the message. */
+const shown = (value: string | number) => (String(value).trim() === '' ? 'an empty value' : String(value));
+
+/** --seconds: a positive number of seconds. */
+export function checkSeconds(value: string | number): number {
+  const seconds = typeof value === 'number' ? value : /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim()) ? Number(value) : NaN;
+  if (!(Number.isFinite(seconds) && seconds > 0)) throw new RangeError(`--seconds must be a positive number of seconds (e.g. ${DEFAULT_SECONDS}), not ${shown(value)}`);
+  return seconds;
 }
 
+/** The largest --scale that still shrinks something: beyond it every workload is down to one network. */
+export function largestScale(workloads: Workload[]): number {
+  return Math.max(...workloads.map((w) => w.networks));
+}
+
+/** --scale: a whole number from 1 (full size) to largestScale of the workloads measured. */
+export function checkScale(value: string | number, workloads: Workload[]): number {
+  const scale = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  const largest = largestScale(workloads);
+  if (!Number.isInteger(scale) || scale < 1 || scale > largest) {
+    throw new RangeError(`--scale must be a whole number from 1 (full size) to ${largest} (which leaves ${workloads.find((w) => w.networks === largest)!.name} one network), not ${shown(value)}`);
+  }
+  return scale;
+}
+
+/** One measurement. Every key is present in every result: null where it does not apply. */
 export interface BenchResult {
   workload: string;
   op: string;
-  /** null when the measurement failed (see error) */
-  networkStepsPerSecond: number | null;
-  error?: string;
   B: number;
   N: number;
   d: number;
   r: number;
+  /** null when the measurement failed (see error) */
+  networkStepsPerSecond: number | null;
+  /** why there is no throughput; null when there is */
+  error: string | null;
+  /** wall seconds of the measured interval (0 when it failed) */
   seconds: number;
   /** GPU time of the measured passes by timestamp queries (null without them, or on the CPU) */
-  gpuSeconds?: number | null;
+  gpuSeconds: number | null;
   mode: string;
-  /** the kernel strategy measured (GPU), e.g. register/64 */
-  strategy?: string;
-  scaledDown?: string;
-  /** the cost model's count of one network-step (benchmarks/cost-model.ts) */
-  cost?: StepCost;
-  /** achieved rates against the device's peaks, when the device is one cost-model.ts knows */
-  utilisation?: Utilisation;
+  /** the kernel strategy measured (GPU), e.g. register/64; null on the CPU */
+  strategy: string | null;
+  /** how B and N were shrunk (scalingNote), null at full size */
+  scaledDown: string | null;
+  /** the cost model's count of one network-step (benchmarks/cost-model.ts; units: REPORT_UNITS.cost) */
+  cost: ResultCost;
+  /** achieved rates against the device's peaks, when the device is one cost-model.ts knows; else null */
+  utilisation: Utilisation | null;
+}
+
+/** StepCost with workgroupLoads null on the CPU engine, which has no workgroup memory. */
+export type ResultCost = Omit<StepCost, 'workgroupLoads'> & { workgroupLoads: number | null };
+
+/** What the numbers in a report count, written into every report. */
+export const REPORT_UNITS = {
+  networkStepsPerSecond: 'network-steps per second: gradients (grad), gradient-and-HVP passes (hvp), optimiser steps, right-hand-side evaluations (flow), solver steps (stiff), of one network each',
+  seconds: 'wall-clock seconds',
+  gpuSeconds: 'seconds of GPU time by timestamp queries',
+  cost: {
+    flops: 'arithmetic operations per network-step that the algorithm needs (a fused multiply-add is 2)',
+    transcendentals: 'exp/log/erf-class evaluations per network-step',
+    bytes: 'bytes of dataset read per network-step',
+    workgroupLoads: 'workgroup-memory loads per network-step, counted per lane',
+  },
+  utilisation: 'achievedFlops in flop/s; the shares are fractions (0 to 1) of each peak',
+} as const;
+
+/** The machine: its operating system and CPU (node:os; bench-command.ts describeHost). */
+export interface BenchHost {
+  /** e.g. "Linux 6.8.0 x64" */
+  os: string;
+  /** the CPU model, as the operating system names it */
+  cpu: string;
+  /** logical processors (hardware threads), not physical cores: node:os does not tell those apart */
+  logicalCores: number;
 }
 
 /** Where the measurement ran, so Node and browser reports can be told apart and compared. */
@@ -79,8 +131,22 @@ export interface BenchEnvironment {
   runtime: string;
   /** the WebGPU adapter (null for the CPU engine) */
   adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean } | null;
-  /** the code measured (src/experiment/software.ts softwareLabel; in a browser, as the page was built) */
-  software?: string;
+  /** the machine; null in a page that nothing outside filled it in for (a page cannot see it) */
+  host: BenchHost | null;
+  /** worker threads of the CPU engine measured; null on a GPU */
+  cpuEngineThreads: number | null;
+  /** the code measured (src/experiment/software.ts softwareLabel; in a browser, as the page was built); null when unknown */
+  software: string | null;
+}
+
+/** What was asked for. */
+export interface BenchRequest {
+  /** the minimum wall seconds of each measurement (--seconds) */
+  seconds: number;
+  /** --scale; null: the automatic one (SOFTWARE_SCALE on software adapters and the CPU engine, else 1) */
+  scale: number | null;
+  /** --strategies; null: the engine's own */
+  strategies: string[] | null;
 }
 
 export interface BenchReport {
@@ -88,10 +154,12 @@ export interface BenchReport {
   backend: Engine['backend'];
   device: string;
   date: string;
+  requested: BenchRequest;
+  units: typeof REPORT_UNITS;
   environment: BenchEnvironment;
   results: BenchResult[];
-  /** the short measurements that chose each workload's kernel strategy (with --strategies) */
-  strategyTrials?: BenchResult[];
+  /** the short measurements that chose each workload's kernel strategy (with several --strategies; else empty) */
+  strategyTrials: BenchResult[];
 }
 
 export interface BenchOptions {
@@ -99,9 +167,9 @@ export interface BenchOptions {
   workloads?: string[];
   /** operation names, in order (default all) */
   ops?: string[];
-  /** minimum wall time per measurement */
+  /** minimum wall seconds per measurement (checkSeconds; default DEFAULT_SECONDS) */
   seconds?: number;
-  /** divide B and N by this; default SOFTWARE_SCALE on software adapters and the CPU engine, else 1 */
+  /** divide B and N by this (checkScale); default SOFTWARE_SCALE on software adapters and the CPU engine, else 1 */
   scale?: number;
   /** GPU kernel strategies to choose from per workload (parseStrategy form, e.g. register/64); default the engine's own */
   strategies?: string[];
@@ -115,6 +183,8 @@ export interface BenchOptions {
 
 /** Checks names before anything runs, so a typo fails at once rather than after minutes of measuring. */
 export function resolvePlan(workloads: string[] = WORKLOADS.map((w) => w.name), ops: string[] = OPS): { workloads: Workload[]; ops: string[] } {
+  if (workloads.length === 0) throw new Error(`no workload named; known: ${WORKLOADS.map((w) => w.name).join(', ')}`);
+  if (ops.length === 0) throw new Error(`no op named; known: ${OPS.join(', ')}`);
   const resolved = workloads.map((name) => {
     const workload = WORKLOADS.find((w) => w.name === name);
     if (!workload) throw new Error(`unknown workload ${name}; known: ${WORKLOADS.map((w) => w.name).join(', ')}`);
@@ -124,13 +194,41 @@ export function resolvePlan(workloads: string[] = WORKLOADS.map((w) => w.name), 
   return { workloads: resolved, ops };
 }
 
-export function isSoftware(engine: Engine): boolean {
-  return engine instanceof GpuEngine ? engine.gpu.software : true;
-}
-
 export function scaleWorkload(full: Workload, scale: number): Workload {
   if (scale <= 1) return full;
-  return { ...full, networks: Math.max(1, Math.round(full.networks / scale)), samples: Math.max(16, Math.round(full.samples / scale)) };
+  return { ...full, networks: Math.max(1, Math.round(full.networks / scale)), samples: Math.max(FEWEST_SCALED_SAMPLES, Math.round(full.samples / scale)) };
+}
+
+/** The WebGPU adapter an engine measures on, as reports name it; null for the CPU engine. */
+function adapterOf(engine: Engine): BenchEnvironment['adapter'] {
+  return engine instanceof GpuEngine ? { ...engine.gpu.adapterInfo, software: engine.gpu.software } : null;
+}
+
+/**
+ * The scale of a run on `adapter` (BenchEnvironment.adapter: null for the CPU engine): --scale when
+ * given, else SOFTWARE_SCALE where the engine is slow (the CPU engine, a software adapter), else 1.
+ */
+export function runScale(adapter: BenchEnvironment['adapter'], requested?: number): number {
+  return requested ?? (adapter === null || adapter.software ? SOFTWARE_SCALE : 1);
+}
+
+/** What runScale does to these workloads, or null at full size: the table's header says it once, the JSON per result. */
+export function runScaling(workloads: Workload[], adapter: BenchEnvironment['adapter'], requested?: number): string | null {
+  const reason = requested !== undefined ? `--scale ${requested}` : `automatic on ${adapter ? 'a software adapter' : 'the CPU engine'}; --scale 1 measures full size`;
+  return scalingNote(workloads, runScale(adapter, requested), reason);
+}
+
+/**
+ * What scaling does to these workloads, or null at full size: "B and N divided by 256 (--scale 256);
+ * N held at 16, its minimum, on W1". The JSON carries it per result, the table once in its header.
+ */
+export function scalingNote(workloads: Workload[], scale: number, reason: string): string | null {
+  if (scale <= 1) return null;
+  const held = (size: (w: Workload) => number, floor: number, letter: string) => {
+    const names = workloads.filter((w) => Math.round(size(w) / scale) < floor).map((w) => w.name);
+    return names.length ? `; ${letter} held at ${floor}, its minimum, on ${names.join(', ')}` : '';
+  };
+  return `B and N divided by ${scale} (${reason})${held((w) => w.networks, 1, 'B')}${held((w) => w.samples, FEWEST_SCALED_SAMPLES, 'N')}`;
 }
 
 function request(w: Workload, op: string): EvaluationRequest {
@@ -152,8 +250,37 @@ function request(w: Workload, op: string): EvaluationRequest {
   return { arch, data: { inputDim: w.inputDim, samples: w.samples, count, x, y }, params, directions, gradient: true };
 }
 
-function shape(w: Workload, op: string) {
-  return { workload: w.name, op, B: w.networks, N: w.samples, d: w.inputDim, r: w.hidden };
+/** What timing one operation yields; completeResult makes a BenchResult of it. */
+type Measurement = Pick<BenchResult, 'networkStepsPerSecond' | 'seconds' | 'gpuSeconds' | 'mode'>;
+
+/**
+ * The result of a measurement, or of a failure (`{ error }`), with every BenchResult key: the cost
+ * model's count of one network-step and, on a device whose peaks cost-model.ts knows, the achieved
+ * share of each peak at the measured (wall-time) throughput.
+ */
+function completeResult(engine: Engine, w: Workload, op: string, outcome: Measurement | { error: string }, strategy: string | null, scaledDown: string | null): BenchResult {
+  const measured = 'mode' in outcome ? outcome : null;
+  const rate = measured?.networkStepsPerSecond ?? null;
+  const cost = stepCost(w, op, strategy ? parseStrategy(strategy) : undefined);
+  const peaks = engine instanceof GpuEngine && !engine.gpu.software ? peaksFor(`${engine.gpu.adapterInfo.description} ${engine.description}`) : null;
+  return {
+    workload: w.name,
+    op,
+    B: w.networks,
+    N: w.samples,
+    d: w.inputDim,
+    r: w.hidden,
+    networkStepsPerSecond: rate,
+    error: measured ? null : (outcome as { error: string }).error,
+    seconds: measured?.seconds ?? 0,
+    gpuSeconds: measured?.gpuSeconds ?? null,
+    mode: measured?.mode ?? 'failed',
+    strategy,
+    scaledDown,
+    // the CPU engine has no workgroup memory
+    cost: { ...cost, workgroupLoads: engine instanceof GpuEngine ? (cost.workgroupLoads ?? null) : null },
+    utilisation: peaks && rate ? utilisation(cost, rate, peaks, Boolean(w.perNetworkData)) : null,
+  };
 }
 
 /** Wall seconds of `work` and, where `gpuTime` reads timestamps (else null), the GPU seconds it added. */
@@ -182,7 +309,7 @@ export function ensembleSizes(networks: number, fitting: number): number[] {
  * matrices on W2), the networks are split over as few ensembles as fit, advanced together as the
  * scheduler advances its groups in flight: the peers chunk their Hessians the same way.
  */
-async function measureTraining(engine: Engine, w: Workload, op: string, seconds: number): Promise<BenchResult> {
+async function measureTraining(engine: Engine, w: Workload, op: string, seconds: number): Promise<Measurement> {
   const optimizer = OPTIMIZERS[op];
   const req = request(w, 'grad');
   const P = parameterCount(req.arch);
@@ -231,7 +358,7 @@ async function measureTraining(engine: Engine, w: Workload, op: string, seconds:
               ? 'rhs evaluations, dopri5 rtol 1e-3'
               : 'stiff steps, rosenbrock23 rtol 1e-3';
         const split = sizes.length > 1 ? `, ${sizes.length} ensembles of ≤ ${sizes[0]} networks (the device's binding limit)` : '';
-        return { ...shape(w, op), networkStepsPerSecond: done / elapsed, seconds: elapsed, gpuSeconds, mode: what + split };
+        return { networkStepsPerSecond: done / elapsed, seconds: elapsed, gpuSeconds, mode: what + split };
       }
       steps = Math.min(1 << 20, Math.max(steps * 2, Math.ceil((steps * seconds * 1.2) / Math.max(elapsed, 1e-4))));
     }
@@ -241,7 +368,7 @@ async function measureTraining(engine: Engine, w: Workload, op: string, seconds:
 }
 
 /** One operation on one (already scaled) workload. Throws when the engine cannot run it. */
-export async function measure(engine: Engine, w: Workload, op: string, seconds: number): Promise<BenchResult> {
+export async function measure(engine: Engine, w: Workload, op: string, seconds: number): Promise<Measurement> {
   if (op in OPTIMIZERS) return measureTraining(engine, w, op, seconds);
   const req = request(w, op);
   if (engine instanceof GpuEngine) {
@@ -257,7 +384,7 @@ export async function measure(engine: Engine, w: Workload, op: string, seconds: 
         if (elapsed >= seconds || repeats >= 1 << 16) break;
         repeats = Math.min(1 << 16, Math.max(repeats * 2, Math.ceil((repeats * seconds * 1.2) / Math.max(elapsed, 1e-4))));
       }
-      return { ...shape(w, op), networkStepsPerSecond: (w.networks * repeats) / elapsed, seconds: elapsed, gpuSeconds, mode: 'resident buffers, one submit' };
+      return { networkStepsPerSecond: (w.networks * repeats) / elapsed, seconds: elapsed, gpuSeconds, mode: 'resident buffers, one submit' };
     } finally {
       resident.destroy();
     }
@@ -269,7 +396,7 @@ export async function measure(engine: Engine, w: Workload, op: string, seconds: 
     calls++;
   } while ((performance.now() - start) / 1000 < seconds);
   const elapsed = (performance.now() - start) / 1000;
-  return { ...shape(w, op), networkStepsPerSecond: (w.networks * calls) / elapsed, seconds: elapsed, mode: 'cpu float64' };
+  return { networkStepsPerSecond: (w.networks * calls) / elapsed, seconds: elapsed, gpuSeconds: null, mode: 'cpu float64' };
 }
 
 /** Operations whose kernels run the HVP passes (the stiff step's Hessian is HVP machinery too). */
@@ -277,17 +404,20 @@ const HVP_OPS = new Set(['hvp', 'stiff']);
 /** Wall time of each strategy trial: enough to rank kernels whose throughputs differ by 10%. */
 const TRIAL_SECONDS = 0.4;
 
+/** The kernel strategy of the engine's kernels for an operation on a workload; null on the CPU. */
+function strategyOf(engine: Engine, w: Workload, op: string): string | null {
+  return engine instanceof GpuEngine ? strategyLabel(engine, w, HVP_OPS.has(op)) : null;
+}
+
 /** One measurement, a failure recorded rather than thrown. */
-async function measureOrRecord(engine: Engine, w: Workload, op: string, seconds: number): Promise<BenchResult> {
-  let result: BenchResult;
+async function measureOrRecord(engine: Engine, w: Workload, op: string, seconds: number, scaledDown: string | null): Promise<BenchResult> {
+  let outcome: Measurement | { error: string };
   try {
-    result = await measure(engine, w, op, seconds);
+    outcome = await measure(engine, w, op, seconds);
   } catch (error) {
-    result = { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: (error as Error).message };
+    outcome = { error: (error as Error).message };
   }
-  const strategy = engine instanceof GpuEngine ? strategyLabel(engine, w, HVP_OPS.has(op)) : null;
-  if (strategy) result.strategy = strategy;
-  return result;
+  return completeResult(engine, w, op, outcome, strategyOf(engine, w, op), scaledDown);
 }
 
 /**
@@ -328,7 +458,7 @@ const DISAGREEMENTS = new WeakMap<GpuEngine, Map<string, Promise<string | null>>
  * whose kernel disagrees with the CPU engine on the workload's shape (verify.ts kernelDisagreement)
  * is recorded as a failed trial and never chosen.
  */
-async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelStrategy[], ops: string[], options: BenchOptions): Promise<{ plain: Engine; hvp: Engine }> {
+async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelStrategy[], ops: string[], options: BenchOptions, scaledDown: string | null): Promise<{ plain: Engine; hvp: Engine }> {
   const best = async (op: 'grad' | 'hvp') => {
     let winner: { engine: GpuEngine; rate: number } | null = null;
     const timed = new Set<string>();
@@ -339,8 +469,8 @@ async function chooseEngines(engine: GpuEngine, w: Workload, strategies: KernelS
       timed.add(label);
       const disagreement = await disagreementOnWorkload(candidate, w, op === 'hvp');
       const trial = disagreement
-        ? { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: `not timed: ${disagreement}`, strategy: label }
-        : await measureOrRecord(candidate, w, op, TRIAL_SECONDS);
+        ? completeResult(candidate, w, op, { error: `not timed: ${disagreement}` }, label, scaledDown)
+        : await measureOrRecord(candidate, w, op, TRIAL_SECONDS, scaledDown);
       options.onTrial?.(trial);
       const rate = trial.networkStepsPerSecond ?? 0;
       if (rate > (winner?.rate ?? 0)) winner = { engine: candidate, rate };
@@ -360,15 +490,16 @@ export async function runBenchmark(engine: Engine, options: BenchOptions = {}): 
   const plan = resolvePlan(options.workloads, options.ops);
   // kernel strategies are the GPU kernels': the CPU engine (e.g. where no GPU was found) ignores them
   const strategies = (options.strategies ?? []).map(parseStrategy);
-  const scale = options.scale ?? (isSoftware(engine) ? SOFTWARE_SCALE : 1);
-  const seconds = options.seconds ?? 1.5;
+  const seconds = checkSeconds(options.seconds ?? DEFAULT_SECONDS);
+  const scale = runScale(adapterOf(engine), options.scale === undefined ? undefined : checkScale(options.scale, plan.workloads));
   const total = plan.workloads.length * plan.ops.length;
   const results: BenchResult[] = [];
   for (const full of plan.workloads) {
     const w = scaleWorkload(full, scale);
+    const scaledDown = runScaling([full], adapterOf(engine), options.scale);
     const pinned = engine instanceof GpuEngine && strategies.length === 1 ? engine.withTuning(strategies[0]) : engine;
     const engines =
-      engine instanceof GpuEngine && strategies.length > 1 ? await chooseEngines(engine, w, strategies, plan.ops, options) : { plain: pinned, hvp: pinned };
+      engine instanceof GpuEngine && strategies.length > 1 ? await chooseEngines(engine, w, strategies, plan.ops, options, scaledDown) : { plain: pinned, hvp: pinned };
     // no throughput of a kernel that computes something else on this device
     const disagreements = {
       plain: plan.ops.some((op) => !HVP_OPS.has(op)) ? await disagreementOnWorkload(engines.plain, w, false) : null,
@@ -377,11 +508,10 @@ export async function runBenchmark(engine: Engine, options: BenchOptions = {}): 
     for (const op of plan.ops) {
       options.onStart?.(w.name, op, results.length, total);
       const disagreement = HVP_OPS.has(op) ? disagreements.hvp : disagreements.plain;
+      const measuring = HVP_OPS.has(op) ? engines.hvp : engines.plain;
       const result = disagreement
-        ? { ...shape(w, op), networkStepsPerSecond: null, seconds: 0, mode: 'failed', error: `not measured: ${disagreement}` }
-        : await measureOrRecord(HVP_OPS.has(op) ? engines.hvp : engines.plain, w, op, seconds);
-      if (scale > 1) result.scaledDown = `B and N divided by ${scale} (${engine instanceof GpuEngine ? 'software adapter' : 'CPU engine'})`;
-      annotateCost(result, w, engine);
+        ? completeResult(measuring, w, op, { error: `not measured: ${disagreement}` }, strategyOf(measuring, w, op), scaledDown)
+        : await measureOrRecord(measuring, w, op, seconds, scaledDown);
       results.push(result);
       options.onResult?.(result, results.length - 1, total);
     }
@@ -390,26 +520,25 @@ export async function runBenchmark(engine: Engine, options: BenchOptions = {}): 
 }
 
 /**
- * The cost model's figures for a result: flops etc. per network-step, and on a device whose peaks
- * cost-model.ts knows, the achieved share of each peak at the measured (wall-time) throughput.
+ * `software`: the code measured (Node: softwareLabel(currentSoftware()); the browser: the build's
+ * define). `host`: the machine (Node: bench-command.ts describeHost; a page cannot see it).
  */
-function annotateCost(result: BenchResult, w: Workload, engine: Engine): void {
-  result.cost = stepCost(w, result.op, result.strategy ? parseStrategy(result.strategy) : undefined);
-  if (!(engine instanceof GpuEngine)) delete result.cost.workgroupLoads;
-  const peaks = engine instanceof GpuEngine && !engine.gpu.software ? peaksFor(`${engine.gpu.adapterInfo.description} ${engine.description}`) : null;
-  if (peaks && result.networkStepsPerSecond) result.utilisation = utilisation(result.cost, result.networkStepsPerSecond, peaks, Boolean(w.perNetworkData));
+export function describeEnvironment(engine: Engine, kind: BenchEnvironment['kind'], runtime: string, software: string | null, host: BenchHost | null): BenchEnvironment {
+  return { kind, runtime, adapter: adapterOf(engine), host, cpuEngineThreads: engine instanceof CpuEngine ? engine.threads : null, software };
 }
 
-/** `software`: the code measured (Node: softwareLabel(currentSoftware()); the browser: the build's define). */
-export function describeEnvironment(engine: Engine, kind: BenchEnvironment['kind'], runtime: string, software?: string): BenchEnvironment {
-  const adapter = engine instanceof GpuEngine ? { ...engine.gpu.adapterInfo, software: engine.gpu.software } : null;
-  return { kind, runtime, adapter, ...(software ? { software } : {}) };
+export function benchmarkReport(engine: Engine, requested: BenchRequest, environment: BenchEnvironment, results: BenchResult[], strategyTrials: BenchResult[] = []): BenchReport {
+  return { framework: 'channelscope', backend: engine.backend, device: engine.description, date: new Date().toISOString(), requested, units: REPORT_UNITS, environment, results, strategyTrials };
 }
 
-export function benchmarkReport(engine: Engine, environment: BenchEnvironment, results: BenchResult[], strategyTrials: BenchResult[] = []): BenchReport {
-  const report: BenchReport = { framework: 'channelscope', backend: engine.backend, device: engine.description, date: new Date().toISOString(), environment, results };
-  if (strategyTrials.length > 0) report.strategyTrials = strategyTrials;
-  return report;
+/**
+ * The lines above the table: what measures (backend, device or adapter, CPU threads), on what
+ * machine, and how B and N were scaled; the table's rows alone do not say.
+ */
+export function formatHeader(environment: BenchEnvironment, engine: Pick<Engine, 'backend' | 'description'>, scaling: string | null): string[] {
+  const host = environment.host ? `${environment.host.cpu} (${environment.host.logicalCores} logical cores), ${environment.host.os}; ` : '';
+  const threads = environment.cpuEngineThreads === null ? '' : ` (${environment.cpuEngineThreads} thread${environment.cpuEngineThreads === 1 ? '' : 's'})`;
+  return [`backend ${engine.backend}${threads}: ${engine.description}`, `${host}${environment.runtime}`, ...(scaling ? [scaling] : [])];
 }
 
 /** One line of the human-readable table (both CLIs print the same). */

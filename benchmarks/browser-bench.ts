@@ -17,12 +17,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Plugin } from 'vite';
 import { chromiumArgs, findChromium, launchHeadlessChromium, pageWebGpuInfo, type PageWebGpuInfo } from '../web/headless.js';
-import { parseStrategy } from '../src/engine/gpu/kernel-strategy.js';
 import { channelscopeRoot } from '../src/experiment/software.js';
-import { benchCommandOptions, formatResult, resolvePlan, type BenchReport, type BenchResult } from './bench-core.js';
+import { checkScale, checkSeconds, formatHeader, formatResult, resolvePlan, runScaling, type BenchReport, type BenchResult } from './bench-core.js';
+import { benchProgram, checkBenchOptions, describeHost, parseCommandLine, runCommand, UsageError } from './bench-command.js';
 
 /** The package root, from benchmarks/ or dist/benchmarks/. */
 function packageRoot(): string {
@@ -184,7 +183,10 @@ export async function probeBrowserAdapter(options: Pick<BrowserBenchOptions, 'ad
 /** Runs the benchmark in headless Chromium and returns the page's report. */
 export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Promise<BenchReport> {
   const say = options.onProgress ?? (() => {});
-  const plan = resolvePlan(options.workloads, options.ops); // fail on a typo before building or launching
+  // fail on a typo or a bad value before building or launching
+  const plan = resolvePlan(options.workloads, options.ops);
+  if (options.seconds !== undefined) checkSeconds(options.seconds);
+  if (options.scale !== undefined) checkScale(options.scale, plan.workloads);
   await preparePage(options, say);
   const server = await serveStatic(OUT_DIR);
   try {
@@ -215,7 +217,10 @@ export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Pr
           (error: unknown) => host.benchmarkFailed(error instanceof Error ? error.message : String(error)),
         );
       }, pageOptions);
-      return await finished;
+      const report = await finished;
+      // the page cannot see the machine; it is this one
+      report.environment.host = describeHost();
+      return report;
     } finally {
       await browser.close();
     }
@@ -224,42 +229,36 @@ export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Pr
   }
 }
 
-/** The command line, checked before anything is built or launched; throws a UsageError on bad input. */
+/**
+ * The command line, checked before anything is built or launched; null once --help has been printed.
+ * Throws a UsageError on bad input.
+ */
 function parseCommand(args: string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        // the browser's WebGPU even on a software adapter (Node's 'auto' would take the CPU engine there)
-        ...benchCommandOptions('gpu'),
-        adapter: { type: 'string' },
-        rebuild: { type: 'boolean', default: false },
-        prebuilt: { type: 'boolean', default: false },
-        'chromium-args': { type: 'string' },
-        probe: { type: 'boolean', default: false },
-      },
-    }));
-    if (!['gpu', 'auto', 'cpu'].includes(values.backend)) throw new Error(`--backend must be gpu, auto or cpu, not ${values.backend}`);
-    if (values.adapter !== undefined && !['software', 'hardware'].includes(values.adapter)) throw new Error(`--adapter must be software or hardware, not ${values.adapter}`);
-    if (values.rebuild && values.prebuilt) throw new Error('--rebuild and --prebuilt exclude each other');
-    resolvePlan(values.workloads.split(','), values.ops.split(','));
-    values.strategies?.split(',').forEach(parseStrategy);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const program = benchProgram('npm run bench:browser --', "Throughput of channelscope's measuring core in headless Chromium on the page's WebGPU; the same JSON as npm run bench.", 'gpu')
+    .option('--adapter <kind>', "Chromium's WebGPU adapter: software (SwiftShader) or hardware (the machine's GPU) (default: as web/headless.ts decides)")
+    .option('--rebuild', 'build the benchmark page even when dist/dashboard looks current')
+    .option('--prebuilt', 'use dist/dashboard/bench.html as it is, never build (fails when it is missing)')
+    .option('--chromium-args <switches>', "more Chromium switches, space-separated, appended last (a later --enable-features replaces the launcher's)")
+    .option('--probe', 'only print, as JSON, the WebGPU adapter a page gets with these switches (exit code 1 when none, or when --adapter hardware got SwiftShader)');
+  const parsed = parseCommandLine(program, args);
+  if (!parsed) return null;
+  const bench = checkBenchOptions(parsed);
+  const adapter = parsed.adapter as string | undefined;
+  if (adapter !== undefined && !['software', 'hardware'].includes(adapter)) throw new UsageError(`--adapter must be software or hardware, not ${adapter}`);
+  if (parsed.rebuild && parsed.prebuilt) throw new UsageError('--rebuild and --prebuilt exclude each other');
   return {
-    ...values,
-    adapter: values.adapter as BrowserBenchOptions['adapter'],
-    backend: values.backend as BrowserBenchOptions['backend'],
-    chromiumArgs: values['chromium-args']?.split(/\s+/).filter(Boolean),
+    ...bench,
+    adapter: adapter as BrowserBenchOptions['adapter'],
+    rebuild: Boolean(parsed.rebuild),
+    prebuilt: Boolean(parsed.prebuilt),
+    probe: Boolean(parsed.probe),
+    chromiumArgs: (parsed.chromiumArgs as string | undefined)?.split(/\s+/).filter(Boolean),
   };
 }
 
-class UsageError extends Error {}
-
 async function main() {
   const values = parseCommand(process.argv.slice(2));
+  if (!values) return; // --help
   if (values.probe) {
     const probe = await probeBrowserAdapter(values);
     process.stdout.write(`${JSON.stringify(probe, null, 2)}\n`);
@@ -268,11 +267,6 @@ async function main() {
   }
   const report = await runBrowserBenchmark({
     ...values,
-    workloads: values.workloads.split(','),
-    ops: values.ops.split(','),
-    seconds: Number(values.seconds),
-    scale: values.scale === undefined ? undefined : Number(values.scale),
-    strategies: values.strategies?.split(','),
     // progress on stderr keeps stdout to the table or the JSON
     onProgress: (line) => process.stderr.write(`${line}\n`),
     onResult: (result) => {
@@ -283,15 +277,13 @@ async function main() {
     process.stderr.write(`bench:browser: asked for the hardware adapter, but Chromium measured on ${report.device}\n`);
   }
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stderr.write(`${report.device}; ${report.environment.runtime}\n`);
+  // the page knows the device only once it has measured: the table's header comes last, on stderr
+  else {
+    const scaling = runScaling(resolvePlan(values.workloads).workloads, report.environment.adapter, values.scale);
+    process.stderr.write(`${formatHeader(report.environment, { backend: report.backend, description: report.device }, scaling).join('\n')}\n`);
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    await main();
-  } catch (error) {
-    process.stderr.write(`bench:browser: ${(error as Error).message}\n`);
-    // bad input is exit code 2, like every channelscope command; a failed measurement 1
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  }
+  await runCommand('bench:browser', main);
 }

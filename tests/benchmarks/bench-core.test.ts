@@ -53,7 +53,7 @@ describe('a workload larger than one ensemble the device holds', () => {
     const holdsFew = Object.assign(Object.create(engine) as typeof engine, { maxSlots: () => 3 });
     const [split] = await runBenchmark(holdsFew, { workloads: ['W1'], ops: ['stiff'], scale: 512, seconds: 0.05 });
     expect(split).toMatchObject({ workload: 'W1', op: 'stiff', B: 8 });
-    expect(split.error).toBeUndefined();
+    expect(split.error).toBeNull();
     expect(split.mode).toMatch(/, 3 ensembles of ≤ 3 networks \(the device's binding limit\)$/);
     expect(split.networkStepsPerSecond).toBeGreaterThan(0);
   }, 180_000);

@@ -53,7 +53,7 @@ describe('npm run bench:browser', () => {
     expect((browser.environment as { runtime: string }).runtime).toMatch(/Chrome/);
     const [result] = browser.results as Record<string, unknown>[];
     expect(result).toMatchObject({ workload: 'W1', op: 'grad', B: 16, N: 16, d: 8, r: 8 });
-    expect(result.error).toBeUndefined();
+    expect(result.error).toBeNull();
     expect(result.networkStepsPerSecond).toBeGreaterThan(0);
     for (const report of [browser, node]) {
       const trials = report.strategyTrials as Record<string, unknown>[];
@@ -110,7 +110,7 @@ describe('npm run bench and bench:browser', () => {
       ['benchmarks/browser-bench.ts', ['--rebuild', '--prebuilt'], 'bench:browser: --rebuild and --prebuilt exclude each other'],
       ['benchmarks/browser-bench.ts', ['--ops', 'grad,newton'], 'bench:browser: unknown op newton; known: grad, hvp, gd, momentum, adam, sgd, flow, stiff'],
       ['benchmarks/browser-bench.ts', ['--strategies', 'tiled/48'], 'bench:browser: kernel tile (threads per workgroup) must be a power of two, got 48'],
-      ['benchmarks/browser-bench.ts', ['--probes'], "bench:browser: Unknown option '--probes'"],
+      ['benchmarks/browser-bench.ts', ['--probes'], "bench:browser: unknown option '--probes' (did you mean --probe?)"],
     ] as const) {
       expect(await refusal(script, args), `${script} ${args.join(' ')}`).toEqual({ code: 2, stderr: message });
     }

@@ -5,7 +5,7 @@
 import { createEngine, type BackendChoice } from '../../../src/engine/create.js';
 import { setShaderReader } from '../../../src/gpu/shader-source.js';
 import { BUILD_SOFTWARE } from '../build-software.js';
-import { benchmarkReport, describeEnvironment, formatResult, runBenchmark, type BenchReport, type BenchResult } from '../../../benchmarks/bench-core.js';
+import { benchmarkReport, DEFAULT_SECONDS, describeEnvironment, formatResult, runBenchmark, type BenchReport, type BenchResult } from '../../../benchmarks/bench-core.js';
 
 export interface BrowserBenchOptions {
   workloads?: string[];
@@ -78,7 +78,9 @@ window.runBenchmark = async (options: BrowserBenchOptions = {}): Promise<BenchRe
           progress.textContent = formatResult(result); // a driver gets the result itself, not this line
         },
       });
-      const report = benchmarkReport(engine, describeEnvironment(engine, 'browser', navigator.userAgent, BUILD_SOFTWARE), results, trials);
+      const requested = { seconds: options.seconds ?? DEFAULT_SECONDS, scale: options.scale ?? null, strategies: options.strategies ?? null };
+      // the machine (host) is outside a page's view: a headless driver fills it in
+      const report = benchmarkReport(engine, requested, describeEnvironment(engine, 'browser', navigator.userAgent, BUILD_SOFTWARE ?? null, null), results, trials);
       say(`Done: ${results.length} measurements on ${engine.description}.`);
       reportView.textContent = JSON.stringify(report, null, 2);
       reportView.hidden = false;
