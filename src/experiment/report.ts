@@ -40,6 +40,9 @@ export async function reportWithRecords(folders: string | readonly string[], by:
       records.push(record);
     }
   }
+  // in the spec's order (configuration, then seed), not the order runs finished in: groups and runs
+  // list alike for a sweep run whole, resumed or in shards, and GP teachers come in order of s
+  records.sort((a, b) => a.configIndex - b.configIndex || a.seed - b.seed);
   return { report: reportOfRecords(list, records, by, overrides), records };
 }
 

@@ -247,6 +247,23 @@ describe('channelscope report', () => {
   });
 });
 
+describe('the order of a report', () => {
+  it("follows the spec (configuration, then seed), not the order runs finished in: GP teachers by s, runs by seed", async () => {
+    const source = new URL('../../benchmarks/results/gp-groups/r8/', import.meta.url);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-order-'));
+    copyFileSync(new URL('spec.json', source), path.join(dir, 'spec.json'));
+    const lines = readFileSync(new URL('runs.jsonl', source), 'utf8').trim().split('\n');
+    // finished in another order: reversed, then the first half after the second
+    const shuffled = [...lines.slice(30).reverse(), ...lines.slice(0, 30)];
+    writeFileSync(path.join(dir, 'runs.jsonl'), `${shuffled.join('\n')}\n`);
+    const report = await buildReport(dir, ['s']);
+    expect(report.groups.map((group) => group.key)).toEqual(['s=0.5', 's=2', 's=10']);
+    const seedsOfFirst = report.runs.filter((run) => run.group === 's=0.5').map((run) => Number(run.id.split('-s')[1]));
+    expect(seedsOfFirst).toEqual([...seedsOfFirst].sort((a, b) => a - b));
+    expect(formatReport(report, 'csv')).toBe(formatReport(await buildReport(path.join(source.pathname), ['s']), 'csv').replace(source.pathname.replace(/\/$/, ''), dir));
+  });
+});
+
 describe('how far runs got', () => {
   it('measures 1/ε, the cosine distance and |aᵢ|+|aⱼ| of the closest pair, with quartiles per group', async () => {
     const { summarizeRecords, runReach } = await import('../../src/experiment/summary.js');
