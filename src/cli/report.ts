@@ -3,7 +3,7 @@
 import { formatReport, GROUP_ALIASES, reportOfRecords, reportWithRecords } from '../experiment/report.js';
 import { sweepAxes } from '../experiment/group-labels.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
-import { carrierCounts } from '../experiment/carriers.js';
+import { carrierCounts, channelCarriers } from '../experiment/carriers.js';
 import { folderDataOptions } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
@@ -40,7 +40,9 @@ export async function reportCommand(folders: string[], options: { by?: string; f
   }
   const { report, records } = await reportWithRecords(folders, by, overrides);
   // data files where the sweep's run read them (its shards share the spec, and so the folder)
-  if (options.carriers) report.carriers = carrierCounts(records, report.runs, overrides, folderDataOptions(folder));
+  // each channel's carriers found once (its data rebuilt), then counted for the table and the page alike
+  const carriers = options.carriers ? channelCarriers(records, overrides, folderDataOptions(folder)) : null;
+  if (carriers) report.carriers = carrierCounts(records, report.runs, overrides, {}, carriers);
   process.stdout.write(formatReport(report, options.format));
   if (presetReport !== null) {
     if (options.format === 'md') process.stdout.write(`\n${presetReport}`);
@@ -53,7 +55,7 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     // there); the table printed above keeps the command's default
     const axes = by.length === 0 ? sweepAxes(records) : [];
     const pageReport = axes.length > 0 ? reportOfRecords(folders, records, axes, overrides) : report;
-    if (options.carriers && pageReport !== report) pageReport.carriers = carrierCounts(records, pageReport.runs, overrides, folderDataOptions(folder));
+    if (carriers && pageReport !== report) pageReport.carriers = carrierCounts(records, pageReport.runs, overrides, {}, carriers);
     // the table stays on stdout (pipeable); where the page went is said on stderr
     const target = typeof options.html === 'string' ? options.html : path.join(folder, 'report.html');
     const file = await writeHtmlReport(target, pageReport, records, (line) => process.stderr.write(`${line}\n`));

@@ -12,20 +12,38 @@ import type { RunRecord } from './results.js';
 import { parseConfig, type RunConfig } from './spec.js';
 import { classifyRecordWithEvidence, type CarrierCounts, type ClassifiedRun, type ThresholdOverrides } from './summary.js';
 
-/** Per report group (`grouped`: the report's runs, each with its group), the channel runs by their carriers. */
-export function carrierCounts(records: readonly RunRecord[], grouped: readonly Pick<ClassifiedRun, 'id' | 'group'>[], overrides: ThresholdOverrides = {}, dataOptions: DataSourceOptions = {}): CarrierCounts[] {
-  const groups = new Map<string, CarrierCounts>();
+/**
+ * Each channel run's number of carrying neurons by run id (null where its data could not be rebuilt);
+ * runs that are not channels are absent. Computed once, then counted under any grouping (carrierCounts).
+ */
+export function channelCarriers(records: readonly RunRecord[], overrides: ThresholdOverrides = {}, dataOptions: DataSourceOptions = {}): Map<string, number | null> {
+  const carriers = new Map<string, number | null>();
   const datasets = new Map<string, Dataset | null>();
+  for (const record of records) {
+    const verdict = classifyRecordWithEvidence(record, overrides);
+    const group = verdict.outcome === 'channel' ? verdict.evidence?.channelGroup : null;
+    if (group) carriers.set(record.id, carriersOf(record, verdict.network!, group, datasets, dataOptions));
+  }
+  return carriers;
+}
+
+/** Per report group (`grouped`: the report's runs, each with its group), the channel runs by their carriers. */
+export function carrierCounts(
+  records: readonly RunRecord[],
+  grouped: readonly Pick<ClassifiedRun, 'id' | 'group'>[],
+  overrides: ThresholdOverrides = {},
+  dataOptions: DataSourceOptions = {},
+  carriersById: ReadonlyMap<string, number | null> = channelCarriers(records, overrides, dataOptions),
+): CarrierCounts[] {
+  const groups = new Map<string, CarrierCounts>();
   const groupOf = new Map(grouped.map((run) => [run.id, run.group]));
   for (const record of records) {
     const key = groupOf.get(record.id) ?? 'all';
     const counts = groups.get(key) ?? { key, channels: 0, pair: 0, three: 0, four: 0, unknown: 0 };
     groups.set(key, counts);
-    const verdict = classifyRecordWithEvidence(record, overrides);
-    const group = verdict.outcome === 'channel' ? verdict.evidence?.channelGroup : null;
-    if (!group) continue;
+    if (!carriersById.has(record.id)) continue;
     counts.channels++;
-    const carriers = carriersOf(record, verdict.network!, group, datasets, dataOptions);
+    const carriers = carriersById.get(record.id);
     if (carriers === 2) counts.pair++;
     else if (carriers === 3) counts.three++;
     else if (carriers === 4) counts.four++;
