@@ -80,8 +80,8 @@ export interface Report {
   thresholds?: ThresholdOverrides;
   /**
    * the tables of the preset whose results these are (preset-reports.ts), classified as `runs` are:
-   * JSON and CSV carry them; markdown leaves them to the preset's own report (the folder's
-   * report.md), which `report` prints after the table
+   * JSON and the HTML page carry them; markdown and CSV leave them to the preset's own files (the
+   * folder's report.md, which `report` prints after the table, and tables/*.csv)
    */
   presetTables?: PresetTable[];
 }

@@ -60,7 +60,6 @@ function columnFormat(values: readonly (string | number)[]): (value: string | nu
   };
 }
 
-/** Percentages as the generic report writes them: one decimal. */
 /** A fraction as a percentage with one decimal, as every report writes them ('–' where there is none). */
 export const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
 

@@ -4,9 +4,8 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { OUTCOMES } from '../../../src/analysis/classify.js';
 import { formatReport, GROUP_ALIASES, softwareSentence, type Report } from '../../../src/experiment/summary.js';
 import { fieldName } from '../../../src/experiment/group-labels.js';
+import { percent } from '../../../src/experiment/tables.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
-
-const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export class CsSummaryTable extends LitElement {
   static override properties = {

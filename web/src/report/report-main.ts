@@ -3,7 +3,7 @@
 import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE, softwareSentence, type Report } from '../../../src/experiment/summary.js';
-import { readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
+import { percent, readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
 import '../charts/cs-summary-chart.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
 import '../views/cs-results-views.js';
@@ -20,10 +20,6 @@ export interface ReportPageData {
 }
 
 export const REPORT_DATA_ID = 'channelscope-report-data';
-
-function percent(x: number): string {
-  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–';
-}
 
 /** An empty summary-styled table with its caption and column headers. */
 function headedTable(caption: string, labels: readonly string[]): HTMLTableElement {
