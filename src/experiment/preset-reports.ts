@@ -18,7 +18,7 @@ import { parseParameterFile } from '../model/params-file.js';
 import { symmetricEigen } from '../optim/linalg.js';
 import { channelCoordinates } from '../optim/toy.js';
 import { barrierThreshold, datasetFor } from './grid.js';
-import { findPreset } from './presets.js';
+import { findPreset, presetSeedsNote } from './presets.js';
 import type { RunRecord } from './results.js';
 import type { RunConfig } from './spec.js';
 import { missingRunsWarning, softwareSentence, summarizeRecords, thresholdSentence, type ClassifiedRun, type Report, type ThresholdOverrides } from './summary.js';
@@ -40,6 +40,8 @@ export interface PresetReport {
   tables: PresetTable[];
   /** a --quick run: what its size can and cannot show (the preset's quickNote) */
   quickNote?: string;
+  /** a run with a seed count of its own (--seeds): what the preset's notes say of its size is not this run's (presets.ts presetSeedsNote) */
+  seedsNote?: string;
   /** classification thresholds changed from the defaults */
   thresholds?: ThresholdOverrides;
 }
@@ -401,11 +403,16 @@ export function presetTables(preset: string, records: readonly RunRecord[], clas
   return tables(records.map((record, k) => ({ record, config: record.config as RunConfig, classified: classified[k] })));
 }
 
-/** The tables answering a sweep preset's question from its records. */
-export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number, quick = false, overrides: ThresholdOverrides = {}): PresetReport {
+/**
+ * The tables answering a sweep preset's question from its records; `run` says how the folder's spec
+ * was made: --quick, and its seeds per configuration (for a note where --seeds changed them).
+ */
+export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number, run: { quick?: boolean; seeds?: number } = {}, overrides: ThresholdOverrides = {}): PresetReport {
   const tables = TABLES[preset];
   const definition = findPreset(preset);
-  if (!tables || !definition) throw new RangeError(`no report tables for preset "${preset}"`);
+  if (!tables || definition?.kind !== 'sweep') throw new RangeError(`no report tables for preset "${preset}"`);
+  const quick = Boolean(run.quick);
+  const seedsNote = presetSeedsNote(definition, run);
   const summary = summarizeRecords(records, [], preset, undefined, overrides);
   return {
     preset,
@@ -415,6 +422,7 @@ export function buildPresetReport(preset: string, records: readonly RunRecord[],
     software: summary.software,
     tables: presetTables(preset, records, summary.runs),
     ...(quick ? { quickNote: definition.quickNote } : {}),
+    ...(seedsNote ? { seedsNote } : {}),
     ...(summary.thresholds ? { thresholds: summary.thresholds } : {}),
   };
 }
@@ -430,6 +438,7 @@ export function presetReportMarkdown(report: PresetReport, source: string): stri
     report.question,
     '',
     ...(report.quickNote ? [`*The --quick version:* ${report.quickNote}`, ''] : []),
+    ...(report.seedsNote ? [`*${report.seedsNote}*`, ''] : []),
     `Counts with fractions and 95% Wilson intervals; reach as median [lower quartile, upper quartile]. ${thresholdSentence(report.thresholds)} ${softwareSentence(report.software)}`.replace(/ {2,}/g, ' ').trimEnd(),
     '',
     ...report.tables.map(tableMarkdown),

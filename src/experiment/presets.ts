@@ -359,11 +359,32 @@ export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((preset) => preset.name === name);
 }
 
-/** A sweep preset's spec, quick or full, with the seed count replaced by `seeds` when given. */
+/**
+ * A sweep preset's spec, quick or full, with the seed count replaced by `seeds` when given (its
+ * description, which names the preset's count, then says so).
+ */
 export function presetSpecInput(preset: SweepPreset, options: { quick?: boolean; seeds?: number } = {}): SpecInput {
   const input = structuredClone(options.quick ? preset.quick : preset.spec);
+  const note = presetSeedsNote(preset, options);
   if (options.seeds !== undefined) input.seeds = options.seeds;
+  if (note) input.description = `${input.description} ${note}`;
   return input;
+}
+
+/** The seeds per configuration of a preset's spec, quick or full. */
+export function presetSeedCount(preset: SweepPreset, quick: boolean): number {
+  return presetSpec(preset, { quick }).seeds.length;
+}
+
+/**
+ * A sentence for a run with a seed count of its own (--seeds), whose preset's description and
+ * quickNote name the preset's count; null for the preset's own count.
+ */
+export function presetSeedsNote(preset: SweepPreset, options: { quick?: boolean; seeds?: number }): string | null {
+  if (options.seeds === undefined) return null;
+  const own = presetSeedCount(preset, Boolean(options.quick));
+  if (options.seeds === own) return null;
+  return `This run: --seeds ${options.seeds}, ${options.seeds} seed${options.seeds === 1 ? '' : 's'} per configuration where the ${options.quick ? 'quick version' : 'preset'} has ${own}.`;
 }
 
 export function presetSpec(preset: SweepPreset, options: { quick?: boolean; seeds?: number } = {}): ExperimentSpec {

@@ -147,7 +147,8 @@ describe('channelscope continue', () => {
 
   it('a preset\'s runs continued: its tables say they are a chosen few under edited settings', async () => {
     const preset = path.join(root, 'preset');
-    expect((await channelscope('run', 'channel-frequency', '--quick', '--out', preset, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
+    // (2 of the quick version's 4 seeds: enough runs that stop sharpening or out of steps)
+    expect((await channelscope('run', 'channel-frequency', '--quick', '--seeds', '2', '--out', preset, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
     const out = path.join(root, 'preset-continued');
     const continued = await channelscope('continue', preset, '--only', 'max-steps,sharpening', '--set', 'maxnorm=1e4', '--out', out, '--backend', 'cpu', '--threads', '1');
     expect(continued.code).toBe(0);

@@ -109,7 +109,9 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
     await expect(dispatching.createEnsemble({ arch, optimizer, samples, slots: 4, planSlots: 3, maxnorm: 1e3 })).rejects.toThrow(/planSlots must be an integer of at least slots \(4\), got 3/);
   });
 
-  for (const solver of ['rosenbrock23', 'rodas4', 'ros34pw2'] as const) it(`${solver} follows the toy channel out to the barrier where the explicit kernel stalls`, async () => {
+  // one solver, the presets' (each solver's own kernel meets the CPU integrator above; SwiftShader
+  // spends ~10 s compiling each for the toy's shape)
+  for (const solver of ['ros34pw2'] as const) it(`${solver} follows the toy channel out to the barrier where the explicit kernel stalls`, async () => {
     const data = toyDataset(256);
     const run: SlotRun = { params: toyStart(), data, seed: 1, runIndex: 0 };
     const base = { arch: TOY_ARCHITECTURE, samples: data.samples, slots: 1, maxnorm: 1e3 };

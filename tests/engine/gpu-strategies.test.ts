@@ -132,9 +132,13 @@ describe.each(trainingEngines)('%s: gradient flow', (_, engine) => {
   const flows: [string, Architecture, OptimizerConfig, GpuEngine][] = [
     ['dopri5', arch, { kind: 'flow', solver: 'dopri5', rtol: 1e-5, atol: 1e-7 }, engine],
     ['ros34pw2, closed-form Hessian', arch, { kind: 'flow', solver: 'ros34pw2', rtol: 1e-5, atol: 1e-7 }, engine],
-    // in float32: deep networks of smooth activations run in double-float, with passes of their own
-    // (mlp_double_float.wgsl) outside the core's strategies
-    ['ros34pw2, Hessian from HVP passes (two hidden layers, float32)', deep, { kind: 'flow', solver: 'ros34pw2', rtol: 1e-5, atol: 1e-7 }, engine.withoutDoubleFloat()],
+    // in float32 (deep networks of smooth activations run in double-float, with passes of their own
+    // in mlp_double_float.wgsl, outside the core's strategies): on the last engine only, whose
+    // HVP passes sum as the evaluation tests above check for every strategy (SwiftShader spends ~7 s
+    // compiling each engine's)
+    ...(engine === trainingEngines.at(-1)![1]
+      ? [['ros34pw2, Hessian from HVP passes (two hidden layers, float32)', deep, { kind: 'flow', solver: 'ros34pw2', rtol: 1e-5, atol: 1e-7 }, engine.withoutDoubleFloat()] as [string, Architecture, OptimizerConfig, GpuEngine]]
+      : []),
   ];
   for (const [name, network, optimizer, flowEngine] of flows) {
     it(`${name} reaches the CPU integrator's point at T = 2`, async () => {

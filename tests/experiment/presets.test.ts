@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters } from '../../src/experiment/grid.js';
 import { engineOptimizer } from '../../src/experiment/engine-optimizer.js';
-import { buildPresetReport, tableCsv, tableMarkdown, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
+import { buildPresetReport, presetReportMarkdown, tableCsv, tableMarkdown, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runSweep } from '../../src/experiment/scheduler.js';
@@ -83,8 +83,16 @@ describe('preset registry', () => {
     expect(eos.configurations.map((c) => (c.config.optimizer as { lr: number }).lr)).toEqual([0.01, 0.0316, 0.1, 0.316, 1, 3.16]);
   });
 
-  it('--seeds replaces the seed count', () => {
-    expect(presetSpec(findPreset('toy-1d') as SweepPreset, { quick: true, seeds: 7 }).seeds).toHaveLength(7);
+  it('--seeds replaces the seed count, and the spec\'s description and the report say so where the preset names its own', () => {
+    const preset = findPreset('channel-frequency') as SweepPreset;
+    expect(presetSpec(preset, { quick: true, seeds: 7 }).seeds).toHaveLength(7);
+    const note = 'This run: --seeds 7, 7 seeds per configuration where the quick version has 4.';
+    expect(presetSpecInput(preset, { quick: true, seeds: 7 }).description).toMatch(new RegExp(`^channel-frequency --quick: .*4 seeds each\\. ${note.replace(/[.]/g, '\\.')}$`));
+    expect(presetSpecInput(preset, { seeds: 12 }).description).toMatch(/50 seeds per configuration\. This run: --seeds 12, 12 seeds per configuration where the preset has 50\.$/);
+    // the preset's own count, given or not: no note
+    expect(presetSpecInput(preset, { quick: true, seeds: 4 }).description).toBe(presetSpecInput(preset, { quick: true }).description);
+    expect(presetReportMarkdown(buildPresetReport('channel-frequency', [], undefined, { quick: true, seeds: 7 }), 'here')).toContain(`*The --quick version:* ${preset.quickNote}\n\n*${note}*`);
+    expect(presetReportMarkdown(buildPresetReport('channel-frequency', [], undefined, { quick: true, seeds: 4 }), 'here')).not.toContain('This run');
   });
 });
 

@@ -93,8 +93,20 @@ describe('function heatmaps (d = 2)', () => {
     expect(grid.panels[1].values[k]).toBeCloseTo(gluNetworkOutput(network.arch, network.theta, { i: 0, j: 1 }, x), 12);
     // at ε = 1e-4 the network and its GLU limit agree to O(ε²)·|a/ε|
     expect(Math.abs(grid.panels[0].values[k] - grid.panels[1].values[k])).toBeLessThan(1e-2);
-    const limit = Math.max(...grid.panels.flatMap((p) => p.values.map(Math.abs)));
-    expect(grid.limit).toBe(limit);
+    // the colour range is the network's and the teacher's (the limit panel is compared against them)
+    expect(grid.limit).toBe(Math.max(...[grid.panels[0], grid.panels[2]].flatMap((p) => p.values.map(Math.abs))));
+    expect(grid.panels[1].caption).toMatch(/^channel neurons 0, 1 \(from 0\) of hidden layer 1 replaced by /);
+    expect(grid.extent).toBeGreaterThanOrEqual(Math.sqrt(3));
+  });
+
+  it("gives a run in no channel its closest pair's GLU, saying how far it is from the network, outside the colour range", () => {
+    const grid = functionGrid(record('f', finiteTheta), 8);
+    if ('unavailable' in grid) throw new Error(grid.unavailable);
+    expect(grid.panels.map((p) => p.name)).toEqual(['network f(x)', 'GLU limit', 'teacher']);
+    const deviation = Math.max(...grid.panels[1].values.map((v, k) => Math.abs(v - grid.panels[0].values[k])));
+    expect(deviation).toBeGreaterThan(0.1);
+    expect(grid.panels[1].caption).toMatch(new RegExp(`^closest pair, neurons 0, 1 \\(from 0\\) of hidden layer 1, replaced by .*; ε = [\\d.]+, at most ${deviation.toPrecision(2).replace('.', '\\.')} from the network on this grid$`));
+    expect(grid.limit).toBe(Math.max(...[grid.panels[0], grid.panels[2]].flatMap((p) => p.values.map(Math.abs))));
     expect(grid.extent).toBeGreaterThanOrEqual(Math.sqrt(3));
   });
 
@@ -112,12 +124,12 @@ describe('function heatmaps (d = 2)', () => {
     // r = 4 seed 13: outgoing weights (−74, 150, −74); measured 0.035 on the grid (|f| up to 3.4), where the pair's GLU is 0.42 off on the data
     const three = gap(functionGrid(run(4, 13), 16));
     expect(three.grid.panels.map((p) => p.name)).toEqual(['network f(x)', 'channel limit', 'teacher']);
-    expect(three.grid.panels[1].caption).toMatch(/^channel neurons \(1, 2, 3\) of hidden layer 1 replaced by c·σ\(w̄·x\) \+ \(v·x\)·σ′\(w̄·x\) \+ ½\(xᵀMx\)·σ″\(w̄·x\)/);
+    expect(three.grid.panels[1].caption).toMatch(/^channel neurons 0, 1, 2 \(from 0\) of hidden layer 1 replaced by c·σ\(w̄·x\) \+ \(v·x\)·σ′\(w̄·x\) \+ ½\(xᵀMx\)·σ″\(w̄·x\)/);
     expect(three.gap).toBeLessThan(0.06);
     // r = 8 seed 17: the channel pair (1, 8) is antiparallel as trained (softplus reflection); measured 2.2e-4
     const reflected = gap(functionGrid(run(8, 17), 16));
     expect(reflected.grid.panels[1].name).toBe('GLU limit');
-    expect(reflected.grid.panels[1].caption).toMatch(/^channel neurons \(1, 8\)/);
+    expect(reflected.grid.panels[1].caption).toMatch(/^channel neurons 0, 7 \(from 0\)/);
     expect(reflected.gap).toBeLessThan(1e-3);
     // the channel coordinates along the run follow the same pair, reflected as the verdict compared
     // it: ε shrinks to 1/76 with output weights ±114 (the raw closest pair by cosine is another one)

@@ -311,12 +311,14 @@ export function functionGrid(record: RunRecord, resolution = 48): FunctionGrid |
   const cells = resolution * resolution;
   const panels: FunctionGrid['panels'] = [];
   panels.push({ name: 'network f(x)', caption: 'the trained network', values: Array.from({ length: cells }, (_, k) => networkOutput(network.arch, network.theta, at(k))) });
-  const limitPanel = (training && channelLimitPanel(record, network, training, points)) || closestPairPanel(network, points);
+  const limitPanel = (training && channelLimitPanel(record, network, training, points)) || closestPairPanel(network, points, panels[0].values);
   if (limitPanel) panels.push(limitPanel);
   const teacher = config ? safely(() => teacherAt(config, record.seed, points)) : null;
   if (teacher) panels.push({ name: 'teacher', caption: `${describeTeacher(config!.data.teacher)} teacher${'standardize' in config!.data.teacher && config!.data.teacher.standardize ? ', standardised over the training inputs' : ''}`, values: Array.from(teacher) });
+  // the colour range of the network and the teacher: a limit far from the network (a pair far from
+  // merging) saturates rather than washing out the panels it is compared with
   let limit = 0;
-  for (const panel of panels) for (const v of panel.values) if (Number.isFinite(v)) limit = Math.max(limit, Math.abs(v));
+  for (const panel of panels) if (panel !== limitPanel) for (const v of panel.values) if (Number.isFinite(v)) limit = Math.max(limit, Math.abs(v));
   return { xs, ys, extent, panels, limit: limit || 1 };
 }
 
@@ -343,10 +345,9 @@ function channelLimitPanel(record: RunRecord, network: Network, training: Datase
   if (!chosen) return null;
   const { limit } = chosen;
   const replacement = channelLimitReplacement(limit, arch.activation);
-  const neurons = limit.members.map((n) => n + 1).join(', ');
   return {
     name: limit.order === 1 ? 'GLU limit' : 'channel limit',
-    caption: `channel neurons (${neurons}) of hidden layer ${limit.layer + 1} replaced by ${LIMIT_TERMS.slice(0, limit.order + 1).join(' + ')}; at most ${chosen.deviation.max.toPrecision(2)} from the network on the training data`,
+    caption: `channel neurons ${limit.members.join(', ')} (from 0) of hidden layer ${limit.layer + 1} replaced by ${LIMIT_TERMS.slice(0, limit.order + 1).join(' + ')}; at most ${chosen.deviation.max.toPrecision(2)} from the network on the training data`,
     values: Array.from({ length: points.length / 2 }, (_, k) => {
       const x = points.subarray(2 * k, 2 * k + 2);
       return forwardTrace(arch, oriented, x, replacement).output + (offset ? offset(x) : 0);
@@ -354,15 +355,20 @@ function channelLimitPanel(record: RunRecord, network: Network, training: Datase
   };
 }
 
-/** Any other run: the pair closest in cosine distance replaced by its GLU (how far from a channel it is). */
-function closestPairPanel(network: Network, points: Float64Array): FunctionGrid['panels'][number] | null {
+/**
+ * Any other run: the pair closest in cosine distance replaced by its GLU, and how far that is from
+ * the network on the grid (`networkValues`): how far from a channel the run is.
+ */
+function closestPairPanel(network: Network, points: Float64Array, networkValues: readonly number[]): FunctionGrid['panels'][number] | null {
   const pair = closestPair(network);
   if (!pair) return null;
   const glu = gluParameters(network.arch, network.theta, pair);
+  const values = Array.from({ length: points.length / 2 }, (_, k) => gluNetworkOutput(network.arch, network.theta, pair, points.subarray(2 * k, 2 * k + 2)));
+  const deviation = Math.max(...values.map((v, k) => Math.abs(v - networkValues[k])));
   return {
     name: 'GLU limit',
-    caption: `closest pair, neurons ${pair.i}, ${pair.j} (from 0) of hidden layer ${pair.layer + 1}, replaced by c·σ(w·x) + a·(Δ·x)·σ′(w·x); ε = ${glu.epsilon.toPrecision(2)}`,
-    values: Array.from({ length: points.length / 2 }, (_, k) => gluNetworkOutput(network.arch, network.theta, pair, points.subarray(2 * k, 2 * k + 2))),
+    caption: `closest pair, neurons ${pair.i}, ${pair.j} (from 0) of hidden layer ${pair.layer + 1}, replaced by c·σ(w·x) + a·(Δ·x)·σ′(w·x); ε = ${glu.epsilon.toPrecision(2)}, at most ${deviation.toPrecision(2)} from the network on this grid`,
+    values,
   };
 }
 
