@@ -27,6 +27,25 @@ export function cosineDistance(u: ArrayLike<number>, v: ArrayLike<number>): numb
   return sum / 2;
 }
 
+/**
+ * How close two neurons' input vectors are, for the channel criterion and the grouping of close
+ * neurons: their cosine distance; or, for input vectors of ONE entry (the first hidden layer of a
+ * d = 1 network without biases), where any two same-sign scalars are at cosine distance exactly 0
+ * (science.md, "Numerics"), its counterpart from the L2 distance, ((u − v)/max(|u|, |v|))²/2: the
+ * cosine distance's ‖û − v̂‖²/2 with both scaled by the larger norm instead of each by its own (2
+ * for opposite signs, as the cosine distance). Below 10⁻² means within 14% of each other.
+ */
+export function closenessDistance(u: ArrayLike<number>, v: ArrayLike<number>): number {
+  if (u.length !== 1) return cosineDistance(u, v);
+  const relative = relativeL2Distance(u, v);
+  return (relative * relative) / 2;
+}
+
+/** Whether a hidden layer's input vectors are scalars, compared by closenessDistance's L2 counterpart. */
+export function hasScalarInputs(arch: Architecture, layer: number): boolean {
+  return layer === 0 && arch.inputDim === 1 && !arch.biases;
+}
+
 /** Euclidean distance ‖u − v‖. */
 export function l2Distance(u: ArrayLike<number>, v: ArrayLike<number>): number {
   if (u.length !== v.length) throw new RangeError(`vectors of different lengths ${u.length} and ${v.length}`);
@@ -97,8 +116,9 @@ export function minCosineDistance(arch: Architecture, theta: ArrayLike<number>):
 }
 
 /**
- * The pair with the smallest cosine distance among pairs whose input vectors are also EQUAL to
- * within `maxRelativeL2` (relative L2 distance), over all hidden layers; null when there is none.
+ * The pair with the smallest cosine distance (closenessDistance: for scalar input vectors its L2
+ * counterpart) among pairs whose input vectors are also EQUAL to within `maxRelativeL2` (relative L2
+ * distance), over all hidden layers; null when there is none.
  * A channel's neurons converge to one input vector (wᵢ − wⱼ → 0); the cosine distance alone cannot
  * tell that from two parallel vectors of different lengths, which is what a neuron sharpening
  * towards a kink (its input vector growing along itself, see sharpeningNeurons) leaves beside any
@@ -113,7 +133,7 @@ export function closestEqualPair(arch: Architecture, theta: ArrayLike<number>, m
       for (let j = i + 1; j < vectors.length; j++) {
         const relativeL2 = relativeL2Distance(vectors[i], vectors[j]);
         if (!(relativeL2 < maxRelativeL2)) continue;
-        const distance = cosineDistance(vectors[i], vectors[j]);
+        const distance = closenessDistance(vectors[i], vectors[j]);
         if (!best || distance < best.distance) best = { layer, i, j, distance, relativeL2 };
       }
     }
@@ -147,7 +167,7 @@ export interface NeuronGroup {
   netOutgoing: number;
   /** some member has s > 0 and another s < 0: the channel signature */
   mixedSigns: boolean;
-  /** smallest and largest cosine distance between two members (the largest can exceed the threshold: transitive closure) */
+  /** smallest and largest cosine distance between two members (the largest can exceed the threshold: transitive closure; closenessDistance for scalar input vectors) */
   minCosine: number;
   maxCosine: number;
   /** mean of the members' input vectors (bias included) */
@@ -156,12 +176,12 @@ export interface NeuronGroup {
 
 /**
  * Groups of mutually close neurons in every hidden layer: the connected components (size ≥ 2) of
- * the graph whose edges join neurons at cosine distance < `threshold` (input vectors with bias), so
- * closeness is transitive. Singletons are not returned. Groups are ordered by layer, then by their
- * smallest member.
+ * the graph whose edges join neurons at cosine distance < `threshold` (input vectors with bias;
+ * closenessDistance, which for d = 1 without biases, where every same-sign pair is at cosine
+ * distance 0, compares the scalars by L2), so closeness is transitive. Singletons are not returned.
+ * Groups are ordered by layer, then by their smallest member.
  *
- * `options.relativeL2`: additionally require relative L2 distance < this value for an edge (for
- * d = 1 without biases, where every same-sign pair is at cosine distance 0).
+ * `options.relativeL2`: additionally require relative L2 distance < this value for an edge.
  */
 export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, threshold: number, options: { relativeL2?: number } = {}): NeuronGroup[] {
   checkTheta(arch, theta);
@@ -182,7 +202,7 @@ export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, thres
     const cosines = new Map<string, number>();
     for (let i = 0; i < width; i++) {
       for (let j = i + 1; j < width; j++) {
-        const c = cosineDistance(inputs[i], inputs[j]);
+        const c = closenessDistance(inputs[i], inputs[j]);
         cosines.set(`${i},${j}`, c);
         const close = c < threshold && (options.relativeL2 === undefined || relativeL2Distance(inputs[i], inputs[j]) < options.relativeL2);
         if (close) {
@@ -485,10 +505,12 @@ export interface OpeningGroup {
   imbalance: number;
   /** the largest cosine distance between two members' incoming weights (bias excluded; up to sign for softplus and gelu) */
   spread: number;
-  /** the smallest cosine distance between two members' input vectors (bias included; up to sign for softplus and gelu): how far the channel is from closing */
+  /** the smallest cosine distance between two members' input vectors (bias included; up to sign for softplus and gelu; closenessDistance for scalar input vectors): how far the channel is from closing */
   closest: number;
   /** whether that closest pair is antiparallel: one of them reflected (ũ → −ũ) */
   closestReflected: boolean;
+  /** the input vectors are scalars (d = 1 without biases): `closest` is closenessDistance's L2 counterpart of the cosine distance */
+  scalarInputs?: boolean;
 }
 
 /** Tolerances of openingGroups. */
@@ -546,6 +568,8 @@ export function openingGroups(arch: Architecture, thetaHistory: ArrayLike<number
       .slice(0, MAX_OPENING_MOVERS);
     const upToSign = REFLECTION_ACTIVATIONS.has(arch.activation);
     const distance = (u: Float64Array, v: Float64Array) => (upToSign ? Math.min(cosineDistance(u, v), cosineDistance(u, v.map((x) => -x))) : cosineDistance(u, v));
+    // how far from closing: as the channel criterion measures it (scalar input vectors by L2)
+    const closeness = (u: Float64Array, v: Float64Array) => (upToSign ? Math.min(closenessDistance(u, v), closenessDistance(u, v.map((x) => -x))) : closenessDistance(u, v));
     const weightsOf = (n: number) => inputs[n].subarray(0, fanIn);
     const alongOneLine = (p: number, q: number) => distance(weightsOf(p), weightsOf(q)) <= options.parallel;
     const candidates: { members: number[]; total: number; imbalance: number }[] = [];
@@ -578,12 +602,12 @@ export function openingGroups(arch: Architecture, thetaHistory: ArrayLike<number
         for (let q = p + 1; q < members.length; q++) {
           const [i, j] = [members[p], members[q]];
           spread = Math.max(spread, distance(weightsOf(i), weightsOf(j)));
-          const pair = distance(inputs[i], inputs[j]);
-          if (pair < closest) [closest, closestReflected] = [pair, pair < cosineDistance(inputs[i], inputs[j])];
+          const pair = closeness(inputs[i], inputs[j]);
+          if (pair < closest) [closest, closestReflected] = [pair, pair < closenessDistance(inputs[i], inputs[j])];
         }
       }
       const signed = (vectors: Float64Array[]) => signedOutgoing(members.map((n) => vectors[n]), vectors[0].length === 1);
-      found.push({ layer, members, outgoing: signed(after), outgoingChange: signed(deltas), imbalance, spread, closest, closestReflected });
+      found.push({ layer, members, outgoing: signed(after), outgoingChange: signed(deltas), imbalance, spread, closest, closestReflected, ...(hasScalarInputs(arch, layer) ? { scalarInputs: true } : {}) });
     }
   }
   return found;

@@ -57,6 +57,7 @@ import {
   closestEqualPair,
   closestPairs,
   cosineDistance,
+  hasScalarInputs,
   neuronGroups,
   openingGroups,
   relativeL2Distance,
@@ -117,6 +118,12 @@ export interface RunEvidence {
    * when there is no such pair
    */
   minCosine: number;
+  /**
+   * that pair's input vectors are scalars (the first hidden layer of a d = 1 network without
+   * biases): minCosine is then the cosine distance's L2 counterpart, ((wᵢ − wⱼ)/max(|wᵢ|, |wⱼ|))²/2
+   * (channels.ts closenessDistance), every cosine distance there being 0
+   */
+  scalarInputs?: boolean;
   /** the smallest cosine distance over ALL pairs, parallel or equal (the paper's number), and that pair's relative L2 distance */
   parallelPair?: { cosine: number; relativeL2: number };
   /**
@@ -338,13 +345,16 @@ function describeTails(neurons: readonly TailNeuron[]): string {
     .join('; ');
 }
 
+/** How the reasons name closenessDistance for scalar input vectors (channels.ts). */
+const SCALAR_CLOSENESS = 'distance ((wᵢ − wⱼ)/max|w|)²/2 (one input, no biases: every cosine distance is 0)';
+
 function describeOpening(groups: readonly OpeningGroup[], t: ClassificationThresholds): string {
   const list = (values: readonly number[]) => values.map(fmt).join(', ');
   return groups
     .map(
       (g) =>
         `neurons ${g.members.join(', ')} of hidden layer ${g.layer + 1}: outgoing ${list(g.outgoing)} changing by ${list(g.outgoingChange)} (their sum by ${fmt(100 * g.imbalance)}% of that), ` +
-        `closest input vectors at cosine distance ${fmt(g.closest)}${g.closestReflected ? ' with one reflected (ũ → −ũ)' : ''} ` +
+        `closest input vectors at ${g.scalarInputs ? SCALAR_CLOSENESS : 'cosine distance'} ${fmt(g.closest)}${g.closestReflected ? ' with one reflected (ũ → −ũ)' : ''} ` +
         (g.closest >= t.cosine
           ? `(≥ ${fmt(t.cosine)})`
           : g.closestReflected
@@ -364,9 +374,13 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const t: ClassificationThresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
   const scale = Math.max(1, evidence.thetaInf ?? Math.sqrt(2 * Math.max(0, evidence.weightNorm)));
   const gradientTolerance = t.gradTol * scale;
-  // a run the scheduler stopped as converged at a rounding-level gradient is at rest whatever its last
-  // recorded interval did (a wander along flat directions, or the Newton-like arrival of huge steps)
-  const atRoundingRest = evidence.stoppedBy === 'converged' && evidence.gradInf <= ROUNDING_GRADIENT * scale;
+  // a run at a rounding-level gradient is at rest whatever its weight norm's last recorded interval
+  // did (a wander along flat directions, or the Newton-like arrival of huge steps) where the
+  // scheduler stopped it as converged, or where its loss was as level as the scheduler asks
+  // (LEVEL_OBJECTIVE_CHANGE) over that interval: a run whose stop rule never asks (gradTol 0, a
+  // fixed budget) wanders on a saddle line to the end, while along a channel the loss still falls
+  const levelLoss = evidence.lossDrift != null && Math.abs(evidence.lossDrift.relative) <= LEVEL_OBJECTIVE_CHANGE;
+  const atRoundingRest = (evidence.stoppedBy === 'converged' || levelLoss) && evidence.gradInf <= ROUNDING_GRADIENT * scale;
   const stillMoving = evidence.normDrift != null && Math.abs(evidence.normDrift) > t.stationaryTol && !atRoundingRest;
   const converged = (evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance) && !stillMoving;
   const atBarrier = isAtBarrier(evidence.weightNorm, t.maxnorm, t.barrierTolerance);
@@ -378,6 +392,8 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const verdict = (outcome: Outcome, reason: string, channelStrict = false): Classification => ({ outcome, channelStrict, reason, evidence: derived });
   const notConverged = (cause: NotConvergedCause, reason: string): Classification => ({ ...verdict('not-converged', reason), cause });
   const norm = `weightnorm ${fmt(evidence.weightNorm)}`;
+  // the close pair's distance as the criterion measured it (scalar input vectors: by L2)
+  const closeness = evidence.scalarInputs ? SCALAR_CLOSENESS : 'cosine distance';
   const barrier = beyondBarrier ? `${norm} beyond the barrier (maxnorm ${fmt(t.maxnorm)})` : `${norm} at the barrier (> ${fmt(t.maxnorm * (1 - t.barrierTolerance))})`;
 
   if (!evidence.finite || evidence.stoppedBy === 'diverged' || ![evidence.loss, evidence.weightNorm, evidence.gradInf].every(Number.isFinite)) {
@@ -395,7 +411,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       evidence.channelFraction === null ? `subspace criterion unchecked (no parameter history)${restless}` : `${fmt(100 * evidence.channelFraction)}% of ‖Δθ‖ along the channel`;
     return verdict(
       'channel',
-      `${barrier}, closest pair at cosine distance ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +
+      `${barrier}, closest pair at ${closeness} ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +
         `${strict ? ` (also < ${fmt(t.strictCosine)})` : ` (not < ${fmt(t.strictCosine)})`}, output weights of opposite signs, ${subspace}`,
       strict,
     );
@@ -411,7 +427,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     }
     const roads = evidence.roads;
     if (roadsCarry(roads, t)) {
-      const beside = closePair && evidence.pairSignsOpposite ? `, with a channel beside (closest equal pair at cosine ${fmt(evidence.minCosine)}, output weights of opposite signs)` : '';
+      const beside = closePair && evidence.pairSignsOpposite ? `, with a channel beside (closest equal pair at ${closeness} ${fmt(evidence.minCosine)}, output weights of opposite signs)` : '';
       const along = `${fmt(100 * roads!.fraction!)}% of ‖Δθ‖ along them${beside}`;
       if (roads!.sharpening.length > 0) {
         const tails = roads!.tails.length > 0 ? `; in an exponential tail: ${describeTails(roads!.tails)}` : '';
@@ -421,7 +437,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     }
     const opening = evidence.opening;
     if (openingCarries(opening, t)) {
-      const closed = closePair && evidence.pairSignsOpposite ? `, a closed channel (closest equal pair at cosine ${fmt(evidence.minCosine)})` : '';
+      const closed = closePair && evidence.pairSignsOpposite ? `, a closed channel (closest equal pair at ${closeness} ${fmt(evidence.minCosine)})` : '';
       const others = roads && roads.sharpening.length + roads.tails.length > 0 ? `, ${roads.sharpening.length} neuron(s) sharpening and ${roads.tails.length} in an exponential tail` : '';
       return notConverged(
         'channel-opening',
@@ -451,7 +467,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
 
   const channelAhead = closePair && evidence.pairSignsOpposite && evidence.activation !== 'relu';
   const entrance = channelAhead
-    ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
+    ? `; a close pair (${closeness} ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
     : '';
   const roadAhead = evidence.activation !== 'relu' && roadsCarry(evidence.roads, t) ? evidence.roads! : null;
   const openingAhead = evidence.activation !== 'relu' && openingCarries(evidence.opening, t) ? evidence.opening! : null;
@@ -475,9 +491,9 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   if (!converged && stillMoving) {
     return notConverged(
       'still-moving',
-      `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (> ${fmt(100 * t.stationaryTol)}%), ` +
+      `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (by more than ${fmt(100 * t.stationaryTol)}% either way), ` +
         `‖∇‖∞ ${fmt(evidence.gradInf)}, stopped by ${evidence.stoppedBy}, ${norm}` +
-        (channelAhead ? `; a close pair (cosine ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : '') +
+        (channelAhead ? `; a close pair (${closeness} ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : '') +
         (!channelAhead && openingAhead ? `; ${describeOpening(openingAhead.groups, t)} (${fmt(100 * openingAhead.fraction!)}% of ‖Δθ‖ along them): on its way into a channel` : '') +
         (!roadAhead
           ? ''
@@ -505,7 +521,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     );
   }
   const spectrum = negativeCurvature === null ? 'Hessian spectrum unknown' : `λ_min ${fmt(lambdaMin!)} ≥ −tolerance`;
-  return verdict('finite-minimum', `${norm} ≤ ${fmt(t.maxnorm)}, ‖∇‖∞ ${fmt(evidence.gradInf)} ≤ ${fmt(gradientTolerance)}, ${spectrum}${entrance}`);
+  return verdict('finite-minimum', `${norm} ≤ ${fmt(t.maxnorm * (1 - t.barrierTolerance))} (short of the barrier), ‖∇‖∞ ${fmt(evidence.gradInf)} ≤ ${fmt(gradientTolerance)}, ${spectrum}${entrance}`);
 }
 
 export interface RunFacts {
@@ -596,8 +612,10 @@ function pairEvidence(
   thetaHistory: ArrayLike<number>[] | undefined,
   subspaceOptions: SubspaceOptions | undefined,
   t: ClassificationThresholds,
-): Pick<RunEvidence, 'minCosine' | 'parallelPair' | 'roads' | 'opening' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
-  const minCosine = closestEqualPair(arch, theta, t.equalInputs)?.distance ?? Infinity;
+): Pick<RunEvidence, 'minCosine' | 'scalarInputs' | 'parallelPair' | 'roads' | 'opening' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
+  const equalPair = closestEqualPair(arch, theta, t.equalInputs);
+  const minCosine = equalPair?.distance ?? Infinity;
+  const scalarInputs = equalPair !== null && hasScalarInputs(arch, equalPair.layer);
   let parallelPair: RunEvidence['parallelPair'];
   let duplicateL2 = Infinity;
   let duplicateCosine = Infinity;
@@ -645,6 +663,7 @@ function pairEvidence(
   }
   return {
     minCosine,
+    ...(scalarInputs ? { scalarInputs } : {}),
     ...(parallelPair ? { parallelPair } : {}),
     ...(roads ? { roads } : {}),
     ...(opening ? { opening } : {}),

@@ -143,7 +143,7 @@ export function buildProgram(): Command {
     .description('run a sweep (a spec file) or one of the paper\'s experiments (a preset name; see `channelscope presets`) into a results folder')
     .argument('<spec-or-preset>', 'experiment spec (JSON) or preset name')
     .option('--out <dir>', 'results folder (default: runs/<spec or preset name>-<timestamp>)')
-    .option('--quick', 'preset: the small version (about a minute on the CPU)')
+    .option('--quick', 'preset: the small version (seconds to a minute on the CPU)')
     .option('--seeds <n>', 'preset: this many seeds per configuration instead of the preset\'s')
     .option('--shard <k/n>', 'run shard k of n (1-based; default: from SLURM_ARRAY_TASK_ID, or JOB_COMPLETION_INDEX with CHANNELSCOPE_SHARD_COUNT)')
     .option('--resume', 'continue the sweep stored in --out: skip the runs recorded there, run the rest')
@@ -152,6 +152,7 @@ export function buildProgram(): Command {
     .option('--from <dir>', 'channel-jump: follow the channel of a run of this results folder (with --id) instead of constructing one')
     .option('--id <run>', 'channel-jump: the run id within --from')
     .option('--pair <[layer:]i,j>', 'channel-jump with --from/--id: follow this pair of neurons (numbered from 0, as `analyze` prints them; layer from 1, default the last hidden layer) instead of the run\'s channel')
+    .option('--dry-run', 'check the spec (or preset) and its data files and print the runs it plans, per configuration; write nothing, train nothing')
     .addOption(backendOption())
     .action(async (spec: string, options: PresetRunOptions) => {
       checkRunArgument(spec);

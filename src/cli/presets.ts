@@ -101,7 +101,7 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
   const spec = presetSpec(preset, { quick, seeds });
   const dir = options.out ?? presetOutDir(preset.name);
   await runParsedSpec(spec, `${preset.name}.json`, { ...options, out: dir });
-  process.stdout.write(`\n${await writePresetReport(dir)}`);
+  if (!options.dryRun) process.stdout.write(`\n${await writePresetReport(dir)}`);
   return dir;
 }
 
@@ -111,6 +111,10 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
     throw new InputError(`${dir} already holds results; choose another --out`);
   }
   const procedureOptions = await procedureOptionsFor(preset, quick, options);
+  if (options.dryRun) {
+    process.stdout.write(`${preset.name}${quick ? ' --quick' : ''}: ${sizeText(preset.size(procedureOptions))}\n\n--dry-run: the preset's options are valid; nothing was written (a run would write ${dir})\n`);
+    return dir;
+  }
   const { engine, notice } = await createEngine(options.backend as BackendChoice, {}, threadedCpuEngine(parseThreads(options.threads)));
   try {
     if (notice) process.stderr.write(`${notice}\n`);

@@ -8,7 +8,8 @@ import { folderDataOptions } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { writeHtmlReport } from './report-html.js';
-import { isProcedureFolder, writePresetReport } from './presets.js';
+import { isProcedureFolder, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, writePresetReport } from './presets.js';
+import { existsSync, readFileSync } from 'node:fs';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 
@@ -28,16 +29,13 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     throw new InputError("--thresholds with --html: the page draws each run's verdict by the default criteria; report the tables with --thresholds, or the page without it");
   }
   const [folder] = folders;
-  if (reclassified && folders.length === 1 && isProcedureFolder(folder)) {
-    throw new InputError(`--thresholds: ${folder} holds a procedure (one network followed step by step), whose report classifies no runs`);
+  if (folders.length === 1 && isProcedureFolder(folder)) {
+    await procedureReport(folder, options, by, reclassified);
+    return;
   }
   // one preset folder also gets its own tables (DIR/report.md, DIR/tables/*.csv; by other thresholds
   // printed only, the folder keeps its report by the defaults); a procedure has only those
   const presetReport = folders.length === 1 ? await writePresetReport(folder, overrides) : null;
-  if (presetReport !== null && isProcedureFolder(folder)) {
-    process.stdout.write(presetReport);
-    return;
-  }
   const { report, records } = await reportWithRecords(folders, by, overrides);
   // data files where the sweep's run read them (its shards share the spec, and so the folder)
   // each channel's carriers found once (its data rebuilt), then counted for the table and the page alike
@@ -61,4 +59,29 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     const file = await writeHtmlReport(target, pageReport, records, (line) => process.stderr.write(`${line}\n`));
     process.stderr.write(`HTML report: ${file}\n`);
   }
+}
+
+/**
+ * A procedure's folder (channel-jump, saddle-perturbation: one network followed step by step): its
+ * report in markdown (also written to DIR/report.md) or its result as JSON; it has no runs to group,
+ * reclassify, tabulate as CSV or draw as a page, and says so rather than print markdown for them.
+ */
+async function procedureReport(folder: string, options: { format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean }, by: string[], reclassified: boolean): Promise<void> {
+  const refuse = (what: string) => {
+    throw new InputError(`${what}: ${folder} holds a procedure (one network followed step by step), not runs to ${what === '--format csv' ? 'tabulate' : 'classify'}; its report is markdown (report DIR) or JSON (--format json)`);
+  };
+  if (reclassified) refuse('--thresholds');
+  if (by.length > 0) refuse('--by');
+  if (options.carriers) refuse('--carriers');
+  if (options.html) refuse('--html');
+  if (options.format === 'csv') refuse('--format csv');
+  const result = path.join(folder, PROCEDURE_RESULT_FILE);
+  if (!existsSync(result)) throw new InputError(`${folder}: the procedure has no ${PROCEDURE_RESULT_FILE} yet (stopped before its end?): run it again`);
+  if (options.format === 'json') {
+    // what was run (procedure.json: the preset, --quick, its options) and what came of it
+    const procedure = JSON.parse(readFileSync(path.join(folder, PROCEDURE_FILE), 'utf8')) as object;
+    process.stdout.write(`${JSON.stringify({ ...procedure, result: JSON.parse(readFileSync(result, 'utf8')) }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write((await writePresetReport(folder)) ?? '');
 }

@@ -9,6 +9,7 @@ import { InputError } from '../model/input-error.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { dataFileHashes, DatasetCache, datasetKey, expandSpec, initialParameters, type DataSourceOptions, type ResolvedRun } from '../experiment/grid.js';
 import { configurationLabels } from '../experiment/group-labels.js';
+import { optimizerLabel } from '../experiment/preset-reports.js';
 import { Progress } from '../experiment/progress.js';
 import { continuationChoice, CONTINUED_FILE, readContinuation, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
@@ -16,6 +17,7 @@ import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
 import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';
 import { engineOptimizer } from '../experiment/engine-optimizer.js';
 import { inputSampleCount } from '../data/inputs.js';
+import { describeArchitecture, parameterCount } from '../model/architecture.js';
 import { readUserFile } from './fs-errors.js';
 
 export interface RunCommandOptions {
@@ -28,6 +30,8 @@ export interface RunCommandOptions {
   threads?: string;
   /** seconds between progress lines when stderr is not a terminal */
   progressInterval?: number;
+  /** check the spec (and its data files) and print the runs it plans; write nothing, train nothing */
+  dryRun?: boolean;
 }
 
 /** Runs that start where runs of another folder stopped (cli/continue.ts): which, from where, and what their records add. */
@@ -139,6 +143,36 @@ export function formatSummary(spec: ExperimentSpec, summaries: Iterable<RecordSu
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * What `run --dry-run` prints: the runs a spec plans (this shard's), per configuration with its
+ * network, samples and optimiser, and where they would go. Nothing is written.
+ */
+export function formatPlan(spec: ExperimentSpec, total: number, selected: readonly ResolvedRun[], shard: string | null, dir: string, resume?: boolean): string {
+  const labels = configLabels(spec);
+  const perConfig = new Map<number, number>();
+  for (const run of selected) perConfig.set(run.configIndex, (perConfig.get(run.configIndex) ?? 0) + 1);
+  const rows = spec.configurations
+    .filter(({ index }) => perConfig.has(index))
+    .map(({ index, config }) => {
+      const { inputs, samples } = config.data;
+      const count = inputs.kind === 'file' || samples === undefined ? 'file' : String(inputSampleCount(inputs.kind, samples));
+      return [String(index), labels[index] ?? '', describeArchitecture(config.architecture), String(parameterCount(config.architecture)), count, optimizerLabel(config), String(perConfig.get(index))];
+    });
+  const header = ['config', 'label', 'network', 'P', 'samples', 'optimizer', 'runs'];
+  const widths = header.map((h, c) => Math.min(Math.max(h.length, ...rows.map((row) => row[c].length)), 60));
+  const line = (cells: string[]) => cells.map((cell, c) => (cell.length > widths[c] ? `${cell.slice(0, widths[c] - 1)}…` : cell).padEnd(widths[c])).join('  ').trimEnd();
+  const seeds = spec.seeds.length;
+  return [
+    `${spec.configurations.length} configuration${spec.configurations.length === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'} = ${total} runs${shard ? `; ${shard}: ${selected.length} of them` : ''}`,
+    '',
+    line(header),
+    ...rows.map(line),
+    '',
+    `--dry-run: the spec and its data files are valid; nothing was written (${resume ? 'a resume would continue' : 'a run would write'} ${dir})`,
+    '',
+  ].join('\n');
+}
+
 /** Runs the sweep; returns the results folder. */
 export async function runCommand(specFile: string, options: RunCommandOptions): Promise<string> {
   return runParsedSpec(readSpecFile(specFile).spec, specFile, options);
@@ -161,6 +195,10 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   // data files: read and checked here, before the folder is touched; their hashes go in the checkpoint
   const dataOptions: DataSourceOptions = continuation?.dataOptions ?? { baseDir: path.dirname(specFile) };
   const dataFiles = dataFileHashes(selected, dataOptions);
+  if (options.dryRun) {
+    process.stdout.write(formatPlan(spec, allRuns.length, selected, shard ? `${formatShard(shard)} from ${shard.source}` : null, dir, options.resume));
+    return dir;
+  }
 
   const store = await ResultStore.open({
     dir,

@@ -1,8 +1,8 @@
 // Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
-import { channelPairOf, closestPairs, motionShares, reflectionOffset, symmetryOrientation, type MotionShare } from '../analysis/channels.js';
+import { channelPairOf, closestPairs, motionShares, neuronGroups, reflectionOffset, symmetryOrientation, type MotionShare } from '../analysis/channels.js';
 import { neuronRegime, preActivationRanges } from '../analysis/network.js';
-import { classifyRun, evidenceFromNetwork, type Classification, type ClassificationThresholds, type RunFacts } from '../analysis/classify.js';
+import { classifyRun, DEFAULT_THRESHOLDS, evidenceFromNetwork, type Classification, type ClassificationThresholds, type RunFacts } from '../analysis/classify.js';
 import { gluParameters, gluReplacement } from '../analysis/glu.js';
 import { chooseChannelLimit, fittableChannelLimit, secondMomentEigenvalues } from '../analysis/channel-limit.js';
 import { refitLimit, type FittableReplacement } from '../analysis/limit-network.js';
@@ -53,6 +53,11 @@ export interface NetworkAnalysis {
     /** optimal loss of the limit network (last hidden layer only; null otherwise) */
     lossAtInfinity: number | null;
   };
+  /**
+   * the other close groups whose outgoing weights have both signs (several channels can run out at
+   * once): the GLU above is of the one with the largest outgoing weights (classify.ts channelGroup)
+   */
+  otherChannels: { layer: number; members: number[]; minCosine: number; outgoing: number[] }[];
   /**
    * the neurons that carry the channel, chosen on the data (channel-limit.ts chooseChannelLimit):
    * the GLU pair alone, or with the group's other members whose outgoing weights form a
@@ -149,6 +154,12 @@ export function analyzeNetwork(
   const symmetry = symmetryOrientation(arch, theta);
   const oriented = symmetry ? symmetry.orient(theta) : theta;
   let channelLimit: NetworkAnalysis['channelLimit'] = null;
+  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  const otherChannels = group
+    ? neuronGroups(arch, oriented, t.cosine, { relativeL2: t.equalInputs })
+        .filter((other) => other.mixedSigns && !(other.layer === group.layer && other.members.join() === group.members.join()))
+        .map(({ layer, members, minCosine, outgoing }) => ({ layer, members, minCosine, outgoing }))
+    : [];
   if (pair) {
     const parameters = gluParameters(arch, oriented, pair);
     // the channel's carriers, chosen on the data; the first candidate is the GLU pair itself (an
@@ -210,6 +221,7 @@ export function analyzeNetwork(
         }
       : null,
     glu,
+    otherChannels,
     channelLimit,
     sharpening,
     motion: facts.thetaHistory ? annotatedMotion(arch, theta, facts.thetaHistory, data) : null,
@@ -321,7 +333,7 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
       .map((entry) => `${entry.part === 'output bias' ? 'output bias' : `neuron ${entry.part.neuron} of layer ${entry.part.layer + 1} (${entry.regime ? `${entry.regime}, ` : ''}z ∈ [${g(entry.preActivation!.min)}, ${g(entry.preActivation!.max)}])`} ${(100 * entry.share).toFixed(1)}%`);
     lines.push(`motion       ‖Δθ‖ ${g(result.motion.change)} over the recent history: ${parts.length > 0 ? parts.join(', ') : 'no part with 5% of it'} (each part's share of ‖Δθ‖, a neuron's input and outgoing weights; z its pre-activation on the data)`);
   }
-  if (result.symmetry) {
+  if (result.symmetry && result.symmetry.flipped.length > 0) {
     const { kind, flipped, residual } = result.symmetry;
     const which = flipped.map((f) => `${f.neurons.join(',')} of layer ${f.layer + 1}`).join('; ');
     lines.push(
@@ -337,6 +349,11 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
       `             w [${u.w.map(g).join(', ')}], Δ [${u.delta.map(g).join(', ')}]`,
       `             max |f − f_GLU| on the data ${g(u.maxDeviation)}; loss at infinity (output weights refit) ${u.lossAtInfinity === null ? `n/a (${u.layer < hiddenLayers - 1 ? 'pair not in the last hidden layer' : 'reflections in an earlier layer'})` : g(u.lossAtInfinity)}`,
     );
+    for (const other of result.otherChannels) {
+      lines.push(
+        `also         a channel of neurons ${other.members.join(',')} of layer ${other.layer + 1}: closest at ${g(other.minCosine)}, outgoing weights ${other.outgoing.map(g).join(', ')} (the GLU above is of the channel with the largest outgoing weights)`,
+      );
+    }
   }
   if (result.channelLimit && result.channelLimit.members.length > 2) {
     const limit = result.channelLimit;

@@ -116,14 +116,16 @@ function outcomeFraction(runs: readonly Run[], outcome: string): Fraction {
 }
 
 /**
- * Runs, channels (both criteria), finite minima, not converged and, of those, the runs sharpening
- * towards a kink or step at the barrier (classify.ts: the other road to infinity) and those the
- * barrier stopped while a channel was still closing (channel-opening: a higher barrier may make them
- * channels), and the final loss of channels and of finite minima.
+ * Runs, channels (both criteria), finite minima, not converged and, of those (fractions of the not
+ * converged), the runs sharpening towards a kink or step at the barrier (classify.ts: the other road
+ * to infinity) and those the barrier stopped while a channel was still closing (channel-opening: a
+ * higher barrier may make them channels), and the final loss of channels and of finite minima.
  */
 function channelRow(label: string[], runs: readonly Run[]): (string | number)[] {
   const strict = wilsonInterval(runs.filter((r) => r.classified.outcome === 'channel' && r.classified.channelStrict).length, runs.length);
   const lossOf = (outcome: string) => quartiles(runs.filter((r) => r.classified.outcome === outcome).map((r) => r.record.loss)).median;
+  const notConverged = runs.filter((r) => r.classified.outcome === 'not-converged');
+  const ofWhich = (cause: string) => wilsonInterval(notConverged.filter((r) => r.classified.cause === cause).length, notConverged.length);
   return [
     ...label,
     runs.length,
@@ -131,8 +133,8 @@ function channelRow(label: string[], runs: readonly Run[]): (string | number)[] 
     ...fractionCells(strict),
     ...fractionCells(outcomeFraction(runs, 'finite-minimum')),
     ...fractionCells(outcomeFraction(runs, 'not-converged')),
-    ...fractionCells(wilsonInterval(runs.filter((r) => r.classified.cause === 'sharpening').length, runs.length)),
-    ...fractionCells(wilsonInterval(runs.filter((r) => r.classified.cause === 'channel-opening').length, runs.length)),
+    ...fractionCells(ofWhich('sharpening')),
+    ...fractionCells(ofWhich('channel-opening')),
     lossOf('channel'),
     lossOf('finite-minimum'),
   ];
@@ -151,8 +153,10 @@ const channelColumns = (label: string[]) => [
   'median loss of finite minima',
 ];
 
+const OF_WHICH_NOTE = '"Of which": counts and fractions of the not-converged runs.';
+
 function channelTable(name: string, title: string, label: string, runs: readonly Run[], key: (run: Run) => string, order?: (a: string, b: string) => number): PresetTable {
-  return { name, title, columns: channelColumns([label]), rows: groupBy(runs, key, order).map(([k, members]) => channelRow([k], members)) };
+  return { name, title, columns: channelColumns([label]), rows: groupBy(runs, key, order).map(([k, members]) => channelRow([k], members)), note: OF_WHICH_NOTE };
 }
 
 // ---- reach ----------------------------------------------------------------------------------------
@@ -160,10 +164,12 @@ function channelTable(name: string, title: string, label: string, runs: readonly
 const isOdd = (activation: string) => activation === 'erf' || activation === 'tanh';
 
 /**
- * 1/ε of a run: for the 1-D toy student (one input, no biases, two neurons, odd activation) in
- * channel coordinates after flipping both neurons to w > 0, NaN (left out of the quartiles) when the
- * flipped output weights share a sign (a saddle line, not a channel); otherwise the closest pair's
- * (summary.ts).
+ * 1/ε of a run along its channel: for the 1-D toy student (one input, no biases, two neurons, odd
+ * activation) in channel coordinates after flipping both neurons to w > 0, NaN (left out of the
+ * quartiles) when the flipped output weights share a sign (a saddle line, not a channel); otherwise
+ * the closest pair's (summary.ts), for a run on a channel (ClassifiedRun.onChannel; NaN for any
+ * other: the closest pair of a run that sharpened, say, is no measure of how far along a channel
+ * it got).
  */
 export function channelReach(record: RunRecord, classified: ClassifiedRun): number {
   const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
@@ -175,8 +181,10 @@ export function channelReach(record: RunRecord, classified: ClassifiedRun): numb
     if (s1 * a1 * (s2 * a2) >= 0) return NaN;
     return channelCoordinates([s1 * w1, s2 * w2, s1 * a1, s2 * a2]).inverseEpsilon;
   }
-  return classified.reach.inverseEpsilon;
+  return classified.onChannel ? classified.reach.inverseEpsilon : NaN;
 }
+
+const CHANNEL_REACH_NOTE = '1/ε: of the runs on a channel (a close pair of equal neurons, output weights of opposite signs), at the barrier or short of it; – where there is none.';
 
 function reachColumns(label: string[]): string[] {
   return [
@@ -292,13 +300,13 @@ function channelFrequencyTables(runs: Run[]): PresetTable[] {
     channelTable('by-teacher', 'Channel fraction by teacher (GP roughness s: larger is rougher)', 'teacher', runs, (r) => teacherLabel(r.config), numericOrder),
     channelTable('by-activation', 'Channel fraction by activation (relu has no channels: σ″ = 0)', 'activation', runs, (r) => r.config.architecture.activation),
     channelTable('by-d', 'Channel fraction by input dimension d', 'd', runs, (r) => String(r.config.architecture.inputDim), numericOrder),
-    { ...channelTable('by-r', 'Channel fraction by hidden widths r', 'r', runs, (r) => hiddenLabel(r.config)), ...(deepNote ? { note: deepNote } : {}) },
+    { ...channelTable('by-r', 'Channel fraction by hidden widths r', 'r', runs, (r) => hiddenLabel(r.config)), ...(deepNote ? { note: `${OF_WHICH_NOTE} ${deepNote}` } : {}) },
     {
       name: 'by-teacher-activation',
       title: 'Channel fraction by teacher and activation',
       columns: channelColumns(['teacher', 'activation']),
       rows: groupBy(runs, (r) => `${teacherLabel(r.config)}|${r.config.architecture.activation}`, numericOrder).map(([k, members]) => channelRow(k.split('|'), members)),
-      note: 'The paper: channels are common for every teacher, more so the rougher the GP; channels and finite minima reach similar training loss.',
+      note: `The paper: channels are common for every teacher, more so the rougher the GP; channels and finite minima reach similar training loss. ${OF_WHICH_NOTE}`,
     },
   ];
 }
@@ -334,7 +342,7 @@ function toyTables(runs: Run[]): PresetTable[] {
       'optimizer',
       runs,
       (r) => optimizerLabel(r.config),
-      'The paper: gradient flow reaches far into the channel (out to the norm barrier); SGD and Adam stall near its entrance (small 1/ε).',
+      `The paper: gradient flow reaches far into the channel (out to the norm barrier); SGD and Adam stall near its entrance (small 1/ε). 1/ε: of the runs whose two neurons, flipped to w > 0, have output weights of opposite signs (the others sit on a saddle line); – where there is none. ${MINIBATCH_BUDGET_NOTE}`,
     ),
   ];
   const first = runs[0];
@@ -342,7 +350,7 @@ function toyTables(runs: Run[]): PresetTable[] {
   if (curve) {
     tables.push({
       name: 'loss-at-infinity',
-      title: 'Loss at infinity L∞(w): the best gated linear unit c·erf(wx/√2) + a·x·erf′(wx/√2) at each w (least squares over c, a)',
+      title: 'Loss at infinity L∞(w): the best gated linear unit c·σ(wx) + a·x·σ′(wx) at each w, σ(z) = erf(z/√2) (least squares over c, a)',
       columns: ['w', 'L∞', 'c', 'a'],
       rows: curve.map((p) => [p.w, p.lossAtInfinity, p.c, p.a]),
       note: 'A channel ends where L∞(w) is smallest along its path; runs at the barrier should sit near a local minimum of this curve.',
@@ -370,15 +378,19 @@ function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
   ];
 }
 
+/** How the budget counts a minibatch optimiser's gradients (the scheduler's `evaluations`). */
+const MINIBATCH_BUDGET_NOTE = 'A minibatch gradient counts as one evaluation, as a full-batch one does: at batch B of N samples SGD and Adam compute B/N of the per-sample gradients a full-batch method does with the same budget.';
+
 function optimizerComparisonTables(runs: Run[]): PresetTable[] {
   return [
     reachTable('by-optimizer', 'Channels and reach by optimiser (same budget of gradient evaluations; a Hessian counts P)', 'optimizer', runs, (r) => optimizerLabel(r.config),
-      'The paper: gradient flow reaches far into channels; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance.'),
+      `The paper: gradient flow reaches far into channels; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance. ${CHANNEL_REACH_NOTE} ${MINIBATCH_BUDGET_NOTE}`),
     {
       name: 'by-optimizer-teacher',
       title: 'Channels and reach by optimiser and teacher',
       columns: reachColumns(['optimizer', 'teacher']),
       rows: groupBy(runs, (r) => `${optimizerLabel(r.config)}|${teacherLabel(r.config)}`).map(([k, members]) => reachRow(k.split('|'), members)),
+      note: CHANNEL_REACH_NOTE,
     },
   ];
 }

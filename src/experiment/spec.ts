@@ -39,6 +39,7 @@
 // resolves them against a base directory its caller gives (the CLI: the spec file's folder).
 import { z } from 'zod';
 import { ACTIVATIONS, MAX_HIDDEN_LAYERS, parameterCount } from '../model/architecture.js';
+import { closestName } from '../model/closest-name.js';
 import { InputError } from '../model/input-error.js';
 import { DEFAULT_GP_FREQUENCIES } from '../data/gp-teacher.js';
 import { inputSampleCount } from '../data/inputs.js';
@@ -239,9 +240,9 @@ const stopSchema = object({
   /**
    * Converged when ‖∇(L + R)‖∞ ≤ gradTol·max(1, ‖θ‖∞). The scaling matters in float32: near a
    * channel the output weights are ±150 or more and merely rounding θ leaves ‖∇‖∞ ≈ 1e-3, so an
-   * absolute 1e-5 could never be met there (such runs end by patience or budget). 0 disables it.
-   * A float32 (GPU) run is held to at least 1e-5 (FLOAT32_GRAD_TOL, analysis/classify.ts): its
-   * rounding floor at a minimum.
+   * absolute 1e-5 could never be met there (such runs end by patience or budget). 0 disables it
+   * as a stop rule; the verdicts then judge convergence by the default, 1e-5. A float32 (GPU) run
+   * is held to at least 1e-5 (FLOAT32_GRAD_TOL, analysis/classify.ts): its rounding floor at a minimum.
    */
   gradTol: nonNegativeNumber().default(1e-5),
   /**
@@ -478,7 +479,7 @@ function resolveSpec(raw: unknown): ExperimentSpecShape | string {
   const envelope = envelopeSchema.safeParse(raw);
   if (!envelope.success) {
     const issues = envelope.error.issues;
-    return describeIssue(primaryIssue(issues), raw, envelopeSchema, false) + moreProblems(issues.length);
+    return describeIssues(issues, raw, envelopeSchema, false).message;
   }
   const { seeds = [0], grid = {}, ...base } = envelope.data;
   const configurations = expandConfigurations(base, grid);
@@ -528,7 +529,7 @@ export function validateSpec(raw: unknown, source = 'spec'): ExperimentSpec {
 export function parseConfig(raw: unknown, source = 'config'): RunConfig {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw new InputError(`${source}: ${describeIssue(primaryIssue(parsed.error.issues), raw, configSchema, false)}${moreProblems(parsed.error.issues.length)}`);
+  throw new InputError(`${source}: ${describeIssues(parsed.error.issues, raw, configSchema, false).message}`);
 }
 
 /** The issue to report: an unknown key first (a misspelt field also shows up as a missing one), else the first. */
@@ -536,8 +537,37 @@ function primaryIssue(issues: readonly Issue[]): Issue {
   return issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
 }
 
-function moreProblems(count: number): string {
-  return count > 1 ? ` (and ${count - 1} more problem${count > 2 ? 's' : ''})` : '';
+/**
+ * A failed parse in words: the primary issue, the next two named ("…; also: …"), the rest counted.
+ * A missing field that the unknown field's suggestion names is that same typo, not one more problem.
+ */
+function describeIssues(issues: readonly Issue[], root: unknown, rootSchema: z.core.$ZodType, topLevel: boolean): { primary: Issue; message: string } {
+  const primary = primaryIssue(issues);
+  const suggestion = primary.code === 'unrecognized_keys' && primary.keys.length === 1 ? suggestedField(primary.keys[0], primary.path, root, rootSchema, topLevel) : undefined;
+  const sameTypo = (issue: Issue) =>
+    suggestion !== undefined &&
+    issue.path.length === primary.path.length + 1 &&
+    issue.path[primary.path.length] === suggestion &&
+    primary.path.every((segment, k) => issue.path[k] === segment) &&
+    valueAt(root, issue.path) === undefined;
+  const others = issues.filter((issue) => issue !== primary && !sameTypo(issue));
+  const named = others.slice(0, 2).map((issue) => describeIssue(issue, root, rootSchema, topLevel));
+  const rest = others.length - named.length;
+  const message = describeIssue(primary, root, rootSchema, topLevel) + (named.length > 0 ? `; also: ${named.join('; ')}` : '') + (rest > 0 ? ` (and ${rest} more problem${rest > 1 ? 's' : ''})` : '');
+  return { primary, message };
+}
+
+/** The fields allowed at `path` (the sweep fields too at a spec's top level). */
+function allowedFields(path: readonly PathKey[], root: unknown, rootSchema: z.core.$ZodType, topLevel: boolean): string[] {
+  const allowed = allowedKeys(rootSchema, path, root);
+  if (path.length === 0 && topLevel) allowed.push(...SWEEP_FIELDS);
+  return allowed;
+}
+
+/** The allowed field an unknown one was most likely meant to be: one not given already. */
+function suggestedField(key: string, path: readonly PathKey[], root: unknown, rootSchema: z.core.$ZodType, topLevel: boolean): string | undefined {
+  const object = valueAt(root, path) as Record<string, unknown> | undefined;
+  return closestName(key, allowedFields(path, root, rootSchema, topLevel).filter((allowed) => object?.[allowed] === undefined));
 }
 
 // ---- grid expansion ---------------------------------------------------------------------------
@@ -627,8 +657,7 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
     if (typeof built === 'string') return built;
     const parsed = configSchema.safeParse(built.raw);
     if (parsed.success) continue;
-    const issue = primaryIssue(parsed.error.issues);
-    const message = describeIssue(issue, built.raw, configSchema, true) + moreProblems(parsed.error.issues.length);
+    const { primary: issue, message } = describeIssues(parsed.error.issues, built.raw, configSchema, true);
     // the axis the issue lies under; else (a cross-field rule) the one value that differs from a valid configuration
     const culpritTarget = culpritPath(issue, built.owned.map((owned) => owned.path));
     const culprit = culpritTarget !== undefined ? built.owned[culpritTarget].axis : varied;
@@ -669,7 +698,7 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
     const parsed = configSchema.safeParse(built.raw);
     const gridValues = gridValuesOf(axes, choice);
     if (!parsed.success) {
-      return `grid combination (${describeCombination(gridValues)}): ${describeIssue(primaryIssue(parsed.error.issues), built.raw, configSchema, true)}${moreProblems(parsed.error.issues.length)}`;
+      return `grid combination (${describeCombination(gridValues)}): ${describeIssues(parsed.error.issues, built.raw, configSchema, true).message}`;
     }
     const canonical = canonicalConfigJson(parsed.data);
     const twin = seen.get(canonical);
@@ -811,11 +840,11 @@ function describeIssue(issue: Issue, root: unknown, rootSchema: z.core.$ZodType,
   const value = valueAt(root, path);
 
   if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedKeys(rootSchema, path, root);
-    if (path.length === 0 && topLevel) allowed.push(...SWEEP_FIELDS);
     const keys = issue.keys.map((key) => `"${key}"`).join(', ');
     const at = path.length === 0 ? 'at the top level' : `in ${where}`;
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at} (allowed: ${allowed.join(', ')})`;
+    const suggestion = issue.keys.length === 1 ? suggestedField(issue.keys[0], path, root, rootSchema, topLevel) : undefined;
+    if (suggestion !== undefined) return `unknown field ${keys} ${at} (did you mean "${suggestion}"?)`;
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at} (allowed: ${allowedFields(path, root, rootSchema, topLevel).join(', ')})`;
   }
 
   const allowedValues =

@@ -23,6 +23,12 @@ export interface ClassifiedRun {
   reason: string;
   /** why a not-converged run is one (classify.ts NOT_CONVERGED_CAUSES) */
   cause?: NotConvergedCause;
+  /**
+   * the channel's signature short of the verdict: a close group of equal neurons whose outgoing
+   * weights have opposite signs (classify.ts pairSignsOpposite), at the barrier or not (a run that
+   * stalled at a channel's entrance has it too)
+   */
+  onChannel: boolean;
   stopReason: string;
   /** how far the run got: see RunReach */
   reach: RunReach;
@@ -156,9 +162,12 @@ export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides
   const { arch, theta } = parseParameterFile(JSON.stringify(end.params), `record ${record.id}`);
   const maxnorm = config.maxnorm === null || config.maxnorm === undefined ? Infinity : config.maxnorm;
   const float32 = record.backend === 'gpu';
+  // a stop rule's gradTol of 0 only keeps the run going (a fixed budget of steps): a verdict still
+  // needs a tolerance to call a critical point one, the default's
+  const stopGradTol = config.stop?.gradTol ? config.stop.gradTol : undefined;
   const thresholds = {
     maxnorm,
-    ...(config.stop?.gradTol !== undefined ? { gradTol: gradTolFor(config.stop.gradTol, float32) } : {}),
+    ...(stopGradTol !== undefined ? { gradTol: gradTolFor(stopGradTol, float32) } : {}),
     stationaryTol: stationaryTolFor(config.stop?.stationaryTol ?? DEFAULT_THRESHOLDS.stationaryTol, float32),
     // what the reader asked for wins over what the run was stopped by, but not below float32's floors
     // for a float32 run: below them a GPU run at its minimum would read as not converged
@@ -234,13 +243,20 @@ export function summarizeRecords(
   overrides: ThresholdOverrides = {},
   groupOf: GroupLabeller = groupLabeller(records.map((record) => record.config), by),
 ): Report {
-  const runs: ClassifiedRun[] = records.map((record) => ({
-    id: record.id,
-    group: groupOf(record.config),
-    stopReason: record.stopReason,
-    ...classifyRecord(record, overrides),
-    reach: runReach(record),
-  }));
+  const runs: ClassifiedRun[] = records.map((record) => {
+    const { outcome, channelStrict, reason, cause, evidence } = classifyRecordWithEvidence(record, overrides);
+    return {
+      id: record.id,
+      group: groupOf(record.config),
+      stopReason: record.stopReason,
+      outcome,
+      channelStrict,
+      reason,
+      ...(cause ? { cause } : {}),
+      onChannel: evidence?.pairSignsOpposite ?? false,
+      reach: runReach(record),
+    };
+  });
   const reach: GroupReach[] = [];
   for (const key of new Set(runs.map((r) => r.group))) {
     const members = runs.filter((r) => r.group === key).map((r) => r.reach);

@@ -10,6 +10,7 @@ import {
   channelPairOf,
   channelSubspace,
   channelSubspaceFraction,
+  closenessDistance,
   closestEqualPair,
   closestPairs,
   cosineDistance,
@@ -161,11 +162,27 @@ describe('neuronGroups', () => {
   });
 
   it('the optional relative-L2 requirement splits parallel but unequal neurons', () => {
+    const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: false };
+    const theta = randomTheta(arch, 8);
+    [1, 1.0001, 3].forEach((scale, n) => setNeuron(arch, theta, 0, n, [0.6 * scale, -0.8 * scale]));
+    expect(neuronGroups(arch, theta, 1e-2)[0].members).toEqual([0, 1, 2]);
+    expect(neuronGroups(arch, theta, 1e-2, { relativeL2: 1e-2 })[0].members).toEqual([0, 1]);
+  });
+
+  it('d = 1 without biases, where every same-sign pair is at cosine distance 0, compares the scalars: ((u − v)/max|u, v|)²/2', () => {
     const arch: Architecture = { inputDim: 1, hidden: [3], activation: 'softplus', biases: false };
     const theta = randomTheta(arch, 8);
     [1, 1.0001, 3].forEach((w, n) => setNeuron(arch, theta, 0, n, [w]));
-    expect(neuronGroups(arch, theta, 1e-2)[0].members).toEqual([0, 1, 2]);
-    expect(neuronGroups(arch, theta, 1e-2, { relativeL2: 1e-2 })[0].members).toEqual([0, 1]);
+    const [group] = neuronGroups(arch, theta, 1e-2);
+    expect(group.members).toEqual([0, 1]);
+    expect(group.minCosine).toBeCloseTo((0.0001 / 1.0001) ** 2 / 2, 15);
+    expect(closenessDistance([1], [1.0001])).toBe(group.minCosine);
+    // 2 for opposite signs, as the cosine distance; vectors of two entries or more: the cosine distance
+    expect(closenessDistance([1], [-1])).toBe(2);
+    expect(closenessDistance([0.6, 0.8], [1.2, 1.6])).toBe(cosineDistance([0.6, 0.8], [1.2, 1.6]));
+    // the boundary of the channel criterion's 1e-2: scalars within 14% of each other
+    expect(closenessDistance([1], [0.86])).toBeLessThan(1e-2);
+    expect(closenessDistance([1], [0.85])).toBeGreaterThan(1e-2);
   });
 });
 

@@ -113,6 +113,25 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     expect(verdict.outcome).toBe('finite-minimum');
   });
 
+  it('d = 1 without biases: a channel needs its scalars within 14% (the cosine criterion\'s L2 counterpart), not merely within the equal-inputs bound', () => {
+    const line: Architecture = { inputDim: 1, hidden: [2], activation: 'erf', biases: false };
+    // w = 2 and 3.5 with output weights ±63 at the barrier: relative L2 0.43 < equalInputs 0.5, cosine 0
+    const far = Float64Array.from([2, 3.5, 63, -63]);
+    expect(weightNorm(far)).toBeGreaterThan(990);
+    const apart = classifyRun(evidenceFromNetwork(line, far, atBarrier));
+    expect(apart.evidence.scalarInputs).toBe(true);
+    expect(apart.evidence.minCosine).toBeCloseTo((1.5 / 3.5) ** 2 / 2, 12);
+    expect(apart.outcome).not.toBe('channel');
+    // the toy's channel: w ± ε with ε = 1e-3 at w = 0.8, output weights ±63
+    const close = classifyRun(evidenceFromNetwork(line, Float64Array.from([0.801, 0.799, 63, -63]), atBarrier));
+    expect(close.outcome).toBe('channel');
+    expect(close.channelStrict).toBe(true);
+    expect(close.evidence.minCosine).toBeCloseTo((0.002 / 0.801) ** 2 / 2, 12);
+    expect(close.reason).toMatch(/closest pair at distance \(\(wᵢ − wⱼ\)\/max\|w\|\)²\/2 \(one input, no biases: every cosine distance is 0\) 0\.00000312 < 0\.0100 \(also < 0\.00100\)/);
+    // with two inputs nothing changes: the cosine distance
+    expect(classifyRun(evidenceFromNetwork(arch, channelAt(4e-3), atBarrier)).evidence.scalarInputs).toBeUndefined();
+  });
+
   /**
    * Neuron 0 sharpening at the barrier: ũ₀ = λu with a₀ = 8/λ (tending to 8·relu(û·x̃) for softplus),
    * λ = 110, 140, 170; neuron 1 a small neuron of the same direction with an output weight of the
@@ -321,6 +340,18 @@ describe('classifyRun on evidence', () => {
     // at rest (drift at the threshold, either sign), unknown (null) or with the check off: a finite minimum
     for (const normDrift of [1e-5, -1e-5, null]) expect(classifyRun({ ...drifting, normDrift }, { gradTol: 1e-7 }).outcome).toBe('finite-minimum');
     expect(classifyRun(drifting, { gradTol: 1e-7, stationaryTol: 1 }).outcome).toBe('finite-minimum');
+  });
+
+  it('a rounding-level gradient with a level loss is rest, however the run was stopped: a saddle line wandered on to the end of a budget', () => {
+    // measured: toy-1d flows with gradTol 0 that reached the saddle line (seed 11: ‖∇‖∞ 1.5e-16, the
+    // weight norm wandering by 0.06% over the last interval, the loss level)
+    const wandering = { ...base, weightNorm: 1.03, thetaInf: 1.4, gradInf: 1.5e-16, duplicateL2: 0, duplicateCosine: 0, stoppedBy: 'max-evaluations', normDrift: 6e-4, lossDrift: { relative: 3e-16, from: 15_000, to: 20_000 } };
+    expect(classifyRun(wandering).outcome).toBe('plateau-saddle');
+    // a loss still falling is a flow on its way (a channel's gradient can dip as low), and so is a
+    // gradient above rounding
+    expect(classifyRun({ ...wandering, lossDrift: { relative: -1e-9, from: 15_000, to: 20_000 } }).cause).toBe('still-moving');
+    expect(classifyRun({ ...wandering, gradInf: 1e-9 }).cause).toBe('still-moving');
+    expect(classifyRun({ ...wandering, lossDrift: null }).cause).toBe('still-moving');
   });
 
   it('every not-converged verdict names its cause, and only those', () => {

@@ -72,6 +72,27 @@ describe('channelscope analyze', () => {
     expect(badCsv.stderr).toContain(`${path.join(dir, 'bad.csv')}: line 2 has 2 columns, expected 3`);
   });
 
+  it('names every channel of a network with two: the GLU of the one with the largest outgoing weights, and the other', async () => {
+    // θ = [W (4×2), b (4), a (4), c0]: pairs (0, 1) at ε = 5e-4, outgoing ±1200, and (2, 3) at ε = 1e-3, outgoing ±300
+    const two = [0.6 + epsilon, -0.4, 0.6 - epsilon, -0.4, -0.3, 0.7 + 1e-3, -0.3, 0.7 - 1e-3, 0.1, 0.1, -0.2, -0.2, 0.2 + 1200, 0.2 - 1200, 0.1 + 300, 0.1 - 300, 0.05];
+    const { code, stdout } = await runCli(['analyze', '--params', file('two.json', JSON.stringify(formatParameterFile({ ...arch, hidden: [4] }, two))), '--data', file('d.csv', csv)]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/GLU limit {4}pair 0,1 of layer 1: ε 5\.000e-4/);
+    expect(stdout).toMatch(/also {9}a channel of neurons 2,3 of layer 1: closest at \d\.\d{3}e-\d, outgoing weights 300\.10, -299\.90 \(the GLU above is of the channel with the largest outgoing weights\)/);
+    // softplus compares no neuron flipped here: no symmetry line
+    expect(stdout).not.toMatch(/^symmetry/m);
+  });
+
+  it('d = 1 without biases: two erf neurons 43% apart with outgoing ±63 at the barrier are no channel (their scalars, not their cosine 0, decide)', async () => {
+    const line = { inputDim: 1, hidden: [2], activation: 'erf' as const, biases: false };
+    const data = `x1,y\n${Array.from({ length: 20 }, (_, n) => `${(n - 10) / 5},${Math.tanh((n - 10) / 4)}`).join('\n')}\n`;
+    const { code, stdout } = await runCli(['analyze', '--params', file('line.json', JSON.stringify(formatParameterFile(line, [2, 3.5, 63, -63]))), '--data', file('line.csv', data)]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^verdict {6}not-converged: /m);
+    // erf's sign symmetry flips no neuron of this network: no symmetry line, not an empty one
+    expect(stdout).not.toMatch(/^symmetry/m);
+  });
+
   it('names the neurons that carry a channel: the pair, or three on a second-difference stencil with their order-2 limit', async () => {
     const pair = JSON.parse((await runCli(['analyze', '--params', file('c.json', JSON.stringify(formatParameterFile(arch, channel))), '--data', file('d.csv', csv), '--json'])).stdout);
     expect(pair.channelLimit).toMatchObject({ layer: 0, members: [0, 1], order: 1 });

@@ -1,5 +1,5 @@
 // The command line as a user meets it: exit codes, messages, JSON shapes.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -145,5 +145,29 @@ describe('channelscope run with the default backend', () => {
       expect(code).toBe(0);
       expect(stdout).toContain('runs.jsonl');
     }
+  });
+});
+
+describe('channelscope run --dry-run', () => {
+  it('checks a spec or preset and prints the runs it plans per configuration, writing nothing; a bad spec is refused as a run would refuse it', async () => {
+    const out = path.join(dir, 'dry');
+    const plan = await channelscope('run', 'examples/stiff-vs-explicit.json', '--dry-run', '--out', out);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/^12 configurations × 8 seeds = 96 runs\n/);
+    expect(plan.stdout).toMatch(/^0 +r=\[4\] optimizer=flow solver=rodas4 +d=2 hidden=\[4\] softplus \+biases +17 +256 +flow rodas4 +8$/m);
+    expect(plan.stdout).toMatch(/^11 +r=\[8\] optimizer=gd lr=0\.5 +d=2 hidden=\[8\] softplus \+biases +33 +256 +gd η=0\.5 +8$/m);
+    expect(plan.stdout).toContain(`--dry-run: the spec and its data files are valid; nothing was written (a run would write ${out})`);
+    expect(existsSync(out)).toBe(false);
+    // a shard's share, a preset (its --seeds), a procedure
+    const shard = await channelscope('run', 'channel-frequency', '--quick', '--seeds', '2', '--shard', '2/3', '--dry-run', '--out', out);
+    expect(shard.stdout).toMatch(/^15 configurations × 2 seeds = 30 runs; shard 2\/3 from --shard: 10 of them\n/);
+    const procedure = await channelscope('run', 'channel-jump', '--quick', '--dry-run', '--out', out);
+    expect(procedure.stdout).toMatch(/^channel-jump --quick: 11 networks × N = 64\n/);
+    expect(existsSync(out)).toBe(false);
+    const bad = file('dry-bad.json', JSON.stringify({ architecture: { inputDim: 2, hidden: 2, activation: 'softplux' } }));
+    const refused = await channelscope('run', bad, '--dry-run', '--out', out);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/architecture\.activation/);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -48,6 +48,16 @@ describe('channelscope presets / run PRESET', () => {
     const saved = JSON.parse(readFileSync(path.join(out, 'procedure.json'), 'utf8'));
     expect(saved.options.construct.seed).toBe(13);
     expect(saved.options.network).toHaveLength(17);
+    // report on a procedure's folder: markdown, or JSON of what ran and what came of it; no runs to
+    // group, reclassify, tabulate or draw, said with exit code 2 rather than markdown in their place
+    const json = await runCli(['report', out, '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ preset: 'channel-jump', quick: true, options: { construct: { seed: 13 } }, result: expect.any(Object) });
+    for (const [flags, name] of [[['--format', 'csv'], '--format csv'], [['--html'], '--html'], [['--by', 'r'], '--by'], [['--thresholds', 'cosine=1e-3'], '--thresholds'], [['--carriers'], '--carriers']] as const) {
+      const refused = await runCli(['report', out, ...flags]);
+      expect(refused.stderr, name).toContain(`${name}: ${out} holds a procedure (one network followed step by step)`);
+      expect(refused.code, name).toBe(2);
+    }
   }, 60_000);
 
   it('refuses --from without --id, --from for other presets and spec files, a run that is not there or not in a channel, a bad --pair (exit code 2)', async () => {

@@ -141,6 +141,12 @@ describe('quick presets on the CPU engine', () => {
       expect(part('of which sharpening') + part('of which channel-opening')).toBeLessThanOrEqual(part('not-converged') + 1e-12);
     }
     expect(cell(byActivation, ['relu'], 'of which channel-opening')).toBe(0);
+    // "of which" fractions are of the not-converged runs
+    for (const row of byActivation.rows) {
+      const part = (name: string) => row[byActivation.columns.indexOf(name)] as number;
+      if (part('not-converged') > 0) expect(part('of which sharpening fraction')).toBeCloseTo(part('of which sharpening') / part('not-converged'), 12);
+    }
+    expect(byActivation.note).toMatch(/"Of which": counts and fractions of the not-converged runs/);
   }, 180_000);
 
   it('toy-1d: gradient flow gets far into the channel, SGD and Adam stop nearer its entrance (smaller 1/ε); L∞(w) has the channel minimum near w ≈ 0.8', async () => {
@@ -185,5 +191,9 @@ describe('quick presets on the CPU engine', () => {
     }
     // one budget: every discrete optimiser used it up
     for (const row of t.rows.filter((r) => r[0] !== 'flow ros34pw2')) expect(row[t.columns.indexOf('median gradient evaluations')]).toBe(20_000);
+    // 1/ε measures how far along a channel, so only runs on one count (quick: no flow is, their
+    // closest pairs belong to neurons that sharpened, ε ≈ 67): none, not 0.015
+    expect(cell(t, ['flow ros34pw2'], '1/ε median')).toBeNaN();
+    expect(tableMarkdown(t)).toContain('1/ε: of the runs on a channel');
   }, 120_000);
 });

@@ -322,6 +322,20 @@ describe('classification of float32 runs', () => {
   });
 });
 
+describe('classification of runs whose stop rule has no gradient tolerance (gradTol 0: a fixed budget)', () => {
+  it('judges convergence by the default gradTol, so a run that sat at a critical point is not "gradient not small"', async () => {
+    const { classifyRecord } = await import('../../src/experiment/summary.js');
+    // ‖∇‖∞ 5e-9: met by the default 1e-5·max(1, ‖θ‖∞), never by the stop rule's 0
+    const budgeted = { ...record('b', finiteTheta, [2]), stopReason: 'max-evaluations', gradInf: 5e-9, config: { architecture: { ...arch, hidden: [2] }, maxnorm: 1000, stop: { gradTol: 0 } } } as never;
+    const verdict = classifyRecord(budgeted);
+    expect(verdict.outcome).toBe('finite-minimum');
+    // (‖θ‖∞ = 1.1)
+    expect(verdict.reason).toMatch(/‖∇‖∞ 5\.00e-9 ≤ 0\.0000110,/);
+    // a tolerance the reader asks for still wins
+    expect(classifyRecord(budgeted, { gradTol: 1e-10 }).outcome).toBe('not-converged');
+  });
+});
+
 describe('classification of polished runs', () => {
   it('judges a run where its Newton–CG polish ended', async () => {
     const { classifyRecord } = await import('../../src/experiment/summary.js');

@@ -147,14 +147,21 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
   });
 
   it('unknown fields in nested objects, including inside a kind', () => {
-    expect(errorOf(spec({ architecture: { ...BASE.architecture, bias: false } }))).toBe(
+    // a typo of an allowed field not given is named; otherwise the allowed fields are listed
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, bias: false } }))).toBe('spec: unknown field "bias" in architecture (did you mean "biases"?)');
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, biases: true, bias: false } }))).toBe(
       'spec: unknown field "bias" in architecture (allowed: inputDim, hidden, activation, biases)',
+    );
+    // the field the typo stands for is missing too: the same typo, not another problem; the next two problems are named
+    expect(errorOf({ architecture: { ...BASE.architecture, activation: 'softplux' }, optimiser: { kind: 'gd', lr: 0.1 }, maxnorm: -1 })).toBe(
+      'spec: unknown field "optimiser" at the top level (did you mean "optimizer"?); also: architecture.activation: "softplux" is not allowed (allowed: softplus, g, erf, sigmoid, tanh, relu, gelu); maxnorm: -1 must be a positive number or null (no barrier)',
     );
     expect(errorOf(spec({ optimizer: { kind: 'gd', lr: 0.1, momentum: 0.9 } }))).toBe('spec: unknown field "momentum" in optimizer (allowed: kind, lr)');
     expect(errorOf(spec({ data: { teacher: { kind: 'rosenbrock', s: 2 } } }))).toBe(
       'spec: unknown field "s" in data.teacher (allowed: kind, c, a, b, standardize)',
     );
-    expect(errorOf(spec({ stop: { maxStep: 10 } }))).toMatch(/^spec: unknown field "maxStep" in stop \(allowed: maxSteps, maxTime, maxSeconds, maxEvaluations, gradTol, stationaryTol, atBarrier, patience, minImprovement, checkEvery, diagnosticsEvery\)$/);
+    expect(errorOf(spec({ stop: { maxStep: 10 } }))).toBe('spec: unknown field "maxStep" in stop (did you mean "maxSteps"?)');
+    expect(errorOf(spec({ stop: { maxSteps: 10, maxStep: 10 } }))).toMatch(/^spec: unknown field "maxStep" in stop \(allowed: maxSteps, maxTime, maxSeconds, maxEvaluations, gradTol, stationaryTol, atBarrier, patience, minImprovement, checkEvery, diagnosticsEvery\)$/);
     expect(errorOf(spec({ seeds: { from: 3, cnt: 2 } }))).toBe('spec: unknown field "cnt" in seeds (allowed: from, count)');
     expect(errorOf(spec({ stop: { atBarrier: 'yes' } }))).toMatch(/stop\.atBarrier.*true or false/);
   });
