@@ -294,10 +294,21 @@ export function deepFloat32Note(runs: readonly { record: RunRecord; config: RunC
   return `${deep.length} runs of deep networks (${widths}) ran in float32 on the GPU, which cannot follow a deep network's channel to the barrier: θ's float32 rounding alone stalls it, and so do the float32 gradient and Hessian (benchmarks/results/deep-float32-emulation-2026-12-05.md). Their channels show up as not converged. For those runs the channel fraction is a lower bound. Since 2026-12-05 the GPU runs deep networks' stiff flow in double-float, which follows them (runs record it as arithmetic: double-float); rerun these, or use --backend cpu (float64), for the real fraction.`;
 }
 
+/**
+ * Where every run of a teacher trains on one dataset (data.perRun false: one draw of the inputs and
+ * of each GP), its fractions are over the students' initialisations for that draw, not over draws.
+ */
+function sharedDataNote(runs: readonly Run[]): string | null {
+  if (runs.length === 0 || runs.some((r) => r.config.data.perRun)) return null;
+  const seeds = [...new Set(runs.map((r) => r.config.data.seed))];
+  return `Every run of a teacher trains on one dataset (data.seed ${seeds.join(', ')}: one draw of the inputs and of each GP teacher): the intervals are over the students' initialisations for that draw, not over draws (data.perRun: true gives each run its own).`;
+}
+
 function channelFrequencyTables(runs: Run[]): PresetTable[] {
   const deepNote = deepFloat32Note(runs);
+  const sharedData = sharedDataNote(runs);
   return [
-    channelTable('by-teacher', 'Channel fraction by teacher (GP roughness s: larger is rougher)', 'teacher', runs, (r) => teacherLabel(r.config), numericOrder),
+    { ...channelTable('by-teacher', 'Channel fraction by teacher (GP roughness s: larger is rougher)', 'teacher', runs, (r) => teacherLabel(r.config), numericOrder), ...(sharedData ? { note: `${OF_WHICH_NOTE} ${sharedData}` } : {}) },
     channelTable('by-activation', 'Channel fraction by activation (relu has no channels: σ″ = 0)', 'activation', runs, (r) => r.config.architecture.activation),
     channelTable('by-d', 'Channel fraction by input dimension d', 'd', runs, (r) => String(r.config.architecture.inputDim), numericOrder),
     { ...channelTable('by-r', 'Channel fraction by hidden widths r', 'r', runs, (r) => hiddenLabel(r.config)), ...(deepNote ? { note: `${OF_WHICH_NOTE} ${deepNote}` } : {}) },

@@ -147,6 +147,8 @@ describe('quick presets on the CPU engine', () => {
       if (part('not-converged') > 0) expect(part('of which sharpening fraction')).toBeCloseTo(part('of which sharpening') / part('not-converged'), 12);
     }
     expect(byActivation.note).toMatch(/"Of which": counts and fractions of the not-converged runs/);
+    // one dataset per teacher (data.perRun false): the intervals are over initialisations for that draw
+    expect(byTeacher.note).toContain('Every run of a teacher trains on one dataset (data.seed 0: one draw of the inputs and of each GP teacher)');
   }, 180_000);
 
   it('toy-1d: gradient flow gets far into the channel, SGD and Adam stop nearer its entrance (smaller 1/ε); L∞(w) has the channel minimum near w ≈ 0.8', async () => {
