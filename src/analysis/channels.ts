@@ -106,11 +106,22 @@ export function closestPairs(arch: Architecture, theta: ArrayLike<number>): Laye
   return result;
 }
 
-/** The smallest cosine distance over all hidden layers, with its layer and pair; null when no layer has two neurons. */
+/**
+ * The smallest cosine distance over all hidden layers (closenessDistance: for scalar input vectors,
+ * where every same-sign pair ties at 0, their L2 counterpart), with its layer and pair; null when no
+ * layer has two neurons. Ties go to the first pair in (layer, i, j) order.
+ */
 export function minCosineDistance(arch: Architecture, theta: ArrayLike<number>): (PairDistance & { layer: number }) | null {
+  checkTheta(arch, theta);
   let best: (PairDistance & { layer: number }) | null = null;
-  for (const entry of closestPairs(arch, theta)) {
-    if (entry.cosine && (!best || entry.cosine.distance < best.distance)) best = { layer: entry.layer, ...entry.cosine };
+  for (let layer = 0; layer < arch.hidden.length; layer++) {
+    const vectors = layerInputVectors(arch, theta, layer);
+    for (let i = 0; i < vectors.length; i++) {
+      for (let j = i + 1; j < vectors.length; j++) {
+        const distance = closenessDistance(vectors[i], vectors[j]);
+        if (!best || distance < best.distance) best = { layer, i, j, distance };
+      }
+    }
   }
   return best;
 }

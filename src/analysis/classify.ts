@@ -156,6 +156,12 @@ export interface RunEvidence {
    */
   lossDrift?: { relative: number; from: number; to: number } | null;
   /**
+   * The loss's relative change over at least the stop rule's checkEvery steps back from the last
+   * recorded point, for a float64 run (the scheduler's level-objective test, LEVEL_OBJECTIVE_CHANGE:
+   * along a channel the loss still falls by more); null or absent when unknown or float32.
+   */
+  levelDrift?: { relative: number; from: number; to: number } | null;
+  /**
    * The run stopped by patience: its objective did not improve by minImprovement (relative) over
    * its last `steps` steps (the scheduler's rule, checked at its events); absent otherwise.
    */
@@ -377,9 +383,10 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   // a run at a rounding-level gradient is at rest whatever its weight norm's last recorded interval
   // did (a wander along flat directions, or the Newton-like arrival of huge steps) where the
   // scheduler stopped it as converged, or where its loss was as level as the scheduler asks
-  // (LEVEL_OBJECTIVE_CHANGE) over that interval: a run whose stop rule never asks (gradTol 0, a
-  // fixed budget) wanders on a saddle line to the end, while along a channel the loss still falls
-  const levelLoss = evidence.lossDrift != null && Math.abs(evidence.lossDrift.relative) <= LEVEL_OBJECTIVE_CHANGE;
+  // (LEVEL_OBJECTIVE_CHANGE over at least checkEvery steps, float64): a run whose stop rule never
+  // asks (gradTol 0, a fixed budget) wanders on a saddle line to the end, while along a channel the
+  // loss still falls
+  const levelLoss = evidence.levelDrift != null && Math.abs(evidence.levelDrift.relative) <= LEVEL_OBJECTIVE_CHANGE;
   const atRoundingRest = (evidence.stoppedBy === 'converged' || levelLoss) && evidence.gradInf <= ROUNDING_GRADIENT * scale;
   const stillMoving = evidence.normDrift != null && Math.abs(evidence.normDrift) > t.stationaryTol && !atRoundingRest;
   const converged = (evidence.stoppedBy === 'converged' || evidence.gradInf <= gradientTolerance) && !stillMoving;
@@ -447,8 +454,10 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     }
     const missing: string[] = [];
     const parallel = evidence.parallelPair;
-    if (!closePair && parallel && parallel.cosine < t.cosine) {
+    if (!closePair && parallel && parallel.cosine < t.cosine && parallel.relativeL2 >= t.equalInputs) {
       missing.push(`no close pair of equal neurons: the closest pair by cosine (${fmt(parallel.cosine)}) is parallel but not equal (relative L2 distance ${fmt(parallel.relativeL2)} ≥ ${fmt(t.equalInputs)})`);
+    } else if (!closePair && Number.isFinite(evidence.minCosine)) {
+      missing.push(`no close pair (the closest pair of equal neurons at ${closeness} ${fmt(evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
     } else if (!closePair) missing.push(`no close pair (min cosine distance ${fmt(parallel?.cosine ?? evidence.minCosine)} ≥ ${fmt(t.cosine)})`);
     else if (!evidence.pairSignsOpposite) missing.push('the close neurons\' output weights have the same sign');
     if (!inSubspace) missing.push(`only ${fmt(100 * (evidence.channelFraction ?? 0))}% of ‖Δθ‖ along the channel (≤ ${fmt(100 * t.subspace)}%)`);
@@ -536,6 +545,8 @@ export interface RunFacts {
   normDrift?: number | null;
   /** the loss's change over the last recorded interval (RunEvidence.lossDrift) */
   lossDrift?: RunEvidence['lossDrift'];
+  /** the loss's change over at least checkEvery steps, float64 runs (RunEvidence.levelDrift) */
+  levelDrift?: RunEvidence['levelDrift'];
   /** the patience rule that stopped the run (RunEvidence.patience) */
   patience?: RunEvidence['patience'];
   subspaceOptions?: SubspaceOptions;
@@ -580,6 +591,7 @@ export function evidenceFromNetwork(
     stoppedBy: facts.stoppedBy,
     normDrift: facts.normDrift !== undefined ? facts.normDrift : weightNormDrift(facts.thetaHistory),
     ...(facts.lossDrift !== undefined ? { lossDrift: facts.lossDrift } : {}),
+    ...(facts.levelDrift !== undefined ? { levelDrift: facts.levelDrift } : {}),
     ...(facts.patience !== undefined ? { patience: facts.patience } : {}),
     activation: arch.activation,
     ...(facts.hessianMinEigenvalue !== undefined ? { hessianMinEigenvalue: facts.hessianMinEigenvalue } : {}),

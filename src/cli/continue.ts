@@ -9,7 +9,7 @@ import { folderDataOptions, readFolderRecords, type RunRecord } from '../experim
 import { classifyRecord } from '../experiment/summary.js';
 import { defaultOutDir, runParsedSpec, type RunCommandOptions } from './run.js';
 
-export interface ContinueCommandOptions extends RunCommandOptions {
+export interface ContinueCommandOptions extends Omit<RunCommandOptions, 'dryRun'> {
   /** path=value edits of the folder's spec */
   set?: string[];
   /** verdicts, causes or stop reasons of the runs to continue (comma-separated) */

@@ -194,7 +194,13 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
   // a quick spec says so in its description ("NAME --quick: …", presets.ts)
   const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
-  const seeds = validateSpec(spec, specFile).seeds.length;
+  // (a spec of an older version that no longer validates still gets its tables, without the note)
+  let seeds: number | undefined;
+  try {
+    seeds = validateSpec(spec, specFile).seeds.length;
+  } catch {
+    seeds = undefined;
+  }
   const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total, { quick, seeds }, overrides);
   // a continuation's runs are a chosen few of the preset's, under edited settings
   const continued = readContinuation(dir);

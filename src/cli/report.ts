@@ -76,7 +76,7 @@ async function procedureReport(folder: string, options: { format: (typeof REPORT
   if (options.html) refuse('--html');
   if (options.format === 'csv') refuse('--format csv');
   const result = path.join(folder, PROCEDURE_RESULT_FILE);
-  if (!existsSync(result)) throw new InputError(`${folder}: the procedure has no ${PROCEDURE_RESULT_FILE} yet (stopped before its end?): run it again`);
+  if (!existsSync(result)) throw new InputError(`${folder}: the procedure has no ${PROCEDURE_RESULT_FILE} (stopped before its end?): run it again with another --out, or after removing ${folder}`);
   if (options.format === 'json') {
     // what was run (procedure.json: the preset, --quick, its options) and what came of it
     const procedure = JSON.parse(readFileSync(path.join(folder, PROCEDURE_FILE), 'utf8')) as object;

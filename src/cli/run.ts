@@ -147,10 +147,10 @@ export function formatSummary(spec: ExperimentSpec, summaries: Iterable<RecordSu
  * What `run --dry-run` prints: the runs a spec plans (this shard's), per configuration with its
  * network, samples and optimiser, and where they would go. Nothing is written.
  */
-export function formatPlan(spec: ExperimentSpec, total: number, selected: readonly ResolvedRun[], shard: string | null, dir: string, resume?: boolean): string {
+export function formatPlan(spec: ExperimentSpec, total: number, selected: readonly ResolvedRun[], left: readonly ResolvedRun[], shard: string | null, dir: string, resume: boolean): string {
   const labels = configLabels(spec);
   const perConfig = new Map<number, number>();
-  for (const run of selected) perConfig.set(run.configIndex, (perConfig.get(run.configIndex) ?? 0) + 1);
+  for (const run of left) perConfig.set(run.configIndex, (perConfig.get(run.configIndex) ?? 0) + 1);
   const rows = spec.configurations
     .filter(({ index }) => perConfig.has(index))
     .map(({ index, config }) => {
@@ -163,7 +163,8 @@ export function formatPlan(spec: ExperimentSpec, total: number, selected: readon
   const line = (cells: string[]) => cells.map((cell, c) => (cell.length > widths[c] ? `${cell.slice(0, widths[c] - 1)}…` : cell).padEnd(widths[c])).join('  ').trimEnd();
   const seeds = spec.seeds.length;
   return [
-    `${spec.configurations.length} configuration${spec.configurations.length === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'} = ${total} runs${shard ? `; ${shard}: ${selected.length} of them` : ''}`,
+    `${spec.configurations.length} configuration${spec.configurations.length === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'} = ${total} runs${shard ? `; ${shard}: ${selected.length} of them` : ''}` +
+      (resume ? `; ${selected.length - left.length} recorded in ${dir}, ${left.length} left (below)` : ''),
     '',
     line(header),
     ...rows.map(line),
@@ -195,26 +196,38 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   // data files: read and checked here, before the folder is touched; their hashes go in the checkpoint
   const dataOptions: DataSourceOptions = continuation?.dataOptions ?? { baseDir: path.dirname(specFile) };
   const dataFiles = dataFileHashes(selected, dataOptions);
-  if (options.dryRun) {
-    process.stdout.write(formatPlan(spec, allRuns.length, selected, shard ? `${formatShard(shard)} from ${shard.source}` : null, dir, options.resume));
-    return dir;
-  }
-
-  const store = await ResultStore.open({
+  const storeOptions = {
     dir,
     spec: spec.input,
     resume: Boolean(options.resume),
     shard,
     runs: selected.length,
-    compareSpec: (text, source) => specDifferences(text, source, spec),
+    compareSpec: (text: string, source: string) => specDifferences(text, source, spec),
     data: { baseDir: path.resolve(dataOptions.baseDir ?? ''), files: dataFiles },
-  });
-  const earlier = readContinuation(dir);
-  if (!continuation && earlier) {
-    store.close();
-    const { from } = earlier;
-    throw new InputError(`${dir} holds runs continued from ${from}, a chosen few of the spec's: resume it with \`channelscope continue ${from} --out ${dir} --resume\` and the same --only and --set`);
+  };
+  const continuedElsewhere = () => {
+    const earlier = readContinuation(dir);
+    return !continuation && earlier
+      ? new InputError(`${dir} holds runs continued from ${earlier.from}, a chosen few of the spec's: resume it with \`channelscope continue ${earlier.from} --out ${dir} --resume\` and the same --only and --set`)
+      : null;
+  };
+  if (options.dryRun) {
+    // what a run would refuse, refused the same way; what a resume would leave to do
+    const recorded = await ResultStore.check(storeOptions);
+    const refusal = continuedElsewhere();
+    if (refusal) throw refusal;
+    const left = options.resume ? selected.filter((run) => !recorded.has(run.id)) : selected;
+    process.stdout.write(formatPlan(spec, allRuns.length, selected, left, shard ? `${formatShard(shard)} from ${shard.source}` : null, dir, Boolean(options.resume)));
+    return dir;
   }
+
+  const store = await ResultStore.open(storeOptions);
+  const refusal = continuedElsewhere();
+  if (refusal) {
+    store.close();
+    throw refusal;
+  }
+  const earlier = readContinuation(dir);
   if (continuation) {
     // a resumed continuation must plan the runs it planned (the spec itself ResultStore compared)
     const provenance: ContinuationFile = { ...continuation.provenance, runs: selected.map((run) => run.id) };

@@ -460,7 +460,22 @@ export class ResultStore {
     return store;
   }
 
-  private static async reopen(options: OpenOptions): Promise<ResultStore> {
+  /**
+   * What open would find, checked the same way and changing nothing (run --dry-run): the runs
+   * already recorded there (none for a new folder); throws what open would throw.
+   */
+  static async check(options: OpenOptions): Promise<Set<string>> {
+    const state = folderState(options.dir);
+    if (state === 'used' && !options.resume) {
+      throw new InputError(`${options.dir} already exists and is not empty: pass --resume to continue the sweep stored there, or choose another --out`);
+    }
+    if (state !== 'used') return new Set();
+    const { summaries } = await ResultStore.checkResume(options);
+    return new Set(summaries.map((summary) => summary.id));
+  }
+
+  /** A resume's checks, before the first change to the folder: its spec, shard and data files, and its records so far. */
+  private static async checkResume(options: OpenOptions): Promise<{ previous: ReturnType<typeof readCheckpoint>; summaries: RecordSummary[]; read: Awaited<ReturnType<typeof scanLines>> }> {
     const { dir, spec, shard } = options;
     const specFile = path.join(dir, SPEC_FILE);
     if (!existsSync(specFile)) {
@@ -495,13 +510,20 @@ export class ResultStore {
       }
     }
 
-    // Validate everything before the first change to the folder.
     const runsFile = path.join(dir, RUNS_FILE);
     const summaries: RecordSummary[] = [];
     const read = await scanLines(runsFile, ({ text, line }) => {
       const record = parseRecordLine<RecordSummary>(text, line, runsFile);
       summaries.push({ id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
     });
+    return { previous, summaries, read };
+  }
+
+  private static async reopen(options: OpenOptions): Promise<ResultStore> {
+    const { dir, shard } = options;
+    // Validate everything before the first change to the folder.
+    const { previous, summaries, read } = await ResultStore.checkResume(options);
+    const runsFile = path.join(dir, RUNS_FILE);
     const fd = openSync(runsFile, 'a');
     const software = options.software ?? currentSoftware();
     const earlier = writersOf(previous);

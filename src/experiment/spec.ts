@@ -543,13 +543,13 @@ function primaryIssue(issues: readonly Issue[]): Issue {
  */
 function describeIssues(issues: readonly Issue[], root: unknown, rootSchema: z.core.$ZodType, topLevel: boolean): { primary: Issue; message: string } {
   const primary = primaryIssue(issues);
-  const suggestion = primary.code === 'unrecognized_keys' && primary.keys.length === 1 ? suggestedField(primary.keys[0], primary.path, root, rootSchema, topLevel) : undefined;
+  const suggestions = primary.code === 'unrecognized_keys' ? (suggestedFields(primary.keys, primary.path, root, rootSchema, topLevel) ?? []) : [];
+  // a problem in or under a suggested field the spec lacks (missing, or its defaults' consequences)
   const sameTypo = (issue: Issue) =>
-    suggestion !== undefined &&
-    issue.path.length === primary.path.length + 1 &&
-    issue.path[primary.path.length] === suggestion &&
+    issue.path.length > primary.path.length &&
+    suggestions.includes(String(issue.path[primary.path.length])) &&
     primary.path.every((segment, k) => issue.path[k] === segment) &&
-    valueAt(root, issue.path) === undefined;
+    valueAt(root, issue.path.slice(0, primary.path.length + 1)) === undefined;
   const others = issues.filter((issue) => issue !== primary && !sameTypo(issue));
   const named = others.slice(0, 2).map((issue) => describeIssue(issue, root, rootSchema, topLevel));
   const rest = others.length - named.length;
@@ -564,10 +564,21 @@ function allowedFields(path: readonly PathKey[], root: unknown, rootSchema: z.co
   return allowed;
 }
 
-/** The allowed field an unknown one was most likely meant to be: one not given already. */
-function suggestedField(key: string, path: readonly PathKey[], root: unknown, rootSchema: z.core.$ZodType, topLevel: boolean): string | undefined {
+/**
+ * The allowed fields unknown ones were most likely meant to be, one each (not given already, nor
+ * the top level's seeds and grid, which the configurations checked here no longer hold); undefined
+ * unless every unknown field has one.
+ */
+function suggestedFields(keys: readonly string[], path: readonly PathKey[], root: unknown, rootSchema: z.core.$ZodType, topLevel: boolean): string[] | undefined {
   const object = valueAt(root, path) as Record<string, unknown> | undefined;
-  return closestName(key, allowedFields(path, root, rootSchema, topLevel).filter((allowed) => object?.[allowed] === undefined));
+  const candidates = allowedKeys(rootSchema, path, root).filter((allowed) => object?.[allowed] === undefined);
+  const suggestions: string[] = [];
+  for (const key of keys) {
+    const suggestion = closestName(key, candidates.filter((candidate) => !suggestions.includes(candidate)));
+    if (suggestion === undefined) return undefined;
+    suggestions.push(suggestion);
+  }
+  return suggestions;
 }
 
 // ---- grid expansion ---------------------------------------------------------------------------
@@ -842,8 +853,8 @@ function describeIssue(issue: Issue, root: unknown, rootSchema: z.core.$ZodType,
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => `"${key}"`).join(', ');
     const at = path.length === 0 ? 'at the top level' : `in ${where}`;
-    const suggestion = issue.keys.length === 1 ? suggestedField(issue.keys[0], path, root, rootSchema, topLevel) : undefined;
-    if (suggestion !== undefined) return `unknown field ${keys} ${at} (did you mean "${suggestion}"?)`;
+    const suggestions = suggestedFields(issue.keys, path, root, rootSchema, topLevel);
+    if (suggestions) return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at} (did you mean ${suggestions.map((name) => `"${name}"`).join(', ')}?)`;
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at} (allowed: ${allowedFields(path, root, rootSchema, topLevel).join(', ')})`;
   }
 
@@ -868,6 +879,8 @@ function describeIssue(issue: Issue, root: unknown, rootSchema: z.core.$ZodType,
   }
 
   if (path.length === 0) return `the spec ${issue.message}, got ${show(value)}`;
+  // a rule across fields (checkConsistency) about a field left to its default
+  if (value === undefined && issue.code === 'custom') return `${where} is not given, and its default ${issue.message}`;
   if (value === undefined) {
     const parent = valueAt(root, path.slice(0, -1)) as { kind?: unknown } | undefined;
     const kind = parent && typeof parent.kind === 'string' ? ` (for ${formatPath(path.slice(0, -1))} kind "${parent.kind}")` : '';

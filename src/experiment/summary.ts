@@ -4,7 +4,7 @@
 import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type Classification, type ClassificationThresholds, type NotConvergedCause, type Outcome, type RunFacts } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
-import { l2Distance, minCosineDistance, symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
+import { channelPairOf, closenessDistance, l2Distance, minCosineDistance, symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
 import { parameterLayout, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { groupLabeller, type GroupLabeller } from './group-labels.js';
@@ -134,10 +134,15 @@ function hessianExtremes(record: RunRecord): { hessianMinEigenvalue?: number; he
   return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: diagnostics.lambdaMax };
 }
 
-/** The loss's relative change over a trajectory's last two points (classify.ts RunEvidence.lossDrift). */
-export function trajectoryLossDrift(trajectory: readonly TrajectoryPoint[] | undefined): { relative: number; from: number; to: number } | null {
+/**
+ * The loss's relative change from a trajectory's latest point at least `minSteps` steps before its
+ * last (the one before the last for 0) to the last (classify.ts RunEvidence.lossDrift, levelDrift).
+ */
+export function trajectoryLossDrift(trajectory: readonly TrajectoryPoint[] | undefined, minSteps = 0): { relative: number; from: number; to: number } | null {
   if (!trajectory || trajectory.length < 2) return null;
-  const [before, last] = trajectory.slice(-2);
+  const last = trajectory[trajectory.length - 1];
+  const before = trajectory.slice(0, -1).findLast((point) => last.step - point.step >= minSteps);
+  if (!before) return null;
   if (!(Number.isFinite(before.loss) && Number.isFinite(last.loss) && before.loss > 0)) return null;
   return { relative: (last.loss - before.loss) / before.loss, from: before.step, to: last.step };
 }
@@ -155,7 +160,7 @@ export function classifyRecord(record: RunRecord, overrides: ThresholdOverrides 
  * by (a float32 (GPU) run's never below float32's floors). Null for a diverged run.
  */
 export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides = {}): { arch: Architecture; theta: Float64Array; facts: RunFacts; thresholds: Partial<ClassificationThresholds> & { maxnorm: number } } | null {
-  const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null; patience?: number | null; minImprovement?: number } };
+  const config = record.config as { maxnorm?: number | null; stop?: { gradTol?: number; stationaryTol?: number | null; patience?: number | null; minImprovement?: number; checkEvery?: number } };
   if (record.stopReason === 'diverged') return null;
   const polish = record.polish && Number.isFinite(record.polish.loss) && Number.isFinite(record.polish.gradInf) ? record.polish : null;
   const end = polish ?? record;
@@ -182,6 +187,8 @@ export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides
     finite: true, // diverged records were set aside above
     ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((past) => Float64Array.from(past)) } : {}),
     lossDrift: polish ? null : trajectoryLossDrift(record.trajectory),
+    // float32's loss is not level to 1e-12 at rest, nor its gradient at float64's rounding
+    levelDrift: polish || float32 ? null : trajectoryLossDrift(record.trajectory, Math.max(1, config.stop?.checkEvery ?? 1)),
     patience: !polish && record.stopReason === 'patience' && config.stop?.patience != null ? { steps: config.stop.patience, minImprovement: config.stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT } : null,
     // the history is the run's; after a polish the end point is Newton's, not the run's last
     ...(polish ? { normDrift: null } : {}),
@@ -207,8 +214,11 @@ export function classifyRecordWithEvidence(record: RunRecord, overrides: Thresho
   return { outcome: verdict.outcome, channelStrict: verdict.channelStrict, reason: verdict.reason, ...(verdict.cause ? { cause: verdict.cause } : {}), evidence: { ...verdict.evidence, channelGroup: evidence.channelGroup }, network: { arch, theta } };
 }
 
-/** How far a record's run got: weight norm, and the closest pair's cosine distance, 1/ε and output weights. */
-export function runReach(record: RunRecord): RunReach {
+/**
+ * How far a record's run got: weight norm, and the closest pair's cosine distance, 1/ε and output
+ * weights; `channelPair`: measure that pair instead (a run on a channel: the classifier's pair).
+ */
+export function runReach(record: RunRecord, channelPair?: { layer: number; i: number; j: number } | null): RunReach {
   const base = { weightNorm: record.weightNorm, loss: record.loss, steps: record.steps, evaluations: record.evaluations };
   const none = { ...base, minCosine: NaN, inverseEpsilon: NaN, outputWeightSum: NaN };
   let parsed;
@@ -222,7 +232,8 @@ export function runReach(record: RunRecord): RunReach {
   // measure the pair up to the activation's symmetry (odd σ's sign flips, softplus's reflections), as the classifier does
   const symmetry = symmetryOrientation(arch, parsed.theta);
   const theta = symmetry ? symmetry.orient(parsed.theta) : parsed.theta;
-  const pair = minCosineDistance(arch, theta);
+  const closest = minCosineDistance(arch, theta);
+  const pair = channelPair ? { ...channelPair, distance: closenessDistance(inputVector(arch, theta, channelPair.layer, channelPair.i), inputVector(arch, theta, channelPair.layer, channelPair.j)) } : closest;
   if (!pair) return none;
   const epsilon = l2Distance(inputVector(arch, theta, pair.layer, pair.i), inputVector(arch, theta, pair.layer, pair.j)) / 2;
   const outputWeights = pair.layer === arch.hidden.length - 1 ? parameterLayout(arch).layers[pair.layer + 1].weightOffset : -1;
@@ -254,7 +265,8 @@ export function summarizeRecords(
       reason,
       ...(cause ? { cause } : {}),
       onChannel: evidence?.pairSignsOpposite ?? false,
-      reach: runReach(record),
+      // a run on a channel is measured along the classifier's pair, not whichever pair is closest
+      reach: runReach(record, evidence?.pairSignsOpposite && evidence.channelGroup ? channelPairOf(evidence.channelGroup) : null),
     };
   });
   const reach: GroupReach[] = [];
@@ -365,7 +377,8 @@ export const REACH_HEADERS: Record<(typeof REACH_MEASURES)[number], string> = {
   evaluations: 'gradient evaluations',
   loss: 'final loss',
 };
-export const REACH_NOTE = 'How far runs got: median [lower quartile, upper quartile]. ε = ‖wᵢ − wⱼ‖/2 for the pair of hidden neurons closest in cosine distance (input vectors with bias).';
+export const REACH_NOTE =
+  'How far runs got: median [lower quartile, upper quartile]. ε = ‖wᵢ − wⱼ‖/2 for the pair of hidden neurons closest in cosine distance (input vectors with bias; one input without biases: ((wᵢ − wⱼ)/max|w|)²/2), or for a run on a channel its channel\'s pair.';
 export const CAUSES_NOTE =
   "Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation's exponential tail (output weight up, bias down); at the norm barrier on its way into a channel that has not closed (the outgoing weights of two to four neurons growing apart, their sum standing still, input vectors not yet within the cosine criterion); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.";
 const number3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));

@@ -16,11 +16,11 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `name` (case ignored), if it is close enough to be a typo of it: at most
- * 2 edits (1 for names under 4 letters, where 2 edits reach unrelated words; none for one letter,
- * one edit from every other letter); ties go to the first.
+ * 2 edits (1 for names under 4 letters, where 2 edits reach unrelated words; for one letter, one
+ * edit from every other letter, only the same letter in another case); ties go to the first.
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
-  if (name.length < 2) return undefined;
+  if (name.length < 2) return candidates.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
   const limit = name.length < 4 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = limit + 1;

@@ -164,6 +164,19 @@ describe('channelscope run --dry-run', () => {
     const procedure = await channelscope('run', 'channel-jump', '--quick', '--dry-run', '--out', out);
     expect(procedure.stdout).toMatch(/^channel-jump --quick: 11 networks × N = 64\n/);
     expect(existsSync(out)).toBe(false);
+    // what a run would refuse is refused; a resume's plan is the runs left
+    const spec = file('dry-tiny.json', JSON.stringify({ name: 'dry-tiny', architecture: { inputDim: 2, hidden: 2, activation: 'tanh' }, data: { samples: 8 }, optimizer: { kind: 'gd', lr: 0.1 }, stop: { maxSteps: 20, checkEvery: 10 }, seeds: 3 }));
+    const used = path.join(dir, 'dry-used');
+    expect((await channelscope('run', spec, '--out', used, '--shard', '1/2', '--backend', 'cpu')).code).toBe(0);
+    const again = await channelscope('run', spec, '--out', used, '--shard', '1/2', '--dry-run');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${used} already exists and is not empty: pass --resume`);
+    const otherShard = await channelscope('run', spec, '--out', used, '--shard', '2/2', '--resume', '--dry-run');
+    expect(otherShard.code).toBe(2);
+    expect(otherShard.stderr).toMatch(/cannot resume in .*: it holds shard 1\/2, this session asks for shard 2\/2/);
+    const resumed = await channelscope('run', spec, '--out', used, '--shard', '1/2', '--resume', '--dry-run');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/^1 configuration × 3 seeds = 3 runs; shard 1\/2 from --shard: (\d) of them; \1 recorded in .*dry-used, 0 left \(below\)\n/);
     const bad = file('dry-bad.json', JSON.stringify({ architecture: { inputDim: 2, hidden: 2, activation: 'softplux' } }));
     const refused = await channelscope('run', bad, '--dry-run', '--out', out);
     expect(refused.code).toBe(2);

@@ -334,6 +334,27 @@ describe('classification of runs whose stop rule has no gradient tolerance (grad
     // a tolerance the reader asks for still wins
     expect(classifyRecord(budgeted, { gradTol: 1e-10 }).outcome).toBe('not-converged');
   });
+
+  it('measures the reach of a 1-D network without biases by its scalars (every cosine distance is 0), and of a run on a channel along its channel\'s pair', async () => {
+    const { runReach } = await import('../../src/experiment/summary.js');
+    const line = { inputDim: 1, hidden: [3], activation: 'erf' as const, biases: false };
+    const at = (theta: number[]) => ({ params: formatParameterFile(line, theta), weightNorm: 1, loss: 0.1, steps: 1, evaluations: 1 }) as never;
+    // w = 1, 3, 3.01: the closest pair is (1, 2), 0.01 apart (ε 0.005), not the first of the pairs tied at cosine 0
+    const reach = runReach(at([1, 3, 3.01, 0.5, 40, -40]));
+    expect(reach.inverseEpsilon).toBeCloseTo(200, 9);
+    expect(reach.minCosine).toBeCloseTo((0.01 / 3.01) ** 2 / 2, 15);
+    // told the channel's pair, it measures that one
+    expect(runReach(at([1, 3, 3.01, 0.5, 40, -40]), { layer: 0, i: 0, j: 1 }).inverseEpsilon).toBeCloseTo(1, 12);
+  });
+
+  it('reads the level of the loss over at least checkEvery steps back from the last point, not over the last few', async () => {
+    const { trajectoryLossDrift } = await import('../../src/experiment/summary.js');
+    const point = (step: number, loss: number) => ({ step, time: 0, loss, gradInf: 0, weightNorm: 1 });
+    const trajectory = [point(1000, 2), point(6116, 1.5), point(6490, 1.2), point(6500, 1.2)];
+    expect(trajectoryLossDrift(trajectory)).toEqual({ relative: 0, from: 6490, to: 6500 });
+    expect(trajectoryLossDrift(trajectory, 100)).toEqual({ relative: (1.2 - 1.5) / 1.5, from: 6116, to: 6500 });
+    expect(trajectoryLossDrift(trajectory, 10_000)).toBeNull();
+  });
 });
 
 describe('classification of polished runs', () => {

@@ -152,6 +152,16 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
     expect(errorOf(spec({ architecture: { ...BASE.architecture, biases: true, bias: false } }))).toBe(
       'spec: unknown field "bias" in architecture (allowed: inputDim, hidden, activation, biases)',
     );
+    // several at once, a case slip of one letter, and no suggestion of a field the spec has (seeds)
+    expect(errorOf(spec({ architecture: { inputdim: 2, hiden: 4, activation: 'softplus' } }))).toBe('spec: unknown fields "inputdim", "hiden" in architecture (did you mean "inputDim", "hidden"?)');
+    expect(errorOf(spec({ data: { teacher: { kind: 'gp', S: 0.5 } } }))).toBe('spec: unknown field "S" in data.teacher (did you mean "s"?)');
+    expect(errorOf({ ...BASE, seeds: 3, seed: 1 })).toMatch(/^spec: unknown field "seed" at the top level \(allowed: .*seeds, grid\)$/);
+    // a rule across fields about a field left to its default says so
+    expect(errorOf({ ...BASE, architecture: { inputDim: 1, hidden: 2, activation: 'tanh' } })).toBe(
+      'spec: data.teacher.kind is not given, and its default "rosenbrock" sums over consecutive input pairs and needs architecture.inputDim ≥ 2 (got 1; with d = 1 it is constant)',
+    );
+    // a misspelt object: nothing said of the fields under the name it was meant to have
+    expect(errorOf({ ...BASE, dat: { samples: 10 } })).toBe('spec: unknown field "dat" at the top level (did you mean "data"?)');
     // the field the typo stands for is missing too: the same typo, not another problem; the next two problems are named
     expect(errorOf({ architecture: { ...BASE.architecture, activation: 'softplux' }, optimiser: { kind: 'gd', lr: 0.1 }, maxnorm: -1 })).toBe(
       'spec: unknown field "optimiser" at the top level (did you mean "optimizer"?); also: architecture.activation: "softplux" is not allowed (allowed: softplus, g, erf, sigmoid, tanh, relu, gelu); maxnorm: -1 must be a positive number or null (no barrier)',

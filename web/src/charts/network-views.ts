@@ -2,9 +2,9 @@
 // hidden neurons, its channel coordinates along the run, the network / GLU-limit / teacher
 // functions on a 2-D grid, and the Hessian spectrum. Pure (no DOM), so Node tests run them.
 import { chooseChannelLimit, channelLimitReplacement } from '../../../src/analysis/channel-limit.js';
-import { channelPairOf, closestPairs, minCosineDistance, reflectionOffset, symmetryOrientation } from '../../../src/analysis/channels.js';
+import { channelPairOf, closenessDistance, closestPairs, minCosineDistance, reflectionOffset, symmetryOrientation } from '../../../src/analysis/channels.js';
 import { gluNetworkOutput, gluParameters, networkOutput } from '../../../src/analysis/glu.js';
-import { forwardTrace, layerOutgoingVectors } from '../../../src/analysis/network.js';
+import { forwardTrace, layerInputVectors, layerOutgoingVectors } from '../../../src/analysis/network.js';
 import type { Dataset } from '../../../src/data/dataset.js';
 import { gpTeacherValues } from '../../../src/data/gp-teacher.js';
 import { randomTeacherNetwork, teacherNetworkValues } from '../../../src/data/teacher-network.js';
@@ -69,30 +69,18 @@ export function closestPair({ arch, theta }: Network): ClosestPair | null {
     if (pair) pick = { layer: pair.layer, i: pair.i, j: pair.j, by: 'cosine' };
   }
   if (!pick) return null;
-  const cosine = closestPairs(arch, theta)[pick.layer];
-  const sameAsCosine = cosine.cosine && cosine.cosine.i === pick.i && cosine.cosine.j === pick.j;
   const outgoing = pick.layer === arch.hidden.length - 1 ? layerOutgoingVectors(arch, theta, pick.layer) : null;
   return {
     ...pick,
-    cosine: sameAsCosine ? cosine.cosine!.distance : cosineOf(arch, theta, pick.layer, pick.i, pick.j),
+    cosine: cosineOf(arch, theta, pick.layer, pick.i, pick.j),
     outputWeights: outgoing ? [outgoing[pick.i][0], outgoing[pick.j][0]] : null,
   };
 }
 
+/** A pair's cosine distance as the classifier measures closeness (channels.ts closenessDistance: scalar input vectors by L2). */
 function cosineOf(arch: Architecture, theta: Float64Array, layer: number, i: number, j: number): number {
-  // closestPairs only reports the minimum; the pair picked by L2 gets its own cosine distance
-  const glu = gluParameters(arch, theta, { layer, i, j });
-  const ui = glu.w.map((w, k) => w + glu.epsilon * glu.delta[k]);
-  const uj = glu.w.map((w, k) => w - glu.epsilon * glu.delta[k]);
-  let nu = 0;
-  let nv = 0;
-  for (let k = 0; k < ui.length; k++) {
-    nu += ui[k] * ui[k];
-    nv += uj[k] * uj[k];
-  }
-  let sum = 0;
-  for (let k = 0; k < ui.length; k++) sum += (ui[k] / Math.sqrt(nu) - uj[k] / Math.sqrt(nv)) ** 2;
-  return sum / 2;
+  const vectors = layerInputVectors(arch, theta, layer);
+  return closenessDistance(vectors[i], vectors[j]);
 }
 
 // ---- scatter: closeness against output weights -------------------------------------------------------

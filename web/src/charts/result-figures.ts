@@ -356,7 +356,7 @@ export function heatmapFigure(record: RunRecord, grid: FunctionGrid | { unavaila
     subtitle: grid.panels.map((p) => `${p.name}: ${p.caption}`),
     ramp: ramp.tagName.toLowerCase() === 'svg' ? ramp : undefined,
     panels,
-    note: `Grid of ${n}×${n} cells on [−${grid.extent}, ${grid.extent}]² (covers 99% of the training inputs' coordinates).`,
+    note: `Grid of ${n}×${n} cells on [−${grid.extent}, ${grid.extent}]² (covers 99% of the training inputs' coordinates). The colour scale spans the network's and the teacher's values; a limit far from the network saturates.`,
   } as Parameters<typeof composeFigure>[0]);
 }
 
