@@ -855,6 +855,12 @@ function describeIssue(issue: Issue, root: unknown, rootSchema: z.core.$ZodType,
     const at = path.length === 0 ? 'at the top level' : `in ${where}`;
     const suggestions = suggestedFields(issue.keys, path, root, rootSchema, topLevel);
     if (suggestions) return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at} (did you mean ${suggestions.map((name) => `"${name}"`).join(', ')}?)`;
+    // a field of another kind of this object (s of a gp teacher given to a rosenbrock one)
+    const kinds = issue.keys.length === 1 ? kindsWithField(rootSchema, path, root, issue.keys[0]) : [];
+    const kind = (value as { kind?: unknown } | undefined)?.kind;
+    if (kinds.length > 0) {
+      return `unknown field ${keys} ${at}${typeof kind === 'string' ? ` of kind "${kind}"` : ''}: it is a field of kind ${kinds.map((k) => `"${k}"`).join(', ')} (allowed here: ${allowedFields(path, root, rootSchema, topLevel).join(', ')})`;
+    }
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at} (allowed: ${allowedFields(path, root, rootSchema, topLevel).join(', ')})`;
   }
 
@@ -925,6 +931,24 @@ function unwrap(schema: SchemaNode, value: unknown): SchemaNode {
       schema = match;
     } else return schema;
   }
+}
+
+/** For an object chosen by its kind (a discriminated union, e.g. data.teacher): the other kinds whose objects have `key`. */
+function kindsWithField(rootSchema: z.core.$ZodType, path: readonly PathKey[], root: unknown, key: string): string[] {
+  let schema = rootSchema as unknown as SchemaNode;
+  for (let k = 0; k < path.length; k++) {
+    const def = unwrap(schema, valueAt(root, path.slice(0, k)))._zod.def;
+    const next = def.type === 'object' ? def.shape?.[String(path[k])] : def.type === 'array' ? def.element : def.type === 'record' ? def.valueType : undefined;
+    if (!next) return [];
+    schema = next;
+  }
+  for (let def = schema._zod.def; def.innerType || (def.type === 'pipe' && def.in); def = schema._zod.def) schema = def.innerType ?? def.in!;
+  const { type, discriminator, options } = schema._zod.def;
+  if (type !== 'union' || discriminator === undefined || !options) return [];
+  return options
+    .map((option) => unwrap(option, undefined)._zod.def.shape)
+    .filter((shape) => shape?.[key] !== undefined)
+    .flatMap((shape) => (shape![discriminator]._zod.def.values ?? []).map(String));
 }
 
 function allowedKeys(rootSchema: z.core.$ZodType, path: readonly PathKey[], root: unknown): string[] {

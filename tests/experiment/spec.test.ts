@@ -168,7 +168,7 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
     );
     expect(errorOf(spec({ optimizer: { kind: 'gd', lr: 0.1, momentum: 0.9 } }))).toBe('spec: unknown field "momentum" in optimizer (allowed: kind, lr)');
     expect(errorOf(spec({ data: { teacher: { kind: 'rosenbrock', s: 2 } } }))).toBe(
-      'spec: unknown field "s" in data.teacher (allowed: kind, c, a, b, standardize)',
+      'spec: unknown field "s" in data.teacher of kind "rosenbrock": it is a field of kind "gp" (allowed here: kind, c, a, b, standardize)',
     );
     expect(errorOf(spec({ stop: { maxStep: 10 } }))).toBe('spec: unknown field "maxStep" in stop (did you mean "maxSteps"?)');
     expect(errorOf(spec({ stop: { maxSteps: 10, maxStep: 10 } }))).toMatch(/^spec: unknown field "maxStep" in stop \(allowed: maxSteps, maxTime, maxSeconds, maxEvaluations, gradTol, stationaryTol, atBarrier, patience, minImprovement, checkEvery, diagnosticsEvery\)$/);
@@ -294,7 +294,7 @@ describe('grid', () => {
     expect(errorOf(spec({ grid: { 'optimiser.lr': [0.1] } }))).toMatch(/^spec: grid\["optimiser\.lr"\]\[0\] = 0\.1: unknown field "optimiser" at the top level \(allowed: /);
     expect(errorOf(spec({ grid: { 'data.teacher.s': [2] } }))).toMatch(/^spec: grid\["data\.teacher\.s"\]\[0\] = 2 \(the spec sets no data, so the grid value created one\): data\.teacher\.kind: required field is missing/);
     expect(errorOf(spec({ data: { teacher: { kind: 'rosenbrock' } }, grid: { 'data.teacher.s': [2] } }))).toBe(
-      'spec: grid["data.teacher.s"][0] = 2: unknown field "s" in data.teacher (allowed: kind, c, a, b, standardize)',
+      'spec: grid["data.teacher.s"][0] = 2: unknown field "s" in data.teacher of kind "rosenbrock": it is a field of kind "gp" (allowed here: kind, c, a, b, standardize)',
     );
     expect(errorOf(spec({ grid: { 'architecture.hidden.width': [4] } }))).toBe(
       'spec: grid["architecture.hidden.width"]: architecture.hidden is 4, not an object, so "width" cannot be set in it',
@@ -324,7 +324,7 @@ describe('grid', () => {
 
   it('bad combinations and duplicates', () => {
     expect(errorOf(spec({ grid: { optimizer: [{ kind: 'momentum', lr: 0.1 }, { kind: 'gd', lr: 0.1 }], 'optimizer.beta': [0.5, 0.8] } }))).toBe(
-      'spec: grid combination (optimizer = {"kind":"gd","lr":0.1}, optimizer.beta = 0.5): unknown field "beta" in optimizer (allowed: kind, lr)',
+      'spec: grid combination (optimizer = {"kind":"gd","lr":0.1}, optimizer.beta = 0.5): unknown field "beta" in optimizer of kind "gd": it is a field of kind "momentum" (allowed here: kind, lr)',
     );
     expect(errorOf(spec({ grid: { 'architecture.hidden': [4, [4]] } }))).toBe(
       'spec: grid: configurations 0 (architecture.hidden = 4) and 1 (architecture.hidden = [4]) are identical once defaults are filled in; remove one of the values',
