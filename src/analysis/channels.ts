@@ -578,9 +578,11 @@ export function openingGroups(arch: Architecture, thetaHistory: ArrayLike<number
       .sort((p, q) => norm(deltas[q]) - norm(deltas[p]))
       .slice(0, MAX_OPENING_MOVERS);
     const upToSign = REFLECTION_ACTIVATIONS.has(arch.activation);
-    const distance = (u: Float64Array, v: Float64Array) => (upToSign ? Math.min(cosineDistance(u, v), cosineDistance(u, v.map((x) => -x))) : cosineDistance(u, v));
+    const signless = (measure: (u: Float64Array, v: Float64Array) => number) => (u: Float64Array, v: Float64Array) =>
+      upToSign ? Math.min(measure(u, v), measure(u, v.map((x) => -x))) : measure(u, v);
+    const distance = signless(cosineDistance);
     // how far from closing: as the channel criterion measures it (scalar input vectors by L2)
-    const closeness = (u: Float64Array, v: Float64Array) => (upToSign ? Math.min(closenessDistance(u, v), closenessDistance(u, v.map((x) => -x))) : closenessDistance(u, v));
+    const closeness = signless(closenessDistance);
     const weightsOf = (n: number) => inputs[n].subarray(0, fanIn);
     const alongOneLine = (p: number, q: number) => distance(weightsOf(p), weightsOf(q)) <= options.parallel;
     const candidates: { members: number[]; total: number; imbalance: number }[] = [];

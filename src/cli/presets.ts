@@ -11,7 +11,6 @@ import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type Proc
 import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
-import { validateSpec } from '../experiment/spec.js';
 import { plannedRuns } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { filesystemReason, isFilesystemError } from './fs-errors.js';
@@ -194,14 +193,9 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
   // a quick spec says so in its description ("NAME --quick: …", presets.ts)
   const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
-  // (a spec of an older version that no longer validates still gets its tables, without the note)
-  let seeds: number | undefined;
-  try {
-    seeds = validateSpec(spec, specFile).seeds.length;
-  } catch {
-    seeds = undefined;
-  }
-  const report = buildPresetReport(preset.name, records, plannedRuns(dir, [])?.total, { quick, seeds }, overrides);
+  // (a spec of an older version that no longer validates plans nothing: its tables, without the notes on size)
+  const planned = plannedRuns(dir, []);
+  const report = buildPresetReport(preset.name, records, planned?.total, { quick, seeds: planned?.seeds }, overrides);
   // a continuation's runs are a chosen few of the preset's, under edited settings
   const continued = readContinuation(dir);
   const note = continued

@@ -205,16 +205,15 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     compareSpec: (text: string, source: string) => specDifferences(text, source, spec),
     data: { baseDir: path.resolve(dataOptions.baseDir ?? ''), files: dataFiles },
   };
-  const continuedElsewhere = () => {
-    const earlier = readContinuation(dir);
-    return !continuation && earlier
+  // a folder of continued runs is resumed by `continue`, not by `run` (checked after the store's own checks)
+  const earlier = readContinuation(dir);
+  const refusal =
+    !continuation && earlier
       ? new InputError(`${dir} holds runs continued from ${earlier.from}, a chosen few of the spec's: resume it with \`channelscope continue ${earlier.from} --out ${dir} --resume\` and the same --only and --set`)
       : null;
-  };
   if (options.dryRun) {
     // what a run would refuse, refused the same way; what a resume would leave to do
     const recorded = await ResultStore.check(storeOptions);
-    const refusal = continuedElsewhere();
     if (refusal) throw refusal;
     const left = options.resume ? selected.filter((run) => !recorded.has(run.id)) : selected;
     process.stdout.write(formatPlan(spec, allRuns.length, selected, left, shard ? `${formatShard(shard)} from ${shard.source}` : null, dir, Boolean(options.resume)));
@@ -222,12 +221,10 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   }
 
   const store = await ResultStore.open(storeOptions);
-  const refusal = continuedElsewhere();
   if (refusal) {
     store.close();
     throw refusal;
   }
-  const earlier = readContinuation(dir);
   if (continuation) {
     // a resumed continuation must plan the runs it planned (the spec itself ResultStore compared)
     const provenance: ContinuationFile = { ...continuation.provenance, runs: selected.map((run) => run.id) };

@@ -136,5 +136,5 @@ export function plannedRuns(folder: string, by: string[]): PlannedRuns | null {
   const spec = sweepOf([folder]);
   if (!spec) return null;
   const planned = plannedRunsOf(spec, [folder]);
-  return plannedCounts(planned, groupLabeller(planned.map((run) => run.config), by));
+  return { ...plannedCounts(planned, groupLabeller(planned.map((run) => run.config), by)), seeds: spec.seeds.length };
 }

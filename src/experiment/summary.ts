@@ -113,6 +113,8 @@ export const UNNAMED_SOFTWARE = 'unnamed (records from before they named their c
 export interface PlannedRuns {
   total: number;
   byGroup: Record<string, number>;
+  /** seeds per configuration of the spec that plans them */
+  seeds?: number;
 }
 
 /** A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown). */
