@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import puppeteer from 'puppeteer-core';
-import { isSoftwareAdapter } from '../src/gpu/device.js';
+import { isSoftwareAdapter, SOFTWARE_DAWN_TOGGLES } from '../src/gpu/device.js';
 
 export interface HeadlessOptions {
   /** expose a WebGPU adapter (default true); false gives a page whose requestAdapter() is null */
@@ -81,6 +81,7 @@ export function chromiumArgs(options: HeadlessOptions = {}): string[] {
   if (adapter === 'software') {
     // ANGLE on SwiftShader for the compositor; Dawn then finds SwiftShader's Vulkan for WebGPU
     args.push('--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader');
+    args.push(`--enable-dawn-features=${SOFTWARE_DAWN_TOGGLES.join(',')}`);
   } else {
     enableFeatures.push('Vulkan');
     args.push('--use-angle=vulkan', '--disable-vulkan-surface');
