@@ -1165,6 +1165,11 @@ fn main(
 #if ${GROUPED}
   clear_groups(tid);   // network coordinates until the groups are chosen
 #endif
+  // the forward pass's R-operator rows read the direction vv before assemble_hessian first sets it;
+  // nothing uses those rows then, but they must not compute on unset memory
+  for (var p = tid; p < P; p += TILE) {
+    vv[p] = 0.0;
+  }
   workgroupBarrier();
 
   var h = info.step_size;
