@@ -130,7 +130,7 @@ export interface BenchEnvironment {
   /** `node vX` in Node, navigator.userAgent in a browser */
   runtime: string;
   /** the WebGPU adapter (null for the CPU engine) */
-  adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean } | null;
+  adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean; dawnToggles?: string[] } | null;
   /** the machine; null in a page that nothing outside filled it in for (a page cannot see it) */
   host: BenchHost | null;
   /** worker threads of the CPU engine measured; null on a GPU */
@@ -201,7 +201,10 @@ export function scaleWorkload(full: Workload, scale: number): Workload {
 
 /** The WebGPU adapter an engine measures on, as reports name it; null for the CPU engine. */
 function adapterOf(engine: Engine): BenchEnvironment['adapter'] {
-  return engine instanceof GpuEngine ? { ...engine.gpu.adapterInfo, software: engine.gpu.software } : null;
+  if (!(engine instanceof GpuEngine)) return null;
+  const { adapterInfo, software, dawnToggles } = engine.gpu;
+  // a timing on the software driver depends on its toggles (device.ts SOFTWARE_DAWN_TOGGLES)
+  return { ...adapterInfo, software, ...(dawnToggles.length > 0 ? { dawnToggles } : {}) };
 }
 
 /**

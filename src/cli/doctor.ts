@@ -35,6 +35,7 @@ function gpuReport(gpu: GpuContext, choice: BackendChoice) {
     adapter: gpu.adapterInfo,
     softwareAdapter: gpu.software,
     driverSource: gpu.driverSource,
+    dawnToggles: gpu.dawnToggles,
     features: gpu.features,
     limits: gpu.limits,
     gpuPrecision: GPU_PRECISION,
@@ -74,6 +75,7 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
   out(`${onCpu ? 'unused GPU  ' : 'description '} ${report.description}`);
   out(`adapter      vendor=${vendor} architecture=${architecture} device=${device} description=${description}`);
   out(`driver       ${report.driverSource}${report.softwareAdapter ? ' (software rasteriser: correct but slow)' : ''}`);
+  if (report.dawnToggles.length > 0) out(`dawn toggles ${report.dawnToggles.join(', ')} (on the software driver: every kernel writes its workgroup memory before reading it)`);
   out(`features     ${report.features.join(', ')}`);
   for (const [name, value] of Object.entries(report.limits)) out(`limit        ${name} = ${value}`);
   if (onCpu) out(`gpu precision ${report.gpuPrecision}`);

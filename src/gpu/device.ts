@@ -30,6 +30,8 @@ export interface GpuContext {
   software: boolean;
   /** how the driver was found: 'browser', 'system', or the software Vulkan's source */
   driverSource: string;
+  /** Dawn toggles this instance was created with (SOFTWARE_DAWN_TOGGLES on the software driver in Node) */
+  dawnToggles: string[];
   hasSubgroups: boolean;
   hasTimestamps: boolean;
   dispose(): void;
@@ -45,6 +47,7 @@ interface GpuEntry {
   gpu: GPU;
   release(): void;
   driverSource: string;
+  dawnToggles: string[];
 }
 
 /**
@@ -71,7 +74,8 @@ async function nodeGpu(software: SoftwareVulkan | null): Promise<GpuEntry> {
   for (const [name, value] of Object.entries(webgpu.globals)) {
     if (!(name in globalThis)) Object.assign(globalThis, { [name]: value });
   }
-  let gpu: GPU | null = webgpu.create(software ? [`enable-dawn-features=${SOFTWARE_DAWN_TOGGLES.join(',')}`] : []) as GPU;
+  const dawnToggles = software ? [...SOFTWARE_DAWN_TOGGLES] : [];
+  let gpu: GPU | null = webgpu.create(dawnToggles.length > 0 ? [`enable-dawn-features=${dawnToggles.join(',')}`] : []) as GPU;
   return {
     get gpu() {
       if (!gpu) throw new Error('GPU instance already released');
@@ -82,6 +86,7 @@ async function nodeGpu(software: SoftwareVulkan | null): Promise<GpuEntry> {
       gpu = null;
     },
     driverSource: software ? software.source : 'system',
+    dawnToggles,
   };
 }
 
@@ -101,7 +106,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
   let entry: GpuEntry;
   let adapter: GPUAdapter | null = null;
   if (isBrowser()) {
-    entry = { gpu: navigator.gpu, release() {}, driverSource: 'browser' };
+    entry = { gpu: navigator.gpu, release() {}, driverSource: 'browser', dawnToggles: [] };
     adapter = await requestAdapter(entry, options);
   } else {
     entry = await nodeGpu(null);
@@ -142,6 +147,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     limits,
     software,
     driverSource: entry.driverSource,
+    dawnToggles: entry.dawnToggles,
     hasSubgroups: device.features.has('subgroups'),
     hasTimestamps: device.features.has('timestamp-query'),
     dispose() {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
+import { SOFTWARE_DAWN_TOGGLES } from '../../src/gpu/device.js';
 
 const channelscope = (...args: string[]) => runCli(args);
 
@@ -109,6 +110,8 @@ describe('channelscope doctor', () => {
     expect(report.adapter.vendor).toBeTruthy();
     expect(report.features).toContain('subgroups');
     expect(report.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
+    // the software driver runs without Dawn's workgroup zero-fill, and says so; hardware keeps Dawn's defaults
+    expect(report.dawnToggles).toEqual(report.softwareAdapter ? SOFTWARE_DAWN_TOGGLES : []);
     // the device's double-float arithmetic, measured (src/engine/gpu/double-float-check.ts)
     expect(report.doubleFloat.exact).toBe(true);
     expect(report.doubleFloat.worstRelativeError).toBeLessThan(report.doubleFloat.bound);
