@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
-import { chromiumArgs, findChromium, launchHeadlessChromium, pageWebGpuInfo, type PageWebGpuInfo } from '../web/headless.js';
+import { chromiumArgs, dawnTogglesOf, findChromium, launchHeadlessChromium, pageWebGpuInfo, type PageWebGpuInfo } from '../web/headless.js';
 import { channelscopeRoot } from '../src/experiment/software.js';
 import { checkScale, checkSeconds, formatHeader, formatResult, resolvePlan, runScaling, type BenchReport, type BenchResult } from './bench-core.js';
 import { benchProgram, checkBenchOptions, describeHost, parseCommandLine, runCommand, UsageError } from './bench-command.js';
@@ -218,8 +218,10 @@ export async function runBrowserBenchmark(options: BrowserBenchOptions = {}): Pr
         );
       }, pageOptions);
       const report = await finished;
-      // the page cannot see the machine; it is this one
+      // the page cannot see the machine, nor the switches Chromium ran with; they are this launcher's
       report.environment.host = describeHost();
+      const toggles = dawnTogglesOf(chromiumArgs({ adapter: options.adapter, extraArgs: options.chromiumArgs }));
+      if (report.environment.adapter && toggles.length > 0) report.environment.adapter.dawnToggles = toggles;
       return report;
     } finally {
       await browser.close();

@@ -731,8 +731,12 @@ fn hessian_task(index: u32) -> HessianTask {
     // ∂f/∂ζ_j in ROW_DELTA and the curvatures where group_rows put them
     task.g = vec2<u32>(jacobian_offset(j), jacobian_offset(k));
     let together = is_grouped(j) && group_first[j] == group_first[k];
-    let first = group_first[j];
-    task.second_offset = select(ROW_RZ[1] + j, group_coefficient_offset(first, group_pair_index(group_size[first], group_position[j], group_position[k])), together);
+    // a branch, not select(): the group's tables are unset (group_first NO_GROUP) for neurons alone
+    task.second_offset = ROW_RZ[1] + j;
+    if (together) {
+      let first = group_first[j];
+      task.second_offset = group_coefficient_offset(first, group_pair_index(group_size[first], group_position[j], group_position[k]));
+    }
     task.second_scale = 1.0;
     task.curv = select(0.0, 1.0, j == k || together);
 #else

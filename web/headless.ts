@@ -93,6 +93,13 @@ export function chromiumArgs(options: HeadlessOptions = {}): string[] {
   return args;
 }
 
+/** The Dawn toggles a Chromium command line enables (its last --enable-dawn-features switch). */
+export function dawnTogglesOf(args: readonly string[]): string[] {
+  const prefix = '--enable-dawn-features=';
+  const last = args.filter((arg) => arg.startsWith(prefix)).at(-1);
+  return last ? last.slice(prefix.length).split(',').filter(Boolean) : [];
+}
+
 /** Launches headless Chromium with WebGPU (SwiftShader unless told otherwise). Close the browser when done. */
 export async function launchHeadlessChromium(options: HeadlessOptions = {}): Promise<Browser> {
   const executable = await findChromium();

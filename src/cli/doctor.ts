@@ -75,7 +75,7 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
   out(`${onCpu ? 'unused GPU  ' : 'description '} ${report.description}`);
   out(`adapter      vendor=${vendor} architecture=${architecture} device=${device} description=${description}`);
   out(`driver       ${report.driverSource}${report.softwareAdapter ? ' (software rasteriser: correct but slow)' : ''}`);
-  if (report.dawnToggles.length > 0) out(`dawn toggles ${report.dawnToggles.join(', ')} (on the software driver: every kernel writes its workgroup memory before reading it)`);
+  if (report.dawnToggles.length > 0) out(`dawn toggles ${report.dawnToggles.join(', ')} (the software driver's, for speed: src/gpu/device.ts SOFTWARE_DAWN_TOGGLES)`);
   out(`features     ${report.features.join(', ')}`);
   for (const [name, value] of Object.entries(report.limits)) out(`limit        ${name} = ${value}`);
   if (onCpu) out(`gpu precision ${report.gpuPrecision}`);

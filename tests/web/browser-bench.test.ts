@@ -8,6 +8,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BrowserProbe } from '../../benchmarks/browser-bench.js';
+import { SOFTWARE_DAWN_TOGGLES } from '../../src/gpu/device.js';
+import { dawnTogglesOf } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
 
 const exec = promisify(execFile);
@@ -43,6 +45,9 @@ describe('npm run bench:browser', () => {
     const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'report.json');
     const node = await benchmark('benchmarks/node-bench.ts', ['--backend', 'gpu', '--report', reportFile]);
     expect(shape(browser)).toEqual(shape(node));
+    // on SwiftShader both ran without Dawn's workgroup zero-fill, and say so (device.ts SOFTWARE_DAWN_TOGGLES)
+    const adapterOf = (report: Record<string, unknown>) => (report.environment as { adapter: { software: boolean; dawnToggles?: string[] } }).adapter;
+    for (const report of [browser, node]) expect(adapterOf(report).dawnToggles).toEqual(adapterOf(report).software ? SOFTWARE_DAWN_TOGGLES : undefined);
     // --report holds the same report, rewritten after each measurement (kept when a run is cut short)
     const saved = JSON.parse(readFileSync(reportFile, 'utf8')) as Record<string, unknown>;
     expect(saved.results).toEqual(node.results);
@@ -74,6 +79,7 @@ describe('npm run bench:browser -- --probe', () => {
       const software = JSON.parse((await exec(TSX, ['benchmarks/browser-bench.ts', '--probe'], { timeout: 120_000 })).stdout) as BrowserProbe;
       expect(software.gpu).toMatchObject({ available: true, software: true });
       expect(software.args).toEqual(expect.arrayContaining(['--enable-unsafe-webgpu', '--use-angle=swiftshader']));
+      expect(dawnTogglesOf(software.args)).toEqual(SOFTWARE_DAWN_TOGGLES);
       expect(software.executable).toMatch(/\S/);
 
       // hardware: exit code 0 only where the page gets a GPU (here, without one: none, or SwiftShader)
@@ -87,6 +93,7 @@ describe('npm run bench:browser -- --probe', () => {
       // the extra switches come last, each its own argument
       expect(hardware.args.slice(-2)).toEqual(['--enable-features=Vulkan,VulkanFromANGLE', '--disable-gpu-shader-disk-cache']);
       expect(hardware.args).toContain('--use-angle=vulkan');
+      expect(dawnTogglesOf(hardware.args)).toEqual([]);
     } finally {
       release();
     }
