@@ -72,7 +72,8 @@ function isBrowser(): boolean {
   return typeof navigator !== 'undefined' && 'gpu' in navigator && typeof process === 'undefined';
 }
 
-async function nodeGpu(software: SoftwareVulkan | null): Promise<GpuEntry> {
+/** A Dawn instance in Node; `software`: the software driver we set up, or true for one the environment points at. */
+async function nodeGpu(software: SoftwareVulkan | true | null): Promise<GpuEntry> {
   const webgpu = await import('webgpu');
   // GPUBufferUsage, GPUMapMode, … as in a browser
   for (const [name, value] of Object.entries(webgpu.globals)) {
@@ -89,7 +90,7 @@ async function nodeGpu(software: SoftwareVulkan | null): Promise<GpuEntry> {
     release() {
       gpu = null;
     },
-    driverSource: software ? software.source : 'system',
+    driverSource: software && software !== true ? software.source : 'system',
     dawnToggles,
   };
 }
@@ -115,6 +116,13 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
   } else {
     entry = await nodeGpu(null);
     if (hardwareAdapterPossible()) adapter = await requestAdapter(entry, options);
+    if (adapter && isSoftwareAdapter(adapter.info ?? {})) {
+      // a software driver the environment points at (VK_ICD_FILENAMES, set by an earlier call here
+      // or by the user): its instance gets the software toggles too
+      entry.release();
+      entry = await nodeGpu(true);
+      adapter = await requestAdapter(entry, options);
+    }
     if (!adapter) {
       entry.release();
       const software = await enableSoftwareVulkan();

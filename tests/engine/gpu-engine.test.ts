@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { allVariants, barrierSettings, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
+import { acquireGpu, SOFTWARE_DAWN_TOGGLES } from '../../src/gpu/device.js';
 import { ACTIVATIONS, parameterCount } from '../../src/model/architecture.js';
 import { expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 
@@ -26,6 +27,21 @@ describe.each(ACTIVATIONS)('GPU engine, activation %s', (activation) => {
       }
     });
   }
+});
+
+describe('GPU device', () => {
+  it('is the software driver with its Dawn toggles (device.ts SOFTWARE_DAWN_TOGGLES) on every acquisition in a process, not only the first', async () => {
+    // the first acquisition points VK_ICD_FILENAMES at SwiftShader, so a later one finds it as a system driver
+    const second = await acquireGpu();
+    expect(second).not.toBeNull();
+    try {
+      expect(second!.software).toBe(engine.gpu.software);
+      expect(engine.gpu.dawnToggles).toEqual(engine.gpu.software ? SOFTWARE_DAWN_TOGGLES : []);
+      expect(second!.dawnToggles).toEqual(engine.gpu.dawnToggles);
+    } finally {
+      second?.dispose();
+    }
+  });
 });
 
 describe('GPU engine layouts', () => {
