@@ -443,11 +443,7 @@ export class ResultStore {
    */
   static async open(options: OpenOptions): Promise<ResultStore> {
     const { dir, spec, resume, shard } = options;
-    const state = folderState(dir);
-    if (state === 'used' && !resume) {
-      throw new InputError(`${dir} already exists and is not empty: pass --resume to continue the sweep stored there, or choose another --out`);
-    }
-    if (state === 'used') return await ResultStore.reopen(options);
+    if (ResultStore.usableState(options) === 'used') return await ResultStore.reopen(options);
 
     mkdirSync(dir, { recursive: true });
     writeFileAtomic(path.join(dir, SPEC_FILE), `${JSON.stringify(spec, null, 2)}\n`);
@@ -465,13 +461,18 @@ export class ResultStore {
    * already recorded there (none for a new folder); throws what open would throw.
    */
   static async check(options: OpenOptions): Promise<Set<string>> {
+    if (ResultStore.usableState(options) !== 'used') return new Set();
+    const { summaries } = await ResultStore.checkResume(options);
+    return new Set(summaries.map((summary) => summary.id));
+  }
+
+  /** The folder's state for a sweep; a used one needs --resume. */
+  private static usableState(options: OpenOptions): ReturnType<typeof folderState> {
     const state = folderState(options.dir);
     if (state === 'used' && !options.resume) {
       throw new InputError(`${options.dir} already exists and is not empty: pass --resume to continue the sweep stored there, or choose another --out`);
     }
-    if (state !== 'used') return new Set();
-    const { summaries } = await ResultStore.checkResume(options);
-    return new Set(summaries.map((summary) => summary.id));
+    return state;
   }
 
   /** A resume's checks, before the first change to the folder: its spec, shard and data files, and its records so far. */

@@ -1,5 +1,5 @@
 // One way to get a GPUDevice, in Node (Dawn via the `webgpu` package) and in the browser.
-import { enableSoftwareVulkan, hasSystemVulkanLoader, type SoftwareVulkan } from './swiftshader.js';
+import { enableSoftwareVulkan, hasSystemVulkanLoader } from './swiftshader.js';
 
 export const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'timestamp-query', 'shader-f16'];
 
@@ -72,8 +72,8 @@ function isBrowser(): boolean {
   return typeof navigator !== 'undefined' && 'gpu' in navigator && typeof process === 'undefined';
 }
 
-/** A Dawn instance in Node; `software`: the software driver we set up, or true for one the environment points at. */
-async function nodeGpu(software: SoftwareVulkan | true | null): Promise<GpuEntry> {
+/** A Dawn instance in Node, with the software toggles for a software driver (ours, or one the environment points at). */
+async function nodeGpu(driverSource: string, software: boolean): Promise<GpuEntry> {
   const webgpu = await import('webgpu');
   // GPUBufferUsage, GPUMapMode, … as in a browser
   for (const [name, value] of Object.entries(webgpu.globals)) {
@@ -90,7 +90,7 @@ async function nodeGpu(software: SoftwareVulkan | true | null): Promise<GpuEntry
     release() {
       gpu = null;
     },
-    driverSource: software && software !== true ? software.source : 'system',
+    driverSource,
     dawnToggles,
   };
 }
@@ -114,20 +114,20 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
     entry = { gpu: navigator.gpu, release() {}, driverSource: 'browser', dawnToggles: [] };
     adapter = await requestAdapter(entry, options);
   } else {
-    entry = await nodeGpu(null);
+    entry = await nodeGpu('system', false);
     if (hardwareAdapterPossible()) adapter = await requestAdapter(entry, options);
     if (adapter && isSoftwareAdapter(adapter.info ?? {})) {
       // a software driver the environment points at (VK_ICD_FILENAMES, set by an earlier call here
       // or by the user): its instance gets the software toggles too
       entry.release();
-      entry = await nodeGpu(true);
+      entry = await nodeGpu('system', true);
       adapter = await requestAdapter(entry, options);
     }
     if (!adapter) {
       entry.release();
       const software = await enableSoftwareVulkan();
       if (!software) return null;
-      entry = await nodeGpu(software);
+      entry = await nodeGpu(software.source, true);
       adapter = await requestAdapter(entry, options);
     }
   }
