@@ -32,7 +32,7 @@ export interface PresetRunOptions extends RunCommandOptions {
   pair?: string;
 }
 
-const sizeText = (size: RunSize) => `${size.networks.toLocaleString('en-US')} networks × N = ${size.samples.toLocaleString('en-US')}`;
+const sizeText = (size: RunSize) => `${size.atMost ? 'at most ' : ''}${size.networks.toLocaleString('en-US')} networks × N = ${size.samples.toLocaleString('en-US')}`;
 
 /** The `channelscope presets` listing. */
 export function formatPresetList(): string {
@@ -93,7 +93,7 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
     throw new InputError(`--from, --id and --pair give channel-jump a run to follow; ${name} takes no run`);
   }
   if (preset.kind === 'procedure') {
-    if (seeds !== undefined) throw new InputError(`--seeds: ${name} is a procedure (one network followed step by step), not a sweep over seeds`);
+    if (seeds !== undefined) throw new InputError(`--seeds: ${name} is a procedure (networks followed stage by stage), not a sweep over seeds: its options choose them`);
     if (options.shard || options.resume || options.slots) throw new InputError(`${name} is a procedure: --shard, --resume and --slots apply to sweeps only`);
     return runProcedurePreset(preset, quick, options);
   }
@@ -125,7 +125,7 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
     const started = performance.now();
     let result: unknown;
     try {
-      result = await preset.procedure.run(procedureOptions, { engine });
+      result = await preset.procedure.run(procedureOptions, { engine, progress: (line) => process.stderr.write(`${line}\n`) });
     } catch (error) {
       // a procedure that could not run leaves no folder that claims results
       rmSync(procedureFile, { force: true });

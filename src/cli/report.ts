@@ -62,13 +62,13 @@ export async function reportCommand(folders: string[], options: { by?: string; f
 }
 
 /**
- * A procedure's folder (channel-jump, saddle-perturbation: one network followed step by step): its
+ * A procedure's folder (channel-jump, saddle-perturbation, gd-from-channel: networks followed stage by stage): its
  * report in markdown (also written to DIR/report.md) or its result as JSON; it has no runs to group,
  * reclassify, tabulate as CSV or draw as a page, and says so rather than print markdown for them.
  */
 async function procedureReport(folder: string, options: { format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean }, by: string[], reclassified: boolean): Promise<void> {
   const refuse = (what: string) => {
-    throw new InputError(`${what}: ${folder} holds a procedure (one network followed step by step), not runs to ${what === '--format csv' ? 'tabulate' : 'classify'}; its report is markdown (report DIR) or JSON (--format json)`);
+    throw new InputError(`${what}: ${folder} holds a procedure (networks followed stage by stage), not runs to ${what === '--format csv' ? 'tabulate' : 'classify'}; its report is markdown (report DIR) or JSON (--format json)`);
   };
   if (reclassified) refuse('--thresholds');
   if (by.length > 0) refuse('--by');

@@ -384,7 +384,7 @@ function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
       title: 'Full-batch GD: λ_max of the final Hessian against 2/η, and how far into the channel each η got',
       columns: [...reachColumns(['η']), '2/η', ...quartileColumns('λ_max'), ...quartileColumns('λ_max·η/2')],
       rows,
-      note: 'Along a channel λ_max grows like 1/ε²; GD cannot go past λ_max ≈ 2/η (λ_max·η/2 ≈ 1), so larger η stall nearer the entrance (smaller 1/ε). A ratio well below 1 means the budget ended first.',
+      note: 'Along a channel λ_max grows like 1/ε²; GD cannot go past λ_max ≈ 2/η (λ_max·η/2 ≈ 1), so larger η stall nearer the entrance (smaller 1/ε). A ratio well below 1 means the budget ended first (the preset gd-from-channel starts GD inside the channel, where the edge is within reach).',
     },
   ];
 }

@@ -4,10 +4,11 @@
 // A preset is either a SWEEP — a spec like any other (spec.ts), run by the scheduler into a results
 // folder whose spec.json carries the preset's name, so `report` recognises it (preset-reports.ts) —
 // or a PROCEDURE (procedure.ts): a sequence of dependent flows that a spec cannot describe
-// (saddle-perturbation, channel-jump). Every preset has a paper-sized version and a quick one that
+// (saddle-perturbation, channel-jump, gd-from-channel). Every preset has a paper-sized version and a quick one that
 // finishes in about a minute on the float64 CPU engine (the tests run those), and says which
 // question its report answers.
 import { channelJumpProcedure } from './channel-jump.js';
+import { gdFromChannelProcedure, type GdFromChannelOptions } from './gd-from-channel.js';
 import type { Procedure } from './procedure.js';
 import { saddlePerturbationProcedure } from './saddle-perturbation.js';
 import { validateSpec, type ExperimentSpec } from './spec.js';
@@ -21,6 +22,8 @@ export interface RunSize {
   networks: number;
   /** samples per dataset */
   samples: number;
+  /** `networks` is an upper bound (a procedure whose later stages depend on where its first ended) */
+  atMost?: boolean;
 }
 
 interface PresetBase {
@@ -230,7 +233,7 @@ const edgeOfStability: SweepPreset = {
   question:
     'Where does full-batch gradient descent stop along a channel? Along a channel λ_max grows like 1/ε²; GD cannot follow past λ_max ≈ 2/η (edge of stability), so larger η stalls nearer the entrance (smaller 1/ε).',
   quickNote:
-    'N = 256, 2 seeds per η, 5,000 steps: λ_max·η/2 ≈ 1 shows at η = 1 only (one seed; the other diverges, as both do at 3.16); smaller η are still climbing when the budget ends (ratios well below 1), and one of the two seeds ends on the saddle line. The full protocol (N = 4096, 10⁵ steps) does not lift the budget limit: 4 seeds per η on the CPU ended with λ_max·η/2 at 0.01–0.46 for η ≤ 0.316, barely into the channel (1/ε 2–5; benchmarks/results/edge-of-stability-4-seeds-2026-12-06).',
+    'N = 256, 2 seeds per η, 5,000 steps: λ_max·η/2 ≈ 1 shows at η = 1 only (one seed; the other diverges, as both do at 3.16); smaller η are still climbing when the budget ends (ratios well below 1), and one of the two seeds ends on the saddle line. The full protocol (N = 4096, 10⁵ steps) does not lift the budget limit: 4 seeds per η on the CPU ended with λ_max·η/2 at 0.01–0.46 for η ≤ 0.316, barely into the channel (1/ε 2–5; benchmarks/results/edge-of-stability-4-seeds-2026-12-06). gd-from-channel starts GD inside the channel instead and shows the stall at every η.',
   spec: {
     name: 'edge-of-stability',
     description:
@@ -350,9 +353,25 @@ const channelJump: ProcedurePreset = {
   },
 };
 
+const gdFromChannel: ProcedurePreset = {
+  kind: 'procedure',
+  name: 'gd-from-channel',
+  description: gdFromChannelProcedure.description,
+  question:
+    'Started inside a channel, at points of growing λ_max, where does full-batch GD at step η end? The paper: GD stalls where λ_max ≈ 2/η, so it can stay in the channel only where λ_max ≤ 2/η; from further along it is thrown out, pulled back to the edge, or diverges.',
+  quickNote:
+    'N = 256, 4 flows, 4 starts per decade of λ_max, 3,000 GD steps: every start below the edge is kept, no run stays in the channel past it (largest λ_max·η/2 1.03), and runs end at the edge at four of the six η (η = 0.01 keeps every start below its edge, 200, within 3,000 steps without reaching it; at η = 3.16 every start is past its edge and diverges).',
+  procedure: gdFromChannelProcedure,
+  // the flows, then GD at every η from at most maxStartsPerChannel points of each
+  size: (options) => {
+    const o = options as GdFromChannelOptions;
+    return { networks: o.seeds.length * (1 + o.maxStartsPerChannel * o.rates.length), samples: procedureSamples(o.data as SaddleSizeOptions['data']), atMost: true };
+  },
+};
+
 // ---- the registry ---------------------------------------------------------------------------------
 
-export const PRESETS: readonly Preset[] = [lossLevels, saddlePerturbation, channelFrequency, channelJump, toy1d, edgeOfStability, optimizerComparison];
+export const PRESETS: readonly Preset[] = [lossLevels, saddlePerturbation, channelFrequency, channelJump, toy1d, edgeOfStability, gdFromChannel, optimizerComparison];
 
 export const PRESET_NAMES: readonly string[] = PRESETS.map((preset) => preset.name);
 

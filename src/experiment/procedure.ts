@@ -22,6 +22,8 @@ export interface ProcedureContext<R> {
   onRecord?: (record: R) => void | Promise<void>;
   /** ensemble slots for the flows (default: the scheduler's) */
   slots?: number;
+  /** a line on how far a long procedure has got (the command line writes it to stderr) */
+  progress?: (line: string) => void;
 }
 
 /** A procedure as a preset registry can list and run it. */
@@ -45,6 +47,8 @@ export interface StudentSetup {
   /** norm barrier (null: none) */
   maxnorm: number | null;
   flow: { solver: FlowSolver; rtol: number; atol: number };
+  /** Glorot-normal scale of the initial parameters (spec.ts init.scale; default 1) */
+  init?: { scale: number };
 }
 
 export interface TrainingBudget {
@@ -63,13 +67,23 @@ export interface PolishOptions {
   maxIterations: number;
 }
 
-/** A RunConfig for the setup with the given hidden widths and stop rules (validated like a spec). */
-export function setupConfig(setup: StudentSetup, hidden: number[], stop: { maxSteps: number; maxTime?: number; gradTol: number; checkEvery: number; patience?: number }, trajectoryPoints = 20): RunConfig {
+/**
+ * A RunConfig for the setup with the given hidden widths and stop rules (validated like a spec),
+ * trained by the setup's gradient flow or by `optimizer`.
+ */
+export function setupConfig(
+  setup: StudentSetup,
+  hidden: number[],
+  stop: { maxSteps: number; maxTime?: number; gradTol: number; checkEvery: number; patience?: number },
+  trajectoryPoints = 20,
+  optimizer: RunConfigInput['optimizer'] = { kind: 'flow', ...setup.flow },
+): RunConfig {
   return parseConfig(
     {
       architecture: { ...setup.architecture, hidden },
       data: setup.data,
-      optimizer: { kind: 'flow', ...setup.flow },
+      ...(setup.init ? { init: { scale: setup.init.scale } } : {}),
+      optimizer,
       maxnorm: setup.maxnorm,
       stop: { ...stop },
       trajectory: { points: trajectoryPoints },

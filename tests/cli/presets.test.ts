@@ -16,6 +16,8 @@ describe('channelscope presets / run PRESET', () => {
     expect(code).toBe(0);
     for (const preset of PRESETS) expect(stdout).toContain(preset.name);
     expect(stdout).toMatch(/channel-frequency {2}\(sweep\)\n.*\n {2}full: {2}18,000 networks × N = 10,000\n {2}quick: 60 networks × N = 64; d = 2, r = 4, N = 64, 4 seeds per teacher × activation: shows channels with erf and never with relu/);
+    // a procedure whose later stages depend on its first gives an upper bound
+    expect(stdout).toMatch(/gd-from-channel {2}\(procedure\)\n.*\n {2}full: {2}at most 1,160 networks × N = 4,096\n {2}quick: at most 388 networks × N = 256;/);
     // what each quick version can show, and a quick spec names itself so its report can say so
     for (const preset of PRESETS) {
       expect(stdout).toContain(preset.quickNote);
@@ -72,6 +74,7 @@ describe('channelscope presets / run PRESET', () => {
       [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s1', '--pair', '2:0,1', '--out', path.join(scratch, 'never-jump')], /--pair: layer 2 is not a hidden layer/],
       [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s1', '--pair', 'x', '--out', path.join(scratch, 'never-jump')], /--pair: "x" is not \[layer:\]i,j/],
       [['run', 'channel-jump', '--pair', '0,1'], /--from DIR --id RUN \(both\); --pair names a pair of that run/],
+      [['run', 'gd-from-channel', '--seeds', '3'], /--seeds: gd-from-channel is a procedure \(networks followed stage by stage\), not a sweep over seeds/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args);

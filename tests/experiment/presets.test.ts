@@ -50,9 +50,9 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 describe('preset registry', () => {
   it('lists every experiment of the paper once, the two procedures included', () => {
     expect(PRESETS.map((p) => p.name).sort()).toEqual(
-      ['channel-frequency', 'channel-jump', 'edge-of-stability', 'loss-levels', 'optimizer-comparison', 'saddle-perturbation', 'toy-1d'].sort(),
+      ['channel-frequency', 'channel-jump', 'edge-of-stability', 'gd-from-channel', 'loss-levels', 'optimizer-comparison', 'saddle-perturbation', 'toy-1d'].sort(),
     );
-    expect(PRESETS.filter((p) => p.kind === 'procedure').map((p) => p.name).sort()).toEqual(['channel-jump', 'saddle-perturbation']);
+    expect(PRESETS.filter((p) => p.kind === 'procedure').map((p) => p.name).sort()).toEqual(['channel-jump', 'gd-from-channel', 'saddle-perturbation']);
   });
 
   it('has valid full and quick specs whose name identifies the preset, the quick one much smaller', () => {

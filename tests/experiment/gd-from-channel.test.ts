@@ -1,0 +1,105 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import {
+  AT_EDGE,
+  formatGdFromChannelMarkdown,
+  GD_FROM_CHANNEL_QUICK,
+  resolveGdFromChannelOptions,
+  runGdFromChannel,
+  type GdFromChannelResult,
+  type GdFromChannelRow,
+} from '../../src/experiment/gd-from-channel.js';
+
+// The quick preset on the float64 CPU engine (deterministic): the toy problem at N = 256, stiff
+// flows from seeds 0–3, GD for 3,000 steps at η = 0.01 … 3.16 from the points of the channels they
+// ended in. science.md: "gradient descent with step η stalls where λ_max ≈ 2/η". What that means
+// for GD started in a channel, and what is checked here at every η:
+//   - below the edge (λ_max·η/2 < 1) GD stays in the channel;
+//   - no run stays in the channel with λ_max·η/2 past 1 + AT_EDGE: GD cannot sit past the edge;
+//   - from a start past the edge GD either leaves the channel (thrown out, or diverged) or is
+//     pulled back along it to the edge;
+//   - runs end AT the edge (the stall) at most η.
+describe('gd-from-channel (quick, CPU engine)', () => {
+  let result: GdFromChannelResult;
+  const streamed: GdFromChannelRow[] = [];
+
+  beforeAll(async () => {
+    result = await runGdFromChannel(GD_FROM_CHANNEL_QUICK, { engine: new CpuEngine(), onRecord: (row) => void streamed.push(row) });
+  }, 120_000);
+
+  it('follows the flows into channels and starts GD from points spanning every edge but the outermost', () => {
+    const channels = result.flows.filter((flow) => flow.outcome === 'channel');
+    expect(channels.length).toBeGreaterThanOrEqual(2);
+    for (const flow of channels) expect(flow.pair).not.toBeNull();
+    for (const flow of result.flows.filter((f) => f.outcome !== 'channel')) expect(result.starts.some((start) => start.seed === flow.seed)).toBe(false);
+    // λ_max grows along each channel; the starts reach from below 2/η at η = 1 to past 2/η at η = 0.01
+    const lambdas = result.starts.map((start) => start.lambdaMax);
+    expect(Math.min(...lambdas)).toBeLessThan(2 / 1);
+    expect(Math.max(...lambdas)).toBeGreaterThan(2 / 0.01);
+    for (const seed of new Set(result.starts.map((start) => start.seed))) {
+      const path = result.starts.filter((start) => start.seed === seed);
+      for (let k = 1; k < path.length; k++) {
+        expect(path[k].time).toBeGreaterThan(path[k - 1].time);
+        expect(path[k].lambdaMax).toBeGreaterThan(path[k - 1].lambdaMax);
+        expect(path[k].inverseEpsilon).toBeGreaterThanOrEqual(path[k - 1].inverseEpsilon);
+      }
+    }
+    expect(result.runs).toHaveLength(result.starts.length * GD_FROM_CHANNEL_QUICK.rates.length);
+    expect(streamed).toHaveLength(result.runs.length);
+    expect(result.notes).toEqual([]);
+  });
+
+  it('GD stays in the channel below the edge and never past it', () => {
+    for (const row of result.table) {
+      expect(row.belowLost, `η = ${row.eta}`).toBe(0);
+      if (row.largestFinalRatio !== null) expect(row.largestFinalRatio, `η = ${row.eta}`).toBeLessThanOrEqual(1 + AT_EDGE);
+    }
+    for (const run of result.runs) {
+      if (run.startRatio < 1) expect(run.fate, `${run.start} η = ${run.eta}`).toBe('kept');
+      // a kept run does not lose ground: it moves out along the channel, or stays
+      if (run.fate === 'kept') expect(run.inverseEpsilonFinal!).toBeGreaterThanOrEqual(0.99 * run.inverseEpsilonStart);
+    }
+  });
+
+  it('from past the edge GD is thrown out, diverges, or retreats to the edge; from far past it never stays', () => {
+    const past = result.runs.filter((run) => run.startRatio >= 1);
+    expect(past.length).toBeGreaterThan(20);
+    for (const run of past) {
+      expect(run.fate).not.toBe('kept');
+      if (run.fate === 'pulled-back') {
+        expect(Math.abs(run.finalRatio! - 1), `${run.start} η = ${run.eta}`).toBeLessThanOrEqual(AT_EDGE);
+        expect(run.inverseEpsilonFinal!).toBeLessThanOrEqual(1.3 * run.inverseEpsilonStart);
+      }
+      if (run.startRatio >= 2) expect(['left', 'diverged']).toContain(run.fate);
+    }
+    // both ways of losing the channel occur: thrown out (another w, loss up) and diverged
+    expect(past.some((run) => run.fate === 'left' && run.centreShift! > 1)).toBe(true);
+    expect(past.some((run) => run.fate === 'diverged')).toBe(true);
+  });
+
+  it('runs stall at the edge: they end in the channel with λ_max·η/2 ≈ 1 at four of the six η', () => {
+    const stalled = result.table.filter((row) => row.atEdge > 0).map((row) => row.eta);
+    expect(stalled).toEqual([0.0316, 0.1, 0.316, 1]);
+    // η = 3.16: the edge (λ_max = 0.63) lies below every channel point: all diverge
+    expect(result.table.at(-1)!.fates.diverged).toBe(result.table.at(-1)!.starts);
+  });
+
+  it('writes the per-η table and every start\'s fate as markdown', () => {
+    const markdown = formatGdFromChannelMarkdown(result);
+    expect(markdown).toContain('| η | 2/η | starts | kept | pulled back | left | diverged | below the edge but lost |');
+    expect(markdown).toMatch(/\| 1 \| 2\.00 \| \d+ \| 1 \| 1 \| 0 \| \d+ \| 0 \| 1\.03 \| 2 \|/);
+    for (const start of result.starts) expect(markdown).toContain(`| ${start.id} |`);
+  });
+});
+
+describe('gd-from-channel options', () => {
+  it('refuses a student too large for dense Hessians, no seeds and bad rates before anything runs', async () => {
+    const engine = new CpuEngine();
+    await expect(runGdFromChannel({ architecture: { inputDim: 1, hidden: 100, activation: 'erf', biases: false } }, { engine })).rejects.toThrow(
+      /the student has 200 parameters, at most 128/,
+    );
+    expect(() => resolveGdFromChannelOptions({ seeds: [] })).toThrow(/at least one seed/);
+    expect(() => resolveGdFromChannelOptions({ rates: [0.1, -1] })).toThrow(/rates must be positive/);
+    expect(() => resolveGdFromChannelOptions({ inChannel: { maxCentreShift: 0.1, minReach: 2 } })).toThrow(/minReach ≤ 1/);
+  });
+});
