@@ -52,6 +52,9 @@
 #   stiff-vs-explicit 4|8  examples/stiff-vs-explicit.json at 100 seeds for one width on the GPU (stiff solvers,
 #                          explicit flow and GD at one budget of gradient evaluations), by solver and
 #                          learning rate; STIFF_LIMIT seconds, default 520
+#   gd-from-channel        the full gd-from-channel preset on the GPU (float32 flows and GD from
+#                          their channels' points; GDC_LIMIT seconds, default 240), its report beside
+#                          the float64 CPU one committed in benchmarks/results/gd-from-channel-2026-12-06/
 #   channel-frequency K/N  shard K of N of the full preset (CF_LIMIT seconds, default 520; CF_SEEDS
 #                          seeds per configuration instead of 50: 12 gives 4,320 networks, the
 #                          paper's ~4,400, where 50 gives 18,000); the shards' folders join here
@@ -60,8 +63,8 @@
 # (mkdir -p .scratch/gpu-session && tar -C .scratch/gpu-session -xzf session-PART.tar.gz) and carry
 # .scratch/gpu-session too; the next call of that part resumes there with --resume.
 set -uo pipefail
-out=${1:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|channel-frequency K/N|stiff-vs-explicit 4|8}
-part=${2:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|channel-frequency K/N|stiff-vs-explicit 4|8}
+out=${1:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|gd-from-channel|channel-frequency K/N|stiff-vs-explicit 4|8}
+part=${2:?usage: gpu-session.sh OUTDIR bench|browser|steps|flow|deep|gd-from-channel|channel-frequency K/N|stiff-vs-explicit 4|8}
 work=/tmp/gpu-session
 previous=.scratch/gpu-session
 rm -rf "$work" && mkdir -p "$work" "$out"
@@ -214,6 +217,10 @@ case "$part" in
       fs.writeFileSync(target, JSON.stringify(spec, null, 2));' examples/stiff-vs-explicit.json "$work/stiff-vs-explicit-r$r.json" "$r" "$budget"
     sweep "stiff-vs-explicit-r$r" "${STIFF_LIMIT:-520}" "$work/stiff-vs-explicit-r$r.json"
     cs report "$work/stiff-vs-explicit-r$r" --by solver,optimizer.lr > "$work/stiff-vs-explicit-r$r.md" 2>&1 ;;
-  *) echo "gpu-session.sh: unknown part '$part' (bench, browser, steps, flow, deep, channel-frequency K/N or stiff-vs-explicit 4|8)" >&2; exit 2 ;;
+  gd-from-channel)
+    tables=(gd-from-channel.md)
+    phase gd-from-channel "${GDC_LIMIT:-240}" "${cli[@]}" run gd-from-channel --backend gpu --out "$work/gd-from-channel" > "$work/gd-from-channel.log" 2>&1
+    cp "$work/gd-from-channel/report.md" "$work/gd-from-channel.md" 2>/dev/null ;;
+  *) echo "gpu-session.sh: unknown part '$part' (bench, browser, steps, flow, deep, gd-from-channel, channel-frequency K/N or stiff-vs-explicit 4|8)" >&2; exit 2 ;;
 esac
 cat "$work/phases.txt"
