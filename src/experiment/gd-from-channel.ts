@@ -6,8 +6,9 @@
 //
 //   1. stiff gradient flow from a few seeds, in segments ending at log-spaced simulated times, so
 //      that every segment's end is a point of the flow's path with its parameters;
-//   2. of the flows that end in a channel, the points on that channel (the final stretch of the path
-//      along which the channel pair's outgoing weights have opposite signs and 1/ε only grows),
+//   2. of the flows that end in a channel, the points in that channel (the final stretch of the path
+//      along which the channel pair's outgoing weights have opposite signs, its mean input vector is
+//      within `inChannel.maxCentreShift` of the channel's and 1/ε only grows),
 //      thinned to `startsPerDecade` per decade of λ_max (the Hessian of L + R, float64, dense);
 //   3. full-batch GD at every η from every such point, as one ensemble (the GPU's when there is one),
 //      and where each ended: still in the channel as far along as it started ("held"), out of it or
@@ -50,10 +51,11 @@ export interface GdFromChannelOptions extends StudentSetup {
   /** steps of every GD run (gradTol 0: a fixed budget) */
   gd: { maxSteps: number; checkEvery: number };
   /**
-   * GD ended in the start's channel when the pair's outgoing weights still have opposite signs, its
-   * mean input vector w moved by at most maxCentreShift (relative) and 1/ε is at least minReach times
-   * the start's (a run pulled back to the edge retreats along the channel; one thrown out lands at
-   * another w, or with the pair far apart)
+   * A point is in a flow's channel when the pair's outgoing weights have opposite signs and its mean
+   * input vector w is within maxCentreShift (relative) of w where the flow ended: the channel's
+   * direction (at its entrance, where the flow still turns w towards it, points are not starts). GD
+   * ended in it when, besides, 1/ε is at least minReach times the start's (a run pulled back to the
+   * edge retreats along the channel; one thrown out lands at another w, or with the pair far apart)
    */
   inChannel: { maxCentreShift: number; minReach: number };
 }
@@ -109,7 +111,7 @@ export interface GdFromChannelRow {
   lambdaMaxFinal: number | null;
   finalRatio: number | null;
   inverseEpsilonFinal: number | null;
-  /** how far the pair's mean input vector moved, relative: ‖w − w_start‖/‖w_start‖ (null when GD diverged) */
+  /** how far the pair's mean input vector is from the channel's, relative: ‖w − w_channel‖/‖w_channel‖, w_channel where the flow ended (null when GD diverged) */
   centreShift: number | null;
   finalLoss: number;
   stopReason: StopReason;
@@ -273,16 +275,20 @@ async function largestEigenvalues(arch: Architecture, data: Dataset, maxnorm: nu
   return thetas.map((_, k) => (finite[k] ? spectrumOf(matrices[next++], P).eigenvalues[P - 1] : NaN));
 }
 
+/** How much 1/ε may fall between two points of a channel's stretch (the settling at the barrier) */
+const STRETCH_DIP = 0.01;
+
 /**
  * The path's points on the channel: the final stretch along which the pair's outgoing weights keep
- * opposite signs and 1/ε never falls (running out along the channel); indices into the path.
+ * opposite signs and 1/ε does not fall (by more than STRETCH_DIP: running out along the channel);
+ * indices into the path.
  */
 function channelStretch(states: readonly (ReturnType<typeof pairState> | null)[]): number[] {
   let first = states.length;
   while (first > 0) {
     const state = states[first - 1];
     const next = states[first];
-    if (!state || !state.opposite || (next && state.inverseEpsilon > next.inverseEpsilon)) break;
+    if (!state || !state.opposite || (next && state.inverseEpsilon * (1 - STRETCH_DIP) > next.inverseEpsilon)) break;
     first--;
   }
   return Array.from({ length: states.length - first }, (_, k) => first + k);
@@ -315,7 +321,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
   // 1. the flows and where each ended
   const paths = await followFlows(o, context as ProcedureContext<unknown>, hidden);
   const flows: GdFromChannelFlow[] = [];
-  const starts: (GdFromChannelStart & { centre: Float64Array; data: Dataset; config: RunConfig; orient: (t: ArrayLike<number>) => Float64Array; pair: { layer: number; i: number; j: number } })[] = [];
+  const starts: (GdFromChannelStart & { channelCentre: Float64Array; data: Dataset; config: RunConfig; orient: (t: ArrayLike<number>) => Float64Array; pair: { layer: number; i: number; j: number } })[] = [];
   for (const seed of o.seeds) {
     const path = paths.get(seed)!;
     const end = path[path.length - 1];
@@ -336,8 +342,15 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
     flows.push({ seed, stopReason: end.stopReason, steps: end.steps, time: end.time, loss: end.loss, weightNorm: weightNorm(end.theta), outcome: verdict.outcome, reason: verdict.reason, pair, points: path.length });
     if (!pair) continue;
 
-    // 2. the points of its path on the channel, thinned by λ_max
-    const onChannel = channelStretch(path.map((point) => (point.theta.every(Number.isFinite) ? pairState(arch, orient(point.theta), pair) : null))).map((k) => path[k]);
+    // 2. the points of its path in the channel, thinned by λ_max
+    const channelCentre = pairState(arch, orient(end.theta), pair).centre;
+    const onChannel = channelStretch(
+      path.map((point) => {
+        if (!point.theta.every(Number.isFinite)) return null;
+        const state = pairState(arch, orient(point.theta), pair);
+        return relativeShift(state.centre, channelCentre) <= o.inChannel.maxCentreShift ? state : null;
+      }),
+    ).map((k) => path[k]);
     const lambdas = await largestEigenvalues(arch, data, maxnorm, onChannel.map((point) => point.theta));
     const candidates = onChannel.map((point, k) => ({ point, lambdaMax: lambdas[k] }));
     for (const { point, lambdaMax } of thinByLambda(candidates, o.startsPerDecade, o.maxStartsPerChannel)) {
@@ -349,7 +362,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
         weightNorm: weightNorm(point.theta),
         lambdaMax,
         inverseEpsilon: pairState(arch, orient(point.theta), pair).inverseEpsilon,
-        centre: pairState(arch, orient(point.theta), pair).centre,
+        channelCentre,
         theta: Array.from(point.theta),
         data,
         config: probe,
@@ -390,7 +403,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
     const finite = record.stopReason !== 'diverged' && theta.every(Number.isFinite) && Number.isFinite(record.loss);
     const [lambdaMaxFinal] = finite ? await largestEigenvalues(arch, start.data, maxnorm, [theta]) : [NaN];
     const state = finite ? pairState(arch, start.orient(theta), start.pair) : null;
-    const centreShift = state ? relativeShift(state.centre, start.centre) : null;
+    const centreShift = state ? relativeShift(state.centre, start.channelCentre) : null;
     const inChannel = state !== null && state.opposite && centreShift! <= o.inChannel.maxCentreShift && state.inverseEpsilon >= o.inChannel.minReach * start.inverseEpsilon;
     const fate: GdFate = !state ? 'diverged' : !inChannel ? 'left' : (start.lambdaMax * eta) / 2 < 1 ? 'kept' : 'pulled-back';
     const row: GdFromChannelRow = {
@@ -420,7 +433,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
     backend: [...finished.values()][0]?.backend ?? context.engine.backend,
     device: [...finished.values()][0]?.device ?? context.engine.description,
     flows,
-    starts: starts.map(({ centre: _centre, data: _data, config: _config, orient: _orient, pair: _pair, ...start }) => start),
+    starts: starts.map(({ channelCentre: _centre, data: _data, config: _config, orient: _orient, pair: _pair, ...start }) => start),
     table,
     runs,
     notes,
@@ -456,7 +469,7 @@ export function formatGdFromChannelMarkdown(result: GdFromChannelResult): string
     '|---:|---|---:|---:|---:|---:|---:|',
     ...result.flows.map((flow) => `| ${flow.seed} | ${flow.outcome} (${flow.stopReason}) | ${flow.steps} | ${num(flow.time, 2)} | ${num(flow.loss, 4)} | ${num(flow.weightNorm, 4)} | ${result.starts.filter((start) => start.seed === flow.seed).length} |`),
     '',
-    `GD ends **in the channel** when the pair's outgoing weights still have opposite signs, their mean input vector w moved by at most ${o.inChannel.maxCentreShift * 100}% and 1/ε is at least ${o.inChannel.minReach} times the start's: **kept** from a start below the edge (λ_max < 2/η), **pulled back** from one past it. Otherwise it **left** the channel (thrown out: another w, the pair far apart) or diverged. At the edge: λ_max·η/2 within ${AT_EDGE} of 1.`,
+    `GD ends **in the channel** when the pair's outgoing weights still have opposite signs, their mean input vector w is within ${o.inChannel.maxCentreShift * 100}% of the channel's (where the flow ended) and 1/ε is at least ${o.inChannel.minReach} times the start's: **kept** from a start below the edge (λ_max < 2/η), **pulled back** from one past it. Otherwise it **left** the channel (thrown out: another w, the pair far apart) or diverged. At the edge: λ_max·η/2 within ${AT_EDGE} of 1.`,
     '',
     '| η | 2/η | starts | kept | pulled back | left | diverged | below the edge but lost | largest λ_max·η/2 in the channel at the end | ended at the edge |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
