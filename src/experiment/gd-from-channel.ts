@@ -11,21 +11,23 @@
 //      within `inChannel.maxCentreShift` of the channel's and 1/ε only grows),
 //      thinned to `startsPerDecade` per decade of λ_max (the Hessian of L + R, float64, dense);
 //   3. full-batch GD at every η from every such point, as one ensemble (the GPU's when there is one),
-//      and where each ended: still in the channel as far along as it started ("held"), out of it or
-//      back towards its entrance ("left"), or diverged.
+//      and where each ended (GD_FATES): still in the channel, from below the edge ("kept") or from
+//      past it with λ_max brought down ("stabilised"); out of it ("left"); or diverged.
 //
-// The claim it checks: GD holds a point only where λ_max < 2/η. A point past the edge is lost —
-// thrown out of the channel (a catapult) or diverged — so GD coming along a channel cannot pass the
-// point where λ_max = 2/η: it stalls there. Per η the report brackets the edge between the largest
-// λ_max held and the smallest lost.
+// The claims it checks: GD keeps the channel below the edge (λ_max < 2/η), and no GD run ends with
+// λ_max·η/2 much above 1, in the channel or anywhere else: from past the edge it is thrown out of
+// the channel (a catapult), diverges, or lowers λ_max to the edge. So GD coming along a channel
+// cannot pass the point where λ_max = 2/η: it stalls there. Within a fixed budget most runs barely
+// move along the channel (GD's steps cover a simulated time steps·η, short next to the flow's
+// between two starts); the report counts those that did travel to the edge.
 //
 // Channel coordinates of every point are taken in the symmetry orientation of the flow's end (odd σ:
 // (ũ, o) ≡ (−ũ, −o); channels.ts symmetryOrientation) and for the pair that carries its channel
 // there (channelPairOf), so 1/ε of a start and of GD's end measure along one channel.
 import { classifyRun, evidenceFromNetwork } from '../analysis/classify.js';
 import { channelPairOf, symmetryOrientation } from '../analysis/channels.js';
-import { gluParameters } from '../analysis/glu.js';
-import { dot, layerOutgoingVectors } from '../analysis/network.js';
+import { gluParameters, networkOutput } from '../analysis/glu.js';
+import { dot, layerOutgoingVectors, sampleInput } from '../analysis/network.js';
 import { hessians, spectrumOf } from '../analysis/saddle-line.js';
 import type { Dataset } from '../data/dataset.js';
 import { parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
@@ -41,7 +43,11 @@ export const GD_FROM_CHANNEL_MAX_PARAMETERS = 128;
 export interface GdFromChannelOptions extends StudentSetup {
   /** seeds of the gradient flows; those that end in a channel give the starts */
   seeds: number[];
-  /** the flows, followed in segments: the first ends at simulated time `firstTime`, then `pointsPerDecade` ends per decade up to `maxTime` */
+  /**
+   * the flows, followed in segments: the first ends at simulated time `firstTime`, then
+   * `pointsPerDecade` ends per decade up to `maxTime`; at most `maxSteps` solver steps per flow; the
+   * stop rules of spec.ts, checked every `checkEvery` steps within a segment
+   */
   follow: { firstTime: number; pointsPerDecade: number; maxTime: number; maxSteps: number; gradTol: number; checkEvery: number };
   /** starts kept per decade of λ_max, per channel, and at most this many per channel */
   startsPerDecade: number;
@@ -54,22 +60,28 @@ export interface GdFromChannelOptions extends StudentSetup {
    * A point is in a flow's channel when the pair's outgoing weights have opposite signs and its mean
    * input vector w is within maxCentreShift (relative) of w where the flow ended: the channel's
    * direction (at its entrance, where the flow still turns w towards it, points are not starts). GD
-   * ended in it when, besides, 1/ε is at least minReach times the start's (a run pulled back to the
-   * edge retreats along the channel; one thrown out lands at another w, or with the pair far apart)
+   * ended in it when, besides, 1/ε is at least minReach times the start's (a run thrown out lands at
+   * another w, or with the pair far apart)
    */
   inChannel: { maxCentreShift: number; minReach: number };
 }
 
 /**
- * kept: in the channel from a start below the edge (λ_max < 2/η); pulled-back: in the channel from
- * a start past it (where it ended says whether GD retreated to the edge); left: out of the channel;
- * diverged.
+ * kept: in the channel from a start below the edge (λ_max < 2/η); stabilised: in the channel from a
+ * start past it, λ_max brought down (to the edge, the tests check); left: out of the channel (at
+ * another w, the pair far apart or its outgoing weights of one sign); diverged.
  */
-export const GD_FATES = ['kept', 'pulled-back', 'left', 'diverged'] as const;
+export const GD_FATES = ['kept', 'stabilised', 'left', 'diverged'] as const;
 export type GdFate = (typeof GD_FATES)[number];
 
-/** A run "at the edge": ended in the channel with λ_max·η/2 within this of 1. */
+/** "At the edge": λ_max·η/2 within this of 1. */
 export const AT_EDGE = 0.05;
+
+/**
+ * Two flows end in the same channel when their networks' outputs on the data differ by at most this
+ * (relative RMS): compared as functions, which no permutation or sign flip of neurons changes.
+ */
+const SAME_CHANNEL = 1e-3;
 
 export interface GdFromChannelFlow {
   seed: number;
@@ -82,6 +94,8 @@ export interface GdFromChannelFlow {
   reason: string;
   /** the channel pair at the flow's end (oriented coordinates), null unless it ended in a channel */
   pair: { layer: number; i: number; j: number } | null;
+  /** the seed of an earlier flow that ended in the same channel (its starts are not repeated), else null */
+  sameChannelAs: number | null;
   /** segment ends recorded (points of the path) */
   points: number;
 }
@@ -129,10 +143,11 @@ export interface GdFromChannelRateRow {
   fates: Record<GdFate, number>;
   /** starts below the edge that GD lost (left or diverged) */
   belowLost: number;
-  /** the largest λ_max·η/2 at the end of a run in the channel (null when none): at most 1 + AT_EDGE where GD cannot sit past the edge */
+  /** the largest λ_max·η/2 where a run ended in the channel, and where any run that did not diverge ended (null when none) */
+  largestFinalRatioInChannel: number | null;
   largestFinalRatio: number | null;
-  /** runs that ended in the channel at the edge (|λ_max·η/2 − 1| ≤ AT_EDGE) */
-  atEdge: number;
+  /** runs that travelled to the edge: ended in the channel with |λ_max·η/2 − 1| ≤ AT_EDGE from a start below it by more than that */
+  arrivedAtEdge: number;
 }
 
 export interface GdFromChannelResult {
@@ -166,7 +181,11 @@ const TOY_SETUP: StudentSetup = {
 export const GD_FROM_CHANNEL_DEFAULTS: GdFromChannelOptions = {
   ...TOY_SETUP,
   seeds: [0, 1, 2, 3, 4, 5, 6, 7],
-  follow: { firstTime: 0.1, pointsPerDecade: 8, maxTime: 1e12, maxSteps: 20_000, gradTol: 1e-7, checkEvery: 50 },
+  // gradTol 0: a flow runs to the barrier (or a step-size collapse, or maxTime). Its segments are a few
+  // steps each, too short for the stop rules' norm-drift test that tells a channel's vanishing
+  // gradient (~ε³) from a minimum's: with checks every 5 steps a flow stopped as converged in the
+  // channel at weight norm 770 (quick preset, seed 3)
+  follow: { firstTime: 0.1, pointsPerDecade: 8, maxTime: 1e12, maxSteps: 20_000, gradTol: 0, checkEvery: 50 },
   startsPerDecade: 6,
   maxStartsPerChannel: 24,
   rates: RATES,
@@ -202,10 +221,15 @@ function pairState(arch: Architecture, theta: ArrayLike<number>, pair: { layer: 
   return { inverseEpsilon: 1 / glu.epsilon, centre: glu.w, opposite: dot(outgoing[pair.i], outgoing[pair.j]) < 0 };
 }
 
-/** ‖w − w₀‖/‖w₀‖ */
-function relativeShift(w: Float64Array, w0: Float64Array): number {
-  const difference = w.map((value, k) => value - w0[k]);
-  return Math.sqrt(dot(difference, difference) / dot(w0, w0));
+/** f(x) of the network at every sample of the (first) dataset */
+function networkOutputs(arch: Architecture, theta: ArrayLike<number>, data: Dataset): Float64Array {
+  return Float64Array.from({ length: data.samples }, (_, n) => networkOutput(arch, theta, sampleInput(data, 0, n)));
+}
+
+/** ‖u − v‖/‖v‖ */
+function relativeDistance(u: Float64Array, v: Float64Array): number {
+  const difference = u.map((value, k) => value - v[k]);
+  return Math.sqrt(dot(difference, difference) / dot(v, v));
 }
 
 interface PathPoint {
@@ -230,7 +254,9 @@ async function followFlows(o: GdFromChannelOptions, context: ProcedureContext<un
   let before = 0;
   for (let k = 0; going.length > 0; k++) {
     const until = Math.min(o.follow.firstTime * 10 ** (k / o.follow.pointsPerDecade), o.follow.maxTime);
-    const config = setupConfig(o, hidden, { maxSteps: o.follow.maxSteps, maxTime: until - before, gradTol: o.follow.gradTol, checkEvery: o.follow.checkEvery }, 2);
+    // one configuration for the segment (one ensemble): its step cap is what the furthest flow has left
+    const used = Math.max(...going.map((seed) => paths.get(seed)!.at(-1)?.steps ?? 0));
+    const config = setupConfig(o, hidden, { maxSteps: o.follow.maxSteps - used, maxTime: until - before, gradTol: o.follow.gradTol, checkEvery: o.follow.checkEvery }, 2);
     const runs = going.map((seed) => ({ id: `flow-s${seed}-${k}`, configIndex: 0, seed, config }));
     await runSweep(runs, {
       engine: context.engine,
@@ -321,7 +347,8 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
   // 1. the flows and where each ended
   const paths = await followFlows(o, context as ProcedureContext<unknown>, hidden);
   const flows: GdFromChannelFlow[] = [];
-  const starts: (GdFromChannelStart & { channelCentre: Float64Array; data: Dataset; config: RunConfig; orient: (t: ArrayLike<number>) => Float64Array; pair: { layer: number; i: number; j: number } })[] = [];
+  const channelEnds: { seed: number; key: string; outputs: Float64Array }[] = [];
+  const starts: (GdFromChannelStart & { channelCentre: Float64Array; data: Dataset; orient: (t: ArrayLike<number>) => Float64Array; pair: { layer: number; i: number; j: number } })[] = [];
   for (const seed of o.seeds) {
     const path = paths.get(seed)!;
     const end = path[path.length - 1];
@@ -339,8 +366,25 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
     }, { maxnorm });
     const verdict = classifyRun(evidence, { maxnorm });
     const pair = verdict.outcome === 'channel' && evidence.channelGroup ? channelPairOf(evidence.channelGroup) : null;
-    flows.push({ seed, stopReason: end.stopReason, steps: end.steps, time: end.time, loss: end.loss, weightNorm: weightNorm(end.theta), outcome: verdict.outcome, reason: verdict.reason, pair, points: path.length });
-    if (!pair) continue;
+    // two seeds whose flows end in one channel (on one dataset) share its path there: its points once
+    const key = datasetKey(probe, seed);
+    const outputs = pair ? networkOutputs(arch, end.theta, data) : null;
+    const twin = outputs ? channelEnds.find((other) => other.key === key && relativeDistance(outputs, other.outputs) <= SAME_CHANNEL) : undefined;
+    flows.push({
+      seed,
+      stopReason: end.stopReason,
+      steps: end.steps,
+      time: end.time,
+      loss: end.loss,
+      weightNorm: weightNorm(end.theta),
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      pair,
+      sameChannelAs: twin?.seed ?? null,
+      points: path.length,
+    });
+    if (!pair || twin) continue;
+    channelEnds.push({ seed, key, outputs: outputs! });
 
     // 2. the points of its path in the channel, thinned by λ_max
     const channelCentre = pairState(arch, orient(end.theta), pair).centre;
@@ -348,7 +392,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
       path.map((point) => {
         if (!point.theta.every(Number.isFinite)) return null;
         const state = pairState(arch, orient(point.theta), pair);
-        return relativeShift(state.centre, channelCentre) <= o.inChannel.maxCentreShift ? state : null;
+        return relativeDistance(state.centre, channelCentre) <= o.inChannel.maxCentreShift ? state : null;
       }),
     ).map((k) => path[k]);
     const lambdas = await largestEigenvalues(arch, data, maxnorm, onChannel.map((point) => point.theta));
@@ -365,7 +409,6 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
         channelCentre,
         theta: Array.from(point.theta),
         data,
-        config: probe,
         orient,
         pair,
       });
@@ -403,9 +446,9 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
     const finite = record.stopReason !== 'diverged' && theta.every(Number.isFinite) && Number.isFinite(record.loss);
     const [lambdaMaxFinal] = finite ? await largestEigenvalues(arch, start.data, maxnorm, [theta]) : [NaN];
     const state = finite ? pairState(arch, start.orient(theta), start.pair) : null;
-    const centreShift = state ? relativeShift(state.centre, start.channelCentre) : null;
+    const centreShift = state ? relativeDistance(state.centre, start.channelCentre) : null;
     const inChannel = state !== null && state.opposite && centreShift! <= o.inChannel.maxCentreShift && state.inverseEpsilon >= o.inChannel.minReach * start.inverseEpsilon;
-    const fate: GdFate = !state ? 'diverged' : !inChannel ? 'left' : (start.lambdaMax * eta) / 2 < 1 ? 'kept' : 'pulled-back';
+    const fate: GdFate = !state ? 'diverged' : !inChannel ? 'left' : (start.lambdaMax * eta) / 2 < 1 ? 'kept' : 'stabilised';
     const row: GdFromChannelRow = {
       start: start.id,
       eta,
@@ -433,7 +476,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
     backend: [...finished.values()][0]?.backend ?? context.engine.backend,
     device: [...finished.values()][0]?.device ?? context.engine.description,
     flows,
-    starts: starts.map(({ channelCentre: _centre, data: _data, config: _config, orient: _orient, pair: _pair, ...start }) => start),
+    starts: starts.map(({ channelCentre: _centre, data: _data, orient: _orient, pair: _pair, ...start }) => start),
     table,
     runs,
     notes,
@@ -442,15 +485,18 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
 
 function rateRow(eta: number, rows: readonly GdFromChannelRow[]): GdFromChannelRateRow {
   const fates = Object.fromEntries(GD_FATES.map((fate) => [fate, rows.filter((row) => row.fate === fate).length])) as Record<GdFate, number>;
-  const inChannel = rows.filter((row) => row.fate === 'kept' || row.fate === 'pulled-back').map((row) => row.finalRatio!);
+  const inChannel = rows.filter((row) => row.fate === 'kept' || row.fate === 'stabilised');
+  const finite = rows.filter((row) => row.fate !== 'diverged').map((row) => row.finalRatio!);
+  const largest = (values: number[]) => (values.length > 0 ? Math.max(...values) : null);
   return {
     eta,
     edge: 2 / eta,
     starts: rows.length,
     fates,
     belowLost: rows.filter((row) => row.startRatio < 1 && (row.fate === 'left' || row.fate === 'diverged')).length,
-    largestFinalRatio: inChannel.length > 0 ? Math.max(...inChannel) : null,
-    atEdge: inChannel.filter((ratio) => Math.abs(ratio - 1) <= AT_EDGE).length,
+    largestFinalRatioInChannel: largest(inChannel.map((row) => row.finalRatio!)),
+    largestFinalRatio: largest(finite),
+    arrivedAtEdge: inChannel.filter((row) => Math.abs(row.finalRatio! - 1) <= AT_EDGE && row.startRatio < 1 - AT_EDGE).length,
   };
 }
 
@@ -467,18 +513,18 @@ export function formatGdFromChannelMarkdown(result: GdFromChannelResult): string
     '',
     '| seed | flow ended | steps | simulated time | loss | weight norm | starts |',
     '|---:|---|---:|---:|---:|---:|---:|',
-    ...result.flows.map((flow) => `| ${flow.seed} | ${flow.outcome} (${flow.stopReason}) | ${flow.steps} | ${num(flow.time, 2)} | ${num(flow.loss, 4)} | ${num(flow.weightNorm, 4)} | ${result.starts.filter((start) => start.seed === flow.seed).length} |`),
+    ...result.flows.map((flow) => `| ${flow.seed} | ${flow.outcome} (${flow.stopReason})${flow.sameChannelAs !== null ? `, the channel of seed ${flow.sameChannelAs}` : ''} | ${flow.steps} | ${num(flow.time, 2)} | ${num(flow.loss, 4)} | ${num(flow.weightNorm, 4)} | ${result.starts.filter((start) => start.seed === flow.seed).length} |`),
     '',
-    `GD ends **in the channel** when the pair's outgoing weights still have opposite signs, their mean input vector w is within ${o.inChannel.maxCentreShift * 100}% of the channel's (where the flow ended) and 1/ε is at least ${o.inChannel.minReach} times the start's: **kept** from a start below the edge (λ_max < 2/η), **pulled back** from one past it. Otherwise it **left** the channel (thrown out: another w, the pair far apart) or diverged. At the edge: λ_max·η/2 within ${AT_EDGE} of 1.`,
+    `GD ends **in the channel** when the pair's outgoing weights still have opposite signs, their mean input vector w is within ${o.inChannel.maxCentreShift * 100}% of the channel's (where the flow ended) and 1/ε is at least ${o.inChannel.minReach} times the start's: **kept** from a start below the edge (λ_max < 2/η), **stabilised** from one past it (λ_max brought down). Otherwise it **left** the channel (thrown out: another w, the pair far apart) or diverged. At the edge: λ_max·η/2 within ${AT_EDGE} of 1.`,
     '',
-    '| η | 2/η | starts | kept | pulled back | left | diverged | below the edge but lost | largest λ_max·η/2 in the channel at the end | ended at the edge |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| η | 2/η | starts | kept | stabilised | left | diverged | below the edge but lost | largest final λ_max·η/2: in the channel | anywhere | travelled to the edge |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...result.table.map(
       (row) =>
-        `| ${row.eta} | ${num(row.edge)} | ${row.starts} | ${row.fates.kept} | ${row.fates['pulled-back']} | ${row.fates.left} | ${row.fates.diverged} | ${row.belowLost} | ${num(row.largestFinalRatio)} | ${row.atEdge} |`,
+        `| ${row.eta} | ${num(row.edge)} | ${row.starts} | ${row.fates.kept} | ${row.fates.stabilised} | ${row.fates.left} | ${row.fates.diverged} | ${row.belowLost} | ${num(row.largestFinalRatioInChannel)} | ${num(row.largestFinalRatio)} | ${row.arrivedAtEdge} |`,
     ),
     '',
-    'GD cannot sit in the channel past the edge where the largest λ_max·η/2 in the channel stays at or below 1 at every η; it stalls there where runs end at the edge: kept runs that came along the channel to it, and pulled-back runs that retreated to it.',
+    'GD cannot sit past the edge where the largest final λ_max·η/2 stays near 1 at every η, in the channel and out of it; from past the edge it leaves the channel, diverges, or brings λ_max down. "Travelled to the edge": kept runs that started below it by more than the slack and ended at it. Most kept runs barely move: their steps cover a simulated time steps·η, short next to the flow\'s between two starts.',
     '',
     'Every start (rows by λ_max) and its fate at every η; the number is λ_max·η/2 where GD ended (above 1: past the edge).',
     '',
@@ -491,7 +537,7 @@ export function formatGdFromChannelMarkdown(result: GdFromChannelResult): string
           const row = result.runs.find((r) => r.start === start.id && r.eta === eta);
           if (!row) return '';
           const past = row.startRatio >= 1 ? ' ›' : '';
-          return row.fate === 'diverged' ? `diverged${past}` : `${row.fate.replace('-', ' ')} ${num(row.finalRatio, 2)}${past}`;
+          return row.fate === 'diverged' ? `diverged${past}` : `${row.fate} ${num(row.finalRatio, 2)}${past}`;
         });
         return `| ${start.id} | ${num(start.lambdaMax)} | ${num(start.inverseEpsilon)} | ${cells.join(' | ')} |`;
       }),

@@ -373,7 +373,8 @@ function toyTables(runs: Run[]): PresetTable[] {
 function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
   const rows = groupBy(runs, (r) => String((r.config.optimizer as { lr?: number }).lr ?? NaN), numericOrder).map(([lr, members]) => {
     const eta = Number(lr);
-    // λ_max along the channel, not of the runs that settled on the saddle line (or are not in a channel at all)
+    // λ_max along a channel (a pair of opposite-sign output weights: 1/ε defined), not of the runs that
+    // settled on the saddle line; at the barrier or short of it, so not the classifier's "channel"
     const inChannel = members.filter((r) => r.classified.outcome !== 'diverged' && Number.isFinite(channelReach(r.record, r.classified)));
     const extremes = inChannel.map((r) => finalHessianExtremes(r.record));
     const lambdaMax = quartiles(extremes.map((e) => e?.max ?? NaN));
@@ -384,9 +385,9 @@ function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
     {
       name: 'lambda-max-by-lr',
       title: 'Full-batch GD: λ_max of the final Hessian against 2/η, and how far into the channel each η got',
-      columns: [...reachColumns(['η']), 'in a channel', '2/η', ...quartileColumns('λ_max'), ...quartileColumns('λ_max·η/2')],
+      columns: [...reachColumns(['η']), 'with 1/ε', '2/η', ...quartileColumns('λ_max'), ...quartileColumns('λ_max·η/2')],
       rows,
-      note: 'λ_max and λ_max·η/2: of the runs in a channel (1/ε defined), not those on the saddle line. Along a channel λ_max grows like 1/ε²; GD cannot go past λ_max ≈ 2/η (λ_max·η/2 ≈ 1), so larger η stall nearer the entrance (smaller 1/ε). A ratio well below 1 means the budget ended first (the preset gd-from-channel starts GD inside the channel, where the edge is within reach).',
+      note: 'λ_max and λ_max·η/2: of the runs with a 1/ε (their pair\'s output weights of opposite signs: along a channel, short of the barrier or at it), not those on the saddle line. Along a channel λ_max grows like 1/ε²; GD cannot go past λ_max ≈ 2/η (λ_max·η/2 ≈ 1), so larger η stall nearer the entrance (smaller 1/ε). A ratio well below 1 means the budget ended first (the preset gd-from-channel starts GD inside the channel, where the edge is within reach).',
     },
   ];
 }

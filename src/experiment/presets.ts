@@ -233,7 +233,7 @@ const edgeOfStability: SweepPreset = {
   question:
     'Where does full-batch gradient descent stop along a channel? Along a channel λ_max grows like 1/ε²; GD cannot follow past λ_max ≈ 2/η (edge of stability), so larger η stalls nearer the entrance (smaller 1/ε).',
   quickNote:
-    'N = 256, 2 seeds per η, 5,000 steps: of each η one seed ends in the channel (λ_max over it), the other on the saddle line (η = 1: diverged; 3.16: both diverge); λ_max·η/2 reaches 1.03 at η = 1 and 0.89 at 0.316, while smaller η are still climbing when the budget ends (0.008–0.14). The full protocol (N = 4096, 10⁵ steps) does not lift the budget limit: 4 seeds per η on the CPU ended with λ_max·η/2 at 0.01–0.46 for η ≤ 0.316, barely into the channel (1/ε 2–5; benchmarks/results/edge-of-stability-4-seeds-2026-12-06). gd-from-channel starts GD inside the channel instead and shows the stall at every η.',
+    'N = 256, 2 seeds per η, 5,000 steps: of each η one seed ends along the channel, short of the barrier (λ_max is read off it), the other on the saddle line (η = 1: diverged; 3.16: both diverge); λ_max·η/2 reaches 1.03 at η = 1 and 0.89 at 0.316, while smaller η are still climbing when the budget ends (0.008–0.14). The full protocol (N = 4096, 10⁵ steps) does not lift the budget limit: 4 seeds per η on the CPU ended with λ_max·η/2 at 0.01–0.46 for η ≤ 0.316, barely into the channel (1/ε 2–5; benchmarks/results/edge-of-stability-4-seeds-2026-12-06). gd-from-channel starts GD inside the channel instead and shows the stall at every η.',
   spec: {
     name: 'edge-of-stability',
     description:
@@ -360,7 +360,7 @@ const gdFromChannel: ProcedurePreset = {
   question:
     'Started inside a channel, at points of growing λ_max, where does full-batch GD at step η end? The paper: GD stalls where λ_max ≈ 2/η, so it can stay in the channel only where λ_max ≤ 2/η; from further along it is thrown out, pulled back to the edge, or diverges.',
   quickNote:
-    'N = 256, 4 flows, 4 starts per decade of λ_max, 3,000 GD steps: every start below the edge is kept, no run stays in the channel past it (largest λ_max·η/2 1.03), and runs end at the edge at four of the six η (η = 0.01 keeps every start below its edge, 200, within 3,000 steps without reaching it; at η = 3.16 every start is past its edge and diverges).',
+    'N = 256, 4 flows into two channels (seeds 2 and 3 share one), 18 starts with λ_max 1.5 to 2,200, 3,000 GD steps: every start below the edge is kept; no run ends past it (largest final λ_max·η/2 1.03 in the channel, 1.09 anywhere); from past it GD is thrown out, diverges or brings λ_max down to the edge. Two runs travel along the channel to the edge (η = 0.316 and 1); at smaller η 3,000 steps are too few to move far.',
   procedure: gdFromChannelProcedure,
   // the flows, then GD at every η from at most maxStartsPerChannel points of each
   size: (options) => {

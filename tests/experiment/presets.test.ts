@@ -176,8 +176,8 @@ describe('quick presets on the CPU engine', () => {
     const ratio = (eta: string, column = 'λ_max·η/2 median') => cell(t, [eta], column);
     for (const eta of ['0.01', '0.0316', '0.1', '0.316', '1']) expect(ratio(eta, 'λ_max·η/2 q3'), `η = ${eta}`).toBeLessThan(1.2);
     expect(ratio('1')).toBeGreaterThan(0.8);
-    // λ_max is read off the runs in a channel: one seed per η (the other sits on the saddle line, or diverged at η = 1)
-    for (const eta of ['0.01', '0.0316', '0.1', '0.316', '1']) expect(cell(t, [eta], 'in a channel'), `η = ${eta}`).toBe(1);
+    // λ_max is read off the runs along a channel (1/ε defined): one seed per η (the other sits on the saddle line, or diverged at η = 1)
+    for (const eta of ['0.01', '0.0316', '0.1', '0.316', '1']) expect(cell(t, [eta], 'with 1/ε'), `η = ${eta}`).toBe(1);
     // the ratio grows with η: small steps are far from the edge when the budget ends
     expect(ratio('0.01')).toBeLessThan(ratio('0.316'));
     expect(cell(t, ['3.16'], 'diverged')).toBe(2);
