@@ -14,6 +14,7 @@ import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { filesystemReason, isFilesystemError } from './fs-errors.js';
+import { currentSoftware, softwareLabel } from '../experiment/software.js';
 
 /** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
 export const PROCEDURE_FILE = 'procedure.json';
@@ -121,7 +122,8 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
     const created = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
     const procedureFile = path.join(dir, PROCEDURE_FILE);
-    writeFileSync(procedureFile, `${JSON.stringify({ preset: preset.name, quick, options: procedureOptions }, null, 2)}\n`);
+    // what ran, and which code ran it (a sweep's records name it each)
+    writeFileSync(procedureFile, `${JSON.stringify({ preset: preset.name, quick, options: procedureOptions, software: softwareLabel(currentSoftware()) }, null, 2)}\n`);
     const started = performance.now();
     let result: unknown;
     try {
@@ -175,13 +177,15 @@ export function isProcedureFolder(dir: string): boolean {
 export async function writePresetReport(dir: string, overrides: ThresholdOverrides = {}): Promise<string | null> {
   const procedureFile = path.join(dir, PROCEDURE_FILE);
   if (existsSync(procedureFile)) {
-    const { preset: name, quick } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string; quick?: boolean };
+    const { preset: name, quick, software } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string; quick?: boolean; software?: string };
     const preset = findPreset(name);
     const resultFile = path.join(dir, PROCEDURE_RESULT_FILE);
     if (preset?.kind !== 'procedure' || !existsSync(resultFile)) return null;
     const result = JSON.parse(readFileSync(resultFile, 'utf8')) as unknown;
     const note = quick ? `*The --quick version:* ${preset.quickNote}\n\n` : '';
-    const markdown = `## ${preset.name} (${dir})\n\n${preset.question}\n\n${note}${preset.procedure.formatMarkdown(result)}`;
+    // (folders written before procedure.json named the code have no such line)
+    const ranBy = software ? `Run by ${software}.\n\n` : '';
+    const markdown = `## ${preset.name} (${dir})\n\n${preset.question}\n\n${note}${ranBy}${preset.procedure.formatMarkdown(result)}`;
     if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
     return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
   }

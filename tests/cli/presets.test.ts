@@ -49,6 +49,9 @@ describe('channelscope presets / run PRESET', () => {
     expect(run.stdout).toMatch(/loss − L∞ against ε 1\.9\d \(expected 2\), λ_max against ε -(3\.9\d|4\.0\d) \(expected -4/);
     const saved = JSON.parse(readFileSync(path.join(out, 'procedure.json'), 'utf8'));
     expect(saved.options.construct.seed).toBe(13);
+    // which code ran it, for whoever cites it
+    expect(saved.software).toBe(softwareLabel(currentSoftware()));
+    expect(run.stdout).toContain(`Run by ${softwareLabel(currentSoftware())}.`);
     expect(saved.options.network).toHaveLength(17);
     // report on a procedure's folder: markdown, or JSON of what ran and what came of it; no runs to
     // group, reclassify, tabulate or draw, said with exit code 2 rather than markdown in their place
