@@ -60,7 +60,7 @@ describe('channelscope presets / run PRESET', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ preset: 'channel-jump', quick: true, options: { construct: { seed: 13 } }, result: expect.any(Object) });
     for (const [flags, name] of [[['--format', 'csv'], '--format csv'], [['--html'], '--html'], [['--by', 'r'], '--by'], [['--thresholds', 'cosine=1e-3'], '--thresholds'], [['--carriers'], '--carriers']] as const) {
       const refused = await runCli(['report', out, ...flags]);
-      expect(refused.stderr, name).toContain(`${name}: ${out} holds a procedure (one network followed step by step)`);
+      expect(refused.stderr, name).toContain(`${name}: ${out} holds a procedure (networks followed stage by stage)`);
       expect(refused.code, name).toBe(2);
     }
   }, 60_000);
