@@ -60,7 +60,8 @@
 //                       stretch of rejections can use up while the step size is healthy (measured:
 //                       a rosenbrock23 run near the barrier, seed 135 of examples/stiff-vs-explicit.json
 //                       at r = 4, every 14th step)
-//   max-time            gradient flow: simulated time reached stop.maxTime (every read: the slot stops there)
+//   max-time            gradient flow: simulated time reached stop.maxTime (every read: the slot stops there;
+//                       on the GPU, whose slots keep time in float32, the float32 number nearest below it)
 //   max-steps           steps reached stop.maxSteps
 //   patience            the objective (loss + barrier, what the optimiser minimises) has not improved
 //                       by a relative stop.minImprovement (default 1e-7) for stop.patience steps,
@@ -417,6 +418,10 @@ async function runGroup<R extends SchedulableRun>(
   // the GPU engine computes in float32: its runs are held to float32's floors (classify.ts)
   const float32 = engine.backend === 'gpu';
   const maxTime = isFlow ? (first.stop.maxTime ?? Infinity) : Infinity;
+  // the GPU's kernels keep a slot's time in float32 and stop at time ≥ fround(maxTime), which can lie
+  // below maxTime (0.9 → 0.8999999762): compared with maxTime itself such a slot never had its time
+  // up, made no more progress, and ended as a step-size collapse (gd-from-channel's segmented flows)
+  const timeLimit = float32 ? Math.min(maxTime, Math.fround(maxTime)) : maxTime;
   const P = parameterCount(first.architecture);
   const diagnosticsSettings = options.diagnostics === undefined ? DEFAULT_DIAGNOSTICS_SETTINGS : options.diagnostics;
 
@@ -560,7 +565,7 @@ async function runGroup<R extends SchedulableRun>(
       };
       if (status.steps > event) throw new Error(`engine advanced slot past its event (${status.steps} > ${event})`);
       const atEvent = status.steps === event;
-      const timeUp = isFlow && status.time >= maxTime;
+      const timeUp = isFlow && status.time >= timeLimit;
       if (atEvent && slot.nextPoint < slot.points.length && slot.points[slot.nextPoint] === status.steps) {
         slot.trajectory.push(point(status));
         slot.nextPoint++;
@@ -600,8 +605,10 @@ async function runGroup<R extends SchedulableRun>(
       // "at the barrier" as the classifier reads it (within barrierTolerance of maxnorm): a flow can come
       // to hover a hair below maxnorm, where the barrier term balances the pull along the channel
       if ((stop.atBarrier ?? isFlow) && isAtBarrier(status.weightNorm, maxnorm)) return 'barrier';
-      if (isFlow && stepCollapsed(status)) return await collapsed();
+      // a run whose time is up stops there: its last step was cut short to land on maxTime, and says
+      // nothing of the step size
       if (timeUp) return 'max-time';
+      if (isFlow && stepCollapsed(status)) return await collapsed();
       if (status.steps >= stop.maxSteps) return 'max-steps';
       if (stop.maxEvaluations != null && status.evaluations >= stop.maxEvaluations) return 'max-evaluations';
       const minImprovement = stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT;

@@ -130,7 +130,10 @@ describe('ensembles of several activations', () => {
       architecture: { ...arch, activation },
       optimizer,
       maxnorm: MAXNORM,
-      stop: { maxSteps: 10_000, maxTime: 0.5, gradTol: 0, checkEvery: 100 },
+      // 0.9 is not a float32 number: the kernels keep a slot's time in float32 and stop it at
+      // fround(0.9) = 0.8999999762, which the scheduler must take for the budget's end ('max-time'),
+      // not for a step size that collapsed
+      stop: { maxSteps: 10_000, maxTime: 0.9, gradTol: 0, checkEvery: 100 },
       trajectory: { points: 4 },
     });
     const runs: SchedulableRun[] = ACTIVATIONS.map((activation, s) => ({ id: `${activation}-${s}`, configIndex: s, seed: s, config: config(activation) }));
@@ -151,6 +154,8 @@ describe('ensembles of several activations', () => {
       const [g, c] = [gpu.records.get(r.id)!, cpu.records.get(r.id)!];
       expect(g.stopReason).toBe('max-time');
       expect(c.stopReason).toBe('max-time');
+      expect(g.time).toBe(Math.fround(0.9));
+      expect(c.time).toBeCloseTo(0.9, 12);
       const params = compare(parseParameterFile(JSON.stringify(g.params)).theta, parseParameterFile(JSON.stringify(c.params)).theta, 1e-3);
       expect(g.params.activation).toBe(r.config.architecture.activation);
       console.log(`sweep ${r.id}: steps GPU ${g.steps} CPU ${c.steps}, θ maxRel ${params.maxRel.toExponential(2)}, λmax GPU ${g.diagnostics?.lambdaMax.toExponential(3)} CPU ${c.diagnostics?.lambdaMax.toExponential(3)}`);
