@@ -25,17 +25,15 @@
 // (ũ, o) ≡ (−ũ, −o); channels.ts symmetryOrientation) and for the pair that carries its channel
 // there (channelPairOf), so 1/ε of a start and of GD's end measure along one channel.
 import { classifyRun, evidenceFromNetwork } from '../analysis/classify.js';
-import { channelPairOf, symmetryOrientation } from '../analysis/channels.js';
+import { channelPairOf, l2Distance, symmetryOrientation } from '../analysis/channels.js';
 import { gluParameters, networkOutput } from '../analysis/glu.js';
-import { dot, layerOutgoingVectors, sampleInput } from '../analysis/network.js';
-import { hessians, spectrumOf } from '../analysis/saddle-line.js';
+import { dot, layerOutgoingVectors, norm, sampleInput } from '../analysis/network.js';
 import type { Dataset } from '../data/dataset.js';
 import { parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
 import { architectureOf, barrierThreshold, datasetFor, datasetKey, initialParameters } from './grid.js';
-import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
+import { hessianExtremes, setupConfig, type Procedure, type ProcedureContext, type StudentSetup } from './procedure.js';
 import type { RunRecord, StopReason } from './results.js';
 import { runSweep } from './scheduler.js';
-import type { RunConfig } from './spec.js';
 
 /** λ_max comes from the dense Hessian, so the student is small (the paper's toy has P = 4). */
 export const GD_FROM_CHANNEL_MAX_PARAMETERS = 128;
@@ -235,8 +233,7 @@ function networkOutputs(arch: Architecture, theta: ArrayLike<number>, data: Data
 
 /** ‖u − v‖/‖v‖ */
 function relativeDistance(u: Float64Array, v: Float64Array): number {
-  const difference = u.map((value, k) => value - v[k]);
-  return Math.sqrt(dot(difference, difference) / dot(v, v));
+  return l2Distance(u, v) / norm(v);
 }
 
 interface PathPoint {
@@ -299,13 +296,9 @@ async function followFlows(o: GdFromChannelOptions, context: ProcedureContext<un
   return paths;
 }
 
-/** λ_max of the Hessian of L + R (float64, dense) at each θ; NaN for a non-finite θ. */
-async function largestEigenvalues(arch: Architecture, data: Dataset, maxnorm: number, thetas: readonly Float64Array[]): Promise<number[]> {
-  const P = parameterCount(arch);
-  const finite = thetas.map((theta) => theta.every(Number.isFinite));
-  const matrices = await hessians(float64Evaluator(data, maxnorm), arch, thetas.filter((_, k) => finite[k]));
-  let next = 0;
-  return thetas.map((_, k) => (finite[k] ? spectrumOf(matrices[next++], P).eigenvalues[P - 1] : NaN));
+/** λ_max of the Hessian of L + R (float64, dense) at θ; NaN for a non-finite θ. */
+function largestEigenvalue(arch: Architecture, data: Dataset, maxnorm: number, theta: Float64Array): number {
+  return theta.every(Number.isFinite) ? hessianExtremes(arch, data, maxnorm, theta).max : NaN;
 }
 
 /** How much 1/ε may fall between two points of a channel's stretch (the settling at the barrier) */
@@ -362,7 +355,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
     const data = datasetFor(probe, seed);
     const symmetry = symmetryOrientation(arch, end.theta);
     const orient = symmetry ? symmetry.orient : (t: ArrayLike<number>) => Float64Array.from(t);
-    const [endLambda] = end.theta.every(Number.isFinite) ? await largestEigenvalues(arch, data, maxnorm, [end.theta]) : [NaN];
+    const endLambda = largestEigenvalue(arch, data, maxnorm, end.theta);
     // the classifier's "last updates along the channel": over the last segment ends (log-spaced in time)
     const evidence = evidenceFromNetwork(arch, end.theta, {
       loss: end.loss,
@@ -401,11 +394,9 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
       return relativeDistance(state.centre, channelCentre) <= o.inChannel.maxCentreShift ? state : null;
     });
     const stretch = channelStretch(states);
-    const onChannel = stretch.map((k) => path[k]);
     const pathCentres = stretch.map((k) => states[k]!.centre);
-    const lambdas = await largestEigenvalues(arch, data, maxnorm, onChannel.map((point) => point.theta));
-    const candidates = onChannel.map((point, k) => ({ point, lambdaMax: lambdas[k] }));
-    for (const { point, lambdaMax } of thinByLambda(candidates, o.startsPerDecade, o.maxStartsPerChannel)) {
+    const candidates = stretch.map((k) => ({ point: path[k], state: states[k]!, lambdaMax: largestEigenvalue(arch, data, maxnorm, path[k].theta) }));
+    for (const { point, state, lambdaMax } of thinByLambda(candidates, o.startsPerDecade, o.maxStartsPerChannel)) {
       starts.push({
         id: `s${seed}-t${point.time.toPrecision(3)}`,
         seed,
@@ -413,7 +404,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
         loss: point.loss,
         weightNorm: weightNorm(point.theta),
         lambdaMax,
-        inverseEpsilon: pairState(arch, orient(point.theta), pair).inverseEpsilon,
+        inverseEpsilon: state.inverseEpsilon,
         pathCentres,
         theta: Array.from(point.theta),
         data,
@@ -452,7 +443,7 @@ export async function runGdFromChannel(options: Partial<GdFromChannelOptions>, c
     const eta = o.rates[run.configIndex];
     const theta = Float64Array.from(record.recentParams[record.recentParams.length - 1]);
     const finite = record.stopReason !== 'diverged' && theta.every(Number.isFinite) && Number.isFinite(record.loss);
-    const [lambdaMaxFinal] = finite ? await largestEigenvalues(arch, start.data, maxnorm, [theta]) : [NaN];
+    const lambdaMaxFinal = finite ? largestEigenvalue(arch, start.data, maxnorm, theta) : NaN;
     const state = finite ? pairState(arch, start.orient(theta), start.pair) : null;
     const offPath = state ? Math.min(...start.pathCentres.map((centre) => relativeDistance(state.centre, centre))) : null;
     const inChannel = state !== null && state.opposite && offPath! <= o.inChannel.maxCentreShift && state.inverseEpsilon >= o.inChannel.minReach * start.inverseEpsilon;

@@ -12,13 +12,12 @@
 import { lossLevels, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
 import { lossAtInfinity } from '../analysis/glu.js';
 import { distinctSolutions } from '../analysis/permutation.js';
-import { networkFlowField } from '../engine/cpu/flow-field.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
-import { symmetricEigen } from '../optim/linalg.js';
 import { channelCoordinates } from '../optim/toy.js';
 import { barrierThreshold, datasetFor } from './grid.js';
 import { findPreset, presetSeedsNote } from './presets.js';
+import { hessianExtremes } from './procedure.js';
 import type { RunRecord } from './results.js';
 import type { RunConfig } from './spec.js';
 import { missingRunsWarning, softwareSentence, summarizeRecords, thresholdSentence, type ClassifiedRun, type Report, type ThresholdOverrides } from './summary.js';
@@ -224,11 +223,7 @@ export function finalHessianExtremes(record: RunRecord): { max: number; min: num
   const P = parameterCount(arch);
   if (P > MAX_HESSIAN_PARAMETERS || !theta.every(Number.isFinite)) return null;
   const config = record.config as RunConfig;
-  const data = datasetFor(config, record.seed);
-  const hessian = new Float64Array(P * P);
-  networkFlowField(arch, data, { maxnorm: barrierThreshold(config) }).hessian(theta, hessian);
-  const { values } = symmetricEigen(hessian, P);
-  return { max: values[P - 1], min: values[0] };
+  return hessianExtremes(arch, datasetFor(config, record.seed), barrierThreshold(config), theta);
 }
 
 // ---- the presets' reports ---------------------------------------------------------------------------

@@ -6,8 +6,9 @@
 import type { Dataset } from '../data/dataset.js';
 import type { Engine } from '../engine/engine.js';
 import { CpuEngine } from '../engine/cpu/cpu-engine.js';
-import { networkObjective } from '../engine/cpu/flow-field.js';
-import type { Activation, Architecture } from '../model/architecture.js';
+import { networkFlowField, networkObjective } from '../engine/cpu/flow-field.js';
+import { parameterCount, type Activation, type Architecture } from '../model/architecture.js';
+import { symmetricEigen } from '../optim/linalg.js';
 import { newtonCg } from '../optim/newton-cg.js';
 import type { FlowSolver, OptimizerConfig } from '../optim/optimizers.js';
 import type { BatchEvaluator } from '../analysis/saddle-line.js';
@@ -100,6 +101,15 @@ export function flowOptimizer(setup: StudentSetup): OptimizerConfig {
 export function float64Evaluator(data: Dataset, maxnorm: number): BatchEvaluator {
   const cpu = new CpuEngine();
   return async (request) => cpu.evaluateSync({ ...request, data, maxnorm });
+}
+
+/** Largest and smallest eigenvalue of the dense Hessian of L + R at θ (float64): small networks only (P² entries). */
+export function hessianExtremes(arch: Architecture, data: Dataset, maxnorm: number, theta: Float64Array): { max: number; min: number } {
+  const P = parameterCount(arch);
+  const hessian = new Float64Array(P * P);
+  networkFlowField(arch, data, { maxnorm }).hessian(theta, hessian);
+  const { values } = symmetricEigen(hessian, P);
+  return { max: values[P - 1], min: values[0] };
 }
 
 export interface ConvergedNetwork {
