@@ -46,7 +46,7 @@ export async function continueCommand(folder: string, options: ContinueCommandOp
     // the source's data files resolve where its run resolved them (older folders: the working
     // directory, as `analyze --run` rebuilds them) and must hold what its runs trained on
     dataOptions: folderDataOptions(folder),
-    provenance: { from: folder, set: options.set ?? [], only: labels },
+    provenance: { from: folder, fromPath: path.resolve(folder), set: options.set ?? [], only: labels },
   });
 
   // how the verdicts changed, run by run

@@ -11,7 +11,7 @@ import { dataFileHashes, DatasetCache, datasetKey, expandSpec, initialParameters
 import { configurationLabels } from '../experiment/group-labels.js';
 import { optimizerLabel } from '../experiment/preset-reports.js';
 import { Progress } from '../experiment/progress.js';
-import { continuationChoice, CONTINUED_FILE, readContinuation, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
+import { continuationChoice, CONTINUED_FILE, holdsRecords, readContinuation, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
 import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';
@@ -202,15 +202,19 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     resume: Boolean(options.resume),
     shard,
     runs: selected.length,
+    runIds: new Set(selected.map((run) => run.id)),
     compareSpec: (text: string, source: string) => specDifferences(text, source, spec),
     data: { baseDir: path.resolve(dataOptions.baseDir ?? ''), files: dataFiles },
   };
   // a folder of continued runs is resumed by `continue`, not by `run` (checked after the store's own checks)
+  // …and a folder of a sweep's own runs is no place for continued ones
   const earlier = readContinuation(dir);
   const refusal =
     !continuation && earlier
       ? new InputError(`${dir} holds runs continued from ${earlier.from}, a chosen few of the spec's: resume it with \`channelscope continue ${earlier.from} --out ${dir} --resume\` and the same --only and --set`)
-      : null;
+      : continuation && !earlier && holdsRecords(dir)
+        ? new InputError(`${dir} holds runs trained by \`channelscope run\`, not runs continued from ${continuation.provenance.from}: continue into a new --out`)
+        : null;
   if (options.dryRun) {
     // what a run would refuse, refused the same way; what a resume would leave to do
     const recorded = await ResultStore.check(storeOptions);
@@ -228,7 +232,9 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   if (continuation) {
     // a resumed continuation must plan the runs it planned (the spec itself ResultStore compared)
     const provenance: ContinuationFile = { ...continuation.provenance, runs: selected.map((run) => run.id) };
-    if (earlier && (earlier.from !== provenance.from || JSON.stringify(earlier.runs) !== JSON.stringify(provenance.runs))) {
+    // the same source folder however it is named (./a, a, /abs/a); folders from before fromPath was kept: resolved here
+    const sameSource = (earlier?.fromPath ?? path.resolve(earlier?.from ?? '')) === (provenance.fromPath ?? path.resolve(provenance.from));
+    if (earlier && (!sameSource || JSON.stringify(earlier.runs) !== JSON.stringify(provenance.runs))) {
       store.close();
       throw new InputError(`--resume: ${dir} continues ${earlier.runs.length} runs of ${earlier.from} chosen by ${continuationChoice(earlier)}; this call chooses ${provenance.runs.length} of ${provenance.from}`);
     }

@@ -8,13 +8,20 @@
 //                        never rewritten
 //   DIR/checkpoint.json  progress (runs done, counts by stop reason, shard), replaced atomically
 //                        (temp file, fsync, rename) after runs.jsonl was fsync'd
+//   DIR/channelscope.lock  while a session writes the folder: its process id, host and start, made
+//                        exclusively (O_EXCL), so a second session on the same folder is refused rather
+//                        than writing every run again beside the first; removed when the session ends.
+//                        One left by a killed process (kill -9, a crashed node) is taken over when that
+//                        process is gone — seen from the same host; another host's is for the user to
+//                        remove, as no process there can be asked
 //
 // Resume semantics: runs are independent and deterministic (same run spec ⇒ same result on the same
 // backend), so runs.jsonl alone is the truth. Resuming skips every run whose id has a complete record
 // and runs the rest from scratch; runs that were in flight at the kill start over. A truncated last
 // line (a kill in the middle of a write) is cut off before appending; a damaged line anywhere else
-// stops the resume with an error instead of guessing. checkpoint.json is informative (and pins the
-// shard a folder belongs to); it is not needed to resume.
+// stops the resume with an error instead of guessing, as does a run recorded twice or a run that is
+// not this session's (another shard's, another selection's). checkpoint.json is informative (and pins
+// the shard a folder belongs to); it is not needed to resume.
 //
 // JSON has no NaN or Infinity: non-finite numbers in a record (a diverged run's loss or parameters)
 // are written as null.
@@ -30,8 +37,10 @@ import {
   readFileSync,
   renameSync,
   statSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ParameterFile } from '../model/params-file.js';
 import type { RunDiagnostics } from '../analysis/diagnostics.js';
@@ -125,11 +134,15 @@ export const RUNS_FILE = 'runs.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 /** a continuation's provenance (ContinuationFile): the folder it continues, its edits and the runs it plans */
 export const CONTINUED_FILE = 'continued.json';
+/** present while a session writes the folder (FolderLock) */
+export const LOCK_FILE = 'channelscope.lock';
 
 /** What `channelscope continue` writes beside the spec: its runs are a chosen few of the spec's. */
 export interface ContinuationFile {
-  /** the results folder continued */
+  /** the results folder continued, as the user named it */
   from: string;
+  /** …and as an absolute path, which a resume compares (absent in folders from before it was kept) */
+  fromPath?: string;
   /** the --set edits and the --only labels (null: every not-converged run) */
   set: string[];
   only: string[] | null;
@@ -142,6 +155,8 @@ export interface Checkpoint {
   shard: { index: number; count: number } | null;
   /** runs in this folder's share of the sweep */
   runs: number;
+  /** the ids of those runs: a resume refuses a folder holding any other (another shard's, another selection's) */
+  runIds?: ReadonlySet<string>;
   completed: number;
   byReason: Record<string, number>;
   backend?: string;
@@ -273,6 +288,15 @@ export function mergedFolderData(folders: readonly string[]): { dataBaseDir?: st
 }
 
 /** A continuation folder's CONTINUED_FILE, or null for any other folder. */
+/** Whether a folder's runs.jsonl holds anything (a record, or part of one). */
+export function holdsRecords(folder: string): boolean {
+  try {
+    return statSync(path.join(folder, RUNS_FILE)).size > 0;
+  } catch {
+    return false;
+  }
+}
+
 export function readContinuation(folder: string): ContinuationFile | null {
   const file = path.join(folder, CONTINUED_FILE);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ContinuationFile) : null;
@@ -331,6 +355,8 @@ export interface OpenOptions {
   shard: Shard | null;
   /** runs in this folder's share of the sweep */
   runs: number;
+  /** the ids of those runs: a resume refuses a folder holding any other (another shard's, another selection's) */
+  runIds?: ReadonlySet<string>;
   /**
    * Where a stored spec.json differs from `spec` (empty: the same sweep). Default: the JSON values
    * compared with keys sorted. May throw an InputError for a stored spec that is not valid.
@@ -349,11 +375,114 @@ export interface FolderData {
   files?: Record<string, string>;
 }
 
-/** Folder state: missing, empty, or holding files. */
+/** Folder state: missing, empty, or holding files (a lock alone holds nothing). */
 function folderState(dir: string): 'missing' | 'empty' | 'used' {
   if (!existsSync(dir)) return 'missing';
   if (!statSync(dir).isDirectory()) throw new InputError(`${dir} exists and is not a folder`);
-  return readdirSync(dir).length === 0 ? 'empty' : 'used';
+  return readdirSync(dir).some((name) => name !== LOCK_FILE) ? 'used' : 'empty';
+}
+
+/** What a lock file says of the session holding it. */
+interface LockHolder {
+  pid: number;
+  host: string;
+  since: string;
+  command?: string;
+}
+
+/**
+ * A results folder held by one session: DIR/channelscope.lock, made with O_EXCL. A lock whose process
+ * is gone (same host, no such pid) is taken over; a live one, or another host's, is an InputError.
+ */
+export class FolderLock {
+  private released = false;
+
+  private constructor(
+    readonly file: string,
+    /** said to the user when the lock was taken over from a killed session */
+    readonly note: string | null,
+  ) {}
+
+  static acquire(dir: string): FolderLock {
+    const file = path.join(dir, LOCK_FILE);
+    const mine: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
+    let note: string | null = null;
+    // two tries: the second after removing a dead session's lock
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        try {
+          writeAll(fd, `${JSON.stringify(mine)}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        return new FolderLock(file, note);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      }
+      const holder = FolderLock.holder(dir);
+      if (holder === 'being-written' || holder.host !== os.hostname() || processAlive(holder.pid)) {
+        throw new InputError(FolderLock.inUse(dir, holder));
+      }
+      note = `${dir} was left locked by a session that is gone (process ${holder.pid} on ${holder.host}, since ${holder.since}): taken over`;
+      unlinkSync(file);
+    }
+  }
+
+  /** Throws what acquire would throw for a folder held by a live session; changes nothing. */
+  static checkFree(dir: string): void {
+    if (!existsSync(path.join(dir, LOCK_FILE))) return;
+    const holder = FolderLock.holder(dir);
+    if (holder === 'being-written' || holder.host !== os.hostname() || processAlive(holder.pid)) throw new InputError(FolderLock.inUse(dir, holder));
+  }
+
+  /** The lock's holder; a lock file not (yet) holding one is being written, unless it is old (then no one's). */
+  private static holder(dir: string): LockHolder | 'being-written' {
+    const file = path.join(dir, LOCK_FILE);
+    try {
+      const held = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
+      if (Number.isInteger(held.pid) && typeof held.host === 'string') return { pid: held.pid!, host: held.host, since: String(held.since ?? '?'), command: held.command };
+    } catch {
+      // unreadable: judged by its age below
+    }
+    let age = Infinity;
+    try {
+      age = Date.now() - statSync(file).mtimeMs;
+    } catch {
+      // gone meanwhile
+    }
+    return age < 10_000 ? 'being-written' : { pid: 0, host: os.hostname(), since: 'an unreadable lock file' };
+  }
+
+  private static inUse(dir: string, holder: LockHolder | 'being-written'): string {
+    const file = path.join(dir, LOCK_FILE);
+    if (holder === 'being-written') return `${dir} is in use: another channelscope is starting to write there (${LOCK_FILE} was just made). Wait for it to finish, or use another --out`;
+    const who = `process ${holder.pid} on ${holder.host}, since ${holder.since}${holder.command ? `: channelscope ${holder.command}` : ''}`;
+    return holder.host === os.hostname()
+      ? `${dir} is in use by another channelscope (${who}): two sessions would write every run twice. Wait for it to finish or stop it, or use another --out`
+      : `${dir} is locked by a channelscope on another host (${who}). If that session is no longer running (a node that failed, a job that was killed), delete ${file} and resume; otherwise wait for it, or use another --out`;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    try {
+      unlinkSync(this.file);
+    } catch {
+      // already gone (the folder removed under us): nothing to release
+    }
+  }
+}
+
+/** Whether a process of this host with this id runs (EPERM: it runs as another user). */
+function processAlive(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function writeFileAtomic(file: string, text: string): void {
@@ -424,6 +553,7 @@ export class ResultStore {
     private readonly runs: number,
     fd: number,
     private readonly software: Software,
+    private readonly lock: FolderLock,
     earlierWriters: readonly string[] = [],
     private readonly data?: FolderData,
   ) {
@@ -438,19 +568,33 @@ export class ResultStore {
 
   /**
    * Opens DIR for a sweep. A missing or empty folder starts fresh (also with --resume); a folder with
-   * files needs --resume, and then the same spec (and shard) as before. Every refusal is an
-   * InputError and leaves the folder untouched.
+   * files needs --resume, and then the same spec (and shard, and runs) as before. The session holds
+   * the folder's lock until close(); a folder another live session holds is refused. Every refusal
+   * is an InputError and leaves the folder as it was.
    */
   static async open(options: OpenOptions): Promise<ResultStore> {
-    const { dir, spec, resume, shard } = options;
-    if (ResultStore.usableState(options) === 'used') return await ResultStore.reopen(options);
-
+    const { dir } = options;
+    ResultStore.usableState(options);
     mkdirSync(dir, { recursive: true });
+    const lock = FolderLock.acquire(dir);
+    try {
+      // judged again under the lock: a session that held it may have filled the folder meanwhile
+      const store = ResultStore.usableState(options) === 'used' ? await ResultStore.reopen(options, lock) : ResultStore.start(options, lock);
+      if (lock.note) store.notes.unshift(lock.note);
+      return store;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private static start(options: OpenOptions, lock: FolderLock): ResultStore {
+    const { dir, spec, resume, shard } = options;
     writeFileAtomic(path.join(dir, SPEC_FILE), `${JSON.stringify(spec, null, 2)}\n`);
     const fd = openSync(path.join(dir, RUNS_FILE), 'a');
     fsyncSync(fd);
     syncFolder(dir);
-    const store = new ResultStore(dir, shard, options.runs, fd, options.software ?? currentSoftware(), [], options.data);
+    const store = new ResultStore(dir, shard, options.runs, fd, options.software ?? currentSoftware(), lock, [], options.data);
     if (resume) store.notes.push(`nothing to resume in ${dir}: starting the sweep there`);
     store.checkpoint(false);
     return store;
@@ -461,7 +605,9 @@ export class ResultStore {
    * already recorded there (none for a new folder); throws what open would throw.
    */
   static async check(options: OpenOptions): Promise<Set<string>> {
-    if (ResultStore.usableState(options) !== 'used') return new Set();
+    const state = ResultStore.usableState(options);
+    if (state !== 'missing') FolderLock.checkFree(options.dir);
+    if (state !== 'used') return new Set();
     const { summaries } = await ResultStore.checkResume(options);
     return new Set(summaries.map((summary) => summary.id));
   }
@@ -513,14 +659,29 @@ export class ResultStore {
 
     const runsFile = path.join(dir, RUNS_FILE);
     const summaries: RecordSummary[] = [];
+    const lineOf = new Map<string, number>();
     const read = await scanLines(runsFile, ({ text, line }) => {
       const record = parseRecordLine<RecordSummary>(text, line, runsFile);
+      const first = lineOf.get(record.id);
+      if (first !== undefined) {
+        throw new InputError(
+          `cannot resume in ${dir}: ${RUNS_FILE} holds run ${record.id} twice (lines ${first} and ${line}), as two sessions writing the folder at once leave it; ` +
+            'keep one record of each run (they are the same run) and resume',
+        );
+      }
+      lineOf.set(record.id, line);
+      if (options.runIds && !options.runIds.has(record.id)) {
+        throw new InputError(
+          `cannot resume in ${dir}: ${RUNS_FILE} line ${line} holds run ${record.id}, which is not among this session's ${options.runIds.size} runs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ` +
+            'the folder holds another shard or another choice of runs. Resume it with the --shard (or the continue options) it was started with, or use another --out',
+        );
+      }
       summaries.push({ id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
     });
     return { previous, summaries, read };
   }
 
-  private static async reopen(options: OpenOptions): Promise<ResultStore> {
+  private static async reopen(options: OpenOptions, lock: FolderLock): Promise<ResultStore> {
     const { dir, shard } = options;
     // Validate everything before the first change to the folder.
     const { previous, summaries, read } = await ResultStore.checkResume(options);
@@ -531,7 +692,7 @@ export class ResultStore {
     if (earlier.length === 0 && summaries.length > 0) earlier.push(UNNAMED_WRITER);
     const unhashedRecords = summaries.length > 0 && previous?.dataFiles === undefined;
     const data = options.data && unhashedRecords ? { baseDir: options.data.baseDir } : options.data;
-    const store = new ResultStore(dir, shard, options.runs, fd, software, earlier, data);
+    const store = new ResultStore(dir, shard, options.runs, fd, software, lock, earlier, data);
     if (read.truncatedTail) {
       // a kill in the middle of a write: cut the partial line only; complete lines stay as they are
       ftruncateSync(fd, read.completeBytes);
@@ -584,6 +745,7 @@ export class ResultStore {
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.closed = true;
+    this.lock.release();
   }
 }
 

@@ -677,8 +677,24 @@ async function runGroup<R extends SchedulableRun>(
       await fill();
       await options.onTick?.(going);
       if ('error' in failure) return;
+      await letEventsIn();
     }
   } finally {
     ensemble.dispose();
   }
+}
+
+/** How often a sweep lets the event loop run (a signal handler, a timer), in milliseconds. */
+const EVENT_LOOP_MS = 100;
+let lastEventLoopTurn = performance.now();
+
+/**
+ * An engine that computes on this thread (the CPU engine with --threads 1) resolves every await at
+ * once, as a microtask: without a turn of the event loop now and then, Ctrl-C and SIGTERM would wait
+ * for the whole sweep's end.
+ */
+async function letEventsIn(): Promise<void> {
+  if (performance.now() - lastEventLoopTurn < EVENT_LOOP_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastEventLoopTurn = performance.now();
 }

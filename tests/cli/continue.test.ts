@@ -1,6 +1,6 @@
 // `channelscope continue DIR`: chosen runs start again where they stopped, under edited settings, into
 // a folder of their own; and its refusals (exit 2, nothing written, the source folder untouched).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,14 +60,14 @@ describe('channelscope continue', () => {
       expect(record.loss).toBeLessThan(record.trajectory[0].loss);
     }
     // the continued folder is a results folder like any other, which plans the runs it continues
-    expect(JSON.parse(readFileSync(path.join(out, 'continued.json'), 'utf8'))).toEqual({ from: source, set: ['stop.maxSteps=60', 'trajectory.points=5'], only: ['max-steps'], runs: after.map((r) => r.id) });
+    expect(JSON.parse(readFileSync(path.join(out, 'continued.json'), 'utf8'))).toEqual({ from: source, fromPath: source, set: ['stop.maxSteps=60', 'trajectory.points=5'], only: ['max-steps'], runs: after.map((r) => r.id) });
     const report = await channelscope('report', out, '--by', 'optimizer.lr');
     expect(report.code).toBe(0);
     expect(report.stdout).toContain('| optimizer.lr=0.05 | 3 |');
     expect(report.stdout).not.toMatch(/Recorded \d+ of/);
     expect(report.stdout).toContain(`6 runs continue runs of ${source} from where they stopped`);
-    // resumed, it has nothing left to do
-    const again = await channelscope('continue', source, '--only', 'max-steps', '--set', 'stop.maxSteps=60', 'trajectory.points=5', '--out', out, '--resume', '--backend', 'cpu', '--threads', '1');
+    // resumed, it has nothing left to do (the source named another way is the same source)
+    const again = await channelscope('continue', path.relative(process.cwd(), source), '--only', 'max-steps', '--set', 'stop.maxSteps=60', 'trajectory.points=5', '--out', out, '--resume', '--backend', 'cpu', '--threads', '1');
     expect(again.code).toBe(0);
     expect(await recordsIn(out)).toHaveLength(6);
   });
@@ -94,6 +94,17 @@ describe('channelscope continue', () => {
     expect(resumed.stderr).toMatch(/holds runs continued from .*: resume it with `channelscope continue .* --resume`/);
     expect(resumed.code).toBe(2);
     expect(snapshot(shards[0])).toEqual(untouched);
+    // nor does a continuation mix its runs into a folder of a sweep's own: here one that holds one
+    // of the runs it would continue, trained from scratch by `run` (the same spec: no --set)
+    const partial = path.join(root, 'partial-sweep');
+    cpSync(source, partial, { recursive: true });
+    const [oneRun] = (await recordsIn(source)).filter((r) => r.stopReason === 'max-steps');
+    writeFileSync(path.join(partial, 'runs.jsonl'), `${JSON.stringify(oneRun)}\n`);
+    const partialBefore = snapshot(partial);
+    const into = await channelscope('continue', source, '--only', 'max-steps', '--out', partial, '--resume', '--backend', 'cpu');
+    expect(into.stderr).toMatch(/partial-sweep holds runs trained by `channelscope run`, not runs continued from .*source: continue into a new --out/);
+    expect(into.code).toBe(2);
+    expect(snapshot(partial)).toEqual(partialBefore);
   });
 
   it('reads a sweep\'s data files where its run read them, from any working directory (analyze --run too)', async () => {

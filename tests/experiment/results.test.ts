@@ -1,6 +1,7 @@
 // The result store: complete, well-formed records; a folder that survives a kill mid-write; refusals
 // that leave the folder as it was.
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { parseSpec } from '../../src/experiment/spec.js';
 import { parseParameterFile } from '../../src/model/params-file.js';
 import {
   CHECKPOINT_FILE,
+  LOCK_FILE,
   readRecords,
   ResultStore,
   RUNS_FILE,
@@ -184,5 +186,61 @@ describe('ResultStore', () => {
     const damaged = snapshot(dir);
     await expect(open({ a: 1, b: { c: 2 } }, { index: 1, count: 2, source: '--shard' })).rejects.toThrow(/line 1 is damaged/);
     expect(snapshot(dir)).toEqual(damaged);
+  });
+});
+
+describe('ResultStore: one session per folder, and only its own runs', () => {
+  const open = (dir: string, extra: Partial<Parameters<typeof ResultStore.open>[0]> = {}) =>
+    ResultStore.open({ dir, spec: { a: 1 }, resume: true, shard: null, runs: 3, ...extra });
+
+  it('refuses a folder another live session writes, and frees it when that session closes', async () => {
+    const dir = path.join(root, 'locked');
+    const first = await open(dir);
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(true);
+    first.append(fakeRecord('a'));
+    first.checkpoint(false);
+    const before = snapshot(dir);
+    // this process is alive: a second session on the folder (resume or dry-run) is refused
+    await expect(open(dir)).rejects.toThrow(/is in use by another channelscope \(process \d+ on .*: two sessions would write every run twice/);
+    await expect(ResultStore.check({ dir, spec: { a: 1 }, resume: true, shard: null, runs: 3 })).rejects.toThrow(/is in use/);
+    expect(snapshot(dir)).toEqual(before);
+    first.close();
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+    const second = await open(dir);
+    expect([...second.completed.keys()]).toEqual(['a']);
+    second.close();
+  });
+
+  it('takes over the lock of a killed session on this host, not one of another host', async () => {
+    const dir = path.join(root, 'stale-lock');
+    (await open(dir)).close();
+    // the pid of a process that has exited: a session killed with kill -9
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(gone.stdout);
+    writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid, host: os.hostname(), since: '2026-01-01T00:00:00Z', command: 'run x.json' }));
+    const resumed = await open(dir);
+    expect(resumed.notes[0]).toMatch(new RegExp(`left locked by a session that is gone \\(process ${deadPid} on .*\\): taken over`));
+    resumed.close();
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+
+    writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid, host: 'some-other-node', since: '2026-01-01T00:00:00Z' }));
+    await expect(open(dir)).rejects.toThrow(/locked by a channelscope on another host \(process \d+ on some-other-node.*delete .*channelscope\.lock and resume/);
+  });
+
+  it('refuses a resume whose folder holds a run twice or a run not among its own', async () => {
+    const dir = path.join(root, 'twice');
+    const store = await open(dir, { shard: { index: 1, count: 2, source: '--shard' }, runIds: new Set(['a', 'b']) });
+    store.append(fakeRecord('a'));
+    store.append(fakeRecord('b'));
+    store.close();
+    const before = snapshot(dir);
+    // another shard's session, its checkpoint lost: the records say whose the folder is
+    rmSync(path.join(dir, CHECKPOINT_FILE));
+    await expect(open(dir, { shard: { index: 2, count: 2, source: '--shard' }, runIds: new Set(['c']) })).rejects.toThrow(
+      /line 1 holds run a, which is not among this session's 1 runs \(shard 2\/2\): the folder holds another shard/,
+    );
+    writeFileSync(path.join(dir, CHECKPOINT_FILE), before[CHECKPOINT_FILE]);
+    appendFileSync(path.join(dir, RUNS_FILE), `${before[RUNS_FILE].split('\n')[0]}\n`);
+    await expect(open(dir, { shard: { index: 1, count: 2, source: '--shard' }, runIds: new Set(['a', 'b']) })).rejects.toThrow(/holds run a twice \(lines 1 and 3\)/);
   });
 });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
-import { readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
+import { LOCK_FILE, readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
 import { parseSpec } from '../../src/experiment/spec.js';
 import { BIN, runCli, snapshot } from '../helpers/cli.js';
 
@@ -64,6 +64,7 @@ describe('channelscope run --resume', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(new RegExp(`resuming in .*: ${before.length} runs already done`));
     expect(resumed.stderr).toMatch(/partial last line/);
+    expect(resumed.stderr).toMatch(/left locked by a session that is gone \(process \d+ on .*\): taken over/);
     expect(readFileSync(file, 'utf8').startsWith(completeText)).toBe(true); // complete records untouched
 
     const after = (await readRecords(file)).records;
@@ -88,6 +89,36 @@ describe('channelscope run --resume', () => {
     expect(again.code).toBe(0);
     expect(snapshot(dir)[RUNS_FILE]).toBe(finished[RUNS_FILE]);
   }, 180_000);
+
+  it('refuses a second session on a folder in use; SIGTERM stops a one-thread sweep at once, keeping its records', async () => {
+    const specFile = path.join(root, 'signal.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const runs = expandSpec(parseSpec(JSON.stringify(spec)));
+    const dir = path.join(root, 'signalled');
+    // one thread: the CPU engine computes on the event loop's own thread
+    const child = spawn('node', [BIN, 'run', specFile, '--out', dir, '--backend', 'cpu', '--slots', '4', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const file = path.join(dir, RUNS_FILE);
+    const deadline = Date.now() + 60_000;
+    while (completeLines(file) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+
+    const second = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--resume');
+    expect(second.stderr).toMatch(/is in use by another channelscope \(process \d+ on .*: channelscope run .*signal\.json.*two sessions would write every run twice/);
+    expect(second.code).toBe(2);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    const kept = (await readRecords(file)).records.length;
+    expect(kept).toBeLessThan(runs.length); // stopped, not run to the end
+    expect(stderr).toMatch(new RegExp(`SIGTERM: stopped; ${kept} runs are stored in .*Continue with --resume`));
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+    const resumed = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--resume');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).not.toMatch(/taken over/);
+    expect((await readRecords(file)).records).toHaveLength(runs.length);
+  }, 120_000);
 
   it('refuses a changed spec on --resume, a used folder without it, and a bad spec: exit 2, folder untouched', async () => {
     const specFile = path.join(root, 'small.json');
