@@ -257,8 +257,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** An argument that is empty or blank (`--out ''`, a shell variable never set) means nothing; refused up front. */
+function refuseEmptyArguments(argv: readonly string[]): void {
+  const blank = argv.findIndex((arg) => arg.trim() === '');
+  if (blank < 0) return;
+  const option = argv[blank - 1]?.startsWith('-') ? `${argv[blank - 1]} ` : '';
+  throw new InputError(`${option}${option ? 'is given an empty value' : `argument ${blank + 1} is empty`} (${JSON.stringify(argv[blank])}): a folder, file or value must be named — an unset shell variable?`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
+    refuseEmptyArguments(argv);
     // bare `channelscope` lists the commands (on stdout, exit 0) rather than starting work in the
     // current folder; `npm start` names quickstart
     await buildProgram().parseAsync(argv.length === 0 ? ['--help'] : argv, { from: 'user' });

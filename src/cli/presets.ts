@@ -8,7 +8,7 @@ import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
 import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
-import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
+import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readFolderJson, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
@@ -191,7 +191,7 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   }
   const specFile = path.join(dir, SPEC_FILE);
   if (!existsSync(specFile)) return null;
-  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as { description?: unknown };
+  const spec = readFolderJson<{ description?: unknown }>(specFile, 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
   const preset = presetOfSpec(spec);
   if (!preset || !hasPresetTables(preset.name) || !existsSync(path.join(dir, RUNS_FILE))) return null;
   const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));

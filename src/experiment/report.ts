@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
-import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
+import type { MissingShards } from './summary.js';
+import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderJson, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { hasPresetTables, presetTables } from './preset-reports.js';
 import { presetOfSpec } from './presets.js';
 import { selectShard } from './shard.js';
@@ -56,10 +57,10 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
     );
   }
   const spec = sweepOf(folders);
-  const planned = spec ? plannedRunsOf(spec, folders) : [];
+  const { planned, missingShards } = spec ? plannedRunsOf(spec, folders) : { planned: [] };
   // labelled among the planned runs too, so that a run not yet recorded counts in its own group
   const groupOf = groupLabeller([...records, ...planned].map((run) => run.config), by);
-  const report = summarizeRecords(records, by, folders.join(' + '), spec ? plannedCounts(planned, groupOf) : undefined, overrides, groupOf);
+  const report = summarizeRecords(records, by, folders.join(' + '), spec ? plannedCounts(planned, groupOf, missingShards) : undefined, overrides, groupOf);
   // one preset folder's report carries the preset's tables (as its report.md does) in every format
   const preset = folders.length === 1 ? presetOfFolder(folders[0]) : null;
   if (preset) report.presetTables = presetTables(preset, records, report.runs);
@@ -102,30 +103,51 @@ function sweepOf(folders: readonly string[]): ExperimentSpec | null {
   return spec;
 }
 
-/** The union of the runs the folders plan (each its checkpoint's shard of the sweep). */
-function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[]): ResolvedRun[] {
+/**
+ * The union of the runs the folders plan (each its checkpoint's shard of the sweep), and the shards
+ * of the sweep none of them holds (when every folder is one shard of n).
+ */
+function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[]): { planned: ResolvedRun[]; missingShards?: MissingShards } {
   const runs = expandSpec(spec);
   const planned = new Map<string, ResolvedRun>();
+  const shards: ({ index: number; count: number } | null)[] = [];
+  let continued = false;
   for (const folder of folders) {
     const checkpointFile = path.join(folder, CHECKPOINT_FILE);
-    const { shard } = existsSync(checkpointFile) ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint) : { shard: null };
+    const { shard } = existsSync(checkpointFile)
+      ? readFolderJson<Checkpoint>(checkpointFile, 'It says which shard of the sweep the folder holds: restore it, or delete it to read the folder as the whole sweep')
+      : { shard: null };
+    shards.push(shard ?? null);
     // a continuation plans a chosen few of its spec's runs
     const continuation = readContinuation(folder);
+    continued ||= continuation !== null;
     const chosen = continuation ? new Set(continuation.runs) : null;
     const share = shard ? selectShard(runs, { ...shard, source: CHECKPOINT_FILE }) : runs;
     for (const run of chosen ? share.filter((r) => chosen.has(r.id)) : share) planned.set(run.id, run);
   }
-  return [...planned.values()];
+  return { planned: [...planned.values()], missingShards: missingShardsOf(shards, runs, continued) };
+}
+
+/** The shards of n that none of the folders' shards is, where each folder holds one shard of the same n. */
+function missingShardsOf(shards: readonly ({ index: number; count: number } | null)[], runs: readonly ResolvedRun[], continued: boolean): MissingShards | undefined {
+  const count = shards[0]?.count;
+  if (count === undefined || shards.some((shard) => shard === null || shard.count !== count)) return undefined;
+  const given = new Set(shards.map((shard) => shard!.index));
+  const missing = Array.from({ length: count }, (_, k) => k + 1).filter((index) => !given.has(index));
+  if (missing.length === 0) return undefined;
+  // a continuation's shards are shards of its chosen runs, which only its folders name
+  const missingRuns = continued ? undefined : missing.reduce((sum, index) => sum + selectShard(runs, { index, count, source: CHECKPOINT_FILE }).length, 0);
+  return { count, given: [...given].sort((a, b) => a - b), missing, ...(missingRuns !== undefined ? { runs: missingRuns, sweepRuns: runs.length } : {}) };
 }
 
 /** Planned runs in all and per group. */
-function plannedCounts(planned: readonly ResolvedRun[], groupOf: GroupLabeller): PlannedRuns {
+function plannedCounts(planned: readonly ResolvedRun[], groupOf: GroupLabeller, missingShards?: MissingShards): PlannedRuns {
   const byGroup: Record<string, number> = {};
   for (const run of planned) {
     const key = groupOf(run.config);
     byGroup[key] = (byGroup[key] ?? 0) + 1;
   }
-  return { total: planned.length, byGroup };
+  return { total: planned.length, byGroup, ...(missingShards ? { missingShards } : {}) };
 }
 
 /**
@@ -135,6 +157,6 @@ function plannedCounts(planned: readonly ResolvedRun[], groupOf: GroupLabeller):
 export function plannedRuns(folder: string, by: string[]): PlannedRuns | null {
   const spec = sweepOf([folder]);
   if (!spec) return null;
-  const planned = plannedRunsOf(spec, [folder]);
+  const { planned } = plannedRunsOf(spec, [folder]);
   return { ...plannedCounts(planned, groupLabeller(planned.map((run) => run.config), by)), seeds: spec.seeds.length };
 }

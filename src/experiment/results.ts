@@ -288,6 +288,16 @@ export function mergedFolderData(folders: readonly string[]): { dataBaseDir?: st
 }
 
 /** A continuation folder's CONTINUED_FILE, or null for any other folder. */
+/** A results folder's JSON file (spec.json, checkpoint.json, …); one that is not JSON is an InputError naming it. */
+export function readFolderJson<T>(file: string, what: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as T;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new InputError(`${file} is damaged, not JSON (${error.message.replace(/\s+/g, ' ')}). ${what}`);
+    throw error;
+  }
+}
+
 /** Whether a folder's runs.jsonl holds anything (a record, or part of one). */
 export function holdsRecords(folder: string): boolean {
   try {
@@ -299,7 +309,7 @@ export function holdsRecords(folder: string): boolean {
 
 export function readContinuation(folder: string): ContinuationFile | null {
   const file = path.join(folder, CONTINUED_FILE);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ContinuationFile) : null;
+  return existsSync(file) ? readFolderJson<ContinuationFile>(file, 'It says which runs of which folder this one continues: restore it from the continued folder\'s shards or copies') : null;
 }
 
 /** How a continuation chose its runs, for messages: "--only a,b" or the default. */

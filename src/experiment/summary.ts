@@ -115,6 +115,27 @@ export interface PlannedRuns {
   byGroup: Record<string, number>;
   /** seeds per configuration of the spec that plans them */
   seeds?: number;
+  /** where the folders are shards of one sweep and some of its shards are not among them */
+  missingShards?: MissingShards;
+}
+
+/** Shards of a sweep (of `count`) that no folder of a report holds. */
+export interface MissingShards {
+  count: number;
+  given: number[];
+  missing: number[];
+  /** the runs of the missing shards, and of the whole sweep (unknown for a continuation's shards) */
+  runs?: number;
+  sweepRuns?: number;
+}
+
+/** A warning that the folders hold only some shards of their sweep; null when they hold all (or are not shards). */
+export function missingShardsWarning(planned: PlannedRuns | undefined): string | null {
+  const shards = planned?.missingShards;
+  if (!shards) return null;
+  const list = (indices: number[]) => indices.map((index) => `${index}/${shards.count}`).join(', ');
+  const runs = shards.runs !== undefined ? ` (${shards.runs} of the sweep's ${shards.sweepRuns} runs)` : '';
+  return `These folders hold shard${shards.given.length === 1 ? '' : 's'} ${list(shards.given)} of a sweep in ${shards.count}: shard${shards.missing.length === 1 ? '' : 's'} ${list(shards.missing)}${runs} ${shards.missing.length === 1 ? 'is' : 'are'} in none of them. The table covers the shards given; name every shard's folder for the whole sweep.`;
 }
 
 /** A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown). */
@@ -440,9 +461,9 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
   const causeRows = report.causes.map((g) => `| ${g.key} | ${g.n} | ${NOT_CONVERGED_CAUSES.map((c) => g.outcomes[c].successes).join(' | ')} |`);
   const reachHeader = `| group | runs | ${REACH_MEASURES.map((m) => REACH_HEADERS[m]).join(' | ')} |`;
   const reachRows = report.reach.map((g) => `| ${g.key} | ${g.n} | ${REACH_MEASURES.map((m) => quartileText(g[m])).join(' | ')} |`);
-  const warning = missingRunsWarning(report.runs.length, report.planned?.total);
+  const warnings = [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total)].filter((w): w is string => w !== null);
   return [
-    ...(warning ? [`**${warning}**`, ''] : []),
+    ...warnings.flatMap((warning) => [`**${warning}**`, '']),
     header,
     rule,
     ...rows,

@@ -167,6 +167,34 @@ describe('commands', () => {
     expect(stderr).toBe("error: unknown command 'reprot'\n(Did you mean report?)\n");
   });
 
+  it('an empty argument (an unset shell variable) is refused before anything starts, naming its option (exit 2)', async () => {
+    for (const [args, named] of [
+      [['run', specFile, '--out', '', '--backend', 'cpu'], '--out is given an empty value'],
+      [['merge', ...shards, '--out', ' '], '--out is given an empty value'],
+      [['report', ''], 'argument 2 is empty'],
+      [['report', shards[0], '--by', ''], '--by is given an empty value'],
+    ] as const) {
+      const { code, stderr } = await runCli([...args]);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toMatch(new RegExp(`^channelscope: ${named} \\(".*"\\): a folder, file or value must be named`));
+    }
+  });
+
+  it("report on a folder whose spec.json, checkpoint.json or continued.json is damaged names the file (exit 2); shards left out are said", async () => {
+    for (const file of ['spec.json', 'checkpoint.json', 'continued.json']) {
+      const damaged = at(`damaged-${file}`);
+      cpSync(shards[0], damaged, { recursive: true });
+      writeFileSync(path.join(damaged, file), '{"garbage');
+      const { code, stderr } = await runCli(['report', damaged]);
+      expect(code, file).toBe(2);
+      expect(stderr, file).toMatch(new RegExp(`^channelscope: ${path.join(damaged, file)} is damaged, not JSON \\(.*\\)\\. It `));
+      expect(stderr).not.toMatch(STACK_FRAME);
+    }
+    const two = await runCli(['report', shards[0], shards[1]]);
+    expect(two.code).toBe(0);
+    expect(two.stdout).toContain("**These folders hold shards 1/3, 2/3 of a sweep in 3: shard 3/3 (2 of the sweep's 6 runs) is in none of them.");
+  });
+
   it('bare channelscope lists the commands and starts nothing (exit 0)', async () => {
     const cwd = at('bare');
     mkdirSync(cwd);

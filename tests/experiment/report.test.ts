@@ -9,6 +9,9 @@ import type { Architecture } from '../../src/model/architecture.js';
 import { classifyRecord, fieldVaries, parseThresholds, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runCli } from '../helpers/cli.js';
+import { expandSpec } from '../../src/experiment/grid.js';
+import { selectShard } from '../../src/experiment/shard.js';
+import { parseSpec } from '../../src/experiment/spec.js';
 
 const arch: Architecture = { inputDim: 2, hidden: [2], activation: 'softplus', biases: true };
 // θ = [W (2×2), b (2), a (2), c0]
@@ -433,6 +436,24 @@ describe('channelscope report over several folders of one sweep', () => {
     expect(joined.causes).toEqual(whole.causes);
     // both folders plan the spec's 400 runs: the same 400, not 800
     expect(joined.planned).toEqual({ total: 400, byGroup: { 'r=[4]': 200, 'r=[8]': 200 } });
+  });
+
+  it('says which shards of the sweep none of the folders holds', async () => {
+    const runs = expandSpec(parseSpec(readFileSync(path.join(source, 'spec.json'), 'utf8')));
+    const shardFolder = (index: number) => {
+      const ids = new Set(selectShard(runs, { index, count: 3, source: 'test' }).map((run) => run.id));
+      const dir = folderWith(lines.filter((line) => ids.has(JSON.parse(line).id)));
+      writeFileSync(path.join(dir, 'checkpoint.json'), JSON.stringify({ format: 1, shard: { index, count: 3 }, runs: ids.size, completed: 0, byReason: {}, finished: true, updatedAt: '' }));
+      return dir;
+    };
+    const [one, two, three] = [1, 2, 3].map(shardFolder);
+    const partial = await buildReport([one, three], []);
+    const missingRuns = selectShard(runs, { index: 2, count: 3, source: 'test' }).length;
+    expect(partial.planned?.missingShards).toEqual({ count: 3, given: [1, 3], missing: [2], runs: missingRuns, sweepRuns: 400 });
+    expect(formatReport(partial, 'md')).toContain(`**These folders hold shards 1/3, 3/3 of a sweep in 3: shard 2/3 (${missingRuns} of the sweep's 400 runs) is in none of them.`);
+    const whole = await buildReport([one, two, three], []);
+    expect(whole.planned?.missingShards).toBeUndefined();
+    expect(formatReport(whole, 'md')).not.toContain('in none of them');
   });
 
   it('refuses a run held twice, and folders of different sweeps', async () => {
