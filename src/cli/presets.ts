@@ -9,6 +9,7 @@ import { InputError } from '../model/input-error.js';
 import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readFolderJson, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
+import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
@@ -96,6 +97,9 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
   if (preset.kind === 'procedure') {
     if (seeds !== undefined) throw new InputError(`--seeds: ${name} is a procedure (networks followed stage by stage), not a sweep over seeds: its options choose them`);
     if (options.shard || options.resume || options.slots) throw new InputError(`${name} is a procedure: --shard, --resume and --slots apply to sweeps only`);
+    // a job array would run the whole procedure in every task
+    const arrayShard = shardFromEnvironment();
+    if (arrayShard) throw new InputError(`${name} is a procedure, which does not split into shards, but ${arrayShard.source} asks for ${formatShard(arrayShard)}: run it once, outside a job array`);
     return runProcedurePreset(preset, quick, options);
   }
   const spec = presetSpec(preset, { quick, seeds });

@@ -32,7 +32,7 @@ export function parseShard(text: string, source = '--shard'): Shard {
   if (!match) throw new InputError(`${source} must look like k/n with 1 ≤ k ≤ n (e.g. 2/8), got "${text}"`);
   const index = Number(match[1]);
   const count = Number(match[2]);
-  if (!Number.isSafeInteger(count) || count < 1) throw new InputError(`${source}: the shard count n must be at least 1, got "${text}"`);
+  if (!Number.isSafeInteger(count) || count < 1) throw new InputError(`${source}: the shard count n must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got "${text}"`);
   if (!Number.isSafeInteger(index) || index < 1 || index > count) {
     throw new InputError(`${source}: the shard number k must be between 1 and ${count} (shards are numbered from 1), got "${text}"`);
   }
@@ -42,8 +42,9 @@ export function parseShard(text: string, source = '--shard'): Shard {
 function integerVariable(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new InputError(`${name} must be a non-negative integer, got "${raw}"`);
+  // digits only: Number() would also take 0x1, 1.0 and 1e3
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value)) throw new InputError(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
 }
 
@@ -55,7 +56,15 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shar
     const step = integerVariable(env, 'SLURM_ARRAY_TASK_STEP') ?? 1;
     const max = integerVariable(env, 'SLURM_ARRAY_TASK_MAX');
     let count = integerVariable(env, 'SLURM_ARRAY_TASK_COUNT');
-    if (count === undefined && max !== undefined) count = Math.floor((max - min) / Math.max(step, 1)) + 1;
+    const rangeCount = max !== undefined ? Math.floor((max - min) / Math.max(step, 1)) + 1 : undefined;
+    // an irregular id list (--array=1,4,9) has a count its range does not give: its tasks cannot be numbered
+    if (count !== undefined && rangeCount !== undefined && count !== rangeCount) {
+      throw new InputError(
+        `cannot map Slurm array task ${taskId} to a shard: SLURM_ARRAY_TASK_COUNT ${count} is not the ${rangeCount} tasks of ${min}-${max}${step !== 1 ? `:${step}` : ''} ` +
+          '(an irregular --array list); use a regular range such as --array=0-9 or pass --shard k/n',
+      );
+    }
+    count ??= rangeCount;
     if (count === undefined) {
       throw new InputError('SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX is: pass --shard k/n');
     }

@@ -66,7 +66,7 @@ describe('channelscope presets / run PRESET', () => {
   }, 60_000);
 
   it('refuses --from without --id, --from for other presets and spec files, a run that is not there or not in a channel, a bad --pair (exit code 2)', async () => {
-    const cases: [string[], RegExp][] = [
+    const cases: [string[], RegExp, NodeJS.ProcessEnv?][] = [
       [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset'], /--from DIR --id RUN \(both\)/],
       [['run', 'toy-1d', '--quick', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'x'], /toy-1d takes no run/],
       [['run', 'examples/default.json', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'x'], /not a spec file/],
@@ -78,9 +78,11 @@ describe('channelscope presets / run PRESET', () => {
       [['run', 'channel-jump', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s1', '--pair', 'x', '--out', path.join(scratch, 'never-jump')], /--pair: "x" is not \[layer:\]i,j/],
       [['run', 'channel-jump', '--pair', '0,1'], /--from DIR --id RUN \(both\); --pair names a pair of that run/],
       [['run', 'gd-from-channel', '--seeds', '3'], /--seeds: gd-from-channel is a procedure \(networks followed stage by stage\), not a sweep over seeds/],
+      // in a job array every task would run the whole procedure
+      [['run', 'channel-jump', '--quick', '--dry-run'], /channel-jump is a procedure, which does not split into shards, but SLURM_ARRAY_TASK_ID asks for shard 2\/2: run it once, outside a job array/, { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2' }],
     ];
-    for (const [args, message] of cases) {
-      const result = await runCli(args);
+    for (const [args, message, env] of cases) {
+      const result = await runCli(args, env);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(message);
     }

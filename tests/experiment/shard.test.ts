@@ -32,7 +32,8 @@ describe('shard selection', () => {
     expect(parseShard(' 1 / 1 ')).toMatchObject({ index: 1, count: 1 });
     expect(() => parseShard('0/4')).toThrow(/between 1 and 4.*numbered from 1/);
     expect(() => parseShard('5/4')).toThrow(/between 1 and 4/);
-    expect(() => parseShard('1/0')).toThrow(/at least 1/);
+    expect(() => parseShard('1/0')).toThrow(/n must be a whole number from 1/);
+    expect(() => parseShard('1/9999999999999999999')).toThrow(/n must be a whole number from 1 to 9007199254740991/);
     expect(() => parseShard('half')).toThrow(/k\/n/);
   });
 
@@ -42,6 +43,14 @@ describe('shard selection', () => {
     expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '10', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '10' })).toMatchObject({ index: 10, count: 10 });
     expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '18', SLURM_ARRAY_TASK_STEP: '2' })).toMatchObject({ index: 4, count: 10 });
     expect(() => shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '3' })).toThrow(/SLURM_ARRAY_TASK_COUNT/);
+    // --array=1,4,9,10: a count its range 1-10 does not give; no task of it is numbered (task 4 would have been "4/4")
+    for (const task of ['1', '4', '10']) {
+      expect(() => shardFromEnvironment({ SLURM_ARRAY_TASK_ID: task, SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '10' })).toThrow(
+        /SLURM_ARRAY_TASK_COUNT 4 is not the 10 tasks of 1-10 \(an irregular --array list\)/,
+      );
+    }
+    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_COUNT: '10', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '10' })).toMatchObject({ index: 4, count: 10 });
+    for (const loose of ['0x1', '1.0', '1e0', '-1']) expect(() => shardFromEnvironment({ SLURM_ARRAY_TASK_ID: loose, SLURM_ARRAY_TASK_COUNT: '4' })).toThrow(/SLURM_ARRAY_TASK_ID must be a non-negative integer/);
     expect(shardFromEnvironment({ JOB_COMPLETION_INDEX: '2', CHANNELSCOPE_SHARD_COUNT: '3' })).toMatchObject({ index: 3, count: 3 });
     expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '2' })).toThrow(/CHANNELSCOPE_SHARD_COUNT/);
     expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '3', CHANNELSCOPE_SHARD_COUNT: '3' })).toThrow(/not below/);
