@@ -57,6 +57,10 @@ export const MAX_SEED = 2 ** 32 - 1;
 export const MAX_CONFIGURATIONS = 100_000;
 /** Runs (configurations × seeds) one spec may describe. */
 export const MAX_RUNS = 1_000_000;
+/** Parameters of one network: the small networks this is for are far below; past it, arrays of a few slots exhaust memory. */
+export const MAX_PARAMETERS = 2 ** 20;
+/** Numbers in one dataset (N × (d + 1)): 2 GiB in float64, past what one array of it may hold. */
+export const MAX_DATA_VALUES = 2 ** 28;
 /** Gradient-flow solvers (defined with the optimisers: adding one there adds it here). */
 export { FLOW_SOLVERS };
 /** Top-level fields that describe the sweep rather than one configuration, and cannot be gridded. */
@@ -348,7 +352,15 @@ function checkConsistency(config: z.output<typeof configObject>, ctx: z.Refineme
     issue(['optimizer', 'hessianReuse'], `${optimizer.hessianReuse} needs a stiff W-method (ros34pw2 or rosenbrock23); "${optimizer.solver}" ${reuseRefusal}`);
   }
   const { hidden } = config.architecture;
-  if (config.polish?.kind === 'newton-dense' && Number.isInteger(d) && Array.isArray(hidden) && hidden.every(Number.isInteger)) {
+  const sized = Number.isInteger(d) && Array.isArray(hidden) && hidden.every(Number.isInteger);
+  if (sized && parameterCount(config.architecture) > MAX_PARAMETERS) {
+    issue(['architecture', 'hidden'], `${JSON.stringify(hidden)} with inputDim ${d} gives networks of ${parameterCount(config.architecture)} parameters; at most ${MAX_PARAMETERS} are supported`);
+  }
+  const samplesGiven = config.data.samples;
+  if (Number.isInteger(d) && samplesGiven !== undefined && samplesGiven * (d + 1) > MAX_DATA_VALUES) {
+    issue(['data', 'samples'], `${samplesGiven} samples of ${d} inputs and a target are ${samplesGiven * (d + 1)} numbers per dataset; at most ${MAX_DATA_VALUES} are supported`);
+  }
+  if (config.polish?.kind === 'newton-dense' && sized) {
     const P = parameterCount(config.architecture);
     if (P > DENSE_POLISH_MAX_PARAMETERS) {
       issue(['polish', 'kind'], `"newton-dense" diagonalises the ${P}×${P} Hessian every iteration and takes networks of at most ${DENSE_POLISH_MAX_PARAMETERS} parameters; use "newton-cg"`);
@@ -841,7 +853,9 @@ function valueAt(root: unknown, path: readonly PathKey[]): unknown {
 /** A value as it would appear in JSON, shortened. */
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value) ?? String(value);
+  // JSON reads 1e400 as Infinity, which JSON.stringify would show as null
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (a number beyond float64's range)`;
+  const json = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? String(value);
   return json.length > 80 ? `${json.slice(0, 77)}…` : json;
 }
 

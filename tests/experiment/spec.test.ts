@@ -377,6 +377,13 @@ describe('grid', () => {
     const values = Array.from({ length: 1000 }, (_, k) => k + 1);
     expect(errorOf(spec({ grid: { 'architecture.hidden': values, 'data.samples': values } }))).toMatch(/1000 × 1000 = 1000000 configurations; at most 100000/);
     expect(errorOf(spec({ seeds: 600000, grid: { 'architecture.hidden': [4, 8] } }))).toMatch(/1200000 runs .* at most 1000000/);
+    // networks and datasets no array could hold: refused by the spec, before a folder is made
+    expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: [100000, 100000] } }))).toMatch(
+      /^spec: architecture\.hidden: \[100000,100000\] with inputDim \d+ gives networks of \d+ parameters; at most 1048576 are supported$/,
+    );
+    expect(errorOf(spec({ data: { samples: 1e15 } }))).toMatch(/^spec: data\.samples: 1000000000000000 samples of \d+ inputs and a target are \d+ numbers per dataset; at most 268435456 are supported$/);
+    // a number JSON cannot hold reads as Infinity, and is shown as such (JSON.stringify would say null)
+    expect(errorOf(JSON.stringify(spec({})).replace(/}$/, ', "maxnorm": 1e400}'))).toBe("spec: maxnorm: Infinity (a number beyond float64's range) must be a positive number or null (no barrier)");
   });
 });
 
