@@ -3,19 +3,10 @@
 // a stack trace. Failures on the package's own files stay errors (exit 1, with the stack).
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../model/input-error.js';
+import { FILESYSTEM_REASONS, filesystemReason, InputError } from '../model/input-error.js';
 import { channelscopeRoot } from '../experiment/software.js';
 
-const REASONS: Record<string, string> = {
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOENT: 'no such file or folder',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EISDIR: 'it is a folder, not a file',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-};
+export { filesystemReason };
 
 /** Failures that only a write can meet: an `open` that failed with one of these opened for writing. */
 const WRITE_ONLY_CODES = new Set(['EROFS', 'ENOSPC', 'EDQUOT', 'EISDIR']);
@@ -26,13 +17,9 @@ const DEFAULT_RESULTS_ROOT = 'runs';
 
 export function isFilesystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  return error instanceof Error && typeof code === 'string' && code in REASONS;
+  return error instanceof Error && typeof code === 'string' && code in FILESYSTEM_REASONS;
 }
 
-/** "read-only file system", "permission denied", …: the reason in words, for messages. */
-export function filesystemReason(error: NodeJS.ErrnoException): string {
-  return (error.code && REASONS[error.code]) ?? error.message;
-}
 
 /**
  * Why a folder could not be made. A recursive mkdir reports ENOENT where a read-only or forbidden

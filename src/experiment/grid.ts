@@ -24,7 +24,7 @@ import { randomTeacherNetwork, teacherNetworkValues, type TeacherNetwork } from 
 import { rosenbrock, standardize, toy1d } from '../data/teachers.js';
 import { describeArchitecture, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
-import { InputError } from '../model/input-error.js';
+import { filesystemReason, InputError } from '../model/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { canonicalJson, hashString, type ExperimentSpec, type RunConfig } from './spec.js';
 
@@ -198,6 +198,12 @@ function datasetWithFileHashes(config: RunConfig, seed: number, options: DataSou
       y = fileTargets;
       break;
   }
+  const bad = y.findIndex((value) => !Number.isFinite(value));
+  if (bad >= 0) {
+    // every run on these data would diverge at its first step: the data are wrong, not the training
+    const source = teacher.kind === 'network' ? `the teacher network ${teacher.params}` : `the ${teacher.kind} teacher`;
+    throw new InputError(`${source} gives a non-finite target on its data (sample ${bad + 1}: y = ${y[bad]}): its values overflow float64; scale its weights (or the inputs) down`);
+  }
   if (standardizeTargets) standardize(y);
   return { dataset: { inputDim, samples, count: 1, x, y }, hashes: files.hashes };
 }
@@ -243,7 +249,7 @@ function readText(path: string, options: DataSourceOptions): string {
   try {
     return fs.readFileSync(resolved, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read ${resolved}: ${(error as Error).message}`);
+    throw new InputError(`cannot read ${resolved}: ${filesystemReason(error as NodeJS.ErrnoException)}`);
   }
 }
 

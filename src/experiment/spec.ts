@@ -523,7 +523,8 @@ export function parseSpec(text: string, source = 'spec'): ExperimentSpec {
   if (text.trim() === '') throw new InputError(`${source}: the file is empty (expected a JSON object with at least "architecture" and "optimizer")`);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // a byte-order mark (some Windows editors write one) is not part of the JSON
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new InputError(`${source}: invalid JSON: ${(error as Error).message}`);
   }

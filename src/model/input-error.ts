@@ -8,3 +8,20 @@ export class InputError extends Error {
     super(message, options);
   }
 }
+
+/** What a filesystem error code means, in words for a message (fs errors' own text names the syscall). */
+export const FILESYSTEM_REASONS: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder, not a file',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+};
+
+/** "read-only file system", "permission denied", …: the reason in words, for messages. */
+export function filesystemReason(error: NodeJS.ErrnoException): string {
+  return (error.code && FILESYSTEM_REASONS[error.code]) ?? error.message;
+}

@@ -67,7 +67,8 @@ export function parseParameterFile(text: string, source = 'parameters'): { arch:
   if (text.trim() === '') fail('the file is empty (expected a JSON object with "activation", "biases" and "layers")');
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // a byte-order mark (some Windows editors write one) is not part of the JSON
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     return fail(`invalid JSON: ${(error as Error).message}`);
   }

@@ -265,6 +265,15 @@ describe('folders and files that are not there', () => {
     const missingSpec = await runCli(['run', at('nope.json')]);
     expect(missingSpec.code).toBe(2);
     expect(missingSpec.stderr).toMatch(/^channelscope: run: cannot read the spec file .*nope\.json: no such file \(presets: /);
+    // a spec with a byte-order mark is read; the data files it names are said plainly when they cannot be read
+    const bomSpec = at('bom-spec.json');
+    const withTeacher = (params: string) => `\uFEFF${JSON.stringify({ architecture: { inputDim: 2, hidden: 2, activation: 'softplus' }, data: { samples: 8, teacher: { kind: 'network', params } }, optimizer: { kind: 'gd', lr: 0.1 }, seeds: 1 })}`;
+    for (const [params, reason] of [['nowhere.json', 'no such file or folder'], ['.', 'it is a folder, not a file']]) {
+      writeFileSync(bomSpec, withTeacher(params));
+      const refused = await runCli(['run', bomSpec, '--dry-run']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(`channelscope: cannot read ${path.dirname(bomSpec)}/${params}: ${reason}\n`);
+    }
   });
 });
 

@@ -174,6 +174,13 @@ describe('datasetFor', () => {
       '/specs/teacher.json: the teacher network (d=2 hidden=[3] tanh) takes 2 inputs, but architecture.inputDim is 3',
     );
     expect(() => datasetFor(config, 0, { baseDir: '/elsewhere', readTextFile })).toThrow(InputError);
+
+    // a teacher whose outputs overflow: every run would diverge at once, so the data are refused
+    const huge = { ...formatParameterFile(arch, theta.map(() => 1e300)), activation: 'softplus' as const };
+    const overflowing = filesOf({ '/specs/teacher.json': JSON.stringify(huge) });
+    expect(() => datasetFor(config, 0, { baseDir: '/specs/', readTextFile: overflowing })).toThrow(
+      /^the teacher network teacher\.json gives a non-finite target on its data \(sample \d+: y = (-?Infinity|NaN)\): its values overflow float64; scale its weights \(or the inputs\) down$/,
+    );
   });
 
   it('inputs and targets from a CSV file: every row, or the first data.samples rows', () => {
