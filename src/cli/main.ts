@@ -22,6 +22,7 @@ import { DEFAULT_COMPARISON } from '../experiment/compare.js';
 import { DEFAULT_PORT, serveCommand } from './serve.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
 import { describeFilesystemError, readUserFile, requireResultsFolder } from './fs-errors.js';
+import { integerOption, nonNegativeNumberOption } from './number-options.js';
 
 /** what `npm start` runs (with --quick) */
 const QUICKSTART_PRESET = 'channel-frequency';
@@ -76,8 +77,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .addOption(backendOption())
     .action(async (options: { params: string; data: string; direction?: string; maxnorm: string; json?: boolean; backend: BackendChoice }) => {
-      const maxnorm = Number(options.maxnorm);
-      if (Number.isNaN(maxnorm) || maxnorm < 0) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
+      const maxnorm = nonNegativeNumberOption('--maxnorm', options.maxnorm, { infinity: true });
       const inputs = {
         paramsText: readUserFile(options.params, 'the parameter file'),
         dataText: readUserFile(options.data, 'the data file'),
@@ -104,8 +104,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (options: { params?: string; data?: string; run?: string; id?: string; maxnorm?: string; previous?: string[]; json?: boolean; thresholds?: string }) => {
       const overrides = thresholdOption(options.thresholds);
-      const maxnorm = options.maxnorm === undefined ? undefined : Number(options.maxnorm);
-      if (maxnorm !== undefined && (Number.isNaN(maxnorm) || maxnorm < 0)) throw new InputError(`--maxnorm must be a non-negative number, got "${options.maxnorm}"`);
+      const maxnorm = options.maxnorm === undefined ? undefined : nonNegativeNumberOption('--maxnorm', options.maxnorm, { infinity: true });
       const files = options.params !== undefined || options.data !== undefined;
       const run = options.run !== undefined || options.id !== undefined;
       if (files === run || (files && !(options.params && options.data)) || (run && !(options.run && options.id))) {
@@ -129,8 +128,7 @@ export function buildProgram(): Command {
     .option('--parts <list>', `what to check, comma-separated: ${VERIFY_PARTS.join(', ')}`, VERIFY_PARTS.join(','))
     .addOption(backendOption())
     .action(async (options: { json?: boolean; seed: string; parts: string; backend: BackendChoice }) => {
-      const seed = Number(options.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got "${options.seed}"`);
+      const seed = integerOption('--seed', options.seed, 0);
       const parts = options.parts.split(',').map((part) => part.trim());
       const unknown = parts.filter((part) => !(VERIFY_PARTS as readonly string[]).includes(part));
       if (unknown.length > 0 || parts.length === 0) throw new InputError(`--parts: unknown part ${unknown.join(', ') || '(none)'}; known: ${VERIFY_PARTS.join(', ')}`);

@@ -16,6 +16,7 @@ import { plannedRuns } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { filesystemReason, isFilesystemError } from './fs-errors.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
+import { integerOption } from './number-options.js';
 
 /** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
 export const PROCEDURE_FILE = 'procedure.json';
@@ -67,9 +68,7 @@ export function checkRunArgument(argument: string): void {
 
 function parseSeeds(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const seeds = Number(text);
-  if (!Number.isSafeInteger(seeds) || seeds < 1) throw new InputError(`--seeds must be a positive integer, got "${text}"`);
-  return seeds;
+  return integerOption('--seeds', text, 1);
 }
 
 function timestamp(date = new Date()): string {

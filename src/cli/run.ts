@@ -19,6 +19,7 @@ import { engineOptimizer } from '../experiment/engine-optimizer.js';
 import { inputSampleCount } from '../data/inputs.js';
 import { describeArchitecture, parameterCount } from '../model/architecture.js';
 import { readUserFile } from './fs-errors.js';
+import { integerOption } from './number-options.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -60,17 +61,13 @@ export { engineOptimizer };
 
 function parseSlots(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const slots = Number(text);
-  if (!Number.isSafeInteger(slots) || slots < 1) throw new InputError(`--slots must be a positive integer, got "${text}"`);
-  return slots;
+  return integerOption('--slots', text, 1);
 }
 
 /** The CPU engine's worker threads from --threads (default: every core this process may use). */
 export function parseThreads(text: string | undefined): number {
   if (text === undefined) return availableParallelism();
-  const threads = Number(text);
-  if (!Number.isSafeInteger(threads) || threads < 1) throw new InputError(`--threads must be a positive integer, got "${text}"`);
-  return threads;
+  return integerOption('--threads', text, 1);
 }
 
 function timestamp(date = new Date()): string {

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../model/input-error.js';
 import { BUILD_INFO_FILE, channelscopeRoot, currentSoftware, softwareLabel } from '../experiment/software.js';
+import { integerOption } from './number-options.js';
 
 export const DEFAULT_PORT = 8321;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -329,8 +330,7 @@ export interface ServeCommandOptions {
 
 /** Runs until SIGINT/SIGTERM. */
 export async function serveCommand(dirs: string[], options: ServeCommandOptions): Promise<void> {
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--port must be an integer from 0 to 65535, got "${options.port}"`);
+  const port = integerOption('--port', options.port, 0, 65535);
   const webRoot = defaultWebRoot();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   await ensureDashboardBuilt(webRoot, log);

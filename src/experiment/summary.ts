@@ -328,12 +328,14 @@ export const THRESHOLD_NAMES: readonly (keyof ThresholdOverrides)[] = Object.key
 /** "name=value,…" into threshold overrides: known names only, non-negative numbers or Infinity (which switches equalInputs off; subspace=0 switches the motion test off). */
 export function parseThresholds(text: string): ThresholdOverrides {
   const overrides: ThresholdOverrides = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((part) => part === '')) throw new RangeError(`"${text}" has an empty entry: name=value, comma-separated`);
+  for (const part of parts) {
     const match = /^([A-Za-z]+)\s*=\s*(\S+)$/.exec(part);
     if (!match) throw new RangeError(`"${part}" is not name=value`);
     const [, name, raw] = match;
     if (!(THRESHOLD_NAMES as readonly string[]).includes(name)) throw new RangeError(`"${name}" is not a classification threshold (${THRESHOLD_NAMES.join(', ')}; maxnorm is each run's own)`);
-    const value = raw === 'Infinity' || raw === 'inf' ? Infinity : Number(raw);
+    const value = raw === 'Infinity' || raw === 'inf' ? Infinity : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
     if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got "${raw}"`);
     overrides[name as keyof ThresholdOverrides] = value;
   }

@@ -122,6 +122,9 @@ describe('channelscope report', () => {
     expect(() => parseThresholds('maxnorm=10')).toThrow(/maxnorm is each run's own/);
     expect(() => parseThresholds('cosine=-1')).toThrow(/non-negative number, got "-1"/);
     expect(() => parseThresholds('cosine')).toThrow(/not name=value/);
+    // nothing silent: an empty entry, a number not in decimal
+    expect(() => parseThresholds(',,,')).toThrow(/",,," has an empty entry/);
+    expect(() => parseThresholds('cosine=0x10')).toThrow(/cosine must be a non-negative number, got "0x10"/);
     const cli = await runCli(['report', dir, '--thresholds', 'subspace=x']);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/--thresholds: subspace must be a non-negative number/);
