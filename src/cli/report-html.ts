@@ -2,12 +2,13 @@
 // summary (and, when not too large, the records) inlined as JSON and the dashboard's chart
 // components inlined as one script, built by Vite from web/src/report/report-main.ts
 // (`npm run build:report`; built here on demand when missing or older than its sources).
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../experiment/results.js';
 import { formatReport, missingRunsWarning, missingShardsWarning, type Report } from '../experiment/summary.js';
 import { tableMarkdown } from '../experiment/tables.js';
-import { InputError } from '../model/input-error.js';
+import { filesystemReason, InputError } from '../model/input-error.js';
+import { isFilesystemError } from './fs-errors.js';
 import { channelscopeRoot } from '../experiment/software.js';
 
 /** Above this much record JSON the page carries only the summary (a browser still opens it quickly). */
@@ -136,6 +137,15 @@ ${presetSection}<section><h2>Runs</h2><div id="views"></div></section>
 
 /** Writes the HTML report of a report and its records to `target`; returns it. */
 export async function writeHtmlReport(target: string, report: Report, records: RunRecord[], log: (line: string) => void = () => {}): Promise<string> {
+  // a page that cannot be written is said before the page's script is built (a minute, the first time)
+  const folder = path.dirname(path.resolve(target));
+  try {
+    if (!statSync(folder).isDirectory()) throw new InputError(`cannot write ${target}: ${folder} is a file, not a folder`);
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    if (isFilesystemError(error)) throw new InputError(`cannot write ${target}: ${error.code === 'ENOENT' ? `the folder ${folder} does not exist` : filesystemReason(error)}`);
+    throw error;
+  }
   const script = readFileSync(await ensureReportBundle(log), 'utf8');
   writeFileSync(target, htmlReport({ report, records, source: report.source, script }));
   return target;

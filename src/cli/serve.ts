@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../model/input-error.js';
 import { BUILD_INFO_FILE, channelscopeRoot, currentSoftware, softwareLabel } from '../experiment/software.js';
 import { integerOption } from './number-options.js';
+import { requireResultsFolder } from './fs-errors.js';
 
 export const DEFAULT_PORT = 8321;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -331,6 +332,8 @@ export interface ServeCommandOptions {
 /** Runs until SIGINT/SIGTERM. */
 export async function serveCommand(dirs: string[], options: ServeCommandOptions): Promise<void> {
   const port = integerOption('--port', options.port, 0, 65535);
+  // the folders are checked before the dashboard is built (a minute, the first time)
+  for (const dir of dirs) requireResultsFolder(dir, 'serve');
   const webRoot = defaultWebRoot();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   await ensureDashboardBuilt(webRoot, log);

@@ -241,6 +241,8 @@ describe('folders and files that are not there', () => {
       ['compare', (dir) => ['compare', shards[0], dir]],
       ['analyze', (dir) => ['analyze', '--run', dir, '--id', 'x']],
       ['run channel-jump --from', (dir) => ['run', 'channel-jump', '--from', dir, '--id', 'x', '--out', at('never-jumped')]],
+      // (checked before the dashboard is built and served)
+      ['serve', (dir) => ['serve', dir, '--port', '0']],
     ];
     for (const [command, args] of commands) {
       const missing = await runCli(args(absent));
@@ -251,6 +253,11 @@ describe('folders and files that are not there', () => {
       expect(notFolder.stderr).toBe(`channelscope: ${command}: ${file} is a file, not a results folder\n`);
     }
     for (const never of ['never-merged', 'never-continued', 'never-jumped']) expect(existsSync(at(never))).toBe(false);
+    // a page into a folder that is not there: said before its script is built
+    const page = path.join(absent, 'x.html');
+    const html = await runCli(['report', shards[0], '--html', page]);
+    expect(html.code).toBe(2);
+    expect(html.stderr).toMatch(new RegExp(`channelscope: cannot write ${page}: the folder ${absent} does not exist\n$`));
   });
 
   it('analyze and run name the file they cannot read and why', async () => {
