@@ -26,7 +26,9 @@
 // JSON has no NaN or Infinity: non-finite numbers in a record (a diverged run's loss or parameters)
 // are written as null.
 import {
+  accessSync,
   closeSync,
+  constants,
   createReadStream,
   existsSync,
   fsyncSync,
@@ -619,6 +621,9 @@ export class ResultStore {
     if (state !== 'missing') FolderLock.checkFree(options.dir);
     if (state !== 'used') return new Set();
     const { summaries } = await ResultStore.checkResume(options);
+    // what open would meet next: a folder (and runs.jsonl) it may not write
+    accessSync(options.dir, constants.W_OK);
+    if (existsSync(path.join(options.dir, RUNS_FILE))) accessSync(path.join(options.dir, RUNS_FILE), constants.W_OK);
     return new Set(summaries.map((summary) => summary.id));
   }
 

@@ -127,6 +127,8 @@ describe('a location that cannot be written', () => {
       [['merge', ...shards, '--out', path.join(readOnly!, 'm')], new RegExp(`^channelscope: cannot create the output folder ${readOnly}/m: ${reason}$`)],
       [['continue', shards[0], '--out', path.join(readOnly!, 'c'), '--backend', 'cpu'], new RegExp(`channelscope: cannot create the output folder ${readOnly}/c: ${reason}$`)],
       [['report', shards[0], '--html', path.join(readOnly!, 'r.html')], new RegExp(`channelscope: cannot (write|open) ${readOnly}/r.html: ${reason}$`)],
+      // a dry run of a resume there says what the resume would meet
+      [['run', 'edge-of-stability', '--quick', '--seeds', '1', '--backend', 'cpu', '--out', path.join(readOnly!, 'eos'), '--resume', '--dry-run'], new RegExp(`^channelscope: cannot write ${readOnly}/eos(/runs.jsonl)?: ${reason}$`)],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await runCli(args);
