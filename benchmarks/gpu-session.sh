@@ -85,6 +85,8 @@ sweep() {
   local args=("$@" --backend gpu --out "$work/$name")
   if [ -s "$previous/$name/checkpoint.json" ]; then
     cp -r "$previous/$name" "$work/$name"
+    # a lock the archived session left (killed past the command's limit) names another machine's process, long gone
+    rm -f "$work/$name/channelscope.lock"
     args+=(--resume)
   fi
   phase "$name" "$limit" "${cli[@]}" run "${args[@]}" > "$work/$name.log" 2>&1

@@ -272,6 +272,10 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
+      // `continue --set a=1 DIR`: --set took DIR as one more edit
+      if (error.code === 'commander.missingArgument' && argv[0] === 'continue' && argv.includes('--set')) {
+        process.stderr.write('(DIR comes first: --set takes every word after it, so a folder written after --set is read as one more edit. Write `channelscope continue DIR --set path=value …`)\n');
+      }
       // help and version exit 0; usage errors (unknown option, missing argument) are bad input
       return error.exitCode === 0 ? 0 : 2;
     }

@@ -206,7 +206,7 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   // a continuation's runs are a chosen few of the preset's, under edited settings
   const continued = readContinuation(dir);
   const note = continued
-    ? `*These ${continued.runs.length} runs continue runs of ${continued.from} chosen by ${continuationChoice(continued)}${continued.set.length > 0 ? `, with --set ${continued.set.join(' ')}` : ''}: the preset's tables over them, not over the preset's sample.*\n\n`
+    ? `*${continued.runs.length === 1 ? 'This run continues a run' : `These ${continued.runs.length} runs continue runs`} of ${continued.from} chosen by ${continuationChoice(continued)}${continued.set.length > 0 ? `, with --set ${continued.set.join(' ')}` : ''}: the preset's tables over ${continued.runs.length === 1 ? 'it' : 'them'}, not over the preset's sample.*\n\n`
     : '';
   const markdown = `${note}${presetReportMarkdown(report, dir)}`;
   // by other thresholds the tables are the reader's, not the folder's
@@ -218,7 +218,23 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
     for (const table of report.tables) writeFileSync(path.join(tablesDir, `${table.name}.csv`), tableCsv(table));
   });
   if (!written) return markdown;
-  return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}; tables: ${tablesDir}/{${report.tables.map((t) => t.name).join(',')}}.csv\n`;
+  // a path a shell expands: {a,b}.csv for several tables, a.csv for one (braces round one name stay as they are)
+  const names = report.tables.map((t) => t.name);
+  const tables = names.length === 1 ? `${tablesDir}/${names[0]}.csv` : `${tablesDir}/{${names.join(',')}}.csv`;
+  return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}; tables: ${tables}\n`;
+}
+
+/**
+ * The preset's tables over several folders of one preset sweep (its shards, read together before or
+ * without `merge`): printed only, as no one folder is theirs; null when the sweep is no preset's.
+ */
+export function presetReportOfShards(folders: readonly string[], records: readonly RunRecord[], planned: number | undefined, overrides: ThresholdOverrides = {}): string | null {
+  const spec = readFolderJson<{ description?: unknown }>(path.join(folders[0], SPEC_FILE), 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
+  const preset = presetOfSpec(spec);
+  if (!preset || !hasPresetTables(preset.name)) return null;
+  const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
+  const report = buildPresetReport(preset.name, [...records], planned, { quick, seeds: plannedRuns(folders[0], [])?.seeds }, overrides);
+  return `${presetReportMarkdown(report, folders.join(' + '))}\n(${folders.length} folders read together: printed only; \`channelscope merge\` joins them into one folder, which keeps report.md and tables/*.csv)\n`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { folderDataOptions } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
 import { writeHtmlReport } from './report-html.js';
-import { isProcedureFolder, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, writePresetReport } from './presets.js';
+import { isProcedureFolder, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, presetReportOfShards, writePresetReport } from './presets.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
@@ -35,8 +35,9 @@ export async function reportCommand(folders: string[], options: { by?: string; f
   }
   // one preset folder also gets its own tables (DIR/report.md, DIR/tables/*.csv; by other thresholds
   // printed only, the folder keeps its report by the defaults); a procedure has only those
-  const presetReport = folders.length === 1 ? await writePresetReport(folder, overrides) : null;
+  const single = folders.length === 1 ? await writePresetReport(folder, overrides) : null;
   const { report, records } = await reportWithRecords(folders, by, overrides);
+  const presetReport = folders.length === 1 ? single : presetReportOfShards(folders, records, report.planned?.total, overrides);
   // data files where the sweep's run read them (its shards share the spec, and so the folder)
   // each channel's carriers found once (its data rebuilt), then counted for the table and the page alike
   const carriers = options.carriers ? channelCarriers(records, overrides, folderDataOptions(folder)) : null;

@@ -487,7 +487,7 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
       return `| ${r.jump} | ${num(r.inverseEpsilon)} | ${num(r.loss, 8)} | ${num(r.lossAtInfinity, 8)} | ${num(r.gap, 3)} | ${n === 0 ? '' : num(localSlope(n), 3)} | ${num(r.lambdaMax, 3)} | ${num(r.lambdaMin, 2)} | ${coefficients} | ${num(r.limitDeviation, 2)} | ${num(r.gradInf, 2)} | ${r.residual == null ? '' : num(r.residual, 2)} |`;
     }),
     '',
-    `Log-log slopes over all ${records.length} jumps: ${result.gapSign === -1 ? '|loss − L∞| (every gap negative: L∞ above the loss, so the limit followed is not where the network goes)' : 'loss − L∞'} against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}${k === 4 ? '; −4 where the fourth carrier only shapes an order-2 limit, T3 falling like ε: a centre neuron with three around it, as in the flow sweep' : ''}).`,
+    `Log-log slopes over all ${records.length} points (the start and ${records.length - 1} jump${records.length === 2 ? '' : 's'}): ${result.gapSign === -1 ? '|loss − L∞| (every gap negative: L∞ above the loss, so the limit followed is not where the network goes)' : 'loss − L∞'} against ε ${num(slopes.gapVsEpsilon, 3)} (expected 2), λ_max against ε ${num(slopes.lambdaMaxVsEpsilon, 3)} (expected ${-2 * (k - 1)}: outgoing weights grow like ε^${1 - k}${k === 4 ? '; −4 where the fourth carrier only shapes an order-2 limit, T3 falling like ε: a centre neuron with three around it, as in the flow sweep' : ''}).`,
   ];
   if (result.stopped) lines.push('', `**Stopped at jump ${result.stopped.jump}** of ${result.options.jumps}: ${result.stopped.reason}`);
   const { symmetry } = result;

@@ -61,8 +61,8 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
   // labelled among the planned runs too, so that a run not yet recorded counts in its own group
   const groupOf = groupLabeller([...records, ...planned].map((run) => run.config), by);
   const report = summarizeRecords(records, by, folders.join(' + '), spec ? plannedCounts(planned, groupOf, missingShards) : undefined, overrides, groupOf);
-  // one preset folder's report carries the preset's tables (as its report.md does) in every format
-  const preset = folders.length === 1 ? presetOfFolder(folders[0]) : null;
+  // a preset's folder (or its shards: one spec, sweepOf checked) carries the preset's tables (as its report.md does) in every format
+  const preset = presetOfFolder(folders[0]);
   if (preset) report.presetTables = presetTables(preset, records, report.runs);
   return report;
 }

@@ -369,8 +369,14 @@ function softwareCounts(records: readonly RunRecord[]): Report['software'] {
 /** "These runs continue runs of DIR from where they stopped …", for a continuation's records; '' for others. */
 export function continuedSentence(continued: Report['continued']): string {
   if (!continued || continued.length === 0) return '';
-  const parts = continued.map((c, k) => (k === 0 ? `${c.runs} run${c.runs === 1 ? '' : 's'} continue runs of ${c.label}` : `${c.runs} of ${c.label}`));
-  return `${parts.join(', ')}${parts.length > 1 ? ',' : ''} from where they stopped (channelscope continue; each record's continuedFrom names its run).`;
+  const total = continued.reduce((sum, c) => sum + c.runs, 0);
+  const subject =
+    continued.length > 1
+      ? `${total} runs continue runs of other folders (${continued.map((c) => `${c.runs} of ${c.label}`).join(', ')})`
+      : total === 1
+        ? `1 run continues a run of ${continued[0].label}`
+        : `${total} runs continue runs of ${continued[0].label}`;
+  return `${subject} from where ${total === 1 ? 'it' : 'they'} stopped (channelscope continue; each record's continuedFrom names its run).`;
 }
 
 /** Where runs ended channel-opening: how to see whether their channels close (a line and a blank one), else nothing. */

@@ -55,7 +55,9 @@ function columnFormat(values: readonly (string | number)[]): (value: string | nu
   const integers = values.every((value) => typeof value !== 'number' || !Number.isFinite(value) || Number.isInteger(value));
   return (value) => {
     if (typeof value === 'string') return value;
-    if (!Number.isFinite(value)) return value !== value ? '–' : String(value);
+    // null: a NaN that went through JSON (the HTML page's embedded report)
+    if (value === null || value !== value) return '–';
+    if (!Number.isFinite(value)) return String(value);
     return integers ? String(value) : value.toPrecision(3);
   };
 }

@@ -208,6 +208,10 @@ describe('channelscope continue', () => {
     const none = await channelscope('continue', empty);
     expect(none.stderr).toMatch(/holds no spec\.json/);
     expect(none.code).toBe(2);
+    // the folder after --set is read as an edit: the message says DIR comes first
+    const late = await channelscope('continue', '--set', 'maxnorm=1e4', source);
+    expect(late.stderr).toMatch(/missing required argument 'dir'\n\(DIR comes first: --set takes every word after it/);
+    expect(late.code).toBe(2);
     expect(snapshot(source)).toEqual(untouched);
   });
 });

@@ -1,5 +1,5 @@
 // `channelscope presets`, `run PRESET` and the preset report, as a user runs them.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -123,7 +123,7 @@ describe('channelscope presets / run PRESET', () => {
     const csvReport = csvRun.stdout.trim().split('\n');
     expect(csvReport[0]).toMatch(/^group,n,planned,channel,channel_fraction,channel_low95/);
     expect(new Set(csvReport.map((line) => line.split(',').length)).size).toBe(1);
-    expect(csvRun.stderr).toContain(`tables: ${path.join(out, 'tables')}/{lambda-max-by-lr}.csv`);
+    expect(csvRun.stderr).toContain(`tables: ${path.join(out, 'tables')}/lambda-max-by-lr.csv\n`);
     for (const header of [csvReport[0], csv[0]]) expect(header).toMatch(/^[a-z0-9_]+(,[a-z0-9_]+)*$/);
     const html = await runCli(['report', out, '--html', path.join(scratch, 'eos.html')]);
     expect(html.code).toBe(0);
@@ -137,5 +137,22 @@ describe('channelscope presets / run PRESET', () => {
     expect(other.stdout).toContain('Classified with cosine = 0.000001 (default 0.01)');
     expect(other.stdout).toContain(`(by other thresholds: not written to ${out}, which keeps its report by the defaults)`);
     expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toBe(kept);
+
+    // its shards read together (before or without merge) carry the preset's tables too, printed only
+    const runs = readFileSync(path.join(out, 'runs.jsonl'), 'utf8').trim().split('\n');
+    const shards = [1, 2].map((index) => {
+      const dir = path.join(scratch, `eos-shard-${index}`);
+      mkdirSync(dir);
+      cpSync(path.join(out, 'spec.json'), path.join(dir, 'spec.json'));
+      writeFileSync(path.join(dir, 'runs.jsonl'), `${runs.filter((_, k) => k % 2 === index - 1).join('\n')}\n`);
+      return dir;
+    });
+    const joined = await runCli(['report', ...shards]);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(joined.stdout).toContain(`## edge-of-stability: 6 runs in ${shards.join(' + ')}`);
+    expect(joined.stdout).toContain('### Full-batch GD: λ_max of the final Hessian against 2/η');
+    expect(joined.stdout).toContain('(2 folders read together: printed only; `channelscope merge` joins them');
+    for (const dir of shards) expect(existsSync(path.join(dir, 'report.md'))).toBe(false);
+    expect(JSON.parse((await runCli(['report', ...shards, '--format', 'json'])).stdout).presetTables).toHaveLength(1);
   }, 120_000);
 });

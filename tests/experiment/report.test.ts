@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, formatReport } from '../../src/experiment/report.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { classifyRecord, fieldVaries, parseThresholds, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
+import { classifyRecord, continuedSentence, fieldVaries, parseThresholds, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runCli } from '../helpers/cli.js';
 import { expandSpec } from '../../src/experiment/grid.js';
@@ -476,5 +476,13 @@ describe('channelscope report over several folders of one sweep', () => {
     const html = await runCli(['report', a, b, '--html']);
     expect(html.code).toBe(2);
     expect(html.stderr).toMatch(/--html: with several folders, name the page to write \(--html FILE\)/);
+  });
+});
+
+describe('the sentence on continued runs', () => {
+  it('is grammatical for one run and for several', () => {
+    expect(continuedSentence([{ label: 'a', runs: 1 }])).toBe("1 run continues a run of a from where it stopped (channelscope continue; each record's continuedFrom names its run).");
+    expect(continuedSentence([{ label: 'a', runs: 6 }])).toMatch(/^6 runs continue runs of a from where they stopped/);
+    expect(continuedSentence([{ label: 'a', runs: 1 }, { label: 'b', runs: 2 }])).toMatch(/^3 runs continue runs of other folders \(1 of a, 2 of b\) from where they stopped/);
   });
 });

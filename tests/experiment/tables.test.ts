@@ -57,5 +57,8 @@ describe('markdown for people', () => {
     expect(gd).toBe('| gd η=0.1 | 4 | 2 (50.0% [15.0%, 85.0%]) | 4.00 [3.00, 5.00] | 2.00e+4 |');
     // a column of counts stays in integers
     expect(tableMarkdown({ ...table, rows: [table.rows[1]] })).toContain('| 4 [3, 5] | 20000 |');
+    // no number: '–', also where a NaN went through JSON as null (the HTML page's embedded tables)
+    const none = JSON.parse(JSON.stringify({ ...table, rows: [['adam', 4, 0, NaN, NaN, NaN, NaN, NaN, NaN, NaN]] })) as PresetTable;
+    expect(tableMarkdown(none).split('\n')[4]).toBe('| adam | 4 | 0 (– [–, –]) | – [–, –] | – |');
   });
 });
