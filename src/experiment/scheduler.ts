@@ -695,6 +695,7 @@ let lastEventLoopTurn = performance.now();
  */
 async function letEventsIn(): Promise<void> {
   if (performance.now() - lastEventLoopTurn < EVENT_LOOP_MS) return;
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  // (a browser has no setImmediate; there the GPU's awaits are real turns anyway)
+  await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
   lastEventLoopTurn = performance.now();
 }
