@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeRecords } from '../../src/experiment/summary.js';
 import { optimizerLabel } from '../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
-import { hasSimulatedTime, logHistogram, lossCurve, optimizerComparison, outcomeBars } from '../../web/src/charts/shape.js';
+import { binWidthText, hasSimulatedTime, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, outcomeBars } from '../../web/src/charts/shape.js';
 import { channelTheta, config, finiteTheta, record } from './records.js';
 
 describe('logHistogram', () => {
@@ -28,6 +28,20 @@ describe('logHistogram', () => {
 
   it('is empty without positive values', () => {
     expect(logHistogram([0, -1]).bins).toEqual([]);
+  });
+
+  it('widens its bins where the values span many decades (a diverging run beside norms near 1)', () => {
+    expect(logBinsPerDecade([1, 5, 1000, NaN, 0])).toBe(4);
+    // 1 … 4e169: 170 decades in at most 64 bins → one bin per 5 decades
+    const density = logBinsPerDecade([1.37, 2.28, 4.19e169]);
+    expect(density).toBe(1 / 5);
+    expect(binWidthText(density)).toBe('5 decades');
+    const h = logHistogram([1.37, 2.28, 4.19e169], density);
+    expect(h.bins.length).toBeLessThanOrEqual(64);
+    expect(h.bins[0]).toMatchObject({ x1: 1, count: 2 });
+    expect(h.bins[0].x2).toBeCloseTo(1e5, 6);
+    expect(h.bins.at(-1)!.count).toBe(1);
+    expect(() => logHistogram([1], 0.3)).toThrow(/positive integer or 1\/n/);
   });
 });
 

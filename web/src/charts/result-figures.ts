@@ -8,7 +8,7 @@ import { fractionBars } from './fraction-bars.js';
 import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
-import { logHistogram, lossCurve, optimizerComparison, type CurvePoint } from './shape.js';
+import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, type CurvePoint } from './shape.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
 
@@ -58,11 +58,15 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
   const outcomes = outcomesPresent(runs);
   const panelWidth = Math.max(320, Math.floor((width - 60) / 2));
   const notes: string[] = [];
+  const widths: string[] = [];
   const panels = measures.map((measure) => {
+    // one bin width for the panel's outcomes, wider where its values span many decades
+    const density = logBinsPerDecade(pairs.map((p) => measure.value(p.record, p.run)));
+    if (density !== 4) widths.push(`${measure.heading.toLowerCase()}: bins of ${binWidthText(density)}`);
     const rows = outcomes.flatMap((outcome) =>
-      logHistogram(pairs.filter((p) => p.run.outcome === outcome).map((p) => measure.value(p.record, p.run))).bins.map((bin) => ({ ...bin, outcome: OUTCOME_LABELS[outcome] })),
+      logHistogram(pairs.filter((p) => p.run.outcome === outcome).map((p) => measure.value(p.record, p.run)), density).bins.map((bin) => ({ ...bin, outcome: OUTCOME_LABELS[outcome] })),
     );
-    const all = logHistogram(pairs.map((p) => measure.value(p.record, p.run)));
+    const all = logHistogram(pairs.map((p) => measure.value(p.record, p.run)), density);
     const left = all.nonFinite + all.nonPositive;
     if (left > 0) notes.push(`${measure.heading.toLowerCase()}: ${left} run${left === 1 ? '' : 's'} with zero or non-finite values not shown`);
     const plot = Plot.plot({
@@ -83,7 +87,7 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
   });
   return composeFigure({
     title,
-    subtitle: `${records.length} runs, bins of a quarter decade, stacked by outcome`,
+    subtitle: `${records.length} runs, bins of a quarter decade${widths.length > 0 ? ` (${widths.join('; ')}: their values span many decades)` : ''}, stacked by outcome`,
     legend: outcomeLegend(outcomes),
     panels,
     columns: 2,

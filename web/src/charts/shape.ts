@@ -29,7 +29,8 @@ export interface LogHistogram {
  * smallest and largest value are kept (a gap is information).
  */
 export function logHistogram(values: Iterable<number | null | undefined>, binsPerDecade = 4): LogHistogram {
-  if (!(Number.isInteger(binsPerDecade) && binsPerDecade > 0)) throw new RangeError(`binsPerDecade must be a positive integer, got ${binsPerDecade}`);
+  const wide = binsPerDecade > 0 && binsPerDecade < 1 && Number.isInteger(1 / binsPerDecade);
+  if (!((Number.isInteger(binsPerDecade) && binsPerDecade > 0) || wide)) throw new RangeError(`binsPerDecade must be a positive integer or 1/n, got ${binsPerDecade}`);
   let nonPositive = 0;
   let nonFinite = 0;
   const indices: number[] = [];
@@ -49,6 +50,35 @@ export function logHistogram(values: Iterable<number | null | undefined>, binsPe
   for (const k of indices) counts[k - lowest]++;
   const edge = (k: number) => 10 ** (k / binsPerDecade);
   return { bins: counts.map((count, offset) => ({ x1: edge(lowest + offset), x2: edge(lowest + offset + 1), count })), nonPositive, nonFinite };
+}
+
+/** Bin widths a histogram widens through, in bins per decade: a quarter decade down to a hundred decades. */
+const BIN_DENSITIES = [4, 2, 1, 1 / 2, 1 / 5, 1 / 10, 1 / 20, 1 / 50, 1 / 100];
+
+/**
+ * The finest of BIN_DENSITIES that spans the positive finite values in at most `maxBins` bins: a
+ * diverging run's 10¹⁶⁹ beside weight norms near 1 would otherwise spread 700 quarter-decade bins,
+ * each under a pixel wide, and the chart would look empty.
+ */
+export function logBinsPerDecade(values: Iterable<number | null | undefined>, maxBins = 64): number {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of values) {
+    if (value === null || value === undefined || !Number.isFinite(value) || value <= 0) continue;
+    low = Math.min(low, Math.log10(value));
+    high = Math.max(high, Math.log10(value));
+  }
+  if (!(high >= low)) return BIN_DENSITIES[0];
+  const decades = Math.floor(high) - Math.floor(low) + 1;
+  return BIN_DENSITIES.find((density) => decades * density <= maxBins) ?? BIN_DENSITIES[BIN_DENSITIES.length - 1];
+}
+
+/** A bin width in words: "a quarter decade", "a decade", "5 decades". */
+export function binWidthText(binsPerDecade: number): string {
+  if (binsPerDecade === 4) return 'a quarter decade';
+  if (binsPerDecade === 2) return 'half a decade';
+  if (binsPerDecade === 1) return 'a decade';
+  return `${Math.round(1 / binsPerDecade)} decades`;
 }
 
 // ---- the summary: outcome fractions with intervals --------------------------------------------------
