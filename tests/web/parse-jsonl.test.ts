@@ -1,6 +1,6 @@
 // Loading runs.jsonl in the dashboard: records parsed, a damaged line named, a torn last line dropped.
 import { describe, expect, it } from 'vitest';
-import { joinRecordSets, parseRunsJsonl, ResultsFileError } from '../../web/src/results/parse-jsonl.js';
+import { joinRecordSets, parseRunsJsonl, ResultsFileError, sweepRunsFiles } from '../../web/src/results/parse-jsonl.js';
 import { finiteTheta, record } from './records.js';
 
 const line = (id: string) => JSON.stringify(record(id, finiteTheta));
@@ -41,5 +41,15 @@ describe('parseRunsJsonl', () => {
     const joined = joinRecordSets([{ records: a, source: 'one' }, { records: b, source: 'two' }]);
     expect(joined.records.map((r) => r.id)).toEqual(['a', 'b', 'c']);
     expect(joined.notes).toEqual(['two: skipped 1 run already loaded from another file (same id)']);
+  });
+});
+
+describe('sweepRunsFiles', () => {
+  it("takes a served folder's own runs.jsonl, else its shards', never the follow-up experiments below", () => {
+    // a results folder with follow-up runs in subfolders (edge-of-stability-4-seeds-2026-12-06)
+    expect(sweepRunsFiles(['README.md', 'runs.jsonl', 'spec.json', 'from-the-channel/eta-0.01/runs.jsonl', 'from-the-channel/eta-1/runs.jsonl'])).toEqual(['runs.jsonl']);
+    // a folder of shards, one of which has follow-ups of its own
+    expect(sweepRunsFiles(['s1/runs.jsonl', 's2/runs.jsonl', 's2/more/x/runs.jsonl', 'notes.txt'])).toEqual(['s1/runs.jsonl', 's2/runs.jsonl']);
+    expect(sweepRunsFiles(['spec.json'])).toEqual([]);
   });
 });

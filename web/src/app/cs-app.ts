@@ -112,7 +112,10 @@ export class CsApp extends LitElement {
     if (now) {
       if (this.summaryTimer) clearTimeout(this.summaryTimer);
       this.summaryTimer = null;
-      this.report = this.records.length > 0 ? summarizeRecords(this.records, this.groupBy, this.source) : null;
+      // in the spec's order (configuration, then seed) as `channelscope report` has them, not the order
+      // runs finished in: groups list as the sweep's grid does (s = 0.1, 0.5, 2, 10)
+      const ordered = [...this.records].sort((a, b) => a.configIndex - b.configIndex || a.seed - b.seed);
+      this.report = ordered.length > 0 ? summarizeRecords(ordered, this.groupBy, this.source) : null;
       return;
     }
     if (this.summaryTimer) return;
@@ -316,7 +319,7 @@ export class CsApp extends LitElement {
           <h2>Progress</h2>
           ${this.renderProgress()}
           <h2>Summary</h2>
-          <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.records.length > 0 ? this.recordAxes : this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)}
+          <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.records.length > 0 ? this.recordAxes : this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)} .records=${this.records}
             @group-by-change=${(e: CustomEvent<{ by: string[] }>) => {
               this.groupBy = e.detail.by;
               this.refreshSummary(true);

@@ -3,7 +3,8 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { OUTCOMES } from '../../../src/analysis/classify.js';
 import { formatReport, GROUP_ALIASES, softwareSentence, type Report } from '../../../src/experiment/summary.js';
-import { fieldName } from '../../../src/experiment/group-labels.js';
+import { fieldName, fieldsAbsentFromAll } from '../../../src/experiment/group-labels.js';
+import type { RunRecord } from '../../../src/experiment/results.js';
 import { percent } from '../../../src/experiment/tables.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
 
@@ -13,6 +14,7 @@ export class CsSummaryTable extends LitElement {
     groupBy: { attribute: false },
     fieldChoices: { attribute: false },
     absentFields: { attribute: false },
+    records: { attribute: false },
   };
 
   declare report: Report | null;
@@ -21,6 +23,8 @@ export class CsSummaryTable extends LitElement {
   declare fieldChoices: string[];
   /** group-by fields no run has (a typo): said, since they group nothing */
   declare absentFields: string[];
+  /** the runs shown: the menu offers only fields some run has (a Rosenbrock sweep has no GP roughness s) */
+  declare records: readonly RunRecord[];
 
   constructor() {
     super();
@@ -28,6 +32,7 @@ export class CsSummaryTable extends LitElement {
     this.groupBy = [];
     this.fieldChoices = [];
     this.absentFields = [];
+    this.records = [];
   }
 
   private setGroupBy(by: string[]): void {
@@ -45,7 +50,9 @@ export class CsSummaryTable extends LitElement {
     const current = this.groupBy.join(',');
     // each field once, by its short name (r, not architecture.hidden nor hidden)
     const sweepFields = [...new Set(this.fieldChoices.map((field) => fieldName(GROUP_ALIASES[field] ?? field)))];
-    const otherFields = [...new Set(Object.values(GROUP_ALIASES).map(fieldName))].filter((field) => !sweepFields.includes(field));
+    const otherFields = [...new Set(Object.values(GROUP_ALIASES).map(fieldName))].filter(
+      (field) => !sweepFields.includes(field) && (this.records.length === 0 || fieldsAbsentFromAll(this.records, [field]).length === 0),
+    );
     const allOfSweep = sweepFields.length > 1 ? sweepFields.join(',') : null;
     const offered = [...(allOfSweep ? [allOfSweep] : []), ...sweepFields, ...otherFields, ''];
     const option = (value: string, text: string) => html`<option value=${value} ?selected=${current === value}>${text}</option>`;

@@ -83,6 +83,8 @@ export interface BandAxisLabels {
   tickRotate: number;
   /** the bottom margin the labels and the axis label below them need */
   marginBottom: number;
+  /** how far an angled first label reaches left of its band's middle (0 when wrapped) */
+  overhangLeft: number;
 }
 
 /**
@@ -96,10 +98,14 @@ export function bandAxisLabels(labels: readonly string[], bandWidth: number, fon
   const fits = [...wrapped.values()].every((lines) => lines.every((line) => textWidth(line, fontSize) <= room));
   if (fits) {
     const lines = Math.max(1, ...[...wrapped.values()].map((l) => l.length));
-    return { tickFormat: (label) => (wrapped.get(label) ?? [label]).join('\n'), tickRotate: 0, marginBottom: 24 + lines * fontSize * 1.2 };
+    return { tickFormat: (label) => (wrapped.get(label) ?? [label]).join('\n'), tickRotate: 0, marginBottom: 24 + lines * fontSize * 1.2, overhangLeft: 0 };
   }
-  const longest = Math.max(...labels.map((label) => textWidth(label, fontSize)));
-  return { tickFormat: (label) => label, tickRotate: -30, marginBottom: Math.min(160, 34 + longest * 0.5) };
+  // angled by 30°: a label reaches down sin 30° and left cos 30° of its length; past 60 characters it
+  // is cut (whole in the bar's tooltip), so a grouping by several fields keeps the bars in view
+  const MAX_CHARS = 60;
+  const shown = (label: string) => (label.length > MAX_CHARS ? `${label.slice(0, MAX_CHARS - 1)}…` : label);
+  const longest = Math.max(...labels.map((label) => textWidth(shown(label), fontSize)));
+  return { tickFormat: shown, tickRotate: -30, marginBottom: 24 + fontSize * 1.5 + longest * 0.5, overhangLeft: longest * Math.cos(Math.PI / 6) };
 }
 
 /**

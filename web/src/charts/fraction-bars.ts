@@ -36,14 +36,21 @@ const WHISKER_CAP = {
   },
 };
 
+/** Whether bars this many carry their "k/n" labels (more would crowd). */
+export function showsCounts(bars: number): boolean {
+  return bars <= 36;
+}
+
 export function fractionBars(rows: readonly FractionRow[], options: FractionBarsOptions): Element {
   const groups = [...new Set(rows.map((r) => r.group))];
   const bars = rows.length;
-  const showCounts = bars <= 36;
-  const marginLeft = 56;
+  const showCounts = showsCounts(bars);
   const padding = 0.12;
-  // group names wrap within their group's width (or are angled), so neighbours never overlap
-  const labels = bandAxisLabels(groups, ((options.width - marginLeft - 20) / groups.length) * (1 - padding / 2));
+  // group names wrap within their group's width (or are angled, the first one reaching left into the margin), so neighbours never overlap
+  const band = (marginLeft: number) => ((options.width - marginLeft - 20) / groups.length) * (1 - padding / 2);
+  const angled = bandAxisLabels(groups, band(56));
+  const marginLeft = Math.max(56, Math.min(options.width / 3, angled.overhangLeft - band(56) / 2 + 8));
+  const labels = bandAxisLabels(groups, band(marginLeft));
   return Plot.plot({
     ...PLOT_STYLE,
     width: options.width,

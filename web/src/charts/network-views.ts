@@ -95,10 +95,14 @@ export interface PairPoint {
   signs: 'opposite' | 'same';
 }
 
-/** One point per run whose closest pair sits in the last hidden layer (where output weights exist). */
-export function pairPoints(records: readonly RunRecord[]): PairPoint[] {
+/**
+ * One point per run whose closest pair sits in the last hidden layer (where output weights exist);
+ * not the runs in `leaveOut` (the diverged: their weights are whatever overflowed).
+ */
+export function pairPoints(records: readonly RunRecord[], leaveOut: ReadonlySet<string> = new Set()): PairPoint[] {
   const points: PairPoint[] = [];
   for (const record of records) {
+    if (leaveOut.has(record.id)) continue;
     const network = networkOf(record.params, record.id);
     if (!network) continue;
     const pair = closestPair(network);

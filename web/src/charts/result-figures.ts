@@ -27,6 +27,13 @@ function outcomeLegend(outcomes: readonly Outcome[]) {
 
 // ---- distributions -------------------------------------------------------------------------------------
 
+/** The highest stack of a stacked histogram's bins (counts summed over outcomes per bin). */
+function tallest(rows: readonly { x1: number; count: number }[]): number {
+  const stacks = new Map<number, number>();
+  for (const row of rows) stacks.set(row.x1, (stacks.get(row.x1) ?? 0) + row.count);
+  return Math.max(0, ...stacks.values());
+}
+
 interface Measure {
   heading: string;
   label: string;
@@ -53,11 +60,15 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
       ],
     },
   ];
-  const byId = new Map(runs.map((run) => [run.id, run]));
+  // a diverged run's numbers are whatever overflowed (10¹⁶⁹ beside norms near 1): they would take the axes
+  const shown = runs.filter((run) => run.outcome !== 'diverged');
+  const byId = new Map(shown.map((run) => [run.id, run]));
   const pairs = records.flatMap((record) => (byId.has(record.id) ? [{ record, run: byId.get(record.id)! }] : []));
-  const outcomes = outcomesPresent(runs);
+  if (pairs.length === 0) return messageFigure(title, 'every run diverged: no values to draw');
+  const outcomes = outcomesPresent(shown);
   const panelWidth = Math.max(320, Math.floor((width - 60) / 2));
-  const notes: string[] = [];
+  const diverged = runs.length - shown.length;
+  const notes: string[] = diverged > 0 ? [`${diverged} diverged run${diverged === 1 ? '' : 's'} not shown (values that overflowed)`] : [];
   const widths: string[] = [];
   const panels = measures.map((measure) => {
     // one bin width for the panel's outcomes, wider where its values span many decades
@@ -75,11 +86,13 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
       height: 220,
       marginLeft: 48,
       x: { type: 'log', nice: true, label: measure.label, labelAnchor: 'right', tickFormat: logTick },
-      y: { label: '↑ runs', grid: true },
+      // counts of runs: whole-number ticks only (a sweep of six runs has no 0.5 run)
+      y: { label: '↑ runs', grid: true, ticks: Math.min(6, Math.max(1, tallest(rows))), tickFormat: (v: number) => (Number.isInteger(v) ? String(v) : '') },
       color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
       marks: [
         Plot.rectY(rows, { x1: 'x1', x2: 'x2', y: 'count', fill: 'outcome', insetLeft: 0.5, insetRight: 0.5, title: (d: { outcome: string; count: number; x1: number; x2: number }) => `${d.outcome}: ${d.count} runs in [${formatNumber(d.x1)}, ${formatNumber(d.x2)})` }),
-        ...(measure.marks ?? []).flatMap((m) => [Plot.ruleX([m.x], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([m.x], { x: (d: number) => d, frameAnchor: 'top', dy: -8, text: () => m.label, fontSize: 11 })]),
+        // each further label a line lower: two thresholds a decade apart meet where the axis spans many decades
+        ...(measure.marks ?? []).flatMap((m, k) => [Plot.ruleX([m.x], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([m.x], { x: (d: number) => d, frameAnchor: 'top', dy: -8 + 13 * k, text: () => m.label, fontSize: 11 })]),
         Plot.ruleY([0]),
       ],
     });
@@ -87,7 +100,7 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
   });
   return composeFigure({
     title,
-    subtitle: `${records.length} runs, bins of a quarter decade${widths.length > 0 ? ` (${widths.join('; ')}: their values span many decades)` : ''}, stacked by outcome`,
+    subtitle: `${pairs.length} runs, bins of a quarter decade${widths.length > 0 ? ` (${widths.join('; ')}: their values span many decades)` : ''}, stacked by outcome`,
     legend: outcomeLegend(outcomes),
     panels,
     columns: 2,
@@ -377,9 +390,10 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
   const barWidth = Math.max(400, Math.min(sideBySide ? (width - 100) / 2 : width - 40, 180 + rows.length * 150));
   const byId = new Map(records.map((r) => [r.id, r]));
   const reach = runs
-    .filter((run) => byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0)
+    // (a diverged run's pair distance is whatever overflowed)
+    .filter((run) => run.outcome !== 'diverged' && byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0)
     .map((run) => ({ label: optimizerLabel(byId.get(run.id)!.config as RunConfig), inverseEpsilon: run.reach.inverseEpsilon, outcome: OUTCOME_LABELS[run.outcome], id: run.id }));
-  const outcomes = outcomesPresent(runs);
+  const outcomes = outcomesPresent(runs.filter((run) => run.outcome !== 'diverged'));
   // optimiser names wrap within their column ("sgd η=0.1" over "batch=16") so neighbours never overlap
   const stripLabels = bandAxisLabels(
     rows.map((r) => r.key),
@@ -398,7 +412,7 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
   });
   return composeFigure({
     title,
-    subtitle: ['Left: fraction of runs ending in a channel, whiskers: 95% Wilson intervals.', 'Right: how far along its closest pair each run got (1/ε), one tick per run, coloured by outcome.'],
+    subtitle: ['Left: fraction of runs ending in a channel, whiskers: 95% Wilson intervals.', 'Right: how close its closest pair of neurons came (1/ε), one tick per run that did not diverge, coloured by outcome.'],
     legend: [
       { label: 'channel (cosine distance < 10⁻²)', color: colors.channel },
       { label: 'channel, strict (< 10⁻³)', color: colors['channel (cos < 1e-3)'] },
@@ -406,7 +420,7 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
     ],
     panels: [
       { plot: fractionBars(bars, { colors, categories, groupLabel: 'optimiser', width: barWidth, height: 300 }), heading: 'Channel fraction by optimiser' },
-      { plot: strip, heading: 'How far into the channel (1/ε)' },
+      { plot: strip, heading: 'How close the closest pair came (1/ε)' },
     ],
     columns: sideBySide ? 2 : 1,
   });

@@ -79,3 +79,15 @@ export function joinRecordSets(sets: readonly { records: RunRecord[]; source: st
   }
   return { records, notes };
 }
+
+/**
+ * The runs.jsonl files of a served folder that make its sweep: its own, or, where it has none, those
+ * of the folders nearest below it (the sweep's shards) — not those further down, which are other
+ * experiments kept beside the sweep (a results folder's from-the-channel/NAME/ follow-up runs).
+ */
+export function sweepRunsFiles(files: readonly string[]): string[] {
+  const runsFiles = files.filter((file) => /(^|\/)runs\.jsonl$/.test(file));
+  const depth = (file: string) => file.split('/').length;
+  const nearest = Math.min(...runsFiles.map(depth));
+  return runsFiles.filter((file) => depth(file) === nearest);
+}

@@ -5,7 +5,7 @@
 // On success it dispatches `records-loaded` (bubbles, composed) with {records, source, notes}.
 import { css, html, LitElement, nothing } from 'lit';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { joinRecordSets, parseRunsJsonl } from '../results/parse-jsonl.js';
+import { joinRecordSets, parseRunsJsonl, sweepRunsFiles } from '../results/parse-jsonl.js';
 
 export interface ResultsListing {
   name: string;
@@ -126,7 +126,7 @@ export class CsResultsLoader extends LitElement {
   /** Loads the runs.jsonl files of a folder the server offers. */
   async loadListed(entry: ResultsListing): Promise<void> {
     const base = new URL(entry.url.endsWith('/') ? entry.url : `${entry.url}/`, location.href);
-    const files = entry.files.filter((file) => /(^|\/)runs\.jsonl$/.test(file));
+    const files = sweepRunsFiles(entry.files);
     const jsonl = files.length > 0 ? files : entry.files.filter((file) => file.endsWith('.jsonl'));
     if (jsonl.length === 0) {
       this.error = `${entry.name} holds no runs.jsonl (is it a results folder of \`channelscope run\`?)`;
@@ -181,14 +181,14 @@ export class CsResultsLoader extends LitElement {
       .map((item) => (item.kind === 'file' ? item.webkitGetAsEntry?.() : null))
       .filter((entry): entry is FileSystemEntry => Boolean(entry));
     const files = entries.length > 0 ? await jsonlFromEntries(entries) : Array.from(transfer.files).filter(isJsonl).map(fromFile);
-    await this.load(files);
+    await this.load(ofTheSweep(files));
   }
 
   private async onPick(event: Event): Promise<void> {
     const input = event.target as HTMLInputElement;
     const files = Array.from(input.files ?? []).filter(isJsonl).map(fromFile);
     input.value = '';
-    await this.load(files);
+    await this.load(ofTheSweep(files));
   }
 
   override render() {
@@ -220,6 +220,12 @@ export class CsResultsLoader extends LitElement {
         : nothing}
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing} ${this.status ? html`<div class="status">${this.status}</div>` : nothing}`;
   }
+}
+
+/** Of dropped or chosen .jsonl files, those of the sweep (sweepRunsFiles); files named otherwise are all kept. */
+function ofTheSweep(files: NamedText[]): NamedText[] {
+  const chosen = new Set(sweepRunsFiles(files.map((file) => file.name)));
+  return chosen.size > 0 ? files.filter((file) => chosen.has(file.name) || !/(^|\/)runs\.jsonl$/.test(file.name)) : files;
 }
 
 function isJsonl(file: File): boolean {

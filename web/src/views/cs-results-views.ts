@@ -138,6 +138,12 @@ export class CsResultsViews extends LitElement {
     th.text {
       text-align: left;
     }
+    /* a long label of several grid fields is cut (whole in its tooltip): the numbers stay in view */
+    td.configuration {
+      max-width: 22em;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
     tbody tr {
       cursor: pointer;
     }
@@ -207,10 +213,15 @@ export class CsResultsViews extends LitElement {
     }
   }
 
-  /** One run of each outcome (channels first) selected, the first channel in focus: curves to compare at once. */
+  /**
+   * One run of each outcome (channels first) selected, the first channel in focus: curves to compare
+   * at once. Not a diverged run where there are others: its overflowing loss would flatten their curves.
+   */
   private pickDefaultRuns(): void {
     const picks: string[] = [];
+    const others = this.summary!.runs.some((r) => r.outcome !== 'diverged');
     for (const outcome of OUTCOMES) {
+      if (outcome === 'diverged' && others) continue;
       const run = this.summary!.runs.find((r) => r.outcome === outcome);
       if (run) picks.push(run.id);
     }
@@ -262,7 +273,7 @@ export class CsResultsViews extends LitElement {
       case 'distributions':
         return html`<cs-chart .figure=${distributionsFigure(this.records, runs, width)} filename="distributions"></cs-chart>`;
       case 'pairs':
-        this.pairs ??= pairPoints(this.records);
+        this.pairs ??= pairPoints(this.records, new Set(runs.filter((run) => run.outcome === 'diverged').map((run) => run.id)));
         return html`<cs-chart .figure=${pairScatterFigure(this.pairs, this.records.length, width)} filename="closest-pair-scatter"></cs-chart>`;
       case 'curves': {
         const chosen = this.selected.map((id) => this.recordsById.get(id)).filter((r): r is RunRecord => r !== undefined);
@@ -361,7 +372,7 @@ export class CsResultsViews extends LitElement {
               const classes = [index >= 0 ? 'selected' : '', this.focusedRun === run.id ? 'focus' : ''].join(' ');
               return html`<tr class=${classes} title=${run.reason} @click=${() => this.toggle(run.id)}>
                 <td>${index >= 0 ? html`<span class="swatch" style="background:${runColor(index)}"></span>` : html`<span class="swatch"></span>`}${run.id}</td>
-                ${this.configurationOf.size > 0 ? html`<td class="text configuration">${this.configurationOf.get(run.id) ?? ''}</td>` : nothing}
+                ${this.configurationOf.size > 0 ? html`<td class="text configuration" title=${this.configurationOf.get(run.id) ?? ''}>${this.configurationOf.get(run.id) ?? ''}</td>` : nothing}
                 <td class="text"><span class="swatch" style="background:${OUTCOME_COLORS[run.outcome]}"></span>${OUTCOME_LABELS[run.outcome]}${run.outcome === 'channel' && run.channelStrict ? ' (strict)' : ''}${run.cause ? html`<span class="cause"> · ${run.cause}</span>` : nothing}</td>
                 <td>${formatNumber(run.reach.loss)}</td>
                 <td>${formatNumber(run.reach.weightNorm)}</td>
