@@ -294,7 +294,8 @@ export function summarizeRecords(
   });
   const reach: GroupReach[] = [];
   for (const key of new Set(runs.map((r) => r.group))) {
-    const members = runs.filter((r) => r.group === key).map((r) => r.reach);
+    // a diverged run's numbers are whatever overflowed (a weight norm of 10¹⁶⁹): not a reach
+    const members = runs.filter((r) => r.group === key && r.outcome !== 'diverged').map((r) => r.reach);
     reach.push({
       key,
       n: members.length,
@@ -409,7 +410,7 @@ export const REACH_HEADERS: Record<(typeof REACH_MEASURES)[number], string> = {
   loss: 'final loss',
 };
 export const REACH_NOTE =
-  'How far runs got: median [lower quartile, upper quartile]. ε = ‖wᵢ − wⱼ‖/2 for the pair of hidden neurons closest in cosine distance (input vectors with bias; one input without biases: ((wᵢ − wⱼ)/max|w|)²/2), or for a run on a channel its channel\'s pair.';
+  'How far runs got: median [lower quartile, upper quartile], over the runs that did not diverge (the runs column counts them). ε = ‖wᵢ − wⱼ‖/2 for the pair of hidden neurons closest in cosine distance (input vectors with bias; one input without biases: ((wᵢ − wⱼ)/max|w|)²/2), or for a run on a channel its channel\'s pair.';
 export const CAUSES_NOTE =
   "Not converged, by cause: at the norm barrier with neurons sharpening towards a kink or step (input vectors growing along themselves, not a channel); at the norm barrier with neurons moving out along their activation's exponential tail (output weight up, bias down); at the norm barrier on its way into a channel that has not closed (the outgoing weights of two to four neurons growing apart, their sum standing still, input vectors not yet within the cosine criterion); at the norm barrier without the channel signature or another road; relu at rest on a kink (its loss no longer descending, its gradient never small there); still moving (small gradient, the weight norm still changing); gradient not small when the run ended; at a saddle.";
 const number3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));

@@ -45,6 +45,15 @@ describe('logHistogram', () => {
   });
 });
 
+describe('reach quartiles', () => {
+  it('leave diverged runs out: their overflowed numbers are no reach (the runs column counts the rest)', () => {
+    const report = summarizeRecords([record('f1', finiteTheta), record('d1', finiteTheta, { stopReason: 'diverged', weightNorm: 4.19e169, loss: 3.5e170 })], [], 'test');
+    expect(report.runs.map((run) => run.outcome)).toEqual(['finite-minimum', 'diverged']);
+    expect(report.reach[0].n).toBe(1);
+    expect(report.reach[0].weightNorm.high).toBeLessThan(1e3);
+  });
+});
+
 describe('outcome bars and the optimiser comparison', () => {
   const records = [
     record('c1', channelTheta(1e-4), { weightNorm: 1000 }),
