@@ -257,6 +257,8 @@ export function buildProgram(): Command {
 
 /** An argument that is empty or blank (`--out ''`, a shell variable never set) means nothing; refused up front. */
 function refuseEmptyArguments(argv: readonly string[]): void {
+  const inline = argv.find((arg) => /^--?[\w-]+=\s*$/.test(arg));
+  if (inline) throw new InputError(`${inline.slice(0, inline.indexOf('='))} is given an empty value (${JSON.stringify(inline)}): a folder, file or value must be named — an unset shell variable?`);
   const blank = argv.findIndex((arg) => arg.trim() === '');
   if (blank < 0) return;
   const option = argv[blank - 1]?.startsWith('-') ? `${argv[blank - 1]} ` : '';

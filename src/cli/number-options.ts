@@ -22,6 +22,7 @@ export function nonNegativeNumberOption(name: string, text: string, { infinity =
 /** An integer from `min` to `max` written in digits, else an InputError naming the option and the range. */
 export function integerOption(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = INTEGER.test(text.trim()) ? Number(text) : NaN;
+  if (value > Number.MAX_SAFE_INTEGER) throw new InputError(`${name} is too large: ${text}`);
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer ≥ ${min}`) : `an integer from ${min} to ${max}`;
     throw new InputError(`${name} must be ${range}, got "${text}"`);

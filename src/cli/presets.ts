@@ -229,6 +229,7 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
  * without `merge`): printed only, as no one folder is theirs; null when the sweep is no preset's.
  */
 export function presetReportOfShards(folders: readonly string[], records: readonly RunRecord[], planned: number | undefined, overrides: ThresholdOverrides = {}): string | null {
+  if (!existsSync(path.join(folders[0], SPEC_FILE))) return null;
   const spec = readFolderJson<{ description?: unknown }>(path.join(folders[0], SPEC_FILE), 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
   const preset = presetOfSpec(spec);
   if (!preset || !hasPresetTables(preset.name)) return null;

@@ -222,20 +222,22 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   }
 
   const store = await ResultStore.open(storeOptions);
-  if (refusal) {
-    store.close();
-    throw refusal;
-  }
-  if (continuation) {
-    // a resumed continuation must plan the runs it planned (the spec itself ResultStore compared)
-    const provenance: ContinuationFile = { ...continuation.provenance, runs: selected.map((run) => run.id) };
-    // the same source folder however it is named (./a, a, /abs/a); folders from before fromPath was kept: resolved here
-    const sameSource = (earlier?.fromPath ?? path.resolve(earlier?.from ?? '')) === (provenance.fromPath ?? path.resolve(provenance.from));
-    if (earlier && (!sameSource || JSON.stringify(earlier.runs) !== JSON.stringify(provenance.runs))) {
-      store.close();
-      throw new InputError(`--resume: ${dir} continues ${earlier.runs.length} runs of ${earlier.from} chosen by ${continuationChoice(earlier)}; this call chooses ${provenance.runs.length} of ${provenance.from}`);
+  try {
+    if (refusal) throw refusal;
+    if (continuation) {
+      // a resumed continuation must plan the runs it planned (the spec itself ResultStore compared)
+      const provenance: ContinuationFile = { ...continuation.provenance, runs: selected.map((run) => run.id) };
+      // the same source folder however it is named (./a, a, /abs/a); folders from before fromPath was kept: resolved here
+      const earlierSource = earlier?.fromPath ?? path.resolve(earlier?.from ?? '');
+      const source = provenance.fromPath ?? path.resolve(provenance.from);
+      if (earlier && (earlierSource !== source || JSON.stringify(earlier.runs) !== JSON.stringify(provenance.runs))) {
+        throw new InputError(`--resume: ${dir} continues ${earlier.runs.length} runs of ${earlierSource} chosen by ${continuationChoice(earlier)}; this call chooses ${provenance.runs.length} of ${source}`);
+      }
+      writeFileAtomic(path.join(dir, CONTINUED_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
     }
-    writeFileAtomic(path.join(dir, CONTINUED_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
+  } catch (error) {
+    store.close();
+    throw error;
   }
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const selectedIds = new Set(selected.map((r) => r.id));
@@ -256,8 +258,11 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   const onSignal = (signal: NodeJS.Signals) => {
     // records already appended stay; make them durable and say where to resume
     try {
-      store.checkpoint(false, engine);
-      store.close();
+      try {
+        store.checkpoint(false, engine);
+      } finally {
+        store.close();
+      }
     } finally {
       err(`\n${signal}: stopped; ${store.completed.size} runs are stored in ${dir}. Continue with --resume --out ${dir}`);
       process.exit(stopSignals.find(([s]) => s === signal)?.[1] ?? 1);

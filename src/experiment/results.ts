@@ -39,10 +39,8 @@ import {
   readFileSync,
   renameSync,
   statSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { ParameterFile } from '../model/params-file.js';
 import type { RunDiagnostics } from '../analysis/diagnostics.js';
@@ -52,6 +50,9 @@ import type { DataSourceOptions } from './grid.js';
 import type { Shard } from './shard.js';
 import { canonicalJson, parseSpec, type ExperimentSpec } from './spec.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
+import { FolderLock, LOCK_FILE } from './folder-lock.js';
+
+export { LOCK_FILE };
 
 export const STOP_REASONS = ['converged', 'barrier', 'patience', 'max-steps', 'max-time', 'max-seconds', 'max-evaluations', 'diverged', 'factorization-failed', 'step-size-collapse'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
@@ -136,8 +137,6 @@ export const RUNS_FILE = 'runs.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 /** a continuation's provenance (ContinuationFile): the folder it continues, its edits and the runs it plans */
 export const CONTINUED_FILE = 'continued.json';
-/** present while a session writes the folder (FolderLock) */
-export const LOCK_FILE = 'channelscope.lock';
 
 /** What `channelscope continue` writes beside the spec: its runs are a chosen few of the spec's. */
 export interface ContinuationFile {
@@ -392,109 +391,6 @@ function folderState(dir: string): 'missing' | 'empty' | 'used' {
   if (!existsSync(dir)) return 'missing';
   if (!statSync(dir).isDirectory()) throw new InputError(`${dir} exists and is not a folder`);
   return readdirSync(dir).some((name) => name !== LOCK_FILE) ? 'used' : 'empty';
-}
-
-/** What a lock file says of the session holding it. */
-interface LockHolder {
-  pid: number;
-  host: string;
-  since: string;
-  command?: string;
-}
-
-/**
- * A results folder held by one session: DIR/channelscope.lock, made with O_EXCL. A lock whose process
- * is gone (same host, no such pid) is taken over; a live one, or another host's, is an InputError.
- */
-export class FolderLock {
-  private released = false;
-
-  private constructor(
-    readonly file: string,
-    /** said to the user when the lock was taken over from a killed session */
-    readonly note: string | null,
-  ) {}
-
-  static acquire(dir: string): FolderLock {
-    const file = path.join(dir, LOCK_FILE);
-    const mine: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
-    let note: string | null = null;
-    // two tries: the second after removing a dead session's lock
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const fd = openSync(file, 'wx');
-        try {
-          writeAll(fd, `${JSON.stringify(mine)}\n`);
-        } finally {
-          closeSync(fd);
-        }
-        return new FolderLock(file, note);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      }
-      const holder = FolderLock.holder(dir);
-      if (holder === 'being-written' || holder.host !== os.hostname() || processAlive(holder.pid)) {
-        throw new InputError(FolderLock.inUse(dir, holder));
-      }
-      note = `${dir} was left locked by a session that is gone (process ${holder.pid} on ${holder.host}, since ${holder.since}): taken over`;
-      unlinkSync(file);
-    }
-  }
-
-  /** Throws what acquire would throw for a folder held by a live session; changes nothing. */
-  static checkFree(dir: string): void {
-    if (!existsSync(path.join(dir, LOCK_FILE))) return;
-    const holder = FolderLock.holder(dir);
-    if (holder === 'being-written' || holder.host !== os.hostname() || processAlive(holder.pid)) throw new InputError(FolderLock.inUse(dir, holder));
-  }
-
-  /** The lock's holder; a lock file not (yet) holding one is being written, unless it is old (then no one's). */
-  private static holder(dir: string): LockHolder | 'being-written' {
-    const file = path.join(dir, LOCK_FILE);
-    try {
-      const held = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-      if (Number.isInteger(held.pid) && typeof held.host === 'string') return { pid: held.pid!, host: held.host, since: String(held.since ?? '?'), command: held.command };
-    } catch {
-      // unreadable: judged by its age below
-    }
-    let age = Infinity;
-    try {
-      age = Date.now() - statSync(file).mtimeMs;
-    } catch {
-      // gone meanwhile
-    }
-    return age < 10_000 ? 'being-written' : { pid: 0, host: os.hostname(), since: 'an unreadable lock file' };
-  }
-
-  private static inUse(dir: string, holder: LockHolder | 'being-written'): string {
-    const file = path.join(dir, LOCK_FILE);
-    if (holder === 'being-written') return `${dir} is in use: another channelscope is starting to write there (${LOCK_FILE} was just made). Wait for it to finish, or use another --out`;
-    const who = `process ${holder.pid} on ${holder.host}, since ${holder.since}${holder.command ? `: channelscope ${holder.command}` : ''}`;
-    return holder.host === os.hostname()
-      ? `${dir} is in use by another channelscope (${who}): two sessions would write every run twice. Wait for it to finish or stop it, or use another --out`
-      : `${dir} is locked by a channelscope on another host (${who}). If that session is no longer running (a node that failed, a job that was killed), delete ${file} and resume; otherwise wait for it, or use another --out`;
-  }
-
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    try {
-      unlinkSync(this.file);
-    } catch {
-      // already gone (the folder removed under us): nothing to release
-    }
-  }
-}
-
-/** Whether a process of this host with this id runs (EPERM: it runs as another user). */
-function processAlive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function writeFileAtomic(file: string, text: string): void {
@@ -753,14 +649,18 @@ export class ResultStore {
       updatedAt: new Date().toISOString(),
     };
     writeFileAtomic(path.join(this.dir, CHECKPOINT_FILE), `${JSON.stringify(checkpoint, null, 2)}\n`);
+    this.lock.refresh();
   }
 
   close(): void {
     if (this.closed) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
     this.closed = true;
-    this.lock.release();
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+    } finally {
+      this.lock.release();
+    }
   }
 }
 

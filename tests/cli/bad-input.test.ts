@@ -175,6 +175,7 @@ describe('commands', () => {
       [['merge', ...shards, '--out', ' '], '--out is given an empty value'],
       [['report', ''], 'argument 2 is empty'],
       [['report', shards[0], '--by', ''], '--by is given an empty value'],
+      [['run', specFile, '--out=', '--backend', 'cpu'], '--out is given an empty value'],
     ] as const) {
       const { code, stderr } = await runCli([...args]);
       expect(code, args.join(' ')).toBe(2);

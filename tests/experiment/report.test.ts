@@ -473,6 +473,15 @@ describe('channelscope report over several folders of one sweep', () => {
     const joined = await runCli(['report', a, b, '--by', 'r', '--format', 'json']);
     expect(joined.code, joined.stderr).toBe(0);
     expect(JSON.parse(joined.stdout).runs).toHaveLength(165);
+    // folders of records alone (no spec.json: runs.jsonl copied out of their folders) still report
+    const bare = [a, b].map((dir) => {
+      const copy = mkdtempSync(path.join(os.tmpdir(), 'channelscope-bare-'));
+      copyFileSync(path.join(dir, 'runs.jsonl'), path.join(copy, 'runs.jsonl'));
+      return copy;
+    });
+    const bareReport = await runCli(['report', ...bare]);
+    expect(bareReport.code, bareReport.stderr).toBe(0);
+    expect(bareReport.stdout).toContain('| all | 165 |');
     const html = await runCli(['report', a, b, '--html']);
     expect(html.code).toBe(2);
     expect(html.stderr).toMatch(/--html: with several folders, name the page to write \(--html FILE\)/);

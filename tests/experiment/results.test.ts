@@ -224,7 +224,9 @@ describe('ResultStore: one session per folder, and only its own runs', () => {
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
 
     writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid, host: 'some-other-node', since: '2026-01-01T00:00:00Z' }));
-    await expect(open(dir)).rejects.toThrow(/locked by a channelscope on another host \(process \d+ on some-other-node.*delete .*channelscope\.lock and resume/);
+    await expect(open(dir)).rejects.toThrow(
+      /locked by a channelscope on another host, some-other-node \(process \d+ on some-other-node.*\), which refreshed the lock \d+ s ago\. It is taken over once 10\.0 min pass without a refresh .*delete .*channelscope\.lock and resume now/,
+    );
   });
 
   it('refuses a resume whose folder holds a run twice or a run not among its own', async () => {

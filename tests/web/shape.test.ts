@@ -42,6 +42,8 @@ describe('logHistogram', () => {
     expect(h.bins[0].x2).toBeCloseTo(1e5, 6);
     expect(h.bins.at(-1)!.count).toBe(1);
     expect(() => logHistogram([1], 0.3)).toThrow(/positive integer or 1\/n/);
+    // a wide bin's upper edge past float64's range is held at its largest number (an axis needs a finite one)
+    expect(logHistogram([1, 1e306], 0.2).bins.at(-1)!.x2).toBe(Number.MAX_VALUE);
   });
 });
 

@@ -48,7 +48,8 @@ export function logHistogram(values: Iterable<number | null | undefined>, binsPe
   }
   const counts = new Array<number>(highest - lowest + 1).fill(0);
   for (const k of indices) counts[k - lowest]++;
-  const edge = (k: number) => 10 ** (k / binsPerDecade);
+  // (a wide bin's upper edge can pass float64's range: an axis needs a finite one)
+  const edge = (k: number) => Math.min(10 ** (k / binsPerDecade), Number.MAX_VALUE);
   return { bins: counts.map((count, offset) => ({ x1: edge(lowest + offset), x2: edge(lowest + offset + 1), count })), nonPositive, nonFinite };
 }
 
