@@ -255,11 +255,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Options whose empty value means none (`--by "$BY"` with BY empty: no grouping). */
+const EMPTY_MEANS_NONE = new Set(['--by', '--thresholds']);
+
 /** An argument that is empty or blank (`--out ''`, a shell variable never set) means nothing; refused up front. */
 function refuseEmptyArguments(argv: readonly string[]): void {
-  const inline = argv.find((arg) => /^--?[\w-]+=\s*$/.test(arg));
+  const inline = argv.find((arg) => /^--?[\w-]+=\s*$/.test(arg) && !EMPTY_MEANS_NONE.has(arg.slice(0, arg.indexOf('='))));
   if (inline) throw new InputError(`${inline.slice(0, inline.indexOf('='))} is given an empty value (${JSON.stringify(inline)}): a folder, file or value must be named — an unset shell variable?`);
-  const blank = argv.findIndex((arg) => arg.trim() === '');
+  const blank = argv.findIndex((arg, k) => arg.trim() === '' && !EMPTY_MEANS_NONE.has(argv[k - 1]));
   if (blank < 0) return;
   const option = argv[blank - 1]?.startsWith('-') ? `${argv[blank - 1]} ` : '';
   throw new InputError(`${option}${option ? 'is given an empty value' : `argument ${blank + 1} is empty`} (${JSON.stringify(argv[blank])}): a folder, file or value must be named — an unset shell variable?`);

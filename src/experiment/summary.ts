@@ -135,7 +135,8 @@ export function missingShardsWarning(planned: PlannedRuns | undefined): string |
   if (!shards) return null;
   const list = (indices: number[]) => indices.map((index) => `${index}/${shards.count}`).join(', ');
   const runs = shards.runs !== undefined ? ` (${shards.runs} of the sweep's ${shards.sweepRuns} runs)` : '';
-  return `These folders hold shard${shards.given.length === 1 ? '' : 's'} ${list(shards.given)} of a sweep in ${shards.count}: shard${shards.missing.length === 1 ? '' : 's'} ${list(shards.missing)}${runs} ${shards.missing.length === 1 ? 'is' : 'are'} in none of them. The table covers the shards given; name every shard's folder for the whole sweep.`;
+  const one = shards.given.length === 1;
+  return `${one ? 'This folder holds shard' : 'These folders hold shards'} ${list(shards.given)} of a sweep in ${shards.count}: shard${shards.missing.length === 1 ? '' : 's'} ${list(shards.missing)}${runs} ${shards.missing.length === 1 ? 'is' : 'are'} in ${one ? 'others' : 'none of them'}. The table covers the shard${one ? '' : 's'} given; name every shard's folder for the whole sweep.`;
 }
 
 /** A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown). */
@@ -329,6 +330,8 @@ export const THRESHOLD_NAMES: readonly (keyof ThresholdOverrides)[] = Object.key
 /** "name=value,…" into threshold overrides: known names only, non-negative numbers or Infinity (which switches equalInputs off; subspace=0 switches the motion test off). */
 export function parseThresholds(text: string): ThresholdOverrides {
   const overrides: ThresholdOverrides = {};
+  // nothing at all: no overrides (`--thresholds "$T"` with T empty); an empty entry among others is a slip
+  if (text.trim() === '') return overrides;
   const parts = text.split(',').map((p) => p.trim());
   if (parts.some((part) => part === '')) throw new RangeError(`"${text}" has an empty entry: name=value, comma-separated`);
   for (const part of parts) {

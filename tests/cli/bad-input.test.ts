@@ -174,13 +174,16 @@ describe('commands', () => {
       [['run', specFile, '--out', '', '--backend', 'cpu'], '--out is given an empty value'],
       [['merge', ...shards, '--out', ' '], '--out is given an empty value'],
       [['report', ''], 'argument 2 is empty'],
-      [['report', shards[0], '--by', ''], '--by is given an empty value'],
       [['run', specFile, '--out=', '--backend', 'cpu'], '--out is given an empty value'],
     ] as const) {
       const { code, stderr } = await runCli([...args]);
       expect(code, args.join(' ')).toBe(2);
       expect(stderr).toMatch(new RegExp(`^channelscope: ${named} \\(".*"\\): a folder, file or value must be named`));
     }
+    // where empty means none, it is taken so: --by "" groups nothing, --thresholds "" changes none
+    const none = await runCli(['report', shards[0], '--by', '', '--thresholds=']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toMatch(/^\*\*This folder holds shard 1\/3 of a sweep in 3: shards 2\/3, 3\/3 \(4 of the sweep's 6 runs\) are in others\.[\s\S]*\n\| all \| 2 \|/);
   });
 
   it("report on a folder whose spec.json, checkpoint.json or continued.json is damaged names the file (exit 2); shards left out are said", async () => {
