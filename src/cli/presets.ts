@@ -10,6 +10,7 @@ import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } fr
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readFolderJson, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
+import { FolderLock } from '../experiment/folder-lock.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
 import { plannedRuns } from '../experiment/report.js';
@@ -124,21 +125,28 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
     process.stderr.write(`channelscope run ${preset.name}${quick ? ' --quick' : ''}: ${sizeText(preset.size(procedureOptions))} on ${engine.description} → ${dir}\n`);
     const created = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
+    // one session per folder, as for sweeps: a second procedure on this --out is refused, not interleaved
+    const lock = FolderLock.acquire(dir);
     const procedureFile = path.join(dir, PROCEDURE_FILE);
-    // what ran, and which code ran it (a sweep's records name it each)
-    writeFileSync(procedureFile, `${JSON.stringify({ preset: preset.name, quick, options: procedureOptions, software: softwareLabel(currentSoftware()) }, null, 2)}\n`);
-    const started = performance.now();
-    let result: unknown;
+    let wrote = false;
     try {
-      result = await preset.procedure.run(procedureOptions, { engine, progress: (line) => process.stderr.write(`${line}\n`) });
+      if (existsSync(procedureFile)) throw new InputError(`${dir} already holds results; choose another --out`);
+      // what ran, and which code ran it (a sweep's records name it each)
+      writeFileSync(procedureFile, `${JSON.stringify({ preset: preset.name, quick, options: procedureOptions, software: softwareLabel(currentSoftware()) }, null, 2)}\n`);
+      wrote = true;
+      const started = performance.now();
+      const result = await preset.procedure.run(procedureOptions, { engine, progress: (line) => process.stderr.write(`${line}\n`) });
+      writeFileSync(path.join(dir, PROCEDURE_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
+      process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     } catch (error) {
       // a procedure that could not run leaves no folder that claims results
-      rmSync(procedureFile, { force: true });
+      if (wrote) rmSync(procedureFile, { force: true });
+      lock.release();
       if (created && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
       throw error;
+    } finally {
+      lock.release();
     }
-    writeFileSync(path.join(dir, PROCEDURE_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
-    process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
     engine.dispose();
   }

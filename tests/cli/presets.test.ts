@@ -1,6 +1,6 @@
 // `channelscope presets`, `run PRESET` and the preset report, as a user runs them.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPreset, PRESETS, presetSpec } from '../../src/experiment/presets.js';
@@ -87,6 +87,14 @@ describe('channelscope presets / run PRESET', () => {
       expect(result.stderr).toMatch(message);
     }
     expect(existsSync(path.join(scratch, 'never-jump'))).toBe(false);
+    // a procedure takes its folder as a sweep does: one held by a live session (here this test's process) is refused
+    const busy = path.join(scratch, 'busy-procedure');
+    mkdirSync(busy);
+    writeFileSync(path.join(busy, 'channelscope.lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: 'now', command: 'run channel-jump' }));
+    const refused = await runCli(['run', 'channel-jump', '--quick', '--backend', 'cpu', '--out', busy]);
+    expect(refused.stderr).toMatch(/busy-procedure is in use by another channelscope \(process \d+ .*: channelscope run channel-jump\)/);
+    expect(refused.code).toBe(2);
+    expect(readdirSync(busy)).toEqual(['channelscope.lock']);
   });
 
   it('runs a quick preset and ends with its report; report DIR recognises the preset and writes markdown and CSV', async () => {
