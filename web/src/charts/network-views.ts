@@ -10,13 +10,19 @@ import { gpTeacherValues } from '../../../src/data/gp-teacher.js';
 import { randomTeacherNetwork, teacherNetworkValues } from '../../../src/data/teacher-network.js';
 import { rosenbrock, toy1d } from '../../../src/data/teachers.js';
 import { evaluateNetwork } from '../../../src/engine/cpu/cpu-engine.js';
-import { datasetFor, datasetSeed } from '../../../src/experiment/grid.js';
+import { DatasetCache, datasetSeed } from '../../../src/experiment/grid.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { classifyRecordWithEvidence } from '../../../src/experiment/summary.js';
 import { parseConfig, type RunConfig } from '../../../src/experiment/spec.js';
 import { weightNorm, type Architecture } from '../../../src/model/architecture.js';
 import { parseParameterFile, type ParameterFile } from '../../../src/model/params-file.js';
 import { hessianMatrix, symmetricEigen } from '../../../src/optim/linalg.js';
+
+/**
+ * The training data of the runs viewed, kept for the next view of a run with the same dataset (a
+ * sweep's runs share one unless data.perRun): a GP teacher at N = 10⁴ takes a second or two to build.
+ */
+const trainingData = new DatasetCache({}, 4);
 
 export interface Network {
   arch: Architecture;
@@ -270,7 +276,7 @@ export function teacherAt(config: RunConfig, seed: number, points: Float64Array)
   if (!values) return null;
   const standardize = 'standardize' in config.data.teacher && config.data.teacher.standardize;
   if (!standardize) return values;
-  const training = datasetFor(config, seed);
+  const training = trainingData.get(config, seed);
   const raw = rawTeacherValues(config, seed, training.x)!;
   let mean = 0;
   for (const v of raw) mean += v;
@@ -291,7 +297,7 @@ export function functionGrid(record: RunRecord, resolution = 48): FunctionGrid |
   if (!network) return { unavailable: 'the final parameters are not finite (diverged run)' };
   if (network.arch.inputDim !== 2) return { unavailable: `heatmaps need d = 2 inputs; this run has d = ${network.arch.inputDim}` };
   const config = configOf(record);
-  const training = config ? safely(() => datasetFor(config, record.seed)) : null;
+  const training = config ? safely(() => trainingData.get(config, record.seed)) : null;
   let extent = Math.sqrt(3);
   if (training) {
     const magnitudes = Array.from(training.x, Math.abs).sort((p, q) => p - q);
@@ -412,7 +418,7 @@ export function hessianSpectrum(record: RunRecord): HessianSpectrum | { unavaila
   }
   const config = configOf(record);
   if (!config) return { unavailable: 'the record\'s configuration cannot be read by this version, so its data cannot be rebuilt' };
-  const data = safely(() => datasetFor(config, record.seed));
+  const data = safely(() => trainingData.get(config, record.seed));
   if (!data) return { unavailable: 'the run\'s data cannot be rebuilt here (read from a file)' };
   const maxnorm = config.maxnorm ?? Infinity; // null: no barrier
   const hessian = hessianMatrix((v, out) => out.set(evaluateNetwork(network.arch, data, 0, network.theta, { direction: v, maxnorm }).hvp!), P);
