@@ -51,7 +51,8 @@ export async function reportWithRecords(folders: string | readonly string[], by:
 export function reportOfRecords(folders: readonly string[], records: readonly RunRecord[], by: string[], overrides: ThresholdOverrides = {}): Report {
   const absent = fieldsAbsentFromAll(records, by);
   if (absent.length > 0) {
-    const fields = configurationFields(records[0].config).filter((field) => !field.startsWith('name') && !field.startsWith('description'));
+    // the fields of every configuration: a sweep over optimisers has optimizer.lr in some runs only
+    const fields = [...new Set(records.flatMap((record) => configurationFields(record.config)))].filter((field) => !field.startsWith('name') && !field.startsWith('description'));
     throw new InputError(
       `--by: no run in ${folders.join(' + ')} has ${absent.map((field) => `"${field}"`).join(', ')}; group by ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path of the runs' configuration: ${fields.join(', ')}`,
     );
