@@ -276,6 +276,17 @@ describe('dashboard in headless Chromium', () => {
     expect(shown).toBe(cli.stdout.trimEnd());
     expect(shown).toMatch(/GLU limit {4}pair 0,1 of layer 1: ε 5\.000e-4, c 0\.40000, a 1\.2000/);
     await (await waitForDeep(webgpuPage, 'cs-app >>> cs-network-check')).screenshot({ path: path.join(ARTIFACTS, 'dashboard-network-check.png') });
+    // a maxnorm that is no number says so (the analysis shown stays the last valid one's); Infinity is no barrier
+    const maxnorm = 'cs-app >>> cs-network-check >>> input[data-field="network-maxnorm"]';
+    await webgpuPage.click(maxnorm, { clickCount: 3 });
+    await webgpuPage.type(maxnorm, '1e3x');
+    expect(await textOf(webgpuPage, 'cs-app >>> cs-network-check >>> [data-testid="network-maxnorm-error"]')).toBe(
+      'maxnorm must be a positive number (the norm barrier; Infinity for none), got "1e3x": the analysis below is of the last valid one',
+    );
+    await webgpuPage.click(maxnorm, { clickCount: 3 });
+    await webgpuPage.type(maxnorm, 'Infinity');
+    await analyse();
+    await webgpuPage.waitForFunction(() => !document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-network-check')?.shadowRoot?.querySelector('[data-testid="network-maxnorm-error"]'), { timeout: 10_000, polling: 100 });
   });
 
   it("checks this GPU's kernels against the float64 CPU engine from the WebGPU notice (channelscope verify in the page)", async () => {

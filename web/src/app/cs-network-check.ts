@@ -52,8 +52,10 @@ export class CsNetworkCheck extends LitElement {
   }
 
   private maxnorm(): number | null {
-    const value = Number(this.maxnormText);
-    return this.maxnormText.trim() !== '' && Number.isFinite(value) && value > 0 ? value : null;
+    // decimal, or Infinity (no barrier), as `channelscope analyze --maxnorm` takes it
+    const text = this.maxnormText.trim();
+    const value = text === 'Infinity' || text === 'inf' ? Infinity : /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
+    return value > 0 ? value : null;
   }
 
   private async run(): Promise<void> {
@@ -106,6 +108,9 @@ export class CsNetworkCheck extends LitElement {
           @input=${(e: Event) => (this.maxnormText = (e.target as HTMLInputElement).value)} /></label>
         <button type="button" data-action="analyze-network" ?disabled=${!ready} @click=${() => void this.run()}>${this.running ? 'Analysing…' : 'Analyse'}</button>
       </div>
+      ${this.maxnorm() === null
+        ? html`<div class="error" role="alert" data-testid="network-maxnorm-error">maxnorm must be a positive number (the norm barrier; Infinity for none), got "${this.maxnormText}"${this.result ? ': the analysis below is of the last valid one' : ''}</div>`
+        : nothing}
       ${this.renderResult()}`;
   }
 
