@@ -20,7 +20,6 @@ export function isFilesystemError(error: unknown): error is NodeJS.ErrnoExceptio
   return error instanceof Error && typeof code === 'string' && code in FILESYSTEM_REASONS;
 }
 
-
 /**
  * Why a folder could not be made. A recursive mkdir reports ENOENT where a read-only or forbidden
  * ancestor stopped it, so the nearest existing ancestor is asked instead.

@@ -8,12 +8,9 @@
 //                        never rewritten
 //   DIR/checkpoint.json  progress (runs done, counts by stop reason, shard), replaced atomically
 //                        (temp file, fsync, rename) after runs.jsonl was fsync'd
-//   DIR/channelscope.lock  while a session writes the folder: its process id, host and start, made
-//                        exclusively (O_EXCL), so a second session on the same folder is refused rather
-//                        than writing every run again beside the first; removed when the session ends.
-//                        One left by a killed process (kill -9, a crashed node) is taken over when that
-//                        process is gone — seen from the same host; another host's is for the user to
-//                        remove, as no process there can be asked
+//   DIR/channelscope.lock  while a session writes the folder (folder-lock.ts): a second session on the
+//                        same folder is refused rather than writing every run again beside the first;
+//                        removed when the session ends, taken over when the session that left it is gone
 //
 // Resume semantics: runs are independent and deterministic (same run spec ⇒ same result on the same
 // backend), so runs.jsonl alone is the truth. Resuming skips every run whose id has a complete record
@@ -51,6 +48,7 @@ import type { Shard } from './shard.js';
 import { canonicalJson, parseSpec, type ExperimentSpec } from './spec.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
 import { FolderLock, LOCK_FILE } from './folder-lock.js';
+import { withoutByteOrderMark } from '../model/user-text.js';
 
 export { LOCK_FILE };
 
@@ -156,8 +154,6 @@ export interface Checkpoint {
   shard: { index: number; count: number } | null;
   /** runs in this folder's share of the sweep */
   runs: number;
-  /** the ids of those runs: a resume refuses a folder holding any other (another shard's, another selection's) */
-  runIds?: ReadonlySet<string>;
   completed: number;
   byReason: Record<string, number>;
   backend?: string;
@@ -288,11 +284,10 @@ export function mergedFolderData(folders: readonly string[]): { dataBaseDir?: st
   return { ...(dataBaseDir !== undefined ? { dataBaseDir, dataFiles } : {}), mismatch: null };
 }
 
-/** A continuation folder's CONTINUED_FILE, or null for any other folder. */
 /** A results folder's JSON file (spec.json, checkpoint.json, …); one that is not JSON is an InputError naming it. */
 export function readFolderJson<T>(file: string, what: string): T {
   try {
-    return JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as T;
+    return JSON.parse(withoutByteOrderMark(readFileSync(file, 'utf8'))) as T;
   } catch (error) {
     if (error instanceof SyntaxError) throw new InputError(`${file} is damaged, not JSON (${error.message.replace(/\s+/g, ' ')}). ${what}`);
     throw error;
@@ -308,6 +303,7 @@ export function holdsRecords(folder: string): boolean {
   }
 }
 
+/** A continuation folder's CONTINUED_FILE, or null for any other folder. */
 export function readContinuation(folder: string): ContinuationFile | null {
   const file = path.join(folder, CONTINUED_FILE);
   return existsSync(file) ? readFolderJson<ContinuationFile>(file, 'It says which runs of which folder this one continues: restore it from the continued folder\'s shards or copies') : null;
