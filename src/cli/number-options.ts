@@ -1,20 +1,13 @@
 // Numbers given on the command line: plain decimal notation only. Number() alone would also take
 // "0x10" (16), "" and " " (0) and "1e3" for a count, so a typo could become a silent setting.
 import { InputError } from '../model/input-error.js';
+import { parseDecimal } from '../model/user-text.js';
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^\+?\d+$/;
-
-/** A decimal number (or Infinity, inf, where `infinity` allows), NaN for anything else. */
-function decimal(text: string, infinity: boolean): number {
-  const trimmed = text.trim();
-  if (infinity && (trimmed === 'Infinity' || trimmed === 'inf')) return Infinity;
-  return DECIMAL.test(trimmed) ? Number(trimmed) : NaN;
-}
 
 /** A number ≥ 0 written in decimal (Infinity where allowed), else an InputError naming the option. */
 export function nonNegativeNumberOption(name: string, text: string, { infinity = false } = {}): number {
-  const value = decimal(text, infinity);
+  const value = parseDecimal(text, { infinity });
   if (!(value >= 0)) throw new InputError(`${name} must be a non-negative number${infinity ? ' (or Infinity)' : ''}, got "${text}"`);
   return value;
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../model/input-error.js';
-import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv } from '../experiment/preset-reports.js';
+import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv, type PresetReport } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readFolderJson, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
@@ -200,23 +200,12 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
     if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
     return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
   }
-  const specFile = path.join(dir, SPEC_FILE);
-  if (!existsSync(specFile)) return null;
-  const spec = readFolderJson<{ description?: unknown }>(specFile, 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
-  const preset = presetOfSpec(spec);
-  if (!preset || !hasPresetTables(preset.name) || !existsSync(path.join(dir, RUNS_FILE))) return null;
+  const preset = folderPreset(dir);
+  if (!preset || !existsSync(path.join(dir, RUNS_FILE))) return null;
   const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
-  // a quick spec says so in its description ("NAME --quick: …", presets.ts)
-  const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
   // (a spec of an older version that no longer validates plans nothing: its tables, without the notes on size)
   const planned = plannedRuns(dir, []);
-  const report = buildPresetReport(preset.name, records, planned?.total, { quick, seeds: planned?.seeds }, overrides);
-  // a continuation's runs are a chosen few of the preset's, under edited settings
-  const continued = readContinuation(dir);
-  const note = continued
-    ? `*${continued.runs.length === 1 ? 'This run continues a run' : `These ${continued.runs.length} runs continue runs`} of ${continued.from} chosen by ${continuationChoice(continued)}${continued.set.length > 0 ? `, with --set ${continued.set.join(' ')}` : ''}: the preset's tables over ${continued.runs.length === 1 ? 'it' : 'them'}, not over the preset's sample.*\n\n`
-    : '';
-  const markdown = `${note}${presetReportMarkdown(report, dir)}`;
+  const { report, markdown } = presetMarkdown(dir, dir, preset, records, planned?.total, planned?.seeds, overrides);
   // by other thresholds the tables are the reader's, not the folder's
   if (Object.keys(overrides).length > 0) return `${markdown}\n(by other thresholds: not written to ${dir}, which keeps its report by the defaults)\n`;
   const tablesDir = path.join(dir, PRESET_TABLES_DIR);
@@ -237,13 +226,40 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
  * without `merge`): printed only, as no one folder is theirs; null when the sweep is no preset's.
  */
 export function presetReportOfShards(folders: readonly string[], records: readonly RunRecord[], planned: number | undefined, overrides: ThresholdOverrides = {}): string | null {
-  if (!existsSync(path.join(folders[0], SPEC_FILE))) return null;
-  const spec = readFolderJson<{ description?: unknown }>(path.join(folders[0], SPEC_FILE), 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
+  const preset = folderPreset(folders[0]);
+  if (!preset) return null;
+  const { markdown } = presetMarkdown(folders[0], folders.join(' + '), preset, [...records], planned, plannedRuns(folders[0], [])?.seeds, overrides);
+  return `${markdown}\n(${folders.length} folders read together: printed only; \`channelscope merge\` joins them into one folder, which keeps report.md and tables/*.csv)\n`;
+}
+
+/** The preset with report tables whose sweep a folder holds (its spec.json), and whether it ran --quick; null for any other folder. */
+function folderPreset(dir: string): { name: string; quick: boolean } | null {
+  const specFile = path.join(dir, SPEC_FILE);
+  if (!existsSync(specFile)) return null;
+  const spec = readFolderJson<{ description?: unknown }>(specFile, 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
   const preset = presetOfSpec(spec);
   if (!preset || !hasPresetTables(preset.name)) return null;
-  const quick = typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`);
-  const report = buildPresetReport(preset.name, [...records], planned, { quick, seeds: plannedRuns(folders[0], [])?.seeds }, overrides);
-  return `${presetReportMarkdown(report, folders.join(' + '))}\n(${folders.length} folders read together: printed only; \`channelscope merge\` joins them into one folder, which keeps report.md and tables/*.csv)\n`;
+  // a quick spec says so in its description ("NAME --quick: …", presets.ts)
+  return { name: preset.name, quick: typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`) };
+}
+
+/** The preset's report of a sweep's records, in markdown after the caveat of a continuation's folder (`dir`'s continued.json). */
+function presetMarkdown(
+  dir: string,
+  source: string,
+  preset: { name: string; quick: boolean },
+  records: RunRecord[],
+  planned: number | undefined,
+  seeds: number | undefined,
+  overrides: ThresholdOverrides,
+): { report: PresetReport; markdown: string } {
+  const report = buildPresetReport(preset.name, records, planned, { quick: preset.quick, seeds }, overrides);
+  // a continuation's runs are a chosen few of the preset's, under edited settings
+  const continued = readContinuation(dir);
+  const note = continued
+    ? `*${continued.runs.length === 1 ? 'This run continues a run' : `These ${continued.runs.length} runs continue runs`} of ${continued.from} chosen by ${continuationChoice(continued)}${continued.set.length > 0 ? `, with --set ${continued.set.join(' ')}` : ''}: the preset's tables over ${continued.runs.length === 1 ? 'it' : 'them'}, not over the preset's sample.*\n\n`
+    : '';
+  return { report, markdown: `${note}${presetReportMarkdown(report, source)}` };
 }
 
 /**

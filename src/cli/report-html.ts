@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../experiment/results.js';
-import { formatReport, missingRunsWarning, missingShardsWarning, type Report } from '../experiment/summary.js';
+import { formatReport, reportWarnings, type Report } from '../experiment/summary.js';
 import { tableMarkdown } from '../experiment/tables.js';
 import { filesystemReason, InputError } from '../model/input-error.js';
 import { isFilesystemError } from './fs-errors.js';
@@ -86,7 +86,6 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
     notes: inlineRecords ? [] : [`${records.length} records (${(Buffer.byteLength(recordJson) / 2 ** 20).toFixed(0)} MiB) were too large to include`],
   };
   const grouping = report.by.length > 0 ? ` grouped by ${report.by.join(', ')}` : '';
-  const warnings = [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total)].filter((w): w is string => w !== null);
   const presetSection = report.presetTables?.length
     ? `<section><h2>The preset's tables</h2><div id="preset-tables"></div>\n<noscript><pre>${escapeHtml(report.presetTables.map(tableMarkdown).join('\n'))}</pre></noscript></section>\n`
     : '';
@@ -124,7 +123,7 @@ export function htmlReport({ report, records, source, script, generatedAt = new 
 <main id="report">
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">${report.runs.length} runs from <code>${escapeHtml(source)}</code>${escapeHtml(grouping)} · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
-${warnings.map((warning) => `<p class="warning"><strong>${escapeHtml(warning)}</strong></p>\n`).join('')}<section><h2>Summary</h2><div id="summary-chart"></div><div id="summary-table"></div>
+${reportWarnings(report).map((warning) => `<p class="warning"><strong>${escapeHtml(warning)}</strong></p>\n`).join('')}<section><h2>Summary</h2><div id="summary-chart"></div><div id="summary-table"></div>
 <noscript><pre>${escapeHtml(formatReport(report, 'md'))}</pre></noscript></section>
 ${presetSection}<section><h2>Runs</h2><div id="views"></div></section>
 </main>

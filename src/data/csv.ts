@@ -7,8 +7,8 @@
 // NaN, Infinity, hexadecimal and empty fields, is an InputError naming the line and column.
 import { InputError } from '../model/input-error.js';
 import type { Dataset } from './dataset.js';
+import { DECIMAL, withoutByteOrderMark } from '../model/user-text.js';
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE_WORD = /^[+-]?(?:nan|inf|infinity)$/i;
 
 /** Reads one dataset (count 1). Every problem is an InputError starting with `source`. */
@@ -17,7 +17,7 @@ export function parseDatasetCsv(text: string, source = 'data'): Dataset {
     throw new InputError(`${source}: ${message}`);
   };
 
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = withoutByteOrderMark(text).split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) fail('the file is empty (expected a header x1,…,xd,y and at least one sample)');
 

@@ -89,9 +89,8 @@ const differ = (a: string | undefined, b: string | undefined) => a !== undefined
 
 function judge(holder: LockHolder, file: string, ageMs: number): Judgement {
   const me = thisProcess();
-  const sameMachine = holder.host === me.host && !differ(holder.bootId, me.bootId);
   if (holder.host === me.host && differ(holder.bootId, me.bootId)) return { alive: false, why: 'its machine has rebooted since' };
-  if (sameMachine && !differ(holder.pidNamespace, me.pidNamespace)) {
+  if (holder.host === me.host && !differ(holder.pidNamespace, me.pidNamespace)) {
     if (holder.pid === process.pid) return held.has(file) ? { alive: true, remote: false, ageMs } : { alive: false, why: 'its process id is now this process' };
     if (!processAlive(holder.pid)) return { alive: false, why: 'its process is gone' };
     if (differ(holder.startTicks, startTicksOf(holder.pid))) return { alive: false, why: 'its process is gone (the id is another process now)' };
@@ -116,8 +115,8 @@ function readLock(file: string): ReadLock {
     throw error;
   }
   try {
-    const held = JSON.parse(text) as Partial<LockHolder>;
-    if (Number.isInteger(held.pid) && typeof held.host === 'string') return { holder: { ...held, since: String(held.since ?? '?') } as LockHolder, ageMs };
+    const parsed = JSON.parse(text) as Partial<LockHolder>;
+    if (Number.isInteger(parsed.pid) && typeof parsed.host === 'string') return { holder: { ...parsed, since: String(parsed.since ?? '?') } as LockHolder, ageMs };
   } catch {
     // not (yet) a holder: judged by its age
   }

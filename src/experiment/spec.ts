@@ -46,6 +46,7 @@ import { inputSampleCount } from '../data/inputs.js';
 import { MAX_SOBOL_DIMENSION } from '../data/sobol.js';
 import { FLOW_SOLVERS } from '../optim/optimizers.js';
 import { hessianReuseRefusal } from '../optim/rosenbrock.js';
+import { withoutByteOrderMark } from '../model/user-text.js';
 
 // ---- limits and defaults ---------------------------------------------------------------------
 
@@ -523,8 +524,7 @@ export function parseSpec(text: string, source = 'spec'): ExperimentSpec {
   if (text.trim() === '') throw new InputError(`${source}: the file is empty (expected a JSON object with at least "architecture" and "optimizer")`);
   let raw: unknown;
   try {
-    // a byte-order mark (some Windows editors write one) is not part of the JSON
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    raw = JSON.parse(withoutByteOrderMark(text));
   } catch (error) {
     throw new InputError(`${source}: invalid JSON: ${(error as Error).message}`);
   }

@@ -11,6 +11,7 @@ import { groupLabeller, type GroupLabeller } from './group-labels.js';
 import type { RunRecord, TrajectoryPoint } from './results.js';
 import { dataColumn, percent, tableJson, type PresetTable } from './tables.js';
 import { DEFAULT_MIN_IMPROVEMENT } from './scheduler.js';
+import { parseDecimal } from '../model/user-text.js';
 
 export { configurationFields, fieldsAbsentFromAll, fieldVaries, GROUP_ALIASES, varyingFields } from './group-labels.js';
 
@@ -137,6 +138,11 @@ export function missingShardsWarning(planned: PlannedRuns | undefined): string |
   const runs = shards.runs !== undefined ? ` (${shards.runs} of the sweep's ${shards.sweepRuns} runs)` : '';
   const one = shards.given.length === 1;
   return `${one ? 'This folder holds shard' : 'These folders hold shards'} ${list(shards.given)} of a sweep in ${shards.count}: shard${shards.missing.length === 1 ? '' : 's'} ${list(shards.missing)}${runs} ${shards.missing.length === 1 ? 'is' : 'are'} in ${one ? 'others' : 'none of them'}. The table covers the shard${one ? '' : 's'} given; name every shard's folder for the whole sweep.`;
+}
+
+/** A report's warnings, most general first: shards not among its folders, then runs not recorded. */
+export function reportWarnings(report: Pick<Report, 'planned' | 'runs'>): string[] {
+  return [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total)].filter((warning): warning is string => warning !== null);
 }
 
 /** A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown). */
@@ -339,7 +345,7 @@ export function parseThresholds(text: string): ThresholdOverrides {
     if (!match) throw new RangeError(`"${part}" is not name=value`);
     const [, name, raw] = match;
     if (!(THRESHOLD_NAMES as readonly string[]).includes(name)) throw new RangeError(`"${name}" is not a classification threshold (${THRESHOLD_NAMES.join(', ')}; maxnorm is each run's own)`);
-    const value = raw === 'Infinity' || raw === 'inf' ? Infinity : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
+    const value = parseDecimal(raw, { infinity: true });
     if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got "${raw}"`);
     overrides[name as keyof ThresholdOverrides] = value;
   }
@@ -473,9 +479,8 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
   const causeRows = report.causes.map((g) => `| ${g.key} | ${g.n} | ${NOT_CONVERGED_CAUSES.map((c) => g.outcomes[c].successes).join(' | ')} |`);
   const reachHeader = `| group | runs | ${REACH_MEASURES.map((m) => REACH_HEADERS[m]).join(' | ')} |`;
   const reachRows = report.reach.map((g) => `| ${g.key} | ${g.n} | ${REACH_MEASURES.map((m) => quartileText(g[m])).join(' | ')} |`);
-  const warnings = [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total)].filter((w): w is string => w !== null);
   return [
-    ...warnings.flatMap((warning) => [`**${warning}**`, '']),
+    ...reportWarnings(report).flatMap((warning) => [`**${warning}**`, '']),
     header,
     rule,
     ...rows,

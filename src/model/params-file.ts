@@ -26,6 +26,7 @@ import {
 } from './architecture.js';
 import { InputError } from './input-error.js';
 import { closestName } from './closest-name.js';
+import { withoutByteOrderMark } from './user-text.js';
 
 export interface ParameterFileLayer {
   /** rows = the layer's neurons, columns = its inputs */
@@ -67,8 +68,7 @@ export function parseParameterFile(text: string, source = 'parameters'): { arch:
   if (text.trim() === '') fail('the file is empty (expected a JSON object with "activation", "biases" and "layers")');
   let raw: unknown;
   try {
-    // a byte-order mark (some Windows editors write one) is not part of the JSON
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    raw = JSON.parse(withoutByteOrderMark(text));
   } catch (error) {
     return fail(`invalid JSON: ${(error as Error).message}`);
   }

@@ -6,6 +6,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import type { FileAnalysis, NamedText } from '../../../src/experiment/analyze-network.js';
 import { DEFAULT_MAXNORM } from '../../../src/engine/engine.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
+import { parseDecimal } from '../../../src/model/user-text.js';
 
 type Analyze = (params: NamedText, data: NamedText, previous: NamedText[], maxnorm: number) => Promise<{ result: FileAnalysis; lines: string[] }>;
 
@@ -53,8 +54,7 @@ export class CsNetworkCheck extends LitElement {
 
   private maxnorm(): number | null {
     // decimal, or Infinity (no barrier), as `channelscope analyze --maxnorm` takes it
-    const text = this.maxnormText.trim();
-    const value = text === 'Infinity' || text === 'inf' ? Infinity : /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
+    const value = parseDecimal(this.maxnormText, { infinity: true });
     return value > 0 ? value : null;
   }
 

@@ -389,11 +389,12 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
   const sideBySide = width >= 2 * 400 + 100;
   const barWidth = Math.max(400, Math.min(sideBySide ? (width - 100) / 2 : width - 40, 180 + rows.length * 150));
   const byId = new Map(records.map((r) => [r.id, r]));
-  const reach = runs
-    // (a diverged run's pair distance is whatever overflowed)
-    .filter((run) => run.outcome !== 'diverged' && byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0)
+  // (a diverged run's pair distance is whatever overflowed)
+  const shown = runs.filter((run) => run.outcome !== 'diverged');
+  const reach = shown
+    .filter((run) => byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0)
     .map((run) => ({ label: optimizerLabel(byId.get(run.id)!.config as RunConfig), inverseEpsilon: run.reach.inverseEpsilon, outcome: OUTCOME_LABELS[run.outcome], id: run.id }));
-  const outcomes = outcomesPresent(runs.filter((run) => run.outcome !== 'diverged'));
+  const outcomes = outcomesPresent(shown);
   // optimiser names wrap within their column ("sgd η=0.1" over "batch=16") so neighbours never overlap
   const stripLabels = bandAxisLabels(
     rows.map((r) => r.key),
