@@ -14,7 +14,7 @@ import type { TrainingEnsemble } from '../src/engine/training.js';
 import { parameterCount } from '../src/model/architecture.js';
 import { glorotNormal } from '../src/model/init.js';
 import { normalInputs } from '../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../src/data/rng.js';
+import { RandomStream, STREAMS } from '../src/numerics/rng.js';
 import type { OptimizerConfig } from '../src/optim/optimizers.js';
 import { GpuEnsemble } from '../src/engine/gpu/gpu-ensemble.js';
 import { WORKLOADS, workloadArchitecture, type Workload } from './workloads.js';

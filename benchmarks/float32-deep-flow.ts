@@ -25,7 +25,7 @@
 //                                 the field to first order in θ_lo, f(θ_hi) − H(θ_hi)·θ_lo: does a
 //                                 smooth field at float32 θ_hi remove θ's rounding?
 // Group coordinates: in every hidden layer, neurons whose input vectors lie within 25% of each other
-// (src/model/pairs.ts closeLayerGroups) are stored in the Helmert basis, input vectors and outgoing
+// (src/model/groups.ts closeLayerGroups) are stored in the Helmert basis, input vectors and outgoing
 // weight vectors alike. In a group the slots' pre-activations ζ_j give the members' z_k = z̄ + η_k,
 // the activations passed on are the slots' Σ_k U_jk σ(z_k) = √n·σ̄·[j = 0] + Σ_k U_jk D_k, and the
 // back-propagated ĝ_j (the slot's outgoing weights against the next layer's δ) give ∂f/∂ζ_j =
@@ -36,14 +36,14 @@
 import { parseArgs } from 'node:util';
 import { recordOfSeed } from './records.js';
 import type { Dataset } from '../src/data/dataset.js';
-import { RandomStream } from '../src/data/rng.js';
+import { RandomStream } from '../src/numerics/rng.js';
 import { networkFlowField } from '../src/engine/cpu/flow-field.js';
 import { datasetFor } from '../src/experiment/grid.js';
 import { parameterLayout, weightNorm, type Architecture } from '../src/model/architecture.js';
-import { closeLayerGroups, helmertRow, layerGroupCoordinates, layerGroupCoordinatesOfMatrix, type LayerGroups } from '../src/model/pairs.js';
+import { closeLayerGroups, helmertRow, layerGroupCoordinates, layerGroupCoordinatesOfMatrix, type LayerGroups } from '../src/model/groups.js';
 import { parseParameterFile } from '../src/model/params-file.js';
-import { choleskySolver, integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
-import { cholesky, choleskySolve } from '../src/optim/linalg.js';
+import { choleskySolver, integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/stiff-solvers.js';
+import { cholesky, choleskySolve } from '../src/numerics/linalg.js';
 
 const UNIT_ROUNDOFF = 2 ** -24;
 const f32 = Math.fround;

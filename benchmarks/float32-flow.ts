@@ -24,7 +24,7 @@
 //                            "…network Hessian": formed in network coordinates, then turned)
 //   group coordinates, computed Hessian  the stiff kernel's grouping: neurons within 25% of each
 //                            other (relative to the longer input vector) in groups of up to four, in
-//                            the Helmert basis (src/model/pairs.ts; for two neurons the pair map). Each
+//                            the Helmert basis (src/model/groups.ts; for two neurons the pair map). Each
 //                            member's σ⁽ⁱ⁾(z_k) − σ⁽ⁱ⁾(z̄) is an odd difference about z̄ + η_k/2, accurate
 //                            relative to itself, so three-neuron channels keep their differences too.
 // The solvers are Rodas4 and ROS34PW2 at the paper's tolerances (rtol 1e-3, atol 1e-6) with the
@@ -35,13 +35,13 @@
 import { parseArgs } from 'node:util';
 import { recordOfSeed } from './records.js';
 import type { Dataset } from '../src/data/dataset.js';
-import { RandomStream } from '../src/data/rng.js';
+import { RandomStream } from '../src/numerics/rng.js';
 import { networkFlowField } from '../src/engine/cpu/flow-field.js';
 import { datasetFor } from '../src/experiment/grid.js';
 import { weightNorm, type Architecture } from '../src/model/architecture.js';
-import { closeNeuronGroups, groupCoordinates, groupCoordinatesOfMatrix, helmertRow } from '../src/model/pairs.js';
+import { closeNeuronGroups, groupCoordinates, groupCoordinatesOfMatrix, helmertRow } from '../src/model/groups.js';
 import { parseParameterFile } from '../src/model/params-file.js';
-import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/rosenbrock.js';
+import { integrateRosenbrock, type StiffSolver, type StiffVectorField } from '../src/optim/stiff-solvers.js';
 
 const UNIT_ROUNDOFF = 2 ** -24;
 const f32 = Math.fround;

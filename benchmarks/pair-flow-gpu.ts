@@ -18,7 +18,7 @@ import { datasetFor } from '../src/experiment/grid.js';
 import { isAtBarrier } from '../src/analysis/classify.js';
 import { parseParameterFile } from '../src/model/params-file.js';
 import { networkFlowField } from '../src/engine/cpu/flow-field.js';
-import { integrateRosenbrock } from '../src/optim/rosenbrock.js';
+import { integrateRosenbrock } from '../src/optim/stiff-solvers.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

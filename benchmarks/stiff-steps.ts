@@ -29,7 +29,7 @@ import { describeGpu } from '../src/gpu/device.js';
 import { formatStrategy, parseStrategy } from '../src/engine/gpu/kernel-strategy.js';
 import { planFlowKernel, planStiffFlowKernel } from '../src/engine/gpu/mlp-kernels.js';
 import { rosenbrockDataset } from '../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../src/data/rng.js';
+import { RandomStream, STREAMS } from '../src/numerics/rng.js';
 import { glorotNormal } from '../src/model/init.js';
 import { parameterCount, type Activation, type Architecture } from '../src/model/architecture.js';
 

@@ -2,7 +2,7 @@
 // high part, y the low part, |lo| ≤ ulp(hi)/2), about 48 significant bits where float32 has 24. For
 // what float32 loses to cancellation near a channel (benchmarks/results/deep-float32-emulation-*.md):
 // θ, the per-sample passes and their sums over samples. The float64 reference for the algorithms is
-// Hida, Li & Bailey's QD library (double-double); tests/model/double-float-gpu.test.ts checks every
+// Hida, Li & Bailey's QD library (double-double); tests/engine/double-float-gpu.test.ts checks every
 // function against float64.
 //
 // The error-free transformations (Knuth's TwoSum, Dekker's TwoProduct with Veltkamp's split) rely on

@@ -1,5 +1,5 @@
 // Check kernel for double_float.wgsl (src/engine/gpu/double-float-check.ts, run by `channelscope
-// doctor` and tests/model/double-float-gpu.test.ts): for each
+// doctor` and tests/engine/double-float-gpu.test.ts): for each
 // pair of double-floats (a, b) in `points` (a.hi, a.lo, b.hi, b.lo), RESULTS double-floats:
 // a + b, a·b, a/b, e^a, log1p(|a|), then value, slope and curvature of softplus(a), erf(a), tanh(a),
 // sigmoid(a), g(a), gelu(a) and relu(a).

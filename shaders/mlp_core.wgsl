@@ -29,7 +29,7 @@
 // GROUPED (one hidden layer; forward and gradient, not the R-operator passes): θ may be in group
 // coordinates for groups of up to MAX_GROUP hidden neurons k₀ < … < k_{n−1} (set by the including
 // kernel in the group_* tables): the slot of k_j holds U_j·w and U_j·a for the Helmert basis U
-// (src/model/pairs.ts groupCoordinates; for n = 2 the pair coordinates m, h = (w_i ± w_j)/√2,
+// (src/model/groups.ts groupCoordinates; for n = 2 the pair coordinates m, h = (w_i ± w_j)/√2,
 // s, t = (a_i ± a_j)/√2). An orthogonal change of variables, so gradients and the weight norm
 // transform as θ does. Near a channel (w_k nearly equal, a_k large with Σ a_k small) network
 // coordinates lose the small differences to rounding twice, in θ and in Σ a_kσ(z_k); in group

@@ -3,7 +3,7 @@
 // (ode23s) with the exact Jacobian −H, with RODAS4 Hairer & Wanner's Rodas4 (same Hessian,
 // factorisation of W = I + hγH and refined solves, six stages), or with ROS34PW2 Rang & Angermann's
 // W-method (four stages, order 3 with an inexact Hessian: the float32 one). The float64 reference is
-// src/optim/rosenbrock.ts (rosenbrockStep, rodas4Step) driven as in src/engine/cpu/cpu-ensemble.ts
+// src/optim/stiff-solvers.ts (rosenbrockStep, rodas4Step) driven as in src/engine/cpu/cpu-ensemble.ts
 // (advanceFlow); the two take the same decisions in the same order. The controller, attempt budget,
 // step floor, non-finite handling and status are those of the explicit kernel (mlp_flow_common.wgsl).
 //
@@ -49,7 +49,7 @@ const ROS_EXPONENT: f32 = -0.3333333333333333;   // −1/order, ROS34PW2.order =
 #else
 const ROS_EXPONENT: f32 = -0.3333333333333333;   // −1/order, ROSENBROCK23.order = 3
 #endif
-// Rodas4 (RODAS4 in src/optim/rosenbrock.ts: Hairer & Wanner's RODAS, METH = 1)
+// Rodas4 (RODAS4 in src/optim/stiff-solvers.ts: Hairer & Wanner's RODAS, METH = 1)
 const RODAS_GAMMA: f32 = 0.25;
 const RODAS_A21: f32 = 1.544;
 const RODAS_A31: f32 = 0.9466785280815826;
@@ -76,7 +76,7 @@ const RODAS_C62: f32 = -7.981132988064893;
 const RODAS_C63: f32 = -31.52159432874371;
 const RODAS_C64: f32 = 16.31930543123136;
 const RODAS_C65: f32 = -6.058818238834054;
-// ROS34PW2 (ROS34PW2 in src/optim/rosenbrock.ts, which derives these transformed coefficients from
+// ROS34PW2 (ROS34PW2 in src/optim/stiff-solvers.ts, which derives these transformed coefficients from
 // Rang & Angermann's published ones; filled in from there at pipeline creation)
 const W_GAMMA: f32 = ${W_GAMMA};
 const W_A21: f32 = ${W_A21};
@@ -1181,7 +1181,7 @@ fn main(
   var steps = info.steps;
   var evaluations = info.evaluations;
   var rejected_last = info.rejected != 0u;
-  // Slot.hessian_ready: 0, or 1 + the accepted steps the Hessian has served (src/optim/rosenbrock.ts
+  // Slot.hessian_ready: 0, or 1 + the accepted steps the Hessian has served (src/optim/stiff-solvers.ts
   // hessianAfterAttempt: kept for up to cfg.hessian_reuse accepted steps; after a failed attempt kept
   // only when fresh). Every thread holds the same hessian_uses.
   // (HESSIAN_FROM_DISPATCHES marks one the Hessian's own dispatches made for this dispatch's θ)
@@ -1289,7 +1289,7 @@ fn main(
     factorization_failed = false;
 #if ${RODAS4}
     var stage_bad = 0.0;
-    // Rodas4 (src/optim/rosenbrock.ts rodas4Step): kᵢ = E⁻¹(f(uᵢ) + Σⱼ (cᵢⱼ/h)·kⱼ) with E⁻¹v = hγ·W⁻¹v;
+    // Rodas4 (src/optim/stiff-solvers.ts rodas4Step): kᵢ = E⁻¹(f(uᵢ) + Σⱼ (cᵢⱼ/h)·kⱼ) with E⁻¹v = hγ·W⁻¹v;
     // u₂..u₅ = θ + Σⱼ aᵢⱼkⱼ, u₆ = u₅ + k₅, θ₁ = u₆ + k₆, error estimate k₆
     first_stage(tid, hd);
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A21, 0.0, 0.0, 0.0), vec4<f32>(RODAS_C21, 0.0, 0.0, 0.0), 2u));
@@ -1322,7 +1322,7 @@ fn main(
     evaluations += 6u;
 #elif ${ROS34PW2}
     var stage_bad = 0.0;
-    // ROS34PW2 (src/optim/rosenbrock.ts transformedRosenbrockStep): the same stages as Rodas4 with four
+    // ROS34PW2 (src/optim/stiff-solvers.ts transformedRosenbrockStep): the same stages as Rodas4 with four
     // of them; θ₁ = θ + Σⱼ mⱼkⱼ, error estimate Σⱼ eⱼkⱼ
     first_stage(tid, hd);
     stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A21, 0.0, 0.0, 0.0), vec4<f32>(W_C21, 0.0, 0.0, 0.0), 2u));

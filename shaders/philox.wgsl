@@ -1,6 +1,6 @@
-// Philox4x32-10 (Salmon et al., SC'11), the WGSL twin of src/data/rng.ts: a shared snippet with no
+// Philox4x32-10 (Salmon et al., SC'11), the WGSL twin of src/numerics/rng.ts: a shared snippet with no
 // bindings and no entry point, concatenated before the kernels that draw random numbers. Every
-// function here returns bit for bit what its TypeScript namesake returns (tests/data/rng-gpu.test.ts).
+// function here returns bit for bit what its TypeScript namesake returns (tests/numerics/rng-gpu.test.ts).
 //
 //   philox4x32(counter, key)   = philox4x32(c0, c1, c2, c3, k0, k1)   four u32 words
 //   uniform01(u)               = toUniform(u)                          [0, 1) on a 2^-24 grid
@@ -21,7 +21,7 @@ const PHILOX_M0: u32 = 0xD2511F53u;
 const PHILOX_M1: u32 = 0xCD9E8D57u;
 const PHILOX_W0: u32 = 0x9E3779B9u;
 const PHILOX_W1: u32 = 0xBB67AE85u;
-// STREAMS.minibatch in src/data/rng.ts
+// STREAMS.minibatch in src/numerics/rng.ts
 const PHILOX_STREAM_MINIBATCH: u32 = 4u;
 
 // The exact 64-bit product of two u32 as (high word, low word). WGSL has no 64-bit integers: the

@@ -1,4 +1,4 @@
-// Test kernel for philox.wgsl (used only by tests/data/rng-gpu.test.ts). Three entry points:
+// Test kernel for philox.wgsl (used only by tests/numerics/rng-gpu.test.ts). Three entry points:
 //   main:      for i in 0..count, the words w of philox4x32((counter0 + i, run, stream, c3), key),
 //              then uniform01(w) (as bits) and random_index(w, n): 12 u32 per i
 //   convert:   uniform01 (as bits) and random_index(u, n) of given words: 2 u32 per word

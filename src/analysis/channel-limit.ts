@@ -18,7 +18,7 @@ import { activationFunctions } from '../model/activations.js';
 import type { Dataset } from '../data/dataset.js';
 import { channelPairOf, type NeuronGroup } from './channels.js';
 import { leastSquares } from './least-squares.js';
-import { symmetricEigen } from '../optim/linalg.js';
+import { symmetricEigen } from '../numerics/linalg.js';
 import { replacementDeviation, type FittableReplacement, type LimitDeviation } from './limit-network.js';
 import { affine, checkDatasetFor, checkLayer, checkNeuron, checkTheta, dot, forwardTrace, layerInputVectors, layerOutgoingVectors, sampleInput, type NeuronReplacement } from './network.js';
 

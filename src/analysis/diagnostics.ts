@@ -8,7 +8,7 @@
 // the gradient ∞-norm and every Hessian eigenvalue are those of L + R; `loss` is the data loss L.
 import type { Architecture } from '../model/architecture.js';
 import { parameterCount, weightNorm } from '../model/architecture.js';
-import { hessianMatrix, symmetricEigen, type HessianVectorProduct } from '../optim/linalg.js';
+import { hessianMatrix, symmetricEigen, type HessianVectorProduct } from '../numerics/linalg.js';
 import { closestPairs } from './channels.js';
 import { dot, layerOutgoingVectors, norm } from './network.js';
 import { lanczosExtremes, MAX_LANCZOS_STEPS, powerIterationMax } from './spectrum.js';

@@ -2,7 +2,7 @@
 // with column pivoting (no normal equations: they would square the condition number of design
 // matrices whose columns — σ of nearly parallel neurons — are nearly collinear). k is tiny (a
 // hidden width plus two), N up to ~10⁵: O(N·k²) work.
-import { CompensatedSum } from '../engine/cpu/compensated-sum.js';
+import { CompensatedSum } from '../numerics/compensated-sum.js';
 
 export interface LeastSquaresSolution {
   /** coefficients minimising ‖A·x − y‖ (0 for columns found linearly dependent) */

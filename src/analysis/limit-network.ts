@@ -4,7 +4,7 @@
 // loss over its output layer with everything else held.
 import type { Architecture } from '../model/architecture.js';
 import type { Dataset } from '../data/dataset.js';
-import { CompensatedSum } from '../engine/cpu/compensated-sum.js';
+import { CompensatedSum } from '../numerics/compensated-sum.js';
 import { leastSquares } from './least-squares.js';
 import { checkDatasetFor, forwardTrace, sampleInput, type NeuronReplacement } from './network.js';
 

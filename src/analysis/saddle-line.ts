@@ -13,7 +13,7 @@
 // Evaluation goes through a batched callback with the shape of Engine.evaluate (a float64 CPU
 // engine or the GPU), so nothing here knows which backend computes.
 import { inputCoordinates, outgoingCoordinates, parameterLayout, type Architecture } from '../model/architecture.js';
-import { symmetricEigen, symmetrize } from '../optim/linalg.js';
+import { symmetricEigen, symmetrize } from '../numerics/linalg.js';
 import { checkLayer, checkNeuron, checkTheta } from './network.js';
 
 /** Loss, barrier, gradient and Hessian-vector products of B networks at once (Engine.evaluate with the data and barrier bound). */

@@ -2,7 +2,7 @@
 // float64 reference of the GPU diagnostics kernel (shaders/mlp_diagnostics.wgsl), which runs the
 // same algorithms in the same order from the same start vector, so the two can be compared number by
 // number even where an iteration has not converged.
-import { symmetricEigen, type HessianVectorProduct } from '../optim/linalg.js';
+import { symmetricEigen, type HessianVectorProduct } from '../numerics/linalg.js';
 
 /** Lanczos steps the GPU kernel can hold (its tridiagonal coefficients live in fixed-size arrays). */
 export const MAX_LANCZOS_STEPS = 64;

@@ -1,7 +1,7 @@
 // `channelscope compare A B`: run-by-run agreement of two results folders of the same spec.
 import { compareSweeps, formatComparison } from '../experiment/compare.js';
 import { readFolderRecords } from '../experiment/results.js';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { nonNegativeNumberOption } from './number-options.js';
 
 const recordsOf = (folder: string) => readFolderRecords(folder, 'compare');

@@ -3,7 +3,7 @@
 // changed. See experiment/continuation.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { continuedRecord, parseSelection, planContinuation, runsStoppedAgainAtBarrier } from '../experiment/continuation.js';
 import { folderDataOptions, readFolderRecords, type RunRecord } from '../experiment/results.js';
 import { classifyRecord } from '../experiment/summary.js';

@@ -6,7 +6,7 @@ import { compare } from '../engine/verify.js';
 import { describeArchitecture, parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
 import { rosenbrockDataset } from '../data/inputs.js';
-import { RandomStream, STREAMS } from '../data/rng.js';
+import { RandomStream, STREAMS } from '../numerics/rng.js';
 
 export async function demo(engine: Engine, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<void> {
   // software rasterisers and the CPU engine are ~10⁴× slower than a GPU: keep the demo to seconds

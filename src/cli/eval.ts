@@ -2,7 +2,7 @@
 import { parseDatasetCsv } from '../data/csv.js';
 import type { Engine } from '../engine/engine.js';
 import { describeArchitecture } from '../model/architecture.js';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { formatParameterFile, parseParameterFile } from '../model/params-file.js';
 
 export interface EvalInputs {

@@ -3,7 +3,7 @@
 // a stack trace. Failures on the package's own files stay errors (exit 1, with the stack).
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FILESYSTEM_REASONS, filesystemReason, InputError } from '../model/input-error.js';
+import { FILESYSTEM_REASONS, filesystemReason, InputError } from '../user-input/input-error.js';
 import { channelscopeRoot } from '../experiment/software.js';
 
 export { filesystemReason };

@@ -1,7 +1,7 @@
 // The `channelscope` command line.
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { createEngine, type BackendChoice } from '../engine/create.js';
 import type { Engine } from '../engine/engine.js';
 import { doctor } from './doctor.js';

@@ -10,7 +10,7 @@
 // run is then reported missing.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
 import {
   CHECKPOINT_FILE,

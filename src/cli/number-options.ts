@@ -1,7 +1,7 @@
 // Numbers given on the command line: plain decimal notation only. Number() alone would also take
 // "0x10" (16), "" and " " (0) and "1e3" for a count, so a typo could become a silent setting.
-import { InputError } from '../model/input-error.js';
-import { parseDecimal } from '../model/user-text.js';
+import { InputError } from '../user-input/input-error.js';
+import { parseDecimal } from '../user-input/user-text.js';
 
 const INTEGER = /^\+?\d+$/;
 

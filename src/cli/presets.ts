@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv, type PresetReport } from '../experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readFolderJson, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { RunRecord } from '../experiment/results.js';
 import { formatReport, reportWarnings, type Report } from '../experiment/summary.js';
 import { tableMarkdown } from '../experiment/tables.js';
-import { filesystemReason, InputError } from '../model/input-error.js';
+import { filesystemReason, InputError } from '../user-input/input-error.js';
 import { isFilesystemError } from './fs-errors.js';
 import { channelscopeRoot } from '../experiment/software.js';
 

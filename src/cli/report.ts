@@ -6,7 +6,7 @@ import type { ThresholdOverrides } from '../experiment/summary.js';
 import { carrierCounts, channelCarriers } from '../experiment/carriers.js';
 import { folderDataOptions } from '../experiment/results.js';
 import path from 'node:path';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { writeHtmlReport } from './report-html.js';
 import { isProcedureFolder, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, presetReportOfShards, writePresetReport } from './presets.js';
 import { existsSync, readFileSync } from 'node:fs';

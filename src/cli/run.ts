@@ -5,12 +5,12 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { dataFileHashes, DatasetCache, datasetKey, expandSpec, initialParameters, type DataSourceOptions, type ResolvedRun } from '../experiment/grid.js';
 import { configurationLabels } from '../experiment/group-labels.js';
 import { optimizerLabel } from '../experiment/preset-reports.js';
-import { Progress } from '../experiment/progress.js';
+import { Progress } from './progress.js';
 import { continuationChoice, CONTINUED_FILE, holdsRecords, readContinuation, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
@@ -57,7 +57,6 @@ export function readSpecFile(file: string): { spec: ExperimentSpec; text: string
   return { spec: parseSpec(text, file), text };
 }
 
-export { engineOptimizer };
 
 function parseSlots(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;

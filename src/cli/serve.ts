@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { BUILD_INFO_FILE, channelscopeRoot, currentSoftware, softwareLabel } from '../experiment/software.js';
 import { integerOption } from './number-options.js';
 import { requireResultsFolder } from './fs-errors.js';

@@ -5,9 +5,9 @@
 // trailing empty lines are ignored. Quoted fields are refused with a clear message (no numeric
 // field needs them). Values are decimal numbers (`-1.5`, `.5`, `2e-3`); anything else, including
 // NaN, Infinity, hexadecimal and empty fields, is an InputError naming the line and column.
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import type { Dataset } from './dataset.js';
-import { DECIMAL, withoutByteOrderMark } from '../model/user-text.js';
+import { DECIMAL, withoutByteOrderMark } from '../user-input/user-text.js';
 
 const NON_FINITE_WORD = /^[+-]?(?:nan|inf|infinity)$/i;
 

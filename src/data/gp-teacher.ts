@@ -26,7 +26,7 @@
 //
 // Determinism: the function depends only on (seed, run, s, d, M) — draws come from the Philox
 // stream (seed, run, STREAMS.teacher) — and not on the inputs it is evaluated at.
-import { RandomStream, STREAMS } from './rng.js';
+import { RandomStream, STREAMS } from '../numerics/rng.js';
 
 /** Frequencies (cos/sin pairs) of the random-Fourier-feature draw unless told otherwise. */
 export const DEFAULT_GP_FREQUENCIES = 4096;

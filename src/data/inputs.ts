@@ -5,7 +5,7 @@
 // depends only on those numbers. The bounded distributions live on [−√3, √3]^d, the cube whose
 // uniform distribution has zero mean and unit variance per coordinate, like the normal inputs.
 import type { Dataset } from './dataset.js';
-import { RandomStream, STREAMS } from './rng.js';
+import { RandomStream, STREAMS } from '../numerics/rng.js';
 import { sobolPoints } from './sobol.js';
 import { rosenbrock, standardize } from './teachers.js';
 

@@ -3,7 +3,7 @@
 import { forward } from '../model/forward.js';
 import { parameterLayout, validateArchitecture, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
-import { RandomStream, STREAMS } from './rng.js';
+import { RandomStream, STREAMS } from '../numerics/rng.js';
 
 /** A teacher network: an architecture and its flat parameters (the layout of parameterLayout). */
 export interface TeacherNetwork {

@@ -21,7 +21,7 @@ export interface EvaluationRequest {
   maxnorm?: number;
   /**
    * One hidden layer: params, directions and the returned gradient and HVP are in pair coordinates
-   * for this many neuron pairs (src/model/pairs.ts); default 0. The GPU computes in them (gradients
+   * for this many neuron pairs (src/model/groups.ts); default 0. The GPU computes in them (gradients
    * only), the CPU transforms to network coordinates and back.
    */
   pairs?: number;

@@ -11,7 +11,7 @@ export interface SlotRun {
   params: Float64Array;
   /** the run's dataset (count 1, `samples` as the ensemble's) */
   data: Dataset;
-  /** minibatch randomness: Philox key and run index (see minibatchIndex in data/rng.ts) */
+  /** minibatch randomness: Philox key and run index (see minibatchIndex in numerics/rng.ts) */
   seed: number;
   runIndex: number;
   /** the run's activation, one of the ensemble's `activations` (default: the ensemble's arch.activation) */

@@ -9,7 +9,7 @@
 import { parameterCount, type Activation, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
 import { rosenbrockDataset } from '../data/inputs.js';
-import { RandomStream, STREAMS } from '../data/rng.js';
+import { RandomStream, STREAMS } from '../numerics/rng.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import type { DiagnosedPair, RunDiagnostics } from '../analysis/diagnostics.js';
 import { CpuEngine } from './cpu/cpu-engine.js';

@@ -3,7 +3,7 @@
 import { ACTIVATIONS, parameterLayout, type Activation, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
 import type { Dataset } from '../data/dataset.js';
-import { RandomStream, STREAMS } from '../data/rng.js';
+import { RandomStream, STREAMS } from '../numerics/rng.js';
 import { rosenbrock, standardize } from '../data/teachers.js';
 import { CpuEngine, evaluateNetwork } from './cpu/cpu-engine.js';
 import { hiddenPreActivations } from '../model/forward.js';

@@ -53,7 +53,7 @@ import { float64Evaluator, setupConfig, type Procedure, type ProcedureContext, t
 import { architectureOf, dataFileHashes, datasetFor, resolveSpecPath, type DataSourceOptions } from './grid.js';
 import { parseConfig, type RunConfig } from './spec.js';
 import type { RunRecord } from './results.js';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
 import {
   runSaddlePerturbation,

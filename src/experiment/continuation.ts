@@ -3,7 +3,7 @@
 // or stop reason, and each continued run matched to the record it starts from. `channelscope continue`
 // (cli/continue.ts) trains them; the verdict "channel-opening" says when this is worth doing.
 import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../analysis/classify.js';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
 import { STOP_REASONS, type ContinuedFrom, type RunRecord } from './results.js';

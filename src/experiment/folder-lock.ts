@@ -15,7 +15,7 @@
 import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 
 export const LOCK_FILE = 'channelscope.lock';
 /** A lock of another machine or container not refreshed for this long is a dead session's. */

@@ -8,7 +8,7 @@
 // reordered (an index-based id would silently re-label finished runs after such an edit). The
 // flip side: a channelscope version that adds a defaulted field changes every hash.
 //
-// Randomness (Philox streams, data/rng.ts):
+// Randomness (Philox streams, numerics/rng.ts):
 //   - dataset: key data.seed, run index 0 (shared by every run of a configuration), or the run
 //     seed with data.perRun: inputs from STREAMS.inputs, the teacher (GP draw, random network)
 //     from STREAMS.teacher. Sobol and grid inputs have no randomness.
@@ -19,12 +19,12 @@ import { parseDatasetCsv } from '../data/csv.js';
 import type { Dataset } from '../data/dataset.js';
 import { gpTeacherValues } from '../data/gp-teacher.js';
 import { generateInputs } from '../data/inputs.js';
-import { RandomStream, STREAMS } from '../data/rng.js';
+import { RandomStream, STREAMS } from '../numerics/rng.js';
 import { randomTeacherNetwork, teacherNetworkValues, type TeacherNetwork } from '../data/teacher-network.js';
 import { rosenbrock, standardize, toy1d } from '../data/teachers.js';
 import { describeArchitecture, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
-import { filesystemReason, InputError } from '../model/input-error.js';
+import { filesystemReason, InputError } from '../user-input/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { canonicalJson, hashString, type ExperimentSpec, type RunConfig } from './spec.js';
 

@@ -15,7 +15,7 @@ import { networkFlowField, networkObjective } from '../engine/cpu/flow-field.js'
 import { weightNorm, type Architecture } from '../model/architecture.js';
 import { formatParameterFile, type ParameterFile } from '../model/params-file.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../analysis/diagnostics.js';
-import { symmetricEigen } from '../optim/linalg.js';
+import { symmetricEigen } from '../numerics/linalg.js';
 import { newtonCg, type NewtonCgReason } from '../optim/newton-cg.js';
 import { newtonEigen } from '../optim/newton-eigen.js';
 

@@ -9,12 +9,13 @@
 //     such a pair as maximally distant. Here both neurons are first flipped to w > 0.
 //   - λ_max of the final Hessian of L + R (float64, exact), for the edge-of-stability comparison
 //     with 2/η. Only for small networks (P ≤ MAX_HESSIAN_PARAMETERS).
+import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
+import { ODD_ACTIVATIONS } from '../analysis/channels.js';
 import { lossLevels, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
 import { lossAtInfinity } from '../analysis/glu.js';
 import { distinctSolutions } from '../analysis/permutation.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
-import { channelCoordinates } from '../optim/toy.js';
 import { barrierThreshold, datasetFor } from './grid.js';
 import { findPreset, presetSeedsNote } from './presets.js';
 import { hessianExtremes } from './procedure.js';
@@ -50,6 +51,8 @@ interface Run {
   record: RunRecord;
   config: RunConfig;
   classified: ClassifiedRun;
+  /** its weight norm at its barrier, as the verdict reads "at the barrier" (classify.ts isAtBarrier) */
+  atBarrier: boolean;
 }
 
 // ---- labels of configurations -----------------------------------------------------------------------
@@ -160,8 +163,6 @@ function channelTable(name: string, title: string, label: string, runs: readonly
 
 // ---- reach ----------------------------------------------------------------------------------------
 
-const isOdd = (activation: string) => activation === 'erf' || activation === 'tanh';
-
 /**
  * 1/ε of a run along its channel: for the 1-D toy student (one input, no biases, two neurons, odd
  * activation) in channel coordinates after flipping both neurons to w > 0, NaN (left out of the
@@ -172,13 +173,14 @@ const isOdd = (activation: string) => activation === 'erf' || activation === 'ta
  */
 export function channelReach(record: RunRecord, classified: ClassifiedRun): number {
   const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
-  if (arch.inputDim === 1 && !arch.biases && arch.hidden.length === 1 && arch.hidden[0] === 2 && isOdd(arch.activation)) {
+  if (arch.inputDim === 1 && !arch.biases && arch.hidden.length === 1 && arch.hidden[0] === 2 && ODD_ACTIVATIONS.has(arch.activation)) {
     const [w1, w2, a1, a2] = Array.from(theta);
     const s1 = w1 < 0 ? -1 : 1;
     const s2 = w2 < 0 ? -1 : 1;
     // merged neurons with output weights of one sign sit on a saddle line, not in a channel: no reach
     if (s1 * a1 * (s2 * a2) >= 0) return NaN;
-    return channelCoordinates([s1 * w1, s2 * w2, s1 * a1, s2 * a2]).inverseEpsilon;
+    // ε = |w₁ − w₂|/2 of the flipped pair
+    return 2 / Math.abs(s1 * w1 - s2 * w2);
   }
   return classified.onChannel ? classified.reach.inverseEpsilon : NaN;
 }
@@ -201,7 +203,7 @@ function reachColumns(label: string[]): string[] {
 
 function reachRow(label: string[], runs: readonly Run[]): (string | number)[] {
   const finite = runs.filter((r) => r.classified.outcome !== 'diverged');
-  const atBarrier = finite.filter((r) => r.record.weightNorm > 0.99 * barrierThreshold(r.config)).length;
+  const atBarrier = finite.filter((r) => r.atBarrier).length;
   return [
     ...label,
     runs.length,
@@ -417,11 +419,19 @@ export function hasPresetTables(preset: string): boolean {
   return preset in TABLES;
 }
 
-/** A sweep preset's tables from its records as a report classified them (`classified`: in the records' order). */
-export function presetTables(preset: string, records: readonly RunRecord[], classified: readonly ClassifiedRun[]): PresetTable[] {
+/**
+ * A sweep preset's tables from its records as a report classified them (`classified`: in the records'
+ * order, by the thresholds of which `barrierTolerance` is one).
+ */
+export function presetTables(preset: string, records: readonly RunRecord[], classified: readonly ClassifiedRun[], barrierTolerance = DEFAULT_THRESHOLDS.barrierTolerance): PresetTable[] {
   const tables = TABLES[preset];
   if (!tables) throw new RangeError(`no report tables for preset "${preset}"`);
-  return tables(records.map((record, k) => ({ record, config: record.config as RunConfig, classified: classified[k] })));
+  return tables(
+    records.map((record, k) => {
+      const config = record.config as RunConfig;
+      return { record, config, classified: classified[k], atBarrier: isAtBarrier(record.weightNorm, barrierThreshold(config), barrierTolerance) };
+    }),
+  );
 }
 
 /**
@@ -441,7 +451,7 @@ export function buildPresetReport(preset: string, records: readonly RunRecord[],
     runs: records.length,
     ...(planned !== undefined ? { planned } : {}),
     software: summary.software,
-    tables: presetTables(preset, records, summary.runs),
+    tables: presetTables(preset, records, summary.runs, overrides.barrierTolerance),
     ...(quick ? { quickNote: definition.quickNote } : {}),
     ...(seedsNote ? { seedsNote } : {}),
     ...(summary.thresholds ? { thresholds: summary.thresholds } : {}),

@@ -373,7 +373,6 @@ const gdFromChannel: ProcedurePreset = {
 
 export const PRESETS: readonly Preset[] = [lossLevels, saddlePerturbation, channelFrequency, channelJump, toy1d, edgeOfStability, gdFromChannel, optimizerComparison];
 
-export const PRESET_NAMES: readonly string[] = PRESETS.map((preset) => preset.name);
 
 export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((preset) => preset.name === name);

@@ -8,7 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import { CpuEngine } from '../engine/cpu/cpu-engine.js';
 import { networkFlowField, networkObjective } from '../engine/cpu/flow-field.js';
 import { parameterCount, type Activation, type Architecture } from '../model/architecture.js';
-import { symmetricEigen } from '../optim/linalg.js';
+import { symmetricEigen } from '../numerics/linalg.js';
 import { newtonCg } from '../optim/newton-cg.js';
 import type { FlowSolver, OptimizerConfig } from '../optim/optimizers.js';
 import type { BatchEvaluator } from '../analysis/saddle-line.js';

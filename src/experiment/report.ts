@@ -2,7 +2,7 @@
 // dashboard shares without a file system).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
 import type { MissingShards } from './summary.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderJson, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
@@ -64,7 +64,7 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
   const report = summarizeRecords(records, by, folders.join(' + '), spec ? plannedCounts(planned, groupOf, missingShards) : undefined, overrides, groupOf);
   // a preset's folder (or its shards: one spec, sweepOf checked) carries the preset's tables (as its report.md does) in every format
   const preset = presetOfFolder(folders[0]);
-  if (preset) report.presetTables = presetTables(preset, records, report.runs);
+  if (preset) report.presetTables = presetTables(preset, records, report.runs, report.thresholds?.barrierTolerance);
   return report;
 }
 

@@ -42,13 +42,13 @@ import path from 'node:path';
 import type { ParameterFile } from '../model/params-file.js';
 import type { RunDiagnostics } from '../analysis/diagnostics.js';
 import type { PolishResult } from './polish.js';
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 import type { DataSourceOptions } from './grid.js';
 import type { Shard } from './shard.js';
 import { canonicalJson, parseSpec, type ExperimentSpec } from './spec.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
 import { FolderLock, LOCK_FILE } from './folder-lock.js';
-import { withoutByteOrderMark } from '../model/user-text.js';
+import { withoutByteOrderMark } from '../user-input/user-text.js';
 
 export { LOCK_FILE };
 

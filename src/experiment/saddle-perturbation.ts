@@ -8,7 +8,7 @@
 // the Newton–CG polish, the Hessians along the line and the final spectra are float64 on the CPU,
 // because the directions that matter have curvature ~1e-3·λ_max and below, beyond the float32
 // HVPs' ~1e-2 relative accuracy. They cost P HVPs per network, negligible next to the flows.
-import { classifyRun, evidenceFromNetwork, type Outcome } from '../analysis/classify.js';
+import { classifyRun, evidenceFromNetwork, isAtBarrier, type Outcome } from '../analysis/classify.js';
 import { distanceUpToPermutation } from '../analysis/permutation.js';
 import { hessians, mergeNeurons, perturbAlong, saddleLineProfile, spectrumOf, type SaddleLinePoint } from '../analysis/saddle-line.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
@@ -266,7 +266,7 @@ export async function runSaddlePerturbation(
     notes.push(`Newton–CG stopped by ${base.polish.reason} at ‖∇‖∞ ${base.gradInf.toPrecision(2)} > ${o.polish.tol}: θ* is not a critical point, so θ_γ is only approximately a saddle line`);
   }
   const baseWeightNorm = base.theta.reduce((sum, v) => sum + v * v, 0) / (2 * base.theta.length);
-  if (baseWeightNorm > 0.99 * maxnorm) {
+  if (isAtBarrier(baseWeightNorm, maxnorm)) {
     notes.push(`θ* sits at the norm barrier (weight norm ${baseWeightNorm.toPrecision(4)}): it is itself in a channel or held by the barrier, and splitting it raises the norm further; choose another seed`);
   }
   const fates = Object.fromEntries(SADDLE_FATES.map((fate) => [fate, 0])) as Record<SaddleFate, number>;

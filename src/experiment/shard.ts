@@ -14,7 +14,7 @@
 //     `.spec.completions` yourself; JOB_COMPLETION_INDEX without it is an error rather than every pod
 //     running the whole sweep.
 // --shard wins over the environment.
-import { InputError } from '../model/input-error.js';
+import { InputError } from '../user-input/input-error.js';
 
 export interface Shard {
   /** 1-based shard number, 1 ≤ index ≤ count */

@@ -39,14 +39,14 @@
 // resolves them against a base directory its caller gives (the CLI: the spec file's folder).
 import { z } from 'zod';
 import { ACTIVATIONS, MAX_HIDDEN_LAYERS, parameterCount } from '../model/architecture.js';
-import { closestName } from '../model/closest-name.js';
-import { InputError } from '../model/input-error.js';
+import { closestName } from '../user-input/closest-name.js';
+import { InputError } from '../user-input/input-error.js';
 import { DEFAULT_GP_FREQUENCIES } from '../data/gp-teacher.js';
 import { inputSampleCount } from '../data/inputs.js';
 import { MAX_SOBOL_DIMENSION } from '../data/sobol.js';
 import { FLOW_SOLVERS } from '../optim/optimizers.js';
-import { hessianReuseRefusal } from '../optim/rosenbrock.js';
-import { withoutByteOrderMark } from '../model/user-text.js';
+import { hessianReuseRefusal } from '../optim/stiff-solvers.js';
+import { withoutByteOrderMark } from '../user-input/user-text.js';
 
 // ---- limits and defaults ---------------------------------------------------------------------
 
@@ -379,14 +379,10 @@ function checkConsistency(config: z.output<typeof configObject>, ctx: z.Refineme
 export type RunConfig = z.output<typeof configSchema>;
 /** A configuration as a person may write it. */
 export type RunConfigInput = z.input<typeof configSchema>;
-export type ArchitectureConfig = RunConfig['architecture'];
 export type DataConfig = RunConfig['data'];
 export type InputsConfig = DataConfig['inputs'];
 export type TeacherConfig = DataConfig['teacher'];
-export type InitConfig = RunConfig['init'];
 export type OptimizerSpec = RunConfig['optimizer'];
-export type StopConfig = RunConfig['stop'];
-export type TrajectoryConfig = RunConfig['trajectory'];
 
 /** The kinds each union accepts, read off the schemas (for menus and help texts). */
 export const INPUT_KINDS: readonly InputsConfig['kind'][] = inputsSchema.options.map((option) => option.shape.kind.value);

@@ -11,7 +11,7 @@ import { groupLabeller, type GroupLabeller } from './group-labels.js';
 import type { RunRecord, TrajectoryPoint } from './results.js';
 import { dataColumn, percent, tableJson, type PresetTable } from './tables.js';
 import { DEFAULT_MIN_IMPROVEMENT } from './scheduler.js';
-import { parseDecimal } from '../model/user-text.js';
+import { parseDecimal } from '../user-input/user-text.js';
 
 export { configurationFields, fieldsAbsentFromAll, fieldVaries, GROUP_ALIASES, varyingFields } from './group-labels.js';
 

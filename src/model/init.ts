@@ -1,5 +1,5 @@
 // Initialisation: Glorot normal, W ~ N(0, 2/(fan_in + fan_out)) (fan counts exclude biases), biases 0.
-import type { RandomStream } from '../data/rng.js';
+import type { RandomStream } from '../numerics/rng.js';
 import { parameterLayout, type Architecture } from './architecture.js';
 
 export function glorotNormal(arch: Architecture, random: RandomStream, scale = 1): Float64Array {

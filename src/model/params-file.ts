@@ -24,9 +24,9 @@ import {
   parameterLayout,
   validateArchitecture,
 } from './architecture.js';
-import { InputError } from './input-error.js';
-import { closestName } from './closest-name.js';
-import { withoutByteOrderMark } from './user-text.js';
+import { InputError } from '../user-input/input-error.js';
+import { closestName } from '../user-input/closest-name.js';
+import { withoutByteOrderMark } from '../user-input/user-text.js';
 
 export interface ParameterFileLayer {
   /** rows = the layer's neurons, columns = its inputs */

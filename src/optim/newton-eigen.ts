@@ -8,7 +8,7 @@
 // (Nocedal & Wright §4.3). Negative curvature is shifted out (μ > −λ_min), and eigenvalues below
 // the rounding level of the largest (|λ| ≤ 1e-13·max|λ|, where Jacobi's absolute accuracy ends)
 // get a floor of that size instead of dividing a rounding-level gradient by a rounding-level λ.
-import { hessianMatrix, symmetricEigen } from './linalg.js';
+import { hessianMatrix, symmetricEigen } from '../numerics/linalg.js';
 import { allFinite, infNorm, judgeStep, type NewtonCgReason, type NewtonCgResult, type NewtonObjective } from './newton-cg.js';
 
 export interface NewtonEigenObjective extends NewtonObjective {

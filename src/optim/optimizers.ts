@@ -2,7 +2,7 @@
 // GPU kernels are tested against). Gradient flow's integrators live in integrators.ts.
 
 // `batch` draws a fresh minibatch of that many samples every step (Philox, identical on CPU and
-// GPU: minibatchIndex in data/rng.ts); without it the step uses the whole dataset.
+// GPU: minibatchIndex in numerics/rng.ts); without it the step uses the whole dataset.
 export type OptimizerConfig =
   | { kind: 'gd'; lr: number }
   | { kind: 'momentum'; lr: number; beta: number; batch?: number }
@@ -17,7 +17,7 @@ export type OptimizerConfig =
  * and 'rodas4' (order 4, stiffly accurate; stays on the flow's trajectory at the paper's rtol 1e-3
  * where ode23s needs 1e-4) and 'ros34pw2' (order 3, a W-method: keeps its order with an inexact
  * Hessian, the float32 GPU's case; the default, closest to a tight reference at rtol 1e-3:
- * src/optim/rosenbrock.ts).
+ * src/optim/stiff-solvers.ts).
  */
 export const FLOW_SOLVERS = ['dopri5', 'rosenbrock23', 'rodas4', 'ros34pw2'] as const;
 export type FlowSolver = (typeof FLOW_SOLVERS)[number];

@@ -9,7 +9,7 @@ import { closestPairs } from '../../src/analysis/channels.js';
 import { layerOutgoingVectors } from '../../src/analysis/network.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
-import { matVec } from '../../src/optim/linalg.js';
+import { matVec } from '../../src/numerics/linalg.js';
 import { analyzeNetwork } from '../../src/experiment/analyze-network.js';
 import { weightNorm, type Architecture } from '../../src/model/architecture.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';

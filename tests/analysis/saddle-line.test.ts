@@ -12,12 +12,12 @@ import { networkFlowField, networkObjective } from '../../src/engine/cpu/flow-fi
 import { generateInputs } from '../../src/data/inputs.js';
 import { rosenbrock, standardize } from '../../src/data/teachers.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { forward } from '../../src/model/forward.js';
 import { glorotNormal } from '../../src/model/init.js';
 import type { Architecture } from '../../src/model/architecture.js';
 import { newtonCg } from '../../src/optim/newton-cg.js';
-import { integrateRosenbrock } from '../../src/optim/rosenbrock.js';
+import { integrateRosenbrock } from '../../src/optim/stiff-solvers.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
 import { randomTheta } from './helpers.js';
 

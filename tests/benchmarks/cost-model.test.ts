@@ -13,7 +13,7 @@ import { parameterCount } from '../../src/model/architecture.js';
 import { GpuEnsemble } from '../../src/engine/gpu/gpu-ensemble.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { gpuEngineForSuite } from '../helpers/gpu.js';
 
 const W1 = WORKLOADS.find((w) => w.name === 'W1')!;

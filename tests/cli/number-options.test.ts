@@ -2,7 +2,7 @@
 // as another value (Number() reads "0x10" as 16 and " " as 0).
 import { describe, expect, it } from 'vitest';
 import { integerOption, nonNegativeNumberOption } from '../../src/cli/number-options.js';
-import { InputError } from '../../src/model/input-error.js';
+import { InputError } from '../../src/user-input/input-error.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('number options', () => {

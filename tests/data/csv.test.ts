@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDatasetCsv, parseDatasetCsv } from '../../src/data/csv.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { InputError } from '../../src/model/input-error.js';
+import { InputError } from '../../src/user-input/input-error.js';
 
 function errorOf(text: string, source?: string): string {
   try {

@@ -12,7 +12,7 @@ import {
   sampleMatern32Frequencies,
 } from '../../src/data/gp-teacher.js';
 import { normalInputs } from '../../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 
 const ROUGHNESS = [0.1, 0.5, 2, 10];
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuEngine, evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { forward } from '../../src/model/forward.js';
-import { CompensatedSum, CompensatedSums, compensatedDot, compensatedSum } from '../../src/engine/cpu/compensated-sum.js';
+import { CompensatedSum, CompensatedSums, compensatedDot, compensatedSum } from '../../src/numerics/compensated-sum.js';
 import { DEFAULT_MAXNORM } from '../../src/engine/engine.js';
 import { activationFunctions } from '../../src/model/activations.js';
 import { ACTIVATIONS, parameterLayout, weightNorm, type Architecture } from '../../src/model/architecture.js';

@@ -2,7 +2,7 @@
 // gradient evaluations the stiff solver follows the channel far out, the explicit one stalls.
 import { describe, expect, it } from 'vitest';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
-import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
+import { toyPairCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../helpers/toy.js';
 
 describe('CPU ensemble gradient flow on the toy problem', () => {
   it('rosenbrock23 follows the channel (1/ε > 50) where dopri5 stalls near the entrance (1/ε < 5)', async () => {
@@ -23,7 +23,7 @@ describe('CPU ensemble gradient flow on the toy problem', () => {
         await ensemble.advance(10);
         status = (await ensemble.status())[0];
       }
-      reached[solver] = { inverseEpsilon: channelCoordinates(await ensemble.parameters(0)).inverseEpsilon, evaluations: status.evaluations };
+      reached[solver] = { inverseEpsilon: toyPairCoordinates(await ensemble.parameters(0)).inverseEpsilon, evaluations: status.evaluations };
     }
     expect(reached.rosenbrock23.inverseEpsilon).toBeGreaterThan(50);
     expect(reached.dopri5.inverseEpsilon).toBeLessThan(5);

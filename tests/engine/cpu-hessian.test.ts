@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { deepNetworkHessian, hasClosedFormHessian, networkHessian, networkHessianInBasis } from '../../src/engine/cpu/hessian.js';
 import { ACTIVATIONS, parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
-import { hessianMatrix } from '../../src/optim/linalg.js';
+import { hessianMatrix } from '../../src/numerics/linalg.js';
 import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
 
 /** relative to the largest entry: both are float64 sums of the same terms in a different order */

@@ -25,7 +25,7 @@ import { inputCoordinates, parameterCount, parameterLayout, weightNorm, type Act
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS, type DiagnosedPair, type DiagnosticsSettings, type RunDiagnostics } from '../../src/analysis/diagnostics.js';
 import { planDiagnosticsKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { ensembleWithReference, expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';

@@ -8,7 +8,7 @@ import type { SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
 import { SLOT_WORDS, slotFloats, slotsThatFit, storageBindings } from '../../src/engine/gpu/gpu-ensemble.js';

@@ -10,7 +10,7 @@ import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
 import type { Activation, Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { compare } from '../../src/engine/verify.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';

@@ -1,4 +1,4 @@
-// Pair coordinates (src/model/pairs.ts; shaders/mlp_core.wgsl, PAIRED): the map itself, the CPU
+// Pair coordinates (src/model/groups.ts; shaders/mlp_core.wgsl, PAIRED): the map itself, the CPU
 // engine's evaluation in them, the GPU's against it, and what they buy in a channel: the float32
 // gradient's error there, in network coordinates and in pair coordinates, each against the float64
 // gradient at its own float32 point.
@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { compare, ENGINE_TOLERANCE, makeVariantCase } from '../../src/engine/verify.js';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
-import { checkPairCount, closeNeuronGroups, pairCoordinates } from '../../src/model/pairs.js';
+import { checkPairCount, closeNeuronGroups, pairCoordinates } from '../../src/model/groups.js';
 import { ensembleWithReference, expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { glorotNormal } from '../../src/model/init.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import type { SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 
 const gpu = await gpuEngineForSuite();

@@ -9,19 +9,19 @@ import { type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { compare } from '../../src/engine/verify.js';
-import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
+import { toyPairCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../helpers/toy.js';
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { SLOT_WORDS } from '../../src/engine/gpu/gpu-ensemble.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
 import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianPartFloats, stiffHessianDispatches, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
-import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/pairs.js';
-import { cholesky, choleskySolve, symmetricEigen } from '../../src/optim/linalg.js';
+import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/groups.js';
+import { cholesky, choleskySolve, symmetricEigen } from '../../src/numerics/linalg.js';
 import { networkFlowField } from '../../src/engine/cpu/flow-field.js';
-import { integrateRosenbrock, ROSENBROCK23 } from '../../src/optim/rosenbrock.js';
+import { integrateRosenbrock, ROSENBROCK23 } from '../../src/optim/stiff-solvers.js';
 
 const engine = await gpuEngineForSuite();
 const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
@@ -121,12 +121,12 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
       await stiff.load(0, run);
       await stiff.advance(300);
       const s = (await stiff.status())[0];
-      const reached = channelCoordinates(await stiff.parameters(0)).inverseEpsilon;
+      const reached = toyPairCoordinates(await stiff.parameters(0)).inverseEpsilon;
       // the same budget of gradient evaluations for the explicit kernel (6 per accepted step at best)
       await explicit.load(0, run);
       await explicit.advance(Math.ceil(s.evaluations / 6));
       const e = (await explicit.status())[0];
-      const stalled = channelCoordinates(await explicit.parameters(0)).inverseEpsilon;
+      const stalled = toyPairCoordinates(await explicit.parameters(0)).inverseEpsilon;
       console.log(`toy: ${solver} ${s.steps} steps, ${s.evaluations} evaluations, t=${s.time.toExponential(3)}, 1/ε=${reached.toFixed(2)}, weight norm ${s.weightNorm.toFixed(1)}; dopri5 ${e.steps} steps, ${e.evaluations} evaluations, t=${e.time.toExponential(3)}, 1/ε=${stalled.toFixed(2)}`);
       expect(s.finite).toBe(true);
       expect(s.steps).toBeLessThanOrEqual(300);
@@ -344,7 +344,7 @@ describe('GPU stiff solves in float32', () => {
       return H;
     };
     const cases = [
-      { name: `toy at the barrier (1/ε ${channelCoordinates(run.theta).inverseEpsilon.toFixed(1)}), h = ${run.stepSize.toExponential(2)}`, arch: TOY_ARCHITECTURE, P: P4, H: Float32Array.from(H4), b: Float32Array.from(f4), hd: run.stepSize * ROSENBROCK23.d },
+      { name: `toy at the barrier (1/ε ${toyPairCoordinates(run.theta).inverseEpsilon.toFixed(1)}), h = ${run.stepSize.toExponential(2)}`, arch: TOY_ARCHITECTURE, P: P4, H: Float32Array.from(H4), b: Float32Array.from(f4), hd: run.stepSize * ROSENBROCK23.d },
       { name: 'toy at the barrier, h = 1e3', arch: TOY_ARCHITECTURE, P: P4, H: Float32Array.from(H4), b: Float32Array.from(f4), hd: 1e3 * ROSENBROCK23.d },
       { name: 'P = 25, spectrum [−0.005, 1e5], hd = 1', arch: big, P, H: spectrumMatrix(P), b: Float32Array.from(random.fillNormal(new Float64Array(P))), hd: 1 },
       { name: 'P = 25, spectrum [−0.005, 1e5], hd = 100', arch: big, P, H: spectrumMatrix(P), b: Float32Array.from(random.fillNormal(new Float64Array(P))), hd: 100 },

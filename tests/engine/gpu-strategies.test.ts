@@ -18,7 +18,7 @@ import { allVariants, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase
 import { parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
 import { ensembleWithReference, expectNoGpuErrors, gpuEngineForSuite } from '../helpers/gpu.js';
 

@@ -9,7 +9,7 @@ import { threadedCpuEngine, ThreadedCpuEnsemble } from '../../src/engine/cpu/thr
 import type { EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import type { Architecture } from '../../src/model/architecture.js';
 import { runSweep, type SchedulableRun } from '../../src/experiment/scheduler.js';
 import type { RunRecord } from '../../src/experiment/results.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/experiment/results.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
-import { hessianMatrix, matVec, symmetricEigen } from '../../src/optim/linalg.js';
+import { hessianMatrix, matVec, symmetricEigen } from '../../src/numerics/linalg.js';
 import { inputCoordinates, parameterLayout } from '../../src/model/architecture.js';
 import { applyNeuronFlips } from '../../src/analysis/channels.js';
 import { plantChannel, randomTheta, unit } from '../analysis/helpers.js';

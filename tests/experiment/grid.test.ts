@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { formatDatasetCsv } from '../../src/data/csv.js';
 import { gpTeacherValues } from '../../src/data/gp-teacher.js';
 import { gridSide, normalInputs } from '../../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { randomTeacherNetwork, teacherNetworkValues } from '../../src/data/teacher-network.js';
 import { rosenbrock, toy1d } from '../../src/data/teachers.js';
 import { forward } from '../../src/model/forward.js';
 import { parameterLayout } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
-import { InputError } from '../../src/model/input-error.js';
+import { InputError } from '../../src/user-input/input-error.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import {
   architectureOf,

@@ -18,7 +18,7 @@ import {
   STOP_REASONS,
   type RunRecord,
 } from '../../src/experiment/results.js';
-import { InputError } from '../../src/model/input-error.js';
+import { InputError } from '../../src/user-input/input-error.js';
 import { runCli, snapshot } from '../helpers/cli.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 

@@ -7,9 +7,9 @@ import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import type { Engine } from '../../src/engine/engine.js';
 import type { Arithmetic, EnsembleOptions, SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { parameterCount, weightNorm, type Activation, type Architecture } from '../../src/model/architecture.js';
-import { channelCoordinates, TOY_ARCHITECTURE, toyDataset, toyStart } from '../../src/optim/toy.js';
+import { toyPairCoordinates, TOY_ARCHITECTURE, toyDataset, toyStart } from '../helpers/toy.js';
 import { glorotNormal } from '../../src/model/init.js';
 import type { OptimizerConfig } from '../../src/optim/optimizers.js';
 import type { RunRecord } from '../../src/experiment/results.js';
@@ -421,7 +421,7 @@ describe('scheduler', () => {
     const gradientOnly = records.get('gradient-only')!;
     const withDrift = records.get('default')!;
     const pastBarrier = records.get('past-barrier')!;
-    const inverseEpsilon = (record: RunRecord) => channelCoordinates(record.params.layers.flatMap((l) => l.weights.flat())).inverseEpsilon;
+    const inverseEpsilon = (record: RunRecord) => toyPairCoordinates(record.params.layers.flatMap((l) => l.weights.flat())).inverseEpsilon;
     // the gradient test alone: "converged" at the channel entrance, at its first check 20 steps after
     // its first event (measured: step 60, weight norm 16.3, 1/ε 7.8)
     expect(gradientOnly.stopReason).toBe('converged');

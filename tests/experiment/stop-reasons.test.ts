@@ -29,7 +29,7 @@ const { CpuEngine } = await import('../../src/engine/cpu/cpu-engine.js');
 const { runSweep, STALLED_CHUNK_LIMIT } = await import('../../src/experiment/scheduler.js');
 const { rosenbrockDataset } = await import('../../src/data/inputs.js');
 const { glorotNormal } = await import('../../src/model/init.js');
-const { RandomStream, STREAMS } = await import('../../src/data/rng.js');
+const { RandomStream, STREAMS } = await import('../../src/numerics/rng.js');
 
 /** The run of seed k + 1 accepts no step in its first stalls[k] advances (Infinity: never), then one step per requested step. */
 function scriptedEngine(stalls: number[]): Engine {

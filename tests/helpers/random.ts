@@ -1,5 +1,5 @@
 // A small deterministic PRNG for tests (mulberry32 + Box–Muller): same seed, same numbers, on any
-// machine. Not for the library itself, which uses the counter-based Philox streams (src/data/rng.ts).
+// machine. Not for the library itself, which uses the counter-based Philox streams (src/numerics/rng.ts).
 import type { Dataset } from '../../src/data/dataset.js';
 
 export interface TestRandom {

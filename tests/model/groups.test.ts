@@ -1,9 +1,9 @@
-// Group coordinates (src/model/pairs.ts): the Helmert map and its inverse, its agreement with the
+// Group coordinates (src/model/groups.ts): the Helmert map and its inverse, its agreement with the
 // pair map for groups of two, the refusals, and the grouping rule the stiff kernel applies
 // (mlp_stiff.wgsl choose_groups; the kernel's choice is checked in tests/engine/gpu-stiff.test.ts).
 import { describe, expect, it } from 'vitest';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
-import { closeLayerGroups, closeNeuronGroups, groupCoordinates, groupCoordinatesOfMatrix, helmertRow, layerGroupCoordinates, layerGroupCoordinatesOfMatrix, pairCoordinates } from '../../src/model/pairs.js';
+import { closeLayerGroups, closeNeuronGroups, groupCoordinates, groupCoordinatesOfMatrix, helmertRow, layerGroupCoordinates, layerGroupCoordinatesOfMatrix, pairCoordinates } from '../../src/model/groups.js';
 
 const arch: Architecture = { inputDim: 3, hidden: [7], activation: 'softplus', biases: true };
 const P = parameterCount(arch);

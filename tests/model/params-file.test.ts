@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Architecture, parameterCount } from '../../src/model/architecture.js';
-import { InputError } from '../../src/model/input-error.js';
+import { InputError } from '../../src/user-input/input-error.js';
 import { formatParameterFile, parseParameterFile } from '../../src/model/params-file.js';
 
 const ALLOWED = 'allowed: softplus, g, erf, sigmoid, tanh, relu, gelu';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { newtonCg, type NewtonObjective } from '../../src/optim/newton-cg.js';
-import { integrateRosenbrock } from '../../src/optim/rosenbrock.js';
-import { hessianMatrix, matVec, symmetricEigen } from '../../src/optim/linalg.js';
-import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
+import { integrateRosenbrock } from '../../src/optim/stiff-solvers.js';
+import { hessianMatrix, matVec, symmetricEigen } from '../../src/numerics/linalg.js';
+import { toyPairCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../helpers/toy.js';
 import { networkFlowField, networkObjective } from '../../src/engine/cpu/flow-field.js';
 import { parameterCount, weightNorm, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
-import { RandomStream, STREAMS } from '../../src/data/rng.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { randomTeacherNetwork, teacherNetworkValues } from '../../src/data/teacher-network.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
 
@@ -126,7 +126,7 @@ describe('trust-region Newton–CG', () => {
     expect(result.converged).toBe(true);
     expect(result.gradInf).toBeLessThanOrEqual(1e-10);
     expect(weightNorm(result.theta)).toBeGreaterThan(1e3);
-    const end = channelCoordinates(result.theta);
+    const end = toyPairCoordinates(result.theta);
     expect(end.inverseEpsilon).toBeGreaterThan(80);
     const values = expectPositiveSemiDefinite(objective, result.theta);
     // one stiff direction, λ_max ∝ 1/ε² (≈ 2.5e3 here)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newtonEigen, type NewtonEigenObjective } from '../../src/optim/newton-eigen.js';
 import { newtonCg } from '../../src/optim/newton-cg.js';
-import { matVec } from '../../src/optim/linalg.js';
+import { matVec } from '../../src/numerics/linalg.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
 
 const banana: NewtonEigenObjective = {

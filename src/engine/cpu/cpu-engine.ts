@@ -9,10 +9,10 @@
 //   ∇_{W_l} ∝ Σₙ δ_l a_{l−1}ᵀ, (Hv)_{W_l} ∝ Σₙ (Rδ_l a_{l−1}ᵀ + δ_l Ra_{l−1}ᵀ), both times 2/N at the end.
 import { parameterLayout, validateArchitecture, type Architecture, type ParameterLayout } from '../../model/architecture.js';
 import { activationFunctions, type ActivationFunctions } from '../../model/activations.js';
-import { pairCoordinates } from '../../model/pairs.js';
+import { pairCoordinates } from '../../model/groups.js';
 import { datasetIndexFor, validateDataset, type Dataset } from '../../data/dataset.js';
 import { barrierTerms, DEFAULT_MAXNORM, type Engine, type Evaluation, type EvaluationRequest } from '../engine.js';
-import { CompensatedSum, CompensatedSums } from './compensated-sum.js';
+import { CompensatedSum, CompensatedSums } from '../../numerics/compensated-sum.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 import { CpuEnsemble } from './cpu-ensemble.js';
 

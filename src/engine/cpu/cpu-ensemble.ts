@@ -2,13 +2,13 @@
 // kernels, one slot at a time.
 import { parameterCount, weightNorm } from '../../model/architecture.js';
 import type { Dataset } from '../../data/dataset.js';
-import { minibatchIndex } from '../../data/rng.js';
+import { minibatchIndex } from '../../numerics/rng.js';
 import { applyUpdate, minibatchSize, stateVectors } from '../../optim/optimizers.js';
 import { dopri5Step, flowAttemptBudget, initialStepSize, nextStepSize, DOPRI5, FLOW_CHUNK } from '../../optim/integrators.js';
 import { checkOneActivation, checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
 import { evaluateNetwork } from './cpu-engine.js';
 import { networkFlowField } from './flow-field.js';
-import { checkHessianReuse, FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS, updateHeldHessian, type HeldHessian } from '../../optim/rosenbrock.js';
+import { checkHessianReuse, FACTORIZATION_SHRINK, isStiffSolver, STIFF_METHODS, updateHeldHessian, type HeldHessian } from '../../optim/stiff-solvers.js';
 import { computeRunDiagnostics, DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../../analysis/diagnostics.js';
 
 /**

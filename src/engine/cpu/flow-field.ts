@@ -3,7 +3,7 @@
 import type { Dataset } from '../../data/dataset.js';
 import { parameterCount, type Architecture } from '../../model/architecture.js';
 import type { NewtonEigenObjective } from '../../optim/newton-eigen.js';
-import type { StiffVectorField } from '../../optim/rosenbrock.js';
+import type { StiffVectorField } from '../../optim/stiff-solvers.js';
 import { DEFAULT_MAXNORM } from '../engine.js';
 import { evaluateNetwork } from './cpu-engine.js';
 import { deepNetworkHessian, hasClosedFormHessian, networkHessian, networkHessianInBasis, projectOnto, type HessianBasis } from './hessian.js';

@@ -4,10 +4,10 @@
 // double-float stiff kernel for deep networks (mlp_double_float.wgsl) is
 // only as good as this: a shader compiler that reassociates or simplifies the error-free
 // transformations silently turns it back into float32. `channelscope doctor` runs it on the device it
-// finds; tests/model/double-float-gpu.test.ts on SwiftShader.
+// finds; tests/engine/double-float-gpu.test.ts on SwiftShader.
 import { PipelineCache, runPointKernel } from '../../gpu/kernel.js';
 import { erf, evalActivation } from '../../model/activations.js';
-import { RandomStream } from '../../data/rng.js';
+import { RandomStream } from '../../numerics/rng.js';
 
 /** what every function must meet, relative (float32 is 2⁻²⁴, float64 2⁻⁵³) */
 export const DOUBLE_FLOAT_BOUND = 2 ** -44;

@@ -2,11 +2,11 @@
 // workgroup-memory row layout, tile size, and each kernel's own compile-time switches.
 import type { KernelProgram } from '../../gpu/kernel.js';
 import { ACTIVATIONS, parameterLayout, type Activation, type Architecture } from '../../model/architecture.js';
-import { checkPairCount } from '../../model/pairs.js';
+import { checkPairCount } from '../../model/groups.js';
 import { minibatchSize, stateVectors, type DiscreteOptimizer } from '../../optim/optimizers.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../../analysis/diagnostics.js';
 import { hasClosedFormHessian } from '../cpu/hessian.js';
-import { ROS34PW2, type StiffSolver } from '../../optim/rosenbrock.js';
+import { ROS34PW2, type StiffSolver } from '../../optim/stiff-solvers.js';
 import { LANCZOS_BREAKDOWN, MAX_LANCZOS_STEPS } from '../../analysis/spectrum.js';
 import { BLOCK_INPUTS, BLOCK_NEURONS, REGISTER_ACCUMULATION_BLOCK, resolveStrategy, type KernelStrategy, type KernelTuning } from './kernel-strategy.js';
 import type { Arithmetic } from '../training.js';
@@ -315,7 +315,7 @@ export function hessianBlockSamples(arch: Architecture, samples: number, slots: 
 }
 
 /**
- * The core's pair coordinates (mlp_core.wgsl, GROUPED; src/model/pairs.ts): one hidden layer, at most
+ * The core's pair coordinates (mlp_core.wgsl, GROUPED; src/model/groups.ts): one hidden layer, at most
  * width/2 pairs, gradients only (the R-operator passes are not written for them).
  */
 function checkCorePairs(arch: Architecture, pairs: number, hvp: boolean): void {
@@ -511,7 +511,7 @@ export function closedHessianTasks(arch: Architecture) {
 }
 
 /**
- * ROS34PW2's transformed coefficients as the kernel's W_* constants (one source: src/optim/rosenbrock.ts).
+ * ROS34PW2's transformed coefficients as the kernel's W_* constants (one source: src/optim/stiff-solvers.ts).
  * Every mlp_stiff program needs them: the file declares them whatever the solver.
  */
 const ROS34PW2_CONSTANTS: Readonly<Record<string, string>> = ros34pw2Constants();

@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import type { KernelCheck, VerifyPart } from '../../../src/engine/verify-kernels.js';
 import type { VerifyEnd, VerifyListener } from '../worker/api.js';
-import { downloadText } from './outcome-style.js';
+import { downloadText } from '../charts/export.js';
 
 const PARTS: { part: VerifyPart; label: string; title: string }[] = [
   { part: 'evaluation', label: 'evaluation', title: 'loss, gradient and Hessian-vector products of 42 variants (activations × biases × depths)' },

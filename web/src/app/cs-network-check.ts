@@ -5,8 +5,9 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import type { FileAnalysis, NamedText } from '../../../src/experiment/analyze-network.js';
 import { DEFAULT_MAXNORM } from '../../../src/engine/engine.js';
-import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
-import { parseDecimal } from '../../../src/model/user-text.js';
+import { downloadText } from '../charts/export.js';
+import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
+import { parseDecimal } from '../../../src/user-input/user-text.js';
 
 type Analyze = (params: NamedText, data: NamedText, previous: NamedText[], maxnorm: number) => Promise<{ result: FileAnalysis; lines: string[] }>;
 

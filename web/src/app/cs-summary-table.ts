@@ -6,7 +6,8 @@ import { formatReport, GROUP_ALIASES, softwareSentence, type Report } from '../.
 import { fieldName, fieldsAbsentFromAll } from '../../../src/experiment/group-labels.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { percent } from '../../../src/experiment/tables.js';
-import { OUTCOME_COLORS, OUTCOME_LABELS, downloadText } from './outcome-style.js';
+import { downloadText } from '../charts/export.js';
+import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
 
 export class CsSummaryTable extends LitElement {
   static override properties = {

@@ -7,7 +7,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 // One palette for outcomes across the dashboard (the app's progress bar and table use it too).
-export { OUTCOME_COLORS, OUTCOME_LABELS } from '../app/outcome-style.js';
+export { OUTCOME_COLORS, OUTCOME_LABELS } from './outcome-style.js';
 
 /** Defaults for every Plot panel: readable type at laptop size. */
 export const PLOT_STYLE = { fontSize: '12px', fontFamily: FONT, background: 'white', overflow: 'visible' } as const;

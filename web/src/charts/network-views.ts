@@ -16,7 +16,7 @@ import { classifyRecordWithEvidence } from '../../../src/experiment/summary.js';
 import { parseConfig, type RunConfig } from '../../../src/experiment/spec.js';
 import { weightNorm, type Architecture } from '../../../src/model/architecture.js';
 import { parseParameterFile, type ParameterFile } from '../../../src/model/params-file.js';
-import { hessianMatrix, symmetricEigen } from '../../../src/optim/linalg.js';
+import { hessianMatrix, symmetricEigen } from '../../../src/numerics/linalg.js';
 
 /**
  * The training data of the runs viewed, kept for the next view of a run with the same dataset (a

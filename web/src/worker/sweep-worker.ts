@@ -15,7 +15,7 @@ import { runSweep } from '../../../src/experiment/scheduler.js';
 import { validateSpec } from '../../../src/experiment/spec.js';
 import { inputSampleCount } from '../../../src/data/inputs.js';
 import { parameterCount } from '../../../src/model/architecture.js';
-import { InputError } from '../../../src/model/input-error.js';
+import { InputError } from '../../../src/user-input/input-error.js';
 import { BUILD_SOFTWARE } from '../build-software.js';
 import { KeptRuns, keptRunContext } from './kept-runs.js';
 import { verifyEngine } from '../../../src/engine/verify.js';

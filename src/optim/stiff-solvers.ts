@@ -41,7 +41,7 @@
 // z/w² + z²/(2w²), w = 1 − d·z, has a pole at z = 1/d and falls back to R(∞) = 0 (L-stability
 // cuts both ways), so steps past h·d·|λ_min| = 1 would damp a saddle escape instead of following
 // it; a smaller step is the right answer.
-import { cholesky, choleskySolve } from './linalg.js';
+import { cholesky, choleskySolve } from '../numerics/linalg.js';
 import type { FlowSolver } from './optimizers.js';
 import { DEFAULT_MAX_STEP_SIZE, initialStepSize, nextStepSize, scaledErrorNorm, type SolverStep, type Tolerances, type VectorField } from './integrators.js';
 

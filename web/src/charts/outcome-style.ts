@@ -1,4 +1,4 @@
-// How outcomes and stop reasons look on the page (one palette for the progress bar and the table).
+// How outcomes look on the page and in its charts: one label and colour each (progress bar, tables, figures).
 import type { Outcome } from '../../../src/analysis/classify.js';
 
 export const OUTCOME_LABELS: Record<Outcome, string> = {
@@ -18,15 +18,3 @@ export const OUTCOME_COLORS: Record<Outcome, string> = {
   'not-converged': '#8d8d8d',
   diverged: '#5c3c92',
 };
-
-/** Saves text as a file through a temporary link (no server round trip). */
-export function downloadText(text: string, fileName: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { philox4x32, RandomStream, STREAMS, toUniform } from '../../src/data/rng.js';
+import { philox4x32, RandomStream, STREAMS, toUniform } from '../../src/numerics/rng.js';
 
 describe('Philox4x32-10', () => {
   // known-answer vectors of the Random123 distribution (kat_vectors, philox4x32 10 rounds)

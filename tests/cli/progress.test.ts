@@ -2,7 +2,7 @@
 // throttling (a fake clock and a string stream).
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, Progress } from '../../src/experiment/progress.js';
+import { formatDuration, Progress } from '../../src/cli/progress.js';
 
 function capture(isTTY: boolean) {
   const chunks: string[] = [];

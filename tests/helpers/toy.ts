@@ -4,19 +4,15 @@
 // channel entrance drives w₁ − w₂ → 0 with a₁ → +∞, a₂ → −∞ (or the reverse), out to the barrier;
 // an explicit integrator stalls near the entrance.
 //
-// Parameter layout (parameterLayout of TOY_ARCHITECTURE): θ = [w₁, w₂, a₁, a₂].
-import type { Dataset } from '../data/dataset.js';
-import { RandomStream, STREAMS } from '../data/rng.js';
-import { erf } from '../model/activations.js';
-import type { Architecture } from '../model/architecture.js';
+// Parameter layout (parameterLayout of TOY_ARCHITECTURE): θ = [w₁, w₂, a₁, a₂]. A fixture of the
+// stiff-integrator tests; the toy-1d preset builds the same problem from its spec (data/teachers.ts toy1d).
+import type { Dataset } from '../../src/data/dataset.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
+import { toy1d } from '../../src/data/teachers.js';
+import type { Architecture } from '../../src/model/architecture.js';
 
 export const TOY_ARCHITECTURE: Architecture = { inputDim: 1, hidden: [2], activation: 'erf', biases: false };
 export const TOY_SAMPLES = 4096;
-
-/** The toy teacher y = erf((5x − 2.5)/√2) + erf((5x + 2.5)/√2) (the same as teachers.ts's toy1d). */
-export function toyTeacher(x: number): number {
-  return erf((5 * x - 2.5) * Math.SQRT1_2) + erf((5 * x + 2.5) * Math.SQRT1_2);
-}
 
 /**
  * The toy dataset: N standard-normal inputs from the Philox stream (seed, run 0, STREAMS.inputs)
@@ -24,7 +20,7 @@ export function toyTeacher(x: number): number {
  */
 export function toyDataset(samples = TOY_SAMPLES, seed = 1): Dataset {
   const x = new RandomStream(seed, 0, STREAMS.inputs).fillNormal(new Float64Array(samples));
-  const y = Float64Array.from(x, toyTeacher);
+  const y = Float64Array.from(x, toy1d);
   return { inputDim: 1, samples, count: 1, x, y };
 }
 
@@ -50,7 +46,7 @@ export function toyStart(): Float64Array {
 }
 
 /** The toy pair in channel coordinates (science.md, "The phenomenon"); 1/ε says how far a run got. */
-export interface ChannelCoordinates {
+export interface ToyPairCoordinates {
   /** mean input weight (w₁ + w₂)/2 */
   w: number;
   /** half the distance |w₁ − w₂|/2 */
@@ -69,7 +65,7 @@ export interface ChannelCoordinates {
  * Channel coordinates of the toy's pair from θ = [w₁, w₂, a₁, a₂]: w = (w₁+w₂)/2, ε = |w₁−w₂|/2,
  * c = a₁+a₂, a = ε(a₁−a₂) (with the sign convention that neuron 1 sits at w + εΔ).
  */
-export function channelCoordinates(theta: ArrayLike<number>): ChannelCoordinates {
+export function toyPairCoordinates(theta: ArrayLike<number>): ToyPairCoordinates {
   if (theta.length !== 4) throw new RangeError(`the toy network has 4 parameters, got ${theta.length}`);
   const [w1, w2, a1, a2] = [theta[0], theta[1], theta[2], theta[3]];
   const epsilon = Math.abs(w1 - w2) / 2;

@@ -1,8 +1,8 @@
-// shaders/philox.wgsl against src/data/rng.ts: the same bits on the GPU as on the CPU.
+// shaders/philox.wgsl against src/numerics/rng.ts: the same bits on the GPU as on the CPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireGpu, type GpuContext } from '../../src/gpu/device.js';
 import { PipelineCache, withErrorScopes, type KernelProgram } from '../../src/gpu/kernel.js';
-import { minibatchIndex, philox4x32, randomIndex, RandomStream, seedKey, STREAMS, toUniform } from '../../src/data/rng.js';
+import { minibatchIndex, philox4x32, randomIndex, RandomStream, seedKey, STREAMS, toUniform } from '../../src/numerics/rng.js';
 
 const ONES = 0xffffffff;
 const N_VALUES = [1, 16, 1000, 4096, 10000, 16777217, ONES];

@@ -8,7 +8,7 @@ import {
   matVec,
   symmetricEigen,
   symmetrize,
-} from '../../src/optim/linalg.js';
+} from '../../src/numerics/linalg.js';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
 import { makeRandom, normalArray, randomOrthogonal, type TestRandom } from '../helpers/random.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { hessianAfterAttempt, integrateRosenbrock, rodas4Step, RODAS4, ros34pw2Step, ROS34PW2, rosenbrockStep, ROSENBROCK23, type StiffVectorField } from '../../src/optim/rosenbrock.js';
+import { hessianAfterAttempt, integrateRosenbrock, rodas4Step, RODAS4, ros34pw2Step, ROS34PW2, rosenbrockStep, ROSENBROCK23, type StiffVectorField } from '../../src/optim/stiff-solvers.js';
 import { dopri5Step, initialStepSize, nextStepSize, DOPRI5, type Tolerances, type VectorField } from '../../src/optim/integrators.js';
-import { hessianMatrix, matVec, symmetricEigen, symmetrize } from '../../src/optim/linalg.js';
-import { channelCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../../src/optim/toy.js';
+import { hessianMatrix, matVec, symmetricEigen, symmetrize } from '../../src/numerics/linalg.js';
+import { toyPairCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../helpers/toy.js';
 import { networkFlowField, type EvaluationCounter } from '../../src/engine/cpu/flow-field.js';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { weightNorm } from '../../src/model/architecture.js';
@@ -371,7 +371,7 @@ describe('the 1-D toy channel: implicit vs explicit gradient flow at equal cost'
 
   it('ode23s follows the channel to 1/ε ≥ 100; DOPRI5 stalls at the entrance (1/ε of order 1)', () => {
     const start = toyStart();
-    expect(channelCoordinates(start).inverseEpsilon).toBeLessThan(2);
+    expect(toyPairCoordinates(start).inverseEpsilon).toBeLessThan(2);
 
     const rosenbrockCount: EvaluationCounter = { gradients: 0, hvps: 0 };
     const field = networkFlowField(TOY_ARCHITECTURE, data, { maxnorm: MAXNORM, counter: rosenbrockCount });
@@ -379,7 +379,7 @@ describe('the 1-D toy channel: implicit vs explicit gradient flow at equal cost'
     expect(implicit.evaluations).toBe(rosenbrockCount.gradients + rosenbrockCount.hvps);
     expect(implicit.evaluations).toBeLessThanOrEqual(BUDGET + 6);
     expect(implicit.evaluations).toBeGreaterThan(BUDGET - 6);
-    const implicitEnd = channelCoordinates(implicit.theta);
+    const implicitEnd = toyPairCoordinates(implicit.theta);
 
     const explicitCount: EvaluationCounter = { gradients: 0, hvps: 0 };
     const explicitField = networkFlowField(TOY_ARCHITECTURE, data, { maxnorm: MAXNORM, counter: explicitCount });
@@ -402,7 +402,7 @@ describe('the 1-D toy channel: implicit vs explicit gradient flow at equal cost'
     }
     expect(explicitCount.hvps).toBe(0);
     expect(explicitCount.gradients).toBeGreaterThan(BUDGET - 6);
-    const explicitEnd = channelCoordinates(theta);
+    const explicitEnd = toyPairCoordinates(theta);
 
     console.log(
       `toy channel, ${BUDGET} gradient-evaluation equivalents: ode23s ${implicit.steps} steps (${implicit.rejected} rejected), ` +
