@@ -27,7 +27,7 @@ export interface SlotState extends HeldHessian {
 }
 
 /**
- * Lets the event loop run every BREATHER_MS of work. On the calling thread (one CPU thread, the
+ * Lets the event loop run every `interval` ms of work. On the calling thread (one CPU thread, the
  * dashboard's fallback) an advance of a large ensemble takes minutes, and without a pause Ctrl-C,
  * SIGTERM and the page stay unanswered until it ends. The slots are independent, so when the pauses
  * fall changes nothing in the results.
@@ -35,14 +35,25 @@ export interface SlotState extends HeldHessian {
 class EventLoopBreather {
   private last = performance.now();
 
+  constructor(private readonly interval: number) {}
+
   async maybeYield(): Promise<void> {
-    if (performance.now() - this.last < BREATHER_MS) return;
+    if (performance.now() - this.last < this.interval) return;
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.last = performance.now();
   }
 }
 
+/** The default breather interval: how many ms of work an advance does between pauses. */
 const BREATHER_MS = 50;
+
+export interface CpuEnsembleOptions extends EnsembleOptions {
+  /**
+   * ms of work between two pauses that let the event loop run (default BREATHER_MS, 50); 0 pauses
+   * after every slot and every flow chunk (tests use it to make the pauses certain).
+   */
+  breatherMs?: number;
+}
 
 export class CpuEnsemble implements TrainingEnsemble {
   readonly backend = 'cpu' as const;
@@ -52,7 +63,7 @@ export class CpuEnsemble implements TrainingEnsemble {
   private readonly P: number;
 
   constructor(
-    readonly options: EnsembleOptions,
+    readonly options: CpuEnsembleOptions,
     description = 'CPU, float64',
   ) {
     if (options.optimizer.kind === 'flow') checkHessianReuse(options.optimizer.solver, options.optimizer.hessianReuse);
@@ -111,7 +122,7 @@ export class CpuEnsemble implements TrainingEnsemble {
   }
 
   async advance(steps: number, untilTime = Infinity, stopAt?: ArrayLike<number>): Promise<void> {
-    const breather = new EventLoopBreather();
+    const breather = new EventLoopBreather(this.options.breatherMs ?? BREATHER_MS);
     for (const [index, slot] of this.slotList.entries()) {
       if (!slot || !slot.status.finite) continue;
       // as the GPU kernels' steps_allowed: per chunk, never past the slot's stopAt
