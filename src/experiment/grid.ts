@@ -26,7 +26,7 @@ import { describeArchitecture, type Architecture } from '../model/architecture.j
 import { glorotNormal } from '../model/init.js';
 import { filesystemReason, InputError } from '../user-input/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
-import { canonicalJson, hashString, type ExperimentSpec, type RunConfig } from './spec.js';
+import { canonicalJson, hashString, type ExperimentSpec, type RunConfig, type TeacherConfig } from './spec.js';
 
 /** Hex digits of the configuration hash in a run id (48 bits). */
 export const CONFIG_HASH_LENGTH = 12;
@@ -140,6 +140,40 @@ export function datasetKey(config: RunConfig, seed: number, options: DataSourceO
 }
 
 /**
+ * A teacher's raw (not standardised) values at the given points (inputDim numbers each), drawn from
+ * the dataset's Philox (key, run); null where the values come from a file this call was not given:
+ * the data file's own targets (`file`), or a `network` teacher without its loaded parameter file.
+ * One definition for training data (datasetFor) and for the dashboard's views of a teacher on a grid.
+ */
+export function teacherValues(teacher: TeacherConfig, points: Float64Array, inputDim: number, seed: { key: number; run: number }, teacherNetwork?: TeacherNetwork): Float64Array | null {
+  const count = points.length / inputDim;
+  switch (teacher.kind) {
+    case 'rosenbrock': {
+      const y = new Float64Array(count);
+      for (let n = 0; n < count; n++) y[n] = rosenbrock(points, n * inputDim, inputDim, teacher.c, teacher.a, teacher.b);
+      return y;
+    }
+    case 'gp':
+      return gpTeacherValues(points, inputDim, teacher.s, seed.key, { run: seed.run, frequencies: teacher.frequencies });
+    case 'network':
+      return teacherNetwork ? teacherNetworkValues(teacherNetwork, points) : null;
+    case 'random-network': {
+      const arch: Architecture = { inputDim, hidden: [...teacher.hidden], activation: teacher.activation, biases: teacher.biases };
+      return teacherNetworkValues(randomTeacherNetwork(arch, seed.key, teacher.scale, seed.run), points);
+    }
+    case 'toy-1d':
+      return Float64Array.from({ length: count }, (_, n) => toy1d(points[n * inputDim]));
+    case 'file':
+      return null;
+  }
+}
+
+/** Whether a teacher's targets are standardised over the training inputs (the toy's and a file's never are). */
+export function standardizesTargets(teacher: TeacherConfig): boolean {
+  return 'standardize' in teacher && teacher.standardize;
+}
+
+/**
  * The dataset of a run (count 1): inputs, then the teacher's targets on them. For the grid inputs
  * `samples` is ⌈√N⌉² ≥ N; for file inputs it is data.samples (the file's first rows) or every row.
  * File problems (missing file, bad CSV or parameter file, wrong dimension) are InputErrors.
@@ -167,44 +201,18 @@ function datasetWithFileHashes(config: RunConfig, seed: number, options: DataSou
   }
   const samples = x.length / inputDim;
 
+  const computed = teacherValues(teacher, x, inputDim, { key, run }, files.teacherNetwork);
   let y: Float64Array;
-  let standardizeTargets = false;
-  switch (teacher.kind) {
-    case 'rosenbrock':
-      y = new Float64Array(samples);
-      for (let n = 0; n < samples; n++) y[n] = rosenbrock(x, n * inputDim, inputDim, teacher.c, teacher.a, teacher.b);
-      standardizeTargets = teacher.standardize;
-      break;
-    case 'gp':
-      y = gpTeacherValues(x, inputDim, teacher.s, key, { run, frequencies: teacher.frequencies });
-      standardizeTargets = teacher.standardize;
-      break;
-    case 'network':
-      y = teacherNetworkValues(files.teacherNetwork!, x);
-      standardizeTargets = teacher.standardize;
-      break;
-    case 'random-network': {
-      const arch: Architecture = { inputDim, hidden: [...teacher.hidden], activation: teacher.activation, biases: teacher.biases };
-      y = teacherNetworkValues(randomTeacherNetwork(arch, key, teacher.scale, run), x);
-      standardizeTargets = teacher.standardize;
-      break;
-    }
-    case 'toy-1d':
-      y = new Float64Array(samples);
-      for (let n = 0; n < samples; n++) y[n] = toy1d(x[n]);
-      break;
-    case 'file':
-      if (!fileTargets) throw new InputError('data.teacher.kind "file" needs data.inputs.kind "file"');
-      y = fileTargets;
-      break;
-  }
+  if (computed) y = computed;
+  else if (teacher.kind === 'file' && fileTargets) y = fileTargets;
+  else throw new InputError('data.teacher.kind "file" needs data.inputs.kind "file"');
   const bad = y.findIndex((value) => !Number.isFinite(value));
   if (bad >= 0) {
     // every run on these data would diverge at its first step: the data are wrong, not the training
     const source = teacher.kind === 'network' ? `the teacher network ${teacher.params}` : `the ${teacher.kind} teacher`;
     throw new InputError(`${source} gives a non-finite target on its data (sample ${bad + 1}: y = ${y[bad]}): its values overflow float64; scale its weights (or the inputs) down`);
   }
-  if (standardizeTargets) standardize(y);
+  if (standardizesTargets(teacher)) standardize(y);
   return { dataset: { inputDim, samples, count: 1, x, y }, hashes: files.hashes };
 }
 

@@ -6,11 +6,8 @@ import { channelPairOf, closenessDistance, closestPairs, minCosineDistance, refl
 import { gluNetworkOutput, gluParameters, networkOutput } from '../../../src/analysis/glu.js';
 import { forwardTrace, layerInputVectors, layerOutgoingVectors } from '../../../src/analysis/network.js';
 import type { Dataset } from '../../../src/data/dataset.js';
-import { gpTeacherValues } from '../../../src/data/gp-teacher.js';
-import { randomTeacherNetwork, teacherNetworkValues } from '../../../src/data/teacher-network.js';
-import { rosenbrock, toy1d } from '../../../src/data/teachers.js';
 import { evaluateNetwork } from '../../../src/engine/cpu/cpu-engine.js';
-import { DatasetCache, datasetSeed } from '../../../src/experiment/grid.js';
+import { DatasetCache, datasetSeed, standardizesTargets, teacherValues } from '../../../src/experiment/grid.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { classifyRecordWithEvidence } from '../../../src/experiment/summary.js';
 import { parseConfig, type RunConfig } from '../../../src/experiment/spec.js';
@@ -244,27 +241,7 @@ export function gridPoints(extent: number, resolution: number): { xs: number[]; 
  * files (a browser has no access to them).
  */
 function rawTeacherValues(config: RunConfig, seed: number, points: Float64Array): Float64Array | null {
-  const d = config.architecture.inputDim;
-  const count = points.length / d;
-  const teacher = config.data.teacher;
-  const { key, run } = datasetSeed(config, seed);
-  switch (teacher.kind) {
-    case 'rosenbrock': {
-      const y = new Float64Array(count);
-      for (let n = 0; n < count; n++) y[n] = rosenbrock(points, n * d, d, teacher.c, teacher.a, teacher.b);
-      return y;
-    }
-    case 'gp':
-      return gpTeacherValues(points, d, teacher.s, key, { run, frequencies: teacher.frequencies });
-    case 'random-network': {
-      const arch: Architecture = { inputDim: d, hidden: [...teacher.hidden], activation: teacher.activation, biases: teacher.biases };
-      return teacherNetworkValues(randomTeacherNetwork(arch, key, teacher.scale, run), points);
-    }
-    case 'toy-1d':
-      return Float64Array.from({ length: count }, (_, n) => toy1d(points[n]));
-    default:
-      return null;
-  }
+  return teacherValues(config.data.teacher, points, config.architecture.inputDim, datasetSeed(config, seed));
 }
 
 /**
@@ -274,8 +251,7 @@ function rawTeacherValues(config: RunConfig, seed: number, points: Float64Array)
 export function teacherAt(config: RunConfig, seed: number, points: Float64Array): Float64Array | null {
   const values = rawTeacherValues(config, seed, points);
   if (!values) return null;
-  const standardize = 'standardize' in config.data.teacher && config.data.teacher.standardize;
-  if (!standardize) return values;
+  if (!standardizesTargets(config.data.teacher)) return values;
   const training = trainingData.get(config, seed);
   const raw = rawTeacherValues(config, seed, training.x)!;
   let mean = 0;
@@ -312,7 +288,7 @@ export function functionGrid(record: RunRecord, resolution = 48): FunctionGrid |
   const limitPanel = (training && channelLimitPanel(record, network, training, points)) || closestPairPanel(network, points, panels[0].values);
   if (limitPanel) panels.push(limitPanel);
   const teacher = config ? safely(() => teacherAt(config, record.seed, points)) : null;
-  if (teacher) panels.push({ name: 'teacher', caption: `${describeTeacher(config!.data.teacher)} teacher${'standardize' in config!.data.teacher && config!.data.teacher.standardize ? ', standardised over the training inputs' : ''}`, values: Array.from(teacher) });
+  if (teacher) panels.push({ name: 'teacher', caption: `${describeTeacher(config!.data.teacher)} teacher${standardizesTargets(config!.data.teacher) ? ', standardised over the training inputs' : ''}`, values: Array.from(teacher) });
   // the colour range of the network and the teacher: a limit far from the network (a pair far from
   // merging) saturates rather than washing out the panels it is compared with
   let limit = 0;
