@@ -169,7 +169,9 @@ describe('verdicts on the float64 flow sweep (400 runs, 200 seeds per width)', (
     const tails = verdicts.filter((v) => v.cause === 'exponential-tail');
     expect(tails.map((v) => v.record.seed).sort((a, b) => a - b)).toEqual([5, 16, 50]);
     // and every such verdict of the whole sweep (seven)
-    for (const { record } of allVerdicts.filter((v) => v.cause === 'exponential-tail')) {
+    const allTails = allVerdicts.filter((v) => v.cause === 'exponential-tail');
+    expect(allTails).toHaveLength(7);
+    for (const { record } of allTails) {
       const [tail] = evidenceOf(record).evidence.roads!.tails;
       // o·e^(b) unchanged: Δlog|o| = −Δb to 5% (measured up to 4.7%, seed 176), one neuron carrying most of the motion, its output weight large
       expect(Math.abs(tail.logGrowth + tail.biasShift), record.id).toBeLessThan(0.05 * tail.logGrowth);

@@ -190,11 +190,14 @@ describe('quick presets on the CPU engine', () => {
     const flowNorm = cell(t, ['flow ros34pw2'], 'weight norm median');
     // the budget (a Hessian counts P = 17) ends some flows before the barrier, but not all
     expect(cell(t, ['flow ros34pw2'], 'at barrier')).toBeGreaterThanOrEqual(1);
-    for (const row of t.rows.filter((r) => r[0] !== 'flow ros34pw2')) {
+    // GD, momentum, SGD and Adam: one row each
+    const discrete = t.rows.filter((r) => r[0] !== 'flow ros34pw2');
+    expect(discrete).toHaveLength(4);
+    for (const row of discrete) {
       expect(row[t.columns.indexOf('weight norm median')] as number, String(row[0])).toBeLessThan(flowNorm / 10);
     }
     // one budget: every discrete optimiser used it up
-    for (const row of t.rows.filter((r) => r[0] !== 'flow ros34pw2')) expect(row[t.columns.indexOf('median gradient evaluations')]).toBe(20_000);
+    for (const row of discrete) expect(row[t.columns.indexOf('median gradient evaluations')]).toBe(20_000);
     // 1/ε measures how far along a channel, so only runs on one count (quick: no flow is, their
     // closest pairs belong to neurons that sharpened, ε ≈ 67): none, not 0.015
     expect(cell(t, ['flow ros34pw2'], '1/ε median')).toBeNaN();

@@ -90,19 +90,30 @@ function countingEngine() {
   return { engine, stats };
 }
 
-async function sweep(list: TestRun[], slots: number, engine: Engine = new CpuEngine(), dataKey?: (run: TestRun) => string): Promise<Map<string, RunRecord>> {
+/**
+ * Runs a sweep and returns its records by run id, having checked that every run of the list gave
+ * exactly one record: a loop over the records can then never pass by having nothing to check.
+ */
+async function sweep(
+  list: TestRun[],
+  slots: number,
+  engine: Engine = new CpuEngine(),
+  dataKey?: (run: TestRun) => string,
+  prepareRun: typeof prepare = prepare,
+): Promise<Map<string, RunRecord>> {
   const records = new Map<string, RunRecord>();
   await runSweep(list, {
     engine,
     slots,
     samples: () => SAMPLES,
-    prepare,
+    prepare: prepareRun,
     dataKey,
     onRecord: (record) => {
       expect(records.has(record.id)).toBe(false);
       records.set(record.id, record);
     },
   });
+  expect([...records.keys()].sort()).toEqual(list.map((run) => run.id).sort());
   return records;
 }
 
@@ -481,14 +492,25 @@ describe('scheduler', () => {
   });
 
   it('stores one dataset per ensemble when every run of the group has the same one', async () => {
+    const list = runs(3, () => config({ kind: 'gd', lr: 0.05 }));
     const shared = countingEngine();
-    const sharedRecords = await sweep(runs(3, () => config({ kind: 'gd', lr: 0.05 })), 2, shared.engine, () => 'same');
-    expect(shared.stats.ensembles[0].sharedData).toBeDefined();
+    const sharedRecords = await sweep(list, 2, shared.engine, () => 'same');
+    // the key says all three datasets are equal, so the ensemble holds the first run's, once
+    expect(shared.stats.ensembles).toHaveLength(1);
+    expect(shared.stats.ensembles[0].sharedData).toEqual(prepare(list[0]).data);
     const separate = countingEngine();
-    const separateRecords = await sweep(runs(3, () => config({ kind: 'gd', lr: 0.05 })), 2, separate.engine, (run) => String(run.seed));
+    const separateRecords = await sweep(list, 2, separate.engine, (run) => String(run.seed));
     expect(separate.stats.ensembles[0].sharedData).toBeUndefined();
     // (here the "shared" dataset is run r0's, so r0 trains on the same data either way)
     expect(sharedRecords.get('r0')!.params).toEqual(separateRecords.get('r0')!.params);
+    // r1 and r2 trained on r0's dataset: each record is that of the run alone, handed r0's data
+    // explicitly (no sharing), and differs from the run on its own dataset
+    const r0Data = prepare(list[0]).data;
+    const withR0Data = await sweep(list.slice(1), 1, new CpuEngine(), undefined, (run) => ({ ...prepare(run), data: r0Data }));
+    for (const id of ['r1', 'r2']) {
+      expect({ ...sharedRecords.get(id)!, wallSeconds: 0 }).toEqual({ ...withR0Data.get(id)!, wallSeconds: 0 });
+      expect(sharedRecords.get(id)!.params).not.toEqual(separateRecords.get(id)!.params);
+    }
   });
 
   it('gives every record diagnostics of its final parameters, and at every k-th check with stop.diagnosticsEvery', async () => {
