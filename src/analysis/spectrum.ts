@@ -100,9 +100,10 @@ export function lanczosExtremes(hvp: HessianVectorProduct, P: number, steps: num
  * The largest eigenvalue by `iterations` power iterations on H − shift·I (shift = min(lowerBound, 0),
  * lowerBound an estimate of the smallest eigenvalue, e.g. Lanczos's) from the start vector of
  * startVectorEntry: the shift makes λ_max the dominant eigenvalue even when a negative one is larger
- * in magnitude. Returns the Rayleigh quotient vᵀHv of the last iterate.
+ * in magnitude. Returns the Rayleigh quotient vᵀHv of the last iterate, or of the first whose change
+ * from the one before is at most `relativeChange` of it (default 0: every iteration runs).
  */
-export function powerIterationMax(hvp: HessianVectorProduct, P: number, iterations: number, lowerBound: number): number {
+export function powerIterationMax(hvp: HessianVectorProduct, P: number, iterations: number, lowerBound: number, relativeChange = 0): number {
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`power iteration needs at least one iteration, got ${iterations}`);
   const shift = Math.min(lowerBound, 0);
   let v = unitStartVector(P);
@@ -111,8 +112,9 @@ export function powerIterationMax(hvp: HessianVectorProduct, P: number, iteratio
   for (let it = 0; it < iterations; it++) {
     w.fill(0);
     hvp(v, w);
+    const previous = lambda;
     lambda = dot(v, w);
-    if (it + 1 === iterations) break;
+    if (it + 1 === iterations || Math.abs(lambda - previous) <= relativeChange * Math.abs(lambda)) break;
     for (let k = 0; k < P; k++) w[k] -= shift * v[k];
     const n = Math.sqrt(dot(w, w));
     if (!(n > 0)) break;

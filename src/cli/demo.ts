@@ -1,4 +1,4 @@
-// `npm start`: a small demonstration of the engine on whatever backend exists.
+// `channelscope demo`: a small demonstration of the engine on whatever backend exists.
 import type { Engine } from '../engine/engine.js';
 import { GpuEngine } from '../engine/gpu/gpu-engine.js';
 import { CpuEngine } from '../engine/cpu/cpu-engine.js';

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../user-input/input-error.js';
-import type { OptimizerConfig } from '../optim/optimizers.js';
-import { dataFileHashes, DatasetCache, datasetKey, expandSpec, initialParameters, type DataSourceOptions, type ResolvedRun } from '../experiment/grid.js';
+import { dataFileHashes, expandSpec, type DataSourceOptions, type ResolvedRun } from '../experiment/grid.js';
 import { configurationLabels } from '../experiment/group-labels.js';
 import { optimizerLabel } from '../experiment/preset-reports.js';
 import { Progress } from './progress.js';
@@ -15,7 +14,7 @@ import { continuationChoice, CONTINUED_FILE, holdsRecords, readContinuation, Res
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
 import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';
-import { engineOptimizer } from '../experiment/engine-optimizer.js';
+import { sweepSetup } from '../experiment/sweep-setup.js';
 import { inputSampleCount } from '../data/inputs.js';
 import { describeArchitecture, parameterCount } from '../model/architecture.js';
 import { readUserFile } from './fs-errors.js';
@@ -185,8 +184,6 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   const threads = parseThreads(options.threads);
   const shard = resolveShard(options.shard);
   const allRuns = expandSpec(spec);
-  const optimizers = new Map<number, OptimizerConfig>();
-  for (const configuration of spec.configurations) optimizers.set(configuration.index, engineOptimizer(configuration.config.optimizer));
   const selected = selectShard(continuation ? allRuns.filter(continuation.selected) : allRuns, shard);
   const dir = options.out ?? defaultOutDir(spec, specFile);
   // data files: read and checked here, before the folder is touched; their hashes go in the checkpoint
@@ -289,21 +286,16 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     if (todo.length > 0) progress.update(progressCounts(), true);
 
     // a data file edited while the sweep runs is refused, not read into the runs still to come
-    const datasets = new DatasetCache({ ...dataOptions, trainedOn: dataFiles }, 16);
-    const samplesOf = (run: ResolvedRun): number => {
-      const { inputs, samples } = run.config.data;
-      if (inputs.kind !== 'file' && samples !== undefined) return inputSampleCount(inputs.kind, samples);
-      return datasets.get(run.config, run.seed).samples;
-    };
+    const setup = sweepSetup(spec, { ...dataOptions, trainedOn: dataFiles }, continuation ? (run) => continuation.start(run) : undefined);
     await runSweep(todo, {
       engine,
       slots,
       // a shard or a resume trains each run with the kernel the whole sweep gives it
       sweepRuns: allRuns,
-      samples: samplesOf,
-      optimizer: (run) => optimizers.get(run.configIndex)!,
-      prepare: (run) => ({ params: continuation ? continuation.start(run) : initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),
-      dataKey: (run) => datasetKey(run.config, run.seed, dataOptions),
+      samples: setup.samples,
+      optimizer: setup.optimizer,
+      prepare: setup.prepare,
+      dataKey: setup.dataKey,
       onRecord: (record) => {
         store.append(continuation ? continuation.annotate(record) : record);
         sweepDone++;

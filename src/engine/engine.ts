@@ -1,4 +1,5 @@
-// The one interface both engines implement: callers never know which one runs.
+// The one interface both engines implement: callers need not know which one runs, except where
+// precision matters (engine.backend, an ensemble's `arithmetic`: float64, float32 or double-float).
 import type { Activation, Architecture } from '../model/architecture.js';
 import type { Dataset } from '../data/dataset.js';
 import type { EnsembleOptions, TrainingEnsemble } from './training.js';

@@ -17,11 +17,9 @@ import { InputError } from '../user-input/input-error.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { datasetFor, type DataSourceOptions } from './grid.js';
 import type { RunRecord } from './results.js';
+import { FULL_SPECTRUM_MAX_PARAMETERS } from '../analysis/diagnostics.js';
 import { parseConfig } from './spec.js';
 import { recordJudgement, type ThresholdOverrides } from './summary.js';
-
-/** Full Hessian spectra up to this many parameters (Jacobi on P×P); above it the spectrum is omitted. */
-export const FULL_SPECTRUM_MAX_PARAMETERS = 128;
 
 export interface NetworkAnalysis {
   parameters: number;

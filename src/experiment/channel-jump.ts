@@ -43,6 +43,7 @@ import { gluDeviation, gluParameters } from '../analysis/glu.js';
 import { refitLimit, replacementDeviation } from '../analysis/limit-network.js';
 import { checkLayer, checkNeuron, resolvePair, type NeuronPair } from '../analysis/network.js';
 import { hessians, spectrumOf } from '../analysis/saddle-line.js';
+import { powerIterationMax } from '../analysis/spectrum.js';
 import { affineNetworkObjective, networkObjective } from '../engine/cpu/flow-field.js';
 import { channelCoordinates } from '../analysis/channel-coordinates.js';
 import { parameterCount, weightNorm, type Architecture } from '../model/architecture.js';
@@ -237,6 +238,9 @@ function networkTheta(params: unknown, source: string): number[] {
 /** The slice's smallest eigenvalue, over its largest, below which it bends down rather than being flat to rounding. */
 const SLICE_BENT = 1e-8;
 
+/** Power iterations at most for λ_max of a network above the full spectrum's size (they stop once it settles to 1e-10). */
+const POWER_ITERATIONS = 300;
+
 /** Least-squares slope of log|y| against log x. */
 export function logLogSlope(xs: readonly number[], ys: readonly number[]): number {
   if (xs.length !== ys.length || xs.length < 2) throw new RangeError('a slope needs at least two points');
@@ -275,22 +279,6 @@ export function scaledChannelCoordinates(arch: Architecture, data: Dataset, thet
     for (let p = 0; p < P; p++) matrix[p * Q + q] *= scale;
   }
   return { ...affineNetworkObjective(arch, data, theta0, { matrix, columns: Q }, { maxnorm: Infinity }), columns: Q };
-}
-
-/** λ_max by power iteration on HVPs (for networks too large for the full spectrum); shift-free, so it assumes λ_max dominates |λ_min|. */
-export function powerIterationMax(hvp: (v: Float64Array) => Float64Array, P: number, iterations = 300): number {
-  let v: Float64Array = Float64Array.from({ length: P }, (_, k) => Math.sin(k + 1));
-  let estimate = 0;
-  for (let it = 0; it < iterations; it++) {
-    const norm = Math.hypot(...v);
-    v = v.map((x) => x / norm);
-    const hv = hvp(v);
-    const next = v.reduce((s, x, k) => s + x * hv[k], 0);
-    if (Math.abs(next - estimate) <= 1e-10 * Math.abs(next)) return next;
-    estimate = next;
-    v = hv;
-  }
-  return estimate;
 }
 
 /** The channel group of a network: the group of equal neurons (the verdict's rule) with opposite-sign outgoing weights and the largest Σ|s|. */
@@ -405,7 +393,8 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
         lambdaMin = spectrum[0];
       } else {
         const at = theta;
-        lambdaMax = powerIterationMax((v) => base.hvp(at, v), P);
+        // shift-free: at a channel's point λ_max dominates |λ_min|
+        lambdaMax = powerIterationMax((v, out) => out.set(base.hvp(at, v)), P, POWER_ITERATIONS, 0, 1e-10);
       }
       const record: ChannelJumpRecord = {
         jump,

@@ -1,5 +1,6 @@
-// From a parsed spec to runs: the cartesian product of configurations × seeds, and for each run
-// its dataset and initial parameters.
+// From a parsed spec's configurations (its grid expanded by spec.ts) to runs: configurations × seeds
+// with their ids, and for each run its dataset (inputs, teacher, data files and their hashes) and
+// initial parameters.
 //
 // Run identity. A run's id is `${configHash}-s${seed}`, where configHash is the first 12 hex digits
 // of a 64-bit hash of the configuration's canonical JSON (sorted keys, every default filled in,

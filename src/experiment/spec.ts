@@ -384,7 +384,7 @@ export type InputsConfig = DataConfig['inputs'];
 export type TeacherConfig = DataConfig['teacher'];
 export type OptimizerSpec = RunConfig['optimizer'];
 
-/** The kinds each union accepts, read off the schemas (for menus and help texts). */
+/** The kinds each union accepts, read off the schemas (tests pin them, so a new kind is a deliberate change). */
 export const INPUT_KINDS: readonly InputsConfig['kind'][] = inputsSchema.options.map((option) => option.shape.kind.value);
 export const TEACHER_KINDS: readonly TeacherConfig['kind'][] = teacherSchema.options.map((option) => option.shape.kind.value);
 export const OPTIMIZER_KINDS: readonly OptimizerSpec['kind'][] = optimizerSchema.options.map((option) => option.shape.kind.value);

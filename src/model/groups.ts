@@ -1,3 +1,6 @@
+// Coordinates of close neurons: pairs, and groups of up to four, in which the GPU's float32 kernels
+// compute near a channel, and the stiff kernel's grouping rule (closeNeuronGroups).
+//
 // Pair coordinates of a one-hidden-layer network: hidden neurons (2q, 2q + 1), q < pairs, are stored
 // as m = (w_i + w_j)/√2 and h = (w_i − w_j)/√2 (input weights and bias), s = (a_i + a_j)/√2 and
 // t = (a_i − a_j)/√2 (output weights); every other parameter as it is. The map is orthogonal and

@@ -1,8 +1,9 @@
-// Small dense linear algebra in float64 for the stiff integrator and the second-order polish:
-// symmetric P×P matrices (P ≤ a few hundred) stored row-major in a Float64Array, entry (i, j) at
-// i·P + j. Cholesky (with an explicit failure result), triangular solves, LU with partial pivoting
-// as the general fallback for indefinite systems, a cyclic Jacobi eigen-solver for spectra, and the
-// exact Hessian assembled column by column from Hessian-vector products.
+// Small dense linear algebra in float64 for the stiff integrator, the second-order polish and the
+// analysis: symmetric P×P matrices (P ≤ a few hundred) stored row-major in a Float64Array, entry
+// (i, j) at i·P + j. Cholesky (with an explicit failure result: the stiff solvers reject a step whose
+// matrix is not positive definite rather than factor an indefinite one), triangular solves, a cyclic
+// Jacobi eigen-solver for spectra, and the exact Hessian assembled column by column from
+// Hessian-vector products.
 
 /** A Cholesky factorisation A = L·Lᵀ, or why it failed. */
 export type CholeskyResult =
@@ -76,80 +77,6 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array, out: 
   if (b.length !== n || out.length !== n) throw new RangeError(`choleskySolve: vectors must hold ${n} values`);
   forwardSubstitution(l, n, b, out);
   return backSubstitutionTransposed(l, n, out, out);
-}
-
-/** An LU factorisation P·A = L·U with partial pivoting (L unit lower, U upper, packed in one matrix). */
-export interface LuFactorization {
-  /** L below the diagonal (unit diagonal implied), U on and above it, row-major n×n */
-  lu: Float64Array;
-  /** row i of P·A is row permutation[i] of A */
-  permutation: Int32Array;
-  n: number;
-  /** false when a pivot column was exactly zero (A singular): solves would divide by zero */
-  nonsingular: boolean;
-}
-
-/**
- * LU with partial pivoting: the fallback for symmetric but indefinite systems (e.g. W = I + h·d·H
- * when H has negative eigenvalues below −1/(h·d)), where Cholesky fails. Backward stable in
- * practice; costs about twice a Cholesky.
- */
-export function luFactor(a: Float64Array, n: number): LuFactorization {
-  checkSquare(a, n, 'luFactor');
-  const lu = a.slice();
-  const permutation = new Int32Array(n);
-  for (let i = 0; i < n; i++) permutation[i] = i;
-  let nonsingular = true;
-  for (let k = 0; k < n; k++) {
-    let best = k;
-    let bestValue = Math.abs(lu[k * n + k]);
-    for (let i = k + 1; i < n; i++) {
-      const v = Math.abs(lu[i * n + k]);
-      if (v > bestValue) {
-        best = i;
-        bestValue = v;
-      }
-    }
-    if (best !== k) {
-      for (let j = 0; j < n; j++) {
-        const t = lu[k * n + j];
-        lu[k * n + j] = lu[best * n + j];
-        lu[best * n + j] = t;
-      }
-      const t = permutation[k];
-      permutation[k] = permutation[best];
-      permutation[best] = t;
-    }
-    const pivot = lu[k * n + k];
-    if (pivot === 0 || !Number.isFinite(pivot)) {
-      nonsingular = false;
-      continue;
-    }
-    for (let i = k + 1; i < n; i++) {
-      const factor = (lu[i * n + k] /= pivot);
-      if (factor === 0) continue;
-      for (let j = k + 1; j < n; j++) lu[i * n + j] -= factor * lu[k * n + j];
-    }
-  }
-  return { lu, permutation, n, nonsingular };
-}
-
-/** Solves A·x = b from luFactor(A); `out` must not be `b`. */
-export function luSolve(factorization: LuFactorization, b: Float64Array, out: Float64Array = new Float64Array(factorization.n)): Float64Array {
-  const { lu, permutation, n } = factorization;
-  if (b.length !== n || out.length !== n) throw new RangeError(`luSolve: vectors must hold ${n} values`);
-  if (out === b) throw new RangeError('luSolve: out must not alias b');
-  for (let i = 0; i < n; i++) {
-    let s = b[permutation[i]];
-    for (let k = 0; k < i; k++) s -= lu[i * n + k] * out[k];
-    out[i] = s;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = out[i];
-    for (let k = i + 1; k < n; k++) s -= lu[i * n + k] * out[k];
-    out[i] = s / lu[i * n + i];
-  }
-  return out;
 }
 
 /** y = A·x for a row-major n×n matrix. */

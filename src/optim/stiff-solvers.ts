@@ -36,7 +36,7 @@
 // `factorizationFailed` with an infinite error and the caller must shrink h (a failed pivot only
 // proves λ_min(H) ≤ −1/(h·d), i.e. that the admissible h is below the one tried, so
 // integrateRosenbrock multiplies h by FACTORIZATION_SHRINK and retries with the same Hessian).
-// Deliberately no indefinite fallback (linalg.ts has LU for callers that want one): for an unstable
+// Deliberately no indefinite fallback: for an unstable
 // direction of a saddle (J-eigenvalue μ = −λ_H > 0, z = hμ) the growth factor R(z) = 1 + 2z/w −
 // z/w² + z²/(2w²), w = 1 − d·z, has a pole at z = 1/d and falls back to R(∞) = 0 (L-stability
 // cuts both ways), so steps past h·d·|λ_min| = 1 would damp a saddle escape instead of following

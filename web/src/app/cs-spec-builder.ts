@@ -6,6 +6,12 @@ import { BLANK_SPEC, listPresets, type SpecPreset } from './presets.js';
 import { CONFIG_FIELDS, leafPaths, validateForForm, type FieldEntry, type SpecValidation } from './spec-form.js';
 import type { BackendPreference } from '../worker/api.js';
 
+/** The menu's groups of starting points. */
+const PRESET_GROUPS: [SpecPreset['source'], string][] = [
+  ['presets', "the paper's experiments (channelscope presets)"],
+  ['examples', 'example specs (examples/)'],
+];
+
 export type SweepStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'cancelled' | 'failed';
 
 /** A sweep holds the worker (starting, running or paused): nothing else may start, open or forget. */
@@ -318,7 +324,11 @@ export class CsSpecBuilder extends LitElement {
         <label class="field"><span>start from</span>
           <select data-field="preset" @change=${(e: Event) => this.choosePreset((e.target as HTMLSelectElement).value)} ?disabled=${busy}>
             <option value="" ?selected=${this.presetName === ''}>blank / edited spec</option>
-            ${this.presets.map((p) => html`<option value=${p.name} ?selected=${p.name === this.presetName} title=${p.description}>${p.name}</option>`)}
+            ${PRESET_GROUPS.map(
+              ([source, label]) => html`<optgroup label=${label}>
+                ${this.presets.filter((p) => p.source === source).map((p) => html`<option value=${p.name} ?selected=${p.name === this.presetName} title=${p.description}>${p.name}</option>`)}
+              </optgroup>`,
+            )}
           </select>
         </label>
         <div class="tabs" role="tablist">

@@ -1,8 +1,10 @@
-// Starting points for the builder: the preset registry (src/experiment/presets.ts) when it exists,
-// else the example specs in examples/. Both are bundled at build time.
+// Starting points for the builder: the paper's sweep presets (src/experiment/presets.ts), each quick
+// and paper-sized, then the example specs in examples/. Both are bundled at build time.
 /// <reference types="vite/client" />
+import { PRESETS } from '../../../src/experiment/presets.js';
 
 export interface SpecPreset {
+  /** what the menu shows and picks by: the preset's name, or the example's path */
   name: string;
   description: string;
   spec: Record<string, unknown>;
@@ -10,37 +12,24 @@ export interface SpecPreset {
 }
 
 const exampleModules = import.meta.glob('../../../examples/*.json', { eager: true, import: 'default' }) as Record<string, Record<string, unknown>>;
-// matches nothing until the registry file exists; then its exports are read below
-const presetModules = import.meta.glob('../../../src/experiment/presets.ts', { eager: true }) as Record<string, Record<string, unknown>>;
 
-interface RegistrySweepPreset {
-  kind: 'sweep';
-  name: string;
-  description: string;
-  spec: Record<string, unknown>;
-  quick: Record<string, unknown>;
-}
-
-/** Sweep presets of the registry, each as its quick version (about a minute on a CPU) and the paper-sized one. */
+/** Sweep presets, each as its quick version (about a minute on a CPU) and the paper-sized one; procedures are no specs. */
 function presetsFromRegistry(): SpecPreset[] {
-  const presets: SpecPreset[] = [];
-  for (const module of Object.values(presetModules)) {
-    const registry = module.PRESETS;
-    if (!Array.isArray(registry)) continue;
-    for (const preset of registry as { kind?: unknown }[]) {
-      if (preset?.kind !== 'sweep') continue; // procedures (saddle perturbation, …) are not specs
-      const sweep = preset as RegistrySweepPreset;
-      presets.push({ name: `${sweep.name} (quick)`, description: sweep.description, spec: sweep.quick, source: 'presets' });
-      presets.push({ name: sweep.name, description: `${sweep.description} (paper-sized)`, spec: sweep.spec, source: 'presets' });
-    }
-  }
-  return presets;
+  return PRESETS.flatMap((preset) =>
+    preset.kind === 'sweep'
+      ? [
+          { name: `${preset.name} (quick)`, description: preset.description, spec: preset.quick as Record<string, unknown>, source: 'presets' as const },
+          { name: preset.name, description: `${preset.description} (paper-sized)`, spec: preset.spec as Record<string, unknown>, source: 'presets' as const },
+        ]
+      : [],
+  );
 }
 
+/** The example specs by their path (examples/toy-1d.json and the preset toy-1d are different starting points). */
 function presetsFromExamples(): SpecPreset[] {
   return Object.entries(exampleModules)
     .map(([file, spec]) => ({
-      name: typeof spec.name === 'string' ? spec.name : file.slice(file.lastIndexOf('/') + 1).replace(/\.json$/, ''),
+      name: `examples/${file.slice(file.lastIndexOf('/') + 1)}`,
       description: typeof spec.description === 'string' ? spec.description : '',
       spec,
       source: 'examples' as const,
@@ -49,8 +38,7 @@ function presetsFromExamples(): SpecPreset[] {
 }
 
 export function listPresets(): SpecPreset[] {
-  const registry = presetsFromRegistry();
-  return registry.length > 0 ? registry : presetsFromExamples();
+  return [...presetsFromRegistry(), ...presetsFromExamples()];
 }
 
 /** A minimal valid spec to start from scratch: every other field takes its default. */

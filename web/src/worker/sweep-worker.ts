@@ -8,12 +8,11 @@ import { acquireGpu, describeGpu, isSoftwareAdapter } from '../../../src/gpu/dev
 import { CpuEngine } from '../../../src/engine/cpu/cpu-engine.js';
 import { GpuEngine } from '../../../src/engine/gpu/gpu-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import { DatasetCache, datasetKey, expandSpec, initialParameters, type ResolvedRun } from '../../../src/experiment/grid.js';
-import { engineOptimizer } from '../../../src/experiment/engine-optimizer.js';
+import { expandSpec } from '../../../src/experiment/grid.js';
+import { sweepSetup } from '../../../src/experiment/sweep-setup.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { runSweep } from '../../../src/experiment/scheduler.js';
 import { validateSpec } from '../../../src/experiment/spec.js';
-import { inputSampleCount } from '../../../src/data/inputs.js';
 import { parameterCount } from '../../../src/model/architecture.js';
 import { InputError } from '../../../src/user-input/input-error.js';
 import { BUILD_SOFTWARE } from '../build-software.js';
@@ -105,7 +104,6 @@ const api: SweepWorkerApi = {
     try {
       const spec = validateSpec(rawSpec, 'spec');
       const runs = expandSpec(spec);
-      const optimizers = new Map(spec.configurations.map((c) => [c.index, engineOptimizer(c.config.optimizer)]));
       const files = options.files ?? {};
       const dataOptions = {
         baseDir: '',
@@ -118,13 +116,8 @@ const api: SweepWorkerApi = {
           return text;
         },
       };
-      const datasets = new DatasetCache(dataOptions, 16);
-      const samplesOf = (run: ResolvedRun): number => {
-        const { inputs, samples } = run.config.data;
-        if (inputs.kind !== 'file' && samples !== undefined) return inputSampleCount(inputs.kind, samples);
-        return datasets.get(run.config, run.seed).samples;
-      };
-      const work = runs.reduce((sum, run) => sum + samplesOf(run) * parameterCount(run.config.architecture) * run.config.stop.maxSteps, 0);
+      const setup = sweepSetup(spec, dataOptions);
+      const work = runs.reduce((sum, run) => sum + setup.samples(run) * parameterCount(run.config.architecture) * run.config.stop.maxSteps, 0);
       const opened = await openEngine(options, work);
       engine = opened.engine;
 
@@ -179,10 +172,10 @@ const api: SweepWorkerApi = {
         ...(options.slots !== undefined ? { slots: options.slots } : {}),
         // a resumed sweep trains each run with the kernel the whole sweep gives it, as `run --resume` does
         sweepRuns: runs,
-        samples: samplesOf,
-        optimizer: (run) => optimizers.get(run.configIndex)!,
-        prepare: (run) => ({ params: initialParameters(run.config, run.seed), data: datasets.get(run.config, run.seed) }),
-        dataKey: (run) => datasetKey(run.config, run.seed, dataOptions),
+        samples: setup.samples,
+        optimizer: setup.optimizer,
+        prepare: setup.prepare,
+        dataKey: setup.dataKey,
         onRecord: (record) => {
           // exactly what runs.jsonl holds (JSON turns non-finite numbers into null), so the page's
           // summary and a downloaded runs.jsonl match `channelscope report`
