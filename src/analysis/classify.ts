@@ -230,6 +230,17 @@ export interface ClassificationThresholds {
 }
 
 /**
+ * Whether a run of this backend is held to float32's floors (FLOAT32_GRAD_TOL, FLOAT32_STATIONARY_TOL):
+ * every GPU run. Double-float runs too: their θ, gradient and Hessian are double-float, but their
+ * stage vectors and step-size control stay float32, and no measurement yet shows them resting below
+ * float32's floors on a GPU. One rule for the scheduler's stop and the verdict (summary.ts
+ * recordJudgement), so a run is never judged by tighter tolerances than it was stopped by.
+ */
+export function heldToFloat32Floors(backend: string): boolean {
+  return backend === 'gpu';
+}
+
+/**
  * The smallest gradient tolerance (relative, as gradTol) a float32 run is held to. At a finite
  * minimum float32 leaves ‖∇‖∞ of order u·λ_max·|θ| from rounding θ alone: measured on SwiftShader,
  * the flow sweep's r = 4 runs at their finite minimum (λ_max 2.6e3, wn 52.5) end with ‖∇‖∞ from

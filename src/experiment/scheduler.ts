@@ -80,7 +80,7 @@ import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { polishNetwork, type PolishConfig } from './polish.js';
-import { DEFAULT_THRESHOLDS, gradTolFor, isAtBarrier, LEVEL_OBJECTIVE_CHANGE, ROUNDING_GRADIENT, stationaryTolFor } from '../analysis/classify.js';
+import { DEFAULT_THRESHOLDS, gradTolFor, heldToFloat32Floors, isAtBarrier, LEVEL_OBJECTIVE_CHANGE, ROUNDING_GRADIENT, stationaryTolFor } from '../analysis/classify.js';
 import { DEFAULT_DIAGNOSTICS_SETTINGS, type DiagnosticsSettings, type RunDiagnostics } from '../analysis/diagnostics.js';
 import type { RunRecord, StopReason, TrajectoryPoint } from './results.js';
 
@@ -415,8 +415,8 @@ async function runGroup<R extends SchedulableRun>(
   if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`slots must be a positive integer, got ${requested}`);
   const optimizer = (options.optimizer ?? asOptimizer)(group[0]);
   const isFlow = optimizer.kind === 'flow';
-  // the GPU engine computes in float32: its runs are held to float32's floors (classify.ts)
-  const float32 = engine.backend === 'gpu';
+  // the GPU engine's runs are held to float32's floors (classify.ts heldToFloat32Floors)
+  const float32 = heldToFloat32Floors(engine.backend);
   const maxTime = isFlow ? (first.stop.maxTime ?? Infinity) : Infinity;
   // the GPU's kernels keep a slot's time in float32 and stop at time ≥ fround(maxTime), which can lie
   // below maxTime (0.9 → 0.8999999762): compared with maxTime itself such a slot never had its time

@@ -1,7 +1,7 @@
 // Where did each run end? Classifies run records (analysis/classify.ts), measures how far each run
 // got along its closest pair of neurons, and summarises both per group with 95% Wilson intervals.
 // Pure: no file system, so the dashboard and the command line share it (report.ts reads folders).
-import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type Classification, type ClassificationThresholds, type NotConvergedCause, type Outcome, type RunFacts } from '../analysis/classify.js';
+import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, heldToFloat32Floors, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type Classification, type ClassificationThresholds, type NotConvergedCause, type Outcome, type RunFacts } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
 import { channelPairOf, closenessDistance, l2Distance, minCosineDistance, symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
@@ -196,7 +196,7 @@ export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides
   const end = polish ?? record;
   const { arch, theta } = parseParameterFile(JSON.stringify(end.params), `record ${record.id}`);
   const maxnorm = config.maxnorm === null || config.maxnorm === undefined ? Infinity : config.maxnorm;
-  const float32 = record.backend === 'gpu';
+  const float32 = heldToFloat32Floors(record.backend);
   // a stop rule's gradTol of 0 only keeps the run going (a fixed budget of steps): a verdict still
   // needs a tolerance to call a critical point one, the default's
   const stopGradTol = config.stop?.gradTol ? config.stop.gradTol : undefined;
