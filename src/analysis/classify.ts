@@ -15,8 +15,8 @@
 //                   a gradient that fails the test below: the shape is a channel's, the rest unknown).
 //                   Never for relu (σ″ = 0: two relu neurons with equal input vectors are exactly
 //                   one neuron, there is no GLU limit). channelStrict: also minCosine < strictCosine.
-//   global-minimum  loss ≤ globalLossTol (targets are standardised, so this is relative to their
-//                   variance) unless realisable = false. Checked after channel: a channel whose loss
+//   global-minimum  loss ≤ globalLossTol (about relative to the targets' variance: Rosenbrock's are
+//                   standardised, a GP draw has prior variance 1) unless realisable = false. Checked after channel: a channel whose loss
 //                   reaches 0 is reported as a channel (its minimum lies at infinity).
 //   not-converged   at the barrier without the channel signature, by the other roads to infinity
 //                   when more than `subspace` of ‖Δθ‖ lies along them and any channel group:

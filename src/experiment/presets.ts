@@ -57,7 +57,7 @@ export type Preset = SweepPreset | ProcedurePreset;
 
 // ---- shared settings ----------------------------------------------------------------------------
 
-/** The paper's gradient flow: a stiff solver (Rodas4), which follows channels out to the barrier. */
+/** The paper's gradient flow: a stiff solver (ROS34PW2, a Rosenbrock-W method), which follows channels out to the barrier. */
 const STIFF_FLOW = { kind: 'flow', solver: 'ros34pw2', rtol: 1e-3, atol: 1e-6 } as const;
 
 /** Rosenbrock and the four Matérn-3/2 GP teachers of the paper (s: roughness). */
