@@ -2,13 +2,14 @@
 // this machine by asking its process (and its start time, against reused PIDs), elsewhere by its
 // heartbeat — and a takeover raced by several sessions admits one.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FolderLock, LOCK_FILE, LOCK_STALE_MS } from '../../src/experiment/folder-lock.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-lock-'));
+const root = scratchDir('channelscope-lock-');
 const folder = (name: string) => {
   const dir = path.join(root, name);
   mkdirSync(dir, { recursive: true });
@@ -70,24 +71,41 @@ describe('FolderLock', () => {
 
   it('admits exactly one of several sessions that race to take over a dead lock', async () => {
     const dir = folder('race');
+    // a winner says so and holds the lock until its stdin closes, which happens only once all four
+    // have answered: however late a child starts, the lock it meets is the dead one or the winner's
     const script = `
       import { FolderLock } from ${JSON.stringify(path.resolve('src/experiment/folder-lock.ts'))};
-      try { const lock = FolderLock.acquire(${JSON.stringify(dir)}); await new Promise((r) => setTimeout(r, 1500)); lock.release(); console.log('won'); }
-      catch (error) { console.log(error.name === 'InputError' ? 'refused' : 'error ' + error.stack); }`;
+      let lock;
+      try { lock = FolderLock.acquire(${JSON.stringify(dir)}); }
+      catch (error) { console.log(error.name === 'InputError' ? 'refused' : 'error ' + error.stack); }
+      if (lock) {
+        console.log('won');
+        process.stdin.resume();
+        await new Promise((resolve) => process.stdin.on('end', resolve));
+        lock.release();
+      }`;
     for (let trial = 0; trial < 3; trial++) {
       writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), since: 'x' }));
-      const outcomes = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          new Promise<string>((resolve) => {
-            const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-            let out = '';
-            child.stdout.on('data', (chunk) => (out += chunk));
-            child.on('exit', () => resolve(out.trim()));
-          }),
-        ),
-      );
+      const children = Array.from({ length: 4 }, () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+        child.stdin.on('error', () => {}); // a refused child may be gone when its stdin is closed
+        let out = '';
+        child.stdout.on('data', (chunk) => (out += chunk));
+        const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+        // its answer: the first line, or whatever it printed by its exit
+        const answered = new Promise<string>((resolve) => {
+          child.stdout.on('data', () => out.includes('\n') && resolve(out.slice(0, out.indexOf('\n'))));
+          void exited.then(() => resolve(out.trim()));
+        });
+        return { child, exited, answered };
+      });
+      const outcomes = await Promise.all(children.map((c) => c.answered));
+      for (const { child } of children) child.stdin.end();
+      await Promise.all(children.map((c) => c.exited));
       expect(outcomes.filter((o) => o === 'won'), outcomes.join(' | ')).toHaveLength(1);
-      expect(outcomes.filter((o) => o === 'refused')).toHaveLength(3);
+      expect(outcomes.filter((o) => o === 'refused'), outcomes.join(' | ')).toHaveLength(3);
+      // the winner released it on being told
+      expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
     }
   }, 60_000);
 });

@@ -1,23 +1,52 @@
 // Resume after kill -9: a sweep killed mid-way and resumed holds every run exactly once, with the
 // records of an uninterrupted sweep (the CPU engine is deterministic). And the refusals of `run`:
 // bad spec, a used folder without --resume, a changed spec — exit 2, folder untouched.
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+// The interrupted sweeps cannot end before their signal, whatever the machine's speed: the kill -9
+// one is held after its fifth record (tests/helpers/hold-records.ts), the SIGTERM one trains runs
+// that never stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
 import { LOCK_FILE, readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
 import { parseSpec } from '../../src/experiment/spec.js';
 import { BIN, runCli, snapshot } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const channelscope = (...args: string[]) => runCli(args);
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-resume-'));
+const root = scratchDir('channelscope-resume-');
 
 function completeLines(file: string): number {
   if (!existsSync(file)) return 0;
   return readFileSync(file, 'utf8').split('\n').length - 1;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `done()` holds, polling; false if it still does not after 60 s. */
+async function waitFor(done: () => boolean): Promise<boolean> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await pause(10)) if (done()) return true;
+  return done();
+}
+
+// sweeps started in the background: one held or endless must not outlive a failed test
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** `channelscope run …` in the background; `hold`: stopped dead after that many records (hold-records.ts). */
+function startRun(args: string[], options: { hold?: { file: string; after: number }; stderr?: boolean } = {}) {
+  const preload = options.hold ? ['--import', 'tsx', '--import', path.resolve('tests/helpers/hold-records.ts')] : [];
+  const env = options.hold ? { ...process.env, HOLD_RECORDS_FILE: options.hold.file, HOLD_RECORDS_AFTER: String(options.hold.after) } : process.env;
+  const child = spawn('node', [...preload, BIN, 'run', ...args], { stdio: ['ignore', 'ignore', options.stderr ? 'pipe' : 'ignore'], env });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, stderr: () => stderr };
 }
 
 const spec = {
@@ -44,18 +73,15 @@ describe('channelscope run --resume', () => {
     // records may not depend on them
     const uninterrupted = channelscope('run', specFile, '--out', reference, '--backend', 'cpu', '--slots', '4', '--threads', '1');
 
-    // the sweep to kill
+    // the sweep to kill, held after its fifth record: it cannot go on, let alone end, before the kill
     const dir = path.join(root, 'killed');
-    const child = spawn('node', [BIN, 'run', specFile, '--out', dir, '--backend', 'cpu', '--slots', '4', '--threads', '2'], { stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const file = path.join(dir, RUNS_FILE);
-    const deadline = Date.now() + 60_000;
-    while (completeLines(file) < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    const killed = startRun([specFile, '--out', dir, '--backend', 'cpu', '--slots', '4', '--threads', '2'], { hold: { file, after: 5 } });
+    expect(await waitFor(() => completeLines(file) >= 5)).toBe(true);
+    killed.child.kill('SIGKILL');
+    expect((await killed.exited).signal).toBe('SIGKILL');
     const before = (await readRecords(file)).records;
-    expect(before.length).toBeGreaterThanOrEqual(5);
-    expect(before.length).toBeLessThan(runs.length); // killed mid-way, not after the end
+    expect(before).toHaveLength(5); // killed mid-way, where the hold stopped it (of 48 runs)
     // as if the kill had landed in the middle of a write
     appendFileSync(file, JSON.stringify(before[0]).slice(0, 100));
     const completeText = readFileSync(file, 'utf8').slice(0, readFileSync(file, 'utf8').lastIndexOf('\n') + 1);
@@ -90,34 +116,42 @@ describe('channelscope run --resume', () => {
     expect(snapshot(dir)[RUNS_FILE]).toBe(finished[RUNS_FILE]);
   }, 180_000);
 
-  it('refuses a second session on a folder in use; SIGTERM stops a one-thread sweep at once, keeping its records', async () => {
+  it('refuses a second session on a folder in use; SIGTERM stops a one-thread sweep at once, keeping its records, and --resume goes on from them', async () => {
+    // lr 1e6 diverges at the first check; lr 0.05 with no gradTol, no patience and a billion steps
+    // never stops: after the four diverged records the sweep trains on until a signal ends it
+    const endless = { ...spec, name: 'endless', stop: { maxSteps: 1e9, checkEvery: 100, gradTol: 0 }, seeds: 4, grid: { 'optimizer.lr': [1e6, 0.05] } };
     const specFile = path.join(root, 'signal.json');
-    writeFileSync(specFile, JSON.stringify(spec));
-    const runs = expandSpec(parseSpec(JSON.stringify(spec)));
+    writeFileSync(specFile, JSON.stringify(endless));
+    const runs = expandSpec(parseSpec(JSON.stringify(endless)));
+    expect(runs).toHaveLength(8);
     const dir = path.join(root, 'signalled');
-    // one thread: the CPU engine computes on the event loop's own thread
-    const child = spawn('node', [BIN, 'run', specFile, '--out', dir, '--backend', 'cpu', '--slots', '4', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const file = path.join(dir, RUNS_FILE);
-    const deadline = Date.now() + 60_000;
-    while (completeLines(file) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    // one thread: the CPU engine computes on the event loop's own thread
+    const first = startRun([specFile, '--out', dir, '--backend', 'cpu', '--slots', '4', '--threads', '1'], { stderr: true });
+    expect(await waitFor(() => completeLines(file) >= 4)).toBe(true);
 
     const second = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--resume');
     expect(second.stderr).toMatch(/is in use by another channelscope \(process \d+ on .*: channelscope run .*signal\.json.*two sessions would write every run twice/);
     expect(second.code).toBe(2);
 
-    child.kill('SIGTERM');
-    expect(await exited).toBe(143);
-    const kept = (await readRecords(file)).records.length;
-    expect(kept).toBeLessThan(runs.length); // stopped, not run to the end
-    expect(stderr).toMatch(new RegExp(`SIGTERM: stopped; ${kept} runs are stored in .*Continue with --resume`));
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(143);
+    const kept = (await readRecords(file)).records;
+    expect(kept.map((r) => r.stopReason)).toEqual(['diverged', 'diverged', 'diverged', 'diverged']);
+    expect(first.stderr()).toMatch(/SIGTERM: stopped; 4 runs are stored in .*Continue with --resume/);
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
-    const resumed = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--resume');
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).not.toMatch(/taken over/);
-    expect((await readRecords(file)).records).toHaveLength(runs.length);
+    const keptText = readFileSync(file, 'utf8');
+
+    // the resume finds the lock released (nothing to take over) and the four records; it trains the
+    // endless runs on, so it too stops by SIGTERM, once it is under way (its engine named)
+    const resumed = startRun([specFile, '--out', dir, '--backend', 'cpu', '--threads', '1', '--resume'], { stderr: true });
+    expect(await waitFor(() => /^engine: /m.test(resumed.stderr())), resumed.stderr()).toBe(true);
+    expect(resumed.stderr()).toMatch(/resuming in .*: 4 runs already done/);
+    expect(resumed.stderr()).not.toMatch(/taken over/);
+    resumed.child.kill('SIGTERM');
+    expect((await resumed.exited).code).toBe(143);
+    expect(resumed.stderr()).toMatch(/SIGTERM: stopped; 4 runs are stored in /);
+    expect(readFileSync(file, 'utf8')).toBe(keptText);
   }, 120_000);
 
   it('refuses a changed spec on --resume, a used folder without it, and a bad spec: exit 2, folder untouched', async () => {
