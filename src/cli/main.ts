@@ -11,8 +11,9 @@ import { verify } from './verify.js';
 import { VERIFY_PARTS, type VerifyPart } from '../engine/verify-kernels.js';
 import { demo } from './demo.js';
 import { reportCommand, REPORT_FORMATS } from './report.js';
-import { GROUP_ALIASES } from '../experiment/report.js';
-import { parseThresholds, THRESHOLD_NAMES, type ThresholdOverrides } from '../experiment/summary.js';
+import { GROUP_ALIASES } from '../experiment/group-labels.js';
+import { parseThresholds, THRESHOLD_NAMES, integerOption, nonNegativeNumberOption } from './number-options.js';
+import { type ThresholdOverrides } from '../experiment/summary.js';
 import { runCommand } from './run.js';
 import { continueCommand, type ContinueCommandOptions } from './continue.js';
 import { checkRunArgument, formatPresetList, isPresetArgument, runPresetCommand, type PresetRunOptions } from './presets.js';
@@ -22,7 +23,6 @@ import { DEFAULT_COMPARISON } from '../experiment/compare.js';
 import { DEFAULT_PORT, serveCommand } from './serve.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
 import { describeFilesystemError, readUserFile, requireResultsFolder } from './fs-errors.js';
-import { integerOption, nonNegativeNumberOption } from './number-options.js';
 
 /** what `npm start` runs (with --quick) */
 const QUICKSTART_PRESET = 'channel-frequency';

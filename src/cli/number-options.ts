@@ -1,7 +1,9 @@
-// Numbers given on the command line: plain decimal notation only. Number() alone would also take
+// Numbers given on the command line (counts, tolerances, report --thresholds): plain decimal notation only. Number() alone would also take
 // "0x10" (16), "" and " " (0) and "1e3" for a count, so a typo could become a silent setting.
 import { InputError } from '../user-input/input-error.js';
 import { parseDecimal } from '../user-input/user-text.js';
+import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
+import type { ThresholdOverrides } from '../experiment/summary.js';
 
 const INTEGER = /^\+?\d+$/;
 
@@ -21,4 +23,26 @@ export function integerOption(name: string, text: string, min: number, max = Num
     throw new InputError(`${name} must be ${range}, got "${text}"`);
   }
   return value;
+}
+
+/** The thresholds a report may change, with what each is (report --thresholds lists them). */
+export const THRESHOLD_NAMES: readonly (keyof ThresholdOverrides)[] = Object.keys(DEFAULT_THRESHOLDS).filter((name) => name !== 'maxnorm') as (keyof ThresholdOverrides)[];
+
+/** "name=value,…" into threshold overrides: known names only, non-negative numbers or Infinity (which switches equalInputs off; subspace=0 switches the motion test off). */
+export function parseThresholds(text: string): ThresholdOverrides {
+  const overrides: ThresholdOverrides = {};
+  // nothing at all: no overrides (`--thresholds "$T"` with T empty); an empty entry among others is a slip
+  if (text.trim() === '') return overrides;
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((part) => part === '')) throw new RangeError(`"${text}" has an empty entry: name=value, comma-separated`);
+  for (const part of parts) {
+    const match = /^([A-Za-z]+)\s*=\s*(\S+)$/.exec(part);
+    if (!match) throw new RangeError(`"${part}" is not name=value`);
+    const [, name, raw] = match;
+    if (!(THRESHOLD_NAMES as readonly string[]).includes(name)) throw new RangeError(`"${name}" is not a classification threshold (${THRESHOLD_NAMES.join(', ')}; maxnorm is each run's own)`);
+    const value = parseDecimal(raw, { infinity: true });
+    if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got "${raw}"`);
+    overrides[name as keyof ThresholdOverrides] = value;
+  }
+  return overrides;
 }

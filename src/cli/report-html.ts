@@ -5,7 +5,8 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../experiment/results.js';
-import { formatReport, reportWarnings, type Report } from '../experiment/summary.js';
+import { formatReport, reportWarnings } from '../experiment/report-text.js';
+import { type Report } from '../experiment/summary.js';
 import { tableMarkdown } from '../experiment/tables.js';
 import { filesystemReason, InputError } from '../user-input/input-error.js';
 import { isFilesystemError } from './fs-errors.js';

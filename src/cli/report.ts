@@ -1,7 +1,8 @@
 // `channelscope report DIR…`: how many runs ended in channels, finite minima, …, by group (several
 // folders of one sweep, e.g. its shards, read as one).
-import { formatReport, GROUP_ALIASES, reportOfRecords, reportWithRecords } from '../experiment/report.js';
-import { sweepAxes } from '../experiment/group-labels.js';
+import { formatReport } from '../experiment/report-text.js';
+import { GROUP_ALIASES, sweepAxes } from '../experiment/group-labels.js';
+import { reportOfRecords, reportWithRecords } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { carrierCounts, channelCarriers } from '../experiment/carriers.js';
 import { folderDataOptions } from '../experiment/results.js';

@@ -21,7 +21,8 @@ import { findPreset, presetSeedsNote } from './presets.js';
 import { hessianExtremes } from './procedure.js';
 import type { RunRecord } from './results.js';
 import type { RunConfig } from './spec.js';
-import { missingRunsWarning, softwareSentence, summarizeRecords, thresholdSentence, type ClassifiedRun, type Report, type ThresholdOverrides } from './summary.js';
+import { missingRunsWarning, softwareSentence, thresholdSentence } from './report-text.js';
+import { summarizeRecords, type ClassifiedRun, type Report, type ThresholdOverrides } from './summary.js';
 import { tableMarkdown, type PresetTable } from './tables.js';
 
 export { tableCsv, tableMarkdown, type PresetTable } from './tables.js';

@@ -35,7 +35,7 @@ describe('channels still opening at the barrier (GP teachers, r = 8)', () => {
 
   it('the report says how to see whether they close', async () => {
     const { buildReport } = await import('../../src/experiment/report.js');
-    const { formatReport } = await import('../../src/experiment/summary.js');
+    const { formatReport } = await import('../../src/experiment/report-text.js');
     const report = await buildReport(fileURLToPath(new URL('../../benchmarks/results/gp-groups/r8', import.meta.url)), []);
     expect(formatReport(report, 'md')).toMatch(/5 runs stopped at the barrier while a channel was still closing: `channelscope continue \S+gp-groups\/r8 --only channel-opening --set maxnorm=1e4`/);
   });

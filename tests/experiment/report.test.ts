@@ -3,10 +3,13 @@ import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildReport, formatReport } from '../../src/experiment/report.js';
+import { buildReport } from '../../src/experiment/report.js';
+import { formatReport, continuedSentence } from '../../src/experiment/report-text.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { classifyRecord, continuedSentence, fieldVaries, parseThresholds, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE, varyingFields } from '../../src/experiment/summary.js';
+import { classifyRecord, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE } from '../../src/experiment/summary.js';
+import { fieldVaries, varyingFields } from '../../src/experiment/group-labels.js';
+import { parseThresholds } from '../../src/cli/number-options.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runCli } from '../helpers/cli.js';
 import { expandSpec } from '../../src/experiment/grid.js';

@@ -4,8 +4,8 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
-import { fieldsAbsentFromAll, summarizeRecords, type Report } from '../../../src/experiment/summary.js';
-import { fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
+import { fieldsAbsentFromAll, fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
+import { summarizeRecords, type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
 import type { NamedText } from '../../../src/experiment/analyze-network.js';

@@ -2,8 +2,9 @@
 // one row per group, the grouping chosen from any spec field; CSV export (the command line's format).
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { OUTCOMES } from '../../../src/analysis/classify.js';
-import { formatReport, GROUP_ALIASES, softwareSentence, type Report } from '../../../src/experiment/summary.js';
-import { fieldName, fieldsAbsentFromAll } from '../../../src/experiment/group-labels.js';
+import { formatReport, softwareSentence } from '../../../src/experiment/report-text.js';
+import { GROUP_ALIASES, fieldName, fieldsAbsentFromAll } from '../../../src/experiment/group-labels.js';
+import { type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { percent } from '../../../src/experiment/tables.js';
 import { downloadText } from '../charts/export.js';

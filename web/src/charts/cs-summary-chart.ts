@@ -2,7 +2,8 @@
 // Wilson intervals, as a bar chart; export as SVG/PNG and the summary table as CSV.
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { OUTCOMES } from '../../../src/analysis/classify.js';
-import { formatReport, type Report } from '../../../src/experiment/summary.js';
+import { formatReport } from '../../../src/experiment/report-text.js';
+import { type Report } from '../../../src/experiment/summary.js';
 import './cs-chart.js';
 import { downloadText, fileStem } from './export.js';
 import { composeFigure, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS } from './figure.js';

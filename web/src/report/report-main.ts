@@ -2,7 +2,8 @@
 // the command inlined into the page and shows the summary chart and table and the results views.
 import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE, softwareSentence, type Report } from '../../../src/experiment/summary.js';
+import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE, softwareSentence } from '../../../src/experiment/report-text.js';
+import { type Report } from '../../../src/experiment/summary.js';
 import { percent, readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
 import '../charts/cs-summary-chart.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
