@@ -1,7 +1,7 @@
 // Activations: values and derivatives against mpmath references, derivatives against central
 // differences of the next-lower order, tails free of NaN/Infinity, erf/erfc against known values.
 import { describe, expect, it } from 'vitest';
-import { activationFunctions, erf, erfc, evalActivation, normalCdf } from '../../src/model/activations.js';
+import { activationFunctions, erf, erfc, evalActivation, normalCdf, pairActivation } from '../../src/model/activations.js';
 import { ACTIVATIONS, type Activation } from '../../src/model/architecture.js';
 
 // Reference values σ, σ′, σ″, σ‴ computed with mpmath at 60 digits from the closed forms
@@ -269,5 +269,64 @@ describe('activations', () => {
 
   it('rejects unknown activation names', () => {
     expect(() => activationFunctions('swish' as Activation)).toThrow(RangeError);
+  });
+});
+
+// pairActivation (the float64 reference of the GPU's pair_activate) computes the odd differences
+// σ⁽ᵏ⁾(ζ+η) − σ⁽ᵏ⁾(ζ−η) for |η| up to its quadrature limit (1/8; 1/32 for g) by five-point
+// Gauss–Legendre, not by subtraction. Its oracle here is plain float64 subtraction, accurate to a
+// few ulps of the terms: about 1e-16·|σ⁽ᵏ⁾|/(2η·|σ⁽ᵏ⁺¹⁾|) relative, so ~1e-13 at η = 1e-3.
+describe('pairActivation', () => {
+  const ZETAS = [-4, -2, -0.7, 0, 0.4, 1, 1.5, 3, 6];
+  const SMOOTH = ACTIVATIONS.filter((name) => name !== 'relu');
+  const quadratureLimit = (name: Activation) => (name === 'g' ? 1 / 32 : 1 / 8);
+
+  // |quadrature − subtraction| ≤ 1e-10·|subtraction| + 1e-14·(|σ⁽ᵏ⁾(ζ+η)| + |σ⁽ᵏ⁾(ζ−η)|).
+  // The relative term holds the rule's truncation error, ~(2η)¹¹·4e-13·|σ⁽ᵏ⁺¹¹⁾|: largest at
+  // η = 1/8 for tanh, whose high derivatives are large (measured 2.1e-11 relative, ζ = −0.7, σ‴ − σ‴).
+  // The absolute term holds the subtraction's own rounding (measured ≤ 1.6e-16 of the terms; the
+  // activations themselves are good to 1e-14 relative, above). Measured worst: 0.21 of this bound
+  // (tanh), ≤ 0.021 for the others. A wrong node or weight copied from a table (a few digits off)
+  // misses it by orders of magnitude.
+  it('gives the differences of plain float64 subtraction for 1e-3 ≤ |η| ≤ its quadrature limit', () => {
+    let checked = 0;
+    for (const name of SMOOTH) {
+      for (const zeta of ZETAS) {
+        for (let i = 0; i <= 20; i++) {
+          const magnitude = 1e-3 * (quadratureLimit(name) / 1e-3) ** (i / 20);
+          for (const eta of [magnitude, -magnitude]) {
+            const { difference } = pairActivation(name, zeta, eta);
+            const plus = evalActivation(name, zeta + eta);
+            const minus = evalActivation(name, zeta - eta);
+            for (let k = 0; k < 3; k++) {
+              const subtraction = plus[k] - minus[k];
+              const bound = 1e-10 * Math.abs(subtraction) + 1e-14 * (Math.abs(plus[k]) + Math.abs(minus[k]));
+              expect(Math.abs(difference[k] - subtraction), `${name} ζ=${zeta} η=${eta} σ^(${k})`).toBeLessThanOrEqual(bound);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBe(SMOOTH.length * ZETAS.length * 21 * 2 * 3);
+  });
+
+  // …and that the quadrature is what computes them: at η = 1e-9 subtraction has lost 8 digits
+  // (measured ≥ 2e-9 relative), while the integral still equals 2η·σ⁽ᵏ⁺¹⁾(ζ) up to its O(η²)
+  // term, ~1e-19 (measured ≤ 1.9e-15 relative, the rounding of the five terms). ζ avoids the zeros
+  // of σ⁽ᵏ⁺¹⁾, where a relative error means nothing.
+  it('keeps its relative accuracy where subtraction cancels (η = 1e-9)', () => {
+    const eta = 1e-9;
+    for (const name of SMOOTH) {
+      for (const zeta of [-4, -2.5, -0.7, 0.4, 1.5, 3]) {
+        const { difference } = pairActivation(name, zeta, eta);
+        const at = evalActivation(name, zeta);
+        for (let k = 0; k < 3; k++) {
+          const firstOrder = 2 * eta * at[k + 1];
+          expect(Math.abs(at[k + 1]), `${name} σ^(${k + 1})(${zeta}) is no zero`).toBeGreaterThan(1e-6);
+          expect(Math.abs(difference[k] - firstOrder), `${name} ζ=${zeta} σ^(${k})`).toBeLessThanOrEqual(1e-13 * Math.abs(firstOrder));
+        }
+      }
+    }
   });
 });
