@@ -1,30 +1,20 @@
 // `channelscope presets` and `channelscope run PRESET`: the paper's experiments by name
-// (experiment/presets.ts), and the preset part of `channelscope report DIR`
-// (experiment/preset-reports.ts), which writes the preset's tables as markdown and CSV into DIR.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// (experiment/presets.ts), run as sweeps or as procedures, each ending with its report
+// (preset-report.ts).
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../user-input/input-error.js';
-import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv, type PresetReport } from '../experiment/preset-reports.js';
-import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
-import { continuationChoice, findFolderRecord, folderDataOptions, readContinuation, readFolderJson, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
+import { findPreset, PRESETS, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
+import { findFolderRecord, folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, SPEC_FILE } from '../experiment/results.js';
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
 import { FolderLock } from '../experiment/folder-lock.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
-import { plannedRuns } from '../experiment/report.js';
-import type { ThresholdOverrides } from '../experiment/summary.js';
-import { filesystemReason, isFilesystemError } from './fs-errors.js';
+import { writePresetReport } from './preset-report.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
 import { integerOption } from './number-options.js';
-
-/** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
-export const PROCEDURE_FILE = 'procedure.json';
-export const PROCEDURE_RESULT_FILE = 'result.json';
-/** The preset report's files inside a results folder. */
-export const PRESET_REPORT_FILE = 'report.md';
-export const PRESET_TABLES_DIR = 'tables';
 
 export interface PresetRunOptions extends RunCommandOptions {
   quick?: boolean;
@@ -175,104 +165,4 @@ export function parsePairOption(text: string, hidden: number | readonly number[]
   const width = widths[layer - 1];
   if (i === j || i >= width || j >= width) throw new InputError(`--pair: neurons ${i} and ${j} are not two neurons of hidden layer ${layer} (0 … ${width - 1})`);
   return { layer: layer - 1, i, j };
-}
-
-export function isProcedureFolder(dir: string): boolean {
-  return existsSync(path.join(dir, PROCEDURE_FILE));
-}
-
-/**
- * When DIR holds a preset's results: writes DIR/report.md and DIR/tables/*.csv and returns the
- * markdown (with where the files are); otherwise null.
- */
-export async function writePresetReport(dir: string, overrides: ThresholdOverrides = {}): Promise<string | null> {
-  const procedureFile = path.join(dir, PROCEDURE_FILE);
-  if (existsSync(procedureFile)) {
-    const { preset: name, quick, software } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string; quick?: boolean; software?: string };
-    const preset = findPreset(name);
-    const resultFile = path.join(dir, PROCEDURE_RESULT_FILE);
-    if (preset?.kind !== 'procedure' || !existsSync(resultFile)) return null;
-    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as unknown;
-    const note = quick ? `*The --quick version:* ${preset.quickNote}\n\n` : '';
-    // (folders written before procedure.json named the code have no such line)
-    const ranBy = software ? `Run by ${software}.\n\n` : '';
-    const markdown = `## ${preset.name} (${dir})\n\n${preset.question}\n\n${note}${ranBy}${preset.procedure.formatMarkdown(result)}`;
-    if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
-    return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
-  }
-  const preset = folderPreset(dir);
-  if (!preset || !existsSync(path.join(dir, RUNS_FILE))) return null;
-  const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
-  // (a spec of an older version that no longer validates plans nothing: its tables, without the notes on size)
-  const planned = plannedRuns(dir, []);
-  const { report, markdown } = presetMarkdown(dir, dir, preset, records, planned?.total, planned?.seeds, overrides);
-  // by other thresholds the tables are the reader's, not the folder's
-  if (Object.keys(overrides).length > 0) return `${markdown}\n(by other thresholds: not written to ${dir}, which keeps its report by the defaults)\n`;
-  const tablesDir = path.join(dir, PRESET_TABLES_DIR);
-  const written = keepWriting(dir, `${PRESET_REPORT_FILE} and ${PRESET_TABLES_DIR}/*.csv`, () => {
-    writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
-    mkdirSync(tablesDir, { recursive: true });
-    for (const table of report.tables) writeFileSync(path.join(tablesDir, `${table.name}.csv`), tableCsv(table));
-  });
-  if (!written) return markdown;
-  // a path a shell expands: {a,b}.csv for several tables, a.csv for one (braces round one name stay as they are)
-  const names = report.tables.map((t) => t.name);
-  const tables = names.length === 1 ? `${tablesDir}/${names[0]}.csv` : `${tablesDir}/{${names.join(',')}}.csv`;
-  return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}; tables: ${tables}\n`;
-}
-
-/**
- * The preset's tables over several folders of one preset sweep (its shards, read together before or
- * without `merge`): printed only, as no one folder is theirs; null when the sweep is no preset's.
- */
-export function presetReportOfShards(folders: readonly string[], records: readonly RunRecord[], planned: number | undefined, overrides: ThresholdOverrides = {}): string | null {
-  const preset = folderPreset(folders[0]);
-  if (!preset) return null;
-  const { markdown } = presetMarkdown(folders[0], folders.join(' + '), preset, [...records], planned, plannedRuns(folders[0], [])?.seeds, overrides);
-  return `${markdown}\n(${folders.length} folders read together: printed only; \`channelscope merge\` joins them into one folder, which keeps report.md and tables/*.csv)\n`;
-}
-
-/** The preset with report tables whose sweep a folder holds (its spec.json), and whether it ran --quick; null for any other folder. */
-function folderPreset(dir: string): { name: string; quick: boolean } | null {
-  const specFile = path.join(dir, SPEC_FILE);
-  if (!existsSync(specFile)) return null;
-  const spec = readFolderJson<{ description?: unknown }>(specFile, 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
-  const preset = presetOfSpec(spec);
-  if (!preset || !hasPresetTables(preset.name)) return null;
-  // a quick spec says so in its description ("NAME --quick: …", presets.ts)
-  return { name: preset.name, quick: typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`) };
-}
-
-/** The preset's report of a sweep's records, in markdown after the caveat of a continuation's folder (`dir`'s continued.json). */
-function presetMarkdown(
-  dir: string,
-  source: string,
-  preset: { name: string; quick: boolean },
-  records: RunRecord[],
-  planned: number | undefined,
-  seeds: number | undefined,
-  overrides: ThresholdOverrides,
-): { report: PresetReport; markdown: string } {
-  const report = buildPresetReport(preset.name, records, planned, { quick: preset.quick, seeds }, overrides);
-  // a continuation's runs are a chosen few of the preset's, under edited settings
-  const continued = readContinuation(dir);
-  const note = continued
-    ? `*${continued.runs.length === 1 ? 'This run continues a run' : `These ${continued.runs.length} runs continue runs`} of ${continued.from} chosen by ${continuationChoice(continued)}${continued.set.length > 0 ? `, with --set ${continued.set.join(' ')}` : ''}: the preset's tables over ${continued.runs.length === 1 ? 'it' : 'them'}, not over the preset's sample.*\n\n`
-    : '';
-  return { report, markdown: `${note}${presetReportMarkdown(report, source)}` };
-}
-
-/**
- * Writes the preset report's files into `dir`, or where the folder cannot take them (read-only,
- * full) says so in one line on stderr and returns false: the report is printed all the same.
- */
-function keepWriting(dir: string, files: string, write: () => void): boolean {
-  try {
-    write();
-    return true;
-  } catch (error) {
-    if (!isFilesystemError(error)) throw error;
-    process.stderr.write(`channelscope: note: ${files} could not be written to ${dir} (${error.path ?? dir}: ${filesystemReason(error)}); the report is printed only\n`);
-    return false;
-  }
 }

@@ -5,11 +5,11 @@ import { GROUP_ALIASES, sweepAxes } from '../experiment/group-labels.js';
 import { reportOfRecords, reportWithRecords } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { carrierCounts, channelCarriers } from '../experiment/carriers.js';
-import { folderDataOptions } from '../experiment/results.js';
+import { folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
 import { writeHtmlReport } from './report-html.js';
-import { isProcedureFolder, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, presetReportOfShards, writePresetReport } from './presets.js';
+import { isProcedureFolder, presetReportOfShards, writePresetReport } from './preset-report.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;

@@ -135,6 +135,12 @@ export const RUNS_FILE = 'runs.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 /** a continuation's provenance (ContinuationFile): the folder it continues, its edits and the runs it plans */
 export const CONTINUED_FILE = 'continued.json';
+/** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
+export const PROCEDURE_FILE = 'procedure.json';
+export const PROCEDURE_RESULT_FILE = 'result.json';
+/** The preset report's files inside a results folder. */
+export const PRESET_REPORT_FILE = 'report.md';
+export const PRESET_TABLES_DIR = 'tables';
 
 /** What `channelscope continue` writes beside the spec: its runs are a chosen few of the spec's. */
 export interface ContinuationFile {
