@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  hessians,
   mergeNeurons,
   perturbAlong,
   saddleLineProfile,
@@ -9,13 +10,14 @@ import {
 } from '../../src/analysis/saddle-line.js';
 import { CpuEngine, evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { networkFlowField, networkObjective } from '../../src/engine/cpu/flow-field.js';
+import { deepNetworkHessian, networkHessian } from '../../src/engine/cpu/hessian.js';
 import { generateInputs } from '../../src/data/inputs.js';
 import { rosenbrock, standardize } from '../../src/data/teachers.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
 import { forward } from '../../src/model/forward.js';
 import { glorotNormal } from '../../src/model/init.js';
-import type { Architecture } from '../../src/model/architecture.js';
+import { parameterCount, type Architecture } from '../../src/model/architecture.js';
 import { newtonCg } from '../../src/optim/newton-cg.js';
 import { integrateRosenbrock } from '../../src/optim/stiff-solvers.js';
 import { makeRandom, normalArray } from '../helpers/random.js';
@@ -139,4 +141,43 @@ describe('the saddle line of a critical point', () => {
     expect(Array.from(tangent.subarray(9, 12))).toEqual([0, theta[7], -theta[7]]);
     expect(tangent.filter((v) => v !== 0).length).toBe(2);
   });
+});
+
+describe('hessians: full Hessians from one batched evaluation', () => {
+  // Two different networks in one batch, each against the float64 Hessian computed on its own:
+  // for one hidden layer the closed form (hessian.ts networkHessian, code independent of the
+  // engine's R-operator), for two the Hessian of cached R-operator columns (deepNetworkHessian).
+  // Both are float64 sums of the same terms in another order: 1e-12 of the largest entry (measured
+  // ≤ 3.4e-16). Mixing up the two networks, or a network's P unit directions, is off by O(1): the
+  // two networks' Hessians differ by 77% and 129% of their largest entry (checked below at 10%).
+  const cases: [Architecture, typeof networkHessian][] = [
+    [{ inputDim: 2, hidden: [3], activation: 'softplus', biases: true }, networkHessian],
+    [{ inputDim: 2, hidden: [3, 2], activation: 'erf', biases: true }, deepNetworkHessian],
+  ];
+  for (const [arch, reference] of cases) {
+    it(`hidden [${arch.hidden}]: each network's Hessian, from a single call of the evaluator`, async () => {
+      const P = parameterCount(arch);
+      const thetas = [randomTheta(arch, 2), randomTheta(arch, 3, 1.5)];
+      let calls = 0;
+      const counting: BatchEvaluator = (request) => {
+        calls++;
+        return evaluator(request);
+      };
+      const matrices = await hessians(counting, arch, thetas);
+      expect(calls).toBe(1);
+      expect(matrices).toHaveLength(2);
+      const expected = thetas.map((theta) => {
+        const out = new Float64Array(P * P);
+        reference(arch, data, 0, theta, Infinity, out);
+        return out;
+      });
+      const largest = (m: Float64Array) => Math.max(...m.map(Math.abs));
+      const worstDifference = (a: Float64Array, b: Float64Array) => Math.max(...a.map((value, k) => Math.abs(value - b[k])));
+      matrices.forEach((matrix, t) => {
+        expect(matrix).toHaveLength(P * P);
+        expect(worstDifference(matrix, expected[t]), `network ${t}`).toBeLessThanOrEqual(1e-12 * largest(expected[t]));
+      });
+      expect(worstDifference(expected[0], expected[1])).toBeGreaterThan(0.1 * Math.max(largest(expected[0]), largest(expected[1])));
+    });
+  }
 });
