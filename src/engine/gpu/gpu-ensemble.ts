@@ -3,6 +3,7 @@
 import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
 import { PassTimer } from '../../gpu/pass-timer.js';
+import { Readback } from '../../gpu/readback.js';
 import { parameterCount, validateArchitecture, type Activation } from '../../model/architecture.js';
 import { seedKey } from '../../numerics/rng.js';
 import { minibatchSize, stateVectors } from '../../optim/optimizers.js';
@@ -146,6 +147,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   private readonly activations: readonly Activation[];
   /** GPU time of advance()'s passes, once timeGpu() switched it on */
   private timer: PassTimer | null = null;
+  /** staging buffers of status and parameter reads, reused from check to check */
+  private readback: Readback | null = null;
 
   private constructor(
     readonly description: string,
@@ -498,19 +501,8 @@ export class GpuEnsemble implements TrainingEnsemble {
   }
 
   private read(buffer: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
-    const device = this.gpu.device;
-    return withErrorScopes(device, 'ensemble readback', async () => {
-      const staging = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      try {
-        const encoder = device.createCommandEncoder();
-        encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
-        device.queue.submit([encoder.finish()]);
-        await staging.mapAsync(GPUMapMode.READ);
-        return staging.getMappedRange().slice(0);
-      } finally {
-        staging.destroy();
-      }
-    });
+    const readback = (this.readback ??= new Readback(this.gpu.device));
+    return withErrorScopes(this.gpu.device, 'ensemble readback', () => readback.read(buffer, offset, size));
   }
 
   /**
@@ -530,6 +522,7 @@ export class GpuEnsemble implements TrainingEnsemble {
   dispose(): void {
     for (const buffer of this.buffers.splice(0)) buffer.destroy();
     this.timer?.destroy();
+    this.readback?.dispose();
   }
 
   private checkSlot(slot: number): void {
