@@ -1,13 +1,13 @@
 // channelscope analyze: a network trained elsewhere gets diagnostics, a verdict and its GLU limit.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { analyzeNetworkFiles, formatNetworkAnalysis } from '../../src/experiment/analyze-network.js';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-analyze-'));
+const dir = scratchDir('channelscope-analyze-');
 const file = (name: string, text: string) => {
   const p = path.join(dir, name);
   writeFileSync(p, text);

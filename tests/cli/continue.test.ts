@@ -1,14 +1,14 @@
 // `channelscope continue DIR`: chosen runs start again where they stopped, under edited settings, into
 // a folder of their own; and its refusals (exit 2, nothing written, the source folder untouched).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
 import { runCli, snapshot } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const channelscope = (...args: string[]) => runCli(args);
-const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-continue-'));
+const root = scratchDir('channelscope-continue-');
 const source = path.join(root, 'source');
 const recordsIn = async (dir: string): Promise<RunRecord[]> => (await readRecords<RunRecord>(path.join(dir, RUNS_FILE))).records;
 

@@ -1,15 +1,15 @@
 // Sweeps on data files (a CSV of inputs and targets): the files are checked before a folder is made,
 // and their content hashes, kept in the checkpoint, guard everything that reads them again — analyze
 // --run, continue, run --resume, merge — against a file edited since the runs trained on it.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
 import { runCli, snapshot } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const channelscope = (...args: string[]) => runCli(args);
-const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-data-files-'));
+const root = scratchDir('channelscope-data-files-');
 const specDir = path.join(root, 'specs');
 const csv = path.join(specDir, 'd.csv');
 const recordsIn = async (dir: string): Promise<RunRecord[]> => (await readRecords<RunRecord>(path.join(dir, RUNS_FILE))).records;

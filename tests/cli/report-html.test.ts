@@ -1,6 +1,5 @@
 // channelscope report DIR --html: one self-contained page with the summary inlined and the charts' script.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureReportBundle, htmlReport } from '../../src/cli/report-html.js';
@@ -9,6 +8,7 @@ import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { summarizeRecords, type Report } from '../../src/experiment/summary.js';
 import { runCli } from '../helpers/cli.js';
 import { channelTheta, config, finiteTheta, record } from '../web/records.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const records = [
   record('channel-a', channelTheta(1e-4), { weightNorm: 1000 }),
@@ -17,7 +17,7 @@ const records = [
 ];
 
 function resultsFolder(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-html-'));
+  const dir = scratchDir('channelscope-report-html-');
   writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   return dir;
 }
@@ -110,7 +110,7 @@ describe('channelscope report --html', () => {
           },
         ],
       };
-      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-page-')), 'report.html');
+      const file = path.join(scratchDir('channelscope-report-page-'), 'report.html');
       writeFileSync(file, htmlReport({ report, records, source: 'x', script: readFileSync(await ensureReportBundle(), 'utf8') }));
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -1,8 +1,7 @@
 // `report --carriers`: the flow sweep's channels by the neurons carrying them (committed float64
 // records, benchmarks/results/flow-cpu-subset + flow-cpu-rest), in every format; a run whose data
 // cannot be rebuilt is counted as unknown, not dropped.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { carrierCounts } from '../../src/experiment/carriers.js';
@@ -11,6 +10,7 @@ import type { RunRecord } from '../../src/experiment/results.js';
 import { DataFileChangedError, dataFileHashes, datasetFor } from '../../src/experiment/grid.js';
 import { parseConfig } from '../../src/experiment/spec.js';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const recordsOf = (folder: string): RunRecord[] =>
   readFileSync(new URL(`../../benchmarks/results/${folder}/runs.jsonl`, import.meta.url), 'utf8')
@@ -44,7 +44,7 @@ describe('channels by their carriers', () => {
   it('reads a run\'s data file where its sweep read it (dataOptions.baseDir)', () => {
     const [record] = recordsOf('flow-cpu-subset').filter((r) => r.seed === 13 && (r.config as { architecture: { hidden: number[] } }).architecture.hidden[0] === 4);
     const data = datasetFor(parseConfig(record.config, 'record'), record.seed);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-carriers-'));
+    const dir = scratchDir('channelscope-carriers-');
     const rows = Array.from({ length: data.samples }, (_, k) => `${data.x[2 * k]},${data.x[2 * k + 1]},${data.y[k]}`);
     writeFileSync(path.join(dir, 'd.csv'), `x1,x2,y\n${rows.join('\n')}\n`);
     const config = record.config as { data: Record<string, unknown> };

@@ -1,7 +1,7 @@
 // The result store: complete, well-formed records; a folder that survives a kill mid-write; refusals
 // that leave the folder as it was.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,10 +21,11 @@ import {
 import { InputError } from '../../src/user-input/input-error.js';
 import { runCli, snapshot } from '../helpers/cli.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const channelscope = (...args: string[]) => runCli(args);
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-results-'));
+const root = scratchDir('channelscope-results-');
 
 const spec = {
   name: 'records',

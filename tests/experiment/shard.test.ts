@@ -1,7 +1,6 @@
 // Shards: parsing, job-array environments, a partition of the runs; merge of shard folders, with
 // missing and duplicated runs detected.
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
@@ -10,10 +9,11 @@ import { currentSoftware, softwareLabel } from '../../src/experiment/software.js
 import { parseShard, resolveShard, selectShard, shardFromEnvironment } from '../../src/experiment/shard.js';
 import { parseSpec } from '../../src/experiment/spec.js';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const channelscope = runCli;
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'channelscope-shard-'));
+const root = scratchDir('channelscope-shard-');
 
 const spec = {
   name: 'shards',
