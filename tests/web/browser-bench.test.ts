@@ -2,8 +2,7 @@
 // there is no GPU), one tiny measurement, and a report shaped exactly like the Node benchmark's.
 // Throughput figures are not checked: timing belongs in benchmarks/, never in a test.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import type { BrowserProbe } from '../../benchmarks/browser-bench.js';
 import { SOFTWARE_DAWN_TOGGLES } from '../../src/gpu/device.js';
 import { dawnTogglesOf } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const exec = promisify(execFile);
 const TSX = path.resolve('node_modules/.bin/tsx');
@@ -42,7 +42,7 @@ describe('npm run bench:browser', () => {
     } finally {
       release();
     }
-    const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'report.json');
+    const reportFile = path.join(scratchDir('bench-'), 'report.json');
     const node = await benchmark('benchmarks/node-bench.ts', ['--backend', 'gpu', '--report', reportFile]);
     expect(shape(browser)).toEqual(shape(node));
     // on SwiftShader both ran without Dawn's workgroup zero-fill, and say so (device.ts SOFTWARE_DAWN_TOGGLES)
