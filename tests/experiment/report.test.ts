@@ -1,6 +1,5 @@
 // channelscope report: every record classified, fractions with Wilson intervals, grouped by fields.
-import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/experiment/report.js';
@@ -12,6 +11,7 @@ import { fieldVaries, varyingFields } from '../../src/experiment/group-labels.js
 import { parseThresholds } from '../../src/cli/number-options.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { expandSpec } from '../../src/experiment/grid.js';
 import { selectShard } from '../../src/experiment/shard.js';
 import { parseSpec } from '../../src/experiment/spec.js';
@@ -46,7 +46,7 @@ function record(id: string, theta: number[], hidden: number[], stopReason = 'con
 
 describe('channelscope report', () => {
   it('classifies records and counts outcomes per group with Wilson intervals', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-'));
+    const dir = scratchDir('channelscope-report-');
     mkdirSync(dir, { recursive: true });
     const records = [
       record('a', channelTheta, [2]),
@@ -91,7 +91,7 @@ describe('channelscope report', () => {
   });
 
   it('refuses to group by a field no run has (a typo must not fall back to one group), names what there is; exit code 2', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-by-'));
+    const dir = scratchDir('channelscope-report-by-');
     const records = [record('a', channelTheta, [2]), record('b', finiteTheta, [3])];
     (records[1].config as Record<string, unknown>).optimizer = { kind: 'flow', solver: 'rodas4' };
     writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -110,7 +110,7 @@ describe('channelscope report', () => {
   });
 
   it('classifies with other thresholds when asked (report --thresholds), says so, and refuses unknown or bad ones (exit code 2)', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-thresholds-'));
+    const dir = scratchDir('channelscope-report-thresholds-');
     writeFileSync(path.join(dir, 'runs.jsonl'), [record('a', channelTheta, [2]), record('b', finiteTheta, [2])].map((r) => JSON.stringify(r)).join('\n') + '\n');
     // the planted pair sits at cosine distance ~1e-14: a channel unless the criterion is tighter still
     expect((await buildReport(dir, [])).groups[0].outcomes.channel.successes).toBe(1);
@@ -143,7 +143,7 @@ describe('channelscope report', () => {
   });
 
   it('counts the not-converged runs by cause, in every format', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-'));
+    const dir = scratchDir('channelscope-report-');
     const moving = { ...record('m', finiteTheta, [2], 'max-evaluations'), recentParams: [finiteTheta.map((v) => 0.9 * v), finiteTheta] };
     const stuck = { ...record('g', finiteTheta, [2], 'max-steps'), gradInf: 0.1 };
     writeFileSync(path.join(dir, 'runs.jsonl'), [moving, stuck, record('f', finiteTheta, [2])].map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -158,7 +158,7 @@ describe('channelscope report', () => {
   });
 
   it('reads a relu record whose loss stopped descending at its last trajectory points, or that patience stopped, as at rest on a kink', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-'));
+    const dir = scratchDir('channelscope-report-');
     const reluArch = { ...arch, activation: 'relu' as const };
     const points = (losses: number[]) => losses.map((loss, k) => ({ step: [7180, 14214, 20000][k], time: k, loss, gradInf: 2e-3, weightNorm: 0.5 }));
     const relu = (id: string, losses: number[]) => ({
@@ -222,7 +222,7 @@ describe('channelscope report', () => {
   });
 
   it('labels a sweep\'s groups among its planned runs too: a configuration without records yet is its own group (report --by optimizer)', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-optimizers-'));
+    const dir = scratchDir('channelscope-report-optimizers-');
     const spec = {
       name: 'lr-grid',
       architecture: { inputDim: 2, hidden: 2, activation: 'softplus', biases: true },
@@ -251,7 +251,7 @@ describe('channelscope report', () => {
   });
 
   it('refuses a folder without results', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-empty-'));
+    const dir = scratchDir('channelscope-report-empty-');
     await expect(buildReport(dir, [])).rejects.toThrow(/holds no runs\.jsonl/);
   });
 });
@@ -259,7 +259,7 @@ describe('channelscope report', () => {
 describe('the order of a report', () => {
   it("follows the spec (configuration, then seed), not the order runs finished in: GP teachers by s, runs by seed", async () => {
     const source = new URL('../../benchmarks/results/gp-groups/r8/', import.meta.url);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-report-order-'));
+    const dir = scratchDir('channelscope-report-order-');
     copyFileSync(new URL('spec.json', source), path.join(dir, 'spec.json'));
     const lines = readFileSync(new URL('runs.jsonl', source), 'utf8').trim().split('\n');
     // finished in another order: reversed, then the first half after the second
@@ -387,7 +387,7 @@ describe('channelscope report on a sweep that did not finish', () => {
   const source = path.join(path.dirname(new URL(import.meta.url).pathname), '../../benchmarks/results/flow-cpu-subset');
   const lines = readFileSync(path.join(source, 'runs.jsonl'), 'utf8').trim().split('\n');
   const folderWith = (records: string[], checkpoint?: object) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-partial-'));
+    const dir = scratchDir('channelscope-partial-');
     copyFileSync(path.join(source, 'spec.json'), path.join(dir, 'spec.json'));
     writeFileSync(path.join(dir, 'runs.jsonl'), `${records.join('\n')}\n`);
     if (checkpoint) writeFileSync(path.join(dir, 'checkpoint.json'), JSON.stringify(checkpoint));
@@ -426,7 +426,7 @@ describe('channelscope report over several folders of one sweep', () => {
   const source = path.join(path.dirname(new URL(import.meta.url).pathname), '../../benchmarks/results/flow-cpu-subset');
   const lines = readFileSync(path.join(source, 'runs.jsonl'), 'utf8').trim().split('\n');
   const folderWith = (records: string[], spec = readFileSync(path.join(source, 'spec.json'), 'utf8')) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-part-'));
+    const dir = scratchDir('channelscope-part-');
     writeFileSync(path.join(dir, 'spec.json'), spec);
     writeFileSync(path.join(dir, 'runs.jsonl'), `${records.join('\n')}\n`);
     return dir;
@@ -478,7 +478,7 @@ describe('channelscope report over several folders of one sweep', () => {
     expect(JSON.parse(joined.stdout).runs).toHaveLength(165);
     // folders of records alone (no spec.json: runs.jsonl copied out of their folders) still report
     const bare = [a, b].map((dir) => {
-      const copy = mkdtempSync(path.join(os.tmpdir(), 'channelscope-bare-'));
+      const copy = scratchDir('channelscope-bare-');
       copyFileSync(path.join(dir, 'runs.jsonl'), path.join(copy, 'runs.jsonl'));
       return copy;
     });
