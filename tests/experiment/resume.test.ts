@@ -77,7 +77,7 @@ describe('channelscope run --resume', () => {
     const dir = path.join(root, 'killed');
     const file = path.join(dir, RUNS_FILE);
     const killed = startRun([specFile, '--out', dir, '--backend', 'cpu', '--slots', '4', '--threads', '2'], { hold: { file, after: 5 } });
-    expect(await waitFor(() => completeLines(file) >= 5)).toBe(true);
+    expect(await waitFor(() => completeLines(file) >= 5), 'five records within 60 s').toBe(true);
     killed.child.kill('SIGKILL');
     expect((await killed.exited).signal).toBe('SIGKILL');
     const before = (await readRecords(file)).records;
@@ -128,7 +128,7 @@ describe('channelscope run --resume', () => {
     const file = path.join(dir, RUNS_FILE);
     // one thread: the CPU engine computes on the event loop's own thread
     const first = startRun([specFile, '--out', dir, '--backend', 'cpu', '--slots', '4', '--threads', '1'], { stderr: true });
-    expect(await waitFor(() => completeLines(file) >= 4)).toBe(true);
+    expect(await waitFor(() => completeLines(file) >= 4), 'the four lr = 1e6 runs, diverged at their first check, within 60 s').toBe(true);
 
     const second = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--resume');
     expect(second.stderr).toMatch(/is in use by another channelscope \(process \d+ on .*: channelscope run .*signal\.json.*two sessions would write every run twice/);
