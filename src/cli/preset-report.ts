@@ -7,7 +7,7 @@ import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv, typ
 import { findPreset, presetOfSpec } from '../experiment/presets.js';
 import { continuationChoice, PRESET_REPORT_FILE, PRESET_TABLES_DIR, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, readContinuation, readFolderJson, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { plannedRuns } from '../experiment/report.js';
-import type { ThresholdOverrides } from '../experiment/summary.js';
+import type { Report, ThresholdOverrides } from '../experiment/summary.js';
 import { filesystemReason, isFilesystemError } from './fs-errors.js';
 
 export function isProcedureFolder(dir: string): boolean {
@@ -16,9 +16,10 @@ export function isProcedureFolder(dir: string): boolean {
 
 /**
  * When DIR holds a preset's results: writes DIR/report.md and DIR/tables/*.csv and returns the
- * markdown (with where the files are); otherwise null.
+ * markdown (with where the files are); otherwise null. `read`: DIR's records and their report by
+ * these overrides, where the caller has them (not read and classified again).
  */
-export async function writePresetReport(dir: string, overrides: ThresholdOverrides = {}): Promise<string | null> {
+export async function writePresetReport(dir: string, overrides: ThresholdOverrides = {}, read?: { records: RunRecord[]; report: Report }): Promise<string | null> {
   const procedureFile = path.join(dir, PROCEDURE_FILE);
   if (existsSync(procedureFile)) {
     const { preset: name, quick, software } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string; quick?: boolean; software?: string };
@@ -35,10 +36,10 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   }
   const preset = folderPreset(dir);
   if (!preset || !existsSync(path.join(dir, RUNS_FILE))) return null;
-  const { records } = await readRecords<RunRecord>(path.join(dir, RUNS_FILE));
+  const records = read?.records ?? (await readRecords<RunRecord>(path.join(dir, RUNS_FILE))).records;
   // (a spec of an older version that no longer validates plans nothing: its tables, without the notes on size)
   const planned = plannedRuns(dir, []);
-  const { report, markdown } = presetMarkdown(dir, dir, preset, records, planned?.total, planned?.seeds, overrides);
+  const { report, markdown } = presetMarkdown(dir, dir, preset, records, planned?.total, planned?.seeds, overrides, read?.report);
   // by other thresholds the tables are the reader's, not the folder's
   if (Object.keys(overrides).length > 0) return `${markdown}\n(by other thresholds: not written to ${dir}, which keeps its report by the defaults)\n`;
   const tablesDir = path.join(dir, PRESET_TABLES_DIR);
@@ -58,10 +59,10 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
  * The preset's tables over several folders of one preset sweep (its shards, read together before or
  * without `merge`): printed only, as no one folder is theirs; null when the sweep is no preset's.
  */
-export function presetReportOfShards(folders: readonly string[], records: readonly RunRecord[], planned: number | undefined, overrides: ThresholdOverrides = {}): string | null {
+export function presetReportOfShards(folders: readonly string[], records: readonly RunRecord[], report: Report, overrides: ThresholdOverrides = {}): string | null {
   const preset = folderPreset(folders[0]);
   if (!preset) return null;
-  const { markdown } = presetMarkdown(folders[0], folders.join(' + '), preset, [...records], planned, plannedRuns(folders[0], [])?.seeds, overrides);
+  const { markdown } = presetMarkdown(folders[0], folders.join(' + '), preset, [...records], report.planned?.total, plannedRuns(folders[0], [])?.seeds, overrides, report);
   return `${markdown}\n(${folders.length} folders read together: printed only; \`channelscope merge\` joins them into one folder, which keeps report.md and tables/*.csv)\n`;
 }
 
@@ -85,8 +86,9 @@ function presetMarkdown(
   planned: number | undefined,
   seeds: number | undefined,
   overrides: ThresholdOverrides,
+  summarized?: Report,
 ): { report: PresetReport; markdown: string } {
-  const report = buildPresetReport(preset.name, records, planned, { quick: preset.quick, seeds }, overrides);
+  const report = buildPresetReport(preset.name, records, planned, { quick: preset.quick, seeds }, overrides, summarized);
   // a continuation's runs are a chosen few of the preset's, under edited settings
   const continued = readContinuation(dir);
   const note = continued

@@ -36,9 +36,9 @@ export async function reportCommand(folders: string[], options: { by?: string; f
   }
   // one preset folder also gets its own tables (DIR/report.md, DIR/tables/*.csv; by other thresholds
   // printed only, the folder keeps its report by the defaults); a procedure has only those
-  const single = folders.length === 1 ? await writePresetReport(folder, overrides) : null;
   const { report, records } = await reportWithRecords(folders, by, overrides);
-  const presetReport = folders.length === 1 ? single : presetReportOfShards(folders, records, report.planned?.total, overrides);
+  // the records as read and classified for the report, not read and classified again
+  const presetReport = folders.length === 1 ? await writePresetReport(folder, overrides, { records, report }) : presetReportOfShards(folders, records, report, overrides);
   // data files where the sweep's run read them (its shards share the spec, and so the folder)
   // each channel's carriers found once (its data rebuilt), then counted for the table and the page alike
   const carriers = options.carriers ? channelCarriers(records, overrides, folderDataOptions(folder)) : null;

@@ -439,13 +439,21 @@ export function presetTables(preset: string, records: readonly RunRecord[], clas
  * The tables answering a sweep preset's question from its records; `run` says how the folder's spec
  * was made: --quick, and its seeds per configuration (for a note where --seeds changed them).
  */
-export function buildPresetReport(preset: string, records: readonly RunRecord[], planned?: number, run: { quick?: boolean; seeds?: number } = {}, overrides: ThresholdOverrides = {}): PresetReport {
+export function buildPresetReport(
+  preset: string,
+  records: readonly RunRecord[],
+  planned?: number,
+  run: { quick?: boolean; seeds?: number } = {},
+  overrides: ThresholdOverrides = {},
+  /** the records already summarised with these overrides (runs in the records' order): not classified again */
+  summarized?: Pick<Report, 'runs' | 'software' | 'thresholds'>,
+): PresetReport {
   const tables = TABLES[preset];
   const definition = findPreset(preset);
   if (!tables || definition?.kind !== 'sweep') throw new RangeError(`no report tables for preset "${preset}"`);
   const quick = Boolean(run.quick);
   const seedsNote = presetSeedsNote(definition, run);
-  const summary = summarizeRecords(records, [], preset, undefined, overrides);
+  const summary = summarized ?? summarizeRecords(records, [], preset, undefined, overrides);
   return {
     preset,
     question: definition.question,
