@@ -214,6 +214,27 @@ describe('dashboard in headless Chromium', () => {
     await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-webgpu.png'), fullPage: true });
   });
 
+  it('computes the per-run tabs (functions, Hessian spectrum) in a worker of their own', async () => {
+    for (const [label, file] of [
+      ['Functions (d = 2)', 'dashboard-functions.png'],
+      ['Hessian spectrum', 'dashboard-spectrum.png'],
+    ]) {
+      const tab = await waitForDeep(webgpuPage, 'cs-app >>> cs-results-views >>> nav');
+      await tab.evaluate((nav, wanted) => [...nav.querySelectorAll('button')].find((button) => button.textContent === wanted)!.click(), label);
+      // "computing…" until the worker answers, then the figure
+      await webgpuPage.waitForFunction(
+        () => {
+          const root = document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-results-views')?.shadowRoot;
+          return root && !root.querySelector('.computing') && root.querySelector('cs-chart');
+        },
+        { timeout: 60_000, polling: 100 },
+      );
+      const chart = await waitForDeep(webgpuPage, 'cs-app >>> cs-results-views >>> cs-chart');
+      await chart.screenshot({ path: path.join(ARTIFACTS, file) });
+    }
+    expect(webgpuPage.workers().map((worker) => worker.url()).some((url) => /views-worker/.test(url))).toBe(true);
+  });
+
   it('shows a clear error for a malformed results file and stays usable', async () => {
     const brokenDir = path.join(scratch, 'broken');
     mkdirSync(brokenDir, { recursive: true });

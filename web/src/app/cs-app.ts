@@ -7,6 +7,7 @@ import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import { fieldsAbsentFromAll, fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
 import { summarizeRecords, type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
+import { withFallback, type PerRunCompute } from '../views/per-run-compute.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
 import type { VerifyPart } from '../../../src/engine/verify-kernels.js';
@@ -57,6 +58,8 @@ export class CsApp extends LitElement {
   declare keptRuns: number | null;
 
   private worker: Comlink.Remote<SweepWorkerApi> | null = null;
+  /** the results views' per-run float64 work, in a worker of its own (started at the first such tab) */
+  private readonly viewsCompute: PerRunCompute = withFallback(lazyViewsWorker());
   /** <cs-gpu-check>'s entry to the worker (bound once, so Lit sees the same value each render) */
   private readonly verifyGpu = (parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd> => {
     if (!this.worker) return Promise.reject(new Error('the sweep worker is not running'));
@@ -335,7 +338,7 @@ export class CsApp extends LitElement {
           <cs-network-check .analyze=${this.analyzeNetwork}></cs-network-check>
         </section>
         <section class="panel views">
-          ${this.renderSlot('cs-results-views', html`<cs-results-views .records=${this.records}></cs-results-views>`)}
+          ${this.renderSlot('cs-results-views', html`<cs-results-views .records=${this.records} .compute=${this.viewsCompute}></cs-results-views>`)}
         </section>
       </main>
     `;
@@ -375,3 +378,31 @@ export class CsApp extends LitElement {
 }
 
 customElements.define('cs-app', CsApp);
+
+/**
+ * The views worker (web/src/worker/views-worker.ts), started when a per-run tab first needs it. A
+ * worker that fails (it could not load, say) rejects its calls, in flight and later, rather than
+ * leave them unanswered; withFallback then computes on the page.
+ */
+function lazyViewsWorker(): PerRunCompute {
+  let remote: Comlink.Remote<PerRunCompute> | null = null;
+  let failure: Promise<never> | null = null;
+  const call = <T>(ask: (remote: Comlink.Remote<PerRunCompute>) => Promise<T>): Promise<T> => {
+    if (!remote) {
+      const worker = new Worker(new URL('../worker/views-worker.ts', import.meta.url), { type: 'module', name: 'channelscope-views' });
+      failure = new Promise<never>((_, reject) =>
+        worker.addEventListener('error', (event) => {
+          worker.terminate();
+          reject(new Error(`the views worker failed: ${event.message || 'it could not be loaded'}`));
+        }),
+      );
+      failure.catch(() => {}); // observed by the calls that race it
+      remote = Comlink.wrap<PerRunCompute>(worker);
+    }
+    return Promise.race([ask(remote), failure!]);
+  };
+  return {
+    functionGrid: (record) => call<Awaited<ReturnType<PerRunCompute['functionGrid']>>>((worker) => worker.functionGrid(record)),
+    hessianSpectrum: (record) => call<Awaited<ReturnType<PerRunCompute['hessianSpectrum']>>>((worker) => worker.hessianSpectrum(record)),
+  };
+}

@@ -9,7 +9,8 @@ import { summarizeRecords, type ClassifiedRun, type Report } from '../../../src/
 import { groupLabeller, sweepAxes } from '../../../src/experiment/group-labels.js';
 import '../charts/cs-chart.js';
 import { formatNumber, OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/figure.js';
-import { channelTrajectory, functionGrid, hessianSpectrum, pairPoints, type FunctionGrid, type HessianSpectrum, type PairPoint } from '../charts/network-views.js';
+import { channelTrajectory, pairPoints, type FunctionGrid, type HessianSpectrum, type PairPoint } from '../charts/network-views.js';
+import { inPageCompute, type PerRunCompute, type Unavailable } from './per-run-compute.js';
 import {
   channelFigure,
   distributionsFigure,
@@ -52,6 +53,7 @@ export class CsResultsViews extends LitElement {
     outcomeFilter: { state: true },
     sortKey: { state: true },
     sortDescending: { state: true },
+    compute: { attribute: false },
   };
 
   declare records: RunRecord[];
@@ -67,6 +69,8 @@ export class CsResultsViews extends LitElement {
   declare outcomeFilter: Outcome | 'all';
   declare sortKey: SortKey;
   declare sortDescending: boolean;
+  /** where the per-run tabs' float64 work runs (the dashboard: a worker; default: on the page) */
+  declare compute: PerRunCompute;
 
   private readonly width = new WidthController(this);
   private summary: Report | null = null;
@@ -74,9 +78,10 @@ export class CsResultsViews extends LitElement {
   /** each run's configuration by what differs among the sweep's configurations (`optimizer=adam`); empty for a sweep of one */
   private configurationOf = new Map<string, string>();
   private pairs: PairPoint[] | null = null;
-  private readonly spectra = new Map<string, HessianSpectrum | { unavailable: string }>();
-  private readonly grids = new Map<string, FunctionGrid | { unavailable: string }>();
-  private pending: ReturnType<typeof setTimeout> | null = null;
+  private readonly spectra = new Map<string, HessianSpectrum | Unavailable>();
+  private readonly grids = new Map<string, FunctionGrid | Unavailable>();
+  /** a per-run computation under way (one at a time; the tab shows "computing…" meanwhile) */
+  private pending = false;
 
   static override styles = css`
     :host {
@@ -194,6 +199,7 @@ export class CsResultsViews extends LitElement {
     this.selected = [];
     this.focusedRun = null;
     this.axis = 'step';
+    this.compute = inPageCompute;
     this.outcomeFilter = 'all';
     this.sortKey = 'id';
     this.sortDescending = false;
@@ -240,19 +246,26 @@ export class CsResultsViews extends LitElement {
   }
 
   protected override updated(): void {
-    // the per-run computations (P Hessian-vector products, a grid of forward passes) are done after
-    // the page shows "computing…", so a click never freezes the page without feedback
+    // the per-run computations (P Hessian-vector products, a grid of forward passes) run where
+    // `compute` puts them, after the page shows "computing…": a click never freezes the page without feedback
     const id = this.focusedRun;
     const record = id ? this.recordsById.get(id) : undefined;
     if (!record || this.pending) return;
-    const needs = (this.tab === 'spectrum' && !this.spectra.has(record.id)) || (this.tab === 'functions' && !this.grids.has(record.id));
-    if (!needs) return;
-    this.pending = setTimeout(() => {
-      this.pending = null;
-      if (this.tab === 'spectrum' && !this.spectra.has(record.id)) this.spectra.set(record.id, safe(() => hessianSpectrum(record)));
-      if (this.tab === 'functions' && !this.grids.has(record.id)) this.grids.set(record.id, safe(() => functionGrid(record)));
+    // a failure is shown as the tab's reason, not asked for again at every update
+    const into = <T>(results: Map<string, T | Unavailable>, result: Promise<T | Unavailable>) =>
+      result.catch((error: unknown): Unavailable => ({ unavailable: (error as Error).message })).then((value) => results.set(record.id, value));
+    const work =
+      this.tab === 'spectrum' && !this.spectra.has(record.id)
+        ? into(this.spectra, this.compute.hessianSpectrum(record))
+        : this.tab === 'functions' && !this.grids.has(record.id)
+          ? into(this.grids, this.compute.functionGrid(record))
+          : null;
+    if (!work) return;
+    this.pending = true;
+    void work.finally(() => {
+      this.pending = false;
       this.requestUpdate();
-    }, 30);
+    });
   }
 
   override render() {
@@ -386,14 +399,6 @@ export class CsResultsViews extends LitElement {
         </table>
       </div>
       ${sorted.length > shown.length ? html`<p class="hint">Showing ${shown.length} of ${sorted.length} runs; sort or filter to find others.</p>` : nothing}`;
-  }
-}
-
-function safe<T>(compute: () => T): T | { unavailable: string } {
-  try {
-    return compute();
-  } catch (error) {
-    return { unavailable: (error as Error).message };
   }
 }
 
