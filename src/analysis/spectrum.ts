@@ -1,5 +1,6 @@
-// Extreme Hessian eigenvalues from Hessian-vector products alone, with fixed iteration counts: the
-// float64 reference of the GPU diagnostics kernel (shaders/mlp_diagnostics.wgsl), which runs the
+// Extreme Hessian eigenvalues from Hessian-vector products alone, with fixed iteration counts (a
+// caller outside the diagnostics may let power iteration stop once it settles): the float64
+// reference of the GPU diagnostics kernel (shaders/mlp_diagnostics.wgsl), which runs the
 // same algorithms in the same order from the same start vector, so the two can be compared number by
 // number even where an iteration has not converged.
 import { symmetricEigen, type HessianVectorProduct } from '../numerics/linalg.js';
@@ -114,7 +115,7 @@ export function powerIterationMax(hvp: HessianVectorProduct, P: number, iteratio
     hvp(v, w);
     const previous = lambda;
     lambda = dot(v, w);
-    if (it + 1 === iterations || Math.abs(lambda - previous) <= relativeChange * Math.abs(lambda)) break;
+    if (it + 1 === iterations || (relativeChange > 0 && Math.abs(lambda - previous) <= relativeChange * Math.abs(lambda))) break;
     for (let k = 0; k < P; k++) w[k] -= shift * v[k];
     const n = Math.sqrt(dot(w, w));
     if (!(n > 0)) break;

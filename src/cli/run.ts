@@ -56,7 +56,6 @@ export function readSpecFile(file: string): { spec: ExperimentSpec; text: string
   return { spec: parseSpec(text, file), text };
 }
 
-
 function parseSlots(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   return integerOption('--slots', text, 1);

@@ -206,7 +206,8 @@ function datasetWithFileHashes(config: RunConfig, seed: number, options: DataSou
   let y: Float64Array;
   if (computed) y = computed;
   else if (teacher.kind === 'file' && fileTargets) y = fileTargets;
-  else throw new InputError('data.teacher.kind "file" needs data.inputs.kind "file"');
+  else if (teacher.kind === 'file') throw new InputError('data.teacher.kind "file" needs data.inputs.kind "file"');
+  else throw new Error(`unreachable: the ${teacher.kind} teacher's file was not read`);
   const bad = y.findIndex((value) => !Number.isFinite(value));
   if (bad >= 0) {
     // every run on these data would diverge at its first step: the data are wrong, not the training

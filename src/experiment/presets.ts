@@ -373,7 +373,6 @@ const gdFromChannel: ProcedurePreset = {
 
 export const PRESETS: readonly Preset[] = [lossLevels, saddlePerturbation, channelFrequency, channelJump, toy1d, edgeOfStability, gdFromChannel, optimizerComparison];
 
-
 export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((preset) => preset.name === name);
 }

@@ -13,7 +13,6 @@ import { parseSpec, type ExperimentSpec } from './spec.js';
 import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupLabeller, type GroupLabeller } from './group-labels.js';
 import { summarizeRecords, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
 
-
 /**
  * The report of one results folder, or of several folders of one sweep read as one: the shards of a
  * sharded sweep (`--shard k/n`, Slurm or Kubernetes indexes) before or without `merge`, or folders of

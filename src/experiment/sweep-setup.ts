@@ -11,10 +11,7 @@ import type { ExperimentSpec } from './spec.js';
 /** Datasets built at once for a sweep's runs (a GP teacher at N = 10⁴ takes a second or two to build). */
 const DATASETS_KEPT = 16;
 
-export type SweepSetup = Pick<SchedulerOptions<ResolvedRun>, 'samples' | 'optimizer' | 'prepare' | 'dataKey'> & {
-  /** the datasets the runs are trained on, built on first use */
-  datasets: DatasetCache;
-};
+export type SweepSetup = Pick<SchedulerOptions<ResolvedRun>, 'samples' | 'optimizer' | 'prepare' | 'dataKey'>;
 
 /**
  * The scheduler's run setup for a spec's runs: data read through `dataOptions` (file paths, a
@@ -25,7 +22,6 @@ export function sweepSetup(spec: ExperimentSpec, dataOptions: DataSourceOptions,
   const optimizers = new Map<number, OptimizerConfig>(spec.configurations.map((configuration) => [configuration.index, engineOptimizer(configuration.config.optimizer)]));
   const datasets = new DatasetCache(dataOptions, DATASETS_KEPT);
   return {
-    datasets,
     samples: (run) => {
       const { inputs, samples } = run.config.data;
       if (inputs.kind !== 'file' && samples !== undefined) return inputSampleCount(inputs.kind, samples);

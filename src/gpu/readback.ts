@@ -1,12 +1,19 @@
 // Reading GPU buffers back to the host through reusable MAP_READ staging buffers. The scheduler
 // reads a few words per run at every check (design.md); a staging buffer made and destroyed for
 // each read would cost an allocation and a free on the device every time.
-/** Staging buffers start at this size and grow by powers of two, so that repeated reads share them. */
+/** Staging buffers start at this size and grow by powers of two, so that repeated reads share them… */
 const MIN_STAGING_BYTES = 256;
+/**
+ * …up to this size. Larger reads (all of an ensemble's parameters, say) get a buffer of their exact
+ * size, destroyed after the read: rounding them up could double their memory, or pass the device's
+ * largest buffer, and holding them would keep that memory for the ensemble's lifetime.
+ */
+const MAX_POOLED_BYTES = 1 << 20;
 
 export class Readback {
   /** unmapped staging buffers, ready for the next read */
   private readonly free: GPUBuffer[] = [];
+  private disposed = false;
 
   /** `keep`: staging buffers held between reads (reads in flight at once take one each) */
   constructor(
@@ -29,7 +36,7 @@ export class Readback {
       return bytes;
     } finally {
       // a read that failed (a lost device, a validation error) leaves its buffer in an unknown state
-      if (reusable && this.free.length < this.keep) this.free.push(staging);
+      if (reusable && !this.disposed && staging.size <= MAX_POOLED_BYTES && this.free.length < this.keep) this.free.push(staging);
       else staging.destroy();
     }
   }
@@ -39,11 +46,13 @@ export class Readback {
     return this.free.length;
   }
 
+  /** Destroys the held buffers; reads in flight destroy theirs when they end. */
   dispose(): void {
+    this.disposed = true;
     for (const buffer of this.free.splice(0)) buffer.destroy();
   }
 
-  /** The smallest held buffer that fits, else a new one of the next power-of-two size. */
+  /** The smallest held buffer that fits, else a new one of the next power-of-two size (or of `size`, above MAX_POOLED_BYTES). */
   private take(size: number): GPUBuffer {
     let best = -1;
     for (let k = 0; k < this.free.length; k++) {
@@ -52,6 +61,7 @@ export class Readback {
     if (best >= 0) return this.free.splice(best, 1)[0];
     let bytes = MIN_STAGING_BYTES;
     while (bytes < size) bytes *= 2;
+    if (bytes > MAX_POOLED_BYTES) bytes = size;
     return this.device.createBuffer({ label: 'readback staging', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   }
 }

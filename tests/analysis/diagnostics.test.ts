@@ -63,6 +63,20 @@ describe('Lanczos and power iteration', () => {
     expect(powerIterationMax(hvp, values.length, 200, 0)).toBeCloseTo(-50, 6);
   });
 
+  it('power iteration runs every iteration by default, as the GPU kernel does, and stops early only when asked', () => {
+    // the identity: every estimate after the first is bit-equal to the one before
+    let products = 0;
+    const identity = (v: Float64Array, out: Float64Array) => {
+      products++;
+      out.set(v);
+    };
+    expect(powerIterationMax(identity, 6, 40, 0)).toBeCloseTo(1, 12);
+    expect(products).toBe(40);
+    products = 0;
+    expect(powerIterationMax(identity, 6, 40, 0, 1e-10)).toBeCloseTo(1, 12);
+    expect(products).toBe(2);
+  });
+
   it('starts from a fixed pseudo-random vector in [−1, 1)', () => {
     const entries = Array.from({ length: 1000 }, (_, p) => startVectorEntry(p));
     expect(entries.every((v) => v >= -1 && v < 1)).toBe(true);

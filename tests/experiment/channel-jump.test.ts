@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataFileHashes } from '../../src/experiment/grid.js';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { inputCoordinates, parameterLayout } from '../../src/model/architecture.
 import { applyNeuronFlips } from '../../src/analysis/channels.js';
 import { plantChannel, randomTheta, unit } from '../analysis/helpers.js';
 import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { powerIterationMax } from '../../src/analysis/spectrum.js';
 import {
   CHANNEL_JUMP_QUICK,
@@ -171,7 +171,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     const record = sweep.find((r: RunRecord) => r.seed === 77 && (r.config as RunConfig).architecture.hidden[0] === 8) as RunRecord;
     const config = record.config as RunConfig;
     const fromFiles = { ...record, config: { ...config, data: { ...config.data, samples: undefined, inputs: { kind: 'file', path: 'd.csv' }, teacher: { kind: 'network', params: 'teacher.json', standardize: false } } } } as RunRecord;
-    const sweepDir = mkdtempSync(path.join(os.tmpdir(), 'channelscope-jump-files-'));
+    const sweepDir = scratchDir('channelscope-jump-files-');
     writeFileSync(path.join(sweepDir, 'd.csv'), 'x1,x2,y\n0.5,-1,0.2\n1.5,0.25,-0.7\n-0.3,0.8,1.1\n');
     writeFileSync(path.join(sweepDir, 'teacher.json'), JSON.stringify(record.params));
     const followed = channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK, { baseDir: sweepDir });
@@ -182,7 +182,6 @@ describe('channel-jump (quick, CPU engine)', () => {
     const trainedOn = dataFileHashes([{ config: fromFiles.config as RunConfig, seed: 77 }], { baseDir: sweepDir });
     writeFileSync(path.join(sweepDir, 'd.csv'), 'x1,x2,y\n0.5,-1,0.2\n1.5,0.25,-0.7\n-0.3,0.8,9.9\n');
     expect(() => channelJumpFromRecord(fromFiles, CHANNEL_JUMP_QUICK, { baseDir: sweepDir, trainedOn })).toThrow(/d\.csv changed since the runs were trained on it \(content hash then [0-9a-f]{16}, now [0-9a-f]{16}\)/);
-    rmSync(sweepDir, { recursive: true, force: true });
   });
 
   it('follows three carriers that are not collinear (flow sweep r = 8 seed 77) to λ_max 2e12: the rescale keeps the loss, the gap halves at every one of 12 jumps', async () => {

@@ -118,8 +118,9 @@ describe('channelscope run --resume', () => {
 
   it('refuses a second session on a folder in use; SIGTERM stops a one-thread sweep at once, keeping its records, and --resume goes on from them', async () => {
     // lr 1e6 diverges at the first check; lr 0.05 with no gradTol, no patience and a billion steps
-    // never stops: after the four diverged records the sweep trains on until a signal ends it
-    const endless = { ...spec, name: 'endless', stop: { maxSteps: 1e9, checkEvery: 100, gradTol: 0 }, seeds: 4, grid: { 'optimizer.lr': [1e6, 0.05] } };
+    // does not stop within the test: after the four diverged records the sweep trains on until a
+    // signal ends it (maxSeconds only ends a run a test run left behind, after ten minutes)
+    const endless = { ...spec, name: 'endless', stop: { maxSteps: 1e9, maxSeconds: 600, checkEvery: 100, gradTol: 0 }, seeds: 4, grid: { 'optimizer.lr': [1e6, 0.05] } };
     const specFile = path.join(root, 'signal.json');
     writeFileSync(specFile, JSON.stringify(endless));
     const runs = expandSpec(parseSpec(JSON.stringify(endless)));

@@ -35,4 +35,16 @@ describe('Readback', async () => {
     readback.dispose();
     expect(readback.held).toBe(0);
   });
+
+  it('reads more than a MiB through a buffer of its own size, not held afterwards', async () => {
+    const big = device.createBuffer({ size: (1 << 20) + 256, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const tail = Uint32Array.from([5, 6, 7]);
+    device.queue.writeBuffer(big, (1 << 20) + 244, tail);
+    const readback = new Readback(device);
+    const bytes = await readback.read(big, 0, (1 << 20) + 256);
+    expect(bytes.byteLength).toBe((1 << 20) + 256);
+    expect(Array.from(new Uint32Array(bytes, (1 << 20) + 244, 3))).toEqual([5, 6, 7]);
+    expect(readback.held).toBe(0);
+    big.destroy();
+  });
 });

@@ -220,7 +220,7 @@ describe('dashboard in headless Chromium', () => {
       ['Hessian spectrum', 'dashboard-spectrum.png'],
     ]) {
       const tab = await waitForDeep(webgpuPage, 'cs-app >>> cs-results-views >>> nav');
-      await tab.evaluate((nav, wanted) => [...nav.querySelectorAll('button')].find((button) => button.textContent === wanted)!.click(), label);
+      await tab.evaluate((nav, wanted) => Array.from(nav.querySelectorAll('button')).find((button) => button.textContent === wanted)!.click(), label);
       // "computing…" until the worker answers, then the figure
       await webgpuPage.waitForFunction(
         () => {
