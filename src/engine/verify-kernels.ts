@@ -4,8 +4,9 @@
 // the Hessian in the step kernel and in its own dispatches, double-float for deep networks, the kernel
 // of several activations); every kernel strategy's loss, gradient and HVP; the diagnostics kernel's
 // spectrum and closest pairs on a network in a channel. The test suite checks the same on SwiftShader
-// (tests/engine/gpu-{ensemble,stiff,mixed-activations,strategies,diagnostics}.test.ts) with these
-// tolerances, which it reads from here: on a new device a failure says a kernel computes differently there.
+// (tests/engine/gpu-{ensemble,stiff,mixed-activations,strategies,diagnostics}.test.ts), mostly with
+// tighter tolerances of its own measured there, and pins these (tests/engine/verify-tolerances.test.ts):
+// on a new device a failure says a kernel computes differently there.
 import { parameterCount, type Activation, type Architecture } from '../model/architecture.js';
 import { glorotNormal } from '../model/init.js';
 import { rosenbrockDataset } from '../data/inputs.js';
@@ -25,8 +26,16 @@ export const KERNEL_TOLERANCE = {
   discrete: 1e-4,
   /** θ after 150 more steps in one advance (many steps per dispatch) */
   discreteLong: 1e-3,
-  /** θ and the loss of float32 gradient flow at t = 0.5 and 5 */
-  flow: 1e-3,
+  /**
+   * θ and the loss of float32 gradient flow at t = 0.5 and 5 (rtol 1e-5). Measured on SwiftShader:
+   * θ 1.6e-6 at worst (dopri5, whose float32 controller took 29 steps to float64's 31; the stiff
+   * solvers 6.7e-7), the loss 2.2e-7; the test suite holds SwiftShader to 1e-5 and 5e-6. Other
+   * devices round otherwise and their controllers may part from float64's at more accept/reject
+   * decisions, each moving θ(T) by up to the local error (rtol): 1e-4 leaves 10·rtol for that. It
+   * still refuses a flow kernel whose f(θ) is 0.1% off (a time rescaling: this check then measures
+   * 3.7e-4 for dopri5).
+   */
+  flow: 1e-4,
   /** θ of double-float stiff flow */
   doubleFloat: 1e-6,
   /** relu runs of the mixed kernel: a step across a kink depends on roundings at rtol's level */
@@ -173,6 +182,8 @@ async function flowCheck(engine: GpuEngine, check: string, options: EnsembleOpti
     const { gpu, cpu } = await loadBoth(engine, options, slotRuns);
     try {
       const doubleFloat = gpu.arithmetic === 'double-float';
+      // (SwiftShader's float32 controllers part from float64's by up to 2 accepted steps here, relu's
+      // by 3, double-float's by none; other devices' may part more often)
       const stepsAgree = (a: number, b: number) => Math.abs(a - b) <= (doubleFloat ? Math.max(2, 0.05 * b) : Math.max(3, 0.1 * b));
       const deviations: Deviation[] = [];
       for (const T of times) {

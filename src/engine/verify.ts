@@ -11,9 +11,29 @@ import type { Engine, Evaluation } from './engine.js';
 
 /**
  * Largest error allowed, relative to the largest magnitude of the quantity in the case, where a case
- * is one network (stricter than one batch: a large network cannot hide a small one's errors).
+ * is one network (stricter than one batch: a large network cannot hide a small one's errors); the
+ * channel network's loss and gradient relative to CHANNEL_CONDITIONING times that.
+ *
+ * Measured on SwiftShader (float32 against float64, all 42 variants without and with the barrier,
+ * seeds 1–7 and 11): loss 4.6e-6, gradient 1.9e-5 (both the channel network's), HVP 4.0e-6. These
+ * tolerances are `channelscope verify`'s on devices never measured, whose exp and log may round a few
+ * ulps differently and whose sums go in another order: 22×, 10× and 25× that. They still refuse a
+ * kernel whose gradient is 0.05% off or whose HVP is 0.1% off (errors of 5e-4 and 1e-3 in every
+ * network; tests/engine/verify-kernels.test.ts plants both). The test suite states its own, tighter
+ * tolerances, measured on SwiftShader (tests/engine/gpu-engine.test.ts), and pins these
+ * (tests/engine/verify-tolerances.test.ts).
  */
-export const ENGINE_TOLERANCE = { loss: 1e-4, gradient: 1e-3, hvp: 1e-2 } as const;
+export const ENGINE_TOLERANCE = { loss: 1e-4, gradient: 2e-4, hvp: 1e-4 } as const;
+/**
+ * Network 1 of a variant case sits in a channel (makeVariantCase): the output weights ±150 of two
+ * nearly equal neurons, whose terms cancel, so float32's rounding of each reaches the loss and the
+ * gradient magnified by the cancellation: measured up to 4.6e-5 and 1.9e-4 relative to its largest
+ * entry, 30–100× the other networks' (1.4e-6 for the gradient). Its loss and gradient errors are
+ * taken relative to CHANNEL_CONDITIONING times its largest entry, so that one tolerance serves every
+ * network without the channel's rounding setting it (its HVP errors are as small as the others').
+ */
+export const CHANNEL_NETWORK = 1;
+export const CHANNEL_CONDITIONING = 10;
 /** CPU derivatives against fourth-order central differences (step 1e-5 relative), relative as above. */
 export const FINITE_DIFFERENCE_TOLERANCE = { gradient: 1e-6, hvp: 1e-5 } as const;
 /**
@@ -86,7 +106,7 @@ export function makeVariantCase(arch: Architecture, seed: number, samples = 24, 
     const random = new RandomStream(seed, n, STREAMS.verify);
     const theta = glorotNormal(arch, random, 1.5);
     if (arch.biases) for (const layer of layout.layers) for (let j = 0; j < layer.fanOut; j++) theta[layer.biasOffset + j] = 0.3 * random.normal();
-    if (n === 1) makeChannelPair(arch, theta, random);
+    if (n === CHANNEL_NETWORK) makeChannelPair(arch, theta, random);
     params.set(theta, n * P);
     directions.set(new RandomStream(seed, n, STREAMS.direction).fillNormal(new Float64Array(P)), n * P);
   }
@@ -119,13 +139,22 @@ function randomDataset(inputDim: number, samples: number, seed: number): Dataset
   return { inputDim, samples, count: 1, x, y: standardize(y) };
 }
 
-/** Worst error over networks, each relative to that network's largest reference magnitude. */
-export function compareNetworks(actual: ArrayLike<number>, reference: ArrayLike<number>, networks: number, tolerance: number, scaleFloor = 0): ErrorSummary {
+/**
+ * Worst error over networks, each relative to that network's largest reference magnitude (times
+ * `scaleFactor(n)`, at least scaleFloor).
+ */
+export function compareNetworks(actual: ArrayLike<number>, reference: ArrayLike<number>, networks: number, tolerance: number, scaleFloor = 0, scaleFactor: (network: number) => number = () => 1): ErrorSummary {
   const size = reference.length / networks;
   const parts = Array.from({ length: networks }, (_, n) =>
-    compare(Array.prototype.slice.call(actual, n * size, (n + 1) * size), Array.prototype.slice.call(reference, n * size, (n + 1) * size), tolerance, scaleFloor),
+    compare(Array.prototype.slice.call(actual, n * size, (n + 1) * size), Array.prototype.slice.call(reference, n * size, (n + 1) * size), tolerance, Math.max(scaleFloor, scaleFactor(n) * largest(reference, n * size, (n + 1) * size))),
   );
   return worst(parts);
+}
+
+function largest(values: ArrayLike<number>, from: number, to: number): number {
+  let max = 0;
+  for (let k = from; k < to; k++) max = Math.max(max, Math.abs(values[k]));
+  return max;
 }
 
 export function worst(summaries: ErrorSummary[]): ErrorSummary {
@@ -223,9 +252,10 @@ async function evaluationErrors(engine: Engine, cpu: CpuEngine, c: VariantCase, 
   const actual = engine === cpu ? reference : await engine.evaluate(request);
   const B = reference.loss.length;
   const objective = (e: Evaluation) => e.loss.map((l, n) => l + e.barrier[n]);
+  const conditioning = (n: number) => (n === CHANNEL_NETWORK ? CHANNEL_CONDITIONING : 1);
   const errors: { loss: ErrorSummary; gradient: ErrorSummary; hvp?: ErrorSummary } = {
-    loss: compareNetworks(objective(actual), objective(reference), B, ENGINE_TOLERANCE.loss),
-    gradient: compareNetworks(actual.gradient!, reference.gradient!, B, ENGINE_TOLERANCE.gradient),
+    loss: compareNetworks(objective(actual), objective(reference), B, ENGINE_TOLERANCE.loss, 0, conditioning),
+    gradient: compareNetworks(actual.gradient!, reference.gradient!, B, ENGINE_TOLERANCE.gradient, 0, conditioning),
     ...(hvp ? { hvp: compareNetworks(actual.hvp!, reference.hvp!, B, ENGINE_TOLERANCE.hvp) } : {}),
   };
   return { reference, errors };

@@ -12,11 +12,13 @@ const engine = await gpuEngineForSuite();
 const brokenRegisterKernels = () => engineWithBrokenGradients(engine.gpu, (tuning) => tuning.accumulation === 'register');
 
 describe('the benchmark checks each kernel against the CPU engine before timing it', () => {
+  // (kernelDisagreement applies `channelscope verify`'s ENGINE_TOLERANCE, pinned in
+  // tests/engine/verify-tolerances.test.ts; this shape's kernels measure 2.1e-6 at worst on SwiftShader)
   it('names a kernel that disagrees, and passes one that agrees', async () => {
     const arch = { inputDim: 8, hidden: [8], activation: 'softplus' as const, biases: true };
     expect(await kernelDisagreement(engine, arch, true)).toBeNull();
     const broken = brokenRegisterKernels().withTuning({ accumulation: 'register', tile: 16 });
-    expect(await kernelDisagreement(broken, arch, false)).toMatch(/^gradient differs from the float64 CPU engine by 1\.0e-2 relative \(tolerance 0\.001\)$/);
+    expect(await kernelDisagreement(broken, arch, false)).toMatch(/^gradient differs from the float64 CPU engine by 1\.0e-2 relative \(tolerance 0\.0002\)$/);
   }, 120_000);
 
   it('records a disagreeing strategy as a failed trial and measures with one that agrees', async () => {

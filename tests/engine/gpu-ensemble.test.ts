@@ -233,8 +233,12 @@ describe('per-slot stops (advance stopAt)', () => {
 });
 
 describe('GPU gradient flow (Dormand–Prince 5(4))', () => {
-  // Endpoints at the same simulated time: float32 and float64 take slightly different step
-  // sequences, so θ(T) agrees to the integration tolerance (rtol 1e-5), checked at 1e-3 relative.
+  // Endpoints at the same simulated time (rtol 1e-5), relative to the largest |θ|. Measured on
+  // SwiftShader (T = 0.5 and 5, three slots): θ 1.5e-6 and loss 1.4e-7 at worst (slot 1 at T = 5,
+  // where the float32 controller took 29 steps to float64's 31); otherwise the same steps and θ
+  // within 2.8e-7. Tolerances: θ 1e-5 (≈ 7×), loss 1e-6 (7×), steps within 3 (the 2 measured + 1).
+  // (`channelscope verify` allows other devices more: KERNEL_TOLERANCE.flow.)
+  const FLOW = { params: 1e-5, loss: 1e-6, steps: 3 };
   it('reaches the same point as the CPU integrator at a fixed simulated time', async () => {
     const optimizer = { kind: 'flow' as const, solver: 'dopri5' as const, rtol: 1e-5, atol: 1e-7 };
     const [gpu, cpu] = await both(optimizer);
@@ -252,11 +256,11 @@ describe('GPU gradient flow (Dormand–Prince 5(4))', () => {
           expect(gs[s].time).toBeCloseTo(T, 5);
           expect(cs[s].time).toBeCloseTo(T, 10);
           expect(gs[s].finite).toBe(true);
-          const params = compare(await gpu.parameters(s), await cpu.parameters(s), KERNEL_TOLERANCE.flow);
-          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(KERNEL_TOLERANCE.flow);
-          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(KERNEL_TOLERANCE.flow);
+          const params = compare(await gpu.parameters(s), await cpu.parameters(s), FLOW.params);
+          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(FLOW.params);
+          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss, `slot ${s} loss(${T})`).toBeLessThanOrEqual(FLOW.loss);
           // a similar number of accepted steps (the controllers see nearly the same errors)
-          expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * cs[s].steps));
+          expect(Math.abs(gs[s].steps - cs[s].steps), `slot ${s} steps to ${T}: GPU ${gs[s].steps}, CPU ${cs[s].steps}`).toBeLessThanOrEqual(FLOW.steps);
           expect(gs[s].evaluations).toBeGreaterThanOrEqual(6 * gs[s].steps);
         }
       }

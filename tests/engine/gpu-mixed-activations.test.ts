@@ -5,7 +5,6 @@
 // ensemble of its own. SwiftShader compiles the mixed stiff kernel once for the file (the pipeline
 // cache): every test here uses the same shape and solver.
 import { describe, expect, it } from 'vitest';
-import { KERNEL_TOLERANCE } from '../../src/engine/verify-kernels.js';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
 import type { Activation, Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
@@ -58,12 +57,21 @@ async function cpuReferences(shape: Architecture): Promise<{ ensembles: Map<Acti
   return { ensembles, at };
 }
 
-// the tolerances of gpu-stiff.test.ts's single-activation kernels: group coordinates in float32, and
-// double-float
+// Tolerances for θ (relative to the largest |θ|) and the loss at T = 0.2 and 0.5, measured on
+// SwiftShader × about 10: softplus and erf θ 2.8e-7 in float32 with group coordinates, 3.0e-8 in
+// double-float, their steps equal to the CPU's; relu's flow has kinks, and a step across one makes
+// the accepted steps, and so θ, depend on roundings at the level of rtol = 1e-5, in float32 and
+// double-float alike: θ 4.4e-6, steps up to 4 of 120 apart (tolerances θ and loss 3e-5, steps
+// within max(6, 5%)).
 const shapes = [
-  { shape: arch, arithmetic: 'float32, group coordinates', tolerance: KERNEL_TOLERANCE.flow },
-  { shape: deep, arithmetic: 'double-float', tolerance: KERNEL_TOLERANCE.doubleFloat },
+  { shape: arch, arithmetic: 'float32, group coordinates', tolerance: 3e-6 },
+  { shape: deep, arithmetic: 'double-float', tolerance: 3e-7 },
 ] as const;
+const RELU = { params: 3e-5, steps: (cpuSteps: number) => Math.max(6, 0.05 * cpuSteps) };
+const SMOOTH_STEPS = 2;
+// the diagnostics of each engine at its own θ (which agree as above), relative: measured loss 9.7e-7
+// and λmax 2.0e-6 at worst (relu's slot), tolerances 1e-5 and 2e-5
+const DIAGNOSTICS = { loss: 1e-5, lambdaMax: 2e-5 };
 
 describe.each(shapes)('an ensemble of softplus, erf and relu networks (one mixed kernel), $arithmetic', ({ shape, arithmetic, tolerance }) => {
   it('trains each run as the float64 CPU trains it among networks of its own activation: ROS34PW2 to fixed simulated times', async () => {
@@ -80,15 +88,15 @@ describe.each(shapes)('an ensemble of softplus, erf and relu networks (one mixed
         for (let s = 0; s < ACTIVATIONS.length; s++) {
           const cpu = ensembles.get(at[s].activation)!;
           const reference = (await cpu.status())[at[s].slot];
-          // relu's flow has kinks: a step across one makes the accepted steps, and so θ, depend on
-          // roundings at the level of rtol = 1e-5, in float32 and double-float alike (measured 1e-6–1e-5)
-          const bound = ACTIVATIONS[s] === 'relu' ? Math.max(tolerance, KERNEL_TOLERANCE.relu) : tolerance;
+          const relu = ACTIVATIONS[s] === 'relu';
+          const bound = relu ? RELU.params : tolerance;
           const params = compare(await gpu.parameters(s), await cpu.parameters(at[s].slot), bound);
-          console.log(`${ACTIVATIONS[s]} slot ${s}, T=${T}: steps GPU ${statuses[s].steps} CPU ${reference.steps}, loss GPU ${statuses[s].loss.toExponential(4)} CPU ${reference.loss.toExponential(4)}, θ maxRel ${params.maxRel.toExponential(2)}`);
+          const loss = Math.abs(statuses[s].loss - reference.loss) / reference.loss;
+          console.log(`${ACTIVATIONS[s]} slot ${s}, T=${T}: steps GPU ${statuses[s].steps} CPU ${reference.steps}, θ maxRel ${params.maxRel.toExponential(2)}, loss ${loss.toExponential(2)}`);
           expect(statuses[s].time).toBeCloseTo(T, 5);
           expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(bound);
-          expect(Math.abs(statuses[s].loss - reference.loss) / reference.loss).toBeLessThanOrEqual(bound);
-          expect(Math.abs(statuses[s].steps - reference.steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * reference.steps));
+          expect(loss, `slot ${s} loss(${T})`).toBeLessThanOrEqual(bound);
+          expect(Math.abs(statuses[s].steps - reference.steps), `slot ${s} steps to ${T}`).toBeLessThanOrEqual(relu ? RELU.steps(reference.steps) : SMOOTH_STEPS);
         }
       }
 
@@ -96,10 +104,11 @@ describe.each(shapes)('an ensemble of softplus, erf and relu networks (one mixed
       const fromGpu = await expectNoGpuErrors(engine.gpu.device, () => gpu.diagnostics());
       for (let s = 0; s < ACTIVATIONS.length; s++) {
         const [fromCpu] = await ensembles.get(at[s].activation)!.diagnostics([at[s].slot]);
-        console.log(`${ACTIVATIONS[s]} slot ${s} diagnostics: loss ${fromGpu[s].loss.toExponential(4)} (CPU ${fromCpu.loss.toExponential(4)}), λmax ${fromGpu[s].lambdaMax.toExponential(4)} (CPU ${fromCpu.lambdaMax.toExponential(4)})`);
-        // (each engine at its own θ, which agree to 1e-3 above)
-        expect(Math.abs(fromGpu[s].loss - fromCpu.loss) / fromCpu.loss).toBeLessThanOrEqual(1e-3);
-        expect(Math.abs(fromGpu[s].lambdaMax - fromCpu.lambdaMax) / fromCpu.lambdaMax).toBeLessThanOrEqual(1e-2);
+        const loss = Math.abs(fromGpu[s].loss - fromCpu.loss) / fromCpu.loss;
+        const lambdaMax = Math.abs(fromGpu[s].lambdaMax - fromCpu.lambdaMax) / fromCpu.lambdaMax;
+        console.log(`${ACTIVATIONS[s]} slot ${s} diagnostics: loss ${fromGpu[s].loss.toExponential(4)} (relative error ${loss.toExponential(2)}), λmax ${fromGpu[s].lambdaMax.toExponential(4)} (${lambdaMax.toExponential(2)})`);
+        expect(loss).toBeLessThanOrEqual(DIAGNOSTICS.loss);
+        expect(lambdaMax).toBeLessThanOrEqual(DIAGNOSTICS.lambdaMax);
       }
 
       await expect(gpu.load(0, { ...run(0, shape), activation: 'tanh' })).rejects.toThrow(/a tanh run cannot go into an ensemble of softplus, erf, relu networks/);
@@ -156,10 +165,12 @@ describe('ensembles of several activations', () => {
       expect(c.stopReason).toBe('max-time');
       expect(g.time).toBe(Math.fround(0.9));
       expect(c.time).toBeCloseTo(0.9, 12);
-      const params = compare(parseParameterFile(JSON.stringify(g.params)).theta, parseParameterFile(JSON.stringify(c.params)).theta, 1e-3);
+      // (float32 with group coordinates, as the first test's: measured θ 2.9e-7, relu's 2.6e-6)
+      const bound = r.config.architecture.activation === 'relu' ? RELU.params : shapes[0].tolerance;
+      const params = compare(parseParameterFile(JSON.stringify(g.params)).theta, parseParameterFile(JSON.stringify(c.params)).theta, bound);
       expect(g.params.activation).toBe(r.config.architecture.activation);
       console.log(`sweep ${r.id}: steps GPU ${g.steps} CPU ${c.steps}, θ maxRel ${params.maxRel.toExponential(2)}, λmax GPU ${g.diagnostics?.lambdaMax.toExponential(3)} CPU ${c.diagnostics?.lambdaMax.toExponential(3)}`);
-      expect(params.maxRel, r.id).toBeLessThanOrEqual(1e-3);
+      expect(params.maxRel, r.id).toBeLessThanOrEqual(bound);
     }
   });
 });

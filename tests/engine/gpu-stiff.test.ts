@@ -2,8 +2,6 @@
 // ensemble, and on the paper's 1-D toy problem against the explicit kernel (science.md, "Why
 // gradient flow needs a stiff integrator"). SwiftShader is slow: small networks and datasets.
 import { describe, expect, it } from 'vitest';
-// (the tolerances `channelscope verify` checks on any device)
-import { KERNEL_TOLERANCE } from '../../src/engine/verify-kernels.js';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
 import { type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
@@ -38,6 +36,11 @@ function runs(): SlotRun[] {
 }
 
 describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
+  // Endpoints at the same simulated time (rtol 1e-5), relative to the largest |θ|. Measured on
+  // SwiftShader (the four cases below, T = 0.5 and 5, three slots): θ 6.7e-7 and loss 2.2e-7 at worst;
+  // steps equal in 21 of 24 comparisons, one apart in the rest. Tolerances: θ 5e-6 (7.5×), loss 2e-6
+  // (9×), steps within 2. (`channelscope verify` allows other devices more: KERNEL_TOLERANCE.flow.)
+  const FLOAT32 = { params: 5e-6, loss: 2e-6, steps: 2 };
   const cases = [
     ['rosenbrock23', 1],
     ['rodas4', 1],
@@ -62,11 +65,12 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
         for (let s = 0; s < SLOTS; s++) {
           expect(gs[s].time).toBeCloseTo(T, 5);
           expect(gs[s].finite).toBe(true);
-          const params = compare(await gpu.parameters(s), await cpu.parameters(s), KERNEL_TOLERANCE.flow);
-          console.log(`${solver} T=${T} slot ${s}: steps GPU ${gs[s].steps} CPU ${cs[s].steps}, evaluations GPU ${gs[s].evaluations} CPU ${cs[s].evaluations}, θ maxRel ${params.maxRel.toExponential(2)}`);
-          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(KERNEL_TOLERANCE.flow);
-          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(KERNEL_TOLERANCE.flow);
-          expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * cs[s].steps));
+          const params = compare(await gpu.parameters(s), await cpu.parameters(s), FLOAT32.params);
+          const loss = Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss;
+          console.log(`${solver} T=${T} slot ${s}: steps GPU ${gs[s].steps} CPU ${cs[s].steps}, evaluations GPU ${gs[s].evaluations} CPU ${cs[s].evaluations}, θ maxRel ${params.maxRel.toExponential(2)}, loss ${loss.toExponential(2)}`);
+          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(FLOAT32.params);
+          expect(loss, `slot ${s} loss(${T})`).toBeLessThanOrEqual(FLOAT32.loss);
+          expect(Math.abs(gs[s].steps - cs[s].steps), `slot ${s} steps to ${T}`).toBeLessThanOrEqual(FLOAT32.steps);
           expect(gs[s].evaluations).toBeGreaterThanOrEqual(2 * gs[s].steps);
           // Hessians (P = 13 evaluations each) at most once per `hessianReuse` accepted steps, plus after failed attempts
           if (hessianReuse > 1) expect(Math.abs(gs[s].evaluations - cs[s].evaluations)).toBeLessThanOrEqual(0.1 * cs[s].evaluations);
@@ -143,7 +147,10 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
 describe('GPU stiff gradient flow in double-float (two hidden layers of softplus)', () => {
   // mlp_double_float.wgsl: θ, the passes, the Hessian and the solves in double-float; only the stage
   // vectors and the controller's arithmetic are float32, so the trajectory follows the float64 one far
-  // more closely than float32: measured within 7e-8 (float32: 1e-3, the one-hidden-layer test above)
+  // more closely than float32 (the one-hidden-layer tests above). Measured on SwiftShader (every case
+  // below, T = 0.5 and 5): θ 6.6e-8 at worst, steps equal but for rodas4's (up to 2 apart: 71 against
+  // 69). Tolerances: θ 5e-7 (7.5×), steps within 3.
+  const DOUBLE_FLOAT = { params: 5e-7, steps: 3 };
   const deep: Architecture = { inputDim: 2, hidden: [3, 2], activation: 'softplus', biases: true };
   const deepRuns = (): SlotRun[] =>
     Array.from({ length: 2 }, (_, n) => ({
@@ -173,7 +180,7 @@ describe('GPU stiff gradient flow in double-float (two hidden layers of softplus
     // SwiftShader runs wide workgroups slowly)
     ['ros34pw2', engine.withTuning({ tile: 256 }), ', 256 threads'],
   ] as const;
-  for (const [solver, flowEngine, variant] of solvers) it(`${solver}${variant}: reaches the CPU integrator's point at a fixed simulated time to 1e-6`, async () => {
+  for (const [solver, flowEngine, variant] of solvers) it(`${solver}${variant}: reaches the CPU integrator's point at a fixed simulated time to ${DOUBLE_FLOAT.params}`, async () => {
     const optimizer = { kind: 'flow' as const, solver, rtol: 1e-5, atol: 1e-7 };
     const options: EnsembleOptions = { arch: deep, optimizer, samples: SAMPLES, slots: 2, maxnorm: 1e3 };
     const [gpu, cpu] = await ensembleWithReference(flowEngine, options, deepRuns());
@@ -185,10 +192,10 @@ describe('GPU stiff gradient flow in double-float (two hidden layers of softplus
         const [gs, cs] = [await gpu.status(), await cpu.status()];
         for (let s = 0; s < 2; s++) {
           expect(gs[s].finite).toBe(true);
-          const params = compare(await gpu.parameters(s), await cpu.parameters(s), KERNEL_TOLERANCE.doubleFloat);
+          const params = compare(await gpu.parameters(s), await cpu.parameters(s), DOUBLE_FLOAT.params);
           console.log(`double-float ${solver} T=${T} slot ${s}: steps GPU ${gs[s].steps} CPU ${cs[s].steps}, θ maxRel ${params.maxRel.toExponential(2)}`);
-          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(KERNEL_TOLERANCE.doubleFloat);
-          expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(2, 0.05 * cs[s].steps));
+          expect(params.maxRel, `slot ${s} θ(${T})`).toBeLessThanOrEqual(DOUBLE_FLOAT.params);
+          expect(Math.abs(gs[s].steps - cs[s].steps), `slot ${s} steps to ${T}`).toBeLessThanOrEqual(DOUBLE_FLOAT.steps);
           // the Hessian's own dispatches count its P evaluations as the kernel's own assembly does
           if (gs[s].steps === cs[s].steps) expect(gs[s].evaluations, `slot ${s} evaluations`).toBe(cs[s].evaluations);
         }

@@ -5,16 +5,23 @@
 // combinations on every other kernel that sums gradients: the optimisers, Dormand–Prince, ROS34PW2
 // (closed-form Hessian and, for two hidden layers, Hessian columns from HVP passes) and the
 // diagnostics. Small tiles and N > ACC_BLOCK·tile so that several blocks and a partial last
-// tile are summed. Tolerances: those of the tiled kernels' own tests (ENGINE_TOLERANCE for
-// evaluations; 1e-4 relative for 100 optimiser steps; 1e-3 for flow endpoints at rtol 1e-5); the
-// two strategies differ only in summation order, so they agree with each other to 1e-5.
+// tile are summed. Tolerances (relative to each network's largest entry), each measured on
+// SwiftShader × about 10:
+//   evaluations (barrier active): loss, gradient and HVP 3e-6, measured 2.9e-7, 3.0e-7 and 3.5e-7
+//     at worst over every strategy here; against the default kernel (summation order alone) 2e-6,
+//     measured 2.4e-7;
+//   100 optimiser steps: 1e-4 relative, as the tiled kernels' own tests (gpu-ensemble.test.ts);
+//   flow endpoints at T = 2 (rtol 1e-5): θ 1e-5, measured 1.6e-6 (dopri5 slot 1, whose float32
+//     controller took 21 steps to float64's 20) and ≤ 4.1e-7 otherwise; loss 1e-6, measured 1.8e-7;
+//     steps within 2, measured 1 apart or equal.
+// A device without the 'subgroups' feature skips (and reports) the subgroup strategy's tests.
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
 import { parameterBlocks, planEvaluateKernel, planTrainKernel } from '../../src/engine/gpu/mlp-kernels.js';
 import { formatStrategy, REGISTER_ACCUMULATION_BLOCK, REGISTER_MAX_PARAMETERS, parseStrategy, resolveStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
-import { allVariants, compare, compareWithCpu, ENGINE_TOLERANCE, makeVariantCase, variantName } from '../../src/engine/verify.js';
+import { allVariants, compare, compareWithCpu, makeVariantCase, variantName } from '../../src/engine/verify.js';
 import { parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
@@ -31,25 +38,30 @@ const blocked = tiled.withTuning({ accumulation: 'blocked', tile: TILE });
 const threeSamples = tiled.withTuning({ tile: TILE, samplesPerThread: 3 });
 const registerHoisted = tiled.withTuning({ accumulation: 'register', tile: TILE, samplesPerThread: 2, hoistInputs: true, subgroups: false });
 const blockedThreeSamples = tiled.withTuning({ accumulation: 'blocked', tile: TILE, samplesPerThread: 3 });
-// SwiftShader has the 'subgroups' feature; a device without it refuses the strategy (tested below)
-const subgroupReductions = tiled.gpu.hasSubgroups ? tiled.withTuning({ accumulation: 'blocked', tile: TILE, subgroups: true }) : null;
+// SwiftShader has the 'subgroups' feature; a device without it refuses the strategy (tested below),
+// and the tests of the strategy are skipped there, as reported skips
+const NO_SUBGROUPS = !tiled.gpu.hasSubgroups;
+// (on such a device a stand-in that those skipped tests never use)
+const subgroupReductions = NO_SUBGROUPS ? tiled : tiled.withTuning({ accumulation: 'blocked', tile: TILE, subgroups: true });
 const trainingEngines = [
-  ['register accumulation, 2 samples per thread, hoisted inputs', registerHoisted],
-  ['blocked accumulation, 3 samples per thread', blockedThreeSamples],
-  ...(subgroupReductions ? [['blocked accumulation, subgroup reductions', subgroupReductions] as const] : []),
+  ['register accumulation, 2 samples per thread, hoisted inputs', registerHoisted, false],
+  ['blocked accumulation, 3 samples per thread', blockedThreeSamples, false],
+  ['blocked accumulation, subgroup reductions', subgroupReductions, true],
 ] as const;
 const cpu = new CpuEngine();
 // 13 tiles of 8: one full block of ACC_BLOCK tiles, a second partial one, a partial last tile
 const SAMPLES = 100;
+const EVALUATION = { loss: 3e-6, gradient: 3e-6, hvp: 3e-6, againstDefault: 2e-6 };
+const FLOW = { params: 1e-5, loss: 1e-6, steps: 2 };
 
 describe.each([
-  ['register accumulation', register],
-  ['hoisted inputs', hoisted],
-  ['blocked accumulation', blocked],
-  ['3 samples per thread', threeSamples],
-  ['register accumulation, 2 samples per thread, hoisted inputs', registerHoisted],
-  ...(subgroupReductions ? [['blocked accumulation, subgroup reductions', subgroupReductions] as const] : []),
-] as const)('%s: evaluation', (_, engine) => {
+  ['register accumulation', register, false],
+  ['hoisted inputs', hoisted, false],
+  ['blocked accumulation', blocked, false],
+  ['3 samples per thread', threeSamples, false],
+  ['register accumulation, 2 samples per thread, hoisted inputs', registerHoisted, false],
+  ['blocked accumulation, subgroup reductions', subgroupReductions, true],
+] as const)('%s: evaluation', (_, engine, subgroups) => {
   it('sums over several blocks and a partial tile', () => {
     expect(SAMPLES / TILE).toBeGreaterThan(REGISTER_ACCUMULATION_BLOCK);
     expect(SAMPLES % TILE).not.toBe(0);
@@ -59,17 +71,17 @@ describe.each([
   // register path differs from the tiled one in the sums, not in the activations
   const variants = allVariants().filter((a) => a.activation === 'softplus' || (a.biases && a.hidden.length === 1));
   for (const arch of variants) {
-    it(`${variantName(arch)}: loss, gradient and HVP match the CPU engine and the default kernel`, async () => {
+    it.skipIf(subgroups && NO_SUBGROUPS)(`${variantName(arch)}: loss, gradient and HVP match the CPU engine and the default kernel`, async () => {
       const c = makeVariantCase(arch, 13, SAMPLES);
       const maxnorm = c.barrierMaxnorm;
       const { errors } = await expectNoGpuErrors(tiled.gpu.device, () => compareWithCpu(engine, cpu, c, maxnorm));
-      expect(errors.loss.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
-      expect(errors.gradient.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
-      expect(errors.hvp.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.hvp);
+      expect(errors.loss.maxRel).toBeLessThanOrEqual(EVALUATION.loss);
+      expect(errors.gradient.maxRel).toBeLessThanOrEqual(EVALUATION.gradient);
+      expect(errors.hvp.maxRel).toBeLessThanOrEqual(EVALUATION.hvp);
       const request = { arch, data: c.data, params: c.params, directions: c.directions, gradient: true, maxnorm };
       const [a, b] = [await engine.evaluate(request), await tiled.evaluate(request)];
-      expect(compare(a.gradient!, b.gradient!, 1e-5).maxRel, 'gradient, against the default kernel').toBeLessThanOrEqual(1e-5);
-      expect(compare(a.hvp!, b.hvp!, 1e-5).maxRel, 'HVP, against the default kernel').toBeLessThanOrEqual(1e-5);
+      expect(compare(a.gradient!, b.gradient!, EVALUATION.againstDefault).maxRel, 'gradient, against the default kernel').toBeLessThanOrEqual(EVALUATION.againstDefault);
+      expect(compare(a.hvp!, b.hvp!, EVALUATION.againstDefault).maxRel, 'HVP, against the default kernel').toBeLessThanOrEqual(EVALUATION.againstDefault);
     });
   }
 });
@@ -77,13 +89,14 @@ describe.each([
 describe('every strategy on W1\'s network (d = 8, r = 8: several parameters and blocks per thread)', () => {
   const network: Architecture = { inputDim: 8, hidden: [8], activation: 'softplus', biases: true };
   const c = makeVariantCase(network, 17, SAMPLES);
-  it.each(['register/8', 'register/8x2+hoist', 'blocked/8', 'blocked/8x3+hoist', 'tiled/8x4+hoist', 'tiled/64+subgroups'])('%s matches the CPU engine', async (text) => {
+  it.for(['register/8', 'register/8x2+hoist', 'blocked/8', 'blocked/8x3+hoist', 'tiled/8x4+hoist', 'tiled/64+subgroups'])('%s matches the CPU engine', async (text, context) => {
     const strategy = parseStrategy(text);
+    if (strategy.subgroups && NO_SUBGROUPS) context.skip('the device has no subgroups');
     if (strategy.tile < 64) expect(parameterBlocks([8, 8, 1], true).length).toBeGreaterThan(strategy.tile);
     const { errors } = await expectNoGpuErrors(tiled.gpu.device, () => compareWithCpu(tiled.withTuning(strategy), cpu, c, c.barrierMaxnorm));
-    expect(errors.loss.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.loss);
-    expect(errors.gradient.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.gradient);
-    expect(errors.hvp.maxRel).toBeLessThanOrEqual(ENGINE_TOLERANCE.hvp);
+    expect(errors.loss.maxRel).toBeLessThanOrEqual(EVALUATION.loss);
+    expect(errors.gradient.maxRel).toBeLessThanOrEqual(EVALUATION.gradient);
+    expect(errors.hvp.maxRel).toBeLessThanOrEqual(EVALUATION.hvp);
   });
 });
 
@@ -109,8 +122,8 @@ const optimizers: OptimizerConfig[] = [
   { kind: 'sgd', lr: 0.05, batch: 24 },
 ];
 
-describe.each(trainingEngines.flatMap(([name, engine]) => optimizers.map((optimizer) => ({ name, engine, optimizer }))))('$name: $optimizer.kind', ({ engine, optimizer }) => {
-  it('follows the CPU trajectory for 100 steps', async () => {
+describe.each(trainingEngines.flatMap(([name, engine, subgroups]) => optimizers.map((optimizer) => ({ name, engine, subgroups, optimizer }))))('$name: $optimizer.kind', ({ engine, subgroups, optimizer }) => {
+  it.skipIf(subgroups && NO_SUBGROUPS)('follows the CPU trajectory for 100 steps', async () => {
     const [gpu, reference] = await loaded(engine, { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
     try {
       await gpu.advance(100);
@@ -128,7 +141,7 @@ describe.each(trainingEngines.flatMap(([name, engine]) => optimizers.map((optimi
   });
 });
 
-describe.each(trainingEngines)('%s: gradient flow', (_, engine) => {
+describe.each(trainingEngines)('%s: gradient flow', (_, engine, subgroups) => {
   const flows: [string, Architecture, OptimizerConfig, GpuEngine][] = [
     ['dopri5', arch, { kind: 'flow', solver: 'dopri5', rtol: 1e-5, atol: 1e-7 }, engine],
     ['ros34pw2, closed-form Hessian', arch, { kind: 'flow', solver: 'ros34pw2', rtol: 1e-5, atol: 1e-7 }, engine],
@@ -141,7 +154,7 @@ describe.each(trainingEngines)('%s: gradient flow', (_, engine) => {
       : []),
   ];
   for (const [name, network, optimizer, flowEngine] of flows) {
-    it(`${name} reaches the CPU integrator's point at T = 2`, async () => {
+    it.skipIf(subgroups && NO_SUBGROUPS)(`${name} reaches the CPU integrator's point at T = 2`, async () => {
       const [gpu, reference] = await loaded(flowEngine, { arch: network, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 });
       try {
         await gpu.advance(10_000, 2);
@@ -149,9 +162,10 @@ describe.each(trainingEngines)('%s: gradient flow', (_, engine) => {
         const [gs, cs] = [await gpu.status(), await reference.status()];
         for (let s = 0; s < SLOTS; s++) {
           expect(gs[s].time).toBeCloseTo(2, 5);
-          const params = compare(await gpu.parameters(s), await reference.parameters(s), 1e-3);
-          expect(params.maxRel, `slot ${s} θ(2)`).toBeLessThanOrEqual(1e-3);
-          expect(Math.abs(gs[s].steps - cs[s].steps)).toBeLessThanOrEqual(Math.max(3, 0.1 * cs[s].steps));
+          const params = compare(await gpu.parameters(s), await reference.parameters(s), FLOW.params);
+          expect(params.maxRel, `slot ${s} θ(2)`).toBeLessThanOrEqual(FLOW.params);
+          expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss, `slot ${s} loss(2)`).toBeLessThanOrEqual(FLOW.loss);
+          expect(Math.abs(gs[s].steps - cs[s].steps), `slot ${s} steps to 2: GPU ${gs[s].steps}, CPU ${cs[s].steps}`).toBeLessThanOrEqual(FLOW.steps);
         }
       } finally {
         gpu.dispose();
@@ -160,8 +174,8 @@ describe.each(trainingEngines)('%s: gradient flow', (_, engine) => {
   }
 });
 
-describe.each(trainingEngines)('%s: diagnostics', (_, engine) => {
-  it('match the default kernel on the same networks', async () => {
+describe.each(trainingEngines)('%s: diagnostics', (_, engine, subgroups) => {
+  it.skipIf(subgroups && NO_SUBGROUPS)('match the default kernel on the same networks', async () => {
     const options: EnsembleOptions = { arch, optimizer: { kind: 'gd', lr: 0.05 }, samples: SAMPLES, slots: SLOTS, maxnorm: 1e3 };
     const [a] = await loaded(engine, options);
     const [b] = await loaded(tiled, options);

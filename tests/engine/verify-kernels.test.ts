@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { GpuEngine } from '../../src/engine/gpu/gpu-engine.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../../src/engine/training.js';
 import { KERNEL_TOLERANCE, verifyStrategies, verifyTraining } from '../../src/engine/verify-kernels.js';
-import { engineWithBrokenGradients, gpuEngineForSuite } from '../helpers/gpu.js';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
+import { ENGINE_TOLERANCE, makeVariantCase, verifyVariant } from '../../src/engine/verify.js';
+import { engineWithBrokenGradients, engineWithPlantedFault, gpuEngineForSuite } from '../helpers/gpu.js';
 
 const engine = await gpuEngineForSuite();
 
@@ -46,6 +48,25 @@ describe('verify: kernel checks', () => {
     expect(steps.check).toBe('gd softplus/bias/[4]');
     expect(steps.pass).toBe(false);
     expect(steps.worst).toBeGreaterThan(5);
+  }, 180_000);
+
+  // (verify-tolerances.test.ts pins the tolerances and plants the same faults without rounding noise)
+  it.each([
+    ['HVP 0.1%', 'hvp', { hvp: 1.001 }],
+    ['gradient 0.05%', 'gradient', { gradient: 1.0005 }],
+  ] as const)('fails an evaluation kernel whose %s is off, in the evaluation checks and the strategies', async (_, quantity, fault) => {
+    const cpu = new CpuEngine();
+    const c = makeVariantCase({ inputDim: 3, hidden: [3, 3], activation: 'softplus', biases: true }, 1);
+    const sound = await verifyVariant(engine, cpu, c);
+    expect(sound.pass, JSON.stringify(sound.againstCpu)).toBe(true);
+    const broken = engineWithPlantedFault(engine.gpu, fault);
+    const report = await verifyVariant(broken, cpu, c);
+    expect(report.pass).toBe(false);
+    expect(report.againstCpu[quantity].pass).toBe(false);
+    expect(report.againstCpu[quantity].maxRel).toBeGreaterThan(ENGINE_TOLERANCE[quantity]);
+    const [strategy] = await verifyStrategies(broken, ['tiled/16']);
+    expect(strategy.pass).toBe(false);
+    expect(strategy.errors![quantity]).toBeGreaterThan(ENGINE_TOLERANCE[quantity]);
   }, 180_000);
 
   it('names the shape a strategy fails on', async () => {

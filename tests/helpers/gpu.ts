@@ -41,21 +41,35 @@ export async function ensembleWithReference(engine: GpuEngine, options: Ensemble
   return [gpu, reference];
 }
 
+/** A planted kernel fault: each named quantity of an evaluation multiplied by its factor. */
+export interface PlantedFault {
+  gradient?: number;
+  hvp?: number;
+}
+
 /**
- * A GPU engine (and every engine withTuning derives from it) whose evaluations return gradients 1%
- * too large where `broken(tuning, request)` holds: a planted kernel fault for the checks that must
- * catch one. Each derived engine compiles its own pipelines (the cache is private to GpuEngine).
+ * A GPU engine (and every engine withTuning derives from it) whose evaluations come back with
+ * `fault` planted (gradients or HVPs scaled) where `broken(tuning, request)` holds: a kernel fault
+ * for the checks that must catch one. Each derived engine compiles its own pipelines (the cache is
+ * private to GpuEngine).
  */
-export function engineWithBrokenGradients(gpu: GpuContext, broken: (tuning: KernelTuning, request: EvaluationRequest) => boolean, tuning: KernelTuning = {}): GpuEngine {
-  class BrokenGradients extends GpuEngine {
+export function engineWithPlantedFault(gpu: GpuContext, fault: PlantedFault, broken: (tuning: KernelTuning, request: EvaluationRequest) => boolean = () => true, tuning: KernelTuning = {}): GpuEngine {
+  class PlantedFaultEngine extends GpuEngine {
     override withTuning(more: KernelTuning): GpuEngine {
-      return engineWithBrokenGradients(this.gpu, broken, { ...this.tuning, ...more });
+      return engineWithPlantedFault(this.gpu, fault, broken, { ...this.tuning, ...more });
     }
 
     override async evaluate(request: EvaluationRequest): Promise<Evaluation> {
       const result = await super.evaluate(request);
-      return broken(this.tuning, request) && result.gradient ? { ...result, gradient: result.gradient.map((g) => 1.01 * g) } : result;
+      if (!broken(this.tuning, request)) return result;
+      const scaled = (values: Float64Array | undefined, factor: number | undefined) => (values && factor !== undefined ? values.map((v) => factor * v) : values);
+      return { ...result, gradient: scaled(result.gradient, fault.gradient), hvp: scaled(result.hvp, fault.hvp) };
     }
   }
-  return new BrokenGradients(gpu, tuning);
+  return new PlantedFaultEngine(gpu, tuning);
+}
+
+/** engineWithPlantedFault with gradients 1% too large where `broken(tuning, request)` holds. */
+export function engineWithBrokenGradients(gpu: GpuContext, broken: (tuning: KernelTuning, request: EvaluationRequest) => boolean, tuning: KernelTuning = {}): GpuEngine {
+  return engineWithPlantedFault(gpu, { gradient: 1.01 }, broken, tuning);
 }
