@@ -3,7 +3,7 @@
 // gradient flow needs a stiff integrator"). SwiftShader is slow: small networks and datasets.
 import { describe, expect, it } from 'vitest';
 import type { EnsembleOptions, SlotRun } from '../../src/engine/training.js';
-import { type Architecture } from '../../src/model/architecture.js';
+import { type Activation, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import type { Dataset } from '../../src/data/dataset.js';
@@ -13,7 +13,7 @@ import { toyPairCoordinates, toyDataset, toyStart, TOY_ARCHITECTURE } from '../h
 import { ensembleWithReference, gpuEngineForSuite } from '../helpers/gpu.js';
 import { SLOT_WORDS } from '../../src/engine/gpu/gpu-ensemble.js';
 import { PipelineCache, withErrorScopes } from '../../src/gpu/kernel.js';
-import { closedHessianTasks, doubleFloatCacheFloats, FULL_STIFF_PRECISION, groupStateWords, hessianPartFloats, stiffHessianDispatches, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
+import { activationCode, closedHessianTasks, doubleFloatCacheFloats, forActivations, FULL_STIFF_PRECISION, groupStateWords, hessianPartFloats, stiffHessianDispatches, type StiffPrecision, planArithmetic, planStiffFlowKernel, planTrainKernel, stiffDoubleFloat, stiffMatrixFloats } from '../../src/engine/gpu/mlp-kernels.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/groups.js';
@@ -225,11 +225,16 @@ interface StiffBinding {
 /** The check entry points' pipelines, compiled once for the file (a case's calls differ in their data and Config alone). */
 const checkPipelines = new PipelineCache(engine.gpu.device);
 
-/** Entry points of mlp_stiff.wgsl one after another in one pass over the same buffers; the floats of bindings `reads` afterwards. */
-async function runStiffPasses(kernelArch: Architecture, passes: { entryPoint: string; grid: [number, number] }[], bindings: StiffBinding[], reads: number[], strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<Float32Array[]> {
+/**
+ * Entry points of mlp_stiff.wgsl one after another in one pass over the same buffers; the floats of
+ * bindings `reads` afterwards. `activations`: a mixed kernel (MIXED_ACTIVATIONS) serving these, each
+ * slot's read from its bookkeeping.
+ */
+async function runStiffPasses(kernelArch: Architecture, passes: { entryPoint: string; grid: [number, number] }[], bindings: StiffBinding[], reads: number[], strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION, activations: readonly Activation[] = []): Promise<Float32Array[]> {
   const device = engine.gpu.device;
   const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {}, precision);
-  const pipelines = await Promise.all(passes.map(({ entryPoint }) => checkPipelines.get({ ...plan.program, entryPoint })));
+  const program = forActivations(plan.program, activations);
+  const pipelines = await Promise.all(passes.map(({ entryPoint }) => checkPipelines.get({ ...program, entryPoint })));
   const buffers = new Map<number, GPUBuffer>();
   for (const { binding, data, bytes } of bindings) {
     const usage = binding === 0 ? GPUBufferUsage.UNIFORM : GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
@@ -401,14 +406,20 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
 }
 
 /**
- * H(θ) as the closed form's own dispatches assemble it (hessian_blocks, hessian_block_sums,
- * hessian_mark of mlp_stiff.wgsl) for live slots that want a Hessian, in blocks of one tile of
- * samples (as many blocks as N allows); with the slots' bookkeeping words after.
+ * H(θ) as the Hessian's own dispatches assemble it for live slots that want a Hessian, with the
+ * slots' bookkeeping words after: the closed form's (hessian_blocks, hessian_block_sums, hessian_mark
+ * of mlp_stiff.wgsl) in blocks of one tile of samples (as many blocks as N allows, `blocks`), or
+ * double-float's (hessian_cache, hessian_columns, hessian_finish: every sample cached, one workgroup
+ * per column; high and low halves summed in float64). `activations[n]`: slot n's activation in a mixed
+ * kernel serving them all.
  */
-async function gpuSplitHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<{ hessians: Float64Array[]; slots: Uint32Array; blocks: number }> {
+async function gpuSplitHessians(kernelArch: Architecture, thetas: Float64Array[], data: Dataset, maxnorm: number, strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION, activations: readonly Activation[] = []): Promise<{ hessians: Float64Array[]; slots: Uint32Array; blocks: number }> {
   const P = parameterCount(kernelArch);
   const B = thetas.length;
   const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {}, precision);
+  const doubleFloat = plan.doubleFloat === true;
+  const stride = stiffMatrixFloats(P, doubleFloat);
+  const served = [...new Set(activations)];
   const blockSamples = plan.tile * plan.strategy.samplesPerThread;
   const blocks = Math.ceil(data.samples / blockSamples);
   // Config: slots, samples, steps 1, …, until_time ∞ (word 7), maxnorm, data_stride 0, block_samples
@@ -421,6 +432,7 @@ async function gpuSplitHessians(kernelArch: Architecture, thetas: Float64Array[]
   for (let n = 0; n < B; n++) {
     new Uint32Array(slots, 4 * SLOT_WORDS * n, SLOT_WORDS).set([1, 1]);
     new Float32Array(slots, 4 * SLOT_WORDS * n, SLOT_WORDS)[9] = 1;
+    if (activations[n]) new Uint32Array(slots, 4 * SLOT_WORDS * n, SLOT_WORDS)[16] = activationCode(activations[n]);
   }
   const params = new Float32Array(B * P);
   thetas.forEach((t, n) => params.set(t, n * P));
@@ -431,16 +443,27 @@ async function gpuSplitHessians(kernelArch: Architecture, thetas: Float64Array[]
     { binding: 3, data: Float32Array.from(data.y).buffer, bytes: 4 * data.y.length },
     { binding: 4, data: slots, bytes: slots.byteLength },
     { binding: 5, data: null, bytes: 4 * B * P },
-    { binding: 6, data: null, bytes: 4 * B * P * P },
-    { binding: 7, data: null, bytes: 4 * B * P * P },
+    { binding: 6, data: null, bytes: 4 * B * stride },
+    { binding: 7, data: null, bytes: 4 * B * stride },
     { binding: 9, data: new Uint32Array(B).fill(0xffffffff).buffer, bytes: 4 * B },
     // no group-coordinate state: the groups are chosen and θ turned from network coordinates
     ...(plan.groupCoordinates ? [{ binding: 11, data: null, bytes: 4 * B * groupStateWords(kernelArch) }] : []),
-    { binding: 12, data: null, bytes: 4 * B * blocks * hessianPartFloats(kernelArch) },
+    // double-float: θ's low parts (θ given in float32: zero) and every sample's cache; the closed form: its block sums
+    ...(doubleFloat
+      ? [
+          { binding: 8, data: null, bytes: 4 * B * P },
+          { binding: 10, data: null, bytes: 4 * B * doubleFloatCacheFloats(kernelArch, data.samples, true) },
+        ]
+      : [{ binding: 12, data: null, bytes: 4 * B * blocks * hessianPartFloats(kernelArch) }]),
   ];
   const passes = plan.hessianPasses!.map((pass) => ({ entryPoint: pass.entryPoint, grid: [B, pass.workgroupsPerSlot(data.samples, blockSamples)] as [number, number] }));
-  const [h, words] = await runStiffPasses(kernelArch, passes, bindings, [6, 4], strategy, precision);
-  return { hessians: thetas.map((_, n) => Float64Array.from(h.subarray(n * P * P, (n + 1) * P * P))), slots: new Uint32Array(words.buffer), blocks };
+  expect(passes.map((pass) => pass.entryPoint)).toEqual(doubleFloat ? ['hessian_cache', 'hessian_columns', 'hessian_finish'] : ['hessian_blocks', 'hessian_block_sums', 'hessian_mark']);
+  const [h, words] = await runStiffPasses(kernelArch, passes, bindings, [6, 4], strategy, precision, served);
+  return {
+    hessians: thetas.map((_, n) => Float64Array.from(h.subarray(n * stride, n * stride + P * P), (high, k) => high + (doubleFloat ? h[n * stride + P * P + k] : 0))),
+    slots: new Uint32Array(words.buffer),
+    blocks,
+  };
 }
 
 describe('GPU stiff Hessian assembly', () => {
@@ -656,6 +679,59 @@ describe('GPU stiff Hessian assembly', () => {
         expect(error).toBeLessThan(2e-5);
         for (let i = 0; i < P; i++) for (let j = 0; j < i; j++) expect(hessians[n][i * P + j]).toBe(hessians[n][j * P + i]);
         // marked for the step kernel (HESSIAN_FROM_DISPATCHES | 1), its P evaluations counted
+        expect(slots[SLOT_WORDS * n + 14]).toBe(0x80000001);
+        expect(slots[SLOT_WORDS * n + 3]).toBe(P);
+      });
+    });
+  }
+
+  // Double-float in dispatches of its own (hessian_cache, hessian_columns, hessian_finish: every sample
+  // cached, then one workgroup per column; a GPU's default for deep networks of a smooth activation),
+  // against the float64 Hessian at hessian_check's double-float bound (1e-11, below; measured 1.4e-14
+  // at worst without the barrier); one case with the barrier active, and a mixed kernel
+  // (MIXED_ACTIVATIONS) whose slots each read their activation, relu's included. (The trajectory tests
+  // cannot see a wrong Hessian: ROS34PW2 is a W-method, whose order does not depend on it.)
+  const mixedActivations: Activation[] = ['softplus', 'erf', 'relu'];
+  const deepMixed: Architecture = { inputDim: 2, hidden: [3, 2], activation: 'softplus', biases: true };
+  const doubleFloatSplitCases: { name: string; arch: Architecture; data: Dataset; thetas: Float64Array[]; maxnorm: number; activations: Activation[] }[] = [
+    // (Σθ²/2P of its networks: 0.85 and 1.7)
+    { ...cases[6], name: `${cases[6].name}, barrier active`, maxnorm: 0.4, activations: [] },
+    { ...cases[7], activations: [] },
+    {
+      name: 'two hidden layers, softplus, erf and relu slots of one mixed kernel',
+      arch: deepMixed,
+      data: rosenbrockDataset(70, 2, 6),
+      thetas: mixedActivations.map((activation, n) => glorotNormal({ ...deepMixed, activation }, new RandomStream(4, 30 + n, STREAMS.init), 2.5)),
+      maxnorm: 1e3,
+      activations: mixedActivations,
+    },
+  ];
+  for (const c of doubleFloatSplitCases) {
+    it(`matches the float64 Hessian in double-float in the Hessian's own dispatches: ${c.name}`, async () => {
+      const P = parameterCount(c.arch);
+      expect(stiffDoubleFloat(c.arch)).toBe(true);
+      const thetas = c.thetas.map((t) => Float64Array.from(t, Math.fround));
+      const data: Dataset = { ...c.data, x: Float64Array.from(c.data.x, Math.fround), y: Float64Array.from(c.data.y, Math.fround) };
+      const { hessians, slots } = await gpuSplitHessians(c.arch, thetas, data, c.maxnorm, undefined, FULL_STIFF_PRECISION, c.activations);
+      thetas.forEach((theta, n) => {
+        const network = { ...c.arch, activation: c.activations[n] ?? c.arch.activation };
+        const reference = new Float64Array(P * P);
+        networkFlowField(network, data, { maxnorm: c.maxnorm }).hessian(theta, reference);
+        // the barrier's terms are added in float32 (mlp_double_float.wgsl df_finish_hessian: the
+        // excess from Σθ² over P parameters, its slope and θθᵀ), so where it is active they bring up
+        // to P + 4 float32 roundings (2⁻²⁴) of their own size: measured 3.7e-11 and 4.9e-10 (4.2
+        // roundings) with terms of 1.3e-3 and 1.9e-3 of the largest entry
+        let barrierShare = 0;
+        if (c.maxnorm < 1e3) {
+          const withoutBarrier = new Float64Array(P * P);
+          networkFlowField(network, data, { maxnorm: Infinity }).hessian(theta, withoutBarrier);
+          barrierShare = relativeError(withoutBarrier, reference);
+          expect(barrierShare, 'the barrier is active').toBeGreaterThan(5e-4);
+        }
+        const error = relativeError(hessians[n], reference);
+        console.log(`double-float Hessian's own dispatches, ${c.name}, network ${n} (${network.activation}): max-norm relative error ${error.toExponential(2)}${barrierShare ? ` (barrier terms ${barrierShare.toExponential(2)} of the largest entry)` : ''}`);
+        expect(error).toBeLessThan(1e-11 + (P + 4) * 2 ** -24 * barrierShare);
+        for (let i = 0; i < P; i++) for (let j = 0; j < i; j++) expect(hessians[n][i * P + j]).toBe(hessians[n][j * P + i]);
         expect(slots[SLOT_WORDS * n + 14]).toBe(0x80000001);
         expect(slots[SLOT_WORDS * n + 3]).toBe(P);
       });
