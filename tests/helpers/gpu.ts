@@ -15,13 +15,23 @@ export async function gpuEngineForSuite(): Promise<GpuEngine> {
   return engine;
 }
 
-/** Runs `work` inside WebGPU validation and out-of-memory error scopes and fails on any error. */
+/**
+ * Runs `work` inside WebGPU validation and out-of-memory error scopes and fails on any error. The
+ * scopes are popped even when `work` throws (its error is the one reported), so that a failed test
+ * leaves none pushed for the next test's errors to land in.
+ */
 export async function expectNoGpuErrors<T>(device: GPUDevice, work: () => Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  const result = await work();
-  const validation = await device.popErrorScope();
-  const memory = await device.popErrorScope();
+  let validation: GPUError | null = null;
+  let memory: GPUError | null = null;
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    validation = await device.popErrorScope();
+    memory = await device.popErrorScope();
+  }
   if (validation) throw new Error(`WebGPU validation error: ${validation.message}`);
   if (memory) throw new Error(`WebGPU out-of-memory error: ${memory.message}`);
   return result;
