@@ -68,6 +68,14 @@ describe('GPU device', () => {
   });
 });
 
+describe('expectNoGpuErrors (tests/helpers/gpu.ts)', () => {
+  it('pops its error scopes when the work throws, so that none is left for the next test', async () => {
+    await expect(expectNoGpuErrors(engine.gpu.device, async () => Promise.reject(new Error('planted failure')))).rejects.toThrow('planted failure');
+    // nothing left pushed: one more pop has no scope to pop
+    await expect(engine.gpu.device.popErrorScope()).rejects.toThrow();
+  });
+});
+
 describe('GPU engine layouts', () => {
   it('handles one dataset per network', async () => {
     const arch = { inputDim: 2, hidden: [3], activation: 'softplus' as const, biases: true };
