@@ -10,10 +10,15 @@
 //   evaluations (barrier active): loss, gradient and HVP 3e-6, measured 2.9e-7, 3.0e-7 and 3.5e-7
 //     at worst over every strategy here; against the default kernel (summation order alone) 2e-6,
 //     measured 2.4e-7;
-//   100 optimiser steps: 1e-4 relative, as the tiled kernels' own tests (gpu-ensemble.test.ts);
+//   100 optimiser steps: θ 1e-4, measured 9.7e-6 (Adam: its step m̂/√v̂ is of unit size even where
+//     the gradient is small, so small entries' relative errors move θ as much as large ones') and
+//     ≤ 5.9e-7 for GD, momentum and SGD; the loss 5e-5, measured 4.7e-6 (Adam) and ≤ 1.5e-7;
 //   flow endpoints at T = 2 (rtol 1e-5): θ 1e-5, measured 1.6e-6 (dopri5 slot 1, whose float32
 //     controller took 21 steps to float64's 20) and ≤ 4.1e-7 otherwise; loss 1e-6, measured 1.8e-7;
-//     steps within 2, measured 1 apart or equal.
+//     steps within 2, measured 1 apart or equal;
+//   diagnostics against the default kernel (summation order alone): ‖∇L‖∞, λmax (power iteration)
+//     and the full spectrum 2e-6, measured 1.2e-7, 1.1e-7 and 1.8e-7; the closest pairs' cosines
+//     equal (measured: the same bits).
 // A device without the 'subgroups' feature skips (and reports) the subgroup strategy's tests.
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
@@ -53,6 +58,8 @@ const cpu = new CpuEngine();
 const SAMPLES = 100;
 const EVALUATION = { loss: 3e-6, gradient: 3e-6, hvp: 3e-6, againstDefault: 2e-6 };
 const FLOW = { params: 1e-5, loss: 1e-6, steps: 2 };
+const TRAINING = { params: 1e-4, loss: 5e-5 };
+const DIAGNOSTICS_AGAINST_DEFAULT = 2e-6;
 
 describe.each([
   ['register accumulation', register, false],
@@ -131,9 +138,9 @@ describe.each(trainingEngines.flatMap(([name, engine, subgroups]) => optimizers.
       const [gs, cs] = [await gpu.status(), await reference.status()];
       for (let s = 0; s < SLOTS; s++) {
         expect(gs[s].steps).toBe(100);
-        const params = compare(await gpu.parameters(s), await reference.parameters(s), 1e-4);
-        expect(params.maxRel, `slot ${s} parameters`).toBeLessThanOrEqual(1e-4);
-        expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss).toBeLessThanOrEqual(1e-4);
+        const params = compare(await gpu.parameters(s), await reference.parameters(s), TRAINING.params);
+        expect(params.maxRel, `slot ${s} parameters`).toBeLessThanOrEqual(TRAINING.params);
+        expect(Math.abs(gs[s].loss - cs[s].loss) / cs[s].loss, `slot ${s} loss`).toBeLessThanOrEqual(TRAINING.loss);
       }
     } finally {
       gpu.dispose();
@@ -183,11 +190,11 @@ describe.each(trainingEngines)('%s: diagnostics', (_, engine, subgroups) => {
       const slots = [0, 1, 2];
       const [da, db] = [await a.diagnostics(slots), await b.diagnostics(slots)];
       for (const s of slots) {
-        expect(da[s].gradInf / db[s].gradInf).toBeCloseTo(1, 4);
+        expect(Math.abs(da[s].gradInf / db[s].gradInf - 1), `slot ${s} ‖∇L‖∞`).toBeLessThanOrEqual(DIAGNOSTICS_AGAINST_DEFAULT);
         expect(da[s].layers[0].cosine).toEqual(db[s].layers[0].cosine);
-        expect(da[s].lambdaMax / db[s].lambdaMax).toBeCloseTo(1, 4);
-        const spectra = compare(Float64Array.from(da[s].hessianEigenvalues!), Float64Array.from(db[s].hessianEigenvalues!), 1e-4);
-        expect(spectra.maxRel).toBeLessThanOrEqual(1e-4);
+        expect(Math.abs(da[s].lambdaMax / db[s].lambdaMax - 1), `slot ${s} λmax`).toBeLessThanOrEqual(DIAGNOSTICS_AGAINST_DEFAULT);
+        const spectra = compare(Float64Array.from(da[s].hessianEigenvalues!), Float64Array.from(db[s].hessianEigenvalues!), DIAGNOSTICS_AGAINST_DEFAULT);
+        expect(spectra.maxRel, `slot ${s} spectrum`).toBeLessThanOrEqual(DIAGNOSTICS_AGAINST_DEFAULT);
       }
     } finally {
       a.dispose();
