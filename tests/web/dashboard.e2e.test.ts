@@ -174,88 +174,131 @@ async function cliCounts(dir: string, by: string): Promise<CountsByGroup> {
   );
 }
 
+/** The command line's sweep of SPEC (started in beforeAll, beside the page's): its results folder once it has ended well. */
+async function cliResults(): Promise<string> {
+  const cli = await cliRun;
+  expect(cli.code, cli.stderr).toBe(0);
+  return cliDir;
+}
+
+// Fixtures made on demand and shared by the tests that need them: each test awaits what it needs, so
+// it can run alone (-t), a failed assertion in one test leaves the others' preconditions alone, and
+// the file still opens one WebGPU page and runs the first sweep once. A fixture that fails fails each
+// test that needs it with its own error. openDashboard closes the browsers before it opens one: a
+// fixture whose page went with its browser is made (and its sweep run) again.
+let webgpuPageFixture: Promise<Page> | undefined;
+let firstSweepFixture: Promise<FirstSweep> | undefined;
+
+/** A page with WebGPU (SwiftShader where there is no GPU). */
+async function webgpuPage(): Promise<Page> {
+  const open = await webgpuPageFixture?.catch(() => undefined);
+  if (open && (open.isClosed() || !open.browser().connected)) {
+    webgpuPageFixture = undefined;
+    firstSweepFixture = undefined;
+  }
+  webgpuPageFixture ??= openDashboard(true);
+  return webgpuPageFixture;
+}
+
+/** The first sweep, SPEC on WebGPU, as the page showed it when it ended. */
+interface FirstSweep {
+  page: Page;
+  /** the builder's validation line for SPEC, before the start */
+  validation: string;
+  /** the engine line after the sweep */
+  engine: string;
+  counts: CountsByGroup;
+  /** the sweep's records, as the page got them */
+  records: Omit<RunRecord, 'wallSeconds'>[];
+}
+
+/** The WebGPU page after it trained SPEC on WebGPU (and, with that, kept its six runs in the browser). */
+async function firstSweep(): Promise<FirstSweep> {
+  const page = await webgpuPage();
+  firstSweepFixture ??= (async () => {
+    await enterSpec(page, SPEC);
+    const validation = await textOf(page, 'cs-app >>> cs-spec-builder >>> [data-testid="spec-validation"]');
+    const status = await runSweepOnPage(page, 'gpu');
+    if (status !== 'finished') throw new Error(`the first sweep ended ${status}, not finished`);
+    return { page, validation, engine: await textOf(page, 'cs-app >>> .engine'), counts: await readSummaryTable(page), records: await pageRecords(page) };
+  })();
+  return firstSweepFixture;
+}
+
 describe('dashboard in headless Chromium', () => {
-  let webgpuPage: Page;
-  /** the first sweep's records, as the page got them */
-  let firstRecords: Omit<RunRecord, 'wallSeconds'>[];
-
   it('runs a sweep on WebGPU whose summary equals channelscope run --backend gpu + report', async () => {
-    webgpuPage = await openDashboard(true);
-    expect(await textOf(webgpuPage, 'cs-app >>> [data-testid="webgpu-notice"]')).toMatch(/WebGPU adapter/);
-    await enterSpec(webgpuPage, SPEC);
-    expect(await textOf(webgpuPage, 'cs-app >>> cs-spec-builder >>> [data-testid="spec-validation"]')).toContain('6 runs');
+    const { page, validation, engine, counts: pageCounts, records } = await firstSweep();
+    expect(await textOf(page, 'cs-app >>> [data-testid="webgpu-notice"]')).toMatch(/WebGPU adapter/);
+    expect(validation).toContain('6 runs');
+    expect(engine).toMatch(/WebGPU/);
 
-    expect(await runSweepOnPage(webgpuPage, 'gpu')).toBe('finished');
-    expect(await textOf(webgpuPage, 'cs-app >>> .engine')).toMatch(/WebGPU/);
-    const pageCounts = await readSummaryTable(webgpuPage);
-
-    const cli = await cliRun;
-    expect(cli.code, cli.stderr).toBe(0);
-    const expected = await cliCounts(cliDir, GROUP_BY);
+    const expected = await cliCounts(await cliResults(), GROUP_BY);
     expect(Object.keys(expected).sort()).toEqual(['optimizer.lr=0.5', 'optimizer.lr=100']);
     expect(pageCounts).toEqual(expected);
     // each record names the code, as the CLI's do (the build's, web/vite.config.ts)
-    const software = await webgpuPage.evaluate(() => (document.querySelector('cs-app') as unknown as { records: { software?: string }[] }).records.map((record) => record.software));
-    expect(software).toEqual(new Array(6).fill(softwareLabel(currentSoftware())));
-    firstRecords = await pageRecords(webgpuPage);
+    expect(records.map((record) => record.software)).toEqual(new Array(6).fill(softwareLabel(currentSoftware())));
 
     // a field no run has groups nothing: the page says so rather than show one silent group
-    const fields = await waitForDeep(webgpuPage, 'cs-app >>> cs-summary-table >>> input[data-field="group-by-text"]');
+    const fields = await waitForDeep(page, 'cs-app >>> cs-summary-table >>> input[data-field="group-by-text"]');
     await fields.evaluate((element) => {
       (element as HTMLInputElement).value = 'optimizer.lrr';
       element.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
     });
-    expect(await textOf(webgpuPage, 'cs-app >>> cs-summary-table >>> [data-testid="group-by-absent"]')).toMatch(/No run has optimizer\.lrr: it groups nothing/);
+    expect(await textOf(page, 'cs-app >>> cs-summary-table >>> [data-testid="group-by-absent"]')).toMatch(/No run has optimizer\.lrr: it groups nothing/);
     await fields.evaluate((element, by) => {
       (element as HTMLInputElement).value = by;
       element.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
     }, GROUP_BY);
 
-    await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-webgpu.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-webgpu.png'), fullPage: true });
   });
 
   it('computes the per-run tabs (functions, Hessian spectrum) in a worker of their own', async () => {
+    const { page } = await firstSweep();
     for (const [label, file] of [
       ['Functions (d = 2)', 'dashboard-functions.png'],
       ['Hessian spectrum', 'dashboard-spectrum.png'],
     ]) {
-      const tab = await waitForDeep(webgpuPage, 'cs-app >>> cs-results-views >>> nav');
+      const tab = await waitForDeep(page, 'cs-app >>> cs-results-views >>> nav');
       await tab.evaluate((nav, wanted) => Array.from(nav.querySelectorAll('button')).find((button) => button.textContent === wanted)!.click(), label);
       // "computing…" until the worker answers, then the figure
-      await webgpuPage.waitForFunction(
+      await page.waitForFunction(
         () => {
           const root = document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-results-views')?.shadowRoot;
           return root && !root.querySelector('.computing') && root.querySelector('cs-chart');
         },
         { timeout: 60_000, polling: 100 },
       );
-      const chart = await waitForDeep(webgpuPage, 'cs-app >>> cs-results-views >>> cs-chart');
+      const chart = await waitForDeep(page, 'cs-app >>> cs-results-views >>> cs-chart');
       await chart.screenshot({ path: path.join(ARTIFACTS, file) });
     }
-    expect(webgpuPage.workers().map((worker) => worker.url()).some((url) => /views-worker/.test(url))).toBe(true);
+    expect(page.workers().map((worker) => worker.url()).some((url) => /views-worker/.test(url))).toBe(true);
   });
 
   it('shows a clear error for a malformed results file and stays usable', async () => {
+    const { page } = await firstSweep();
+    const results = await cliResults();
     const brokenDir = path.join(scratch, 'broken');
     mkdirSync(brokenDir, { recursive: true });
     const brokenFile = path.join(brokenDir, 'runs.jsonl');
     writeFileSync(brokenFile, '{"id": "a-s0", "config": {}, "params": \n');
-    const picker = (await waitForDeep(webgpuPage, 'cs-app >>> cs-results-loader >>> input[type="file"]:not([webkitdirectory])')) as ElementHandle<HTMLInputElement>;
+    const picker = (await waitForDeep(page, 'cs-app >>> cs-results-loader >>> input[type="file"]:not([webkitdirectory])')) as ElementHandle<HTMLInputElement>;
     await picker.uploadFile(brokenFile);
-    const error = await textOf(webgpuPage, 'cs-app >>> cs-results-loader >>> [role="alert"]');
+    const error = await textOf(page, 'cs-app >>> cs-results-loader >>> [role="alert"]');
     expect(error).toMatch(/runs\.jsonl/);
     expect(error).toMatch(/line 1/i);
     // the summary of the sweep is still there, and the page still opens good results
-    expect(Object.keys(await readSummaryTable(webgpuPage))).toHaveLength(2);
-    await picker.uploadFile(path.join(cliDir, 'runs.jsonl'));
-    await webgpuPage.waitForFunction(
+    expect(Object.keys(await readSummaryTable(page))).toHaveLength(2);
+    await picker.uploadFile(path.join(results, 'runs.jsonl'));
+    await page.waitForFunction(
       () => document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-summary-table')?.shadowRoot?.querySelector('caption')?.textContent?.includes('runs.jsonl'),
       { timeout: 20_000, polling: 200 },
     );
-    expect(await readSummaryTable(webgpuPage)).toEqual(await cliCounts(cliDir, GROUP_BY));
+    expect(await readSummaryTable(page)).toEqual(await cliCounts(results, GROUP_BY));
   });
 
   it('checks a network trained elsewhere as channelscope analyze does, and names what is wrong with bad files', async () => {
+    const page = await webgpuPage();
     // an analytic channel: a pair w ± εΔ with output weights c/2 ± a/(2ε) (tests/cli/analyze.test.ts)
     const epsilon = 5e-4;
     const arch = { inputDim: 2, hidden: [2], activation: 'softplus' as const, biases: true };
@@ -269,52 +312,53 @@ describe('dashboard in headless Chromium', () => {
     writeFileSync(dataFile, `x1,x2,y\n${Array.from({ length: 30 }, (_, n) => `${Math.sin(n)},${Math.cos(1.7 * n)},${Math.tanh(n / 10 - 1)}`).join('\n')}\n`);
     writeFileSync(wideDataFile, 'x1,x2,x3,y\n0.1,0.2,0.3,1\n0.4,0.5,0.6,2\n');
     const upload = async (field: string, file: string) => {
-      const input = (await waitForDeep(webgpuPage, `cs-app >>> cs-network-check >>> input[data-field="${field}"]`)) as ElementHandle<HTMLInputElement>;
+      const input = (await waitForDeep(page, `cs-app >>> cs-network-check >>> input[data-field="${field}"]`)) as ElementHandle<HTMLInputElement>;
       await input.uploadFile(file);
     };
     const analyse = async () => {
-      await webgpuPage.waitForFunction(() => {
+      await page.waitForFunction(() => {
         const button = document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-network-check')?.shadowRoot?.querySelector('button[data-action="analyze-network"]') as HTMLButtonElement | null;
         return button && !button.disabled;
       }, { timeout: 10_000, polling: 100 });
-      await webgpuPage.click('cs-app >>> cs-network-check >>> button[data-action="analyze-network"]');
+      await page.click('cs-app >>> cs-network-check >>> button[data-action="analyze-network"]');
     };
 
     await upload('network-params', paramsFile);
     await upload('network-data', wideDataFile);
     await analyse();
-    expect(await textOf(webgpuPage, 'cs-app >>> cs-network-check >>> [data-testid="network-error"]')).toBe(
+    expect(await textOf(page, 'cs-app >>> cs-network-check >>> [data-testid="network-error"]')).toBe(
       "three-inputs.csv has 3 input columns but the network's first layer takes 2 inputs",
     );
 
     await upload('network-data', dataFile);
     await analyse();
-    const verdict = await waitForDeep(webgpuPage, 'cs-app >>> cs-network-check >>> [data-testid="network-verdict"]');
+    const verdict = await waitForDeep(page, 'cs-app >>> cs-network-check >>> [data-testid="network-verdict"]');
     expect(await verdict.evaluate((element) => element.getAttribute('data-outcome'))).toBe('channel');
-    const shown = await (await waitForDeep(webgpuPage, 'cs-app >>> cs-network-check >>> [data-testid="network-analysis"]')).evaluate((element) => element.textContent);
+    const shown = await (await waitForDeep(page, 'cs-app >>> cs-network-check >>> [data-testid="network-analysis"]')).evaluate((element) => element.textContent);
     const cli = await runCli(['analyze', '--params', paramsFile, '--data', dataFile]);
     expect(cli.code, cli.stderr).toBe(0);
     expect(shown).toBe(cli.stdout.trimEnd());
     expect(shown).toMatch(/GLU limit {4}pair 0,1 of layer 1: ε 5\.000e-4, c 0\.40000, a 1\.2000/);
-    await (await waitForDeep(webgpuPage, 'cs-app >>> cs-network-check')).screenshot({ path: path.join(ARTIFACTS, 'dashboard-network-check.png') });
+    await (await waitForDeep(page, 'cs-app >>> cs-network-check')).screenshot({ path: path.join(ARTIFACTS, 'dashboard-network-check.png') });
     // a maxnorm that is no number says so (the analysis shown stays the last valid one's); Infinity is no barrier
     const maxnorm = 'cs-app >>> cs-network-check >>> input[data-field="network-maxnorm"]';
-    await webgpuPage.click(maxnorm, { clickCount: 3 });
-    await webgpuPage.type(maxnorm, '1e3x');
-    expect(await textOf(webgpuPage, 'cs-app >>> cs-network-check >>> [data-testid="network-maxnorm-error"]')).toBe(
+    await page.click(maxnorm, { clickCount: 3 });
+    await page.type(maxnorm, '1e3x');
+    expect(await textOf(page, 'cs-app >>> cs-network-check >>> [data-testid="network-maxnorm-error"]')).toBe(
       'maxnorm must be a positive number (the norm barrier; Infinity for none), got "1e3x": the analysis below is of the last valid one',
     );
-    await webgpuPage.click(maxnorm, { clickCount: 3 });
-    await webgpuPage.type(maxnorm, 'Infinity');
+    await page.click(maxnorm, { clickCount: 3 });
+    await page.type(maxnorm, 'Infinity');
     await analyse();
-    await webgpuPage.waitForFunction(() => !document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-network-check')?.shadowRoot?.querySelector('[data-testid="network-maxnorm-error"]'), { timeout: 10_000, polling: 100 });
+    await page.waitForFunction(() => !document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-network-check')?.shadowRoot?.querySelector('[data-testid="network-maxnorm-error"]'), { timeout: 10_000, polling: 100 });
   });
 
   it("checks this GPU's kernels against the float64 CPU engine from the WebGPU notice (channelscope verify in the page)", async () => {
+    const page = await webgpuPage();
     // the diagnostics only: the full check takes minutes on SwiftShader (the strategies alone 90 s)
-    for (const part of ['evaluation', 'training', 'strategies']) await webgpuPage.click(`cs-app >>> cs-gpu-check >>> input[data-part="${part}"]`);
-    await webgpuPage.click('cs-app >>> cs-gpu-check >>> button[data-action="gpu-check"]');
-    const ended = await webgpuPage.waitForFunction(
+    for (const part of ['evaluation', 'training', 'strategies']) await page.click(`cs-app >>> cs-gpu-check >>> input[data-part="${part}"]`);
+    await page.click('cs-app >>> cs-gpu-check >>> button[data-action="gpu-check"]');
+    const ended = await page.waitForFunction(
       () => {
         const status = document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-gpu-check')?.shadowRoot?.querySelector('[data-testid="gpu-check-status"]');
         const state = status?.getAttribute('data-status');
@@ -327,7 +371,7 @@ describe('dashboard in headless Chromium', () => {
     // the diagnostics of two ensembles (one- and two-hidden-layer networks)
     expect(Number(checks)).toBe(2);
     expect(text.replace(/\s+/g, ' ')).toMatch(/all 2 checks passed on WebGPU on .* \(worst error [0-9.e-]+ of its tolerance\)/);
-    const rows = await webgpuPage.$$eval('cs-app >>> cs-gpu-check >>> table[data-testid="gpu-check-table"] tbody tr', (trs) =>
+    const rows = await page.$$eval('cs-app >>> cs-gpu-check >>> table[data-testid="gpu-check-table"] tbody tr', (trs) =>
       trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim())),
     );
     expect(rows.map(([part, check, , verdict]) => [part, check, verdict])).toEqual([
@@ -335,13 +379,13 @@ describe('dashboard in headless Chromium', () => {
       ['diagnostics', 'diagnostics erf/bias/[3,3]', 'ok'],
     ]);
     for (const [, , worst] of rows) expect(Number(worst)).toBeLessThanOrEqual(1);
-    expect(await textOf(webgpuPage, 'cs-app >>> cs-gpu-check >>> button[data-action="download-gpu-check"]')).toBe('Download (JSON)');
-    await webgpuPage.click('cs-app >>> cs-gpu-check >>> details summary');
-    await webgpuPage.screenshot({ path: path.join(ARTIFACTS, 'dashboard-gpu-check.png'), fullPage: true });
+    expect(await textOf(page, 'cs-app >>> cs-gpu-check >>> button[data-action="download-gpu-check"]')).toBe('Download (JSON)');
+    await page.click('cs-app >>> cs-gpu-check >>> details summary');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-gpu-check.png'), fullPage: true });
   }, 180_000);
 
   it('keeps finished runs in the browser: after a reload Start trains only the runs not kept, and a sweep cut by a reload ends as an uninterrupted one', async () => {
-    const page = webgpuPage;
+    const { page, records: firstRecords } = await firstSweep();
     // the first sweep's six runs outlive a reload, and its spec started again trains none of them
     await reload(page);
     await page.waitForFunction(() => document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-runs"]'), { timeout: 10_000, polling: 200 });
@@ -356,8 +400,19 @@ describe('dashboard in headless Chromium', () => {
       await page.click('cs-app >>> [data-action="forget-kept"]');
       await page.waitForFunction(() => !document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-runs"]'), { timeout: 10_000, polling: 200 });
     };
-    // longer runs, two at a time: once without a break, then cut by a reload after the first runs end
-    const longer = { ...SPEC, name: 'tiny-resume', stop: { ...(SPEC.stop as object), maxSteps: 10_000 } };
+    // six runs two at a time (slots 2, on one ensemble): once without a break, then cut by a reload
+    // after the first two end. Three of them (300 steps, a check every 100) cost next to nothing, and
+    // the first two end together; the other three check their stop rules at every one of their 800
+    // steps, each check a round of advance, status read and parameter read, so that after the first two
+    // end the sweep has some 1600 rounds to go (8 s on SwiftShader on 2 cores). That is far more than
+    // the pause below takes to land even on a fast GPU (the worker sends the page records at most
+    // every 150 ms); a remainder of steps, not rounds (10 000 steps and 50 reads), could end before it.
+    const longer = {
+      ...SPEC,
+      name: 'tiny-resume',
+      description: 'three short runs, then three round-trip-bound ones that check at every step',
+      grid: { 'stop.maxSteps+stop.checkEvery': [[300, 100], [800, 1]] },
+    };
     await forget();
     await enterSpec(page, longer);
     await setSlots(page, '2');
@@ -367,11 +422,22 @@ describe('dashboard in headless Chromium', () => {
 
     await forget();
     await page.click('cs-app >>> cs-spec-builder >>> button[data-action="start"]');
-    await page.waitForFunction(() => Number(document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="sweep-progress"]')?.getAttribute('data-done')) >= 2, { timeout: 60_000, polling: 100 });
-    await page.click('cs-app >>> cs-spec-builder >>> button[data-action="pause"]');
+    // pause as soon as the page shows two of this sweep's runs ended: in the page, polling every 10 ms,
+    // with no round trip to the test between seeing them and the click
+    await page.waitForFunction(
+      () => {
+        const root = document.querySelector('cs-app')?.shadowRoot;
+        const progress = root?.querySelector('[data-testid="sweep-progress"]');
+        if (progress?.getAttribute('data-status') !== 'running' || !(Number(progress.getAttribute('data-done')) >= 2)) return false;
+        (root!.querySelector('cs-spec-builder')!.shadowRoot!.querySelector('button[data-action="pause"]') as HTMLButtonElement).click();
+        return true;
+      },
+      { timeout: 60_000, polling: 10 },
+    );
     // paused: the worker has kept and sent every finished run
     await page.waitForFunction(() => (document.querySelector('cs-app') as unknown as { progress: { paused: boolean } | null }).progress?.paused === true, { timeout: 30_000, polling: 100 });
     const cut = (await pageRecords(page)).length;
+    expect(cut).toBeGreaterThanOrEqual(2);
     expect(cut, 'the sweep should still have had runs to train when it was paused').toBeLessThan(6);
     await reload(page);
     await page.waitForFunction(() => document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-runs"]'), { timeout: 10_000, polling: 200 });
