@@ -39,8 +39,10 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
   // Endpoints at the same simulated time (rtol 1e-5), relative to the largest |θ|. Measured on
   // SwiftShader (the four cases below, T = 0.5 and 5, three slots): θ 6.7e-7 and loss 2.2e-7 at worst;
   // steps equal in 21 of 24 comparisons, one apart in the rest. Tolerances: θ 5e-6 (7.5×), loss 2e-6
-  // (9×), steps within 2. (`channelscope verify` allows other devices more: KERNEL_TOLERANCE.flow.)
-  const FLOAT32 = { params: 5e-6, loss: 2e-6, steps: 2 };
+  // (9×), steps within 2. The first step size h₀ = 0.01·‖θ‖/‖f(θ)‖ (float32 RMS norms over P = 13
+  // parameters): measured 1.1e-7 relative at worst, held to 1e-6 (9×). (`channelscope verify` allows
+  // other devices more: KERNEL_TOLERANCE.flow.)
+  const FLOAT32 = { params: 5e-6, loss: 2e-6, steps: 2, firstStep: 1e-6 };
   const cases = [
     ['rosenbrock23', 1],
     ['rodas4', 1],
@@ -57,7 +59,7 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
     try {
       const initial = await gpu.status();
       const initialCpu = await cpu.status();
-      for (let s = 0; s < SLOTS; s++) expect(initial[s].stepSize / initialCpu[s].stepSize).toBeCloseTo(1, 4);
+      for (let s = 0; s < SLOTS; s++) expect(Math.abs(initial[s].stepSize / initialCpu[s].stepSize - 1), `slot ${s} first step size`).toBeLessThanOrEqual(FLOAT32.firstStep);
       for (const T of [0.5, 5]) {
         await gpu.advance(10_000, T);
         await cpu.advance(10_000, T);
