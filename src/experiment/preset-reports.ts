@@ -445,8 +445,11 @@ export function buildPresetReport(
   planned?: number,
   run: { quick?: boolean; seeds?: number } = {},
   overrides: ThresholdOverrides = {},
-  /** the records already summarised with these overrides (runs in the records' order): not classified again */
-  summarized?: Pick<Report, 'runs' | 'software' | 'thresholds'>,
+  /**
+   * the records already summarised with these overrides (runs in the records' order), with this
+   * preset's tables where the report made them (report.ts reportOfRecords): not classified or tabled again
+   */
+  summarized?: Pick<Report, 'runs' | 'software' | 'thresholds' | 'presetTables'>,
 ): PresetReport {
   const tables = TABLES[preset];
   const definition = findPreset(preset);
@@ -460,7 +463,7 @@ export function buildPresetReport(
     runs: records.length,
     ...(planned !== undefined ? { planned } : {}),
     software: summary.software,
-    tables: presetTables(preset, records, summary.runs, overrides.barrierTolerance),
+    tables: summarized?.presetTables ?? presetTables(preset, records, summary.runs, overrides.barrierTolerance),
     ...(quick ? { quickNote: definition.quickNote } : {}),
     ...(seedsNote ? { seedsNote } : {}),
     ...(summary.thresholds ? { thresholds: summary.thresholds } : {}),
