@@ -385,9 +385,9 @@ customElements.define('cs-app', CsApp);
  * leave them unanswered; withFallback then computes on the page.
  */
 function lazyViewsWorker(): PerRunCompute {
-  let remote: Comlink.Remote<PerRunCompute> | null = null;
+  let remote: PerRunCompute | null = null;
   let failure: Promise<never> | null = null;
-  const call = <T>(ask: (remote: Comlink.Remote<PerRunCompute>) => Promise<T>): Promise<T> => {
+  const call = <T>(ask: (remote: PerRunCompute) => Promise<T>): Promise<T> => {
     if (!remote) {
       const worker = new Worker(new URL('../worker/views-worker.ts', import.meta.url), { type: 'module', name: 'channelscope-views' });
       failure = new Promise<never>((_, reject) =>
@@ -397,12 +397,13 @@ function lazyViewsWorker(): PerRunCompute {
         }),
       );
       failure.catch(() => {}); // observed by the calls that race it
-      remote = Comlink.wrap<PerRunCompute>(worker);
+      // every method of the worker's API is already async: its Comlink proxy has the same type
+      remote = Comlink.wrap<PerRunCompute>(worker) as unknown as PerRunCompute;
     }
     return Promise.race([ask(remote), failure!]);
   };
   return {
-    functionGrid: (record) => call<Awaited<ReturnType<PerRunCompute['functionGrid']>>>((worker) => worker.functionGrid(record)),
-    hessianSpectrum: (record) => call<Awaited<ReturnType<PerRunCompute['hessianSpectrum']>>>((worker) => worker.hessianSpectrum(record)),
+    functionGrid: (record) => call((worker) => worker.functionGrid(record)),
+    hessianSpectrum: (record) => call((worker) => worker.hessianSpectrum(record)),
   };
 }

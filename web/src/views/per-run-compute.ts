@@ -37,20 +37,18 @@ export const inPageCompute: PerRunCompute = {
  */
 export function withFallback(remote: PerRunCompute): PerRunCompute {
   let failed = false;
-  const either =
-    <T>(run: (compute: PerRunCompute) => Promise<T>) =>
-    async (): Promise<T> => {
-      if (!failed) {
-        try {
-          return await run(remote);
-        } catch {
-          failed = true;
-        }
+  const either = async <T>(ask: (compute: PerRunCompute) => Promise<T>): Promise<T> => {
+    if (!failed) {
+      try {
+        return await ask(remote);
+      } catch {
+        failed = true;
       }
-      return run(inPageCompute);
-    };
+    }
+    return ask(inPageCompute);
+  };
   return {
-    functionGrid: (record) => either((compute) => compute.functionGrid(record))(),
-    hessianSpectrum: (record) => either((compute) => compute.hessianSpectrum(record))(),
+    functionGrid: (record) => either((compute) => compute.functionGrid(record)),
+    hessianSpectrum: (record) => either((compute) => compute.hessianSpectrum(record)),
   };
 }
