@@ -1,5 +1,6 @@
-// Numbers given on the command line (counts, tolerances, report --thresholds): plain decimal notation only. Number() alone would also take
-// "0x10" (16), "" and " " (0) and "1e3" for a count, so a typo could become a silent setting.
+// Numbers given on the command line (counts, tolerances, report --thresholds): plain decimal
+// notation only. Number() alone would also take "0x10" (16), "" and " " (0) and "1e3" for a count,
+// so a typo could become a silent setting.
 import { InputError } from '../user-input/input-error.js';
 import { parseDecimal } from '../user-input/user-text.js';
 import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
