@@ -17,6 +17,7 @@ import { parameterCount } from '../../../src/model/architecture.js';
 import { InputError } from '../../../src/user-input/input-error.js';
 import { BUILD_SOFTWARE } from '../build-software.js';
 import { KeptRuns, keptRunContext } from './kept-runs.js';
+import { RecordBatches } from './record-batches.js';
 import { verifyEngine } from '../../../src/engine/verify.js';
 import { analyzeNetworkFiles, formatNetworkAnalysis } from '../../../src/experiment/analyze-network.js';
 import { variantCheck, verifyKernels, type KernelPart, type VerifyPart } from '../../../src/engine/verify-kernels.js';
@@ -133,10 +134,8 @@ const api: SweepWorkerApi = {
 
       const byStopReason: Record<string, number> = {};
       let done = 0;
-      /** records for the page, and those still to keep in the browser */
-      let pending: RunRecord[] = [];
+      /** records still to keep in the browser */
       let unkept: RunRecord[] = [];
-      let lastSent = performance.now();
       const progress = (): SweepProgress => ({ done, total: runs.length, byStopReason: { ...byStopReason }, paused });
       const keepFinished = async (): Promise<void> => {
         if (!keeper || unkept.length === 0) return;
@@ -149,23 +148,22 @@ const api: SweepWorkerApi = {
           listener.notice(`Finished runs are no longer kept in this browser (${(error as Error).message}): a reload from now on loses the runs finished since.`);
         }
       };
-      /** keeps and sends the pending records; the promise settles once the page has taken them */
-      const flush = async (force: boolean): Promise<void> => {
-        if (pending.length === 0 || (!force && performance.now() - lastSent < RECORD_BATCH_MS)) return;
-        const batch = pending;
-        pending = [];
-        lastSent = performance.now();
-        // kept before the page sees them: what the page shows survives a reload
-        await keepFinished();
-        await listener.records(batch, progress());
-      };
+      const toPage = new RecordBatches<RunRecord, SweepProgress>(
+        async (batch, state) => {
+          // kept before the page sees them: what the page shows survives a reload
+          await keepFinished();
+          await listener.records(batch, state);
+        },
+        progress,
+        RECORD_BATCH_MS,
+      );
       const finished = (record: RunRecord): void => {
-        pending.push(record);
+        toPage.add(record);
         done++;
         byStopReason[record.stopReason] = (byStopReason[record.stopReason] ?? 0) + 1;
       };
       for (const record of kept) finished(record);
-      await flush(true);
+      await toPage.flush();
 
       await runSweep(todo, {
         engine,
@@ -182,12 +180,12 @@ const api: SweepWorkerApi = {
           const stored = JSON.parse(JSON.stringify(BUILD_SOFTWARE ? { ...record, software: BUILD_SOFTWARE } : record)) as RunRecord;
           unkept.push(stored);
           finished(stored);
-          void flush(false);
+          toPage.sendIfDue();
         },
         onTick: async () => {
-          void flush(false);
+          toPage.sendIfDue();
           if (paused) {
-            await flush(true);
+            await toPage.flush();
             listener.progress(progress());
             await new Promise<void>((resolve) => resumeWaiters.push(resolve));
             listener.progress(progress());
@@ -198,7 +196,7 @@ const api: SweepWorkerApi = {
         if (!(error instanceof SweepCancelled)) throw error;
       });
       // the page must hold every record before start() resolves (the two travel on different ports)
-      await flush(true);
+      await toPage.flush();
       return { status: cancelRequested ? 'cancelled' : 'finished', runs: done, keptRuns: kept.length, seconds: (performance.now() - began) / 1000 };
     } finally {
       engine?.dispose();
