@@ -1,7 +1,8 @@
 // Figures keep their plots' width: long subtitles and notes wrap instead of widening the figure (a
-// figure wider than its column is scaled down, every label with it).
+// figure wider than its column is scaled down, every label with it); threshold labels stay inside the frame.
 import { describe, expect, it } from 'vitest';
 import { wrapLine } from '../../web/src/charts/figure.js';
+import { markLabelSide } from '../../web/src/charts/result-figures.js';
 
 describe('figure text', () => {
   it('wraps a long line at spaces to the width, keeping every word in order', () => {
@@ -13,5 +14,15 @@ describe('figure text', () => {
     for (const line of lines) expect(line.length * 11.5 * 0.56).toBeLessThanOrEqual(480);
     expect(wrapLine('short', 12, 480)).toEqual(['short']);
     expect(wrapLine('averyveryverylongwordthatdoesnotfit', 12, 50)).toEqual(['averyveryverylongwordthatdoesnotfit']);
+  });
+
+  it('puts a threshold label at either end of the axis beside its line, not across the y axis or the frame', () => {
+    const thresholds = [{ x: 1e-3 }, { x: 1e-2 }];
+    const distances = [0.0018, 0.002, 0.3, null];
+    // 10⁻³ left of every distance: the axis starts there, so the label reads to the right of its line
+    expect(markLabelSide(1e-3, thresholds, distances)).toEqual({ textAnchor: 'start', dx: 3 });
+    expect(markLabelSide(1e-2, thresholds, distances)).toEqual({ textAnchor: 'middle', dx: 0 });
+    // the barrier right of every weight norm: to the left of its line
+    expect(markLabelSide(1e3, [{ x: 1e3 }], [0.2, 0.5])).toEqual({ textAnchor: 'end', dx: -3 });
   });
 });

@@ -92,7 +92,10 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
       marks: [
         Plot.rectY(rows, { x1: 'x1', x2: 'x2', y: 'count', fill: 'outcome', insetLeft: 0.5, insetRight: 0.5, title: (d: { outcome: string; count: number; x1: number; x2: number }) => `${d.outcome}: ${d.count} runs in [${formatNumber(d.x1)}, ${formatNumber(d.x2)})` }),
         // each further label a line lower: two thresholds a decade apart meet where the axis spans many decades
-        ...(measure.marks ?? []).flatMap((m, k) => [Plot.ruleX([m.x], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([m.x], { x: (d: number) => d, frameAnchor: 'top', dy: -8 + 13 * k, text: () => m.label, fontSize: 11 })]),
+        ...(measure.marks ?? []).flatMap((m, k) => [
+          Plot.ruleX([m.x], { stroke: '#333', strokeDasharray: '4,3' }),
+          Plot.text([m.x], { x: (d: number) => d, frameAnchor: 'top', dy: -8 + 13 * k, text: () => m.label, fontSize: 11, ...markLabelSide(m.x, measure.marks!, pairs.map((p) => measure.value(p.record, p.run))) }),
+        ]),
         Plot.ruleY([0]),
       ],
     });
@@ -106,6 +109,18 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
     columns: 2,
     note: notes.length > 0 ? notes.join('; ') : 'Dashed lines: the norm barrier and the channel thresholds of the cosine distance.',
   });
+}
+
+/**
+ * Where a threshold's label goes beside its dashed line: a mark left of every value and every other
+ * mark lies at (or near) the axis's left end, where a centred label would cover the y axis's ticks,
+ * so its label reads to the right of the line; the rightmost, to the left of it.
+ */
+export function markLabelSide(x: number, marks: readonly { x: number }[], values: readonly (number | null | undefined)[]): { textAnchor: 'start' | 'end' | 'middle'; dx: number } {
+  const others = [...values.filter((v): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v)), ...marks.map((m) => m.x).filter((v) => v !== x)];
+  if (others.every((v) => v > x)) return { textAnchor: 'start', dx: 3 };
+  if (others.every((v) => v < x)) return { textAnchor: 'end', dx: -3 };
+  return { textAnchor: 'middle', dx: 0 };
 }
 
 // ---- closest pair: cosine distance against output weights ------------------------------------------------
