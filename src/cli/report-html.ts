@@ -69,15 +69,17 @@ export interface HtmlReportInput {
   report: Report;
   records: RunRecord[];
   source: string;
+  /** the folders read (several: a sweep's shards), which name the page; else `source` does */
+  folders?: readonly string[];
   script: string;
   generatedAt?: Date;
 }
 
 /** The page: header, the summary as a markdown-like table fallback (visible without script), the data, the script. */
-export function htmlReport({ report, records, source, script, generatedAt = new Date() }: HtmlReportInput): string {
+export function htmlReport({ report, records, source, folders = [source], script, generatedAt = new Date() }: HtmlReportInput): string {
   const recordJson = JSON.stringify(records);
   const inlineRecords = Buffer.byteLength(recordJson) <= MAX_INLINED_RECORD_BYTES;
-  const title = `channelscope report: ${path.basename(path.resolve(source))}`;
+  const title = `channelscope report: ${folders.map((folder) => path.basename(path.resolve(folder))).join(' + ')}`;
   const data = {
     title,
     source,
@@ -135,8 +137,8 @@ ${presetSection}<section><h2>Runs</h2><div id="views"></div></section>
 `;
 }
 
-/** Writes the HTML report of a report and its records to `target`; returns it. */
-export async function writeHtmlReport(target: string, report: Report, records: RunRecord[], log: (line: string) => void = () => {}): Promise<string> {
+/** Writes the HTML report of a report and its records, read from `folders`, to `target`; returns it. */
+export async function writeHtmlReport(target: string, report: Report, records: RunRecord[], folders: readonly string[], log: (line: string) => void = () => {}): Promise<string> {
   // a page that cannot be written is said before the page's script is built (a minute, the first time)
   const folder = path.dirname(path.resolve(target));
   try {
@@ -147,6 +149,6 @@ export async function writeHtmlReport(target: string, report: Report, records: R
     throw error;
   }
   const script = readFileSync(await ensureReportBundle(log), 'utf8');
-  writeFileSync(target, htmlReport({ report, records, source: report.source, script }));
+  writeFileSync(target, htmlReport({ report, records, source: report.source, folders, script }));
   return target;
 }

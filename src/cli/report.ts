@@ -58,7 +58,7 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     if (carriers && pageReport !== report) pageReport.carriers = carrierCounts(records, pageReport.runs, overrides, {}, carriers);
     // the table stays on stdout (pipeable); where the page went is said on stderr
     const target = typeof options.html === 'string' ? options.html : path.join(folder, 'report.html');
-    const file = await writeHtmlReport(target, pageReport, records, (line) => process.stderr.write(`${line}\n`));
+    const file = await writeHtmlReport(target, pageReport, records, folders, (line) => process.stderr.write(`${line}\n`));
     process.stderr.write(`HTML report: ${file}\n`);
   }
 }

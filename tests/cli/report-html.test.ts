@@ -22,7 +22,7 @@ function resultsFolder(): string {
   return dir;
 }
 
-function inlinedData(html: string): { report: Report; records: unknown[] | null } {
+function inlinedData(html: string): { title: string; report: Report; records: unknown[] | null } {
   const match = /<script type="application\/json" id="channelscope-report-data">([\s\S]*?)<\/script>/.exec(html);
   expect(match).not.toBeNull();
   return JSON.parse(match![1]);
@@ -149,5 +149,15 @@ describe('channelscope report --html', () => {
     expect(html.match(/<\/script>/g)).toHaveLength(2); // the data's and the script's own end tags
     const data = inlinedData(html);
     expect(data.report.runs[0].id).toBe(tricky.id);
+  });
+
+  it("is named after every folder it reads (a sweep's shards), not the last one", () => {
+    const run = record('shard-run', finiteTheta);
+    const folders = ['runs/sweep-1', 'runs/sweep-2'];
+    const report = summarizeRecords([run], [], folders.join(' + '));
+    const html = htmlReport({ report, records: [run], source: report.source, folders, script: 'void 0' });
+    expect(html).toContain('<title>channelscope report: sweep-1 + sweep-2</title>');
+    expect(inlinedData(html).title).toBe('channelscope report: sweep-1 + sweep-2');
+    expect(htmlReport({ report, records: [run], source: 'runs/one-folder', script: 'void 0' })).toContain('<title>channelscope report: one-folder</title>');
   });
 });
