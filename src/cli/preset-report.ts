@@ -3,10 +3,10 @@
 // procedure's report from its result.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildPresetReport, hasPresetTables, presetReportMarkdown, tableCsv, type PresetReport } from '../experiment/preset-reports.js';
-import { findPreset, presetOfSpec } from '../experiment/presets.js';
-import { continuationChoice, PRESET_REPORT_FILE, PRESET_TABLES_DIR, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, readContinuation, readFolderJson, readRecords, RUNS_FILE, SPEC_FILE, type RunRecord } from '../experiment/results.js';
-import { plannedRuns } from '../experiment/report.js';
+import { buildPresetReport, presetReportMarkdown, tableCsv, type PresetReport } from '../experiment/preset-reports.js';
+import { findPreset } from '../experiment/presets.js';
+import { continuationChoice, PRESET_REPORT_FILE, PRESET_TABLES_DIR, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, readContinuation, readRecords, RUNS_FILE, type RunRecord } from '../experiment/results.js';
+import { plannedRuns, presetOfFolder } from '../experiment/report.js';
 import type { Report, ThresholdOverrides } from '../experiment/summary.js';
 import { filesystemReason, isFilesystemError } from './fs-errors.js';
 
@@ -34,7 +34,7 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
     if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
     return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
   }
-  const preset = folderPreset(dir);
+  const preset = presetOfFolder(dir);
   if (!preset || !existsSync(path.join(dir, RUNS_FILE))) return null;
   const records = read?.records ?? (await readRecords<RunRecord>(path.join(dir, RUNS_FILE))).records;
   // (a spec of an older version that no longer validates plans nothing: its tables, without the notes on size)
@@ -60,21 +60,10 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
  * without `merge`): printed only, as no one folder is theirs; null when the sweep is no preset's.
  */
 export function presetReportOfShards(folders: readonly string[], records: readonly RunRecord[], report: Report, overrides: ThresholdOverrides = {}): string | null {
-  const preset = folderPreset(folders[0]);
+  const preset = presetOfFolder(folders[0]);
   if (!preset) return null;
   const { markdown } = presetMarkdown(folders[0], folders.join(' + '), preset, [...records], report.planned?.total, plannedRuns(folders[0], [])?.seeds, overrides, report);
   return `${markdown}\n(${folders.length} folders read together: printed only; \`channelscope merge\` joins them into one folder, which keeps report.md and tables/*.csv)\n`;
-}
-
-/** The preset with report tables whose sweep a folder holds (its spec.json), and whether it ran --quick; null for any other folder. */
-function folderPreset(dir: string): { name: string; quick: boolean } | null {
-  const specFile = path.join(dir, SPEC_FILE);
-  if (!existsSync(specFile)) return null;
-  const spec = readFolderJson<{ description?: unknown }>(specFile, 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
-  const preset = presetOfSpec(spec);
-  if (!preset || !hasPresetTables(preset.name)) return null;
-  // a quick spec says so in its description ("NAME --quick: …", presets.ts)
-  return { name: preset.name, quick: typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`) };
 }
 
 /** The preset's report of a sweep's records, in markdown after the caveat of a continuation's folder (`dir`'s continued.json). */

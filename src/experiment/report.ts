@@ -62,18 +62,23 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
   const report = summarizeRecords(records, by, folders.join(' + '), spec ? plannedCounts(planned, groupOf, missingShards) : undefined, overrides, groupOf);
   // a preset's folder (or its shards: one spec, sweepOf checked) carries the preset's tables (as its report.md does) in every format
   const preset = presetOfFolder(folders[0]);
-  if (preset) report.presetTables = presetTables(preset, records, report.runs, report.thresholds?.barrierTolerance);
+  if (preset) report.presetTables = presetTables(preset.name, records, report.runs, report.thresholds?.barrierTolerance);
   return report;
 }
 
-/** The sweep preset with report tables whose results the folder holds (its spec.json's name), or null. */
-function presetOfFolder(folder: string): string | null {
-  try {
-    const preset = presetOfSpec(JSON.parse(readFileSync(path.join(folder, SPEC_FILE), 'utf8')));
-    return preset && hasPresetTables(preset.name) ? preset.name : null;
-  } catch {
-    return null; // no spec.json, or not JSON: no preset
-  }
+/**
+ * The preset with report tables whose sweep a folder holds (its spec.json's name), and whether it ran
+ * --quick; null for any other folder, or one without spec.json. A spec.json that is not JSON is
+ * named as damaged.
+ */
+export function presetOfFolder(folder: string): { name: string; quick: boolean } | null {
+  const specFile = path.join(folder, SPEC_FILE);
+  if (!existsSync(specFile)) return null;
+  const spec = readFolderJson<{ description?: unknown }>(specFile, 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
+  const preset = presetOfSpec(spec);
+  if (!preset || !hasPresetTables(preset.name)) return null;
+  // a quick spec says so in its description ("NAME --quick: …", presets.ts)
+  return { name: preset.name, quick: typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`) };
 }
 
 /**
