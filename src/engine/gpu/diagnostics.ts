@@ -4,6 +4,7 @@
 // parallel Jacobi included — is computed on the GPU; the host only sorts the spectrum.
 import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
+import { Readback } from '../../gpu/readback.js';
 import { parameterCount, type Activation, type Architecture } from '../../model/architecture.js';
 import { checkDiagnosticsSettings, type DiagnosedPair, type DiagnosticsSettings, type LayerDiagnostics, type RunDiagnostics } from '../../analysis/diagnostics.js';
 import type { KernelTuning } from './kernel-strategy.js';
@@ -38,6 +39,8 @@ export async function gpuDiagnostics(
   slots: readonly number[],
   settings: DiagnosticsSettings,
   tuning: KernelTuning = {},
+  /** reads the results back (an ensemble's pooled staging buffers); by default a staging buffer of this call's own */
+  read?: (buffer: GPUBuffer, offset: number, size: number) => Promise<ArrayBuffer>,
 ): Promise<RunDiagnostics[]> {
   checkDiagnosticsSettings(settings);
   if (slots.length === 0) return [];
@@ -57,6 +60,8 @@ export async function gpuDiagnostics(
     throw new RangeError(`diagnostics need ${4 * scratchStride} bytes of scratch per network, above this device's storage binding limit`);
   }
   const created: GPUBuffer[] = [];
+  const own = read ? null : new Readback(device, 1);
+  const ownRead = (source: GPUBuffer, offset: number, size: number) => own!.read(source, offset, size);
   const buffer = (size: number, usage: number) => {
     const b = device.createBuffer({ size: Math.max(16, size), usage });
     created.push(b);
@@ -69,7 +74,6 @@ export async function gpuDiagnostics(
       const outputBytes = 4 * slots.length * plan.outputStride;
       const output = buffer(outputBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
       const scratch = buffer(4 * Math.min(perDispatch, slots.length) * scratchStride, GPUBufferUsage.STORAGE);
-      const readback = buffer(outputBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
       const encoder = device.createCommandEncoder({ label: 'mlp_diagnostics' });
       const pass = encoder.beginComputePass();
       pass.setPipeline(pipeline);
@@ -101,15 +105,13 @@ export async function gpuDiagnostics(
         pass.dispatchWorkgroups(x, y);
       }
       pass.end();
-      encoder.copyBufferToBuffer(output, 0, readback, 0, outputBytes);
       device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const words = new Float32Array(readback.getMappedRange().slice(0));
-      readback.unmap();
+      const words = new Float32Array(await (read ?? ownRead)(output, 0, outputBytes));
       return slots.map((_, entry) => decodeDiagnostics(words, entry * plan.outputStride, arch, plan, settings));
     });
   } finally {
     for (const b of created) b.destroy();
+    own?.dispose();
   }
 }
 

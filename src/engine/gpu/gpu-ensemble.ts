@@ -497,7 +497,7 @@ export class GpuEnsemble implements TrainingEnsemble {
     }
     const { arch, samples, maxnorm, sharedData } = this.options;
     const inputs = { arch, activations: this.activations, samples, maxnorm, params: this.params, xs: this.xs, ys: this.ys, slots: this.slotInfo, dataStride: sharedData ? 0 : samples };
-    return gpuDiagnostics(this.gpu, this.pipelines, inputs, list, settings, this.tuning);
+    return gpuDiagnostics(this.gpu, this.pipelines, inputs, list, settings, this.tuning, (buffer, offset, size) => this.read(buffer, offset, size));
   }
 
   private read(buffer: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
