@@ -130,7 +130,9 @@ const api: SweepWorkerApi = {
       const keptIds = new Set(kept.map((record) => record.id));
       const todo = runs.filter((run) => !keptIds.has(run.id));
       const keptFromOtherCode = [...new Set(kept.filter((record) => record.software !== BUILD_SOFTWARE).map((record) => record.software ?? 'unnamed code'))];
-      listener.started({ backend: engine.backend, engine: engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length, keptRuns: kept.length, keptFromOtherCode });
+      // awaited: the page must have it before start() settles, also when the sweep ends before any
+      // record (cancelled or failed at once): a later 'started' would set the page running again
+      await listener.started({ backend: engine.backend, engine: engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length, keptRuns: kept.length, keptFromOtherCode });
 
       const byStopReason: Record<string, number> = {};
       let done = 0;

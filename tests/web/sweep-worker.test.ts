@@ -1,0 +1,78 @@
+// The sweep worker's calls against their listeners' callbacks (web/src/worker/sweep-worker.ts), in
+// Node: Comlink's expose is replaced by a hook that hands the test the worker's API, the sweeps run
+// on the CPU engine, and a GPU check runs on a stand-in engine. In the browser a listener's callbacks
+// travel on a port of their own, not ordered with the call's reply: the worker must wait for them.
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { KernelCheck } from '../../src/engine/verify-kernels.js';
+import type { SweepListener, SweepWorkerApi } from '../../web/src/worker/api.js';
+
+const exposed = vi.hoisted(() => ({ api: undefined as unknown }));
+vi.mock('comlink', () => ({ expose: (api: unknown) => (exposed.api = api) }));
+// a GPU check on a stand-in: no adapter or kernels, two checks (the second failing)
+vi.mock('../../src/gpu/device.js', async (importOriginal) => ({ ...(await importOriginal<object>()), acquireGpu: async () => ({ software: true }) }));
+vi.mock('../../src/engine/gpu/gpu-engine.js', () => ({
+  GpuEngine: class {
+    readonly description = 'stand-in GPU';
+    readonly backend = 'gpu';
+    dispose(): void {}
+  },
+}));
+const CHECKS: KernelCheck[] = [
+  { part: 'training', check: 'first', compared: 'nothing', worst: 0.1, pass: true },
+  { part: 'training', check: 'last', compared: 'nothing', worst: 2, pass: false },
+];
+vi.mock('../../src/engine/verify-kernels.js', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  verifyKernels: async (_engine: unknown, options: { onCheck: (check: KernelCheck) => void }) => {
+    for (const check of CHECKS) options.onCheck(check);
+    return CHECKS;
+  },
+}));
+
+const SPEC = JSON.parse(readFileSync('tests/web/fixtures/tiny-sweep.json', 'utf8')) as unknown;
+
+async function workerApi(): Promise<SweepWorkerApi> {
+  await import('../../web/src/worker/sweep-worker.js');
+  return exposed.api as SweepWorkerApi;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const ms = (delay: number) => new Promise((resolve) => setTimeout(resolve, delay));
+
+/** whether `promise` settles within `delay` ms */
+function settlesWithin(promise: Promise<unknown>, delay: number): Promise<boolean> {
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, ms(delay).then(() => false)]);
+}
+
+const quietListener = (): SweepListener => ({ started: () => {}, records: () => {}, progress: () => {}, notice: () => {} });
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('the sweep worker', () => {
+  it('start() settles only once the page has its started callback, also for a sweep cancelled before any run ended', async () => {
+    const api = await workerApi();
+    const page = deferred();
+    let started = false;
+    const end = api.start(SPEC, { backend: 'cpu' }, { ...quietListener(), started: () => ((started = true), page.promise) as unknown as void });
+    api.cancel();
+    // the cancelled sweep has long returned; the page has not yet taken 'started' (its port is slower)
+    expect(await settlesWithin(end, 300)).toBe(false);
+    expect(started).toBe(true);
+    page.resolve();
+    expect((await end).status).toBe('cancelled');
+  });
+
+});
