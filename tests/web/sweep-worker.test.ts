@@ -75,4 +75,35 @@ describe('the sweep worker', () => {
     expect((await end).status).toBe('cancelled');
   });
 
+  it('a resume while the pause waits for records on their way wakes the sweep (it had waited for another resume)', async () => {
+    const api = await workerApi();
+    // every finished run is due for the page at once (150 ms have always passed)
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (clock += 1000));
+    const page = deferred();
+    let batches = 0;
+    const progress: boolean[] = [];
+    const end = api.start(SPEC, { backend: 'cpu' }, {
+      ...quietListener(),
+      records: () => {
+        // paused at the first run's end; the page takes that batch only later
+        if (batches++ === 0) api.pause();
+        return page.promise as unknown as void;
+      },
+      progress: (state) => void progress.push(state.paused),
+    });
+    // the sweep reaches its next tick (within milliseconds) and waits there for the batch on its way;
+    // then the user resumes
+    await ms(500);
+    api.resume();
+    page.resolve();
+    const woke = await settlesWithin(end, 3000);
+    api.cancel(); // (a sweep left waiting would hold the worker for the next test)
+    await end;
+    expect(batches).toBeGreaterThan(0);
+    // the pause was taken: its progress (sent once the batches arrived) came
+    expect(progress.length).toBeGreaterThan(0);
+    expect(woke).toBe(true);
+  });
+
 });

@@ -189,7 +189,8 @@ const api: SweepWorkerApi = {
           if (paused) {
             await toPage.flush();
             listener.progress(progress());
-            await new Promise<void>((resolve) => resumeWaiters.push(resolve));
+            // a resume that came during the flush found no waiter to wake: wait only if still paused
+            if (paused) await new Promise<void>((resolve) => resumeWaiters.push(resolve));
             listener.progress(progress());
           }
           if (cancelRequested) throw new SweepCancelled();
