@@ -22,5 +22,8 @@ describe('the builder\'s starting points', () => {
       expect(preset.description, preset.name).not.toBe('');
       expect(() => validateSpec(preset.spec, preset.name), preset.name).not.toThrow();
     }
+    // a quick version says its own sizes, not only the paper-sized preset's
+    const quick = presets.find((p) => p.name === 'loss-levels (quick)')!;
+    expect(quick.description).toMatch(/Quick version: .*r = 2…4/);
   });
 });

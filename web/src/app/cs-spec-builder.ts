@@ -381,6 +381,9 @@ export class CsSpecBuilder extends LitElement {
   static override styles = css`
     :host { display: block; font-size: 14px; }
     .toolbar { display: flex; gap: 12px; align-items: end; justify-content: space-between; margin-bottom: 6px; }
+    /* the tabs keep their width and stay side by side; a long preset name narrows the select instead */
+    .tabs { display: flex; flex: none; }
+    .toolbar > .field { flex: 1; min-width: 0; }
     .tabs button { border: 1px solid #bbb; background: #f4f4f4; padding: 4px 10px; cursor: pointer; }
     .tabs button[aria-selected='true'] { background: #fff; border-bottom-color: #fff; font-weight: 600; }
     .preset-description { color: #555; font-size: 12px; margin: 4px 0 8px; max-height: 4.5em; overflow: auto; }

@@ -18,7 +18,8 @@ function presetsFromRegistry(): SpecPreset[] {
   return PRESETS.flatMap((preset) =>
     preset.kind === 'sweep'
       ? [
-          { name: `${preset.name} (quick)`, description: preset.description, spec: preset.quick as Record<string, unknown>, source: 'presets' as const },
+          // the quick spec's sizes are not the preset's (loss-levels: r = 2…4, not 1…5): its note says them
+          { name: `${preset.name} (quick)`, description: `${preset.description}. Quick version: ${preset.quickNote}`, spec: preset.quick as Record<string, unknown>, source: 'presets' as const },
           { name: preset.name, description: `${preset.description} (paper-sized)`, spec: preset.spec as Record<string, unknown>, source: 'presets' as const },
         ]
       : [],
