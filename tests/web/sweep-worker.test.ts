@@ -106,4 +106,36 @@ describe('the sweep worker', () => {
     expect(woke).toBe(true);
   });
 
+  it('verify() settles only once the page has every check', async () => {
+    const api = await workerApi();
+    vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => ({ info: { vendor: 'stand-in' } }) } });
+    const page = deferred();
+    const arrived: string[] = [];
+    const end = api.verify(['training'], {
+      check: (check) => {
+        arrived.push(check.check);
+        // the last check reaches the page only later
+        return (check.check === 'last' ? page.promise : undefined) as unknown as void;
+      },
+    });
+    expect(await settlesWithin(end, 100)).toBe(false);
+    page.resolve();
+    expect(await end).toMatchObject({ checks: 2, failed: 1 });
+    expect(arrived).toEqual(['first', 'last']);
+  });
+
+  it('a sweep started while a GPU check opens its adapter is refused (and the check ends the worker\'s busy time once)', async () => {
+    const api = await workerApi();
+    const adapter = deferred();
+    vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => (await adapter.promise, { info: { vendor: 'stand-in' } }) } });
+    const check = api.verify(['training'], { check: () => {} });
+    const sweep = api.start(SPEC, { backend: 'cpu' }, quietListener());
+    sweep.catch(() => {});
+    await ms(50);
+    adapter.resolve();
+    await expect(sweep).rejects.toThrow(/already running/);
+    expect(await check).toMatchObject({ checks: 2 });
+    // the worker is free again
+    expect((await api.start(SPEC, { backend: 'cpu' }, quietListener())).status).toBe('finished');
+  });
 });

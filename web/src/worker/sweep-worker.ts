@@ -215,25 +215,31 @@ const api: SweepWorkerApi = {
 
   async verify(parts: VerifyPart[], listener: VerifyListener): Promise<VerifyEnd> {
     if (running) throw new Error(BUSY);
-    const gpu = (await probeWebGpu()).available ? await acquireGpu() : null;
-    if (!gpu) throw new Error('this browser offers no WebGPU adapter to check');
+    // busy from here: a start() while the adapter opens would otherwise run beside the check, and
+    // the check's end would mark the worker idle under the sweep (pause and cancel then do nothing)
     running = true;
-    const began = performance.now();
-    const engine = new GpuEngine(gpu);
-    let checks = 0;
-    let failed = 0;
-    const count = (check: Parameters<VerifyListener['check']>[0]) => {
-      checks++;
-      if (!check.pass) failed++;
-      listener.check(check);
-    };
+    let engine: GpuEngine | undefined;
     try {
+      const gpu = (await probeWebGpu()).available ? await acquireGpu() : null;
+      if (!gpu) throw new Error('this browser offers no WebGPU adapter to check');
+      const began = performance.now();
+      engine = new GpuEngine(gpu);
+      let checks = 0;
+      let failed = 0;
+      /** the page's answers: it must hold every check before verify() settles (they travel on another port) */
+      const delivered: Promise<void>[] = [];
+      const count = (check: Parameters<VerifyListener['check']>[0]) => {
+        checks++;
+        if (!check.pass) failed++;
+        delivered.push(Promise.resolve(listener.check(check)));
+      };
       if (parts.includes('evaluation')) await verifyEngine(engine, { onVariant: (report) => count(variantCheck(report)) });
       const kernelParts = parts.filter((part): part is KernelPart => part !== 'evaluation');
       if (kernelParts.length > 0) await verifyKernels(engine, { parts: kernelParts, onCheck: count });
+      await Promise.all(delivered);
       return { device: engine.description, checks, failed, seconds: (performance.now() - began) / 1000 };
     } finally {
-      engine.dispose();
+      engine?.dispose();
       running = false;
     }
   },
