@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeRecords } from '../../src/experiment/summary.js';
 import { optimizerLabel } from '../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
-import { binWidthText, hasSimulatedTime, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, outcomeBars } from '../../web/src/charts/shape.js';
+import { binWidthText, hasSimulatedTime, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, outcomeBars, runsFarOnTime } from '../../web/src/charts/shape.js';
 import { channelTheta, config, finiteTheta, record } from './records.js';
 
 describe('logHistogram', () => {
@@ -100,5 +100,16 @@ describe('loss curves', () => {
     expect(lossCurve(r, 'time').map((p) => p.time)).toEqual([1, 10]);
     expect(hasSimulatedTime([r])).toBe(true);
     expect(hasSimulatedTime([record('b', finiteTheta, { trajectory: [{ step: 5, time: 0, loss: 1, gradInf: 1, weightNorm: 1 }] })])).toBe(false);
+  });
+
+  it('names the runs whose simulated time ends far past the median run (a flow at rest: t ≈ 10³¹ beside 10⁴)', () => {
+    const curve = (id: string, times: number[]) => times.map((time, k) => ({ id, step: 10 * (k + 1), time, loss: 1, gradInf: 1, weightNorm: 1 }));
+    const channel = curve('channel', [0.1, 100, 2e4]);
+    const sharpening = curve('sharpening', [0.1, 50, 8e3]);
+    const atRest = curve('at-rest', [0.1, 1e5, 1.6e31]);
+    expect(runsFarOnTime([...channel, ...sharpening, ...atRest])).toEqual([{ id: 'at-rest', time: 1.6e31 }]);
+    // runs within six decades of each other, or one run alone, need no note
+    expect(runsFarOnTime([...channel, ...sharpening, ...curve('slow', [0.1, 1e9])])).toEqual([]);
+    expect(runsFarOnTime(atRest)).toEqual([]);
   });
 });

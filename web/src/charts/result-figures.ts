@@ -8,7 +8,7 @@ import { fractionBars } from './fraction-bars.js';
 import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
-import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, type CurvePoint } from './shape.js';
+import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
 
@@ -201,9 +201,15 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
       ...(barrier ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([barrier], { y: (d: number) => d, frameAnchor: 'left', textAnchor: 'start', dy: 9, dx: 4, text: () => 'norm barrier', fontSize: 11 })] : []),
     ],
   });
+  const far = axis === 'time' ? runsFarOnTime(curves) : [];
   return composeFigure({
     title,
     subtitle: `Log-spaced trajectory points as recorded; ${axis === 'step' ? 'steps of the optimiser' : 'simulated time'} on the horizontal axis`,
+    ...(far.length > 0
+      ? {
+          note: `${far.map((run) => `${run.id} ends at t = ${formatNumber(run.time)}`).join('; ')}: where a flow barely moves (at a minimum, say), the stiff solver's steps grow by orders of magnitude, so its simulated time runs far past the other runs'. Optimiser steps keep them side by side.`,
+        }
+      : {}),
     legend: records.map((r, k) => ({ label: r.id, color: runColor(k), shape: 'line' as const })),
     panels: [
       { plot: loss, heading: 'Loss' },

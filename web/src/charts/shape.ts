@@ -147,6 +147,20 @@ export function lossCurve(record: RunRecord, axis: 'step' | 'time' = 'step'): Cu
     .map((p) => ({ id: record.id, step: p.step, time: p.time, loss: p.loss, gradInf: p.gradInf, weightNorm: p.weightNorm }));
 }
 
+/**
+ * The runs whose simulated time ends more than `factor` times past the median run's end: where a flow
+ * barely moves (at a minimum, say) the stiff solver's steps grow by orders of magnitude, so one such
+ * run (t ≈ 10³¹) squeezes the others (t ≈ 10⁴) into the left of a shared time axis.
+ */
+export function runsFarOnTime(curves: readonly CurvePoint[], factor = 1e6): { id: string; time: number }[] {
+  const ends = new Map<string, number>();
+  for (const p of curves) ends.set(p.id, Math.max(ends.get(p.id) ?? 0, p.time));
+  if (ends.size < 2) return [];
+  const sorted = [...ends.values()].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  return [...ends].filter(([, time]) => time > factor * median).map(([id, time]) => ({ id, time }));
+}
+
 /** Whether every given run has a simulated time axis (gradient flow). */
 export function hasSimulatedTime(records: readonly RunRecord[]): boolean {
   return records.length > 0 && records.every((record) => (record.trajectory ?? []).some((p) => p.time > 0));
