@@ -340,6 +340,30 @@ export function lossAtInfinityCurve(config: RunConfig, seed: number, ws: readonl
   });
 }
 
+/** A toy run along a channel, placed beside the loss at infinity L∞(w): its pair's w and its final loss. */
+export interface ToyChannelPoint {
+  id: string;
+  w: number;
+  loss: number;
+  optimizer: string;
+}
+
+/**
+ * The runs of the 1-D toy (two neurons without biases) whose pair's output weights have opposite
+ * signs (the classifier's onChannel), each at w = the mean |input weight| of its two neurons (the
+ * toy's activation is odd: a neuron flipped to w > 0 is the same neuron) and its final loss. Along a
+ * channel the loss approaches L∞(w) from above, so these points sit just over the curve.
+ */
+export function toyChannelPoints(records: readonly RunRecord[], runs: readonly ClassifiedRun[]): ToyChannelPoint[] {
+  const alongChannel = new Set(runs.filter((run) => run.onChannel && run.outcome !== 'diverged').map((run) => run.id));
+  return records.flatMap((record) => {
+    const weights = record.params.layers[0]?.weights;
+    if (!alongChannel.has(record.id) || weights?.length !== 2 || weights.some((row) => row.length !== 1) || !(record.loss > 0)) return [];
+    const w = (Math.abs(weights[0][0]) + Math.abs(weights[1][0])) / 2;
+    return Number.isFinite(w) ? [{ id: record.id, w, loss: record.loss, optimizer: optimizerLabel(record.config as RunConfig) }] : [];
+  });
+}
+
 /** w from 0.1 to 5 in 50 steps: covers both channels of the toy (w ≈ 0.8 and w ≈ 3.1). */
 export const TOY_CURVE_WS = Array.from({ length: 50 }, (_, k) => Number((0.1 + (k * 4.9) / 49).toFixed(4)));
 

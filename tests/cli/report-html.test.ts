@@ -108,6 +108,8 @@ describe('channelscope report --html', () => {
             rows: [['gd η=0.1', 4, 1, 0.25, 0.05, 0.7, 12.5, 3, 40]],
             note: 'A note under the table.',
           },
+          // the toy's L∞(w) is drawn as well (these records are no toy's: the table's own points, no runs)
+          { name: 'loss-at-infinity', title: 'Loss at infinity L∞(w)', columns: ['w', 'L∞', 'c', 'a'], rows: [[0.5, 0.04, 1, 1], [1, 0.03, 1, 1], [1.5, 0.05, 1, 1]] },
         ],
       };
       const file = path.join(scratchDir('channelscope-report-page-'), 'report.html');
@@ -136,6 +138,9 @@ describe('channelscope report --html', () => {
         ['gd η=0.1', '4', '1 (25.0% [5.0%, 70.0%])', '12.5 [3.00, 40.0]'],
       ]);
       expect(await page.evaluate(() => document.querySelector('#preset-tables')!.textContent)).toContain('A note under the table.');
+      const figure = await page.evaluate(() => document.querySelector('#preset-tables cs-chart')?.shadowRoot?.querySelector('svg')?.textContent ?? '');
+      expect(figure).toContain('Loss at infinity L∞(w) and where the runs along a channel ended');
+      expect(figure).toContain('No run ended along a channel.');
     } finally {
       await browser.close();
       release();

@@ -1,7 +1,14 @@
-// A preset's tables read "at the barrier" as the verdict does: with the report's barrierTolerance.
+// A preset's tables read "at the barrier" as the verdict does: with the report's barrierTolerance;
+// the toy's runs along a channel are placed beside its L∞(w) curve.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/experiment/report.js';
+import { toyChannelPoints } from '../../src/experiment/preset-reports.js';
+import type { RunRecord } from '../../src/experiment/results.js';
+import type { ClassifiedRun } from '../../src/experiment/summary.js';
+import type { Architecture } from '../../src/model/architecture.js';
+import { formatParameterFile } from '../../src/model/params-file.js';
+import { finiteTheta, record } from '../web/records.js';
 
 // GD on the 1-D toy (committed): 24 runs, weight norms ~1–4, far below the barrier of 1000
 const FOLDER = 'benchmarks/results/edge-of-stability-4-seeds-2026-12-06';
@@ -24,5 +31,19 @@ describe('preset tables', () => {
     const past = records.filter((r) => r.stopReason !== 'diverged' && r.weightNorm > 1000 * (1 - 0.999)).length;
     expect(past).toBeGreaterThan(0);
     expect(counts.reduce((sum, n) => sum + n, 0)).toBe(past);
+  });
+});
+
+describe("the toy's runs beside L∞(w)", () => {
+  const toy: Architecture = { inputDim: 1, hidden: [2], activation: 'erf', biases: false };
+  const toyRecord = (id: string, theta: number[], loss: number): RunRecord => ({ ...record(id, finiteTheta, { loss }), params: formatParameterFile(toy, theta) });
+  const classified = (id: string, outcome: ClassifiedRun['outcome'], onChannel: boolean) => ({ id, outcome, onChannel }) as ClassifiedRun;
+
+  it('places each run whose pair has opposite-sign output weights at the mean |w| of its neurons (erf is odd), and no other', () => {
+    const records = [toyRecord('flipped', [3.2, -3.1, 40, 40], 7.5e-4), toyRecord('saddle', [0.8, 0.8, 1, 1], 0.04), toyRecord('blown', [1, 1, 1, -1], 1e300)];
+    const runs = [classified('flipped', 'channel', true), classified('saddle', 'plateau-saddle', false), classified('blown', 'diverged', true)];
+    const points = toyChannelPoints(records, runs);
+    expect(points.map(({ id, loss, optimizer }) => ({ id, loss, optimizer }))).toEqual([{ id: 'flipped', loss: 7.5e-4, optimizer: 'flow rosenbrock23' }]);
+    expect(points[0].w).toBeCloseTo(3.15, 12); // (3.2 + 3.1)/2 in float64
   });
 });

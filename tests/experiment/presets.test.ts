@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters } from '../../src/experiment/grid.js';
 import { engineOptimizer } from '../../src/experiment/engine-optimizer.js';
-import { buildPresetReport, presetReportMarkdown, tableCsv, tableMarkdown, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
+import { buildPresetReport, lossAtInfinityCurve, presetReportMarkdown, tableCsv, tableMarkdown, toyChannelPoints, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runSweep } from '../../src/experiment/scheduler.js';
+import { summarizeRecords } from '../../src/experiment/summary.js';
+import type { RunConfig } from '../../src/experiment/spec.js';
 
 /** Runs a sweep preset's quick spec on the CPU engine, in process; the records in finishing order. */
 async function runQuick(name: string): Promise<RunRecord[]> {
@@ -167,6 +169,17 @@ describe('quick presets on the CPU engine', () => {
     expect(lowest.w).toBeGreaterThan(0.6);
     expect(lowest.w).toBeLessThan(1.0);
     expect(lowest.loss).toBeLessThan(curve[0].loss);
+    // the HTML report's L∞ figure: each flow run along a channel ends just above L∞ at its pair's w
+    // (measured: 2e-6 and 3e-4 relative), at a local minimum of the curve (w ≈ 0.78 or 3.14)
+    const points = toyChannelPoints(records, summarizeRecords(records, [], 'toy-1d').runs).filter((p) => p.optimizer === flow);
+    expect(points.length).toBeGreaterThanOrEqual(2);
+    const { config, seed } = records[0];
+    for (const point of points) {
+      const [left, at, right] = lossAtInfinityCurve(config as RunConfig, seed, [point.w - 0.05, point.w, point.w + 0.05])!.map((p) => p.lossAtInfinity);
+      expect(point.loss / at - 1, `${point.id} at w = ${point.w}`).toBeGreaterThanOrEqual(-1e-9);
+      expect(point.loss / at - 1, `${point.id} at w = ${point.w}`).toBeLessThan(1e-3);
+      expect(Math.min(left, right), `${point.id}: L∞ has a local minimum at w = ${point.w}`).toBeGreaterThan(at);
+    }
   }, 120_000);
 
   it('edge-of-stability: GD never sits past λ_max = 2/η and stalls at it for η = 1; η = 3.16 diverges (quick: 5,000 steps leave small η budget-limited, far below the edge)', async () => {

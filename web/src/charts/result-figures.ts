@@ -9,6 +9,7 @@ import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
 import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
+import type { ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
 
@@ -215,6 +216,45 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
       { plot: loss, heading: 'Loss' },
       { plot: norms, heading: 'Weight norm' },
     ],
+  });
+}
+
+// ---- the toy's loss at infinity ----------------------------------------------------------------------------
+
+/**
+ * L∞(w) of the 1-D toy (the preset table loss-at-infinity) with the runs along a channel at their
+ * pair's w and final loss: a run at the barrier should sit just above a local minimum of the curve.
+ */
+export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity: number }[], points: readonly ToyChannelPoint[], width: number): SVGSVGElement {
+  const title = 'Loss at infinity L∞(w) and where the runs along a channel ended';
+  const line = curve.filter((p) => p.lossAtInfinity > 0 && Number.isFinite(p.lossAtInfinity));
+  if (line.length === 0) return messageFigure(title, 'no positive L∞(w) to draw');
+  const optimizers = [...new Set(points.map((p) => p.optimizer))];
+  const colors = optimizers.map((_, k) => runColor(k));
+  const [wLow, wHigh] = [line[0].w, line[line.length - 1].w];
+  const outside = points.filter((p) => p.w < wLow || p.w > wHigh).length;
+  const plot = Plot.plot({
+    ...PLOT_STYLE,
+    width: Math.min(Math.max(420, width - 40), 760),
+    height: 320,
+    marginLeft: 60,
+    x: { domain: [wLow, wHigh], label: 'w, the input weight both neurons of the pair approach →', labelAnchor: 'right' },
+    y: { type: 'log', nice: true, label: '↑ training loss (mean squared error, log scale)', grid: true, tickFormat: logTick },
+    color: { domain: optimizers, range: colors },
+    marks: [
+      Plot.line(line, { x: 'w', y: 'lossAtInfinity', stroke: '#333', strokeWidth: 1.6 }),
+      Plot.dot(
+        points.filter((p) => p.w >= wLow && p.w <= wHigh),
+        { x: 'w', y: 'loss', fill: 'optimizer', r: 3.5, stroke: 'white', strokeWidth: 0.6, title: (p: ToyChannelPoint) => `${p.id} (${p.optimizer})\nw = ${formatNumber(p.w)}, loss ${formatNumber(p.loss)}` },
+      ),
+    ],
+  });
+  return composeFigure({
+    title,
+    subtitle: 'Line: L∞(w), the loss of the best gated linear unit c·σ(wx) + a·x·σ′(wx) at each w. Dots: runs whose pair has output weights of opposite signs, at their pair’s w and final loss.',
+    legend: [{ label: 'L∞(w)', color: '#333', shape: 'line' as const }, ...optimizers.map((label, k) => ({ label, color: colors[k] }))],
+    panels: [{ plot }],
+    note: `${points.length === 0 ? 'No run ended along a channel. ' : ''}Along a channel the loss falls towards L∞(w) from above, and the channel ends where L∞(w) has a local minimum.${outside > 0 ? ` ${outside} run${outside === 1 ? '' : 's'} outside the w range of the curve not shown.` : ''}`,
   });
 }
 

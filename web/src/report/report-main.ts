@@ -4,8 +4,12 @@ import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../../../src/analysis/classify.j
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE, softwareSentence } from '../../../src/experiment/report-text.js';
 import { type Report } from '../../../src/experiment/summary.js';
+import { lossAtInfinityCurve, toyChannelPoints } from '../../../src/experiment/preset-reports.js';
+import type { RunConfig } from '../../../src/experiment/spec.js';
 import { percent, readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
+import '../charts/cs-chart.js';
 import '../charts/cs-summary-chart.js';
+import { lossAtInfinityFigure } from '../charts/result-figures.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
 import '../views/cs-results-views.js';
 
@@ -139,11 +143,28 @@ function reachTable(report: Report): HTMLTableElement {
   );
 }
 
-/** A preset's table as its markdown shows it (fractions with intervals, quartiles), with its note. */
-function presetTable(table: PresetTable): HTMLElement[] {
+/**
+ * A preset's table as its markdown shows it (fractions with intervals, quartiles), with its note;
+ * the toy's L∞(w) is drawn too, with the runs along a channel beside it, before its table.
+ */
+function presetTable(table: PresetTable, data: ReportPageData): HTMLElement[] {
   const columns = readableColumns(table);
   const element = scrolling(filledTable(table.title, columns.map((column) => column.header), table.rows.map((row) => columns.map((column) => column.cell(row)))));
-  return table.note ? [element, note(table.note)] : [element];
+  const tableAndNote = table.note ? [element, note(table.note)] : [element];
+  if (table.name !== 'loss-at-infinity' || !data.records) return tableAndNote;
+  const points = toyChannelPoints(data.records, data.report.runs);
+  const tabled = table.rows.map(([w, lossAtInfinity]) => ({ w: Number(w), lossAtInfinity: Number(lossAtInfinity) }));
+  // the table's 50 points miss a minimum's depth by up to a few percent, where the runs' losses sit:
+  // the curve drawn is computed here on a fine grid and at each run's own w (a few hundred small fits)
+  const [low, high] = [tabled[0].w, tabled[tabled.length - 1].w];
+  const fine = Array.from({ length: 393 }, (_, k) => low + ((high - low) * k) / 392);
+  const ws = [...fine, ...points.map((p) => p.w).filter((w) => w > low && w < high)].sort((a, b) => a - b);
+  const first = data.records[0];
+  const curve = (first && lossAtInfinityCurve(first.config as RunConfig, first.seed, ws)) || tabled;
+  const chart = document.createElement('cs-chart') as HTMLElement & { figure: SVGSVGElement; filename: string };
+  chart.figure = lossAtInfinityFigure(curve, points, 900);
+  chart.filename = 'loss-at-infinity';
+  return [chart, ...tableAndNote];
 }
 
 function show(data: ReportPageData): void {
@@ -160,7 +181,7 @@ function show(data: ReportPageData): void {
   const carriers = carriersTable(data.report);
   if (carriers) tables.appendChild(scrolling(carriers));
   tables.append(scrolling(reachTable(data.report)), note(REACH_NOTE));
-  root.querySelector('#preset-tables')?.append(...(data.report.presetTables ?? []).flatMap(presetTable));
+  root.querySelector('#preset-tables')?.append(...(data.report.presetTables ?? []).flatMap((table) => presetTable(table, data)));
   const views = root.querySelector('#views')!;
   if (data.records) {
     const element = document.createElement('cs-results-views') as HTMLElement & { records: RunRecord[]; report: Report; source: string };
