@@ -173,17 +173,24 @@ function channelTable(name: string, title: string, label: string, runs: readonly
  * it got).
  */
 export function channelReach(record: RunRecord, classified: ClassifiedRun): number {
-  const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
-  if (arch.inputDim === 1 && !arch.biases && arch.hidden.length === 1 && arch.hidden[0] === 2 && ODD_ACTIVATIONS.has(arch.activation)) {
-    const [w1, w2, a1, a2] = Array.from(theta);
-    const s1 = w1 < 0 ? -1 : 1;
-    const s2 = w2 < 0 ? -1 : 1;
+  const toy = flippedToyPair(record);
+  if (toy) {
     // merged neurons with output weights of one sign sit on a saddle line, not in a channel: no reach
-    if (s1 * a1 * (s2 * a2) >= 0) return NaN;
+    if (toy.a[0] * toy.a[1] >= 0) return NaN;
     // ε = |w₁ − w₂|/2 of the flipped pair
-    return 2 / Math.abs(s1 * w1 - s2 * w2);
+    return 2 / Math.abs(toy.w[0] - toy.w[1]);
   }
   return classified.onChannel ? classified.reach.inverseEpsilon : NaN;
+}
+
+/** The two neurons of the 1-D toy (no biases, an odd activation) flipped to w > 0, which leaves them the same neurons; null for any other network. */
+function flippedToyPair(record: RunRecord): { w: [number, number]; a: [number, number] } | null {
+  const { arch, theta } = parseParameterFile(JSON.stringify(record.params), `record ${record.id}`);
+  if (arch.inputDim !== 1 || arch.biases || arch.hidden.length !== 1 || arch.hidden[0] !== 2 || !ODD_ACTIVATIONS.has(arch.activation)) return null;
+  const [w1, w2, a1, a2] = Array.from(theta);
+  const s1 = w1 < 0 ? -1 : 1;
+  const s2 = w2 < 0 ? -1 : 1;
+  return { w: [s1 * w1, s2 * w2], a: [s1 * a1, s2 * a2] };
 }
 
 const CHANNEL_REACH_NOTE = '1/ε: of the runs on a channel (a close pair of equal neurons, output weights of opposite signs), at the barrier or short of it; – where there is none.';
@@ -349,17 +356,17 @@ export interface ToyChannelPoint {
 }
 
 /**
- * The runs of the 1-D toy (two neurons without biases) whose pair's output weights have opposite
- * signs (the classifier's onChannel), each at w = the mean |input weight| of its two neurons (the
- * toy's activation is odd: a neuron flipped to w > 0 is the same neuron) and its final loss. Along a
- * channel the loss approaches L∞(w) from above, so these points sit just over the curve.
+ * The runs of the 1-D toy whose two neurons, flipped to w > 0, have output weights of opposite signs
+ * (those the reach table gives a 1/ε), each at its pair's w (the mean of the flipped input weights)
+ * and its final loss. Along a channel the loss approaches L∞(w) from above, so these points sit just
+ * over the curve.
  */
 export function toyChannelPoints(records: readonly RunRecord[], runs: readonly ClassifiedRun[]): ToyChannelPoint[] {
-  const alongChannel = new Set(runs.filter((run) => run.onChannel && run.outcome !== 'diverged').map((run) => run.id));
+  const diverged = new Set(runs.filter((run) => run.outcome === 'diverged').map((run) => run.id));
   return records.flatMap((record) => {
-    const weights = record.params.layers[0]?.weights;
-    if (!alongChannel.has(record.id) || weights?.length !== 2 || weights.some((row) => row.length !== 1) || !(record.loss > 0)) return [];
-    const w = (Math.abs(weights[0][0]) + Math.abs(weights[1][0])) / 2;
+    const toy = diverged.has(record.id) || !(record.loss > 0) ? null : flippedToyPair(record);
+    if (!toy || toy.a[0] * toy.a[1] >= 0) return [];
+    const w = (toy.w[0] + toy.w[1]) / 2;
     return Number.isFinite(w) ? [{ id: record.id, w, loss: record.loss, optimizer: optimizerLabel(record.config as RunConfig) }] : [];
   });
 }

@@ -39,7 +39,7 @@ describe("the toy's runs beside L∞(w)", () => {
   const toyRecord = (id: string, theta: number[], loss: number): RunRecord => ({ ...record(id, finiteTheta, { loss }), params: formatParameterFile(toy, theta) });
   const classified = (id: string, outcome: ClassifiedRun['outcome'], onChannel: boolean) => ({ id, outcome, onChannel }) as ClassifiedRun;
 
-  it('places each run whose pair has opposite-sign output weights at the mean |w| of its neurons (erf is odd), and no other', () => {
+  it('places each run whose neurons, flipped to w > 0 (erf is odd), have opposite-sign output weights at their mean w, and no other', () => {
     const records = [toyRecord('flipped', [3.2, -3.1, 40, 40], 7.5e-4), toyRecord('saddle', [0.8, 0.8, 1, 1], 0.04), toyRecord('blown', [1, 1, 1, -1], 1e300)];
     const runs = [classified('flipped', 'channel', true), classified('saddle', 'plateau-saddle', false), classified('blown', 'diverged', true)];
     const points = toyChannelPoints(records, runs);
