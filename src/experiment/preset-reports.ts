@@ -399,6 +399,27 @@ function toyTables(runs: Run[]): PresetTable[] {
   return tables;
 }
 
+/** A GD run of edge-of-stability beside the stability edge 2/η: its learning rate and the λ_max it ended at. */
+export interface EdgePoint {
+  id: string;
+  eta: number;
+  lambdaMax: number;
+  /** its pair's output weights have opposite signs (a 1/ε: along a channel), not on the saddle line */
+  alongChannel: boolean;
+}
+
+/** Every run that did not diverge, with the largest eigenvalue of its final Hessian (the table's λ_max, of all runs). */
+export function edgeOfStabilityPoints(records: readonly RunRecord[], runs: readonly ClassifiedRun[]): EdgePoint[] {
+  const byId = new Map(runs.map((run) => [run.id, run]));
+  return records.flatMap((record) => {
+    const classified = byId.get(record.id);
+    const eta = (record.config as RunConfig).optimizer.kind === 'gd' ? ((record.config as RunConfig).optimizer as { lr: number }).lr : NaN;
+    if (!classified || classified.outcome === 'diverged' || !(eta > 0)) return [];
+    const lambdaMax = finalHessianExtremes(record)?.max ?? NaN;
+    return lambdaMax > 0 ? [{ id: record.id, eta, lambdaMax, alongChannel: Number.isFinite(channelReach(record, classified)) }] : [];
+  });
+}
+
 function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
   const rows = groupBy(runs, (r) => String((r.config.optimizer as { lr?: number }).lr ?? NaN), numericOrder).map(([lr, members]) => {
     const eta = Number(lr);

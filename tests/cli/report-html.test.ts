@@ -110,6 +110,8 @@ describe('channelscope report --html', () => {
           },
           // the toy's L∞(w) is drawn as well (these records are no toy's: the table's own points, no runs)
           { name: 'loss-at-infinity', title: 'Loss at infinity L∞(w)', columns: ['w', 'L∞', 'c', 'a'], rows: [[0.5, 0.04, 1, 1], [1, 0.03, 1, 1], [1.5, 0.05, 1, 1]] },
+          // and edge-of-stability's λ_max against 2/η (of GD runs only: these flows give none)
+          { name: 'lambda-max-by-lr', title: 'λ_max against 2/η', columns: ['η', 'runs'], rows: [[0.1, 4]] },
         ],
       };
       const file = path.join(scratchDir('channelscope-report-page-'), 'report.html');
@@ -138,9 +140,11 @@ describe('channelscope report --html', () => {
         ['gd η=0.1', '4', '1 (25.0% [5.0%, 70.0%])', '12.5 [3.00, 40.0]'],
       ]);
       expect(await page.evaluate(() => document.querySelector('#preset-tables')!.textContent)).toContain('A note under the table.');
-      const figure = await page.evaluate(() => document.querySelector('#preset-tables cs-chart')?.shadowRoot?.querySelector('svg')?.textContent ?? '');
-      expect(figure).toContain('Loss at infinity L∞(w) and where the runs along a channel ended');
-      expect(figure).toContain('No run ended along a channel.');
+      const figures = await page.evaluate(() => Array.from(document.querySelectorAll('#preset-tables cs-chart'), (chart) => chart.shadowRoot?.querySelector('svg')?.textContent ?? ''));
+      expect(figures).toHaveLength(2);
+      expect(figures[0]).toContain('Loss at infinity L∞(w) and where the runs along a channel ended');
+      expect(figures[0]).toContain('No run ended along a channel.');
+      expect(figures[1]).toContain('no full-batch GD run that did not diverge');
     } finally {
       await browser.close();
       release();

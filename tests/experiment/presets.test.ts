@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters } from '../../src/experiment/grid.js';
 import { engineOptimizer } from '../../src/experiment/engine-optimizer.js';
-import { buildPresetReport, lossAtInfinityCurve, presetReportMarkdown, tableCsv, tableMarkdown, toyChannelPoints, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
+import { buildPresetReport, edgeOfStabilityPoints, lossAtInfinityCurve, presetReportMarkdown, tableCsv, tableMarkdown, toyChannelPoints, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runSweep } from '../../src/experiment/scheduler.js';
@@ -194,6 +194,15 @@ describe('quick presets on the CPU engine', () => {
     // the ratio grows with η: small steps are far from the edge when the budget ends
     expect(ratio('0.01')).toBeLessThan(ratio('0.316'));
     expect(cell(t, ['3.16'], 'diverged')).toBe(2);
+    // the HTML report's figure: one dot per run that did not diverge (η = 1: one; 3.16: none), none
+    // above the edge, and the η = 1 run along its channel on it
+    const points = edgeOfStabilityPoints(records, summarizeRecords(records, [], 'edge-of-stability').runs);
+    expect(points.map((p) => p.eta).sort((a, b) => a - b)).toEqual([0.01, 0.01, 0.0316, 0.0316, 0.1, 0.1, 0.316, 0.316, 1]);
+    for (const point of points) expect((point.lambdaMax * point.eta) / 2, `${point.id} at η = ${point.eta}`).toBeLessThan(1.2);
+    const atOne = points.find((p) => p.eta === 1)!;
+    expect(atOne.alongChannel).toBe(true);
+    expect((atOne.lambdaMax * atOne.eta) / 2).toBeGreaterThan(0.8);
+    expect(points.filter((p) => p.alongChannel)).toHaveLength(5);
   }, 120_000);
 
   it('optimizer-comparison: gradient flow gets ten times further out in weight norm than GD, momentum, SGD and Adam, some flows to the barrier (quick: too small for channel fractions per optimiser)', async () => {

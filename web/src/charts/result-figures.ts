@@ -9,7 +9,7 @@ import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
 import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
-import type { ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
+import type { EdgePoint, ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
 
@@ -255,6 +255,50 @@ export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity
     legend: [{ label: 'L∞(w)', color: '#333', shape: 'line' as const }, ...optimizers.map((label, k) => ({ label, color: colors[k] }))],
     panels: [{ plot }],
     note: `${points.length === 0 ? 'No run ended along a channel. ' : ''}Along a channel the loss falls towards L∞(w) from above, and the channel ends where L∞(w) has a local minimum.${outside > 0 ? ` ${outside} run${outside === 1 ? '' : 's'} outside the w range of the curve not shown.` : ''}`,
+  });
+}
+
+// ---- edge of stability ----------------------------------------------------------------------------------
+
+/** λ_max at the end of each GD run against its η, beside the stability edge 2/η. */
+export function edgeOfStabilityFigure(points: readonly EdgePoint[], width: number): SVGSVGElement {
+  const title = 'Full-batch GD: λ_max at the end against the stability edge 2/η';
+  if (points.length === 0) return messageFigure(title, 'no full-batch GD run that did not diverge: no final Hessian to draw');
+  const etas = [...new Set(points.map((p) => p.eta))].sort((a, b) => a - b);
+  const [low, high] = [etas[0] / 1.5, etas[etas.length - 1] * 1.5];
+  const edge = Array.from({ length: 41 }, (_, k) => low * (high / low) ** (k / 40)).map((eta) => ({ eta, edge: 2 / eta }));
+  const kinds = [
+    { label: 'along a channel (output weights of opposite signs)', color: OUTCOME_COLORS.channel, along: true },
+    { label: 'on the saddle line', color: OUTCOME_COLORS['plateau-saddle'], along: false },
+  ].filter((kind) => points.some((p) => p.alongChannel === kind.along));
+  const plot = Plot.plot({
+    ...PLOT_STYLE,
+    width: Math.min(Math.max(420, width - 40), 760),
+    height: 320,
+    marginLeft: 60,
+    x: { type: 'log', domain: [low, high], label: 'learning rate η (log scale) →', labelAnchor: 'right', tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ λ_max of the final Hessian (log scale)', grid: true, tickFormat: logTick },
+    color: { domain: kinds.map((k) => k.label), range: kinds.map((k) => k.color) },
+    marks: [
+      Plot.line(edge, { x: 'eta', y: 'edge', stroke: '#333', strokeDasharray: '5,3' }),
+      Plot.text([edge[4]], { x: 'eta', y: 'edge', text: () => 'λ_max = 2/η', dx: 6, dy: -8, textAnchor: 'start', fontSize: 11 }),
+      Plot.dot(points, {
+        x: 'eta',
+        y: 'lambdaMax',
+        fill: (p: EdgePoint) => kinds.find((k) => k.along === p.alongChannel)!.label,
+        r: 3.5,
+        stroke: 'white',
+        strokeWidth: 0.6,
+        title: (p: EdgePoint) => `${p.id}: η = ${formatNumber(p.eta)}, λ_max = ${formatNumber(p.lambdaMax)} (λ_max·η/2 = ${formatNumber((p.lambdaMax * p.eta) / 2)})`,
+      }),
+    ],
+  });
+  return composeFigure({
+    title,
+    subtitle: 'One dot per run that did not diverge. GD with step η is unstable where λ_max > 2/η: along a channel λ_max grows like 1/ε², so GD stalls where it meets the dashed line.',
+    legend: [{ label: '2/η', color: '#333', shape: 'line' as const }, ...kinds.map((k) => ({ label: k.label, color: k.color }))],
+    panels: [{ plot }],
+    note: 'Runs far below the line ended with their budget, still climbing the channel; GD cannot stay above it.',
   });
 }
 

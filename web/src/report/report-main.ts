@@ -4,12 +4,12 @@ import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../../../src/analysis/classify.j
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE, softwareSentence } from '../../../src/experiment/report-text.js';
 import { type Report } from '../../../src/experiment/summary.js';
-import { lossAtInfinityCurve, toyChannelPoints } from '../../../src/experiment/preset-reports.js';
+import { edgeOfStabilityPoints, lossAtInfinityCurve, toyChannelPoints } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
 import { percent, readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
 import '../charts/cs-chart.js';
 import '../charts/cs-summary-chart.js';
-import { lossAtInfinityFigure } from '../charts/result-figures.js';
+import { edgeOfStabilityFigure, lossAtInfinityFigure } from '../charts/result-figures.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
 import '../views/cs-results-views.js';
 
@@ -145,12 +145,14 @@ function reachTable(report: Report): HTMLTableElement {
 
 /**
  * A preset's table as its markdown shows it (fractions with intervals, quartiles), with its note;
- * the toy's L∞(w) is drawn too, with the runs along a channel beside it, before its table.
+ * before it, the figure of the runs where one answers the preset's question better than quartiles:
+ * the toy's L∞(w) with the runs along a channel, and GD's λ_max against 2/η.
  */
 function presetTable(table: PresetTable, data: ReportPageData): HTMLElement[] {
   const columns = readableColumns(table);
   const element = scrolling(filledTable(table.title, columns.map((column) => column.header), table.rows.map((row) => columns.map((column) => column.cell(row)))));
   const tableAndNote = table.note ? [element, note(table.note)] : [element];
+  if (table.name === 'lambda-max-by-lr' && data.records) return [chart(edgeOfStabilityFigure(edgeOfStabilityPoints(data.records, data.report.runs), 900), 'edge-of-stability'), ...tableAndNote];
   if (table.name !== 'loss-at-infinity' || !data.records) return tableAndNote;
   const points = toyChannelPoints(data.records, data.report.runs);
   const tabled = table.rows.map(([w, lossAtInfinity]) => ({ w: Number(w), lossAtInfinity: Number(lossAtInfinity) }));
@@ -161,10 +163,15 @@ function presetTable(table: PresetTable, data: ReportPageData): HTMLElement[] {
   const ws = [...fine, ...points.map((p) => p.w).filter((w) => w > low && w < high)].sort((a, b) => a - b);
   const first = data.records[0];
   const curve = (first && lossAtInfinityCurve(first.config as RunConfig, first.seed, ws)) || tabled;
-  const chart = document.createElement('cs-chart') as HTMLElement & { figure: SVGSVGElement; filename: string };
-  chart.figure = lossAtInfinityFigure(curve, points, 900);
-  chart.filename = 'loss-at-infinity';
-  return [chart, ...tableAndNote];
+  return [chart(lossAtInfinityFigure(curve, points, 900), 'loss-at-infinity'), ...tableAndNote];
+}
+
+/** A figure with its SVG and PNG buttons. */
+function chart(figure: SVGSVGElement, filename: string): HTMLElement {
+  const element = document.createElement('cs-chart') as HTMLElement & { figure: SVGSVGElement; filename: string };
+  element.figure = figure;
+  element.filename = filename;
+  return element;
 }
 
 function show(data: ReportPageData): void {
