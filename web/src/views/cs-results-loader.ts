@@ -40,6 +40,8 @@ export class CsResultsLoader extends LitElement {
   declare error: string;
   declare status: string;
   declare dragging: boolean;
+  /** choices of results so far (load): only the latest one's outcome is shown */
+  private choices = 0;
 
   static override styles = css`
     :host {
@@ -146,18 +148,26 @@ export class CsResultsLoader extends LitElement {
   }
 
   /** Parses every file; dispatches `records-loaded` only when all of them are valid. */
-  async load(files: NamedText[], source?: string): Promise<void> {
+  async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string): Promise<void> {
+    // files are read (or fetched, or a dropped folder walked) asynchronously: a choice made while an
+    // earlier one is still reading wins, and the earlier one's records or error are dropped
+    const choice = ++this.choices;
+    const superseded = () => choice !== this.choices;
     this.error = '';
-    if (files.length === 0) {
-      this.error = 'no .jsonl file found: drop runs.jsonl files or results folders written by `channelscope run`';
-      return;
-    }
-    this.status = `reading ${files.length} file${files.length === 1 ? '' : 's'}…`;
     try {
+      const files = await chosen;
+      if (superseded()) return;
+      if (files.length === 0) {
+        this.error = 'no .jsonl file found: drop runs.jsonl files or results folders written by `channelscope run`';
+        return;
+      }
+      this.status = `reading ${files.length} file${files.length === 1 ? '' : 's'}…`;
       const sets: { records: RunRecord[]; source: string }[] = [];
       const notes: string[] = [];
       for (const file of files) {
-        const parsed = parseRunsJsonl(await file.text(), file.name);
+        const text = await file.text();
+        if (superseded()) return;
+        const parsed = parseRunsJsonl(text, file.name);
         sets.push({ records: parsed.records, source: file.name });
         notes.push(...parsed.notes);
       }
@@ -167,6 +177,7 @@ export class CsResultsLoader extends LitElement {
       this.status = `loaded ${joined.records.length} runs from ${detail.source}${notes.length > 0 ? ` — ${notes.join('; ')}` : ''}`;
       this.dispatchEvent(new CustomEvent<RecordsLoadedDetail>('records-loaded', { detail, bubbles: true, composed: true }));
     } catch (error) {
+      if (superseded()) return;
       this.status = '';
       this.error = `Could not load the results: ${(error as Error).message}\nNothing was loaded; the views still show what was there before.`;
     }
@@ -180,8 +191,9 @@ export class CsResultsLoader extends LitElement {
     const entries = Array.from(transfer.items ?? [])
       .map((item) => (item.kind === 'file' ? item.webkitGetAsEntry?.() : null))
       .filter((entry): entry is FileSystemEntry => Boolean(entry));
-    const files = entries.length > 0 ? await jsonlFromEntries(entries) : Array.from(transfer.files).filter(isJsonl).map(fromFile);
-    await this.load(ofTheSweep(files));
+    // (the folder walk is part of the choice: a choice made during it wins)
+    const files = entries.length > 0 ? jsonlFromEntries(entries) : Promise.resolve(Array.from(transfer.files).filter(isJsonl).map(fromFile));
+    await this.load(files.then(ofTheSweep));
   }
 
   private async onPick(event: Event): Promise<void> {
