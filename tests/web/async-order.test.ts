@@ -4,13 +4,19 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { CsResultsLoader, type RecordsLoadedDetail } from '../../web/src/views/cs-results-loader.js';
-import { finiteTheta, record } from './records.js';
+import { CsResultsViews } from '../../web/src/views/cs-results-views.js';
+import type { PerRunCompute } from '../../web/src/views/per-run-compute.js';
+import { channelTheta, finiteTheta, record } from './records.js';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+const ticks = async () => {
+  for (let k = 0; k < 20; k++) await new Promise((resolve) => setTimeout(resolve, 0));
+};
 
 const jsonl = (records: RunRecord[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
 
@@ -42,5 +48,40 @@ describe('opening results', () => {
     first.arrive('not json\n');
     await firstLoad;
     expect(loader.error).toBe('');
+  });
+});
+
+describe('the per-run tabs', () => {
+  it('a spectrum computed for a run of earlier records is not shown for the same run id in new ones', async () => {
+    const asked: RunRecord[] = [];
+    const answers: ((value: { unavailable: string }) => void)[] = [];
+    const compute: PerRunCompute = {
+      functionGrid: () => new Promise(() => {}),
+      hessianSpectrum: (run) => {
+        asked.push(run);
+        const answer = deferred<{ unavailable: string }>();
+        answers.push(answer.resolve);
+        return answer.promise;
+      },
+    };
+    const views = new CsResultsViews() as unknown as { records: RunRecord[]; tab: string; compute: PerRunCompute; willUpdate(changed: Map<string, unknown>): void; updated(): void };
+    views.compute = compute;
+    views.tab = 'spectrum';
+    // what Lit does on each change of records: willUpdate, render, updated
+    const show = (records: RunRecord[]) => {
+      views.records = records;
+      views.willUpdate(new Map([['records', undefined]]));
+      views.updated();
+    };
+    const before = record('r1', channelTheta(0.01));
+    show([before]);
+    expect(asked).toEqual([before]);
+    // the same run id trained again elsewhere (another engine): other parameters
+    const after = record('r1', finiteTheta);
+    show([after]);
+    answers[0]({ unavailable: 'of the earlier record' });
+    await ticks();
+    views.updated();
+    expect(asked).toEqual([before, after]);
   });
 });

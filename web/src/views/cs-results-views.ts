@@ -251,9 +251,15 @@ export class CsResultsViews extends LitElement {
     const id = this.focusedRun;
     const record = id ? this.recordsById.get(id) : undefined;
     if (!record || this.pending) return;
-    // a failure is shown as the tab's reason, not asked for again at every update
+    // a failure is shown as the tab's reason, not asked for again at every update; a result that
+    // arrives after the records changed is kept only if the run's id still names this record (other
+    // results with a run of the same id, trained on another engine, say, need their own)
     const into = <T>(results: Map<string, T | Unavailable>, result: Promise<T | Unavailable>) =>
-      result.catch((error: unknown): Unavailable => ({ unavailable: (error as Error).message })).then((value) => results.set(record.id, value));
+      result
+        .catch((error: unknown): Unavailable => ({ unavailable: (error as Error).message }))
+        .then((value) => {
+          if (this.recordsById.get(record.id) === record) results.set(record.id, value);
+        });
     const work =
       this.tab === 'spectrum' && !this.spectra.has(record.id)
         ? into(this.spectra, this.compute.hessianSpectrum(record))
