@@ -6,6 +6,7 @@ import type { RunRecord } from '../../src/experiment/results.js';
 import { CsResultsLoader, type RecordsLoadedDetail } from '../../web/src/views/cs-results-loader.js';
 import { CsResultsViews } from '../../web/src/views/cs-results-views.js';
 import type { PerRunCompute } from '../../web/src/views/per-run-compute.js';
+import { CsSpecBuilder } from '../../web/src/app/cs-spec-builder.js';
 import { channelTheta, finiteTheta, record } from './records.js';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -84,4 +85,18 @@ describe('the per-run tabs', () => {
     views.updated();
     expect(asked).toEqual([before, after]);
   });
+});
+
+describe('files chosen one after another', () => {
+  it('the builder keeps every data file added, whichever finishes reading first', async () => {
+    const builder = new CsSpecBuilder() as unknown as { files: Record<string, string>; addDataFiles(list: unknown): Promise<void> };
+    const big = slowFile('big.csv');
+    const first = builder.addDataFiles([big.file]);
+    const second = builder.addDataFiles([{ name: 'small.csv', text: async () => 'x1,y\n1,2\n' }]);
+    await ticks();
+    big.arrive('x1,y\n3,4\n');
+    await Promise.all([first, second]);
+    expect(builder.files).toEqual({ 'small.csv': 'x1,y\n1,2\n', 'big.csv': 'x1,y\n3,4\n' });
+  });
+
 });

@@ -54,6 +54,8 @@ export class CsSpecBuilder extends LitElement {
   declare backend: BackendPreference;
   declare slotsText: string;
   declare files: Record<string, string>;
+  /** the data files chosen so far, added to `files` once read */
+  private dataFilesAdded: Promise<void> = Promise.resolve();
   declare jsonDraft: string;
   declare jsonError: string;
 
@@ -294,11 +296,22 @@ export class CsSpecBuilder extends LitElement {
     this.jsonDraft = draft;
   }
 
-  private async addDataFiles(list: FileList | null): Promise<void> {
-    if (!list) return;
-    const files = { ...this.files };
-    for (const file of Array.from(list)) files[file.name] = await file.text();
-    this.files = files;
+  private addDataFiles(list: FileList | null): Promise<void> {
+    if (!list) return this.dataFilesAdded;
+    const reading = Promise.all(Array.from(list, async (file) => [file.name, await file.text()] as const));
+    reading.catch(() => {}); // (a failure is reported in its turn, below)
+    // added to the files as they are once read, in the order chosen: files chosen while these were
+    // read are kept (they were lost when a copy made before reading was written back), and of two
+    // files of one name the one chosen last wins
+    this.dataFilesAdded = this.dataFilesAdded
+      .then(() => reading)
+      .then(
+        (read) => {
+          this.files = { ...this.files, ...Object.fromEntries(read) };
+        },
+        (error: Error) => console.warn(`a data file could not be read: ${error.message}`),
+      );
+    return this.dataFilesAdded;
   }
 
   // ---- render ---------------------------------------------------------------------------------
