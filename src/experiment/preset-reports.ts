@@ -63,7 +63,8 @@ function teacherLabel(config: RunConfig): string {
   return teacher.kind === 'gp' ? `gp s=${teacher.s}` : teacher.kind;
 }
 
-function hiddenLabel(config: RunConfig): string {
+/** The hidden widths as the preset tables name them: "4", or "[4,4]" for several layers. */
+export function hiddenLabel(config: RunConfig): string {
   const hidden = config.architecture.hidden;
   return hidden.length === 1 ? String(hidden[0]) : `[${hidden.join(',')}]`;
 }

@@ -112,6 +112,8 @@ describe('channelscope report --html', () => {
           { name: 'loss-at-infinity', title: 'Loss at infinity L∞(w)', columns: ['w', 'L∞', 'c', 'a'], rows: [[0.5, 0.04, 1, 1], [1, 0.03, 1, 1], [1.5, 0.05, 1, 1]] },
           // and edge-of-stability's λ_max against 2/η (of GD runs only: these flows give none)
           { name: 'lambda-max-by-lr', title: 'λ_max against 2/η', columns: ['η', 'runs'], rows: [[0.1, 4]] },
+          // and loss-levels' final losses by r (these runs: r = 2 with biases, one panel)
+          { name: 'loss-levels', title: 'Loss levels', columns: ['biases', 'r'], rows: [['true', '2']] },
         ],
       };
       const file = path.join(scratchDir('channelscope-report-page-'), 'report.html');
@@ -141,10 +143,13 @@ describe('channelscope report --html', () => {
       ]);
       expect(await page.evaluate(() => document.querySelector('#preset-tables')!.textContent)).toContain('A note under the table.');
       const figures = await page.evaluate(() => Array.from(document.querySelectorAll('#preset-tables cs-chart'), (chart) => chart.shadowRoot?.querySelector('svg')?.textContent ?? ''));
-      expect(figures).toHaveLength(2);
+      expect(figures).toHaveLength(3);
       expect(figures[0]).toContain('Loss at infinity L∞(w) and where the runs along a channel ended');
       expect(figures[0]).toContain('No run ended along a channel.');
       expect(figures[1]).toContain('no full-batch GD run that did not diverge');
+      expect(figures[2]).toContain('Final loss of every run by r');
+      expect(figures[2]).toContain('With biases');
+      expect(figures[2]).not.toContain('Without biases');
     } finally {
       await browser.close();
       release();

@@ -9,7 +9,7 @@ import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
 import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
-import type { EdgePoint, ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
+import { hiddenLabel, type EdgePoint, type ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
 
@@ -255,6 +255,53 @@ export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity
     legend: [{ label: 'L∞(w)', color: '#333', shape: 'line' as const }, ...optimizers.map((label, k) => ({ label, color: colors[k] }))],
     panels: [{ plot }],
     note: `${points.length === 0 ? 'No run ended along a channel. ' : ''}Along a channel the loss falls towards L∞(w) from above, and the channel ends where L∞(w) has a local minimum.${outside > 0 ? ` ${outside} run${outside === 1 ? '' : 's'} outside the w range of the curve not shown.` : ''}`,
+  });
+}
+
+// ---- loss levels -------------------------------------------------------------------------------------------
+
+/**
+ * loss-levels: every run's final loss by r, without and with biases, coloured by outcome: converged
+ * runs stack at discrete levels, and plateau saddles (without biases) sit on levels of their own.
+ */
+export function lossLevelsFigure(records: readonly RunRecord[], runs: readonly ClassifiedRun[], width: number): SVGSVGElement {
+  const title = 'Final loss of every run by r: discrete loss levels';
+  const byId = new Map(runs.map((run) => [run.id, run]));
+  const points = records.flatMap((record) => {
+    const run = byId.get(record.id);
+    const config = record.config as RunConfig;
+    if (!run || run.outcome === 'diverged' || !(record.loss > 0) || !Number.isFinite(record.loss)) return [];
+    return [{ id: record.id, r: hiddenLabel(config), biases: config.architecture.biases, loss: record.loss, outcome: OUTCOME_LABELS[run.outcome] }];
+  });
+  if (points.length === 0) return messageFigure(title, 'no run with a finite positive loss');
+  const outcomes = OUTCOMES.filter((o) => points.some((p) => p.outcome === OUTCOME_LABELS[o]));
+  const widths = [...new Set(points.map((p) => p.r))].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+  const [lowest, highest] = [Math.min(...points.map((p) => p.loss)), Math.max(...points.map((p) => p.loss))];
+  const panels = [false, true].filter((biases) => points.some((p) => p.biases === biases)).map((biases) => ({
+    heading: biases ? 'With biases' : 'Without biases',
+    plot: Plot.plot({
+      ...PLOT_STYLE,
+      width: Math.max(300, Math.floor((Math.min(width, 980) - 60) / 2)),
+      height: 320,
+      marginLeft: 60,
+      x: { domain: widths, label: 'hidden neurons r', padding: 0.25 },
+      y: { type: 'log', domain: [lowest, highest], nice: true, label: '↑ final training loss (log scale)', grid: true, tickFormat: logTick },
+      color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
+      marks: [
+        Plot.tickY(
+          points.filter((p) => p.biases === biases),
+          { x: 'r', y: 'loss', stroke: 'outcome', strokeWidth: 1.6, strokeOpacity: 0.7, title: (p: { id: string; loss: number; outcome: string }) => `${p.id}: loss ${formatNumber(p.loss)} (${p.outcome})` },
+        ),
+      ],
+    }),
+  }));
+  return composeFigure({
+    title,
+    subtitle: 'One tick per run that did not diverge, at its final loss; runs that end at one critical point (or a saddle line) draw one thick tick.',
+    legend: outcomeLegend(outcomes),
+    panels,
+    columns: 2,
+    note: 'The paper: losses fall on a few discrete levels per r; without biases some runs end on plateau saddles (levels of smaller networks), with biases almost none.',
   });
 }
 
