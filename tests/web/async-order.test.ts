@@ -7,6 +7,7 @@ import { CsResultsLoader, type RecordsLoadedDetail } from '../../web/src/views/c
 import { CsResultsViews } from '../../web/src/views/cs-results-views.js';
 import type { PerRunCompute } from '../../web/src/views/per-run-compute.js';
 import { CsSpecBuilder } from '../../web/src/app/cs-spec-builder.js';
+import { CsNetworkCheck } from '../../web/src/app/cs-network-check.js';
 import { channelTheta, finiteTheta, record } from './records.js';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -99,4 +100,15 @@ describe('files chosen one after another', () => {
     expect(builder.files).toEqual({ 'small.csv': 'x1,y\n1,2\n', 'big.csv': 'x1,y\n3,4\n' });
   });
 
+  it('the network check takes the file chosen last, not the one that finished reading last', async () => {
+    const check = new CsNetworkCheck() as unknown as { params: { name: string; text: string } | null; pick(field: 'params', input: { files: unknown }): Promise<void> };
+    const big = slowFile('big.json');
+    const input = { files: [big.file] as unknown };
+    const first = check.pick('params', input);
+    input.files = [{ name: 'small.json', text: async () => '{}' }];
+    await check.pick('params', input);
+    big.arrive('{"big": true}');
+    await first;
+    expect(check.params).toEqual({ name: 'small.json', text: '{}' });
+  });
 });

@@ -39,6 +39,8 @@ export class CsNetworkCheck extends LitElement {
   declare result: FileAnalysis | null;
   declare lines: string[];
   declare error: string;
+  /** files chosen so far in each file field (pick) */
+  private readonly choices = { params: 0, data: 0, previous: 0 };
 
   constructor() {
     super();
@@ -51,6 +53,16 @@ export class CsNetworkCheck extends LitElement {
     this.result = null;
     this.lines = [];
     this.error = '';
+  }
+
+  /** The files chosen in one of the file fields, once read. */
+  private async pick(field: 'params' | 'data' | 'previous', input: HTMLInputElement): Promise<void> {
+    // a large file chosen first may finish reading after one chosen instead: the last choice wins
+    const choice = ++this.choices[field];
+    const files = await readFiles(input);
+    if (choice !== this.choices[field]) return;
+    if (field === 'previous') this.previous = files.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    else this[field] = files[0] ?? null;
   }
 
   private maxnorm(): number | null {
@@ -100,11 +112,11 @@ export class CsNetworkCheck extends LitElement {
         (oldest first by file name).</div>
       <div class="fields">
         <label>parameters <input type="file" accept=".json,application/json" data-field="network-params"
-          @change=${async (e: Event) => (this.params = (await readFiles(e.target as HTMLInputElement))[0] ?? null)} /></label>
+          @change=${(e: Event) => this.pick('params', e.target as HTMLInputElement)} /></label>
         <label>data <input type="file" accept=".csv,text/csv" data-field="network-data"
-          @change=${async (e: Event) => (this.data = (await readFiles(e.target as HTMLInputElement))[0] ?? null)} /></label>
+          @change=${(e: Event) => this.pick('data', e.target as HTMLInputElement)} /></label>
         <label>earlier parameters <input type="file" multiple accept=".json,application/json" data-field="network-previous"
-          @change=${async (e: Event) => (this.previous = (await readFiles(e.target as HTMLInputElement)).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })))} /></label>
+          @change=${(e: Event) => this.pick('previous', e.target as HTMLInputElement)} /></label>
         <label>maxnorm <input type="text" size="7" data-field="network-maxnorm" .value=${this.maxnormText} aria-invalid=${this.maxnorm() === null}
           @input=${(e: Event) => (this.maxnormText = (e.target as HTMLInputElement).value)} /></label>
         <button type="button" data-action="analyze-network" ?disabled=${!ready} @click=${() => void this.run()}>${this.running ? 'Analysing…' : 'Analyse'}</button>
