@@ -114,6 +114,8 @@ describe('channelscope report --html', () => {
           { name: 'lambda-max-by-lr', title: 'λ_max against 2/η', columns: ['η', 'runs'], rows: [[0.1, 4]] },
           // and loss-levels' final losses by r (these runs: r = 2 with biases, one panel)
           { name: 'loss-levels', title: 'Loss levels', columns: ['biases', 'r'], rows: [['true', '2']] },
+          // and channel-frequency's channel fraction by teacher and activation
+          { name: 'by-teacher-activation', title: 'Channel fraction by teacher and activation', columns: ['teacher', 'activation'], rows: [['rosenbrock', 'softplus']] },
         ],
       };
       const file = path.join(scratchDir('channelscope-report-page-'), 'report.html');
@@ -143,13 +145,15 @@ describe('channelscope report --html', () => {
       ]);
       expect(await page.evaluate(() => document.querySelector('#preset-tables')!.textContent)).toContain('A note under the table.');
       const figures = await page.evaluate(() => Array.from(document.querySelectorAll('#preset-tables cs-chart'), (chart) => chart.shadowRoot?.querySelector('svg')?.textContent ?? ''));
-      expect(figures).toHaveLength(3);
+      expect(figures).toHaveLength(4);
       expect(figures[0]).toContain('Loss at infinity L∞(w) and where the runs along a channel ended');
       expect(figures[0]).toContain('No run ended along a channel.');
       expect(figures[1]).toContain('no full-batch GD run that did not diverge');
       expect(figures[2]).toContain('Final loss of every run by r');
       expect(figures[2]).toContain('With biases');
       expect(figures[2]).not.toContain('Without biases');
+      expect(figures[3]).toContain('How often runs end in a channel, by teacher and activation');
+      expect(figures[3]).toContain('rosenbrock');
     } finally {
       await browser.close();
       release();

@@ -9,7 +9,8 @@ import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
 import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
-import { hiddenLabel, type EdgePoint, type ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
+import { hiddenLabel, numericOrder, teacherLabel, type EdgePoint, type ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
+import { wilsonInterval } from '../../../src/analysis/statistics.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
 
@@ -255,6 +256,45 @@ export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity
     legend: [{ label: 'L∞(w)', color: '#333', shape: 'line' as const }, ...optimizers.map((label, k) => ({ label, color: colors[k] }))],
     panels: [{ plot }],
     note: `${points.length === 0 ? 'No run ended along a channel. ' : ''}Along a channel the loss falls towards L∞(w) from above, and the channel ends where L∞(w) has a local minimum.${outside > 0 ? ` ${outside} run${outside === 1 ? '' : 's'} outside the w range of the curve not shown.` : ''}`,
+  });
+}
+
+// ---- channel frequency ------------------------------------------------------------------------------------
+
+/** channel-frequency: the fraction of runs ending in a channel for each teacher, a bar per activation, with 95% Wilson intervals. */
+export function channelFrequencyFigure(records: readonly RunRecord[], runs: readonly ClassifiedRun[], width: number): SVGSVGElement {
+  const title = 'How often runs end in a channel, by teacher and activation';
+  const byId = new Map(runs.map((run) => [run.id, run]));
+  const counts = new Map<string, { teacher: string; activation: string; channels: number; n: number }>();
+  for (const record of records) {
+    const run = byId.get(record.id);
+    if (!run) continue;
+    const config = record.config as RunConfig;
+    const [teacher, activation] = [teacherLabel(config), config.architecture.activation];
+    const key = `${teacher}|${activation}`;
+    const entry = counts.get(key) ?? { teacher, activation, channels: 0, n: 0 };
+    entry.n++;
+    if (run.outcome === 'channel') entry.channels++;
+    counts.set(key, entry);
+  }
+  if (counts.size === 0) return messageFigure(title, 'no runs');
+  const activations = [...new Set([...counts.values()].map((c) => c.activation))].sort();
+  const teachers = [...new Set([...counts.values()].map((c) => c.teacher))].sort(numericOrder);
+  const bars = teachers.flatMap((teacher) =>
+    activations.flatMap((activation) => {
+      const entry = counts.get(`${teacher}|${activation}`);
+      return entry ? [{ group: teacher, category: activation, ...wilsonInterval(entry.channels, entry.n) }] : [];
+    }),
+  );
+  // relu, which has no channels, in grey; the smooth activations in colours
+  const palette = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+  const colors = Object.fromEntries(activations.map((activation, k) => [activation, activation === 'relu' ? '#7f7f7f' : palette[k % palette.length]]));
+  return composeFigure({
+    title,
+    subtitle: 'Fraction of runs classified channel, per teacher (GP roughness s: larger is rougher) and activation; whiskers: 95% Wilson intervals.',
+    legend: activations.map((activation) => ({ label: activation, color: colors[activation] })),
+    panels: [{ plot: fractionBars(bars, { colors, categories: activations, groupLabel: 'teacher', width: Math.min(Math.max(420, width - 40), 180 + teachers.length * 60 * activations.length), height: 300 }) }],
+    note: 'The paper: channels are common for every teacher and more so the rougher the GP; relu has none (σ″ = 0).',
   });
 }
 

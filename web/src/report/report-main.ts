@@ -9,7 +9,7 @@ import type { RunConfig } from '../../../src/experiment/spec.js';
 import { percent, readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
 import '../charts/cs-chart.js';
 import '../charts/cs-summary-chart.js';
-import { edgeOfStabilityFigure, lossAtInfinityFigure, lossLevelsFigure } from '../charts/result-figures.js';
+import { channelFrequencyFigure, edgeOfStabilityFigure, lossAtInfinityFigure, lossLevelsFigure } from '../charts/result-figures.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
 import '../views/cs-results-views.js';
 
@@ -146,7 +146,8 @@ function reachTable(report: Report): HTMLTableElement {
 /**
  * A preset's table as its markdown shows it (fractions with intervals, quartiles), with its note;
  * before it, the figure of the runs where one answers the preset's question better than quartiles:
- * the toy's L∞(w) with the runs along a channel, GD's λ_max against 2/η, and the loss levels by r.
+ * the toy's L∞(w) with the runs along a channel, GD's λ_max against 2/η, the loss levels by r, and
+ * the channel fraction by teacher and activation.
  */
 function presetTable(table: PresetTable, data: ReportPageData): HTMLElement[] {
   const columns = readableColumns(table);
@@ -154,6 +155,7 @@ function presetTable(table: PresetTable, data: ReportPageData): HTMLElement[] {
   const tableAndNote = table.note ? [element, note(table.note)] : [element];
   if (table.name === 'lambda-max-by-lr' && data.records) return [chart(edgeOfStabilityFigure(edgeOfStabilityPoints(data.records, data.report.runs), 900), 'edge-of-stability'), ...tableAndNote];
   if (table.name === 'loss-levels' && data.records) return [chart(lossLevelsFigure(data.records, data.report.runs, 900), 'loss-levels'), ...tableAndNote];
+  if (table.name === 'by-teacher-activation' && data.records) return [chart(channelFrequencyFigure(data.records, data.report.runs, 900), 'channel-frequency'), ...tableAndNote];
   if (table.name !== 'loss-at-infinity' || !data.records) return tableAndNote;
   const points = toyChannelPoints(data.records, data.report.runs);
   const tabled = table.rows.map(([w, lossAtInfinity]) => ({ w: Number(w), lossAtInfinity: Number(lossAtInfinity) }));
