@@ -20,17 +20,10 @@ export function isProcedureFolder(dir: string): boolean {
  * these overrides, where the caller has them (not read and classified again).
  */
 export async function writePresetReport(dir: string, overrides: ThresholdOverrides = {}, read?: { records: RunRecord[]; report: Report }): Promise<string | null> {
-  const procedureFile = path.join(dir, PROCEDURE_FILE);
-  if (existsSync(procedureFile)) {
-    const { preset: name, quick, software } = JSON.parse(readFileSync(procedureFile, 'utf8')) as { preset: string; quick?: boolean; software?: string };
-    const preset = findPreset(name);
-    const resultFile = path.join(dir, PROCEDURE_RESULT_FILE);
-    if (preset?.kind !== 'procedure' || !existsSync(resultFile)) return null;
-    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as unknown;
-    const note = quick ? `*The --quick version:* ${preset.quickNote}\n\n` : '';
-    // (folders written before procedure.json named the code have no such line)
-    const ranBy = software ? `Run by ${software}.\n\n` : '';
-    const markdown = `## ${preset.name} (${dir})\n\n${preset.question}\n\n${note}${ranBy}${preset.procedure.formatMarkdown(result)}`;
+  if (existsSync(path.join(dir, PROCEDURE_FILE))) {
+    const procedure = procedureReportOf(dir);
+    if (!procedure) return null;
+    const { markdown } = procedure;
     if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
     return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
   }
@@ -53,6 +46,19 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   const names = report.tables.map((t) => t.name);
   const tables = names.length === 1 ? `${tablesDir}/${names[0]}.csv` : `${tablesDir}/{${names.join(',')}}.csv`;
   return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}; tables: ${tables}\n`;
+}
+
+/** A procedure folder's report: its preset, its result (result.json) and the markdown of both; null when the preset is unknown or the result missing. */
+export function procedureReportOf(dir: string): { preset: string; quick: boolean; result: unknown; markdown: string } | null {
+  const { preset: name, quick, software } = JSON.parse(readFileSync(path.join(dir, PROCEDURE_FILE), 'utf8')) as { preset: string; quick?: boolean; software?: string };
+  const preset = findPreset(name);
+  const resultFile = path.join(dir, PROCEDURE_RESULT_FILE);
+  if (preset?.kind !== 'procedure' || !existsSync(resultFile)) return null;
+  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as unknown;
+  const note = quick ? `*The --quick version:* ${preset.quickNote}\n\n` : '';
+  // (folders written before procedure.json named the code have no such line)
+  const ranBy = software ? `Run by ${software}.\n\n` : '';
+  return { preset: preset.name, quick: Boolean(quick), result, markdown: `## ${preset.name} (${dir})\n\n${preset.question}\n\n${note}${ranBy}${preset.procedure.formatMarkdown(result)}` };
 }
 
 /**

@@ -65,6 +65,29 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
+/** The pages' style: the sweep report's and a procedure's. */
+const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; margin: 0; background: #f6f7f9; }
+  main { max-width: 1400px; margin: 0 auto; padding: 16px 24px 40px; }
+  h1 { font-size: 20px; margin: 8px 0 2px; }
+  h2 { font-size: 16px; margin: 22px 0 8px; }
+  .meta { color: #555; margin: 0 0 10px; }
+  .warning { background: #fff4e5; border: 1px solid #f0b45b; border-radius: 6px; padding: 8px 12px; }
+  section { background: white; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
+  table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 8px; }
+  table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-align: top; }
+  table.summary th:first-child, table.summary td:first-child { text-align: left; }
+  table.summary th { background: #f3f3f3; }
+  table.summary caption { text-align: left; padding: 4px 0; color: #333; }
+  /* wide tables scroll inside their section rather than overflow it */
+  .table-scroll { overflow-x: auto; max-width: 100%; }
+  .table-scroll + .table-scroll { margin-top: 16px; }
+  p.note { color: #555; font-size: 12px; max-width: 1000px; }
+  p.note.software { font-size: 11.5px; margin-top: 4px; }
+  .interval { color: #666; font-size: 11px; }
+  .interval, .unbroken { white-space: nowrap; }
+  noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
+`;
+
 export interface HtmlReportInput {
   report: Report;
   records: RunRecord[];
@@ -100,27 +123,7 @@ export function htmlReport({ report, records, source, folders = [source], script
 <meta name="generator" content="channelscope report --html">
 <title>${escapeHtml(title)}</title>
 <style>
-  body { font: 14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; margin: 0; background: #f6f7f9; }
-  main { max-width: 1400px; margin: 0 auto; padding: 16px 24px 40px; }
-  h1 { font-size: 20px; margin: 8px 0 2px; }
-  h2 { font-size: 16px; margin: 22px 0 8px; }
-  .meta { color: #555; margin: 0 0 10px; }
-  .warning { background: #fff4e5; border: 1px solid #f0b45b; border-radius: 6px; padding: 8px 12px; }
-  section { background: white; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
-  table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 8px; }
-  table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-align: top; }
-  table.summary th:first-child, table.summary td:first-child { text-align: left; }
-  table.summary th { background: #f3f3f3; }
-  table.summary caption { text-align: left; padding: 4px 0; color: #333; }
-  /* wide tables scroll inside their section rather than overflow it */
-  .table-scroll { overflow-x: auto; max-width: 100%; }
-  .table-scroll + .table-scroll { margin-top: 16px; }
-  p.note { color: #555; font-size: 12px; max-width: 1000px; }
-  p.note.software { font-size: 11.5px; margin-top: 4px; }
-  .interval { color: #666; font-size: 11px; }
-  .interval, .unbroken { white-space: nowrap; }
-  noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
-</style>
+${PAGE_STYLE}</style>
 </head>
 <body>
 <main id="report">
@@ -137,9 +140,64 @@ ${presetSection}<section><h2>Runs</h2><div id="views"></div></section>
 `;
 }
 
+export interface ProcedureHtmlInput {
+  /** the procedure's folder */
+  folder: string;
+  preset: string;
+  /** its result.json */
+  result: unknown;
+  /** its report in markdown, as `report DIR` prints it */
+  markdown: string;
+  script: string;
+  generatedAt?: Date;
+}
+
+/** A procedure folder's page (channel-jump, saddle-perturbation, gd-from-channel): the figures that answer its question, drawn from its result, and its markdown report. */
+export function procedureHtmlReport({ folder, preset, result, markdown, script, generatedAt = new Date() }: ProcedureHtmlInput): string {
+  const title = `channelscope report: ${path.basename(path.resolve(folder))} (${preset})`;
+  const data = { kind: 'procedure', title, preset, source: folder, generatedAt: generatedAt.toISOString(), result };
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="channelscope report --html">
+<title>${escapeHtml(title)}</title>
+<style>
+${PAGE_STYLE}</style>
+</head>
+<body>
+<main id="report">
+<h1>${escapeHtml(title)}</h1>
+<p class="meta">the ${escapeHtml(preset)} procedure in <code>${escapeHtml(folder)}</code> · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
+<section><h2>Figures</h2><div id="procedure-figures"></div><noscript><p>The figures need JavaScript; the report below has every number.</p></noscript></section>
+<section><h2>The report (report.md)</h2><pre class="fallback">${escapeHtml(markdown)}</pre></section>
+</main>
+<script type="application/json" id="channelscope-report-data">${inlineJson(data)}</script>
+<script>${script.replace(/<\/script/gi, '<\\/script')}</script>
+</body>
+</html>
+`;
+}
+
 /** Writes the HTML report of a report and its records, read from `folders`, to `target`; returns it. */
 export async function writeHtmlReport(target: string, report: Report, records: RunRecord[], folders: readonly string[], log: (line: string) => void = () => {}): Promise<string> {
-  // a page that cannot be written is said before the page's script is built (a minute, the first time)
+  checkWritable(target);
+  const script = readFileSync(await ensureReportBundle(log), 'utf8');
+  writeFileSync(target, htmlReport({ report, records, source: report.source, folders, script }));
+  return target;
+}
+
+/** Writes a procedure folder's page to `target`; returns it. */
+export async function writeProcedureHtmlReport(target: string, procedure: Omit<ProcedureHtmlInput, 'script' | 'generatedAt'>, log: (line: string) => void = () => {}): Promise<string> {
+  checkWritable(target);
+  const script = readFileSync(await ensureReportBundle(log), 'utf8');
+  writeFileSync(target, procedureHtmlReport({ ...procedure, script }));
+  return target;
+}
+
+/** A page that cannot be written is said before the page's script is built (a minute, the first time). */
+function checkWritable(target: string): void {
   const folder = path.dirname(path.resolve(target));
   try {
     if (!statSync(folder).isDirectory()) throw new InputError(`cannot write ${target}: ${folder} is a file, not a folder`);
@@ -148,7 +206,4 @@ export async function writeHtmlReport(target: string, report: Report, records: R
     if (isFilesystemError(error)) throw new InputError(`cannot write ${target}: ${error.code === 'ENOENT' ? `the folder ${folder} does not exist` : filesystemReason(error)}`);
     throw error;
   }
-  const script = readFileSync(await ensureReportBundle(log), 'utf8');
-  writeFileSync(target, htmlReport({ report, records, source: report.source, folders, script }));
-  return target;
 }

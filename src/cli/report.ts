@@ -8,8 +8,8 @@ import { carrierCounts, channelCarriers } from '../experiment/carriers.js';
 import { folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
-import { writeHtmlReport } from './report-html.js';
-import { isProcedureFolder, presetReportOfShards, writePresetReport } from './preset-report.js';
+import { writeHtmlReport, writeProcedureHtmlReport } from './report-html.js';
+import { isProcedureFolder, presetReportOfShards, procedureReportOf, writePresetReport } from './preset-report.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
@@ -65,8 +65,9 @@ export async function reportCommand(folders: string[], options: { by?: string; f
 
 /**
  * A procedure's folder (channel-jump, saddle-perturbation, gd-from-channel: networks followed stage by stage): its
- * report in markdown (also written to DIR/report.md) or its result as JSON; it has no runs to group,
- * reclassify, tabulate as CSV or draw as a page, and says so rather than print markdown for them.
+ * report in markdown (also written to DIR/report.md), with --html a page of the figures that answer
+ * its question, or its result as JSON; it has no runs to group, reclassify or tabulate as CSV, and
+ * says so rather than print markdown for them.
  */
 async function procedureReport(folder: string, options: { format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean }, by: string[], reclassified: boolean): Promise<void> {
   const refuse = (what: string) => {
@@ -75,7 +76,6 @@ async function procedureReport(folder: string, options: { format: (typeof REPORT
   if (reclassified) refuse('--thresholds');
   if (by.length > 0) refuse('--by');
   if (options.carriers) refuse('--carriers');
-  if (options.html) refuse('--html');
   if (options.format === 'csv') refuse('--format csv');
   const result = path.join(folder, PROCEDURE_RESULT_FILE);
   if (!existsSync(result)) throw new InputError(`${folder}: the procedure has no ${PROCEDURE_RESULT_FILE} (stopped before its end?): run it again with another --out, or after removing ${folder}`);
@@ -83,7 +83,13 @@ async function procedureReport(folder: string, options: { format: (typeof REPORT
     // what was run (procedure.json: the preset, --quick, its options) and what came of it
     const procedure = JSON.parse(readFileSync(path.join(folder, PROCEDURE_FILE), 'utf8')) as object;
     process.stdout.write(`${JSON.stringify({ ...procedure, result: JSON.parse(readFileSync(result, 'utf8')) }, null, 2)}\n`);
-    return;
+  } else {
+    process.stdout.write((await writePresetReport(folder)) ?? '');
   }
-  process.stdout.write((await writePresetReport(folder)) ?? '');
+  const procedure = options.html ? procedureReportOf(folder) : null;
+  if (procedure) {
+    const target = typeof options.html === 'string' ? options.html : path.join(folder, 'report.html');
+    const file = await writeProcedureHtmlReport(target, { folder, ...procedure }, (line) => process.stderr.write(`${line}\n`));
+    process.stderr.write(`HTML report: ${file}\n`);
+  }
 }

@@ -53,12 +53,20 @@ describe('channelscope presets / run PRESET', () => {
     expect(saved.software).toBe(softwareLabel(currentSoftware()));
     expect(run.stdout).toContain(`Run by ${softwareLabel(currentSoftware())}.`);
     expect(saved.options.network).toHaveLength(17);
-    // report on a procedure's folder: markdown, or JSON of what ran and what came of it; no runs to
-    // group, reclassify, tabulate or draw, said with exit code 2 rather than markdown in their place
+    // report on a procedure's folder: markdown, or JSON of what ran and what came of it, and with
+    // --html a page of its figures; no runs to group, reclassify or tabulate, said with exit code 2
+    // rather than markdown in their place
     const json = await runCli(['report', out, '--format', 'json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ preset: 'channel-jump', quick: true, options: { construct: { seed: 13 } }, result: expect.any(Object) });
-    for (const [flags, name] of [[['--format', 'csv'], '--format csv'], [['--html'], '--html'], [['--by', 'r'], '--by'], [['--thresholds', 'cosine=1e-3'], '--thresholds'], [['--carriers'], '--carriers']] as const) {
+    const html = await runCli(['report', out, '--html']);
+    expect(html.code, html.stderr).toBe(0);
+    expect(html.stderr).toContain(`HTML report: ${path.join(out, 'report.html')}`);
+    const page = readFileSync(path.join(out, 'report.html'), 'utf8');
+    const inlined = JSON.parse(/<script type="application\/json" id="channelscope-report-data">([\s\S]*?)<\/script>/.exec(page)![1]) as { kind: string; preset: string; result: { slopes: object } };
+    expect(inlined).toMatchObject({ kind: 'procedure', preset: 'channel-jump', result: { slopes: expect.any(Object) } });
+    expect(page).toContain('loss − L∞ against ε'); // the markdown report, in the page
+    for (const [flags, name] of [[['--format', 'csv'], '--format csv'], [['--by', 'r'], '--by'], [['--thresholds', 'cosine=1e-3'], '--thresholds'], [['--carriers'], '--carriers']] as const) {
       const refused = await runCli(['report', out, ...flags]);
       expect(refused.stderr, name).toContain(`${name}: ${out} holds a procedure (networks followed stage by stage)`);
       expect(refused.code, name).toBe(2);

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureReportBundle, htmlReport } from '../../src/cli/report-html.js';
+import { ensureReportBundle, htmlReport, procedureHtmlReport } from '../../src/cli/report-html.js';
 import { launchHeadlessChromium } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { summarizeRecords, type Report } from '../../src/experiment/summary.js';
@@ -177,5 +177,52 @@ describe('channelscope report --html', () => {
     expect(html).toContain('<title>channelscope report: sweep-1 + sweep-2</title>');
     expect(inlinedData(html).title).toBe('channelscope report: sweep-1 + sweep-2');
     expect(htmlReport({ report, records: [run], source: 'runs/one-folder', script: 'void 0' })).toContain('<title>channelscope report: one-folder</title>');
+  });
+
+  it("draws a procedure's figures from its result: channel-jump's slopes, saddle-perturbation's fates, gd-from-channel's edge", async () => {
+    // channel-jump and saddle-perturbation: the fields their figures read, as the procedures write them
+    const jump = (k: number) => {
+      const epsilon = 0.01 * 0.7 ** k;
+      return { jump: k, epsilon, inverseEpsilon: 1 / epsilon, gap: 3e-3 * epsilon ** 2, lambdaMax: 4 / epsilon ** 2 };
+    };
+    const results: Record<string, unknown> = {
+      'channel-jump': { carriers: { layer: 0, members: [0, 2] }, records: [0, 1, 2, 3].map(jump), slopes: { gapVsEpsilon: 2, lambdaMaxVsEpsilon: -2 }, gapSign: 1, stopped: null },
+      'saddle-perturbation': {
+        base: { arch: { inputDim: 2, hidden: [2], activation: 'softplus', biases: true }, loss: 0.8 },
+        table: [
+          { gamma: -0.5, lambdaMin: -0.15, finalLoss: 0.09, fate: 'channel', reason: 'a channel' },
+          { gamma: 0.5, lambdaMin: 0, finalLoss: 0.8, fate: 'saddle-line', reason: 'back on the line' },
+        ],
+      },
+      'gd-from-channel': JSON.parse(readFileSync('benchmarks/results/gd-from-channel-2026-12-06/result.json', 'utf8')),
+    };
+    const script = readFileSync(await ensureReportBundle(), 'utf8');
+    const release = await acquireBrowserLock();
+    const browser = await launchHeadlessChromium({ webgpu: false });
+    try {
+      const figures: Record<string, string> = {};
+      for (const [preset, result] of Object.entries(results)) {
+        const file = path.join(scratchDir('channelscope-procedure-page-'), 'report.html');
+        writeFileSync(file, procedureHtmlReport({ folder: `runs/${preset}`, preset, result, markdown: `## ${preset}\n\nthe markdown`, script }));
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(String(error)));
+        await page.goto(`file://${file}`, { waitUntil: 'load' });
+        await page.waitForSelector('#procedure-figures cs-chart', { timeout: 30_000 });
+        figures[preset] = await page.evaluate(() => document.querySelector('#procedure-figures cs-chart')?.shadowRoot?.querySelector('svg')?.textContent ?? '');
+        expect(await page.evaluate(() => document.querySelector('pre.fallback')?.textContent)).toContain('the markdown');
+        expect(errors, preset).toEqual([]);
+        await page.close();
+      }
+      expect(figures['channel-jump']).toContain('Loss gap: slope 2.00 (the paper: 2)');
+      expect(figures['channel-jump']).toContain('λ_max: slope 2.00 (the paper: 2)');
+      expect(figures['saddle-perturbation']).toContain('Pushed off the saddle line');
+      expect(figures['saddle-perturbation']).toMatch(/saddle line.*channel/);
+      expect(figures['gd-from-channel']).toContain('GD started inside a channel');
+      expect(figures['gd-from-channel']).toMatch(/kept.*stabilised.*left/);
+    } finally {
+      await browser.close();
+      release();
+    }
   });
 });

@@ -1,5 +1,6 @@
 // The script of the self-contained HTML report (`channelscope report DIR --html`): reads the data
-// the command inlined into the page and shows the summary chart and table and the results views.
+// the command inlined into the page and shows the summary chart and table and the results views,
+// or, for a procedure's folder, the figures drawn from its result.
 import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE, softwareSentence } from '../../../src/experiment/report-text.js';
@@ -10,6 +11,7 @@ import { percent, readableColumns, type PresetTable } from '../../../src/experim
 import '../charts/cs-chart.js';
 import '../charts/cs-summary-chart.js';
 import { channelFrequencyFigure, edgeOfStabilityFigure, lossAtInfinityFigure, lossLevelsFigure } from '../charts/result-figures.js';
+import { channelJumpFigure, gdFromChannelFigure, saddlePerturbationFigure } from '../charts/procedure-figures.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
 import '../views/cs-results-views.js';
 
@@ -204,10 +206,38 @@ function show(data: ReportPageData): void {
   }
 }
 
+/** What the command inlines for a procedure's folder (channel-jump, saddle-perturbation, gd-from-channel). */
+export interface ProcedurePageData {
+  kind: 'procedure';
+  title: string;
+  preset: string;
+  source: string;
+  generatedAt: string;
+  result: unknown;
+}
+
+/** The figures of a procedure's page, from its result; its markdown report is in the page already. */
+function showProcedure(data: ProcedurePageData): void {
+  const figures: Record<string, (result: never, width: number) => SVGSVGElement> = {
+    'channel-jump': channelJumpFigure,
+    'saddle-perturbation': saddlePerturbationFigure,
+    'gd-from-channel': gdFromChannelFigure,
+  };
+  const draw = figures[data.preset];
+  const root = document.getElementById('procedure-figures')!;
+  if (!draw) {
+    root.textContent = `No figures for ${data.preset}: its report below has every number.`;
+    return;
+  }
+  root.appendChild(chart(draw(data.result as never, 1000), data.preset));
+}
+
 const script = document.getElementById(REPORT_DATA_ID);
 if (script?.textContent) {
   try {
-    show(JSON.parse(script.textContent) as ReportPageData);
+    const data = JSON.parse(script.textContent) as ReportPageData | ProcedurePageData;
+    if ('kind' in data && data.kind === 'procedure') showProcedure(data);
+    else show(data as ReportPageData);
   } catch (error) {
     document.getElementById('report')!.textContent = `This report could not be shown: ${(error as Error).message}`;
   }
