@@ -88,6 +88,29 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
   noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
 `;
 
+/** The page around a report's body: its title, style, the data inlined as JSON and the script that draws it. */
+function page(title: string, body: string, data: object, script: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="channelscope report --html">
+<title>${escapeHtml(title)}</title>
+<style>
+${PAGE_STYLE}</style>
+</head>
+<body>
+<main id="report">
+<h1>${escapeHtml(title)}</h1>
+${body}</main>
+<script type="application/json" id="channelscope-report-data">${inlineJson(data)}</script>
+<script>${script.replace(/<\/script/gi, '<\\/script')}</script>
+</body>
+</html>
+`;
+}
+
 export interface HtmlReportInput {
   report: Report;
   records: RunRecord[];
@@ -115,29 +138,11 @@ export function htmlReport({ report, records, source, folders = [source], script
   const presetSection = report.presetTables?.length
     ? `<section><h2>The preset's tables</h2><div id="preset-tables"></div>\n<noscript><pre>${escapeHtml(report.presetTables.map(tableMarkdown).join('\n'))}</pre></noscript></section>\n`
     : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="channelscope report --html">
-<title>${escapeHtml(title)}</title>
-<style>
-${PAGE_STYLE}</style>
-</head>
-<body>
-<main id="report">
-<h1>${escapeHtml(title)}</h1>
-<p class="meta">${report.runs.length} runs from <code>${escapeHtml(source)}</code>${escapeHtml(grouping)} · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
+  return page(title, `<p class="meta">${report.runs.length} runs from <code>${escapeHtml(source)}</code>${escapeHtml(grouping)} · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
 ${reportWarnings(report).map((warning) => `<p class="warning"><strong>${escapeHtml(warning)}</strong></p>\n`).join('')}<section><h2>Summary</h2><div id="summary-chart"></div><div id="summary-table"></div>
 <noscript><pre>${escapeHtml(formatReport(report, 'md'))}</pre></noscript></section>
 ${presetSection}<section><h2>Runs</h2><div id="views"></div></section>
-</main>
-<script type="application/json" id="channelscope-report-data">${inlineJson(data)}</script>
-<script>${script.replace(/<\/script/gi, '<\\/script')}</script>
-</body>
-</html>
-`;
+`, data, script);
 }
 
 export interface ProcedureHtmlInput {
@@ -156,28 +161,10 @@ export interface ProcedureHtmlInput {
 export function procedureHtmlReport({ folder, preset, result, markdown, script, generatedAt = new Date() }: ProcedureHtmlInput): string {
   const title = `channelscope report: ${path.basename(path.resolve(folder))} (${preset})`;
   const data = { kind: 'procedure', title, preset, source: folder, generatedAt: generatedAt.toISOString(), result };
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="channelscope report --html">
-<title>${escapeHtml(title)}</title>
-<style>
-${PAGE_STYLE}</style>
-</head>
-<body>
-<main id="report">
-<h1>${escapeHtml(title)}</h1>
-<p class="meta">the ${escapeHtml(preset)} procedure in <code>${escapeHtml(folder)}</code> · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
+  return page(title, `<p class="meta">the ${escapeHtml(preset)} procedure in <code>${escapeHtml(folder)}</code> · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
 <section><h2>Figures</h2><div id="procedure-figures"></div><noscript><p>The figures need JavaScript; the report below has every number.</p></noscript></section>
 <section><h2>The report (report.md)</h2><pre class="fallback">${escapeHtml(markdown)}</pre></section>
-</main>
-<script type="application/json" id="channelscope-report-data">${inlineJson(data)}</script>
-<script>${script.replace(/<\/script/gi, '<\\/script')}</script>
-</body>
-</html>
-`;
+`, data, script);
 }
 
 /** Writes the HTML report of a report and its records, read from `folders`, to `target`; returns it. */
