@@ -114,8 +114,13 @@ describe('channelscope report --html', () => {
           { name: 'lambda-max-by-lr', title: 'λ_max against 2/η', columns: ['η', 'runs'], rows: [[0.1, 4]] },
           // and loss-levels' final losses by r (these runs: r = 2 with biases, one panel)
           { name: 'loss-levels', title: 'Loss levels', columns: ['biases', 'r'], rows: [['true', '2']] },
-          // and channel-frequency's channel fraction by teacher and activation
-          { name: 'by-teacher-activation', title: 'Channel fraction by teacher and activation', columns: ['teacher', 'activation'], rows: [['rosenbrock', 'softplus']] },
+          // and channel-frequency's channel fraction by teacher and activation, drawn from this table
+          {
+            name: 'by-teacher-activation',
+            title: 'Channel fraction by teacher and activation',
+            columns: ['teacher', 'activation', 'runs', 'channel', 'channel fraction', 'channel low95', 'channel high95'],
+            rows: [['rosenbrock', 'softplus', 4, 1, 0.25, 0.05, 0.7]],
+          },
         ],
       };
       const file = path.join(scratchDir('channelscope-report-page-'), 'report.html');
@@ -154,6 +159,7 @@ describe('channelscope report --html', () => {
       expect(figures[2]).not.toContain('Without biases');
       expect(figures[3]).toContain('How often runs end in a channel, by teacher and activation');
       expect(figures[3]).toContain('rosenbrock');
+      expect(figures[3]).toContain('1/4'); // the table's count, as the bar's label
     } finally {
       await browser.close();
       release();

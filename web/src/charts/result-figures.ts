@@ -9,8 +9,8 @@ import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
 import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
-import { hiddenLabel, numericOrder, teacherLabel, type EdgePoint, type ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
-import { wilsonInterval } from '../../../src/analysis/statistics.js';
+import { hiddenLabel, type EdgePoint, type ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
+import type { PresetTable } from '../../../src/experiment/tables.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
 
@@ -261,31 +261,29 @@ export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity
 
 // ---- channel frequency ------------------------------------------------------------------------------------
 
-/** channel-frequency: the fraction of runs ending in a channel for each teacher, a bar per activation, with 95% Wilson intervals. */
-export function channelFrequencyFigure(records: readonly RunRecord[], runs: readonly ClassifiedRun[], width: number): SVGSVGElement {
+/**
+ * channel-frequency: the fraction of runs ending in a channel for each teacher, a bar per activation,
+ * with 95% Wilson intervals: drawn from the preset's table by-teacher-activation (its counts and
+ * intervals), so it needs no records and shows what the table says.
+ */
+export function channelFrequencyFigure(table: PresetTable, width: number): SVGSVGElement {
   const title = 'How often runs end in a channel, by teacher and activation';
-  const byId = new Map(runs.map((run) => [run.id, run]));
-  const counts = new Map<string, { teacher: string; activation: string; channels: number; n: number }>();
-  for (const record of records) {
-    const run = byId.get(record.id);
-    if (!run) continue;
-    const config = record.config as RunConfig;
-    const [teacher, activation] = [teacherLabel(config), config.architecture.activation];
-    const key = `${teacher}|${activation}`;
-    const entry = counts.get(key) ?? { teacher, activation, channels: 0, n: 0 };
-    entry.n++;
-    if (run.outcome === 'channel') entry.channels++;
-    counts.set(key, entry);
-  }
-  if (counts.size === 0) return messageFigure(title, 'no runs');
-  const activations = [...new Set([...counts.values()].map((c) => c.activation))].sort();
-  const teachers = [...new Set([...counts.values()].map((c) => c.teacher))].sort(numericOrder);
-  const bars = teachers.flatMap((teacher) =>
-    activations.flatMap((activation) => {
-      const entry = counts.get(`${teacher}|${activation}`);
-      return entry ? [{ group: teacher, category: activation, ...wilsonInterval(entry.channels, entry.n) }] : [];
-    }),
-  );
+  const column = (name: string) => table.columns.indexOf(name);
+  const at = { teacher: column('teacher'), activation: column('activation'), runs: column('runs'), channels: column('channel'), fraction: column('channel fraction'), low: column('channel low95'), high: column('channel high95') };
+  if (Object.values(at).some((k) => k < 0)) return messageFigure(title, `the table ${table.name} lacks the columns of the channel fraction`);
+  // the table's rows come in the order of teacher (by GP roughness) and activation
+  const bars = table.rows.map((row) => ({
+    group: String(row[at.teacher]),
+    category: String(row[at.activation]),
+    successes: Number(row[at.channels]),
+    n: Number(row[at.runs]),
+    fraction: Number(row[at.fraction]),
+    low: Number(row[at.low]),
+    high: Number(row[at.high]),
+  }));
+  if (bars.length === 0) return messageFigure(title, 'no runs');
+  const activations = [...new Set(bars.map((bar) => bar.category))].sort();
+  const teachers = new Set(bars.map((bar) => bar.group)).size;
   // relu, which has no channels, in grey; the smooth activations in colours
   const palette = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
   const colors = Object.fromEntries(activations.map((activation, k) => [activation, activation === 'relu' ? '#7f7f7f' : palette[k % palette.length]]));
@@ -293,7 +291,7 @@ export function channelFrequencyFigure(records: readonly RunRecord[], runs: read
     title,
     subtitle: 'Fraction of runs classified channel, per teacher (GP roughness s: larger is rougher) and activation; whiskers: 95% Wilson intervals.',
     legend: activations.map((activation) => ({ label: activation, color: colors[activation] })),
-    panels: [{ plot: fractionBars(bars, { colors, categories: activations, groupLabel: 'teacher', width: Math.min(Math.max(420, width - 40), 180 + teachers.length * 60 * activations.length), height: 300 }) }],
+    panels: [{ plot: fractionBars(bars, { colors, categories: activations, groupLabel: 'teacher', width: Math.min(Math.max(420, width - 40), 180 + teachers * 60 * activations.length), height: 300 }) }],
     note: 'The paper: channels are common for every teacher and more so the rougher the GP; relu has none (σ″ = 0).',
   });
 }

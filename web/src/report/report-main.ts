@@ -157,7 +157,7 @@ function presetTable(table: PresetTable, data: ReportPageData): HTMLElement[] {
   const tableAndNote = table.note ? [element, note(table.note)] : [element];
   if (table.name === 'lambda-max-by-lr' && data.records) return [chart(edgeOfStabilityFigure(edgeOfStabilityPoints(data.records, data.report.runs), 900), 'edge-of-stability'), ...tableAndNote];
   if (table.name === 'loss-levels' && data.records) return [chart(lossLevelsFigure(data.records, data.report.runs, 900), 'loss-levels'), ...tableAndNote];
-  if (table.name === 'by-teacher-activation' && data.records) return [chart(channelFrequencyFigure(data.records, data.report.runs, 900), 'channel-frequency'), ...tableAndNote];
+  if (table.name === 'by-teacher-activation') return [chart(channelFrequencyFigure(table, 900), 'channel-frequency'), ...tableAndNote];
   if (table.name !== 'loss-at-infinity' || !data.records) return tableAndNote;
   const points = toyChannelPoints(data.records, data.report.runs);
   const tabled = table.rows.map(([w, lossAtInfinity]) => ({ w: Number(w), lossAtInfinity: Number(lossAtInfinity) }));
