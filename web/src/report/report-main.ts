@@ -145,30 +145,50 @@ function reachTable(report: Report): HTMLTableElement {
   );
 }
 
-/**
- * A preset's table as its markdown shows it (fractions with intervals, quartiles), with its note;
- * before it, the figure of the runs where one answers the preset's question better than quartiles:
- * the toy's L∞(w) with the runs along a channel, GD's λ_max against 2/η, the loss levels by r, and
- * the channel fraction by teacher and activation.
- */
+/** A preset's table as its markdown shows it (fractions with intervals, quartiles), with its note, after its figure where it has one. */
 function presetTable(table: PresetTable, data: ReportPageData): HTMLElement[] {
   const columns = readableColumns(table);
   const element = scrolling(filledTable(table.title, columns.map((column) => column.header), table.rows.map((row) => columns.map((column) => column.cell(row)))));
-  const tableAndNote = table.note ? [element, note(table.note)] : [element];
-  if (table.name === 'lambda-max-by-lr' && data.records) return [chart(edgeOfStabilityFigure(edgeOfStabilityPoints(data.records, data.report.runs), 900), 'edge-of-stability'), ...tableAndNote];
-  if (table.name === 'loss-levels' && data.records) return [chart(lossLevelsFigure(data.records, data.report.runs, 900), 'loss-levels'), ...tableAndNote];
-  if (table.name === 'by-teacher-activation') return [chart(channelFrequencyFigure(table, 900), 'channel-frequency'), ...tableAndNote];
-  if (table.name !== 'loss-at-infinity' || !data.records) return tableAndNote;
-  const points = toyChannelPoints(data.records, data.report.runs);
+  const figure = presetFigure(table, data);
+  return [...(figure ? [figure] : []), element, ...(table.note ? [note(table.note)] : [])];
+}
+
+/**
+ * The figure of the runs drawn before a preset's table where one answers the preset's question better
+ * than quartiles: the channel fraction by teacher and activation (from the table itself), the loss
+ * levels by r, GD's λ_max against 2/η, and the toy's L∞(w) with the runs along a channel; null for
+ * other tables, and without the records (too many to inline) for those drawn from them.
+ */
+function presetFigure(table: PresetTable, data: ReportPageData): HTMLElement | null {
+  if (table.name === 'by-teacher-activation') return chart(channelFrequencyFigure(table, 900), 'channel-frequency');
+  const { records } = data;
+  if (!records) return null;
+  switch (table.name) {
+    case 'loss-levels':
+      return chart(lossLevelsFigure(records, data.report.runs, 900), 'loss-levels');
+    case 'lambda-max-by-lr':
+      return chart(edgeOfStabilityFigure(edgeOfStabilityPoints(records, data.report.runs), 900), 'edge-of-stability');
+    case 'loss-at-infinity': {
+      const points = toyChannelPoints(records, data.report.runs);
+      return chart(lossAtInfinityFigure(fineLossAtInfinity(table, records, points), points, 900), 'loss-at-infinity');
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * L∞(w) for the figure: the table's 50 points miss a minimum's depth by up to a few percent, where
+ * the runs' losses sit, so the curve is computed here on a fine grid and at each run's own w (a few
+ * hundred small fits); the table's points where it cannot be.
+ */
+function fineLossAtInfinity(table: PresetTable, records: readonly RunRecord[], points: readonly { w: number }[]): { w: number; lossAtInfinity: number }[] {
   const tabled = table.rows.map(([w, lossAtInfinity]) => ({ w: Number(w), lossAtInfinity: Number(lossAtInfinity) }));
-  // the table's 50 points miss a minimum's depth by up to a few percent, where the runs' losses sit:
-  // the curve drawn is computed here on a fine grid and at each run's own w (a few hundred small fits)
   const [low, high] = [tabled[0].w, tabled[tabled.length - 1].w];
   const fine = Array.from({ length: 393 }, (_, k) => low + ((high - low) * k) / 392);
   const ws = [...fine, ...points.map((p) => p.w).filter((w) => w > low && w < high)].sort((a, b) => a - b);
-  const first = data.records[0];
-  const curve = (first && lossAtInfinityCurve(first.config as RunConfig, first.seed, ws)) || tabled;
-  return [chart(lossAtInfinityFigure(curve, points, 900), 'loss-at-infinity'), ...tableAndNote];
+  const first = records[0];
+  return (first && lossAtInfinityCurve(first.config as RunConfig, first.seed, ws)) || tabled;
 }
 
 /** A figure with its SVG and PNG buttons. */
