@@ -178,10 +178,14 @@ export function channelReach(record: RunRecord, classified: ClassifiedRun): numb
   if (toy) {
     // merged neurons with output weights of one sign sit on a saddle line, not in a channel: no reach
     if (toy.a[0] * toy.a[1] >= 0) return NaN;
-    // ε = |w₁ − w₂|/2 of the flipped pair
-    return 2 / Math.abs(toy.w[0] - toy.w[1]);
+    return toyInverseEpsilon(toy);
   }
   return classified.onChannel ? classified.reach.inverseEpsilon : NaN;
+}
+
+/** 1/ε of the toy's flipped pair, ε = |w₁ − w₂|/2. */
+function toyInverseEpsilon(toy: { w: [number, number] }): number {
+  return 2 / Math.abs(toy.w[0] - toy.w[1]);
 }
 
 /** The two neurons of the 1-D toy (no biases, an odd activation) flipped to w > 0, which leaves them the same neurons; null for any other network. */
@@ -354,13 +358,15 @@ export interface ToyChannelPoint {
   w: number;
   loss: number;
   optimizer: string;
+  /** 1/ε of the pair, as the reach table gives it: small for a pair still apart, which is no GLU yet */
+  inverseEpsilon: number;
 }
 
 /**
  * The runs of the 1-D toy whose two neurons, flipped to w > 0, have output weights of opposite signs
  * (those the reach table gives a 1/ε), each at its pair's w (the mean of the flipped input weights)
- * and its final loss. Along a channel the loss approaches L∞(w) from above, so these points sit just
- * over the curve.
+ * and its final loss. Along a channel (a merged pair, large 1/ε) the loss approaches L∞(w) from above,
+ * so such points sit just over the curve; a pair still apart is no GLU yet and may lie below it.
  */
 export function toyChannelPoints(records: readonly RunRecord[], runs: readonly ClassifiedRun[]): ToyChannelPoint[] {
   const diverged = new Set(runs.filter((run) => run.outcome === 'diverged').map((run) => run.id));
@@ -368,7 +374,7 @@ export function toyChannelPoints(records: readonly RunRecord[], runs: readonly C
     const toy = diverged.has(record.id) || !(record.loss > 0) ? null : flippedToyPair(record);
     if (!toy || toy.a[0] * toy.a[1] >= 0) return [];
     const w = (toy.w[0] + toy.w[1]) / 2;
-    return Number.isFinite(w) ? [{ id: record.id, w, loss: record.loss, optimizer: optimizerLabel(record.config as RunConfig) }] : [];
+    return Number.isFinite(w) ? [{ id: record.id, w, loss: record.loss, optimizer: optimizerLabel(record.config as RunConfig), inverseEpsilon: toyInverseEpsilon(toy) }] : [];
   });
 }
 

@@ -246,16 +246,16 @@ export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity
       Plot.line(line, { x: 'w', y: 'lossAtInfinity', stroke: '#333', strokeWidth: 1.6 }),
       Plot.dot(
         points.filter((p) => p.w >= wLow && p.w <= wHigh),
-        { x: 'w', y: 'loss', fill: 'optimizer', r: 3.5, stroke: 'white', strokeWidth: 0.6, title: (p: ToyChannelPoint) => `${p.id} (${p.optimizer})\nw = ${formatNumber(p.w)}, loss ${formatNumber(p.loss)}` },
+        { x: 'w', y: 'loss', fill: 'optimizer', r: 3.5, stroke: 'white', strokeWidth: 0.6, title: (p: ToyChannelPoint) => `${p.id} (${p.optimizer})\nw = ${formatNumber(p.w)}, 1/ε = ${formatNumber(p.inverseEpsilon)}, loss ${formatNumber(p.loss)}` },
       ),
     ],
   });
   return composeFigure({
     title,
-    subtitle: 'Line: L∞(w), the loss of the best gated linear unit c·σ(wx) + a·x·σ′(wx) at each w. Dots: runs whose pair has output weights of opposite signs, at their pair’s w and final loss.',
+    subtitle: 'Line: L∞(w), the loss of the best gated linear unit c·σ(wx) + a·x·σ′(wx) at each w. Dots: runs whose two neurons, flipped to w > 0, have output weights of opposite signs (the reach table’s), at the mean w of the pair and their final loss.',
     legend: [{ label: 'L∞(w)', color: '#333', shape: 'line' as const }, ...optimizers.map((label, k) => ({ label, color: colors[k] }))],
     panels: [{ plot }],
-    note: `${points.length === 0 ? 'No run ended along a channel. ' : ''}Along a channel the loss falls towards L∞(w) from above, and the channel ends where L∞(w) has a local minimum.${outside > 0 ? ` ${outside} run${outside === 1 ? '' : 's'} outside the w range of the curve not shown.` : ''}`,
+    note: `${points.length === 0 ? 'No run ended along a channel. ' : ''}Along a channel (a merged pair, large 1/ε) the loss falls towards L∞(w) from above, and the channel ends where L∞(w) has a local minimum; a pair still apart (small 1/ε, e.g. SGD and Adam near the entrance) is no GLU yet and may lie below the curve.${outside > 0 ? ` ${outside} run${outside === 1 ? '' : 's'} outside the w range of the curve not shown.` : ''}`,
   });
 }
 
