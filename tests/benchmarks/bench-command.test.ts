@@ -3,21 +3,21 @@
 // report a CPU run writes (what it ran on, what was asked, units, the same keys in every result).
 // Throughput figures are not checked: timing belongs in benchmarks/, never in a test.
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { checkScale, checkSeconds, scalingNote } from '../../benchmarks/bench-core.js';
 import { benchProgram, checkBenchOptions, parseCommandLine } from '../../benchmarks/bench-command.js';
 import { WORKLOADS } from '../../benchmarks/workloads.js';
+import { scriptCommand } from '../helpers/cli.js';
 
 const exec = promisify(execFile);
-const TSX = path.resolve('node_modules/.bin/tsx');
 const NODE_BENCH = 'benchmarks/node-bench.ts';
 const BROWSER_BENCH = 'benchmarks/browser-bench.ts';
 
 /** Exit code, stdout and stderr of a benchmark script. */
 async function bench(script: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return exec(TSX, [script, ...args], { timeout: 120_000 }).then(
+  const [command, ...entry] = scriptCommand(script);
+  return exec(command, [...entry, ...args], { timeout: 120_000 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );

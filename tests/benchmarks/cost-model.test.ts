@@ -2,13 +2,13 @@
 // (src/gpu/pass-timer.ts). No throughput is asserted: only counts, shares and that GPU time is
 // measured, positive and within the wall time around it.
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { peaksFor, stepCost, utilisation } from '../../benchmarks/cost-model.js';
 import { parseStrategy } from '../../src/engine/gpu/kernel-strategy.js';
 import { closedHessianTasks } from '../../src/engine/gpu/mlp-kernels.js';
 import { WORKLOADS, workloadArchitecture } from '../../benchmarks/workloads.js';
+import { scriptCommand } from '../helpers/cli.js';
 import { parameterCount } from '../../src/model/architecture.js';
 import { GpuEnsemble } from '../../src/engine/gpu/gpu-ensemble.js';
 import { glorotNormal } from '../../src/model/init.js';
@@ -78,7 +78,8 @@ describe('the stiff Hessian\'s 4 × 4 tasks (closedHessianTasks)', () => {
 
 describe('benchmarks/ceilings.ts', () => {
   it('prints the per-strategy ceilings of every shared-data workload, register strategies only where P ≤ 128', async () => {
-    const { stdout } = await promisify(execFile)(path.resolve('node_modules/.bin/tsx'), ['benchmarks/ceilings.ts', '--json'], { timeout: 60_000 });
+    const [command, ...entry] = scriptCommand('benchmarks/ceilings.ts');
+    const { stdout } = await promisify(execFile)(command, [...entry, '--json'], { timeout: 60_000 });
     const table = JSON.parse(stdout) as { device: string; rows: { workload: string; op: string; workgroupLoads: Record<string, number | null> }[] };
     expect(table.device).toBe('H100');
     expect(table.rows.map((r) => `${r.workload} ${r.op}`)).toEqual(['W1', 'W2', 'W3', 'W4'].flatMap((w) => [`${w} grad`, `${w} hvp`, `${w} stiff`]));

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCheckoutCli, runCli } from '../helpers/cli.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 import { SOFTWARE_DAWN_TOGGLES } from '../../src/gpu/device.js';
 
@@ -137,6 +137,9 @@ describe('channelscope doctor', () => {
     expect(plain.stdout.trim()).toBe(softwareLabel(currentSoftware()));
     const named = await runCli(['--version'], { CHANNELSCOPE_COMMIT: '0123456789ab' });
     expect(named.stdout.trim()).toMatch(/^channelscope \d+\.\d+\.\d+ \(git 0123456789ab\)$/);
+    // the suite's other commands may run the compiled dist/ (helpers/cli.ts): the checkout's entry, through tsx, answers alike
+    const throughTsx = await runCheckoutCli(['--version']);
+    expect(throughTsx).toEqual(plain);
   });
 });
 
