@@ -7,7 +7,6 @@ import { ACTIVATIONS, type Activation } from './architecture.js';
 const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = 0.7978845608028654;
 const INV_SQRT_2PI = 0.3989422804014327;
-const TWO_OVER_SQRT_PI = 1.1283791670955126;
 /** Veltkamp splitting constant 2²⁷ + 1: splits a double into two 26-bit halves */
 const SPLITTER = 134217729;
 
@@ -50,39 +49,77 @@ function millsFraction(z: number): number {
   return 1 / f;
 }
 
-/** erfc(x) for x ≥ 1: (2/√π)·x·e^{−x²}·millsFraction(2x²), no cancellation. */
-function erfcTail(x: number): number {
-  const gauss = expNegScaledSquare(x, 1);
-  if (gauss === 0) return 0;
-  return TWO_OVER_SQRT_PI * x * gauss * millsFraction(2 * x * x);
-}
+// W. J. Cody's rational Chebyshev approximations (Math. Comp. 23 (1969) 631–637; SPECFUN's CALERF):
+// erf(x) = x·A(x²)/B(x²) for |x| ≤ 0.46875, erfc(x) = e^{−x²}·C(x)/D(x) for 0.46875 < x ≤ 4 and
+// erfc(x) = e^{−x²}/x·(1/√π + E(1/x²)/(x²F(1/x²))) beyond; each ~1e-16 relative in exact arithmetic,
+// ~4e-16 as evaluated (measured against mpmath in the tests). A rational function and one exp: ~8×
+// faster than the series and continued fraction this replaced, which the CPU engine felt in every
+// erf network (the toy-1d preset, a third of channel-frequency). e^{−x²} is expNegScaledSquare's.
+const ERF_A = [3.16112374387056560e0, 1.13864154151050156e2, 3.77485237685302021e2, 3.20937758913846947e3, 1.85777706184603153e-1];
+const ERF_B = [2.36012909523441209e1, 2.44024637934444173e2, 1.28261652607737228e3, 2.84423683343917062e3];
+const ERFC_C = [
+  5.64188496988670089e-1, 8.88314979438837594e0, 6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2,
+  1.71204761263407058e3, 2.05107837782607147e3, 1.23033935479799725e3, 2.15311535474403846e-8,
+];
+const ERFC_D = [
+  1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2, 1.62138957456669019e3, 3.29079923573345963e3,
+  4.36261909014324716e3, 3.43936767414372164e3, 1.23033935480374942e3,
+];
+const ERFC_P = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
+const ERFC_Q = [2.56852019228982242e0, 1.87295284992346047e0, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
+const INV_SQRT_PI = 0.5641895835477563;
+/** Where Cody's first interval (erf directly) ends. */
+const ERF_DIRECT_LIMIT = 0.46875;
 
-/** erf(x) for |x| < 1: (2/√π)·e^{−x²}·Σ 2ⁿx^{2n+1}/(1·3·…·(2n+1)); every term has x's sign, so no cancellation. */
-function erfSeries(x: number): number {
-  const twiceSquare = 2 * x * x;
-  let term = x;
-  let sum = x;
-  for (let n = 1; n < 100; n++) {
-    term *= twiceSquare / (2 * n + 1);
-    sum += term;
-    if (Math.abs(term) <= 1e-17 * Math.abs(sum)) break;
+/** erf(x) for |x| ≤ ERF_DIRECT_LIMIT: Cody's first interval. */
+function erfNearZero(x: number): number {
+  const y = x * x;
+  let numerator = ERF_A[4] * y;
+  let denominator = y;
+  for (let i = 0; i < 3; i++) {
+    numerator = (numerator + ERF_A[i]) * y;
+    denominator = (denominator + ERF_B[i]) * y;
   }
-  return TWO_OVER_SQRT_PI * expNegScaledSquare(x, 1) * sum;
+  return (x * (numerator + ERF_A[3])) / (denominator + ERF_B[3]);
 }
 
-/** The error function in float64, ~1e-15 relative everywhere (JavaScript has no Math.erf). */
+/** erfc(y) for y > ERF_DIRECT_LIMIT: Cody's second and third intervals, no cancellation. */
+function erfcTail(y: number): number {
+  const gauss = expNegScaledSquare(y, 1);
+  if (gauss === 0) return 0;
+  if (y <= 4) {
+    let numerator = ERFC_C[8] * y;
+    let denominator = y;
+    for (let i = 0; i < 7; i++) {
+      numerator = (numerator + ERFC_C[i]) * y;
+      denominator = (denominator + ERFC_D[i]) * y;
+    }
+    return (gauss * (numerator + ERFC_C[7])) / (denominator + ERFC_D[7]);
+  }
+  const t = 1 / (y * y);
+  let numerator = ERFC_P[5] * t;
+  let denominator = t;
+  for (let i = 0; i < 4; i++) {
+    numerator = (numerator + ERFC_P[i]) * t;
+    denominator = (denominator + ERFC_Q[i]) * t;
+  }
+  const correction = (t * (numerator + ERFC_P[4])) / (denominator + ERFC_Q[4]);
+  return (gauss * (INV_SQRT_PI - correction)) / y;
+}
+
+/** The error function in float64, ~4e-16 relative everywhere (JavaScript has no Math.erf). */
 export function erf(x: number): number {
   const ax = Math.abs(x);
-  if (ax < 1) return erfSeries(x);
+  if (ax <= ERF_DIRECT_LIMIT) return erfNearZero(x);
   const tail = erfcTail(ax);
   return x > 0 ? 1 - tail : tail - 1;
 }
 
 /** The complementary error function 1 − erf(x), with full relative accuracy in the right tail. */
 export function erfc(x: number): number {
-  if (x >= 1) return erfcTail(x);
-  // below 1, erfc ≥ 0.157: 1 − erf loses at most a factor 6 in relative accuracy
-  return 1 - erf(x);
+  if (x > ERF_DIRECT_LIMIT) return erfcTail(x);
+  if (x >= -ERF_DIRECT_LIMIT) return 1 - erfNearZero(x);
+  return 2 - erfcTail(-x);
 }
 
 /** Standard normal density φ(x) = e^{−x²/2}/√(2π). */
@@ -155,7 +192,6 @@ const IMPLEMENTATIONS: Record<Activation, Implementation> = {
     value: softplus,
     // softplus′ = σ, so its derivatives are the sigmoid's shifted by one order; all of them from one
     // e = e^{−|x|}: σ = 1/(1+e) or e/(1+e), σ′ = e/(1+e)², σ″ = σ′(1 − 2σ) = −σ′·sign(x)(1 − e)/(1 + e)
-    // with 1 − e = −expm1(−|x|) (no cancellation near 0)
     evaluate(x, out) {
       const e = Math.exp(-Math.abs(x));
       const q = 1 + e;
@@ -163,8 +199,9 @@ const IMPLEMENTATIONS: Record<Activation, Implementation> = {
       out[0] = x >= 34 ? x : Math.max(x, 0) + Math.log1p(e);
       out[1] = x >= 0 ? 1 / q : e / q;
       out[2] = slope;
-      const oneMinusTwoSigma = (Math.expm1(-Math.abs(x)) / q) * (x >= 0 ? 1 : -1);
-      out[3] = slope * oneMinusTwoSigma;
+      // 1 − 2σ(|x|) = (1 − e)/(1 + e); expm1 only where 1 − e would cancel (e > ½), the rest exact enough
+      const oneMinusE = e > 0.5 ? -Math.expm1(-Math.abs(x)) : 1 - e;
+      out[3] = (slope * oneMinusE * (x >= 0 ? -1 : 1)) / q;
     },
     valueAndSlope(x, out) {
       const e = Math.exp(-Math.abs(x));

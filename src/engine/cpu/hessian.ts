@@ -44,9 +44,17 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
     if (arch.biases) inputIndex[j * inputLength + d] = hidden.biasOffset + j;
   }
   const outputIndex = (j: number) => output.weightOffset + j;
+  for (let k = 1; k < inputIndex.length; k++) {
+    if (k % inputLength !== 0 && inputIndex[k] <= inputIndex[k - 1]) throw new Error('networkHessian expects each neuron\'s weights before its bias in θ');
+  }
 
   const jacobian = new Float64Array(P);
   const projected = basis ? new Float64Array(Q) : jacobian;
+  // the Gauss–Newton part Σₙ JₙJₙᵀ as dot products of Jacobian columns over tiles of samples, each
+  // column contiguous (column k of the tile at k·HESSIAN_TILE): ~3× faster than a rank-one update per
+  // sample at d = 2, r = 4…8
+  const tile = new Float64Array(Q * HESSIAN_TILE);
+  let tiled = 0;
   // in a basis the residual part is summed in θ's coordinates and projected once at the end
   const residualPart = basis ? new Float64Array(P * P) : out;
   const xTilde = new Float64Array(inputLength);
@@ -73,14 +81,13 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
     if (arch.biases) jacobian[output.biasOffset] = 1;
     const residual = f - data.y[sample];
 
-    // Gauss–Newton part JJᵀ (upper triangle; mirrored at the end), in a basis (MᵀJ)(MᵀJ)ᵀ: Jacobian
-    // entries that cancel along the basis (a channel's carriers) cancel before they are squared
+    // in a basis, MᵀJ: Jacobian entries that cancel along the basis (a channel's carriers) cancel
+    // before they are squared
     if (basis) projectOnto(basis, jacobian, projected);
-    for (let k = 0; k < Q; k++) {
-      const jk = projected[k];
-      if (jk === 0) continue;
-      const row = k * Q;
-      for (let l = k; l < Q; l++) out[row + l] += jk * projected[l];
+    for (let k = 0; k < Q; k++) tile[k * HESSIAN_TILE + tiled] = projected[k];
+    if (++tiled === HESSIAN_TILE || n === N - 1) {
+      addTileGram(tile, tiled, Q, out);
+      tiled = 0;
     }
     // residual times f's own second derivatives: per neuron, the ũũ block and the ũ–a column
     for (let j = 0; j < r; j++) {
@@ -90,10 +97,9 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
       const aIndex = outputIndex(j);
       for (let s = 0; s < inputLength; s++) {
         const ks = inputIndex[j * inputLength + s];
-        for (let t = 0; t < inputLength; t++) {
-          const kt = inputIndex[j * inputLength + t];
-          if (kt >= ks) residualPart[ks * P + kt] += blockScale * xTilde[s] * xTilde[t];
-        }
+        const rowScale = blockScale * xTilde[s];
+        // a neuron's ũ entries increase along ũ (checked above): t ≥ s is the upper triangle
+        for (let t = s; t < inputLength; t++) residualPart[ks * P + inputIndex[j * inputLength + t]] += rowScale * xTilde[t];
         // ũ entries precede the output weights in the layout, so (ks, aIndex) is in the upper triangle
         residualPart[ks * P + aIndex] += crossScale * xTilde[s];
       }
@@ -110,6 +116,33 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
   for (let k = 0; k < Q; k++) for (let l = k; l < Q; l++) out[k * Q + l] *= scale;
   addCongruence(residualPart, P, basis, out);
   mirror(out, Q, 'upper');
+}
+
+/** Samples per tile of networkHessian's Gauss–Newton sums: Q columns of it stay in L1 for Q ≤ 64. */
+const HESSIAN_TILE = 64;
+
+/** out (Q×Q, upper triangle) += Σₙ tₙtₙᵀ over the first `count` samples of a tile (column k at k·HESSIAN_TILE). */
+function addTileGram(tile: Float64Array, count: number, Q: number, out: Float64Array): void {
+  for (let k = 0; k < Q; k++) {
+    const columnK = k * HESSIAN_TILE;
+    for (let l = k; l < Q; l++) {
+      const columnL = l * HESSIAN_TILE;
+      // four partial sums: one running sum waits on each add's latency, four keep the FPU busy
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let n = 0;
+      for (; n + 3 < count; n += 4) {
+        s0 += tile[columnK + n] * tile[columnL + n];
+        s1 += tile[columnK + n + 1] * tile[columnL + n + 1];
+        s2 += tile[columnK + n + 2] * tile[columnL + n + 2];
+        s3 += tile[columnK + n + 3] * tile[columnL + n + 3];
+      }
+      for (; n < count; n++) s0 += tile[columnK + n] * tile[columnL + n];
+      out[k * Q + l] += s0 + s1 + (s2 + s3);
+    }
+  }
 }
 
 /**

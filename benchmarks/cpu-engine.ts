@@ -1,0 +1,94 @@
+// The float64 CPU engine's inner costs, one thread: an activation's value and slope (the gradient's
+// needs) and all four derivatives (the Hessian's), a gradient and the closed-form Hessian of one
+// network, and from them a ROS34PW2 step (four gradients and one Hessian), for the flow sweep's
+// students (d = 2, biases, the standardised Rosenbrock teacher). Each figure is the best of
+// `--repeats` timed batches after a warm-up, so a busy machine shows in the spread, not the figure.
+//
+//   npx tsx benchmarks/cpu-engine.ts [--samples 1024] [--widths 4,8] [--activations softplus,erf] [--repeats 5] [--json FILE]
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { evaluateNetwork } from '../src/engine/cpu/cpu-engine.js';
+import { networkHessian } from '../src/engine/cpu/hessian.js';
+import { activationFunctions } from '../src/model/activations.js';
+import { ACTIVATIONS, parameterCount, type Activation, type Architecture } from '../src/model/architecture.js';
+import { rosenbrockDataset } from '../src/data/inputs.js';
+import { currentSoftware, softwareLabel } from '../src/experiment/software.js';
+
+const { values } = parseArgs({
+  options: {
+    samples: { type: 'string', default: '1024' },
+    widths: { type: 'string', default: '4,8' },
+    activations: { type: 'string', default: 'softplus,erf' },
+    repeats: { type: 'string', default: '5' },
+    json: { type: 'string' },
+  },
+});
+const samples = positiveInteger('--samples', values.samples!);
+const repeats = positiveInteger('--repeats', values.repeats!);
+const widths = values.widths!.split(',').map((w) => positiveInteger('--widths', w));
+const activations = values.activations!.split(',').map((name) => {
+  if (!(ACTIVATIONS as readonly string[]).includes(name)) fail(`--activations: unknown activation "${name}"; allowed: ${ACTIVATIONS.join(', ')}`);
+  return name as Activation;
+});
+
+function positiveInteger(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) fail(`${option} must be a positive whole number, not ${text}`);
+  return value;
+}
+
+function fail(message: string): never {
+  console.error(`cpu-engine: ${message}`);
+  process.exit(2);
+}
+
+/** Microseconds per call of `run`: the best of `repeats` batches of `calls`, after one warm-up batch. */
+function microseconds(calls: number, run: () => void): number {
+  let best = Infinity;
+  for (let batch = 0; batch <= repeats; batch++) {
+    const start = performance.now();
+    for (let call = 0; call < calls; call++) run();
+    const perCall = ((performance.now() - start) * 1000) / calls;
+    if (batch > 0) best = Math.min(best, perCall);
+  }
+  return best;
+}
+
+interface Row {
+  what: string;
+  activation: Activation;
+  width?: number;
+  microseconds: number;
+}
+const rows: Row[] = [];
+const arguments_ = Float64Array.from({ length: 4096 }, (_, i) => 4 * Math.sin(i)); // pre-activations in [−4, 4]
+const derivatives = new Float64Array(4);
+const data = rosenbrockDataset(samples, 2, 0);
+for (const activation of activations) {
+  const functions = activationFunctions(activation);
+  const perValue = (evaluate: (x: number, out: Float64Array) => void) =>
+    microseconds(50, () => {
+      for (let i = 0; i < arguments_.length; i++) evaluate(arguments_[i], derivatives);
+    }) / arguments_.length;
+  rows.push({ what: 'value and slope', activation, microseconds: perValue(functions.valueAndSlope) });
+  rows.push({ what: 'four derivatives', activation, microseconds: perValue(functions.evaluate) });
+  for (const width of widths) {
+    const arch: Architecture = { inputDim: 2, hidden: [width], activation, biases: true };
+    const P = parameterCount(arch);
+    const theta = Float64Array.from({ length: P }, (_, i) => Math.sin(3 * i + 1));
+    const hessian = new Float64Array(P * P);
+    const calls = Math.max(5, Math.round(2e5 / (samples * width)));
+    const gradient = microseconds(calls, () => evaluateNetwork(arch, data, 0, theta, { gradient: true }));
+    const closedForm = microseconds(calls, () => networkHessian(arch, data, 0, theta, 1000, hessian));
+    rows.push({ what: 'gradient', activation, width, microseconds: gradient });
+    rows.push({ what: 'Hessian', activation, width, microseconds: closedForm });
+    rows.push({ what: 'ROS34PW2 step (4 gradients + Hessian)', activation, width, microseconds: 4 * gradient + closedForm });
+  }
+}
+
+console.log(`CPU engine, one thread, N = ${samples}, d = 2 (${softwareLabel(currentSoftware())}, Node ${process.version})`);
+for (const row of rows) {
+  const what = row.width === undefined ? `${row.what} (per value)` : `${row.what}, r = ${row.width}`;
+  console.log(`${row.activation.padEnd(9)} ${what.padEnd(48)} ${row.microseconds < 1 ? `${(row.microseconds * 1000).toFixed(1)} ns` : `${row.microseconds.toFixed(0)} µs`}`);
+}
+if (values.json) writeFileSync(values.json, `${JSON.stringify({ samples, software: softwareLabel(currentSoftware()), node: process.version, rows }, null, 1)}\n`);
