@@ -71,7 +71,7 @@ export async function reportCommand(folders: string[], options: { by?: string; f
  */
 async function procedureReport(folder: string, options: { format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean }, by: string[], reclassified: boolean): Promise<void> {
   const refuse = (what: string) => {
-    throw new InputError(`${what}: ${folder} holds a procedure (networks followed stage by stage), not runs to ${what === '--format csv' ? 'tabulate' : 'classify'}; its report is markdown (report DIR) or JSON (--format json)`);
+    throw new InputError(`${what}: ${folder} holds a procedure (networks followed stage by stage), not runs to ${what === '--format csv' ? 'tabulate' : 'classify'}; its report is markdown (report DIR), JSON (--format json) or a page (--html)`);
   };
   if (reclassified) refuse('--thresholds');
   if (by.length > 0) refuse('--by');

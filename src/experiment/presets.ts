@@ -360,7 +360,7 @@ const gdFromChannel: ProcedurePreset = {
   question:
     'Started inside a channel, at points of growing λ_max, where does full-batch GD at step η end? The paper: GD stalls where λ_max ≈ 2/η, so it can stay in the channel only where λ_max ≤ 2/η; from further along it is thrown out, diverges, or brings λ_max down to the edge.',
   quickNote:
-    'N = 256, 4 flows into two channels (seeds 2 and 3 share one), 18 starts with λ_max 1.5 to 2,200, 3,000 GD steps: every start below the edge is kept; no run ends more than 10% past it (largest final λ_max·η/2 1.09); from past it GD is thrown out, diverges or brings λ_max down to the edge. Two runs travel along the channel to the edge (η = 0.316 and 1); at smaller η 3,000 steps are too few to move far.',
+    'N = 256, 4 flows into two channels (seeds 2 and 3 share one), 18 starts with λ_max from 1.5 to about 2,000, 3,000 GD steps: every start below the edge is kept; no run ends more than 10% past it (largest final λ_max·η/2 1.08–1.09 as rounding moves the last steps of the flows); from past it GD is thrown out, diverges or brings λ_max down to the edge. Two runs travel along the channel to the edge (η = 0.316 and 1); at smaller η 3,000 steps are too few to move far.',
   procedure: gdFromChannelProcedure,
   // the flows, then GD at every η from at most maxStartsPerChannel points of each
   size: (options) => {

@@ -652,12 +652,15 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
   // The configuration of one choice of grid values, and for each path an axis sets the path it
   // "owns": that path, or the shallowest object it had to create on the way there (which the spec
   // left unset).
-  const build = (choice: number[]): { raw: Record<string, unknown>; owned: { axis: number; path: string[] }[] } | string => {
+  // `keepSpecValue`: the target whose path keeps the value the spec gives it (set again in its turn,
+  // after the shallower targets) instead of the grid's
+  const build = (choice: number[], keepSpecValue?: number): { raw: Record<string, unknown>; owned: { axis: number; path: string[] }[] } | string => {
     const raw = structuredClone(base);
     const owned = targets.map((target) => ({ axis: target.axis, path: target.segments }));
     for (const t of applicationOrder) {
       const { axis: k, link, segments } = targets[t];
-      const set = setPath(raw, segments, structuredClone(axisValues(axes[k], choice[k])[link]));
+      const value = t === keepSpecValue ? valueAt(base, segments) : axisValues(axes[k], choice[k])[link];
+      const set = setPath(raw, segments, structuredClone(value));
       if (typeof set === 'string') return `grid["${axes[k].path}"]: ${set}`;
       if (set.createdDepth !== undefined) owned[t] = { axis: k, path: segments.slice(0, set.createdDepth + 1) };
     }
@@ -702,7 +705,26 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
     return `${gridValueLabel(axes[culprit], choice[culprit])}${created}: ${message}`;
   }
 
-  // 2. Every combination.
+  // 2. A value the spec gives that a grid axis replaces in every run trains nothing, yet a typo in it
+  // must not pass: each is checked in the first configuration in place of its axis's value, and an
+  // issue inside it refused (one about other fields is the grid values' own, checked above).
+  for (let t = 0; t < targets.length; t++) {
+    const { axis: k, segments } = targets[t];
+    if (valueAt(base, segments) === undefined) continue;
+    const built = build(firstChoice, t);
+    if (typeof built === 'string') continue;
+    const parsed = configSchema.safeParse(built.raw);
+    // inside the spec's value, and not in what a deeper axis sets there (optimizer.beta over optimizer)
+    const deeper = targets.filter((other) => other.segments.length > segments.length && isPrefix(segments, other.segments)).map((other) => other.segments);
+    const inside = (candidate: Issue) =>
+      culpritPath(candidate, [segments]) !== undefined && !isPrefix(issuePathOf(candidate), segments.slice(0, -1)) && culpritPath(candidate, deeper) === undefined;
+    const issue = parsed.success ? undefined : parsed.error.issues.find(inside);
+    if (!issue) continue;
+    const { message } = describeIssues([issue], built.raw, configSchema, true);
+    return `${message} (in the spec's ${segments.join('.')}, which grid["${axes[k].path}"] replaces in every run: correct it or leave it out)`;
+  }
+
+  // 3. Every combination.
   const configurations: SpecConfiguration[] = [];
   const seen = new Map<string, number>();
   const choice = axes.map(() => 0);
@@ -771,6 +793,12 @@ function culpritPath(issue: Issue, ownedPaths: string[][]): number | undefined {
     if (related && (best === undefined || owned.length > ownedPaths[best].length)) best = k;
   });
   return best;
+}
+
+/** Where an issue points: its path, and for unknown keys the first key's. */
+function issuePathOf(issue: Issue): string[] {
+  const path = issue.path.map(String);
+  return issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]] : path;
 }
 
 function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {

@@ -322,6 +322,22 @@ describe('grid', () => {
     expect(errorOf(spec({ grid: { 'architecture.hidden': 4 } }))).toBe('spec: grid["architecture.hidden"]: 4 must be a non-empty array of values');
   });
 
+  it('a value the grid replaces in every run is still checked: a typo in it is refused, not silently unused', () => {
+    const gridded = { optimizer: [{ kind: 'flow' }, { kind: 'gd', lr: 0.1 }] };
+    expect(errorOf(spec({ optimizer: { kind: 'flw' }, grid: gridded }))).toBe(
+      'spec: optimizer.kind: "flw" is not allowed (allowed: gd, momentum, adam, sgd, flow) (in the spec\'s optimizer, which grid["optimizer"] replaces in every run: correct it or leave it out)',
+    );
+    expect(errorOf(spec({ optimizer: { kind: 'flow', solvr: 'rodas4' }, grid: gridded }))).toMatch(
+      /^spec: unknown field "solvr" in optimizer \(did you mean "solver"\?\) \(in the spec's optimizer, which grid\["optimizer"\] replaces in every run: correct it or leave it out\)$/,
+    );
+    expect(errorOf(spec({ architecture: { inputDim: 2, hidden: -4, activation: 'softplus' }, grid: { 'architecture.hidden': [4, 8] } }))).toMatch(
+      /^spec: architecture\.hidden: .* \(in the spec's architecture\.hidden, which grid\["architecture\.hidden"\] replaces in every run/,
+    );
+    // valid values the grid replaces pass, and so does what a deeper axis adds to them
+    expect(parseSpec(JSON.stringify(spec({ optimizer: { kind: 'flow' }, grid: gridded }))).configurations).toHaveLength(2);
+    expect(parseSpec(JSON.stringify(spec({ optimizer: { kind: 'gd', lr: 0.1 }, grid: { optimizer: [{ kind: 'momentum', lr: 0.1 }], 'optimizer.beta': [0.5, 0.8] } }))).configurations).toHaveLength(2);
+  });
+
   it('bad combinations and duplicates', () => {
     expect(errorOf(spec({ grid: { optimizer: [{ kind: 'momentum', lr: 0.1 }, { kind: 'gd', lr: 0.1 }], 'optimizer.beta': [0.5, 0.8] } }))).toBe(
       'spec: grid combination (optimizer = {"kind":"gd","lr":0.1}, optimizer.beta = 0.5): unknown field "beta" in optimizer of kind "gd": it is a field of kind "momentum" (allowed here: kind, lr)',
