@@ -71,40 +71,33 @@ const INV_SQRT_PI = 0.5641895835477563;
 /** Where Cody's first interval (erf directly) ends. */
 const ERF_DIRECT_LIMIT = 0.46875;
 
+/**
+ * Cody's rational form in y with n = q.length − 1: (p[n+1]yⁿ⁺¹ + p[0]yⁿ + … + p[n]) /
+ * (yⁿ⁺¹ + q[0]yⁿ + … + q[n]), by Horner's rule as CALERF evaluates it.
+ */
+function codyRational(p: readonly number[], q: readonly number[], y: number): number {
+  const n = q.length - 1;
+  let numerator = p[n + 1] * y;
+  let denominator = y;
+  for (let i = 0; i < n; i++) {
+    numerator = (numerator + p[i]) * y;
+    denominator = (denominator + q[i]) * y;
+  }
+  return (numerator + p[n]) / (denominator + q[n]);
+}
+
 /** erf(x) for |x| ≤ ERF_DIRECT_LIMIT: Cody's first interval. */
 function erfNearZero(x: number): number {
-  const y = x * x;
-  let numerator = ERF_A[4] * y;
-  let denominator = y;
-  for (let i = 0; i < 3; i++) {
-    numerator = (numerator + ERF_A[i]) * y;
-    denominator = (denominator + ERF_B[i]) * y;
-  }
-  return (x * (numerator + ERF_A[3])) / (denominator + ERF_B[3]);
+  return x * codyRational(ERF_A, ERF_B, x * x);
 }
 
 /** erfc(y) for y > ERF_DIRECT_LIMIT: Cody's second and third intervals, no cancellation. */
 function erfcTail(y: number): number {
   const gauss = expNegScaledSquare(y, 1);
   if (gauss === 0) return 0;
-  if (y <= 4) {
-    let numerator = ERFC_C[8] * y;
-    let denominator = y;
-    for (let i = 0; i < 7; i++) {
-      numerator = (numerator + ERFC_C[i]) * y;
-      denominator = (denominator + ERFC_D[i]) * y;
-    }
-    return (gauss * (numerator + ERFC_C[7])) / (denominator + ERFC_D[7]);
-  }
+  if (y <= 4) return gauss * codyRational(ERFC_C, ERFC_D, y);
   const t = 1 / (y * y);
-  let numerator = ERFC_P[5] * t;
-  let denominator = t;
-  for (let i = 0; i < 4; i++) {
-    numerator = (numerator + ERFC_P[i]) * t;
-    denominator = (denominator + ERFC_Q[i]) * t;
-  }
-  const correction = (t * (numerator + ERFC_P[4])) / (denominator + ERFC_Q[4]);
-  return (gauss * (INV_SQRT_PI - correction)) / y;
+  return (gauss * (INV_SQRT_PI - t * codyRational(ERFC_P, ERFC_Q, t))) / y;
 }
 
 /** The error function in float64, ~4e-16 relative everywhere (JavaScript has no Math.erf). */
