@@ -159,7 +159,7 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
   const left = totalRuns - usable.length;
   return composeFigure({
     title,
-    subtitle: "One point per run: channels sit at the lower right (close pair, large output weights of opposite signs). Colour and shape say the signs of the pair's output weights, not the run's outcome.",
+    subtitle: "One point per run: channels sit at the upper left (close pair: small distance, left; large output weights of opposite signs: high). Colour and shape say the signs of the pair's output weights, not the run's outcome.",
     legend: [
       { label: 'aᵢaⱼ < 0: output weights of opposite signs', color: signColors.opposite, shape: 'dot' },
       { label: 'aᵢaⱼ > 0: same sign', color: signColors.same, shape: 'triangle' },
