@@ -328,7 +328,10 @@ export class CsSpecBuilder extends LitElement {
   }
 
   override render(): TemplateResult {
-    const spec = this.validation.spec;
+    // JSON text that does not parse is not the spec Start would run (that is the last text that
+    // parsed): nothing to start, and no "Valid" for it, until it parses again
+    const jsonBroken = this.mode === 'json' && this.jsonError !== '';
+    const spec = jsonBroken ? undefined : this.validation.spec;
     const runCount = spec ? spec.configurations.length * spec.seeds.length : 0;
     const busy = sweepBusy(this.status);
     const slotsValid = this.slotsText.trim() === '' || (Number.isInteger(Number(this.slotsText)) && Number(this.slotsText) >= 1);
@@ -345,7 +348,9 @@ export class CsSpecBuilder extends LitElement {
           </select>
         </label>
         <div class="tabs" role="tablist">
-          <button type="button" role="tab" aria-selected=${this.mode === 'form'} @click=${() => (this.mode = 'form')}>Form</button>
+          <button type="button" role="tab" aria-selected=${this.mode === 'form'} data-action="form-mode" ?disabled=${jsonBroken}
+            title=${jsonBroken ? 'the JSON does not parse: fix it first (the form would show the last spec that parsed, and the text typed since would be lost)' : ''}
+            @click=${() => (this.mode = 'form')}>Form</button>
           <button type="button" role="tab" aria-selected=${this.mode === 'json'} data-action="json-mode" @click=${() => {
             this.jsonDraft = JSON.stringify(this.raw, null, 2);
             this.mode = 'json';
@@ -368,7 +373,7 @@ export class CsSpecBuilder extends LitElement {
               ${this.jsonError ? html`<div class="field-error" role="alert">${this.jsonError}</div>` : nothing}`}
       </fieldset>
       <div class="validation ${spec ? 'ok' : 'bad'}" data-testid="spec-validation" role="status">
-        ${spec ? html`Valid: ${spec.configurations.length} configuration${spec.configurations.length === 1 ? '' : 's'} × ${spec.seeds.length} seed${spec.seeds.length === 1 ? '' : 's'} = <b>${runCount} runs</b>.` : this.validation.message}
+        ${spec ? html`Valid: ${spec.configurations.length} configuration${spec.configurations.length === 1 ? '' : 's'} × ${spec.seeds.length} seed${spec.seeds.length === 1 ? '' : 's'} = <b>${runCount} runs</b>.` : jsonBroken ? 'The JSON does not parse (see above): nothing to start until it does.' : this.validation.message}
       </div>
       <div class="controls">
         <label class="field inline"><span>engine</span>
