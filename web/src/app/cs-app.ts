@@ -216,6 +216,11 @@ export class CsApp extends LitElement {
     }
     this.records = detail.records;
     this.source = detail.source;
+    // the progress panel now speaks of the opened runs, not of an earlier sweep of this page: its
+    // engine, notices and runs-finished count (its bar counted the opened runs out of that sweep's total)
+    this.started = null;
+    this.progress = null;
+    this.status = 'idle';
     // group the opened runs by what their sweep varies, as `report --html` does (the form's grid
     // belongs to another sweep)
     this.groupBy = sweepAxes(detail.records);
