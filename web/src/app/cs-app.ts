@@ -153,6 +153,10 @@ export class CsApp extends LitElement {
     this.status = 'starting';
     this.errorMessage = '';
     this.endNote = '';
+    // runs shown until now (opened results, an earlier sweep) had their own grouping: this sweep's
+    // summary groups by its grid axes, as a fresh page does (the summary of a loss-levels sweep
+    // started after opening channel-frequency results was grouped by activation and teacher)
+    if (this.records.length > 0) this.groupBy = this.gridFields;
     this.records = [];
     this.started = null;
     this.progress = null;

@@ -1,0 +1,150 @@
+// What the page says after a user switches between its sources of runs, in headless Chromium on the
+// CPU engine (no WebGPU): results opened after a sweep are not described by that sweep's engine and
+// progress; a sweep started after results were opened is grouped by its own grid; JSON that does not
+// parse cannot be started (Start ran the last text that parsed, under a stale "Valid"); the closest
+// pair figure says where channels sit on it. Found by a UI audit with screenshots.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'puppeteer-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import { launchHeadlessChromium } from '../../web/headless.js';
+import { acquireBrowserLock } from '../helpers/browser-lock.js';
+import { runCli } from '../helpers/cli.js';
+
+const SPEC_FILE = path.resolve('tests/web/fixtures/tiny-sweep.json');
+
+let scratch: string;
+let served: DashboardServer;
+let browser: Browser | undefined;
+let releaseBrowserLock: (() => void) | undefined;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'channelscope-state-e2e-'));
+  const cli = runCli(['run', SPEC_FILE, '--backend', 'cpu', '--out', path.join(scratch, 'cli')]);
+  const webRoot = path.join(scratch, 'web');
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production'; // (vitest's NODE_ENV=test would bundle Lit's dev mode)
+  try {
+    await build({ configFile: path.resolve('web/vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir: webRoot, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  expect((await cli).code).toBe(0);
+  served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
+  releaseBrowserLock = await acquireBrowserLock();
+}, 420_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => {});
+  releaseBrowserLock?.();
+  await served?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function poll<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeout = 60_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() - started > timeout) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeout} ms`);
+    await sleep(200);
+  }
+}
+
+const BUILDER = 'cs-app >>> cs-spec-builder >>> ';
+
+async function setJson(page: Page, text: string): Promise<void> {
+  await page.$eval(`${BUILDER}textarea[data-field="spec-json"]`, (area, value) => {
+    (area as HTMLTextAreaElement).value = value;
+    area.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  }, text);
+  await sleep(300);
+}
+
+const startDisabled = (page: Page) => page.$eval(`${BUILDER}button[data-action="start"]`, (b) => (b as HTMLButtonElement).disabled);
+const validation = (page: Page) => page.$eval(`${BUILDER}[data-testid="spec-validation"]`, (e) => e.textContent!.replace(/\s+/g, ' ').trim());
+const groupFields = (page: Page) => page.$eval('cs-app >>> cs-summary-table >>> input[data-field="group-by-text"]', (e) => (e as HTMLInputElement).value);
+const progress = (page: Page) =>
+  page.$eval('cs-app >>> [data-testid="sweep-progress"]', (e) => ({
+    status: e.getAttribute('data-status'),
+    total: e.getAttribute('data-total'),
+    text: e.textContent!.replace(/\s+/g, ' ').trim(),
+  }));
+
+async function openResults(page: Page, file: string): Promise<void> {
+  const input = await page.$('cs-app >>> cs-results-loader >>> input[type="file"]:not([webkitdirectory])');
+  await input!.uploadFile(file);
+  await poll('opened', () => progress(page), (p) => p.text.startsWith('Opened'));
+}
+
+describe('the dashboard between sources of runs', () => {
+  it('describes opened results by themselves, groups a sweep by its grid, starts only JSON that parses', async () => {
+    browser = await launchHeadlessChromium({ webgpu: false });
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(served.url, { waitUntil: 'load' });
+    await poll('the builder', () => page.$(`${BUILDER}button[data-action="json-mode"]`), (h) => h !== null);
+    await page.click(`${BUILDER}button[data-action="json-mode"]`);
+    await sleep(300);
+
+    // a sweep over r (the hidden width), not over the opened results' learning rate
+    const spec = { ...(JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown>), name: 'state-e2e', seeds: 1, grid: { 'architecture.hidden': [2, 3] } };
+    await setJson(page, JSON.stringify(spec, null, 2));
+    expect(await validation(page)).toMatch(/Valid: 2 configurations × 1 seed = 2 runs/);
+    const ownGrid = await groupFields(page);
+    expect(ownGrid).not.toBe('');
+
+    // JSON that does not parse: no "Valid", no Start, no switch to a form that would drop the text
+    const broken = JSON.stringify({ ...spec, seeds: 40 }, null, 2).replace('"seeds": 40', '"seeds": 40,,');
+    await setJson(page, broken);
+    expect(await validation(page)).toMatch(/does not parse/);
+    expect(await startDisabled(page)).toBe(true);
+    expect(await page.$eval(`${BUILDER}button[data-action="form-mode"]`, (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    await setJson(page, JSON.stringify(spec, null, 2));
+    expect(await startDisabled(page)).toBe(false);
+
+    // results of another sweep (grouped by its learning rate), then this sweep
+    const runsFile = path.join(scratch, 'cli', 'runs.jsonl');
+    await openResults(page, runsFile);
+    expect(await groupFields(page)).not.toBe(ownGrid);
+    await page.select(`${BUILDER}select[data-field="backend"]`, 'cpu');
+    await page.click(`${BUILDER}button[data-action="start"]`);
+    const ended = await poll('the sweep', () => progress(page), (p) => p.status === 'finished' || p.status === 'failed', 120_000);
+    expect(ended.status).toBe('finished');
+    expect(ended.text).toMatch(/engine: CPU/);
+    expect(await groupFields(page)).toBe(ownGrid);
+
+    // results opened after the sweep: no engine, notice or progress of that sweep
+    await openResults(page, runsFile);
+    const opened = await progress(page);
+    expect(opened.text).toMatch(/^Opened 6 runs from runs\.jsonl\./);
+    expect(opened.text).not.toMatch(/engine:|CPU engine|not finished/);
+    expect(opened.total).toBe('0');
+    expect(await page.$('cs-app >>> [data-testid="engine-notice"]')).toBeNull();
+
+    // the closest-pair figure: small distances are on the left, large output weights high
+    await page.click('cs-app >>> cs-results-views >>> button[role="tab"]:nth-of-type(2)');
+    const pairText = await poll(
+      'the closest-pair figure',
+      () =>
+        page.$eval('cs-app >>> cs-results-views', (e) => {
+          // the figure is drawn in a chart element's own shadow root
+          const text = (node: Node): string =>
+            [...((node as Element).shadowRoot ? [(node as Element).shadowRoot!] : []), ...Array.from(node.childNodes)]
+              .map((child) => (child.nodeType === Node.TEXT_NODE ? child.textContent ?? '' : text(child)))
+              .join(' ');
+          return text(e).replace(/\s+/g, ' ');
+        }),
+      (text) => text.includes('Closest pair: how close'),
+    );
+    expect(pairText).toMatch(/channels sit at the upper left/);
+    expect(pairText).not.toMatch(/lower right/);
+    expect(problems).toEqual([]);
+  }, 300_000);
+});
