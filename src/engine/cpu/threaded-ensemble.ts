@@ -1,231 +1,45 @@
-// The float64 CPU ensemble on several cores. The main thread keeps every slot's state; worker threads
-// (ensemble-worker.ts) are stateless servers that each take one slot at a time from a queue, load,
-// advance or diagnose it in a one-slot CpuEnsemble and send its state back. So a round of advance()
-// ends when the work is done, not when the worker that drew the slowest slots is done. Measured on 2
-// cores, 32 stiff flows (r = 4, N = 1024): with 2 slots per worker (as 64 slots on 16 cores) the
-// queue took 38.0 s where workers owning fixed slots took 43.2 s (one thread: 61.0 s); with 16 slots
-// per worker both took ~33 s (one thread: 54 s). A slot's arithmetic does not depend on which thread
-// runs it or on the other slots, so the results are the single-threaded CpuEnsemble's, bit for bit
-// (tests/engine/threaded-ensemble.test.ts).
+// The float64 CPU ensemble on Node's worker threads: pooled-ensemble.ts's pool, each worker a thread
+// running ensemble-worker.ts.
 import { Worker } from 'node:worker_threads';
-import { parameterCount } from '../../model/architecture.js';
-import type { Dataset } from '../../data/dataset.js';
-import type { DiagnosticsSettings, RunDiagnostics } from '../../analysis/diagnostics.js';
-import { checkOneActivation, checkSlotIndex, type EnsembleOptions, type SlotRun, type SlotStatus, type TrainingEnsemble } from '../training.js';
-import { inactiveStatus } from './cpu-ensemble.js';
+import type { EnsembleOptions } from '../training.js';
 import type { CpuEngineOptions } from './cpu-engine.js';
-import { SHARED_DATA, WORKER_ROLE, type TaskRequest, type WireState, type WorkerRequest, type WorkerSetup } from './ensemble-worker.js';
+import { WorkerPoolEnsemble, type SlotWorkerChannel } from './pooled-ensemble.js';
+import type { WorkerAnswer, WorkerSetup } from './slot-server.js';
 
 /** A CPU engine's options for `threads` worker threads (Node only: createEngine's `cpu` argument). */
 export function threadedCpuEngine(threads: number): CpuEngineOptions {
   return { threads, threadedEnsemble: (options, count, description) => new ThreadedCpuEnsemble(options, count, description) };
 }
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
-/** A request without its id (the distributive Omit keeps each variant's own fields). */
-type Request = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+/** The pool on `threads` Node worker threads. */
+export class ThreadedCpuEnsemble extends WorkerPoolEnsemble {
+  constructor(options: EnsembleOptions, threads: number, description: string) {
+    super(options, threads, description, startThread);
+  }
+}
 
 /**
- * The worker module. Built (dist/…/ensemble-worker.js) it starts as it is; run from the TypeScript
- * sources (tests, tsx) a small bootstrap registers tsx's loader in the worker first.
+ * A thread running the worker module. Built (dist/…/ensemble-worker.js) it starts as it is; run from
+ * the TypeScript sources (tests, tsx) a small bootstrap registers tsx's loader in the thread first.
  */
-function startWorker(setup: WorkerSetup): Worker {
+function startThread(setup: WorkerSetup): SlotWorkerChannel {
   const fromSource = import.meta.url.endsWith('.ts');
   const module = new URL(fromSource ? './ensemble-worker.ts' : './ensemble-worker.js', import.meta.url);
-  if (!fromSource) return new Worker(module, { workerData: setup });
-  const loader = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(module.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: setup });
-}
-
-class EnsembleWorker {
-  /** per-run datasets this worker holds */
-  readonly datasets = new Set<number>();
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  private failure: Error | null = null;
-
-  constructor(setup: WorkerSetup) {
-    this.worker = startWorker(setup);
-    this.worker.on('message', (message: { id: number; result?: unknown; error?: string }) => {
-      const waiting = this.pending.get(message.id);
-      if (!waiting) return;
-      this.pending.delete(message.id);
-      if (message.error !== undefined) waiting.reject(new RangeError(message.error));
-      else waiting.resolve(message.result);
-    });
-    // a worker that dies (out of memory, a bug) fails every call waiting on it and every later one
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new Error(`CPU ensemble worker exited (code ${code})`)));
+  let worker: Worker;
+  if (!fromSource) {
+    worker = new Worker(module, { workerData: setup });
+  } else {
+    const loader = import.meta.resolve('tsx/esm/api');
+    const bootstrap = `import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(module.href)}); })`;
+    worker = new Worker(bootstrap, { eval: true, workerData: setup });
   }
-
-  call<T>(request: Request): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id });
-    });
-  }
-
-  terminate(): void {
-    this.failure ??= new Error('CPU ensemble disposed');
-    void this.worker.terminate();
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const waiting of this.pending.values()) waiting.reject(this.failure);
-    this.pending.clear();
-  }
-}
-
-interface Held {
-  state: WireState;
-  /** SHARED_DATA, or the id of the run's own dataset in `datasets` */
-  dataId: number;
-}
-
-export class ThreadedCpuEnsemble implements TrainingEnsemble {
-  readonly backend = 'cpu' as const;
-  readonly arithmetic = 'float64' as const;
-  private readonly workers: EnsembleWorker[];
-  private readonly held: (Held | null)[];
-  private readonly datasets = new Map<number, Dataset>();
-  private nextDataId = SHARED_DATA + 1;
-  private readonly P: number;
-
-  /** `threads` workers (at most one per slot) over `options.slots` slots. */
-  constructor(
-    readonly options: EnsembleOptions,
-    threads: number,
-    readonly description: string,
-  ) {
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`CPU threads must be a positive integer, got ${threads}`);
-    if (!Number.isInteger(options.slots) || options.slots < 1) throw new RangeError(`slots must be a positive integer, got ${options.slots}`);
-    checkOneActivation(options, 'CPU');
-    this.P = parameterCount(options.arch);
-    this.held = new Array(options.slots).fill(null);
-    const count = Math.min(threads, options.slots);
-    this.workers = Array.from({ length: count }, () => new EnsembleWorker({ role: WORKER_ROLE, options: { ...options, slots: 1 }, description }));
-  }
-
-  get slots(): number {
-    return this.options.slots;
-  }
-
-  get threads(): number {
-    return this.workers.length;
-  }
-
-  async load(slot: number, run: SlotRun): Promise<void> {
-    this.checkSlot(slot);
-    const shared = this.options.sharedData !== undefined && run.data === this.options.sharedData;
-    const dataId = shared ? SHARED_DATA : this.nextDataId++;
-    if (!shared) this.datasets.set(dataId, run.data);
-    const { data: _data, ...wireRun } = run;
-    try {
-      const [state] = await this.runTasks<WireState>([{ op: 'load', dataId, run: wireRun }]);
-      this.drop(slot);
-      this.held[slot] = { state, dataId };
-    } catch (error) {
-      this.forget(dataId);
-      throw error;
-    }
-  }
-
-  release(slot: number): void {
-    this.checkSlot(slot);
-    this.drop(slot);
-  }
-
-  async advance(steps: number, untilTime = Infinity, stopAt?: ArrayLike<number>): Promise<void> {
-    const slots = this.loadedSlots();
-    const states = await this.runTasks<WireState>(
-      slots.map((s) => ({ op: 'advance', dataId: this.held[s]!.dataId, state: this.held[s]!.state, steps, untilTime, stopAt: stopAt ? stopAt[s] : Infinity })),
-    );
-    slots.forEach((s, k) => (this.held[s]!.state = states[k]));
-  }
-
-  async status(): Promise<SlotStatus[]> {
-    return this.held.map((h) => (h ? { ...h.state.status } : inactiveStatus()));
-  }
-
-  async parameters(slot: number): Promise<Float64Array> {
-    return this.loaded(slot).state.theta.slice();
-  }
-
-  async allParameters(): Promise<Float64Array> {
-    const all = new Float64Array(this.slots * this.P);
-    this.held.forEach((h, s) => h && all.set(h.state.theta, s * this.P));
-    return all;
-  }
-
-  async diagnostics(slots?: readonly number[], settings?: DiagnosticsSettings): Promise<RunDiagnostics[]> {
-    const list = slots ?? this.loadedSlots();
-    const tasks: TaskRequest[] = list.map((s) => {
-      const h = this.loaded(s);
-      return { op: 'diagnostics', dataId: h.dataId, state: h.state, settings };
-    });
-    return this.runTasks<RunDiagnostics>(tasks);
-  }
-
-  dispose(): void {
-    for (const worker of this.workers) worker.terminate();
-  }
-
-  /**
-   * Runs the tasks on the workers, each worker taking the next task as soon as it is free; answers in
-   * the tasks' order. A run's own dataset goes to a worker the first time it needs it there.
-   */
-  private async runTasks<T>(tasks: TaskRequest[]): Promise<T[]> {
-    const results = new Array<T>(tasks.length);
-    let next = 0;
-    const serve = async (worker: EnsembleWorker) => {
-      while (next < tasks.length) {
-        const k = next++;
-        const task = tasks[k];
-        if (task.dataId !== SHARED_DATA && !worker.datasets.has(task.dataId)) {
-          worker.datasets.add(task.dataId);
-          await worker.call({ op: 'data', dataId: task.dataId, data: this.datasets.get(task.dataId)! });
-        }
-        results[k] = await worker.call<T>(task);
-      }
-    };
-    await Promise.all(this.workers.map(serve));
-    return results;
-  }
-
-  private loadedSlots(): number[] {
-    return this.held.flatMap((h, s) => (h ? [s] : []));
-  }
-
-  private loaded(slot: number): Held {
-    this.checkSlot(slot);
-    const h = this.held[slot];
-    if (!h) throw new RangeError(`slot ${slot} is empty`);
-    return h;
-  }
-
-  /** empties a slot and lets go of its run's own dataset, here and in the workers */
-  private drop(slot: number): void {
-    const h = this.held[slot];
-    this.held[slot] = null;
-    if (h) this.forget(h.dataId);
-  }
-
-  private forget(dataId: number): void {
-    if (dataId === SHARED_DATA) return;
-    this.datasets.delete(dataId);
-    for (const worker of this.workers) {
-      if (!worker.datasets.delete(dataId)) continue;
-      // messages to one worker are handled in order, so no later task of this worker needs it
-      worker.call({ op: 'forget', dataId }).catch(() => undefined);
-    }
-  }
-
-  private checkSlot(slot: number): void {
-    checkSlotIndex(slot, this.slots);
-  }
+  return {
+    post: (request) => worker.postMessage(request),
+    listen(onAnswer, onFailure) {
+      worker.on('message', (answer: WorkerAnswer) => onAnswer(answer));
+      worker.on('error', onFailure);
+      worker.on('exit', (code) => onFailure(new Error(`CPU ensemble worker exited (code ${code})`)));
+    },
+    terminate: () => void worker.terminate(),
+  };
 }

@@ -92,7 +92,7 @@ export interface SweepWorkerApi {
 }
 
 /**
- * Above this much work (runs × samples × parameters × steps) the CPU fallback refuses a sweep
- * started in automatic mode: it is meant for small runs. Choosing the CPU engine explicitly lifts it.
+ * Above this much work (runs × samples × parameters × steps) per CPU worker the CPU fallback refuses
+ * a sweep started in automatic mode: it is meant for small runs. Choosing the CPU engine explicitly lifts it.
  */
 export const CPU_AUTO_WORK_LIMIT = 2e10;

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import { setShaderReader } from '../../../src/gpu/shader-source.js';
 import { acquireGpu, describeGpu, isSoftwareAdapter } from '../../../src/gpu/device.js';
 import { CpuEngine } from '../../../src/engine/cpu/cpu-engine.js';
+import { pageCpuEngine } from './cpu-slot-pool.js';
 import { GpuEngine } from '../../../src/engine/gpu/gpu-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { expandSpec } from '../../../src/experiment/grid.js';
@@ -57,7 +58,10 @@ async function probeWebGpu(): Promise<WebGpuProbe> {
 }
 
 async function openEngine(options: StartOptions, work: number): Promise<{ engine: Engine; notice?: string }> {
-  if (options.backend === 'cpu') return { engine: new CpuEngine(), notice: 'CPU engine (float64) chosen.' };
+  if (options.backend === 'cpu') {
+    const engine = new CpuEngine(pageCpuEngine());
+    return { engine, notice: `CPU engine (float64${threadsNote(engine)}) chosen.` };
+  }
   const probe = await probeWebGpu();
   if (probe.available) {
     const gpu = await acquireGpu();
@@ -68,13 +72,19 @@ async function openEngine(options: StartOptions, work: number): Promise<{ engine
   }
   const reason = probe.reason ?? 'no WebGPU adapter could be opened';
   if (options.backend === 'gpu') throw new InputError(`WebGPU was requested, but ${reason}.`);
-  if (work > CPU_AUTO_WORK_LIMIT) {
+  const engine = new CpuEngine(pageCpuEngine());
+  if (work > CPU_AUTO_WORK_LIMIT * engine.threads) {
     throw new InputError(
       `No WebGPU here (${reason}). The CPU engine is meant for small runs, and this sweep is about ${work.toExponential(1)} ` +
         'sample×parameter×step units: reduce seeds, data.samples or stop.maxSteps, or choose the CPU engine explicitly.',
     );
   }
-  return { engine: new CpuEngine(), notice: `No WebGPU here (${reason}): running on the float64 CPU engine, which suits small runs.` };
+  return { engine, notice: `No WebGPU here (${reason}): running on the float64 CPU engine${threadsNote(engine)}, which suits small runs.` };
+}
+
+/** ", N workers" where the CPU engine spreads its runs over several Web Workers (cpu-slot-pool.ts). */
+function threadsNote(engine: CpuEngine): string {
+  return engine.threads > 1 ? `, ${engine.threads} workers` : '';
 }
 
 /** The browser's kept runs, opened once; null (with the reason logged) where it has no IndexedDB. */
