@@ -26,6 +26,7 @@
 //
 // Determinism: the function depends only on (seed, run, s, d, M) — draws come from the Philox
 // stream (seed, run, STREAMS.teacher) — and not on the inputs it is evaluated at.
+import { portableSinCos } from '../numerics/portable-math.js';
 import { RandomStream, STREAMS } from '../numerics/rng.js';
 
 /** Frequencies (cos/sin pairs) of the random-Fourier-feature draw unless told otherwise. */
@@ -103,13 +104,16 @@ export function evaluateGp(draw: GpDraw, x: Float64Array): Float64Array {
   if (!Number.isInteger(samples)) throw new RangeError(`inputs hold ${x.length} values, not a whole number of ${inputDim}-dimensional points`);
   const count = cosineWeights.length;
   const y = new Float64Array(samples);
+  // portable sin and cos: the teacher's values, like its draw, are the same bits in every JavaScript engine
+  const sineCosine = new Float64Array(2);
   for (let n = 0; n < samples; n++) {
     const row = n * inputDim;
     let value = 0;
     for (let m = 0; m < count; m++) {
       let phase = 0;
       for (let i = 0; i < inputDim; i++) phase += frequencies[m * inputDim + i] * x[row + i];
-      value += cosineWeights[m] * Math.cos(phase) + sineWeights[m] * Math.sin(phase);
+      portableSinCos(phase, sineCosine);
+      value += cosineWeights[m] * sineCosine[1] + sineWeights[m] * sineCosine[0];
     }
     y[n] = value;
   }

@@ -1,5 +1,6 @@
 // Teacher functions (science.md, "Data"). The Gaussian-process teachers live in gp-teacher.ts.
 // Teacher networks (random or from a parameter file) are in teacher-network.ts.
+import { portableLog } from '../numerics/portable-math.js';
 import { erf } from '../model/activations.js';
 
 /** Modified Rosenbrock r(x) = log10(Σᵢ [b(xᵢ₊₁ + c − xᵢ²)² + (a − xᵢ)²] + 0.1), a=1, b=3, c=1 (c=0: unshifted). */
@@ -10,7 +11,7 @@ export function rosenbrock(x: ArrayLike<number>, offset: number, d: number, c = 
     const next = x[offset + i + 1];
     sum += b * (next + c - xi * xi) ** 2 + (a - xi) ** 2;
   }
-  return Math.log10(sum + 0.1);
+  return portableLog(sum + 0.1) * Math.LOG10E; // portable: the same bits in every JavaScript engine
 }
 
 /** Shifts and scales values in place to zero mean and unit standard deviation. */

@@ -78,6 +78,7 @@ import { formatParameterFile } from '../model/params-file.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Engine } from '../engine/engine.js';
 import type { SlotStatus, TrainingEnsemble } from '../engine/training.js';
+import { portableExp, portableLog } from '../numerics/portable-math.js';
 import type { OptimizerConfig } from '../optim/optimizers.js';
 import { polishNetwork, type PolishConfig } from './polish.js';
 import { DEFAULT_THRESHOLDS, gradTolFor, heldToFloat32Floors, isAtBarrier, LEVEL_OBJECTIVE_CHANGE, ROUNDING_GRADIENT, stationaryTolFor } from '../analysis/classify.js';
@@ -219,9 +220,10 @@ export function trajectorySteps(points: number, maxSteps: number): number[] {
   if (!(points >= 1) || !(maxSteps >= 1)) return [];
   if (points === 1) return [Math.round(maxSteps)];
   const out: number[] = [];
-  const top = Math.log(maxSteps);
+  // portable log and exp: the same points in every JavaScript engine
+  const top = portableLog(maxSteps);
   for (let i = 0; i < points; i++) {
-    const step = Math.min(Math.max(Math.round(Math.exp((top * i) / (points - 1))), 1), maxSteps);
+    const step = Math.min(Math.max(Math.round(portableExp((top * i) / (points - 1))), 1), maxSteps);
     if (out.length === 0 || step > out[out.length - 1]) out.push(step);
   }
   out[out.length - 1] = maxSteps;

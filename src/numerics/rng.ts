@@ -2,6 +2,8 @@
 // (seed, run, stream, counter), never on what was drawn before, so runs are reproducible in any
 // order and the WGSL twin can draw the same numbers on the GPU.
 
+import { portableCosTwoPi, portableLog } from './portable-math.js';
+
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
 const W0 = 0x9e3779b9;
@@ -70,11 +72,14 @@ export class RandomStream {
     return low + (high - low) * this.uniform();
   }
 
-  /** standard normal (Box–Muller; u1 is kept away from 0) */
+  /**
+   * standard normal (Box–Muller; u1 is kept away from 0), by portable-math.ts's log and cos: the same
+   * bits in every JavaScript engine, so data and initial parameters are too
+   */
   normal(): number {
     const u1 = this.uniform() + 2.9802322387695312e-8;
     const u2 = this.uniform();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    return Math.sqrt(-2 * portableLog(u1)) * portableCosTwoPi(u2);
   }
 
   fillNormal(out: Float64Array, scale = 1): Float64Array {

@@ -2,6 +2,8 @@
 // an error estimate), a step-size controller and the vector field are kept apart, so the stiff
 // solver of a later stage plugs into the same controller and stopping rules.
 
+import { portablePow } from '../numerics/portable-math.js';
+
 /** f(θ) written into out */
 export type VectorField = (theta: Float64Array, out: Float64Array) => void;
 
@@ -25,7 +27,8 @@ export function scaledErrorNorm(error: Float64Array, a: Float64Array, b: Float64
   let sum = 0;
   for (let k = 0; k < error.length; k++) {
     const scale = tol.atol + tol.rtol * Math.max(Math.abs(a[k]), Math.abs(b[k]));
-    sum += (error[k] / scale) ** 2;
+    const ratio = error[k] / scale;
+    sum += ratio * ratio;
   }
   return Math.sqrt(sum / error.length);
 }
@@ -85,7 +88,8 @@ export const STEP_CONTROL = { safety: 0.9, minFactor: 0.2, maxFactor: 10 } as co
 export const DEFAULT_MAX_STEP_SIZE = 1e30;
 
 export function nextStepSize(h: number, error: number, order: number, accepted: boolean, maxStepSize = DEFAULT_MAX_STEP_SIZE): number {
-  const raw = error > 0 ? STEP_CONTROL.safety * error ** (-1 / order) : STEP_CONTROL.maxFactor;
+  // portablePow: the same step sizes in every JavaScript engine (`**` differs between V8 versions)
+  const raw = error > 0 ? STEP_CONTROL.safety * portablePow(error, -1 / order) : STEP_CONTROL.maxFactor;
   let factor = Math.min(STEP_CONTROL.maxFactor, Math.max(STEP_CONTROL.minFactor, raw));
   if (!accepted) factor = Math.min(1, factor);
   return Math.min(h * factor, maxStepSize);

@@ -1,5 +1,6 @@
 // Optimisers as (state, update) pairs over one network's flat parameters (float64, the reference the
 // GPU kernels are tested against). Gradient flow's integrators live in integrators.ts.
+import { portablePow } from '../numerics/portable-math.js';
 
 // `batch` draws a fresh minibatch of that many samples every step (Philox, identical on CPU and
 // GPU: minibatchIndex in numerics/rng.ts); without it the step uses the whole dataset.
@@ -60,8 +61,9 @@ export function applyUpdate(config: DiscreteOptimizer, theta: Float64Array, grad
       }
       return;
     case 'adam': {
-      const correction1 = 1 - config.beta1 ** step;
-      const correction2 = 1 - config.beta2 ** step;
+      // portablePow: the same bias corrections in every JavaScript engine (`**` differs between V8 versions)
+      const correction1 = 1 - portablePow(config.beta1, step);
+      const correction2 = 1 - portablePow(config.beta2, step);
       for (let k = 0; k < P; k++) {
         const m = (state[k] = config.beta1 * state[k] + (1 - config.beta1) * gradient[k]);
         const v = (state[P + k] = config.beta2 * state[P + k] + (1 - config.beta2) * gradient[k] * gradient[k]);

@@ -472,7 +472,7 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(page, 'cs-app >>> [data-testid="kept-notice"]')).toMatch(/^6 of 6 runs were kept .* Some were trained by other code than this page's \(channelscope 0\.0\.9 \(git 0123456789ab\)\)/);
   }, 240_000);
 
-  it('without WebGPU says so and runs a small sweep on the CPU engine', async () => {
+  it('without WebGPU says so and runs a small sweep on the CPU engine, over a Web Worker per core, as channelscope run --backend cpu does', async () => {
     const page = await openDashboard(false);
     expect(await textOf(page, 'cs-app >>> [data-testid="webgpu-notice"]')).toMatch(/No WebGPU in this browser.*CPU engine/);
     // the form shows a problem at its field and holds the start button back
@@ -485,12 +485,28 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(page, 'cs-app >>> cs-spec-builder >>> [data-testid="spec-validation"]')).toContain('architecture.inputDim: 0 must be a positive integer');
     expect(await page.$eval('cs-app >>> cs-spec-builder >>> button[data-action="start"]', (button) => (button as HTMLButtonElement).disabled)).toBe(true);
 
-    const small = { ...SPEC, name: 'tiny-cpu', description: 'two short CPU runs', seeds: 2, grid: undefined, stop: { maxSteps: 200, checkEvery: 100 } };
+    const small = { ...SPEC, name: 'tiny-cpu', description: 'four short CPU runs', seeds: 4, grid: undefined, stop: { maxSteps: 200, checkEvery: 100 } };
+    const smallFile = path.join(scratch, 'tiny-cpu.json');
+    writeFileSync(smallFile, JSON.stringify(small));
+    const cli = runCli(['run', smallFile, '--backend', 'cpu', '--threads', '1', '--out', path.join(scratch, 'tiny-cpu')]);
     await enterSpec(page, small);
     expect(await runSweepOnPage(page, 'auto')).toBe('finished');
-    expect(await textOf(page, 'cs-app >>> [data-testid="engine-notice"]')).toMatch(/No WebGPU here.*CPU engine/);
+    // the runs spread over one Web Worker per core the browser reports (web/src/worker/cpu-slot-pool.ts)
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await textOf(page, 'cs-app >>> [data-testid="engine-notice"]')).toMatch(cores > 1 ? new RegExp(`No WebGPU here.*CPU engine, ${Math.min(cores, 16)} workers`) : /No WebGPU here.*CPU engine,/);
     const counts = await readSummaryTable(page);
-    expect(Object.values(counts).reduce((sum, group) => sum + group.n, 0)).toBe(2);
+    expect(Object.values(counts).reduce((sum, group) => sum + group.n, 0)).toBe(4);
+    // and train as the command line's CPU engine on one thread does, run by run and to the bit: data
+    // and initial parameters come from portable arithmetic (src/numerics/portable-math.ts), and the
+    // activations' Math.exp and log1p agree between Node's V8 and Chromium's
+    expect((await cli).code).toBe(0);
+    const expected = readFileSync(path.join(scratch, 'tiny-cpu', 'runs.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as RunRecord);
+    const trained = await pageRecords(page);
+    expect(trained.map((record) => record.id)).toEqual(expected.map((record) => record.id).sort());
+    for (const record of trained) {
+      const twin = expected.find((other) => other.id === record.id)!;
+      expect([record.stopReason, record.steps, record.loss, record.params0, record.params], record.id).toEqual([twin.stopReason, twin.steps, twin.loss, twin.params0, twin.params]);
+    }
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-no-webgpu.png'), fullPage: true });
   });
 });
