@@ -8,6 +8,7 @@ import { CsResultsViews } from '../../web/src/views/cs-results-views.js';
 import type { PerRunCompute } from '../../web/src/views/per-run-compute.js';
 import { CsSpecBuilder } from '../../web/src/app/cs-spec-builder.js';
 import { CsNetworkCheck } from '../../web/src/app/cs-network-check.js';
+import { sweepStatusText } from '../../web/src/app/sweep-status.js';
 import { channelTheta, finiteTheta, record } from './records.js';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -110,5 +111,16 @@ describe('files chosen one after another', () => {
     big.arrive('{"big": true}');
     await first;
     expect(check.params).toEqual({ name: 'small.json', text: '{}' });
+  });
+});
+
+describe('the progress line', () => {
+  it('says "Pausing" until the worker reports it paused: runs of the step in flight may still finish', () => {
+    const progress = (done: number, paused: boolean) => ({ done, total: 10, byStopReason: {}, paused });
+    expect(sweepStatusText('paused', progress(3, false), 10, '')).toBe('Pausing after the step in flight: 3 of 10 runs finished so far…');
+    expect(sweepStatusText('paused', progress(5, true), 10, '')).toBe('Paused after 5 of 10 runs (runs in flight resume where they stopped).');
+    expect(sweepStatusText('running', progress(5, false), 10, '')).toBe('Running: 5 of 10 runs finished.');
+    expect(sweepStatusText('idle', null, 0, 'Finished: 10 runs.')).toBe('Finished: 10 runs.');
+    expect(sweepStatusText('idle', null, 0, '')).toBe('No sweep running.');
   });
 });

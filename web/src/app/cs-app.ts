@@ -12,6 +12,7 @@ import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, Verify
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
 import type { VerifyPart } from '../../../src/engine/verify-kernels.js';
 import { sweepBusy, type SweepStartDetail, type SweepStatus } from './cs-spec-builder.js';
+import { sweepStatusText } from './sweep-status.js';
 import type { SpecValidation } from './spec-form.js';
 import { downloadText } from '../charts/export.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
@@ -260,17 +261,9 @@ export class CsApp extends LitElement {
     const done = this.progress?.done ?? 0;
     const counts = this.outcomeCounts();
     const classified = this.report?.runs.length ?? 0;
-    const statusText: Record<SweepStatus, string> = {
-      idle: 'No sweep running.',
-      starting: 'Starting: opening the engine…',
-      running: `Running: ${done} of ${total} runs finished.`,
-      paused: `Paused after ${done} of ${total} runs (runs in flight resume where they stopped).`,
-      finished: this.endNote,
-      cancelled: this.endNote,
-      failed: 'The sweep stopped with an error.',
-    };
+    const statusText = sweepStatusText(this.status, this.progress, total, this.endNote);
     return html`<section class="progress" data-testid="sweep-progress" data-status=${this.status} data-done=${done} data-total=${total}>
-      <div class="status-line"><span data-testid="sweep-status">${this.status === 'idle' && this.endNote ? this.endNote : statusText[this.status]}</span>
+      <div class="status-line"><span data-testid="sweep-status">${statusText}</span>
         ${this.started ? html`<span class="engine">engine: ${this.started.engine}</span>` : nothing}</div>
       ${this.started?.notice ? html`<div class="notice warn small" data-testid="engine-notice">${this.started.notice}</div>` : nothing}
       ${this.started && this.started.keptRuns > 0
