@@ -36,6 +36,17 @@ describe('closest pair and the scatter points', () => {
     expect([pair.i, pair.j, pair.by]).toEqual([0, 2, 'l2']);
   });
 
+  it("compares neurons up to the activation's symmetry, as the classifier does: erf's w and −w are one pair", () => {
+    // a toy channel at ε = 1e-3 with its second neuron flipped (w → −w, a → −a: the same function)
+    const [epsilon, w, c, a] = [1e-3, 0.78, 0.2, 0.3];
+    const params = { activation: 'erf' as const, biases: false, layers: [{ weights: [[w + epsilon], [-(w - epsilon)]] }, { weights: [[c / 2 + a / (2 * epsilon), -(c / 2 - a / (2 * epsilon))]] }] };
+    const [point] = pairPoints([record('toy', finiteTheta, { params })]);
+    // oriented: w ± ε with output weights c/2 ± a/(2ε), of opposite signs; closeness (relative L2)²/2
+    expect(point.signs).toBe('opposite');
+    expect(point.minCosine).toBeCloseTo((2 * epsilon / (w + epsilon)) ** 2 / 2, 12);
+    expect(point.outputWeightSum).toBeCloseTo(a / epsilon, 6);
+  });
+
   it('skips diverged records', () => {
     const diverged = record('d', finiteTheta);
     diverged.params.layers[0].weights[0][0] = null as unknown as number;

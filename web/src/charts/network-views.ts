@@ -90,7 +90,10 @@ function cosineOf(arch: Architecture, theta: Float64Array, layer: number, i: num
 
 export interface PairPoint {
   id: string;
-  /** smallest cosine distance (bias included) */
+  /**
+   * the closest pair's distance as the classifier measures closeness (closenessDistance: cosine,
+   * bias included; scalar input vectors by relative L2), neurons compared up to the activation's symmetry
+   */
   minCosine: number;
   /** |aᵢ| + |aⱼ| of that pair */
   outputWeightSum: number;
@@ -100,7 +103,10 @@ export interface PairPoint {
 
 /**
  * One point per run whose closest pair sits in the last hidden layer (where output weights exist);
- * not the runs in `leaveOut` (the diverged: their weights are whatever overflowed).
+ * not the runs in `leaveOut` (the diverged: their weights are whatever overflowed). Neurons are
+ * compared in the orientation the classifier compares them in (symmetryOrientation: odd σ's sign
+ * flips, softplus's reflections): a channel of erf neurons w and −w is a pair at distance ~0 with
+ * output weights of opposite signs there, as its verdict says, not two neurons far apart.
  */
 export function pairPoints(records: readonly RunRecord[], leaveOut: ReadonlySet<string> = new Set()): PairPoint[] {
   const points: PairPoint[] = [];
@@ -108,7 +114,8 @@ export function pairPoints(records: readonly RunRecord[], leaveOut: ReadonlySet<
     if (leaveOut.has(record.id)) continue;
     const network = networkOf(record.params, record.id);
     if (!network) continue;
-    const pair = closestPair(network);
+    const symmetry = symmetryOrientation(network.arch, network.theta);
+    const pair = closestPair(symmetry ? { ...network, theta: Float64Array.from(symmetry.orient(network.theta)) } : network);
     if (!pair?.outputWeights) continue;
     const [ai, aj] = pair.outputWeights;
     points.push({ id: record.id, minCosine: pair.cosine, outputWeightSum: Math.abs(ai) + Math.abs(aj), signs: ai * aj < 0 ? 'opposite' : 'same' });

@@ -138,12 +138,12 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
     width: Math.max(480, Math.min(width - 40, 900)),
     height: 380,
     marginLeft: 60,
-    x: { type: 'log', nice: true, label: 'smallest cosine distance of two hidden neurons, bias included (log scale) →', labelAnchor: 'right', tickFormat: logTick },
+    x: { type: 'log', nice: true, label: 'distance of the closest two hidden neurons: cosine, bias included (log scale) →', labelAnchor: 'right', tickFormat: logTick },
     y: { type: 'log', nice: true, label: '↑ |aᵢ| + |aⱼ|, output weights of that pair (log scale)', tickFormat: logTick, grid: true },
     symbol: { domain: ['opposite', 'same'], range: ['circle', 'triangle'] },
     marks: [
       Plot.ruleX([1e-2], { stroke: '#333', strokeDasharray: '4,3' }),
-      Plot.text([1e-2], { x: (d: number) => d, frameAnchor: 'top', dy: -8, text: () => 'channel threshold 10⁻²', fontSize: 11 }),
+      Plot.text([1e-2], { x: (d: number) => d, frameAnchor: 'top', dy: -8, text: () => 'channel threshold 10⁻²', fontSize: 11, ...markLabelSide(1e-2, [], usable.map((p) => p.minCosine)) }),
       Plot.dot(usable, {
         x: 'minCosine',
         y: 'outputWeightSum',
@@ -159,7 +159,8 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
   const left = totalRuns - usable.length;
   return composeFigure({
     title,
-    subtitle: "One point per run: channels sit at the upper left (close pair: small distance, left; large output weights of opposite signs: high). Colour and shape say the signs of the pair's output weights, not the run's outcome.",
+    subtitle:
+      "One point per run: channels sit at the upper left (close pair: small distance, left; large output weights of opposite signs: high). Neurons are compared as the classifier compares them: up to the activation's symmetry (erf's w and −w are one), by relative L2 distance where input vectors are scalars (d = 1, no biases). Colour and shape say the signs of the pair's output weights, not the run's outcome.",
     legend: [
       { label: 'aᵢaⱼ < 0: output weights of opposite signs', color: signColors.opposite, shape: 'dot' },
       { label: 'aᵢaⱼ > 0: same sign', color: signColors.same, shape: 'triangle' },
@@ -581,10 +582,14 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
   const byId = new Map(records.map((r) => [r.id, r]));
   // (a diverged run's pair distance is whatever overflowed)
   const shown = runs.filter((run) => run.outcome !== 'diverged');
-  const reach = shown
-    .filter((run) => byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0)
+  // a pair at ε = 0 exactly (a duplicated neuron: a plateau saddle) has no place on a log axis: counted in the subtitle
+  // (its 1/ε is Infinity, or null once a report page's inlined JSON carried it)
+  const coinciding = shown.filter((run) => byId.has(run.id) && (run.reach.inverseEpsilon === Infinity || (run.reach.inverseEpsilon as number | null) === null)).length;
+  const drawn = shown.filter((run) => byId.has(run.id) && Number.isFinite(run.reach.inverseEpsilon) && run.reach.inverseEpsilon > 0);
+  const reach = drawn
     .map((run) => ({ label: optimizerLabel(byId.get(run.id)!.config as RunConfig), inverseEpsilon: run.reach.inverseEpsilon, outcome: OUTCOME_LABELS[run.outcome], id: run.id }));
-  const outcomes = outcomesPresent(shown);
+  // the legend names the outcomes of the ticks drawn
+  const outcomes = outcomesPresent(drawn);
   // optimiser names wrap within their column ("sgd η=0.1" over "batch=16") so neighbours never overlap
   const stripLabels = bandAxisLabels(
     rows.map((r) => r.key),
@@ -603,7 +608,10 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
   });
   return composeFigure({
     title,
-    subtitle: ['Left: fraction of runs ending in a channel, whiskers: 95% Wilson intervals.', 'Right: how close its closest pair of neurons came (1/ε), one tick per run that did not diverge, coloured by outcome.'],
+    subtitle: [
+      'Left: fraction of runs ending in a channel, whiskers: 95% Wilson intervals.',
+      `Right: how close its closest pair of neurons came (1/ε), one tick per run that did not diverge, coloured by outcome${coinciding > 0 ? `; ${coinciding} run${coinciding === 1 ? '' : 's'} whose pair coincides (1/ε = ∞, a duplicated neuron) not drawn` : ''}.`,
+    ],
     legend: [
       { label: 'channel (cosine distance < 10⁻²)', color: colors.channel },
       { label: 'channel, strict (< 10⁻³)', color: colors['channel (cos < 1e-3)'] },
