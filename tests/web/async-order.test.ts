@@ -89,6 +89,26 @@ describe('the per-run tabs', () => {
   });
 });
 
+describe('the run table after other results are opened', () => {
+  it('drops an outcome filter chosen for the old runs, and keeps it while the same runs stream in', () => {
+    const views = new CsResultsViews() as unknown as { records: RunRecord[]; outcomeFilter: string; willUpdate(changed: Map<string, unknown>): void };
+    const show = (records: RunRecord[]) => {
+      const previous = views.records;
+      views.records = records;
+      views.willUpdate(new Map([['records', previous]]));
+    };
+    const first = [record('a', finiteTheta), record('b', finiteTheta)];
+    show(first);
+    views.outcomeFilter = 'finite-minimum';
+    // more runs of the same sweep: the filter stays
+    show([...first, record('c', finiteTheta)]);
+    expect(views.outcomeFilter).toBe('finite-minimum');
+    // other results with runs of that outcome too: the filter goes
+    show([record('x', finiteTheta), record('y', finiteTheta)]);
+    expect(views.outcomeFilter).toBe('all');
+  });
+});
+
 describe('files chosen one after another', () => {
   it('the builder keeps every data file added, whichever finishes reading first', async () => {
     const builder = new CsSpecBuilder() as unknown as { files: Record<string, string>; addDataFiles(list: unknown): Promise<void> };

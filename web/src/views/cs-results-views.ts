@@ -215,7 +215,13 @@ export class CsResultsViews extends LitElement {
       this.pairs = null;
       this.spectra.clear();
       this.grids.clear();
-      if (changed.has('records')) this.pickDefaultRuns();
+      if (changed.has('records')) {
+        this.pickDefaultRuns();
+        // other results (not the same runs with more streamed in): the table's filter was chosen for the old ones
+        const previous = changed.get('records') as readonly RunRecord[] | undefined;
+        if (previous && !previous.every((record) => this.recordsById.has(record.id))) this.outcomeFilter = 'all';
+      }
+      if (this.outcomeFilter !== 'all' && !this.summary.runs.some((run) => run.outcome === this.outcomeFilter)) this.outcomeFilter = 'all';
     }
   }
 
