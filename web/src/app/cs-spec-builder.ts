@@ -404,7 +404,7 @@ export class CsSpecBuilder extends LitElement {
     .toolbar > .field { flex: 1; min-width: 0; }
     .tabs button { border: 1px solid #bbb; background: #f4f4f4; padding: 4px 10px; cursor: pointer; }
     .tabs button[aria-selected='true'] { background: #fff; border-bottom-color: #fff; font-weight: 600; }
-    .preset-description { color: #555; font-size: 12px; margin: 4px 0 8px; max-height: 4.5em; overflow: auto; }
+    .preset-description { color: #555; font-size: 12px; margin: 4px 0 8px; line-height: 1.4; max-height: 5.6em; overflow: auto; } /* four whole lines, then a scrollbar: never a line cut in half */
     fieldset.editor { border: none; padding: 0; margin: 0; max-height: 52vh; overflow: auto; }
     fieldset.group { border: 1px solid #ddd; border-radius: 4px; margin: 6px 0; padding: 4px 8px 6px; }
     legend { font-weight: 600; color: #333; padding: 0 4px; }
