@@ -3,22 +3,24 @@
 # time in all, the machine's start included, one command may run 10 minutes, and at most 8 files come
 # back from $OUT; so each PART below fits one call, writes everything under a work folder and packs it
 # into $OUT/session-PART.tar.gz (its main tables also come back as files of their own).
-#   bash benchmarks/pack-device.sh       # here: builds dist, packs .gpu (lean) and .gpu-browser/part-{1,2}-of-2
+#   bash benchmarks/pack-device.sh       # here: builds dist, packs .gpu (lean) and .gpu-browser/part-{1..N}-of-N (N = 3 now)
 #   bash .gpu/run.sh bash benchmarks/gpu-session.sh $OUT PART [ARG]
-# The session's first call carries [".gpu", "dist", ".gpu-browser/part-1-of-2"]; later calls on the
-# warm machine (30 s idle at most between them) find those still there and carry only what is new.
+# The session's first call carries [".gpu", "dist", ".gpu-browser/part-1-of-N"]; later calls on the
+# warm machine (30 s idle at most between them) find those still there and carry only what is new: one
+# more browser part each (part-2-of-N, …), the last with the `browser` call.
 # (the machine's copy of the tree has no .git: prefix the call with CHANNELSCOPE_COMMIT=$(git describe
 # --always --dirty --abbrev=12), computed here, and doctor.json, the benchmark and every record name it)
 # A session's 15 minutes hold about two parts. The plan (2026-12-06): first `flow` (~3 min) then
 # `bench` (~9.5 min), what issues 5 and 3 still lack; the next session `browser` after a short first
-# call that carries part 1 (or after `steps`), then `channel-frequency` shards (issues 8 and 7).
+# calls that carry parts 1 … N − 1 (with `steps` and `deep`, say), then `channel-frequency` shards
+# (issues 8 and 7).
 # PARTs:
 #   bench                  run-all.sh: channelscope with a strategy sweep, JAX, PyTorch (~9 min); leaves
 #                          Node's report on the machine for `browser`
 #   browser                `channelscope verify` (every kernel against float64 on this GPU; VERIFY_LIMIT
 #                          seconds, default 120), then the same workloads in headless Chromium on this
-#                          GPU and browser/Node ratios (issue 8): carry [".gpu-browser/part-2-of-2"] on a
-#                          warm machine an earlier call left part 1 on; where no `bench` ran on this
+#                          GPU and browser/Node ratios (issue 8): carry [".gpu-browser/part-N-of-N"] on a
+#                          warm machine earlier calls left the other parts on; where no `bench` ran on this
 #                          machine, Node's benchmark first (NODE_LIMIT seconds, default 180); probes
 #                          a few switch sets for one whose page gets the GPU, not SwiftShader, then
 #                          measures with the strategies Node chose; BROWSER_LIMIT seconds (default 240;

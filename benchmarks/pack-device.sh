@@ -6,10 +6,11 @@
 #                  TypeScript runner (the machine runs dist/) and without the browser (~32 MiB, not ~47)
 #   .gpu-browser/  headless Chromium (@sparticuz/chromium) and puppeteer for the browser benchmark, which
 #                  issue 8 wants on the same machine as Node's (~67 MiB). One call carries at most 64 MiB,
-#                  working tree included, so it travels in two parts, part-1-of-2 and part-2-of-2: the
-#                  first sized to fit beside .gpu and dist in the session's first call, the second for the
-#                  call of gpu-session.sh's `browser` part. A warm machine keeps what an earlier call
-#                  carried (paths that a later call does not name stay there), and `browser` joins them.
+#                  working tree included, so it travels in parts, part-1-of-N … part-N-of-N (N = 3 with the
+#                  10 MiB tree of 2026-12-07): the first sized to fit beside .gpu and dist in the session's
+#                  first call, each later one beside the tree alone, one a call, the last with the call of
+#                  gpu-session.sh's `browser` part. A warm machine keeps what an earlier call carried
+#                  (paths that a later call does not name stay there), and `browser` joins them.
 # It also builds dist/ and the dashboard's pages (dist/dashboard, bench.html included), so that the
 # machine, which has no Vite, runs the page built from this checkout.
 #   bash benchmarks/pack-device.sh
@@ -44,17 +45,28 @@ mib() { echo $(( ($1 + 1048575) / 1048576 )); }
 bytes_of() { du -sb "$@" | awk '{s += $1} END {print s}'; }
 # what travels with every call: tracked files and untracked files git does not ignore
 tree_bytes=$( (git ls-files -z; git ls-files -z -o --exclude-standard) | du -cb --files0-from=- | tail -1 | cut -f1)
+call_bytes=$(( (limit_mib - margin_mib) * 1048576 ))
 first_call_bytes=$(( $(bytes_of .gpu dist) + tree_bytes ))
-room=$(( (limit_mib - margin_mib) * 1048576 - first_call_bytes ))
+# part 1 fills the first call beside .gpu, dist and the tree; the rest is cut evenly into as few parts
+# as later calls, each beside the tree alone, can carry
+room=$(( call_bytes - first_call_bytes ))
+per_call=$(( call_bytes - tree_bytes ))
 bundle_bytes=$(stat -c %s "$bundle")
-second=$(( bundle_bytes - room ))
-if [ "$room" -le 0 ] || [ $(( second + tree_bytes )) -gt $(( (limit_mib - margin_mib) * 1048576 )) ]; then
-  echo "pack-device: the browser ($(mib "$bundle_bytes") MiB) does not fit in two calls beside .gpu and dist ($(mib "$first_call_bytes") MiB with the tree)" >&2
+if [ "$room" -le 0 ] || [ "$per_call" -le 0 ]; then
+  echo "pack-device: .gpu and dist ($(mib "$first_call_bytes") MiB with the tree) leave no room for the browser in a call of $limit_mib MiB" >&2
   exit 1
 fi
-head -c "$room" "$bundle" > .gpu-browser/part-1-of-2
-tail -c +$(( room + 1 )) "$bundle" > .gpu-browser/part-2-of-2
+rest=$(( bundle_bytes - room ))
+later=$(( (rest + per_call - 1) / per_call ))
+count=$(( later + 1 ))
+chunk=$(( (rest + later - 1) / later ))
+# (dd by byte offsets: a `tail | head` pipe fails under pipefail when head stops reading)
+cut_part() { dd if="$bundle" of=".gpu-browser/part-$1-of-$count" bs=1M iflag=skip_bytes,count_bytes skip="$2" count="$3" status=none; }
+cut_part 1 0 "$room"
+for k in $(seq 2 "$count"); do cut_part "$k" $(( room + (k - 2) * chunk )) "$chunk"; done
+joined=$(cat .gpu-browser/part-*-of-"$count" | cmp - "$bundle" && echo same)
+[ "$joined" = same ] || { echo "pack-device: the browser's parts do not join into its archive" >&2; exit 1; }
 rm -f "$bundle"
 echo "packed .gpu: $(mib "$(bytes_of .gpu)") MiB, dist $(mib "$(bytes_of dist)") MiB, working tree $(mib "$tree_bytes") MiB"
-echo "packed .gpu-browser: part-1-of-2 $(mib "$room") MiB (first call: carry .gpu, dist and .gpu-browser/part-1-of-2)," \
-  "part-2-of-2 $(mib "$second") MiB (the browser call: carry .gpu-browser/part-2-of-2)"
+echo "packed .gpu-browser in $count parts: part-1-of-$count $(mib "$room") MiB (the first call: carry .gpu, dist and .gpu-browser/part-1-of-$count)," \
+  "then $later of $(mib "$chunk") MiB (one a call, each beside the tree alone: carry .gpu-browser/part-K-of-$count; the last with the browser call)"
