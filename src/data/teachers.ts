@@ -9,7 +9,10 @@ export function rosenbrock(x: ArrayLike<number>, offset: number, d: number, c = 
   for (let i = 0; i + 1 < d; i++) {
     const xi = x[offset + i];
     const next = x[offset + i + 1];
-    sum += b * (next + c - xi * xi) ** 2 + (a - xi) ** 2;
+    // squares as products: `** 2` is Math.pow, which JavaScript engines need not round alike
+    const valley = next + c - xi * xi;
+    const fromA = a - xi;
+    sum += b * (valley * valley) + fromA * fromA;
   }
   return portableLog(sum + 0.1) * Math.LOG10E; // portable: the same bits in every JavaScript engine
 }

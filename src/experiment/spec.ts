@@ -716,8 +716,7 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
     const parsed = configSchema.safeParse(built.raw);
     // inside the spec's value, and not in what a deeper axis sets there (optimizer.beta over optimizer)
     const deeper = targets.filter((other) => other.segments.length > segments.length && isPrefix(segments, other.segments)).map((other) => other.segments);
-    const inside = (candidate: Issue) =>
-      culpritPath(candidate, [segments]) !== undefined && !isPrefix(issuePathOf(candidate), segments.slice(0, -1)) && culpritPath(candidate, deeper) === undefined;
+    const inside = (candidate: Issue) => issuePaths(candidate).some((path) => isPrefix(segments, path)) && culpritPath(candidate, deeper) === undefined;
     const issue = parsed.success ? undefined : parsed.error.issues.find(inside);
     if (!issue) continue;
     const { message } = describeIssues([issue], built.raw, configSchema, true);
@@ -785,8 +784,7 @@ function setPath(target: Record<string, unknown>, segments: string[], value: unk
 
 /** The grid path an issue is about: the deepest (owned) one that contains the issue or leads through it. */
 function culpritPath(issue: Issue, ownedPaths: string[][]): number | undefined {
-  const issuePath = issue.path.map(String);
-  const candidates = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issuePath, key]) : [issuePath];
+  const candidates = issuePaths(issue);
   let best: number | undefined;
   ownedPaths.forEach((owned, k) => {
     const related = candidates.some((path) => isPrefix(owned, path) || isPrefix(path, owned));
@@ -795,10 +793,10 @@ function culpritPath(issue: Issue, ownedPaths: string[][]): number | undefined {
   return best;
 }
 
-/** Where an issue points: its path, and for unknown keys the first key's. */
-function issuePathOf(issue: Issue): string[] {
+/** The paths an issue is about: its own, or for unknown keys each key's. */
+function issuePaths(issue: Issue): string[][] {
   const path = issue.path.map(String);
-  return issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]] : path;
+  return issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...path, key]) : [path];
 }
 
 function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {

@@ -23,11 +23,14 @@ const PI_OVER_2 = 1.5707963267948966;
 // Series coefficients, each the double nearest the fraction: 1/k for log's atanh series, 1/n! for
 // exp's, ±1/n! for sin's and cos's.
 const L3 = 1 / 3, L5 = 1 / 5, L7 = 1 / 7, L9 = 1 / 9, L11 = 1 / 11, L13 = 1 / 13, L15 = 1 / 15, L17 = 1 / 17, L19 = 1 / 19, L21 = 1 / 21;
-const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
-const E2 = 1 / factorial(2), E3 = 1 / factorial(3), E4 = 1 / factorial(4), E5 = 1 / factorial(5), E6 = 1 / factorial(6), E7 = 1 / factorial(7);
-const E8 = 1 / factorial(8), E9 = 1 / factorial(9), E10 = 1 / factorial(10), E11 = 1 / factorial(11), E12 = 1 / factorial(12), E13 = 1 / factorial(13);
-const S3 = -E3, S5 = E5, S7 = -E7, S9 = E9, S11 = E11 * -1, S13 = E13, S15 = -1 / factorial(15), S17 = 1 / factorial(17);
-const C2 = -E2, C4 = E4, C6 = -E6, C8 = E8, C10 = -E10, C12 = E12, C14 = -1 / factorial(14), C16 = 1 / factorial(16), C18 = -1 / factorial(18);
+const inverseFactorial = (n: number): number => {
+  let product = 1;
+  for (let k = 2; k <= n; k++) product *= k; // exact: 18! < 2⁵³
+  return 1 / product;
+};
+const [E2, E3, E4, E5, E6, E7, E8, E9, E10, E11, E12, E13] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map(inverseFactorial);
+const [S3, S5, S7, S9, S11, S13, S15, S17] = [3, 5, 7, 9, 11, 13, 15, 17].map((n, k) => (k % 2 === 0 ? -1 : 1) * inverseFactorial(n));
+const [C2, C4, C6, C8, C10, C12, C14, C16, C18] = [2, 4, 6, 8, 10, 12, 14, 16, 18].map((n, k) => (k % 2 === 0 ? -1 : 1) * inverseFactorial(n));
 
 const bits = new DataView(new ArrayBuffer(8));
 

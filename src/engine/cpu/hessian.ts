@@ -44,9 +44,6 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
     if (arch.biases) inputIndex[j * inputLength + d] = hidden.biasOffset + j;
   }
   const outputIndex = (j: number) => output.weightOffset + j;
-  for (let k = 1; k < inputIndex.length; k++) {
-    if (k % inputLength !== 0 && inputIndex[k] <= inputIndex[k - 1]) throw new Error('networkHessian expects each neuron\'s weights before its bias in θ');
-  }
 
   const jacobian = new Float64Array(P);
   const projected = basis ? new Float64Array(Q) : jacobian;
@@ -98,7 +95,7 @@ export function networkHessian(arch: Architecture, data: Dataset, datasetIndex: 
       for (let s = 0; s < inputLength; s++) {
         const ks = inputIndex[j * inputLength + s];
         const rowScale = blockScale * xTilde[s];
-        // a neuron's ũ entries increase along ũ (checked above): t ≥ s is the upper triangle
+        // a neuron's ũ entries increase along ũ (parameterLayout: a layer's weights, then its biases): t ≥ s is the upper triangle
         for (let t = s; t < inputLength; t++) residualPart[ks * P + inputIndex[j * inputLength + t]] += rowScale * xTilde[t];
         // ũ entries precede the output weights in the layout, so (ks, aIndex) is in the upper triangle
         residualPart[ks * P + aIndex] += crossScale * xTilde[s];

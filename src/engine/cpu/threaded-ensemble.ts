@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { EnsembleOptions } from '../training.js';
 import type { CpuEngineOptions } from './cpu-engine.js';
 import { WorkerPoolEnsemble, type SlotWorkerChannel } from './pooled-ensemble.js';
-import type { WorkerAnswer, WorkerSetup } from './slot-server.js';
+import type { WorkerSetup } from './slot-server.js';
 
 /** A CPU engine's options for `threads` worker threads (Node only: createEngine's `cpu` argument). */
 export function threadedCpuEngine(threads: number): CpuEngineOptions {
@@ -36,7 +36,7 @@ function startThread(setup: WorkerSetup): SlotWorkerChannel {
   return {
     post: (request) => worker.postMessage(request),
     listen(onAnswer, onFailure) {
-      worker.on('message', (answer: WorkerAnswer) => onAnswer(answer));
+      worker.on('message', onAnswer);
       worker.on('error', onFailure);
       worker.on('exit', (code) => onFailure(new Error(`CPU ensemble worker exited (code ${code})`)));
     },
