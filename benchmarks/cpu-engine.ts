@@ -13,6 +13,7 @@ import { activationFunctions } from '../src/model/activations.js';
 import { ACTIVATIONS, parameterCount, type Activation, type Architecture } from '../src/model/architecture.js';
 import { rosenbrockDataset } from '../src/data/inputs.js';
 import { currentSoftware, softwareLabel } from '../src/experiment/software.js';
+import { integerOption } from '../src/cli/number-options.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,24 +24,24 @@ const { values } = parseArgs({
     json: { type: 'string' },
   },
 });
-const samples = positiveInteger('--samples', values.samples!);
-const repeats = positiveInteger('--repeats', values.repeats!);
-const widths = values.widths!.split(',').map((w) => positiveInteger('--widths', w));
-const activations = values.activations!.split(',').map((name) => {
-  if (!(ACTIVATIONS as readonly string[]).includes(name)) fail(`--activations: unknown activation "${name}"; allowed: ${ACTIVATIONS.join(', ')}`);
-  return name as Activation;
-});
-
-function positiveInteger(option: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) fail(`${option} must be a positive whole number, not ${text}`);
-  return value;
+/** The options checked as the CLI checks counts (integerOption: digits only), or a one-line refusal and exit code 2. */
+function checkedOptions() {
+  try {
+    return {
+      samples: integerOption('--samples', values.samples!, 1),
+      repeats: integerOption('--repeats', values.repeats!, 1),
+      widths: values.widths!.split(',').map((w) => integerOption('--widths', w, 1)),
+      activations: values.activations!.split(',').map((name) => {
+        if (!(ACTIVATIONS as readonly string[]).includes(name)) throw new RangeError(`--activations: unknown activation "${name}"; allowed: ${ACTIVATIONS.join(', ')}`);
+        return name as Activation;
+      }),
+    };
+  } catch (error) {
+    console.error(`cpu-engine: ${(error as Error).message}`);
+    process.exit(2);
+  }
 }
-
-function fail(message: string): never {
-  console.error(`cpu-engine: ${message}`);
-  process.exit(2);
-}
+const { samples, repeats, widths, activations } = checkedOptions();
 
 /** Microseconds per call of `run`: the best of `repeats` batches of `calls`, after one warm-up batch. */
 function microseconds(calls: number, run: () => void): number {
