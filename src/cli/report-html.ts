@@ -168,18 +168,20 @@ export function procedureHtmlReport({ folder, preset, result, markdown, script, 
 }
 
 /** Writes the HTML report of a report and its records, read from `folders`, to `target`; returns it. */
-export async function writeHtmlReport(target: string, report: Report, records: RunRecord[], folders: readonly string[], log: (line: string) => void = () => {}): Promise<string> {
-  checkWritable(target);
-  const script = readFileSync(await ensureReportBundle(log), 'utf8');
-  writeFileSync(target, htmlReport({ report, records, source: report.source, folders, script }));
-  return target;
+export function writeHtmlReport(target: string, report: Report, records: RunRecord[], folders: readonly string[], log: (line: string) => void = () => {}): Promise<string> {
+  return writePage(target, (script) => htmlReport({ report, records, source: report.source, folders, script }), log);
 }
 
 /** Writes a procedure folder's page to `target`; returns it. */
-export async function writeProcedureHtmlReport(target: string, procedure: Omit<ProcedureHtmlInput, 'script' | 'generatedAt'>, log: (line: string) => void = () => {}): Promise<string> {
+export function writeProcedureHtmlReport(target: string, procedure: Omit<ProcedureHtmlInput, 'script' | 'generatedAt'>, log: (line: string) => void = () => {}): Promise<string> {
+  return writePage(target, (script) => procedureHtmlReport({ ...procedure, script }), log);
+}
+
+/** Writes the page `render` makes around the report's script to `target`, once it is known to be writable. */
+async function writePage(target: string, render: (script: string) => string, log: (line: string) => void): Promise<string> {
   checkWritable(target);
   const script = readFileSync(await ensureReportBundle(log), 'utf8');
-  writeFileSync(target, procedureHtmlReport({ ...procedure, script }));
+  writeFileSync(target, render(script));
   return target;
 }
 

@@ -56,10 +56,7 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     const axes = by.length === 0 ? sweepAxes(records) : [];
     const pageReport = axes.length > 0 ? reportOfRecords(folders, records, axes, overrides) : report;
     if (carriers && pageReport !== report) pageReport.carriers = carrierCounts(records, pageReport.runs, overrides, {}, carriers);
-    // the table stays on stdout (pipeable); where the page went is said on stderr
-    const target = typeof options.html === 'string' ? options.html : path.join(folder, 'report.html');
-    const file = await writeHtmlReport(target, pageReport, records, folders, (line) => process.stderr.write(`${line}\n`));
-    process.stderr.write(`HTML report: ${file}\n`);
+    await announcePage(writeHtmlReport(htmlTarget(options.html, folder), pageReport, records, folders, logLine));
   }
 }
 
@@ -88,8 +85,18 @@ async function procedureReport(folder: string, options: { format: (typeof REPORT
   }
   const procedure = options.html ? procedureReportOf(folder) : null;
   if (procedure) {
-    const target = typeof options.html === 'string' ? options.html : path.join(folder, 'report.html');
-    const file = await writeProcedureHtmlReport(target, { folder, ...procedure }, (line) => process.stderr.write(`${line}\n`));
-    process.stderr.write(`HTML report: ${file}\n`);
+    await announcePage(writeProcedureHtmlReport(htmlTarget(options.html, folder), { folder, ...procedure }, logLine));
   }
+}
+
+/** Where --html writes: the path given, else FOLDER/report.html. */
+function htmlTarget(html: string | boolean | undefined, folder: string): string {
+  return typeof html === 'string' ? html : path.join(folder, 'report.html');
+}
+
+const logLine = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The table stays on stdout (pipeable); where the page went is said on stderr. */
+async function announcePage(written: Promise<string>): Promise<void> {
+  logLine(`HTML report: ${await written}`);
 }
