@@ -22,10 +22,7 @@ export function isProcedureFolder(dir: string): boolean {
 export async function writePresetReport(dir: string, overrides: ThresholdOverrides = {}, read?: { records: RunRecord[]; report: Report }): Promise<string | null> {
   if (existsSync(path.join(dir, PROCEDURE_FILE))) {
     const procedure = procedureReportOf(dir);
-    if (!procedure) return null;
-    const { markdown } = procedure;
-    if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
-    return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
+    return procedure && writeProcedureReport(dir, procedure.markdown);
   }
   const preset = presetOfFolder(dir);
   if (!preset || !existsSync(path.join(dir, RUNS_FILE))) return null;
@@ -46,6 +43,12 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   const names = report.tables.map((t) => t.name);
   const tables = names.length === 1 ? `${tablesDir}/${names[0]}.csv` : `${tablesDir}/{${names.join(',')}}.csv`;
   return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}; tables: ${tables}\n`;
+}
+
+/** Writes a procedure folder's markdown report to DIR/report.md; returns the markdown and, where the folder took it, where it went. */
+export function writeProcedureReport(dir: string, markdown: string): string {
+  if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
+  return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
 }
 
 /** A procedure folder's report: its preset, its result (result.json) and the markdown of both; null when the preset is unknown or the result missing. */

@@ -9,7 +9,7 @@ import { folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../exp
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
 import { writeHtmlReport, writeProcedureHtmlReport } from './report-html.js';
-import { isProcedureFolder, presetReportOfShards, procedureReportOf, writePresetReport } from './preset-report.js';
+import { isProcedureFolder, presetReportOfShards, procedureReportOf, writePresetReport, writeProcedureReport } from './preset-report.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
@@ -80,11 +80,11 @@ async function procedureReport(folder: string, options: { format: (typeof REPORT
     // what was run (procedure.json: the preset, --quick, its options) and what came of it
     const procedure = JSON.parse(readFileSync(path.join(folder, PROCEDURE_FILE), 'utf8')) as object;
     process.stdout.write(`${JSON.stringify({ ...procedure, result: JSON.parse(readFileSync(result, 'utf8')) }, null, 2)}\n`);
-  } else {
-    process.stdout.write((await writePresetReport(folder)) ?? '');
   }
-  const procedure = options.html ? procedureReportOf(folder) : null;
-  if (procedure) {
+  // result.json read once, for the markdown and the page alike
+  const procedure = options.format === 'md' || options.html ? procedureReportOf(folder) : null;
+  if (procedure && options.format === 'md') process.stdout.write(writeProcedureReport(folder, procedure.markdown));
+  if (procedure && options.html) {
     await announcePage(writeProcedureHtmlReport(htmlTarget(options.html, folder), { folder, ...procedure }, logLine));
   }
 }
