@@ -7,7 +7,7 @@ import { type Report } from '../../../src/experiment/summary.js';
 import './cs-chart.js';
 import { downloadText, fileStem } from './export.js';
 import { composeFigure, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS } from './figure.js';
-import { fractionBars, showsCounts } from './fraction-bars.js';
+import { fractionBars, fractionBarsLayout } from './fraction-bars.js';
 import { outcomeBars } from './shape.js';
 import { WidthController } from './width-controller.js';
 
@@ -67,12 +67,13 @@ export function summaryFigure(report: Report, width: number): SVGSVGElement {
   const categories = [...new Set(rows.map((r) => r.category))];
   const colors = Object.fromEntries(OUTCOMES.map((o) => [OUTCOME_LABELS[o], OUTCOME_COLORS[o]]).filter(([label]) => categories.includes(label)));
   const grouping = report.by.length > 0 ? report.by.join(', ') : 'all runs';
+  const bars = { colors, categories, groupLabel: grouping, width: Math.max(420, width - 40) };
   return composeFigure({
     title,
     subtitle: `Fraction of runs per outcome${report.by.length > 0 ? ` by ${grouping}` : ''}; whiskers: 95% Wilson intervals; ${report.runs.length} runs from ${report.source}`,
     legend: categories.map((label) => ({ label, color: colors[label] })),
-    panels: [{ plot: fractionBars(rows, { colors, categories, groupLabel: grouping, width: Math.max(420, width - 40) }) }],
-    note: `Channel: weight norm at the barrier, closest pair of equal neurons (relative L2 < 0.5) at cosine distance < 10⁻², output weights of opposite signs, last updates along the pair.${showsCounts(rows.length) ? ' Labels: runs/total.' : ' (Too many bars to label: hover over a bar for its runs/total.)'}`,
+    panels: [{ plot: fractionBars(rows, bars) }],
+    note: `Channel: weight norm at the barrier, closest pair of equal neurons (relative L2 < 0.5) at cosine distance < 10⁻², output weights of opposite signs, last updates along the pair.${fractionBarsLayout(rows, bars).counts ? ' Labels: runs/total.' : ' (Too many bars to label: hover over a bar for its runs/total.)'}`,
   });
 }
 

@@ -97,6 +97,24 @@ export function wrapLine(text: string, size: number, width: number): string[] {
   return lines;
 }
 
+/** `text` wrapped to `width` on at most `maxLines` lines, the last one cut with "…" where the text goes on. */
+export function clampLines(text: string, size: number, width: number, maxLines: number): string[] {
+  const lines = wrapLine(text, size, width);
+  const kept = lines.slice(0, Math.max(1, maxLines));
+  const last = kept.length - 1;
+  if (kept.length < lines.length || textWidth(kept[last], size) > width) {
+    let cut = kept[last];
+    while (cut.length > 1 && textWidth(`${cut}…`, size) > width) cut = cut.slice(0, -1);
+    kept[last] = `${cut.trimEnd()}…`;
+  }
+  return kept;
+}
+
+/** The width of the widest of these lines (estimated as textWidth does). */
+export function linesWidth(lines: readonly string[], size: number): number {
+  return Math.max(0, ...lines.map((line) => textWidth(line, size)));
+}
+
 /** How a band axis writes its category names: wrapped, or angled when a word is wider than a band. */
 export interface BandAxisLabels {
   tickFormat: (label: string) => string;
