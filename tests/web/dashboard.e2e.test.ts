@@ -291,7 +291,7 @@ describe('dashboard in headless Chromium', () => {
     expect(Object.keys(await readSummaryTable(page))).toHaveLength(2);
     await picker.uploadFile(path.join(results, 'runs.jsonl'));
     await page.waitForFunction(
-      () => document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-summary-table')?.shadowRoot?.querySelector('caption')?.textContent?.includes('runs.jsonl'),
+      () => document.querySelector('cs-app')?.shadowRoot?.querySelector('cs-summary-table')?.shadowRoot?.querySelector('[data-testid="summary-caption"]')?.textContent?.includes('runs.jsonl'),
       { timeout: 20_000, polling: 200 },
     );
     expect(await readSummaryTable(page)).toEqual(await cliCounts(results, GROUP_BY));

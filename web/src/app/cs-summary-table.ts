@@ -9,6 +9,7 @@ import type { RunRecord } from '../../../src/experiment/results.js';
 import { percent } from '../../../src/experiment/tables.js';
 import { downloadText } from '../charts/export.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
+import { ScrollEdgesController } from './scroll-edges.js';
 
 export class CsSummaryTable extends LitElement {
   static override properties = {
@@ -27,6 +28,9 @@ export class CsSummaryTable extends LitElement {
   declare absentFields: string[];
   /** the runs shown: the menu offers only fields some run has (a Rosenbrock sweep has no GP roughness s) */
   declare records: readonly RunRecord[];
+
+  /** the table scrolls sideways where the outcome columns do not fit: cues say there is more */
+  private readonly edges = new ScrollEdgesController(this, () => this.renderRoot.querySelector<HTMLElement>('.scroll'));
 
   constructor() {
     super();
@@ -90,8 +94,8 @@ export class CsSummaryTable extends LitElement {
         : nothing}
       ${!report || report.runs.length === 0
         ? html`<p class="empty">No finished runs yet: start a sweep or open a results file.</p>`
-        : html`<div class="scroll"><table data-testid="summary-table">
-            <caption>Where ${report.runs.length} run${report.runs.length === 1 ? '' : 's'} ended (${report.source}): runs per outcome, fraction and 95% Wilson interval. ${softwareSentence(report.software)}</caption>
+        : html`<p class="caption" id="summary-caption" data-testid="summary-caption">Where ${report.runs.length} run${report.runs.length === 1 ? '' : 's'} ended (${report.source}): runs per outcome, fraction and 95% Wilson interval. ${softwareSentence(report.software)}</p>
+          <div class="frame ${this.edges.moreLeft ? 'more-left' : ''} ${this.edges.moreRight ? 'more-right' : ''}"><div class="scroll" @scroll=${this.edges.measure}><table data-testid="summary-table" aria-labelledby="summary-caption">
             <thead><tr>
               <th scope="col">group</th><th scope="col" class="num">runs</th>
               ${OUTCOMES.map((o) => html`<th scope="col" class="num"><span class="swatch" style="background:${OUTCOME_COLORS[o]}"></span>${OUTCOME_LABELS[o]}</th>`)}
@@ -108,7 +112,7 @@ export class CsSummaryTable extends LitElement {
                 })}
               </tr>`)}
             </tbody>
-          </table></div>`}
+          </table></div></div>`}
     `;
   }
 
@@ -117,8 +121,17 @@ export class CsSummaryTable extends LitElement {
     .bar { display: flex; gap: 14px; align-items: center; flex-wrap: wrap; margin-bottom: 6px; }
     select, input, button { font: inherit; padding: 3px 6px; }
     .scroll { overflow-x: auto; }
-    table { border-collapse: collapse; width: 100%; }
-    caption { text-align: left; color: #444; padding: 4px 0; font-size: 12.5px; }
+    /* more columns past the right edge: the edge fades; scrolled, the group column stays, with a shadow beside it */
+    .frame { position: relative; }
+    .frame::after { content: ''; position: absolute; top: 0; right: 0; bottom: 0; width: 32px; pointer-events: none;
+      background: linear-gradient(to left, rgba(0, 0, 0, 0.18), rgba(0, 0, 0, 0)); opacity: 0; transition: opacity 0.15s; }
+    .frame.more-right::after { opacity: 1; }
+    th:first-child { position: sticky; left: 0; z-index: 1; background: #fff; }
+    .frame.more-left th:first-child { box-shadow: 8px 0 8px -6px rgba(0, 0, 0, 0.35); border-right: 1px solid #ccc; }
+    /* separate borders: collapsed ones stay behind when the sticky column moves */
+    table { border-collapse: separate; border-spacing: 0; width: 100%; }
+    /* outside the scrolling box (a <caption> would scroll with the table and be cut at the edge) */
+    .caption { color: #444; margin: 0; padding: 4px 0; font-size: 12.5px; }
     th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 4px; vertical-align: top; }
     thead th { font-weight: 600; border-bottom: 2px solid #bbb; font-size: 12.5px; vertical-align: bottom; }
     td.num { white-space: nowrap; }
