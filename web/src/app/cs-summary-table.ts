@@ -2,12 +2,12 @@
 // one row per group, the grouping chosen from any spec field; CSV export (the command line's format).
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { OUTCOMES } from '../../../src/analysis/classify.js';
-import { formatReport, softwareSentence } from '../../../src/experiment/report-text.js';
+import { softwareSentence } from '../../../src/experiment/report-text.js';
 import { GROUP_ALIASES, fieldName, fieldsAbsentFromAll } from '../../../src/experiment/group-labels.js';
 import { type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { percent } from '../../../src/experiment/tables.js';
-import { downloadText } from '../charts/export.js';
+import { downloadSummaryCsv, SUMMARY_CSV_TITLE } from '../charts/export.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
 import { ScrollEdgesController } from './scroll-edges.js';
 
@@ -43,12 +43,6 @@ export class CsSummaryTable extends LitElement {
 
   private setGroupBy(by: string[]): void {
     this.dispatchEvent(new CustomEvent('group-by-change', { detail: { by }, bubbles: true, composed: true }));
-  }
-
-  private exportCsv(): void {
-    if (!this.report) return;
-    const name = (this.report.source || 'summary').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'summary';
-    downloadText(formatReport(this.report, 'csv'), `${name}-summary.csv`, 'text/csv');
   }
 
   override render(): TemplateResult {
@@ -87,7 +81,7 @@ export class CsSummaryTable extends LitElement {
           <input type="text" size="30" placeholder="e.g. r,optimizer.lr" data-field="group-by-text" .value=${current}
             @change=${(e: Event) => this.setGroupBy((e.target as HTMLInputElement).value.split(',').map((f) => f.trim()).filter(Boolean))} />
         </label>
-        <button type="button" data-action="export-csv" ?disabled=${!report || report.runs.length === 0} @click=${() => this.exportCsv()}>Export CSV</button>
+        <button type="button" data-action="export-csv" title=${SUMMARY_CSV_TITLE} ?disabled=${!report || report.runs.length === 0} @click=${() => report && downloadSummaryCsv(report)}>Summary table as CSV</button>
       </div>
       ${this.absentFields.length > 0
         ? html`<p class="warn" role="status" data-testid="group-by-absent">No run has ${this.absentFields.map((f) => html`<code>${f}</code>`)}: it groups nothing (a typo? the fields are the runs' configuration paths, e.g. architecture.activation, or r, d, s, teacher, optimizer).</p>`

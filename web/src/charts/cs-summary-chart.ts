@@ -1,11 +1,9 @@
 // <cs-summary-chart .report=${Report}>: the fraction of runs per outcome per group, with 95%
-// Wilson intervals, as a bar chart; export as SVG/PNG and the summary table as CSV.
+// Wilson intervals, as a bar chart; export as SVG/PNG (the numbers as CSV: beside the summary table).
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { OUTCOMES } from '../../../src/analysis/classify.js';
-import { formatReport } from '../../../src/experiment/report-text.js';
 import { type Report } from '../../../src/experiment/summary.js';
 import './cs-chart.js';
-import { downloadText, fileStem } from './export.js';
 import { composeFigure, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS } from './figure.js';
 import { fractionBars, fractionBarsLayout } from './fraction-bars.js';
 import { outcomeBars } from './shape.js';
@@ -24,18 +22,6 @@ export class CsSummaryChart extends LitElement {
     :host {
       display: block;
     }
-    .actions {
-      font: 12px system-ui, sans-serif;
-      margin: 0 0 4px;
-    }
-    button {
-      font: 12px system-ui, sans-serif;
-      padding: 2px 8px;
-      border: 1px solid #bbb;
-      background: #fafafa;
-      border-radius: 3px;
-      cursor: pointer;
-    }
   `;
 
   constructor() {
@@ -47,15 +33,9 @@ export class CsSummaryChart extends LitElement {
     this.figure = this.report ? summaryFigure(this.report, this.width.value) : null;
   }
 
-  private exportCsv(): void {
-    if (!this.report) return;
-    downloadText(formatReport(this.report, 'csv'), `${fileStem(`summary ${this.report.source}`)}.csv`, 'text/csv');
-  }
-
   override render() {
     if (!this.report) return html``;
-    return html`<div class="actions"><button title="the summary table (counts, fractions, Wilson intervals, medians) as CSV" @click=${this.exportCsv}>Summary as CSV</button></div>
-      <cs-chart .figure=${this.figure} filename="outcomes-by-group"></cs-chart>`;
+    return html`<cs-chart .figure=${this.figure} filename="outcomes-by-group"></cs-chart>`;
   }
 }
 

@@ -1,4 +1,6 @@
 // Exports: a figure as SVG text or PNG, tables as CSV. Browser only (Blob, canvas, a download link).
+import { formatReport } from '../../../src/experiment/report-text.js';
+import type { Report } from '../../../src/experiment/summary.js';
 
 /** The figure as a standalone SVG document (namespaces set, so it opens in any viewer). */
 export function svgText(svg: SVGSVGElement): string {
@@ -55,6 +57,14 @@ export async function downloadPng(svg: SVGSVGElement, filename: string, scale = 
 
 export function downloadText(text: string, filename: string, type = 'text/plain'): void {
   download(new Blob([text], { type: `${type};charset=utf-8` }), filename);
+}
+
+/** What the summary CSV holds, for the title of the buttons that download it. */
+export const SUMMARY_CSV_TITLE = 'runs, fractions and 95% Wilson intervals per group and outcome, and medians, as `channelscope report --format csv` writes them';
+
+/** The summary table as CSV, in the command line's format. */
+export function downloadSummaryCsv(report: Report): void {
+  downloadText(formatReport(report, 'csv'), `${fileStem(`summary ${report.source}`)}.csv`, 'text/csv');
 }
 
 /** A file name from a title: lower case, words joined by hyphens. */

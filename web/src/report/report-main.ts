@@ -13,6 +13,7 @@ import '../charts/cs-summary-chart.js';
 import { channelFrequencyFigure, edgeOfStabilityFigure, lossAtInfinityFigure, lossLevelsFigure } from '../charts/result-figures.js';
 import { channelJumpFigure, gdFromChannelFigure, saddlePerturbationFigure } from '../charts/procedure-figures.js';
 import { OUTCOME_LABELS } from '../charts/figure.js';
+import { downloadSummaryCsv, SUMMARY_CSV_TITLE } from '../charts/export.js';
 import '../views/cs-results-views.js';
 
 /** What the command inlines, as JSON in <script type="application/json" id="channelscope-report-data">. */
@@ -208,7 +209,12 @@ function show(data: ReportPageData): void {
   // which code trained the records, for whoever cites the table
   const software = note(softwareSentence(data.report.software));
   software.classList.add('software');
-  tables.append(scrolling(summaryTable(data.report)), software);
+  const csv = document.createElement('button');
+  csv.type = 'button';
+  csv.textContent = 'Summary table as CSV';
+  csv.title = SUMMARY_CSV_TITLE;
+  csv.addEventListener('click', () => downloadSummaryCsv(data.report));
+  tables.append(csv, scrolling(summaryTable(data.report)), software);
   tables.append(scrolling(causesTable(data.report)), note(CAUSES_NOTE));
   const carriers = carriersTable(data.report);
   if (carriers) tables.appendChild(scrolling(carriers));
