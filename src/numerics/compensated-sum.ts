@@ -42,6 +42,24 @@ export class CompensatedSums {
     this.sums[index] = total;
   }
 
+  /**
+   * add(index, terms[0]), …, add(index, terms[count − 1]) with the running sum held in locals: the
+   * same arithmetic, so the same bits, at a fraction of the memory traffic of `count` add() calls.
+   */
+  addAll(index: number, terms: Float64Array, count: number): void {
+    let sum = this.sums[index];
+    let compensation = this.compensations[index];
+    for (let t = 0; t < count; t++) {
+      const value = terms[t];
+      const total = sum + value;
+      if (Math.abs(sum) >= Math.abs(value)) compensation += sum - total + value;
+      else compensation += value - total + sum;
+      sum = total;
+    }
+    this.sums[index] = sum;
+    this.compensations[index] = compensation;
+  }
+
   /** The compensated totals, each multiplied by `scale`, into `out`. */
   totals(scale = 1, out: Float64Array = new Float64Array(this.length)): Float64Array {
     for (let k = 0; k < this.length; k++) out[k] = scale * (this.sums[k] + this.compensations[k]);

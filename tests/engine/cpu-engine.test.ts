@@ -270,6 +270,49 @@ describe('CpuEngine basics', () => {
     }
   });
 
+  it("sums a one-hidden-layer gradient's terms sample by sample: the bits of a one-sample-at-a-time loop, tiles or not", () => {
+    // the engine runs tiles of 64 samples (activation per tile, each parameter's sum per tile);
+    // this loop is the plain definition, with the same compensated sums in the same order
+    const random = makeRandom(17);
+    for (const [activation, biases, samples] of [['softplus', true, 150], ['erf', false, 64], ['tanh', true, 3]] as const) {
+      const shallow: Architecture = { inputDim: 3, hidden: [5], activation, biases };
+      const layout = parameterLayout(shallow);
+      const [hidden, output] = layout.layers;
+      const data = randomDataset(random, 3, samples, 2);
+      const theta = normalArray(random, layout.count, 1.5);
+      const sigma = activationFunctions(activation);
+      const pair = new Float64Array(2);
+      const sums = new CompensatedSums(layout.count);
+      const loss = new CompensatedSum();
+      for (let n = samples; n < 2 * samples; n++) {
+        const x = data.x.subarray(n * 3, n * 3 + 3);
+        const values: number[] = [];
+        const slopes: number[] = [];
+        let f = biases ? theta[output.biasOffset] : 0;
+        for (let j = 0; j < 5; j++) {
+          let z = biases ? theta[hidden.biasOffset + j] : 0;
+          for (let i = 0; i < 3; i++) z += theta[hidden.weightOffset + j * 3 + i] * x[i];
+          sigma.valueAndSlope(z, pair);
+          values.push(pair[0]);
+          slopes.push(pair[1]);
+          f += theta[output.weightOffset + j] * pair[0];
+        }
+        const residual = f - data.y[n];
+        loss.add(residual * residual);
+        if (biases) sums.add(output.biasOffset, residual);
+        for (let j = 0; j < 5; j++) {
+          sums.add(output.weightOffset + j, residual * values[j]);
+          const delta = residual * theta[output.weightOffset + j] * slopes[j];
+          for (let i = 0; i < 3; i++) sums.add(hidden.weightOffset + j * 3 + i, delta * x[i]);
+          if (biases) sums.add(hidden.biasOffset + j, delta);
+        }
+      }
+      const evaluation = evaluateNetwork(shallow, data, 1, theta, { gradient: true, maxnorm: Infinity });
+      expect(evaluation.loss, `${activation}, N = ${samples}`).toBe(loss.value / samples);
+      expect(Array.from(evaluation.gradient!), `${activation}, N = ${samples}`).toEqual(Array.from(sums.totals(2 / samples)));
+    }
+  });
+
   it('computes only what was asked for, and async evaluate() equals evaluateSync()', async () => {
     const c = makeCase(arch, 6);
     const lossOnly = await cpu.evaluate({ arch, data: c.data, params: c.params });
@@ -343,5 +386,17 @@ describe('compensated sums', () => {
     expect(Array.from(sums.totals())).toEqual([1, 10]);
     expect(Array.from(sums.totals(0.5))).toEqual([0.5, 5]);
     expect(compensatedDot([1e8, 1, -1e8], [1e8, 1, 1e8])).toBe(1);
+  });
+
+  it("addAll() gives the bits of add() term by term (terms of every magnitude and sign, cancelling)", () => {
+    const terms = Float64Array.from({ length: 500 }, (_, k) => Math.sin(k * 1.3) * 10 ** ((k % 41) - 20) * (k % 97 === 0 ? 1e30 : 1));
+    const byAdd = new CompensatedSums(3);
+    const byAddAll = new CompensatedSums(3);
+    for (let k = 0; k < 3; k++) byAddAll.add(k, 0.25 * k);
+    for (let k = 0; k < 3; k++) byAdd.add(k, 0.25 * k);
+    for (const value of terms.subarray(0, 437)) byAdd.add(1, value);
+    byAddAll.addAll(1, terms, 437);
+    expect(Array.from(byAddAll.totals())).toEqual(Array.from(byAdd.totals()));
+    expect(byAddAll.totals()[1]).not.toBe(0.25);
   });
 });

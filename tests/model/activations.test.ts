@@ -252,6 +252,28 @@ describe('activations', () => {
     }
   });
 
+  it("valueAndSlope() and valuesAndSlopes() give evaluate()'s first two entries, bit for bit", () => {
+    const xs = Float64Array.from({ length: 300 }, (_, k) => (k - 150) * 0.37 + Math.sin(k));
+    const from = 7;
+    const count = xs.length - from - 5;
+    for (const name of ACTIVATIONS) {
+      const fns = activationFunctions(name);
+      const values = new Float64Array(xs.length).fill(-1);
+      const slopes = new Float64Array(xs.length).fill(-1);
+      fns.valuesAndSlopes(xs, from, count, values, slopes);
+      const out = new Float64Array(4);
+      const pair = new Float64Array(2);
+      for (let k = 0; k < xs.length; k++) {
+        fns.evaluate(xs[k], out);
+        fns.valueAndSlope(xs[k], pair);
+        expect([pair[0], pair[1]], `${name} at ${xs[k]}`).toEqual([out[0], out[1]]);
+        // only [from, from + count) is written
+        const inside = k >= from && k < from + count;
+        expect([values[k], slopes[k]], `${name} at ${xs[k]}`).toEqual(inside ? [out[0], out[1]] : [-1, -1]);
+      }
+    }
+  });
+
   it('stays finite for large |x| (no overflow, no NaN) and has the right tails', () => {
     for (const name of ACTIVATIONS) {
       for (const x of [-1000, -800, -100, 100, 800, 1000]) {
