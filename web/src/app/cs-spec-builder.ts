@@ -376,22 +376,26 @@ export class CsSpecBuilder extends LitElement {
         ${spec ? html`Valid: ${spec.configurations.length} configuration${spec.configurations.length === 1 ? '' : 's'} × ${spec.seeds.length} seed${spec.seeds.length === 1 ? '' : 's'} = <b>${runCount} runs</b>.` : jsonBroken ? 'The JSON does not parse (see above): nothing to start until it does.' : this.validation.message}
       </div>
       <div class="controls">
-        <label class="field inline"><span>engine</span>
-          <select data-field="backend" ?disabled=${busy} @change=${(e: Event) => (this.backend = (e.target as HTMLSelectElement).value as BackendPreference)}>
-            <option value="auto" ?selected=${this.backend === 'auto'}>automatic (WebGPU, else CPU)</option>
-            <option value="gpu" ?selected=${this.backend === 'gpu'} ?disabled=${!this.webgpuAvailable}>WebGPU</option>
-            <option value="cpu" ?selected=${this.backend === 'cpu'}>CPU (float64)</option>
-          </select>
-        </label>
-        <label class="field inline"><span>slots</span>
-          <input type="text" size="6" placeholder="default" data-field="slots" ?disabled=${busy} .value=${this.slotsText} aria-invalid=${!slotsValid}
-            @input=${(e: Event) => (this.slotsText = (e.target as HTMLInputElement).value)} />
-        </label>
-        <button type="button" class="primary" data-action="start" ?disabled=${!spec || busy || !slotsValid} @click=${() => this.start()}>Start</button>
-        ${this.status === 'paused'
-          ? html`<button type="button" data-action="resume" @click=${() => this.emit('sweep-resume')}>Resume</button>`
-          : html`<button type="button" data-action="pause" ?disabled=${this.status !== 'running'} @click=${() => this.emit('sweep-pause')}>Pause</button>`}
-        <button type="button" data-action="cancel" ?disabled=${!busy} @click=${() => this.emit('sweep-cancel')}>Cancel</button>
+        <div class="settings">
+          <label class="field inline"><span>engine</span>
+            <select data-field="backend" ?disabled=${busy} @change=${(e: Event) => (this.backend = (e.target as HTMLSelectElement).value as BackendPreference)}>
+              <option value="auto" ?selected=${this.backend === 'auto'}>automatic (WebGPU, else CPU)</option>
+              <option value="gpu" ?selected=${this.backend === 'gpu'} ?disabled=${!this.webgpuAvailable}>WebGPU</option>
+              <option value="cpu" ?selected=${this.backend === 'cpu'}>CPU (float64)</option>
+            </select>
+          </label>
+          <label class="field inline"><span>slots</span>
+            <input type="text" size="6" placeholder="default" data-field="slots" ?disabled=${busy} .value=${this.slotsText} aria-invalid=${!slotsValid}
+              @input=${(e: Event) => (this.slotsText = (e.target as HTMLInputElement).value)} />
+          </label>
+        </div>
+        <div class="actions">
+          <button type="button" class="primary" data-action="start" ?disabled=${!spec || busy || !slotsValid} @click=${() => this.start()}>Start</button>
+          ${this.status === 'paused'
+            ? html`<button type="button" data-action="resume" @click=${() => this.emit('sweep-resume')}>Resume</button>`
+            : html`<button type="button" data-action="pause" ?disabled=${this.status !== 'running'} @click=${() => this.emit('sweep-pause')}>Pause</button>`}
+          <button type="button" data-action="cancel" ?disabled=${!busy} @click=${() => this.emit('sweep-cancel')}>Cancel</button>
+        </div>
       </div>
     `;
   }
@@ -421,7 +425,10 @@ export class CsSpecBuilder extends LitElement {
     .validation { margin: 8px 0; padding: 6px 8px; border-radius: 4px; font-size: 13px; }
     .validation.ok { background: #eef7ee; color: #1e5e2a; }
     .validation.bad { background: #fdecea; color: #8e2a1e; }
-    .controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+    /* Start, Pause and Cancel move as one: beside the engine settings where the column is wide enough, else on a line of their own, never split */
+    .controls, .settings, .actions { display: flex; gap: 8px; align-items: center; }
+    .controls, .settings { flex-wrap: wrap; row-gap: 6px; }
+    .actions { flex: none; }
     button { font: inherit; padding: 5px 12px; border-radius: 4px; border: 1px solid #999; background: #fafafa; cursor: pointer; }
     button.small { padding: 2px 8px; font-size: 12px; }
     button.primary { background: #2458a6; color: #fff; border-color: #2458a6; }
