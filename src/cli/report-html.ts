@@ -2,7 +2,7 @@
 // summary (and, when not too large, the records) inlined as JSON and the dashboard's chart
 // components inlined as one script, built by Vite from web/src/report/report-main.ts
 // (`npm run build:report`; built here on demand when missing or older than its sources).
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../experiment/results.js';
 import { formatReport, reportWarnings } from '../experiment/report-text.js';
@@ -88,6 +88,9 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
   noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
 `;
 
+/** What marks a file as a page of ours (in its head), which a later --html may replace. */
+const GENERATOR_META = '<meta name="generator" content="channelscope report --html">';
+
 /** The page around a report's body: its title, style, the data inlined as JSON and the script that draws it. */
 function page(title: string, body: string, data: object, script: string): string {
   return `<!doctype html>
@@ -95,7 +98,7 @@ function page(title: string, body: string, data: object, script: string): string
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="channelscope report --html">
+${GENERATOR_META}
 <title>${escapeHtml(title)}</title>
 <style>
 ${PAGE_STYLE}</style>
@@ -179,20 +182,40 @@ export function writeProcedureHtmlReport(target: string, procedure: Omit<Procedu
 
 /** Writes the page `render` makes around the report's script to `target`, once it is known to be writable. */
 async function writePage(target: string, render: (script: string) => string, log: (line: string) => void): Promise<string> {
-  checkWritable(target);
+  checkPageTarget(target);
   const script = readFileSync(await ensureReportBundle(log), 'utf8');
   writeFileSync(target, render(script));
   return target;
 }
 
-/** A page that cannot be written is said before the page's script is built (a minute, the first time). */
-function checkWritable(target: string): void {
+/**
+ * Refuses a page target that cannot be written, or whose file is not an earlier page of ours: a
+ * slip such as `--html DIR/runs.jsonl` must not overwrite the results. Said before the report is
+ * read and the page's script built (a minute, the first time).
+ */
+export function checkPageTarget(target: string): void {
   const folder = path.dirname(path.resolve(target));
   try {
     if (!statSync(folder).isDirectory()) throw new InputError(`cannot write ${target}: ${folder} is a file, not a folder`);
     accessSync(folder, constants.W_OK);
+    const existing = existsSync(target) ? statSync(target) : null;
+    if (existing?.isDirectory()) throw new InputError(`--html ${target}: it is a folder; name the page's file (e.g. ${path.join(target, 'report.html')})`);
+    if (existing && existing.size > 0 && !fileHead(target).includes(GENERATOR_META)) {
+      throw new InputError(`--html ${target}: the file exists and is not a page written by \`channelscope report --html\`; it is left as it is: name a new file (or remove it first)`);
+    }
   } catch (error) {
     if (isFilesystemError(error)) throw new InputError(`cannot write ${target}: ${error.code === 'ENOENT' ? `the folder ${folder} does not exist` : filesystemReason(error)}`);
     throw error;
+  }
+}
+
+/** The first kilobyte of a file, where a page of ours names its generator. */
+function fileHead(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(1024);
+    return head.toString('utf8', 0, readSync(fd, head, 0, head.length, 0));
+  } finally {
+    closeSync(fd);
   }
 }

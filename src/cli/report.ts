@@ -8,7 +8,7 @@ import { carrierCounts, channelCarriers } from '../experiment/carriers.js';
 import { folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
-import { writeHtmlReport, writeProcedureHtmlReport } from './report-html.js';
+import { checkPageTarget, writeHtmlReport, writeProcedureHtmlReport } from './report-html.js';
 import { isProcedureFolder, presetReportOfShards, procedureReportOf, writePresetReport, writeProcedureReport } from './preset-report.js';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -30,8 +30,11 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     throw new InputError("--thresholds with --html: the page draws each run's verdict by the default criteria; report the tables with --thresholds, or the page without it");
   }
   const [folder] = folders;
+  // a page that would not be written is refused before anything is read or printed
+  const page = options.html ? htmlTarget(options.html, folder) : null;
+  if (page) checkPageTarget(page);
   if (folders.length === 1 && isProcedureFolder(folder)) {
-    await procedureReport(folder, options, by, reclassified);
+    await procedureReport(folder, options, by, reclassified, page);
     return;
   }
   // one preset folder also gets its own tables (DIR/report.md, DIR/tables/*.csv; by other thresholds
@@ -50,13 +53,13 @@ export async function reportCommand(folders: string[], options: { by?: string; f
     // (no such line where the folder could not take them; writePresetReport said so)
     else if (presetReport.includes('\nreport: ')) process.stderr.write(presetReport.slice(presetReport.lastIndexOf('\nreport: ') + 1));
   }
-  if (options.html) {
+  if (page) {
     // without --by the page groups by what the sweep's grid varies (one group "all" says little
     // there); the table printed above keeps the command's default
     const axes = by.length === 0 ? sweepAxes(records) : [];
     const pageReport = axes.length > 0 ? reportOfRecords(folders, records, axes, overrides) : report;
     if (carriers && pageReport !== report) pageReport.carriers = carrierCounts(records, pageReport.runs, overrides, {}, carriers);
-    await announcePage(writeHtmlReport(htmlTarget(options.html, folder), pageReport, records, folders, logLine));
+    await announcePage(writeHtmlReport(page, pageReport, records, folders, logLine));
   }
 }
 
@@ -66,7 +69,7 @@ export async function reportCommand(folders: string[], options: { by?: string; f
  * its question, or its result as JSON; it has no runs to group, reclassify or tabulate as CSV, and
  * says so rather than print markdown for them.
  */
-async function procedureReport(folder: string, options: { format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean }, by: string[], reclassified: boolean): Promise<void> {
+async function procedureReport(folder: string, options: { format: (typeof REPORT_FORMATS)[number]; carriers?: boolean }, by: string[], reclassified: boolean, page: string | null): Promise<void> {
   const refuse = (what: string) => {
     throw new InputError(`${what}: ${folder} holds a procedure (networks followed stage by stage), not runs to ${what === '--format csv' ? 'tabulate' : 'classify'}; its report is markdown (report DIR), JSON (--format json) or a page (--html)`);
   };
@@ -82,10 +85,10 @@ async function procedureReport(folder: string, options: { format: (typeof REPORT
     process.stdout.write(`${JSON.stringify({ ...procedure, result: JSON.parse(readFileSync(result, 'utf8')) }, null, 2)}\n`);
   }
   // result.json read once, for the markdown and the page alike
-  const procedure = options.format === 'md' || options.html ? procedureReportOf(folder) : null;
+  const procedure = options.format === 'md' || page ? procedureReportOf(folder) : null;
   if (procedure && options.format === 'md') process.stdout.write(writeProcedureReport(folder, procedure.markdown));
-  if (procedure && options.html) {
-    await announcePage(writeProcedureHtmlReport(htmlTarget(options.html, folder), { folder, ...procedure }, logLine));
+  if (procedure && page) {
+    await announcePage(writeProcedureHtmlReport(page, { folder, ...procedure }, logLine));
   }
 }
 

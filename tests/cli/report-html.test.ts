@@ -74,6 +74,26 @@ describe('channelscope report --html', () => {
     expect(result.stdout.split('\n')[0]).toMatch(/^group,n,planned,channel,/);
   });
 
+  it('replaces an earlier page, but refuses to overwrite any other file (exit 2, before printing anything; the file as it was)', async () => {
+    const dir = resultsFolder();
+    const page = path.join(dir, 'page.html');
+    expect((await runCli(['report', dir, '--html', page])).code).toBe(0);
+    expect((await runCli(['report', dir, '--html', page])).code).toBe(0);
+    const notes = path.join(dir, 'notes.html');
+    writeFileSync(notes, '<p>my notes</p>\n');
+    for (const target of [path.join(dir, 'runs.jsonl'), notes]) {
+      const before = readFileSync(target, 'utf8');
+      const result = await runCli(['report', dir, '--html', target]);
+      expect(result.code, target).toBe(2);
+      expect(result.stderr.trim()).toBe(`channelscope: --html ${target}: the file exists and is not a page written by \`channelscope report --html\`; it is left as it is: name a new file (or remove it first)`);
+      expect(result.stdout).toBe('');
+      expect(readFileSync(target, 'utf8')).toBe(before);
+    }
+    const folderTarget = await runCli(['report', dir, '--html', dir]);
+    expect(folderTarget.code).toBe(2);
+    expect(folderTarget.stderr.trim()).toBe(`channelscope: --html ${dir}: it is a folder; name the page's file (e.g. ${path.join(dir, 'report.html')})`);
+  });
+
   it("without --by groups the page by what the sweep varies (the printed table keeps one group)", async () => {
     const dir = resultsFolder();
     const result = await runCli(['report', dir, '--html']);
