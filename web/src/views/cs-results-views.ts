@@ -11,6 +11,7 @@ import '../charts/cs-chart.js';
 import { formatNumber, OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/figure.js';
 import { channelTrajectory, pairPoints, type FunctionGrid, type HessianSpectrum, type PairPoint } from '../charts/network-views.js';
 import { inPageCompute, type PerRunCompute, type Unavailable } from './per-run-compute.js';
+import { compareRunIds } from './run-order.js';
 import {
   channelFigure,
   distributionsFigure,
@@ -359,7 +360,9 @@ export class CsResultsViews extends LitElement {
     const sorted = [...runs].sort((p, q) => {
       const a = value(p);
       const b = value(q);
-      const order = typeof a === 'string' ? a.localeCompare(String(b)) : (Number.isNaN(a) ? Infinity : a) - (Number.isNaN(b as number) ? Infinity : (b as number));
+      // run ids with their seeds counted (s2 before s10); configuration labels as text, as before
+      const compareText = this.sortKey === 'id' ? compareRunIds : (x: string, y: string) => x.localeCompare(y);
+      const order = typeof a === 'string' ? compareText(a, String(b)) : (Number.isNaN(a) ? Infinity : a) - (Number.isNaN(b as number) ? Infinity : (b as number));
       return this.sortDescending ? -order : order;
     });
     const shown = sorted.slice(0, TABLE_ROWS);
