@@ -7,7 +7,7 @@ import { InputError } from '../user-input/input-error.js';
 import { continuedRecord, parseSelection, planContinuation, runsStoppedAgainAtBarrier } from '../experiment/continuation.js';
 import { folderDataOptions, readFolderRecords, type RunRecord } from '../experiment/results.js';
 import { classifyRecord } from '../experiment/summary.js';
-import { defaultOutDir, runParsedSpec, type RunCommandOptions } from './run.js';
+import { defaultOutDir, requireResumeFolder, runParsedSpec, type RunCommandOptions } from './run.js';
 
 export interface ContinueCommandOptions extends Omit<RunCommandOptions, 'dryRun'> {
   /** path=value edits of the folder's spec */
@@ -22,6 +22,7 @@ const verdictLabel = (record: RunRecord): string => {
 };
 
 export async function continueCommand(folder: string, options: ContinueCommandOptions): Promise<string> {
+  requireResumeFolder('continue', options);
   const specFile = path.join(folder, 'spec.json');
   if (!existsSync(specFile)) throw new InputError(`continue: ${folder} holds no spec.json (is it a results folder of \`channelscope run\`?)`);
   const labels = parseSelection(options.only);

@@ -11,7 +11,7 @@ import { findFolderRecord, folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_F
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
 import { FolderLock } from '../experiment/folder-lock.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
-import { parseThreads, runParsedSpec, type RunCommandOptions } from './run.js';
+import { parseThreads, requireResumeFolder, runParsedSpec, type RunCommandOptions } from './run.js';
 import { writePresetReport } from './preset-report.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
 import { integerOption } from './number-options.js';
@@ -92,6 +92,7 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
     if (arrayShard) throw new InputError(`${name} is a procedure, which does not split into shards, but ${arrayShard.source} asks for ${formatShard(arrayShard)}: run it once, outside a job array`);
     return runProcedurePreset(preset, quick, options);
   }
+  requireResumeFolder('run', options);
   const spec = presetSpec(preset, { quick, seeds });
   const dir = options.out ?? presetOutDir(preset.name);
   await runParsedSpec(spec, `${preset.name}.json`, { ...options, out: dir });

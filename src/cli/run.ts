@@ -168,8 +168,19 @@ export function formatPlan(spec: ExperimentSpec, total: number, selected: readon
   ].join('\n');
 }
 
+/**
+ * Refuses --resume without --out: without it each session writes a new runs/<name>-<time> folder,
+ * where there is nothing to resume, and the whole sweep would train again there.
+ */
+export function requireResumeFolder(command: string, options: { resume?: boolean; out?: string }): void {
+  if (options.resume && options.out === undefined) {
+    throw new InputError(`${command} --resume continues the runs stored in a results folder: name it with --out DIR (without --out each session writes a new folder, runs/<name>-<time>)`);
+  }
+}
+
 /** Runs the sweep; returns the results folder. */
 export async function runCommand(specFile: string, options: RunCommandOptions): Promise<string> {
+  requireResumeFolder('run', options);
   return runParsedSpec(readSpecFile(specFile).spec, specFile, options);
 }
 

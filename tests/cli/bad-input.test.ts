@@ -337,3 +337,22 @@ describe('shards', () => {
     expect((await runCli(['run', specFile, '--shard', '1/100', '--out', at('shard-1-of-100'), '--backend', 'cpu'])).stderr).not.toContain('holds no runs');
   });
 });
+
+describe('resuming', () => {
+  it('--resume without --out is refused (exit 2): each session would write a new folder and train every run again', async () => {
+    const cwd = at('resume-without-out');
+    mkdirSync(cwd);
+    for (const [command, args] of [
+      ['run', ['run', specFile, '--backend', 'cpu', '--resume']],
+      ['run', ['run', specFile, '--backend', 'cpu', '--resume', '--dry-run']],
+      ['run', ['run', 'toy-1d', '--quick', '--backend', 'cpu', '--resume']],
+      ['continue', ['continue', shards[0], '--backend', 'cpu', '--resume']],
+    ] as const) {
+      const { code, stdout, stderr } = await runCli([...args], {}, 60_000, cwd);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim()).toBe(`channelscope: ${command} --resume continues the runs stored in a results folder: name it with --out DIR (without --out each session writes a new folder, runs/<name>-<time>)`);
+    }
+    expect(existsSync(path.join(cwd, 'runs'))).toBe(false);
+  });
+});
