@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeRecords } from '../../src/experiment/summary.js';
 import { optimizerLabel } from '../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
-import { binWidthText, hasSimulatedTime, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, outcomeBars, runsFarOnTime } from '../../web/src/charts/shape.js';
+import { binWidthText, curveLegendLabels, hasSimulatedTime, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, outcomeBars, runsFarOnTime } from '../../web/src/charts/shape.js';
 import { channelTheta, config, finiteTheta, record } from './records.js';
 
 describe('logHistogram', () => {
@@ -100,6 +100,13 @@ describe('loss curves', () => {
     expect(lossCurve(r, 'time').map((p) => p.time)).toEqual([1, 10]);
     expect(hasSimulatedTime([r])).toBe(true);
     expect(hasSimulatedTime([record('b', finiteTheta, { trajectory: [{ step: 5, time: 0, loss: 1, gradInf: 1, weightNorm: 1 }] })])).toBe(false);
+  });
+
+  it('names each curve by its run, and by its optimiser where the runs drawn together differ in it', () => {
+    const flow = [record('a-s1', finiteTheta), record('a-s2', finiteTheta)];
+    expect(curveLegendLabels(flow)).toEqual(['a-s1', 'a-s2']);
+    const adam = record('b-s1', finiteTheta, { config: { ...config, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 } } });
+    expect(curveLegendLabels([...flow, adam])).toEqual(['a-s1 (flow rosenbrock23)', 'a-s2 (flow rosenbrock23)', 'b-s1 (adam η=0.01)']);
   });
 
   it('names the runs whose simulated time ends far past the median run (a flow at rest: t ≈ 10³¹ beside 10⁴)', () => {

@@ -8,7 +8,7 @@ import { fractionBars } from './fraction-bars.js';
 import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
-import { binWidthText, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
+import { binWidthText, curveLegendLabels, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
 import { hiddenLabel, type EdgePoint, type ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
 import type { PresetTable } from '../../../src/experiment/tables.js';
 
@@ -213,7 +213,7 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
           note: `${far.map((run) => `${run.id} ends at t = ${formatNumber(run.time)}`).join('; ')}: where a flow barely moves (at a minimum, say), the stiff solver's steps grow by orders of magnitude, so its simulated time runs far past the other runs'. Optimiser steps keep them side by side.`,
         }
       : {}),
-    legend: records.map((r, k) => ({ label: r.id, color: runColor(k), shape: 'line' as const })),
+    legend: curveLegendLabels(records).map((label, k) => ({ label, color: runColor(k), shape: 'line' as const })),
     panels: [
       { plot: loss, heading: 'Loss' },
       { plot: norms, heading: 'Weight norm' },

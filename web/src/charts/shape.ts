@@ -161,6 +161,16 @@ export function runsFarOnTime(curves: readonly CurvePoint[], factor = 1e6): { id
   return [...ends].filter(([, time]) => time > factor * median).map(([id, time]) => ({ id, time }));
 }
 
+/**
+ * The runs' names in a legend of curves drawn together: the run id, and its optimiser (the preset
+ * tables' optimizerLabel) where the runs differ in optimiser, so each curve says how it was trained.
+ */
+export function curveLegendLabels(records: readonly RunRecord[]): string[] {
+  const optimizers = records.map((record) => optimizerLabel(record.config as RunConfig));
+  const mixed = new Set(optimizers).size > 1;
+  return records.map((record, k) => (mixed ? `${record.id} (${optimizers[k]})` : record.id));
+}
+
 /** Whether every given run has a simulated time axis (gradient flow). */
 export function hasSimulatedTime(records: readonly RunRecord[]): boolean {
   return records.length > 0 && records.every((record) => (record.trajectory ?? []).some((p) => p.time > 0));
