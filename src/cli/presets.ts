@@ -7,7 +7,7 @@ import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../user-input/input-error.js';
 import { findPreset, PRESETS, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
-import { findFolderRecord, folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, SPEC_FILE } from '../experiment/results.js';
+import { findFolderRecord, folderDataOptions, folderState, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
 import { FolderLock } from '../experiment/folder-lock.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
@@ -102,9 +102,8 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
 
 async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, options: PresetRunOptions): Promise<string> {
   const dir = options.out ?? presetOutDir(preset.name);
-  if (existsSync(path.join(dir, PROCEDURE_FILE)) || existsSync(path.join(dir, SPEC_FILE))) {
-    throw new InputError(`${dir} already holds results; choose another --out`);
-  }
+  // a procedure has no resume: it writes a folder of its own, never into results or other files
+  if (folderState(dir) === 'used') throw new InputError(`${dir} already exists and is not empty: a procedure writes a new folder (it has no --resume); choose another --out`);
   const procedureOptions = await procedureOptionsFor(preset, quick, options);
   if (options.dryRun) {
     process.stdout.write(`${preset.name}${quick ? ' --quick' : ''}: ${sizeText(preset.size(procedureOptions))}\n\n--dry-run: the preset's options are valid; nothing was written (a run would write ${dir})\n`);

@@ -388,8 +388,8 @@ export interface FolderData {
   files?: Record<string, string>;
 }
 
-/** Folder state: missing, empty, or holding files (a lock alone holds nothing). */
-function folderState(dir: string): 'missing' | 'empty' | 'used' {
+/** Folder state: missing, empty, or holding files (a lock alone holds nothing); a file there is an InputError. */
+export function folderState(dir: string): 'missing' | 'empty' | 'used' {
   if (!existsSync(dir)) return 'missing';
   if (!statSync(dir).isDirectory()) throw new InputError(`${dir} exists and is not a folder`);
   return readdirSync(dir).some((name) => name !== LOCK_FILE) ? 'used' : 'empty';

@@ -40,6 +40,28 @@ describe('channelscope presets / run PRESET', () => {
     expect(existsSync(path.join(scratch, 'never'))).toBe(false);
   });
 
+  it("refuses a procedure's --out that is a file or a folder holding anything (exit 2, dry run or not), leaving it as it was", async () => {
+    const file = path.join(scratch, 'notes.txt');
+    writeFileSync(file, 'mine\n');
+    const folder = path.join(scratch, 'my-folder');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, 'report.md'), 'my report\n');
+    for (const [out, message] of [
+      [file, `${file} exists and is not a folder`],
+      [folder, `${folder} already exists and is not empty: a procedure writes a new folder (it has no --resume); choose another --out`],
+    ]) {
+      for (const dryRun of [['--dry-run'], []]) {
+        const { code, stdout, stderr } = await runCli(['run', 'channel-jump', '--quick', '--backend', 'cpu', '--out', out, ...dryRun]);
+        expect(code, `${out} ${dryRun}`).toBe(2);
+        expect(stdout).toBe('');
+        expect(stderr).toBe(`channelscope: ${message}\n`);
+      }
+    }
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+    expect(readdirSync(folder)).toEqual(['report.md']);
+    expect(readFileSync(path.join(folder, 'report.md'), 'utf8')).toBe('my report\n');
+  });
+
   it('channel-jump --from DIR --id RUN follows the channel a run of a sweep ended in (here three neurons)', async () => {
     const out = path.join(scratch, 'jump-s13');
     const run = await runCli(['run', 'channel-jump', '--quick', '--from', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s13', '--backend', 'cpu', '--out', out]);
