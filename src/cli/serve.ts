@@ -305,9 +305,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new InputError(`serve: port ${options.port} on ${host} is in use (choose another with --port)`) : error),
-    );
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenRefusal(error, host, options.port ?? DEFAULT_PORT) ?? error));
     server.listen(options.port ?? DEFAULT_PORT, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
@@ -322,6 +320,23 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         server.close(() => resolve());
       }),
   };
+}
+
+/** Why the server could not listen, where --host or --port is the cause; null for anything else. */
+function listenRefusal(error: NodeJS.ErrnoException, host: string, port: number): InputError | null {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new InputError(`serve: port ${port} on ${host} is in use (choose another with --port)`);
+    case 'EACCES':
+      return new InputError(`serve: --port ${port}: permission denied (ports below 1024 need privileges; choose another with --port, or 0 for any free one)`);
+    case 'EADDRNOTAVAIL':
+      return new InputError(`serve: --host ${host} is not an address of this machine (127.0.0.1, the default, or 0.0.0.0 for all of its addresses)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new InputError(`serve: --host ${host} is not a known host name or an IP address`);
+    default:
+      return null;
+  }
 }
 
 export interface ServeCommandOptions {

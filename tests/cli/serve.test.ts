@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_INFO_FILE, dashboardBuildState, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { runCli } from '../helpers/cli.js';
+import { InputError } from '../../src/user-input/input-error.js';
 
 const SECRET = 'top secret: must never be served';
 
@@ -141,6 +142,16 @@ describe('channelscope serve', () => {
     const result = await runCli(['serve', '--port', 'eighty']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--port');
+  });
+
+  it('refuses an address it cannot listen on as bad input, naming --host or --port (was a stack trace)', async () => {
+    const web = path.join(scratch, 'web');
+    // TEST-NET-1 (RFC 5737): an address no machine has
+    await expect(startDashboardServer({ webRoot: web, resultDirs: [], port: 0, host: '192.0.2.1' })).rejects.toThrow(
+      new InputError('serve: --host 192.0.2.1 is not an address of this machine (127.0.0.1, the default, or 0.0.0.0 for all of its addresses)'),
+    );
+    await expect(startDashboardServer({ webRoot: web, resultDirs: [], port })).rejects.toThrow(new InputError(`serve: port ${port} on 127.0.0.1 is in use (choose another with --port)`));
+    await expect(startDashboardServer({ webRoot: web, resultDirs: [], port: 0, host: '192.0.2.1' })).rejects.toBeInstanceOf(InputError);
   });
 });
 
