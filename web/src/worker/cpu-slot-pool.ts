@@ -1,6 +1,6 @@
 // The page's float64 CPU engine on several cores: pooled-ensemble.ts's pool with Web Workers
 // (cpu-slot-worker.ts) started from the sweep worker, one per core the browser reports.
-import type { CpuEngineOptions } from '../../../src/engine/cpu/cpu-engine.js';
+import type { CpuEngine, CpuEngineOptions } from '../../../src/engine/cpu/cpu-engine.js';
 import { WorkerPoolEnsemble, type SlotWorkerChannel } from '../../../src/engine/cpu/pooled-ensemble.js';
 import type { WorkerAnswer, WorkerSetup } from '../../../src/engine/cpu/slot-server.js';
 
@@ -16,6 +16,19 @@ export function pageCpuEngine(): CpuEngineOptions {
   const threads = typeof Worker === 'undefined' ? 1 : Math.min(cores, MAX_CPU_WORKERS);
   if (threads === 1) return {};
   return { threads, threadedEnsemble: (options, count, description) => new WorkerPoolEnsemble(options, count, description, startSlotWorker) };
+}
+
+/** ", N workers" where the CPU engine spreads its runs over several Web Workers, else nothing. */
+export function workersNote(engine: CpuEngine): string {
+  return engine.threads > 1 ? `, ${engine.threads} workers` : '';
+}
+
+/**
+ * The CPU engine's description in the page's words: the engine counts the threads it spreads over
+ * ("…, 4 threads"), which in the page are these Web Workers, as its notices call them.
+ */
+export function pageCpuDescription(engine: CpuEngine): string {
+  return engine.description.replace(/, \d+ threads$/, workersNote(engine));
 }
 
 function startSlotWorker(setup: WorkerSetup): SlotWorkerChannel {

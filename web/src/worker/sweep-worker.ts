@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { setShaderReader } from '../../../src/gpu/shader-source.js';
 import { acquireGpu, describeGpu, isSoftwareAdapter } from '../../../src/gpu/device.js';
 import { CpuEngine } from '../../../src/engine/cpu/cpu-engine.js';
-import { pageCpuEngine } from './cpu-slot-pool.js';
+import { pageCpuDescription, pageCpuEngine, workersNote } from './cpu-slot-pool.js';
 import { GpuEngine } from '../../../src/engine/gpu/gpu-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { expandSpec } from '../../../src/experiment/grid.js';
@@ -60,7 +60,7 @@ async function probeWebGpu(): Promise<WebGpuProbe> {
 async function openEngine(options: StartOptions, work: number): Promise<{ engine: Engine; notice?: string }> {
   if (options.backend === 'cpu') {
     const engine = new CpuEngine(pageCpuEngine());
-    return { engine, notice: `CPU engine (float64${threadsNote(engine)}) chosen.` };
+    return { engine, notice: `CPU engine (float64${workersNote(engine)}) chosen.` };
   }
   const probe = await probeWebGpu();
   if (probe.available) {
@@ -79,12 +79,7 @@ async function openEngine(options: StartOptions, work: number): Promise<{ engine
         'sample×parameter×step units: reduce seeds, data.samples or stop.maxSteps, or choose the CPU engine explicitly.',
     );
   }
-  return { engine, notice: `No WebGPU here (${reason}): running on the float64 CPU engine${threadsNote(engine)}, which suits small runs.` };
-}
-
-/** ", N workers" where the CPU engine spreads its runs over several Web Workers (cpu-slot-pool.ts). */
-function threadsNote(engine: CpuEngine): string {
-  return engine.threads > 1 ? `, ${engine.threads} workers` : '';
+  return { engine, notice: `No WebGPU here (${reason}): running on the float64 CPU engine${workersNote(engine)}, which suits small runs.` };
 }
 
 /** The browser's kept runs, opened once; null (with the reason logged) where it has no IndexedDB. */
@@ -142,7 +137,7 @@ const api: SweepWorkerApi = {
       const keptFromOtherCode = [...new Set(kept.filter((record) => record.software !== BUILD_SOFTWARE).map((record) => record.software ?? 'unnamed code'))];
       // awaited: the page must have it before start() settles, also when the sweep ends before any
       // record (cancelled or failed at once): a later 'started' would set the page running again
-      await listener.started({ backend: engine.backend, engine: engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length, keptRuns: kept.length, keptFromOtherCode });
+      await listener.started({ backend: engine.backend, engine: engine instanceof CpuEngine ? pageCpuDescription(engine) : engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length, keptRuns: kept.length, keptFromOtherCode });
 
       const byStopReason: Record<string, number> = {};
       let done = 0;
