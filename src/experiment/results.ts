@@ -226,6 +226,9 @@ export async function scanLines(file: string, onLine: (line: ScannedLine) => voi
   return { completeBytes: offset, truncatedTail: pendingBytes > 0 };
 }
 
+/** What every reader of a record relies on (the dashboard's parse-jsonl.ts asks the same). */
+const REQUIRED_RECORD_FIELDS = ['config', 'params', 'stopReason'] as const;
+
 /** A line of runs.jsonl as a record; an InputError naming the line when it is not one. */
 export function parseRecordLine<T = RunRecord>(text: string, line: number, source: string): T {
   let value: unknown;
@@ -237,6 +240,8 @@ export function parseRecordLine<T = RunRecord>(text: string, line: number, sourc
   if (value === null || typeof value !== 'object' || typeof (value as { id?: unknown }).id !== 'string') {
     throw new InputError(`${source}: line ${line} is not a run record (no string "id")`);
   }
+  const missing = REQUIRED_RECORD_FIELDS.filter((field) => !(field in value));
+  if (missing.length > 0) throw new InputError(`${source}: line ${line} (run ${(value as { id: string }).id}) is not a whole run record: it lacks ${missing.join(', ')}`);
   return value as T;
 }
 

@@ -201,6 +201,31 @@ describe('commands', () => {
     expect(two.stdout).toContain("**These folders hold shards 1/3, 2/3 of a sweep in 3: shard 3/3 (2 of the sweep's 6 runs) is in none of them.");
   });
 
+  it('a line of runs.jsonl that is JSON with an id but not a whole record is named by every reader (exit 2, was a stack trace), the folder as it was', async () => {
+    const damaged = at('record-without-fields');
+    cpSync(shards[0], damaged, { recursive: true });
+    const file = path.join(damaged, 'runs.jsonl');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines[1] = '{"id":"hand-written","configIndex":0}';
+    writeFileSync(file, lines.join('\n'));
+    const before = readFileSync(file, 'utf8');
+    for (const args of [
+      ['report', damaged],
+      ['compare', shards[0], damaged],
+      ['analyze', '--run', damaged, '--id', 'hand-written'],
+      ['continue', damaged, '--out', at('never-continued'), '--backend', 'cpu'],
+      ['merge', damaged, shards[1], shards[2], '--out', at('never-merged')],
+      ['run', specFile, '--shard', '1/3', '--out', damaged, '--resume', '--backend', 'cpu'],
+    ]) {
+      const { code, stderr } = await runCli(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr, args.join(' ')).toContain(`channelscope: ${file}: line 2 (run hand-written) is not a whole run record: it lacks config, params, stopReason\n`);
+      expect(stderr).not.toMatch(STACK_FRAME);
+    }
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(existsSync(at('never-continued')) || existsSync(at('never-merged'))).toBe(false);
+  });
+
   it('bare channelscope lists the commands and starts nothing (exit 0)', async () => {
     const cwd = at('bare');
     mkdirSync(cwd);
