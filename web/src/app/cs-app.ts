@@ -365,7 +365,8 @@ export class CsApp extends LitElement {
     .notice.warn { background: #fff6e0; border: 1px solid #f0d18a; }
     .notice.error { background: #fdecea; border: 1px solid #eaa59d; color: #7d2419; display: flex; justify-content: space-between; gap: 10px; }
     .dismiss { border: none; background: none; cursor: pointer; color: inherit; }
-    .status-line { display: flex; justify-content: space-between; gap: 12px; font-size: 13.5px; }
+    /* a long engine description goes under the status rather than squeezing it onto two lines */
+    .status-line { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 2px 12px; font-size: 13.5px; }
     .engine { color: #555; font-size: 12.5px; }
     .bar { display: flex; height: 16px; background: #eee; border-radius: 3px; overflow: hidden; margin: 6px 0 4px; }
     .bar span { display: block; height: 100%; }
