@@ -494,6 +494,10 @@ describe('dashboard in headless Chromium', () => {
     // the runs spread over one Web Worker per core the browser reports (web/src/worker/cpu-slot-pool.ts)
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(await textOf(page, 'cs-app >>> [data-testid="engine-notice"]')).toMatch(cores > 1 ? new RegExp(`No WebGPU here.*CPU engine, ${Math.min(cores, 16)} workers`) : /No WebGPU here.*CPU engine,/);
+    // the engine line counts the same workers in the same word
+    const engineLine = await textOf(page, 'cs-app >>> .engine');
+    expect(engineLine).not.toMatch(/thread/);
+    if (cores > 1) expect(engineLine).toMatch(new RegExp(`, ${Math.min(cores, 16)} workers$`));
     const counts = await readSummaryTable(page);
     expect(Object.values(counts).reduce((sum, group) => sum + group.n, 0)).toBe(4);
     // and train as the command line's CPU engine on one thread does, run by run and to the bit: data
