@@ -48,10 +48,12 @@ function whiskerCap(across: 'horizontal' | 'vertical') {
 const MIN_COLUMN_WIDTH = 10;
 /** The thickness of a bar laid out in rows (px). */
 const ROW_BAR = 12;
+/** the gaps between groups and between the bars of a group, as fractions of their bands */
 const GROUP_PADDING = 0.12;
+const BAR_PADDING = 0.12;
 const FONT_SIZE = 12;
 
-/** Whether columns this many carry their "k/n" labels (more would crowd). */
+/** Columns carry their "k/n" labels up to this many (more would crowd). */
 const MAX_LABELLED_COLUMNS = 36;
 
 export interface FractionBarsLayout {
@@ -81,7 +83,7 @@ function columnsLayout(rows: readonly FractionRow[], options: FractionBarsOption
   const marginLeft = 56;
   const band = ((options.width - marginLeft - 20) / groups.length) * (1 - GROUP_PADDING / 2);
   const labels = bandAxisLabels(groups, band, FONT_SIZE);
-  return { groups, marginLeft, labels, angled: labels.tickRotate !== 0, columnWidth: (band / options.categories.length) * (1 - GROUP_PADDING) };
+  return { groups, marginLeft, labels, angled: labels.tickRotate !== 0, columnWidth: (band / options.categories.length) * (1 - BAR_PADDING) };
 }
 
 const percentTick = (v: number) => `${Math.round(100 * v)}%`;
@@ -100,7 +102,7 @@ function barsInColumns(rows: readonly FractionRow[], options: FractionBarsOption
     marginBottom: labels.marginBottom,
     marginTop: 24,
     fx: { label: groups.length > 1 ? options.groupLabel : null, domain: groups, padding: GROUP_PADDING, tickFormat: labels.tickFormat, axis: 'bottom' },
-    x: { axis: null, domain: options.categories, paddingInner: 0.12 },
+    x: { axis: null, domain: options.categories, paddingInner: BAR_PADDING },
     y: { label: '↑ runs (%)', domain: [0, 1], grid: true, tickFormat: percentTick },
     color: { domain: Object.keys(options.colors), range: Object.values(options.colors) },
     marks: [
@@ -121,7 +123,7 @@ function barsInColumns(rows: readonly FractionRow[], options: FractionBarsOption
  */
 function barsInRows(rows: readonly FractionRow[], options: FractionBarsOptions): Element {
   const groups = [...new Set(rows.map((r) => r.group))];
-  const groupHeight = (options.categories.length * ROW_BAR) / (1 - 0.12);
+  const groupHeight = (options.categories.length * ROW_BAR) / (1 - BAR_PADDING);
   const maxLines = Math.max(1, Math.floor((groupHeight + 2) / (FONT_SIZE * 1.15)));
   const labelRoom = Math.max(100, 0.4 * options.width);
   const names = new Map(groups.map((group) => [group, clampLines(group, FONT_SIZE, labelRoom, maxLines)]));
@@ -137,7 +139,7 @@ function barsInRows(rows: readonly FractionRow[], options: FractionBarsOptions):
     marginTop,
     marginBottom,
     fy: { domain: groups, padding: GROUP_PADDING, axis: null },
-    y: { axis: null, domain: options.categories, paddingInner: 0.12 },
+    y: { axis: null, domain: options.categories, paddingInner: BAR_PADDING },
     // the fraction axis above and below: a tall chart has one in view wherever it is scrolled to
     x: { label: 'runs (%) →', domain: [0, 1], grid: true, tickFormat: percentTick, axis: 'both', labelAnchor: 'right' },
     color: { domain: Object.keys(options.colors), range: Object.values(options.colors) },
