@@ -12,7 +12,7 @@ import { optimizerLabel } from '../experiment/preset-reports.js';
 import { Progress } from './progress.js';
 import { continuationChoice, CONTINUED_FILE, holdsRecords, readContinuation, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
-import { formatShard, resolveShard, selectShard } from '../experiment/shard.js';
+import { formatShard, resolveShard, selectShard, shardFromEnvironment, type Shard } from '../experiment/shard.js';
 import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';
 import { sweepSetup } from '../experiment/sweep-setup.js';
 import { inputSampleCount } from '../data/inputs.js';
@@ -169,6 +169,24 @@ export function formatPlan(spec: ExperimentSpec, total: number, selected: readon
 }
 
 /**
+ * A note where --shard overrides the shard a job array's variables ask for (it wins, as documented):
+ * a job script that gives every task the same --shard runs the same runs in each, which only
+ * `merge` would find out. Null where they agree or no array asks.
+ */
+function shardOverrideNote(shard: Shard | null): string | null {
+  if (shard?.source !== '--shard') return null;
+  let asked: Shard | null;
+  try {
+    asked = shardFromEnvironment();
+  } catch {
+    // variables that name no shard: --shard is what stands in for them
+    return null;
+  }
+  if (!asked || (asked.index === shard.index && asked.count === shard.count)) return null;
+  return `note: --shard ${shard.index}/${shard.count} overrides the ${formatShard(asked)} that ${asked.source} asks for; every task given the same --shard runs the same runs`;
+}
+
+/**
  * Refuses --resume without --out: without it each session writes a new runs/<name>-<time> folder,
  * where there is nothing to resume, and the whole sweep would train again there.
  */
@@ -193,6 +211,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   const slots = parseSlots(options.slots);
   const threads = parseThreads(options.threads);
   const shard = resolveShard(options.shard);
+  const overrideNote = shardOverrideNote(shard);
   const allRuns = expandSpec(spec);
   const selected = selectShard(continuation ? allRuns.filter(continuation.selected) : allRuns, shard);
   const dir = options.out ?? defaultOutDir(spec, specFile);
@@ -222,6 +241,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     // what a run would refuse, refused the same way; what a resume would leave to do
     const recorded = await ResultStore.check(storeOptions);
     if (refusal) throw refusal;
+    if (overrideNote) process.stderr.write(`${overrideNote}\n`);
     const left = options.resume ? selected.filter((run) => !recorded.has(run.id)) : selected;
     process.stdout.write(formatPlan(spec, allRuns.length, selected, left, shard ? `${formatShard(shard)} from ${shard.source}` : null, dir, Boolean(options.resume)));
     return dir;
@@ -252,6 +272,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
 
   const shardNote = shard ? ` (${formatShard(shard)} from ${shard.source}, of ${allRuns.length})` : '';
   err(`channelscope run: ${selected.length} runs${shardNote} → ${dir}`);
+  if (overrideNote) err(overrideNote);
   // a job array wider than the sweep leaves some shards empty: said, but not a failure (exit 0), so the array still succeeds
   if (shard && selected.length === 0) err(`warning: ${formatShard(shard)} holds no runs: the sweep has ${continuation ? `${allRuns.filter(continuation.selected).length} chosen` : allRuns.length} runs for ${shard.count} shards`);
   for (const note of store.notes) err(note);

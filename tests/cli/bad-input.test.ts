@@ -361,6 +361,20 @@ describe('shards', () => {
     // a shard with runs says nothing of the kind
     expect((await runCli(['run', specFile, '--shard', '1/100', '--out', at('shard-1-of-100'), '--backend', 'cpu'])).stderr).not.toContain('holds no runs');
   });
+
+  it("--shard that differs from the shard a Slurm array's variables ask for wins, with a note (a script giving every task the same --shard)", async () => {
+    const array = { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' };
+    const note = 'note: --shard 1/2 overrides the shard 4/4 that SLURM_ARRAY_TASK_ID asks for; every task given the same --shard runs the same runs\n';
+    const run = await runCli(['run', specFile, '--shard', '1/2', '--out', at('shard-1-of-2-in-array'), '--backend', 'cpu'], array);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`^channelscope run: 3 runs \\(shard 1/2 from --shard, of 6\\) → .*\\n${note}`));
+    const dryRun = await runCli(['run', specFile, '--shard', '1/2', '--out', at('never-sharded'), '--backend', 'cpu', '--dry-run'], array);
+    expect(dryRun.stderr).toBe(note);
+    // agreeing, or no array: nothing to say
+    for (const env of [{ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '2' }, {}]) {
+      expect((await runCli(['run', specFile, '--shard', '1/2', '--out', at('never-sharded'), '--backend', 'cpu', '--dry-run'], env)).stderr).toBe('');
+    }
+  });
 });
 
 describe('resuming', () => {
