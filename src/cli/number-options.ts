@@ -41,6 +41,8 @@ export function parseThresholds(text: string): ThresholdOverrides {
     if (!match) throw new RangeError(`"${part}" is not name=value`);
     const [, name, raw] = match;
     if (!(THRESHOLD_NAMES as readonly string[]).includes(name)) throw new RangeError(`"${name}" is not a classification threshold (${THRESHOLD_NAMES.join(', ')}; maxnorm is each run's own)`);
+    // two values for one threshold are a slip, not a choice of the last
+    if (name in overrides) throw new RangeError(`${name} is given twice ("${text}"): give each threshold once`);
     const value = parseDecimal(raw, { infinity: true });
     if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got "${raw}"`);
     overrides[name as keyof ThresholdOverrides] = value;
