@@ -1,10 +1,15 @@
 // `channelscope compare A B`: run-by-run agreement of two results folders of the same spec.
 import { compareSweeps, formatComparison } from '../experiment/compare.js';
-import { readFolderRecords } from '../experiment/results.js';
+import { readFolderRecords, type RunRecord } from '../experiment/results.js';
 import { InputError } from '../user-input/input-error.js';
 import { nonNegativeNumberOption } from './number-options.js';
 
-const recordsOf = (folder: string) => readFolderRecords(folder, 'compare');
+/** A folder's records; one without any (a sweep killed before its first run ended) is said as such, not as an unrelated spec. */
+async function recordsOf(folder: string): Promise<RunRecord[]> {
+  const records = await readFolderRecords(folder, 'compare');
+  if (records.length === 0) throw new InputError(`compare: ${folder} holds no finished runs yet (no complete record in its runs.jsonl)`);
+  return records;
+}
 
 export async function compareCommand(first: string, second: string, options: { lossRtol: string; json?: boolean }): Promise<void> {
   const lossRtol = nonNegativeNumberOption('--loss-rtol', options.lossRtol);

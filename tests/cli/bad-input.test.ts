@@ -226,6 +226,17 @@ describe('commands', () => {
     expect(existsSync(at('never-continued')) || existsSync(at('never-merged'))).toBe(false);
   });
 
+  it('compare with a folder that holds no finished run yet says so, not that the specs differ (exit 2)', async () => {
+    const killed = at('killed-before-first-record');
+    cpSync(shards[0], killed, { recursive: true });
+    writeFileSync(path.join(killed, 'runs.jsonl'), '{"id":"a-s0","conf');
+    for (const args of [['compare', shards[0], killed], ['compare', killed, shards[0]]]) {
+      const { code, stderr } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stderr).toBe(`channelscope: compare: ${killed} holds no finished runs yet (no complete record in its runs.jsonl)\n`);
+    }
+  });
+
   it('bare channelscope lists the commands and starts nothing (exit 0)', async () => {
     const cwd = at('bare');
     mkdirSync(cwd);
