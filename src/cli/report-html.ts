@@ -199,7 +199,8 @@ export function checkPageTarget(target: string): void {
     if (!statSync(folder).isDirectory()) throw new InputError(`cannot write ${target}: ${folder} is a file, not a folder`);
     accessSync(folder, constants.W_OK);
     const existing = existsSync(target) ? statSync(target) : null;
-    if (existing?.isDirectory()) throw new InputError(`--html ${target}: it is a folder; name the page's file (e.g. ${path.join(target, 'report.html')})`);
+    // a folder, or a path written as one (newdir/, which no file can be)
+    if (existing?.isDirectory() || /[\\/]$/.test(target)) throw new InputError(`--html ${target}: that names a folder; name the page's file (e.g. ${path.join(target, 'report.html')})`);
     if (existing && existing.size > 0 && !fileHead(target).includes(GENERATOR_META)) {
       throw new InputError(`--html ${target}: the file exists and is not a page written by \`channelscope report --html\`; it is left as it is: name a new file (or remove it first)`);
     }

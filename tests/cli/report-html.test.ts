@@ -89,9 +89,12 @@ describe('channelscope report --html', () => {
       expect(result.stdout).toBe('');
       expect(readFileSync(target, 'utf8')).toBe(before);
     }
-    const folderTarget = await runCli(['report', dir, '--html', dir]);
-    expect(folderTarget.code).toBe(2);
-    expect(folderTarget.stderr.trim()).toBe(`channelscope: --html ${dir}: it is a folder; name the page's file (e.g. ${path.join(dir, 'report.html')})`);
+    for (const folder of [dir, path.join(dir, 'new-folder/')]) {
+      const folderTarget = await runCli(['report', dir, '--html', folder]);
+      expect(folderTarget.code).toBe(2);
+      expect(folderTarget.stdout).toBe('');
+      expect(folderTarget.stderr.trim()).toBe(`channelscope: --html ${folder}: that names a folder; name the page's file (e.g. ${path.join(folder, 'report.html')})`);
+    }
   });
 
   it("without --by groups the page by what the sweep varies (the printed table keeps one group)", async () => {
