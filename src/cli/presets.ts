@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../user-input/input-error.js';
+import { closestName } from '../user-input/closest-name.js';
 import { findPreset, PRESETS, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { findFolderRecord, folderDataOptions, folderState, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
@@ -52,8 +53,9 @@ export function isPresetArgument(argument: string): boolean {
 export function checkRunArgument(argument: string): void {
   if (existsSync(argument) || findPreset(argument)) return;
   const looksLikeFile = /[./\\]/.test(argument);
+  const meant = looksLikeFile ? undefined : closestName(argument, PRESETS.map((p) => p.name));
   throw new InputError(
-    `run: ${looksLikeFile ? `cannot read the spec file ${argument}: no such file` : `"${argument}" is not a preset`} (presets: ${PRESETS.map((p) => p.name).join(', ')}; or give a spec file)`,
+    `run: ${looksLikeFile ? `cannot read the spec file ${argument}: no such file` : `"${argument}" is not a preset${meant ? `; did you mean ${meant}?` : ''}`} (presets: ${PRESETS.map((p) => p.name).join(', ')}; or give a spec file)`,
   );
 }
 

@@ -30,6 +30,10 @@ describe('channelscope presets / run PRESET', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('"channel-freq" is not a preset');
     expect(stderr).toContain('loss-levels, saddle-perturbation, channel-frequency');
+    // a typo of one is named with the one it was meant to be
+    const typo = await runCli(['run', 'channel-frequncy', '--quick']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^channelscope: run: "channel-frequncy" is not a preset; did you mean channel-frequency\? \(presets: loss-levels, /);
   });
 
   it('refuses --quick on a spec file and a bad --seeds', async () => {
