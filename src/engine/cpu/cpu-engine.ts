@@ -359,6 +359,8 @@ const CPU_DESCRIPTION = 'CPU, float64, compensated sums over samples (reference 
 export class CpuEngine implements Engine {
   readonly backend = 'cpu' as const;
   readonly description: string;
+  /** what its runs' records name as their device: the same whatever the thread count, since the results are */
+  readonly runDescription = CPU_DESCRIPTION;
   readonly threads: number;
   private readonly threadedEnsemble: CpuEngineOptions['threadedEnsemble'];
 
@@ -368,18 +370,16 @@ export class CpuEngine implements Engine {
     if (threads > 1 && !options.threadedEnsemble) throw new RangeError('CPU threads > 1 need a threadedEnsemble (threadedCpuEngine() in Node)');
     this.threads = threads;
     this.threadedEnsemble = options.threadedEnsemble;
-    this.description = threads > 1 ? `${CPU_DESCRIPTION}, ${threads} threads` : CPU_DESCRIPTION;
+    this.description = threads > 1 ? `${this.runDescription}, ${threads} threads` : this.runDescription;
   }
 
   async evaluate(request: EvaluationRequest): Promise<Evaluation> {
     return this.evaluateSync(request);
   }
 
-  // records name the ensemble's description: the same whatever the thread count, since the
-  // results are the same
   async createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble> {
-    if (this.threads > 1 && options.slots > 1) return this.threadedEnsemble!(options, this.threads, CPU_DESCRIPTION);
-    return new CpuEnsemble(options, CPU_DESCRIPTION);
+    if (this.threads > 1 && options.slots > 1) return this.threadedEnsemble!(options, this.threads, this.runDescription);
+    return new CpuEnsemble(options, this.runDescription);
   }
 
   /** The same as evaluate(), without the Promise. */

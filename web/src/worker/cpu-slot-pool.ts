@@ -24,11 +24,11 @@ export function workersNote(engine: CpuEngine): string {
 }
 
 /**
- * The CPU engine's description in the page's words: the engine counts the threads it spreads over
- * ("…, 4 threads"), which in the page are these Web Workers, as its notices call them.
+ * The CPU engine's description in the page's words: the threads it spreads over are these Web
+ * Workers here, as its notices call them ("…, 4 workers").
  */
 export function pageCpuDescription(engine: CpuEngine): string {
-  return engine.description.replace(/, \d+ threads$/, workersNote(engine));
+  return `${engine.runDescription}${workersNote(engine)}`;
 }
 
 function startSlotWorker(setup: WorkerSetup): SlotWorkerChannel {

@@ -130,7 +130,8 @@ const api: SweepWorkerApi = {
       // runs of this sweep kept from an earlier start on this engine with these files are not trained again
       let keeper: { store: KeptRuns; context: string } | null = null;
       const store = await openKeptRuns();
-      if (store) keeper = { store, context: keptRunContext(engine.description, files) };
+      // (a CPU engine's runs are the same on any number of workers: kept whatever the count)
+      if (store) keeper = { store, context: keptRunContext(engine instanceof CpuEngine ? engine.runDescription : engine.description, files) };
       const kept = keeper ? await keeper.store.find(keeper.context, new Set(runs.map((run) => run.id))) : [];
       const keptIds = new Set(kept.map((record) => record.id));
       const todo = runs.filter((run) => !keptIds.has(run.id));
