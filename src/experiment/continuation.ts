@@ -21,10 +21,14 @@ export const SELECTION_LABELS: readonly string[] = [...OUTCOMES, ...NOT_CONVERGE
 export function applySpecEdits(input: Record<string, unknown>, edits: readonly string[]): Record<string, unknown> {
   const spec = structuredClone(input);
   const gridPaths = Object.keys((spec.grid as Record<string, unknown> | undefined) ?? {}).flatMap((key) => key.split('+'));
+  const edited = new Set<string>();
   for (const edit of edits) {
     const match = /^([A-Za-z][\w.]*)=(.*)$/s.exec(edit.trim());
     if (!match) throw new InputError(`--set "${edit}": expected path=value, e.g. maxnorm=1e4 or stop.maxSteps=40000`);
     const [, path, text] = match;
+    // two values for one path are a slip, not a choice of the last
+    if (edited.has(path)) throw new InputError(`--set ${path} is given twice (${edits.filter((other) => other.trim().startsWith(`${path}=`)).join(', ')}): give each path once`);
+    edited.add(path);
     const section = path.split('.')[0];
     if ((FIXED_SECTIONS as readonly string[]).includes(section)) {
       throw new InputError(`--set ${path}: a continued run keeps its network, data and seed (${FIXED_SECTIONS.join(', ')} stay as they were); change maxnorm, stop, optimizer, trajectory, …`);

@@ -199,6 +199,7 @@ describe('channelscope continue', () => {
     await refused(['--set', 'stop.maxStepz=60'], /stop\.maxStepz/);
     await refused(['--set', 'maxnorm'], /--set "maxnorm": expected path=value/);
     await refused(['--set', 'stop.__proto__.x=1'], /--set stop\.__proto__\.x: not a spec field/);
+    await refused(['--set', 'maxnorm=1e4', 'stop.maxSteps=60', 'maxnorm=2e4'], /^channelscope: --set maxnorm is given twice \(maxnorm=1e4, maxnorm=2e4\): give each path once$/m);
     await refused(['--only', 'chanel'], /--only "chanel" is not a verdict, not-converged cause or stop reason \(channel, /);
     await refused(['--only', 'barrier'], /no run of .* is barrier \(6 runs/);
     const same = await channelscope('continue', source, '--out', source, '--backend', 'cpu');
