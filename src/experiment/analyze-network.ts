@@ -291,7 +291,12 @@ export function analyzeRecord(record: RunRecord, maxnorm?: number, overrides: Th
   const config = parseConfig(record.config, `run ${record.id}`);
   const judgement = record.stopReason === 'diverged' ? null : recordJudgement(record, overrides);
   if (!judgement || !Array.from(judgement.theta).every(Number.isFinite)) {
-    throw new InputError(`run ${record.id} diverged (stopped by ${record.stopReason}): its parameters are not finite, there is no network to analyze`);
+    // a diverged run keeps its last finite point (README, "diverged"): finite, but no trained network
+    throw new InputError(
+      record.stopReason === 'diverged'
+        ? `run ${record.id} diverged: a value turned non-finite and the run stopped at its last finite point, which is no trained network to analyze`
+        : `run ${record.id} (stopped by ${record.stopReason}) ended with parameters that are not finite: there is no network to analyze`,
+    );
   }
   const { arch, theta, facts, thresholds } = judgement;
   const data = datasetFor(config, record.seed, dataOptions);

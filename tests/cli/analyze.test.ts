@@ -184,6 +184,17 @@ describe('channelscope analyze', () => {
     expect(previous.stderr).toMatch(/--previous goes with --params/);
   });
 
+  it('refuses a diverged run, saying what was kept of it (exit code 2)', async () => {
+    const spec = { architecture: { inputDim: 1, hidden: 2, activation: 'erf', biases: false }, data: { inputs: { kind: 'normal' }, teacher: { kind: 'toy-1d' }, samples: 16 }, optimizer: { kind: 'gd', lr: 1000 }, stop: { maxSteps: 50, checkEvery: 10 }, seeds: 1 };
+    const folder = path.join(dir, 'diverged');
+    expect((await runCli(['run', file('diverging.json', JSON.stringify(spec)), '--out', folder, '--backend', 'cpu'])).code).toBe(0);
+    const record = JSON.parse(readFileSync(path.join(folder, 'runs.jsonl'), 'utf8'));
+    expect(record.stopReason).toBe('diverged');
+    const result = await runCli(['analyze', '--run', folder, '--id', record.id]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`channelscope: run ${record.id} diverged: a value turned non-finite and the run stopped at its last finite point, which is no trained network to analyze\n`);
+  });
+
   it('refuses malformed input with exit code 2', async () => {
     const bad = await runCli(['analyze', '--params', file('b.json', '{"activation":"swish","biases":true,"layers":[]}'), '--data', file('d.csv', csv)]);
     expect(bad.code).toBe(2);
