@@ -217,7 +217,7 @@ export function buildProgram(): Command {
     .argument('<dirs...>', 'results folder written by `channelscope run`; several folders of one sweep (its shards) are read as one')
     .option('--by <fields>', `group by these fields, comma-separated (${Object.keys(GROUP_ALIASES).join(', ')} or dotted spec paths)`)
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
-    .option('--html [file]', 'also write a self-contained HTML report with the charts (default: DIR/report.html)')
+    .option('--html [file]', 'also write a self-contained HTML report with the charts (default: DIR/report.html; an existing file is replaced only if it is such a page)')
     .option('--carriers', "also count the channels by the neurons carrying them (a pair, three or four; rebuilds each channel run's data)")
     .option('--thresholds <list>', `classify with other thresholds, name=value comma-separated (${THRESHOLD_NAMES.join(', ')}; e.g. cosine=1e-3, or equalInputs=Infinity for the paper's criteria without the equal-inputs test)`)
     .action(async (dirs: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean; thresholds?: string }) => {

@@ -89,6 +89,8 @@ describe('channelscope report --html', () => {
       expect(result.stdout).toBe('');
       expect(readFileSync(target, 'utf8')).toBe(before);
     }
+    // as its help says
+    expect((await runCli(['report', '--help'])).stdout.replace(/\s+/g, ' ')).toContain('(default: DIR/report.html; an existing file is replaced only if it is such a page)');
     for (const folder of [dir, path.join(dir, 'new-folder/')]) {
       const folderTarget = await runCli(['report', dir, '--html', folder]);
       expect(folderTarget.code).toBe(2);
