@@ -268,9 +268,23 @@ function refuseEmptyArguments(argv: readonly string[]): void {
   throw new InputError(`${option}${option ? 'is given an empty value' : `argument ${blank + 1} is empty`} (${JSON.stringify(argv[blank])}): a folder, file or value must be named — an unset shell variable?`);
 }
 
+/**
+ * A path that starts with ~ unexpanded (`--out=~/runs/x`, or quoted): a shell expands ~ only at the
+ * start of an unquoted word, so it would name a folder called ~ in the working directory.
+ */
+function refuseUnexpandedHome(argv: readonly string[]): void {
+  for (const arg of argv) {
+    const value = /^--?[\w-]+=/.test(arg) ? arg.slice(arg.indexOf('=') + 1) : arg;
+    if (value === '~' || value.startsWith('~/')) {
+      throw new InputError(`"${arg}": the shell did not expand ~ to your home folder (it does only at the start of an unquoted word: --out ~/x, not --out=~/x or "~/x"), so this would name a folder called ~ here; write the path so, or in full`);
+    }
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     refuseEmptyArguments(argv);
+    refuseUnexpandedHome(argv);
     // bare `channelscope` lists the commands (on stdout, exit 0) rather than starting work in the
     // current folder; `npm start` names quickstart
     await buildProgram().parseAsync(argv.length === 0 ? ['--help'] : argv, { from: 'user' });

@@ -2,7 +2,7 @@
 // that are not there, typos in files): one plain line naming the problem, exit code 2, no stack
 // trace, nothing already written lost.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +184,22 @@ describe('commands', () => {
     const none = await runCli(['report', shards[0], '--by', '', '--thresholds=']);
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toMatch(/^\*\*This folder holds shard 1\/3 of a sweep in 3: shards 2\/3, 3\/3 \(4 of the sweep's 6 runs\) are in others\.[\s\S]*\n\| all \| 2 \|/);
+  });
+
+  it('a path starting with an unexpanded ~ (--out=~/x, or quoted) is refused before anything starts, not made a folder called ~ (exit 2)', async () => {
+    const cwd = at('tilde');
+    mkdirSync(cwd);
+    for (const args of [
+      ['run', specFile, '--out=~/runs/x', '--backend', 'cpu'],
+      ['merge', ...shards, '--out', '~/merged'],
+      ['report', shards[0], '--html=~/page.html'],
+    ]) {
+      const { code, stderr } = await runCli(args, {}, 60_000, cwd);
+      const given = args.find((arg) => arg.includes('~'))!;
+      expect(code, given).toBe(2);
+      expect(stderr).toBe(`channelscope: "${given}": the shell did not expand ~ to your home folder (it does only at the start of an unquoted word: --out ~/x, not --out=~/x or "~/x"), so this would name a folder called ~ here; write the path so, or in full\n`);
+    }
+    expect(readdirSync(cwd)).toEqual([]);
   });
 
   it("report on a folder whose spec.json, checkpoint.json or continued.json is damaged names the file (exit 2); shards left out are said", async () => {
