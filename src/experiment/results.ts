@@ -540,7 +540,7 @@ export class ResultStore {
   }
 
   /** A resume's checks, before the first change to the folder: its spec, shard and data files, and its records so far. */
-  private static async checkResume(options: OpenOptions): Promise<{ previous: ReturnType<typeof readCheckpoint>; summaries: RecordSummary[]; read: Awaited<ReturnType<typeof scanLines>> }> {
+  private static async checkResume(options: OpenOptions): Promise<{ previous: ReturnType<typeof readCheckpoint>; summaries: RecordSummary[]; recordWriters: string[]; read: Awaited<ReturnType<typeof scanLines>> }> {
     const { dir, spec, shard } = options;
     const specFile = path.join(dir, SPEC_FILE);
     if (!existsSync(specFile)) {
@@ -577,9 +577,10 @@ export class ResultStore {
 
     const runsFile = path.join(dir, RUNS_FILE);
     const summaries: RecordSummary[] = [];
+    const recordWriters = new Set<string>();
     const lineOf = new Map<string, number>();
     const read = await scanLines(runsFile, ({ text, line }) => {
-      const record = parseRecordLine<RecordSummary>(text, line, runsFile);
+      const record = parseRecordLine<RecordSummary & Pick<RunRecord, 'software'>>(text, line, runsFile);
       const first = lineOf.get(record.id);
       if (first !== undefined) {
         throw new InputError(
@@ -595,19 +596,21 @@ export class ResultStore {
         );
       }
       summaries.push({ id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
+      recordWriters.add(typeof record.software === 'string' ? record.software : UNNAMED_WRITER);
     });
-    return { previous, summaries, read };
+    return { previous, summaries, recordWriters: [...recordWriters], read };
   }
 
   private static async reopen(options: OpenOptions, lock: FolderLock): Promise<ResultStore> {
     const { dir, shard } = options;
     // Validate everything before the first change to the folder.
-    const { previous, summaries, read } = await ResultStore.checkResume(options);
+    const { previous, summaries, recordWriters, read } = await ResultStore.checkResume(options);
     const runsFile = path.join(dir, RUNS_FILE);
     const fd = openSync(runsFile, 'a');
     const software = options.software ?? currentSoftware();
-    const earlier = writersOf(previous);
-    if (earlier.length === 0 && summaries.length > 0) earlier.push(UNNAMED_WRITER);
+    // a checkpoint that is missing or damaged (it only informs) names no writers: the records name theirs
+    const named = writersOf(previous);
+    const earlier = named.length > 0 ? named : recordWriters;
     const unhashedRecords = summaries.length > 0 && previous?.dataFiles === undefined;
     const data = options.data && unhashedRecords ? { baseDir: options.data.baseDir } : options.data;
     const store = new ResultStore(dir, shard, options.runs, fd, software, lock, earlier, data);

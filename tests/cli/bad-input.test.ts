@@ -405,6 +405,20 @@ describe('shards', () => {
 });
 
 describe('resuming', () => {
+  it("a resume whose checkpoint.json is damaged or gone takes the records' own word for the code that wrote them (it noted, and recorded, 'a channelscope from before records named their code')", async () => {
+    for (const [name, damage] of [['damaged', (file: string) => writeFileSync(file, '{"garb')], ['gone', (file: string) => rmSync(file)]] as const) {
+      const folder = at(`checkpoint-${name}`);
+      cpSync(shards[0], folder, { recursive: true });
+      damage(path.join(folder, 'checkpoint.json'));
+      const writer = JSON.parse(readFileSync(path.join(folder, 'runs.jsonl'), 'utf8').split('\n')[0]).software;
+      const { code, stderr } = await runCli(['run', specFile, '--shard', '1/3', '--out', folder, '--resume', '--backend', 'cpu']);
+      expect(code, name).toBe(0);
+      expect(stderr).not.toContain('from before records named their code');
+      expect(JSON.parse(readFileSync(path.join(folder, 'checkpoint.json'), 'utf8')).writtenBy).toContain(writer);
+      expect(readFileSync(path.join(folder, 'checkpoint.json'), 'utf8')).not.toContain('from before records named their code');
+    }
+  });
+
   it('--resume without --out is refused (exit 2): each session would write a new folder and train every run again', async () => {
     const cwd = at('resume-without-out');
     mkdirSync(cwd);

@@ -137,13 +137,15 @@ describe('ResultStore', () => {
     resumed.close();
     expect(checkpoint().writtenBy).toEqual(['channelscope 0.1.0 (git aaaaaaaaaaaa)', 'channelscope 0.1.0 (git bbbbbbbbbbbb-dirty)']);
     expect((await readRecords(path.join(dir, RUNS_FILE))).records.map((r) => r.software)).toEqual(['channelscope 0.1.0 (git aaaaaaaaaaaa)', 'channelscope 0.1.0 (git bbbbbbbbbbbb-dirty)']);
-    // a folder from before checkpoints named their code
+    // a folder from before records and checkpoints named their code
     const old = path.join(root, 'software-old');
     const store = await ResultStore.open({ dir: old, spec: { a: 1 }, resume: false, shard: null, runs: 3, software: older });
     store.append(fakeRecord('a'));
     store.close();
     const { software: _s, writtenBy: _w, ...bare } = JSON.parse(readFileSync(path.join(old, CHECKPOINT_FILE), 'utf8'));
     writeFileSync(path.join(old, CHECKPOINT_FILE), JSON.stringify(bare));
+    const { software: _r, ...unnamed } = JSON.parse(readFileSync(path.join(old, RUNS_FILE), 'utf8'));
+    writeFileSync(path.join(old, RUNS_FILE), `${JSON.stringify(unnamed)}\n`);
     const later = await ResultStore.open({ dir: old, spec: { a: 1 }, resume: true, shard: null, runs: 3, software: newer });
     expect(later.notes.join(' ')).toMatch(/written by a channelscope from before records named their code; this session is/);
     later.close();
