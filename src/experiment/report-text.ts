@@ -2,7 +2,7 @@
 // the command line's report, the HTML page and the dashboard share. Pure, as summary.ts is, whose
 // Report it formats.
 import { DEFAULT_THRESHOLDS, NOT_CONVERGED_CAUSES, OUTCOMES } from '../analysis/classify.js';
-import type { Quartiles } from '../analysis/statistics.js';
+import type { Fraction, Quartiles } from '../analysis/statistics.js';
 import { labelsWithRuns, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
 import { dataColumn, percent, tableJson } from './tables.js';
 
@@ -93,6 +93,23 @@ function carrierCells(report: Report, key: string): number[] {
   return c ? [c.pair, c.three, c.four, c.unknown] : [0, 0, 0, 0];
 }
 
+/** The summary's column of runs under the stricter channel criterion, at the report's threshold: "channel (cos < 1e-3)". */
+export function strictChannelHeader(report: Pick<Report, 'thresholds'>): string {
+  const strictCosine = report.thresholds?.strictCosine ?? DEFAULT_THRESHOLDS.strictCosine;
+  return `channel (cos < ${strictCosine > 0 && strictCosine < 0.01 ? strictCosine.toExponential() : strictCosine})`;
+}
+
+/** A group's runs under the stricter channel criterion, with their fraction and interval. */
+export function strictChannelsIn(report: Pick<Report, 'strictChannels'>, key: string): Fraction {
+  return report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
+}
+
+/** A group's runs as the summary's runs column writes them; a group missing runs says how many it planned: "120 of 480". */
+export function groupRunsText(report: Pick<Report, 'planned'>, group: { key: string; n: number }): string {
+  const planned = report.planned?.byGroup[group.key];
+  return planned !== undefined && planned > group.n ? `${group.n} of ${planned}` : String(group.n);
+}
+
 export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): string {
   const plannedIn = (key: string) => report.planned?.byGroup[key] ?? null;
   if (format === 'json') {
@@ -102,12 +119,11 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     const presetJson = presetTables ? { presetTables: presetTables.map(tableJson) } : {};
     return `${JSON.stringify({ source, by, ...(thresholdsJson ? { thresholds: thresholdsJson } : {}), ...(planned ? { planned } : {}), software, groups, strictChannels, notConvergedCauses: causes, ...(carriers ? { channelCarriers: carriers } : {}), reach, ...presetJson, runs }, null, 2)}\n`;
   }
-  const strictOf = (key: string) => report.strictChannels.find((g) => g.key === key)!.outcomes.strict;
   if (format === 'csv') {
     const carrierColumns = report.carriers ? ['channel_pair', 'channel_three', 'channel_four', 'channel_carriers_unknown'] : [];
     const header = ['group', 'n', 'planned', ...OUTCOMES.flatMap((o) => [`${o}`, `${o}_fraction`, `${o}_low95`, `${o}_high95`]), 'channel_strict', 'channel_strict_fraction', ...carrierColumns, ...NOT_CONVERGED_CAUSES.map((c) => `not_converged_${c}`), ...REACH_MEASURES.map((m) => `${m}_median`)];
     const lines = report.groups.map((g, index) => {
-      const strict = strictOf(g.key);
+      const strict = strictChannelsIn(report, g.key);
       const reach = report.reach[index];
       return [
         // always quoted, CSV-escaped (a label may hold commas, quotes or spaces)
@@ -125,17 +141,11 @@ export function formatReport(report: Report, format: 'md' | 'csv' | 'json'): str
     // one rectangular table, as CSV readers expect: a preset's tables are CSV files of their own (DIR/tables/*.csv)
     return `${[header.map(dataColumn).join(','), ...lines].join('\n')}\n`;
   }
-  const strictCosine = report.thresholds?.strictCosine ?? DEFAULT_THRESHOLDS.strictCosine;
-  const header = `| group | runs | ${OUTCOMES.join(' | ')} | channel (cos < ${strictCosine > 0 && strictCosine < 0.01 ? strictCosine.toExponential() : strictCosine}) |`;
+  const header = `| group | runs | ${OUTCOMES.join(' | ')} | ${strictChannelHeader(report)} |`;
   const rule = `|${' --- |'.repeat(OUTCOMES.length + 3)}`;
-  const cell = (f: { successes: number; fraction: number; low: number; high: number }) =>
+  const cell = (f: Fraction) =>
     `${f.successes} (${percent(f.fraction)} [${percent(f.low)}, ${percent(f.high)}])`;
-  // a group missing runs says how many it planned: "120 of 480"
-  const runsCell = (g: { key: string; n: number }) => {
-    const planned = plannedIn(g.key);
-    return planned !== null && planned > g.n ? `${g.n} of ${planned}` : String(g.n);
-  };
-  const rows = report.groups.map((g) => `| ${g.key} | ${runsCell(g)} | ${OUTCOMES.map((o) => cell(g.outcomes[o])).join(' | ')} | ${cell(strictOf(g.key))} |`);
+  const rows = report.groups.map((g) => `| ${g.key} | ${groupRunsText(report, g)} | ${OUTCOMES.map((o) => cell(g.outcomes[o])).join(' | ')} | ${cell(strictChannelsIn(report, g.key))} |`);
   const causeRows = report.causes.map((g) => `| ${g.key} | ${g.n} | ${NOT_CONVERGED_CAUSES.map((c) => g.outcomes[c].successes).join(' | ')} |`);
   const reachHeader = `| group | runs | ${REACH_MEASURES.map((m) => REACH_HEADERS[m]).join(' | ')} |`;
   const reachRows = report.reach.map((g) => `| ${g.key} | ${g.n} | ${REACH_MEASURES.map((m) => quartileText(g[m])).join(' | ')} |`);

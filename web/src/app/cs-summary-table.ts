@@ -1,8 +1,11 @@
-// <cs-summary-table .report=${Report}>: the fraction of runs per outcome with 95% Wilson intervals,
-// one row per group, the grouping chosen from any spec field; CSV export (the command line's format).
+// <cs-summary-table .report=${Report}>: the fraction of runs per outcome with 95% Wilson intervals and
+// the channel runs under the stricter criterion beside them, one row per group, the grouping chosen from
+// any spec field (or, .fixedGrouping, the report's own); CSV export (the command line's format). The
+// dashboard and the HTML report page show this one table.
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
-import { OUTCOMES } from '../../../src/analysis/classify.js';
-import { softwareSentence } from '../../../src/experiment/report-text.js';
+import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
+import type { Fraction } from '../../../src/analysis/statistics.js';
+import { continuedSentence, groupRunsText, softwareSentence, strictChannelHeader, strictChannelsIn, thresholdSentence } from '../../../src/experiment/report-text.js';
 import { GROUP_ALIASES, fieldName, fieldsAbsentFromAll } from '../../../src/experiment/group-labels.js';
 import { type Report } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
@@ -18,6 +21,7 @@ export class CsSummaryTable extends LitElement {
     fieldChoices: { attribute: false },
     absentFields: { attribute: false },
     records: { attribute: false },
+    fixedGrouping: { attribute: false },
   };
 
   declare report: Report | null;
@@ -28,6 +32,8 @@ export class CsSummaryTable extends LitElement {
   declare absentFields: string[];
   /** the runs shown: the menu offers only fields some run has (a Rosenbrock sweep has no GP roughness s) */
   declare records: readonly RunRecord[];
+  /** the grouping cannot change here (the HTML report page: the command line grouped its report): no group-by controls */
+  declare fixedGrouping: boolean;
 
   /** the table scrolls sideways where the outcome columns do not fit: cues say there is more */
   private readonly edges = new ScrollEdgesController(this, () => this.renderRoot.querySelector<HTMLElement>('.scroll'));
@@ -39,6 +45,7 @@ export class CsSummaryTable extends LitElement {
     this.fieldChoices = [];
     this.absentFields = [];
     this.records = [];
+    this.fixedGrouping = false;
   }
 
   private setGroupBy(by: string[]): void {
@@ -47,6 +54,20 @@ export class CsSummaryTable extends LitElement {
 
   override render(): TemplateResult {
     const report = this.report;
+    return html`
+      <div class="bar">
+        ${this.fixedGrouping ? nothing : this.renderGroupBy()}
+        <button type="button" data-action="export-csv" title=${SUMMARY_CSV_TITLE} ?disabled=${!report || report.runs.length === 0} @click=${() => report && downloadSummaryCsv(report)}>Summary table as CSV</button>
+      </div>
+      ${this.absentFields.length > 0
+        ? html`<p class="warn" role="status" data-testid="group-by-absent">No run has ${this.absentFields.map((f) => html`<code>${f}</code>`)}: it groups nothing (a typo? the fields are the runs' configuration paths, e.g. architecture.activation, or r, d, s, teacher, optimizer).</p>`
+        : nothing}
+      ${!report || report.runs.length === 0 ? html`<p class="empty">No finished runs yet: start a sweep or open a results file.</p>` : this.renderTable(report)}
+    `;
+  }
+
+  /** The group-by menu (what the sweep varies first, then any field some run has) and a text field for any fields. */
+  private renderGroupBy(): TemplateResult {
     const current = this.groupBy.join(',');
     // each field once, by its short name (r, not architecture.hidden nor hidden)
     const sweepFields = [...new Set(this.fieldChoices.map((field) => fieldName(GROUP_ALIASES[field] ?? field)))];
@@ -58,7 +79,6 @@ export class CsSummaryTable extends LitElement {
     const option = (value: string, text: string) => html`<option value=${value} ?selected=${current === value}>${text}</option>`;
     const described = (field: string) => (GROUP_ALIASES[field] && GROUP_ALIASES[field] !== field ? `${field} (${GROUP_ALIASES[field]})` : field);
     return html`
-      <div class="bar">
         <label>group by
           <select data-field="group-by" @change=${(e: Event) => {
             const v = (e.target as HTMLSelectElement).value;
@@ -81,33 +101,28 @@ export class CsSummaryTable extends LitElement {
           <input type="text" size="30" placeholder="e.g. r,optimizer.lr" data-field="group-by-text" .value=${current}
             @change=${(e: Event) => this.setGroupBy((e.target as HTMLInputElement).value.split(',').map((f) => f.trim()).filter(Boolean))} />
         </label>
-        <button type="button" data-action="export-csv" title=${SUMMARY_CSV_TITLE} ?disabled=${!report || report.runs.length === 0} @click=${() => report && downloadSummaryCsv(report)}>Summary table as CSV</button>
-      </div>
-      ${this.absentFields.length > 0
-        ? html`<p class="warn" role="status" data-testid="group-by-absent">No run has ${this.absentFields.map((f) => html`<code>${f}</code>`)}: it groups nothing (a typo? the fields are the runs' configuration paths, e.g. architecture.activation, or r, d, s, teacher, optimizer).</p>`
-        : nothing}
-      ${!report || report.runs.length === 0
-        ? html`<p class="empty">No finished runs yet: start a sweep or open a results file.</p>`
-        : html`<p class="caption" id="summary-caption" data-testid="summary-caption">Where ${report.runs.length} run${report.runs.length === 1 ? '' : 's'} ended (${report.source}): runs per outcome, fraction and 95% Wilson interval. ${softwareSentence(report.software)}</p>
-          <div class="frame ${this.edges.moreLeft ? 'more-left' : ''} ${this.edges.moreRight ? 'more-right' : ''}"><div class="scroll" @scroll=${this.edges.measure}><table data-testid="summary-table" aria-labelledby="summary-caption">
-            <thead><tr>
-              <th scope="col">group</th><th scope="col" class="num">runs</th>
-              ${OUTCOMES.map((o) => html`<th scope="col" class="num"><span class="swatch" style="background:${OUTCOME_COLORS[o]}"></span>${OUTCOME_LABELS[o]}</th>`)}
-            </tr></thead>
-            <tbody>
-              ${report.groups.map((group) => html`<tr data-group=${group.key} data-runs=${group.n}>
-                <th scope="row">${group.key}</th>
-                <td class="num">${group.n}</td>
-                ${OUTCOMES.map((o) => {
-                  const f = group.outcomes[o];
-                  return html`<td class="num ${f.successes === 0 ? 'zero' : ''}" data-outcome=${o} data-count=${f.successes}>
-                    <b>${f.successes}</b> <span class="fraction">${percent(f.fraction)}</span><br /><span class="interval">[${percent(f.low)}, ${percent(f.high)}]</span>
-                  </td>`;
-                })}
-              </tr>`)}
-            </tbody>
-          </table></div></div>`}
     `;
+  }
+
+  private renderTable(report: Report): TemplateResult {
+    const grouping = report.by.length > 0 ? `, grouped by ${report.by.join(', ')}` : '';
+    const sentences = [thresholdSentence(report.thresholds), softwareSentence(report.software), continuedSentence(report.continued)].filter(Boolean).join(' ');
+    return html`<p class="caption" id="summary-caption" data-testid="summary-caption">Where ${report.runs.length} run${report.runs.length === 1 ? '' : 's'} ended (${report.source})${grouping}: runs per outcome, fraction and 95% Wilson interval; ${strictChannelHeader(report)}: the channel runs that also meet the stricter criterion. ${sentences}</p>
+      <div class="frame ${this.edges.moreLeft ? 'more-left' : ''} ${this.edges.moreRight ? 'more-right' : ''}"><div class="scroll" @scroll=${this.edges.measure}><table data-testid="summary-table" aria-labelledby="summary-caption">
+        <thead><tr>
+          <th scope="col">group</th><th scope="col" class="num">runs</th>
+          ${OUTCOMES.map((o) => html`<th scope="col" class="num"><span class="swatch" style="background:${OUTCOME_COLORS[o]}"></span>${OUTCOME_LABELS[o]}</th>`)}
+          <th scope="col" class="num strict" title="Channel runs whose channel's neurons are also within the stricter cosine distance: a part of the channel column, reported alongside it">${unbrokenAside(strictChannelHeader(report))}</th>
+        </tr></thead>
+        <tbody>
+          ${report.groups.map((group) => html`<tr data-group=${group.key} data-runs=${group.n}>
+            <th scope="row">${group.key}</th>
+            <td class="num">${groupRunsText(report, group)}</td>
+            ${OUTCOMES.map((o) => fractionCell(group.outcomes[o], o))}
+            ${fractionCell(strictChannelsIn(report, group.key), null)}
+          </tr>`)}
+        </tbody>
+      </table></div></div>`;
   }
 
   static override styles = css`
@@ -129,9 +144,13 @@ export class CsSummaryTable extends LitElement {
     th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 4px; vertical-align: top; }
     thead th { font-weight: 600; border-bottom: 2px solid #bbb; font-size: 12.5px; vertical-align: bottom; }
     td.num { white-space: nowrap; }
+    thead th:first-child { text-align: left; }
     tbody th { text-align: left; font-family: ui-monospace, monospace; font-weight: 500; font-size: 12.5px; }
     .num { text-align: right; }
     td.zero { color: #aaa; }
+    /* a part of the channel column, not another outcome: set apart from the outcomes, which add up to the runs */
+    .strict { border-left: 1px solid #ccc; }
+    .unbroken { white-space: nowrap; }
     /* small enough that all six outcome columns fit a one-column page (800 px) */
     .interval { color: #666; font-size: 11px; }
     td.zero .interval { color: #bbb; }
@@ -139,6 +158,19 @@ export class CsSummaryTable extends LitElement {
     .empty { color: #666; }
     .warn { color: #8a4b00; margin: 0 0 6px; }
   `;
+}
+
+/** "channel (cos < 1e-3)" breaks before its parenthesis, never inside it. */
+function unbrokenAside(label: string): TemplateResult {
+  const at = label.indexOf(' (');
+  return at < 0 ? html`${label}` : html`${label.slice(0, at)} <span class="unbroken">${label.slice(at + 1)}</span>`;
+}
+
+/** A count, its fraction and its 95% Wilson interval: an outcome's cell (data-outcome), or with null the strict channel criterion's. */
+function fractionCell(f: Fraction, outcome: Outcome | null): TemplateResult {
+  return html`<td class="num ${f.successes === 0 ? 'zero' : ''} ${outcome ? '' : 'strict'}" data-outcome=${outcome ?? nothing} data-criterion=${outcome ? nothing : 'channel-strict'} data-count=${f.successes}>
+    <b>${f.successes}</b> <span class="fraction">${percent(f.fraction)}</span><br /><span class="interval">[${percent(f.low)}, ${percent(f.high)}]</span>
+  </td>`;
 }
 
 customElements.define('cs-summary-table', CsSummaryTable);
