@@ -1,19 +1,19 @@
 // The script of the self-contained HTML report (`channelscope report DIR --html`): reads the data
 // the command inlined into the page and shows the summary chart and table and the results views,
 // or, for a procedure's folder, the figures drawn from its result.
-import { NOT_CONVERGED_CAUSES, OUTCOMES } from '../../../src/analysis/classify.js';
+import { NOT_CONVERGED_CAUSES } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE, softwareSentence } from '../../../src/experiment/report-text.js';
+import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE } from '../../../src/experiment/report-text.js';
 import { type Report } from '../../../src/experiment/summary.js';
 import { edgeOfStabilityPoints, lossAtInfinityCurve, toyChannelPoints } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
-import { percent, readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
+import { readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
 import '../charts/cs-chart.js';
 import '../charts/cs-summary-chart.js';
 import { channelFrequencyFigure, edgeOfStabilityFigure, lossAtInfinityFigure, lossLevelsFigure } from '../charts/result-figures.js';
 import { channelJumpFigure, gdFromChannelFigure, saddlePerturbationFigure } from '../charts/procedure-figures.js';
-import { OUTCOME_LABELS } from '../charts/figure.js';
-import { downloadSummaryCsv, SUMMARY_CSV_TITLE } from '../charts/export.js';
+import type { CsSummaryTable } from '../app/cs-summary-table.js';
+import '../app/cs-summary-table.js';
 import '../views/cs-results-views.js';
 
 /** What the command inlines, as JSON in <script type="application/json" id="channelscope-report-data">. */
@@ -87,35 +87,6 @@ function note(text: string): HTMLParagraphElement {
   paragraph.className = 'note';
   paragraph.textContent = text;
   return paragraph;
-}
-
-/** The summary table: counts and fractions with 95% Wilson intervals per group and outcome. */
-function summaryTable(report: Report): HTMLTableElement {
-  const shown = OUTCOMES.filter((o) => report.groups.some((g) => g.outcomes[o].successes > 0) || o === 'channel');
-  const grouping = report.by.length > 0 ? `, by ${report.by.join(', ')}` : '';
-  const table = headedTable(`Where runs ended${grouping}: runs per outcome, fraction and 95% Wilson interval`, [
-    'group',
-    'runs',
-    ...shown.map((o) => OUTCOME_LABELS[o]),
-    'channel, strict (cos < 10⁻³)',
-  ]);
-  const body = table.createTBody();
-  for (const group of report.groups) {
-    const row = body.insertRow();
-    row.insertCell().textContent = group.key;
-    row.insertCell().textContent = String(group.n);
-    const strict = report.strictChannels.find((s) => s.key === group.key)?.outcomes.strict;
-    for (const f of [...shown.map((o) => group.outcomes[o]), ...(strict ? [strict] : [])]) {
-      const cell = row.insertCell();
-      cell.appendChild(unbroken(`${f.successes} (${percent(f.fraction)})`));
-      cell.title = `95% Wilson interval [${percent(f.low)}, ${percent(f.high)}]`;
-      const interval = document.createElement('div');
-      interval.className = 'interval';
-      interval.textContent = `[${percent(f.low)}, ${percent(f.high)}]`;
-      cell.appendChild(interval);
-    }
-  }
-  return table;
 }
 
 /** With `report --carriers`: the channels of each group by the neurons carrying them. */
@@ -206,15 +177,11 @@ function show(data: ReportPageData): void {
   summary.report = data.report;
   root.querySelector('#summary-chart')!.appendChild(summary);
   const tables = root.querySelector('#summary-table')!;
-  // which code trained the records, for whoever cites the table
-  const software = note(softwareSentence(data.report.software));
-  software.classList.add('software');
-  const csv = document.createElement('button');
-  csv.type = 'button';
-  csv.textContent = 'Summary table as CSV';
-  csv.title = SUMMARY_CSV_TITLE;
-  csv.addEventListener('click', () => downloadSummaryCsv(data.report));
-  tables.append(csv, scrolling(summaryTable(data.report)), software);
+  // the dashboard's table (its columns, scroll cues, CSV button and caption naming the code that trained the runs), grouped as the command line grouped the report
+  const summaryTable = document.createElement('cs-summary-table') as CsSummaryTable;
+  summaryTable.report = data.report;
+  summaryTable.fixedGrouping = true;
+  tables.append(summaryTable);
   tables.append(scrolling(causesTable(data.report)), note(CAUSES_NOTE));
   const carriers = carriersTable(data.report);
   if (carriers) tables.appendChild(scrolling(carriers));
