@@ -48,7 +48,7 @@ import type { Shard } from './shard.js';
 import { canonicalJson, parseSpec, type ExperimentSpec } from './spec.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
 import { FolderLock, LOCK_FILE } from './folder-lock.js';
-import { withoutByteOrderMark } from '../user-input/user-text.js';
+import { parseUserJson } from '../user-input/user-text.js';
 
 export { LOCK_FILE };
 
@@ -298,7 +298,7 @@ export function mergedFolderData(folders: readonly string[]): { dataBaseDir?: st
 /** A results folder's JSON file (spec.json, checkpoint.json, …); one that is not JSON is an InputError naming it. */
 export function readFolderJson<T>(file: string, what: string): T {
   try {
-    return JSON.parse(withoutByteOrderMark(readFileSync(file, 'utf8'))) as T;
+    return parseUserJson(readFileSync(file, 'utf8')) as T;
   } catch (error) {
     if (error instanceof SyntaxError) throw new InputError(`${file} is damaged, not JSON (${error.message.replace(/\s+/g, ' ')}). ${what}`);
     throw error;

@@ -46,7 +46,7 @@ import { inputSampleCount } from '../data/inputs.js';
 import { MAX_SOBOL_DIMENSION } from '../data/sobol.js';
 import { FLOW_SOLVERS } from '../optim/optimizers.js';
 import { hessianReuseRefusal } from '../optim/stiff-solvers.js';
-import { withoutByteOrderMark } from '../user-input/user-text.js';
+import { parseUserJson } from '../user-input/user-text.js';
 
 // ---- limits and defaults ---------------------------------------------------------------------
 
@@ -520,7 +520,7 @@ export function parseSpec(text: string, source = 'spec'): ExperimentSpec {
   if (text.trim() === '') throw new InputError(`${source}: the file is empty (expected a JSON object with at least "architecture" and "optimizer")`);
   let raw: unknown;
   try {
-    raw = JSON.parse(withoutByteOrderMark(text));
+    raw = parseUserJson(text);
   } catch (error) {
     throw new InputError(`${source}: invalid JSON: ${(error as Error).message}`);
   }

@@ -26,7 +26,7 @@ import {
 } from './architecture.js';
 import { InputError } from '../user-input/input-error.js';
 import { closestName } from '../user-input/closest-name.js';
-import { withoutByteOrderMark } from '../user-input/user-text.js';
+import { parseUserJson } from '../user-input/user-text.js';
 
 export interface ParameterFileLayer {
   /** rows = the layer's neurons, columns = its inputs */
@@ -68,7 +68,7 @@ export function parseParameterFile(text: string, source = 'parameters'): { arch:
   if (text.trim() === '') fail('the file is empty (expected a JSON object with "activation", "biases" and "layers")');
   let raw: unknown;
   try {
-    raw = JSON.parse(withoutByteOrderMark(text));
+    raw = parseUserJson(text);
   } catch (error) {
     return fail(`invalid JSON: ${(error as Error).message}`);
   }

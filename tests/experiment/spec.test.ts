@@ -140,6 +140,14 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
     expect(errorOf([1, 2])).toBe('spec: the spec must be a JSON object, got [1,2]');
   });
 
+  it('says where in the file the JSON breaks: line and column, or where it ends, on one line', () => {
+    // a trailing comma, the commonest hand-edit: Node 20 gives only the position, the message adds the line
+    expect(errorOf('{\n  "name": "x",\n  "seeds": 2,\n}\n', 'my.json')).toMatch(/^my\.json: invalid JSON: .*position 31 \(line 4 column 1\)$/);
+    expect(errorOf('\uFEFF{\n  "seeds": 2,,\n}', 'my.json')).toMatch(/\(line 2 column 14\)$/);
+    expect(errorOf('{\n"seeds": 2\n', 'my.json')).toMatch(/^my\.json: invalid JSON: .*\b(line 3|end)/);
+    expect(errorOf('{\n  "a": tru\n}', 'my.json')).not.toMatch(/\n/);
+  });
+
   it('unknown field at the top level', () => {
     expect(errorOf(spec({ optimiser: { kind: 'gd', lr: 1 } }))).toBe(
       'spec: unknown field "optimiser" at the top level (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory, polish, seeds, grid)',
