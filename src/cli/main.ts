@@ -281,13 +281,24 @@ function refuseUnexpandedHome(argv: readonly string[]): void {
   }
 }
 
+/**
+ * `help NAME` of a name that is no command: as `NAME` alone, which commander refuses naming it (with
+ * the nearest command), where `help NAME` would print the whole help without saying why.
+ */
+function helpOfUnknownCommand(program: Command, argv: string[]): string[] {
+  const [first, name] = argv;
+  if (first !== 'help' || name === undefined || program.commands.some((command) => command.name() === name || command.aliases().includes(name))) return argv;
+  return [name];
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     refuseEmptyArguments(argv);
     refuseUnexpandedHome(argv);
     // bare `channelscope` lists the commands (on stdout, exit 0) rather than starting work in the
     // current folder; `npm start` names quickstart
-    await buildProgram().parseAsync(argv.length === 0 ? ['--help'] : argv, { from: 'user' });
+    const program = buildProgram();
+    await program.parseAsync(argv.length === 0 ? ['--help'] : helpOfUnknownCommand(program, argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {

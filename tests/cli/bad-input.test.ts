@@ -167,6 +167,13 @@ describe('commands', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe("error: unknown command 'reprot'\n(Did you mean report?)\n");
+    // `help NAME` of no command says so too, rather than printing the whole help
+    const help = await runCli(['help', 'reprot']);
+    expect(help.code).toBe(2);
+    expect(help.stderr).toBe("error: unknown command 'reprot'\n(Did you mean report?)\n");
+    const known = await runCli(['help', 'report']);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toMatch(/^Usage: channelscope report /);
   });
 
   it('an empty argument (an unset shell variable) is refused before anything starts, naming its option (exit 2)', async () => {
