@@ -82,7 +82,6 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
   .table-scroll { overflow-x: auto; max-width: 100%; }
   .table-scroll + .table-scroll { margin-top: 16px; }
   p.note { color: #555; font-size: 12px; max-width: 1000px; }
-  p.note.software { font-size: 11.5px; margin-top: 4px; }
   .interval { color: #666; font-size: 11px; }
   .interval, .unbroken { white-space: nowrap; }
   noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
