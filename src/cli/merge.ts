@@ -7,9 +7,13 @@
 // exit 2. The merged runs.jsonl holds the records
 // byte for byte as the shards wrote them, in the spec's run order. Files are streamed, never held
 // whole. A partial last line in a shard (a killed, unfinished shard) is ignored with a warning; its
-// run is then reported missing.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
+// run is then reported missing. OUT is complete or empty: the files are written into a hidden folder
+// beside it and renamed into place at the end, so a merge killed halfway leaves no half OUT (its
+// hidden folder is removed by the next merge to that OUT on this machine).
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../experiment/folder-lock.js';
 import { InputError } from '../user-input/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
 import {
@@ -125,61 +129,94 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     process.stderr.write(`merge: note: the folders' records were written by different code (${writtenBy.join('; ')}); each record names its own ("software")\n`);
   }
 
-  // Write OUT: the spec as the first folder stored it, the records in the spec's run order.
+  // Write OUT: the spec as the first folder stored it, the records in the spec's run order; all of it
+  // in a staging folder first, renamed to OUT once complete
+  // (OUT made first, empty: where it cannot be, the error names it; a merge killed later leaves it
+  // empty, which the next one takes)
   mkdirSync(out, { recursive: true });
-  const fds = dirs.map((dir) => (existsSync(path.join(dir, RUNS_FILE)) ? openSync(path.join(dir, RUNS_FILE), 'r') : -1));
-  const target = openSync(path.join(out, RUNS_FILE), 'w');
+  const staging = stagingFolder(resolvedOut);
+  removeStaleStaging(resolvedOut);
+  mkdirSync(staging);
   try {
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = () => {
-      const buffer = Buffer.concat(pending);
-      let offset = 0;
-      while (offset < buffer.length) offset += writeSync(target, buffer, offset, buffer.length - offset);
-      pending = [];
-      pendingBytes = 0;
-    };
-    for (const run of expected) {
-      const { folder, offset, bytes } = locations.get(run.id)![0];
-      const line = Buffer.alloc(bytes + 1);
-      let read = 0;
-      while (read < bytes) read += readSync(fds[folder], line, read, bytes - read, offset + read);
-      line[bytes] = 0x0a;
-      pending.push(line);
-      pendingBytes += line.length;
-      if (pendingBytes > 1 << 20) flush();
+    const fds = dirs.map((dir) => (existsSync(path.join(dir, RUNS_FILE)) ? openSync(path.join(dir, RUNS_FILE), 'r') : -1));
+    const target = openSync(path.join(staging, RUNS_FILE), 'w');
+    try {
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const flush = () => {
+        const buffer = Buffer.concat(pending);
+        let offset = 0;
+        while (offset < buffer.length) offset += writeSync(target, buffer, offset, buffer.length - offset);
+        pending = [];
+        pendingBytes = 0;
+      };
+      for (const run of expected) {
+        const { folder, offset, bytes } = locations.get(run.id)![0];
+        const line = Buffer.alloc(bytes + 1);
+        let read = 0;
+        while (read < bytes) read += readSync(fds[folder], line, read, bytes - read, offset + read);
+        line[bytes] = 0x0a;
+        pending.push(line);
+        pendingBytes += line.length;
+        if (pendingBytes > 1 << 20) flush();
+      }
+      flush();
+      fsyncSync(target);
+    } finally {
+      closeSync(target);
+      for (const fd of fds) if (fd >= 0) closeSync(fd);
     }
-    flush();
-    fsyncSync(target);
-  } finally {
-    closeSync(target);
-    for (const fd of fds) if (fd >= 0) closeSync(fd);
+    writeSmall(path.join(staging, SPEC_FILE), specText);
+    if (chosen) {
+      const merged: ContinuationFile = { from: [...new Set(continued.map((file) => file.from))].join(' + '), set: continued[0].set, only: continued[0].only, runs: expected.map((run) => run.id) };
+      writeSmall(path.join(staging, CONTINUED_FILE), `${JSON.stringify(merged, null, 2)}\n`);
+    }
+    const byReason: Record<string, number> = {};
+    for (const { stopReason } of summaries.values()) byReason[stopReason] = (byReason[stopReason] ?? 0) + 1;
+    const checkpoint: Checkpoint & { mergedFrom: string[] } = {
+      format: 1,
+      shard: null,
+      runs: expected.length,
+      completed: expected.length,
+      byReason,
+      ...(writtenBy.length > 0 ? { writtenBy } : {}),
+      ...data,
+      finished: true,
+      updatedAt: new Date().toISOString(),
+      mergedFrom: dirs,
+    };
+    writeSmall(path.join(staging, CHECKPOINT_FILE), `${JSON.stringify(checkpoint, null, 2)}\n`);
+    // (rename replaces an empty folder on POSIX, not on Windows: the empty OUT goes first)
+    rmdirSync(out);
+    renameSync(staging, out);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
   }
-  writeSmall(path.join(out, SPEC_FILE), specText);
-  if (chosen) {
-    const merged: ContinuationFile = { from: [...new Set(continued.map((file) => file.from))].join(' + '), set: continued[0].set, only: continued[0].only, runs: expected.map((run) => run.id) };
-    writeSmall(path.join(out, CONTINUED_FILE), `${JSON.stringify(merged, null, 2)}\n`);
-  }
-  const byReason: Record<string, number> = {};
-  for (const { stopReason } of summaries.values()) byReason[stopReason] = (byReason[stopReason] ?? 0) + 1;
-  const checkpoint: Checkpoint & { mergedFrom: string[] } = {
-    format: 1,
-    shard: null,
-    runs: expected.length,
-    completed: expected.length,
-    byReason,
-    ...(writtenBy.length > 0 ? { writtenBy } : {}),
-    ...data,
-    finished: true,
-    updatedAt: new Date().toISOString(),
-    mergedFrom: dirs,
-  };
-  writeSmall(path.join(out, CHECKPOINT_FILE), `${JSON.stringify(checkpoint, null, 2)}\n`);
 
   process.stdout.write(`merged ${expected.length} runs from ${dirs.length} folder${dirs.length === 1 ? '' : 's'}\n\n`);
   process.stdout.write(formatSummary(spec, summaries.values(), expected.length));
   process.stdout.write(`\nresults: ${path.join(out, RUNS_FILE)}\n`);
   return 0;
+}
+
+/** OUT's staging folder for this process: hidden, beside OUT (a rename within one folder is atomic). */
+function stagingFolder(out: string): string {
+  return path.join(path.dirname(out), `.${path.basename(out)}.merging-${hostname()}-${process.pid}`);
+}
+
+/** Staging folders of OUT left by merges killed on this machine (their process gone); another machine's are its own. */
+function removeStaleStaging(out: string): void {
+  const parent = path.dirname(out);
+  if (!existsSync(parent)) return;
+  const prefix = `.${path.basename(out)}.merging-${hostname()}-`;
+  for (const name of readdirSync(parent)) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) {
+      rmSync(path.join(parent, name), { recursive: true, force: true });
+      process.stderr.write(`merge: removed ${path.join(parent, name)}, left by a merge to ${out} that was cut short\n`);
+    }
+  }
 }
 
 function writeSmall(file: string, text: string): void {

@@ -74,7 +74,7 @@ function thisProcess(): LockHolder {
 }
 
 /** Whether a process of this PID namespace with this id runs (EPERM: it runs as another user). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   if (!(pid > 0)) return false;
   try {
     process.kill(pid, 0);

@@ -1,6 +1,8 @@
 // Shards: parsing, job-array environments, a partition of the runs; merge of shard folders, with
 // missing and duplicated runs detected.
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
@@ -102,6 +104,19 @@ describe('channelscope run --shard and merge', () => {
     // the code that wrote the records: one, so nothing to say
     expect(JSON.parse(readFileSync(path.join(merged, CHECKPOINT_FILE), 'utf8')).writtenBy).toEqual([softwareLabel(currentSoftware())]);
     expect(merge.stderr).not.toMatch(/different code/);
+    // OUT is written in a hidden staging folder beside it and renamed whole: none is left behind, and
+    // one a killed merge left (its process gone) is removed by the next merge to that OUT
+    const stagingPrefix = `.merged-again.merging-${hostname()}-`;
+    const killedMerge = path.join(root, `${stagingPrefix}${spawnSync('true').pid}`);
+    mkdirSync(killedMerge);
+    writeFileSync(path.join(killedMerge, RUNS_FILE), '{"id": "half a');
+    const mergedAgain = path.join(root, 'merged-again');
+    mkdirSync(mergedAgain); // an empty OUT is taken
+    const again = await channelscope(['merge', ...shards, '--out', mergedAgain]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/removed .*left by a merge to .*merged-again that was cut short/);
+    expect(readFileSync(path.join(mergedAgain, RUNS_FILE), 'utf8')).toBe(readFileSync(path.join(merged, RUNS_FILE), 'utf8'));
+    expect(readdirSync(root).filter((name) => name.includes('.merging-'))).toEqual([]);
     // a shard whose records other code wrote: merged all the same, with a note
     const retagged = path.join(root, 'shard-3-other-code');
     cpSync(shards[2], retagged, { recursive: true });
