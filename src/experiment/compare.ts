@@ -49,7 +49,8 @@ export interface SweepComparison {
 
 /** "gpu (float32, group coordinates), channelscope 0.1.0 (git …)": what a record was trained with. */
 function trainedWith(record: RunRecord): string {
-  return `${record.backend}${record.arithmetic ? ` (${record.arithmetic})` : ''}, ${record.software ?? UNNAMED_SOFTWARE}`;
+  // (records always name their backend; a hand-made one may not)
+  return `${record.backend ?? 'unnamed backend'}${record.arithmetic ? ` (${record.arithmetic})` : ''}, ${record.software ?? UNNAMED_SOFTWARE}`;
 }
 
 function closestPairKey(record: RunRecord): string {

@@ -98,6 +98,9 @@ describe('compareSweeps', () => {
     const text = formatComparison(comparison, ['A', 'B']);
     expect(text).toContain('  A trained with cpu (float64), channelscope 0.1.0 (git aaaa)\n');
     expect(text).toContain('  B trained with gpu (float32, group coordinates), channelscope 0.1.0 (git aaaa) (1 run); gpu (float32, group coordinates), channelscope 0.1.1 (1 run)\n');
+    // a hand-made record without a backend is said to lack one, not "undefined"
+    const handMade = cpu.map(({ backend: _backend, ...rest }) => rest as typeof rest & { backend: string });
+    expect(formatComparison(compareSweeps(handMade, gpu), ['A', 'B'])).toContain('  A trained with unnamed backend (float64), channelscope 0.1.0 (git aaaa)\n');
   });
 
   it('compares the cause of a not-converged verdict: a sharpening run and one at the barrier without a cause differ', () => {
