@@ -1,6 +1,14 @@
 // Compensated (Neumaier) summation: sums over 10⁴ samples keep ~1 ulp of accuracy instead of
 // losing about log₁₀(N) digits, and stay exact when large terms cancel (Kahan's variant does not).
 
+/**
+ * A running sum with its compensation. A sum that overflowed stays ±Infinity: its compensation is
+ * then ∞ − ∞ = NaN, which added would make a NaN of a sum of squares that is plainly infinite.
+ */
+function withCompensation(sum: number, compensation: number): number {
+  return Number.isFinite(sum) ? sum + compensation : sum;
+}
+
 /** One running compensated sum. */
 export class CompensatedSum {
   private sum = 0;
@@ -15,7 +23,7 @@ export class CompensatedSum {
   }
 
   get value(): number {
-    return this.sum + this.compensation;
+    return withCompensation(this.sum, this.compensation);
   }
 
   reset(): void {
@@ -62,7 +70,7 @@ export class CompensatedSums {
 
   /** The compensated totals, each multiplied by `scale`, into `out`. */
   totals(scale = 1, out: Float64Array = new Float64Array(this.length)): Float64Array {
-    for (let k = 0; k < this.length; k++) out[k] = scale * (this.sums[k] + this.compensations[k]);
+    for (let k = 0; k < this.length; k++) out[k] = scale * withCompensation(this.sums[k], this.compensations[k]);
     return out;
   }
 

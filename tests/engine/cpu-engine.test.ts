@@ -386,6 +386,13 @@ describe('compensated sums', () => {
     expect(Array.from(sums.totals())).toEqual([1, 10]);
     expect(Array.from(sums.totals(0.5))).toEqual([0.5, 5]);
     expect(compensatedDot([1e8, 1, -1e8], [1e8, 1, 1e8])).toBe(1);
+    // a sum that overflows is infinite, not NaN (its compensation ∞ − ∞ left out); NaN stays NaN
+    expect(compensatedSum([1e308, 1e308, 1])).toBe(Infinity);
+    expect(compensatedSum([-1e308, -1e308])).toBe(-Infinity);
+    expect(compensatedSum([1, NaN])).toBeNaN();
+    const overflowing = new CompensatedSums(1);
+    overflowing.addAll(0, Float64Array.of(1e308, 1e308, 5), 3);
+    expect(overflowing.totals()[0]).toBe(Infinity);
   });
 
   it("addAll() gives the bits of add() term by term (terms of every magnitude and sign, cancelling)", () => {
