@@ -80,7 +80,12 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
   table.summary caption { text-align: left; padding: 4px 0; color: #333; }
   /* wide tables scroll inside their section rather than overflow it */
   .table-scroll { overflow-x: auto; max-width: 100%; }
-  .table-scroll + .table-scroll { margin-top: 16px; }
+  .table-frame { position: relative; }
+  .table-frame + .table-frame { margin-top: 16px; }
+  /* columns past the right edge: it fades (web/src/app/scroll-edges.ts sets more-right) */
+  .table-frame::after { content: ''; position: absolute; top: 0; right: 0; bottom: 0; width: 32px; pointer-events: none;
+    background: linear-gradient(to left, rgba(0, 0, 0, 0.18), rgba(0, 0, 0, 0)); opacity: 0; transition: opacity 0.15s; }
+  .table-frame.more-right::after { opacity: 1; }
   p.note { color: #555; font-size: 12px; max-width: 1000px; }
   .interval { color: #666; font-size: 11px; }
   .interval, .unbroken { white-space: nowrap; }

@@ -103,6 +103,15 @@ describe('the summary table', () => {
       });
       await page.waitForFunction(() => document.querySelector('#summary-table cs-summary-table')!.shadowRoot!.querySelector('.frame.more-left'));
       expect(await frame()).toEqual(['frame', 'more-left']);
+      // the page's plain tables (causes, reach) have the same cue: the widest, then scrolled to its end
+      await page.waitForFunction(() => document.querySelector('.table-frame.more-right'));
+      const plainFrame = () => page.$eval('.table-frame', (element) => element.className.split(/\s+/).filter(Boolean).sort());
+      await page.$eval('.table-frame', (element) => {
+        const box = element.querySelector('.table-scroll')!;
+        box.scrollLeft = box.scrollWidth;
+      });
+      await page.waitForFunction(() => document.querySelector('.table-frame.more-left'));
+      expect(await plainFrame()).toEqual(['more-left', 'table-frame']);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -18,10 +18,7 @@ export class ScrollEdgesController implements ReactiveController {
 
   /** Call on the box's scroll events. */
   readonly measure = (): void => {
-    const box = this.observed;
-    // a pixel of slack: zoomed pages report fractional scroll positions
-    const moreLeft = box !== null && box.scrollLeft > 1;
-    const moreRight = box !== null && box.scrollLeft + box.clientWidth < box.scrollWidth - 1;
+    const { moreLeft, moreRight } = scrollEdges(this.observed);
     if (moreLeft === this.moreLeft && moreRight === this.moreRight) return;
     this.moreLeft = moreLeft;
     this.moreRight = moreRight;
@@ -48,4 +45,32 @@ export class ScrollEdgesController implements ReactiveController {
     this.observer = null;
     this.observed = null;
   }
+}
+
+/** Whether `box` has more to show past its left and right edges. */
+export function scrollEdges(box: HTMLElement | null): { moreLeft: boolean; moreRight: boolean } {
+  // a pixel of slack: zoomed pages report fractional scroll positions
+  return {
+    moreLeft: box !== null && box.scrollLeft > 1,
+    moreRight: box !== null && box.scrollLeft + box.clientWidth < box.scrollWidth - 1,
+  };
+}
+
+/**
+ * The same cues for a plain page (no Lit host): `frame` gets the classes more-left and more-right while
+ * `box`, the scrolling element inside it, has more past that edge; kept up as it scrolls and resizes.
+ */
+export function markScrollEdges(frame: HTMLElement, box: HTMLElement): void {
+  const mark = () => {
+    const { moreLeft, moreRight } = scrollEdges(box);
+    frame.classList.toggle('more-left', moreLeft);
+    frame.classList.toggle('more-right', moreRight);
+  };
+  box.addEventListener('scroll', mark, { passive: true });
+  if (typeof ResizeObserver !== 'undefined') {
+    const observer = new ResizeObserver(mark);
+    observer.observe(box);
+    if (box.firstElementChild) observer.observe(box.firstElementChild);
+  }
+  mark();
 }

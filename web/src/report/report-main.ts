@@ -15,6 +15,7 @@ import { channelJumpFigure, gdFromChannelFigure, saddlePerturbationFigure } from
 import type { CsSummaryTable } from '../app/cs-summary-table.js';
 import '../app/cs-summary-table.js';
 import '../views/cs-results-views.js';
+import { markScrollEdges } from '../app/scroll-edges.js';
 
 /** What the command inlines, as JSON in <script type="application/json" id="channelscope-report-data">. */
 export interface ReportPageData {
@@ -73,12 +74,20 @@ function filledTable(caption: string, labels: readonly string[], rows: readonly 
   return table;
 }
 
-/** A table in a box that scrolls sideways, so a wide table never overflows its section. */
+/**
+ * A table in a box that scrolls sideways, so a wide table never overflows its section; while columns
+ * lie past its right edge, that edge fades (markScrollEdges, as the summary table's).
+ */
 function scrolling(table: HTMLTableElement): HTMLDivElement {
+  const frame = document.createElement('div');
+  frame.className = 'table-frame';
   const box = document.createElement('div');
   box.className = 'table-scroll';
   box.appendChild(table);
-  return box;
+  frame.appendChild(box);
+  // measured once the frame is in the page (a detached box has no width)
+  requestAnimationFrame(() => markScrollEdges(frame, box));
+  return frame;
 }
 
 /** A paragraph of explanation under a table. */
