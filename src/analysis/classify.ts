@@ -94,8 +94,10 @@ export type Outcome = (typeof OUTCOMES)[number];
  *                            stopped (no improvement by minImprovement ≤ kinkRest over its window):
  *                            at rest on a kink, where the gradient does not vanish and the stiff flow
  *                            chatters across it
- *   still-moving             small gradient, but the weight norm was still changing
- *   gradient-not-small       the gradient test fails (budget, patience or time ended the run)
+ *   still-moving             the weight norm was still changing over the last recorded interval,
+ *                            whatever the gradient (a small one would otherwise pass for converged)
+ *   gradient-not-small       the gradient test fails, the weight norm at rest (budget, patience or
+ *                            time ended the run)
  *   saddle                   converged at a point with negative curvature, not on a saddle line
  */
 export const NOT_CONVERGED_CAUSES = ['sharpening', 'exponential-tail', 'channel-opening', 'barrier-without-channel', 'kink-rest', 'still-moving', 'gradient-not-small', 'saddle'] as const;

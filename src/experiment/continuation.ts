@@ -15,7 +15,8 @@ import { classifyRecord } from './summary.js';
 const FIXED_SECTIONS = ['architecture', 'data', 'init', 'seeds', 'grid', 'name'] as const;
 
 /** What `--only` may name: a verdict, a not-converged cause or a stop reason. */
-export const SELECTION_LABELS: readonly string[] = [...OUTCOMES, ...NOT_CONVERGED_CAUSES, ...STOP_REASONS];
+// (a set: 'diverged' is both a verdict and a stop reason)
+export const SELECTION_LABELS: readonly string[] = [...new Set([...OUTCOMES, ...NOT_CONVERGED_CAUSES, ...STOP_REASONS])];
 
 /** "path=value" edits (value as JSON where it parses, else a string) applied to a copy of a spec's JSON. */
 export function applySpecEdits(input: Record<string, unknown>, edits: readonly string[]): Record<string, unknown> {

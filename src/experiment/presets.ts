@@ -233,7 +233,7 @@ const edgeOfStability: SweepPreset = {
   question:
     'Where does full-batch gradient descent stop along a channel? Along a channel λ_max grows like 1/ε²; GD cannot follow past λ_max ≈ 2/η (edge of stability), so larger η stalls nearer the entrance (smaller 1/ε).',
   quickNote:
-    'N = 256, 2 seeds per η, 5,000 steps: of each η one seed ends along the channel, short of the barrier (λ_max is read off it), the other on the saddle line (η = 1: diverged; 3.16: both diverge); λ_max·η/2 reaches 1.03 at η = 1 and 0.89 at 0.316, while smaller η are still climbing when the budget ends (0.008–0.14). The full protocol (N = 4096, 10⁵ steps) does not lift the budget limit: 4 seeds per η on the CPU ended with λ_max·η/2 at 0.01–0.46 for η ≤ 0.316, barely into the channel (1/ε 2–5; benchmarks/results/edge-of-stability-4-seeds-2026-12-06). gd-from-channel starts GD inside the channel instead and shows the stall at every η.',
+    'N = 256, 2 seeds per η, 5,000 steps: of each η one seed ends along the channel, short of the barrier (λ_max is read off it), the other on the saddle line (η = 1: diverged; 3.16: both diverge); λ_max·η/2 reaches 0.97 at η = 1 and 0.89 at 0.316, while smaller η are still climbing when the budget ends (0.008–0.14). The full protocol (N = 4096, 10⁵ steps) does not lift the budget limit: 4 seeds per η on the CPU ended with λ_max·η/2 at 0.01–0.46 for η ≤ 0.316, barely into the channel (1/ε 2–5; benchmarks/results/edge-of-stability-4-seeds-2026-12-06). gd-from-channel starts GD inside the channel instead and shows the stall at every η.',
   spec: {
     name: 'edge-of-stability',
     description:
