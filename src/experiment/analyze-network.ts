@@ -251,6 +251,8 @@ export interface FileAnalysis {
   maxnorm: number;
   /** the maxnorm is the run's own (analyze --run without --maxnorm), not one given or defaulted */
   maxnormOfRun?: boolean;
+  /** thresholds the user set in place of the defaults (analyze --thresholds) */
+  thresholdOverrides?: ThresholdOverrides;
   analysis: NetworkAnalysis;
 }
 
@@ -279,7 +281,7 @@ export function analyzeNetworkFiles(params: NamedText, data: NamedText, maxnorm:
     return parsed.theta;
   });
   const analysis = analyzeNetwork(arch, theta, dataset, maxnorm, earlier.length > 0 ? [...earlier, theta] : undefined, { thresholds: overrides });
-  return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: dataset.samples, maxnorm, analysis };
+  return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: dataset.samples, maxnorm, thresholdOverrides: overrides, analysis };
 }
 
 /**
@@ -302,13 +304,17 @@ export function analyzeRecord(record: RunRecord, maxnorm?: number, overrides: Th
   const data = datasetFor(config, record.seed, dataOptions);
   const barrier = maxnorm ?? thresholds.maxnorm;
   const analysis = analyzeNetwork(arch, theta, data, barrier, undefined, { facts, thresholds });
-  return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: data.samples, maxnorm: barrier, maxnormOfRun: maxnorm === undefined, analysis };
+  return { network: describeArchitecture(arch), hiddenLayers: arch.hidden.length, samples: data.samples, maxnorm: barrier, maxnormOfRun: maxnorm === undefined, thresholdOverrides: overrides, analysis };
 }
 
 const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5));
 
+/** A threshold as one would write it for --thresholds: 0.01, 1e-6, Infinity. */
+const threshold = (x: number) => (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e4) ? x.toExponential() : String(x));
+
 /** The analysis as `channelscope analyze` prints it, one line each (the page shows the same). */
-export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm, maxnormOfRun, analysis: result }: FileAnalysis): string[] {
+export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm, maxnormOfRun, thresholdOverrides = {}, analysis: result }: FileAnalysis): string[] {
+  const overridden = Object.entries(thresholdOverrides).filter(([, value]) => value !== undefined) as [keyof ThresholdOverrides, number][];
   const lines = [
     `network      ${network}, P=${result.parameters}, ${samples} samples`,
     `loss         ${g(result.loss)}   barrier ${g(result.barrier)}   ‖∇‖∞ ${g(result.gradInf)}   weight norm ${g(result.weightNorm)} (maxnorm ${g(maxnorm)})`,
@@ -321,8 +327,12 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
         // the verdict compares neurons flipped or reflected (the symmetry line): its pair may be another
         (result.symmetry ? ' (the neurons as they are; the verdict compares them up to σ\'s symmetry)' : ''),
     ),
-    `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ' (also by the strict 1e-3 criterion)' : ''}: ${result.verdict.reason}`,
+    `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ` (also by the strict ${threshold(result.verdict.evidence.thresholds.strictCosine)} criterion)` : ''}: ${result.verdict.reason}`,
   ];
+  // the verdict was reached by other criteria than the report's: say which, beside it
+  if (overridden.length > 0) {
+    lines.push(`thresholds   ${overridden.map(([name, value]) => `${name}=${threshold(value)} (default ${threshold(DEFAULT_THRESHOLDS[name])})`).join(', ')}`);
+  }
   if (result.verdict.evidence.beyondBarrier) {
     lines.push(
       maxnormOfRun

@@ -64,6 +64,11 @@ describe('channelscope analyze', () => {
     const tight = JSON.parse((await runCli(['analyze', '--params', params, '--data', data, '--thresholds', 'cosine=0,strictCosine=0', '--json'])).stdout);
     expect(tight.verdict.outcome).not.toBe('channel');
     expect(tight.verdict.evidence.thresholds).toMatchObject({ cosine: 0, strictCosine: 0 });
+    // the text says which criteria decided, beside their defaults (and names the strict one it applied)
+    const tightText = (await runCli(['analyze', '--params', params, '--data', data, '--thresholds', 'cosine=0.5,strictCosine=1e-6'])).stdout;
+    expect(tightText).toMatch(/\nthresholds {3}cosine=0\.5 \(default 0\.01\), strictCosine=1e-6 \(default 0\.001\)\n/);
+    expect(tightText).toMatch(/verdict {6}channel \(also by the strict 1e-6 criterion\)/);
+    expect((await runCli(['analyze', '--params', params, '--data', data])).stdout).not.toMatch(/\nthresholds /);
     const bad = await runCli(['analyze', '--params', params, '--data', data, '--thresholds', 'cosines=0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--thresholds: "cosines" is not a classification threshold/);
