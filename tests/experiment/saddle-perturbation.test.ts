@@ -64,12 +64,16 @@ describe('saddle-perturbation (quick, CPU engine)', () => {
   });
 
   it('θ_γ and θ_{1−γ} are the same network with the copies swapped, so they end alike', () => {
+    // the quick γ (−1, −0.5, 0.25, 0.5, 0.75, 1.5, 2) are symmetric about ½: every row has its mirror
+    let compared = 0;
     for (const row of result.table) {
       const mirror = result.table.find((other) => Math.abs(other.gamma - (1 - row.gamma)) < 1e-12);
-      if (!mirror) continue;
-      expect(mirror.fate).toBe(row.fate);
-      expect(Math.abs(mirror.finalLoss - row.finalLoss)).toBeLessThanOrEqual(1e-6 * row.finalLoss);
+      expect(mirror, `the mirror of γ = ${row.gamma}`).toBeDefined();
+      expect(mirror!.fate).toBe(row.fate);
+      expect(Math.abs(mirror!.finalLoss - row.finalLoss)).toBeLessThanOrEqual(1e-6 * row.finalLoss);
+      compared++;
     }
+    expect(compared).toBe(SADDLE_PERTURBATION_QUICK.gammas.length);
   });
 
   it('the result is plain JSON and has a markdown table with a row per γ', () => {
@@ -85,6 +89,11 @@ describe('saddle-perturbation (quick, CPU engine)', () => {
 
   it('pushed the other way, the unstable γ reach a lower finite minimum instead', async () => {
     const other = await runSaddlePerturbation({ ...SADDLE_PERTURBATION_QUICK, direction: 1 }, { engine });
+    // the same θ_γ as the −1 push: both kinds of γ occur, so both branches below are checked
+    expect(other.table.map((row) => row.gamma)).toEqual(SADDLE_PERTURBATION_QUICK.gammas);
+    expect(other.fates['saddle-line']).toBeGreaterThan(0);
+    expect(other.fates.minimum).toBeGreaterThan(0);
+    expect(other.fates['saddle-line'] + other.fates.minimum).toBe(other.table.length);
     for (const row of other.table) {
       if (row.lambdaMin! >= -1e-9 * row.lambdaMax!) expect(row.fate).toBe('saddle-line');
       else {
