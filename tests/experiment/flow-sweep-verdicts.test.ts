@@ -157,6 +157,8 @@ describe('verdicts on the float64 flow sweep (400 runs, 200 seeds per width)', (
 
   it('every sharpening verdict shows a large input vector with a small output weight', () => {
     const sharpening = allVerdicts.filter((v) => v.cause === 'sharpening');
+    // every one of the sweep's (138 at r = 4, 56 at r = 8: the counts above)
+    expect(sharpening).toHaveLength(194);
     for (const { record } of sharpening) {
       const neurons = evidenceOf(record).evidence.roads!.sharpening;
       const largest = neurons.reduce((best, n) => (n.inputNorm > best.inputNorm ? n : best));
