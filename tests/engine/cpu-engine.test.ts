@@ -15,9 +15,13 @@ import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
 // |analytic| entry of that network.
 //   gradient: step h = 1e-5·max(1, |θ_p|) per parameter, central difference of loss + barrier;
 //   HVP: step h = 1e-5·max(1, ‖θ‖)/‖v‖ along v, central difference of the gradient.
-// Truncation error ~h²·(third derivative) ≈ 1e-9 relative, rounding ~1e-16/h ≈ 1e-11.
-const GRADIENT_TOLERANCE = 1e-6;
-const HVP_TOLERANCE = 1e-6;
+// Truncation error ~h²·(third derivative) ≈ 1e-9 relative, rounding ~1e-16/h ≈ 1e-11. Measured (the
+// 42 variants and the barrier cases): gradient 1.3e-9 at worst (g/bias/[4,3,2]), HVP 1.6e-8 (g/bias/[2,4],
+// barrier active); tolerances gradient 1e-8 (7.7×), HVP 1e-7 (6×). The barrier's own share of the HVP
+// (below: a difference of two HVPs, its step not scaled by ‖θ‖) measures up to 8.3e-7 ([4,3,2]): 1e-6.
+const GRADIENT_TOLERANCE = 1e-8;
+const HVP_TOLERANCE = 1e-7;
+const BARRIER_HVP_TOLERANCE = 1e-6;
 
 const INPUT_DIM = 3;
 const SAMPLES = 20;
@@ -209,7 +213,7 @@ describe('CpuEngine against finite differences', () => {
         const minus = barrierGradientAt(theta.map((t, k) => t - h * v[k]));
         const fdHvp = plus.map((g, k) => (g - minus[k]) / (2 * h));
         expect(relativeError(barrierGradient, fdGradient)).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
-        expect(relativeError(barrierHvp, fdHvp)).toBeLessThanOrEqual(HVP_TOLERANCE);
+        expect(relativeError(barrierHvp, fdHvp)).toBeLessThanOrEqual(BARRIER_HVP_TOLERANCE);
         expect(Math.max(...barrierGradient.map(Math.abs))).toBeGreaterThan(1e-3);
       }
     });
