@@ -44,13 +44,21 @@ describe('opening results', () => {
   });
 
   it('nor does its failure put an error under the later choice', async () => {
+    // the damaged file alone is refused with an error (so an empty error below is the later choice's doing)
+    const alone = new CsResultsLoader();
+    await alone.load([{ name: 'damaged/runs.jsonl', text: async () => 'not json\n' }]);
+    expect(alone.error).toMatch(/^Could not load the results: damaged\/runs\.jsonl: line 1 is not valid JSON/);
     const loader = new CsResultsLoader();
+    const loaded: string[] = [];
+    loader.addEventListener('records-loaded', (event) => loaded.push((event as CustomEvent<RecordsLoadedDetail>).detail.source));
     const first = slowFile('damaged/runs.jsonl');
     const firstLoad = loader.load([first.file]);
     await loader.load([{ name: 'small/runs.jsonl', text: async () => jsonl([record('b', finiteTheta)]) }]);
     first.arrive('not json\n');
     await firstLoad;
     expect(loader.error).toBe('');
+    expect(loader.status).toMatch(/^loaded 1 runs from small\/runs\.jsonl/);
+    expect(loaded).toEqual(['small/runs.jsonl']);
   });
 });
 
