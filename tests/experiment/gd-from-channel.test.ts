@@ -42,8 +42,12 @@ describe('gd-from-channel (quick, CPU engine)', () => {
     const lambdas = result.starts.map((start) => start.lambdaMax);
     expect(Math.min(...lambdas)).toBeLessThan(2 / 1);
     expect(Math.max(...lambdas)).toBeGreaterThan(2 / 0.01);
-    for (const seed of new Set(result.starts.map((start) => start.seed))) {
+    // (each channel's path has several starts: the comparisons below run for every channel)
+    const seeds = [...new Set(result.starts.map((start) => start.seed))];
+    expect(seeds).toEqual(result.flows.filter((f) => f.outcome === 'channel' && f.sameChannelAs === null).map((f) => f.seed));
+    for (const seed of seeds) {
       const path = result.starts.filter((start) => start.seed === seed);
+      expect(path.length, `starts of seed ${seed}`).toBeGreaterThanOrEqual(3);
       for (let k = 1; k < path.length; k++) {
         expect(path[k].time).toBeGreaterThan(path[k - 1].time);
         expect(path[k].lambdaMax).toBeGreaterThan(path[k - 1].lambdaMax);
@@ -56,16 +60,26 @@ describe('gd-from-channel (quick, CPU engine)', () => {
   });
 
   it('GD stays in the channel below the edge and never ends past it, in the channel or out of it', () => {
+    expect(result.table.map((row) => row.eta)).toEqual(GD_FROM_CHANNEL_QUICK.rates);
     for (const row of result.table) {
       expect(row.belowLost, `η = ${row.eta}`).toBe(0);
       if (row.largestFinalRatioInChannel !== null) expect(row.largestFinalRatioInChannel, `η = ${row.eta}`).toBeLessThanOrEqual(1 + AT_EDGE);
       if (row.largestFinalRatio !== null) expect(row.largestFinalRatio, `η = ${row.eta}`).toBeLessThanOrEqual(1 + AT_EDGE);
     }
+    // the bounds above skip a row without a finite end: every η but the largest (all diverge) has one
+    const ended = (key: 'largestFinalRatioInChannel' | 'largestFinalRatio') => result.table.filter((row) => row[key] !== null).map((row) => row.eta);
+    console.log(`rows with a largest final ratio: in the channel ${ended('largestFinalRatioInChannel').join(', ')}; anywhere ${ended('largestFinalRatio').join(', ')}`);
+    expect(ended('largestFinalRatio')).toEqual(GD_FROM_CHANNEL_QUICK.rates.slice(0, -1));
+    expect(ended('largestFinalRatioInChannel')).toEqual(GD_FROM_CHANNEL_QUICK.rates.slice(0, -1));
     for (const run of result.runs) {
       if (run.startRatio < 1) expect(run.fate, `${run.start} η = ${run.eta}`).toBe('kept');
       // a kept run does not lose ground: it moves out along the channel, or stays
       if (run.fate === 'kept') expect(run.inverseEpsilonFinal!).toBeGreaterThanOrEqual(0.99 * run.inverseEpsilonStart);
     }
+    // (the conditions above must hold somewhere: runs below the edge, at every η but the largest)
+    const below = result.runs.filter((run) => run.startRatio < 1);
+    console.log(`runs below the edge: ${below.length} of ${result.runs.length}, at η ${[...new Set(below.map((run) => run.eta))].join(', ')}`);
+    expect([...new Set(below.map((run) => run.eta))].sort((a, b) => a - b)).toEqual(GD_FROM_CHANNEL_QUICK.rates.slice(0, -1));
   });
 
   it('from past the edge GD is thrown out, diverges, or brings λ_max down to the edge; from far past it never stays', () => {
@@ -76,6 +90,11 @@ describe('gd-from-channel (quick, CPU engine)', () => {
       if (run.fate === 'stabilised') expect(Math.abs(run.finalRatio! - 1), `${run.start} η = ${run.eta}`).toBeLessThanOrEqual(AT_EDGE);
       if (run.startRatio >= 2) expect(['left', 'diverged']).toContain(run.fate);
     }
+    // (neither condition above may skip every run)
+    const [stabilised, farPast] = [past.filter((run) => run.fate === 'stabilised').length, past.filter((run) => run.startRatio >= 2).length];
+    console.log(`past the edge: ${past.length} runs, ${stabilised} stabilised, ${farPast} from 2× past it`);
+    expect(stabilised).toBeGreaterThanOrEqual(1);
+    expect(farPast).toBeGreaterThan(past.length / 2);
     // both ways of losing the channel occur: thrown out (another w, loss up) and diverged
     expect(past.some((run) => run.fate === 'left' && run.offPath! > 1)).toBe(true);
     expect(past.some((run) => run.fate === 'diverged')).toBe(true);
