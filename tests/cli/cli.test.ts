@@ -198,7 +198,7 @@ describe('channelscope run --dry-run', () => {
     const bad = file('dry-bad.json', JSON.stringify({ architecture: { inputDim: 2, hidden: 2, activation: 'softplux' } }));
     const refused = await channelscope('run', bad, '--dry-run', '--out', out);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/architecture\.activation/);
+    expect(refused.stderr).toMatch(/dry-bad\.json: architecture\.activation: "softplux" is not allowed \(allowed: softplus, g, erf, sigmoid, tanh, relu, gelu\)/);
     expect(existsSync(out)).toBe(false);
   });
 });
