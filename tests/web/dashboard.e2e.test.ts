@@ -16,6 +16,7 @@ import { currentSoftware, softwareLabel } from '../../src/experiment/software.js
 import { runCli, type CliResult } from '../helpers/cli.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
+import { formatNumber } from '../../web/src/charts/figure.js';
 
 const SPEC_FILE = path.resolve('tests/web/fixtures/tiny-sweep.json');
 const SPEC = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown>;
@@ -254,7 +255,7 @@ describe('dashboard in headless Chromium', () => {
   });
 
   it('computes the per-run tabs (functions, Hessian spectrum) in a worker of their own', async () => {
-    const { page } = await firstSweep();
+    const { page, records } = await firstSweep();
     for (const [label, file] of [
       ['Functions (d = 2)', 'dashboard-functions.png'],
       ['Hessian spectrum', 'dashboard-spectrum.png'],
@@ -271,6 +272,18 @@ describe('dashboard in headless Chromium', () => {
       );
       const chart = await waitForDeep(page, 'cs-app >>> cs-results-views >>> cs-chart');
       await chart.screenshot({ path: path.join(ARTIFACTS, file) });
+      if (label === 'Hessian spectrum') {
+        // the figure draws the shown run's spectrum: its P = 9 eigenvalues, ascending, as its record has them
+        const { text, dots } = await chart.evaluate((element) => {
+          const svg = element.shadowRoot!.querySelector('svg')!;
+          return { text: svg.textContent ?? '', dots: Array.from(svg.querySelectorAll('circle > title'), (title) => title.textContent!.replace(' (drawn at the floor)', '')) };
+        });
+        const shown = records.find((record) => text.includes(`run ${record.id}`));
+        expect(shown, `a run of the sweep named in: ${text.slice(0, 120)}`).toBeDefined();
+        const eigenvalues = [...shown!.diagnostics!.hessianEigenvalues!].sort((p, q) => p - q);
+        expect(eigenvalues).toHaveLength(9);
+        expect(dots.sort((a, b) => Number(a.slice(1, a.indexOf(' '))) - Number(b.slice(1, b.indexOf(' '))))).toEqual(eigenvalues.map((value, k) => `λ${k + 1} = ${formatNumber(value)}`));
+      }
     }
     expect(page.workers().map((worker) => worker.url()).some((url) => /views-worker/.test(url))).toBe(true);
   });
