@@ -19,12 +19,12 @@ export class CsChart extends LitElement {
       position: relative;
       margin: 0 0 16px;
     }
+    /* a row of its own above the figure: laid over it, the buttons hid the end of a title as wide as the figure */
     .tools {
-      position: absolute;
-      top: 4px;
-      right: 4px;
       display: flex;
+      justify-content: flex-end;
       gap: 4px;
+      margin-bottom: 2px;
     }
     button {
       font: 12px system-ui, sans-serif;

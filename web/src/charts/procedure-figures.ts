@@ -17,6 +17,22 @@ function fittedLine(points: readonly { x: number; y: number }[], slope: number):
 
 const slopeText = (slope: number | null) => (slope === null || !Number.isFinite(slope) ? '–' : slope.toFixed(2));
 
+/** Narrowest panel that keeps its tick labels apart; two side by side only where both fit at that width. */
+const MIN_PANEL_WIDTH = 340;
+
+/** Two panels' layout at `width`: side by side where both fit, else stacked at the full width (a scaled-down pair shrinks every label). */
+function pairLayout(width: number): { columns: number; panelWidth: number } {
+  const columns = width >= 2 * MIN_PANEL_WIDTH + 60 ? 2 : 1;
+  return { columns, panelWidth: Math.max(MIN_PANEL_WIDTH, Math.min(520, Math.floor((width - 30 - 30 * columns) / columns))) };
+}
+
+/** "d = 2, N = 64, 3 hidden g neurons with biases": the network and data a procedure ran on, for a figure's subtitle (the sample count where the result names it). */
+function setupText(arch: { inputDim: number; hidden: number | readonly number[]; activation: string; biases: boolean } | undefined, samples?: number | null): string {
+  if (!arch) return '';
+  const hidden = typeof arch.hidden === 'number' ? String(arch.hidden) : arch.hidden.join('×');
+  return `d = ${arch.inputDim}${typeof samples === 'number' ? `, N = ${samples}` : ''}, ${hidden} hidden ${arch.activation} neurons ${arch.biases ? 'with' : 'without'} biases`;
+}
+
 /**
  * channel-jump: |loss − L∞| against ε and λ_max against 1/ε, log-log, each with its least-squares
  * slope beside the law the paper states (ε², and 1/ε² for a pair, 1/ε⁴ for three carriers).
@@ -31,7 +47,7 @@ export function channelJumpFigure(result: ChannelJumpResult, width: number): SVG
   // λ_max against 1/ε: the result's slope is against ε
   const curvatureSlope = result.slopes.lambdaMaxVsEpsilon === null ? null : -result.slopes.lambdaMaxVsEpsilon;
   const expectedCurvature = 2 * (carriers - 1);
-  const panelWidth = Math.max(340, Math.min(520, Math.floor((width - 60) / 2)));
+  const { columns, panelWidth } = pairLayout(width);
   const tip = (what: string) => (p: { x: number; y: number; jump: number }) => `jump ${p.jump}: ${what} ${formatNumber(p.y)}`;
   const panels = [];
   if (gaps.length > 0) {
@@ -65,11 +81,16 @@ export function channelJumpFigure(result: ChannelJumpResult, width: number): SVG
     });
   }
   const carriedBy = carriers === 2 ? `the pair ${result.carriers.members.join(', ')}` : `${carriers} neurons (${result.carriers.members.join(', ')})`;
+  const setup = setupText(result.arch, result.options?.setup?.data?.samples);
+  const jumps = result.records.length - 1;
   return composeFigure({
     title,
-    subtitle: `The channel of ${carriedBy} in hidden layer ${result.carriers.layer + 1}, re-equilibrated at every jump; dashed: the least-squares line on log-log axes.`,
+    subtitle: [
+      `One network${setup ? ` (${setup})` : ''}: the channel of ${carriedBy} in hidden layer ${result.carriers.layer + 1}, re-equilibrated at every jump.`,
+      `${result.records.length} points: the start and ${jumps} jump${jumps === 1 ? '' : 's'}${result.options?.factor ? ` of ε × ${result.options.factor}` : ''}; dashed: the least-squares line on log-log axes, whose slope each heading gives.`,
+    ],
     panels,
-    columns: 2,
+    columns,
     note: `The paper: along a channel the loss approaches L∞ like ε² and λ_max grows like 1/ε² (for a pair; 1/ε⁴ for three carriers).${result.stopped ? ` The jumps stopped at ${result.stopped.jump}: ${result.stopped.reason}.` : ''}`,
   });
 }
@@ -92,13 +113,17 @@ export function saddlePerturbationFigure(result: SaddlePerturbationResult, width
   const rows = result.table;
   if (rows.length === 0) return messageFigure(title, 'no γ was run');
   const fates = (Object.keys(SADDLE_FATE_COLORS) as SaddleFate[]).filter((fate) => rows.some((row) => row.fate === fate));
-  const panelWidth = Math.max(340, Math.min(520, Math.floor((width - 60) / 2)));
-  const curvature = rows.filter((row) => row.lambdaMin !== null).map((row) => ({ gamma: row.gamma, lambdaMin: row.lambdaMin! }));
+  const { columns, panelWidth } = pairLayout(width);
+  const curvature = rows.filter((row) => row.lambdaMin !== null).map((row) => ({ gamma: row.gamma, lambdaMin: row.lambdaMin!, fate: row.fate }));
   const ended = rows.filter((row) => row.finalLoss > 0 && Number.isFinite(row.finalLoss));
   const reference = result.base.loss;
+  const fateColors = { domain: fates, range: fates.map((fate) => SADDLE_FATE_COLORS[fate]) };
   return composeFigure({
     title,
-    subtitle: `γ splits a neuron of a converged ${result.base.arch.hidden.join(', ')}-neuron network; each θ_γ is pushed along its most negative curvature and followed by gradient flow.`,
+    subtitle: [
+      `γ splits a neuron of a converged network (${setupText(result.base.arch, result.options?.data?.samples)}) in two, onto a saddle line.`,
+      `Each of the ${rows.length} θ_γ is pushed along its most negative curvature and followed by gradient flow: one run per γ, coloured by its fate.`,
+    ],
     legend: fates.map((fate) => ({ label: fate.replace(/-/g, ' '), color: SADDLE_FATE_COLORS[fate], shape: 'dot' as const })),
     panels: [
       {
@@ -108,7 +133,13 @@ export function saddlePerturbationFigure(result: SaddlePerturbationResult, width
           width: panelWidth,
           x: { label: 'γ, how the split neuron’s output weight is shared →', labelAnchor: 'right' },
           y: { label: '↑ λ_min of the Hessian at θ_γ', grid: true },
-          marks: [Plot.ruleY([0], { stroke: '#bbb' }), Plot.line(curvature, { x: 'gamma', y: 'lambdaMin', stroke: '#555' }), Plot.dot(curvature, { x: 'gamma', y: 'lambdaMin', fill: '#555', r: 3, title: (p: { gamma: number; lambdaMin: number }) => `γ = ${formatNumber(p.gamma)}: λ_min ${formatNumber(p.lambdaMin)}` })],
+          color: fateColors,
+          // the dots in their run's fate, so the stable stretch of the line (λ_min ≈ 0) reads as where runs came back
+          marks: [
+            Plot.ruleY([0], { stroke: '#bbb' }),
+            Plot.line(curvature, { x: 'gamma', y: 'lambdaMin', stroke: '#999' }),
+            Plot.dot(curvature, { x: 'gamma', y: 'lambdaMin', fill: 'fate', r: 4, title: (p: (typeof curvature)[number]) => `γ = ${formatNumber(p.gamma)}: λ_min ${formatNumber(p.lambdaMin)} (${p.fate})` }),
+          ],
         }),
       },
       {
@@ -118,7 +149,7 @@ export function saddlePerturbationFigure(result: SaddlePerturbationResult, width
           width: panelWidth,
           x: { label: 'γ →', labelAnchor: 'right' },
           y: { type: 'log', nice: true, label: '↑ final training loss (log scale)', grid: true, tickFormat: logTick },
-          color: { domain: fates, range: fates.map((fate) => SADDLE_FATE_COLORS[fate]) },
+          color: fateColors,
           marks: [
             ...(reference > 0 ? [Plot.ruleY([reference], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([reference], { y: (d: number) => d, frameAnchor: 'right', textAnchor: 'end', dy: -7, text: () => 'L(θ*), the saddle line', fontSize: 11 })] : []),
             Plot.dot(ended, { x: 'gamma', y: 'finalLoss', fill: 'fate', r: 4, title: (row: (typeof rows)[number]) => `γ = ${formatNumber(row.gamma)}: ${row.fate}, loss ${formatNumber(row.finalLoss)} (${row.reason})` }),
@@ -126,7 +157,7 @@ export function saddlePerturbationFigure(result: SaddlePerturbationResult, width
         }),
       },
     ],
-    columns: 2,
+    columns,
     note: 'A run back at L(θ*) returned to the saddle line; one below it found a channel or a lower minimum.',
   });
 }
@@ -146,6 +177,7 @@ export function gdFromChannelFigure(result: GdFromChannelResult, width: number):
   const title = 'GD started inside a channel: λ_max·η/2 at the start and at the end';
   const runs = result.runs.filter((run) => run.startRatio > 0 && run.finalRatio !== null && run.finalRatio > 0);
   const diverged = result.runs.filter((run) => run.fate === 'diverged').length;
+  const etas = new Set(result.runs.map((run) => run.eta));
   if (runs.length === 0) return messageFigure(title, 'no GD run that did not diverge');
   const fates = (Object.keys(GD_FATE_COLORS) as GdFate[]).filter((fate) => runs.some((run) => run.fate === fate));
   const values = runs.flatMap((run) => [run.startRatio, run.finalRatio!]);
@@ -175,7 +207,10 @@ export function gdFromChannelFigure(result: GdFromChannelResult, width: number):
   });
   return composeFigure({
     title,
-    subtitle: 'One dot per GD run from a point of a flow inside its channel; grey diagonal: where it started. GD at step η is unstable where λ_max·η/2 > 1.',
+    subtitle: [
+      `One dot per GD run (${runs.length} of ${result.runs.length}: ${result.starts?.length ?? '?'} starts along the channels of ${setupText(result.options?.architecture, result.options?.data?.samples) || 'the toy problem'}, each at ${etas.size} η), from a point of a flow inside its channel.`,
+      'Grey diagonal: where it started. GD at step η is unstable where λ_max·η/2 > 1.',
+    ],
     legend: fates.map((fate) => ({ label: fate, color: GD_FATE_COLORS[fate], shape: 'dot' as const })),
     panels: [{ plot }],
     note: `The paper: GD stalls where λ_max ≈ 2/η: from below the edge it stays in the channel (kept); from past it it is thrown out (left), diverges, or brings λ_max down to the edge (stabilised).${diverged > 0 ? ` ${diverged} diverged run${diverged === 1 ? '' : 's'} not shown.` : ''}`,

@@ -227,7 +227,7 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
  * L∞(w) of the 1-D toy (the preset table loss-at-infinity) with the runs along a channel at their
  * pair's w and final loss: a run at the barrier should sit just above a local minimum of the curve.
  */
-export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity: number }[], points: readonly ToyChannelPoint[], width: number): SVGSVGElement {
+export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity: number }[], points: readonly ToyChannelPoint[], totalRuns: number, width: number): SVGSVGElement {
   const title = 'Loss at infinity L∞(w) and where the runs along a channel ended';
   const line = curve.filter((p) => p.lossAtInfinity > 0 && Number.isFinite(p.lossAtInfinity));
   if (line.length === 0) return messageFigure(title, 'no positive L∞(w) to draw');
@@ -253,8 +253,8 @@ export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity
   });
   return composeFigure({
     title,
-    subtitle: 'Line: L∞(w), the loss of the best gated linear unit c·σ(wx) + a·x·σ′(wx) at each w. Dots: runs whose two neurons, flipped to w > 0, have output weights of opposite signs (the reach table’s), at the mean w of the pair and their final loss.',
-    legend: [{ label: 'L∞(w)', color: '#333', shape: 'line' as const }, ...optimizers.map((label, k) => ({ label, color: colors[k] }))],
+    subtitle: `Line: L∞(w), the loss of the best gated linear unit c·σ(wx) + a·x·σ′(wx) at each w. Dots: the ${points.length} of ${totalRuns} runs whose two neurons, flipped to w > 0, have output weights of opposite signs (the reach table’s; the others sit on a saddle line or diverged), at the mean w of the pair and their final loss.`,
+    legend: [{ label: 'L∞(w)', color: '#333', shape: 'line' as const }, ...optimizers.map((label, k) => ({ label, color: colors[k], shape: 'dot' as const }))],
     panels: [{ plot }],
     note: `${points.length === 0 ? 'No run ended along a channel. ' : ''}Along a channel (a merged pair, large 1/ε) the loss falls towards L∞(w) from above, and the channel ends where L∞(w) has a local minimum; a pair still apart (small 1/ε, e.g. SGD and Adam near the entrance) is no GLU yet and may lie below the curve.${outside > 0 ? ` ${outside} run${outside === 1 ? '' : 's'} outside the w range of the curve not shown.` : ''}`,
   });
@@ -299,9 +299,91 @@ export function channelFrequencyFigure(table: PresetTable, width: number): SVGSV
 
 // ---- loss levels -------------------------------------------------------------------------------------------
 
+/** Bins of the sideways histograms: narrow enough that distinct loss levels a few percent apart stay apart. */
+const COLUMN_BINS_PER_DECADE = 60;
+
+interface ColumnBar {
+  panel: string;
+  column: string;
+  outcome: string;
+  y1: number;
+  y2: number;
+  count: number;
+}
+
 /**
- * loss-levels: every run's final loss by r, without and with biases, coloured by outcome: converged
- * runs stack at discrete levels, and plateau saddles (without biases) sit on levels of their own.
+ * Log-spaced bins (aligned to powers of ten, so every group shares them) of each panel's, column's and
+ * outcome's values, and the most runs one bin holds over all outcomes, the x scale's extent.
+ */
+function columnBins(points: readonly { panel: string; column: string; outcome: string; value: number }[]): { bars: ColumnBar[]; tallest: number } {
+  const groups = new Map<string, (typeof points)[number][]>();
+  for (const p of points) {
+    const key = `${p.panel}|${p.column}|${p.outcome}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const bars = [...groups.values()].flatMap((members) =>
+    logHistogram(members.map((p) => p.value), COLUMN_BINS_PER_DECADE)
+      .bins.filter((bin) => bin.count > 0)
+      .map((bin) => ({ panel: members[0].panel, column: members[0].column, outcome: members[0].outcome, y1: bin.x1, y2: bin.x2, count: bin.count })),
+  );
+  const stacks = new Map<string, number>();
+  for (const bar of bars) {
+    const key = `${bar.panel}|${bar.column}|${bar.y1}`;
+    stacks.set(key, (stacks.get(key) ?? 0) + bar.count);
+  }
+  return { bars, tallest: Math.max(1, ...stacks.values()) };
+}
+
+/** What a column's width stands for, for the subtitle of a figure of columnHistograms. */
+function columnScaleText(tallest: number): string {
+  return `a bar's length is how many runs ended there, a column's full width ${tallest} run${tallest === 1 ? '' : 's'}`;
+}
+
+/**
+ * A sideways histogram per column (r, an optimiser) of a positive quantity on a log axis, stacked by
+ * outcome: a bar's length is how many runs ended at that value, so discrete levels read as long bars.
+ * `tallest` runs span a column's full width in every panel, so bars compare across panels (the
+ * figure's subtitle says how many: see columnScaleText).
+ */
+function columnHistograms(
+  bars: readonly ColumnBar[],
+  options: { columns: readonly string[]; columnLabel: string; valueLabel: string; outcomes: readonly Outcome[]; tallest: number; width: number; marks?: Plot.Markish[]; domain?: [number, number] },
+): Element {
+  const { columns, outcomes, tallest } = options;
+  const labels = bandAxisLabels(columns, (options.width - 60) / Math.max(1, columns.length));
+  return Plot.plot({
+    ...PLOT_STYLE,
+    width: options.width,
+    height: 300 + labels.marginBottom,
+    marginLeft: 60,
+    marginBottom: labels.marginBottom,
+    fx: { domain: columns, axis: 'bottom', label: options.columnLabel, labelAnchor: 'center', padding: 0.2, tickFormat: labels.tickFormat, tickRotate: labels.tickRotate },
+    // a runs axis under every column would sit where the column names go: the subtitle gives its extent instead
+    x: { domain: [0, tallest], axis: null },
+    y: { type: 'log', nice: true, label: `↑ ${options.valueLabel} (log scale)`, grid: true, tickFormat: logTick, ...(options.domain ? { domain: options.domain } : {}) },
+    color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
+    marks: [
+      Plot.ruleX([0], { stroke: '#999' }),
+      ...(options.marks ?? []),
+      Plot.rectX(bars, {
+        fx: 'column',
+        x: 'count',
+        y1: 'y1',
+        y2: 'y2',
+        fill: 'outcome',
+        // a bin is a pixel or two tall: a bar stands out a pixel above and below it (neighbours may touch)
+        insetTop: -1,
+        insetBottom: -1,
+        title: (bar: ColumnBar) => `${bar.column}: ${bar.count} run${bar.count === 1 ? '' : 's'} (${bar.outcome}) at ${formatNumber(bar.y1)}–${formatNumber(bar.y2)}`,
+      }),
+    ],
+  }) as unknown as Element;
+}
+
+/**
+ * loss-levels: every run's final loss by r, without and with biases, as a sideways histogram per r
+ * stacked by outcome: converged runs pile up at discrete levels (a bar's length is how many runs
+ * ended there), and plateau saddles (without biases) sit on levels of their own.
  */
 export function lossLevelsFigure(records: readonly RunRecord[], runs: readonly ClassifiedRun[], width: number): SVGSVGElement {
   const title = 'Final loss of every run by r: discrete loss levels';
@@ -315,28 +397,20 @@ export function lossLevelsFigure(records: readonly RunRecord[], runs: readonly C
   if (points.length === 0) return messageFigure(title, 'no run with a finite positive loss');
   const outcomes = OUTCOMES.filter((o) => points.some((p) => p.outcome === OUTCOME_LABELS[o]));
   const widths = [...new Set(points.map((p) => p.r))].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
-  const [lowest, highest] = [Math.min(...points.map((p) => p.loss)), Math.max(...points.map((p) => p.loss))];
-  const panels = [false, true].filter((biases) => points.some((p) => p.biases === biases)).map((biases) => ({
+  const panelsShown = [false, true].filter((biases) => points.some((p) => p.biases === biases));
+  const { bars, tallest } = columnBins(points.map((p) => ({ panel: String(p.biases), column: p.r, outcome: p.outcome, value: p.loss })));
+  // one loss axis for both panels, so levels compare with and without biases
+  const domain: [number, number] = [Math.min(...bars.map((bar) => bar.y1)), Math.max(...bars.map((bar) => bar.y2))];
+  const panels = panelsShown.map((biases) => ({
     heading: biases ? 'With biases' : 'Without biases',
-    plot: Plot.plot({
-      ...PLOT_STYLE,
-      width: Math.max(300, Math.floor((Math.min(width, 980) - 60) / 2)),
-      height: 320,
-      marginLeft: 60,
-      x: { domain: widths, label: 'hidden neurons r', padding: 0.25 },
-      y: { type: 'log', domain: [lowest, highest], nice: true, label: '↑ final training loss (log scale)', grid: true, tickFormat: logTick },
-      color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
-      marks: [
-        Plot.tickY(
-          points.filter((p) => p.biases === biases),
-          { x: 'r', y: 'loss', stroke: 'outcome', strokeWidth: 1.6, strokeOpacity: 0.7, title: (p: { id: string; loss: number; outcome: string }) => `${p.id}: loss ${formatNumber(p.loss)} (${p.outcome})` },
-        ),
-      ],
-    }),
+    plot: columnHistograms(
+      bars.filter((bar) => bar.panel === String(biases)),
+      { columns: widths, columnLabel: 'hidden neurons r', valueLabel: 'final training loss', outcomes, tallest, domain, width: Math.max(300, Math.floor((Math.min(width, 980) - 60) / panelsShown.length)) },
+    ),
   }));
   return composeFigure({
     title,
-    subtitle: 'One tick per run that did not diverge, at its final loss; runs that end at one critical point (or a saddle line) draw one thick tick.',
+    subtitle: `A sideways histogram per r of the final losses of the ${points.length} runs that did not diverge (of ${records.length}), stacked by outcome (bins of 1/${COLUMN_BINS_PER_DECADE} decade): ${columnScaleText(tallest)}.`,
     legend: outcomeLegend(outcomes),
     panels,
     columns: 2,
@@ -344,10 +418,51 @@ export function lossLevelsFigure(records: readonly RunRecord[], runs: readonly C
   });
 }
 
+// ---- reach by optimiser ------------------------------------------------------------------------------------
+
+/**
+ * toy-1d and optimizer-comparison: every run's final weight norm by optimiser, beside the norm
+ * barrier: with one budget of gradient evaluations, gradient flow gets out to the barrier along a
+ * channel while the others stay near the entrance (small weight norm).
+ */
+export function optimizerReachFigure(records: readonly RunRecord[], runs: readonly ClassifiedRun[], width: number): SVGSVGElement {
+  const title = 'How far each optimiser got with the same budget: the final weight norm';
+  const byId = new Map(runs.map((run) => [run.id, run]));
+  const points = records.flatMap((record) => {
+    const run = byId.get(record.id);
+    if (!run || run.outcome === 'diverged' || !(record.weightNorm > 0) || !Number.isFinite(record.weightNorm)) return [];
+    return [{ panel: '', column: optimizerLabel(record.config as RunConfig), outcome: run.outcome, value: record.weightNorm }];
+  });
+  if (points.length === 0) return messageFigure(title, 'no run that did not diverge');
+  const outcomes = OUTCOMES.filter((o) => points.some((p) => p.outcome === o));
+  const columns = [...new Set(points.map((p) => p.column))];
+  const { bars, tallest } = columnBins(points.map((p) => ({ ...p, outcome: OUTCOME_LABELS[p.outcome] })));
+  const barrier = barrierOf(records);
+  const values = bars.flatMap((bar) => [bar.y1, bar.y2]);
+  const domain: [number, number] = [Math.min(...values), Math.max(...values, barrier !== null ? barrier * 1.5 : 0)];
+  const plot = columnHistograms(bars, {
+    columns,
+    columnLabel: 'optimiser',
+    valueLabel: 'weight norm Σθ²/(2P) at the end',
+    outcomes,
+    tallest,
+    domain,
+    width: Math.min(Math.max(420, width - 40), 200 + columns.length * 150),
+    marks: barrier !== null ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '5,3' })] : [],
+  });
+  return composeFigure({
+    title,
+    subtitle: `A sideways histogram per optimiser of the final weight norm of the ${points.length} runs that did not diverge (of ${records.length}), stacked by outcome: ${columnScaleText(tallest)}.`,
+    legend: [...outcomeLegend(outcomes), ...(barrier !== null ? [{ label: `the norm barrier (${formatNumber(barrier)})`, color: '#333', shape: 'line' as const }] : [])],
+    panels: [{ plot }],
+    note: 'The paper: gradient flow follows a channel out to the norm barrier; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance (small weight norm). Runs at the barrier that are not channels sharpened a single neuron (see the causes table).',
+  });
+}
+
 // ---- edge of stability ----------------------------------------------------------------------------------
 
 /** λ_max at the end of each GD run against its η, beside the stability edge 2/η. */
-export function edgeOfStabilityFigure(points: readonly EdgePoint[], width: number): SVGSVGElement {
+export function edgeOfStabilityFigure(points: readonly EdgePoint[], totalRuns: number, width: number): SVGSVGElement {
   const title = 'Full-batch GD: λ_max at the end against the stability edge 2/η';
   if (points.length === 0) return messageFigure(title, 'no full-batch GD run that did not diverge: no final Hessian to draw');
   const etas = [...new Set(points.map((p) => p.eta))].sort((a, b) => a - b);
@@ -381,8 +496,11 @@ export function edgeOfStabilityFigure(points: readonly EdgePoint[], width: numbe
   });
   return composeFigure({
     title,
-    subtitle: 'One dot per run that did not diverge. GD with step η is unstable where λ_max > 2/η: along a channel λ_max grows like 1/ε², so GD stalls where it meets the dashed line.',
-    legend: [{ label: '2/η', color: '#333', shape: 'line' as const }, ...kinds.map((k) => ({ label: k.label, color: k.color }))],
+    subtitle: [
+      `One dot per run that did not diverge (${points.length} of ${totalRuns} runs drawn, at ${etas.length} η). GD with step η is unstable where λ_max > 2/η:`,
+      'along a channel λ_max grows like 1/ε², so GD stalls where it meets the dashed line (λ_max·η/2 = 1).',
+    ],
+    legend: [{ label: '2/η', color: '#333', shape: 'line' as const }, ...kinds.map((k) => ({ label: k.label, color: k.color, shape: 'dot' as const }))],
     panels: [{ plot }],
     note: 'Runs far below the line ended with their budget, still climbing the channel; GD cannot stay above it.',
   });

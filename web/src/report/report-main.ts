@@ -10,7 +10,7 @@ import type { RunConfig } from '../../../src/experiment/spec.js';
 import { readableColumns, type PresetTable } from '../../../src/experiment/tables.js';
 import '../charts/cs-chart.js';
 import '../charts/cs-summary-chart.js';
-import { channelFrequencyFigure, edgeOfStabilityFigure, lossAtInfinityFigure, lossLevelsFigure } from '../charts/result-figures.js';
+import { channelFrequencyFigure, edgeOfStabilityFigure, lossAtInfinityFigure, lossLevelsFigure, optimizerReachFigure } from '../charts/result-figures.js';
 import { channelJumpFigure, gdFromChannelFigure, saddlePerturbationFigure } from '../charts/procedure-figures.js';
 import type { CsSummaryTable } from '../app/cs-summary-table.js';
 import '../app/cs-summary-table.js';
@@ -137,21 +137,26 @@ function presetTable(table: PresetTable, data: ReportPageData): HTMLElement[] {
 /**
  * The figure of the runs drawn before a preset's table where one answers the preset's question better
  * than quartiles: the channel fraction by teacher and activation (from the table itself), the loss
- * levels by r, GD's λ_max against 2/η, and the toy's L∞(w) with the runs along a channel; null for
+ * levels by r, each optimiser's final weight norms beside the barrier, GD's λ_max against 2/η, and
+ * the toy's L∞(w) with the runs along a channel; null for
  * other tables, and without the records (too many to inline) for those drawn from them.
  */
 function presetFigure(table: PresetTable, data: ReportPageData): HTMLElement | null {
-  if (table.name === 'by-teacher-activation') return chart(channelFrequencyFigure(table, 900), 'channel-frequency');
+  const width = figureWidth(document.getElementById('preset-tables'), 900);
+  if (table.name === 'by-teacher-activation') return chart(channelFrequencyFigure(table, width), 'channel-frequency');
   const { records } = data;
   if (!records) return null;
   switch (table.name) {
     case 'loss-levels':
-      return chart(lossLevelsFigure(records, data.report.runs, 900), 'loss-levels');
+      return chart(lossLevelsFigure(records, data.report.runs, width), 'loss-levels');
+    case 'reach-by-optimizer':
+    case 'by-optimizer':
+      return chart(optimizerReachFigure(records, data.report.runs, width), 'reach-by-optimizer');
     case 'lambda-max-by-lr':
-      return chart(edgeOfStabilityFigure(edgeOfStabilityPoints(records, data.report.runs), 900), 'edge-of-stability');
+      return chart(edgeOfStabilityFigure(edgeOfStabilityPoints(records, data.report.runs), records.length, width), 'edge-of-stability');
     case 'loss-at-infinity': {
       const points = toyChannelPoints(records, data.report.runs);
-      return chart(lossAtInfinityFigure(fineLossAtInfinity(table, records, points), points, 900), 'loss-at-infinity');
+      return chart(lossAtInfinityFigure(fineLossAtInfinity(table, records, points), points, records.length, width), 'loss-at-infinity');
     }
     default:
       return null;
@@ -170,6 +175,15 @@ function fineLossAtInfinity(table: PresetTable, records: readonly RunRecord[], p
   const ws = [...fine, ...points.map((p) => p.w).filter((w) => w > low && w < high)].sort((a, b) => a - b);
   const first = records[0];
   return (first && lossAtInfinityCurve(first.config as RunConfig, first.seed, ws)) || tabled;
+}
+
+/**
+ * The width a figure is drawn at: its container's when the page loads, at most `widest`, so a narrow
+ * window gets panels stacked at a readable size rather than a wide figure scaled down.
+ */
+function figureWidth(container: Element | null, widest: number): number {
+  const width = container?.clientWidth ?? 0;
+  return width > 0 ? Math.min(widest, width) : widest;
 }
 
 /** A figure with its SVG and PNG buttons. */
@@ -231,7 +245,7 @@ function showProcedure(data: ProcedurePageData): void {
     root.textContent = `No figures for ${data.preset}: its report below has every number.`;
     return;
   }
-  root.appendChild(chart(draw(data.result as never, 1000), data.preset));
+  root.appendChild(chart(draw(data.result as never, figureWidth(root, 1000)), data.preset));
 }
 
 const script = document.getElementById(REPORT_DATA_ID);
