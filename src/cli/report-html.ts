@@ -65,11 +65,51 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
+/** Inline markdown of the reports: **bold**, *emphasis*, `code` (in text already escaped). */
+function inlineMarkdown(text: string): string {
+  return text
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/(^|[^*\w])\*([^*\s][^*]*)\*(?=[^*\w]|$)/g, '$1<em>$2</em>');
+}
+
+/** A markdown table row's cells: split at pipes, except escaped ones (`\|`, as in |f − f_GLU|). */
+function tableCells(line: string): string[] {
+  return line.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, '|'));
+}
+
+/**
+ * A procedure's markdown report as HTML: its headings, paragraphs and tables (the only markdown the
+ * reports write), so its tables read as tables with aligned columns rather than pipes wrapping in a
+ * narrow window. Numeric columns (`---:`) are right-aligned as in the markdown.
+ */
+export function markdownReportHtml(markdown: string): string {
+  const blocks = markdown.split(/\n\s*\n/).map((block) => block.split('\n').filter((line) => line.trim() !== '')).filter((lines) => lines.length > 0);
+  return blocks
+    .map((lines) => {
+      const heading = /^(#{1,6})\s+(.*)$/.exec(lines[0]);
+      if (heading && lines.length === 1) {
+        const level = Math.min(6, heading[1].length + 1);
+        return `<h${level}>${inlineMarkdown(escapeHtml(heading[2]))}</h${level}>`;
+      }
+      if (lines.length >= 2 && lines.every((line) => line.trim().startsWith('|')) && /^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?$/.test(lines[1].trim())) {
+        const right = tableCells(lines[1]).map((cell) => cell.endsWith(':'));
+        const row = (line: string, tag: 'th' | 'td') =>
+          `<tr>${tableCells(line).map((cell, k) => `<${tag}${right[k] ? ' class="number"' : ''}>${inlineMarkdown(escapeHtml(cell))}</${tag}>`).join('')}</tr>`;
+        return `<div class="table-scroll"><table class="summary markdown">\n<thead>${row(lines[0], 'th')}</thead>\n<tbody>\n${lines.slice(2).map((line) => row(line, 'td')).join('\n')}\n</tbody></table></div>`;
+      }
+      return `<p>${inlineMarkdown(escapeHtml(lines.join(' ')))}</p>`;
+    })
+    .join('\n');
+}
+
 /** The pages' style: the sweep report's and a procedure's. */
 const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; margin: 0; background: #f6f7f9; }
   main { max-width: 1400px; margin: 0 auto; padding: 16px 24px 40px; }
   h1 { font-size: 20px; margin: 8px 0 2px; }
   h2 { font-size: 16px; margin: 22px 0 8px; }
+  /* a section's own heading: its padding already sets it off */
+  section > h2:first-child { margin-top: 2px; }
   .meta { color: #555; margin: 0 0 10px; }
   .warning { background: #fff4e5; border: 1px solid #f0b45b; border-radius: 6px; padding: 8px 12px; }
   section { background: white; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
@@ -87,6 +127,11 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
     background: linear-gradient(to left, rgba(0, 0, 0, 0.18), rgba(0, 0, 0, 0)); opacity: 0; transition: opacity 0.15s; }
   .table-frame.more-right::after { opacity: 1; }
   p.note { color: #555; font-size: 12px; max-width: 1000px; }
+  /* a procedure's report.md rendered: its tables as the summary's, numbers right-aligned, text left */
+  .markdown-report p { max-width: 1000px; }
+  .markdown-report h2, .markdown-report h3 { font-size: 15px; }
+  table.markdown th, table.markdown td { text-align: left; }
+  table.markdown th.number, table.markdown td.number { text-align: right; white-space: nowrap; }
   .interval { color: #666; font-size: 11px; }
   .interval, .unbroken { white-space: nowrap; }
   noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
@@ -170,7 +215,9 @@ export function procedureHtmlReport({ folder, preset, result, markdown, script, 
   const data = { kind: 'procedure', title, preset, source: folder, generatedAt: generatedAt.toISOString(), result };
   return page(title, `<p class="meta">the ${escapeHtml(preset)} procedure in <code>${escapeHtml(folder)}</code> · written ${escapeHtml(data.generatedAt)} by <code>channelscope report --html</code></p>
 <section><h2>Figures</h2><div id="procedure-figures"></div><noscript><p>The figures need JavaScript; the report below has every number.</p></noscript></section>
-<section><h2>The report (report.md)</h2><pre class="fallback">${escapeHtml(markdown)}</pre></section>
+<section class="markdown-report"><h2>The report (report.md)</h2>
+${markdownReportHtml(markdown)}
+</section>
 `, data, script);
 }
 

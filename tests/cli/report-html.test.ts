@@ -33,6 +33,12 @@ function externalReferences(html: string): string[] {
   return [...html.matchAll(/<(script|link|img|iframe|object|embed|source)\b[^>]*\s(src|href|data)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[0]);
 }
 
+/** A figure's text without its spaces and line breaks: a subtitle wraps onto several SVG text lines wherever its width ends. */
+const squeezed = (text: string) => text.replace(/\s+/g, '');
+
+/** A table as report.md writes one: a text column, a numeric one (---:) whose header holds an escaped pipe. */
+const MARKDOWN_TABLE = '| name | max \\|f − f_GLU\\| |\n|---|---:|\n| s0 | 0.5 |';
+
 describe('channelscope report --html', () => {
   it('writes DIR/report.html with the summary numbers inlined and the chart script inside the page', async () => {
     const dir = resultsFolder();
@@ -175,16 +181,24 @@ describe('channelscope report --html', () => {
       ]);
       expect(await page.evaluate(() => document.querySelector('#preset-tables')!.textContent)).toContain('A note under the table.');
       const figures = await page.evaluate(() => Array.from(document.querySelectorAll('#preset-tables cs-chart'), (chart) => chart.shadowRoot?.querySelector('svg')?.textContent ?? ''));
-      expect(figures).toHaveLength(4);
-      expect(figures[0]).toContain('Loss at infinity L∞(w) and where the runs along a channel ended');
-      expect(figures[0]).toContain('No run ended along a channel.');
-      expect(figures[1]).toContain('no full-batch GD run that did not diverge');
-      expect(figures[2]).toContain('Final loss of every run by r');
-      expect(figures[2]).toContain('With biases');
-      expect(figures[2]).not.toContain('Without biases');
-      expect(figures[3]).toContain('How often runs end in a channel, by teacher and activation');
-      expect(figures[3]).toContain('rosenbrock');
-      expect(figures[3]).toContain('1/4'); // the table's count, as the bar's label
+      expect(figures).toHaveLength(5);
+      // by-optimizer: every run's final weight norm per optimiser beside the barrier, saying how many runs it draws
+      expect(figures[0]).toContain('How far each optimiser got with the same budget: the final weight norm');
+      expect(squeezed(figures[0])).toContain(squeezed('of the 3 runs that did not diverge (of 3)'));
+      expect(figures[0]).toContain('the norm barrier (1000)');
+      expect(figures[0]).toMatch(/flow.*adam η=0\.001/);
+      expect(figures[1]).toContain('Loss at infinity L∞(w) and where the runs along a channel ended');
+      expect(figures[1]).toContain('No run ended along a channel.');
+      expect(squeezed(figures[1])).toContain(squeezed('Dots: the 0 of 3 runs'));
+      expect(figures[2]).toContain('no full-batch GD run that did not diverge');
+      expect(figures[3]).toContain('Final loss of every run by r');
+      expect(figures[3]).toContain('With biases');
+      expect(figures[3]).not.toContain('Without biases');
+      // a sideways histogram: how many runs a bar's length stands for is said, not left to overlapping ticks
+      expect(squeezed(figures[3])).toContain(squeezed("of the 3 runs that did not diverge (of 3), stacked by outcome (bins of 1/60 decade): a bar's length is how many runs ended there, a column's full width 3 runs")); // the three runs' losses share one bin, stacked
+      expect(figures[4]).toContain('How often runs end in a channel, by teacher and activation');
+      expect(figures[4]).toContain('rosenbrock');
+      expect(figures[4]).toContain('1/4'); // the table's count, as the bar's label
     } finally {
       await browser.close();
       release();
@@ -234,17 +248,30 @@ describe('channelscope report --html', () => {
       const figures: Record<string, string> = {};
       for (const [preset, result] of Object.entries(results)) {
         const file = path.join(scratchDir('channelscope-procedure-page-'), 'report.html');
-        writeFileSync(file, procedureHtmlReport({ folder: `runs/${preset}`, preset, result, markdown: `## ${preset}\n\nthe markdown`, script }));
+        writeFileSync(file, procedureHtmlReport({ folder: `runs/${preset}`, preset, result, markdown: `## ${preset}\n\nthe markdown\n\n${MARKDOWN_TABLE}`, script }));
         const page = await browser.newPage();
         const errors: string[] = [];
         page.on('pageerror', (error) => errors.push(String(error)));
         await page.goto(`file://${file}`, { waitUntil: 'load' });
         await page.waitForSelector('#procedure-figures cs-chart', { timeout: 30_000 });
         figures[preset] = await page.evaluate(() => document.querySelector('#procedure-figures cs-chart')?.shadowRoot?.querySelector('svg')?.textContent ?? '');
-        expect(await page.evaluate(() => document.querySelector('pre.fallback')?.textContent)).toContain('the markdown');
+        expect(await page.evaluate(() => document.querySelector('.markdown-report')?.textContent)).toContain('the markdown');
+        // report.md's tables as tables: cells split at pipes (not at an escaped one), numbers right-aligned
+        const table = await page.evaluate(() =>
+          Array.from(document.querySelectorAll('.markdown-report table tr'), (row) => Array.from(row.children, (cell) => `${cell.textContent} ${getComputedStyle(cell).textAlign}`)),
+        );
+        expect(table).toEqual([
+          ['name left', 'max |f − f_GLU| right'],
+          ['s0 left', '0.5 right'],
+        ]);
         expect(errors, preset).toEqual([]);
         await page.close();
       }
+      // each figure says what it is drawn from: channel-jump's points, saddle-perturbation's runs, gd-from-channel's runs of how many
+      expect(squeezed(figures['channel-jump'])).toContain(squeezed('4 points: the start and 3 jumps'));
+      expect(squeezed(figures['saddle-perturbation'])).toContain(squeezed('Each of the 2 θ_γ is pushed along its most negative curvature'));
+      expect(squeezed(figures['saddle-perturbation'])).toContain(squeezed('d = 2, 2 hidden softplus neurons with biases'));
+      expect(squeezed(figures['gd-from-channel'])).toContain(squeezed('One dot per GD run (95 of 162: 27 starts along the channels of d = 1, N = 4096, 2 hidden erf neurons without biases, each at 6 η)'));
       expect(figures['channel-jump']).toContain('Loss gap: slope 2.00 (the paper: 2)');
       expect(figures['channel-jump']).toContain('λ_max: slope 2.00 (the paper: 2)');
       expect(figures['saddle-perturbation']).toContain('Pushed off the saddle line');
