@@ -199,6 +199,7 @@ describe('channelscope report --html', () => {
       expect(figures[4]).toContain('How often runs end in a channel, by teacher and activation');
       expect(figures[4]).toContain('rosenbrock');
       expect(figures[4]).toContain('1/4'); // the table's count, as the bar's label
+      expect(squeezed(figures[4])).toContain(squeezed('Fraction of the 4 runs classified channel'));
     } finally {
       await browser.close();
       release();

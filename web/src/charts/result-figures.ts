@@ -290,7 +290,7 @@ export function channelFrequencyFigure(table: PresetTable, width: number): SVGSV
   const colors = Object.fromEntries(activations.map((activation, k) => [activation, activation === 'relu' ? '#7f7f7f' : palette[k % palette.length]]));
   return composeFigure({
     title,
-    subtitle: 'Fraction of runs classified channel, per teacher (GP roughness s: larger is rougher) and activation; whiskers: 95% Wilson intervals.',
+    subtitle: `Fraction of the ${bars.reduce((sum, bar) => sum + bar.n, 0)} runs classified channel, per teacher (GP roughness s: larger is rougher) and activation; labels: channels/runs of a bar; whiskers: 95% Wilson intervals.`,
     legend: activations.map((activation) => ({ label: activation, color: colors[activation] })),
     panels: [{ plot: fractionBars(bars, { colors, categories: activations, groupLabel: 'teacher', width: Math.min(Math.max(420, width - 40), 180 + teachers * 60 * activations.length), height: 300 }) }],
     note: 'The paper: channels are common for every teacher and more so the rougher the GP; relu has none (σ″ = 0).',
