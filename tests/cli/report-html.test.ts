@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureReportBundle, htmlReport, procedureHtmlReport } from '../../src/cli/report-html.js';
+import { ensureReportBundle, htmlReport, markdownReportHtml, procedureHtmlReport } from '../../src/cli/report-html.js';
 import { launchHeadlessChromium } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { summarizeRecords, type Report } from '../../src/experiment/summary.js';
@@ -204,6 +204,15 @@ describe('channelscope report --html', () => {
       await browser.close();
       release();
     }
+  });
+
+  it("renders a procedure's report.md: headings a level below the page's, emphasis, code, escaped text, tables", () => {
+    const html = markdownReportHtml(`## gd-from-channel (runs/x)\n\n*The --quick version:* \`N\` = 256, **kept** <b>\n\n${MARKDOWN_TABLE}\n\nafter`);
+    expect(html).toContain('<h3>gd-from-channel (runs/x)</h3>');
+    expect(html).toContain('<p><em>The --quick version:</em> <code>N</code> = 256, <strong>kept</strong> &lt;b&gt;</p>');
+    expect(html).toContain('<thead><tr><th>name</th><th class="number">max |f − f_GLU|</th></tr></thead>');
+    expect(html).toContain('<tr><td>s0</td><td class="number">0.5</td></tr>');
+    expect(html).toMatch(/<\/table><\/div>\n<p>after<\/p>$/);
   });
 
   it('keeps inlined data from closing its script element', () => {
