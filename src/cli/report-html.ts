@@ -131,7 +131,9 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
   .markdown-report p { max-width: 1000px; }
   .markdown-report h2, .markdown-report h3 { font-size: 15px; }
   table.markdown th, table.markdown td { text-align: left; }
-  table.markdown th.number, table.markdown td.number { text-align: right; white-space: nowrap; }
+  /* a cell on one line (the table scrolls sideways instead): a wrapped 'step-size-collapse' made its row three lines tall */
+  table.markdown td { white-space: nowrap; }
+  table.markdown th.number, table.markdown td.number { text-align: right; }
   .interval { color: #666; font-size: 11px; }
   .interval, .unbroken { white-space: nowrap; }
   noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
