@@ -15,6 +15,7 @@ import {
   hessianSpectrum,
   networkOf,
   pairPoints,
+  takesPlanarInputs,
   teacherAt,
 } from '../../web/src/charts/network-views.js';
 import { arch, channelTheta, config, finiteTheta, record } from './records.js';
@@ -108,6 +109,14 @@ describe('function heatmaps (d = 2)', () => {
     expect(grid.limit).toBe(Math.max(...[grid.panels[0], grid.panels[2]].flatMap((p) => p.values.map(Math.abs))));
     expect(grid.panels[1].caption).toMatch(/^channel neurons 0, 1 \(from 0\) of hidden layer 1 replaced by /);
     expect(grid.extent).toBeGreaterThanOrEqual(Math.sqrt(3));
+  });
+
+  it('knows which runs it can draw on the plane: d = 2 inputs only (the results views show the tab only for those)', () => {
+    const planar = record('f', finiteTheta);
+    expect(takesPlanarInputs(planar)).toBe(true);
+    const line = { ...planar, params: { ...planar.params, layers: [{ weights: [[0.3], [-0.2]], bias: [0, 0] }, ...planar.params.layers.slice(1)] } };
+    expect(takesPlanarInputs(line)).toBe(false);
+    expect(functionGrid(line, 8)).toEqual({ unavailable: 'heatmaps need d = 2 inputs; this run has d = 1' });
   });
 
   it("gives a run in no channel its closest pair's GLU, saying how far it is from the network, outside the colour range", () => {

@@ -270,6 +270,11 @@ export function teacherAt(config: RunConfig, seed: number, points: Float64Array)
   return values.map((v) => (v - mean) / sd);
 }
 
+/** Whether a run's network takes d = 2 inputs, as functionGrid's heatmaps need (read off its first layer's shape). */
+export function takesPlanarInputs(record: RunRecord): boolean {
+  return record.params?.layers?.[0]?.weights?.[0]?.length === 2;
+}
+
 /**
  * For d = 2: the trained network f, the network with its channel replaced by its limit (a channel
  * run; any other run: its closest pair by its GLU), and the teacher, on one grid with one colour scale. The square covers the training inputs

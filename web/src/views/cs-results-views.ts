@@ -9,7 +9,7 @@ import { summarizeRecords, type ClassifiedRun, type Report } from '../../../src/
 import { groupLabeller, sweepAxes } from '../../../src/experiment/group-labels.js';
 import '../charts/cs-chart.js';
 import { formatNumber, OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/figure.js';
-import { channelTrajectory, pairPoints, type FunctionGrid, type HessianSpectrum, type PairPoint } from '../charts/network-views.js';
+import { channelTrajectory, pairPoints, takesPlanarInputs, type FunctionGrid, type HessianSpectrum, type PairPoint } from '../charts/network-views.js';
 import { inPageCompute, type PerRunCompute, type Unavailable } from './per-run-compute.js';
 import { compareRunIds } from './run-order.js';
 import {
@@ -79,6 +79,8 @@ export class CsResultsViews extends LitElement {
   /** each run's configuration by what differs among the sweep's configurations (`optimizer=adam`); empty for a sweep of one */
   private configurationOf = new Map<string, string>();
   private pairs: PairPoint[] | null = null;
+  /** the tabs these results have (no functions tab where no run takes d = 2 inputs) */
+  private tabs: readonly (typeof RESULT_TABS)[number][] = RESULT_TABS;
   private readonly spectra = new Map<string, HessianSpectrum | Unavailable>();
   private readonly grids = new Map<string, FunctionGrid | Unavailable>();
   /** a per-run computation under way (one at a time; the tab shows "computing…" meanwhile) */
@@ -213,6 +215,9 @@ export class CsResultsViews extends LitElement {
       const axes = sweepAxes(this.records);
       const label = groupLabeller(this.records.map((record) => record.config), axes);
       this.configurationOf = new Map(axes.length > 0 ? this.records.map((record) => [record.id, label(record.config)]) : []);
+      // the heatmaps need d = 2: results without such a run have no functions tab
+      this.tabs = this.records.some(takesPlanarInputs) ? RESULT_TABS : RESULT_TABS.filter((tab) => tab.id !== 'functions');
+      if (!this.tabs.some((tab) => tab.id === this.tab)) this.tab = 'distributions';
       this.pairs = null;
       this.spectra.clear();
       this.grids.clear();
@@ -284,7 +289,7 @@ export class CsResultsViews extends LitElement {
   override render() {
     if (this.records.length === 0) return html`<p class="hint">No runs loaded.</p>`;
     return html`<nav role="tablist">
-        ${RESULT_TABS.map(
+        ${this.tabs.map(
           (tab) => html`<button role="tab" aria-selected=${this.tab === tab.id ? 'true' : 'false'} @click=${() => (this.tab = tab.id)}>${tab.label}</button>`,
         )}
       </nav>
