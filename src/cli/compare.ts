@@ -1,4 +1,5 @@
 // `channelscope compare A B`: run-by-run agreement of two results folders of the same spec.
+import { realpathSync } from 'node:fs';
 import { compareSweeps, formatComparison } from '../experiment/compare.js';
 import { readFolderRecords, type RunRecord } from '../experiment/results.js';
 import { InputError } from '../user-input/input-error.js';
@@ -13,7 +14,10 @@ async function recordsOf(folder: string): Promise<RunRecord[]> {
 
 export async function compareCommand(first: string, second: string, options: { lossRtol: string; json?: boolean }): Promise<void> {
   const lossRtol = nonNegativeNumberOption('--loss-rtol', options.lossRtol);
-  const comparison = compareSweeps(await recordsOf(first), await recordsOf(second), { lossRtol });
+  const [firstRecords, secondRecords] = [await recordsOf(first), await recordsOf(second)];
+  // (allowed: it shows the folder reads back the same; but a slip of the shell's completion is likelier)
+  if (realpathSync(first) === realpathSync(second)) process.stderr.write(`compare: note: ${first} and ${second} are the same folder; every run agrees with itself\n`);
+  const comparison = compareSweeps(firstRecords, secondRecords, { lossRtol });
   if (comparison.compared === 0) throw new InputError(`compare: ${first} and ${second} share no run ids (different specs or seeds?)`);
   process.stdout.write(options.json ? `${JSON.stringify(comparison, null, 2)}\n` : formatComparison(comparison, [first, second]));
 }

@@ -258,6 +258,11 @@ describe('commands', () => {
       expect(code).toBe(2);
       expect(stderr).toBe(`channelscope: compare: ${killed} holds no finished runs yet (no complete record in its runs.jsonl)\n`);
     }
+    // a folder compared with itself (written two ways): compared, with a note that it is one folder
+    const itself = await runCli(['compare', shards[0], `${shards[0]}/`]);
+    expect(itself.code).toBe(0);
+    expect(itself.stderr).toBe(`compare: note: ${shards[0]} and ${shards[0]}/ are the same folder; every run agrees with itself\n`);
+    expect(itself.stdout).toMatch(/\(100\.0%\)/);
   });
 
   it('bare channelscope lists the commands and starts nothing (exit 0)', async () => {
