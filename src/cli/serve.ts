@@ -344,6 +344,12 @@ export interface ServeCommandOptions {
   host?: string;
 }
 
+/** The served folders in which the page finds no runs: it opens the .jsonl files their listing offers (runs.jsonl nearest the top first). */
+export async function mountsWithoutRuns(mounts: readonly ResultsMount[]): Promise<ResultsMount[]> {
+  const listed = await Promise.all(mounts.map(async (mount) => ({ mount, files: await listFiles(mount.root) })));
+  return listed.filter(({ files }) => !files.some((file) => file.endsWith('.jsonl'))).map(({ mount }) => mount);
+}
+
 /** Runs until SIGINT/SIGTERM. */
 export async function serveCommand(dirs: string[], options: ServeCommandOptions): Promise<void> {
   const port = integerOption('--port', options.port, 0, 65535);
@@ -355,6 +361,7 @@ export async function serveCommand(dirs: string[], options: ServeCommandOptions)
   const served = await startDashboardServer({ webRoot, resultDirs: dirs, port, ...(options.host ? { host: options.host } : {}) });
   process.stdout.write(`channelscope dashboard: ${served.url}\n`);
   for (const mount of served.mounts) process.stdout.write(`  results ${mount.dir} → ${served.url.replace(/\/$/, '')}${mount.url}\n`);
+  for (const mount of await mountsWithoutRuns(served.mounts)) log(`note: ${mount.dir} holds no runs.jsonl (nor any .jsonl file): the page will find no runs in it`);
   if (options.host && !LOOPBACK_HOSTS.has(options.host)) log(`note: listening on ${options.host}: anyone who can reach this address can read the served folders`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_INFO_FILE, dashboardBuildState, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import { BUILD_INFO_FILE, dashboardBuildState, mountsWithoutRuns, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { runCli } from '../helpers/cli.js';
 import { InputError } from '../../src/user-input/input-error.js';
 
@@ -122,6 +122,21 @@ describe('channelscope serve', () => {
   it('refuses requests addressed to another host name (DNS rebinding)', async () => {
     expect((await request('/', 'GET', { host: `attacker.example:${port}` })).status).toBe(403);
     expect((await request('/', 'GET', { host: `localhost:${port}` })).status).toBe(200);
+  });
+
+  it('names the served folders in which the page will find no runs (serve notes them at its start)', async () => {
+    const empty = path.join(scratch, 'not results');
+    const sharded = path.join(scratch, 'shards');
+    mkdirSync(path.join(empty, 'sub'), { recursive: true });
+    writeFileSync(path.join(empty, 'sub', 'notes.txt'), 'notes');
+    mkdirSync(path.join(sharded, 'shard-1'), { recursive: true });
+    writeFileSync(path.join(sharded, 'shard-1', 'runs.jsonl'), '{"id":"a-s0"}\n');
+    const other = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [path.join(scratch, 'my results'), empty, sharded], port: 0 });
+    try {
+      expect((await mountsWithoutRuns(other.mounts)).map((mount) => mount.dir)).toEqual([empty]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('sends nosniff and a content security policy with files', async () => {
