@@ -136,7 +136,7 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
   table.markdown th.number, table.markdown td.number { text-align: right; }
   .interval { color: #666; font-size: 11px; }
   .interval, .unbroken { white-space: nowrap; }
-  noscript pre, pre.fallback { white-space: pre-wrap; font-size: 12px; }
+  noscript pre { white-space: pre-wrap; font-size: 12px; }
 `;
 
 /** What marks a file as a page of ours (in its head), which a later --html may replace. */

@@ -167,10 +167,9 @@ export interface ActivationFunctions {
   d3(x: number): number;
   /** σ(x), σ′(x), σ″(x), σ‴(x) into out[0..3] (one call instead of four) */
   evaluate(x: number, out: Float64Array): void;
-  /** σ(x), σ′(x) into out[0..1]: all a gradient needs, cheaper where the higher orders cost extra */
-  valueAndSlope(x: number, out: Float64Array): void;
   /**
-   * valueAndSlope of x[from..from+count) into values and slopes at the same indices, the same bits:
+   * σ and σ′ of x[from..from+count) into values and slopes at the same indices, the bits of
+   * evaluate()'s first two entries: all a gradient needs, cheaper where the higher orders cost extra,
    * one call per tile of samples, whose loop the compiler can inline the activation into
    */
   valuesAndSlopes(x: Float64Array, from: number, count: number, values: Float64Array, slopes: Float64Array): void;
@@ -179,9 +178,7 @@ export interface ActivationFunctions {
 interface Implementation {
   value(x: number): number;
   evaluate(x: number, out: Float64Array): void;
-  /** default: evaluate, keeping the first two entries */
-  valueAndSlope?(x: number, out: Float64Array): void;
-  /** default: valueAndSlope per value */
+  /** default: evaluate per value, keeping the first two entries */
   valuesAndSlopes?(x: Float64Array, from: number, count: number, values: Float64Array, slopes: Float64Array): void;
 }
 
@@ -202,12 +199,6 @@ const IMPLEMENTATIONS: Record<Activation, Implementation> = {
       // 1 − 2σ(|x|) = (1 − e)/(1 + e); expm1 only where 1 − e would cancel (e > ½), the rest exact enough
       const oneMinusE = e > 0.5 ? -Math.expm1(-Math.abs(x)) : 1 - e;
       out[3] = (slope * oneMinusE * (x >= 0 ? -1 : 1)) / q;
-    },
-    valueAndSlope(x, out) {
-      const e = Math.exp(-Math.abs(x));
-      const q = 1 + e;
-      out[0] = x >= 34 ? x : Math.max(x, 0) + Math.log1p(e);
-      out[1] = x >= 0 ? 1 / q : e / q;
     },
     valuesAndSlopes(xs, from, count, values, slopes) {
       for (let k = from; k < from + count; k++) {
@@ -240,10 +231,6 @@ const IMPLEMENTATIONS: Record<Activation, Implementation> = {
       out[1] = slope;
       out[2] = -x * slope;
       out[3] = (x * x - 1) * slope;
-    },
-    valueAndSlope(x, out) {
-      out[0] = erf(x * SQRT_HALF);
-      out[1] = SQRT_2_OVER_PI * expNegScaledSquare(x, 0.5);
     },
     valuesAndSlopes(xs, from, count, values, slopes) {
       for (let k = from; k < from + count; k++) {
@@ -308,24 +295,16 @@ export function activationFunctions(name: Activation): ActivationFunctions {
     impl.evaluate(x, scratch);
     return scratch[order];
   };
-  const valueAndSlope =
-    impl.valueAndSlope ??
-    ((x: number, out: Float64Array) => {
-      impl.evaluate(x, scratch);
-      out[0] = scratch[0];
-      out[1] = scratch[1];
-    });
-  const pair = new Float64Array(2);
   const valuesAndSlopes =
     impl.valuesAndSlopes ??
     ((x: Float64Array, from: number, count: number, values: Float64Array, slopes: Float64Array) => {
       for (let k = from; k < from + count; k++) {
-        valueAndSlope(x[k], pair);
-        values[k] = pair[0];
-        slopes[k] = pair[1];
+        impl.evaluate(x[k], scratch);
+        values[k] = scratch[0];
+        slopes[k] = scratch[1];
       }
     });
-  return { name, value: impl.value, d1: derivative(1), d2: derivative(2), d3: derivative(3), evaluate: impl.evaluate, valueAndSlope, valuesAndSlopes };
+  return { name, value: impl.value, d1: derivative(1), d2: derivative(2), d3: derivative(3), evaluate: impl.evaluate, valuesAndSlopes };
 }
 
 /** σ(x), σ′(x), σ″(x), σ‴(x) of activation `name`, written into (and returned as) `out`. */

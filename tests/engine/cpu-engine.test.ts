@@ -285,7 +285,7 @@ describe('CpuEngine basics', () => {
       const data = randomDataset(random, 3, samples, 2);
       const theta = normalArray(random, layout.count, 1.5);
       const sigma = activationFunctions(activation);
-      const pair = new Float64Array(2);
+      const derivatives = new Float64Array(4);
       const sums = new CompensatedSums(layout.count);
       const loss = new CompensatedSum();
       for (let n = samples; n < 2 * samples; n++) {
@@ -296,10 +296,10 @@ describe('CpuEngine basics', () => {
         for (let j = 0; j < 5; j++) {
           let z = biases ? theta[hidden.biasOffset + j] : 0;
           for (let i = 0; i < 3; i++) z += theta[hidden.weightOffset + j * 3 + i] * x[i];
-          sigma.valueAndSlope(z, pair);
-          values.push(pair[0]);
-          slopes.push(pair[1]);
-          f += theta[output.weightOffset + j] * pair[0];
+          sigma.evaluate(z, derivatives);
+          values.push(derivatives[0]);
+          slopes.push(derivatives[1]);
+          f += theta[output.weightOffset + j] * derivatives[0];
         }
         const residual = f - data.y[n];
         loss.add(residual * residual);

@@ -235,7 +235,7 @@ class GradientTile {
  * over a neuron's tile in one call, and each parameter's compensated sum takes a tile's terms in
  * one pass (CompensatedSums.addAll). Every parameter still sums its terms sample by sample in the
  * same order with the same arithmetic as one sample at a time, so the bits are the same; it is
- * 1.4–1.6× faster than that (softplus and erf, d = 2, r = 4 and 8, N = 1024; 2-core development
+ * 1.25–1.33× faster than that (softplus and erf, d = 2, r = 4 and 8, N = 1024; 2-core development
  * machine, benchmarks/cpu-engine.ts).
  */
 function oneHiddenLayerGradient(ws: Workspace, data: Dataset, datasetIndex: number, theta: Float64Array, maxnorm: number): NetworkEvaluation {
