@@ -30,12 +30,7 @@ export class ScrollEdgesController implements ReactiveController {
     if (box !== this.observed) {
       this.observer?.disconnect();
       this.observed = box;
-      if (box && typeof ResizeObserver !== 'undefined') {
-        // the box narrows with the page, and its content widens with the groups shown
-        this.observer ??= new ResizeObserver(this.measure);
-        this.observer.observe(box);
-        if (box.firstElementChild) this.observer.observe(box.firstElementChild);
-      }
+      this.observer = box && observeResizes(box, this.measure);
     }
     this.measure();
   }
@@ -67,10 +62,15 @@ export function markScrollEdges(frame: HTMLElement, box: HTMLElement): void {
     frame.classList.toggle('more-right', moreRight);
   };
   box.addEventListener('scroll', mark, { passive: true });
-  if (typeof ResizeObserver !== 'undefined') {
-    const observer = new ResizeObserver(mark);
-    observer.observe(box);
-    if (box.firstElementChild) observer.observe(box.firstElementChild);
-  }
+  observeResizes(box, mark);
   mark();
+}
+
+/** Calls `changed` when the box or its content resizes: the box narrows with the page, its content widens with what it shows (null where the browser has no ResizeObserver). */
+function observeResizes(box: HTMLElement, changed: () => void): ResizeObserver | null {
+  if (typeof ResizeObserver === 'undefined') return null;
+  const observer = new ResizeObserver(changed);
+  observer.observe(box);
+  if (box.firstElementChild) observer.observe(box.firstElementChild);
+  return observer;
 }
