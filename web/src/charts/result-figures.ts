@@ -319,7 +319,9 @@ function columnBins(points: readonly { panel: string; column: string; outcome: s
   const groups = new Map<string, (typeof points)[number][]>();
   for (const p of points) {
     const key = `${p.panel}|${p.column}|${p.outcome}`;
-    groups.set(key, [...(groups.get(key) ?? []), p]);
+    const members = groups.get(key);
+    if (members) members.push(p);
+    else groups.set(key, [p]);
   }
   const bars = [...groups.values()].flatMap((members) =>
     logHistogram(members.map((p) => p.value), COLUMN_BINS_PER_DECADE)
