@@ -12,7 +12,7 @@ import { VERIFY_PARTS, type VerifyPart } from '../engine/verify-kernels.js';
 import { demo } from './demo.js';
 import { reportCommand, REPORT_FORMATS } from './report.js';
 import { GROUP_ALIASES } from '../experiment/group-labels.js';
-import { parseThresholds, THRESHOLD_NAMES, integerOption, nonNegativeNumberOption } from './number-options.js';
+import { parseThresholds, THRESHOLD_NAMES, integerOption, positiveNumberOption } from './number-options.js';
 import { type ThresholdOverrides } from '../experiment/summary.js';
 import { runCommand } from './run.js';
 import { continueCommand, type ContinueCommandOptions } from './continue.js';
@@ -77,7 +77,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .addOption(backendOption())
     .action(async (options: { params: string; data: string; direction?: string; maxnorm: string; json?: boolean; backend: BackendChoice }) => {
-      const maxnorm = nonNegativeNumberOption('--maxnorm', options.maxnorm, { infinity: true });
+      const maxnorm = positiveNumberOption('--maxnorm', options.maxnorm, { infinity: true });
       const inputs = {
         paramsText: readUserFile(options.params, 'the parameter file'),
         dataText: readUserFile(options.data, 'the data file'),
@@ -104,7 +104,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (options: { params?: string; data?: string; run?: string; id?: string; maxnorm?: string; previous?: string[]; json?: boolean; thresholds?: string }) => {
       const overrides = thresholdOption(options.thresholds);
-      const maxnorm = options.maxnorm === undefined ? undefined : nonNegativeNumberOption('--maxnorm', options.maxnorm, { infinity: true });
+      const maxnorm = options.maxnorm === undefined ? undefined : positiveNumberOption('--maxnorm', options.maxnorm, { infinity: true });
       const files = options.params !== undefined || options.data !== undefined;
       const run = options.run !== undefined || options.id !== undefined;
       if (files === run || (files && !(options.params && options.data)) || (run && !(options.run && options.id))) {

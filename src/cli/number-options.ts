@@ -15,6 +15,13 @@ export function nonNegativeNumberOption(name: string, text: string, { infinity =
   return value;
 }
 
+/** A number > 0 written in decimal (Infinity where allowed), else an InputError naming the option. */
+export function positiveNumberOption(name: string, text: string, { infinity = false } = {}): number {
+  const value = parseDecimal(text, { infinity });
+  if (!(value > 0)) throw new InputError(`${name} must be a positive number${infinity ? ' (or Infinity)' : ''}, got "${text}"`);
+  return value;
+}
+
 /** An integer from `min` to `max` written in digits, else an InputError naming the option and the range. */
 export function integerOption(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = INTEGER.test(text.trim()) ? Number(text) : NaN;

@@ -1,7 +1,7 @@
 // Numbers on the command line: decimal notation only, so that a typo is refused rather than read
 // as another value (Number() reads "0x10" as 16 and " " as 0).
 import { describe, expect, it } from 'vitest';
-import { integerOption, nonNegativeNumberOption, parseThresholds } from '../../src/cli/number-options.js';
+import { integerOption, nonNegativeNumberOption, parseThresholds, positiveNumberOption } from '../../src/cli/number-options.js';
 import { InputError } from '../../src/user-input/input-error.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -14,7 +14,13 @@ describe('number options', () => {
     for (const bad of ['0x10', '', ' ', '-1', 'Infinity', '1,5', 'NaN']) {
       expect(() => nonNegativeNumberOption('--loss-rtol', bad), bad).toThrow(InputError);
     }
-    expect(() => nonNegativeNumberOption('--maxnorm', '0x10', { infinity: true })).toThrow('--maxnorm must be a non-negative number (or Infinity), got "0x10"');
+    expect(nonNegativeNumberOption('--loss-rtol', '0')).toBe(0);
+    expect(positiveNumberOption('--maxnorm', 'Infinity', { infinity: true })).toBe(Infinity);
+    expect(positiveNumberOption('--maxnorm', '1e3', { infinity: true })).toBe(1000);
+    // a barrier at norm 0 would push on every network (as the spec, which refuses maxnorm 0)
+    for (const bad of ['0', '-0', '0.0', '-5', '0x10']) {
+      expect(() => positiveNumberOption('--maxnorm', bad, { infinity: true }), bad).toThrow(`--maxnorm must be a positive number (or Infinity), got "${bad}"`);
+    }
     expect(integerOption('--slots', '64', 1)).toBe(64);
     expect(integerOption('--port', '0', 0, 65535)).toBe(0);
     for (const bad of ['0', '1.5', '1e3', '0x10', ' ', 'two']) expect(() => integerOption('--slots', bad, 1), bad).toThrow(`--slots must be a positive integer, got "${bad}"`);
@@ -29,9 +35,11 @@ describe('number options', () => {
     expect(stderr).toBe('channelscope: --thresholds: cosine is given twice ("cosine=1,cosine=2"): give each threshold once\n');
   });
 
-  it('on the command line: eval --maxnorm 0x10 is refused with exit code 2', async () => {
-    const { code, stderr } = await runCli(['eval', '--params', 'p.json', '--data', 'd.csv', '--maxnorm', '0x10']);
-    expect(code).toBe(2);
-    expect(stderr).toBe('channelscope: --maxnorm must be a non-negative number (or Infinity), got "0x10"\n');
+  it('on the command line: eval and analyze refuse --maxnorm 0x10 and 0 with exit code 2', async () => {
+    for (const [command, value] of [['eval', '0x10'], ['analyze', '0']]) {
+      const { code, stderr } = await runCli([command, '--params', 'p.json', '--data', 'd.csv', '--maxnorm', value]);
+      expect(code).toBe(2);
+      expect(stderr).toBe(`channelscope: --maxnorm must be a positive number (or Infinity), got "${value}"\n`);
+    }
   });
 });
