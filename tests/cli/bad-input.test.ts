@@ -265,6 +265,30 @@ describe('commands', () => {
     expect(itself.stdout).toMatch(/\(100\.0%\)/);
   });
 
+  it('compare --min-agreement: exit code 1 when fewer runs agree (for scripts), 0 at or above it; a bad fraction is refused (exit 2)', async () => {
+    const moved = at('one-loss-moved');
+    cpSync(shards[0], moved, { recursive: true });
+    const file = path.join(moved, 'runs.jsonl');
+    const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(records).toHaveLength(2);
+    records[0].loss *= 2;
+    writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const plain = await runCli(['compare', shards[0], moved]);
+    expect([plain.code, plain.stderr]).toEqual([0, '']);
+    expect(plain.stdout).toMatch(/1 end in the same place \(50\.0%\)/);
+    for (const [threshold, code] of [['0.5', 0], ['50%', 0], ['0.9', 1], ['100%', 1]] as const) {
+      const result = await runCli(['compare', shards[0], moved, '--min-agreement', threshold]);
+      expect(result.code, threshold).toBe(code);
+      expect(result.stdout, threshold).toBe(plain.stdout);
+      expect(result.stderr, threshold).toBe(code === 0 ? '' : `compare: 1 of 2 runs (50.0%) end in the same place, fewer than --min-agreement ${threshold}\n`);
+    }
+    for (const bad of ['1.5', '150%', '-0.1', 'most', '%', '0x1']) {
+      const { code, stderr } = await runCli(['compare', shards[0], moved, '--min-agreement', bad]);
+      expect(code, bad).toBe(2);
+      expect(stderr, bad).toBe(`channelscope: --min-agreement must be a fraction from 0 to 1 (or a percentage such as 95%), got "${bad}"\n`);
+    }
+  });
+
   it('bare channelscope lists the commands and starts nothing (exit 0)', async () => {
     const cwd = at('bare');
     mkdirSync(cwd);
