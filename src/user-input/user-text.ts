@@ -34,7 +34,98 @@ export function parseUserJson(text: string): unknown {
 function withLineAndColumn(message: string, json: string): string {
   if (/\(line \d+ column \d+\)/.test(message)) return message;
   const position = /at position (\d+)/.exec(message);
-  if (!position) return /end of JSON input/.test(message) ? `${message} (the file ends at line ${json.split('\n').length})` : message;
-  const before = json.slice(0, Number(position[1]));
-  return `${message} (line ${before.split('\n').length} column ${before.length - before.lastIndexOf('\n')})`;
+  if (position) return `${message} ${lineAndColumn(json, Number(position[1]))}${nonFiniteHint(json, Number(position[1]))}`;
+  if (/end of JSON input/.test(message)) return `${message} (the file ends at line ${json.split('\n').length})`;
+  // V8's other kind, "Unexpected token 'N', "…snippet…" is not valid JSON", says no position: found
+  // here, where the scan stops at the token V8 names
+  const token = /^(Unexpected token '([\s\S]+?)'), [\s\S]* is not valid JSON$/.exec(message);
+  const offset = syntaxErrorOffset(json);
+  if (!token || offset === undefined || !json.startsWith(token[2], offset)) return message;
+  return `${token[1]} in JSON at position ${offset} ${lineAndColumn(json, offset)}${nonFiniteHint(json, offset)}`;
+}
+
+/** Python's json.dump writes NaN and Infinity for non-finite floats (allow_nan=True by default): said so where the error is one */
+function nonFiniteHint(json: string, offset: number): string {
+  const word = /^-?(NaN|Infinity)/.exec(json.slice(json[offset - 1] === '-' ? offset - 1 : offset));
+  return word ? `: ${word[0]} is no JSON number (Python's json.dump writes it for a non-finite value)` : '';
+}
+
+function lineAndColumn(json: string, offset: number): string {
+  const before = json.slice(0, offset);
+  return `(line ${before.split('\n').length} column ${before.length - before.lastIndexOf('\n')})`;
+}
+
+const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** Where the first syntax error of `json` is (undefined: none found, or nested too deep to scan), by the JSON grammar (RFC 8259). */
+function syntaxErrorOffset(json: string): number | undefined {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const whitespace = () => {
+    while (i < json.length && ' \t\n\r'.includes(json[i])) i++;
+  };
+  const string = () => {
+    i++;
+    while (i < json.length && json[i] !== '"') {
+      if (json[i] < ' ') fail();
+      if (json[i] === '\\') {
+        i++;
+        if (json[i] === 'u' && /^[0-9a-fA-F]{4}$/.test(json.slice(i + 1, i + 5))) i += 4;
+        else if (!'"\\/bfnrt'.includes(json[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= json.length) fail();
+    i++;
+  };
+  const members = (close: string, member: () => void) => {
+    i++;
+    whitespace();
+    if (json[i] === close) return void i++;
+    for (;;) {
+      member();
+      whitespace();
+      if (json[i] === close) return void i++;
+      if (json[i] !== ',') fail();
+      i++;
+    }
+  };
+  const value = (): void => {
+    whitespace();
+    const c = json[i];
+    if (c === '{') {
+      return members('}', () => {
+        whitespace();
+        if (json[i] !== '"') fail();
+        string();
+        whitespace();
+        if (json[i] !== ':') fail();
+        i++;
+        value();
+      });
+    }
+    if (c === '[') return members(']', value);
+    if (c === '"') return string();
+    for (const word of ['true', 'false', 'null']) {
+      if (c !== word[0]) continue;
+      for (const letter of word) {
+        if (json[i] !== letter) fail();
+        i++;
+      }
+      return;
+    }
+    JSON_NUMBER.lastIndex = i;
+    if (!JSON_NUMBER.test(json)) fail();
+    i = JSON_NUMBER.lastIndex;
+  };
+  try {
+    value();
+    whitespace();
+    return i < json.length ? i : undefined;
+  } catch (thrown) {
+    if (typeof thrown === 'number') return thrown;
+    return undefined; // (a stack overflow on absurd nesting: the message stays V8's)
+  }
 }
