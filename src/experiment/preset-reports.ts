@@ -58,7 +58,8 @@ interface Run {
 
 // ---- labels of configurations -----------------------------------------------------------------------
 
-function teacherLabel(config: RunConfig): string {
+/** A run's teacher as the preset tables name it: "rosenbrock", "gp s=0.5". */
+export function teacherLabel(config: RunConfig): string {
   const teacher = config.data.teacher;
   return teacher.kind === 'gp' ? `gp s=${teacher.s}` : teacher.kind;
 }
@@ -100,7 +101,7 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string, order?: (a: s
 }
 
 /** Orders labels by the first number in them (s=0.1 < s=0.5 < s=2), non-numeric ones first, alphabetically. */
-function numericOrder(a: string, b: string): number {
+export function numericOrder(a: string, b: string): number {
   const na = Number(/-?\d+(\.\d+)?(e-?\d+)?/.exec(a)?.[0] ?? NaN);
   const nb = Number(/-?\d+(\.\d+)?(e-?\d+)?/.exec(b)?.[0] ?? NaN);
   if (Number.isNaN(na) !== Number.isNaN(nb)) return Number.isNaN(na) ? -1 : 1;

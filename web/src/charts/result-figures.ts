@@ -9,7 +9,7 @@ import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
 import { binWidthText, curveLegendLabels, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
-import { hiddenLabel, type EdgePoint, type ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
+import { hiddenLabel, numericOrder, teacherLabel, type EdgePoint, type ToyChannelPoint } from '../../../src/experiment/preset-reports.js';
 import type { PresetTable } from '../../../src/experiment/tables.js';
 
 const RUN_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666', '#1f78b4', '#b2df8a'];
@@ -429,7 +429,9 @@ export function lossLevelsFigure(records: readonly RunRecord[], runs: readonly C
 /**
  * toy-1d and optimizer-comparison: every run's final weight norm by optimiser, beside the norm
  * barrier: with one budget of gradient evaluations, gradient flow gets out to the barrier along a
- * channel while the others stay near the entrance (small weight norm).
+ * channel while the others stay near the entrance (small weight norm). A panel per teacher where
+ * the runs have several (the full optimizer-comparison), so teachers of different roughness do not
+ * share a column.
  */
 export function optimizerReachFigure(records: readonly RunRecord[], runs: readonly ClassifiedRun[], width: number): SVGSVGElement {
   const title = 'How far each optimiser got with the same budget: the final weight norm';
@@ -437,30 +439,41 @@ export function optimizerReachFigure(records: readonly RunRecord[], runs: readon
   const points = records.flatMap((record) => {
     const run = byId.get(record.id);
     if (!run || run.outcome === 'diverged' || !(record.weightNorm > 0) || !Number.isFinite(record.weightNorm)) return [];
-    return [{ panel: '', column: optimizerLabel(record.config as RunConfig), outcome: run.outcome, value: record.weightNorm }];
+    const config = record.config as RunConfig;
+    return [{ panel: teacherLabel(config), column: optimizerLabel(config), outcome: run.outcome, value: record.weightNorm }];
   });
   if (points.length === 0) return messageFigure(title, 'no run that did not diverge');
   const outcomes = OUTCOMES.filter((o) => points.some((p) => p.outcome === o));
   const columns = [...new Set(points.map((p) => p.column))];
+  const teachers = [...new Set(points.map((p) => p.panel))].sort(numericOrder);
   const { bars, tallest } = columnBins(points.map((p) => ({ ...p, outcome: OUTCOME_LABELS[p.outcome] })));
   const barrier = barrierOf(records);
   const values = bars.flatMap((bar) => [bar.y1, bar.y2]);
+  // one weight-norm axis for every panel, so teachers compare
   const domain: [number, number] = [Math.min(...values), Math.max(...values, barrier !== null ? barrier * 1.5 : 0)];
-  const plot = columnHistograms(bars, {
-    columns,
-    columnLabel: 'optimiser',
-    valueLabel: 'weight norm Σθ²/(2P) at the end',
-    outcomes,
-    tallest,
-    domain,
-    width: Math.min(Math.max(420, width - 40), 200 + columns.length * 150),
-    marks: barrier !== null ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '5,3' })] : [],
-  });
+  const panelWidth = teachers.length === 1 ? Math.min(Math.max(420, width - 40), 200 + columns.length * 150) : Math.max(340, Math.floor((Math.min(width, 980) - 60) / 2));
+  const panels = teachers.map((teacher) => ({
+    heading: teachers.length > 1 ? `Teacher ${teacher}` : undefined,
+    plot: columnHistograms(
+      bars.filter((bar) => bar.panel === teacher),
+      {
+        columns,
+        columnLabel: 'optimiser',
+        valueLabel: 'weight norm Σθ²/(2P) at the end',
+        outcomes,
+        tallest,
+        domain,
+        width: panelWidth,
+        marks: barrier !== null ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '5,3' })] : [],
+      },
+    ),
+  }));
   return composeFigure({
     title,
-    subtitle: `A sideways histogram per optimiser of the final weight norm of the ${points.length} runs that did not diverge (of ${records.length}), stacked by outcome: ${columnScaleText(tallest)}.`,
+    subtitle: `A sideways histogram per optimiser${teachers.length > 1 ? ` and teacher (${teachers.length} panels)` : ''} of the final weight norm of the ${points.length} runs that did not diverge (of ${records.length}), stacked by outcome: ${columnScaleText(tallest)}.`,
     legend: [...outcomeLegend(outcomes), ...(barrier !== null ? [{ label: `the norm barrier (${formatNumber(barrier)})`, color: '#333', shape: 'line' as const }] : [])],
-    panels: [{ plot }],
+    panels,
+    ...(teachers.length > 1 ? { columns: 2 } : {}),
     note: 'The paper: gradient flow follows a channel out to the norm barrier; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance (small weight norm). Runs at the barrier that are not channels sharpened a single neuron (see the causes table).',
   });
 }
