@@ -1,7 +1,7 @@
 // Figures keep their plots' width: long subtitles and notes wrap instead of widening the figure (a
 // figure wider than its column is scaled down, every label with it); threshold labels stay inside the frame.
 import { describe, expect, it } from 'vitest';
-import { wrapLine } from '../../web/src/charts/figure.js';
+import { decadeTicks, wrapLine } from '../../web/src/charts/figure.js';
 import { markLabelSide } from '../../web/src/charts/result-figures.js';
 
 describe('figure text', () => {
@@ -24,5 +24,15 @@ describe('figure text', () => {
     expect(markLabelSide(1e-2, thresholds, distances)).toEqual({ textAnchor: 'middle', dx: 0 });
     // the barrier right of every weight norm: to the left of its line
     expect(markLabelSide(1e3, [{ x: 1e3 }], [0.2, 0.5])).toEqual({ textAnchor: 'end', dx: -3 });
+  });
+
+  it('grids a log axis spanning two decades or more at powers of ten only (not 2…9 of each), a narrower one as Plot would', () => {
+    expect(decadeTicks([4.3e4, 1.2e7])).toEqual([1e4, 1e5, 1e6, 1e7, 1e8]);
+    expect(decadeTicks([2.6e-9, 8e-7, 0, NaN])).toEqual([1e-9, 1e-8, 1e-7, 1e-6]);
+    // within a decade or two: Plot's ticks (with 2…9) are the only ones there
+    expect(decadeTicks([150, 900])).toBeUndefined();
+    expect(decadeTicks([15, 90])).toBeUndefined();
+    expect(decadeTicks([15, 900])).toEqual([10, 100, 1000]);
+    expect(decadeTicks([])).toBeUndefined();
   });
 });

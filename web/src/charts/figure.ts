@@ -280,6 +280,19 @@ export function formatNumber(value: number | null | undefined): string {
 const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
 
 /**
+ * Ticks for a log axis with a grid over `values`: the powers of ten where the values span two decades
+ * or more (Plot's default then ticks and grids 2…9 of every decade too, a crowd of lines); undefined,
+ * Plot's default, over a narrower span, where those are the only ticks there are.
+ */
+export function decadeTicks(values: readonly number[]): number[] | undefined {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (positive.length === 0) return undefined;
+  const low = Math.floor(Math.log10(Math.min(...positive)));
+  const high = Math.ceil(Math.log10(Math.max(...positive)));
+  return high - low >= 2 ? Array.from({ length: high - low + 1 }, (_, k) => 10 ** (low + k)) : undefined;
+}
+
+/**
  * Tick labels for log axes: powers of ten always (10⁻⁴ outside [0.001, 10⁴)), other ticks only
  * where they read as plain numbers (0.02, 300), so crowded small-number ticks do not overlap.
  */

@@ -4,7 +4,7 @@ import * as Plot from '@observablehq/plot';
 import type { ChannelJumpResult } from '../../../src/experiment/channel-jump.js';
 import type { GdFate, GdFromChannelResult } from '../../../src/experiment/gd-from-channel.js';
 import type { SaddleFate, SaddlePerturbationResult } from '../../../src/experiment/saddle-perturbation.js';
-import { composeFigure, formatNumber, logTick, messageFigure, OUTCOME_COLORS, PLOT_STYLE } from './figure.js';
+import { composeFigure, decadeTicks, formatNumber, logTick, messageFigure, OUTCOME_COLORS, PLOT_STYLE } from './figure.js';
 
 const PANEL = { ...PLOT_STYLE, height: 300, marginLeft: 64 };
 
@@ -57,7 +57,7 @@ export function channelJumpFigure(result: ChannelJumpResult, width: number): SVG
         ...PANEL,
         width: panelWidth,
         x: { type: 'log', label: 'ε, half the distance of the carriers (log scale), shrinking →', labelAnchor: 'right', tickFormat: logTick, reverse: true },
-        y: { type: 'log', nice: true, label: `↑ ${result.gapSign === -1 ? '|loss − L∞| (L∞ above the loss)' : 'loss − L∞'} (log scale)`, grid: true, tickFormat: logTick },
+        y: { type: 'log', nice: true, label: `↑ ${result.gapSign === -1 ? '|loss − L∞| (L∞ above the loss)' : 'loss − L∞'} (log scale)`, grid: true, ticks: decadeTicks(gaps.map((p) => p.y)), tickFormat: logTick },
         marks: [
           ...(gapSlope !== null && gaps.length >= 2 ? [Plot.line(fittedLine(gaps, gapSlope), { x: 'x', y: 'y', stroke: '#999', strokeDasharray: '5,3' })] : []),
           Plot.dot(gaps, { x: 'x', y: 'y', fill: OUTCOME_COLORS.channel, r: 3.5, title: tip('|loss − L∞|') }),
@@ -72,7 +72,7 @@ export function channelJumpFigure(result: ChannelJumpResult, width: number): SVG
         ...PANEL,
         width: panelWidth,
         x: { type: 'log', label: '1/ε (log scale): farther along the channel →', labelAnchor: 'right', tickFormat: logTick },
-        y: { type: 'log', nice: true, label: '↑ λ_max of the Hessian (log scale)', grid: true, tickFormat: logTick },
+        y: { type: 'log', nice: true, label: '↑ λ_max of the Hessian (log scale)', grid: true, ticks: decadeTicks(curvature.map((p) => p.y)), tickFormat: logTick },
         marks: [
           ...(curvatureSlope !== null && curvature.length >= 2 ? [Plot.line(fittedLine(curvature, curvatureSlope), { x: 'x', y: 'y', stroke: '#999', strokeDasharray: '5,3' })] : []),
           Plot.dot(curvature, { x: 'x', y: 'y', fill: '#1f77b4', r: 3.5, title: tip('λ_max') }),
