@@ -41,9 +41,14 @@ export function closenessDistance(u: ArrayLike<number>, v: ArrayLike<number>): n
   return (relative * relative) / 2;
 }
 
-/** Whether a hidden layer's input vectors are scalars, compared by closenessDistance's L2 counterpart. */
+/**
+ * Whether a hidden layer's input vectors are scalars, compared by closenessDistance's L2 counterpart:
+ * a layer with one input and no biases (the first hidden layer of a d = 1 network, or a layer after a
+ * hidden layer of width 1), as closenessDistance decides by the vectors' length.
+ */
 export function hasScalarInputs(arch: Architecture, layer: number): boolean {
-  return layer === 0 && arch.inputDim === 1 && !arch.biases;
+  const fanIn = layer === 0 ? arch.inputDim : arch.hidden[layer - 1];
+  return fanIn === 1 && !arch.biases;
 }
 
 /** Euclidean distance ‖u − v‖. */

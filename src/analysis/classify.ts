@@ -121,9 +121,10 @@ export interface RunEvidence {
    */
   minCosine: number;
   /**
-   * that pair's input vectors are scalars (the first hidden layer of a d = 1 network without
-   * biases): minCosine is then the cosine distance's L2 counterpart, ((wᵢ − wⱼ)/max(|wᵢ|, |wⱼ|))²/2
-   * (channels.ts closenessDistance), every cosine distance there being 0
+   * that pair's input vectors are scalars (a layer with one input and no biases, e.g. the first
+   * hidden layer of a d = 1 network; channels.ts hasScalarInputs): minCosine is then the cosine
+   * distance's L2 counterpart, ((wᵢ − wⱼ)/max(|wᵢ|, |wⱼ|))²/2 (channels.ts closenessDistance), every
+   * cosine distance there being 0
    */
   scalarInputs?: boolean;
   /** the smallest cosine distance over ALL pairs, parallel or equal (the paper's number), and that pair's relative L2 distance */

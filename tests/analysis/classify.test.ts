@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { inputCoordinates, outgoingCoordinates, parameterLayout, weightNorm, type Architecture } from '../../src/model/architecture.js';
 import { classifyRun, evidenceFromNetwork, OUTCOMES, type RunEvidence } from '../../src/analysis/classify.js';
-import { channelSubspaceFraction, neuronGroups } from '../../src/analysis/channels.js';
+import { channelSubspaceFraction, hasScalarInputs, neuronGroups } from '../../src/analysis/channels.js';
 import { plantChannel, randomTheta, setNeuron, unit } from './helpers.js';
 
 const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
@@ -131,6 +131,20 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     expect(close.reason).toMatch(/closest pair at distance \(\(wᵢ − wⱼ\)\/max\|w\|\)²\/2 \(one input, no biases: every cosine distance is 0\) 0\.00000312 < 0\.0100 \(also < 0\.00100\)/);
     // with two inputs nothing changes: the cosine distance
     expect(classifyRun(evidenceFromNetwork(arch, channelAt(4e-3), atBarrier)).evidence.scalarInputs).toBeUndefined();
+  });
+
+  it('a hidden layer after one of width 1, without biases, has scalar input vectors too: its reason names the L2 counterpart it measured', () => {
+    const deep: Architecture = { inputDim: 2, hidden: [1, 2], activation: 'erf', biases: false };
+    // layout: W1 (1×2), W2 (2×1), output (1×2); layer 1's input vectors are the scalars 0.801 and 0.799
+    const theta = Float64Array.from([0.5, -0.3, 0.801, 0.799, 78, -78]);
+    expect(weightNorm(theta)).toBeGreaterThan(990);
+    const verdict = classifyRun(evidenceFromNetwork(deep, theta, atBarrier));
+    expect(verdict.outcome).toBe('channel');
+    expect(verdict.evidence.scalarInputs).toBe(true);
+    expect(verdict.evidence.minCosine).toBeCloseTo((0.002 / 0.801) ** 2 / 2, 12);
+    expect(verdict.reason).toMatch(/one input, no biases: every cosine distance is 0/);
+    expect(hasScalarInputs(deep, 0)).toBe(false);
+    expect(hasScalarInputs({ ...deep, biases: true }, 1)).toBe(false);
   });
 
   /**
