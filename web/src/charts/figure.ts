@@ -280,16 +280,19 @@ export function formatNumber(value: number | null | undefined): string {
 const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
 
 /**
- * Ticks for a log axis with a grid over `values`: the powers of ten where the values span two decades
+ * Ticks for a log axis with a grid over `values`: the powers of ten where the values span three decades
  * or more (Plot's default then ticks and grids 2…9 of every decade too, a crowd of lines); undefined,
- * Plot's default, over a narrower span, where those are the only ticks there are.
+ * Plot's default, over a narrower span, where 2, 3, 5… help to read it. On an axis whose domain is
+ * exactly the values' range (not `nice`), only the powers inside it: Plot draws a tick outside at the edge.
  */
-export function decadeTicks(values: readonly number[]): number[] | undefined {
+export function decadeTicks(values: readonly number[], { exactDomain = false } = {}): number[] | undefined {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));
   if (positive.length === 0) return undefined;
-  const low = Math.floor(Math.log10(Math.min(...positive)));
-  const high = Math.ceil(Math.log10(Math.max(...positive)));
-  return high - low >= 2 ? Array.from({ length: high - low + 1 }, (_, k) => 10 ** (low + k)) : undefined;
+  const [min, max] = [Math.min(...positive), Math.max(...positive)];
+  const [low, high] = [Math.floor(Math.log10(min)), Math.ceil(Math.log10(max))];
+  if (high - low < 3) return undefined;
+  const powers = Array.from({ length: high - low + 1 }, (_, k) => 10 ** (low + k));
+  return exactDomain ? powers.filter((p) => p >= min && p <= max) : powers;
 }
 
 /**

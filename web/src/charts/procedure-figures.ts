@@ -187,7 +187,7 @@ export function gdFromChannelFigure(result: GdFromChannelResult, width: number):
     width: Math.min(Math.max(420, width - 40), 640),
     height: 360,
     x: { type: 'log', domain: [low, high], label: 'λ_max·η/2 at the start (log scale): past the edge →', labelAnchor: 'right', tickFormat: logTick },
-    y: { type: 'log', domain: [low, high], label: '↑ λ_max·η/2 at the end (log scale)', grid: true, tickFormat: logTick },
+    y: { type: 'log', domain: [low, high], label: '↑ λ_max·η/2 at the end (log scale)', grid: true, ticks: decadeTicks([low, high], { exactDomain: true }), tickFormat: logTick },
     color: { domain: fates, range: fates.map((fate) => GD_FATE_COLORS[fate]) },
     marks: [
       Plot.line([{ x: low, y: low }, { x: high, y: high }], { x: 'x', y: 'y', stroke: '#bbb' }),

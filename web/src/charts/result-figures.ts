@@ -3,7 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { ClassifiedRun } from '../../../src/experiment/summary.js';
-import { bandAxisLabels, composeFigure, withoutOverlappingLabels, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
+import { bandAxisLabels, composeFigure, decadeTicks, withoutOverlappingLabels, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
 import { fractionBars } from './fraction-bars.js';
 import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
@@ -497,7 +497,7 @@ export function edgeOfStabilityFigure(points: readonly EdgePoint[], totalRuns: n
     height: 320,
     marginLeft: 60,
     x: { type: 'log', domain: [low, high], label: 'learning rate η (log scale) →', labelAnchor: 'right', tickFormat: logTick },
-    y: { type: 'log', nice: true, label: '↑ λ_max of the final Hessian (log scale)', grid: true, tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ λ_max of the final Hessian (log scale)', grid: true, ticks: decadeTicks([...points.map((p) => p.lambdaMax), ...edge.map((e) => e.edge)]), tickFormat: logTick },
     color: { domain: kinds.map((k) => k.label), range: kinds.map((k) => k.color) },
     marks: [
       Plot.line(edge, { x: 'eta', y: 'edge', stroke: '#333', strokeDasharray: '5,3' }),
