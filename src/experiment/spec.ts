@@ -38,7 +38,7 @@
 // Relative file paths (inputs.path, teacher.params) are kept as written; datasetFor (grid.ts)
 // resolves them against a base directory its caller gives (the CLI: the spec file's folder).
 import { z } from 'zod';
-import { ACTIVATIONS, MAX_HIDDEN_LAYERS, parameterCount } from '../model/architecture.js';
+import { ACTIVATIONS, MAX_HIDDEN_LAYERS, paperActivationHint, parameterCount } from '../model/architecture.js';
 import { closestName } from '../user-input/closest-name.js';
 import { InputError } from '../user-input/input-error.js';
 import { DEFAULT_GP_FREQUENCIES } from '../data/gp-teacher.js';
@@ -909,7 +909,7 @@ function describeIssue(issue: Issue, root: unknown, rootSchema: z.core.$ZodType,
         : undefined;
   if (allowedValues) {
     if (value === undefined) return `${where}: required field is missing (allowed: ${allowedValues.join(', ')})`;
-    return `${where}: ${show(value)} is not allowed (allowed: ${allowedValues.join(', ')})`;
+    return `${where}: ${show(value)} is not allowed (allowed: ${allowedValues.join(', ')})${path[path.length - 1] === 'activation' ? paperActivationHint(value) : ''}`;
   }
 
   // a plain union (hidden, seeds, maxnorm) whose value has the shape of exactly one option: that option's first problem

@@ -7,6 +7,15 @@
 export const ACTIVATIONS = ['softplus', 'g', 'erf', 'sigmoid', 'tanh', 'relu', 'gelu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
+/** Names the paper (and its Julia package, MLPGradientFlow.jl) gives activations that channelscope calls otherwise */
+const PAPER_NAMES: Readonly<Record<string, Activation>> = { sigmoid2: 'erf' };
+
+/** For an activation name channelscope does not know but the paper uses: which one to write (else ''). */
+export function paperActivationHint(name: unknown): string {
+  const ours = typeof name === 'string' ? PAPER_NAMES[name] : undefined;
+  return ours ? `; "${name}" is the paper's name for ${ours === 'erf' ? 'erf(x/√2)' : ours}: write "${ours}"` : '';
+}
+
 export function isActivation(name: unknown): name is Activation {
   return typeof name === 'string' && (ACTIVATIONS as readonly string[]).includes(name);
 }

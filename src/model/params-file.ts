@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import {
   ACTIVATIONS,
+  paperActivationHint,
   type Activation,
   type Architecture,
   MAX_HIDDEN_LAYERS,
@@ -248,7 +249,7 @@ function describeIssue(issue: Issue, root: unknown): string {
 
   if (path.length === 1 && last === 'activation') {
     const allowed = ACTIVATIONS.join(', ');
-    if (typeof value === 'string') return `unknown activation "${value}" (allowed: ${allowed})`;
+    if (typeof value === 'string') return `unknown activation "${value}" (allowed: ${allowed})${paperActivationHint(value)}`;
     return `"activation" must be a string (one of ${allowed}), got ${describeValue(value)}`;
   }
   if (path.length === 1 && last === 'biases' && issue.code === 'invalid_type') {

@@ -189,6 +189,11 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
     expect(errorOf(spec({ architecture: { ...BASE.architecture, activation: 'swish' } }))).toBe(
       'spec: architecture.activation: "swish" is not allowed (allowed: softplus, g, erf, sigmoid, tanh, relu, gelu)',
     );
+    expect(errorOf(spec({ grid: { 'architecture.activation': ['softplus', 'sigmoid2'] } }))).toBe(
+      'spec: grid["architecture.activation"][1] = "sigmoid2": architecture.activation: "sigmoid2" is not allowed (allowed: softplus, g, erf, sigmoid, tanh, relu, gelu); "sigmoid2" is the paper\'s name for erf(x/√2): write "erf"',
+    );
+    // only the activation's field: a kind named so elsewhere is not an activation
+    expect(errorOf(spec({ optimizer: { kind: 'sigmoid2' } }))).toBe('spec: optimizer.kind: "sigmoid2" is not allowed (allowed: gd, momentum, adam, sgd, flow)');
     expect(errorOf(spec({ data: { inputs: { kind: 'halton' } } }))).toBe(
       'spec: data.inputs.kind: "halton" is not allowed (allowed: normal, uniform, sobol, grid, sphere, file)',
     );

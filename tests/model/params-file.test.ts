@@ -116,6 +116,9 @@ describe('parameter file errors', () => {
     const file = validFile(false);
     file.activation = 'swish';
     expect(messageOf(file)).toBe(`parameters: unknown activation "swish" (${ALLOWED})`);
+    // the paper's (and MLPGradientFlow.jl's) name for erf(x/√2): which to write instead
+    file.activation = 'sigmoid2';
+    expect(messageOf(file)).toBe(`parameters: unknown activation "sigmoid2" (${ALLOWED}); "sigmoid2" is the paper's name for erf(x/√2): write "erf"`);
     file.activation = 3;
     expect(messageOf(file)).toBe(`parameters: "activation" must be a string (one of softplus, g, erf, sigmoid, tanh, relu, gelu), got number 3`);
   });
