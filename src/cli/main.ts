@@ -16,7 +16,7 @@ import { parseThresholds, THRESHOLD_NAMES, integerOption, positiveNumberOption }
 import { type ThresholdOverrides } from '../experiment/summary.js';
 import { runCommand } from './run.js';
 import { continueCommand, type ContinueCommandOptions } from './continue.js';
-import { checkRunArgument, formatPresetList, isPresetArgument, runPresetCommand, type PresetRunOptions } from './presets.js';
+import { checkRunArgument, formatPresetList, isPresetArgument, presetListJson, presetSpecText, runPresetCommand, type PresetRunOptions } from './presets.js';
 import { mergeCommand } from './merge.js';
 import { compareCommand } from './compare.js';
 import { DEFAULT_COMPARISON } from '../experiment/compare.js';
@@ -183,9 +183,23 @@ export function buildProgram(): Command {
 
   program
     .command('presets')
-    .description('list the paper\'s experiments that `channelscope run PRESET` runs, with their sizes (full and --quick)')
-    .action(() => {
-      process.stdout.write(formatPresetList());
+    .description('list the paper\'s experiments that `channelscope run PRESET` runs, with their sizes (full and --quick); with a NAME and --spec, print that sweep\'s spec to copy and edit')
+    .argument('[name]', 'a sweep preset, with --spec')
+    .option('--spec', "print the preset's spec (JSON that `channelscope run FILE` takes)")
+    .option('--quick', 'with --spec: the --quick version')
+    .option('--seeds <n>', 'with --spec: seeds per configuration')
+    .option('--json', 'the list as JSON')
+    .action((name: string | undefined, options: { spec?: boolean; quick?: boolean; seeds?: string; json?: boolean }) => {
+      if (options.spec) {
+        if (name === undefined) throw new InputError('presets --spec needs a preset name: channelscope presets NAME --spec [--quick] [--seeds N]');
+        if (options.json) throw new InputError('presets: --spec prints JSON already; --json is for the list');
+        process.stdout.write(presetSpecText(name, options));
+        return;
+      }
+      if (name !== undefined || options.quick || options.seeds !== undefined) {
+        throw new InputError(`presets: a preset name, --quick and --seeds go with --spec (channelscope presets ${name ?? 'NAME'} --spec${options.quick ? ' --quick' : ''})`);
+      }
+      process.stdout.write(options.json ? presetListJson() : formatPresetList());
     });
 
   program

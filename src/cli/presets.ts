@@ -7,7 +7,7 @@ import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../user-input/input-error.js';
 import { closestName } from '../user-input/closest-name.js';
-import { findPreset, PRESETS, presetRunSize, presetSpec, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
+import { findPreset, PRESETS, presetRunSize, presetSpec, presetSpecInput, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { findFolderRecord, folderDataOptions, folderState, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
 import { FolderLock } from '../experiment/folder-lock.js';
@@ -40,7 +40,39 @@ export function formatPresetList(): string {
     lines.push('');
   }
   lines.push('channelscope run PRESET [--quick] [--seeds N] [--out DIR] [--backend auto|gpu|cpu]; channelscope report DIR');
+  lines.push('channelscope presets SWEEP --spec [--quick] [--seeds N] > my.json: its spec, to edit and `channelscope run my.json`');
   return `${lines.join('\n')}\n`;
+}
+
+/** `channelscope presets --json`: every preset with its question and sizes, for scripts. */
+export function presetListJson(): string {
+  const list = PRESETS.map((preset) => ({
+    name: preset.name,
+    kind: preset.kind,
+    description: preset.description,
+    question: preset.question,
+    full: presetRunSize(preset, false),
+    quick: { ...presetRunSize(preset, true), note: preset.quickNote },
+  }));
+  return `${JSON.stringify(list, null, 2)}\n`;
+}
+
+/**
+ * `channelscope presets NAME --spec [--quick] [--seeds N]`: a sweep preset's spec as a file `run`
+ * takes, to copy and edit (other teachers, widths, a budget). Its runs are the preset's, id for id.
+ */
+export function presetSpecText(name: string, options: { quick?: boolean; seeds?: string }): string {
+  const preset = findPreset(name);
+  if (!preset) {
+    const meant = closestName(name, PRESETS.map((p) => p.name));
+    throw new InputError(`presets: "${name}" is not a preset${meant ? `; did you mean ${meant}?` : ''} (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
+  }
+  if (preset.kind === 'procedure') {
+    throw new InputError(`presets: ${name} is a procedure, not a sweep: it has no spec file; its settings are options of \`channelscope run ${name}\` (see \`channelscope help run\`)`);
+  }
+  const seeds = parseSeeds(options.seeds);
+  presetSpec(preset, { quick: options.quick, seeds }); // (checks it as `run` will)
+  return `${JSON.stringify(presetSpecInput(preset, { quick: options.quick, seeds }), null, 2)}\n`;
 }
 
 /** Whether `argument` of `run` names a preset (and not a spec file): no such file, or a bare name. */

@@ -3,7 +3,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findPreset, PRESETS, presetSpec } from '../../src/experiment/presets.js';
+import { findPreset, PRESETS, presetSpec, type SweepPreset } from '../../src/experiment/presets.js';
+import { parseSpec } from '../../src/experiment/spec.js';
+import { expandSpec } from '../../src/experiment/grid.js';
 import { runCli } from '../helpers/cli.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 
@@ -22,6 +24,38 @@ describe('channelscope presets / run PRESET', () => {
     for (const preset of PRESETS) {
       expect(stdout).toContain(preset.quickNote);
       if (preset.kind === 'sweep') expect(presetSpec(preset, { quick: true }).description).toMatch(new RegExp(`^${preset.name} --quick`));
+    }
+  });
+
+  it('presets --json lists them for scripts; presets NAME --spec prints a sweep preset\'s spec, whose runs are the preset\'s id for id', async () => {
+    const list = await runCli(['presets', '--json']);
+    expect(list.code).toBe(0);
+    const presets = JSON.parse(list.stdout) as { name: string; kind: string; question: string; full: { networks: number }; quick: { networks: number; note: string } }[];
+    expect(presets.map((p) => p.name)).toEqual(PRESETS.map((p) => p.name));
+    expect(presets.find((p) => p.name === 'channel-frequency')).toMatchObject({ kind: 'sweep', full: { networks: 18_000, samples: 10_000 }, quick: { networks: 60, samples: 64 } });
+    for (const [k, preset] of PRESETS.entries()) expect(presets[k].question).toBe(preset.question);
+
+    for (const [name, extra] of [['channel-frequency', ['--quick']], ['loss-levels', ['--seeds', '3']]] as const) {
+      const printed = await runCli(['presets', name, '--spec', ...extra]);
+      expect([printed.code, printed.stderr]).toEqual([0, '']);
+      const options = { quick: extra[0] === '--quick', seeds: extra[0] === '--seeds' ? 3 : undefined };
+      const expected = expandSpec(presetSpec(findPreset(name) as SweepPreset, options));
+      const fromFile = expandSpec(parseSpec(printed.stdout, `${name}.json`));
+      expect(fromFile.map((run) => run.id)).toEqual(expected.map((run) => run.id));
+      expect(fromFile.map((run) => run.config)).toEqual(expected.map((run) => run.config));
+    }
+
+    for (const [args, message] of [
+      [['presets', 'channel-jump', '--spec'], 'presets: channel-jump is a procedure, not a sweep: it has no spec file; its settings are options of `channelscope run channel-jump`'],
+      [['presets', 'chanel-frequency', '--spec'], 'presets: "chanel-frequency" is not a preset; did you mean channel-frequency?'],
+      [['presets', '--spec'], 'presets --spec needs a preset name'],
+      [['presets', 'toy-1d'], 'presets: a preset name, --quick and --seeds go with --spec'],
+      [['presets', 'toy-1d', '--spec', '--seeds', '0'], '--seeds must be a positive integer, got "0"'],
+    ] as const) {
+      const { code, stdout, stderr } = await runCli([...args]);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr, args.join(' ')).toContain(message);
     }
   });
 
