@@ -68,6 +68,24 @@ export class CompensatedSums {
     this.compensations[index] = compensation;
   }
 
+  /**
+   * add(index, a[aFrom + t]·b[bFrom + t]) for t = 0, …, count − 1: addAll of the products without
+   * writing them out first, the same arithmetic and so the same bits.
+   */
+  addProducts(index: number, a: Float64Array, aFrom: number, b: Float64Array, bFrom: number, count: number): void {
+    let sum = this.sums[index];
+    let compensation = this.compensations[index];
+    for (let t = 0; t < count; t++) {
+      const value = a[aFrom + t] * b[bFrom + t];
+      const total = sum + value;
+      if (Math.abs(sum) >= Math.abs(value)) compensation += sum - total + value;
+      else compensation += value - total + sum;
+      sum = total;
+    }
+    this.sums[index] = sum;
+    this.compensations[index] = compensation;
+  }
+
   /** The compensated totals, each multiplied by `scale`, into `out`. */
   totals(scale = 1, out: Float64Array = new Float64Array(this.length)): Float64Array {
     for (let k = 0; k < this.length; k++) out[k] = scale * withCompensation(this.sums[k], this.compensations[k]);

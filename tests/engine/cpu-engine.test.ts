@@ -317,6 +317,67 @@ describe('CpuEngine basics', () => {
     }
   });
 
+  it("sums a deep network's gradient terms sample by sample: the bits of a one-sample-at-a-time loop, tiles or not", () => {
+    // the engine runs tiles of 64 samples through every layer (activation per neuron and tile, each
+    // parameter's sum per tile); this is plain backpropagation one sample at a time, with the same
+    // compensated sums in the same order
+    const random = makeRandom(23);
+    const bits = (values: ArrayLike<number>) => Array.from(new BigUint64Array(Float64Array.from(values).buffer));
+    const cases = [
+      ['softplus', true, [4, 4], 150, 2],
+      ['erf', false, [3, 5, 2], 64, 3],
+      ['gelu', true, [2, 3, 4], 65, 1],
+      ['g', false, [5, 1], 7, 16],
+      ['tanh', true, [1, 4], 129, 2],
+    ] as const;
+    for (const [activation, biases, hidden, samples, inputDim] of cases) {
+      const arch: Architecture = { inputDim, hidden: [...hidden], activation, biases };
+      const { layers, count: P } = parameterLayout(arch);
+      const data = randomDataset(random, inputDim, samples, 2);
+      const theta = normalArray(random, P, 1.5);
+      const sigma = activationFunctions(activation);
+      const derivatives = new Float64Array(4);
+      const sums = new CompensatedSums(P);
+      const loss = new CompensatedSum();
+      for (let n = samples; n < 2 * samples; n++) {
+        const values: number[][] = [Array.from(data.x.subarray(n * inputDim, (n + 1) * inputDim))];
+        const slopes: number[][] = [[]];
+        for (const [level, layer] of layers.entries()) {
+          const z = Array.from({ length: layer.fanOut }, (_, j) => {
+            let sum = biases ? theta[layer.biasOffset + j] : 0;
+            for (let i = 0; i < layer.fanIn; i++) sum += theta[layer.weightOffset + j * layer.fanIn + i] * values[level][i];
+            return sum;
+          });
+          if (level === layers.length - 1) {
+            values.push(z);
+            continue;
+          }
+          values.push(z.map((zj) => (sigma.evaluate(zj, derivatives), derivatives[0])));
+          slopes.push(z.map((zj) => (sigma.evaluate(zj, derivatives), derivatives[1])));
+        }
+        const residual = values[layers.length][0] - data.y[n];
+        loss.add(residual * residual);
+        let delta = [residual];
+        for (let level = layers.length - 1; level >= 0; level--) {
+          const { fanIn, fanOut, weightOffset, biasOffset } = layers[level];
+          for (let j = 0; j < fanOut; j++) {
+            for (let i = 0; i < fanIn; i++) sums.add(weightOffset + j * fanIn + i, delta[j] * values[level][i]);
+            if (biases) sums.add(biasOffset + j, delta[j]);
+          }
+          delta = Array.from({ length: fanIn }, (_, i) => {
+            let u = 0;
+            for (let j = 0; j < fanOut; j++) u += theta[weightOffset + j * fanIn + i] * delta[j];
+            return u * (slopes[level][i] ?? 0);
+          });
+        }
+      }
+      const label = `${activation}, [${hidden.join(', ')}], N = ${samples}`;
+      const evaluation = evaluateNetwork(arch, data, 1, theta, { gradient: true, maxnorm: Infinity });
+      expect(bits([evaluation.loss]), label).toEqual(bits([loss.value / samples]));
+      expect(bits(evaluation.gradient!), label).toEqual(bits(sums.totals(2 / samples)));
+    }
+  });
+
   it('computes only what was asked for, and async evaluate() equals evaluateSync()', async () => {
     const c = makeCase(arch, 6);
     const lossOnly = await cpu.evaluate({ arch, data: c.data, params: c.params });
@@ -409,5 +470,17 @@ describe('compensated sums', () => {
     byAddAll.addAll(1, terms, 437);
     expect(Array.from(byAddAll.totals())).toEqual(Array.from(byAdd.totals()));
     expect(byAddAll.totals()[1]).not.toBe(0.25);
+  });
+
+  it('addProducts() gives the bits of add() of each product', () => {
+    const a = Float64Array.from({ length: 300 }, (_, k) => Math.cos(k * 0.7) * 10 ** ((k % 23) - 11));
+    const b = Float64Array.from({ length: 300 }, (_, k) => Math.sin(k * 1.9) * (k % 61 === 0 ? 1e25 : 1));
+    const byAdd = new CompensatedSums(2);
+    const byProducts = new CompensatedSums(2);
+    byAdd.add(1, 0.5);
+    byProducts.add(1, 0.5);
+    for (let t = 0; t < 211; t++) byAdd.add(1, a[40 + t] * b[7 + t]);
+    byProducts.addProducts(1, a, 40, b, 7, 211);
+    expect(Array.from(byProducts.totals())).toEqual(Array.from(byAdd.totals()));
   });
 });

@@ -5,6 +5,8 @@ import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { deepNetworkHessian, hasClosedFormHessian, networkHessian, networkHessianInBasis } from '../../src/engine/cpu/hessian.js';
 import { ACTIVATIONS, parameterCount, parameterLayout, type Architecture } from '../../src/model/architecture.js';
 import { hessianMatrix } from '../../src/numerics/linalg.js';
+import { activationFunctions } from '../../src/model/activations.js';
+import { barrierTerms } from '../../src/engine/engine.js';
 import { makeRandom, normalArray, randomDataset } from '../helpers/random.js';
 
 /** relative to the largest entry: both are float64 sums of the same terms in a different order */
@@ -86,6 +88,135 @@ describe('deep-network Hessian (cached R-operator columns)', () => {
         });
       }
     }
+  }
+});
+
+describe('deep-network Hessian by tiles of samples', () => {
+  /**
+   * deepNetworkHessian one sample at a time: per sample the forward and backward pass, then per
+   * column e_j the R-forward pass from j's layer and the R-backward pass down to it, adding
+   * R(∂ℓ/∂θ_p) to entry (p, j) for p ≥ j; then ×2/N, the barrier and the mirror as addBarrierAndMirror.
+   */
+  function perSampleHessian(arch: Architecture, data: ReturnType<typeof randomDataset>, index: number, theta: Float64Array, maxnorm: number): Float64Array {
+    const { layers, count: P } = parameterLayout(arch);
+    const sigma = activationFunctions(arch.activation);
+    const derivatives = new Float64Array(4);
+    const L = layers.length;
+    const sums = new Float64Array(P * P);
+    const N = data.samples;
+    for (let n = index * N; n < (index + 1) * N; n++) {
+      const a: number[][] = [Array.from(data.x.subarray(n * arch.inputDim, (n + 1) * arch.inputDim))];
+      const slope: number[][] = [[]];
+      const curvature: number[][] = [[]];
+      for (const [level, { fanIn, fanOut, weightOffset, biasOffset }] of layers.entries()) {
+        a.push([]);
+        slope.push([]);
+        curvature.push([]);
+        for (let j = 0; j < fanOut; j++) {
+          let z = biasOffset >= 0 ? theta[biasOffset + j] : 0;
+          for (let i = 0; i < fanIn; i++) z += theta[weightOffset + j * fanIn + i] * a[level][i];
+          if (level === L - 1) {
+            a[level + 1].push(z);
+            continue;
+          }
+          sigma.evaluate(z, derivatives);
+          a[level + 1].push(derivatives[0]);
+          slope[level + 1].push(derivatives[1]);
+          curvature[level + 1].push(derivatives[2]);
+        }
+      }
+      const delta: number[][] = a.map(() => []);
+      const curved: number[][] = a.map(() => []);
+      delta[L] = [a[L][0] - data.y[n]];
+      for (let level = L; level > 1; level--) {
+        const { fanIn, fanOut, weightOffset } = layers[level - 1];
+        for (let i = 0; i < fanIn; i++) {
+          let back = 0;
+          for (let j = 0; j < fanOut; j++) back += theta[weightOffset + j * fanIn + i] * delta[level][j];
+          delta[level - 1][i] = slope[level - 1][i] * back;
+          curved[level - 1][i] = curvature[level - 1][i] * back;
+        }
+      }
+      for (let column = 0; column < P; column++) {
+        const first = layers.findIndex((layer) => column < layer.weightOffset + layer.fanIn * layer.fanOut || (layer.biasOffset >= 0 && column < layer.biasOffset + layer.fanOut)) + 1;
+        const { fanIn: columnFanIn, weightOffset: columnWeights, biasOffset: columnBiases } = layers[first - 1];
+        const isBias = columnBiases >= 0 && column >= columnBiases;
+        const neuron = isBias ? column - columnBiases : Math.floor((column - columnWeights) / columnFanIn);
+        const input = isBias ? -1 : (column - columnWeights) % columnFanIn;
+        const rz: number[][] = a.map(() => []);
+        const ra: number[][] = a.map(() => []);
+        const rdelta: number[][] = a.map(() => []);
+        for (let level = first; level <= L; level++) {
+          const { fanIn, fanOut, weightOffset } = layers[level - 1];
+          for (let j = 0; j < fanOut; j++) {
+            let value = 0;
+            if (level === first) {
+              if (j === neuron) value = input < 0 ? 1 : a[level - 1][input];
+            } else {
+              for (let i = 0; i < fanIn; i++) value += theta[weightOffset + j * fanIn + i] * ra[level - 1][i];
+            }
+            rz[level][j] = value;
+            ra[level][j] = level < L ? slope[level][j] * value : 0;
+          }
+        }
+        rdelta[L] = [rz[L][0]];
+        for (let level = L; level >= first; level--) {
+          const { fanIn, fanOut, weightOffset, biasOffset } = layers[level - 1];
+          const above = level > first;
+          for (let j = 0; j < fanOut; j++) {
+            for (let i = 0; i < fanIn; i++) {
+              const p = weightOffset + j * fanIn + i;
+              if (p >= column) sums[p * P + column] += rdelta[level][j] * a[level - 1][i] + (above ? delta[level][j] * ra[level - 1][i] : 0);
+            }
+            if (biasOffset >= 0 && biasOffset + j >= column) sums[(biasOffset + j) * P + column] += rdelta[level][j];
+          }
+          if (!above) break;
+          for (let i = 0; i < fanIn; i++) {
+            let back = 0;
+            for (let j = 0; j < fanOut; j++) back += theta[weightOffset + j * fanIn + i] * rdelta[level][j];
+            rdelta[level - 1][i] = slope[level - 1][i] * back + curved[level - 1][i] * rz[level - 1][i];
+          }
+        }
+      }
+    }
+    let squares = 0;
+    for (let k = 0; k < P; k++) squares += theta[k] * theta[k];
+    const barrier = barrierTerms(squares / (2 * P), maxnorm);
+    const out = new Float64Array(P * P);
+    for (let k = 0; k < P; k++) {
+      for (let l = k; l < P; l++) {
+        let value = (2 / N) * sums[l * P + k] + (barrier.curvature / (P * P)) * theta[k] * theta[l];
+        if (k === l) value += barrier.slope / P;
+        out[k * P + l] = value;
+        out[l * P + k] = value;
+      }
+    }
+    return out;
+  }
+
+  const bits = (values: Float64Array) => Array.from(new BigUint64Array(values.buffer));
+  const cases = [
+    ['softplus', true, [4, 4], 2, 100],
+    ['erf', true, [4, 4, 4], 16, 33],
+    ['gelu', false, [3, 5], 3, 64],
+    ['g', true, [2, 1, 3], 1, 7],
+    ['tanh', false, [5, 4, 2], 2, 65],
+    ['relu', true, [3, 2], 5, 31],
+    ['sigmoid', true, [4], 2, 40],
+  ] as const;
+  for (const [activation, biases, hidden, inputDim, samples] of cases) {
+    it(`gives the bits of a one-sample-at-a-time loop: ${activation}, biases ${biases}, hidden [${hidden.join(', ')}], d = ${inputDim}, N = ${samples}`, () => {
+      const random = makeRandom(31);
+      const arch: Architecture = { inputDim, hidden: [...hidden], activation, biases };
+      const P = parameterCount(arch);
+      const data = randomDataset(random, inputDim, samples, 2);
+      const theta = normalArray(random, P, 1.5);
+      for (const maxnorm of [Infinity, 0.5]) {
+        const tiled = new Float64Array(P * P);
+        deepNetworkHessian(arch, data, 1, theta, maxnorm, tiled);
+        expect(bits(tiled)).toEqual(bits(perSampleHessian(arch, data, 1, theta, maxnorm)));
+      }
+    });
   }
 });
 

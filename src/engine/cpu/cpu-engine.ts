@@ -54,6 +54,7 @@ class Workspace {
   readonly rdelta: Float64Array[];
   readonly derivatives = new Float64Array(4);
   private tile: GradientTile | undefined;
+  private deepTile: DeepGradientTile | undefined;
 
   constructor(readonly arch: Architecture) {
     this.layout = parameterLayout(arch);
@@ -73,6 +74,11 @@ class Workspace {
   /** oneHiddenLayerGradient's scratch, made on its first call */
   gradientTile(): GradientTile {
     return (this.tile ??= new GradientTile(this.widths[1]));
+  }
+
+  /** deepGradient's scratch, made on its first call */
+  deepGradientTile(): DeepGradientTile {
+    return (this.deepTile ??= new DeepGradientTile(this.widths));
   }
 }
 
@@ -117,7 +123,9 @@ function evaluateUnchecked(
   direction: Float64Array | undefined,
   maxnorm: number,
 ): NetworkEvaluation {
-  if (wantGradient && !direction && ws.widths.length === 3) return oneHiddenLayerGradient(ws, data, datasetIndex, theta, maxnorm);
+  if (wantGradient && !direction) {
+    return ws.widths.length === 3 ? oneHiddenLayerGradient(ws, data, datasetIndex, theta, maxnorm) : deepGradient(ws, data, datasetIndex, theta, maxnorm);
+  }
   const { layout, widths, activation, z, a, slope, curvature, rz, ra, delta, rdelta, derivatives } = ws;
   const P = layout.count;
   const levels = widths.length - 1; // L + 1 layers with parameters
@@ -287,6 +295,99 @@ function oneHiddenLayerGradient(ws: Workspace, data: Dataset, datasetIndex: numb
         sums.addAll(W + j * d + i, terms, count);
       }
       if (B >= 0) sums.addAll(B + j, delta, count);
+    }
+  }
+  return withBarrier(layout.count, theta, lossSum.value / N, N, maxnorm, sums);
+}
+
+/** deepGradient's scratch: per level, each neuron's row of a tile (unit u at u·GRADIENT_TILE), and one row of terms. */
+class DeepGradientTile {
+  readonly z: Float64Array[];
+  readonly value: Float64Array[];
+  readonly slope: Float64Array[];
+  readonly delta: Float64Array[];
+  readonly terms = new Float64Array(GRADIENT_TILE);
+
+  constructor(widths: number[]) {
+    const perLevel = () => widths.map((width) => new Float64Array(width * GRADIENT_TILE));
+    this.z = perLevel();
+    this.value = perLevel();
+    this.slope = perLevel();
+    this.delta = perLevel();
+  }
+}
+
+/**
+ * The gradient alone of a network with two or more hidden layers (four of a stiff step's five
+ * evaluations): evaluateUnchecked's forward and backward passes tile by tile of samples, as
+ * oneHiddenLayerGradient does for one hidden layer: each layer's pre-activations for the tile, the
+ * activation over a neuron's tile in one call (σ and σ′ only), the δs of the tile, then each
+ * parameter's compensated sum over the tile's terms in one pass. Every parameter still sums its
+ * terms in sample order with the same arithmetic, and every z and δ is summed over its inputs in the
+ * same order, so the bits are the same as one sample at a time (tests/engine/cpu-engine.test.ts);
+ * 1.3–1.6× faster than that at hidden [4, 4] and [4, 4, 4], d = 2 and 16, N = 1024
+ * (benchmarks/results/cpu-engine-deep-2026-12-07.md).
+ */
+function deepGradient(ws: Workspace, data: Dataset, datasetIndex: number, theta: Float64Array, maxnorm: number): NetworkEvaluation {
+  const { layout, widths, activation } = ws;
+  const { z, value, slope, delta, terms } = ws.deepGradientTile();
+  const T = GRADIENT_TILE;
+  const levels = widths.length - 1;
+  const N = data.samples;
+  const d = data.inputDim;
+  const { x, y } = data;
+  const lossSum = new CompensatedSum();
+  const sums = new CompensatedSums(layout.count);
+  for (let first = 0; first < N; first += T) {
+    const count = Math.min(T, N - first);
+    const firstSample = datasetIndex * N + first;
+    for (let i = 0; i < d; i++) for (let t = 0; t < count; t++) value[0][i * T + t] = x[(firstSample + t) * d + i];
+    for (let level = 1; level <= levels; level++) {
+      const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
+      const inputs = value[level - 1];
+      // the output neuron is the identity: its z is f
+      const zs = level < levels ? z[level] : value[level];
+      for (let j = 0; j < fanOut; j++) {
+        const row = weightOffset + j * fanIn;
+        for (let t = 0; t < count; t++) {
+          let zt = biasOffset >= 0 ? theta[biasOffset + j] : 0;
+          for (let i = 0; i < fanIn; i++) zt += theta[row + i] * inputs[i * T + t];
+          zs[j * T + t] = zt;
+        }
+        if (level < levels) activation.valuesAndSlopes(zs, j * T, count, value[level], slope[level]);
+      }
+    }
+    const outputs = value[levels];
+    const residuals = delta[levels];
+    for (let t = 0; t < count; t++) {
+      const residual = outputs[t] - y[firstSample + t];
+      residuals[t] = residual;
+      lossSum.add(residual * residual);
+    }
+    // backward pass; the factor 2/N is applied once at the end
+    for (let level = levels; level >= 1; level--) {
+      const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
+      const inputs = value[level - 1];
+      const deltas = delta[level];
+      for (let j = 0; j < fanOut; j++) {
+        const row = weightOffset + j * fanIn;
+        const jt = j * T;
+        for (let i = 0; i < fanIn; i++) sums.addProducts(row + i, deltas, jt, inputs, i * T, count);
+        if (biasOffset >= 0) {
+          for (let t = 0; t < count; t++) terms[t] = deltas[jt + t];
+          sums.addAll(biasOffset + j, terms, count);
+        }
+      }
+      if (level === 1) break;
+      // propagate to the layer below: δ = (Wᵀδ)⊙σ′, Wᵀδ summed from 0 over j in order
+      const below = level - 1;
+      for (let i = 0; i < fanIn; i++) {
+        for (let t = 0; t < count; t++) {
+          let u = 0;
+          for (let j = 0; j < fanOut; j++) u += theta[weightOffset + j * fanIn + i] * deltas[j * T + t];
+          delta[below][i * T + t] = u * slope[below][i * T + t];
+        }
+      }
     }
   }
   return withBarrier(layout.count, theta, lossSum.value / N, N, maxnorm, sums);
