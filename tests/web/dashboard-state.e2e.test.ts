@@ -91,12 +91,13 @@ describe('the dashboard between sources of runs', () => {
     await page.goto(served.url, { waitUntil: 'load' });
     await poll('the builder', () => page.$(`${BUILDER}button[data-action="json-mode"]`), (h) => h !== null);
     await page.click(`${BUILDER}button[data-action="json-mode"]`);
-    await sleep(300);
+    // (a fixed wait lost the race with Lit's render on a loaded machine)
+    await poll('the JSON editor', () => page.$(`${BUILDER}textarea[data-field="spec-json"]`), (h) => h !== null);
 
     // a sweep over r (the hidden width), not over the opened results' learning rate
     const spec = { ...(JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown>), name: 'state-e2e', seeds: 1, grid: { 'architecture.hidden': [2, 3] } };
     await setJson(page, JSON.stringify(spec, null, 2));
-    expect(await validation(page)).toMatch(/Valid: 2 configurations × 1 seed = 2 runs/);
+    await poll('the validation', () => validation(page), (text) => /Valid: 2 configurations × 1 seed = 2 runs/.test(text));
     // the summary is grouped by the spec's own grid field, architecture.hidden, under its short name
     const ownGrid = await groupFields(page);
     expect(ownGrid).toBe('r');
@@ -104,11 +105,11 @@ describe('the dashboard between sources of runs', () => {
     // JSON that does not parse: no "Valid", no Start, no switch to a form that would drop the text
     const broken = JSON.stringify({ ...spec, seeds: 40 }, null, 2).replace('"seeds": 40', '"seeds": 40,,');
     await setJson(page, broken);
-    expect(await validation(page)).toMatch(/does not parse/);
+    await poll('the validation', () => validation(page), (text) => /does not parse/.test(text));
     expect(await startDisabled(page)).toBe(true);
     expect(await page.$eval(`${BUILDER}button[data-action="form-mode"]`, (b) => (b as HTMLButtonElement).disabled)).toBe(true);
     await setJson(page, JSON.stringify(spec, null, 2));
-    expect(await startDisabled(page)).toBe(false);
+    await poll('Start enabled', () => startDisabled(page), (disabled) => !disabled);
 
     // results of another sweep (grouped by its learning rate), then this sweep
     const runsFile = path.join(scratch, 'cli', 'runs.jsonl');
