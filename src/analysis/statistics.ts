@@ -58,6 +58,28 @@ export function wilsonInterval(successes: number, n: number, confidence = 0.95):
   return { successes, n, fraction: p, low, high };
 }
 
+export interface Difference {
+  /** first.fraction − second.fraction (NaN where a group is empty) */
+  difference: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * Newcombe's hybrid score interval for the difference p₁ − p₂ of two independent binomial fractions
+ * (Newcombe 1998, Stat. Med. 17:873, method 10), from their Wilson intervals [l₁, u₁], [l₂, u₂]:
+ *   low = d − √((p₁ − l₁)² + (u₂ − p₂)²),  high = d + √((u₁ − p₁)² + (p₂ − l₂)²).
+ * Unlike the Wald interval it stays inside [−1, 1] and keeps its coverage at 0 or n successes.
+ * Both fractions at one confidence (wilsonInterval's); an empty group gives NaN and [−1, 1].
+ */
+export function newcombeDifference(first: Fraction, second: Fraction): Difference {
+  if (first.n === 0 || second.n === 0) return { difference: NaN, low: -1, high: 1 };
+  const difference = first.fraction - second.fraction;
+  const low = difference - Math.hypot(first.fraction - first.low, second.high - second.fraction);
+  const high = difference + Math.hypot(first.high - first.fraction, second.fraction - second.low);
+  return { difference, low: Math.max(-1, low), high: Math.min(1, high) };
+}
+
 export interface GroupCounts<O extends string = string> {
   key: string;
   /** records in the group */

@@ -11,7 +11,7 @@
 //     with 2/η. Only for small networks (P ≤ MAX_HESSIAN_PARAMETERS).
 import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
 import { ODD_ACTIVATIONS } from '../analysis/channels.js';
-import { lossLevels, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
+import { lossLevels, newcombeDifference, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
 import { lossAtInfinity } from '../analysis/glu.js';
 import { distinctSolutions } from '../analysis/permutation.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
@@ -453,10 +453,39 @@ function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
 /** How the budget counts a minibatch optimiser's gradients (the scheduler's `evaluations`). */
 const MINIBATCH_BUDGET_NOTE = 'A minibatch gradient counts as one evaluation, as a full-batch one does: at batch B of N samples SGD and Adam compute B/N of the per-sample gradients a full-batch method does with the same budget.';
 
+/**
+ * Each optimiser's channel fraction against gradient flow's on the same configurations and seeds,
+ * the difference with a 95% Newcombe interval: is an optimiser's fewer channels more than chance?
+ * None where the runs have no single gradient-flow optimiser to compare with.
+ */
+function channelsAgainstFlowTable(runs: Run[]): PresetTable[] {
+  const groups = groupBy(runs, (r) => optimizerLabel(r.config));
+  const flows = groups.filter(([, members]) => members[0].config.optimizer.kind === 'flow');
+  if (flows.length !== 1 || groups.length < 2) return [];
+  const [flowLabel, flowRuns] = flows[0];
+  const flowChannels = outcomeFraction(flowRuns, 'channel');
+  return [
+    {
+      name: 'channels-against-flow',
+      title: `Channel fraction against gradient flow's (${flowLabel}) on the same configurations and seeds`,
+      columns: ['optimizer', 'runs', ...fractionColumns('channel'), ...fractionColumns('flow channel'), 'channel difference', 'channel difference low95', 'channel difference high95'],
+      rows: groups
+        .filter(([label]) => label !== flowLabel)
+        .map(([label, members]) => {
+          const channels = outcomeFraction(members, 'channel');
+          const { difference, low, high } = newcombeDifference(channels, flowChannels);
+          return [label, members.length, ...fractionCells(channels), ...fractionCells(flowChannels), difference, low, high];
+        }),
+      note: "Difference: the optimiser's channel fraction minus gradient flow's, in percentage points, with Newcombe's 95% hybrid score interval (an interval that excludes 0: more than chance). Runs of one seed share their data and initial network across optimisers; the interval treats the two groups as independent, which is conservative where their outcomes go together.",
+    },
+  ];
+}
+
 function optimizerComparisonTables(runs: Run[]): PresetTable[] {
   return [
     reachTable('by-optimizer', 'Channels and reach by optimiser (same budget of gradient evaluations; a Hessian counts P)', 'optimizer', runs, (r) => optimizerLabel(r.config),
       `The paper: gradient flow reaches far into channels; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance. ${CHANNEL_REACH_NOTE} ${MINIBATCH_BUDGET_NOTE}`),
+    ...channelsAgainstFlowTable(runs),
     {
       name: 'by-optimizer-teacher',
       title: 'Channels and reach by optimiser and teacher',

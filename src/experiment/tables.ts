@@ -65,7 +65,10 @@ function columnFormat(values: readonly (string | number)[]): (value: string | nu
 /** A fraction as a percentage with one decimal, as every report writes them ('–' where there is none). */
 export const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
 
-/** The table's columns for people: each fraction's four columns (k, fraction, low95, high95) as one, each quartile triple as one. */
+/** A difference of fractions in percentage points, signed ('–' where there is none). */
+const points = (x: number) => (Number.isFinite(x) ? `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(100 * x).toFixed(1)}` : '–');
+
+/** The table's columns for people: each fraction's four columns (k, fraction, low95, high95) as one, each difference's three (difference, low95, high95) as one, each quartile triple as one. */
 export function readableColumns(table: PresetTable): ReadableColumn[] {
   const merged: ReadableColumn[] = [];
   const formatOf = (...columns: number[]) => columnFormat(table.rows.flatMap((row) => columns.map((c) => row[c])));
@@ -75,6 +78,9 @@ export function readableColumns(table: PresetTable): ReadableColumn[] {
     if (table.columns[c + 1] === `${name} fraction` && table.columns[c + 3] === `${name} high95`) {
       merged.push({ header: name, cell: (row) => `${row[at]} (${percent(row[at + 1] as number)} [${percent(row[at + 2] as number)}, ${percent(row[at + 3] as number)}])` });
       c += 3;
+    } else if (name.endsWith(' difference') && table.columns[c + 1] === `${name} low95` && table.columns[c + 2] === `${name} high95`) {
+      merged.push({ header: `${name} (points)`, cell: (row) => `${points(row[at] as number)} [${points(row[at + 1] as number)}, ${points(row[at + 2] as number)}]` });
+      c += 2;
     } else if (name.endsWith(' median') && table.columns[c + 1] === name.replace(/ median$/, ' q1') && table.columns[c + 2] === name.replace(/ median$/, ' q3')) {
       // median and quartiles in one format
       const format = formatOf(at, at + 1, at + 2);

@@ -1,7 +1,7 @@
 // Wilson intervals against published values, the normal quantile, outcome tables and loss levels.
 import { describe, expect, it } from 'vitest';
 import { normalCdf } from '../../src/model/activations.js';
-import { groupCounts, lossLevels, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
+import { groupCounts, lossLevels, newcombeDifference, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
 
 describe('wilsonInterval', () => {
   it('matches known 95% intervals', () => {
@@ -44,6 +44,39 @@ describe('wilsonInterval', () => {
     for (const p of [1e-300, 1e-10, 0.001, 0.3, 0.7, 0.999]) {
       expect(Math.abs(normalCdf(normalQuantile(p)) - p) / p).toBeLessThan(1e-13);
     }
+  });
+});
+
+describe('newcombeDifference', () => {
+  it("reproduces Newcombe's (1998) table II, method 10, to its four decimals", () => {
+    // (successes₁, n₁, successes₂, n₂) → [low, high] of p₁ − p₂: the paper's examples (a)–(h)
+    const table: [number, number, number, number, number, number][] = [
+      [56, 70, 48, 80, 0.0524, 0.3339],
+      [9, 10, 3, 10, 0.1705, 0.809],
+      [6, 7, 2, 7, 0.0582, 0.8062],
+      [5, 56, 0, 29, -0.0381, 0.1926],
+      [0, 10, 0, 20, -0.1611, 0.2775],
+      [0, 10, 0, 10, -0.2775, 0.2775],
+      [10, 10, 0, 20, 0.6791, 1],
+      [10, 10, 0, 10, 0.6075, 1],
+    ];
+    for (const [k1, n1, k2, n2, low, high] of table) {
+      const d = newcombeDifference(wilsonInterval(k1, n1), wilsonInterval(k2, n2));
+      expect(d.difference, `${k1}/${n1} − ${k2}/${n2}`).toBeCloseTo(k1 / n1 - k2 / n2, 12);
+      expect(d.low, `${k1}/${n1} − ${k2}/${n2}`).toBeCloseTo(low, 4);
+      expect(d.high, `${k1}/${n1} − ${k2}/${n2}`).toBeCloseTo(high, 4);
+    }
+  });
+
+  it('is antisymmetric, stays in [−1, 1], and says nothing of an empty group', () => {
+    const [a, b] = [wilsonInterval(3, 40), wilsonInterval(31, 40)];
+    const ab = newcombeDifference(a, b);
+    const ba = newcombeDifference(b, a);
+    expect(ab.difference).toBeCloseTo(-ba.difference, 15);
+    expect(ab.low).toBeCloseTo(-ba.high, 15);
+    expect(ab.high).toBeCloseTo(-ba.low, 15);
+    expect(newcombeDifference(wilsonInterval(0, 3), wilsonInterval(3, 3)).low).toBeGreaterThanOrEqual(-1);
+    expect(newcombeDifference(wilsonInterval(0, 0), b)).toEqual({ difference: NaN, low: -1, high: 1 });
   });
 });
 

@@ -12,6 +12,7 @@ import type { RunRecord } from '../../src/experiment/results.js';
 import { runSweep } from '../../src/experiment/scheduler.js';
 import { summarizeRecords } from '../../src/experiment/summary.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
+import { newcombeDifference, wilsonInterval } from '../../src/analysis/statistics.js';
 
 /** Runs a sweep preset's quick spec on the CPU engine, in process; the records in finishing order. */
 async function runQuick(name: string): Promise<RunRecord[]> {
@@ -227,5 +228,17 @@ describe('quick presets on the CPU engine', () => {
     // closest pairs belong to neurons that sharpened, ε ≈ 67): none, not 0.015
     expect(cell(t, ['flow ros34pw2'], '1/ε median')).toBeNaN();
     expect(tableMarkdown(t)).toContain('1/ε: of the runs on a channel');
+    // each optimiser's channel fraction against the flow's: the same counts, their difference and its Newcombe interval
+    const against = table(report, 'channels-against-flow');
+    expect(against.rows.map((r) => r[0])).toEqual(discrete.map((r) => r[0]));
+    const flowChannels = wilsonInterval(cell(t, ['flow ros34pw2'], 'channel'), cell(t, ['flow ros34pw2'], 'runs'));
+    for (const row of against.rows) {
+      const channels = wilsonInterval(cell(t, [row[0] as string], 'channel'), cell(t, [row[0] as string], 'runs'));
+      const { difference, low, high } = newcombeDifference(channels, flowChannels);
+      const at = (column: string) => row[against.columns.indexOf(column)];
+      expect([at('channel'), at('flow channel'), at('channel difference'), at('channel difference low95'), at('channel difference high95')]).toEqual([channels.successes, flowChannels.successes, difference, low, high]);
+      expect(low).toBeLessThan(0);
+      expect(high).toBeGreaterThan(0);
+    }
   }, 120_000);
 });

@@ -61,4 +61,21 @@ describe('markdown for people', () => {
     const none = JSON.parse(JSON.stringify({ ...table, rows: [['adam', 4, 0, NaN, NaN, NaN, NaN, NaN, NaN, NaN]] })) as PresetTable;
     expect(tableMarkdown(none).split('\n')[4]).toBe('| adam | 4 | 0 (– [–, –]) | – [–, –] | – |');
   });
+
+  it('writes a difference of fractions with its interval in signed percentage points, as one column', () => {
+    const table: PresetTable = {
+      name: 'against',
+      title: 'Against',
+      columns: ['optimizer', 'channel difference', 'channel difference low95', 'channel difference high95'],
+      rows: [
+        ['adam', -0.125, -0.3012, 0.05],
+        ['gd', 0, -0.2775, 0.2775],
+        ['sgd', NaN, -1, 1],
+      ],
+    };
+    const lines = tableMarkdown(table).split('\n');
+    expect(lines[2]).toBe('| optimizer | channel difference (points) |');
+    expect(lines.slice(4, 7)).toEqual(['| adam | −12.5 [−30.1, +5.0] |', '| gd | 0.0 [−27.8, +27.8] |', '| sgd | – [−100.0, +100.0] |']);
+    expect(tableCsv(table).split('\n')[0]).toBe('optimizer,channel_difference,channel_difference_low95,channel_difference_high95');
+  });
 });
