@@ -80,6 +80,33 @@ export function newcombeDifference(first: Fraction, second: Fraction): Differenc
   return { difference, low: Math.max(-1, low), high: Math.min(1, high) };
 }
 
+export interface Trend {
+  /** the standardised trend statistic: positive where the fraction rises with the score */
+  z: number;
+  /** two-sided p-value, 2Φ(−|z|) */
+  p: number;
+}
+
+/**
+ * The Cochran–Armitage test for a linear trend of binomial fractions over ordered groups with scores
+ * tᵢ (Agresti, Categorical Data Analysis, §5.3.5): with K = Σkᵢ successes of N = Σnᵢ and p̄ = K/N,
+ *   T = Σ tᵢ(kᵢ − nᵢp̄),  Var T = p̄(1 − p̄)·(Σ nᵢtᵢ² − (Σ nᵢtᵢ)²/N),  z = T/√Var T.
+ * NaN where there is nothing to test: all successes or none (p̄ = 0 or 1), or one score for every run.
+ */
+export function cochranArmitageTrend(groups: readonly { successes: number; n: number; score: number }[]): Trend {
+  const N = groups.reduce((sum, g) => sum + g.n, 0);
+  const K = groups.reduce((sum, g) => sum + g.successes, 0);
+  if (N === 0) return { z: NaN, p: NaN };
+  const pBar = K / N;
+  const meanScore = groups.reduce((sum, g) => sum + g.n * g.score, 0) / N;
+  // scores centred on their mean: the same T and variance, without cancelling large sums
+  const T = groups.reduce((sum, g) => sum + (g.score - meanScore) * (g.successes - g.n * pBar), 0);
+  const variance = pBar * (1 - pBar) * groups.reduce((sum, g) => sum + g.n * (g.score - meanScore) ** 2, 0);
+  if (!(variance > 0)) return { z: NaN, p: NaN };
+  const z = T / Math.sqrt(variance);
+  return { z, p: 2 * normalCdf(-Math.abs(z)) };
+}
+
 export interface GroupCounts<O extends string = string> {
   key: string;
   /** records in the group */

@@ -11,7 +11,7 @@
 //     with 2/η. Only for small networks (P ≤ MAX_HESSIAN_PARAMETERS).
 import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
 import { ODD_ACTIVATIONS } from '../analysis/channels.js';
-import { lossLevels, newcombeDifference, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
+import { cochranArmitageTrend, lossLevels, newcombeDifference, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
 import { lossAtInfinity } from '../analysis/glu.js';
 import { distinctSolutions } from '../analysis/permutation.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
@@ -315,6 +315,34 @@ function sharedDataNote(runs: readonly Run[]): string | null {
   return `Every run of a teacher trains on one dataset (data.seed ${seeds.join(', ')}: one draw of the inputs and of each GP teacher): the intervals are over the students' initialisations for that draw, not over draws (data.perRun: true gives each run its own).`;
 }
 
+/**
+ * The paper's "more channels the rougher the GP": per activation, the Cochran–Armitage test for a
+ * linear trend of the channel fraction in log₁₀ s over the GP teachers. None where the runs have
+ * fewer than two GP roughnesses.
+ */
+function roughnessTrendTable(runs: Run[]): PresetTable[] {
+  const gpRuns = runs.filter((r) => r.config.data.teacher.kind === 'gp');
+  const roughness = (r: Run) => (r.config.data.teacher as { s: number }).s;
+  const allS = [...new Set(gpRuns.map(roughness))].sort((a, b) => a - b);
+  if (allS.length < 2) return [];
+  const rows = groupBy(gpRuns, (r) => r.config.architecture.activation).map(([activation, members]) => {
+    const byS = groupBy(members, (r) => String(roughness(r)), numericOrder);
+    const trend = cochranArmitageTrend(
+      byS.map(([, group]) => ({ successes: group.filter((r) => r.classified.outcome === 'channel').length, n: group.length, score: Math.log10(roughness(group[0])) })),
+    );
+    return [activation, members.length, byS.map(([sText]) => sText).join(', '), trend.z, trend.p];
+  });
+  return [
+    {
+      name: 'trend-with-roughness',
+      title: 'Does the channel fraction grow with the GP teacher\'s roughness s? A trend test per activation',
+      columns: ['activation', 'GP runs', 'GP teachers (s)', 'trend z', 'p (two-sided)'],
+      rows,
+      note: 'The Cochran–Armitage test for a linear trend of the channel fraction in log₁₀ s over the GP teachers (the Rosenbrock teacher aside): z > 0, more channels the rougher the teacher; p < 0.05, a trend beyond chance at 95%; – where there is nothing to test (no channels, as for relu, or all channels). The fractions themselves are in the table by teacher and activation.',
+    },
+  ];
+}
+
 function channelFrequencyTables(runs: Run[]): PresetTable[] {
   const deepNote = deepFloat32Note(runs);
   const sharedData = sharedDataNote(runs);
@@ -330,6 +358,7 @@ function channelFrequencyTables(runs: Run[]): PresetTable[] {
       rows: groupBy(runs, (r) => `${teacherLabel(r.config)}|${r.config.architecture.activation}`, numericOrder).map(([k, members]) => channelRow(k.split('|'), members)),
       note: `The paper: channels are common for every teacher, more so the rougher the GP; channels and finite minima reach similar training loss. ${OF_WHICH_NOTE}`,
     },
+    ...roughnessTrendTable(runs),
   ];
 }
 

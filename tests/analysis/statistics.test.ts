@@ -1,7 +1,7 @@
 // Wilson intervals against published values, the normal quantile, outcome tables and loss levels.
 import { describe, expect, it } from 'vitest';
 import { normalCdf } from '../../src/model/activations.js';
-import { groupCounts, lossLevels, newcombeDifference, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
+import { cochranArmitageTrend, groupCounts, lossLevels, newcombeDifference, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
 
 describe('wilsonInterval', () => {
   it('matches known 95% intervals', () => {
@@ -77,6 +77,32 @@ describe('newcombeDifference', () => {
     expect(ab.high).toBeCloseTo(-ba.low, 15);
     expect(newcombeDifference(wilsonInterval(0, 3), wilsonInterval(3, 3)).low).toBeGreaterThanOrEqual(-1);
     expect(newcombeDifference(wilsonInterval(0, 0), b)).toEqual({ difference: NaN, low: -1, high: 1 });
+  });
+});
+
+describe('cochranArmitageTrend', () => {
+  it("reproduces Agresti's example: infant malformation by maternal alcohol consumption, z² = 6.57, P = 0.01", () => {
+    // Agresti, Categorical Data Analysis: malformed of all infants at 0, <1, 1–2, 3–5, ≥6 drinks a day, scores 0, 0.5, 1.5, 4, 7
+    const groups = [[48, 17114, 0], [38, 14502, 0.5], [5, 793, 1.5], [1, 127, 4], [1, 38, 7]].map(([successes, n, score]) => ({ successes, n, score }));
+    const { z, p } = cochranArmitageTrend(groups);
+    // Agresti's M² = (N − 1)r² = 6.57 is this z² times (N − 1)/N
+    expect(z).toBeGreaterThan(0);
+    expect((z * z * (32574 - 1)) / 32574).toBeCloseTo(6.57, 2);
+    expect(p).toBeCloseTo(0.0104, 4);
+  });
+
+  it('changes sign with the order of the scores, not with their scale or shift; nothing to test gives NaN', () => {
+    const groups = [[2, 20, 0], [5, 20, 1], [9, 20, 2]].map(([successes, n, score]) => ({ successes, n, score }));
+    const rising = cochranArmitageTrend(groups);
+    expect(rising.z).toBeGreaterThan(2);
+    const reversed = cochranArmitageTrend(groups.map((g) => ({ ...g, score: -g.score })));
+    expect(reversed.z).toBeCloseTo(-rising.z, 12);
+    expect(reversed.p).toBeCloseTo(rising.p, 12);
+    expect(cochranArmitageTrend(groups.map((g) => ({ ...g, score: 10 + 3 * g.score }))).z).toBeCloseTo(rising.z, 12);
+    expect(cochranArmitageTrend(groups.map((g) => ({ ...g, successes: 0 }))).z).toBeNaN();
+    expect(cochranArmitageTrend(groups.map((g) => ({ ...g, successes: g.n }))).z).toBeNaN();
+    expect(cochranArmitageTrend(groups.map((g) => ({ ...g, score: 1 }))).z).toBeNaN();
+    expect(cochranArmitageTrend([]).z).toBeNaN();
   });
 });
 

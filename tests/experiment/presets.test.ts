@@ -12,7 +12,7 @@ import type { RunRecord } from '../../src/experiment/results.js';
 import { runSweep } from '../../src/experiment/scheduler.js';
 import { summarizeRecords } from '../../src/experiment/summary.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
-import { newcombeDifference, wilsonInterval } from '../../src/analysis/statistics.js';
+import { cochranArmitageTrend, newcombeDifference, wilsonInterval } from '../../src/analysis/statistics.js';
 
 /** Runs a sweep preset's quick spec on the CPU engine, in process; the records in finishing order. */
 async function runQuick(name: string): Promise<RunRecord[]> {
@@ -152,6 +152,17 @@ describe('quick presets on the CPU engine', () => {
     expect(byActivation.note).toMatch(/"Of which": counts and fractions of the not-converged runs/);
     // one dataset per teacher (data.perRun false): the intervals are over initialisations for that draw
     expect(byTeacher.note).toContain('Every run of a teacher trains on one dataset (data.seed 0: one draw of the inputs and of each GP teacher)');
+    // the trend with roughness per activation, from the counts of the teacher-and-activation table:
+    // relu has no channels, so nothing to test (quick: too few runs for the trend to mean much)
+    const trend = table(report, 'trend-with-roughness');
+    const byBoth = table(report, 'by-teacher-activation');
+    expect(trend.rows.map((r) => r[0])).toEqual(['softplus', 'erf', 'relu']);
+    for (const row of trend.rows) {
+      const groups = [0.1, 0.5, 2, 10].map((s) => ({ successes: cell(byBoth, [`gp s=${s}`, row[0] as string], 'channel'), n: cell(byBoth, [`gp s=${s}`, row[0] as string], 'runs'), score: Math.log10(s) }));
+      const expected = cochranArmitageTrend(groups);
+      expect(row.slice(1), String(row[0])).toEqual([16, '0.1, 0.5, 2, 10', expected.z, expected.p]);
+    }
+    expect(cell(trend, ['relu'], 'trend z')).toBeNaN();
   }, 180_000);
 
   it('toy-1d: gradient flow gets far into the channel, SGD and Adam stop nearer its entrance (smaller 1/ε); L∞(w) has the channel minimum near w ≈ 0.8', async () => {
