@@ -286,7 +286,32 @@ function lossLevelsTables(runs: Run[]): PresetTable[] {
     }),
     note: 'Converged losses cluster at discrete values; solutions are counted up to neuron permutation (optimal assignment, networks within 1% relative L2 are one), so a level holding more than one is several critical points at one loss (or a saddle line).',
   };
-  return [plateau, levels];
+  return [plateau, ...plateauWithoutBiasesTable(runs), levels];
+}
+
+/**
+ * The paper's "plateau saddles without biases, almost none with them" per r (and over every r): the
+ * plateau-saddle fraction without biases minus with, with a 95% Newcombe interval. None unless the
+ * runs have both.
+ */
+function plateauWithoutBiasesTable(runs: Run[]): PresetTable[] {
+  const plateauOf = (members: readonly Run[], biases: boolean) => outcomeFraction(members.filter((r) => r.config.architecture.biases === biases), 'plateau-saddle');
+  if (!runs.some((r) => r.config.architecture.biases) || runs.every((r) => r.config.architecture.biases)) return [];
+  const byR = groupBy(runs, (r) => hiddenLabel(r.config), numericOrder);
+  const row = (label: string, members: readonly Run[]) => {
+    const [without, withBiases] = [plateauOf(members, false), plateauOf(members, true)];
+    const { difference, low, high } = newcombeDifference(without, withBiases);
+    return [label, ...fractionCells(without), ...fractionCells(withBiases), difference, low, high];
+  };
+  return [
+    {
+      name: 'plateau-saddles-without-biases',
+      title: 'Plateau saddles without biases against with them, by r',
+      columns: ['r', ...fractionColumns('without biases: plateau-saddle'), ...fractionColumns('with biases: plateau-saddle'), 'plateau-saddle difference', 'plateau-saddle difference low95', 'plateau-saddle difference high95'],
+      rows: [...byR.map(([r, members]) => row(r, members)), ...(byR.length > 1 ? [row('all', runs)] : [])],
+      note: "Difference: the plateau-saddle fraction without biases minus with them, in percentage points, with Newcombe's 95% hybrid score interval (an interval above 0: more plateau saddles without biases beyond chance).",
+    },
+  ];
 }
 
 /**

@@ -120,6 +120,21 @@ describe('quick presets on the CPU engine', () => {
       expect(n).toBeLessThanOrEqual(settled[k]);
     });
     expect(tableMarkdown(plateau)).toMatch(/\| false \| 2 \| 12 \|/);
+    // without biases against with them, per r and over all: the counts above, their difference and its Newcombe interval
+    const against = table(report, 'plateau-saddles-without-biases');
+    expect(against.rows.map((r) => r[0])).toEqual(['2', '3', '4', 'all']);
+    for (const row of against.rows) {
+      const rows = plateau.rows.filter((p) => row[0] === 'all' || p[1] === row[0]);
+      const fraction = (biases: string) => {
+        const of = rows.filter((p) => p[0] === biases);
+        return wilsonInterval(sum(of.map((p) => p[plateau.columns.indexOf('plateau-saddle')] as number)), sum(of.map((p) => p[plateau.columns.indexOf('runs')] as number)));
+      };
+      const { difference, low, high } = newcombeDifference(fraction('false'), fraction('true'));
+      expect(row.slice(-3), String(row[0])).toEqual([difference, low, high]);
+    }
+    expect(cell(against, ['all'], 'without biases: plateau-saddle')).toBe(count('false'));
+    // (quick: 12 seeds per r leave 0 inside the interval; the full preset's 1,600 per r do not, if the paper holds)
+    expect(cell(against, ['all'], 'plateau-saddle difference low95')).toBeLessThan(cell(against, ['all'], 'plateau-saddle difference'));
   }, 120_000);
 
   it('channel-frequency: channels with erf, none with relu, as its quick note says (quick: N = 64 and 4 seeds are too few for softplus channels or to rank the teachers by GP roughness s)', async () => {
