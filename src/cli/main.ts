@@ -219,7 +219,7 @@ export function buildProgram(): Command {
     .argument('<first>', 'results folder written by `channelscope run`')
     .argument('<second>', 'results folder of the same spec and seeds')
     .option('--loss-rtol <value>', 'relative tolerance on the final loss', String(DEFAULT_COMPARISON.lossRtol))
-    .option('--min-agreement <fraction>', 'exit code 1 when fewer of the shared runs than this (0…1, or a percentage such as 95%) end in the same place')
+    .option('--min-agreement <fraction>', 'exit code 1 when fewer of the runs both folders hold than this (0…1, or a percentage such as 95%) end in the same place')
     .option('--json', 'machine-readable output')
     .action(async (first: string, second: string, options: { lossRtol: string; minAgreement?: string; json?: boolean }) => {
       for (const dir of [first, second]) requireResultsFolder(dir, 'compare');

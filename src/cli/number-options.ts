@@ -2,7 +2,7 @@
 // notation only. Number() alone would also take "0x10" (16), "" and " " (0) and "1e3" for a count,
 // so a typo could become a silent setting.
 import { InputError } from '../user-input/input-error.js';
-import { parseDecimal } from '../user-input/user-text.js';
+import { DECIMAL, parseDecimal } from '../user-input/user-text.js';
 import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 
@@ -19,6 +19,19 @@ export function nonNegativeNumberOption(name: string, text: string, { infinity =
 export function positiveNumberOption(name: string, text: string, { infinity = false } = {}): number {
   const value = parseDecimal(text, { infinity });
   if (!(value > 0)) throw new InputError(`${name} must be a positive number${infinity ? ' (or Infinity)' : ''}, got "${text}"`);
+  return value;
+}
+
+/**
+ * A fraction from 0 to 1, or a percentage such as 95%, else an InputError naming the option. A
+ * percentage is read as its decimal (99.9% as 0.999, not 99.9/100, one rounding away from it).
+ */
+export function fractionOption(name: string, text: string): number {
+  const trimmed = text.trim();
+  const percent = trimmed.endsWith('%');
+  const number = percent ? trimmed.slice(0, -1) : trimmed;
+  const value = percent ? (DECIMAL.test(number) ? Number(`${number}e-2`) : NaN) : parseDecimal(number);
+  if (!(value >= 0 && value <= 1)) throw new InputError(`${name} must be a fraction from 0 to 1 (or a percentage such as 95%), got "${text}"`);
   return value;
 }
 

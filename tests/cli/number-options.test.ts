@@ -1,7 +1,7 @@
 // Numbers on the command line: decimal notation only, so that a typo is refused rather than read
 // as another value (Number() reads "0x10" as 16 and " " as 0).
 import { describe, expect, it } from 'vitest';
-import { integerOption, nonNegativeNumberOption, parseThresholds, positiveNumberOption } from '../../src/cli/number-options.js';
+import { fractionOption, integerOption, nonNegativeNumberOption, parseThresholds, positiveNumberOption } from '../../src/cli/number-options.js';
 import { InputError } from '../../src/user-input/input-error.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -25,6 +25,17 @@ describe('number options', () => {
     expect(integerOption('--port', '0', 0, 65535)).toBe(0);
     for (const bad of ['0', '1.5', '1e3', '0x10', ' ', 'two']) expect(() => integerOption('--slots', bad, 1), bad).toThrow(`--slots must be a positive integer, got "${bad}"`);
     expect(() => integerOption('--port', '65536', 0, 65535)).toThrow('--port must be an integer from 0 to 65535, got "65536"');
+  });
+
+  it('reads a fraction or a percentage exactly as its decimal: 99.9% is 999/1000 (99.9/100 is one rounding above it)', () => {
+    for (let k = 0; k <= 1000; k++) {
+      expect(fractionOption('--min-agreement', `${k / 10}%`), `${k / 10}%`).toBe(k / 1000);
+      expect(fractionOption('--min-agreement', String(k / 1000))).toBe(k / 1000);
+    }
+    expect(fractionOption('--min-agreement', ' 95% ')).toBe(0.95);
+    for (const bad of ['1.5', '150%', '-0.1', 'most', '%', '0x1', '', '5%%', 'Infinity']) {
+      expect(() => fractionOption('--min-agreement', bad), bad).toThrow(`--min-agreement must be a fraction from 0 to 1 (or a percentage such as 95%), got "${bad}"`);
+    }
   });
 
   it('--thresholds takes each threshold once: a second value is refused, not the last one silently used', async () => {
