@@ -40,7 +40,7 @@ export function formatPresetList(): string {
     lines.push('');
   }
   lines.push('channelscope run PRESET [--quick] [--seeds N] [--out DIR] [--backend auto|gpu|cpu]; channelscope report DIR');
-  lines.push('channelscope presets SWEEP --spec [--quick] [--seeds N] > my.json: its spec, to edit and `channelscope run my.json`');
+  lines.push('channelscope presets SWEEP --spec [--quick] [--seeds N] > my.json: its spec, to edit and `channelscope run my.json` (it keeps the preset\'s name, so its report has the preset\'s tables; rename it for the generic report alone)');
   return `${lines.join('\n')}\n`;
 }
 
@@ -59,7 +59,9 @@ export function presetListJson(): string {
 
 /**
  * `channelscope presets NAME --spec [--quick] [--seeds N]`: a sweep preset's spec as a file `run`
- * takes, to copy and edit (other teachers, widths, a budget). Its runs are the preset's, id for id.
+ * takes, to copy and edit (other teachers, widths, a budget). Its runs are the preset's, id for id;
+ * it keeps the preset's name (and a --quick one its description), so `report` gives an edited copy
+ * the preset's tables, which group by the same fields.
  */
 export function presetSpecText(name: string, options: { quick?: boolean; seeds?: string }): string {
   const preset = findPreset(name);
