@@ -91,17 +91,30 @@ export interface Trend {
  * The Cochran–Armitage test for a linear trend of binomial fractions over ordered groups with scores
  * tᵢ (Agresti, Categorical Data Analysis, §5.3.5): with K = Σkᵢ successes of N = Σnᵢ and p̄ = K/N,
  *   T = Σ tᵢ(kᵢ − nᵢp̄),  Var T = p̄(1 − p̄)·(Σ nᵢtᵢ² − (Σ nᵢtᵢ)²/N),  z = T/√Var T.
- * NaN where there is nothing to test: all successes or none (p̄ = 0 or 1), or one score for every run.
+ * Groups in several strata (e.g. network sizes whose fractions differ in level): T and Var T per
+ * stratum, each with its own p̄, summed before z (the stratified, Mantel-extension form), so a
+ * stratum's level does not pass for a trend. NaN where there is nothing to test: no stratum with
+ * successes and failures and two scores.
  */
-export function cochranArmitageTrend(groups: readonly { successes: number; n: number; score: number }[]): Trend {
-  const N = groups.reduce((sum, g) => sum + g.n, 0);
-  const K = groups.reduce((sum, g) => sum + g.successes, 0);
-  if (N === 0) return { z: NaN, p: NaN };
-  const pBar = K / N;
-  const meanScore = groups.reduce((sum, g) => sum + g.n * g.score, 0) / N;
-  // scores centred on their mean: the same T and variance, without cancelling large sums
-  const T = groups.reduce((sum, g) => sum + (g.score - meanScore) * (g.successes - g.n * pBar), 0);
-  const variance = pBar * (1 - pBar) * groups.reduce((sum, g) => sum + g.n * (g.score - meanScore) ** 2, 0);
+export function cochranArmitageTrend(groups: readonly { successes: number; n: number; score: number; stratum?: string }[]): Trend {
+  for (const g of groups) {
+    if (!(Number.isInteger(g.n) && g.n >= 0 && Number.isInteger(g.successes) && g.successes >= 0 && g.successes <= g.n) || !Number.isFinite(g.score)) {
+      throw new RangeError(`a trend group needs 0 ≤ successes ≤ n, integers, and a finite score; got ${g.successes} of ${g.n} at ${g.score}`);
+    }
+  }
+  const strata = new Map<string | undefined, typeof groups[number][]>();
+  for (const g of groups) strata.set(g.stratum, [...(strata.get(g.stratum) ?? []), g]);
+  let T = 0;
+  let variance = 0;
+  for (const members of strata.values()) {
+    const N = members.reduce((sum, g) => sum + g.n, 0);
+    if (N === 0) continue;
+    const pBar = members.reduce((sum, g) => sum + g.successes, 0) / N;
+    const meanScore = members.reduce((sum, g) => sum + g.n * g.score, 0) / N;
+    // scores centred on their mean: the same T and variance, without cancelling large sums
+    T += members.reduce((sum, g) => sum + (g.score - meanScore) * (g.successes - g.n * pBar), 0);
+    variance += pBar * (1 - pBar) * members.reduce((sum, g) => sum + g.n * (g.score - meanScore) ** 2, 0);
+  }
   if (!(variance > 0)) return { z: NaN, p: NaN };
   const z = T / Math.sqrt(variance);
   return { z, p: 2 * normalCdf(-Math.abs(z)) };

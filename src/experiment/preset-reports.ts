@@ -342,28 +342,37 @@ function sharedDataNote(runs: readonly Run[]): string | null {
 
 /**
  * The paper's "more channels the rougher the GP": per activation, the Cochran–Armitage test for a
- * linear trend of the channel fraction in log₁₀ s over the GP teachers. None where the runs have
- * fewer than two GP roughnesses.
+ * linear trend of the channel fraction in log₁₀ s over the GP teachers, stratified by d and r (each
+ * size its own channel level). None where the runs have fewer than two GP roughnesses.
  */
 function roughnessTrendTable(runs: Run[]): PresetTable[] {
   const gpRuns = runs.filter((r) => r.config.data.teacher.kind === 'gp');
   const roughness = (r: Run) => (r.config.data.teacher as { s: number }).s;
-  const allS = [...new Set(gpRuns.map(roughness))].sort((a, b) => a - b);
-  if (allS.length < 2) return [];
+  if (new Set(gpRuns.map(roughness)).size < 2) return [];
+  const size = (r: Run) => `d=${r.config.architecture.inputDim} r=${hiddenLabel(r.config)}`;
   const rows = groupBy(gpRuns, (r) => r.config.architecture.activation).map(([activation, members]) => {
-    const byS = groupBy(members, (r) => String(roughness(r)), numericOrder);
+    const cells = groupBy(members, (r) => `${size(r)}|${roughness(r)}`);
     const trend = cochranArmitageTrend(
-      byS.map(([, group]) => ({ successes: group.filter((r) => r.classified.outcome === 'channel').length, n: group.length, score: Math.log10(roughness(group[0])) })),
+      cells.map(([, cell]) => ({
+        successes: cell.filter((r) => r.classified.outcome === 'channel').length,
+        n: cell.length,
+        score: Math.log10(roughness(cell[0])),
+        stratum: size(cell[0]),
+      })),
     );
-    return [activation, members.length, byS.map(([sText]) => sText).join(', '), trend.z, trend.p];
+    const sValues = [...new Set(members.map(roughness))].sort((a, b) => a - b);
+    return [activation, members.length, sValues.join(', '), new Set(members.map(size)).size, trend.z, trend.p];
   });
+  const shared = sharedDataNote(gpRuns);
   return [
     {
       name: 'trend-with-roughness',
       title: 'Does the channel fraction grow with the GP teacher\'s roughness s? A trend test per activation',
-      columns: ['activation', 'GP runs', 'GP teachers (s)', 'trend z', 'p (two-sided)'],
+      columns: ['activation', 'GP runs', 'GP teachers (s)', 'network sizes (d, r)', 'trend z', 'p (two-sided)'],
       rows,
-      note: 'The Cochran–Armitage test for a linear trend of the channel fraction in log₁₀ s over the GP teachers (the Rosenbrock teacher aside): z > 0, more channels the rougher the teacher; p < 0.05, a trend beyond chance at 95%; – where there is nothing to test (no channels, as for relu, or all channels). The fractions themselves are in the table by teacher and activation.',
+      note:
+        'The Cochran–Armitage test for a linear trend of the channel fraction in log₁₀ s over the GP teachers (the Rosenbrock teacher aside), stratified by network size (d, r), so that sizes with more channels do not pass for a trend: z > 0, more channels the rougher the teacher; p < 0.05, a trend beyond the spread of the students\' initialisations at 95%. – where there is nothing to test: no channels (as for relu), all channels, or one s. The fractions themselves are in the table by teacher and activation.' +
+        (shared ? ` ${shared.replace('the intervals are over', 'the test is over')} A trend in s is then one of these teacher functions; another draw of each may differ.` : ''),
     },
   ];
 }

@@ -103,6 +103,26 @@ describe('cochranArmitageTrend', () => {
     expect(cochranArmitageTrend(groups.map((g) => ({ ...g, successes: g.n }))).z).toBeNaN();
     expect(cochranArmitageTrend(groups.map((g) => ({ ...g, score: 1 }))).z).toBeNaN();
     expect(cochranArmitageTrend([]).z).toBeNaN();
+    expect(() => cochranArmitageTrend([{ successes: 3, n: 2, score: 0 }])).toThrow(RangeError);
+  });
+
+  it('stratified: sums each stratum\'s statistic and variance, so strata that differ only in level show no trend', () => {
+    const table = [[2, 20, 0], [5, 20, 1], [9, 20, 2]].map(([successes, n, score]) => ({ successes, n, score }));
+    const plain = cochranArmitageTrend(table);
+    expect(cochranArmitageTrend(table.map((g) => ({ ...g, stratum: 'one' }))).z).toBeCloseTo(plain.z, 12);
+    // two identical strata: T and Var T double, z grows by √2
+    const twice = cochranArmitageTrend([...table.map((g) => ({ ...g, stratum: 'a' })), ...table.map((g) => ({ ...g, stratum: 'b' }))]);
+    expect(twice.z).toBeCloseTo(Math.SQRT2 * plain.z, 12);
+    // no trend within either stratum, but the stratum with many successes has the high scores: pooled,
+    // that passes for a trend; stratified, it does not
+    const level = [
+      { successes: 2, n: 20, score: 0, stratum: 'small' },
+      { successes: 2, n: 20, score: 1, stratum: 'small' },
+      { successes: 15, n: 20, score: 1, stratum: 'large' },
+      { successes: 15, n: 20, score: 2, stratum: 'large' },
+    ];
+    expect(cochranArmitageTrend(level.map(({ stratum: _, ...g }) => g)).z).toBeGreaterThan(4);
+    expect(cochranArmitageTrend(level).z).toBeCloseTo(0, 12);
   });
 });
 
