@@ -70,10 +70,11 @@ export interface Difference {
  * (Newcombe 1998, Stat. Med. 17:873, method 10), from their Wilson intervals [l₁, u₁], [l₂, u₂]:
  *   low = d − √((p₁ − l₁)² + (u₂ − p₂)²),  high = d + √((u₁ − p₁)² + (p₂ − l₂)²).
  * Unlike the Wald interval it stays inside [−1, 1] and keeps its coverage at 0 or n successes.
- * Both fractions at one confidence (wilsonInterval's); an empty group gives NaN and [−1, 1].
+ * Both fractions at one confidence (wilsonInterval's); an empty group gives NaN throughout (no
+ * difference to state, rather than an interval that looks computed).
  */
 export function newcombeDifference(first: Fraction, second: Fraction): Difference {
-  if (first.n === 0 || second.n === 0) return { difference: NaN, low: -1, high: 1 };
+  if (first.n === 0 || second.n === 0) return { difference: NaN, low: NaN, high: NaN };
   const difference = first.fraction - second.fraction;
   const low = difference - Math.hypot(first.fraction - first.low, second.high - second.fraction);
   const high = difference + Math.hypot(first.high - first.fraction, second.fraction - second.low);

@@ -517,29 +517,35 @@ function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
 const MINIBATCH_BUDGET_NOTE = 'A minibatch gradient counts as one evaluation, as a full-batch one does: at batch B of N samples SGD and Adam compute B/N of the per-sample gradients a full-batch method does with the same budget.';
 
 /**
- * Each optimiser's channel fraction against gradient flow's on the same configurations and seeds,
- * the difference with a 95% Newcombe interval: is an optimiser's fewer channels more than chance?
- * None where the runs have no single gradient-flow optimiser to compare with.
+ * Each optimiser's channel fraction against gradient flow's, over the runs that have a flow twin (the
+ * same configuration but for the optimiser, the same seed), the difference with a 95% Newcombe
+ * interval: are an optimiser's fewer channels more than chance? None where the runs have no single
+ * gradient-flow optimiser to compare with.
  */
 function channelsAgainstFlowTable(runs: Run[]): PresetTable[] {
   const groups = groupBy(runs, (r) => optimizerLabel(r.config));
   const flows = groups.filter(([, members]) => members[0].config.optimizer.kind === 'flow');
   if (flows.length !== 1 || groups.length < 2) return [];
   const [flowLabel, flowRuns] = flows[0];
-  const flowChannels = outcomeFraction(flowRuns, 'channel');
+  const twinKey = (r: Run) => `${r.record.seed}|${JSON.stringify({ ...r.config, optimizer: null })}`;
+  const flowByTwin = new Map(flowRuns.map((r) => [twinKey(r), r]));
+  const rows = groups
+    .filter(([label]) => label !== flowLabel)
+    .map(([label, members]) => {
+      // a sweep still running (or cut short) has runs whose twin has not ended: left out of both sides
+      const paired = members.filter((r) => flowByTwin.has(twinKey(r)));
+      const channels = outcomeFraction(paired, 'channel');
+      const flowChannels = outcomeFraction(paired.map((r) => flowByTwin.get(twinKey(r))!), 'channel');
+      const { difference, low, high } = newcombeDifference(channels, flowChannels);
+      return [label, paired.length, ...fractionCells(channels), ...fractionCells(flowChannels), difference, low, high];
+    });
   return [
     {
       name: 'channels-against-flow',
       title: `Channel fraction against gradient flow's (${flowLabel}) on the same configurations and seeds`,
-      columns: ['optimizer', 'runs', ...fractionColumns('channel'), ...fractionColumns('flow channel'), 'channel difference', 'channel difference low95', 'channel difference high95'],
-      rows: groups
-        .filter(([label]) => label !== flowLabel)
-        .map(([label, members]) => {
-          const channels = outcomeFraction(members, 'channel');
-          const { difference, low, high } = newcombeDifference(channels, flowChannels);
-          return [label, members.length, ...fractionCells(channels), ...fractionCells(flowChannels), difference, low, high];
-        }),
-      note: "Difference: the optimiser's channel fraction minus gradient flow's, in percentage points, with Newcombe's 95% hybrid score interval (an interval that excludes 0: more than chance). Runs of one seed share their data and initial network across optimisers; the interval treats the two groups as independent, which is conservative where their outcomes go together.",
+      columns: ['optimizer', 'pairs', ...fractionColumns('channel'), ...fractionColumns('flow channel'), 'channel difference', 'channel difference low95', 'channel difference high95'],
+      rows,
+      note: "Pairs: the optimiser's runs whose twin under gradient flow (same configuration and seed: the same data and initial network) has ended. Difference: the optimiser's channel fraction minus the flow's over those pairs, in percentage points, with Newcombe's 95% hybrid score interval (an interval that excludes 0: a difference beyond chance). The interval treats the two sides as independent samples, conservative where twins tend to end alike; each optimiser's interval is at 95% on its own, with no correction for comparing several.",
     },
   ];
 }

@@ -133,8 +133,10 @@ describe('quick presets on the CPU engine', () => {
       expect(row.slice(-3), String(row[0])).toEqual([difference, low, high]);
     }
     expect(cell(against, ['all'], 'without biases: plateau-saddle')).toBe(count('false'));
-    // (quick: 12 seeds per r leave 0 inside the interval; the full preset's 1,600 per r do not, if the paper holds)
-    expect(cell(against, ['all'], 'plateau-saddle difference low95')).toBeLessThan(cell(against, ['all'], 'plateau-saddle difference'));
+    // quick: 12 seeds per r leave 0 inside the interval (CPU float64, fixed seeds: always these counts);
+    // the full preset's 1,600 per r should not, if the paper holds
+    expect(cell(against, ['all'], 'plateau-saddle difference low95')).toBeLessThan(0);
+    expect(cell(against, ['all'], 'plateau-saddle difference high95')).toBeGreaterThan(0);
   }, 120_000);
 
   it('channel-frequency: channels with erf, none with relu, as its quick note says (quick: N = 64 and 4 seeds are too few for softplus channels or to rank the teachers by GP roughness s)', async () => {
@@ -263,9 +265,11 @@ describe('quick presets on the CPU engine', () => {
       const channels = wilsonInterval(cell(t, [row[0] as string], 'channel'), cell(t, [row[0] as string], 'runs'));
       const { difference, low, high } = newcombeDifference(channels, flowChannels);
       const at = (column: string) => row[against.columns.indexOf(column)];
-      expect([at('channel'), at('flow channel'), at('channel difference'), at('channel difference low95'), at('channel difference high95')]).toEqual([channels.successes, flowChannels.successes, difference, low, high]);
-      expect(low).toBeLessThan(0);
-      expect(high).toBeGreaterThan(0);
+      expect([at('pairs'), at('channel'), at('flow channel'), at('channel difference'), at('channel difference low95'), at('channel difference high95')]).toEqual([4, channels.successes, flowChannels.successes, difference, low, high]);
     }
+    // a flow run not ended yet (a sweep in progress): its twins are left out of both sides
+    const flowIds = records.filter((r) => (r.config as RunConfig).optimizer.kind === 'flow').map((r) => r.id);
+    const partial = table(buildPresetReport('optimizer-comparison', records.filter((r) => r.id !== flowIds[0])), 'channels-against-flow');
+    expect(partial.rows.map((r) => r[partial.columns.indexOf('pairs')])).toEqual([3, 3, 3, 3]);
   }, 120_000);
 });
