@@ -26,15 +26,18 @@ describe('figure text', () => {
     expect(markLabelSide(1e3, [{ x: 1e3 }], [0.2, 0.5])).toEqual({ textAnchor: 'end', dx: -3 });
   });
 
-  it('grids a log axis spanning three decades or more at powers of ten only (not 2…9 of each), a narrower one as Plot would', () => {
+  it('grids a log axis whose range covers three decades or more, rounded out to powers of ten, at the powers only (not 2…9 of each); a narrower one as Plot would', () => {
     expect(decadeTicks([4.3e4, 1.2e7])).toEqual([1e4, 1e5, 1e6, 1e7, 1e8]);
     expect(decadeTicks([2.6e-9, 8e-7, 0, NaN])).toEqual([1e-9, 1e-8, 1e-7, 1e-6]);
-    // within two decades: Plot's ticks (with 2, 3, 5…) help to read it
+    // rounded out to [10, 10⁴]: three decades, though the values span under two
+    expect(decadeTicks([15, 1100])).toEqual([10, 100, 1000, 1e4]);
+    // within two decades rounded out: Plot's ticks (with 2, 3, 5…) help to read it
     expect(decadeTicks([150, 900])).toBeUndefined();
     expect(decadeTicks([0.013, 0.9])).toBeUndefined();
-    expect(decadeTicks([15, 1100])).toEqual([10, 100, 1000, 1e4]);
-    // an axis whose domain is the range itself: the powers inside it
-    expect(decadeTicks([0.004, 600], { exactDomain: true })).toEqual([0.01, 0.1, 1, 10, 100]);
     expect(decadeTicks([])).toBeUndefined();
+    // an axis whose domain is the range itself: the powers inside it, exact at the edge, if three or more
+    expect(decadeTicks([0.004, 600], { exactDomain: true })).toEqual([0.01, 0.1, 1, 10, 100]);
+    expect(decadeTicks([1e-5, 0.2], { exactDomain: true })).toEqual([1e-5, 1e-4, 1e-3, 0.01, 0.1]);
+    expect(decadeTicks([0.333, 15], { exactDomain: true })).toBeUndefined();
   });
 });

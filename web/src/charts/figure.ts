@@ -280,10 +280,12 @@ export function formatNumber(value: number | null | undefined): string {
 const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
 
 /**
- * Ticks for a log axis with a grid over `values`: the powers of ten where the values span three decades
- * or more (Plot's default then ticks and grids 2…9 of every decade too, a crowd of lines); undefined,
- * Plot's default, over a narrower span, where 2, 3, 5… help to read it. On an axis whose domain is
- * exactly the values' range (not `nice`), only the powers inside it: Plot draws a tick outside at the edge.
+ * Ticks for a log axis with a grid over `values`: the powers of ten where the range, rounded out to
+ * powers of ten (as a `nice` axis and Plot's choice of ticks round it), covers three decades or more
+ * (Plot would then tick and grid 2…9 of every decade too, a crowd of lines); undefined, Plot's default,
+ * over a narrower range, where 2, 3, 5… help to read it. On an axis whose domain is exactly the
+ * values' range (not `nice`), the powers inside it, if there are at least three (Plot draws a tick
+ * outside the domain at its edge; with fewer, its default reads better).
  */
 export function decadeTicks(values: readonly number[], { exactDomain = false } = {}): number[] | undefined {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));
@@ -291,8 +293,11 @@ export function decadeTicks(values: readonly number[], { exactDomain = false } =
   const [min, max] = [Math.min(...positive), Math.max(...positive)];
   const [low, high] = [Math.floor(Math.log10(min)), Math.ceil(Math.log10(max))];
   if (high - low < 3) return undefined;
-  const powers = Array.from({ length: high - low + 1 }, (_, k) => 10 ** (low + k));
-  return exactDomain ? powers.filter((p) => p >= min && p <= max) : powers;
+  // 1e-5 written out, not 10 ** -5 (one rounding off, it could fall outside an exact domain's edge)
+  const powers = Array.from({ length: high - low + 1 }, (_, k) => Number(`1e${low + k}`));
+  if (!exactDomain) return powers;
+  const inside = powers.filter((p) => p >= min && p <= max);
+  return inside.length >= 3 ? inside : undefined;
 }
 
 /**

@@ -182,12 +182,14 @@ export function gdFromChannelFigure(result: GdFromChannelResult, width: number):
   const fates = (Object.keys(GD_FATE_COLORS) as GdFate[]).filter((fate) => runs.some((run) => run.fate === fate));
   const values = runs.flatMap((run) => [run.startRatio, run.finalRatio!]);
   const [low, high] = [Math.min(...values, 0.5) / 1.5, Math.max(...values, 2) * 1.5];
+  const ticks = decadeTicks([low, high], { exactDomain: true });
   const plot = Plot.plot({
     ...PANEL,
     width: Math.min(Math.max(420, width - 40), 640),
     height: 360,
-    x: { type: 'log', domain: [low, high], label: 'λ_max·η/2 at the start (log scale): past the edge →', labelAnchor: 'right', tickFormat: logTick },
-    y: { type: 'log', domain: [low, high], label: '↑ λ_max·η/2 at the end (log scale)', grid: true, ticks: decadeTicks([low, high], { exactDomain: true }), tickFormat: logTick },
+    // one domain, so one set of ticks on both axes
+    x: { type: 'log', domain: [low, high], label: 'λ_max·η/2 at the start (log scale): past the edge →', labelAnchor: 'right', ticks, tickFormat: logTick },
+    y: { type: 'log', domain: [low, high], label: '↑ λ_max·η/2 at the end (log scale)', grid: true, ticks, tickFormat: logTick },
     color: { domain: fates, range: fates.map((fate) => GD_FATE_COLORS[fate]) },
     marks: [
       Plot.line([{ x: low, y: low }, { x: high, y: high }], { x: 'x', y: 'y', stroke: '#bbb' }),

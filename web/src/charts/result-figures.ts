@@ -353,9 +353,7 @@ function columnHistograms(
 ): Element {
   const { columns, outcomes, tallest } = options;
   // over many decades the 2…9 ticks of each turn the grid into a comb: powers of ten only
-  const [low, high] = options.domain ?? [Math.min(...bars.map((bar) => bar.y1)), Math.max(...bars.map((bar) => bar.y2))];
-  // (from the decade below the lowest value to the one above the highest: the axis's nice extent)
-  const decades = Array.from({ length: Math.ceil(Math.log10(high)) - Math.floor(Math.log10(low)) + 1 }, (_, k) => 10 ** (Math.floor(Math.log10(low)) + k));
+  const ticks = decadeTicks(options.domain ?? [Math.min(...bars.map((bar) => bar.y1)), Math.max(...bars.map((bar) => bar.y2))]);
   const labels = bandAxisLabels(columns, (options.width - 60) / Math.max(1, columns.length));
   return Plot.plot({
     ...PLOT_STYLE,
@@ -366,7 +364,7 @@ function columnHistograms(
     fx: { domain: columns, axis: 'bottom', label: options.columnLabel, labelAnchor: 'center', padding: 0.2, tickFormat: labels.tickFormat, tickRotate: labels.tickRotate },
     // a runs axis under every column would sit where the column names go: the subtitle gives its extent instead
     x: { domain: [0, tallest], axis: null },
-    y: { type: 'log', nice: true, label: `↑ ${options.valueLabel} (log scale)`, grid: true, tickFormat: logTick, ...(options.domain ? { domain: options.domain } : {}), ...(decades.length > 3 ? { ticks: decades } : {}) },
+    y: { type: 'log', nice: true, label: `↑ ${options.valueLabel} (log scale)`, grid: true, tickFormat: logTick, ...(options.domain ? { domain: options.domain } : {}), ...(ticks ? { ticks } : {}) },
     color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
     marks: [
       Plot.ruleX([0], { stroke: '#999' }),
