@@ -32,20 +32,25 @@ export function parseUserJson(text: string): unknown {
 }
 
 function withLineAndColumn(message: string, json: string): string {
-  if (/\(line \d+ column \d+\)/.test(message)) return message;
   const position = /at position (\d+)/.exec(message);
-  if (position) return `${message} ${lineAndColumn(json, Number(position[1]))}${nonFiniteHint(json, Number(position[1]))}`;
+  // (newer engines write the line and column themselves)
+  if (/\(line \d+ column \d+\)/.test(message)) return position ? `${message}${nonFiniteHint(json, Number(position[1]), message)}` : message;
+  if (position) return `${message} ${lineAndColumn(json, Number(position[1]))}${nonFiniteHint(json, Number(position[1]), message)}`;
   if (/end of JSON input/.test(message)) return `${message} (the file ends at line ${json.split('\n').length})`;
   // V8's other kind, "Unexpected token 'N', "…snippet…" is not valid JSON", says no position: found
   // here, where the scan stops at the token V8 names
   const token = /^(Unexpected token '([\s\S]+?)'), [\s\S]* is not valid JSON$/.exec(message);
   const offset = syntaxErrorOffset(json);
   if (!token || offset === undefined || !json.startsWith(token[2], offset)) return message;
-  return `${token[1]} in JSON at position ${offset} ${lineAndColumn(json, offset)}${nonFiniteHint(json, offset)}`;
+  return `${token[1]} in JSON at position ${offset} ${lineAndColumn(json, offset)}${nonFiniteHint(json, offset, message)}`;
 }
 
-/** Python's json.dump writes NaN and Infinity for non-finite floats (allow_nan=True by default): said so where the error is one */
-function nonFiniteHint(json: string, offset: number): string {
+/**
+ * Python's json.dump writes NaN and Infinity for non-finite floats (allow_nan=True by default): said
+ * so where the error is one, in place of a value (not where a property name was expected: {NaN: 1}).
+ */
+function nonFiniteHint(json: string, offset: number, message: string): string {
+  if (/property name/.test(message)) return '';
   const word = /^-?(NaN|Infinity)/.exec(json.slice(json[offset - 1] === '-' ? offset - 1 : offset));
   return word ? `: ${word[0]} is no JSON number (Python's json.dump writes it for a non-finite value)` : '';
 }

@@ -28,9 +28,11 @@ describe('parseUserJson', () => {
     );
     expect(messageOf('[1, -Infinity]')).toMatch(/^No number after minus sign in JSON at position 5 \(line 1 column 6\): -Infinity is no JSON number/);
     expect(messageOf('[Infinity]')).toMatch(/at position 1 \(line 1 column 2\): Infinity is no JSON number/);
+    // where a property name was expected, NaN is no misplaced number
+    expect(messageOf('{NaN: 1}')).not.toMatch(/Python/);
   });
 
-  it('on random damage to a valid file, every message has a line and column, on one line', () => {
+  it('on random damage to a valid file, every message has a line and column (or where the file ends), at or after the damage, on one line', () => {
     const valid = JSON.stringify({ activation: 'erf', biases: true, layers: [{ weights: [[1.5, -2e-3], [0.25, 3]], biases: [0, -1] }, { weights: [[1, -1]], biases: [0.5] }], note: 'a "quoted" word\\n' }, null, 2);
     const { uniform: random } = makeRandom(7);
     const debris = ['}', ']', '{', '[', ',', ':', '"', 'x', 'N', '-', '.', 'e', '\\', ' ', '\n', 't', 'n', '0'];
@@ -49,6 +51,9 @@ describe('parseUserJson', () => {
       checked++;
       expect(message, text).toMatch(/\(line \d+ column \d+\)|the file ends at line \d+/);
       expect(message, text).not.toMatch(/\n/);
+      // the text before the damage is valid JSON so far: the error is at the damage or after it
+      const position = /at position (\d+)/.exec(message);
+      if (position) expect(Number(position[1]), text).toBeGreaterThanOrEqual(at);
     }
     expect(checked).toBeGreaterThan(2000);
   });
