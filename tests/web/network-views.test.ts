@@ -35,6 +35,11 @@ describe('closest pair and the scatter points', () => {
     const toy = networkOf({ activation: 'erf', biases: false, layers: [{ weights: [[1.0], [3.0], [1.1]] }, { weights: [[2, 1, -1]] }] })!;
     const pair = closestPair(toy)!;
     expect([pair.i, pair.j, pair.by]).toEqual([0, 2, 'l2']);
+    // the same in a layer after a hidden layer of width 1, whatever d: its input vectors are scalars too
+    const narrow = networkOf({ activation: 'erf', biases: false, layers: [{ weights: [[1, 0.5]] }, { weights: [[1.0], [3.0], [1.1]] }, { weights: [[2, 1, -1]] }] })!;
+    const inner = closestPair(narrow)!;
+    expect([inner.layer, inner.i, inner.j, inner.by]).toEqual([1, 0, 2, 'l2']);
+    expect(inner.cosine).toBeCloseTo((0.1 / 1.1) ** 2 / 2, 12);
   });
 
   it("compares neurons up to the activation's symmetry, as the classifier does: erf's w and −w are one pair", () => {

@@ -2,7 +2,7 @@
 // hidden neurons, its channel coordinates along the run, the network / GLU-limit / teacher
 // functions on a 2-D grid, and the Hessian spectrum. Pure (no DOM), so Node tests run them.
 import { chooseChannelLimit, channelLimitReplacement } from '../../../src/analysis/channel-limit.js';
-import { channelPairOf, closenessDistance, closestPairs, minCosineDistance, reflectionOffset, symmetryOrientation } from '../../../src/analysis/channels.js';
+import { channelPairOf, closenessDistance, hasScalarInputs, minCosineDistance, reflectionOffset, symmetryOrientation } from '../../../src/analysis/channels.js';
 import { gluNetworkOutput, gluParameters, networkOutput } from '../../../src/analysis/glu.js';
 import { forwardTrace, layerInputVectors, layerOutgoingVectors } from '../../../src/analysis/network.js';
 import type { Dataset } from '../../../src/data/dataset.js';
@@ -54,23 +54,13 @@ export interface ClosestPair {
 }
 
 /**
- * The pair of hidden neurons closest in cosine distance (any layer). With one input and no biases
- * every same-sign pair is at cosine distance 0, so there the pair closest in L2 distance is taken.
+ * The pair of hidden neurons closest in cosine distance (any layer), as the classifier measures
+ * closeness (channels.ts closenessDistance): a layer with scalar input vectors (one input, no biases),
+ * where every same-sign pair is at cosine distance 0, by their L2 counterpart instead.
  */
 export function closestPair({ arch, theta }: Network): ClosestPair | null {
-  let pick: { layer: number; i: number; j: number; by: 'cosine' | 'l2' } | null = null;
-  if (arch.inputDim === 1 && !arch.biases) {
-    let best = Infinity;
-    for (const entry of closestPairs(arch, theta)) {
-      if (entry.l2 && entry.l2.distance < best) {
-        best = entry.l2.distance;
-        pick = { layer: entry.layer, i: entry.l2.i, j: entry.l2.j, by: 'l2' };
-      }
-    }
-  } else {
-    const pair = minCosineDistance(arch, theta);
-    if (pair) pick = { layer: pair.layer, i: pair.i, j: pair.j, by: 'cosine' };
-  }
+  const pair = minCosineDistance(arch, theta);
+  const pick = pair ? { layer: pair.layer, i: pair.i, j: pair.j, by: hasScalarInputs(arch, pair.layer) ? ('l2' as const) : ('cosine' as const) } : null;
   if (!pick) return null;
   const outgoing = pick.layer === arch.hidden.length - 1 ? layerOutgoingVectors(arch, theta, pick.layer) : null;
   return {
