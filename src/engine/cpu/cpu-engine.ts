@@ -216,7 +216,7 @@ function evaluateUnchecked(
   return withBarrier(layout.count, theta, lossSum.value / N, N, maxnorm, gradientSums, hvpSums && direction ? { sums: hvpSums, direction } : undefined);
 }
 
-/** Samples per tile of the one-hidden-layer gradient: its scratch rows stay in the L1 cache. */
+/** Samples per tile of the gradient-only paths (oneHiddenLayerGradient, deepGradient): their scratch rows stay in the L1 cache. */
 const GRADIENT_TILE = 64;
 
 /** The one-hidden-layer gradient's scratch: per tile, each neuron's pre-activations, values and slopes, and one row of terms. */
