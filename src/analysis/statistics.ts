@@ -81,6 +81,42 @@ export function newcombeDifference(first: Fraction, second: Fraction): Differenc
   return { difference, low: Math.max(-1, low), high: Math.min(1, high) };
 }
 
+/**
+ * McNemar's exact test for paired binary outcomes (runs paired with their twins): of the discordant
+ * pairs, `onlyFirst` have the outcome on the first side alone and `onlySecond` on the second alone;
+ * under no difference each discordant pair goes either way with probability ½, so the two-sided
+ * p-value is min(1, 2·P(X ≤ min(onlyFirst, onlySecond))), X ~ Binomial(onlyFirst + onlySecond, ½).
+ * Beyond 1,000 discordant pairs summed in logarithms, so that 2⁻ⁿ does not underflow. 1 where no
+ * pair is discordant.
+ */
+export function mcnemarExact(onlyFirst: number, onlySecond: number): number {
+  if (!(Number.isInteger(onlyFirst) && onlyFirst >= 0 && Number.isInteger(onlySecond) && onlySecond >= 0)) {
+    throw new RangeError(`McNemar's test needs counts of discordant pairs, got ${onlyFirst} and ${onlySecond}`);
+  }
+  const n = onlyFirst + onlySecond;
+  const smaller = Math.min(onlyFirst, onlySecond);
+  if (n <= 1000) {
+    // C(n, k)·2⁻ⁿ term by term from 2⁻ⁿ (a normal double for n ≤ 1022): exact for small counts
+    let term = 2 ** -n;
+    let tail = 0;
+    for (let k = 0; k <= smaller; k++) {
+      tail += term;
+      term *= (n - k) / (k + 1);
+    }
+    return Math.min(1, 2 * tail);
+  }
+  // log of C(n, k)·2⁻ⁿ for k = 0 … smaller, summed as exp(terms − largest)
+  const logTerms: number[] = [];
+  let logTerm = -n * Math.LN2;
+  for (let k = 0; k <= smaller; k++) {
+    logTerms.push(logTerm);
+    logTerm += Math.log(n - k) - Math.log(k + 1);
+  }
+  const largest = Math.max(...logTerms);
+  const tail = Math.exp(largest) * logTerms.reduce((sum, t) => sum + Math.exp(t - largest), 0);
+  return Math.min(1, 2 * tail);
+}
+
 export interface Trend {
   /** the standardised trend statistic: positive where the fraction rises with the score */
   z: number;

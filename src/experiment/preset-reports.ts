@@ -11,7 +11,7 @@
 //     with 2/η. Only for small networks (P ≤ MAX_HESSIAN_PARAMETERS).
 import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
 import { ODD_ACTIVATIONS } from '../analysis/channels.js';
-import { cochranArmitageTrend, lossLevels, newcombeDifference, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
+import { cochranArmitageTrend, lossLevels, mcnemarExact, newcombeDifference, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
 import { lossAtInfinity } from '../analysis/glu.js';
 import { distinctSolutions } from '../analysis/permutation.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
@@ -534,18 +534,22 @@ function channelsAgainstFlowTable(runs: Run[]): PresetTable[] {
     .map(([label, members]) => {
       // a sweep still running (or cut short) has runs whose twin has not ended: left out of both sides
       const paired = members.filter((r) => flowByTwin.has(twinKey(r)));
+      const twins = paired.map((r) => flowByTwin.get(twinKey(r))!);
       const channels = outcomeFraction(paired, 'channel');
-      const flowChannels = outcomeFraction(paired.map((r) => flowByTwin.get(twinKey(r))!), 'channel');
+      const flowChannels = outcomeFraction(twins, 'channel');
       const { difference, low, high } = newcombeDifference(channels, flowChannels);
-      return [label, paired.length, ...fractionCells(channels), ...fractionCells(flowChannels), difference, low, high];
+      const inChannel = (r: Run) => r.classified.outcome === 'channel';
+      const onlyOptimizer = paired.filter((r, k) => inChannel(r) && !inChannel(twins[k])).length;
+      const onlyFlow = paired.filter((r, k) => !inChannel(r) && inChannel(twins[k])).length;
+      return [label, paired.length, ...fractionCells(channels), ...fractionCells(flowChannels), difference, low, high, onlyOptimizer, onlyFlow, mcnemarExact(onlyOptimizer, onlyFlow)];
     });
   return [
     {
       name: 'channels-against-flow',
       title: `Channel fraction against gradient flow's (${flowLabel}) on the same configurations and seeds`,
-      columns: ['optimizer', 'pairs', ...fractionColumns('channel'), ...fractionColumns('flow channel'), 'channel difference', 'channel difference low95', 'channel difference high95'],
+      columns: ['optimizer', 'pairs', ...fractionColumns('channel'), ...fractionColumns('flow channel'), 'channel difference', 'channel difference low95', 'channel difference high95', 'channel with the optimiser only', 'channel with the flow only', 'p (McNemar, exact)'],
       rows,
-      note: "Pairs: the optimiser's runs whose twin under gradient flow (same configuration and seed: the same data and initial network) has ended. Difference: the optimiser's channel fraction minus the flow's over those pairs, in percentage points, with Newcombe's 95% hybrid score interval (an interval that excludes 0: a difference beyond chance). The interval treats the two sides as independent samples, conservative where twins tend to end alike; each optimiser's interval is at 95% on its own, with no correction for comparing several.",
+      note: "Pairs: the optimiser's runs whose twin under gradient flow (same configuration and seed: the same data and initial network) has ended. Difference: the optimiser's channel fraction minus the flow's over those pairs, in percentage points, with Newcombe's 95% hybrid score interval, which treats the two sides as independent samples (conservative where twins tend to end alike). McNemar's exact test uses the pairing: of the pairs where one twin ended in a channel and the other did not, are the two ways equally likely? p < 0.05: a difference beyond chance at 95%. Each optimiser is tested on its own, with no correction for comparing several.",
     },
   ];
 }

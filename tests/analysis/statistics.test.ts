@@ -1,7 +1,7 @@
 // Wilson intervals against published values, the normal quantile, outcome tables and loss levels.
 import { describe, expect, it } from 'vitest';
 import { normalCdf } from '../../src/model/activations.js';
-import { cochranArmitageTrend, groupCounts, lossLevels, newcombeDifference, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
+import { cochranArmitageTrend, groupCounts, lossLevels, mcnemarExact, newcombeDifference, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
 
 describe('wilsonInterval', () => {
   it('matches known 95% intervals', () => {
@@ -77,6 +77,26 @@ describe('newcombeDifference', () => {
     expect(ab.high).toBeCloseTo(-ba.low, 15);
     expect(newcombeDifference(wilsonInterval(0, 3), wilsonInterval(3, 3)).low).toBeGreaterThanOrEqual(-1);
     expect(newcombeDifference(wilsonInterval(0, 0), b)).toEqual({ difference: NaN, low: NaN, high: NaN });
+  });
+});
+
+describe('mcnemarExact', () => {
+  it('is twice the binomial(n, ½) tail of the smaller discordant count, at most 1', () => {
+    // by hand: 0 of 6 one way, 2·(1/2)⁶; 1 of 10, 2·(1 + 10)/2¹⁰; 2 of 12, 2·(1 + 12 + 66)/2¹²
+    expect(mcnemarExact(0, 6)).toBeCloseTo(2 / 64, 15);
+    expect(mcnemarExact(9, 1)).toBeCloseTo((2 * 11) / 1024, 15);
+    expect(mcnemarExact(2, 10)).toBeCloseTo((2 * 79) / 4096, 15);
+    expect(mcnemarExact(5, 5)).toBe(1);
+    expect(mcnemarExact(0, 0)).toBe(1);
+    expect(mcnemarExact(3, 4)).toBe(1);
+    // thousands of pairs (a full optimizer-comparison): no underflow, near the continuity-corrected normal tail
+    const corrected = 2 * normalCdf(-(100 - 1) / Math.sqrt(2100));
+    expect(mcnemarExact(1000, 1100)).toBeCloseTo(corrected, 3);
+    // either side of 1,000 pairs (term by term below, in logarithms above): the same tail
+    expect(mcnemarExact(460, 540)).toBeCloseTo(2 * normalCdf(-(80 - 1) / Math.sqrt(1000)), 3);
+    expect(mcnemarExact(460, 541) / mcnemarExact(460, 540)).toBeGreaterThan(0.8);
+    expect(mcnemarExact(460, 541) / mcnemarExact(460, 540)).toBeLessThan(1);
+    expect(() => mcnemarExact(-1, 2)).toThrow(RangeError);
   });
 });
 

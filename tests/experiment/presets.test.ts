@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters } from '../../src/experiment/grid.js';
 import { engineOptimizer } from '../../src/experiment/engine-optimizer.js';
-import { buildPresetReport, edgeOfStabilityPoints, lossAtInfinityCurve, presetReportMarkdown, tableCsv, tableMarkdown, toyChannelPoints, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
+import { buildPresetReport, edgeOfStabilityPoints, presetTables, lossAtInfinityCurve, presetReportMarkdown, tableCsv, tableMarkdown, toyChannelPoints, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runSweep } from '../../src/experiment/scheduler.js';
@@ -266,7 +266,22 @@ describe('quick presets on the CPU engine', () => {
       const { difference, low, high } = newcombeDifference(channels, flowChannels);
       const at = (column: string) => row[against.columns.indexOf(column)];
       expect([at('pairs'), at('channel'), at('flow channel'), at('channel difference'), at('channel difference low95'), at('channel difference high95')]).toEqual([4, channels.successes, flowChannels.successes, difference, low, high]);
+      // quick: no run of either ends in a channel, so no pair is discordant
+      expect([at('channel with the optimiser only'), at('channel with the flow only'), at('p (McNemar, exact)')]).toEqual([0, 0, 1]);
     }
+    // discordant twins, counted pair by pair: say flows of seeds 0–2 and Adam's of seed 1 ended in channels
+    const classified = summarizeRecords(records, [], 'optimizer-comparison').runs.map((run, k) => {
+      const { optimizer } = records[k].config as RunConfig;
+      const channel = (optimizer.kind === 'flow' && records[k].seed <= 2) || (optimizer.kind === 'adam' && records[k].seed === 1);
+      return channel ? { ...run, outcome: 'channel' as const } : run;
+    });
+    const swapped = presetTables('optimizer-comparison', records, classified).find((t) => t.name === 'channels-against-flow')!;
+    const discordant = (label: string) => ['channel with the optimiser only', 'channel with the flow only', 'p (McNemar, exact)'].map((column) => cell(swapped, [label], column));
+    expect(records.filter((r) => (r.config as RunConfig).optimizer.kind === 'flow').map((r) => r.seed).sort()).toEqual([0, 1, 2, 3]);
+    // Adam: seed 1 in a channel with its twin, seeds 0 and 2 with the flow only: p = 2·(1/2)² = 0.5
+    expect(discordant('adam η=0.001 batch=16')).toEqual([0, 2, 0.5]);
+    // GD: seeds 0, 1, 2 with the flow only: p = 2·(1/2)³ = 0.25
+    expect(discordant('gd η=0.1')).toEqual([0, 3, 0.25]);
     // a flow run not ended yet (a sweep in progress): its twins are left out of both sides
     const flowIds = records.filter((r) => (r.config as RunConfig).optimizer.kind === 'flow').map((r) => r.id);
     const partial = table(buildPresetReport('optimizer-comparison', records.filter((r) => r.id !== flowIds[0])), 'channels-against-flow');
