@@ -455,6 +455,7 @@ function toyTables(runs: Run[]): PresetTable[] {
       (r) => optimizerLabel(r.config),
       `The paper: gradient flow reaches far into the channel (out to the norm barrier); SGD and Adam stall near its entrance (small 1/ε). 1/ε: of the runs whose two neurons, flipped to w > 0, have output weights of opposite signs (the others sit on a saddle line); – where there is none. ${MINIBATCH_BUDGET_NOTE}`,
     ),
+    ...reachAgainstFlowTable(runs),
   ];
   const first = runs[0];
   const curve = first ? lossAtInfinityCurve(first.config, first.record.seed, TOY_CURVE_WS) : null;
@@ -516,40 +517,89 @@ function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
 /** How the budget counts a minibatch optimiser's gradients (the scheduler's `evaluations`). */
 const MINIBATCH_BUDGET_NOTE = 'A minibatch gradient counts as one evaluation, as a full-batch one does: at batch B of N samples SGD and Adam compute B/N of the per-sample gradients a full-batch method does with the same budget.';
 
+/** The runs of one optimiser beside their twins under gradient flow: the same configuration but for the optimiser, the same seed. */
+interface TwinPairs {
+  label: string;
+  runs: Run[];
+  twins: Run[];
+}
+
 /**
- * Each optimiser's channel fraction against gradient flow's, over the runs that have a flow twin (the
- * same configuration but for the optimiser, the same seed), the difference with a 95% Newcombe
- * interval: are an optimiser's fewer channels more than chance? None where the runs have no single
- * gradient-flow optimiser to compare with.
+ * Each optimiser's runs paired with their gradient-flow twins (the same data and initial network), for
+ * the tables that compare an optimiser with the flow; null where the runs have no single gradient-flow
+ * optimiser, or nothing beside it. A sweep still running (or cut short) has runs whose twin has not
+ * ended: they are left out of both sides.
  */
-function channelsAgainstFlowTable(runs: Run[]): PresetTable[] {
+function flowTwins(runs: Run[]): { flowLabel: string; optimizers: TwinPairs[] } | null {
   const groups = groupBy(runs, (r) => optimizerLabel(r.config));
   const flows = groups.filter(([, members]) => members[0].config.optimizer.kind === 'flow');
-  if (flows.length !== 1 || groups.length < 2) return [];
+  if (flows.length !== 1 || groups.length < 2) return null;
   const [flowLabel, flowRuns] = flows[0];
   const twinKey = (r: Run) => `${r.record.seed}|${JSON.stringify({ ...r.config, optimizer: null })}`;
   const flowByTwin = new Map(flowRuns.map((r) => [twinKey(r), r]));
-  const rows = groups
+  const optimizers = groups
     .filter(([label]) => label !== flowLabel)
     .map(([label, members]) => {
-      // a sweep still running (or cut short) has runs whose twin has not ended: left out of both sides
       const paired = members.filter((r) => flowByTwin.has(twinKey(r)));
-      const twins = paired.map((r) => flowByTwin.get(twinKey(r))!);
-      const channels = outcomeFraction(paired, 'channel');
-      const flowChannels = outcomeFraction(twins, 'channel');
-      const { difference, low, high } = newcombeDifference(channels, flowChannels);
-      const inChannel = (r: Run) => r.classified.outcome === 'channel';
-      const onlyOptimizer = paired.filter((r, k) => inChannel(r) && !inChannel(twins[k])).length;
-      const onlyFlow = paired.filter((r, k) => !inChannel(r) && inChannel(twins[k])).length;
-      return [label, paired.length, ...fractionCells(channels), ...fractionCells(flowChannels), difference, low, high, onlyOptimizer, onlyFlow, mcnemarExact(onlyOptimizer, onlyFlow)];
+      return { label, runs: paired, twins: paired.map((r) => flowByTwin.get(twinKey(r))!) };
     });
+  return { flowLabel, optimizers };
+}
+
+const TWINS_NOTE = "Pairs: the optimiser's runs whose twin under gradient flow (same configuration and seed: the same data and initial network) has ended.";
+const SEVERAL_NOTE = 'Each optimiser is tested on its own, with no correction for comparing several.';
+
+/**
+ * Each optimiser's channel fraction against its flow twins', the difference with a 95% Newcombe
+ * interval and McNemar's exact test on the discordant pairs: are an optimiser's fewer channels more
+ * than chance?
+ */
+function channelsAgainstFlowTable(runs: Run[]): PresetTable[] {
+  const paired = flowTwins(runs);
+  if (!paired) return [];
+  const inChannel = (r: Run) => r.classified.outcome === 'channel';
+  const rows = paired.optimizers.map(({ label, runs: own, twins }) => {
+    const channels = outcomeFraction(own, 'channel');
+    const flowChannels = outcomeFraction(twins, 'channel');
+    const { difference, low, high } = newcombeDifference(channels, flowChannels);
+    const onlyOptimizer = own.filter((r, k) => inChannel(r) && !inChannel(twins[k])).length;
+    const onlyFlow = own.filter((r, k) => !inChannel(r) && inChannel(twins[k])).length;
+    return [label, own.length, ...fractionCells(channels), ...fractionCells(flowChannels), difference, low, high, onlyOptimizer, onlyFlow, mcnemarExact(onlyOptimizer, onlyFlow)];
+  });
   return [
     {
       name: 'channels-against-flow',
-      title: `Channel fraction against gradient flow's (${flowLabel}) on the same configurations and seeds`,
+      title: `Channel fraction against gradient flow's (${paired.flowLabel}) on the same configurations and seeds`,
       columns: ['optimizer', 'pairs', ...fractionColumns('channel'), ...fractionColumns('flow channel'), 'channel difference', 'channel difference low95', 'channel difference high95', 'channel with the optimiser only', 'channel with the flow only', 'p (McNemar, exact)'],
       rows,
-      note: "Pairs: the optimiser's runs whose twin under gradient flow (same configuration and seed: the same data and initial network) has ended. Difference: the optimiser's channel fraction minus the flow's over those pairs, in percentage points, with Newcombe's 95% hybrid score interval, which treats the two sides as independent samples (conservative where twins tend to end alike). McNemar's exact test uses the pairing: of the pairs where one twin ended in a channel and the other did not, are the two ways equally likely? p < 0.05: a difference beyond chance at 95%. Each optimiser is tested on its own, with no correction for comparing several.",
+      note: `${TWINS_NOTE} Difference: the optimiser's channel fraction minus the flow's over those pairs, in percentage points, with Newcombe's 95% hybrid score interval, which treats the two sides as independent samples (conservative where twins tend to end alike). McNemar's exact test uses the pairing: of the pairs where one twin ended in a channel and the other did not, are the two ways equally likely? p < 0.05: a difference beyond chance at 95%. ${SEVERAL_NOTE}`,
+    },
+  ];
+}
+
+/**
+ * How far each optimiser got against its flow twin, by final weight norm (defined for every run that
+ * did not diverge, unlike 1/ε): in how many pairs it stopped short of the twin, the median ratio, and
+ * the sign test of "as often short as beyond" (the paper: SGD and Adam stall near the entrance).
+ */
+function reachAgainstFlowTable(runs: Run[]): PresetTable[] {
+  const paired = flowTwins(runs);
+  if (!paired) return [];
+  const finite = (r: Run) => r.classified.outcome !== 'diverged' && Number.isFinite(r.record.weightNorm) && r.record.weightNorm > 0;
+  const rows = paired.optimizers.map(({ label, runs: own, twins }) => {
+    const both = own.map((r, k) => [r, twins[k]] as const).filter(([r, twin]) => finite(r) && finite(twin));
+    const ratios = both.map(([r, twin]) => r.record.weightNorm / twin.record.weightNorm);
+    const short = ratios.filter((ratio) => ratio < 1).length;
+    const beyond = ratios.filter((ratio) => ratio > 1).length;
+    return [label, both.length, short, beyond, ...quartileCells(quartiles(ratios)), mcnemarExact(short, beyond)];
+  });
+  return [
+    {
+      name: 'reach-against-flow',
+      title: `How far each optimiser got against its gradient-flow twin (${paired.flowLabel}): the final weight norm`,
+      columns: ['optimizer', 'pairs', 'short of the flow', 'beyond the flow', ...quartileColumns('weight norm ratio to flow twin'), 'p (sign test, exact)'],
+      rows,
+      note: `${TWINS_NOTE} Pairs where either twin diverged are left out. Short of the flow: the optimiser's final weight norm below its twin's (nearer the channel entrance, or never in one); the ratio's median and quartiles say by how much. The sign test asks whether short and beyond are equally likely (ties aside): p < 0.05, beyond chance at 95%. ${SEVERAL_NOTE}`,
     },
   ];
 }
@@ -559,6 +609,7 @@ function optimizerComparisonTables(runs: Run[]): PresetTable[] {
     reachTable('by-optimizer', 'Channels and reach by optimiser (same budget of gradient evaluations; a Hessian counts P)', 'optimizer', runs, (r) => optimizerLabel(r.config),
       `The paper: gradient flow reaches far into channels; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance. ${CHANNEL_REACH_NOTE} ${MINIBATCH_BUDGET_NOTE}`),
     ...channelsAgainstFlowTable(runs),
+    ...reachAgainstFlowTable(runs),
     {
       name: 'by-optimizer-teacher',
       title: 'Channels and reach by optimiser and teacher',

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import { DatasetCache, datasetKey, expandSpec, initialParameters } from '../../src/experiment/grid.js';
 import { engineOptimizer } from '../../src/experiment/engine-optimizer.js';
-import { buildPresetReport, edgeOfStabilityPoints, presetTables, lossAtInfinityCurve, presetReportMarkdown, tableCsv, tableMarkdown, toyChannelPoints, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
+import { buildPresetReport, edgeOfStabilityPoints, optimizerLabel, presetTables, lossAtInfinityCurve, presetReportMarkdown, tableCsv, tableMarkdown, toyChannelPoints, type PresetReport, type PresetTable } from '../../src/experiment/preset-reports.js';
 import { findPreset, PRESETS, presetOfSpec, presetRunSize, presetSpec, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { runSweep } from '../../src/experiment/scheduler.js';
@@ -194,6 +194,12 @@ describe('quick presets on the CPU engine', () => {
     expect(cell(reach, [flow], 'at barrier')).toBeGreaterThanOrEqual(2);
     expect(cell(reach, ['sgd η=0.1 batch=16'], 'at barrier')).toBe(0);
     expect(cell(reach, ['adam η=0.001 batch=16'], 'at barrier')).toBe(0);
+    // run by run: SGD and Adam short of their flow twin in every pair (quick: 4 pairs, p = 0.125, too few for 95%)
+    const twins = table(report, 'reach-against-flow');
+    expect(twins.rows.map((r) => [r[0], r[twins.columns.indexOf('pairs')], r[twins.columns.indexOf('short of the flow')]])).toEqual([
+      ['sgd η=0.1 batch=16', 4, 4],
+      ['adam η=0.001 batch=16', 4, 4],
+    ]);
     const curve = table(report, 'loss-at-infinity').rows.map((r) => ({ w: r[0] as number, loss: r[1] as number }));
     const lowest = curve.filter((p) => p.w >= 0.5 && p.w <= 1.2).reduce((a, b) => (b.loss < a.loss ? b : a));
     expect(lowest.w).toBeGreaterThan(0.6);
@@ -282,6 +288,18 @@ describe('quick presets on the CPU engine', () => {
     expect(discordant('adam η=0.001 batch=16')).toEqual([0, 2, 0.5]);
     // GD: seeds 0, 1, 2 with the flow only: p = 2·(1/2)³ = 0.25
     expect(discordant('gd η=0.1')).toEqual([0, 3, 0.25]);
+    // how far against the flow twin: every discrete optimiser short of it in every pair (one configuration: twins share the seed)
+    const reach = table(report, 'reach-against-flow');
+    const flowNormOf = new Map(records.filter((r) => (r.config as RunConfig).optimizer.kind === 'flow').map((r) => [r.seed, r.weightNorm]));
+    for (const row of reach.rows) {
+      const own = records.filter((r) => optimizerLabel(r.config as RunConfig) === row[0]);
+      const ratios = own.map((r) => r.weightNorm / flowNormOf.get(r.seed)!).sort((a, b) => a - b);
+      expect(ratios.every((ratio) => ratio < 0.1), String(row[0])).toBe(true);
+      const at = (column: string) => row[reach.columns.indexOf(column)];
+      // 4 of 4 short: p = 2·(1/2)⁴
+      expect([at('pairs'), at('short of the flow'), at('beyond the flow'), at('p (sign test, exact)')]).toEqual([4, 4, 0, 0.125]);
+      expect(at('weight norm ratio to flow twin median')).toBeCloseTo((ratios[1] + ratios[2]) / 2, 12);
+    }
     // a flow run not ended yet (a sweep in progress): its twins are left out of both sides
     const flowIds = records.filter((r) => (r.config as RunConfig).optimizer.kind === 'flow').map((r) => r.id);
     const partial = table(buildPresetReport('optimizer-comparison', records.filter((r) => r.id !== flowIds[0])), 'channels-against-flow');
