@@ -235,18 +235,19 @@ export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity
   const colors = optimizers.map((_, k) => runColor(k));
   const [wLow, wHigh] = [line[0].w, line[line.length - 1].w];
   const outside = points.filter((p) => p.w < wLow || p.w > wHigh).length;
+  const shown = points.filter((p) => p.w >= wLow && p.w <= wHigh);
   const plot = Plot.plot({
     ...PLOT_STYLE,
     width: Math.min(Math.max(420, width - 40), 760),
     height: 320,
     marginLeft: 60,
     x: { domain: [wLow, wHigh], label: 'w, the input weight both neurons of the pair approach →', labelAnchor: 'right' },
-    y: { type: 'log', nice: true, label: '↑ training loss (mean squared error, log scale)', grid: true, tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ training loss (mean squared error, log scale)', grid: true, ticks: decadeTicks([...line.map((p) => p.lossAtInfinity), ...shown.map((p) => p.loss)]), tickFormat: logTick },
     color: { domain: optimizers, range: colors },
     marks: [
       Plot.line(line, { x: 'w', y: 'lossAtInfinity', stroke: '#333', strokeWidth: 1.6 }),
       Plot.dot(
-        points.filter((p) => p.w >= wLow && p.w <= wHigh),
+        shown,
         { x: 'w', y: 'loss', fill: 'optimizer', r: 3.5, stroke: 'white', strokeWidth: 0.6, title: (p: ToyChannelPoint) => `${p.id} (${p.optimizer})\nw = ${formatNumber(p.w)}, 1/ε = ${formatNumber(p.inverseEpsilon)}, loss ${formatNumber(p.loss)}` },
       ),
     ],
