@@ -148,7 +148,7 @@ export function saddlePerturbationFigure(result: SaddlePerturbationResult, width
           ...PANEL,
           width: panelWidth,
           x: { label: 'γ →', labelAnchor: 'right' },
-          y: { type: 'log', nice: true, label: '↑ final training loss (log scale)', grid: true, tickFormat: logTick },
+          y: { type: 'log', nice: true, label: '↑ final training loss (log scale)', grid: true, ticks: decadeTicks([...ended.map((row) => row.finalLoss), ...(reference > 0 ? [reference] : [])]), tickFormat: logTick },
           color: fateColors,
           marks: [
             ...(reference > 0 ? [Plot.ruleY([reference], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([reference], { y: (d: number) => d, frameAnchor: 'right', textAnchor: 'end', dy: -7, text: () => 'L(θ*), the saddle line', fontSize: 11 })] : []),

@@ -139,7 +139,7 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
     height: 380,
     marginLeft: 60,
     x: { type: 'log', nice: true, label: 'distance of the closest two hidden neurons: cosine, bias included (log scale) →', labelAnchor: 'right', tickFormat: logTick },
-    y: { type: 'log', nice: true, label: '↑ |aᵢ| + |aⱼ|, output weights of that pair (log scale)', tickFormat: logTick, grid: true },
+    y: { type: 'log', nice: true, label: '↑ |aᵢ| + |aⱼ|, output weights of that pair (log scale)', tickFormat: logTick, grid: true, ticks: decadeTicks(usable.map((p) => p.outputWeightSum)) },
     symbol: { domain: ['opposite', 'same'], range: ['circle', 'triangle'] },
     marks: [
       Plot.ruleX([1e-2], { stroke: '#333', strokeDasharray: '4,3' }),
@@ -192,13 +192,13 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
   const loss = Plot.plot({
     ...common,
     x: { type: 'log', nice: true, label: xLabel, labelAnchor: 'right', tickFormat: logTick },
-    y: { type: 'log', nice: true, label: '↑ training loss (mean squared error, log scale)', grid: true, tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ training loss (mean squared error, log scale)', grid: true, ticks: decadeTicks(curves.map((p) => p.loss)), tickFormat: logTick },
     marks: [line('loss')],
   });
   const norms = Plot.plot({
     ...common,
     x: { type: 'log', nice: true, label: xLabel, labelAnchor: 'right', tickFormat: logTick },
-    y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, ticks: decadeTicks([...curves.map((p) => p.weightNorm), ...(barrier ? [barrier] : [])]), tickFormat: logTick },
     marks: [
       line('weightNorm'),
       ...(barrier ? [Plot.ruleY([barrier], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([barrier], { y: (d: number) => d, frameAnchor: 'left', textAnchor: 'start', dy: 9, dx: 4, text: () => 'norm barrier', fontSize: 11 })] : []),
@@ -559,7 +559,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
     marginTop: 30,
     marginRight: 50,
     x: xAxis,
-    y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, ticks: decadeTicks(points.map((p) => p.weightNorm)), tickFormat: logTick },
     marks: [Plot.line(points, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', markerEnd: 'arrow' }), Plot.dot(points, { x: 'inverseEpsilon', y: 'weightNorm', fill: '#d62728', r: 4, title: (s: { label: string; weightNorm: number; inverseEpsilon: number }) => `${s.label}: 1/ε = ${formatNumber(s.inverseEpsilon)}, weight norm ${formatNumber(s.weightNorm)}` }), labels],
   });
   const coefficients = points.flatMap((s) => [
@@ -617,7 +617,7 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
     height: 340,
     marginLeft: 60,
     x: { label: spectrum.extremesOnly ? '1: λ_min, 2: λ_max →' : 'eigenvalue index, ascending →', labelAnchor: 'right', ticks: Math.min(values.length, 12), tickFormat: 'd' },
-    y: { type: 'log', nice: true, label: '↑ |λ|, eigenvalue magnitude (log scale)', grid: true, tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ |λ|, eigenvalue magnitude (log scale)', grid: true, ticks: decadeTicks([...values.map((v) => v.magnitude).filter((m) => m >= floor), ...(values.some((v) => v.magnitude < floor) ? [floor] : []), ...(edge ? [edge] : [])]), tickFormat: logTick },
     color: { domain: Object.keys(colors), range: Object.values(colors) },
     marks: [
       ...(edge ? [Plot.ruleY([edge], { stroke: '#333', strokeDasharray: '4,3' }), Plot.text([edge], { y: (d: number) => d, frameAnchor: 'left', dy: -7, dx: 4, text: () => `2/η = ${formatNumber(edge)} (GD stability edge)`, fontSize: 11 })] : []),
@@ -649,7 +649,7 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
         height: 340,
         marginLeft: 60,
         x: { type: 'log', nice: true, label: 'optimiser steps (log scale) →', labelAnchor: 'right', tickFormat: logTick },
-        y: { type: 'log', nice: true, label: '↑ eigenvalue magnitude (log scale)', grid: true, tickFormat: logTick },
+        y: { type: 'log', nice: true, label: '↑ eigenvalue magnitude (log scale)', grid: true, ticks: decadeTicks([...rows.map((r) => r.value), ...(edge ? [edge] : [])]), tickFormat: logTick },
         color: { domain: ['λ_max', '|λ_min|'], range: ['#1f77b4', '#d62728'] },
         marks: [
           ...(edge ? [Plot.ruleY([edge], { stroke: '#333', strokeDasharray: '4,3' })] : []),
@@ -738,7 +738,7 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
     marginLeft: 60,
     marginBottom: stripLabels.marginBottom,
     x: { domain: rows.map((r) => r.key), label: 'optimiser', padding: 0.3, tickFormat: stripLabels.tickFormat, tickRotate: stripLabels.tickRotate },
-    y: { type: 'log', nice: true, label: '↑ 1/ε of the closest pair at the end (log scale)', grid: true, tickFormat: logTick },
+    y: { type: 'log', nice: true, label: '↑ 1/ε of the closest pair at the end (log scale)', grid: true, ticks: decadeTicks(reach.map((p) => p.inverseEpsilon)), tickFormat: logTick },
     color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
     marks: [Plot.tickY(reach, { x: 'label', y: 'inverseEpsilon', stroke: 'outcome', strokeWidth: 1.5, strokeOpacity: 0.75, title: (d: { id: string; inverseEpsilon: number; outcome: string }) => `${d.id}: 1/ε = ${formatNumber(d.inverseEpsilon)} (${d.outcome})` })],
   });
