@@ -15,6 +15,7 @@ import { barrierTerms, DEFAULT_MAXNORM, type Engine, type Evaluation, type Evalu
 import { CompensatedSum, CompensatedSums } from '../../numerics/compensated-sum.js';
 import type { EnsembleOptions, TrainingEnsemble } from '../training.js';
 import { CpuEnsemble } from './cpu-ensemble.js';
+import { loadInputTile, neuronPreActivations } from './sample-tiles.js';
 
 export interface NetworkEvaluationOptions {
   /** also return the gradient of loss + barrier */
@@ -334,26 +335,20 @@ function deepGradient(ws: Workspace, data: Dataset, datasetIndex: number, theta:
   const T = GRADIENT_TILE;
   const levels = widths.length - 1;
   const N = data.samples;
-  const d = data.inputDim;
-  const { x, y } = data;
+  const { y } = data;
   const lossSum = new CompensatedSum();
   const sums = new CompensatedSums(layout.count);
   for (let first = 0; first < N; first += T) {
     const count = Math.min(T, N - first);
     const firstSample = datasetIndex * N + first;
-    for (let i = 0; i < d; i++) for (let t = 0; t < count; t++) value[0][i * T + t] = x[(firstSample + t) * d + i];
+    loadInputTile(data, datasetIndex, first, count, T, value[0]);
     for (let level = 1; level <= levels; level++) {
       const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
       const inputs = value[level - 1];
       // the output neuron is the identity: its z is f
       const zs = level < levels ? z[level] : value[level];
       for (let j = 0; j < fanOut; j++) {
-        const row = weightOffset + j * fanIn;
-        for (let t = 0; t < count; t++) {
-          let zt = biasOffset >= 0 ? theta[biasOffset + j] : 0;
-          for (let i = 0; i < fanIn; i++) zt += theta[row + i] * inputs[i * T + t];
-          zs[j * T + t] = zt;
-        }
+        neuronPreActivations(theta, weightOffset + j * fanIn, biasOffset >= 0 ? theta[biasOffset + j] : 0, fanIn, inputs, T, count, zs, j * T);
         if (level < levels) activation.valuesAndSlopes(zs, j * T, count, value[level], slope[level]);
       }
     }

@@ -14,6 +14,7 @@ import type { Dataset } from '../../data/dataset.js';
 import { activationFunctions } from '../../model/activations.js';
 import { parameterLayout, type Architecture, type ParameterLayout } from '../../model/architecture.js';
 import { barrierTerms } from '../engine.js';
+import { loadInputTile, neuronPreActivations } from './sample-tiles.js';
 
 /** Whether networkHessian handles this architecture (one hidden layer); deeper nets use deepNetworkHessian. */
 export function hasClosedFormHessian(arch: Architecture): boolean {
@@ -255,31 +256,25 @@ export function deepNetworkHessian(arch: Architecture, data: Dataset, datasetInd
   // entries p ≥ column of column `column` at out[column·P + p]: the upper triangle, mirrored at the end
   out.fill(0);
   const N = data.samples;
-  const d = arch.inputDim;
-  const { x, y } = data;
+  const { y } = data;
   for (let first = 0; first < N; first += T) {
     const count = Math.min(T, N - first);
     const firstSample = datasetIndex * N + first;
-    for (let i = 0; i < d; i++) for (let t = 0; t < count; t++) a[0][i * T + t] = x[(firstSample + t) * d + i];
+    loadInputTile(data, datasetIndex, first, count, T, a[0]);
     for (let level = 1; level <= levels; level++) {
       const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[level - 1];
-      const inputs = a[level - 1];
       const values = a[level];
       const slopes = slope[level];
       const curvatures = curvature[level];
       for (let j = 0; j < fanOut; j++) {
-        const row = weightOffset + j * fanIn;
-        for (let t = 0; t < count; t++) {
-          let z = biasOffset >= 0 ? theta[biasOffset + j] : 0;
-          for (let i = 0; i < fanIn; i++) z += theta[row + i] * inputs[i * T + t];
-          if (level === levels) {
-            values[j * T + t] = z;
-          } else {
-            activation.evaluate(z, derivatives);
-            values[j * T + t] = derivatives[0];
-            slopes[j * T + t] = derivatives[1];
-            curvatures[j * T + t] = derivatives[2];
-          }
+        // the pre-activations into the values' row, then (hidden layers) each replaced by σ; the output is the identity
+        neuronPreActivations(theta, weightOffset + j * fanIn, biasOffset >= 0 ? theta[biasOffset + j] : 0, fanIn, a[level - 1], T, count, values, j * T);
+        if (level === levels) continue;
+        for (let t = j * T; t < j * T + count; t++) {
+          activation.evaluate(values[t], derivatives);
+          values[t] = derivatives[0];
+          slopes[t] = derivatives[1];
+          curvatures[t] = derivatives[2];
         }
       }
     }
