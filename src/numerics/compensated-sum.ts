@@ -70,7 +70,9 @@ export class CompensatedSums {
 
   /**
    * add(index, a[aFrom + t]·b[bFrom + t]) for t = 0, …, count − 1: addAll of the products without
-   * writing them out first, the same arithmetic and so the same bits.
+   * writing them out first, the same arithmetic and so the same bits. (The Neumaier step is written out
+   * here as in add and addAll on purpose: in the gradients' inner loops a shared function returning
+   * the sum and its compensation would cost more than the step itself.)
    */
   addProducts(index: number, a: Float64Array, aFrom: number, b: Float64Array, bFrom: number, count: number): void {
     let sum = this.sums[index];
