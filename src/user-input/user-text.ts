@@ -36,7 +36,7 @@ function withLineAndColumn(message: string, json: string): string {
   // (newer engines write the line and column themselves)
   if (/\(line \d+ column \d+\)/.test(message)) return position ? `${message}${nonFiniteHint(json, Number(position[1]), message)}` : message;
   if (position) return `${message} ${lineAndColumn(json, Number(position[1]))}${nonFiniteHint(json, Number(position[1]), message)}`;
-  if (/end of JSON input/.test(message)) return `${message} (the file ends at line ${json.split('\n').length})`;
+  if (/end of JSON input/.test(message)) return `${message} (the file ends at line ${json.split(LINE_BREAK).length})`;
   // V8's other kind, "Unexpected token 'N', "…snippet…" is not valid JSON", says no position: found
   // here, where the scan stops at the token V8 names
   const token = /^(Unexpected token '([\s\S]+?)'), [\s\S]* is not valid JSON$/.exec(message);
@@ -55,9 +55,12 @@ function nonFiniteHint(json: string, offset: number, message: string): string {
   return word ? `: ${word[0]} is no JSON number (Python's json.dump writes it for a non-finite value)` : '';
 }
 
+/** Line breaks as editors count them: \r\n (Windows), \n, or a lone \r (old Mac). */
+const LINE_BREAK = /\r\n|\r|\n/;
+
 function lineAndColumn(json: string, offset: number): string {
-  const before = json.slice(0, offset);
-  return `(line ${before.split('\n').length} column ${before.length - before.lastIndexOf('\n')})`;
+  const lines = json.slice(0, offset).split(LINE_BREAK);
+  return `(line ${lines.length} column ${lines[lines.length - 1].length + 1})`;
 }
 
 const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

@@ -21,6 +21,13 @@ describe('parseUserJson', () => {
     expect(messageOf('{"a": [}')).toBe("Unexpected token '}' in JSON at position 7 (line 1 column 8)");
   });
 
+  it('counts lines as editors do, whichever line breaks the file has', () => {
+    for (const breakText of ['\n', '\r\n', '\r']) {
+      const text = ['{', '  "a": 1,', '  "b": }'].join(breakText);
+      expect(messageOf(text), JSON.stringify(breakText)).toMatch(/\(line 3 column 8\)$/);
+    }
+  });
+
   it('says that NaN and Infinity, as Python writes them for non-finite floats, are no JSON numbers', () => {
     const python = '{\n  "activation": "softplus",\n  "layers": [{"weights": [[NaN, 1.0]]}]\n}';
     expect(messageOf(python)).toBe(
