@@ -51,13 +51,14 @@ export class CompensatedSums {
   }
 
   /**
-   * add(index, terms[0]), …, add(index, terms[count − 1]) with the running sum held in locals: the
-   * same arithmetic, so the same bits, at a fraction of the memory traffic of `count` add() calls.
+   * add(index, terms[from]), …, add(index, terms[from + count − 1]) with the running sum held in
+   * locals: the same arithmetic, so the same bits, at a fraction of the memory traffic of `count`
+   * add() calls.
    */
-  addAll(index: number, terms: Float64Array, count: number): void {
+  addAll(index: number, terms: Float64Array, from: number, count: number): void {
     let sum = this.sums[index];
     let compensation = this.compensations[index];
-    for (let t = 0; t < count; t++) {
+    for (let t = from; t < from + count; t++) {
       const value = terms[t];
       const total = sum + value;
       if (Math.abs(sum) >= Math.abs(value)) compensation += sum - total + value;

@@ -456,18 +456,21 @@ describe('compensated sums', () => {
     expect(compensatedSum([-1e308, -1e308])).toBe(-Infinity);
     expect(compensatedSum([1, NaN])).toBeNaN();
     const overflowing = new CompensatedSums(1);
-    overflowing.addAll(0, Float64Array.of(1e308, 1e308, 5), 3);
+    overflowing.addAll(0, Float64Array.of(1e308, 1e308, 5), 0, 3);
     expect(overflowing.totals()[0]).toBe(Infinity);
   });
 
-  it("addAll() gives the bits of add() term by term (terms of every magnitude and sign, cancelling)", () => {
+  it("addAll() gives the bits of add() term by term (terms of every magnitude and sign, cancelling), from any offset", () => {
     const terms = Float64Array.from({ length: 500 }, (_, k) => Math.sin(k * 1.3) * 10 ** ((k % 41) - 20) * (k % 97 === 0 ? 1e30 : 1));
     const byAdd = new CompensatedSums(3);
     const byAddAll = new CompensatedSums(3);
     for (let k = 0; k < 3; k++) byAddAll.add(k, 0.25 * k);
     for (let k = 0; k < 3; k++) byAdd.add(k, 0.25 * k);
     for (const value of terms.subarray(0, 437)) byAdd.add(1, value);
-    byAddAll.addAll(1, terms, 437);
+    byAddAll.addAll(1, terms, 0, 437);
+    // from an offset: terms 63 … 362
+    for (const value of terms.subarray(63, 363)) byAdd.add(2, value);
+    byAddAll.addAll(2, terms, 63, 300);
     expect(Array.from(byAddAll.totals())).toEqual(Array.from(byAdd.totals()));
     expect(byAddAll.totals()[1]).not.toBe(0.25);
   });

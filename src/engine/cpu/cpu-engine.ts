@@ -282,7 +282,7 @@ function oneHiddenLayerGradient(ws: Workspace, data: Dataset, datasetIndex: numb
       residual[t] = rt;
       lossSum.add(rt * rt);
     }
-    if (C >= 0) sums.addAll(C, residual, count);
+    if (C >= 0) sums.addAll(C, residual, 0, count);
     for (let j = 0; j < r; j++) {
       const row = j * GRADIENT_TILE;
       const a = theta[A + j];
@@ -290,24 +290,23 @@ function oneHiddenLayerGradient(ws: Workspace, data: Dataset, datasetIndex: numb
         terms[t] = residual[t] * value[row + t];
         delta[t] = residual[t] * a * slope[row + t];
       }
-      sums.addAll(A + j, terms, count);
+      sums.addAll(A + j, terms, 0, count);
       for (let i = 0; i < d; i++) {
         for (let t = 0; t < count; t++) terms[t] = delta[t] * x[(firstSample + t) * d + i];
-        sums.addAll(W + j * d + i, terms, count);
+        sums.addAll(W + j * d + i, terms, 0, count);
       }
-      if (B >= 0) sums.addAll(B + j, delta, count);
+      if (B >= 0) sums.addAll(B + j, delta, 0, count);
     }
   }
   return withBarrier(layout.count, theta, lossSum.value / N, N, maxnorm, sums);
 }
 
-/** deepGradient's scratch: per level, each neuron's row of a tile (unit u at u·GRADIENT_TILE), and one row of terms. */
+/** deepGradient's scratch: per level, each neuron's row of a tile (unit u at u·GRADIENT_TILE). */
 class DeepGradientTile {
   readonly z: Float64Array[];
   readonly value: Float64Array[];
   readonly slope: Float64Array[];
   readonly delta: Float64Array[];
-  readonly terms = new Float64Array(GRADIENT_TILE);
 
   constructor(widths: number[]) {
     const perLevel = () => widths.map((width) => new Float64Array(width * GRADIENT_TILE));
@@ -331,7 +330,7 @@ class DeepGradientTile {
  */
 function deepGradient(ws: Workspace, data: Dataset, datasetIndex: number, theta: Float64Array, maxnorm: number): NetworkEvaluation {
   const { layout, widths, activation } = ws;
-  const { z, value, slope, delta, terms } = ws.deepGradientTile();
+  const { z, value, slope, delta } = ws.deepGradientTile();
   const T = GRADIENT_TILE;
   const levels = widths.length - 1;
   const N = data.samples;
@@ -368,10 +367,7 @@ function deepGradient(ws: Workspace, data: Dataset, datasetIndex: number, theta:
         const row = weightOffset + j * fanIn;
         const jt = j * T;
         for (let i = 0; i < fanIn; i++) sums.addProducts(row + i, deltas, jt, inputs, i * T, count);
-        if (biasOffset >= 0) {
-          for (let t = 0; t < count; t++) terms[t] = deltas[jt + t];
-          sums.addAll(biasOffset + j, terms, count);
-        }
+        if (biasOffset >= 0) sums.addAll(biasOffset + j, deltas, jt, count);
       }
       if (level === 1) break;
       // propagate to the layer below: δ = (Wᵀδ)⊙σ′, Wᵀδ summed from 0 over j in order
