@@ -334,10 +334,10 @@ export function deepFloat32Note(runs: readonly { record: RunRecord; config: RunC
  * Where every run of a teacher trains on one dataset (data.perRun false: one draw of the inputs and
  * of each GP), its fractions are over the students' initialisations for that draw, not over draws.
  */
-function sharedDataNote(runs: readonly Run[]): string | null {
+function sharedDataNote(runs: readonly Run[], statistic = 'the intervals are'): string | null {
   if (runs.length === 0 || runs.some((r) => r.config.data.perRun)) return null;
   const seeds = [...new Set(runs.map((r) => r.config.data.seed))];
-  return `Every run of a teacher trains on one dataset (data.seed ${seeds.join(', ')}: one draw of the inputs and of each GP teacher): the intervals are over the students' initialisations for that draw, not over draws (data.perRun: true gives each run its own).`;
+  return `Every run of a teacher trains on one dataset (data.seed ${seeds.join(', ')}: one draw of the inputs and of each GP teacher): ${statistic} over the students' initialisations for that draw, not over draws (data.perRun: true gives each run its own).`;
 }
 
 /**
@@ -363,7 +363,7 @@ function roughnessTrendTable(runs: Run[]): PresetTable[] {
     const sValues = [...new Set(members.map(roughness))].sort((a, b) => a - b);
     return [activation, members.length, sValues.join(', '), new Set(members.map(size)).size, trend.z, trend.p];
   });
-  const shared = sharedDataNote(gpRuns);
+  const shared = sharedDataNote(gpRuns, 'the test is');
   return [
     {
       name: 'trend-with-roughness',
@@ -372,7 +372,7 @@ function roughnessTrendTable(runs: Run[]): PresetTable[] {
       rows,
       note:
         'The Cochran–Armitage test for a linear trend of the channel fraction in log₁₀ s over the GP teachers (the Rosenbrock teacher aside), stratified by network size (d, r), so that sizes with more channels do not pass for a trend: z > 0, more channels the rougher the teacher; p < 0.05, a trend beyond the spread of the students\' initialisations at 95%. – where there is nothing to test: no channels (as for relu), all channels, or one s. The fractions themselves are in the table by teacher and activation.' +
-        (shared ? ` ${shared.replace('the intervals are over', 'the test is over')} A trend in s is then one of these teacher functions; another draw of each may differ.` : ''),
+        (shared ? ` ${shared} A trend in s is then one of these teacher functions; another draw of each may differ.` : ''),
     },
   ];
 }
@@ -455,7 +455,7 @@ function toyTables(runs: Run[]): PresetTable[] {
       (r) => optimizerLabel(r.config),
       `The paper: gradient flow reaches far into the channel (out to the norm barrier); SGD and Adam stall near its entrance (small 1/ε). 1/ε: of the runs whose two neurons, flipped to w > 0, have output weights of opposite signs (the others sit on a saddle line); – where there is none. ${MINIBATCH_BUDGET_NOTE}`,
     ),
-    ...reachAgainstFlowTable(runs),
+    ...reachAgainstFlowTable(flowTwins(runs)),
   ];
   const first = runs[0];
   const curve = first ? lossAtInfinityCurve(first.config, first.record.seed, TOY_CURVE_WS) : null;
@@ -524,13 +524,18 @@ interface TwinPairs {
   twins: Run[];
 }
 
+interface FlowTwins {
+  flowLabel: string;
+  optimizers: TwinPairs[];
+}
+
 /**
  * Each optimiser's runs paired with their gradient-flow twins (the same data and initial network), for
  * the tables that compare an optimiser with the flow; null where the runs have no single gradient-flow
  * optimiser, or nothing beside it. A sweep still running (or cut short) has runs whose twin has not
  * ended: they are left out of both sides.
  */
-function flowTwins(runs: Run[]): { flowLabel: string; optimizers: TwinPairs[] } | null {
+function flowTwins(runs: Run[]): FlowTwins | null {
   const groups = groupBy(runs, (r) => optimizerLabel(r.config));
   const flows = groups.filter(([, members]) => members[0].config.optimizer.kind === 'flow');
   if (flows.length !== 1 || groups.length < 2) return null;
@@ -540,8 +545,11 @@ function flowTwins(runs: Run[]): { flowLabel: string; optimizers: TwinPairs[] } 
   const optimizers = groups
     .filter(([label]) => label !== flowLabel)
     .map(([label, members]) => {
-      const paired = members.filter((r) => flowByTwin.has(twinKey(r)));
-      return { label, runs: paired, twins: paired.map((r) => flowByTwin.get(twinKey(r))!) };
+      const pairs = members.flatMap((r) => {
+        const twin = flowByTwin.get(twinKey(r));
+        return twin ? [[r, twin] as const] : [];
+      });
+      return { label, runs: pairs.map(([r]) => r), twins: pairs.map(([, twin]) => twin) };
     });
   return { flowLabel, optimizers };
 }
@@ -554,8 +562,7 @@ const SEVERAL_NOTE = 'Each optimiser is tested on its own, with no correction fo
  * interval and McNemar's exact test on the discordant pairs: are an optimiser's fewer channels more
  * than chance?
  */
-function channelsAgainstFlowTable(runs: Run[]): PresetTable[] {
-  const paired = flowTwins(runs);
+function channelsAgainstFlowTable(paired: FlowTwins | null): PresetTable[] {
   if (!paired) return [];
   const inChannel = (r: Run) => r.classified.outcome === 'channel';
   const rows = paired.optimizers.map(({ label, runs: own, twins }) => {
@@ -582,8 +589,7 @@ function channelsAgainstFlowTable(runs: Run[]): PresetTable[] {
  * did not diverge, unlike 1/ε): in how many pairs it stopped short of the twin, the median ratio, and
  * the sign test of "as often short as beyond" (the paper: SGD and Adam stall near the entrance).
  */
-function reachAgainstFlowTable(runs: Run[]): PresetTable[] {
-  const paired = flowTwins(runs);
+function reachAgainstFlowTable(paired: FlowTwins | null): PresetTable[] {
   if (!paired) return [];
   const finite = (r: Run) => r.classified.outcome !== 'diverged' && Number.isFinite(r.record.weightNorm) && r.record.weightNorm > 0;
   const rows = paired.optimizers.map(({ label, runs: own, twins }) => {
@@ -605,11 +611,12 @@ function reachAgainstFlowTable(runs: Run[]): PresetTable[] {
 }
 
 function optimizerComparisonTables(runs: Run[]): PresetTable[] {
+  const twins = flowTwins(runs);
   return [
     reachTable('by-optimizer', 'Channels and reach by optimiser (same budget of gradient evaluations; a Hessian counts P)', 'optimizer', runs, (r) => optimizerLabel(r.config),
       `The paper: gradient flow reaches far into channels; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance. ${CHANNEL_REACH_NOTE} ${MINIBATCH_BUDGET_NOTE}`),
-    ...channelsAgainstFlowTable(runs),
-    ...reachAgainstFlowTable(runs),
+    ...channelsAgainstFlowTable(twins),
+    ...reachAgainstFlowTable(twins),
     {
       name: 'by-optimizer-teacher',
       title: 'Channels and reach by optimiser and teacher',
