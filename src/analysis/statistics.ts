@@ -139,8 +139,12 @@ export function cochranArmitageTrend(groups: readonly { successes: number; n: nu
       throw new RangeError(`a trend group needs 0 ≤ successes ≤ n, integers, and a finite score; got ${g.successes} of ${g.n} at ${g.score}`);
     }
   }
-  const strata = new Map<string | undefined, typeof groups[number][]>();
-  for (const g of groups) strata.set(g.stratum, [...(strata.get(g.stratum) ?? []), g]);
+  const strata = new Map<string | undefined, (typeof groups)[number][]>();
+  for (const g of groups) {
+    const members = strata.get(g.stratum);
+    if (members) members.push(g);
+    else strata.set(g.stratum, [g]);
+  }
   let T = 0;
   let variance = 0;
   for (const members of strata.values()) {
