@@ -113,29 +113,18 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
   .meta { color: #555; margin: 0 0 10px; }
   .warning { background: #fff4e5; border: 1px solid #f0b45b; border-radius: 6px; padding: 8px 12px; }
   section { background: white; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
+  /* a procedure's report.md rendered (markdownReportHtml); the tables the script draws have the dashboard's look (cs-table) */
   table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 8px; }
-  table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-align: top; }
-  table.summary th:first-child, table.summary td:first-child { text-align: left; }
+  table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; vertical-align: top; }
   table.summary th { background: #f3f3f3; }
-  table.summary caption { text-align: left; padding: 4px 0; color: #333; }
   /* wide tables scroll inside their section rather than overflow it */
   .table-scroll { overflow-x: auto; max-width: 100%; }
-  .table-frame { position: relative; }
-  .table-frame + .table-frame { margin-top: 16px; }
-  /* columns past the right edge: it fades (web/src/app/scroll-edges.ts sets more-right) */
-  .table-frame::after { content: ''; position: absolute; top: 0; right: 0; bottom: 0; width: 32px; pointer-events: none;
-    background: linear-gradient(to left, rgba(0, 0, 0, 0.18), rgba(0, 0, 0, 0)); opacity: 0; transition: opacity 0.15s; }
-  .table-frame.more-right::after { opacity: 1; }
-  p.note { color: #555; font-size: 12px; max-width: 1000px; }
-  /* a procedure's report.md rendered: its tables as the summary's, numbers right-aligned, text left */
   .markdown-report p { max-width: 1000px; }
   .markdown-report h2, .markdown-report h3 { font-size: 15px; }
   table.markdown th, table.markdown td { text-align: left; }
   /* a cell on one line (the table scrolls sideways instead): a wrapped 'step-size-collapse' made its row three lines tall */
   table.markdown td { white-space: nowrap; }
   table.markdown th.number, table.markdown td.number { text-align: right; }
-  .interval { color: #666; font-size: 11px; }
-  .interval, .unbroken { white-space: nowrap; }
   noscript pre { white-space: pre-wrap; font-size: 12px; }
 `;
 

@@ -17,7 +17,7 @@ import { distinctSolutions } from '../analysis/permutation.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
 import { barrierThreshold, datasetFor } from './grid.js';
-import { findPreset, presetSeedsNote } from './presets.js';
+import { findPreset, presetOfSpec, presetSeedsNote } from './presets.js';
 import { hessianExtremes } from './procedure.js';
 import type { RunRecord } from './results.js';
 import type { RunConfig } from './spec.js';
@@ -638,6 +638,24 @@ const TABLES: Record<string, (runs: Run[]) => PresetTable[]> = {
 /** Whether a sweep preset of this name has report tables. */
 export function hasPresetTables(preset: string): boolean {
   return preset in TABLES;
+}
+
+/**
+ * The preset with report tables whose sweep a spec describes (by its name), whether it is the quick
+ * version, as its description says ("NAME --quick: …", presets.ts), and its seeds per configuration;
+ * null for any other spec.
+ */
+export function tabledPresetOfSpec(spec: unknown): { name: string; quick: boolean; seeds?: number } | null {
+  const preset = presetOfSpec(spec);
+  if (!preset || !hasPresetTables(preset.name)) return null;
+  const { description, seeds } = spec as { description?: unknown; seeds?: unknown };
+  // (the spec's forms: n, a list of seeds, {from, count})
+  const seedCount = typeof seeds === 'number' ? seeds : Array.isArray(seeds) ? seeds.length : (seeds as { count?: unknown } | undefined)?.count;
+  return {
+    name: preset.name,
+    quick: typeof description === 'string' && description.startsWith(`${preset.name} --quick`),
+    ...(typeof seedCount === 'number' ? { seeds: seedCount } : {}),
+  };
 }
 
 /**

@@ -6,8 +6,7 @@ import { InputError } from '../user-input/input-error.js';
 import { expandSpec, type ResolvedRun } from './grid.js';
 import type { MissingShards } from './summary.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderJson, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
-import { hasPresetTables, presetTables } from './preset-reports.js';
-import { presetOfSpec } from './presets.js';
+import { presetTables, tabledPresetOfSpec } from './preset-reports.js';
 import { selectShard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
 import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupLabeller, type GroupLabeller } from './group-labels.js';
@@ -74,11 +73,7 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
 export function presetOfFolder(folder: string): { name: string; quick: boolean } | null {
   const specFile = path.join(folder, SPEC_FILE);
   if (!existsSync(specFile)) return null;
-  const spec = readFolderJson<{ description?: unknown }>(specFile, 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)');
-  const preset = presetOfSpec(spec);
-  if (!preset || !hasPresetTables(preset.name)) return null;
-  // a quick spec says so in its description ("NAME --quick: …", presets.ts)
-  return { name: preset.name, quick: typeof spec.description === 'string' && spec.description.startsWith(`${preset.name} --quick`) };
+  return tabledPresetOfSpec(readFolderJson(specFile, 'It is the sweep\'s spec: restore it (a copy of the spec file the sweep was run with will do)'));
 }
 
 /**

@@ -6,6 +6,7 @@ import { ensureReportBundle, htmlReport, markdownReportHtml, procedureHtmlReport
 import { launchHeadlessChromium } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { summarizeRecords, type Report } from '../../src/experiment/summary.js';
+import { CAUSES_NOTE } from '../../src/experiment/report-text.js';
 import { runCli } from '../helpers/cli.js';
 import { channelTheta, config, finiteTheta, record } from '../web/records.js';
 import { scratchDir } from '../helpers/scratch.js';
@@ -160,13 +161,17 @@ describe('channelscope report --html', () => {
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(String(error)));
       await page.goto(`file://${file}`, { waitUntil: 'load' });
-      await page.waitForSelector('#preset-tables table', { timeout: 30_000 });
-      const tables = await page.evaluate(() =>
-        Array.from(document.querySelectorAll('table.summary')).map((table) => ({
-          caption: table.querySelector('caption')?.textContent ?? '',
-          rows: Array.from(table.querySelectorAll('tr')).map((row) => Array.from(row.querySelectorAll('th, td')).map((cell) => cell.textContent)),
-        })),
-      );
+      await page.waitForFunction(() => document.querySelector('#preset-tables cs-preset-tables')?.shadowRoot?.querySelector('cs-table')?.shadowRoot?.querySelector('table'), { timeout: 30_000 });
+      // every table of the page but the summary is a <cs-table>, the preset's inside <cs-preset-tables>
+      const tables = await page.evaluate(() => {
+        const presetTables = document.querySelector('#preset-tables cs-preset-tables')!.shadowRoot!;
+        return [...Array.from(document.querySelectorAll('cs-table')), ...Array.from(presetTables.querySelectorAll('cs-table'))].map((element) => ({
+          caption: element.shadowRoot!.querySelector('.caption')?.textContent ?? '',
+          rows: Array.from(element.shadowRoot!.querySelectorAll('tr')).map((row) => Array.from(row.querySelectorAll('th, td')).map((cell) => cell.textContent)),
+          note: element.shadowRoot!.querySelector('.note')?.textContent ?? '',
+          csv: Boolean(element.shadowRoot!.querySelector('[data-action=export-csv]')),
+        }));
+      });
       expect(errors).toEqual([]);
       const captioned = (caption: string) => tables.find((table) => table.caption === caption)!;
       const causes = captioned('Not converged, by cause');
@@ -175,12 +180,17 @@ describe('channelscope report --html', () => {
       const reach = captioned('How far runs got');
       expect(reach.rows[0]).toContain('1/ε of the closest pair');
       expect(reach.rows).toHaveLength(1 + report.reach.length);
+      expect(causes.note).toBe(CAUSES_NOTE);
       expect(captioned('Channels by optimiser').rows).toEqual([
         ['optimizer', 'runs', 'channel', '1/ε'],
         ['gd η=0.1', '4', '1 (25.0% [5.0%, 70.0%])', '12.5 [3.00, 40.0]'],
       ]);
-      expect(await page.evaluate(() => document.querySelector('#preset-tables')!.textContent)).toContain('A note under the table.');
-      const figures = await page.evaluate(() => Array.from(document.querySelectorAll('#preset-tables cs-chart'), (chart) => chart.shadowRoot?.querySelector('svg')?.textContent ?? ''));
+      expect(captioned('Channels by optimiser').note).toBe('A note under the table.');
+      // a preset's table downloads as CSV; the report's own tables have their data in the summary's CSV and report --format csv
+      expect([captioned('Channels by optimiser').csv, causes.csv]).toEqual([true, false]);
+      const figures = await page.evaluate(() =>
+        Array.from(document.querySelector('#preset-tables cs-preset-tables')!.shadowRoot!.querySelectorAll('cs-chart'), (chart) => chart.shadowRoot?.querySelector('svg')?.textContent ?? ''),
+      );
       expect(figures).toHaveLength(5);
       // by-optimizer: every run's final weight norm per optimiser beside the barrier, saying how many runs it draws
       expect(figures[0]).toContain('How far each optimiser got with the same budget: the final weight norm');

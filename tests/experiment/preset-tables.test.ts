@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/experiment/report.js';
-import { toyChannelPoints } from '../../src/experiment/preset-reports.js';
+import { tabledPresetOfSpec, toyChannelPoints } from '../../src/experiment/preset-reports.js';
+import { findPreset, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import type { ClassifiedRun } from '../../src/experiment/summary.js';
 import type { Architecture } from '../../src/model/architecture.js';
@@ -45,5 +46,23 @@ describe("the toy's runs beside L∞(w)", () => {
     const points = toyChannelPoints(records, runs);
     expect(points.map(({ id, loss, optimizer }) => ({ id, loss, optimizer }))).toEqual([{ id: 'flipped', loss: 7.5e-4, optimizer: 'flow rosenbrock23' }]);
     expect(points[0].w).toBeCloseTo(3.15, 12); // (3.2 + 3.1)/2 in float64
+  });
+});
+
+describe('the preset with tables a spec belongs to (the dashboard and report find it so)', () => {
+  const sweep = (name: string) => findPreset(name) as SweepPreset;
+  it('names it, says whether the spec is the quick version, and counts its seeds in each form a spec writes them', () => {
+    expect(tabledPresetOfSpec(presetSpecInput(sweep('channel-frequency')))).toEqual({ name: 'channel-frequency', quick: false, seeds: 50 });
+    expect(tabledPresetOfSpec(presetSpecInput(sweep('loss-levels'), { quick: true, seeds: 3 }))).toEqual({ name: 'loss-levels', quick: true, seeds: 3 });
+    const spec = presetSpecInput(sweep('toy-1d'), { quick: true }) as Record<string, unknown>;
+    expect(tabledPresetOfSpec({ ...spec, seeds: [4, 9] })).toMatchObject({ name: 'toy-1d', quick: true, seeds: 2 });
+    expect(tabledPresetOfSpec({ ...spec, seeds: { from: 100, count: 7 } })).toMatchObject({ seeds: 7 });
+  });
+
+  it('is none for a spec of no preset, or of a procedure preset (no sweep, no tables)', () => {
+    expect(tabledPresetOfSpec({ name: 'my sweep', seeds: 3 })).toBeNull();
+    expect(tabledPresetOfSpec({ name: 'channel-jump' })).toBeNull();
+    expect(tabledPresetOfSpec(null)).toBeNull();
+    expect(tabledPresetOfSpec('loss-levels')).toBeNull();
   });
 });

@@ -2,7 +2,8 @@
 // CPU engine (no WebGPU): results opened after a sweep are not described by that sweep's engine and
 // progress; a sweep started after results were opened is grouped by its own grid; JSON that does not
 // parse cannot be started (Start ran the last text that parsed, under a stale "Valid"); the closest
-// pair figure says where channels sit on it. Found by a UI audit with screenshots.
+// pair figure says where channels sit on it. Found by a UI audit with screenshots. And a preset's
+// tables: shown for a preset's sweep, run in the page or opened with its spec.json, as `report` makes them.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,8 @@ let releaseBrowserLock: (() => void) | undefined;
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'channelscope-state-e2e-'));
   const cli = runCli(['run', SPEC_FILE, '--backend', 'cpu', '--out', path.join(scratch, 'cli')]);
+  // a preset's sweep: loss-levels --quick with one seed, 6 runs of a 64-point grid (seconds)
+  const preset = runCli(['run', 'loss-levels', '--quick', '--seeds', '1', '--backend', 'cpu', '--out', path.join(scratch, 'loss-levels')]);
   const webRoot = path.join(scratch, 'web');
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production'; // (vitest's NODE_ENV=test would bundle Lit's dev mode)
@@ -33,6 +36,7 @@ beforeAll(async () => {
     process.env.NODE_ENV = nodeEnv;
   }
   expect((await cli).code).toBe(0);
+  expect((await preset).code).toBe(0);
   served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
   releaseBrowserLock = await acquireBrowserLock();
 }, 420_000);
@@ -76,10 +80,45 @@ const progress = (page: Page) =>
     text: e.textContent!.replace(/\s+/g, ' ').trim(),
   }));
 
-async function openResults(page: Page, file: string): Promise<void> {
+async function openResults(page: Page, ...files: string[]): Promise<void> {
   const input = await page.$('cs-app >>> cs-results-loader >>> input[type="file"]:not([webkitdirectory])');
-  await input!.uploadFile(file);
+  await input!.uploadFile(...files);
   await poll('opened', () => progress(page), (p) => p.text.startsWith('Opened'));
+}
+
+interface ShownPresetTables {
+  heading: string;
+  tables: { caption: string; rows: string[][] }[];
+  figures: number;
+}
+
+/** The preset's section of the dashboard (null where there is none): its heading, its tables' cells and how many figures it draws. */
+const presetSection = (page: Page): Promise<ShownPresetTables | null> =>
+  page.evaluate(() => {
+    const section = document.querySelector('cs-app')!.shadowRoot!.querySelector('[data-testid="preset-tables"]');
+    const tables = section?.querySelector('cs-preset-tables')?.shadowRoot;
+    if (!section || !tables) return null;
+    const text = (node: Element | null) => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
+    return {
+      heading: text(section.querySelector('h2')),
+      tables: Array.from(tables.querySelectorAll('cs-table'), (table) => ({
+        caption: text(table.shadowRoot!.querySelector('.caption')),
+        rows: Array.from(table.shadowRoot!.querySelectorAll('tr'), (row) => Array.from(row.querySelectorAll('th, td'), text)),
+      })),
+      figures: Array.from(tables.querySelectorAll('cs-chart')).filter((chart) => chart.shadowRoot?.querySelector('svg')).length,
+    };
+  });
+
+/** A markdown report's tables (### title, then | cells |), as the page shows them. */
+function markdownTables(markdown: string): { caption: string; rows: string[][] }[] {
+  return markdown
+    .split('\n### ')
+    .slice(1)
+    .map((part) => {
+      const lines = part.split('\n');
+      const rows = lines.filter((line) => line.startsWith('| ') && !line.startsWith('| ---'));
+      return { caption: lines[0].trim(), rows: rows.map((line) => line.slice(2, -2).split(' | ').map((cell) => cell.trim())) };
+    });
 }
 
 describe('the dashboard between sources of runs', () => {
@@ -147,6 +186,44 @@ describe('the dashboard between sources of runs', () => {
     );
     expect(pairText).toMatch(/channels sit at the upper left/);
     expect(pairText).not.toMatch(/lower right/);
+    expect(problems).toEqual([]);
+  }, 300_000);
+
+  it("shows a preset's tables and figures for its sweep, run in the page or opened with its spec.json, as report.md has them; none for other runs", async () => {
+    browser ??= await launchHeadlessChromium({ webgpu: false });
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(served.url, { waitUntil: 'load' });
+    await poll('the builder', () => page.$(`${BUILDER}button[data-action="json-mode"]`), (h) => h !== null);
+    await page.click(`${BUILDER}button[data-action="json-mode"]`);
+    await poll('the JSON editor', () => page.$(`${BUILDER}textarea[data-field="spec-json"]`), (h) => h !== null);
+
+    const folder = path.join(scratch, 'loss-levels');
+    const expected = markdownTables(readFileSync(path.join(folder, 'report.md'), 'utf8'));
+    expect(expected.map((table) => table.caption)).toEqual(['Plateau saddles by biases and r', 'Plateau saddles without biases against with them, by r', 'Loss levels of the runs that converged at finite norm (relative tolerance 1e-3)']);
+    const shown = (what: string) => poll(what, () => presetSection(page), (section) => section !== null && section.tables.length === expected.length && section.figures === 1);
+
+    // the preset's spec (as the command line wrote it) run in the page on the CPU engine: the same runs, so the same tables
+    await setJson(page, readFileSync(path.join(folder, 'spec.json'), 'utf8'));
+    await poll('the validation', () => validation(page), (text) => /Valid: 6 configurations × 1 seed = 6 runs/.test(text));
+    await page.select(`${BUILDER}select[data-field="backend"]`, 'cpu');
+    await page.click(`${BUILDER}button[data-action="start"]`);
+    const ended = await poll('the sweep', () => progress(page), (p) => p.status === 'finished' || p.status === 'failed', 120_000);
+    expect(ended.status).toBe('finished');
+    const ranHere = (await shown("the sweep's preset tables"))!;
+    expect(ranHere.heading).toBe("The loss-levels preset's tables (its quick version)");
+    expect(ranHere.tables).toEqual(expected);
+
+    // runs.jsonl alone: no spec, no preset tables
+    await openResults(page, path.join(folder, 'runs.jsonl'));
+    expect(await presetSection(page)).toBeNull();
+    // with its spec.json beside it: the same tables again
+    await openResults(page, path.join(folder, 'runs.jsonl'), path.join(folder, 'spec.json'));
+    expect((await shown("the opened folder's preset tables"))!.tables).toEqual(expected);
+    // another sweep's runs (no preset's): the section goes
+    await openResults(page, path.join(scratch, 'cli', 'runs.jsonl'), path.join(scratch, 'cli', 'spec.json'));
+    expect(await presetSection(page)).toBeNull();
     expect(problems).toEqual([]);
   }, 300_000);
 });

@@ -103,15 +103,14 @@ describe('the summary table', () => {
       });
       await page.waitForFunction(() => document.querySelector('#summary-table cs-summary-table')!.shadowRoot!.querySelector('.frame.more-left'));
       expect(await frame()).toEqual(['frame', 'more-left']);
-      // the page's plain tables (causes, reach) have the same cue: the widest, then scrolled to its end
-      await page.waitForFunction(() => document.querySelector('.table-frame.more-right'));
-      const plainFrame = () => page.$eval('.table-frame', (element) => element.className.split(/\s+/).filter(Boolean).sort());
-      await page.$eval('.table-frame', (element) => {
-        const box = element.querySelector('.table-scroll')!;
-        box.scrollLeft = box.scrollWidth;
-      });
-      await page.waitForFunction(() => document.querySelector('.table-frame.more-left'));
-      expect(await plainFrame()).toEqual(['more-left', 'table-frame']);
+      // the page's other tables (causes, reach: <cs-table>) have the same cues: the widest, then scrolled to its end
+      const widest = `Array.from(document.querySelectorAll('cs-table')).sort((p, q) => q.shadowRoot.querySelector('table').scrollWidth - p.shadowRoot.querySelector('table').scrollWidth)[0]`;
+      const otherFrame = () => page.evaluate(`${widest}.shadowRoot.querySelector('.frame').className.split(/\\s+/).filter(Boolean).sort()`);
+      await page.waitForFunction(`${widest}.shadowRoot.querySelector('.frame.more-right')`);
+      expect(await otherFrame()).toEqual(['frame', 'more-right']);
+      await page.evaluate(`{ const box = ${widest}.shadowRoot.querySelector('.scroll'); box.scrollLeft = box.scrollWidth; }`);
+      await page.waitForFunction(`${widest}.shadowRoot.querySelector('.frame.more-left')`);
+      expect(await otherFrame()).toEqual(['frame', 'more-left']);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

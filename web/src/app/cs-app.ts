@@ -6,6 +6,8 @@ import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import { fieldsAbsentFromAll, fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
 import { summarizeRecords, type Report } from '../../../src/experiment/summary.js';
+import { buildPresetReport, tabledPresetOfSpec, type PresetReport } from '../../../src/experiment/preset-reports.js';
+import type { RecordsLoadedDetail } from '../views/cs-results-loader.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { withFallback, type PerRunCompute } from '../views/per-run-compute.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
@@ -37,6 +39,7 @@ export class CsApp extends LitElement {
     records: { state: true },
     source: { state: true },
     report: { state: true },
+    presetReport: { state: true },
     groupBy: { state: true },
     gridFields: { state: true },
     errorMessage: { state: true },
@@ -51,6 +54,8 @@ export class CsApp extends LitElement {
   declare records: RunRecord[];
   declare source: string;
   declare report: Report | null;
+  /** the tables of the preset whose sweep the shown runs are (by their spec), with the runs in the tables' order; null for other runs */
+  declare presetReport: { report: PresetReport; records: RunRecord[] } | null;
   declare groupBy: string[];
   declare gridFields: string[];
   declare errorMessage: string;
@@ -72,6 +77,8 @@ export class CsApp extends LitElement {
     return this.worker.analyze(params, data, previous, maxnorm);
   };
   private summaryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** the spec of the shown runs' sweep (started here, or the opened folder's spec.json), which may name a preset; null when unknown */
+  private sweepSpec: unknown = null;
   /** what the shown runs' sweep varies (sweepAxes), offered first in the group-by menu */
   private recordAxes: string[] = [];
 
@@ -84,6 +91,7 @@ export class CsApp extends LitElement {
     this.records = [];
     this.source = '';
     this.report = null;
+    this.presetReport = null;
     this.groupBy = [];
     this.gridFields = [];
     this.errorMessage = '';
@@ -121,10 +129,24 @@ export class CsApp extends LitElement {
       // runs finished in: groups list as the sweep's grid does (s = 0.1, 0.5, 2, 10)
       const ordered = [...this.records].sort((a, b) => a.configIndex - b.configIndex || a.seed - b.seed);
       this.report = ordered.length > 0 ? summarizeRecords(ordered, this.groupBy, this.source) : null;
+      this.presetReport = this.report && this.presetReportOf(ordered, this.report);
       return;
     }
     if (this.summaryTimer) return;
     this.summaryTimer = setTimeout(() => this.refreshSummary(true), SUMMARY_REFRESH_MS);
+  }
+
+  /** The preset's tables of the shown runs (`ordered` as `report` classified them) when their sweep is a preset's; null otherwise. */
+  private presetReportOf(ordered: RunRecord[], report: Report): { report: PresetReport; records: RunRecord[] } | null {
+    const preset = tabledPresetOfSpec(this.sweepSpec);
+    if (!preset) return null;
+    try {
+      return { report: buildPresetReport(preset.name, ordered, undefined, preset, {}, report), records: ordered };
+    } catch (error) {
+      // the summary stands without them (records of an older version, say)
+      this.errorMessage = `the ${preset.name} preset's tables could not be made of these runs: ${(error as Error).message}`;
+      return null;
+    }
   }
 
   private outcomeCounts(): Record<Outcome, number> {
@@ -162,6 +184,7 @@ export class CsApp extends LitElement {
     this.started = null;
     this.progress = null;
     this.source = typeof detail.spec.name === 'string' && detail.spec.name ? `sweep "${detail.spec.name}"` : 'this sweep';
+    this.sweepSpec = detail.spec;
     this.refreshSummary(true);
     const listener: SweepListener = {
       started: (info) => {
@@ -214,13 +237,14 @@ export class CsApp extends LitElement {
     if (this.status !== 'running' && this.status !== 'paused' && this.records.length === 0) this.groupBy = grid;
   }
 
-  private onRecordsLoaded(detail: { records: RunRecord[]; source: string }): void {
+  private onRecordsLoaded(detail: RecordsLoadedDetail): void {
     if (sweepBusy(this.status)) {
       this.errorMessage = 'a sweep is running: cancel it before opening other results';
       return;
     }
     this.records = detail.records;
     this.source = detail.source;
+    this.sweepSpec = detail.spec;
     // the progress panel now speaks of the opened runs, not of an earlier sweep of this page: its
     // engine, notices and runs-finished count (its bar counted the opened runs out of that sweep's total)
     this.started = null;
@@ -295,6 +319,19 @@ export class CsApp extends LitElement {
     </div>`;
   }
 
+  /** The preset's question, what its quick version can show, and its tables with their figures. */
+  private renderPresetTables(): TemplateResult | typeof nothing {
+    if (!this.presetReport || !this.report) return nothing;
+    const { report, records } = this.presetReport;
+    return html`<section class="panel preset" data-testid="preset-tables">
+      <h2>The ${report.preset} preset's tables${report.quickNote ? ' (its quick version)' : ''}</h2>
+      <p class="question">${report.question}</p>
+      ${report.quickNote ? html`<p class="aside"><i>The quick version:</i> ${report.quickNote}</p>` : nothing}
+      ${report.seedsNote ? html`<p class="aside">${report.seedsNote}</p>` : nothing}
+      <cs-preset-tables .tables=${report.tables} .records=${records} .runs=${this.report.runs}></cs-preset-tables>
+    </section>`;
+  }
+
   private renderSlot(tag: string, content: TemplateResult): TemplateResult {
     // the chart/results components are written alongside this shell; until a tag exists, say so
     return customElements.get(tag) ? content : html`<div class="placeholder" data-missing=${tag}>&lt;${tag}&gt; is not part of this build yet.</div>`;
@@ -335,10 +372,11 @@ export class CsApp extends LitElement {
             : nothing}
           ${this.renderSlot('cs-summary-chart', html`<cs-summary-chart .report=${this.report}></cs-summary-chart>`)}
           <h2>Open results</h2>
-          ${this.renderSlot('cs-results-loader', html`<cs-results-loader @records-loaded=${(e: CustomEvent<{ records: RunRecord[]; source: string }>) => this.onRecordsLoaded(e.detail)}></cs-results-loader>`)}
+          ${this.renderSlot('cs-results-loader', html`<cs-results-loader @records-loaded=${(e: CustomEvent<RecordsLoadedDetail>) => this.onRecordsLoaded(e.detail)}></cs-results-loader>`)}
           <h2>Check a network trained elsewhere</h2>
           <cs-network-check .analyze=${this.analyzeNetwork}></cs-network-check>
         </section>
+        ${this.renderPresetTables()}
         <section class="panel views">
           ${this.renderSlot('cs-results-views', html`<cs-results-views .records=${this.records} .compute=${this.viewsCompute}></cs-results-views>`)}
         </section>
@@ -354,7 +392,9 @@ export class CsApp extends LitElement {
     h2 { font-size: 15px; margin: 10px 0 6px; color: #333; }
     main { display: grid; grid-template-columns: minmax(360px, 5fr) minmax(420px, 7fr); gap: 14px; padding: 8px 18px 24px; }
     .panel { min-width: 0; }
-    .panel.views { grid-column: 1 / -1; }
+    .panel.views, .panel.preset { grid-column: 1 / -1; }
+    .preset .question { max-width: 1000px; margin: 0 0 6px; font-size: 13.5px; }
+    .preset .aside { max-width: 1000px; margin: 0 0 6px; font-size: 12.5px; color: #555; }
     /* two columns need about 1000 px (the summary table's outcome columns); narrower, one column */
     @media (max-width: 1000px) {
       main { grid-template-columns: minmax(0, 1fr); }

@@ -13,6 +13,7 @@ import { percent } from '../../../src/experiment/tables.js';
 import { downloadSummaryCsv, SUMMARY_CSV_TITLE } from '../charts/export.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
 import { ScrollEdgesController } from './scroll-edges.js';
+import { tableStyles } from './table-styles.js';
 
 export class CsSummaryTable extends LitElement {
   static override properties = {
@@ -125,39 +126,22 @@ export class CsSummaryTable extends LitElement {
       </table></div></div>`;
   }
 
-  static override styles = css`
+  static override styles = [
+    tableStyles,
+    css`
     :host { display: block; font-size: 13.5px; }
     .bar { display: flex; gap: 14px; align-items: center; flex-wrap: wrap; margin-bottom: 6px; }
     select, input, button { font: inherit; padding: 3px 6px; }
-    .scroll { overflow-x: auto; }
-    /* more columns past the right edge: the edge fades; scrolled, the group column stays, with a shadow beside it */
-    .frame { position: relative; }
-    .frame::after { content: ''; position: absolute; top: 0; right: 0; bottom: 0; width: 32px; pointer-events: none;
-      background: linear-gradient(to left, rgba(0, 0, 0, 0.18), rgba(0, 0, 0, 0)); opacity: 0; transition: opacity 0.15s; }
-    .frame.more-right::after { opacity: 1; }
-    th:first-child { position: sticky; left: 0; z-index: 1; background: #fff; }
-    .frame.more-left th:first-child { box-shadow: 8px 0 8px -6px rgba(0, 0, 0, 0.35); border-right: 1px solid #ccc; }
-    /* separate borders: collapsed ones stay behind when the sticky column moves */
-    table { border-collapse: separate; border-spacing: 0; width: 100%; }
-    /* outside the scrolling box (a <caption> would scroll with the table and be cut at the edge) */
-    .caption { color: #444; margin: 0; padding: 4px 0; font-size: 12.5px; }
-    th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 4px; vertical-align: top; }
-    thead th { font-weight: 600; border-bottom: 2px solid #bbb; font-size: 12.5px; vertical-align: bottom; }
-    td.num { white-space: nowrap; }
-    thead th:first-child { text-align: left; }
-    tbody th { text-align: left; font-family: ui-monospace, monospace; font-weight: 500; font-size: 12.5px; }
-    .num { text-align: right; }
+    tbody th { font-family: ui-monospace, monospace; font-weight: 500; font-size: 12.5px; }
     td.zero { color: #aaa; }
     /* a part of the channel column, not another outcome: set apart from the outcomes, which add up to the runs */
     .strict { border-left: 1px solid #ccc; }
-    .unbroken { white-space: nowrap; }
-    /* small enough that all six outcome columns fit a one-column page (800 px) */
-    .interval { color: #666; font-size: 11px; }
     td.zero .interval { color: #bbb; }
     .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
     .empty { color: #666; }
     .warn { color: #8a4b00; margin: 0 0 6px; }
-  `;
+  `,
+  ];
 }
 
 /** "channel (cos < 1e-3)" breaks before its parenthesis, never inside it. */

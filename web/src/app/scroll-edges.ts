@@ -51,21 +51,6 @@ export function scrollEdges(box: HTMLElement | null): { moreLeft: boolean; moreR
   };
 }
 
-/**
- * The same cues for a plain page (no Lit host): `frame` gets the classes more-left and more-right while
- * `box`, the scrolling element inside it, has more past that edge; kept up as it scrolls and resizes.
- */
-export function markScrollEdges(frame: HTMLElement, box: HTMLElement): void {
-  const mark = () => {
-    const { moreLeft, moreRight } = scrollEdges(box);
-    frame.classList.toggle('more-left', moreLeft);
-    frame.classList.toggle('more-right', moreRight);
-  };
-  box.addEventListener('scroll', mark, { passive: true });
-  observeResizes(box, mark);
-  mark();
-}
-
 /** Calls `changed` when the box or its content resizes: the box narrows with the page, its content widens with what it shows (null where the browser has no ResizeObserver). */
 function observeResizes(box: HTMLElement, changed: () => void): ResizeObserver | null {
   if (typeof ResizeObserver === 'undefined') return null;

@@ -2,7 +2,9 @@
 // Drop runs.jsonl files or whole results folders (shards are joined), pick files, or choose a
 // folder that `channelscope serve DIR…` offers. Every file must parse: a damaged line is reported
 // with its file and line and nothing is loaded, so the statistics shown are never silently partial.
-// On success it dispatches `records-loaded` (bubbles, composed) with {records, source, notes}.
+// A folder's spec.json beside its runs.jsonl comes along: it names the preset whose tables the
+// dashboard then shows. On success it dispatches `records-loaded` (bubbles, composed) with
+// {records, source, notes, spec}.
 import { css, html, LitElement, nothing } from 'lit';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { joinRecordSets, parseRunsJsonl, sweepRunsFiles } from '../results/parse-jsonl.js';
@@ -18,6 +20,8 @@ export interface RecordsLoadedDetail {
   /** the file or folder names the records came from */
   source: string;
   notes: string[];
+  /** the sweep's spec (the spec.json beside every runs.jsonl, one and the same); null where there is none */
+  spec: unknown;
 }
 
 interface NamedText {
@@ -134,8 +138,9 @@ export class CsResultsLoader extends LitElement {
       this.error = `${entry.name} holds no runs.jsonl (is it a results folder of \`channelscope run\`?)`;
       return;
     }
+    const beside = jsonl.map(specBeside).filter((file) => entry.files.includes(file));
     await this.load(
-      jsonl.map((file) => ({
+      [...jsonl, ...new Set(beside)].map((file) => ({
         name: `${entry.name}/${file}`,
         text: async () => {
           const response = await fetch(new URL(file.split('/').map(encodeURIComponent).join('/'), base));
@@ -155,8 +160,9 @@ export class CsResultsLoader extends LitElement {
     const superseded = () => choice !== this.choices;
     this.error = '';
     try {
-      const files = await chosen;
+      const chosenFiles = await chosen;
       if (superseded()) return;
+      const files = chosenFiles.filter((file) => isJsonlName(file.name));
       if (files.length === 0) {
         this.error = 'no .jsonl file found: drop runs.jsonl files or results folders written by `channelscope run`';
         return;
@@ -173,7 +179,9 @@ export class CsResultsLoader extends LitElement {
       }
       const joined = joinRecordSets(sets);
       notes.push(...joined.notes);
-      const detail: RecordsLoadedDetail = { records: joined.records, source: source ?? files.map((f) => f.name).join(', '), notes };
+      const spec = await sweepSpec(files, chosenFiles, notes);
+      if (superseded()) return;
+      const detail: RecordsLoadedDetail = { records: joined.records, source: source ?? files.map((f) => f.name).join(', '), notes, spec };
       this.status = `loaded ${joined.records.length} runs from ${detail.source}${notes.length > 0 ? ` — ${notes.join('; ')}` : ''}`;
       this.dispatchEvent(new CustomEvent<RecordsLoadedDetail>('records-loaded', { detail, bubbles: true, composed: true }));
     } catch (error) {
@@ -192,13 +200,13 @@ export class CsResultsLoader extends LitElement {
       .map((item) => (item.kind === 'file' ? item.webkitGetAsEntry?.() : null))
       .filter((entry): entry is FileSystemEntry => Boolean(entry));
     // (the folder walk is part of the choice: a choice made during it wins)
-    const files = entries.length > 0 ? jsonlFromEntries(entries) : Promise.resolve(Array.from(transfer.files).filter(isJsonl).map(fromFile));
+    const files = entries.length > 0 ? resultsFilesFromEntries(entries) : Promise.resolve(Array.from(transfer.files).filter(isResultsFile).map(fromFile));
     await this.load(files.then(ofTheSweep));
   }
 
   private async onPick(event: Event): Promise<void> {
     const input = event.target as HTMLInputElement;
-    const files = Array.from(input.files ?? []).filter(isJsonl).map(fromFile);
+    const files = Array.from(input.files ?? []).filter(isResultsFile).map(fromFile);
     input.value = '';
     await this.load(ofTheSweep(files));
   }
@@ -213,9 +221,9 @@ export class CsResultsLoader extends LitElement {
         @dragleave=${() => (this.dragging = false)}
         @drop=${this.onDrop}
       >
-        <p><b>Open results:</b> drop runs.jsonl files or results folders here (shards of one sweep are joined)</p>
+        <p><b>Open results:</b> drop results folders or runs.jsonl files here (shards of one sweep are joined; a preset's folder, or its spec.json beside runs.jsonl, brings the preset's tables)</p>
         <p>
-          <label class="button">Choose files…<input type="file" accept=".jsonl,application/x-ndjson" multiple @change=${this.onPick} /></label>
+          <label class="button">Choose files…<input type="file" accept=".jsonl,application/x-ndjson,.json" multiple @change=${this.onPick} /></label>
           <label class="button">Choose a folder…<input type="file" webkitdirectory multiple @change=${this.onPick} /></label>
         </p>
       </div>
@@ -234,28 +242,65 @@ export class CsResultsLoader extends LitElement {
   }
 }
 
-/** Of dropped or chosen .jsonl files, those of the sweep (sweepRunsFiles); files named otherwise are all kept. */
+/** Of dropped or chosen .jsonl files, those of the sweep (sweepRunsFiles); files named otherwise are all kept, as are spec files. */
 function ofTheSweep(files: NamedText[]): NamedText[] {
   const chosen = new Set(sweepRunsFiles(files.map((file) => file.name)));
   return chosen.size > 0 ? files.filter((file) => chosen.has(file.name) || !/(^|\/)runs\.jsonl$/.test(file.name)) : files;
 }
 
-function isJsonl(file: File): boolean {
-  return file.name.endsWith('.jsonl');
+const isJsonlName = (name: string) => name.endsWith('.jsonl');
+const isSpecName = (name: string) => /(^|\/)spec\.json$/.test(name);
+
+/** What the loader reads of chosen files: records (.jsonl) and the sweep's spec (spec.json). */
+function isResultsFile(file: File): boolean {
+  return isJsonlName(file.name) || isSpecName(file.name);
+}
+
+/** The spec.json in the folder of a runs file ("a/b/runs.jsonl" → "a/b/spec.json"). */
+function specBeside(runsFile: string): string {
+  return runsFile.replace(/[^/]*$/, 'spec.json');
+}
+
+/**
+ * The sweep's spec: the spec.json beside each of the record files, parsed, when every one has one and
+ * they are the same spec (shards of one sweep); null otherwise (loose runs.jsonl files, a spec that is
+ * not JSON, or folders of different sweeps, which a note then names).
+ */
+async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly NamedText[], notes: string[]): Promise<unknown> {
+  const byName = new Map(chosen.filter((file) => isSpecName(file.name)).map((file) => [file.name, file]));
+  const specFiles = [...new Set(runsFiles.map((file) => byName.get(specBeside(file.name))))];
+  if (specFiles.length === 0 || specFiles.includes(undefined)) return null;
+  const specs = await Promise.all(
+    specFiles.map(async (file) => {
+      try {
+        return JSON.stringify(JSON.parse(await file!.text()));
+      } catch {
+        notes.push(`${file!.name} is not JSON: the runs are shown without their preset's tables`);
+        return null;
+      }
+    }),
+  );
+  if (specs.includes(null)) return null;
+  if (new Set(specs).size > 1) {
+    notes.push(`the folders' spec.json files differ (${specFiles.map((file) => file!.name).join(', ')}): they are not one sweep, so no preset's tables are shown`);
+    return null;
+  }
+  return JSON.parse(specs[0]!);
 }
 
 function fromFile(file: File): NamedText {
   return { name: (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name, text: () => file.text() };
 }
 
-/** The .jsonl files in dropped files and folders (folders walked recursively). */
-async function jsonlFromEntries(entries: FileSystemEntry[]): Promise<NamedText[]> {
+/** The .jsonl and spec.json files in dropped files and folders (folders walked recursively). */
+async function resultsFilesFromEntries(entries: FileSystemEntry[]): Promise<NamedText[]> {
   const found: NamedText[] = [];
   const visit = async (entry: FileSystemEntry): Promise<void> => {
     if (entry.isFile) {
-      if (!entry.name.endsWith('.jsonl')) return;
+      const name = entry.fullPath.replace(/^\//, '');
+      if (!isJsonlName(name) && !isSpecName(name)) return;
       const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-      found.push({ name: entry.fullPath.replace(/^\//, ''), text: () => file.text() });
+      found.push({ name, text: () => file.text() });
     } else if (entry.isDirectory) {
       const reader = (entry as FileSystemDirectoryEntry).createReader();
       // readEntries returns the folder in batches until an empty one

@@ -1,0 +1,58 @@
+// Which spec comes with opened results (cs-results-loader): the spec.json beside each runs.jsonl,
+// when every folder has one and they are one sweep's; the dashboard shows that preset's tables. In
+// Node (Lit's server-side DOM shim); the loader is never connected, its load() is called directly.
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/experiment/results.js';
+import { CsResultsLoader, type RecordsLoadedDetail } from '../../web/src/views/cs-results-loader.js';
+import { finiteTheta, record } from './records.js';
+
+const jsonl = (records: RunRecord[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
+const file = (name: string, text: string) => ({ name, text: async () => text });
+const PRESET_SPEC = { name: 'loss-levels', description: 'loss-levels --quick: …', seeds: 2 };
+
+async function opened(...files: { name: string; text: () => Promise<string> }[]): Promise<RecordsLoadedDetail> {
+  const loader = new CsResultsLoader();
+  const loaded: RecordsLoadedDetail[] = [];
+  loader.addEventListener('records-loaded', (event) => loaded.push((event as CustomEvent<RecordsLoadedDetail>).detail));
+  await loader.load(files);
+  expect(loader.error).toBe('');
+  expect(loaded).toHaveLength(1);
+  return loaded[0];
+}
+
+describe('the spec that comes with opened results', () => {
+  it("is the folder's spec.json beside its runs.jsonl, or the shards' one spec (the same JSON, however it is laid out)", async () => {
+    const alone = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/spec.json', JSON.stringify(PRESET_SPEC)));
+    expect(alone.spec).toEqual(PRESET_SPEC);
+    expect(alone.notes).toEqual([]);
+    const shards = await opened(
+      file('s/shard-1/runs.jsonl', jsonl([record('x', finiteTheta)])),
+      file('s/shard-1/spec.json', JSON.stringify(PRESET_SPEC)),
+      file('s/shard-2/runs.jsonl', jsonl([record('y', finiteTheta)])),
+      file('s/shard-2/spec.json', JSON.stringify(PRESET_SPEC, null, 2)),
+    );
+    expect(shards.records.map((r) => r.id)).toEqual(['x', 'y']);
+    expect(shards.spec).toEqual(PRESET_SPEC);
+  });
+
+  it('is none for loose runs files, a folder without one, a spec that is not JSON, or folders of different sweeps (then a note says why)', async () => {
+    expect((await opened(file('runs.jsonl', jsonl([record('x', finiteTheta)])))).spec).toBeNull();
+    // one of two folders has none: the runs are not known to be that sweep's alone
+    const partly = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/spec.json', JSON.stringify(PRESET_SPEC)), file('b/runs.jsonl', jsonl([record('y', finiteTheta)])));
+    expect(partly.spec).toBeNull();
+    // a spec.json elsewhere than beside the runs is not theirs
+    expect((await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('b/spec.json', JSON.stringify(PRESET_SPEC)))).spec).toBeNull();
+    const damaged = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/spec.json', '{"name": "loss-levels",'));
+    expect(damaged.spec).toBeNull();
+    expect(damaged.notes).toEqual(["a/spec.json is not JSON: the runs are shown without their preset's tables"]);
+    const different = await opened(
+      file('a/runs.jsonl', jsonl([record('x', finiteTheta)])),
+      file('a/spec.json', JSON.stringify(PRESET_SPEC)),
+      file('b/runs.jsonl', jsonl([record('y', finiteTheta)])),
+      file('b/spec.json', JSON.stringify({ ...PRESET_SPEC, seeds: 3 })),
+    );
+    expect(different.records).toHaveLength(2);
+    expect(different.spec).toBeNull();
+    expect(different.notes).toEqual(["the folders' spec.json files differ (a/spec.json, b/spec.json): they are not one sweep, so no preset's tables are shown"]);
+  });
+});
