@@ -162,10 +162,10 @@ describe('channelscope report --html', () => {
       page.on('pageerror', (error) => errors.push(String(error)));
       await page.goto(`file://${file}`, { waitUntil: 'load' });
       await page.waitForFunction(() => document.querySelector('#preset-tables cs-preset-tables')?.shadowRoot?.querySelector('cs-table')?.shadowRoot?.querySelector('table'), { timeout: 30_000 });
-      // every table of the page but the summary is a <cs-table>, the preset's inside <cs-preset-tables>
+      // every table of the page but the summary is a <cs-table>: the outcome tables' in <cs-outcome-tables>, the preset's in <cs-preset-tables>
       const tables = await page.evaluate(() => {
-        const presetTables = document.querySelector('#preset-tables cs-preset-tables')!.shadowRoot!;
-        return [...Array.from(document.querySelectorAll('cs-table')), ...Array.from(presetTables.querySelectorAll('cs-table'))].map((element) => ({
+        const within = (selector: string) => Array.from(document.querySelector(selector)!.shadowRoot!.querySelectorAll('cs-table'));
+        return [...within('#summary-table cs-outcome-tables'), ...within('#preset-tables cs-preset-tables')].map((element) => ({
           caption: element.shadowRoot!.querySelector('.caption')?.textContent ?? '',
           rows: Array.from(element.shadowRoot!.querySelectorAll('tr')).map((row) => Array.from(row.querySelectorAll('th, td')).map((cell) => cell.textContent)),
           note: element.shadowRoot!.querySelector('.note')?.textContent ?? '',

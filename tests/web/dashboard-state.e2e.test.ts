@@ -221,6 +221,21 @@ describe('the dashboard between sources of runs', () => {
     // with its spec.json beside it: the same tables again
     await openResults(page, path.join(folder, 'runs.jsonl'), path.join(folder, 'spec.json'));
     expect((await shown("the opened folder's preset tables"))!.tables).toEqual(expected);
+    // beside the summary, folded: the not-converged causes and the reach, one row per summary group, as the report page has them
+    const outcomeTables = await page.evaluate(() => {
+      const app = document.querySelector('cs-app')!.shadowRoot!;
+      const tables = app.querySelector('[data-testid="outcome-tables"] cs-outcome-tables')!.shadowRoot!.querySelectorAll('cs-table');
+      return {
+        groups: app.querySelector('cs-summary-table')!.shadowRoot!.querySelectorAll('tbody tr').length,
+        tables: Array.from(tables, (table) => ({
+          caption: table.shadowRoot!.querySelector('.caption')!.textContent,
+          runs: Array.from(table.shadowRoot!.querySelectorAll('tbody tr'), (row) => Number(row.querySelectorAll('td')[1].textContent)),
+        })),
+      };
+    });
+    expect(outcomeTables.tables.map((table) => table.caption)).toEqual(['Not converged, by cause', 'How far runs got']);
+    expect(outcomeTables.tables[0].runs).toHaveLength(outcomeTables.groups);
+    expect(outcomeTables.tables[0].runs.reduce((sum, n) => sum + n, 0)).toBe(6);
     // another sweep's runs (no preset's): the section goes
     await openResults(page, path.join(scratch, 'cli', 'runs.jsonl'), path.join(scratch, 'cli', 'spec.json'));
     expect(await presetSection(page)).toBeNull();

@@ -104,7 +104,7 @@ describe('the summary table', () => {
       await page.waitForFunction(() => document.querySelector('#summary-table cs-summary-table')!.shadowRoot!.querySelector('.frame.more-left'));
       expect(await frame()).toEqual(['frame', 'more-left']);
       // the page's other tables (causes, reach: <cs-table>) have the same cues: the widest, then scrolled to its end
-      const widest = `Array.from(document.querySelectorAll('cs-table')).sort((p, q) => q.shadowRoot.querySelector('table').scrollWidth - p.shadowRoot.querySelector('table').scrollWidth)[0]`;
+      const widest = `Array.from(document.querySelector('cs-outcome-tables').shadowRoot.querySelectorAll('cs-table')).sort((p, q) => q.shadowRoot.querySelector('table').scrollWidth - p.shadowRoot.querySelector('table').scrollWidth)[0]`;
       const otherFrame = () => page.evaluate(`${widest}.shadowRoot.querySelector('.frame').className.split(/\\s+/).filter(Boolean).sort()`);
       await page.waitForFunction(`${widest}.shadowRoot.querySelector('.frame.more-right')`);
       expect(await otherFrame()).toEqual(['frame', 'more-right']);

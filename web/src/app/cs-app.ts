@@ -371,6 +371,12 @@ export class CsApp extends LitElement {
             ? html`<button type="button" class="link" data-action="download-jsonl" @click=${() => downloadText(this.records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'runs.jsonl', 'application/x-ndjson')}>Download runs.jsonl</button>`
             : nothing}
           ${this.renderSlot('cs-summary-chart', html`<cs-summary-chart .report=${this.report}></cs-summary-chart>`)}
+          ${this.report && this.report.runs.length > 0
+            ? html`<details class="more-tables" data-testid="outcome-tables">
+                <summary>Not converged by cause, and how far runs got (the tables report.md has beside the summary)</summary>
+                <cs-outcome-tables .report=${this.report}></cs-outcome-tables>
+              </details>`
+            : nothing}
           <h2>Open results</h2>
           ${this.renderSlot('cs-results-loader', html`<cs-results-loader @records-loaded=${(e: CustomEvent<RecordsLoadedDetail>) => this.onRecordsLoaded(e.detail)}></cs-results-loader>`)}
           <h2>Check a network trained elsewhere</h2>
@@ -393,6 +399,8 @@ export class CsApp extends LitElement {
     main { display: grid; grid-template-columns: minmax(360px, 5fr) minmax(420px, 7fr); gap: 14px; padding: 8px 18px 24px; }
     .panel { min-width: 0; }
     .panel.views, .panel.preset { grid-column: 1 / -1; }
+    .more-tables { margin: 4px 0 10px; font-size: 13.5px; }
+    .more-tables summary { cursor: pointer; color: #2458a6; margin-bottom: 6px; }
     .preset .question { max-width: 1000px; margin: 0 0 6px; font-size: 13.5px; }
     .preset .aside { max-width: 1000px; margin: 0 0 6px; font-size: 12.5px; color: #555; }
     /* two columns need about 1000 px (the summary table's outcome columns); narrower, one column */

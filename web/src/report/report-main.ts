@@ -1,9 +1,7 @@
 // The script of the self-contained HTML report (`channelscope report DIR --html`): reads the data
 // the command inlined into the page and shows the summary chart and table and the results views,
 // or, for a procedure's folder, the figures drawn from its result.
-import { NOT_CONVERGED_CAUSES } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { CAUSES_NOTE, quartileText, REACH_HEADERS, REACH_MEASURES, REACH_NOTE } from '../../../src/experiment/report-text.js';
 import { type Report } from '../../../src/experiment/summary.js';
 import '../charts/cs-chart.js';
 import '../charts/cs-summary-chart.js';
@@ -11,8 +9,8 @@ import { channelJumpFigure, gdFromChannelFigure, saddlePerturbationFigure } from
 import type { CsSummaryTable } from '../app/cs-summary-table.js';
 import '../app/cs-summary-table.js';
 import '../views/cs-results-views.js';
-import type { CsTable } from '../app/cs-table.js';
-import '../app/cs-table.js';
+import type { CsOutcomeTables } from '../views/cs-outcome-tables.js';
+import '../views/cs-outcome-tables.js';
 import type { CsPresetTables } from '../views/cs-preset-tables.js';
 import '../views/cs-preset-tables.js';
 
@@ -28,46 +26,6 @@ export interface ReportPageData {
 }
 
 export const REPORT_DATA_ID = 'channelscope-report-data';
-
-/** A table in the dashboard's look (cs-table) with its note under it. */
-function table(caption: string, headers: readonly string[], rows: readonly (readonly (string | number)[])[], note = ''): CsTable {
-  const element = document.createElement('cs-table') as CsTable;
-  element.caption = caption;
-  element.headers = headers;
-  element.rows = rows.map((row) => row.map(String));
-  element.note = note;
-  return element;
-}
-
-/** With `report --carriers`: the channels of each group by the neurons carrying them. */
-function carriersTable(report: Report): CsTable | null {
-  if (!report.carriers) return null;
-  return table(
-    "Channels by the neurons carrying them (chosen on each run's data): a pair's limit is the GLU; three or four neurons add σ″ (σ‴) terms.",
-    ['group', 'channels', 'carried by a pair', 'by three neurons', 'by four', 'data not rebuilt'],
-    report.carriers.map((counts) => [counts.key, counts.channels, counts.pair, counts.three, counts.four, counts.unknown]),
-  );
-}
-
-/** The not-converged runs of each group by cause, as the markdown report counts them. */
-function causesTable(report: Report): CsTable {
-  return table(
-    'Not converged, by cause',
-    ['group', 'runs', ...NOT_CONVERGED_CAUSES],
-    report.causes.map((group) => [group.key, group.n, ...NOT_CONVERGED_CAUSES.map((cause) => group.outcomes[cause].successes)]),
-    CAUSES_NOTE,
-  );
-}
-
-/** How far each group's runs got: median [lower quartile, upper quartile] of each reach measure. */
-function reachTable(report: Report): CsTable {
-  return table(
-    'How far runs got',
-    ['group', 'runs', ...REACH_MEASURES.map((measure) => REACH_HEADERS[measure])],
-    report.reach.map((group) => [group.key, group.n, ...REACH_MEASURES.map((measure) => quartileText(group[measure]))]),
-    REACH_NOTE,
-  );
-}
 
 /**
  * The width a figure is drawn at: its container's when the page loads, at most `widest`, so a narrow
@@ -97,10 +55,9 @@ function show(data: ReportPageData): void {
   summaryTable.report = data.report;
   summaryTable.fixedGrouping = true;
   tables.append(summaryTable);
-  tables.append(causesTable(data.report));
-  const carriers = carriersTable(data.report);
-  if (carriers) tables.appendChild(carriers);
-  tables.append(reachTable(data.report));
+  const outcomeTables = document.createElement('cs-outcome-tables') as CsOutcomeTables;
+  outcomeTables.report = data.report;
+  tables.append(outcomeTables);
   if (data.report.presetTables?.length) {
     const presetTables = document.createElement('cs-preset-tables') as CsPresetTables;
     presetTables.tables = data.report.presetTables;
