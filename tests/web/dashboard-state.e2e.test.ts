@@ -121,17 +121,23 @@ function markdownTables(markdown: string): { caption: string; rows: string[][] }
     });
 }
 
+/** A fresh page of the dashboard (CPU engine: no WebGPU) with its spec builder in JSON mode, and the page errors it raises. */
+async function dashboardWithJsonEditor(): Promise<{ page: Page; problems: string[] }> {
+  browser ??= await launchHeadlessChromium({ webgpu: false });
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.goto(served.url, { waitUntil: 'load' });
+  await poll('the builder', () => page.$(`${BUILDER}button[data-action="json-mode"]`), (h) => h !== null);
+  await page.click(`${BUILDER}button[data-action="json-mode"]`);
+  // (a fixed wait lost the race with Lit's render on a loaded machine)
+  await poll('the JSON editor', () => page.$(`${BUILDER}textarea[data-field="spec-json"]`), (h) => h !== null);
+  return { page, problems };
+}
+
 describe('the dashboard between sources of runs', () => {
   it('describes opened results by themselves, groups a sweep by its grid, starts only JSON that parses', async () => {
-    browser = await launchHeadlessChromium({ webgpu: false });
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
-    await page.goto(served.url, { waitUntil: 'load' });
-    await poll('the builder', () => page.$(`${BUILDER}button[data-action="json-mode"]`), (h) => h !== null);
-    await page.click(`${BUILDER}button[data-action="json-mode"]`);
-    // (a fixed wait lost the race with Lit's render on a loaded machine)
-    await poll('the JSON editor', () => page.$(`${BUILDER}textarea[data-field="spec-json"]`), (h) => h !== null);
+    const { page, problems } = await dashboardWithJsonEditor();
 
     // a sweep over r (the hidden width), not over the opened results' learning rate
     const spec = { ...(JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown>), name: 'state-e2e', seeds: 1, grid: { 'architecture.hidden': [2, 3] } };
@@ -190,14 +196,7 @@ describe('the dashboard between sources of runs', () => {
   }, 300_000);
 
   it("shows a preset's tables and figures for its sweep, run in the page or opened with its spec.json, as report.md has them; none for other runs", async () => {
-    browser ??= await launchHeadlessChromium({ webgpu: false });
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
-    await page.goto(served.url, { waitUntil: 'load' });
-    await poll('the builder', () => page.$(`${BUILDER}button[data-action="json-mode"]`), (h) => h !== null);
-    await page.click(`${BUILDER}button[data-action="json-mode"]`);
-    await poll('the JSON editor', () => page.$(`${BUILDER}textarea[data-field="spec-json"]`), (h) => h !== null);
+    const { page, problems } = await dashboardWithJsonEditor();
 
     const folder = path.join(scratch, 'loss-levels');
     const expected = markdownTables(readFileSync(path.join(folder, 'report.md'), 'utf8'));
