@@ -694,7 +694,7 @@ export function buildPresetReport(
   if (!tables || definition?.kind !== 'sweep') throw new RangeError(`no report tables for preset "${preset}"`);
   const quick = Boolean(run.quick);
   const seedsNote = presetSeedsNote(definition, run);
-  const summary = summarized ?? summarizeRecords(records, [], preset, undefined, overrides);
+  const summary = summarized ?? summarizeRecords(records, [], preset, { overrides });
   return {
     preset,
     question: definition.question,

@@ -58,7 +58,7 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
   const { planned, missingShards } = spec ? plannedRunsOf(spec, folders) : { planned: [] };
   // labelled among the planned runs too, so that a run not yet recorded counts in its own group
   const groupOf = groupLabeller([...records, ...planned].map((run) => run.config), by);
-  const report = summarizeRecords(records, by, folders.join(' + '), spec ? plannedCounts(planned, groupOf, missingShards) : undefined, overrides, groupOf);
+  const report = summarizeRecords(records, by, folders.join(' + '), { planned: spec ? plannedCounts(planned, groupOf, missingShards) : undefined, overrides, groupOf });
   // a preset's folder (or its shards: one spec, sweepOf checked) carries the preset's tables (as its report.md does) in every format
   const preset = presetOfFolder(folders[0]);
   if (preset) report.presetTables = presetTables(preset.name, records, report.runs, report.thresholds?.barrierTolerance);

@@ -246,33 +246,64 @@ export function runReach(record: RunRecord, channelPair?: { layer: number; i: nu
   return { ...base, minCosine: pair.distance, inverseEpsilon: epsilon > 0 ? 1 / epsilon : Infinity, outputWeightSum };
 }
 
+/** What a report says of one run, whatever the grouping: its verdict and how far it got. */
+export type RunVerdict = Omit<ClassifiedRun, 'group'>;
+
+/** A record's verdict (classify.ts, on its final or polished parameters) and reach (runReach). */
+export function judgeRecord(record: RunRecord, overrides: ThresholdOverrides = {}): RunVerdict {
+  const { outcome, channelStrict, reason, cause, evidence } = classifyRecordWithEvidence(record, overrides);
+  return {
+    id: record.id,
+    stopReason: record.stopReason,
+    outcome,
+    channelStrict,
+    reason,
+    ...(cause ? { cause } : {}),
+    onChannel: evidence?.pairSignsOpposite ?? false,
+    // a run on a channel is measured along the classifier's pair, not whichever pair is closest
+    reach: runReach(record, evidence?.pairSignsOpposite && evidence.channelGroup ? channelPairOf(evidence.channelGroup) : null),
+  };
+}
+
+/**
+ * Verdicts kept between summaries of a growing set of runs (the dashboard's, recomputed as runs
+ * stream in): each record is judged once per set of thresholds, not at every refresh (0.2 ms a
+ * record: 4,500 runs took a second a refresh). Records are held weakly and must not change once judged.
+ */
+export class RunVerdicts {
+  private readonly judged = new WeakMap<RunRecord, { thresholds: string; verdict: RunVerdict }>();
+
+  of(record: RunRecord, overrides: ThresholdOverrides = {}): RunVerdict {
+    const thresholds = JSON.stringify(overrides);
+    const kept = this.judged.get(record);
+    if (kept?.thresholds === thresholds) return kept.verdict;
+    const verdict = judgeRecord(record, overrides);
+    this.judged.set(record, { thresholds, verdict });
+    return verdict;
+  }
+}
+
+export interface SummaryOptions {
+  /** the runs the sweep plans, per group (a stopped sweep has fewer records) */
+  planned?: PlannedRuns;
+  /** classification thresholds changed from the defaults */
+  overrides?: ThresholdOverrides;
+  /** names each record's group; by default as group-labels.ts labels them among these records */
+  groupOf?: GroupLabeller;
+  /** verdicts kept from earlier summaries of the same records */
+  verdicts?: RunVerdicts;
+}
+
 /**
  * Classifies every record and summarises outcomes and reach per group (`by`: GROUP_ALIASES names or
- * dotted paths; `groupOf` names each record's group, by default as group-labels.ts labels them among
- * these records).
+ * dotted paths).
  */
-export function summarizeRecords(
-  records: readonly RunRecord[],
-  by: string[],
-  source: string,
-  planned?: PlannedRuns,
-  overrides: ThresholdOverrides = {},
-  groupOf: GroupLabeller = groupLabeller(records.map((record) => record.config), by),
-): Report {
+export function summarizeRecords(records: readonly RunRecord[], by: string[], source: string, options: SummaryOptions = {}): Report {
+  const { planned, overrides = {}, verdicts } = options;
+  const groupOf = options.groupOf ?? groupLabeller(records.map((record) => record.config), by);
   const runs: ClassifiedRun[] = records.map((record) => {
-    const { outcome, channelStrict, reason, cause, evidence } = classifyRecordWithEvidence(record, overrides);
-    return {
-      id: record.id,
-      group: groupOf(record.config),
-      stopReason: record.stopReason,
-      outcome,
-      channelStrict,
-      reason,
-      ...(cause ? { cause } : {}),
-      onChannel: evidence?.pairSignsOpposite ?? false,
-      // a run on a channel is measured along the classifier's pair, not whichever pair is closest
-      reach: runReach(record, evidence?.pairSignsOpposite && evidence.channelGroup ? channelPairOf(evidence.channelGroup) : null),
-    };
+    const { id, ...verdict } = verdicts ? verdicts.of(record, overrides) : judgeRecord(record, overrides);
+    return { id, group: groupOf(record.config), ...verdict };
   });
   const reach: GroupReach[] = [];
   for (const key of new Set(runs.map((r) => r.group))) {

@@ -34,7 +34,7 @@ describe('the summary table', () => {
   it('is the same table on the HTML report page as in the dashboard, with the strict channel column and scroll cues', async () => {
     // a planned group with runs missing, and a strict threshold changed from the default (between the
     // two channels' cosine distances, 1e-8 and 1e-10): both show in the table
-    const summary = summarizeRecords(records, ['optimizer'], 'x', undefined, { strictCosine: 1e-9 });
+    const summary = summarizeRecords(records, ['optimizer'], 'x', { overrides: { strictCosine: 1e-9 } });
     const report: Report = { ...summary, planned: { total: 6, byGroup: { 'optimizer=flow': 5, 'optimizer=adam': 1 } } };
     const file = path.join(scratchDir('channelscope-summary-table-'), 'report.html');
     writeFileSync(file, htmlReport({ report, records, source: 'x', script: readFileSync(await ensureReportBundle(), 'utf8') }));

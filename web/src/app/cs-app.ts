@@ -5,7 +5,7 @@ import { LitElement, css, html, nothing, type PropertyValues, type TemplateResul
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import { fieldsAbsentFromAll, fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
-import { summarizeRecords, type Report } from '../../../src/experiment/summary.js';
+import { RunVerdicts, summarizeRecords, type Report } from '../../../src/experiment/summary.js';
 import { buildPresetReport, tabledPresetOfSpec, type PresetReport } from '../../../src/experiment/preset-reports.js';
 import type { RecordsLoadedDetail } from '../views/cs-results-loader.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
@@ -77,6 +77,8 @@ export class CsApp extends LitElement {
     return this.worker.analyze(params, data, previous, maxnorm);
   };
   private summaryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** each shown run judged once, not at every refresh of the summary as a sweep's runs stream in */
+  private readonly verdicts = new RunVerdicts();
   /** the spec of the shown runs' sweep (started here, or the opened folder's spec.json), which may name a preset; null when unknown */
   private sweepSpec: unknown = null;
   /** what the shown runs' sweep varies (sweepAxes), offered first in the group-by menu */
@@ -128,7 +130,7 @@ export class CsApp extends LitElement {
       // in the spec's order (configuration, then seed) as `channelscope report` has them, not the order
       // runs finished in: groups list as the sweep's grid does (s = 0.1, 0.5, 2, 10)
       const ordered = [...this.records].sort((a, b) => a.configIndex - b.configIndex || a.seed - b.seed);
-      this.report = ordered.length > 0 ? summarizeRecords(ordered, this.groupBy, this.source) : null;
+      this.report = ordered.length > 0 ? summarizeRecords(ordered, this.groupBy, this.source, { verdicts: this.verdicts }) : null;
       this.presetReport = this.report && this.presetReportOf(ordered, this.report);
       return;
     }
