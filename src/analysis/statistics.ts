@@ -81,6 +81,43 @@ export function newcombeDifference(first: Fraction, second: Fraction): Differenc
   return { difference, low: Math.max(-1, low), high: Math.min(1, high) };
 }
 
+/** Pairs of binary outcomes (a run and its twin): in how many both sides had the outcome, the first only, the second only, neither. */
+export interface PairedCounts {
+  both: number;
+  firstOnly: number;
+  secondOnly: number;
+  neither: number;
+}
+
+/**
+ * Newcombe's square-and-add interval for the difference p₁ − p₂ of two fractions measured on the same
+ * pairs (Newcombe 1998, Stat. Med. 17:2635; as Fagerland, Lydersen & Laake, Statistical Analysis of
+ * Contingency Tables, ch. 8, give it): the independent interval's two Wilson legs, less twice their
+ * product times φ, the correlation of the two sides' outcomes,
+ *   low = d − √((p₁ − l₁)² − 2φ(p₁ − l₁)(u₂ − p₂) + (u₂ − p₂)²),
+ *   high = d + √((u₁ − p₁)² − 2φ(u₁ − p₁)(p₂ − l₂) + (p₂ − l₂)²),
+ * with φ = (ad − bc)/√(margins) corrected towards 0 (0 for 0 ≤ ad − bc ≤ n/2, ad − bc − n/2 above;
+ * 0 where a margin is empty). Twins that tend to end alike (φ > 0) narrow it: the pairing is used, as
+ * McNemar's test uses it. No pairs: NaN throughout.
+ */
+export function newcombePairedDifference({ both: a, firstOnly: b, secondOnly: c, neither: d }: PairedCounts): Difference {
+  for (const count of [a, b, c, d]) {
+    if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`paired counts must be non-negative integers, got ${a}, ${b}, ${c}, ${d}`);
+  }
+  const n = a + b + c + d;
+  if (n === 0) return { difference: NaN, low: NaN, high: NaN };
+  const first = wilsonInterval(a + b, n);
+  const second = wilsonInterval(a + c, n);
+  const margins = (a + b) * (c + d) * (a + c) * (b + d);
+  const cross = a * d - b * c;
+  const phi = margins === 0 ? 0 : cross > n / 2 ? (cross - n / 2) / Math.sqrt(margins) : cross >= 0 ? 0 : cross / Math.sqrt(margins);
+  const leg = (x: number, y: number) => Math.sqrt(Math.max(0, x * x - 2 * phi * x * y + y * y));
+  const difference = (b - c) / n;
+  const low = difference - leg(first.fraction - first.low, second.high - second.fraction);
+  const high = difference + leg(first.high - first.fraction, second.fraction - second.low);
+  return { difference, low: Math.max(-1, low), high: Math.min(1, high) };
+}
+
 /**
  * McNemar's exact test for paired binary outcomes (runs paired with their twins): of the discordant
  * pairs, `onlyFirst` have the outcome on the first side alone and `onlySecond` on the second alone;

@@ -11,7 +11,7 @@
 //     with 2/η. Only for small networks (P ≤ MAX_HESSIAN_PARAMETERS).
 import { DEFAULT_THRESHOLDS, isAtBarrier } from '../analysis/classify.js';
 import { ODD_ACTIVATIONS } from '../analysis/channels.js';
-import { cochranArmitageTrend, lossLevels, mcnemarExact, newcombeDifference, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
+import { cochranArmitageTrend, lossLevels, mcnemarExact, newcombeDifference, newcombePairedDifference, quartiles, wilsonInterval, type Fraction, type Quartiles } from '../analysis/statistics.js';
 import { lossAtInfinity } from '../analysis/glu.js';
 import { distinctSolutions } from '../analysis/permutation.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
@@ -558,8 +558,8 @@ const TWINS_NOTE = "Pairs: the optimiser's runs whose twin under gradient flow (
 const SEVERAL_NOTE = 'Each optimiser is tested on its own, with no correction for comparing several.';
 
 /**
- * Each optimiser's channel fraction against its flow twins', the difference with a 95% Newcombe
- * interval and McNemar's exact test on the discordant pairs: are an optimiser's fewer channels more
+ * Each optimiser's channel fraction against its flow twins', the difference with Newcombe's 95%
+ * interval for paired fractions and McNemar's exact test on the discordant pairs: are an optimiser's fewer channels more
  * than chance?
  */
 function channelsAgainstFlowTable(paired: FlowTwins | null): PresetTable[] {
@@ -568,9 +568,10 @@ function channelsAgainstFlowTable(paired: FlowTwins | null): PresetTable[] {
   const rows = paired.optimizers.map(({ label, runs: own, twins }) => {
     const channels = outcomeFraction(own, 'channel');
     const flowChannels = outcomeFraction(twins, 'channel');
-    const { difference, low, high } = newcombeDifference(channels, flowChannels);
     const onlyOptimizer = own.filter((r, k) => inChannel(r) && !inChannel(twins[k])).length;
     const onlyFlow = own.filter((r, k) => !inChannel(r) && inChannel(twins[k])).length;
+    const both = own.filter((r, k) => inChannel(r) && inChannel(twins[k])).length;
+    const { difference, low, high } = newcombePairedDifference({ both, firstOnly: onlyOptimizer, secondOnly: onlyFlow, neither: own.length - both - onlyOptimizer - onlyFlow });
     return [label, own.length, ...fractionCells(channels), ...fractionCells(flowChannels), difference, low, high, onlyOptimizer, onlyFlow, mcnemarExact(onlyOptimizer, onlyFlow)];
   });
   return [
@@ -579,7 +580,7 @@ function channelsAgainstFlowTable(paired: FlowTwins | null): PresetTable[] {
       title: `Channel fraction against gradient flow's (${paired.flowLabel}) on the same configurations and seeds`,
       columns: ['optimizer', 'pairs', ...fractionColumns('channel'), ...fractionColumns('flow channel'), 'channel difference', 'channel difference low95', 'channel difference high95', 'channel with the optimiser only', 'channel with the flow only', 'p (McNemar, exact)'],
       rows,
-      note: `${TWINS_NOTE} Difference: the optimiser's channel fraction minus the flow's over those pairs, in percentage points, with Newcombe's 95% hybrid score interval, which treats the two sides as independent samples (conservative where twins tend to end alike). McNemar's exact test uses the pairing: of the pairs where one twin ended in a channel and the other did not, are the two ways equally likely? p < 0.05: a difference beyond chance at 95%. ${SEVERAL_NOTE}`,
+      note: `${TWINS_NOTE} Difference: the optimiser's channel fraction minus the flow's over those pairs, in percentage points, with Newcombe's 95% square-and-add interval for paired fractions (narrower where twins tend to end alike). McNemar's exact test uses the pairing: of the pairs where one twin ended in a channel and the other did not, are the two ways equally likely? p < 0.05: a difference beyond chance at 95%. ${SEVERAL_NOTE}`,
     },
   ];
 }

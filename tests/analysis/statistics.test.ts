@@ -1,7 +1,7 @@
 // Wilson intervals against published values, the normal quantile, outcome tables and loss levels.
 import { describe, expect, it } from 'vitest';
 import { normalCdf } from '../../src/model/activations.js';
-import { cochranArmitageTrend, groupCounts, lossLevels, mcnemarExact, newcombeDifference, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
+import { cochranArmitageTrend, groupCounts, lossLevels, mcnemarExact, newcombeDifference, newcombePairedDifference, normalQuantile, wilsonInterval, Z_95 } from '../../src/analysis/statistics.js';
 
 describe('wilsonInterval', () => {
   it('matches known 95% intervals', () => {
@@ -80,6 +80,58 @@ describe('newcombeDifference', () => {
   });
 });
 
+describe('newcombePairedDifference', () => {
+  it("reproduces Fagerland, Lydersen & Laake's example: complete response before and after consolidation therapy (Cavo et al. 2012)", () => {
+    // 59 responded before and after, 6 before only, 16 after only, 80 neither: −0.0621 [−0.1186, −0.0046]
+    const d = newcombePairedDifference({ both: 59, firstOnly: 6, secondOnly: 16, neither: 80 });
+    expect(d.difference).toBeCloseTo(-10 / 161, 12);
+    expect(d.low).toBeCloseTo(-0.1186, 4);
+    expect(d.high).toBeCloseTo(-0.0046, 4);
+  });
+
+  it('is the independent interval where the sides are uncorrelated, narrower where twins end alike, antisymmetric, inside [−1, 1]', () => {
+    // φ = 0 (ad − bc = 0): the paired interval is the independent one on the margins
+    const uncorrelated = newcombePairedDifference({ both: 4, firstOnly: 4, secondOnly: 6, neither: 6 });
+    const independent = newcombeDifference(wilsonInterval(8, 20), wilsonInterval(10, 20));
+    expect(uncorrelated.low).toBeCloseTo(independent.low, 14);
+    expect(uncorrelated.high).toBeCloseTo(independent.high, 14);
+    // the same margins, twins mostly alike (φ > 0): narrower about the same difference
+    const alike = newcombePairedDifference({ both: 8, firstOnly: 0, secondOnly: 2, neither: 10 });
+    expect(alike.difference).toBeCloseTo(uncorrelated.difference, 14);
+    expect(alike.high - alike.low).toBeLessThan(uncorrelated.high - uncorrelated.low);
+    const swapped = newcombePairedDifference({ both: 8, firstOnly: 2, secondOnly: 0, neither: 10 });
+    expect(swapped.low).toBeCloseTo(-alike.high, 14);
+    expect(swapped.high).toBeCloseTo(-alike.low, 14);
+    const extreme = newcombePairedDifference({ both: 0, firstOnly: 0, secondOnly: 5, neither: 0 });
+    expect([extreme.difference, extreme.low >= -1, extreme.high <= 1]).toEqual([-1, true, true]);
+    expect(newcombePairedDifference({ both: 0, firstOnly: 0, secondOnly: 0, neither: 0 })).toEqual({ difference: NaN, low: NaN, high: NaN });
+    expect(() => newcombePairedDifference({ both: 1, firstOnly: -1, secondOnly: 0, neither: 0 })).toThrow(RangeError);
+  });
+
+  it('covers the true difference about 95% of the time for correlated twins (Monte Carlo, 4,000 tables of 40 pairs)', () => {
+    // pairs (first, second) drawn with P(both) = 0.3, P(first only) = 0.1, P(second only) = 0.25: true difference −0.15
+    let state = 12345;
+    const uniform = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let covered = 0;
+    const tables = 4000;
+    for (let t = 0; t < tables; t++) {
+      const counts = { both: 0, firstOnly: 0, secondOnly: 0, neither: 0 };
+      for (let k = 0; k < 40; k++) {
+        const u = uniform();
+        if (u < 0.3) counts.both++;
+        else if (u < 0.4) counts.firstOnly++;
+        else if (u < 0.65) counts.secondOnly++;
+        else counts.neither++;
+      }
+      const { low, high } = newcombePairedDifference(counts);
+      if (low <= -0.15 && -0.15 <= high) covered++;
+    }
+    // Newcombe's method holds its nominal coverage closely; the binomial spread of 4,000 tables is ±0.7%
+    expect(covered / tables).toBeGreaterThan(0.93);
+    expect(covered / tables).toBeLessThan(0.975);
+  });
+});
+
 describe('mcnemarExact', () => {
   it('is twice the binomial(n, ½) tail of the smaller discordant count, at most 1', () => {
     // by hand: 0 of 6 one way, 2·(1/2)⁶; 1 of 10, 2·(1 + 10)/2¹⁰; 2 of 12, 2·(1 + 12 + 66)/2¹²
@@ -89,6 +141,8 @@ describe('mcnemarExact', () => {
     expect(mcnemarExact(5, 5)).toBe(1);
     expect(mcnemarExact(0, 0)).toBe(1);
     expect(mcnemarExact(3, 4)).toBe(1);
+    // Fagerland, Lydersen & Laake's example (Cavo et al. 2012): 6 and 16 discordant pairs, P = 0.052479
+    expect(mcnemarExact(6, 16)).toBeCloseTo(0.052479, 6);
     // thousands of pairs (a full optimizer-comparison): no underflow, near the continuity-corrected normal tail
     const corrected = 2 * normalCdf(-(100 - 1) / Math.sqrt(2100));
     expect(mcnemarExact(1000, 1100)).toBeCloseTo(corrected, 3);

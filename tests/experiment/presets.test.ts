@@ -12,7 +12,7 @@ import type { RunRecord } from '../../src/experiment/results.js';
 import { runSweep } from '../../src/experiment/scheduler.js';
 import { summarizeRecords } from '../../src/experiment/summary.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
-import { cochranArmitageTrend, newcombeDifference, wilsonInterval } from '../../src/analysis/statistics.js';
+import { cochranArmitageTrend, newcombeDifference, newcombePairedDifference, wilsonInterval } from '../../src/analysis/statistics.js';
 
 /** Runs a sweep preset's quick spec on the CPU engine, in process; the records in finishing order. */
 async function runQuick(name: string): Promise<RunRecord[]> {
@@ -263,13 +263,14 @@ describe('quick presets on the CPU engine', () => {
     // closest pairs belong to neurons that sharpened, ε ≈ 67): none, not 0.015
     expect(cell(t, ['flow ros34pw2'], '1/ε median')).toBeNaN();
     expect(tableMarkdown(t)).toContain('1/ε: of the runs on a channel');
-    // each optimiser's channel fraction against the flow's: the same counts, their difference and its Newcombe interval
+    // each optimiser's channel fraction against the flow's: the same counts, their difference and its paired Newcombe interval
     const against = table(report, 'channels-against-flow');
     expect(against.rows.map((r) => r[0])).toEqual(discrete.map((r) => r[0]));
     const flowChannels = wilsonInterval(cell(t, ['flow ros34pw2'], 'channel'), cell(t, ['flow ros34pw2'], 'runs'));
     for (const row of against.rows) {
       const channels = wilsonInterval(cell(t, [row[0] as string], 'channel'), cell(t, [row[0] as string], 'runs'));
-      const { difference, low, high } = newcombeDifference(channels, flowChannels);
+      // (quick: no channel on either side, four pairs with neither)
+      const { difference, low, high } = newcombePairedDifference({ both: 0, firstOnly: 0, secondOnly: 0, neither: 4 });
       const at = (column: string) => row[against.columns.indexOf(column)];
       expect([at('pairs'), at('channel'), at('flow channel'), at('channel difference'), at('channel difference low95'), at('channel difference high95')]).toEqual([4, channels.successes, flowChannels.successes, difference, low, high]);
       // quick: no run of either ends in a channel, so no pair is discordant
@@ -286,6 +287,11 @@ describe('quick presets on the CPU engine', () => {
     expect(records.filter((r) => (r.config as RunConfig).optimizer.kind === 'flow').map((r) => r.seed).sort()).toEqual([0, 1, 2, 3]);
     // Adam: seed 1 in a channel with its twin, seeds 0 and 2 with the flow only: p = 2·(1/2)² = 0.5
     expect(discordant('adam η=0.001 batch=16')).toEqual([0, 2, 0.5]);
+    // and its difference, 1/4 − 3/4, with the interval of those pairs: one alike in a channel, two discordant, one alike out of it
+    const adamDifference = ['channel difference', 'channel difference low95', 'channel difference high95'].map((column) => cell(swapped, ['adam η=0.001 batch=16'], column));
+    const paired = newcombePairedDifference({ both: 1, firstOnly: 0, secondOnly: 2, neither: 1 });
+    expect(adamDifference).toEqual([paired.difference, paired.low, paired.high]);
+    expect(paired.difference).toBe(-0.5);
     // GD: seeds 0, 1, 2 with the flow only: p = 2·(1/2)³ = 0.25
     expect(discordant('gd η=0.1')).toEqual([0, 3, 0.25]);
     // how far against the flow twin: every discrete optimiser short of it in every pair (one configuration: twins share the seed)
