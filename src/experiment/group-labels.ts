@@ -53,8 +53,30 @@ export function fieldsAbsentFromAll(records: readonly RunRecord[], by: readonly 
 
 /** The configuration fields whose values differ between the records (a sweep's grid axes; names, descriptions and seeds left out). */
 export function varyingFields(records: readonly RunRecord[]): string[] {
-  const fields = [...new Set(records.flatMap((record) => configurationFields(record.config)))].filter((field) => !/(^|\.)(name|description|seed)$/.test(field));
-  return fields.filter((field) => fieldVaries(records, field));
+  const configs = distinctConfigurations(records.map((record) => record.config));
+  const fields = [...new Set(configs.flatMap((config) => configurationFields(config)))].filter((field) => !/(^|\.)(name|description|seed)$/.test(field));
+  return fields.filter((field) => new Set(configs.map((config) => JSON.stringify(fieldValue(config, field)))).size > 1);
+}
+
+/** Each configuration's JSON, kept: configurations are written once and never changed. */
+const configurationKeys = new WeakMap<object, string>();
+
+/**
+ * The distinct configurations among `configs` (equal JSON: one), in first-seen order. A sweep's
+ * thousands of runs share its few dozen configurations, and what varies or how a value is labelled
+ * among the runs is what it is among those: the dashboard asks at every batch of runs that arrives.
+ */
+function distinctConfigurations(configs: readonly unknown[]): unknown[] {
+  const distinct = new Map<string, unknown>();
+  for (const config of configs) {
+    let key = config && typeof config === 'object' ? configurationKeys.get(config) : undefined;
+    if (key === undefined) {
+      key = JSON.stringify(config) ?? 'undefined';
+      if (config && typeof config === 'object') configurationKeys.set(config, key);
+    }
+    if (!distinct.has(key)) distinct.set(key, config);
+  }
+  return [...distinct.values()];
 }
 
 /**
@@ -128,7 +150,8 @@ export type GroupLabeller = (config: unknown) => string;
  */
 export function groupLabeller(configs: readonly unknown[], by: readonly string[]): GroupLabeller {
   if (by.length === 0) return () => 'all';
-  const labellers = by.map((field) => valueLabeller(configs.map((config) => fieldValue(config, field))));
+  const distinct = distinctConfigurations(configs);
+  const labellers = by.map((field) => valueLabeller(distinct.map((config) => fieldValue(config, field))));
   return (config) => by.map((field, k) => `${field}=${labellers[k](fieldValue(config, field))}`).join(' ');
 }
 

@@ -1,7 +1,7 @@
 // Labels of report groups and of a sweep's configurations: only what tells a value apart, short.
 import { describe, expect, it } from 'vitest';
 import { formatSummary } from '../../src/cli/run.js';
-import { configurationLabels, sweepAxes, valueLabeller } from '../../src/experiment/group-labels.js';
+import { configurationLabels, groupLabeller, sweepAxes, valueLabeller, varyingFields } from '../../src/experiment/group-labels.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { validateSpec } from '../../src/experiment/spec.js';
 
@@ -40,6 +40,21 @@ describe('sweepAxes', () => {
   it('keeps a setting alone where the kind stays the same, and gives nothing for one configuration', () => {
     expect(sweepAxes([record({ optimizer: { kind: 'gd', lr: 0.1 } }), record({ optimizer: { kind: 'gd', lr: 0.5 } })])).toEqual(['optimizer.lr']);
     expect(sweepAxes([record({ optimizer: { kind: 'gd', lr: 0.1 } })])).toEqual([]);
+  });
+
+  it("reads the same from a sweep's thousands of runs as from its few configurations (each run its own copy, as records parsed from runs.jsonl are)", () => {
+    const configs = [
+      { optimizer: { kind: 'gd', lr: 0.1 }, data: { teacher: { kind: 'gp', s: 0.5 } } },
+      { optimizer: { kind: 'gd', lr: 0.5 }, data: { teacher: { kind: 'gp', s: 0.5 } } },
+      { optimizer: { kind: 'adam', lr: 0.1, batch: 16 }, data: { teacher: { kind: 'rosenbrock' } } },
+    ];
+    const runs = Array.from({ length: 3000 }, (_, k) => record(structuredClone(configs[(k * 7) % 3])));
+    expect(sweepAxes(runs)).toEqual(sweepAxes(configs.map(record)));
+    expect(varyingFields(runs)).toEqual(varyingFields(configs.map(record)));
+    const few = groupLabeller(configs, ['optimizer', 'teacher']);
+    const many = groupLabeller(runs.map((run) => run.config), ['optimizer', 'teacher']);
+    expect(runs.map((run) => many(run.config))).toEqual(runs.map((run) => few(run.config)));
+    expect([...new Set(runs.map((run) => many(run.config)))]).toEqual(['optimizer=gd lr=0.1 teacher=gp', 'optimizer=gd lr=0.5 teacher=gp', 'optimizer=adam teacher=rosenbrock']);
   });
 });
 

@@ -386,7 +386,7 @@ export class CsApp extends LitElement {
         </section>
         ${this.renderPresetTables()}
         <section class="panel views">
-          ${this.renderSlot('cs-results-views', html`<cs-results-views .records=${this.records} .compute=${this.viewsCompute}></cs-results-views>`)}
+          ${this.renderSlot('cs-results-views', html`<cs-results-views .records=${this.records} .compute=${this.viewsCompute} .verdicts=${this.verdicts}></cs-results-views>`)}
         </section>
       </main>
     `;

@@ -5,7 +5,7 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { summarizeRecords, type ClassifiedRun, type Report } from '../../../src/experiment/summary.js';
+import { RunVerdicts, summarizeRecords, type ClassifiedRun, type Report } from '../../../src/experiment/summary.js';
 import { groupLabeller, sweepAxes } from '../../../src/experiment/group-labels.js';
 import '../charts/cs-chart.js';
 import { formatNumber, OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/figure.js';
@@ -55,6 +55,7 @@ export class CsResultsViews extends LitElement {
     sortKey: { state: true },
     sortDescending: { state: true },
     compute: { attribute: false },
+    verdicts: { attribute: false },
   };
 
   declare records: RunRecord[];
@@ -72,6 +73,8 @@ export class CsResultsViews extends LitElement {
   declare sortDescending: boolean;
   /** where the per-run tabs' float64 work runs (the dashboard: a worker; default: on the page) */
   declare compute: PerRunCompute;
+  /** verdicts kept as runs stream in (the dashboard shares its summary's), so that a batch of runs judges only its own */
+  declare verdicts: RunVerdicts;
 
   private readonly width = new WidthController(this);
   private summary: Report | null = null;
@@ -203,6 +206,7 @@ export class CsResultsViews extends LitElement {
     this.focusedRun = null;
     this.axis = 'step';
     this.compute = inPageCompute;
+    this.verdicts = new RunVerdicts();
     this.outcomeFilter = 'all';
     this.sortKey = 'id';
     this.sortDescending = false;
@@ -210,7 +214,7 @@ export class CsResultsViews extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('records') || changed.has('report')) {
-      this.summary = this.report ?? summarizeRecords(this.records, [], this.source || 'loaded runs');
+      this.summary = this.report ?? summarizeRecords(this.records, [], this.source || 'loaded runs', { verdicts: this.verdicts });
       this.recordsById = new Map(this.records.map((record) => [record.id, record]));
       const axes = sweepAxes(this.records);
       const label = groupLabeller(this.records.map((record) => record.config), axes);
