@@ -27,6 +27,9 @@ import { describeFilesystemError, readUserFile, requireResultsFolder } from './f
 /** what `npm start` runs (with --quick) */
 const QUICKSTART_PRESET = 'channel-frequency';
 
+/** The exit code of an internal error, a bug (EX_SOFTWARE): not 1, a check's no, nor 2, bad input. */
+export const INTERNAL_ERROR_EXIT = 70;
+
 /** --thresholds name=value,… (report, analyze): refused with exit code 2 when a name or value is off. */
 function thresholdOption(text: string | undefined): ThresholdOverrides {
   if (text === undefined) return {};
@@ -316,24 +319,34 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv.length === 0 ? ['--help'] : helpOfUnknownCommand(program, argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // `continue --set a=1 DIR`: --set took DIR as one more edit
-      if (error.code === 'commander.missingArgument' && argv[0] === 'continue' && argv.includes('--set')) {
-        process.stderr.write('(DIR comes first: --set takes every word after it, so a folder written after --set is read as one more edit. Write `channelscope continue DIR --set path=value …`)\n');
-      }
-      // help and version exit 0; usage errors (unknown option, missing argument) are bad input
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    if (error instanceof InputError || error instanceof RangeError) {
-      process.stderr.write(`channelscope: ${error.message}\n`);
-      return 2;
-    }
-    const filesystemProblem = describeFilesystemError(error, argv);
-    if (filesystemProblem !== null) {
-      process.stderr.write(`channelscope: ${filesystemProblem}\n`);
-      return 2;
-    }
-    process.stderr.write(`channelscope: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
+    return failureExit(error, argv);
   }
+}
+
+/**
+ * What a command's failure prints and its exit code: usage errors, bad input and a file system's
+ * refusals in one line (2), anything else as the bug it is, with its stack (INTERNAL_ERROR_EXIT).
+ */
+export function failureExit(error: unknown, argv: readonly string[], write: (text: string) => void = (text) => process.stderr.write(text)): number {
+  if (error instanceof CommanderError) {
+    // `continue --set a=1 DIR`: --set took DIR as one more edit
+    if (error.code === 'commander.missingArgument' && argv[0] === 'continue' && argv.includes('--set')) {
+      write('(DIR comes first: --set takes every word after it, so a folder written after --set is read as one more edit. Write `channelscope continue DIR --set path=value …`)\n');
+    }
+    // help and version exit 0; usage errors (unknown option, missing argument) are bad input
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof InputError || error instanceof RangeError) {
+    write(`channelscope: ${error.message}\n`);
+    return 2;
+  }
+  const filesystemProblem = describeFilesystemError(error, argv);
+  if (filesystemProblem !== null) {
+    write(`channelscope: ${filesystemProblem}\n`);
+    return 2;
+  }
+  // not bad input but a bug: its own code (sysexits' EX_SOFTWARE), so that a script tells it from
+  // a check that said no (exit 1: verify, compare --min-agreement)
+  write(`channelscope: an internal error (please report it with what follows): ${(error as Error).stack ?? String(error)}\n`);
+  return INTERNAL_ERROR_EXIT;
 }

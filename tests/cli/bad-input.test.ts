@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { describeFilesystemError } from '../../src/cli/fs-errors.js';
+import { failureExit, INTERNAL_ERROR_EXIT } from '../../src/cli/main.js';
+import { InputError } from '../../src/user-input/input-error.js';
 import { channelscopeRoot } from '../../src/experiment/software.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'channelscope-bad-input-'));
@@ -160,6 +162,18 @@ describe('commands', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it('an internal error is told apart from bad input (2) and from a check that said no (1): exit 70, its stack shown, asking for a report', () => {
+    const written: string[] = [];
+    const write = (text: string) => void written.push(text);
+    const bug = new TypeError("Cannot read properties of undefined (reading 'theta')");
+    expect(failureExit(bug, ['report', 'runs/x'], write)).toBe(INTERNAL_ERROR_EXIT);
+    expect(INTERNAL_ERROR_EXIT).toBe(70);
+    expect(written.join('')).toMatch(/^channelscope: an internal error \(please report it with what follows\): TypeError: Cannot read properties of undefined \(reading 'theta'\)\n {4}at /);
+    written.length = 0;
+    expect(failureExit(new InputError('--by: no run has "x"'), ['report', 'runs/x'], write)).toBe(2);
+    expect(written).toEqual(['channelscope: --by: no run has "x"\n']);
   });
 
   it('a mistyped command is unknown, with the closest one suggested (exit 2)', async () => {
