@@ -96,7 +96,7 @@ export function markdownReportHtml(markdown: string): string {
         const right = tableCells(lines[1]).map((cell) => cell.endsWith(':'));
         const row = (line: string, tag: 'th' | 'td') =>
           `<tr>${tableCells(line).map((cell, k) => `<${tag}${right[k] ? ' class="number"' : ''}>${inlineMarkdown(escapeHtml(cell))}</${tag}>`).join('')}</tr>`;
-        return `<div class="table-scroll"><table class="summary markdown">\n<thead>${row(lines[0], 'th')}</thead>\n<tbody>\n${lines.slice(2).map((line) => row(line, 'td')).join('\n')}\n</tbody></table></div>`;
+        return `<div class="table-scroll"><table class="markdown">\n<thead>${row(lines[0], 'th')}</thead>\n<tbody>\n${lines.slice(2).map((line) => row(line, 'td')).join('\n')}\n</tbody></table></div>`;
       }
       return `<p>${inlineMarkdown(escapeHtml(lines.join(' ')))}</p>`;
     })
@@ -114,9 +114,9 @@ const PAGE_STYLE = `  body { font: 14px system-ui, -apple-system, "Segoe UI", Ro
   .warning { background: #fff4e5; border: 1px solid #f0b45b; border-radius: 6px; padding: 8px 12px; }
   section { background: white; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
   /* a procedure's report.md rendered (markdownReportHtml); the tables the script draws have the dashboard's look (cs-table) */
-  table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 8px; }
-  table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; vertical-align: top; }
-  table.summary th { background: #f3f3f3; }
+  table.markdown { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 8px; }
+  table.markdown th, table.markdown td { border: 1px solid #ddd; padding: 3px 8px; vertical-align: top; }
+  table.markdown th { background: #f3f3f3; }
   /* wide tables scroll inside their section rather than overflow it */
   .table-scroll { overflow-x: auto; max-width: 100%; }
   .markdown-report p { max-width: 1000px; }

@@ -55,7 +55,7 @@ export function fieldsAbsentFromAll(records: readonly RunRecord[], by: readonly 
 export function varyingFields(records: readonly RunRecord[]): string[] {
   const configs = distinctConfigurations(records.map((record) => record.config));
   const fields = [...new Set(configs.flatMap((config) => configurationFields(config)))].filter((field) => !/(^|\.)(name|description|seed)$/.test(field));
-  return fields.filter((field) => new Set(configs.map((config) => JSON.stringify(fieldValue(config, field)))).size > 1);
+  return fields.filter((field) => valuesDiffer(configs, field));
 }
 
 /** Each configuration's JSON, kept: configurations are written once and never changed. */
@@ -99,7 +99,11 @@ export function sweepAxes(records: readonly RunRecord[]): string[] {
 
 /** Whether a group-by field (an alias or any dotted path, array entries included) takes more than one value among the records. */
 export function fieldVaries(records: readonly RunRecord[], field: string): boolean {
-  return new Set(records.map((record) => JSON.stringify(fieldValue(record.config, field)))).size > 1;
+  return valuesDiffer(distinctConfigurations(records.map((record) => record.config)), field);
+}
+
+function valuesDiffer(configs: readonly unknown[], field: string): boolean {
+  return new Set(configs.map((config) => JSON.stringify(fieldValue(config, field)))).size > 1;
 }
 
 function isSettings(value: unknown): value is Record<string, unknown> {

@@ -16,7 +16,7 @@ import { lossAtInfinity } from '../analysis/glu.js';
 import { distinctSolutions } from '../analysis/permutation.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
-import { barrierThreshold, datasetFor } from './grid.js';
+import { barrierThreshold, datasetFor, datasetKey } from './grid.js';
 import { findPreset, presetOfSpec, presetSeedsNote } from './presets.js';
 import { hessianExtremes } from './procedure.js';
 import type { RunRecord } from './results.js';
@@ -400,19 +400,41 @@ function reachTable(name: string, title: string, label: string, runs: Run[], key
   return { name, title, columns: reachColumns([label]), rows: groupBy(runs, key).map(([k, members]) => reachRow([k], members)), ...(note ? { note } : {}) };
 }
 
+type LossAtInfinityPoint = { w: number; lossAtInfinity: number; c: number; a: number };
+
+/**
+ * The curves computed so far, by toy problem (activation, dataset), each with its dataset and its
+ * points by w: the dashboard redraws the table and figure at every batch of runs (a fit costs a pass
+ * over the data: at N = 4,096 the figure's ~400 points took 10 s each time). The last few problems only.
+ */
+const lossAtInfinityCurves = new Map<string, { data: ReturnType<typeof datasetFor>; points: Map<number, LossAtInfinityPoint> }>();
+const KEPT_CURVES = 4;
+
 /** L∞(w): the best gated linear unit c·σ(wx) + a·x·σ′(wx) (plus the other neurons) at each w, on the toy dataset. */
-export function lossAtInfinityCurve(config: RunConfig, seed: number, ws: readonly number[]): { w: number; lossAtInfinity: number; c: number; a: number }[] | null {
+export function lossAtInfinityCurve(config: RunConfig, seed: number, ws: readonly number[]): LossAtInfinityPoint[] | null {
   const { inputDim, hidden, biases, activation } = config.architecture;
   if (inputDim !== 1 || hidden.length !== 1 || hidden[0] !== 2 || biases) return null;
   const arch: Architecture = { inputDim, hidden: [...hidden], activation, biases };
-  const data = datasetFor(config, seed);
+  // (the toy's shape is fixed above: its dataset and activation decide the curve)
+  const key = `${activation} ${datasetKey(config, seed)}`;
+  let curve = lossAtInfinityCurves.get(key);
+  if (!curve) {
+    curve = { data: datasetFor(config, seed), points: new Map() };
+    lossAtInfinityCurves.set(key, curve);
+    if (lossAtInfinityCurves.size > KEPT_CURVES) lossAtInfinityCurves.delete(lossAtInfinityCurves.keys().next().value!);
+  }
+  const { data, points } = curve;
   // a pair at w ± ε with tiny ε: lossAtInfinity reads only w and Δ from it and fits c, a by least squares
   const epsilon = 1e-6;
   return ws.map((w) => {
+    const kept = points.get(w);
+    if (kept) return kept;
     const theta = Float64Array.from([w + epsilon, w - epsilon, 1, -1]);
     const limit = lossAtInfinity(arch, theta, { layer: 0, i: 0, j: 1 }, data);
     if (!limit) throw new Error('unreachable: the toy pair is in the last hidden layer');
-    return { w, lossAtInfinity: limit.loss, c: limit.outputWeights.c, a: limit.outputWeights.a };
+    const point = { w, lossAtInfinity: limit.loss, c: limit.outputWeights.c, a: limit.outputWeights.a };
+    points.set(w, point);
+    return point;
   });
 }
 

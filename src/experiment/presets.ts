@@ -395,14 +395,14 @@ export function presetSeedCount(preset: SweepPreset, quick: boolean): number {
 }
 
 /**
- * A sentence for a run with a seed count of its own (--seeds), whose preset's description and
- * quickNote name the preset's count; null for the preset's own count.
+ * A sentence for a run with a seed count of its own (`--seeds`, or a spec edited), whose preset's
+ * description and quickNote name the preset's count; null for the preset's own count.
  */
 export function presetSeedsNote(preset: SweepPreset, options: { quick?: boolean; seeds?: number }): string | null {
   if (options.seeds === undefined) return null;
   const own = presetSeedCount(preset, Boolean(options.quick));
   if (options.seeds === own) return null;
-  return `This run: --seeds ${options.seeds}, ${options.seeds} seed${options.seeds === 1 ? '' : 's'} per configuration where the ${options.quick ? 'quick version' : 'preset'} has ${own}.`;
+  return `This run: ${options.seeds} seed${options.seeds === 1 ? '' : 's'} per configuration where the ${options.quick ? 'quick version' : 'preset'} has ${own}.`;
 }
 
 export function presetSpec(preset: SweepPreset, options: { quick?: boolean; seeds?: number } = {}): ExperimentSpec {

@@ -299,7 +299,9 @@ export interface SummaryOptions {
  * dotted paths).
  */
 export function summarizeRecords(records: readonly RunRecord[], by: string[], source: string, options: SummaryOptions = {}): Report {
-  const { planned, overrides = {}, verdicts } = options;
+  const { planned, verdicts } = options;
+  // a threshold given as undefined is no threshold: as {} for the verdicts and the report alike
+  const overrides = Object.fromEntries(Object.entries(options.overrides ?? {}).filter(([, value]) => value !== undefined)) as ThresholdOverrides;
   const groupOf = options.groupOf ?? groupLabeller(records.map((record) => record.config), by);
   const runs: ClassifiedRun[] = records.map((record) => {
     const { id, ...verdict } = verdicts ? verdicts.of(record, overrides) : judgeRecord(record, overrides);

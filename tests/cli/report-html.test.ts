@@ -142,6 +142,8 @@ describe('channelscope report --html', () => {
           },
           // the toy's L∞(w) is drawn as well (these records are no toy's: the table's own points, no runs)
           { name: 'loss-at-infinity', title: 'Loss at infinity L∞(w)', columns: ['w', 'L∞', 'c', 'a'], rows: [[0.5, 0.04, 1, 1], [1, 0.03, 1, 1], [1.5, 0.05, 1, 1]] },
+          // a long table: its first 15 rows until asked for all
+          { name: 'long', title: 'A long table', columns: ['k', 'k²'], rows: Array.from({ length: 30 }, (_, k) => [k, k * k]) },
           // and edge-of-stability's λ_max against 2/η (of GD runs only: these flows give none)
           { name: 'lambda-max-by-lr', title: 'λ_max against 2/η', columns: ['η', 'runs'], rows: [[0.1, 4]] },
           // and loss-levels' final losses by r (these runs: r = 2 with biases, one panel)
@@ -192,6 +194,18 @@ describe('channelscope report --html', () => {
         Array.from(document.querySelector('#preset-tables cs-preset-tables')!.shadowRoot!.querySelectorAll('cs-chart'), (chart) => chart.shadowRoot?.querySelector('svg')?.textContent ?? ''),
       );
       expect(figures).toHaveLength(5);
+      const longTable = () =>
+        page.evaluate(() => {
+          const table = Array.from(document.querySelector('#preset-tables cs-preset-tables')!.shadowRoot!.querySelectorAll('cs-table')).find((t) => t.shadowRoot!.querySelector('.caption')!.textContent === 'A long table')!;
+          return { rows: table.shadowRoot!.querySelectorAll('tbody tr').length, button: table.shadowRoot!.querySelector('[data-action=toggle-rows]')?.textContent?.trim() };
+        });
+      expect(await longTable()).toEqual({ rows: 15, button: 'Show all 30 rows (15 more)' });
+      await page.evaluate(() => {
+        const table = Array.from(document.querySelector('#preset-tables cs-preset-tables')!.shadowRoot!.querySelectorAll('cs-table')).find((t) => t.shadowRoot!.querySelector('.caption')!.textContent === 'A long table')!;
+        (table.shadowRoot!.querySelector('[data-action=toggle-rows]') as HTMLButtonElement).click();
+      });
+      await page.waitForFunction(() => Array.from(document.querySelector('#preset-tables cs-preset-tables')!.shadowRoot!.querySelectorAll('cs-table')).some((t) => t.shadowRoot!.querySelectorAll('tbody tr').length === 30));
+      expect(await longTable()).toEqual({ rows: 30, button: 'Show the first 15 rows' });
       // by-optimizer: every run's final weight norm per optimiser beside the barrier, saying how many runs it draws
       expect(figures[0]).toContain('How far each optimiser got with the same budget: the final weight norm');
       expect(squeezed(figures[0])).toContain(squeezed('of the 3 runs that did not diverge (of 3)'));

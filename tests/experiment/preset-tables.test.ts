@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/experiment/report.js';
-import { tabledPresetOfSpec, toyChannelPoints } from '../../src/experiment/preset-reports.js';
-import { findPreset, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
+import { lossAtInfinityCurve, tabledPresetOfSpec, toyChannelPoints } from '../../src/experiment/preset-reports.js';
+import { findPreset, presetSpec, presetSpecInput, type SweepPreset } from '../../src/experiment/presets.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import type { ClassifiedRun } from '../../src/experiment/summary.js';
 import type { Architecture } from '../../src/model/architecture.js';
@@ -64,5 +64,23 @@ describe('the preset with tables a spec belongs to (the dashboard and report fin
     expect(tabledPresetOfSpec({ name: 'channel-jump' })).toBeNull();
     expect(tabledPresetOfSpec(null)).toBeNull();
     expect(tabledPresetOfSpec('loss-levels')).toBeNull();
+  });
+});
+
+describe('the toy\'s loss at infinity L∞(w)', () => {
+  it('keeps the points it computed for a toy problem (the dashboard redraws at every batch of runs): the same points, not fitted again', () => {
+    const { config } = presetSpec(findPreset('toy-1d') as SweepPreset, { quick: true }).configurations[0];
+    const first = lossAtInfinityCurve(config, 0, [0.5, 1, 3])!;
+    const again = lossAtInfinityCurve(config, 0, [3, 0.5, 2])!;
+    expect(again[0]).toBe(first[2]);
+    expect(again[1]).toBe(first[0]);
+    expect(again[2].w).toBe(2);
+    // the toy's data do not depend on the run's seed (one dataset for the sweep): the same points
+    expect(lossAtInfinityCurve(config, 1, [0.5])![0]).toBe(first[0]);
+    // other data, other points
+    const other = lossAtInfinityCurve({ ...config, data: { ...config.data, samples: 128 } }, 0, [0.5])!;
+    expect(other[0]).not.toBe(first[0]);
+    expect(other[0].lossAtInfinity).not.toBe(first[0].lossAtInfinity);
+    expect(first.map((point) => point.lossAtInfinity).every((loss) => loss > 0)).toBe(true);
   });
 });

@@ -89,9 +89,9 @@ describe('preset registry', () => {
   it('--seeds replaces the seed count, and the spec\'s description and the report say so where the preset names its own', () => {
     const preset = findPreset('channel-frequency') as SweepPreset;
     expect(presetSpec(preset, { quick: true, seeds: 7 }).seeds).toHaveLength(7);
-    const note = 'This run: --seeds 7, 7 seeds per configuration where the quick version has 4.';
+    const note = 'This run: 7 seeds per configuration where the quick version has 4.';
     expect(presetSpecInput(preset, { quick: true, seeds: 7 }).description).toMatch(new RegExp(`^channel-frequency --quick: .*4 seeds each\\. ${note.replace(/[.]/g, '\\.')}$`));
-    expect(presetSpecInput(preset, { seeds: 12 }).description).toMatch(/50 seeds per configuration\. This run: --seeds 12, 12 seeds per configuration where the preset has 50\.$/);
+    expect(presetSpecInput(preset, { seeds: 12 }).description).toMatch(/50 seeds per configuration\. This run: 12 seeds per configuration where the preset has 50\.$/);
     // the preset's own count, given or not: no note
     expect(presetSpecInput(preset, { quick: true, seeds: 4 }).description).toBe(presetSpecInput(preset, { quick: true }).description);
     expect(presetReportMarkdown(buildPresetReport('channel-frequency', [], undefined, { quick: true, seeds: 7 }), 'here')).toContain(`*The --quick version:* ${preset.quickNote}\n\n*${note}*`);

@@ -37,6 +37,9 @@ beforeAll(async () => {
   }
   expect((await cli).code).toBe(0);
   expect((await preset).code).toBe(0);
+  // two of its runs continued (the not-converged ones, longer): a continuation's folder keeps the preset's name
+  const continued = await runCli(['continue', path.join(scratch, 'loss-levels'), '--only', 'not-converged', '--set', 'stop.maxSteps=20000', '--backend', 'cpu', '--out', path.join(scratch, 'loss-levels-continued')]);
+  expect(continued.code).toBe(0);
   served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
   releaseBrowserLock = await acquireBrowserLock();
 }, 420_000);
@@ -220,6 +223,20 @@ describe('the dashboard between sources of runs', () => {
     // with its spec.json beside it: the same tables again
     await openResults(page, path.join(folder, 'runs.jsonl'), path.join(folder, 'spec.json'));
     expect((await shown("the opened folder's preset tables"))!.tables).toEqual(expected);
+    // regrouped, the summary changes and the preset's tables stay as they were (they group their own way): not made again
+    await page.evaluate(() => {
+      const tables = document.querySelector('cs-app')!.shadowRoot!.querySelector('cs-preset-tables') as HTMLElement & { tables: unknown; madeBefore?: unknown };
+      tables.madeBefore = tables.tables;
+    });
+    await page.$eval('cs-app >>> cs-summary-table >>> input[data-field="group-by-text"]', (input) => {
+      (input as HTMLInputElement).value = 'biases';
+      input.dispatchEvent(new Event('change'));
+    });
+    await poll('the regrouped summary', () => groupFields(page), (fields) => fields === 'biases');
+    expect(await page.evaluate(() => {
+      const tables = document.querySelector('cs-app')!.shadowRoot!.querySelector('cs-preset-tables') as HTMLElement & { tables: unknown; madeBefore?: unknown };
+      return tables.tables === tables.madeBefore;
+    })).toBe(true);
     // beside the summary, folded: the not-converged causes and the reach, one row per summary group, as the report page has them
     const outcomeTables = await page.evaluate(() => {
       const app = document.querySelector('cs-app')!.shadowRoot!;
@@ -235,6 +252,14 @@ describe('the dashboard between sources of runs', () => {
     expect(outcomeTables.tables.map((table) => table.caption)).toEqual(['Not converged, by cause', 'How far runs got']);
     expect(outcomeTables.tables[0].runs).toHaveLength(outcomeTables.groups);
     expect(outcomeTables.tables[0].runs.reduce((sum, n) => sum + n, 0)).toBe(6);
+    // a continuation of some of its runs: the tables over those, saying so
+    const again = path.join(scratch, 'loss-levels-continued');
+    const continuedRuns = readFileSync(path.join(again, 'runs.jsonl'), 'utf8').trim().split('\n').length;
+    await openResults(page, path.join(again, 'runs.jsonl'), path.join(again, 'spec.json'));
+    await poll('the continuation caveat', () => page.$eval('cs-app >>> [data-testid="preset-continued"]', (e) => e.textContent!.replace(/\s+/g, ' ').trim()).catch(() => ''), (text) => text !== '');
+    expect(await page.$eval('cs-app >>> [data-testid="preset-continued"]', (e) => e.textContent!.replace(/\s+/g, ' ').trim())).toMatch(
+      new RegExp(`^${continuedRuns} runs? continues? runs? of .*loss-levels from where .* The tables are over these runs, chosen and continued, not over the preset's sample\\.$`),
+    );
     // another sweep's runs (no preset's): the section goes
     await openResults(page, path.join(scratch, 'cli', 'runs.jsonl'), path.join(scratch, 'cli', 'spec.json'));
     expect(await presetSection(page)).toBeNull();

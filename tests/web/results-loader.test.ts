@@ -45,6 +45,15 @@ describe('the spec that comes with opened results', () => {
     const damaged = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/spec.json', '{"name": "loss-levels",'));
     expect(damaged.spec).toBeNull();
     expect(damaged.notes).toEqual(["a/spec.json is not JSON: the runs are shown without their preset's tables"]);
+    // a served spec.json that does not come (the server answered 404)
+    const unread = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), {
+      name: 'a/spec.json',
+      text: async () => {
+        throw new Error('a/spec.json: the server answered 404 Not Found');
+      },
+    });
+    expect(unread.spec).toBeNull();
+    expect(unread.notes).toEqual(["a/spec.json could not be read (a/spec.json: the server answered 404 Not Found): the runs are shown without their preset's tables"]);
     const different = await opened(
       file('a/runs.jsonl', jsonl([record('x', finiteTheta)])),
       file('a/spec.json', JSON.stringify(PRESET_SPEC)),

@@ -5,7 +5,8 @@ import { LitElement, css, html, nothing, type PropertyValues, type TemplateResul
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import { fieldsAbsentFromAll, fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
-import { RunVerdicts, summarizeRecords, type Report } from '../../../src/experiment/summary.js';
+import { RunVerdicts, summarizeRecords, type ClassifiedRun, type Report } from '../../../src/experiment/summary.js';
+import { continuedSentence } from '../../../src/experiment/report-text.js';
 import { buildPresetReport, tabledPresetOfSpec, type PresetReport } from '../../../src/experiment/preset-reports.js';
 import type { RecordsLoadedDetail } from '../views/cs-results-loader.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
@@ -27,6 +28,19 @@ import './cs-network-check.js';
 // importing whatever exists there keeps this shell independent of their file names.
 import.meta.glob(['../charts/*.ts', '../views/*.ts', '../results/*.ts'], { eager: true });
 
+/** A preset's report of the shown runs, with what it was made of. */
+interface ShownPresetReport {
+  report: PresetReport;
+  /** the runs in the tables' order, as classified for them */
+  records: RunRecord[];
+  runs: ClassifiedRun[];
+  /** the folders the runs continue (channelscope continue), if they are a continuation's */
+  continued: Report['continued'];
+  /** the page's runs and spec it was made for: the same again (a regrouping) needs no new tables */
+  source: RunRecord[];
+  spec: unknown;
+}
+
 /** the summary is recomputed at most this often while runs stream in (ms) */
 const SUMMARY_REFRESH_MS = 400;
 
@@ -40,6 +54,7 @@ export class CsApp extends LitElement {
     source: { state: true },
     report: { state: true },
     presetReport: { state: true },
+    presetError: { state: true },
     groupBy: { state: true },
     gridFields: { state: true },
     errorMessage: { state: true },
@@ -54,8 +69,10 @@ export class CsApp extends LitElement {
   declare records: RunRecord[];
   declare source: string;
   declare report: Report | null;
-  /** the tables of the preset whose sweep the shown runs are (by their spec), with the runs in the tables' order; null for other runs */
-  declare presetReport: { report: PresetReport; records: RunRecord[] } | null;
+  /** the tables of the preset whose sweep the shown runs are (by their spec's name, as `report` finds it), with the runs as classified for them; null for other runs */
+  declare presetReport: ShownPresetReport | null;
+  /** why the preset's tables could not be made of the shown runs ('' when they could, or are not asked for) */
+  declare presetError: string;
   declare groupBy: string[];
   declare gridFields: string[];
   declare errorMessage: string;
@@ -94,6 +111,7 @@ export class CsApp extends LitElement {
     this.source = '';
     this.report = null;
     this.presetReport = null;
+    this.presetError = '';
     this.groupBy = [];
     this.gridFields = [];
     this.errorMessage = '';
@@ -131,7 +149,9 @@ export class CsApp extends LitElement {
       // runs finished in: groups list as the sweep's grid does (s = 0.1, 0.5, 2, 10)
       const ordered = [...this.records].sort((a, b) => a.configIndex - b.configIndex || a.seed - b.seed);
       this.report = ordered.length > 0 ? summarizeRecords(ordered, this.groupBy, this.source, { verdicts: this.verdicts }) : null;
-      this.presetReport = this.report && this.presetReportOf(ordered, this.report);
+      // the preset's tables do not depend on the grouping: made again only for other runs or another spec
+      if (!this.report) [this.presetReport, this.presetError] = [null, ''];
+      else if (this.presetReport?.source !== this.records || this.presetReport.spec !== this.sweepSpec) this.presetReport = this.presetReportOf(ordered, this.report);
       return;
     }
     if (this.summaryTimer) return;
@@ -139,14 +159,15 @@ export class CsApp extends LitElement {
   }
 
   /** The preset's tables of the shown runs (`ordered` as `report` classified them) when their sweep is a preset's; null otherwise. */
-  private presetReportOf(ordered: RunRecord[], report: Report): { report: PresetReport; records: RunRecord[] } | null {
+  private presetReportOf(ordered: RunRecord[], report: Report): ShownPresetReport | null {
+    this.presetError = '';
     const preset = tabledPresetOfSpec(this.sweepSpec);
     if (!preset) return null;
     try {
-      return { report: buildPresetReport(preset.name, ordered, undefined, preset, {}, report), records: ordered };
+      return { report: buildPresetReport(preset.name, ordered, undefined, preset, {}, report), records: ordered, runs: report.runs, continued: report.continued, source: this.records, spec: this.sweepSpec };
     } catch (error) {
       // the summary stands without them (records of an older version, say)
-      this.errorMessage = `the ${preset.name} preset's tables could not be made of these runs: ${(error as Error).message}`;
+      this.presetError = `The ${preset.name} preset's tables could not be made of these runs: ${(error as Error).message}`;
       return null;
     }
   }
@@ -323,14 +344,16 @@ export class CsApp extends LitElement {
 
   /** The preset's question, what its quick version can show, and its tables with their figures. */
   private renderPresetTables(): TemplateResult | typeof nothing {
-    if (!this.presetReport || !this.report) return nothing;
-    const { report, records } = this.presetReport;
+    if (this.presetError) return html`<section class="panel preset"><p class="notice warn" role="status">${this.presetError}</p></section>`;
+    if (!this.presetReport) return nothing;
+    const { report, records, runs, continued } = this.presetReport;
     return html`<section class="panel preset" data-testid="preset-tables">
       <h2>The ${report.preset} preset's tables${report.quickNote ? ' (its quick version)' : ''}</h2>
       <p class="question">${report.question}</p>
+      ${continued ? html`<p class="aside" data-testid="preset-continued"><i>${continuedSentence(continued)} The tables are over these runs, chosen and continued, not over the preset's sample.</i></p>` : nothing}
       ${report.quickNote ? html`<p class="aside"><i>The quick version:</i> ${report.quickNote}</p>` : nothing}
       ${report.seedsNote ? html`<p class="aside">${report.seedsNote}</p>` : nothing}
-      <cs-preset-tables .tables=${report.tables} .records=${records} .runs=${this.report.runs}></cs-preset-tables>
+      <cs-preset-tables .tables=${report.tables} .records=${records} .runs=${runs}></cs-preset-tables>
     </section>`;
   }
 

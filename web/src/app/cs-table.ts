@@ -18,6 +18,8 @@ export class CsTable extends LitElement {
     note: { type: String },
     csv: { attribute: false },
     csvFilename: { type: String, attribute: 'csv-filename' },
+    rowLimit: { type: Number, attribute: 'row-limit' },
+    expanded: { state: true },
   };
 
   declare caption: string;
@@ -27,6 +29,9 @@ export class CsTable extends LitElement {
   /** the table's data as CSV (its full-precision numbers, not the rounded cells), for the download button; null: no button */
   declare csv: (() => string) | null;
   declare csvFilename: string;
+  /** a longer table shows its first rowLimit rows and a button for the rest (0: every row) */
+  declare rowLimit: number;
+  declare expanded: boolean;
 
   private readonly edges = new ScrollEdgesController(this, () => this.renderRoot.querySelector<HTMLElement>('.scroll'));
 
@@ -38,6 +43,13 @@ export class CsTable extends LitElement {
     this.note = '';
     this.csv = null;
     this.csvFilename = 'table.csv';
+    this.rowLimit = 0;
+    this.expanded = false;
+  }
+
+  /** Whether rows are left out: only where there are clearly more than the limit (not to hide two). */
+  private get folded(): boolean {
+    return !this.expanded && this.rowLimit > 0 && this.rows.length > this.rowLimit + 5;
   }
 
   override render(): TemplateResult {
@@ -53,10 +65,15 @@ export class CsTable extends LitElement {
         <div class="scroll" @scroll=${this.edges.measure}>
           <table>
             <thead><tr>${this.headers.map((header, c) => html`<th scope="col" class=${align(c)}>${header}</th>`)}</tr></thead>
-            <tbody>${this.rows.map((row) => html`<tr>${row.map((cell, c) => html`<td class=${align(c)}>${breakable(cell)}</td>`)}</tr>`)}</tbody>
+            <tbody>${(this.folded ? this.rows.slice(0, this.rowLimit) : this.rows).map((row) => html`<tr>${row.map((cell, c) => html`<td class=${align(c)}>${breakable(cell)}</td>`)}</tr>`)}</tbody>
           </table>
         </div>
       </div>
+      ${this.rowLimit > 0 && this.rows.length > this.rowLimit + 5
+        ? html`<button type="button" class="rows" data-action="toggle-rows" @click=${() => (this.expanded = !this.expanded)}>
+            ${this.expanded ? `Show the first ${this.rowLimit} rows` : `Show all ${this.rows.length} rows (${this.rows.length - this.rowLimit} more)`}
+          </button>`
+        : nothing}
       ${this.note ? html`<p class="note">${this.note}</p>` : nothing}
     `;
   }
@@ -68,6 +85,7 @@ export class CsTable extends LitElement {
       .head { display: flex; justify-content: space-between; align-items: flex-end; gap: 10px; }
       button { font: 12px system-ui, sans-serif; padding: 2px 8px; border: 1px solid #bbb; background: #fafafa; border-radius: 3px; cursor: pointer; flex: none; }
       button:hover { background: #eee; }
+      button.rows { margin-top: 4px; }
       /* as wide as its columns need (a four-column table spread over a wide page is hard to read across) */
       table { width: auto; }
       /* a number with its interval may wrap between the two (breakable), never inside either */

@@ -12,6 +12,9 @@ import { WidthController } from '../charts/width-controller.js';
 import '../charts/cs-chart.js';
 import '../app/cs-table.js';
 
+/** A longer table (toy-1d's 50 points of L∞(w), drawn in its figure) shows this many rows until asked for all. */
+const LONG_TABLE_ROWS = 15;
+
 /** Figures are drawn at most this wide: a wider window leaves them at a readable size, not stretched. */
 const WIDEST_FIGURE = 900;
 
@@ -61,6 +64,7 @@ export class CsPresetTables extends LitElement {
           .note=${table.note ?? ''}
           .csv=${() => tableCsv(table)}
           csv-filename=${`${table.name}.csv`}
+          row-limit=${LONG_TABLE_ROWS}
         ></cs-table>
       </section>`;
     })}`;

@@ -272,8 +272,15 @@ async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly Named
   if (specFiles.length === 0 || specFiles.includes(undefined)) return null;
   const specs = await Promise.all(
     specFiles.map(async (file) => {
+      let text: string;
       try {
-        return JSON.stringify(JSON.parse(await file!.text()));
+        text = await file!.text();
+      } catch (error) {
+        notes.push(`${file!.name} could not be read (${(error as Error).message}): the runs are shown without their preset's tables`);
+        return null;
+      }
+      try {
+        return JSON.stringify(JSON.parse(text));
       } catch {
         notes.push(`${file!.name} is not JSON: the runs are shown without their preset's tables`);
         return null;
@@ -281,6 +288,8 @@ async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly Named
     }),
   );
   if (specs.includes(null)) return null;
+  // one sweep's shards write the same spec; the command line's merge compares resolved specs and
+  // would take two versions' wordings of one sweep as one, where this says "not one sweep" (no tables)
   if (new Set(specs).size > 1) {
     notes.push(`the folders' spec.json files differ (${specFiles.map((file) => file!.name).join(', ')}): they are not one sweep, so no preset's tables are shown`);
     return null;
