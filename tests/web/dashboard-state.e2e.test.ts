@@ -40,6 +40,9 @@ beforeAll(async () => {
   // two of its runs continued (the not-converged ones, longer): a continuation's folder keeps the preset's name
   const continued = await runCli(['continue', path.join(scratch, 'loss-levels'), '--only', 'not-converged', '--set', 'stop.maxSteps=20000', '--backend', 'cpu', '--out', path.join(scratch, 'loss-levels-continued')]);
   expect(continued.code).toBe(0);
+  // a procedure's folder (no runs): channel-jump --quick, seconds
+  const procedure = await runCli(['run', 'channel-jump', '--quick', '--backend', 'cpu', '--out', path.join(scratch, 'channel-jump')]);
+  expect(procedure.code).toBe(0);
   served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
   releaseBrowserLock = await acquireBrowserLock();
 }, 420_000);
@@ -198,7 +201,7 @@ describe('the dashboard between sources of runs', () => {
     expect(problems).toEqual([]);
   }, 300_000);
 
-  it("shows a preset's tables and figures for its sweep, run in the page or opened with its spec.json, as report.md has them; none for other runs", async () => {
+  it("shows a preset's tables and figures for its sweep, run in the page or opened with its spec.json, as report.md has them, a procedure's figure and report for its folder, and neither for other runs", async () => {
     const { page, problems } = await dashboardWithJsonEditor();
 
     const folder = path.join(scratch, 'loss-levels');
@@ -260,9 +263,34 @@ describe('the dashboard between sources of runs', () => {
     expect(await page.$eval('cs-app >>> [data-testid="preset-continued"]', (e) => e.textContent!.replace(/\s+/g, ' ').trim())).toMatch(
       new RegExp(`^${continuedRuns} runs? continues? runs? of .*loss-levels from where .* The tables are over these runs, chosen and continued, not over the preset's sample\\.$`),
     );
+    // a procedure's folder: no runs, its figure and report instead of a preset's tables
+    const jump = path.join(scratch, 'channel-jump');
+    const input = await page.$('cs-app >>> cs-results-loader >>> input[type="file"]:not([webkitdirectory])');
+    await input!.uploadFile(...['procedure.json', 'result.json', 'report.md'].map((name) => path.join(jump, name)));
+    const procedureView = await poll(
+      "the procedure's view",
+      () =>
+        page.evaluate(() => {
+          const app = document.querySelector('cs-app')!.shadowRoot!;
+          const section = app.querySelector('[data-testid="procedure"]');
+          const view = section?.querySelector('cs-procedure-view')?.shadowRoot;
+          return {
+            heading: section?.querySelector('h2')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+            figure: view?.querySelector('cs-chart')?.shadowRoot?.querySelector('svg')?.textContent ?? '',
+            report: view?.querySelector('pre.report')?.textContent ?? '',
+            presetTables: app.querySelector('[data-testid="preset-tables"]') !== null,
+          };
+        }),
+      (view) => view.figure !== '',
+    );
+    expect(procedureView.heading).toBe("The channel-jump procedure (its quick version): procedure.json");
+    expect(procedureView.report).toBe(readFileSync(path.join(jump, 'report.md'), 'utf8'));
+    expect(procedureView.presetTables).toBe(false);
+    expect((await progress(page)).text).toMatch(/^Opened the channel-jump procedure's result from procedure\.json: a procedure, not a sweep of runs/);
     // another sweep's runs (no preset's): the section goes
     await openResults(page, path.join(scratch, 'cli', 'runs.jsonl'), path.join(scratch, 'cli', 'spec.json'));
     expect(await presetSection(page)).toBeNull();
+    expect(await page.$('cs-app >>> [data-testid="procedure"]')).toBeNull();
     expect(problems).toEqual([]);
   }, 300_000);
 });

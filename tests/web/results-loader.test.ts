@@ -3,7 +3,7 @@
 // Node (Lit's server-side DOM shim); the loader is never connected, its load() is called directly.
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/experiment/results.js';
-import { CsResultsLoader, type RecordsLoadedDetail } from '../../web/src/views/cs-results-loader.js';
+import { CsResultsLoader, type ProcedureLoadedDetail, type RecordsLoadedDetail } from '../../web/src/views/cs-results-loader.js';
 import { finiteTheta, record } from './records.js';
 
 const jsonl = (records: RunRecord[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
@@ -63,5 +63,44 @@ describe('the spec that comes with opened results', () => {
     expect(different.records).toHaveLength(2);
     expect(different.spec).toBeNull();
     expect(different.notes).toEqual(["the folders' spec.json files differ (a/spec.json, b/spec.json): they are not one sweep, so no preset's tables are shown"]);
+  });
+});
+
+describe("a procedure's folder (no runs: procedure.json and result.json)", () => {
+  async function openedProcedure(...files: { name: string; text: () => Promise<string> }[]): Promise<{ procedure: ProcedureLoadedDetail[]; records: number; error: string }> {
+    const loader = new CsResultsLoader();
+    const procedure: ProcedureLoadedDetail[] = [];
+    let records = 0;
+    loader.addEventListener('procedure-loaded', (event) => procedure.push((event as CustomEvent<ProcedureLoadedDetail>).detail));
+    loader.addEventListener('records-loaded', () => records++);
+    await loader.load(files);
+    return { procedure, records, error: loader.error };
+  }
+
+  it('opens as the procedure: its preset, result and report.md (the shallowest one where a folder holds several)', async () => {
+    const result = { jumps: [{ epsilon: 0.1 }] };
+    const { procedure, records, error } = await openedProcedure(
+      file('cj/procedure.json', JSON.stringify({ preset: 'channel-jump', quick: true, options: {} })),
+      file('cj/result.json', JSON.stringify(result)),
+      file('cj/report.md', '## channel-jump\n'),
+      file('cj/inner/procedure.json', JSON.stringify({ preset: 'gd-from-channel' })),
+      file('cj/inner/result.json', '{}'),
+    );
+    expect([records, error]).toEqual([0, '']);
+    expect(procedure).toEqual([{ preset: 'channel-jump', quick: true, result, markdown: '## channel-jump\n', source: 'cj' }]);
+    // without report.md: '' (the page says report DIR writes it)
+    const bare = await openedProcedure(file('procedure.json', JSON.stringify({ preset: 'saddle-perturbation' })), file('result.json', '{}'));
+    expect(bare.procedure).toEqual([{ preset: 'saddle-perturbation', quick: false, result: {}, markdown: '', source: 'procedure.json' }]);
+  });
+
+  it('names what is wrong: a result that is not JSON, a procedure.json that names no procedure, a folder with neither runs nor a result', async () => {
+    const damaged = await openedProcedure(file('p/procedure.json', JSON.stringify({ preset: 'channel-jump' })), file('p/result.json', '{"jumps": ['));
+    expect(damaged.procedure).toEqual([]);
+    expect(damaged.error).toMatch(/^Could not load the results: p\/result\.json is not JSON \(/);
+    const nameless = await openedProcedure(file('p/procedure.json', '{}'), file('p/result.json', '{}'));
+    expect(nameless.error).toMatch(/p\/procedure\.json names no procedure \("preset" is missing\)/);
+    // a procedure.json without its result.json is no procedure's folder
+    const half = await openedProcedure(file('p/procedure.json', JSON.stringify({ preset: 'channel-jump' })));
+    expect(half.error).toMatch(/^no \.jsonl file found: drop runs\.jsonl files or results folders/);
   });
 });

@@ -8,7 +8,8 @@ import { fieldsAbsentFromAll, fieldName, sweepAxes } from '../../../src/experime
 import { RunVerdicts, summarizeRecords, type ClassifiedRun, type Report } from '../../../src/experiment/summary.js';
 import { continuedSentence } from '../../../src/experiment/report-text.js';
 import { buildPresetReport, tabledPresetOfSpec, type PresetReport } from '../../../src/experiment/preset-reports.js';
-import type { RecordsLoadedDetail } from '../views/cs-results-loader.js';
+import type { ProcedureLoadedDetail, RecordsLoadedDetail } from '../views/cs-results-loader.js';
+import { findPreset } from '../../../src/experiment/presets.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { withFallback, type PerRunCompute } from '../views/per-run-compute.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
@@ -55,6 +56,7 @@ export class CsApp extends LitElement {
     report: { state: true },
     presetReport: { state: true },
     presetError: { state: true },
+    procedure: { state: true },
     groupBy: { state: true },
     gridFields: { state: true },
     errorMessage: { state: true },
@@ -73,6 +75,8 @@ export class CsApp extends LitElement {
   declare presetReport: ShownPresetReport | null;
   /** why the preset's tables could not be made of the shown runs ('' when they could, or are not asked for) */
   declare presetError: string;
+  /** an opened procedure's folder (no runs: its figure and report), null otherwise */
+  declare procedure: ProcedureLoadedDetail | null;
   declare groupBy: string[];
   declare gridFields: string[];
   declare errorMessage: string;
@@ -112,6 +116,7 @@ export class CsApp extends LitElement {
     this.report = null;
     this.presetReport = null;
     this.presetError = '';
+    this.procedure = null;
     this.groupBy = [];
     this.gridFields = [];
     this.errorMessage = '';
@@ -208,6 +213,7 @@ export class CsApp extends LitElement {
     this.progress = null;
     this.source = typeof detail.spec.name === 'string' && detail.spec.name ? `sweep "${detail.spec.name}"` : 'this sweep';
     this.sweepSpec = detail.spec;
+    this.procedure = null;
     this.refreshSummary(true);
     const listener: SweepListener = {
       started: (info) => {
@@ -268,6 +274,7 @@ export class CsApp extends LitElement {
     this.records = detail.records;
     this.source = detail.source;
     this.sweepSpec = detail.spec;
+    this.procedure = null;
     // the progress panel now speaks of the opened runs, not of an earlier sweep of this page: its
     // engine, notices and runs-finished count (its bar counted the opened runs out of that sweep's total)
     this.started = null;
@@ -278,6 +285,24 @@ export class CsApp extends LitElement {
     this.groupBy = sweepAxes(detail.records);
     this.errorMessage = '';
     this.endNote = `Opened ${detail.records.length} runs from ${detail.source}.`;
+    this.refreshSummary(true);
+  }
+
+  /** A procedure's folder: no runs to summarise, its figure and report instead. */
+  private onProcedureLoaded(detail: ProcedureLoadedDetail): void {
+    if (sweepBusy(this.status)) {
+      this.errorMessage = 'a sweep is running: cancel it before opening other results';
+      return;
+    }
+    this.procedure = detail;
+    this.records = [];
+    this.source = detail.source;
+    this.sweepSpec = null;
+    this.started = null;
+    this.progress = null;
+    this.status = 'idle';
+    this.errorMessage = '';
+    this.endNote = `Opened the ${detail.preset} procedure's result from ${detail.source}: a procedure, not a sweep of runs (its figure and report are below the summary).`;
     this.refreshSummary(true);
   }
 
@@ -342,6 +367,18 @@ export class CsApp extends LitElement {
     </div>`;
   }
 
+  /** An opened procedure's question, its figure and its report. */
+  private renderProcedure(): TemplateResult | typeof nothing {
+    const procedure = this.procedure;
+    if (!procedure) return nothing;
+    const preset = findPreset(procedure.preset);
+    return html`<section class="panel preset" data-testid="procedure">
+      <h2>The ${procedure.preset} procedure${procedure.quick ? ' (its quick version)' : ''}: ${procedure.source}</h2>
+      ${preset ? html`<p class="question">${preset.question}</p>` : nothing}
+      <cs-procedure-view .preset=${procedure.preset} .result=${procedure.result} .markdown=${procedure.markdown}></cs-procedure-view>
+    </section>`;
+  }
+
   /** The preset's question, what its quick version can show, and its tables with their figures. */
   private renderPresetTables(): TemplateResult | typeof nothing {
     if (this.presetError) return html`<section class="panel preset"><p class="notice warn" role="status">${this.presetError}</p></section>`;
@@ -403,11 +440,13 @@ export class CsApp extends LitElement {
               </details>`
             : nothing}
           <h2>Open results</h2>
-          ${this.renderSlot('cs-results-loader', html`<cs-results-loader @records-loaded=${(e: CustomEvent<RecordsLoadedDetail>) => this.onRecordsLoaded(e.detail)}></cs-results-loader>`)}
+          ${this.renderSlot('cs-results-loader', html`<cs-results-loader
+            @records-loaded=${(e: CustomEvent<RecordsLoadedDetail>) => this.onRecordsLoaded(e.detail)}
+            @procedure-loaded=${(e: CustomEvent<ProcedureLoadedDetail>) => this.onProcedureLoaded(e.detail)}></cs-results-loader>`)}
           <h2>Check a network trained elsewhere</h2>
           <cs-network-check .analyze=${this.analyzeNetwork}></cs-network-check>
         </section>
-        ${this.renderPresetTables()}
+        ${this.renderPresetTables()} ${this.renderProcedure()}
         <section class="panel views">
           ${this.renderSlot('cs-results-views', html`<cs-results-views .records=${this.records} .compute=${this.viewsCompute} .verdicts=${this.verdicts}></cs-results-views>`)}
         </section>

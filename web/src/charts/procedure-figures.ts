@@ -218,3 +218,17 @@ export function gdFromChannelFigure(result: GdFromChannelResult, width: number):
     note: `The paper: GD stalls where λ_max ≈ 2/η: from below the edge it stays in the channel (kept); from past it it is thrown out (left), diverges, or brings λ_max down to the edge (stabilised).${diverged > 0 ? ` ${diverged} diverged run${diverged === 1 ? '' : 's'} not shown.` : ''}`,
   });
 }
+
+/** The figure of a procedure's result by its preset's name; null for a procedure without one. */
+export function procedureFigure(preset: string, result: unknown, width: number): SVGSVGElement | null {
+  switch (preset) {
+    case 'channel-jump':
+      return channelJumpFigure(result as ChannelJumpResult, width);
+    case 'saddle-perturbation':
+      return saddlePerturbationFigure(result as SaddlePerturbationResult, width);
+    case 'gd-from-channel':
+      return gdFromChannelFigure(result as GdFromChannelResult, width);
+    default:
+      return null;
+  }
+}

@@ -5,7 +5,7 @@ import type { RunRecord } from '../../../src/experiment/results.js';
 import { type Report } from '../../../src/experiment/summary.js';
 import '../charts/cs-chart.js';
 import '../charts/cs-summary-chart.js';
-import { channelJumpFigure, gdFromChannelFigure, saddlePerturbationFigure } from '../charts/procedure-figures.js';
+import { procedureFigure } from '../charts/procedure-figures.js';
 import type { CsSummaryTable } from '../app/cs-summary-table.js';
 import '../app/cs-summary-table.js';
 import '../views/cs-results-views.js';
@@ -89,18 +89,10 @@ export interface ProcedurePageData {
 
 /** The figures of a procedure's page, from its result; its markdown report is in the page already. */
 function showProcedure(data: ProcedurePageData): void {
-  const figures: Record<string, (result: never, width: number) => SVGSVGElement> = {
-    'channel-jump': channelJumpFigure,
-    'saddle-perturbation': saddlePerturbationFigure,
-    'gd-from-channel': gdFromChannelFigure,
-  };
-  const draw = figures[data.preset];
   const root = document.getElementById('procedure-figures')!;
-  if (!draw) {
-    root.textContent = `No figures for ${data.preset}: its report below has every number.`;
-    return;
-  }
-  root.appendChild(chart(draw(data.result as never, figureWidth(root, 1000)), data.preset));
+  const figure = procedureFigure(data.preset, data.result, figureWidth(root, 1000));
+  if (figure) root.appendChild(chart(figure, data.preset));
+  else root.textContent = `No figures for ${data.preset}: its report below has every number.`;
 }
 
 const script = document.getElementById(REPORT_DATA_ID);

@@ -4,7 +4,8 @@
 // with its file and line and nothing is loaded, so the statistics shown are never silently partial.
 // A folder's spec.json beside its runs.jsonl comes along: it names the preset whose tables the
 // dashboard then shows. On success it dispatches `records-loaded` (bubbles, composed) with
-// {records, source, notes, spec}.
+// {records, source, notes, spec}; a procedure's folder (channel-jump, saddle-perturbation,
+// gd-from-channel: procedure.json and result.json, no runs) dispatches `procedure-loaded` instead.
 import { css, html, LitElement, nothing } from 'lit';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { joinRecordSets, parseRunsJsonl, sweepRunsFiles } from '../results/parse-jsonl.js';
@@ -22,6 +23,17 @@ export interface RecordsLoadedDetail {
   notes: string[];
   /** the sweep's spec (the spec.json beside every runs.jsonl, one and the same); null where there is none */
   spec: unknown;
+}
+
+/** A procedure's folder as `channelscope run PROCEDURE` wrote it. */
+export interface ProcedureLoadedDetail {
+  preset: string;
+  quick: boolean;
+  /** its result.json */
+  result: unknown;
+  /** its report.md ('' where the folder has none) */
+  markdown: string;
+  source: string;
 }
 
 interface NamedText {
@@ -134,13 +146,11 @@ export class CsResultsLoader extends LitElement {
     const base = new URL(entry.url.endsWith('/') ? entry.url : `${entry.url}/`, location.href);
     const files = sweepRunsFiles(entry.files);
     const jsonl = files.length > 0 ? files : entry.files.filter((file) => file.endsWith('.jsonl'));
-    if (jsonl.length === 0) {
-      this.error = `${entry.name} holds no runs.jsonl (is it a results folder of \`channelscope run\`?)`;
-      return;
-    }
     const beside = jsonl.map(specBeside).filter((file) => entry.files.includes(file));
+    // no runs: a procedure's folder, whose result load() finds among these
+    const procedure = jsonl.length === 0 ? entry.files.filter(isProcedureName) : [];
     await this.load(
-      [...jsonl, ...new Set(beside)].map((file) => ({
+      [...jsonl, ...new Set(beside), ...procedure].map((file) => ({
         name: `${entry.name}/${file}`,
         text: async () => {
           const response = await fetch(new URL(file.split('/').map(encodeURIComponent).join('/'), base));
@@ -164,7 +174,14 @@ export class CsResultsLoader extends LitElement {
       if (superseded()) return;
       const files = chosenFiles.filter((file) => isJsonlName(file.name));
       if (files.length === 0) {
-        this.error = 'no .jsonl file found: drop runs.jsonl files or results folders written by `channelscope run`';
+        const procedure = await procedureOf(chosenFiles, source);
+        if (superseded()) return;
+        if (procedure) {
+          this.status = `loaded the ${procedure.preset} procedure's result from ${procedure.source}`;
+          this.dispatchEvent(new CustomEvent<ProcedureLoadedDetail>('procedure-loaded', { detail: procedure, bubbles: true, composed: true }));
+          return;
+        }
+        this.error = `no .jsonl file found${source ? ` in ${source}` : ''}: drop runs.jsonl files or results folders written by \`channelscope run\` (or a procedure's folder: procedure.json and result.json)`;
         return;
       }
       this.status = `reading ${files.length} file${files.length === 1 ? '' : 's'}…`;
@@ -223,7 +240,7 @@ export class CsResultsLoader extends LitElement {
       >
         <p><b>Open results:</b> drop results folders or runs.jsonl files here (shards of one sweep are joined; a preset's folder, or its spec.json beside runs.jsonl, brings the preset's tables)</p>
         <p>
-          <label class="button">Choose files…<input type="file" accept=".jsonl,application/x-ndjson,.json" multiple @change=${this.onPick} /></label>
+          <label class="button">Choose files…<input type="file" accept=".jsonl,application/x-ndjson,.json,.md" multiple @change=${this.onPick} /></label>
           <label class="button">Choose a folder…<input type="file" webkitdirectory multiple @change=${this.onPick} /></label>
         </p>
       </div>
@@ -233,7 +250,7 @@ export class CsResultsLoader extends LitElement {
             <ul>
               ${this.listing.map(
                 (entry) =>
-                  html`<li><button @click=${() => this.loadListed(entry)}>${entry.name}</button> ${entry.files.filter((f) => f.endsWith('.jsonl')).length} .jsonl file(s)</li>`,
+                  html`<li><button @click=${() => this.loadListed(entry)}>${entry.name}</button> ${listedContents(entry.files)}</li>`,
               )}
             </ul>
           </div>`
@@ -248,12 +265,52 @@ function ofTheSweep(files: NamedText[]): NamedText[] {
   return chosen.size > 0 ? files.filter((file) => chosen.has(file.name) || !/(^|\/)runs\.jsonl$/.test(file.name)) : files;
 }
 
+/** What a served folder holds, in a few words: its .jsonl files, or a procedure's result. */
+function listedContents(files: readonly string[]): string {
+  const jsonl = files.filter(isJsonlName).length;
+  if (jsonl === 0 && files.includes('procedure.json') && files.includes('result.json')) return "a procedure's result";
+  return `${jsonl} .jsonl file${jsonl === 1 ? '' : 's'}`;
+}
+
 const isJsonlName = (name: string) => name.endsWith('.jsonl');
 const isSpecName = (name: string) => /(^|\/)spec\.json$/.test(name);
+const isProcedureName = (name: string) => /(^|\/)(procedure\.json|result\.json|report\.md)$/.test(name);
 
-/** What the loader reads of chosen files: records (.jsonl) and the sweep's spec (spec.json). */
+/** What the loader reads of chosen files: records (.jsonl), the sweep's spec (spec.json), a procedure's files. */
 function isResultsFile(file: File): boolean {
-  return isJsonlName(file.name) || isSpecName(file.name);
+  return isJsonlName(file.name) || isSpecName(file.name) || isProcedureName(file.name);
+}
+
+/**
+ * The procedure among chosen files without runs: the shallowest procedure.json with a result.json
+ * beside it (and its report.md, if there); null where there is none. A file that is not JSON, or a
+ * procedure.json that names no preset, is an error that names it.
+ */
+async function procedureOf(files: readonly NamedText[], source: string | undefined): Promise<ProcedureLoadedDetail | null> {
+  const byName = new Map(files.map((file) => [file.name, file]));
+  const procedures = files.filter((file) => /(^|\/)procedure\.json$/.test(file.name) && byName.has(file.name.replace(/procedure\.json$/, 'result.json')));
+  const depth = (name: string) => name.split('/').length;
+  const chosen = procedures.sort((p, q) => depth(p.name) - depth(q.name) || p.name.localeCompare(q.name))[0];
+  if (!chosen) return null;
+  const folder = chosen.name.replace(/procedure\.json$/, '');
+  const json = async (file: NamedText) => {
+    const text = await file.text();
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new Error(`${file.name} is not JSON (${(error as Error).message})`);
+    }
+  };
+  const procedure = (await json(chosen)) as { preset?: unknown; quick?: unknown };
+  if (typeof procedure?.preset !== 'string') throw new Error(`${chosen.name} names no procedure ("preset" is missing): is it a folder of \`channelscope run PROCEDURE\`?`);
+  const report = byName.get(`${folder}report.md`);
+  return {
+    preset: procedure.preset,
+    quick: procedure.quick === true,
+    result: await json(byName.get(`${folder}result.json`)!),
+    markdown: report ? await report.text() : '',
+    source: source ?? (folder.replace(/\/$/, '') || chosen.name),
+  };
 }
 
 /** The spec.json in the folder of a runs file ("a/b/runs.jsonl" → "a/b/spec.json"). */
@@ -301,13 +358,13 @@ function fromFile(file: File): NamedText {
   return { name: (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name, text: () => file.text() };
 }
 
-/** The .jsonl and spec.json files in dropped files and folders (folders walked recursively). */
+/** The .jsonl, spec.json and procedure files in dropped files and folders (folders walked recursively). */
 async function resultsFilesFromEntries(entries: FileSystemEntry[]): Promise<NamedText[]> {
   const found: NamedText[] = [];
   const visit = async (entry: FileSystemEntry): Promise<void> => {
     if (entry.isFile) {
       const name = entry.fullPath.replace(/^\//, '');
-      if (!isJsonlName(name) && !isSpecName(name)) return;
+      if (!isJsonlName(name) && !isSpecName(name) && !isProcedureName(name)) return;
       const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
       found.push({ name, text: () => file.text() });
     } else if (entry.isDirectory) {
