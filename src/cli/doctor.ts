@@ -1,6 +1,7 @@
 // `channelscope doctor`: what will run the computations.
 import { acquireGpu, describeGpu, type GpuContext } from '../gpu/device.js';
-import type { BackendChoice } from '../engine/create.js';
+import { NO_ADAPTER, type BackendChoice } from '../engine/create.js';
+import { InputError } from '../user-input/input-error.js';
 import { DOUBLE_FLOAT_BOUND, measureDoubleFloat } from '../engine/gpu/double-float-check.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
 
@@ -44,7 +45,7 @@ function gpuReport(gpu: GpuContext, choice: BackendChoice) {
 
 export async function doctor(choice: BackendChoice, json: boolean): Promise<void> {
   const gpu = choice === 'cpu' ? null : await acquireGpu();
-  if (!gpu && choice === 'gpu') throw new Error('no WebGPU adapter found (no GPU, and no software Vulkan driver could be set up)');
+  if (!gpu && choice === 'gpu') throw new InputError(NO_ADAPTER);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (!gpu) {
     const report = {

@@ -1,6 +1,6 @@
 // Filesystem failures on paths the user named (an --out on a read-only disk, a parent that is a
 // file, a full disk): bad input like any other, said in one plain line with exit code 2 rather than
-// a stack trace. Failures on the package's own files stay errors (exit 1, with the stack).
+// a stack trace. Failures on the package's own files stay internal errors (exit 70, with the stack).
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FILESYSTEM_REASONS, filesystemReason, InputError } from '../user-input/input-error.js';

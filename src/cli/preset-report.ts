@@ -1,11 +1,11 @@
 // The preset part of `channelscope report DIR` (experiment/preset-reports.ts): a preset folder's
 // tables, written as markdown and CSV into DIR, or printed for several shards read together; a
 // procedure's report from its result.json.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildPresetReport, presetReportMarkdown, tableCsv, type PresetReport } from '../experiment/preset-reports.js';
 import { findPreset } from '../experiment/presets.js';
-import { continuationChoice, PRESET_REPORT_FILE, PRESET_TABLES_DIR, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, readContinuation, readRecords, RUNS_FILE, type RunRecord } from '../experiment/results.js';
+import { continuationChoice, PRESET_REPORT_FILE, PRESET_TABLES_DIR, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, readContinuation, readFolderJson, readRecords, RUNS_FILE, type RunRecord } from '../experiment/results.js';
 import { plannedRuns, presetOfFolder } from '../experiment/report.js';
 import type { Report, ThresholdOverrides } from '../experiment/summary.js';
 import { filesystemReason, isFilesystemError } from './fs-errors.js';
@@ -51,13 +51,17 @@ export function writeProcedureReport(dir: string, markdown: string): string {
   return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
 }
 
+/** What to do about a procedure folder's damaged files. */
+export const PROCEDURE_FILE_HINT = 'It says which procedure the folder holds, with its options: restore it, or run the procedure again with another --out';
+export const RESULT_FILE_HINT = "It is the procedure's result: run the procedure again with another --out";
+
 /** A procedure folder's report: its preset, its result (result.json) and the markdown of both; null when the preset is unknown or the result missing. */
 export function procedureReportOf(dir: string): { preset: string; quick: boolean; result: unknown; markdown: string } | null {
-  const { preset: name, quick, software } = JSON.parse(readFileSync(path.join(dir, PROCEDURE_FILE), 'utf8')) as { preset: string; quick?: boolean; software?: string };
+  const { preset: name, quick, software } = readFolderJson<{ preset: string; quick?: boolean; software?: string }>(path.join(dir, PROCEDURE_FILE), PROCEDURE_FILE_HINT);
   const preset = findPreset(name);
   const resultFile = path.join(dir, PROCEDURE_RESULT_FILE);
   if (preset?.kind !== 'procedure' || !existsSync(resultFile)) return null;
-  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as unknown;
+  const result = readFolderJson<unknown>(resultFile, RESULT_FILE_HINT);
   const note = quick ? `*The --quick version:* ${preset.quickNote}\n\n` : '';
   // (folders written before procedure.json named the code have no such line)
   const ranBy = software ? `Run by ${software}.\n\n` : '';

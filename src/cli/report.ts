@@ -5,12 +5,12 @@ import { GROUP_ALIASES, sweepAxes } from '../experiment/group-labels.js';
 import { reportOfRecords, reportWithRecords } from '../experiment/report.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 import { carrierCounts, channelCarriers } from '../experiment/carriers.js';
-import { folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
+import { folderDataOptions, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, readFolderJson } from '../experiment/results.js';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
 import { checkPageTarget, writeHtmlReport, writeProcedureHtmlReport } from './report-html.js';
-import { isProcedureFolder, presetReportOfShards, procedureReportOf, writePresetReport, writeProcedureReport } from './preset-report.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { isProcedureFolder, presetReportOfShards, PROCEDURE_FILE_HINT, procedureReportOf, RESULT_FILE_HINT, writePresetReport, writeProcedureReport } from './preset-report.js';
+import { existsSync } from 'node:fs';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 
@@ -81,8 +81,8 @@ async function procedureReport(folder: string, options: { format: (typeof REPORT
   if (!existsSync(result)) throw new InputError(`${folder}: the procedure has no ${PROCEDURE_RESULT_FILE} (stopped before its end?): run it again with another --out, or after removing ${folder}`);
   if (options.format === 'json') {
     // what was run (procedure.json: the preset, --quick, its options) and what came of it
-    const procedure = JSON.parse(readFileSync(path.join(folder, PROCEDURE_FILE), 'utf8')) as object;
-    process.stdout.write(`${JSON.stringify({ ...procedure, result: JSON.parse(readFileSync(result, 'utf8')) }, null, 2)}\n`);
+    const procedure = readFolderJson<object>(path.join(folder, PROCEDURE_FILE), PROCEDURE_FILE_HINT);
+    process.stdout.write(`${JSON.stringify({ ...procedure, result: readFolderJson<unknown>(result, RESULT_FILE_HINT) }, null, 2)}\n`);
   }
   // result.json read once, for the markdown and the page alike
   const procedure = options.format === 'md' || page ? procedureReportOf(folder) : null;

@@ -3,6 +3,10 @@ import { acquireGpu, describeGpu, hardwareAdapterPossible, type AcquireOptions }
 import { CpuEngine, type CpuEngineOptions } from './cpu/cpu-engine.js';
 import type { Engine } from './engine.js';
 import { GpuEngine } from './gpu/gpu-engine.js';
+import { InputError } from '../user-input/input-error.js';
+
+/** --backend gpu where there is none: the user's choice cannot be met (bad input, exit 2), not a bug. */
+export const NO_ADAPTER = 'no WebGPU adapter found (no GPU, and no software Vulkan driver could be set up): --backend auto or cpu runs on the float64 CPU engine';
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
 
@@ -34,6 +38,6 @@ export async function createEngine(choice: BackendChoice = 'auto', options: Acqu
     return { engine, notice: `Only a software WebGPU adapter (${name}): using the float64 CPU engine, which is faster; --backend gpu forces WebGPU.` };
   }
   if (gpu) return { engine: new GpuEngine(gpu) };
-  if (choice === 'gpu') throw new Error('no WebGPU adapter found (no GPU, and no software Vulkan driver could be set up)');
+  if (choice === 'gpu') throw new InputError(NO_ADAPTER);
   return { engine: new CpuEngine(cpu), notice: 'No WebGPU adapter found: using the float64 CPU engine (slow for large ensembles).' };
 }

@@ -335,7 +335,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
     const saddle = await runSaddlePerturbation({ ...o.setup, ...construct, gammas: [gamma] }, { engine: context.engine });
     const end = saddle.records[0];
     if (end.row.fate !== 'channel') {
-      throw new Error(`the construction did not reach a channel: the flow from γ = ${gamma} ended as ${end.row.fate} (${end.row.reason}); choose another γ, push direction or seed`);
+      throw new InputError(`the construction did not reach a channel: the flow from γ = ${gamma} ended as ${end.row.fate} (${end.row.reason}); choose another γ, push direction or seed`);
     }
     const config = end.run.config as RunConfig;
     arch = architectureOf(config);

@@ -1,6 +1,7 @@
 // A kernel is a small program object: name, WGSL files and their definitions (compile-time facts;
 // runtime sizes never enter them). Pipelines are cached per device by all of these.
 import { buildShader, type ShaderDefinitions } from './shader-source.js';
+import { InputError } from '../user-input/input-error.js';
 
 export interface KernelProgram {
   name: string;
@@ -71,8 +72,10 @@ export async function withErrorScopes<T>(device: GPUDevice, what: string, work: 
   } finally {
     const validation = await device.popErrorScope();
     const memory = await device.popErrorScope();
-    const error = validation ?? memory;
-    if (error) throw new Error(`${what}: WebGPU ${validation ? 'validation' : 'out-of-memory'} error: ${error.message}`);
+    // (a validation error is ours, a bug; memory running out is this device's limit, which fewer
+    // networks at once meet: said so, as bad input)
+    if (validation) throw new Error(`${what}: WebGPU validation error: ${validation.message}`);
+    if (memory) throw new InputError(`${what}: the GPU ran out of memory (${memory.message}): run fewer networks at once (--slots N)`);
   }
   return result;
 }

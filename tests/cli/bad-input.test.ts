@@ -176,6 +176,20 @@ describe('commands', () => {
     expect(written).toEqual(['channelscope: --by: no run has "x"\n']);
   });
 
+  it("a procedure folder's damaged procedure.json or result.json is bad input naming the file (exit 2), not an internal error", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'channelscope-damaged-procedure-'));
+    writeFileSync(path.join(dir, 'procedure.json'), JSON.stringify({ preset: 'channel-jump', quick: true, options: {} }));
+    writeFileSync(path.join(dir, 'result.json'), '{"jumps": [');
+    for (const format of ['md', 'json']) {
+      const { code, stderr } = await runCli(['report', dir, '--format', format]);
+      expect([code, stderr], format).toEqual([2, expect.stringMatching(new RegExp(`^channelscope: ${dir}/result\\.json is damaged, not JSON \\(.*\\)\\. It is the procedure's result: run the procedure again with another --out\\n$`))]);
+    }
+    writeFileSync(path.join(dir, 'procedure.json'), '{"preset": "channel-jump"');
+    const { code, stderr } = await runCli(['report', dir]);
+    expect([code, stderr]).toEqual([2, expect.stringMatching(new RegExp(`^channelscope: ${dir}/procedure\\.json is damaged, not JSON`))]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a mistyped command is unknown, with the closest one suggested (exit 2)', async () => {
     const { code, stdout, stderr } = await runCli(['reprot', shards[0]]);
     expect(code).toBe(2);

@@ -283,10 +283,10 @@ describe('the dashboard between sources of runs', () => {
         }),
       (view) => view.figure !== '',
     );
-    expect(procedureView.heading).toBe("The channel-jump procedure (its quick version): procedure.json");
+    expect(procedureView.heading).toBe('The channel-jump procedure (its quick version): the chosen files');
     expect(procedureView.report).toBe(readFileSync(path.join(jump, 'report.md'), 'utf8'));
     expect(procedureView.presetTables).toBe(false);
-    expect((await progress(page)).text).toMatch(/^Opened the channel-jump procedure's result from procedure\.json: a procedure, not a sweep of runs/);
+    expect((await progress(page)).text).toMatch(/^Opened the channel-jump procedure's result from the chosen files: a procedure, not a sweep of runs/);
     // another sweep's runs (no preset's): the section goes
     await openResults(page, path.join(scratch, 'cli', 'runs.jsonl'), path.join(scratch, 'cli', 'spec.json'));
     expect(await presetSection(page)).toBeNull();

@@ -87,10 +87,20 @@ describe("a procedure's folder (no runs: procedure.json and result.json)", () =>
       file('cj/inner/result.json', '{}'),
     );
     expect([records, error]).toEqual([0, '']);
-    expect(procedure).toEqual([{ preset: 'channel-jump', quick: true, result, markdown: '## channel-jump\n', source: 'cj' }]);
+    expect(procedure).toEqual([
+      { preset: 'channel-jump', quick: true, result, markdown: '## channel-jump\n', source: 'cj', notes: ['1 more procedure folder here, not opened (cj/inner): open each on its own'] },
+    ]);
     // without report.md: '' (the page says report DIR writes it)
     const bare = await openedProcedure(file('procedure.json', JSON.stringify({ preset: 'saddle-perturbation' })), file('result.json', '{}'));
-    expect(bare.procedure).toEqual([{ preset: 'saddle-perturbation', quick: false, result: {}, markdown: '', source: 'procedure.json' }]);
+    expect(bare.procedure).toEqual([{ preset: 'saddle-perturbation', quick: false, result: {}, markdown: '', source: 'the chosen files', notes: [] }]);
+    // a report.md that does not come (a 404 after the listing): the procedure opens without it, saying so
+    const unread = await openedProcedure(file('p/procedure.json', JSON.stringify({ preset: 'channel-jump' })), file('p/result.json', '{}'), {
+      name: 'p/report.md',
+      text: async () => {
+        throw new Error('the server answered 404 Not Found');
+      },
+    });
+    expect(unread.procedure.map((p) => [p.markdown, p.notes])).toEqual([['', ['p/report.md could not be read (the server answered 404 Not Found)']]]);
   });
 
   it('names what is wrong: a result that is not JSON, a procedure.json that names no procedure, a folder with neither runs nor a result', async () => {

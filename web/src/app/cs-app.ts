@@ -296,13 +296,15 @@ export class CsApp extends LitElement {
     }
     this.procedure = detail;
     this.records = [];
+    // no runs to group: a sweep started next groups by its own grid, not by runs opened before
+    this.groupBy = this.gridFields;
     this.source = detail.source;
     this.sweepSpec = null;
     this.started = null;
     this.progress = null;
     this.status = 'idle';
     this.errorMessage = '';
-    this.endNote = `Opened the ${detail.preset} procedure's result from ${detail.source}: a procedure, not a sweep of runs (its figure and report are below the summary).`;
+    this.endNote = `Opened the ${detail.preset} procedure's result from ${detail.source}: a procedure, not a sweep of runs (its figure and report are below the summary).${detail.notes.length > 0 ? ` ${detail.notes.join('; ')}.` : ''}`;
     this.refreshSummary(true);
   }
 

@@ -2,6 +2,7 @@
 // figure that answers the preset's question where one does, each with its CSV. The dashboard shows
 // them for a preset's sweep, run in the page or opened from its folder; the report page shows them too.
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { ClassifiedRun } from '../../../src/experiment/summary.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
@@ -52,7 +53,8 @@ export class CsPresetTables extends LitElement {
   }
 
   override render(): TemplateResult {
-    return html`${this.tables.map((table, k) => {
+    // (keyed by name: a table folded open stays with its table, not with its place among another preset's)
+    return html`${repeat(this.tables, (table) => table.name, (table, k) => {
       const columns = readableColumns(table);
       const figure = this.figures[k];
       return html`<section data-table=${table.name}>

@@ -31,9 +31,11 @@ export interface ProcedureLoadedDetail {
   quick: boolean;
   /** its result.json */
   result: unknown;
-  /** its report.md ('' where the folder has none) */
+  /** its report.md ('' where the folder has none, or it could not be read) */
   markdown: string;
   source: string;
+  /** what else was there or could not be read (other procedures left out, a report.md that did not come) */
+  notes: string[];
 }
 
 interface NamedText {
@@ -141,7 +143,7 @@ export class CsResultsLoader extends LitElement {
     }
   }
 
-  /** Loads the runs.jsonl files of a folder the server offers. */
+  /** Loads the runs.jsonl files of a folder the server offers (with the spec.json beside them), or its procedure's files where it has no runs. */
   async loadListed(entry: ResultsListing): Promise<void> {
     const base = new URL(entry.url.endsWith('/') ? entry.url : `${entry.url}/`, location.href);
     const files = sweepRunsFiles(entry.files);
@@ -162,7 +164,7 @@ export class CsResultsLoader extends LitElement {
     );
   }
 
-  /** Parses every file; dispatches `records-loaded` only when all of them are valid. */
+  /** Parses every file; dispatches `records-loaded` only when all of them are valid, or `procedure-loaded` for a procedure's folder without runs. */
   async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string): Promise<void> {
     // files are read (or fetched, or a dropped folder walked) asynchronously: a choice made while an
     // earlier one is still reading wins, and the earlier one's records or error are dropped
@@ -177,7 +179,7 @@ export class CsResultsLoader extends LitElement {
         const procedure = await procedureOf(chosenFiles, source);
         if (superseded()) return;
         if (procedure) {
-          this.status = `loaded the ${procedure.preset} procedure's result from ${procedure.source}`;
+          this.status = `loaded the ${procedure.preset} procedure's result from ${procedure.source}${procedure.notes.length > 0 ? ` — ${procedure.notes.join('; ')}` : ''}`;
           this.dispatchEvent(new CustomEvent<ProcedureLoadedDetail>('procedure-loaded', { detail: procedure, bubbles: true, composed: true }));
           return;
         }
@@ -268,7 +270,8 @@ function ofTheSweep(files: NamedText[]): NamedText[] {
 /** What a served folder holds, in a few words: its .jsonl files, or a procedure's result. */
 function listedContents(files: readonly string[]): string {
   const jsonl = files.filter(isJsonlName).length;
-  if (jsonl === 0 && files.includes('procedure.json') && files.includes('result.json')) return "a procedure's result";
+  const procedures = files.filter((file) => /(^|\/)procedure\.json$/.test(file) && files.includes(file.replace(/procedure\.json$/, 'result.json'))).length;
+  if (jsonl === 0 && procedures > 0) return procedures === 1 ? "a procedure's result" : `${procedures} procedures' results (the first opens)`;
   return `${jsonl} .jsonl file${jsonl === 1 ? '' : 's'}`;
 }
 
@@ -290,9 +293,10 @@ async function procedureOf(files: readonly NamedText[], source: string | undefin
   const byName = new Map(files.map((file) => [file.name, file]));
   const procedures = files.filter((file) => /(^|\/)procedure\.json$/.test(file.name) && byName.has(file.name.replace(/procedure\.json$/, 'result.json')));
   const depth = (name: string) => name.split('/').length;
-  const chosen = procedures.sort((p, q) => depth(p.name) - depth(q.name) || p.name.localeCompare(q.name))[0];
+  const [chosen, ...others] = procedures.sort((p, q) => depth(p.name) - depth(q.name) || p.name.localeCompare(q.name));
   if (!chosen) return null;
   const folder = chosen.name.replace(/procedure\.json$/, '');
+  const notes = others.length > 0 ? [`${others.length} more procedure folder${others.length === 1 ? '' : 's'} here, not opened (${others.map((file) => file.name.replace(/\/?procedure\.json$/, '')).join(', ')}): open each on its own`] : [];
   const json = async (file: NamedText) => {
     const text = await file.text();
     try {
@@ -304,12 +308,22 @@ async function procedureOf(files: readonly NamedText[], source: string | undefin
   const procedure = (await json(chosen)) as { preset?: unknown; quick?: unknown };
   if (typeof procedure?.preset !== 'string') throw new Error(`${chosen.name} names no procedure ("preset" is missing): is it a folder of \`channelscope run PROCEDURE\`?`);
   const report = byName.get(`${folder}report.md`);
+  let markdown = '';
+  if (report) {
+    try {
+      markdown = await report.text();
+    } catch (error) {
+      // the figure shows without it
+      notes.push(`${report.name} could not be read (${(error as Error).message})`);
+    }
+  }
   return {
     preset: procedure.preset,
     quick: procedure.quick === true,
     result: await json(byName.get(`${folder}result.json`)!),
-    markdown: report ? await report.text() : '',
-    source: source ?? (folder.replace(/\/$/, '') || chosen.name),
+    markdown,
+    source: source ?? (folder.replace(/\/$/, '') || 'the chosen files'),
+    notes,
   };
 }
 
