@@ -20,6 +20,7 @@ import type { RunRecord } from './results.js';
 import { FULL_SPECTRUM_MAX_PARAMETERS } from '../analysis/diagnostics.js';
 import { parseConfig } from './spec.js';
 import { recordJudgement, type ThresholdOverrides } from './summary.js';
+import { thresholdText } from './report-text.js';
 
 export interface NetworkAnalysis {
   parameters: number;
@@ -310,8 +311,6 @@ export function analyzeRecord(record: RunRecord, maxnorm?: number, overrides: Th
 const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5));
 
 /** A threshold as one would write it for --thresholds: 0.01, 1e-6, Infinity. */
-const threshold = (x: number) => (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e4) ? x.toExponential() : String(x));
-
 /** The analysis as `channelscope analyze` prints it, one line each (the page shows the same). */
 export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm, maxnormOfRun, thresholdOverrides = {}, analysis: result }: FileAnalysis): string[] {
   const overridden = Object.entries(thresholdOverrides).filter(([, value]) => value !== undefined) as [keyof ThresholdOverrides, number][];
@@ -327,11 +326,11 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
         // the verdict compares neurons flipped or reflected (the symmetry line): its pair may be another
         (result.symmetry ? ' (the neurons as they are; the verdict compares them up to σ\'s symmetry)' : ''),
     ),
-    `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ` (also by the strict ${threshold(result.verdict.evidence.thresholds.strictCosine)} criterion)` : ''}: ${result.verdict.reason}`,
+    `verdict      ${result.verdict.outcome}${result.verdict.channelStrict ? ` (also by the strict ${thresholdText(result.verdict.evidence.thresholds.strictCosine)} criterion)` : ''}: ${result.verdict.reason}`,
   ];
   // the verdict was reached by other criteria than the report's: say which, beside it
   if (overridden.length > 0) {
-    lines.push(`thresholds   ${overridden.map(([name, value]) => `${name}=${threshold(value)} (default ${threshold(DEFAULT_THRESHOLDS[name])})`).join(', ')}`);
+    lines.push(`thresholds   ${overridden.map(([name, value]) => `${name}=${thresholdText(value)} (default ${thresholdText(DEFAULT_THRESHOLDS[name])})`).join(', ')}`);
   }
   if (result.verdict.evidence.beyondBarrier) {
     lines.push(

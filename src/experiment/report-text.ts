@@ -29,11 +29,19 @@ export function missingRunsWarning(recorded: number, planned: number | undefined
 }
 
 /** One sentence naming the thresholds changed from the defaults, or '' when none was. */
+/**
+ * A classification threshold as every report writes it, one way: small and large ones as powers of
+ * ten (1e-3, 1e-6, 1e+4), others as they are (0.01, 0.5, 0, 1000).
+ */
+export function thresholdText(value: number): string {
+  return value !== 0 && (Math.abs(value) < 0.01 || Math.abs(value) >= 1e4) ? value.toExponential() : String(value);
+}
+
 export function thresholdSentence(overrides: ThresholdOverrides | undefined): string {
   const entries = Object.entries(overrides ?? {}) as [keyof ThresholdOverrides, number][];
   if (entries.length === 0) return '';
   const floored = entries.some(([name]) => name === 'gradTol' || name === 'stationaryTol') ? ' (GPU runs: not below float32\'s floors)' : '';
-  return `Classified with ${entries.map(([name, value]) => `${name} = ${value} (default ${DEFAULT_THRESHOLDS[name]})`).join(', ')}${floored}.`;
+  return `Classified with ${entries.map(([name, value]) => `${name} = ${thresholdText(value)} (default ${thresholdText(DEFAULT_THRESHOLDS[name])})`).join(', ')}${floored}.`;
 }
 
 /** "These runs continue runs of DIR from where they stopped …", for a continuation's records; '' for others. */
@@ -96,7 +104,7 @@ function carrierCells(report: Report, key: string): number[] {
 /** The summary's column of runs under the stricter channel criterion, at the report's threshold: "channel (cos < 1e-3)". */
 export function strictChannelHeader(report: Pick<Report, 'thresholds'>): string {
   const strictCosine = report.thresholds?.strictCosine ?? DEFAULT_THRESHOLDS.strictCosine;
-  return `channel (cos < ${strictCosine > 0 && strictCosine < 0.01 ? strictCosine.toExponential() : strictCosine})`;
+  return `channel (cos < ${thresholdText(strictCosine)})`;
 }
 
 /** A group's runs under the stricter channel criterion, with their fraction and interval. */

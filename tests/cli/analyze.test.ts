@@ -68,7 +68,7 @@ describe('channelscope analyze', () => {
     expect(tight.verdict.evidence.thresholds).toMatchObject({ cosine: 0, strictCosine: 0 });
     // the text says which criteria decided, beside their defaults (and names the strict one it applied)
     const tightText = (await runCli(['analyze', '--params', params, '--data', data, '--thresholds', 'cosine=0.5,strictCosine=1e-6'])).stdout;
-    expect(tightText).toMatch(/\nthresholds {3}cosine=0\.5 \(default 0\.01\), strictCosine=1e-6 \(default 0\.001\)\n/);
+    expect(tightText).toMatch(/\nthresholds {3}cosine=0\.5 \(default 0\.01\), strictCosine=1e-6 \(default 1e-3\)\n/);
     expect(tightText).toMatch(/verdict {6}channel \(also by the strict 1e-6 criterion\)/);
     expect((await runCli(['analyze', '--params', params, '--data', data])).stdout).not.toMatch(/\nthresholds /);
     const bad = await runCli(['analyze', '--params', params, '--data', data, '--thresholds', 'cosines=0']);

@@ -210,7 +210,7 @@ describe('channelscope presets / run PRESET', () => {
     const kept = readFileSync(path.join(out, 'report.md'), 'utf8');
     const other = await runCli(['report', out, '--thresholds', 'cosine=1e-6']);
     expect(other.code).toBe(0);
-    expect(other.stdout).toContain('Classified with cosine = 0.000001 (default 0.01)');
+    expect(other.stdout).toContain('Classified with cosine = 1e-6 (default 0.01)');
     expect(other.stdout).toContain(`(by other thresholds: not written to ${out}, which keeps its report by the defaults)`);
     expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toBe(kept);
 

@@ -117,7 +117,7 @@ describe('channelscope report', () => {
     const tight = await buildReport(dir, [], parseThresholds('cosine=0, strictCosine=0'));
     expect(tight.groups[0].outcomes.channel.successes).toBe(0);
     expect(tight.thresholds).toEqual({ cosine: 0, strictCosine: 0 });
-    expect(formatReport(tight, 'md')).toContain('Classified with cosine = 0 (default 0.01), strictCosine = 0 (default 0.001).');
+    expect(formatReport(tight, 'md')).toContain('Classified with cosine = 0 (default 0.01), strictCosine = 0 (default 1e-3).');
     expect(formatReport(tight, 'md')).toContain('| channel (cos < 0) |');
     expect(JSON.parse(formatReport(tight, 'json')).thresholds).toEqual({ cosine: 0, strictCosine: 0 });
     expect(parseThresholds('equalInputs=Infinity,subspace=0')).toEqual({ equalInputs: Infinity, subspace: 0 });
