@@ -259,7 +259,9 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .action(async (options: { backend: BackendChoice }) => {
       const out = await runPresetCommand(QUICKSTART_PRESET, { backend: options.backend, quick: true });
-      process.stdout.write(`\nthe ${QUICKSTART_PRESET} --quick report is in ${out} (report.md and tables/*.csv; \`npx channelscope report ${out} --by activation,teacher\` prints the verdicts by configuration, and these tables again; \`npx channelscope presets\` lists the other presets)\n`);
+      process.stdout.write(
+        `\nthe ${QUICKSTART_PRESET} --quick report is in ${out} (report.md and tables/*.csv; \`npx channelscope report ${out} --by activation,teacher\` prints the verdicts by configuration, and these tables again; \`npx channelscope serve ${out}\` shows them with their figures and every run in the dashboard; \`npx channelscope presets\` lists the other presets)\n`,
+      );
     });
 
   program
