@@ -47,9 +47,9 @@ export class CsTable extends LitElement {
     this.expanded = false;
   }
 
-  /** Whether rows are left out: only where there are clearly more than the limit (not to hide two). */
-  private get folded(): boolean {
-    return !this.expanded && this.rowLimit > 0 && this.rows.length > this.rowLimit + 5;
+  /** Whether the table may leave rows out: only where there are clearly more than the limit (not to hide two). */
+  private get foldable(): boolean {
+    return this.rowLimit > 0 && this.rows.length > this.rowLimit + 5;
   }
 
   override render(): TemplateResult {
@@ -65,11 +65,11 @@ export class CsTable extends LitElement {
         <div class="scroll" @scroll=${this.edges.measure}>
           <table>
             <thead><tr>${this.headers.map((header, c) => html`<th scope="col" class=${align(c)}>${header}</th>`)}</tr></thead>
-            <tbody>${(this.folded ? this.rows.slice(0, this.rowLimit) : this.rows).map((row) => html`<tr>${row.map((cell, c) => html`<td class=${align(c)}>${breakable(cell)}</td>`)}</tr>`)}</tbody>
+            <tbody>${(this.foldable && !this.expanded ? this.rows.slice(0, this.rowLimit) : this.rows).map((row) => html`<tr>${row.map((cell, c) => html`<td class=${align(c)}>${breakable(cell)}</td>`)}</tr>`)}</tbody>
           </table>
         </div>
       </div>
-      ${this.rowLimit > 0 && this.rows.length > this.rowLimit + 5
+      ${this.foldable
         ? html`<button type="button" class="rows" data-action="toggle-rows" @click=${() => (this.expanded = !this.expanded)}>
             ${this.expanded ? `Show the first ${this.rowLimit} rows` : `Show all ${this.rows.length} rows (${this.rows.length - this.rowLimit} more)`}
           </button>`
