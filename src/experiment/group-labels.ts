@@ -97,11 +97,7 @@ export function sweepAxes(records: readonly RunRecord[]): string[] {
   return axes;
 }
 
-/** Whether a group-by field (an alias or any dotted path, array entries included) takes more than one value among the records. */
-export function fieldVaries(records: readonly RunRecord[], field: string): boolean {
-  return valuesDiffer(distinctConfigurations(records.map((record) => record.config)), field);
-}
-
+/** Whether a field (an alias or any dotted path, array entries included) takes more than one value among configurations. */
 function valuesDiffer(configs: readonly unknown[], field: string): boolean {
   return new Set(configs.map((config) => JSON.stringify(fieldValue(config, field)))).size > 1;
 }

@@ -250,7 +250,7 @@ export function runReach(record: RunRecord, channelPair?: { layer: number; i: nu
 export type RunVerdict = Omit<ClassifiedRun, 'group'>;
 
 /** A record's verdict (classify.ts, on its final or polished parameters) and reach (runReach). */
-export function judgeRecord(record: RunRecord, overrides: ThresholdOverrides = {}): RunVerdict {
+function judgeRecord(record: RunRecord, overrides: ThresholdOverrides = {}): RunVerdict {
   const { outcome, channelStrict, reason, cause, evidence } = classifyRecordWithEvidence(record, overrides);
   return {
     id: record.id,

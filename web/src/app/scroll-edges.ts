@@ -46,7 +46,7 @@ export class ScrollEdgesController implements ReactiveController {
 }
 
 /** Whether `box` has more to show past its left and right edges. */
-export function scrollEdges(box: HTMLElement | null): { moreLeft: boolean; moreRight: boolean } {
+function scrollEdges(box: HTMLElement | null): { moreLeft: boolean; moreRight: boolean } {
   // a pixel of slack: zoomed pages report fractional scroll positions
   return {
     moreLeft: box !== null && box.scrollLeft > 1,

@@ -37,7 +37,7 @@ function setupText(arch: { inputDim: number; hidden: number | readonly number[];
  * channel-jump: |loss − L∞| against ε and λ_max against 1/ε, log-log, each with its least-squares
  * slope beside the law the paper states (ε², and 1/ε² for a pair, 1/ε⁴ for three carriers).
  */
-export function channelJumpFigure(result: ChannelJumpResult, width: number): SVGSVGElement {
+function channelJumpFigure(result: ChannelJumpResult, width: number): SVGSVGElement {
   const title = 'Following the channel: the loss gap and the curvature as ε shrinks';
   const gaps = result.records.filter((r) => r.gap !== null && r.gap !== 0 && r.epsilon > 0).map((r) => ({ x: r.epsilon, y: Math.abs(r.gap!), jump: r.jump }));
   const curvature = result.records.filter((r) => r.lambdaMax > 0 && r.inverseEpsilon > 0).map((r) => ({ x: r.inverseEpsilon, y: r.lambdaMax, jump: r.jump }));
@@ -108,7 +108,7 @@ const SADDLE_FATE_COLORS: Record<SaddleFate, string> = {
  * saddle-perturbation: along the saddle line, the negative curvature at each θ_γ, and where the flow
  * pushed off it ended (its final loss against the r-neuron network's), by fate.
  */
-export function saddlePerturbationFigure(result: SaddlePerturbationResult, width: number): SVGSVGElement {
+function saddlePerturbationFigure(result: SaddlePerturbationResult, width: number): SVGSVGElement {
   const title = 'Pushed off the saddle line: where each γ ended';
   const rows = result.table;
   if (rows.length === 0) return messageFigure(title, 'no γ was run');
@@ -173,7 +173,7 @@ const GD_FATE_COLORS: Record<GdFate, string> = {
  * gd-from-channel: each GD run's λ_max·η/2 at its start in the channel and at its end, by fate: runs
  * from below the edge stay (kept), from past it they are thrown out, diverge, or come down to it.
  */
-export function gdFromChannelFigure(result: GdFromChannelResult, width: number): SVGSVGElement {
+function gdFromChannelFigure(result: GdFromChannelResult, width: number): SVGSVGElement {
   const title = 'GD started inside a channel: λ_max·η/2 at the start and at the end';
   const runs = result.runs.filter((run) => run.startRatio > 0 && run.finalRatio !== null && run.finalRatio > 0);
   const diverged = result.runs.filter((run) => run.fate === 'diverged').length;
