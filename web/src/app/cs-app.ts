@@ -267,44 +267,49 @@ export class CsApp extends LitElement {
   }
 
   private onRecordsLoaded(detail: RecordsLoadedDetail): void {
-    if (sweepBusy(this.status)) {
-      this.errorMessage = 'a sweep is running: cancel it before opening other results';
-      return;
-    }
-    this.records = detail.records;
-    this.source = detail.source;
-    this.sweepSpec = detail.spec;
-    this.procedure = null;
-    // the progress panel now speaks of the opened runs, not of an earlier sweep of this page: its
-    // engine, notices and runs-finished count (its bar counted the opened runs out of that sweep's total)
-    this.started = null;
-    this.progress = null;
-    this.status = 'idle';
-    // group the opened runs by what their sweep varies, as `report --html` does (the form's grid
-    // belongs to another sweep)
-    this.groupBy = sweepAxes(detail.records);
-    this.errorMessage = '';
-    this.endNote = `Opened ${detail.records.length} runs from ${detail.source}.`;
-    this.refreshSummary(true);
+    this.showOpened({
+      records: detail.records,
+      source: detail.source,
+      spec: detail.spec,
+      procedure: null,
+      // group the opened runs by what their sweep varies, as `report --html` does (the form's grid
+      // belongs to another sweep)
+      groupBy: sweepAxes(detail.records),
+      endNote: `Opened ${detail.records.length} runs from ${detail.source}.`,
+    });
   }
 
   /** A procedure's folder: no runs to summarise, its figure and report instead. */
   private onProcedureLoaded(detail: ProcedureLoadedDetail): void {
+    this.showOpened({
+      records: [],
+      source: detail.source,
+      spec: null,
+      procedure: detail,
+      // no runs to group: a sweep started next groups by its own grid, not by runs opened before
+      groupBy: this.gridFields,
+      endNote: `Opened the ${detail.preset} procedure's result from ${detail.source}: a procedure, not a sweep of runs (its figure and report are below the summary).${detail.notes.length > 0 ? ` ${detail.notes.join('; ')}.` : ''}`,
+    });
+  }
+
+  /** Shows what was opened (runs, or a procedure's folder) in place of what was shown; refused while a sweep runs. */
+  private showOpened(opened: { records: RunRecord[]; source: string; spec: unknown; procedure: ProcedureLoadedDetail | null; groupBy: string[]; endNote: string }): void {
     if (sweepBusy(this.status)) {
       this.errorMessage = 'a sweep is running: cancel it before opening other results';
       return;
     }
-    this.procedure = detail;
-    this.records = [];
-    // no runs to group: a sweep started next groups by its own grid, not by runs opened before
-    this.groupBy = this.gridFields;
-    this.source = detail.source;
-    this.sweepSpec = null;
+    this.records = opened.records;
+    this.source = opened.source;
+    this.sweepSpec = opened.spec;
+    this.procedure = opened.procedure;
+    // the progress panel now speaks of what was opened, not of an earlier sweep of this page: its
+    // engine, notices and runs-finished count (its bar counted the opened runs out of that sweep's total)
     this.started = null;
     this.progress = null;
     this.status = 'idle';
+    this.groupBy = opened.groupBy;
     this.errorMessage = '';
-    this.endNote = `Opened the ${detail.preset} procedure's result from ${detail.source}: a procedure, not a sweep of runs (its figure and report are below the summary).${detail.notes.length > 0 ? ` ${detail.notes.join('; ')}.` : ''}`;
+    this.endNote = opened.endNote;
     this.refreshSummary(true);
   }
 
