@@ -33,6 +33,9 @@ describe('the spec that comes with opened results', () => {
     );
     expect(shards.records.map((r) => r.id)).toEqual(['x', 'y']);
     expect(shards.spec).toEqual(PRESET_SPEC);
+    // a spec.json saved with a byte-order mark (a Windows editor) reads as the command line reads it
+    const marked = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/spec.json', `\uFEFF${JSON.stringify(PRESET_SPEC)}`));
+    expect(marked.spec).toEqual(PRESET_SPEC);
   });
 
   it('is none for loose runs files, a folder without one, a spec that is not JSON, or folders of different sweeps (then a note says why)', async () => {

@@ -8,6 +8,7 @@
 // gd-from-channel: procedure.json and result.json, no runs) dispatches `procedure-loaded` instead.
 import { css, html, LitElement, nothing } from 'lit';
 import type { RunRecord } from '../../../src/experiment/results.js';
+import { parseUserJson } from '../../../src/user-input/user-text.js';
 import { joinRecordSets, parseRunsJsonl, sweepRunsFiles } from '../results/parse-jsonl.js';
 
 export interface ResultsListing {
@@ -300,7 +301,7 @@ async function procedureOf(files: readonly NamedText[], source: string | undefin
   const json = async (file: NamedText) => {
     const text = await file.text();
     try {
-      return JSON.parse(text) as unknown;
+      return parseUserJson(text);
     } catch (error) {
       throw new Error(`${file.name} is not JSON (${(error as Error).message})`);
     }
@@ -351,7 +352,7 @@ async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly Named
         return null;
       }
       try {
-        return JSON.stringify(JSON.parse(text));
+        return JSON.stringify(parseUserJson(text));
       } catch {
         notes.push(`${file!.name} is not JSON: the runs are shown without their preset's tables`);
         return null;
