@@ -10,7 +10,8 @@ import { dataFileHashes, expandSpec, type DataSourceOptions, type ResolvedRun } 
 import { configurationLabels } from '../experiment/group-labels.js';
 import { optimizerLabel } from '../experiment/preset-reports.js';
 import { Progress } from './progress.js';
-import { continuationChoice, CONTINUED_FILE, holdsRecords, readContinuation, ResultStore, specDifferences, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
+import { specDifferences } from '../experiment/sweep-plan.js';
+import { continuationChoice, CONTINUED_FILE, holdsRecords, readContinuation, ResultStore, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
 import { formatShard, resolveShard, selectShard, shardFromEnvironment, type Shard } from '../experiment/shard.js';
 import { parseSpec, type ExperimentSpec } from '../experiment/spec.js';

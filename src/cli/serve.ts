@@ -244,21 +244,30 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     res.end(head ? undefined : body);
   };
 
-  const sendFile = (res: http.ServerResponse, found: { file: string; size: number }, head: boolean, cache: string) => {
+  const sendFile = (res: http.ServerResponse, found: { file: string; size: number }, head: boolean, cache: string, rangeHeader?: string) => {
     const type = CONTENT_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
-    res.writeHead(200, {
+    const headers = {
       'Content-Type': type,
-      'Content-Length': found.size,
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': CONTENT_SECURITY_POLICY,
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': cache,
-    });
+      'Accept-Ranges': 'bytes',
+    };
+    const range = rangeHeader === undefined ? null : byteRange(rangeHeader, found.size);
+    if (range === 'unsatisfiable') {
+      // (the dashboard following a sweep asks from the end of what it has read: nothing new yet)
+      res.writeHead(416, { ...headers, 'Content-Range': `bytes */${found.size}`, 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    if (range) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${found.size}`, 'Content-Length': range.end - range.start + 1 });
+    else res.writeHead(200, { ...headers, 'Content-Length': found.size });
     if (head) {
       res.end();
       return;
     }
-    const stream = createReadStream(found.file);
+    const stream = createReadStream(found.file, range ?? {});
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   };
@@ -290,7 +299,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       const mount = mounts.find((m) => m.name === segments[1]);
       const found = mount && segments.length > 2 ? await fileUnder(mount.root, segments.slice(2)) : null;
       if (!found) send(res, 404, 'not found\n', undefined, head);
-      else sendFile(res, found, head, 'no-store');
+      else sendFile(res, found, head, 'no-store', req.headers.range);
       return;
     }
     const found = await fileUnder(webRoot, segments.length === 0 ? ['index.html'] : segments);
@@ -320,6 +329,26 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The bytes a Range header asks for (RFC 9110 §14.1.2), for one range of the forms `bytes=a-b`,
+ * `bytes=a-` and `bytes=-n` (the last n): what a dashboard following a growing runs.jsonl asks. null
+ * (serve the whole file) for anything else, several ranges included; 'unsatisfiable' where the range
+ * starts at or after the end.
+ */
+export function byteRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  if (match[1] === '') {
+    const last = Number(match[2]);
+    if (last === 0) return 'unsatisfiable';
+    return size === 0 ? 'unsatisfiable' : { start: Math.max(size - last, 0), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size) return 'unsatisfiable';
+  return end < start ? null : { start, end };
 }
 
 /** Why the server could not listen, where --host or --port is the cause; null for anything else. */

@@ -52,7 +52,7 @@ export function fieldsAbsentFromAll(records: readonly RunRecord[], by: readonly 
 }
 
 /** The configuration fields whose values differ between the records (a sweep's grid axes; names, descriptions and seeds left out). */
-export function varyingFields(records: readonly RunRecord[]): string[] {
+export function varyingFields(records: readonly Pick<RunRecord, 'config'>[]): string[] {
   const configs = distinctConfigurations(records.map((record) => record.config));
   const fields = [...new Set(configs.flatMap((config) => configurationFields(config)))].filter((field) => !/(^|\.)(name|description|seed)$/.test(field));
   return fields.filter((field) => valuesDiffer(configs, field));
@@ -84,7 +84,7 @@ function distinctConfigurations(configs: readonly unknown[]): unknown[] {
  * whose kind varies taken whole (`optimizer`, not optimizer.kind, optimizer.lr, …), by their short
  * names (fieldName). The default grouping where no --by was given (the HTML report, the dashboard).
  */
-export function sweepAxes(records: readonly RunRecord[]): string[] {
+export function sweepAxes(records: readonly Pick<RunRecord, 'config'>[]): string[] {
   const varying = varyingFields(records);
   const axes: string[] = [];
   for (const field of varying) {

@@ -16,19 +16,24 @@ export function missingShardsWarning(planned: PlannedRuns | undefined): string |
   return `${one ? 'This folder holds shard' : 'These folders hold shards'} ${list(shards.given)} of a sweep in ${shards.count}: shard${shards.missing.length === 1 ? '' : 's'} ${list(shards.missing)}${runs} ${shards.missing.length === 1 ? 'is' : 'are'} in ${one ? 'others' : 'none of them'}. The table covers the shard${one ? '' : 's'} given; name every shard's folder for the whole sweep.`;
 }
 
-/** A report's warnings, most general first: shards not among its folders, then runs not recorded. */
-export function reportWarnings(report: Pick<Report, 'planned' | 'runs'>): string[] {
-  return [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total)].filter((warning): warning is string => warning !== null);
+/**
+ * A report's warnings, most general first: shards not among its folders, then runs not recorded
+ * (stillRunning: a session is writing the folders now, as the dashboard following them knows).
+ */
+export function reportWarnings(report: Pick<Report, 'planned' | 'runs'>, stillRunning = false): string[] {
+  return [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total, stillRunning)].filter((warning): warning is string => warning !== null);
 }
 
 /** A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown). */
-export function missingRunsWarning(recorded: number, planned: number | undefined): string | null {
+export function missingRunsWarning(recorded: number, planned: number | undefined, stillRunning = false): string | null {
   if (planned === undefined || recorded >= planned) return null;
   const missing = planned - recorded;
-  return `Recorded ${recorded} of the ${planned} runs planned: the sweep stopped before ${missing} finished (\`channelscope run … --resume\` continues it). The fractions cover the recorded runs only. The missing ones are the slowest, often runs still on their way along a channel, so the fractions lean towards quick outcomes.`;
+  const why = stillRunning
+    ? ` so far: the sweep is still running, ${missing} to go`
+    : `: the sweep stopped before ${missing} finished (\`channelscope run … --resume\` continues it)`;
+  return `Recorded ${recorded} of the ${planned} runs planned${why}. The fractions cover the recorded runs only. The missing ones are the slowest, often runs still on their way along a channel, so the fractions lean towards quick outcomes.`;
 }
 
-/** One sentence naming the thresholds changed from the defaults, or '' when none was. */
 /**
  * A classification threshold as every report writes it, one way: small and large ones as powers of
  * ten (1e-3, 1e-6, 1e+4), others as they are (0.01, 0.5, 0, 1000).
@@ -37,6 +42,7 @@ export function thresholdText(value: number): string {
   return value !== 0 && (Math.abs(value) < 0.01 || Math.abs(value) >= 1e4) ? value.toExponential() : String(value);
 }
 
+/** One sentence naming the thresholds changed from the defaults, or '' when none was. */
 export function thresholdSentence(overrides: ThresholdOverrides | undefined): string {
   const entries = Object.entries(overrides ?? {}) as [keyof ThresholdOverrides, number][];
   if (entries.length === 0) return '';

@@ -3,13 +3,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
-import { expandSpec, type ResolvedRun } from './grid.js';
-import type { MissingShards } from './summary.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderJson, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { presetTables, tabledPresetOfSpec } from './preset-reports.js';
-import { selectShard } from './shard.js';
+import { plannedCounts, plannedRunsOf, type FolderShare } from './sweep-plan.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
-import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupLabeller, type GroupLabeller } from './group-labels.js';
+import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupLabeller } from './group-labels.js';
 import { summarizeRecords, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
 
 /**
@@ -55,7 +53,7 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
     );
   }
   const spec = sweepOf(folders);
-  const { planned, missingShards } = spec ? plannedRunsOf(spec, folders) : { planned: [] };
+  const { planned, missingShards } = spec ? plannedRunsOfFolders(spec, folders) : { planned: [] };
   // labelled among the planned runs too, so that a run not yet recorded counts in its own group
   const groupOf = groupLabeller([...records, ...planned].map((run) => run.config), by);
   const report = summarizeRecords(records, by, folders.join(' + '), { planned: spec ? plannedCounts(planned, groupOf, missingShards) : undefined, overrides, groupOf });
@@ -102,51 +100,16 @@ function sweepOf(folders: readonly string[]): ExperimentSpec | null {
   return spec;
 }
 
-/**
- * The union of the runs the folders plan (each its checkpoint's shard of the sweep), and the shards
- * of the sweep none of them holds (when every folder is one shard of n).
- */
-function plannedRunsOf(spec: ExperimentSpec, folders: readonly string[]): { planned: ResolvedRun[]; missingShards?: MissingShards } {
-  const runs = expandSpec(spec);
-  const planned = new Map<string, ResolvedRun>();
-  const shards: ({ index: number; count: number } | null)[] = [];
-  let continued = false;
-  for (const folder of folders) {
+/** The runs the folders plan (sweep-plan.ts), from each one's checkpoint.json shard and continued.json. */
+function plannedRunsOfFolders(spec: ExperimentSpec, folders: readonly string[]): ReturnType<typeof plannedRunsOf> {
+  const shares: FolderShare[] = folders.map((folder) => {
     const checkpointFile = path.join(folder, CHECKPOINT_FILE);
     const { shard } = existsSync(checkpointFile)
       ? readFolderJson<Checkpoint>(checkpointFile, 'It says which shard of the sweep the folder holds: restore it, or delete it to read the folder as the whole sweep')
       : { shard: null };
-    shards.push(shard ?? null);
-    // a continuation plans a chosen few of its spec's runs
-    const continuation = readContinuation(folder);
-    continued ||= continuation !== null;
-    const chosen = continuation ? new Set(continuation.runs) : null;
-    const share = shard ? selectShard(runs, { ...shard, source: CHECKPOINT_FILE }) : runs;
-    for (const run of chosen ? share.filter((r) => chosen.has(r.id)) : share) planned.set(run.id, run);
-  }
-  return { planned: [...planned.values()], missingShards: missingShardsOf(shards, runs, continued) };
-}
-
-/** The shards of n that none of the folders' shards is, where each folder holds one shard of the same n. */
-function missingShardsOf(shards: readonly ({ index: number; count: number } | null)[], runs: readonly ResolvedRun[], continued: boolean): MissingShards | undefined {
-  const count = shards[0]?.count;
-  if (count === undefined || shards.some((shard) => shard === null || shard.count !== count)) return undefined;
-  const given = new Set(shards.map((shard) => shard!.index));
-  const missing = Array.from({ length: count }, (_, k) => k + 1).filter((index) => !given.has(index));
-  if (missing.length === 0) return undefined;
-  // a continuation's shards are shards of its chosen runs, which only its folders name
-  const missingRuns = continued ? undefined : missing.reduce((sum, index) => sum + selectShard(runs, { index, count, source: CHECKPOINT_FILE }).length, 0);
-  return { count, given: [...given].sort((a, b) => a - b), missing, ...(missingRuns !== undefined ? { runs: missingRuns, sweepRuns: runs.length } : {}) };
-}
-
-/** Planned runs in all and per group. */
-function plannedCounts(planned: readonly ResolvedRun[], groupOf: GroupLabeller, missingShards?: MissingShards): PlannedRuns {
-  const byGroup: Record<string, number> = {};
-  for (const run of planned) {
-    const key = groupOf(run.config);
-    byGroup[key] = (byGroup[key] ?? 0) + 1;
-  }
-  return { total: planned.length, byGroup, ...(missingShards ? { missingShards } : {}) };
+    return { shard: shard ?? null, chosenRuns: readContinuation(folder)?.runs ?? null };
+  });
+  return plannedRunsOf(spec, shares);
 }
 
 /**
@@ -156,6 +119,6 @@ function plannedCounts(planned: readonly ResolvedRun[], groupOf: GroupLabeller, 
 export function plannedRuns(folder: string, by: string[]): PlannedRuns | null {
   const spec = sweepOf([folder]);
   if (!spec) return null;
-  const { planned } = plannedRunsOf(spec, [folder]);
+  const { planned } = plannedRunsOfFolders(spec, [folder]);
   return { ...plannedCounts(planned, groupLabeller(planned.map((run) => run.config), by)), seeds: spec.seeds.length };
 }

@@ -45,7 +45,8 @@ import type { PolishResult } from './polish.js';
 import { InputError } from '../user-input/input-error.js';
 import type { DataSourceOptions } from './grid.js';
 import type { Shard } from './shard.js';
-import { canonicalJson, parseSpec, type ExperimentSpec } from './spec.js';
+import { parseSpec, type ExperimentSpec } from './spec.js';
+import { differingPaths, specDifferences } from './sweep-plan.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
 import { FolderLock, LOCK_FILE } from './folder-lock.js';
 import { parseUserJson } from '../user-input/user-text.js';
@@ -334,33 +335,6 @@ export async function findFolderRecord(folder: string, id: string, command: stri
   throw new InputError(
     `${command}: ${folder} has no run "${id}" (${records.length} runs${some.length > 0 ? `, e.g. ${some.join(', ')}` : ''}; \`channelscope report ${folder} --format json\` lists them all)`,
   );
-}
-
-// ---- spec comparison ----------------------------------------------------------------------------
-
-/** Up to `limit` paths where two JSON values differ, e.g. ["optimizer.lr", "seeds"]. */
-export function differingPaths(a: unknown, b: unknown, limit = 5, prefix = ''): string[] {
-  const out: string[] = [];
-  const visit = (x: unknown, y: unknown, where: string) => {
-    if (out.length >= limit) return;
-    if (canonicalJson(x) === canonicalJson(y)) return;
-    const bothObjects = x !== null && y !== null && typeof x === 'object' && typeof y === 'object' && Array.isArray(x) === Array.isArray(y);
-    if (!bothObjects) {
-      out.push(where || '(top level)');
-      return;
-    }
-    if (Array.isArray(x) && Array.isArray(y) && x.length !== y.length) {
-      out.push(where || '(top level)');
-      return;
-    }
-    const keys = new Set([...Object.keys(x as object), ...Object.keys(y as object)]);
-    for (const key of [...keys].sort()) {
-      const sub = Array.isArray(x) ? `${where}[${key}]` : where ? `${where}.${key}` : key;
-      visit((x as Record<string, unknown>)[key], (y as Record<string, unknown>)[key], sub);
-    }
-  };
-  visit(a, b, prefix);
-  return out;
 }
 
 // ---- the store ----------------------------------------------------------------------------------
@@ -689,21 +663,6 @@ function sameShard(a: { index: number; count: number } | null, b: { index: numbe
   return a.index === b.index && a.count === b.count;
 }
 
-/** What makes two specs the same sweep: the resolved configurations (cosmetic fields left out) and the seeds. */
-function specIdentity(spec: ExperimentSpec): string {
-  return canonicalJson({ seeds: spec.seeds, configurations: spec.configurations.map((c) => c.canonical) });
-}
-
-/**
- * Where a stored spec.json differs from `spec` as a sweep (empty: the same sweep). A stored spec
- * that no longer parses is an InputError.
- */
-export function specDifferences(storedText: string, source: string, spec: ExperimentSpec): string[] {
-  const stored = parseSpec(storedText, source);
-  if (specIdentity(stored) === specIdentity(spec)) return [];
-  const paths = differingPaths(stored.input, spec.input);
-  return paths.length > 0 ? paths : ['the resolved configurations (defaults filled in differ)'];
-}
 
 /**
  * The sweep of the first of `folders` (each holding a spec.json: its text and the spec parsed) and the

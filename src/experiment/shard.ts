@@ -24,6 +24,9 @@ export interface Shard {
   source: string;
 }
 
+/** A shard's place alone (a checkpoint's shard: no source to name). */
+export type ShardPosition = Pick<Shard, 'index' | 'count'>;
+
 export const SHARD_COUNT_VARIABLE = 'CHANNELSCOPE_SHARD_COUNT';
 
 /** Parses "k/n" (1 ≤ k ≤ n). */
@@ -101,12 +104,12 @@ export function resolveShard(option: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 /** Whether run number `position` (0-based, in expandSpec's order) belongs to `shard`. */
-export function inShard(position: number, shard: Shard | null): boolean {
+export function inShard(position: number, shard: ShardPosition | null): boolean {
   return shard === null || position % shard.count === shard.index - 1;
 }
 
 /** The items of `shard`, in their order. */
-export function selectShard<T>(items: readonly T[], shard: Shard | null): T[] {
+export function selectShard<T>(items: readonly T[], shard: ShardPosition | null): T[] {
   return items.filter((_, position) => inShard(position, shard));
 }
 

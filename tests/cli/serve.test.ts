@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_INFO_FILE, dashboardBuildState, mountsWithoutRuns, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import { BUILD_INFO_FILE, byteRange, dashboardBuildState, mountsWithoutRuns, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { runCli } from '../helpers/cli.js';
 import { InputError } from '../../src/user-input/input-error.js';
 
@@ -137,6 +137,27 @@ describe('channelscope serve', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("sends a results file's tail from a byte (Range), as the dashboard following a growing runs.jsonl asks", async () => {
+    const whole = '{"id":"a-s0"}\n';
+    const tail = await request('/results/0-my-results/runs.jsonl', 'GET', { range: 'bytes=7-' });
+    expect([tail.status, tail.body, tail.headers['content-range'], tail.headers['content-length']]).toEqual([206, whole.slice(7), `bytes 7-${whole.length - 1}/${whole.length}`, String(whole.length - 7)]);
+    // nothing after the end yet: 416 with the size, which tells a follower whether the file was cut
+    const none = await request('/results/0-my-results/runs.jsonl', 'GET', { range: `bytes=${whole.length}-` });
+    expect([none.status, none.body, none.headers['content-range']]).toEqual([416, '', `bytes */${whole.length}`]);
+    // ranges it does not serve (several at once, malformed) get the whole file, as a server without ranges would send
+    for (const range of ['bytes=0-1,3-4', 'lines=1-', 'bytes=5-2']) {
+      const reply = await request('/results/0-my-results/runs.jsonl', 'GET', { range });
+      expect([reply.status, reply.body, reply.headers['accept-ranges']]).toEqual([200, whole, 'bytes']);
+    }
+    expect(byteRange('bytes=2-4', 10)).toEqual({ start: 2, end: 4 });
+    expect(byteRange('bytes=2-40', 10)).toEqual({ start: 2, end: 9 });
+    expect(byteRange('bytes=-3', 10)).toEqual({ start: 7, end: 9 });
+    expect(byteRange('bytes=-30', 10)).toEqual({ start: 0, end: 9 });
+    expect(byteRange('bytes=10-', 10)).toBe('unsatisfiable');
+    expect(byteRange('bytes=-0', 10)).toBe('unsatisfiable');
+    expect(byteRange('bytes=-', 10)).toBeNull();
   });
 
   it('sends nosniff and a content security policy with files', async () => {

@@ -443,14 +443,14 @@ describe('channelscope report over several folders of one sweep', () => {
   it('says which shards of the sweep none of the folders holds', async () => {
     const runs = expandSpec(parseSpec(readFileSync(path.join(source, 'spec.json'), 'utf8')));
     const shardFolder = (index: number) => {
-      const ids = new Set(selectShard(runs, { index, count: 3, source: 'test' }).map((run) => run.id));
+      const ids = new Set(selectShard(runs, { index, count: 3 }).map((run) => run.id));
       const dir = folderWith(lines.filter((line) => ids.has(JSON.parse(line).id)));
       writeFileSync(path.join(dir, 'checkpoint.json'), JSON.stringify({ format: 1, shard: { index, count: 3 }, runs: ids.size, completed: 0, byReason: {}, finished: true, updatedAt: '' }));
       return dir;
     };
     const [one, two, three] = [1, 2, 3].map(shardFolder);
     const partial = await buildReport([one, three], []);
-    const missingRuns = selectShard(runs, { index: 2, count: 3, source: 'test' }).length;
+    const missingRuns = selectShard(runs, { index: 2, count: 3 }).length;
     expect(partial.planned?.missingShards).toEqual({ count: 3, given: [1, 3], missing: [2], runs: missingRuns, sweepRuns: 400 });
     expect(formatReport(partial, 'md')).toContain(`**These folders hold shards 1/3, 3/3 of a sweep in 3: shard 2/3 (${missingRuns} of the sweep's 400 runs) is in none of them.`);
     const whole = await buildReport([one, two, three], []);

@@ -40,7 +40,7 @@ describe('opening results', () => {
     first.arrive(jsonl([record('a', finiteTheta)]));
     await firstLoad;
     expect(loaded.map((detail) => detail.source)).toEqual(['small/runs.jsonl']);
-    expect(loader.status).toMatch(/^loaded 1 runs from small\/runs\.jsonl/);
+    expect(loader.status).toMatch(/^loaded 1 run from small\/runs\.jsonl/);
   });
 
   it('nor does its failure put an error under the later choice', async () => {
@@ -57,7 +57,7 @@ describe('opening results', () => {
     first.arrive('not json\n');
     await firstLoad;
     expect(loader.error).toBe('');
-    expect(loader.status).toMatch(/^loaded 1 runs from small\/runs\.jsonl/);
+    expect(loader.status).toMatch(/^loaded 1 run from small\/runs\.jsonl/);
     expect(loaded).toEqual(['small/runs.jsonl']);
   });
 });

@@ -4,7 +4,9 @@
 // parse cannot be started (Start ran the last text that parsed, under a stale "Valid"); the closest
 // pair figure says where channels sit on it. Found by a UI audit with screenshots. And a preset's
 // tables: shown for a preset's sweep, run in the page or opened with its spec.json, as `report` makes them.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// And a served folder whose sweep is still being written: shown as the part of its planned runs it
+// is, and followed as its runs come in.
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
@@ -19,6 +21,7 @@ const SPEC_FILE = path.resolve('tests/web/fixtures/tiny-sweep.json');
 
 let scratch: string;
 let served: DashboardServer;
+let webBuild: string;
 let browser: Browser | undefined;
 let releaseBrowserLock: (() => void) | undefined;
 
@@ -44,6 +47,7 @@ beforeAll(async () => {
   const procedure = await runCli(['run', 'channel-jump', '--quick', '--backend', 'cpu', '--out', path.join(scratch, 'channel-jump')]);
   expect(procedure.code).toBe(0);
   served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
+  webBuild = webRoot;
   releaseBrowserLock = await acquireBrowserLock();
 }, 420_000);
 
@@ -87,9 +91,16 @@ const progress = (page: Page) =>
   }));
 
 async function openResults(page: Page, ...files: string[]): Promise<void> {
+  // (the progress line may say "Opened" already, of what was opened before: wait for this opening's event)
+  await page.evaluate(() => {
+    const flag = window as unknown as { opened?: boolean };
+    flag.opened = false;
+    document.querySelector('cs-app')!.addEventListener('records-loaded', () => (flag.opened = true), { once: true });
+  });
   const input = await page.$('cs-app >>> cs-results-loader >>> input[type="file"]:not([webkitdirectory])');
   await input!.uploadFile(...files);
-  await poll('opened', () => progress(page), (p) => p.text.startsWith('Opened'));
+  await poll('opened', () => page.evaluate(() => (window as unknown as { opened?: boolean }).opened === true), (opened) => opened);
+  await poll('shown', () => progress(page), (p) => p.text.startsWith('Opened'));
 }
 
 interface ShownPresetTables {
@@ -293,4 +304,61 @@ describe('the dashboard between sources of runs', () => {
     expect(await page.$('cs-app >>> [data-testid="procedure"]')).toBeNull();
     expect(problems).toEqual([]);
   }, 300_000);
+
+  it('follows a served sweep still being written: its planned runs, the runs as they come, until its session finishes', async () => {
+    // the tiny sweep's 6 runs, 2 recorded when the page opens the folder, a session writing the rest
+    const done = path.join(scratch, 'cli');
+    const lines = readFileSync(path.join(done, 'runs.jsonl'), 'utf8').trim().split('\n').map((line) => `${line}\n`);
+    const live = path.join(scratch, 'live');
+    mkdirSync(live);
+    copyFileSync(path.join(done, 'spec.json'), path.join(live, 'spec.json'));
+    const checkpoint = (finished: boolean) =>
+      writeFileSync(path.join(live, 'checkpoint.json'), JSON.stringify({ ...JSON.parse(readFileSync(path.join(done, 'checkpoint.json'), 'utf8')), finished, updatedAt: new Date().toISOString() }));
+    checkpoint(false);
+    writeFileSync(path.join(live, 'channelscope.lock'), '{}');
+    // the third record half written
+    writeFileSync(path.join(live, 'runs.jsonl'), lines[0] + lines[1] + lines[2].slice(0, 30));
+    const server = await startDashboardServer({ webRoot: webBuild, resultDirs: [live], port: 0 });
+    try {
+      browser ??= await launchHeadlessChromium({ webgpu: false });
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(String(error)));
+      page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+      await page.goto(server.url, { waitUntil: 'load' });
+      const listed = await poll('the served folder', () => page.$('cs-app >>> cs-results-loader >>> .listing button'), (button) => button !== null);
+      await listed!.click();
+      const shown = async () => ({
+        ...(await progress(page)),
+        warnings: await page.$$eval('cs-app >>> [data-testid="summary-warning"]', (notes) => notes.map((note) => note.textContent!.replace(/\s+/g, ' ').trim())),
+        runsCells: await page.$$eval('cs-app >>> cs-summary-table >>> tbody tr', (rows) => rows.map((row) => row.querySelectorAll('td')[0]?.textContent?.trim() ?? '')),
+      });
+
+      const first = await poll('the opened sweep', shown, (state) => state.text.startsWith('Following'));
+      expect(first.text).toMatch(/^Following 0-live: 2 runs of the 6 planned recorded, and a session is writing more \(the last came \d+ s ago\)\. Stop following/);
+      expect(first.total).toBe('6');
+      expect(first.warnings).toEqual([expect.stringMatching(/^Recorded 2 of the 6 runs planned so far: the sweep is still running, 4 to go\. The fractions cover the recorded runs only\./)]);
+      // grouped by what the sweep varies (its learning rate), though only one rate has runs yet: that group says how many it plans
+      expect(await groupFields(page)).toBe('optimizer.lr');
+      expect(first.runsCells).toEqual(['2 of 3']);
+
+      appendFileSync(path.join(live, 'runs.jsonl'), lines[2].slice(30) + lines[3]);
+      // (the summary follows the records within its refresh interval)
+      const more = await poll('the runs written since', shown, (state) => state.runsCells.length === 2, 20_000);
+      expect(more.text).toMatch(/^Following 0-live: 4 runs of the 6 planned recorded/);
+      expect(more.runsCells).toEqual(['3', '1 of 3']);
+
+      // the session writes the rest and finishes
+      appendFileSync(path.join(live, 'runs.jsonl'), lines.slice(4).join(''));
+      checkpoint(true);
+      rmSync(path.join(live, 'channelscope.lock'));
+      const end = await poll('the finished sweep', shown, (state) => state.text.startsWith('Opened') && state.runsCells[1] === '3', 30_000);
+      expect(end.text).toMatch(/^Opened 6 runs of the 6 planned from 0-live: its sweep finished while it was followed\. channel 0/);
+      expect(end.warnings).toEqual([]);
+      expect(end.runsCells).toEqual(['3', '3']);
+      expect(problems).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 });

@@ -1,8 +1,11 @@
 // Which spec comes with opened results (cs-results-loader): the spec.json beside each runs.jsonl,
 // when every folder has one and they are one sweep's; the dashboard shows that preset's tables. In
 // Node (Lit's server-side DOM shim); the loader is never connected, its load() is called directly.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/experiment/results.js';
+import { validateSpec } from '../../src/experiment/spec.js';
+import { plannedRunsOf } from '../../src/experiment/sweep-plan.js';
 import { CsResultsLoader, type ProcedureLoadedDetail, type RecordsLoadedDetail } from '../../web/src/views/cs-results-loader.js';
 import { finiteTheta, record } from './records.js';
 
@@ -65,7 +68,70 @@ describe('the spec that comes with opened results', () => {
     );
     expect(different.records).toHaveLength(2);
     expect(different.spec).toBeNull();
-    expect(different.notes).toEqual(["the folders' spec.json files differ (a/spec.json, b/spec.json): they are not one sweep, so no preset's tables are shown"]);
+    expect(different.notes).toEqual(["the folders' spec.json files differ (a/spec.json and b/spec.json): they are not one sweep, so no preset's tables are shown"]);
+  });
+});
+
+describe('the runs opened folders plan (their checkpoint.json and continued.json beside runs.jsonl)', () => {
+  // 2 configurations × 3 seeds
+  const TINY = readFileSync('tests/web/fixtures/tiny-sweep.json', 'utf8');
+  const checkpoint = (shard: { index: number; count: number } | null, finished: boolean) => JSON.stringify({ format: 1, shard, runs: 3, completed: 1, byReason: {}, finished, updatedAt: `2026-12-07T10:0${finished ? 5 : 0}:00.000Z` });
+  const plannedOf = (detail: RecordsLoadedDetail) => plannedRunsOf(validateSpec(detail.spec), detail.folders.map((folder) => folder.share!));
+
+  it("are each shard's runs, and a continuation's chosen ones; the shards' specs may be worded differently (as merge compares them)", async () => {
+    // the same sweep written otherwise: the seeds as a list, a default spelled out
+    const reworded = JSON.stringify({ ...JSON.parse(TINY), seeds: [0, 1, 2], maxnorm: 1000 }, null, 1);
+    const shards = await opened(
+      file('s/1/runs.jsonl', jsonl([record('x', finiteTheta)])),
+      file('s/1/spec.json', TINY),
+      file('s/1/checkpoint.json', checkpoint({ index: 1, count: 2 }, false)),
+      file('s/2/runs.jsonl', jsonl([record('y', finiteTheta)])),
+      file('s/2/spec.json', reworded),
+      file('s/2/checkpoint.json', checkpoint({ index: 2, count: 2 }, true)),
+    );
+    expect([shards.spec, shards.notes]).toEqual([JSON.parse(TINY), []]);
+    expect(shards.folders).toEqual([
+      { runsFile: 's/1/runs.jsonl', share: { shard: { index: 1, count: 2 }, chosenRuns: null }, checkpoint: { finished: false, updatedAt: '2026-12-07T10:00:00.000Z' } },
+      { runsFile: 's/2/runs.jsonl', share: { shard: { index: 2, count: 2 }, chosenRuns: null }, checkpoint: { finished: true, updatedAt: '2026-12-07T10:05:00.000Z' } },
+    ]);
+    expect(plannedOf(shards).planned).toHaveLength(6);
+    expect(plannedOf(shards).missingShards).toBeUndefined();
+    // one shard of two: its 3 runs, and the other shard named
+    const one = await opened(file('s/1/runs.jsonl', jsonl([record('x', finiteTheta)])), file('s/1/spec.json', TINY), file('s/1/checkpoint.json', checkpoint({ index: 1, count: 2 }, false)));
+    expect(plannedOf(one).planned).toHaveLength(3);
+    expect(plannedOf(one).missingShards).toEqual({ count: 2, given: [1], missing: [2], runs: 3, sweepRuns: 6 });
+    // a folder without checkpoint.json: the whole sweep, no session's progress known
+    const bare = await opened(file('runs.jsonl', jsonl([record('x', finiteTheta)])), file('spec.json', TINY));
+    expect(bare.folders).toEqual([{ runsFile: 'runs.jsonl', share: { shard: null, chosenRuns: null }, checkpoint: null }]);
+    expect(plannedOf(bare).planned).toHaveLength(6);
+    // a continuation plans the runs it chose
+    const chosen = plannedOf(bare).planned.slice(1, 3).map((run) => run.id);
+    const continuation = await opened(file('c/runs.jsonl', jsonl([record('x', finiteTheta)])), file('c/spec.json', TINY), file('c/continued.json', JSON.stringify({ from: 'runs/a', set: [], only: null, runs: chosen })));
+    expect(plannedOf(continuation).planned.map((run) => run.id)).toEqual(chosen);
+  });
+
+  it("open a sweep that has recorded no run yet while its session runs (to be followed), and refuse an empty runs.jsonl otherwise", async () => {
+    const started = await opened(file('a/runs.jsonl', ''), file('a/spec.json', TINY), file('a/checkpoint.json', checkpoint(null, false)));
+    expect(started.records).toEqual([]);
+    expect(plannedOf(started).planned).toHaveLength(6);
+    for (const files of [[file('a/runs.jsonl', '')], [file('a/runs.jsonl', '\n'), file('a/checkpoint.json', checkpoint(null, true))]]) {
+      const loader = new CsResultsLoader();
+      let loaded = 0;
+      loader.addEventListener('records-loaded', () => loaded++);
+      expect(await loader.load(files)).toBeNull();
+      expect([loaded, loader.error]).toEqual([0, 'Could not load the results: a/runs.jsonl: no run records in the file\nNothing was loaded; the views still show what was there before.']);
+    }
+  });
+
+  it('are unknown, with a note, where a checkpoint.json or continued.json cannot be read', async () => {
+    const damaged = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/spec.json', TINY), file('a/checkpoint.json', '{"shard": '));
+    expect(damaged.records).toHaveLength(1);
+    expect(damaged.folders).toEqual([{ runsFile: 'a/runs.jsonl', share: null, checkpoint: null }]);
+    expect(damaged.notes).toHaveLength(1);
+    expect(damaged.notes[0]).toMatch(/^a\/checkpoint\.json could not be read \(.*\): the runs its folder plans are unknown$/);
+    const notObject = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/continued.json', '[]'));
+    expect(notObject.folders[0].share).toBeNull();
+    expect(notObject.notes).toEqual(['a/continued.json is not an object: the runs its folder plans are unknown']);
   });
 });
 

@@ -4,11 +4,13 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
-import { fieldsAbsentFromAll, fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
-import { RunVerdicts, summarizeRecords, type ClassifiedRun, type Report } from '../../../src/experiment/summary.js';
-import { continuedSentence } from '../../../src/experiment/report-text.js';
+import { fieldsAbsentFromAll, fieldName, groupLabeller, sweepAxes } from '../../../src/experiment/group-labels.js';
+import { RunVerdicts, summarizeRecords, type ClassifiedRun, type Report, type SummaryOptions } from '../../../src/experiment/summary.js';
+import { continuedSentence, reportWarnings } from '../../../src/experiment/report-text.js';
+import { validateSpec } from '../../../src/experiment/spec.js';
+import { plannedCounts, plannedRunsOf } from '../../../src/experiment/sweep-plan.js';
 import { buildPresetReport, tabledPresetOfSpec, type PresetReport } from '../../../src/experiment/preset-reports.js';
-import type { ProcedureLoadedDetail, RecordsLoadedDetail } from '../views/cs-results-loader.js';
+import type { CsResultsLoader, FollowStateDetail, ProcedureLoadedDetail, RecordsAppendedDetail, RecordsLoadedDetail } from '../views/cs-results-loader.js';
 import { findPreset } from '../../../src/experiment/presets.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { withFallback, type PerRunCompute } from '../views/per-run-compute.js';
@@ -16,7 +18,7 @@ import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, Verify
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
 import type { VerifyPart } from '../../../src/engine/verify-kernels.js';
 import { sweepBusy, type SweepStartDetail, type SweepStatus } from './cs-spec-builder.js';
-import { sweepStatusText } from './sweep-status.js';
+import { followStatusText, sweepStatusText } from './sweep-status.js';
 import type { SpecValidation } from './spec-form.js';
 import { downloadText } from '../charts/export.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
@@ -62,6 +64,7 @@ export class CsApp extends LitElement {
     errorMessage: { state: true },
     endNote: { state: true },
     keptRuns: { state: true },
+    follow: { state: true },
   };
 
   declare probe: WebGpuProbe | null;
@@ -83,6 +86,8 @@ export class CsApp extends LitElement {
   declare endNote: string;
   /** finished runs the browser keeps (the worker's kept-runs.ts), null without IndexedDB or before asking */
   declare keptRuns: number | null;
+  /** an opened served folder that a session may still be writing, followed (cs-results-loader); null otherwise */
+  declare follow: FollowStateDetail | null;
 
   private worker: Comlink.Remote<SweepWorkerApi> | null = null;
   /** the results views' per-run float64 work, in a worker of its own (started at the first such tab) */
@@ -104,6 +109,8 @@ export class CsApp extends LitElement {
   private sweepSpec: unknown = null;
   /** what the shown runs' sweep varies (sweepAxes), offered first in the group-by menu */
   private recordAxes: string[] = [];
+  /** the runs an opened folder's sweep plans (its spec, shards and continuation), which its records may be fewer than; null when unknown or not opened */
+  private plan: ReturnType<typeof plannedRunsOf> | null = null;
 
   constructor() {
     super();
@@ -122,6 +129,7 @@ export class CsApp extends LitElement {
     this.errorMessage = '';
     this.endNote = '';
     this.keptRuns = null;
+    this.follow = null;
   }
 
   override connectedCallback(): void {
@@ -153,7 +161,7 @@ export class CsApp extends LitElement {
       // in the spec's order (configuration, then seed) as `channelscope report` has them, not the order
       // runs finished in: groups list as the sweep's grid does (s = 0.1, 0.5, 2, 10)
       const ordered = [...this.records].sort((a, b) => a.configIndex - b.configIndex || a.seed - b.seed);
-      this.report = ordered.length > 0 ? summarizeRecords(ordered, this.groupBy, this.source, { verdicts: this.verdicts }) : null;
+      this.report = ordered.length > 0 ? summarizeRecords(ordered, this.groupBy, this.source, { verdicts: this.verdicts, ...this.plannedOptions(ordered) }) : null;
       // the preset's tables do not depend on the grouping: made again only for other runs or another spec
       if (!this.report) [this.presetReport, this.presetError] = [null, ''];
       else if (this.presetReport?.source !== this.records || this.presetReport.spec !== this.sweepSpec) this.presetReport = this.presetReportOf(ordered, this.report);
@@ -163,13 +171,20 @@ export class CsApp extends LitElement {
     this.summaryTimer = setTimeout(() => this.refreshSummary(true), SUMMARY_REFRESH_MS);
   }
 
+  /** The planned runs per group (labelled among records and planned runs alike, as `report` labels them), where the opened folders' plan is known. */
+  private plannedOptions(records: readonly RunRecord[]): Pick<SummaryOptions, 'planned' | 'groupOf'> {
+    if (!this.plan) return {};
+    const groupOf = groupLabeller([...records, ...this.plan.planned].map((run) => run.config), this.groupBy);
+    return { groupOf, planned: plannedCounts(this.plan.planned, groupOf, this.plan.missingShards) };
+  }
+
   /** The preset's tables of the shown runs (`ordered` as `report` classified them) when their sweep is a preset's; null otherwise. */
   private presetReportOf(ordered: RunRecord[], report: Report): ShownPresetReport | null {
     this.presetError = '';
     const preset = tabledPresetOfSpec(this.sweepSpec);
     if (!preset) return null;
     try {
-      return { report: buildPresetReport(preset.name, ordered, undefined, preset, {}, report), records: ordered, runs: report.runs, continued: report.continued, source: this.records, spec: this.sweepSpec };
+      return { report: buildPresetReport(preset.name, ordered, report.planned?.total, preset, {}, report), records: ordered, runs: report.runs, continued: report.continued, source: this.records, spec: this.sweepSpec };
     } catch (error) {
       // the summary stands without them (records of an older version, say)
       this.presetError = `The ${preset.name} preset's tables could not be made of these runs: ${(error as Error).message}`;
@@ -213,6 +228,8 @@ export class CsApp extends LitElement {
     this.progress = null;
     this.source = typeof detail.spec.name === 'string' && detail.spec.name ? `sweep "${detail.spec.name}"` : 'this sweep';
     this.sweepSpec = detail.spec;
+    this.plan = null;
+    this.stopFollowing();
     this.procedure = null;
     this.refreshSummary(true);
     const listener: SweepListener = {
@@ -267,15 +284,18 @@ export class CsApp extends LitElement {
   }
 
   private onRecordsLoaded(detail: RecordsLoadedDetail): void {
+    const plan = openedPlan(detail);
+    const missing = plan ? plan.planned.length - detail.records.length : 0;
     this.showOpened({
       records: detail.records,
       source: detail.source,
       spec: detail.spec,
+      plan,
       procedure: null,
       // group the opened runs by what their sweep varies, as `report --html` does (the form's grid
       // belongs to another sweep)
-      groupBy: sweepAxes(detail.records),
-      endNote: `Opened ${detail.records.length} runs from ${detail.source}.`,
+      groupBy: sweepAxes(plan ? [...detail.records, ...plan.planned] : detail.records),
+      endNote: `Opened ${detail.records.length} runs from ${detail.source}${plan ? (missing > 0 ? `, of the ${plan.planned.length} its sweep plans` : ': all its sweep plans') : ''}.`,
     });
   }
 
@@ -285,6 +305,7 @@ export class CsApp extends LitElement {
       records: [],
       source: detail.source,
       spec: null,
+      plan: null,
       procedure: detail,
       // no runs to group: a sweep started next groups by its own grid, not by runs opened before
       groupBy: this.gridFields,
@@ -293,7 +314,7 @@ export class CsApp extends LitElement {
   }
 
   /** Shows what was opened (runs, or a procedure's folder) in place of what was shown; refused while a sweep runs. */
-  private showOpened(opened: { records: RunRecord[]; source: string; spec: unknown; procedure: ProcedureLoadedDetail | null; groupBy: string[]; endNote: string }): void {
+  private showOpened(opened: { records: RunRecord[]; source: string; spec: unknown; plan: CsApp['plan']; procedure: ProcedureLoadedDetail | null; groupBy: string[]; endNote: string }): void {
     if (sweepBusy(this.status)) {
       this.errorMessage = 'a sweep is running: cancel it before opening other results';
       return;
@@ -301,6 +322,8 @@ export class CsApp extends LitElement {
     this.records = opened.records;
     this.source = opened.source;
     this.sweepSpec = opened.spec;
+    this.plan = opened.plan;
+    this.follow = null;
     this.procedure = opened.procedure;
     // the progress panel now speaks of what was opened, not of an earlier sweep of this page: its
     // engine, notices and runs-finished count (its bar counted the opened runs out of that sweep's total)
@@ -313,8 +336,33 @@ export class CsApp extends LitElement {
     this.refreshSummary(true);
   }
 
+  /** Runs a followed folder's session wrote since the last read: shown with those opened from it. */
+  private onRecordsAppended(detail: RecordsAppendedDetail): void {
+    if (!this.followed(detail.source)) return;
+    this.records = [...this.records, ...detail.records];
+    this.refreshSummary();
+  }
+
+  private onFollowState(detail: FollowStateDetail): void {
+    if (this.followed(detail.source)) this.follow = detail;
+  }
+
+  /** Whether the shown runs are those opened from `source` (a sweep started here since, or other results opened, stop the following). */
+  private followed(source: string): boolean {
+    if (sweepBusy(this.status) || this.procedure || this.source !== source) {
+      this.stopFollowing();
+      return false;
+    }
+    return true;
+  }
+
+  private stopFollowing(): void {
+    this.renderRoot.querySelector<CsResultsLoader>('cs-results-loader')?.stopFollowing();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('records')) this.recordAxes = sweepAxes(this.records);
+    // (a sweep's planned runs too: what its grid varies, whichever of its runs are recorded yet)
+    if (changed.has('records')) this.recordAxes = sweepAxes(this.plan ? [...this.records, ...this.plan.planned] : this.records);
   }
 
   // ---- render ----------------------------------------------------------------------------------
@@ -336,13 +384,18 @@ export class CsApp extends LitElement {
   }
 
   private renderProgress(): TemplateResult {
-    const total = this.progress?.total ?? this.started?.totalRuns ?? 0;
-    const done = this.progress?.done ?? 0;
+    // opened records of a sweep whose plan is known: how many of its planned runs they are
+    const planned = this.started ? undefined : this.report?.planned?.total;
+    const total = this.progress?.total ?? this.started?.totalRuns ?? planned ?? 0;
+    const done = this.progress?.done ?? (planned !== undefined ? this.records.length : 0);
     const counts = this.outcomeCounts();
     const classified = this.report?.runs.length ?? 0;
-    const statusText = sweepStatusText(this.status, this.progress, total, this.endNote);
+    const following = this.follow && this.status === 'idle' ? this.follow : null;
+    const statusText = following ? followStatusText(following, planned) : sweepStatusText(this.status, this.progress, total, this.endNote);
     return html`<section class="progress" data-testid="sweep-progress" data-status=${this.status} data-done=${done} data-total=${total}>
-      <div class="status-line"><span data-testid="sweep-status">${statusText}</span>
+      <div class="status-line"><span data-testid="sweep-status">${statusText}${following && !following.stopped
+          ? html` <button type="button" class="link" data-action="stop-following" @click=${() => this.stopFollowing()}>Stop following</button>`
+          : nothing}</span>
         ${this.started ? html`<span class="engine">engine: ${this.started.engine}</span>` : nothing}</div>
       ${this.started?.notice ? html`<div class="notice warn small" data-testid="engine-notice">${this.started.notice}</div>` : nothing}
       ${this.started && this.started.keptRuns > 0
@@ -431,6 +484,7 @@ export class CsApp extends LitElement {
           <h2>Progress</h2>
           ${this.renderProgress()}
           <h2>Summary</h2>
+          ${this.report ? reportWarnings(this.report, Boolean(this.follow?.writing && !this.follow.stopped)).map((warning) => html`<p class="notice warn small" role="status" data-testid="summary-warning">${warning}</p>`) : nothing}
           <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.records.length > 0 ? this.recordAxes : this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)} .records=${this.records}
             @group-by-change=${(e: CustomEvent<{ by: string[] }>) => {
               this.groupBy = e.detail.by;
@@ -449,7 +503,9 @@ export class CsApp extends LitElement {
           <h2>Open results</h2>
           ${this.renderSlot('cs-results-loader', html`<cs-results-loader
             @records-loaded=${(e: CustomEvent<RecordsLoadedDetail>) => this.onRecordsLoaded(e.detail)}
-            @procedure-loaded=${(e: CustomEvent<ProcedureLoadedDetail>) => this.onProcedureLoaded(e.detail)}></cs-results-loader>`)}
+            @procedure-loaded=${(e: CustomEvent<ProcedureLoadedDetail>) => this.onProcedureLoaded(e.detail)}
+            @records-appended=${(e: CustomEvent<RecordsAppendedDetail>) => this.onRecordsAppended(e.detail)}
+            @follow-state=${(e: CustomEvent<FollowStateDetail>) => this.onFollowState(e.detail)}></cs-results-loader>`)}
           <h2>Check a network trained elsewhere</h2>
           <cs-network-check .analyze=${this.analyzeNetwork}></cs-network-check>
         </section>
@@ -500,6 +556,20 @@ export class CsApp extends LitElement {
 }
 
 customElements.define('cs-app', CsApp);
+
+/**
+ * The runs opened folders plan (their spec's runs, each folder its checkpoint's shard or its
+ * continuation's chosen runs), as `report` counts them; null where that is unknown: no spec, a spec
+ * of an older version that no longer validates, or a folder whose checkpoint could not be read.
+ */
+function openedPlan(detail: RecordsLoadedDetail): ReturnType<typeof plannedRunsOf> | null {
+  if (detail.spec === null || detail.folders.length === 0 || detail.folders.some((folder) => folder.share === null)) return null;
+  try {
+    return plannedRunsOf(validateSpec(detail.spec, 'spec.json'), detail.folders.map((folder) => folder.share!));
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The views worker (web/src/worker/views-worker.ts), started when a per-run tab first needs it. A

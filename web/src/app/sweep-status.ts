@@ -1,6 +1,7 @@
-// The dashboard's progress line, apart from the page shell (cs-app.ts) so that it is tested in Node.
+// The dashboard's progress line (a sweep of the page's, or a followed folder's), apart from the page shell (cs-app.ts) so that it is tested in Node.
 import type { SweepProgress } from '../worker/api.js';
 import type { SweepStatus } from './cs-spec-builder.js';
+import type { FollowState } from '../results/follow-runs.js';
 
 /**
  * The progress line for a sweep in `status`. A pause takes effect at the worker's next check, after
@@ -26,4 +27,22 @@ export function sweepStatusText(status: SweepStatus, progress: SweepProgress | n
     case 'failed':
       return 'The sweep stopped with an error.';
   }
+}
+
+/** Where a followed sweep (an opened folder a session still writes) stands, as its progress line says it. */
+export function followStatusText(follow: FollowState & { source: string }, planned: number | undefined, now = Date.now()): string {
+  const of = planned !== undefined ? ` of the ${planned} planned` : '';
+  const recorded = `${follow.runs} run${follow.runs === 1 ? '' : 's'}${of}`;
+  if (follow.error) return `Stopped following ${follow.source}: ${follow.error}. ${recorded} shown.`;
+  if (follow.stopped) return follow.finished ? `Opened ${recorded} from ${follow.source}: its sweep finished while it was followed.` : `Opened ${recorded} from ${follow.source} (no longer following it).`;
+  if (follow.finished && !follow.writing) return `Following ${follow.source}: ${recorded} recorded; its session finished, and its last runs are being read.`;
+  if (follow.writing) return `Following ${follow.source}: ${recorded} recorded, and a session is writing more (the last came ${ago(now - follow.lastNewRunAt)} ago).`;
+  return `Following ${follow.source}: ${recorded} recorded; no session is writing it now, so it stopped before its end (\`channelscope run … --resume\` continues it, and its runs will show here).`;
+}
+
+function ago(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 90) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 90 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
 }

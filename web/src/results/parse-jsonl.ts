@@ -23,8 +23,11 @@ export interface ParsedRuns {
 
 const REQUIRED_FIELDS = ['config', 'params', 'stopReason'] as const;
 
-/** Parses the text of a runs.jsonl file; throws ResultsFileError naming the line that is not a record. */
-export function parseRunsJsonl(text: string, source: string): ParsedRuns {
+/**
+ * Parses the text of a runs.jsonl file; throws ResultsFileError naming the line that is not a record,
+ * and for a file without records unless `emptyAllowed` (a sweep just started, which is followed).
+ */
+export function parseRunsJsonl(text: string, source: string, emptyAllowed = false): ParsedRuns {
   const records: RunRecord[] = [];
   const notes: string[] = [];
   const lines = text.split('\n');
@@ -53,7 +56,7 @@ export function parseRunsJsonl(text: string, source: string): ParsedRuns {
     }
     records.push(value as RunRecord);
   }
-  if (records.length === 0) throw new ResultsFileError(`${source}: no run records in the file`, source, null);
+  if (records.length === 0 && !emptyAllowed) throw new ResultsFileError(`${source}: no run records in the file`, source, null);
   return { records, notes };
 }
 

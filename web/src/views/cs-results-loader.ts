@@ -3,13 +3,18 @@
 // folder that `channelscope serve DIR…` offers. Every file must parse: a damaged line is reported
 // with its file and line and nothing is loaded, so the statistics shown are never silently partial.
 // A folder's spec.json beside its runs.jsonl comes along: it names the preset whose tables the
-// dashboard then shows. On success it dispatches `records-loaded` (bubbles, composed) with
-// {records, source, notes, spec}; a procedure's folder (channel-jump, saddle-perturbation,
+// dashboard then shows, and with the checkpoint.json (its shard) and a continuation's continued.json
+// beside it, the runs the folders plan, so that a sweep stopped or still running is shown as the part
+// of its runs that it is. On success it dispatches `records-loaded` (bubbles, composed) with
+// {records, source, notes, spec, folders}; a procedure's folder (channel-jump, saddle-perturbation,
 // gd-from-channel: procedure.json and result.json, no runs) dispatches `procedure-loaded` instead.
 import { css, html, LitElement, nothing } from 'lit';
 import type { RunRecord } from '../../../src/experiment/results.js';
+import { validateSpec } from '../../../src/experiment/spec.js';
+import { specDifferences, type FolderShare } from '../../../src/experiment/sweep-plan.js';
 import { parseUserJson } from '../../../src/user-input/user-text.js';
-import { joinRecordSets, parseRunsJsonl, sweepRunsFiles } from '../results/parse-jsonl.js';
+import { joinRecordSets, parseRunsJsonl, ResultsFileError, sweepRunsFiles } from '../results/parse-jsonl.js';
+import { completeLinesBytes, RunsFollower, SESSION_LOCK_FILE, type FollowState } from '../results/follow-runs.js';
 
 export interface ResultsListing {
   name: string;
@@ -22,8 +27,34 @@ export interface RecordsLoadedDetail {
   /** the file or folder names the records came from */
   source: string;
   notes: string[];
-  /** the sweep's spec (the spec.json beside every runs.jsonl, one and the same); null where there is none */
+  /** the sweep's spec (the spec.json beside every runs.jsonl, one and the same sweep); null where there is none */
   spec: unknown;
+  /** each runs.jsonl's folder: its share of the sweep and how far its checkpoint says it got */
+  folders: OpenedFolder[];
+}
+
+/** Runs appended to a followed sweep's folders since the last read (`records-appended`). */
+export interface RecordsAppendedDetail {
+  records: RunRecord[];
+  /** the records-loaded source they add to */
+  source: string;
+  notes: string[];
+}
+
+/** Where a followed sweep stands (`follow-state`), after every read and when following ends. */
+export interface FollowStateDetail extends FollowState {
+  /** the records-loaded source it follows */
+  source: string;
+}
+
+/** A folder of opened records, as its checkpoint.json and continued.json describe it. */
+export interface OpenedFolder {
+  /** its runs file, as named */
+  runsFile: string;
+  /** its share of the sweep; null where a checkpoint.json or continued.json beside it could not be read (planned runs then unknown) */
+  share: FolderShare | null;
+  /** what its checkpoint.json says of the session writing it; null without one */
+  checkpoint: { finished: boolean; updatedAt: string } | null;
 }
 
 /** A procedure's folder as `channelscope run PROCEDURE` wrote it. */
@@ -61,6 +92,8 @@ export class CsResultsLoader extends LitElement {
   declare dragging: boolean;
   /** choices of results so far (load): only the latest one's outcome is shown */
   private choices = 0;
+  /** reads a served sweep's folders again while their session writes them; null when not following */
+  private follower: RunsFollower | null = null;
 
   static override styles = css`
     :host {
@@ -131,6 +164,17 @@ export class CsResultsLoader extends LitElement {
     void this.fetchListing();
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopFollowing();
+  }
+
+  /** Stops reading a followed sweep again (another choice, a sweep started in the page, the user's button). */
+  stopFollowing(): void {
+    this.follower?.stop();
+    this.follower = null;
+  }
+
   /** Asks the server for its results folders; a page opened without one (from disk) simply has no list. */
   async fetchListing(): Promise<void> {
     if (!this.apiUrl || location.protocol === 'file:') return;
@@ -144,70 +188,101 @@ export class CsResultsLoader extends LitElement {
     }
   }
 
-  /** Loads the runs.jsonl files of a folder the server offers (with the spec.json beside them), or its procedure's files where it has no runs. */
+  /**
+   * Loads the runs.jsonl files of a folder the server offers (with the spec.json, checkpoint.json and
+   * continued.json beside them), or its procedure's files where it has no runs. A sweep whose
+   * checkpoint says its session has not finished is then followed: runs appended later come in as
+   * `records-appended` events until it finishes.
+   */
   async loadListed(entry: ResultsListing): Promise<void> {
     const base = new URL(entry.url.endsWith('/') ? entry.url : `${entry.url}/`, location.href);
+    const urlOf = (file: string) => new URL(file.split('/').map(encodeURIComponent).join('/'), base).href;
     const files = sweepRunsFiles(entry.files);
     const jsonl = files.length > 0 ? files : entry.files.filter((file) => file.endsWith('.jsonl'));
-    const beside = jsonl.map(specBeside).filter((file) => entry.files.includes(file));
+    const companions = jsonl.flatMap(filesBeside).filter((file) => entry.files.includes(file));
     // no runs: a procedure's folder, whose result load() finds among these
     const procedure = jsonl.length === 0 ? entry.files.filter(isProcedureName) : [];
-    await this.load(
-      [...jsonl, ...new Set(beside), ...procedure].map((file) => ({
+    const texts = new Map<string, string>();
+    const detail = await this.load(
+      [...jsonl, ...new Set(companions), ...procedure].map((file) => ({
         name: `${entry.name}/${file}`,
         text: async () => {
-          const response = await fetch(new URL(file.split('/').map(encodeURIComponent).join('/'), base));
+          const response = await fetch(urlOf(file), { cache: 'no-store' });
           if (!response.ok) throw new Error(`${entry.name}/${file}: the server answered ${response.status} ${response.statusText}`);
-          return await response.text();
+          const text = await response.text();
+          texts.set(file, text);
+          return text;
         },
       })),
       entry.name,
     );
+    if (!detail || !detail.folders.some((folder) => folder.checkpoint?.finished === false)) return;
+    const source = detail.source;
+    this.follower = new RunsFollower(
+      { url: new URL(this.apiUrl, location.href).href, name: entry.name },
+      detail.folders.map(({ runsFile }) => {
+        const file = runsFile.slice(entry.name.length + 1);
+        return { name: runsFile, runsUrl: urlOf(file), checkpointUrl: urlOf(beside(file, 'checkpoint.json')), lockFile: beside(file, SESSION_LOCK_FILE), offset: completeLinesBytes(texts.get(file) ?? '') };
+      }),
+      detail.records.map((record) => record.id),
+      {
+        appended: (records, notes) => this.dispatchEvent(new CustomEvent<RecordsAppendedDetail>('records-appended', { detail: { records, source, notes }, bubbles: true, composed: true })),
+        state: (state) => this.dispatchEvent(new CustomEvent<FollowStateDetail>('follow-state', { detail: { ...state, source }, bubbles: true, composed: true })),
+      },
+    );
+    this.follower.start();
   }
 
   /** Parses every file; dispatches `records-loaded` only when all of them are valid, or `procedure-loaded` for a procedure's folder without runs. */
-  async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string): Promise<void> {
+  async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string): Promise<RecordsLoadedDetail | null> {
     // files are read (or fetched, or a dropped folder walked) asynchronously: a choice made while an
     // earlier one is still reading wins, and the earlier one's records or error are dropped
     const choice = ++this.choices;
+    this.stopFollowing();
     const superseded = () => choice !== this.choices;
     this.error = '';
     try {
       const chosenFiles = await chosen;
-      if (superseded()) return;
+      if (superseded()) return null;
       const files = chosenFiles.filter((file) => isJsonlName(file.name));
       if (files.length === 0) {
         const procedure = await procedureOf(chosenFiles, source);
-        if (superseded()) return;
+        if (superseded()) return null;
         if (procedure) {
           this.status = `loaded the ${procedure.preset} procedure's result from ${procedure.source}${procedure.notes.length > 0 ? ` — ${procedure.notes.join('; ')}` : ''}`;
           this.dispatchEvent(new CustomEvent<ProcedureLoadedDetail>('procedure-loaded', { detail: procedure, bubbles: true, composed: true }));
-          return;
+          return null;
         }
         this.error = `no .jsonl file found${source ? ` in ${source}` : ''}: drop runs.jsonl files or results folders written by \`channelscope run\` (or a procedure's folder: procedure.json and result.json)`;
-        return;
+        return null;
       }
       this.status = `reading ${files.length} file${files.length === 1 ? '' : 's'}…`;
       const sets: { records: RunRecord[]; source: string }[] = [];
       const notes: string[] = [];
       for (const file of files) {
         const text = await file.text();
-        if (superseded()) return;
-        const parsed = parseRunsJsonl(text, file.name);
+        if (superseded()) return null;
+        const parsed = parseRunsJsonl(text, file.name, true);
         sets.push({ records: parsed.records, source: file.name });
         notes.push(...parsed.notes);
       }
+      const spec = await sweepSpec(files, chosenFiles, notes);
+      const folders = await openedFolders(files, chosenFiles, notes);
+      if (superseded()) return null;
+      // a file without records is refused, unless its sweep's session has not finished: it has just begun, and is followed
+      const empty = sets.findIndex((set, k) => set.records.length === 0 && folders[k].checkpoint?.finished !== false);
+      if (empty >= 0) throw new ResultsFileError(`${files[empty].name}: no run records in the file`, files[empty].name, null);
       const joined = joinRecordSets(sets);
       notes.push(...joined.notes);
-      const spec = await sweepSpec(files, chosenFiles, notes);
-      if (superseded()) return;
-      const detail: RecordsLoadedDetail = { records: joined.records, source: source ?? files.map((f) => f.name).join(', '), notes, spec };
-      this.status = `loaded ${joined.records.length} runs from ${detail.source}${notes.length > 0 ? ` — ${notes.join('; ')}` : ''}`;
+      const detail: RecordsLoadedDetail = { records: joined.records, source: source ?? files.map((f) => f.name).join(', '), notes, spec, folders };
+      this.status = `loaded ${joined.records.length} run${joined.records.length === 1 ? '' : 's'} from ${detail.source}${notes.length > 0 ? ` — ${notes.join('; ')}` : ''}`;
       this.dispatchEvent(new CustomEvent<RecordsLoadedDetail>('records-loaded', { detail, bubbles: true, composed: true }));
+      return detail;
     } catch (error) {
-      if (superseded()) return;
+      if (superseded()) return null;
       this.status = '';
       this.error = `Could not load the results: ${(error as Error).message}\nNothing was loaded; the views still show what was there before.`;
+      return null;
     }
   }
 
@@ -278,11 +353,17 @@ function listedContents(files: readonly string[]): string {
 
 const isJsonlName = (name: string) => name.endsWith('.jsonl');
 const isSpecName = (name: string) => /(^|\/)spec\.json$/.test(name);
+/** a sweep folder's files beside its runs.jsonl that say which of the sweep's runs it plans */
+const isShareName = (name: string) => /(^|\/)(checkpoint|continued)\.json$/.test(name);
 const isProcedureName = (name: string) => /(^|\/)(procedure\.json|result\.json|report\.md)$/.test(name);
 
 /** What the loader reads of chosen files: records (.jsonl), the sweep's spec (spec.json), a procedure's files. */
 function isResultsFile(file: File): boolean {
-  return isJsonlName(file.name) || isSpecName(file.name) || isProcedureName(file.name);
+  return isResultsName(file.name);
+}
+
+function isResultsName(name: string): boolean {
+  return isJsonlName(name) || isSpecName(name) || isShareName(name) || isProcedureName(name);
 }
 
 /**
@@ -328,21 +409,29 @@ async function procedureOf(files: readonly NamedText[], source: string | undefin
   };
 }
 
-/** The spec.json in the folder of a runs file ("a/b/runs.jsonl" → "a/b/spec.json"). */
-function specBeside(runsFile: string): string {
-  return runsFile.replace(/[^/]*$/, 'spec.json');
+/** The file named `name` in the folder of a runs file ("a/b/runs.jsonl", "spec.json" → "a/b/spec.json"). */
+function beside(runsFile: string, name: string): string {
+  return runsFile.replace(/[^/]*$/, name);
+}
+
+const specBeside = (runsFile: string) => beside(runsFile, 'spec.json');
+
+/** What a served sweep folder's runs file comes with: its spec, checkpoint and continuation files. */
+function filesBeside(runsFile: string): string[] {
+  return ['spec.json', 'checkpoint.json', 'continued.json'].map((name) => beside(runsFile, name));
 }
 
 /**
  * The sweep's spec: the spec.json beside each of the record files, parsed, when every one has one and
- * they are the same spec (shards of one sweep); null otherwise (loose runs.jsonl files, a spec that is
- * not JSON, or folders of different sweeps, which a note then names).
+ * they describe one sweep (shards of it: the same JSON, or, as \`merge\` judges, the same resolved
+ * configurations and seeds however they are worded); null otherwise (loose runs.jsonl files, a spec
+ * that is not JSON, or folders of different sweeps, which a note then names).
  */
 async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly NamedText[], notes: string[]): Promise<unknown> {
   const byName = new Map(chosen.filter((file) => isSpecName(file.name)).map((file) => [file.name, file]));
   const specFiles = [...new Set(runsFiles.map((file) => byName.get(specBeside(file.name))))];
   if (specFiles.length === 0 || specFiles.includes(undefined)) return null;
-  const specs = await Promise.all(
+  const texts = await Promise.all(
     specFiles.map(async (file) => {
       let text: string;
       try {
@@ -352,34 +441,84 @@ async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly Named
         return null;
       }
       try {
-        return JSON.stringify(parseUserJson(text));
+        return { text, json: JSON.stringify(parseUserJson(text)) };
       } catch {
         notes.push(`${file!.name} is not JSON: the runs are shown without their preset's tables`);
         return null;
       }
     }),
   );
-  if (specs.includes(null)) return null;
-  // one sweep's shards write the same spec; the command line's merge compares resolved specs and
-  // would take two versions' wordings of one sweep as one, where this says "not one sweep" (no tables)
-  if (new Set(specs).size > 1) {
-    notes.push(`the folders' spec.json files differ (${specFiles.map((file) => file!.name).join(', ')}): they are not one sweep, so no preset's tables are shown`);
+  if (texts.includes(null)) return null;
+  const [first, ...others] = texts as { text: string; json: string }[];
+  const differing = others.findIndex((other, k) => other.json !== first.json && !sameSweep(other.text, specFiles[k + 1]!.name, first.text));
+  if (differing >= 0) {
+    notes.push(`the folders' spec.json files differ (${specFiles[0]!.name} and ${specFiles[differing + 1]!.name}): they are not one sweep, so no preset's tables are shown`);
     return null;
   }
-  return JSON.parse(specs[0]!);
+  return JSON.parse(first.json);
+}
+
+/** Whether a spec.json's text describes the same sweep as `firstText` (as merge compares them); false where either does not validate. */
+function sameSweep(text: string, source: string, firstText: string): boolean {
+  try {
+    return specDifferences(text, source, validateSpec(parseUserJson(firstText))).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Each runs file's folder as its checkpoint.json and continued.json say (none: the whole sweep, and no
+ * session's progress known). A file beside it that cannot be read or is not JSON leaves its share
+ * unknown, with a note: the runs still show, without the count of those planned.
+ */
+async function openedFolders(runsFiles: readonly NamedText[], chosen: readonly NamedText[], notes: string[]): Promise<OpenedFolder[]> {
+  const byName = new Map(chosen.filter((file) => isShareName(file.name)).map((file) => [file.name, file]));
+  const readJson = async (name: string): Promise<{ value: Record<string, unknown> | null } | null> => {
+    const file = byName.get(name);
+    if (!file) return { value: null };
+    try {
+      const value = parseUserJson(await file.text());
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { value: value as Record<string, unknown> };
+      notes.push(`${name} is not an object: the runs its folder plans are unknown`);
+    } catch (error) {
+      notes.push(`${name} could not be read (${(error as Error).message}): the runs its folder plans are unknown`);
+    }
+    return null;
+  };
+  return Promise.all(
+    runsFiles.map(async ({ name }): Promise<OpenedFolder> => {
+      const [checkpoint, continued] = await Promise.all([readJson(beside(name, 'checkpoint.json')), readJson(beside(name, 'continued.json'))]);
+      const shard = checkpoint?.value?.shard as { index?: unknown; count?: unknown } | null | undefined;
+      const chosenRuns = continued?.value?.runs;
+      const share: FolderShare | null =
+        checkpoint && continued
+          ? {
+              shard: shard && Number.isInteger(shard.index) && Number.isInteger(shard.count) ? { index: shard.index as number, count: shard.count as number } : null,
+              chosenRuns: Array.isArray(chosenRuns) ? chosenRuns.filter((id): id is string => typeof id === 'string') : null,
+            }
+          : null;
+      const finished = checkpoint?.value?.finished;
+      return {
+        runsFile: name,
+        share,
+        checkpoint: typeof finished === 'boolean' ? { finished, updatedAt: String(checkpoint?.value?.updatedAt ?? '') } : null,
+      };
+    }),
+  );
 }
 
 function fromFile(file: File): NamedText {
   return { name: (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name, text: () => file.text() };
 }
 
-/** The .jsonl, spec.json and procedure files in dropped files and folders (folders walked recursively). */
+/** The .jsonl, spec.json, checkpoint.json, continued.json and procedure files in dropped files and folders (folders walked recursively). */
 async function resultsFilesFromEntries(entries: FileSystemEntry[]): Promise<NamedText[]> {
   const found: NamedText[] = [];
   const visit = async (entry: FileSystemEntry): Promise<void> => {
     if (entry.isFile) {
       const name = entry.fullPath.replace(/^\//, '');
-      if (!isJsonlName(name) && !isSpecName(name) && !isProcedureName(name)) return;
+      if (!isResultsName(name)) return;
       const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
       found.push({ name, text: () => file.text() });
     } else if (entry.isDirectory) {

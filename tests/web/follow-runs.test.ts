@@ -1,0 +1,169 @@
+// Following a sweep still being written (web/src/results/follow-runs.ts), against `channelscope
+// serve` itself: only the bytes after the last complete line are asked for, a line still being
+// written waits for the next read, runs already seen are not passed on twice, following ends when
+// the session finished and left, and a file rewritten under it stops it with a message. The polls are
+// driven by hand (the follower's own timer is set far out).
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import type { RunRecord } from '../../src/experiment/results.js';
+import { LOCK_FILE } from '../../src/experiment/folder-lock.js';
+import { completeLinesBytes, RunsFollower, SESSION_LOCK_FILE, type FollowState } from '../../web/src/results/follow-runs.js';
+import { finiteTheta, record } from './records.js';
+
+let scratch: string;
+let folder: string;
+let served: DashboardServer;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'channelscope-follow-'));
+  mkdirSync(path.join(scratch, 'web'));
+  writeFileSync(path.join(scratch, 'web', 'index.html'), '<!doctype html>');
+  folder = path.join(scratch, 'sweep');
+  mkdirSync(folder);
+  served = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [folder], port: 0 });
+});
+
+afterAll(async () => {
+  await served?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+const line = (id: string) => `${JSON.stringify(record(id, finiteTheta))}\n`;
+const FAR = { writing: 3_600_000, idle: 3_600_000 };
+
+function checkpoint(finished: boolean): void {
+  writeFileSync(path.join(folder, 'checkpoint.json'), JSON.stringify({ format: 1, shard: null, runs: 5, completed: 0, byReason: {}, finished, updatedAt: new Date().toISOString() }));
+}
+
+/** A follower of the served folder from `text` (what was loaded), with what it passes on. */
+function follow(text: string, seen: string[], fetcher?: typeof fetch) {
+  const url = (file: string) => new URL(`${served.mounts[0].url}${file}`, served.url).href;
+  const appended: RunRecord[][] = [];
+  const states: FollowState[] = [];
+  const follower = new RunsFollower(
+    { url: new URL('/api/results', served.url).href, name: served.mounts[0].name },
+    [{ name: 'sweep/runs.jsonl', runsUrl: url('runs.jsonl'), checkpointUrl: url('checkpoint.json'), lockFile: SESSION_LOCK_FILE, offset: completeLinesBytes(text) }],
+    seen,
+    { appended: (records) => appended.push(records), state: (state) => states.push(state) },
+    fetcher,
+    FAR,
+  );
+  return { follower, appended, states, ids: () => appended.map((batch) => batch.map((r) => r.id)) };
+}
+
+describe('following a served sweep while its session writes it', () => {
+  it("knows a session writes a folder by the lock the command line's sessions take", () => {
+    expect(SESSION_LOCK_FILE).toBe(LOCK_FILE);
+  });
+
+  it('reads the complete lines appended since the last read, until the session finished and left', async () => {
+    const runs = path.join(folder, 'runs.jsonl');
+    const loaded = line('a') + line('b');
+    // a third record half written when the page loaded the folder
+    writeFileSync(runs, loaded + line('c').slice(0, 25));
+    writeFileSync(path.join(folder, 'channelscope.lock'), '{"pid": 1}');
+    checkpoint(false);
+    const { follower, states, ids } = follow(loaded + line('c').slice(0, 25), ['a', 'b']);
+
+    await follower.poll();
+    expect(ids()).toEqual([]);
+    expect(states.at(-1)).toMatchObject({ writing: true, finished: false, runs: 2, stopped: false });
+
+    // c completed, d whole, e half: c and d come, e waits
+    appendFileSync(runs, line('c').slice(25) + line('d') + line('e').slice(0, 10));
+    await follower.poll();
+    expect(ids()).toEqual([['c', 'd']]);
+    expect(states.at(-1)).toMatchObject({ runs: 4, stopped: false });
+
+    // a run already seen (a shard's folder listed twice, say) is not passed on again
+    appendFileSync(runs, line('e').slice(10) + line('a'));
+    await follower.poll();
+    expect(ids()).toEqual([['c', 'd'], ['e']]);
+
+    // the session finishes and leaves: one more read finds nothing new, and following ends
+    checkpoint(true);
+    rmSync(path.join(folder, 'channelscope.lock'));
+    await follower.poll();
+    expect(states.at(-1)).toMatchObject({ writing: false, finished: true, runs: 5, stopped: true });
+    expect(follower.stopped).toBe(true);
+  });
+
+  it('keeps reading, slowly, a sweep that stopped before its end (none writes it: a resume may come)', async () => {
+    const runs = path.join(folder, 'runs.jsonl');
+    writeFileSync(runs, line('a'));
+    rmSync(path.join(folder, 'channelscope.lock'), { force: true });
+    checkpoint(false);
+    const { follower, states, ids } = follow(line('a'), ['a']);
+    await follower.poll();
+    expect(states.at(-1)).toMatchObject({ writing: false, finished: false, stopped: false });
+    // resumed: its runs come in
+    appendFileSync(runs, line('b'));
+    await follower.poll();
+    expect(ids()).toEqual([['b']]);
+    follower.stop();
+    expect(states.at(-1)).toMatchObject({ stopped: true, finished: false });
+    expect(states.at(-1)?.error).toBeUndefined();
+  });
+
+  it('follows a sweep that has recorded nothing yet (an empty runs.jsonl) from its first run', async () => {
+    const runs = path.join(folder, 'runs.jsonl');
+    writeFileSync(runs, '');
+    writeFileSync(path.join(folder, 'channelscope.lock'), '{}');
+    checkpoint(false);
+    const { follower, states, ids } = follow('', []);
+    await follower.poll();
+    expect(states.at(-1)).toMatchObject({ writing: true, runs: 0, stopped: false });
+    appendFileSync(runs, line('a'));
+    await follower.poll();
+    appendFileSync(runs, line('b'));
+    await follower.poll();
+    expect(ids()).toEqual([['a'], ['b']]);
+    follower.stop();
+    rmSync(path.join(folder, 'channelscope.lock'));
+  });
+
+  it('reads the same from a server that ignores Range (the whole file each time)', async () => {
+    const runs = path.join(folder, 'runs.jsonl');
+    writeFileSync(runs, line('a'));
+    checkpoint(false);
+    const wholeFiles: typeof fetch = (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.delete('range');
+      return fetch(input, { ...init, headers });
+    };
+    const { follower, ids } = follow(line('a'), ['a'], wholeFiles);
+    appendFileSync(runs, line('b') + line('c'));
+    await follower.poll();
+    appendFileSync(runs, line('d'));
+    await follower.poll();
+    expect(ids()).toEqual([['b', 'c'], ['d']]);
+    follower.stop();
+  });
+
+  it('stops, saying so, when runs.jsonl was rewritten shorter, or a line appended is not a record', async () => {
+    const runs = path.join(folder, 'runs.jsonl');
+    writeFileSync(runs, line('a') + line('b'));
+    checkpoint(false);
+    const cut = follow(line('a') + line('b'), ['a', 'b']);
+    writeFileSync(runs, line('z'));
+    await cut.follower.poll();
+    expect(cut.states.at(-1)).toMatchObject({ stopped: true });
+    expect(cut.states.at(-1)?.error).toMatch(/^sweep\/runs\.jsonl is shorter than when it was opened \(\d+ bytes, not \d+\): it was rewritten, so open the folder again$/);
+    // as long, or longer, but other lines: the byte that ended what was read is no longer a newline
+    writeFileSync(runs, line('a') + line('b'));
+    const replaced = follow(line('a') + line('b'), ['a', 'b']);
+    writeFileSync(runs, `${line('a').slice(0, -1)} ${line('bb')}${line('c')}`);
+    await replaced.follower.poll();
+    expect(replaced.states.at(-1)?.error).toMatch(/^sweep\/runs\.jsonl changed before byte \d+ since it was read: it was rewritten, so open the folder again$/);
+
+    writeFileSync(runs, line('a'));
+    const damaged = follow(line('a'), ['a']);
+    appendFileSync(runs, '{"not": "a record"}\n');
+    await damaged.follower.poll();
+    expect(damaged.states.at(-1)?.error).toMatch(/^sweep\/runs\.jsonl: line 1 is not a run record .* — in the part appended after byte \d+$/);
+    expect(damaged.appended).toEqual([]);
+  });
+});
