@@ -165,8 +165,14 @@ export function safeSegments(urlPath: string): string[] | null {
   return segments;
 }
 
+interface ServedFile {
+  file: string;
+  size: number;
+  modified: Date;
+}
+
 /** A regular file under root (symlinks resolved and checked), or null. */
-async function fileUnder(root: string, segments: string[]): Promise<{ file: string; size: number } | null> {
+async function fileUnder(root: string, segments: string[]): Promise<ServedFile | null> {
   const candidate = path.join(root, ...segments);
   if (!isInside(root, candidate)) return null;
   let real: string;
@@ -177,7 +183,7 @@ async function fileUnder(root: string, segments: string[]): Promise<{ file: stri
   }
   if (!isInside(root, real)) return null;
   const info = await stat(real).catch(() => null);
-  return info && info.isFile() ? { file: real, size: info.size } : null;
+  return info && info.isFile() ? { file: real, size: info.size, modified: info.mtime } : null;
 }
 
 /** Relative paths of the regular files in a folder (links followed only where they stay inside). */
@@ -244,7 +250,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     res.end(head ? undefined : body);
   };
 
-  const sendFile = (res: http.ServerResponse, found: { file: string; size: number }, head: boolean, cache: string, rangeHeader?: string) => {
+  const sendFile = (res: http.ServerResponse, found: ServedFile, head: boolean, cache: string, rangeHeader?: string) => {
     const type = CONTENT_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
     const headers = {
       'Content-Type': type,
@@ -253,6 +259,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': cache,
       'Accept-Ranges': 'bytes',
+      // (a session's lock is refreshed while it lives: a page following the folder reads its age here)
+      'Last-Modified': found.modified.toUTCString(),
     };
     const range = rangeHeader === undefined ? null : byteRange(rangeHeader, found.size);
     if (range === 'unsatisfiable') {

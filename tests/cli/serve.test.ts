@@ -151,6 +151,8 @@ describe('channelscope serve', () => {
       const reply = await request('/results/0-my-results/runs.jsonl', 'GET', { range });
       expect([reply.status, reply.body, reply.headers['accept-ranges']]).toEqual([200, whole, 'bytes']);
     }
+    // and when each file last changed (a session's lock is refreshed while it lives)
+    expect(Date.parse(tail.headers['last-modified'] ?? '')).toBeGreaterThan(Date.now() - 3_600_000);
     expect(byteRange('bytes=2-4', 10)).toEqual({ start: 2, end: 4 });
     expect(byteRange('bytes=2-40', 10)).toEqual({ start: 2, end: 9 });
     expect(byteRange('bytes=-3', 10)).toEqual({ start: 7, end: 9 });

@@ -3,14 +3,14 @@
 // written waits for the next read, runs already seen are not passed on twice, following ends when
 // the session finished and left, and a file rewritten under it stops it with a message. The polls are
 // driven by hand (the follower's own timer is set far out).
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import type { RunRecord } from '../../src/experiment/results.js';
-import { LOCK_FILE } from '../../src/experiment/folder-lock.js';
-import { completeLinesBytes, RunsFollower, SESSION_LOCK_FILE, type FollowState } from '../../web/src/results/follow-runs.js';
+import { LOCK_FILE, LOCK_STALE_MS } from '../../src/experiment/folder-lock.js';
+import { completeLinesBytes, RunsFollower, SESSION_LOCK_FILE, SESSION_LOCK_STALE_MS, type FollowState } from '../../web/src/results/follow-runs.js';
 import { finiteTheta, record } from './records.js';
 
 let scratch: string;
@@ -44,7 +44,7 @@ function follow(text: string, seen: string[], fetcher?: typeof fetch) {
   const appended: RunRecord[][] = [];
   const states: FollowState[] = [];
   const follower = new RunsFollower(
-    { url: new URL('/api/results', served.url).href, name: served.mounts[0].name },
+    { url: new URL('/api/results', served.url).href, name: served.mounts[0].name, folderUrl: url('') },
     [{ name: 'sweep/runs.jsonl', runsUrl: url('runs.jsonl'), checkpointUrl: url('checkpoint.json'), lockFile: SESSION_LOCK_FILE, offset: completeLinesBytes(text) }],
     seen,
     { appended: (records) => appended.push(records), state: (state) => states.push(state) },
@@ -55,8 +55,8 @@ function follow(text: string, seen: string[], fetcher?: typeof fetch) {
 }
 
 describe('following a served sweep while its session writes it', () => {
-  it("knows a session writes a folder by the lock the command line's sessions take", () => {
-    expect(SESSION_LOCK_FILE).toBe(LOCK_FILE);
+  it("knows a session writes a folder by the lock the command line's sessions take, and a dead one's by its age", () => {
+    expect([SESSION_LOCK_FILE, SESSION_LOCK_STALE_MS]).toEqual([LOCK_FILE, LOCK_STALE_MS]);
   });
 
   it('reads the complete lines appended since the last read, until the session finished and left', async () => {
@@ -82,6 +82,16 @@ describe('following a served sweep while its session writes it', () => {
     appendFileSync(runs, line('e').slice(10) + line('a'));
     await follower.poll();
     expect(ids()).toEqual([['c', 'd'], ['e']]);
+
+    // a lock its session stopped refreshing (killed with kill -9) is a dead session's
+    const lock = path.join(folder, 'channelscope.lock');
+    const stale = new Date(Date.now() - LOCK_STALE_MS - 60_000);
+    utimesSync(lock, stale, stale);
+    await follower.poll();
+    expect(states.at(-1)).toMatchObject({ writing: false, stopped: false });
+    utimesSync(lock, new Date(), new Date());
+    await follower.poll();
+    expect(states.at(-1)).toMatchObject({ writing: true });
 
     // the session finishes and leaves: one more read finds nothing new, and following ends
     checkpoint(true);

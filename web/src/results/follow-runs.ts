@@ -5,8 +5,8 @@
 // browser would log as a failed load; a server that ignores Range sends the whole file and the part
 // already read is skipped), so a sweep of thousands of runs costs a small request a poll. A line still
 // being written (no newline yet) waits for the next poll. The folder's checkpoint.json says whether
-// its session finished, and a channelscope.lock in the server's listing whether a session is writing
-// it now (results.ts, folder-lock.ts).
+// its session finished, and a channelscope.lock in the server's listing, refreshed lately, whether a
+// session is writing it now (results.ts, folder-lock.ts).
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { parseRunsJsonl } from './parse-jsonl.js';
 
@@ -22,10 +22,12 @@ export interface FollowedFolder {
   offset: number;
 }
 
-/** Where the server lists the served folder's files (`channelscope serve`'s /api/results) and its name there. */
+/** Where the server lists the served folder's files (`channelscope serve`'s /api/results), its name there, and its URL. */
 export interface FollowedListing {
   url: string;
   name: string;
+  /** the served folder's URL, ending in '/': its listed files are relative to it */
+  folderUrl: string;
 }
 
 /** Where a followed sweep stands after a poll. */
@@ -53,6 +55,11 @@ export interface FollowCallbacks {
 
 /** The lock a session writing a results folder holds (folder-lock.ts LOCK_FILE, which needs node:fs). */
 export const SESSION_LOCK_FILE = 'channelscope.lock';
+/**
+ * A lock not refreshed for this long is a dead session's (folder-lock.ts LOCK_STALE_MS: a live one
+ * refreshes it every 30 s), one that a kill -9 left behind.
+ */
+export const SESSION_LOCK_STALE_MS = 10 * 60_000;
 
 /** Polls while a session writes the sweep; slower while none does (a sweep stopped and maybe resumed later). */
 export const FOLLOW_INTERVAL_MS = { writing: 2000, idle: 10_000 };
@@ -119,7 +126,7 @@ export class RunsFollower {
         const checkpoint = await this.readCheckpoint(folder);
         finished &&= checkpoint?.finished === true;
         if (checkpoint && checkpoint.updatedAt > checkpointAt) checkpointAt = checkpoint.updatedAt;
-        writing ||= listed.has(folder.lockFile);
+        writing ||= listed.has(folder.lockFile) && (await this.lockIsFresh(folder));
       }
     } catch (error) {
       if (this.state.stopped) return;
@@ -172,6 +179,14 @@ export class RunsFollower {
       // (its line numbers count from where this read began)
       throw new Error(`${(error as Error).message} — in the part appended after byte ${firstByte}`);
     }
+  }
+
+  /** Whether a folder's lock (listed: it exists) was refreshed lately; a server that does not say when it changed is believed. */
+  private async lockIsFresh(folder: FollowedFolder): Promise<boolean> {
+    const response = await this.fetcher(new URL(folder.lockFile.split('/').map(encodeURIComponent).join('/'), this.listing.folderUrl).href, { method: 'HEAD', cache: 'no-store' });
+    if (!response.ok) return false;
+    const modified = Date.parse(response.headers.get('last-modified') ?? '');
+    return !Number.isFinite(modified) || Date.now() - modified < SESSION_LOCK_STALE_MS;
   }
 
   /** The files the server lists in the served folder now. */

@@ -219,7 +219,7 @@ export class CsResultsLoader extends LitElement {
     if (!detail || !detail.folders.some((folder) => folder.checkpoint?.finished === false)) return;
     const source = detail.source;
     this.follower = new RunsFollower(
-      { url: new URL(this.apiUrl, location.href).href, name: entry.name },
+      { url: new URL(this.apiUrl, location.href).href, name: entry.name, folderUrl: base.href },
       detail.folders.map(({ runsFile }) => {
         const file = runsFile.slice(entry.name.length + 1);
         return { name: runsFile, runsUrl: urlOf(file), checkpointUrl: urlOf(beside(file, 'checkpoint.json')), lockFile: beside(file, SESSION_LOCK_FILE), offset: completeLinesBytes(texts.get(file) ?? '') };
