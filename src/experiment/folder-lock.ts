@@ -137,6 +137,14 @@ function inUse(dir: string, file: string, read: ReadLock, judgement?: Judgement)
   return `${dir} is in use by another channelscope (${who}): two sessions would write every run twice. Wait for it to finish or stop it, or use another --out`;
 }
 
+/** Whether a session is writing the folder now: it holds a lock that is not a dead session's (as a second session would judge it). */
+export function sessionWriting(dir: string): boolean {
+  const file = path.join(dir, LOCK_FILE);
+  const read = readLock(file);
+  if (read === 'gone') return false;
+  return read === 'being-written' || judge(read.holder, file, read.ageMs).alive;
+}
+
 const sameHolder = (a: LockHolder, b: LockHolder) => a.pid === b.pid && a.host === b.host && a.since === b.since;
 
 export class FolderLock {

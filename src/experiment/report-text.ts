@@ -16,12 +16,9 @@ export function missingShardsWarning(planned: PlannedRuns | undefined): string |
   return `${one ? 'This folder holds shard' : 'These folders hold shards'} ${list(shards.given)} of a sweep in ${shards.count}: shard${shards.missing.length === 1 ? '' : 's'} ${list(shards.missing)}${runs} ${shards.missing.length === 1 ? 'is' : 'are'} in ${one ? 'others' : 'none of them'}. The table covers the shard${one ? '' : 's'} given; name every shard's folder for the whole sweep.`;
 }
 
-/**
- * A report's warnings, most general first: shards not among its folders, then runs not recorded
- * (stillRunning: a session is writing the folders now, as the dashboard following them knows).
- */
-export function reportWarnings(report: Pick<Report, 'planned' | 'runs'>, stillRunning = false): string[] {
-  return [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total, stillRunning)].filter((warning): warning is string => warning !== null);
+/** A report's warnings, most general first: shards not among its folders, then runs not recorded (yet, where a session is writing them). */
+export function reportWarnings(report: Pick<Report, 'planned' | 'runs'>): string[] {
+  return [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total, report.planned?.stillRunning)].filter((warning): warning is string => warning !== null);
 }
 
 /** A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown). */

@@ -115,6 +115,8 @@ export interface PlannedRuns {
   seeds?: number;
   /** where the folders are shards of one sweep and some of its shards are not among them */
   missingShards?: MissingShards;
+  /** a session is writing one of the folders now (its lock is live): the runs not recorded are still training */
+  stillRunning?: boolean;
 }
 
 /** Shards of a sweep (of `count`) that no folder of a report holds. */

@@ -1,6 +1,8 @@
 // channelscope report: every record classified, fractions with Wilson intervals, grouped by fields.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { FolderLock, LOCK_FILE } from '../../src/experiment/folder-lock.js';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/experiment/report.js';
 import { formatReport, continuedSentence } from '../../src/experiment/report-text.js';
@@ -402,6 +404,23 @@ describe('channelscope report on a sweep that did not finish', () => {
     const [header, row] = formatReport(report, 'csv').split('\n').map((line) => line.split(','));
     expect(row[header.indexOf('planned')]).toBe('200');
     expect(JSON.parse(formatReport(report, 'json')).planned.total).toBe(400);
+  });
+
+  it('says the missing runs are still training while a session writes the folder (its lock is live), not that the sweep stopped', async () => {
+    const folder = folderWith(lines);
+    const lock = FolderLock.acquire(folder);
+    try {
+      const running = await buildReport(folder, ['r']);
+      expect(running.planned?.stillRunning).toBe(true);
+      expect(formatReport(running, 'md')).toContain('Recorded 165 of the 400 runs planned so far: the sweep is still running, 235 to go.');
+    } finally {
+      lock.release();
+    }
+    // a lock a dead session left (a process that is gone) is no session
+    writeFileSync(path.join(folder, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), since: '2026-12-07T00:00:00Z' }));
+    const stopped = await buildReport(folder, ['r']);
+    expect(stopped.planned?.stillRunning).toBeUndefined();
+    expect(formatReport(stopped, 'md')).toContain('Recorded 165 of the 400 runs planned: the sweep stopped before 235 finished');
   });
 
   it("plans only its shard's runs, and says nothing when every planned run is recorded", async () => {

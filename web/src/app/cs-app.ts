@@ -175,7 +175,8 @@ export class CsApp extends LitElement {
   private plannedOptions(records: readonly RunRecord[]): Pick<SummaryOptions, 'planned' | 'groupOf'> {
     if (!this.plan) return {};
     const groupOf = groupLabeller([...records, ...this.plan.planned].map((run) => run.config), this.groupBy);
-    return { groupOf, planned: plannedCounts(this.plan.planned, groupOf, this.plan.missingShards) };
+    const stillRunning = Boolean(this.follow?.writing && !this.follow.stopped);
+    return { groupOf, planned: { ...plannedCounts(this.plan.planned, groupOf, this.plan.missingShards), ...(stillRunning ? { stillRunning } : {}) } };
   }
 
   /** The preset's tables of the shown runs (`ordered` as `report` classified them) when their sweep is a preset's; null otherwise. */
@@ -344,7 +345,11 @@ export class CsApp extends LitElement {
   }
 
   private onFollowState(detail: FollowStateDetail): void {
-    if (this.followed(detail.source)) this.follow = detail;
+    if (!this.followed(detail.source)) return;
+    const wasRunning = Boolean(this.follow?.writing && !this.follow.stopped);
+    this.follow = detail;
+    // the summary's warning says whether the missing runs are still training
+    if (wasRunning !== Boolean(detail.writing && !detail.stopped)) this.refreshSummary(true);
   }
 
   /** Whether the shown runs are those opened from `source` (a sweep started here since, or other results opened, stop the following). */
@@ -484,7 +489,7 @@ export class CsApp extends LitElement {
           <h2>Progress</h2>
           ${this.renderProgress()}
           <h2>Summary</h2>
-          ${this.report ? reportWarnings(this.report, Boolean(this.follow?.writing && !this.follow.stopped)).map((warning) => html`<p class="notice warn small" role="status" data-testid="summary-warning">${warning}</p>`) : nothing}
+          ${this.report ? reportWarnings(this.report).map((warning) => html`<p class="notice warn small" role="status" data-testid="summary-warning">${warning}</p>`) : nothing}
           <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.records.length > 0 ? this.recordAxes : this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)} .records=${this.records}
             @group-by-change=${(e: CustomEvent<{ by: string[] }>) => {
               this.groupBy = e.detail.by;
