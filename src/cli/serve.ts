@@ -6,8 +6,8 @@
 // its percent-encodings, absolute paths and links pointing out of a folder all end in 404. Nothing
 // from a request is evaluated or executed. It binds 127.0.0.1 unless --host says otherwise, and then
 // also refuses requests whose Host header is not a loopback name (DNS rebinding).
-import { createReadStream, existsSync, readFileSync, type Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, type Dirent } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { InputError } from '../user-input/input-error.js';
 import { BUILD_INFO_FILE, channelscopeRoot, currentSoftware, softwareLabel } from '../experiment/software.js';
 import { integerOption } from './number-options.js';
 import { requireResultsFolder } from './fs-errors.js';
+import { LOCK_FILE, sessionWriting } from '../experiment/folder-lock.js';
 
 export const DEFAULT_PORT = 8321;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -63,6 +64,16 @@ export interface ResultsMount {
   dir: string;
   /** its real path (symlinks resolved), the root every request into it must stay under */
   root: string;
+}
+
+/** What /api/results lists of each served folder. */
+export interface ResultsListingEntry {
+  name: string;
+  url: string;
+  /** its files (links leaving it left out), relative to it */
+  files: string[];
+  /** the channelscope.lock files among them whose session is writing its folder now (folder-lock.ts) */
+  liveLocks: string[];
 }
 
 export interface DashboardServerOptions {
@@ -168,7 +179,6 @@ export function safeSegments(urlPath: string): string[] | null {
 interface ServedFile {
   file: string;
   size: number;
-  modified: Date;
 }
 
 /** A regular file under root (symlinks resolved and checked), or null. */
@@ -183,7 +193,7 @@ async function fileUnder(root: string, segments: string[]): Promise<ServedFile |
   }
   if (!isInside(root, real)) return null;
   const info = await stat(real).catch(() => null);
-  return info && info.isFile() ? { file: real, size: info.size, modified: info.mtime } : null;
+  return info && info.isFile() ? { file: real, size: info.size } : null;
 }
 
 /** Relative paths of the regular files in a folder (links followed only where they stay inside). */
@@ -236,6 +246,15 @@ function hostAllowed(hostHeader: string | undefined): boolean {
   return LOOPBACK_HOSTS.has(name.toLowerCase());
 }
 
+/** A folder's entry in /api/results: its files, and the locks among them of sessions writing it now. */
+async function folderListing(mount: ResultsMount): Promise<ResultsListingEntry> {
+  const files = await listFiles(mount.root);
+  // judged as a second session would (the holder's process on this machine, else the lock's heartbeat),
+  // so that a page following the folder says what `report` says of it
+  const liveLocks = files.filter((file) => path.basename(file) === LOCK_FILE && sessionWriting(path.join(mount.root, path.dirname(file))));
+  return { name: mount.name, url: mount.url, files, liveLocks };
+}
+
 /** Starts the server; resolves once it listens. */
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const host = options.host ?? DEFAULT_HOST;
@@ -250,34 +269,47 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     res.end(head ? undefined : body);
   };
 
-  const sendFile = (res: http.ServerResponse, found: ServedFile, head: boolean, cache: string, rangeHeader?: string) => {
-    const type = CONTENT_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
-    const headers = {
-      'Content-Type': type,
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': cache,
-      'Accept-Ranges': 'bytes',
-      // (a session's lock is refreshed while it lives: a page following the folder reads its age here)
-      'Last-Modified': found.modified.toUTCString(),
-    };
-    const range = rangeHeader === undefined ? null : byteRange(rangeHeader, found.size);
-    if (range === 'unsatisfiable') {
-      // (the dashboard following a sweep asks from the end of what it has read: nothing new yet)
-      res.writeHead(416, { ...headers, 'Content-Range': `bytes */${found.size}`, 'Content-Length': 0 });
-      res.end();
-      return;
+  const sendFile = async (res: http.ServerResponse, found: ServedFile, head: boolean, cache: string, rangeHeader?: string) => {
+    // the file as opened: a runs.jsonl growing, or a checkpoint.json replaced (renamed over) since it
+    // was found, is sent as it is now, with the length it has now
+    const file = await open(found.file, 'r');
+    let streaming = false;
+    try {
+      const { size, mtime } = await file.stat();
+      const type = CONTENT_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
+      const headers = {
+        'Content-Type': type,
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': cache,
+        'Accept-Ranges': 'bytes',
+        'Last-Modified': mtime.toUTCString(),
+      };
+      // (RFC 9110: a HEAD request's Range is ignored)
+      const range = rangeHeader === undefined || head ? null : byteRange(rangeHeader, size);
+      if (range === 'unsatisfiable') {
+        // (the dashboard following a sweep asks from the end of what it has read; the size says whether the file was cut)
+        res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Length': 0 });
+        res.end();
+        return;
+      }
+      const { start, end } = range ?? { start: 0, end: size - 1 };
+      if (range) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
+      else res.writeHead(200, { ...headers, 'Content-Length': size });
+      if (head || size === 0) {
+        res.end();
+        return;
+      }
+      // exactly the bytes announced, however the file grows meanwhile
+      const stream = file.createReadStream({ start, end });
+      streaming = true;
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+    } finally {
+      // (the stream closes it when it ends)
+      if (!streaming) await file.close();
     }
-    if (range) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${found.size}`, 'Content-Length': range.end - range.start + 1 });
-    else res.writeHead(200, { ...headers, 'Content-Length': found.size });
-    if (head) {
-      res.end();
-      return;
-    }
-    const stream = createReadStream(found.file, range ?? {});
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -299,7 +331,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return;
     }
     if (segments.length === 2 && segments[0] === 'api' && segments[1] === 'results') {
-      const listing = await Promise.all(mounts.map(async (m) => ({ name: m.name, url: m.url, files: await listFiles(m.root) })));
+      const listing = await Promise.all(mounts.map(async (m) => folderListing(m)));
       send(res, 200, `${JSON.stringify(listing)}\n`, 'application/json; charset=utf-8', head);
       return;
     }
@@ -307,12 +339,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       const mount = mounts.find((m) => m.name === segments[1]);
       const found = mount && segments.length > 2 ? await fileUnder(mount.root, segments.slice(2)) : null;
       if (!found) send(res, 404, 'not found\n', undefined, head);
-      else sendFile(res, found, head, 'no-store', req.headers.range);
+      else await sendFile(res, found, head, 'no-store', req.headers.range);
       return;
     }
     const found = await fileUnder(webRoot, segments.length === 0 ? ['index.html'] : segments);
     if (!found) send(res, 404, 'not found\n', undefined, head);
-    else sendFile(res, found, head, segments[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache');
+    else await sendFile(res, found, head, segments[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache');
   };
 
   const server = http.createServer((req, res) => {
@@ -351,7 +383,8 @@ export function byteRange(header: string, size: number): { start: number; end: n
   if (match[1] === '') {
     const last = Number(match[2]);
     if (last === 0) return 'unsatisfiable';
-    return size === 0 ? 'unsatisfiable' : { start: Math.max(size - last, 0), end: size - 1 };
+    // (the last n bytes of an empty file: the whole of it, nothing)
+    return size === 0 ? null : { start: Math.max(size - last, 0), end: size - 1 };
   }
   const start = Number(match[1]);
   const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);

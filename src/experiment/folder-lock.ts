@@ -140,7 +140,13 @@ function inUse(dir: string, file: string, read: ReadLock, judgement?: Judgement)
 /** Whether a session is writing the folder now: it holds a lock that is not a dead session's (as a second session would judge it). */
 export function sessionWriting(dir: string): boolean {
   const file = path.join(dir, LOCK_FILE);
-  const read = readLock(file);
+  let read: ReadLock;
+  try {
+    read = readLock(file);
+  } catch {
+    // a lock that cannot be read (permissions): no session known to write
+    return false;
+  }
   if (read === 'gone') return false;
   return read === 'being-written' || judge(read.holder, file, read.ageMs).alive;
 }

@@ -17,17 +17,28 @@ export function missingShardsWarning(planned: PlannedRuns | undefined): string |
 }
 
 /** A report's warnings, most general first: shards not among its folders, then runs not recorded (yet, where a session is writing them). */
-export function reportWarnings(report: Pick<Report, 'planned' | 'runs'>): string[] {
-  return [missingShardsWarning(report.planned), missingRunsWarning(report.runs.length, report.planned?.total, report.planned?.stillRunning)].filter((warning): warning is string => warning !== null);
+export function reportWarnings(report: Pick<Report, 'planned' | 'runs' | 'continued'>): string[] {
+  return [
+    missingShardsWarning(report.planned),
+    missingRunsWarning(report.runs.length, report.planned?.total, { stillRunning: report.planned?.stillRunning, continuation: Boolean(report.continued) }),
+  ].filter((warning): warning is string => warning !== null);
 }
 
-/** A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown). */
-export function missingRunsWarning(recorded: number, planned: number | undefined, stillRunning = false): string | null {
+/** The command that resumes a stopped sweep's folder: a continuation's is resumed by `continue`. */
+export function resumeCommand(continuation: boolean): string {
+  return continuation ? '`channelscope continue … --resume`' : '`channelscope run … --resume`';
+}
+
+/**
+ * A warning that `recorded` of `planned` runs have records; null when none are missing (or unknown).
+ * stillRunning: a session is writing them now; continuation: the folder is a continuation's.
+ */
+export function missingRunsWarning(recorded: number, planned: number | undefined, how: { stillRunning?: boolean; continuation?: boolean } = {}): string | null {
   if (planned === undefined || recorded >= planned) return null;
   const missing = planned - recorded;
-  const why = stillRunning
+  const why = how.stillRunning
     ? ` so far: the sweep is still running, ${missing} to go`
-    : `: the sweep stopped before ${missing} finished (\`channelscope run … --resume\` continues it)`;
+    : `: the sweep stopped before ${missing} finished (${resumeCommand(Boolean(how.continuation))} continues it)`;
   return `Recorded ${recorded} of the ${planned} runs planned${why}. The fractions cover the recorded runs only. The missing ones are the slowest, often runs still on their way along a channel, so the fractions lean towards quick outcomes.`;
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderJson, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { presetTables, tabledPresetOfSpec } from './preset-reports.js';
-import { plannedCounts, plannedRunsOf, type FolderShare } from './sweep-plan.js';
+import { plannedCounts, plannedRunsOf, plannedSummaryOptions, type FolderShare } from './sweep-plan.js';
 import { sessionWriting } from './folder-lock.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
 import { configurationFields, fieldsAbsentFromAll, GROUP_ALIASES, groupLabeller } from './group-labels.js';
@@ -54,11 +54,8 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
     );
   }
   const spec = sweepOf(folders);
-  const { planned, missingShards } = spec ? plannedRunsOfFolders(spec, folders) : { planned: [] };
-  // labelled among the planned runs too, so that a run not yet recorded counts in its own group
-  const groupOf = groupLabeller([...records, ...planned].map((run) => run.config), by);
-  const stillRunning = folders.some(sessionWriting);
-  const report = summarizeRecords(records, by, folders.join(' + '), { planned: spec ? { ...plannedCounts(planned, groupOf, missingShards), ...(stillRunning ? { stillRunning } : {}) } : undefined, overrides, groupOf });
+  const planned = spec ? plannedSummaryOptions(records, plannedRunsOfFolders(spec, folders), by, folders.some(sessionWriting)) : {};
+  const report = summarizeRecords(records, by, folders.join(' + '), { ...planned, overrides });
   // a preset's folder (or its shards: one spec, sweepOf checked) carries the preset's tables (as its report.md does) in every format
   const preset = presetOfFolder(folders[0]);
   if (preset) report.presetTables = presetTables(preset.name, records, report.runs, report.thresholds?.barrierTolerance);

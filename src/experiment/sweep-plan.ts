@@ -3,7 +3,7 @@
 // few). `report` (report.ts) reads the folders' files from disk, the dashboard's loader fetches or
 // reads them in the page; both count planned and missing runs here, so they say the same.
 import { expandSpec, type ResolvedRun } from './grid.js';
-import type { GroupLabeller } from './group-labels.js';
+import { groupLabeller, type GroupLabeller } from './group-labels.js';
 import { selectShard, type ShardPosition } from './shard.js';
 import { canonicalJson, parseSpec, type ExperimentSpec } from './spec.js';
 import type { MissingShards, PlannedRuns } from './summary.js';
@@ -69,9 +69,9 @@ export function plannedRunsOf(spec: ExperimentSpec, shares: readonly FolderShare
   const runs = expandSpec(spec);
   const planned = new Map<string, ResolvedRun>();
   for (const { shard, chosenRuns } of shares) {
+    // a continuation's continued.json names the runs of its own shard already (a shard of the chosen runs, not of the spec's)
     const chosen = chosenRuns ? new Set(chosenRuns) : null;
-    const share = selectShard(runs, shard);
-    for (const run of chosen ? share.filter((r) => chosen.has(r.id)) : share) planned.set(run.id, run);
+    for (const run of chosen ? runs.filter((r) => chosen.has(r.id)) : selectShard(runs, shard)) planned.set(run.id, run);
   }
   const missingShards = missingShardsOf(shares.map((share) => share.shard), runs, shares.some((share) => share.chosenRuns !== null));
   return { planned: [...planned.values()], ...(missingShards ? { missingShards } : {}) };
@@ -87,6 +87,21 @@ function missingShardsOf(shards: readonly (ShardPosition | null)[], runs: readon
   // a continuation's shards are shards of its chosen runs, which only its folders name
   const missingRuns = continued ? undefined : missing.reduce((sum, index) => sum + selectShard(runs, { index, count }).length, 0);
   return { count, given: [...given].sort((a, b) => a - b), missing, ...(missingRuns !== undefined ? { runs: missingRuns, sweepRuns: runs.length } : {}) };
+}
+
+/**
+ * What a summary of `records` needs to count the runs `plan` holds per group: the groups labelled
+ * among records and planned runs alike (a configuration without records yet is its own group), and
+ * the planned runs per group; stillRunning where a session is writing the folders now.
+ */
+export function plannedSummaryOptions(
+  records: readonly { config: unknown }[],
+  plan: { planned: readonly ResolvedRun[]; missingShards?: MissingShards },
+  by: string[],
+  stillRunning: boolean,
+): { groupOf: GroupLabeller; planned: PlannedRuns } {
+  const groupOf = groupLabeller([...records, ...plan.planned].map((run) => run.config), by);
+  return { groupOf, planned: { ...plannedCounts(plan.planned, groupOf, plan.missingShards), ...(stillRunning ? { stillRunning } : {}) } };
 }
 
 /** Planned runs in all and per group (groupOf labels them as the report labels its records). */

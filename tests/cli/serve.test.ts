@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_INFO_FILE, byteRange, dashboardBuildState, mountsWithoutRuns, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { runCli } from '../helpers/cli.js';
 import { InputError } from '../../src/user-input/input-error.js';
+import { FolderLock, LOCK_FILE } from '../../src/experiment/folder-lock.js';
 
 const SECRET = 'top secret: must never be served';
 
@@ -86,7 +87,22 @@ describe('channelscope serve', () => {
   it('lists the folders and their files at /api/results, without links that leave them', async () => {
     const reply = await request('/api/results');
     expect(reply.status).toBe(200);
-    expect(JSON.parse(reply.body)).toEqual([{ name: '0-my-results', url: '/results/0-my-results/', files: ['inner-link.txt', 'runs.jsonl', 'sub/notes.txt'] }]);
+    expect(JSON.parse(reply.body)).toEqual([{ name: '0-my-results', url: '/results/0-my-results/', files: ['inner-link.txt', 'runs.jsonl', 'sub/notes.txt'], liveLocks: [] }]);
+  });
+
+  it("names the locks of sessions writing a folder now (as a second session judges them), not a dead session's", async () => {
+    const results = path.join(scratch, 'my results');
+    const lock = FolderLock.acquire(path.join(results, 'sub'));
+    // a lock left by a process that is gone (kill -9)
+    writeFileSync(path.join(results, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), since: '2026-12-07T00:00:00Z' }));
+    try {
+      const [entry] = JSON.parse((await request('/api/results')).body) as { files: string[]; liveLocks: string[] }[];
+      expect(entry.files).toEqual(expect.arrayContaining([LOCK_FILE, `sub/${LOCK_FILE}`]));
+      expect(entry.liveLocks).toEqual([`sub/${LOCK_FILE}`]);
+    } finally {
+      lock.release();
+      rmSync(path.join(results, LOCK_FILE));
+    }
   });
 
   it.each([
@@ -151,6 +167,9 @@ describe('channelscope serve', () => {
       const reply = await request('/results/0-my-results/runs.jsonl', 'GET', { range });
       expect([reply.status, reply.body, reply.headers['accept-ranges']]).toEqual([200, whole, 'bytes']);
     }
+    // a HEAD request's Range is ignored (RFC 9110)
+    const head = await request('/results/0-my-results/runs.jsonl', 'HEAD', { range: 'bytes=7-' });
+    expect([head.status, head.headers['content-length']]).toEqual([200, String(whole.length)]);
     // and when each file last changed (a session's lock is refreshed while it lives)
     expect(Date.parse(tail.headers['last-modified'] ?? '')).toBeGreaterThan(Date.now() - 3_600_000);
     expect(byteRange('bytes=2-4', 10)).toEqual({ start: 2, end: 4 });
@@ -159,6 +178,7 @@ describe('channelscope serve', () => {
     expect(byteRange('bytes=-30', 10)).toEqual({ start: 0, end: 9 });
     expect(byteRange('bytes=10-', 10)).toBe('unsatisfiable');
     expect(byteRange('bytes=-0', 10)).toBe('unsatisfiable');
+    expect(byteRange('bytes=-5', 0)).toBeNull();
     expect(byteRange('bytes=-', 10)).toBeNull();
   });
 

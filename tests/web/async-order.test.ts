@@ -8,7 +8,8 @@ import { CsResultsViews } from '../../web/src/views/cs-results-views.js';
 import type { PerRunCompute } from '../../web/src/views/per-run-compute.js';
 import { CsSpecBuilder } from '../../web/src/app/cs-spec-builder.js';
 import { CsNetworkCheck } from '../../web/src/app/cs-network-check.js';
-import { sweepStatusText } from '../../web/src/app/sweep-status.js';
+import { followStatusText, sweepStatusText } from '../../web/src/app/sweep-status.js';
+import { resumeCommand } from '../../src/experiment/report-text.js';
 import { channelTheta, finiteTheta, record } from './records.js';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -150,5 +151,21 @@ describe('the progress line', () => {
     expect(sweepStatusText('running', progress(5, false), 10, '')).toBe('Running: 5 of 10 runs finished.');
     expect(sweepStatusText('idle', null, 0, 'Finished: 10 runs.')).toBe('Finished: 10 runs.');
     expect(sweepStatusText('idle', null, 0, '')).toBe('No sweep running.');
+  });
+
+  it("of a followed folder says whether a session writes it, when the last run came, how to resume it, and why following ended", () => {
+    const now = Date.parse('2026-12-07T12:00:00Z');
+    const state = { source: 'cf', writing: true, finished: false, runs: 40, lastNewRunAt: null, checkpointAt: '', stopped: false };
+    const text = (changes: object, planned = 60, continuation = false) => followStatusText({ ...state, ...changes }, planned, resumeCommand(continuation), now);
+    expect(text({})).toBe('Following cf: 40 runs of the 60 planned recorded, and a session is writing more.');
+    expect(followStatusText({ ...state, lastNewRunAt: now - 4000 }, undefined, resumeCommand(false), now)).toBe('Following cf: 40 runs recorded, and a session is writing more (the last came 4 s ago).');
+    expect(text({ lastNewRunAt: now - 30 * 60_000 })).toMatch(/\(the last came 30 min ago\)\.$/);
+    expect(text({ writing: false })).toBe('Following cf: 40 runs of the 60 planned recorded; no session is writing it now, so it stopped before its end (`channelscope run … --resume` continues it, and its runs will show here).');
+    expect(text({ writing: false }, 60, true)).toMatch(/\(`channelscope continue … --resume` continues it/);
+    expect(text({ writing: false, finished: true })).toBe('Following cf: 40 runs of the 60 planned recorded; its session finished, and its last runs are being read.');
+    expect(text({ unreachable: 'Failed to fetch' })).toBe('Following cf: 40 runs of the 60 planned recorded; the last read failed (Failed to fetch), trying again every 10 s.');
+    expect(text({ stopped: true, finished: true, runs: 60 })).toBe('Opened 60 runs of the 60 planned from cf: its sweep finished while it was followed.');
+    expect(text({ stopped: true })).toBe('Opened 40 runs of the 60 planned from cf (no longer following it).');
+    expect(text({ stopped: true, error: 'cf/runs.jsonl was rewritten' })).toBe('Stopped following cf: cf/runs.jsonl was rewritten. 40 runs of the 60 planned shown.');
   });
 });

@@ -3,14 +3,14 @@
 // written waits for the next read, runs already seen are not passed on twice, following ends when
 // the session finished and left, and a file rewritten under it stops it with a message. The polls are
 // driven by hand (the follower's own timer is set far out).
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import type { RunRecord } from '../../src/experiment/results.js';
-import { LOCK_FILE, LOCK_STALE_MS } from '../../src/experiment/folder-lock.js';
-import { completeLinesBytes, RunsFollower, SESSION_LOCK_FILE, SESSION_LOCK_STALE_MS, type FollowState } from '../../web/src/results/follow-runs.js';
+import { FolderLock, LOCK_FILE } from '../../src/experiment/folder-lock.js';
+import { completeLinesEnd, RunsFollower, SESSION_LOCK_FILE, type FollowState } from '../../web/src/results/follow-runs.js';
 import { finiteTheta, record } from './records.js';
 
 let scratch: string;
@@ -44,8 +44,8 @@ function follow(text: string, seen: string[], fetcher?: typeof fetch) {
   const appended: RunRecord[][] = [];
   const states: FollowState[] = [];
   const follower = new RunsFollower(
-    { url: new URL('/api/results', served.url).href, name: served.mounts[0].name, folderUrl: url('') },
-    [{ name: 'sweep/runs.jsonl', runsUrl: url('runs.jsonl'), checkpointUrl: url('checkpoint.json'), lockFile: SESSION_LOCK_FILE, offset: completeLinesBytes(text) }],
+    { url: new URL('/api/results', served.url).href, name: served.mounts[0].name },
+    [{ name: 'sweep/runs.jsonl', runsUrl: url('runs.jsonl'), checkpointUrl: url('checkpoint.json'), lockFile: SESSION_LOCK_FILE, offset: completeLinesEnd(new TextEncoder().encode(text)) }],
     seen,
     { appended: (records) => appended.push(records), state: (state) => states.push(state) },
     fetcher,
@@ -55,8 +55,8 @@ function follow(text: string, seen: string[], fetcher?: typeof fetch) {
 }
 
 describe('following a served sweep while its session writes it', () => {
-  it("knows a session writes a folder by the lock the command line's sessions take, and a dead one's by its age", () => {
-    expect([SESSION_LOCK_FILE, SESSION_LOCK_STALE_MS]).toEqual([LOCK_FILE, LOCK_STALE_MS]);
+  it("knows a session writes a folder by the lock the command line's sessions take", () => {
+    expect(SESSION_LOCK_FILE).toBe(LOCK_FILE);
   });
 
   it('reads the complete lines appended since the last read, until the session finished and left', async () => {
@@ -64,7 +64,8 @@ describe('following a served sweep while its session writes it', () => {
     const loaded = line('a') + line('b');
     // a third record half written when the page loaded the folder
     writeFileSync(runs, loaded + line('c').slice(0, 25));
-    writeFileSync(path.join(folder, 'channelscope.lock'), '{"pid": 1}');
+    // a session writing it (this process holds its lock, as \`run\` would)
+    let lock = FolderLock.acquire(folder);
     checkpoint(false);
     const { follower, states, ids } = follow(loaded + line('c').slice(0, 25), ['a', 'b']);
 
@@ -83,19 +84,20 @@ describe('following a served sweep while its session writes it', () => {
     await follower.poll();
     expect(ids()).toEqual([['c', 'd'], ['e']]);
 
-    // a lock its session stopped refreshing (killed with kill -9) is a dead session's
-    const lock = path.join(folder, 'channelscope.lock');
-    const stale = new Date(Date.now() - LOCK_STALE_MS - 60_000);
-    utimesSync(lock, stale, stale);
+    // a lock its session left when it was killed (kill -9: its process is gone) is no session, as the server judges it
+    lock.release();
+    writeFileSync(path.join(folder, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), since: '2026-12-07T00:00:00Z' }));
     await follower.poll();
     expect(states.at(-1)).toMatchObject({ writing: false, stopped: false });
-    utimesSync(lock, new Date(), new Date());
+    // resumed: a session holds it again
+    rmSync(path.join(folder, LOCK_FILE));
+    lock = FolderLock.acquire(folder);
     await follower.poll();
     expect(states.at(-1)).toMatchObject({ writing: true });
 
     // the session finishes and leaves: one more read finds nothing new, and following ends
     checkpoint(true);
-    rmSync(path.join(folder, 'channelscope.lock'));
+    lock.release();
     await follower.poll();
     expect(states.at(-1)).toMatchObject({ writing: false, finished: true, runs: 5, stopped: true });
     expect(follower.stopped).toBe(true);
@@ -121,7 +123,7 @@ describe('following a served sweep while its session writes it', () => {
   it('follows a sweep that has recorded nothing yet (an empty runs.jsonl) from its first run', async () => {
     const runs = path.join(folder, 'runs.jsonl');
     writeFileSync(runs, '');
-    writeFileSync(path.join(folder, 'channelscope.lock'), '{}');
+    const lock = FolderLock.acquire(folder);
     checkpoint(false);
     const { follower, states, ids } = follow('', []);
     await follower.poll();
@@ -132,7 +134,25 @@ describe('following a served sweep while its session writes it', () => {
     await follower.poll();
     expect(ids()).toEqual([['a'], ['b']]);
     follower.stop();
-    rmSync(path.join(folder, 'channelscope.lock'));
+    lock.release();
+  });
+
+  it('says when a read fails for a reason that may pass (the server unreachable), and reads on when it answers again', async () => {
+    const runs = path.join(folder, 'runs.jsonl');
+    writeFileSync(runs, line('a'));
+    checkpoint(false);
+    let down = false;
+    const flaky: typeof fetch = (input, init) => (down ? Promise.reject(new TypeError('Failed to fetch')) : fetch(input, init));
+    const { follower, states, ids } = follow(line('a'), ['a'], flaky);
+    down = true;
+    await follower.poll();
+    expect(states.at(-1)).toMatchObject({ stopped: false, unreachable: 'Failed to fetch' });
+    down = false;
+    appendFileSync(runs, line('b'));
+    await follower.poll();
+    expect(ids()).toEqual([['b']]);
+    expect(states.at(-1)?.unreachable).toBeUndefined();
+    follower.stop();
   });
 
   it('reads the same from a server that ignores Range (the whole file each time)', async () => {

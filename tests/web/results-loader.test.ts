@@ -100,18 +100,26 @@ describe('the runs opened folders plan (their checkpoint.json and continued.json
     const one = await opened(file('s/1/runs.jsonl', jsonl([record('x', finiteTheta)])), file('s/1/spec.json', TINY), file('s/1/checkpoint.json', checkpoint({ index: 1, count: 2 }, false)));
     expect(plannedOf(one).planned).toHaveLength(3);
     expect(plannedOf(one).missingShards).toEqual({ count: 2, given: [1], missing: [2], runs: 3, sweepRuns: 6 });
-    // a folder without checkpoint.json: the whole sweep, no session's progress known
+    // the whole sweep's folder
+    const whole = await opened(file('runs.jsonl', jsonl([record('x', finiteTheta)])), file('spec.json', TINY), file('checkpoint.json', checkpoint(null, true)));
+    expect(plannedOf(whole).planned).toHaveLength(6);
+    // runs.jsonl and spec.json chosen without the checkpoint.json: perhaps one shard's, so the runs planned are not guessed
     const bare = await opened(file('runs.jsonl', jsonl([record('x', finiteTheta)])), file('spec.json', TINY));
-    expect(bare.folders).toEqual([{ runsFile: 'runs.jsonl', share: { shard: null, chosenRuns: null }, checkpoint: null }]);
-    expect(plannedOf(bare).planned).toHaveLength(6);
-    // a continuation plans the runs it chose
-    const chosen = plannedOf(bare).planned.slice(1, 3).map((run) => run.id);
-    const continuation = await opened(file('c/runs.jsonl', jsonl([record('x', finiteTheta)])), file('c/spec.json', TINY), file('c/continued.json', JSON.stringify({ from: 'runs/a', set: [], only: null, runs: chosen })));
+    expect(bare.folders).toEqual([{ runsFile: 'runs.jsonl', share: null, checkpoint: null }]);
+    // a continuation plans the runs it chose: its continued.json names those of its own shard (a shard of the chosen runs)
+    const chosen = plannedOf(whole).planned.slice(1, 4).map((run) => run.id);
+    const continuation = await opened(
+      file('c/runs.jsonl', jsonl([record('x', finiteTheta)])),
+      file('c/spec.json', TINY),
+      file('c/checkpoint.json', checkpoint({ index: 2, count: 2 }, false)),
+      file('c/continued.json', JSON.stringify({ from: 'runs/a', set: [], only: null, runs: chosen })),
+    );
     expect(plannedOf(continuation).planned.map((run) => run.id)).toEqual(chosen);
   });
 
   it("open a sweep that has recorded no run yet while its session runs (to be followed), and refuse an empty runs.jsonl otherwise", async () => {
     const started = await opened(file('a/runs.jsonl', ''), file('a/spec.json', TINY), file('a/checkpoint.json', checkpoint(null, false)));
+    expect(started.folders[0].checkpoint).toEqual({ finished: false, updatedAt: '2026-12-07T10:00:00.000Z' });
     expect(started.records).toEqual([]);
     expect(plannedOf(started).planned).toHaveLength(6);
     for (const files of [[file('a/runs.jsonl', '')], [file('a/runs.jsonl', '\n'), file('a/checkpoint.json', checkpoint(null, true))]]) {
@@ -129,7 +137,7 @@ describe('the runs opened folders plan (their checkpoint.json and continued.json
     expect(damaged.folders).toEqual([{ runsFile: 'a/runs.jsonl', share: null, checkpoint: null }]);
     expect(damaged.notes).toHaveLength(1);
     expect(damaged.notes[0]).toMatch(/^a\/checkpoint\.json could not be read \(.*\): the runs its folder plans are unknown$/);
-    const notObject = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/continued.json', '[]'));
+    const notObject = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/checkpoint.json', checkpoint(null, true)), file('a/continued.json', '[]'));
     expect(notObject.folders[0].share).toBeNull();
     expect(notObject.notes).toEqual(['a/continued.json is not an object: the runs its folder plans are unknown']);
   });

@@ -4,11 +4,11 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import * as Comlink from 'comlink';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
-import { fieldsAbsentFromAll, fieldName, groupLabeller, sweepAxes } from '../../../src/experiment/group-labels.js';
+import { fieldsAbsentFromAll, fieldName, sweepAxes } from '../../../src/experiment/group-labels.js';
 import { RunVerdicts, summarizeRecords, type ClassifiedRun, type Report, type SummaryOptions } from '../../../src/experiment/summary.js';
-import { continuedSentence, reportWarnings } from '../../../src/experiment/report-text.js';
+import { continuedSentence, reportWarnings, resumeCommand } from '../../../src/experiment/report-text.js';
 import { validateSpec } from '../../../src/experiment/spec.js';
-import { plannedCounts, plannedRunsOf } from '../../../src/experiment/sweep-plan.js';
+import { plannedRunsOf, plannedSummaryOptions } from '../../../src/experiment/sweep-plan.js';
 import { buildPresetReport, tabledPresetOfSpec, type PresetReport } from '../../../src/experiment/preset-reports.js';
 import type { CsResultsLoader, FollowStateDetail, ProcedureLoadedDetail, RecordsAppendedDetail, RecordsLoadedDetail } from '../views/cs-results-loader.js';
 import { findPreset } from '../../../src/experiment/presets.js';
@@ -173,10 +173,7 @@ export class CsApp extends LitElement {
 
   /** The planned runs per group (labelled among records and planned runs alike, as `report` labels them), where the opened folders' plan is known. */
   private plannedOptions(records: readonly RunRecord[]): Pick<SummaryOptions, 'planned' | 'groupOf'> {
-    if (!this.plan) return {};
-    const groupOf = groupLabeller([...records, ...this.plan.planned].map((run) => run.config), this.groupBy);
-    const stillRunning = Boolean(this.follow?.writing && !this.follow.stopped);
-    return { groupOf, planned: { ...plannedCounts(this.plan.planned, groupOf, this.plan.missingShards), ...(stillRunning ? { stillRunning } : {}) } };
+    return this.plan ? plannedSummaryOptions(records, this.plan, this.groupBy, Boolean(this.follow?.writing && !this.follow.stopped)) : {};
   }
 
   /** The preset's tables of the shown runs (`ordered` as `report` classified them) when their sweep is a preset's; null otherwise. */
@@ -396,7 +393,7 @@ export class CsApp extends LitElement {
     const counts = this.outcomeCounts();
     const classified = this.report?.runs.length ?? 0;
     const following = this.follow && this.status === 'idle' ? this.follow : null;
-    const statusText = following ? followStatusText(following, planned) : sweepStatusText(this.status, this.progress, total, this.endNote);
+    const statusText = following ? followStatusText(following, planned, resumeCommand(Boolean(this.report?.continued))) : sweepStatusText(this.status, this.progress, total, this.endNote);
     return html`<section class="progress" data-testid="sweep-progress" data-status=${this.status} data-done=${done} data-total=${total}>
       <div class="status-line"><span data-testid="sweep-status">${statusText}${following && !following.stopped
           ? html` <button type="button" class="link" data-action="stop-following" @click=${() => this.stopFollowing()}>Stop following</button>`

@@ -1,7 +1,7 @@
 // The dashboard's progress line (a sweep of the page's, or a followed folder's), apart from the page shell (cs-app.ts) so that it is tested in Node.
 import type { SweepProgress } from '../worker/api.js';
 import type { SweepStatus } from './cs-spec-builder.js';
-import type { FollowState } from '../results/follow-runs.js';
+import { FOLLOW_INTERVAL_MS, type FollowState } from '../results/follow-runs.js';
 
 /**
  * The progress line for a sweep in `status`. A pause takes effect at the worker's next check, after
@@ -29,15 +29,20 @@ export function sweepStatusText(status: SweepStatus, progress: SweepProgress | n
   }
 }
 
-/** Where a followed sweep (an opened folder a session still writes) stands, as its progress line says it. */
-export function followStatusText(follow: FollowState & { source: string }, planned: number | undefined, now = Date.now()): string {
+/**
+ * Where a followed sweep (an opened folder a session still writes) stands, as its progress line says
+ * it; resume: the command that resumes it (report-text.ts resumeCommand).
+ */
+export function followStatusText(follow: FollowState & { source: string }, planned: number | undefined, resume: string, now = Date.now()): string {
   const of = planned !== undefined ? ` of the ${planned} planned` : '';
   const recorded = `${follow.runs} run${follow.runs === 1 ? '' : 's'}${of}`;
   if (follow.error) return `Stopped following ${follow.source}: ${follow.error}. ${recorded} shown.`;
   if (follow.stopped) return follow.finished ? `Opened ${recorded} from ${follow.source}: its sweep finished while it was followed.` : `Opened ${recorded} from ${follow.source} (no longer following it).`;
+  if (follow.unreachable) return `Following ${follow.source}: ${recorded} recorded; the last read failed (${follow.unreachable}), trying again every ${FOLLOW_INTERVAL_MS.idle / 1000} s.`;
   if (follow.finished && !follow.writing) return `Following ${follow.source}: ${recorded} recorded; its session finished, and its last runs are being read.`;
-  if (follow.writing) return `Following ${follow.source}: ${recorded} recorded, and a session is writing more (the last came ${ago(now - follow.lastNewRunAt)} ago).`;
-  return `Following ${follow.source}: ${recorded} recorded; no session is writing it now, so it stopped before its end (\`channelscope run … --resume\` continues it, and its runs will show here).`;
+  const last = follow.lastNewRunAt === null ? '' : ` (the last came ${ago(now - follow.lastNewRunAt)} ago)`;
+  if (follow.writing) return `Following ${follow.source}: ${recorded} recorded, and a session is writing more${last}.`;
+  return `Following ${follow.source}: ${recorded} recorded; no session is writing it now, so it stopped before its end (${resume} continues it, and its runs will show here).`;
 }
 
 function ago(ms: number): string {

@@ -5,8 +5,8 @@
 // browser would log as a failed load; a server that ignores Range sends the whole file and the part
 // already read is skipped), so a sweep of thousands of runs costs a small request a poll. A line still
 // being written (no newline yet) waits for the next poll. The folder's checkpoint.json says whether
-// its session finished, and a channelscope.lock in the server's listing, refreshed lately, whether a
-// session is writing it now (results.ts, folder-lock.ts).
+// its session finished, and the server's listing whether a session is writing it now (its
+// channelscope.lock, judged by the server as a second session would: results.ts, folder-lock.ts).
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { parseRunsJsonl } from './parse-jsonl.js';
 
@@ -22,29 +22,29 @@ export interface FollowedFolder {
   offset: number;
 }
 
-/** Where the server lists the served folder's files (`channelscope serve`'s /api/results), its name there, and its URL. */
+/** Where the server lists the served folder (`channelscope serve`'s /api/results) and its name there. */
 export interface FollowedListing {
   url: string;
   name: string;
-  /** the served folder's URL, ending in '/': its listed files are relative to it */
-  folderUrl: string;
 }
 
 /** Where a followed sweep stands after a poll. */
 export interface FollowState {
-  /** a session holds a lock on some folder: it is writing runs now */
+  /** a session is writing some folder now (its lock is live) */
   writing: boolean;
   /** every folder's checkpoint says its session finished */
   finished: boolean;
   /** runs read so far, those loaded first included */
   runs: number;
-  /** when the last new run came in (ms since the epoch); the start of following before any did */
-  lastNewRunAt: number;
+  /** when the last new run came in (ms since the epoch); null before any came while following */
+  lastNewRunAt: number | null;
   /** the latest checkpoint time among the folders ('' when none has one) */
   checkpointAt: string;
-  /** following stopped: the sweep finished, stop() was called, or a folder could not be read (error says why) */
+  /** following stopped: the sweep finished, stop() was called, or a folder was rewritten or damaged (error says why) */
   stopped: boolean;
   error?: string;
+  /** the last read failed for a reason that may pass (the server unreachable, a server error): it is tried again */
+  unreachable?: string;
 }
 
 export interface FollowCallbacks {
@@ -55,19 +55,28 @@ export interface FollowCallbacks {
 
 /** The lock a session writing a results folder holds (folder-lock.ts LOCK_FILE, which needs node:fs). */
 export const SESSION_LOCK_FILE = 'channelscope.lock';
-/**
- * A lock not refreshed for this long is a dead session's (folder-lock.ts LOCK_STALE_MS: a live one
- * refreshes it every 30 s), one that a kill -9 left behind.
- */
-export const SESSION_LOCK_STALE_MS = 10 * 60_000;
 
-/** Polls while a session writes the sweep; slower while none does (a sweep stopped and maybe resumed later). */
+/** Polls while a session writes the sweep (or it just finished); slower while none does (stopped, maybe resumed later) or the server is unreachable. */
 export const FOLLOW_INTERVAL_MS = { writing: 2000, idle: 10_000 };
 
-/** The byte length of text's complete lines: the offset a follower starts from after loading it. */
-export function completeLinesBytes(text: string): number {
-  return new TextEncoder().encode(text.slice(0, text.lastIndexOf('\n') + 1)).length;
+/** The bytes of complete lines at the start of a file's bytes: the offset a follower starts from after loading it. */
+export function completeLinesEnd(bytes: Uint8Array): number {
+  return bytes.lastIndexOf(0x0a) + 1;
 }
+
+/** The URL of a file listed in a served folder ("shard 1/runs.jsonl"), its path segments encoded. */
+export function fileUrl(file: string, folderUrl: string): string {
+  return new URL(file.split('/').map(encodeURIComponent).join('/'), folderUrl).href;
+}
+
+/** What a checkpoint.json says of its session: finished, and when it last wrote; null for anything that is not a checkpoint. */
+export function checkpointProgress(value: unknown): { finished: boolean; updatedAt: string } | null {
+  const { finished, updatedAt } = (value ?? {}) as { finished?: unknown; updatedAt?: unknown };
+  return typeof finished === 'boolean' ? { finished, updatedAt: typeof updatedAt === 'string' ? updatedAt : '' } : null;
+}
+
+/** A folder that changed under the follower in a way reading again cannot mend: following ends. */
+class FolderChanged extends Error {}
 
 export class RunsFollower {
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -84,7 +93,7 @@ export class RunsFollower {
     private readonly intervals = FOLLOW_INTERVAL_MS,
   ) {
     this.seen = new Set(seenIds);
-    this.state = { writing: true, finished: false, runs: this.seen.size, lastNewRunAt: Date.now(), checkpointAt: '', stopped: false };
+    this.state = { writing: true, finished: false, runs: this.seen.size, lastNewRunAt: null, checkpointAt: '', stopped: false };
   }
 
   /** Polls at once, then again until the sweep finishes or stop() is called. */
@@ -104,6 +113,7 @@ export class RunsFollower {
 
   /** One read of every folder; schedules the next unless following ended. */
   async poll(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.state.stopped) return;
     const appended: RunRecord[] = [];
@@ -112,8 +122,9 @@ export class RunsFollower {
     let finished = true;
     let checkpointAt = '';
     let grew = false;
+    let failure: Error | null = null;
     try {
-      const listed = await this.listedFiles();
+      const liveLocks = await this.liveLocks();
       for (const folder of this.folders) {
         const tail = await this.readTail(folder);
         grew ||= tail.records.length > 0;
@@ -124,20 +135,32 @@ export class RunsFollower {
           appended.push(record);
         }
         const checkpoint = await this.readCheckpoint(folder);
-        finished &&= checkpoint?.finished === true;
-        if (checkpoint && checkpoint.updatedAt > checkpointAt) checkpointAt = checkpoint.updatedAt;
-        writing ||= listed.has(folder.lockFile) && (await this.lockIsFresh(folder));
+        // (a folder without a checkpoint has no session to wait for)
+        finished &&= checkpoint === 'absent' || checkpoint?.finished === true;
+        if (checkpoint && checkpoint !== 'absent' && checkpoint.updatedAt > checkpointAt) checkpointAt = checkpoint.updatedAt;
+        writing ||= liveLocks.has(folder.lockFile);
       }
     } catch (error) {
-      if (this.state.stopped) return;
-      this.report({ ...this.state, stopped: true, error: (error as Error).message });
-      return;
+      failure = error as Error;
     }
     if (this.state.stopped) return;
+    // runs read before a failure are passed on: the offsets have moved past them
     if (appended.length > 0) this.callbacks.appended(appended, notes);
+    const lastNewRunAt = appended.length > 0 ? Date.now() : this.state.lastNewRunAt;
+    const runs = this.seen.size;
+    if (failure instanceof FolderChanged) {
+      this.report({ ...this.state, runs, lastNewRunAt, stopped: true, error: failure.message });
+      return;
+    }
+    if (failure) {
+      // the server unreachable, or a server error: said, and tried again
+      this.report({ ...this.state, runs, lastNewRunAt, unreachable: failure.message });
+      this.timer = setTimeout(() => void this.poll(), this.intervals.idle);
+      return;
+    }
     // done once every session finished, none writes, and the last read found nothing more
     const done = finished && !writing && !grew;
-    this.report({ writing, finished, runs: this.seen.size, lastNewRunAt: appended.length > 0 ? Date.now() : this.state.lastNewRunAt, checkpointAt, stopped: done });
+    this.report({ writing, finished, runs, lastNewRunAt, checkpointAt, stopped: done });
     // (a session that just finished: its last runs are read soon)
     if (!done) this.timer = setTimeout(() => void this.poll(), writing || finished ? this.intervals.writing : this.intervals.idle);
   }
@@ -153,21 +176,22 @@ export class RunsFollower {
     const lead = folder.offset > 0 ? 1 : 0;
     const from = folder.offset - lead;
     const response = await this.fetcher(folder.runsUrl, { cache: 'no-store', headers: { range: `bytes=${from}-` } });
-    const rewritten = (size: number) => new Error(`${folder.name} is shorter than when it was opened (${size} bytes, not ${folder.offset}): it was rewritten, so open the folder again`);
+    const rewritten = (size: number | null) =>
+      new FolderChanged(`${folder.name} is shorter than when it was opened (${size === null ? '' : `${size} bytes, `}not ${folder.offset}): it was rewritten, so open the folder again`);
     if (response.status === 416) {
+      const size = Number(/\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1] ?? NaN);
       // (an empty file asked from byte 0: a sweep that has recorded nothing yet)
-      const size = Number(/\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1]);
       if (size === 0 && folder.offset === 0) return { records: [], notes: [] };
-      throw rewritten(size);
+      throw rewritten(Number.isFinite(size) ? size : null);
     }
     if (!response.ok) throw new Error(`${folder.name}: the server answered ${response.status} ${response.statusText}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     // a server that ignores Range sends the whole file
     const start = response.status === 206 ? 0 : from;
     if (bytes.length < start + lead) throw rewritten(bytes.length);
-    if (lead && bytes[start] !== 0x0a) throw new Error(`${folder.name} changed before byte ${folder.offset} since it was read: it was rewritten, so open the folder again`);
+    if (lead && bytes[start] !== 0x0a) throw new FolderChanged(`${folder.name} changed before byte ${folder.offset} since it was read: it was rewritten, so open the folder again`);
     const appended = bytes.subarray(start + lead);
-    const end = appended.lastIndexOf(0x0a) + 1;
+    const end = completeLinesEnd(appended);
     if (end === 0) return { records: [], notes: [] };
     const text = this.decoder.decode(appended.subarray(0, end));
     const firstByte = folder.offset;
@@ -177,35 +201,28 @@ export class RunsFollower {
       return parseRunsJsonl(text, folder.name);
     } catch (error) {
       // (its line numbers count from where this read began)
-      throw new Error(`${(error as Error).message} — in the part appended after byte ${firstByte}`);
+      throw new FolderChanged(`${(error as Error).message} — in the part appended after byte ${firstByte}`);
     }
   }
 
-  /** Whether a folder's lock (listed: it exists) was refreshed lately; a server that does not say when it changed is believed. */
-  private async lockIsFresh(folder: FollowedFolder): Promise<boolean> {
-    const response = await this.fetcher(new URL(folder.lockFile.split('/').map(encodeURIComponent).join('/'), this.listing.folderUrl).href, { method: 'HEAD', cache: 'no-store' });
-    if (!response.ok) return false;
-    const modified = Date.parse(response.headers.get('last-modified') ?? '');
-    return !Number.isFinite(modified) || Date.now() - modified < SESSION_LOCK_STALE_MS;
-  }
-
-  /** The files the server lists in the served folder now. */
-  private async listedFiles(): Promise<Set<string>> {
+  /** The locks of sessions writing the served folder now, as the server lists them. */
+  private async liveLocks(): Promise<Set<string>> {
     const response = await this.fetcher(this.listing.url, { cache: 'no-store', headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`the server's list of results folders (${this.listing.url}) answered ${response.status} ${response.statusText}`);
-    const entries = (await response.json()) as { name?: unknown; files?: unknown }[];
+    if (!response.ok) throw new Error(`the server's list of results folders answered ${response.status} ${response.statusText}`);
+    const entries = (await response.json()) as { name?: unknown; liveLocks?: unknown }[];
     const entry = Array.isArray(entries) ? entries.find((candidate) => candidate?.name === this.listing.name) : undefined;
-    return new Set(Array.isArray(entry?.files) ? entry.files.filter((file): file is string => typeof file === 'string') : []);
+    return new Set(Array.isArray(entry?.liveLocks) ? entry.liveLocks.filter((file): file is string => typeof file === 'string') : []);
   }
 
-  private async readCheckpoint(folder: FollowedFolder): Promise<{ finished: boolean; updatedAt: string } | null> {
+  /** Its checkpoint's progress; 'absent' where the folder has none; null where it could not be read this time. */
+  private async readCheckpoint(folder: FollowedFolder): Promise<{ finished: boolean; updatedAt: string } | 'absent' | null> {
     const response = await this.fetcher(folder.checkpointUrl, { cache: 'no-store' });
+    if (response.status === 404) return 'absent';
     if (!response.ok) return null;
     try {
-      const value = (await response.json()) as { finished?: unknown; updatedAt?: unknown };
-      return { finished: value.finished === true, updatedAt: typeof value.updatedAt === 'string' ? value.updatedAt : '' };
+      return checkpointProgress(await response.json());
     } catch {
-      // replaced while it was read (it is written atomically, but a proxy might cut it): next poll
+      // cut on its way (it is replaced atomically, but a proxy might cut it): the next poll reads it
       return null;
     }
   }

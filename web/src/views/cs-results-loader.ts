@@ -14,7 +14,7 @@ import { validateSpec } from '../../../src/experiment/spec.js';
 import { specDifferences, type FolderShare } from '../../../src/experiment/sweep-plan.js';
 import { parseUserJson } from '../../../src/user-input/user-text.js';
 import { joinRecordSets, parseRunsJsonl, ResultsFileError, sweepRunsFiles } from '../results/parse-jsonl.js';
-import { completeLinesBytes, RunsFollower, SESSION_LOCK_FILE, type FollowState } from '../results/follow-runs.js';
+import { checkpointProgress, completeLinesEnd, fileUrl, RunsFollower, SESSION_LOCK_FILE, type FollowState } from '../results/follow-runs.js';
 
 export interface ResultsListing {
   name: string;
@@ -51,7 +51,7 @@ export interface FollowStateDetail extends FollowState {
 export interface OpenedFolder {
   /** its runs file, as named */
   runsFile: string;
-  /** its share of the sweep; null where a checkpoint.json or continued.json beside it could not be read (planned runs then unknown) */
+  /** its share of the sweep; null without a checkpoint.json beside it, or where it or continued.json could not be read (planned runs then unknown) */
   share: FolderShare | null;
   /** what its checkpoint.json says of the session writing it; null without one */
   checkpoint: { finished: boolean; updatedAt: string } | null;
@@ -195,23 +195,23 @@ export class CsResultsLoader extends LitElement {
    * `records-appended` events until it finishes.
    */
   async loadListed(entry: ResultsListing): Promise<void> {
-    const base = new URL(entry.url.endsWith('/') ? entry.url : `${entry.url}/`, location.href);
-    const urlOf = (file: string) => new URL(file.split('/').map(encodeURIComponent).join('/'), base).href;
+    const base = new URL(entry.url.endsWith('/') ? entry.url : `${entry.url}/`, location.href).href;
     const files = sweepRunsFiles(entry.files);
     const jsonl = files.length > 0 ? files : entry.files.filter((file) => file.endsWith('.jsonl'));
     const companions = jsonl.flatMap(filesBeside).filter((file) => entry.files.includes(file));
     // no runs: a procedure's folder, whose result load() finds among these
     const procedure = jsonl.length === 0 ? entry.files.filter(isProcedureName) : [];
-    const texts = new Map<string, string>();
+    // where each file's complete lines end, in bytes: a follower reads on from there
+    const completeBytes = new Map<string, number>();
     const detail = await this.load(
       [...jsonl, ...new Set(companions), ...procedure].map((file) => ({
         name: `${entry.name}/${file}`,
         text: async () => {
-          const response = await fetch(urlOf(file), { cache: 'no-store' });
+          const response = await fetch(fileUrl(file, base), { cache: 'no-store' });
           if (!response.ok) throw new Error(`${entry.name}/${file}: the server answered ${response.status} ${response.statusText}`);
-          const text = await response.text();
-          texts.set(file, text);
-          return text;
+          const bytes = new Uint8Array(await response.arrayBuffer());
+          completeBytes.set(file, completeLinesEnd(bytes));
+          return new TextDecoder().decode(bytes);
         },
       })),
       entry.name,
@@ -219,10 +219,10 @@ export class CsResultsLoader extends LitElement {
     if (!detail || !detail.folders.some((folder) => folder.checkpoint?.finished === false)) return;
     const source = detail.source;
     this.follower = new RunsFollower(
-      { url: new URL(this.apiUrl, location.href).href, name: entry.name, folderUrl: base.href },
+      { url: new URL(this.apiUrl, location.href).href, name: entry.name },
       detail.folders.map(({ runsFile }) => {
         const file = runsFile.slice(entry.name.length + 1);
-        return { name: runsFile, runsUrl: urlOf(file), checkpointUrl: urlOf(beside(file, 'checkpoint.json')), lockFile: beside(file, SESSION_LOCK_FILE), offset: completeLinesBytes(texts.get(file) ?? '') };
+        return { name: runsFile, runsUrl: fileUrl(file, base), checkpointUrl: fileUrl(beside(file, 'checkpoint.json'), base), lockFile: beside(file, SESSION_LOCK_FILE), offset: completeBytes.get(file) ?? 0 };
       }),
       detail.records.map((record) => record.id),
       {
@@ -238,7 +238,6 @@ export class CsResultsLoader extends LitElement {
     // files are read (or fetched, or a dropped folder walked) asynchronously: a choice made while an
     // earlier one is still reading wins, and the earlier one's records or error are dropped
     const choice = ++this.choices;
-    this.stopFollowing();
     const superseded = () => choice !== this.choices;
     this.error = '';
     try {
@@ -249,6 +248,8 @@ export class CsResultsLoader extends LitElement {
         const procedure = await procedureOf(chosenFiles, source);
         if (superseded()) return null;
         if (procedure) {
+          // (what was followed is no longer shown; a choice that fails leaves it shown, and followed)
+          this.stopFollowing();
           this.status = `loaded the ${procedure.preset} procedure's result from ${procedure.source}${procedure.notes.length > 0 ? ` — ${procedure.notes.join('; ')}` : ''}`;
           this.dispatchEvent(new CustomEvent<ProcedureLoadedDetail>('procedure-loaded', { detail: procedure, bubbles: true, composed: true }));
           return null;
@@ -276,6 +277,7 @@ export class CsResultsLoader extends LitElement {
       notes.push(...joined.notes);
       const detail: RecordsLoadedDetail = { records: joined.records, source: source ?? files.map((f) => f.name).join(', '), notes, spec, folders };
       this.status = `loaded ${joined.records.length} run${joined.records.length === 1 ? '' : 's'} from ${detail.source}${notes.length > 0 ? ` — ${notes.join('; ')}` : ''}`;
+      this.stopFollowing();
       this.dispatchEvent(new CustomEvent<RecordsLoadedDetail>('records-loaded', { detail, bubbles: true, composed: true }));
       return detail;
     } catch (error) {
@@ -468,42 +470,40 @@ function sameSweep(text: string, source: string, firstText: string): boolean {
 }
 
 /**
- * Each runs file's folder as its checkpoint.json and continued.json say (none: the whole sweep, and no
- * session's progress known). A file beside it that cannot be read or is not JSON leaves its share
- * unknown, with a note: the runs still show, without the count of those planned.
+ * Each runs file's folder as its checkpoint.json and continued.json say. Its share of the sweep is
+ * known only with its checkpoint.json (every folder \`run\`, \`continue\` or \`merge\` writes has one,
+ * naming its shard): runs.jsonl and spec.json chosen without it may be one shard's, so the runs planned
+ * are then unknown rather than guessed. A file beside it that cannot be read or is not JSON leaves its
+ * share unknown, with a note; the runs still show.
  */
 async function openedFolders(runsFiles: readonly NamedText[], chosen: readonly NamedText[], notes: string[]): Promise<OpenedFolder[]> {
   const byName = new Map(chosen.filter((file) => isShareName(file.name)).map((file) => [file.name, file]));
-  const readJson = async (name: string): Promise<{ value: Record<string, unknown> | null } | null> => {
+  // the file's JSON object; null where there is no such file; undefined where it could not be read (noted)
+  const readJson = async (name: string): Promise<Record<string, unknown> | null | undefined> => {
     const file = byName.get(name);
-    if (!file) return { value: null };
+    if (!file) return null;
     try {
       const value = parseUserJson(await file.text());
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { value: value as Record<string, unknown> };
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
       notes.push(`${name} is not an object: the runs its folder plans are unknown`);
     } catch (error) {
       notes.push(`${name} could not be read (${(error as Error).message}): the runs its folder plans are unknown`);
     }
-    return null;
+    return undefined;
   };
   return Promise.all(
     runsFiles.map(async ({ name }): Promise<OpenedFolder> => {
       const [checkpoint, continued] = await Promise.all([readJson(beside(name, 'checkpoint.json')), readJson(beside(name, 'continued.json'))]);
-      const shard = checkpoint?.value?.shard as { index?: unknown; count?: unknown } | null | undefined;
-      const chosenRuns = continued?.value?.runs;
+      const shard = checkpoint?.shard as { index?: unknown; count?: unknown } | null | undefined;
+      const chosenRuns = continued?.runs;
       const share: FolderShare | null =
-        checkpoint && continued
+        checkpoint && continued !== undefined
           ? {
               shard: shard && Number.isInteger(shard.index) && Number.isInteger(shard.count) ? { index: shard.index as number, count: shard.count as number } : null,
               chosenRuns: Array.isArray(chosenRuns) ? chosenRuns.filter((id): id is string => typeof id === 'string') : null,
             }
           : null;
-      const finished = checkpoint?.value?.finished;
-      return {
-        runsFile: name,
-        share,
-        checkpoint: typeof finished === 'boolean' ? { finished, updatedAt: String(checkpoint?.value?.updatedAt ?? '') } : null,
-      };
+      return { runsFile: name, share, checkpoint: checkpointProgress(checkpoint) };
     }),
   );
 }
