@@ -387,7 +387,7 @@ export class CsApp extends LitElement {
 
   private renderProgress(): TemplateResult {
     // opened records of a sweep whose plan is known: how many of its planned runs they are
-    const planned = this.started ? undefined : this.report?.planned?.total;
+    const planned = this.started ? undefined : this.plan?.planned.length;
     const total = this.progress?.total ?? this.started?.totalRuns ?? planned ?? 0;
     const done = this.progress?.done ?? (planned !== undefined ? this.records.length : 0);
     const counts = this.outcomeCounts();

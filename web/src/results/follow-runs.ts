@@ -175,13 +175,12 @@ export class RunsFollower {
     // from the newline that ends what was read: never an empty range while the file is as long
     const lead = folder.offset > 0 ? 1 : 0;
     const from = folder.offset - lead;
-    const response = await this.fetcher(folder.runsUrl, { cache: 'no-store', headers: { range: `bytes=${from}-` } });
+    // (nothing read yet: the whole file, which may still be empty; a range of an empty file would be refused)
+    const response = await this.fetcher(folder.runsUrl, { cache: 'no-store', ...(lead ? { headers: { range: `bytes=${from}-` } } : {}) });
     const rewritten = (size: number | null) =>
       new FolderChanged(`${folder.name} is shorter than when it was opened (${size === null ? '' : `${size} bytes, `}not ${folder.offset}): it was rewritten, so open the folder again`);
     if (response.status === 416) {
       const size = Number(/\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1] ?? NaN);
-      // (an empty file asked from byte 0: a sweep that has recorded nothing yet)
-      if (size === 0 && folder.offset === 0) return { records: [], notes: [] };
       throw rewritten(Number.isFinite(size) ? size : null);
     }
     if (!response.ok) throw new Error(`${folder.name}: the server answered ${response.status} ${response.statusText}`);
