@@ -16,12 +16,26 @@ export function missingShardsWarning(planned: PlannedRuns | undefined): string |
   return `${one ? 'This folder holds shard' : 'These folders hold shards'} ${list(shards.given)} of a sweep in ${shards.count}: shard${shards.missing.length === 1 ? '' : 's'} ${list(shards.missing)}${runs} ${shards.missing.length === 1 ? 'is' : 'are'} in ${one ? 'others' : 'none of them'}. The table covers the shard${one ? '' : 's'} given; name every shard's folder for the whole sweep.`;
 }
 
-/** A report's warnings, most general first: shards not among its folders, then runs not recorded (yet, where a session is writing them). */
-export function reportWarnings(report: Pick<Report, 'planned' | 'runs' | 'continued'>): string[] {
+/**
+ * A report's warnings, most general first: shards not among its folders, runs not recorded (yet,
+ * where a session is writing them), and the groups none of whose runs is recorded (not in its table).
+ */
+export function reportWarnings(report: Pick<Report, 'planned' | 'runs' | 'continued' | 'groups'>): string[] {
   return [
     missingShardsWarning(report.planned),
     missingRunsWarning(report.runs.length, report.planned?.total, { stillRunning: report.planned?.stillRunning, continuation: Boolean(report.continued) }),
+    unrecordedGroupsWarning(report),
   ].filter((warning): warning is string => warning !== null);
+}
+
+/** The planned groups without a recorded run, which a report's table leaves out (a group of no runs has no fractions); null when there are none. */
+export function unrecordedGroupsWarning(report: Pick<Report, 'planned' | 'groups'>): string | null {
+  const shown = new Set(report.groups.map((group) => group.key));
+  const absent = Object.entries(report.planned?.byGroup ?? {}).filter(([key]) => !shown.has(key));
+  if (absent.length === 0) return null;
+  const listed = absent.slice(0, 8).map(([key, planned]) => `${key} (${planned} planned)`);
+  const more = absent.length > listed.length ? `, and ${absent.length - listed.length} more` : '';
+  return `No run of ${absent.length === 1 ? 'this group' : `these ${absent.length} groups`} is recorded yet, so the table leaves ${absent.length === 1 ? 'it' : 'them'} out: ${listed.join(', ')}${more}.`;
 }
 
 /** The command that resumes a stopped sweep's folder: a continuation's is resumed by `continue`. */

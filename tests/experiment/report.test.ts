@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FolderLock, LOCK_FILE } from '../../src/experiment/folder-lock.js';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/experiment/report.js';
-import { formatReport, continuedSentence } from '../../src/experiment/report-text.js';
+import { formatReport, continuedSentence, reportWarnings } from '../../src/experiment/report-text.js';
 import { formatParameterFile } from '../../src/model/params-file.js';
 import type { Architecture } from '../../src/model/architecture.js';
 import { classifyRecord, summarizeRecords, trajectoryLossDrift, UNNAMED_SOFTWARE } from '../../src/experiment/summary.js';
@@ -246,6 +246,11 @@ describe('channelscope report', () => {
     const partial = await buildReport(out, ['optimizer']);
     expect(partial.groups.map((group) => group.key)).toEqual(['optimizer=gd lr=0.1', 'optimizer=flow']);
     expect(partial.planned?.byGroup).toEqual({ 'optimizer=gd lr=0.1': 2, 'optimizer=gd lr=0.02': 2, 'optimizer=flow': 2 });
+    // …and the report says which group its table leaves out, having no run to count
+    expect(formatReport(partial, 'md')).toContain('**No run of this group is recorded yet, so the table leaves it out: optimizer=gd lr=0.02 (2 planned).**');
+    expect(reportWarnings({ ...partial, groups: partial.groups.slice(1) })).toContain(
+      'No run of these 2 groups is recorded yet, so the table leaves them out: optimizer=gd lr=0.1 (2 planned), optimizer=gd lr=0.02 (2 planned).',
+    );
   });
 
   it('refuses a folder without results', async () => {

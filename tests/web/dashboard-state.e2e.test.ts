@@ -339,7 +339,10 @@ describe('the dashboard between sources of runs', () => {
       const first = await poll('the opened sweep', shown, (state) => state.text.startsWith('Following'));
       expect(first.text).toMatch(/^Following 0-live: 2 runs of the 6 planned recorded, and a session is writing more\. Stop following/);
       expect(first.total).toBe('6');
-      expect(first.warnings).toEqual([expect.stringMatching(/^Recorded 2 of the 6 runs planned so far: the sweep is still running, 4 to go\. The fractions cover the recorded runs only\./)]);
+      expect(first.warnings).toEqual([
+        expect.stringMatching(/^Recorded 2 of the 6 runs planned so far: the sweep is still running, 4 to go\. The fractions cover the recorded runs only\./),
+        'No run of this group is recorded yet, so the table leaves it out: optimizer.lr=100 (3 planned).',
+      ]);
       // grouped by what the sweep varies (its learning rate), though only one rate has runs yet: that group says how many it plans
       expect(await groupFields(page)).toBe('optimizer.lr');
       expect(first.runsCells).toEqual(['2 of 3']);
@@ -349,6 +352,7 @@ describe('the dashboard between sources of runs', () => {
       const more = await poll('the runs written since', shown, (state) => state.runsCells.length === 2, 20_000);
       expect(more.text).toMatch(/^Following 0-live: 4 runs of the 6 planned recorded, and a session is writing more \(the last came \d+ s ago\)\./);
       expect(more.runsCells).toEqual(['3', '1 of 3']);
+      expect(more.warnings).toHaveLength(1);
 
       // the session writes the rest and finishes
       appendFileSync(path.join(live, 'runs.jsonl'), lines.slice(4).join(''));
