@@ -14,6 +14,9 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { FolderLock } from '../../src/experiment/folder-lock.js';
+import { expandSpec } from '../../src/experiment/grid.js';
+import { selectShard } from '../../src/experiment/shard.js';
+import { parseSpec } from '../../src/experiment/spec.js';
 import { launchHeadlessChromium } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { runCli } from '../helpers/cli.js';
@@ -362,6 +365,70 @@ describe('the dashboard between sources of runs', () => {
       expect(end.text).toMatch(/^Opened 6 runs of the 6 planned from 0-live: its sweep finished while it was followed\. channel 0/);
       expect(end.warnings).toEqual([]);
       expect(end.runsCells).toEqual(['3', '3']);
+      expect(problems).toEqual([]);
+    } finally {
+      lock.release();
+      await server.close();
+    }
+  }, 120_000);
+
+  it("follows a job array's shards as they start: each shard's runs, the plan growing to the whole sweep, until every shard finished", async () => {
+    const done = path.join(scratch, 'cli');
+    const lines = readFileSync(path.join(done, 'runs.jsonl'), 'utf8').trim().split('\n').map((line) => `${line}\n`);
+    const runs = expandSpec(parseSpec(readFileSync(path.join(done, 'spec.json'), 'utf8')));
+    const array = path.join(scratch, 'array');
+    // shard k of 2 as `run --shard k/2` writes it: its runs' lines, its checkpoint naming the shard
+    const shardLines = (index: number) => {
+      const ids = new Set(selectShard(runs, { index, count: 2 }).map((run) => run.id));
+      return lines.filter((line) => ids.has((JSON.parse(line) as { id: string }).id));
+    };
+    const startShard = (index: number, recorded: number) => {
+      const dir = path.join(array, `shard-${index}`);
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(path.join(done, 'spec.json'), path.join(dir, 'spec.json'));
+      checkpointOf(dir, index, false);
+      writeFileSync(path.join(dir, 'runs.jsonl'), shardLines(index).slice(0, recorded).join(''));
+      return dir;
+    };
+    const checkpointOf = (dir: string, index: number, finished: boolean) =>
+      writeFileSync(path.join(dir, 'checkpoint.json'), JSON.stringify({ format: 1, shard: { index, count: 2 }, runs: 3, completed: 0, byReason: {}, finished, updatedAt: new Date().toISOString() }));
+    const first = startShard(1, 1);
+    const lock = FolderLock.acquire(first);
+    const server = await startDashboardServer({ webRoot: webBuild, resultDirs: [array], port: 0 });
+    try {
+      browser ??= await launchHeadlessChromium({ webgpu: false });
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(String(error)));
+      page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+      await page.goto(server.url, { waitUntil: 'load' });
+      const listed = await poll('the served folder', () => page.$('cs-app >>> cs-results-loader >>> .listing button'), (button) => button !== null);
+      await listed!.click();
+      const shown = async () => ({
+        ...(await progress(page)),
+        warnings: await page.$$eval('cs-app >>> [data-testid="summary-warning"]', (notes) => notes.map((note) => note.textContent!.replace(/\s+/g, ' ').trim())),
+      });
+
+      // one shard of two started: its 3 runs planned, the other shard named as missing
+      const one = await poll('the first shard', shown, (state) => state.text.startsWith('Following'));
+      expect(one.text).toMatch(/^Following 0-array: 1 run of the 3 planned recorded, and a session is writing more\./);
+      expect(one.warnings[0]).toMatch(/^This folder holds shard 1\/2 of a sweep in 2: shard 2\/2 \(3 of the sweep's 6 runs\) is in others\./);
+
+      // the other task starts: its folder is followed, and the whole sweep is planned
+      startShard(2, 2);
+      const both = await poll('the second shard', shown, (state) => /^Following 0-array: 3 runs of the 6 planned/.test(state.text), 30_000);
+      expect(both.total).toBe('6');
+      expect(both.warnings.some((warning) => /shard 2\/2/.test(warning))).toBe(false);
+
+      // both write the rest and finish
+      appendFileSync(path.join(first, 'runs.jsonl'), shardLines(1).slice(1).join(''));
+      appendFileSync(path.join(array, 'shard-2', 'runs.jsonl'), shardLines(2).slice(2).join(''));
+      checkpointOf(first, 1, true);
+      checkpointOf(path.join(array, 'shard-2'), 2, true);
+      lock.release();
+      const end = await poll('the finished array', shown, (state) => state.text.startsWith('Opened'), 40_000);
+      expect(end.text).toMatch(/^Opened 6 runs of the 6 planned from 0-array: its sweep finished while it was followed\./);
+      expect(end.warnings).toEqual([]);
       expect(problems).toEqual([]);
     } finally {
       lock.release();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { FolderLock, LOCK_FILE } from '../../src/experiment/folder-lock.js';
-import { completeLinesEnd, RunsFollower, SESSION_LOCK_FILE, type FollowState } from '../../web/src/results/follow-runs.js';
+import { completeLinesEnd, RunsFollower, SESSION_LOCK_FILE, type FollowCallbacks, type FollowState } from '../../web/src/results/follow-runs.js';
 import { finiteTheta, record } from './records.js';
 
 let scratch: string;
@@ -39,7 +39,7 @@ function checkpoint(finished: boolean): void {
 }
 
 /** A follower of the served folder from `text` (what was loaded), with what it passes on. */
-function follow(text: string, seen: string[], fetcher?: typeof fetch) {
+function follow(text: string, seen: string[], fetcher?: typeof fetch, more: Pick<FollowCallbacks, 'discover' | 'complete'> = {}) {
   const url = (file: string) => new URL(`${served.mounts[0].url}${file}`, served.url).href;
   const appended: RunRecord[][] = [];
   const states: FollowState[] = [];
@@ -47,7 +47,7 @@ function follow(text: string, seen: string[], fetcher?: typeof fetch) {
     { url: new URL('/api/results', served.url).href, name: served.mounts[0].name },
     [{ name: 'sweep/runs.jsonl', runsUrl: url('runs.jsonl'), checkpointUrl: url('checkpoint.json'), lockFile: SESSION_LOCK_FILE, offset: completeLinesEnd(new TextEncoder().encode(text)) }],
     seen,
-    { appended: (records) => appended.push(records), state: (state) => states.push(state) },
+    { appended: (records) => appended.push(records), state: (state) => states.push(state), ...more },
     fetcher,
     FAR,
   );
@@ -153,6 +153,41 @@ describe('following a served sweep while its session writes it', () => {
     expect(ids()).toEqual([['b']]);
     expect(states.at(-1)?.unreachable).toBeUndefined();
     follower.stop();
+  });
+
+  it("follows the sweep's folders that appear later (a job array's shards), and goes on while shards are still to come", async () => {
+    const runs = path.join(folder, 'runs.jsonl');
+    writeFileSync(runs, line('a'));
+    checkpoint(true);
+    const shard2 = path.join(folder, 'shard-2');
+    let shardsThere = 1;
+    const listedFiles: string[][] = [];
+    const { follower, states, ids } = follow(line('a'), ['a'], undefined, {
+      // the loader's part: a runs file at the sweep's depth that is not followed yet
+      discover: async (files) => {
+        listedFiles.push(files);
+        if (!files.includes('shard-2/runs.jsonl') || shardsThere === 2) return [];
+        shardsThere = 2;
+        const url = (file: string) => new URL(`${served.mounts[0].url}${file}`, served.url).href;
+        return [{ name: 'sweep/shard-2/runs.jsonl', runsUrl: url('shard-2/runs.jsonl'), checkpointUrl: url('shard-2/checkpoint.json'), lockFile: `shard-2/${SESSION_LOCK_FILE}`, offset: 0 }];
+      },
+      complete: () => shardsThere === 2,
+    });
+    // its own session finished and left, but a shard is still to come: not done
+    await follower.poll();
+    expect(states.at(-1)).toMatchObject({ finished: true, writing: false, stopped: false });
+    expect(listedFiles.at(-1)).toEqual(expect.arrayContaining(['runs.jsonl', 'checkpoint.json']));
+    // the other shard starts: its runs come from its first byte
+    mkdirSync(shard2, { recursive: true });
+    writeFileSync(path.join(shard2, 'runs.jsonl'), line('s2a') + line('s2b'));
+    writeFileSync(path.join(shard2, 'checkpoint.json'), JSON.stringify({ format: 1, shard: { index: 2, count: 2 }, finished: false, updatedAt: '' }));
+    await follower.poll();
+    expect(ids()).toEqual([['s2a', 's2b']]);
+    expect(states.at(-1)).toMatchObject({ finished: false, stopped: false });
+    writeFileSync(path.join(shard2, 'checkpoint.json'), JSON.stringify({ format: 1, shard: { index: 2, count: 2 }, finished: true, updatedAt: '' }));
+    await follower.poll();
+    expect(states.at(-1)).toMatchObject({ finished: true, stopped: true, runs: 3 });
+    rmSync(shard2, { recursive: true });
   });
 
   it('reads the same from a server that ignores Range (the whole file each time)', async () => {

@@ -10,7 +10,7 @@ import { continuedSentence, reportWarnings, resumeCommand } from '../../../src/e
 import { validateSpec } from '../../../src/experiment/spec.js';
 import { plannedRunsOf, plannedSummaryOptions } from '../../../src/experiment/sweep-plan.js';
 import { buildPresetReport, tabledPresetOfSpec, type PresetReport } from '../../../src/experiment/preset-reports.js';
-import type { CsResultsLoader, FollowStateDetail, ProcedureLoadedDetail, RecordsAppendedDetail, RecordsLoadedDetail } from '../views/cs-results-loader.js';
+import type { CsResultsLoader, FollowStateDetail, FoldersAddedDetail, OpenedFolder, ProcedureLoadedDetail, RecordsAppendedDetail, RecordsLoadedDetail } from '../views/cs-results-loader.js';
 import { findPreset } from '../../../src/experiment/presets.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { withFallback, type PerRunCompute } from '../views/per-run-compute.js';
@@ -111,6 +111,8 @@ export class CsApp extends LitElement {
   private recordAxes: string[] = [];
   /** the runs an opened folder's sweep plans (its spec, shards and continuation), which its records may be fewer than; null when unknown or not opened */
   private plan: ReturnType<typeof plannedRunsOf> | null = null;
+  /** the opened folders the plan is made of (a followed sweep's grow as its shards start) */
+  private openedFolders: OpenedFolder[] = [];
 
   constructor() {
     super();
@@ -227,7 +229,9 @@ export class CsApp extends LitElement {
     this.source = typeof detail.spec.name === 'string' && detail.spec.name ? `sweep "${detail.spec.name}"` : 'this sweep';
     this.sweepSpec = detail.spec;
     this.plan = null;
+    this.openedFolders = [];
     this.stopFollowing();
+    this.follow = null;
     this.procedure = null;
     this.refreshSummary(true);
     const listener: SweepListener = {
@@ -282,13 +286,14 @@ export class CsApp extends LitElement {
   }
 
   private onRecordsLoaded(detail: RecordsLoadedDetail): void {
-    const plan = openedPlan(detail);
+    const plan = openedPlan(detail.spec, detail.folders);
     const missing = plan ? plan.planned.length - detail.records.length : 0;
     this.showOpened({
       records: detail.records,
       source: detail.source,
       spec: detail.spec,
       plan,
+      folders: detail.folders,
       procedure: null,
       // group the opened runs by what their sweep varies, as `report --html` does (the form's grid
       // belongs to another sweep)
@@ -304,6 +309,7 @@ export class CsApp extends LitElement {
       source: detail.source,
       spec: null,
       plan: null,
+      folders: [],
       procedure: detail,
       // no runs to group: a sweep started next groups by its own grid, not by runs opened before
       groupBy: this.gridFields,
@@ -312,7 +318,7 @@ export class CsApp extends LitElement {
   }
 
   /** Shows what was opened (runs, or a procedure's folder) in place of what was shown; refused while a sweep runs. */
-  private showOpened(opened: { records: RunRecord[]; source: string; spec: unknown; plan: CsApp['plan']; procedure: ProcedureLoadedDetail | null; groupBy: string[]; endNote: string }): void {
+  private showOpened(opened: { records: RunRecord[]; source: string; spec: unknown; plan: CsApp['plan']; folders: OpenedFolder[]; procedure: ProcedureLoadedDetail | null; groupBy: string[]; endNote: string }): void {
     if (sweepBusy(this.status)) {
       this.errorMessage = 'a sweep is running: cancel it before opening other results';
       return;
@@ -321,6 +327,7 @@ export class CsApp extends LitElement {
     this.source = opened.source;
     this.sweepSpec = opened.spec;
     this.plan = opened.plan;
+    this.openedFolders = opened.folders;
     this.follow = null;
     this.procedure = opened.procedure;
     // the progress panel now speaks of what was opened, not of an earlier sweep of this page: its
@@ -339,6 +346,14 @@ export class CsApp extends LitElement {
     if (!this.followed(detail.source)) return;
     this.records = [...this.records, ...detail.records];
     this.refreshSummary();
+  }
+
+  /** Folders of a followed sweep that appeared since (shards that started): their runs count among those planned. */
+  private onFoldersAdded(detail: FoldersAddedDetail): void {
+    if (!this.followed(detail.source) || detail.folders.length === 0) return;
+    this.openedFolders = [...this.openedFolders, ...detail.folders];
+    this.plan = openedPlan(this.sweepSpec, this.openedFolders);
+    this.refreshSummary(true);
   }
 
   private onFollowState(detail: FollowStateDetail): void {
@@ -507,7 +522,8 @@ export class CsApp extends LitElement {
             @records-loaded=${(e: CustomEvent<RecordsLoadedDetail>) => this.onRecordsLoaded(e.detail)}
             @procedure-loaded=${(e: CustomEvent<ProcedureLoadedDetail>) => this.onProcedureLoaded(e.detail)}
             @records-appended=${(e: CustomEvent<RecordsAppendedDetail>) => this.onRecordsAppended(e.detail)}
-            @follow-state=${(e: CustomEvent<FollowStateDetail>) => this.onFollowState(e.detail)}></cs-results-loader>`)}
+            @follow-state=${(e: CustomEvent<FollowStateDetail>) => this.onFollowState(e.detail)}
+            @folders-added=${(e: CustomEvent<FoldersAddedDetail>) => this.onFoldersAdded(e.detail)}></cs-results-loader>`)}
           <h2>Check a network trained elsewhere</h2>
           <cs-network-check .analyze=${this.analyzeNetwork}></cs-network-check>
         </section>
@@ -562,12 +578,12 @@ customElements.define('cs-app', CsApp);
 /**
  * The runs opened folders plan (their spec's runs, each folder its checkpoint's shard or its
  * continuation's chosen runs), as `report` counts them; null where that is unknown: no spec, a spec
- * of an older version that no longer validates, or a folder whose checkpoint could not be read.
+ * of an older version that no longer validates, or a folder without a readable checkpoint.
  */
-function openedPlan(detail: RecordsLoadedDetail): ReturnType<typeof plannedRunsOf> | null {
-  if (detail.spec === null || detail.folders.length === 0 || detail.folders.some((folder) => folder.share === null)) return null;
+function openedPlan(spec: unknown, folders: readonly OpenedFolder[]): ReturnType<typeof plannedRunsOf> | null {
+  if (spec === null || folders.length === 0 || folders.some((folder) => folder.share === null)) return null;
   try {
-    return plannedRunsOf(validateSpec(detail.spec, 'spec.json'), detail.folders.map((folder) => folder.share!));
+    return plannedRunsOf(validateSpec(spec, 'spec.json'), folders.map((folder) => folder.share!));
   } catch {
     return null;
   }

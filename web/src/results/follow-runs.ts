@@ -7,6 +7,8 @@
 // being written (no newline yet) waits for the next poll. The folder's checkpoint.json says whether
 // its session finished, and the server's listing whether a session is writing it now (its
 // channelscope.lock, judged by the server as a second session would: results.ts, folder-lock.ts).
+// The listing also shows the sweep's folders that appear later (the shards of a job array that start
+// as the queue lets them), which the loader then has followed too.
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { parseRunsJsonl } from './parse-jsonl.js';
 
@@ -51,6 +53,13 @@ export interface FollowCallbacks {
   /** runs new since the last poll (never one already seen), with what is worth telling */
   appended(records: RunRecord[], notes: string[]): void;
   state(state: FollowState): void;
+  /**
+   * Of the files the server lists now, the folders of the sweep not followed yet (a shard of a job
+   * array that started since), to follow from their first byte; none where it has no way to tell.
+   */
+  discover?(listedFiles: string[]): Promise<FollowedFolder[]>;
+  /** whether the followed folders hold every shard of their sweep (more may come while not); true where it has no way to tell */
+  complete?(): boolean;
 }
 
 /** The lock a session writing a results folder holds (folder-lock.ts LOCK_FILE, which needs node:fs). */
@@ -84,14 +93,17 @@ export class RunsFollower {
   private state: FollowState;
   private readonly decoder = new TextDecoder();
 
+  private readonly folders: FollowedFolder[];
+
   constructor(
     private readonly listing: FollowedListing,
-    private readonly folders: FollowedFolder[],
+    folders: readonly FollowedFolder[],
     seenIds: Iterable<string>,
     private readonly callbacks: FollowCallbacks,
     private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
     private readonly intervals = FOLLOW_INTERVAL_MS,
   ) {
+    this.folders = [...folders];
     this.seen = new Set(seenIds);
     this.state = { writing: true, finished: false, runs: this.seen.size, lastNewRunAt: null, checkpointAt: '', stopped: false };
   }
@@ -124,7 +136,9 @@ export class RunsFollower {
     let grew = false;
     let failure: Error | null = null;
     try {
-      const liveLocks = await this.liveLocks();
+      const listing = await this.listedFolder();
+      const liveLocks = new Set(listing.liveLocks);
+      this.folders.push(...((await this.callbacks.discover?.(listing.files)) ?? []));
       for (const folder of this.folders) {
         const tail = await this.readTail(folder);
         grew ||= tail.records.length > 0;
@@ -158,8 +172,8 @@ export class RunsFollower {
       this.timer = setTimeout(() => void this.poll(), this.intervals.idle);
       return;
     }
-    // done once every session finished, none writes, and the last read found nothing more
-    const done = finished && !writing && !grew;
+    // done once every session finished, none writes, the last read found nothing more, and no shard is still to come
+    const done = finished && !writing && !grew && (this.callbacks.complete?.() ?? true);
     this.report({ writing, finished, runs, lastNewRunAt, checkpointAt, stopped: done });
     // (a session that just finished: its last runs are read soon)
     if (!done) this.timer = setTimeout(() => void this.poll(), writing || finished ? this.intervals.writing : this.intervals.idle);
@@ -204,13 +218,14 @@ export class RunsFollower {
     }
   }
 
-  /** The locks of sessions writing the served folder now, as the server lists them. */
-  private async liveLocks(): Promise<Set<string>> {
+  /** The served folder's files now, and the locks of sessions writing it, as the server lists them. */
+  private async listedFolder(): Promise<{ files: string[]; liveLocks: string[] }> {
     const response = await this.fetcher(this.listing.url, { cache: 'no-store', headers: { accept: 'application/json' } });
     if (!response.ok) throw new Error(`the server's list of results folders answered ${response.status} ${response.statusText}`);
-    const entries = (await response.json()) as { name?: unknown; liveLocks?: unknown }[];
+    const entries = (await response.json()) as { name?: unknown; files?: unknown; liveLocks?: unknown }[];
     const entry = Array.isArray(entries) ? entries.find((candidate) => candidate?.name === this.listing.name) : undefined;
-    return new Set(Array.isArray(entry?.liveLocks) ? entry.liveLocks.filter((file): file is string => typeof file === 'string') : []);
+    const strings = (list: unknown) => (Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : []);
+    return { files: strings(entry?.files), liveLocks: strings(entry?.liveLocks) };
   }
 
   /** Its checkpoint's progress; 'absent' where the folder has none; null where it could not be read this time. */

@@ -14,7 +14,7 @@ import { validateSpec } from '../../../src/experiment/spec.js';
 import { specDifferences, type FolderShare } from '../../../src/experiment/sweep-plan.js';
 import { parseUserJson } from '../../../src/user-input/user-text.js';
 import { joinRecordSets, parseRunsJsonl, ResultsFileError, sweepRunsFiles } from '../results/parse-jsonl.js';
-import { checkpointProgress, completeLinesEnd, fileUrl, RunsFollower, SESSION_LOCK_FILE, type FollowState } from '../results/follow-runs.js';
+import { checkpointProgress, completeLinesEnd, fileUrl, RunsFollower, SESSION_LOCK_FILE, type FollowedFolder, type FollowState } from '../results/follow-runs.js';
 
 export interface ResultsListing {
   name: string;
@@ -38,6 +38,15 @@ export interface RecordsAppendedDetail {
   records: RunRecord[];
   /** the records-loaded source they add to */
   source: string;
+  notes: string[];
+}
+
+/** Folders of a followed sweep that appeared since it was opened (`folders-added`): shards of a job array that started since. */
+export interface FoldersAddedDetail {
+  /** the records-loaded source they add to */
+  source: string;
+  folders: OpenedFolder[];
+  /** folders that appeared but are not the sweep's, and files that could not be read */
   notes: string[];
 }
 
@@ -207,27 +216,76 @@ export class CsResultsLoader extends LitElement {
       [...jsonl, ...new Set(companions), ...procedure].map((file) => ({
         name: `${entry.name}/${file}`,
         text: async () => {
-          const response = await fetch(fileUrl(file, base), { cache: 'no-store' });
-          if (!response.ok) throw new Error(`${entry.name}/${file}: the server answered ${response.status} ${response.statusText}`);
-          const bytes = new Uint8Array(await response.arrayBuffer());
+          const bytes = await fetchBytes(fileUrl(file, base), `${entry.name}/${file}`);
           completeBytes.set(file, completeLinesEnd(bytes));
           return new TextDecoder().decode(bytes);
         },
       })),
       entry.name,
     );
-    if (!detail || !detail.folders.some((folder) => folder.checkpoint?.finished === false)) return;
+    if (detail) this.followIfWritten(entry, base, detail, completeBytes);
+  }
+
+  /**
+   * Follows a served sweep whose session has not finished, or some of whose shards are not there yet
+   * (a job array whose other tasks have not started): its runs as they are appended, and the folders of
+   * its shards as they appear (`folders-added`, with what their checkpoint and continuation plan).
+   */
+  private followIfWritten(entry: ResultsListing, base: string, detail: RecordsLoadedDetail, completeBytes: ReadonlyMap<string, number>): void {
     const source = detail.source;
+    const shares = detail.folders.map((folder) => folder.share);
+    // every shard of n among the followed folders (true where they are no shards, or unknown)
+    const complete = () => {
+      const count = shares.find((share) => share?.shard)?.shard?.count;
+      return count === undefined || new Set(shares.map((share) => share?.shard?.index)).size >= count;
+    };
+    if (!detail.folders.some((folder) => folder.checkpoint?.finished === false) && complete()) return;
+    const followed = (runsFile: string, offset: number): FollowedFolder => ({
+      name: `${entry.name}/${runsFile}`,
+      runsUrl: fileUrl(runsFile, base),
+      checkpointUrl: fileUrl(beside(runsFile, 'checkpoint.json'), base),
+      lockFile: beside(runsFile, SESSION_LOCK_FILE),
+      offset,
+    });
+    const known = new Set(detail.folders.map(({ runsFile }) => runsFile.slice(entry.name.length + 1)));
+    // the runs files a new folder must sit beside its siblings' depth to be one of the sweep's (sweepRunsFiles)
+    const depth = [...known][0]?.split('/').length;
+    const specText = detail.spec === null ? null : JSON.stringify(detail.spec);
+    const discover = async (files: string[]): Promise<FollowedFolder[]> => {
+      // a sweep without a spec cannot tell its folders from another sweep's
+      if (specText === null) return [];
+      const listed = new Set(files);
+      // new runs files at the sweep's depth whose checkpoint.json is there too (written as a session starts)
+      const fresh = sweepRunsFiles(files).filter((file) => !known.has(file) && file.split('/').length === depth && listed.has(beside(file, 'checkpoint.json')));
+      if (fresh.length === 0) return [];
+      const notes: string[] = [];
+      const added: OpenedFolder[] = [];
+      for (const file of fresh) {
+        known.add(file);
+        const named = (name: string): NamedText => ({ name: `${entry.name}/${name}`, text: () => fetchText(fileUrl(name, base), `${entry.name}/${name}`) });
+        const spec = listed.has(beside(file, 'spec.json')) ? await named(beside(file, 'spec.json')).text().catch(() => null) : null;
+        if (spec === null || !sameSweep(spec, `${entry.name}/${beside(file, 'spec.json')}`, specText)) {
+          notes.push(`${entry.name}/${file} appeared, but its spec.json ${spec === null ? 'could not be read' : 'is another sweep\'s'}: its runs are not shown`);
+          continue;
+        }
+        const companions = ['checkpoint.json', 'continued.json'].map((name) => beside(file, name)).filter((name) => listed.has(name)).map(named);
+        const [folder] = await openedFolders([named(file)], companions, notes);
+        added.push(folder);
+        shares.push(folder.share);
+      }
+      if (notes.length > 0) this.status = `${this.status} — ${notes.join('; ')}`;
+      if (added.length > 0 || notes.length > 0) this.dispatchEvent(new CustomEvent<FoldersAddedDetail>('folders-added', { detail: { source, folders: added, notes }, bubbles: true, composed: true }));
+      return added.map((folder) => followed(folder.runsFile.slice(entry.name.length + 1), 0));
+    };
     this.follower = new RunsFollower(
       { url: new URL(this.apiUrl, location.href).href, name: entry.name },
-      detail.folders.map(({ runsFile }) => {
-        const file = runsFile.slice(entry.name.length + 1);
-        return { name: runsFile, runsUrl: fileUrl(file, base), checkpointUrl: fileUrl(beside(file, 'checkpoint.json'), base), lockFile: beside(file, SESSION_LOCK_FILE), offset: completeBytes.get(file) ?? 0 };
-      }),
+      [...known].map((file) => followed(file, completeBytes.get(file) ?? 0)),
       detail.records.map((record) => record.id),
       {
         appended: (records, notes) => this.dispatchEvent(new CustomEvent<RecordsAppendedDetail>('records-appended', { detail: { records, source, notes }, bubbles: true, composed: true })),
         state: (state) => this.dispatchEvent(new CustomEvent<FollowStateDetail>('follow-state', { detail: { ...state, source }, bubbles: true, composed: true })),
+        discover,
+        complete,
       },
     );
     this.follower.start();
@@ -339,6 +397,15 @@ export class CsResultsLoader extends LitElement {
   }
 }
 
+/** A served file's bytes; an error naming it where the server does not answer with them. */
+async function fetchBytes(url: string, name: string): Promise<Uint8Array> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new Error(`${name}: the server answered ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+const fetchText = async (url: string, name: string) => new TextDecoder().decode(await fetchBytes(url, name));
+
 /** Of dropped or chosen .jsonl files, those of the sweep (sweepRunsFiles); files named otherwise are all kept, as are spec files. */
 function ofTheSweep(files: NamedText[]): NamedText[] {
   const chosen = new Set(sweepRunsFiles(files.map((file) => file.name)));
@@ -359,7 +426,7 @@ const isSpecName = (name: string) => /(^|\/)spec\.json$/.test(name);
 const isShareName = (name: string) => /(^|\/)(checkpoint|continued)\.json$/.test(name);
 const isProcedureName = (name: string) => /(^|\/)(procedure\.json|result\.json|report\.md)$/.test(name);
 
-/** What the loader reads of chosen files: records (.jsonl), the sweep's spec (spec.json), a procedure's files. */
+/** What the loader reads of chosen files: records (.jsonl), the sweep's spec, checkpoint and continuation (spec.json, checkpoint.json, continued.json), a procedure's files. */
 function isResultsFile(file: File): boolean {
   return isResultsName(file.name);
 }
