@@ -155,7 +155,7 @@ describe('the progress line', () => {
 
   it("of a followed folder says whether a session writes it, when the last run came, how to resume it, and why following ended", () => {
     const now = Date.parse('2026-12-07T12:00:00Z');
-    const state = { source: 'cf', writing: true, finished: false, runs: 40, lastNewRunAt: null, checkpointAt: '', stopped: false };
+    const state = { source: 'cf', writing: true, finished: false, complete: true, runs: 40, lastNewRunAt: null, checkpointAt: '', stopped: false };
     const text = (changes: object, planned = 60, continuation = false) => followStatusText({ ...state, ...changes }, planned, resumeCommand(continuation), now);
     expect(text({})).toBe('Following cf: 40 runs of the 60 planned recorded, and a session is writing more.');
     expect(followStatusText({ ...state, lastNewRunAt: now - 4000 }, undefined, resumeCommand(false), now)).toBe('Following cf: 40 runs recorded, and a session is writing more (the last came 4 s ago).');
@@ -163,6 +163,9 @@ describe('the progress line', () => {
     expect(text({ writing: false })).toBe('Following cf: 40 runs of the 60 planned recorded; no session is writing it now, so it stopped before its end (`channelscope run … --resume` continues it, and its runs will show here).');
     expect(text({ writing: false }, 60, true)).toMatch(/\(`channelscope continue … --resume` continues it/);
     expect(text({ writing: false, finished: true })).toBe('Following cf: 40 runs of the 60 planned recorded; its session finished, and its last runs are being read.');
+    expect(text({ writing: false, finished: true, complete: false })).toBe(
+      'Following cf: 40 runs of the 60 planned recorded; the sessions of its shards here finished, and its other shards are not here yet (each is followed once its task starts).',
+    );
     expect(text({ unreachable: 'Failed to fetch' })).toBe('Following cf: 40 runs of the 60 planned recorded; the last read failed (Failed to fetch), trying again every 10 s.');
     expect(text({ stopped: true, finished: true, runs: 60 })).toBe('Opened 60 runs of the 60 planned from cf: its sweep finished while it was followed.');
     expect(text({ stopped: true })).toBe('Opened 40 runs of the 60 planned from cf (no longer following it).');

@@ -175,7 +175,7 @@ describe('following a served sweep while its session writes it', () => {
     });
     // its own session finished and left, but a shard is still to come: not done
     await follower.poll();
-    expect(states.at(-1)).toMatchObject({ finished: true, writing: false, stopped: false });
+    expect(states.at(-1)).toMatchObject({ finished: true, writing: false, complete: false, stopped: false });
     expect(listedFiles.at(-1)).toEqual(expect.arrayContaining(['runs.jsonl', 'checkpoint.json']));
     // the other shard starts: its runs come from its first byte
     mkdirSync(shard2, { recursive: true });

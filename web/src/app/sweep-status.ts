@@ -39,6 +39,7 @@ export function followStatusText(follow: FollowState & { source: string }, plann
   if (follow.error) return `Stopped following ${follow.source}: ${follow.error}. ${recorded} shown.`;
   if (follow.stopped) return follow.finished ? `Opened ${recorded} from ${follow.source}: its sweep finished while it was followed.` : `Opened ${recorded} from ${follow.source} (no longer following it).`;
   if (follow.unreachable) return `Following ${follow.source}: ${recorded} recorded; the last read failed (${follow.unreachable}), trying again every ${FOLLOW_INTERVAL_MS.idle / 1000} s.`;
+  if (follow.finished && !follow.writing && !follow.complete) return `Following ${follow.source}: ${recorded} recorded; the sessions of its shards here finished, and its other shards are not here yet (each is followed once its task starts).`;
   if (follow.finished && !follow.writing) return `Following ${follow.source}: ${recorded} recorded; its session finished, and its last runs are being read.`;
   const last = follow.lastNewRunAt === null ? '' : ` (the last came ${ago(now - follow.lastNewRunAt)} ago)`;
   if (follow.writing) return `Following ${follow.source}: ${recorded} recorded, and a session is writing more${last}.`;

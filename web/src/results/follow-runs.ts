@@ -36,6 +36,8 @@ export interface FollowState {
   writing: boolean;
   /** every folder's checkpoint says its session finished */
   finished: boolean;
+  /** the followed folders hold every shard of the sweep (false while a job array's other shards have not started) */
+  complete: boolean;
   /** runs read so far, those loaded first included */
   runs: number;
   /** when the last new run came in (ms since the epoch); null before any came while following */
@@ -105,7 +107,7 @@ export class RunsFollower {
   ) {
     this.folders = [...folders];
     this.seen = new Set(seenIds);
-    this.state = { writing: true, finished: false, runs: this.seen.size, lastNewRunAt: null, checkpointAt: '', stopped: false };
+    this.state = { writing: true, finished: false, complete: true, runs: this.seen.size, lastNewRunAt: null, checkpointAt: '', stopped: false };
   }
 
   /** Polls at once, then again until the sweep finishes or stop() is called. */
@@ -173,10 +175,11 @@ export class RunsFollower {
       return;
     }
     // done once every session finished, none writes, the last read found nothing more, and no shard is still to come
-    const done = finished && !writing && !grew && (this.callbacks.complete?.() ?? true);
-    this.report({ writing, finished, runs, lastNewRunAt, checkpointAt, stopped: done });
-    // (a session that just finished: its last runs are read soon)
-    if (!done) this.timer = setTimeout(() => void this.poll(), writing || finished ? this.intervals.writing : this.intervals.idle);
+    const complete = this.callbacks.complete?.() ?? true;
+    const done = finished && !writing && !grew && complete;
+    this.report({ writing, finished, complete, runs, lastNewRunAt, checkpointAt, stopped: done });
+    // (a session that just finished: its last runs are read soon; shards still to come: looked for now and then)
+    if (!done) this.timer = setTimeout(() => void this.poll(), writing || (finished && complete) ? this.intervals.writing : this.intervals.idle);
   }
 
   private report(state: FollowState): void {

@@ -234,10 +234,15 @@ export class CsResultsLoader extends LitElement {
   private followIfWritten(entry: ResultsListing, base: string, detail: RecordsLoadedDetail, completeBytes: ReadonlyMap<string, number>): void {
     const source = detail.source;
     const shares = detail.folders.map((folder) => folder.share);
-    // every shard of n among the followed folders (true where they are no shards, or unknown)
+    const known = new Set(detail.folders.map(({ runsFile }) => runsFile.slice(entry.name.length + 1)));
+    // the depth of the sweep's runs files (sweepRunsFiles): its shards' folders appear beside each other
+    // inside the served folder; a served folder that is one shard itself has none to wait for
+    const depth = [...known][0]?.split('/').length ?? 1;
+    // every shard of n among the followed folders (true where they are no shards, unknown, or the served folder is one shard)
     const complete = () => {
       const count = shares.find((share) => share?.shard)?.shard?.count;
-      return count === undefined || new Set(shares.map((share) => share?.shard?.index)).size >= count;
+      const indices = new Set(shares.flatMap((share) => (share?.shard ? [share.shard.index] : [])));
+      return depth < 2 || count === undefined || indices.size >= count;
     };
     if (!detail.folders.some((folder) => folder.checkpoint?.finished === false) && complete()) return;
     const followed = (runsFile: string, offset: number): FollowedFolder => ({
@@ -247,9 +252,6 @@ export class CsResultsLoader extends LitElement {
       lockFile: beside(runsFile, SESSION_LOCK_FILE),
       offset,
     });
-    const known = new Set(detail.folders.map(({ runsFile }) => runsFile.slice(entry.name.length + 1)));
-    // the runs files a new folder must sit beside its siblings' depth to be one of the sweep's (sweepRunsFiles)
-    const depth = [...known][0]?.split('/').length;
     const specText = detail.spec === null ? null : JSON.stringify(detail.spec);
     const discover = async (files: string[]): Promise<FollowedFolder[]> => {
       // a sweep without a spec cannot tell its folders from another sweep's
