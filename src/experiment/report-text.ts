@@ -35,7 +35,7 @@ export function unrecordedGroupsWarning(report: Pick<Report, 'planned' | 'groups
   if (absent.length === 0) return null;
   const listed = absent.slice(0, 8).map(([key, planned]) => `${key} (${planned} planned)`);
   const more = absent.length > listed.length ? `, and ${absent.length - listed.length} more` : '';
-  return `No run of ${absent.length === 1 ? 'this group' : `these ${absent.length} groups`} is recorded yet, so the table leaves ${absent.length === 1 ? 'it' : 'them'} out: ${listed.join(', ')}${more}.`;
+  return `No run of ${absent.length === 1 ? 'this group' : `these ${absent.length} groups`} is recorded${report.planned?.stillRunning ? ' yet' : ''}, so the table leaves ${absent.length === 1 ? 'it' : 'them'} out: ${listed.join(', ')}${more}.`;
 }
 
 /** The command that resumes a stopped sweep's folder: a continuation's is resumed by `continue`. */

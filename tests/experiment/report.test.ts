@@ -247,9 +247,9 @@ describe('channelscope report', () => {
     expect(partial.groups.map((group) => group.key)).toEqual(['optimizer=gd lr=0.1', 'optimizer=flow']);
     expect(partial.planned?.byGroup).toEqual({ 'optimizer=gd lr=0.1': 2, 'optimizer=gd lr=0.02': 2, 'optimizer=flow': 2 });
     // …and the report says which group its table leaves out, having no run to count
-    expect(formatReport(partial, 'md')).toContain('**No run of this group is recorded yet, so the table leaves it out: optimizer=gd lr=0.02 (2 planned).**');
+    expect(formatReport(partial, 'md')).toContain('**No run of this group is recorded, so the table leaves it out: optimizer=gd lr=0.02 (2 planned).**');
     expect(reportWarnings({ ...partial, groups: partial.groups.slice(1) })).toContain(
-      'No run of these 2 groups is recorded yet, so the table leaves them out: optimizer=gd lr=0.1 (2 planned), optimizer=gd lr=0.02 (2 planned).',
+      'No run of these 2 groups is recorded, so the table leaves them out: optimizer=gd lr=0.1 (2 planned), optimizer=gd lr=0.02 (2 planned).',
     );
   });
 

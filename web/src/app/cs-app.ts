@@ -351,8 +351,13 @@ export class CsApp extends LitElement {
   /** Folders of a followed sweep that appeared since (shards that started): their runs count among those planned. */
   private onFoldersAdded(detail: FoldersAddedDetail): void {
     if (!this.followed(detail.source) || detail.folders.length === 0) return;
+    const axes = (plan: CsApp['plan']) => sweepAxes(plan ? [...this.records, ...plan.planned] : this.records);
+    // grouped by what the sweep varies, as opened: what one shard's runs vary may be less
+    const regroup = this.groupBy.join() === axes(this.plan).join();
     this.openedFolders = [...this.openedFolders, ...detail.folders];
     this.plan = openedPlan(this.sweepSpec, this.openedFolders);
+    this.recordAxes = axes(this.plan);
+    if (regroup) this.groupBy = this.recordAxes;
     this.refreshSummary(true);
   }
 

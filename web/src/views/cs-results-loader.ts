@@ -46,8 +46,6 @@ export interface FoldersAddedDetail {
   /** the records-loaded source they add to */
   source: string;
   folders: OpenedFolder[];
-  /** folders that appeared but are not the sweep's, and files that could not be read */
-  notes: string[];
 }
 
 /** Where a followed sweep stands (`follow-state`), after every read and when following ends. */
@@ -238,11 +236,18 @@ export class CsResultsLoader extends LitElement {
     // the depth of the sweep's runs files (sweepRunsFiles): its shards' folders appear beside each other
     // inside the served folder; a served folder that is one shard itself has none to wait for
     const depth = [...known][0]?.split('/').length ?? 1;
-    // every shard of n among the followed folders (true where they are no shards, unknown, or the served folder is one shard)
+    // a folder that appears is taken for one of the sweep's only when its spec.json is the sweep's:
+    // without a spec (or with one this version no longer reads) nothing can join, nor be waited for
+    const specText = detail.spec === null ? null : JSON.stringify(detail.spec);
+    const discoverable = depth >= 2 && specText !== null && validates(detail.spec);
+    // a continuation's shards join with their continued.json (written just after their checkpoint)
+    const continuation = detail.folders.some((folder) => folder.share?.chosenRuns);
+    // every shard of n among the followed folders, as missingShardsOf counts them (true where they are
+    // not all shards of one n, or nothing can join)
     const complete = () => {
-      const count = shares.find((share) => share?.shard)?.shard?.count;
-      const indices = new Set(shares.flatMap((share) => (share?.shard ? [share.shard.index] : [])));
-      return depth < 2 || count === undefined || indices.size >= count;
+      if (!discoverable || shares.some((share) => !share?.shard)) return true;
+      const count = shares[0]!.shard!.count;
+      return shares.some((share) => share!.shard!.count !== count) || new Set(shares.map((share) => share!.shard!.index)).size >= count;
     };
     if (!detail.folders.some((folder) => folder.checkpoint?.finished === false) && complete()) return;
     const followed = (runsFile: string, offset: number): FollowedFolder => ({
@@ -252,31 +257,37 @@ export class CsResultsLoader extends LitElement {
       lockFile: beside(runsFile, SESSION_LOCK_FILE),
       offset,
     });
-    const specText = detail.spec === null ? null : JSON.stringify(detail.spec);
+    // folders that appeared with another sweep's spec.json: said once, never joined
+    const rejected = new Set<string>();
     const discover = async (files: string[]): Promise<FollowedFolder[]> => {
-      // a sweep without a spec cannot tell its folders from another sweep's
-      if (specText === null) return [];
+      if (!discoverable) return [];
       const listed = new Set(files);
-      // new runs files at the sweep's depth whose checkpoint.json is there too (written as a session starts)
-      const fresh = sweepRunsFiles(files).filter((file) => !known.has(file) && file.split('/').length === depth && listed.has(beside(file, 'checkpoint.json')));
-      if (fresh.length === 0) return [];
+      // new runs files at the sweep's depth whose session has written what says its share (its checkpoint,
+      // a continuation's continued.json) and its spec; one not complete yet, or not read this time, is
+      // looked at again at the next poll
+      const ready = (file: string) =>
+        [beside(file, 'spec.json'), beside(file, 'checkpoint.json'), ...(continuation ? [beside(file, 'continued.json')] : [])].every((name) => listed.has(name));
+      const fresh = files.filter((file) => /(^|\/)runs\.jsonl$/.test(file) && file.split('/').length === depth && !known.has(file) && !rejected.has(file) && ready(file));
       const notes: string[] = [];
       const added: OpenedFolder[] = [];
       for (const file of fresh) {
-        known.add(file);
         const named = (name: string): NamedText => ({ name: `${entry.name}/${name}`, text: () => fetchText(fileUrl(name, base), `${entry.name}/${name}`) });
-        const spec = listed.has(beside(file, 'spec.json')) ? await named(beside(file, 'spec.json')).text().catch(() => null) : null;
-        if (spec === null || !sameSweep(spec, `${entry.name}/${beside(file, 'spec.json')}`, specText)) {
-          notes.push(`${entry.name}/${file} appeared, but its spec.json ${spec === null ? 'could not be read' : 'is another sweep\'s'}: its runs are not shown`);
+        const spec = await named(beside(file, 'spec.json')).text().catch(() => null);
+        if (spec === null) continue;
+        if (!sameSweep(spec, `${entry.name}/${beside(file, 'spec.json')}`, specText!)) {
+          rejected.add(file);
+          notes.push(`${entry.name}/${file} appeared, but its spec.json is another sweep's: its runs are not shown`);
           continue;
         }
         const companions = ['checkpoint.json', 'continued.json'].map((name) => beside(file, name)).filter((name) => listed.has(name)).map(named);
-        const [folder] = await openedFolders([named(file)], companions, notes);
+        const [folder] = await openedFolders([named(file)], companions, []);
+        if (!folder.share) continue;
+        known.add(file);
         added.push(folder);
         shares.push(folder.share);
       }
       if (notes.length > 0) this.status = `${this.status} — ${notes.join('; ')}`;
-      if (added.length > 0 || notes.length > 0) this.dispatchEvent(new CustomEvent<FoldersAddedDetail>('folders-added', { detail: { source, folders: added, notes }, bubbles: true, composed: true }));
+      if (added.length > 0) this.dispatchEvent(new CustomEvent<FoldersAddedDetail>('folders-added', { detail: { source, folders: added }, bubbles: true, composed: true }));
       return added.map((folder) => followed(folder.runsFile.slice(entry.name.length + 1), 0));
     };
     this.follower = new RunsFollower(
@@ -527,6 +538,16 @@ async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly Named
     return null;
   }
   return JSON.parse(first.json);
+}
+
+/** Whether a spec (parsed JSON) validates in this version. */
+function validates(spec: unknown): boolean {
+  try {
+    validateSpec(spec);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a spec.json's text describes the same sweep as `firstText` (as merge compares them); false where either does not validate. */

@@ -1,0 +1,115 @@
+// The loader following a served job array (cs-results-loader followIfWritten), in Node against
+// `channelscope serve` itself: shard folders that appear after the sweep was opened join when their
+// spec.json is the sweep's (one of another sweep is said once and left out), the plan's folders grow
+// with them, and following ends once every shard is there and finished. The follower's intervals are
+// shortened; `location` is the server's, as in the page.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import type { RunRecord } from '../../src/experiment/results.js';
+import { FOLLOW_INTERVAL_MS } from '../../web/src/results/follow-runs.js';
+import { CsResultsLoader, type FoldersAddedDetail, type FollowStateDetail, type RecordsLoadedDetail, type ResultsListing } from '../../web/src/views/cs-results-loader.js';
+import { finiteTheta, record } from './records.js';
+
+const TINY = readFileSync('tests/web/fixtures/tiny-sweep.json', 'utf8');
+const jsonl = (ids: string[]) => ids.map((id) => `${JSON.stringify(record(id, finiteTheta))}\n`).join('');
+const checkpoint = (index: number, finished: boolean) => JSON.stringify({ format: 1, shard: { index, count: 2 }, runs: 3, completed: 3, byReason: {}, finished, updatedAt: '' });
+
+let scratch: string;
+const saved = { ...FOLLOW_INTERVAL_MS };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'channelscope-follow-shards-'));
+  mkdirSync(path.join(scratch, 'web'));
+  writeFileSync(path.join(scratch, 'web', 'index.html'), '<!doctype html>');
+  Object.assign(FOLLOW_INTERVAL_MS, { writing: 20, idle: 20 });
+});
+
+afterAll(() => {
+  Object.assign(FOLLOW_INTERVAL_MS, saved);
+  delete (globalThis as { location?: unknown }).location;
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+function shard(array: string, name: string, spec: string, index: number, ids: string[], finished = true): void {
+  mkdirSync(path.join(array, name), { recursive: true });
+  writeFileSync(path.join(array, name, 'spec.json'), spec);
+  writeFileSync(path.join(array, name, 'checkpoint.json'), checkpoint(index, finished));
+  writeFileSync(path.join(array, name, 'runs.jsonl'), jsonl(ids));
+}
+
+/** The loader on the served array, with what it dispatches. */
+async function opened(array: string): Promise<{ server: DashboardServer; loader: CsResultsLoader; loaded: RecordsLoadedDetail[]; appended: RunRecord[]; added: FoldersAddedDetail[]; states: FollowStateDetail[] }> {
+  const server = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [array], port: 0 });
+  (globalThis as { location?: unknown }).location = new URL(server.url);
+  const loader = new CsResultsLoader();
+  const loaded: RecordsLoadedDetail[] = [];
+  const appended: RunRecord[] = [];
+  const added: FoldersAddedDetail[] = [];
+  const states: FollowStateDetail[] = [];
+  loader.addEventListener('records-loaded', (event) => loaded.push((event as CustomEvent<RecordsLoadedDetail>).detail));
+  loader.addEventListener('records-appended', (event) => appended.push(...(event as CustomEvent<{ records: RunRecord[] }>).detail.records));
+  loader.addEventListener('folders-added', (event) => added.push((event as CustomEvent<FoldersAddedDetail>).detail));
+  loader.addEventListener('follow-state', (event) => states.push((event as CustomEvent<FollowStateDetail>).detail));
+  const [entry] = (await (await fetch(new URL('/api/results', server.url))).json()) as ResultsListing[];
+  await loader.loadListed(entry);
+  return { server, loader, loaded, appended, added, states };
+}
+
+async function until(what: string, ok: () => boolean): Promise<void> {
+  for (let k = 0; k < 250 && !ok(); k++) await sleep(20);
+  if (!ok()) throw new Error(`${what}: not after 5 s`);
+}
+
+describe("following a served job array's shards as they start", () => {
+  it("waits for the missing shard, leaves out a folder of another sweep, joins the sweep's, and ends when all finished", async () => {
+    const array = path.join(scratch, 'array');
+    shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c']);
+    const { server, loader, loaded, appended, added, states } = await opened(array);
+    try {
+      expect(loaded.map((detail) => detail.records.length)).toEqual([3]);
+      // its one shard finished, but shard 2 of 2 has not started: followed, waiting
+      await until('the first poll', () => states.length > 0);
+      expect(states.at(-1)).toMatchObject({ finished: true, complete: false, stopped: false });
+
+      // a folder of another sweep appears beside it: said once, not joined
+      shard(array, 'other', JSON.stringify({ ...JSON.parse(TINY), seeds: 4 }), 2, ['x']);
+      await until('the other sweep noted', () => loader.status.includes('another sweep'));
+      expect(loader.status).toMatch(/ — 0-array\/other\/runs\.jsonl appeared, but its spec\.json is another sweep's: its runs are not shown$/);
+      await sleep(200);
+      expect(loader.status.match(/another sweep/g)).toHaveLength(1);
+      expect(added).toEqual([]);
+
+      // shard 2 starts, its spec worded otherwise but the same sweep: joined, its runs read from the start
+      shard(array, 'shard-2', JSON.stringify({ ...JSON.parse(TINY), seeds: [0, 1, 2] }), 2, ['d', 'e', 'f']);
+      await until('shard 2 followed to the end', () => states.at(-1)?.stopped === true);
+      expect(added.map((detail) => detail.folders.map((folder) => [folder.runsFile, folder.share]))).toEqual([[['0-array/shard-2/runs.jsonl', { shard: { index: 2, count: 2 }, chosenRuns: null }]]]);
+      expect(appended.map((r) => r.id)).toEqual(['d', 'e', 'f']);
+      expect(states.at(-1)).toMatchObject({ finished: true, complete: true, stopped: true, runs: 6 });
+    } finally {
+      loader.stopFollowing();
+      await server.close();
+    }
+  });
+
+  it('waits for nothing where no folder can join: a spec this version does not read, or the served folder is one shard', async () => {
+    const old = path.join(scratch, 'old-array');
+    shard(old, 'shard-1', JSON.stringify({ name: 'from an older version', grid: 'unknown' }), 1, ['a']);
+    const alone = path.join(scratch, 'array', 'shard-1');
+    for (const folder of [old, alone]) {
+      const { server, loader, loaded, states } = await opened(folder);
+      try {
+        expect(loaded).toHaveLength(1);
+        await sleep(150);
+        // every session finished and nothing can come: not followed at all
+        expect(states).toEqual([]);
+      } finally {
+        loader.stopFollowing();
+        await server.close();
+      }
+    }
+  });
+});
