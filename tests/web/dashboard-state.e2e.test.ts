@@ -142,6 +142,28 @@ function markdownTables(markdown: string): { caption: string; rows: string[][] }
     });
 }
 
+/**
+ * A fresh page of a server's dashboard with its one served folder opened (clicked in the loader's
+ * list), what the page shows of it (its progress line, the summary's warnings and runs column) and
+ * the page errors and console errors it raises.
+ */
+async function openServedFolder(server: DashboardServer) {
+  browser ??= await launchHeadlessChromium({ webgpu: false });
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+  await page.goto(server.url, { waitUntil: 'load' });
+  const listed = await poll('the served folder', () => page.$('cs-app >>> cs-results-loader >>> .listing button'), (button) => button !== null);
+  await listed!.click();
+  const shown = async () => ({
+    ...(await progress(page)),
+    warnings: await page.$$eval('cs-app >>> [data-testid="summary-warning"]', (notes) => notes.map((note) => note.textContent!.replace(/\s+/g, ' ').trim())),
+    runsCells: await page.$$eval('cs-app >>> cs-summary-table >>> tbody tr', (rows) => rows.map((row) => row.querySelectorAll('td')[0]?.textContent?.trim() ?? '')),
+  });
+  return { page, shown, problems };
+}
+
 /** A fresh page of the dashboard (CPU engine: no WebGPU) with its spec builder in JSON mode, and the page errors it raises. */
 async function dashboardWithJsonEditor(): Promise<{ page: Page; problems: string[] }> {
   browser ??= await launchHeadlessChromium({ webgpu: false });
@@ -325,19 +347,7 @@ describe('the dashboard between sources of runs', () => {
     writeFileSync(path.join(live, 'runs.jsonl'), lines[0] + lines[1] + lines[2].slice(0, 30));
     const server = await startDashboardServer({ webRoot: webBuild, resultDirs: [live], port: 0 });
     try {
-      browser ??= await launchHeadlessChromium({ webgpu: false });
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(String(error)));
-      page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-      await page.goto(server.url, { waitUntil: 'load' });
-      const listed = await poll('the served folder', () => page.$('cs-app >>> cs-results-loader >>> .listing button'), (button) => button !== null);
-      await listed!.click();
-      const shown = async () => ({
-        ...(await progress(page)),
-        warnings: await page.$$eval('cs-app >>> [data-testid="summary-warning"]', (notes) => notes.map((note) => note.textContent!.replace(/\s+/g, ' ').trim())),
-        runsCells: await page.$$eval('cs-app >>> cs-summary-table >>> tbody tr', (rows) => rows.map((row) => row.querySelectorAll('td')[0]?.textContent?.trim() ?? '')),
-      });
+      const { page, shown, problems } = await openServedFolder(server);
 
       const first = await poll('the opened sweep', shown, (state) => state.text.startsWith('Following'));
       expect(first.text).toMatch(/^Following 0-live: 2 runs of the 6 planned recorded, and a session is writing more\. Stop following/);
@@ -396,18 +406,7 @@ describe('the dashboard between sources of runs', () => {
     const lock = FolderLock.acquire(first);
     const server = await startDashboardServer({ webRoot: webBuild, resultDirs: [array], port: 0 });
     try {
-      browser ??= await launchHeadlessChromium({ webgpu: false });
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(String(error)));
-      page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-      await page.goto(server.url, { waitUntil: 'load' });
-      const listed = await poll('the served folder', () => page.$('cs-app >>> cs-results-loader >>> .listing button'), (button) => button !== null);
-      await listed!.click();
-      const shown = async () => ({
-        ...(await progress(page)),
-        warnings: await page.$$eval('cs-app >>> [data-testid="summary-warning"]', (notes) => notes.map((note) => note.textContent!.replace(/\s+/g, ' ').trim())),
-      });
+      const { shown, problems } = await openServedFolder(server);
 
       // one shard of two started: its 3 runs planned, the other shard named as missing
       const one = await poll('the first shard', shown, (state) => state.text.startsWith('Following'));
