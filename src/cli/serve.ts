@@ -272,7 +272,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const sendFile = async (res: http.ServerResponse, found: ServedFile, head: boolean, cache: string, rangeHeader?: string) => {
     // the file as opened: a runs.jsonl growing, or a checkpoint.json replaced (renamed over) since it
     // was found, is sent as it is now, with the length it has now
-    const file = await open(found.file, 'r');
+    const file = await open(found.file, 'r').catch(() => null);
+    if (!file) {
+      // gone since it was found (a lock released, a temporary file renamed)
+      send(res, 404, 'not found\n', undefined, head);
+      return;
+    }
     let streaming = false;
     try {
       const { size, mtime } = await file.stat();
