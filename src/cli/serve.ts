@@ -425,6 +425,12 @@ export async function mountsWithoutRuns(mounts: readonly ResultsMount[]): Promis
   return listed.filter(({ files }) => !files.some((file) => file.endsWith('.jsonl'))).map(({ mount }) => mount);
 }
 
+/** The served folders a session is writing now (a live lock in them): the page follows them as their runs come. */
+export async function mountsBeingWritten(mounts: readonly ResultsMount[]): Promise<ResultsMount[]> {
+  const listed = await Promise.all(mounts.map(async (mount) => ({ mount, listing: await folderListing(mount) })));
+  return listed.filter(({ listing }) => listing.liveLocks.length > 0).map(({ mount }) => mount);
+}
+
 /** Runs until SIGINT/SIGTERM. */
 export async function serveCommand(dirs: string[], options: ServeCommandOptions): Promise<void> {
   const port = integerOption('--port', options.port, 0, 65535);
@@ -437,6 +443,7 @@ export async function serveCommand(dirs: string[], options: ServeCommandOptions)
   process.stdout.write(`channelscope dashboard: ${served.url}\n`);
   for (const mount of served.mounts) process.stdout.write(`  results ${mount.dir} → ${served.url.replace(/\/$/, '')}${mount.url}\n`);
   for (const mount of await mountsWithoutRuns(served.mounts)) log(`note: ${mount.dir} holds no runs.jsonl (nor any .jsonl file): the page will find no runs in it`);
+  for (const mount of await mountsBeingWritten(served.mounts)) log(`note: a session is writing ${mount.dir} now: opened in the page, its runs come in as they finish`);
   if (options.host && !LOOPBACK_HOSTS.has(options.host)) log(`note: listening on ${options.host}: anyone who can reach this address can read the served folders`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_INFO_FILE, byteRange, dashboardBuildState, mountsWithoutRuns, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import { BUILD_INFO_FILE, byteRange, dashboardBuildState, mountsBeingWritten, mountsWithoutRuns, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { runCli } from '../helpers/cli.js';
 import { InputError } from '../../src/user-input/input-error.js';
 import { FolderLock, LOCK_FILE } from '../../src/experiment/folder-lock.js';
@@ -99,10 +99,13 @@ describe('channelscope serve', () => {
       const [entry] = JSON.parse((await request('/api/results')).body) as { files: string[]; liveLocks: string[] }[];
       expect(entry.files).toEqual(expect.arrayContaining([LOCK_FILE, `sub/${LOCK_FILE}`]));
       expect(entry.liveLocks).toEqual([`sub/${LOCK_FILE}`]);
+      // (serve says so of the folders it is given at its start)
+      expect((await mountsBeingWritten(served.mounts)).map((mount) => mount.name)).toEqual(['0-my-results']);
     } finally {
       lock.release();
       rmSync(path.join(results, LOCK_FILE));
     }
+    expect(await mountsBeingWritten(served.mounts)).toEqual([]);
   });
 
   it.each([
