@@ -74,11 +74,13 @@ describe("following a served job array's shards as they start", () => {
       // its one shard finished, but shard 2 of 2 has not started: followed, waiting
       await until('the first poll', () => states.length > 0);
       expect(states.at(-1)).toMatchObject({ finished: true, complete: false, stopped: false });
+      expect(loader.status).toBe('loaded 3 runs from 0-array — following it: the runs written since come in (see Progress)');
 
       // a folder of another sweep appears beside it: said once, not joined
       shard(array, 'other', JSON.stringify({ ...JSON.parse(TINY), seeds: 4 }), 2, ['x']);
       await until('the other sweep noted', () => loader.status.includes('another sweep'));
       expect(loader.status).toMatch(/ — 0-array\/other\/runs\.jsonl appeared, but its spec\.json is another sweep's: its runs are not shown$/);
+      expect(loader.status.startsWith('loaded 3 runs from 0-array — following it')).toBe(true);
       await sleep(200);
       expect(loader.status.match(/another sweep/g)).toHaveLength(1);
       expect(added).toEqual([]);
@@ -89,6 +91,8 @@ describe("following a served job array's shards as they start", () => {
       expect(added.map((detail) => detail.folders.map((folder) => [folder.runsFile, folder.share]))).toEqual([[['0-array/shard-2/runs.jsonl', { shard: { index: 2, count: 2 }, chosenRuns: null }]]]);
       expect(appended.map((r) => r.id)).toEqual(['d', 'e', 'f']);
       expect(states.at(-1)).toMatchObject({ finished: true, complete: true, stopped: true, runs: 6 });
+      // the loader's own line: what it loaded, then how far following got
+      expect(loader.status).toMatch(/^loaded 3 runs from 0-array — 0-array\/other\/runs\.jsonl appeared, .* — followed to 6 runs$/);
     } finally {
       loader.stopFollowing();
       await server.close();

@@ -296,11 +296,16 @@ export class CsResultsLoader extends LitElement {
       detail.records.map((record) => record.id),
       {
         appended: (records, notes) => this.dispatchEvent(new CustomEvent<RecordsAppendedDetail>('records-appended', { detail: { records, source, notes }, bubbles: true, composed: true })),
-        state: (state) => this.dispatchEvent(new CustomEvent<FollowStateDetail>('follow-state', { detail: { ...state, source }, bubbles: true, composed: true })),
+        state: (state) => {
+          // (what was loaded, then how many runs there are now: the progress line above says the rest)
+          if (state.stopped) this.status = `${this.status.replace(FOLLOWING_NOTE, '')} — followed to ${state.runs} run${state.runs === 1 ? '' : 's'}`;
+          this.dispatchEvent(new CustomEvent<FollowStateDetail>('follow-state', { detail: { ...state, source }, bubbles: true, composed: true }));
+        },
         discover,
         complete,
       },
     );
+    this.status += FOLLOWING_NOTE;
     this.follower.start();
   }
 
@@ -409,6 +414,9 @@ export class CsResultsLoader extends LitElement {
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing} ${this.status ? html`<div class="status">${this.status}</div>` : nothing}`;
   }
 }
+
+/** What the loader's status line adds while it follows a sweep. */
+const FOLLOWING_NOTE = ' — following it: the runs written since come in (see Progress)';
 
 /** A served file's bytes; an error naming it where the server does not answer with them. */
 async function fetchBytes(url: string, name: string): Promise<Uint8Array> {
