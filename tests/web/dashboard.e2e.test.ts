@@ -410,6 +410,8 @@ describe('dashboard in headless Chromium', () => {
     expect(await pageRecords(page)).toEqual(firstRecords);
 
     const forget = async () => {
+      // (the page asks the worker for its kept runs after the sweep's end shows: the button comes a moment later)
+      await page.waitForSelector('cs-app >>> [data-action="forget-kept"]', { timeout: 10_000 });
       await page.click('cs-app >>> [data-action="forget-kept"]');
       await page.waitForFunction(() => !document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-runs"]'), { timeout: 10_000, polling: 200 });
     };
