@@ -10,7 +10,7 @@
 // gd-from-channel: procedure.json and result.json, no runs) dispatches `procedure-loaded` instead.
 import { css, html, LitElement, nothing } from 'lit';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { validateSpec } from '../../../src/experiment/spec.js';
+import { validateSpec, type ExperimentSpec } from '../../../src/experiment/spec.js';
 import { specDifferences, type FolderShare } from '../../../src/experiment/sweep-plan.js';
 import { parseUserJson } from '../../../src/user-input/user-text.js';
 import { joinRecordSets, parseRunsJsonl, ResultsFileError, sweepRunsFiles } from '../results/parse-jsonl.js';
@@ -238,8 +238,8 @@ export class CsResultsLoader extends LitElement {
     const depth = [...known][0]?.split('/').length ?? 1;
     // a folder that appears is taken for one of the sweep's only when its spec.json is the sweep's:
     // without a spec (or with one this version no longer reads) nothing can join, nor be waited for
-    const specText = detail.spec === null ? null : JSON.stringify(detail.spec);
-    const discoverable = depth >= 2 && specText !== null && validates(detail.spec);
+    const sweep = detail.spec === null ? null : validSpec(detail.spec);
+    const discoverable = depth >= 2 && sweep !== null;
     // a continuation's shards join with their continued.json (written just after their checkpoint)
     const continuation = detail.folders.some((folder) => folder.share?.chosenRuns);
     // every shard of n among the followed folders, as missingShardsOf counts them (true where they are
@@ -274,7 +274,7 @@ export class CsResultsLoader extends LitElement {
         const named = (name: string): NamedText => ({ name: `${entry.name}/${name}`, text: () => fetchText(fileUrl(name, base), `${entry.name}/${name}`) });
         const spec = await named(beside(file, 'spec.json')).text().catch(() => null);
         if (spec === null) continue;
-        if (!sameSweep(spec, `${entry.name}/${beside(file, 'spec.json')}`, specText!)) {
+        if (!sameSweep(spec, `${entry.name}/${beside(file, 'spec.json')}`, sweep)) {
           rejected.add(file);
           notes.push(`${entry.name}/${file} appeared, but its spec.json is another sweep's: its runs are not shown`);
           continue;
@@ -540,7 +540,9 @@ async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly Named
   );
   if (texts.includes(null)) return null;
   const [first, ...others] = texts as { text: string; json: string }[];
-  const differing = others.findIndex((other, k) => other.json !== first.json && !sameSweep(other.text, specFiles[k + 1]!.name, first.text));
+  // (the first spec validated once, and only where another is worded otherwise)
+  const sweep = others.some((other) => other.json !== first.json) ? validSpec(JSON.parse(first.json)) : null;
+  const differing = others.findIndex((other, k) => other.json !== first.json && !sameSweep(other.text, specFiles[k + 1]!.name, sweep));
   if (differing >= 0) {
     notes.push(`the folders' spec.json files differ (${specFiles[0]!.name} and ${specFiles[differing + 1]!.name}): they are not one sweep, so no preset's tables are shown`);
     return null;
@@ -548,20 +550,20 @@ async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly Named
   return JSON.parse(first.json);
 }
 
-/** Whether a spec (parsed JSON) validates in this version. */
-function validates(spec: unknown): boolean {
+/** A spec (parsed JSON) as this version validates it; null where it does not (a spec of an older version, say). */
+function validSpec(spec: unknown): ExperimentSpec | null {
   try {
-    validateSpec(spec);
-    return true;
+    return validateSpec(spec);
   } catch {
-    return false;
+    return null;
   }
 }
 
-/** Whether a spec.json's text describes the same sweep as `firstText` (as merge compares them); false where either does not validate. */
-function sameSweep(text: string, source: string, firstText: string): boolean {
+/** Whether a spec.json's text describes `sweep` (as merge compares them); false where either does not validate. */
+function sameSweep(text: string, source: string, sweep: ExperimentSpec | null): boolean {
+  if (!sweep) return false;
   try {
-    return specDifferences(text, source, validateSpec(parseUserJson(firstText))).length === 0;
+    return specDifferences(text, source, sweep).length === 0;
   } catch {
     return false;
   }
