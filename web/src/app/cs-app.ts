@@ -175,7 +175,12 @@ export class CsApp extends LitElement {
 
   /** The planned runs per group (labelled among records and planned runs alike, as `report` labels them), where the opened folders' plan is known. */
   private plannedOptions(records: readonly RunRecord[]): Pick<SummaryOptions, 'planned' | 'groupOf'> {
-    return this.plan ? plannedSummaryOptions(records, this.plan, this.groupBy, Boolean(this.follow?.writing && !this.follow.stopped)) : {};
+    return this.plan ? plannedSummaryOptions(records, this.plan, this.groupBy, this.sessionWriting) : {};
+  }
+
+  /** Whether a followed folder's session is writing it now: its missing runs are still training. */
+  private get sessionWriting(): boolean {
+    return Boolean(this.follow?.writing && !this.follow.stopped);
   }
 
   /** The preset's tables of the shown runs (`ordered` as `report` classified them) when their sweep is a preset's; null otherwise. */
@@ -297,7 +302,7 @@ export class CsApp extends LitElement {
       procedure: null,
       // group the opened runs by what their sweep varies, as `report --html` does (the form's grid
       // belongs to another sweep)
-      groupBy: sweepAxes(plan ? [...detail.records, ...plan.planned] : detail.records),
+      groupBy: sweepAxesOf(detail.records, plan),
       endNote: `Opened ${detail.records.length} runs from ${detail.source}${plan ? (missing > 0 ? `, of the ${plan.planned.length} its sweep plans` : ': all its sweep plans') : ''}.`,
     });
   }
@@ -351,22 +356,21 @@ export class CsApp extends LitElement {
   /** Folders of a followed sweep that appeared since (shards that started): their runs count among those planned. */
   private onFoldersAdded(detail: FoldersAddedDetail): void {
     if (!this.followed(detail.source) || detail.folders.length === 0) return;
-    const axes = (plan: CsApp['plan']) => sweepAxes(plan ? [...this.records, ...plan.planned] : this.records);
     // grouped by what the sweep varies, as opened: what one shard's runs vary may be less
-    const regroup = this.groupBy.join() === axes(this.plan).join();
+    const regroup = this.groupBy.join() === this.recordAxes.join();
     this.openedFolders = [...this.openedFolders, ...detail.folders];
     this.plan = openedPlan(this.sweepSpec, this.openedFolders);
-    this.recordAxes = axes(this.plan);
+    this.recordAxes = sweepAxesOf(this.records, this.plan);
     if (regroup) this.groupBy = this.recordAxes;
     this.refreshSummary(true);
   }
 
   private onFollowState(detail: FollowStateDetail): void {
     if (!this.followed(detail.source)) return;
-    const wasRunning = Boolean(this.follow?.writing && !this.follow.stopped);
+    const wasWriting = this.sessionWriting;
     this.follow = detail;
     // the summary's warning says whether the missing runs are still training
-    if (wasRunning !== Boolean(detail.writing && !detail.stopped)) this.refreshSummary(true);
+    if (wasWriting !== this.sessionWriting) this.refreshSummary(true);
   }
 
   /** Whether the shown runs are those opened from `source` (a sweep started here since, or other results opened, stop the following). */
@@ -383,8 +387,7 @@ export class CsApp extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    // (a sweep's planned runs too: what its grid varies, whichever of its runs are recorded yet)
-    if (changed.has('records')) this.recordAxes = sweepAxes(this.plan ? [...this.records, ...this.plan.planned] : this.records);
+    if (changed.has('records')) this.recordAxes = sweepAxesOf(this.records, this.plan);
   }
 
   // ---- render ----------------------------------------------------------------------------------
@@ -579,6 +582,11 @@ export class CsApp extends LitElement {
 }
 
 customElements.define('cs-app', CsApp);
+
+/** What the shown runs' sweep varies (sweepAxes), its planned runs included: its grid, whichever of its runs are recorded yet. */
+function sweepAxesOf(records: readonly RunRecord[], plan: ReturnType<typeof plannedRunsOf> | null): string[] {
+  return sweepAxes(plan ? [...records, ...plan.planned] : records);
+}
 
 /**
  * The runs opened folders plan (their spec's runs, each folder its checkpoint's shard or its
