@@ -16,13 +16,17 @@ import { InputError } from '../user-input/input-error.js';
 import { BUILD_INFO_FILE, channelscopeRoot, currentSoftware, softwareLabel } from '../experiment/software.js';
 import { integerOption } from './number-options.js';
 import { requireResultsFolder } from './fs-errors.js';
-import { LOCK_FILE, sessionWriting } from '../experiment/folder-lock.js';
+import { sessionWriting } from '../experiment/folder-lock.js';
+import { LOCK_FILE, readByDashboard } from '../experiment/folder-files.js';
 
 export const DEFAULT_PORT = 8321;
 export const DEFAULT_HOST = '127.0.0.1';
 
-/** Files listed per results folder by /api/results (the walk stops there). */
-const MAX_LISTED_FILES = 2000;
+/**
+ * Files listed per results folder by /api/results (the walk stops there, and says so): a job array of
+ * 4,000 shards, each with its runs.jsonl, spec.json, checkpoint.json and lock.
+ */
+export const MAX_LISTED_FILES = 16_000;
 const MAX_LIST_DEPTH = 4;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -70,8 +74,10 @@ export interface ResultsMount {
 export interface ResultsListingEntry {
   name: string;
   url: string;
-  /** its files (links leaving it left out), relative to it */
+  /** its files that the dashboard reads (folder-files.ts readByDashboard; links leaving it left out), relative to it, in name order */
   files: string[];
+  /** present (true) where it has more such files than MAX_LISTED_FILES: those after them are not listed */
+  truncated?: true;
   /** the channelscope.lock files among them whose session is writing its folder now (folder-lock.ts) */
   liveLocks: string[];
 }
@@ -196,9 +202,21 @@ async function fileUnder(root: string, segments: string[]): Promise<ServedFile |
   return info && info.isFile() ? { file: real, size: info.size } : null;
 }
 
-/** Relative paths of the regular files in a folder (links followed only where they stay inside). */
-async function listFiles(root: string): Promise<string[]> {
+/** A folder's files the walk kept, in name order; `truncated` where it stopped at its limit with more to list. */
+interface FolderFiles {
+  files: string[];
+  truncated: boolean;
+}
+
+/**
+ * Relative paths of the regular files in a folder whose base name `keep` accepts, at most `limit`, in
+ * name order, MAX_LIST_DEPTH folders deep. Links are followed only where they stay inside; only they
+ * cost a realpath and a stat (a job array's folder holds thousands of files, listed at every poll of a
+ * page that follows it).
+ */
+async function listFiles(root: string, keep: (baseName: string) => boolean = () => true, limit = MAX_LISTED_FILES): Promise<FolderFiles> {
   const files: string[] = [];
+  let truncated = false;
   const walk = async (dir: string, prefix: string, depth: number): Promise<void> => {
     let entries: Dirent[];
     try {
@@ -208,18 +226,25 @@ async function listFiles(root: string): Promise<string[]> {
     }
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
-      if (files.length >= MAX_LISTED_FILES) return;
+      if (truncated) return;
       const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = path.join(dir, entry.name);
-      const real = await realpath(full).catch(() => null);
-      if (!real || !isInside(root, real)) continue;
-      const info = await stat(real).catch(() => null);
-      if (info?.isFile()) files.push(relative);
-      else if (info?.isDirectory() && depth < MAX_LIST_DEPTH) await walk(full, relative, depth + 1);
+      let isFile = entry.isFile();
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        const real = await realpath(full).catch(() => null);
+        if (!real || !isInside(root, real)) continue;
+        const info = await stat(real).catch(() => null);
+        [isFile, isDirectory] = [Boolean(info?.isFile()), Boolean(info?.isDirectory())];
+      }
+      if (isFile && keep(entry.name)) {
+        if (files.length >= limit) truncated = true;
+        else files.push(relative);
+      } else if (isDirectory && depth < MAX_LIST_DEPTH) await walk(full, relative, depth + 1);
     }
   };
   await walk(root, '', 1);
-  return files;
+  return { files, truncated };
 }
 
 function mountName(index: number, dir: string): string {
@@ -246,13 +271,13 @@ function hostAllowed(hostHeader: string | undefined): boolean {
   return LOOPBACK_HOSTS.has(name.toLowerCase());
 }
 
-/** A folder's entry in /api/results: its files, and the locks among them of sessions writing it now. */
+/** A folder's entry in /api/results: the files the page reads, and the locks among them of sessions writing it now. */
 async function folderListing(mount: ResultsMount): Promise<ResultsListingEntry> {
-  const files = await listFiles(mount.root);
+  const { files, truncated } = await listFiles(mount.root, readByDashboard);
   // judged as a second session would (the holder's process on this machine, else the lock's heartbeat),
   // so that a page following the folder says what `report` says of it
   const liveLocks = files.filter((file) => path.basename(file) === LOCK_FILE && sessionWriting(path.join(mount.root, path.dirname(file))));
-  return { name: mount.name, url: mount.url, files, liveLocks };
+  return { name: mount.name, url: mount.url, files, liveLocks, ...(truncated ? { truncated } : {}) };
 }
 
 /** Starts the server; resolves once it listens. */
@@ -419,16 +444,18 @@ export interface ServeCommandOptions {
   host?: string;
 }
 
-/** The served folders in which the page finds no runs: it opens the .jsonl files their listing offers (runs.jsonl nearest the top first). */
-export async function mountsWithoutRuns(mounts: readonly ResultsMount[]): Promise<ResultsMount[]> {
-  const listed = await Promise.all(mounts.map(async (mount) => ({ mount, files: await listFiles(mount.root) })));
-  return listed.filter(({ files }) => !files.some((file) => file.endsWith('.jsonl'))).map(({ mount }) => mount);
-}
-
-/** The served folders a session is writing now (a live lock in them): the page follows them as their runs come. */
-export async function mountsBeingWritten(mounts: readonly ResultsMount[]): Promise<ResultsMount[]> {
-  const listed = await Promise.all(mounts.map(async (mount) => ({ mount, listing: await folderListing(mount) })));
-  return listed.filter(({ listing }) => listing.liveLocks.length > 0).map(({ mount }) => mount);
+/**
+ * What serve says at its start of the folders it serves, from one listing of each: those in which the
+ * page will find no runs, those a session is writing now (the page follows them), and those with more
+ * files than a listing holds.
+ */
+export async function servedFolderNotes(mounts: readonly ResultsMount[]): Promise<string[]> {
+  const listings = await Promise.all(mounts.map(async (mount) => ({ mount, listing: await folderListing(mount) })));
+  return listings.flatMap(({ mount, listing }) => [
+    ...(listing.files.some((file) => file.endsWith('.jsonl')) ? [] : [`${mount.dir} holds no runs.jsonl (nor any .jsonl file): the page will find no runs in it`]),
+    ...(listing.liveLocks.length > 0 ? [`a session is writing ${mount.dir} now: opened in the page, its runs come in as they finish`] : []),
+    ...(listing.truncated ? [`${mount.dir} holds more than ${MAX_LISTED_FILES.toLocaleString('en-US')} files the page reads: the page is offered the first ${MAX_LISTED_FILES.toLocaleString('en-US')} (by path): runs in later folders are not shown`] : []),
+  ]);
 }
 
 /** Runs until SIGINT/SIGTERM. */
@@ -442,8 +469,7 @@ export async function serveCommand(dirs: string[], options: ServeCommandOptions)
   const served = await startDashboardServer({ webRoot, resultDirs: dirs, port, ...(options.host ? { host: options.host } : {}) });
   process.stdout.write(`channelscope dashboard: ${served.url}\n`);
   for (const mount of served.mounts) process.stdout.write(`  results ${mount.dir} → ${served.url.replace(/\/$/, '')}${mount.url}\n`);
-  for (const mount of await mountsWithoutRuns(served.mounts)) log(`note: ${mount.dir} holds no runs.jsonl (nor any .jsonl file): the page will find no runs in it`);
-  for (const mount of await mountsBeingWritten(served.mounts)) log(`note: a session is writing ${mount.dir} now: opened in the page, its runs come in as they finish`);
+  for (const note of await servedFolderNotes(served.mounts)) log(`note: ${note}`);
   if (options.host && !LOOPBACK_HOSTS.has(options.host)) log(`note: listening on ${options.host}: anyone who can reach this address can read the served folders`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -16,8 +16,9 @@ import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
+import { LOCK_FILE } from './folder-files.js';
 
-export const LOCK_FILE = 'channelscope.lock';
+export { LOCK_FILE };
 /** A lock of another machine or container not refreshed for this long is a dead session's. */
 export const LOCK_STALE_MS = 10 * 60_000;
 /** How often a held lock's mtime is refreshed. */

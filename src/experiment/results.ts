@@ -48,7 +48,8 @@ import type { Shard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
 import { differingPaths, specDifferences } from './sweep-plan.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
-import { FolderLock, LOCK_FILE } from './folder-lock.js';
+import { FolderLock } from './folder-lock.js';
+import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, RUNS_FILE, SPEC_FILE } from './folder-files.js';
 import { parseUserJson } from '../user-input/user-text.js';
 
 export { LOCK_FILE };
@@ -131,17 +132,8 @@ export interface RecordSummary {
   stopReason: string;
 }
 
-export const SPEC_FILE = 'spec.json';
-export const RUNS_FILE = 'runs.jsonl';
-export const CHECKPOINT_FILE = 'checkpoint.json';
-/** a continuation's provenance (ContinuationFile): the folder it continues, its edits and the runs it plans */
-export const CONTINUED_FILE = 'continued.json';
-/** What a procedure preset's folder holds instead of spec.json / runs.jsonl. */
-export const PROCEDURE_FILE = 'procedure.json';
-export const PROCEDURE_RESULT_FILE = 'result.json';
-/** The preset report's files inside a results folder. */
-export const PRESET_REPORT_FILE = 'report.md';
-export const PRESET_TABLES_DIR = 'tables';
+// (the folder's file names live in folder-files.ts, which the page imports too)
+export { CHECKPOINT_FILE, CONTINUED_FILE, PRESET_REPORT_FILE, PRESET_TABLES_DIR, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, RUNS_FILE, SPEC_FILE } from './folder-files.js';
 
 /** What `channelscope continue` writes beside the spec: its runs are a chosen few of the spec's. */
 export interface ContinuationFile {

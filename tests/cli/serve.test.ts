@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_INFO_FILE, byteRange, dashboardBuildState, mountsBeingWritten, mountsWithoutRuns, safeSegments, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
+import { BUILD_INFO_FILE, byteRange, dashboardBuildState, MAX_LISTED_FILES, safeSegments, servedFolderNotes, startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import { runCli } from '../helpers/cli.js';
 import { InputError } from '../../src/user-input/input-error.js';
 import { FolderLock, LOCK_FILE } from '../../src/experiment/folder-lock.js';
@@ -48,9 +48,13 @@ beforeAll(async () => {
   mkdirSync(path.join(results, 'sub'), { recursive: true });
   writeFileSync(path.join(results, 'runs.jsonl'), '{"id":"a-s0"}\n');
   writeFileSync(path.join(results, 'sub', 'notes.txt'), 'notes');
+  writeFileSync(path.join(results, 'sub', 'spec.json'), '{}');
+  writeFileSync(path.join(scratch, 'outside.jsonl'), `{"id":"${SECRET}"}\n`);
   symlinkSync(path.join(scratch, 'secret.txt'), path.join(results, 'escape.txt'));
+  symlinkSync(path.join(scratch, 'outside.jsonl'), path.join(results, 'escape.jsonl'));
   symlinkSync(scratch, path.join(results, 'escape-dir'));
   symlinkSync(path.join(results, 'sub', 'notes.txt'), path.join(results, 'inner-link.txt'));
+  symlinkSync(path.join(results, 'runs.jsonl'), path.join(results, 'inner-runs.jsonl'));
   served = await startDashboardServer({ webRoot: web, resultDirs: [results], port: 0 });
   port = (served.server.address() as AddressInfo).port;
 });
@@ -84,10 +88,38 @@ describe('channelscope serve', () => {
     expect(head.headers['content-length']).toBe(String('{"id":"a-s0"}\n'.length));
   });
 
-  it('lists the folders and their files at /api/results, without links that leave them', async () => {
+  it('lists the folders and the files the page reads in them at /api/results, without links that leave them', async () => {
     const reply = await request('/api/results');
     expect(reply.status).toBe(200);
-    expect(JSON.parse(reply.body)).toEqual([{ name: '0-my-results', url: '/results/0-my-results/', files: ['inner-link.txt', 'runs.jsonl', 'sub/notes.txt'], liveLocks: [] }]);
+    // (sub/notes.txt and inner-link.txt are served, but the page reads no such file)
+    expect(JSON.parse(reply.body)).toEqual([{ name: '0-my-results', url: '/results/0-my-results/', files: ['inner-runs.jsonl', 'runs.jsonl', 'sub/spec.json'], liveLocks: [] }]);
+  });
+
+  it(`lists at most ${MAX_LISTED_FILES} files of a folder, and says where it stopped (serve says so at its start)`, async () => {
+    const array = path.join(scratch, 'array');
+    // a job array's shard folders, each with its runs, spec and checkpoint, and a report the page does not read
+    const shards = Math.ceil(MAX_LISTED_FILES / 3) + 1;
+    for (let k = 0; k < shards; k++) {
+      const shard = path.join(array, `shard-${String(k).padStart(5, '0')}`);
+      mkdirSync(shard, { recursive: true });
+      for (const name of ['runs.jsonl', 'spec.json', 'checkpoint.json', 'report.html']) writeFileSync(path.join(shard, name), '');
+    }
+    const other = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [array], port: 0 });
+    try {
+      const [entry] = (await (await fetch(`${other.url}api/results`)).json()) as { files: string[]; truncated?: boolean }[];
+      expect(entry.files).toHaveLength(MAX_LISTED_FILES);
+      expect(entry.truncated).toBe(true);
+      // the first folders in name order, whole
+      expect(entry.files.slice(0, 3)).toEqual(['shard-00000/checkpoint.json', 'shard-00000/runs.jsonl', 'shard-00000/spec.json']);
+      expect(entry.files.some((file) => file.endsWith('report.html'))).toBe(false);
+      const [note] = await servedFolderNotes(other.mounts);
+      expect(note).toBe(`${array} holds more than ${MAX_LISTED_FILES.toLocaleString('en-US')} files the page reads: the page is offered the first ${MAX_LISTED_FILES.toLocaleString('en-US')} (by path): runs in later folders are not shown`);
+      // the served folder of the other tests lists all of its files, and says nothing of a cut
+      expect(JSON.parse((await request('/api/results')).body)[0]).not.toHaveProperty('truncated');
+    } finally {
+      await other.close();
+      rmSync(array, { recursive: true, force: true });
+    }
   });
 
   it("names the locks of sessions writing a folder now (as a second session judges them), not a dead session's", async () => {
@@ -100,12 +132,12 @@ describe('channelscope serve', () => {
       expect(entry.files).toEqual(expect.arrayContaining([LOCK_FILE, `sub/${LOCK_FILE}`]));
       expect(entry.liveLocks).toEqual([`sub/${LOCK_FILE}`]);
       // (serve says so of the folders it is given at its start)
-      expect((await mountsBeingWritten(served.mounts)).map((mount) => mount.name)).toEqual(['0-my-results']);
+      expect(await servedFolderNotes(served.mounts)).toEqual([`a session is writing ${path.join(scratch, 'my results')} now: opened in the page, its runs come in as they finish`]);
     } finally {
       lock.release();
       rmSync(path.join(results, LOCK_FILE));
     }
-    expect(await mountsBeingWritten(served.mounts)).toEqual([]);
+    expect(await servedFolderNotes(served.mounts)).toEqual([]);
   });
 
   it.each([
@@ -118,6 +150,8 @@ describe('channelscope serve', () => {
     '/results/0-my-results/%2Ftmp%2Fsecret.txt',
     `/results/0-my-results/${encodeURIComponent(path.join(os.tmpdir(), 'secret.txt'))}`,
     '/results/0-my-results/escape.txt',
+    '/results/0-my-results/escape.jsonl',
+    '/results/0-my-results/escape-dir/outside.jsonl',
     '/results/0-my-results/escape-dir/secret.txt',
     '/results/0-my-results/%00runs.jsonl',
     '/results/0-other/runs.jsonl',
@@ -152,7 +186,7 @@ describe('channelscope serve', () => {
     writeFileSync(path.join(sharded, 'shard-1', 'runs.jsonl'), '{"id":"a-s0"}\n');
     const other = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [path.join(scratch, 'my results'), empty, sharded], port: 0 });
     try {
-      expect((await mountsWithoutRuns(other.mounts)).map((mount) => mount.dir)).toEqual([empty]);
+      expect(await servedFolderNotes(other.mounts)).toEqual([`${empty} holds no runs.jsonl (nor any .jsonl file): the page will find no runs in it`]);
     } finally {
       await other.close();
     }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/cli/serve.js';
 import type { RunRecord } from '../../src/experiment/results.js';
 import { FolderLock, LOCK_FILE } from '../../src/experiment/folder-lock.js';
-import { completeLinesEnd, RunsFollower, SESSION_LOCK_FILE, type FollowCallbacks, type FollowState } from '../../web/src/results/follow-runs.js';
+import { completeLinesEnd, RunsFollower, type FollowCallbacks, type FollowState } from '../../web/src/results/follow-runs.js';
 import { finiteTheta, record } from './records.js';
 
 let scratch: string;
@@ -45,7 +45,7 @@ function follow(text: string, seen: string[], fetcher?: typeof fetch, more: Pick
   const states: FollowState[] = [];
   const follower = new RunsFollower(
     { url: new URL('/api/results', served.url).href, name: served.mounts[0].name },
-    [{ name: 'sweep/runs.jsonl', runsUrl: url('runs.jsonl'), checkpointUrl: url('checkpoint.json'), lockFile: SESSION_LOCK_FILE, offset: completeLinesEnd(new TextEncoder().encode(text)) }],
+    [{ name: 'sweep/runs.jsonl', runsUrl: url('runs.jsonl'), checkpointUrl: url('checkpoint.json'), lockFile: LOCK_FILE, offset: completeLinesEnd(new TextEncoder().encode(text)) }],
     seen,
     { appended: (records) => appended.push(records), state: (state) => states.push(state), ...more },
     fetcher,
@@ -55,10 +55,6 @@ function follow(text: string, seen: string[], fetcher?: typeof fetch, more: Pick
 }
 
 describe('following a served sweep while its session writes it', () => {
-  it("knows a session writes a folder by the lock the command line's sessions take", () => {
-    expect(SESSION_LOCK_FILE).toBe(LOCK_FILE);
-  });
-
   it('reads the complete lines appended since the last read, until the session finished and left', async () => {
     const runs = path.join(folder, 'runs.jsonl');
     const loaded = line('a') + line('b');
@@ -169,7 +165,7 @@ describe('following a served sweep while its session writes it', () => {
         if (!files.includes('shard-2/runs.jsonl') || shardsThere === 2) return [];
         shardsThere = 2;
         const url = (file: string) => new URL(`${served.mounts[0].url}${file}`, served.url).href;
-        return [{ name: 'sweep/shard-2/runs.jsonl', runsUrl: url('shard-2/runs.jsonl'), checkpointUrl: url('shard-2/checkpoint.json'), lockFile: `shard-2/${SESSION_LOCK_FILE}`, offset: 0 }];
+        return [{ name: 'sweep/shard-2/runs.jsonl', runsUrl: url('shard-2/runs.jsonl'), checkpointUrl: url('shard-2/checkpoint.json'), lockFile: `shard-2/${LOCK_FILE}`, offset: 0 }];
       },
       complete: () => shardsThere === 2,
     });

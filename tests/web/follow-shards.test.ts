@@ -41,8 +41,8 @@ function shard(array: string, name: string, spec: string, index: number, ids: st
   writeFileSync(path.join(array, name, 'runs.jsonl'), jsonl(ids));
 }
 
-/** The loader on the served array, with what it dispatches. */
-async function opened(array: string): Promise<{ server: DashboardServer; loader: CsResultsLoader; loaded: RecordsLoadedDetail[]; appended: RunRecord[]; added: FoldersAddedDetail[]; states: FollowStateDetail[] }> {
+/** The loader on the served array, with what it dispatches (`refuse`: its records-loaded cancelled, as a page running a sweep does). */
+async function opened(array: string, { refuse = false, listed = (entry: ResultsListing) => entry } = {}): Promise<{ server: DashboardServer; loader: CsResultsLoader; loaded: RecordsLoadedDetail[]; appended: RunRecord[]; added: FoldersAddedDetail[]; states: FollowStateDetail[] }> {
   const server = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [array], port: 0 });
   (globalThis as { location?: unknown }).location = new URL(server.url);
   const loader = new CsResultsLoader();
@@ -50,12 +50,15 @@ async function opened(array: string): Promise<{ server: DashboardServer; loader:
   const appended: RunRecord[] = [];
   const added: FoldersAddedDetail[] = [];
   const states: FollowStateDetail[] = [];
-  loader.addEventListener('records-loaded', (event) => loaded.push((event as CustomEvent<RecordsLoadedDetail>).detail));
+  loader.addEventListener('records-loaded', (event) => {
+    loaded.push((event as CustomEvent<RecordsLoadedDetail>).detail);
+    if (refuse) event.preventDefault();
+  });
   loader.addEventListener('records-appended', (event) => appended.push(...(event as CustomEvent<{ records: RunRecord[] }>).detail.records));
   loader.addEventListener('folders-added', (event) => added.push((event as CustomEvent<FoldersAddedDetail>).detail));
   loader.addEventListener('follow-state', (event) => states.push((event as CustomEvent<FollowStateDetail>).detail));
   const [entry] = (await (await fetch(new URL('/api/results', server.url))).json()) as ResultsListing[];
-  await loader.loadListed(entry);
+  await loader.loadListed(listed(entry));
   return { server, loader, loaded, appended, added, states };
 }
 
@@ -114,6 +117,37 @@ describe("following a served job array's shards as they start", () => {
         loader.stopFollowing();
         await server.close();
       }
+    }
+  });
+
+  it('follows nothing the page refused to show (a sweep runs in it), and says nothing was loaded', async () => {
+    const array = path.join(scratch, 'refused');
+    shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c'], false);
+    const { server, loader, loaded, states } = await opened(array, { refuse: true });
+    try {
+      expect(loaded).toHaveLength(1);
+      await sleep(150);
+      // its session has not finished, and yet: not followed
+      expect(states).toEqual([]);
+      expect(loader.status).toBe('');
+    } finally {
+      loader.stopFollowing();
+      await server.close();
+    }
+  });
+
+  it("says where the server's listing of the folder was cut", async () => {
+    const array = path.join(scratch, 'cut');
+    shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c']);
+    shard(array, 'shard-2', TINY, 2, ['d', 'e', 'f']);
+    // (as the server lists a folder of more files than MAX_LISTED_FILES: here cut after the first shard)
+    const { server, loader, loaded } = await opened(array, { listed: (entry) => ({ ...entry, files: entry.files.filter((file) => file.startsWith('shard-1/')), truncated: true }) });
+    try {
+      expect(loaded.map((detail) => detail.records.length)).toEqual([3]);
+      expect(loader.status).toContain('the server lists only the first 3 files of 0-cut: runs in folders after them are not shown');
+    } finally {
+      loader.stopFollowing();
+      await server.close();
     }
   });
 });

@@ -290,10 +290,10 @@ export class CsApp extends LitElement {
     if (this.status !== 'running' && this.status !== 'paused' && this.records.length === 0) this.groupBy = grid;
   }
 
-  private onRecordsLoaded(detail: RecordsLoadedDetail): void {
+  private onRecordsLoaded(detail: RecordsLoadedDetail): boolean {
     const plan = openedPlan(detail.spec, detail.folders);
     const missing = plan ? plan.planned.length - detail.records.length : 0;
-    this.showOpened({
+    return this.showOpened({
       records: detail.records,
       source: detail.source,
       spec: detail.spec,
@@ -308,8 +308,8 @@ export class CsApp extends LitElement {
   }
 
   /** A procedure's folder: no runs to summarise, its figure and report instead. */
-  private onProcedureLoaded(detail: ProcedureLoadedDetail): void {
-    this.showOpened({
+  private onProcedureLoaded(detail: ProcedureLoadedDetail): boolean {
+    return this.showOpened({
       records: [],
       source: detail.source,
       spec: null,
@@ -322,11 +322,11 @@ export class CsApp extends LitElement {
     });
   }
 
-  /** Shows what was opened (runs, or a procedure's folder) in place of what was shown; refused while a sweep runs. */
-  private showOpened(opened: { records: RunRecord[]; source: string; spec: unknown; plan: CsApp['plan']; folders: OpenedFolder[]; procedure: ProcedureLoadedDetail | null; groupBy: string[]; endNote: string }): void {
+  /** Shows what was opened (runs, or a procedure's folder) in place of what was shown; refused (false) while a sweep runs. */
+  private showOpened(opened: { records: RunRecord[]; source: string; spec: unknown; plan: CsApp['plan']; folders: OpenedFolder[]; procedure: ProcedureLoadedDetail | null; groupBy: string[]; endNote: string }): boolean {
     if (sweepBusy(this.status)) {
       this.errorMessage = 'a sweep is running: cancel it before opening other results';
-      return;
+      return false;
     }
     this.records = opened.records;
     this.source = opened.source;
@@ -344,6 +344,7 @@ export class CsApp extends LitElement {
     this.errorMessage = '';
     this.endNote = opened.endNote;
     this.refreshSummary(true);
+    return true;
   }
 
   /** Runs a followed folder's session wrote since the last read: shown with those opened from it. */
@@ -527,8 +528,8 @@ export class CsApp extends LitElement {
             : nothing}
           <h2>Open results</h2>
           ${this.renderSlot('cs-results-loader', html`<cs-results-loader
-            @records-loaded=${(e: CustomEvent<RecordsLoadedDetail>) => this.onRecordsLoaded(e.detail)}
-            @procedure-loaded=${(e: CustomEvent<ProcedureLoadedDetail>) => this.onProcedureLoaded(e.detail)}
+            @records-loaded=${(e: CustomEvent<RecordsLoadedDetail>) => this.onRecordsLoaded(e.detail) || e.preventDefault()}
+            @procedure-loaded=${(e: CustomEvent<ProcedureLoadedDetail>) => this.onProcedureLoaded(e.detail) || e.preventDefault()}
             @records-appended=${(e: CustomEvent<RecordsAppendedDetail>) => this.onRecordsAppended(e.detail)}
             @follow-state=${(e: CustomEvent<FollowStateDetail>) => this.onFollowState(e.detail)}
             @folders-added=${(e: CustomEvent<FoldersAddedDetail>) => this.onFoldersAdded(e.detail)}></cs-results-loader>`)}

@@ -64,9 +64,6 @@ export interface FollowCallbacks {
   complete?(): boolean;
 }
 
-/** The lock a session writing a results folder holds (folder-lock.ts LOCK_FILE, which needs node:fs). */
-export const SESSION_LOCK_FILE = 'channelscope.lock';
-
 /** Polls while a session writes the sweep (or it just finished); slower while none does (stopped, maybe resumed later) or the server is unreachable. */
 export const FOLLOW_INTERVAL_MS = { writing: 2000, idle: 10_000 };
 

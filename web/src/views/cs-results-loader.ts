@@ -7,19 +7,26 @@
 // beside it, the runs the folders plan, so that a sweep stopped or still running is shown as the part
 // of its runs that it is. On success it dispatches `records-loaded` (bubbles, composed) with
 // {records, source, notes, spec, folders}; a procedure's folder (channel-jump, saddle-perturbation,
-// gd-from-channel: procedure.json and result.json, no runs) dispatches `procedure-loaded` instead.
+// gd-from-channel: procedure.json and result.json, no runs) dispatches `procedure-loaded` instead. Both
+// are cancelable: a page that cannot show them now (a sweep runs in it) cancels them, and then nothing
+// opened is followed.
 import { css, html, LitElement, nothing } from 'lit';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { validateSpec, type ExperimentSpec } from '../../../src/experiment/spec.js';
 import { specDifferences, type FolderShare } from '../../../src/experiment/sweep-plan.js';
 import { parseUserJson } from '../../../src/user-input/user-text.js';
 import { joinRecordSets, parseRunsJsonl, ResultsFileError, sweepRunsFiles } from '../results/parse-jsonl.js';
-import { checkpointProgress, completeLinesEnd, fileUrl, RunsFollower, SESSION_LOCK_FILE, type FollowedFolder, type FollowState } from '../results/follow-runs.js';
+import { checkpointProgress, completeLinesEnd, fileUrl, RunsFollower, type FollowedFolder, type FollowState } from '../results/follow-runs.js';
+import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, SPEC_FILE } from '../../../src/experiment/folder-files.js';
 
+/** A served folder as `channelscope serve` lists it (serve.ts ResultsListingEntry). */
 export interface ResultsListing {
   name: string;
   url: string;
+  /** the files in it the page reads */
   files: string[];
+  /** where the folder has more such files than the server lists (a job array of thousands of shards) */
+  truncated?: boolean;
 }
 
 export interface RecordsLoadedDetail {
@@ -220,6 +227,7 @@ export class CsResultsLoader extends LitElement {
         },
       })),
       entry.name,
+      entry.truncated ? [`the server lists only the first ${entry.files.length.toLocaleString('en-US')} files of ${entry.name}: runs in folders after them are not shown`] : [],
     );
     if (detail) this.followIfWritten(entry, base, detail, completeBytes);
   }
@@ -253,8 +261,8 @@ export class CsResultsLoader extends LitElement {
     const followed = (runsFile: string, offset: number): FollowedFolder => ({
       name: `${entry.name}/${runsFile}`,
       runsUrl: fileUrl(runsFile, base),
-      checkpointUrl: fileUrl(beside(runsFile, 'checkpoint.json'), base),
-      lockFile: beside(runsFile, SESSION_LOCK_FILE),
+      checkpointUrl: fileUrl(beside(runsFile, CHECKPOINT_FILE), base),
+      lockFile: beside(runsFile, LOCK_FILE),
       offset,
     });
     // folders that appeared with another sweep's spec.json: said once, never joined
@@ -266,20 +274,20 @@ export class CsResultsLoader extends LitElement {
       // a continuation's continued.json) and its spec; one not complete yet, or not read this time, is
       // looked at again at the next poll
       const ready = (file: string) =>
-        [beside(file, 'spec.json'), beside(file, 'checkpoint.json'), ...(continuation ? [beside(file, 'continued.json')] : [])].every((name) => listed.has(name));
+        [beside(file, SPEC_FILE), beside(file, CHECKPOINT_FILE), ...(continuation ? [beside(file, CONTINUED_FILE)] : [])].every((name) => listed.has(name));
       const fresh = files.filter((file) => /(^|\/)runs\.jsonl$/.test(file) && file.split('/').length === depth && !known.has(file) && !rejected.has(file) && ready(file));
       const notes: string[] = [];
       const added: OpenedFolder[] = [];
       for (const file of fresh) {
         const named = (name: string): NamedText => ({ name: `${entry.name}/${name}`, text: () => fetchText(fileUrl(name, base), `${entry.name}/${name}`) });
-        const spec = await named(beside(file, 'spec.json')).text().catch(() => null);
+        const spec = await named(beside(file, SPEC_FILE)).text().catch(() => null);
         if (spec === null) continue;
-        if (!sameSweep(spec, `${entry.name}/${beside(file, 'spec.json')}`, sweep)) {
+        if (!sameSweep(spec, `${entry.name}/${beside(file, SPEC_FILE)}`, sweep)) {
           rejected.add(file);
           notes.push(`${entry.name}/${file} appeared, but its spec.json is another sweep's: its runs are not shown`);
           continue;
         }
-        const companions = ['checkpoint.json', 'continued.json'].map((name) => beside(file, name)).filter((name) => listed.has(name)).map(named);
+        const companions = [CHECKPOINT_FILE, CONTINUED_FILE].map((name) => beside(file, name)).filter((name) => listed.has(name)).map(named);
         const [folder] = await openedFolders([named(file)], companions, []);
         if (!folder.share) continue;
         known.add(file);
@@ -309,8 +317,12 @@ export class CsResultsLoader extends LitElement {
     this.follower.start();
   }
 
-  /** Parses every file; dispatches `records-loaded` only when all of them are valid, or `procedure-loaded` for a procedure's folder without runs. */
-  async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string): Promise<RecordsLoadedDetail | null> {
+  /**
+   * Parses every file; dispatches `records-loaded` only when all of them are valid, or `procedure-loaded`
+   * for a procedure's folder without runs. `listingNotes`: what the choice's listing said of it, shown
+   * with the notes of reading it.
+   */
+  async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string, listingNotes: readonly string[] = []): Promise<RecordsLoadedDetail | null> {
     // files are read (or fetched, or a dropped folder walked) asynchronously: a choice made while an
     // earlier one is still reading wins, and the earlier one's records or error are dropped
     const choice = ++this.choices;
@@ -323,19 +335,16 @@ export class CsResultsLoader extends LitElement {
       if (files.length === 0) {
         const procedure = await procedureOf(chosenFiles, source);
         if (superseded()) return null;
-        if (procedure) {
-          // (what was followed is no longer shown; a choice that fails leaves it shown, and followed)
-          this.stopFollowing();
+        if (procedure && this.offer('procedure-loaded', procedure)) {
           this.status = `loaded the ${procedure.preset} procedure's result from ${procedure.source}${procedure.notes.length > 0 ? ` — ${procedure.notes.join('; ')}` : ''}`;
-          this.dispatchEvent(new CustomEvent<ProcedureLoadedDetail>('procedure-loaded', { detail: procedure, bubbles: true, composed: true }));
-          return null;
         }
+        if (procedure) return null;
         this.error = `no .jsonl file found${source ? ` in ${source}` : ''}: drop runs.jsonl files or results folders written by \`channelscope run\` (or a procedure's folder: procedure.json and result.json)`;
         return null;
       }
       this.status = `reading ${files.length} file${files.length === 1 ? '' : 's'}…`;
       const sets: { records: RunRecord[]; source: string }[] = [];
-      const notes: string[] = [];
+      const notes = [...listingNotes];
       for (const file of files) {
         const text = await file.text();
         if (superseded()) return null;
@@ -352,9 +361,8 @@ export class CsResultsLoader extends LitElement {
       const joined = joinRecordSets(sets);
       notes.push(...joined.notes);
       const detail: RecordsLoadedDetail = { records: joined.records, source: source ?? files.map((f) => f.name).join(', '), notes, spec, folders };
+      if (!this.offer('records-loaded', detail)) return null;
       this.status = `loaded ${joined.records.length} run${joined.records.length === 1 ? '' : 's'} from ${detail.source}${notes.length > 0 ? ` — ${notes.join('; ')}` : ''}`;
-      this.stopFollowing();
-      this.dispatchEvent(new CustomEvent<RecordsLoadedDetail>('records-loaded', { detail, bubbles: true, composed: true }));
       return detail;
     } catch (error) {
       if (superseded()) return null;
@@ -362,6 +370,20 @@ export class CsResultsLoader extends LitElement {
       this.error = `Could not load the results: ${(error as Error).message}\nNothing was loaded; the views still show what was there before.`;
       return null;
     }
+  }
+
+  /**
+   * Dispatches what was opened; false where the page cancelled it (it cannot show other results now,
+   * and says why): the status line then says nothing was opened, and whatever was followed still is.
+   */
+  private offer(type: 'records-loaded' | 'procedure-loaded', detail: RecordsLoadedDetail | ProcedureLoadedDetail): boolean {
+    if (!this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable: true }))) {
+      this.status = '';
+      return false;
+    }
+    // (what was followed is no longer shown; a choice that fails or is refused leaves it shown, and followed)
+    this.stopFollowing();
+    return true;
   }
 
   private async onDrop(event: DragEvent): Promise<void> {
@@ -504,11 +526,11 @@ function beside(runsFile: string, name: string): string {
   return runsFile.replace(/[^/]*$/, name);
 }
 
-const specBeside = (runsFile: string) => beside(runsFile, 'spec.json');
+const specBeside = (runsFile: string) => beside(runsFile, SPEC_FILE);
 
 /** What a served sweep folder's runs file comes with: its spec, checkpoint and continuation files. */
 function filesBeside(runsFile: string): string[] {
-  return ['spec.json', 'checkpoint.json', 'continued.json'].map((name) => beside(runsFile, name));
+  return [SPEC_FILE, CHECKPOINT_FILE, CONTINUED_FILE].map((name) => beside(runsFile, name));
 }
 
 /**
@@ -593,7 +615,7 @@ async function openedFolders(runsFiles: readonly NamedText[], chosen: readonly N
   };
   return Promise.all(
     runsFiles.map(async ({ name }): Promise<OpenedFolder> => {
-      const [checkpoint, continued] = await Promise.all([readJson(beside(name, 'checkpoint.json')), readJson(beside(name, 'continued.json'))]);
+      const [checkpoint, continued] = await Promise.all([readJson(beside(name, CHECKPOINT_FILE)), readJson(beside(name, CONTINUED_FILE))]);
       const shard = checkpoint?.shard as { index?: unknown; count?: unknown } | null | undefined;
       const chosenRuns = continued?.runs;
       const share: FolderShare | null =
