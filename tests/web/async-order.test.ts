@@ -155,7 +155,7 @@ describe('the progress line', () => {
 
   it("of a followed folder says whether a session writes it, when the last run came, how to resume it, and why following ended", () => {
     const now = Date.parse('2026-12-07T12:00:00Z');
-    const state = { source: 'cf', writing: true, finished: false, complete: true, runs: 40, lastNewRunAt: null, checkpointAt: '', stopped: false };
+    const state = { source: 'cf', writing: true, finished: false, complete: true, runs: 40, lastNewRunAt: null, stopped: false };
     const text = (changes: object, planned = 60, continuation = false) => followStatusText({ ...state, ...changes }, planned, resumeCommand(continuation), now);
     expect(text({})).toBe('Following cf: 40 runs of the 60 planned recorded, and a session is writing more.');
     expect(followStatusText({ ...state, lastNewRunAt: now - 4000 }, undefined, resumeCommand(false), now)).toBe('Following cf: 40 runs recorded, and a session is writing more (the last came 4 s ago).');

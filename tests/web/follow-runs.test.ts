@@ -186,6 +186,55 @@ describe('following a served sweep while its session writes it', () => {
     rmSync(shard2, { recursive: true });
   });
 
+  it('reads a folder no more once its session finished and left and a read since found nothing (a long job array costs its running shards)', async () => {
+    const runs = path.join(folder, 'runs.jsonl');
+    writeFileSync(runs, line('a'));
+    checkpoint(true);
+    const shard2 = path.join(folder, 'shard-2');
+    mkdirSync(shard2, { recursive: true });
+    writeFileSync(path.join(shard2, 'runs.jsonl'), '');
+    const shardCheckpoint = (finished: boolean) => writeFileSync(path.join(shard2, 'checkpoint.json'), JSON.stringify({ format: 1, shard: { index: 2, count: 2 }, finished, updatedAt: '' }));
+    shardCheckpoint(false);
+    const lock = FolderLock.acquire(shard2);
+    const asked: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      asked.push(new URL(String(input)).pathname.replace(served.mounts[0].url, ''));
+      return fetch(input, init);
+    };
+    let discovered = false;
+    const url = (file: string) => new URL(`${served.mounts[0].url}${file}`, served.url).href;
+    const { follower, states, ids } = follow(line('a'), ['a'], counting, {
+      discover: async () => {
+        if (discovered) return [];
+        discovered = true;
+        return [{ name: 'sweep/shard-2/runs.jsonl', runsUrl: url('shard-2/runs.jsonl'), checkpointUrl: url('shard-2/checkpoint.json'), lockFile: `shard-2/${LOCK_FILE}`, offset: 0 }];
+      },
+    });
+    try {
+      // the first read of each: the finished folder's found nothing new, so it is read no more
+      await follower.poll();
+      expect(asked.splice(0)).toEqual(['/api/results', 'runs.jsonl', 'checkpoint.json', 'shard-2/runs.jsonl', 'shard-2/checkpoint.json']);
+      appendFileSync(path.join(shard2, 'runs.jsonl'), line('s2a'));
+      await follower.poll();
+      expect(asked.splice(0)).toEqual(['/api/results', 'shard-2/runs.jsonl', 'shard-2/checkpoint.json']);
+      expect(ids()).toEqual([['s2a']]);
+      expect(states.at(-1)).toMatchObject({ finished: false, writing: true, stopped: false });
+      // shard 2 finishes and leaves: read until a read finds nothing new, then following ends
+      appendFileSync(path.join(shard2, 'runs.jsonl'), line('s2b'));
+      shardCheckpoint(true);
+      lock.release();
+      await follower.poll();
+      expect(states.at(-1)).toMatchObject({ finished: true, writing: false, stopped: false, runs: 3 });
+      await follower.poll();
+      expect(asked.splice(0)).toEqual(['/api/results', 'shard-2/runs.jsonl', 'shard-2/checkpoint.json', '/api/results', 'shard-2/runs.jsonl', 'shard-2/checkpoint.json']);
+      expect(states.at(-1)).toMatchObject({ finished: true, writing: false, stopped: true, runs: 3 });
+    } finally {
+      lock.release();
+      follower.stop();
+      rmSync(shard2, { recursive: true });
+    }
+  });
+
   it('reads the same from a server that ignores Range (the whole file each time)', async () => {
     const runs = path.join(folder, 'runs.jsonl');
     writeFileSync(runs, line('a'));

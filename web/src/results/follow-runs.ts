@@ -8,7 +8,8 @@
 // its session finished, and the server's listing whether a session is writing it now (its
 // channelscope.lock, judged by the server as a second session would: results.ts, folder-lock.ts).
 // The listing also shows the sweep's folders that appear later (the shards of a job array that start
-// as the queue lets them), which the loader then has followed too.
+// as the queue lets them), which the loader then has followed too; a folder whose session finished and
+// left is read no more once a read found nothing new in it.
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { parseRunsJsonl } from './parse-jsonl.js';
 
@@ -22,6 +23,12 @@ export interface FollowedFolder {
   lockFile: string;
   /** bytes of runs.jsonl already read: the end of its last complete line */
   offset: number;
+  /**
+   * set by the follower once its session finished, left (no live lock when the poll began), and a read
+   * since found nothing new: nothing more can come, so it is not read again (a job array of hundreds
+   * of shards costs a poll only its running ones)
+   */
+  settled?: boolean;
 }
 
 /** Where the server lists the served folder (`channelscope serve`'s /api/results) and its name there. */
@@ -42,8 +49,6 @@ export interface FollowState {
   runs: number;
   /** when the last new run came in (ms since the epoch); null before any came while following */
   lastNewRunAt: number | null;
-  /** the latest checkpoint time among the folders ('' when none has one) */
-  checkpointAt: string;
   /** following stopped: the sweep finished, stop() was called, or a folder was rewritten or damaged (error says why) */
   stopped: boolean;
   error?: string;
@@ -77,10 +82,10 @@ export function fileUrl(file: string, folderUrl: string): string {
   return new URL(file.split('/').map(encodeURIComponent).join('/'), folderUrl).href;
 }
 
-/** What a checkpoint.json says of its session: finished, and when it last wrote; null for anything that is not a checkpoint. */
-export function checkpointProgress(value: unknown): { finished: boolean; updatedAt: string } | null {
-  const { finished, updatedAt } = (value ?? {}) as { finished?: unknown; updatedAt?: unknown };
-  return typeof finished === 'boolean' ? { finished, updatedAt: typeof updatedAt === 'string' ? updatedAt : '' } : null;
+/** What a checkpoint.json says of its session: whether it finished; null for anything that is not a checkpoint. */
+export function checkpointProgress(value: unknown): { finished: boolean } | null {
+  const { finished } = (value ?? {}) as { finished?: unknown };
+  return typeof finished === 'boolean' ? { finished } : null;
 }
 
 /** A folder that changed under the follower in a way reading again cannot mend: following ends. */
@@ -104,7 +109,7 @@ export class RunsFollower {
   ) {
     this.folders = [...folders];
     this.seen = new Set(seenIds);
-    this.state = { writing: true, finished: false, complete: true, runs: this.seen.size, lastNewRunAt: null, checkpointAt: '', stopped: false };
+    this.state = { writing: true, finished: false, complete: true, runs: this.seen.size, lastNewRunAt: null, stopped: false };
   }
 
   /** Polls at once, then again until the sweep finishes or stop() is called. */
@@ -131,7 +136,6 @@ export class RunsFollower {
     const notes: string[] = [];
     let writing = false;
     let finished = true;
-    let checkpointAt = '';
     let grew = false;
     let failure: Error | null = null;
     try {
@@ -139,6 +143,7 @@ export class RunsFollower {
       const liveLocks = new Set(listing.liveLocks);
       this.folders.push(...((await this.callbacks.discover?.(listing.files)) ?? []));
       for (const folder of this.folders) {
+        if (folder.settled) continue;
         const tail = await this.readTail(folder);
         grew ||= tail.records.length > 0;
         notes.push(...tail.notes);
@@ -150,8 +155,10 @@ export class RunsFollower {
         const checkpoint = await this.readCheckpoint(folder);
         // (a folder without a checkpoint has no session to wait for)
         finished &&= checkpoint === 'absent' || checkpoint?.finished === true;
-        if (checkpoint && checkpoint !== 'absent' && checkpoint.updatedAt > checkpointAt) checkpointAt = checkpoint.updatedAt;
-        writing ||= liveLocks.has(folder.lockFile);
+        const live = liveLocks.has(folder.lockFile);
+        writing ||= live;
+        // (its session released the lock before the listing was read, so after its last write)
+        folder.settled = checkpoint !== null && checkpoint !== 'absent' && checkpoint.finished && !live && tail.records.length === 0;
       }
     } catch (error) {
       failure = error as Error;
@@ -174,7 +181,7 @@ export class RunsFollower {
     // done once every session finished, none writes, the last read found nothing more, and no shard is still to come
     const complete = this.callbacks.complete?.() ?? true;
     const done = finished && !writing && !grew && complete;
-    this.report({ writing, finished, complete, runs, lastNewRunAt, checkpointAt, stopped: done });
+    this.report({ writing, finished, complete, runs, lastNewRunAt, stopped: done });
     // (a session that just finished: its last runs are read soon; shards still to come: looked for now and then)
     if (!done) this.timer = setTimeout(() => void this.poll(), writing || (finished && complete) ? this.intervals.writing : this.intervals.idle);
   }
@@ -229,7 +236,7 @@ export class RunsFollower {
   }
 
   /** Its checkpoint's progress; 'absent' where the folder has none; null where it could not be read this time. */
-  private async readCheckpoint(folder: FollowedFolder): Promise<{ finished: boolean; updatedAt: string } | 'absent' | null> {
+  private async readCheckpoint(folder: FollowedFolder): Promise<{ finished: boolean } | 'absent' | null> {
     const response = await this.fetcher(folder.checkpointUrl, { cache: 'no-store' });
     if (response.status === 404) return 'absent';
     if (!response.ok) return null;

@@ -68,7 +68,7 @@ export interface OpenedFolder {
   /** its share of the sweep; null without a checkpoint.json beside it, or where it or continued.json could not be read (planned runs then unknown) */
   share: FolderShare | null;
   /** what its checkpoint.json says of the session writing it; null without one */
-  checkpoint: { finished: boolean; updatedAt: string } | null;
+  checkpoint: { finished: boolean } | null;
 }
 
 /** A procedure's folder as `channelscope run PROCEDURE` wrote it. */
