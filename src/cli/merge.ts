@@ -33,6 +33,7 @@ import {
   type ContinuationFile,
   type RecordSummary,
 } from '../experiment/results.js';
+import { plannedRunsOfFolders } from '../experiment/report.js';
 import { formatSummary } from './run.js';
 
 export interface MergeOptions {
@@ -50,6 +51,22 @@ function listSome(items: string[], limit = 20): string {
   const shown = items.slice(0, limit).map((item) => `  ${item}`);
   if (items.length > limit) shown.push(`  … and ${items.length - limit} more`);
   return shown.join('\n');
+}
+
+/**
+ * Where continuations of a sharded sweep's shard folders (one `continue` each) leave out a shard: the
+ * shards of n their source folders' checkpoints name, and those missing; null where the sources are
+ * not all shards of one n, cannot be read here, or are all there. (A shard with no run to continue
+ * has no continuation: `continue` refuses it, so this is said, not refused.)
+ */
+function continuedSourceShards(continued: readonly ContinuationFile[]): string | null {
+  const shards = continued.map((file) => readCheckpoint(file.fromPath ?? path.resolve(file.from))?.shard);
+  const count = shards[0]?.count;
+  if (!count || shards.some((shard) => !shard || shard.count !== count)) return null;
+  const given = new Set(shards.map((shard) => shard!.index));
+  const missing = Array.from({ length: count }, (_, k) => k + 1).filter((index) => !given.has(index));
+  if (missing.length === 0) return null;
+  return `the folders continue shards ${[...given].sort((a, b) => a - b).map((index) => `${index}/${count}`).join(', ')} of a sweep (their source folders' checkpoints say); none continues ${missing.map((index) => `${index}/${count}`).join(', ')}: where those shards had runs to continue, their continuations are missing from this merge`;
 }
 
 /** Merges; returns the exit code (0 merged, 2 missing or duplicated runs: the folders given are not the sweep's shards, once each). */
@@ -83,6 +100,19 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     throw new InputError(`merge: the continuations chose their runs differently (${continued.map(continuationChoice).join(' and ')})`);
   }
   const chosen = continued.length > 0 ? new Set(continued.flatMap((file) => file.runs)) : null;
+  if (chosen) {
+    // a continuation's continued.json names only its own shard's runs (continue --shard k/n): a shard
+    // left out would not show among the missing runs, so its absence is found from the checkpoints
+    const { missingShards } = plannedRunsOfFolders(spec, dirs);
+    if (missingShards) {
+      const list = (indices: number[]) => indices.map((index) => `${index}/${missingShards.count}`).join(', ');
+      throw new InputError(
+        `merge: these continuation folders hold shards ${list(missingShards.given)} of their chosen runs, not ${list(missingShards.missing)} (the runs of a shard are named only in its own ${CONTINUED_FILE}): merge the folders of every shard`,
+      );
+    }
+    const sources = continuedSourceShards(continued);
+    if (sources) process.stderr.write(`merge: note: ${sources}\n`);
+  }
   const expected = expandSpec(spec).filter((run) => !chosen || chosen.has(run.id));
   const expectedIds = new Set(expected.map((run) => run.id));
 

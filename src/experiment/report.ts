@@ -100,7 +100,7 @@ function sweepOf(folders: readonly string[]): ExperimentSpec | null {
 }
 
 /** The runs the folders plan (sweep-plan.ts), from each one's checkpoint.json shard and continued.json. */
-function plannedRunsOfFolders(spec: ExperimentSpec, folders: readonly string[]): ReturnType<typeof plannedRunsOf> {
+export function plannedRunsOfFolders(spec: ExperimentSpec, folders: readonly string[]): ReturnType<typeof plannedRunsOf> {
   const shares: FolderShare[] = folders.map((folder) => {
     const checkpointFile = path.join(folder, CHECKPOINT_FILE);
     const { shard } = existsSync(checkpointFile)

@@ -86,6 +86,12 @@ describe('channelscope continue', () => {
     expect(merge.code).toBe(0);
     expect(await recordsIn(merged)).toHaveLength(6);
     expect(JSON.parse(readFileSync(path.join(merged, 'continued.json'), 'utf8')).runs).toHaveLength(6);
+    // one shard alone is not the continuation: its continued.json names only its own runs, so the
+    // checkpoints say what is missing
+    const alone = await channelscope('merge', shards[0], '--out', path.join(root, 'merged-one'));
+    expect(alone.stderr).toMatch(/^channelscope: merge: these continuation folders hold shards 1\/2 of their chosen runs, not 2\/2 .*: merge the folders of every shard/);
+    expect(alone.code).toBe(2);
+    expect(existsSync(path.join(root, 'merged-one'))).toBe(false);
     // the folder's spec given to `run` would train the runs it did not choose, from scratch
     const specFile = path.join(root, 'shard-spec.json');
     writeFileSync(specFile, readFileSync(path.join(shards[0], 'spec.json')));
@@ -105,6 +111,27 @@ describe('channelscope continue', () => {
     expect(into.stderr).toMatch(/partial-sweep holds runs trained by `channelscope run`, not runs continued from .*source: continue into a new --out/);
     expect(into.code).toBe(2);
     expect(snapshot(partial)).toEqual(partialBefore);
+  });
+
+  it("says where the continuations of a sharded sweep's shard folders leave one out", async () => {
+    const specFile = path.join(root, 'spec.json');
+    const continued: string[] = [];
+    for (const k of [1, 2]) {
+      const shard = path.join(root, `sweep-shard-${k}`);
+      expect((await channelscope('run', specFile, '--shard', `${k}/2`, '--out', shard, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
+      const out = path.join(root, `sweep-shard-${k}-continued`);
+      expect((await channelscope('continue', shard, '--only', 'max-steps', '--set', 'stop.maxSteps=45', '--out', out, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
+      continued.push(out);
+    }
+    const both = await channelscope('merge', ...continued, '--out', path.join(root, 'sweep-continued'));
+    expect(both.stderr).toBe('');
+    expect(both.code).toBe(0);
+    // (shard 2's continuation may have had nothing to continue: said, not refused)
+    const one = await channelscope('merge', continued[0], '--out', path.join(root, 'sweep-continued-one'));
+    expect(one.stderr).toBe(
+      "merge: note: the folders continue shards 1/2 of a sweep (their source folders' checkpoints say); none continues 2/2: where those shards had runs to continue, their continuations are missing from this merge\n",
+    );
+    expect(one.code).toBe(0);
   });
 
   it('reads a sweep\'s data files where its run read them, from any working directory (analyze --run too)', async () => {
