@@ -35,6 +35,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
@@ -48,7 +49,7 @@ import type { Shard } from './shard.js';
 import { parseSpec, type ExperimentSpec } from './spec.js';
 import { differingPaths, specDifferences } from './sweep-plan.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
-import { FolderLock } from './folder-lock.js';
+import { FolderLock, LOCK_ASIDE_PREFIX, processAlive } from './folder-lock.js';
 import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, RUNS_FILE, SPEC_FILE } from './folder-files.js';
 import { parseUserJson } from '../user-input/user-text.js';
 
@@ -359,15 +360,42 @@ export interface FolderData {
   files?: Record<string, string>;
 }
 
-/** Folder state: missing, empty, or holding files (a lock alone holds nothing); a file there is an InputError. */
+/** writeFileAtomic writes FILE as FILE.tmp-PID first, then renames it. */
+const TEMP_INFIX = '.tmp-';
+
+/**
+ * The PID of the session that left a file of nothing a sweep needs, which a kill between two steps
+ * leaves behind: writeFileAtomic's temporary file (spec.json.tmp-PID: killed before its rename) or a
+ * stale lock renamed aside in a takeover (killed before its removal); null for any other file.
+ */
+function leftoverOf(name: string): number | null {
+  const temp = name.lastIndexOf(TEMP_INFIX);
+  if (temp > 0 && /^\d+$/.test(name.slice(temp + TEMP_INFIX.length))) return Number(name.slice(temp + TEMP_INFIX.length));
+  const aside = name.startsWith(LOCK_ASIDE_PREFIX) ? /^(\d+)-/.exec(name.slice(LOCK_ASIDE_PREFIX.length)) : null;
+  return aside ? Number(aside[1]) : null;
+}
+
+/**
+ * Folder state: missing, empty, or holding files; a lock, and what a session killed while it began
+ * left (leftoverOf), hold nothing: a sweep killed while writing its first spec.json starts again
+ * there. A file there is an InputError.
+ */
 export function folderState(dir: string): 'missing' | 'empty' | 'used' {
   if (!existsSync(dir)) return 'missing';
   if (!statSync(dir).isDirectory()) throw new InputError(`${dir} exists and is not a folder`);
-  return readdirSync(dir).some((name) => name !== LOCK_FILE) ? 'used' : 'empty';
+  return readdirSync(dir).some((name) => name !== LOCK_FILE && leftoverOf(name) === null) ? 'used' : 'empty';
+}
+
+/** Removes the leftovers (leftoverOf) of sessions no longer running on this machine; called holding the folder's lock. */
+function removeLeftovers(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = leftoverOf(name);
+    if (pid !== null && pid !== process.pid && !processAlive(pid)) rmSync(path.join(dir, name), { force: true });
+  }
 }
 
 export function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}.tmp-${process.pid}`;
+  const temp = `${file}${TEMP_INFIX}${process.pid}`;
   const fd = openSync(temp, 'w');
   try {
     writeAll(fd, text);
@@ -459,6 +487,7 @@ export class ResultStore {
     mkdirSync(dir, { recursive: true });
     const lock = FolderLock.acquire(dir);
     try {
+      removeLeftovers(dir);
       // judged again under the lock: a session that held it may have filled the folder meanwhile
       const store = ResultStore.usableState(options) === 'used' ? await ResultStore.reopen(options, lock) : ResultStore.start(options, lock);
       if (lock.note) store.notes.unshift(lock.note);
