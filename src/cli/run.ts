@@ -303,6 +303,8 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     engine = created.engine;
     if (created.notice) err(created.notice);
     err(`engine: ${engine.description}`);
+    const engineNote = store.checkEngine({ backend: engine.backend, description: engine.runDescription ?? engine.description });
+    if (engineNote) err(engineNote);
 
     const progress = new Progress({ initialDone: selected.length - todo.length, interval: options.progressInterval });
     let sweepDone = 0;

@@ -43,6 +43,8 @@ export interface Engine {
   readonly backend: Backend;
   /** one line: what runs the computation */
   readonly description: string;
+  /** what its runs' records name as their device, where that is less than `description` (the CPU engine's: without its thread count, which changes no result) */
+  readonly runDescription?: string;
   evaluate(request: EvaluationRequest): Promise<Evaluation>;
   /** a training ensemble of `options.slots` slots resident on this engine */
   createEnsemble(options: EnsembleOptions): Promise<TrainingEnsemble>;

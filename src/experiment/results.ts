@@ -455,6 +455,8 @@ export class ResultStore {
   private readonly label: string;
   /** every code that wrote records here, this session's last */
   private readonly writtenBy: string[];
+  /** the backends and devices the folder's records so far name (a resume's) */
+  private earlierEngines: { backends: string[]; devices: string[] } = { backends: [], devices: [] };
 
   private constructor(
     readonly dir: string,
@@ -535,7 +537,9 @@ export class ResultStore {
   }
 
   /** A resume's checks, before the first change to the folder: its spec, shard and data files, and its records so far. */
-  private static async checkResume(options: OpenOptions): Promise<{ previous: ReturnType<typeof readCheckpoint>; summaries: RecordSummary[]; recordWriters: string[]; read: Awaited<ReturnType<typeof scanLines>> }> {
+  private static async checkResume(
+    options: OpenOptions,
+  ): Promise<{ previous: ReturnType<typeof readCheckpoint>; summaries: RecordSummary[]; recordWriters: string[]; recordEngines: ResultStore['earlierEngines']; read: Awaited<ReturnType<typeof scanLines>> }> {
     const { dir, spec, shard } = options;
     const specFile = path.join(dir, SPEC_FILE);
     if (!existsSync(specFile)) {
@@ -573,9 +577,11 @@ export class ResultStore {
     const runsFile = path.join(dir, RUNS_FILE);
     const summaries: RecordSummary[] = [];
     const recordWriters = new Set<string>();
+    const recordBackends = new Set<string>();
+    const recordDevices = new Set<string>();
     const lineOf = new Map<string, number>();
     const read = await scanLines(runsFile, ({ text, line }) => {
-      const record = parseRecordLine<RecordSummary & Pick<RunRecord, 'software'>>(text, line, runsFile);
+      const record = parseRecordLine<RecordSummary & Pick<RunRecord, 'software' | 'backend' | 'device'>>(text, line, runsFile);
       const first = lineOf.get(record.id);
       if (first !== undefined) {
         throw new InputError(
@@ -592,14 +598,16 @@ export class ResultStore {
       }
       summaries.push({ id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
       recordWriters.add(typeof record.software === 'string' ? record.software : UNNAMED_WRITER);
+      if (typeof record.backend === 'string') recordBackends.add(record.backend);
+      if (typeof record.device === 'string') recordDevices.add(record.device);
     });
-    return { previous, summaries, recordWriters: [...recordWriters], read };
+    return { previous, summaries, recordWriters: [...recordWriters], recordEngines: { backends: [...recordBackends], devices: [...recordDevices] }, read };
   }
 
   private static async reopen(options: OpenOptions, lock: FolderLock): Promise<ResultStore> {
     const { dir, shard } = options;
     // Validate everything before the first change to the folder.
-    const { previous, summaries, recordWriters, read } = await ResultStore.checkResume(options);
+    const { previous, summaries, recordWriters, recordEngines, read } = await ResultStore.checkResume(options);
     const runsFile = path.join(dir, RUNS_FILE);
     const fd = openSync(runsFile, 'a');
     const software = options.software ?? currentSoftware();
@@ -616,6 +624,7 @@ export class ResultStore {
       store.notes.push(`dropped a partial last line of ${RUNS_FILE} (a write interrupted by the kill)`);
     }
     for (const summary of summaries) store.completed.set(summary.id, summary);
+    store.earlierEngines = recordEngines;
     store.notes.push(`resuming in ${dir}: ${store.completed.size} runs already done`);
     const others = earlier.filter((label) => label !== softwareLabel(software));
     if (others.length > 0 && summaries.length > 0) {
@@ -625,6 +634,26 @@ export class ResultStore {
       );
     }
     return store;
+  }
+
+  /**
+   * Checks the engine a resumed session opened against the one that trained the folder's records so
+   * far: another backend (a job requeued on a node without a GPU, under --backend auto) is refused, as
+   * float32 and float64 runs mixed in one sweep are not an uninterrupted sweep's; another device of the
+   * same backend is a note (its runs may differ in their last bits). Null where there is nothing to say.
+   */
+  checkEngine(engine: { backend: string; description: string }): string | null {
+    const { backends, devices } = this.earlierEngines;
+    const others = backends.filter((backend) => backend !== engine.backend);
+    if (others.length > 0) {
+      throw new InputError(
+        `cannot resume in ${this.dir}: its ${this.completed.size} runs so far were trained on the ${others.join(' and ')} backend (${devices.join('; ')}), and this session's engine is ${engine.backend} (${engine.description}); ` +
+          `one sweep's runs are trained by one backend. Resume with --backend ${others[0]}${others[0] === 'gpu' ? ' on a machine with a GPU' : ''}, or use a new --out`,
+      );
+    }
+    const otherDevices = devices.filter((device) => device !== engine.description);
+    if (otherDevices.length > 0) return `note: the runs so far in ${this.dir} were trained on ${otherDevices.join('; ')}, this session's on ${engine.description}: runs it trains may differ from an uninterrupted sweep's in their last bits`;
+    return null;
   }
 
   /** Appends one record: one write of one line. Durable at the next checkpoint. */

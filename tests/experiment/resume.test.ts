@@ -221,4 +221,25 @@ describe('channelscope run --resume', () => {
       expect(completeLines(path.join(dir, RUNS_FILE))).toBe(3);
     }
   });
+
+  it("refuses to resume a folder's runs on another backend (a requeued job on a node without a GPU), and notes another device", async () => {
+    const specFile = path.join(root, 'engines.json');
+    writeFileSync(specFile, JSON.stringify({ ...spec, stop: { maxSteps: 20, checkEvery: 10 }, seeds: 1 }));
+    const dir = path.join(root, 'engines');
+    expect((await channelscope('run', specFile, '--out', dir, '--backend', 'cpu')).code).toBe(0);
+    // as a kill leaves it: one run recorded, said to have been trained on another CPU
+    const [first] = readFileSync(path.join(dir, RUNS_FILE), 'utf8').split('\n');
+    writeFileSync(path.join(dir, RUNS_FILE), `${JSON.stringify({ ...JSON.parse(first), device: 'CPU, float64, another machine' })}\n`);
+    const before = snapshot(dir);
+    const gpu = await channelscope('run', specFile, '--out', dir, '--backend', 'gpu', '--resume');
+    expect(gpu.stderr).toMatch(
+      /cannot resume in .*engines: its 1 runs so far were trained on the cpu backend \(CPU, float64, another machine\), and this session's engine is gpu \(WebGPU .*\); one sweep's runs are trained by one backend\. Resume with --backend cpu, or use a new --out/,
+    );
+    expect(gpu.code).toBe(2);
+    expect(snapshot(dir)).toEqual(before);
+    const cpu = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--threads', '2', '--resume');
+    expect(cpu.stderr).toContain(`note: the runs so far in ${dir} were trained on CPU, float64, another machine, this session's on CPU, float64, compensated sums over samples (reference engine): runs it trains may differ`);
+    expect(cpu.code).toBe(0);
+    expect(completeLines(path.join(dir, RUNS_FILE))).toBe(3);
+  });
 });
