@@ -120,6 +120,8 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
   const locations = new Map<string, Location[]>();
   const summaries = new Map<string, RecordSummary>();
   const unexpected: string[] = [];
+  /** runs per backend that trained them (the records say) */
+  const backends = new Map<string, number>();
   for (let folder = 0; folder < dirs.length; folder++) {
     const file = path.join(dirs[folder], RUNS_FILE);
     if (!existsSync(file)) {
@@ -127,7 +129,8 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
       continue;
     }
     const scan = await scanLines(file, ({ text, line, offset, bytes }) => {
-      const record = parseRecordLine<RecordSummary>(text, line, file);
+      const record = parseRecordLine<RecordSummary & { backend?: unknown }>(text, line, file);
+      if (typeof record.backend === 'string') backends.set(record.backend, (backends.get(record.backend) ?? 0) + 1);
       if (!expectedIds.has(record.id)) {
         unexpected.push(`${record.id} (${file} line ${line})`);
         return;
@@ -151,6 +154,10 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     if (duplicated.length > 0) err(`duplicated runs (${duplicated.length}):\n${listSome(duplicated)}`);
     if (unexpected.length > 0) err(`runs not in the spec (${unexpected.length}):\n${listSome(unexpected)}`);
     return 2;
+  }
+
+  if (backends.size > 1) {
+    process.stderr.write(`merge: note: the folders' runs were trained on different backends (${[...backends].map(([backend, runs]) => `${backend}: ${runs} runs`).join(', ')}): float32 and float64 runs agree only within float32's tolerance (\`channelscope compare\` checks them run by run); each record names its own ("backend")\n`);
   }
 
   // Which code wrote the shards' records (their checkpoints say; a missing or damaged one says nothing)

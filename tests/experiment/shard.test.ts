@@ -125,6 +125,15 @@ describe('channelscope run --shard and merge', () => {
     const noted = await channelscope(['merge', shards[0], shards[1], retagged, '--out', path.join(root, 'merged-noted')]);
     expect(noted.code, noted.stderr).toBe(0);
     expect(noted.stderr).toMatch(/written by different code \(channelscope .*; channelscope 0\.0\.9\)/);
+    expect(noted.stderr).not.toMatch(/different backends/);
+    // a shard whose runs another backend trained (here said to: its records relabelled): merged, with a note
+    const onGpu = path.join(root, 'shard-3-gpu');
+    cpSync(shards[2], onGpu, { recursive: true });
+    const relabelled = readFileSync(path.join(onGpu, RUNS_FILE), 'utf8').trim().split('\n').map((line) => JSON.stringify({ ...JSON.parse(line), backend: 'gpu' }));
+    writeFileSync(path.join(onGpu, RUNS_FILE), `${relabelled.join('\n')}\n`);
+    const mixedBackends = await channelscope(['merge', shards[0], shards[1], onGpu, '--out', path.join(root, 'merged-backends')]);
+    expect(mixedBackends.code, mixedBackends.stderr).toBe(0);
+    expect(mixedBackends.stderr).toContain(`merge: note: the folders' runs were trained on different backends (cpu: ${10 - relabelled.length} runs, gpu: ${relabelled.length} runs)`);
 
     // a missing shard
     const missingOut = path.join(root, 'merged-missing');
