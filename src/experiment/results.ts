@@ -489,9 +489,10 @@ export class ResultStore {
     mkdirSync(dir, { recursive: true });
     const lock = FolderLock.acquire(dir);
     try {
-      removeLeftovers(dir);
       // judged again under the lock: a session that held it may have filled the folder meanwhile
-      const store = ResultStore.usableState(options) === 'used' ? await ResultStore.reopen(options, lock) : ResultStore.start(options, lock);
+      const state = ResultStore.usableState(options);
+      removeLeftovers(dir);
+      const store = state === 'used' ? await ResultStore.reopen(options, lock) : ResultStore.start(options, lock);
       if (lock.note) store.notes.unshift(lock.note);
       return store;
     } catch (error) {
