@@ -282,6 +282,8 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   const stopSignals: [NodeJS.Signals, number][] = [
     ['SIGINT', 130],
     ['SIGTERM', 143],
+    // (emitted by bin.ts when stdout or stderr is a pipe its reader closed: `… 2>&1 | head`)
+    ['SIGPIPE', 141],
   ];
   const onSignal = (signal: NodeJS.Signals) => {
     // records already appended stay; make them durable and say where to resume

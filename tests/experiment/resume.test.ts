@@ -153,6 +153,15 @@ describe('channelscope run --resume', () => {
     expect((await resumed.exited).code).toBe(143);
     expect(resumed.stderr()).toMatch(/SIGTERM: stopped; 4 runs are stored in /);
     expect(readFileSync(file, 'utf8')).toBe(keptText);
+
+    // its stderr read by a pipe that closes (`2>&1 | head -2`): at its next progress line it stops as on
+    // SIGTERM, exit 141 (SIGPIPE's), its records kept and its folder released
+    const piped = startRun([specFile, '--out', dir, '--backend', 'cpu', '--threads', '1', '--resume'], { stderr: true });
+    expect(await waitFor(() => /^engine: /m.test(piped.stderr())), piped.stderr()).toBe(true);
+    piped.child.stderr!.destroy();
+    expect((await piped.exited).code).toBe(141);
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(keptText);
   }, 120_000);
 
   it('refuses a changed spec on --resume, a used folder without it, and a bad spec: exit 2, folder untouched', async () => {
