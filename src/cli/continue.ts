@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
 import { continuedRecord, parseSelection, planContinuation, runsStoppedAgainAtBarrier } from '../experiment/continuation.js';
-import { folderDataOptions, readFolderRecords, type RunRecord } from '../experiment/results.js';
+import { folderDataOptions, notASweepFolder, readFolderRecords, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { classifyRecord } from '../experiment/summary.js';
 import { defaultOutDir, requireResumeFolder, runParsedSpec, type RunCommandOptions } from './run.js';
 
@@ -23,8 +23,8 @@ const verdictLabel = (record: RunRecord): string => {
 
 export async function continueCommand(folder: string, options: ContinueCommandOptions): Promise<string> {
   requireResumeFolder('continue', options);
-  const specFile = path.join(folder, 'spec.json');
-  if (!existsSync(specFile)) throw new InputError(`continue: ${folder} holds no spec.json (is it a results folder of \`channelscope run\`?)`);
+  const specFile = path.join(folder, SPEC_FILE);
+  if (!existsSync(specFile)) throw notASweepFolder('continue', folder, SPEC_FILE);
   const labels = parseSelection(options.only);
   const records = await readFolderRecords(folder, 'continue');
   const plan = planContinuation(readFileSync(specFile, 'utf8'), specFile, records, options.set ?? [], labels);

@@ -28,6 +28,7 @@ import {
   readCheckpoint,
   readContinuation,
   continuationChoice,
+  notASweepFolder,
   writersOf,
   type Checkpoint,
   type ContinuationFile,
@@ -82,7 +83,7 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
 
   // The same spec everywhere.
   for (const dir of dirs) {
-    if (!existsSync(path.join(dir, SPEC_FILE))) throw new InputError(`merge: ${dir} has no ${SPEC_FILE}, so it is not the output of \`channelscope run\``);
+    if (!existsSync(path.join(dir, SPEC_FILE))) throw notASweepFolder('merge', dir, SPEC_FILE);
   }
   const { spec, text: specText, mismatch } = compareFolderSpecs(dirs);
   if (mismatch) {

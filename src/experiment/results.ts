@@ -50,7 +50,7 @@ import { parseSpec, type ExperimentSpec } from './spec.js';
 import { differingPaths, specDifferences } from './sweep-plan.js';
 import { currentSoftware, softwareLabel, type Software } from './software.js';
 import { FolderLock, LOCK_ASIDE_PREFIX, processAlive } from './folder-lock.js';
-import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, RUNS_FILE, SPEC_FILE } from './folder-files.js';
+import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, PROCEDURE_FILE, RUNS_FILE, SPEC_FILE } from './folder-files.js';
 import { parseUserJson } from '../user-input/user-text.js';
 
 export { LOCK_FILE };
@@ -248,10 +248,25 @@ export async function readRecords<T = RunRecord>(file: string): Promise<{ record
   return { records, ...result };
 }
 
+/**
+ * Why `folder` is no sweep's folder, for `command` (which needs its `file`: spec.json or runs.jsonl):
+ * a procedure preset's folder (procedure.json: networks followed stage by stage, which only `report`
+ * reads) is named as one; any other is asked whether it is a results folder of `channelscope run`.
+ */
+export function notASweepFolder(command: string, folder: string, file: string): InputError {
+  let preset: unknown;
+  try {
+    preset = (JSON.parse(readFileSync(path.join(folder, PROCEDURE_FILE), 'utf8')) as { preset?: unknown }).preset;
+  } catch {
+    return new InputError(`${command}: ${folder} holds no ${file} (is it a results folder of \`channelscope run\`?)`);
+  }
+  return new InputError(`${command}: ${folder} holds ${typeof preset === 'string' ? `the ${preset} procedure's result` : "a procedure's result"} (${PROCEDURE_FILE}), not the runs of a sweep: \`channelscope report ${folder}\` shows it`);
+}
+
 /** Every record of a results folder; `command` names who asks in the error when the folder holds none. */
 export async function readFolderRecords(folder: string, command: string): Promise<RunRecord[]> {
   const file = path.join(folder, RUNS_FILE);
-  if (!existsSync(file)) throw new InputError(`${command}: ${folder} holds no ${RUNS_FILE} (is it a results folder of \`channelscope run\`?)`);
+  if (!existsSync(file)) throw notASweepFolder(command, folder, RUNS_FILE);
   return (await readRecords<RunRecord>(file)).records;
 }
 
@@ -544,6 +559,7 @@ export class ResultStore {
     const { dir, spec, shard } = options;
     const specFile = path.join(dir, SPEC_FILE);
     if (!existsSync(specFile)) {
+      if (existsSync(path.join(dir, PROCEDURE_FILE))) throw notASweepFolder('run --resume', dir, SPEC_FILE);
       throw new InputError(`cannot resume in ${dir}: it has no ${SPEC_FILE}, so it is not the output of \`channelscope run\``);
     }
     const storedText = readFileSync(specFile, 'utf8');

@@ -386,6 +386,26 @@ describe('folders and files that are not there', () => {
     expect(html.stderr).toMatch(new RegExp(`channelscope: cannot write ${page}: the folder ${absent} does not exist\n$`));
   });
 
+  it("merge, continue, compare, analyze --run and run --resume name a procedure's folder as one (only report reads it), not as some other folder", async () => {
+    const procedure = at('a-procedure');
+    mkdirSync(procedure);
+    writeFileSync(path.join(procedure, 'procedure.json'), JSON.stringify({ preset: 'channel-jump', quick: true }));
+    writeFileSync(path.join(procedure, 'result.json'), '{}');
+    const commands: [string, string[]][] = [
+      ['merge', ['merge', procedure, shards[0], '--out', at('never-merged')]],
+      ['continue', ['continue', procedure, '--out', at('never-continued')]],
+      ['compare', ['compare', shards[0], procedure]],
+      ['analyze', ['analyze', '--run', procedure, '--id', 'x']],
+      ['run --resume', ['run', specFile, '--out', procedure, '--resume', '--backend', 'cpu']],
+    ];
+    for (const [command, args] of commands) {
+      const refused = await runCli(args);
+      expect(refused.code, command).toBe(2);
+      expect(refused.stderr).toBe(`channelscope: ${command}: ${procedure} holds the channel-jump procedure's result (procedure.json), not the runs of a sweep: \`channelscope report ${procedure}\` shows it\n`);
+    }
+    expect(readdirSync(procedure).sort()).toEqual(['procedure.json', 'result.json']);
+  });
+
   it('analyze and run name the file they cannot read and why', async () => {
     const data = at('d.csv');
     writeFileSync(data, 'x1,y\n1,2\n');
