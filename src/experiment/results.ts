@@ -189,6 +189,8 @@ export interface ScanResult {
   truncatedTail: boolean;
 }
 
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 /**
  * Streams the complete lines of a JSONL file (no size limit: it is never held whole). Anything
  * after the last newline is a partial write and is not passed on. Blank lines are skipped.
@@ -203,8 +205,13 @@ export async function scanLines(file: string, onLine: (line: ScannedLine) => voi
     let start = 0;
     for (let k = chunk.indexOf(0x0a); k !== -1; k = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, k);
-      const buffer = pendingBytes > 0 ? Buffer.concat([...pending, piece]) : piece;
+      let buffer = pendingBytes > 0 ? Buffer.concat([...pending, piece]) : piece;
       lineNumber++;
+      if (lineNumber === 1 && buffer.subarray(0, 3).equals(UTF8_BOM)) {
+        // a file saved by an editor that marks UTF-8 (channelscope writes none): the line starts after it
+        buffer = buffer.subarray(3);
+        offset += 3;
+      }
       const text = buffer.toString('utf8');
       if (text.trim() !== '') await onLine({ text, line: lineNumber, offset, bytes: buffer.length });
       offset += buffer.length + 1;

@@ -173,6 +173,21 @@ describe('ResultStore', () => {
     expect((await readRecords(path.join(dir, RUNS_FILE))).records.map((r) => r.id)).toEqual(['a', 'b', 'c']);
   });
 
+  it('reads a runs.jsonl an editor saved with a byte-order mark, and resumes it (the mark is no part of its first record)', async () => {
+    const dir = path.join(root, 'bom');
+    const store = await ResultStore.open({ dir, spec: { a: 1 }, resume: false, shard: null, runs: 2 });
+    store.append(fakeRecord('a'));
+    store.close();
+    writeFileSync(path.join(dir, RUNS_FILE), `\uFEFF${readFileSync(path.join(dir, RUNS_FILE), 'utf8')}`);
+    const read = await readRecords(path.join(dir, RUNS_FILE));
+    expect(read.records.map((r) => r.id)).toEqual(['a']);
+    const resumed = await ResultStore.open({ dir, spec: { a: 1 }, resume: true, shard: null, runs: 2 });
+    expect([...resumed.completed.keys()]).toEqual(['a']);
+    resumed.append(fakeRecord('b'));
+    resumed.close();
+    expect((await readRecords(path.join(dir, RUNS_FILE))).records.map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
   it('refuses to resume with a different spec, a different shard, or a damaged record, touching nothing', async () => {
     const dir = path.join(root, 'refuse');
     const store = await ResultStore.open({ dir, spec: { a: 1, b: { c: 2 } }, resume: false, shard: { index: 1, count: 2, source: '--shard' }, runs: 3 });
