@@ -34,22 +34,26 @@ export function parseUserJson(text: string): unknown {
 function withLineAndColumn(message: string, json: string): string {
   const position = /at position (\d+)/.exec(message);
   // (newer engines write the line and column themselves)
-  if (/\(line \d+ column \d+\)/.test(message)) return position ? `${message}${nonFiniteHint(json, Number(position[1]), message)}` : message;
-  if (position) return `${message} ${lineAndColumn(json, Number(position[1]))}${nonFiniteHint(json, Number(position[1]), message)}`;
+  if (/\(line \d+ column \d+\)/.test(message)) return position ? `${message}${syntaxHint(json, Number(position[1]), message)}` : message;
+  if (position) return `${message} ${lineAndColumn(json, Number(position[1]))}${syntaxHint(json, Number(position[1]), message)}`;
   if (/end of JSON input/.test(message)) return `${message} (the file ends at line ${json.split(LINE_BREAK).length})`;
   // V8's other kind, "Unexpected token 'N', "…snippet…" is not valid JSON", says no position: found
   // here, where the scan stops at the token V8 names
   const token = /^(Unexpected token '([\s\S]+?)'), [\s\S]* is not valid JSON$/.exec(message);
   const offset = syntaxErrorOffset(json);
   if (!token || offset === undefined || !json.startsWith(token[2], offset)) return message;
-  return `${token[1]} in JSON at position ${offset} ${lineAndColumn(json, offset)}${nonFiniteHint(json, offset, message)}`;
+  return `${token[1]} in JSON at position ${offset} ${lineAndColumn(json, offset)}${syntaxHint(json, offset, message)}`;
 }
 
 /**
- * Python's json.dump writes NaN and Infinity for non-finite floats (allow_nan=True by default): said
- * so where the error is one, in place of a value (not where a property name was expected: {NaN: 1}).
+ * What a syntax error at `offset` most likely is, where it is one of the usual slips: a comment (JSON
+ * has none), a comma before a closing bracket, or Python's NaN and Infinity, which json.dump writes for
+ * non-finite floats (allow_nan=True by default) in place of a value (not where a property name was
+ * expected: {NaN: 1}); '' otherwise.
  */
-function nonFiniteHint(json: string, offset: number, message: string): string {
+function syntaxHint(json: string, offset: number, message: string): string {
+  if (json.startsWith('//', offset) || json.startsWith('/*', offset)) return ': JSON has no comments (remove them)';
+  if ('}]'.includes(json[offset] ?? '') && json.slice(0, offset).trimEnd().endsWith(',')) return `: JSON allows no comma before a closing ${json[offset]}`;
   if (/property name/.test(message)) return '';
   const word = /^-?(NaN|Infinity)/.exec(json.slice(json[offset - 1] === '-' ? offset - 1 : offset));
   return word ? `: ${word[0]} is no JSON number (Python's json.dump writes it for a non-finite value)` : '';

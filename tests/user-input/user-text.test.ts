@@ -39,6 +39,16 @@ describe('parseUserJson', () => {
     expect(messageOf('{NaN: 1}')).not.toMatch(/Python/);
   });
 
+  it('says that JSON has no comments and no comma before a closing bracket, as hand-edited specs have them', () => {
+    expect(messageOf('{\n  "seeds": 4,\n}')).toBe('Expected double-quoted property name in JSON at position 16 (line 3 column 1): JSON allows no comma before a closing }');
+    expect(messageOf('{"hidden": [4, 8, ]}')).toMatch(/\(line 1 column 19\): JSON allows no comma before a closing \]$/);
+    expect(messageOf('{\n  // the paper\'s settings\n  "seeds": 50\n}')).toMatch(/\(line 2 column 3\): JSON has no comments \(remove them\)$/);
+    expect(messageOf('{"a": 1, /* why */ "b": 2}')).toMatch(/: JSON has no comments/);
+    // a comma where a value belongs, and a key without one, are neither
+    expect(messageOf('{"a": 1,,}')).not.toMatch(/: JSON/);
+    expect(messageOf('{"a": 1, "b"}')).not.toMatch(/: JSON/);
+  });
+
   it('on random damage to a valid file, every message has a line and column (or where the file ends), at or after the damage, on one line', () => {
     const valid = JSON.stringify({ activation: 'erf', biases: true, layers: [{ weights: [[1.5, -2e-3], [0.25, 3]], biases: [0, -1] }, { weights: [[1, -1]], biases: [0.5] }], note: 'a "quoted" word\\n' }, null, 2);
     const { uniform: random } = makeRandom(7);
