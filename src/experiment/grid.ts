@@ -251,7 +251,8 @@ export function resolveSpecPath(path: string, baseDir?: string): string {
   return `${baseDir.replace(/[/\\]+$/, '')}/${path}`;
 }
 
-function readText(path: string, options: DataSourceOptions): string {
+/** The text of the file the spec's `field` names (`path` as written there: relative paths resolve from options.baseDir, the spec's folder). */
+function readText(path: string, options: DataSourceOptions, field: string): string {
   const resolved = resolveSpecPath(path, options.baseDir);
   if (options.readTextFile) return options.readTextFile(resolved);
   const fs = typeof process !== 'undefined' ? process.getBuiltinModule?.('node:fs') : undefined;
@@ -259,7 +260,8 @@ function readText(path: string, options: DataSourceOptions): string {
   try {
     return fs.readFileSync(resolved, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read ${resolved}: ${filesystemReason(error as NodeJS.ErrnoException)}`);
+    const named = resolved === path ? '' : `, which resolves from the spec's folder`;
+    throw new InputError(`${field} "${path}"${named}: cannot read ${resolved}: ${filesystemReason(error as NodeJS.ErrnoException)}`);
   }
 }
 
@@ -340,7 +342,7 @@ export function dataFileHashes(runs: readonly Pick<ResolvedRun, 'config' | 'seed
 
 function readDatasetFile(path: string, inputDim: number, samples: number | undefined, options: DataSourceOptions): { x: Float64Array; y: Float64Array } {
   const source = resolveSpecPath(path, options.baseDir);
-  const data = parseDatasetCsv(readText(path, options), source);
+  const data = parseDatasetCsv(readText(path, options, 'data.inputs.path'), source);
   if (data.inputDim !== inputDim) {
     throw new InputError(`${source}: the file has ${data.inputDim} input columns, but architecture.inputDim is ${inputDim}`);
   }
@@ -351,7 +353,7 @@ function readDatasetFile(path: string, inputDim: number, samples: number | undef
 
 function readTeacherNetwork(path: string, inputDim: number, options: DataSourceOptions): TeacherNetwork {
   const source = resolveSpecPath(path, options.baseDir);
-  const { arch, theta } = parseParameterFile(readText(path, options), source);
+  const { arch, theta } = parseParameterFile(readText(path, options, 'data.teacher.params'), source);
   if (arch.inputDim !== inputDim) {
     throw new InputError(`${source}: the teacher network (${describeArchitecture(arch)}) takes ${arch.inputDim} inputs, but architecture.inputDim is ${inputDim}`);
   }

@@ -35,8 +35,12 @@ describe('data files', () => {
   });
 
   it('a bad file is refused before the results folder is made, so the retry after fixing it needs no --resume', async () => {
-    writeFileSync(csv, 'x1,x2,y\n0.5,1,0.25\n0.1,NaN,2\n');
     const out = path.join(root, 'bad-file');
+    // none there yet: the field that names it, and where its relative path led
+    const missing = await train('--out', out);
+    expect(missing.stderr).toBe(`channelscope: data.inputs.path "d.csv", which resolves from the spec's folder: cannot read ${csv}: no such file or folder\n`);
+    expect(missing.code).toBe(2);
+    writeFileSync(csv, 'x1,x2,y\n0.5,1,0.25\n0.1,NaN,2\n');
     const refused = await train('--out', out);
     expect(refused.stderr).toMatch(/d\.csv.*line 3.*NaN/);
     expect(refused.code).toBe(2);
