@@ -202,7 +202,7 @@ describe('datasetFor', () => {
 
   it('reads files through node:fs by default, with an InputError for a missing one', () => {
     const config = configOf({ data: { inputs: { kind: 'file', path: 'no-such-file.csv' }, teacher: { kind: 'file' } } });
-    expect(() => datasetFor(config, 0, { baseDir: '/nonexistent-dir' })).toThrow(/^cannot read \/nonexistent-dir\/no-such-file\.csv: /);
+    expect(() => datasetFor(config, 0, { baseDir: '/nonexistent-dir' })).toThrow(/^data\.inputs\.path "no-such-file\.csv", which resolves from the spec.s folder: cannot read \/nonexistent-dir\/no-such-file\.csv: /);
   });
 
   it('toy-1d teacher on d = 1, grid and Sobol inputs', () => {
