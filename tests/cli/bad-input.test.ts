@@ -425,7 +425,7 @@ describe('folders and files that are not there', () => {
       writeFileSync(bomSpec, withTeacher(params));
       const refused = await runCli(['run', bomSpec, '--dry-run']);
       expect(refused.code).toBe(2);
-      expect(refused.stderr).toBe(`channelscope: cannot read ${path.dirname(bomSpec)}/${params}: ${reason}\n`);
+      expect(refused.stderr).toBe(`channelscope: data.teacher.params "${params}", which resolves from the spec's folder: cannot read ${path.dirname(bomSpec)}/${params}: ${reason}\n`);
     }
   });
 });
