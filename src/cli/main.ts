@@ -285,7 +285,9 @@ function refuseEmptyArguments(argv: readonly string[]): void {
   const blank = argv.findIndex((arg, k) => arg.trim() === '' && !EMPTY_MEANS_NONE.has(argv[k - 1]));
   if (blank < 0) return;
   const option = argv[blank - 1]?.startsWith('-') ? `${argv[blank - 1]} ` : '';
-  throw new InputError(`${option}${option ? 'is given an empty value' : `argument ${blank + 1} is empty`} (${JSON.stringify(argv[blank])}): a folder, file or value must be named — an unset shell variable?`);
+  // (arguments counted after the command's name, as its usage line counts them)
+  const what = option ? `${option}is given an empty value` : blank === 0 ? 'the command is empty' : `${argv[0]}: argument ${blank} is empty`;
+  throw new InputError(`${what} (${JSON.stringify(argv[blank])}): a folder, file or value must be named — an unset shell variable?`);
 }
 
 /**

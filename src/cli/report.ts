@@ -22,6 +22,8 @@ export async function reportCommand(folders: string[], options: { by?: string; f
       throw new InputError(`--by: "${field}" is not a field name (use ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path such as optimizer.lr)`);
     }
   }
+  const twice = by.find((field, k) => by.indexOf(field) !== k);
+  if (twice) throw new InputError(`--by names ${twice} twice (${options.by}): name each field once`);
   if (folders.length > 1 && options.html === true) {
     throw new InputError('--html: with several folders, name the page to write (--html FILE): it has no one folder to go in');
   }

@@ -83,6 +83,7 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shar
   const completionIndex = integerVariable(env, 'JOB_COMPLETION_INDEX');
   if (completionIndex !== undefined) {
     const count = integerVariable(env, SHARD_COUNT_VARIABLE);
+    if (count === 0) throw new InputError(`${SHARD_COUNT_VARIABLE} is 0: set it to the Job's .spec.completions (1 or more), or pass --shard k/n`);
     if (count === undefined || count < 1) {
       throw new InputError(
         `JOB_COMPLETION_INDEX is set but ${SHARD_COUNT_VARIABLE} is not: Kubernetes Indexed Jobs do not export the number ` +

@@ -208,7 +208,8 @@ describe('commands', () => {
     for (const [args, named] of [
       [['run', specFile, '--out', '', '--backend', 'cpu'], '--out is given an empty value'],
       [['merge', ...shards, '--out', ' '], '--out is given an empty value'],
-      [['report', ''], 'argument 2 is empty'],
+      [['report', ''], 'report: argument 1 is empty'],
+      [[''], 'the command is empty'],
       [['run', specFile, '--out=', '--backend', 'cpu'], '--out is given an empty value'],
     ] as const) {
       const { code, stderr } = await runCli([...args]);
@@ -219,6 +220,10 @@ describe('commands', () => {
     const none = await runCli(['report', shards[0], '--by', '', '--thresholds=']);
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toMatch(/^\*\*This folder holds shard 1\/3 of a sweep in 3: shards 2\/3, 3\/3 \(4 of the sweep's 6 runs\) are in others\.[\s\S]*\n\| all \| 2 \|/);
+    // a field named twice would label each group with it twice
+    const twice = await runCli(['report', shards[0], '--by', 'd, d']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe('channelscope: --by names d twice (d, d): name each field once\n');
   });
 
   it('a path starting with an unexpanded ~ (--out=~/x, or quoted) is refused before anything starts, not made a folder called ~ (exit 2)', async () => {

@@ -55,6 +55,7 @@ describe('shard selection', () => {
     for (const loose of ['0x1', '1.0', '1e0', '-1']) expect(() => shardFromEnvironment({ SLURM_ARRAY_TASK_ID: loose, SLURM_ARRAY_TASK_COUNT: '4' })).toThrow(/SLURM_ARRAY_TASK_ID must be a non-negative integer/);
     expect(shardFromEnvironment({ JOB_COMPLETION_INDEX: '2', CHANNELSCOPE_SHARD_COUNT: '3' })).toMatchObject({ index: 3, count: 3 });
     expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '2' })).toThrow(/CHANNELSCOPE_SHARD_COUNT/);
+    expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '0', CHANNELSCOPE_SHARD_COUNT: '0' })).toThrow(/^CHANNELSCOPE_SHARD_COUNT is 0: set it to the Job's .spec.completions \(1 or more\)/);
     expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '3', CHANNELSCOPE_SHARD_COUNT: '3' })).toThrow(/not below/);
     // --shard wins over the environment
     expect(resolveShard('1/2', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' })).toMatchObject({ index: 1, count: 2, source: '--shard' });
