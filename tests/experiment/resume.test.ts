@@ -209,7 +209,7 @@ describe('channelscope run --resume', () => {
     expect(slots.stderr).toMatch(/--slots/);
     const threads = await channelscope('run', specFile, '--out', emptyDir, '--backend', 'cpu', '--threads', 'two');
     expect(threads.code).toBe(2);
-    expect(threads.stderr).toMatch(/--threads must be a positive integer, got "two"/);
+    expect(threads.stderr).toMatch(/--threads must be an integer from 1 to 1024, got "two"/);
     expect(readdirSync(emptyDir)).toEqual([]);
   }, 120_000);
 
