@@ -150,7 +150,7 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     .map(([id, list]) => `${id} (${list.length}×: ${list.map((l) => dirs[l.folder]).join(', ')})`);
   if (missing.length > 0 || duplicated.length > 0 || unexpected.length > 0) {
     const err = (text: string) => process.stderr.write(`${text}\n`);
-    err(`merge: ${locations.size - duplicated.length} of ${expected.length} runs present exactly once; nothing written`);
+    err(`channelscope: merge: ${locations.size - duplicated.length} of ${expected.length} runs present exactly once; nothing written`);
     if (missing.length > 0) err(`missing runs (${missing.length}):\n${listSome(missing)}`);
     if (duplicated.length > 0) err(`duplicated runs (${duplicated.length}):\n${listSome(duplicated)}`);
     if (unexpected.length > 0) err(`runs not in the spec (${unexpected.length}):\n${listSome(unexpected)}`);

@@ -343,7 +343,7 @@ describe('merge: shards left out, named twice, an --out that is a file', () => {
   it('a missing shard or the same shard twice is a usage error (exit 2), listed, nothing written', async () => {
     const twice = await runCli(['merge', shards[0], shards[0], shards[1], shards[2], '--out', at('merged-twice')]);
     expect(twice.code).toBe(2);
-    expect(twice.stderr).toMatch(/^merge: 4 of 6 runs present exactly once; nothing written\nduplicated runs \(2\):/);
+    expect(twice.stderr).toMatch(/^channelscope: merge: 4 of 6 runs present exactly once; nothing written\nduplicated runs \(2\):/);
     const missing = await runCli(['merge', shards[0], shards[1], '--out', at('merged-missing')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing runs \(2\):/);
