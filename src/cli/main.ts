@@ -110,9 +110,12 @@ export function buildProgram(): Command {
       const maxnorm = options.maxnorm === undefined ? undefined : positiveNumberOption('--maxnorm', options.maxnorm, { infinity: true });
       const files = options.params !== undefined || options.data !== undefined;
       const run = options.run !== undefined || options.id !== undefined;
-      if (files === run || (files && !(options.params && options.data)) || (run && !(options.run && options.id))) {
-        throw new InputError('analyze takes a network as --params P.json --data D.csv, or a run of a sweep as --run DIR --id RUN (one of the two, both parts)');
-      }
+      const usage = 'analyze takes a network as --params P.json --data D.csv, or a run of a sweep as --run DIR --id RUN';
+      if (files && run) throw new InputError(`${usage}, not both (${[options.params && '--params', options.data && '--data'].filter(Boolean).join(' and ')} with ${[options.run && '--run', options.id && '--id'].filter(Boolean).join(' and ')})`);
+      if (!files && !run) throw new InputError(`${usage}: give one of the two`);
+      // the part of a pair that is missing
+      const missing = files ? (options.params ? '--data D.csv' : '--params P.json') : options.run ? '--id RUN' : '--run DIR';
+      if (files ? !(options.params && options.data) : !(options.run && options.id)) throw new InputError(`${usage}: ${missing} is missing`);
       if (run) {
         if (options.previous) throw new InputError('--previous goes with --params: a run brings its own recent parameters');
         requireResultsFolder(options.run!, 'analyze');

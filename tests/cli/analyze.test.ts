@@ -182,10 +182,19 @@ describe('channelscope analyze', () => {
     const empty = await runCli(['analyze', '--run', dir, '--id', 'x']);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/holds no runs\.jsonl/);
-    for (const args of [['--run', dir], ['--params', file('c.json', JSON.stringify(formatParameterFile(arch, channel)))], ['--params', 'p.json', '--data', 'd.csv', '--run', dir, '--id', 'x'], []]) {
+    const forms = [
+      [['--run', dir], ': --id RUN is missing'],
+      [['--id', 'x'], ': --run DIR is missing'],
+      [['--params', file('c.json', JSON.stringify(formatParameterFile(arch, channel)))], ': --data D.csv is missing'],
+      [['--data', 'd.csv'], ': --params P.json is missing'],
+      [['--params', 'p.json', '--data', 'd.csv', '--run', dir, '--id', 'x'], ', not both (--params and --data with --run and --id)'],
+      [['--data', 'd.csv', '--run', dir], ', not both (--data with --run)'],
+      [[], ': give one of the two'],
+    ] as const;
+    for (const [args, why] of forms) {
       const result = await runCli(['analyze', ...args]);
       expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr).toMatch(/--params P\.json --data D\.csv, or a run of a sweep as --run DIR --id RUN/);
+      expect(result.stderr).toBe(`channelscope: analyze takes a network as --params P.json --data D.csv, or a run of a sweep as --run DIR --id RUN${why}\n`);
     }
     const previous = await runCli(['analyze', '--run', dir, '--id', 'x', '--previous', 'p.json']);
     expect(previous.code).toBe(2);
