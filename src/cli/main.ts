@@ -59,7 +59,8 @@ export function buildProgram(): Command {
     .description('WebGPU ensembles of small MLPs: how many training runs end in channels to infinity')
     .version(softwareLabel(currentSoftware()), '-V, --version', 'the channelscope version (and its git commit, run from a checkout)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    // usage errors begin as every refusal does ("channelscope: …"), not with commander's "error: …"
+    .configureOutput({ writeErr: (text) => process.stderr.write(text), outputError: (text, write) => write(text.replace(/^error: /, 'channelscope: ')) });
 
   program
     .command('doctor')

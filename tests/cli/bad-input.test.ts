@@ -194,11 +194,11 @@ describe('commands', () => {
     const { code, stdout, stderr } = await runCli(['reprot', shards[0]]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe("error: unknown command 'reprot'\n(Did you mean report?)\n");
+    expect(stderr).toBe("channelscope: unknown command 'reprot'\n(Did you mean report?)\n");
     // `help NAME` of no command says so too, rather than printing the whole help
     const help = await runCli(['help', 'reprot']);
     expect(help.code).toBe(2);
-    expect(help.stderr).toBe("error: unknown command 'reprot'\n(Did you mean report?)\n");
+    expect(help.stderr).toBe("channelscope: unknown command 'reprot'\n(Did you mean report?)\n");
     const known = await runCli(['help', 'report']);
     expect(known.code).toBe(0);
     expect(known.stdout).toMatch(/^Usage: channelscope report /);
