@@ -15,16 +15,17 @@ export interface EvalInputs {
 }
 
 export async function evaluateFiles(engine: Engine, inputs: EvalInputs, json: boolean): Promise<void> {
-  const { arch, theta } = parseParameterFile(inputs.paramsText, inputs.names?.params ?? 'parameters');
-  const data = parseDatasetCsv(inputs.dataText, inputs.names?.data ?? 'data');
+  const names = { params: inputs.names?.params ?? 'parameters', data: inputs.names?.data ?? 'data', direction: inputs.names?.direction ?? 'direction' };
+  const { arch, theta } = parseParameterFile(inputs.paramsText, names.params);
+  const data = parseDatasetCsv(inputs.dataText, names.data);
   if (data.inputDim !== arch.inputDim) {
-    throw new InputError(`data has ${data.inputDim} input columns but the network's first layer takes ${arch.inputDim} inputs`);
+    throw new InputError(`${names.data} has ${data.inputDim} input columns but the network's first layer takes ${arch.inputDim} inputs`);
   }
   let direction: Float64Array | undefined;
   if (inputs.directionText !== undefined) {
-    const parsed = parseParameterFile(inputs.directionText, inputs.names?.direction ?? 'direction');
+    const parsed = parseParameterFile(inputs.directionText, names.direction);
     if (describeShape(parsed.arch) !== describeShape(arch)) {
-      throw new InputError(`direction has shape ${describeShape(parsed.arch)}, the parameters have ${describeShape(arch)}`);
+      throw new InputError(`the direction ${names.direction} has shape ${describeShape(parsed.arch)}, the parameters ${names.params} have ${describeShape(arch)}`);
     }
     direction = parsed.theta;
   }

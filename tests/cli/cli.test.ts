@@ -92,7 +92,7 @@ describe('channelscope eval', () => {
     ['non-numeric CSV values', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('n.csv', 'x1,x2,y\n1,abc,3\n')], /column x2: "abc" is not a number/],
     ['empty data', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('e.csv', 'x1,x2,y\n')], /no samples/],
     ['NaN in parameters', () => ['--params', file('nan.json', JSON.stringify({ ...params, layers: [{ ...params.layers[0], weights: [[NaN, 1], [0, 1], [1, 1]] }, params.layers[1]] })), '--data', file('d.csv', csv)], /non-finite or missing value \(null\) at layers\[0\]\.weights\[0\]\[0\]/],
-    ['data of the wrong dimension', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('d3.csv', 'x1,x2,x3,y\n1,2,3,4\n')], /3 input columns but the network's first layer takes 2/],
+    ['data of the wrong dimension', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('d3.csv', 'x1,x2,x3,y\n1,2,3,4\n')], /^channelscope: .*d3\.csv has 3 input columns but the network's first layer takes 2 inputs\n$/],
     ['a missing file', () => ['--params', path.join(dir, 'nope.json'), '--data', file('d.csv', csv)], /^channelscope: cannot read the parameter file .*nope\.json: no such file\n$/],
     ['an unknown option', () => ['--params', file('p.json', JSON.stringify(params)), '--data', file('d.csv', csv), '--frobnicate'], /unknown option '--frobnicate'/],
   ];
