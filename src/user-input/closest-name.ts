@@ -17,7 +17,8 @@ function editDistance(a: string, b: string): number {
 /**
  * The candidate closest to `name` (case ignored), if it is close enough to be a typo of it: at most
  * 2 edits (1 for names under 4 letters, where 2 edits reach unrelated words; for one letter, one
- * edit from every other letter, only the same letter in another case); ties go to the first.
+ * edit from every other letter, only the same letter in another case); ties go to the first. Failing
+ * that, the one candidate `name` begins (a name cut short: "channel-freq"), from 4 letters on.
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
   if (name.length < 2) return candidates.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
@@ -28,5 +29,7 @@ export function closestName(name: string, candidates: readonly string[]): string
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
-  return best;
+  if (best !== undefined || name.length < 4) return best;
+  const begun = candidates.filter((candidate) => candidate.toLowerCase().startsWith(name.toLowerCase()));
+  return begun.length === 1 ? begun[0] : undefined;
 }

@@ -142,7 +142,7 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
 
   it('says where in the file the JSON breaks: line and column, or where it ends, on one line', () => {
     // a trailing comma, the commonest hand-edit: Node 20 gives only the position, the message adds the line
-    expect(errorOf('{\n  "name": "x",\n  "seeds": 2,\n}\n', 'my.json')).toMatch(/^my\.json: invalid JSON: .*position 31 \(line 4 column 1\)$/);
+    expect(errorOf('{\n  "name": "x",\n  "seeds": 2,\n}\n', 'my.json')).toMatch(/^my\.json: invalid JSON: .*position 31 \(line 4 column 1\): JSON allows no comma before a closing }$/);
     expect(errorOf('\uFEFF{\n  "seeds": 2,,\n}', 'my.json')).toMatch(/\(line 2 column 14\)$/);
     expect(errorOf('{\n"seeds": 2\n', 'my.json')).toMatch(/^my\.json: invalid JSON: .*\b(line 3|end)/);
     expect(errorOf('{\n  "a": tru\n}', 'my.json')).not.toMatch(/\n/);
