@@ -21,6 +21,8 @@ export function parseDatasetCsv(text: string, source = 'data'): Dataset {
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) fail('the file is empty (expected a header x1,…,xd,y and at least one sample)');
 
+  // a parameter file (or another JSON file) given where the data belongs
+  if (/^\s*[[{]/.test(lines[0])) fail('the file is JSON, not CSV (a parameter file given as the data?): the data is a CSV with a header x1,…,xd,y');
   // Header, line 1.
   const header = lines[0].split(',').map((cell) => cell.trim());
   if (header.some((cell) => cell.startsWith('"') || cell.startsWith("'"))) {

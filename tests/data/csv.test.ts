@@ -100,6 +100,12 @@ describe('dataset CSV errors', () => {
     expect(errorOf('x1,y\n1\n')).toBe('data: line 2 has 1 column, expected 2');
   });
 
+  it('says a JSON file given as the data is one (a parameter file, say)', () => {
+    const params = JSON.stringify({ activation: 'softplus', biases: true, layers: [] }, null, 2);
+    expect(errorOf(params)).toBe('data: the file is JSON, not CSV (a parameter file given as the data?): the data is a CSV with a header x1,…,xd,y');
+    expect(errorOf('\uFEFF[1, 2]')).toMatch(/the file is JSON, not CSV/);
+  });
+
   it('reports an empty line between samples', () => {
     expect(errorOf('x1,y\n1,2\n\n3,4\n')).toBe('data: line 3 is empty (empty lines are allowed only at the end)');
   });
