@@ -136,9 +136,10 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .action(async (options: { json?: boolean; seed: string; parts: string; backend: BackendChoice }) => {
       const seed = integerOption('--seed', options.seed, 0);
-      const parts = options.parts.split(',').map((part) => part.trim());
+      const parts = options.parts.split(',').map((part) => part.trim()).filter(Boolean);
       const unknown = parts.filter((part) => !(VERIFY_PARTS as readonly string[]).includes(part));
-      if (unknown.length > 0 || parts.length === 0) throw new InputError(`--parts: unknown part ${unknown.join(', ') || '(none)'}; known: ${VERIFY_PARTS.join(', ')}`);
+      if (parts.length === 0) throw new InputError(`--parts names no part (${JSON.stringify(options.parts)}); known: ${VERIFY_PARTS.join(', ')}`);
+      if (unknown.length > 0) throw new InputError(`--parts: unknown part ${unknown.join(', ')}; known: ${VERIFY_PARTS.join(', ')}`);
       const pass = await withEngine(options.backend, Boolean(options.json), (engine) => verify(engine, seed, Boolean(options.json), parts as VerifyPart[]));
       if (!pass) process.exitCode = 1;
     });

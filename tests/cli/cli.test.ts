@@ -43,6 +43,9 @@ describe('channelscope verify', () => {
     const { code, stderr } = await channelscope('verify', '--parts', 'training,kernels');
     expect(code).toBe(2);
     expect(stderr.trim()).toBe('channelscope: --parts: unknown part kernels; known: evaluation, training, strategies, diagnostics');
+    const none = await channelscope('verify', '--parts', ' , ');
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim()).toBe('channelscope: --parts names no part (" , "); known: evaluation, training, strategies, diagnostics');
   });
 });
 
