@@ -477,8 +477,8 @@ export class ResultStore {
   private readonly label: string;
   /** every code that wrote records here, this session's last */
   private readonly writtenBy: string[];
-  /** the backends and devices the folder's records so far name (a resume's) */
-  private earlierEngines: { backends: string[]; devices: string[] } = { backends: [], devices: [] };
+  /** the devices the folder's records so far name, by the backend each names (a resume's) */
+  private earlierEngines = new Map<string, Set<string>>();
 
   private constructor(
     readonly dir: string,
@@ -601,8 +601,7 @@ export class ResultStore {
     const runsFile = path.join(dir, RUNS_FILE);
     const summaries: RecordSummary[] = [];
     const recordWriters = new Set<string>();
-    const recordBackends = new Set<string>();
-    const recordDevices = new Set<string>();
+    const recordEngines: ResultStore['earlierEngines'] = new Map();
     const lineOf = new Map<string, number>();
     const read = await scanLines(runsFile, ({ text, line }) => {
       const record = parseRecordLine<RecordSummary & Pick<RunRecord, 'software' | 'backend' | 'device'>>(text, line, runsFile);
@@ -622,10 +621,13 @@ export class ResultStore {
       }
       summaries.push({ id: record.id, configIndex: record.configIndex, stopReason: record.stopReason });
       recordWriters.add(typeof record.software === 'string' ? record.software : UNNAMED_WRITER);
-      if (typeof record.backend === 'string') recordBackends.add(record.backend);
-      if (typeof record.device === 'string') recordDevices.add(record.device);
+      if (typeof record.backend === 'string') {
+        const devices = recordEngines.get(record.backend) ?? new Set<string>();
+        if (typeof record.device === 'string') devices.add(record.device);
+        recordEngines.set(record.backend, devices);
+      }
     });
-    return { previous, summaries, recordWriters: [...recordWriters], recordEngines: { backends: [...recordBackends], devices: [...recordDevices] }, read };
+    return { previous, summaries, recordWriters: [...recordWriters], recordEngines, read };
   }
 
   private static async reopen(options: OpenOptions, lock: FolderLock): Promise<ResultStore> {
@@ -667,12 +669,14 @@ export class ResultStore {
    * same backend is a note (its runs may differ in their last bits). Null where there is nothing to say.
    */
   checkEngine(engine: { backend: string; description: string }): string | null {
-    const { backends, devices } = this.earlierEngines;
-    const others = backends.filter((backend) => backend !== engine.backend);
-    if (others.length > 0) {
+    const engines = this.earlierEngines;
+    const devices = [...(engines.get(engine.backend) ?? [])];
+    if (engines.size > 0 && !engines.has(engine.backend)) {
+      // (a folder some of whose records each backend trained, as sessions before this check left some, takes either)
+      const [backend, theirDevices] = [...engines][0];
       throw new InputError(
-        `cannot resume in ${this.dir}: its ${this.completed.size} runs so far were trained on the ${others.join(' and ')} backend (${devices.join('; ')}), and this session's engine is ${engine.backend} (${engine.description}); ` +
-          `one sweep's runs are trained by one backend. Resume with --backend ${others[0]}${others[0] === 'gpu' ? ' on a machine with a GPU' : ''}, or use a new --out`,
+        `cannot resume in ${this.dir}: its ${this.completed.size} runs so far were trained on the ${backend} backend (${[...theirDevices].join('; ')}), and this session's engine is ${engine.backend} (${engine.description}); ` +
+          `one sweep's runs are trained by one backend. Resume with --backend ${backend}${backend === 'gpu' ? ' on a machine with a GPU' : ''}, or use a new --out`,
       );
     }
     const otherDevices = devices.filter((device) => device !== engine.description);

@@ -236,19 +236,22 @@ describe('channelscope run --resume', () => {
     writeFileSync(specFile, JSON.stringify({ ...spec, stop: { maxSteps: 20, checkEvery: 10 }, seeds: 1 }));
     const dir = path.join(root, 'engines');
     expect((await channelscope('run', specFile, '--out', dir, '--backend', 'cpu')).code).toBe(0);
-    // as a kill leaves it: one run recorded, said to have been trained on another CPU
+    // as a kill leaves it: one run recorded, said to have been trained on a GPU
     const [first] = readFileSync(path.join(dir, RUNS_FILE), 'utf8').split('\n');
-    writeFileSync(path.join(dir, RUNS_FILE), `${JSON.stringify({ ...JSON.parse(first), device: 'CPU, float64, another machine' })}\n`);
+    const recordedOn = (backend: string, device: string) => writeFileSync(path.join(dir, RUNS_FILE), `${JSON.stringify({ ...JSON.parse(first), backend, device })}\n`);
+    recordedOn('gpu', 'WebGPU on a lent H100');
     const before = snapshot(dir);
-    const gpu = await channelscope('run', specFile, '--out', dir, '--backend', 'gpu', '--resume');
-    expect(gpu.stderr).toMatch(
-      /cannot resume in .*engines: its 1 runs so far were trained on the cpu backend \(CPU, float64, another machine\), and this session's engine is gpu \(WebGPU .*\); one sweep's runs are trained by one backend\. Resume with --backend cpu, or use a new --out/,
+    const cpu = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--resume');
+    expect(cpu.stderr).toContain(
+      `cannot resume in ${dir}: its 1 runs so far were trained on the gpu backend (WebGPU on a lent H100), and this session's engine is cpu (CPU, float64, compensated sums over samples (reference engine)); one sweep's runs are trained by one backend. Resume with --backend gpu on a machine with a GPU, or use a new --out`,
     );
-    expect(gpu.code).toBe(2);
+    expect(cpu.code).toBe(2);
     expect(snapshot(dir)).toEqual(before);
-    const cpu = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--threads', '2', '--resume');
-    expect(cpu.stderr).toContain(`note: the runs so far in ${dir} were trained on CPU, float64, another machine, this session's on CPU, float64, compensated sums over samples (reference engine): runs it trains may differ`);
-    expect(cpu.code).toBe(0);
+    // the same backend on another device (or thread count: no other device): a note
+    recordedOn('cpu', 'CPU, float64, another machine');
+    const other = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--threads', '2', '--resume');
+    expect(other.stderr).toContain(`note: the runs so far in ${dir} were trained on CPU, float64, another machine, this session's on CPU, float64, compensated sums over samples (reference engine): runs it trains may differ`);
+    expect(other.code).toBe(0);
     expect(completeLines(path.join(dir, RUNS_FILE))).toBe(3);
   });
 });
