@@ -19,7 +19,7 @@ import { InputError } from '../user-input/input-error.js';
 import { LOCK_FILE } from './folder-files.js';
 
 export { LOCK_FILE };
-/** A stale lock is renamed to this, then its session's PID and a random tag, while it is taken over (and removed right after). */
+/** A stale lock is renamed to this, then the taking session's host, PID and a random tag, while it is taken over (and removed right after). */
 export const LOCK_ASIDE_PREFIX = `${LOCK_FILE}.stale-`;
 /** A lock of another machine or container not refreshed for this long is a dead session's. */
 export const LOCK_STALE_MS = 10 * 60_000;
@@ -197,7 +197,7 @@ export class FolderLock {
       const judgement = judge(read.holder, file, read.ageMs);
       if (judgement.alive) throw new InputError(inUse(dir, file, read, judgement));
       // taken over atomically: only one session renames the stale file aside
-      const aside = path.join(dir, `${LOCK_ASIDE_PREFIX}${process.pid}-${Math.random().toString(36).slice(2)}`);
+      const aside = path.join(dir, `${LOCK_ASIDE_PREFIX}${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2)}`);
       try {
         renameSync(file, aside);
       } catch (error) {

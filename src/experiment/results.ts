@@ -39,6 +39,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ParameterFile } from '../model/params-file.js';
 import type { RunDiagnostics } from '../analysis/diagnostics.js';
@@ -382,19 +383,19 @@ export interface FolderData {
   files?: Record<string, string>;
 }
 
-/** writeFileAtomic writes FILE as FILE.tmp-PID first, then renames it. */
+/** writeFileAtomic writes FILE as FILE.tmp-HOST-PID first, then renames it. */
 const TEMP_INFIX = '.tmp-';
 
 /**
- * The PID of the session that left a file of nothing a sweep needs, which a kill between two steps
- * leaves behind: writeFileAtomic's temporary file (spec.json.tmp-PID: killed before its rename) or a
- * stale lock renamed aside in a takeover (killed before its removal); null for any other file.
+ * The session that left a file of nothing a sweep needs, which a kill between two steps leaves
+ * behind: writeFileAtomic's temporary file (spec.json.tmp-HOST-PID: killed before its rename) or a
+ * stale lock renamed aside in a takeover (killed before its removal); null for any other file. Its
+ * host is null in names from before they carried one.
  */
-function leftoverOf(name: string): number | null {
+function leftoverOf(name: string): { host: string | null; pid: number } | null {
   const temp = name.lastIndexOf(TEMP_INFIX);
-  if (temp > 0 && /^\d+$/.test(name.slice(temp + TEMP_INFIX.length))) return Number(name.slice(temp + TEMP_INFIX.length));
-  const aside = name.startsWith(LOCK_ASIDE_PREFIX) ? /^(\d+)-/.exec(name.slice(LOCK_ASIDE_PREFIX.length)) : null;
-  return aside ? Number(aside[1]) : null;
+  const session = temp > 0 ? /^(?:(.+)-)?(\d+)$/.exec(name.slice(temp + TEMP_INFIX.length)) : name.startsWith(LOCK_ASIDE_PREFIX) ? /^(?:(.+)-)?(\d+)-[a-z0-9]*$/.exec(name.slice(LOCK_ASIDE_PREFIX.length)) : null;
+  return session ? { host: session[1] ?? null, pid: Number(session[2]) } : null;
 }
 
 /**
@@ -408,16 +409,20 @@ export function folderState(dir: string): 'missing' | 'empty' | 'used' {
   return readdirSync(dir).some((name) => name !== LOCK_FILE && leftoverOf(name) === null) ? 'used' : 'empty';
 }
 
-/** Removes the leftovers (leftoverOf) of sessions no longer running on this machine; called holding the folder's lock. */
+/**
+ * Removes the leftovers (leftoverOf) of sessions of this host that are gone; called holding the
+ * folder's lock. Another host's are left: on a shared disk its PIDs say nothing here.
+ */
 function removeLeftovers(dir: string): void {
+  const host = hostname();
   for (const name of readdirSync(dir)) {
-    const pid = leftoverOf(name);
-    if (pid !== null && pid !== process.pid && !processAlive(pid)) rmSync(path.join(dir, name), { force: true });
+    const session = leftoverOf(name);
+    if (session && session.host === host && session.pid !== process.pid && !processAlive(session.pid)) rmSync(path.join(dir, name), { force: true });
   }
 }
 
 export function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}${TEMP_INFIX}${process.pid}`;
+  const temp = `${file}${TEMP_INFIX}${hostname()}-${process.pid}`;
   const fd = openSync(temp, 'w');
   try {
     writeAll(fd, text);
@@ -512,9 +517,9 @@ export class ResultStore {
     const lock = FolderLock.acquire(dir);
     try {
       // judged again under the lock: a session that held it may have filled the folder meanwhile
-      const state = ResultStore.usableState(options);
+      const store = ResultStore.usableState(options) === 'used' ? await ResultStore.reopen(options, lock) : ResultStore.start(options, lock);
+      // (once the folder is taken: a refusal leaves it as it was)
       removeLeftovers(dir);
-      const store = state === 'used' ? await ResultStore.reopen(options, lock) : ResultStore.start(options, lock);
       if (lock.note) store.notes.unshift(lock.note);
       return store;
     } catch (error) {

@@ -6,6 +6,7 @@
 // that never stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expandSpec } from '../../src/experiment/grid.js';
@@ -213,20 +214,23 @@ describe('channelscope run --resume', () => {
     expect(readdirSync(emptyDir)).toEqual([]);
   }, 120_000);
 
-  it('starts again in a folder a kill left while the sweep began (a temporary spec.json, a lock set aside): they hold nothing, and those of dead sessions go', async () => {
+  it('starts again in a folder a kill left while the sweep began (a temporary spec.json, a lock set aside): they hold nothing, and those of dead sessions of this host go', async () => {
     const specFile = path.join(root, 'begin.json');
     writeFileSync(specFile, JSON.stringify({ ...spec, stop: { maxSteps: 20, checkEvery: 10 }, seeds: 1 }));
     // a PID no process has (above Linux's pid_max), and this test's own, which is alive
     const dead = 2 ** 22 + 12345;
+    const host = hostname();
     for (const resume of [false, true]) {
       const dir = path.join(root, `killed-at-start-${resume}`);
       mkdirSync(dir);
-      const leftovers = [`spec.json.tmp-${dead}`, `${LOCK_FILE}.stale-${dead}-k3j2`, `checkpoint.json.tmp-${process.pid}`];
-      for (const name of leftovers) writeFileSync(path.join(dir, name), '{"half": ');
+      const gone = [`spec.json.tmp-${host}-${dead}`, `${LOCK_FILE}.stale-${host}-${dead}-k3j2`];
+      // a live session's; another host's (its PIDs say nothing here); one from before names carried a host
+      const kept = [`checkpoint.json.tmp-${host}-${process.pid}`, `spec.json.tmp-another-node-${dead}`, `spec.json.tmp-${dead}`];
+      for (const name of [...gone, ...kept]) writeFileSync(path.join(dir, name), '{"half": ');
       const again = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', ...(resume ? ['--resume'] : []));
       expect(again.stderr).not.toMatch(/not empty|cannot resume/);
       expect(again.code).toBe(0);
-      expect(readdirSync(dir).sort()).toEqual([`checkpoint.json.tmp-${process.pid}`, 'checkpoint.json', RUNS_FILE, 'spec.json'].sort());
+      expect(readdirSync(dir).sort()).toEqual([...kept, 'checkpoint.json', RUNS_FILE, 'spec.json'].sort());
       expect(completeLines(path.join(dir, RUNS_FILE))).toBe(3);
     }
   });
