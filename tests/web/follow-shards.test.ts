@@ -141,10 +141,36 @@ describe("following a served job array's shards as they start", () => {
     shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c']);
     shard(array, 'shard-2', TINY, 2, ['d', 'e', 'f']);
     // (as the server lists a folder of more files than MAX_LISTED_FILES: here cut after the first shard)
-    const { server, loader, loaded } = await opened(array, { listed: (entry) => ({ ...entry, files: entry.files.filter((file) => file.startsWith('shard-1/')), truncated: true }) });
+    const { server, loader, loaded, states } = await opened(array, { listed: (entry) => ({ ...entry, files: entry.files.filter((file) => file.startsWith('shard-1/')), truncated: true }) });
     try {
       expect(loaded.map((detail) => detail.records.length)).toEqual([3]);
       expect(loader.status).toContain('the server lists only the first 3 files of 0-cut: runs in folders after them are not shown');
+      // its shard finished, and the shards past the cut are not waited for: not followed
+      await sleep(100);
+      expect(states).toEqual([]);
+    } finally {
+      loader.stopFollowing();
+      await server.close();
+    }
+  });
+
+  it('says nothing more of a followed sweep once the same folder is opened again (its stopped state would be taken for the new opening)', async () => {
+    const array = path.join(scratch, 'reopened');
+    shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c'], false);
+    // the served folder is the shard itself, its session unfinished: followed
+    const { server, loader, states } = await opened(path.join(array, 'shard-1'));
+    try {
+      await until('the first poll', () => states.length > 0);
+      const events: string[] = [];
+      loader.addEventListener('records-loaded', () => events.push('loaded'));
+      loader.addEventListener('follow-state', (event) => events.push((event as CustomEvent<FollowStateDetail>).detail.stopped ? 'stopped' : 'following'));
+      const [entry] = (await (await fetch(new URL('/api/results', server.url))).json()) as ResultsListing[];
+      await loader.loadListed(entry);
+      await sleep(100);
+      // after the opening, only the new follower's word: following, never the old one's "stopped"
+      const after = events.slice(events.indexOf('loaded') + 1);
+      expect(after.length).toBeGreaterThan(0);
+      expect(after.every((event) => event === 'following')).toBe(true);
     } finally {
       loader.stopFollowing();
       await server.close();

@@ -117,10 +117,13 @@ export class RunsFollower {
     void this.poll();
   }
 
-  stop(): void {
+  /** Stops polling, and says so (`report`), unless what it followed is no longer shown (then nothing more is said of it). */
+  stop(report = true): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (!this.state.stopped) this.report({ ...this.state, stopped: true });
+    if (this.state.stopped) return;
+    if (report) this.report({ ...this.state, stopped: true });
+    else this.state = { ...this.state, stopped: true };
   }
 
   get stopped(): boolean {

@@ -247,7 +247,9 @@ export class CsResultsLoader extends LitElement {
     // a folder that appears is taken for one of the sweep's only when its spec.json is the sweep's:
     // without a spec (or with one this version no longer reads) nothing can join, nor be waited for
     const sweep = detail.spec === null ? null : validSpec(detail.spec);
-    const discoverable = depth >= 2 && sweep !== null;
+    // (nor where the server's listing of the folder is cut: the shards past the cut never show, and
+    // would be waited for without end)
+    const discoverable = depth >= 2 && sweep !== null && !entry.truncated;
     // a continuation's shards join with their continued.json (written just after their checkpoint)
     const continuation = detail.folders.some((folder) => folder.share?.chosenRuns);
     // every shard of n among the followed folders, as missingShardsOf counts them (true where they are
@@ -381,8 +383,10 @@ export class CsResultsLoader extends LitElement {
       this.status = '';
       return false;
     }
-    // (what was followed is no longer shown; a choice that fails or is refused leaves it shown, and followed)
-    this.stopFollowing();
+    // what was followed is no longer shown: stopped without a word (its last state would be taken for
+    // the new opening's where it is the same folder); a choice that fails or is refused leaves it shown, and followed
+    this.follower?.stop(false);
+    this.follower = null;
     return true;
   }
 
