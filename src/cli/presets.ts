@@ -7,6 +7,7 @@ import { createEngine, type BackendChoice } from '../engine/create.js';
 import { threadedCpuEngine } from '../engine/cpu/threaded-ensemble.js';
 import { InputError } from '../user-input/input-error.js';
 import { closestName } from '../user-input/closest-name.js';
+import { onStopRequest, STOP_EXIT_CODES } from './stop-requests.js';
 import { findPreset, PRESETS, presetRunSize, presetSpec, presetSpecInput, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { findFolderRecord, folderDataOptions, folderState, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
@@ -155,6 +156,20 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
     const lock = FolderLock.acquire(dir);
     const procedureFile = path.join(dir, PROCEDURE_FILE);
     let wrote = false;
+    // a procedure that could not run, or was stopped (it has no resume), leaves no folder that claims results
+    const discard = () => {
+      if (wrote) rmSync(procedureFile, { force: true });
+      lock.release();
+      if (created && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+    };
+    const stopListening = onStopRequest((reason) => {
+      try {
+        discard();
+      } finally {
+        process.stderr.write(`\n${reason}: stopped; a procedure has no --resume, so nothing of it is kept in ${dir}: run it again\n`);
+        process.exit(STOP_EXIT_CODES[reason]);
+      }
+    });
     try {
       if (existsSync(procedureFile)) throw new InputError(`${dir} already holds results; choose another --out`);
       // what ran, and which code ran it (a sweep's records name it each)
@@ -165,12 +180,10 @@ async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, optio
       writeFileSync(path.join(dir, PROCEDURE_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
       process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     } catch (error) {
-      // a procedure that could not run leaves no folder that claims results
-      if (wrote) rmSync(procedureFile, { force: true });
-      lock.release();
-      if (created && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+      discard();
       throw error;
     } finally {
+      stopListening();
       lock.release();
     }
   } finally {

@@ -10,6 +10,7 @@ import { dataFileHashes, expandSpec, type DataSourceOptions, type ResolvedRun } 
 import { configurationLabels } from '../experiment/group-labels.js';
 import { optimizerLabel } from '../experiment/preset-reports.js';
 import { Progress } from './progress.js';
+import { onStopRequest, STOP_EXIT_CODES } from './stop-requests.js';
 import { specDifferences } from '../experiment/sweep-plan.js';
 import { continuationChoice, CONTINUED_FILE, holdsRecords, readContinuation, ResultStore, STOP_REASONS, writeFileAtomic, type ContinuationFile, type RecordSummary, type RunRecord } from '../experiment/results.js';
 import { runSweep, type ActiveRuns } from '../experiment/scheduler.js';
@@ -282,13 +283,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   for (const note of store.notes) err(note);
 
   let engine: Awaited<ReturnType<typeof createEngine>>['engine'] | undefined;
-  const stopSignals: [NodeJS.Signals, number][] = [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    // (emitted by bin.ts when stdout or stderr is a pipe its reader closed: `… 2>&1 | head`)
-    ['SIGPIPE', 141],
-  ];
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stopListening = onStopRequest((reason) => {
     // records already appended stay; make them durable and say where to resume
     try {
       try {
@@ -297,11 +292,10 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
         store.close();
       }
     } finally {
-      err(`\n${signal}: stopped; ${store.completed.size} runs are stored in ${dir}. Continue with --resume --out ${dir}`);
-      process.exit(stopSignals.find(([s]) => s === signal)?.[1] ?? 1);
+      err(`\n${reason}: stopped; ${store.completed.size} runs are stored in ${dir}. Continue with --resume --out ${dir}`);
+      process.exit(STOP_EXIT_CODES[reason]);
     }
-  };
-  for (const [signal] of stopSignals) process.on(signal, onSignal);
+  });
 
   try {
     const created = await createEngine(options.backend, {}, threadedCpuEngine(threads));
@@ -358,7 +352,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     out.write(`\nresults: ${path.join(dir, 'runs.jsonl')}\n`);
     return dir;
   } finally {
-    for (const [signal] of stopSignals) process.off(signal, onSignal);
+    stopListening();
     store.close();
     engine?.dispose();
   }

@@ -1,4 +1,5 @@
 // `channelscope presets`, `run PRESET` and the preset report, as a user runs them.
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findPreset, PRESETS, presetSpec, type SweepPreset } from '../../src/experiment/presets.js';
 import { parseSpec } from '../../src/experiment/spec.js';
 import { expandSpec } from '../../src/experiment/grid.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { currentSoftware, softwareLabel } from '../../src/experiment/software.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'channelscope-presets-'));
@@ -163,6 +164,22 @@ describe('channelscope presets / run PRESET', () => {
     expect(refused.stderr).toMatch(/busy-procedure is in use by another channelscope \(process \d+ .*: channelscope run channel-jump\)/);
     expect(refused.code).toBe(2);
     expect(readdirSync(busy)).toEqual(['channelscope.lock']);
+  });
+
+  it('a procedure stopped (SIGTERM) keeps nothing: it has no resume, and its folder would claim results', async () => {
+    // (a closed pipe stops it the same way, stop-requests.ts; the sweep's test in resume.test.ts closes one)
+    const out = path.join(scratch, 'stopped-procedure');
+    const child = spawn('node', [BIN, 'run', 'channel-jump', '--quick', '--backend', 'cpu', '--threads', '1', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    // under way: its folder made and locked, its procedure.json written
+    for (let k = 0; k < 600 && !existsSync(path.join(out, 'procedure.json')); k++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(existsSync(path.join(out, 'procedure.json')), stderr).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toMatch(/SIGTERM: stopped; a procedure has no --resume, so nothing of it is kept in .*: run it again/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('runs a quick preset and ends with its report; report DIR recognises the preset and writes markdown and CSV', async () => {
