@@ -27,6 +27,8 @@ export const DEFAULT_HOST = '127.0.0.1';
  * 4,000 shards, each with its runs.jsonl, spec.json, checkpoint.json and lock.
  */
 export const MAX_LISTED_FILES = 16_000;
+/** Entries of any kind a listing walks at most (a folder of many other files, data or tables, is not walked whole at every poll). */
+export const MAX_WALKED_ENTRIES = 100_000;
 const MAX_LIST_DEPTH = 4;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -76,7 +78,7 @@ export interface ResultsListingEntry {
   url: string;
   /** its files that the dashboard reads (folder-files.ts readByDashboard; links leaving it left out), relative to it, in name order */
   files: string[];
-  /** present (true) where it has more such files than MAX_LISTED_FILES: those after them are not listed */
+  /** present (true) where the listing stopped short (MAX_LISTED_FILES such files, or MAX_WALKED_ENTRIES entries walked): files after that are not listed */
   truncated?: true;
   /** the channelscope.lock files among them whose session is writing its folder now (folder-lock.ts) */
   liveLocks: string[];
@@ -210,13 +212,14 @@ interface FolderFiles {
 
 /**
  * Relative paths of the regular files in a folder whose base name `keep` accepts, at most `limit`, in
- * name order, MAX_LIST_DEPTH folders deep. Links are followed only where they stay inside; only they
+ * name order, MAX_LIST_DEPTH folders deep, of at most MAX_WALKED_ENTRIES entries walked. Links are followed only where they stay inside; only they
  * cost a realpath and a stat (a job array's folder holds thousands of files, listed at every poll of a
  * page that follows it).
  */
 async function listFiles(root: string, keep: (baseName: string) => boolean = () => true, limit = MAX_LISTED_FILES): Promise<FolderFiles> {
   const files: string[] = [];
   let truncated = false;
+  let walked = 0;
   const walk = async (dir: string, prefix: string, depth: number): Promise<void> => {
     let entries: Dirent[];
     try {
@@ -227,6 +230,10 @@ async function listFiles(root: string, keep: (baseName: string) => boolean = () 
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (truncated) return;
+      if (++walked > MAX_WALKED_ENTRIES) {
+        truncated = true;
+        return;
+      }
       const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = path.join(dir, entry.name);
       let isFile = entry.isFile();
@@ -454,7 +461,9 @@ export async function servedFolderNotes(mounts: readonly ResultsMount[]): Promis
   return listings.flatMap(({ mount, listing }) => [
     ...(listing.files.some((file) => file.endsWith('.jsonl')) ? [] : [`${mount.dir} holds no runs.jsonl (nor any .jsonl file): the page will find no runs in it`]),
     ...(listing.liveLocks.length > 0 ? [`a session is writing ${mount.dir} now: opened in the page, its runs come in as they finish`] : []),
-    ...(listing.truncated ? [`${mount.dir} holds more than ${MAX_LISTED_FILES.toLocaleString('en-US')} files the page reads: the page is offered the first ${MAX_LISTED_FILES.toLocaleString('en-US')} (by path): runs in later folders are not shown`] : []),
+    ...(listing.truncated
+      ? [`${mount.dir} is too large to list whole (more than ${MAX_LISTED_FILES.toLocaleString('en-US')} files the page reads, or ${MAX_WALKED_ENTRIES.toLocaleString('en-US')} entries in all): the page is offered the first ${listing.files.length.toLocaleString('en-US')} (by path), so runs in later folders are not shown`]
+      : []),
   ]);
 }
 

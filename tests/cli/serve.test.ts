@@ -113,7 +113,9 @@ describe('channelscope serve', () => {
       expect(entry.files.slice(0, 3)).toEqual(['shard-00000/checkpoint.json', 'shard-00000/runs.jsonl', 'shard-00000/spec.json']);
       expect(entry.files.some((file) => file.endsWith('report.html'))).toBe(false);
       const [note] = await servedFolderNotes(other.mounts);
-      expect(note).toBe(`${array} holds more than ${MAX_LISTED_FILES.toLocaleString('en-US')} files the page reads: the page is offered the first ${MAX_LISTED_FILES.toLocaleString('en-US')} (by path): runs in later folders are not shown`);
+      expect(note).toBe(
+        `${array} is too large to list whole (more than ${MAX_LISTED_FILES.toLocaleString('en-US')} files the page reads, or 100,000 entries in all): the page is offered the first ${MAX_LISTED_FILES.toLocaleString('en-US')} (by path), so runs in later folders are not shown`,
+      );
       // the served folder of the other tests lists all of its files, and says nothing of a cut
       expect(JSON.parse((await request('/api/results')).body)[0]).not.toHaveProperty('truncated');
     } finally {
