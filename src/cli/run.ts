@@ -63,10 +63,10 @@ function parseSlots(text: string | undefined): number | undefined {
   return integerOption('--slots', text, 1);
 }
 
-/** The CPU engine's worker threads from --threads (default: every core this process may use). */
 /** More threads than this is a typo, not a machine (each is a worker with its own copy of the data). */
 const MAX_THREADS = 1024;
 
+/** The CPU engine's worker threads from --threads (default: every core this process may use). */
 export function parseThreads(text: string | undefined): number {
   if (text === undefined) return availableParallelism();
   return integerOption('--threads', text, 1, MAX_THREADS);

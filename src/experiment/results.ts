@@ -268,7 +268,7 @@ export function notASweepFolder(command: string, folder: string, file: string): 
   } catch {
     return new InputError(`${command}: ${folder} holds no ${file} (is it a results folder of \`channelscope run\`?)`);
   }
-  return new InputError(`${command}: ${folder} holds ${typeof preset === 'string' ? `the ${preset} procedure's result` : "a procedure's result"} (${PROCEDURE_FILE}), not the runs of a sweep: \`channelscope report ${folder}\` shows it`);
+  return new InputError(`${command}: ${folder} is ${typeof preset === 'string' ? `the ${preset} procedure's folder` : "a procedure's folder"} (${PROCEDURE_FILE}), not a sweep's runs: \`channelscope report ${folder}\` shows it`);
 }
 
 /** Every record of a results folder; `command` names who asks in the error when the folder holds none. */

@@ -53,7 +53,7 @@ function withLineAndColumn(message: string, json: string): string {
  */
 function syntaxHint(json: string, offset: number, message: string): string {
   if (json.startsWith('//', offset) || json.startsWith('/*', offset)) return ': JSON has no comments (remove them)';
-  if ('}]'.includes(json[offset] ?? '') && json.slice(0, offset).trimEnd().endsWith(',')) return `: JSON allows no comma before a closing ${json[offset]}`;
+  if ((json[offset] === '}' || json[offset] === ']') && json.slice(0, offset).trimEnd().endsWith(',')) return `: JSON allows no comma before a closing ${json[offset]}`;
   if (/property name/.test(message)) return '';
   const word = /^-?(NaN|Infinity)/.exec(json.slice(json[offset - 1] === '-' ? offset - 1 : offset));
   return word ? `: ${word[0]} is no JSON number (Python's json.dump writes it for a non-finite value)` : '';

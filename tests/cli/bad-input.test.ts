@@ -406,7 +406,7 @@ describe('folders and files that are not there', () => {
     for (const [command, args] of commands) {
       const refused = await runCli(args);
       expect(refused.code, command).toBe(2);
-      expect(refused.stderr).toBe(`channelscope: ${command}: ${procedure} holds the channel-jump procedure's result (procedure.json), not the runs of a sweep: \`channelscope report ${procedure}\` shows it\n`);
+      expect(refused.stderr).toBe(`channelscope: ${command}: ${procedure} is the channel-jump procedure's folder (procedure.json), not a sweep's runs: \`channelscope report ${procedure}\` shows it\n`);
     }
     expect(readdirSync(procedure).sort()).toEqual(['procedure.json', 'result.json']);
   });
