@@ -91,8 +91,8 @@ describe('the runs opened folders plan (their checkpoint.json and continued.json
     );
     expect([shards.spec, shards.notes]).toEqual([JSON.parse(TINY), []]);
     expect(shards.folders).toEqual([
-      { runsFile: 's/1/runs.jsonl', share: { shard: { index: 1, count: 2 }, chosenRuns: null }, checkpoint: { finished: false, updatedAt: '2026-12-07T10:00:00.000Z' } },
-      { runsFile: 's/2/runs.jsonl', share: { shard: { index: 2, count: 2 }, chosenRuns: null }, checkpoint: { finished: true, updatedAt: '2026-12-07T10:05:00.000Z' } },
+      { runsFile: 's/1/runs.jsonl', share: { shard: { index: 1, count: 2 }, chosenRuns: null }, checkpoint: { finished: false } },
+      { runsFile: 's/2/runs.jsonl', share: { shard: { index: 2, count: 2 }, chosenRuns: null }, checkpoint: { finished: true } },
     ]);
     expect(plannedOf(shards).planned).toHaveLength(6);
     expect(plannedOf(shards).missingShards).toBeUndefined();
@@ -119,7 +119,7 @@ describe('the runs opened folders plan (their checkpoint.json and continued.json
 
   it("open a sweep that has recorded no run yet while its session runs (to be followed), and refuse an empty runs.jsonl otherwise", async () => {
     const started = await opened(file('a/runs.jsonl', ''), file('a/spec.json', TINY), file('a/checkpoint.json', checkpoint(null, false)));
-    expect(started.folders[0].checkpoint).toEqual({ finished: false, updatedAt: '2026-12-07T10:00:00.000Z' });
+    expect(started.folders[0].checkpoint).toEqual({ finished: false });
     expect(started.records).toEqual([]);
     expect(plannedOf(started).planned).toHaveLength(6);
     for (const files of [[file('a/runs.jsonl', '')], [file('a/runs.jsonl', '\n'), file('a/checkpoint.json', checkpoint(null, true))]]) {

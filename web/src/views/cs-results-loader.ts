@@ -17,7 +17,7 @@ import { specDifferences, type FolderShare } from '../../../src/experiment/sweep
 import { parseUserJson } from '../../../src/user-input/user-text.js';
 import { joinRecordSets, parseRunsJsonl, ResultsFileError, sweepRunsFiles } from '../results/parse-jsonl.js';
 import { checkpointProgress, completeLinesEnd, fileUrl, RunsFollower, type FollowedFolder, type FollowState } from '../results/follow-runs.js';
-import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, SPEC_FILE } from '../../../src/experiment/folder-files.js';
+import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, PRESET_REPORT_FILE, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, RUNS_FILE, SPEC_FILE } from '../../../src/experiment/folder-files.js';
 
 /** A served folder as `channelscope serve` lists it (serve.ts ResultsListingEntry). */
 export interface ResultsListing {
@@ -277,7 +277,7 @@ export class CsResultsLoader extends LitElement {
       // looked at again at the next poll
       const ready = (file: string) =>
         [beside(file, SPEC_FILE), beside(file, CHECKPOINT_FILE), ...(continuation ? [beside(file, CONTINUED_FILE)] : [])].every((name) => listed.has(name));
-      const fresh = files.filter((file) => /(^|\/)runs\.jsonl$/.test(file) && file.split('/').length === depth && !known.has(file) && !rejected.has(file) && ready(file));
+      const fresh = files.filter((file) => baseName(file) === RUNS_FILE && file.split('/').length === depth && !known.has(file) && !rejected.has(file) && ready(file));
       const notes: string[] = [];
       const added: OpenedFolder[] = [];
       for (const file of fresh) {
@@ -456,22 +456,24 @@ const fetchText = async (url: string, name: string) => new TextDecoder().decode(
 /** Of dropped or chosen .jsonl files, those of the sweep (sweepRunsFiles); files named otherwise are all kept, as are spec files. */
 function ofTheSweep(files: NamedText[]): NamedText[] {
   const chosen = new Set(sweepRunsFiles(files.map((file) => file.name)));
-  return chosen.size > 0 ? files.filter((file) => chosen.has(file.name) || !/(^|\/)runs\.jsonl$/.test(file.name)) : files;
+  return chosen.size > 0 ? files.filter((file) => chosen.has(file.name) || baseName(file.name) !== RUNS_FILE) : files;
 }
 
 /** What a served folder holds, in a few words: its .jsonl files, or a procedure's result. */
 function listedContents(files: readonly string[]): string {
   const jsonl = files.filter(isJsonlName).length;
-  const procedures = files.filter((file) => /(^|\/)procedure\.json$/.test(file) && files.includes(file.replace(/procedure\.json$/, 'result.json'))).length;
+  const procedures = files.filter((file) => baseName(file) === PROCEDURE_FILE && files.includes(beside(file, PROCEDURE_RESULT_FILE))).length;
   if (jsonl === 0 && procedures > 0) return procedures === 1 ? "a procedure's result" : `${procedures} procedures' results (the first opens)`;
   return `${jsonl} .jsonl file${jsonl === 1 ? '' : 's'}`;
 }
 
 const isJsonlName = (name: string) => name.endsWith('.jsonl');
-const isSpecName = (name: string) => /(^|\/)spec\.json$/.test(name);
+/** a path's last segment: the file's own name */
+const baseName = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+const isSpecName = (name: string) => baseName(name) === SPEC_FILE;
 /** a sweep folder's files beside its runs.jsonl that say which of the sweep's runs it plans */
-const isShareName = (name: string) => /(^|\/)(checkpoint|continued)\.json$/.test(name);
-const isProcedureName = (name: string) => /(^|\/)(procedure\.json|result\.json|report\.md)$/.test(name);
+const isShareName = (name: string) => [CHECKPOINT_FILE, CONTINUED_FILE].includes(baseName(name));
+const isProcedureName = (name: string) => [PROCEDURE_FILE, PROCEDURE_RESULT_FILE, PRESET_REPORT_FILE].includes(baseName(name));
 
 /** What the loader reads of chosen files: records (.jsonl), the sweep's spec, checkpoint and continuation (spec.json, checkpoint.json, continued.json), a procedure's files. */
 function isResultsFile(file: File): boolean {
@@ -489,12 +491,12 @@ function isResultsName(name: string): boolean {
  */
 async function procedureOf(files: readonly NamedText[], source: string | undefined): Promise<ProcedureLoadedDetail | null> {
   const byName = new Map(files.map((file) => [file.name, file]));
-  const procedures = files.filter((file) => /(^|\/)procedure\.json$/.test(file.name) && byName.has(file.name.replace(/procedure\.json$/, 'result.json')));
+  const procedures = files.filter((file) => baseName(file.name) === PROCEDURE_FILE && byName.has(beside(file.name, PROCEDURE_RESULT_FILE)));
   const depth = (name: string) => name.split('/').length;
   const [chosen, ...others] = procedures.sort((p, q) => depth(p.name) - depth(q.name) || p.name.localeCompare(q.name));
   if (!chosen) return null;
-  const folder = chosen.name.replace(/procedure\.json$/, '');
-  const notes = others.length > 0 ? [`${others.length} more procedure folder${others.length === 1 ? '' : 's'} here, not opened (${others.map((file) => file.name.replace(/\/?procedure\.json$/, '')).join(', ')}): open each on its own`] : [];
+  const folder = beside(chosen.name, '');
+  const notes = others.length > 0 ? [`${others.length} more procedure folder${others.length === 1 ? '' : 's'} here, not opened (${others.map((file) => beside(file.name, '').replace(/\/$/, '')).join(', ')}): open each on its own`] : [];
   const json = async (file: NamedText) => {
     const text = await file.text();
     try {
@@ -518,7 +520,7 @@ async function procedureOf(files: readonly NamedText[], source: string | undefin
   return {
     preset: procedure.preset,
     quick: procedure.quick === true,
-    result: await json(byName.get(`${folder}result.json`)!),
+    result: await json(byName.get(`${folder}${PROCEDURE_RESULT_FILE}`)!),
     markdown,
     source: source ?? (folder.replace(/\/$/, '') || 'the chosen files'),
     notes,
