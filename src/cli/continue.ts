@@ -7,6 +7,7 @@ import { InputError } from '../user-input/input-error.js';
 import { continuedRecord, parseSelection, planContinuation, runsStoppedAgainAtBarrier } from '../experiment/continuation.js';
 import { folderDataOptions, notASweepFolder, readFolderRecords, SPEC_FILE, type RunRecord } from '../experiment/results.js';
 import { classifyRecord } from '../experiment/summary.js';
+import { sessionWriting } from '../experiment/folder-lock.js';
 import { defaultOutDir, requireResumeFolder, runParsedSpec, type RunCommandOptions } from './run.js';
 
 export interface ContinueCommandOptions extends Omit<RunCommandOptions, 'dryRun'> {
@@ -29,10 +30,16 @@ export async function continueCommand(folder: string, options: ContinueCommandOp
   const records = await readFolderRecords(folder, 'continue');
   const plan = planContinuation(readFileSync(specFile, 'utf8'), specFile, records, options.set ?? [], labels);
   const which = labels ? labels.join(' or ') : 'not converged';
-  if (plan.runs.length === 0) throw new InputError(`continue: no run of ${folder} is ${which} (${records.length} runs; \`channelscope report ${folder}\` counts them)`);
+  // a folder still being written: its later runs are not among those continued now
+  const writing = sessionWriting(folder);
+  if (plan.runs.length === 0) {
+    const none = records.length === 0 ? `${folder} holds no run yet` : `none of the ${records.length} runs of ${folder} is ${which} (\`channelscope report ${folder}\` counts them)`;
+    throw new InputError(`continue: ${none}${writing ? `; a session is writing ${folder} now: continue it once the runs to continue are recorded` : ''}`);
+  }
   const out = options.out ?? defaultOutDir({ ...plan.spec, name: `${plan.spec.name ?? path.basename(path.resolve(folder))}-continued` }, specFile);
   if (path.resolve(out) === path.resolve(folder)) throw new InputError(`continue: --out must be a new folder, not ${folder} itself (its records stay as they are)`);
   process.stderr.write(`channelscope continue: ${plan.runs.length} of ${records.length} runs of ${folder} (${which})${options.set?.length ? `, with ${options.set.join(', ')}` : ''}\n`);
+  if (writing) process.stderr.write(`note: a session is writing ${folder} now: the runs it records from here on are not among these\n`);
   const stoppedAgain = runsStoppedAgainAtBarrier(plan);
   if (stoppedAgain > 0) {
     process.stderr.write(`note: ${stoppedAgain} of them stopped at the norm barrier, which these settings do not raise: they stop again at once (raise it with --set maxnorm=…, e.g. ten times)\n`);

@@ -13,7 +13,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { processAlive } from '../experiment/folder-lock.js';
+import { processAlive, sessionWriting } from '../experiment/folder-lock.js';
 import { InputError } from '../user-input/input-error.js';
 import { expandSpec } from '../experiment/grid.js';
 import {
@@ -152,6 +152,8 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     const err = (text: string) => process.stderr.write(`${text}\n`);
     err(`channelscope: merge: ${locations.size - duplicated.length} of ${expected.length} runs present exactly once; nothing written`);
     if (missing.length > 0) err(`missing runs (${missing.length}):\n${listSome(missing)}`);
+    const writing = dirs.filter((dir) => sessionWriting(dir));
+    if (missing.length > 0 && writing.length > 0) err(`(a session is writing ${writing.join(', ')} now: merge once it has finished)`);
     if (duplicated.length > 0) err(`duplicated runs (${duplicated.length}):\n${listSome(duplicated)}`);
     if (unexpected.length > 0) err(`runs not in the spec (${unexpected.length}):\n${listSome(unexpected)}`);
     return 2;

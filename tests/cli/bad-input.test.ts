@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { FolderLock } from '../../src/experiment/folder-lock.js';
 import { describeFilesystemError } from '../../src/cli/fs-errors.js';
 import { failureExit, INTERNAL_ERROR_EXIT } from '../../src/cli/main.js';
 import { InputError } from '../../src/user-input/input-error.js';
@@ -347,6 +348,16 @@ describe('merge: shards left out, named twice, an --out that is a file', () => {
     const missing = await runCli(['merge', shards[0], shards[1], '--out', at('merged-missing')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing runs \(2\):/);
+    expect(missing.stderr).not.toMatch(/a session is writing/);
+    // a shard whose session is still writing it (here: this test holds its lock): said, as the likely cause
+    const lock = FolderLock.acquire(shards[1]);
+    try {
+      const early = await runCli(['merge', shards[0], shards[1], '--out', at('merged-missing')]);
+      expect(early.code).toBe(2);
+      expect(early.stderr).toContain(`(a session is writing ${shards[1]} now: merge once it has finished)\n`);
+    } finally {
+      lock.release();
+    }
     expect(existsSync(at('merged-twice')) || existsSync(at('merged-missing'))).toBe(false);
   });
 

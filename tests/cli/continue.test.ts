@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRecords, RUNS_FILE, type RunRecord } from '../../src/experiment/results.js';
+import { FolderLock } from '../../src/experiment/folder-lock.js';
 import { runCli, snapshot } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/scratch.js';
 
@@ -70,6 +71,21 @@ describe('channelscope continue', () => {
     const again = await channelscope('continue', path.relative(process.cwd(), source), '--only', 'max-steps', '--set', 'stop.maxSteps=60', 'trajectory.points=5', '--out', out, '--resume', '--backend', 'cpu', '--threads', '1');
     expect(again.code).toBe(0);
     expect(await recordsIn(out)).toHaveLength(6);
+  });
+
+  it('says so when a session is still writing the folder continued: its later runs are not among those continued', async () => {
+    const lock = FolderLock.acquire(source);
+    try {
+      const out = path.join(root, 'continued-while-written');
+      const during = await channelscope('continue', source, '--only', 'max-steps', '--set', 'stop.maxSteps=41', '--out', out, '--backend', 'cpu', '--threads', '1');
+      expect(during.code).toBe(0);
+      expect(during.stderr).toContain(`note: a session is writing ${source} now: the runs it records from here on are not among these\n`);
+      const none = await channelscope('continue', source, '--only', 'diverged', '--out', path.join(root, 'never-continued-while-written'), '--backend', 'cpu');
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/none of the 6 runs of .* is diverged .*; a session is writing .* now: continue it once the runs to continue are recorded\n$/);
+    } finally {
+      lock.release();
+    }
   });
 
   it('shards of a continuation merge into one; run --resume does not fill a continuation with fresh runs', async () => {
@@ -228,7 +244,7 @@ describe('channelscope continue', () => {
     await refused(['--set', 'stop.__proto__.x=1'], /--set stop\.__proto__\.x: not a spec field/);
     await refused(['--set', 'maxnorm=1e4', 'stop.maxSteps=60', 'maxnorm=2e4'], /^channelscope: --set maxnorm is given twice \(maxnorm=1e4, maxnorm=2e4\): give each path once$/m);
     await refused(['--only', 'chanel'], /--only "chanel" is not a verdict, not-converged cause or stop reason \(channel, /);
-    await refused(['--only', 'barrier'], /no run of .* is barrier \(6 runs/);
+    await refused(['--only', 'barrier'], /none of the 6 runs of .* is barrier \(`channelscope report/);
     const same = await channelscope('continue', source, '--out', source, '--backend', 'cpu');
     expect(same.stderr).toMatch(/--out must be a new folder/);
     expect(same.code).toBe(2);
