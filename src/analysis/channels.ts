@@ -186,6 +186,8 @@ export interface NeuronGroup {
   /** smallest and largest cosine distance between two members (the largest can exceed the threshold: transitive closure; closenessDistance for scalar input vectors) */
   minCosine: number;
   maxCosine: number;
+  /** smallest such distance between two members whose outgoing weights have opposite signs: the channel's pair (Infinity where the signs are not mixed) */
+  mixedCosine: number;
   /** mean of the members' input vectors (bias included) */
   meanInput: Float64Array;
 }
@@ -246,11 +248,13 @@ export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, thres
       for (const o of vectors) for (let k = 0; k < net.length; k++) net[k] += o[k];
       let minCosine = Infinity;
       let maxCosine = 0;
+      let mixedCosine = Infinity;
       for (let p = 0; p < members.length; p++) {
         for (let q = p + 1; q < members.length; q++) {
           const c = cosines.get(`${members[p]},${members[q]}`)!;
           minCosine = Math.min(minCosine, c);
           maxCosine = Math.max(maxCosine, c);
+          if (signs[p] * signs[q] < 0) mixedCosine = Math.min(mixedCosine, c);
         }
       }
       const meanInput = new Float64Array(inputs[0].length);
@@ -266,6 +270,7 @@ export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, thres
         mixedSigns: signs.includes(1) && signs.includes(-1),
         minCosine,
         maxCosine,
+        mixedCosine,
         meanInput,
       });
     }

@@ -14,7 +14,8 @@
 //                   parameter history — leaves this criterion unchecked, said so in the reason, as is
 //                   a gradient that fails the test below: the shape is a channel's, the rest unknown).
 //                   Never for relu (σ″ = 0: two relu neurons with equal input vectors are exactly
-//                   one neuron, there is no GLU limit). channelStrict: also minCosine < strictCosine.
+//                   one neuron, there is no GLU limit). channelStrict: also channelCosine < strictCosine (the
+//                   channel's own pair of opposite outgoing weights, not a same-sign duplicate elsewhere).
 //   global-minimum  loss ≤ globalLossTol (about relative to the targets' variance: Rosenbrock's are
 //                   standardised, a GP draw has prior variance 1) unless realisable = false. Checked after channel: a channel whose loss
 //                   reaches 0 is reported as a channel (its minimum lies at infinity).
@@ -144,6 +145,13 @@ export interface RunEvidence {
   opening?: { groups: OpeningGroup[]; fraction: number | null };
   /** the close group (cosine < threshold) carrying the channel has outgoing weights of both signs */
   pairSignsOpposite: boolean;
+  /**
+   * the channel's closeness: the smallest distance (as minCosine measures it) between two neurons of
+   * one close group whose outgoing weights have opposite signs; Infinity where no group has both
+   * signs. The strict criterion reads it, not minCosine: a same-sign near-duplicate pair elsewhere in
+   * the network is no closer channel
+   */
+  channelCosine: number;
   /** fraction ‖PΔθ‖/‖Δθ‖ of the last updates in the channel subspace; null without a parameter history */
   channelFraction: number | null;
   /** the run's stop reason ('converged', 'patience', 'max-steps', 'diverged', …) */
@@ -424,7 +432,8 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
   const closePair = evidence.minCosine < t.cosine;
   const inSubspace = evidence.channelFraction === null || evidence.channelFraction > t.subspace;
   if (atBarrier && evidence.activation !== 'relu' && closePair && evidence.pairSignsOpposite && inSubspace) {
-    const strict = evidence.minCosine < t.strictCosine;
+    // (the channel's own pair: a closer pair of same-sign outgoing weights elsewhere is a duplicate, not the channel)
+    const strict = evidence.channelCosine < t.strictCosine;
     // without a history only the gradient says whether the network rests where it is (an analytic
     // channel does not, nor a network checked on data it was not trained on): said, not decided on
     const restless = evidence.channelFraction === null && !converged ? `; not at rest: ‖∇‖∞ ${fmt(evidence.gradInf)} > ${fmt(gradientTolerance)} (gradTol·max(1, ‖θ‖∞)), so these data are not where it was trained to the barrier, or it was caught in flight` : '';
@@ -432,8 +441,8 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       evidence.channelFraction === null ? `subspace criterion unchecked (no parameter history)${restless}` : `${fmt(100 * evidence.channelFraction)}% of ‖Δθ‖ along the channel`;
     return verdict(
       'channel',
-      `${barrier}, closest pair at ${closeness} ${fmt(evidence.minCosine)} < ${fmt(t.cosine)}` +
-        `${strict ? ` (also < ${fmt(t.strictCosine)})` : ` (not < ${fmt(t.strictCosine)})`}, output weights of opposite signs, ${subspace}`,
+      `${barrier}, its closest pair of opposite output weights at ${closeness} ${fmt(evidence.channelCosine)} < ${fmt(t.cosine)}` +
+        `${strict ? ` (also < ${fmt(t.strictCosine)})` : ` (not < ${fmt(t.strictCosine)})`}, ${subspace}`,
       strict,
     );
   }
@@ -448,7 +457,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     }
     const roads = evidence.roads;
     if (roadsCarry(roads, t)) {
-      const beside = closePair && evidence.pairSignsOpposite ? `, with a channel beside (closest equal pair at ${closeness} ${fmt(evidence.minCosine)}, output weights of opposite signs)` : '';
+      const beside = closePair && evidence.pairSignsOpposite ? `, with a channel beside (its closest pair of opposite output weights at ${closeness} ${fmt(evidence.channelCosine)})` : '';
       const along = `${fmt(100 * roads!.fraction!)}% of ‖Δθ‖ along them${beside}`;
       if (roads!.sharpening.length > 0) {
         const tails = roads!.tails.length > 0 ? `; in an exponential tail: ${describeTails(roads!.tails)}` : '';
@@ -458,7 +467,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     }
     const opening = evidence.opening;
     if (openingCarries(opening, t)) {
-      const closed = closePair && evidence.pairSignsOpposite ? `, a closed channel (closest equal pair at ${closeness} ${fmt(evidence.minCosine)})` : '';
+      const closed = closePair && evidence.pairSignsOpposite ? `, a closed channel (its closest pair of opposite output weights at ${closeness} ${fmt(evidence.channelCosine)})` : '';
       const others = roads && roads.sharpening.length + roads.tails.length > 0 ? `, ${roads.sharpening.length} neuron(s) sharpening and ${roads.tails.length} in an exponential tail` : '';
       return notConverged(
         'channel-opening',
@@ -490,7 +499,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
 
   const channelAhead = closePair && evidence.pairSignsOpposite && evidence.activation !== 'relu';
   const entrance = channelAhead
-    ? `; a close pair (${closeness} ${fmt(evidence.minCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
+    ? `; a close pair (${closeness} ${fmt(evidence.channelCosine)}) with opposite output weights at finite norm: possibly a channel entrance where the optimiser stalled`
     : '';
   const roadAhead = evidence.activation !== 'relu' && roadsCarry(evidence.roads, t) ? evidence.roads! : null;
   const openingAhead = evidence.activation !== 'relu' && openingCarries(evidence.opening, t) ? evidence.opening! : null;
@@ -516,7 +525,7 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
       'still-moving',
       `still moving: the weight norm changed by ${fmt(100 * evidence.normDrift!)}% over the last recorded interval (by more than ${fmt(100 * t.stationaryTol)}% either way), ` +
         `‖∇‖∞ ${fmt(evidence.gradInf)}, stopped by ${evidence.stoppedBy}, ${norm}` +
-        (channelAhead ? `; a close pair (${closeness} ${fmt(evidence.minCosine)}) with opposite output weights: on its way along a channel` : '') +
+        (channelAhead ? `; a close pair (${closeness} ${fmt(evidence.channelCosine)}) with opposite output weights: on its way along a channel` : '') +
         (!channelAhead && openingAhead ? `; ${describeOpening(openingAhead.groups, t)} (${fmt(100 * openingAhead.fraction!)}% of ‖Δθ‖ along them): on its way into a channel` : '') +
         (!roadAhead
           ? ''
@@ -613,7 +622,7 @@ export function evidenceFromNetwork(
     ...(facts.realisable !== undefined ? { realisable: facts.realisable } : {}),
   };
   if (!thetaFinite) {
-    return { ...base, minCosine: NaN, pairSignsOpposite: false, channelFraction: null, duplicateL2: NaN, duplicateCosine: NaN, channelGroup: null };
+    return { ...base, minCosine: NaN, pairSignsOpposite: false, channelCosine: NaN, channelFraction: null, duplicateL2: NaN, duplicateCosine: NaN, channelGroup: null };
   }
   // neurons are compared up to the activation's symmetry: odd σ's (ũ, o) → (−ũ, −o), which leaves f
   // unchanged, or softplus/gelu's reflection (ũ, o) → (−ũ, o) where the reflected neurons' linear
@@ -638,7 +647,7 @@ function pairEvidence(
   thetaHistory: ArrayLike<number>[] | undefined,
   subspaceOptions: SubspaceOptions | undefined,
   t: ClassificationThresholds,
-): Pick<RunEvidence, 'minCosine' | 'scalarInputs' | 'parallelPair' | 'roads' | 'opening' | 'pairSignsOpposite' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
+): Pick<RunEvidence, 'minCosine' | 'scalarInputs' | 'parallelPair' | 'roads' | 'opening' | 'pairSignsOpposite' | 'channelCosine' | 'channelFraction' | 'duplicateL2' | 'duplicateCosine'> & { channelGroup: NeuronGroup | null } {
   const equalPair = closestEqualPair(arch, theta, t.equalInputs);
   const minCosine = equalPair?.distance ?? Infinity;
   const scalarInputs = equalPair !== null && hasScalarInputs(arch, equalPair.layer);
@@ -694,6 +703,7 @@ function pairEvidence(
     ...(roads ? { roads } : {}),
     ...(opening ? { opening } : {}),
     pairSignsOpposite: channelGroup?.mixedSigns ?? false,
+    channelCosine: Math.min(Infinity, ...groups.map((group) => group.mixedCosine)),
     channelFraction,
     duplicateL2,
     duplicateCosine,

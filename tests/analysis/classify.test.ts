@@ -33,6 +33,7 @@ const base: RunEvidence = {
   finite: true,
   minCosine: 0.3,
   pairSignsOpposite: false,
+  channelCosine: Infinity,
   channelFraction: null,
   stoppedBy: 'converged',
   activation: 'softplus',
@@ -53,7 +54,7 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     const verdict = classifyRun(evidence);
     expect(verdict.outcome).toBe('channel');
     expect(verdict.channelStrict).toBe(true);
-    expect(verdict.reason).toMatch(/opposite signs/);
+    expect(verdict.reason).toMatch(/closest pair of opposite output weights/);
     expect(verdict.evidence.atBarrier).toBe(true);
     expect(verdict.evidence.minCosine).toBe(evidence.minCosine);
     // without a history the subspace criterion is unchecked, and the reason says so
@@ -128,7 +129,7 @@ describe('classifyRun on networks (evidenceFromNetwork)', () => {
     expect(close.outcome).toBe('channel');
     expect(close.channelStrict).toBe(true);
     expect(close.evidence.minCosine).toBeCloseTo((0.002 / 0.801) ** 2 / 2, 12);
-    expect(close.reason).toMatch(/closest pair at distance \(\(wᵢ − wⱼ\)\/max\|w\|\)²\/2 \(one input, no biases: every cosine distance is 0\) 0\.00000312 < 0\.0100 \(also < 0\.00100\)/);
+    expect(close.reason).toMatch(/its closest pair of opposite output weights at distance \(\(wᵢ − wⱼ\)\/max\|w\|\)²\/2 \(one input, no biases: every cosine distance is 0\) 0\.00000312 < 0\.0100 \(also < 0\.00100\)/);
     // with two inputs nothing changes: the cosine distance
     expect(classifyRun(evidenceFromNetwork(arch, channelAt(4e-3), atBarrier)).evidence.scalarInputs).toBeUndefined();
   });
@@ -326,10 +327,44 @@ describe('classifyRun on evidence', () => {
     expect(classifyRun({ ...base, weightNorm: Infinity }).outcome).toBe('diverged');
   });
 
+  it("the strict criterion reads the channel's own pair, not a closer same-sign duplicate pair beside it", () => {
+    const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'erf', biases: true };
+    const layout = parameterLayout(arch);
+    const [hidden, output] = layout.layers;
+    const setInput = (theta: Float64Array, n: number, [w1, w2, b]: number[]) => {
+      theta[hidden.weightOffset + 2 * n] = w1;
+      theta[hidden.weightOffset + 2 * n + 1] = w2;
+      theta[hidden.biasOffset + n] = b;
+    };
+    // neurons 0, 1: a channel pair (output weights ±A) at cosine distance ~5e-3; neurons 2, 3: a
+    // near-duplicate with small output weights of one sign, at cosine distance ~1e-8
+    const network = (a: number) => {
+      const theta = new Float64Array(layout.count);
+      setInput(theta, 0, [1, 0.5, 0.26]);
+      setInput(theta, 1, [1, 0.5, 0.14]);
+      setInput(theta, 2, [-0.7, 1.2, -0.4]);
+      setInput(theta, 3, [-0.7, 1.2, -0.4004]);
+      theta.set([a, -a + 0.3, 0.4, 0.6], output.weightOffset);
+      return theta;
+    };
+    const atNorm = Math.sqrt(1000 * layout.count);
+    const history = [0.9, 0.95, 1].map((f) => network(atNorm * f));
+    const verdict = classifyRun(evidenceFromNetwork(arch, history[2], { loss: 0.1, gradInf: 1e-3, stoppedBy: 'barrier', thetaHistory: history }));
+    expect(verdict.outcome).toBe('channel');
+    expect(verdict.evidence.minCosine).toBeLessThan(1e-7);
+    expect(verdict.evidence.channelCosine).toBeGreaterThan(1e-3);
+    expect(verdict.channelStrict).toBe(false);
+    expect(verdict.reason).toMatch(/its closest pair of opposite output weights at cosine distance 0\.00[45]\d* < 0\.0100 \(not < 0\.00100\)/);
+  });
+
   it('channel criteria: norm, cosine (strict or not), opposite signs, subspace', () => {
-    const channel: RunEvidence = { ...base, weightNorm: 1001, minCosine: 5e-4, pairSignsOpposite: true, channelFraction: 0.95, gradInf: 1e-3, stoppedBy: 'patience' };
+    const channel: RunEvidence = { ...base, weightNorm: 1001, minCosine: 5e-4, pairSignsOpposite: true, channelCosine: 5e-4, channelFraction: 0.95, gradInf: 1e-3, stoppedBy: 'patience' };
     expect(classifyRun(channel)).toMatchObject({ outcome: 'channel', channelStrict: true });
-    expect(classifyRun({ ...channel, minCosine: 5e-3 })).toMatchObject({ outcome: 'channel', channelStrict: false });
+    expect(classifyRun({ ...channel, minCosine: 5e-3, channelCosine: 5e-3 })).toMatchObject({ outcome: 'channel', channelStrict: false });
+    // a same-sign near-duplicate pair elsewhere is closer than the channel's pair: not the strict channel's
+    const beside = classifyRun({ ...channel, minCosine: 1e-6, channelCosine: 5e-3 });
+    expect(beside).toMatchObject({ outcome: 'channel', channelStrict: false });
+    expect(beside.reason).toMatch(/its closest pair of opposite output weights at cosine distance 0\.00500 < 0\.0100 \(not < 0\.00100\)/);
     expect(classifyRun({ ...channel, minCosine: 2e-2 }).outcome).toBe('not-converged');
     expect(classifyRun({ ...channel, pairSignsOpposite: false }).reason).toMatch(/same sign/);
     expect(classifyRun({ ...channel, channelFraction: 0.5 }).outcome).toBe('not-converged');
@@ -339,7 +374,7 @@ describe('classifyRun on evidence', () => {
   });
 
   it('a stalled channel entrance at finite norm is not a channel, and the reason says so', () => {
-    const entrance = { ...base, weightNorm: 40, minCosine: 2e-3, pairSignsOpposite: true, gradInf: 1e-2, stoppedBy: 'max-steps' };
+    const entrance = { ...base, weightNorm: 40, minCosine: 2e-3, pairSignsOpposite: true, channelCosine: 2e-3, gradInf: 1e-2, stoppedBy: 'max-steps' };
     const verdict = classifyRun(entrance);
     expect(verdict.outcome).toBe('not-converged');
     expect(verdict.reason).toMatch(/channel entrance/);
@@ -347,7 +382,7 @@ describe('classifyRun on evidence', () => {
 
   it('a small gradient while the weight norm still grows is "still moving", not a finite minimum', () => {
     // a flow drifting into a channel: ‖∇‖∞ ~ ε³ passes the scaled test, the norm grows 3% per check
-    const drifting = { ...base, weightNorm: 60, minCosine: 2e-4, pairSignsOpposite: true, gradInf: 4e-6, thetaInf: 60, stoppedBy: 'max-evaluations', normDrift: 0.03 };
+    const drifting = { ...base, weightNorm: 60, minCosine: 2e-4, pairSignsOpposite: true, channelCosine: 2e-4, gradInf: 4e-6, thetaInf: 60, stoppedBy: 'max-evaluations', normDrift: 0.03 };
     const verdict = classifyRun(drifting, { gradTol: 1e-7 });
     expect(verdict.outcome).toBe('not-converged');
     expect(verdict.reason).toMatch(/still moving.*3\.00%.*on its way along a channel/);
@@ -375,7 +410,7 @@ describe('classifyRun on evidence', () => {
   it('every not-converged verdict names its cause, and only those', () => {
     const causeOf = (evidence: RunEvidence, thresholds = {}) => classifyRun(evidence, thresholds).cause;
     expect(causeOf({ ...base, weightNorm: 1000, minCosine: 0.2, stoppedBy: 'max-steps' })).toBe('barrier-without-channel');
-    expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', minCosine: 1e-5, pairSignsOpposite: true })).toBe('barrier-without-channel');
+    expect(causeOf({ ...base, weightNorm: 1000, activation: 'relu', minCosine: 1e-5, pairSignsOpposite: true, channelCosine: 1e-5 })).toBe('barrier-without-channel');
     const sharpeningNeuron = { layer: 0, neuron: 1, growth: 0.8, inputNorm: 150, outgoing: [0.1] };
     expect(causeOf({ ...base, weightNorm: 1000, roads: { sharpening: [sharpeningNeuron], tails: [], fraction: 0.97 } })).toBe('sharpening');
     const partly = classifyRun({ ...base, weightNorm: 1000, roads: { sharpening: [sharpeningNeuron], tails: [], fraction: 0.7 } });
