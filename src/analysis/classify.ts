@@ -564,6 +564,9 @@ export interface RunFacts {
   finite?: boolean;
   /** recent parameter vectors (oldest first) for the subspace criterion and the weight norm's drift */
   thetaHistory?: ArrayLike<number>[];
+  /** the step of each of thetaHistory, and the run's check interval: the drift is then measured over at least one check (weightNormDrift) */
+  historySteps?: readonly number[];
+  checkEvery?: number;
   /** overrides the drift computed from thetaHistory (null: unknown, e.g. after a polish) */
   normDrift?: number | null;
   /** the loss's change over the last recorded interval (RunEvidence.lossDrift) */
@@ -612,7 +615,7 @@ export function evidenceFromNetwork(
     loss: facts.loss,
     finite,
     stoppedBy: facts.stoppedBy,
-    normDrift: facts.normDrift !== undefined ? facts.normDrift : weightNormDrift(facts.thetaHistory),
+    normDrift: facts.normDrift !== undefined ? facts.normDrift : weightNormDrift(facts.thetaHistory, facts.historySteps, facts.checkEvery),
     ...(facts.lossDrift !== undefined ? { lossDrift: facts.lossDrift } : {}),
     ...(facts.levelDrift !== undefined ? { levelDrift: facts.levelDrift } : {}),
     ...(facts.patience !== undefined ? { patience: facts.patience } : {}),
@@ -633,11 +636,28 @@ export function evidenceFromNetwork(
   return { ...base, ...pairEvidence(arch, oriented, history, facts.subspaceOptions, t) };
 }
 
-/** (wn − wn_before)/wn over the last two vectors of a history; null with fewer than two */
-export function weightNormDrift(history: ArrayLike<number>[] | undefined): number | null {
+/**
+ * (wn − wn_before)/wn from a history's earlier vector to its last; null with fewer than two. The
+ * earlier one is the one before the last, or, where the steps of the vectors are known, the latest
+ * at least `checkEvery` steps before the last (else the oldest), as the scheduler's stop rule looks
+ * back: the history also keeps the parameters at trajectory points, which can fall a few steps
+ * before a check, and a drift over a few steps reads as rest where the run still moves.
+ */
+export function weightNormDrift(history: ArrayLike<number>[] | undefined, steps?: readonly number[], checkEvery?: number): number | null {
   if (!history || history.length < 2) return null;
-  const now = weightNormOf(history[history.length - 1]);
-  const before = weightNormOf(history[history.length - 2]);
+  const last = history.length - 1;
+  let from = last - 1;
+  if (steps && steps.length === history.length && checkEvery !== undefined && checkEvery > 1) {
+    from = 0;
+    for (let k = last - 1; k > 0; k--) {
+      if (steps[last] - steps[k] >= checkEvery) {
+        from = k;
+        break;
+      }
+    }
+  }
+  const now = weightNormOf(history[last]);
+  const before = weightNormOf(history[from]);
   return now > 0 ? (now - before) / now : null;
 }
 

@@ -121,8 +121,12 @@ function startingParameters(record: RunRecord): Float64Array {
  * otherwise carry one θ and no motion, and the classifier would judge it without the last-update test.
  */
 export function continuedRecord(record: RunRecord, folder: string, from: RunRecord): RunRecord {
-  const recentParams = record.recentParams.length >= RECENT_PARAMS ? record.recentParams : [...(from.recentParams ?? []), ...record.recentParams].slice(-RECENT_PARAMS);
-  return { ...record, recentParams, continuedFrom: continuedFrom(folder, from) };
+  if (record.recentParams.length >= RECENT_PARAMS) return { ...record, continuedFrom: continuedFrom(folder, from) };
+  const recentParams = [...(from.recentParams ?? []), ...record.recentParams].slice(-RECENT_PARAMS);
+  // the source's steps counted back from its end, where this run began (its step 0); none where either has none
+  const steps = from.recentSteps && record.recentSteps ? [...from.recentSteps.map((step) => step - from.steps), ...record.recentSteps].slice(-RECENT_PARAMS) : null;
+  const { recentSteps: _unmerged, ...rest } = record;
+  return { ...rest, recentParams, ...(steps && steps.length === recentParams.length ? { recentSteps: steps } : {}), continuedFrom: continuedFrom(folder, from) };
 }
 
 /**

@@ -111,6 +111,8 @@ export interface RunRecord {
    * evidence for the channel criterion "the last updates point along the channel".
    */
   recentParams: number[][];
+  /** the step of each of recentParams (absent in records from before it was kept; a continued run's reach back to its source's at steps ≤ 0) */
+  recentSteps?: number[];
   /**
    * Diagnostics of the final parameters (closest neuron pairs, gradient, extreme and — P ≤ 128 — all
    * Hessian eigenvalues; src/analysis/diagnostics.ts), computed by the backend that trained the run.

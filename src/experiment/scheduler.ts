@@ -305,8 +305,9 @@ interface Active<R> {
   points: number[];
   nextPoint: number;
   trajectory: TrajectoryPoint[];
-  /** parameters at the last RECENT_PARAMS checks, oldest first */
+  /** parameters at the last RECENT_PARAMS checks, oldest first, and the step of each */
   recent: Float64Array[];
+  recentSteps: number[];
   /** diagnostics at checks (stop.diagnosticsEvery) */
   checkDiagnostics: { step: number; diagnostics: RunDiagnostics }[];
   steps: number;
@@ -471,6 +472,7 @@ async function runGroup<R extends SchedulableRun>(
           nextPoint: 0,
           trajectory: [],
           recent: [],
+          recentSteps: [],
           checkDiagnostics: [],
           steps: 0,
           stalledChunks: 0,
@@ -494,8 +496,14 @@ async function runGroup<R extends SchedulableRun>(
       const last = recent[recent.length - 1];
       // the final θ once more where the run ended at rest without moving since its last check (a
       // float32 flow at its gradient floor): the record's last interval is that rest
-      if (!last || slot.restedAtFloor || last.some((v, k) => v !== params[k])) recent.push(params);
-      while (recent.length > RECENT_PARAMS) recent.shift();
+      if (!last || slot.restedAtFloor || last.some((v, k) => v !== params[k])) {
+        recent.push(params);
+        slot.recentSteps.push(status.steps);
+      }
+      while (recent.length > RECENT_PARAMS) {
+        recent.shift();
+        slot.recentSteps.shift();
+      }
       const arch = slot.run.config.architecture;
       const record: RunRecord = {
         id: slot.run.id,
@@ -518,6 +526,7 @@ async function runGroup<R extends SchedulableRun>(
         stopReason: reason,
         trajectory,
         recentParams: recent.map((theta) => Array.from(theta)),
+        recentSteps: [...slot.recentSteps],
         ...(diagnostics ? { diagnostics } : {}),
         ...(slot.checkDiagnostics.length > 0 ? { checkDiagnostics: slot.checkDiagnostics } : {}),
       };
@@ -645,7 +654,11 @@ async function runGroup<R extends SchedulableRun>(
         active.forEach((slot, i) => {
           if (!slot || statuses[i].steps !== events[i]) return;
           slot.recent.push(all.slice(i * P, (i + 1) * P));
-          if (slot.recent.length > RECENT_PARAMS) slot.recent.shift();
+          slot.recentSteps.push(statuses[i].steps);
+          if (slot.recent.length > RECENT_PARAMS) {
+            slot.recent.shift();
+            slot.recentSteps.shift();
+          }
         });
       }
       const retiring: { i: number; reason: StopReason }[] = [];

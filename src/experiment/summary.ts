@@ -193,6 +193,7 @@ export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides
     stoppedBy: polish?.converged ? 'converged' : record.stopReason,
     finite: true, // diverged records were set aside above
     ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((past) => Float64Array.from(past)) } : {}),
+    ...(record.recentSteps?.length === record.recentParams?.length ? { historySteps: record.recentSteps, checkEvery: Math.max(1, Math.floor(config.stop?.checkEvery ?? 1)) } : {}),
     lossDrift: polish ? null : trajectoryLossDrift(record.trajectory),
     // float32's loss is not level to 1e-12 at rest, nor its gradient at float64's rounding
     levelDrift: polish || float32 ? null : trajectoryLossDrift(record.trajectory, Math.max(1, config.stop?.checkEvery ?? 1)),

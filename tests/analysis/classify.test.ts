@@ -448,6 +448,20 @@ describe('classifyRun on evidence', () => {
     expect(causeOf(base)).toBeUndefined();
   });
 
+  it('with the steps of the history known, the drift is measured over at least one check (a trajectory point a few steps before the last does not hide a drift)', () => {
+    const theta = randomTheta(arch, 5);
+    const scaled = (wn: number) => theta.map((v) => v * Math.sqrt(wn));
+    // checks every 100 steps; a trajectory point at 19,957, the last check at 20,000: 3% over the
+    // check, 0.1% over its last 43 steps
+    const history = [scaled(1), scaled(1.029), scaled(1.03)];
+    const facts = { loss: 0.05, gradInf: 1e-9, stoppedBy: 'max-steps', thetaHistory: history };
+    expect(evidenceFromNetwork(arch, history[2], facts).normDrift).toBeCloseTo(0.001 / 1.03, 12);
+    expect(evidenceFromNetwork(arch, history[2], { ...facts, historySteps: [19900, 19957, 20000], checkEvery: 100 }).normDrift).toBeCloseTo(0.03 / 1.03, 12);
+    // a full check between the last two: as before; none a check back: the oldest
+    expect(evidenceFromNetwork(arch, history[2], { ...facts, historySteps: [19800, 19900, 20000], checkEvery: 100 }).normDrift).toBeCloseTo(0.001 / 1.03, 12);
+    expect(evidenceFromNetwork(arch, history[2], { ...facts, historySteps: [19950, 19990, 20000], checkEvery: 100 }).normDrift).toBeCloseTo(0.03 / 1.03, 12);
+  });
+
   it('the drift comes from the last two parameter vectors of the history', () => {
     const theta = randomTheta(arch, 5);
     const grown = theta.map((v) => v * Math.sqrt(1.1)); // weight norm ×1.1

@@ -187,6 +187,8 @@ describe('channelscope continue', () => {
       // one step of its own: the source's last two parameter vectors, then its own end (the classifier's last-update test has motion to judge)
       expect(record.recentParams).toHaveLength(3);
       expect(record.recentParams.slice(0, 2)).toEqual(source.recentParams.slice(1));
+      // their steps counted from this run's start, the source's end
+      expect(record.recentSteps).toEqual([source.recentSteps![1] - source.steps, 0, 1]);
     }
     // every verdict as before (no channel from a run judged without its history)
     expect(continued.stdout).not.toMatch(/→ channel/);

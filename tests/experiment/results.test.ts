@@ -69,8 +69,12 @@ describe('channelscope run records', () => {
     for (const record of records) {
       const run = runs.find((r) => r.id === record.id)!;
       expect(Object.keys(record).sort()).toEqual(
-        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'arithmetic', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams', 'diagnostics', 'software'].sort(),
+        ['id', 'configIndex', 'seed', 'config', 'backend', 'device', 'arithmetic', 'params0', 'params', 'loss', 'barrier', 'gradInf', 'weightNorm', 'steps', 'evaluations', 'time', 'wallSeconds', 'stopReason', 'trajectory', 'recentParams', 'recentSteps', 'diagnostics', 'software'].sort(),
       );
+      // the step of each recent parameter vector, ascending, the last the run's end
+      expect(record.recentSteps).toHaveLength(record.recentParams.length);
+      expect(record.recentSteps!.at(-1)).toBe(record.steps);
+      for (let k = 1; k < record.recentSteps!.length; k++) expect(record.recentSteps![k]).toBeGreaterThan(record.recentSteps![k - 1]);
       expect(record.software).toBe(softwareLabel(currentSoftware()));
       expect(record.configIndex).toBe(run.configIndex);
       expect(record.seed).toBe(run.seed);
