@@ -702,19 +702,6 @@ function channelSubspaceBasis(arch: Architecture, theta: ArrayLike<number>, grou
 export const ODD_ACTIVATIONS: ReadonlySet<Architecture['activation']> = new Set(['erf', 'tanh']);
 
 /**
- * Activations odd up to a constant, σ(−z) = 1 − σ(z) (sigmoid): (ũ, o) computes what (−ũ, −o) does
- * plus o, which the next layer's biases take; so with biases they flip as odd ones do, their next
- * layer's biases shifted (applyNeuronFlips), and a channel seen with one neuron flipped (antiparallel
- * input vectors, outgoing weights of one sign) is the channel it is.
- */
-export const SHIFTED_ODD_ACTIVATIONS: ReadonlySet<Architecture['activation']> = new Set(['sigmoid']);
-
-/** Whether a network's neurons flip as odd ones do (applyNeuronFlips keeps its function exactly). */
-export function flipsAsOdd(arch: Architecture): boolean {
-  return ODD_ACTIVATIONS.has(arch.activation) || (SHIFTED_ODD_ACTIVATIONS.has(arch.activation) && arch.biases);
-}
-
-/**
  * For odd activations, the sign flips (one per hidden neuron) that make close-up-to-sign neurons
  * point the same way; null for other activations. Two erf neurons with ũᵢ ≈ −ũⱼ and equal, large
  * output weights are a channel in disguise: flipping j (input vector and outgoing column) leaves the
@@ -723,7 +710,7 @@ export function flipsAsOdd(arch: Architecture): boolean {
  * sign, so a cluster ends up aligned with its largest member.
  */
 export function oddSymmetryFlips(arch: Architecture, theta: ArrayLike<number>): boolean[][] | null {
-  if (!flipsAsOdd(arch)) return null;
+  if (!ODD_ACTIVATIONS.has(arch.activation)) return null;
   checkTheta(arch, theta);
   return arch.hidden.map((_, layer) => {
     const inputs = layerInputVectors(arch, theta, layer);
@@ -877,21 +864,13 @@ export function symmetryOrientation(arch: Architecture, theta: ArrayLike<number>
   return null;
 }
 
-/**
- * θ with the given neurons flipped (input vector and outgoing column negated): the same function for
- * odd σ; for sigmoid (SHIFTED_ODD_ACTIVATIONS) the next layer's biases also take the flipped neuron's
- * outgoing column, the constant σ(−z) = 1 − σ(z) leaves.
- */
+/** θ with the given neurons flipped (input vector and outgoing column negated): the same function for odd σ. */
 export function applyNeuronFlips(arch: Architecture, theta: ArrayLike<number>, flips: boolean[][]): Float64Array {
   const layout = checkTheta(arch, theta);
   const out = Float64Array.from(theta);
-  const shifted = SHIFTED_ODD_ACTIVATIONS.has(arch.activation);
-  if (shifted && !arch.biases) throw new RangeError(`${arch.activation} neurons flip only with biases, which take the constant a flip leaves`);
   flips.forEach((layerFlips, layer) =>
     layerFlips.forEach((flip, neuron) => {
       if (!flip) return;
-      const next = layout.layers[layer + 1];
-      if (shifted) outgoingCoordinates(layout, layer, neuron).forEach((k, row) => (out[next.biasOffset + row] += out[k]));
       for (const k of inputCoordinates(layout, layer, neuron)) out[k] = -out[k];
       for (const k of outgoingCoordinates(layout, layer, neuron)) out[k] = -out[k];
     }),

@@ -1,6 +1,6 @@
 // Where does a given network stand? Diagnostics, the verdict with its evidence and, for channels,
 // the gated-linear-unit limit — for a network trained anywhere (`channelscope analyze`).
-import { channelPairOf, closestPairs, motionShares, neuronGroups, reflectionOffset, SHIFTED_ODD_ACTIVATIONS, symmetryOrientation, type MotionShare } from '../analysis/channels.js';
+import { channelPairOf, closestPairs, motionShares, neuronGroups, reflectionOffset, symmetryOrientation, type MotionShare } from '../analysis/channels.js';
 import { neuronRegime, preActivationRanges } from '../analysis/network.js';
 import { classifyRun, DEFAULT_THRESHOLDS, evidenceFromNetwork, type Classification, type ClassificationThresholds, type RunFacts } from '../analysis/classify.js';
 import { gluParameters, gluReplacement } from '../analysis/glu.js';
@@ -36,13 +36,7 @@ export interface NetworkAnalysis {
    * the neurons the classifier compared in flipped form: odd σ's sign flips, or softplus/gelu
    * reflections (with the fraction of their linear terms left uncancelled, per layer); null if none
    */
-  symmetry: null | {
-    kind: 'odd' | 'reflection';
-    flipped: { layer: number; neurons: number[] }[];
-    residual?: number[];
-    /** sigmoid's flips: odd up to the constant σ(−z) = 1 − σ(z) leaves, which the next layer's biases take */
-    shifted?: true;
-  };
+  symmetry: null | { kind: 'odd' | 'reflection'; flipped: { layer: number; neurons: number[] }[]; residual?: number[] };
   /** the channel pair's GLU limit, when the verdict found a close opposite-sign pair */
   glu: null | {
     layer: number;
@@ -223,7 +217,6 @@ export function analyzeNetwork(
             return neurons.length > 0 ? [{ layer, neurons }] : [];
           }),
           ...(symmetry.residual ? { residual: symmetry.residual } : {}),
-          ...(symmetry.kind === 'odd' && SHIFTED_ODD_ACTIVATIONS.has(arch.activation) ? { shifted: true as const } : {}),
         }
       : null,
     glu,
@@ -353,13 +346,11 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
     lines.push(`motion       ‖Δθ‖ ${g(result.motion.change)} over the recent history: ${parts.length > 0 ? parts.join(', ') : 'no part with 5% of it'} (each part's share of ‖Δθ‖, a neuron's input and outgoing weights; z its pre-activation on the data)`);
   }
   if (result.symmetry && result.symmetry.flipped.length > 0) {
-    const { kind, flipped, residual, shifted } = result.symmetry;
+    const { kind, flipped, residual } = result.symmetry;
     const which = flipped.map((f) => `${f.neurons.join(',')} of layer ${f.layer + 1}`).join('; ');
     lines.push(
       kind === 'odd'
-        ? shifted
-          ? `symmetry     neurons ${which} compared flipped (σ(−z) = 1 − σ(z): (ũ, o) computes what (−ũ, −o) does plus o, which the next layer's bias takes)`
-          : `symmetry     neurons ${which} compared flipped (σ(−z) = −σ(z): (ũ, o) and (−ũ, −o) compute the same)`
+        ? `symmetry     neurons ${which} compared flipped (σ(−z) = −σ(z): (ũ, o) and (−ũ, −o) compute the same)`
         : `symmetry     neurons ${which} compared reflected (softplus(z) = softplus(−z) + z: (ũ, o) is (−ũ, o) plus o·(w·x + b); their linear terms cancel to ${residual!.map((r) => `${(100 * r).toFixed(1)}%`).join(', ')})`,
     );
   }
