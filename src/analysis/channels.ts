@@ -186,7 +186,11 @@ export interface NeuronGroup {
   /** smallest and largest cosine distance between two members (the largest can exceed the threshold: transitive closure; closenessDistance for scalar input vectors) */
   minCosine: number;
   maxCosine: number;
-  /** smallest such distance between two members whose outgoing weights have opposite signs: the channel's pair (Infinity where the signs are not mixed) */
+  /**
+   * smallest such distance between two members joined by an edge of the group (close, and equal where
+   * options.relativeL2 asks) whose outgoing weights have opposite signs: the channel's pair (Infinity
+   * where no edge joins opposite signs)
+   */
   mixedCosine: number;
   /** mean of the members' input vectors (bias included) */
   meanInput: Float64Array;
@@ -218,12 +222,14 @@ export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, thres
       return n;
     };
     const cosines = new Map<string, number>();
+    const edges = new Set<string>();
     for (let i = 0; i < width; i++) {
       for (let j = i + 1; j < width; j++) {
         const c = closenessDistance(inputs[i], inputs[j]);
         cosines.set(`${i},${j}`, c);
         const close = c < threshold && (options.relativeL2 === undefined || relativeL2Distance(inputs[i], inputs[j]) < options.relativeL2);
         if (close) {
+          edges.add(`${i},${j}`);
           const ri = find(i);
           const rj = find(j);
           if (ri !== rj) parent[Math.max(ri, rj)] = Math.min(ri, rj);
@@ -254,7 +260,9 @@ export function neuronGroups(arch: Architecture, theta: ArrayLike<number>, thres
           const c = cosines.get(`${members[p]},${members[q]}`)!;
           minCosine = Math.min(minCosine, c);
           maxCosine = Math.max(maxCosine, c);
-          if (signs[p] * signs[q] < 0) mixedCosine = Math.min(mixedCosine, c);
+          // (an edge only: two members joined through a third need not be equal, as a neuron sharpening
+          // beside a smaller one of its direction is not)
+          if (signs[p] * signs[q] < 0 && edges.has(`${members[p]},${members[q]}`)) mixedCosine = Math.min(mixedCosine, c);
         }
       }
       const meanInput = new Float64Array(inputs[0].length);

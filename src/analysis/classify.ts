@@ -146,10 +146,10 @@ export interface RunEvidence {
   /** the close group (cosine < threshold) carrying the channel has outgoing weights of both signs */
   pairSignsOpposite: boolean;
   /**
-   * the channel's closeness: the smallest distance (as minCosine measures it) between two neurons of
-   * one close group whose outgoing weights have opposite signs; Infinity where no group has both
-   * signs. The strict criterion reads it, not minCosine: a same-sign near-duplicate pair elsewhere in
-   * the network is no closer channel
+   * the channel's closeness: in the channel group (the close group with both signs and the largest
+   * Σ|s_j|), the smallest distance (as minCosine measures it) between two equal neurons of opposite
+   * outgoing signs (NeuronGroup.mixedCosine); Infinity where no group has both signs. The strict
+   * criterion reads it, not minCosine: a same-sign near-duplicate pair elsewhere is no closer channel
    */
   channelCosine: number;
   /** fraction ‖PΔθ‖/‖Δθ‖ of the last updates in the channel subspace; null without a parameter history */
@@ -647,7 +647,9 @@ export function weightNormDrift(history: ArrayLike<number>[] | undefined, steps?
   if (!history || history.length < 2) return null;
   const last = history.length - 1;
   let from = last - 1;
-  if (steps && steps.length === history.length && checkEvery !== undefined && checkEvery > 1) {
+  // (a final θ recorded again at its own step: the scheduler's word that the run rested there, a
+  // float32 flow at its gradient floor; its drift is that rest's, 0)
+  if (steps && steps.length === history.length && checkEvery !== undefined && checkEvery > 1 && steps[last] !== steps[last - 1]) {
     from = 0;
     for (let k = last - 1; k > 0; k--) {
       if (steps[last] - steps[k] >= checkEvery) {
@@ -723,7 +725,8 @@ function pairEvidence(
     ...(roads ? { roads } : {}),
     ...(opening ? { opening } : {}),
     pairSignsOpposite: channelGroup?.mixedSigns ?? false,
-    channelCosine: Math.min(Infinity, ...groups.map((group) => group.mixedCosine)),
+    // the channel group's own (the pair its GLU and reach are measured on); its smallest distance where no edge joins opposite signs
+    channelCosine: channelGroup?.mixedSigns ? (Number.isFinite(channelGroup.mixedCosine) ? channelGroup.mixedCosine : channelGroup.minCosine) : Infinity,
     channelFraction,
     duplicateL2,
     duplicateCosine,

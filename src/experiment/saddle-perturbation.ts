@@ -221,6 +221,7 @@ export async function runSaddlePerturbation(
         gradInf: record.gradInf,
         stoppedBy: record.stopReason,
         thetaHistory: record.recentParams,
+        ...(record.recentSteps?.length === record.recentParams.length ? { historySteps: record.recentSteps, checkEvery: Math.max(1, Math.floor(o.stop.checkEvery)) } : {}),
         ...(spectrum ? { hessianMinEigenvalue: spectrum[0], hessianMaxEigenvalue: spectrum[P - 1] } : {}),
       },
       { maxnorm },

@@ -357,6 +357,29 @@ describe('classifyRun on evidence', () => {
     expect(verdict.reason).toMatch(/its closest pair of opposite output weights at cosine distance 0\.00[45]\d* < 0\.0100 \(not < 0\.00100\)/);
   });
 
+  it("the channel's pair is one of equal neurons: two of opposite signs joined only through a third (one parallel but far larger) are not it", () => {
+    const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'tanh', biases: true };
+    const layout = parameterLayout(arch);
+    const [hidden, output] = layout.layers;
+    const theta = new Float64Array(layout.count);
+    const setInput = (n: number, [w1, w2, b]: number[]) => {
+      theta.set([w1, w2], hidden.weightOffset + 2 * n);
+      theta[hidden.biasOffset + n] = b;
+    };
+    // neurons 0 and 2 parallel (cosine 0) but 2.8× apart, so not equal; neuron 1 between, equal to each
+    setInput(0, [1, 0.5, 0.2]);
+    setInput(1, [1.7, 0.97, 0.34]);
+    setInput(2, [2.8, 1.4, 0.56]);
+    const a = Math.sqrt(1000 * layout.count);
+    theta.set([a, 1, -a], output.weightOffset);
+    const evidence = evidenceFromNetwork(arch, theta, { loss: 0.1, gradInf: 1e-3, stoppedBy: 'barrier' }, { maxnorm: 1000 });
+    expect(evidence.channelGroup!.members).toEqual([0, 1, 2]);
+    // its channel pair is 1 and 2 (an edge of opposite signs), not 0 and 2 at cosine ~0
+    expect(evidence.channelCosine).toBeCloseTo(evidence.minCosine, 15);
+    expect(evidence.channelCosine).toBeGreaterThan(1e-3);
+    expect(classifyRun(evidence, { maxnorm: 1000 })).toMatchObject({ outcome: 'channel', channelStrict: false });
+  });
+
   it('channel criteria: norm, cosine (strict or not), opposite signs, subspace', () => {
     const channel: RunEvidence = { ...base, weightNorm: 1001, minCosine: 5e-4, pairSignsOpposite: true, channelCosine: 5e-4, channelFraction: 0.95, gradInf: 1e-3, stoppedBy: 'patience' };
     expect(classifyRun(channel)).toMatchObject({ outcome: 'channel', channelStrict: true });
@@ -460,6 +483,9 @@ describe('classifyRun on evidence', () => {
     // a full check between the last two: as before; none a check back: the oldest
     expect(evidenceFromNetwork(arch, history[2], { ...facts, historySteps: [19800, 19900, 20000], checkEvery: 100 }).normDrift).toBeCloseTo(0.001 / 1.03, 12);
     expect(evidenceFromNetwork(arch, history[2], { ...facts, historySteps: [19950, 19990, 20000], checkEvery: 100 }).normDrift).toBeCloseTo(0.03 / 1.03, 12);
+    // the final θ recorded again at its step (a float32 flow at rest at its gradient floor): rest
+    const rested = [scaled(1), scaled(1.03), scaled(1.03)];
+    expect(evidenceFromNetwork(arch, rested[2], { ...facts, thetaHistory: rested, historySteps: [150, 200, 200], checkEvery: 50 }).normDrift).toBe(0);
   });
 
   it('the drift comes from the last two parameter vectors of the history', () => {
