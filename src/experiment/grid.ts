@@ -266,7 +266,7 @@ function readText(path: string, options: DataSourceOptions, field: string): stri
 }
 
 /** The data files a configuration reads, by their path in the spec: a CSV of inputs, a teacher network's parameter file. */
-function dataFilePaths(config: RunConfig): string[] {
+export function dataFilePaths(config: RunConfig): string[] {
   const { inputs, teacher } = config.data;
   return [...(inputs.kind === 'file' ? [inputs.path] : []), ...(teacher.kind === 'network' ? [teacher.params] : [])];
 }

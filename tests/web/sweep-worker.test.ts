@@ -107,6 +107,44 @@ describe('the sweep worker', () => {
     expect(woke).toBe(true);
   });
 
+  it('a sweep that fails in a later group still gives the page the runs that finished before (it had dropped those not yet sent)', async () => {
+    const api = await workerApi();
+    // the second group's teacher is a file the page was not given: it fails when that group starts
+    const spec = { ...(SPEC as object), grid: { 'optimizer.lr+data.teacher': [[100, { kind: 'rosenbrock' }], [0.5, { kind: 'network', params: 'missing.json' }]] } };
+    // no batch is ever due: what reaches the page comes from the flush at the end
+    vi.spyOn(performance, 'now').mockImplementation(() => 0);
+    const shown: string[] = [];
+    const failure = await api.start(spec, { backend: 'cpu' }, { ...quietListener(), records: (batch) => void shown.push(...batch.map((record) => record.stopReason)) }).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(failure).toMatch(/missing\.json: a browser cannot read files from disk/);
+    // the first group's three runs (diverged at once)
+    expect(shown).toEqual(['diverged', 'diverged', 'diverged']);
+  });
+
+  it("a paused sweep's runs do not count the pause against stop.maxSeconds, nor in their wallSeconds", async () => {
+    const api = await workerApi();
+    // a clock that jumps 100 s while the sweep is paused
+    let clock = 0;
+    let jump = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (clock += 1) + jump);
+    const spec = { ...(SPEC as object), stop: { maxSteps: 600, checkEvery: 200, gradTol: 0.001, maxSeconds: 5 } };
+    const records: { stopReason: string; wallSeconds: number }[] = [];
+    const paused: boolean[] = [];
+    const end = api.start(spec, { backend: 'cpu', slots: 6 }, { ...quietListener(), records: (batch) => void records.push(...batch), progress: (state) => void paused.push(state.paused) });
+    // paused before its first tick: its runs are loaded, their clocks started
+    api.pause();
+    await ms(300);
+    jump += 100_000;
+    api.resume();
+    expect((await end).status).toBe('finished');
+    expect(paused[0]).toBe(true);
+    expect(records).toHaveLength(6);
+    expect(records.map((record) => record.stopReason)).not.toContain('max-seconds');
+    for (const record of records) expect(record.wallSeconds).toBeLessThan(5);
+  });
+
   it('verify() settles only once the page has every check', async () => {
     const api = await workerApi();
     vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => ({ info: { vendor: 'stand-in' } }) } });

@@ -9,7 +9,7 @@ import { CpuEngine } from '../../../src/engine/cpu/cpu-engine.js';
 import { pageCpuDescription, pageCpuEngine, workersNote } from './cpu-slot-pool.js';
 import { GpuEngine } from '../../../src/engine/gpu/gpu-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import { expandSpec } from '../../../src/experiment/grid.js';
+import { dataFilePaths, expandSpec } from '../../../src/experiment/grid.js';
 import { sweepSetup } from '../../../src/experiment/sweep-setup.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { runSweep } from '../../../src/experiment/scheduler.js';
@@ -130,9 +130,18 @@ const api: SweepWorkerApi = {
       // runs of this sweep kept from an earlier start on this engine with these files are not trained again
       let keeper: { store: KeptRuns; context: string } | null = null;
       const store = await openKeptRuns();
-      // (a CPU engine's runs are the same on any number of workers: kept whatever the count)
-      if (store) keeper = { store, context: keptRunContext(engine instanceof CpuEngine ? engine.runDescription : engine.description, files) };
-      const kept = keeper ? await keeper.store.find(keeper.context, new Set(runs.map((run) => run.id))) : [];
+      // (a CPU engine's runs are the same on any number of workers: kept whatever the count; the files
+      // are those the spec reads, not every file added to the builder since)
+      const read = new Set(runs.flatMap((run) => dataFilePaths(run.config)).map((path) => path.slice(path.lastIndexOf('/') + 1)));
+      const readFiles = Object.fromEntries(Object.entries(files).filter(([name]) => read.has(name)));
+      if (store) keeper = { store, context: keptRunContext(engine instanceof CpuEngine ? engine.runDescription : engine.description, readFiles) };
+      const runOf = new Map(runs.map((run) => [run.id, run]));
+      // a run kept from another spec that holds it: this spec's place and words for it (its id is its configuration's and seed's)
+      const kept = (keeper ? await keeper.store.find(keeper.context, new Set(runOf.keys())) : []).map((record) => ({
+        ...record,
+        configIndex: runOf.get(record.id)!.configIndex,
+        config: JSON.parse(JSON.stringify(runOf.get(record.id)!.config)) as unknown,
+      }));
       const keptIds = new Set(kept.map((record) => record.id));
       const todo = runs.filter((run) => !keptIds.has(run.id));
       const keptFromOtherCode = [...new Set(kept.filter((record) => record.software !== BUILD_SOFTWARE).map((record) => record.software ?? 'unnamed code'))];
@@ -173,7 +182,11 @@ const api: SweepWorkerApi = {
       for (const record of kept) finished(record);
       await toPage.flush();
 
+      // a run's clock stops while the sweep is paused: its stop.maxSeconds and wallSeconds count its training only
+      let pausedSeconds = 0;
+      let failure: unknown = null;
       await runSweep(todo, {
+        now: () => performance.now() / 1000 - pausedSeconds,
         engine,
         ...(options.slots !== undefined ? { slots: options.slots } : {}),
         // a resumed sweep trains each run with the kernel the whole sweep gives it, as `run --resume` does
@@ -193,19 +206,23 @@ const api: SweepWorkerApi = {
         onTick: async () => {
           toPage.sendIfDue();
           if (paused) {
+            const pausedAt = performance.now() / 1000;
             await toPage.flush();
             listener.progress(progress());
             // a resume that came during the flush found no waiter to wake: wait only if still paused
             if (paused) await new Promise<void>((resolve) => resumeWaiters.push(resolve));
+            pausedSeconds += performance.now() / 1000 - pausedAt;
             listener.progress(progress());
           }
           if (cancelRequested) throw new SweepCancelled();
         },
       }).catch((error: unknown) => {
-        if (!(error instanceof SweepCancelled)) throw error;
+        if (!(error instanceof SweepCancelled)) failure = error;
       });
-      // the page must hold every record before start() resolves (the two travel on different ports)
+      // the page must hold every record before start() resolves (the two travel on different ports),
+      // those that finished before a failure too: shown, and kept
       await toPage.flush();
+      if (failure) throw failure;
       return { status: cancelRequested ? 'cancelled' : 'finished', runs: done, keptRuns: kept.length, seconds: (performance.now() - began) / 1000 };
     } finally {
       engine?.dispose();
