@@ -516,7 +516,7 @@ export class CsApp extends LitElement {
               this.groupBy = e.detail.by;
               this.refreshSummary(true);
             }}></cs-summary-table>
-          ${this.records.length > 0 && this.source.startsWith('sweep') || this.source === 'this sweep'
+          ${this.records.length > 0 && (this.source.startsWith('sweep') || this.source === 'this sweep')
             ? html`<button type="button" class="link" data-action="download-jsonl" @click=${() => downloadText(this.records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'runs.jsonl', 'application/x-ndjson')}>Download runs.jsonl</button>`
             : nothing}
           ${this.renderSlot('cs-summary-chart', html`<cs-summary-chart .report=${this.report}></cs-summary-chart>`)}
