@@ -35,6 +35,7 @@ import {
   type RecordSummary,
 } from '../experiment/results.js';
 import { plannedRunsOfFolders } from '../experiment/report.js';
+import { shardGaps, shardList } from '../experiment/sweep-plan.js';
 import { formatSummary } from './run.js';
 
 export interface MergeOptions {
@@ -61,13 +62,9 @@ function listSome(items: string[], limit = 20): string {
  * has no continuation: `continue` refuses it, so this is said, not refused.)
  */
 function continuedSourceShards(continued: readonly ContinuationFile[]): string | null {
-  const shards = continued.map((file) => readCheckpoint(file.fromPath ?? path.resolve(file.from))?.shard);
-  const count = shards[0]?.count;
-  if (!count || shards.some((shard) => !shard || shard.count !== count)) return null;
-  const given = new Set(shards.map((shard) => shard!.index));
-  const missing = Array.from({ length: count }, (_, k) => k + 1).filter((index) => !given.has(index));
-  if (missing.length === 0) return null;
-  return `the folders continue shards ${[...given].sort((a, b) => a - b).map((index) => `${index}/${count}`).join(', ')} of a sweep (their source folders' checkpoints say); none continues ${missing.map((index) => `${index}/${count}`).join(', ')}: where those shards had runs to continue, their continuations are missing from this merge`;
+  const gaps = shardGaps(continued.map((file) => readCheckpoint(file.fromPath ?? path.resolve(file.from))?.shard));
+  if (!gaps) return null;
+  return `the folders continue shards ${shardList(gaps.given, gaps.count)} of a sweep (their source folders' checkpoints say); none continues ${shardList(gaps.missing, gaps.count)}: where those shards had runs to continue, their continuations are missing from this merge`;
 }
 
 /** Merges; returns the exit code (0 merged, 2 missing or duplicated runs: the folders given are not the sweep's shards, once each). */
@@ -106,9 +103,9 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
     // left out would not show among the missing runs, so its absence is found from the checkpoints
     const { missingShards } = plannedRunsOfFolders(spec, dirs);
     if (missingShards) {
-      const list = (indices: number[]) => indices.map((index) => `${index}/${missingShards.count}`).join(', ');
+      const { count, given, missing } = missingShards;
       throw new InputError(
-        `merge: these continuation folders hold shards ${list(missingShards.given)} of their chosen runs, not ${list(missingShards.missing)} (the runs of a shard are named only in its own ${CONTINUED_FILE}): merge the folders of every shard`,
+        `merge: these continuation folders hold shards ${shardList(given, count)} of their chosen runs, not ${shardList(missing, count)} (the runs of a shard are named only in its own ${CONTINUED_FILE}): merge the folders of every shard`,
       );
     }
     const sources = continuedSourceShards(continued);

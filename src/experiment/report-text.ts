@@ -5,12 +5,13 @@ import { DEFAULT_THRESHOLDS, NOT_CONVERGED_CAUSES, OUTCOMES } from '../analysis/
 import type { Fraction, Quartiles } from '../analysis/statistics.js';
 import { labelsWithRuns, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
 import { dataColumn, percent, tableJson } from './tables.js';
+import { shardList } from './sweep-plan.js';
 
 /** A warning that the folders hold only some shards of their sweep; null when they hold all (or are not shards). */
 export function missingShardsWarning(planned: PlannedRuns | undefined): string | null {
   const shards = planned?.missingShards;
   if (!shards) return null;
-  const list = (indices: number[]) => indices.map((index) => `${index}/${shards.count}`).join(', ');
+  const list = (indices: number[]) => shardList(indices, shards.count);
   const runs = shards.runs !== undefined ? ` (${shards.runs} of the sweep's ${shards.sweepRuns} runs)` : '';
   const one = shards.given.length === 1;
   return `${one ? 'This folder holds shard' : 'These folders hold shards'} ${list(shards.given)} of a sweep in ${shards.count}: shard${shards.missing.length === 1 ? '' : 's'} ${list(shards.missing)}${runs} ${shards.missing.length === 1 ? 'is' : 'are'} in ${one ? 'others' : 'none of them'}. The table covers the shard${one ? '' : 's'} given; name every shard's folder for the whole sweep.`;

@@ -77,16 +77,30 @@ export function plannedRunsOf(spec: ExperimentSpec, shares: readonly FolderShare
   return { planned: [...planned.values()], ...(missingShards ? { missingShards } : {}) };
 }
 
-/** The shards of n that none of the folders' shards is, where each folder holds one shard of the same n. */
-function missingShardsOf(shards: readonly (ShardPosition | null)[], runs: readonly ResolvedRun[], continued: boolean): MissingShards | undefined {
+/**
+ * The shards of n that none of `shards` is, where each is one shard of the same n (null or undefined:
+ * not a shard, so nothing can be said); undefined otherwise, or where none is missing.
+ */
+export function shardGaps(shards: readonly (ShardPosition | null | undefined)[]): Pick<MissingShards, 'count' | 'given' | 'missing'> | undefined {
   const count = shards[0]?.count;
-  if (count === undefined || shards.some((shard) => shard === null || shard.count !== count)) return undefined;
+  if (count === undefined || shards.some((shard) => !shard || shard.count !== count)) return undefined;
   const given = new Set(shards.map((shard) => shard!.index));
   const missing = Array.from({ length: count }, (_, k) => k + 1).filter((index) => !given.has(index));
-  if (missing.length === 0) return undefined;
+  return missing.length === 0 ? undefined : { count, given: [...given].sort((a, b) => a - b), missing };
+}
+
+/** Shards of n as users write them: "1/4, 3/4". */
+export function shardList(indices: readonly number[], count: number): string {
+  return indices.map((index) => `${index}/${count}`).join(', ');
+}
+
+/** The shards of n that none of the folders' shards is, where each folder holds one shard of the same n. */
+function missingShardsOf(shards: readonly (ShardPosition | null)[], runs: readonly ResolvedRun[], continued: boolean): MissingShards | undefined {
+  const gaps = shardGaps(shards);
+  if (!gaps) return undefined;
   // a continuation's shards are shards of its chosen runs, which only its folders name
-  const missingRuns = continued ? undefined : missing.reduce((sum, index) => sum + selectShard(runs, { index, count }).length, 0);
-  return { count, given: [...given].sort((a, b) => a - b), missing, ...(missingRuns !== undefined ? { runs: missingRuns, sweepRuns: runs.length } : {}) };
+  const missingRuns = continued ? undefined : gaps.missing.reduce((sum, index) => sum + selectShard(runs, { index, count: gaps.count }).length, 0);
+  return { ...gaps, ...(missingRuns !== undefined ? { runs: missingRuns, sweepRuns: runs.length } : {}) };
 }
 
 /**

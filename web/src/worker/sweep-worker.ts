@@ -134,7 +134,7 @@ const api: SweepWorkerApi = {
       // are those the spec reads, not every file added to the builder since)
       const read = new Set(runs.flatMap((run) => dataFilePaths(run.config)).map((path) => path.slice(path.lastIndexOf('/') + 1)));
       const readFiles = Object.fromEntries(Object.entries(files).filter(([name]) => read.has(name)));
-      if (store) keeper = { store, context: keptRunContext(engine instanceof CpuEngine ? engine.runDescription : engine.description, readFiles) };
+      if (store) keeper = { store, context: keptRunContext(engine.runDescription ?? engine.description, readFiles) };
       const runOf = new Map(runs.map((run) => [run.id, run]));
       // a run kept from another spec that holds it: this spec's place and words for it (its id is its configuration's and seed's)
       const kept = (keeper ? await keeper.store.find(keeper.context, new Set(runOf.keys())) : []).map((record) => ({
