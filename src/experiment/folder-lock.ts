@@ -140,18 +140,27 @@ function inUse(dir: string, file: string, read: ReadLock, judgement?: Judgement)
   return `${dir} is in use by another channelscope (${who}): two sessions would write every run twice. Wait for it to finish or stop it, or use another --out`;
 }
 
+/**
+ * The refusal a second session meets on `dir` (inUse's words): its lock is being written, or its
+ * holder is alive; null where no live session holds it.
+ */
+function liveHolder(dir: string): string | null {
+  const file = path.join(dir, LOCK_FILE);
+  const read = readLock(file);
+  if (read === 'gone') return null;
+  if (read === 'being-written') return inUse(dir, file, read);
+  const judgement = judge(read.holder, file, read.ageMs);
+  return judgement.alive ? inUse(dir, file, read, judgement) : null;
+}
+
 /** Whether a session is writing the folder now: it holds a lock that is not a dead session's (as a second session would judge it). */
 export function sessionWriting(dir: string): boolean {
-  const file = path.join(dir, LOCK_FILE);
-  let read: ReadLock;
   try {
-    read = readLock(file);
+    return liveHolder(dir) !== null;
   } catch {
     // a lock that cannot be read (permissions): no session known to write
     return false;
   }
-  if (read === 'gone') return false;
-  return read === 'being-written' || judge(read.holder, file, read.ageMs).alive;
 }
 
 const sameHolder = (a: LockHolder, b: LockHolder) => a.pid === b.pid && a.host === b.host && a.since === b.since;
@@ -224,12 +233,8 @@ export class FolderLock {
 
   /** Throws what acquire would throw for a folder held by a live session; changes nothing. */
   static checkFree(dir: string): void {
-    const file = path.join(dir, LOCK_FILE);
-    const read = readLock(file);
-    if (read === 'gone') return;
-    if (read === 'being-written') throw new InputError(inUse(dir, file, read));
-    const judgement = judge(read.holder, file, read.ageMs);
-    if (judgement.alive) throw new InputError(inUse(dir, file, read, judgement));
+    const refusal = liveHolder(dir);
+    if (refusal) throw new InputError(refusal);
   }
 
   /** Tells other machines the session lives (the lock's mtime). */

@@ -396,7 +396,9 @@ const TEMP_INFIX = '.tmp-';
  */
 function leftoverOf(name: string): { host: string | null; pid: number } | null {
   const temp = name.lastIndexOf(TEMP_INFIX);
-  const session = temp > 0 ? /^(?:(.+)-)?(\d+)$/.exec(name.slice(temp + TEMP_INFIX.length)) : name.startsWith(LOCK_ASIDE_PREFIX) ? /^(?:(.+)-)?(\d+)-[a-z0-9]*$/.exec(name.slice(LOCK_ASIDE_PREFIX.length)) : null;
+  let session: RegExpExecArray | null = null;
+  if (temp > 0) session = /^(?:(.+)-)?(\d+)$/.exec(name.slice(temp + TEMP_INFIX.length));
+  else if (name.startsWith(LOCK_ASIDE_PREFIX)) session = /^(?:(.+)-)?(\d+)-[a-z0-9]*$/.exec(name.slice(LOCK_ASIDE_PREFIX.length));
   return session ? { host: session[1] ?? null, pid: Number(session[2]) } : null;
 }
 
