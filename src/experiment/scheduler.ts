@@ -305,9 +305,8 @@ interface Active<R> {
   points: number[];
   nextPoint: number;
   trajectory: TrajectoryPoint[];
-  /** parameters at the last RECENT_PARAMS checks, oldest first, and the step of each */
-  recent: Float64Array[];
-  recentSteps: number[];
+  /** parameters at the last RECENT_PARAMS checks, oldest first, with the step of each */
+  recent: { steps: number; theta: Float64Array }[];
   /** diagnostics at checks (stop.diagnosticsEvery) */
   checkDiagnostics: { step: number; diagnostics: RunDiagnostics }[];
   steps: number;
@@ -326,6 +325,12 @@ interface Active<R> {
 
 /** checks whose parameters a record keeps (for the channel-subspace criterion) */
 export const RECENT_PARAMS = 3;
+
+/** Keeps a slot's parameters at `steps` among its last RECENT_PARAMS. */
+function keepRecent(slot: Pick<Active<SchedulableRun>, 'recent'>, steps: number, theta: Float64Array): void {
+  slot.recent.push({ steps, theta });
+  if (slot.recent.length > RECENT_PARAMS) slot.recent.shift();
+}
 
 function nextEvent(slot: Active<SchedulableRun>): number {
   const { maxSteps, checkEvery } = slot.run.config.stop;
@@ -472,7 +477,6 @@ async function runGroup<R extends SchedulableRun>(
           nextPoint: 0,
           trajectory: [],
           recent: [],
-          recentSteps: [],
           checkDiagnostics: [],
           steps: 0,
           stalledChunks: 0,
@@ -493,17 +497,10 @@ async function runGroup<R extends SchedulableRun>(
       const trajectory = slot.trajectory;
       if (trajectory.length === 0 || trajectory[trajectory.length - 1].step !== status.steps) trajectory.push(point(status));
       const recent = slot.recent;
-      const last = recent[recent.length - 1];
+      const last = recent[recent.length - 1]?.theta;
       // the final θ once more where the run ended at rest without moving since its last check (a
       // float32 flow at its gradient floor): the record's last interval is that rest
-      if (!last || slot.restedAtFloor || last.some((v, k) => v !== params[k])) {
-        recent.push(params);
-        slot.recentSteps.push(status.steps);
-      }
-      while (recent.length > RECENT_PARAMS) {
-        recent.shift();
-        slot.recentSteps.shift();
-      }
+      if (!last || slot.restedAtFloor || last.some((v, k) => v !== params[k])) keepRecent(slot, status.steps, params);
       const arch = slot.run.config.architecture;
       const record: RunRecord = {
         id: slot.run.id,
@@ -525,8 +522,8 @@ async function runGroup<R extends SchedulableRun>(
         wallSeconds: now() - slot.loadedAt,
         stopReason: reason,
         trajectory,
-        recentParams: recent.map((theta) => Array.from(theta)),
-        recentSteps: [...slot.recentSteps],
+        recentParams: recent.map(({ theta }) => Array.from(theta)),
+        recentSteps: recent.map(({ steps }) => steps),
         ...(diagnostics ? { diagnostics } : {}),
         ...(slot.checkDiagnostics.length > 0 ? { checkDiagnostics: slot.checkDiagnostics } : {}),
       };
@@ -653,12 +650,7 @@ async function runGroup<R extends SchedulableRun>(
         const all = await ensemble.allParameters();
         active.forEach((slot, i) => {
           if (!slot || statuses[i].steps !== events[i]) return;
-          slot.recent.push(all.slice(i * P, (i + 1) * P));
-          slot.recentSteps.push(statuses[i].steps);
-          if (slot.recent.length > RECENT_PARAMS) {
-            slot.recent.shift();
-            slot.recentSteps.shift();
-          }
+          keepRecent(slot, statuses[i].steps, all.slice(i * P, (i + 1) * P));
         });
       }
       const retiring: { i: number; reason: StopReason }[] = [];
