@@ -62,6 +62,17 @@ async function opened(array: string, { refuse = false, listed = (entry: ResultsL
   return { server, loader, loaded, appended, added, states };
 }
 
+/** `body` on the loader of the served array (opened), then its following stopped and its server closed. */
+async function whileOpened(array: string, options: Parameters<typeof opened>[1], body: (open: Awaited<ReturnType<typeof opened>>) => Promise<void>): Promise<void> {
+  const open = await opened(array, options);
+  try {
+    await body(open);
+  } finally {
+    open.loader.stopFollowing();
+    await open.server.close();
+  }
+}
+
 async function until(what: string, ok: () => boolean): Promise<void> {
   for (let k = 0; k < 250 && !ok(); k++) await sleep(20);
   if (!ok()) throw new Error(`${what}: not after 5 s`);
@@ -71,8 +82,7 @@ describe("following a served job array's shards as they start", () => {
   it("waits for the missing shard, leaves out a folder of another sweep, joins the sweep's, and ends when all finished", async () => {
     const array = path.join(scratch, 'array');
     shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c']);
-    const { server, loader, loaded, appended, added, states } = await opened(array);
-    try {
+    await whileOpened(array, {}, async ({ loader, loaded, appended, added, states }) => {
       expect(loaded.map((detail) => detail.records.length)).toEqual([3]);
       // its one shard finished, but shard 2 of 2 has not started: followed, waiting
       await until('the first poll', () => states.length > 0);
@@ -96,10 +106,7 @@ describe("following a served job array's shards as they start", () => {
       expect(states.at(-1)).toMatchObject({ finished: true, complete: true, stopped: true, runs: 6 });
       // the loader's own line: what it loaded, then how far following got
       expect(loader.status).toMatch(/^loaded 3 runs from 0-array — 0-array\/other\/runs\.jsonl appeared, .* — followed to 6 runs$/);
-    } finally {
-      loader.stopFollowing();
-      await server.close();
-    }
+    });
   });
 
   it('waits for nothing where no folder can join: a spec this version does not read, or the served folder is one shard', async () => {
@@ -107,33 +114,25 @@ describe("following a served job array's shards as they start", () => {
     shard(old, 'shard-1', JSON.stringify({ name: 'from an older version', grid: 'unknown' }), 1, ['a']);
     const alone = path.join(scratch, 'array', 'shard-1');
     for (const folder of [old, alone]) {
-      const { server, loader, loaded, states } = await opened(folder);
-      try {
+      await whileOpened(folder, {}, async ({ loaded, states }) => {
         expect(loaded).toHaveLength(1);
         await sleep(150);
         // every session finished and nothing can come: not followed at all
         expect(states).toEqual([]);
-      } finally {
-        loader.stopFollowing();
-        await server.close();
-      }
+      });
     }
   });
 
   it('follows nothing the page refused to show (a sweep runs in it), and says nothing was loaded', async () => {
     const array = path.join(scratch, 'refused');
     shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c'], false);
-    const { server, loader, loaded, states } = await opened(array, { refuse: true });
-    try {
+    await whileOpened(array, { refuse: true }, async ({ loader, loaded, states }) => {
       expect(loaded).toHaveLength(1);
       await sleep(150);
       // its session has not finished, and yet: not followed
       expect(states).toEqual([]);
       expect(loader.status).toBe('');
-    } finally {
-      loader.stopFollowing();
-      await server.close();
-    }
+    });
   });
 
   it("says where the server's listing of the folder was cut", async () => {
@@ -141,25 +140,20 @@ describe("following a served job array's shards as they start", () => {
     shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c']);
     shard(array, 'shard-2', TINY, 2, ['d', 'e', 'f']);
     // (as the server lists a folder of more files than MAX_LISTED_FILES: here cut after the first shard)
-    const { server, loader, loaded, states } = await opened(array, { listed: (entry) => ({ ...entry, files: entry.files.filter((file) => file.startsWith('shard-1/')), truncated: true }) });
-    try {
+    await whileOpened(array, { listed: (entry) => ({ ...entry, files: entry.files.filter((file) => file.startsWith('shard-1/')), truncated: true }) }, async ({ loader, loaded, states }) => {
       expect(loaded.map((detail) => detail.records.length)).toEqual([3]);
       expect(loader.status).toContain('the server lists only the first 3 files of 0-cut: runs in folders after them are not shown');
       // its shard finished, and the shards past the cut are not waited for: not followed
       await sleep(100);
       expect(states).toEqual([]);
-    } finally {
-      loader.stopFollowing();
-      await server.close();
-    }
+    });
   });
 
   it('says nothing more of a followed sweep once the same folder is opened again (its stopped state would be taken for the new opening)', async () => {
     const array = path.join(scratch, 'reopened');
     shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c'], false);
     // the served folder is the shard itself, its session unfinished: followed
-    const { server, loader, states } = await opened(path.join(array, 'shard-1'));
-    try {
+    await whileOpened(path.join(array, 'shard-1'), {}, async ({ server, loader, states }) => {
       await until('the first poll', () => states.length > 0);
       const events: string[] = [];
       loader.addEventListener('records-loaded', () => events.push('loaded'));
@@ -171,9 +165,6 @@ describe("following a served job array's shards as they start", () => {
       const after = events.slice(events.indexOf('loaded') + 1);
       expect(after.length).toBeGreaterThan(0);
       expect(after.every((event) => event === 'following')).toBe(true);
-    } finally {
-      loader.stopFollowing();
-      await server.close();
-    }
+    });
   });
 });
