@@ -24,10 +24,14 @@ interface Reply {
   headers: http.IncomingHttpHeaders;
 }
 
-/** A raw request: the path goes out byte for byte (fetch and URL would normalise `..` away). */
+/**
+ * A raw request: the path goes out byte for byte (fetch and URL would normalise `..` away). Each on a
+ * connection of its own (agent: false): Node 20's global agent keeps sockets alive, and reusing one
+ * just as the server's 5 s keep-alive timeout closes it fails with ECONNRESET (seen after a slow test).
+ */
 function request(rawPath: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method, agent: false, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
