@@ -12,10 +12,11 @@ import { followStatusText, sweepStatusText } from '../../web/src/app/sweep-statu
 import { resumeCommand } from '../../src/experiment/report-text.js';
 import { channelTheta, finiteTheta, record } from './records.js';
 
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {
   let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((yes, no) => ((resolve = yes), (reject = no)));
+  return { promise, resolve, reject };
 }
 
 const ticks = async () => {
@@ -27,7 +28,18 @@ const jsonl = (records: RunRecord[]) => `${records.map((r) => JSON.stringify(r))
 /** a file whose text the test hands over when it chooses */
 function slowFile(name: string) {
   const text = deferred<string>();
-  return { file: { name, text: () => text.promise }, arrive: text.resolve };
+  return { file: { name, text: () => text.promise }, arrive: text.resolve, fail: text.reject };
+}
+
+/** What these tests reach of <cs-network-check> (its state and file handling, no rendering). */
+interface NetworkCheckInternals {
+  analyze: (params: { name: string }, data: { name: string }) => Promise<{ result: never; lines: string[] }>;
+  params: { name: string; text: string } | null;
+  data: { name: string; text: string } | null;
+  error: string;
+  pick(field: 'data', input: { files: unknown }): void;
+  read(field: 'params', input: { files: unknown }): Promise<void>;
+  run(): Promise<void>;
 }
 
 describe('opening results', () => {
@@ -131,15 +143,47 @@ describe('files chosen one after another', () => {
   });
 
   it('the network check takes the file chosen last, not the one that finished reading last', async () => {
-    const check = new CsNetworkCheck() as unknown as { params: { name: string; text: string } | null; pick(field: 'params', input: { files: unknown }): Promise<void> };
+    const check = new CsNetworkCheck() as unknown as NetworkCheckInternals;
     const big = slowFile('big.json');
     const input = { files: [big.file] as unknown };
-    const first = check.pick('params', input);
+    const first = check.read('params', input);
     input.files = [{ name: 'small.json', text: async () => '{}' }];
-    await check.pick('params', input);
+    await check.read('params', input);
     big.arrive('{"big": true}');
     await first;
     expect(check.params).toEqual({ name: 'small.json', text: '{}' });
+  });
+
+  it('Analyse just after a file is chosen analyses that file once read, not the one chosen before', async () => {
+    const check = new CsNetworkCheck() as unknown as NetworkCheckInternals;
+    const analysed: string[] = [];
+    check.analyze = async (_params, data) => (analysed.push(data.name), { result: {} as never, lines: [] });
+    check.params = { name: 'channel.json', text: '{}' };
+    check.data = { name: 'three-inputs.csv', text: 'x1,x2,x3,y\n' };
+    const wanted = slowFile('data.csv');
+    check.pick('data', { files: [wanted.file] });
+    const run = check.run();
+    await ticks();
+    expect(analysed).toEqual([]);
+    wanted.arrive('x1,x2,y\n');
+    await run;
+    expect(analysed).toEqual(['data.csv']);
+  });
+
+  it('a chosen file that cannot be read is named, and nothing is analysed', async () => {
+    const check = new CsNetworkCheck() as unknown as NetworkCheckInternals;
+    const analysed: string[] = [];
+    check.analyze = async (_params, data) => (analysed.push(data.name), { result: {} as never, lines: [] });
+    check.params = { name: 'channel.json', text: '{}' };
+    check.data = { name: 'old.csv', text: 'x1,y\n' };
+    const unreadable = slowFile('data.csv');
+    check.pick('data', { files: [unreadable.file] });
+    const run = check.run();
+    unreadable.fail(new Error('The requested file could not be read'));
+    await run;
+    expect(analysed).toEqual([]);
+    expect(check.data).toBeNull();
+    expect(check.error).toBe('the data file could not be read: The requested file could not be read');
   });
 });
 

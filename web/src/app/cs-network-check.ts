@@ -9,6 +9,8 @@ import { downloadText } from '../charts/export.js';
 import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
 import { parseDecimal } from '../../../src/user-input/user-text.js';
 
+const FIELD_LABELS = { params: 'parameter', data: 'data', previous: 'earlier parameter' } as const;
+
 type Analyze = (params: NamedText, data: NamedText, previous: NamedText[], maxnorm: number) => Promise<{ result: FileAnalysis; lines: string[] }>;
 
 async function readFiles(input: HTMLInputElement): Promise<NamedText[]> {
@@ -41,6 +43,8 @@ export class CsNetworkCheck extends LitElement {
   declare error: string;
   /** files chosen so far in each file field (pick) */
   private readonly choices = { params: 0, data: 0, previous: 0 };
+  /** reads of chosen files still in flight: a click on Analyse just after a choice analyses the file chosen, not the one before */
+  private readonly reads = new Set<Promise<void>>();
 
   constructor() {
     super();
@@ -55,11 +59,27 @@ export class CsNetworkCheck extends LitElement {
     this.error = '';
   }
 
-  /** The files chosen in one of the file fields, once read. */
-  private async pick(field: 'params' | 'data' | 'previous', input: HTMLInputElement): Promise<void> {
+  /** The files chosen in one of the file fields, once read; Analyse waits for reads in flight. */
+  private pick(field: 'params' | 'data' | 'previous', input: HTMLInputElement): void {
+    const read = this.read(field, input);
+    this.reads.add(read);
+    void read.finally(() => this.reads.delete(read));
+  }
+
+  private async read(field: 'params' | 'data' | 'previous', input: HTMLInputElement): Promise<void> {
     // a large file chosen first may finish reading after one chosen instead: the last choice wins
     const choice = ++this.choices[field];
-    const files = await readFiles(input);
+    let files: NamedText[];
+    try {
+      files = await readFiles(input);
+    } catch (error) {
+      // (a file changed or removed on disk since it was chosen)
+      if (choice !== this.choices[field]) return;
+      this.error = `the ${FIELD_LABELS[field]} file could not be read: ${(error as Error).message}`;
+      if (field === 'previous') this.previous = [];
+      else this[field] = null;
+      return;
+    }
     if (choice !== this.choices[field]) return;
     if (field === 'previous') this.previous = files.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
     else this[field] = files[0] ?? null;
@@ -72,13 +92,14 @@ export class CsNetworkCheck extends LitElement {
   }
 
   private async run(): Promise<void> {
-    const maxnorm = this.maxnorm();
-    if (!this.analyze || !this.params || !this.data || maxnorm === null) return;
     this.running = true;
     this.error = '';
     this.result = null;
     this.lines = [];
     try {
+      await Promise.all(this.reads);
+      const maxnorm = this.maxnorm();
+      if (this.error || !this.analyze || !this.params || !this.data || maxnorm === null) return;
       ({ result: this.result, lines: this.lines } = await this.analyze(this.params, this.data, this.previous, maxnorm));
     } catch (error) {
       this.error = (error as Error).message;
