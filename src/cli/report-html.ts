@@ -2,7 +2,7 @@
 // summary (and, when not too large, the records) inlined as JSON and the dashboard's chart
 // components inlined as one script, built by Vite from web/src/report/report-main.ts
 // (`npm run build:report`; built here on demand when missing or older than its sources).
-import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../experiment/results.js';
 import { formatReport, reportWarnings } from '../experiment/report-text.js';
@@ -51,8 +51,18 @@ export async function ensureReportBundle(log: (line: string) => void = () => {})
   } catch {
     throw new InputError('the HTML report needs its script built and Vite is not installed: run `npm install` then `npm run build:report`');
   }
-  await vite.build({ configFile: config, logLevel: 'warn' });
-  if (!existsSync(bundle)) throw new InputError(`building the HTML report's script did not produce ${bundle}`);
+  // built aside, then renamed into place: two reports started at once on a fresh checkout (or two
+  // test files) each build, and neither may read the other's half-written or just-emptied bundle
+  mkdirSync(path.dirname(bundle), { recursive: true });
+  const aside = mkdtempSync(path.join(path.dirname(bundle), '.building-'));
+  try {
+    await vite.build({ configFile: config, logLevel: 'warn', build: { outDir: aside, emptyOutDir: true } });
+    const built = path.join(aside, path.basename(bundle));
+    if (!existsSync(built)) throw new InputError(`building the HTML report's script did not produce ${path.basename(bundle)}`);
+    renameSync(built, bundle);
+  } finally {
+    rmSync(aside, { recursive: true, force: true });
+  }
   return bundle;
 }
 
