@@ -101,7 +101,7 @@ describe('npm run bench and bench:browser on the command line', () => {
     }
     expect((await bench(NODE_BENCH, ['-h'])).stdout).toMatch(/--report <file>\s+also write the JSON report/);
     expect((await bench(BROWSER_BENCH, ['-h'])).stdout).toMatch(/--adapter <kind>\s+Chromium's WebGPU adapter/);
-  }, 180_000);
+  });
 
   it('refuse bad input in one line, exit code 2, before acquiring a device (--backend gpu) or launching Chromium', async () => {
     for (const [script, args, message] of [
@@ -119,7 +119,7 @@ describe('npm run bench and bench:browser on the command line', () => {
       // nothing but the message: no stack trace, no adapter notice, no table
       expect(await bench(script, args), `${script} ${args.join(' ')}`).toEqual({ code: 2, stdout: '', stderr: `${message}\n` });
     }
-  }, 300_000);
+  });
 });
 
 describe('npm run bench on the CPU engine', () => {
@@ -133,7 +133,7 @@ describe('npm run bench on the CPU engine', () => {
     expect(lines[1]).toMatch(/^.+ \(\d+ logical cores?\), \S+ .+; node v\d+/);
     expect(lines[2]).toBe('B and N divided by 64 (automatic on the CPU engine; --scale 1 measures full size)');
     expect(lines.slice(3).map((line) => line.split(/\s+/).slice(0, 2).join(' '))).toEqual(['W1 grad', 'W1 gd']);
-  }, 120_000);
+  });
 
   it('reports the machine, what was asked, the units, and the same keys in every result (null where nothing was measured)', async () => {
     const { code, stdout } = await bench(NODE_BENCH, [...TINY, '--json']);
@@ -151,5 +151,5 @@ describe('npm run bench on the CPU engine', () => {
       expect(Object.keys(result.cost as object)).toEqual(Object.keys(report.units.cost));
       expect((result.cost as { workgroupLoads: unknown }).workgroupLoads).toBeNull();
     }
-  }, 120_000);
+  });
 });

@@ -19,7 +19,7 @@ describe('the benchmark checks each kernel against the CPU engine before timing 
     expect(await kernelDisagreement(engine, arch, true)).toBeNull();
     const broken = brokenRegisterKernels().withTuning({ accumulation: 'register', tile: 16 });
     expect(await kernelDisagreement(broken, arch, false)).toMatch(/^gradient differs from the float64 CPU engine by 1\.0e-2 relative \(tolerance 0\.0002\)$/);
-  }, 120_000);
+  });
 
   it('records a disagreeing strategy as a failed trial and measures with one that agrees', async () => {
     const trials: BenchResult[] = [];
@@ -38,7 +38,7 @@ describe('the benchmark checks each kernel against the CPU engine before timing 
     const [pinned] = await runBenchmark(broken, { workloads: ['W1'], ops: ['grad'], strategies: ['register/16'], scale: 256, seconds: 0.05 });
     expect(pinned.networkStepsPerSecond).toBeNull();
     expect(pinned.error).toMatch(/^not measured: gradient differs from the float64 CPU engine/);
-  }, 180_000);
+  });
 });
 
 describe('a workload larger than one ensemble the device holds', () => {
@@ -58,5 +58,5 @@ describe('a workload larger than one ensemble the device holds', () => {
     expect(split.error).toBeNull();
     expect(split.mode).toMatch(/, 3 ensembles of ≤ 3 networks \(the device's binding limit\)$/);
     expect(split.networkStepsPerSecond).toBeGreaterThan(0);
-  }, 180_000);
+  });
 });

@@ -88,7 +88,7 @@ describe('benchmarks/ceilings.ts', () => {
     const w2 = table.rows.find((r) => r.workload === 'W2')!;
     expect(w2.workgroupLoads.register).toBeNull(); // P = 289
     expect(w2.workgroupLoads['blocked/64x4+hoist']).toBeGreaterThan(w2.workgroupLoads.tiled!);
-  }, 60_000);
+  });
 });
 
 describe('GPU time by timestamp queries', async () => {

@@ -82,7 +82,7 @@ beforeAll(async () => {
   }
   expect((await runCli(['run', 'edge-of-stability', '--quick', '--seeds', '1', '--backend', 'cpu', '--out', presetFolder])).code).toBe(0);
   readOnly = readOnlyCopy(presetFolder);
-}, 120_000);
+});
 
 afterAll(() => {
   try {

@@ -213,7 +213,7 @@ describe('channelscope continue', () => {
     expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(
       new RegExp(`^\\*These ${runs} runs continue runs of ${preset} chosen by --only max-steps,sharpening, with --set maxnorm=1e4: the preset's tables over them, not over the preset's sample\\.\\*\n\n## channel-frequency: ${runs} runs`),
     );
-  }, 120_000);
+  });
 
   it('refuses a run whose final parameters are not finite, before making a folder', async () => {
     const broken = path.join(root, 'broken');

@@ -132,7 +132,7 @@ describe('channelscope presets / run PRESET', () => {
       expect(refused.stderr, name).toContain(`${name}: ${out} holds a procedure (networks followed stage by stage)`);
       expect(refused.code, name).toBe(2);
     }
-  }, 60_000);
+  });
 
   it('refuses --from without --id, --from for other presets and spec files, a run that is not there or not in a channel, a bad --pair (exit code 2)', async () => {
     const cases: [string[], RegExp, NodeJS.ProcessEnv?][] = [
@@ -247,5 +247,5 @@ describe('channelscope presets / run PRESET', () => {
     expect(joined.stdout).toContain('(2 folders read together: printed only; `channelscope merge` joins them');
     for (const dir of shards) expect(existsSync(path.join(dir, 'report.md'))).toBe(false);
     expect(JSON.parse((await runCli(['report', ...shards, '--format', 'json'])).stdout).presetTables).toHaveLength(1);
-  }, 120_000);
+  });
 });

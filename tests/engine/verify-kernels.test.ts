@@ -39,7 +39,7 @@ describe('verify: kernel checks', () => {
       expect(c.worst).toBeGreaterThan(0);
       expect(c.worst).toBeLessThanOrEqual(1);
     }
-  }, 180_000);
+  });
 
   it('fails a kernel whose parameters are off by 1e-3, ten times the discrete tolerance', async () => {
     expect(KERNEL_TOLERANCE.discrete).toBe(1e-4);
@@ -48,7 +48,7 @@ describe('verify: kernel checks', () => {
     expect(steps.check).toBe('gd softplus/bias/[4]');
     expect(steps.pass).toBe(false);
     expect(steps.worst).toBeGreaterThan(5);
-  }, 180_000);
+  });
 
   // (verify-tolerances.test.ts pins the tolerances and plants the same faults without rounding noise)
   it.each([
@@ -67,7 +67,7 @@ describe('verify: kernel checks', () => {
     const [strategy] = await verifyStrategies(broken, ['tiled/16']);
     expect(strategy.pass).toBe(false);
     expect(strategy.errors![quantity]).toBeGreaterThan(ENGINE_TOLERANCE[quantity]);
-  }, 180_000);
+  });
 
   it('names the shape a strategy fails on', async () => {
     // wrong only for the widest shape, W2's d = 16
@@ -75,7 +75,7 @@ describe('verify: kernel checks', () => {
     const [check] = await verifyStrategies(broken, ['tiled/16']);
     expect(check.pass).toBe(false);
     expect(check.note).toBe('over tolerance on d = 16 softplus/bias/[16]; over tolerance on d = 16 softplus/bias/[16] with the barrier');
-  }, 180_000);
+  });
 
   it('checks each kernel strategy on the benchmark shapes, reporting each quantity, and skips nothing on SwiftShader', async () => {
     const checks = await verifyStrategies(engine, ['tiled/16', 'register/16x2+hoist+subgroups']);
@@ -86,5 +86,5 @@ describe('verify: kernel checks', () => {
       expect(Object.keys(c.errors ?? {})).toEqual(['loss', 'gradient', 'hvp']);
       expect(c.errors!.gradient).toBeGreaterThan(0);
     }
-  }, 180_000);
+  });
 });

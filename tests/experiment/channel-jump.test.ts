@@ -49,7 +49,7 @@ describe('channel-jump (quick, CPU engine)', () => {
       // ε is held during the polish, so it is exactly the shrunk value
       expect(result.records[k].epsilon / result.records[k - 1].epsilon).toBeCloseTo(CHANNEL_JUMP_QUICK.factor, 10);
     }
-  }, 30_000);
+  });
 
   it('loss − L∞ shrinks like ε² and λ_max grows like 1/ε² (log-log slopes 2 and −2 within 0.1)', () => {
     const gaps = result.records.map((r) => r.gap!);
@@ -141,7 +141,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     );
     expect(() => resolveChannelJumpOptions({ factor: 1 })).toThrow(/factor/);
     expect(() => resolveChannelJumpOptions({ jumps: 0 })).toThrow(/jumps/);
-  }, 20_000);
+  });
 
   it('follows a channel carried by three neurons (flow sweep r = 4 seed 13): loss − L∞ ∝ ε², λ_max ∝ 1/ε⁴, c, T₁, T₂ held', async () => {
     // the committed float64 record's final parameters; its carriers are chosen on its data
@@ -164,7 +164,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(logLogSlope(three.records.map((r) => r.epsilon), three.records.map((r) => r.limitDeviation))).toBeGreaterThan(1.8);
     expect(Math.min(...three.records.map((r) => r.gluDeviation))).toBeGreaterThan(0.1);
     expect(formatChannelJumpMarkdown(three)).toMatch(/3 neurons 0,1,2 \(a limit of order 2\).*\n[^]*expected -4: outgoing weights grow like ε\^-2/);
-  }, 60_000);
+  });
 
   it('names a followed run\'s data files where its sweep read them', () => {
     const sweep = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
@@ -209,7 +209,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(Math.abs(bent.slopes.lambdaMaxVsEpsilon! + 4)).toBeLessThan(0.05);
     // the loss falls along the channel from the first jump on
     for (let k = 1; k < bent.records.length; k++) expect(bent.records[k].loss).toBeLessThan(bent.records[k - 1].loss);
-  }, 60_000);
+  });
 
   it('follows a channel carried by four neurons (flow sweep r = 8 seed 80, trained on to the barrier 1e7): offsets shrink alike, the loss falls at every jump, λ_max ∝ 1/ε⁴ (an order-2 limit)', async () => {
     // a centre neuron with three around it, offsets O(ε) in two directions (T2 of rank 2): the
@@ -230,7 +230,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(four.slopes.lambdaMaxVsEpsilon!).toBeGreaterThan(-4.5);
     expect(four.slopes.lambdaMaxVsEpsilon!).toBeLessThan(-3.8);
     expect(formatChannelJumpMarkdown(four)).toMatch(/−4 where the fourth carrier only shapes an order-2 limit/);
-  }, 60_000);
+  });
 
   it('says when the classifier compared neurons reflected (softplus): the network is followed as it is (flow sweep r = 8 seed 43)', async () => {
     const sweep = readFileSync(new URL('../../benchmarks/results/flow-cpu-subset/runs.jsonl', import.meta.url), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
@@ -243,7 +243,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(result.carriers.members).toEqual([2, 5]);
     expect(result.gapSign).toBe(-1);
     expect(formatChannelJumpMarkdown(result)).toMatch(/compares neurons 2, 5 of layer 1 reflected \(softplus\(z\) = softplus\(−z\) \+ z[^]*may differ from the verdict's/);
-  }, 30_000);
+  });
 
   it('flips neurons of an odd σ as the classifier does (the same function) before choosing the carriers', async () => {
     // an erf channel pair (1, 3) planted at ε = 0.05, then neuron 3 flipped: (ũ, o) → (−ũ, −o) computes
@@ -259,7 +259,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect([1, 3]).toContain(result.symmetry!.neurons[0].neuron);
     expect(result.carriers).toEqual({ layer: 0, members: [1, 3] });
     expect(formatChannelJumpMarkdown(result)).toMatch(/Neurons [13] of layer 1 were flipped, \(ũ, o\) → \(−ũ, −o\)/);
-  }, 30_000);
+  });
 
   it('re-equilibrates in channel coordinates: the pair\'s difference held, the dense Hessian the one its HVPs build (1e-10 relative), unit |curvature| per direction', () => {
     // d = 2, one hidden layer of 3: neurons 0 and 2 a pair at ε = 0.01 (outgoing weights ±55)

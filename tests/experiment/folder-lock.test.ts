@@ -107,6 +107,6 @@ describe('FolderLock', () => {
       // the winner released it on being told
       expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
     }
-  }, 60_000);
+  });
 });
 

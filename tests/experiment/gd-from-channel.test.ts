@@ -30,7 +30,7 @@ describe('gd-from-channel (quick, CPU engine)', () => {
 
   beforeAll(async () => {
     result = await runGdFromChannel(GD_FROM_CHANNEL_QUICK, { engine: new CpuEngine(), onRecord: (row) => void streamed.push(row) });
-  }, 120_000);
+  });
 
   it('follows the flows into channels and starts GD from points spanning every edge but the outermost', () => {
     const channels = result.flows.filter((flow) => flow.outcome === 'channel');

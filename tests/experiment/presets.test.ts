@@ -137,7 +137,7 @@ describe('quick presets on the CPU engine', () => {
     // the full preset's 1,600 per r should not, if the paper holds
     expect(cell(against, ['all'], 'plateau-saddle difference low95')).toBeLessThan(0);
     expect(cell(against, ['all'], 'plateau-saddle difference high95')).toBeGreaterThan(0);
-  }, 120_000);
+  });
 
   it('channel-frequency: channels with erf, none with relu, as its quick note says (quick: N = 64 and 4 seeds are too few for softplus channels or to rank the teachers by GP roughness s)', async () => {
     const records = await runQuick('channel-frequency');
@@ -181,7 +181,7 @@ describe('quick presets on the CPU engine', () => {
       expect(row.slice(1), String(row[0])).toEqual([16, '0.1, 0.5, 2, 10', 1, expected.z, expected.p]);
     }
     expect(cell(trend, ['relu'], 'trend z')).toBeNaN();
-  }, 180_000);
+  });
 
   it('toy-1d: gradient flow gets far into the channel, SGD and Adam stop nearer its entrance (smaller 1/ε); L∞(w) has the channel minimum near w ≈ 0.8', async () => {
     const records = await runQuick('toy-1d');
@@ -219,7 +219,7 @@ describe('quick presets on the CPU engine', () => {
       expect(point.loss / at - 1, `${point.id} at w = ${point.w}`).toBeLessThan(5e-2);
       expect(Math.min(left, right), `${point.id}: L∞ has a local minimum at w = ${point.w}`).toBeGreaterThan(at);
     }
-  }, 120_000);
+  });
 
   it('edge-of-stability: GD never sits past λ_max = 2/η and stalls at it for η = 1; η = 3.16 diverges (quick: 5,000 steps leave small η budget-limited, far below the edge)', async () => {
     const records = await runQuick('edge-of-stability');
@@ -242,7 +242,7 @@ describe('quick presets on the CPU engine', () => {
     expect(atOne.alongChannel).toBe(true);
     expect((atOne.lambdaMax * atOne.eta) / 2).toBeGreaterThan(0.8);
     expect(points.filter((p) => p.alongChannel)).toHaveLength(5);
-  }, 120_000);
+  });
 
   it('optimizer-comparison: gradient flow gets ten times further out in weight norm than GD, momentum, SGD and Adam, some flows to the barrier (quick: too small for channel fractions per optimiser)', async () => {
     const records = await runQuick('optimizer-comparison');
@@ -310,5 +310,5 @@ describe('quick presets on the CPU engine', () => {
     const flowIds = records.filter((r) => (r.config as RunConfig).optimizer.kind === 'flow').map((r) => r.id);
     const partial = table(buildPresetReport('optimizer-comparison', records.filter((r) => r.id !== flowIds[0])), 'channels-against-flow');
     expect(partial.rows.map((r) => r[partial.columns.indexOf('pairs')])).toEqual([3, 3, 3, 3]);
-  }, 120_000);
+  });
 });

@@ -98,7 +98,7 @@ describe('channelscope run records', () => {
         expect(steps).toEqual([1, 3, 8, 24, 69, 200]);
       }
     }
-  }, 120_000);
+  });
 });
 
 describe('ResultStore', () => {

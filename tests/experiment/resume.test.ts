@@ -115,7 +115,7 @@ describe('channelscope run --resume', () => {
     const again = await channelscope('run', specFile, '--out', dir, '--backend', 'cpu', '--resume');
     expect(again.code).toBe(0);
     expect(snapshot(dir)[RUNS_FILE]).toBe(finished[RUNS_FILE]);
-  }, 180_000);
+  });
 
   it('refuses a second session on a folder in use; SIGTERM stops a one-thread sweep at once, keeping its records, and --resume goes on from them', async () => {
     // lr 1e6 diverges at the first check; lr 0.05 with no gradTol, no patience and a billion steps
@@ -163,7 +163,7 @@ describe('channelscope run --resume', () => {
     expect((await piped.exited).code).toBe(141);
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(keptText);
-  }, 120_000);
+  });
 
   it('refuses a changed spec on --resume, a used folder without it, and a bad spec: exit 2, folder untouched', async () => {
     const specFile = path.join(root, 'small.json');
@@ -212,7 +212,7 @@ describe('channelscope run --resume', () => {
     expect(threads.code).toBe(2);
     expect(threads.stderr).toMatch(/--threads must be an integer from 1 to 1024, got "two"/);
     expect(readdirSync(emptyDir)).toEqual([]);
-  }, 120_000);
+  });
 
   it('starts again in a folder a kill left while the sweep began (a temporary spec.json, a lock set aside): they hold nothing, and those of dead sessions of this host go', async () => {
     const specFile = path.join(root, 'begin.json');

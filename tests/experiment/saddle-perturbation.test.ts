@@ -36,7 +36,7 @@ describe('saddle-perturbation (quick, CPU engine)', () => {
     }
     // the push is small: the start loss moves by O(perturbation²)
     for (const row of result.table) expect(Math.abs(row.startLoss - result.base.loss)).toBeLessThan(1e-5);
-  }, 30_000);
+  });
 
   it('stable γ fall back to the saddle line; unstable γ leave it, lower the loss and enter a channel', () => {
     const stable = result.table.filter((row) => row.lambdaMin! >= -1e-9 * row.lambdaMax!);
@@ -101,7 +101,7 @@ describe('saddle-perturbation (quick, CPU engine)', () => {
         expect(row.weightNorm).toBeLessThan(0.5 * SADDLE_PERTURBATION_QUICK.maxnorm!);
       }
     }
-  }, 30_000);
+  });
 
   it('says so when θ* is not a critical point (training and polish cut short)', async () => {
     const short = await runSaddlePerturbation(
@@ -112,7 +112,7 @@ describe('saddle-perturbation (quick, CPU engine)', () => {
     expect(short.base.gradInf).toBeGreaterThan(1e-6);
     expect(short.notes.join(' ')).toMatch(/not a critical point/);
     expect(formatSaddlePerturbationMarkdown(short)).toMatch(/Note: Newton–CG stopped by max-iterations/);
-  }, 20_000);
+  });
 
   it('refuses options it cannot run', () => {
     expect(() => resolveSaddlePerturbationOptions({ gammas: [] })).toThrow(/at least one γ/);

@@ -162,7 +162,7 @@ describe('channelscope run --shard and merge', () => {
     const mixed = await channelscope(['merge', shards[0], other, '--out', path.join(root, 'merged-mixed')]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/differs.*seeds/);
-  }, 180_000);
+  });
 
   it('refuses a bad --shard with exit code 2 before touching the folder', async () => {
     const specFile = path.join(root, 'shards.json');
@@ -180,5 +180,5 @@ describe('channelscope run --shard and merge', () => {
     expect(result.stderr).toMatch(/CHANNELSCOPE_SHARD_COUNT/);
     expect(existsSync(out)).toBe(false);
     expect(readFileSync(specFile, 'utf8')).toBe(JSON.stringify(spec));
-  }, 60_000);
+  });
 });

@@ -68,7 +68,7 @@ describe('npm run bench:browser', () => {
       ]);
       expect(['tiled/16', 'register/16']).toContain((report.results as Record<string, unknown>[])[0].strategy);
     }
-  }, 420_000);
+  });
 });
 
 describe('npm run bench:browser -- --probe', () => {
@@ -97,7 +97,7 @@ describe('npm run bench:browser -- --probe', () => {
     } finally {
       release();
     }
-  }, 300_000);
+  });
 });
 
 /** Runs a benchmark script expecting a refusal: its exit code and what it printed on stderr. */
@@ -121,5 +121,5 @@ describe('npm run bench and bench:browser', () => {
     ] as const) {
       expect(await refusal(script, args), `${script} ${args.join(' ')}`).toEqual({ code: 2, stderr: message });
     }
-  }, 180_000);
+  });
 });

@@ -53,7 +53,7 @@ beforeAll(async () => {
   served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
   webBuild = webRoot;
   releaseBrowserLock = await acquireBrowserLock();
-}, 420_000);
+});
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
@@ -236,7 +236,7 @@ describe('the dashboard between sources of runs', () => {
     expect(pairText).toMatch(/channels sit at the upper left/);
     expect(pairText).not.toMatch(/lower right/);
     expect(problems).toEqual([]);
-  }, 300_000);
+  });
 
   it("shows a preset's tables and figures for its sweep, run in the page or opened with its spec.json, as report.md has them, a procedure's figure and report for its folder, and neither for other runs", async () => {
     const { page, problems } = await dashboardWithJsonEditor();
@@ -329,7 +329,7 @@ describe('the dashboard between sources of runs', () => {
     expect(await presetSection(page)).toBeNull();
     expect(await page.$('cs-app >>> [data-testid="procedure"]')).toBeNull();
     expect(problems).toEqual([]);
-  }, 300_000);
+  });
 
   it('follows a served sweep still being written: its planned runs, the runs as they come, until its session finishes', async () => {
     // the tiny sweep's 6 runs, 2 recorded when the page opens the folder, a session writing the rest
@@ -380,7 +380,7 @@ describe('the dashboard between sources of runs', () => {
       lock.release();
       await server.close();
     }
-  }, 120_000);
+  });
 
   it("follows a job array's shards as they start: each shard's runs, the plan growing to the whole sweep, until every shard finished", async () => {
     const done = path.join(scratch, 'cli');
@@ -433,5 +433,5 @@ describe('the dashboard between sources of runs', () => {
       lock.release();
       await server.close();
     }
-  }, 120_000);
+  });
 });

@@ -50,7 +50,7 @@ beforeAll(async () => {
   served = await startDashboardServer({ webRoot, resultDirs: [], port: 0 });
   mkdirSync(ARTIFACTS, { recursive: true });
   releaseBrowserLock = await acquireBrowserLock();
-}, 420_000);
+});
 
 afterAll(async () => {
   for (const browser of browsers) await browser.close().catch(() => {});
@@ -395,7 +395,7 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(page, 'cs-app >>> cs-gpu-check >>> button[data-action="download-gpu-check"]')).toBe('Download (JSON)');
     await page.click('cs-app >>> cs-gpu-check >>> details summary');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-gpu-check.png'), fullPage: true });
-  }, 180_000);
+  });
 
   it('keeps finished runs in the browser: after a reload Start trains only the runs not kept, and a sweep cut by a reload ends as an uninterrupted one', async () => {
     const { page, records: firstRecords } = await firstSweep();
@@ -485,7 +485,7 @@ describe('dashboard in headless Chromium', () => {
     // (the status was 'finished' before this start too: wait for the new sweep's notice)
     await page.waitForFunction(() => document.querySelector('cs-app')?.shadowRoot?.querySelector('[data-testid="kept-notice"]')?.textContent?.includes('other code'), { timeout: 30_000, polling: 100 });
     expect(await textOf(page, 'cs-app >>> [data-testid="kept-notice"]')).toMatch(/^6 of 6 runs were kept .* Some were trained by other code than this page's \(channelscope 0\.0\.9 \(git 0123456789ab\)\)/);
-  }, 240_000);
+  });
 
   it('without WebGPU says so and runs a small sweep on the CPU engine, over a Web Worker per core, as channelscope run --backend cpu does', async () => {
     const page = await openDashboard(false);

@@ -35,7 +35,7 @@ beforeAll(async () => {
   page = await browser.newPage();
   const source = ts.transpileModule(readFileSync('src/numerics/portable-math.ts', 'utf8'), { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
   await page.evaluate(`window.portableModule = import(${JSON.stringify(`data:text/javascript,${encodeURIComponent(source)}`)})`);
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
@@ -51,5 +51,5 @@ describe('portable math in the browser', () => {
       const differing = inNode[name].filter((value, i) => !Object.is(value, inPage[name][i])).length;
       expect(differing, name).toBe(0);
     }
-  }, 60_000);
+  });
 });

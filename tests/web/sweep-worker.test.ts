@@ -68,9 +68,9 @@ describe('the sweep worker', () => {
     let started = false;
     const end = api.start(SPEC, { backend: 'cpu' }, { ...quietListener(), started: () => ((started = true), page.promise) as unknown as void });
     api.cancel();
+    await vi.waitFor(() => expect(started).toBe(true), { timeout: 30_000 });
     // the cancelled sweep has long returned; the page has not yet taken 'started' (its port is slower)
     expect(await settlesWithin(end, 300)).toBe(false);
-    expect(started).toBe(true);
     page.resolve();
     expect((await end).status).toBe('cancelled');
   });
@@ -92,9 +92,10 @@ describe('the sweep worker', () => {
       },
       progress: (state) => void progress.push(state.paused),
     });
-    // the sweep reaches its next tick (within milliseconds) and waits there for the batch on its way;
-    // then the user resumes
-    await ms(500);
+    // the sweep reaches its next tick (within milliseconds of the pause) and waits there for the batch
+    // on its way; then the user resumes
+    await vi.waitFor(() => expect(batches).toBeGreaterThan(0), { timeout: 30_000 });
+    await ms(200);
     api.resume();
     page.resolve();
     const woke = await settlesWithin(end, 3000);
@@ -133,9 +134,9 @@ describe('the sweep worker', () => {
     const records: { stopReason: string; wallSeconds: number }[] = [];
     const paused: boolean[] = [];
     const end = api.start(spec, { backend: 'cpu', slots: 6 }, { ...quietListener(), records: (batch) => void records.push(...batch), progress: (state) => void paused.push(state.paused) });
-    // paused before its first tick: its runs are loaded, their clocks started
+    // paused before its first tick: its runs are loaded, their clocks started; the paused tick says so, then waits
     api.pause();
-    await ms(300);
+    await vi.waitFor(() => expect(paused.length).toBeGreaterThan(0), { timeout: 30_000 });
     jump += 100_000;
     api.resume();
     expect((await end).status).toBe('finished');
@@ -169,10 +170,9 @@ describe('the sweep worker', () => {
     vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => (await adapter.promise, { info: { vendor: 'stand-in' } }) } });
     const check = api.verify(['training'], { check: () => {} });
     const sweep = api.start(SPEC, { backend: 'cpu' }, quietListener());
-    sweep.catch(() => {});
-    await ms(50);
-    adapter.resolve();
+    // refused while the check still waits for its adapter
     await expect(sweep).rejects.toThrow(/already running/);
+    adapter.resolve();
     expect(await check).toMatchObject({ checks: 2 });
     // the worker is free again
     expect((await api.start(SPEC, { backend: 'cpu' }, quietListener())).status).toBe('finished');
