@@ -74,7 +74,8 @@ const COSMETIC_FIELDS = ['name', 'description'] as const;
 const must = (text: string) => ({ error: text });
 
 function positiveInt(text = 'must be a positive integer') {
-  return z.number(must(text)).int(must(text)).min(1, must(text));
+  // (an integer past 2⁵³ − 1 is refused by int() too: said so first, not "must be a positive integer")
+  return z.number(must(text)).max(Number.MAX_SAFE_INTEGER, must(`${text} of at most ${Number.MAX_SAFE_INTEGER} (2⁵³ − 1)`)).int(must(text)).min(1, must(text));
 }
 function positiveNumber(text = 'must be a positive number') {
   return z.number(must(text)).positive(must(text));
@@ -559,7 +560,15 @@ function describeIssues(issues: readonly Issue[], root: unknown, rootSchema: z.c
     suggestions.includes(String(issue.path[primary.path.length])) &&
     primary.path.every((segment, k) => issue.path[k] === segment) &&
     valueAt(root, issue.path.slice(0, primary.path.length + 1)) === undefined;
-  const others = issues.filter((issue) => issue !== primary && !sameTypo(issue));
+  // one problem per field: a value can fail several checks that say the same (-1e20 is neither a safe integer nor ≥ 1)
+  const samePath = (a: Issue, b: Issue) => a.path.length === b.path.length && a.path.every((segment, k) => segment === b.path[k]);
+  const ofAField = (issue: Issue) => issue.code !== 'unrecognized_keys';
+  const others: Issue[] = [];
+  for (const issue of issues) {
+    if (issue === primary || sameTypo(issue)) continue;
+    if (ofAField(issue) && [primary, ...others].some((kept) => ofAField(kept) && samePath(kept, issue))) continue;
+    others.push(issue);
+  }
   const named = others.slice(0, 2).map((issue) => describeIssue(issue, root, rootSchema, topLevel));
   const rest = others.length - named.length;
   const message = describeIssue(primary, root, rootSchema, topLevel) + (named.length > 0 ? `; also: ${named.join('; ')}` : '') + (rest > 0 ? ` (and ${rest} more problem${rest > 1 ? 's' : ''})` : '');

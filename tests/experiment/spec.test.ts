@@ -214,6 +214,9 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
   it('out-of-range numbers', () => {
     expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: 0 } }))).toBe('spec: architecture.hidden: 0 must be a positive integer');
     expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: [4, 2.5] } }))).toBe('spec: architecture.hidden[1]: 2.5 must be a positive integer');
+    // an integer too large to count in a double names the bound; one value is one problem, however many checks it fails
+    expect(errorOf(spec({ stop: { maxSteps: 1e20 } }))).toBe('spec: stop.maxSteps: 100000000000000000000 must be a positive integer of at most 9007199254740991 (2⁵³ − 1)');
+    expect(errorOf(spec({ stop: { maxSteps: -1e20 } }))).toBe('spec: stop.maxSteps: -100000000000000000000 must be a positive integer');
     expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: [4, 4, 4, 4] } }))).toBe(
       'spec: architecture.hidden: [4,4,4,4] must be a positive integer or an array of 1 to 3 positive integers',
     );
