@@ -191,8 +191,8 @@ export function buildProgram(): Command {
 
   program
     .command('presets')
-    .description('list the paper\'s experiments that `channelscope run PRESET` runs, with their sizes (full and --quick); with a NAME and --spec, print that sweep\'s spec to copy and edit')
-    .argument('[name]', 'a sweep preset, with --spec')
+    .description('list the paper\'s experiments that `channelscope run PRESET` runs, with their sizes (full and --quick); with a NAME, that one; with a NAME and --spec, print that sweep\'s spec to copy and edit')
+    .argument('[name]', 'a preset: its entry alone, or with --spec (a sweep) its spec')
     .option('--spec', "print the preset's spec (JSON that `channelscope run FILE` takes)")
     .option('--quick', 'with --spec: the --quick version')
     .option('--seeds <n>', 'with --spec: seeds per configuration')
@@ -204,10 +204,10 @@ export function buildProgram(): Command {
         process.stdout.write(presetSpecText(name, options));
         return;
       }
-      if (name !== undefined || options.quick || options.seeds !== undefined) {
-        throw new InputError(`presets: a preset name, --quick and --seeds go with --spec (channelscope presets ${name ?? 'NAME'} --spec${options.quick ? ' --quick' : ''})`);
+      if (options.quick || options.seeds !== undefined) {
+        throw new InputError(`presets: --quick and --seeds go with --spec (channelscope presets ${name ?? 'NAME'} --spec${options.quick ? ' --quick' : ''})`);
       }
-      process.stdout.write(options.json ? presetListJson() : formatPresetList());
+      process.stdout.write(options.json ? presetListJson(name) : formatPresetList(name));
     });
 
   program

@@ -30,10 +30,10 @@ export interface PresetRunOptions extends RunCommandOptions {
 
 const sizeText = (size: RunSize) => `${size.atMost ? 'at most ' : ''}${size.networks.toLocaleString('en-US')} networks × N = ${size.samples.toLocaleString('en-US')}`;
 
-/** The `channelscope presets` listing. */
-export function formatPresetList(): string {
+/** The `channelscope presets` listing: every preset, or the one named (`channelscope presets NAME`). */
+export function formatPresetList(name?: string): string {
   const lines: string[] = [];
-  for (const preset of PRESETS) {
+  for (const preset of name === undefined ? PRESETS : [presetNamed(name)]) {
     lines.push(`${preset.name}  (${preset.kind})`);
     lines.push(`  ${preset.description}`);
     lines.push(`  full:  ${sizeText(presetRunSize(preset, false))}`);
@@ -45,9 +45,9 @@ export function formatPresetList(): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `channelscope presets --json`: every preset with its question and sizes, for scripts. */
-export function presetListJson(): string {
-  const list = PRESETS.map((preset) => ({
+/** `channelscope presets [NAME] --json`: every preset (or the one named) with its question and sizes, for scripts. */
+export function presetListJson(name?: string): string {
+  const list = (name === undefined ? PRESETS : [presetNamed(name)]).map((preset) => ({
     name: preset.name,
     kind: preset.kind,
     description: preset.description,
@@ -58,6 +58,14 @@ export function presetListJson(): string {
   return `${JSON.stringify(list, null, 2)}\n`;
 }
 
+/** The preset of this name, or a refusal that names the presets (and the one most likely meant). */
+function presetNamed(name: string) {
+  const preset = findPreset(name);
+  if (preset) return preset;
+  const meant = closestName(name, PRESETS.map((p) => p.name));
+  throw new InputError(`presets: "${name}" is not a preset${meant ? `; did you mean ${meant}?` : ''} (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
+}
+
 /**
  * `channelscope presets NAME --spec [--quick] [--seeds N]`: a sweep preset's spec as a file `run`
  * takes, to copy and edit (other teachers, widths, a budget). Its runs are the preset's, id for id;
@@ -65,13 +73,10 @@ export function presetListJson(): string {
  * the preset's tables, which group by the same fields.
  */
 export function presetSpecText(name: string, options: { quick?: boolean; seeds?: string }): string {
-  const preset = findPreset(name);
-  if (!preset) {
-    const meant = closestName(name, PRESETS.map((p) => p.name));
-    throw new InputError(`presets: "${name}" is not a preset${meant ? `; did you mean ${meant}?` : ''} (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
-  }
+  const preset = presetNamed(name);
   if (preset.kind === 'procedure') {
-    throw new InputError(`presets: ${name} is a procedure, not a sweep: it has no spec file; its settings are options of \`channelscope run ${name}\` (see \`channelscope help run\`)`);
+    const fromRun = name === 'channel-jump' ? ', or with --from DIR --id RUN [--pair I,J] follows the channel of a run of yours' : '';
+    throw new InputError(`presets: ${name} is a procedure, not a sweep: it has no spec file to edit; \`channelscope run ${name}\` runs it at the paper's size, with --quick small${fromRun} (see \`channelscope help run\`)`);
   }
   const seeds = parseSeeds(options.seeds);
   presetSpec(preset, { quick: options.quick, seeds }); // (checks it as `run` will)

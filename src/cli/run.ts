@@ -1,5 +1,6 @@
 // `channelscope run SPEC.json`: a sweep from a spec to a results folder (see experiment/results.ts for
 // the folder, experiment/shard.ts for shards, experiment/scheduler.ts for how runs are trained).
+import { writePresetReport } from './preset-report.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -201,10 +202,18 @@ export function requireResumeFolder(command: string, options: { resume?: boolean
   }
 }
 
-/** Runs the sweep; returns the results folder. */
+/**
+ * Runs the sweep; returns the results folder. A spec that keeps a preset's name (`presets NAME --spec`,
+ * edited) ends with that preset's report, as `run PRESET` does; any other says how to get one.
+ */
 export async function runCommand(specFile: string, options: RunCommandOptions): Promise<string> {
   requireResumeFolder('run', options);
-  return runParsedSpec(readSpecFile(specFile).spec, specFile, options);
+  const dir = await runParsedSpec(readSpecFile(specFile).spec, specFile, options);
+  if (!options.dryRun) {
+    const presetReport = await writePresetReport(dir);
+    process.stdout.write(presetReport ? `\n${presetReport}` : `report: channelscope report ${dir} [--by FIELD,…] [--html]\n`);
+  }
+  return dir;
 }
 
 /**
@@ -347,7 +356,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
     progress.finish(progressCounts());
 
     const out = process.stdout;
-    out.write(`${selected.length} runs${shardNote} on ${engine.backend} (${engine.description})\n\n`);
+    out.write(`${selected.length} run${selected.length === 1 ? '' : 's'}${shardNote} on ${engine.backend} (${engine.description})\n\n`);
     out.write(formatSummary(spec, doneHere(), selected.length));
     out.write(`\nresults: ${path.join(dir, 'runs.jsonl')}\n`);
     return dir;

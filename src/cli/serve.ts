@@ -17,7 +17,7 @@ import { BUILD_INFO_FILE, channelscopeRoot, currentSoftware, softwareLabel } fro
 import { integerOption } from './number-options.js';
 import { requireResultsFolder } from './fs-errors.js';
 import { sessionWriting } from '../experiment/folder-lock.js';
-import { LOCK_FILE, readByDashboard } from '../experiment/folder-files.js';
+import { LOCK_FILE, PROCEDURE_RESULT_FILE, readByDashboard } from '../experiment/folder-files.js';
 
 export const DEFAULT_PORT = 8321;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -459,7 +459,10 @@ export interface ServeCommandOptions {
 export async function servedFolderNotes(mounts: readonly ResultsMount[]): Promise<string[]> {
   const listings = await Promise.all(mounts.map(async (mount) => ({ mount, listing: await folderListing(mount) })));
   return listings.flatMap(({ mount, listing }) => [
-    ...(listing.files.some((file) => file.endsWith('.jsonl')) ? [] : [`${mount.dir} holds no runs.jsonl (nor any .jsonl file): the page will find no runs in it`]),
+    // (a procedure preset's folder holds its result instead, which the page opens as its figure)
+    ...(listing.files.some((file) => file.endsWith('.jsonl') || path.basename(file) === PROCEDURE_RESULT_FILE)
+      ? []
+      : [`${mount.dir} holds no runs.jsonl (nor any .jsonl file) and no procedure's result.json: the page will find nothing to show in it`]),
     ...(listing.liveLocks.length > 0 ? [`a session is writing ${mount.dir} now: opened in the page, its runs come in as they finish`] : []),
     ...(listing.truncated
       ? [`${mount.dir} is too large to list whole (more than ${MAX_LISTED_FILES.toLocaleString('en-US')} files the page reads, or ${MAX_WALKED_ENTRIES.toLocaleString('en-US')} entries in all): the page is offered the first ${listing.files.length.toLocaleString('en-US')} (by path), so runs in later folders are not shown`]

@@ -343,7 +343,7 @@ export function formatNetworkAnalysis({ network, hiddenLayers, samples, maxnorm,
     const parts = result.motion.shares
       .slice(0, 8)
       .map((entry) => `${entry.part === 'output bias' ? 'output bias' : `neuron ${entry.part.neuron} of layer ${entry.part.layer + 1} (${entry.regime ? `${entry.regime}, ` : ''}z ∈ [${g(entry.preActivation!.min)}, ${g(entry.preActivation!.max)}])`} ${(100 * entry.share).toFixed(1)}%`);
-    lines.push(`motion       ‖Δθ‖ ${g(result.motion.change)} over the recent history: ${parts.length > 0 ? parts.join(', ') : 'no part with 5% of it'} (each part's share of ‖Δθ‖, a neuron's input and outgoing weights; z its pre-activation on the data)`);
+    lines.push(`motion       ‖Δθ‖ ${g(result.motion.change)} over the recent history: ${parts.length > 0 ? parts.join(', ') : 'no part with 5% of it'} (each part's ‖Δθ‖ over the whole's: the squares of these shares sum to at most 1; a neuron's part is its input and outgoing weights; z its pre-activation on the data)`);
   }
   if (result.symmetry && result.symmetry.flipped.length > 0) {
     const { kind, flipped, residual } = result.symmetry;

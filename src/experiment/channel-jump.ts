@@ -487,7 +487,7 @@ export function formatChannelJumpMarkdown(result: ChannelJumpResult): string {
     lines.push(
       '',
       symmetry.applied
-        ? `Neurons ${named} were flipped, (ũ, o) → (−ũ, −o), the same function for an odd σ, as the classifier compares them.`
+        ? `${symmetry.neurons.length === 1 ? 'Neuron' : 'Neurons'} ${named} ${symmetry.neurons.length === 1 ? 'was' : 'were'} flipped, (ũ, o) → (−ũ, −o), the same function for an odd σ, as the classifier compares them.`
         : `The classifier compares neurons ${named} reflected (${arch.activation}(z) = ${arch.activation}(−z) + z, so (ũ, o) → (−ũ, o) is the same function only up to its linear term o·(ũ·x̃)). channel-jump follows the network as it is, so its carriers may differ from the verdict's (\`channelscope analyze --run\` shows those).`,
     );
   }

@@ -46,11 +46,19 @@ describe('channelscope presets / run PRESET', () => {
       expect(fromFile.map((run) => run.config)).toEqual(expected.map((run) => run.config));
     }
 
+    // a name alone: that preset's entry of the list
+    const one = await runCli(['presets', 'toy-1d']);
+    expect([one.code, one.stderr]).toEqual([0, '']);
+    expect(one.stdout).toMatch(/^toy-1d {2}\(sweep\)\n {2}two erf neurons/);
+    expect(one.stdout).not.toContain('channel-frequency  (sweep)');
+    expect(JSON.parse((await runCli(['presets', 'channel-jump', '--json'])).stdout).map((preset: { name: string }) => preset.name)).toEqual(['channel-jump']);
+
     for (const [args, message] of [
-      [['presets', 'channel-jump', '--spec'], 'presets: channel-jump is a procedure, not a sweep: it has no spec file; its settings are options of `channelscope run channel-jump`'],
+      [['presets', 'channel-jump', '--spec'], 'presets: channel-jump is a procedure, not a sweep: it has no spec file to edit; `channelscope run channel-jump` runs it at the paper\'s size, with --quick small, or with --from DIR --id RUN [--pair I,J] follows the channel of a run of yours'],
       [['presets', 'chanel-frequency', '--spec'], 'presets: "chanel-frequency" is not a preset; did you mean channel-frequency?'],
       [['presets', '--spec'], 'presets --spec needs a preset name'],
-      [['presets', 'toy-1d'], 'presets: a preset name, --quick and --seeds go with --spec'],
+      [['presets', 'toy-1d', '--quick'], 'presets: --quick and --seeds go with --spec (channelscope presets toy-1d --spec --quick)'],
+      [['presets', 'chanel-frequency'], 'presets: "chanel-frequency" is not a preset; did you mean channel-frequency?'],
       [['presets', 'toy-1d', '--spec', '--seeds', '0'], '--seeds must be a positive integer, got "0"'],
     ] as const) {
       const { code, stdout, stderr } = await runCli([...args]);

@@ -190,9 +190,14 @@ describe('channelscope serve', () => {
     writeFileSync(path.join(empty, 'sub', 'notes.txt'), 'notes');
     mkdirSync(path.join(sharded, 'shard-1'), { recursive: true });
     writeFileSync(path.join(sharded, 'shard-1', 'runs.jsonl'), '{"id":"a-s0"}\n');
-    const other = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [path.join(scratch, 'my results'), empty, sharded], port: 0 });
+    // a procedure preset's folder: the page opens its result as a figure
+    const procedure = path.join(scratch, 'q-channel-jump');
+    mkdirSync(procedure, { recursive: true });
+    writeFileSync(path.join(procedure, 'procedure.json'), '{}');
+    writeFileSync(path.join(procedure, 'result.json'), '{}');
+    const other = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [path.join(scratch, 'my results'), empty, sharded, procedure], port: 0 });
     try {
-      expect(await servedFolderNotes(other.mounts)).toEqual([`${empty} holds no runs.jsonl (nor any .jsonl file): the page will find no runs in it`]);
+      expect(await servedFolderNotes(other.mounts)).toEqual([`${empty} holds no runs.jsonl (nor any .jsonl file) and no procedure's result.json: the page will find nothing to show in it`]);
     } finally {
       await other.close();
     }

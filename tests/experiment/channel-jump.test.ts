@@ -258,7 +258,7 @@ describe('channel-jump (quick, CPU engine)', () => {
     expect(result.symmetry!.neurons).toHaveLength(1);
     expect([1, 3]).toContain(result.symmetry!.neurons[0].neuron);
     expect(result.carriers).toEqual({ layer: 0, members: [1, 3] });
-    expect(formatChannelJumpMarkdown(result)).toMatch(/Neurons [13] of layer 1 were flipped, \(ũ, o\) → \(−ũ, −o\)/);
+    expect(formatChannelJumpMarkdown(result)).toMatch(/Neuron [13] of layer 1 was flipped, \(ũ, o\) → \(−ũ, −o\)/);
   });
 
   it('re-equilibrates in channel coordinates: the pair\'s difference held, the dense Hessian the one its HVPs build (1e-10 relative), unit |curvature| per direction', () => {
