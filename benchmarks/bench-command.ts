@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { parseStrategy } from '../src/engine/gpu/kernel-strategy.js';
 import { checkScale, checkSeconds, DEFAULT_SECONDS, OPS, resolvePlan, SOFTWARE_SCALE, type BenchHost } from './bench-core.js';
 import { WORKLOADS } from './workloads.js';
+import { InputError } from '../src/user-input/input-error.js';
 
 /** Bad input: reported in one line, exit code 2, nothing measured. */
 export class UsageError extends Error {}
@@ -33,8 +34,9 @@ const OPERATIONS_HELP = `Operations:
   flow                         gradient-flow right-hand-side evaluations (dopri5)
   stiff                        stiff gradient-flow steps (rosenbrock23)`;
 
-const EXIT_CODES_HELP = `Exit codes: 0 measured (a failed measurement is recorded in its result), 1 could not
-run (e.g. --backend gpu without an adapter), 2 bad input, refused before anything is measured.`;
+const EXIT_CODES_HELP = `Exit codes (as channelscope's): 0 measured (a failed measurement is recorded in its result),
+1 could not run (a build or a browser that failed), 2 bad input or a request this machine cannot meet
+(e.g. --backend gpu without an adapter), refused before anything is measured.`;
 
 const workloadsHelp = () =>
   [
@@ -124,14 +126,15 @@ export function describeHost(): BenchHost {
 }
 
 /**
- * Runs a benchmark's main: bad input (UsageError) is one line and exit code 2, any other failure one
- * line and exit code 1; no stack trace either way, the message says what went wrong.
+ * Runs a benchmark's main: bad input (UsageError, or channelscope's InputError: --backend gpu without
+ * an adapter) is one line and exit code 2, any other failure one line and exit code 1; no stack trace
+ * either way, the message says what went wrong.
  */
 export async function runCommand(name: string, main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (error) {
     process.stderr.write(`${name}: ${(error as Error).message}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    process.exitCode = error instanceof UsageError || error instanceof InputError ? 2 : 1;
   }
 }

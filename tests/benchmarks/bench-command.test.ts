@@ -4,9 +4,11 @@
 // Throughput figures are not checked: timing belongs in benchmarks/, never in a test.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { checkScale, checkSeconds, scalingNote } from '../../benchmarks/bench-core.js';
-import { benchProgram, checkBenchOptions, parseCommandLine } from '../../benchmarks/bench-command.js';
+import { benchProgram, checkBenchOptions, parseCommandLine, runCommand, UsageError } from '../../benchmarks/bench-command.js';
+import { NO_ADAPTER } from '../../src/engine/create.js';
+import { InputError } from '../../src/user-input/input-error.js';
 import { WORKLOADS } from '../../benchmarks/workloads.js';
 import { scriptCommand } from '../helpers/cli.js';
 
@@ -151,5 +153,27 @@ describe('npm run bench on the CPU engine', () => {
       expect(Object.keys(result.cost as object)).toEqual(Object.keys(report.units.cost));
       expect((result.cost as { workgroupLoads: unknown }).workgroupLoads).toBeNull();
     }
+  });
+});
+
+describe("the benchmarks' exit codes", () => {
+  it('are channelscope\'s: 2 for bad input and for a request this machine cannot meet (--backend gpu without an adapter), 1 for a failure', async () => {
+    const written: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => (written.push(String(text)), true));
+    const codes: (string | number | undefined)[] = [];
+    try {
+      for (const error of [new UsageError('--seconds must be positive'), new InputError(NO_ADAPTER), new Error('the Vite build failed')]) {
+        process.exitCode = undefined;
+        await runCommand('bench', async () => {
+          throw error;
+        });
+        codes.push(process.exitCode);
+      }
+    } finally {
+      process.exitCode = undefined;
+      stderr.mockRestore();
+    }
+    expect(codes).toEqual([2, 2, 1]);
+    expect(written[1]).toBe(`bench: ${NO_ADAPTER}\n`);
   });
 });
