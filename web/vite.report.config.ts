@@ -36,6 +36,8 @@ export default defineConfig({
     target: 'es2022',
     minify: true,
     reportCompressedSize: false,
+    // (no "[PLUGIN_TIMINGS]" warning block in the output of `report --html`, which builds this on demand)
+    rollupOptions: { checks: { bundlerTimings: false } },
     lib: {
       entry: path.join(webRoot, 'src/report/report-main.ts'),
       formats: ['iife'],
