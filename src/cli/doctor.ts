@@ -23,6 +23,8 @@ async function doubleFloatReport(gpu: GpuContext): Promise<{ exact: boolean; wor
   }
 }
 const CPU_PRECISION = 'float64, Neumaier-compensated sums over samples';
+/** What --backend auto runs beside a software adapter (SwiftShader), which is slower than it. */
+const SOFTWARE_ADAPTER_UNUSED = 'the float64 CPU engine (the software adapter below is slower; --backend gpu forces it)';
 
 function gpuReport(gpu: GpuContext, choice: BackendChoice) {
   // what `--backend auto` uses: a software adapter (SwiftShader) is slower than the CPU engine
@@ -30,9 +32,10 @@ function gpuReport(gpu: GpuContext, choice: BackendChoice) {
   return {
     version: softwareLine(),
     backend,
-    // precision is the backend's that runs; the adapter's own is gpuPrecision
+    // precision and description are the backend's that runs; the adapter's own are gpuPrecision and gpuDescription
     precision: backend === 'cpu' ? CPU_PRECISION : GPU_PRECISION,
-    description: describeGpu(gpu),
+    description: backend === 'cpu' ? SOFTWARE_ADAPTER_UNUSED : describeGpu(gpu),
+    gpuDescription: describeGpu(gpu),
     adapter: gpu.adapterInfo,
     softwareAdapter: gpu.software,
     driverSource: gpu.driverSource,
@@ -71,9 +74,9 @@ export async function doctor(choice: BackendChoice, json: boolean): Promise<void
   const { vendor, architecture, device, description } = report.adapter;
   out(`version      ${report.version}`);
   const onCpu = report.backend === 'cpu';
-  out(`backend      ${onCpu ? 'cpu: the float64 CPU engine (the software adapter below is slower; --backend gpu forces it)' : 'gpu'}`);
+  out(`backend      ${onCpu ? `cpu: ${SOFTWARE_ADAPTER_UNUSED}` : 'gpu'}`);
   out(`precision    ${report.precision}`);
-  out(`${onCpu ? 'unused GPU  ' : 'description '} ${report.description}`);
+  out(`${onCpu ? 'unused GPU  ' : 'description '} ${report.gpuDescription}`);
   out(`adapter      vendor=${vendor} architecture=${architecture} device=${device} description=${description}`);
   out(`driver       ${report.driverSource}${report.softwareAdapter ? ' (software rasteriser: correct but slow)' : ''}`);
   if (report.dawnToggles.length > 0) out(`dawn toggles ${report.dawnToggles.join(', ')} (the software driver's, for speed: src/gpu/device.ts SOFTWARE_DAWN_TOGGLES)`);

@@ -122,6 +122,9 @@ describe('channelscope doctor', () => {
     // the precision of the backend that runs; the adapter's beside it
     expect(report.precision).toMatch(report.backend === 'cpu' ? /^float64/ : /^float32 kernels/);
     expect(report.gpuPrecision).toMatch(/^float32 kernels/);
+    // so is the description: the adapter's is gpuDescription
+    expect(report.description).toMatch(report.backend === 'cpu' ? /^the float64 CPU engine/ : /^WebGPU on /);
+    expect(report.gpuDescription).toMatch(/^WebGPU on /);
     expect(report.adapter.vendor).toBeTruthy();
     expect(report.features).toContain('subgroups');
     expect(report.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
