@@ -175,6 +175,17 @@ describe('channelscope analyze', () => {
     expect(converged.verdict.outcome).toBe('finite-minimum');
   });
 
+  it("reads the README's example files (examples/network: run ef8dcaf39579-s11 of the committed sweep, written out) as that run is analysed", async () => {
+    // (written by: its final parameters, the first of its recent ones, its rebuilt data as CSV)
+    const files = await runCli(['analyze', '--params', 'examples/network/channel.json', '--data', 'examples/network/data.csv', '--previous', 'examples/network/channel-earlier.json']);
+    const run = await runCli(['analyze', '--run', 'benchmarks/results/flow-cpu-subset', '--id', 'ef8dcaf39579-s11']);
+    expect([files.code, run.code]).toEqual([0, 0]);
+    expect(files.stdout).toMatch(/^verdict {6}channel \(also by the strict 1e-3 criterion\)/m);
+    expect(files.stdout).toMatch(/^GLU limit {4}pair 1,2 of layer 1/m);
+    // the same lines, but the run's own first one
+    expect(files.stdout).toBe(run.stdout.slice(run.stdout.indexOf('\n') + 1));
+  });
+
   it('refuses a run that is not there, half of either form, both forms, and --previous with --run (exit code 2)', async () => {
     const missing = await runCli(['analyze', '--run', 'benchmarks/results/flow-cpu-subset', '--id', 'nope-s1']);
     expect(missing.code).toBe(2);
