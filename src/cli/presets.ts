@@ -13,7 +13,7 @@ import { findFolderRecord, folderDataOptions, folderState, PROCEDURE_FILE, PROCE
 import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
 import { FolderLock } from '../experiment/folder-lock.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
-import { parseThreads, requireResumeFolder, runParsedSpec, type RunCommandOptions } from './run.js';
+import { parseThreads, requireResumeFolder, runSweepWithReport, type RunCommandOptions } from './run.js';
 import { writePresetReport } from './preset-report.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
 import { integerOption } from './number-options.js';
@@ -137,9 +137,7 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
   requireResumeFolder('run', options);
   const spec = presetSpec(preset, { quick, seeds });
   const dir = options.out ?? presetOutDir(preset.name);
-  await runParsedSpec(spec, `${preset.name}.json`, { ...options, out: dir });
-  if (!options.dryRun) process.stdout.write(`\n${await writePresetReport(dir)}`);
-  return dir;
+  return runSweepWithReport(spec, `${preset.name}.json`, { ...options, out: dir });
 }
 
 async function runProcedurePreset(preset: ProcedurePreset, quick: boolean, options: PresetRunOptions): Promise<string> {

@@ -1,6 +1,5 @@
 // `channelscope run SPEC.json`: a sweep from a spec to a results folder (see experiment/results.ts for
 // the folder, experiment/shard.ts for shards, experiment/scheduler.ts for how runs are trained).
-import { writePresetReport } from './preset-report.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -22,6 +21,7 @@ import { inputSampleCount } from '../data/inputs.js';
 import { describeArchitecture, parameterCount } from '../model/architecture.js';
 import { readUserFile } from './fs-errors.js';
 import { integerOption } from './number-options.js';
+import { writePresetReport } from './preset-report.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -202,13 +202,18 @@ export function requireResumeFolder(command: string, options: { resume?: boolean
   }
 }
 
-/**
- * Runs the sweep; returns the results folder. A spec that keeps a preset's name (`presets NAME --spec`,
- * edited) ends with that preset's report, as `run PRESET` does; any other says how to get one.
- */
+/** Runs the sweep; returns the results folder. */
 export async function runCommand(specFile: string, options: RunCommandOptions): Promise<string> {
   requireResumeFolder('run', options);
-  const dir = await runParsedSpec(readSpecFile(specFile).spec, specFile, options);
+  return runSweepWithReport(readSpecFile(specFile).spec, specFile, options);
+}
+
+/**
+ * runParsedSpec, then the report: a preset's sweep (`run PRESET`, or a spec that keeps a preset's name,
+ * `presets NAME --spec` edited) ends with that preset's report and tables; any other says how to get one.
+ */
+export async function runSweepWithReport(spec: ExperimentSpec, specFile: string, options: RunCommandOptions): Promise<string> {
+  const dir = await runParsedSpec(spec, specFile, options);
   if (!options.dryRun) {
     const presetReport = await writePresetReport(dir);
     process.stdout.write(presetReport ? `\n${presetReport}` : `report: channelscope report ${dir} [--by FIELD,…] [--html]\n`);
