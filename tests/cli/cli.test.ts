@@ -168,7 +168,22 @@ describe('channelscope run with the default backend', () => {
       expect(stderr).not.toMatch(/terminate called|Aborted|Segmentation/);
       expect(code).toBe(0);
       expect(stdout).toContain('runs.jsonl');
+      // a spec that is no preset's: how to get its report
+      expect(stdout.endsWith(`report: channelscope report ${path.join(dir, `tiny-run-${attempt}`)} [--by FIELD,…] [--html]\n`)).toBe(true);
     }
+  });
+
+  it("ends a spec that keeps a preset's name (presets NAME --spec, edited) with the preset's report, as run PRESET does", async () => {
+    const preset = await channelscope('presets', 'channel-frequency', '--spec', '--quick', '--seeds', '1');
+    const spec = path.join(dir, 'my-channel-frequency.json');
+    // edited: one teacher
+    writeFileSync(spec, JSON.stringify({ ...JSON.parse(preset.stdout), grid: { 'architecture.activation': ['erf', 'relu'] } }));
+    const out = path.join(dir, 'edited-preset');
+    const { code, stdout } = await channelscope('run', spec, '--out', out, '--backend', 'cpu');
+    expect(code).toBe(0);
+    expect(stdout).toContain('## channel-frequency: 2 runs in');
+    expect(stdout).toContain(`report: ${path.join(out, 'report.md')}; tables: `);
+    expect(existsSync(path.join(out, 'report.md'))).toBe(true);
   });
 });
 
