@@ -154,32 +154,32 @@ describe('files chosen one after another', () => {
     expect(check.params).toEqual({ name: 'small.json', text: '{}' });
   });
 
-  it('Analyse just after a file is chosen analyses that file once read, not the one chosen before', async () => {
+  /** A check with both files chosen, whose analyses are recorded by data file name; then a new data file chosen, still being read. */
+  function checkChoosingData(): { check: NetworkCheckInternals; analysed: string[]; chosen: ReturnType<typeof slowFile> } {
     const check = new CsNetworkCheck() as unknown as NetworkCheckInternals;
     const analysed: string[] = [];
     check.analyze = async (_params, data) => (analysed.push(data.name), { result: {} as never, lines: [] });
     check.params = { name: 'channel.json', text: '{}' };
     check.data = { name: 'three-inputs.csv', text: 'x1,x2,x3,y\n' };
-    const wanted = slowFile('data.csv');
-    check.pick('data', { files: [wanted.file] });
+    const chosen = slowFile('data.csv');
+    check.pick('data', { files: [chosen.file] });
+    return { check, analysed, chosen };
+  }
+
+  it('Analyse just after a file is chosen analyses that file once read, not the one chosen before', async () => {
+    const { check, analysed, chosen } = checkChoosingData();
     const run = check.run();
     await ticks();
     expect(analysed).toEqual([]);
-    wanted.arrive('x1,x2,y\n');
+    chosen.arrive('x1,x2,y\n');
     await run;
     expect(analysed).toEqual(['data.csv']);
   });
 
   it('a chosen file that cannot be read is named, and nothing is analysed', async () => {
-    const check = new CsNetworkCheck() as unknown as NetworkCheckInternals;
-    const analysed: string[] = [];
-    check.analyze = async (_params, data) => (analysed.push(data.name), { result: {} as never, lines: [] });
-    check.params = { name: 'channel.json', text: '{}' };
-    check.data = { name: 'old.csv', text: 'x1,y\n' };
-    const unreadable = slowFile('data.csv');
-    check.pick('data', { files: [unreadable.file] });
+    const { check, analysed, chosen } = checkChoosingData();
     const run = check.run();
-    unreadable.fail(new Error('The requested file could not be read'));
+    chosen.fail(new Error('The requested file could not be read'));
     await run;
     expect(analysed).toEqual([]);
     expect(check.data).toBeNull();
