@@ -140,7 +140,7 @@ describe('channelscope analyze', () => {
     expect(moving.stdout).toMatch(/verdict {6}not-converged: .*sharpening towards a kink.*neuron 0 of hidden layer 1: ‖ũ‖ 177/);
     expect(moving.stdout).toMatch(/sharpening {3}neurons 0 of layer 1 \(‖ũ‖ 177\.\d+\) tend to a kink\n {13}max \|f − f_limit\| on the data .*; loss at infinity \(output weights refit\) \d/);
     // where the motion went: all of it on neuron 0 (input vector and outgoing weight), nothing on the rest
-    expect(moving.stdout).toMatch(/motion {7}‖Δθ‖ \d+\.\d+ over the recent history: neuron 0 of layer 1 \(z ∈ \[-?\d+\.\d+, \d+\.\d+\]\) 100\.0% \(each part's share/);
+    expect(moving.stdout).toMatch(/motion {7}‖Δθ‖ \d+\.\d+ over the recent history: neuron 0 of layer 1 \(z ∈ \[-?\d+\.\d+, \d+\.\d+\]\) 100\.0% \(each part's ‖Δθ‖ over the whole's/);
     expect(alone.stdout).not.toContain('"motion": {');
     const json = await runCli(['analyze', '--params', params('s170.json', 170), '--previous', params('s150.json', 150), '--data', file('d.csv', csv), '--json']);
     const limit = JSON.parse(json.stdout).sharpening;

@@ -156,11 +156,20 @@ async function openServedFolder(server: DashboardServer) {
   await page.goto(server.url, { waitUntil: 'load' });
   const listed = await poll('the served folder', () => page.$('cs-app >>> cs-results-loader >>> .listing button'), (button) => button !== null);
   await listed!.click();
-  const shown = async () => ({
+  const read = async () => ({
     ...(await progress(page)),
     warnings: await page.$$eval('cs-app >>> [data-testid="summary-warning"]', (notes) => notes.map((note) => note.textContent!.replace(/\s+/g, ' ').trim())),
     runsCells: await page.$$eval('cs-app >>> cs-summary-table >>> tbody tr', (rows) => rows.map((row) => row.querySelectorAll('td')[0]?.textContent?.trim() ?? '')),
   });
+  // the parts are read one after another, and a render between two reads would mix two states (CI saw
+  // the new runs column beside the old warnings): two equal reads in a row are one state
+  const shown = async () => {
+    for (let last = await read(); ; ) {
+      const next = await read();
+      if (JSON.stringify(next) === JSON.stringify(last)) return next;
+      last = next;
+    }
+  };
   return { page, shown, problems };
 }
 
