@@ -146,6 +146,15 @@ describe('the sweep worker', () => {
     for (const record of records) expect(record.wallSeconds).toBeLessThan(5);
   });
 
+  it('says when finished runs cannot be kept in this browser (no IndexedDB here), not only in the console', async () => {
+    const api = await workerApi();
+    const notices: string[] = [];
+    expect((await api.start(SPEC, { backend: 'cpu' }, { ...quietListener(), notice: (text) => void notices.push(text) })).status).toBe('finished');
+    expect(notices).toEqual([
+      "Finished runs are not kept in this browser (this browser offers no IndexedDB): a reload or a closed page loses this sweep's finished runs; download runs.jsonl to keep them.",
+    ]);
+  });
+
   it('verify() settles only once the page has every check', async () => {
     const api = await workerApi();
     vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => ({ info: { vendor: 'stand-in' } }) } });

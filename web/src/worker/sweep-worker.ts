@@ -82,11 +82,12 @@ async function openEngine(options: StartOptions, work: number): Promise<{ engine
   return { engine, notice: `No WebGPU here (${reason}): running on the float64 CPU engine${workersNote(engine)}, which suits small runs.` };
 }
 
-/** The browser's kept runs, opened once; null (with the reason logged) where it has no IndexedDB. */
+/** The browser's kept runs, opened once; null where it has no IndexedDB (a private window may not), the reason in keptRunsMissing. */
 let keptRunsStore: Promise<KeptRuns | null> | undefined;
+let keptRunsMissing = '';
 function openKeptRuns(): Promise<KeptRuns | null> {
   keptRunsStore ??= KeptRuns.open().catch((error: Error) => {
-    console.warn(`finished runs are not kept in this browser: ${error.message}`);
+    keptRunsMissing = error.message;
     return null;
   });
   return keptRunsStore;
@@ -148,6 +149,8 @@ const api: SweepWorkerApi = {
       // awaited: the page must have it before start() settles, also when the sweep ends before any
       // record (cancelled or failed at once): a later 'started' would set the page running again
       await listener.started({ backend: engine.backend, engine: engine instanceof CpuEngine ? pageCpuDescription(engine) : engine.description, ...(opened.notice ? { notice: opened.notice } : {}), totalRuns: runs.length, keptRuns: kept.length, keptFromOtherCode });
+      // (said, not only logged: a user counting on a reload to continue the sweep would lose it unawares)
+      if (!store) listener.notice(`Finished runs are not kept in this browser (${keptRunsMissing}): a reload or a closed page loses this sweep's finished runs; download runs.jsonl to keep them.`);
 
       const byStopReason: Record<string, number> = {};
       let done = 0;
