@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
+import { closestName } from '../user-input/closest-name.js';
 import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderJson, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { presetTables, tabledPresetOfSpec } from './preset-reports.js';
 import { plannedCounts, plannedRunsOf, plannedSummaryOptions, type FolderShare } from './sweep-plan.js';
@@ -49,8 +50,11 @@ export function reportOfRecords(folders: readonly string[], records: readonly Ru
   if (absent.length > 0) {
     // the fields of every configuration: a sweep over optimisers has optimizer.lr in some runs only
     const fields = [...new Set(records.flatMap((record) => configurationFields(record.config)))].filter((field) => !field.startsWith('name') && !field.startsWith('description'));
+    const groupable = [...Object.keys(GROUP_ALIASES), ...fields];
+    const meant = absent.map((field) => closestName(field, groupable));
+    const suggestion = meant.every((name) => name !== undefined) ? ` (did you mean ${meant.map((name) => `"${name}"`).join(', ')}?)` : '';
     throw new InputError(
-      `--by: no run in ${folders.join(' + ')} has ${absent.map((field) => `"${field}"`).join(', ')}; group by ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path of the runs' configuration: ${fields.join(', ')}`,
+      `--by: no run in ${folders.join(' + ')} has ${absent.map((field) => `"${field}"`).join(', ')}${suggestion}; group by ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path of the runs' configuration: ${fields.join(', ')}`,
     );
   }
   const spec = sweepOf(folders);

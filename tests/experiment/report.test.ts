@@ -97,7 +97,7 @@ describe('channelscope report', () => {
     const records = [record('a', channelTheta, [2]), record('b', finiteTheta, [3])];
     (records[1].config as Record<string, unknown>).optimizer = { kind: 'flow', solver: 'rodas4' };
     writeFileSync(path.join(dir, 'runs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    await expect(buildReport(dir, ['r', 'activaton'])).rejects.toThrow(/--by: no run in .* has "activaton"; group by d, r, .* architecture\.activation/);
+    await expect(buildReport(dir, ['r', 'activaton'])).rejects.toThrow(/--by: no run in .* has "activaton" \(did you mean "activation"\?\); group by d, r, .* architecture\.activation/);
     // a field some runs lack (a GD run's solver) is fine: their label says they have none
     expect((await buildReport(dir, ['r', 'solver'])).groups.map((g) => g.key)).toEqual(['r=[2] solver=none', 'r=[3] solver=rodas4']);
     const cli = await runCli(['report', dir, '--by', 'optimizer.lr']);
