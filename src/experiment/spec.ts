@@ -73,9 +73,14 @@ const COSMETIC_FIELDS = ['name', 'description'] as const;
 
 const must = (text: string) => ({ error: text });
 
+/** What int() says of an integer it refuses for being past 2⁵³ − 1 (1e20), rather than "must be a positive integer". */
+const PAST_SAFE_INTEGERS = `is past 2⁵³ − 1 = ${Number.MAX_SAFE_INTEGER}, beyond which a JSON number does not hold every integer`;
+
 function positiveInt(text = 'must be a positive integer') {
-  // (an integer past 2⁵³ − 1 is refused by int() too: said so first, not "must be a positive integer")
-  return z.number(must(text)).max(Number.MAX_SAFE_INTEGER, must(`${text} of at most ${Number.MAX_SAFE_INTEGER} (2⁵³ − 1)`)).int(must(text)).min(1, must(text));
+  return z
+    .number(must(text))
+    .int({ error: (issue) => (typeof issue.input === 'number' && issue.input > Number.MAX_SAFE_INTEGER ? PAST_SAFE_INTEGERS : text) })
+    .min(1, must(text));
 }
 function positiveNumber(text = 'must be a positive number') {
   return z.number(must(text)).positive(must(text));
@@ -560,18 +565,18 @@ function describeIssues(issues: readonly Issue[], root: unknown, rootSchema: z.c
     suggestions.includes(String(issue.path[primary.path.length])) &&
     primary.path.every((segment, k) => issue.path[k] === segment) &&
     valueAt(root, issue.path.slice(0, primary.path.length + 1)) === undefined;
-  // one problem per field: a value can fail several checks that say the same (-1e20 is neither a safe integer nor ≥ 1)
-  const samePath = (a: Issue, b: Issue) => a.path.length === b.path.length && a.path.every((segment, k) => segment === b.path[k]);
-  const ofAField = (issue: Issue) => issue.code !== 'unrecognized_keys';
-  const others: Issue[] = [];
+  // a problem said once: a value can fail several checks that say the same (-1e20 is neither a safe
+  // integer nor ≥ 1: "must be a positive integer" twice); different words are different problems
+  const first = describeIssue(primary, root, rootSchema, topLevel);
+  const others: string[] = [];
   for (const issue of issues) {
     if (issue === primary || sameTypo(issue)) continue;
-    if (ofAField(issue) && [primary, ...others].some((kept) => ofAField(kept) && samePath(kept, issue))) continue;
-    others.push(issue);
+    const text = describeIssue(issue, root, rootSchema, topLevel);
+    if (text !== first && !others.includes(text)) others.push(text);
   }
-  const named = others.slice(0, 2).map((issue) => describeIssue(issue, root, rootSchema, topLevel));
+  const named = others.slice(0, 2);
   const rest = others.length - named.length;
-  const message = describeIssue(primary, root, rootSchema, topLevel) + (named.length > 0 ? `; also: ${named.join('; ')}` : '') + (rest > 0 ? ` (and ${rest} more problem${rest > 1 ? 's' : ''})` : '');
+  const message = first + (named.length > 0 ? `; also: ${named.join('; ')}` : '') + (rest > 0 ? ` (and ${rest} more problem${rest > 1 ? 's' : ''})` : '');
   return { primary, message };
 }
 

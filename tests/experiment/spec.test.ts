@@ -214,9 +214,13 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
   it('out-of-range numbers', () => {
     expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: 0 } }))).toBe('spec: architecture.hidden: 0 must be a positive integer');
     expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: [4, 2.5] } }))).toBe('spec: architecture.hidden[1]: 2.5 must be a positive integer');
-    // an integer too large to count in a double names the bound; one value is one problem, however many checks it fails
-    expect(errorOf(spec({ stop: { maxSteps: 1e20 } }))).toBe('spec: stop.maxSteps: 100000000000000000000 must be a positive integer of at most 9007199254740991 (2⁵³ − 1)');
+    // an integer too large for a JSON number to hold exactly says so; a problem is said once, however many checks say it
+    expect(errorOf(spec({ stop: { maxSteps: 1e20 } }))).toBe('spec: stop.maxSteps: 100000000000000000000 is past 2⁵³ − 1 = 9007199254740991, beyond which a JSON number does not hold every integer');
     expect(errorOf(spec({ stop: { maxSteps: -1e20 } }))).toBe('spec: stop.maxSteps: -100000000000000000000 must be a positive integer');
+    // and a field's stricter bound is still named beside it
+    expect(errorOf({ ...BASE, seeds: 1e20 })).toBe(
+      'spec: seeds: 100000000000000000000 is past 2⁵³ − 1 = 9007199254740991, beyond which a JSON number does not hold every integer; also: seeds: 100000000000000000000 must be at most 1000000 seeds',
+    );
     expect(errorOf(spec({ architecture: { ...BASE.architecture, hidden: [4, 4, 4, 4] } }))).toBe(
       'spec: architecture.hidden: [4,4,4,4] must be a positive integer or an array of 1 to 3 positive integers',
     );
