@@ -37,7 +37,8 @@ interface NetworkCheckInternals {
   params: { name: string; text: string } | null;
   data: { name: string; text: string } | null;
   error: string;
-  pick(field: 'data', input: { files: unknown }): void;
+  readErrors: Record<string, string>;
+  pick(field: 'data' | 'previous', input: { files: unknown }): void;
   read(field: 'params', input: { files: unknown }): Promise<void>;
   run(): Promise<void>;
 }
@@ -183,7 +184,23 @@ describe('files chosen one after another', () => {
     await run;
     expect(analysed).toEqual([]);
     expect(check.data).toBeNull();
-    expect(check.error).toBe('the data file could not be read: The requested file could not be read');
+    expect(check.readErrors).toEqual({ data: 'the data file could not be read: The requested file could not be read' });
+  });
+
+  it('an earlier parameter file that cannot be read holds the analysis (it would lack its motion) until one chosen again is read', async () => {
+    const { check, analysed, chosen } = checkChoosingData();
+    chosen.arrive('x1,x2,y\n');
+    const earlier = slowFile('earlier.json');
+    check.pick('previous', { files: [earlier.file] });
+    earlier.fail(new Error('The requested file could not be read'));
+    await check.run();
+    expect(analysed).toEqual([]);
+    expect(check.readErrors).toEqual({ previous: 'the earlier parameter file could not be read: The requested file could not be read' });
+    // chosen again and read: the error goes, and Analyse analyses
+    check.pick('previous', { files: [{ name: 'earlier.json', text: async () => '{}' }] });
+    await check.run();
+    expect(check.readErrors).toEqual({});
+    expect(analysed).toEqual(['data.csv']);
   });
 });
 

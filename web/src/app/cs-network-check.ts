@@ -10,6 +10,7 @@ import { OUTCOME_COLORS, OUTCOME_LABELS } from '../charts/outcome-style.js';
 import { parseDecimal } from '../../../src/user-input/user-text.js';
 
 const FIELD_LABELS = { params: 'parameter', data: 'data', previous: 'earlier parameter' } as const;
+type FileField = keyof typeof FIELD_LABELS;
 
 type Analyze = (params: NamedText, data: NamedText, previous: NamedText[], maxnorm: number) => Promise<{ result: FileAnalysis; lines: string[] }>;
 
@@ -28,6 +29,7 @@ export class CsNetworkCheck extends LitElement {
     result: { state: true },
     lines: { state: true },
     error: { state: true },
+    readErrors: { state: true },
   };
 
   /** the worker's analyze (SweepWorkerApi.analyze), as a plain function (see cs-gpu-check) */
@@ -40,7 +42,10 @@ export class CsNetworkCheck extends LitElement {
   declare running: boolean;
   declare result: FileAnalysis | null;
   declare lines: string[];
+  /** the analysis's error */
   declare error: string;
+  /** each file field's failed read, until a file chosen there is read: nothing is analysed meanwhile */
+  declare readErrors: Partial<Record<FileField, string>>;
   /** files chosen so far in each file field (pick) */
   private readonly choices = { params: 0, data: 0, previous: 0 };
   /** reads of chosen files still in flight: a click on Analyse just after a choice analyses the file chosen, not the one before */
@@ -57,16 +62,17 @@ export class CsNetworkCheck extends LitElement {
     this.result = null;
     this.lines = [];
     this.error = '';
+    this.readErrors = {};
   }
 
   /** The files chosen in one of the file fields, once read; Analyse waits for reads in flight. */
-  private pick(field: 'params' | 'data' | 'previous', input: HTMLInputElement): void {
+  private pick(field: FileField, input: HTMLInputElement): void {
     const read = this.read(field, input);
     this.reads.add(read);
     void read.finally(() => this.reads.delete(read));
   }
 
-  private async read(field: 'params' | 'data' | 'previous', input: HTMLInputElement): Promise<void> {
+  private async read(field: FileField, input: HTMLInputElement): Promise<void> {
     // a large file chosen first may finish reading after one chosen instead: the last choice wins
     const choice = ++this.choices[field];
     let files: NamedText[];
@@ -75,12 +81,14 @@ export class CsNetworkCheck extends LitElement {
     } catch (error) {
       // (a file changed or removed on disk since it was chosen)
       if (choice !== this.choices[field]) return;
-      this.error = `the ${FIELD_LABELS[field]} file could not be read: ${(error as Error).message}`;
+      this.readErrors = { ...this.readErrors, [field]: `the ${FIELD_LABELS[field]} file could not be read: ${(error as Error).message}` };
       if (field === 'previous') this.previous = [];
       else this[field] = null;
       return;
     }
     if (choice !== this.choices[field]) return;
+    const { [field]: _solved, ...others } = this.readErrors;
+    this.readErrors = others;
     if (field === 'previous') this.previous = files.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
     else this[field] = files[0] ?? null;
   }
@@ -99,7 +107,7 @@ export class CsNetworkCheck extends LitElement {
     try {
       await Promise.all(this.reads);
       const maxnorm = this.maxnorm();
-      if (this.error || !this.analyze || !this.params || !this.data || maxnorm === null) return;
+      if (this.unreadFiles() || !this.analyze || !this.params || !this.data || maxnorm === null) return;
       ({ result: this.result, lines: this.lines } = await this.analyze(this.params, this.data, this.previous, maxnorm));
     } catch (error) {
       this.error = (error as Error).message;
@@ -108,8 +116,14 @@ export class CsNetworkCheck extends LitElement {
     }
   }
 
+  /** whether a chosen file could not be read (earlier parameter files too: without them the verdict would lack its motion) */
+  private unreadFiles(): boolean {
+    return Object.keys(this.readErrors).length > 0;
+  }
+
   private renderResult(): TemplateResult | typeof nothing {
-    if (this.error) return html`<div class="error" role="alert" data-testid="network-error">${this.error}</div>`;
+    const errors = [...Object.values(this.readErrors), ...(this.error ? [this.error] : [])];
+    if (errors.length > 0) return html`<div class="error" role="alert" data-testid="network-error">${errors.join(' ')}</div>`;
     const result = this.result;
     if (!result) return nothing;
     const { outcome } = result.analysis.verdict;
@@ -127,7 +141,7 @@ export class CsNetworkCheck extends LitElement {
   }
 
   override render(): TemplateResult {
-    const ready = Boolean(this.analyze && this.params && this.data && this.maxnorm() !== null) && !this.running;
+    const ready = Boolean(this.analyze && this.params && this.data && this.maxnorm() !== null) && !this.running && !this.unreadFiles();
     return html`<div class="hint">A network trained anywhere: its parameter file (JSON, the format <code>channelscope eval</code> reads) and
         its data (CSV, header x1,…,xd,y); optionally earlier parameter files of the same run, which give the verdict its recent motion
         (oldest first by file name).</div>
