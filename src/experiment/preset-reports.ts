@@ -368,7 +368,7 @@ function roughnessTrendTable(runs: Run[]): PresetTable[] {
     {
       name: 'trend-with-roughness',
       title: 'Does the channel fraction grow with the GP teacher\'s roughness s? A trend test per activation',
-      columns: ['activation', 'GP runs', 'GP teachers (s)', 'network sizes (d, r): count', 'trend z', 'p (two-sided)'],
+      columns: ['activation', 'GP runs', 'GP teachers (s)', 'network sizes (count of d, r pairs)', 'trend z', 'p (two-sided)'],
       rows,
       note:
         'The Cochran–Armitage test for a linear trend of the channel fraction in log₁₀ s over the GP teachers (the Rosenbrock teacher aside), stratified by network size (d, r), so that sizes with more channels do not pass for a trend: z > 0, more channels the rougher the teacher; p < 0.05, a trend beyond the spread of the students\' initialisations at 95%. – where there is nothing to test: no channels (as for relu), all channels, or one s. The fractions themselves are in the table by teacher and activation.' +
