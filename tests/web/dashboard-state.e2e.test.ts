@@ -181,9 +181,18 @@ async function dashboardWithJsonEditor(): Promise<{ page: Page; problems: string
   page.on('pageerror', (error) => problems.push(String(error)));
   await page.goto(served.url, { waitUntil: 'load' });
   await poll('the builder', () => page.$(`${BUILDER}button[data-action="json-mode"]`), (h) => h !== null);
-  await page.click(`${BUILDER}button[data-action="json-mode"]`);
-  // (a fixed wait lost the race with Lit's render on a loaded machine)
-  await poll('the JSON editor', () => page.$(`${BUILDER}textarea[data-field="spec-json"]`), (h) => h !== null);
+  // clicked again until the editor shows: on a loaded machine a click at the button's place can miss
+  // while the page still lays out (CI: no editor 60 s after one click); a fixed wait lost the race with
+  // Lit's render
+  await poll(
+    'the JSON editor',
+    async () => {
+      const editor = await page.$(`${BUILDER}textarea[data-field="spec-json"]`);
+      if (!editor) await page.click(`${BUILDER}button[data-action="json-mode"]`);
+      return editor;
+    },
+    (h) => h !== null,
+  );
   return { page, problems };
 }
 

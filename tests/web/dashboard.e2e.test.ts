@@ -95,8 +95,15 @@ async function openDashboard(webgpu: boolean): Promise<Page> {
 
 /** Types a spec into the builder's JSON editor, as a person pasting it would. */
 async function enterSpec(page: Page, spec: unknown): Promise<void> {
-  await page.click('cs-app >>> cs-spec-builder >>> [data-action="json-mode"]');
-  const editor = await waitForDeep(page, 'cs-app >>> cs-spec-builder >>> textarea[data-field="spec-json"]');
+  // clicked again until the editor shows: on a loaded machine a click at the button's place can miss while the page still lays out
+  let editor: ElementHandle<Element> | null = null;
+  for (let attempt = 0; !editor; attempt++) {
+    await page.click('cs-app >>> cs-spec-builder >>> [data-action="json-mode"]');
+    editor = await waitForDeep(page, 'cs-app >>> cs-spec-builder >>> textarea[data-field="spec-json"]', 5_000).catch((error: Error) => {
+      if (attempt >= 5) throw error;
+      return null;
+    });
+  }
   await editor.evaluate((element, text) => {
     const textarea = element as HTMLTextAreaElement;
     textarea.value = text;
