@@ -26,6 +26,7 @@ import {
 } from './procedure.js';
 import type { RunRecord, StopReason } from './results.js';
 import { runSweep } from './scheduler.js';
+import { recentStepFacts } from './summary.js';
 
 export interface SaddlePerturbationOptions extends StudentSetup {
   /** seed of the r-neuron network's initialisation */
@@ -221,7 +222,7 @@ export async function runSaddlePerturbation(
         gradInf: record.gradInf,
         stoppedBy: record.stopReason,
         thetaHistory: record.recentParams,
-        ...(record.recentSteps?.length === record.recentParams.length ? { historySteps: record.recentSteps, checkEvery: Math.max(1, Math.floor(o.stop.checkEvery)) } : {}),
+        ...recentStepFacts(record, o.stop.checkEvery),
         ...(spectrum ? { hessianMinEigenvalue: spectrum[0], hessianMaxEigenvalue: spectrum[P - 1] } : {}),
       },
       { maxnorm },

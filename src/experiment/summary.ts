@@ -161,6 +161,15 @@ export function classifyRecord(record: RunRecord, overrides: ThresholdOverrides 
 }
 
 /**
+ * The steps of a record's recent parameters and its run's check interval, where the record keeps them
+ * (RunFacts.historySteps: the weight norm's drift is then measured over at least one check); none in
+ * records from before they were kept.
+ */
+export function recentStepFacts(record: Pick<RunRecord, 'recentParams' | 'recentSteps'>, checkEvery: number | undefined): Pick<RunFacts, 'historySteps' | 'checkEvery'> {
+  return record.recentSteps && record.recentSteps.length === record.recentParams?.length ? { historySteps: record.recentSteps, checkEvery: Math.max(1, Math.floor(checkEvery ?? 1)) } : {};
+}
+
+/**
  * What a record's verdict is decided on: the network where the run is judged (after a polish, the
  * polished one: the paper's flow, then Newton), the run's facts (its loss, gradient, stop reason,
  * recent parameters, trajectory drift, recorded Hessian extremes) and the tolerances it was stopped
@@ -193,7 +202,7 @@ export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides
     stoppedBy: polish?.converged ? 'converged' : record.stopReason,
     finite: true, // diverged records were set aside above
     ...(record.recentParams?.length >= 2 ? { thetaHistory: record.recentParams.map((past) => Float64Array.from(past)) } : {}),
-    ...(record.recentSteps?.length === record.recentParams?.length ? { historySteps: record.recentSteps, checkEvery: Math.max(1, Math.floor(config.stop?.checkEvery ?? 1)) } : {}),
+    ...recentStepFacts(record, config.stop?.checkEvery),
     lossDrift: polish ? null : trajectoryLossDrift(record.trajectory),
     // float32's loss is not level to 1e-12 at rest, nor its gradient at float64's rounding
     levelDrift: polish || float32 ? null : trajectoryLossDrift(record.trajectory, Math.max(1, config.stop?.checkEvery ?? 1)),
