@@ -26,3 +26,8 @@ const READ_BY_DASHBOARD = new Set([SPEC_FILE, CHECKPOINT_FILE, CONTINUED_FILE, P
 export function readByDashboard(baseName: string): boolean {
   return baseName.endsWith('.jsonl') || READ_BY_DASHBOARD.has(baseName);
 }
+
+/** A '/'-separated path's last segment, the file's own name (as the page names files: served paths, chosen files, a spec's data files). */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}

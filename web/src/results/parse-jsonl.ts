@@ -3,7 +3,7 @@
 // error naming the file and the line, so a scientist never looks at silently thinned statistics;
 // a damaged LAST line without a newline is a write interrupted by a kill and is dropped with a note.
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { RUNS_FILE } from '../../../src/experiment/folder-files.js';
+import { baseName, RUNS_FILE } from '../../../src/experiment/folder-files.js';
 
 export class ResultsFileError extends Error {
   constructor(
@@ -90,7 +90,7 @@ export function joinRecordSets(sets: readonly { records: RunRecord[]; source: st
  * experiments kept beside the sweep (a results folder's from-the-channel/NAME/ follow-up runs).
  */
 export function sweepRunsFiles(files: readonly string[]): string[] {
-  const runsFiles = files.filter((file) => file.slice(file.lastIndexOf('/') + 1) === RUNS_FILE);
+  const runsFiles = files.filter((file) => baseName(file) === RUNS_FILE);
   const depth = (file: string) => file.split('/').length;
   const nearest = Math.min(...runsFiles.map(depth));
   return runsFiles.filter((file) => depth(file) === nearest);

@@ -17,7 +17,7 @@ import { specDifferences, type FolderShare } from '../../../src/experiment/sweep
 import { parseUserJson } from '../../../src/user-input/user-text.js';
 import { joinRecordSets, parseRunsJsonl, ResultsFileError, sweepRunsFiles } from '../results/parse-jsonl.js';
 import { checkpointProgress, completeLinesEnd, fileUrl, RunsFollower, type FollowedFolder, type FollowState } from '../results/follow-runs.js';
-import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, PRESET_REPORT_FILE, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, RUNS_FILE, SPEC_FILE } from '../../../src/experiment/folder-files.js';
+import { baseName, CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, PRESET_REPORT_FILE, PROCEDURE_FILE, PROCEDURE_RESULT_FILE, RUNS_FILE, SPEC_FILE } from '../../../src/experiment/folder-files.js';
 
 /** A served folder as `channelscope serve` lists it (serve.ts ResultsListingEntry). */
 export interface ResultsListing {
@@ -468,8 +468,6 @@ function listedContents(files: readonly string[]): string {
 }
 
 const isJsonlName = (name: string) => name.endsWith('.jsonl');
-/** a path's last segment: the file's own name */
-const baseName = (name: string) => name.slice(name.lastIndexOf('/') + 1);
 const isSpecName = (name: string) => baseName(name) === SPEC_FILE;
 /** a sweep folder's files beside its runs.jsonl that say which of the sweep's runs it plans */
 const isShareName = (name: string) => [CHECKPOINT_FILE, CONTINUED_FILE].includes(baseName(name));

@@ -10,6 +10,7 @@ import { pageCpuDescription, pageCpuEngine, workersNote } from './cpu-slot-pool.
 import { GpuEngine } from '../../../src/engine/gpu/gpu-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { dataFilePaths, expandSpec } from '../../../src/experiment/grid.js';
+import { baseName } from '../../../src/experiment/folder-files.js';
 import { sweepSetup } from '../../../src/experiment/sweep-setup.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import { runSweep } from '../../../src/experiment/scheduler.js';
@@ -115,7 +116,8 @@ const api: SweepWorkerApi = {
       const dataOptions = {
         baseDir: '',
         readTextFile: (path: string) => {
-          const name = path.slice(path.lastIndexOf('/') + 1);
+          // (the page keys its data files by name)
+          const name = baseName(path);
           const text = files[name];
           if (text === undefined) {
             throw new InputError(`${path}: a browser cannot read files from disk; add ${name} under "Data files" in the builder`);
@@ -133,7 +135,7 @@ const api: SweepWorkerApi = {
       const store = await openKeptRuns();
       // (a CPU engine's runs are the same on any number of workers: kept whatever the count; the files
       // are those the spec reads, not every file added to the builder since)
-      const read = new Set(runs.flatMap((run) => dataFilePaths(run.config)).map((path) => path.slice(path.lastIndexOf('/') + 1)));
+      const read = new Set(runs.flatMap((run) => dataFilePaths(run.config)).map(baseName));
       const readFiles = Object.fromEntries(Object.entries(files).filter(([name]) => read.has(name)));
       if (store) keeper = { store, context: keptRunContext(engine.runDescription ?? engine.description, readFiles) };
       const runOf = new Map(runs.map((run) => [run.id, run]));
