@@ -58,12 +58,12 @@ export function presetListJson(name?: string): string {
   return `${JSON.stringify(list, null, 2)}\n`;
 }
 
-/** The preset of this name, or a refusal that names the presets (and the one most likely meant). */
-function presetNamed(name: string) {
+/** The preset of this name, or a refusal by `command` that names the presets (and the one most likely meant). */
+function presetNamed(name: string, command: 'presets' | 'run' = 'presets') {
   const preset = findPreset(name);
   if (preset) return preset;
   const meant = closestName(name, PRESETS.map((p) => p.name));
-  throw new InputError(`presets: "${name}" is not a preset${meant ? `; did you mean ${meant}?` : ''} (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
+  throw new InputError(`${command}: "${name}" is not a preset${meant ? `; did you mean ${meant}?` : ''} (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
 }
 
 /**
@@ -119,8 +119,7 @@ function presetOutDir(name: string): string {
 
 /** Runs a preset (sweep or procedure) and writes its report; returns the results folder. */
 export async function runPresetCommand(name: string, options: PresetRunOptions): Promise<string> {
-  const preset = findPreset(name);
-  if (!preset) throw new InputError(`run: "${name}" is not a preset (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
+  const preset = presetNamed(name, 'run');
   const seeds = parseSeeds(options.seeds);
   const quick = Boolean(options.quick);
   if ((options.from !== undefined || options.id !== undefined || options.pair !== undefined) && preset.name !== 'channel-jump') {
