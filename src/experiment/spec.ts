@@ -604,6 +604,12 @@ function suggestedFields(keys: readonly string[], path: readonly PathKey[], root
   return suggestions;
 }
 
+/** The field given at `path` that an unknown one most resembles, if any (suggestedFields leaves given fields out). */
+function givenFieldResembling(key: string, path: readonly PathKey[], root: unknown, rootSchema: z.core.$ZodType, topLevel: boolean): string | undefined {
+  const object = valueAt(root, path) as Record<string, unknown> | undefined;
+  return closestName(key, allowedFields(path, root, rootSchema, topLevel).filter((allowed) => object?.[allowed] !== undefined));
+}
+
 // ---- grid expansion ---------------------------------------------------------------------------
 
 interface Axis {
@@ -912,7 +918,10 @@ function describeIssue(issue: Issue, root: unknown, rootSchema: z.core.$ZodType,
     if (kinds.length > 0) {
       return `unknown field ${keys} ${at}${typeof kind === 'string' ? ` of kind "${kind}"` : ''}: it is a field of kind ${kinds.map((k) => `"${k}"`).join(', ')} (allowed here: ${allowedFields(path, root, rootSchema, topLevel).join(', ')})`;
     }
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at} (allowed: ${allowedFields(path, root, rootSchema, topLevel).join(', ')})`;
+    // a typo beside the field it was meant to be (a copied spec's maxSteps, and a maxStep added to change it)
+    const alongside = issue.keys.length === 1 ? givenFieldResembling(issue.keys[0], path, root, rootSchema, topLevel) : undefined;
+    const given = alongside ? `: "${alongside}", which it resembles, is given too (one of the two is a typo?)` : '';
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} ${at}${given} (allowed: ${allowedFields(path, root, rootSchema, topLevel).join(', ')})`;
   }
 
   const allowedValues =

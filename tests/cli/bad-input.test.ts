@@ -470,7 +470,7 @@ describe('spec errors and the grid', () => {
 
   it("a problem the grid has no part in is not followed by the grid's first values", async () => {
     expect(await refusal('bad-maxnorm.json', { ...tinySpec, maxnorm: -1 })).toBe('maxnorm: -1 must be a positive number or null (no barrier)');
-    expect(await refusal('bad-stop.json', { ...tinySpec, stop: { ...tinySpec.stop, maxStep: 5 } })).toMatch(/^unknown field "maxStep" in stop \(allowed: [^)]*\)$/);
+    expect(await refusal('bad-stop.json', { ...tinySpec, stop: { ...tinySpec.stop, maxStep: 5 } })).toMatch(/^unknown field "maxStep" in stop: "maxSteps", which it resembles, is given too \(one of the two is a typo\?\) \(allowed: [^)]*\)$/);
   });
 
   it("a rule across fields that the grid's values decide still names them", async () => {

@@ -150,15 +150,16 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
 
   it('unknown field at the top level', () => {
     expect(errorOf(spec({ optimiser: { kind: 'gd', lr: 1 } }))).toBe(
-      'spec: unknown field "optimiser" at the top level (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory, polish, seeds, grid)',
+      'spec: unknown field "optimiser" at the top level: "optimizer", which it resembles, is given too (one of the two is a typo?) (allowed: name, description, architecture, data, init, optimizer, maxnorm, stop, trajectory, polish, seeds, grid)',
     );
   });
 
   it('unknown fields in nested objects, including inside a kind', () => {
-    // a typo of an allowed field not given is named; otherwise the allowed fields are listed
+    // a typo of an allowed field not given is named; a typo beside the field it resembles says both
+    // are given (a copied spec's field, and a misspelt one added to change it); else the allowed fields are listed
     expect(errorOf(spec({ architecture: { ...BASE.architecture, bias: false } }))).toBe('spec: unknown field "bias" in architecture (did you mean "biases"?)');
     expect(errorOf(spec({ architecture: { ...BASE.architecture, biases: true, bias: false } }))).toBe(
-      'spec: unknown field "bias" in architecture (allowed: inputDim, hidden, activation, biases)',
+      'spec: unknown field "bias" in architecture: "biases", which it resembles, is given too (one of the two is a typo?) (allowed: inputDim, hidden, activation, biases)',
     );
     // several at once, a case slip of one letter, and no suggestion of a field the spec has (seeds)
     expect(errorOf(spec({ architecture: { inputdim: 2, hiden: 4, activation: 'softplus' } }))).toBe('spec: unknown fields "inputdim", "hiden" in architecture (did you mean "inputDim", "hidden"?)');
@@ -179,7 +180,7 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
       'spec: unknown field "s" in data.teacher of kind "rosenbrock": it is a field of kind "gp" (allowed here: kind, c, a, b, standardize)',
     );
     expect(errorOf(spec({ stop: { maxStep: 10 } }))).toBe('spec: unknown field "maxStep" in stop (did you mean "maxSteps"?)');
-    expect(errorOf(spec({ stop: { maxSteps: 10, maxStep: 10 } }))).toMatch(/^spec: unknown field "maxStep" in stop \(allowed: maxSteps, maxTime, maxSeconds, maxEvaluations, gradTol, stationaryTol, atBarrier, patience, minImprovement, checkEvery, diagnosticsEvery\)$/);
+    expect(errorOf(spec({ stop: { maxSteps: 10, maxStep: 10 } }))).toMatch(/^spec: unknown field "maxStep" in stop: "maxSteps", which it resembles, is given too \(one of the two is a typo\?\) \(allowed: maxSteps, maxTime, maxSeconds, maxEvaluations, gradTol, stationaryTol, atBarrier, patience, minImprovement, checkEvery, diagnosticsEvery\)$/);
     expect(errorOf(spec({ seeds: { from: 3, cnt: 2 } }))).toBe('spec: unknown field "cnt" in seeds (allowed: from, count)');
     expect(errorOf(spec({ stop: { atBarrier: 'yes' } }))).toMatch(/stop\.atBarrier.*true or false/);
   });
@@ -309,9 +310,9 @@ describe('grid', () => {
 
   it('bad grid path: names the path and the unknown field', () => {
     expect(errorOf(spec({ grid: { 'architecture.hiden': [4, 8] } }))).toBe(
-      'spec: grid["architecture.hiden"][0] = 4: unknown field "hiden" in architecture (allowed: inputDim, hidden, activation, biases)',
+      'spec: grid["architecture.hiden"][0] = 4: unknown field "hiden" in architecture: "hidden", which it resembles, is given too (one of the two is a typo?) (allowed: inputDim, hidden, activation, biases)',
     );
-    expect(errorOf(spec({ grid: { 'optimiser.lr': [0.1] } }))).toMatch(/^spec: grid\["optimiser\.lr"\]\[0\] = 0\.1: unknown field "optimiser" at the top level \(allowed: /);
+    expect(errorOf(spec({ grid: { 'optimiser.lr': [0.1] } }))).toMatch(/^spec: grid\["optimiser\.lr"\]\[0\] = 0\.1: unknown field "optimiser" at the top level: "optimizer", which it resembles, is given too/);
     expect(errorOf(spec({ grid: { 'data.teacher.s': [2] } }))).toMatch(/^spec: grid\["data\.teacher\.s"\]\[0\] = 2 \(the spec sets no data, so the grid value created one\): data\.teacher\.kind: required field is missing/);
     expect(errorOf(spec({ data: { teacher: { kind: 'rosenbrock' } }, grid: { 'data.teacher.s': [2] } }))).toBe(
       'spec: grid["data.teacher.s"][0] = 2: unknown field "s" in data.teacher of kind "rosenbrock": it is a field of kind "gp" (allowed here: kind, c, a, b, standardize)',
