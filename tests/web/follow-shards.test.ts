@@ -57,6 +57,9 @@ async function opened(array: string, { refuse = false, listed = (entry: ResultsL
   loader.addEventListener('records-appended', (event) => appended.push(...(event as CustomEvent<{ records: RunRecord[] }>).detail.records));
   loader.addEventListener('folders-added', (event) => added.push((event as CustomEvent<FoldersAddedDetail>).detail));
   loader.addEventListener('follow-state', (event) => states.push((event as CustomEvent<FollowStateDetail>).detail));
+  // (opening a folder asks the server for its listing again: it gets it as `listed` has it too)
+  const fetchListing = loader.fetchListing.bind(loader);
+  loader.fetchListing = async () => (await fetchListing())?.map(listed) ?? null;
   const [entry] = (await (await fetch(new URL('/api/results', server.url))).json()) as ResultsListing[];
   await loader.loadListed(listed(entry));
   return { server, loader, loaded, appended, added, states };
@@ -135,6 +138,29 @@ describe("following a served job array's shards as they start", () => {
       expect(states).toEqual([]);
       expect(loader.status).toBe('');
     });
+  });
+
+  it('opens a folder as the server lists it at the click, not at the page load: a sweep started into it since is read', async () => {
+    const array = path.join(scratch, 'started-later');
+    mkdirSync(array);
+    const server = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [array], port: 0 });
+    try {
+      (globalThis as { location?: unknown }).location = new URL(server.url);
+      const loader = new CsResultsLoader();
+      const loaded: RecordsLoadedDetail[] = [];
+      loader.addEventListener('records-loaded', (event) => loaded.push((event as CustomEvent<RecordsLoadedDetail>).detail));
+      const [before] = (await loader.fetchListing()) ?? [];
+      expect(before.files).toEqual([]);
+      shard(array, 'shard-1', TINY, 1, ['a', 'b', 'c']);
+      await loader.loadListed(before);
+      expect(loader.error).toBe('');
+      expect(loaded.map((detail) => detail.records.length)).toEqual([3]);
+      // and the list on the page says what it holds now
+      expect(loader.listing?.[0].files).toContain('shard-1/runs.jsonl');
+      loader.stopFollowing();
+    } finally {
+      await server.close();
+    }
   });
 
   it("says where the server's listing of the folder was cut", async () => {

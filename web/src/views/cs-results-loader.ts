@@ -189,16 +189,19 @@ export class CsResultsLoader extends LitElement {
     this.follower = null;
   }
 
-  /** Asks the server for its results folders; a page opened without one (from disk) simply has no list. */
-  async fetchListing(): Promise<void> {
-    if (!this.apiUrl || location.protocol === 'file:') return;
+  /** Asks the server for its results folders (and returns them); a page opened without one (from disk) simply has no list. */
+  async fetchListing(): Promise<ResultsListing[] | null> {
+    if (!this.apiUrl || location.protocol === 'file:') return null;
     try {
-      const response = await fetch(this.apiUrl, { headers: { accept: 'application/json' } });
-      if (!response.ok) return;
+      const response = await fetch(new URL(this.apiUrl, location.href), { headers: { accept: 'application/json' }, cache: 'no-store' });
+      if (!response.ok) return null;
       const body: unknown = await response.json();
-      if (Array.isArray(body)) this.listing = body.filter((entry): entry is ResultsListing => typeof entry?.name === 'string' && typeof entry?.url === 'string' && Array.isArray(entry?.files));
+      if (!Array.isArray(body)) return null;
+      this.listing = body.filter((entry): entry is ResultsListing => typeof entry?.name === 'string' && typeof entry?.url === 'string' && Array.isArray(entry?.files));
+      return this.listing;
     } catch {
       // no results server: drag and drop still works
+      return null;
     }
   }
 
@@ -208,27 +211,32 @@ export class CsResultsLoader extends LitElement {
    * checkpoint says its session has not finished is then followed: runs appended later come in as
    * `records-appended` events until it finishes.
    */
-  async loadListed(entry: ResultsListing): Promise<void> {
-    const base = new URL(entry.url.endsWith('/') ? entry.url : `${entry.url}/`, location.href).href;
-    const files = sweepRunsFiles(entry.files);
-    const jsonl = files.length > 0 ? files : entry.files.filter((file) => file.endsWith('.jsonl'));
-    const companions = jsonl.flatMap(filesBeside).filter((file) => entry.files.includes(file));
-    // no runs: a procedure's folder, whose result load() finds among these
-    const procedure = jsonl.length === 0 ? entry.files.filter(isProcedureName) : [];
+  async loadListed(listed: ResultsListing): Promise<void> {
+    const base = new URL(listed.url.endsWith('/') ? listed.url : `${listed.url}/`, location.href).href;
+    // the folder as the server lists it now, not at the page's load: a sweep started into it since
+    // has written its files (the old listing stands in where the server does not answer)
+    let entry = listed;
     // where each file's complete lines end, in bytes: a follower reads on from there
     const completeBytes = new Map<string, number>();
-    const detail = await this.load(
-      [...jsonl, ...new Set(companions), ...procedure].map((file) => ({
+    const listingNotes: string[] = []; // (filled before `chosen` settles, which is when load() reads it)
+    const chosen = (async () => {
+      entry = (await this.fetchListing())?.find((fresh) => fresh.name === listed.name && fresh.url === listed.url) ?? listed;
+      if (entry.truncated) listingNotes.push(`the server lists only the first ${entry.files.length.toLocaleString('en-US')} files of ${entry.name}: runs in folders after them are not shown`);
+      const files = sweepRunsFiles(entry.files);
+      const jsonl = files.length > 0 ? files : entry.files.filter((file) => file.endsWith('.jsonl'));
+      const companions = jsonl.flatMap(filesBeside).filter((file) => entry.files.includes(file));
+      // no runs: a procedure's folder, whose result load() finds among these
+      const procedure = jsonl.length === 0 ? entry.files.filter(isProcedureName) : [];
+      return [...jsonl, ...new Set(companions), ...procedure].map((file) => ({
         name: `${entry.name}/${file}`,
         text: async () => {
           const bytes = await fetchBytes(fileUrl(file, base), `${entry.name}/${file}`);
           completeBytes.set(file, completeLinesEnd(bytes));
           return new TextDecoder().decode(bytes);
         },
-      })),
-      entry.name,
-      entry.truncated ? [`the server lists only the first ${entry.files.length.toLocaleString('en-US')} files of ${entry.name}: runs in folders after them are not shown`] : [],
-    );
+      }));
+    })();
+    const detail = await this.load(chosen, listed.name, listingNotes);
     if (detail) this.followIfWritten(entry, base, detail, completeBytes);
   }
 
