@@ -512,6 +512,12 @@ describe('dashboard in headless Chromium', () => {
     writeFileSync(smallFile, JSON.stringify(small));
     const cli = runCli(['run', smallFile, '--backend', 'cpu', '--threads', '1', '--out', path.join(scratch, 'tiny-cpu')]);
     await enterSpec(page, small);
+    // a bad slots value holds Start back and says why, beside a valid spec
+    await setSlots(page, '-3');
+    expect(await textOf(page, 'cs-app >>> cs-spec-builder >>> [data-testid="slots-error"]')).toContain('slots: "-3" is not a whole number ≥ 1');
+    expect(await page.$eval('cs-app >>> cs-spec-builder >>> button[data-action="start"]', (button) => (button as HTMLButtonElement).disabled)).toBe(true);
+    await setSlots(page, '');
+    await page.waitForSelector('cs-app >>> cs-spec-builder >>> [data-testid="slots-error"]', { hidden: true });
     expect(await runSweepOnPage(page, 'auto')).toBe('finished');
     // the runs spread over one Web Worker per core the browser reports (web/src/worker/cpu-slot-pool.ts)
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);

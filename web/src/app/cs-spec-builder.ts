@@ -388,6 +388,7 @@ export class CsSpecBuilder extends LitElement {
             <input type="text" size="6" placeholder="default" data-field="slots" ?disabled=${busy} .value=${this.slotsText} aria-invalid=${!slotsValid}
               @input=${(e: Event) => (this.slotsText = (e.target as HTMLInputElement).value)} />
           </label>
+          ${slotsValid ? nothing : html`<div class="field-error" role="alert" data-testid="slots-error">slots: ${JSON.stringify(this.slotsText)} is not a whole number ≥ 1 (the networks trained at once; leave it empty for the default): nothing to start until it is</div>`}
         </div>
         <div class="actions">
           <button type="button" class="primary" data-action="start" ?disabled=${!spec || busy || !slotsValid} @click=${() => this.start()}>Start</button>
