@@ -16,13 +16,14 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `name` (case ignored), if it is close enough to be a typo of it: at most
- * 2 edits (1 for names under 4 letters, where 2 edits reach unrelated words; for one letter, one
- * edit from every other letter, only the same letter in another case); ties go to the first. Failing
- * that, the one candidate `name` begins (a name cut short: "channel-freq"), from 4 letters on.
+ * 2 edits (1 for names under 6 letters, where 2 edits reach unrelated words: "nope" and "name"; for
+ * one letter, one edit from every other letter, only the same letter in another case); ties go to
+ * the first. Failing that, the one candidate `name` begins (a name cut short: "channel-freq",
+ * "bias"), from 4 letters on.
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
   if (name.length < 2) return candidates.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-  const limit = name.length < 4 ? 1 : 2;
+  const limit = name.length < 6 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {

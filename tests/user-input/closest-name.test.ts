@@ -6,8 +6,13 @@ import { closestName } from '../../src/user-input/closest-name.js';
 const PRESETS = ['loss-levels', 'saddle-perturbation', 'channel-frequency', 'channel-jump', 'toy-1d', 'edge-of-stability', 'gd-from-channel', 'optimizer-comparison'];
 
 describe('closestName', () => {
-  it('finds a typo within two edits (one for short names), a swap of neighbours counting one', () => {
+  it('finds a typo within two edits (one for names under six letters), a swap of neighbours counting one', () => {
     expect(closestName('weigths', ['weights', 'bias'])).toBe('weights');
+    expect(closestName('biases', ['weights', 'bias'])).toBe('bias');
+    expect(closestName('nmae', ['name', 'seeds'])).toBe('name');
+    // two edits of a short name reach unrelated words
+    expect(closestName('nope', ['name', 'seeds'])).toBeUndefined();
+    expect(closestName('lrr', ['lr', 'kind'])).toBe('lr');
     expect(closestName('chanel-jump', PRESETS)).toBe('channel-jump');
     expect(closestName('hiden', ['hidden', 'inputDim'])).toBe('hidden');
     expect(closestName('S', ['s', 'c'])).toBe('s');
@@ -20,5 +25,6 @@ describe('closestName', () => {
     expect(closestName('channel', PRESETS)).toBeUndefined();
     expect(closestName('toy', PRESETS)).toBeUndefined();
     expect(closestName('arch', ['architecture', 'data'])).toBe('architecture');
+    expect(closestName('bias', ['inputDim', 'hidden', 'activation', 'biases'])).toBe('biases');
   });
 });
