@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { RunRecord } from '../experiment/results.js';
 import { formatReport, reportWarnings } from '../experiment/report-text.js';
 import { type Report } from '../experiment/summary.js';
+import { escapeHtml, markdownReportHtml } from '../experiment/report-markdown.js';
 import { tableMarkdown } from '../experiment/tables.js';
 import { filesystemReason, InputError } from '../user-input/input-error.js';
 import { isFilesystemError } from './fs-errors.js';
@@ -69,48 +70,6 @@ export async function ensureReportBundle(log: (line: string) => void = () => {})
 /** JSON safe inside a <script> element: no "</script>", no "<!--". */
 function inlineJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
-
-/** Inline markdown of the reports: **bold**, *emphasis*, `code` (in text already escaped). */
-function inlineMarkdown(text: string): string {
-  return text
-    .replace(/`([^`]+)`/g, '<code>$1</code>')
-    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
-    .replace(/(^|[^*\w])\*([^*\s][^*]*)\*(?=[^*\w]|$)/g, '$1<em>$2</em>');
-}
-
-/** A markdown table row's cells: split at pipes, except escaped ones (`\|`, as in |f − f_GLU|). */
-function tableCells(line: string): string[] {
-  return line.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, '|'));
-}
-
-/**
- * A procedure's markdown report as HTML: its headings, paragraphs and tables (the only markdown the
- * reports write), so its tables read as tables with aligned columns rather than pipes wrapping in a
- * narrow window. Numeric columns (`---:`) are right-aligned as in the markdown.
- */
-export function markdownReportHtml(markdown: string): string {
-  const blocks = markdown.split(/\n\s*\n/).map((block) => block.split('\n').filter((line) => line.trim() !== '')).filter((lines) => lines.length > 0);
-  return blocks
-    .map((lines) => {
-      const heading = /^(#{1,6})\s+(.*)$/.exec(lines[0]);
-      if (heading && lines.length === 1) {
-        const level = Math.min(6, heading[1].length + 1);
-        return `<h${level}>${inlineMarkdown(escapeHtml(heading[2]))}</h${level}>`;
-      }
-      if (lines.length >= 2 && lines.every((line) => line.trim().startsWith('|')) && /^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?$/.test(lines[1].trim())) {
-        const right = tableCells(lines[1]).map((cell) => cell.endsWith(':'));
-        const row = (line: string, tag: 'th' | 'td') =>
-          `<tr>${tableCells(line).map((cell, k) => `<${tag}${right[k] ? ' class="number"' : ''}>${inlineMarkdown(escapeHtml(cell))}</${tag}>`).join('')}</tr>`;
-        return `<div class="table-scroll"><table class="markdown">\n<thead>${row(lines[0], 'th')}</thead>\n<tbody>\n${lines.slice(2).map((line) => row(line, 'td')).join('\n')}\n</tbody></table></div>`;
-      }
-      return `<p>${inlineMarkdown(escapeHtml(lines.join(' ')))}</p>`;
-    })
-    .join('\n');
 }
 
 /** The pages' style: the sweep report's and a procedure's. */

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureReportBundle, htmlReport, markdownReportHtml, procedureHtmlReport } from '../../src/cli/report-html.js';
+import { ensureReportBundle, htmlReport, procedureHtmlReport } from '../../src/cli/report-html.js';
+import { markdownReportHtml } from '../../src/experiment/report-markdown.js';
 import { launchHeadlessChromium } from '../../web/headless.js';
 import { acquireBrowserLock } from '../helpers/browser-lock.js';
 import { summarizeRecords, type Report } from '../../src/experiment/summary.js';

@@ -332,15 +332,25 @@ describe('the dashboard between sources of runs', () => {
           return {
             heading: section?.querySelector('h2')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
             figure: view?.querySelector('cs-chart')?.shadowRoot?.querySelector('svg')?.textContent ?? '',
-            report: view?.querySelector('pre.report')?.textContent ?? '',
+            // report.md as HTML: its tables as tables, its text without markdown's marks
+            report: view?.querySelector('.report')?.textContent ?? '',
+            reportTables: Array.from(view?.querySelectorAll('.report table') ?? [], (table) => table.querySelectorAll('tr').length),
             presetTables: app.querySelector('[data-testid="preset-tables"]') !== null,
+            summary: app.querySelector('[data-testid="procedure-summary"]')?.textContent ?? '',
           };
         }),
       (view) => view.figure !== '',
     );
     expect(procedureView.heading).toBe('The channel-jump procedure (its quick version): the chosen files');
-    expect(procedureView.report).toBe(readFileSync(path.join(jump, 'report.md'), 'utf8'));
+    const reportMarkdown = readFileSync(path.join(jump, 'report.md'), 'utf8');
+    const reportTableBlocks = reportMarkdown.split(/\n\s*\n/).filter((block) => /^\|.*\n\|\s*:?-/.test(block.trim()));
+    expect(reportTableBlocks.length).toBeGreaterThan(0);
+    expect(procedureView.reportTables).toEqual(reportTableBlocks.map((block) => block.trim().split('\n').length - 1));
+    expect(procedureView.report).toContain('|f − f_GLU|');
+    expect(procedureView.report).not.toMatch(/\|-|\*The|\\\|/);
     expect(procedureView.presetTables).toBe(false);
+    // the summary says why it has no table, rather than "no finished runs yet"
+    expect(procedureView.summary).toContain('no sweep of runs to summarise');
     expect((await progress(page)).text).toMatch(/^Opened the channel-jump procedure's result from the chosen files: a procedure, not a sweep of runs/);
     // another sweep's runs (no preset's): the section goes
     await openResults(page, path.join(scratch, 'cli', 'runs.jsonl'), path.join(scratch, 'cli', 'spec.json'));

@@ -511,11 +511,13 @@ export class CsApp extends LitElement {
           ${this.renderProgress()}
           <h2>Summary</h2>
           ${this.report ? reportWarnings(this.report).map((warning) => html`<p class="notice warn small" role="status" data-testid="summary-warning">${warning}</p>`) : nothing}
-          <cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.records.length > 0 ? this.recordAxes : this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)} .records=${this.records}
+          ${this.procedure
+            ? html`<p class="notice small" data-testid="procedure-summary">A procedure's folder has no sweep of runs to summarise: its figure and report are below.</p>`
+            : html`<cs-summary-table .report=${this.report} .groupBy=${this.groupBy} .fieldChoices=${this.records.length > 0 ? this.recordAxes : this.gridFields} .absentFields=${fieldsAbsentFromAll(this.records, this.groupBy)} .records=${this.records}
             @group-by-change=${(e: CustomEvent<{ by: string[] }>) => {
               this.groupBy = e.detail.by;
               this.refreshSummary(true);
-            }}></cs-summary-table>
+            }}></cs-summary-table>`}
           ${this.records.length > 0 && (this.source.startsWith('sweep') || this.source === 'this sweep')
             ? html`<button type="button" class="link" data-action="download-jsonl" @click=${() => downloadText(this.records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'runs.jsonl', 'application/x-ndjson')}>Download runs.jsonl</button>`
             : nothing}
