@@ -33,10 +33,11 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   // by other thresholds the tables are the reader's, not the folder's
   if (Object.keys(overrides).length > 0) return `${markdown}\n(by other thresholds: not written to ${dir}, which keeps its report by the defaults)\n`;
   const tablesDir = path.join(dir, PRESET_TABLES_DIR);
+  // the tables' folder first: where it cannot be made (a file in its place), report.md is left as it was too
   const written = keepWriting(dir, `${PRESET_REPORT_FILE} and ${PRESET_TABLES_DIR}/*.csv`, () => {
-    writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
     mkdirSync(tablesDir, { recursive: true });
     for (const table of report.tables) writeFileSync(path.join(tablesDir, `${table.name}.csv`), tableCsv(table));
+    writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
   });
   if (!written) return markdown;
   // a path a shell expands: {a,b}.csv for several tables, a.csv for one (braces round one name stay as they are)

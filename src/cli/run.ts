@@ -78,9 +78,13 @@ function timestamp(date = new Date()): string {
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 }
 
+/** The most of a spec's name that its default folder's name keeps. */
+const DEFAULT_NAME_LENGTH = 64;
+
 /** runs/<spec name>-<timestamp>, with a suffix if that exists already. */
 export function defaultOutDir(spec: ExperimentSpec, specFile: string): string {
-  const name = (spec.name ?? path.basename(specFile).replace(/\.json$/i, '')).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'sweep';
+  // (a long name cut to 64 characters: file systems refuse names past 255 bytes)
+  const name = (spec.name ?? path.basename(specFile).replace(/\.json$/i, '')).replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, DEFAULT_NAME_LENGTH).replace(/^-+|-+$/g, '') || 'sweep';
   const base = path.join('runs', `${name}-${timestamp()}`);
   let dir = base;
   for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;

@@ -19,6 +19,11 @@ export const FILESYSTEM_REASONS: Record<string, string> = {
   EISDIR: 'it is a folder, not a file',
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
+  // a file where a folder is made (tables/ a file), or a folder where a file is renamed into place
+  EEXIST: 'a file or folder of that name is in the way',
+  ENOTEMPTY: 'a folder of that name is in the way',
+  ENAMETOOLONG: 'the name is too long for the file system',
+  ELOOP: 'too many symbolic links (a link that leads back to itself?)',
 };
 
 /** "read-only file system", "permission denied", …: the reason in words, for messages. */

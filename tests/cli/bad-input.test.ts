@@ -111,6 +111,39 @@ describe('a location that cannot be written', () => {
     expect(csv.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it("report DIR where a file stands in tables/'s place leaves report.md as it was, and says so in one line (exit 0)", async () => {
+    const blocked = at('eos-tables-file');
+    cpSync(presetFolder, blocked, { recursive: true });
+    rmSync(path.join(blocked, 'tables'), { recursive: true });
+    writeFileSync(path.join(blocked, 'tables'), 'not a folder');
+    writeFileSync(path.join(blocked, 'report.md'), 'as it was');
+    const { code, stdout, stderr } = await runCli(['report', blocked]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('## edge-of-stability');
+    expect(stderr.trim()).toBe(`channelscope: note: report.md and tables/*.csv could not be written to ${blocked} (${path.join(blocked, 'tables')}: a file or folder of that name is in the way); the report is printed only`);
+    expect(readFileSync(path.join(blocked, 'report.md'), 'utf8')).toBe('as it was');
+  });
+
+  it('an output folder whose name is too long, or a link that leads back to itself: exit 2, the reason named; a long spec name is cut in the default folder', async () => {
+    const long = at('a'.repeat(300));
+    const tooLong = await runCli(['run', specFile, '--out', long, '--backend', 'cpu']);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr.trim()).toBe(`channelscope: cannot create the output folder ${long}: the name is too long for the file system`);
+    execFileSync('ln', ['-s', at('loop-b'), at('loop-a')]);
+    execFileSync('ln', ['-s', at('loop-a'), at('loop-b')]);
+    for (const args of [['run', specFile, '--out', at('loop-a'), '--backend', 'cpu'], ['report', at('loop-a')]]) {
+      const { code, stderr } = await runCli(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr.trim(), args.join(' ')).toMatch(/: too many symbolic links \(a link that leads back to itself\?\)$/);
+      expect(stderr).not.toMatch(STACK_FRAME);
+    }
+    const named = at('long-name.json');
+    writeFileSync(named, JSON.stringify({ ...tinySpec, name: 'n'.repeat(300) }));
+    const dry = await runCli(['run', named, '--dry-run'], {}, undefined, scratch);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(new RegExp(`runs/${'n'.repeat(64)}-\\d{8}-\\d{6}\\b`));
+  });
+
   it('report DIR on a read-only location prints the report and notes that report.md could not be written', async ({ skip }) => {
     if (readOnly === null) skip();
     const folder = path.join(readOnly!, 'eos');
