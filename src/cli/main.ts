@@ -332,6 +332,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** V8's RangeErrors for an allocation past its limits (a typed array, an array, an ArrayBuffer). */
+const ALLOCATION_FAILURE = /^(Invalid typed array length|Invalid array length|Array buffer allocation failed)/;
+/** V8's RangeErrors that are bugs of ours, not bad input (which our own RangeErrors name). */
+const ENGINE_RANGE_ERROR = /^(Maximum call stack size exceeded|Invalid string length|Invalid count value|toFixed\(\) digits|toPrecision\(\) argument|Invalid time value)/;
+
 /**
  * What a command's failure prints and its exit code: usage errors, bad input and a file system's
  * refusals in one line (2), anything else as the bug it is, with its stack (INTERNAL_ERROR_EXIT).
@@ -345,7 +350,13 @@ export function failureExit(error: unknown, argv: readonly string[], write: (tex
     // help and version exit 0; usage errors (unknown option, missing argument) are bad input
     return error.exitCode === 0 ? 0 : 2;
   }
-  if (error instanceof InputError || error instanceof RangeError) {
+  // the JavaScript engine's own RangeErrors: memory this request needs and the machine cannot give
+  // (a request it cannot meet), or a stack overflow (a bug, below); ours name bad input
+  if (error instanceof RangeError && ALLOCATION_FAILURE.test(error.message)) {
+    write(`channelscope: this request needs more memory than one array may take here (${error.message}): fewer --slots, or a smaller network or dataset\n`);
+    return 2;
+  }
+  if (error instanceof InputError || (error instanceof RangeError && !ENGINE_RANGE_ERROR.test(error.message))) {
     write(`channelscope: ${error.message}\n`);
     return 2;
   }

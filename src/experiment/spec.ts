@@ -45,7 +45,7 @@ import { DEFAULT_GP_FREQUENCIES } from '../data/gp-teacher.js';
 import { inputSampleCount } from '../data/inputs.js';
 import { MAX_SOBOL_DIMENSION } from '../data/sobol.js';
 import { FLOW_SOLVERS } from '../optim/optimizers.js';
-import { hessianReuseRefusal } from '../optim/stiff-solvers.js';
+import { hessianReuseRefusal, isStiffSolver } from '../optim/stiff-solvers.js';
 import { parseUserJson } from '../user-input/user-text.js';
 
 // ---- limits and defaults ---------------------------------------------------------------------
@@ -305,6 +305,12 @@ const trajectorySchema = object({
  * DENSE_POLISH_MAX_PARAMETERS: an eigendecomposition per iteration, O(P³)), which converges where
  * the Hessian's condition number defeats CG — near the barrier in a channel. Absent: none.
  */
+/**
+ * The largest network a stiff solver trains: its dense P×P Hessian (128 MiB in float64 at 4,096) is
+ * held and factorised, O(P³), at every step of every slot.
+ */
+export const STIFF_MAX_PARAMETERS = 4096;
+
 /** The largest network "newton-dense" polishes: Jacobi with vectors takes 0.5 s on a 256×256 Hessian, 11 s on 512×512 (2-core machine), every iteration. */
 export const DENSE_POLISH_MAX_PARAMETERS = 256;
 
@@ -362,6 +368,9 @@ function checkConsistency(config: z.output<typeof configObject>, ctx: z.Refineme
   const sized = Number.isInteger(d) && Array.isArray(hidden) && hidden.every(Number.isInteger);
   if (sized && parameterCount(config.architecture) > MAX_PARAMETERS) {
     issue(['architecture', 'hidden'], `${JSON.stringify(hidden)} with inputDim ${d} gives networks of ${parameterCount(config.architecture)} parameters; at most ${MAX_PARAMETERS} are supported`);
+  } else if (sized && optimizer.kind === 'flow' && isStiffSolver(optimizer.solver) && parameterCount(config.architecture) > STIFF_MAX_PARAMETERS) {
+    const P = parameterCount(config.architecture);
+    issue(['optimizer', 'solver'], `"${optimizer.solver}" factorises each network's ${P}×${P} Hessian every step and takes networks of at most ${STIFF_MAX_PARAMETERS} parameters (${JSON.stringify(hidden)} with inputDim ${d} gives ${P}); use the explicit "dopri5" or another optimizer`);
   }
   const samplesGiven = config.data.samples;
   if (Number.isInteger(d) && samplesGiven !== undefined && samplesGiven * (d + 1) > MAX_DATA_VALUES) {

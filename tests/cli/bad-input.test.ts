@@ -208,6 +208,19 @@ describe('commands', () => {
     written.length = 0;
     expect(failureExit(new InputError('--by: no run has "x"'), ['report', 'runs/x'], write)).toBe(2);
     expect(written).toEqual(['channelscope: --by: no run has "x"\n']);
+    // our RangeErrors name bad input; the engine's are a stack overflow (a bug) or memory it cannot give
+    written.length = 0;
+    expect(failureExit(new RangeError('slots must be a positive integer, got 0'), ['run', 'x.json'], write)).toBe(2);
+    expect(failureExit(new RangeError('Maximum call stack size exceeded'), ['run', 'x.json'], write)).toBe(INTERNAL_ERROR_EXIT);
+    written.length = 0;
+    let allocation: unknown;
+    try {
+      new Float64Array(400_001 * 400_001);
+    } catch (error) {
+      allocation = error;
+    }
+    expect(failureExit(allocation, ['run', 'x.json'], write)).toBe(2);
+    expect(written.join('')).toMatch(/^channelscope: this request needs more memory than one array may take here \(Invalid typed array length: 160000800001\): fewer --slots, or a smaller network or dataset\n$/);
   });
 
   it("a procedure folder's damaged procedure.json or result.json is bad input naming the file (exit 2), not an internal error", async () => {

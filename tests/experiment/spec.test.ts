@@ -245,6 +245,12 @@ describe('bad specs: messages name the field, the value and what is allowed', ()
   });
 
   it('inconsistent fields', () => {
+    // a stiff solver's dense Hessian bounds the network; an explicit solver or another optimiser takes it
+    const wide = { architecture: { inputDim: 2, hidden: 2000, activation: 'softplus' } };
+    expect(errorOf(spec({ ...wide, optimizer: { kind: 'flow' } }))).toBe(
+      'spec: optimizer.solver is not given, and its default "ros34pw2" factorises each network\'s 8001×8001 Hessian every step and takes networks of at most 4096 parameters ([2000] with inputDim 2 gives 8001); use the explicit "dopri5" or another optimizer',
+    );
+    expect(() => validateSpec(spec({ ...wide, optimizer: { kind: 'flow', solver: 'dopri5' } }))).not.toThrow();
     expect(errorOf(spec({ architecture: { ...BASE.architecture, inputDim: 3 }, data: { inputs: { kind: 'grid' } } }))).toBe(
       'spec: data.inputs.kind: "grid" is a 2-D grid and needs architecture.inputDim = 2 (got 3)',
     );
