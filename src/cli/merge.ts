@@ -26,8 +26,7 @@ import {
   scanLines,
   SPEC_FILE,
   readCheckpoint,
-  readContinuation,
-  continuationChoice,
+  continuationKindMismatch,
   notASweepFolder,
   writersOf,
   type Checkpoint,
@@ -89,14 +88,9 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
   const { mismatch: dataMismatch, ...data } = mergedFolderData(dirs);
   if (dataMismatch) throw new InputError(`merge: ${dataMismatch}; these are not shards of one sweep`);
   // continuations (`channelscope continue`) plan a chosen few of the spec's runs: the union of theirs
-  const continuations = dirs.map(readContinuation);
+  const { continuations, mismatch: kindMismatch } = continuationKindMismatch(dirs);
+  if (kindMismatch) throw new InputError(`merge: ${kindMismatch}`);
   const continued = continuations.filter((file): file is ContinuationFile => file !== null);
-  if (continued.length > 0 && continued.length < dirs.length) {
-    throw new InputError(`merge: ${dirs[continuations.indexOf(null)]} is a sweep's folder and ${dirs[continuations.findIndex(Boolean)]} a continuation's (${CONTINUED_FILE}); merge folders of one kind`);
-  }
-  if (continued.some((file) => JSON.stringify(file.only) !== JSON.stringify(continued[0].only))) {
-    throw new InputError(`merge: the continuations chose their runs differently (${continued.map(continuationChoice).join(' and ')})`);
-  }
   const chosen = continued.length > 0 ? new Set(continued.flatMap((file) => file.runs)) : null;
   if (chosen) {
     // a continuation's continued.json names only its own shard's runs (continue --shard k/n): a shard

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../user-input/input-error.js';
 import { closestName } from '../user-input/closest-name.js';
-import { CHECKPOINT_FILE, compareFolderSpecs, readContinuation, readFolderJson, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
+import { CHECKPOINT_FILE, compareFolderSpecs, continuationKindMismatch, readContinuation, readFolderJson, readFolderRecords, SPEC_FILE, type Checkpoint, type RunRecord } from './results.js';
 import { presetTables, tabledPresetOfSpec } from './preset-reports.js';
 import { plannedCounts, plannedRunsOf, plannedSummaryOptions, type FolderShare } from './sweep-plan.js';
 import { sessionWriting } from './folder-lock.js';
@@ -100,6 +100,9 @@ function sweepOf(folders: readonly string[]): ExperimentSpec | null {
   if (mismatch) {
     throw new InputError(`report: the spec in ${mismatch.folder} differs from the one in ${folders[0]} (at: ${mismatch.differences.join(', ')}); these are not parts of one sweep`);
   }
+  // continued runs beside fresh ones would read as one sample, and neither's caveat would hold
+  const kind = continuationKindMismatch(folders).mismatch;
+  if (kind) throw new InputError(`report: ${kind}; report each on its own`);
   return spec;
 }
 

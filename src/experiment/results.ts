@@ -344,6 +344,22 @@ export function continuationChoice(continuation: Pick<ContinuationFile, 'only'>)
   return continuation.only ? `--only ${continuation.only.join(',')}` : 'every not-converged run (no --only)';
 }
 
+/**
+ * Why folders read as parts of one sweep are not (a sweep's folder beside a continuation's, or
+ * continuations that chose their runs differently), or null; with the continuation files read.
+ */
+export function continuationKindMismatch(dirs: readonly string[]): { continuations: (ContinuationFile | null)[]; mismatch: string | null } {
+  const continuations = dirs.map(readContinuation);
+  const continued = continuations.filter((file): file is ContinuationFile => file !== null);
+  if (continued.length > 0 && continued.length < dirs.length) {
+    return { continuations, mismatch: `${dirs[continuations.indexOf(null)]} is a sweep's folder and ${dirs[continuations.findIndex(Boolean)]} a continuation's (${CONTINUED_FILE}): folders of one kind only` };
+  }
+  if (continued.some((file) => JSON.stringify(file.only) !== JSON.stringify(continued[0].only))) {
+    return { continuations, mismatch: `the continuations chose their runs differently (${continued.map(continuationChoice).join(' and ')})` };
+  }
+  return { continuations, mismatch: null };
+}
+
 /** The record of run `id` in a results folder; an InputError naming the folder and some of its ids when it is not there. */
 export async function findFolderRecord(folder: string, id: string, command: string): Promise<RunRecord> {
   const records = await readFolderRecords(folder, command);

@@ -108,6 +108,19 @@ describe('channelscope continue', () => {
     expect(alone.stderr).toMatch(/^channelscope: merge: these continuation folders hold shards 1\/2 of their chosen runs, not 2\/2 .*: merge the folders of every shard/);
     expect(alone.code).toBe(2);
     expect(existsSync(path.join(root, 'merged-one'))).toBe(false);
+    // a continuation's shard beside a sweep's shard of the same spec: not parts of one sweep, for
+    // merge and report alike (continued runs would read as the sweep's own sample)
+    const continuedShard = path.join(root, 'continued-shard-1');
+    const sweepShard = path.join(root, 'sweep-shard-2');
+    expect((await channelscope('continue', source, '--only', 'max-steps', '--shard', '1/2', '--out', continuedShard, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
+    expect((await channelscope('run', path.join(root, 'spec.json'), '--shard', '2/2', '--out', sweepShard, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
+    const kinds = `${sweepShard} is a sweep's folder and ${continuedShard} a continuation's (continued.json): folders of one kind only`;
+    const mixedMerge = await channelscope('merge', continuedShard, sweepShard, '--out', path.join(root, 'mixed'));
+    expect(mixedMerge.stderr.trim()).toBe(`channelscope: merge: ${kinds}`);
+    expect(mixedMerge.code).toBe(2);
+    const mixedReport = await channelscope('report', continuedShard, sweepShard);
+    expect(mixedReport.stderr.trim()).toBe(`channelscope: report: ${kinds}; report each on its own`);
+    expect(mixedReport.code).toBe(2);
     // the folder's spec given to `run` would train the runs it did not choose, from scratch
     const specFile = path.join(root, 'shard-spec.json');
     writeFileSync(specFile, readFileSync(path.join(shards[0], 'spec.json')));
