@@ -2,22 +2,28 @@
 // notation only. Number() alone would also take "0x10" (16), "" and " " (0) and "1e3" for a count,
 // so a typo could become a silent setting.
 import { InputError } from '../user-input/input-error.js';
-import { DECIMAL, parseDecimal } from '../user-input/user-text.js';
+import { beyondFloat64, DECIMAL, parseDecimal } from '../user-input/user-text.js';
 import { DEFAULT_THRESHOLDS } from '../analysis/classify.js';
 import type { ThresholdOverrides } from '../experiment/summary.js';
 
 const INTEGER = /^\+?\d+$/;
 
+/** A number written in decimal (Infinity where allowed); an InputError naming the option for one past float64's range. */
+function decimalOption(name: string, text: string, infinity: boolean): number {
+  if (beyondFloat64(text)) throw new InputError(`${name}: ${text.trim()} is beyond float64's range (about 1.8e308)${infinity ? '; write Infinity for no limit' : ''}`);
+  return parseDecimal(text, { infinity });
+}
+
 /** A number ≥ 0 written in decimal (Infinity where allowed), else an InputError naming the option. */
 export function nonNegativeNumberOption(name: string, text: string, { infinity = false } = {}): number {
-  const value = parseDecimal(text, { infinity });
+  const value = decimalOption(name, text, infinity);
   if (!(value >= 0)) throw new InputError(`${name} must be a non-negative number${infinity ? ' (or Infinity)' : ''}, got "${text}"`);
   return value;
 }
 
 /** A number > 0 written in decimal (Infinity where allowed), else an InputError naming the option. */
 export function positiveNumberOption(name: string, text: string, { infinity = false } = {}): number {
-  const value = parseDecimal(text, { infinity });
+  const value = decimalOption(name, text, infinity);
   if (!(value > 0)) throw new InputError(`${name} must be a positive number${infinity ? ' (or Infinity)' : ''}, got "${text}"`);
   return value;
 }
@@ -63,7 +69,7 @@ export function parseThresholds(text: string): ThresholdOverrides {
     if (!(THRESHOLD_NAMES as readonly string[]).includes(name)) throw new RangeError(`"${name}" is not a classification threshold (${THRESHOLD_NAMES.join(', ')}; maxnorm is each run's own)`);
     // two values for one threshold are a slip, not a choice of the last
     if (name in overrides) throw new RangeError(`${name} is given twice ("${text}"): give each threshold once`);
-    const value = parseDecimal(raw, { infinity: true });
+    const value = decimalOption(name, raw, true);
     if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got "${raw}"`);
     overrides[name as keyof ThresholdOverrides] = value;
   }

@@ -42,6 +42,8 @@ export function applySpecEdits(input: Record<string, unknown>, edits: readonly s
     } catch {
       value = text;
     }
+    // JSON reads 1e400 as Infinity, which the edited spec's JSON would write as null
+    if (holdsNonFinite(value)) throw new InputError(`--set ${path}=${text}: a number beyond float64's range (about 1.8e308)${path === 'maxnorm' ? '; maxnorm=null is no barrier' : ''}`);
     const keys = path.split('.');
     if (keys.some((key) => key === '__proto__' || key === 'constructor' || key === 'prototype')) throw new InputError(`--set ${path}: not a spec field`);
     let target = spec as Record<string, unknown>;
@@ -56,13 +58,20 @@ export function applySpecEdits(input: Record<string, unknown>, edits: readonly s
   return spec;
 }
 
+/** Whether a parsed JSON value holds a number that is not finite, at any depth. */
+function holdsNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  return value !== null && typeof value === 'object' && Object.values(value).some(holdsNonFinite);
+}
+
 /** `--only` labels, checked against SELECTION_LABELS. */
 export function parseSelection(text: string | undefined): string[] | null {
   if (text === undefined) return null;
   const labels = text.split(',').map((label) => label.trim()).filter(Boolean);
   const unknown = labels.filter((label) => !SELECTION_LABELS.includes(label));
   if (labels.length === 0 || unknown.length > 0) {
-    throw new InputError(`--only ${unknown.length > 0 ? `"${unknown.join('", "')}" is not` : 'names no'} a verdict, not-converged cause or stop reason (${SELECTION_LABELS.join(', ')})`);
+    const what = unknown.length > 0 ? `"${unknown.join('", "')}" is not a` : `"${text}" names no`;
+    throw new InputError(`--only ${what} verdict, not-converged cause or stop reason (${SELECTION_LABELS.join(', ')})`);
   }
   return labels;
 }

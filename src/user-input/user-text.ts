@@ -8,7 +8,15 @@ export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 export function parseDecimal(text: string, { infinity = false } = {}): number {
   const trimmed = text.trim();
   if (infinity && (trimmed === 'Infinity' || trimmed === 'inf')) return Infinity;
-  return DECIMAL.test(trimmed) ? Number(trimmed) : NaN;
+  // a number past float64's range is no number, not Infinity (which only the word gives, where allowed)
+  const value = DECIMAL.test(trimmed) ? Number(trimmed) : NaN;
+  return Number.isFinite(value) ? value : NaN;
+}
+
+/** Whether `text` is decimal notation of a number past float64's range (1e400), which parseDecimal reads as no number. */
+export function beyondFloat64(text: string): boolean {
+  const trimmed = text.trim();
+  return DECIMAL.test(trimmed) && !Number.isFinite(Number(trimmed));
 }
 
 /** The text without a leading byte-order mark (some Windows editors write one; it is no part of JSON or CSV). */

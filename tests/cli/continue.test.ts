@@ -258,6 +258,9 @@ describe('channelscope continue', () => {
     await refused(['--set', 'maxnorm'], /--set "maxnorm": expected path=value/);
     await refused(['--set', 'stop.__proto__.x=1'], /--set stop\.__proto__\.x: not a spec field/);
     await refused(['--set', 'maxnorm=1e4', 'stop.maxSteps=60', 'maxnorm=2e4'], /^channelscope: --set maxnorm is given twice \(maxnorm=1e4, maxnorm=2e4\): give each path once$/m);
+    await refused(['--set', 'stop.patience=1e999'], /^channelscope: --set stop\.patience=1e999: a number beyond float64's range \(about 1\.8e308\)$/m);
+    await refused(['--set', 'maxnorm=1e400'], /^channelscope: --set maxnorm=1e400: a number beyond float64's range \(about 1\.8e308\); maxnorm=null is no barrier$/m);
+    await refused(['--only', ','], /^channelscope: --only "," names no verdict, not-converged cause or stop reason \(channel, /m);
     await refused(['--only', 'chanel'], /--only "chanel" is not a verdict, not-converged cause or stop reason \(channel, /);
     await refused(['--only', 'barrier'], /none of the 6 runs of .* is barrier \(`channelscope report/);
     const same = await channelscope('continue', source, '--out', source, '--backend', 'cpu');

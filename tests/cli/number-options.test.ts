@@ -21,6 +21,11 @@ describe('number options', () => {
     for (const bad of ['0', '-0', '0.0', '-5', '0x10']) {
       expect(() => positiveNumberOption('--maxnorm', bad, { infinity: true }), bad).toThrow(`--maxnorm must be a positive number (or Infinity), got "${bad}"`);
     }
+    // a number past float64's range is refused as such, not read as Infinity (nor, where Infinity is
+    // allowed, taken for it: only the word says no limit)
+    expect(() => nonNegativeNumberOption('--loss-rtol', '1e999')).toThrow(`--loss-rtol: 1e999 is beyond float64's range (about 1.8e308)`);
+    expect(() => positiveNumberOption('--maxnorm', '-1e400', { infinity: true })).toThrow(`--maxnorm: -1e400 is beyond float64's range (about 1.8e308); write Infinity for no limit`);
+    expect(() => parseThresholds('cosine=1e999')).toThrow(`cosine: 1e999 is beyond float64's range (about 1.8e308); write Infinity for no limit`);
     expect(integerOption('--slots', '64', 1)).toBe(64);
     expect(integerOption('--port', '0', 0, 65535)).toBe(0);
     for (const bad of ['0', '1.5', '1e3', '0x10', ' ', 'two']) expect(() => integerOption('--slots', bad, 1), bad).toThrow(`--slots must be a positive integer, got "${bad}"`);
