@@ -30,13 +30,20 @@ export function withoutByteOrderMark(text: string): string {
  */
 export function parseUserJson(text: string): unknown {
   const json = withoutByteOrderMark(text);
+  let value: unknown;
   try {
-    return JSON.parse(json);
+    value = JSON.parse(json);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     // (V8 quotes the text around an unexpected token: its line breaks, written out, keep the message one line)
     throw new SyntaxError(withLineAndColumn(error.message, json).replace(/\r?\n/g, '\\n'));
   }
+  // JSON.parse keeps the last of a key given twice in one object: a slip that would pass for a setting
+  const duplicate = scanJson(json, true);
+  if (duplicate?.key !== undefined) {
+    throw new SyntaxError(`"${duplicate.key}" is given twice in one object ${lineAndColumn(json, duplicate.offset)}: JSON would keep only the last; give it once`);
+  }
+  return value;
 }
 
 function withLineAndColumn(message: string, json: string): string {
@@ -79,6 +86,15 @@ const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** Where the first syntax error of `json` is (undefined: none found, or nested too deep to scan), by the JSON grammar (RFC 8259). */
 function syntaxErrorOffset(json: string): number | undefined {
+  return scanJson(json, false)?.offset;
+}
+
+/**
+ * Scans `json` by the JSON grammar (RFC 8259): where its first syntax error is, or (`duplicates`)
+ * its first key given twice in one object, with that key; undefined where there is neither (or it is
+ * nested too deep to scan).
+ */
+function scanJson(json: string, duplicates: boolean): { offset: number; key?: string } | undefined {
   let i = 0;
   const fail = (): never => {
     throw i;
@@ -116,10 +132,17 @@ function syntaxErrorOffset(json: string): number | undefined {
     whitespace();
     const c = json[i];
     if (c === '{') {
+      const keys = new Set<string>();
       return members('}', () => {
         whitespace();
         if (json[i] !== '"') fail();
+        const start = i;
         string();
+        if (duplicates) {
+          const key = JSON.parse(json.slice(start, i)) as string;
+          if (keys.has(key)) throw { offset: start, key };
+          keys.add(key);
+        }
         whitespace();
         if (json[i] !== ':') fail();
         i++;
@@ -143,9 +166,10 @@ function syntaxErrorOffset(json: string): number | undefined {
   try {
     value();
     whitespace();
-    return i < json.length ? i : undefined;
+    return i < json.length ? { offset: i } : undefined;
   } catch (thrown) {
-    if (typeof thrown === 'number') return thrown;
+    if (typeof thrown === 'number') return { offset: thrown };
+    if (thrown !== null && typeof thrown === 'object' && 'key' in thrown) return thrown as { offset: number; key: string };
     return undefined; // (a stack overflow on absurd nesting: the message stays V8's)
   }
 }

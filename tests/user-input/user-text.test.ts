@@ -21,6 +21,13 @@ describe('parseUserJson', () => {
     expect(messageOf('{"a": [}')).toBe("Unexpected token '}' in JSON at position 7 (line 1 column 8)");
   });
 
+  it('refuses a key given twice in one object (JSON.parse would keep the last), naming it and where, however it is escaped', () => {
+    expect(messageOf('{\n  "seeds": 2,\n  "seeds": 50\n}')).toBe('"seeds" is given twice in one object (line 3 column 3): JSON would keep only the last; give it once');
+    expect(messageOf('{"a": {"kind": "gd", "lr": 0.1, "k\\u0069nd": "adam"}}')).toMatch(/^"kind" is given twice in one object \(line 1 column 33\)/);
+    // the same key in two objects, or in an object and an array's object, is no slip
+    expect(parseUserJson('{"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 3}, {"x": 4}], "x": 5}')).toEqual({ a: { x: 1 }, b: { x: 2 }, c: [{ x: 3 }, { x: 4 }], x: 5 });
+  });
+
   it('counts lines as editors do, whichever line breaks the file has', () => {
     for (const breakText of ['\n', '\r\n', '\r']) {
       const text = ['{', '  "a": 1,', '  "b": }'].join(breakText);
