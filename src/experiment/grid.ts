@@ -329,13 +329,23 @@ function hashNumbers(label: string, arrays: readonly Float64Array[]): string {
  */
 export function dataFileHashes(runs: readonly Pick<ResolvedRun, 'config' | 'seed'>[], options: DataSourceOptions = {}): Record<string, string> {
   const hashes: Record<string, string> = {};
-  const built = new Set<string>();
+  /** the samples of each dataset built, by datasetKey */
+  const built = new Map<string, number>();
   for (const run of runs) {
     if (!readsDataFiles(run.config)) continue;
     const key = datasetKey(run.config, run.seed, options);
-    if (built.has(key)) continue;
-    built.add(key);
-    Object.assign(hashes, datasetWithFileHashes(run.config, run.seed, options).hashes);
+    let samples = built.get(key);
+    if (samples === undefined) {
+      const { dataset, hashes: read } = datasetWithFileHashes(run.config, run.seed, options);
+      Object.assign(hashes, read);
+      samples = dataset.samples;
+      built.set(key, samples);
+    }
+    // (the spec checks a batch against generated inputs' count; a file's is known only once read)
+    const { optimizer, data } = run.config;
+    if ((optimizer.kind === 'sgd' || optimizer.kind === 'adam') && data.inputs.kind === 'file' && optimizer.batch !== undefined && optimizer.batch > samples) {
+      throw new InputError(`optimizer.batch: ${optimizer.batch} exceeds the ${samples} samples ${data.samples === undefined ? `of ${data.inputs.path}` : `(data.samples) read from ${data.inputs.path}`}`);
+    }
   }
   return hashes;
 }

@@ -52,6 +52,13 @@ describe('data files', () => {
     expect(wrongDimension.code).toBe(2);
     expect(existsSync(out)).toBe(false);
     writeCsv();
+    // a minibatch larger than the file's 24 samples, known only once the file is read
+    const batchSpec = path.join(specDir, 'batch.json');
+    writeFileSync(batchSpec, JSON.stringify({ ...spec, optimizer: { kind: 'sgd', lr: 0.05, batch: 32 } }));
+    const tooLarge = await channelscope('run', batchSpec, '--backend', 'cpu', '--out', out);
+    expect(tooLarge.stderr).toBe('channelscope: optimizer.batch: 32 exceeds the 24 samples of d.csv\n');
+    expect(tooLarge.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
     expect((await train('--out', out)).code).toBe(0);
   });
 
