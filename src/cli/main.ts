@@ -309,6 +309,24 @@ function refuseUnexpandedHome(argv: readonly string[]): void {
 }
 
 /**
+ * An option that takes one value given twice (`--out a --out b`, `--shard 1/2 --shard 2/2`): a slip,
+ * not a choice of the last, which commander would silently take (as --set and --thresholds refuse
+ * a path or name given twice). Flags (--json) and lists (--set a=1 b=2) may repeat.
+ */
+function refuseRepeatedOptions(program: Command, argv: readonly string[]): void {
+  const command = program.commands.find((candidate) => candidate.name() === argv[0]);
+  if (!command) return;
+  for (const option of command.options) {
+    if (option.variadic || !(option.required || option.optional)) continue;
+    const given = argv.filter((arg) => arg === option.long || arg.startsWith(`${option.long}=`));
+    if (given.length > 1) {
+      const values = argv.flatMap((arg, k) => (arg === option.long ? [argv[k + 1] ?? ''] : arg.startsWith(`${option.long}=`) ? [arg.slice(option.long!.length + 1)] : []));
+      throw new InputError(`${option.long} is given ${given.length === 2 ? 'twice' : `${given.length} times`} (${values.map((value) => JSON.stringify(value)).join(', ')}): give it once`);
+    }
+  }
+}
+
+/**
  * `help NAME` of a name that is no command: as `NAME` alone, which commander refuses naming it (with
  * the nearest command), where `help NAME` would print the whole help without saying why.
  */
@@ -325,6 +343,7 @@ export async function main(argv: string[]): Promise<number> {
     // bare `channelscope` lists the commands (on stdout, exit 0) rather than starting work in the
     // current folder; `npm start` names quickstart
     const program = buildProgram();
+    refuseRepeatedOptions(program, argv);
     await program.parseAsync(argv.length === 0 ? ['--help'] : helpOfUnknownCommand(program, argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {

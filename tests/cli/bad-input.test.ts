@@ -273,6 +273,22 @@ describe('commands', () => {
     expect(twice.stderr).toBe('channelscope: --by names d twice (d, d): name each field once\n');
   });
 
+  it('an option of one value given twice is refused before anything starts, with both values (exit 2); flags and lists may repeat', async () => {
+    const out = at('given-twice');
+    for (const [args, message] of [
+      [['run', specFile, '--out', out, '--out=elsewhere', '--backend', 'cpu'], `--out is given twice ("${out}", "elsewhere"): give it once`],
+      [['run', specFile, '--shard', '1/2', '--shard', '2/2', '--out', out], '--shard is given twice ("1/2", "2/2"): give it once'],
+      [['report', shards[0], '--format', 'md', '--format', 'csv', '--format', 'json'], '--format is given 3 times ("md", "csv", "json"): give it once'],
+    ] as const) {
+      const { code, stderr } = await runCli([...args]);
+      expect(stderr, args.join(' ')).toBe(`channelscope: ${message}\n`);
+      expect(code).toBe(2);
+    }
+    expect(existsSync(out)).toBe(false);
+    const flags = await runCli(['compare', shards[0], shards[0], '--json', '--json']);
+    expect(flags.code, flags.stderr).toBe(0);
+  });
+
   it('a path starting with an unexpanded ~ (--out=~/x, or quoted) is refused before anything starts, not made a folder called ~ (exit 2)', async () => {
     const cwd = at('tilde');
     mkdirSync(cwd);
