@@ -72,6 +72,9 @@ export async function mergeCommand(dirs: string[], options: MergeOptions): Promi
   const out = options.out;
   const resolvedOut = path.resolve(out);
   if (dirs.some((dir) => path.resolve(dir) === resolvedOut)) throw new InputError(`merge: --out ${out} is one of the folders to merge; choose a new folder`);
+  // a results folder inside a shard's would be read as part of it (a folder is read with what it holds: report, serve)
+  const holder = dirs.find((dir) => resolvedOut.startsWith(`${path.resolve(dir)}${path.sep}`));
+  if (holder !== undefined) throw new InputError(`merge: --out ${out} is inside ${holder}, one of the folders to merge; choose a folder outside them`);
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new InputError(`merge: --out ${out} is a file, not a folder; choose a new folder`);
     if (readdirSync(out).length > 0) throw new InputError(`merge: ${out} already exists and is not empty; choose a new --out`);

@@ -430,6 +430,12 @@ describe('merge: shards left out, named twice, an --out that is a file', () => {
     expect(code).toBe(2);
     expect(stderr.trim()).toBe(`channelscope: merge: --out ${file} is a file, not a folder; choose a new folder`);
     expect(readFileSync(file, 'utf8')).toBe('x1,y\n1,2\n');
+    // nor a folder inside one of the shards, which would then hold a copy of the sweep
+    const inside = path.join(shards[0], 'merged');
+    const nested = await runCli(['merge', ...shards, '--out', inside]);
+    expect(nested.stderr.trim()).toBe(`channelscope: merge: --out ${inside} is inside ${shards[0]}, one of the folders to merge; choose a folder outside them`);
+    expect(nested.code).toBe(2);
+    expect(existsSync(inside)).toBe(false);
   });
 });
 
