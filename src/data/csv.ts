@@ -1,7 +1,7 @@
 // Datasets as CSV: a header `x1,…,xd,y` (d ≥ 1), then one sample per line.
 //
 // The format is purely numeric, so this is a small hand parser rather than a CSV library: fields
-// are split on commas and trimmed, lines may end in \n or \r\n, a leading byte-order mark and
+// are split on commas and trimmed, lines may end in \n, \r\n or \r (old Mac), a leading byte-order mark and
 // trailing empty lines are ignored. Quoted fields are refused with a clear message (no numeric
 // field needs them). Values are decimal numbers (`-1.5`, `.5`, `2e-3`); anything else, including
 // NaN, Infinity, hexadecimal and empty fields, is an InputError naming the line and column.
@@ -17,7 +17,7 @@ export function parseDatasetCsv(text: string, source = 'data'): Dataset {
     throw new InputError(`${source}: ${message}`);
   };
 
-  const lines = withoutByteOrderMark(text).split(/\r?\n/);
+  const lines = withoutByteOrderMark(text).split(/\r\n|\r|\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) fail('the file is empty (expected a header x1,…,xd,y and at least one sample)');
 
@@ -31,6 +31,8 @@ export function parseDatasetCsv(text: string, source = 'data'): Dataset {
   if (header.length < 2) {
     fail(`line 1 (header) is "${lines[0].trim()}", expected x1,…,xd,y with at least one input column`);
   }
+  // a spreadsheet's export with an empty last column: every line then ends in a comma
+  if (header[header.length - 1] === '') fail(`line 1 (header) "${lines[0].trim()}" ends in a comma (an empty last column): remove the trailing commas`);
   const inputDim = header.length - 1;
   for (let c = 0; c < header.length; c++) {
     const expected = c < inputDim ? `x${c + 1}` : 'y';
@@ -49,6 +51,7 @@ export function parseDatasetCsv(text: string, source = 'data'): Dataset {
     const line = lines[n + 1];
     if (line.trim() === '') fail(`line ${lineNumber} is empty (empty lines are allowed only at the end)`);
     const cells = line.split(',');
+    if (cells.length === header.length + 1 && cells[cells.length - 1].trim() === '') fail(`line ${lineNumber} ends in a comma (an empty column past y): remove the trailing comma`);
     if (cells.length !== header.length) {
       fail(`line ${lineNumber} has ${cells.length} column${cells.length === 1 ? '' : 's'}, expected ${header.length}`);
     }

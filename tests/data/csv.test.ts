@@ -54,6 +54,13 @@ describe('dataset CSV round trip', () => {
     expect(Array.from(data.y)).toEqual([0.5, 0.5]);
   });
 
+  it('accepts the lone CR line breaks of old Mac files (as editors count them)', () => {
+    const data = parseDatasetCsv('x1,y\r1,2\r3,4\r');
+    expect(Array.from(data.x)).toEqual([1, 3]);
+    expect(Array.from(data.y)).toEqual([2, 4]);
+    expect(errorOf('x1,y\r1,2\r3\r')).toBe('data: line 3 has 1 column, expected 2');
+  });
+
   it('reads a file without a final newline', () => {
     expect(Array.from(parseDatasetCsv('x1,y\n1,2').y)).toEqual([2]);
   });
@@ -91,6 +98,11 @@ describe('dataset CSV errors', () => {
       'data: line 1 (header): quoted fields are not supported; write the header as x1,…,xd,y without quotes',
     );
     expect(errorOf('x1,y\n1,"2"\n')).toBe('data: line 2, column y: "2" is quoted; quoted fields are not supported');
+  });
+
+  it('says a trailing comma is one (a spreadsheet export with an empty last column), not a misnamed column', () => {
+    expect(errorOf('x1,x2,y,\n1,2,3,\n')).toBe('data: line 1 (header) "x1,x2,y," ends in a comma (an empty last column): remove the trailing commas');
+    expect(errorOf('x1,y\n1,2\n3,4,\n')).toBe('data: line 3 ends in a comma (an empty column past y): remove the trailing comma');
   });
 
   it('reports a row with the wrong column count', () => {
