@@ -9,6 +9,7 @@ import { folderDataOptions, notASweepFolder, readFolderRecords, SPEC_FILE, type 
 import { classifyRecord } from '../experiment/summary.js';
 import { sessionWriting } from '../experiment/folder-lock.js';
 import { defaultOutDir, requireResumeFolder, runParsedSpec, type RunCommandOptions } from './run.js';
+import { shellWord } from '../user-input/shell-word.js';
 
 export interface ContinueCommandOptions extends Omit<RunCommandOptions, 'dryRun'> {
   /** path=value edits of the folder's spec */
@@ -33,7 +34,7 @@ export async function continueCommand(folder: string, options: ContinueCommandOp
   // a folder still being written: its later runs are not among those continued now
   const writing = sessionWriting(folder);
   if (plan.runs.length === 0) {
-    const none = records.length === 0 ? `${folder} holds no run yet` : `none of the ${records.length} runs of ${folder} is ${which} (\`channelscope report ${folder}\` counts them)`;
+    const none = records.length === 0 ? `${folder} holds no run yet` : `none of the ${records.length} runs of ${folder} is ${which} (\`channelscope report ${shellWord(folder)}\` counts them)`;
     throw new InputError(`continue: ${none}${writing ? `; a session is writing ${folder} now: continue it once the runs to continue are recorded` : ''}`);
   }
   const out = options.out ?? defaultOutDir({ ...plan.spec, name: `${plan.spec.name ?? path.basename(path.resolve(folder))}-continued` }, specFile);

@@ -23,6 +23,7 @@ import { DEFAULT_COMPARISON } from '../experiment/compare.js';
 import { DEFAULT_PORT, serveCommand } from './serve.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
 import { describeFilesystemError, readUserFile, requireResultsFolder } from './fs-errors.js';
+import { shellWord } from '../user-input/shell-word.js';
 
 /** what `npm start` runs (with --quick) */
 const QUICKSTART_PRESET = 'channel-frequency';
@@ -265,7 +266,7 @@ export function buildProgram(): Command {
     .action(async (options: { backend: BackendChoice }) => {
       const out = await runPresetCommand(QUICKSTART_PRESET, { backend: options.backend, quick: true });
       process.stdout.write(
-        `\nthe ${QUICKSTART_PRESET} --quick report is in ${out} (report.md and tables/*.csv; \`npx channelscope report ${out} --by activation,teacher\` prints the verdicts by configuration, and these tables again; \`npx channelscope serve ${out}\` shows them with their figures and every run in the dashboard; \`npx channelscope presets\` lists the other presets)\n`,
+        `\nthe ${QUICKSTART_PRESET} --quick report is in ${out} (report.md and tables/*.csv; \`npx channelscope report ${shellWord(out)} --by activation,teacher\` prints the verdicts by configuration, and these tables again; \`npx channelscope serve ${shellWord(out)}\` shows them with their figures and every run in the dashboard; \`npx channelscope presets\` lists the other presets)\n`,
       );
     });
 

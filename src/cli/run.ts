@@ -22,6 +22,7 @@ import { describeArchitecture, parameterCount } from '../model/architecture.js';
 import { readUserFile } from './fs-errors.js';
 import { integerOption } from './number-options.js';
 import { writePresetReport } from './preset-report.js';
+import { shellWord } from '../user-input/shell-word.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -220,7 +221,7 @@ export async function runSweepWithReport(spec: ExperimentSpec, specFile: string,
   const dir = await runParsedSpec(spec, specFile, options);
   if (!options.dryRun) {
     const presetReport = await writePresetReport(dir);
-    process.stdout.write(presetReport ? `\n${presetReport}` : `report: channelscope report ${dir} [--by FIELD,…] [--html]\n`);
+    process.stdout.write(presetReport ? `\n${presetReport}` : `report: channelscope report ${shellWord(dir)} [--by FIELD,…] [--html]\n`);
   }
   return dir;
 }
@@ -256,7 +257,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
   const earlier = readContinuation(dir);
   const refusal =
     !continuation && earlier
-      ? new InputError(`${dir} holds runs continued from ${earlier.from}, a chosen few of the spec's: resume it with \`channelscope continue ${earlier.from} --out ${dir} --resume\` and the same --only and --set`)
+      ? new InputError(`${dir} holds runs continued from ${earlier.from}, a chosen few of the spec's: resume it with \`channelscope continue ${shellWord(earlier.from)} --out ${shellWord(dir)} --resume\` and the same --only and --set`)
       : continuation && !earlier && holdsRecords(dir)
         ? new InputError(`${dir} holds runs trained by \`channelscope run\`, not runs continued from ${continuation.provenance.from}: continue into a new --out`)
         : null;

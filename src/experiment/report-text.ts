@@ -6,6 +6,7 @@ import type { Fraction, Quartiles } from '../analysis/statistics.js';
 import { labelsWithRuns, type PlannedRuns, type Report, type ThresholdOverrides } from './summary.js';
 import { dataColumn, percent, tableJson } from './tables.js';
 import { shardList } from './sweep-plan.js';
+import { shellWord } from '../user-input/shell-word.js';
 
 /** A warning that the folders hold only some shards of their sweep; null when they hold all (or are not shards). */
 export function missingShardsWarning(planned: PlannedRuns | undefined): string | null {
@@ -94,7 +95,7 @@ function openingHint(report: Report): string[] {
   // ten times the barrier they stopped at (their weight norm is within 1% of it)
   const higher = 10 ** (Math.round(Math.log10(Math.max(...runs.map((run) => run.reach.weightNorm)))) + 1);
   return [
-    `${runs.length} run${runs.length === 1 ? '' : 's'} stopped at the barrier while a channel was still closing: \`channelscope continue ${folder} --only channel-opening --set maxnorm=${higher.toExponential(0).replace('+', '')}\` continues ${runs.length === 1 ? 'it' : 'them'} with a higher barrier and shows which close.`,
+    `${runs.length} run${runs.length === 1 ? '' : 's'} stopped at the barrier while a channel was still closing: \`channelscope continue ${shellWord(folder)} --only channel-opening --set maxnorm=${higher.toExponential(0).replace('+', '')}\` continues ${runs.length === 1 ? 'it' : 'them'} with a higher barrier and shows which close.`,
     '',
   ];
 }

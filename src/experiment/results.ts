@@ -53,6 +53,7 @@ import { currentSoftware, softwareLabel, type Software } from './software.js';
 import { FolderLock, LOCK_ASIDE_PREFIX, processAlive } from './folder-lock.js';
 import { CHECKPOINT_FILE, CONTINUED_FILE, LOCK_FILE, PROCEDURE_FILE, RUNS_FILE, SPEC_FILE } from './folder-files.js';
 import { parseUserJson } from '../user-input/user-text.js';
+import { shellWord } from '../user-input/shell-word.js';
 
 export { LOCK_FILE };
 
@@ -270,7 +271,7 @@ export function notASweepFolder(command: string, folder: string, file: string): 
   } catch {
     return new InputError(`${command}: ${folder} holds no ${file} (is it a results folder of \`channelscope run\`?)`);
   }
-  return new InputError(`${command}: ${folder} is ${typeof preset === 'string' ? `the ${preset} procedure's folder` : "a procedure's folder"} (${PROCEDURE_FILE}), not a sweep's runs: \`channelscope report ${folder}\` shows it`);
+  return new InputError(`${command}: ${folder} is ${typeof preset === 'string' ? `the ${preset} procedure's folder` : "a procedure's folder"} (${PROCEDURE_FILE}), not a sweep's runs: \`channelscope report ${shellWord(folder)}\` shows it`);
 }
 
 /** Every record of a results folder; `command` names who asks in the error when the folder holds none. */
@@ -367,7 +368,7 @@ export async function findFolderRecord(folder: string, id: string, command: stri
   if (found) return found;
   const some = records.slice(0, 3).map((record) => record.id);
   throw new InputError(
-    `${command}: ${folder} has no run "${id}" (${records.length} runs${some.length > 0 ? `, e.g. ${some.join(', ')}` : ''}; \`channelscope report ${folder} --format json\` lists them all)`,
+    `${command}: ${folder} has no run "${id}" (${records.length} runs${some.length > 0 ? `, e.g. ${some.join(', ')}` : ''}; \`channelscope report ${shellWord(folder)} --format json\` lists them all)`,
   );
 }
 
