@@ -41,6 +41,14 @@ export async function evaluateFiles(engine: Engine, inputs: EvalInputs, json: bo
     gradient: formatParameterFile(arch, result.gradient!),
     ...(result.hvp ? { hvp: formatParameterFile(arch, result.hvp) } : {}),
   };
+  // a network whose outputs overflow float64 is a result, not an error; but JSON writes its
+  // non-finite numbers as null, and such a gradient is no direction to give back
+  const badGradient = result.gradient!.filter((value) => !Number.isFinite(value)).length;
+  if (!Number.isFinite(report.objective) || badGradient > 0) {
+    process.stderr.write(
+      `channelscope: note: at these parameters the objective is ${report.objective} and ${badGradient} of the ${theta.length} gradient entries are not finite (the network's values overflow float64)${json ? '; JSON writes them as null' : ''}\n`,
+    );
+  }
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
