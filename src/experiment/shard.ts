@@ -95,6 +95,11 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shar
     }
     return { index: completionIndex + 1, count, source: 'JOB_COMPLETION_INDEX' };
   }
+  // the count without an index: every task of such a job would run the whole sweep
+  const countAlone = integerVariable(env, SHARD_COUNT_VARIABLE);
+  if (countAlone !== undefined && countAlone > 1) {
+    throw new InputError(`${SHARD_COUNT_VARIABLE} is ${countAlone} but JOB_COMPLETION_INDEX is not set (a Kubernetes Indexed Job sets it), so this task would run the whole sweep: pass --shard k/n, or unset ${SHARD_COUNT_VARIABLE}`);
+  }
   return null;
 }
 

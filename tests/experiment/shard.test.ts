@@ -57,6 +57,9 @@ describe('shard selection', () => {
     expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '2' })).toThrow(/CHANNELSCOPE_SHARD_COUNT/);
     expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '0', CHANNELSCOPE_SHARD_COUNT: '0' })).toThrow(/^CHANNELSCOPE_SHARD_COUNT is 0: set it to the Job's .spec.completions \(1 or more\)/);
     expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '3', CHANNELSCOPE_SHARD_COUNT: '3' })).toThrow(/not below/);
+    // the count alone: every task would run the whole sweep (a count of 1 is the whole sweep anyway)
+    expect(() => shardFromEnvironment({ CHANNELSCOPE_SHARD_COUNT: '2' })).toThrow(/^CHANNELSCOPE_SHARD_COUNT is 2 but JOB_COMPLETION_INDEX is not set .*, so this task would run the whole sweep: pass --shard k\/n, or unset CHANNELSCOPE_SHARD_COUNT$/);
+    expect(shardFromEnvironment({ CHANNELSCOPE_SHARD_COUNT: '1' })).toBeNull();
     // --shard wins over the environment
     expect(resolveShard('1/2', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' })).toMatchObject({ index: 1, count: 2, source: '--shard' });
   });
