@@ -15,15 +15,24 @@ import { existsSync } from 'node:fs';
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 
 export async function reportCommand(folders: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean; thresholds?: ThresholdOverrides }): Promise<void> {
-  const by = options.by ? options.by.split(',').map((f) => f.trim()).filter(Boolean) : [];
+  // nothing at all groups nothing (`--by "$FIELDS"` with FIELDS empty); an empty entry among commas is a slip
+  const entries = options.by?.trim() ? options.by.split(',').map((f) => f.trim()) : [];
+  if (entries.includes('')) throw new InputError(`--by "${options.by}" has an empty entry: name fields, comma-separated`);
+  const by = entries;
   const overrides: ThresholdOverrides = options.thresholds ?? {};
   for (const field of by) {
     if (!/^[A-Za-z][\w.]*$/.test(field)) {
       throw new InputError(`--by: "${field}" is not a field name (use ${Object.keys(GROUP_ALIASES).join(', ')} or a dotted path such as optimizer.lr)`);
     }
   }
-  const twice = by.find((field, k) => by.indexOf(field) !== k);
-  if (twice) throw new InputError(`--by names ${twice} twice (${options.by}): name each field once`);
+  // (a short name and its dotted path are one field: activation and architecture.activation)
+  const paths = by.map((field) => GROUP_ALIASES[field] ?? field);
+  const twice = paths.findIndex((field, k) => paths.indexOf(field) !== k);
+  if (twice >= 0) {
+    const first = by[paths.indexOf(paths[twice])];
+    const named = first === by[twice] ? first : `${paths[twice]} (as ${first} and ${by[twice]})`;
+    throw new InputError(`--by names ${named} twice (${options.by}): name each field once`);
+  }
   if (folders.length > 1 && options.html === true) {
     throw new InputError('--html: with several folders, name the page to write (--html FILE): it has no one folder to go in');
   }

@@ -271,6 +271,13 @@ describe('commands', () => {
     const twice = await runCli(['report', shards[0], '--by', 'd, d']);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toBe('channelscope: --by names d twice (d, d): name each field once\n');
+    // a short name and its path are one field; an empty entry among commas is a slip
+    const aliased = await runCli(['report', shards[0], '--by', 'activation,architecture.activation']);
+    expect(aliased.stderr).toBe('channelscope: --by names architecture.activation (as activation and architecture.activation) twice (activation,architecture.activation): name each field once\n');
+    expect(aliased.code).toBe(2);
+    const commas = await runCli(['report', shards[0], '--by', ',']);
+    expect(commas.stderr).toBe('channelscope: --by "," has an empty entry: name fields, comma-separated\n');
+    expect(commas.code).toBe(2);
   });
 
   it('an option of one value given twice is refused before anything starts, with both values (exit 2); flags and lists may repeat', async () => {
