@@ -5,6 +5,7 @@ import type { Engine } from '../engine/engine.js';
 import { GpuEngine } from '../engine/gpu/gpu-engine.js';
 import { ENGINE_TOLERANCE, FINITE_DIFFERENCE_TOLERANCE, verifyEngine, type VariantReport } from '../engine/verify.js';
 import { currentSoftware, softwareLabel } from '../experiment/software.js';
+import { InputError } from '../user-input/input-error.js';
 import { KERNEL_PARTS, KERNEL_TOLERANCE, VERIFY_PARTS, verifyKernels, type KernelCheck, type VerifyPart } from '../engine/verify-kernels.js';
 
 const fmt = (x: number) => x.toExponential(1).padStart(8);
@@ -14,6 +15,10 @@ export async function verify(engine: Engine, seed: number, json: boolean, parts:
   const say = (line: string) => {
     if (!json) process.stdout.write(`${line}\n`);
   };
+  // a check of nothing would exit 0, which a script reads as a pass
+  if (!parts.includes('evaluation') && !(engine instanceof GpuEngine)) {
+    throw new InputError(`--parts ${parts.join(',')}: these check a GPU's kernels against the CPU engine, and this backend is the CPU engine itself (${engine.description}): nothing would be checked; add evaluation (its derivatives against finite differences), or use --backend gpu`);
+  }
   say(
     engine instanceof GpuEngine
       ? `verifying ${engine.description} against the float64 CPU engine`
