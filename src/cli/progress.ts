@@ -1,6 +1,7 @@
 // Progress of a sweep on stderr: on a terminal one line redrawn in place (at most ~8 times a
 // second); otherwise (a log file, a batch job) a plain line every few seconds. No dependency: a
 // progress-bar library would add little over this one line.
+import { activeRunsText, type ActiveRuns } from '../experiment/scheduler.js';
 
 export interface ProgressCounts {
   /** runs finished, earlier sessions (resume) included */
@@ -12,7 +13,7 @@ export interface ProgressCounts {
    * how far the runs still going have got (scheduler.ts ActiveRuns): shown so that a long stretch
    * without a finished run (stiff flow at N = 10⁴ on a CPU, SwiftShader) still shows motion
    */
-  active?: { running: number; medianSteps: number; maxSteps: number; maxWeightNorm: number };
+  active?: ActiveRuns;
 }
 
 export interface ProgressOptions {
@@ -76,14 +77,8 @@ export class Progress {
       .map(([reason, n]) => `${reason} ${n}`)
       .join(', ');
     const eta = remaining === 0 ? 'done' : rate > 0 ? `ETA ${formatDuration(remaining / rate)}` : 'ETA ?';
-    const active = counts.active;
-    // the running count is the scheduler's last tick: a run recorded since is counted done, not also running
-    const running = active ? Math.min(active.running, remaining) : 0;
-    const going =
-      active && running > 0
-        ? [`${running} running: step ${active.medianSteps} median, ${active.maxSteps} most, weight norm ≤ ${active.maxWeightNorm.toPrecision(3)}`]
-        : [];
-    return [`runs ${counts.done}/${counts.total} (${percent}%)`, reasons || 'none finished yet', ...going, formatRate(rate), eta, `elapsed ${formatDuration(elapsed)}`].join(' | ');
+    const going = activeRunsText(counts.active, remaining);
+    return [`runs ${counts.done}/${counts.total} (${percent}%)`, reasons || 'none finished yet', ...(going ? [going] : []), formatRate(rate), eta, `elapsed ${formatDuration(elapsed)}`].join(' | ');
   }
 
   /** Shows the counts if enough time has passed since the last line (or `force`). */

@@ -186,6 +186,17 @@ export interface ActiveRuns {
   maxWeightNorm: number;
 }
 
+/**
+ * The runs still going, as progress lines say them ("6 running: step 200 median, 450 most, weight
+ * norm ≤ 267"); `remaining`: the runs not yet recorded, which bound the count (a run recorded since
+ * the tick is counted done, not also running). '' when none is going.
+ */
+export function activeRunsText(active: ActiveRuns | undefined, remaining: number): string {
+  const running = active ? Math.min(active.running, remaining) : 0;
+  if (!active || running === 0) return '';
+  return `${running} running: step ${active.medianSteps} median, ${active.maxSteps} most, weight norm ≤ ${active.maxWeightNorm.toPrecision(3)}`;
+}
+
 function summarizeActive(statuses: readonly { steps: number; weightNorm: number }[]): ActiveRuns {
   const steps = statuses.map((status) => status.steps).sort((a, b) => a - b);
   return {

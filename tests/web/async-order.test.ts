@@ -210,6 +210,10 @@ describe('the progress line', () => {
     expect(sweepStatusText('paused', progress(3, false), 10, '')).toBe('Pausing after the step in flight: 3 of 10 runs finished so far…');
     expect(sweepStatusText('paused', progress(5, true), 10, '')).toBe('Paused after 5 of 10 runs (runs in flight resume where they stopped).');
     expect(sweepStatusText('running', progress(5, false), 10, '')).toBe('Running: 5 of 10 runs finished.');
+    // between finished runs, how far the others have got (as the command line's progress says it)
+    const active = { running: 6, medianSteps: 200, maxSteps: 450, maxWeightNorm: 267.4 };
+    expect(sweepStatusText('running', { ...progress(5, false), active }, 10, '')).toBe('Running: 5 of 10 runs finished; 5 running: step 200 median, 450 most, weight norm ≤ 267.');
+    expect(sweepStatusText('running', { ...progress(10, false), active }, 10, '')).toBe('Running: 10 of 10 runs finished.');
     expect(sweepStatusText('idle', null, 0, 'Finished: 10 runs.')).toBe('Finished: 10 runs.');
     expect(sweepStatusText('idle', null, 0, '')).toBe('No sweep running.');
   });

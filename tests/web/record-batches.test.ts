@@ -27,6 +27,23 @@ const settled = async <T>(promise: Promise<T>): Promise<boolean> => {
 };
 
 describe('RecordBatches', () => {
+  it('is idle only once every item added has been delivered (a batch on its way is not yet)', async () => {
+    let clock = 0;
+    const page = gatedPage();
+    const batches = new RecordBatches(page.deliver, () => 0, 150, () => clock);
+    expect(batches.idle).toBe(true);
+    batches.add(1);
+    expect(batches.idle).toBe(false);
+    clock = 200;
+    batches.sendIfDue();
+    for (let k = 0; k < 10 && page.gates.length === 0; k++) await Promise.resolve();
+    expect(page.gates).toHaveLength(1);
+    expect(batches.idle).toBe(false);
+    page.gates[0]();
+    await batches.flush();
+    expect(batches.idle).toBe(true);
+  });
+
   it('flush settles only once a batch already on its way has arrived, then sends the rest after it', async () => {
     let clock = 0;
     let count = 0;

@@ -1,4 +1,5 @@
 // The dashboard's progress line (a sweep of the page's, or a followed folder's), apart from the page shell (cs-app.ts) so that it is tested in Node.
+import { activeRunsText } from '../../../src/experiment/scheduler.js';
 import type { SweepProgress } from '../worker/api.js';
 import type { SweepStatus } from './cs-spec-builder.js';
 import { FOLLOW_INTERVAL_MS, type FollowState } from '../results/follow-runs.js';
@@ -15,8 +16,11 @@ export function sweepStatusText(status: SweepStatus, progress: SweepProgress | n
       return endNote || 'No sweep running.';
     case 'starting':
       return 'Starting: opening the engine…';
-    case 'running':
-      return `Running: ${done} of ${total} runs finished.`;
+    case 'running': {
+      // between finished runs (long ones: none for minutes), how far the runs going have got
+      const going = activeRunsText(progress?.active, total - done);
+      return `Running: ${done} of ${total} runs finished${going ? `; ${going}` : ''}.`;
+    }
     case 'paused':
       return progress?.paused
         ? `Paused after ${done} of ${total} runs (runs in flight resume where they stopped).`

@@ -1,6 +1,7 @@
 // The contract between the page and the sweep worker (comlink). Plain data only: everything here
 // crosses the worker boundary by structured clone.
 import type { RunRecord } from '../../../src/experiment/results.js';
+import type { ActiveRuns } from '../../../src/experiment/scheduler.js';
 import type { KernelCheck, VerifyPart } from '../../../src/engine/verify-kernels.js';
 import type { FileAnalysis, NamedText } from '../../../src/experiment/analyze-network.js';
 
@@ -40,6 +41,8 @@ export interface SweepProgress {
   total: number;
   byStopReason: Record<string, number>;
   paused: boolean;
+  /** how far the runs still going have got at the engine's last check (a long run shows motion between finished ones) */
+  active?: ActiveRuns;
 }
 
 /** runs: every run with a record, keptRuns of them kept from an earlier start */

@@ -9,6 +9,8 @@ export class RecordBatches<T, S> {
   private lastCut: number;
   private delivered: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | null = null;
+  /** batches cut and not yet delivered */
+  private inFlight = 0;
 
   /**
    * `deliver`: sends one batch, with `snapshot()` as it was when the batch was cut (the progress
@@ -21,6 +23,11 @@ export class RecordBatches<T, S> {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.lastCut = now();
+  }
+
+  /** Whether every item added has been delivered: a snapshot taken now counts no item the page lacks. */
+  get idle(): boolean {
+    return this.pending.length === 0 && this.inFlight === 0;
   }
 
   add(item: T): void {
@@ -47,13 +54,15 @@ export class RecordBatches<T, S> {
     const snapshot = this.snapshot();
     this.pending = [];
     this.lastCut = this.now();
+    this.inFlight++;
     // a failure is kept for flush() rather than left as an unhandled rejection of a batch no one awaits
     this.delivered = this.delivered.then(async () => {
-      if (this.failure) return;
       try {
-        await this.deliver(batch, snapshot);
+        if (!this.failure) await this.deliver(batch, snapshot);
       } catch (error) {
         this.failure = { error };
+      } finally {
+        this.inFlight--;
       }
     });
   }

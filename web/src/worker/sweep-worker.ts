@@ -13,7 +13,7 @@ import { dataFilePaths, expandSpec } from '../../../src/experiment/grid.js';
 import { baseName } from '../../../src/experiment/folder-files.js';
 import { sweepSetup } from '../../../src/experiment/sweep-setup.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
-import { runSweep } from '../../../src/experiment/scheduler.js';
+import { runSweep, type ActiveRuns } from '../../../src/experiment/scheduler.js';
 import { validateSpec } from '../../../src/experiment/spec.js';
 import { parameterCount } from '../../../src/model/architecture.js';
 import { InputError } from '../../../src/user-input/input-error.js';
@@ -36,6 +36,8 @@ setShaderReader((name) => {
 
 /** records are sent to the page at most this often (ms), so thousands of runs do not flood it */
 const RECORD_BATCH_MS = 150;
+/** At most this often the page hears how far the runs still going have got. */
+const ACTIVE_PROGRESS_MS = 1000;
 
 class SweepCancelled extends Error {}
 
@@ -158,7 +160,10 @@ const api: SweepWorkerApi = {
       let done = 0;
       /** records still to keep in the browser */
       let unkept: RunRecord[] = [];
-      const progress = (): SweepProgress => ({ done, total: runs.length, byStopReason: { ...byStopReason }, paused });
+      /** the runs still going at the engine's last check, and when the page last heard of them */
+      let active: ActiveRuns | undefined;
+      let activeSentAt = 0;
+      const progress = (): SweepProgress => ({ done, total: runs.length, byStopReason: { ...byStopReason }, paused, ...(active ? { active } : {}) });
       const keepFinished = async (): Promise<void> => {
         if (!keeper || unkept.length === 0) return;
         const batch = unkept;
@@ -208,8 +213,16 @@ const api: SweepWorkerApi = {
           finished(stored);
           toPage.sendIfDue();
         },
-        onTick: async () => {
+        onTick: async (going) => {
+          active = going;
           toPage.sendIfDue();
+          // between finished runs (long runs: none for minutes), how far the others have got; only
+          // once the page holds every finished run, so that its count never steps back when a batch
+          // cut before arrives after (a paused tick says so itself, below)
+          if (!paused && toPage.idle && performance.now() - activeSentAt >= ACTIVE_PROGRESS_MS) {
+            activeSentAt = performance.now();
+            listener.progress(progress());
+          }
           if (paused) {
             const pausedAt = performance.now() / 1000;
             await toPage.flush();
