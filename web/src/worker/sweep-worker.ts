@@ -62,8 +62,8 @@ async function probeWebGpu(): Promise<WebGpuProbe> {
 
 async function openEngine(options: StartOptions, work: number): Promise<{ engine: Engine; notice?: string }> {
   if (options.backend === 'cpu') {
-    const engine = new CpuEngine(pageCpuEngine());
-    return { engine, notice: `CPU engine (float64${workersNote(engine)}) chosen.` };
+    // chosen: the engine line names it, and there is nothing to warn of
+    return { engine: new CpuEngine(pageCpuEngine()) };
   }
   const probe = await probeWebGpu();
   if (probe.available) {
@@ -241,7 +241,8 @@ const api: SweepWorkerApi = {
       // those that finished before a failure too: shown, and kept
       await toPage.flush();
       if (failure) throw failure;
-      return { status: cancelRequested ? 'cancelled' : 'finished', runs: done, keptRuns: kept.length, seconds: (performance.now() - began) / 1000 };
+      // (the time it trained: a pause is not counted, as it is not in the runs' own clocks)
+      return { status: cancelRequested ? 'cancelled' : 'finished', runs: done, keptRuns: kept.length, seconds: (performance.now() - began) / 1000 - pausedSeconds };
     } finally {
       engine?.dispose();
       running = false;
