@@ -1,7 +1,7 @@
 // Figures keep their plots' width: long subtitles and notes wrap instead of widening the figure (a
 // figure wider than its column is scaled down, every label with it); threshold labels stay inside the frame.
 import { describe, expect, it } from 'vitest';
-import { decadeTicks, wrapLine } from '../../web/src/charts/figure.js';
+import { decadeTicks, sideBySide, wrapLine } from '../../web/src/charts/figure.js';
 import { markLabelSide } from '../../web/src/charts/result-figures.js';
 
 describe('figure text', () => {
@@ -14,6 +14,15 @@ describe('figure text', () => {
     for (const line of lines) expect(line.length * 11.5 * 0.56).toBeLessThanOrEqual(480);
     expect(wrapLine('short', 12, 480)).toEqual(['short']);
     expect(wrapLine('averyveryverylongwordthatdoesnotfit', 12, 50)).toEqual(['averyveryverylongwordthatdoesnotfit']);
+  });
+
+  it('puts panels side by side only where the width holds them, else stacks them the width across (a phone: no half-size labels)', () => {
+    expect(sideBySide(1400, 340)).toEqual({ columns: 2, panelWidth: 670 });
+    expect(sideBySide(740, 340)).toEqual({ columns: 2, panelWidth: 340 });
+    expect(sideBySide(739, 340)).toEqual({ columns: 1, panelWidth: 699 });
+    expect(sideBySide(384, 320)).toEqual({ columns: 1, panelWidth: 344 });
+    expect(sideBySide(200, 320)).toEqual({ columns: 1, panelWidth: 280 });
+    expect(sideBySide(980, 300, 1)).toEqual({ columns: 1, panelWidth: 940 });
   });
 
   it('puts a threshold label at either end of the axis beside its line, not across the y axis or the frame', () => {

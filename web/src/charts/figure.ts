@@ -167,6 +167,19 @@ export function withoutOverlappingLabels(text: readonly string[], fontSize: numb
   };
 }
 
+/** The narrowest a panel is drawn when panels stack in one column. */
+const NARROWEST_PANEL = 280;
+
+/**
+ * Panels side by side where `width` holds `columns` of them at `minPanel` px or more, else stacked in
+ * one column the width's breadth: a figure wider than its container is scaled down to it, and two
+ * panels of 340 px in a 400 px column would shrink every label to half its size.
+ */
+export function sideBySide(width: number, minPanel: number, columns = 2): { columns: number; panelWidth: number } {
+  if (columns > 1 && width - 60 >= columns * minPanel) return { columns, panelWidth: Math.floor((width - 60) / columns) };
+  return { columns: 1, panelWidth: Math.max(NARROWEST_PANEL, Math.floor(width - 40)) };
+}
+
 export function composeFigure(spec: FigureSpec): SVGSVGElement {
   const margin = 14;
   const gap = 18;

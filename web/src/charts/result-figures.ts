@@ -3,7 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { OUTCOMES, type Outcome } from '../../../src/analysis/classify.js';
 import type { RunRecord } from '../../../src/experiment/results.js';
 import type { ClassifiedRun } from '../../../src/experiment/summary.js';
-import { bandAxisLabels, composeFigure, decadeTicks, withoutOverlappingLabels, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE } from './figure.js';
+import { bandAxisLabels, composeFigure, decadeTicks, withoutOverlappingLabels, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE, sideBySide } from './figure.js';
 import { fractionBars } from './fraction-bars.js';
 import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
@@ -68,7 +68,7 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
   const pairs = records.flatMap((record) => (byId.has(record.id) ? [{ record, run: byId.get(record.id)! }] : []));
   if (pairs.length === 0) return messageFigure(title, 'every run diverged: no values to draw');
   const outcomes = outcomesPresent(shown);
-  const panelWidth = Math.max(320, Math.floor((width - 60) / 2));
+  const { columns, panelWidth } = sideBySide(width, 320);
   const diverged = runs.length - shown.length;
   const notes: string[] = diverged > 0 ? [`${diverged} diverged run${diverged === 1 ? '' : 's'} not shown (values that overflowed)`] : [];
   const widths: string[] = [];
@@ -108,7 +108,7 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
     subtitle: `${pairs.length} runs, bins of a quarter decade${widths.length > 0 ? ` (${widths.join('; ')}: their values span many decades)` : ''}, stacked by outcome`,
     legend: outcomeLegend(outcomes),
     panels,
-    columns: 2,
+    columns,
     note: notes.length > 0 ? notes.join('; ') : 'Dashed lines: the norm barrier and the channel thresholds of the cosine distance.',
   });
 }
@@ -185,7 +185,7 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
   const range = records.map((_, k) => runColor(k));
   const xLabel = axis === 'step' ? 'optimiser steps (log scale) →' : 'simulated time t of the gradient flow (log scale) →';
   const barrier = barrierOf(records);
-  const panelWidth = Math.max(340, Math.floor((width - 60) / 2));
+  const { columns, panelWidth } = sideBySide(width, 340);
   const common = { ...PLOT_STYLE, width: panelWidth, height: 300, marginLeft: 60, color: { domain, range } };
   const line = (y: keyof CurvePoint) =>
     Plot.line(curves, { x: axis, y, z: 'id', stroke: 'id', strokeWidth: 1.8, marker: 'circle-stroke', title: (p: CurvePoint) => `${p.id}\nstep ${p.step}${p.time > 0 ? `, t = ${formatNumber(p.time)}` : ''}\n${String(y)} ${formatNumber(p[y] as number)}` });
@@ -218,6 +218,7 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
       { plot: loss, heading: 'Loss' },
       { plot: norms, heading: 'Weight norm' },
     ],
+    columns,
   });
 }
 
@@ -406,11 +407,12 @@ export function lossLevelsFigure(records: readonly RunRecord[], runs: readonly C
   const { bars, tallest } = columnBins(points.map((p) => ({ panel: String(p.biases), column: p.r, outcome: p.outcome, value: p.loss })));
   // one loss axis for both panels, so levels compare with and without biases
   const domain: [number, number] = [Math.min(...bars.map((bar) => bar.y1)), Math.max(...bars.map((bar) => bar.y2))];
+  const levelsLayout = sideBySide(Math.min(width, 980), 300, panelsShown.length);
   const panels = panelsShown.map((biases) => ({
     heading: biases ? 'With biases' : 'Without biases',
     plot: columnHistograms(
       bars.filter((bar) => bar.panel === String(biases)),
-      { columns: widths, columnLabel: 'hidden neurons r', valueLabel: 'final training loss', outcomes, tallest, domain, width: Math.max(300, Math.floor((Math.min(width, 980) - 60) / panelsShown.length)) },
+      { columns: widths, columnLabel: 'hidden neurons r', valueLabel: 'final training loss', outcomes, tallest, domain, width: levelsLayout.panelWidth },
     ),
   }));
   return composeFigure({
@@ -418,7 +420,7 @@ export function lossLevelsFigure(records: readonly RunRecord[], runs: readonly C
     subtitle: `A sideways histogram per r of the final losses of the ${points.length} runs that did not diverge (of ${records.length}), stacked by outcome (bins of 1/${COLUMN_BINS_PER_DECADE} decade): ${columnScaleText(tallest)}.`,
     legend: outcomeLegend(outcomes),
     panels,
-    columns: 2,
+    columns: levelsLayout.columns,
     note: 'The paper: losses fall on a few discrete levels per r; without biases some runs end on plateau saddles (levels of smaller networks), with biases almost none.',
   });
 }
@@ -450,7 +452,8 @@ export function optimizerReachFigure(records: readonly RunRecord[], runs: readon
   const values = bars.flatMap((bar) => [bar.y1, bar.y2]);
   // one weight-norm axis for every panel, so teachers compare
   const domain: [number, number] = [Math.min(...values), Math.max(...values, barrier !== null ? barrier * 1.5 : 0)];
-  const panelWidth = teachers.length === 1 ? Math.min(Math.max(420, width - 40), 200 + columns.length * 150) : Math.max(340, Math.floor((Math.min(width, 980) - 60) / 2));
+  const teacherLayout = sideBySide(Math.min(width, 980), 340);
+  const panelWidth = teachers.length === 1 ? Math.min(Math.max(420, width - 40), 200 + columns.length * 150) : teacherLayout.panelWidth;
   const panels = teachers.map((teacher) => ({
     heading: teachers.length > 1 ? `Teacher ${teacher}` : undefined,
     plot: columnHistograms(
@@ -472,7 +475,7 @@ export function optimizerReachFigure(records: readonly RunRecord[], runs: readon
     subtitle: `A sideways histogram per optimiser${teachers.length > 1 ? ` and teacher (${teachers.length} panels)` : ''} of the final weight norm of the ${points.length} runs that did not diverge (of ${records.length}), stacked by outcome: ${columnScaleText(tallest)}.`,
     legend: [...outcomeLegend(outcomes), ...(barrier !== null ? [{ label: `the norm barrier (${formatNumber(barrier)})`, color: '#333', shape: 'line' as const }] : [])],
     panels,
-    ...(teachers.length > 1 ? { columns: 2 } : {}),
+    ...(teachers.length > 1 ? { columns: teacherLayout.columns } : {}),
     note: 'The paper: gradient flow follows a channel out to the norm barrier; GD stalls where λ_max ≈ 2/η, SGD and Adam near the entrance (small weight norm). Runs at the barrier that are not channels sharpened a single neuron (see the causes table).',
   });
 }
@@ -532,7 +535,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
   const { pair, snapshots } = trajectory;
   const points = snapshots.filter((s) => Number.isFinite(s.inverseEpsilon) && s.inverseEpsilon > 0);
   if (points.length === 0) return messageFigure(title, 'the pair is exactly merged (ε = 0) at every recorded point');
-  const panelWidth = Math.max(340, Math.floor((width - 60) / 2));
+  const { columns, panelWidth } = sideBySide(width, 340);
   const xAxis = { type: 'log' as const, nice: true, label: '1/ε, ε = ‖uᵢ − uⱼ‖/2 of the pair (log scale): farther along the channel →', labelAnchor: 'right' as const, tickFormat: logTick };
   // labels to the right of their points; the last checks crowd together near the end, so a label
   // that would overlap another is left out (end and start first, then the latest checks); every
@@ -595,6 +598,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
       { plot: norm, heading: 'How far along: 1/ε and weight norm' },
       { plot: glu, heading: 'GLU coefficients c and a at the same points' },
     ],
+    columns,
     note: `At the end: ε = ${formatNumber(end.epsilon)}, cosine distance ${formatNumber(end.cosine)}, c = ${formatNumber(end.c)}, a = ${formatNumber(end.a)}${pair.outputWeights ? '' : ' (earlier layer: first entry of the outgoing vectors)'}; the pair computes ≈ c·σ(w·x) + a·(Δ·x)·σ′(w·x).`,
   });
 }
@@ -611,9 +615,12 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
   // |λ| on a log axis; exact zeros are drawn at the bottom of the axis
   const floor = Math.max(largest * 1e-12, Number.MIN_VALUE);
   const colors = { negative: '#d62728', 'positive or zero': '#1f77b4' };
+  const history = spectrum.history.filter((h) => h.step > 0 && h.lambdaMax > 0);
+  // beside the history where the width holds both, else each the width's breadth
+  const { columns, panelWidth } = history.length > 0 ? sideBySide(width, 360) : { columns: 1, panelWidth: Math.max(300, Math.min(width - 40, 900)) };
   const plot = Plot.plot({
     ...PLOT_STYLE,
-    width: Math.max(480, Math.min(width - 40, 900)),
+    width: panelWidth,
     height: 340,
     marginLeft: 60,
     x: { label: spectrum.extremesOnly ? '1: λ_min, 2: λ_max →' : 'eigenvalue index, ascending →', labelAnchor: 'right', ticks: Math.min(values.length, 12), tickFormat: 'd' },
@@ -635,7 +642,6 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
   const min = values[0].value;
   const max = values[values.length - 1].value;
   const panels = [{ plot, heading: spectrum.extremesOnly ? 'Extreme eigenvalues at the end' : 'All eigenvalues at the end' }];
-  const history = spectrum.history.filter((h) => h.step > 0 && h.lambdaMax > 0);
   if (history.length > 0) {
     const rows = history.flatMap((h) => [
       { step: h.step, value: h.lambdaMax, name: 'λ_max' },
@@ -645,7 +651,7 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
       heading: 'Extreme eigenvalues along the run',
       plot: Plot.plot({
         ...PLOT_STYLE,
-        width: Math.max(360, Math.min(width / 2 - 40, 520)),
+        width: panelWidth,
         height: 340,
         marginLeft: 60,
         x: { type: 'log', nice: true, label: 'optimiser steps (log scale) →', labelAnchor: 'right', tickFormat: logTick },
@@ -667,6 +673,7 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
       ...(history.length > 0 ? [{ label: 'λ_max along the run', color: '#1f77b4', shape: 'line' as const }, { label: '|λ_min| along the run', color: '#d62728', shape: 'line' as const }] : []),
     ],
     panels,
+    columns,
     note: `${values.some((d) => d.magnitude < floor) ? `Hollow: |λ| below 10⁻¹²·λ_max (${formatNumber(floor)}), drawn at that floor. ` : ''}Negative eigenvalues far below λ_max in size (|λ| < 10⁻⁶·λ_max) are numerically zero. Along a channel λ_max grows like 1/ε² while λ_min stays near 0.`,
   });
 }
