@@ -76,7 +76,8 @@ export function readableColumns(table: PresetTable): ReadableColumn[] {
     const name = table.columns[c];
     const at = c;
     if (table.columns[c + 1] === `${name} fraction` && table.columns[c + 3] === `${name} high95`) {
-      merged.push({ header: name, cell: (row) => `${row[at]} (${percent(row[at + 1] as number)} [${percent(row[at + 2] as number)}, ${percent(row[at + 3] as number)}])` });
+      // no fraction (nothing to count: "of which" among no runs): '–', not 0 (– [0.0%, 100.0%])
+      merged.push({ header: name, cell: (row) => (Number.isFinite(row[at + 1]) ? `${row[at]} (${percent(row[at + 1] as number)} [${percent(row[at + 2] as number)}, ${percent(row[at + 3] as number)}])` : '–') });
       c += 3;
     } else if (name.endsWith(' difference') && table.columns[c + 1] === `${name} low95` && table.columns[c + 2] === `${name} high95`) {
       merged.push({ header: `${name} (points)`, cell: (row) => `${points(row[at] as number)} [${points(row[at + 1] as number)}, ${points(row[at + 2] as number)}]` });
