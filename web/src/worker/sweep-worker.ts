@@ -4,7 +4,7 @@
 /// <reference types="vite/client" />
 import * as Comlink from 'comlink';
 import { setShaderReader } from '../../../src/gpu/shader-source.js';
-import { acquireGpu, describeGpu, isSoftwareAdapter } from '../../../src/gpu/device.js';
+import { acquireGpu, isSoftwareAdapter } from '../../../src/gpu/device.js';
 import { CpuEngine } from '../../../src/engine/cpu/cpu-engine.js';
 import { pageCpuDescription, pageCpuEngine, workersNote } from './cpu-slot-pool.js';
 import { GpuEngine } from '../../../src/engine/gpu/gpu-engine.js';
@@ -68,10 +68,8 @@ async function openEngine(options: StartOptions, work: number): Promise<{ engine
   const probe = await probeWebGpu();
   if (probe.available) {
     const gpu = await acquireGpu();
-    if (gpu) {
-      const notice = gpu.software ? `${describeGpu(gpu)}: a software adapter, correct but slow.` : undefined;
-      return { engine: new GpuEngine(gpu), ...(notice ? { notice } : {}) };
-    }
+    // (a software adapter is said once, by the page's WebGPU line; the engine line names it)
+    if (gpu) return { engine: new GpuEngine(gpu) };
   }
   const reason = probe.reason ?? 'no WebGPU adapter could be opened';
   if (options.backend === 'gpu') throw new InputError(`WebGPU was requested, but ${reason}.`);
