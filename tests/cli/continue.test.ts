@@ -110,8 +110,8 @@ describe('channelscope continue', () => {
     expect(existsSync(path.join(root, 'merged-one'))).toBe(false);
     // a continuation's shard beside a sweep's shard of the same spec: not parts of one sweep, for
     // merge and report alike (continued runs would read as the sweep's own sample)
-    const continuedShard = path.join(root, 'continued-shard-1');
-    const sweepShard = path.join(root, 'sweep-shard-2');
+    const continuedShard = path.join(root, 'mixed-kinds-continued-1');
+    const sweepShard = path.join(root, 'mixed-kinds-sweep-2');
     expect((await channelscope('continue', source, '--only', 'max-steps', '--shard', '1/2', '--out', continuedShard, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
     expect((await channelscope('run', path.join(root, 'spec.json'), '--shard', '2/2', '--out', sweepShard, '--backend', 'cpu', '--threads', '1')).code).toBe(0);
     const kinds = `${sweepShard} is a sweep's folder and ${continuedShard} a continuation's (continued.json): folders of one kind only`;
