@@ -49,6 +49,7 @@ export function summaryFigure(report: Report, width: number): SVGSVGElement {
   const grouping = report.by.length > 0 ? report.by.join(', ') : 'all runs';
   const bars = { colors, categories, groupLabel: grouping, width: Math.max(420, width - 40) };
   return composeFigure({
+    width,
     title,
     subtitle: `Fraction of runs per outcome${report.by.length > 0 ? ` by ${grouping}` : ''}; whiskers: 95% Wilson intervals; ${report.runs.length} runs from ${report.source}`,
     legend: categories.map((label) => ({ label, color: colors[label] })),

@@ -38,6 +38,12 @@ export interface FigureSpec {
   columns?: number;
   /** a line of small print under the panels (what was left out, how something was computed) */
   note?: string;
+  /**
+   * the width the figure is drawn for (its column): text wraps within it, so that a long title or
+   * subtitle beside narrow panels does not widen the figure past it (scaled down, every label with
+   * it); absent: text wraps at the panels' width, or 480 px, and the title not at all
+   */
+  width?: number;
 }
 
 function svgElement<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -81,12 +87,12 @@ function textWidth(text: string, size: number, weight = 400): number {
 }
 
 /** A line of text broken at spaces into lines of at most `width` (estimated; a single long word stays whole). */
-export function wrapLine(text: string, size: number, width: number): string[] {
+export function wrapLine(text: string, size: number, width: number, weight = 400): string[] {
   const lines: string[] = [];
   let current = '';
   for (const word of text.split(' ')) {
     const candidate = current ? `${current} ${word}` : word;
-    if (current && textWidth(candidate, size) > width) {
+    if (current && textWidth(candidate, size, weight) > width) {
       lines.push(current);
       current = word;
     } else {
@@ -193,12 +199,18 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
 
   const svg = svgElement('svg', { xmlns: SVG_NS, 'font-family': FONT, fill: 'currentColor' });
   svg.appendChild(svgElement('rect', { x: 0, y: 0, width: '100%', height: '100%', fill: 'white' }));
-  // subtitles and the note wrap to the plots' width: a long line would widen the figure, and a figure
-  // scaled down to its column shrinks every label with it
-  const wrapWidth = Math.max(contentWidth, 480);
+  // subtitles and the note wrap to the plots' width (480 px at least, where the column holds it), the
+  // title to the column's: a long line would widen the figure, and a figure scaled down to its column
+  // shrinks every label with it (a phone's one column of panels, say)
+  const available = spec.width !== undefined ? spec.width - 2 * margin : Infinity;
+  const wrapWidth = Math.max(contentWidth, Math.min(480, available));
+  const titleLines = Number.isFinite(available) ? wrapLine(spec.title, 16, Math.max(wrapWidth, available), 600) : [spec.title];
   const subtitles = (typeof spec.subtitle === 'string' ? [spec.subtitle] : (spec.subtitle ?? [])).flatMap((line) => wrapLine(line, 12.5, wrapWidth));
   let y = margin + 16;
-  svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 16, 'font-weight': 600, fill: '#111' }, spec.title));
+  titleLines.forEach((line, k) => {
+    if (k > 0) y += 20;
+    svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 16, 'font-weight': 600, fill: '#111' }, line));
+  });
   for (const line of subtitles) {
     y += 18;
     svg.appendChild(svgElement('text', { x: margin, y, 'font-size': 12.5, fill: '#444' }, line));
@@ -213,7 +225,7 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
     let top = y;
     for (const entry of spec.legend) {
       const width = 18 + textWidth(entry.label, 12) + 16;
-      if (x > margin && x + width > margin + Math.max(contentWidth, 480)) {
+      if (x > margin && x + width > margin + wrapWidth) {
         x = margin;
         top += rowHeight;
       }
@@ -263,7 +275,7 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
     svg.appendChild(svgElement('text', { x: margin, y: top, 'font-size': 11.5, fill: '#555' }, line));
   });
   const width = Math.ceil(
-    Math.max(contentWidth + 2 * margin, legendWidth + margin, textWidth(spec.title, 16, 600) + 2 * margin, ...noteLines.map((line) => textWidth(line, 11.5) + 2 * margin), ...subtitles.map((line) => textWidth(line, 12.5) + 2 * margin)),
+    Math.max(contentWidth + 2 * margin, legendWidth + margin, ...titleLines.map((line) => textWidth(line, 16, 600) + 2 * margin), ...noteLines.map((line) => textWidth(line, 11.5) + 2 * margin), ...subtitles.map((line) => textWidth(line, 12.5) + 2 * margin)),
   );
   const height = Math.ceil(top + margin);
   svg.setAttribute('width', String(width));

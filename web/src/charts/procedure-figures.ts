@@ -4,7 +4,7 @@ import * as Plot from '@observablehq/plot';
 import type { ChannelJumpResult } from '../../../src/experiment/channel-jump.js';
 import type { GdFate, GdFromChannelResult } from '../../../src/experiment/gd-from-channel.js';
 import type { SaddleFate, SaddlePerturbationResult } from '../../../src/experiment/saddle-perturbation.js';
-import { composeFigure, decadeTicks, formatNumber, logTick, messageFigure, OUTCOME_COLORS, PLOT_STYLE } from './figure.js';
+import { composeFigure, decadeTicks, formatNumber, logTick, messageFigure, OUTCOME_COLORS, PLOT_STYLE, sideBySide } from './figure.js';
 
 const PANEL = { ...PLOT_STYLE, height: 300, marginLeft: 64 };
 
@@ -20,10 +20,10 @@ const slopeText = (slope: number | null) => (slope === null || !Number.isFinite(
 /** Narrowest panel that keeps its tick labels apart; two side by side only where both fit at that width. */
 const MIN_PANEL_WIDTH = 340;
 
-/** Two panels' layout at `width`: side by side where both fit, else stacked at the full width (a scaled-down pair shrinks every label). */
+/** Two panels' layout at `width` (sideBySide), each at most 520 px wide. */
 function pairLayout(width: number): { columns: number; panelWidth: number } {
-  const columns = width >= 2 * MIN_PANEL_WIDTH + 60 ? 2 : 1;
-  return { columns, panelWidth: Math.max(MIN_PANEL_WIDTH, Math.min(520, Math.floor((width - 30 - 30 * columns) / columns))) };
+  const { columns, panelWidth } = sideBySide(width, MIN_PANEL_WIDTH);
+  return { columns, panelWidth: Math.min(520, panelWidth) };
 }
 
 /** "d = 2, N = 64, 3 hidden g neurons with biases": the network and data a procedure ran on, for a figure's subtitle (the sample count where the result names it). */
@@ -84,6 +84,7 @@ function channelJumpFigure(result: ChannelJumpResult, width: number): SVGSVGElem
   const setup = setupText(result.arch, result.options?.setup?.data?.samples);
   const jumps = result.records.length - 1;
   return composeFigure({
+    width,
     title,
     subtitle: [
       `One network${setup ? ` (${setup})` : ''}: the channel of ${carriedBy} in hidden layer ${result.carriers.layer + 1}, re-equilibrated at every jump.`,
@@ -119,6 +120,7 @@ function saddlePerturbationFigure(result: SaddlePerturbationResult, width: numbe
   const reference = result.base.loss;
   const fateColors = { domain: fates, range: fates.map((fate) => SADDLE_FATE_COLORS[fate]) };
   return composeFigure({
+    width,
     title,
     subtitle: [
       `γ splits a neuron of a converged network (${setupText(result.base.arch, result.options?.data?.samples)}) in two, onto a saddle line.`,
@@ -208,6 +210,7 @@ function gdFromChannelFigure(result: GdFromChannelResult, width: number): SVGSVG
     ],
   });
   return composeFigure({
+    width,
     title,
     subtitle: [
       `One dot per GD run (${runs.length} of ${result.runs.length}: ${result.starts?.length ?? '?'} starts along the channels of ${setupText(result.options?.architecture, result.options?.data?.samples) || 'the toy problem'}, each at ${etas.size} η), from a point of a flow inside its channel.`,

@@ -104,6 +104,7 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
     return { plot, heading: measure.heading };
   });
   return composeFigure({
+    width,
     title,
     subtitle: `${pairs.length} runs, bins of a quarter decade${widths.length > 0 ? ` (${widths.join('; ')}: their values span many decades)` : ''}, stacked by outcome`,
     legend: outcomeLegend(outcomes),
@@ -158,6 +159,7 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
   });
   const left = totalRuns - usable.length;
   return composeFigure({
+    width,
     title,
     subtitle:
       "One point per run: channels sit at the upper left (close pair: small distance, left; large output weights of opposite signs: high). Neurons are compared as the classifier compares them: up to the activation's symmetry (erf's w and −w are one), by relative L2 distance where input vectors are scalars (d = 1, no biases). Colour and shape say the signs of the pair's output weights, not the run's outcome.",
@@ -206,6 +208,7 @@ export function lossCurvesFigure(records: readonly RunRecord[], axis: 'step' | '
   });
   const far = axis === 'time' ? runsFarOnTime(curves) : [];
   return composeFigure({
+    width,
     title,
     subtitle: `Log-spaced trajectory points as recorded; ${axis === 'step' ? 'steps of the optimiser' : 'simulated time'} on the horizontal axis`,
     ...(far.length > 0
@@ -254,6 +257,7 @@ export function lossAtInfinityFigure(curve: readonly { w: number; lossAtInfinity
     ],
   });
   return composeFigure({
+    width,
     title,
     subtitle: `Line: L∞(w), the loss of the best gated linear unit c·σ(wx) + a·x·σ′(wx) at each w. Dots: the ${points.length} of ${totalRuns} runs whose two neurons, flipped to w > 0, have output weights of opposite signs (the reach table’s; the others sit on a saddle line or diverged), at the mean w of the pair and their final loss.`,
     legend: [{ label: 'L∞(w)', color: '#333', shape: 'line' as const }, ...optimizers.map((label, k) => ({ label, color: colors[k], shape: 'dot' as const }))],
@@ -291,6 +295,7 @@ export function channelFrequencyFigure(table: PresetTable, width: number): SVGSV
   const palette = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
   const colors = Object.fromEntries(activations.map((activation, k) => [activation, activation === 'relu' ? '#7f7f7f' : palette[k % palette.length]]));
   return composeFigure({
+    width,
     title,
     subtitle: `Fraction of the ${bars.reduce((sum, bar) => sum + bar.n, 0)} runs classified channel, per teacher (GP roughness s: larger is rougher) and activation; labels: channels/runs of a bar; whiskers: 95% Wilson intervals.`,
     legend: activations.map((activation) => ({ label: activation, color: colors[activation] })),
@@ -416,6 +421,7 @@ export function lossLevelsFigure(records: readonly RunRecord[], runs: readonly C
     ),
   }));
   return composeFigure({
+    width,
     title,
     subtitle: `A sideways histogram per r of the final losses of the ${points.length} runs that did not diverge (of ${records.length}), stacked by outcome (bins of 1/${COLUMN_BINS_PER_DECADE} decade): ${columnScaleText(tallest)}.`,
     legend: outcomeLegend(outcomes),
@@ -471,6 +477,7 @@ export function optimizerReachFigure(records: readonly RunRecord[], runs: readon
     ),
   }));
   return composeFigure({
+    width,
     title,
     subtitle: `A sideways histogram per optimiser${teachers.length > 1 ? ` and teacher (${teachers.length} panels)` : ''} of the final weight norm of the ${points.length} runs that did not diverge (of ${records.length}), stacked by outcome: ${columnScaleText(tallest)}.`,
     legend: [...outcomeLegend(outcomes), ...(barrier !== null ? [{ label: `the norm barrier (${formatNumber(barrier)})`, color: '#333', shape: 'line' as const }] : [])],
@@ -516,6 +523,7 @@ export function edgeOfStabilityFigure(points: readonly EdgePoint[], totalRuns: n
     ],
   });
   return composeFigure({
+    width,
     title,
     subtitle: [
       `One dot per run that did not diverge (${points.length} of ${totalRuns} runs drawn, at ${etas.length} η). GD with step η is unstable where λ_max > 2/η:`,
@@ -587,6 +595,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
   const end = snapshots[snapshots.length - 1];
   const layer = pair.layer + 1;
   return composeFigure({
+    width,
     title,
     subtitle: `Neurons ${pair.i}, ${pair.j} (counted from 0, as channelscope analyze names them) of hidden layer ${layer}, ${pair.by === 'channel' ? "the channel's pair (its largest outgoing weights of each sign, as the verdict compared them)" : `the closest at the end (${pair.by === 'cosine' ? 'cosine' : 'L2'} distance)`}, at the parameters the record keeps: start and last checks`,
     legend: [
@@ -665,6 +674,7 @@ export function spectrumFigure(record: RunRecord, spectrum: HessianSpectrum | { 
     });
   }
   return composeFigure({
+    width,
     title,
     subtitle: `λ_min = ${formatNumber(min)}, λ_max = ${formatNumber(max)}${spectrum.extremesOnly ? '' : `, ${values.length} eigenvalues`}; ${spectrum.source}`,
     legend: [
@@ -703,6 +713,7 @@ export function heatmapFigure(record: RunRecord, grid: FunctionGrid | { unavaila
   }));
   const ramp = Plot.legend({ color: { ...color, label: 'output value f(x) (target units; one scale for all panels)' }, width: 360, style: { fontSize: '11px', background: 'white' } }) as unknown as Element;
   return composeFigure({
+    width,
     title,
     subtitle: grid.panels.map((p) => `${p.name}: ${p.caption}`),
     ramp: ramp.tagName.toLowerCase() === 'svg' ? ramp : undefined,
@@ -750,6 +761,7 @@ export function optimizerFigure(records: readonly RunRecord[], runs: readonly Cl
     marks: [Plot.tickY(reach, { x: 'label', y: 'inverseEpsilon', stroke: 'outcome', strokeWidth: 1.5, strokeOpacity: 0.75, title: (d: { id: string; inverseEpsilon: number; outcome: string }) => `${d.id}: 1/ε = ${formatNumber(d.inverseEpsilon)} (${d.outcome})` })],
   });
   return composeFigure({
+    width,
     title,
     subtitle: [
       'Left: fraction of runs ending in a channel, whiskers: 95% Wilson intervals.',
