@@ -281,6 +281,12 @@ describe('the dashboard between sources of runs', () => {
     // with its spec.json beside it: the same tables again
     await openResults(page, path.join(folder, 'runs.jsonl'), path.join(folder, 'spec.json'));
     expect((await shown("the opened folder's preset tables"))!.tables).toEqual(expected);
+    // the builder holds another spec; the opened sweep's is offered, and loaded on a click
+    await setJson(page, JSON.stringify({ ...(JSON.parse(readFileSync(path.join(folder, 'spec.json'), 'utf8')) as object), seeds: 2 }));
+    await poll('the validation', () => validation(page), (text) => /= 12 runs/.test(text));
+    await page.click('cs-app >>> [data-testid="opened-spec"] button[data-action="load-opened-spec"]');
+    await poll("the opened sweep's spec", () => validation(page), (text) => /Valid: 6 configurations × 1 seed = 6 runs/.test(text));
+    await page.waitForSelector('cs-app >>> [data-testid="opened-spec"]', { hidden: true });
     // regrouped, the summary changes and the preset's tables stay as they were (they group their own way): not made again
     await page.evaluate(() => {
       const tables = document.querySelector('cs-app')!.shadowRoot!.querySelector('cs-preset-tables') as HTMLElement & { tables: unknown; madeBefore?: unknown };

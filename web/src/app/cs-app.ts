@@ -17,7 +17,7 @@ import { withFallback, type PerRunCompute } from '../views/per-run-compute.js';
 import type { SweepListener, SweepProgress, SweepStarted, SweepWorkerApi, VerifyEnd, VerifyListener, WebGpuProbe } from '../worker/api.js';
 import type { NamedText } from '../../../src/experiment/analyze-network.js';
 import type { VerifyPart } from '../../../src/engine/verify-kernels.js';
-import { sweepBusy, type SweepStartDetail, type SweepStatus } from './cs-spec-builder.js';
+import { sweepBusy, type CsSpecBuilder, type SweepStartDetail, type SweepStatus } from './cs-spec-builder.js';
 import { followStatusText, sweepStatusText } from './sweep-status.js';
 import type { SpecValidation } from './spec-form.js';
 import { downloadText } from '../charts/export.js';
@@ -107,6 +107,8 @@ export class CsApp extends LitElement {
   private readonly verdicts = new RunVerdicts();
   /** the spec of the shown runs' sweep (started here, or the opened folder's spec.json), which may name a preset; null when unknown */
   private sweepSpec: unknown = null;
+  /** the opened sweep's spec once loaded into the builder (its offer then goes) */
+  private openedSpecLoaded: unknown = null;
   /** what the shown runs' sweep varies (sweepAxes), offered first in the group-by menu */
   private recordAxes: string[] = [];
   /** the runs an opened folder's sweep plans (its spec, shards and continuation), which its records may be fewer than; null when unknown or not opened */
@@ -267,6 +269,15 @@ export class CsApp extends LitElement {
     }
     this.refreshSummary(true);
     await this.refreshKeptRuns();
+  }
+
+  /** Puts the opened sweep's spec in the builder, to run it in this page or edit it first. */
+  private loadOpenedSpec(): void {
+    const builder = this.renderRoot.querySelector<CsSpecBuilder>('cs-spec-builder');
+    if (!builder || !this.sweepSpec) return;
+    builder.loadSpec(this.sweepSpec as Parameters<CsSpecBuilder['loadSpec']>[0]);
+    this.openedSpecLoaded = this.sweepSpec;
+    this.requestUpdate();
   }
 
   private pause(): void {
@@ -496,6 +507,10 @@ export class CsApp extends LitElement {
       <main>
         <section class="panel builder">
           <h2>Experiment</h2>
+          ${this.sweepSpec && this.sweepSpec !== this.openedSpecLoaded && this.status === 'idle' && !this.started
+            ? html`<p class="notice small" data-testid="opened-spec">The runs shown are ${this.source}'s; the spec below is another.
+                <button type="button" class="link" data-action="load-opened-spec" @click=${() => this.loadOpenedSpec()}>Load their sweep's spec here</button> to run it in this page, or edit it first.</p>`
+            : nothing}
           <cs-spec-builder
             .status=${this.status}
             .webgpuAvailable=${this.probe?.available ?? true}
