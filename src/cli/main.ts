@@ -317,13 +317,22 @@ function refuseUnexpandedHome(argv: readonly string[]): void {
 function refuseRepeatedOptions(program: Command, argv: readonly string[]): void {
   const command = program.commands.find((candidate) => candidate.name() === argv[0]);
   if (!command) return;
-  for (const option of command.options) {
-    if (option.variadic || !(option.required || option.optional)) continue;
-    const given = argv.filter((arg) => arg === option.long || arg.startsWith(`${option.long}=`));
-    if (given.length > 1) {
-      const values = argv.flatMap((arg, k) => (arg === option.long ? [argv[k + 1] ?? ''] : arg.startsWith(`${option.long}=`) ? [arg.slice(option.long!.length + 1)] : []));
-      throw new InputError(`${option.long} is given ${given.length === 2 ? 'twice' : `${given.length} times`} (${values.map((value) => JSON.stringify(value)).join(', ')}): give it once`);
-    }
+  const byName = new Map(command.options.filter((option) => option.long).map((option) => [option.long!, option]));
+  const given = new Map<string, string[]>();
+  // the values each option of one value is given: `--out a`, `--out=a`; what follows -- is no option,
+  // and an option's value is not read as one (`--out --out` names a folder called --out)
+  for (let k = 1; k < argv.length && argv[k] !== '--'; k++) {
+    const equals = argv[k].indexOf('=');
+    const name = argv[k].startsWith('--') && equals > 0 ? argv[k].slice(0, equals) : argv[k];
+    const option = byName.get(name);
+    if (!option || !(option.required || option.optional)) continue;
+    let value = equals > 0 && name !== argv[k] ? argv[k].slice(equals + 1) : undefined;
+    if (value === undefined && option.required) value = argv[++k] ?? '';
+    if (option.variadic) continue;
+    given.set(name, [...(given.get(name) ?? []), value ?? '']);
+  }
+  for (const [name, values] of given) {
+    if (values.length > 1) throw new InputError(`${name} is given ${values.length === 2 ? 'twice' : `${values.length} times`} (${values.map((value) => JSON.stringify(value)).join(', ')}): give it once`);
   }
 }
 
@@ -352,10 +361,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** V8's RangeErrors for an allocation past its limits (a typed array, an array, an ArrayBuffer). */
-const ALLOCATION_FAILURE = /^(Invalid typed array length|Invalid array length|Array buffer allocation failed)/;
+/** V8's RangeErrors for a size past its limits (a typed array, an array, an ArrayBuffer, a string, a Map or Set). */
+const ALLOCATION_FAILURE = /^(Invalid typed array length|Invalid array length|Invalid array buffer length|Array buffer allocation failed|Invalid string length|(Map|Set) maximum size exceeded)/;
 /** V8's RangeErrors that are bugs of ours, not bad input (which our own RangeErrors name). */
-const ENGINE_RANGE_ERROR = /^(Maximum call stack size exceeded|Invalid string length|Invalid count value|toFixed\(\) digits|toPrecision\(\) argument|Invalid time value)/;
+const ENGINE_RANGE_ERROR = /^(Maximum call stack size exceeded|Invalid count value|toFixed\(\) digits|toPrecision\(\) argument|Invalid time value)/;
 
 /**
  * What a command's failure prints and its exit code: usage errors, bad input and a file system's
@@ -370,10 +379,11 @@ export function failureExit(error: unknown, argv: readonly string[], write: (tex
     // help and version exit 0; usage errors (unknown option, missing argument) are bad input
     return error.exitCode === 0 ? 0 : 2;
   }
-  // the JavaScript engine's own RangeErrors: memory this request needs and the machine cannot give
-  // (a request it cannot meet), or a stack overflow (a bug, below); ours name bad input
+  // the JavaScript engine's own RangeErrors: a size this request needs past the engine's limits (a
+  // request it cannot meet), or a stack overflow (a bug, below); ours name bad input (or, rarely, an
+  // internal check, which the message then names)
   if (error instanceof RangeError && ALLOCATION_FAILURE.test(error.message)) {
-    write(`channelscope: this request needs more memory than one array may take here (${error.message}): fewer --slots, or a smaller network or dataset\n`);
+    write(`channelscope: this request needs more than one array, string or buffer may hold here (${error.message}): fewer --slots, or a smaller network, dataset or sweep\n`);
     return 2;
   }
   if (error instanceof InputError || (error instanceof RangeError && !ENGINE_RANGE_ERROR.test(error.message))) {

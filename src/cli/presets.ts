@@ -129,7 +129,13 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
     if (seeds !== undefined) throw new InputError(`--seeds: ${name} is a procedure (networks followed stage by stage), not a sweep over seeds: its options choose them`);
     if (options.shard || options.resume || options.slots) throw new InputError(`${name} is a procedure: --shard, --resume and --slots apply to sweeps only`);
     // a job array would run the whole procedure in every task
-    const arrayShard = shardFromEnvironment();
+    let arrayShard: ReturnType<typeof shardFromEnvironment>;
+    try {
+      arrayShard = shardFromEnvironment();
+    } catch (error) {
+      // (its advice, --shard, is a sweep's)
+      throw new InputError(`${name} is a procedure, which does not split into shards, and the environment speaks of a job array (${(error as Error).message.replace(/: pass --shard.*$/, '')}): run it once, outside a job array`);
+    }
     if (arrayShard) throw new InputError(`${name} is a procedure, which does not split into shards, but ${arrayShard.source} asks for ${formatShard(arrayShard)}: run it once, outside a job array`);
     return runProcedurePreset(preset, quick, options);
   }

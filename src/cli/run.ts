@@ -311,7 +311,7 @@ export async function runParsedSpec(spec: ExperimentSpec, specFile: string, opti
         store.close();
       }
     } finally {
-      err(`\n${reason}: stopped; ${store.completed.size} runs are stored in ${dir}. Continue with --resume --out ${dir}`);
+      err(`\n${reason}: stopped; ${store.completed.size} runs are stored in ${dir}. Continue with --resume --out ${shellWord(dir)}`);
       process.exit(STOP_EXIT_CODES[reason]);
     }
   });

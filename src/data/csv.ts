@@ -1,7 +1,7 @@
 // Datasets as CSV: a header `x1,…,xd,y` (d ≥ 1), then one sample per line.
 //
 // The format is purely numeric, so this is a small hand parser rather than a CSV library: fields
-// are split on commas and trimmed, lines may end in \n, \r\n or \r (old Mac), a leading byte-order mark and
+// are split on commas and trimmed, lines may end in \n, \r\n (or \r\r\n) or \r (old Mac), a leading byte-order mark and
 // trailing empty lines are ignored. Quoted fields are refused with a clear message (no numeric
 // field needs them). Values are decimal numbers (`-1.5`, `.5`, `2e-3`); anything else, including
 // NaN, Infinity, hexadecimal and empty fields, is an InputError naming the line and column.
@@ -17,7 +17,8 @@ export function parseDatasetCsv(text: string, source = 'data'): Dataset {
     throw new InputError(`${source}: ${message}`);
   };
 
-  const lines = withoutByteOrderMark(text).split(/\r\n|\r|\n/);
+  // (\r\r\n too: Python's csv.writer on Windows, the file opened without newline='')
+  const lines = withoutByteOrderMark(text).split(/\r*\n|\r/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) fail('the file is empty (expected a header x1,…,xd,y and at least one sample)');
 

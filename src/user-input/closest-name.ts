@@ -16,21 +16,32 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `name` (case ignored), if it is close enough to be a typo of it: at most
- * 2 edits (1 for names under 6 letters, where 2 edits reach unrelated words: "nope" and "name"; for
- * one letter, one edit from every other letter, only the same letter in another case); ties go to
- * the first. Failing that, the one candidate `name` begins (a name cut short: "channel-freq",
- * "bias"), from 4 letters on.
+ * 2 edits (1 for names under 4 letters, where 2 edits reach unrelated words; for names of 4 or 5, 2
+ * only where the name's letters appear in the candidate in order, an abbreviation such as "hidn" of
+ * "hidden", not "nope" of "name"; for one letter, one edit from every other letter, only the same
+ * letter in another case); ties go to the first. Failing that, the one candidate `name` begins (a
+ * name cut short: "channel-freq"), from 4 letters on.
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
   if (name.length < 2) return candidates.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-  const limit = name.length < 6 ? 1 : 2;
+  const limit = name.length < 4 ? 1 : 2;
+  const typed = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    const known = candidate.toLowerCase();
+    const distance = editDistance(typed, known);
+    if (distance === 2 && name.length < 6 && !isSubsequence(typed, known)) continue;
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   if (best !== undefined || name.length < 4) return best;
   const begun = candidates.filter((candidate) => candidate.toLowerCase().startsWith(name.toLowerCase()));
   return begun.length === 1 ? begun[0] : undefined;
+}
+
+/** Whether every letter of `short` appears in `long`, in order (an abbreviation of it). */
+function isSubsequence(short: string, long: string): boolean {
+  let k = 0;
+  for (const letter of long) if (letter === short[k]) k++;
+  return k === short.length;
 }

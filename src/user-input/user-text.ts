@@ -41,7 +41,7 @@ export function parseUserJson(text: string): unknown {
   // JSON.parse keeps the last of a key given twice in one object: a slip that would pass for a setting
   const duplicate = scanJson(json, true);
   if (duplicate?.key !== undefined) {
-    throw new SyntaxError(`"${duplicate.key}" is given twice in one object ${lineAndColumn(json, duplicate.offset)}: JSON would keep only the last; give it once`);
+    throw new SyntaxError(`${JSON.stringify(duplicate.key)} is given twice in one object ${lineAndColumn(json, duplicate.offset)}: JSON would keep only the last; give it once`);
   }
   return value;
 }

@@ -220,7 +220,8 @@ describe('commands', () => {
       allocation = error;
     }
     expect(failureExit(allocation, ['run', 'x.json'], write)).toBe(2);
-    expect(written.join('')).toMatch(/^channelscope: this request needs more memory than one array may take here \(Invalid typed array length: 160000800001\): fewer --slots, or a smaller network or dataset\n$/);
+    expect(written.join('')).toMatch(/^channelscope: this request needs more than one array, string or buffer may hold here \(Invalid typed array length: 160000800001\): fewer --slots, or a smaller network, dataset or sweep\n$/);
+    expect(failureExit(new RangeError('Invalid string length'), ['report', 'x', '--html'], write)).toBe(2);
   });
 
   it("a procedure folder's damaged procedure.json or result.json is bad input naming the file (exit 2), not an internal error", async () => {
@@ -294,6 +295,11 @@ describe('commands', () => {
     expect(existsSync(out)).toBe(false);
     const flags = await runCli(['compare', shards[0], shards[0], '--json', '--json']);
     expect(flags.code, flags.stderr).toBe(0);
+    // after --, and as an option's value, an option's name is no option
+    for (const args of [['report', shards[0], '--format', 'md', '--', '--format'], ['merge', '--out', '--out', shards[0]]]) {
+      const { stderr } = await runCli(args);
+      expect(stderr, args.join(' ')).not.toMatch(/given twice/);
+    }
   });
 
   it('a path starting with an unexpanded ~ (--out=~/x, or quoted) is refused before anything starts, not made a folder called ~ (exit 2)', async () => {

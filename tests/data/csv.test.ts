@@ -59,6 +59,8 @@ describe('dataset CSV round trip', () => {
     expect(Array.from(data.x)).toEqual([1, 3]);
     expect(Array.from(data.y)).toEqual([2, 4]);
     expect(errorOf('x1,y\r1,2\r3\r')).toBe('data: line 3 has 1 column, expected 2');
+    // and \r\r\n, as Python's csv.writer writes on Windows to a file opened without newline=''
+    expect(Array.from(parseDatasetCsv('x1,y\r\r\n1,2\r\r\n3,4\r\r\n').y)).toEqual([2, 4]);
   });
 
   it('reads a file without a final newline', () => {

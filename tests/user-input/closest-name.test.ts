@@ -6,12 +6,14 @@ import { closestName } from '../../src/user-input/closest-name.js';
 const PRESETS = ['loss-levels', 'saddle-perturbation', 'channel-frequency', 'channel-jump', 'toy-1d', 'edge-of-stability', 'gd-from-channel', 'optimizer-comparison'];
 
 describe('closestName', () => {
-  it('finds a typo within two edits (one for names under six letters), a swap of neighbours counting one', () => {
+  it('finds a typo within two edits (one for names under four letters; two for four or five only in an abbreviation), a swap of neighbours counting one', () => {
     expect(closestName('weigths', ['weights', 'bias'])).toBe('weights');
     expect(closestName('biases', ['weights', 'bias'])).toBe('bias');
     expect(closestName('nmae', ['name', 'seeds'])).toBe('name');
     // two edits of a short name reach unrelated words
     expect(closestName('nope', ['name', 'seeds'])).toBeUndefined();
+    expect(closestName('hidn', ['inputDim', 'hidden'])).toBe('hidden');
+    expect(closestName('samps', ['samples', 'inputs'])).toBe('samples');
     expect(closestName('lrr', ['lr', 'kind'])).toBe('lr');
     expect(closestName('chanel-jump', PRESETS)).toBe('channel-jump');
     expect(closestName('hiden', ['hidden', 'inputDim'])).toBe('hidden');

@@ -50,7 +50,11 @@ describe('the spec that comes with opened results', () => {
     expect((await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('b/spec.json', JSON.stringify(PRESET_SPEC)))).spec).toBeNull();
     const damaged = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/spec.json', '{"name": "loss-levels",'));
     expect(damaged.spec).toBeNull();
-    expect(damaged.notes).toEqual(["a/spec.json is not JSON: the runs are shown without their preset's tables"]);
+    expect(damaged.notes).toHaveLength(1);
+    expect(damaged.notes[0]).toMatch(/^a\/spec\.json does not read as JSON \(.*\(line 1 column 24\)\): the runs are shown without their preset's tables$/);
+    // a key given twice is named, not passed off as a file that is not JSON
+    const twice = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), file('a/spec.json', '{"name": "loss-levels", "seeds": 1, "seeds": 2}'));
+    expect(twice.notes).toEqual(['a/spec.json does not read as JSON ("seeds" is given twice in one object (line 1 column 37): JSON would keep only the last; give it once): the runs are shown without their preset\'s tables']);
     // a served spec.json that does not come (the server answered 404)
     const unread = await opened(file('a/runs.jsonl', jsonl([record('x', finiteTheta)])), {
       name: 'a/spec.json',

@@ -107,8 +107,8 @@ export class CsApp extends LitElement {
   private readonly verdicts = new RunVerdicts();
   /** the spec of the shown runs' sweep (started here, or the opened folder's spec.json), which may name a preset; null when unknown */
   private sweepSpec: unknown = null;
-  /** the opened sweep's spec once loaded into the builder (its offer then goes) */
-  private openedSpecLoaded: unknown = null;
+  /** the builder's spec as JSON (spec-change), to tell whether it is the opened sweep's */
+  private builderJson = '';
   /** what the shown runs' sweep varies (sweepAxes), offered first in the group-by menu */
   private recordAxes: string[] = [];
   /** the runs an opened folder's sweep plans (its spec, shards and continuation), which its records may be fewer than; null when unknown or not opened */
@@ -276,8 +276,6 @@ export class CsApp extends LitElement {
     const builder = this.renderRoot.querySelector<CsSpecBuilder>('cs-spec-builder');
     if (!builder || !this.sweepSpec) return;
     builder.loadSpec(this.sweepSpec as Parameters<CsSpecBuilder['loadSpec']>[0]);
-    this.openedSpecLoaded = this.sweepSpec;
-    this.requestUpdate();
   }
 
   private pause(): void {
@@ -294,7 +292,9 @@ export class CsApp extends LitElement {
     this.worker?.cancel();
   }
 
-  private onSpecChange(validation: SpecValidation): void {
+  private onSpecChange(raw: unknown, validation: SpecValidation): void {
+    this.builderJson = JSON.stringify(raw);
+    this.requestUpdate();
     const grid = [...new Set(validation.spec?.grid.flatMap((axis) => axis.paths.map(fieldName)) ?? [])];
     this.gridFields = grid;
     // a fresh sweep groups by its grid axes unless the user chose otherwise
@@ -507,14 +507,14 @@ export class CsApp extends LitElement {
       <main>
         <section class="panel builder">
           <h2>Experiment</h2>
-          ${this.sweepSpec && this.sweepSpec !== this.openedSpecLoaded && this.status === 'idle' && !this.started
+          ${this.sweepSpec && JSON.stringify(this.sweepSpec) !== this.builderJson && this.status === 'idle' && !this.started
             ? html`<p class="notice small" data-testid="opened-spec">The runs shown are ${this.source}'s; the spec below is another.
                 <button type="button" class="link" data-action="load-opened-spec" @click=${() => this.loadOpenedSpec()}>Load their sweep's spec here</button> to run it in this page, or edit it first.</p>`
             : nothing}
           <cs-spec-builder
             .status=${this.status}
             .webgpuAvailable=${this.probe?.available ?? true}
-            @spec-change=${(e: CustomEvent<{ validation: SpecValidation }>) => this.onSpecChange(e.detail.validation)}
+            @spec-change=${(e: CustomEvent<{ raw: unknown; validation: SpecValidation }>) => this.onSpecChange(e.detail.raw, e.detail.validation)}
             @sweep-start=${(e: CustomEvent<SweepStartDetail>) => this.startSweep(e.detail)}
             @sweep-pause=${() => this.pause()}
             @sweep-resume=${() => this.resume()}

@@ -566,8 +566,8 @@ async function sweepSpec(runsFiles: readonly NamedText[], chosen: readonly Named
       }
       try {
         return { text, json: JSON.stringify(parseUserJson(text)) };
-      } catch {
-        notes.push(`${file!.name} is not JSON: the runs are shown without their preset's tables`);
+      } catch (error) {
+        notes.push(`${file!.name} does not read as JSON (${(error as Error).message}): the runs are shown without their preset's tables`);
         return null;
       }
     }),

@@ -27,7 +27,8 @@ export class RecordBatches<T, S> {
 
   /** Whether every item added has been delivered: a snapshot taken now counts no item the page lacks. */
   get idle(): boolean {
-    return this.pending.length === 0 && this.inFlight === 0;
+    // (after a failed delivery the batches behind it are dropped: the page lacks them)
+    return this.pending.length === 0 && this.inFlight === 0 && this.failure === null;
   }
 
   add(item: T): void {

@@ -36,8 +36,8 @@ setShaderReader((name) => {
 
 /** records are sent to the page at most this often (ms), so thousands of runs do not flood it */
 const RECORD_BATCH_MS = 150;
-/** At most this often the page hears how far the runs still going have got. */
-const ACTIVE_PROGRESS_MS = 1000;
+/** At most this often (ms) the page hears how far the runs still going have got (an object: tests change it). */
+export const ACTIVE_PROGRESS_INTERVAL = { ms: 1000 };
 
 class SweepCancelled extends Error {}
 
@@ -217,7 +217,7 @@ const api: SweepWorkerApi = {
           // between finished runs (long runs: none for minutes), how far the others have got; only
           // once the page holds every finished run, so that its count never steps back when a batch
           // cut before arrives after (a paused tick says so itself, below)
-          if (!paused && toPage.idle && performance.now() - activeSentAt >= ACTIVE_PROGRESS_MS) {
+          if (!paused && toPage.idle && performance.now() - activeSentAt >= ACTIVE_PROGRESS_INTERVAL.ms) {
             activeSentAt = performance.now();
             listener.progress(progress());
           }
