@@ -326,7 +326,8 @@ const saddlePerturbation: ProcedurePreset = {
   description: saddlePerturbationProcedure.description,
   question:
     'Split a neuron of a converged r-neuron network along the saddle line (γ), push slightly along the most negative curvature and follow gradient flow: which γ fall back to the saddle line, which enter a channel?',
-  quickNote: '64 inputs, seven γ: shows both fates (back to the line, into a channel).',
+  quickNote:
+    "64 inputs, seven γ: shows both fates (back to the line, into a channel), but from a θ* that is one neuron twice (a plateau saddle: see the note), since this small dataset's 2-neuron minima of distinct neurons send every unstable γ to a finite minimum.",
   procedure: saddlePerturbationProcedure,
   // the r-neuron training plus one flow per γ
   size: (options) => ({ networks: 1 + (options as SaddleSizeOptions).gammas.length, samples: procedureSamples((options as SaddleSizeOptions).data) }),

@@ -79,8 +79,11 @@ export const SADDLE_PERTURBATION_DEFAULTS: SaddlePerturbationOptions = {
 
 /**
  * Seconds on the CPU engine: 64 standard-normal inputs, seven γ, short flows. With seed 1 the
- * polished 2-neuron θ* has a stable segment for γ in (0, 1) and negative curvature outside; pushed
- * the −1 way, the unstable γ enter a channel (the +1 way, they reach a lower finite minimum).
+ * polished 2-neuron θ* is one neuron twice (a plateau saddle: the result's note says so), so the
+ * split follows a line of three copies; it has a stable segment for γ in (0, 1) and negative
+ * curvature outside; pushed the −1 way, the unstable γ enter a channel (the +1 way, they reach a
+ * lower finite minimum). The 2-neuron minima of distinct neurons this dataset has (seeds 0–90, either
+ * neuron, either way) send their unstable γ to finite minima only: none shows the channel fate.
  */
 export const SADDLE_PERTURBATION_QUICK: SaddlePerturbationOptions = {
   ...SADDLE_PERTURBATION_DEFAULTS,
@@ -93,6 +96,9 @@ export const SADDLE_PERTURBATION_QUICK: SaddlePerturbationOptions = {
   gammas: [-1, -0.5, 0.25, 0.5, 0.75, 1.5, 2],
   stop: { maxSteps: 1500, gradTol: 1e-7, checkEvery: 50 },
 };
+
+/** Two neurons of θ* this close (relative L2 of their input weights) are one neuron twice. */
+const EQUAL_NEURONS = 1e-6;
 
 /** A run's loss this close to L* (relative) is at θ*'s level: on its saddle line or that line's flat continuation. */
 const SAME_LEVEL = 1e-9;
@@ -271,6 +277,14 @@ export async function runSaddlePerturbation(
   if (isAtBarrier(baseWeightNorm, maxnorm)) {
     notes.push(`θ* sits at the norm barrier (weight norm ${baseWeightNorm.toPrecision(4)}): it is itself in a channel or held by the barrier, and splitting it raises the norm further; choose another seed`);
   }
+  // two equal neurons: θ* computes a smaller network (a plateau saddle of its r neurons, science.md),
+  // and the split makes a third copy of one
+  const twin = closestPairs(base.arch, base.theta)[o.layer ?? base.arch.hidden.length - 1]?.relativeL2;
+  if (twin && twin.distance < EQUAL_NEURONS) {
+    notes.push(
+      `θ* is a plateau saddle, not a minimum of its ${base.arch.hidden[o.layer ?? base.arch.hidden.length - 1]} neurons: neurons ${twin.i} and ${twin.j} have the same input weights (relative distance ${twin.distance.toPrecision(2)}), so it computes a network of one neuron fewer, and the split adds a third copy of neuron ${o.neuron}${o.neuron === twin.i || o.neuron === twin.j ? '' : "'s twin"}`,
+    );
+  }
   const fates = Object.fromEntries(SADDLE_FATES.map((fate) => [fate, 0])) as Record<SaddleFate, number>;
   for (const { row } of records) fates[row.fate]++;
   return {
@@ -304,6 +318,8 @@ export function formatSaddlePerturbationMarkdown(result: SaddlePerturbationResul
       (row) =>
         `| ${row.gamma} | ${num(row.lambdaMin)} | ${num(row.lambdaMax)} | ${num(row.finalLoss, 6)} | ${num(row.relativeLossChange, 2)} | ${num(row.weightNorm)} | ${num(row.minCosine, 2)} | ${num(row.mergedDistance, 2)} | ${row.stopReason} | ${row.outcome} | ${row.fate} |`,
     ),
+    '',
+    "λ_min and Δloss/L* within rounding of 0 (|λ_min| ≤ 10⁻⁹·λ_max, |Δloss/L*| ≤ 10⁻⁹) are 0: a flat direction along the line, the same loss. min cosine: the end's smallest cosine distance between two hidden neurons' input weights (bias included). merged dist.: how far the end, its closest pair merged into one neuron, lies from θ* (relative L2, up to neuron permutation; 0: back on θ*'s saddle line). γ and 1 − γ split the same neuron into the same two copies, swapped: their rows agree.",
     '',
     `Fates: ${SADDLE_FATES.filter((fate) => result.fates[fate] > 0)
       .map((fate) => `${fate} ${result.fates[fate]}`)
