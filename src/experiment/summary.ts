@@ -66,8 +66,8 @@ export interface Report {
   groups: GroupCounts<Outcome>[];
   /** per group: runs meeting the strict channel criterion, with its interval */
   strictChannels: GroupCounts<'strict' | 'other'>[];
-  /** per group: runs per not-converged cause ('converged' stands for every other outcome) */
-  causes: GroupCounts<NotConvergedCause | 'other'>[];
+  /** per group: runs per not-converged cause ('other-outcome': the group's runs that are not not-converged, which have none) */
+  causes: GroupCounts<NotConvergedCause | 'other-outcome'>[];
   reach: GroupReach[];
   /**
    * the runs the folder's spec (and shard) plans, in all and per group, when known: a sweep stopped
@@ -341,7 +341,7 @@ export function summarizeRecords(records: readonly RunRecord[], by: string[], so
     strictChannels: groupCounts(runs, (r) => r.group, (r) => (r.outcome === 'channel' && r.channelStrict ? 'strict' : 'other'), {
       outcomes: ['strict', 'other'] as const,
     }),
-    causes: groupCounts(runs, (r) => r.group, (r) => r.cause ?? 'other', { outcomes: [...NOT_CONVERGED_CAUSES, 'other'] as const }),
+    causes: groupCounts(runs, (r) => r.group, (r) => r.cause ?? 'other-outcome', { outcomes: [...NOT_CONVERGED_CAUSES, 'other-outcome'] as const }),
     reach,
     ...(planned ? { planned } : {}),
     software: softwareCounts(records),

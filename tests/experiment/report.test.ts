@@ -148,7 +148,7 @@ describe('channelscope report', () => {
     const report = await buildReport(dir, []);
     expect(report.runs.map((r) => r.cause)).toEqual(['still-moving', 'gradient-not-small', undefined]);
     const [all] = report.causes;
-    expect([all.outcomes['still-moving'].successes, all.outcomes['gradient-not-small'].successes, all.outcomes.other.successes]).toEqual([1, 1, 1]);
+    expect([all.outcomes['still-moving'].successes, all.outcomes['gradient-not-small'].successes, all.outcomes['other-outcome'].successes]).toEqual([1, 1, 1]);
     expect(formatReport(report, 'md')).toContain('| all | 3 | 0 | 0 | 0 | 0 | 0 | 1 | 1 | 0 |');
     expect(JSON.parse(formatReport(report, 'json')).notConvergedCauses[0].outcomes['still-moving'].successes).toBe(1);
     const [header, row] = formatReport(report, 'csv').split('\n').map((line) => line.split(','));
