@@ -105,6 +105,11 @@ export const NOT_CONVERGED_CAUSES = ['sharpening', 'exponential-tail', 'channel-
 export type NotConvergedCause = (typeof NOT_CONVERGED_CAUSES)[number];
 
 export interface RunEvidence {
+  /**
+   * the channel group's neurons compared in the symmetry's orientation (symmetryOrientation): odd σ's
+   * flip (ũ, o) → (−ũ, −o), softplus/gelu's reflection (ũ, o) → (−ũ, o); absent where none was turned
+   */
+  orientedNeurons?: { kind: 'odd' | 'reflection'; layer: number; neurons: number[] };
   /** Σθ²/(2P) */
   weightNorm: number;
   /** ‖∇(L + R)‖∞ */
@@ -439,10 +444,14 @@ export function classifyRun(evidence: RunEvidence, thresholds: Partial<Classific
     const restless = evidence.channelFraction === null && !converged ? `; not at rest: ‖∇‖∞ ${fmt(evidence.gradInf)} > ${fmt(gradientTolerance)} (gradTol·max(1, ‖θ‖∞)), so these data are not where it was trained to the barrier, or it was caught in flight` : '';
     const subspace =
       evidence.channelFraction === null ? `subspace criterion unchecked (no parameter history)${restless}` : `${fmt(100 * evidence.channelFraction)}% of ‖Δθ‖ along the channel`;
+    const turned = evidence.orientedNeurons;
+    const orientation = turned
+      ? ` (neuron${turned.neurons.length > 1 ? 's' : ''} ${turned.neurons.join(', ')}${turned.layer > 0 ? ` of layer ${turned.layer + 1}` : ''} compared ${turned.kind === 'odd' ? `flipped, (ũ, o) → (−ũ, −o), the same neuron for the odd ${evidence.activation}` : `reflected, (ũ, o) → (−ũ, o), whose linear terms cancel for ${evidence.activation}`})`
+      : '';
     return verdict(
       'channel',
       `${barrier}, its closest pair of opposite output weights at ${closeness} ${fmt(evidence.channelCosine)} < ${fmt(t.cosine)}` +
-        `${strict ? ` (also < ${fmt(t.strictCosine)})` : ` (not < ${fmt(t.strictCosine)})`}, ${subspace}`,
+        `${strict ? ` (also < ${fmt(t.strictCosine)})` : ` (not < ${fmt(t.strictCosine)})`}${orientation}, ${subspace}`,
       strict,
     );
   }
@@ -633,7 +642,11 @@ export function evidenceFromNetwork(
   const symmetry = symmetryOrientation(arch, theta);
   const oriented = symmetry ? symmetry.orient(theta) : theta;
   const history = symmetry ? facts.thetaHistory?.map((past) => symmetry.orient(past)) : facts.thetaHistory;
-  return { ...base, ...pairEvidence(arch, oriented, history, facts.subspaceOptions, t) };
+  const pair = pairEvidence(arch, oriented, history, facts.subspaceOptions, t);
+  // the channel's neurons compared flipped or reflected: said in its verdict, since the raw θ shows
+  // them antiparallel (with same-sign output weights, for an odd σ)
+  const turned = symmetry && pair.channelGroup ? pair.channelGroup.members.filter((member) => symmetry.flips[pair.channelGroup!.layer]?.[member]) : [];
+  return { ...base, ...pair, ...(turned.length > 0 ? { orientedNeurons: { kind: symmetry!.kind, layer: pair.channelGroup!.layer, neurons: turned } } : {}) };
 }
 
 /**

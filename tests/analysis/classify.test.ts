@@ -527,7 +527,11 @@ describe('odd activations: pairs up to the sign symmetry σ(−z) = −σ(z)', (
     expect(evidence.minCosine).toBeLessThan(1e-10);
     expect(evidence.pairSignsOpposite).toBe(true);
     expect(evidence.channelGroup!.members).toEqual([0, 1]);
-    expect(classifyRun(evidence, { maxnorm: 1000 }).outcome).toBe('channel');
+    const verdict = classifyRun(evidence, { maxnorm: 1000 });
+    expect(verdict.outcome).toBe('channel');
+    // the raw θ shows them antiparallel with same-sign output weights: the verdict says which was flipped
+    expect(evidence.orientedNeurons).toEqual({ kind: 'odd', layer: 0, neurons: [expect.any(Number)] });
+    expect(verdict.reason).toMatch(/\(neuron [01] compared flipped, \(ũ, o\) → \(−ũ, −o\), the same neuron for the odd erf\)/);
   });
   it('does not fold signs for activations without the symmetry (softplus)', async () => {
     const { evidenceFromNetwork } = await import('../../src/analysis/classify.js');
