@@ -199,7 +199,7 @@ function flippedToyPair(record: RunRecord): { w: [number, number]; a: [number, n
   return { w: [s1 * w1, s2 * w2], a: [s1 * a1, s2 * a2] };
 }
 
-const CHANNEL_REACH_NOTE = '1/ε: of the runs on a channel (a close pair of equal neurons, output weights of opposite signs), at the barrier or short of it; – where there is none.';
+const CHANNEL_REACH_NOTE = '1/ε: of the runs on a channel (a close pair of equal neurons, output weights of opposite signs), at the barrier or short of it, as many as "with 1/ε" counts; – where there is none.';
 
 function reachColumns(label: string[]): string[] {
   return [
@@ -207,6 +207,7 @@ function reachColumns(label: string[]): string[] {
     'runs',
     ...fractionColumns('channel'),
     ...fractionColumns('at barrier'),
+    'with 1/ε',
     ...quartileColumns('1/ε'),
     ...quartileColumns('weight norm'),
     ...quartileColumns('final loss'),
@@ -218,12 +219,15 @@ function reachColumns(label: string[]): string[] {
 function reachRow(label: string[], runs: readonly Run[]): (string | number)[] {
   const finite = runs.filter((r) => r.classified.outcome !== 'diverged');
   const atBarrier = finite.filter((r) => r.atBarrier).length;
+  const reaches = finite.map((r) => channelReach(r.record, r.classified));
   return [
     ...label,
     runs.length,
     ...fractionCells(outcomeFraction(runs, 'channel')),
     ...fractionCells(wilsonInterval(atBarrier, runs.length)),
-    ...quartileCells(quartiles(finite.map((r) => channelReach(r.record, r.classified)))),
+    // (how many runs the 1/ε quartiles are of: only those with a pair of opposite output weights have one)
+    reaches.filter(Number.isFinite).length,
+    ...quartileCells(quartiles(reaches)),
     ...quartileCells(quartiles(finite.map((r) => r.record.weightNorm))),
     ...quartileCells(quartiles(finite.map((r) => r.record.loss))),
     quartiles(runs.map((r) => r.record.evaluations)).median,
@@ -523,13 +527,13 @@ function edgeOfStabilityTables(runs: Run[]): PresetTable[] {
     const extremes = inChannel.map((r) => finalHessianExtremes(r.record));
     const lambdaMax = quartiles(extremes.map((e) => e?.max ?? NaN));
     const ratio = quartiles(extremes.map((e) => ((e?.max ?? NaN) * eta) / 2));
-    return [...reachRow([lr], members), inChannel.length, 2 / eta, ...quartileCells(lambdaMax), ...quartileCells(ratio)];
+    return [...reachRow([lr], members), 2 / eta, ...quartileCells(lambdaMax), ...quartileCells(ratio)];
   });
   return [
     {
       name: 'lambda-max-by-lr',
       title: 'Full-batch GD: λ_max of the final Hessian against 2/η, and how far into the channel each η got',
-      columns: [...reachColumns(['η']), 'with 1/ε', '2/η', ...quartileColumns('λ_max'), ...quartileColumns('λ_max·η/2')],
+      columns: [...reachColumns(['η']), '2/η', ...quartileColumns('λ_max'), ...quartileColumns('λ_max·η/2')],
       rows,
       note: 'λ_max and λ_max·η/2: of the runs with a 1/ε (their pair\'s output weights of opposite signs: along a channel, short of the barrier or at it), not those on the saddle line. Along a channel λ_max grows like 1/ε²; GD cannot go past λ_max ≈ 2/η (λ_max·η/2 ≈ 1), so larger η stall nearer the entrance (smaller 1/ε). A ratio well below 1 means the budget ended first (the preset gd-from-channel starts GD inside the channel, where the edge is within reach).',
     },
