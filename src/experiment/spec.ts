@@ -746,9 +746,10 @@ function expandConfigurations(base: Record<string, unknown>, grid: Record<string
     // inside the spec's value, and not in what a deeper axis sets there (optimizer.beta over optimizer)
     const deeper = targets.filter((other) => other.segments.length > segments.length && isPrefix(segments, other.segments)).map((other) => other.segments);
     const inside = (candidate: Issue) => issuePaths(candidate).some((path) => isPrefix(segments, path)) && culpritPath(candidate, deeper) === undefined;
-    const issue = parsed.success ? undefined : parsed.error.issues.find(inside);
-    if (!issue) continue;
-    const { message } = describeIssues([issue], built.raw, configSchema, true);
+    // (every issue inside it: an unknown field comes first, and the field it stands for, missing, is the same typo)
+    const insideIssues = parsed.success ? [] : parsed.error.issues.filter(inside);
+    if (insideIssues.length === 0) continue;
+    const { message } = describeIssues(insideIssues, built.raw, configSchema, true);
     return `${message} (in the spec's ${segments.join('.')}, which grid["${axes[k].path}"] replaces in every run: correct it or leave it out)`;
   }
 

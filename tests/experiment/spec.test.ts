@@ -357,6 +357,10 @@ describe('grid', () => {
     expect(errorOf(spec({ optimizer: { kind: 'flow', solvr: 'rodas4' }, grid: gridded }))).toMatch(
       /^spec: unknown field "solvr" in optimizer \(did you mean "solver"\?\) \(in the spec's optimizer, which grid\["optimizer"\] replaces in every run: correct it or leave it out\)$/,
     );
+    // a typo of a required field: the unknown field named, not the field it stands for as missing
+    expect(errorOf(spec({ optimizer: { kind: 'gd', lrr: 0.1 }, grid: gridded }))).toMatch(
+      /^spec: unknown field "lrr" in optimizer \(did you mean "lr"\?\) \(in the spec's optimizer, which grid\["optimizer"\] replaces in every run: correct it or leave it out\)$/,
+    );
     expect(errorOf(spec({ architecture: { inputDim: 2, hidden: -4, activation: 'softplus' }, grid: { 'architecture.hidden': [4, 8] } }))).toMatch(
       /^spec: architecture\.hidden: .* \(in the spec's architecture\.hidden, which grid\["architecture\.hidden"\] replaces in every run/,
     );
