@@ -462,7 +462,7 @@ export async function servedFolderNotes(mounts: readonly ResultsMount[]): Promis
     // (a procedure preset's folder holds its result instead, which the page opens as its figure)
     ...(listing.files.some((file) => file.endsWith('.jsonl') || path.basename(file) === PROCEDURE_RESULT_FILE)
       ? []
-      : [`${mount.dir} holds no runs.jsonl (nor any .jsonl file) and no procedure's result.json: the page will find nothing to show in it`]),
+      : [`${mount.dir} holds no runs.jsonl (nor any .jsonl file) and no procedure's result.json yet: the page shows what a run writes into it once opened (its list is read again at each click)`]),
     ...(listing.liveLocks.length > 0 ? [`a session is writing ${mount.dir} now: opened in the page, its runs come in as they finish`] : []),
     ...(listing.truncated
       ? [`${mount.dir} is too large to list whole (more than ${MAX_LISTED_FILES.toLocaleString('en-US')} files the page reads, or ${MAX_WALKED_ENTRIES.toLocaleString('en-US')} entries in all): the page is offered the first ${listing.files.length.toLocaleString('en-US')} (by path), so runs in later folders are not shown`]

@@ -197,7 +197,7 @@ describe('channelscope serve', () => {
     writeFileSync(path.join(procedure, 'result.json'), '{}');
     const other = await startDashboardServer({ webRoot: path.join(scratch, 'web'), resultDirs: [path.join(scratch, 'my results'), empty, sharded, procedure], port: 0 });
     try {
-      expect(await servedFolderNotes(other.mounts)).toEqual([`${empty} holds no runs.jsonl (nor any .jsonl file) and no procedure's result.json: the page will find nothing to show in it`]);
+      expect(await servedFolderNotes(other.mounts)).toEqual([`${empty} holds no runs.jsonl (nor any .jsonl file) and no procedure's result.json yet: the page shows what a run writes into it once opened (its list is read again at each click)`]);
     } finally {
       await other.close();
     }
