@@ -1,7 +1,7 @@
 // The preset part of `channelscope report DIR` (experiment/preset-reports.ts): a preset folder's
 // tables, written as markdown and CSV into DIR, or printed for several shards read together; a
 // procedure's report from its result.json.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildPresetReport, presetReportMarkdown, tableCsv, type PresetReport } from '../experiment/preset-reports.js';
 import { findPreset } from '../experiment/presets.js';
@@ -9,6 +9,25 @@ import { continuationChoice, PRESET_REPORT_FILE, PRESET_TABLES_DIR, PROCEDURE_FI
 import { plannedRuns, presetOfFolder } from '../experiment/report.js';
 import type { Report, ThresholdOverrides } from '../experiment/summary.js';
 import { filesystemReason, isFilesystemError } from './fs-errors.js';
+
+/**
+ * Whether DIR/report.md may be replaced: absent, or a report of this preset as `report` writes it
+ * (its first line "## PRESET…"). A file the user wrote there (notes, an edited report) is kept, and
+ * said so on stderr: the report is then printed, not written there (a sweep's tables still are).
+ */
+function reportIsOurs(dir: string, preset: string): boolean {
+  const file = path.join(dir, PRESET_REPORT_FILE);
+  if (!existsSync(file)) return true;
+  let first = '';
+  try {
+    first = readFileSync(file, 'utf8').split('\n', 1)[0];
+  } catch {
+    return true; // (unreadable: the write says why)
+  }
+  if (new RegExp(`^## ${preset.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[: (]`).test(first)) return true;
+  process.stderr.write(`channelscope: note: ${file} is not a report channelscope wrote for ${preset} (it begins ${JSON.stringify(first.slice(0, 60))}): left as it is; the report is printed, not written there\n`);
+  return false;
+}
 
 export function isProcedureFolder(dir: string): boolean {
   return existsSync(path.join(dir, PROCEDURE_FILE));
@@ -34,21 +53,23 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
   if (Object.keys(overrides).length > 0) return `${markdown}\n(by other thresholds: not written to ${dir}, which keeps its report by the defaults)\n`;
   const tablesDir = path.join(dir, PRESET_TABLES_DIR);
   // the tables' folder first: where it cannot be made (a file in its place), report.md is left as it was too
+  const ours = reportIsOurs(dir, preset.name);
   const written = keepWriting(dir, `${PRESET_REPORT_FILE} and ${PRESET_TABLES_DIR}/*.csv`, () => {
     mkdirSync(tablesDir, { recursive: true });
     for (const table of report.tables) writeFileSync(path.join(tablesDir, `${table.name}.csv`), tableCsv(table));
-    writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
+    if (ours) writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown);
   });
   if (!written) return markdown;
   // a path a shell expands: {a,b}.csv for several tables, a.csv for one (braces round one name stay as they are)
   const names = report.tables.map((t) => t.name);
   const tables = names.length === 1 ? `${tablesDir}/${names[0]}.csv` : `${tablesDir}/{${names.join(',')}}.csv`;
-  return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}; tables: ${tables}\n`;
+  return `${markdown}\n${ours ? `report: ${path.join(dir, PRESET_REPORT_FILE)}; ` : ''}tables: ${tables}\n`;
 }
 
 /** Writes a procedure folder's markdown report to DIR/report.md; returns the markdown and, where the folder took it, where it went. */
 export function writeProcedureReport(dir: string, markdown: string): string {
-  if (!keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
+  const preset = /^## (\S+)/.exec(markdown)?.[1] ?? '';
+  if (!reportIsOurs(dir, preset) || !keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
   return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
 }
 

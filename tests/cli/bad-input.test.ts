@@ -116,12 +116,32 @@ describe('a location that cannot be written', () => {
     cpSync(presetFolder, blocked, { recursive: true });
     rmSync(path.join(blocked, 'tables'), { recursive: true });
     writeFileSync(path.join(blocked, 'tables'), 'not a folder');
-    writeFileSync(path.join(blocked, 'report.md'), 'as it was');
+    writeFileSync(path.join(blocked, 'report.md'), '## edge-of-stability: as it was');
     const { code, stdout, stderr } = await runCli(['report', blocked]);
     expect(code).toBe(0);
     expect(stdout).toContain('## edge-of-stability');
     expect(stderr.trim()).toBe(`channelscope: note: report.md and tables/*.csv could not be written to ${blocked} (${path.join(blocked, 'tables')}: a file or folder of that name is in the way); the report is printed only`);
-    expect(readFileSync(path.join(blocked, 'report.md'), 'utf8')).toBe('as it was');
+    expect(readFileSync(path.join(blocked, 'report.md'), 'utf8')).toBe('## edge-of-stability: as it was');
+  });
+
+  it("report DIR keeps a report.md it did not write (the user's notes), says so, and still writes the tables (exit 0)", async () => {
+    const folder = at('eos-notes');
+    cpSync(presetFolder, folder, { recursive: true });
+    writeFileSync(path.join(folder, 'report.md'), 'my notes on this sweep\n');
+    rmSync(path.join(folder, 'tables'), { recursive: true, force: true });
+    const { code, stdout, stderr } = await runCli(['report', folder]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('## edge-of-stability');
+    expect(stdout).not.toContain('report: ');
+    expect(stderr.trim()).toBe(`channelscope: note: ${path.join(folder, 'report.md')} is not a report channelscope wrote for edge-of-stability (it begins "my notes on this sweep"): left as it is; the report is printed, not written there`);
+    expect(readFileSync(path.join(folder, 'report.md'), 'utf8')).toBe('my notes on this sweep\n');
+    expect(readdirSync(path.join(folder, 'tables')).length).toBeGreaterThan(0);
+    // its own report is replaced as before
+    const own = at('eos-own');
+    cpSync(presetFolder, own, { recursive: true });
+    const again = await runCli(['report', own]);
+    expect(again.stderr).toBe('');
+    expect(readFileSync(path.join(own, 'report.md'), 'utf8')).toMatch(/^## edge-of-stability: /);
   });
 
   it('an output folder whose name is too long, or a link that leads back to itself: exit 2, the reason named; a long spec name is cut in the default folder', async () => {
