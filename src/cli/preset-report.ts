@@ -41,7 +41,7 @@ export function isProcedureFolder(dir: string): boolean {
 export async function writePresetReport(dir: string, overrides: ThresholdOverrides = {}, read?: { records: RunRecord[]; report: Report }): Promise<string | null> {
   if (existsSync(path.join(dir, PROCEDURE_FILE))) {
     const procedure = procedureReportOf(dir);
-    return procedure && writeProcedureReport(dir, procedure.markdown);
+    return procedure && writeProcedureReport(dir, procedure.preset, procedure.markdown);
   }
   const preset = presetOfFolder(dir);
   if (!preset || !existsSync(path.join(dir, RUNS_FILE))) return null;
@@ -67,8 +67,7 @@ export async function writePresetReport(dir: string, overrides: ThresholdOverrid
 }
 
 /** Writes a procedure folder's markdown report to DIR/report.md; returns the markdown and, where the folder took it, where it went. */
-export function writeProcedureReport(dir: string, markdown: string): string {
-  const preset = /^## (\S+)/.exec(markdown)?.[1] ?? '';
+export function writeProcedureReport(dir: string, preset: string, markdown: string): string {
   if (!reportIsOurs(dir, preset) || !keepWriting(dir, PRESET_REPORT_FILE, () => writeFileSync(path.join(dir, PRESET_REPORT_FILE), markdown))) return markdown;
   return `${markdown}\nreport: ${path.join(dir, PRESET_REPORT_FILE)}\n`;
 }

@@ -10,7 +10,7 @@ import { closestName } from '../user-input/closest-name.js';
 import { onStopRequest, STOP_EXIT_CODES } from './stop-requests.js';
 import { findPreset, PRESETS, presetRunSize, presetSpec, presetSpecInput, type ProcedurePreset, type RunSize } from '../experiment/presets.js';
 import { findFolderRecord, folderDataOptions, folderState, PROCEDURE_FILE, PROCEDURE_RESULT_FILE } from '../experiment/results.js';
-import { formatShard, shardFromEnvironment } from '../experiment/shard.js';
+import { formatShard, ShardEnvironmentError, shardFromEnvironment } from '../experiment/shard.js';
 import { FolderLock } from '../experiment/folder-lock.js';
 import { channelJumpFromRecord, type ChannelJumpOptions } from '../experiment/channel-jump.js';
 import { parseThreads, requireResumeFolder, runSweepWithReport, type RunCommandOptions } from './run.js';
@@ -133,8 +133,9 @@ export async function runPresetCommand(name: string, options: PresetRunOptions):
     try {
       arrayShard = shardFromEnvironment();
     } catch (error) {
-      // (its advice, --shard, is a sweep's)
-      throw new InputError(`${name} is a procedure, which does not split into shards, and the environment speaks of a job array (${(error as Error).message.replace(/: pass --shard.*$/, '')}): run it once, outside a job array`);
+      // (the advice of a ShardEnvironmentError, --shard, is a sweep's)
+      const problem = error instanceof ShardEnvironmentError ? error.problem : (error as Error).message;
+      throw new InputError(`${name} is a procedure, which does not split into shards, and the environment speaks of a job array (${problem}): run it once, outside a job array`);
     }
     if (arrayShard) throw new InputError(`${name} is a procedure, which does not split into shards, but ${arrayShard.source} asks for ${formatShard(arrayShard)}: run it once, outside a job array`);
     return runProcedurePreset(preset, quick, options);

@@ -97,7 +97,7 @@ async function procedureReport(folder: string, options: { format: (typeof REPORT
   }
   // result.json read once, for the markdown and the page alike
   const procedure = options.format === 'md' || page ? procedureReportOf(folder) : null;
-  if (procedure && options.format === 'md') process.stdout.write(writeProcedureReport(folder, procedure.markdown));
+  if (procedure && options.format === 'md') process.stdout.write(writeProcedureReport(folder, procedure.preset, procedure.markdown));
   if (procedure && page) {
     await announcePage(writeProcedureHtmlReport(page, { folder, ...procedure }, logLine));
   }

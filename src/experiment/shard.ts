@@ -98,9 +98,22 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shar
   // the count without an index: every task of such a job would run the whole sweep
   const countAlone = integerVariable(env, SHARD_COUNT_VARIABLE);
   if (countAlone !== undefined && countAlone > 1) {
-    throw new InputError(`${SHARD_COUNT_VARIABLE} is ${countAlone} but JOB_COMPLETION_INDEX is not set (a Kubernetes Indexed Job sets it), so this task would run the whole sweep: pass --shard k/n, or unset ${SHARD_COUNT_VARIABLE}`);
+    throw new ShardEnvironmentError(
+      `${SHARD_COUNT_VARIABLE} is ${countAlone} but JOB_COMPLETION_INDEX is not set (a Kubernetes Indexed Job sets it), so this task would run the whole sweep`,
+      `pass --shard k/n, or unset ${SHARD_COUNT_VARIABLE}`,
+    );
   }
   return null;
+}
+
+/** A job array's variables that do not name a shard: the problem, and what a sweep's command can do about it (a procedure's cannot). */
+export class ShardEnvironmentError extends InputError {
+  constructor(
+    readonly problem: string,
+    advice: string,
+  ) {
+    super(`${problem}: ${advice}`);
+  }
 }
 
 /** --shard if given, else the environment's, else null (the whole sweep). */

@@ -157,6 +157,12 @@ describe('channelscope presets / run PRESET', () => {
       [['run', 'gd-from-channel', '--seeds', '3'], /--seeds: gd-from-channel is a procedure \(networks followed stage by stage\), not a sweep over seeds/],
       // in a job array every task would run the whole procedure
       [['run', 'channel-jump', '--quick', '--dry-run'], /channel-jump is a procedure, which does not split into shards, but SLURM_ARRAY_TASK_ID asks for shard 2\/2: run it once, outside a job array/, { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2' }],
+      // the count without an index: the problem, without a sweep's advice (--shard)
+      [
+        ['run', 'channel-jump', '--quick', '--dry-run'],
+        /^channelscope: channel-jump is a procedure, which does not split into shards, and the environment speaks of a job array \(CHANNELSCOPE_SHARD_COUNT is 4 but JOB_COMPLETION_INDEX is not set \(a Kubernetes Indexed Job sets it\), so this task would run the whole sweep\): run it once, outside a job array$/m,
+        { CHANNELSCOPE_SHARD_COUNT: '4' },
+      ],
     ];
     for (const [args, message, env] of cases) {
       const result = await runCli(args, env);
