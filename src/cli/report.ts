@@ -16,9 +16,8 @@ export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 
 export async function reportCommand(folders: string[], options: { by?: string; format: (typeof REPORT_FORMATS)[number]; html?: string | boolean; carriers?: boolean; thresholds?: ThresholdOverrides }): Promise<void> {
   // nothing at all groups nothing (`--by "$FIELDS"` with FIELDS empty); an empty entry among commas is a slip
-  const entries = options.by?.trim() ? options.by.split(',').map((f) => f.trim()) : [];
-  if (entries.includes('')) throw new InputError(`--by "${options.by}" has an empty entry: name fields, comma-separated`);
-  const by = entries;
+  const by = options.by?.trim() ? options.by.split(',').map((f) => f.trim()) : [];
+  if (by.includes('')) throw new InputError(`--by "${options.by}" has an empty entry: name fields, comma-separated`);
   const overrides: ThresholdOverrides = options.thresholds ?? {};
   for (const field of by) {
     if (!/^[A-Za-z][\w.]*$/.test(field)) {

@@ -279,10 +279,11 @@ export async function runSaddlePerturbation(
   }
   // two equal neurons: θ* computes a smaller network (a plateau saddle of its r neurons, science.md),
   // and the split makes a third copy of one
-  const twin = closestPairs(base.arch, base.theta)[o.layer ?? base.arch.hidden.length - 1]?.relativeL2;
+  const splitLayer = o.layer ?? base.arch.hidden.length - 1;
+  const twin = closestPairs(base.arch, base.theta)[splitLayer]?.relativeL2;
   if (twin && twin.distance < EQUAL_NEURONS) {
     notes.push(
-      `θ* is a plateau saddle, not a minimum of its ${base.arch.hidden[o.layer ?? base.arch.hidden.length - 1]} neurons: neurons ${twin.i} and ${twin.j} have the same input weights (relative distance ${twin.distance.toPrecision(2)}), so it computes a network of one neuron fewer${o.neuron === twin.i || o.neuron === twin.j ? `, and the split of neuron ${o.neuron} makes a third copy of it` : ` (the neuron split, ${o.neuron}, is not one of them)`}`,
+      `θ* is a plateau saddle, not a minimum of its ${base.arch.hidden[splitLayer]} neurons: neurons ${twin.i} and ${twin.j} have the same input weights (relative distance ${twin.distance.toPrecision(2)}), so it computes a network of one neuron fewer${o.neuron === twin.i || o.neuron === twin.j ? `, and the split of neuron ${o.neuron} makes a third copy of it` : ` (the neuron split, ${o.neuron}, is not one of them)`}`,
     );
   }
   const fates = Object.fromEntries(SADDLE_FATES.map((fate) => [fate, 0])) as Record<SaddleFate, number>;

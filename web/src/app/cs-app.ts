@@ -61,6 +61,7 @@ export class CsApp extends LitElement {
     procedure: { state: true },
     groupBy: { state: true },
     gridFields: { state: true },
+    builderJson: { state: true },
     errorMessage: { state: true },
     endNote: { state: true },
     keptRuns: { state: true },
@@ -108,7 +109,7 @@ export class CsApp extends LitElement {
   /** the spec of the shown runs' sweep (started here, or the opened folder's spec.json), which may name a preset; null when unknown */
   private sweepSpec: unknown = null;
   /** the builder's spec as JSON (spec-change), to tell whether it is the opened sweep's */
-  private builderJson = '';
+  declare builderJson: string;
   /** what the shown runs' sweep varies (sweepAxes), offered first in the group-by menu */
   private recordAxes: string[] = [];
   /** the runs an opened folder's sweep plans (its spec, shards and continuation), which its records may be fewer than; null when unknown or not opened */
@@ -130,6 +131,7 @@ export class CsApp extends LitElement {
     this.procedure = null;
     this.groupBy = [];
     this.gridFields = [];
+    this.builderJson = '';
     this.errorMessage = '';
     this.endNote = '';
     this.keptRuns = null;
@@ -294,7 +296,6 @@ export class CsApp extends LitElement {
 
   private onSpecChange(raw: unknown, validation: SpecValidation): void {
     this.builderJson = JSON.stringify(raw);
-    this.requestUpdate();
     const grid = [...new Set(validation.spec?.grid.flatMap((axis) => axis.paths.map(fieldName)) ?? [])];
     this.gridFields = grid;
     // a fresh sweep groups by its grid axes unless the user chose otherwise
