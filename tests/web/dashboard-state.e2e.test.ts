@@ -155,7 +155,19 @@ async function openServedFolder(server: DashboardServer) {
   page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
   await page.goto(server.url, { waitUntil: 'load' });
   const listed = await poll('the served folder', () => page.$('cs-app >>> cs-results-loader >>> .listing button'), (button) => button !== null);
-  await listed!.click();
+  // clicked again until the loader answers (its status or error line): a click at the button's place
+  // can miss while the page still lays out on a loaded machine (CI: the page still idle 60 s after one
+  // click, as with the JSON editor below)
+  const loaderSays = () => page.$eval('cs-app >>> cs-results-loader', (loader) => loader.shadowRoot!.querySelector('.status, .error')?.textContent ?? '');
+  await poll(
+    'the loader, after clicking the served folder',
+    async () => {
+      if ((await loaderSays()) === '') await listed!.click();
+      await sleep(500);
+      return loaderSays();
+    },
+    (said) => said !== '',
+  );
   const read = async () => ({
     ...(await progress(page)),
     warnings: await page.$$eval('cs-app >>> [data-testid="summary-warning"]', (notes) => notes.map((note) => note.textContent!.replace(/\s+/g, ' ').trim())),
