@@ -1099,21 +1099,67 @@ fn solve(tid: u32, hd: f32, refinements: u32) {
 }
 
 #if ${STAGED}
-// θ ← θ₀ + a₁k₁ + a₂k₂ + a₃k₃ + a₄k₄ (a stage point of Rodas4 or ROS34PW2), ready for evaluate_field
-fn rodas_point(tid: u32, a1: f32, a2: f32, a3: f32, a4: f32) {
+// the stages from θ₀ after the first (rosenbrock_stage): their aᵢⱼ and cᵢⱼ, row i − 2. The step runs
+// them in a loop, not one call each: every call is inlined, and compilers (SwiftShader's above all:
+// 7.6 → 5.7 s for ROS34PW2, 11 → 7 s for Rodas4) take time in proportion to the copies of the passes
+// and solves
+#if ${RODAS4}
+const LAST_STAGE: u32 = 5u;
+const STAGE_A = array<vec4<f32>, 4>(
+  vec4<f32>(RODAS_A21, 0.0, 0.0, 0.0),
+  vec4<f32>(RODAS_A31, RODAS_A32, 0.0, 0.0),
+  vec4<f32>(RODAS_A41, RODAS_A42, RODAS_A43, 0.0),
+  vec4<f32>(RODAS_A51, RODAS_A52, RODAS_A53, RODAS_A54),
+);
+const STAGE_C = array<vec4<f32>, 4>(
+  vec4<f32>(RODAS_C21, 0.0, 0.0, 0.0),
+  vec4<f32>(RODAS_C31, RODAS_C32, 0.0, 0.0),
+  vec4<f32>(RODAS_C41, RODAS_C42, RODAS_C43, 0.0),
+  vec4<f32>(RODAS_C51, RODAS_C52, RODAS_C53, RODAS_C54),
+);
+#else
+const LAST_STAGE: u32 = 4u;
+const STAGE_A = array<vec4<f32>, 3>(
+  vec4<f32>(W_A21, 0.0, 0.0, 0.0),
+  vec4<f32>(W_A31, W_A32, 0.0, 0.0),
+  vec4<f32>(W_A41, W_A42, W_A43, 0.0),
+);
+const STAGE_C = array<vec4<f32>, 3>(
+  vec4<f32>(W_C21, 0.0, 0.0, 0.0),
+  vec4<f32>(W_C31, W_C32, 0.0, 0.0),
+  vec4<f32>(W_C41, W_C42, W_C43, 0.0),
+);
+#endif
+
+// The stage sums read the k's of this attempt's earlier stages only, as the CPU integrator's do: a
+// later stage's k may still hold an infinity from a failed attempt, and a zero coefficient would
+// carry it in (0·∞ = NaN), failing every retry of the dispatch down to the step floor.
+
+// Σⱼ coefficientⱼ·kⱼ[k] over this attempt's first `stages` stages (c5: the fifth's coefficient)
+fn stage_sum(k: u32, coefficients: vec4<f32>, c5: f32, stages: u32) -> f32 {
+  var sum = coefficients.x * k1[k];
+  if (stages > 1u) { sum += coefficients.y * k2[k]; }
+  if (stages > 2u) { sum += coefficients.z * k3[k]; }
+  if (stages > 3u) { sum += coefficients.w * k4[k]; }
+  if (stages > 4u) { sum += c5 * k5[k]; }
+  return sum;
+}
+
+// θ ← θ₀ + Σⱼ aⱼkⱼ over the first `stages` stages (a stage point of Rodas4 or ROS34PW2), ready for evaluate_field
+fn rodas_point(tid: u32, a: vec4<f32>, stages: u32) {
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
-      theta_from_start(k, p, a1 * k1[k] + a2 * k2[k] + a3 * k3[k] + a4 * k4[k]);
+      theta_from_start(k, p, stage_sum(k, a, 0.0, stages));
     }
   }
   workgroupBarrier();
 }
 
-// rhs ← f(u) + (c₁k₁ + … + c₅k₅)/h, f(u) in `field`
-fn rodas_rhs(step: f32, c1: f32, c2: f32, c3: f32, c4: f32, c5: f32) {
+// rhs ← f(u) + Σⱼ cⱼkⱼ/h over the first `stages` stages, f(u) in `field`
+fn rodas_rhs(step: f32, c: vec4<f32>, c5: f32, stages: u32) {
   for (var k = 0u; k < OWN; k++) {
-    rhs[k] = field[k] + (c1 * k1[k] + c2 * k2[k] + c3 * k3[k] + c4 * k4[k] + c5 * k5[k]) / step;
+    rhs[k] = field[k] + stage_sum(k, c, c5, stages) / step;
   }
 }
 
@@ -1132,9 +1178,9 @@ fn first_stage(tid: u32, hd: f32) {
 // returns 1.0 when f(u) was not finite
 // (k_index: which of k2..k5 to fill; a pointer argument would alias the module-scope k's the stage reads)
 fn rosenbrock_stage(tid: u32, hd: f32, step: f32, a: vec4<f32>, c: vec4<f32>, k_index: u32) -> f32 {
-  rodas_point(tid, a.x, a.y, a.z, a.w);
+  rodas_point(tid, a, k_index - 1u);
   let bad = evaluate_field(tid).y;
-  rodas_rhs(step, c.x, c.y, c.z, c.w, 0.0);
+  rodas_rhs(step, c, 0.0, k_index - 1u);
   solve(tid, hd, REFINEMENTS);
   for (var k = 0u; k < OWN; k++) {
     let value = hd * sol[k];
@@ -1292,10 +1338,9 @@ fn main(
     // Rodas4 (src/optim/stiff-solvers.ts rodas4Step): kᵢ = E⁻¹(f(uᵢ) + Σⱼ (cᵢⱼ/h)·kⱼ) with E⁻¹v = hγ·W⁻¹v;
     // u₂..u₅ = θ + Σⱼ aᵢⱼkⱼ, u₆ = u₅ + k₅, θ₁ = u₆ + k₆, error estimate k₆
     first_stage(tid, hd);
-    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A21, 0.0, 0.0, 0.0), vec4<f32>(RODAS_C21, 0.0, 0.0, 0.0), 2u));
-    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A31, RODAS_A32, 0.0, 0.0), vec4<f32>(RODAS_C31, RODAS_C32, 0.0, 0.0), 3u));
-    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A41, RODAS_A42, RODAS_A43, 0.0), vec4<f32>(RODAS_C41, RODAS_C42, RODAS_C43, 0.0), 4u));
-    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(RODAS_A51, RODAS_A52, RODAS_A53, RODAS_A54), vec4<f32>(RODAS_C51, RODAS_C52, RODAS_C53, RODAS_C54), 5u));
+    for (var stage = 2u; stage <= LAST_STAGE; stage++) {
+      stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, STAGE_A[stage - 2u], STAGE_C[stage - 2u], stage));
+    }
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
@@ -1304,7 +1349,7 @@ fn main(
     }
     workgroupBarrier();
     stage_bad = max(stage_bad, evaluate_field(tid).y);
-    rodas_rhs(step, RODAS_C61, RODAS_C62, RODAS_C63, RODAS_C64, RODAS_C65);
+    rodas_rhs(step, vec4<f32>(RODAS_C61, RODAS_C62, RODAS_C63, RODAS_C64), RODAS_C65, 5u);
     solve(tid, hd, REFINEMENTS);
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
@@ -1325,9 +1370,9 @@ fn main(
     // ROS34PW2 (src/optim/stiff-solvers.ts transformedRosenbrockStep): the same stages as Rodas4 with four
     // of them; θ₁ = θ + Σⱼ mⱼkⱼ, error estimate Σⱼ eⱼkⱼ
     first_stage(tid, hd);
-    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A21, 0.0, 0.0, 0.0), vec4<f32>(W_C21, 0.0, 0.0, 0.0), 2u));
-    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A31, W_A32, 0.0, 0.0), vec4<f32>(W_C31, W_C32, 0.0, 0.0), 3u));
-    stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, vec4<f32>(W_A41, W_A42, W_A43, 0.0), vec4<f32>(W_C41, W_C42, W_C43, 0.0), 4u));
+    for (var stage = 2u; stage <= LAST_STAGE; stage++) {
+      stage_bad = max(stage_bad, rosenbrock_stage(tid, hd, step, STAGE_A[stage - 2u], STAGE_C[stage - 2u], stage));
+    }
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
       if (p < P) {
@@ -1718,6 +1763,36 @@ fn solve_check(
     }
   }
 }
+
+#if ${STAGED}
+// Test entry point (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, k₁…k₅ from `hessian`
+// (kⱼ[p] at slot·5P + (j−1)·P + p), and stage_sum with every coefficient 1 over 1…5 stages into
+// `params` (the sum over s stages at slot·5P + (s−1)·P + p)
+@compute @workgroup_size(TILE)
+fn stage_sum_check(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let slot = group.x;
+  if (slot >= cfg.slots) {
+    return;
+  }
+  let base = slot * 5u * P;
+  for (var k = 0u; k < OWN; k++) {
+    let p = tid + k * TILE;
+    if (p < P) {
+      k1[k] = hessian[base + p];
+      k2[k] = hessian[base + P + p];
+      k3[k] = hessian[base + 2u * P + p];
+      k4[k] = hessian[base + 3u * P + p];
+      k5[k] = hessian[base + 4u * P + p];
+      for (var stages = 1u; stages <= 5u; stages++) {
+        params[base + (stages - 1u) * P + p] = stage_sum(k, vec4<f32>(1.0), 1.0, stages);
+      }
+    }
+  }
+}
+#endif
 
 // Test entry points (tests/engine/gpu-stiff.test.ts): per workgroup `slot`, H(θ) of the slot's
 // parameters on its data into `hessian`, as the main kernel assembles it: in network coordinates

@@ -19,7 +19,7 @@ import { parameterCount } from '../../src/model/architecture.js';
 import { closeNeuronGroups, groupCoordinatesOfMatrix } from '../../src/model/groups.js';
 import { cholesky, choleskySolve, symmetricEigen } from '../../src/numerics/linalg.js';
 import { networkFlowField } from '../../src/engine/cpu/flow-field.js';
-import { integrateRosenbrock, ROSENBROCK23 } from '../../src/optim/stiff-solvers.js';
+import { integrateRosenbrock, ROSENBROCK23, type StiffSolver } from '../../src/optim/stiff-solvers.js';
 
 const engine = await gpuEngineForSuite();
 const arch: Architecture = { inputDim: 2, hidden: [3], activation: 'softplus', biases: true };
@@ -221,8 +221,8 @@ describe('GPU stiff gradient flow in double-float (two hidden layers of softplus
  * the Config uniform, the rest storage buffers, null data: zeroed) and returns the floats of
  * binding `read` afterwards.
  */
-async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: StiffBinding[], read: number, strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION): Promise<Float32Array> {
-  const [floats] = await runStiffPasses(kernelArch, [{ entryPoint, grid: [B, 1] }], bindings, [read], strategy, precision);
+async function runStiffEntryPoint(kernelArch: Architecture, entryPoint: string, B: number, bindings: StiffBinding[], read: number, kernel: StiffCheckKernel = {}): Promise<Float32Array> {
+  const [floats] = await runStiffPasses(kernelArch, [{ entryPoint, grid: [B, 1] }], bindings, [read], kernel);
   return floats;
 }
 
@@ -232,17 +232,29 @@ interface StiffBinding {
   bytes: number;
 }
 
+/**
+ * Which mlp_stiff program a check runs in: its strategy, precision and solver (the file's default
+ * rosenbrock23; a staged solver's for the stages' entry points) and, for a mixed kernel
+ * (MIXED_ACTIVATIONS), the activations it serves (each slot's read from its bookkeeping).
+ */
+interface StiffCheckKernel {
+  strategy?: string;
+  precision?: StiffPrecision;
+  solver?: StiffSolver;
+  activations?: readonly Activation[];
+}
+
 /** The check entry points' pipelines, compiled once for the file (a case's calls differ in their data and Config alone). */
 const checkPipelines = new PipelineCache(engine.gpu.device);
 
 /**
  * Entry points of mlp_stiff.wgsl one after another in one pass over the same buffers; the floats of
- * bindings `reads` afterwards. `activations`: a mixed kernel (MIXED_ACTIVATIONS) serving these, each
- * slot's read from its bookkeeping.
+ * bindings `reads` afterwards.
  */
-async function runStiffPasses(kernelArch: Architecture, passes: { entryPoint: string; grid: [number, number] }[], bindings: StiffBinding[], reads: number[], strategy?: string, precision: StiffPrecision = FULL_STIFF_PRECISION, activations: readonly Activation[] = []): Promise<Float32Array[]> {
+async function runStiffPasses(kernelArch: Architecture, passes: { entryPoint: string; grid: [number, number] }[], bindings: StiffBinding[], reads: number[], kernel: StiffCheckKernel = {}): Promise<Float32Array[]> {
   const device = engine.gpu.device;
-  const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, 'rosenbrock23', strategy ? parseStrategy(strategy) : {}, precision);
+  const { strategy, precision = FULL_STIFF_PRECISION, solver = 'rosenbrock23', activations = [] } = kernel;
+  const plan = planStiffFlowKernel(kernelArch, engine.gpu.limits, solver, strategy ? parseStrategy(strategy) : {}, precision);
   const program = forActivations(plan.program, activations);
   const pipelines = await Promise.all(passes.map(({ entryPoint }) => checkPipelines.get({ ...program, entryPoint })));
   const buffers = new Map<number, GPUBuffer>();
@@ -332,6 +344,43 @@ function relativeError(x: ArrayLike<number>, reference: ArrayLike<number>): numb
   }
   return diff / norm;
 }
+
+describe('GPU stiff stages (Rodas4, ROS34PW2)', () => {
+  it("sum only the step's earlier stages: a stale k's infinity or NaN from a failed attempt stays out of the next attempt's stage points", async () => {
+    // Slot s holds finite k₁…k_s and non-finite k's after them, as a retry after a stage that overflowed
+    // finds them. Summed with every coefficient 1 over 1…s stages, the sums must be the float32 sums of
+    // the finite k's alone. (Before: Σⱼ aⱼkⱼ over all four with aⱼ = 0 for later stages gave 0·∞ = NaN,
+    // and a run near the toy channel's barrier retried its step down to h ≈ 1e-25 in one dispatch.)
+    const P = parameterCount(arch);
+    const B = 5;
+    const ks = new Float32Array(B * 5 * P);
+    const random = new RandomStream(31, 0, STREAMS.init);
+    for (let slot = 0; slot < B; slot++) {
+      for (let j = 0; j < 5; j++) {
+        for (let p = 0; p < P; p++) ks[slot * 5 * P + j * P + p] = j <= slot ? random.normal() : p % 2 === 0 ? Infinity : NaN;
+      }
+    }
+    const config = new ArrayBuffer(48);
+    new Uint32Array(config).set([B]);
+    const sums = await runStiffEntryPoint(arch, 'stage_sum_check', B, [
+      { binding: 0, data: config, bytes: 48 },
+      { binding: 1, data: null, bytes: 4 * B * 5 * P },
+      { binding: 6, data: ks.buffer, bytes: 4 * B * 5 * P },
+    ], 1, { solver: 'rodas4' });
+    for (let slot = 0; slot < B; slot++) {
+      for (let stages = 1; stages <= 5; stages++) {
+        for (let p = 0; p < P; p++) {
+          let expected = 0;
+          for (let j = 0; j < stages; j++) expected = Math.fround(expected + ks[slot * 5 * P + j * P + p]);
+          const sum = sums[slot * 5 * P + (stages - 1) * P + p];
+          if (stages <= slot + 1) expect(sum, `slot ${slot}, ${stages} stages, p = ${p}`).toBe(expected);
+          // (the data hold what a stale stage leaves: the sums over it are not finite)
+          else expect(Number.isFinite(sum), `slot ${slot}, ${stages} stages, p = ${p}`).toBe(false);
+        }
+      }
+    }
+  });
+});
 
 describe('GPU stiff solves in float32', () => {
   it('solves ill-conditioned W x = b accurately with iterative refinement', async () => {
@@ -436,7 +485,7 @@ async function gpuHessians(kernelArch: Architecture, thetas: Float64Array[], dat
     // and its Hessian's per-sample cache
     ...(doubleFloat ? [{ binding: 10, data: null, bytes: 4 * B * doubleFloatCacheFloats(kernelArch, data.samples, stiffHessianDispatches(kernelArch, precision)) }] : []),
   ];
-  const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, strategy, precision);
+  const h = await runStiffEntryPoint(kernelArch, entryPoint, B, bindings, 6, { strategy, precision });
   // double-float: high and low halves, summed in float64
   return thetas.map((_, n) => Float64Array.from(h.subarray(n * stride, n * stride + P * P), (high, k) => high + (doubleFloat ? h[n * stride + P * P + k] : 0)));
 }
@@ -494,7 +543,7 @@ async function gpuSplitHessians(kernelArch: Architecture, thetas: Float64Array[]
   ];
   const passes = plan.hessianPasses!.map((pass) => ({ entryPoint: pass.entryPoint, grid: [B, pass.workgroupsPerSlot(data.samples, blockSamples)] as [number, number] }));
   expect(passes.map((pass) => pass.entryPoint)).toEqual(doubleFloat ? ['hessian_cache', 'hessian_columns', 'hessian_finish'] : ['hessian_blocks', 'hessian_block_sums', 'hessian_mark']);
-  const [h, words] = await runStiffPasses(kernelArch, passes, bindings, [6, 4], strategy, precision, served);
+  const [h, words] = await runStiffPasses(kernelArch, passes, bindings, [6, 4], { strategy, precision, activations: served });
   return {
     hessians: thetas.map((_, n) => Float64Array.from(h.subarray(n * stride, n * stride + P * P), (high, k) => high + (doubleFloat ? h[n * stride + P * P + k] : 0))),
     slots: new Uint32Array(words.buffer),
