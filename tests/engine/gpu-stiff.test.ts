@@ -135,7 +135,9 @@ describe('GPU stiff gradient flow (Rosenbrock methods)', () => {
       const stalled = toyPairCoordinates(await explicit.parameters(0)).inverseEpsilon;
       console.log(`toy: ${solver} ${s.steps} steps, ${s.evaluations} evaluations, t=${s.time.toExponential(3)}, 1/ε=${reached.toFixed(2)}, weight norm ${s.weightNorm.toFixed(1)}; dopri5 ${e.steps} steps, ${e.evaluations} evaluations, t=${e.time.toExponential(3)}, 1/ε=${stalled.toFixed(2)}`);
       expect(s.finite).toBe(true);
-      expect(s.steps).toBeLessThanOrEqual(300);
+      // every accepted step the budget allows, near the barrier too: retries do not eat the dispatch's
+      // attempts (stale stages made each retry of a step fail again: 232 steps, h down to 6e-25)
+      expect(s.steps).toBe(300);
       expect(reached).toBeGreaterThan(30);
       expect(e.evaluations).toBeGreaterThanOrEqual(s.evaluations - 6);
       expect(stalled).toBeLessThan(5);
