@@ -493,6 +493,13 @@ fn is_finite(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }
 
+// |x|, a NaN as +∞: for maxima whose finiteness is checked after (WGSL leaves max() with a NaN to the
+// implementation, and NVIDIA's returns the other operand; no max() drops an infinity)
+fn abs_or_infinity(x: f32) -> f32 {
+  var infinity_bits = 0x7f800000u;   // (a var: a constant bitcast to ∞ is a shader-creation error)
+  return select(bitcast<f32>(infinity_bits), abs(x), is_finite(x));
+}
+
 // which parameters this thread owns: layer, neuron and input (or BIAS_INPUT)
 var<private> own_layer: array<u32, OWN>;
 var<private> own_neuron: array<u32, OWN>;

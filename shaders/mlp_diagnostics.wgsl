@@ -612,7 +612,7 @@ fn main(
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
-      grad_part = max(grad_part, abs(grad_sum[k] + slope * th[p]));
+      grad_part = max(grad_part, abs_or_infinity(grad_sum[k] + slope * th[p]));
     }
   }
   let grad_inf = workgroup_max(tid, grad_part);

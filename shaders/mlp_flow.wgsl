@@ -101,7 +101,7 @@ fn main(
       }
     }
     h = initial_step_size(tid, theta_part, f_part);
-    finite = !uniform_bool(tid, first.y > 0.0);
+    finite = !workgroup_any(tid, first.y > 0.0);
   } else {
     for (var k = 0u; k < OWN; k++) {
       let p = tid + k * TILE;
@@ -164,7 +164,7 @@ fn main(
       }
     }
     let error = scaled_norm(tid, error_part);
-    if (uniform_bool(tid, stage_bad > 0.0 || !is_finite(error))) {
+    if (workgroup_any(tid, stage_bad > 0.0 || !is_finite(error))) {
       // a non-finite trial point: restore θ, shrink hard and retry
       for (var k = 0u; k < OWN; k++) {
         let p = tid + k * TILE;
@@ -205,7 +205,7 @@ fn main(
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
-      grad_inf_part = max(grad_inf_part, abs(stage[k]));
+      grad_inf_part = max(grad_inf_part, abs_or_infinity(stage[k]));
       params[slot * P + p] = th[p];
       derivative[slot * P + p] = stage[k];
     }

@@ -29,11 +29,21 @@ struct Slot {
 var<workgroup> shared_flag: u32;
 var<workgroup> shared_count: u32;
 
-// the same boolean on every thread, and provably uniform (safe to branch on around barriers)
+// thread 0's boolean on every thread, and provably uniform (safe to branch on around barriers): for
+// values every thread holds alike; a per-thread one (an owned entry not finite) needs workgroup_any
 fn uniform_bool(tid: u32, value: bool) -> bool {
   workgroupBarrier();
   if (tid == 0u) {
     shared_flag = select(0u, 1u, value);
+  }
+  return workgroupUniformLoad(&shared_flag) != 0u;
+}
+
+// true on every thread when any thread passes true (uniform: safe to branch on around barriers)
+fn workgroup_any(tid: u32, value: bool) -> bool {
+  let count = workgroup_sum(tid, select(0.0, 1.0, value));
+  if (tid == 0u) {
+    shared_flag = select(0u, 1u, count > 0.0);
   }
   return workgroupUniformLoad(&shared_flag) != 0u;
 }

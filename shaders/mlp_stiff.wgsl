@@ -1254,7 +1254,7 @@ fn main(
       }
     }
     h = initial_step_size(tid, theta_part, f_part);
-    finite = !uniform_bool(tid, first.y > 0.0);
+    finite = !workgroup_any(tid, first.y > 0.0);
     hessian_ready = false;
   } else {
     for (var k = 0u; k < OWN; k++) {
@@ -1279,7 +1279,7 @@ fn main(
       for (var k = 0u; k < OWN; k++) {
         f0[k] = field[k];
       }
-      finite = finite && !uniform_bool(tid, again.y > 0.0);
+      finite = finite && !workgroup_any(tid, again.y > 0.0);
     }
   }
   // a Hessian kept from the last dispatch is in its coordinates: valid when this dispatch resumes the
@@ -1434,7 +1434,8 @@ fn main(
 #endif
     workgroupBarrier();
     let error = scaled_norm(tid, error_norm_part(tid, grouped));
-    if (uniform_bool(tid, stage_bad > 0.0 || !is_finite(error))) {
+    // (any thread's: a stage's non-finite entries are its owners' alone, f(θ₁)'s too)
+    if (workgroup_any(tid, stage_bad > 0.0 || !is_finite(error))) {
       // a non-finite trial point: restore θ, shrink hard and retry (H(θ) stays valid)
       for (var k = 0u; k < OWN; k++) {
         let p = tid + k * TILE;
@@ -1494,7 +1495,7 @@ fn main(
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
-      grad_inf_part = max(grad_inf_part, abs(f0[k]));
+      grad_inf_part = max(grad_inf_part, abs_or_infinity(f0[k]));
       params[slot * P + p] = th[p];
 #if ${DOUBLE_FLOAT}
       params_low[slot * P + p] = th_low[p];

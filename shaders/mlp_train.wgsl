@@ -46,15 +46,6 @@ fn sample_row(n: u32) -> u32 {
   return data_base + n;
 }
 
-// true on every thread when any thread passes true (uniform: safe to branch on around barriers)
-fn workgroup_any(tid: u32, value: bool) -> bool {
-  let count = workgroup_sum(tid, select(0.0, 1.0, value));
-  if (tid == 0u) {
-    shared_flag = select(0u, 1u, count > 0.0);
-  }
-  return workgroupUniformLoad(&shared_flag) != 0u;
-}
-
 @compute @workgroup_size(TILE)
 fn main(
   @builtin(workgroup_id) group: vec3<u32>,
@@ -126,6 +117,12 @@ fn main(
         proposed[k] = th[p] - cfg.lr * m_hat / (sqrt(v_hat) + cfg.eps);
 #endif
         bad = bad || !is_finite(proposed[k]) || !is_finite(g);
+#if ${HAS_STATE}
+        // the state too (the CPU's check): Adam's v overflows where g² does, and m̂/√v̂ is then a finite 0
+        for (var s = 0u; s < STATE_VECTORS; s++) {
+          bad = bad || !is_finite(proposed_state[s * OWN + k]);
+        }
+#endif
       }
     }
     if (workgroup_any(tid, bad)) {
@@ -155,7 +152,7 @@ fn main(
   for (var k = 0u; k < OWN; k++) {
     let p = tid + k * TILE;
     if (p < P) {
-      grad_inf_part = max(grad_inf_part, abs(grad_sum[k] + slope * th[p]));
+      grad_inf_part = max(grad_inf_part, abs_or_infinity(grad_sum[k] + slope * th[p]));
       params[slot * P + p] = th[p];
 #if ${HAS_STATE}
       for (var s = 0u; s < STATE_VECTORS; s++) {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { KERNEL_TOLERANCE } from '../../src/engine/verify-kernels.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
+import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import type { SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
 import { parameterCount, type Architecture } from '../../src/model/architecture.js';
 import { glorotNormal } from '../../src/model/init.js';
@@ -174,6 +175,43 @@ describe('GPU ensemble bookkeeping', () => {
       }
       // the diverged slot kept finite parameters (its last finite point)
       expect((await gpu.parameters(1)).every(Number.isFinite)).toBe(true);
+    } finally {
+      gpu.dispose();
+    }
+  });
+
+  it.each(['dopri5', 'ros34pw2'] as const)("%s: a fresh run whose float32 gradient overflows in an entry thread 0 does not own ends at once, as non-finite, with no step attempted", async (solver) => {
+    // Input 1 is 1e30 on every sample, so ∂L/∂w_{j,1} ≈ 1e41 (past float32's 3.4e38) while the loss
+    // (≈ 2e11) and every other entry stay finite. Those entries are p = 1, 3, 5, 7, which thread 0
+    // does not own, and the kernels once decided on thread 0's flag alone.
+    const samples = 40;
+    const data = { inputDim: 2, samples, count: 1, x: Float64Array.from({ length: 2 * samples }, (_, k) => (k % 2 === 1 ? 1e30 : (k / 2) / samples - 0.5)), y: new Float64Array(samples) };
+    const params = new Float64Array(P);
+    for (let j = 0; j < 4; j++) {
+      params.set([0.1, 1e-31], 2 * j);   // w_{j,0}, w_{j,1}
+      params[8 + j] = Math.log(1e-22);   // b_j: softplus ≈ σ′ ≈ 1e-22
+      params[12 + j] = 1e27;             // a_j
+    }
+    const evaluation = await new CpuEngine().evaluate({ arch, data, params, gradient: true, maxnorm: Infinity });
+    const overflowing = [...evaluation.gradient!].flatMap((g, p) => (Math.abs(g) > 3.4e38 ? [p] : []));
+    expect(overflowing, 'the gradient entries past float32').toEqual([1, 3, 5, 7]);
+    expect(evaluation.loss[0]).toBeLessThan(1e30);
+    const optimizer = { kind: 'flow' as const, solver, rtol: 1e-3, atol: 1e-6 };
+    const gpu = await engine.createEnsemble({ arch, optimizer, samples, slots: 1, maxnorm: Infinity });
+    try {
+      await gpu.load(0, { params, data, seed: 1, runIndex: 0 });
+      await gpu.advance(5);
+      const [status] = await gpu.status();
+      expect(status.finite).toBe(false);
+      expect(status.steps).toBe(0);
+      // (thread 0's flag alone let the run attempt a step from the infinite f(θ₀): 6 evaluations for
+      // dopri5, 17 for ros34pw2's Hessian; the end-of-dispatch status then marked it non-finite)
+      expect(status.evaluations, 'evaluations after f(θ₀)').toBe(0);
+      // (float64 holds 1e41: the CPU engine trains on)
+      const cpu = new CpuEnsemble({ arch, optimizer, samples, slots: 1, maxnorm: Infinity });
+      await cpu.load(0, { params, data, seed: 1, runIndex: 0 });
+      await cpu.advance(1);
+      expect((await cpu.status())[0].finite).toBe(true);
     } finally {
       gpu.dispose();
     }

@@ -249,9 +249,10 @@ export class CpuEnsemble implements TrainingEnsemble {
         continue;
       }
       if (stiffStep) slot.status.factorizationFailed = false;
-      if (!Number.isFinite(step.error) || !allFinite(step.theta)) {
+      if (!Number.isFinite(step.error) || !allFinite(step.theta) || !allFinite(step.derivative)) {
         afterAttempt(false);
-        // a non-finite trial point: shrink hard and retry, unless h is already negligible
+        // a non-finite trial point (θ₁, its error, or f(θ₁), the next step's first stage, as the GPU
+        // kernels check): shrink hard and retry, unless h is already negligible
         slot.status.stepSize = h * STEP_SHRINK_ON_NONFINITE;
         if (slot.status.stepSize < STEP_FLOOR) {
           slot.status.finite = false;
