@@ -23,9 +23,9 @@ function editDistance(a: string, b: string): number {
  * name cut short: "channel-freq"), from 4 letters on.
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
-  if (name.length < 2) return candidates.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-  const limit = name.length < 4 ? 1 : 2;
   const typed = name.toLowerCase();
+  if (name.length < 2) return candidates.find((candidate) => candidate.toLowerCase() === typed);
+  const limit = name.length < 4 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {
@@ -35,7 +35,7 @@ export function closestName(name: string, candidates: readonly string[]): string
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   if (best !== undefined || name.length < 4) return best;
-  const begun = candidates.filter((candidate) => candidate.toLowerCase().startsWith(name.toLowerCase()));
+  const begun = candidates.filter((candidate) => candidate.toLowerCase().startsWith(typed));
   return begun.length === 1 ? begun[0] : undefined;
 }
 
