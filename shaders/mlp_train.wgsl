@@ -12,14 +12,21 @@ struct Config {
   steps: u32,          // optimiser steps in this dispatch
   batch: u32,          // minibatch size (MINIBATCH)
   lr: f32,
-  beta1: f32,          // momentum β, Adam β₁
-  beta2: f32,
-  eps: f32,
-  maxnorm: f32,
+  momentum: f32,       // heavy ball's β
+  adam_eps: f32,
+  _pad0: f32,
+  maxnorm: f32,        // (word 8, as in the flow kernels' Config: the host writes both alike)
   // samples between consecutive slots' datasets: 0 when all share one, N when each has its own
   data_stride: u32,
   _pad1: f32,
   _pad2: f32,
+  // Adam's 1 − β and ln β, from float64 on the host: f32(1 − β₂) keeps 1 − β₂ to 7 digits where
+  // 1 − f32(β₂) keeps 4 (β₂ = 0.999; at 0.99999 it is 0.1% off), and ln β gives 1 − βᵗ to float32
+  // accuracy, which 1 − pow(β, t) loses to cancellation (1e-4 relative at t = 1)
+  adam_one_minus_beta1: f32,
+  adam_one_minus_beta2: f32,
+  adam_log_beta1: f32,
+  adam_log_beta2: f32,
 }
 
 const STATE_VECTORS: u32 = ${STATE_VECTORS}u;   // 0 (GD, SGD), 1 (momentum), 2 (Adam)
@@ -44,6 +51,18 @@ fn sample_row(n: u32) -> u32 {
     return data_base + minibatch_index(minibatch_key, minibatch_run, minibatch_step, cfg.batch, n, cfg.samples);
   }
   return data_base + n;
+}
+
+/**
+ * 1 − βᵗ from ln β (Adam's bias corrections): −expm1(t ln β), by its series where 1 − exp would
+ * cancel (t ln β > −1/2; the series' next term is below 1.2e-8 relative there), else 1 − exp.
+ */
+fn one_minus_power(log_base: f32, t: f32) -> f32 {
+  let x = t * log_base;
+  if (x > -0.5) {
+    return -x * (1.0 + x / 2.0 * (1.0 + x / 3.0 * (1.0 + x / 4.0 * (1.0 + x / 5.0 * (1.0 + x / 6.0 * (1.0 + x / 7.0 * (1.0 + x / 8.0)))))));
+  }
+  return 1.0 - exp(x);
 }
 
 @compute @workgroup_size(TILE)
@@ -104,17 +123,18 @@ fn main(
         proposed[k] = th[p] - cfg.lr * g;
 #elif ${OPT_MOMENTUM}
         // heavy ball: v ← βv + g, θ ← θ − ηv
-        let velocity = cfg.beta1 * state[k] + g;
+        let velocity = cfg.momentum * state[k] + g;
         proposed_state[k] = velocity;
         proposed[k] = th[p] - cfg.lr * velocity;
 #elif ${OPT_ADAM}
-        let m = cfg.beta1 * state[k] + (1.0 - cfg.beta1) * g;
-        let v = cfg.beta2 * state[OWN + k] + (1.0 - cfg.beta2) * g * g;
+        // m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², written as moves towards g and g²
+        let m = state[k] + cfg.adam_one_minus_beta1 * (g - state[k]);
+        let v = state[OWN + k] + cfg.adam_one_minus_beta2 * (g * g - state[OWN + k]);
         proposed_state[k] = m;
         proposed_state[OWN + k] = v;
-        let m_hat = m / (1.0 - pow(cfg.beta1, t));
-        let v_hat = v / (1.0 - pow(cfg.beta2, t));
-        proposed[k] = th[p] - cfg.lr * m_hat / (sqrt(v_hat) + cfg.eps);
+        let m_hat = m / one_minus_power(cfg.adam_log_beta1, t);
+        let v_hat = v / one_minus_power(cfg.adam_log_beta2, t);
+        proposed[k] = th[p] - cfg.lr * m_hat / (sqrt(v_hat) + cfg.adam_eps);
 #endif
         bad = bad || !is_finite(proposed[k]) || !is_finite(g);
 #if ${HAS_STATE}

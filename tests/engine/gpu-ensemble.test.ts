@@ -1,8 +1,10 @@
 // GPU training steps against the float64 CPU ensemble, step by step for the first 100 steps.
-// Tolerances (float32 vs float64 after up to 100 steps): parameters within 1e-4 relative to the
-// largest |θ| of the network, loss within 1e-4 relative.
+// Tolerances (float32 vs float64, measured on SwiftShader): over steps 1–100 parameters within 2e-6
+// relative to the largest |θ| of the network and the loss within 2e-6 relative (measured 6.7e-7 and
+// 8.5e-7 at worst); after 150 more steps in one advance, parameters within 5e-6 (measured 1.8e-6).
+// `channelscope verify` allows other devices 1e-4 and 1e-3 (KERNEL_TOLERANCE.discrete, discreteLong).
 import { describe, expect, it } from 'vitest';
-import { KERNEL_TOLERANCE } from '../../src/engine/verify-kernels.js';
+import { DISCRETE_OPTIMIZERS } from '../../src/engine/verify-kernels.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import { CpuEngine } from '../../src/engine/cpu/cpu-engine.js';
 import type { SlotRun, TrainingEnsemble } from '../../src/engine/training.js';
@@ -10,7 +12,7 @@ import { parameterCount, type Architecture } from '../../src/model/architecture.
 import { glorotNormal } from '../../src/model/init.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
-import type { DiscreteOptimizer, OptimizerConfig } from '../../src/optim/optimizers.js';
+import type { OptimizerConfig } from '../../src/optim/optimizers.js';
 import { compare } from '../../src/engine/verify.js';
 import { SLOT_WORDS, slotFloats, slotsThatFit, storageBindings } from '../../src/engine/gpu/gpu-ensemble.js';
 import { closedHessianTasks, FULL_STIFF_PRECISION, hessianBlockSamples, NO_STIFF_STORAGE, stiffStorage } from '../../src/engine/gpu/mlp-kernels.js';
@@ -21,8 +23,8 @@ const arch: Architecture = { inputDim: 2, hidden: [4], activation: 'softplus', b
 const P = parameterCount(arch);
 const SAMPLES = 40;
 const SLOTS = 3;
-// (the same as `channelscope verify` checks on any device: src/engine/verify-kernels.ts)
-const TOLERANCE = { params: KERNEL_TOLERANCE.discrete, loss: KERNEL_TOLERANCE.discrete };
+// (SwiftShader's; `channelscope verify` checks any device with KERNEL_TOLERANCE, src/engine/verify-kernels.ts)
+const TOLERANCE = { params: 2e-6, loss: 2e-6, afterLongAdvance: 5e-6 };
 
 function runs(): SlotRun[] {
   return Array.from({ length: SLOTS }, (_, n) => ({
@@ -37,15 +39,8 @@ async function both(optimizer: OptimizerConfig, maxnorm = 1e3, gpuEngine = engin
   return ensembleWithReference(gpuEngine, { arch, optimizer, samples: SAMPLES, slots: SLOTS, maxnorm }, runs());
 }
 
-const optimizers: DiscreteOptimizer[] = [
-  { kind: 'gd', lr: 0.05 },
-  { kind: 'momentum', lr: 0.02, beta: 0.9 },
-  { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-  { kind: 'sgd', lr: 0.05, batch: 8 },
-  { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, batch: 8 },
-];
 
-describe.each(optimizers)('GPU ensemble, $kind (batch $batch)', (optimizer) => {
+describe.each(DISCRETE_OPTIMIZERS)('GPU ensemble, %s', (_, optimizer) => {
   it('follows the CPU trajectory step by step for 100 steps', async () => {
     const [gpu, cpu] = await both(optimizer);
     try {
@@ -66,8 +61,10 @@ describe.each(optimizers)('GPU ensemble, $kind (batch $batch)', (optimizer) => {
       // many steps per dispatch give the same result as single steps
       await gpu.advance(150);
       await cpu.advance(150);
-      const params = compare(await gpu.parameters(1), await cpu.parameters(1), KERNEL_TOLERANCE.discreteLong);
-      expect(params.maxRel).toBeLessThanOrEqual(KERNEL_TOLERANCE.discreteLong);
+      for (let s = 0; s < SLOTS; s++) {
+        const params = compare(await gpu.parameters(s), await cpu.parameters(s), TOLERANCE.afterLongAdvance);
+        expect(params.maxRel, `slot ${s} parameters after 150 steps in one advance`).toBeLessThanOrEqual(TOLERANCE.afterLongAdvance);
+      }
       expect((await gpu.status())[1].steps).toBe(250);
     } finally {
       gpu.dispose();

@@ -17,7 +17,8 @@ import type { KernelTuning } from './kernel-strategy.js';
 
 /** words per slot in the `slots` buffer: struct Slot in shaders/mlp_slots.wgsl (tests build slots with it) */
 export const SLOT_WORDS = 17;
-const CONFIG_BYTES = 48;
+/** struct Config of mlp_train.wgsl (16 words); the flow kernels' Config is its first 12 */
+const CONFIG_BYTES = 64;
 /** stop_at of a slot without a limit (mlp_slots.wgsl) */
 const NO_STOP = 0xffffffff;
 /** steps per dispatch: long enough to amortise the launch, short enough for watchdogs */
@@ -435,9 +436,14 @@ export class GpuEnsemble implements TrainingEnsemble {
     } else {
       u32[3] = minibatchSize(optimizer) ?? 0;
       f32[4] = optimizer.lr;
-      f32[5] = optimizer.kind === 'momentum' ? optimizer.beta : optimizer.kind === 'adam' ? optimizer.beta1 : 0;
-      f32[6] = optimizer.kind === 'adam' ? optimizer.beta2 : 0;
-      f32[7] = optimizer.kind === 'adam' ? optimizer.eps : 0;
+      if (optimizer.kind === 'momentum') f32[5] = optimizer.beta;
+      if (optimizer.kind === 'adam') {
+        f32[6] = optimizer.eps;
+        // 1 − β and ln β in float64, rounded once (see the struct's comment); ln β no lower than −10⁴,
+        // where βᵗ is 0 in float32 anyway, so that β = 0 sends no infinity (WGSL need not keep one)
+        const logBeta = (beta: number) => Math.max(Math.log(beta), -1e4);
+        f32.set([1 - optimizer.beta1, 1 - optimizer.beta2, logBeta(optimizer.beta1), logBeta(optimizer.beta2)], 12);
+      }
     }
     const buffer = this.gpu.device.createBuffer({ size: CONFIG_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.gpu.device.queue.writeBuffer(buffer, 0, config);
