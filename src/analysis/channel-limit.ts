@@ -257,6 +257,16 @@ export interface ChosenLimit {
 }
 
 /**
+ * Whether a candidate limit's largest deviation beats the best so far: smaller wins, ties go to the
+ * earlier (fewer neurons), and a NaN (an expansion that overflowed) never wins — nor keeps the place
+ * against a number, as it would if it came first and `<` alone decided.
+ */
+export function deviatesLess(candidate: number, best: number): boolean {
+  if (Number.isNaN(candidate)) return false;
+  return Number.isNaN(best) || candidate < best;
+}
+
+/**
  * Which of a channel group's neurons carry the channel, read from the data: the candidates are the
  * group's GLU pair (channelPairOf: its largest outgoing weights of each sign) and, one at a time,
  * the other members by decreasing |s| (up to MAX_LIMIT_ORDER + 1 neurons); the chosen limit is the
@@ -280,8 +290,7 @@ export function chooseChannelLimit(arch: Architecture, theta: ArrayLike<number>,
     const limit = channelLimit(arch, theta, group.layer, members);
     const deviation = replacementDeviation(arch, theta, channelLimitReplacement(limit, arch.activation), data, datasetIndex);
     candidates.push({ members: limit.members, maxDeviation: deviation.max });
-    // ties go to fewer neurons; NaN (an overflowing expansion) never wins
-    if (!best || deviation.max < best.deviation.max) best = { limit, deviation };
+    if (!best || deviatesLess(deviation.max, best.deviation.max)) best = { limit, deviation };
     if (added >= rest.length || members.length > MAX_LIMIT_ORDER) break;
     members.push(rest[added]);
   }

@@ -328,7 +328,7 @@ export interface Classification {
   outcome: Outcome;
   /** set exactly when outcome is 'not-converged' */
   cause?: NotConvergedCause;
-  /** a channel that also meets the strict cosine criterion (minCosine < strictCosine) */
+  /** a channel whose own pair also meets the strict cosine criterion (channelCosine < strictCosine; minCosine may belong to a closer same-sign pair) */
   channelStrict: boolean;
   reason: string;
   /** the evidence as given, plus what the verdict derived from it */

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
 import type { Architecture } from '../../src/model/architecture.js';
-import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, fittableChannelLimit, MAX_LIMIT_ORDER, rescaleChannel, secondMomentEigenvalues } from '../../src/analysis/channel-limit.js';
+import { channelLimit, channelLimitOutput, channelLimitReplacement, chooseChannelLimit, deviatesLess, fittableChannelLimit, MAX_LIMIT_ORDER, rescaleChannel, secondMomentEigenvalues } from '../../src/analysis/channel-limit.js';
 import { refitLimit, replacementDeviation } from '../../src/analysis/limit-network.js';
 import { neuronGroups } from '../../src/analysis/channels.js';
 import { gluDeviation, gluLimitOutput, gluParameters, lossAtInfinity } from '../../src/analysis/glu.js';
@@ -141,6 +141,14 @@ describe('the limit of a channel carried by several neurons', () => {
     const chosen = chooseChannelLimit(ARCH, theta, group, data)!;
     expect(chosen.limit.members).toEqual([0, 2]);
     expect(chosen.deviation.max).toBeCloseTo(gluDeviation(ARCH, theta, { i: 0, j: 2 }, data).max, 14);
+  });
+
+  it('a candidate whose expansion overflowed (deviation NaN) never wins, not even as the first', () => {
+    expect(deviatesLess(1, 2)).toBe(true);
+    expect(deviatesLess(2, 2)).toBe(false); // a tie stays with fewer neurons
+    expect(deviatesLess(NaN, 2)).toBe(false);
+    expect(deviatesLess(5, NaN)).toBe(true); // (`5 < NaN` alone had kept the NaN pair)
+    expect(deviatesLess(NaN, NaN)).toBe(false);
   });
 
   it('rescales a channel: spread × factor, w̄ kept, T_0 … T_order moved by less than the left-out T_3, the network four times closer to its limit', () => {
