@@ -13,8 +13,15 @@ import { closestPairs } from './channels.js';
 import { dot, layerOutgoingVectors, norm } from './network.js';
 import { lanczosExtremes, MAX_LANCZOS_STEPS, powerIterationMax } from './spectrum.js';
 
-/** All Hessian eigenvalues are computed up to this many parameters (P HVPs and a P×P eigen-solve). */
-export const FULL_SPECTRUM_MAX_PARAMETERS = 128;
+/**
+ * All Hessian eigenvalues are computed up to this many parameters (P HVPs and a P×P eigen-solve):
+ * every student of the presets (the largest, d = 16 r = 16, has 289), whose λ_min then needs no
+ * Krylov method. Lanczos finds a small negative eigenvalue under a spread-out spectrum slowly: at 15
+ * points near saddles of d = 16 softplus networks (P = 145 to 289, λ_min −6e-4 to −2.4e-2, λ_max
+ * 140 to 350) 30 steps missed the negative curvature (beyond the verdict's tolerance) at 12, and 64
+ * steps at 2 (benchmarks/lanczos-vs-spectrum.ts, benchmarks/results/lanczos-vs-spectrum-2026-12-08.md).
+ */
+export const FULL_SPECTRUM_MAX_PARAMETERS = 320;
 
 export interface DiagnosticsSettings {
   /** power iterations for λ_max (Hessian-vector products) */
@@ -23,7 +30,8 @@ export interface DiagnosticsSettings {
   lanczosSteps: number;
 }
 
-export const DEFAULT_DIAGNOSTICS_SETTINGS: Readonly<DiagnosticsSettings> = Object.freeze({ powerIterations: 100, lanczosSteps: 30 });
+/** Lanczos takes as many steps as the GPU kernel holds: what λ_min a larger network has rests on it alone. */
+export const DEFAULT_DIAGNOSTICS_SETTINGS: Readonly<DiagnosticsSettings> = Object.freeze({ powerIterations: 100, lanczosSteps: MAX_LANCZOS_STEPS });
 
 export function checkDiagnosticsSettings(settings: DiagnosticsSettings): void {
   const { powerIterations, lanczosSteps } = settings;

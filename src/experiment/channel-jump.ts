@@ -82,9 +82,12 @@ export interface ChannelJumpOptions {
   factor: number;
   /** jumps after the first equilibration */
   jumps: number;
-  /** re-equilibration at fixed ε and Δ: dense Levenberg–Marquardt Newton up to 128 parameters, trust-region Newton–CG above */
+  /** re-equilibration at fixed ε and Δ: dense Levenberg–Marquardt Newton up to DENSE_EQUILIBRATION_MAX_PARAMETERS, trust-region Newton–CG above */
   equilibrate: { tol: number; maxIterations: number };
 }
+
+/** The dense re-equilibration eigen-solves the P×P Hessian at every Newton iteration: up to this size. */
+export const DENSE_EQUILIBRATION_MAX_PARAMETERS = 128;
 
 const constructDefaults = (options: SaddlePerturbationOptions): ChannelJumpOptions['construct'] => {
   const { architecture: _a, data: _d, maxnorm: _m, flow: _f, gammas: _g, ...rest } = options;
@@ -127,7 +130,7 @@ export interface ChannelJumpRecord {
   lossAtInfinity: number | null;
   /** loss − L∞ */
   gap: number | null;
-  /** extreme Hessian eigenvalues of L (no barrier), float64: full spectrum up to 128 parameters, else power iteration (λ_min null) */
+  /** extreme Hessian eigenvalues of L (no barrier), float64: full spectrum up to FULL_SPECTRUM_MAX_PARAMETERS, else power iteration (λ_min null) */
   lambdaMax: number;
   lambdaMin: number | null;
   /** GLU coefficients of the channel's pair after re-equilibration (for a pair: its limit) */
@@ -139,7 +142,7 @@ export interface ChannelJumpRecord {
   /** max |f − f_limit| over the data (= gluDeviation for a pair) */
   limitDeviation: number;
   weightNorm: number;
-  /** the re-equilibration: its solver (dense up to 128 parameters), ‖∇‖∞ where it stopped (in its channel coordinates, each direction of unit curvature at the jump's start), whether that met the tolerance */
+  /** the re-equilibration: its solver (dense up to DENSE_EQUILIBRATION_MAX_PARAMETERS), ‖∇‖∞ where it stopped (in its channel coordinates, each direction of unit curvature at the jump's start), whether that met the tolerance */
   solver: EquilibrationSolver;
   /**
    * the dense solver's Newton decrement where it stopped (newton-eigen.ts; null for Newton–CG, and
@@ -362,7 +365,7 @@ export async function runChannelJump(options: Partial<ChannelJumpOptions>, conte
   // a jump that cannot be made (carriers no longer distinct on the data, float64 gives out) ends the
   // jumps there: the ones made are kept and the result says where and why it stopped
   let stopped: ChannelJumpResult['stopped'] = null;
-  const solver: EquilibrationSolver = P <= FULL_SPECTRUM_MAX_PARAMETERS ? 'newton-dense' : 'newton-cg';
+  const solver: EquilibrationSolver = P <= DENSE_EQUILIBRATION_MAX_PARAMETERS ? 'newton-dense' : 'newton-cg';
   const solverOptions = { tol: o.equilibrate.tol, maxIterations: o.equilibrate.maxIterations };
   for (let jump = 0; jump <= o.jumps; jump++) {
     try {

@@ -39,7 +39,7 @@ export interface PolishResult {
   /** Hessian-vector products and gradients used */
   hvps: number;
   gradients: number;
-  /** every eigenvalue of ∇²(L + R) at the polished point, ascending, when P ≤ 128; else null */
+  /** every eigenvalue of ∇²(L + R) at the polished point, ascending, when P ≤ FULL_SPECTRUM_MAX_PARAMETERS; else null */
   hessianEigenvalues: number[] | null;
 }
 

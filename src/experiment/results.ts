@@ -115,7 +115,7 @@ export interface RunRecord {
   /** the step of each of recentParams (absent in records from before it was kept; a continued run's reach back to its source's at steps ≤ 0) */
   recentSteps?: number[];
   /**
-   * Diagnostics of the final parameters (closest neuron pairs, gradient, extreme and — P ≤ 128 — all
+   * Diagnostics of the final parameters (closest neuron pairs, gradient, extreme and — P ≤ FULL_SPECTRUM_MAX_PARAMETERS, 320 — all
    * Hessian eigenvalues; src/analysis/diagnostics.ts), computed by the backend that trained the run.
    * Absent in records written before they existed.
    */

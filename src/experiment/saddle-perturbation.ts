@@ -9,6 +9,7 @@
 // because the directions that matter have curvature ~1e-3·λ_max and below, beyond the float32
 // HVPs' ~1e-2 relative accuracy. They cost P HVPs per network, negligible next to the flows.
 import { classifyRun, evidenceFromNetwork, isAtBarrier, type Outcome } from '../analysis/classify.js';
+import { FULL_SPECTRUM_MAX_PARAMETERS } from '../analysis/diagnostics.js';
 import { distanceUpToPermutation } from '../analysis/permutation.js';
 import { hessians, mergeNeurons, perturbAlong, saddleLineProfile, spectrumOf, type SaddleLinePoint } from '../analysis/saddle-line.js';
 import { parameterCount, type Architecture } from '../model/architecture.js';
@@ -213,7 +214,7 @@ export async function runSaddlePerturbation(
 
   // classify every end (float64 spectra of the final networks)
   const finals = runs.map((run) => Float64Array.from(finished.get(run.configIndex)!.recentParams.at(-1)!));
-  const finalHessians = P <= 128 ? await hessians(evaluate, wide, finals) : null;
+  const finalHessians = P <= FULL_SPECTRUM_MAX_PARAMETERS ? await hessians(evaluate, wide, finals) : null;
   const records: SaddlePerturbationRecord[] = [];
   for (const run of runs) {
     const k = run.configIndex;

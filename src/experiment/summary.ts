@@ -209,7 +209,7 @@ export function recordJudgement(record: RunRecord, overrides: ThresholdOverrides
     patience: !polish && record.stopReason === 'patience' && config.stop?.patience != null ? { steps: config.stop.patience, minImprovement: config.stop.minImprovement ?? DEFAULT_MIN_IMPROVEMENT } : null,
     // the history is the run's; after a polish the end point is Newton's, not the run's last
     ...(polish ? { normDrift: null } : {}),
-    // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ 128, else Lanczos/power iteration)
+    // the Hessian's extreme eigenvalues from the run's end-of-run diagnostics (full spectrum when P ≤ FULL_SPECTRUM_MAX_PARAMETERS, else Lanczos/power iteration)
     ...(polish ? spectrumExtremes(polish.hessianEigenvalues) : hessianExtremes(record)),
   };
   return { arch, theta, facts, thresholds };

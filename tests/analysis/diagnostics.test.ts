@@ -3,15 +3,20 @@
 // closestPairs / neuronGroups, and a planted channel. (The GPU kernel is tested against these in
 // tests/engine/gpu-diagnostics.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { lanczosExtremes, powerIterationMax, startVectorEntry } from '../../src/analysis/spectrum.js';
-import { computeRunDiagnostics, pairOutgoing, type DiagnosticsSettings } from '../../src/analysis/diagnostics.js';
+import { lanczosExtremes, MAX_LANCZOS_STEPS, powerIterationMax, startVectorEntry } from '../../src/analysis/spectrum.js';
+import { computeRunDiagnostics, DEFAULT_DIAGNOSTICS_SETTINGS, FULL_SPECTRUM_MAX_PARAMETERS, pairOutgoing, type DiagnosticsSettings } from '../../src/analysis/diagnostics.js';
+import { DEFAULT_THRESHOLDS } from '../../src/analysis/classify.js';
+import { splitNeuron } from '../../src/analysis/saddle-line.js';
+import { glorotNormal } from '../../src/model/init.js';
+import { RandomStream, STREAMS } from '../../src/numerics/rng.js';
+import { applyUpdate } from '../../src/optim/optimizers.js';
 import { closestPairs } from '../../src/analysis/channels.js';
 import { layerOutgoingVectors } from '../../src/analysis/network.js';
 import { CpuEnsemble } from '../../src/engine/cpu/cpu-ensemble.js';
 import { evaluateNetwork } from '../../src/engine/cpu/cpu-engine.js';
 import { matVec } from '../../src/numerics/linalg.js';
 import { analyzeNetwork } from '../../src/experiment/analyze-network.js';
-import { weightNorm, type Architecture } from '../../src/model/architecture.js';
+import { parameterCount, weightNorm, type Architecture } from '../../src/model/architecture.js';
 import { rosenbrockDataset } from '../../src/data/inputs.js';
 import { makeRandom, randomOrthogonal } from '../helpers/random.js';
 import { plantChannel, randomTheta, unit } from './helpers.js';
@@ -85,6 +90,39 @@ describe('Lanczos and power iteration', () => {
     // fixed: the 24-bit hash values (x >>> 8 of fmix32((p + 1)·0x9e3779b9), computed independently in
     // Python) that shaders/mlp_diagnostics.wgsl's start_entry reproduces bit for bit
     expect([0, 1, 7, 1000].map(startVectorEntry)).toEqual([9620015, 3987171, 14168178, 5618809].map((bits) => (bits / 16777216) * 2 - 1));
+  });
+});
+
+describe('the spectrum the verdicts read', () => {
+  it('is the dense one up to 320 parameters: near a saddle 30 Lanczos steps read a positive λ_min, 64 find it', () => {
+    // d = 16, r = 7 softplus after 3,000 Adam steps, neuron 0 split in half: a point on a saddle line
+    // with P = 145 (benchmarks/lanczos-vs-spectrum.ts, r = 7, seed 3, γ = 0.5)
+    const data = rosenbrockDataset(256, 16, 3);
+    const narrow: Architecture = { inputDim: 16, hidden: [7], activation: 'softplus', biases: true };
+    const theta = glorotNormal(narrow, new RandomStream(3, 0, STREAMS.init), 1);
+    const state = new Float64Array(2 * theta.length);
+    for (let t = 1; t <= 3000; t++) {
+      const gradient = Float64Array.from(evaluateNetwork(narrow, data, 0, theta, { gradient: true, maxnorm: 1e3 }).gradient!);
+      applyUpdate({ kind: 'adam', lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, theta, gradient, state, t);
+    }
+    const split = splitNeuron(narrow, theta, { layer: 0, neuron: 0 }, 0.5);
+    const P = parameterCount(split.arch);
+    expect(P).toBeGreaterThan(128);
+    expect(P).toBeLessThanOrEqual(FULL_SPECTRUM_MAX_PARAMETERS);
+    const evaluation = (direction?: Float64Array) => evaluateNetwork(split.arch, data, 0, split.theta, { gradient: true, maxnorm: 1e3, ...(direction ? { direction } : {}) });
+    const at = evaluation();
+    const hvp = (v: Float64Array, out: Float64Array) => out.set(evaluation(v).hvp!);
+    const d = computeRunDiagnostics(split.arch, split.theta, { loss: at.loss, barrier: at.barrier, gradient: at.gradient!, hvp });
+    const spectrum = d.hessianEigenvalues!;
+    expect(spectrum).toHaveLength(P);
+    const tolerance = DEFAULT_THRESHOLDS.negativeCurvatureTol * spectrum[P - 1];
+    expect(spectrum[0], "a saddle by the verdict's tolerance").toBeLessThan(-10 * tolerance);
+    // what the verdict would have read from 30 steps: no negative curvature at all
+    expect(lanczosExtremes(hvp, P, 30).min).toBeGreaterThan(0);
+    // the default now takes as many steps as the GPU kernel holds, and finds it here (to 1%)
+    expect(DEFAULT_DIAGNOSTICS_SETTINGS.lanczosSteps).toBe(MAX_LANCZOS_STEPS);
+    expect(d.lanczosSteps).toBe(64);
+    expect(Math.abs(d.lambdaMin - spectrum[0])).toBeLessThan(0.01 * Math.abs(spectrum[0]));
   });
 });
 

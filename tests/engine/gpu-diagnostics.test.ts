@@ -156,8 +156,10 @@ const variants: { activation: Activation; biases: boolean; hidden: number[] }[] 
   // P = 65 parameters: more than the workgroup's threads (several owned per thread, a smaller tile),
   // 120 pairs, and 65 Jacobi players (one sits out each round)
   { activation: 'softplus', biases: true, hidden: [16] },
-  // P = 129 > 128: no full spectrum (the kernel without its Jacobi part), 496 pairs
+  // P = 129: 65 Jacobi rotations a round, more than a thread's share when the tile is 64; 496 pairs
   { activation: 'erf', biases: true, hidden: [32] },
+  // P = 325 > FULL_SPECTRUM_MAX_PARAMETERS: no full spectrum (the kernel without its Jacobi part), 3,240 pairs
+  { activation: 'erf', biases: true, hidden: [81] },
 ];
 
 describe.each(variants)('GPU diagnostics, $activation, biases $biases, hidden $hidden', ({ activation, biases, hidden }) => {
