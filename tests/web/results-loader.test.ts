@@ -14,10 +14,15 @@ const file = (name: string, text: string) => ({ name, text: async () => text });
 const PRESET_SPEC = { name: 'loss-levels', description: 'loss-levels --quick: …', seeds: 2 };
 
 async function opened(...files: { name: string; text: () => Promise<string> }[]): Promise<RecordsLoadedDetail> {
+  return openedAs(false, ...files);
+}
+
+/** `wholeFolders`: the files are all their folders hold (a served, chosen or dropped folder), not loose files. */
+async function openedAs(wholeFolders: boolean, ...files: { name: string; text: () => Promise<string> }[]): Promise<RecordsLoadedDetail> {
   const loader = new CsResultsLoader();
   const loaded: RecordsLoadedDetail[] = [];
   loader.addEventListener('records-loaded', (event) => loaded.push((event as CustomEvent<RecordsLoadedDetail>).detail));
-  await loader.load(files);
+  await loader.load(files, undefined, [], wholeFolders);
   expect(loader.error).toBe('');
   expect(loaded).toHaveLength(1);
   return loaded[0];
@@ -110,6 +115,11 @@ describe('the runs opened folders plan (their checkpoint.json and continued.json
     // runs.jsonl and spec.json chosen without the checkpoint.json: perhaps one shard's, so the runs planned are not guessed
     const bare = await opened(file('runs.jsonl', jsonl([record('x', finiteTheta)])), file('spec.json', TINY));
     expect(bare.folders).toEqual([{ runsFile: 'runs.jsonl', share: null, checkpoint: null }]);
+    // the same as a whole folder that has no checkpoint.json (served, or chosen as a folder): the whole
+    // sweep, as `channelscope report` reads it (the page had shown no "recorded 1 of 6" where the report did)
+    const folder = await openedAs(true, file('f/runs.jsonl', jsonl([record('x', finiteTheta)])), file('f/spec.json', TINY));
+    expect(folder.folders).toEqual([{ runsFile: 'f/runs.jsonl', share: { shard: null, chosenRuns: null }, checkpoint: null }]);
+    expect(plannedOf(folder).planned).toHaveLength(6);
     // a continuation plans the runs it chose: its continued.json names those of its own shard (a shard of the chosen runs)
     const chosen = plannedOf(whole).planned.slice(1, 4).map((run) => run.id);
     const continuation = await opened(

@@ -236,7 +236,7 @@ export class CsResultsLoader extends LitElement {
         },
       }));
     })();
-    const detail = await this.load(chosen, listed.name, listingNotes);
+    const detail = await this.load(chosen, listed.name, listingNotes, true);
     if (detail) this.followIfWritten(entry, base, detail, completeBytes);
   }
 
@@ -332,7 +332,12 @@ export class CsResultsLoader extends LitElement {
    * for a procedure's folder without runs. `listingNotes`: what the choice's listing said of it, shown
    * with the notes of reading it.
    */
-  async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string, listingNotes: readonly string[] = []): Promise<RecordsLoadedDetail | null> {
+  /**
+   * `wholeFolders`: every file of each runs file's folder was offered (a served folder, a chosen or
+   * dropped folder), so a checkpoint.json missing there is missing from the folder: it is read as the
+   * whole sweep, as \`channelscope report\` reads it. Loose files chosen without one may be a shard's.
+   */
+  async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string, listingNotes: readonly string[] = [], wholeFolders = false): Promise<RecordsLoadedDetail | null> {
     // files are read (or fetched, or a dropped folder walked) asynchronously: a choice made while an
     // earlier one is still reading wins, and the earlier one's records or error are dropped
     const choice = ++this.choices;
@@ -363,7 +368,7 @@ export class CsResultsLoader extends LitElement {
         notes.push(...parsed.notes);
       }
       const spec = await sweepSpec(files, chosenFiles, notes);
-      const folders = await openedFolders(files, chosenFiles, notes);
+      const folders = await openedFolders(files, chosenFiles, notes, wholeFolders);
       if (superseded()) return null;
       // a file without records is refused, unless its sweep's session has not finished: it has just begun, and is followed
       const empty = sets.findIndex((set, k) => set.records.length === 0 && folders[k].checkpoint?.finished !== false);
@@ -408,14 +413,15 @@ export class CsResultsLoader extends LitElement {
       .filter((entry): entry is FileSystemEntry => Boolean(entry));
     // (the folder walk is part of the choice: a choice made during it wins)
     const files = entries.length > 0 ? resultsFilesFromEntries(entries) : Promise.resolve(Array.from(transfer.files).filter(isResultsFile).map(fromFile));
-    await this.load(files.then(ofTheSweep));
+    await this.load(files.then(ofTheSweep), undefined, [], entries.length > 0 && entries.every((entry) => entry.isDirectory));
   }
 
   private async onPick(event: Event): Promise<void> {
     const input = event.target as HTMLInputElement;
     const files = Array.from(input.files ?? []).filter(isResultsFile).map(fromFile);
     input.value = '';
-    await this.load(ofTheSweep(files));
+    // (the input picks whole folders: webkitdirectory)
+    await this.load(ofTheSweep(files), undefined, [], true);
   }
 
   override render() {
@@ -605,12 +611,13 @@ function sameSweep(text: string, source: string, sweep: ExperimentSpec | null): 
 
 /**
  * Each runs file's folder as its checkpoint.json and continued.json say. Its share of the sweep is
- * known only with its checkpoint.json (every folder \`run\`, \`continue\` or \`merge\` writes has one,
- * naming its shard): runs.jsonl and spec.json chosen without it may be one shard's, so the runs planned
- * are then unknown rather than guessed. A file beside it that cannot be read or is not JSON leaves its
- * share unknown, with a note; the runs still show.
+ * known with its checkpoint.json (every folder \`run\`, \`continue\` or \`merge\` writes has one,
+ * naming its shard), or where the whole folder was offered and has none (\`wholeFolders\`): the whole
+ * sweep, as \`channelscope report\` reads such a folder. Loose runs.jsonl and spec.json chosen without
+ * it may be one shard's, so the runs planned are then unknown rather than guessed. A file beside it
+ * that cannot be read or is not JSON leaves its share unknown, with a note; the runs still show.
  */
-async function openedFolders(runsFiles: readonly NamedText[], chosen: readonly NamedText[], notes: string[]): Promise<OpenedFolder[]> {
+async function openedFolders(runsFiles: readonly NamedText[], chosen: readonly NamedText[], notes: string[], wholeFolders = false): Promise<OpenedFolder[]> {
   const byName = new Map(chosen.filter((file) => isShareName(file.name)).map((file) => [file.name, file]));
   // the file's JSON object; null where there is no such file; undefined where it could not be read (noted)
   const readJson = async (name: string): Promise<Record<string, unknown> | null | undefined> => {
@@ -631,7 +638,7 @@ async function openedFolders(runsFiles: readonly NamedText[], chosen: readonly N
       const shard = checkpoint?.shard as { index?: unknown; count?: unknown } | null | undefined;
       const chosenRuns = continued?.runs;
       const share: FolderShare | null =
-        checkpoint && continued !== undefined
+        (checkpoint || (checkpoint === null && wholeFolders)) && continued !== undefined
           ? {
               shard: shard && Number.isInteger(shard.index) && Number.isInteger(shard.count) ? { index: shard.index as number, count: shard.count as number } : null,
               chosenRuns: Array.isArray(chosenRuns) ? chosenRuns.filter((id): id is string => typeof id === 'string') : null,
