@@ -89,14 +89,14 @@ describe('the per-run tabs', () => {
         return answer.promise;
       },
     };
-    const views = new CsResultsViews() as unknown as { records: RunRecord[]; tab: string; compute: PerRunCompute; willUpdate(changed: Map<string, unknown>): void; updated(): void };
+    const views = new CsResultsViews() as unknown as { records: RunRecord[]; tab: string; compute: PerRunCompute; willUpdate(changed: Map<string, unknown>): void; updated(changed: Map<string, unknown>): void };
     views.compute = compute;
     views.tab = 'spectrum';
     // what Lit does on each change of records: willUpdate, render, updated
     const show = (records: RunRecord[]) => {
       views.records = records;
       views.willUpdate(new Map([['records', undefined]]));
-      views.updated();
+      views.updated(new Map([['records', undefined]]));
     };
     const before = record('r1', channelTheta(0.01));
     show([before]);
@@ -106,7 +106,7 @@ describe('the per-run tabs', () => {
     show([after]);
     answers[0]({ unavailable: 'of the earlier record' });
     await ticks();
-    views.updated();
+    views.updated(new Map());
     expect(asked).toEqual([before, after]);
   });
 });

@@ -15,6 +15,7 @@ import {
   hessianSpectrum,
   networkOf,
   pairPoints,
+  piledPairPoints,
   takesPlanarInputs,
   teacherAt,
 } from '../../web/src/charts/network-views.js';
@@ -58,6 +59,20 @@ describe('closest pair and the scatter points', () => {
     diverged.params.layers[0].weights[0][0] = null as unknown as number;
     expect(pairPoints([diverged])).toEqual([]);
     expect(networkOf(diverged.params)).toBeNull();
+  });
+});
+
+describe('pair points on one place', () => {
+  it('are one point with their count and ids: same signs, both coordinates in one hundredth-of-a-decade cell', () => {
+    const at = (id: string, minCosine: number, outputWeightSum: number, signs: 'opposite' | 'same' = 'opposite') => ({ id, minCosine, outputWeightSum, signs });
+    const piles = piledPairPoints([at('a', 4.49e-3, 3.1), at('b', 4.5e-3, 3.11), at('c', 4.49e-3, 3.1, 'same'), at('d', 4.49e-3, 3.3), at('e', 4.49e-3, 3.1)]);
+    expect(piles.map((p) => [p.ids, p.count])).toEqual([
+      [['a', 'b', 'e'], 3],
+      [['c'], 1],
+      [['d'], 1],
+    ]);
+    // the pile sits where its first run is
+    expect([piles[0].minCosine, piles[0].outputWeightSum]).toEqual([4.49e-3, 3.1]);
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeRecords } from '../../src/experiment/summary.js';
 import { optimizerLabel } from '../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../src/experiment/spec.js';
-import { binWidthText, curveLegendLabels, hasSimulatedTime, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, outcomeBars, runsFarOnTime } from '../../web/src/charts/shape.js';
+import { binWidthText, comparesOptimizers, curveLegendLabels, hasSimulatedTime, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, outcomeBars, runsFarOnTime } from '../../web/src/charts/shape.js';
 import { channelTheta, config, finiteTheta, record } from './records.js';
 
 describe('logHistogram', () => {
@@ -90,6 +90,9 @@ describe('outcome bars and the optimiser comparison', () => {
     const channels = report.runs.filter((r) => r.outcome === 'channel' && r.id !== 'f2').length;
     expect(rows[0].outcomes.channel.successes).toBe(channels);
     expect(rows[0].outcomes.channel.high).toBeGreaterThan(rows[0].outcomes.channel.fraction);
+    // the page offers the comparison only where there is one: two optimisers here, one among the flows alone
+    expect(comparesOptimizers(records)).toBe(true);
+    expect(comparesOptimizers(records.filter((r) => optimizerLabel(r.config as RunConfig) === 'flow rosenbrock23'))).toBe(false);
   });
 });
 

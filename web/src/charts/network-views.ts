@@ -91,6 +91,30 @@ export interface PairPoint {
   signs: 'opposite' | 'same';
 }
 
+/** Points of a log–log scatter that fall on one place, joined: the first's coordinates, how many, and their ids. */
+export interface PiledPairPoint extends PairPoint {
+  count: number;
+  ids: string[];
+}
+
+/**
+ * Pair points joined where they would be drawn on top of one another: the same signs and both
+ * coordinates in the same cell of a grid a hundredth of a decade (2.3%) wide — runs that ended at one
+ * critical point (a sweep's seeds often do) would otherwise show as one dot. In order of first appearance.
+ */
+export function piledPairPoints(points: readonly PairPoint[]): PiledPairPoint[] {
+  const piles = new Map<string, PiledPairPoint>();
+  for (const point of points) {
+    const key = `${point.signs} ${Math.round(100 * Math.log10(point.minCosine))} ${Math.round(100 * Math.log10(point.outputWeightSum))}`;
+    const pile = piles.get(key);
+    if (pile) {
+      pile.count++;
+      pile.ids.push(point.id);
+    } else piles.set(key, { ...point, count: 1, ids: [point.id] });
+  }
+  return [...piles.values()];
+}
+
 /**
  * One point per run whose closest pair sits in the last hidden layer (where output weights exist);
  * not the runs in `leaveOut` (the diverged: their weights are whatever overflowed). Neurons are

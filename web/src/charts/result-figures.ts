@@ -5,7 +5,7 @@ import type { RunRecord } from '../../../src/experiment/results.js';
 import type { ClassifiedRun } from '../../../src/experiment/summary.js';
 import { bandAxisLabels, composeFigure, decadeTicks, withoutOverlappingLabels, formatNumber, logTick, messageFigure, OUTCOME_COLORS, OUTCOME_LABELS, PLOT_STYLE, sideBySide } from './figure.js';
 import { fractionBars } from './fraction-bars.js';
-import type { ChannelTrajectory, FunctionGrid, HessianSpectrum, PairPoint } from './network-views.js';
+import { piledPairPoints, type ChannelTrajectory, type FunctionGrid, type HessianSpectrum, type PairPoint, type PiledPairPoint } from './network-views.js';
 import { optimizerLabel } from '../../../src/experiment/preset-reports.js';
 import type { RunConfig } from '../../../src/experiment/spec.js';
 import { binWidthText, curveLegendLabels, logBinsPerDecade, logHistogram, lossCurve, optimizerComparison, runsFarOnTime, type CurvePoint } from './shape.js';
@@ -30,6 +30,9 @@ function outcomeLegend(outcomes: readonly Outcome[]) {
 // ---- distributions -------------------------------------------------------------------------------------
 
 /** The highest stack of a stacked histogram's bins (counts summed over outcomes per bin). */
+/** the height of a threshold label's line, in pixels */
+const LABEL_LINE = 13;
+
 function tallest(rows: readonly { x1: number; count: number }[]): number {
   const stacks = new Map<number, number>();
   for (const row of rows) stacks.set(row.x1, (stacks.get(row.x1) ?? 0) + row.count);
@@ -82,21 +85,25 @@ export function distributionsFigure(records: readonly RunRecord[], runs: readonl
     const all = logHistogram(pairs.map((p) => measure.value(p.record, p.run)), density);
     const left = all.nonFinite + all.nonPositive;
     if (left > 0) notes.push(`${measure.heading.toLowerCase()}: ${left} run${left === 1 ? '' : 's'} with zero or non-finite values not shown`);
+    const marks = measure.marks ?? [];
     const plot = Plot.plot({
       ...PLOT_STYLE,
       width: panelWidth,
-      height: 220,
+      height: 220 + LABEL_LINE * Math.max(0, marks.length - 1),
       marginLeft: 48,
+      // the thresholds' labels above the frame, one line each, clear of the tallest bar
+      marginTop: 24 + LABEL_LINE * Math.max(0, marks.length - 1),
       x: { type: 'log', nice: true, label: measure.label, labelAnchor: 'right', tickFormat: logTick },
-      // counts of runs: whole-number ticks only (a sweep of six runs has no 0.5 run)
-      y: { label: '↑ runs', grid: true, ticks: Math.min(6, Math.max(1, tallest(rows))), tickFormat: (v: number) => (Number.isInteger(v) ? String(v) : '') },
+      // counts of runs: whole-number ticks only (a sweep of six runs has no 0.5 run); nice, so that
+      // the tallest stack ends at or below a labelled tick
+      y: { label: '↑ runs', grid: true, nice: true, ticks: Math.min(6, Math.max(1, tallest(rows))), tickFormat: (v: number) => (Number.isInteger(v) ? String(v) : '') },
       color: { domain: outcomes.map((o) => OUTCOME_LABELS[o]), range: outcomes.map((o) => OUTCOME_COLORS[o]) },
       marks: [
         Plot.rectY(rows, { x1: 'x1', x2: 'x2', y: 'count', fill: 'outcome', insetLeft: 0.5, insetRight: 0.5, title: (d: { outcome: string; count: number; x1: number; x2: number }) => `${d.outcome}: ${d.count} runs in [${formatNumber(d.x1)}, ${formatNumber(d.x2)})` }),
-        // each further label a line lower: two thresholds a decade apart meet where the axis spans many decades
-        ...(measure.marks ?? []).flatMap((m, k) => [
+        // each further label a line higher: two thresholds a decade apart meet where the axis spans many decades
+        ...marks.flatMap((m, k) => [
           Plot.ruleX([m.x], { stroke: '#333', strokeDasharray: '4,3' }),
-          Plot.text([m.x], { x: (d: number) => d, frameAnchor: 'top', dy: -8 + 13 * k, text: () => m.label, fontSize: 11, ...markLabelSide(m.x, measure.marks!, pairs.map((p) => measure.value(p.record, p.run))) }),
+          Plot.text([m.x], { x: (d: number) => d, frameAnchor: 'top', dy: -8 - LABEL_LINE * k, text: () => m.label, fontSize: 11, ...markLabelSide(m.x, marks, pairs.map((p) => measure.value(p.record, p.run))) }),
         ]),
         Plot.ruleY([0]),
       ],
@@ -134,6 +141,11 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
   if (usable.length === 0) return messageFigure(title, 'no run has a closest pair in the last hidden layer with positive distance');
   // colours outside the outcome palette (red is "channel" elsewhere): here they say only the signs
   const signColors = { opposite: '#222222', same: '#8c510a' };
+  // runs that ended at one place are one dot, its area their number
+  const piles = piledPairPoints(usable);
+  const piled = piles.filter((p) => p.count > 1);
+  // counts written out from three runs up (a pair's larger dot says itself; their labels crowd the clusters)
+  const counted = piled.filter((p) => p.count >= 3);
   const plot = Plot.plot({
     ...PLOT_STYLE,
     width: Math.max(480, Math.min(width - 40, 900)),
@@ -145,16 +157,19 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
     marks: [
       Plot.ruleX([1e-2], { stroke: '#333', strokeDasharray: '4,3' }),
       Plot.text([1e-2], { x: (d: number) => d, frameAnchor: 'top', dy: -8, text: () => 'channel threshold 10⁻²', fontSize: 11, ...markLabelSide(1e-2, [], usable.map((p) => p.minCosine)) }),
-      Plot.dot(usable, {
+      Plot.dot(piles, {
         x: 'minCosine',
         y: 'outputWeightSum',
         symbol: 'signs',
-        stroke: (p: PairPoint) => signColors[p.signs],
-        fill: (p: PairPoint) => (p.signs === 'opposite' ? signColors.opposite : 'none'),
+        stroke: (p: PiledPairPoint) => signColors[p.signs],
+        fill: (p: PiledPairPoint) => (p.signs === 'opposite' ? signColors.opposite : 'none'),
         fillOpacity: 0.55,
-        r: 4,
-        title: (p: PairPoint) => `${p.id}\ncosine distance ${formatNumber(p.minCosine)}\n|aᵢ|+|aⱼ| = ${formatNumber(p.outputWeightSum)}\naᵢaⱼ ${p.signs === 'opposite' ? '< 0' : '> 0'}`,
+        r: (p: PiledPairPoint) => Math.min(4 * Math.sqrt(p.count), 16),
+        title: (p: PiledPairPoint) =>
+          `${p.count > 1 ? `${p.count} runs here: ${p.ids.slice(0, 5).join(', ')}${p.count > 5 ? ', …' : ''}` : p.id}\ncosine distance ${formatNumber(p.minCosine)}\n|aᵢ|+|aⱼ| = ${formatNumber(p.outputWeightSum)}\naᵢaⱼ ${p.signs === 'opposite' ? '< 0' : '> 0'}`,
       }),
+      // the number beside a dot that stands for several runs
+      Plot.text(counted, { x: 'minCosine', y: 'outputWeightSum', text: (p: PiledPairPoint) => `×${p.count}`, dx: 6, dy: -9, textAnchor: 'start', fontSize: 10, fill: '#222', stroke: 'white', strokeWidth: 3 }),
     ],
   });
   const left = totalRuns - usable.length;
@@ -162,7 +177,7 @@ export function pairScatterFigure(points: readonly PairPoint[], totalRuns: numbe
     width,
     title,
     subtitle:
-      "One point per run: channels sit at the upper left (close pair: small distance, left; large output weights of opposite signs: high). Neurons are compared as the classifier compares them: up to the activation's symmetry (erf's w and −w are one), by relative L2 distance where input vectors are scalars (d = 1, no biases). Colour and shape say the signs of the pair's output weights, not the run's outcome.",
+      `One point per run${piled.length > 0 ? ' (a larger point: runs that ended at one place, within 2%, counted from three)' : ''}: channels sit at the upper left (close pair: small distance, left; large output weights of opposite signs: high). Neurons are compared as the classifier compares them: up to the activation's symmetry (erf's w and −w are one), by relative L2 distance where input vectors are scalars (d = 1, no biases). Colour and shape say the signs of the pair's output weights, not the run's outcome.`,
     legend: [
       { label: 'aᵢaⱼ < 0: output weights of opposite signs', color: signColors.opposite, shape: 'dot' },
       { label: 'aᵢaⱼ > 0: same sign', color: signColors.same, shape: 'triangle' },
@@ -562,6 +577,11 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
     fill: '#222',
     render: withoutOverlappingLabels(labelText, 10.5, 8, rank),
   });
+  // nothing was kept between the start and the last checks: that stretch is drawn dashed, not as a path
+  const gap = points.length > 1 && points[0].label === 'start' ? 1 : 0;
+  const traced = <T>(rows: T[], at: (row: T) => number) => ({ across: rows.filter((row) => at(row) <= gap), along: rows.filter((row) => at(row) >= gap) });
+  const indexOf = new Map(points.map((p, k) => [p, k]));
+  const normRows = traced(points, (p) => indexOf.get(p)!);
   const norm = Plot.plot({
     ...PLOT_STYLE,
     width: panelWidth,
@@ -571,12 +591,16 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
     marginRight: 50,
     x: xAxis,
     y: { type: 'log', nice: true, label: '↑ weight norm Σθ²/(2P) (log scale)', grid: true, ticks: decadeTicks(points.map((p) => p.weightNorm)), tickFormat: logTick },
-    marks: [Plot.line(points, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', markerEnd: 'arrow' }), Plot.dot(points, { x: 'inverseEpsilon', y: 'weightNorm', fill: '#d62728', r: 4, title: (s: { label: string; weightNorm: number; inverseEpsilon: number }) => `${s.label}: 1/ε = ${formatNumber(s.inverseEpsilon)}, weight norm ${formatNumber(s.weightNorm)}` }), labels],
+    marks: [
+      ...(gap ? [Plot.line(normRows.across, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', strokeDasharray: '4,3' })] : []),
+      Plot.line(normRows.along, { x: 'inverseEpsilon', y: 'weightNorm', stroke: '#888', markerEnd: 'arrow' }),
+      Plot.dot(points, { x: 'inverseEpsilon', y: 'weightNorm', fill: '#d62728', r: 4, title: (s: { label: string; weightNorm: number; inverseEpsilon: number }) => `${s.label}: 1/ε = ${formatNumber(s.inverseEpsilon)}, weight norm ${formatNumber(s.weightNorm)}` }), labels],
   });
-  const coefficients = points.flatMap((s) => [
-    { ...s, name: 'c = aᵢ + aⱼ', value: s.c },
-    { ...s, name: 'a = ε(aᵢ − aⱼ)', value: s.a },
+  const coefficients = points.flatMap((s, k) => [
+    { ...s, k, name: 'c = aᵢ + aⱼ', value: s.c },
+    { ...s, k, name: 'a = ε(aᵢ − aⱼ)', value: s.a },
   ]);
+  const coefficientRows = traced(coefficients, (row) => row.k);
   const coefficientColors = { 'c = aᵢ + aⱼ': '#1f77b4', 'a = ε(aᵢ − aⱼ)': '#ff7f0e' };
   const glu = Plot.plot({
     ...PLOT_STYLE,
@@ -588,7 +612,8 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
     color: { domain: Object.keys(coefficientColors), range: Object.values(coefficientColors) },
     marks: [
       Plot.ruleY([0], { stroke: '#bbb' }),
-      Plot.line(coefficients, { x: 'inverseEpsilon', y: 'value', stroke: 'name', z: 'name' }),
+      ...(gap ? [Plot.line(coefficientRows.across, { x: 'inverseEpsilon', y: 'value', stroke: 'name', z: 'name', strokeDasharray: '4,3' })] : []),
+      Plot.line(coefficientRows.along, { x: 'inverseEpsilon', y: 'value', stroke: 'name', z: 'name' }),
       Plot.dot(coefficients, { x: 'inverseEpsilon', y: 'value', fill: 'name', r: 3.5, title: (d: { name: string; value: number; label: string }) => `${d.label}: ${d.name} = ${formatNumber(d.value)}` }),
     ],
   });
@@ -597,7 +622,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
   return composeFigure({
     width,
     title,
-    subtitle: `Neurons ${pair.i}, ${pair.j} (counted from 0, as channelscope analyze names them) of hidden layer ${layer}, ${pair.by === 'channel' ? "the channel's pair (its largest outgoing weights of each sign, as the verdict compared them)" : `the closest at the end (${pair.by === 'cosine' ? 'cosine' : 'L2'} distance)`}, at the parameters the record keeps: start and last checks`,
+    subtitle: `Neurons ${pair.i}, ${pair.j} (counted from 0, as channelscope analyze names them) of hidden layer ${layer}, ${pair.by === 'channel' ? "the channel's pair (its largest outgoing weights of each sign, as the verdict compared them)" : `the closest at the end (${pair.by === 'cosine' ? 'cosine' : 'L2'} distance)`}, at the parameters the record keeps: start and last checks (dashed: the steps between, not kept)`,
     legend: [
       { label: 'weight norm at a recorded point', color: '#d62728', shape: 'dot' },
       { label: 'c = aᵢ + aⱼ', color: coefficientColors['c = aᵢ + aⱼ'], shape: 'line' },

@@ -110,6 +110,11 @@ export function outcomeBars(report: Pick<Report, 'groups'>): OutcomeBar[] {
 
 // ---- optimiser comparison ---------------------------------------------------------------------------
 
+/** Whether the runs were trained by more than one optimiser (label): else a comparison pools the sweep's other settings into one bar. */
+export function comparesOptimizers(records: readonly RunRecord[]): boolean {
+  return new Set(records.map((record) => optimizerLabel(record.config as RunConfig))).size > 1;
+}
+
 /** Channel (and strict-channel) fractions with Wilson intervals per optimiser label (the preset tables' optimizerLabel), in order of first appearance. */
 export function optimizerComparison(records: readonly RunRecord[], runs: readonly ClassifiedRun[]): GroupCounts<'channel' | 'channel (cos < 1e-3)' | 'other'>[] {
   const byId = new Map(runs.map((run) => [run.id, run]));

@@ -22,7 +22,7 @@ import {
   runColor,
   spectrumFigure,
 } from '../charts/result-figures.js';
-import { hasSimulatedTime } from '../charts/shape.js';
+import { comparesOptimizers, hasSimulatedTime } from '../charts/shape.js';
 import { WidthController } from '../charts/width-controller.js';
 
 export const RESULT_TABS = [
@@ -219,8 +219,11 @@ export class CsResultsViews extends LitElement {
       const axes = sweepAxes(this.records);
       const label = groupLabeller(this.records.map((record) => record.config), axes);
       this.configurationOf = new Map(axes.length > 0 ? this.records.map((record) => [record.id, label(record.config)]) : []);
-      // the heatmaps need d = 2: results without such a run have no functions tab
-      this.tabs = this.records.some(takesPlanarInputs) ? RESULT_TABS : RESULT_TABS.filter((tab) => tab.id !== 'functions');
+      // the heatmaps need d = 2: results without such a run have no functions tab; one optimiser, no
+      // optimisers tab (its one bar would pool every other setting of the sweep into a number that looks like a result)
+      const planar = this.records.some(takesPlanarInputs);
+      const optimizers = comparesOptimizers(this.records);
+      this.tabs = RESULT_TABS.filter((tab) => (tab.id !== 'functions' || planar) && (tab.id !== 'optimizers' || optimizers));
       if (!this.tabs.some((tab) => tab.id === this.tab)) this.tab = 'distributions';
       this.pairs = null;
       this.spectra.clear();
@@ -252,16 +255,38 @@ export class CsResultsViews extends LitElement {
     this.axis = hasSimulatedTime(this.records) ? this.axis : 'step';
   }
 
+  /**
+   * A click on a run: one not drawn is drawn and shown; one drawn but not shown is shown (it stays
+   * drawn); the shown one is taken out of the curves, and the last drawn shown instead. (A click that
+   * both hid a run's curve and showed it in the per-run tabs left the page naming a run it did not draw.)
+   */
   private toggle(id: string): void {
-    this.focusedRun = id;
-    if (this.selected.includes(id)) {
-      if (this.selected.length > 1) this.selected = this.selected.filter((s) => s !== id);
-    } else {
+    if (!this.selected.includes(id)) {
       this.selected = [...this.selected, id].slice(-MAX_SELECTED);
+      this.focusedRun = id;
+    } else if (this.focusedRun !== id) {
+      this.focusedRun = id;
+    } else if (this.selected.length > 1) {
+      this.selected = this.selected.filter((s) => s !== id);
+      this.focusedRun = this.selected[this.selected.length - 1];
     }
   }
 
-  protected override updated(): void {
+  /** The shown run's row scrolled into the table's view where it is out of it (the table scrolls, not the page). */
+  private revealFocusedRow(): void {
+    const container = this.renderRoot?.querySelector<HTMLElement>('.runs');
+    const row = container?.querySelector<HTMLElement>('tr.focus');
+    if (!container || !row) return;
+    const box = container.getBoundingClientRect();
+    const at = row.getBoundingClientRect();
+    const header = container.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+    if (at.top >= box.top + header && at.bottom <= box.bottom) return;
+    container.scrollTop += at.top - box.top - header - (box.height - header - at.height) / 2;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // the table is drawn afresh in a per-run tab, re-sorted or filtered: the shown run's row in view
+    if (['focusedRun', 'tab', 'sortKey', 'sortDescending', 'outcomeFilter', 'records'].some((key) => changed.has(key as keyof CsResultsViews))) this.revealFocusedRow();
     // the per-run computations (P Hessian-vector products, a grid of forward passes) run where
     // `compute` puts them, after the page shows "computing…": a click never freezes the page without feedback
     const id = this.focusedRun;
@@ -381,7 +406,7 @@ export class CsResultsViews extends LitElement {
       html`<th class=${text ? 'text' : ''} title=${title} @click=${() => this.sortBy(key)}>${label}${this.sortKey === key ? (this.sortDescending ? ' ▾' : ' ▴') : ''}</th>`;
     const colorIndex = (id: string) => this.selected.indexOf(id);
     return html`<div class="controls">
-        <span class="hint">Click a run: it is drawn in the loss curves (up to ${MAX_SELECTED}) and shown in the per-run tabs. ${this.focusedRun ? html`Shown: <b>${this.focusedRun}</b>.` : ''}</span>
+        <span class="hint">Click a run: it is drawn in the loss curves (up to ${MAX_SELECTED}) and shown in the per-run tabs; click the shown run again to take it out of the curves. ${this.focusedRun ? html`Shown: <b>${this.focusedRun}</b>.` : ''}</span>
         <label
           >Outcome
           <select @change=${(event: Event) => (this.outcomeFilter = (event.target as HTMLSelectElement).value as Outcome | 'all')}>
