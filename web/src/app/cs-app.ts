@@ -356,7 +356,21 @@ export class CsApp extends LitElement {
     this.errorMessage = '';
     this.endNote = opened.endNote;
     this.refreshSummary(true);
+    void this.updateComplete.then(() => this.revealProgress());
     return true;
+  }
+
+  /**
+   * The Progress heading scrolled into view where it is out of it: the folders to open are listed
+   * below the summary they fill (on a narrow page, below the sweep form too), so what an opening
+   * shows is above the click. Nothing moves where it is in view.
+   */
+  private revealProgress(): void {
+    const heading = this.renderRoot.querySelector<HTMLElement>('section.results h2');
+    if (!heading) return;
+    const { top, bottom } = heading.getBoundingClientRect();
+    if (top >= 0 && bottom <= window.innerHeight) return;
+    heading.scrollIntoView({ block: 'start', behavior: 'smooth' });
   }
 
   /** Runs a followed folder's session wrote since the last read: shown with those opened from it. */
