@@ -8,7 +8,7 @@
 //             on a saddle line, r + 1 neurons
 // Widths 7 and 15 give P = 127 → 145 and 271 → 289, the sizes of the presets' largest students. The
 // verdict's tolerance for negative curvature is 1e-6·max(1, λ_max) (classify.ts negativeCurvatureTol).
-//   npx tsx benchmarks/lanczos-vs-spectrum.ts [--seeds 3] [--widths 7,15] [--steps 3000]   (~1 minute)
+//   npx tsx benchmarks/lanczos-vs-spectrum.ts [--seeds 3] [--widths 7,15] [--steps 3000]   (~30 s on 2 cores)
 import { parseArgs } from 'node:util';
 import { evaluateNetwork } from '../src/engine/cpu/cpu-engine.js';
 import { glorotNormal } from '../src/model/init.js';

@@ -8,9 +8,10 @@
 //     layers);
 //   - λ_min (and the largest Ritz value) by Lanczos with full reorthogonalisation, cfg.lanczos_steps
 //     steps (basis in `scratch`); λ_max by cfg.power_iterations power iterations on H − min(λ_min, 0)·I;
-//   - with FULL_SPECTRUM (P ≤ 320, FULL_SPECTRUM_MAX_PARAMETERS): the Hessian assembled from P Hessian-vector products (as
-//     mlp_stiff.wgsl does), symmetrised, and all its eigenvalues by parallel cyclic Jacobi (Brent–Luk
-//     round-robin ordering: P/2 disjoint rotations per round) in `scratch`; written unsorted.
+//   - with FULL_SPECTRUM (P ≤ 320, FULL_SPECTRUM_MAX_PARAMETERS): the Hessian assembled from P
+//     Hessian-vector products (as mlp_stiff.wgsl does), symmetrised, and all its eigenvalues by
+//     parallel cyclic Jacobi (Brent–Luk round-robin ordering: P/2 disjoint rotations per round) in
+//     `scratch`; written unsorted.
 // Every Hessian is that of L + R, from the core's exact R-operator HVPs plus the barrier's
 // ∇²R v = 2·excess·(θ·v)/P²·θ + excess²/P·v.
 //

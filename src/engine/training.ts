@@ -99,8 +99,8 @@ export interface TrainingEnsemble {
   allParameters(): Promise<Float64Array>;
   /**
    * Diagnostics of the current parameters of `slots` (default: every loaded slot, ascending), in
-   * that order: loss, gradient, closest neuron pairs, extreme and (P ≤ FULL_SPECTRUM_MAX_PARAMETERS, 320) all Hessian eigenvalues
-   * (src/analysis/diagnostics.ts). An empty slot is an error.
+   * that order: loss, gradient, closest neuron pairs, extreme and (P ≤ FULL_SPECTRUM_MAX_PARAMETERS,
+   * 320) all Hessian eigenvalues (src/analysis/diagnostics.ts). An empty slot is an error.
    */
   diagnostics(slots?: readonly number[], settings?: DiagnosticsSettings): Promise<RunDiagnostics[]>;
   dispose(): void;

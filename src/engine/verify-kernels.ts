@@ -156,7 +156,7 @@ export const DISCRETE_OPTIMIZERS: [string, DiscreteOptimizer][] = [
   ['adam (batch 8)', { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, batch: 8 }],
   // 1 − f32(β₂) is 0.13% off at β₂ = 0.99999, and 1 − pow(β₂, t) cancels in float32: a kernel that
   // forms them on the GPU measures θ 3.8e-4 and the loss 6.3e-4 off by step 100 on SwiftShader
-  // (mlp_train.wgsl takes 1 − β and ln β from float64); β₁ = 0 has ln β₁ = −∞
+  // (mlp_train.wgsl takes 1 − β and ln β from float64); β₁ = 0 has ln β₁ = −∞ (sent as −10⁴)
   ['adam (β₂ = 0.99999)', { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.99999, eps: 1e-8 }],
   ['adam (β₁ = 0, β₂ = 0.9999, batch 8)', { kind: 'adam', lr: 0.01, beta1: 0, beta2: 0.9999, eps: 1e-8, batch: 8 }],
 ];

@@ -1,7 +1,8 @@
 // Per-slot diagnostics of a GPU training ensemble (shaders/mlp_diagnostics.wgsl): one workgroup per
 // diagnosed slot, reading the ensemble's resident parameters and datasets; the readback is a few
-// dozen floats per slot (plus P eigenvalues when P ≤ 320, FULL_SPECTRUM_MAX_PARAMETERS). Every eigenvalue — the full spectrum by
-// parallel Jacobi included — is computed on the GPU; the host only sorts the spectrum.
+// dozen floats per slot (plus P eigenvalues when P ≤ 320, FULL_SPECTRUM_MAX_PARAMETERS). Every
+// eigenvalue — the full spectrum by parallel Jacobi included — is computed on the GPU; the host only
+// sorts the spectrum.
 import type { GpuContext } from '../../gpu/device.js';
 import { dispatchGrid, withErrorScopes, type PipelineCache } from '../../gpu/kernel.js';
 import { Readback } from '../../gpu/readback.js';

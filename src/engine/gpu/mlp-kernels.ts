@@ -540,8 +540,8 @@ export interface DiagnosticsKernelPlan extends MlpKernelPlan {
 
 /**
  * Per-slot diagnostics of a training ensemble: shaders/mlp_diagnostics.wgsl. The core with HVPs,
- * two per-thread arrays for the closest-pair reduction and, with the full spectrum (P ≤ FULL_SPECTRUM_MAX_PARAMETERS), four
- * P/2-float arrays of Jacobi rotations.
+ * two per-thread arrays for the closest-pair reduction and, with the full spectrum (P ≤
+ * FULL_SPECTRUM_MAX_PARAMETERS), four P/2-float workgroup arrays of Jacobi rotations.
  */
 export function planDiagnosticsKernel(arch: Architecture, limits: KernelLimits, tuning: KernelTuning = {}): DiagnosticsKernelPlan {
   const P = parameterLayout(arch).count;
