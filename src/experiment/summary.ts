@@ -138,7 +138,10 @@ function hessianExtremes(record: RunRecord): { hessianMinEigenvalue?: number; he
   const diagnostics = record.diagnostics;
   if (!diagnostics) return {};
   if (diagnostics.hessianEigenvalues?.length) return spectrumExtremes(diagnostics.hessianEigenvalues);
-  return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: diagnostics.lambdaMax };
+  // power iteration's λ_max and Lanczos's largest Ritz value both bound λ_max from below: the larger
+  // is the better bound (power iteration shifted by a λ_min that Lanczos overestimated can even settle
+  // on the most negative eigenvalue of an indefinite Hessian)
+  return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: Math.max(diagnostics.lambdaMax, diagnostics.lanczosLambdaMax ?? -Infinity) };
 }
 
 /**
