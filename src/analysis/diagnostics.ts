@@ -127,6 +127,16 @@ function diagnosedPair(arch: Architecture, theta: ArrayLike<number>, layer: numb
   };
 }
 
+/**
+ * The better of the iterative λ_max estimates: power iteration's and Lanczos's largest Ritz value
+ * both bound λ_max from below, so the larger (power iteration shifted by a λ_min that Lanczos
+ * overestimated can even settle on the most negative eigenvalue of an indefinite Hessian). Records
+ * from before lanczosLambdaMax was kept have power iteration's alone.
+ */
+export function lambdaMaxEstimate(diagnostics: Pick<RunDiagnostics, 'lambdaMax'> & { lanczosLambdaMax?: number }): number {
+  return Math.max(diagnostics.lambdaMax, diagnostics.lanczosLambdaMax ?? -Infinity);
+}
+
 /** Closest pairs of every hidden layer by cosine and by L2 distance, with their outgoing weights. */
 export function layerDiagnostics(arch: Architecture, theta: ArrayLike<number>): LayerDiagnostics[] {
   return closestPairs(arch, theta).map((entry) => ({

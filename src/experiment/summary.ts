@@ -4,6 +4,7 @@
 import { evidenceFromNetwork, classifyRun, DEFAULT_THRESHOLDS, gradTolFor, heldToFloat32Floors, NOT_CONVERGED_CAUSES, OUTCOMES, stationaryTolFor, type Classification, type ClassificationThresholds, type NotConvergedCause, type Outcome, type RunFacts } from '../analysis/classify.js';
 import { inputVector } from '../analysis/network.js';
 import { groupCounts, quartiles, type GroupCounts, type Quartiles } from '../analysis/statistics.js';
+import { lambdaMaxEstimate } from '../analysis/diagnostics.js';
 import { channelPairOf, closenessDistance, l2Distance, minCosineDistance, symmetryOrientation, type NeuronGroup } from '../analysis/channels.js';
 import { parameterLayout, type Architecture } from '../model/architecture.js';
 import { parseParameterFile } from '../model/params-file.js';
@@ -138,10 +139,7 @@ function hessianExtremes(record: RunRecord): { hessianMinEigenvalue?: number; he
   const diagnostics = record.diagnostics;
   if (!diagnostics) return {};
   if (diagnostics.hessianEigenvalues?.length) return spectrumExtremes(diagnostics.hessianEigenvalues);
-  // power iteration's λ_max and Lanczos's largest Ritz value both bound λ_max from below: the larger
-  // is the better bound (power iteration shifted by a λ_min that Lanczos overestimated can even settle
-  // on the most negative eigenvalue of an indefinite Hessian)
-  return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: Math.max(diagnostics.lambdaMax, diagnostics.lanczosLambdaMax ?? -Infinity) };
+  return { hessianMinEigenvalue: diagnostics.lambdaMin, hessianMaxEigenvalue: lambdaMaxEstimate(diagnostics) };
 }
 
 /**

@@ -2,6 +2,7 @@
 // hidden neurons, its channel coordinates along the run, the network / GLU-limit / teacher
 // functions on a 2-D grid, and the Hessian spectrum. Pure (no DOM), so Node tests run them.
 import { chooseChannelLimit, channelLimitReplacement } from '../../../src/analysis/channel-limit.js';
+import { lambdaMaxEstimate } from '../../../src/analysis/diagnostics.js';
 import { channelPairOf, closenessDistance, hasScalarInputs, minCosineDistance, reflectionOffset, symmetryOrientation } from '../../../src/analysis/channels.js';
 import { gluNetworkOutput, gluParameters, networkOutput } from '../../../src/analysis/glu.js';
 import { forwardTrace, layerInputVectors, layerOutgoingVectors } from '../../../src/analysis/network.js';
@@ -397,7 +398,7 @@ export interface HessianSpectrum {
 function historyOf(record: RunRecord): HessianSpectrum['history'] {
   return (record.checkDiagnostics ?? [])
     .filter((entry) => Number.isFinite(entry.diagnostics?.lambdaMax))
-    .map((entry) => ({ step: entry.step, lambdaMin: entry.diagnostics.lambdaMin, lambdaMax: Math.max(entry.diagnostics.lambdaMax, entry.diagnostics.lanczosLambdaMax ?? -Infinity) }));
+    .map((entry) => ({ step: entry.step, lambdaMin: entry.diagnostics.lambdaMin, lambdaMax: lambdaMaxEstimate(entry.diagnostics) }));
 }
 
 /** The record's Hessian spectrum: from its diagnostics when present, else computed here in float64 for P ≤ 128. */
@@ -413,7 +414,7 @@ export function hessianSpectrum(record: RunRecord): HessianSpectrum | { unavaila
   const P = network.theta.length;
   if (P > CPU_SPECTRUM_MAX_PARAMETERS) {
     if (diagnostics && Number.isFinite(diagnostics.lambdaMin) && Number.isFinite(diagnostics.lambdaMax)) {
-      const lambdaMax = Math.max(diagnostics.lambdaMax, diagnostics.lanczosLambdaMax ?? -Infinity);
+      const lambdaMax = lambdaMaxEstimate(diagnostics);
       return { eigenvalues: [diagnostics.lambdaMin, lambdaMax], extremesOnly: true, source: `λ_min and λ_max only (Lanczos and power iteration by ${trainedOn}; ${P} parameters)`, history };
     }
     return { unavailable: `the record carries no spectrum and the network has ${P} parameters (computed here only up to ${CPU_SPECTRUM_MAX_PARAMETERS})` };
