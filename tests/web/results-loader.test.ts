@@ -22,7 +22,7 @@ async function openedAs(wholeFolders: boolean, ...files: { name: string; text: (
   const loader = new CsResultsLoader();
   const loaded: RecordsLoadedDetail[] = [];
   loader.addEventListener('records-loaded', (event) => loaded.push((event as CustomEvent<RecordsLoadedDetail>).detail));
-  await loader.load(files, undefined, [], wholeFolders);
+  await loader.load(files, { wholeFolders });
   expect(loader.error).toBe('');
   expect(loaded).toHaveLength(1);
   return loaded[0];

@@ -579,9 +579,9 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
   });
   // nothing was kept between the start and the last checks: that stretch is drawn dashed, not as a path
   const gap = points.length > 1 && points[0].label === 'start' ? 1 : 0;
-  const traced = <T>(rows: T[], at: (row: T) => number) => ({ across: rows.filter((row) => at(row) <= gap), along: rows.filter((row) => at(row) >= gap) });
-  const indexOf = new Map(points.map((p, k) => [p, k]));
-  const normRows = traced(points, (p) => indexOf.get(p)!);
+  // rows of point k: those up to the gap's end and those from it on
+  const traced = <T extends { k: number }>(rows: T[]) => ({ across: rows.filter((row) => row.k <= gap), along: rows.filter((row) => row.k >= gap) });
+  const normRows = traced(points.map((p, k) => ({ ...p, k })));
   const norm = Plot.plot({
     ...PLOT_STYLE,
     width: panelWidth,
@@ -600,7 +600,7 @@ export function channelFigure(record: RunRecord, trajectory: ChannelTrajectory |
     { ...s, k, name: 'c = aᵢ + aⱼ', value: s.c },
     { ...s, k, name: 'a = ε(aᵢ − aⱼ)', value: s.a },
   ]);
-  const coefficientRows = traced(coefficients, (row) => row.k);
+  const coefficientRows = traced(coefficients);
   const coefficientColors = { 'c = aᵢ + aⱼ': '#1f77b4', 'a = ε(aᵢ − aⱼ)': '#ff7f0e' };
   const glu = Plot.plot({
     ...PLOT_STYLE,

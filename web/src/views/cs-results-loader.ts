@@ -236,7 +236,7 @@ export class CsResultsLoader extends LitElement {
         },
       }));
     })();
-    const detail = await this.load(chosen, listed.name, listingNotes, true);
+    const detail = await this.load(chosen, { source: listed.name, listingNotes, wholeFolders: true });
     if (detail) this.followIfWritten(entry, base, detail, completeBytes);
   }
 
@@ -330,14 +330,15 @@ export class CsResultsLoader extends LitElement {
   /**
    * Parses every file; dispatches `records-loaded` only when all of them are valid, or `procedure-loaded`
    * for a procedure's folder without runs. `listingNotes`: what the choice's listing said of it, shown
-   * with the notes of reading it.
+   * with the notes of reading it. `wholeFolders`: every file of each runs file's folder was offered (a
+   * served folder, a chosen or dropped folder), so a checkpoint.json missing there is missing from the
+   * folder: it is read as the whole sweep, as \`channelscope report\` reads it. Loose files chosen
+   * without one may be a shard's.
    */
-  /**
-   * `wholeFolders`: every file of each runs file's folder was offered (a served folder, a chosen or
-   * dropped folder), so a checkpoint.json missing there is missing from the folder: it is read as the
-   * whole sweep, as \`channelscope report\` reads it. Loose files chosen without one may be a shard's.
-   */
-  async load(chosen: NamedText[] | Promise<NamedText[]>, source?: string, listingNotes: readonly string[] = [], wholeFolders = false): Promise<RecordsLoadedDetail | null> {
+  async load(
+    chosen: NamedText[] | Promise<NamedText[]>,
+    { source, listingNotes = [], wholeFolders = false }: { source?: string; listingNotes?: readonly string[]; wholeFolders?: boolean } = {},
+  ): Promise<RecordsLoadedDetail | null> {
     // files are read (or fetched, or a dropped folder walked) asynchronously: a choice made while an
     // earlier one is still reading wins, and the earlier one's records or error are dropped
     const choice = ++this.choices;
@@ -413,7 +414,7 @@ export class CsResultsLoader extends LitElement {
       .filter((entry): entry is FileSystemEntry => Boolean(entry));
     // (the folder walk is part of the choice: a choice made during it wins)
     const files = entries.length > 0 ? resultsFilesFromEntries(entries) : Promise.resolve(Array.from(transfer.files).filter(isResultsFile).map(fromFile));
-    await this.load(files.then(ofTheSweep), undefined, [], entries.length > 0 && entries.every((entry) => entry.isDirectory));
+    await this.load(files.then(ofTheSweep), { wholeFolders: entries.length > 0 && entries.every((entry) => entry.isDirectory) });
   }
 
   private async onPick(event: Event): Promise<void> {
@@ -421,7 +422,7 @@ export class CsResultsLoader extends LitElement {
     const files = Array.from(input.files ?? []).filter(isResultsFile).map(fromFile);
     input.value = '';
     // (the input picks whole folders: webkitdirectory)
-    await this.load(ofTheSweep(files), undefined, [], true);
+    await this.load(ofTheSweep(files), { wholeFolders: true });
   }
 
   override render() {
